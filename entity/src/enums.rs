@@ -1,0 +1,80 @@
+//! Enumerations shared by entities, stored as their SCREAMING_CASE string values.
+
+use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+
+macro_rules! text_enum {
+    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $variant:ident = $value:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+        #[sea_orm(rs_type = "String", db_type = "Text")]
+        pub enum $name {
+            $($(#[$vm])* #[sea_orm(string_value = $value)] #[serde(rename = $value)] $variant,)+
+        }
+        impl $name {
+            /// The stored values, for CHECK constraints.
+            pub const VALUES: &'static [&'static str] = &[$($value),+];
+        }
+    };
+}
+
+text_enum!(
+    /// Lifecycle of a workflow definition.
+    WorkflowStatus { Draft = "DRAFT", Active = "ACTIVE", Paused = "PAUSED", Archived = "ARCHIVED" }
+);
+text_enum!(
+    /// Kind of data a dataset holds.
+    DatasetType { Image = "IMAGE", Text = "TEXT", Tabular = "TABULAR", Audio = "AUDIO", Video = "VIDEO", TimeSeries = "TIME_SERIES", Other = "OTHER" }
+);
+text_enum!(
+    /// Which split of the data a dataset version holds.
+    DatasetSplit { Full = "FULL", Train = "TRAIN", Validation = "VALIDATION", Test = "TEST" }
+);
+text_enum!(
+    /// Lifecycle of a logical model.
+    ModelStatus { Active = "ACTIVE", Deprecated = "DEPRECATED" }
+);
+text_enum!(
+    /// Registry stage of a model version; at most one PRODUCTION version per model.
+    ModelStage { None = "NONE", Staging = "STAGING", Production = "PRODUCTION", Archived = "ARCHIVED" }
+);
+text_enum!(
+    /// Lifecycle of an experiment.
+    ExperimentStatus { Planned = "PLANNED", Running = "RUNNING", Completed = "COMPLETED", Failed = "FAILED", Cancelled = "CANCELLED" }
+);
+text_enum!(
+    /// Kind of experiment.
+    ExperimentType { HyperparameterTuning = "HYPERPARAMETER_TUNING", AbTest = "AB_TEST", Evaluation = "EVALUATION", Other = "OTHER" }
+);
+text_enum!(
+    /// Training-job state machine: QUEUED → RUNNING → SUCCEEDED | FAILED | CANCELLED.
+    TrainingJobStatus { Queued = "QUEUED", Running = "RUNNING", Succeeded = "SUCCEEDED", Failed = "FAILED", Cancelled = "CANCELLED" }
+);
+text_enum!(
+    /// Outcome of one experiment run.
+    RunStatus { Running = "RUNNING", Completed = "COMPLETED", Failed = "FAILED" }
+);
+text_enum!(
+    /// Environment an endpoint serves.
+    Environment { Development = "DEVELOPMENT", Staging = "STAGING", Production = "PRODUCTION" }
+);
+text_enum!(
+    /// Whether an endpoint takes traffic.
+    EndpointStatus { Creating = "CREATING", Active = "ACTIVE", Inactive = "INACTIVE", Failed = "FAILED" }
+);
+text_enum!(
+    /// Lifecycle of a deployment (model version on an endpoint, or a service revision).
+    DeploymentStatus { Deploying = "DEPLOYING", Active = "ACTIVE", Failed = "FAILED", Retired = "RETIRED" }
+);
+text_enum!(
+    /// Outcome of an inference request.
+    PredictionStatus { Pending = "PENDING", Completed = "COMPLETED", Failed = "FAILED" }
+);
+text_enum!(
+    /// Lifecycle of a batch job (pattern recognition).
+    JobStatus { Pending = "PENDING", Running = "RUNNING", Completed = "COMPLETED", Failed = "FAILED" }
+);
+text_enum!(
+    /// Whether a Cloud Run service is serving.
+    ServiceStatus { Active = "ACTIVE", Inactive = "INACTIVE", Failed = "FAILED" }
+);

@@ -1,0 +1,26 @@
+//! SeaORM entities of mlgraph's registry: one module per table, data only.
+// Columns are documented where users read them: the GraphQL schema (schema.graphql).
+// The SeaORM derives also generate undocumented items (Column, ActiveModel, ...).
+#![allow(missing_docs)]
+//!
+//! Every row has a UUID v7 primary key, a namespace `ns`, `created_at` and `updated_at`.
+//! Enumerations are stored as TEXT (with CHECK constraints in the migration) so that
+//! PostgreSQL and SQLite share one schema.
+
+pub mod cloud_run_service;
+pub mod dataset;
+pub mod dataset_version;
+pub mod deployment;
+pub mod edge;
+pub mod endpoint;
+pub mod enums;
+pub mod event;
+pub mod experiment;
+pub mod experiment_run;
+pub mod model;
+pub mod model_version;
+pub mod pattern_recognition_job;
+pub mod prediction;
+pub mod service_deployment;
+pub mod training_job;
+pub mod workflow;

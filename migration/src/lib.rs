@@ -1,0 +1,20 @@
+//! Schema migrations of mlgraph: one timestamped module per change, each with a real `down()`.
+//!
+//! Migrations use sea-query's builder so that PostgreSQL and the embedded SQLite default
+//! share one schema history. Constraints live in the database (named foreign keys with
+//! deliberate delete rules, CHECKs for enums and ranges, unique keys), not only in Rust.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261122_000001_registry;
+mod schema_helpers;
+
+/// The ordered list of mlgraph's migrations.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261122_000001_registry::Migration)]
+    }
+}

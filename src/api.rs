@@ -1,0 +1,112 @@
+//! Glue between resolvers and the service layer: fetching per-request data from the
+//! GraphQL context and turning service pages into connections. Kept tiny so resolvers
+//! stay one-liners.
+
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{Context, OutputType};
+use sea_orm::{Condition, EntityTrait, FromQueryResult, Order};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::core::context::RequestContext;
+use crate::core::loader::{ById, ChildArgs, ChildRelation, Children, DbLoader};
+use crate::core::node::NodeEntity;
+use crate::core::paging::{Conn, PageArgs, connection};
+use crate::core::store::{self, ListSpec};
+
+/// Per-request dependencies of a resolver.
+pub struct Deps<'a> {
+    /// Shared state (pool, limits).
+    pub state: &'a AppState,
+    /// The caller.
+    pub rc: &'a RequestContext,
+    /// The request's loader.
+    pub loader: &'a DataLoader<DbLoader>,
+}
+
+/// Reads the per-request dependencies (never panics: a missing item is an error).
+pub fn deps<'a>(ctx: &Context<'a>) -> async_graphql::Result<Deps<'a>> {
+    Ok(Deps {
+        state: ctx.data::<AppState>()?,
+        rc: ctx.data::<RequestContext>()?,
+        loader: ctx.data::<DataLoader<DbLoader>>()?,
+    })
+}
+
+/// A top-level list as a connection; counts only when `totalCount` is selected.
+pub async fn top_list<E, T>(
+    ctx: &Context<'_>,
+    cond: async_graphql::Result<Condition>,
+    order: Vec<(E::Column, Order)>,
+    args: PageArgs,
+    wrap: fn(E::Model) -> T,
+) -> async_graphql::Result<Conn<T>>
+where
+    E: NodeEntity,
+    E::Model: FromQueryResult + Clone + Send + Sync + Serialize,
+    T: OutputType,
+{
+    let d = deps(ctx)?;
+    let window = args.window(&d.state.limits)?;
+    let want_total = ctx.look_ahead().field("totalCount").exists();
+    let spec = ListSpec::<E>::new(cond?, order);
+    let page = store::list::<E>(&d.state.db, d.rc, &spec, window, want_total).await?;
+    Ok(connection(page.map(wrap)))
+}
+
+/// A to-many relation of one parent as a connection, batched across parents.
+pub async fn child_list<R, T>(
+    ctx: &Context<'_>,
+    parent: Uuid,
+    cond: async_graphql::Result<Condition>,
+    fingerprint: String,
+    order: Vec<(<R::Child as EntityTrait>::Column, Order)>,
+    args: PageArgs,
+    wrap: fn(<R::Child as EntityTrait>::Model) -> T,
+) -> async_graphql::Result<Conn<T>>
+where
+    R: ChildRelation,
+    <R::Child as EntityTrait>::Model: FromQueryResult + Clone + Send + Sync + Serialize,
+    T: OutputType,
+{
+    let d = deps(ctx)?;
+    let window = args.window(&d.state.limits)?;
+    let child_args = ChildArgs::new(ListSpec::new(cond?, order), window, fingerprint);
+    let page = d
+        .loader
+        .load_one(Children::<R>::new(parent, child_args))
+        .await?
+        .unwrap_or_default();
+    Ok(connection(page.map(wrap)))
+}
+
+/// A to-one reference, batched.
+pub async fn load_ref<E, T>(
+    ctx: &Context<'_>,
+    id: Option<Uuid>,
+    wrap: fn(E::Model) -> T,
+) -> async_graphql::Result<Option<T>>
+where
+    E: NodeEntity,
+    E::Model: FromQueryResult + Clone + Send + Sync + Serialize,
+{
+    let Some(id) = id else { return Ok(None) };
+    let d = deps(ctx)?;
+    Ok(d.loader.load_one(ById::<E>::new(id)).await?.map(wrap))
+}
+
+/// Shared, cheap-to-clone arguments helper for fingerprints.
+pub fn fingerprint(parts: &[&(dyn std::fmt::Debug + Sync)]) -> String {
+    parts
+        .iter()
+        .map(|p| format!("{p:?}"))
+        .collect::<Vec<_>>()
+        .join("|")
+}
+
+/// Query complexity of a connection field: its page size times the cost of one node.
+pub fn page_cost(first: Option<i32>, last: Option<i32>, child: usize) -> usize {
+    let n = first.or(last).unwrap_or(20).clamp(1, 100) as usize;
+    n.saturating_mul(child).saturating_add(1)
+}

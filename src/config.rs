@@ -1,0 +1,29 @@
+//! Configuration shared by the binary and the tests. The binary fills it from flags and
+//! environment variables (see `main.rs`); tests use the defaults.
+
+/// Safe-by-default limits on what one request may ask for.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Maximum query depth (nesting of selection sets).
+    pub max_depth: usize,
+    /// Maximum query complexity (each field costs 1, a connection multiplies by its page size).
+    pub max_complexity: usize,
+    /// Largest `first`/`last` a list accepts.
+    pub max_page_size: u64,
+    /// Page size when neither `first` nor `last` is given.
+    pub default_page_size: u64,
+    /// Largest accepted request body, in bytes.
+    pub max_body_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_depth: 15,
+            max_complexity: 50_000,
+            max_page_size: 100,
+            default_page_size: 20,
+            max_body_bytes: 1024 * 1024,
+        }
+    }
+}

@@ -1,0 +1,195 @@
+//! One DataLoader per request, answering every relation in batches: to-one references by
+//! id (`ById<E>`: one `WHERE id IN (...)` per batch) and to-many relations as per-parent
+//! pages (`Children<R>`: one windowed statement per batch and distinct arguments).
+//! Resolvers never query the database for a relation themselves.
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use async_graphql::ErrorExtensions;
+use async_graphql::dataloader::{DataLoader, Loader};
+use sea_orm::{DatabaseConnection, EntityTrait};
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::context::RequestContext;
+use super::node::NodeEntity;
+use super::paging::{Page, Window};
+use super::store::{self, ListSpec};
+
+/// The per-request loader.
+pub struct DbLoader {
+    db: DatabaseConnection,
+    ctx: RequestContext,
+}
+
+impl DbLoader {
+    /// A loader for one request (it applies that request's scope).
+    pub fn new(db: DatabaseConnection, ctx: RequestContext) -> DataLoader<DbLoader> {
+        DataLoader::new(DbLoader { db, ctx }, tokio::spawn)
+    }
+}
+
+/// Key: the row of `E` with this id.
+pub struct ById<E>(pub Uuid, PhantomData<fn() -> E>);
+
+impl<E> ById<E> {
+    /// Key for `id`.
+    pub fn new(id: Uuid) -> Self {
+        ById(id, PhantomData)
+    }
+}
+impl<E> Clone for ById<E> {
+    fn clone(&self) -> Self {
+        ById(self.0, PhantomData)
+    }
+}
+impl<E> PartialEq for ById<E> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+impl<E> Eq for ById<E> {}
+impl<E> Hash for ById<E> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.0.hash(state)
+    }
+}
+
+impl<E: NodeEntity> Loader<ById<E>> for DbLoader
+where
+    E::Model: sea_orm::FromQueryResult + Clone + Send + Sync + Serialize,
+{
+    type Value = E::Model;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[ById<E>]) -> Result<HashMap<ById<E>, E::Model>, Self::Error> {
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let rows = store::by_ids::<E>(&self.db, &self.ctx, &ids)
+            .await
+            .map_err(|e| e.extend())?;
+        Ok(rows.into_iter().map(|(id, m)| (ById::new(id), m)).collect())
+    }
+}
+
+/// A to-many relation: rows of `Child` whose `parent_col` points at the parent.
+pub trait ChildRelation: Send + Sync + 'static {
+    /// The child table.
+    type Child: NodeEntity;
+    /// The child column holding the parent's id.
+    fn parent_col() -> <Self::Child as EntityTrait>::Column;
+}
+
+/// Declares marker types for to-many relations.
+macro_rules! child_relations {
+    ($( $(#[$m:meta])* $name:ident: $module:ident . $col:ident ),+ $(,)?) => {$(
+        $(#[$m])*
+        pub struct $name;
+        impl $crate::core::loader::ChildRelation for $name {
+            type Child = entity::$module::Entity;
+            fn parent_col() -> entity::$module::Column {
+                entity::$module::Column::$col
+            }
+        }
+    )+};
+}
+pub(crate) use child_relations;
+
+/// Arguments of one to-many field (filter, order, window), shared by all its parents.
+pub struct ChildArgs<E: EntityTrait> {
+    spec: ListSpec<E>,
+    window: Window,
+    /// Identifies equal arguments (the filter's debug form, keys and window).
+    fingerprint: String,
+}
+
+impl<E: EntityTrait> ChildArgs<E> {
+    /// Arguments from a spec, a window and a fingerprint of the client's arguments.
+    pub fn new(spec: ListSpec<E>, window: Window, fingerprint: String) -> Arc<Self> {
+        let fingerprint = format!("{fingerprint}|{:?}|{window:?}", spec.order);
+        Arc::new(ChildArgs {
+            spec,
+            window,
+            fingerprint,
+        })
+    }
+}
+
+/// Key: the page of `R`'s children of one parent under some arguments.
+pub struct Children<R: ChildRelation> {
+    /// The parent's id.
+    pub parent: Uuid,
+    /// The field's arguments.
+    pub args: Arc<ChildArgs<R::Child>>,
+}
+
+impl<R: ChildRelation> Children<R> {
+    /// Key for `parent`'s page under `args`.
+    pub fn new(parent: Uuid, args: Arc<ChildArgs<R::Child>>) -> Self {
+        Children { parent, args }
+    }
+}
+impl<R: ChildRelation> Clone for Children<R> {
+    fn clone(&self) -> Self {
+        Children {
+            parent: self.parent,
+            args: self.args.clone(),
+        }
+    }
+}
+impl<R: ChildRelation> PartialEq for Children<R> {
+    fn eq(&self, other: &Self) -> bool {
+        self.parent == other.parent && self.args.fingerprint == other.args.fingerprint
+    }
+}
+impl<R: ChildRelation> Eq for Children<R> {}
+impl<R: ChildRelation> Hash for Children<R> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.parent.hash(state);
+        self.args.fingerprint.hash(state);
+    }
+}
+
+impl<R: ChildRelation> Loader<Children<R>> for DbLoader
+where
+    <R::Child as EntityTrait>::Model: sea_orm::FromQueryResult + Clone + Send + Sync + Serialize,
+{
+    type Value = Page<<R::Child as EntityTrait>::Model>;
+    type Error = async_graphql::Error;
+
+    async fn load(
+        &self,
+        keys: &[Children<R>],
+    ) -> Result<HashMap<Children<R>, Self::Value>, Self::Error> {
+        // Parents asking with the same arguments share one statement.
+        let mut groups: HashMap<&str, (Arc<ChildArgs<R::Child>>, Vec<Uuid>)> = HashMap::new();
+        for k in keys {
+            groups
+                .entry(k.args.fingerprint.as_str())
+                .or_insert_with(|| (k.args.clone(), Vec::new()))
+                .1
+                .push(k.parent);
+        }
+        let mut out = HashMap::with_capacity(keys.len());
+        for (args, parents) in groups.into_values() {
+            let mut pages = store::children::<R::Child>(
+                &self.db,
+                &self.ctx,
+                R::parent_col(),
+                &parents,
+                &args.spec,
+                args.window,
+            )
+            .await
+            .map_err(|e| e.extend())?;
+            for parent in parents {
+                // Every key gets an entry: parents without children get an empty page.
+                let page = pages.remove(&parent).unwrap_or_default();
+                out.insert(Children::new(parent, args.clone()), page);
+            }
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,12 @@
+//! Machinery every domain module shares: global ids, the node-entity trait, paging
+//! windows, filter inputs, the request context with its namespace scope, generic
+//! queries (by id, lists, per-parent pages in one statement) and the event log writer.
+
+pub mod context;
+pub mod filter;
+pub mod ids;
+pub mod loader;
+pub mod node;
+pub mod paging;
+pub mod store;
+pub mod validate;

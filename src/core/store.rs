@@ -1,0 +1,384 @@
+//! Generic queries over node tables, with the caller's scope applied in one place, and
+//! the event-log writer every mutation calls inside its transaction.
+
+use std::collections::HashMap;
+
+use chrono::Utc;
+use sea_orm::sea_query::{Alias, Asterisk, Expr, Query};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult,
+    IdenStatic, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
+};
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::context::RequestContext;
+use super::ids::NodeType;
+use super::node::NodeEntity;
+use super::paging::{Page, Window};
+use crate::error::{AppError, AppResult};
+
+/// What a list asks for: a filter condition and sort keys.
+#[derive(Debug, Clone)]
+pub struct ListSpec<E: EntityTrait> {
+    /// Rows must match this.
+    pub cond: Condition,
+    /// `ORDER BY` keys, ending with a unique tie-breaker.
+    pub order: Vec<(E::Column, Order)>,
+}
+
+impl<E: EntityTrait> ListSpec<E> {
+    /// A spec from a condition and keys.
+    pub fn new(cond: Condition, order: Vec<(E::Column, Order)>) -> Self {
+        ListSpec { cond, order }
+    }
+}
+
+/// One row by id, in scope, or `NOT_FOUND`.
+pub async fn get<E: NodeEntity>(
+    db: &impl ConnectionTrait,
+    ctx: &RequestContext,
+    id: Uuid,
+) -> AppResult<E::Model>
+where
+    E::Model: FromQueryResult + Clone + Send + Sync + Serialize,
+{
+    E::find()
+        .filter(E::col_id().eq(id))
+        .filter(ctx.scope.condition(E::col_ns()))
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("{} {id}", E::NODE_TYPE.name())))
+}
+
+/// Rows by id (missing ids are simply absent), in one statement.
+pub async fn by_ids<E: NodeEntity>(
+    db: &impl ConnectionTrait,
+    ctx: &RequestContext,
+    ids: &[Uuid],
+) -> AppResult<HashMap<Uuid, E::Model>>
+where
+    E::Model: FromQueryResult + Clone + Send + Sync + Serialize,
+{
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows = E::find()
+        .filter(E::col_id().is_in(ids.to_vec()))
+        .filter(ctx.scope.condition(E::col_ns()))
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|m| (E::id_of(&m), m)).collect())
+}
+
+/// A page of a top-level list. Counts only when `want_total` (or for `last` without a
+/// cursor, which needs the end of the list).
+pub async fn list<E: NodeEntity>(
+    db: &impl ConnectionTrait,
+    ctx: &RequestContext,
+    spec: &ListSpec<E>,
+    window: Window,
+    want_total: bool,
+) -> AppResult<Page<E::Model>>
+where
+    E::Model: FromQueryResult + Clone + Send + Sync + Serialize,
+{
+    let base = E::find()
+        .filter(ctx.scope.condition(E::col_ns()))
+        .filter(spec.cond.clone());
+    let mut total = None;
+    if want_total || matches!(window, Window::Tail { .. }) {
+        total = Some(base.clone().count(db).await?);
+    }
+    let (start, limit) = match window {
+        Window::Forward { start, limit } => (start, limit),
+        Window::Tail { limit } => (total.unwrap_or(0).saturating_sub(limit), limit),
+    };
+    let mut q = base;
+    for (col, ord) in &spec.order {
+        q = q.order_by(*col, ord.clone());
+    }
+    let mut items = q.offset(start).limit(limit + 1).all(db).await?;
+    let has_next = items.len() as u64 > limit;
+    items.truncate(limit as usize);
+    Ok(Page {
+        items,
+        start,
+        has_next,
+        total,
+    })
+}
+
+/// Pages of children for many parents in **one statement**: rows are numbered per parent
+/// with `ROW_NUMBER() OVER (PARTITION BY parent ORDER BY ...)` and cut to the window in
+/// SQL, so no parent's children are loaded beyond its page.
+pub async fn children<E: NodeEntity>(
+    db: &impl ConnectionTrait,
+    ctx: &RequestContext,
+    parent_col: E::Column,
+    parents: &[Uuid],
+    spec: &ListSpec<E>,
+    window: Window,
+) -> AppResult<HashMap<Uuid, Page<E::Model>>>
+where
+    E::Model: FromQueryResult + Clone + Send + Sync + Serialize,
+{
+    if parents.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let order_sql = spec
+        .order
+        .iter()
+        .map(|(c, o)| {
+            let dir = if matches!(o, Order::Desc) {
+                "DESC"
+            } else {
+                "ASC"
+            };
+            format!("\"{}\" {dir}", c.as_str())
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let parent = parent_col.as_str();
+    let inner = E::find()
+        .filter(ctx.scope.condition(E::col_ns()))
+        .filter(spec.cond.clone())
+        .filter(parent_col.is_in(parents.to_vec()))
+        .column_as(
+            Expr::cust(format!(
+                "ROW_NUMBER() OVER (PARTITION BY \"{parent}\" ORDER BY {order_sql})"
+            )),
+            "_rn",
+        )
+        .column_as(
+            Expr::cust(format!("COUNT(*) OVER (PARTITION BY \"{parent}\")")),
+            "_cnt",
+        )
+        .into_query();
+    let bounds = match window {
+        Window::Forward { start, limit } => {
+            format!("\"_rn\" > {start} AND \"_rn\" <= {}", start + limit + 1)
+        }
+        Window::Tail { limit } => format!("\"_rn\" > \"_cnt\" - {limit}"),
+    };
+    let outer = Query::select()
+        .column(Asterisk)
+        .from_subquery(inner, Alias::new("page"))
+        .and_where(Expr::cust(bounds))
+        .order_by(Alias::new(parent), sea_orm::sea_query::Order::Asc)
+        .order_by(Alias::new("_rn"), sea_orm::sea_query::Order::Asc)
+        .to_owned();
+    let rows = db.query_all(&outer).await?;
+
+    let mut pages: HashMap<Uuid, Page<E::Model>> = HashMap::new();
+    for row in rows {
+        let parent_id: Uuid = row.try_get("", parent)?;
+        let rn: i64 = row.try_get("", "_rn")?;
+        let cnt: i64 = row.try_get("", "_cnt")?;
+        let model = E::Model::from_query_result(&row, "")?;
+        let (start, limit) = match window {
+            Window::Forward { start, limit } => (start, limit),
+            Window::Tail { limit } => ((cnt as u64).saturating_sub(limit), limit),
+        };
+        let page = pages.entry(parent_id).or_insert_with(|| Page {
+            items: Vec::new(),
+            start,
+            has_next: false,
+            total: Some(cnt as u64),
+        });
+        if (rn as u64) > start + limit {
+            page.has_next = true;
+        } else {
+            page.items.push(model);
+        }
+    }
+    Ok(pages)
+}
+
+/// A change to record in the event log.
+#[derive(Debug, Clone)]
+pub struct Change {
+    /// Type of the changed node.
+    pub entity_type: NodeType,
+    /// Id of the changed node.
+    pub entity_id: Uuid,
+    /// Its namespace.
+    pub ns: String,
+    /// `CREATE`, `UPDATE`, `DELETE` or a domain action (`STAGE_CHANGED`, ...).
+    pub action: &'static str,
+    /// State before the change.
+    pub before: Option<serde_json::Value>,
+    /// State after the change.
+    pub after: Option<serde_json::Value>,
+}
+
+impl Change {
+    /// A change of a node row, with its before/after state serialised.
+    pub fn of<E: NodeEntity>(
+        action: &'static str,
+        before: Option<&E::Model>,
+        after: Option<&E::Model>,
+    ) -> AppResult<Change>
+    where
+        E::Model: FromQueryResult + Clone + Send + Sync + Serialize,
+    {
+        let to_json = |v: Option<&E::Model>| -> AppResult<Option<serde_json::Value>> {
+            v.map(|v| serde_json::to_value(v).map_err(|e| AppError::Internal(e.to_string())))
+                .transpose()
+        };
+        let row = after
+            .or(before)
+            .ok_or_else(|| AppError::Internal("change of nothing".into()))?;
+        Ok(Change {
+            entity_type: E::NODE_TYPE,
+            entity_id: E::id_of(row),
+            ns: E::ns_of(row).to_owned(),
+            action,
+            before: to_json(before)?,
+            after: to_json(after)?,
+        })
+    }
+}
+
+/// Appends an event to the log. Call it inside the mutation's transaction so that the
+/// event commits (or rolls back) with the change it describes.
+pub async fn record_event(
+    txn: &impl ConnectionTrait,
+    ctx: &RequestContext,
+    change: Change,
+) -> AppResult<entity::event::Model> {
+    let now = Utc::now();
+    let event = entity::event::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        ns: Set(change.ns),
+        actor: Set(ctx.actor.clone()),
+        entity_type: Set(change.entity_type.name().to_owned()),
+        entity_id: Set(change.entity_id),
+        action: Set(change.action.to_owned()),
+        before: Set(change.before),
+        after: Set(change.after),
+        request_id: Set(ctx.request_id.clone()),
+        created_at: Set(now),
+    };
+    Ok(event.insert(txn).await?)
+}
+
+/// Deletes one row (in scope) and records a `DELETE` event, in one transaction.
+/// References that block the deletion become `CONFLICT`.
+pub async fn delete<E: NodeEntity>(
+    db: &sea_orm::DatabaseConnection,
+    ctx: &RequestContext,
+    id: Uuid,
+) -> AppResult<E::Model>
+where
+    E::Model: FromQueryResult + Clone + Send + Sync + Serialize,
+{
+    use sea_orm::TransactionTrait;
+    let txn = db.begin().await?;
+    let row = get::<E>(&txn, ctx, id).await?;
+    ctx.scope.check_write(E::ns_of(&row))?;
+    let res = E::delete_many()
+        .filter(E::col_id().eq(id))
+        .exec(&txn)
+        .await
+        .map_err(|e| match AppError::from_db(e) {
+            // Whatever refers to the row blocks it (e.g. a deployed model version).
+            AppError::BadInput { field, .. } | AppError::Conflict { field, .. } => {
+                AppError::Conflict {
+                    message: format!(
+                        "{} {id} is still referenced{}",
+                        E::NODE_TYPE.name(),
+                        field
+                            .as_deref()
+                            .map(|f| format!(" ({f})"))
+                            .unwrap_or_default()
+                    ),
+                    field,
+                }
+            }
+            other => other,
+        })?;
+    if res.rows_affected != 1 {
+        return Err(AppError::not_found(format!("{} {id}", E::NODE_TYPE.name())));
+    }
+    record_event(&txn, ctx, Change::of::<E>("DELETE", Some(&row), None)?).await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+/// Inserts a row and records its `CREATE` event (inside the caller's transaction).
+pub async fn insert<E, A>(
+    txn: &sea_orm::DatabaseTransaction,
+    ctx: &RequestContext,
+    row: A,
+) -> AppResult<E::Model>
+where
+    E: NodeEntity,
+    E::Model: FromQueryResult + Clone + Send + Sync + Serialize + sea_orm::IntoActiveModel<A>,
+    A: ActiveModelTrait<Entity = E> + sea_orm::ActiveModelBehavior + Send,
+{
+    let row = row.insert(txn).await?;
+    ctx.scope.check_write(E::ns_of(&row))?;
+    record_event(txn, ctx, Change::of::<E>("CREATE", None, Some(&row))?).await?;
+    Ok(row)
+}
+
+/// Updates a row and records the change (inside the caller's transaction).
+pub async fn update<E, A>(
+    txn: &sea_orm::DatabaseTransaction,
+    ctx: &RequestContext,
+    before: &E::Model,
+    row: A,
+    action: &'static str,
+) -> AppResult<E::Model>
+where
+    E: NodeEntity,
+    E::Model: FromQueryResult + Clone + Send + Sync + Serialize + sea_orm::IntoActiveModel<A>,
+    A: ActiveModelTrait<Entity = E> + sea_orm::ActiveModelBehavior + Send,
+{
+    ctx.scope.check_write(E::ns_of(before))?;
+    let after = row.update(txn).await?;
+    record_event(
+        txn,
+        ctx,
+        Change::of::<E>(action, Some(before), Some(&after))?,
+    )
+    .await?;
+    Ok(after)
+}
+
+/// Loads a row a mutation input refers to: `NOT_FOUND` naming `field` when it does not
+/// exist, `BAD_USER_INPUT` when it lives in another namespace than `ns` (edges and
+/// references never cross namespaces).
+pub async fn reference<E: NodeEntity>(
+    db: &impl ConnectionTrait,
+    ctx: &RequestContext,
+    id: Uuid,
+    ns: Option<&str>,
+    field: &str,
+) -> AppResult<E::Model>
+where
+    E::Model: FromQueryResult + Clone + Send + Sync + Serialize,
+{
+    let row = match get::<E>(db, ctx, id).await {
+        Err(AppError::NotFound { what }) => {
+            return Err(AppError::NotFound {
+                what: format!("{what} (input {field})"),
+            });
+        }
+        other => other?,
+    };
+    if let Some(ns) = ns {
+        if E::ns_of(&row) != ns {
+            return Err(AppError::bad_input(
+                field,
+                format!(
+                    "{} {id} is in namespace {}, not {ns}",
+                    E::NODE_TYPE.name(),
+                    E::ns_of(&row)
+                ),
+            ));
+        }
+    }
+    Ok(row)
+}

@@ -1,0 +1,85 @@
+//! Input validation shared by mutations: every failure names the input field.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::error::{AppError, AppResult};
+
+static NS_RE: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"^[a-z0-9.-]+(/[a-z0-9.-]+)*$").ok());
+
+/// A namespace is lowercase, domain/path-like: `acme.com/fraud`, no spaces, no leading or
+/// trailing slash.
+pub fn namespace(field: &str, ns: &str) -> AppResult<()> {
+    let ok = ns.len() <= 200 && NS_RE.as_ref().is_some_and(|re| re.is_match(ns));
+    if ok {
+        Ok(())
+    } else {
+        Err(AppError::bad_input(
+            field,
+            format!(
+                "invalid namespace {ns:?}: use lowercase letters, digits, '.', '-' and '/' between segments (e.g. \"acme.com/fraud\")"
+            ),
+        ))
+    }
+}
+
+/// A name: 1–200 characters, not blank.
+pub fn name(field: &str, value: &str) -> AppResult<()> {
+    if value.trim().is_empty() {
+        return Err(AppError::bad_input(field, "must not be blank"));
+    }
+    if value.chars().count() > 200 {
+        return Err(AppError::bad_input(field, "must be at most 200 characters"));
+    }
+    Ok(())
+}
+
+/// `lo <= value <= hi`.
+pub fn range<T: PartialOrd + std::fmt::Display>(
+    field: &str,
+    value: T,
+    lo: T,
+    hi: T,
+) -> AppResult<()> {
+    if value < lo || value > hi {
+        return Err(AppError::bad_input(
+            field,
+            format!("must be between {lo} and {hi}, got {value}"),
+        ));
+    }
+    Ok(())
+}
+
+/// `value > 0`.
+pub fn positive(field: &str, value: i64) -> AppResult<()> {
+    if value <= 0 {
+        return Err(AppError::bad_input(
+            field,
+            format!("must be positive, got {value}"),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn namespaces_follow_the_seed_rules() {
+        for ok in [
+            "acme.com",
+            "en.wikipedia.org",
+            "github.com/repos",
+            "a/b/c",
+            "team-1",
+        ] {
+            assert!(namespace("ns", ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "/acme", "acme/", "Acme", "a b", "a//b", "ünï"] {
+            assert!(namespace("ns", bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,161 @@
+//! Datasets and their immutable, server-numbered versions.
+
+pub mod service;
+mod types;
+
+use async_graphql::{Context, ID, Object, Result};
+use entity::{dataset, dataset_version};
+
+pub use types::*;
+
+use crate::api::{deps, page_cost, top_list};
+use crate::core::filter::cond_of;
+use crate::core::ids::{NodeType, decode_as};
+use crate::core::paging::{Conn, PageArgs};
+use crate::core::store;
+
+/// Dataset queries.
+#[derive(Default)]
+pub struct DataQuery;
+
+#[Object]
+impl DataQuery {
+    /// A dataset by id, or by namespace and name.
+    async fn dataset(
+        &self,
+        ctx: &Context<'_>,
+        id: Option<ID>,
+        ns: Option<String>,
+        name: Option<String>,
+    ) -> Result<Dataset> {
+        let d = deps(ctx)?;
+        let row = match (id, ns, name) {
+            (Some(id), None, None) => {
+                let id = decode_as(&id, NodeType::Dataset, "id")?;
+                store::get::<dataset::Entity>(&d.state.db, d.rc, id).await?
+            }
+            (None, Some(ns), Some(name)) => {
+                service::dataset_by_name(&d.state.db, d.rc, &ns, &name).await?
+            }
+            _ => {
+                return Err(crate::error::AppError::bad_input(
+                    "id",
+                    "give either id, or ns and name",
+                )
+                .into());
+            }
+        };
+        Ok(Dataset(row))
+    }
+    /// Datasets, filtered and ordered.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn datasets(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<DatasetFilter>,
+        order_by: Option<Vec<DatasetOrder>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        offset: Option<i32>,
+    ) -> Result<Conn<Dataset>> {
+        top_list::<dataset::Entity, _>(
+            ctx,
+            cond_of(&filter),
+            DatasetOrder::keys(order_by.as_deref()),
+            PageArgs::new(first, after, last, before, offset),
+            Dataset,
+        )
+        .await
+    }
+    /// A dataset version by id.
+    async fn dataset_version(&self, ctx: &Context<'_>, id: ID) -> Result<DatasetVersion> {
+        let d = deps(ctx)?;
+        let id = decode_as(&id, NodeType::DatasetVersion, "id")?;
+        Ok(DatasetVersion(
+            store::get::<dataset_version::Entity>(&d.state.db, d.rc, id).await?,
+        ))
+    }
+    /// Dataset versions across datasets, filtered and ordered.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn dataset_versions(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<DatasetVersionFilter>,
+        order_by: Option<Vec<DatasetVersionOrder>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        offset: Option<i32>,
+    ) -> Result<Conn<DatasetVersion>> {
+        top_list::<dataset_version::Entity, _>(
+            ctx,
+            cond_of(&filter),
+            DatasetVersionOrder::keys(order_by.as_deref()),
+            PageArgs::new(first, after, last, before, offset),
+            DatasetVersion,
+        )
+        .await
+    }
+}
+
+/// Dataset mutations.
+#[derive(Default)]
+pub struct DataMutation;
+
+#[Object]
+impl DataMutation {
+    /// Creates a dataset.
+    async fn create_dataset(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateDatasetInput,
+    ) -> Result<Dataset> {
+        let d = deps(ctx)?;
+        Ok(Dataset(
+            service::create_dataset(&d.state.db, d.rc, input).await?,
+        ))
+    }
+    /// Updates a dataset.
+    async fn update_dataset(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateDatasetInput,
+    ) -> Result<Dataset> {
+        let d = deps(ctx)?;
+        Ok(Dataset(
+            service::update_dataset(&d.state.db, d.rc, input).await?,
+        ))
+    }
+    /// Deletes a dataset with its versions; refused with CONFLICT while a training job
+    /// refers to one of its versions.
+    async fn delete_dataset(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
+        let d = deps(ctx)?;
+        let uuid = decode_as(&id, NodeType::Dataset, "id")?;
+        store::delete::<dataset::Entity>(&d.state.db, d.rc, uuid).await?;
+        Ok(id)
+    }
+    /// Adds an immutable version to a dataset; the server assigns the next number.
+    async fn create_dataset_version(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateDatasetVersionInput,
+    ) -> Result<DatasetVersion> {
+        let d = deps(ctx)?;
+        Ok(DatasetVersion(
+            service::create_dataset_version(&d.state.db, d.rc, input).await?,
+        ))
+    }
+    /// Deletes a dataset version; refused with CONFLICT while a training job refers to it.
+    /// (Versions are immutable: there is no update.)
+    async fn delete_dataset_version(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
+        let d = deps(ctx)?;
+        let uuid = decode_as(&id, NodeType::DatasetVersion, "id")?;
+        store::delete::<dataset_version::Entity>(&d.state.db, d.rc, uuid).await?;
+        Ok(id)
+    }
+}

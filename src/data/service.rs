@@ -1,0 +1,178 @@
+//! Dataset rules: names per namespace, server-assigned immutable versions.
+
+use async_graphql::MaybeUndefined;
+use chrono::Utc;
+use entity::enums::DatasetSplit;
+use entity::{dataset, dataset_version, workflow};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    IntoActiveModel, QueryFilter, Set, TransactionTrait,
+};
+use uuid::Uuid;
+
+use super::types::*;
+use crate::core::context::RequestContext;
+use crate::core::ids::{NodeType, decode_as};
+use crate::core::store::{self, get, reference};
+use crate::core::validate;
+use crate::error::{AppError, AppResult};
+use crate::registry::service::{maybe_id, opt_id, patch};
+
+/// A dataset by namespace and name, in scope.
+pub async fn dataset_by_name(
+    db: &impl ConnectionTrait,
+    ctx: &RequestContext,
+    ns: &str,
+    name: &str,
+) -> AppResult<dataset::Model> {
+    dataset::Entity::find()
+        .filter(dataset::Column::Ns.eq(ns))
+        .filter(dataset::Column::Name.eq(name))
+        .filter(ctx.scope.condition(dataset::Column::Ns))
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("Dataset {ns}/{name}")))
+}
+
+/// Creates a dataset.
+pub async fn create_dataset(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    input: CreateDatasetInput,
+) -> AppResult<dataset::Model> {
+    validate::namespace("input.ns", &input.ns)?;
+    validate::name("input.name", &input.name)?;
+    let workflow_id = opt_id(&input.workflow_id, NodeType::Workflow, "input.workflowId")?;
+    let txn = db.begin().await?;
+    if let Some(w) = workflow_id {
+        reference::<workflow::Entity>(&txn, ctx, w, Some(&input.ns), "input.workflowId").await?;
+    }
+    let now = Utc::now();
+    let row = store::insert::<dataset::Entity, _>(
+        &txn,
+        ctx,
+        dataset::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            ns: Set(input.ns),
+            workflow_id: Set(workflow_id),
+            name: Set(input.name),
+            description: Set(input.description),
+            data_type: Set(input.data_type.into()),
+            format: Set(input.format),
+            storage_uri: Set(input.storage_uri),
+            version_seq: Set(0),
+            created_by: Set(ctx.actor.clone()),
+            created_at: Set(now),
+            updated_at: Set(now),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+/// Updates a dataset.
+pub async fn update_dataset(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    input: UpdateDatasetInput,
+) -> AppResult<dataset::Model> {
+    let id = decode_as(&input.id, NodeType::Dataset, "input.id")?;
+    if let Some(name) = &input.name {
+        validate::name("input.name", name)?;
+    }
+    let workflow_id = maybe_id(&input.workflow_id, NodeType::Workflow, "input.workflowId")?;
+    let txn = db.begin().await?;
+    let before = get::<dataset::Entity>(&txn, ctx, id).await?;
+    if let MaybeUndefined::Value(w) = workflow_id {
+        reference::<workflow::Entity>(&txn, ctx, w, Some(&before.ns), "input.workflowId").await?;
+    }
+    let mut row = before.clone().into_active_model();
+    if let Some(v) = input.name {
+        row.name = Set(v);
+    }
+    row.description = patch(input.description);
+    row.format = patch(input.format);
+    row.storage_uri = patch(input.storage_uri);
+    row.workflow_id = patch(workflow_id);
+    row.updated_at = Set(Utc::now());
+    let after = store::update::<dataset::Entity, _>(&txn, ctx, &before, row, "UPDATE").await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// Hands out the dataset's next version number (locks the dataset row until commit).
+async fn next_version(
+    txn: &DatabaseTransaction,
+    dataset_id: Uuid,
+) -> AppResult<(i32, dataset::Model)> {
+    let rows = dataset::Entity::update_many()
+        .col_expr(
+            dataset::Column::VersionSeq,
+            Expr::col(dataset::Column::VersionSeq).add(1),
+        )
+        .col_expr(dataset::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(dataset::Column::Id.eq(dataset_id))
+        .exec_with_returning(txn)
+        .await?;
+    rows.into_iter()
+        .next()
+        .map(|m| (m.version_seq, m))
+        .ok_or_else(|| AppError::not_found(format!("Dataset {dataset_id}")))
+}
+
+/// Adds a version to a dataset. Also bumps the dataset's `updatedAt`, which lineage uses
+/// to find models trained on stale data.
+pub async fn create_dataset_version(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    input: CreateDatasetVersionInput,
+) -> AppResult<dataset_version::Model> {
+    let dataset_id = decode_as(&input.dataset_id, NodeType::Dataset, "input.datasetId")?;
+    if input.storage_uri.trim().is_empty() {
+        return Err(AppError::bad_input("input.storageUri", "must not be blank"));
+    }
+    if let Some(size) = input.size_bytes {
+        validate::positive("input.sizeBytes", size)?;
+    }
+    if let Some(rows) = input.row_count {
+        validate::range("input.rowCount", rows, 0, i64::MAX)?;
+    }
+    if let Some(sha) = &input.sha256 {
+        if sha.len() != 64 || !sha.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err(AppError::bad_input(
+                "input.sha256",
+                "must be 64 hexadecimal digits",
+            ));
+        }
+    }
+    let txn = db.begin().await?;
+    let dataset =
+        reference::<dataset::Entity>(&txn, ctx, dataset_id, None, "input.datasetId").await?;
+    ctx.scope.check_write(&dataset.ns)?;
+    let (version, _) = next_version(&txn, dataset_id).await?;
+    let now = Utc::now();
+    let row = store::insert::<dataset_version::Entity, _>(
+        &txn,
+        ctx,
+        dataset_version::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            ns: Set(dataset.ns),
+            dataset_id: Set(dataset_id),
+            version: Set(version),
+            storage_uri: Set(input.storage_uri),
+            size_bytes: Set(input.size_bytes),
+            sha256: Set(input.sha256),
+            row_count: Set(input.row_count),
+            schema: Set(input.schema.map(|j| j.0)),
+            split: Set(input.split.map_or(DatasetSplit::Full, Into::into)),
+            created_by: Set(ctx.actor.clone()),
+            created_at: Set(now),
+            updated_at: Set(now),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(row)
+}

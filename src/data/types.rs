@@ -1,0 +1,315 @@
+//! GraphQL types of datasets and dataset versions.
+
+use async_graphql::{Context, ID, InputObject, Json, MaybeUndefined, Object, Result};
+use chrono::{DateTime, Utc};
+use entity::{dataset, dataset_version, workflow};
+
+use crate::api::{self, child_list, load_ref, page_cost};
+use crate::core::filter::{
+    DateTimeFilter, IdFilter, IntFilter, StringFilter, cond_of, filter_input, order_input,
+};
+use crate::core::ids::{self, NodeType};
+use crate::core::paging::{Conn, PageArgs};
+use crate::enums::*;
+use crate::registry::Workflow;
+use crate::relations::*;
+use crate::training::{TrainingJob, TrainingJobFilter, TrainingJobOrder};
+
+/// A logical dataset; its content lives in immutable numbered versions.
+pub struct Dataset(pub dataset::Model);
+
+#[Object]
+impl Dataset {
+    /// Global id.
+    pub async fn id(&self) -> ID {
+        ids::encode(NodeType::Dataset, self.0.id)
+    }
+    /// Namespace.
+    async fn ns(&self) -> &str {
+        &self.0.ns
+    }
+    /// Name, unique in the namespace.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Free-text description.
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+    /// Kind of data.
+    async fn data_type(&self) -> DatasetType {
+        self.0.data_type.into()
+    }
+    /// Storage format, e.g. `parquet`.
+    async fn format(&self) -> Option<&str> {
+        self.0.format.as_deref()
+    }
+    /// Root storage location.
+    async fn storage_uri(&self) -> Option<&str> {
+        self.0.storage_uri.as_deref()
+    }
+    /// Highest version number handed out so far.
+    async fn latest_version_number(&self) -> i32 {
+        self.0.version_seq
+    }
+    /// Who created it.
+    async fn created_by(&self) -> Option<&str> {
+        self.0.created_by.as_deref()
+    }
+    /// Creation time.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// Last change.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+    /// The workflow that owns it.
+    async fn workflow(&self, ctx: &Context<'_>) -> Result<Option<Workflow>> {
+        load_ref::<workflow::Entity, _>(ctx, self.0.workflow_id, Workflow).await
+    }
+    /// Its versions (newest first unless ordered otherwise).
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn versions(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<DatasetVersionFilter>,
+        order_by: Option<Vec<DatasetVersionOrder>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        offset: Option<i32>,
+    ) -> Result<Conn<DatasetVersion>> {
+        child_list::<DatasetVersions, _>(
+            ctx,
+            self.0.id,
+            cond_of(&filter),
+            api::fingerprint(&[&filter, &order_by]),
+            DatasetVersionOrder::keys(order_by.as_deref()),
+            PageArgs::new(first, after, last, before, offset),
+            DatasetVersion,
+        )
+        .await
+    }
+}
+
+filter_input!(
+    /// Conditions on datasets.
+    DatasetFilter for dataset {
+        /// Its id.
+        id: IdFilter => Id,
+        /// Its namespace.
+        ns: StringFilter => Ns,
+        /// Its name.
+        name: StringFilter => Name,
+        /// Its kind of data.
+        data_type: DatasetTypeFilter => DataType,
+        /// Its format.
+        format: StringFilter => Format,
+        /// Its workflow.
+        workflow: IdFilter => WorkflowId,
+        /// Who created it.
+        created_by: StringFilter => CreatedBy,
+        /// Creation time.
+        created_at: DateTimeFilter => CreatedAt,
+        /// Last change.
+        updated_at: DateTimeFilter => UpdatedAt,
+    }
+    related {
+        /// Has at least one version matching.
+        versions: DatasetVersionFilter => Id in dataset_version.DatasetId,
+    }
+);
+
+order_input!(
+    /// A sort key for datasets.
+    DatasetOrder, DatasetOrderField for dataset {
+        /// Name.
+        Name => Name,
+        /// Kind of data.
+        DataType => DataType,
+        /// Creation time.
+        CreatedAt => CreatedAt,
+        /// Last change.
+        UpdatedAt => UpdatedAt,
+    }
+);
+
+/// An immutable, numbered version of a dataset.
+pub struct DatasetVersion(pub dataset_version::Model);
+
+#[Object]
+impl DatasetVersion {
+    /// Global id.
+    pub async fn id(&self) -> ID {
+        ids::encode(NodeType::DatasetVersion, self.0.id)
+    }
+    /// Namespace (the dataset's).
+    async fn ns(&self) -> &str {
+        &self.0.ns
+    }
+    /// Version number, assigned by the server (1, 2, ... per dataset).
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    /// Where this version's data is stored.
+    async fn storage_uri(&self) -> &str {
+        &self.0.storage_uri
+    }
+    /// Size in bytes.
+    async fn size_bytes(&self) -> Option<i64> {
+        self.0.size_bytes
+    }
+    /// SHA-256 of the content.
+    async fn sha256(&self) -> Option<&str> {
+        self.0.sha256.as_deref()
+    }
+    /// Number of rows.
+    async fn row_count(&self) -> Option<i64> {
+        self.0.row_count
+    }
+    /// Schema of the data (JSON).
+    async fn schema(&self) -> Option<Json<&serde_json::Value>> {
+        self.0.schema.as_ref().map(Json)
+    }
+    /// Which split it holds.
+    async fn split(&self) -> DatasetSplit {
+        self.0.split.into()
+    }
+    /// Who created it.
+    async fn created_by(&self) -> Option<&str> {
+        self.0.created_by.as_deref()
+    }
+    /// Creation time.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// Last change.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+    /// The dataset it versions.
+    async fn dataset(&self, ctx: &Context<'_>) -> Result<Option<Dataset>> {
+        load_ref::<dataset::Entity, _>(ctx, Some(self.0.dataset_id), Dataset).await
+    }
+    /// Training jobs that trained on it.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn training_jobs(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<TrainingJobFilter>,
+        order_by: Option<Vec<TrainingJobOrder>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        offset: Option<i32>,
+    ) -> Result<Conn<TrainingJob>> {
+        child_list::<DatasetVersionTrainingJobs, _>(
+            ctx,
+            self.0.id,
+            cond_of(&filter),
+            api::fingerprint(&[&filter, &order_by]),
+            TrainingJobOrder::keys(order_by.as_deref()),
+            PageArgs::new(first, after, last, before, offset),
+            TrainingJob,
+        )
+        .await
+    }
+}
+
+filter_input!(
+    /// Conditions on dataset versions.
+    DatasetVersionFilter for dataset_version {
+        /// Its id.
+        id: IdFilter => Id,
+        /// Its namespace.
+        ns: StringFilter => Ns,
+        /// Its dataset.
+        dataset: IdFilter => DatasetId,
+        /// Its version number.
+        version: IntFilter => Version,
+        /// Its split.
+        split: DatasetSplitFilter => Split,
+        /// Its size.
+        size_bytes: IntFilter => SizeBytes,
+        /// Its row count.
+        row_count: IntFilter => RowCount,
+        /// Creation time.
+        created_at: DateTimeFilter => CreatedAt,
+    }
+    related {
+        /// Belongs to a dataset matching.
+        dataset_matches: DatasetFilter => DatasetId in dataset.Id,
+    }
+);
+
+order_input!(
+    /// A sort key for dataset versions.
+    DatasetVersionOrder, DatasetVersionOrderField for dataset_version {
+        /// Version number.
+        Version => Version,
+        /// Size.
+        SizeBytes => SizeBytes,
+        /// Creation time.
+        CreatedAt => CreatedAt,
+    }
+);
+
+/// Input of `createDataset`.
+#[derive(InputObject, Debug)]
+pub struct CreateDatasetInput {
+    /// Namespace.
+    pub ns: String,
+    /// Name, unique in the namespace.
+    pub name: String,
+    /// Description.
+    pub description: Option<String>,
+    /// Kind of data.
+    pub data_type: DatasetType,
+    /// Storage format.
+    pub format: Option<String>,
+    /// Root storage location.
+    pub storage_uri: Option<String>,
+    /// Owning workflow (same namespace).
+    pub workflow_id: Option<ID>,
+}
+
+/// Input of `updateDataset`: absent fields stay as they are.
+#[derive(InputObject, Debug)]
+pub struct UpdateDatasetInput {
+    /// The dataset.
+    pub id: ID,
+    /// New name.
+    pub name: Option<String>,
+    /// New description (null clears it).
+    pub description: MaybeUndefined<String>,
+    /// New format (null clears it).
+    pub format: MaybeUndefined<String>,
+    /// New storage location (null clears it).
+    pub storage_uri: MaybeUndefined<String>,
+    /// New workflow (null detaches it).
+    pub workflow_id: MaybeUndefined<ID>,
+}
+
+/// Input of `createDatasetVersion`. The version number is assigned by the server.
+#[derive(InputObject, Debug)]
+pub struct CreateDatasetVersionInput {
+    /// The dataset.
+    pub dataset_id: ID,
+    /// Where the data is stored.
+    pub storage_uri: String,
+    /// Size in bytes (> 0).
+    pub size_bytes: Option<i64>,
+    /// SHA-256 of the content (64 hex digits).
+    pub sha256: Option<String>,
+    /// Number of rows (>= 0).
+    pub row_count: Option<i64>,
+    /// Schema of the data.
+    pub schema: Option<Json<serde_json::Value>>,
+    /// Which split (FULL unless given).
+    pub split: Option<DatasetSplit>,
+}

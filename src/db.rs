@@ -1,0 +1,84 @@
+//! Connecting to PostgreSQL or the embedded SQLite default, migrating, and counting the
+//! SQL statements the gateway issues (tests and benchmarks read the counter to prove
+//! batching).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr};
+
+/// The database URL used when none is configured: a SQLite file in the working directory.
+pub const DEFAULT_SQLITE_URL: &str = "sqlite://mlgraph.db?mode=rwc";
+
+/// Counts statements sent to the database by one connection pool.
+#[derive(Debug, Default, Clone)]
+pub struct StatementCounter(Arc<AtomicU64>);
+
+impl StatementCounter {
+    /// Statements executed so far.
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// Options for [`connect`].
+#[derive(Debug, Clone)]
+pub struct DbOptions {
+    /// Maximum pooled connections (SQLite always uses one writer).
+    pub max_connections: u32,
+    /// Per-statement timeout on PostgreSQL.
+    pub statement_timeout: Duration,
+}
+
+impl Default for DbOptions {
+    fn default() -> Self {
+        DbOptions {
+            max_connections: 16,
+            statement_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Opens a pool, with a statement counter attached.
+pub async fn connect(
+    url: &str,
+    opts: &DbOptions,
+) -> Result<(DatabaseConnection, StatementCounter), DbErr> {
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .sqlx_logging(false)
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(30));
+    if url.starts_with("sqlite:") {
+        // One connection serialises writers, so SQLite never answers SQLITE_BUSY; version
+        // numbering and other read-modify-write sequences are then trivially safe.
+        options.max_connections(1).min_connections(1);
+    } else {
+        options
+            .max_connections(opts.max_connections)
+            .min_connections(1);
+        let timeout_ms = opts.statement_timeout.as_millis();
+        options.map_sqlx_postgres_opts(move |o| {
+            o.options([("statement_timeout", timeout_ms.to_string())])
+        });
+    }
+    let mut db = Database::connect(options).await?;
+    let counter = StatementCounter::default();
+    let c = counter.0.clone();
+    db.set_metric_callback(move |_info| {
+        c.fetch_add(1, Ordering::Relaxed);
+    });
+    Ok((db, counter))
+}
+
+/// Applies every pending migration.
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
+    Migrator::up(db, None).await
+}
+
+/// Whether the connection speaks PostgreSQL (else SQLite).
+pub fn is_postgres(db: &DatabaseConnection) -> bool {
+    db.get_database_backend() == DbBackend::Postgres
+}

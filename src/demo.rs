@@ -1,0 +1,436 @@
+//! Demo data: a realistic registry that shows every relation, created through the same
+//! service functions the API uses (so it has events too). Predictions are bulk-inserted.
+//! Seeding is skipped when the demo namespace already has models.
+
+use async_graphql::{ID, Json};
+use chrono::{Duration, Utc};
+use entity::enums::{ModelStage, PredictionStatus, TrainingJobStatus};
+use entity::{model, prediction, training_job};
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, Set,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::core::context::RequestContext;
+use crate::core::ids::{NodeType, encode};
+use crate::data::{self, CreateDatasetInput, CreateDatasetVersionInput};
+use crate::enums::{
+    DatasetSplit, DatasetType, EndpointStatus, Environment, ExperimentStatus, ExperimentType,
+    RunStatus,
+};
+use crate::error::AppResult;
+use crate::registry::{self, CreateModelInput, CreateModelVersionInput, CreateWorkflowInput};
+use crate::serving::{
+    self, CreateCloudRunServiceInput, CreateDeploymentInput, CreateDeploymentSpec,
+    CreateEndpointInput, CreateServiceDeploymentInput,
+};
+use crate::training::{
+    self, CreateExperimentInput, CreateExperimentRunInput, CreatePatternRecognitionJobInput,
+    CreateTrainingJobInput,
+};
+
+/// The namespace the demo lives in.
+pub const DEMO_NS: &str = "acme.com/fraud";
+
+fn id(ty: NodeType, uuid: Uuid) -> ID {
+    encode(ty, uuid)
+}
+
+/// Seeds the demo registry; returns a one-line summary.
+pub async fn seed(db: &DatabaseConnection) -> AppResult<String> {
+    let existing = model::Entity::find()
+        .filter(model::Column::Ns.eq(DEMO_NS))
+        .count(db)
+        .await?;
+    if existing > 0 {
+        return Ok(format!("demo data already present in {DEMO_NS}"));
+    }
+    let ctx = RequestContext {
+        actor: Some("demo-seed".into()),
+        ..RequestContext::default()
+    };
+    let ns = DEMO_NS.to_owned();
+    let mut rng = SmallRng::seed_from_u64(42);
+
+    let wf = registry::service::create_workflow(
+        db,
+        &ctx,
+        CreateWorkflowInput {
+            ns: ns.clone(),
+            name: "fraud-pipeline".into(),
+            description: Some(
+                "Nightly feature build, training and evaluation of the fraud models".into(),
+            ),
+            status: Some(crate::enums::WorkflowStatus::Active),
+            config: Some(Json(json!({"nodes": [
+                {"id": "ingest", "type": "dataset-loader"},
+                {"id": "features", "type": "feature-builder", "after": ["ingest"]},
+                {"id": "train", "type": "trainer", "after": ["features"]},
+                {"id": "evaluate", "type": "evaluator", "after": ["train"]}
+            ]}))),
+        },
+    )
+    .await?;
+    let wf_id = Some(id(NodeType::Workflow, wf.id));
+
+    // Datasets with versions.
+    let mut dataset_versions = Vec::new();
+    for (name, ty, versions) in [
+        ("transactions", DatasetType::Tabular, 3),
+        ("chargebacks", DatasetType::Tabular, 2),
+        ("merchant-descriptions", DatasetType::Text, 1),
+    ] {
+        let ds = data::service::create_dataset(
+            db,
+            &ctx,
+            CreateDatasetInput {
+                ns: ns.clone(),
+                name: name.into(),
+                description: Some(format!("{name} exported from the payments warehouse")),
+                data_type: ty,
+                format: Some("parquet".into()),
+                storage_uri: Some(format!("s3://acme-ml/datasets/{name}")),
+                workflow_id: wf_id.clone(),
+            },
+        )
+        .await?;
+        for v in 1..=versions {
+            let rows = 1_000_000 * v as i64 + rng.random_range(0..50_000);
+            let dv = data::service::create_dataset_version(
+                db,
+                &ctx,
+                CreateDatasetVersionInput {
+                    dataset_id: id(NodeType::Dataset, ds.id),
+                    storage_uri: format!("s3://acme-ml/datasets/{name}/v{v}"),
+                    size_bytes: Some(rows * 180),
+                    sha256: Some(format!("{:064x}", rng.random::<u128>())),
+                    row_count: Some(rows),
+                    schema: Some(Json(
+                        json!({"amount": "float", "merchant_id": "string", "label": "bool"}),
+                    )),
+                    split: Some(if v == versions {
+                        DatasetSplit::Full
+                    } else {
+                        DatasetSplit::Train
+                    }),
+                },
+            )
+            .await?;
+            dataset_versions.push(dv);
+        }
+    }
+
+    // Experiments and training jobs with runs.
+    let sweep = training::service::create_experiment(
+        db,
+        &ctx,
+        CreateExperimentInput {
+            ns: ns.clone(),
+            name: "fraud-hparam-sweep".into(),
+            description: Some(
+                "Learning-rate and depth sweep for the gradient-boosted detector".into(),
+            ),
+            experiment_type: ExperimentType::HyperparameterTuning,
+            status: Some(ExperimentStatus::Completed),
+            config: Some(Json(json!({"search": "bayesian", "trials": 9}))),
+            workflow_id: wf_id.clone(),
+        },
+    )
+    .await?;
+    training::service::create_experiment(
+        db,
+        &ctx,
+        CreateExperimentInput {
+            ns: ns.clone(),
+            name: "checkout-ab-test".into(),
+            description: Some("Full detector vs distilled detector at checkout".into()),
+            experiment_type: ExperimentType::AbTest,
+            status: Some(ExperimentStatus::Running),
+            config: Some(Json(json!({"split": {"control": 90, "treatment": 10}}))),
+            workflow_id: wf_id.clone(),
+        },
+    )
+    .await?;
+
+    let detector = registry::service::create_model(
+        db,
+        &ctx,
+        CreateModelInput {
+            ns: ns.clone(),
+            name: "fraud-detector".into(),
+            description: Some("Gradient-boosted transaction fraud classifier".into()),
+            task: Some("classification".into()),
+            framework: Some("xgboost".into()),
+            workflow_id: wf_id.clone(),
+        },
+    )
+    .await?;
+    let distilled = registry::service::create_model(
+        db,
+        &ctx,
+        CreateModelInput {
+            ns: ns.clone(),
+            name: "fraud-detector-distilled".into(),
+            description: Some(
+                "Small neural student of fraud-detector for low-latency checkout".into(),
+            ),
+            task: Some("classification".into()),
+            framework: Some("pytorch".into()),
+            workflow_id: wf_id.clone(),
+        },
+    )
+    .await?;
+
+    // Three successful jobs, each producing a version derived from the previous one.
+    let mut versions = Vec::new();
+    let mut parent: Option<Uuid> = None;
+    for (i, dv) in dataset_versions.iter().take(3).enumerate() {
+        let job = training::service::create_training_job(
+            db,
+            &ctx,
+            CreateTrainingJobInput {
+                ns: ns.clone(),
+                name: format!("fraud-detector-train-{}", i + 1),
+                experiment_id: Some(id(NodeType::Experiment, sweep.id)),
+                model_id: Some(id(NodeType::Model, detector.id)),
+                dataset_version_id: Some(id(NodeType::DatasetVersion, dv.id)),
+                priority: Some(5 + i as i32),
+                config: Some(Json(
+                    json!({"max_depth": 6 + i, "eta": 0.1 / (i as f64 + 1.0)}),
+                )),
+            },
+        )
+        .await?;
+        for r in 1..=3 {
+            training::service::create_experiment_run(
+                db,
+                &ctx,
+                CreateExperimentRunInput {
+                    training_job_id: id(NodeType::TrainingJob, job.id),
+                    hyperparameters: Some(Json(json!({"max_depth": 6 + i, "seed": r}))),
+                    metrics: Some(Json(
+                        json!({"auc": 0.90 + 0.01 * i as f64 + 0.002 * r as f64}),
+                    )),
+                    duration_seconds: Some(600.0 + 30.0 * r as f64),
+                    status: Some(RunStatus::Completed),
+                },
+            )
+            .await?;
+        }
+        let job_id = job.id;
+        finish_job(db, job).await?;
+        let v = registry::service::create_model_version(
+            db,
+            &ctx,
+            CreateModelVersionInput {
+                model_id: id(NodeType::Model, detector.id),
+                artifact_uri: Some(format!("s3://acme-ml/models/fraud-detector/v{}", i + 1)),
+                checksum: Some(format!("{:032x}", rng.random::<u128>())),
+                size_bytes: Some(50_000_000 + i as i64 * 1_000_000),
+                metrics: Some(Json(
+                    json!({"auc": 0.91 + 0.01 * i as f64, "precision": 0.84 + 0.02 * i as f64}),
+                )),
+                params: Some(Json(json!({"max_depth": 6 + i}))),
+                parent_version_id: parent.map(|p| id(NodeType::ModelVersion, p)),
+                training_job_id: Some(id(NodeType::TrainingJob, job_id)),
+            },
+        )
+        .await?;
+        parent = Some(v.id);
+        versions.push(v);
+    }
+    // Two more jobs in flight.
+    for (name, priority) in [("fraud-detector-train-4", 8), ("fraud-detector-train-5", 3)] {
+        training::service::create_training_job(
+            db,
+            &ctx,
+            CreateTrainingJobInput {
+                ns: ns.clone(),
+                name: name.into(),
+                experiment_id: Some(id(NodeType::Experiment, sweep.id)),
+                model_id: Some(id(NodeType::Model, detector.id)),
+                dataset_version_id: dataset_versions
+                    .last()
+                    .map(|dv| id(NodeType::DatasetVersion, dv.id)),
+                priority: Some(priority),
+                config: Some(Json(json!({"max_depth": 9}))),
+            },
+        )
+        .await?;
+    }
+    let student = registry::service::create_model_version(
+        db,
+        &ctx,
+        CreateModelVersionInput {
+            model_id: id(NodeType::Model, distilled.id),
+            artifact_uri: Some("s3://acme-ml/models/fraud-detector-distilled/v1".into()),
+            checksum: Some(format!("{:032x}", rng.random::<u128>())),
+            size_bytes: Some(4_000_000),
+            metrics: Some(Json(json!({"auc": 0.925, "p99_latency_ms": 4.1}))),
+            params: Some(Json(
+                json!({"teacher": "fraud-detector v3", "temperature": 2.0}),
+            )),
+            parent_version_id: versions.last().map(|v| id(NodeType::ModelVersion, v.id)),
+            training_job_id: None,
+        },
+    )
+    .await?;
+    for (v, stage) in [
+        (&versions[1], ModelStage::Staging),
+        (&versions[2], ModelStage::Production),
+        (&student, ModelStage::Staging),
+    ] {
+        registry::service::promote_model_version(db, &ctx, v.id, stage).await?;
+    }
+
+    // Endpoints with deployments at split traffic.
+    let prod = serving::service::create_endpoint(
+        db,
+        &ctx,
+        CreateEndpointInput {
+            ns: ns.clone(),
+            name: "fraud-prod".into(),
+            description: Some("Checkout fraud scoring".into()),
+            environment: Environment::Production,
+            region: Some("europe-west1".into()),
+            url: Some("https://fraud.acme.com/v1/score".into()),
+            status: Some(EndpointStatus::Active),
+        },
+    )
+    .await?;
+    let staging = serving::service::create_endpoint(
+        db,
+        &ctx,
+        CreateEndpointInput {
+            ns: ns.clone(),
+            name: "fraud-staging".into(),
+            description: Some("Shadow traffic for candidates".into()),
+            environment: Environment::Staging,
+            region: Some("europe-west1".into()),
+            url: Some("https://fraud-staging.acme.com/v1/score".into()),
+            status: Some(EndpointStatus::Active),
+        },
+    )
+    .await?;
+    let mut deployments = Vec::new();
+    for (endpoint, version, traffic) in [
+        (&prod, &versions[2], 90),
+        (&prod, &student, 10),
+        (&staging, &versions[1], 100),
+    ] {
+        serving::service::create_deployment(
+            db,
+            &ctx,
+            CreateDeploymentInput {
+                model_version_id: id(NodeType::ModelVersion, version.id),
+                spec: CreateDeploymentSpec {
+                    endpoint_id: id(NodeType::Endpoint, endpoint.id),
+                    traffic_percent: traffic,
+                    min_replicas: Some(2),
+                    max_replicas: Some(10),
+                    machine_type: Some("n2-standard-4".into()),
+                },
+            },
+        )
+        .await?;
+        deployments.push((endpoint.id, version.id, traffic));
+    }
+
+    // A few thousand predictions over the last two days.
+    let now = Utc::now();
+    let mut rows = Vec::with_capacity(3000);
+    for _ in 0..3000 {
+        // Production takes 70% of the volume, split 90/10; staging the rest.
+        let pick = rng.random_range(0..100);
+        let (endpoint_id, version_id, _) = match pick {
+            0..63 => deployments[0],
+            63..70 => deployments[1],
+            _ => deployments[2],
+        };
+        let at = now - Duration::seconds(rng.random_range(0..48 * 3600));
+        let failed = rng.random_range(0..100) < 2;
+        let confidence: f64 = rng.random_range(0.5..1.0);
+        rows.push(prediction::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            ns: Set(ns.clone()),
+            endpoint_id: Set(endpoint_id),
+            model_version_id: Set(Some(version_id)),
+            input: Set(json!({"amount": rng.random_range(1.0..2000.0), "merchant": format!("m-{}", rng.random_range(0..500))})),
+            output: Set((!failed).then(|| json!({"fraud": confidence > 0.9, "score": confidence}))),
+            latency_ms: Set(Some(rng.random_range(2.0..80.0))),
+            confidence: Set((!failed).then_some(confidence)),
+            status: Set(if failed { PredictionStatus::Failed } else { PredictionStatus::Completed }),
+            completed_at: Set(Some(at)),
+            created_at: Set(at),
+            updated_at: Set(at),
+        });
+    }
+    for chunk in rows.chunks(500) {
+        prediction::Entity::insert_many(chunk.to_vec())
+            .exec(db)
+            .await?;
+    }
+
+    // Standalone pieces of the VERSATIL schema.
+    let svc = serving::service::create_cloud_run_service(
+        db,
+        &ctx,
+        CreateCloudRunServiceInput {
+            ns: ns.clone(),
+            name: "feature-server".into(),
+            region: "europe-west1".into(),
+            url: Some("https://features.acme.com".into()),
+            image: "europe-docker.pkg.dev/acme/feature-server:1.4.2".into(),
+            status: None,
+        },
+    )
+    .await?;
+    for (rev, traffic) in [("feature-server-00041", 20), ("feature-server-00042", 80)] {
+        serving::service::create_service_deployment(
+            db,
+            &ctx,
+            CreateServiceDeploymentInput {
+                service_id: id(NodeType::CloudRunService, svc.id),
+                revision: rev.into(),
+                image: "europe-docker.pkg.dev/acme/feature-server:1.4.2".into(),
+                traffic_percent: traffic,
+                status: Some(crate::enums::DeploymentStatus::Active),
+            },
+        )
+        .await?;
+    }
+    training::service::create_pattern_recognition_job(
+        db,
+        &ctx,
+        CreatePatternRecognitionJobInput {
+            ns: ns.clone(),
+            name: "merchant-ring-detection".into(),
+            pattern_type: "graph-community".into(),
+            config: Some(Json(json!({"min_ring_size": 4}))),
+        },
+    )
+    .await?;
+
+    Ok(format!(
+        "seeded {DEMO_NS}: 1 workflow, 3 datasets / 6 versions, 2 models / 4 versions, 2 experiments, 5 training jobs, 2 endpoints / 3 deployments, 3000 predictions"
+    ))
+}
+
+/// Marks a demo job SUCCEEDED (the lifecycle mutations are the API's way; the seed
+/// just writes the final state).
+async fn finish_job(db: &DatabaseConnection, job: training_job::Model) -> AppResult<()> {
+    let started = Utc::now() - Duration::hours(3);
+    let mut row = job.into_active_model();
+    row.status = Set(TrainingJobStatus::Succeeded);
+    row.progress = Set(100.0);
+    row.worker = Set(Some("gpu-worker-1".into()));
+    row.started_at = Set(Some(started));
+    row.finished_at = Set(Some(started + Duration::hours(2)));
+    row.heartbeat_at = Set(Some(started + Duration::hours(2)));
+    row.revision = Set(4);
+    training_job::Entity::update(row).exec(db).await?;
+    Ok(())
+}

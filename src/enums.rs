@@ -1,0 +1,223 @@
+//! GraphQL mirrors of the stored enumerations (`entity::enums`), with their filters.
+
+use async_graphql::Enum;
+
+use crate::core::filter::enum_filter;
+
+macro_rules! mirror {
+    ($(#[$m:meta])* $name:ident, $filter:ident { $( $(#[$vm:meta])* $variant:ident ),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+        pub enum $name {
+            $( $(#[$vm])* $variant, )+
+        }
+        impl From<$name> for entity::enums::$name {
+            fn from(v: $name) -> Self {
+                match v { $( $name::$variant => entity::enums::$name::$variant, )+ }
+            }
+        }
+        impl From<entity::enums::$name> for $name {
+            fn from(v: entity::enums::$name) -> Self {
+                match v { $( entity::enums::$name::$variant => $name::$variant, )+ }
+            }
+        }
+        enum_filter!(
+            /// Conditions on this enumeration.
+            $filter, $name, entity::enums::$name
+        );
+    };
+}
+
+mirror!(
+    /// Lifecycle of a workflow definition.
+    WorkflowStatus, WorkflowStatusFilter {
+        /// Being written.
+        Draft,
+        /// Runs.
+        Active,
+        /// Temporarily stopped.
+        Paused,
+        /// Kept for history only.
+        Archived,
+    }
+);
+mirror!(
+    /// Kind of data a dataset holds.
+    DatasetType, DatasetTypeFilter {
+        /// Images.
+        Image,
+        /// Text.
+        Text,
+        /// Tables.
+        Tabular,
+        /// Audio.
+        Audio,
+        /// Video.
+        Video,
+        /// Time series.
+        TimeSeries,
+        /// Anything else.
+        Other,
+    }
+);
+mirror!(
+    /// Which split of the data a dataset version holds.
+    DatasetSplit, DatasetSplitFilter {
+        /// All of it.
+        Full,
+        /// Training split.
+        Train,
+        /// Validation split.
+        Validation,
+        /// Test split.
+        Test,
+    }
+);
+mirror!(
+    /// Lifecycle of a logical model.
+    ModelStatus, ModelStatusFilter {
+        /// In use.
+        Active,
+        /// Should no longer be used.
+        Deprecated,
+    }
+);
+mirror!(
+    /// Registry stage of a model version (at most one PRODUCTION version per model).
+    ModelStage, ModelStageFilter {
+        /// Registered only.
+        None,
+        /// Being validated.
+        Staging,
+        /// The model's production version.
+        Production,
+        /// Retired.
+        Archived,
+    }
+);
+mirror!(
+    /// Lifecycle of an experiment.
+    ExperimentStatus, ExperimentStatusFilter {
+        /// Not started.
+        Planned,
+        /// Under way.
+        Running,
+        /// Done.
+        Completed,
+        /// Failed.
+        Failed,
+        /// Stopped before completion.
+        Cancelled,
+    }
+);
+mirror!(
+    /// Kind of experiment.
+    ExperimentType, ExperimentTypeFilter {
+        /// Hyperparameter search.
+        HyperparameterTuning,
+        /// A/B test between models.
+        AbTest,
+        /// Offline evaluation.
+        Evaluation,
+        /// Anything else.
+        Other,
+    }
+);
+mirror!(
+    /// Training-job states: QUEUED → RUNNING → SUCCEEDED | FAILED | CANCELLED.
+    TrainingJobStatus, TrainingJobStatusFilter {
+        /// Waiting for a worker.
+        Queued,
+        /// Claimed by a worker.
+        Running,
+        /// Finished and produced its model version.
+        Succeeded,
+        /// Failed.
+        Failed,
+        /// Cancelled.
+        Cancelled,
+    }
+);
+mirror!(
+    /// Outcome of one run.
+    RunStatus, RunStatusFilter {
+        /// Under way.
+        Running,
+        /// Done.
+        Completed,
+        /// Failed.
+        Failed,
+    }
+);
+mirror!(
+    /// Environment an endpoint serves.
+    Environment, EnvironmentFilter {
+        /// Development.
+        Development,
+        /// Staging.
+        Staging,
+        /// Production.
+        Production,
+    }
+);
+mirror!(
+    /// Whether an endpoint takes traffic.
+    EndpointStatus, EndpointStatusFilter {
+        /// Being created.
+        Creating,
+        /// Serving.
+        Active,
+        /// Not serving.
+        Inactive,
+        /// Broken.
+        Failed,
+    }
+);
+mirror!(
+    /// Lifecycle of a deployment.
+    DeploymentStatus, DeploymentStatusFilter {
+        /// Rolling out.
+        Deploying,
+        /// Serving its share of traffic.
+        Active,
+        /// Roll-out failed.
+        Failed,
+        /// Taken out of service.
+        Retired,
+    }
+);
+mirror!(
+    /// Outcome of an inference request.
+    PredictionStatus, PredictionStatusFilter {
+        /// Waiting for the model.
+        Pending,
+        /// Answered.
+        Completed,
+        /// Failed.
+        Failed,
+    }
+);
+mirror!(
+    /// Lifecycle of a batch job.
+    JobStatus, JobStatusFilter {
+        /// Waiting.
+        Pending,
+        /// Under way.
+        Running,
+        /// Done.
+        Completed,
+        /// Failed.
+        Failed,
+    }
+);
+mirror!(
+    /// Whether a service is serving.
+    ServiceStatus, ServiceStatusFilter {
+        /// Serving.
+        Active,
+        /// Stopped.
+        Inactive,
+        /// Broken.
+        Failed,
+    }
+);

@@ -1,0 +1,334 @@
+//! One error type for the whole gateway.
+//!
+//! Every error a client sees carries `extensions.code`. Database and other internal
+//! failures are logged here with their details and reach the client only as `INTERNAL`.
+//! Named constraint violations (see the migration's `uq_*`, `fk_*`, `ck_*` names) become
+//! `CONFLICT` / `BAD_USER_INPUT` naming the offending field.
+
+use async_graphql::ErrorExtensions;
+use sea_orm::{DbErr, RuntimeErr};
+
+/// The error codes clients may branch on (`extensions.code`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorCode {
+    /// Invalid arguments or input values.
+    BadUserInput,
+    /// The addressed node does not exist (or is outside the caller's scope).
+    NotFound,
+    /// The change conflicts with the current state (duplicates, stale revisions, references).
+    Conflict,
+    /// No valid credentials.
+    Unauthenticated,
+    /// Credentials lack the permission.
+    Forbidden,
+    /// A state machine refuses the transition.
+    InvalidTransition,
+    /// The query exceeds the depth or complexity limits.
+    QueryTooComplex,
+    /// Too many requests.
+    RateLimited,
+    /// Anything else; details are in the server log only.
+    Internal,
+}
+
+impl ErrorCode {
+    /// The wire form of the code.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::BadUserInput => "BAD_USER_INPUT",
+            ErrorCode::NotFound => "NOT_FOUND",
+            ErrorCode::Conflict => "CONFLICT",
+            ErrorCode::Unauthenticated => "UNAUTHENTICATED",
+            ErrorCode::Forbidden => "FORBIDDEN",
+            ErrorCode::InvalidTransition => "INVALID_TRANSITION",
+            ErrorCode::QueryTooComplex => "QUERY_TOO_COMPLEX",
+            ErrorCode::RateLimited => "RATE_LIMITED",
+            ErrorCode::Internal => "INTERNAL",
+        }
+    }
+}
+
+/// Errors of the service layer; resolvers return them with `?`.
+///
+/// Deliberately not `Display`: async-graphql converts any `Display` type into an error
+/// without extensions, and every error must carry its code (see the `From` impl below).
+#[derive(Debug)]
+pub enum AppError {
+    /// Invalid input; `field` names the input field when one is to blame.
+    BadInput {
+        /// Input path, e.g. `input.name`.
+        field: Option<String>,
+        /// Human-readable reason.
+        message: String,
+    },
+    /// No such node (in the caller's scope).
+    NotFound {
+        /// What was looked for, e.g. `Model 0193...`.
+        what: String,
+    },
+    /// Conflicts with existing state.
+    Conflict {
+        /// The conflicting field, when one is to blame.
+        field: Option<String>,
+        /// Human-readable reason.
+        message: String,
+    },
+    /// Refused state transition.
+    InvalidTransition {
+        /// Current state.
+        from: String,
+        /// Requested state.
+        to: String,
+    },
+    /// Refused because of access rules.
+    Forbidden(String),
+    /// A database failure that is not the client's fault.
+    Db(DbErr),
+    /// Any other internal failure.
+    Internal(String),
+}
+
+impl AppError {
+    /// A `BAD_USER_INPUT` error blaming `field`.
+    pub fn bad_input(field: impl Into<String>, message: impl Into<String>) -> Self {
+        AppError::BadInput {
+            field: Some(field.into()),
+            message: message.into(),
+        }
+    }
+
+    /// A `NOT_FOUND` error for `what`.
+    pub fn not_found(what: impl Into<String>) -> Self {
+        AppError::NotFound { what: what.into() }
+    }
+
+    /// A `CONFLICT` error.
+    pub fn conflict(field: Option<&str>, message: impl Into<String>) -> Self {
+        AppError::Conflict {
+            field: field.map(str::to_owned),
+            message: message.into(),
+        }
+    }
+
+    /// The client-visible message (internal details are never part of it).
+    pub fn message(&self) -> String {
+        match self {
+            AppError::BadInput { message, .. } | AppError::Conflict { message, .. } => {
+                message.clone()
+            }
+            AppError::NotFound { what } => format!("{what} not found"),
+            AppError::InvalidTransition { from, to } => format!("cannot go from {from} to {to}"),
+            AppError::Forbidden(message) => message.clone(),
+            AppError::Db(_) | AppError::Internal(_) => "internal error".to_owned(),
+        }
+    }
+
+    /// The client-visible code.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            AppError::BadInput { .. } => ErrorCode::BadUserInput,
+            AppError::NotFound { .. } => ErrorCode::NotFound,
+            AppError::Conflict { .. } => ErrorCode::Conflict,
+            AppError::InvalidTransition { .. } => ErrorCode::InvalidTransition,
+            AppError::Forbidden(_) => ErrorCode::Forbidden,
+            AppError::Db(_) | AppError::Internal(_) => ErrorCode::Internal,
+        }
+    }
+
+    /// Classifies a database error: constraint violations become client errors naming the
+    /// field; everything else stays internal.
+    pub fn from_db(err: DbErr) -> Self {
+        match constraint_violation(&err) {
+            Some(v) => v,
+            None => AppError::Db(err),
+        }
+    }
+}
+
+/// Maps a raw database constraint violation to a client error.
+fn constraint_violation(err: &DbErr) -> Option<AppError> {
+    let (DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e))) = err
+    else {
+        return None;
+    };
+    let sea_orm::sqlx::Error::Database(db) = &**e else {
+        return None;
+    };
+    let code = db.code().map(|c| c.to_string()).unwrap_or_default();
+    let message = db.message().to_owned();
+    let constraint = db.constraint().map(str::to_owned);
+    // PostgreSQL: SQLSTATE + constraint name. SQLite: extended result codes + message text.
+    match code.as_str() {
+        "23505" | "2067" | "1555" => {
+            let field = constraint
+                .as_deref()
+                .and_then(field_of_constraint)
+                .or_else(|| sqlite_columns(&message));
+            Some(AppError::Conflict {
+                message: format!(
+                    "a row with the same {} already exists",
+                    field.as_deref().unwrap_or("key")
+                ),
+                field,
+            })
+        }
+        "23503" | "787" => {
+            let field = constraint.as_deref().and_then(field_of_constraint);
+            if message.contains("update or delete") || message.contains("still referenced") {
+                Some(AppError::Conflict {
+                    message: "the row is still referenced".into(),
+                    field,
+                })
+            } else {
+                Some(AppError::BadInput {
+                    message: format!(
+                        "{} refers to a row that does not exist",
+                        field.as_deref().unwrap_or("a reference")
+                    ),
+                    field,
+                })
+            }
+        }
+        "23514" | "275" => {
+            let field = constraint
+                .as_deref()
+                .and_then(field_of_constraint)
+                .or_else(|| sqlite_check_name(&message).and_then(|n| field_of_constraint(&n)));
+            Some(AppError::BadInput {
+                message: format!("{} is out of range", field.as_deref().unwrap_or("a value")),
+                field,
+            })
+        }
+        _ => None,
+    }
+}
+
+/// `uq_models_ns_name` → `ns, name`; `fk_deployments_model_version_id` → `model_version_id`.
+fn field_of_constraint(name: &str) -> Option<String> {
+    const TABLES: &[&str] = &[
+        "pattern_recognition_jobs",
+        "service_deployments",
+        "cloud_run_services",
+        "dataset_versions",
+        "experiment_runs",
+        "model_versions",
+        "training_jobs",
+        "experiments",
+        "deployments",
+        "predictions",
+        "workflows",
+        "endpoints",
+        "datasets",
+        "models",
+        "events",
+        "edges",
+    ];
+    let rest = name
+        .strip_prefix("uq_")
+        .or_else(|| name.strip_prefix("fk_"))
+        .or_else(|| name.strip_prefix("ck_"))?;
+    let table = TABLES.iter().find(|t| rest.starts_with(&format!("{t}_")))?;
+    let cols = &rest[table.len() + 1..];
+    Some(match cols {
+        "ns_name" => "name".to_owned(),
+        other => other.to_owned(),
+    })
+}
+
+/// `UNIQUE constraint failed: models.ns, models.name` → `name`.
+fn sqlite_columns(message: &str) -> Option<String> {
+    let cols = message.split(':').nth(1)?;
+    let last = cols.split(',').next_back()?.trim();
+    Some(last.rsplit('.').next()?.to_owned())
+}
+
+/// `CHECK constraint failed: ck_training_jobs_priority` → the constraint name.
+fn sqlite_check_name(message: &str) -> Option<String> {
+    Some(message.split(':').nth(1)?.trim().to_owned())
+}
+
+impl From<DbErr> for AppError {
+    fn from(err: DbErr) -> Self {
+        AppError::from_db(err)
+    }
+}
+
+impl ErrorExtensions for AppError {
+    fn extend(&self) -> async_graphql::Error {
+        let message = match self {
+            AppError::Db(e) => {
+                tracing::error!(error = %e, "database error");
+                "internal error".to_owned()
+            }
+            AppError::Internal(e) => {
+                tracing::error!(error = %e, "internal error");
+                "internal error".to_owned()
+            }
+            other => other.message(),
+        };
+        async_graphql::Error::new(message).extend_with(|_, ext| {
+            ext.set("code", self.code().as_str());
+            match self {
+                AppError::BadInput {
+                    field: Some(field), ..
+                }
+                | AppError::Conflict {
+                    field: Some(field), ..
+                } => ext.set("field", field.as_str()),
+                _ => {}
+            }
+        })
+    }
+}
+
+impl From<AppError> for async_graphql::Error {
+    fn from(e: AppError) -> Self {
+        e.extend()
+    }
+}
+
+/// Result of service functions.
+pub type AppResult<T> = Result<T, AppError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn constraint_names_map_to_fields() {
+        assert_eq!(
+            field_of_constraint("uq_models_ns_name").as_deref(),
+            Some("name")
+        );
+        assert_eq!(
+            field_of_constraint("fk_deployments_model_version_id").as_deref(),
+            Some("model_version_id")
+        );
+        assert_eq!(
+            field_of_constraint("ck_training_jobs_priority").as_deref(),
+            Some("priority")
+        );
+        assert_eq!(field_of_constraint("pk_whatever"), None);
+        assert_eq!(
+            sqlite_columns("UNIQUE constraint failed: models.ns, models.name").as_deref(),
+            Some("name")
+        );
+    }
+
+    #[test]
+    fn every_code_has_a_distinct_wire_name() {
+        let all = [
+            ErrorCode::BadUserInput,
+            ErrorCode::NotFound,
+            ErrorCode::Conflict,
+            ErrorCode::Unauthenticated,
+            ErrorCode::Forbidden,
+            ErrorCode::InvalidTransition,
+            ErrorCode::QueryTooComplex,
+            ErrorCode::RateLimited,
+            ErrorCode::Internal,
+        ];
+        let names: std::collections::HashSet<_> = all.iter().map(|c| c.as_str()).collect();
+        assert_eq!(names.len(), all.len());
+    }
+}

@@ -1,0 +1,52 @@
+//! mlgraph: a GraphQL gateway over a property graph of ML metadata.
+//!
+//! The library builds the whole application in process (`build_schema`, `app`) so that
+//! tests exercise the real stack; `main.rs` only parses configuration, connects,
+//! migrates and serves.
+
+pub mod api;
+pub mod config;
+pub mod core;
+pub mod data;
+pub mod db;
+pub mod demo;
+pub mod enums;
+pub mod error;
+pub mod observability;
+pub mod registry;
+pub mod relations;
+pub mod schema;
+pub mod server;
+pub mod serving;
+pub mod training;
+
+use sea_orm::DatabaseConnection;
+
+pub use config::Limits;
+pub use schema::{AppSchema, build_schema};
+pub use server::app;
+
+/// State shared by every request.
+#[derive(Clone)]
+pub struct AppState {
+    /// The connection pool.
+    pub db: DatabaseConnection,
+    /// Request limits.
+    pub limits: Limits,
+    /// Counts SQL statements sent through `db`.
+    pub statements: db::StatementCounter,
+    /// Origins allowed by CORS (`*` for any); empty disables CORS headers.
+    pub cors_origins: Vec<String>,
+}
+
+impl AppState {
+    /// State with default limits and no CORS.
+    pub fn new(db: DatabaseConnection, statements: db::StatementCounter) -> Self {
+        AppState {
+            db,
+            limits: Limits::default(),
+            statements,
+            cors_origins: Vec::new(),
+        }
+    }
+}

@@ -1,0 +1,224 @@
+//! The `mlgraph` binary: parses configuration, connects, migrates and serves.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+use migration::{Migrator, MigratorTrait};
+use mlgraph::db::{self, DEFAULT_SQLITE_URL, DbOptions};
+use mlgraph::{AppState, Limits};
+
+/// mlgraph: a GraphQL gateway over a property graph of ML metadata.
+#[derive(Parser, Debug)]
+#[command(version, about, args_conflicts_with_subcommands = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// Without a subcommand, mlgraph serves with these options.
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Serve the GraphQL API (the default).
+    Serve(ServeArgs),
+    /// Apply or inspect schema migrations.
+    Migrate {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(subcommand)]
+        action: MigrateAction,
+    },
+    /// Print the GraphQL schema (SDL).
+    Schema,
+    /// Fill the database with a demo registry.
+    SeedDemo {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum MigrateAction {
+    /// Apply all pending migrations.
+    Up,
+    /// Roll back the last migration (or `-n` of them).
+    Down {
+        /// How many to roll back.
+        #[arg(short = 'n', long, default_value_t = 1)]
+        steps: u32,
+    },
+    /// List migrations and whether they are applied.
+    Status,
+}
+
+#[derive(Args, Debug, Clone)]
+struct DbArgs {
+    /// Database URL: `postgres://user@host/db`, or `sqlite://file.db?mode=rwc`.
+    /// Without it, mlgraph uses the embedded SQLite file ./mlgraph.db.
+    #[arg(long, env = "DATABASE_URL")]
+    database_url: Option<String>,
+    /// Maximum pooled database connections (PostgreSQL).
+    #[arg(long, env = "MLGRAPH_DB_MAX_CONNECTIONS", default_value_t = 16)]
+    db_max_connections: u32,
+    /// Per-statement timeout in milliseconds (PostgreSQL).
+    #[arg(long, env = "MLGRAPH_STATEMENT_TIMEOUT_MS", default_value_t = 30_000)]
+    statement_timeout_ms: u64,
+}
+
+impl DbArgs {
+    fn url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| DEFAULT_SQLITE_URL.to_owned())
+    }
+
+    async fn connect(
+        &self,
+    ) -> anyhow_like::Result<(sea_orm::DatabaseConnection, db::StatementCounter)> {
+        let url = self.url();
+        let opts = DbOptions {
+            max_connections: self.db_max_connections,
+            statement_timeout: Duration::from_millis(self.statement_timeout_ms),
+        };
+        let redacted = url.split('@').next_back().unwrap_or("");
+        tracing::info!(database = %redacted, "connecting");
+        Ok(db::connect(&url, &opts).await?)
+    }
+}
+
+#[derive(Args, Debug, Clone)]
+struct ServeArgs {
+    #[command(flatten)]
+    db: DbArgs,
+    /// Address to listen on.
+    #[arg(long, env = "MLGRAPH_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Do not apply pending migrations on start.
+    #[arg(long, env = "MLGRAPH_NO_MIGRATE")]
+    no_migrate: bool,
+    /// Fill an empty database with the demo registry before serving.
+    #[arg(long)]
+    demo: bool,
+    /// Maximum query depth.
+    #[arg(long, env = "MLGRAPH_MAX_DEPTH", default_value_t = Limits::default().max_depth)]
+    max_depth: usize,
+    /// Maximum query complexity (a connection costs its page size times its fields).
+    #[arg(long, env = "MLGRAPH_MAX_COMPLEXITY", default_value_t = Limits::default().max_complexity)]
+    max_complexity: usize,
+    /// Largest `first`/`last` a list accepts.
+    #[arg(long, env = "MLGRAPH_MAX_PAGE_SIZE", default_value_t = Limits::default().max_page_size)]
+    max_page_size: u64,
+    /// Page size when neither `first` nor `last` is given.
+    #[arg(long, env = "MLGRAPH_DEFAULT_PAGE_SIZE", default_value_t = Limits::default().default_page_size)]
+    default_page_size: u64,
+    /// Largest request body in bytes.
+    #[arg(long, env = "MLGRAPH_MAX_BODY_BYTES", default_value_t = Limits::default().max_body_bytes)]
+    max_body_bytes: usize,
+    /// Origins allowed by CORS, comma-separated (`*` for any). None by default.
+    #[arg(long, env = "MLGRAPH_CORS_ORIGINS", value_delimiter = ',')]
+    cors_origins: Vec<String>,
+}
+
+/// Errors of the binary's own steps (not request paths).
+mod anyhow_like {
+    /// Any error, boxed.
+    pub type Result<T> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>>;
+}
+
+#[tokio::main]
+async fn main() -> anyhow_like::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into()),
+        )
+        .init();
+    let cli = Cli::parse();
+    match cli.command {
+        None => serve(cli.serve).await,
+        Some(Command::Serve(args)) => serve(args).await,
+        Some(Command::Schema) => {
+            print!("{}", mlgraph::schema::sdl());
+            Ok(())
+        }
+        Some(Command::Migrate { db, action }) => {
+            let (conn, _) = db.connect().await?;
+            match action {
+                MigrateAction::Up => Migrator::up(&conn, None).await?,
+                MigrateAction::Down { steps } => Migrator::down(&conn, Some(steps)).await?,
+                MigrateAction::Status => Migrator::status(&conn).await?,
+            }
+            Ok(())
+        }
+        Some(Command::SeedDemo { db }) => {
+            let (conn, _) = db.connect().await?;
+            db::migrate(&conn).await?;
+            let summary = mlgraph::demo::seed(&conn)
+                .await
+                .map_err(|e| format!("seeding failed: {e:?}"))?;
+            println!("{summary}");
+            Ok(())
+        }
+    }
+}
+
+async fn serve(args: ServeArgs) -> anyhow_like::Result<()> {
+    let (conn, statements) = args.db.connect().await?;
+    if !args.no_migrate {
+        db::migrate(&conn).await?;
+    }
+    if args.demo {
+        let summary = mlgraph::demo::seed(&conn)
+            .await
+            .map_err(|e| format!("seeding failed: {e:?}"))?;
+        tracing::info!(%summary, "demo data");
+    }
+    let state = AppState {
+        db: conn,
+        limits: Limits {
+            max_depth: args.max_depth,
+            max_complexity: args.max_complexity,
+            max_page_size: args.max_page_size,
+            default_page_size: args.default_page_size,
+            max_body_bytes: args.max_body_bytes,
+        },
+        statements,
+        cors_origins: args.cors_origins,
+    };
+    let listener = tokio::net::TcpListener::bind(args.listen).await?;
+    tracing::info!(
+        "mlgraph listening on http://{} (GraphiQL at /)",
+        listener.local_addr()?
+    );
+    axum::serve(listener, mlgraph::app(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::warn!(error = %e, "cannot listen for ctrl-c");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}

@@ -1,0 +1,306 @@
+//! The model registry: workflows, models and model versions, with stage promotion and
+//! the atomic register-and-deploy.
+
+pub mod service;
+mod types;
+
+use async_graphql::{Context, ID, Object, Result, SimpleObject};
+use entity::{model, model_version, workflow};
+
+pub use types::*;
+
+use crate::api::{deps, page_cost, top_list};
+use crate::core::filter::cond_of;
+use crate::core::ids::{NodeType, decode_as};
+use crate::core::paging::{Conn, PageArgs};
+use crate::core::store;
+use crate::enums::ModelStage;
+use crate::serving::{CreateDeploymentSpec, Deployment};
+
+/// Registry queries.
+#[derive(Default)]
+pub struct RegistryQuery;
+
+#[Object]
+impl RegistryQuery {
+    /// A workflow by id.
+    async fn workflow(&self, ctx: &Context<'_>, id: ID) -> Result<Workflow> {
+        let d = deps(ctx)?;
+        let id = decode_as(&id, NodeType::Workflow, "id")?;
+        Ok(Workflow(
+            store::get::<workflow::Entity>(&d.state.db, d.rc, id).await?,
+        ))
+    }
+    /// Workflows, filtered and ordered.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn workflows(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<WorkflowFilter>,
+        order_by: Option<Vec<WorkflowOrder>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        offset: Option<i32>,
+    ) -> Result<Conn<Workflow>> {
+        top_list::<workflow::Entity, _>(
+            ctx,
+            cond_of(&filter),
+            WorkflowOrder::keys(order_by.as_deref()),
+            PageArgs::new(first, after, last, before, offset),
+            Workflow,
+        )
+        .await
+    }
+    /// A model by id, or by namespace and name.
+    async fn model(
+        &self,
+        ctx: &Context<'_>,
+        id: Option<ID>,
+        ns: Option<String>,
+        name: Option<String>,
+    ) -> Result<Model> {
+        let d = deps(ctx)?;
+        let row = match (id, ns, name) {
+            (Some(id), None, None) => {
+                let id = decode_as(&id, NodeType::Model, "id")?;
+                store::get::<model::Entity>(&d.state.db, d.rc, id).await?
+            }
+            (None, Some(ns), Some(name)) => {
+                service_lookup::model_by_name(&d.state.db, d.rc, &ns, &name).await?
+            }
+            _ => {
+                return Err(crate::error::AppError::bad_input(
+                    "id",
+                    "give either id, or ns and name",
+                )
+                .into());
+            }
+        };
+        Ok(Model(row))
+    }
+    /// Models, filtered and ordered.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn models(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<ModelFilter>,
+        order_by: Option<Vec<ModelOrder>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        offset: Option<i32>,
+    ) -> Result<Conn<Model>> {
+        top_list::<model::Entity, _>(
+            ctx,
+            cond_of(&filter),
+            ModelOrder::keys(order_by.as_deref()),
+            PageArgs::new(first, after, last, before, offset),
+            Model,
+        )
+        .await
+    }
+    /// A model version by id.
+    async fn model_version(&self, ctx: &Context<'_>, id: ID) -> Result<ModelVersion> {
+        let d = deps(ctx)?;
+        let id = decode_as(&id, NodeType::ModelVersion, "id")?;
+        Ok(ModelVersion(
+            store::get::<model_version::Entity>(&d.state.db, d.rc, id).await?,
+        ))
+    }
+    /// Model versions across models, filtered and ordered.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn model_versions(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<ModelVersionFilter>,
+        order_by: Option<Vec<ModelVersionOrder>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        offset: Option<i32>,
+    ) -> Result<Conn<ModelVersion>> {
+        top_list::<model_version::Entity, _>(
+            ctx,
+            cond_of(&filter),
+            ModelVersionOrder::keys(order_by.as_deref()),
+            PageArgs::new(first, after, last, before, offset),
+            ModelVersion,
+        )
+        .await
+    }
+}
+
+mod service_lookup {
+    use entity::model;
+    use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+
+    use crate::core::context::RequestContext;
+    use crate::error::{AppError, AppResult};
+
+    /// A model by namespace and name, in scope.
+    pub async fn model_by_name(
+        db: &impl ConnectionTrait,
+        ctx: &RequestContext,
+        ns: &str,
+        name: &str,
+    ) -> AppResult<model::Model> {
+        model::Entity::find()
+            .filter(model::Column::Ns.eq(ns))
+            .filter(model::Column::Name.eq(name))
+            .filter(ctx.scope.condition(model::Column::Ns))
+            .one(db)
+            .await?
+            .ok_or_else(|| AppError::not_found(format!("Model {ns}/{name}")))
+    }
+}
+
+/// What `promoteModelVersion` returns.
+#[derive(SimpleObject)]
+pub struct PromoteModelVersionPayload {
+    /// The promoted version.
+    pub version: ModelVersion,
+    /// The version that was in PRODUCTION before and is now ARCHIVED.
+    pub demoted: Option<ModelVersion>,
+}
+
+/// What `registerAndDeployModelVersion` returns.
+#[derive(SimpleObject)]
+pub struct RegisterAndDeployPayload {
+    /// The new version.
+    pub version: ModelVersion,
+    /// Its deployment.
+    pub deployment: Deployment,
+}
+
+/// Registry mutations.
+#[derive(Default)]
+pub struct RegistryMutation;
+
+#[Object]
+impl RegistryMutation {
+    /// Creates a workflow.
+    async fn create_workflow(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateWorkflowInput,
+    ) -> Result<Workflow> {
+        let d = deps(ctx)?;
+        Ok(Workflow(
+            service::create_workflow(&d.state.db, d.rc, input).await?,
+        ))
+    }
+    /// Updates a workflow.
+    async fn update_workflow(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateWorkflowInput,
+    ) -> Result<Workflow> {
+        let d = deps(ctx)?;
+        Ok(Workflow(
+            service::update_workflow(&d.state.db, d.rc, input).await?,
+        ))
+    }
+    /// Deletes a workflow (its datasets, models and experiments stay, detached).
+    async fn delete_workflow(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
+        let d = deps(ctx)?;
+        let uuid = decode_as(&id, NodeType::Workflow, "id")?;
+        store::delete::<workflow::Entity>(&d.state.db, d.rc, uuid).await?;
+        Ok(id)
+    }
+    /// Creates a model.
+    async fn create_model(&self, ctx: &Context<'_>, input: CreateModelInput) -> Result<Model> {
+        let d = deps(ctx)?;
+        Ok(Model(
+            service::create_model(&d.state.db, d.rc, input).await?,
+        ))
+    }
+    /// Updates a model.
+    async fn update_model(&self, ctx: &Context<'_>, input: UpdateModelInput) -> Result<Model> {
+        let d = deps(ctx)?;
+        Ok(Model(
+            service::update_model(&d.state.db, d.rc, input).await?,
+        ))
+    }
+    /// Marks a model DEPRECATED: it stays readable, its versions can no longer reach PRODUCTION.
+    async fn deprecate_model(&self, ctx: &Context<'_>, id: ID) -> Result<Model> {
+        let d = deps(ctx)?;
+        let id = decode_as(&id, NodeType::Model, "id")?;
+        Ok(Model(
+            service::deprecate_model(&d.state.db, d.rc, id).await?,
+        ))
+    }
+    /// Deletes a model with its versions; refused with CONFLICT while a version is deployed.
+    async fn delete_model(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
+        let d = deps(ctx)?;
+        let uuid = decode_as(&id, NodeType::Model, "id")?;
+        store::delete::<model::Entity>(&d.state.db, d.rc, uuid).await?;
+        Ok(id)
+    }
+    /// Registers a new version of a model; the server assigns the next version number.
+    async fn create_model_version(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateModelVersionInput,
+    ) -> Result<ModelVersion> {
+        let d = deps(ctx)?;
+        Ok(ModelVersion(
+            service::create_model_version(&d.state.db, d.rc, input).await?,
+        ))
+    }
+    /// Updates a version's artifact and metadata.
+    async fn update_model_version(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateModelVersionInput,
+    ) -> Result<ModelVersion> {
+        let d = deps(ctx)?;
+        Ok(ModelVersion(
+            service::update_model_version(&d.state.db, d.rc, input).await?,
+        ))
+    }
+    /// Deletes a model version; refused with CONFLICT while it is deployed.
+    async fn delete_model_version(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
+        let d = deps(ctx)?;
+        let uuid = decode_as(&id, NodeType::ModelVersion, "id")?;
+        store::delete::<model_version::Entity>(&d.state.db, d.rc, uuid).await?;
+        Ok(id)
+    }
+    /// Moves a version to a stage. Promoting to PRODUCTION archives the model's previous
+    /// production version in the same transaction.
+    async fn promote_model_version(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        stage: ModelStage,
+    ) -> Result<PromoteModelVersionPayload> {
+        let d = deps(ctx)?;
+        let id = decode_as(&id, NodeType::ModelVersion, "id")?;
+        let p = service::promote_model_version(&d.state.db, d.rc, id, stage.into()).await?;
+        Ok(PromoteModelVersionPayload {
+            version: ModelVersion(p.version),
+            demoted: p.demoted.map(ModelVersion),
+        })
+    }
+    /// Registers a model version and deploys it to an endpoint atomically: a failure of
+    /// either leaves neither.
+    async fn register_and_deploy_model_version(
+        &self,
+        ctx: &Context<'_>,
+        version: CreateModelVersionInput,
+        deployment: CreateDeploymentSpec,
+    ) -> Result<RegisterAndDeployPayload> {
+        let d = deps(ctx)?;
+        let (v, dep) = service::register_and_deploy(&d.state.db, d.rc, version, deployment).await?;
+        Ok(RegisterAndDeployPayload {
+            version: ModelVersion(v),
+            deployment: Deployment(dep),
+        })
+    }
+}

@@ -1,0 +1,446 @@
+//! Registry rules: names per namespace, server-assigned version numbers, one PRODUCTION
+//! version per model, and the atomic register-and-deploy.
+
+use async_graphql::{ID, Json, MaybeUndefined};
+use chrono::Utc;
+use entity::enums::{ModelStage, ModelStatus, WorkflowStatus};
+use entity::{model, model_version, training_job, workflow};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveValue::NotSet, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    IntoActiveModel, QueryFilter, Set, TransactionTrait,
+};
+use uuid::Uuid;
+
+use super::types::*;
+use crate::core::context::RequestContext;
+use crate::core::ids::{NodeType, decode_as};
+use crate::core::store::{self, get, reference};
+use crate::core::validate;
+use crate::error::{AppError, AppResult};
+
+/// Decodes an optional id argument.
+pub fn opt_id(id: &Option<ID>, ty: NodeType, field: &str) -> AppResult<Option<Uuid>> {
+    id.as_ref().map(|id| decode_as(id, ty, field)).transpose()
+}
+
+/// Decodes a `MaybeUndefined` id argument.
+pub fn maybe_id(
+    id: &MaybeUndefined<ID>,
+    ty: NodeType,
+    field: &str,
+) -> AppResult<MaybeUndefined<Uuid>> {
+    Ok(match id {
+        MaybeUndefined::Undefined => MaybeUndefined::Undefined,
+        MaybeUndefined::Null => MaybeUndefined::Null,
+        MaybeUndefined::Value(id) => MaybeUndefined::Value(decode_as(id, ty, field)?),
+    })
+}
+
+/// A JSON argument that must be an object (metrics, params, config): `{}` when absent.
+pub fn json_object(
+    field: &str,
+    v: Option<Json<serde_json::Value>>,
+) -> AppResult<serde_json::Value> {
+    match v {
+        None => Ok(serde_json::json!({})),
+        Some(Json(v)) if v.is_object() => Ok(v),
+        Some(_) => Err(AppError::bad_input(field, "must be a JSON object")),
+    }
+}
+
+/// Applies a `MaybeUndefined` to an optional column.
+pub fn patch<T: Into<sea_orm::Value> + sea_orm::sea_query::Nullable>(
+    v: MaybeUndefined<T>,
+) -> sea_orm::ActiveValue<Option<T>>
+where
+    Option<T>: Into<sea_orm::Value>,
+{
+    match v {
+        MaybeUndefined::Undefined => NotSet,
+        MaybeUndefined::Null => Set(None),
+        MaybeUndefined::Value(v) => Set(Some(v)),
+    }
+}
+
+/// Creates a workflow.
+pub async fn create_workflow(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    input: CreateWorkflowInput,
+) -> AppResult<workflow::Model> {
+    validate::namespace("input.ns", &input.ns)?;
+    validate::name("input.name", &input.name)?;
+    let config = json_object("input.config", input.config)?;
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let row = store::insert::<workflow::Entity, _>(
+        &txn,
+        ctx,
+        workflow::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            ns: Set(input.ns),
+            name: Set(input.name),
+            description: Set(input.description),
+            status: Set(input.status.map_or(WorkflowStatus::Draft, Into::into)),
+            config: Set(config),
+            created_by: Set(ctx.actor.clone()),
+            created_at: Set(now),
+            updated_at: Set(now),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+/// Updates a workflow.
+pub async fn update_workflow(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    input: UpdateWorkflowInput,
+) -> AppResult<workflow::Model> {
+    let id = decode_as(&input.id, NodeType::Workflow, "input.id")?;
+    if let Some(name) = &input.name {
+        validate::name("input.name", name)?;
+    }
+    let config = input
+        .config
+        .map(|c| json_object("input.config", Some(c)))
+        .transpose()?;
+    let txn = db.begin().await?;
+    let before = get::<workflow::Entity>(&txn, ctx, id).await?;
+    let mut row = before.clone().into_active_model();
+    if let Some(v) = input.name {
+        row.name = Set(v);
+    }
+    row.description = patch(input.description);
+    if let Some(v) = input.status {
+        row.status = Set(v.into());
+    }
+    if let Some(v) = config {
+        row.config = Set(v);
+    }
+    row.updated_at = Set(Utc::now());
+    let after = store::update::<workflow::Entity, _>(&txn, ctx, &before, row, "UPDATE").await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// Creates a model.
+pub async fn create_model(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    input: CreateModelInput,
+) -> AppResult<model::Model> {
+    validate::namespace("input.ns", &input.ns)?;
+    validate::name("input.name", &input.name)?;
+    let workflow_id = opt_id(&input.workflow_id, NodeType::Workflow, "input.workflowId")?;
+    let txn = db.begin().await?;
+    if let Some(w) = workflow_id {
+        reference::<workflow::Entity>(&txn, ctx, w, Some(&input.ns), "input.workflowId").await?;
+    }
+    let now = Utc::now();
+    let row = store::insert::<model::Entity, _>(
+        &txn,
+        ctx,
+        model::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            ns: Set(input.ns),
+            workflow_id: Set(workflow_id),
+            name: Set(input.name),
+            description: Set(input.description),
+            task: Set(input.task),
+            framework: Set(input.framework),
+            status: Set(ModelStatus::Active),
+            version_seq: Set(0),
+            created_by: Set(ctx.actor.clone()),
+            created_at: Set(now),
+            updated_at: Set(now),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+/// Updates a model.
+pub async fn update_model(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    input: UpdateModelInput,
+) -> AppResult<model::Model> {
+    let id = decode_as(&input.id, NodeType::Model, "input.id")?;
+    if let Some(name) = &input.name {
+        validate::name("input.name", name)?;
+    }
+    let workflow_id = maybe_id(&input.workflow_id, NodeType::Workflow, "input.workflowId")?;
+    let txn = db.begin().await?;
+    let before = get::<model::Entity>(&txn, ctx, id).await?;
+    if let MaybeUndefined::Value(w) = workflow_id {
+        reference::<workflow::Entity>(&txn, ctx, w, Some(&before.ns), "input.workflowId").await?;
+    }
+    let mut row = before.clone().into_active_model();
+    if let Some(v) = input.name {
+        row.name = Set(v);
+    }
+    row.description = patch(input.description);
+    row.task = patch(input.task);
+    row.framework = patch(input.framework);
+    row.workflow_id = patch(workflow_id);
+    row.updated_at = Set(Utc::now());
+    let after = store::update::<model::Entity, _>(&txn, ctx, &before, row, "UPDATE").await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// Marks a model DEPRECATED (idempotent).
+pub async fn deprecate_model(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    id: Uuid,
+) -> AppResult<model::Model> {
+    let txn = db.begin().await?;
+    let before = get::<model::Entity>(&txn, ctx, id).await?;
+    if before.status == ModelStatus::Deprecated {
+        return Ok(before);
+    }
+    let mut row = before.clone().into_active_model();
+    row.status = Set(ModelStatus::Deprecated);
+    row.updated_at = Set(Utc::now());
+    let after = store::update::<model::Entity, _>(&txn, ctx, &before, row, "DEPRECATED").await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// Hands out the model's next version number. Bumping the counter row locks it until the
+/// transaction ends, so concurrent creates on one model get 1, 2, ... and never collide.
+async fn next_version(txn: &DatabaseTransaction, model_id: Uuid) -> AppResult<i32> {
+    let rows = model::Entity::update_many()
+        .col_expr(
+            model::Column::VersionSeq,
+            Expr::col(model::Column::VersionSeq).add(1),
+        )
+        .filter(model::Column::Id.eq(model_id))
+        .exec_with_returning(txn)
+        .await?;
+    rows.first()
+        .map(|m| m.version_seq)
+        .ok_or_else(|| AppError::not_found(format!("Model {model_id}")))
+}
+
+/// Registers a model version inside `txn` (used alone and by register-and-deploy).
+pub async fn insert_model_version(
+    txn: &DatabaseTransaction,
+    ctx: &RequestContext,
+    input: CreateModelVersionInput,
+    field: &str,
+) -> AppResult<model_version::Model> {
+    let model_id = decode_as(
+        &input.model_id,
+        NodeType::Model,
+        &format!("{field}.modelId"),
+    )?;
+    let parent = opt_id(
+        &input.parent_version_id,
+        NodeType::ModelVersion,
+        &format!("{field}.parentVersionId"),
+    )?;
+    let job = opt_id(
+        &input.training_job_id,
+        NodeType::TrainingJob,
+        &format!("{field}.trainingJobId"),
+    )?;
+    if let Some(size) = input.size_bytes {
+        validate::positive(&format!("{field}.sizeBytes"), size)?;
+    }
+    let metrics = json_object(&format!("{field}.metrics"), input.metrics)?;
+    let params = json_object(&format!("{field}.params"), input.params)?;
+    let model =
+        reference::<model::Entity>(txn, ctx, model_id, None, &format!("{field}.modelId")).await?;
+    ctx.scope.check_write(&model.ns)?;
+    if let Some(p) = parent {
+        reference::<model_version::Entity>(
+            txn,
+            ctx,
+            p,
+            Some(&model.ns),
+            &format!("{field}.parentVersionId"),
+        )
+        .await?;
+    }
+    if let Some(j) = job {
+        reference::<training_job::Entity>(
+            txn,
+            ctx,
+            j,
+            Some(&model.ns),
+            &format!("{field}.trainingJobId"),
+        )
+        .await?;
+    }
+    let version = next_version(txn, model_id).await?;
+    let now = Utc::now();
+    store::insert::<model_version::Entity, _>(
+        txn,
+        ctx,
+        model_version::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            ns: Set(model.ns),
+            model_id: Set(model_id),
+            version: Set(version),
+            artifact_uri: Set(input.artifact_uri),
+            checksum: Set(input.checksum),
+            size_bytes: Set(input.size_bytes),
+            metrics: Set(metrics),
+            params: Set(params),
+            stage: Set(ModelStage::None),
+            parent_version_id: Set(parent),
+            training_job_id: Set(job),
+            created_by: Set(ctx.actor.clone()),
+            created_at: Set(now),
+            updated_at: Set(now),
+        },
+    )
+    .await
+}
+
+/// Registers a model version.
+pub async fn create_model_version(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    input: CreateModelVersionInput,
+) -> AppResult<model_version::Model> {
+    let txn = db.begin().await?;
+    let row = insert_model_version(&txn, ctx, input, "input").await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+/// Updates a model version's artifact and metadata.
+pub async fn update_model_version(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    input: UpdateModelVersionInput,
+) -> AppResult<model_version::Model> {
+    let id = decode_as(&input.id, NodeType::ModelVersion, "input.id")?;
+    if let MaybeUndefined::Value(size) = input.size_bytes {
+        validate::positive("input.sizeBytes", size)?;
+    }
+    let metrics = input
+        .metrics
+        .map(|m| json_object("input.metrics", Some(m)))
+        .transpose()?;
+    let params = input
+        .params
+        .map(|m| json_object("input.params", Some(m)))
+        .transpose()?;
+    let txn = db.begin().await?;
+    let before = get::<model_version::Entity>(&txn, ctx, id).await?;
+    let mut row = before.clone().into_active_model();
+    row.artifact_uri = patch(input.artifact_uri);
+    row.checksum = patch(input.checksum);
+    row.size_bytes = patch(input.size_bytes);
+    if let Some(m) = metrics {
+        row.metrics = Set(m);
+    }
+    if let Some(p) = params {
+        row.params = Set(p);
+    }
+    row.updated_at = Set(Utc::now());
+    let after =
+        store::update::<model_version::Entity, _>(&txn, ctx, &before, row, "UPDATE").await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// The result of a promotion: the promoted version and the one it displaced.
+pub struct Promotion {
+    /// The version now in the requested stage.
+    pub version: model_version::Model,
+    /// The former PRODUCTION version, now ARCHIVED (when promoting to PRODUCTION).
+    pub demoted: Option<model_version::Model>,
+}
+
+/// Moves a version to `stage`. Promoting to PRODUCTION archives the model's current
+/// production version in the same transaction (a partial unique index backs the rule).
+/// Versions of a deprecated model cannot be promoted to PRODUCTION.
+pub async fn promote_model_version(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    id: Uuid,
+    stage: ModelStage,
+) -> AppResult<Promotion> {
+    let txn = db.begin().await?;
+    let before = get::<model_version::Entity>(&txn, ctx, id).await?;
+    // Lock the model row: concurrent promotions of one model queue here.
+    let model = model::Entity::update_many()
+        .col_expr(
+            model::Column::VersionSeq,
+            Expr::col(model::Column::VersionSeq),
+        )
+        .filter(model::Column::Id.eq(before.model_id))
+        .exec_with_returning(&txn)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| AppError::not_found(format!("Model {}", before.model_id)))?;
+    if stage == ModelStage::Production && model.status == ModelStatus::Deprecated {
+        return Err(AppError::InvalidTransition {
+            from: "DEPRECATED model".into(),
+            to: "PRODUCTION".into(),
+        });
+    }
+    if before.stage == stage {
+        return Ok(Promotion {
+            version: before,
+            demoted: None,
+        });
+    }
+    let mut demoted = None;
+    if stage == ModelStage::Production {
+        let current = model_version::Entity::find()
+            .filter(model_version::Column::ModelId.eq(before.model_id))
+            .filter(model_version::Column::Stage.eq(ModelStage::Production))
+            .one(&txn)
+            .await?;
+        if let Some(current) = current {
+            let mut row = current.clone().into_active_model();
+            row.stage = Set(ModelStage::Archived);
+            row.updated_at = Set(Utc::now());
+            demoted = Some(
+                store::update::<model_version::Entity, _>(
+                    &txn,
+                    ctx,
+                    &current,
+                    row,
+                    "STAGE_CHANGED",
+                )
+                .await?,
+            );
+        }
+    }
+    let mut row = before.clone().into_active_model();
+    row.stage = Set(stage);
+    row.updated_at = Set(Utc::now());
+    let version =
+        store::update::<model_version::Entity, _>(&txn, ctx, &before, row, "STAGE_CHANGED").await?;
+    txn.commit().await?;
+    Ok(Promotion { version, demoted })
+}
+
+/// Registers a version and deploys it in one transaction: a failure of either step (bad
+/// endpoint, traffic out of range, ...) leaves no version, no deployment and no events.
+pub async fn register_and_deploy(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    version: CreateModelVersionInput,
+    deployment: crate::serving::CreateDeploymentSpec,
+) -> AppResult<(model_version::Model, entity::deployment::Model)> {
+    let txn = db.begin().await?;
+    let v = insert_model_version(&txn, ctx, version, "version").await?;
+    let d =
+        crate::serving::service::insert_deployment(&txn, ctx, &v, deployment, "deployment").await?;
+    txn.commit().await?;
+    Ok((v, d))
+}

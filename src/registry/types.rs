@@ -1,0 +1,611 @@
+//! GraphQL types of the registry: workflows, models and model versions.
+
+use async_graphql::{Context, ID, InputObject, Json, MaybeUndefined, Object, Result};
+use chrono::{DateTime, Utc};
+use entity::{model, model_version, workflow};
+
+use crate::api::{self, child_list, load_ref, page_cost};
+use crate::core::filter::{
+    DateTimeFilter, IdFilter, IntFilter, StringFilter, cond_of, filter_input, order_input,
+};
+use crate::core::ids::{self, NodeType};
+use crate::core::paging::{Conn, PageArgs};
+use crate::data::{Dataset, DatasetFilter, DatasetOrder};
+use crate::enums::*;
+use crate::relations::*;
+use crate::serving::{
+    Deployment, DeploymentFilter, DeploymentOrder, Prediction, PredictionFilter, PredictionOrder,
+};
+use crate::training::{
+    Experiment, ExperimentFilter, ExperimentOrder, TrainingJob, TrainingJobFilter, TrainingJobOrder,
+};
+
+/// A pipeline definition (a DAG of steps as JSON) that owns datasets, models and experiments.
+pub struct Workflow(pub workflow::Model);
+
+#[Object]
+impl Workflow {
+    /// Global id.
+    pub async fn id(&self) -> ID {
+        ids::encode(NodeType::Workflow, self.0.id)
+    }
+    /// Namespace (team, project or tenant).
+    async fn ns(&self) -> &str {
+        &self.0.ns
+    }
+    /// Name, unique in the namespace.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Free-text description.
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+    /// Lifecycle status.
+    async fn status(&self) -> WorkflowStatus {
+        self.0.status.into()
+    }
+    /// The DAG definition.
+    async fn config(&self) -> Json<&serde_json::Value> {
+        Json(&self.0.config)
+    }
+    /// Who created it.
+    async fn created_by(&self) -> Option<&str> {
+        self.0.created_by.as_deref()
+    }
+    /// Creation time.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// Last change.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+    /// Datasets of this workflow.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn datasets(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<DatasetFilter>,
+        order_by: Option<Vec<DatasetOrder>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        offset: Option<i32>,
+    ) -> Result<Conn<Dataset>> {
+        child_list::<WorkflowDatasets, _>(
+            ctx,
+            self.0.id,
+            cond_of(&filter),
+            api::fingerprint(&[&filter, &order_by]),
+            DatasetOrder::keys(order_by.as_deref()),
+            PageArgs::new(first, after, last, before, offset),
+            Dataset,
+        )
+        .await
+    }
+    /// Models of this workflow.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn models(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<ModelFilter>,
+        order_by: Option<Vec<ModelOrder>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        offset: Option<i32>,
+    ) -> Result<Conn<Model>> {
+        child_list::<WorkflowModels, _>(
+            ctx,
+            self.0.id,
+            cond_of(&filter),
+            api::fingerprint(&[&filter, &order_by]),
+            ModelOrder::keys(order_by.as_deref()),
+            PageArgs::new(first, after, last, before, offset),
+            Model,
+        )
+        .await
+    }
+    /// Experiments of this workflow.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn experiments(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<ExperimentFilter>,
+        order_by: Option<Vec<ExperimentOrder>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        offset: Option<i32>,
+    ) -> Result<Conn<Experiment>> {
+        child_list::<WorkflowExperiments, _>(
+            ctx,
+            self.0.id,
+            cond_of(&filter),
+            api::fingerprint(&[&filter, &order_by]),
+            ExperimentOrder::keys(order_by.as_deref()),
+            PageArgs::new(first, after, last, before, offset),
+            Experiment,
+        )
+        .await
+    }
+}
+
+filter_input!(
+    /// Conditions on workflows.
+    WorkflowFilter for workflow {
+        /// Its id.
+        id: IdFilter => Id,
+        /// Its namespace.
+        ns: StringFilter => Ns,
+        /// Its name.
+        name: StringFilter => Name,
+        /// Its status.
+        status: WorkflowStatusFilter => Status,
+        /// Who created it.
+        created_by: StringFilter => CreatedBy,
+        /// Creation time.
+        created_at: DateTimeFilter => CreatedAt,
+    }
+    related {
+        /// Has at least one model matching.
+        models: ModelFilter => Id in model.WorkflowId,
+    }
+);
+
+order_input!(
+    /// A sort key for workflows.
+    WorkflowOrder, WorkflowOrderField for workflow {
+        /// Name.
+        Name => Name,
+        /// Status.
+        Status => Status,
+        /// Creation time.
+        CreatedAt => CreatedAt,
+        /// Last change.
+        UpdatedAt => UpdatedAt,
+    }
+);
+
+/// A logical model (e.g. `fraud-detector`); its artifacts are numbered versions.
+pub struct Model(pub model::Model);
+
+#[Object]
+impl Model {
+    /// Global id.
+    pub async fn id(&self) -> ID {
+        ids::encode(NodeType::Model, self.0.id)
+    }
+    /// Namespace.
+    async fn ns(&self) -> &str {
+        &self.0.ns
+    }
+    /// Name, unique in the namespace.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Free-text description.
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+    /// Task, e.g. `classification`.
+    async fn task(&self) -> Option<&str> {
+        self.0.task.as_deref()
+    }
+    /// Framework, e.g. `pytorch`.
+    async fn framework(&self) -> Option<&str> {
+        self.0.framework.as_deref()
+    }
+    /// Lifecycle status.
+    async fn status(&self) -> ModelStatus {
+        self.0.status.into()
+    }
+    /// Highest version number handed out so far.
+    async fn latest_version_number(&self) -> i32 {
+        self.0.version_seq
+    }
+    /// Who created it.
+    async fn created_by(&self) -> Option<&str> {
+        self.0.created_by.as_deref()
+    }
+    /// Creation time.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// Last change.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+    /// The workflow that owns it.
+    async fn workflow(&self, ctx: &Context<'_>) -> Result<Option<Workflow>> {
+        load_ref::<workflow::Entity, _>(ctx, self.0.workflow_id, Workflow).await
+    }
+    /// Its versions (newest first unless ordered otherwise).
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn versions(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<ModelVersionFilter>,
+        order_by: Option<Vec<ModelVersionOrder>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        offset: Option<i32>,
+    ) -> Result<Conn<ModelVersion>> {
+        child_list::<ModelVersions, _>(
+            ctx,
+            self.0.id,
+            cond_of(&filter),
+            api::fingerprint(&[&filter, &order_by]),
+            ModelVersionOrder::keys(order_by.as_deref()),
+            PageArgs::new(first, after, last, before, offset),
+            ModelVersion,
+        )
+        .await
+    }
+    /// Training jobs that train it.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn training_jobs(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<TrainingJobFilter>,
+        order_by: Option<Vec<TrainingJobOrder>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        offset: Option<i32>,
+    ) -> Result<Conn<TrainingJob>> {
+        child_list::<ModelTrainingJobs, _>(
+            ctx,
+            self.0.id,
+            cond_of(&filter),
+            api::fingerprint(&[&filter, &order_by]),
+            TrainingJobOrder::keys(order_by.as_deref()),
+            PageArgs::new(first, after, last, before, offset),
+            TrainingJob,
+        )
+        .await
+    }
+}
+
+filter_input!(
+    /// Conditions on models.
+    ModelFilter for model {
+        /// Its id.
+        id: IdFilter => Id,
+        /// Its namespace.
+        ns: StringFilter => Ns,
+        /// Its name.
+        name: StringFilter => Name,
+        /// Its task.
+        task: StringFilter => Task,
+        /// Its framework.
+        framework: StringFilter => Framework,
+        /// Its status.
+        status: ModelStatusFilter => Status,
+        /// Its workflow.
+        workflow: IdFilter => WorkflowId,
+        /// Who created it.
+        created_by: StringFilter => CreatedBy,
+        /// Creation time.
+        created_at: DateTimeFilter => CreatedAt,
+    }
+    related {
+        /// Has at least one version matching (e.g. `{stage: {eq: PRODUCTION}}`).
+        versions: ModelVersionFilter => Id in model_version.ModelId,
+        /// Belongs to a workflow matching.
+        workflow_matches: WorkflowFilter => WorkflowId in workflow.Id,
+    }
+);
+
+order_input!(
+    /// A sort key for models.
+    ModelOrder, ModelOrderField for model {
+        /// Name.
+        Name => Name,
+        /// Status.
+        Status => Status,
+        /// Creation time.
+        CreatedAt => CreatedAt,
+        /// Last change.
+        UpdatedAt => UpdatedAt,
+    }
+);
+
+/// A numbered version of a model: artifact, metrics, parameters and registry stage.
+pub struct ModelVersion(pub model_version::Model);
+
+#[Object]
+impl ModelVersion {
+    /// Global id.
+    pub async fn id(&self) -> ID {
+        ids::encode(NodeType::ModelVersion, self.0.id)
+    }
+    /// Namespace (the model's).
+    async fn ns(&self) -> &str {
+        &self.0.ns
+    }
+    /// Version number, assigned by the server (1, 2, ... per model).
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    /// Where the artifact is stored.
+    async fn artifact_uri(&self) -> Option<&str> {
+        self.0.artifact_uri.as_deref()
+    }
+    /// Checksum of the artifact.
+    async fn checksum(&self) -> Option<&str> {
+        self.0.checksum.as_deref()
+    }
+    /// Artifact size in bytes.
+    async fn size_bytes(&self) -> Option<i64> {
+        self.0.size_bytes
+    }
+    /// Evaluation metrics, e.g. `{"accuracy": 0.93}`.
+    async fn metrics(&self) -> Json<&serde_json::Value> {
+        Json(&self.0.metrics)
+    }
+    /// Training parameters.
+    async fn params(&self) -> Json<&serde_json::Value> {
+        Json(&self.0.params)
+    }
+    /// Registry stage.
+    async fn stage(&self) -> ModelStage {
+        self.0.stage.into()
+    }
+    /// Who registered it.
+    async fn created_by(&self) -> Option<&str> {
+        self.0.created_by.as_deref()
+    }
+    /// Creation time.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// Last change.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+    /// The model it versions.
+    async fn model(&self, ctx: &Context<'_>) -> Result<Option<Model>> {
+        load_ref::<model::Entity, _>(ctx, Some(self.0.model_id), Model).await
+    }
+    /// The version it was derived from.
+    async fn parent(&self, ctx: &Context<'_>) -> Result<Option<ModelVersion>> {
+        load_ref::<model_version::Entity, _>(ctx, self.0.parent_version_id, ModelVersion).await
+    }
+    /// The training job that produced it.
+    async fn training_job(&self, ctx: &Context<'_>) -> Result<Option<TrainingJob>> {
+        load_ref::<entity::training_job::Entity, _>(ctx, self.0.training_job_id, TrainingJob).await
+    }
+    /// Versions derived from this one.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn derived_versions(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<ModelVersionFilter>,
+        order_by: Option<Vec<ModelVersionOrder>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        offset: Option<i32>,
+    ) -> Result<Conn<ModelVersion>> {
+        child_list::<DerivedVersions, _>(
+            ctx,
+            self.0.id,
+            cond_of(&filter),
+            api::fingerprint(&[&filter, &order_by]),
+            ModelVersionOrder::keys(order_by.as_deref()),
+            PageArgs::new(first, after, last, before, offset),
+            ModelVersion,
+        )
+        .await
+    }
+    /// Where it is deployed.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn deployments(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<DeploymentFilter>,
+        order_by: Option<Vec<DeploymentOrder>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        offset: Option<i32>,
+    ) -> Result<Conn<Deployment>> {
+        child_list::<VersionDeployments, _>(
+            ctx,
+            self.0.id,
+            cond_of(&filter),
+            api::fingerprint(&[&filter, &order_by]),
+            DeploymentOrder::keys(order_by.as_deref()),
+            PageArgs::new(first, after, last, before, offset),
+            Deployment,
+        )
+        .await
+    }
+    /// Predictions it answered.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn predictions(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<PredictionFilter>,
+        order_by: Option<Vec<PredictionOrder>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        offset: Option<i32>,
+    ) -> Result<Conn<Prediction>> {
+        child_list::<VersionPredictions, _>(
+            ctx,
+            self.0.id,
+            cond_of(&filter),
+            api::fingerprint(&[&filter, &order_by]),
+            PredictionOrder::keys(order_by.as_deref()),
+            PageArgs::new(first, after, last, before, offset),
+            Prediction,
+        )
+        .await
+    }
+}
+
+filter_input!(
+    /// Conditions on model versions.
+    ModelVersionFilter for model_version {
+        /// Its id.
+        id: IdFilter => Id,
+        /// Its namespace.
+        ns: StringFilter => Ns,
+        /// Its model.
+        model: IdFilter => ModelId,
+        /// Its version number.
+        version: IntFilter => Version,
+        /// Its stage.
+        stage: ModelStageFilter => Stage,
+        /// Its parent version.
+        parent: IdFilter => ParentVersionId,
+        /// The job that produced it.
+        training_job: IdFilter => TrainingJobId,
+        /// Who registered it.
+        created_by: StringFilter => CreatedBy,
+        /// Creation time.
+        created_at: DateTimeFilter => CreatedAt,
+    }
+    related {
+        /// Belongs to a model matching.
+        model_matches: ModelFilter => ModelId in model.Id,
+        /// Has at least one deployment matching.
+        deployments: DeploymentFilter => Id in deployment.ModelVersionId,
+    }
+);
+
+order_input!(
+    /// A sort key for model versions.
+    ModelVersionOrder, ModelVersionOrderField for model_version {
+        /// Version number.
+        Version => Version,
+        /// Stage.
+        Stage => Stage,
+        /// Creation time.
+        CreatedAt => CreatedAt,
+    }
+);
+
+/// Input of `createWorkflow`.
+#[derive(InputObject, Debug)]
+pub struct CreateWorkflowInput {
+    /// Namespace, e.g. `acme.com/fraud`.
+    pub ns: String,
+    /// Name, unique in the namespace.
+    pub name: String,
+    /// Description.
+    pub description: Option<String>,
+    /// Status (DRAFT unless given).
+    pub status: Option<WorkflowStatus>,
+    /// DAG definition.
+    pub config: Option<Json<serde_json::Value>>,
+}
+
+/// Input of `updateWorkflow`: absent fields stay as they are.
+#[derive(InputObject, Debug)]
+pub struct UpdateWorkflowInput {
+    /// The workflow.
+    pub id: ID,
+    /// New name.
+    pub name: Option<String>,
+    /// New description (null clears it).
+    pub description: MaybeUndefined<String>,
+    /// New status.
+    pub status: Option<WorkflowStatus>,
+    /// New DAG definition.
+    pub config: Option<Json<serde_json::Value>>,
+}
+
+/// Input of `createModel`.
+#[derive(InputObject, Debug)]
+pub struct CreateModelInput {
+    /// Namespace.
+    pub ns: String,
+    /// Name, unique in the namespace.
+    pub name: String,
+    /// Description.
+    pub description: Option<String>,
+    /// Task, e.g. `classification`.
+    pub task: Option<String>,
+    /// Framework, e.g. `pytorch`.
+    pub framework: Option<String>,
+    /// Owning workflow (same namespace).
+    pub workflow_id: Option<ID>,
+}
+
+/// Input of `updateModel`: absent fields stay as they are.
+#[derive(InputObject, Debug)]
+pub struct UpdateModelInput {
+    /// The model.
+    pub id: ID,
+    /// New name.
+    pub name: Option<String>,
+    /// New description (null clears it).
+    pub description: MaybeUndefined<String>,
+    /// New task (null clears it).
+    pub task: MaybeUndefined<String>,
+    /// New framework (null clears it).
+    pub framework: MaybeUndefined<String>,
+    /// New workflow (null detaches it).
+    pub workflow_id: MaybeUndefined<ID>,
+}
+
+/// Input of `createModelVersion`. The version number is assigned by the server.
+#[derive(InputObject, Debug)]
+pub struct CreateModelVersionInput {
+    /// The model.
+    pub model_id: ID,
+    /// Where the artifact is stored.
+    pub artifact_uri: Option<String>,
+    /// Checksum of the artifact.
+    pub checksum: Option<String>,
+    /// Artifact size in bytes (> 0).
+    pub size_bytes: Option<i64>,
+    /// Evaluation metrics.
+    pub metrics: Option<Json<serde_json::Value>>,
+    /// Training parameters.
+    pub params: Option<Json<serde_json::Value>>,
+    /// The version it derives from (same namespace).
+    pub parent_version_id: Option<ID>,
+    /// The training job that produced it (same namespace).
+    pub training_job_id: Option<ID>,
+}
+
+/// Input of `updateModelVersion`: absent fields stay as they are. The stage changes
+/// through `promoteModelVersion`.
+#[derive(InputObject, Debug)]
+pub struct UpdateModelVersionInput {
+    /// The version.
+    pub id: ID,
+    /// New artifact location.
+    pub artifact_uri: MaybeUndefined<String>,
+    /// New checksum.
+    pub checksum: MaybeUndefined<String>,
+    /// New size.
+    pub size_bytes: MaybeUndefined<i64>,
+    /// New metrics.
+    pub metrics: Option<Json<serde_json::Value>>,
+    /// New parameters.
+    pub params: Option<Json<serde_json::Value>>,
+}

@@ -1,0 +1,41 @@
+//! Every to-many relation the API exposes, as loader markers: child table and the column
+//! that points at the parent. Each becomes one windowed statement per nesting level.
+
+use crate::core::loader::child_relations;
+
+child_relations!(
+    /// workflow → datasets
+    WorkflowDatasets: dataset.WorkflowId,
+    /// workflow → models
+    WorkflowModels: model.WorkflowId,
+    /// workflow → experiments
+    WorkflowExperiments: experiment.WorkflowId,
+    /// dataset → versions
+    DatasetVersions: dataset_version.DatasetId,
+    /// dataset version → training jobs that used it
+    DatasetVersionTrainingJobs: training_job.DatasetVersionId,
+    /// model → versions
+    ModelVersions: model_version.ModelId,
+    /// model → training jobs
+    ModelTrainingJobs: training_job.ModelId,
+    /// model version → versions derived from it
+    DerivedVersions: model_version.ParentVersionId,
+    /// model version → deployments
+    VersionDeployments: deployment.ModelVersionId,
+    /// model version → predictions it answered
+    VersionPredictions: prediction.ModelVersionId,
+    /// experiment → training jobs
+    ExperimentTrainingJobs: training_job.ExperimentId,
+    /// training job → runs
+    JobRuns: experiment_run.TrainingJobId,
+    /// training job → model versions it produced
+    JobProducedVersions: model_version.TrainingJobId,
+    /// endpoint → deployments
+    EndpointDeployments: deployment.EndpointId,
+    /// endpoint → predictions
+    EndpointPredictions: prediction.EndpointId,
+    /// Cloud Run service → deployments (revisions)
+    ServiceRevisions: service_deployment.ServiceId,
+    /// any node → its events
+    NodeHistory: event.EntityId,
+);

@@ -1,0 +1,147 @@
+//! HTTP: `POST /graphql` and `GET /graphql` (queries only), GraphiQL at `/`, `/healthz`
+//! (process up) and `/readyz` (database reachable). Each request gets a request id (from
+//! `x-request-id` or generated) that tags its log lines and the events it writes.
+
+use async_graphql::http::GraphiQLSource;
+use async_graphql::parser::types::OperationType;
+use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::{Html, IntoResponse};
+use axum::routing::get;
+use tower_http::cors::{AllowOrigin, Any, CorsLayer};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+use crate::AppState;
+use crate::core::context::{RequestContext, Scope};
+use crate::core::loader::DbLoader;
+use crate::error::ErrorCode;
+use crate::schema::{AppSchema, build_schema};
+
+#[derive(Clone)]
+struct Shared {
+    state: AppState,
+    schema: AppSchema,
+}
+
+/// The request context of an HTTP request. Authentication will narrow the scope here.
+fn request_context(headers: &HeaderMap) -> RequestContext {
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    RequestContext {
+        actor: header("x-actor"),
+        request_id: header("x-request-id"),
+        scope: Scope::All,
+    }
+}
+
+/// Whether the selected operation of a GET request is a query (GET must not change state).
+fn is_query_only(req: &async_graphql::Request) -> bool {
+    let Ok(doc) = async_graphql::parser::parse_query(&req.query) else {
+        // Let execution report the syntax error with its code.
+        return true;
+    };
+    doc.operations.iter().all(|(name, op)| {
+        let selected = match (&req.operation_name, name) {
+            (Some(wanted), Some(name)) => wanted.as_str() == name.as_str(),
+            _ => true,
+        };
+        !selected || op.node.ty == OperationType::Query
+    })
+}
+
+async fn graphql_handler(
+    State(shared): State<Shared>,
+    method: Method,
+    headers: HeaderMap,
+    req: GraphQLRequest,
+) -> axum::response::Response {
+    let req = req.into_inner();
+    if method == Method::GET && !is_query_only(&req) {
+        let err = async_graphql::ServerError::new("mutations must be sent with POST", None);
+        let mut resp = async_graphql::Response::from_errors(vec![err]);
+        for e in &mut resp.errors {
+            e.extensions
+                .get_or_insert_with(Default::default)
+                .set("code", ErrorCode::BadUserInput.as_str());
+        }
+        return (StatusCode::METHOD_NOT_ALLOWED, GraphQLResponse::from(resp)).into_response();
+    }
+    let rc = request_context(&headers);
+    let loader = DbLoader::new(shared.state.db.clone(), rc.clone());
+    let resp = shared.schema.execute(req.data(rc).data(loader)).await;
+    GraphQLResponse::from(resp).into_response()
+}
+
+async fn graphiql() -> Html<String> {
+    Html(
+        GraphiQLSource::build()
+            .endpoint("/graphql")
+            .title("mlgraph")
+            .finish(),
+    )
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+async fn readyz(State(shared): State<Shared>) -> (StatusCode, &'static str) {
+    match shared.state.db.ping().await {
+        Ok(()) => (StatusCode::OK, "ready"),
+        Err(e) => {
+            tracing::warn!(error = %e, "database not reachable");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
+        }
+    }
+}
+
+fn cors(origins: &[String]) -> Option<CorsLayer> {
+    if origins.is_empty() {
+        return None;
+    }
+    let layer = CorsLayer::new()
+        .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
+        .allow_headers(Any);
+    if origins.iter().any(|o| o == "*") {
+        return Some(layer.allow_origin(Any));
+    }
+    let list: Vec<HeaderValue> = origins.iter().filter_map(|o| o.parse().ok()).collect();
+    Some(layer.allow_origin(AllowOrigin::list(list)))
+}
+
+/// The application router.
+pub fn app(state: AppState) -> Router {
+    let schema = build_schema(state.clone());
+    let body_limit = state.limits.max_body_bytes;
+    let cors = cors(&state.cors_origins);
+    let router = Router::new()
+        .route("/", get(graphiql))
+        .route("/graphql", get(graphql_handler).post(graphql_handler))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .with_state(Shared { state, schema })
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+                let id = req
+                    .headers()
+                    .get("x-request-id")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("-");
+                tracing::info_span!("request", method = %req.method(), uri = %req.uri(), request_id = %id)
+            }),
+        )
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid));
+    match cors {
+        Some(c) => router.layer(c),
+        None => router,
+    }
+}

@@ -1,0 +1,415 @@
+//! Serving: endpoints, deployments of model versions, predictions and their aggregates,
+//! and Cloud Run services.
+
+pub mod service;
+mod types;
+
+use async_graphql::{Context, ID, Object, Result};
+use entity::{
+    cloud_run_service, deployment, endpoint, model_version, prediction, service_deployment,
+};
+
+pub use service::PredictionGroupBy;
+pub use types::*;
+
+use crate::api::{deps, load_ref, page_cost, top_list};
+use crate::core::filter::cond_of;
+use crate::core::ids::{NodeType, decode_as};
+use crate::core::paging::{Conn, PageArgs};
+use crate::core::store;
+use crate::error::AppError;
+use crate::registry::ModelVersion;
+
+/// Aggregates over one group of predictions.
+pub struct PredictionGroup(service::PredictionAggregate);
+
+#[Object]
+impl PredictionGroup {
+    /// The group key: an endpoint or model version UUID, a status, or a UTC time bucket
+    /// (`2026-11-22T13:00:00Z`); null for the single group of `ALL`.
+    async fn key(&self) -> Option<&str> {
+        self.0.key.as_deref()
+    }
+    /// The endpoint, when grouped by endpoint.
+    async fn endpoint(&self, ctx: &Context<'_>) -> Result<Option<Endpoint>> {
+        load_ref::<endpoint::Entity, _>(ctx, self.0.node, Endpoint).await
+    }
+    /// The model version, when grouped by model version.
+    async fn model_version(&self, ctx: &Context<'_>) -> Result<Option<ModelVersion>> {
+        load_ref::<model_version::Entity, _>(ctx, self.0.node, ModelVersion).await
+    }
+    /// Number of predictions.
+    async fn count(&self) -> i64 {
+        self.0.count
+    }
+    /// Average latency in milliseconds.
+    async fn avg_latency_ms(&self) -> Option<f64> {
+        self.0.avg_latency_ms
+    }
+    /// Smallest latency in milliseconds.
+    async fn min_latency_ms(&self) -> Option<f64> {
+        self.0.min_latency_ms
+    }
+    /// Largest latency in milliseconds.
+    async fn max_latency_ms(&self) -> Option<f64> {
+        self.0.max_latency_ms
+    }
+    /// Average confidence.
+    async fn avg_confidence(&self) -> Option<f64> {
+        self.0.avg_confidence
+    }
+    /// Smallest confidence.
+    async fn min_confidence(&self) -> Option<f64> {
+        self.0.min_confidence
+    }
+    /// Largest confidence.
+    async fn max_confidence(&self) -> Option<f64> {
+        self.0.max_confidence
+    }
+}
+
+/// Serving queries.
+#[derive(Default)]
+pub struct ServingQuery;
+
+#[Object]
+impl ServingQuery {
+    /// An endpoint by namespace and name.
+    async fn endpoint_by_name(
+        &self,
+        ctx: &Context<'_>,
+        ns: String,
+        name: String,
+    ) -> Result<Endpoint> {
+        let d = deps(ctx)?;
+        Ok(Endpoint(
+            service::endpoint_by_name(&d.state.db, d.rc, &ns, &name).await?,
+        ))
+    }
+    /// A endpoint by id.
+    async fn endpoint(&self, ctx: &Context<'_>, id: ID) -> Result<Endpoint> {
+        let d = deps(ctx)?;
+        let id = decode_as(&id, NodeType::Endpoint, "id")?;
+        Ok(Endpoint(
+            store::get::<endpoint::Entity>(&d.state.db, d.rc, id).await?,
+        ))
+    }
+    /// Endpoints, filtered and ordered.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn endpoints(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<EndpointFilter>,
+        order_by: Option<Vec<EndpointOrder>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        offset: Option<i32>,
+    ) -> Result<Conn<Endpoint>> {
+        top_list::<endpoint::Entity, _>(
+            ctx,
+            cond_of(&filter),
+            EndpointOrder::keys(order_by.as_deref()),
+            PageArgs::new(first, after, last, before, offset),
+            Endpoint,
+        )
+        .await
+    }
+    /// A deployment by id.
+    async fn deployment(&self, ctx: &Context<'_>, id: ID) -> Result<Deployment> {
+        let d = deps(ctx)?;
+        let id = decode_as(&id, NodeType::Deployment, "id")?;
+        Ok(Deployment(
+            store::get::<deployment::Entity>(&d.state.db, d.rc, id).await?,
+        ))
+    }
+    /// Deployments, filtered and ordered.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn deployments(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<DeploymentFilter>,
+        order_by: Option<Vec<DeploymentOrder>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        offset: Option<i32>,
+    ) -> Result<Conn<Deployment>> {
+        top_list::<deployment::Entity, _>(
+            ctx,
+            cond_of(&filter),
+            DeploymentOrder::keys(order_by.as_deref()),
+            PageArgs::new(first, after, last, before, offset),
+            Deployment,
+        )
+        .await
+    }
+    /// A prediction by id.
+    async fn prediction(&self, ctx: &Context<'_>, id: ID) -> Result<Prediction> {
+        let d = deps(ctx)?;
+        let id = decode_as(&id, NodeType::Prediction, "id")?;
+        Ok(Prediction(
+            store::get::<prediction::Entity>(&d.state.db, d.rc, id).await?,
+        ))
+    }
+    /// Predictions, filtered and ordered.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn predictions(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<PredictionFilter>,
+        order_by: Option<Vec<PredictionOrder>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        offset: Option<i32>,
+    ) -> Result<Conn<Prediction>> {
+        top_list::<prediction::Entity, _>(
+            ctx,
+            cond_of(&filter),
+            PredictionOrder::keys(order_by.as_deref()),
+            PageArgs::new(first, after, last, before, offset),
+            Prediction,
+        )
+        .await
+    }
+    /// A cloud run service by id.
+    async fn cloud_run_service(&self, ctx: &Context<'_>, id: ID) -> Result<CloudRunService> {
+        let d = deps(ctx)?;
+        let id = decode_as(&id, NodeType::CloudRunService, "id")?;
+        Ok(CloudRunService(
+            store::get::<cloud_run_service::Entity>(&d.state.db, d.rc, id).await?,
+        ))
+    }
+    /// Cloud run services, filtered and ordered.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn cloud_run_services(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<CloudRunServiceFilter>,
+        order_by: Option<Vec<CloudRunServiceOrder>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        offset: Option<i32>,
+    ) -> Result<Conn<CloudRunService>> {
+        top_list::<cloud_run_service::Entity, _>(
+            ctx,
+            cond_of(&filter),
+            CloudRunServiceOrder::keys(order_by.as_deref()),
+            PageArgs::new(first, after, last, before, offset),
+            CloudRunService,
+        )
+        .await
+    }
+    /// A service deployment by id.
+    async fn service_deployment(&self, ctx: &Context<'_>, id: ID) -> Result<ServiceDeployment> {
+        let d = deps(ctx)?;
+        let id = decode_as(&id, NodeType::ServiceDeployment, "id")?;
+        Ok(ServiceDeployment(
+            store::get::<service_deployment::Entity>(&d.state.db, d.rc, id).await?,
+        ))
+    }
+    /// Service deployments, filtered and ordered.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn service_deployments(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<ServiceDeploymentFilter>,
+        order_by: Option<Vec<ServiceDeploymentOrder>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        offset: Option<i32>,
+    ) -> Result<Conn<ServiceDeployment>> {
+        top_list::<service_deployment::Entity, _>(
+            ctx,
+            cond_of(&filter),
+            ServiceDeploymentOrder::keys(order_by.as_deref()),
+            PageArgs::new(first, after, last, before, offset),
+            ServiceDeployment,
+        )
+        .await
+    }
+    /// Aggregates (count, latency, confidence) over predictions matching `filter`,
+    /// grouped by endpoint, model version, status, hour or day; one SQL statement.
+    async fn prediction_stats(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<PredictionFilter>,
+        #[graphql(default_with = "PredictionGroupBy::All")] group_by: PredictionGroupBy,
+        #[graphql(default = 100, desc = "At most this many groups (1–1000).")] limit: i32,
+    ) -> Result<Vec<PredictionGroup>> {
+        let d = deps(ctx)?;
+        if !(1..=1000).contains(&limit) {
+            return Err(AppError::bad_input("limit", "must be between 1 and 1000").into());
+        }
+        let groups =
+            service::prediction_stats(&d.state.db, d.rc, cond_of(&filter)?, group_by, limit as u64)
+                .await?;
+        Ok(groups.into_iter().map(PredictionGroup).collect())
+    }
+}
+
+/// Serving mutations.
+#[derive(Default)]
+pub struct ServingMutation;
+
+#[Object]
+impl ServingMutation {
+    /// Creates a endpoint.
+    async fn create_endpoint(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateEndpointInput,
+    ) -> Result<Endpoint> {
+        let d = deps(ctx)?;
+        Ok(Endpoint(
+            service::create_endpoint(&d.state.db, d.rc, input).await?,
+        ))
+    }
+    /// Updates a endpoint.
+    async fn update_endpoint(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateEndpointInput,
+    ) -> Result<Endpoint> {
+        let d = deps(ctx)?;
+        Ok(Endpoint(
+            service::update_endpoint(&d.state.db, d.rc, input).await?,
+        ))
+    }
+    /// Deletes an endpoint with its deployments and predictions.
+    async fn delete_endpoint(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
+        let d = deps(ctx)?;
+        let uuid = decode_as(&id, NodeType::Endpoint, "id")?;
+        store::delete::<endpoint::Entity>(&d.state.db, d.rc, uuid).await?;
+        Ok(id)
+    }
+    /// Creates a deployment.
+    async fn create_deployment(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateDeploymentInput,
+    ) -> Result<Deployment> {
+        let d = deps(ctx)?;
+        Ok(Deployment(
+            service::create_deployment(&d.state.db, d.rc, input).await?,
+        ))
+    }
+    /// Updates a deployment.
+    async fn update_deployment(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateDeploymentInput,
+    ) -> Result<Deployment> {
+        let d = deps(ctx)?;
+        Ok(Deployment(
+            service::update_deployment(&d.state.db, d.rc, input).await?,
+        ))
+    }
+    /// Deletes a deployment.
+    async fn delete_deployment(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
+        let d = deps(ctx)?;
+        let uuid = decode_as(&id, NodeType::Deployment, "id")?;
+        store::delete::<deployment::Entity>(&d.state.db, d.rc, uuid).await?;
+        Ok(id)
+    }
+    /// Creates a prediction.
+    async fn create_prediction(
+        &self,
+        ctx: &Context<'_>,
+        input: CreatePredictionInput,
+    ) -> Result<Prediction> {
+        let d = deps(ctx)?;
+        Ok(Prediction(
+            service::create_prediction(&d.state.db, d.rc, input).await?,
+        ))
+    }
+    /// Updates a prediction.
+    async fn update_prediction(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdatePredictionInput,
+    ) -> Result<Prediction> {
+        let d = deps(ctx)?;
+        Ok(Prediction(
+            service::update_prediction(&d.state.db, d.rc, input).await?,
+        ))
+    }
+    /// Deletes a prediction.
+    async fn delete_prediction(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
+        let d = deps(ctx)?;
+        let uuid = decode_as(&id, NodeType::Prediction, "id")?;
+        store::delete::<prediction::Entity>(&d.state.db, d.rc, uuid).await?;
+        Ok(id)
+    }
+    /// Creates a cloud run service.
+    async fn create_cloud_run_service(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateCloudRunServiceInput,
+    ) -> Result<CloudRunService> {
+        let d = deps(ctx)?;
+        Ok(CloudRunService(
+            service::create_cloud_run_service(&d.state.db, d.rc, input).await?,
+        ))
+    }
+    /// Updates a cloud run service.
+    async fn update_cloud_run_service(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateCloudRunServiceInput,
+    ) -> Result<CloudRunService> {
+        let d = deps(ctx)?;
+        Ok(CloudRunService(
+            service::update_cloud_run_service(&d.state.db, d.rc, input).await?,
+        ))
+    }
+    /// Deletes a Cloud Run service with its revisions.
+    async fn delete_cloud_run_service(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
+        let d = deps(ctx)?;
+        let uuid = decode_as(&id, NodeType::CloudRunService, "id")?;
+        store::delete::<cloud_run_service::Entity>(&d.state.db, d.rc, uuid).await?;
+        Ok(id)
+    }
+    /// Creates a service deployment.
+    async fn create_service_deployment(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateServiceDeploymentInput,
+    ) -> Result<ServiceDeployment> {
+        let d = deps(ctx)?;
+        Ok(ServiceDeployment(
+            service::create_service_deployment(&d.state.db, d.rc, input).await?,
+        ))
+    }
+    /// Updates a service deployment.
+    async fn update_service_deployment(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateServiceDeploymentInput,
+    ) -> Result<ServiceDeployment> {
+        let d = deps(ctx)?;
+        Ok(ServiceDeployment(
+            service::update_service_deployment(&d.state.db, d.rc, input).await?,
+        ))
+    }
+    /// Deletes a service revision.
+    async fn delete_service_deployment(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
+        let d = deps(ctx)?;
+        let uuid = decode_as(&id, NodeType::ServiceDeployment, "id")?;
+        store::delete::<service_deployment::Entity>(&d.state.db, d.rc, uuid).await?;
+        Ok(id)
+    }
+}

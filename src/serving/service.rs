@@ -1,0 +1,548 @@
+//! Serving rules: endpoints, deployments (a version and an endpoint of one namespace,
+//! traffic 0–100), predictions, Cloud Run services, and prediction aggregates.
+
+use chrono::Utc;
+use entity::enums::{DeploymentStatus, EndpointStatus, PredictionStatus, ServiceStatus};
+use entity::{
+    cloud_run_service, deployment, endpoint, model_version, prediction, service_deployment,
+};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait,
+    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set, TransactionTrait,
+};
+use uuid::Uuid;
+
+use super::types::*;
+use crate::core::context::RequestContext;
+use crate::core::ids::{NodeType, decode_as};
+use crate::core::store::{self, get, reference};
+use crate::core::validate;
+use crate::error::{AppError, AppResult};
+use crate::registry::service::{opt_id, patch};
+
+/// An endpoint by namespace and name, in scope.
+pub async fn endpoint_by_name(
+    db: &impl ConnectionTrait,
+    ctx: &RequestContext,
+    ns: &str,
+    name: &str,
+) -> AppResult<endpoint::Model> {
+    use sea_orm::ColumnTrait;
+    endpoint::Entity::find()
+        .filter(endpoint::Column::Ns.eq(ns))
+        .filter(endpoint::Column::Name.eq(name))
+        .filter(ctx.scope.condition(endpoint::Column::Ns))
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("Endpoint {ns}/{name}")))
+}
+
+/// Creates an endpoint.
+pub async fn create_endpoint(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    input: CreateEndpointInput,
+) -> AppResult<endpoint::Model> {
+    validate::namespace("input.ns", &input.ns)?;
+    validate::name("input.name", &input.name)?;
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let row = store::insert::<endpoint::Entity, _>(
+        &txn,
+        ctx,
+        endpoint::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            ns: Set(input.ns),
+            name: Set(input.name),
+            description: Set(input.description),
+            environment: Set(input.environment.into()),
+            region: Set(input.region),
+            url: Set(input.url),
+            status: Set(input.status.map_or(EndpointStatus::Creating, Into::into)),
+            created_by: Set(ctx.actor.clone()),
+            created_at: Set(now),
+            updated_at: Set(now),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+/// Updates an endpoint.
+pub async fn update_endpoint(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    input: UpdateEndpointInput,
+) -> AppResult<endpoint::Model> {
+    let id = decode_as(&input.id, NodeType::Endpoint, "input.id")?;
+    if let Some(name) = &input.name {
+        validate::name("input.name", name)?;
+    }
+    let txn = db.begin().await?;
+    let before = get::<endpoint::Entity>(&txn, ctx, id).await?;
+    let mut row = before.clone().into_active_model();
+    if let Some(v) = input.name {
+        row.name = Set(v);
+    }
+    row.description = patch(input.description);
+    if let Some(v) = input.environment {
+        row.environment = Set(v.into());
+    }
+    row.url = patch(input.url);
+    if let Some(v) = input.status {
+        row.status = Set(v.into());
+    }
+    row.updated_at = Set(Utc::now());
+    let after = store::update::<endpoint::Entity, _>(&txn, ctx, &before, row, "UPDATE").await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+fn replicas(field: &str, min: Option<i32>, max: Option<i32>) -> AppResult<(i32, i32)> {
+    let min = min.unwrap_or(1);
+    let max = max.unwrap_or(min);
+    validate::range(&format!("{field}.minReplicas"), min, 0, 1000)?;
+    validate::range(&format!("{field}.maxReplicas"), max, min, 1000)?;
+    Ok((min, max))
+}
+
+/// Deploys `version` to an endpoint inside `txn` (used alone and by register-and-deploy).
+pub async fn insert_deployment(
+    txn: &DatabaseTransaction,
+    ctx: &RequestContext,
+    version: &model_version::Model,
+    spec: CreateDeploymentSpec,
+    field: &str,
+) -> AppResult<deployment::Model> {
+    let endpoint_id = decode_as(
+        &spec.endpoint_id,
+        NodeType::Endpoint,
+        &format!("{field}.endpointId"),
+    )?;
+    validate::range(
+        &format!("{field}.trafficPercent"),
+        spec.traffic_percent,
+        0,
+        100,
+    )?;
+    let (min, max) = replicas(field, spec.min_replicas, spec.max_replicas)?;
+    reference::<endpoint::Entity>(
+        txn,
+        ctx,
+        endpoint_id,
+        Some(&version.ns),
+        &format!("{field}.endpointId"),
+    )
+    .await?;
+    let now = Utc::now();
+    store::insert::<deployment::Entity, _>(
+        txn,
+        ctx,
+        deployment::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            ns: Set(version.ns.clone()),
+            endpoint_id: Set(endpoint_id),
+            model_version_id: Set(version.id),
+            traffic_percent: Set(spec.traffic_percent),
+            min_replicas: Set(min),
+            max_replicas: Set(max),
+            machine_type: Set(spec.machine_type),
+            status: Set(DeploymentStatus::Deploying),
+            created_by: Set(ctx.actor.clone()),
+            created_at: Set(now),
+            updated_at: Set(now),
+        },
+    )
+    .await
+}
+
+/// Deploys a model version to an endpoint.
+pub async fn create_deployment(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    input: CreateDeploymentInput,
+) -> AppResult<deployment::Model> {
+    let version_id = decode_as(
+        &input.model_version_id,
+        NodeType::ModelVersion,
+        "input.modelVersionId",
+    )?;
+    let txn = db.begin().await?;
+    let version =
+        reference::<model_version::Entity>(&txn, ctx, version_id, None, "input.modelVersionId")
+            .await?;
+    let row = insert_deployment(&txn, ctx, &version, input.spec, "input.spec").await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+/// Updates a deployment (traffic, replicas, status).
+pub async fn update_deployment(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    input: UpdateDeploymentInput,
+) -> AppResult<deployment::Model> {
+    let id = decode_as(&input.id, NodeType::Deployment, "input.id")?;
+    if let Some(t) = input.traffic_percent {
+        validate::range("input.trafficPercent", t, 0, 100)?;
+    }
+    let txn = db.begin().await?;
+    let before = get::<deployment::Entity>(&txn, ctx, id).await?;
+    let (min, max) = replicas(
+        "input",
+        input.min_replicas.or(Some(before.min_replicas)),
+        input.max_replicas.or(Some(before.max_replicas)),
+    )?;
+    let mut row = before.clone().into_active_model();
+    if let Some(t) = input.traffic_percent {
+        row.traffic_percent = Set(t);
+    }
+    row.min_replicas = Set(min);
+    row.max_replicas = Set(max);
+    row.machine_type = patch(input.machine_type);
+    if let Some(s) = input.status {
+        row.status = Set(s.into());
+    }
+    row.updated_at = Set(Utc::now());
+    let after = store::update::<deployment::Entity, _>(&txn, ctx, &before, row, "UPDATE").await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+fn check_prediction_values(latency: Option<f64>, confidence: Option<f64>) -> AppResult<()> {
+    if let Some(l) = latency {
+        validate::range("input.latencyMs", l, 0.0, f64::MAX)?;
+    }
+    if let Some(c) = confidence {
+        validate::range("input.confidence", c, 0.0, 1.0)?;
+    }
+    Ok(())
+}
+
+/// Records a prediction.
+pub async fn create_prediction(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    input: CreatePredictionInput,
+) -> AppResult<prediction::Model> {
+    let endpoint_id = decode_as(&input.endpoint_id, NodeType::Endpoint, "input.endpointId")?;
+    let version_id = opt_id(
+        &input.model_version_id,
+        NodeType::ModelVersion,
+        "input.modelVersionId",
+    )?;
+    check_prediction_values(input.latency_ms, input.confidence)?;
+    let txn = db.begin().await?;
+    let endpoint =
+        reference::<endpoint::Entity>(&txn, ctx, endpoint_id, None, "input.endpointId").await?;
+    if let Some(v) = version_id {
+        reference::<model_version::Entity>(
+            &txn,
+            ctx,
+            v,
+            Some(&endpoint.ns),
+            "input.modelVersionId",
+        )
+        .await?;
+    }
+    let status = input
+        .status
+        .map(Into::into)
+        .unwrap_or(if input.output.is_some() {
+            PredictionStatus::Completed
+        } else {
+            PredictionStatus::Pending
+        });
+    let now = Utc::now();
+    let row = store::insert::<prediction::Entity, _>(
+        &txn,
+        ctx,
+        prediction::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            ns: Set(endpoint.ns),
+            endpoint_id: Set(endpoint_id),
+            model_version_id: Set(version_id),
+            input: Set(input.input.0),
+            output: Set(input.output.map(|o| o.0)),
+            latency_ms: Set(input.latency_ms),
+            confidence: Set(input.confidence),
+            completed_at: Set((status == PredictionStatus::Completed).then_some(now)),
+            status: Set(status),
+            created_at: Set(now),
+            updated_at: Set(now),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+/// Completes or corrects a prediction.
+pub async fn update_prediction(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    input: UpdatePredictionInput,
+) -> AppResult<prediction::Model> {
+    let id = decode_as(&input.id, NodeType::Prediction, "input.id")?;
+    check_prediction_values(input.latency_ms, input.confidence)?;
+    let txn = db.begin().await?;
+    let before = get::<prediction::Entity>(&txn, ctx, id).await?;
+    let mut row = before.clone().into_active_model();
+    if let Some(o) = input.output {
+        row.output = Set(Some(o.0));
+    }
+    if let Some(l) = input.latency_ms {
+        row.latency_ms = Set(Some(l));
+    }
+    if let Some(c) = input.confidence {
+        row.confidence = Set(Some(c));
+    }
+    if let Some(s) = input.status {
+        let s: PredictionStatus = s.into();
+        if s == PredictionStatus::Completed && before.completed_at.is_none() {
+            row.completed_at = Set(Some(Utc::now()));
+        }
+        row.status = Set(s);
+    }
+    row.updated_at = Set(Utc::now());
+    let after = store::update::<prediction::Entity, _>(&txn, ctx, &before, row, "UPDATE").await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// Creates a Cloud Run service.
+pub async fn create_cloud_run_service(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    input: CreateCloudRunServiceInput,
+) -> AppResult<cloud_run_service::Model> {
+    validate::namespace("input.ns", &input.ns)?;
+    validate::name("input.name", &input.name)?;
+    validate::name("input.region", &input.region)?;
+    validate::name("input.image", &input.image)?;
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let row = store::insert::<cloud_run_service::Entity, _>(
+        &txn,
+        ctx,
+        cloud_run_service::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            ns: Set(input.ns),
+            name: Set(input.name),
+            region: Set(input.region),
+            url: Set(input.url),
+            image: Set(input.image),
+            status: Set(input.status.map_or(ServiceStatus::Active, Into::into)),
+            created_by: Set(ctx.actor.clone()),
+            created_at: Set(now),
+            updated_at: Set(now),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+/// Updates a Cloud Run service.
+pub async fn update_cloud_run_service(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    input: UpdateCloudRunServiceInput,
+) -> AppResult<cloud_run_service::Model> {
+    let id = decode_as(&input.id, NodeType::CloudRunService, "input.id")?;
+    if let Some(image) = &input.image {
+        validate::name("input.image", image)?;
+    }
+    let txn = db.begin().await?;
+    let before = get::<cloud_run_service::Entity>(&txn, ctx, id).await?;
+    let mut row = before.clone().into_active_model();
+    row.url = patch(input.url);
+    if let Some(v) = input.image {
+        row.image = Set(v);
+    }
+    if let Some(v) = input.status {
+        row.status = Set(v.into());
+    }
+    row.updated_at = Set(Utc::now());
+    let after =
+        store::update::<cloud_run_service::Entity, _>(&txn, ctx, &before, row, "UPDATE").await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// Adds a revision to a Cloud Run service.
+pub async fn create_service_deployment(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    input: CreateServiceDeploymentInput,
+) -> AppResult<service_deployment::Model> {
+    let service_id = decode_as(
+        &input.service_id,
+        NodeType::CloudRunService,
+        "input.serviceId",
+    )?;
+    validate::name("input.revision", &input.revision)?;
+    validate::name("input.image", &input.image)?;
+    validate::range("input.trafficPercent", input.traffic_percent, 0, 100)?;
+    let txn = db.begin().await?;
+    let service =
+        reference::<cloud_run_service::Entity>(&txn, ctx, service_id, None, "input.serviceId")
+            .await?;
+    let now = Utc::now();
+    let row = store::insert::<service_deployment::Entity, _>(
+        &txn,
+        ctx,
+        service_deployment::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            ns: Set(service.ns),
+            service_id: Set(service_id),
+            revision: Set(input.revision),
+            image: Set(input.image),
+            traffic_percent: Set(input.traffic_percent),
+            status: Set(input.status.map_or(DeploymentStatus::Deploying, Into::into)),
+            created_by: Set(ctx.actor.clone()),
+            created_at: Set(now),
+            updated_at: Set(now),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+/// Updates a service revision's traffic or status.
+pub async fn update_service_deployment(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    input: UpdateServiceDeploymentInput,
+) -> AppResult<service_deployment::Model> {
+    let id = decode_as(&input.id, NodeType::ServiceDeployment, "input.id")?;
+    if let Some(t) = input.traffic_percent {
+        validate::range("input.trafficPercent", t, 0, 100)?;
+    }
+    let txn = db.begin().await?;
+    let before = get::<service_deployment::Entity>(&txn, ctx, id).await?;
+    let mut row = before.clone().into_active_model();
+    if let Some(t) = input.traffic_percent {
+        row.traffic_percent = Set(t);
+    }
+    if let Some(s) = input.status {
+        row.status = Set(s.into());
+    }
+    row.updated_at = Set(Utc::now());
+    let after =
+        store::update::<service_deployment::Entity, _>(&txn, ctx, &before, row, "UPDATE").await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// How prediction aggregates are grouped.
+#[derive(async_graphql::Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum PredictionGroupBy {
+    /// One group over everything matching.
+    All,
+    /// Per endpoint.
+    Endpoint,
+    /// Per model version.
+    ModelVersion,
+    /// Per outcome.
+    Status,
+    /// Per hour of `createdAt` (UTC).
+    Hour,
+    /// Per day of `createdAt` (UTC).
+    Day,
+}
+
+/// One group of prediction aggregates.
+#[derive(Debug, Clone)]
+pub struct PredictionAggregate {
+    /// The group's key: an endpoint or model version id, a status, or a UTC time bucket.
+    pub key: Option<String>,
+    /// The group's node, when grouping by endpoint or model version.
+    pub node: Option<Uuid>,
+    /// Predictions in the group.
+    pub count: i64,
+    /// Average latency.
+    pub avg_latency_ms: Option<f64>,
+    /// Smallest latency.
+    pub min_latency_ms: Option<f64>,
+    /// Largest latency.
+    pub max_latency_ms: Option<f64>,
+    /// Average confidence.
+    pub avg_confidence: Option<f64>,
+    /// Smallest confidence.
+    pub min_confidence: Option<f64>,
+    /// Largest confidence.
+    pub max_confidence: Option<f64>,
+}
+
+/// Aggregates predictions matching `cond`, grouped, in one statement. Groups come
+/// ordered by key; at most `limit` of them.
+pub async fn prediction_stats(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    cond: Condition,
+    group_by: PredictionGroupBy,
+    limit: u64,
+) -> AppResult<Vec<PredictionAggregate>> {
+    let pg = db.get_database_backend() == DbBackend::Postgres;
+    let key_sql = match group_by {
+        PredictionGroupBy::All => None,
+        PredictionGroupBy::Endpoint => Some("endpoint_id".to_owned()),
+        PredictionGroupBy::ModelVersion => Some("model_version_id".to_owned()),
+        PredictionGroupBy::Status => Some("status".to_owned()),
+        PredictionGroupBy::Hour if pg => Some(
+            r#"to_char(date_trunc('hour', created_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD"T"HH24:00:00"Z"')"#.to_owned(),
+        ),
+        PredictionGroupBy::Day if pg => Some(
+            r#"to_char(date_trunc('day', created_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD"T"00:00:00"Z"')"#.to_owned(),
+        ),
+        PredictionGroupBy::Hour => Some("strftime('%Y-%m-%dT%H:00:00Z', created_at)".to_owned()),
+        PredictionGroupBy::Day => Some("strftime('%Y-%m-%dT00:00:00Z', created_at)".to_owned()),
+    };
+    let mut q = prediction::Entity::find()
+        .select_only()
+        .filter(ctx.scope.condition(prediction::Column::Ns))
+        .filter(cond)
+        .column_as(Expr::cust("COUNT(*)"), "n")
+        .column_as(Expr::cust("AVG(latency_ms)"), "avg_latency")
+        .column_as(Expr::cust("MIN(latency_ms)"), "min_latency")
+        .column_as(Expr::cust("MAX(latency_ms)"), "max_latency")
+        .column_as(Expr::cust("AVG(confidence)"), "avg_confidence")
+        .column_as(Expr::cust("MIN(confidence)"), "min_confidence")
+        .column_as(Expr::cust("MAX(confidence)"), "max_confidence");
+    if let Some(k) = &key_sql {
+        q = q
+            .column_as(Expr::cust(k.clone()), "k")
+            .group_by(Expr::cust(k.clone()))
+            .order_by(Expr::cust(k.clone()), sea_orm::Order::Asc)
+            .limit(limit);
+    }
+    let rows = db.query_all(&q.into_query()).await?;
+    rows.iter()
+        .map(|row| {
+            let (key, node) = match group_by {
+                PredictionGroupBy::All => (None, None),
+                PredictionGroupBy::Endpoint | PredictionGroupBy::ModelVersion => {
+                    let id: Option<Uuid> = row.try_get("", "k")?;
+                    (id.map(|u| u.to_string()), id)
+                }
+                _ => (row.try_get::<Option<String>>("", "k")?, None),
+            };
+            Ok(PredictionAggregate {
+                key,
+                node,
+                count: row.try_get("", "n")?,
+                avg_latency_ms: row.try_get("", "avg_latency")?,
+                min_latency_ms: row.try_get("", "min_latency")?,
+                max_latency_ms: row.try_get("", "max_latency")?,
+                avg_confidence: row.try_get("", "avg_confidence")?,
+                min_confidence: row.try_get("", "min_confidence")?,
+                max_confidence: row.try_get("", "max_confidence")?,
+            })
+        })
+        .collect::<Result<Vec<_>, sea_orm::DbErr>>()
+        .map_err(AppError::from)
+}

@@ -1,0 +1,678 @@
+//! GraphQL types of endpoints, deployments, predictions and Cloud Run services.
+
+use async_graphql::{Context, ID, InputObject, Json, MaybeUndefined, Object, Result};
+use chrono::{DateTime, Utc};
+use entity::{
+    cloud_run_service, deployment, endpoint, model_version, prediction, service_deployment,
+};
+
+use crate::api::{self, child_list, load_ref, page_cost};
+use crate::core::filter::{
+    DateTimeFilter, FloatFilter, IdFilter, IntFilter, StringFilter, cond_of, filter_input,
+    order_input,
+};
+use crate::core::ids::{self, NodeType};
+use crate::core::paging::{Conn, PageArgs};
+use crate::enums::*;
+use crate::registry::ModelVersion;
+use crate::relations::*;
+
+/// A serving endpoint in an environment; model versions are deployed to it.
+pub struct Endpoint(pub endpoint::Model);
+
+#[Object]
+impl Endpoint {
+    /// Global id.
+    pub async fn id(&self) -> ID {
+        ids::encode(NodeType::Endpoint, self.0.id)
+    }
+    /// Namespace.
+    async fn ns(&self) -> &str {
+        &self.0.ns
+    }
+    /// Name, unique in the namespace.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Free-text description.
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+    /// Environment it serves.
+    async fn environment(&self) -> Environment {
+        self.0.environment.into()
+    }
+    /// Region, e.g. `europe-west1`.
+    async fn region(&self) -> Option<&str> {
+        self.0.region.as_deref()
+    }
+    /// URL clients call.
+    async fn url(&self) -> Option<&str> {
+        self.0.url.as_deref()
+    }
+    /// Whether it takes traffic.
+    async fn status(&self) -> EndpointStatus {
+        self.0.status.into()
+    }
+    /// Who created it.
+    async fn created_by(&self) -> Option<&str> {
+        self.0.created_by.as_deref()
+    }
+    /// Creation time.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// Last change.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+    /// Model versions deployed to it.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn deployments(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<DeploymentFilter>,
+        order_by: Option<Vec<DeploymentOrder>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        offset: Option<i32>,
+    ) -> Result<Conn<Deployment>> {
+        child_list::<EndpointDeployments, _>(
+            ctx,
+            self.0.id,
+            cond_of(&filter),
+            api::fingerprint(&[&filter, &order_by]),
+            DeploymentOrder::keys(order_by.as_deref()),
+            PageArgs::new(first, after, last, before, offset),
+            Deployment,
+        )
+        .await
+    }
+    /// Predictions it served (newest first unless ordered otherwise).
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn predictions(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<PredictionFilter>,
+        order_by: Option<Vec<PredictionOrder>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        offset: Option<i32>,
+    ) -> Result<Conn<Prediction>> {
+        child_list::<EndpointPredictions, _>(
+            ctx,
+            self.0.id,
+            cond_of(&filter),
+            api::fingerprint(&[&filter, &order_by]),
+            PredictionOrder::keys(order_by.as_deref()),
+            PageArgs::new(first, after, last, before, offset),
+            Prediction,
+        )
+        .await
+    }
+}
+
+filter_input!(
+    /// Conditions on endpoints.
+    EndpointFilter for endpoint {
+        /// Its id.
+        id: IdFilter => Id,
+        /// Its namespace.
+        ns: StringFilter => Ns,
+        /// Its name.
+        name: StringFilter => Name,
+        /// Its environment.
+        environment: EnvironmentFilter => Environment,
+        /// Its region.
+        region: StringFilter => Region,
+        /// Its status.
+        status: EndpointStatusFilter => Status,
+        /// Creation time.
+        created_at: DateTimeFilter => CreatedAt,
+    }
+    related {
+        /// Has at least one deployment matching.
+        deployments: DeploymentFilter => Id in deployment.EndpointId,
+    }
+);
+
+order_input!(
+    /// A sort key for endpoints.
+    EndpointOrder, EndpointOrderField for endpoint {
+        /// Name.
+        Name => Name,
+        /// Environment.
+        Environment => Environment,
+        /// Creation time.
+        CreatedAt => CreatedAt,
+    }
+);
+
+/// A model version deployed to an endpoint with a share of its traffic.
+pub struct Deployment(pub deployment::Model);
+
+#[Object]
+impl Deployment {
+    /// Global id.
+    pub async fn id(&self) -> ID {
+        ids::encode(NodeType::Deployment, self.0.id)
+    }
+    /// Namespace.
+    async fn ns(&self) -> &str {
+        &self.0.ns
+    }
+    /// Share of the endpoint's traffic, in percent (0–100).
+    async fn traffic_percent(&self) -> i32 {
+        self.0.traffic_percent
+    }
+    /// Minimum replicas.
+    async fn min_replicas(&self) -> i32 {
+        self.0.min_replicas
+    }
+    /// Maximum replicas.
+    async fn max_replicas(&self) -> i32 {
+        self.0.max_replicas
+    }
+    /// Machine type.
+    async fn machine_type(&self) -> Option<&str> {
+        self.0.machine_type.as_deref()
+    }
+    /// Lifecycle status.
+    async fn status(&self) -> DeploymentStatus {
+        self.0.status.into()
+    }
+    /// Who created it.
+    async fn created_by(&self) -> Option<&str> {
+        self.0.created_by.as_deref()
+    }
+    /// Creation time.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// Last change.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+    /// The endpoint.
+    async fn endpoint(&self, ctx: &Context<'_>) -> Result<Option<Endpoint>> {
+        load_ref::<endpoint::Entity, _>(ctx, Some(self.0.endpoint_id), Endpoint).await
+    }
+    /// The deployed model version.
+    async fn model_version(&self, ctx: &Context<'_>) -> Result<Option<ModelVersion>> {
+        load_ref::<model_version::Entity, _>(ctx, Some(self.0.model_version_id), ModelVersion).await
+    }
+}
+
+filter_input!(
+    /// Conditions on deployments.
+    DeploymentFilter for deployment {
+        /// Its id.
+        id: IdFilter => Id,
+        /// Its namespace.
+        ns: StringFilter => Ns,
+        /// Its endpoint.
+        endpoint: IdFilter => EndpointId,
+        /// Its model version.
+        model_version: IdFilter => ModelVersionId,
+        /// Its traffic share.
+        traffic_percent: IntFilter => TrafficPercent,
+        /// Its status.
+        status: DeploymentStatusFilter => Status,
+        /// Creation time.
+        created_at: DateTimeFilter => CreatedAt,
+    }
+    related {
+        /// Deployed to an endpoint matching (e.g. `{environment: {eq: PRODUCTION}}`).
+        endpoint_matches: EndpointFilter => EndpointId in endpoint.Id,
+    }
+);
+
+order_input!(
+    /// A sort key for deployments.
+    DeploymentOrder, DeploymentOrderField for deployment {
+        /// Traffic share.
+        TrafficPercent => TrafficPercent,
+        /// Status.
+        Status => Status,
+        /// Creation time.
+        CreatedAt => CreatedAt,
+    }
+);
+
+/// One inference request and its answer.
+pub struct Prediction(pub prediction::Model);
+
+#[Object]
+impl Prediction {
+    /// Global id.
+    pub async fn id(&self) -> ID {
+        ids::encode(NodeType::Prediction, self.0.id)
+    }
+    /// Namespace.
+    async fn ns(&self) -> &str {
+        &self.0.ns
+    }
+    /// Request payload.
+    async fn input(&self) -> Json<&serde_json::Value> {
+        Json(&self.0.input)
+    }
+    /// Response payload.
+    async fn output(&self) -> Option<Json<&serde_json::Value>> {
+        self.0.output.as_ref().map(Json)
+    }
+    /// Latency in milliseconds.
+    async fn latency_ms(&self) -> Option<f64> {
+        self.0.latency_ms
+    }
+    /// Model confidence (0–1).
+    async fn confidence(&self) -> Option<f64> {
+        self.0.confidence
+    }
+    /// Outcome.
+    async fn status(&self) -> PredictionStatus {
+        self.0.status.into()
+    }
+    /// When the answer came.
+    async fn completed_at(&self) -> Option<DateTime<Utc>> {
+        self.0.completed_at
+    }
+    /// Creation time.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// Last change.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+    /// The endpoint that served it.
+    async fn endpoint(&self, ctx: &Context<'_>) -> Result<Option<Endpoint>> {
+        load_ref::<endpoint::Entity, _>(ctx, Some(self.0.endpoint_id), Endpoint).await
+    }
+    /// The model version that answered.
+    async fn model_version(&self, ctx: &Context<'_>) -> Result<Option<ModelVersion>> {
+        load_ref::<model_version::Entity, _>(ctx, self.0.model_version_id, ModelVersion).await
+    }
+}
+
+filter_input!(
+    /// Conditions on predictions.
+    PredictionFilter for prediction {
+        /// Its id.
+        id: IdFilter => Id,
+        /// Its namespace.
+        ns: StringFilter => Ns,
+        /// Its endpoint.
+        endpoint: IdFilter => EndpointId,
+        /// Its model version.
+        model_version: IdFilter => ModelVersionId,
+        /// Its latency.
+        latency_ms: FloatFilter => LatencyMs,
+        /// Its confidence.
+        confidence: FloatFilter => Confidence,
+        /// Its outcome.
+        status: PredictionStatusFilter => Status,
+        /// Creation time.
+        created_at: DateTimeFilter => CreatedAt,
+    }
+);
+
+order_input!(
+    /// A sort key for predictions.
+    PredictionOrder, PredictionOrderField for prediction {
+        /// Latency.
+        LatencyMs => LatencyMs,
+        /// Confidence.
+        Confidence => Confidence,
+        /// Creation time.
+        CreatedAt => CreatedAt,
+    }
+);
+
+/// A Cloud Run container service; its revisions are service deployments.
+pub struct CloudRunService(pub cloud_run_service::Model);
+
+#[Object]
+impl CloudRunService {
+    /// Global id.
+    pub async fn id(&self) -> ID {
+        ids::encode(NodeType::CloudRunService, self.0.id)
+    }
+    /// Namespace.
+    async fn ns(&self) -> &str {
+        &self.0.ns
+    }
+    /// Name, unique in the namespace.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Region.
+    async fn region(&self) -> &str {
+        &self.0.region
+    }
+    /// URL.
+    async fn url(&self) -> Option<&str> {
+        self.0.url.as_deref()
+    }
+    /// Container image.
+    async fn image(&self) -> &str {
+        &self.0.image
+    }
+    /// Status.
+    async fn status(&self) -> ServiceStatus {
+        self.0.status.into()
+    }
+    /// Who created it.
+    async fn created_by(&self) -> Option<&str> {
+        self.0.created_by.as_deref()
+    }
+    /// Creation time.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// Last change.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+    /// Its revisions.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn deployments(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<ServiceDeploymentFilter>,
+        order_by: Option<Vec<ServiceDeploymentOrder>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        offset: Option<i32>,
+    ) -> Result<Conn<ServiceDeployment>> {
+        child_list::<ServiceRevisions, _>(
+            ctx,
+            self.0.id,
+            cond_of(&filter),
+            api::fingerprint(&[&filter, &order_by]),
+            ServiceDeploymentOrder::keys(order_by.as_deref()),
+            PageArgs::new(first, after, last, before, offset),
+            ServiceDeployment,
+        )
+        .await
+    }
+}
+
+filter_input!(
+    /// Conditions on Cloud Run services.
+    CloudRunServiceFilter for cloud_run_service {
+        /// Its id.
+        id: IdFilter => Id,
+        /// Its namespace.
+        ns: StringFilter => Ns,
+        /// Its name.
+        name: StringFilter => Name,
+        /// Its region.
+        region: StringFilter => Region,
+        /// Its status.
+        status: ServiceStatusFilter => Status,
+        /// Creation time.
+        created_at: DateTimeFilter => CreatedAt,
+    }
+);
+
+order_input!(
+    /// A sort key for Cloud Run services.
+    CloudRunServiceOrder, CloudRunServiceOrderField for cloud_run_service {
+        /// Name.
+        Name => Name,
+        /// Creation time.
+        CreatedAt => CreatedAt,
+    }
+);
+
+/// A revision of a Cloud Run service with a share of its traffic.
+pub struct ServiceDeployment(pub service_deployment::Model);
+
+#[Object]
+impl ServiceDeployment {
+    /// Global id.
+    pub async fn id(&self) -> ID {
+        ids::encode(NodeType::ServiceDeployment, self.0.id)
+    }
+    /// Namespace.
+    async fn ns(&self) -> &str {
+        &self.0.ns
+    }
+    /// Revision name, unique per service.
+    async fn revision(&self) -> &str {
+        &self.0.revision
+    }
+    /// Container image.
+    async fn image(&self) -> &str {
+        &self.0.image
+    }
+    /// Share of the service's traffic, in percent.
+    async fn traffic_percent(&self) -> i32 {
+        self.0.traffic_percent
+    }
+    /// Status.
+    async fn status(&self) -> DeploymentStatus {
+        self.0.status.into()
+    }
+    /// Who created it.
+    async fn created_by(&self) -> Option<&str> {
+        self.0.created_by.as_deref()
+    }
+    /// Creation time.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// Last change.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+    /// The service.
+    async fn service(&self, ctx: &Context<'_>) -> Result<Option<CloudRunService>> {
+        load_ref::<cloud_run_service::Entity, _>(ctx, Some(self.0.service_id), CloudRunService)
+            .await
+    }
+}
+
+filter_input!(
+    /// Conditions on service deployments.
+    ServiceDeploymentFilter for service_deployment {
+        /// Its id.
+        id: IdFilter => Id,
+        /// Its service.
+        service: IdFilter => ServiceId,
+        /// Its revision.
+        revision: StringFilter => Revision,
+        /// Its status.
+        status: DeploymentStatusFilter => Status,
+        /// Creation time.
+        created_at: DateTimeFilter => CreatedAt,
+    }
+);
+
+order_input!(
+    /// A sort key for service deployments.
+    ServiceDeploymentOrder, ServiceDeploymentOrderField for service_deployment {
+        /// Revision.
+        Revision => Revision,
+        /// Traffic share.
+        TrafficPercent => TrafficPercent,
+        /// Creation time.
+        CreatedAt => CreatedAt,
+    }
+);
+
+/// Input of `createEndpoint`.
+#[derive(InputObject, Debug)]
+pub struct CreateEndpointInput {
+    /// Namespace.
+    pub ns: String,
+    /// Name, unique in the namespace.
+    pub name: String,
+    /// Description.
+    pub description: Option<String>,
+    /// Environment it serves.
+    pub environment: Environment,
+    /// Region.
+    pub region: Option<String>,
+    /// URL.
+    pub url: Option<String>,
+    /// Status (CREATING unless given).
+    pub status: Option<EndpointStatus>,
+}
+
+/// Input of `updateEndpoint`: absent fields stay as they are.
+#[derive(InputObject, Debug)]
+pub struct UpdateEndpointInput {
+    /// The endpoint.
+    pub id: ID,
+    /// New name.
+    pub name: Option<String>,
+    /// New description (null clears it).
+    pub description: MaybeUndefined<String>,
+    /// New environment.
+    pub environment: Option<Environment>,
+    /// New URL (null clears it).
+    pub url: MaybeUndefined<String>,
+    /// New status.
+    pub status: Option<EndpointStatus>,
+}
+
+/// How to deploy a model version to an endpoint.
+#[derive(InputObject, Debug)]
+pub struct CreateDeploymentSpec {
+    /// The endpoint (same namespace as the version).
+    pub endpoint_id: ID,
+    /// Share of the endpoint's traffic, 0–100.
+    pub traffic_percent: i32,
+    /// Minimum replicas (1 unless given).
+    pub min_replicas: Option<i32>,
+    /// Maximum replicas (>= min; min unless given).
+    pub max_replicas: Option<i32>,
+    /// Machine type.
+    pub machine_type: Option<String>,
+}
+
+/// Input of `createDeployment`.
+#[derive(InputObject, Debug)]
+pub struct CreateDeploymentInput {
+    /// The model version to deploy.
+    pub model_version_id: ID,
+    /// Where and how.
+    pub spec: CreateDeploymentSpec,
+}
+
+/// Input of `updateDeployment`: absent fields stay as they are.
+#[derive(InputObject, Debug)]
+pub struct UpdateDeploymentInput {
+    /// The deployment.
+    pub id: ID,
+    /// New traffic share 0–100.
+    pub traffic_percent: Option<i32>,
+    /// New minimum replicas.
+    pub min_replicas: Option<i32>,
+    /// New maximum replicas.
+    pub max_replicas: Option<i32>,
+    /// New machine type (null clears it).
+    pub machine_type: MaybeUndefined<String>,
+    /// New status.
+    pub status: Option<DeploymentStatus>,
+}
+
+/// Input of `createPrediction`.
+#[derive(InputObject, Debug)]
+pub struct CreatePredictionInput {
+    /// The endpoint that served it.
+    pub endpoint_id: ID,
+    /// The model version that answered (same namespace).
+    pub model_version_id: Option<ID>,
+    /// Request payload.
+    pub input: Json<serde_json::Value>,
+    /// Response payload.
+    pub output: Option<Json<serde_json::Value>>,
+    /// Latency in milliseconds (>= 0).
+    pub latency_ms: Option<f64>,
+    /// Confidence 0–1.
+    pub confidence: Option<f64>,
+    /// Outcome (COMPLETED when an output is given, else PENDING).
+    pub status: Option<PredictionStatus>,
+}
+
+/// Input of `updatePrediction`: absent fields stay as they are.
+#[derive(InputObject, Debug)]
+pub struct UpdatePredictionInput {
+    /// The prediction.
+    pub id: ID,
+    /// Response payload.
+    pub output: Option<Json<serde_json::Value>>,
+    /// Latency in milliseconds.
+    pub latency_ms: Option<f64>,
+    /// Confidence 0–1.
+    pub confidence: Option<f64>,
+    /// Outcome.
+    pub status: Option<PredictionStatus>,
+}
+
+/// Input of `createCloudRunService`.
+#[derive(InputObject, Debug)]
+pub struct CreateCloudRunServiceInput {
+    /// Namespace.
+    pub ns: String,
+    /// Name, unique in the namespace.
+    pub name: String,
+    /// Region.
+    pub region: String,
+    /// URL.
+    pub url: Option<String>,
+    /// Container image.
+    pub image: String,
+    /// Status (ACTIVE unless given).
+    pub status: Option<ServiceStatus>,
+}
+
+/// Input of `updateCloudRunService`: absent fields stay as they are.
+#[derive(InputObject, Debug)]
+pub struct UpdateCloudRunServiceInput {
+    /// The service.
+    pub id: ID,
+    /// New URL (null clears it).
+    pub url: MaybeUndefined<String>,
+    /// New image.
+    pub image: Option<String>,
+    /// New status.
+    pub status: Option<ServiceStatus>,
+}
+
+/// Input of `createServiceDeployment`.
+#[derive(InputObject, Debug)]
+pub struct CreateServiceDeploymentInput {
+    /// The service.
+    pub service_id: ID,
+    /// Revision name, unique per service.
+    pub revision: String,
+    /// Container image.
+    pub image: String,
+    /// Share of traffic 0–100.
+    pub traffic_percent: i32,
+    /// Status (DEPLOYING unless given).
+    pub status: Option<DeploymentStatus>,
+}
+
+/// Input of `updateServiceDeployment`: absent fields stay as they are.
+#[derive(InputObject, Debug)]
+pub struct UpdateServiceDeploymentInput {
+    /// The service deployment.
+    pub id: ID,
+    /// New traffic share 0–100.
+    pub traffic_percent: Option<i32>,
+    /// New status.
+    pub status: Option<DeploymentStatus>,
+}

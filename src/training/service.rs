@@ -1,0 +1,349 @@
+//! Training rules: experiments, jobs (created QUEUED, priority 1–10), runs numbered per
+//! job, and standalone pattern-recognition jobs.
+
+use chrono::Utc;
+use entity::enums::{ExperimentStatus, JobStatus, RunStatus, TrainingJobStatus};
+use entity::{
+    dataset_version, experiment, experiment_run, model, pattern_recognition_job, training_job,
+    workflow,
+};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect, Set,
+    TransactionTrait,
+};
+use uuid::Uuid;
+
+use super::types::*;
+use crate::core::context::RequestContext;
+use crate::core::ids::{NodeType, decode_as};
+use crate::core::store::{self, get, reference};
+use crate::core::validate;
+use crate::error::AppResult;
+use crate::registry::service::{json_object, opt_id, patch};
+
+/// Creates an experiment.
+pub async fn create_experiment(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    input: CreateExperimentInput,
+) -> AppResult<experiment::Model> {
+    validate::namespace("input.ns", &input.ns)?;
+    validate::name("input.name", &input.name)?;
+    let config = json_object("input.config", input.config)?;
+    let workflow_id = opt_id(&input.workflow_id, NodeType::Workflow, "input.workflowId")?;
+    let txn = db.begin().await?;
+    if let Some(w) = workflow_id {
+        reference::<workflow::Entity>(&txn, ctx, w, Some(&input.ns), "input.workflowId").await?;
+    }
+    let now = Utc::now();
+    let row = store::insert::<experiment::Entity, _>(
+        &txn,
+        ctx,
+        experiment::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            ns: Set(input.ns),
+            workflow_id: Set(workflow_id),
+            name: Set(input.name),
+            description: Set(input.description),
+            experiment_type: Set(input.experiment_type.into()),
+            status: Set(input.status.map_or(ExperimentStatus::Planned, Into::into)),
+            config: Set(config),
+            created_by: Set(ctx.actor.clone()),
+            created_at: Set(now),
+            updated_at: Set(now),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+/// Updates an experiment.
+pub async fn update_experiment(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    input: UpdateExperimentInput,
+) -> AppResult<experiment::Model> {
+    let id = decode_as(&input.id, NodeType::Experiment, "input.id")?;
+    if let Some(name) = &input.name {
+        validate::name("input.name", name)?;
+    }
+    let config = input
+        .config
+        .map(|c| json_object("input.config", Some(c)))
+        .transpose()?;
+    let txn = db.begin().await?;
+    let before = get::<experiment::Entity>(&txn, ctx, id).await?;
+    let mut row = before.clone().into_active_model();
+    if let Some(v) = input.name {
+        row.name = Set(v);
+    }
+    row.description = patch(input.description);
+    if let Some(v) = input.status {
+        row.status = Set(v.into());
+    }
+    if let Some(v) = config {
+        row.config = Set(v);
+    }
+    row.updated_at = Set(Utc::now());
+    let after = store::update::<experiment::Entity, _>(&txn, ctx, &before, row, "UPDATE").await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// Creates a QUEUED training job.
+pub async fn create_training_job(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    input: CreateTrainingJobInput,
+) -> AppResult<training_job::Model> {
+    validate::namespace("input.ns", &input.ns)?;
+    validate::name("input.name", &input.name)?;
+    let priority = input.priority.unwrap_or(5);
+    validate::range("input.priority", priority, 1, 10)?;
+    let config = json_object("input.config", input.config)?;
+    let experiment_id = opt_id(
+        &input.experiment_id,
+        NodeType::Experiment,
+        "input.experimentId",
+    )?;
+    let model_id = opt_id(&input.model_id, NodeType::Model, "input.modelId")?;
+    let dataset_version_id = opt_id(
+        &input.dataset_version_id,
+        NodeType::DatasetVersion,
+        "input.datasetVersionId",
+    )?;
+    let ns = input.ns;
+    let txn = db.begin().await?;
+    if let Some(id) = experiment_id {
+        reference::<experiment::Entity>(&txn, ctx, id, Some(&ns), "input.experimentId").await?;
+    }
+    if let Some(id) = model_id {
+        reference::<model::Entity>(&txn, ctx, id, Some(&ns), "input.modelId").await?;
+    }
+    if let Some(id) = dataset_version_id {
+        reference::<dataset_version::Entity>(&txn, ctx, id, Some(&ns), "input.datasetVersionId")
+            .await?;
+    }
+    let now = Utc::now();
+    let row = store::insert::<training_job::Entity, _>(
+        &txn,
+        ctx,
+        training_job::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            ns: Set(ns),
+            experiment_id: Set(experiment_id),
+            model_id: Set(model_id),
+            dataset_version_id: Set(dataset_version_id),
+            name: Set(input.name),
+            status: Set(TrainingJobStatus::Queued),
+            priority: Set(priority),
+            progress: Set(0.0),
+            current_step: Set(None),
+            config: Set(config),
+            worker: Set(None),
+            heartbeat_at: Set(None),
+            started_at: Set(None),
+            finished_at: Set(None),
+            error: Set(None),
+            revision: Set(1),
+            created_by: Set(ctx.actor.clone()),
+            created_at: Set(now),
+            updated_at: Set(now),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+/// Updates a training job's name, priority or configuration.
+pub async fn update_training_job(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    input: UpdateTrainingJobInput,
+) -> AppResult<training_job::Model> {
+    let id = decode_as(&input.id, NodeType::TrainingJob, "input.id")?;
+    if let Some(name) = &input.name {
+        validate::name("input.name", name)?;
+    }
+    if let Some(p) = input.priority {
+        validate::range("input.priority", p, 1, 10)?;
+    }
+    let config = input
+        .config
+        .map(|c| json_object("input.config", Some(c)))
+        .transpose()?;
+    let txn = db.begin().await?;
+    let before = get::<training_job::Entity>(&txn, ctx, id).await?;
+    let mut row = before.clone().into_active_model();
+    if let Some(v) = input.name {
+        row.name = Set(v);
+    }
+    if let Some(v) = input.priority {
+        row.priority = Set(v);
+    }
+    if let Some(v) = config {
+        row.config = Set(v);
+    }
+    row.revision = Set(before.revision + 1);
+    row.updated_at = Set(Utc::now());
+    let after = store::update::<training_job::Entity, _>(&txn, ctx, &before, row, "UPDATE").await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// Adds a run to a job; the run number is the job's next. The job row is locked first
+/// (a no-op update) so concurrent runs of one job are numbered one after the other.
+pub async fn create_experiment_run(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    input: CreateExperimentRunInput,
+) -> AppResult<experiment_run::Model> {
+    let job_id = decode_as(
+        &input.training_job_id,
+        NodeType::TrainingJob,
+        "input.trainingJobId",
+    )?;
+    if let Some(d) = input.duration_seconds {
+        validate::range("input.durationSeconds", d, 0.0, f64::MAX)?;
+    }
+    let hyperparameters = json_object("input.hyperparameters", input.hyperparameters)?;
+    let metrics = json_object("input.metrics", input.metrics)?;
+    let txn = db.begin().await?;
+    let job =
+        reference::<training_job::Entity>(&txn, ctx, job_id, None, "input.trainingJobId").await?;
+    ctx.scope.check_write(&job.ns)?;
+    training_job::Entity::update_many()
+        .col_expr(
+            training_job::Column::Revision,
+            Expr::col(training_job::Column::Revision),
+        )
+        .filter(training_job::Column::Id.eq(job_id))
+        .exec(&txn)
+        .await?;
+    let last: Option<Option<i32>> = experiment_run::Entity::find()
+        .select_only()
+        .column_as(experiment_run::Column::RunNumber.max(), "n")
+        .filter(experiment_run::Column::TrainingJobId.eq(job_id))
+        .into_tuple()
+        .one(&txn)
+        .await?;
+    let run_number = last.flatten().unwrap_or(0) + 1;
+    let now = Utc::now();
+    let row = store::insert::<experiment_run::Entity, _>(
+        &txn,
+        ctx,
+        experiment_run::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            ns: Set(job.ns),
+            training_job_id: Set(job_id),
+            run_number: Set(run_number),
+            hyperparameters: Set(hyperparameters),
+            metrics: Set(metrics),
+            duration_seconds: Set(input.duration_seconds),
+            status: Set(input.status.map_or(RunStatus::Running, Into::into)),
+            created_at: Set(now),
+            updated_at: Set(now),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+/// Updates a run's metrics, duration or outcome.
+pub async fn update_experiment_run(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    input: UpdateExperimentRunInput,
+) -> AppResult<experiment_run::Model> {
+    let id = decode_as(&input.id, NodeType::ExperimentRun, "input.id")?;
+    if let Some(d) = input.duration_seconds {
+        validate::range("input.durationSeconds", d, 0.0, f64::MAX)?;
+    }
+    let metrics = input
+        .metrics
+        .map(|m| json_object("input.metrics", Some(m)))
+        .transpose()?;
+    let txn = db.begin().await?;
+    let before = get::<experiment_run::Entity>(&txn, ctx, id).await?;
+    let mut row = before.clone().into_active_model();
+    if let Some(m) = metrics {
+        row.metrics = Set(m);
+    }
+    if let Some(d) = input.duration_seconds {
+        row.duration_seconds = Set(Some(d));
+    }
+    if let Some(s) = input.status {
+        row.status = Set(s.into());
+    }
+    row.updated_at = Set(Utc::now());
+    let after =
+        store::update::<experiment_run::Entity, _>(&txn, ctx, &before, row, "UPDATE").await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// Creates a PENDING pattern-recognition job.
+pub async fn create_pattern_recognition_job(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    input: CreatePatternRecognitionJobInput,
+) -> AppResult<pattern_recognition_job::Model> {
+    validate::namespace("input.ns", &input.ns)?;
+    validate::name("input.name", &input.name)?;
+    validate::name("input.patternType", &input.pattern_type)?;
+    let config = json_object("input.config", input.config)?;
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let row = store::insert::<pattern_recognition_job::Entity, _>(
+        &txn,
+        ctx,
+        pattern_recognition_job::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            ns: Set(input.ns),
+            name: Set(input.name),
+            pattern_type: Set(input.pattern_type),
+            status: Set(JobStatus::Pending),
+            config: Set(config),
+            results: Set(None),
+            created_by: Set(ctx.actor.clone()),
+            created_at: Set(now),
+            updated_at: Set(now),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+/// Updates a pattern-recognition job.
+pub async fn update_pattern_recognition_job(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    input: UpdatePatternRecognitionJobInput,
+) -> AppResult<pattern_recognition_job::Model> {
+    let id = decode_as(&input.id, NodeType::PatternRecognitionJob, "input.id")?;
+    let config = input
+        .config
+        .map(|c| json_object("input.config", Some(c)))
+        .transpose()?;
+    let txn = db.begin().await?;
+    let before = get::<pattern_recognition_job::Entity>(&txn, ctx, id).await?;
+    let mut row = before.clone().into_active_model();
+    if let Some(s) = input.status {
+        row.status = Set(s.into());
+    }
+    if let Some(c) = config {
+        row.config = Set(c);
+    }
+    row.results = patch(input.results.map_value(|j| j.0));
+    row.updated_at = Set(Utc::now());
+    let after =
+        store::update::<pattern_recognition_job::Entity, _>(&txn, ctx, &before, row, "UPDATE")
+            .await?;
+    txn.commit().await?;
+    Ok(after)
+}

@@ -1,0 +1,590 @@
+//! GraphQL types of experiments, training jobs, runs and pattern-recognition jobs.
+
+use async_graphql::{Context, ID, InputObject, Json, MaybeUndefined, Object, Result};
+use chrono::{DateTime, Utc};
+use entity::{
+    dataset_version, experiment, experiment_run, model, pattern_recognition_job, training_job,
+    workflow,
+};
+
+use crate::api::{self, child_list, load_ref, page_cost};
+use crate::core::filter::{
+    DateTimeFilter, FloatFilter, IdFilter, IntFilter, StringFilter, cond_of, filter_input,
+    order_input,
+};
+use crate::core::ids::{self, NodeType};
+use crate::core::paging::{Conn, PageArgs};
+use crate::data::DatasetVersion;
+use crate::enums::*;
+use crate::registry::{Model, ModelVersion, ModelVersionFilter, ModelVersionOrder, Workflow};
+use crate::relations::*;
+
+/// An experiment: a hyperparameter search, A/B test or evaluation grouping training jobs.
+pub struct Experiment(pub experiment::Model);
+
+#[Object]
+impl Experiment {
+    /// Global id.
+    pub async fn id(&self) -> ID {
+        ids::encode(NodeType::Experiment, self.0.id)
+    }
+    /// Namespace.
+    async fn ns(&self) -> &str {
+        &self.0.ns
+    }
+    /// Name, unique in the namespace.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Free-text description.
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+    /// Kind of experiment.
+    async fn experiment_type(&self) -> ExperimentType {
+        self.0.experiment_type.into()
+    }
+    /// Lifecycle status.
+    async fn status(&self) -> ExperimentStatus {
+        self.0.status.into()
+    }
+    /// Configuration (search space, traffic split, ...).
+    async fn config(&self) -> Json<&serde_json::Value> {
+        Json(&self.0.config)
+    }
+    /// Who created it.
+    async fn created_by(&self) -> Option<&str> {
+        self.0.created_by.as_deref()
+    }
+    /// Creation time.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// Last change.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+    /// The workflow that owns it.
+    async fn workflow(&self, ctx: &Context<'_>) -> Result<Option<Workflow>> {
+        load_ref::<workflow::Entity, _>(ctx, self.0.workflow_id, Workflow).await
+    }
+    /// Its training jobs.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn training_jobs(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<TrainingJobFilter>,
+        order_by: Option<Vec<TrainingJobOrder>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        offset: Option<i32>,
+    ) -> Result<Conn<TrainingJob>> {
+        child_list::<ExperimentTrainingJobs, _>(
+            ctx,
+            self.0.id,
+            cond_of(&filter),
+            api::fingerprint(&[&filter, &order_by]),
+            TrainingJobOrder::keys(order_by.as_deref()),
+            PageArgs::new(first, after, last, before, offset),
+            TrainingJob,
+        )
+        .await
+    }
+}
+
+filter_input!(
+    /// Conditions on experiments.
+    ExperimentFilter for experiment {
+        /// Its id.
+        id: IdFilter => Id,
+        /// Its namespace.
+        ns: StringFilter => Ns,
+        /// Its name.
+        name: StringFilter => Name,
+        /// Its kind.
+        experiment_type: ExperimentTypeFilter => ExperimentType,
+        /// Its status.
+        status: ExperimentStatusFilter => Status,
+        /// Its workflow.
+        workflow: IdFilter => WorkflowId,
+        /// Creation time.
+        created_at: DateTimeFilter => CreatedAt,
+    }
+    related {
+        /// Has at least one training job matching.
+        training_jobs: TrainingJobFilter => Id in training_job.ExperimentId,
+    }
+);
+
+order_input!(
+    /// A sort key for experiments.
+    ExperimentOrder, ExperimentOrderField for experiment {
+        /// Name.
+        Name => Name,
+        /// Status.
+        Status => Status,
+        /// Creation time.
+        CreatedAt => CreatedAt,
+    }
+);
+
+/// A unit of training work: QUEUED → RUNNING → SUCCEEDED | FAILED | CANCELLED.
+pub struct TrainingJob(pub training_job::Model);
+
+#[Object]
+impl TrainingJob {
+    /// Global id.
+    pub async fn id(&self) -> ID {
+        ids::encode(NodeType::TrainingJob, self.0.id)
+    }
+    /// Namespace.
+    async fn ns(&self) -> &str {
+        &self.0.ns
+    }
+    /// Name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Current state.
+    async fn status(&self) -> TrainingJobStatus {
+        self.0.status.into()
+    }
+    /// Priority, 1 (lowest) to 10 (highest).
+    async fn priority(&self) -> i32 {
+        self.0.priority
+    }
+    /// Progress in percent (0–100).
+    async fn progress(&self) -> f64 {
+        self.0.progress
+    }
+    /// What the worker is doing now.
+    async fn current_step(&self) -> Option<&str> {
+        self.0.current_step.as_deref()
+    }
+    /// Snapshot of the training configuration.
+    async fn config(&self) -> Json<&serde_json::Value> {
+        Json(&self.0.config)
+    }
+    /// The worker that claimed it.
+    async fn worker(&self) -> Option<&str> {
+        self.0.worker.as_deref()
+    }
+    /// Last heartbeat from the worker.
+    async fn heartbeat_at(&self) -> Option<DateTime<Utc>> {
+        self.0.heartbeat_at
+    }
+    /// When it started running.
+    async fn started_at(&self) -> Option<DateTime<Utc>> {
+        self.0.started_at
+    }
+    /// When it reached a final state.
+    async fn finished_at(&self) -> Option<DateTime<Utc>> {
+        self.0.finished_at
+    }
+    /// Why it failed.
+    async fn error(&self) -> Option<&str> {
+        self.0.error.as_deref()
+    }
+    /// Revision, bumped on every change (pass it back as `expectedRevision`).
+    async fn revision(&self) -> i32 {
+        self.0.revision
+    }
+    /// Who created it.
+    async fn created_by(&self) -> Option<&str> {
+        self.0.created_by.as_deref()
+    }
+    /// Creation time.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// Last change.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+    /// The experiment it belongs to.
+    async fn experiment(&self, ctx: &Context<'_>) -> Result<Option<Experiment>> {
+        load_ref::<experiment::Entity, _>(ctx, self.0.experiment_id, Experiment).await
+    }
+    /// The model it trains.
+    async fn model(&self, ctx: &Context<'_>) -> Result<Option<Model>> {
+        load_ref::<model::Entity, _>(ctx, self.0.model_id, Model).await
+    }
+    /// The dataset version it trains on.
+    async fn dataset_version(&self, ctx: &Context<'_>) -> Result<Option<DatasetVersion>> {
+        load_ref::<dataset_version::Entity, _>(ctx, self.0.dataset_version_id, DatasetVersion).await
+    }
+    /// Its runs.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn runs(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<ExperimentRunFilter>,
+        order_by: Option<Vec<ExperimentRunOrder>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        offset: Option<i32>,
+    ) -> Result<Conn<ExperimentRun>> {
+        child_list::<JobRuns, _>(
+            ctx,
+            self.0.id,
+            cond_of(&filter),
+            api::fingerprint(&[&filter, &order_by]),
+            ExperimentRunOrder::keys(order_by.as_deref()),
+            PageArgs::new(first, after, last, before, offset),
+            ExperimentRun,
+        )
+        .await
+    }
+    /// Model versions it produced.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn produced_versions(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<ModelVersionFilter>,
+        order_by: Option<Vec<ModelVersionOrder>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        offset: Option<i32>,
+    ) -> Result<Conn<ModelVersion>> {
+        child_list::<JobProducedVersions, _>(
+            ctx,
+            self.0.id,
+            cond_of(&filter),
+            api::fingerprint(&[&filter, &order_by]),
+            ModelVersionOrder::keys(order_by.as_deref()),
+            PageArgs::new(first, after, last, before, offset),
+            ModelVersion,
+        )
+        .await
+    }
+}
+
+filter_input!(
+    /// Conditions on training jobs.
+    TrainingJobFilter for training_job {
+        /// Its id.
+        id: IdFilter => Id,
+        /// Its namespace.
+        ns: StringFilter => Ns,
+        /// Its name.
+        name: StringFilter => Name,
+        /// Its state.
+        status: TrainingJobStatusFilter => Status,
+        /// Its priority.
+        priority: IntFilter => Priority,
+        /// Its progress.
+        progress: FloatFilter => Progress,
+        /// Its experiment.
+        experiment: IdFilter => ExperimentId,
+        /// Its model.
+        model: IdFilter => ModelId,
+        /// Its dataset version.
+        dataset_version: IdFilter => DatasetVersionId,
+        /// Its worker.
+        worker: StringFilter => Worker,
+        /// Creation time.
+        created_at: DateTimeFilter => CreatedAt,
+    }
+);
+
+order_input!(
+    /// A sort key for training jobs.
+    TrainingJobOrder, TrainingJobOrderField for training_job {
+        /// Name.
+        Name => Name,
+        /// State.
+        Status => Status,
+        /// Priority.
+        Priority => Priority,
+        /// Progress.
+        Progress => Progress,
+        /// Creation time.
+        CreatedAt => CreatedAt,
+        /// Last change.
+        UpdatedAt => UpdatedAt,
+    }
+);
+
+/// One numbered run of a training job: hyperparameters in, metrics out.
+pub struct ExperimentRun(pub experiment_run::Model);
+
+#[Object]
+impl ExperimentRun {
+    /// Global id.
+    pub async fn id(&self) -> ID {
+        ids::encode(NodeType::ExperimentRun, self.0.id)
+    }
+    /// Namespace (the job's).
+    async fn ns(&self) -> &str {
+        &self.0.ns
+    }
+    /// Run number, assigned by the server (1, 2, ... per job).
+    async fn run_number(&self) -> i32 {
+        self.0.run_number
+    }
+    /// Hyperparameters.
+    async fn hyperparameters(&self) -> Json<&serde_json::Value> {
+        Json(&self.0.hyperparameters)
+    }
+    /// Metrics.
+    async fn metrics(&self) -> Json<&serde_json::Value> {
+        Json(&self.0.metrics)
+    }
+    /// Duration in seconds.
+    async fn duration_seconds(&self) -> Option<f64> {
+        self.0.duration_seconds
+    }
+    /// Outcome.
+    async fn status(&self) -> RunStatus {
+        self.0.status.into()
+    }
+    /// Creation time.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// Last change.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+    /// The job it belongs to.
+    async fn training_job(&self, ctx: &Context<'_>) -> Result<Option<TrainingJob>> {
+        load_ref::<training_job::Entity, _>(ctx, Some(self.0.training_job_id), TrainingJob).await
+    }
+}
+
+filter_input!(
+    /// Conditions on runs.
+    ExperimentRunFilter for experiment_run {
+        /// Its id.
+        id: IdFilter => Id,
+        /// Its job.
+        training_job: IdFilter => TrainingJobId,
+        /// Its run number.
+        run_number: IntFilter => RunNumber,
+        /// Its outcome.
+        status: RunStatusFilter => Status,
+        /// Its duration.
+        duration_seconds: FloatFilter => DurationSeconds,
+        /// Creation time.
+        created_at: DateTimeFilter => CreatedAt,
+    }
+);
+
+order_input!(
+    /// A sort key for runs.
+    ExperimentRunOrder, ExperimentRunOrderField for experiment_run {
+        /// Run number.
+        RunNumber => RunNumber,
+        /// Duration.
+        DurationSeconds => DurationSeconds,
+        /// Creation time.
+        CreatedAt => CreatedAt,
+    }
+);
+
+/// A standalone pattern-detection batch job.
+pub struct PatternRecognitionJob(pub pattern_recognition_job::Model);
+
+#[Object]
+impl PatternRecognitionJob {
+    /// Global id.
+    pub async fn id(&self) -> ID {
+        ids::encode(NodeType::PatternRecognitionJob, self.0.id)
+    }
+    /// Namespace.
+    async fn ns(&self) -> &str {
+        &self.0.ns
+    }
+    /// Name, unique in the namespace.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Kind of pattern searched for.
+    async fn pattern_type(&self) -> &str {
+        &self.0.pattern_type
+    }
+    /// Lifecycle status.
+    async fn status(&self) -> JobStatus {
+        self.0.status.into()
+    }
+    /// Configuration.
+    async fn config(&self) -> Json<&serde_json::Value> {
+        Json(&self.0.config)
+    }
+    /// Results, once completed.
+    async fn results(&self) -> Option<Json<&serde_json::Value>> {
+        self.0.results.as_ref().map(Json)
+    }
+    /// Who created it.
+    async fn created_by(&self) -> Option<&str> {
+        self.0.created_by.as_deref()
+    }
+    /// Creation time.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// Last change.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+}
+
+filter_input!(
+    /// Conditions on pattern-recognition jobs.
+    PatternRecognitionJobFilter for pattern_recognition_job {
+        /// Its id.
+        id: IdFilter => Id,
+        /// Its namespace.
+        ns: StringFilter => Ns,
+        /// Its name.
+        name: StringFilter => Name,
+        /// Its pattern type.
+        pattern_type: StringFilter => PatternType,
+        /// Its status.
+        status: JobStatusFilter => Status,
+        /// Creation time.
+        created_at: DateTimeFilter => CreatedAt,
+    }
+);
+
+order_input!(
+    /// A sort key for pattern-recognition jobs.
+    PatternRecognitionJobOrder, PatternRecognitionJobOrderField for pattern_recognition_job {
+        /// Name.
+        Name => Name,
+        /// Status.
+        Status => Status,
+        /// Creation time.
+        CreatedAt => CreatedAt,
+    }
+);
+
+/// Input of `createExperiment`.
+#[derive(InputObject, Debug)]
+pub struct CreateExperimentInput {
+    /// Namespace.
+    pub ns: String,
+    /// Name, unique in the namespace.
+    pub name: String,
+    /// Description.
+    pub description: Option<String>,
+    /// Kind of experiment.
+    pub experiment_type: ExperimentType,
+    /// Status (PLANNED unless given).
+    pub status: Option<ExperimentStatus>,
+    /// Configuration.
+    pub config: Option<Json<serde_json::Value>>,
+    /// Owning workflow (same namespace).
+    pub workflow_id: Option<ID>,
+}
+
+/// Input of `updateExperiment`: absent fields stay as they are.
+#[derive(InputObject, Debug)]
+pub struct UpdateExperimentInput {
+    /// The experiment.
+    pub id: ID,
+    /// New name.
+    pub name: Option<String>,
+    /// New description (null clears it).
+    pub description: MaybeUndefined<String>,
+    /// New status.
+    pub status: Option<ExperimentStatus>,
+    /// New configuration.
+    pub config: Option<Json<serde_json::Value>>,
+}
+
+/// Input of `createTrainingJob`: a new job starts QUEUED.
+#[derive(InputObject, Debug)]
+pub struct CreateTrainingJobInput {
+    /// Namespace.
+    pub ns: String,
+    /// Name.
+    pub name: String,
+    /// Experiment (same namespace).
+    pub experiment_id: Option<ID>,
+    /// Model to train (same namespace).
+    pub model_id: Option<ID>,
+    /// Dataset version to train on (same namespace).
+    pub dataset_version_id: Option<ID>,
+    /// Priority 1–10 (5 unless given).
+    pub priority: Option<i32>,
+    /// Configuration snapshot.
+    pub config: Option<Json<serde_json::Value>>,
+}
+
+/// Input of `updateTrainingJob`: absent fields stay as they are. The state changes
+/// through the lifecycle mutations.
+#[derive(InputObject, Debug)]
+pub struct UpdateTrainingJobInput {
+    /// The job.
+    pub id: ID,
+    /// New name.
+    pub name: Option<String>,
+    /// New priority 1–10.
+    pub priority: Option<i32>,
+    /// New configuration snapshot.
+    pub config: Option<Json<serde_json::Value>>,
+}
+
+/// Input of `createExperimentRun`. The run number is assigned by the server.
+#[derive(InputObject, Debug)]
+pub struct CreateExperimentRunInput {
+    /// The job.
+    pub training_job_id: ID,
+    /// Hyperparameters.
+    pub hyperparameters: Option<Json<serde_json::Value>>,
+    /// Metrics.
+    pub metrics: Option<Json<serde_json::Value>>,
+    /// Duration in seconds (>= 0).
+    pub duration_seconds: Option<f64>,
+    /// Outcome (RUNNING unless given).
+    pub status: Option<RunStatus>,
+}
+
+/// Input of `updateExperimentRun`: absent fields stay as they are.
+#[derive(InputObject, Debug)]
+pub struct UpdateExperimentRunInput {
+    /// The run.
+    pub id: ID,
+    /// New metrics.
+    pub metrics: Option<Json<serde_json::Value>>,
+    /// New duration.
+    pub duration_seconds: Option<f64>,
+    /// New outcome.
+    pub status: Option<RunStatus>,
+}
+
+/// Input of `createPatternRecognitionJob`.
+#[derive(InputObject, Debug)]
+pub struct CreatePatternRecognitionJobInput {
+    /// Namespace.
+    pub ns: String,
+    /// Name, unique in the namespace.
+    pub name: String,
+    /// Kind of pattern.
+    pub pattern_type: String,
+    /// Configuration.
+    pub config: Option<Json<serde_json::Value>>,
+}
+
+/// Input of `updatePatternRecognitionJob`: absent fields stay as they are.
+#[derive(InputObject, Debug)]
+pub struct UpdatePatternRecognitionJobInput {
+    /// The job.
+    pub id: ID,
+    /// New status.
+    pub status: Option<JobStatus>,
+    /// New configuration.
+    pub config: Option<Json<serde_json::Value>>,
+    /// Results (null clears them).
+    pub results: MaybeUndefined<Json<serde_json::Value>>,
+}
