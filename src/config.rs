@@ -19,8 +19,8 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            max_depth: 15,
-            max_complexity: 50_000,
+            max_depth: 32,
+            max_complexity: 250_000,
             max_page_size: 100,
             default_page_size: 20,
             max_body_bytes: 1024 * 1024,

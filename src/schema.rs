@@ -229,7 +229,10 @@ fn set_code(err: &mut ServerError, code: ErrorCode) {
 }
 
 fn classify(err: &ServerError) -> ErrorCode {
-    if err.message.contains("too complex") || err.message.contains("nested too deep") {
+    if err.message.contains("too complex")
+        || err.message.contains("nested too deep")
+        || err.message.contains("recursion depth")
+    {
         ErrorCode::QueryTooComplex
     } else if err.message.starts_with("Data `") {
         ErrorCode::Internal
@@ -257,7 +260,8 @@ impl Extension for ErrorCodes {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         next.run(ctx, query, variables).await.map_err(|mut e| {
-            set_code(&mut e, ErrorCode::BadUserInput);
+            let code = classify(&e);
+            set_code(&mut e, code);
             e
         })
     }

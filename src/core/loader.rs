@@ -164,7 +164,8 @@ where
         keys: &[Children<R>],
     ) -> Result<HashMap<Children<R>, Self::Value>, Self::Error> {
         // Parents asking with the same arguments share one statement.
-        let mut groups: HashMap<&str, (Arc<ChildArgs<R::Child>>, Vec<Uuid>)> = HashMap::new();
+        type Group<E> = (Arc<ChildArgs<E>>, Vec<Uuid>);
+        let mut groups: HashMap<&str, Group<R::Child>> = HashMap::new();
         for k in keys {
             groups
                 .entry(k.args.fingerprint.as_str())

@@ -368,17 +368,17 @@ where
         }
         other => other?,
     };
-    if let Some(ns) = ns {
-        if E::ns_of(&row) != ns {
-            return Err(AppError::bad_input(
-                field,
-                format!(
-                    "{} {id} is in namespace {}, not {ns}",
-                    E::NODE_TYPE.name(),
-                    E::ns_of(&row)
-                ),
-            ));
-        }
+    if let Some(ns) = ns
+        && E::ns_of(&row) != ns
+    {
+        return Err(AppError::bad_input(
+            field,
+            format!(
+                "{} {id} is in namespace {}, not {ns}",
+                E::NODE_TYPE.name(),
+                E::ns_of(&row)
+            ),
+        ));
     }
     Ok(row)
 }

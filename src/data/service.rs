@@ -139,13 +139,13 @@ pub async fn create_dataset_version(
     if let Some(rows) = input.row_count {
         validate::range("input.rowCount", rows, 0, i64::MAX)?;
     }
-    if let Some(sha) = &input.sha256 {
-        if sha.len() != 64 || !sha.chars().all(|c| c.is_ascii_hexdigit()) {
-            return Err(AppError::bad_input(
-                "input.sha256",
-                "must be 64 hexadecimal digits",
-            ));
-        }
+    if let Some(sha) = &input.sha256
+        && (sha.len() != 64 || !sha.chars().all(|c| c.is_ascii_hexdigit()))
+    {
+        return Err(AppError::bad_input(
+            "input.sha256",
+            "must be 64 hexadecimal digits",
+        ));
     }
     let txn = db.begin().await?;
     let dataset =

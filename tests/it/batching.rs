@@ -1,0 +1,124 @@
+//! Nested relations are batched: one SQL statement per level, whatever the fan-out, and
+//! nested connections are paged per parent in SQL.
+
+use serde_json::json;
+
+use crate::harness::{TestApp, create_endpoint, create_model, create_version, deploy};
+
+/// 20 models × 10 versions; every version deployed to one of two endpoints.
+async fn fixture(app: &TestApp) {
+    let prod = create_endpoint(app, "acme.com", "prod", "PRODUCTION").await;
+    let staging = create_endpoint(app, "acme.com", "staging", "STAGING").await;
+    for m in 0..20 {
+        let model = create_model(app, "acme.com", &format!("model-{m:02}")).await;
+        for v in 0..10 {
+            let version = create_version(app, &model).await;
+            let endpoint = if v % 2 == 0 { &prod } else { &staging };
+            deploy(app, &version, endpoint, 50).await;
+        }
+    }
+}
+
+const THREE_LEVELS: &str = "{
+  models(first: 20, orderBy: [{field: NAME}]) {
+    edges { node { name
+      versions(first: 10) { totalCount edges { node { version
+        deployments { edges { node { trafficPercent endpoint { name environment } } } }
+      } } }
+    } }
+  }
+}";
+
+#[tokio::test]
+async fn a_three_level_query_costs_one_statement_per_level() {
+    let app = TestApp::new().await;
+    fixture(&app).await;
+
+    let before = app.statements().get();
+    let data = app.ok(THREE_LEVELS, json!({})).await;
+    let used = app.statements().get() - before;
+
+    let models = data["models"]["edges"].as_array().map(Vec::len);
+    assert_eq!(models, Some(20));
+    let first = &data["models"]["edges"][0]["node"];
+    assert_eq!(first["name"], "model-00");
+    assert_eq!(first["versions"]["totalCount"], 10);
+    assert_eq!(
+        first["versions"]["edges"].as_array().map(Vec::len),
+        Some(10)
+    );
+    let dep = &first["versions"]["edges"][0]["node"]["deployments"]["edges"][0]["node"];
+    assert!(dep["endpoint"]["name"].is_string());
+    // models, versions, deployments, endpoints: four levels, four statements.
+    assert_eq!(used, 4, "statements for a 3-level nested query");
+}
+
+#[tokio::test]
+async fn nested_pages_are_cut_per_parent_in_sql() {
+    let app = TestApp::new().await;
+    fixture(&app).await;
+    let q = "query($after: String) { models(first: 3, orderBy: [{field: NAME}]) { edges { node {
+        versions(first: 4, after: $after, orderBy: [{field: VERSION}]) {
+          totalCount pageInfo { hasNextPage hasPreviousPage endCursor }
+          edges { node { version } } } } } } }";
+    let data = app.ok(q, json!({"after": null})).await;
+    for edge in data["models"]["edges"].as_array().into_iter().flatten() {
+        let versions = &edge["node"]["versions"];
+        let numbers: Vec<i64> = versions["edges"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e["node"]["version"].as_i64())
+            .collect();
+        assert_eq!(numbers, vec![1, 2, 3, 4]);
+        assert_eq!(versions["pageInfo"]["hasNextPage"], true);
+        assert_eq!(versions["pageInfo"]["hasPreviousPage"], false);
+        assert_eq!(versions["totalCount"], 10);
+    }
+    let cursor = data["models"]["edges"][0]["node"]["versions"]["pageInfo"]["endCursor"].clone();
+    let next = app.ok(q, json!({"after": cursor})).await;
+    let numbers: Vec<i64> = next["models"]["edges"][0]["node"]["versions"]["edges"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e["node"]["version"].as_i64())
+        .collect();
+    assert_eq!(numbers, vec![5, 6, 7, 8]);
+
+    // `last` without a cursor takes each parent's tail.
+    let tail = app
+        .ok(
+            "{ models(first: 2) { edges { node { versions(last: 3, orderBy: [{field: VERSION}]) {
+                pageInfo { hasPreviousPage hasNextPage } edges { node { version } } } } } } }",
+            json!({}),
+        )
+        .await;
+    let versions = &tail["models"]["edges"][1]["node"]["versions"];
+    let numbers: Vec<i64> = versions["edges"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e["node"]["version"].as_i64())
+        .collect();
+    assert_eq!(numbers, vec![8, 9, 10]);
+    assert_eq!(versions["pageInfo"]["hasPreviousPage"], true);
+}
+
+#[tokio::test]
+async fn nodes_are_batched_per_type() {
+    let app = TestApp::new().await;
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        ids.push(create_model(&app, "acme.com", &format!("m{i}")).await);
+    }
+    let before = app.statements().get();
+    let data = app
+        .ok(
+            "query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Model { name } } }",
+            json!({"ids": ids}),
+        )
+        .await;
+    assert_eq!(app.statements().get() - before, 1);
+    assert_eq!(data["nodes"][3]["name"], "m3");
+    assert_eq!(data["nodes"][3]["id"], ids[3].as_str());
+}

@@ -1,0 +1,219 @@
+//! Test harness: a fresh PostgreSQL database per test, cloned from a template that is
+//! migrated once per test process, and helpers to run GraphQL against the real schema.
+//!
+//! `MLGRAPH_TEST_DATABASE_URL` (server URL without a database, e.g.
+//! `postgres://postgres@127.0.0.1:5432`) must be set; `scripts/test.sh` provisions a
+//! server and sets it. Without it the tests fail loudly rather than skip.
+
+use std::sync::OnceLock;
+
+use async_graphql::Request;
+use mlgraph::core::context::RequestContext;
+use mlgraph::core::loader::DbLoader;
+use mlgraph::db::{self, DbOptions, StatementCounter};
+use mlgraph::{AppSchema, AppState, build_schema};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use serde_json::Value;
+
+fn server_url() -> String {
+    match std::env::var("MLGRAPH_TEST_DATABASE_URL") {
+        Ok(url) => url.trim_end_matches('/').to_owned(),
+        Err(_) => panic!(
+            "MLGRAPH_TEST_DATABASE_URL is not set: run the suite with ./scripts/test.sh, \
+             which provisions PostgreSQL with pgvector"
+        ),
+    }
+}
+
+/// Creates and migrates the template database once per process, on a runtime of its own
+/// (each test has its own runtime, and pools must not outlive theirs).
+fn template() -> &'static str {
+    static TEMPLATE: OnceLock<String> = OnceLock::new();
+    TEMPLATE.get_or_init(|| {
+        let name = format!("mlgraph_tpl_{}", std::process::id());
+        let name2 = name.clone();
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap_or_else(|e| panic!("runtime: {e}"));
+            rt.block_on(async move {
+                let admin = Database::connect(format!("{}/postgres", server_url()))
+                    .await
+                    .unwrap_or_else(|e| panic!("cannot reach PostgreSQL: {e}"));
+                admin
+                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name2}"))
+                    .await
+                    .unwrap_or_else(|e| panic!("drop template: {e}"));
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE {name2}"))
+                    .await
+                    .unwrap_or_else(|e| panic!("create template: {e}"));
+                admin.close().await.ok();
+                let (tpl, _) =
+                    db::connect(&format!("{}/{name2}", server_url()), &DbOptions::default())
+                        .await
+                        .unwrap_or_else(|e| panic!("connect template: {e}"));
+                db::migrate(&tpl)
+                    .await
+                    .unwrap_or_else(|e| panic!("migrate: {e}"));
+                tpl.close().await.ok();
+            });
+        })
+        .join()
+        .unwrap_or_else(|_| panic!("template setup panicked"));
+        name
+    })
+}
+
+/// One test's application: its own database, schema and statement counter.
+pub struct TestApp {
+    /// The state (pool, limits, counter).
+    pub state: AppState,
+    /// The schema built from it.
+    pub schema: AppSchema,
+}
+
+impl TestApp {
+    /// A fresh database cloned from the migrated template.
+    pub async fn new() -> TestApp {
+        let tpl = template();
+        let name = format!("t_{}", uuid::Uuid::now_v7().simple());
+        let admin = Database::connect(format!("{}/postgres", server_url()))
+            .await
+            .unwrap_or_else(|e| panic!("cannot reach PostgreSQL: {e}"));
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE {name} TEMPLATE {tpl}"))
+            .await
+            .unwrap_or_else(|e| panic!("create test database: {e}"));
+        admin.close().await.ok();
+        let url = format!("{}/{name}", server_url());
+        let (db, statements) = db::connect(
+            &url,
+            &DbOptions {
+                max_connections: 8,
+                ..DbOptions::default()
+            },
+        )
+        .await
+        .unwrap_or_else(|e| panic!("connect: {e}"));
+        let state = AppState::new(db, statements);
+        TestApp {
+            schema: build_schema(state.clone()),
+            state,
+        }
+    }
+
+    /// The pool.
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.state.db
+    }
+
+    /// The statement counter.
+    pub fn statements(&self) -> &StatementCounter {
+        &self.state.statements
+    }
+
+    /// Runs a GraphQL request as `actor` and returns the JSON response.
+    pub async fn gql(&self, query: &str, variables: Value) -> Value {
+        let rc = RequestContext {
+            actor: Some("tester".into()),
+            request_id: Some("test-request".into()),
+            ..RequestContext::default()
+        };
+        let loader = DbLoader::new(self.state.db.clone(), rc.clone());
+        let req = Request::new(query)
+            .variables(async_graphql::Variables::from_json(variables))
+            .data(rc)
+            .data(loader);
+        let resp = self.schema.execute(req).await;
+        serde_json::to_value(&resp).unwrap_or_else(|e| panic!("serialise response: {e}"))
+    }
+
+    /// Runs a request that must succeed and returns its `data`.
+    pub async fn ok(&self, query: &str, variables: Value) -> Value {
+        let resp = self.gql(query, variables).await;
+        assert!(resp.get("errors").is_none(), "unexpected errors: {resp:#}");
+        resp["data"].clone()
+    }
+
+    /// Runs a request that must fail and returns the first error's `extensions.code`.
+    pub async fn error_code(&self, query: &str, variables: Value) -> String {
+        let resp = self.gql(query, variables).await;
+        let code = resp["errors"][0]["extensions"]["code"].as_str();
+        match code {
+            Some(c) => c.to_owned(),
+            None => panic!("expected an error with a code, got {resp:#}"),
+        }
+    }
+
+    /// Counts rows of a table.
+    pub async fn count(&self, table: &str) -> i64 {
+        let row = self
+            .db()
+            .query_one_raw(sea_orm::Statement::from_string(
+                self.db().get_database_backend(),
+                format!("SELECT COUNT(*) AS n FROM {table}"),
+            ))
+            .await
+            .unwrap_or_else(|e| panic!("count {table}: {e}"));
+        row.and_then(|r| r.try_get::<i64>("", "n").ok())
+            .unwrap_or(-1)
+    }
+}
+
+/// Creates a model in `ns` and returns its id.
+pub async fn create_model(app: &TestApp, ns: &str, name: &str) -> String {
+    let data = app
+        .ok(
+            "mutation($i: CreateModelInput!) { createModel(input: $i) { id } }",
+            serde_json::json!({"i": {"ns": ns, "name": name}}),
+        )
+        .await;
+    data["createModel"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Creates a version of a model and returns its id.
+pub async fn create_version(app: &TestApp, model: &str) -> String {
+    let data = app
+        .ok(
+            "mutation($i: CreateModelVersionInput!) { createModelVersion(input: $i) { id } }",
+            serde_json::json!({"i": {"modelId": model, "artifactUri": "s3://b/m", "metrics": {"auc": 0.9}}}),
+        )
+        .await;
+    data["createModelVersion"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Creates an endpoint and returns its id.
+pub async fn create_endpoint(app: &TestApp, ns: &str, name: &str, env: &str) -> String {
+    let data = app
+        .ok(
+            "mutation($i: CreateEndpointInput!) { createEndpoint(input: $i) { id } }",
+            serde_json::json!({"i": {"ns": ns, "name": name, "environment": env}}),
+        )
+        .await;
+    data["createEndpoint"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Deploys a version to an endpoint and returns the deployment id.
+pub async fn deploy(app: &TestApp, version: &str, endpoint: &str, traffic: i32) -> String {
+    let data = app
+        .ok(
+            "mutation($i: CreateDeploymentInput!) { createDeployment(input: $i) { id } }",
+            serde_json::json!({"i": {"modelVersionId": version, "spec": {"endpointId": endpoint, "trafficPercent": traffic}}}),
+        )
+        .await;
+    data["createDeployment"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}

@@ -1,0 +1,10 @@
+//! Integration tests: one binary, one module per area, each test on its own PostgreSQL
+//! database cloned from a migrated template (see `harness`).
+
+mod batching;
+mod errors;
+mod harness;
+mod http;
+mod registry;
+mod schema_sdl;
+mod sqlite;
