@@ -38,4 +38,8 @@ child_relations!(
     ServiceRevisions: service_deployment.ServiceId,
     /// any node → its events
     NodeHistory: event.EntityId,
+    /// any node → explicit edges starting at it
+    EdgesOut: edge.SourceId,
+    /// any node → explicit edges ending at it
+    EdgesIn: edge.TargetId,
 );

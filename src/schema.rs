@@ -16,9 +16,13 @@ use futures::future::try_join_all;
 
 use crate::AppState;
 use crate::api::load_ref;
+use crate::core::context::RequestContext;
 use crate::core::ids::{self, NodeType};
+use crate::core::loader::DbLoader;
 use crate::data::{DataMutation, DataQuery, Dataset, DatasetVersion};
 use crate::error::{AppError, ErrorCode};
+use crate::lineage::TraversalLoader;
+use crate::lineage::{Edge, LineageMutation, LineageQuery};
 use crate::observability::{Event, ObservabilityQuery};
 use crate::registry::{Model, ModelVersion, RegistryMutation, RegistryQuery, Workflow};
 use crate::serving::{
@@ -64,6 +68,8 @@ pub enum Node {
     ServiceDeployment(ServiceDeployment),
     /// An event.
     Event(Event),
+    /// An explicit typed edge.
+    Edge(Edge),
 }
 
 /// Loads any node by type and id (batched with other loads of the same type).
@@ -122,7 +128,9 @@ pub async fn load_node(ctx: &Context<'_>, ty: NodeType, id: uuid::Uuid) -> Resul
         NodeType::Event => load_ref::<event::Entity, _>(ctx, id, Event)
             .await?
             .map(Node::Event),
-        NodeType::Edge => None,
+        NodeType::Edge => load_ref::<edge::Entity, _>(ctx, id, Edge)
+            .await?
+            .map(Node::Edge),
     })
 }
 
@@ -169,6 +177,7 @@ pub struct QueryRoot(
     TrainingQuery,
     ServingQuery,
     ObservabilityQuery,
+    LineageQuery,
 );
 
 /// The mutation root.
@@ -178,6 +187,7 @@ pub struct MutationRoot(
     DataMutation,
     TrainingMutation,
     ServingMutation,
+    LineageMutation,
 );
 
 /// The executable schema.
@@ -196,6 +206,17 @@ pub fn build_schema(state: AppState) -> AppSchema {
     .extension(ErrorCodes)
     .data(state)
     .finish()
+}
+
+/// Attaches what one request needs: the caller and its per-request loaders.
+pub fn prepare(
+    req: async_graphql::Request,
+    state: &AppState,
+    rc: RequestContext,
+) -> async_graphql::Request {
+    let loader = DbLoader::new(state.db.clone(), rc.clone());
+    let traversals = TraversalLoader::new(state.db.clone(), rc.clone());
+    req.data(rc).data(loader).data(traversals)
 }
 
 /// Builds the schema without state, for exporting the SDL.

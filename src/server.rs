@@ -17,9 +17,8 @@ use tower_http::trace::TraceLayer;
 
 use crate::AppState;
 use crate::core::context::{RequestContext, Scope};
-use crate::core::loader::DbLoader;
 use crate::error::ErrorCode;
-use crate::schema::{AppSchema, build_schema};
+use crate::schema::{AppSchema, build_schema, prepare};
 
 #[derive(Clone)]
 struct Shared {
@@ -75,8 +74,7 @@ async fn graphql_handler(
         return (StatusCode::METHOD_NOT_ALLOWED, GraphQLResponse::from(resp)).into_response();
     }
     let rc = request_context(&headers);
-    let loader = DbLoader::new(shared.state.db.clone(), rc.clone());
-    let resp = shared.schema.execute(req.data(rc).data(loader)).await;
+    let resp = shared.schema.execute(prepare(req, &shared.state, rc)).await;
     GraphQLResponse::from(resp).into_response()
 }
 

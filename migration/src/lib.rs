@@ -7,6 +7,7 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261122_000001_registry;
+mod m20261122_000002_lineage_view;
 mod schema_helpers;
 
 /// The ordered list of mlgraph's migrations.
@@ -15,6 +16,9 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261122_000001_registry::Migration)]
+        vec![
+            Box::new(m20261122_000001_registry::Migration),
+            Box::new(m20261122_000002_lineage_view::Migration),
+        ]
     }
 }

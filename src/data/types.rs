@@ -93,6 +93,95 @@ impl Dataset {
         )
         .await
     }
+    /// What this node was made from or depends on, up to `depth` edges away (batched
+    /// with every other node of the response asking the same).
+    #[graphql(complexity = "(first.clamp(1, 1000) as usize).saturating_mul(child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn upstream(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 3)] depth: i32,
+        kinds: Option<Vec<String>>,
+        node_types: Option<Vec<NodeType>>,
+        #[graphql(default = 100)] first: i32,
+        after: Option<String>,
+    ) -> Result<crate::lineage::LineageGraph> {
+        crate::lineage::traverse_from(
+            ctx,
+            (NodeType::Dataset, self.0.id),
+            crate::lineage::LineageDirection::Upstream,
+            depth,
+            kinds,
+            node_types,
+            first,
+            after,
+        )
+        .await
+    }
+    /// What is affected if this node changes (impact), up to `depth` edges away.
+    #[graphql(complexity = "(first.clamp(1, 1000) as usize).saturating_mul(child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn downstream(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 3)] depth: i32,
+        kinds: Option<Vec<String>>,
+        node_types: Option<Vec<NodeType>>,
+        #[graphql(default = 100)] first: i32,
+        after: Option<String>,
+    ) -> Result<crate::lineage::LineageGraph> {
+        crate::lineage::traverse_from(
+            ctx,
+            (NodeType::Dataset, self.0.id),
+            crate::lineage::LineageDirection::Downstream,
+            depth,
+            kinds,
+            node_types,
+            first,
+            after,
+        )
+        .await
+    }
+    /// Explicit typed edges starting (OUT) or ending (IN) here.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn edges(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default_with = "crate::lineage::EdgeDirection::Out")]
+        direction: crate::lineage::EdgeDirection,
+        kinds: Option<Vec<String>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Conn<crate::lineage::Edge>> {
+        crate::lineage::edges_of(
+            ctx,
+            self.0.id,
+            direction,
+            kinds,
+            PageArgs::new(first, after, last, before, None),
+        )
+        .await
+    }
+    /// This node's events, newest first.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Conn<crate::observability::Event>> {
+        crate::observability::history_of(
+            ctx,
+            self.0.id,
+            PageArgs::new(first, after, last, before, None),
+        )
+        .await
+    }
 }
 
 filter_input!(
@@ -216,6 +305,95 @@ impl DatasetVersion {
             TrainingJobOrder::keys(order_by.as_deref()),
             PageArgs::new(first, after, last, before, offset),
             TrainingJob,
+        )
+        .await
+    }
+    /// What this node was made from or depends on, up to `depth` edges away (batched
+    /// with every other node of the response asking the same).
+    #[graphql(complexity = "(first.clamp(1, 1000) as usize).saturating_mul(child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn upstream(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 3)] depth: i32,
+        kinds: Option<Vec<String>>,
+        node_types: Option<Vec<NodeType>>,
+        #[graphql(default = 100)] first: i32,
+        after: Option<String>,
+    ) -> Result<crate::lineage::LineageGraph> {
+        crate::lineage::traverse_from(
+            ctx,
+            (NodeType::DatasetVersion, self.0.id),
+            crate::lineage::LineageDirection::Upstream,
+            depth,
+            kinds,
+            node_types,
+            first,
+            after,
+        )
+        .await
+    }
+    /// What is affected if this node changes (impact), up to `depth` edges away.
+    #[graphql(complexity = "(first.clamp(1, 1000) as usize).saturating_mul(child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn downstream(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 3)] depth: i32,
+        kinds: Option<Vec<String>>,
+        node_types: Option<Vec<NodeType>>,
+        #[graphql(default = 100)] first: i32,
+        after: Option<String>,
+    ) -> Result<crate::lineage::LineageGraph> {
+        crate::lineage::traverse_from(
+            ctx,
+            (NodeType::DatasetVersion, self.0.id),
+            crate::lineage::LineageDirection::Downstream,
+            depth,
+            kinds,
+            node_types,
+            first,
+            after,
+        )
+        .await
+    }
+    /// Explicit typed edges starting (OUT) or ending (IN) here.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn edges(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default_with = "crate::lineage::EdgeDirection::Out")]
+        direction: crate::lineage::EdgeDirection,
+        kinds: Option<Vec<String>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Conn<crate::lineage::Edge>> {
+        crate::lineage::edges_of(
+            ctx,
+            self.0.id,
+            direction,
+            kinds,
+            PageArgs::new(first, after, last, before, None),
+        )
+        .await
+    }
+    /// This node's events, newest first.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Conn<crate::observability::Event>> {
+        crate::observability::history_of(
+            ctx,
+            self.0.id,
+            PageArgs::new(first, after, last, before, None),
         )
         .await
     }

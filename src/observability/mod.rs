@@ -117,3 +117,22 @@ impl ObservabilityQuery {
         .await
     }
 }
+
+/// A node's events, newest first, as a connection (batched across nodes).
+pub async fn history_of(
+    ctx: &Context<'_>,
+    node: uuid::Uuid,
+    args: PageArgs,
+) -> Result<Conn<Event>> {
+    let order = EventOrder::keys(None);
+    crate::api::child_list::<crate::relations::NodeHistory, _>(
+        ctx,
+        node,
+        Ok(sea_orm::Condition::all()),
+        String::new(),
+        order,
+        args,
+        Event,
+    )
+    .await
+}

@@ -116,6 +116,95 @@ impl Endpoint {
         )
         .await
     }
+    /// What this node was made from or depends on, up to `depth` edges away (batched
+    /// with every other node of the response asking the same).
+    #[graphql(complexity = "(first.clamp(1, 1000) as usize).saturating_mul(child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn upstream(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 3)] depth: i32,
+        kinds: Option<Vec<String>>,
+        node_types: Option<Vec<NodeType>>,
+        #[graphql(default = 100)] first: i32,
+        after: Option<String>,
+    ) -> Result<crate::lineage::LineageGraph> {
+        crate::lineage::traverse_from(
+            ctx,
+            (NodeType::Endpoint, self.0.id),
+            crate::lineage::LineageDirection::Upstream,
+            depth,
+            kinds,
+            node_types,
+            first,
+            after,
+        )
+        .await
+    }
+    /// What is affected if this node changes (impact), up to `depth` edges away.
+    #[graphql(complexity = "(first.clamp(1, 1000) as usize).saturating_mul(child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn downstream(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 3)] depth: i32,
+        kinds: Option<Vec<String>>,
+        node_types: Option<Vec<NodeType>>,
+        #[graphql(default = 100)] first: i32,
+        after: Option<String>,
+    ) -> Result<crate::lineage::LineageGraph> {
+        crate::lineage::traverse_from(
+            ctx,
+            (NodeType::Endpoint, self.0.id),
+            crate::lineage::LineageDirection::Downstream,
+            depth,
+            kinds,
+            node_types,
+            first,
+            after,
+        )
+        .await
+    }
+    /// Explicit typed edges starting (OUT) or ending (IN) here.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn edges(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default_with = "crate::lineage::EdgeDirection::Out")]
+        direction: crate::lineage::EdgeDirection,
+        kinds: Option<Vec<String>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Conn<crate::lineage::Edge>> {
+        crate::lineage::edges_of(
+            ctx,
+            self.0.id,
+            direction,
+            kinds,
+            PageArgs::new(first, after, last, before, None),
+        )
+        .await
+    }
+    /// This node's events, newest first.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Conn<crate::observability::Event>> {
+        crate::observability::history_of(
+            ctx,
+            self.0.id,
+            PageArgs::new(first, after, last, before, None),
+        )
+        .await
+    }
 }
 
 filter_input!(
@@ -207,6 +296,95 @@ impl Deployment {
     async fn model_version(&self, ctx: &Context<'_>) -> Result<Option<ModelVersion>> {
         load_ref::<model_version::Entity, _>(ctx, Some(self.0.model_version_id), ModelVersion).await
     }
+    /// What this node was made from or depends on, up to `depth` edges away (batched
+    /// with every other node of the response asking the same).
+    #[graphql(complexity = "(first.clamp(1, 1000) as usize).saturating_mul(child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn upstream(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 3)] depth: i32,
+        kinds: Option<Vec<String>>,
+        node_types: Option<Vec<NodeType>>,
+        #[graphql(default = 100)] first: i32,
+        after: Option<String>,
+    ) -> Result<crate::lineage::LineageGraph> {
+        crate::lineage::traverse_from(
+            ctx,
+            (NodeType::Deployment, self.0.id),
+            crate::lineage::LineageDirection::Upstream,
+            depth,
+            kinds,
+            node_types,
+            first,
+            after,
+        )
+        .await
+    }
+    /// What is affected if this node changes (impact), up to `depth` edges away.
+    #[graphql(complexity = "(first.clamp(1, 1000) as usize).saturating_mul(child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn downstream(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 3)] depth: i32,
+        kinds: Option<Vec<String>>,
+        node_types: Option<Vec<NodeType>>,
+        #[graphql(default = 100)] first: i32,
+        after: Option<String>,
+    ) -> Result<crate::lineage::LineageGraph> {
+        crate::lineage::traverse_from(
+            ctx,
+            (NodeType::Deployment, self.0.id),
+            crate::lineage::LineageDirection::Downstream,
+            depth,
+            kinds,
+            node_types,
+            first,
+            after,
+        )
+        .await
+    }
+    /// Explicit typed edges starting (OUT) or ending (IN) here.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn edges(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default_with = "crate::lineage::EdgeDirection::Out")]
+        direction: crate::lineage::EdgeDirection,
+        kinds: Option<Vec<String>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Conn<crate::lineage::Edge>> {
+        crate::lineage::edges_of(
+            ctx,
+            self.0.id,
+            direction,
+            kinds,
+            PageArgs::new(first, after, last, before, None),
+        )
+        .await
+    }
+    /// This node's events, newest first.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Conn<crate::observability::Event>> {
+        crate::observability::history_of(
+            ctx,
+            self.0.id,
+            PageArgs::new(first, after, last, before, None),
+        )
+        .await
+    }
 }
 
 filter_input!(
@@ -297,6 +475,95 @@ impl Prediction {
     /// The model version that answered.
     async fn model_version(&self, ctx: &Context<'_>) -> Result<Option<ModelVersion>> {
         load_ref::<model_version::Entity, _>(ctx, self.0.model_version_id, ModelVersion).await
+    }
+    /// What this node was made from or depends on, up to `depth` edges away (batched
+    /// with every other node of the response asking the same).
+    #[graphql(complexity = "(first.clamp(1, 1000) as usize).saturating_mul(child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn upstream(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 3)] depth: i32,
+        kinds: Option<Vec<String>>,
+        node_types: Option<Vec<NodeType>>,
+        #[graphql(default = 100)] first: i32,
+        after: Option<String>,
+    ) -> Result<crate::lineage::LineageGraph> {
+        crate::lineage::traverse_from(
+            ctx,
+            (NodeType::Prediction, self.0.id),
+            crate::lineage::LineageDirection::Upstream,
+            depth,
+            kinds,
+            node_types,
+            first,
+            after,
+        )
+        .await
+    }
+    /// What is affected if this node changes (impact), up to `depth` edges away.
+    #[graphql(complexity = "(first.clamp(1, 1000) as usize).saturating_mul(child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn downstream(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 3)] depth: i32,
+        kinds: Option<Vec<String>>,
+        node_types: Option<Vec<NodeType>>,
+        #[graphql(default = 100)] first: i32,
+        after: Option<String>,
+    ) -> Result<crate::lineage::LineageGraph> {
+        crate::lineage::traverse_from(
+            ctx,
+            (NodeType::Prediction, self.0.id),
+            crate::lineage::LineageDirection::Downstream,
+            depth,
+            kinds,
+            node_types,
+            first,
+            after,
+        )
+        .await
+    }
+    /// Explicit typed edges starting (OUT) or ending (IN) here.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn edges(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default_with = "crate::lineage::EdgeDirection::Out")]
+        direction: crate::lineage::EdgeDirection,
+        kinds: Option<Vec<String>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Conn<crate::lineage::Edge>> {
+        crate::lineage::edges_of(
+            ctx,
+            self.0.id,
+            direction,
+            kinds,
+            PageArgs::new(first, after, last, before, None),
+        )
+        .await
+    }
+    /// This node's events, newest first.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Conn<crate::observability::Event>> {
+        crate::observability::history_of(
+            ctx,
+            self.0.id,
+            PageArgs::new(first, after, last, before, None),
+        )
+        .await
     }
 }
 
@@ -404,6 +671,95 @@ impl CloudRunService {
         )
         .await
     }
+    /// What this node was made from or depends on, up to `depth` edges away (batched
+    /// with every other node of the response asking the same).
+    #[graphql(complexity = "(first.clamp(1, 1000) as usize).saturating_mul(child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn upstream(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 3)] depth: i32,
+        kinds: Option<Vec<String>>,
+        node_types: Option<Vec<NodeType>>,
+        #[graphql(default = 100)] first: i32,
+        after: Option<String>,
+    ) -> Result<crate::lineage::LineageGraph> {
+        crate::lineage::traverse_from(
+            ctx,
+            (NodeType::CloudRunService, self.0.id),
+            crate::lineage::LineageDirection::Upstream,
+            depth,
+            kinds,
+            node_types,
+            first,
+            after,
+        )
+        .await
+    }
+    /// What is affected if this node changes (impact), up to `depth` edges away.
+    #[graphql(complexity = "(first.clamp(1, 1000) as usize).saturating_mul(child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn downstream(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 3)] depth: i32,
+        kinds: Option<Vec<String>>,
+        node_types: Option<Vec<NodeType>>,
+        #[graphql(default = 100)] first: i32,
+        after: Option<String>,
+    ) -> Result<crate::lineage::LineageGraph> {
+        crate::lineage::traverse_from(
+            ctx,
+            (NodeType::CloudRunService, self.0.id),
+            crate::lineage::LineageDirection::Downstream,
+            depth,
+            kinds,
+            node_types,
+            first,
+            after,
+        )
+        .await
+    }
+    /// Explicit typed edges starting (OUT) or ending (IN) here.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn edges(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default_with = "crate::lineage::EdgeDirection::Out")]
+        direction: crate::lineage::EdgeDirection,
+        kinds: Option<Vec<String>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Conn<crate::lineage::Edge>> {
+        crate::lineage::edges_of(
+            ctx,
+            self.0.id,
+            direction,
+            kinds,
+            PageArgs::new(first, after, last, before, None),
+        )
+        .await
+    }
+    /// This node's events, newest first.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Conn<crate::observability::Event>> {
+        crate::observability::history_of(
+            ctx,
+            self.0.id,
+            PageArgs::new(first, after, last, before, None),
+        )
+        .await
+    }
 }
 
 filter_input!(
@@ -479,6 +835,95 @@ impl ServiceDeployment {
     async fn service(&self, ctx: &Context<'_>) -> Result<Option<CloudRunService>> {
         load_ref::<cloud_run_service::Entity, _>(ctx, Some(self.0.service_id), CloudRunService)
             .await
+    }
+    /// What this node was made from or depends on, up to `depth` edges away (batched
+    /// with every other node of the response asking the same).
+    #[graphql(complexity = "(first.clamp(1, 1000) as usize).saturating_mul(child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn upstream(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 3)] depth: i32,
+        kinds: Option<Vec<String>>,
+        node_types: Option<Vec<NodeType>>,
+        #[graphql(default = 100)] first: i32,
+        after: Option<String>,
+    ) -> Result<crate::lineage::LineageGraph> {
+        crate::lineage::traverse_from(
+            ctx,
+            (NodeType::ServiceDeployment, self.0.id),
+            crate::lineage::LineageDirection::Upstream,
+            depth,
+            kinds,
+            node_types,
+            first,
+            after,
+        )
+        .await
+    }
+    /// What is affected if this node changes (impact), up to `depth` edges away.
+    #[graphql(complexity = "(first.clamp(1, 1000) as usize).saturating_mul(child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn downstream(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 3)] depth: i32,
+        kinds: Option<Vec<String>>,
+        node_types: Option<Vec<NodeType>>,
+        #[graphql(default = 100)] first: i32,
+        after: Option<String>,
+    ) -> Result<crate::lineage::LineageGraph> {
+        crate::lineage::traverse_from(
+            ctx,
+            (NodeType::ServiceDeployment, self.0.id),
+            crate::lineage::LineageDirection::Downstream,
+            depth,
+            kinds,
+            node_types,
+            first,
+            after,
+        )
+        .await
+    }
+    /// Explicit typed edges starting (OUT) or ending (IN) here.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn edges(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default_with = "crate::lineage::EdgeDirection::Out")]
+        direction: crate::lineage::EdgeDirection,
+        kinds: Option<Vec<String>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Conn<crate::lineage::Edge>> {
+        crate::lineage::edges_of(
+            ctx,
+            self.0.id,
+            direction,
+            kinds,
+            PageArgs::new(first, after, last, before, None),
+        )
+        .await
+    }
+    /// This node's events, newest first.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Conn<crate::observability::Event>> {
+        crate::observability::history_of(
+            ctx,
+            self.0.id,
+            PageArgs::new(first, after, last, before, None),
+        )
+        .await
     }
 }
 

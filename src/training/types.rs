@@ -93,6 +93,95 @@ impl Experiment {
         )
         .await
     }
+    /// What this node was made from or depends on, up to `depth` edges away (batched
+    /// with every other node of the response asking the same).
+    #[graphql(complexity = "(first.clamp(1, 1000) as usize).saturating_mul(child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn upstream(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 3)] depth: i32,
+        kinds: Option<Vec<String>>,
+        node_types: Option<Vec<NodeType>>,
+        #[graphql(default = 100)] first: i32,
+        after: Option<String>,
+    ) -> Result<crate::lineage::LineageGraph> {
+        crate::lineage::traverse_from(
+            ctx,
+            (NodeType::Experiment, self.0.id),
+            crate::lineage::LineageDirection::Upstream,
+            depth,
+            kinds,
+            node_types,
+            first,
+            after,
+        )
+        .await
+    }
+    /// What is affected if this node changes (impact), up to `depth` edges away.
+    #[graphql(complexity = "(first.clamp(1, 1000) as usize).saturating_mul(child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn downstream(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 3)] depth: i32,
+        kinds: Option<Vec<String>>,
+        node_types: Option<Vec<NodeType>>,
+        #[graphql(default = 100)] first: i32,
+        after: Option<String>,
+    ) -> Result<crate::lineage::LineageGraph> {
+        crate::lineage::traverse_from(
+            ctx,
+            (NodeType::Experiment, self.0.id),
+            crate::lineage::LineageDirection::Downstream,
+            depth,
+            kinds,
+            node_types,
+            first,
+            after,
+        )
+        .await
+    }
+    /// Explicit typed edges starting (OUT) or ending (IN) here.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn edges(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default_with = "crate::lineage::EdgeDirection::Out")]
+        direction: crate::lineage::EdgeDirection,
+        kinds: Option<Vec<String>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Conn<crate::lineage::Edge>> {
+        crate::lineage::edges_of(
+            ctx,
+            self.0.id,
+            direction,
+            kinds,
+            PageArgs::new(first, after, last, before, None),
+        )
+        .await
+    }
+    /// This node's events, newest first.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Conn<crate::observability::Event>> {
+        crate::observability::history_of(
+            ctx,
+            self.0.id,
+            PageArgs::new(first, after, last, before, None),
+        )
+        .await
+    }
 }
 
 filter_input!(
@@ -266,6 +355,95 @@ impl TrainingJob {
         )
         .await
     }
+    /// What this node was made from or depends on, up to `depth` edges away (batched
+    /// with every other node of the response asking the same).
+    #[graphql(complexity = "(first.clamp(1, 1000) as usize).saturating_mul(child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn upstream(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 3)] depth: i32,
+        kinds: Option<Vec<String>>,
+        node_types: Option<Vec<NodeType>>,
+        #[graphql(default = 100)] first: i32,
+        after: Option<String>,
+    ) -> Result<crate::lineage::LineageGraph> {
+        crate::lineage::traverse_from(
+            ctx,
+            (NodeType::TrainingJob, self.0.id),
+            crate::lineage::LineageDirection::Upstream,
+            depth,
+            kinds,
+            node_types,
+            first,
+            after,
+        )
+        .await
+    }
+    /// What is affected if this node changes (impact), up to `depth` edges away.
+    #[graphql(complexity = "(first.clamp(1, 1000) as usize).saturating_mul(child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn downstream(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 3)] depth: i32,
+        kinds: Option<Vec<String>>,
+        node_types: Option<Vec<NodeType>>,
+        #[graphql(default = 100)] first: i32,
+        after: Option<String>,
+    ) -> Result<crate::lineage::LineageGraph> {
+        crate::lineage::traverse_from(
+            ctx,
+            (NodeType::TrainingJob, self.0.id),
+            crate::lineage::LineageDirection::Downstream,
+            depth,
+            kinds,
+            node_types,
+            first,
+            after,
+        )
+        .await
+    }
+    /// Explicit typed edges starting (OUT) or ending (IN) here.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn edges(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default_with = "crate::lineage::EdgeDirection::Out")]
+        direction: crate::lineage::EdgeDirection,
+        kinds: Option<Vec<String>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Conn<crate::lineage::Edge>> {
+        crate::lineage::edges_of(
+            ctx,
+            self.0.id,
+            direction,
+            kinds,
+            PageArgs::new(first, after, last, before, None),
+        )
+        .await
+    }
+    /// This node's events, newest first.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Conn<crate::observability::Event>> {
+        crate::observability::history_of(
+            ctx,
+            self.0.id,
+            PageArgs::new(first, after, last, before, None),
+        )
+        .await
+    }
 }
 
 filter_input!(
@@ -359,6 +537,95 @@ impl ExperimentRun {
     async fn training_job(&self, ctx: &Context<'_>) -> Result<Option<TrainingJob>> {
         load_ref::<training_job::Entity, _>(ctx, Some(self.0.training_job_id), TrainingJob).await
     }
+    /// What this node was made from or depends on, up to `depth` edges away (batched
+    /// with every other node of the response asking the same).
+    #[graphql(complexity = "(first.clamp(1, 1000) as usize).saturating_mul(child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn upstream(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 3)] depth: i32,
+        kinds: Option<Vec<String>>,
+        node_types: Option<Vec<NodeType>>,
+        #[graphql(default = 100)] first: i32,
+        after: Option<String>,
+    ) -> Result<crate::lineage::LineageGraph> {
+        crate::lineage::traverse_from(
+            ctx,
+            (NodeType::ExperimentRun, self.0.id),
+            crate::lineage::LineageDirection::Upstream,
+            depth,
+            kinds,
+            node_types,
+            first,
+            after,
+        )
+        .await
+    }
+    /// What is affected if this node changes (impact), up to `depth` edges away.
+    #[graphql(complexity = "(first.clamp(1, 1000) as usize).saturating_mul(child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn downstream(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 3)] depth: i32,
+        kinds: Option<Vec<String>>,
+        node_types: Option<Vec<NodeType>>,
+        #[graphql(default = 100)] first: i32,
+        after: Option<String>,
+    ) -> Result<crate::lineage::LineageGraph> {
+        crate::lineage::traverse_from(
+            ctx,
+            (NodeType::ExperimentRun, self.0.id),
+            crate::lineage::LineageDirection::Downstream,
+            depth,
+            kinds,
+            node_types,
+            first,
+            after,
+        )
+        .await
+    }
+    /// Explicit typed edges starting (OUT) or ending (IN) here.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn edges(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default_with = "crate::lineage::EdgeDirection::Out")]
+        direction: crate::lineage::EdgeDirection,
+        kinds: Option<Vec<String>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Conn<crate::lineage::Edge>> {
+        crate::lineage::edges_of(
+            ctx,
+            self.0.id,
+            direction,
+            kinds,
+            PageArgs::new(first, after, last, before, None),
+        )
+        .await
+    }
+    /// This node's events, newest first.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Conn<crate::observability::Event>> {
+        crate::observability::history_of(
+            ctx,
+            self.0.id,
+            PageArgs::new(first, after, last, before, None),
+        )
+        .await
+    }
 }
 
 filter_input!(
@@ -435,6 +702,95 @@ impl PatternRecognitionJob {
     /// Last change.
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
+    }
+    /// What this node was made from or depends on, up to `depth` edges away (batched
+    /// with every other node of the response asking the same).
+    #[graphql(complexity = "(first.clamp(1, 1000) as usize).saturating_mul(child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn upstream(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 3)] depth: i32,
+        kinds: Option<Vec<String>>,
+        node_types: Option<Vec<NodeType>>,
+        #[graphql(default = 100)] first: i32,
+        after: Option<String>,
+    ) -> Result<crate::lineage::LineageGraph> {
+        crate::lineage::traverse_from(
+            ctx,
+            (NodeType::PatternRecognitionJob, self.0.id),
+            crate::lineage::LineageDirection::Upstream,
+            depth,
+            kinds,
+            node_types,
+            first,
+            after,
+        )
+        .await
+    }
+    /// What is affected if this node changes (impact), up to `depth` edges away.
+    #[graphql(complexity = "(first.clamp(1, 1000) as usize).saturating_mul(child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn downstream(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 3)] depth: i32,
+        kinds: Option<Vec<String>>,
+        node_types: Option<Vec<NodeType>>,
+        #[graphql(default = 100)] first: i32,
+        after: Option<String>,
+    ) -> Result<crate::lineage::LineageGraph> {
+        crate::lineage::traverse_from(
+            ctx,
+            (NodeType::PatternRecognitionJob, self.0.id),
+            crate::lineage::LineageDirection::Downstream,
+            depth,
+            kinds,
+            node_types,
+            first,
+            after,
+        )
+        .await
+    }
+    /// Explicit typed edges starting (OUT) or ending (IN) here.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn edges(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default_with = "crate::lineage::EdgeDirection::Out")]
+        direction: crate::lineage::EdgeDirection,
+        kinds: Option<Vec<String>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Conn<crate::lineage::Edge>> {
+        crate::lineage::edges_of(
+            ctx,
+            self.0.id,
+            direction,
+            kinds,
+            PageArgs::new(first, after, last, before, None),
+        )
+        .await
+    }
+    /// This node's events, newest first.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Conn<crate::observability::Event>> {
+        crate::observability::history_of(
+            ctx,
+            self.0.id,
+            PageArgs::new(first, after, last, before, None),
+        )
+        .await
     }
 }
 

@@ -9,7 +9,6 @@ use std::sync::OnceLock;
 
 use async_graphql::Request;
 use mlgraph::core::context::RequestContext;
-use mlgraph::core::loader::DbLoader;
 use mlgraph::db::{self, DbOptions, StatementCounter};
 use mlgraph::{AppSchema, AppState, build_schema};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
@@ -121,11 +120,8 @@ impl TestApp {
             request_id: Some("test-request".into()),
             ..RequestContext::default()
         };
-        let loader = DbLoader::new(self.state.db.clone(), rc.clone());
-        let req = Request::new(query)
-            .variables(async_graphql::Variables::from_json(variables))
-            .data(rc)
-            .data(loader);
+        let req = Request::new(query).variables(async_graphql::Variables::from_json(variables));
+        let req = mlgraph::schema::prepare(req, &self.state, rc);
         let resp = self.schema.execute(req).await;
         serde_json::to_value(&resp).unwrap_or_else(|e| panic!("serialise response: {e}"))
     }

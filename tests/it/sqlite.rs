@@ -2,7 +2,6 @@
 
 use mlgraph::AppState;
 use mlgraph::core::context::RequestContext;
-use mlgraph::core::loader::DbLoader;
 use mlgraph::db::{self, DbOptions};
 
 #[tokio::test]
@@ -50,9 +49,8 @@ async fn embedded_sqlite_serves_the_demo_registry_with_nested_queries() {
           } } }
           predictionStats(groupBy: ENDPOINT) { count endpoint { name } }
         }"#,
-    )
-    .data(rc.clone())
-    .data(DbLoader::new(state.db.clone(), rc));
+    );
+    let req = mlgraph::schema::prepare(req, &state, rc);
     let before = statements.get();
     let resp = schema.execute(req).await;
     assert!(resp.errors.is_empty(), "{:?}", resp.errors);

@@ -1,0 +1,431 @@
+//! Lineage and impact: typed edges between any two nodes, and bounded traversal over
+//! the unified relation (foreign keys + explicit edges), both as the `lineage` query and
+//! as `upstream`/`downstream` fields on every node, batched per request.
+
+pub mod service;
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+
+use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::{Context, ErrorExtensions, ID, Json, Object, Result};
+use chrono::{DateTime, Utc};
+use entity::edge;
+use uuid::Uuid;
+
+pub use service::{LineageDirection, TraversalArgs};
+
+use crate::api::deps;
+use crate::core::context::RequestContext;
+use crate::core::ids::{self, NodeType};
+use crate::error::AppError;
+use crate::schema::{Node, load_node};
+
+/// Largest lineage page.
+pub const MAX_LINEAGE_PAGE: i32 = 1000;
+/// Largest traversal depth.
+pub const MAX_LINEAGE_DEPTH: i32 = 20;
+
+/// An explicit typed edge `source --kind--> target`.
+pub struct Edge(pub edge::Model);
+
+#[Object]
+impl Edge {
+    /// Global id.
+    pub async fn id(&self) -> ID {
+        ids::encode(NodeType::Edge, self.0.id)
+    }
+    /// Namespace (both ends share it).
+    async fn ns(&self) -> &str {
+        &self.0.ns
+    }
+    /// Kind, e.g. `trainedOn`.
+    async fn kind(&self) -> &str {
+        &self.0.kind
+    }
+    /// The source node.
+    async fn source(&self, ctx: &Context<'_>) -> Result<Option<Node>> {
+        node_of(ctx, &self.0.source_type, self.0.source_id).await
+    }
+    /// The target node.
+    async fn target(&self, ctx: &Context<'_>) -> Result<Option<Node>> {
+        node_of(ctx, &self.0.target_type, self.0.target_id).await
+    }
+    /// Free-form properties (e.g. evaluation metrics of `evaluatedOn`).
+    async fn properties(&self) -> Json<&serde_json::Value> {
+        Json(&self.0.properties)
+    }
+    /// Who linked it.
+    async fn created_by(&self) -> Option<&str> {
+        self.0.created_by.as_deref()
+    }
+    /// When it was linked.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+async fn node_of(ctx: &Context<'_>, ty: &str, id: Uuid) -> Result<Option<Node>> {
+    match NodeType::from_name(ty) {
+        Some(t) => load_node(ctx, t, id).await,
+        None => Ok(None),
+    }
+}
+
+/// A node reached by a traversal.
+pub struct LineageNode(service::Reached);
+
+#[Object]
+impl LineageNode {
+    /// The node.
+    async fn node(&self, ctx: &Context<'_>) -> Result<Option<Node>> {
+        load_node(ctx, self.0.node.0, self.0.node.1).await
+    }
+    /// Its global id (also when the node itself is outside your scope).
+    async fn id(&self) -> ID {
+        ids::encode(self.0.node.0, self.0.node.1)
+    }
+    /// Its type.
+    async fn node_type(&self) -> NodeType {
+        self.0.node.0
+    }
+    /// Minimum number of edges from the start.
+    async fn distance(&self) -> i32 {
+        self.0.distance as i32
+    }
+    /// UPSTREAM or DOWNSTREAM of the start.
+    async fn direction(&self) -> LineageDirection {
+        if self.0.upstream {
+            LineageDirection::Upstream
+        } else {
+            LineageDirection::Downstream
+        }
+    }
+    /// One shortest path: global ids from the start to this node.
+    async fn path(&self) -> Vec<ID> {
+        self.0
+            .path
+            .iter()
+            .map(|(t, id)| ids::encode(*t, *id))
+            .collect()
+    }
+}
+
+/// An edge of a lineage subgraph, normalised so that `upstream` is what `downstream`
+/// was made from or depends on.
+pub struct LineageEdge(service::LineageEdgeRow);
+
+#[Object]
+impl LineageEdge {
+    /// Kind: an explicit kind (`trainedOn`, `dependsOn`, ...) or an implicit one
+    /// (`versionOf`, `produced`, `derivedFrom`, `deployedTo`, `servedBy`, `partOf`,
+    /// `runOf`, `owns`, `revisionOf`).
+    async fn kind(&self) -> &str {
+        &self.0.kind
+    }
+    /// The upstream end.
+    async fn upstream(&self) -> ID {
+        ids::encode(self.0.up.0, self.0.up.1)
+    }
+    /// The downstream end.
+    async fn downstream(&self) -> ID {
+        ids::encode(self.0.down.0, self.0.down.1)
+    }
+    /// The explicit edge, when this is one (implicit edges are foreign keys).
+    async fn edge_id(&self) -> Option<ID> {
+        self.0.edge_id.map(|id| ids::encode(NodeType::Edge, id))
+    }
+}
+
+/// The subgraph reachable from a start node.
+pub struct LineageGraph {
+    start: (NodeType, Uuid),
+    graph: service::Subgraph,
+    offset: usize,
+}
+
+#[Object]
+impl LineageGraph {
+    /// The start node's global id.
+    async fn start(&self) -> ID {
+        ids::encode(self.start.0, self.start.1)
+    }
+    /// Reached nodes (this page), nearest first.
+    async fn nodes(&self) -> Vec<LineageNode> {
+        self.graph.nodes.iter().cloned().map(LineageNode).collect()
+    }
+    /// Edges among the start and this page's nodes.
+    async fn edges(&self) -> Vec<LineageEdge> {
+        self.graph.edges.iter().cloned().map(LineageEdge).collect()
+    }
+    /// Reached nodes of the requested types, across pages.
+    async fn total_count(&self) -> i32 {
+        self.graph.total as i32
+    }
+    /// Whether the depth cap or the page cut the answer.
+    async fn is_partial(&self) -> bool {
+        self.graph.is_partial
+    }
+    /// Whether the reached subgraph contains a cycle (it is still reported once).
+    async fn has_cycle(&self) -> bool {
+        self.graph.has_cycle
+    }
+    /// Cursor of the next page (pass as `after`), when there is one.
+    async fn end_cursor(&self) -> Option<String> {
+        let next = self.offset + self.graph.nodes.len();
+        (next < self.graph.total).then(|| format!("{next}"))
+    }
+}
+
+/// Loader key: one start node under some traversal arguments.
+#[derive(Clone)]
+pub struct TraversalKey {
+    root: (NodeType, Uuid),
+    args: Arc<TraversalArgs>,
+}
+
+impl PartialEq for TraversalKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.root == other.root && self.args == other.args
+    }
+}
+impl Eq for TraversalKey {}
+impl Hash for TraversalKey {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.root.hash(state);
+        self.args.hash(state);
+    }
+}
+
+/// Batches traversals: every start node asking with the same arguments shares one
+/// statement.
+pub struct TraversalLoader {
+    db: sea_orm::DatabaseConnection,
+    ctx: RequestContext,
+}
+
+impl TraversalLoader {
+    /// A loader for one request.
+    pub fn new(
+        db: sea_orm::DatabaseConnection,
+        ctx: RequestContext,
+    ) -> DataLoader<TraversalLoader> {
+        DataLoader::new(TraversalLoader { db, ctx }, tokio::spawn)
+    }
+}
+
+impl Loader<TraversalKey> for TraversalLoader {
+    type Value = service::Subgraph;
+    type Error = async_graphql::Error;
+
+    async fn load(
+        &self,
+        keys: &[TraversalKey],
+    ) -> Result<HashMap<TraversalKey, Self::Value>, Self::Error> {
+        let mut groups: HashMap<Arc<TraversalArgs>, Vec<(NodeType, Uuid)>> = HashMap::new();
+        for k in keys {
+            groups.entry(k.args.clone()).or_default().push(k.root);
+        }
+        let mut out = HashMap::new();
+        for (args, roots) in groups {
+            let mut graphs = service::traverse(&self.db, &self.ctx, &roots, &args)
+                .await
+                .map_err(|e| e.extend())?;
+            for root in roots {
+                let g = graphs.remove(&root).unwrap_or_default();
+                out.insert(
+                    TraversalKey {
+                        root,
+                        args: args.clone(),
+                    },
+                    g,
+                );
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Validates traversal arguments and walks from `start` (batched with other starts).
+#[allow(clippy::too_many_arguments)]
+pub async fn traverse_from(
+    ctx: &Context<'_>,
+    start: (NodeType, Uuid),
+    direction: LineageDirection,
+    depth: i32,
+    kinds: Option<Vec<String>>,
+    node_types: Option<Vec<NodeType>>,
+    first: i32,
+    after: Option<String>,
+) -> Result<LineageGraph> {
+    if !(0..=MAX_LINEAGE_DEPTH).contains(&depth) {
+        return Err(AppError::bad_input(
+            "depth",
+            format!("must be between 0 and {MAX_LINEAGE_DEPTH}"),
+        )
+        .into());
+    }
+    if !(1..=MAX_LINEAGE_PAGE).contains(&first) {
+        return Err(AppError::bad_input(
+            "first",
+            format!("must be between 1 and {MAX_LINEAGE_PAGE}"),
+        )
+        .into());
+    }
+    let offset = match after {
+        Some(c) => c
+            .parse::<usize>()
+            .map_err(|_| AppError::bad_input("after", "not a valid cursor"))?,
+        None => 0,
+    };
+    let loader = ctx.data::<DataLoader<TraversalLoader>>()?;
+    let args = Arc::new(TraversalArgs {
+        direction,
+        depth: depth as u32,
+        kinds,
+        node_types,
+        first: first as usize,
+        offset,
+    });
+    let graph = loader
+        .load_one(TraversalKey { root: start, args })
+        .await?
+        .unwrap_or_default();
+    Ok(LineageGraph {
+        start,
+        graph,
+        offset,
+    })
+}
+
+/// Lineage queries.
+#[derive(Default)]
+pub struct LineageQuery;
+
+#[Object]
+impl LineageQuery {
+    /// The subgraph reachable from `of`: UPSTREAM (what it was made from or depends on),
+    /// DOWNSTREAM (what is affected if it changes) or BOTH, up to `depth` edges away.
+    /// One SQL statement per request level, whatever the graph's size.
+    #[allow(clippy::too_many_arguments)]
+    async fn lineage(
+        &self,
+        ctx: &Context<'_>,
+        of: ID,
+        #[graphql(default_with = "LineageDirection::Upstream")] direction: LineageDirection,
+        #[graphql(default = 3, desc = "Maximum distance (0–20).")] depth: i32,
+        #[graphql(desc = "Only follow these edge kinds.")] kinds: Option<Vec<String>>,
+        #[graphql(desc = "Only report nodes of these types (traversal passes through others).")]
+        node_types: Option<Vec<NodeType>>,
+        #[graphql(default = 100, desc = "Page size (1–1000).")] first: i32,
+        #[graphql(desc = "`endCursor` of the previous page.")] after: Option<String>,
+    ) -> Result<LineageGraph> {
+        let start = ids::decode(&of).ok_or_else(|| AppError::bad_input("of", "not a valid id"))?;
+        let d = deps(ctx)?;
+        // The start must exist in scope.
+        service::node_ns(&d.state.db, d.rc, start.0, start.1, "of").await?;
+        traverse_from(
+            ctx, start, direction, depth, kinds, node_types, first, after,
+        )
+        .await
+    }
+}
+
+/// Lineage mutations.
+#[derive(Default)]
+pub struct LineageMutation;
+
+#[Object]
+impl LineageMutation {
+    /// Links `source --kind--> target` (idempotent). Both ends must exist, share a
+    /// namespace, and be of types the kind allows.
+    async fn link(
+        &self,
+        ctx: &Context<'_>,
+        kind: String,
+        source: ID,
+        target: ID,
+        properties: Option<Json<serde_json::Value>>,
+    ) -> Result<Edge> {
+        let d = deps(ctx)?;
+        let s =
+            ids::decode(&source).ok_or_else(|| AppError::bad_input("source", "not a valid id"))?;
+        let t =
+            ids::decode(&target).ok_or_else(|| AppError::bad_input("target", "not a valid id"))?;
+        let props = properties.map_or_else(|| serde_json::json!({}), |p| p.0);
+        Ok(Edge(
+            service::link(&d.state.db, d.rc, &kind, s, t, props).await?,
+        ))
+    }
+    /// Removes `source --kind--> target`; false when there was no such edge.
+    async fn unlink(
+        &self,
+        ctx: &Context<'_>,
+        kind: String,
+        source: ID,
+        target: ID,
+    ) -> Result<bool> {
+        let d = deps(ctx)?;
+        let s =
+            ids::decode(&source).ok_or_else(|| AppError::bad_input("source", "not a valid id"))?;
+        let t =
+            ids::decode(&target).ok_or_else(|| AppError::bad_input("target", "not a valid id"))?;
+        Ok(service::unlink(&d.state.db, d.rc, &kind, s.1, t.1).await?)
+    }
+}
+
+/// Which explicit edges of a node.
+#[derive(async_graphql::Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum EdgeDirection {
+    /// Edges whose source is the node.
+    Out,
+    /// Edges whose target is the node.
+    In,
+}
+
+/// A node's explicit edges as a connection (batched across nodes).
+pub async fn edges_of(
+    ctx: &Context<'_>,
+    node: Uuid,
+    direction: EdgeDirection,
+    kinds: Option<Vec<String>>,
+    args: crate::core::paging::PageArgs,
+) -> Result<crate::core::paging::Conn<Edge>> {
+    use sea_orm::{ColumnTrait, Condition, Order};
+    let cond = match &kinds {
+        Some(k) => Condition::all().add(edge::Column::Kind.is_in(k.clone())),
+        None => Condition::all(),
+    };
+    let order = vec![
+        (edge::Column::CreatedAt, Order::Desc),
+        (edge::Column::Id, Order::Desc),
+    ];
+    let fp = crate::api::fingerprint(&[&kinds]);
+    match direction {
+        EdgeDirection::Out => {
+            crate::api::child_list::<crate::relations::EdgesOut, _>(
+                ctx,
+                node,
+                Ok(cond),
+                fp,
+                order,
+                args,
+                Edge,
+            )
+            .await
+        }
+        EdgeDirection::In => {
+            crate::api::child_list::<crate::relations::EdgesIn, _>(
+                ctx,
+                node,
+                Ok(cond),
+                fp,
+                order,
+                args,
+                Edge,
+            )
+            .await
+        }
+    }
+}

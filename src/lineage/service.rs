@@ -1,0 +1,676 @@
+//! Lineage rules and traversal.
+//!
+//! Typed edges are rows of `edges`; the kinds the seed design names are checked for the
+//! node types they may join, and any other camelCase kind is accepted (the set is open).
+//! Traversal is one bounded recursive statement over the `lineage_edges` view for a
+//! whole batch of start nodes; Rust only shapes the answer (distances, one path back to
+//! the start, cycle detection, paging).
+
+use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
+
+use chrono::Utc;
+use entity::edge;
+use regex::Regex;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, Set,
+    Statement, TransactionTrait, Value,
+};
+use uuid::Uuid;
+
+use crate::core::context::{RequestContext, Scope};
+use crate::core::ids::NodeType;
+use crate::core::store::{self, Change, record_event};
+use crate::error::{AppError, AppResult};
+
+use NodeType as T;
+
+/// What a kind of explicit edge may join; `None` means any node type.
+struct KindRule {
+    kind: &'static str,
+    sources: Option<&'static [NodeType]>,
+    targets: Option<&'static [NodeType]>,
+}
+
+const MODELS: &[NodeType] = &[T::Model, T::ModelVersion];
+const DATA: &[NodeType] = &[T::Dataset, T::DatasetVersion];
+const VERSIONS: &[NodeType] = &[T::ModelVersion, T::DatasetVersion, T::Model, T::Dataset];
+
+/// The seed design's kinds. `source --kind--> target`; see the migration for which end
+/// is upstream.
+const KIND_RULES: &[KindRule] = &[
+    KindRule {
+        kind: "trainedOn",
+        sources: Some(&[T::Model, T::ModelVersion, T::TrainingJob]),
+        targets: Some(DATA),
+    },
+    KindRule {
+        kind: "derivedFrom",
+        sources: Some(VERSIONS),
+        targets: Some(VERSIONS),
+    },
+    KindRule {
+        kind: "deployedTo",
+        sources: Some(MODELS),
+        targets: Some(&[T::Deployment, T::Endpoint, T::CloudRunService]),
+    },
+    KindRule {
+        kind: "evaluatedOn",
+        sources: Some(MODELS),
+        targets: Some(DATA),
+    },
+    KindRule {
+        kind: "replacedBy",
+        sources: None,
+        targets: None,
+    },
+    KindRule {
+        kind: "dependsOn",
+        sources: None,
+        targets: None,
+    },
+    KindRule {
+        kind: "usedBy",
+        sources: Some(&[T::Model, T::ModelVersion, T::Dataset, T::DatasetVersion]),
+        targets: Some(&[
+            T::Experiment,
+            T::Workflow,
+            T::Endpoint,
+            T::CloudRunService,
+            T::PatternRecognitionJob,
+        ]),
+    },
+    KindRule {
+        kind: "approvedBy",
+        sources: Some(MODELS),
+        targets: None,
+    },
+];
+
+static KIND_RE: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"^[a-z][A-Za-z0-9]{0,63}$").ok());
+
+/// Checks a kind and the types of its ends.
+pub fn check_kind(kind: &str, source: NodeType, target: NodeType) -> AppResult<()> {
+    if !KIND_RE.as_ref().is_some_and(|re| re.is_match(kind)) {
+        return Err(AppError::bad_input(
+            "kind",
+            "kinds are camelCase words, e.g. trainedOn",
+        ));
+    }
+    if matches!(source, T::Edge | T::Event) || matches!(target, T::Edge | T::Event) {
+        return Err(AppError::bad_input(
+            "source",
+            "edges join registry nodes, not edges or events",
+        ));
+    }
+    if let Some(rule) = KIND_RULES.iter().find(|r| r.kind == kind) {
+        if let Some(allowed) = rule.sources
+            && !allowed.contains(&source)
+        {
+            return Err(AppError::bad_input(
+                "source",
+                format!("{kind} cannot start at a {}", source.name()),
+            ));
+        }
+        if let Some(allowed) = rule.targets
+            && !allowed.contains(&target)
+        {
+            return Err(AppError::bad_input(
+                "target",
+                format!("{kind} cannot end at a {}", target.name()),
+            ));
+        }
+        if kind == "replacedBy" && source != target {
+            return Err(AppError::bad_input(
+                "target",
+                "replacedBy joins two nodes of the same type",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The namespace of any node, or `NOT_FOUND` naming `field`.
+pub async fn node_ns(
+    db: &impl ConnectionTrait,
+    ctx: &RequestContext,
+    ty: NodeType,
+    id: Uuid,
+    field: &str,
+) -> AppResult<String> {
+    use entity::*;
+    macro_rules! ns_of {
+        ($e:ty) => {
+            store::reference::<$e>(db, ctx, id, None, field)
+                .await
+                .map(|m| m.ns)
+        };
+    }
+    match ty {
+        T::Workflow => ns_of!(workflow::Entity),
+        T::Dataset => ns_of!(dataset::Entity),
+        T::DatasetVersion => ns_of!(dataset_version::Entity),
+        T::Model => ns_of!(model::Entity),
+        T::ModelVersion => ns_of!(model_version::Entity),
+        T::Experiment => ns_of!(experiment::Entity),
+        T::TrainingJob => ns_of!(training_job::Entity),
+        T::ExperimentRun => ns_of!(experiment_run::Entity),
+        T::Endpoint => ns_of!(endpoint::Entity),
+        T::Deployment => ns_of!(deployment::Entity),
+        T::Prediction => ns_of!(prediction::Entity),
+        T::PatternRecognitionJob => ns_of!(pattern_recognition_job::Entity),
+        T::CloudRunService => ns_of!(cloud_run_service::Entity),
+        T::ServiceDeployment => ns_of!(service_deployment::Entity),
+        T::Edge => ns_of!(edge::Entity),
+        T::Event => ns_of!(event::Entity),
+    }
+}
+
+/// Links `source --kind--> target`. Idempotent: linking twice returns the first edge
+/// (its properties unchanged).
+pub async fn link(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    kind: &str,
+    source: (NodeType, Uuid),
+    target: (NodeType, Uuid),
+    properties: serde_json::Value,
+) -> AppResult<edge::Model> {
+    check_kind(kind, source.0, target.0)?;
+    if source.1 == target.1 {
+        return Err(AppError::bad_input(
+            "target",
+            "a node cannot be linked to itself",
+        ));
+    }
+    if !properties.is_object() {
+        return Err(AppError::bad_input("properties", "must be a JSON object"));
+    }
+    let txn = db.begin().await?;
+    let source_ns = node_ns(&txn, ctx, source.0, source.1, "source").await?;
+    let target_ns = node_ns(&txn, ctx, target.0, target.1, "target").await?;
+    if source_ns != target_ns {
+        return Err(AppError::bad_input(
+            "target",
+            format!(
+                "edges stay inside one namespace: source is in {source_ns}, target in {target_ns}"
+            ),
+        ));
+    }
+    if let Some(existing) = find_edge(&txn, kind, source.1, target.1).await? {
+        return Ok(existing);
+    }
+    let now = Utc::now();
+    let inserted = store::insert::<edge::Entity, _>(
+        &txn,
+        ctx,
+        edge::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            ns: Set(source_ns),
+            kind: Set(kind.to_owned()),
+            source_type: Set(source.0.name().to_owned()),
+            source_id: Set(source.1),
+            target_type: Set(target.0.name().to_owned()),
+            target_id: Set(target.1),
+            properties: Set(properties),
+            created_by: Set(ctx.actor.clone()),
+            created_at: Set(now),
+            updated_at: Set(now),
+        },
+    )
+    .await;
+    match inserted {
+        Ok(row) => {
+            txn.commit().await?;
+            Ok(row)
+        }
+        // A concurrent link of the same edge won: answer with that one.
+        Err(AppError::Conflict { .. }) => {
+            drop(txn);
+            find_edge(db, kind, source.1, target.1)
+                .await?
+                .ok_or_else(|| {
+                    AppError::Internal("edge vanished after a conflicting insert".into())
+                })
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn find_edge(
+    db: &impl ConnectionTrait,
+    kind: &str,
+    source: Uuid,
+    target: Uuid,
+) -> AppResult<Option<edge::Model>> {
+    Ok(edge::Entity::find()
+        .filter(edge::Column::Kind.eq(kind))
+        .filter(edge::Column::SourceId.eq(source))
+        .filter(edge::Column::TargetId.eq(target))
+        .one(db)
+        .await?)
+}
+
+/// Removes `source --kind--> target`; returns whether an edge was removed.
+pub async fn unlink(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    kind: &str,
+    source: Uuid,
+    target: Uuid,
+) -> AppResult<bool> {
+    let txn = db.begin().await?;
+    let Some(row) = find_edge(&txn, kind, source, target).await? else {
+        return Ok(false);
+    };
+    if !ctx.scope.contains(&row.ns) {
+        return Ok(false);
+    }
+    edge::Entity::delete_many()
+        .filter(edge::Column::Id.eq(row.id))
+        .exec(&txn)
+        .await?;
+    record_event(
+        &txn,
+        ctx,
+        Change::of::<edge::Entity>("DELETE", Some(&row), None)?,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(true)
+}
+
+/// Which way to walk.
+#[derive(async_graphql::Enum, Copy, Clone, Eq, PartialEq, Debug, Hash)]
+pub enum LineageDirection {
+    /// What the start was made from or depends on.
+    Upstream,
+    /// What is affected if the start changes (impact).
+    Downstream,
+    /// Both.
+    Both,
+}
+
+/// What a traversal asks for.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TraversalArgs {
+    /// Direction.
+    pub direction: LineageDirection,
+    /// Maximum distance from the start.
+    pub depth: u32,
+    /// Only follow edges of these kinds.
+    pub kinds: Option<Vec<String>>,
+    /// Only report nodes of these types (traversal still passes through others).
+    pub node_types: Option<Vec<NodeType>>,
+    /// Page size.
+    pub first: usize,
+    /// Nodes to skip.
+    pub offset: usize,
+}
+
+/// A node reached by a traversal.
+#[derive(Debug, Clone)]
+pub struct Reached {
+    /// Its type and id.
+    pub node: (NodeType, Uuid),
+    /// Minimum number of edges from the start.
+    pub distance: u32,
+    /// Whether it was reached walking upstream (else downstream).
+    pub upstream: bool,
+    /// One shortest path from the start to it (start first, it last).
+    pub path: Vec<(NodeType, Uuid)>,
+}
+
+/// An edge of the reached subgraph, normalised: `up` is upstream of `down`.
+#[derive(Debug, Clone)]
+pub struct LineageEdgeRow {
+    /// Edge kind.
+    pub kind: String,
+    /// The upstream end.
+    pub up: (NodeType, Uuid),
+    /// The downstream end.
+    pub down: (NodeType, Uuid),
+    /// The explicit edge row, when it is one (implicit edges are foreign keys).
+    pub edge_id: Option<Uuid>,
+}
+
+/// The answer for one start node.
+#[derive(Debug, Clone, Default)]
+pub struct Subgraph {
+    /// The page of reached nodes, nearest first.
+    pub nodes: Vec<Reached>,
+    /// Edges between the start and the nodes of this page.
+    pub edges: Vec<LineageEdgeRow>,
+    /// Reached nodes (of the requested types) across all pages.
+    pub total: usize,
+    /// Whether the depth cap or the page cut the answer.
+    pub is_partial: bool,
+    /// Whether the reached subgraph contains a cycle.
+    pub has_cycle: bool,
+}
+
+/// Builds SQL with the backend's placeholders.
+struct Sql {
+    backend: DbBackend,
+    text: String,
+    values: Vec<Value>,
+}
+
+impl Sql {
+    fn param(&mut self, v: impl Into<Value>) -> String {
+        self.values.push(v.into());
+        match self.backend {
+            // Numbered in both dialects: a parameter may appear several times.
+            DbBackend::Postgres => format!("${}", self.values.len()),
+            _ => format!("?{}", self.values.len()),
+        }
+    }
+}
+
+/// One walk CTE. `from`/`to` are the view's columns on the side we come from / go to.
+fn walk_cte(
+    name: &str,
+    forward_up: bool,
+    depth: u32,
+    kinds_cond: &str,
+    scope_cond: &str,
+) -> String {
+    let (here, next) = if forward_up {
+        ("down", "up")
+    } else {
+        ("up", "down")
+    };
+    format!(
+        "{name}(rt, rid, t, id, depth) AS (
+            SELECT rt, rid, rt, rid, 0 FROM roots
+            UNION
+            SELECT w.rt, w.rid, e.{next}_type, e.{next}_id, w.depth + 1
+            FROM {name} w JOIN lineage_edges e ON e.{here}_id = w.id AND e.{here}_type = w.t
+            WHERE w.depth < {depth}{kinds_cond}{scope_cond}
+        )"
+    )
+}
+
+fn parse_type(s: Option<String>) -> Option<NodeType> {
+    s.as_deref().and_then(NodeType::from_name)
+}
+
+/// Walks from every root in one statement and shapes one subgraph per root.
+pub async fn traverse(
+    db: &impl ConnectionTrait,
+    ctx: &RequestContext,
+    roots: &[(NodeType, Uuid)],
+    args: &TraversalArgs,
+) -> AppResult<HashMap<(NodeType, Uuid), Subgraph>> {
+    if roots.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let backend = db.get_database_backend();
+    let pg = backend == DbBackend::Postgres;
+    let mut sql = Sql {
+        backend,
+        text: String::new(),
+        values: Vec::new(),
+    };
+
+    let mut values = Vec::new();
+    for (t, id) in roots {
+        let pt = sql.param(t.name());
+        let pi = sql.param(*id);
+        values.push(if pg {
+            format!("({pt}::text, {pi}::uuid)")
+        } else {
+            format!("({pt}, {pi})")
+        });
+    }
+    let kinds_cond = match &args.kinds {
+        Some(kinds) if !kinds.is_empty() => {
+            let list: Vec<String> = kinds.iter().map(|k| sql.param(k.clone())).collect();
+            format!(" AND e.kind IN ({})", list.join(", "))
+        }
+        _ => String::new(),
+    };
+    let scope_cond = match &ctx.scope {
+        Scope::All => String::new(),
+        Scope::Namespaces(list) => {
+            let mut parts = Vec::new();
+            for ns in list {
+                let a = sql.param(ns.clone());
+                let b = sql.param(format!("{ns}/%"));
+                parts.push(format!("e.ns = {a} OR e.ns LIKE {b}"));
+            }
+            format!(" AND ({})", parts.join(" OR "))
+        }
+    };
+    let depth = args.depth;
+    let up = matches!(
+        args.direction,
+        LineageDirection::Upstream | LineageDirection::Both
+    );
+    let down = matches!(
+        args.direction,
+        LineageDirection::Downstream | LineageDirection::Both
+    );
+    let mut ctes = vec![format!("roots(rt, rid) AS (VALUES {})", values.join(", "))];
+    let mut parts = Vec::new();
+    if up {
+        ctes.push(walk_cte("walk_up", true, depth, &kinds_cond, &scope_cond));
+        parts.push("SELECT rt, rid, t, id, depth, 1 AS up FROM walk_up");
+    }
+    if down {
+        ctes.push(walk_cte(
+            "walk_down",
+            false,
+            depth,
+            &kinds_cond,
+            &scope_cond,
+        ));
+        parts.push("SELECT rt, rid, t, id, depth, 0 AS up FROM walk_down");
+    }
+    ctes.push(format!(
+        "reached(rt, rid, t, id, depth, up) AS (SELECT rt, rid, t, id, MIN(depth), MAX(up) FROM ({}) x GROUP BY rt, rid, t, id)",
+        parts.join(" UNION ALL ")
+    ));
+    // Frontier nodes with further edges make the answer partial.
+    let mut frontier = Vec::new();
+    if up {
+        frontier.push(format!(
+            "SELECT 'P', n.rt, n.rid, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM reached n
+             WHERE n.depth = {depth} AND n.up = 1 AND EXISTS (SELECT 1 FROM lineage_edges e WHERE e.down_id = n.id AND e.down_type = n.t{kinds_cond}{scope_cond})"
+        ));
+    }
+    if down {
+        frontier.push(format!(
+            "SELECT 'P', n.rt, n.rid, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM reached n
+             WHERE n.depth = {depth} AND n.up = 0 AND EXISTS (SELECT 1 FROM lineage_edges e WHERE e.up_id = n.id AND e.up_type = n.t{kinds_cond}{scope_cond})"
+        ));
+    }
+    sql.text = format!(
+        "WITH RECURSIVE {ctes}
+        SELECT 'N' AS rec, rt, rid, t AS a_type, id AS a_id, NULL AS b_type, {null_uuid} AS b_id, depth, up AS up_flag, NULL AS kind, {null_uuid} AS edge_id FROM reached
+        UNION ALL
+        SELECT 'E', a.rt, a.rid, e.up_type, e.up_id, e.down_type, e.down_id, NULL, NULL, e.kind, e.edge_id
+        FROM reached a JOIN lineage_edges e ON e.up_id = a.id AND e.up_type = a.t
+        JOIN reached b ON b.id = e.down_id AND b.t = e.down_type AND b.rt = a.rt AND b.rid = a.rid
+        WHERE 1 = 1{kinds_cond}{scope_cond}
+        UNION ALL
+        {frontier}",
+        ctes = ctes.join(",\n"),
+        null_uuid = if pg { "CAST(NULL AS uuid)" } else { "NULL" },
+        frontier = frontier.join(" UNION ALL "),
+    );
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(
+            backend, sql.text, sql.values,
+        ))
+        .await?;
+
+    struct Raw {
+        nodes: HashMap<(NodeType, Uuid), (u32, bool)>,
+        edges: Vec<LineageEdgeRow>,
+        partial: bool,
+    }
+    let mut raw: HashMap<(NodeType, Uuid), Raw> = HashMap::new();
+    for row in rows {
+        let rec: String = row.try_get("", "rec")?;
+        let root_t: Option<String> = row.try_get("", "rt")?;
+        let root_id: Uuid = row.try_get("", "rid")?;
+        let Some(root_t) = parse_type(root_t) else {
+            continue;
+        };
+        let entry = raw.entry((root_t, root_id)).or_insert_with(|| Raw {
+            nodes: HashMap::new(),
+            edges: Vec::new(),
+            partial: false,
+        });
+        match rec.as_str() {
+            "N" => {
+                let Some(t) = parse_type(row.try_get("", "a_type")?) else {
+                    continue;
+                };
+                let id: Uuid = row.try_get("", "a_id")?;
+                let d: i64 = row.try_get::<Option<i64>>("", "depth")?.unwrap_or(0);
+                let upf: i64 = row.try_get::<Option<i64>>("", "up_flag")?.unwrap_or(0);
+                entry.nodes.insert((t, id), (d as u32, upf == 1));
+            }
+            "E" => {
+                let (Some(ut), Some(dt)) = (
+                    parse_type(row.try_get("", "a_type")?),
+                    parse_type(row.try_get("", "b_type")?),
+                ) else {
+                    continue;
+                };
+                let up_id: Uuid = row.try_get("", "a_id")?;
+                let down_id: Option<Uuid> = row.try_get("", "b_id")?;
+                let Some(down_id) = down_id else { continue };
+                entry.edges.push(LineageEdgeRow {
+                    kind: row
+                        .try_get::<Option<String>>("", "kind")?
+                        .unwrap_or_default(),
+                    up: (ut, up_id),
+                    down: (dt, down_id),
+                    edge_id: row.try_get("", "edge_id")?,
+                });
+            }
+            _ => entry.partial = true,
+        }
+    }
+
+    let mut out = HashMap::new();
+    for root in roots {
+        let Some(r) = raw.remove(root) else {
+            out.insert(*root, Subgraph::default());
+            continue;
+        };
+        out.insert(*root, shape(*root, r.nodes, r.edges, r.partial, args));
+    }
+    Ok(out)
+}
+
+/// Distances, paths, cycles and the page, from the raw reached set.
+fn shape(
+    root: (NodeType, Uuid),
+    nodes: HashMap<(NodeType, Uuid), (u32, bool)>,
+    edges: Vec<LineageEdgeRow>,
+    partial: bool,
+    args: &TraversalArgs,
+) -> Subgraph {
+    // Predecessor on a shortest path: the neighbour one step nearer the start.
+    let mut pred: HashMap<(NodeType, Uuid), (NodeType, Uuid)> = HashMap::new();
+    for e in &edges {
+        for (from, to, walking_up) in [(e.down, e.up, true), (e.up, e.down, false)] {
+            let (Some(&(df, _)), Some(&(dt, up_t))) = (nodes.get(&from), nodes.get(&to)) else {
+                continue;
+            };
+            if up_t == walking_up && dt == df + 1 && dt > 0 {
+                pred.entry(to).or_insert(from);
+            }
+        }
+    }
+    let path_to = |n: (NodeType, Uuid)| {
+        let mut path = vec![n];
+        let mut cur = n;
+        while let Some(p) = pred.get(&cur) {
+            path.push(*p);
+            cur = *p;
+            if cur == root || path.len() > 64 {
+                break;
+            }
+        }
+        path.reverse();
+        path
+    };
+    let mut reached: Vec<Reached> = nodes
+        .iter()
+        .filter(|(n, _)| **n != root)
+        .filter(|(n, _)| args.node_types.as_ref().is_none_or(|ts| ts.contains(&n.0)))
+        .map(|(n, (d, up))| Reached {
+            node: *n,
+            distance: *d,
+            upstream: *up,
+            path: Vec::new(),
+        })
+        .collect();
+    reached.sort_by(|a, b| {
+        (a.distance, a.node.0.name(), a.node.1).cmp(&(b.distance, b.node.0.name(), b.node.1))
+    });
+    let total = reached.len();
+    let page: Vec<Reached> = reached
+        .into_iter()
+        .skip(args.offset)
+        .take(args.first)
+        .map(|mut r| {
+            r.path = path_to(r.node);
+            r
+        })
+        .collect();
+    let cut = args.offset + page.len() < total;
+    let shown: HashSet<(NodeType, Uuid)> = page.iter().map(|r| r.node).chain([root]).collect();
+    let has_cycle = has_cycle(&edges);
+    let edges = edges
+        .into_iter()
+        .filter(|e| shown.contains(&e.up) && shown.contains(&e.down))
+        .collect();
+    Subgraph {
+        nodes: page,
+        edges,
+        total,
+        is_partial: partial || cut,
+        has_cycle,
+    }
+}
+
+/// Whether the directed graph of `edges` (up → down) has a cycle (iterative DFS).
+fn has_cycle(edges: &[LineageEdgeRow]) -> bool {
+    let mut next: HashMap<(NodeType, Uuid), Vec<(NodeType, Uuid)>> = HashMap::new();
+    for e in edges {
+        next.entry(e.up).or_default().push(e.down);
+    }
+    // 0 = unseen, 1 = on the stack, 2 = done
+    let mut state: HashMap<(NodeType, Uuid), u8> = HashMap::new();
+    for &start in next.keys() {
+        if state.get(&start).copied().unwrap_or(0) != 0 {
+            continue;
+        }
+        let mut stack = vec![(start, 0usize)];
+        state.insert(start, 1);
+        while let Some((node, i)) = stack.pop() {
+            let children = next.get(&node).map(Vec::as_slice).unwrap_or(&[]);
+            if let Some(&child) = children.get(i) {
+                stack.push((node, i + 1));
+                match state.get(&child).copied().unwrap_or(0) {
+                    1 => return true,
+                    0 => {
+                        state.insert(child, 1);
+                        stack.push((child, 0));
+                    }
+                    _ => {}
+                }
+            } else {
+                state.insert(node, 2);
+            }
+        }
+    }
+    false
+}
