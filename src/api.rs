@@ -110,3 +110,17 @@ pub fn page_cost(first: Option<i32>, last: Option<i32>, child: usize) -> usize {
     let n = first.or(last).unwrap_or(20).clamp(1, 100) as usize;
     n.saturating_mul(child).saturating_add(1)
 }
+
+/// Predictions of the last 24 hours for an endpoint (optionally one model version on it).
+pub async fn volume_24h(
+    ctx: &Context<'_>,
+    endpoint: Uuid,
+    model_version: Option<Uuid>,
+) -> async_graphql::Result<i64> {
+    let d = deps(ctx)?;
+    let key = crate::core::loader::Volume24h {
+        endpoint,
+        model_version,
+    };
+    Ok(d.loader.load_one(key).await?.unwrap_or(0))
+}

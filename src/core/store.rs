@@ -382,3 +382,28 @@ where
     }
     Ok(row)
 }
+
+/// Predictions of the last 24 hours per (endpoint, model version), for these endpoints,
+/// in one grouped statement.
+pub async fn prediction_volume_24h(
+    db: &impl ConnectionTrait,
+    ctx: &RequestContext,
+    endpoints: &[Uuid],
+) -> AppResult<Vec<(Uuid, Option<Uuid>, i64)>> {
+    use entity::prediction;
+    let since = Utc::now() - chrono::Duration::hours(24);
+    let rows: Vec<(Uuid, Option<Uuid>, i64)> = prediction::Entity::find()
+        .select_only()
+        .column(prediction::Column::EndpointId)
+        .column(prediction::Column::ModelVersionId)
+        .column_as(Expr::cust("COUNT(*)"), "n")
+        .filter(prediction::Column::EndpointId.is_in(endpoints.to_vec()))
+        .filter(prediction::Column::CreatedAt.gte(since))
+        .filter(ctx.scope.condition(prediction::Column::Ns))
+        .group_by(prediction::Column::EndpointId)
+        .group_by(prediction::Column::ModelVersionId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows)
+}

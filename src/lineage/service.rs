@@ -488,7 +488,7 @@ pub async fn traverse(
     }
     sql.text = format!(
         "WITH RECURSIVE {ctes}
-        SELECT 'N' AS rec, rt, rid, t AS a_type, id AS a_id, NULL AS b_type, {null_uuid} AS b_id, depth, up AS up_flag, NULL AS kind, {null_uuid} AS edge_id FROM reached
+        SELECT 'N' AS rec, rt, rid, t AS a_type, id AS a_id, NULL AS b_type, {null_uuid} AS b_id, CAST(depth AS BIGINT) AS depth, CAST(up AS BIGINT) AS up_flag, NULL AS kind, {null_uuid} AS edge_id FROM reached
         UNION ALL
         SELECT 'E', a.rt, a.rid, e.up_type, e.up_id, e.down_type, e.down_id, NULL, NULL, e.kind, e.edge_id
         FROM reached a JOIN lineage_edges e ON e.up_id = a.id AND e.up_type = a.t

@@ -112,6 +112,31 @@ impl RegistryQuery {
             store::get::<model_version::Entity>(&d.state.db, d.rc, id).await?,
         ))
     }
+    /// Model versions that need retraining: trained on a dataset that has a newer version
+    /// (or, for a `trainedOn` edge to a dataset, was updated) since they were created.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn model_versions_needing_retraining(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<ModelVersionFilter>,
+        order_by: Option<Vec<ModelVersionOrder>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        offset: Option<i32>,
+    ) -> Result<Conn<ModelVersion>> {
+        let cond = cond_of(&filter).map(|c| c.add(service::needs_retraining()));
+        top_list::<model_version::Entity, _>(
+            ctx,
+            cond,
+            ModelVersionOrder::keys(order_by.as_deref()),
+            PageArgs::new(first, after, last, before, offset),
+            ModelVersion,
+        )
+        .await
+    }
     /// Model versions across models, filtered and ordered.
     #[graphql(complexity = "page_cost(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]

@@ -444,3 +444,32 @@ pub async fn register_and_deploy(
     txn.commit().await?;
     Ok((v, d))
 }
+
+/// Model versions trained on stale data: a version of a dataset they trained on (through
+/// their training job, or an explicit `trainedOn` edge to a dataset version) has a newer
+/// version created after them, or a dataset they were linked to by `trainedOn` changed
+/// after them.
+pub fn needs_retraining() -> sea_orm::Condition {
+    sea_orm::Condition::all().add(Expr::cust(
+        "model_versions.id IN (
+            SELECT mv.id FROM model_versions mv
+              JOIN training_jobs j ON j.id = mv.training_job_id
+              JOIN dataset_versions dv ON dv.id = j.dataset_version_id
+             WHERE EXISTS (SELECT 1 FROM dataset_versions n
+                            WHERE n.dataset_id = dv.dataset_id AND n.version > dv.version
+                              AND n.created_at > mv.created_at)
+            UNION
+            SELECT mv.id FROM model_versions mv
+              JOIN edges e ON e.kind = 'trainedOn' AND e.source_id = mv.id AND e.target_type = 'DatasetVersion'
+              JOIN dataset_versions dv ON dv.id = e.target_id
+             WHERE EXISTS (SELECT 1 FROM dataset_versions n
+                            WHERE n.dataset_id = dv.dataset_id AND n.version > dv.version
+                              AND n.created_at > mv.created_at)
+            UNION
+            SELECT mv.id FROM model_versions mv
+              JOIN edges e ON e.kind = 'trainedOn' AND e.source_id = mv.id AND e.target_type = 'Dataset'
+              JOIN datasets d ON d.id = e.target_id
+             WHERE d.updated_at > mv.created_at
+        )",
+    ))
+}

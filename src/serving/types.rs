@@ -54,6 +54,11 @@ impl Endpoint {
     async fn status(&self) -> EndpointStatus {
         self.0.status.into()
     }
+    /// Predictions it served in the last 24 hours (batched across endpoints).
+    #[graphql(name = "predictionVolume24h")]
+    async fn prediction_volume_24h(&self, ctx: &Context<'_>) -> Result<i64> {
+        crate::api::volume_24h(ctx, self.0.id, None).await
+    }
     /// Who created it.
     async fn created_by(&self) -> Option<&str> {
         self.0.created_by.as_deref()
@@ -291,6 +296,12 @@ impl Deployment {
     /// The endpoint.
     async fn endpoint(&self, ctx: &Context<'_>) -> Result<Option<Endpoint>> {
         load_ref::<endpoint::Entity, _>(ctx, Some(self.0.endpoint_id), Endpoint).await
+    }
+    /// Predictions this deployment (its model version on its endpoint) served in the
+    /// last 24 hours: the blast radius of a change, batched across deployments.
+    #[graphql(name = "predictionVolume24h")]
+    async fn prediction_volume_24h(&self, ctx: &Context<'_>) -> Result<i64> {
+        crate::api::volume_24h(ctx, self.0.endpoint_id, Some(self.0.model_version_id)).await
     }
     /// The deployed model version.
     async fn model_version(&self, ctx: &Context<'_>) -> Result<Option<ModelVersion>> {

@@ -5,6 +5,7 @@ mod batching;
 mod errors;
 mod harness;
 mod http;
+mod lineage;
 mod registry;
 mod schema_sdl;
 mod sqlite;

@@ -1,0 +1,511 @@
+//! Lineage and impact: edge kinds and their direction, depth/kind/type filters, cycles,
+//! partial answers, namespace rules, batching, the seed design's graph questions, and the
+//! same answer on SQLite as on PostgreSQL.
+
+use std::collections::BTreeSet;
+
+use mlgraph::AppState;
+use mlgraph::core::context::RequestContext;
+use mlgraph::db::{self, DbOptions};
+use serde_json::{Value, json};
+
+use crate::harness::{TestApp, create_endpoint, create_model, create_version, deploy};
+
+const LINK: &str = "mutation($k: String!, $s: ID!, $t: ID!, $p: JSON) {
+    link(kind: $k, source: $s, target: $t, properties: $p) { id kind } }";
+const LINEAGE: &str = "query($of: ID!, $dir: LineageDirection!, $depth: Int!, $kinds: [String!], $types: [NodeType!]) {
+    lineage(of: $of, direction: $dir, depth: $depth, kinds: $kinds, nodeTypes: $types) {
+      totalCount isPartial hasCycle
+      nodes { id distance direction path }
+      edges { kind upstream downstream edgeId } } }";
+
+async fn link(app: &TestApp, kind: &str, s: &str, t: &str) -> Value {
+    app.ok(LINK, json!({"k": kind, "s": s, "t": t})).await["link"].clone()
+}
+
+async fn reached(
+    app: &TestApp,
+    of: &str,
+    dir: &str,
+    depth: i32,
+    kinds: Option<Vec<&str>>,
+) -> Value {
+    app.ok(
+        LINEAGE,
+        json!({"of": of, "dir": dir, "depth": depth, "kinds": kinds, "types": null}),
+    )
+    .await["lineage"]
+        .clone()
+}
+
+fn ids(graph: &Value) -> BTreeSet<String> {
+    graph["nodes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|n| n["id"].as_str().map(str::to_owned))
+        .collect()
+}
+
+fn set(items: &[&str]) -> BTreeSet<String> {
+    items.iter().map(|s| (*s).to_owned()).collect()
+}
+
+async fn dataset_version(app: &TestApp, ns: &str, name: &str) -> (String, String) {
+    let ds = app
+        .ok(
+            "mutation($i: CreateDatasetInput!) { createDataset(input: $i) { id } }",
+            json!({"i": {"ns": ns, "name": name, "dataType": "TABULAR"}}),
+        )
+        .await["createDataset"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let dv = new_dataset_version(app, &ds).await;
+    (ds, dv)
+}
+
+async fn new_dataset_version(app: &TestApp, ds: &str) -> String {
+    app.ok(
+        "mutation($i: CreateDatasetVersionInput!) { createDatasetVersion(input: $i) { id } }",
+        json!({"i": {"datasetId": ds, "storageUri": "s3://b/d"}}),
+    )
+    .await["createDatasetVersion"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+async fn experiment(app: &TestApp, ns: &str, name: &str) -> String {
+    app.ok(
+        "mutation($i: CreateExperimentInput!) { createExperiment(input: $i) { id } }",
+        json!({"i": {"ns": ns, "name": name, "experimentType": "AB_TEST"}}),
+    )
+    .await["createExperiment"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn each_edge_kind_points_upstream_the_documented_way() {
+    let app = TestApp::new().await;
+    let (ds, dv) = dataset_version(&app, "acme.com", "tx").await;
+    let model = create_model(&app, "acme.com", "fraud").await;
+    let v1 = create_version(&app, &model).await;
+    let v2 = create_version(&app, &model).await;
+    let endpoint = create_endpoint(&app, "acme.com", "prod", "PRODUCTION").await;
+    let dep = deploy(&app, &v1, &endpoint, 100).await;
+    let exp = experiment(&app, "acme.com", "ab").await;
+    let other = create_model(&app, "acme.com", "other").await;
+
+    // (kind, source, target, node whose UPSTREAM must contain the other end, that end)
+    let cases = [
+        ("trainedOn", &v2, &dv, &v2, &dv),
+        ("evaluatedOn", &v2, &ds, &v2, &ds),
+        ("derivedFrom", &v2, &v1, &v2, &v1),
+        ("deployedTo", &v2, &dep, &dep, &v2),
+        ("replacedBy", &model, &other, &other, &model),
+        ("dependsOn", &model, &other, &model, &other),
+        ("usedBy", &model, &exp, &exp, &model),
+        ("approvedBy", &v2, &exp, &v2, &exp),
+    ];
+    for (kind, s, t, downstream_node, upstream_node) in cases {
+        link(&app, kind, s, t).await;
+        let up = reached(&app, downstream_node, "UPSTREAM", 1, Some(vec![kind])).await;
+        assert!(
+            ids(&up).contains(upstream_node.as_str()),
+            "{kind}: upstream of {downstream_node} is {up:#}"
+        );
+        let down = reached(&app, upstream_node, "DOWNSTREAM", 1, Some(vec![kind])).await;
+        assert!(
+            ids(&down).contains(downstream_node.as_str()),
+            "{kind}: downstream"
+        );
+        // The explicit edge is there, normalised, naming its row (implicit foreign-key
+        // edges of the same kind, like a deployment's own version, have no row).
+        let explicit = up["edges"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|e| e["edgeId"].is_string())
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(explicit["kind"], kind);
+        assert_eq!(explicit["upstream"], upstream_node.as_str());
+        assert_eq!(explicit["downstream"], downstream_node.as_str());
+    }
+}
+
+#[tokio::test]
+async fn implicit_edges_reach_from_data_to_endpoints_with_blast_radius() {
+    let app = TestApp::new().await;
+    let (ds, dv) = dataset_version(&app, "acme.com", "tx").await;
+    let model = create_model(&app, "acme.com", "fraud").await;
+    let job = app
+        .ok(
+            "mutation($i: CreateTrainingJobInput!) { createTrainingJob(input: $i) { id } }",
+            json!({"i": {"ns": "acme.com", "name": "train", "modelId": model, "datasetVersionId": dv}}),
+        )
+        .await["createTrainingJob"]["id"]
+        .clone();
+    let version = app
+        .ok(
+            "mutation($i: CreateModelVersionInput!) { createModelVersion(input: $i) { id } }",
+            json!({"i": {"modelId": model, "trainingJobId": job}}),
+        )
+        .await["createModelVersion"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let endpoint = create_endpoint(&app, "acme.com", "prod", "PRODUCTION").await;
+    deploy(&app, &version, &endpoint, 30).await;
+    for _ in 0..3 {
+        app.ok(
+            "mutation($i: CreatePredictionInput!) { createPrediction(input: $i) { id } }",
+            json!({"i": {"endpointId": endpoint, "modelVersionId": version, "input": {}}}),
+        )
+        .await;
+    }
+    let q = "query($of: ID!) { lineage(of: $of, direction: DOWNSTREAM, depth: 6, nodeTypes: [DEPLOYMENT, ENDPOINT]) {
+        isPartial totalCount nodes { distance path node {
+          ... on Deployment { trafficPercent predictionVolume24h endpoint { environment } }
+          ... on Endpoint { name environment predictionVolume24h } } } } }";
+    let d = app.ok(q, json!({"of": ds})).await;
+    let nodes = d["lineage"]["nodes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(d["lineage"]["totalCount"], 2);
+    assert_eq!(
+        nodes[0]["distance"], 4,
+        "dataset → version → job → model version → deployment"
+    );
+    assert_eq!(nodes[0]["node"]["trafficPercent"], 30);
+    assert_eq!(nodes[0]["node"]["predictionVolume24h"], 3);
+    assert_eq!(nodes[0]["node"]["endpoint"]["environment"], "PRODUCTION");
+    assert_eq!(nodes[0]["path"].as_array().map(Vec::len), Some(5));
+    assert_eq!(nodes[0]["path"][0], ds.as_str());
+    assert_eq!(nodes[1]["distance"], 5);
+    assert_eq!(nodes[1]["node"]["name"], "prod");
+    assert_eq!(nodes[1]["node"]["predictionVolume24h"], 3);
+}
+
+#[tokio::test]
+async fn depth_filters_partial_answers_and_cycles() {
+    let app = TestApp::new().await;
+    let mut chain = Vec::new();
+    for i in 0..5 {
+        chain.push(create_model(&app, "acme.com", &format!("m{i}")).await);
+    }
+    for w in chain.windows(2) {
+        link(&app, "dependsOn", &w[0], &w[1]).await;
+    }
+    let g = reached(&app, &chain[0], "UPSTREAM", 2, None).await;
+    assert_eq!(ids(&g), set(&[&chain[1], &chain[2]]));
+    assert_eq!(g["isPartial"], true, "m3 lies beyond the depth cap");
+    let g = reached(&app, &chain[0], "UPSTREAM", 4, None).await;
+    assert_eq!(g["isPartial"], false);
+    assert_eq!(g["hasCycle"], false);
+    assert_eq!(g["totalCount"], 4);
+    // Kind filter: nothing reachable by another kind.
+    let g = reached(&app, &chain[0], "UPSTREAM", 4, Some(vec!["trainedOn"])).await;
+    assert_eq!(g["totalCount"], 0);
+    // Node-type filter reports only models, but walks through versions.
+    let v = create_version(&app, &chain[4]).await;
+    let g = app
+        .ok(
+            LINEAGE,
+            json!({"of": v, "dir": "UPSTREAM", "depth": 10, "kinds": null, "types": ["MODEL"]}),
+        )
+        .await["lineage"]
+        .clone();
+    assert_eq!(
+        ids(&g),
+        set(&[&chain[4]]),
+        "versionOf leads to the model, dependsOn does not go upstream from m4"
+    );
+
+    // Close the loop: m4 depends on m0. The walk terminates and reports each node once.
+    link(&app, "dependsOn", &chain[4], &chain[0]).await;
+    let g = reached(&app, &chain[0], "UPSTREAM", 20, Some(vec!["dependsOn"])).await;
+    assert_eq!(g["hasCycle"], true);
+    assert_eq!(ids(&g), set(&[&chain[1], &chain[2], &chain[3], &chain[4]]));
+    let distances: Vec<i64> = g["nodes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|n| n["distance"].as_i64())
+        .collect();
+    assert_eq!(distances, vec![1, 2, 3, 4]);
+    let g = reached(&app, &chain[2], "BOTH", 1, Some(vec!["dependsOn"])).await;
+    assert_eq!(ids(&g), set(&[&chain[1], &chain[3]]));
+}
+
+#[tokio::test]
+async fn linking_rules() {
+    let app = TestApp::new().await;
+    let a = create_model(&app, "acme.com", "a").await;
+    let b = create_model(&app, "acme.com", "b").await;
+    let foreign = create_model(&app, "other.org", "c").await;
+    let first = link(&app, "dependsOn", &a, &b).await;
+    let again = link(&app, "dependsOn", &a, &b).await;
+    assert_eq!(first["id"], again["id"], "link is idempotent");
+    assert_eq!(app.count("edges").await, 1);
+
+    let code = app
+        .error_code(LINK, json!({"k": "dependsOn", "s": a, "t": foreign}))
+        .await;
+    assert_eq!(code, "BAD_USER_INPUT", "cross-namespace");
+    let (_, dv) = dataset_version(&app, "acme.com", "tx").await;
+    let code = app
+        .error_code(LINK, json!({"k": "trainedOn", "s": dv, "t": a}))
+        .await;
+    assert_eq!(
+        code, "BAD_USER_INPUT",
+        "trainedOn goes from a model to data"
+    );
+    let code = app
+        .error_code(LINK, json!({"k": "Not A Kind", "s": a, "t": b}))
+        .await;
+    assert_eq!(code, "BAD_USER_INPUT");
+    let code = app
+        .error_code(LINK, json!({"k": "dependsOn", "s": a, "t": a}))
+        .await;
+    assert_eq!(code, "BAD_USER_INPUT");
+    app.ok(
+        "mutation($id: ID!) { deleteModel(id: $id) }",
+        json!({"id": foreign}),
+    )
+    .await;
+    let code = app
+        .error_code(LINK, json!({"k": "dependsOn", "s": a, "t": foreign}))
+        .await;
+    assert_eq!(code, "NOT_FOUND");
+    // An open set: a new kind needs no migration.
+    link(&app, "monitoredBy", &a, &b).await;
+    assert_eq!(app.count("edges").await, 2);
+
+    let d = app
+        .ok("query($id: ID!) { node(id: $id) { ... on Model { edges(direction: OUT, kinds: [\"dependsOn\"]) { totalCount edges { node { kind target { id } } } } } } }", json!({"id": a}))
+        .await;
+    assert_eq!(d["node"]["edges"]["totalCount"], 1);
+    assert_eq!(
+        d["node"]["edges"]["edges"][0]["node"]["target"]["id"],
+        b.as_str()
+    );
+
+    let removed = app
+        .ok(
+            "mutation($s: ID!, $t: ID!) { unlink(kind: \"dependsOn\", source: $s, target: $t) }",
+            json!({"s": a, "t": b}),
+        )
+        .await;
+    assert_eq!(removed["unlink"], true);
+    assert_eq!(app.count("edges").await, 1);
+}
+
+#[tokio::test]
+async fn nested_upstream_fields_are_batched_into_one_statement() {
+    let app = TestApp::new().await;
+    let (_, dv) = dataset_version(&app, "acme.com", "tx").await;
+    let model = create_model(&app, "acme.com", "fraud").await;
+    for _ in 0..8 {
+        let v = create_version(&app, &model).await;
+        link(&app, "trainedOn", &v, &dv).await;
+    }
+    let q = "{ models { edges { node { versions(first: 8) { edges { node { version
+        upstream(kinds: [\"trainedOn\"], nodeTypes: [DATASET_VERSION]) { totalCount nodes { id } } } } } } } } }";
+    let before = app.statements().get();
+    let d = app.ok(q, json!({})).await;
+    // models, versions, and one traversal for all eight versions.
+    assert_eq!(app.statements().get() - before, 3);
+    let versions = d["models"]["edges"][0]["node"]["versions"]["edges"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(versions.len(), 8);
+    for v in versions {
+        assert_eq!(v["node"]["upstream"]["nodes"][0]["id"], dv.as_str());
+    }
+}
+
+/// The seed design's graph questions on a hand-built fixture with known answers.
+#[tokio::test]
+async fn the_seed_design_questions() {
+    let app = TestApp::new().await;
+    let (ds, dv1) = dataset_version(&app, "acme.com", "tx").await;
+    let fraud = create_model(&app, "acme.com", "fraud").await;
+    let churn = create_model(&app, "acme.com", "churn").await;
+    let legacy = create_model(&app, "acme.com", "legacy-fraud").await;
+    let fraud_v1 = create_version(&app, &fraud).await;
+    let churn_v1 = create_version(&app, &churn).await;
+    let prod = create_endpoint(&app, "acme.com", "prod", "PRODUCTION").await;
+    let staging = create_endpoint(&app, "acme.com", "staging", "STAGING").await;
+    deploy(&app, &fraud_v1, &prod, 100).await;
+    deploy(&app, &churn_v1, &staging, 100).await;
+    link(&app, "trainedOn", &fraud_v1, &dv1).await;
+    link(&app, "trainedOn", &churn_v1, &ds).await;
+
+    // 1. Production models: versions deployed to a production endpoint.
+    let d = app
+        .ok("{ models(filter: {versions: {deployments: {endpointMatches: {environment: {eq: PRODUCTION}}}}}) { edges { node { name } } } }", json!({}))
+        .await;
+    assert_eq!(d["models"]["edges"].as_array().map(Vec::len), Some(1));
+    assert_eq!(d["models"]["edges"][0]["node"]["name"], "fraud");
+
+    // 2. Models needing retraining: a newer dataset version appears after fraud v1.
+    let q = "{ modelVersionsNeedingRetraining { edges { node { id model { name } } } } }";
+    assert_eq!(
+        app.ok(q, json!({})).await["modelVersionsNeedingRetraining"]["edges"]
+            .as_array()
+            .map(Vec::len),
+        Some(0)
+    );
+    new_dataset_version(&app, &ds).await;
+    let d = app.ok(q, json!({})).await;
+    let names: BTreeSet<String> = d["modelVersionsNeedingRetraining"]["edges"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e["node"]["model"]["name"].as_str().map(str::to_owned))
+        .collect();
+    // fraud v1 (its dataset version has a successor) and churn v1 (its dataset changed).
+    assert_eq!(names, set(&["churn", "fraud"]));
+
+    // 3. Replacement chain, both ways.
+    link(&app, "replacedBy", &legacy, &fraud).await;
+    let g = reached(&app, &fraud, "BOTH", 5, Some(vec!["replacedBy"])).await;
+    assert_eq!(ids(&g), set(&[&legacy]));
+    let g = reached(&app, &legacy, "DOWNSTREAM", 5, Some(vec!["replacedBy"])).await;
+    assert_eq!(ids(&g), set(&[&fraud]));
+
+    // 4. An A/B experiment: the models it used and where they are deployed.
+    let ab = experiment(&app, "acme.com", "checkout-ab").await;
+    link(&app, "usedBy", &fraud, &ab).await;
+    link(&app, "usedBy", &churn, &ab).await;
+    let d = app
+        .ok(
+            "query($of: ID!) { lineage(of: $of, kinds: [\"usedBy\"], nodeTypes: [MODEL], depth: 1) {
+               nodes { node { ... on Model { name versions { edges { node {
+                 deployments { edges { node { endpoint { name environment } } } } } } } } } } } }",
+            json!({"of": ab}),
+        )
+        .await;
+    let mut seen: Vec<(String, String)> = d["lineage"]["nodes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|n| {
+            let m = &n["node"];
+            let env = m["versions"]["edges"][0]["node"]["deployments"]["edges"][0]["node"]["endpoint"]["environment"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            (m["name"].as_str().unwrap_or_default().to_owned(), env)
+        })
+        .collect();
+    seen.sort();
+    assert_eq!(
+        seen,
+        vec![
+            ("churn".into(), "STAGING".into()),
+            ("fraud".into(), "PRODUCTION".into())
+        ]
+    );
+}
+
+/// Builds the same small graph through the API and describes a traversal by names.
+async fn describe_traversal(
+    run: &(dyn Fn(&'static str, Value) -> futures::future::BoxFuture<'static, Value> + Sync),
+) -> Vec<(i64, String)> {
+    let data = |v: Value, path: &[&str]| {
+        let mut cur = v;
+        for p in path {
+            cur = cur[*p].clone();
+        }
+        cur
+    };
+    let ds = data(run("mutation { createDataset(input: {ns: \"acme.com\", name: \"tx\", dataType: TABULAR}) { id } }", json!({})).await, &["createDataset", "id"]);
+    let dv = data(run("mutation($d: ID!) { createDatasetVersion(input: {datasetId: $d, storageUri: \"s3://x\"}) { id } }", json!({"d": ds})).await, &["createDatasetVersion", "id"]);
+    let m = data(
+        run(
+            "mutation { createModel(input: {ns: \"acme.com\", name: \"fraud\"}) { id } }",
+            json!({}),
+        )
+        .await,
+        &["createModel", "id"],
+    );
+    let job = data(run("mutation($m: ID!, $dv: ID!) { createTrainingJob(input: {ns: \"acme.com\", name: \"j\", modelId: $m, datasetVersionId: $dv}) { id } }", json!({"m": m, "dv": dv})).await, &["createTrainingJob", "id"]);
+    let v1 = data(run("mutation($m: ID!, $j: ID!) { createModelVersion(input: {modelId: $m, trainingJobId: $j}) { id } }", json!({"m": m, "j": job})).await, &["createModelVersion", "id"]);
+    let v2 = data(run("mutation($m: ID!, $p: ID!) { createModelVersion(input: {modelId: $m, parentVersionId: $p}) { id } }", json!({"m": m, "p": v1})).await, &["createModelVersion", "id"]);
+    let e = data(run("mutation { createEndpoint(input: {ns: \"acme.com\", name: \"prod\", environment: PRODUCTION}) { id } }", json!({})).await, &["createEndpoint", "id"]);
+    run("mutation($v: ID!, $e: ID!) { createDeployment(input: {modelVersionId: $v, spec: {endpointId: $e, trafficPercent: 100}}) { id } }", json!({"v": v2, "e": e})).await;
+    run(
+        "mutation($s: ID!, $t: ID!) { link(kind: \"evaluatedOn\", source: $s, target: $t) { id } }",
+        json!({"s": v2, "t": ds}),
+    )
+    .await;
+    let g = run(
+        "query($of: ID!) { lineage(of: $of, direction: DOWNSTREAM, depth: 6) { nodes { distance nodeType node {
+            ... on ModelVersion { version } ... on Endpoint { name } ... on DatasetVersion { version } } } } }",
+        json!({"of": ds}),
+    )
+    .await;
+    let mut out: Vec<(i64, String)> = g["lineage"]["nodes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|n| {
+            (
+                n["distance"].as_i64().unwrap_or(-1),
+                format!("{}{}", n["nodeType"], n["node"]),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[tokio::test]
+async fn sqlite_and_postgres_give_the_same_answer() {
+    let pg = std::sync::Arc::new(TestApp::new().await);
+    let pg2 = pg.clone();
+    let on_pg = describe_traversal(&move |q, v| {
+        let app = pg2.clone();
+        Box::pin(async move { app.ok(q, v).await })
+    })
+    .await;
+
+    let dir =
+        std::env::temp_dir().join(format!("mlgraph-lineage-{}", uuid::Uuid::now_v7().simple()));
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let url = format!("sqlite://{}?mode=rwc", dir.join("db.sqlite").display());
+    let (conn, counter) = db::connect(&url, &DbOptions::default())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    db::migrate(&conn).await.unwrap_or_else(|e| panic!("{e}"));
+    let state = AppState::new(conn, counter);
+    let schema = std::sync::Arc::new(mlgraph::build_schema(state.clone()));
+    let on_sqlite = describe_traversal(&move |q, v| {
+        let schema = schema.clone();
+        let state = state.clone();
+        Box::pin(async move {
+            let req =
+                async_graphql::Request::new(q).variables(async_graphql::Variables::from_json(v));
+            let resp = schema
+                .execute(mlgraph::schema::prepare(
+                    req,
+                    &state,
+                    RequestContext::default(),
+                ))
+                .await;
+            assert!(resp.errors.is_empty(), "{:?}", resp.errors);
+            resp.data.into_json().unwrap_or_default()
+        })
+    })
+    .await;
+    assert!(on_pg.len() >= 6, "{on_pg:?}");
+    assert_eq!(on_pg, on_sqlite);
+    std::fs::remove_dir_all(&dir).ok();
+}
