@@ -60,8 +60,13 @@ pub async fn connect(
             .max_connections(opts.max_connections)
             .min_connections(1);
         let timeout_ms = opts.statement_timeout.as_millis();
+        // JIT compilation costs hundreds of milliseconds and the planner's estimates for
+        // recursive lineage queries are high enough to trigger it on every traversal.
         options.map_sqlx_postgres_opts(move |o| {
-            o.options([("statement_timeout", timeout_ms.to_string())])
+            o.options([
+                ("statement_timeout", timeout_ms.to_string()),
+                ("jit", "off".to_owned()),
+            ])
         });
     }
     let mut db = Database::connect(options).await?;

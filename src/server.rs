@@ -1,5 +1,5 @@
 //! HTTP: `POST /graphql` and `GET /graphql` (queries only), GraphiQL at `/`, `/healthz`
-//! (process up) and `/readyz` (database reachable). Each request gets a request id (from
+//! (process up), `/readyz` (database reachable) and `/metrics` (counters). Each request gets a request id (from
 //! `x-request-id` or generated) that tags its log lines and the events it writes.
 
 use async_graphql::http::GraphiQLSource;
@@ -91,6 +91,15 @@ async fn healthz() -> &'static str {
     "ok"
 }
 
+/// Prometheus-style counters: SQL statements sent by this instance (benchmarks divide
+/// it by requests).
+async fn metrics(State(shared): State<Shared>) -> String {
+    format!(
+        "# TYPE mlgraph_sql_statements_total counter\nmlgraph_sql_statements_total {}\n",
+        shared.state.statements.get()
+    )
+}
+
 async fn readyz(State(shared): State<Shared>) -> (StatusCode, &'static str) {
     match shared.state.db.ping().await {
         Ok(()) => (StatusCode::OK, "ready"),
@@ -125,6 +134,7 @@ pub fn app(state: AppState) -> Router {
         .route("/graphql", get(graphql_handler).post(graphql_handler))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
         .with_state(Shared { state, schema })
         .layer(DefaultBodyLimit::max(body_limit))
         // The GraphQL extractor reads the body itself: cap it at the transport too.

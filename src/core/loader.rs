@@ -19,6 +19,11 @@ use super::node::NodeEntity;
 use super::paging::{Page, Window};
 use super::store::{self, ListSpec};
 
+/// How long a loader waits for sibling resolvers to add their keys before it queries.
+/// Measured: at 200 µs a list of 50 already splits into several batches under load, so
+/// this stays at async-graphql's 1 ms: one statement per level is worth ~1 ms per level.
+pub const BATCH_DELAY: std::time::Duration = std::time::Duration::from_millis(1);
+
 /// The per-request loader.
 pub struct DbLoader {
     db: DatabaseConnection,
@@ -28,7 +33,7 @@ pub struct DbLoader {
 impl DbLoader {
     /// A loader for one request (it applies that request's scope).
     pub fn new(db: DatabaseConnection, ctx: RequestContext) -> DataLoader<DbLoader> {
-        DataLoader::new(DbLoader { db, ctx }, tokio::spawn)
+        DataLoader::new(DbLoader { db, ctx }, tokio::spawn).delay(BATCH_DELAY)
     }
 }
 

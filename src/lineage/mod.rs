@@ -212,6 +212,7 @@ impl TraversalLoader {
         ctx: RequestContext,
     ) -> DataLoader<TraversalLoader> {
         DataLoader::new(TraversalLoader { db, ctx }, tokio::spawn)
+            .delay(crate::core::loader::BATCH_DELAY)
     }
 }
 

@@ -368,13 +368,16 @@ impl Sql {
     }
 }
 
-/// One walk CTE. `from`/`to` are the view's columns on the side we come from / go to.
+/// One walk CTE. Each row is a node reached at some depth together with the edge that
+/// reached it (`from`, `kind`, `edge_id`), so the answer's edges come out of the walk
+/// itself instead of a second join of the reached set against the edge relation.
 fn walk_cte(
     name: &str,
     forward_up: bool,
     depth: u32,
     kinds_cond: &str,
     scope_cond: &str,
+    null_uuid: &str,
 ) -> String {
     let (here, next) = if forward_up {
         ("down", "up")
@@ -382,10 +385,10 @@ fn walk_cte(
         ("up", "down")
     };
     format!(
-        "{name}(rt, rid, t, id, depth) AS (
-            SELECT rt, rid, rt, rid, 0 FROM roots
+        "{name}(rt, rid, t, id, depth, ft, fid, kind, edge_id) AS (
+            SELECT rt, rid, rt, rid, 0, CAST(NULL AS TEXT), {null_uuid}, CAST(NULL AS TEXT), {null_uuid} FROM roots
             UNION
-            SELECT w.rt, w.rid, e.{next}_type, e.{next}_id, w.depth + 1
+            SELECT w.rt, w.rid, e.{next}_type, e.{next}_id, w.depth + 1, w.t, w.id, e.kind, e.edge_id
             FROM {name} w JOIN lineage_edges e ON e.{here}_id = w.id AND e.{here}_type = w.t
             WHERE w.depth < {depth}{kinds_cond}{scope_cond}
         )"
@@ -452,11 +455,25 @@ pub async fn traverse(
         args.direction,
         LineageDirection::Downstream | LineageDirection::Both
     );
+    let null_uuid = if pg { "CAST(NULL AS uuid)" } else { "NULL" };
     let mut ctes = vec![format!("roots(rt, rid) AS (VALUES {})", values.join(", "))];
+    // Rows of both walks, oriented: (a = upstream end, b = downstream end) of the edge.
     let mut parts = Vec::new();
+    let mut frontier = Vec::new();
     if up {
-        ctes.push(walk_cte("walk_up", true, depth, &kinds_cond, &scope_cond));
-        parts.push("SELECT rt, rid, t, id, depth, 1 AS up FROM walk_up");
+        ctes.push(walk_cte(
+            "walk_up",
+            true,
+            depth,
+            &kinds_cond,
+            &scope_cond,
+            null_uuid,
+        ));
+        parts.push("SELECT rt, rid, t, id, depth, 1 AS up, t AS a_t, id AS a_id, ft AS b_t, fid AS b_id, kind, edge_id FROM walk_up");
+        frontier.push(format!(
+            "SELECT 'P', w.rt, w.rid, CAST(NULL AS TEXT), {null_uuid}, CAST(NULL AS TEXT), {null_uuid}, CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), CAST(NULL AS TEXT), {null_uuid} FROM walk_up w
+             WHERE w.depth = {depth} AND EXISTS (SELECT 1 FROM lineage_edges e WHERE e.down_id = w.id AND e.down_type = w.t{kinds_cond}{scope_cond})"
+        ));
     }
     if down {
         ctes.push(walk_cte(
@@ -465,39 +482,25 @@ pub async fn traverse(
             depth,
             &kinds_cond,
             &scope_cond,
+            null_uuid,
         ));
-        parts.push("SELECT rt, rid, t, id, depth, 0 AS up FROM walk_down");
-    }
-    ctes.push(format!(
-        "reached(rt, rid, t, id, depth, up) AS (SELECT rt, rid, t, id, MIN(depth), MAX(up) FROM ({}) x GROUP BY rt, rid, t, id)",
-        parts.join(" UNION ALL ")
-    ));
-    // Frontier nodes with further edges make the answer partial.
-    let mut frontier = Vec::new();
-    if up {
+        parts.push("SELECT rt, rid, t, id, depth, 0 AS up, ft AS a_t, fid AS a_id, t AS b_t, id AS b_id, kind, edge_id FROM walk_down");
         frontier.push(format!(
-            "SELECT 'P', n.rt, n.rid, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM reached n
-             WHERE n.depth = {depth} AND n.up = 1 AND EXISTS (SELECT 1 FROM lineage_edges e WHERE e.down_id = n.id AND e.down_type = n.t{kinds_cond}{scope_cond})"
+            "SELECT 'P', w.rt, w.rid, CAST(NULL AS TEXT), {null_uuid}, CAST(NULL AS TEXT), {null_uuid}, CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), CAST(NULL AS TEXT), {null_uuid} FROM walk_down w
+             WHERE w.depth = {depth} AND EXISTS (SELECT 1 FROM lineage_edges e WHERE e.up_id = w.id AND e.up_type = w.t{kinds_cond}{scope_cond})"
         ));
     }
-    if down {
-        frontier.push(format!(
-            "SELECT 'P', n.rt, n.rid, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM reached n
-             WHERE n.depth = {depth} AND n.up = 0 AND EXISTS (SELECT 1 FROM lineage_edges e WHERE e.up_id = n.id AND e.up_type = n.t{kinds_cond}{scope_cond})"
-        ));
-    }
+    ctes.push(format!("steps AS ({})", parts.join(" UNION ALL ")));
     sql.text = format!(
         "WITH RECURSIVE {ctes}
-        SELECT 'N' AS rec, rt, rid, t AS a_type, id AS a_id, NULL AS b_type, {null_uuid} AS b_id, CAST(depth AS BIGINT) AS depth, CAST(up AS BIGINT) AS up_flag, NULL AS kind, {null_uuid} AS edge_id FROM reached
+        SELECT 'N' AS rec, rt, rid, t AS a_type, id AS a_id, CAST(NULL AS TEXT) AS b_type, {null_uuid} AS b_id,
+               CAST(MIN(depth) AS BIGINT) AS depth, CAST(MAX(up) AS BIGINT) AS up_flag, CAST(NULL AS TEXT) AS kind, {null_uuid} AS edge_id
+          FROM steps GROUP BY rt, rid, t, id
         UNION ALL
-        SELECT 'E', a.rt, a.rid, e.up_type, e.up_id, e.down_type, e.down_id, NULL, NULL, e.kind, e.edge_id
-        FROM reached a JOIN lineage_edges e ON e.up_id = a.id AND e.up_type = a.t
-        JOIN reached b ON b.id = e.down_id AND b.t = e.down_type AND b.rt = a.rt AND b.rid = a.rid
-        WHERE 1 = 1{kinds_cond}{scope_cond}
+        SELECT DISTINCT 'E', rt, rid, a_t, a_id, b_t, b_id, CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), kind, edge_id FROM steps WHERE depth > 0
         UNION ALL
         {frontier}",
         ctes = ctes.join(",\n"),
-        null_uuid = if pg { "CAST(NULL AS uuid)" } else { "NULL" },
         frontier = frontier.join(" UNION ALL "),
     );
     let rows = db

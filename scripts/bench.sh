@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Benchmarks on a throwaway PostgreSQL 18 (the same one the tests use):
+#   ./scripts/bench.sh                      # default scale, concurrency 32, 10 s per query
+#   ./scripts/bench.sh --edges 1000000      # the lineage-scale graph (1M explicit edges)
+#   BENCH_RUN_ARGS="--only lineage_depth_5,impact_depth_5 --seconds 20" ./scripts/bench.sh
+# Arguments go to `mlgraph-bench generate`; BENCH_RUN_ARGS to `mlgraph-bench run`.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$here"
+# shellcheck source=scripts/pg.sh
+source "$here/scripts/pg.sh"
+cargo build --release --bins
+pg_provision
+PG_EXTRA_OPTS="-c shared_buffers=1GB -c work_mem=32MB" pg_start
+trap pg_stop EXIT
+"$PG_BIN/psql" -q "$PG_URL/postgres" -c "CREATE DATABASE bench"
+bin="${CARGO_TARGET_DIR:-$here/target}/release"
+"$bin/mlgraph-bench" generate --database-url "$PG_URL/bench" "$@"
+# shellcheck disable=SC2086
+"$bin/mlgraph-bench" run --database-url "$PG_URL/bench" ${BENCH_RUN_ARGS:-}

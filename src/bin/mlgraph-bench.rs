@@ -1,0 +1,677 @@
+//! `mlgraph-bench`: measures mlgraph the same way every time.
+//!
+//! * `generate` loads a deterministic synthetic registry into PostgreSQL with set-based
+//!   `INSERT ... SELECT generate_series` statements (the database does the work).
+//! * `run` starts the `mlgraph` server on that database, drives a mix of GraphQL queries
+//!   over HTTP at a given concurrency, measures latency, throughput, SQL statements per
+//!   request and the server's peak RSS, and runs hand-written SQL for the same data
+//!   through the same kind of pool to report the GraphQL ÷ raw-SQL ratio.
+//! * `smoke` does both at a tiny scale in seconds (CI runs it; no timing assertions).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use clap::{Args, Parser, Subcommand};
+use migration::MigratorTrait;
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement, TransactionTrait};
+use serde_json::{Value, json};
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Benchmark harness for mlgraph.
+#[derive(Parser, Debug)]
+#[command(about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Load a synthetic registry (replaces what the database holds).
+    Generate(GenerateArgs),
+    /// Start the server on a generated database and measure the query mix.
+    Run(RunArgs),
+    /// Tiny generate + run, to keep the harness working (CI).
+    Smoke {
+        /// Server URL of PostgreSQL (a database `mlgraph_bench_smoke` is created there).
+        #[arg(long)]
+        database_url: String,
+    },
+}
+
+#[derive(Args, Debug, Clone)]
+struct GenerateArgs {
+    /// PostgreSQL database URL.
+    #[arg(long, env = "DATABASE_URL")]
+    database_url: String,
+    /// Multiplies every count (1 = the documented defaults).
+    #[arg(long, default_value_t = 1.0)]
+    scale: f64,
+    /// Predictions (default 1,000,000 × scale).
+    #[arg(long)]
+    predictions: Option<u64>,
+    /// Explicit lineage edges (default 200,000 × scale; use 1000000 for the lineage target).
+    #[arg(long)]
+    edges: Option<u64>,
+    /// Seed of the pseudo-random values.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+}
+
+#[derive(Args, Debug, Clone)]
+struct RunArgs {
+    /// PostgreSQL database URL (generated beforehand).
+    #[arg(long, env = "DATABASE_URL")]
+    database_url: String,
+    /// Path of the mlgraph binary (default: next to this one).
+    #[arg(long)]
+    server: Option<PathBuf>,
+    /// Concurrent clients.
+    #[arg(long, default_value_t = 32)]
+    concurrency: usize,
+    /// Seconds per query of the mix.
+    #[arg(long, default_value_t = 10)]
+    seconds: u64,
+    /// Only these queries of the mix (comma-separated names).
+    #[arg(long, value_delimiter = ',')]
+    only: Vec<String>,
+    /// Port for the server.
+    #[arg(long, default_value_t = 18_181)]
+    port: u16,
+}
+
+#[tokio::main]
+async fn main() -> Result<(), BoxError> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Generate(args) => {
+            let db = Database::connect(&args.database_url).await?;
+            let took = generate(&db, &args).await?;
+            println!("generated in {:.1} s", took.as_secs_f64());
+        }
+        Command::Run(args) => {
+            run(&args).await?;
+        }
+        Command::Smoke { database_url } => smoke(&database_url).await?,
+    }
+    Ok(())
+}
+
+async fn exec(db: &DatabaseConnection, sql: &str) -> Result<(), BoxError> {
+    db.execute_unprepared(sql).await?;
+    Ok(())
+}
+
+/// Loads the registry. All rows live in namespace `bench.local`; ids are derived from
+/// md5 of a label, values from `random()` after `setseed`, so a given seed and scale
+/// always produce the same registry.
+async fn generate(db: &DatabaseConnection, a: &GenerateArgs) -> Result<Duration, BoxError> {
+    let n = |base: f64| ((base * a.scale).round() as u64).max(1);
+    let (wf, ds, models, exps, jobs, eps, deps) = (
+        n(100.0),
+        n(2000.0),
+        n(500.0),
+        n(1000.0),
+        n(20_000.0),
+        n(200.0),
+        n(1000.0),
+    );
+    let preds = a.predictions.unwrap_or_else(|| n(1_000_000.0));
+    let edges = a.edges.unwrap_or_else(|| n(200_000.0));
+    let seed = (a.seed % 1000) as f64 / 1000.0;
+    let started = Instant::now();
+    migration::Migrator::fresh(db).await?;
+    let id = |label: &str, i: &str| format!("md5('{label}' || {i})::uuid");
+    let steps = vec![
+        format!("SELECT setseed({seed})"),
+        format!(
+            "INSERT INTO workflows (id, ns, name, status, config, created_at, updated_at)
+             SELECT {}, 'bench.local', 'wf-' || i, 'ACTIVE', '{{}}', now() - i * interval '1 hour', now()
+             FROM generate_series(1, {wf}) i",
+            id("wf", "i")
+        ),
+        format!(
+            "INSERT INTO datasets (id, ns, workflow_id, name, data_type, version_seq, created_at, updated_at)
+             SELECT {}, 'bench.local', {}, 'ds-' || i, 'TABULAR', 5, now() - i * interval '1 minute', now()
+             FROM generate_series(1, {ds}) i",
+            id("ds", "i"),
+            id("wf", &format!("(i % {wf} + 1)"))
+        ),
+        format!(
+            "INSERT INTO dataset_versions (id, ns, dataset_id, version, storage_uri, size_bytes, row_count, split, created_at, updated_at)
+             SELECT {}, 'bench.local', {}, (i - 1) % 5 + 1, 's3://bench/ds/' || i, 1 + (random() * 1e9)::bigint,
+                    (random() * 1e7)::bigint, 'FULL', now() - (5 - (i - 1) % 5) * interval '1 day', now()
+             FROM generate_series(1, {}) i",
+            id("dv", "i"),
+            id("ds", "((i - 1) / 5 + 1)"),
+            ds * 5
+        ),
+        format!(
+            "INSERT INTO models (id, ns, workflow_id, name, task, framework, status, version_seq, created_at, updated_at)
+             SELECT {}, 'bench.local', {}, 'model-' || lpad(i::text, 5, '0'), 'classification', 'pytorch', 'ACTIVE', 10,
+                    now() - i * interval '1 minute', now()
+             FROM generate_series(1, {models}) i",
+            id("m", "i"),
+            id("wf", &format!("(i % {wf} + 1)"))
+        ),
+        format!(
+            "INSERT INTO experiments (id, ns, workflow_id, name, experiment_type, status, config, created_at, updated_at)
+             SELECT {}, 'bench.local', {}, 'exp-' || i, 'HYPERPARAMETER_TUNING', 'COMPLETED', '{{}}', now(), now()
+             FROM generate_series(1, {exps}) i",
+            id("x", "i"),
+            id("wf", &format!("(i % {wf} + 1)"))
+        ),
+        format!(
+            "INSERT INTO training_jobs (id, ns, experiment_id, model_id, dataset_version_id, name, status, priority, progress,
+                                        config, revision, created_at, updated_at)
+             SELECT {}, 'bench.local', {}, {}, {}, 'job-' || i,
+                    (ARRAY['QUEUED','RUNNING','SUCCEEDED','FAILED','CANCELLED'])[1 + floor(random() * 5)::int],
+                    1 + (random() * 9)::int, round((random() * 100)::numeric, 1), '{{}}', 1,
+                    now() - random() * interval '30 days', now()
+             FROM generate_series(1, {jobs}) i",
+            id("j", "i"),
+            id("x", &format!("(i % {exps} + 1)")),
+            id("m", &format!("(i % {models} + 1)")),
+            id("dv", &format!("(i % {} + 1)", ds * 5))
+        ),
+        format!(
+            "INSERT INTO model_versions (id, ns, model_id, version, artifact_uri, size_bytes, metrics, params, stage,
+                                         parent_version_id, training_job_id, created_at, updated_at)
+             SELECT {}, 'bench.local', {}, (i - 1) % 10 + 1, 's3://bench/m/' || i, 1000000,
+                    json_build_object('auc', round(random()::numeric, 3))::jsonb, '{{}}',
+                    CASE WHEN (i - 1) % 10 = 9 THEN 'PRODUCTION' ELSE 'NONE' END,
+                    CASE WHEN (i - 1) % 10 = 0 THEN NULL ELSE {} END, {},
+                    now() - (10 - (i - 1) % 10) * interval '1 day', now()
+             FROM generate_series(1, {}) i",
+            id("mv", "i"),
+            id("m", "((i - 1) / 10 + 1)"),
+            id("mv", "(i - 1)"),
+            id("j", &format!("((i - 1) % {jobs} + 1)")),
+            models * 10
+        ),
+        format!(
+            "INSERT INTO experiment_runs (id, ns, training_job_id, run_number, hyperparameters, metrics, duration_seconds,
+                                          status, created_at, updated_at)
+             SELECT {}, 'bench.local', {}, (i - 1) % 3 + 1, '{{}}', json_build_object('loss', random())::jsonb,
+                    random() * 3600, 'COMPLETED', now(), now()
+             FROM generate_series(1, {}) i",
+            id("r", "i"),
+            id("j", "((i - 1) / 3 + 1)"),
+            jobs * 3
+        ),
+        format!(
+            "INSERT INTO endpoints (id, ns, name, environment, status, created_at, updated_at)
+             SELECT {}, 'bench.local', 'ep-' || i, (ARRAY['DEVELOPMENT','STAGING','PRODUCTION'])[1 + i % 3], 'ACTIVE',
+                    now(), now()
+             FROM generate_series(1, {eps}) i",
+            id("e", "i")
+        ),
+        format!(
+            "INSERT INTO deployments (id, ns, endpoint_id, model_version_id, traffic_percent, min_replicas, max_replicas,
+                                      status, created_at, updated_at)
+             SELECT {}, 'bench.local', {}, {}, 20, 1, 4, 'ACTIVE', now(), now()
+             FROM generate_series(1, {deps}) i",
+            id("d", "i"),
+            id("e", &format!("(i % {eps} + 1)")),
+            id("mv", &format!("((i * 7) % {} + 1)", models * 10))
+        ),
+        // Predictions follow deployments: deployment d serves its version on its endpoint.
+        format!(
+            "INSERT INTO predictions (id, ns, endpoint_id, model_version_id, input, output, latency_ms, confidence, status,
+                                      completed_at, created_at, updated_at)
+             SELECT {}, 'bench.local', {}, {}, '{{\"x\": 1}}', '{{\"y\": 0}}', random() * 100, random(),
+                    CASE WHEN random() < 0.02 THEN 'FAILED' ELSE 'COMPLETED' END, t, t, t
+             FROM (SELECT i, i % {deps} + 1 AS d, now() - random() * interval '30 days' AS t
+                   FROM generate_series(1, {preds}) i) s",
+            id("p", "i"),
+            id("e", &format!("(d % {eps} + 1)")),
+            id("mv", &format!("((d * 7) % {} + 1)", models * 10))
+        ),
+        // Explicit lineage: a local DAG over every non-prediction node. Node g depends on
+        // the nodes g - k² (k = 1..10): out-degree 10, and a depth-5 walk stays within a few
+        // hundred nodes, as lineage does in practice.
+        "CREATE TEMP TABLE pool AS
+         SELECT row_number() OVER (ORDER BY md5(id::text)) AS g, t, id FROM (
+           SELECT 'DatasetVersion' AS t, id FROM dataset_versions UNION ALL
+           SELECT 'TrainingJob', id FROM training_jobs UNION ALL
+           SELECT 'ExperimentRun', id FROM experiment_runs UNION ALL
+           SELECT 'ModelVersion', id FROM model_versions) x"
+            .to_owned(),
+        "CREATE INDEX ON pool (g)".to_owned(),
+        format!(
+            "INSERT INTO edges (id, ns, kind, source_type, source_id, target_type, target_id, properties, created_at, updated_at)
+             SELECT md5('edge' || a.g || '-' || k)::uuid, 'bench.local', 'dependsOn', a.t, a.id, b.t, b.id, '{{}}', now(), now()
+             FROM pool a CROSS JOIN generate_series(1, 10) k JOIN pool b ON b.g = a.g - k * k
+             WHERE a.g > 100 AND a.g <= 100 + {}",
+            edges.div_ceil(10)
+        ),
+        "DROP TABLE pool".to_owned(),
+    ];
+    // One transaction, hence one session: `setseed` and the temporary table hold for
+    // every step, and a failed load leaves nothing behind.
+    let txn = db.begin().await?;
+    for (i, sql) in steps.iter().enumerate() {
+        let t = Instant::now();
+        txn.execute_unprepared(sql).await?;
+        eprintln!("  step {i:>2}: {:>6.2} s", t.elapsed().as_secs_f64());
+    }
+    txn.commit().await?;
+    exec(db, "ANALYZE").await?;
+    let row = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT (SELECT COUNT(*) FROM edges) AS e, (SELECT COUNT(*) FROM predictions) AS p,
+                    (SELECT COUNT(*) FROM workflows) + (SELECT COUNT(*) FROM datasets) + (SELECT COUNT(*) FROM dataset_versions)
+                  + (SELECT COUNT(*) FROM models) + (SELECT COUNT(*) FROM model_versions) + (SELECT COUNT(*) FROM experiments)
+                  + (SELECT COUNT(*) FROM training_jobs) + (SELECT COUNT(*) FROM experiment_runs)
+                  + (SELECT COUNT(*) FROM endpoints) + (SELECT COUNT(*) FROM deployments) AS n",
+        ))
+        .await?;
+    if let Some(r) = row {
+        let (e, p, n): (i64, i64, i64) = (
+            r.try_get("", "e")?,
+            r.try_get("", "p")?,
+            r.try_get("", "n")?,
+        );
+        println!("registry: {n} nodes (without predictions), {e} explicit edges, {p} predictions");
+    }
+    Ok(started.elapsed())
+}
+
+/// One query of the mix.
+struct Case {
+    name: &'static str,
+    query: String,
+    /// Hand-written SQL returning the same data, when the mix compares against it.
+    raw_sql: Option<Vec<String>>,
+}
+
+async fn ids_for_mix(
+    db: &DatabaseConnection,
+) -> Result<(String, String, String, String), BoxError> {
+    use base64::Engine;
+    let enc = |t: &str, u: &str| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{t}:{u}"))
+    };
+    let one = |sql: &'static str| async move {
+        db.query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+            .await?
+            .map(|r| r.try_get::<uuid::Uuid>("", "id"))
+            .transpose()?
+            .ok_or_else(|| BoxError::from("empty registry: run generate first"))
+    };
+    let model = one("SELECT id FROM models ORDER BY name LIMIT 1").await?;
+    let endpoint = one("SELECT endpoint_id AS id FROM predictions LIMIT 1").await?;
+    let job = one("SELECT id FROM training_jobs ORDER BY id LIMIT 1").await?;
+    // A training job inside the explicit lineage graph (it has edges both ways).
+    let start = one("SELECT source_id AS id FROM edges WHERE source_type = 'TrainingJob' AND target_type = 'TrainingJob' ORDER BY source_id LIMIT 1").await?;
+    Ok((
+        enc("Model", &model.to_string()),
+        enc("Endpoint", &endpoint.to_string()),
+        enc("TrainingJob", &job.to_string()),
+        enc("TrainingJob", &start.to_string()),
+    ))
+}
+
+fn mix(model: &str, endpoint: &str, job: &str, start: &str, endpoint_uuid: &str) -> Vec<Case> {
+    vec![
+        Case {
+            name: "point_lookup",
+            query: format!(r#"{{ node(id: "{model}") {{ id ... on Model {{ name status }} }} }}"#),
+            raw_sql: None,
+        },
+        Case {
+            name: "list_50_nested",
+            query: "{ trainingJobs(first: 50, orderBy: [{field: CREATED_AT, direction: DESC}]) { edges { node { name status model { name } } } } }".into(),
+            raw_sql: None,
+        },
+        Case {
+            name: "nested_3_levels",
+            query: "{ models(first: 20, orderBy: [{field: NAME}]) { edges { node { name versions(first: 10) { edges { node { version stage deployments { edges { node { trafficPercent endpoint { name environment } } } } } } } } } } }".into(),
+            // The same rows, level by level, as a hand-written client would fetch them.
+            raw_sql: Some(vec![
+                "SELECT id, name FROM models ORDER BY name, id LIMIT 20".into(),
+                "SELECT * FROM (SELECT id, model_id, version, stage, ROW_NUMBER() OVER (PARTITION BY model_id ORDER BY created_at DESC, id DESC) rn FROM model_versions WHERE model_id IN (SELECT id FROM models ORDER BY name, id LIMIT 20)) v WHERE rn <= 10".into(),
+                "SELECT d.id, d.model_version_id, d.traffic_percent, d.endpoint_id FROM deployments d WHERE d.model_version_id IN (SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY model_id ORDER BY created_at DESC, id DESC) rn FROM model_versions WHERE model_id IN (SELECT id FROM models ORDER BY name, id LIMIT 20)) v WHERE rn <= 10)".into(),
+                "SELECT id, name, environment FROM endpoints WHERE id IN (SELECT endpoint_id FROM deployments WHERE model_version_id IN (SELECT id FROM model_versions WHERE model_id IN (SELECT id FROM models ORDER BY name, id LIMIT 20)))".into(),
+            ]),
+        },
+        Case {
+            name: "predictions_page",
+            query: format!(r#"{{ predictions(first: 50, filter: {{endpoint: {{eq: "{endpoint}"}}, latencyMs: {{gt: 10}}}}, orderBy: [{{field: CREATED_AT, direction: DESC}}]) {{ edges {{ node {{ id latencyMs confidence status createdAt }} }} }} }}"#),
+            raw_sql: Some(vec![format!(
+                "SELECT id, latency_ms, confidence, status, created_at FROM predictions WHERE endpoint_id = '{endpoint_uuid}' AND latency_ms > 10 ORDER BY created_at DESC, id DESC LIMIT 51"
+            )]),
+        },
+        Case {
+            name: "aggregate_by_endpoint",
+            query: "{ predictionStats(groupBy: ENDPOINT, limit: 1000) { key count avgLatencyMs maxLatencyMs avgConfidence } }".into(),
+            raw_sql: None,
+        },
+        Case {
+            name: "lineage_depth_5",
+            query: format!(r#"{{ lineage(of: "{start}", direction: UPSTREAM, depth: 5, first: 100) {{ totalCount isPartial nodes {{ id distance }} }} }}"#),
+            raw_sql: None,
+        },
+        Case {
+            name: "impact_depth_5",
+            query: format!(r#"{{ lineage(of: "{start}", direction: DOWNSTREAM, depth: 5, first: 100) {{ totalCount isPartial nodes {{ id distance }} }} }}"#),
+            raw_sql: None,
+        },
+        Case {
+            name: "mixed_read_write",
+            // Every fourth request is a write (a job's priority), the rest reads.
+            query: format!(r#"mutation {{ updateTrainingJob(input: {{id: "{job}", priority: 7}}) {{ revision }} }}"#),
+            raw_sql: None,
+        },
+    ]
+}
+
+/// Latency summary of one measured phase.
+struct Stats {
+    requests: u64,
+    errors: u64,
+    seconds: f64,
+    p50: f64,
+    p95: f64,
+    p99: f64,
+}
+
+fn summarise(mut lat: Vec<f64>, errors: u64, seconds: f64) -> Stats {
+    lat.sort_by(f64::total_cmp);
+    let pct = |p: f64| {
+        lat.get(((lat.len() as f64 - 1.0) * p).round() as usize)
+            .copied()
+            .unwrap_or(f64::NAN)
+    };
+    Stats {
+        requests: lat.len() as u64,
+        errors,
+        seconds,
+        p50: pct(0.5),
+        p95: pct(0.95),
+        p99: pct(0.99),
+    }
+}
+
+/// Drives `body` for `seconds` from `concurrency` tasks; `body(i)` returns whether the
+/// request succeeded.
+async fn drive<F, Fut>(concurrency: usize, seconds: u64, body: F) -> Stats
+where
+    F: Fn(u64) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = bool> + Send,
+{
+    let body = Arc::new(body);
+    let stop = Arc::new(AtomicBool::new(false));
+    let counter = Arc::new(AtomicU64::new(0));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency {
+        let (body, stop, counter) = (body.clone(), stop.clone(), counter.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            let mut errors = 0;
+            while !stop.load(Ordering::Relaxed) {
+                let i = counter.fetch_add(1, Ordering::Relaxed);
+                let t = Instant::now();
+                if body(i).await {
+                    lat.push(t.elapsed().as_secs_f64() * 1000.0);
+                } else {
+                    errors += 1;
+                }
+            }
+            (lat, errors)
+        }));
+    }
+    tokio::time::sleep(Duration::from_secs(seconds)).await;
+    stop.store(true, Ordering::Relaxed);
+    let mut all = Vec::new();
+    let mut errors = 0;
+    for t in tasks {
+        if let Ok((lat, e)) = t.await {
+            all.extend(lat);
+            errors += e;
+        }
+    }
+    summarise(all, errors, started.elapsed().as_secs_f64())
+}
+
+fn rss_kb(pid: u32, field: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with(field))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|n| n.parse().ok()))
+        })
+        .unwrap_or(0)
+}
+
+async fn statements(client: &reqwest::Client, base: &str) -> u64 {
+    let text = match client.get(format!("{base}/metrics")).send().await {
+        Ok(r) => r.text().await.unwrap_or_default(),
+        Err(_) => String::new(),
+    };
+    text.lines()
+        .find(|l| l.starts_with("mlgraph_sql_statements_total"))
+        .and_then(|l| l.split_whitespace().nth(1).and_then(|n| n.parse().ok()))
+        .unwrap_or(0)
+}
+
+async fn gql_ok(client: &reqwest::Client, url: &str, query: &str) -> bool {
+    match client
+        .post(url)
+        .json(&json!({ "query": query }))
+        .send()
+        .await
+    {
+        Ok(resp) => match resp.json::<Value>().await {
+            Ok(v) => v.get("errors").is_none() && !v["data"].is_null(),
+            Err(_) => false,
+        },
+        Err(_) => false,
+    }
+}
+
+struct Server(std::process::Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.0.kill().ok();
+        self.0.wait().ok();
+    }
+}
+
+async fn run(args: &RunArgs) -> Result<(), BoxError> {
+    let server_bin = match &args.server {
+        Some(p) => p.clone(),
+        None => std::env::current_exe()?
+            .parent()
+            .map(|d| d.join("mlgraph"))
+            .ok_or("cannot locate the mlgraph binary")?,
+    };
+    let db = Database::connect(&args.database_url).await?;
+    let (model, endpoint, job, start) = ids_for_mix(&db).await?;
+    let endpoint_uuid = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT endpoint_id AS id FROM predictions LIMIT 1",
+        ))
+        .await?
+        .map(|r| r.try_get::<uuid::Uuid>("", "id"))
+        .transpose()?
+        .map(|u| u.to_string())
+        .unwrap_or_default();
+
+    let listen = format!("127.0.0.1:{}", args.port);
+    let child = std::process::Command::new(&server_bin)
+        .args([
+            "serve",
+            "--listen",
+            &listen,
+            "--no-migrate",
+            "--db-max-connections",
+            "16",
+        ])
+        .env("DATABASE_URL", &args.database_url)
+        .env("RUST_LOG", "warn")
+        .spawn()?;
+    let pid = child.id();
+    let _server = Server(child);
+    let base = format!("http://{listen}");
+    let url = format!("{base}/graphql");
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(args.concurrency)
+        .build()?;
+    for _ in 0..100 {
+        if client
+            .get(format!("{base}/readyz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    let peak = Arc::new(AtomicU64::new(0));
+    let sampling = Arc::new(AtomicBool::new(true));
+    {
+        let (peak, sampling) = (peak.clone(), sampling.clone());
+        tokio::spawn(async move {
+            while sampling.load(Ordering::Relaxed) {
+                peak.fetch_max(rss_kb(pid, "VmRSS:"), Ordering::Relaxed);
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        });
+    }
+    let raw_pool = sea_orm::Database::connect(
+        sea_orm::ConnectOptions::new(args.database_url.clone())
+            .max_connections(16)
+            .sqlx_logging(false)
+            .to_owned(),
+    )
+    .await?;
+
+    println!(
+        "{:<22} {:>9} {:>8} {:>8} {:>8} {:>7} {:>9}",
+        "query", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors", "sql/req"
+    );
+    let cases = mix(&model, &endpoint, &job, &start, &endpoint_uuid);
+    let mut report = Vec::new();
+    for case in cases {
+        if !args.only.is_empty() && !args.only.iter().any(|o| o == case.name) {
+            continue;
+        }
+        // Check the query once so that a broken query shows as such, not as 0 req/s.
+        if !gql_ok(&client, &url, &case.query).await {
+            let resp = client
+                .post(&url)
+                .json(&json!({"query": case.query}))
+                .send()
+                .await?
+                .text()
+                .await?;
+            return Err(format!("query {} fails: {resp}", case.name).into());
+        }
+        let before = statements(&client, &base).await;
+        let (c, u, q, name) = (client.clone(), url.clone(), case.query.clone(), case.name);
+        let read = "{ models(first: 20) { edges { node { name versions(first: 5) { edges { node { version } } } } } } }".to_owned();
+        let stats = drive(args.concurrency, args.seconds, move |i| {
+            let (c, u) = (c.clone(), u.clone());
+            let q = if name == "mixed_read_write" && i % 4 != 0 {
+                read.clone()
+            } else {
+                q.clone()
+            };
+            async move { gql_ok(&c, &u, &q).await }
+        })
+        .await;
+        let after = statements(&client, &base).await;
+        let per_req = (after - before) as f64 / (stats.requests + stats.errors).max(1) as f64;
+        let rps = stats.requests as f64 / stats.seconds;
+        println!(
+            "{:<22} {:>9.1} {:>8.2} {:>8.2} {:>8.2} {:>7} {:>9.2}",
+            case.name, rps, stats.p50, stats.p95, stats.p99, stats.errors, per_req
+        );
+        if let Some(sqls) = case.raw_sql {
+            let pool = raw_pool.clone();
+            let sqls = Arc::new(sqls);
+            let raw = drive(args.concurrency, args.seconds, move |_| {
+                let (pool, sqls) = (pool.clone(), sqls.clone());
+                async move {
+                    for sql in sqls.iter() {
+                        let stmt = Statement::from_string(pool.get_database_backend(), sql.clone());
+                        if pool.query_all_raw(stmt).await.is_err() {
+                            return false;
+                        }
+                    }
+                    true
+                }
+            })
+            .await;
+            let raw_rps = raw.requests as f64 / raw.seconds;
+            println!(
+                "{:<22} {:>9.1} {:>8.2} {:>8.2} {:>8.2} {:>7}   ratio GraphQL/raw = {:.2}",
+                format!("  raw SQL ({} stmts)", case_len(&raw_pool, case.name)),
+                raw_rps,
+                raw.p50,
+                raw.p95,
+                raw.p99,
+                raw.errors,
+                rps / raw_rps
+            );
+        }
+        report.push((case.name, rps, stats.p50));
+    }
+    sampling.store(false, Ordering::Relaxed);
+    let hwm = rss_kb(pid, "VmHWM:");
+    println!(
+        "server peak RSS: {:.1} MB (sampled {:.1} MB) at concurrency {}",
+        hwm as f64 / 1024.0,
+        peak.load(Ordering::Relaxed) as f64 / 1024.0,
+        args.concurrency
+    );
+    Ok(())
+}
+
+fn case_len(_pool: &DatabaseConnection, name: &str) -> usize {
+    match name {
+        "nested_3_levels" => 4,
+        _ => 1,
+    }
+}
+
+async fn smoke(server_url: &str) -> Result<(), BoxError> {
+    let admin = Database::connect(format!("{}/postgres", server_url.trim_end_matches('/'))).await?;
+    exec(&admin, "DROP DATABASE IF EXISTS mlgraph_bench_smoke").await?;
+    exec(&admin, "CREATE DATABASE mlgraph_bench_smoke").await?;
+    admin.close().await.ok();
+    let url = format!("{}/mlgraph_bench_smoke", server_url.trim_end_matches('/'));
+    let db = Database::connect(&url).await?;
+    let args = GenerateArgs {
+        database_url: url.clone(),
+        scale: 0.01,
+        predictions: Some(5000),
+        edges: Some(5000),
+        seed: 42,
+    };
+    let took = generate(&db, &args).await?;
+    println!("smoke: generated in {:.1} s", took.as_secs_f64());
+    db.close().await.ok();
+    run(&RunArgs {
+        database_url: url,
+        server: None,
+        concurrency: 2,
+        seconds: 1,
+        only: Vec::new(),
+        port: 18_182,
+    })
+    .await?;
+    println!("smoke: ok");
+    Ok(())
+}
