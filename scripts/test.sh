@@ -27,5 +27,5 @@ cargo test --workspace ${CARGO_TEST_ARGS:-}
 
 # The benchmark harness must not rot: generate a tiny registry and drive every query of
 # the mix for a second (no timing assertions).
-cargo build --release --bins
-"${CARGO_TARGET_DIR:-$here/target}/release/mlgraph-bench" smoke --database-url "$PG_URL"
+cargo build --bins
+"${CARGO_TARGET_DIR:-$here/target}/debug/mlgraph-bench" smoke --database-url "$PG_URL"

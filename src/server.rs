@@ -74,7 +74,11 @@ async fn graphql_handler(
         return (StatusCode::METHOD_NOT_ALLOWED, GraphQLResponse::from(resp)).into_response();
     }
     let rc = request_context(&headers);
-    let resp = shared.schema.execute(prepare(req, &shared.state, rc)).await;
+    // Unconstrained: tokio's cooperative budget would otherwise make the executor yield
+    // halfway through a list's sibling resolvers, and the DataLoader (which waits 1 ms
+    // for keys) would split one level into several statements under load.
+    let resp =
+        tokio::task::unconstrained(shared.schema.execute(prepare(req, &shared.state, rc))).await;
     GraphQLResponse::from(resp).into_response()
 }
 

@@ -8,6 +8,10 @@
 //! `edges(source_id, kind)` / `edges(target_id, kind)` indexes. Predictions are left out:
 //! millions of leaves would swamp every impact query; their volume is reported on
 //! deployments and endpoints instead.
+//!
+//! Every branch yields the same column types (text, uuid): only then can PostgreSQL
+//! flatten the UNION ALL and push a traversal's join key into each branch's index
+//! (with a `varchar` branch it falls back to scanning the whole relation per step).
 
 use sea_orm_migration::prelude::*;
 
@@ -39,8 +43,8 @@ fn view_sql() -> String {
   UNION ALL SELECT 'deployedTo', ns, 'ModelVersion', model_version_id, 'Deployment', id, CAST(NULL AS uuid) FROM deployments
   UNION ALL SELECT 'servedBy', ns, 'Deployment', id, 'Endpoint', endpoint_id, CAST(NULL AS uuid) FROM deployments
   UNION ALL SELECT 'revisionOf', ns, 'CloudRunService', service_id, 'ServiceDeployment', id, CAST(NULL AS uuid) FROM service_deployments
-  UNION ALL SELECT kind, ns, target_type, target_id, source_type, source_id, id FROM edges WHERE kind NOT IN ({DOWNSTREAM_ARROW_KINDS})
-  UNION ALL SELECT kind, ns, source_type, source_id, target_type, target_id, id FROM edges WHERE kind IN ({DOWNSTREAM_ARROW_KINDS})"
+  UNION ALL SELECT CAST(kind AS TEXT), ns, CAST(target_type AS TEXT), target_id, CAST(source_type AS TEXT), source_id, id FROM edges WHERE kind NOT IN ({DOWNSTREAM_ARROW_KINDS})
+  UNION ALL SELECT CAST(kind AS TEXT), ns, CAST(source_type AS TEXT), source_id, CAST(target_type AS TEXT), target_id, id FROM edges WHERE kind IN ({DOWNSTREAM_ARROW_KINDS})"
     )
 }
 

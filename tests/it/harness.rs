@@ -122,7 +122,7 @@ impl TestApp {
         };
         let req = Request::new(query).variables(async_graphql::Variables::from_json(variables));
         let req = mlgraph::schema::prepare(req, &self.state, rc);
-        let resp = self.schema.execute(req).await;
+        let resp = tokio::task::unconstrained(self.schema.execute(req)).await;
         serde_json::to_value(&resp).unwrap_or_else(|e| panic!("serialise response: {e}"))
     }
 
