@@ -9,9 +9,10 @@
 //! millions of leaves would swamp every impact query; their volume is reported on
 //! deployments and endpoints instead.
 //!
-//! Every branch yields the same column types (text, uuid): only then can PostgreSQL
-//! flatten the UNION ALL and push a traversal's join key into each branch's index
-//! (with a `varchar` branch it falls back to scanning the whole relation per step).
+//! Every branch yields the same column types (text, uuid), so the view has one clean row
+//! type. Known limit (see BENCHMARKS.md): PostgreSQL still hash-joins a traversal step
+//! against the whole view instead of probing each branch's index, which is slow at
+//! millions of edges.
 
 use sea_orm_migration::prelude::*;
 
