@@ -142,8 +142,7 @@ pub struct NodeQuery;
 impl NodeQuery {
     /// Any node by global id; null when it does not exist (or is outside your scope).
     async fn node(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Node>> {
-        let (ty, uuid) =
-            ids::decode(&id).ok_or_else(|| AppError::bad_input("id", "not a valid id"))?;
+        let (ty, uuid) = ids::decode_any(&id, "id")?;
         load_node(ctx, ty, uuid).await
     }
     /// Many nodes by global id, in the order asked (at most 100); batched per type.
@@ -153,7 +152,7 @@ impl NodeQuery {
         }
         let decoded = ids
             .iter()
-            .map(|id| ids::decode(id).ok_or_else(|| AppError::bad_input("ids", "not a valid id")))
+            .map(|id| ids::decode_any(id, "ids"))
             .collect::<Result<Vec<_>, _>>()?;
         try_join_all(
             decoded

@@ -562,7 +562,6 @@ async fn run(args: &RunArgs) -> Result<(), BoxError> {
         "query", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors", "sql/req"
     );
     let cases = mix(&model, &endpoint, &job, &start, &endpoint_uuid);
-    let mut report = Vec::new();
     for case in cases {
         if !args.only.is_empty() && !args.only.iter().any(|o| o == case.name) {
             continue;
@@ -599,6 +598,7 @@ async fn run(args: &RunArgs) -> Result<(), BoxError> {
             case.name, rps, stats.p50, stats.p95, stats.p99, stats.errors, per_req
         );
         if let Some(sqls) = case.raw_sql {
+            let statements_per_request = sqls.len();
             let pool = raw_pool.clone();
             let sqls = Arc::new(sqls);
             let raw = drive(args.concurrency, args.seconds, move |_| {
@@ -617,7 +617,7 @@ async fn run(args: &RunArgs) -> Result<(), BoxError> {
             let raw_rps = raw.requests as f64 / raw.seconds;
             println!(
                 "{:<22} {:>9.1} {:>8.2} {:>8.2} {:>8.2} {:>7}   ratio GraphQL/raw = {:.2}",
-                format!("  raw SQL ({} stmts)", case_len(&raw_pool, case.name)),
+                format!("  raw SQL ({statements_per_request} stmts)"),
                 raw_rps,
                 raw.p50,
                 raw.p95,
@@ -626,7 +626,6 @@ async fn run(args: &RunArgs) -> Result<(), BoxError> {
                 rps / raw_rps
             );
         }
-        report.push((case.name, rps, stats.p50));
     }
     sampling.store(false, Ordering::Relaxed);
     let hwm = rss_kb(pid, "VmHWM:");
@@ -637,13 +636,6 @@ async fn run(args: &RunArgs) -> Result<(), BoxError> {
         args.concurrency
     );
     Ok(())
-}
-
-fn case_len(_pool: &DatabaseConnection, name: &str) -> usize {
-    match name {
-        "nested_3_levels" => 4,
-        _ => 1,
-    }
 }
 
 async fn smoke(server_url: &str) -> Result<(), BoxError> {

@@ -105,6 +105,11 @@ pub fn decode(id: &str) -> Option<(NodeType, Uuid)> {
     Some((NodeType::from_name(ty)?, Uuid::parse_str(uuid).ok()?))
 }
 
+/// Decodes a global id of any type; `field` names the argument for errors.
+pub fn decode_any(id: &ID, field: &str) -> AppResult<(NodeType, Uuid)> {
+    decode(id).ok_or_else(|| AppError::bad_input(field, "not a valid id"))
+}
+
 /// Decodes a global id that must be of type `ty`; `field` names the argument for errors.
 pub fn decode_as(id: &ID, ty: NodeType, field: &str) -> AppResult<Uuid> {
     match decode(id) {

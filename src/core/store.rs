@@ -51,6 +51,24 @@ where
         .ok_or_else(|| AppError::not_found(format!("{} {id}", E::NODE_TYPE.name())))
 }
 
+/// A named row by namespace and name, in scope, or `NOT_FOUND`. `name_col` is the
+/// table's `name` column (unique per namespace).
+pub async fn by_name<E: NodeEntity>(
+    db: &impl ConnectionTrait,
+    ctx: &RequestContext,
+    name_col: E::Column,
+    ns: &str,
+    name: &str,
+) -> AppResult<E::Model> {
+    E::find()
+        .filter(E::col_ns().eq(ns))
+        .filter(name_col.eq(name))
+        .filter(ctx.scope.condition(E::col_ns()))
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("{} {ns}/{name}", E::NODE_TYPE.name())))
+}
+
 /// Rows by id (missing ids are simply absent), in one statement.
 pub async fn by_ids<E: NodeEntity>(
     db: &impl ConnectionTrait,

@@ -35,7 +35,14 @@ impl DataQuery {
                 store::get::<dataset::Entity>(&d.state.db, d.rc, id).await?
             }
             (None, Some(ns), Some(name)) => {
-                service::dataset_by_name(&d.state.db, d.rc, &ns, &name).await?
+                store::by_name::<dataset::Entity>(
+                    &d.state.db,
+                    d.rc,
+                    dataset::Column::Name,
+                    &ns,
+                    &name,
+                )
+                .await?
             }
             _ => {
                 return Err(crate::error::AppError::bad_input(

@@ -6,8 +6,8 @@ use entity::enums::DatasetSplit;
 use entity::{dataset, dataset_version, workflow};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    IntoActiveModel, QueryFilter, Set, TransactionTrait,
+    ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, IntoActiveModel,
+    QueryFilter, Set, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -18,22 +18,6 @@ use crate::core::store::{self, get, reference};
 use crate::core::validate;
 use crate::error::{AppError, AppResult};
 use crate::registry::service::{maybe_id, opt_id, patch};
-
-/// A dataset by namespace and name, in scope.
-pub async fn dataset_by_name(
-    db: &impl ConnectionTrait,
-    ctx: &RequestContext,
-    ns: &str,
-    name: &str,
-) -> AppResult<dataset::Model> {
-    dataset::Entity::find()
-        .filter(dataset::Column::Ns.eq(ns))
-        .filter(dataset::Column::Name.eq(name))
-        .filter(ctx.scope.condition(dataset::Column::Ns))
-        .one(db)
-        .await?
-        .ok_or_else(|| AppError::not_found(format!("Dataset {ns}/{name}")))
-}
 
 /// Creates a dataset.
 pub async fn create_dataset(

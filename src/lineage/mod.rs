@@ -322,7 +322,7 @@ impl LineageQuery {
         #[graphql(default = 100, desc = "Page size (1–1000).")] first: i32,
         #[graphql(desc = "`endCursor` of the previous page.")] after: Option<String>,
     ) -> Result<LineageGraph> {
-        let start = ids::decode(&of).ok_or_else(|| AppError::bad_input("of", "not a valid id"))?;
+        let start = ids::decode_any(&of, "of")?;
         let d = deps(ctx)?;
         // The start must exist in scope.
         service::node_ns(&d.state.db, d.rc, start.0, start.1, "of").await?;
@@ -350,10 +350,8 @@ impl LineageMutation {
         properties: Option<Json<serde_json::Value>>,
     ) -> Result<Edge> {
         let d = deps(ctx)?;
-        let s =
-            ids::decode(&source).ok_or_else(|| AppError::bad_input("source", "not a valid id"))?;
-        let t =
-            ids::decode(&target).ok_or_else(|| AppError::bad_input("target", "not a valid id"))?;
+        let s = ids::decode_any(&source, "source")?;
+        let t = ids::decode_any(&target, "target")?;
         let props = properties.map_or_else(|| serde_json::json!({}), |p| p.0);
         Ok(Edge(
             service::link(&d.state.db, d.rc, &kind, s, t, props).await?,
@@ -368,10 +366,8 @@ impl LineageMutation {
         target: ID,
     ) -> Result<bool> {
         let d = deps(ctx)?;
-        let s =
-            ids::decode(&source).ok_or_else(|| AppError::bad_input("source", "not a valid id"))?;
-        let t =
-            ids::decode(&target).ok_or_else(|| AppError::bad_input("target", "not a valid id"))?;
+        let s = ids::decode_any(&source, "source")?;
+        let t = ids::decode_any(&target, "target")?;
         Ok(service::unlink(&d.state.db, d.rc, &kind, s.1, t.1).await?)
     }
 }

@@ -69,7 +69,8 @@ impl RegistryQuery {
                 store::get::<model::Entity>(&d.state.db, d.rc, id).await?
             }
             (None, Some(ns), Some(name)) => {
-                service_lookup::model_by_name(&d.state.db, d.rc, &ns, &name).await?
+                store::by_name::<model::Entity>(&d.state.db, d.rc, model::Column::Name, &ns, &name)
+                    .await?
             }
             _ => {
                 return Err(crate::error::AppError::bad_input(
@@ -159,30 +160,6 @@ impl RegistryQuery {
             ModelVersion,
         )
         .await
-    }
-}
-
-mod service_lookup {
-    use entity::model;
-    use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
-
-    use crate::core::context::RequestContext;
-    use crate::error::{AppError, AppResult};
-
-    /// A model by namespace and name, in scope.
-    pub async fn model_by_name(
-        db: &impl ConnectionTrait,
-        ctx: &RequestContext,
-        ns: &str,
-        name: &str,
-    ) -> AppResult<model::Model> {
-        model::Entity::find()
-            .filter(model::Column::Ns.eq(ns))
-            .filter(model::Column::Name.eq(name))
-            .filter(ctx.scope.condition(model::Column::Ns))
-            .one(db)
-            .await?
-            .ok_or_else(|| AppError::not_found(format!("Model {ns}/{name}")))
     }
 }
 

@@ -83,7 +83,14 @@ impl ServingQuery {
     ) -> Result<Endpoint> {
         let d = deps(ctx)?;
         Ok(Endpoint(
-            service::endpoint_by_name(&d.state.db, d.rc, &ns, &name).await?,
+            store::by_name::<endpoint::Entity>(
+                &d.state.db,
+                d.rc,
+                endpoint::Column::Name,
+                &ns,
+                &name,
+            )
+            .await?,
         ))
     }
     /// A endpoint by id.

@@ -21,23 +21,6 @@ use crate::core::validate;
 use crate::error::{AppError, AppResult};
 use crate::registry::service::{opt_id, patch};
 
-/// An endpoint by namespace and name, in scope.
-pub async fn endpoint_by_name(
-    db: &impl ConnectionTrait,
-    ctx: &RequestContext,
-    ns: &str,
-    name: &str,
-) -> AppResult<endpoint::Model> {
-    use sea_orm::ColumnTrait;
-    endpoint::Entity::find()
-        .filter(endpoint::Column::Ns.eq(ns))
-        .filter(endpoint::Column::Name.eq(name))
-        .filter(ctx.scope.condition(endpoint::Column::Ns))
-        .one(db)
-        .await?
-        .ok_or_else(|| AppError::not_found(format!("Endpoint {ns}/{name}")))
-}
-
 /// Creates an endpoint.
 pub async fn create_endpoint(
     db: &DatabaseConnection,
