@@ -38,12 +38,15 @@ pub struct AppState {
     pub statements: db::StatementCounter,
     /// Origins allowed by CORS (`*` for any); empty disables CORS headers.
     pub cors_origins: Vec<String>,
+    /// This instance's live event feed (subscriptions).
+    pub feed: observability::feed::EventFeed,
 }
 
 impl AppState {
     /// State with default limits and no CORS.
     pub fn new(db: DatabaseConnection, statements: db::StatementCounter) -> Self {
         AppState {
+            feed: observability::feed::EventFeed::new(db.clone(), Default::default()),
             db,
             limits: Limits::default(),
             statements,

@@ -119,6 +119,16 @@ struct ServeArgs {
     /// Origins allowed by CORS, comma-separated (`*` for any). None by default.
     #[arg(long, env = "MLGRAPH_CORS_ORIGINS", value_delimiter = ',')]
     cors_origins: Vec<String>,
+    /// A RUNNING training job without a heartbeat for this many seconds is failed by the server.
+    #[arg(long, env = "MLGRAPH_HEARTBEAT_TIMEOUT_SECS", default_value_t = 300)]
+    heartbeat_timeout_secs: u64,
+    /// How often the server looks for training jobs without a heartbeat, in seconds.
+    #[arg(long, env = "MLGRAPH_HEARTBEAT_CHECK_SECS", default_value_t = 15)]
+    heartbeat_check_secs: u64,
+    /// Safety-net poll of the event log for subscriptions, in milliseconds (wake-ups
+    /// normally come from NOTIFY and from this instance's own writes).
+    #[arg(long, env = "MLGRAPH_EVENT_POLL_MS", default_value_t = 2000)]
+    event_poll_ms: u64,
 }
 
 /// Errors of the binary's own steps (not request paths).
@@ -175,7 +185,15 @@ async fn serve(args: ServeArgs) -> anyhow_like::Result<()> {
             .map_err(|e| format!("seeding failed: {e:?}"))?;
         tracing::info!(%summary, "demo data");
     }
+    let feed = mlgraph::observability::feed::EventFeed::new(
+        conn.clone(),
+        mlgraph::observability::feed::FeedOptions {
+            poll_interval: Duration::from_millis(args.event_poll_ms.max(10)),
+            ..Default::default()
+        },
+    );
     let state = AppState {
+        feed,
         db: conn,
         limits: Limits {
             max_depth: args.max_depth,
@@ -187,6 +205,11 @@ async fn serve(args: ServeArgs) -> anyhow_like::Result<()> {
         statements,
         cors_origins: args.cors_origins,
     };
+    mlgraph::training::lifecycle::spawn_heartbeat_monitor(
+        state.clone(),
+        Duration::from_secs(args.heartbeat_timeout_secs.max(1)),
+        Duration::from_secs(args.heartbeat_check_secs.max(1)),
+    );
     let listener = tokio::net::TcpListener::bind(args.listen).await?;
     tracing::info!(
         "mlgraph listening on http://{} (GraphiQL at /)",

@@ -9,7 +9,7 @@ use async_graphql::extensions::{
 };
 use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{
-    Context, EmptySubscription, ErrorExtensionValues, ID, Interface, MergedObject, Object,
+    Context, ErrorExtensionValues, ID, Interface, MergedObject, MergedSubscription, Object,
     Response, Result, Schema, ServerError, ServerResult, ValidationResult, Value, Variables,
 };
 use futures::future::try_join_all;
@@ -23,7 +23,7 @@ use crate::data::{DataMutation, DataQuery, Dataset, DatasetVersion};
 use crate::error::{AppError, ErrorCode};
 use crate::lineage::TraversalLoader;
 use crate::lineage::{Edge, LineageMutation, LineageQuery};
-use crate::observability::{Event, ObservabilityQuery};
+use crate::observability::{Event, ObservabilityQuery, ObservabilitySubscription};
 use crate::registry::{Model, ModelVersion, RegistryMutation, RegistryQuery, Workflow};
 use crate::serving::{
     CloudRunService, Deployment, Endpoint, Prediction, ServiceDeployment, ServingMutation,
@@ -31,6 +31,7 @@ use crate::serving::{
 };
 use crate::training::{
     Experiment, ExperimentRun, PatternRecognitionJob, TrainingJob, TrainingMutation, TrainingQuery,
+    TrainingSubscription,
 };
 
 /// Anything with a global id, resolvable through `node(id:)`.
@@ -189,8 +190,12 @@ pub struct MutationRoot(
     LineageMutation,
 );
 
+/// The subscription root.
+#[derive(MergedSubscription, Default)]
+pub struct SubscriptionRoot(TrainingSubscription, ObservabilitySubscription);
+
 /// The executable schema.
-pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
 /// Builds the schema with the state's limits.
 pub fn build_schema(state: AppState) -> AppSchema {
@@ -198,7 +203,7 @@ pub fn build_schema(state: AppState) -> AppSchema {
     Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
-        EmptySubscription,
+        SubscriptionRoot::default(),
     )
     .limit_depth(limits.max_depth)
     .limit_complexity(limits.max_complexity)
@@ -218,12 +223,22 @@ pub fn prepare(
     req.data(rc).data(loader).data(traversals)
 }
 
+/// What a WebSocket connection's subscriptions need: the caller and loaders that batch
+/// the nested fields of each delivered item (they batch, they do not cache).
+pub fn connection_data(state: &AppState, rc: RequestContext) -> async_graphql::Data {
+    let mut data = async_graphql::Data::default();
+    data.insert(DbLoader::new(state.db.clone(), rc.clone()));
+    data.insert(TraversalLoader::new(state.db.clone(), rc.clone()));
+    data.insert(rc);
+    data
+}
+
 /// Builds the schema without state, for exporting the SDL.
 pub fn sdl() -> String {
     Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
-        EmptySubscription,
+        SubscriptionRoot::default(),
     )
     .finish()
     .sdl()

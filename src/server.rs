@@ -1,12 +1,13 @@
-//! HTTP: `POST /graphql` and `GET /graphql` (queries only), GraphiQL at `/`, `/healthz`
+//! HTTP: `POST /graphql` and `GET /graphql` (queries only), subscriptions over WebSocket
+//! on the same path (`graphql-transport-ws`, and legacy `graphql-ws`), GraphiQL at `/`, `/healthz`
 //! (process up), `/readyz` (database reachable) and `/metrics` (counters). Each request gets a request id (from
 //! `x-request-id` or generated) that tags its log lines and the events it writes.
 
-use async_graphql::http::GraphiQLSource;
+use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, GraphiQLSource};
 use async_graphql::parser::types::OperationType;
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{Html, IntoResponse};
 use axum::routing::get;
@@ -18,7 +19,7 @@ use tower_http::trace::TraceLayer;
 use crate::AppState;
 use crate::core::context::{RequestContext, Scope};
 use crate::error::ErrorCode;
-use crate::schema::{AppSchema, build_schema, prepare};
+use crate::schema::{AppSchema, build_schema, connection_data, prepare};
 
 #[derive(Clone)]
 struct Shared {
@@ -74,12 +75,61 @@ async fn graphql_handler(
         return (StatusCode::METHOD_NOT_ALLOWED, GraphQLResponse::from(resp)).into_response();
     }
     let rc = request_context(&headers);
+    // A cheap over-approximation: a false positive only costs the feed one extra read.
+    let may_write = req.query.contains("mutation");
     // Unconstrained: tokio's cooperative budget would otherwise make the executor yield
     // halfway through a list's sibling resolvers, and the DataLoader (which waits 1 ms
     // for keys) would split one level into several statements under load.
     let resp =
         tokio::task::unconstrained(shared.schema.execute(prepare(req, &shared.state, rc))).await;
+    if may_write {
+        // Committed by now: subscribers of this instance hear it at once (the only signal
+        // on SQLite; on PostgreSQL every other instance hears the NOTIFY).
+        shared.state.feed.wake();
+    }
     GraphQLResponse::from(resp).into_response()
+}
+
+fn is_websocket_upgrade(headers: &HeaderMap) -> bool {
+    headers
+        .get(axum::http::header::UPGRADE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"))
+}
+
+/// `GET /graphql`: a WebSocket upgrade serves subscriptions (and queries and mutations)
+/// over `graphql-transport-ws` or legacy `graphql-ws`; anything else is a query.
+async fn graphql_get(
+    State(shared): State<Shared>,
+    req: axum::extract::Request,
+) -> axum::response::Response {
+    if !is_websocket_upgrade(req.headers()) {
+        let method = req.method().clone();
+        let headers = req.headers().clone();
+        return match GraphQLRequest::from_request(req, &()).await {
+            Ok(gql) => graphql_handler(State(shared), method, headers, gql).await,
+            Err(rejection) => rejection.into_response(),
+        };
+    }
+    let (mut parts, _body) = req.into_parts();
+    let protocol = match GraphQLProtocol::from_request_parts(&mut parts, &()).await {
+        Ok(p) => p,
+        Err(status) => return status.into_response(),
+    };
+    let upgrade = match WebSocketUpgrade::from_request_parts(&mut parts, &()).await {
+        Ok(u) => u,
+        Err(rejection) => return rejection.into_response(),
+    };
+    let data = connection_data(&shared.state, request_context(&parts.headers));
+    let schema = shared.schema.clone();
+    upgrade
+        .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |socket| {
+            GraphQLWebSocket::new(socket, schema, protocol)
+                .with_data(data)
+                .serve()
+        })
+        .into_response()
 }
 
 async fn graphiql() -> Html<String> {
@@ -135,7 +185,7 @@ pub fn app(state: AppState) -> Router {
     let cors = cors(&state.cors_origins);
     let router = Router::new()
         .route("/", get(graphiql))
-        .route("/graphql", get(graphql_handler).post(graphql_handler))
+        .route("/graphql", get(graphql_get).post(graphql_handler))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))

@@ -14,6 +14,10 @@ macro_rules! text_enum {
         impl $name {
             /// The stored values, for CHECK constraints.
             pub const VALUES: &'static [&'static str] = &[$($value),+];
+            /// The stored (and GraphQL) value.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$variant => $value),+ }
+            }
         }
     };
 }

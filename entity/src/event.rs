@@ -19,6 +19,10 @@ pub struct Model {
     pub after: Option<Json>,
     pub request_id: Option<String>,
     pub created_at: DateTimeUtc,
+    /// Write order (assigned by the database on PostgreSQL, by the single writer on SQLite).
+    pub seq: i64,
+    /// The writing transaction (PostgreSQL; 0 on SQLite). Delivery order is `(txid, seq)`.
+    pub txid: i64,
 }
 
 /// Polymorphic subject: no foreign keys (events outlive what they describe).

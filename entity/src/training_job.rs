@@ -25,6 +25,8 @@ pub struct Model {
     pub started_at: Option<DateTimeUtc>,
     pub finished_at: Option<DateTimeUtc>,
     pub error: Option<String>,
+    /// Traceback reported with a failure.
+    pub traceback: Option<String>,
     /// Bumped on every change; clients pass it back for optimistic concurrency.
     pub revision: i32,
     pub created_by: Option<String>,

@@ -6,8 +6,10 @@
 
 pub use sea_orm_migration::prelude::*;
 
+pub mod lineage_relation;
 mod m20261122_000001_registry;
 mod m20261122_000002_lineage_view;
+mod m20261124_000003_live_jobs;
 mod schema_helpers;
 
 /// The ordered list of mlgraph's migrations.
@@ -19,6 +21,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261122_000001_registry::Migration),
             Box::new(m20261122_000002_lineage_view::Migration),
+            Box::new(m20261124_000003_live_jobs::Migration),
         ]
     }
 }

@@ -10,11 +10,14 @@
 //! deployments and endpoints instead.
 //!
 //! Every branch yields the same column types (text, uuid), so the view has one clean row
-//! type. Known limit (see BENCHMARKS.md): PostgreSQL still hash-joins a traversal step
-//! against the whole view instead of probing each branch's index, which is slow at
-//! millions of edges.
+//! type. The branches are generated from `lineage_relation`, the one definition of what is
+//! upstream of what. PostgreSQL traversal does not join this view (the planner hash-joins
+//! it whole instead of probing each branch's index); it probes the same definition per
+//! table. SQLite traverses the view.
 
 use sea_orm_migration::prelude::*;
+
+use crate::lineage_relation::{IMPLICIT_EDGES, downstream_arrow_kinds_sql};
 
 /// Creates the `lineage_edges` view.
 pub struct Migration;
@@ -25,27 +28,27 @@ impl MigrationName for Migration {
     }
 }
 
-/// Explicit kinds whose arrow points downstream (source is upstream of target).
-pub const DOWNSTREAM_ARROW_KINDS: &str = "'deployedTo', 'replacedBy', 'usedBy'";
-
 fn view_sql() -> String {
+    let mut branches: Vec<String> = IMPLICIT_EDGES
+        .iter()
+        .map(|e| {
+            let nullable = if e.up_col == "id" { e.down_col } else { e.up_col };
+            format!(
+                "SELECT '{}', ns, '{}', {}, '{}', {}, CAST(NULL AS uuid) FROM {} WHERE {nullable} IS NOT NULL",
+                e.kind, e.up_type, e.up_col, e.down_type, e.down_col, e.table
+            )
+        })
+        .collect();
+    let arrows = downstream_arrow_kinds_sql();
+    branches.push(format!(
+        "SELECT CAST(kind AS TEXT), ns, CAST(target_type AS TEXT), target_id, CAST(source_type AS TEXT), source_id, id FROM edges WHERE kind NOT IN ({arrows})"
+    ));
+    branches.push(format!(
+        "SELECT CAST(kind AS TEXT), ns, CAST(source_type AS TEXT), source_id, CAST(target_type AS TEXT), target_id, id FROM edges WHERE kind IN ({arrows})"
+    ));
     format!(
-        "CREATE VIEW lineage_edges (kind, ns, up_type, up_id, down_type, down_id, edge_id) AS
-  SELECT 'owns', ns, 'Workflow', workflow_id, 'Dataset', id, CAST(NULL AS uuid) FROM datasets WHERE workflow_id IS NOT NULL
-  UNION ALL SELECT 'owns', ns, 'Workflow', workflow_id, 'Model', id, CAST(NULL AS uuid) FROM models WHERE workflow_id IS NOT NULL
-  UNION ALL SELECT 'owns', ns, 'Workflow', workflow_id, 'Experiment', id, CAST(NULL AS uuid) FROM experiments WHERE workflow_id IS NOT NULL
-  UNION ALL SELECT 'versionOf', ns, 'Dataset', dataset_id, 'DatasetVersion', id, CAST(NULL AS uuid) FROM dataset_versions
-  UNION ALL SELECT 'versionOf', ns, 'Model', model_id, 'ModelVersion', id, CAST(NULL AS uuid) FROM model_versions
-  UNION ALL SELECT 'trainedOn', ns, 'DatasetVersion', dataset_version_id, 'TrainingJob', id, CAST(NULL AS uuid) FROM training_jobs WHERE dataset_version_id IS NOT NULL
-  UNION ALL SELECT 'partOf', ns, 'Experiment', experiment_id, 'TrainingJob', id, CAST(NULL AS uuid) FROM training_jobs WHERE experiment_id IS NOT NULL
-  UNION ALL SELECT 'runOf', ns, 'TrainingJob', training_job_id, 'ExperimentRun', id, CAST(NULL AS uuid) FROM experiment_runs
-  UNION ALL SELECT 'produced', ns, 'TrainingJob', training_job_id, 'ModelVersion', id, CAST(NULL AS uuid) FROM model_versions WHERE training_job_id IS NOT NULL
-  UNION ALL SELECT 'derivedFrom', ns, 'ModelVersion', parent_version_id, 'ModelVersion', id, CAST(NULL AS uuid) FROM model_versions WHERE parent_version_id IS NOT NULL
-  UNION ALL SELECT 'deployedTo', ns, 'ModelVersion', model_version_id, 'Deployment', id, CAST(NULL AS uuid) FROM deployments
-  UNION ALL SELECT 'servedBy', ns, 'Deployment', id, 'Endpoint', endpoint_id, CAST(NULL AS uuid) FROM deployments
-  UNION ALL SELECT 'revisionOf', ns, 'CloudRunService', service_id, 'ServiceDeployment', id, CAST(NULL AS uuid) FROM service_deployments
-  UNION ALL SELECT CAST(kind AS TEXT), ns, CAST(target_type AS TEXT), target_id, CAST(source_type AS TEXT), source_id, id FROM edges WHERE kind NOT IN ({DOWNSTREAM_ARROW_KINDS})
-  UNION ALL SELECT CAST(kind AS TEXT), ns, CAST(source_type AS TEXT), source_id, CAST(target_type AS TEXT), target_id, id FROM edges WHERE kind IN ({DOWNSTREAM_ARROW_KINDS})"
+        "CREATE VIEW lineage_edges (kind, ns, up_type, up_id, down_type, down_id, edge_id) AS\n  {}",
+        branches.join("\n  UNION ALL ")
     )
 }
 

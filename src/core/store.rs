@@ -7,7 +7,8 @@ use chrono::Utc;
 use sea_orm::sea_query::{Alias, Asterisk, Expr, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult,
-    IdenStatic, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
+    IdenStatic, NotSet, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    Set,
 };
 use serde::Serialize;
 use uuid::Uuid;
@@ -266,7 +267,22 @@ pub async fn record_event(
     change: Change,
 ) -> AppResult<entity::event::Model> {
     let now = Utc::now();
+    // PostgreSQL numbers events itself (identity column, writing transaction id). SQLite
+    // has exactly one writer, so the next number is simply the largest plus one.
+    let (seq, txid) = if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        (NotSet, NotSet)
+    } else {
+        let last: Option<Option<i64>> = entity::event::Entity::find()
+            .select_only()
+            .column_as(entity::event::Column::Seq.max(), "m")
+            .into_tuple()
+            .one(txn)
+            .await?;
+        (Set(last.flatten().unwrap_or(0) + 1), Set(0))
+    };
     let event = entity::event::ActiveModel {
+        seq,
+        txid,
         id: Set(Uuid::now_v7()),
         ns: Set(change.ns),
         actor: Set(ctx.actor.clone()),

@@ -22,6 +22,7 @@ use crate::core::context::{RequestContext, Scope};
 use crate::core::ids::NodeType;
 use crate::core::store::{self, Change, record_event};
 use crate::error::{AppError, AppResult};
+use migration::lineage_relation::{IMPLICIT_EDGES, downstream_arrow_kinds_sql};
 
 use NodeType as T;
 
@@ -323,7 +324,7 @@ pub struct Reached {
 }
 
 /// An edge of the reached subgraph, normalised: `up` is upstream of `down`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct LineageEdgeRow {
     /// Edge kind.
     pub kind: String,
@@ -368,30 +369,92 @@ impl Sql {
     }
 }
 
-/// One walk CTE. Each row is a node reached at some depth together with the edge that
-/// reached it (`from`, `kind`, `edge_id`), so the answer's edges come out of the walk
-/// itself instead of a second join of the reached set against the edge relation.
-fn walk_cte(
-    name: &str,
-    forward_up: bool,
-    depth: u32,
-    kinds_cond: &str,
-    scope_cond: &str,
-    null_uuid: &str,
-) -> String {
-    let (here, next) = if forward_up {
+/// Where a traversal step starts: the columns of a row holding a node (`t`, `id`).
+struct At<'a> {
+    t: &'a str,
+    id: &'a str,
+}
+
+/// One traversal step from the node at `at`, as a derived table of its neighbours
+/// `(t, id, kind, ns, edge_id)` in the walk's direction (`walking_up`: its upstream
+/// neighbours). Generated from `lineage_relation`, the definition the view is built from.
+///
+/// On PostgreSQL it is a `LATERAL` union of per-table index probes, each gated on the
+/// node's type (a one-time filter), fenced with `OFFSET 0` so the planner cannot flatten
+/// it back into a hash join over every edge: a step costs index probes proportional to
+/// the frontier, not a scan of the graph. SQLite (no `LATERAL`) joins the view, whose
+/// branches it probes by index itself.
+fn step(pg: bool, walking_up: bool, at: At<'_>) -> String {
+    let (here, next) = if walking_up {
         ("down", "up")
     } else {
         ("up", "down")
     };
+    if !pg {
+        return format!(
+            "JOIN (SELECT {next}_type AS t, {next}_id AS id, kind, ns, edge_id, {here}_type AS ht, {here}_id AS hid FROM lineage_edges) n
+               ON n.hid = {id} AND n.ht = {t}",
+            t = at.t,
+            id = at.id
+        );
+    }
+    let mut branches = Vec::new();
+    for e in IMPLICIT_EDGES {
+        let (here_type, here_col, next_type, next_col) = if walking_up {
+            (e.down_type, e.down_col, e.up_type, e.up_col)
+        } else {
+            (e.up_type, e.up_col, e.down_type, e.down_col)
+        };
+        branches.push(format!(
+            "SELECT CAST('{next_type}' AS TEXT), x.{next_col}, CAST('{kind}' AS TEXT), x.ns, CAST(NULL AS uuid) FROM {table} x
+              WHERE {t} = '{here_type}' AND x.{here_col} = {id} AND x.{next_col} IS NOT NULL",
+            kind = e.kind,
+            table = e.table,
+            t = at.t,
+            id = at.id,
+        ));
+    }
+    let arrows = downstream_arrow_kinds_sql();
+    // An explicit edge whose arrow points downstream has its upstream end at the source.
+    for (arrow_down, cond) in [(true, "IN"), (false, "NOT IN")] {
+        let source_is_here = arrow_down != walking_up;
+        let (here_end, next_end) = if source_is_here {
+            ("source", "target")
+        } else {
+            ("target", "source")
+        };
+        branches.push(format!(
+            "SELECT x.{next_end}_type, x.{next_end}_id, x.kind, x.ns, x.id FROM edges x
+              WHERE x.{here_end}_id = {id} AND x.{here_end}_type = {t} AND x.kind {cond} ({arrows})",
+            t = at.t,
+            id = at.id,
+        ));
+    }
     format!(
-        "{name}(rt, rid, t, id, depth, ft, fid, kind, edge_id) AS (
-            SELECT rt, rid, rt, rid, 0, CAST(NULL AS TEXT), {null_uuid}, CAST(NULL AS TEXT), {null_uuid} FROM roots
+        "CROSS JOIN LATERAL (SELECT * FROM ({}) u(t, id, kind, ns, edge_id) OFFSET 0) n",
+        branches.join("\n UNION ALL ")
+    )
+}
+
+/// The walk CTE in one direction: every `(node, depth)` reached from each root, deduplicated
+/// per depth so that the work is bounded by nodes × depth, not by the number of paths.
+fn walk_cte(name: &str, pg: bool, walking_up: bool, depth: u32, filters: &str) -> String {
+    format!(
+        "{name}(rt, rid, t, id, depth) AS (
+            SELECT rt, rid, rt, rid, 0 FROM roots
             UNION
-            SELECT w.rt, w.rid, e.{next}_type, e.{next}_id, w.depth + 1, w.t, w.id, e.kind, e.edge_id
-            FROM {name} w JOIN lineage_edges e ON e.{here}_id = w.id AND e.{here}_type = w.t
-            WHERE w.depth < {depth}{kinds_cond}{scope_cond}
-        )"
+            SELECT w.rt, w.rid, n.t, n.id, w.depth + 1
+            FROM {name} w {step}
+            WHERE w.depth < {depth}{filters}
+        )",
+        step = step(
+            pg,
+            walking_up,
+            At {
+                t: "w.t",
+                id: "w.id"
+            }
+        )
     )
 }
 
@@ -427,25 +490,20 @@ pub async fn traverse(
             format!("({pt}, {pi})")
         });
     }
-    let kinds_cond = match &args.kinds {
-        Some(kinds) if !kinds.is_empty() => {
-            let list: Vec<String> = kinds.iter().map(|k| sql.param(k.clone())).collect();
-            format!(" AND e.kind IN ({})", list.join(", "))
+    let mut filters = String::new();
+    if let Some(kinds) = args.kinds.as_ref().filter(|k| !k.is_empty()) {
+        let list: Vec<String> = kinds.iter().map(|k| sql.param(k.clone())).collect();
+        filters.push_str(&format!(" AND n.kind IN ({})", list.join(", ")));
+    }
+    if let Scope::Namespaces(list) = &ctx.scope {
+        let mut parts = Vec::new();
+        for ns in list {
+            let a = sql.param(ns.clone());
+            let b = sql.param(format!("{ns}/%"));
+            parts.push(format!("n.ns = {a} OR n.ns LIKE {b}"));
         }
-        _ => String::new(),
-    };
-    let scope_cond = match &ctx.scope {
-        Scope::All => String::new(),
-        Scope::Namespaces(list) => {
-            let mut parts = Vec::new();
-            for ns in list {
-                let a = sql.param(ns.clone());
-                let b = sql.param(format!("{ns}/%"));
-                parts.push(format!("e.ns = {a} OR e.ns LIKE {b}"));
-            }
-            format!(" AND ({})", parts.join(" OR "))
-        }
-    };
+        filters.push_str(&format!(" AND ({})", parts.join(" OR ")));
+    }
     let depth = args.depth;
     let up = matches!(
         args.direction,
@@ -456,51 +514,66 @@ pub async fn traverse(
         LineageDirection::Downstream | LineageDirection::Both
     );
     let null_uuid = if pg { "CAST(NULL AS uuid)" } else { "NULL" };
+    let null_text = "CAST(NULL AS TEXT)";
+    let null_int = "CAST(NULL AS BIGINT)";
     let mut ctes = vec![format!("roots(rt, rid) AS (VALUES {})", values.join(", "))];
-    // Rows of both walks, oriented: (a = upstream end, b = downstream end) of the edge.
-    let mut parts = Vec::new();
+    // Per direction: the nodes (with their minimum depth), the edges among them (oriented:
+    // a = upstream end, b = downstream end), and a marker when the depth cap cut the walk.
+    let mut nodes = Vec::new();
+    let mut edges = Vec::new();
     let mut frontier = Vec::new();
-    if up {
-        ctes.push(walk_cte(
-            "walk_up",
-            true,
-            depth,
-            &kinds_cond,
-            &scope_cond,
-            null_uuid,
+    for (walking_up, walk, reached) in [
+        (true, "walk_up", "reached_up"),
+        (false, "walk_down", "reached_down"),
+    ] {
+        if (walking_up && !up) || (!walking_up && !down) {
+            continue;
+        }
+        ctes.push(walk_cte(walk, pg, walking_up, depth, &filters));
+        ctes.push(format!(
+            "{reached} AS (SELECT rt, rid, t, id, MIN(depth) AS depth FROM {walk} GROUP BY rt, rid, t, id)"
         ));
-        parts.push("SELECT rt, rid, t, id, depth, 1 AS up, t AS a_t, id AS a_id, ft AS b_t, fid AS b_id, kind, edge_id FROM walk_up");
+        let flag = i32::from(walking_up);
+        nodes.push(format!(
+            "SELECT rt, rid, t, id, depth, {flag} AS up FROM {reached}"
+        ));
+        let r_step = step(
+            pg,
+            walking_up,
+            At {
+                t: "r.t",
+                id: "r.id",
+            },
+        );
+        let a = if walking_up {
+            "n.t, n.id, r.t, r.id"
+        } else {
+            "r.t, r.id, n.t, n.id"
+        };
+        edges.push(format!(
+            "SELECT 'E', r.rt, r.rid, {a}, {null_int}, {null_int}, n.kind, n.edge_id
+               FROM {reached} r {r_step}
+              WHERE r.depth < {depth}{filters}
+                AND EXISTS (SELECT 1 FROM {reached} x WHERE x.rt = r.rt AND x.rid = r.rid AND x.id = n.id AND x.t = n.t)"
+        ));
         frontier.push(format!(
-            "SELECT 'P', w.rt, w.rid, CAST(NULL AS TEXT), {null_uuid}, CAST(NULL AS TEXT), {null_uuid}, CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), CAST(NULL AS TEXT), {null_uuid} FROM walk_up w
-             WHERE w.depth = {depth} AND EXISTS (SELECT 1 FROM lineage_edges e WHERE e.down_id = w.id AND e.down_type = w.t{kinds_cond}{scope_cond})"
+            "SELECT 'P', r.rt, r.rid, {null_text}, {null_uuid}, {null_text}, {null_uuid}, {null_int}, {null_int}, {null_text}, {null_uuid}
+               FROM {reached} r WHERE r.depth = {depth}
+                AND EXISTS (SELECT 1 FROM (SELECT 1 AS one) one {r_step} WHERE 1 = 1{filters})",
         ));
     }
-    if down {
-        ctes.push(walk_cte(
-            "walk_down",
-            false,
-            depth,
-            &kinds_cond,
-            &scope_cond,
-            null_uuid,
-        ));
-        parts.push("SELECT rt, rid, t, id, depth, 0 AS up, ft AS a_t, fid AS a_id, t AS b_t, id AS b_id, kind, edge_id FROM walk_down");
-        frontier.push(format!(
-            "SELECT 'P', w.rt, w.rid, CAST(NULL AS TEXT), {null_uuid}, CAST(NULL AS TEXT), {null_uuid}, CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), CAST(NULL AS TEXT), {null_uuid} FROM walk_down w
-             WHERE w.depth = {depth} AND EXISTS (SELECT 1 FROM lineage_edges e WHERE e.up_id = w.id AND e.up_type = w.t{kinds_cond}{scope_cond})"
-        ));
-    }
-    ctes.push(format!("steps AS ({})", parts.join(" UNION ALL ")));
+    ctes.push(format!("steps AS ({})", nodes.join(" UNION ALL ")));
     sql.text = format!(
         "WITH RECURSIVE {ctes}
-        SELECT 'N' AS rec, rt, rid, t AS a_type, id AS a_id, CAST(NULL AS TEXT) AS b_type, {null_uuid} AS b_id,
-               CAST(MIN(depth) AS BIGINT) AS depth, CAST(MAX(up) AS BIGINT) AS up_flag, CAST(NULL AS TEXT) AS kind, {null_uuid} AS edge_id
+        SELECT 'N' AS rec, rt, rid, t AS a_type, id AS a_id, {null_text} AS b_type, {null_uuid} AS b_id,
+               CAST(MIN(depth) AS BIGINT) AS depth, CAST(MAX(up) AS BIGINT) AS up_flag, {null_text} AS kind, {null_uuid} AS edge_id
           FROM steps GROUP BY rt, rid, t, id
         UNION ALL
-        SELECT DISTINCT 'E', rt, rid, a_t, a_id, b_t, b_id, CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), kind, edge_id FROM steps WHERE depth > 0
+        {edges}
         UNION ALL
         {frontier}",
         ctes = ctes.join(",\n"),
+        edges = edges.join(" UNION ALL "),
         frontier = frontier.join(" UNION ALL "),
     );
     let rows = db
@@ -511,7 +584,8 @@ pub async fn traverse(
 
     struct Raw {
         nodes: HashMap<(NodeType, Uuid), (u32, bool)>,
-        edges: Vec<LineageEdgeRow>,
+        // A set: walking BOTH ways meets an edge from each end.
+        edges: HashSet<LineageEdgeRow>,
         partial: bool,
     }
     let mut raw: HashMap<(NodeType, Uuid), Raw> = HashMap::new();
@@ -524,7 +598,7 @@ pub async fn traverse(
         };
         let entry = raw.entry((root_t, root_id)).or_insert_with(|| Raw {
             nodes: HashMap::new(),
-            edges: Vec::new(),
+            edges: HashSet::new(),
             partial: false,
         });
         match rec.as_str() {
@@ -547,7 +621,7 @@ pub async fn traverse(
                 let up_id: Uuid = row.try_get("", "a_id")?;
                 let down_id: Option<Uuid> = row.try_get("", "b_id")?;
                 let Some(down_id) = down_id else { continue };
-                entry.edges.push(LineageEdgeRow {
+                entry.edges.insert(LineageEdgeRow {
                     kind: row
                         .try_get::<Option<String>>("", "kind")?
                         .unwrap_or_default(),
@@ -566,7 +640,8 @@ pub async fn traverse(
             out.insert(*root, Subgraph::default());
             continue;
         };
-        out.insert(*root, shape(*root, r.nodes, r.edges, r.partial, args));
+        let edges = r.edges.into_iter().collect();
+        out.insert(*root, shape(*root, r.nodes, edges, r.partial, args));
     }
     Ok(out)
 }
@@ -631,10 +706,19 @@ fn shape(
     let cut = args.offset + page.len() < total;
     let shown: HashSet<(NodeType, Uuid)> = page.iter().map(|r| r.node).chain([root]).collect();
     let has_cycle = has_cycle(&edges);
-    let edges = edges
+    let mut edges: Vec<LineageEdgeRow> = edges
         .into_iter()
         .filter(|e| shown.contains(&e.up) && shown.contains(&e.down))
         .collect();
+    edges.sort_by(|a, b| {
+        (a.up.0.name(), a.up.1, a.down.0.name(), a.down.1, &a.kind).cmp(&(
+            b.up.0.name(),
+            b.up.1,
+            b.down.0.name(),
+            b.down.1,
+            &b.kind,
+        ))
+    });
     Subgraph {
         nodes: page,
         edges,

@@ -1,8 +1,12 @@
-//! The event log as seen by clients: every committed change, who made it, before/after.
+//! The event log as seen by clients: every committed change, who made it, before/after;
+//! queried as a connection and followed live (`feed`).
 
-use async_graphql::{Context, ID, Json, Object, Result};
+pub mod feed;
+
+use async_graphql::{Context, ID, InputObject, Json, Object, Result, Subscription};
 use chrono::{DateTime, Utc};
 use entity::event;
+use futures::{Stream, StreamExt};
 
 use crate::api::{page_cost, top_list};
 use crate::core::filter::{
@@ -58,6 +62,11 @@ impl Event {
     /// When it was committed.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
+    }
+    /// Its position in the live feed: pass it as `after` to the `events` subscription to
+    /// resume right after this event.
+    async fn cursor(&self) -> String {
+        feed::Cursor::of(&self.0).encode()
     }
 }
 
@@ -135,4 +144,80 @@ pub async fn history_of(
         Event,
     )
     .await
+}
+
+/// Which events an `events` subscription delivers (all given conditions hold).
+#[derive(InputObject, Debug, Default)]
+pub struct EventWatchFilter {
+    /// Only changes of these node types, e.g. `["TrainingJob", "ModelVersion"]`.
+    pub entity_types: Option<Vec<String>>,
+    /// Only these actions, e.g. `["JOB_CLAIMED", "STAGE_CHANGED"]`.
+    pub actions: Option<Vec<String>>,
+    /// Only this namespace (or its `ns/...` children).
+    pub ns: Option<String>,
+    /// Only changes of this node.
+    pub entity: Option<ID>,
+}
+
+/// The live event log.
+#[derive(Default)]
+pub struct ObservabilitySubscription;
+
+#[Subscription]
+impl ObservabilitySubscription {
+    /// Every committed change matching the filter, in commit order, as it happens. With
+    /// `after` (an event's `cursor`), first every matching event after that one: a client
+    /// that reconnects with the last cursor it saw misses nothing and sees nothing twice.
+    async fn events(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<EventWatchFilter>,
+        after: Option<String>,
+    ) -> Result<impl Stream<Item = Event>> {
+        let d = crate::api::deps(ctx)?;
+        let after = after
+            .as_deref()
+            .map(|c| feed::Cursor::decode(c, "after"))
+            .transpose()?;
+        let filter = filter.unwrap_or_default();
+        let entity = filter
+            .entity
+            .as_ref()
+            .map(|id| ids::decode_any(id, "filter.entity").map(|(_, uuid)| uuid))
+            .transpose()?;
+        Ok(watch_events(
+            &d.state.feed,
+            after,
+            filter,
+            entity,
+            d.rc.scope.clone(),
+        ))
+    }
+}
+
+/// The filtered live feed (a free function: the stream must not borrow the request).
+fn watch_events(
+    feed: &feed::EventFeed,
+    after: Option<feed::Cursor>,
+    filter: EventWatchFilter,
+    entity: Option<uuid::Uuid>,
+    scope: crate::core::context::Scope,
+) -> impl Stream<Item = Event> + Send + use<> {
+    feed.stream(after).filter_map(move |e| {
+        let keep = scope.contains(&e.ns)
+            && filter
+                .entity_types
+                .as_ref()
+                .is_none_or(|t| t.contains(&e.entity_type))
+            && filter
+                .actions
+                .as_ref()
+                .is_none_or(|a| a.contains(&e.action))
+            && filter
+                .ns
+                .as_ref()
+                .is_none_or(|n| e.ns == *n || e.ns.starts_with(&format!("{n}/")))
+            && entity.is_none_or(|id| e.entity_id == id);
+        futures::future::ready(keep.then(|| Event((*e).clone())))
+    })
 }

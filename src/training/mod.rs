@@ -1,10 +1,12 @@
 //! Experiments, training jobs, their runs, and pattern-recognition jobs.
 
+pub mod lifecycle;
 pub mod service;
 mod types;
 
-use async_graphql::{Context, ID, Object, Result};
+use async_graphql::{Context, ID, Object, Result, Subscription};
 use entity::{experiment, experiment_run, pattern_recognition_job, training_job};
+use futures::{Stream, StreamExt};
 
 pub use types::*;
 
@@ -13,6 +15,7 @@ use crate::core::filter::cond_of;
 use crate::core::ids::{NodeType, decode_as};
 use crate::core::paging::{Conn, PageArgs};
 use crate::core::store;
+use crate::registry::ModelVersion;
 
 /// Training queries.
 #[derive(Default)]
@@ -196,6 +199,87 @@ impl TrainingMutation {
             service::create_training_job(&d.state.db, d.rc, input).await?,
         ))
     }
+    /// Enqueues a training job (QUEUED) for workers to claim.
+    async fn enqueue_training_job(
+        &self,
+        ctx: &Context<'_>,
+        input: EnqueueTrainingJobInput,
+    ) -> Result<TrainingJob> {
+        let d = deps(ctx)?;
+        Ok(TrainingJob(
+            lifecycle::enqueue(&d.state.db, d.rc, input).await?,
+        ))
+    }
+    /// Hands the highest-priority, oldest queued job (of `ns`, when given) to `worker` and
+    /// marks it RUNNING; null when nothing is queued. Concurrent workers never get the
+    /// same job.
+    async fn claim_training_job(
+        &self,
+        ctx: &Context<'_>,
+        worker: String,
+        ns: Option<String>,
+    ) -> Result<Option<TrainingJob>> {
+        let d = deps(ctx)?;
+        Ok(lifecycle::claim(&d.state.db, d.rc, &worker, ns.as_deref())
+            .await?
+            .map(TrainingJob))
+    }
+    /// Records the progress of a RUNNING job (also a heartbeat).
+    async fn report_training_progress(
+        &self,
+        ctx: &Context<'_>,
+        input: ReportTrainingProgressInput,
+    ) -> Result<TrainingJob> {
+        let d = deps(ctx)?;
+        Ok(TrainingJob(
+            lifecycle::report_progress(&d.state.db, d.rc, input).await?,
+        ))
+    }
+    /// Tells the server a RUNNING job's worker is alive. A job without a heartbeat for
+    /// longer than the server's timeout is failed by the server.
+    async fn heartbeat(&self, ctx: &Context<'_>, id: ID) -> Result<TrainingJob> {
+        let d = deps(ctx)?;
+        Ok(TrainingJob(
+            lifecycle::heartbeat(&d.state.db, d.rc, &id).await?,
+        ))
+    }
+    /// Marks a RUNNING job SUCCEEDED and registers the model version and runs it produced,
+    /// in one transaction.
+    async fn complete_training_job(
+        &self,
+        ctx: &Context<'_>,
+        input: CompleteTrainingJobInput,
+    ) -> Result<CompleteTrainingJobPayload> {
+        let d = deps(ctx)?;
+        let (job, version, runs) = lifecycle::complete(&d.state.db, d.rc, input).await?;
+        Ok(CompleteTrainingJobPayload {
+            job: TrainingJob(job),
+            model_version: version.map(ModelVersion),
+            runs: runs.into_iter().map(ExperimentRun).collect(),
+        })
+    }
+    /// Marks a RUNNING job FAILED with its error and traceback.
+    async fn fail_training_job(
+        &self,
+        ctx: &Context<'_>,
+        input: FailTrainingJobInput,
+    ) -> Result<TrainingJob> {
+        let d = deps(ctx)?;
+        Ok(TrainingJob(
+            lifecycle::fail(&d.state.db, d.rc, input).await?,
+        ))
+    }
+    /// Cancels a QUEUED or RUNNING job.
+    async fn cancel_training_job(
+        &self,
+        ctx: &Context<'_>,
+        input: CancelTrainingJobInput,
+    ) -> Result<TrainingJob> {
+        let d = deps(ctx)?;
+        Ok(TrainingJob(
+            lifecycle::cancel(&d.state.db, d.rc, input).await?,
+        ))
+    }
     /// Updates a training job.
     async fn update_training_job(
         &self,
@@ -272,4 +356,118 @@ impl TrainingMutation {
         store::delete::<pattern_recognition_job::Entity>(&d.state.db, d.rc, uuid).await?;
         Ok(id)
     }
+}
+
+/// Live training jobs.
+#[derive(Default)]
+pub struct TrainingSubscription;
+
+/// The job state an event left behind (none for a deletion or another entity).
+fn job_after(e: &entity::event::Model) -> Option<training_job::Model> {
+    if e.entity_type != NodeType::TrainingJob.name() {
+        return None;
+    }
+    e.after
+        .clone()
+        .and_then(|a| serde_json::from_value::<training_job::Model>(a).ok())
+}
+
+#[Subscription]
+impl TrainingSubscription {
+    /// The job's current state at once, then its state after every committed change;
+    /// ends when the job is deleted.
+    async fn training_job_updated(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> Result<impl Stream<Item = TrainingJob>> {
+        let d = deps(ctx)?;
+        let uuid = decode_as(&id, NodeType::TrainingJob, "id")?;
+        let feed = d.state.feed.clone();
+        // Position first, state second: a change between the two is delivered, not lost.
+        let from = feed.now().await;
+        let current = store::get::<training_job::Entity>(&d.state.db, d.rc, uuid).await?;
+        Ok(watch_job(&feed, from, current))
+    }
+
+    /// Every committed change of a training job matching the filter, as the job's new
+    /// state (e.g. a dashboard of one experiment's jobs, or of everything RUNNING).
+    async fn training_jobs(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<TrainingJobWatchFilter>,
+    ) -> Result<impl Stream<Item = TrainingJob>> {
+        let d = deps(ctx)?;
+        let filter = filter.unwrap_or_default();
+        let experiment = filter
+            .experiment
+            .as_ref()
+            .map(|id| decode_as(id, NodeType::Experiment, "filter.experiment"))
+            .transpose()?;
+        let model = filter
+            .model
+            .as_ref()
+            .map(|id| decode_as(id, NodeType::Model, "filter.model"))
+            .transpose()?;
+        let statuses: Option<Vec<entity::enums::TrainingJobStatus>> = filter
+            .status
+            .map(|s| s.into_iter().map(Into::into).collect());
+        let watch = JobWatch {
+            statuses,
+            experiment,
+            model,
+            ns: filter.ns,
+            scope: d.rc.scope.clone(),
+        };
+        Ok(watch_jobs(&d.state.feed, watch))
+    }
+}
+
+/// One job's state, then its state after each change (ends when it is deleted).
+fn watch_job(
+    feed: &crate::observability::feed::EventFeed,
+    from: crate::observability::feed::Cursor,
+    current: training_job::Model,
+) -> impl Stream<Item = TrainingJob> + Send + use<> {
+    let id = current.id;
+    let changes = feed
+        .stream(Some(from))
+        .filter(move |e| futures::future::ready(e.entity_id == id))
+        .take_while(|e| futures::future::ready(e.action != "DELETE"))
+        .filter_map(|e| futures::future::ready(job_after(&e)));
+    futures::stream::once(futures::future::ready(current))
+        .chain(changes)
+        .map(TrainingJob)
+}
+
+/// What a `trainingJobs` subscription keeps.
+struct JobWatch {
+    statuses: Option<Vec<entity::enums::TrainingJobStatus>>,
+    experiment: Option<uuid::Uuid>,
+    model: Option<uuid::Uuid>,
+    ns: Option<String>,
+    scope: crate::core::context::Scope,
+}
+
+impl JobWatch {
+    fn keeps(&self, j: &training_job::Model) -> bool {
+        self.scope.contains(&j.ns)
+            && self.statuses.as_ref().is_none_or(|s| s.contains(&j.status))
+            && self.experiment.is_none_or(|x| j.experiment_id == Some(x))
+            && self.model.is_none_or(|m| j.model_id == Some(m))
+            && self
+                .ns
+                .as_ref()
+                .is_none_or(|n| j.ns == *n || j.ns.starts_with(&format!("{n}/")))
+    }
+}
+
+fn watch_jobs(
+    feed: &crate::observability::feed::EventFeed,
+    watch: JobWatch,
+) -> impl Stream<Item = TrainingJob> + Send + use<> {
+    feed.stream(None).filter_map(move |e| {
+        let job = job_after(&e).filter(|j| watch.keeps(j));
+        futures::future::ready(job.map(TrainingJob))
+    })
 }

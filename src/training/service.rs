@@ -147,6 +147,7 @@ pub async fn create_training_job(
             started_at: Set(None),
             finished_at: Set(None),
             error: Set(None),
+            traceback: Set(None),
             revision: Set(1),
             created_by: Set(ctx.actor.clone()),
             created_at: Set(now),

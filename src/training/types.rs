@@ -273,9 +273,13 @@ impl TrainingJob {
     async fn finished_at(&self) -> Option<DateTime<Utc>> {
         self.0.finished_at
     }
-    /// Why it failed.
+    /// Why it failed (or was cancelled, or timed out).
     async fn error(&self) -> Option<&str> {
         self.0.error.as_deref()
+    }
+    /// The traceback its worker reported with the failure.
+    async fn traceback(&self) -> Option<&str> {
+        self.0.traceback.as_deref()
     }
     /// Revision, bumped on every change (pass it back as `expectedRevision`).
     async fn revision(&self) -> i32 {
@@ -943,4 +947,129 @@ pub struct UpdatePatternRecognitionJobInput {
     pub config: Option<Json<serde_json::Value>>,
     /// Results (null clears them).
     pub results: MaybeUndefined<Json<serde_json::Value>>,
+}
+
+/// Input of `enqueueTrainingJob`: a QUEUED job for workers to claim.
+#[derive(InputObject, Debug)]
+pub struct EnqueueTrainingJobInput {
+    /// Namespace.
+    pub ns: String,
+    /// Name.
+    pub name: String,
+    /// Experiment (same namespace).
+    pub experiment_id: Option<ID>,
+    /// Model to train (same namespace); completing the job registers a version of it.
+    pub model_id: Option<ID>,
+    /// Dataset versions to train on (same namespace): the first is the job's training set,
+    /// the others are linked with `trainedOn` edges.
+    #[graphql(default)]
+    pub dataset_version_ids: Vec<ID>,
+    /// Priority 1–10, higher is claimed first (5 unless given).
+    pub priority: Option<i32>,
+    /// Configuration snapshot.
+    pub config: Option<Json<serde_json::Value>>,
+}
+
+/// Input of `reportTrainingProgress`.
+#[derive(InputObject, Debug)]
+pub struct ReportTrainingProgressInput {
+    /// The job (RUNNING).
+    pub id: ID,
+    /// Percent done, 0–100.
+    pub progress: f64,
+    /// What it is doing now, e.g. `epoch 3/10`.
+    pub current_step: Option<String>,
+    /// Refuse (`CONFLICT`) unless the job is at this revision.
+    pub expected_revision: Option<i32>,
+}
+
+/// The model version a finished job produced (of the job's model).
+#[derive(InputObject, Debug)]
+pub struct ProducedModelVersionInput {
+    /// Where the artifact is stored.
+    pub artifact_uri: Option<String>,
+    /// Checksum of the artifact.
+    pub checksum: Option<String>,
+    /// Artifact size in bytes (> 0).
+    pub size_bytes: Option<i64>,
+    /// Evaluation metrics.
+    pub metrics: Option<Json<serde_json::Value>>,
+    /// Training parameters.
+    pub params: Option<Json<serde_json::Value>>,
+    /// The version it derives from (same namespace).
+    pub parent_version_id: Option<ID>,
+}
+
+/// One run of a finished job.
+#[derive(InputObject, Debug)]
+pub struct RunResultInput {
+    /// Hyperparameters.
+    pub hyperparameters: Option<Json<serde_json::Value>>,
+    /// Metrics.
+    pub metrics: Option<Json<serde_json::Value>>,
+    /// Duration in seconds (>= 0).
+    pub duration_seconds: Option<f64>,
+    /// Outcome (COMPLETED unless given).
+    pub status: Option<RunStatus>,
+}
+
+/// Input of `completeTrainingJob`.
+#[derive(InputObject, Debug)]
+pub struct CompleteTrainingJobInput {
+    /// The job (RUNNING).
+    pub id: ID,
+    /// Refuse (`CONFLICT`) unless the job is at this revision.
+    pub expected_revision: Option<i32>,
+    /// The model version it produced, registered in the same transaction.
+    pub model_version: Option<ProducedModelVersionInput>,
+    /// Its runs, numbered in order, registered in the same transaction.
+    pub runs: Option<Vec<RunResultInput>>,
+}
+
+/// Input of `failTrainingJob`.
+#[derive(InputObject, Debug)]
+pub struct FailTrainingJobInput {
+    /// The job (RUNNING).
+    pub id: ID,
+    /// Refuse (`CONFLICT`) unless the job is at this revision.
+    pub expected_revision: Option<i32>,
+    /// What went wrong.
+    pub error: String,
+    /// The worker's traceback.
+    pub traceback: Option<String>,
+}
+
+/// Input of `cancelTrainingJob`.
+#[derive(InputObject, Debug)]
+pub struct CancelTrainingJobInput {
+    /// The job (QUEUED or RUNNING).
+    pub id: ID,
+    /// Refuse (`CONFLICT`) unless the job is at this revision.
+    pub expected_revision: Option<i32>,
+    /// Why (kept in `error`).
+    pub reason: Option<String>,
+}
+
+/// What `completeTrainingJob` registered.
+#[derive(async_graphql::SimpleObject)]
+pub struct CompleteTrainingJobPayload {
+    /// The job, now SUCCEEDED.
+    pub job: TrainingJob,
+    /// The model version it produced, when one was given.
+    pub model_version: Option<ModelVersion>,
+    /// Its runs.
+    pub runs: Vec<ExperimentRun>,
+}
+
+/// Which training jobs a `trainingJobs` subscription follows (all given conditions hold).
+#[derive(InputObject, Debug, Default)]
+pub struct TrainingJobWatchFilter {
+    /// Only jobs now in one of these states.
+    pub status: Option<Vec<TrainingJobStatus>>,
+    /// Only jobs of this experiment.
+    pub experiment: Option<ID>,
+    /// Only jobs training this model.
+    pub model: Option<ID>,
+    /// Only jobs of this namespace (or its `ns/...` children).
+    pub ns: Option<String>,
 }

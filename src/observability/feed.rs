@@ -1,0 +1,336 @@
+//! The live event feed of one gateway instance: committed events, in order, to every
+//! subscriber connected to this instance.
+//!
+//! The events table is the source of truth. One tailer task per instance reads the log
+//! from its last position whenever it is woken and broadcasts what it read. It is woken
+//! by PostgreSQL `NOTIFY mlgraph_events` (sent on commit by a trigger, so writes through
+//! any instance reach every instance), by this instance's own mutations (in-process, the
+//! only signal on SQLite), and by a periodic safety-net poll. A NOTIFY lost while the
+//! listener was disconnected therefore only delays delivery; the listener reconnects by
+//! itself and catches up at once.
+//!
+//! Order and resumption: events are delivered in `(txid, seq)` order, and on PostgreSQL
+//! only below the oldest transaction still running, where the log is final (see the
+//! `m20261124_000003_live_jobs` migration). A cursor names a position in that order, so a
+//! subscriber that resumes from one gets every later event exactly once.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use entity::event;
+use futures::Stream;
+use sea_orm::sea_query::Expr;
+use sea_orm::{DatabaseConnection, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use tokio::sync::{Notify, broadcast, watch};
+
+use crate::error::{AppError, AppResult};
+
+/// The NOTIFY channel the events trigger signals.
+pub const CHANNEL: &str = "mlgraph_events";
+
+/// How many events one read of the log returns at most.
+const BATCH: u64 = 500;
+
+/// A position in the delivery order of the event log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Hash)]
+pub struct Cursor {
+    /// The writing transaction (0 on SQLite).
+    pub txid: i64,
+    /// The event's write number.
+    pub seq: i64,
+}
+
+impl Cursor {
+    /// The cursor of an event row.
+    pub fn of(e: &event::Model) -> Cursor {
+        Cursor {
+            txid: e.txid,
+            seq: e.seq,
+        }
+    }
+
+    /// The opaque form clients see and pass back.
+    pub fn encode(self) -> String {
+        URL_SAFE_NO_PAD.encode(format!("ev:{}:{}", self.txid, self.seq))
+    }
+
+    /// Parses a cursor a client passed back, or `BAD_USER_INPUT` naming `field`.
+    pub fn decode(s: &str, field: &str) -> AppResult<Cursor> {
+        let bad = || AppError::bad_input(field, "not an event cursor");
+        let raw = URL_SAFE_NO_PAD.decode(s).map_err(|_| bad())?;
+        let text = String::from_utf8(raw).map_err(|_| bad())?;
+        let mut parts = text.split(':');
+        match (parts.next(), parts.next(), parts.next(), parts.next()) {
+            (Some("ev"), Some(txid), Some(seq), None) => Ok(Cursor {
+                txid: txid.parse().map_err(|_| bad())?,
+                seq: seq.parse().map_err(|_| bad())?,
+            }),
+            _ => Err(bad()),
+        }
+    }
+}
+
+/// An event as the feed delivers it.
+pub type FeedEvent = Arc<event::Model>;
+
+/// Reads committed events after `after` in delivery order (at most `limit`). On
+/// PostgreSQL only events below the horizon of running transactions are returned, so
+/// that the answer never changes later.
+pub async fn read_after(
+    db: &DatabaseConnection,
+    after: Cursor,
+    limit: u64,
+) -> AppResult<Vec<event::Model>> {
+    let mut q = event::Entity::find()
+        .filter(Expr::cust_with_values(
+            "(txid, seq) > (?, ?)",
+            [after.txid, after.seq],
+        ))
+        .order_by_asc(event::Column::Txid)
+        .order_by_asc(event::Column::Seq)
+        .limit(limit);
+    if db.get_database_backend() == DbBackend::Postgres {
+        q = q.filter(Expr::cust(
+            "txid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint",
+        ));
+    }
+    Ok(q.all(db).await?)
+}
+
+/// The position after the last final event of the log (where a subscription that asks
+/// for no history starts).
+pub async fn head(db: &DatabaseConnection) -> AppResult<Cursor> {
+    let mut q = event::Entity::find()
+        .select_only()
+        .column(event::Column::Txid)
+        .column(event::Column::Seq)
+        .order_by_desc(event::Column::Txid)
+        .order_by_desc(event::Column::Seq)
+        .limit(1);
+    if db.get_database_backend() == DbBackend::Postgres {
+        q = q.filter(Expr::cust(
+            "txid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint",
+        ));
+    }
+    let last: Option<(i64, i64)> = q.into_tuple().one(db).await?;
+    Ok(last.map_or(Cursor::default(), |(txid, seq)| Cursor { txid, seq }))
+}
+
+/// Feed settings.
+#[derive(Debug, Clone)]
+pub struct FeedOptions {
+    /// Safety-net poll of the log when no wake-up arrives.
+    pub poll_interval: Duration,
+    /// Events buffered per subscriber before it must re-read from the log.
+    pub buffer: usize,
+}
+
+impl Default for FeedOptions {
+    fn default() -> Self {
+        FeedOptions {
+            poll_interval: Duration::from_secs(2),
+            buffer: 4096,
+        }
+    }
+}
+
+struct Inner {
+    db: DatabaseConnection,
+    options: FeedOptions,
+    tx: broadcast::Sender<FeedEvent>,
+    wake: Notify,
+    started: AtomicBool,
+    /// The tailer's position: everything up to here has been broadcast.
+    position: watch::Sender<Option<Cursor>>,
+}
+
+/// The feed of one instance (cheap to clone). Its tasks start with the first subscriber.
+#[derive(Clone)]
+pub struct EventFeed(Arc<Inner>);
+
+impl EventFeed {
+    /// A feed over this pool.
+    pub fn new(db: DatabaseConnection, options: FeedOptions) -> EventFeed {
+        let (tx, _) = broadcast::channel(options.buffer.max(16));
+        let (position, _) = watch::channel(None);
+        EventFeed(Arc::new(Inner {
+            db,
+            options,
+            tx,
+            wake: Notify::new(),
+            started: AtomicBool::new(false),
+            position,
+        }))
+    }
+
+    /// Tells the tailer that events were committed (called after this instance's writes).
+    pub fn wake(&self) {
+        self.0.wake.notify_one();
+    }
+
+    /// Starts the tailer (and on PostgreSQL the listener) once.
+    fn ensure_started(&self) {
+        if self.0.started.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let me = self.clone();
+        tokio::spawn(async move { me.tail().await });
+        if self.0.db.get_database_backend() == DbBackend::Postgres {
+            let me = self.clone();
+            tokio::spawn(async move { me.listen().await });
+        }
+    }
+
+    /// The current delivery position (where a subscription without history starts).
+    pub async fn now(&self) -> Cursor {
+        self.ensure_started();
+        self.position().await
+    }
+
+    /// Waits until the tailer has a position, and returns it.
+    async fn position(&self) -> Cursor {
+        let mut rx = self.0.position.subscribe();
+        loop {
+            if let Some(c) = *rx.borrow_and_update() {
+                return c;
+            }
+            if rx.changed().await.is_err() {
+                return Cursor::default();
+            }
+        }
+    }
+
+    async fn tail(&self) {
+        let db = &self.0.db;
+        let mut at = loop {
+            match head(db).await {
+                Ok(c) => break c,
+                Err(e) => {
+                    tracing::warn!(error = ?e, "event feed: cannot read the log head");
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+            }
+        };
+        self.0.position.send_replace(Some(at));
+        loop {
+            loop {
+                match read_after(db, at, BATCH).await {
+                    Ok(batch) => {
+                        let full = batch.len() as u64 == BATCH;
+                        for e in batch {
+                            at = Cursor::of(&e);
+                            // No receivers is fine: nobody is watching right now.
+                            let _ = self.0.tx.send(Arc::new(e));
+                        }
+                        self.0.position.send_replace(Some(at));
+                        if !full {
+                            break;
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = ?e, "event feed: cannot read the log");
+                        tokio::time::sleep(Duration::from_millis(500)).await;
+                        break;
+                    }
+                }
+            }
+            tokio::select! {
+                _ = self.0.wake.notified() => {}
+                _ = tokio::time::sleep(self.0.options.poll_interval) => {}
+            }
+        }
+    }
+
+    /// Forwards PostgreSQL notifications to the tailer, reconnecting after failures (a
+    /// lost connection may have lost notifications: the tailer is woken to catch up).
+    async fn listen(&self) {
+        use sea_orm::sqlx::postgres::PgListener;
+        let pool = self.0.db.get_postgres_connection_pool().clone();
+        loop {
+            let mut listener = match PgListener::connect_with(&pool).await {
+                Ok(l) => l,
+                Err(e) => {
+                    tracing::warn!(error = %e, "event feed: cannot connect the listener");
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                    continue;
+                }
+            };
+            if let Err(e) = listener.listen(CHANNEL).await {
+                tracing::warn!(error = %e, "event feed: LISTEN failed");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                continue;
+            }
+            // Anything committed while we were not listening.
+            self.wake();
+            loop {
+                match listener.try_recv().await {
+                    Ok(Some(_)) => self.wake(),
+                    Ok(None) => {
+                        tracing::info!("event feed: listener reconnecting");
+                        self.wake();
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "event feed: listener connection failed");
+                        self.wake();
+                        tokio::time::sleep(Duration::from_millis(200)).await;
+                        break;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Every committed event after `after` (or, without it, from now on), in order, with
+    /// no gaps and no duplicates. Slow subscribers that fall behind the in-memory buffer
+    /// re-read what they missed from the log.
+    pub fn stream(&self, after: Option<Cursor>) -> impl Stream<Item = FeedEvent> + Send + use<> {
+        self.ensure_started();
+        let me = self.clone();
+        async_stream::stream! {
+            let mut rx = me.0.tx.subscribe();
+            let mut last = match after {
+                Some(c) => c,
+                None => me.position().await,
+            };
+            let mut replay = true;
+            loop {
+                if replay {
+                    // History (or what the buffer dropped), straight from the log.
+                    loop {
+                        let batch = match read_after(&me.0.db, last, BATCH).await {
+                            Ok(b) => b,
+                            Err(e) => {
+                                tracing::warn!(error = ?e, "event feed: replay failed");
+                                tokio::time::sleep(Duration::from_millis(500)).await;
+                                continue;
+                            }
+                        };
+                        let full = batch.len() as u64 == BATCH;
+                        for e in batch {
+                            last = Cursor::of(&e);
+                            yield Arc::new(e);
+                        }
+                        if !full {
+                            break;
+                        }
+                    }
+                    replay = false;
+                }
+                match rx.recv().await {
+                    Ok(e) => {
+                        let c = Cursor::of(&e);
+                        if c > last {
+                            last = c;
+                            yield e;
+                        }
+                    }
+                    Err(broadcast::error::RecvError::Lagged(_)) => replay = true,
+                    Err(broadcast::error::RecvError::Closed) => break,
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,514 @@
+//! The training-job lifecycle that workers drive:
+//!
+//! ```text
+//! QUEUED ──claim──▶ RUNNING ──complete──▶ SUCCEEDED
+//!   │                 ├──────fail───────▶ FAILED   (also: heartbeat timeout)
+//!   └──cancel──┐      └─────cancel──────▶ CANCELLED
+//!              └────────────────────────▶ CANCELLED
+//! ```
+//!
+//! Every change is a compare-and-set on the job's `revision` inside one transaction with
+//! its event, so a stale `expectedRevision` or a concurrent change gets `CONFLICT`, a
+//! refused transition gets `INVALID_TRANSITION`, and neither leaves anything behind.
+//! Claims hand the highest-priority, oldest queued job to exactly one worker
+//! (`FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite has a single writer).
+
+use chrono::{DateTime, Utc};
+use entity::enums::{RunStatus, TrainingJobStatus};
+use entity::{
+    dataset_version, edge, experiment, experiment_run, model, model_version, training_job,
+};
+use sea_orm::sea_query::{LockBehavior, LockType};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait,
+    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+};
+use uuid::Uuid;
+
+use super::types::*;
+use crate::core::context::RequestContext;
+use crate::core::ids::{NodeType, decode_as};
+use crate::core::store::{self, Change, get, record_event, reference};
+use crate::core::validate;
+use crate::error::{AppError, AppResult};
+use crate::registry::service::{insert_model_version, json_object, opt_id};
+
+use TrainingJobStatus as S;
+
+/// Whether the state machine allows `from → to`.
+pub fn allowed(from: TrainingJobStatus, to: TrainingJobStatus) -> bool {
+    matches!(
+        (from, to),
+        (S::Queued, S::Running)
+            | (S::Queued, S::Cancelled)
+            | (S::Running, S::Succeeded)
+            | (S::Running, S::Failed)
+            | (S::Running, S::Cancelled)
+    )
+}
+
+fn check_transition(job: &training_job::Model, to: TrainingJobStatus) -> AppResult<()> {
+    if allowed(job.status, to) {
+        Ok(())
+    } else {
+        Err(AppError::InvalidTransition {
+            from: job.status.as_str().to_owned(),
+            to: to.as_str().to_owned(),
+        })
+    }
+}
+
+/// Progress and heartbeats are only for RUNNING jobs.
+fn not_running(job: &training_job::Model, what: &str) -> AppError {
+    AppError::InvalidTransition {
+        from: job.status.as_str().to_owned(),
+        to: format!("{what} (only RUNNING jobs can)"),
+    }
+}
+
+fn check_revision(job: &training_job::Model, expected: Option<i32>) -> AppResult<()> {
+    match expected {
+        Some(r) if r != job.revision => Err(AppError::Conflict {
+            field: Some("expectedRevision".into()),
+            message: format!(
+                "training job {} is at revision {}, not {r}",
+                job.id, job.revision
+            ),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Writes `row` over `before` only if nobody changed the job since it was read (its
+/// revision is unchanged), and records the event. The caller bumps `revision` in `row`.
+async fn compare_and_set(
+    txn: &DatabaseTransaction,
+    ctx: &RequestContext,
+    before: &training_job::Model,
+    row: training_job::ActiveModel,
+    action: &'static str,
+) -> AppResult<training_job::Model> {
+    ctx.scope.check_write(&before.ns)?;
+    let updated = training_job::Entity::update_many()
+        .set(row)
+        .filter(training_job::Column::Id.eq(before.id))
+        .filter(training_job::Column::Revision.eq(before.revision))
+        .exec_with_returning(txn)
+        .await?;
+    let Some(after) = updated.into_iter().next() else {
+        return Err(AppError::Conflict {
+            field: Some("expectedRevision".into()),
+            message: format!("training job {} was changed concurrently", before.id),
+        });
+    };
+    record_event(
+        txn,
+        ctx,
+        Change::of::<training_job::Entity>(action, Some(before), Some(&after))?,
+    )
+    .await?;
+    Ok(after)
+}
+
+/// Reads a job for a change: it must exist (`NOT_FOUND`) and be at `expected` revision
+/// when one is given (`CONFLICT`).
+async fn job_for_change(
+    txn: &DatabaseTransaction,
+    ctx: &RequestContext,
+    id: &async_graphql::ID,
+    expected: Option<i32>,
+) -> AppResult<training_job::Model> {
+    let id = decode_as(id, NodeType::TrainingJob, "id")?;
+    let job = get::<training_job::Entity>(txn, ctx, id).await?;
+    check_revision(&job, expected)?;
+    Ok(job)
+}
+
+fn bumped(job: &training_job::Model, now: DateTime<Utc>) -> training_job::ActiveModel {
+    let mut row = job.clone().into_active_model();
+    row.revision = Set(job.revision + 1);
+    row.updated_at = Set(now);
+    row
+}
+
+/// Enqueues a job (QUEUED). The first dataset version is the job's training set; every
+/// further one is linked with a `trainedOn` edge in the same transaction, so lineage sees
+/// them all.
+pub async fn enqueue(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    input: EnqueueTrainingJobInput,
+) -> AppResult<training_job::Model> {
+    validate::namespace("input.ns", &input.ns)?;
+    validate::name("input.name", &input.name)?;
+    let priority = input.priority.unwrap_or(5);
+    validate::range("input.priority", priority, 1, 10)?;
+    let config = json_object("input.config", input.config)?;
+    let experiment_id = opt_id(
+        &input.experiment_id,
+        NodeType::Experiment,
+        "input.experimentId",
+    )?;
+    let model_id = opt_id(&input.model_id, NodeType::Model, "input.modelId")?;
+    let dataset_versions = input
+        .dataset_version_ids
+        .iter()
+        .map(|id| decode_as(id, NodeType::DatasetVersion, "input.datasetVersionIds"))
+        .collect::<AppResult<Vec<Uuid>>>()?;
+    if dataset_versions.len() > 100 {
+        return Err(AppError::bad_input(
+            "input.datasetVersionIds",
+            "at most 100 dataset versions",
+        ));
+    }
+    let ns = input.ns;
+    let txn = db.begin().await?;
+    ctx.scope.check_write(&ns)?;
+    if let Some(id) = experiment_id {
+        reference::<experiment::Entity>(&txn, ctx, id, Some(&ns), "input.experimentId").await?;
+    }
+    if let Some(id) = model_id {
+        reference::<model::Entity>(&txn, ctx, id, Some(&ns), "input.modelId").await?;
+    }
+    for id in &dataset_versions {
+        reference::<dataset_version::Entity>(&txn, ctx, *id, Some(&ns), "input.datasetVersionIds")
+            .await?;
+    }
+    let now = Utc::now();
+    let job = store::insert::<training_job::Entity, _>(
+        &txn,
+        ctx,
+        training_job::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            ns: Set(ns.clone()),
+            experiment_id: Set(experiment_id),
+            model_id: Set(model_id),
+            dataset_version_id: Set(dataset_versions.first().copied()),
+            name: Set(input.name),
+            status: Set(S::Queued),
+            priority: Set(priority),
+            progress: Set(0.0),
+            current_step: Set(None),
+            config: Set(config),
+            worker: Set(None),
+            heartbeat_at: Set(None),
+            started_at: Set(None),
+            finished_at: Set(None),
+            error: Set(None),
+            traceback: Set(None),
+            revision: Set(1),
+            created_by: Set(ctx.actor.clone()),
+            created_at: Set(now),
+            updated_at: Set(now),
+        },
+    )
+    .await?;
+    let mut seen = std::collections::HashSet::new();
+    for dv in dataset_versions.iter().skip(1) {
+        if !seen.insert(*dv) || Some(*dv) == job.dataset_version_id {
+            continue;
+        }
+        store::insert::<edge::Entity, _>(
+            &txn,
+            ctx,
+            edge::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                ns: Set(ns.clone()),
+                kind: Set("trainedOn".into()),
+                source_type: Set(NodeType::TrainingJob.name().into()),
+                source_id: Set(job.id),
+                target_type: Set(NodeType::DatasetVersion.name().into()),
+                target_id: Set(*dv),
+                properties: Set(serde_json::json!({})),
+                created_by: Set(ctx.actor.clone()),
+                created_at: Set(now),
+                updated_at: Set(now),
+            },
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(job)
+}
+
+/// Hands the highest-priority, oldest queued job (optionally of one namespace) to
+/// `worker`, or `None` when nothing is queued. Concurrent claims never get the same job.
+pub async fn claim(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    worker: &str,
+    ns: Option<&str>,
+) -> AppResult<Option<training_job::Model>> {
+    validate::name("worker", worker)?;
+    let txn = db.begin().await?;
+    let mut q = training_job::Entity::find()
+        .filter(training_job::Column::Status.eq(S::Queued))
+        .filter(ctx.scope.condition(training_job::Column::Ns))
+        .order_by_desc(training_job::Column::Priority)
+        .order_by_asc(training_job::Column::CreatedAt)
+        .order_by_asc(training_job::Column::Id)
+        .limit(1);
+    if let Some(ns) = ns {
+        q = q.filter(training_job::Column::Ns.eq(ns));
+    }
+    if txn.get_database_backend() == DbBackend::Postgres {
+        q = q.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+    }
+    let Some(before) = q.one(&txn).await? else {
+        return Ok(None);
+    };
+    let now = Utc::now();
+    let mut row = bumped(&before, now);
+    row.status = Set(S::Running);
+    row.worker = Set(Some(worker.to_owned()));
+    row.started_at = Set(Some(now));
+    row.heartbeat_at = Set(Some(now));
+    let after = compare_and_set(&txn, ctx, &before, row, "JOB_CLAIMED").await?;
+    txn.commit().await?;
+    Ok(Some(after))
+}
+
+/// Records progress (0–100) and the current step of a RUNNING job; counts as a heartbeat.
+pub async fn report_progress(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    input: ReportTrainingProgressInput,
+) -> AppResult<training_job::Model> {
+    validate::range("input.progress", input.progress, 0.0, 100.0)?;
+    let txn = db.begin().await?;
+    let before = job_for_change(&txn, ctx, &input.id, input.expected_revision).await?;
+    if before.status != S::Running {
+        return Err(not_running(&before, "report progress"));
+    }
+    let now = Utc::now();
+    let mut row = bumped(&before, now);
+    row.progress = Set(input.progress);
+    if let Some(step) = input.current_step {
+        row.current_step = Set(Some(step));
+    }
+    row.heartbeat_at = Set(Some(now));
+    let after = compare_and_set(&txn, ctx, &before, row, "JOB_PROGRESS").await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// Marks a RUNNING job alive. Liveness is not a state change: the revision stays.
+pub async fn heartbeat(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    id: &async_graphql::ID,
+) -> AppResult<training_job::Model> {
+    let txn = db.begin().await?;
+    let before = job_for_change(&txn, ctx, id, None).await?;
+    if before.status != S::Running {
+        return Err(not_running(&before, "send a heartbeat"));
+    }
+    let mut row = before.clone().into_active_model();
+    row.heartbeat_at = Set(Some(Utc::now()));
+    let after = compare_and_set(&txn, ctx, &before, row, "JOB_HEARTBEAT").await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// Completes a RUNNING job: SUCCEEDED, plus the model version it produced and its runs,
+/// all in one transaction (a bad run leaves no version and the job RUNNING).
+pub async fn complete(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    input: CompleteTrainingJobInput,
+) -> AppResult<(
+    training_job::Model,
+    Option<model_version::Model>,
+    Vec<experiment_run::Model>,
+)> {
+    let txn = db.begin().await?;
+    let before = job_for_change(&txn, ctx, &input.id, input.expected_revision).await?;
+    check_transition(&before, S::Succeeded)?;
+    let now = Utc::now();
+    let mut row = bumped(&before, now);
+    row.status = Set(S::Succeeded);
+    row.progress = Set(100.0);
+    row.finished_at = Set(Some(now));
+    let after = compare_and_set(&txn, ctx, &before, row, "JOB_SUCCEEDED").await?;
+
+    let version = match input.model_version {
+        None => None,
+        Some(v) => {
+            let Some(model_id) = before.model_id else {
+                return Err(AppError::bad_input(
+                    "input.modelVersion",
+                    "the job has no model to register a version of",
+                ));
+            };
+            let version_input = crate::registry::CreateModelVersionInput {
+                model_id: crate::core::ids::encode(NodeType::Model, model_id),
+                artifact_uri: v.artifact_uri,
+                checksum: v.checksum,
+                size_bytes: v.size_bytes,
+                metrics: v.metrics,
+                params: v.params,
+                parent_version_id: v.parent_version_id,
+                training_job_id: Some(crate::core::ids::encode(NodeType::TrainingJob, before.id)),
+            };
+            Some(insert_model_version(&txn, ctx, version_input, "input.modelVersion").await?)
+        }
+    };
+
+    let mut runs = Vec::new();
+    for (i, run) in input.runs.unwrap_or_default().into_iter().enumerate() {
+        let field = format!("input.runs.{i}");
+        if let Some(d) = run.duration_seconds {
+            validate::range(&format!("{field}.durationSeconds"), d, 0.0, f64::MAX)?;
+        }
+        let hyperparameters =
+            json_object(&format!("{field}.hyperparameters"), run.hyperparameters)?;
+        let metrics = json_object(&format!("{field}.metrics"), run.metrics)?;
+        let number = next_run_number(&txn, before.id).await?;
+        runs.push(
+            store::insert::<experiment_run::Entity, _>(
+                &txn,
+                ctx,
+                experiment_run::ActiveModel {
+                    id: Set(Uuid::now_v7()),
+                    ns: Set(before.ns.clone()),
+                    training_job_id: Set(before.id),
+                    run_number: Set(number),
+                    hyperparameters: Set(hyperparameters),
+                    metrics: Set(metrics),
+                    duration_seconds: Set(run.duration_seconds),
+                    status: Set(run.status.map_or(RunStatus::Completed, Into::into)),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                },
+            )
+            .await?,
+        );
+    }
+    txn.commit().await?;
+    Ok((after, version, runs))
+}
+
+/// The next run number of a job (the job row is already locked by this transaction's
+/// compare-and-set, so concurrent numbering of one job is serialised).
+pub(crate) async fn next_run_number(txn: &DatabaseTransaction, job: Uuid) -> AppResult<i32> {
+    let last: Option<Option<i32>> = experiment_run::Entity::find()
+        .select_only()
+        .column_as(experiment_run::Column::RunNumber.max(), "n")
+        .filter(experiment_run::Column::TrainingJobId.eq(job))
+        .into_tuple()
+        .one(txn)
+        .await?;
+    Ok(last.flatten().unwrap_or(0) + 1)
+}
+
+/// Fails a RUNNING job with the worker's error and traceback.
+pub async fn fail(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    input: FailTrainingJobInput,
+) -> AppResult<training_job::Model> {
+    if input.error.trim().is_empty() {
+        return Err(AppError::bad_input("input.error", "must not be empty"));
+    }
+    let txn = db.begin().await?;
+    let before = job_for_change(&txn, ctx, &input.id, input.expected_revision).await?;
+    check_transition(&before, S::Failed)?;
+    let now = Utc::now();
+    let mut row = bumped(&before, now);
+    row.status = Set(S::Failed);
+    row.error = Set(Some(input.error));
+    row.traceback = Set(input.traceback);
+    row.finished_at = Set(Some(now));
+    let after = compare_and_set(&txn, ctx, &before, row, "JOB_FAILED").await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// Cancels a QUEUED or RUNNING job.
+pub async fn cancel(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    input: CancelTrainingJobInput,
+) -> AppResult<training_job::Model> {
+    let txn = db.begin().await?;
+    let before = job_for_change(&txn, ctx, &input.id, input.expected_revision).await?;
+    check_transition(&before, S::Cancelled)?;
+    let now = Utc::now();
+    let mut row = bumped(&before, now);
+    row.status = Set(S::Cancelled);
+    if let Some(reason) = input.reason {
+        row.error = Set(Some(reason));
+    }
+    row.finished_at = Set(Some(now));
+    let after = compare_and_set(&txn, ctx, &before, row, "JOB_CANCELLED").await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// Fails every RUNNING job whose last heartbeat is older than `timeout`, once: each job is
+/// locked and re-checked, so with several instances reaping at the same time a job is
+/// failed (and its event written) by exactly one of them. Returns the failed jobs.
+pub async fn fail_stale_jobs(
+    db: &DatabaseConnection,
+    timeout: std::time::Duration,
+) -> AppResult<Vec<training_job::Model>> {
+    let ctx = RequestContext {
+        actor: Some("mlgraph:heartbeat-monitor".into()),
+        request_id: None,
+        scope: Default::default(),
+    };
+    let timeout = chrono::Duration::from_std(timeout)
+        .map_err(|e| AppError::Internal(format!("heartbeat timeout: {e}")))?;
+    let txn = db.begin().await?;
+    let cutoff = Utc::now() - timeout;
+    let mut q = training_job::Entity::find()
+        .filter(training_job::Column::Status.eq(S::Running))
+        .filter(training_job::Column::HeartbeatAt.lt(cutoff))
+        .order_by_asc(training_job::Column::HeartbeatAt)
+        .limit(100);
+    if txn.get_database_backend() == DbBackend::Postgres {
+        q = q.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+    }
+    let stale = q.all(&txn).await?;
+    let now = Utc::now();
+    let mut failed = Vec::new();
+    for before in stale {
+        let mut row = bumped(&before, now);
+        row.status = Set(S::Failed);
+        row.error = Set(Some(format!(
+            "no heartbeat for {} s (last at {})",
+            timeout.num_seconds(),
+            before
+                .heartbeat_at
+                .map_or_else(|| "never".to_owned(), |t| t.to_rfc3339())
+        )));
+        row.finished_at = Set(Some(now));
+        failed.push(compare_and_set(&txn, &ctx, &before, row, "JOB_TIMED_OUT").await?);
+    }
+    txn.commit().await?;
+    Ok(failed)
+}
+
+/// Runs [`fail_stale_jobs`] every `interval` for as long as the process lives, waking the
+/// event feed after each change.
+pub fn spawn_heartbeat_monitor(
+    state: crate::AppState,
+    timeout: std::time::Duration,
+    interval: std::time::Duration,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(interval);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            match fail_stale_jobs(&state.db, timeout).await {
+                Ok(jobs) if !jobs.is_empty() => {
+                    tracing::info!(count = jobs.len(), "failed training jobs without heartbeat");
+                    state.feed.wake();
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = ?e, "heartbeat monitor"),
+            }
+        }
+    })
+}
