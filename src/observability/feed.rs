@@ -22,7 +22,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use entity::event;
 use futures::Stream;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{DatabaseConnection, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use tokio::sync::{Notify, broadcast, watch};
 
@@ -85,10 +85,13 @@ pub async fn read_after(
     limit: u64,
 ) -> AppResult<Vec<event::Model>> {
     let mut q = event::Entity::find()
-        .filter(Expr::cust_with_values(
-            "(txid, seq) > (?, ?)",
-            [after.txid, after.seq],
-        ))
+        .filter(
+            Expr::tuple([
+                Expr::col(event::Column::Txid),
+                Expr::col(event::Column::Seq),
+            ])
+            .gt(Expr::tuple([Expr::val(after.txid), Expr::val(after.seq)])),
+        )
         .order_by_asc(event::Column::Txid)
         .order_by_asc(event::Column::Seq)
         .limit(limit);

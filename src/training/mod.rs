@@ -430,11 +430,20 @@ fn watch_job(
     current: training_job::Model,
 ) -> impl Stream<Item = TrainingJob> + Send + use<> {
     let id = current.id;
+    let shown = current.clone();
+    // The feed may still hold changes the state read already saw: skip states older than
+    // (or equal to) the one shown first, so the client never sees time go backwards.
     let changes = feed
         .stream(Some(from))
         .filter(move |e| futures::future::ready(e.entity_id == id))
         .take_while(|e| futures::future::ready(e.action != "DELETE"))
-        .filter_map(|e| futures::future::ready(job_after(&e)));
+        .filter_map(move |e| {
+            let next = job_after(&e).filter(|j| {
+                j.revision > shown.revision
+                    || (j.revision == shown.revision && j.heartbeat_at > shown.heartbeat_at)
+            });
+            futures::future::ready(next)
+        });
     futures::stream::once(futures::future::ready(current))
         .chain(changes)
         .map(TrainingJob)

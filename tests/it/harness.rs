@@ -71,6 +71,8 @@ pub struct TestApp {
     pub state: AppState,
     /// The schema built from it.
     pub schema: AppSchema,
+    /// The database URL.
+    pub url: String,
 }
 
 impl TestApp {
@@ -87,6 +89,15 @@ impl TestApp {
             .unwrap_or_else(|e| panic!("create test database: {e}"));
         admin.close().await.ok();
         let url = format!("{}/{name}", server_url());
+        TestApp::on(url).await
+    }
+
+    /// Another gateway instance (its own pool, feed and listener) on the same database.
+    pub async fn instance(&self) -> TestApp {
+        TestApp::on(self.url.clone()).await
+    }
+
+    async fn on(url: String) -> TestApp {
         let (db, statements) = db::connect(
             &url,
             &DbOptions {
@@ -100,7 +111,25 @@ impl TestApp {
         TestApp {
             schema: build_schema(state.clone()),
             state,
+            url,
         }
+    }
+
+    /// Serves the app over real HTTP on a free port; returns `127.0.0.1:port`.
+    pub async fn serve(&self) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .unwrap_or_else(|e| panic!("bind: {e}"));
+        let addr = listener
+            .local_addr()
+            .unwrap_or_else(|e| panic!("local addr: {e}"));
+        let app = mlgraph::app(self.state.clone());
+        tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, app).await {
+                panic!("server failed: {e}");
+            }
+        });
+        addr.to_string()
     }
 
     /// The pool.

@@ -1,0 +1,478 @@
+//! Subscriptions over real WebSockets: both protocols, fan-out across two instances
+//! sharing one database, resumption from a cursor, a listener whose connection is
+//! killed, rolled-back writes, and in-process delivery on SQLite.
+
+use std::time::Duration;
+
+use futures::{SinkExt, StreamExt};
+use mlgraph::observability::feed::{EventFeed, FeedOptions};
+use sea_orm::ConnectionTrait;
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+use crate::harness::TestApp;
+
+const NS: &str = "acme.com/live";
+const WAIT: Duration = Duration::from_secs(10);
+
+/// A GraphQL-over-WebSocket client speaking `graphql-transport-ws` or legacy `graphql-ws`.
+struct Ws {
+    socket: tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
+    legacy: bool,
+}
+
+impl Ws {
+    async fn connect(addr: &str, protocol: &str) -> Ws {
+        let mut req = format!("ws://{addr}/graphql")
+            .into_client_request()
+            .unwrap_or_else(|e| panic!("request: {e}"));
+        req.headers_mut().insert(
+            "sec-websocket-protocol",
+            protocol.parse().unwrap_or_else(|e| panic!("{e}")),
+        );
+        let (socket, resp) = tokio_tungstenite::connect_async(req)
+            .await
+            .unwrap_or_else(|e| panic!("websocket connect: {e}"));
+        assert_eq!(
+            resp.headers()
+                .get("sec-websocket-protocol")
+                .and_then(|v| v.to_str().ok()),
+            Some(protocol)
+        );
+        let mut ws = Ws {
+            socket,
+            legacy: protocol == "graphql-ws",
+        };
+        ws.send(json!({"type": "connection_init", "payload": {}}))
+            .await;
+        let ack = ws.recv().await;
+        assert_eq!(ack["type"], "connection_ack", "{ack}");
+        ws
+    }
+
+    async fn send(&mut self, v: Value) {
+        self.socket
+            .send(Message::text(v.to_string()))
+            .await
+            .unwrap_or_else(|e| panic!("websocket send: {e}"));
+    }
+
+    /// The next protocol message (answering pings, skipping keep-alives).
+    async fn recv(&mut self) -> Value {
+        loop {
+            let msg = tokio::time::timeout(WAIT, self.socket.next())
+                .await
+                .unwrap_or_else(|_| panic!("no message within {WAIT:?}"))
+                .unwrap_or_else(|| panic!("websocket closed"))
+                .unwrap_or_else(|e| panic!("websocket: {e}"));
+            let Message::Text(text) = msg else { continue };
+            let v: Value =
+                serde_json::from_str(text.as_str()).unwrap_or_else(|e| panic!("json: {e}"));
+            match v["type"].as_str() {
+                Some("ping") => self.send(json!({"type": "pong"})).await,
+                Some("ka") => {}
+                _ => return v,
+            }
+        }
+    }
+
+    async fn subscribe(&mut self, id: &str, query: &str, variables: Value) {
+        let ty = if self.legacy { "start" } else { "subscribe" };
+        self.send(
+            json!({"id": id, "type": ty, "payload": {"query": query, "variables": variables}}),
+        )
+        .await;
+    }
+
+    /// The next result's `data` (fails on errors).
+    async fn next_data(&mut self) -> Value {
+        let v = self.recv().await;
+        let ty = if self.legacy { "data" } else { "next" };
+        assert_eq!(v["type"], ty, "{v}");
+        assert!(v["payload"].get("errors").is_none(), "{v}");
+        v["payload"]["data"].clone()
+    }
+
+    /// Whether anything arrives within `d`.
+    async fn quiet_for(&mut self, d: Duration) -> bool {
+        match tokio::time::timeout(d, self.socket.next()).await {
+            Err(_) => true,
+            Ok(Some(Ok(Message::Text(t)))) => panic!("unexpected message: {t}"),
+            Ok(other) => panic!("unexpected: {other:?}"),
+        }
+    }
+}
+
+/// Sends GraphQL over HTTP to a served instance.
+async fn http(addr: &str, query: &str, variables: Value) -> Value {
+    let resp: Value = reqwest::Client::new()
+        .post(format!("http://{addr}/graphql"))
+        .json(&json!({"query": query, "variables": variables}))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("http: {e}"))
+        .json()
+        .await
+        .unwrap_or_else(|e| panic!("http json: {e}"));
+    assert!(resp.get("errors").is_none(), "{resp:#}");
+    resp["data"].clone()
+}
+
+const ENQUEUE: &str =
+    "mutation($i: EnqueueTrainingJobInput!) { enqueueTrainingJob(input: $i) { id revision } }";
+const CLAIM: &str =
+    "mutation($ns: String) { claimTrainingJob(worker: \"w1\", ns: $ns) { id status } }";
+const PROGRESS: &str = "mutation($id: ID!, $p: Float!) { reportTrainingProgress(input: {id: $id, progress: $p}) { id } }";
+const WATCH_JOB: &str =
+    "subscription($id: ID!) { trainingJobUpdated(id: $id) { id status progress revision worker } }";
+const WATCH_EVENTS: &str = "subscription($after: String, $types: [String!]) {
+    events(after: $after, filter: {entityTypes: $types}) { id action entityType entityId cursor } }";
+
+fn instance_with_slow_poll(app: &mut TestApp) {
+    // Only NOTIFY (or an in-process write) can wake this instance in time.
+    app.state.feed = EventFeed::new(
+        app.state.db.clone(),
+        FeedOptions {
+            poll_interval: Duration::from_secs(600),
+            ..FeedOptions::default()
+        },
+    );
+}
+
+async fn newest_cursor(app: &TestApp) -> Option<String> {
+    let data = app
+        .ok(
+            "{ events(first: 1) { edges { node { cursor } } } }",
+            json!({}),
+        )
+        .await;
+    data["events"]["edges"][0]["node"]["cursor"]
+        .as_str()
+        .map(str::to_owned)
+}
+
+#[tokio::test]
+async fn a_subscriber_on_one_instance_sees_changes_made_through_another() {
+    let a = TestApp::new().await;
+    let mut b = a.instance().await;
+    instance_with_slow_poll(&mut b);
+    let (addr_a, addr_b) = (a.serve().await, b.serve().await);
+
+    let job =
+        http(&addr_a, ENQUEUE, json!({"i": {"ns": NS, "name": "j1"}})).await["enqueueTrainingJob"]
+            ["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+    let mut ws = Ws::connect(&addr_b, "graphql-transport-ws").await;
+    ws.subscribe("1", WATCH_JOB, json!({"id": job})).await;
+    let first = ws.next_data().await;
+    assert_eq!(
+        first["trainingJobUpdated"]["status"], "QUEUED",
+        "current state first"
+    );
+
+    http(&addr_a, CLAIM, json!({"ns": NS})).await;
+    let running = ws.next_data().await["trainingJobUpdated"].clone();
+    assert_eq!(running["status"], "RUNNING");
+    assert_eq!(running["worker"], "w1");
+    http(&addr_a, PROGRESS, json!({"id": job, "p": 30.0})).await;
+    let progressed = ws.next_data().await["trainingJobUpdated"].clone();
+    assert_eq!(progressed["progress"], 30.0);
+    assert_eq!(progressed["revision"], 3);
+
+    // A filtered list subscription on B sees only what matches.
+    ws.subscribe(
+        "2",
+        "subscription { trainingJobs(filter: {status: [SUCCEEDED], ns: \"acme.com/live\"}) { id status } }",
+        json!({}),
+    )
+    .await;
+    // Give the subscription its start position before the change.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    http(
+        &addr_a,
+        "mutation($id: ID!) { completeTrainingJob(input: {id: $id}) { job { id } } }",
+        json!({"id": job}),
+    )
+    .await;
+    let mut seen = Vec::new();
+    for _ in 0..2 {
+        let msg = ws.recv().await;
+        seen.push((
+            msg["id"].as_str().unwrap_or_default().to_owned(),
+            msg["payload"]["data"].clone(),
+        ));
+    }
+    seen.sort_by(|x, y| x.0.cmp(&y.0));
+    assert_eq!(seen[0].1["trainingJobUpdated"]["status"], "SUCCEEDED");
+    assert_eq!(seen[1].1["trainingJobs"]["status"], "SUCCEEDED");
+    assert_eq!(seen[1].1["trainingJobs"]["id"], job.as_str());
+}
+
+#[tokio::test]
+async fn a_client_that_resumes_from_its_cursor_misses_nothing() {
+    let app = TestApp::new().await;
+    let addr = app.serve().await;
+    http(&addr, ENQUEUE, json!({"i": {"ns": NS, "name": "seed"}})).await;
+    let start = newest_cursor(&app).await;
+    assert!(start.is_some());
+
+    let mut ws = Ws::connect(&addr, "graphql-transport-ws").await;
+    ws.subscribe(
+        "1",
+        WATCH_EVENTS,
+        json!({"after": start, "types": ["TrainingJob"]}),
+    )
+    .await;
+    let mut names = Vec::new();
+    for i in 0..3 {
+        let name = format!("first-{i}");
+        http(&addr, ENQUEUE, json!({"i": {"ns": NS, "name": name}})).await;
+        names.push(name);
+    }
+    let e1 = ws.next_data().await["events"].clone();
+    let e2 = ws.next_data().await["events"].clone();
+    assert_eq!(e1["action"], "CREATE");
+    assert_ne!(e1["id"], e2["id"]);
+    // The client goes away after two events.
+    drop(ws);
+    for i in 0..4 {
+        http(
+            &addr,
+            ENQUEUE,
+            json!({"i": {"ns": NS, "name": format!("later-{i}")}}),
+        )
+        .await;
+    }
+    let mut ws = Ws::connect(&addr, "graphql-transport-ws").await;
+    ws.subscribe(
+        "1",
+        WATCH_EVENTS,
+        json!({"after": e2["cursor"], "types": ["TrainingJob"]}),
+    )
+    .await;
+    let mut resumed = Vec::new();
+    for _ in 0..5 {
+        resumed.push(ws.next_data().await["events"].clone());
+    }
+    assert!(
+        ws.quiet_for(Duration::from_millis(700)).await,
+        "no duplicates after the gap"
+    );
+
+    // Exactly the log's events after e2, in the log's order.
+    let log = app
+        .ok(
+            "{ events(filter: {entityType: {eq: \"TrainingJob\"}}, orderBy: [{field: CREATED_AT, direction: ASC}], first: 100) { edges { node { id } } } }",
+            json!({}),
+        )
+        .await;
+    let log: Vec<&str> = log["events"]["edges"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e["node"]["id"].as_str())
+        .collect();
+    let pos = log
+        .iter()
+        .position(|id| Some(*id) == e2["id"].as_str())
+        .unwrap_or_else(|| panic!("e2 not in the log"));
+    let expected: Vec<&str> = log[pos + 1..].to_vec();
+    let got: Vec<&str> = resumed.iter().filter_map(|e| e["id"].as_str()).collect();
+    assert_eq!(got, expected);
+    let cursors: Vec<&str> = resumed
+        .iter()
+        .filter_map(|e| e["cursor"].as_str())
+        .collect();
+    let distinct: std::collections::BTreeSet<&&str> = cursors.iter().collect();
+    assert_eq!(distinct.len(), 5);
+
+    // A cursor that is not one is refused with a code.
+    ws.subscribe(
+        "2",
+        WATCH_EVENTS,
+        json!({"after": "garbage", "types": null}),
+    )
+    .await;
+    let err = ws.recv().await;
+    assert_eq!(err["id"], "2", "{err}");
+    assert_eq!(
+        err["payload"]["errors"][0]["extensions"]["code"],
+        "BAD_USER_INPUT"
+    );
+    assert_eq!(err["payload"]["errors"][0]["extensions"]["field"], "after");
+}
+
+#[tokio::test]
+async fn the_legacy_graphql_ws_protocol_is_served_too() {
+    let app = TestApp::new().await;
+    let addr = app.serve().await;
+    let job = http(&addr, ENQUEUE, json!({"i": {"ns": NS, "name": "legacy"}})).await["enqueueTrainingJob"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let mut ws = Ws::connect(&addr, "graphql-ws").await;
+    ws.subscribe("a", WATCH_JOB, json!({"id": job})).await;
+    assert_eq!(
+        ws.next_data().await["trainingJobUpdated"]["status"],
+        "QUEUED"
+    );
+    http(
+        &addr,
+        "mutation($id: ID!) { cancelTrainingJob(input: {id: $id}) { id } }",
+        json!({"id": job}),
+    )
+    .await;
+    assert_eq!(
+        ws.next_data().await["trainingJobUpdated"]["status"],
+        "CANCELLED"
+    );
+}
+
+#[tokio::test]
+async fn the_listener_reconnects_after_its_connection_is_killed() {
+    let writer = TestApp::new().await;
+    let mut watcher = writer.instance().await;
+    instance_with_slow_poll(&mut watcher);
+    let addr = watcher.serve().await;
+    let job = writer
+        .ok(ENQUEUE, json!({"i": {"ns": NS, "name": "survivor"}}))
+        .await["enqueueTrainingJob"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let mut ws = Ws::connect(&addr, "graphql-transport-ws").await;
+    ws.subscribe("1", WATCH_JOB, json!({"id": job})).await;
+    assert_eq!(
+        ws.next_data().await["trainingJobUpdated"]["status"],
+        "QUEUED"
+    );
+
+    let killed = writer
+        .db()
+        .query_one_raw(sea_orm::Statement::from_string(
+            writer.db().get_database_backend(),
+            "SELECT COUNT(pg_terminate_backend(pid)) AS n FROM pg_stat_activity
+              WHERE datname = current_database() AND query ILIKE 'LISTEN%'",
+        ))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .and_then(|r| r.try_get::<i64>("", "n").ok())
+        .unwrap_or(0);
+    assert_eq!(killed, 1, "the watcher's listener connection");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    // A write through the other instance: only NOTIFY on a reconnected listener (or its
+    // catch-up on reconnect) can bring it to the watcher before its 10-minute poll.
+    writer.ok(CLAIM, json!({"ns": NS})).await;
+    assert_eq!(
+        ws.next_data().await["trainingJobUpdated"]["status"],
+        "RUNNING"
+    );
+    writer.ok(PROGRESS, json!({"id": job, "p": 55.0})).await;
+    assert_eq!(ws.next_data().await["trainingJobUpdated"]["progress"], 55.0);
+}
+
+#[tokio::test]
+async fn a_rolled_back_write_announces_nothing() {
+    let app = TestApp::new().await;
+    let addr = app.serve().await;
+    let job = http(&addr, ENQUEUE, json!({"i": {"ns": NS, "name": "rb"}})).await["enqueueTrainingJob"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    http(&addr, CLAIM, json!({"ns": NS})).await;
+    let start = newest_cursor(&app).await;
+    let mut ws = Ws::connect(&addr, "graphql-transport-ws").await;
+    ws.subscribe("1", WATCH_EVENTS, json!({"after": start}))
+        .await;
+    // Fails after the job row was updated inside its transaction: rolled back.
+    let resp: Value = reqwest::Client::new()
+        .post(format!("http://{addr}/graphql"))
+        .json(&json!({"query": "mutation($id: ID!) { completeTrainingJob(input: {id: $id, runs: [{metrics: 3}]}) { job { id } } }", "variables": {"id": job}}))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .json()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(resp["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+    assert!(
+        ws.quiet_for(Duration::from_millis(800)).await,
+        "nothing announced"
+    );
+    http(&addr, PROGRESS, json!({"id": job, "p": 1.0})).await;
+    let e = ws.next_data().await["events"].clone();
+    assert_eq!(
+        e["action"], "JOB_PROGRESS",
+        "the next event is the committed one"
+    );
+}
+
+#[tokio::test]
+async fn sqlite_delivers_in_process() {
+    let dir = std::env::temp_dir().join(format!("mlgraph-live-{}", uuid::Uuid::now_v7().simple()));
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let url = format!("sqlite://{}?mode=rwc", dir.join("live.db").display());
+    let (conn, statements) = mlgraph::db::connect(&url, &mlgraph::db::DbOptions::default())
+        .await
+        .unwrap_or_else(|e| panic!("open sqlite: {e}"));
+    mlgraph::db::migrate(&conn)
+        .await
+        .unwrap_or_else(|e| panic!("migrate: {e}"));
+    let mut state = mlgraph::AppState::new(conn, statements);
+    state.feed = EventFeed::new(
+        state.db.clone(),
+        FeedOptions {
+            poll_interval: Duration::from_secs(600),
+            ..FeedOptions::default()
+        },
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let addr = listener
+        .local_addr()
+        .unwrap_or_else(|e| panic!("{e}"))
+        .to_string();
+    let router = mlgraph::app(state);
+    tokio::spawn(async move { axum::serve(listener, router).await });
+
+    let mut ws = Ws::connect(&addr, "graphql-transport-ws").await;
+    ws.subscribe(
+        "1",
+        WATCH_EVENTS,
+        json!({"after": null, "types": ["TrainingJob"]}),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut created = Vec::new();
+    for i in 0..3 {
+        created.push(
+            http(
+                &addr,
+                ENQUEUE,
+                json!({"i": {"ns": NS, "name": format!("s{i}")}}),
+            )
+            .await["enqueueTrainingJob"]["id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+        );
+    }
+    let mut got = Vec::new();
+    for _ in 0..3 {
+        got.push(
+            ws.next_data().await["events"]["entityId"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+        );
+    }
+    assert_eq!(got, created, "in commit order");
+    std::fs::remove_dir_all(&dir).ok();
+}
