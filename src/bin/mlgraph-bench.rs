@@ -34,6 +34,9 @@ enum Command {
     Generate(GenerateArgs),
     /// Start the server on a generated database and measure the query mix.
     Run(RunArgs),
+    /// Commit-to-delivery latency of subscriptions: many WebSocket subscribers watch one
+    /// training job while a worker reports progress.
+    Subscribers(SubscribersArgs),
     /// Tiny generate + run, to keep the harness working (CI).
     Smoke {
         /// Server URL of PostgreSQL (a database `mlgraph_bench_smoke` is created there).
@@ -83,6 +86,28 @@ struct RunArgs {
     port: u16,
 }
 
+#[derive(Args, Debug, Clone)]
+struct SubscribersArgs {
+    /// PostgreSQL database URL (generated beforehand).
+    #[arg(long, env = "DATABASE_URL")]
+    database_url: String,
+    /// Path of the mlgraph binary (default: next to this one).
+    #[arg(long)]
+    server: Option<PathBuf>,
+    /// Concurrent WebSocket subscribers.
+    #[arg(long, default_value_t = 1000)]
+    subscribers: usize,
+    /// Progress reports to deliver.
+    #[arg(long, default_value_t = 100)]
+    events: usize,
+    /// Pause between reports, in milliseconds.
+    #[arg(long, default_value_t = 50)]
+    interval_ms: u64,
+    /// Port for the server.
+    #[arg(long, default_value_t = 18_183)]
+    port: u16,
+}
+
 #[tokio::main]
 async fn main() -> Result<(), BoxError> {
     let cli = Cli::parse();
@@ -95,6 +120,7 @@ async fn main() -> Result<(), BoxError> {
         Command::Run(args) => {
             run(&args).await?;
         }
+        Command::Subscribers(args) => subscribers(&args).await?,
         Command::Smoke { database_url } => smoke(&database_url).await?,
     }
     Ok(())
@@ -305,7 +331,9 @@ async fn ids_for_mix(
     };
     let model = one("SELECT id FROM models ORDER BY name LIMIT 1").await?;
     let endpoint = one("SELECT endpoint_id AS id FROM predictions LIMIT 1").await?;
-    let job = one("SELECT id FROM training_jobs ORDER BY id LIMIT 1").await?;
+    // A RUNNING job, which workers report progress on.
+    let job =
+        one("SELECT id FROM training_jobs WHERE status = 'RUNNING' ORDER BY id LIMIT 1").await?;
     // A training job inside the explicit lineage graph (it has edges both ways).
     let start = one("SELECT source_id AS id FROM edges WHERE source_type = 'TrainingJob' AND target_type = 'TrainingJob' ORDER BY source_id LIMIT 1").await?;
     Ok((
@@ -363,8 +391,8 @@ fn mix(model: &str, endpoint: &str, job: &str, start: &str, endpoint_uuid: &str)
         },
         Case {
             name: "mixed_read_write",
-            // Every fourth request is a write (a job's priority), the rest reads.
-            query: format!(r#"mutation {{ updateTrainingJob(input: {{id: "{job}", priority: 7}}) {{ revision }} }}"#),
+            // Every fourth request is a worker's progress report, the rest reads.
+            query: format!(r#"mutation {{ reportTrainingProgress(input: {{id: "{job}", progress: 50, currentStep: "bench"}}) {{ revision }} }}"#),
             raw_sql: None,
         },
     ]
@@ -485,14 +513,54 @@ impl Drop for Server {
     }
 }
 
-async fn run(args: &RunArgs) -> Result<(), BoxError> {
-    let server_bin = match &args.server {
-        Some(p) => p.clone(),
-        None => std::env::current_exe()?
+fn server_binary(given: &Option<PathBuf>) -> Result<PathBuf, BoxError> {
+    match given {
+        Some(p) => Ok(p.clone()),
+        None => Ok(std::env::current_exe()?
             .parent()
             .map(|d| d.join("mlgraph"))
-            .ok_or("cannot locate the mlgraph binary")?,
-    };
+            .ok_or("cannot locate the mlgraph binary")?),
+    }
+}
+
+/// Starts `mlgraph serve` on the database and waits until it is ready.
+async fn start_server(
+    bin: &PathBuf,
+    database_url: &str,
+    port: u16,
+) -> Result<(Server, String), BoxError> {
+    let listen = format!("127.0.0.1:{port}");
+    let child = std::process::Command::new(bin)
+        .args([
+            "serve",
+            "--listen",
+            &listen,
+            "--no-migrate",
+            "--db-max-connections",
+            "16",
+        ])
+        .env("DATABASE_URL", database_url)
+        .env("RUST_LOG", "warn")
+        .spawn()?;
+    let server = Server(child);
+    let base = format!("http://{listen}");
+    let client = reqwest::Client::new();
+    for _ in 0..100 {
+        if client
+            .get(format!("{base}/readyz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            return Ok((server, base));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Err("the server did not become ready".into())
+}
+
+async fn run(args: &RunArgs) -> Result<(), BoxError> {
+    let server_bin = server_binary(&args.server)?;
     let db = Database::connect(&args.database_url).await?;
     let (model, endpoint, job, start) = ids_for_mix(&db).await?;
     let endpoint_uuid = db
@@ -506,38 +574,12 @@ async fn run(args: &RunArgs) -> Result<(), BoxError> {
         .map(|u| u.to_string())
         .unwrap_or_default();
 
-    let listen = format!("127.0.0.1:{}", args.port);
-    let child = std::process::Command::new(&server_bin)
-        .args([
-            "serve",
-            "--listen",
-            &listen,
-            "--no-migrate",
-            "--db-max-connections",
-            "16",
-        ])
-        .env("DATABASE_URL", &args.database_url)
-        .env("RUST_LOG", "warn")
-        .spawn()?;
-    let pid = child.id();
-    let _server = Server(child);
-    let base = format!("http://{listen}");
+    let (server, base) = start_server(&server_bin, &args.database_url, args.port).await?;
+    let pid = server.0.id();
     let url = format!("{base}/graphql");
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(args.concurrency)
         .build()?;
-    for _ in 0..100 {
-        if client
-            .get(format!("{base}/readyz"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-
     let peak = Arc::new(AtomicU64::new(0));
     let sampling = Arc::new(AtomicBool::new(true));
     {
@@ -638,6 +680,139 @@ async fn run(args: &RunArgs) -> Result<(), BoxError> {
     Ok(())
 }
 
+/// Opens a `graphql-transport-ws` connection and subscribes to one job's updates; sends
+/// `(report number, arrival time)` for every update after the first (the current state).
+async fn subscriber(
+    addr: String,
+    job: String,
+    ready: tokio::sync::mpsc::Sender<()>,
+    arrivals: tokio::sync::mpsc::UnboundedSender<(usize, Instant)>,
+) -> Result<(), BoxError> {
+    use futures::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut req = format!("ws://{addr}/graphql").into_client_request()?;
+    req.headers_mut()
+        .insert("sec-websocket-protocol", "graphql-transport-ws".parse()?);
+    let (mut ws, _) = tokio_tungstenite::connect_async(req).await?;
+    ws.send(Message::text(
+        json!({"type": "connection_init"}).to_string(),
+    ))
+    .await?;
+    let query = "subscription($id: ID!) { trainingJobUpdated(id: $id) { currentStep } }";
+    ws.send(Message::text(
+        json!({"id": "1", "type": "subscribe", "payload": {"query": query, "variables": {"id": job}}})
+            .to_string(),
+    ))
+    .await?;
+    let mut first = true;
+    while let Some(msg) = ws.next().await {
+        let Message::Text(text) = msg? else { continue };
+        let v: Value = serde_json::from_str(text.as_str())?;
+        if v["type"] != "next" {
+            continue;
+        }
+        if first {
+            first = false;
+            ready.send(()).await.ok();
+            continue;
+        }
+        let step = v["payload"]["data"]["trainingJobUpdated"]["currentStep"]
+            .as_str()
+            .and_then(|s| s.strip_prefix("bench-"))
+            .and_then(|n| n.parse::<usize>().ok());
+        if let Some(k) = step {
+            arrivals.send((k, Instant::now())).ok();
+        }
+    }
+    Ok(())
+}
+
+async fn subscribers(args: &SubscribersArgs) -> Result<(), BoxError> {
+    let db = Database::connect(&args.database_url).await?;
+    let (_, _, job, _) = ids_for_mix(&db).await?;
+    let (server, base) =
+        start_server(&server_binary(&args.server)?, &args.database_url, args.port).await?;
+    let pid = server.0.id();
+    let addr = base.trim_start_matches("http://").to_owned();
+    let (ready_tx, mut ready_rx) = tokio::sync::mpsc::channel(args.subscribers);
+    let (arr_tx, mut arr_rx) = tokio::sync::mpsc::unbounded_channel();
+    let connect_started = Instant::now();
+    for _ in 0..args.subscribers {
+        let (addr, job, ready, arrivals) =
+            (addr.clone(), job.clone(), ready_tx.clone(), arr_tx.clone());
+        tokio::spawn(async move {
+            if let Err(e) = subscriber(addr, job, ready, arrivals).await {
+                eprintln!("subscriber failed: {e}");
+            }
+        });
+    }
+    drop(arr_tx);
+    for _ in 0..args.subscribers {
+        tokio::time::timeout(Duration::from_secs(60), ready_rx.recv())
+            .await
+            .map_err(|_| "subscribers did not all start within 60 s")?;
+    }
+    println!(
+        "{} subscribers connected and subscribed in {:.2} s",
+        args.subscribers,
+        connect_started.elapsed().as_secs_f64()
+    );
+    let client = reqwest::Client::new();
+    let url = format!("{base}/graphql");
+    let mut sent = Vec::new();
+    let mut acked = Vec::new();
+    for k in 0..args.events {
+        let q = format!(
+            r#"mutation {{ reportTrainingProgress(input: {{id: "{job}", progress: {}, currentStep: "bench-{k}"}}) {{ revision }} }}"#,
+            k % 100
+        );
+        sent.push(Instant::now());
+        if !gql_ok(&client, &url, &q).await {
+            return Err(format!("progress report {k} failed").into());
+        }
+        acked.push(Instant::now());
+        tokio::time::sleep(Duration::from_millis(args.interval_ms)).await;
+    }
+    let expected = args.events * args.subscribers;
+    let mut from_sent = Vec::with_capacity(expected);
+    let mut from_ack = Vec::with_capacity(expected);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while from_sent.len() < expected {
+        let Ok(Some((k, at))) = tokio::time::timeout_at(deadline.into(), arr_rx.recv()).await
+        else {
+            break;
+        };
+        if let (Some(s), Some(a)) = (sent.get(k), acked.get(k)) {
+            from_sent.push(at.saturating_duration_since(*s).as_secs_f64() * 1000.0);
+            from_ack.push(at.saturating_duration_since(*a).as_secs_f64() * 1000.0);
+        }
+    }
+    let delivered = from_sent.len();
+    let a = summarise(from_sent, 0, 0.0);
+    let b = summarise(from_ack, 0, 0.0);
+    println!(
+        "deliveries: {delivered} of {expected} ({} missing)",
+        expected - delivered
+    );
+    println!(
+        "latency from mutation sent (upper bound of commit -> delivery): p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms",
+        a.p50, a.p95, a.p99
+    );
+    println!(
+        "latency from mutation acknowledged (lower bound, 0 if delivered first): p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms",
+        b.p50, b.p95, b.p99
+    );
+    println!(
+        "server peak RSS: {:.1} MB",
+        rss_kb(pid, "VmHWM:") as f64 / 1024.0
+    );
+    if delivered < expected {
+        return Err("not every subscriber received every update".into());
+    }
+    Ok(())
+}
+
 async fn smoke(server_url: &str) -> Result<(), BoxError> {
     let admin = Database::connect(format!("{}/postgres", server_url.trim_end_matches('/'))).await?;
     exec(&admin, "DROP DATABASE IF EXISTS mlgraph_bench_smoke").await?;
@@ -662,6 +837,15 @@ async fn smoke(server_url: &str) -> Result<(), BoxError> {
         seconds: 1,
         only: Vec::new(),
         port: 18_182,
+    })
+    .await?;
+    subscribers(&SubscribersArgs {
+        database_url: format!("{}/mlgraph_bench_smoke", server_url.trim_end_matches('/')),
+        server: None,
+        subscribers: 20,
+        events: 5,
+        interval_ms: 20,
+        port: 18_184,
     })
     .await?;
     println!("smoke: ok");

@@ -103,6 +103,30 @@ pub async fn read_after(
     Ok(q.all(db).await?)
 }
 
+/// Whether events after `after` are committed or being written but not yet final (an
+/// older transaction is still running): the tailer then looks again shortly, since no
+/// further wake-up may come for them.
+async fn pending_after(db: &DatabaseConnection, after: Cursor) -> AppResult<bool> {
+    if db.get_database_backend() != DbBackend::Postgres {
+        return Ok(false);
+    }
+    let any: Option<(i64,)> = event::Entity::find()
+        .select_only()
+        .column(event::Column::Seq)
+        .filter(
+            Expr::tuple([
+                Expr::col(event::Column::Txid),
+                Expr::col(event::Column::Seq),
+            ])
+            .gt(Expr::tuple([Expr::val(after.txid), Expr::val(after.seq)])),
+        )
+        .limit(1)
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(any.is_some())
+}
+
 /// The position after the last final event of the log (where a subscription that asks
 /// for no history starts).
 pub async fn head(db: &DatabaseConnection) -> AppResult<Cursor> {
@@ -218,6 +242,7 @@ impl EventFeed {
             }
         };
         self.0.position.send_replace(Some(at));
+        let mut backoff = Duration::ZERO;
         loop {
             loop {
                 match read_after(db, at, BATCH).await {
@@ -240,9 +265,20 @@ impl EventFeed {
                     }
                 }
             }
+            let pending = pending_after(db, at).await.unwrap_or(false);
+            backoff = if pending {
+                (backoff * 2).clamp(Duration::from_millis(5), Duration::from_millis(200))
+            } else {
+                Duration::ZERO
+            };
+            let wait = if pending {
+                backoff
+            } else {
+                self.0.options.poll_interval
+            };
             tokio::select! {
                 _ = self.0.wake.notified() => {}
-                _ = tokio::time::sleep(self.0.options.poll_interval) => {}
+                _ = tokio::time::sleep(wait) => {}
             }
         }
     }

@@ -476,3 +476,33 @@ async fn sqlite_delivers_in_process() {
     assert_eq!(got, created, "in commit order");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[tokio::test]
+async fn an_event_behind_an_older_open_transaction_waits_for_it_then_arrives() {
+    use sea_orm::TransactionTrait;
+    let mut app = TestApp::new().await;
+    instance_with_slow_poll(&mut app);
+    let addr = app.serve().await;
+    http(&addr, ENQUEUE, json!({"i": {"ns": NS, "name": "before"}})).await;
+    let start = newest_cursor(&app).await;
+    let mut ws = Ws::connect(&addr, "graphql-transport-ws").await;
+    ws.subscribe("1", WATCH_EVENTS, json!({"after": start}))
+        .await;
+
+    // An older writing transaction is still open when the next event commits: a reader
+    // resuming from a cursor could otherwise skip whatever that transaction writes.
+    let older = app.db().begin().await.unwrap_or_else(|e| panic!("{e}"));
+    older
+        .execute_unprepared("SELECT pg_current_xact_id()")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    http(&addr, ENQUEUE, json!({"i": {"ns": NS, "name": "after"}})).await;
+    assert!(
+        ws.quiet_for(Duration::from_millis(700)).await,
+        "not final while an older transaction runs"
+    );
+    older.rollback().await.unwrap_or_else(|e| panic!("{e}"));
+    // No further wake-up comes (the poll is 10 minutes): the feed must look again itself.
+    let e = ws.next_data().await["events"].clone();
+    assert_eq!(e["action"], "CREATE");
+}
