@@ -352,17 +352,25 @@ async fn the_listener_reconnects_after_its_connection_is_killed() {
         "QUEUED"
     );
 
-    let killed = writer
-        .db()
-        .query_one_raw(sea_orm::Statement::from_string(
-            writer.db().get_database_backend(),
-            "SELECT COUNT(pg_terminate_backend(pid)) AS n FROM pg_stat_activity
-              WHERE datname = current_database() AND query ILIKE 'LISTEN%'",
-        ))
-        .await
-        .unwrap_or_else(|e| panic!("{e}"))
-        .and_then(|r| r.try_get::<i64>("", "n").ok())
-        .unwrap_or(0);
+    // The listener connects in the background: wait for it, then kill it.
+    let mut killed = 0;
+    for _ in 0..100 {
+        killed = writer
+            .db()
+            .query_one_raw(sea_orm::Statement::from_string(
+                writer.db().get_database_backend(),
+                "SELECT COUNT(pg_terminate_backend(pid)) AS n FROM pg_stat_activity
+                  WHERE datname = current_database() AND query ILIKE 'LISTEN%'",
+            ))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .and_then(|r| r.try_get::<i64>("", "n").ok())
+            .unwrap_or(0);
+        if killed > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     assert_eq!(killed, 1, "the watcher's listener connection");
     tokio::time::sleep(Duration::from_millis(300)).await;
 
