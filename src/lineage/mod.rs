@@ -281,7 +281,14 @@ pub async fn traverse_from(
         None => 0,
     };
     let loader = ctx.data::<DataLoader<TraversalLoader>>()?;
+    // Edges (and what is derived from them: paths, cycles) cost a second pass; skip it
+    // when the client does not ask for them.
+    let look = ctx.look_ahead();
+    let with_edges = look.field("edges").exists()
+        || look.field("hasCycle").exists()
+        || look.field("nodes").field("path").exists();
     let args = Arc::new(TraversalArgs {
+        with_edges,
         direction,
         depth: depth as u32,
         kinds,

@@ -308,6 +308,8 @@ pub struct TraversalArgs {
     pub first: usize,
     /// Nodes to skip.
     pub offset: usize,
+    /// Whether to collect the edges among reached nodes (for `edges`, `path`, `hasCycle`).
+    pub with_edges: bool,
 }
 
 /// A node reached by a traversal.
@@ -546,16 +548,23 @@ pub async fn traverse(
             },
         );
         let a = if walking_up {
-            "n.t, n.id, r.t, r.id"
+            "e.nt, e.nid, e.ht, e.hid"
         } else {
-            "r.t, r.id, n.t, n.id"
+            "e.ht, e.hid, e.nt, e.nid"
         };
-        edges.push(format!(
-            "SELECT 'E', r.rt, r.rid, {a}, {null_int}, {null_int}, n.kind, n.edge_id
-               FROM {reached} r {r_step}
-              WHERE r.depth < {depth}{filters}
-                AND EXISTS (SELECT 1 FROM {reached} x WHERE x.rt = r.rt AND x.rid = r.rid AND x.id = n.id AND x.t = n.t)"
-        ));
+        // The probes run once per reached node (fenced), and only then is the far end
+        // checked against the reached set: unfenced, PostgreSQL joins the reached set with
+        // itself first and probes once per pair.
+        let fence = if pg { "OFFSET 0" } else { "" };
+        if args.with_edges {
+            edges.push(format!(
+            "SELECT 'E', e.rt, e.rid, {a}, {null_int}, {null_int}, e.kind, e.edge_id
+               FROM (SELECT r.rt, r.rid, r.t AS ht, r.id AS hid, n.t AS nt, n.id AS nid, n.kind, n.edge_id
+                       FROM {reached} r {r_step}
+                      WHERE r.depth < {depth}{filters} {fence}) e
+              WHERE EXISTS (SELECT 1 FROM {reached} x WHERE x.rt = e.rt AND x.rid = e.rid AND x.id = e.nid AND x.t = e.nt)"
+            ));
+        }
         frontier.push(format!(
             "SELECT 'P', r.rt, r.rid, {null_text}, {null_uuid}, {null_text}, {null_uuid}, {null_int}, {null_int}, {null_text}, {null_uuid}
                FROM {reached} r WHERE r.depth = {depth}
@@ -568,12 +577,15 @@ pub async fn traverse(
         SELECT 'N' AS rec, rt, rid, t AS a_type, id AS a_id, {null_text} AS b_type, {null_uuid} AS b_id,
                CAST(MIN(depth) AS BIGINT) AS depth, CAST(MAX(up) AS BIGINT) AS up_flag, {null_text} AS kind, {null_uuid} AS edge_id
           FROM steps GROUP BY rt, rid, t, id
-        UNION ALL
         {edges}
         UNION ALL
         {frontier}",
         ctes = ctes.join(",\n"),
-        edges = edges.join(" UNION ALL "),
+        edges = edges
+            .iter()
+            .map(|e| format!("UNION ALL {e}"))
+            .collect::<Vec<_>>()
+            .join(" "),
         frontier = frontier.join(" UNION ALL "),
     );
     let rows = db
