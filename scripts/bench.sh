@@ -3,6 +3,7 @@
 #   ./scripts/bench.sh                      # default scale, concurrency 32, 10 s per query
 #   ./scripts/bench.sh --edges 1000000      # the lineage-scale graph (1M explicit edges)
 #   BENCH_RUN_ARGS="--only lineage_depth_5,impact_depth_5 --seconds 20" ./scripts/bench.sh
+#   BENCH_SUBSCRIBERS=0 ./scripts/bench.sh   # skip the 1,000-subscriber delivery benchmark
 # Arguments go to `mlgraph-bench generate`; BENCH_RUN_ARGS to `mlgraph-bench run`.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -18,3 +19,9 @@ bin="${CARGO_TARGET_DIR:-$here/target}/release"
 "$bin/mlgraph-bench" generate --database-url "$PG_URL/bench" "$@"
 # shellcheck disable=SC2086
 "$bin/mlgraph-bench" run --database-url "$PG_URL/bench" ${BENCH_RUN_ARGS:-}
+# Commit-to-delivery latency with many WebSocket subscribers on one instance.
+if [ "${BENCH_SUBSCRIBERS:-1000}" != 0 ]; then
+  # Each subscriber holds a socket on both sides.
+  ulimit -n 65536 2>/dev/null || true
+  "$bin/mlgraph-bench" subscribers --database-url "$PG_URL/bench" --subscribers "${BENCH_SUBSCRIBERS:-1000}"
+fi

@@ -558,25 +558,56 @@ pub async fn traverse(
         let fence = if pg { "OFFSET 0" } else { "" };
         if args.with_edges {
             edges.push(format!(
-            "SELECT 'E', e.rt, e.rid, {a}, {null_int}, {null_int}, e.kind, e.edge_id
+            "SELECT 'E', e.rt, e.rid, {a}, {null_int}, {null_int}, e.kind, e.edge_id, {null_int}
                FROM (SELECT r.rt, r.rid, r.t AS ht, r.id AS hid, n.t AS nt, n.id AS nid, n.kind, n.edge_id
                        FROM {reached} r {r_step}
                       WHERE r.depth < {depth}{filters} {fence}) e
               WHERE EXISTS (SELECT 1 FROM {reached} x WHERE x.rt = e.rt AND x.rid = e.rid AND x.id = e.nid AND x.t = e.nt)"
             ));
         }
+        // The depth cap cut the walk if any node at the cap has a further edge: one row
+        // per root at most, found at the first such node.
         frontier.push(format!(
-            "SELECT 'P', r.rt, r.rid, {null_text}, {null_uuid}, {null_text}, {null_uuid}, {null_int}, {null_int}, {null_text}, {null_uuid}
-               FROM {reached} r WHERE r.depth = {depth}
-                AND EXISTS (SELECT 1 FROM (SELECT 1 AS one) one {r_step} WHERE 1 = 1{filters})",
+            "SELECT 'P', ro.rt, ro.rid, {null_text}, {null_uuid}, {null_text}, {null_uuid}, {null_int}, {null_int}, {null_text}, {null_uuid}, {null_int}
+               FROM roots ro WHERE EXISTS (
+                 SELECT 1 FROM {reached} r WHERE r.rt = ro.rt AND r.rid = ro.rid AND r.depth = {depth}
+                    AND EXISTS (SELECT 1 FROM (SELECT 1 AS one) one {r_step} WHERE 1 = 1{filters}))",
         ));
     }
     ctes.push(format!("steps AS ({})", nodes.join(" UNION ALL ")));
+    let grouped = "SELECT rt, rid, t, id, MIN(depth) AS depth, MAX(up) AS up FROM steps GROUP BY rt, rid, t, id";
+    let node_rows = if args.with_edges {
+        // Paths and cycles need every reached node: Rust shapes and pages them.
+        format!(
+            "SELECT 'N' AS rec, rt, rid, t AS a_type, id AS a_id, {null_text} AS b_type, {null_uuid} AS b_id,
+                    CAST(depth AS BIGINT) AS depth, CAST(up AS BIGINT) AS up_flag, {null_text} AS kind, {null_uuid} AS edge_id,
+                    {null_int} AS total
+               FROM ({grouped}) g"
+        )
+    } else {
+        // Only the page (and the count) leave the database.
+        let types = match &args.node_types {
+            Some(ts) if !ts.is_empty() => {
+                let list: Vec<String> = ts.iter().map(|t| sql.param(t.name())).collect();
+                format!(" AND g.t IN ({})", list.join(", "))
+            }
+            _ => String::new(),
+        };
+        let (lo, hi) = (args.offset, args.offset + args.first);
+        format!(
+            "SELECT 'N' AS rec, rt, rid, t AS a_type, id AS a_id, {null_text} AS b_type, {null_uuid} AS b_id,
+                    CAST(depth AS BIGINT) AS depth, CAST(up AS BIGINT) AS up_flag, {null_text} AS kind, {null_uuid} AS edge_id,
+                    CAST(total AS BIGINT) AS total
+               FROM (SELECT g.*, ROW_NUMBER() OVER (PARTITION BY rt, rid ORDER BY depth, t, id) AS rn,
+                            COUNT(*) OVER (PARTITION BY rt, rid) AS total
+                       FROM ({grouped}) g
+                      WHERE NOT (g.t = g.rt AND g.id = g.rid){types}) p
+              WHERE rn > {lo} AND rn <= {hi}"
+        )
+    };
     sql.text = format!(
         "WITH RECURSIVE {ctes}
-        SELECT 'N' AS rec, rt, rid, t AS a_type, id AS a_id, {null_text} AS b_type, {null_uuid} AS b_id,
-               CAST(MIN(depth) AS BIGINT) AS depth, CAST(MAX(up) AS BIGINT) AS up_flag, {null_text} AS kind, {null_uuid} AS edge_id
-          FROM steps GROUP BY rt, rid, t, id
+        {node_rows}
         {edges}
         UNION ALL
         {frontier}",
@@ -599,6 +630,8 @@ pub async fn traverse(
         // A set: walking BOTH ways meets an edge from each end.
         edges: HashSet<LineageEdgeRow>,
         partial: bool,
+        // Set when the database already cut the page: the count of all reached nodes.
+        total: Option<usize>,
     }
     let mut raw: HashMap<(NodeType, Uuid), Raw> = HashMap::new();
     for row in rows {
@@ -612,6 +645,7 @@ pub async fn traverse(
             nodes: HashMap::new(),
             edges: HashSet::new(),
             partial: false,
+            total: None,
         });
         match rec.as_str() {
             "N" => {
@@ -621,6 +655,9 @@ pub async fn traverse(
                 let id: Uuid = row.try_get("", "a_id")?;
                 let d: i64 = row.try_get::<Option<i64>>("", "depth")?.unwrap_or(0);
                 let upf: i64 = row.try_get::<Option<i64>>("", "up_flag")?.unwrap_or(0);
+                if let Some(total) = row.try_get::<Option<i64>>("", "total")? {
+                    entry.total = Some(total as usize);
+                }
                 entry.nodes.insert((t, id), (d as u32, upf == 1));
             }
             "E" => {
@@ -653,7 +690,10 @@ pub async fn traverse(
             continue;
         };
         let edges = r.edges.into_iter().collect();
-        out.insert(*root, shape(*root, r.nodes, edges, r.partial, args));
+        out.insert(
+            *root,
+            shape(*root, r.nodes, edges, r.partial, r.total, args),
+        );
     }
     Ok(out)
 }
@@ -664,6 +704,7 @@ fn shape(
     nodes: HashMap<(NodeType, Uuid), (u32, bool)>,
     edges: Vec<LineageEdgeRow>,
     partial: bool,
+    paged_total: Option<usize>,
     args: &TraversalArgs,
 ) -> Subgraph {
     // Predecessor on a shortest path: the neighbour one step nearer the start.
@@ -705,10 +746,14 @@ fn shape(
     reached.sort_by(|a, b| {
         (a.distance, a.node.0.name(), a.node.1).cmp(&(b.distance, b.node.0.name(), b.node.1))
     });
-    let total = reached.len();
+    // When the database cut the page, `nodes` is the page and the count came with it.
+    let (total, skip) = match paged_total {
+        Some(t) => (t, 0),
+        None => (reached.len(), args.offset),
+    };
     let page: Vec<Reached> = reached
         .into_iter()
-        .skip(args.offset)
+        .skip(skip)
         .take(args.first)
         .map(|mut r| {
             r.path = path_to(r.node);
