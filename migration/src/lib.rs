@@ -10,6 +10,7 @@ pub mod lineage_relation;
 mod m20261122_000001_registry;
 mod m20261122_000002_lineage_view;
 mod m20261124_000003_live_jobs;
+mod m20261124_000004_lineage_links;
 mod schema_helpers;
 
 /// The ordered list of mlgraph's migrations.
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_registry::Migration),
             Box::new(m20261122_000002_lineage_view::Migration),
             Box::new(m20261124_000003_live_jobs::Migration),
+            Box::new(m20261124_000004_lineage_links::Migration),
         ]
     }
 }

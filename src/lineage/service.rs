@@ -22,7 +22,6 @@ use crate::core::context::{RequestContext, Scope};
 use crate::core::ids::NodeType;
 use crate::core::store::{self, Change, record_event};
 use crate::error::{AppError, AppResult};
-use migration::lineage_relation::{IMPLICIT_EDGES, downstream_arrow_kinds_sql};
 
 use NodeType as T;
 
@@ -377,64 +376,26 @@ struct At<'a> {
     id: &'a str,
 }
 
-/// One traversal step from the node at `at`, as a derived table of its neighbours
-/// `(t, id, kind, ns, edge_id)` in the walk's direction (`walking_up`: its upstream
-/// neighbours). Generated from `lineage_relation`, the definition the view is built from.
+/// One traversal step from the node at `at`, as a join with its neighbours
+/// `n(t, id, kind, ns, edge_id)` in the walk's direction (`walking_up`: its upstream
+/// neighbours).
 ///
-/// On PostgreSQL it is a `LATERAL` union of per-table index probes, each gated on the
-/// node's type (a one-time filter), fenced with `OFFSET 0` so the planner cannot flatten
-/// it back into a hash join over every edge: a step costs index probes proportional to
-/// the frontier, not a scan of the graph. SQLite (no `LATERAL`) joins the view, whose
-/// branches it probes by index itself.
+/// PostgreSQL probes `lineage_links`, the relation materialised and indexed by either end
+/// (one index probe per node; a large frontier can be hash-joined). SQLite joins the
+/// `lineage_edges` view, whose branches it probes by index itself. Both are generated
+/// from `lineage_relation`.
 fn step(pg: bool, walking_up: bool, at: At<'_>) -> String {
     let (here, next) = if walking_up {
         ("down", "up")
     } else {
         ("up", "down")
     };
-    if !pg {
-        return format!(
-            "JOIN (SELECT {next}_type AS t, {next}_id AS id, kind, ns, edge_id, {here}_type AS ht, {here}_id AS hid FROM lineage_edges) n
-               ON n.hid = {id} AND n.ht = {t}",
-            t = at.t,
-            id = at.id
-        );
-    }
-    let mut branches = Vec::new();
-    for e in IMPLICIT_EDGES {
-        let (here_type, here_col, next_type, next_col) = if walking_up {
-            (e.down_type, e.down_col, e.up_type, e.up_col)
-        } else {
-            (e.up_type, e.up_col, e.down_type, e.down_col)
-        };
-        branches.push(format!(
-            "SELECT CAST('{next_type}' AS TEXT), x.{next_col}, CAST('{kind}' AS TEXT), x.ns, CAST(NULL AS uuid) FROM {table} x
-              WHERE {t} = '{here_type}' AND x.{here_col} = {id} AND x.{next_col} IS NOT NULL",
-            kind = e.kind,
-            table = e.table,
-            t = at.t,
-            id = at.id,
-        ));
-    }
-    let arrows = downstream_arrow_kinds_sql();
-    // An explicit edge whose arrow points downstream has its upstream end at the source.
-    for (arrow_down, cond) in [(true, "IN"), (false, "NOT IN")] {
-        let source_is_here = arrow_down != walking_up;
-        let (here_end, next_end) = if source_is_here {
-            ("source", "target")
-        } else {
-            ("target", "source")
-        };
-        branches.push(format!(
-            "SELECT x.{next_end}_type, x.{next_end}_id, x.kind, x.ns, x.id FROM edges x
-              WHERE x.{here_end}_id = {id} AND x.{here_end}_type = {t} AND x.kind {cond} ({arrows})",
-            t = at.t,
-            id = at.id,
-        ));
-    }
+    let relation = if pg { "lineage_links" } else { "lineage_edges" };
     format!(
-        "CROSS JOIN LATERAL (SELECT * FROM ({}) u(t, id, kind, ns, edge_id) OFFSET 0) n",
-        branches.join("\n UNION ALL ")
+        "JOIN (SELECT {next}_type AS t, {next}_id AS id, kind, ns, edge_id, {here}_type AS ht, {here}_id AS hid FROM {relation}) n
+           ON n.hid = {id} AND n.ht = {t}",
+        t = at.t,
+        id = at.id
     )
 }
 

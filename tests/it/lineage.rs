@@ -558,3 +558,92 @@ async fn paging_in_sql_gives_the_same_pages_as_the_full_walk() {
         }
     }
 }
+
+/// PostgreSQL traverses `lineage_links`, maintained by triggers; it must always hold
+/// exactly the rows of the `lineage_edges` view, through inserts, updates that move a
+/// foreign key, SET NULL and CASCADE deletes, links and unlinks.
+#[tokio::test]
+async fn materialised_links_always_equal_the_view() {
+    use sea_orm::ConnectionTrait;
+    let app = TestApp::new().await;
+    let diff = |app: &TestApp| {
+        let db = app.db().clone();
+        async move {
+            let cols = "kind, ns, up_type, up_id, down_type, down_id, edge_id";
+            let row = db
+                .query_one_raw(sea_orm::Statement::from_string(
+                    db.get_database_backend(),
+                    format!(
+                        "SELECT (SELECT COUNT(*) FROM (SELECT {cols} FROM lineage_links EXCEPT ALL SELECT {cols} FROM lineage_edges) a)
+                              + (SELECT COUNT(*) FROM (SELECT {cols} FROM lineage_edges EXCEPT ALL SELECT {cols} FROM lineage_links) b) AS n,
+                                (SELECT COUNT(*) FROM lineage_links) AS links"
+                    ),
+                ))
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+                .unwrap_or_else(|| panic!("no row"));
+            let n: i64 = row.try_get("", "n").unwrap_or(-1);
+            let links: i64 = row.try_get("", "links").unwrap_or(-1);
+            (n, links)
+        }
+    };
+    let (_, dv) = dataset_version(&app, "acme.com", "tx").await;
+    let model = create_model(&app, "acme.com", "fraud").await;
+    let job = app
+        .ok(
+            "mutation($i: CreateTrainingJobInput!) { createTrainingJob(input: $i) { id } }",
+            json!({"i": {"ns": "acme.com", "name": "train", "modelId": model, "datasetVersionId": dv}}),
+        )
+        .await["createTrainingJob"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let v1 = create_version(&app, &model).await;
+    let v2 = app
+        .ok(
+            "mutation($i: CreateModelVersionInput!) { createModelVersion(input: $i) { id } }",
+            json!({"i": {"modelId": model, "parentVersionId": v1, "trainingJobId": job}}),
+        )
+        .await["createModelVersion"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let ep = create_endpoint(&app, "acme.com", "ep", "PRODUCTION").await;
+    deploy(&app, &v2, &ep, 100).await;
+    let other = create_model(&app, "acme.com", "other").await;
+    link(&app, "dependsOn", &model, &other).await;
+    link(&app, "replacedBy", &other, &model).await;
+    let (d, links) = diff(&app).await;
+    assert_eq!(d, 0);
+    assert!(links >= 9, "{links} links");
+
+    // SET NULL (the job goes, its version stays), CASCADE (the model goes with its versions
+    // and deployments), unlink.
+    app.ok(
+        "mutation($id: ID!) { deleteTrainingJob(id: $id) }",
+        json!({"id": job}),
+    )
+    .await;
+    assert_eq!(diff(&app).await.0, 0);
+    app.ok(
+        "mutation($k: String!, $s: ID!, $t: ID!) { unlink(kind: $k, source: $s, target: $t) }",
+        json!({"k": "dependsOn", "s": model, "t": other}),
+    )
+    .await;
+    assert_eq!(diff(&app).await.0, 0);
+    app.db()
+        .execute_unprepared(
+            "DELETE FROM deployments; UPDATE model_versions SET parent_version_id = NULL",
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(diff(&app).await.0, 0);
+    app.ok(
+        "mutation($id: ID!) { deleteModel(id: $id) }",
+        json!({"id": model}),
+    )
+    .await;
+    let (d, links) = diff(&app).await;
+    assert_eq!(d, 0);
+    assert!(links >= 1, "the dataset's version is still linked");
+}
