@@ -30,7 +30,7 @@ const PG_UP: &[&str] = &[
     "ALTER TABLE events ADD COLUMN txid BIGINT NOT NULL DEFAULT 0",
     "ALTER TABLE events ALTER COLUMN txid SET DEFAULT (pg_current_xact_id()::text::bigint)",
     "CREATE UNIQUE INDEX uq_events_txid_seq ON events (txid, seq)",
-    "CREATE FUNCTION mlgraph_notify_events() RETURNS trigger LANGUAGE plpgsql AS $$
+    "CREATE OR REPLACE FUNCTION mlgraph_notify_events() RETURNS trigger LANGUAGE plpgsql AS $$
      BEGIN PERFORM pg_notify('mlgraph_events', ''); RETURN NULL; END $$",
     "CREATE TRIGGER trg_events_notify AFTER INSERT ON events
      FOR EACH STATEMENT EXECUTE FUNCTION mlgraph_notify_events()",
