@@ -28,7 +28,7 @@ use uuid::Uuid;
 use super::types::*;
 use crate::core::context::RequestContext;
 use crate::core::ids::{NodeType, decode_as};
-use crate::core::store::{self, Change, get, record_event, reference};
+use crate::core::store::{self, Change, record_event, reference};
 use crate::core::validate;
 use crate::error::{AppError, AppResult};
 use crate::registry::service::{insert_model_version, json_object, opt_id};
@@ -119,7 +119,19 @@ async fn job_for_change(
     expected: Option<i32>,
 ) -> AppResult<training_job::Model> {
     let id = decode_as(id, NodeType::TrainingJob, "id")?;
-    let job = get::<training_job::Entity>(txn, ctx, id).await?;
+    // Locked until commit: concurrent changes of one job (a worker's progress while a
+    // user cancels) queue instead of failing each other's compare-and-set. Only an
+    // explicit `expectedRevision` can make a change stale.
+    let mut q = training_job::Entity::find()
+        .filter(training_job::Column::Id.eq(id))
+        .filter(ctx.scope.condition(training_job::Column::Ns));
+    if txn.get_database_backend() == DbBackend::Postgres {
+        q = q.lock_exclusive();
+    }
+    let job = q
+        .one(txn)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("TrainingJob {id}")))?;
     check_revision(&job, expected)?;
     Ok(job)
 }

@@ -529,3 +529,28 @@ async fn stale_jobs_are_failed_once_with_two_instances() {
         "queued jobs have no heartbeat to miss"
     );
 }
+
+#[tokio::test]
+async fn concurrent_changes_without_an_expected_revision_all_apply() {
+    let app = std::sync::Arc::new(TestApp::new().await);
+    let job = job_in(&app, "RUNNING", 0).await;
+    let rev = job_state(&app, &job).await["revision"]
+        .as_i64()
+        .unwrap_or(0);
+    let mut tasks = Vec::new();
+    for i in 0..20 {
+        let (app, job) = (app.clone(), job.clone());
+        tasks.push(tokio::spawn(async move {
+            app.gql(
+                "mutation($i: ReportTrainingProgressInput!) { reportTrainingProgress(input: $i) { revision } }",
+                json!({"i": {"id": job, "progress": f64::from(i)}}),
+            )
+            .await
+        }));
+    }
+    for t in tasks {
+        let resp = t.await.unwrap_or_else(|e| panic!("{e}"));
+        assert!(resp.get("errors").is_none(), "{resp:#}");
+    }
+    assert_eq!(job_state(&app, &job).await["revision"], rev + 20);
+}
