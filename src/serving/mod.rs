@@ -261,9 +261,16 @@ impl ServingQuery {
         if !(1..=1000).contains(&limit) {
             return Err(AppError::bad_input("limit", "must be between 1 and 1000").into());
         }
-        let groups =
-            service::prediction_stats(&d.state.db, d.rc, cond_of(&filter)?, group_by, limit as u64)
-                .await?;
+        let from_rollups = service::answerable_from_rollups(filter.as_ref());
+        let groups = service::prediction_stats(
+            &d.state.db,
+            d.rc,
+            cond_of(&filter)?,
+            group_by,
+            limit as u64,
+            from_rollups,
+        )
+        .await?;
         Ok(groups.into_iter().map(PredictionGroup).collect())
     }
 }

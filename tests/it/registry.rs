@@ -369,3 +369,145 @@ async fn dataset_versions_runs_and_prediction_aggregates() {
         assert_eq!(r["createExperimentRun"]["runNumber"], expected);
     }
 }
+
+/// `predictionStats` answers from hourly rollups when its filter allows; the rollups
+/// must give what a scan of the predictions gives, after bulk inserts, API inserts,
+/// updates, SET NULL when a version goes, and deletes.
+#[tokio::test]
+async fn prediction_rollups_answer_like_a_scan() {
+    use sea_orm::ConnectionTrait;
+    let app = TestApp::new().await;
+    let model = create_model(&app, "acme.com", "fraud").await;
+    let v1 = create_version(&app, &model).await;
+    let v2 = create_version(&app, &model).await;
+    let e1 = create_endpoint(&app, "acme.com", "e1", "PRODUCTION").await;
+    let e2 = create_endpoint(&app, "acme.com", "e2", "STAGING").await;
+    let uuid = |id: &str| {
+        mlgraph::core::ids::decode(id)
+            .map(|(_, u)| u.to_string())
+            .unwrap_or_default()
+    };
+    // Bulk: 600 predictions over 30 hours, two endpoints, two versions (and none), three statuses.
+    app.db()
+        .execute_unprepared(&format!(
+            "INSERT INTO predictions (id, ns, endpoint_id, model_version_id, input, latency_ms, confidence, status, created_at, updated_at)
+             SELECT gen_random_uuid(), 'acme.com',
+                    CASE WHEN i % 2 = 0 THEN '{e1}'::uuid ELSE '{e2}'::uuid END,
+                    CASE i % 3 WHEN 0 THEN '{v1}'::uuid WHEN 1 THEN '{v2}'::uuid ELSE NULL END,
+                    '{{}}', CASE WHEN i % 7 = 0 THEN NULL ELSE (i * 37 % 101)::float8 END,
+                    CASE WHEN i % 5 = 0 THEN NULL ELSE (i % 10)::float8 / 10 END,
+                    (ARRAY['PENDING','COMPLETED','FAILED'])[1 + i % 3],
+                    date_trunc('hour', now()) - (i * 3 || ' minutes')::interval, now()
+             FROM generate_series(1, 600) i",
+            e1 = uuid(&e1),
+            e2 = uuid(&e2),
+            v1 = uuid(&v1),
+            v2 = uuid(&v2),
+        ))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let one = app
+        .ok(
+            "mutation($i: CreatePredictionInput!) { createPrediction(input: $i) { id } }",
+            json!({"i": {"endpointId": e1, "modelVersionId": v1, "input": {}, "latencyMs": 1000.0, "confidence": 0.01}}),
+        )
+        .await["createPrediction"]["id"]
+        .clone();
+
+    compare_rollups(&app, &e1, "after inserts").await;
+    app.ok(
+        "mutation($i: UpdatePredictionInput!) { updatePrediction(input: $i) { id } }",
+        json!({"i": {"id": one, "latencyMs": 2.0, "status": "FAILED"}}),
+    )
+    .await;
+    app.db()
+        .execute_unprepared(
+            "UPDATE predictions SET latency_ms = latency_ms + 1000 WHERE latency_ms > 90",
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    compare_rollups(&app, &e1, "after updates").await;
+    app.ok(
+        "mutation($id: ID!) { deletePrediction(id: $id) }",
+        json!({"id": one}),
+    )
+    .await;
+    app.db()
+        .execute_unprepared("DELETE FROM predictions WHERE confidence IS NULL")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    compare_rollups(&app, &e1, "after deletes").await;
+    // SET NULL: the version's predictions move to the null-version buckets.
+    app.db()
+        .execute_unprepared(&format!(
+            "DELETE FROM model_versions WHERE id = '{}'",
+            uuid(&v2)
+        ))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    compare_rollups(&app, &e1, "after a version is deleted").await;
+    // The fast path does read the rollups: emptied behind its back, it sees nothing.
+    app.db()
+        .execute_unprepared("DELETE FROM prediction_rollups")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let all = app.ok("{ predictionStats { count } }", json!({})).await;
+    assert_eq!(all["predictionStats"][0]["count"], 0);
+}
+
+/// Compares `predictionStats` answered from rollups with the same answer from a scan.
+async fn compare_rollups(app: &TestApp, e1: &str, label: &str) {
+    let fields = "key count avgLatencyMs minLatencyMs maxLatencyMs avgConfidence minConfidence maxConfidence";
+    // A filter the rollups cannot answer that selects every prediction: forces a scan.
+    let scan = r#"{or: [{latencyMs: {isNull: true}}, {latencyMs: {isNull: false}}]}"#;
+    let app_ref = app;
+    let hour = chrono::Utc::now()
+        .date_naive()
+        .and_hms_opt(0, 0, 0)
+        .map(|t| t.and_utc().to_rfc3339())
+        .unwrap_or_default();
+    for (group, filter) in [
+        ("ALL", "{}".to_owned()),
+        ("ENDPOINT", "{}".to_owned()),
+        ("MODEL_VERSION", "{}".to_owned()),
+        (
+            "STATUS",
+            format!(r#"{{status: {{in: [COMPLETED, FAILED]}}}}"#),
+        ),
+        ("HOUR", format!(r#"{{createdAt: {{gte: "{hour}"}}}}"#)),
+        ("DAY", format!(r#"{{endpoint: {{eq: "{e1}"}}}}"#)),
+    ] {
+        let q = |f: &str| {
+            format!(
+                "{{ predictionStats(groupBy: {group}, limit: 1000, filter: {f}) {{ {fields} }} }}"
+            )
+        };
+        let fast = app_ref.ok(&q(&filter), json!({})).await["predictionStats"].clone();
+        let slow_filter = format!("{{and: [{filter}, {scan}]}}");
+        let slow = app_ref.ok(&q(&slow_filter), json!({})).await["predictionStats"].clone();
+        let (fast, slow) = (
+            fast.as_array().cloned().unwrap_or_default(),
+            slow.as_array().cloned().unwrap_or_default(),
+        );
+        assert!(!slow.is_empty(), "{label} {group}");
+        assert_eq!(fast.len(), slow.len(), "{label} {group}");
+        for (a, b) in fast.iter().zip(&slow) {
+            assert_eq!(a["key"], b["key"], "{label} {group}");
+            assert_eq!(a["count"], b["count"], "{label} {group} {}", a["key"]);
+            for f in [
+                "avgLatencyMs",
+                "minLatencyMs",
+                "maxLatencyMs",
+                "avgConfidence",
+                "minConfidence",
+                "maxConfidence",
+            ] {
+                let (x, y) = (a[f].as_f64(), b[f].as_f64());
+                assert_eq!(x.is_some(), y.is_some(), "{label} {group} {f}");
+                if let (Some(x), Some(y)) = (x, y) {
+                    assert!((x - y).abs() < 1e-9, "{label} {group} {f}: {x} vs {y}");
+                }
+            }
+        }
+    }
+}
