@@ -472,7 +472,7 @@ async fn compare_rollups(app: &TestApp, e1: &str, label: &str) {
         ("MODEL_VERSION", "{}".to_owned()),
         (
             "STATUS",
-            format!(r#"{{status: {{in: [COMPLETED, FAILED]}}}}"#),
+            r#"{status: {in: [COMPLETED, FAILED]}}"#.to_owned(),
         ),
         ("HOUR", format!(r#"{{createdAt: {{gte: "{hour}"}}}}"#)),
         ("DAY", format!(r#"{{endpoint: {{eq: "{e1}"}}}}"#)),
