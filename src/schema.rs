@@ -16,6 +16,7 @@ use futures::future::try_join_all;
 
 use crate::AppState;
 use crate::api::load_ref;
+use crate::core::batch::{LocalTasks, Spawner, runtime_spawner};
 use crate::core::context::RequestContext;
 use crate::core::ids::{self, NodeType};
 use crate::core::loader::DbLoader;
@@ -212,23 +213,58 @@ pub fn build_schema(state: AppState) -> AppSchema {
     .finish()
 }
 
-/// Attaches what one request needs: the caller and its per-request loaders.
+/// Attaches what one request needs: the caller and its per-request loaders, whose
+/// fetches run through `spawner`.
+pub fn prepare_with(
+    req: async_graphql::Request,
+    state: &AppState,
+    rc: RequestContext,
+    spawner: Spawner,
+) -> async_graphql::Request {
+    let loader = DbLoader::new(state.db.clone(), rc.clone(), spawner.clone());
+    let traversals = TraversalLoader::new(state.db.clone(), rc.clone(), spawner);
+    req.data(rc).data(loader).data(traversals)
+}
+
+/// [`prepare_with`] on the runtime's spawner.
 pub fn prepare(
     req: async_graphql::Request,
     state: &AppState,
     rc: RequestContext,
 ) -> async_graphql::Request {
-    let loader = DbLoader::new(state.db.clone(), rc.clone());
-    let traversals = TraversalLoader::new(state.db.clone(), rc.clone());
-    req.data(rc).data(loader).data(traversals)
+    prepare_with(req, state, rc, runtime_spawner())
+}
+
+/// Executes one request with its DataLoader fetches driven on its own task, so that
+/// each level of a nested query stays one statement however busy the machine is (see
+/// `core::batch`). The HTTP handler and the tests run requests through this.
+pub async fn execute(
+    schema: &AppSchema,
+    req: async_graphql::Request,
+    state: &AppState,
+    rc: RequestContext,
+) -> async_graphql::Response {
+    let tasks = LocalTasks::new();
+    let req = prepare_with(req, state, rc, tasks.spawner());
+    // Unconstrained: tokio's cooperative budget would otherwise make the executor yield
+    // halfway through a list's sibling resolvers.
+    tokio::task::unconstrained(tasks.run(schema.execute(req))).await
 }
 
 /// What a WebSocket connection's subscriptions need: the caller and loaders that batch
 /// the nested fields of each delivered item (they batch, they do not cache).
 pub fn connection_data(state: &AppState, rc: RequestContext) -> async_graphql::Data {
     let mut data = async_graphql::Data::default();
-    data.insert(DbLoader::new(state.db.clone(), rc.clone()));
-    data.insert(TraversalLoader::new(state.db.clone(), rc.clone()));
+    data.insert(DbLoader::new(
+        state.db.clone(),
+        rc.clone(),
+        runtime_spawner(),
+    ));
+    data.insert(TraversalLoader::new(
+        state.db.clone(),
+        rc.clone(),
+        runtime_spawner(),
+    ));
     data.insert(rc);
     data
 }

@@ -19,7 +19,7 @@ use tower_http::trace::TraceLayer;
 use crate::AppState;
 use crate::core::context::{RequestContext, Scope};
 use crate::error::ErrorCode;
-use crate::schema::{AppSchema, build_schema, connection_data, prepare};
+use crate::schema::{AppSchema, build_schema, connection_data, execute};
 
 #[derive(Clone)]
 struct Shared {
@@ -77,11 +77,7 @@ async fn graphql_handler(
     let rc = request_context(&headers);
     // A cheap over-approximation: a false positive only costs the feed one extra read.
     let may_write = req.query.contains("mutation");
-    // Unconstrained: tokio's cooperative budget would otherwise make the executor yield
-    // halfway through a list's sibling resolvers, and the DataLoader (which waits 1 ms
-    // for keys) would split one level into several statements under load.
-    let resp =
-        tokio::task::unconstrained(shared.schema.execute(prepare(req, &shared.state, rc))).await;
+    let resp = execute(&shared.schema, req, &shared.state, rc).await;
     if may_write {
         // Committed by now: subscribers of this instance hear it at once (the only signal
         // on SQLite; on PostgreSQL every other instance hears the NOTIFY).

@@ -1,11 +1,13 @@
 //! `prediction_rollups`: prediction aggregates per (namespace, endpoint, model version,
-//! status, hour), kept exact by statement-level triggers on PostgreSQL.
+//! status, UTC day), kept exact by statement-level triggers on PostgreSQL.
 //!
 //! `predictionStats` reads them instead of scanning millions of predictions whenever its
-//! filter can be answered from whole hours (see `serving::service`). Inserts add their
+//! filter can be answered from whole days (see `serving::service`). Days, not hours: at a
+//! few predictions per endpoint and hour, hourly buckets would hold about one prediction
+//! each and save nothing. Inserts add their
 //! statement's totals in one upsert; updates and deletes (rare) recompute the buckets they
 //! touched from the predictions themselves, so minima and maxima stay exact. The bucket
-//! column is called `created_at` (the start of the hour) so that prediction filters on
+//! column is called `created_at` (the start of the day) so that prediction filters on
 //! time apply to it unchanged.
 
 use sea_orm_migration::prelude::*;
@@ -23,8 +25,7 @@ impl MigrationName for Migration {
 const AGGREGATES: &str =
     "COUNT(*), SUM(latency_ms), COUNT(latency_ms), MIN(latency_ms), MAX(latency_ms),
     SUM(confidence), COUNT(confidence), MIN(confidence), MAX(confidence)";
-const KEY: &str =
-    "ns, endpoint_id, model_version_id, status, date_trunc('hour', created_at, 'UTC')";
+const KEY: &str = "ns, endpoint_id, model_version_id, status, date_trunc('day', created_at, 'UTC')";
 
 fn up_statements() -> Vec<String> {
     vec![
@@ -76,7 +77,7 @@ BEGIN
   SELECT {KEY}, {AGGREGATES} FROM predictions p
    WHERE EXISTS (SELECT 1 FROM pg_temp.rollup_buckets b
                   WHERE p.ns = b.ns AND p.endpoint_id = b.endpoint_id AND p.model_version_id IS NOT DISTINCT FROM b.model_version_id
-                    AND p.status = b.status AND p.created_at >= b.created_at AND p.created_at < b.created_at + interval '1 hour')
+                    AND p.status = b.status AND p.created_at >= b.created_at AND p.created_at < b.created_at + interval '1 day')
    GROUP BY {KEY};
   DELETE FROM pg_temp.rollup_buckets;
   RETURN NULL;

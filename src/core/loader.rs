@@ -31,9 +31,14 @@ pub struct DbLoader {
 }
 
 impl DbLoader {
-    /// A loader for one request (it applies that request's scope).
-    pub fn new(db: DatabaseConnection, ctx: RequestContext) -> DataLoader<DbLoader> {
-        DataLoader::new(DbLoader { db, ctx }, tokio::spawn).delay(BATCH_DELAY)
+    /// A loader for one request (it applies that request's scope); its fetches run
+    /// through `spawner` (see `core::batch`).
+    pub fn new(
+        db: DatabaseConnection,
+        ctx: RequestContext,
+        spawner: super::batch::Spawner,
+    ) -> DataLoader<DbLoader> {
+        DataLoader::new(DbLoader { db, ctx }, move |f| spawner(f)).delay(BATCH_DELAY)
     }
 }
 

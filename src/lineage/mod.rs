@@ -210,8 +210,9 @@ impl TraversalLoader {
     pub fn new(
         db: sea_orm::DatabaseConnection,
         ctx: RequestContext,
+        spawner: crate::core::batch::Spawner,
     ) -> DataLoader<TraversalLoader> {
-        DataLoader::new(TraversalLoader { db, ctx }, tokio::spawn)
+        DataLoader::new(TraversalLoader { db, ctx }, move |f| spawner(f))
             .delay(crate::core::loader::BATCH_DELAY)
     }
 }

@@ -122,3 +122,49 @@ async fn nodes_are_batched_per_type() {
     assert_eq!(data["nodes"][3]["name"], "m3");
     assert_eq!(data["nodes"][3]["id"], ids[3].as_str());
 }
+
+/// Many concurrent requests on a busy two-thread runtime: each level of each request is
+/// still one statement (fetches start only once a request has registered every key of
+/// the level, not when a timer fires).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batches_stay_whole_under_concurrent_load() {
+    let app = std::sync::Arc::new(TestApp::new().await);
+    fixture(&app).await;
+    // Other work on the same runtime, as on a loaded server: a request that yields to
+    // itself (a long list does) is polled again only after several milliseconds.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let burners: Vec<_> = (0..8)
+        .map(|_| {
+            let stop = stop.clone();
+            tokio::spawn(async move {
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let until = std::time::Instant::now() + std::time::Duration::from_millis(3);
+                    while std::time::Instant::now() < until {
+                        std::hint::spin_loop();
+                    }
+                    tokio::task::yield_now().await;
+                }
+            })
+        })
+        .collect();
+    let before = app.statements().get();
+    let mut tasks = Vec::new();
+    for _ in 0..32 {
+        let app = app.clone();
+        tasks.push(tokio::spawn(async move {
+            for _ in 0..3 {
+                app.ok(THREE_LEVELS, json!({})).await;
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap_or_else(|e| panic!("{e}"));
+    }
+    let used = app.statements().get() - before;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for b in burners {
+        b.await.ok();
+    }
+    // models, versions, deployments, endpoints: four levels, 96 requests.
+    assert_eq!(used, 96 * 4);
+}

@@ -150,8 +150,7 @@ impl TestApp {
             ..RequestContext::default()
         };
         let req = Request::new(query).variables(async_graphql::Variables::from_json(variables));
-        let req = mlgraph::schema::prepare(req, &self.state, rc);
-        let resp = tokio::task::unconstrained(self.schema.execute(req)).await;
+        let resp = mlgraph::schema::execute(&self.schema, req, &self.state, rc).await;
         serde_json::to_value(&resp).unwrap_or_else(|e| panic!("serialise response: {e}"))
     }
 

@@ -370,7 +370,7 @@ async fn dataset_versions_runs_and_prediction_aggregates() {
     }
 }
 
-/// `predictionStats` answers from hourly rollups when its filter allows; the rollups
+/// `predictionStats` answers from daily rollups when its filter allows; the rollups
 /// must give what a scan of the predictions gives, after bulk inserts, API inserts,
 /// updates, SET NULL when a version goes, and deletes.
 #[tokio::test]
@@ -387,7 +387,7 @@ async fn prediction_rollups_answer_like_a_scan() {
             .map(|(_, u)| u.to_string())
             .unwrap_or_default()
     };
-    // Bulk: 600 predictions over 30 hours, two endpoints, two versions (and none), three statuses.
+    // Bulk: 600 predictions over 30 hours (two UTC days at least), two endpoints, two versions (and none), three statuses.
     app.db()
         .execute_unprepared(&format!(
             "INSERT INTO predictions (id, ns, endpoint_id, model_version_id, input, latency_ms, confidence, status, created_at, updated_at)
@@ -475,6 +475,11 @@ async fn compare_rollups(app: &TestApp, e1: &str, label: &str) {
             r#"{status: {in: [COMPLETED, FAILED]}}"#.to_owned(),
         ),
         ("HOUR", format!(r#"{{createdAt: {{gte: "{hour}"}}}}"#)),
+        ("ALL", format!(r#"{{createdAt: {{lt: "{hour}"}}}}"#)),
+        (
+            "DAY",
+            format!(r#"{{not: {{createdAt: {{gte: "{hour}"}}}}}}"#),
+        ),
         ("DAY", format!(r#"{{endpoint: {{eq: "{e1}"}}}}"#)),
     ] {
         let q = |f: &str| {
