@@ -16,6 +16,8 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DbBackend;
 
+use crate::schema_helpers::run_sql;
+
 /// Adds event positions, the notify trigger and job tracebacks.
 pub struct Migration;
 
@@ -62,27 +64,19 @@ const SQLITE_DOWN: &[&str] = &[
     "ALTER TABLE events DROP COLUMN seq",
 ];
 
-async fn run(manager: &SchemaManager<'_>, statements: &[&str]) -> Result<(), DbErr> {
-    let db = manager.get_connection();
-    for sql in statements {
-        db.execute_unprepared(sql).await?;
-    }
-    Ok(())
-}
-
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         match manager.get_database_backend() {
-            DbBackend::Postgres => run(manager, PG_UP).await,
-            _ => run(manager, SQLITE_UP).await,
+            DbBackend::Postgres => run_sql(manager, PG_UP).await,
+            _ => run_sql(manager, SQLITE_UP).await,
         }
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         match manager.get_database_backend() {
-            DbBackend::Postgres => run(manager, PG_DOWN).await,
-            _ => run(manager, SQLITE_DOWN).await,
+            DbBackend::Postgres => run_sql(manager, PG_DOWN).await,
+            _ => run_sql(manager, SQLITE_DOWN).await,
         }
     }
 }

@@ -6,8 +6,8 @@
 //! generated from `lineage_relation` (the same definition as the `lineage_edges` view, which
 //! stays for SQLite and for ad-hoc SQL); a test checks that both agree.
 
+use crate::schema_helpers::run_sql_on_postgres;
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::DbBackend;
 
 use crate::lineage_relation::{IMPLICIT_EDGES, ImplicitEdge, downstream_arrow_kinds_sql};
 
@@ -207,24 +207,10 @@ fn down_statements() -> Vec<String> {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() != DbBackend::Postgres {
-            return Ok(());
-        }
-        let db = manager.get_connection();
-        for sql in up_statements() {
-            db.execute_unprepared(&sql).await?;
-        }
-        Ok(())
+        run_sql_on_postgres(manager, &up_statements()).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() != DbBackend::Postgres {
-            return Ok(());
-        }
-        let db = manager.get_connection();
-        for sql in down_statements() {
-            db.execute_unprepared(&sql).await?;
-        }
-        Ok(())
+        run_sql_on_postgres(manager, &down_statements()).await
     }
 }

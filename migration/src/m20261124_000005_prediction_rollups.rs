@@ -10,8 +10,8 @@
 //! column is called `created_at` (the start of the day) so that prediction filters on
 //! time apply to it unchanged.
 
+use crate::schema_helpers::run_sql_on_postgres;
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::DbBackend;
 
 /// Creates and fills `prediction_rollups` (PostgreSQL only).
 pub struct Migration;
@@ -108,24 +108,10 @@ const DOWN: &[&str] = &[
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() != DbBackend::Postgres {
-            return Ok(());
-        }
-        let db = manager.get_connection();
-        for sql in up_statements() {
-            db.execute_unprepared(&sql).await?;
-        }
-        Ok(())
+        run_sql_on_postgres(manager, &up_statements()).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() != DbBackend::Postgres {
-            return Ok(());
-        }
-        let db = manager.get_connection();
-        for sql in DOWN {
-            db.execute_unprepared(sql).await?;
-        }
-        Ok(())
+        run_sql_on_postgres(manager, DOWN).await
     }
 }

@@ -72,3 +72,27 @@ pub fn index(table: &str, columns: &[&str], unique: bool) -> IndexCreateStatemen
     }
     i.to_owned()
 }
+
+/// Runs raw statements in order (for what the builder cannot say: triggers, functions).
+pub async fn run_sql<S: AsRef<str>>(
+    manager: &SchemaManager<'_>,
+    statements: &[S],
+) -> Result<(), DbErr> {
+    let db = manager.get_connection();
+    for sql in statements {
+        db.execute_unprepared(sql.as_ref()).await?;
+    }
+    Ok(())
+}
+
+/// [`run_sql`] on PostgreSQL only (SQLite keeps the plain path: views and scans).
+pub async fn run_sql_on_postgres<S: AsRef<str>>(
+    manager: &SchemaManager<'_>,
+    statements: &[S],
+) -> Result<(), DbErr> {
+    if manager.get_database_backend() == sea_orm_migration::sea_orm::DbBackend::Postgres {
+        run_sql(manager, statements).await
+    } else {
+        Ok(())
+    }
+}

@@ -92,71 +92,27 @@ pub async fn update_experiment(
     Ok(after)
 }
 
-/// Creates a QUEUED training job.
+/// Creates a QUEUED training job (the same as `enqueueTrainingJob` with at most one
+/// dataset version).
 pub async fn create_training_job(
     db: &DatabaseConnection,
     ctx: &RequestContext,
     input: CreateTrainingJobInput,
 ) -> AppResult<training_job::Model> {
-    validate::namespace("input.ns", &input.ns)?;
-    validate::name("input.name", &input.name)?;
-    let priority = input.priority.unwrap_or(5);
-    validate::range("input.priority", priority, 1, 10)?;
-    let config = json_object("input.config", input.config)?;
-    let experiment_id = opt_id(
-        &input.experiment_id,
-        NodeType::Experiment,
-        "input.experimentId",
-    )?;
-    let model_id = opt_id(&input.model_id, NodeType::Model, "input.modelId")?;
-    let dataset_version_id = opt_id(
-        &input.dataset_version_id,
-        NodeType::DatasetVersion,
-        "input.datasetVersionId",
-    )?;
-    let ns = input.ns;
-    let txn = db.begin().await?;
-    if let Some(id) = experiment_id {
-        reference::<experiment::Entity>(&txn, ctx, id, Some(&ns), "input.experimentId").await?;
-    }
-    if let Some(id) = model_id {
-        reference::<model::Entity>(&txn, ctx, id, Some(&ns), "input.modelId").await?;
-    }
-    if let Some(id) = dataset_version_id {
-        reference::<dataset_version::Entity>(&txn, ctx, id, Some(&ns), "input.datasetVersionId")
-            .await?;
-    }
-    let now = Utc::now();
-    let row = store::insert::<training_job::Entity, _>(
-        &txn,
+    super::lifecycle::enqueue(
+        db,
         ctx,
-        training_job::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            ns: Set(ns),
-            experiment_id: Set(experiment_id),
-            model_id: Set(model_id),
-            dataset_version_id: Set(dataset_version_id),
-            name: Set(input.name),
-            status: Set(TrainingJobStatus::Queued),
-            priority: Set(priority),
-            progress: Set(0.0),
-            current_step: Set(None),
-            config: Set(config),
-            worker: Set(None),
-            heartbeat_at: Set(None),
-            started_at: Set(None),
-            finished_at: Set(None),
-            error: Set(None),
-            traceback: Set(None),
-            revision: Set(1),
-            created_by: Set(ctx.actor.clone()),
-            created_at: Set(now),
-            updated_at: Set(now),
+        EnqueueTrainingJobInput {
+            ns: input.ns,
+            name: input.name,
+            experiment_id: input.experiment_id,
+            model_id: input.model_id,
+            dataset_version_ids: input.dataset_version_id.into_iter().collect(),
+            priority: input.priority,
+            config: input.config,
         },
     )
-    .await?;
-    txn.commit().await?;
-    Ok(row)
+    .await
 }
 
 /// Updates a training job's name, priority or configuration.
