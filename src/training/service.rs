@@ -2,14 +2,11 @@
 //! job, and standalone pattern-recognition jobs.
 
 use chrono::Utc;
-use entity::enums::{ExperimentStatus, JobStatus, RunStatus, TrainingJobStatus};
-use entity::{
-    dataset_version, experiment, experiment_run, model, pattern_recognition_job, training_job,
-    workflow,
-};
+use entity::enums::{ExperimentStatus, JobStatus, RunStatus};
+use entity::{experiment, experiment_run, pattern_recognition_job, training_job, workflow};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect, Set,
+    ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter, Set,
     TransactionTrait,
 };
 use uuid::Uuid;
@@ -180,14 +177,7 @@ pub async fn create_experiment_run(
         .filter(training_job::Column::Id.eq(job_id))
         .exec(&txn)
         .await?;
-    let last: Option<Option<i32>> = experiment_run::Entity::find()
-        .select_only()
-        .column_as(experiment_run::Column::RunNumber.max(), "n")
-        .filter(experiment_run::Column::TrainingJobId.eq(job_id))
-        .into_tuple()
-        .one(&txn)
-        .await?;
-    let run_number = last.flatten().unwrap_or(0) + 1;
+    let run_number = super::lifecycle::next_run_number(&txn, job_id).await?;
     let now = Utc::now();
     let row = store::insert::<experiment_run::Entity, _>(
         &txn,
