@@ -334,9 +334,11 @@ async fn ids_for_mix(
     };
     let model = one("SELECT id FROM models ORDER BY name LIMIT 1").await?;
     let endpoint = one("SELECT endpoint_id AS id FROM predictions LIMIT 1").await?;
-    // A RUNNING job, which workers report progress on.
+    // A RUNNING job, which workers report progress on. One that never reported keeps the
+    // server's heartbeat monitor away from it: on a reused database the job of an earlier
+    // run is failed once it has been silent for the timeout.
     let job =
-        one("SELECT id FROM training_jobs WHERE status = 'RUNNING' ORDER BY id LIMIT 1").await?;
+        one("SELECT id FROM training_jobs WHERE status = 'RUNNING' ORDER BY heartbeat_at NULLS FIRST, id LIMIT 1").await?;
     // A training job inside the explicit lineage graph (it has edges both ways).
     let start = one("SELECT source_id AS id FROM edges WHERE source_type = 'TrainingJob' AND target_type = 'TrainingJob' ORDER BY source_id LIMIT 1").await?;
     Ok((
