@@ -201,23 +201,10 @@ pub async fn link(
     if let Some(existing) = find_edge(&txn, kind, source.1, target.1).await? {
         return Ok(existing);
     }
-    let now = Utc::now();
     let inserted = store::insert::<edge::Entity, _>(
         &txn,
         ctx,
-        edge::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            ns: Set(source_ns),
-            kind: Set(kind.to_owned()),
-            source_type: Set(source.0.name().to_owned()),
-            source_id: Set(source.1),
-            target_type: Set(target.0.name().to_owned()),
-            target_id: Set(target.1),
-            properties: Set(properties),
-            created_by: Set(ctx.actor.clone()),
-            created_at: Set(now),
-            updated_at: Set(now),
-        },
+        edge_row(ctx, source_ns, kind, source, target, properties),
     )
     .await;
     match inserted {
@@ -235,6 +222,32 @@ pub async fn link(
                 })
         }
         Err(e) => Err(e),
+    }
+}
+
+/// A new explicit edge row `source --kind--> target` in `ns`, made by the caller (rules
+/// already checked: see [`link`]).
+pub fn edge_row(
+    ctx: &RequestContext,
+    ns: String,
+    kind: &str,
+    source: (NodeType, Uuid),
+    target: (NodeType, Uuid),
+    properties: serde_json::Value,
+) -> edge::ActiveModel {
+    let now = Utc::now();
+    edge::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        ns: Set(ns),
+        kind: Set(kind.to_owned()),
+        source_type: Set(source.0.name().to_owned()),
+        source_id: Set(source.1),
+        target_type: Set(target.0.name().to_owned()),
+        target_id: Set(target.1),
+        properties: Set(properties),
+        created_by: Set(ctx.actor.clone()),
+        created_at: Set(now),
+        updated_at: Set(now),
     }
 }
 

@@ -7,9 +7,10 @@
 //!              └────────────────────────▶ CANCELLED
 //! ```
 //!
-//! Every change is a compare-and-set on the job's `revision` inside one transaction with
-//! its event, so a stale `expectedRevision` or a concurrent change gets `CONFLICT`, a
-//! refused transition gets `INVALID_TRANSITION`, and neither leaves anything behind.
+//! Every change reads the job under a row lock (concurrent changes of one job queue),
+//! then writes it with its event in one transaction, conditioned on the revision it read:
+//! a stale `expectedRevision` gets `CONFLICT`, a refused transition `INVALID_TRANSITION`,
+//! and neither leaves anything behind.
 //! Claims hand the highest-priority, oldest queued job to exactly one worker
 //! (`FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite has a single writer).
 
@@ -143,6 +144,29 @@ fn bumped(job: &training_job::Model, now: DateTime<Utc>) -> training_job::Active
     row
 }
 
+/// The job's row moving to state `to`, if the state machine allows it.
+fn moving(
+    job: &training_job::Model,
+    to: TrainingJobStatus,
+    now: DateTime<Utc>,
+) -> AppResult<training_job::ActiveModel> {
+    check_transition(job, to)?;
+    let mut row = bumped(job, now);
+    row.status = Set(to);
+    Ok(row)
+}
+
+/// The job's row moving to a final state `to` (SUCCEEDED, FAILED, CANCELLED).
+fn finishing(
+    job: &training_job::Model,
+    to: TrainingJobStatus,
+    now: DateTime<Utc>,
+) -> AppResult<training_job::ActiveModel> {
+    let mut row = moving(job, to, now)?;
+    row.finished_at = Set(Some(now));
+    Ok(row)
+}
+
 /// Enqueues a job (QUEUED). The first dataset version is the job's training set; every
 /// further one is linked with a `trainedOn` edge in the same transaction, so lineage sees
 /// them all.
@@ -223,19 +247,14 @@ pub async fn enqueue(
         store::insert::<edge::Entity, _>(
             &txn,
             ctx,
-            edge::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                ns: Set(ns.clone()),
-                kind: Set("trainedOn".into()),
-                source_type: Set(NodeType::TrainingJob.name().into()),
-                source_id: Set(job.id),
-                target_type: Set(NodeType::DatasetVersion.name().into()),
-                target_id: Set(*dv),
-                properties: Set(serde_json::json!({})),
-                created_by: Set(ctx.actor.clone()),
-                created_at: Set(now),
-                updated_at: Set(now),
-            },
+            crate::lineage::service::edge_row(
+                ctx,
+                ns.clone(),
+                "trainedOn",
+                (NodeType::TrainingJob, job.id),
+                (NodeType::DatasetVersion, *dv),
+                serde_json::json!({}),
+            ),
         )
         .await?;
     }
@@ -270,8 +289,7 @@ pub async fn claim(
         return Ok(None);
     };
     let now = Utc::now();
-    let mut row = bumped(&before, now);
-    row.status = Set(S::Running);
+    let mut row = moving(&before, S::Running, now)?;
     row.worker = Set(Some(worker.to_owned()));
     row.started_at = Set(Some(now));
     row.heartbeat_at = Set(Some(now));
@@ -335,12 +353,9 @@ pub async fn complete(
 )> {
     let txn = db.begin().await?;
     let before = job_for_change(&txn, ctx, &input.id, input.expected_revision).await?;
-    check_transition(&before, S::Succeeded)?;
     let now = Utc::now();
-    let mut row = bumped(&before, now);
-    row.status = Set(S::Succeeded);
+    let mut row = finishing(&before, S::Succeeded, now)?;
     row.progress = Set(100.0);
-    row.finished_at = Set(Some(now));
     let after = compare_and_set(&txn, ctx, &before, row, "JOB_SUCCEEDED").await?;
 
     let version = match input.model_version {
@@ -367,6 +382,7 @@ pub async fn complete(
     };
 
     let mut runs = Vec::new();
+    let first_run = next_run_number(&txn, before.id).await?;
     for (i, run) in input.runs.unwrap_or_default().into_iter().enumerate() {
         let field = format!("input.runs.{i}");
         if let Some(d) = run.duration_seconds {
@@ -375,7 +391,6 @@ pub async fn complete(
         let hyperparameters =
             json_object(&format!("{field}.hyperparameters"), run.hyperparameters)?;
         let metrics = json_object(&format!("{field}.metrics"), run.metrics)?;
-        let number = next_run_number(&txn, before.id).await?;
         runs.push(
             store::insert::<experiment_run::Entity, _>(
                 &txn,
@@ -384,7 +399,7 @@ pub async fn complete(
                     id: Set(Uuid::now_v7()),
                     ns: Set(before.ns.clone()),
                     training_job_id: Set(before.id),
-                    run_number: Set(number),
+                    run_number: Set(first_run + i as i32),
                     hyperparameters: Set(hyperparameters),
                     metrics: Set(metrics),
                     duration_seconds: Set(run.duration_seconds),
@@ -424,13 +439,9 @@ pub async fn fail(
     }
     let txn = db.begin().await?;
     let before = job_for_change(&txn, ctx, &input.id, input.expected_revision).await?;
-    check_transition(&before, S::Failed)?;
-    let now = Utc::now();
-    let mut row = bumped(&before, now);
-    row.status = Set(S::Failed);
+    let mut row = finishing(&before, S::Failed, Utc::now())?;
     row.error = Set(Some(input.error));
     row.traceback = Set(input.traceback);
-    row.finished_at = Set(Some(now));
     let after = compare_and_set(&txn, ctx, &before, row, "JOB_FAILED").await?;
     txn.commit().await?;
     Ok(after)
@@ -444,14 +455,10 @@ pub async fn cancel(
 ) -> AppResult<training_job::Model> {
     let txn = db.begin().await?;
     let before = job_for_change(&txn, ctx, &input.id, input.expected_revision).await?;
-    check_transition(&before, S::Cancelled)?;
-    let now = Utc::now();
-    let mut row = bumped(&before, now);
-    row.status = Set(S::Cancelled);
+    let mut row = finishing(&before, S::Cancelled, Utc::now())?;
     if let Some(reason) = input.reason {
         row.error = Set(Some(reason));
     }
-    row.finished_at = Set(Some(now));
     let after = compare_and_set(&txn, ctx, &before, row, "JOB_CANCELLED").await?;
     txn.commit().await?;
     Ok(after)
@@ -485,8 +492,7 @@ pub async fn fail_stale_jobs(
     let now = Utc::now();
     let mut failed = Vec::new();
     for before in stale {
-        let mut row = bumped(&before, now);
-        row.status = Set(S::Failed);
+        let mut row = finishing(&before, S::Failed, now)?;
         row.error = Set(Some(format!(
             "no heartbeat for {} s (last at {})",
             timeout.num_seconds(),
@@ -494,7 +500,6 @@ pub async fn fail_stale_jobs(
                 .heartbeat_at
                 .map_or_else(|| "never".to_owned(), |t| t.to_rfc3339())
         )));
-        row.finished_at = Set(Some(now));
         failed.push(compare_and_set(&txn, &ctx, &before, row, "JOB_TIMED_OUT").await?);
     }
     txn.commit().await?;
