@@ -6,6 +6,12 @@ use sea_orm::{ColumnTrait, Condition};
 
 use crate::error::{AppError, AppResult};
 
+/// Whether `ns` is the namespace `outer` or one of its `outer/...` children.
+pub fn within_namespace(ns: &str, outer: &str) -> bool {
+    ns.strip_prefix(outer)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
 /// Namespaces a caller may see and change.
 #[derive(Debug, Clone, Default)]
 pub enum Scope {
@@ -32,9 +38,7 @@ impl Scope {
     pub fn contains(&self, ns: &str) -> bool {
         match self {
             Scope::All => true,
-            Scope::Namespaces(list) => list
-                .iter()
-                .any(|s| ns == s || ns.starts_with(&format!("{s}/"))),
+            Scope::Namespaces(list) => list.iter().any(|s| within_namespace(ns, s)),
         }
     }
 

@@ -9,6 +9,7 @@ use entity::event;
 use futures::{Stream, StreamExt};
 
 use crate::api::{page_cost, top_list};
+use crate::core::context::within_namespace;
 use crate::core::filter::{
     DateTimeFilter, IdFilter, StringFilter, cond_of, filter_input, order_input,
 };
@@ -216,7 +217,7 @@ fn watch_events(
             && filter
                 .ns
                 .as_ref()
-                .is_none_or(|n| e.ns == *n || e.ns.starts_with(&format!("{n}/")))
+                .is_none_or(|n| within_namespace(&e.ns, n))
             && entity.is_none_or(|id| e.entity_id == id);
         futures::future::ready(keep.then(|| Event((*e).clone())))
     })

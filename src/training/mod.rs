@@ -11,6 +11,7 @@ use futures::{Stream, StreamExt};
 pub use types::*;
 
 use crate::api::{deps, page_cost, top_list};
+use crate::core::context::within_namespace;
 use crate::core::filter::cond_of;
 use crate::core::ids::{NodeType, decode_as};
 use crate::core::paging::{Conn, PageArgs};
@@ -464,10 +465,7 @@ impl JobWatch {
             && self.statuses.as_ref().is_none_or(|s| s.contains(&j.status))
             && self.experiment.is_none_or(|x| j.experiment_id == Some(x))
             && self.model.is_none_or(|m| j.model_id == Some(m))
-            && self
-                .ns
-                .as_ref()
-                .is_none_or(|n| j.ns == *n || j.ns.starts_with(&format!("{n}/")))
+            && self.ns.as_ref().is_none_or(|n| within_namespace(&j.ns, n))
     }
 }
 
