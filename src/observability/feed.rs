@@ -22,8 +22,11 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use entity::event;
 use futures::Stream;
-use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{DatabaseConnection, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, SimpleExpr};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, FromQueryResult, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait,
+};
 use tokio::sync::{Notify, broadcast, watch};
 
 use crate::error::{AppError, AppResult};
@@ -76,55 +79,62 @@ impl Cursor {
 /// An event as the feed delivers it.
 pub type FeedEvent = Arc<event::Model>;
 
-/// Reads committed events after `after` in delivery order (at most `limit`). On
-/// PostgreSQL only events below the horizon of running transactions are returned, so
-/// that the answer never changes later.
-pub async fn read_after(
-    db: &DatabaseConnection,
-    after: Cursor,
-    limit: u64,
-) -> AppResult<Vec<event::Model>> {
-    let mut q = event::Entity::find()
-        .filter(
-            Expr::tuple([
-                Expr::col(event::Column::Txid),
-                Expr::col(event::Column::Seq),
-            ])
-            .gt(Expr::tuple([Expr::val(after.txid), Expr::val(after.seq)])),
-        )
-        .order_by_asc(event::Column::Txid)
-        .order_by_asc(event::Column::Seq)
-        .limit(limit);
-    if db.get_database_backend() == DbBackend::Postgres {
-        q = q.filter(Expr::cust(
-            "txid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint",
-        ));
-    }
-    Ok(q.all(db).await?)
+/// The oldest transaction still running, as a `txid`: every event below it is final.
+const HORIZON: &str = "pg_snapshot_xmin(pg_current_snapshot())::text::bigint";
+
+/// Events after `after` in delivery order.
+fn after_cursor(after: Cursor) -> SimpleExpr {
+    Expr::tuple([
+        Expr::col(event::Column::Txid),
+        Expr::col(event::Column::Seq),
+    ])
+    .gt(Expr::tuple([Expr::val(after.txid), Expr::val(after.seq)]))
 }
 
-/// Whether events after `after` are committed or being written but not yet final (an
-/// older transaction is still running): the tailer then looks again shortly, since no
-/// further wake-up may come for them.
-async fn pending_after(db: &DatabaseConnection, after: Cursor) -> AppResult<bool> {
-    if db.get_database_backend() != DbBackend::Postgres {
-        return Ok(false);
+/// What one read of the log found.
+pub struct LogRead {
+    /// Final events, in delivery order.
+    pub events: Vec<event::Model>,
+    /// The read was cut by its limit: read again from the last event.
+    pub more: bool,
+    /// Committed events follow that are not final yet (an older transaction is still
+    /// running): no wake-up may come for them, so look again shortly.
+    pub pending: bool,
+}
+
+/// Reads committed events after `after` in delivery order (at most `limit`). On
+/// PostgreSQL only events below the horizon of running transactions are returned, so
+/// that the answer never changes later; those above it sort last and only set `pending`.
+pub async fn read_after(db: &DatabaseConnection, after: Cursor, limit: u64) -> AppResult<LogRead> {
+    let pg = db.get_database_backend() == DbBackend::Postgres;
+    let mut q = event::Entity::find()
+        .filter(after_cursor(after))
+        .order_by_asc(event::Column::Txid)
+        .order_by_asc(event::Column::Seq)
+        .limit(limit)
+        .into_query();
+    if pg {
+        q.expr_as(
+            Expr::cust(format!("txid < {HORIZON}")),
+            Alias::new("is_final"),
+        );
     }
-    let any: Option<(i64,)> = event::Entity::find()
-        .select_only()
-        .column(event::Column::Seq)
-        .filter(
-            Expr::tuple([
-                Expr::col(event::Column::Txid),
-                Expr::col(event::Column::Seq),
-            ])
-            .gt(Expr::tuple([Expr::val(after.txid), Expr::val(after.seq)])),
-        )
-        .limit(1)
-        .into_tuple()
-        .one(db)
-        .await?;
-    Ok(any.is_some())
+    let rows = db.query_all(&q).await?;
+    let full = rows.len() as u64 == limit;
+    let mut events = Vec::with_capacity(rows.len());
+    let mut pending = false;
+    for row in rows {
+        if pg && !row.try_get::<bool>("", "is_final")? {
+            pending = true;
+            break;
+        }
+        events.push(event::Model::from_query_result(&row, "")?);
+    }
+    Ok(LogRead {
+        events,
+        more: full && !pending,
+        pending,
+    })
 }
 
 /// The position after the last final event of the log (where a subscription that asks
@@ -138,9 +148,7 @@ pub async fn head(db: &DatabaseConnection) -> AppResult<Cursor> {
         .order_by_desc(event::Column::Seq)
         .limit(1);
     if db.get_database_backend() == DbBackend::Postgres {
-        q = q.filter(Expr::cust(
-            "txid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint",
-        ));
+        q = q.filter(Expr::cust(format!("txid < {HORIZON}")));
     }
     let last: Option<(i64, i64)> = q.into_tuple().one(db).await?;
     Ok(last.map_or(Cursor::default(), |(txid, seq)| Cursor { txid, seq }))
@@ -244,17 +252,18 @@ impl EventFeed {
         self.0.position.send_replace(Some(at));
         let mut backoff = Duration::ZERO;
         loop {
+            let mut pending = false;
             loop {
                 match read_after(db, at, BATCH).await {
-                    Ok(batch) => {
-                        let full = batch.len() as u64 == BATCH;
-                        for e in batch {
+                    Ok(read) => {
+                        for e in read.events {
                             at = Cursor::of(&e);
                             // No receivers is fine: nobody is watching right now.
                             let _ = self.0.tx.send(Arc::new(e));
                         }
                         self.0.position.send_replace(Some(at));
-                        if !full {
+                        pending = read.pending;
+                        if !read.more {
                             break;
                         }
                     }
@@ -265,7 +274,6 @@ impl EventFeed {
                     }
                 }
             }
-            let pending = pending_after(db, at).await.unwrap_or(false);
             backoff = if pending {
                 (backoff * 2).clamp(Duration::from_millis(5), Duration::from_millis(200))
             } else {
@@ -339,20 +347,20 @@ impl EventFeed {
                 if replay {
                     // History (or what the buffer dropped), straight from the log.
                     loop {
-                        let batch = match read_after(&me.0.db, last, BATCH).await {
-                            Ok(b) => b,
+                        let read = match read_after(&me.0.db, last, BATCH).await {
+                            Ok(r) => r,
                             Err(e) => {
                                 tracing::warn!(error = ?e, "event feed: replay failed");
                                 tokio::time::sleep(Duration::from_millis(500)).await;
                                 continue;
                             }
                         };
-                        let full = batch.len() as u64 == BATCH;
-                        for e in batch {
+                        for e in read.events {
                             last = Cursor::of(&e);
                             yield Arc::new(e);
                         }
-                        if !full {
+                        // What is not final yet arrives through the tailer.
+                        if !read.more {
                             break;
                         }
                     }
