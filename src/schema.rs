@@ -16,6 +16,8 @@ use futures::future::try_join_all;
 
 use crate::AppState;
 use crate::api::load_ref;
+use async_graphql::dataloader::DataLoader;
+
 use crate::core::batch::{LocalTasks, Spawner, runtime_spawner};
 use crate::core::context::RequestContext;
 use crate::core::ids::{self, NodeType};
@@ -221,9 +223,20 @@ pub fn prepare_with(
     rc: RequestContext,
     spawner: Spawner,
 ) -> async_graphql::Request {
-    let loader = DbLoader::new(state.db.clone(), rc.clone(), spawner.clone());
-    let traversals = TraversalLoader::new(state.db.clone(), rc.clone(), spawner);
+    let (loader, traversals) = loaders(state, &rc, spawner);
     req.data(rc).data(loader).data(traversals)
+}
+
+/// The per-caller loaders: relations and traversals, applying the caller's scope.
+fn loaders(
+    state: &AppState,
+    rc: &RequestContext,
+    spawner: Spawner,
+) -> (DataLoader<DbLoader>, DataLoader<TraversalLoader>) {
+    (
+        DbLoader::new(state.db.clone(), rc.clone(), spawner.clone()),
+        TraversalLoader::new(state.db.clone(), rc.clone(), spawner),
+    )
 }
 
 /// [`prepare_with`] on the runtime's spawner.
@@ -254,17 +267,10 @@ pub async fn execute(
 /// What a WebSocket connection's subscriptions need: the caller and loaders that batch
 /// the nested fields of each delivered item (they batch, they do not cache).
 pub fn connection_data(state: &AppState, rc: RequestContext) -> async_graphql::Data {
+    let (loader, traversals) = loaders(state, &rc, runtime_spawner());
     let mut data = async_graphql::Data::default();
-    data.insert(DbLoader::new(
-        state.db.clone(),
-        rc.clone(),
-        runtime_spawner(),
-    ));
-    data.insert(TraversalLoader::new(
-        state.db.clone(),
-        rc.clone(),
-        runtime_spawner(),
-    ));
+    data.insert(loader);
+    data.insert(traversals);
     data.insert(rc);
     data
 }

@@ -849,7 +849,7 @@ async fn smoke(server_url: &str) -> Result<(), BoxError> {
     println!("smoke: generated in {:.1} s", took.as_secs_f64());
     db.close().await.ok();
     run(&RunArgs {
-        database_url: url,
+        database_url: url.clone(),
         server: None,
         concurrency: 2,
         seconds: 1,
@@ -858,7 +858,7 @@ async fn smoke(server_url: &str) -> Result<(), BoxError> {
     })
     .await?;
     subscribers(&SubscribersArgs {
-        database_url: format!("{}/mlgraph_bench_smoke", server_url.trim_end_matches('/')),
+        database_url: url,
         server: None,
         subscribers: 20,
         events: 5,
