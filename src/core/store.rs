@@ -297,6 +297,24 @@ pub async fn record_event(
     Ok(event.insert(txn).await?)
 }
 
+/// Ends a transaction with its outcome: commits on success; on failure rolls back and
+/// waits for it, so that no row lock of the failed request outlives it (dropped, the
+/// transaction would roll back only when its connection is next touched).
+pub async fn finish<T>(txn: sea_orm::DatabaseTransaction, result: AppResult<T>) -> AppResult<T> {
+    match result {
+        Ok(value) => {
+            txn.commit().await?;
+            Ok(value)
+        }
+        Err(e) => {
+            if let Err(rollback) = txn.rollback().await {
+                tracing::warn!(error = %rollback, "rollback after a failed change");
+            }
+            Err(e)
+        }
+    }
+}
+
 /// Deletes one row (in scope) and records a `DELETE` event, in one transaction.
 /// References that block the deletion become `CONFLICT`.
 pub async fn delete<E: NodeEntity>(

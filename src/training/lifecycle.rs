@@ -199,67 +199,76 @@ pub async fn enqueue(
     }
     let ns = input.ns;
     let txn = db.begin().await?;
-    ctx.scope.check_write(&ns)?;
-    if let Some(id) = experiment_id {
-        reference::<experiment::Entity>(&txn, ctx, id, Some(&ns), "input.experimentId").await?;
-    }
-    if let Some(id) = model_id {
-        reference::<model::Entity>(&txn, ctx, id, Some(&ns), "input.modelId").await?;
-    }
-    for id in &dataset_versions {
-        reference::<dataset_version::Entity>(&txn, ctx, *id, Some(&ns), "input.datasetVersionIds")
-            .await?;
-    }
-    let now = Utc::now();
-    let job = store::insert::<training_job::Entity, _>(
-        &txn,
-        ctx,
-        training_job::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            ns: Set(ns.clone()),
-            experiment_id: Set(experiment_id),
-            model_id: Set(model_id),
-            dataset_version_id: Set(dataset_versions.first().copied()),
-            name: Set(input.name),
-            status: Set(S::Queued),
-            priority: Set(priority),
-            progress: Set(0.0),
-            current_step: Set(None),
-            config: Set(config),
-            worker: Set(None),
-            heartbeat_at: Set(None),
-            started_at: Set(None),
-            finished_at: Set(None),
-            error: Set(None),
-            traceback: Set(None),
-            revision: Set(1),
-            created_by: Set(ctx.actor.clone()),
-            created_at: Set(now),
-            updated_at: Set(now),
-        },
-    )
-    .await?;
-    let mut seen = std::collections::HashSet::new();
-    for dv in dataset_versions.iter().skip(1) {
-        if !seen.insert(*dv) || Some(*dv) == job.dataset_version_id {
-            continue;
+    let result: AppResult<_> = async {
+        ctx.scope.check_write(&ns)?;
+        if let Some(id) = experiment_id {
+            reference::<experiment::Entity>(&txn, ctx, id, Some(&ns), "input.experimentId").await?;
         }
-        store::insert::<edge::Entity, _>(
+        if let Some(id) = model_id {
+            reference::<model::Entity>(&txn, ctx, id, Some(&ns), "input.modelId").await?;
+        }
+        for id in &dataset_versions {
+            reference::<dataset_version::Entity>(
+                &txn,
+                ctx,
+                *id,
+                Some(&ns),
+                "input.datasetVersionIds",
+            )
+            .await?;
+        }
+        let now = Utc::now();
+        let job = store::insert::<training_job::Entity, _>(
             &txn,
             ctx,
-            crate::lineage::service::edge_row(
-                ctx,
-                ns.clone(),
-                "trainedOn",
-                (NodeType::TrainingJob, job.id),
-                (NodeType::DatasetVersion, *dv),
-                serde_json::json!({}),
-            ),
+            training_job::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                ns: Set(ns.clone()),
+                experiment_id: Set(experiment_id),
+                model_id: Set(model_id),
+                dataset_version_id: Set(dataset_versions.first().copied()),
+                name: Set(input.name),
+                status: Set(S::Queued),
+                priority: Set(priority),
+                progress: Set(0.0),
+                current_step: Set(None),
+                config: Set(config),
+                worker: Set(None),
+                heartbeat_at: Set(None),
+                started_at: Set(None),
+                finished_at: Set(None),
+                error: Set(None),
+                traceback: Set(None),
+                revision: Set(1),
+                created_by: Set(ctx.actor.clone()),
+                created_at: Set(now),
+                updated_at: Set(now),
+            },
         )
         .await?;
+        let mut seen = std::collections::HashSet::new();
+        for dv in dataset_versions.iter().skip(1) {
+            if !seen.insert(*dv) || Some(*dv) == job.dataset_version_id {
+                continue;
+            }
+            store::insert::<edge::Entity, _>(
+                &txn,
+                ctx,
+                crate::lineage::service::edge_row(
+                    ctx,
+                    ns.clone(),
+                    "trainedOn",
+                    (NodeType::TrainingJob, job.id),
+                    (NodeType::DatasetVersion, *dv),
+                    serde_json::json!({}),
+                ),
+            )
+            .await?;
+        }
+        Ok(job)
     }
-    txn.commit().await?;
-    Ok(job)
+    .await;
+    store::finish(txn, result).await
 }
 
 /// Hands the highest-priority, oldest queued job (optionally of one namespace) to
@@ -272,30 +281,33 @@ pub async fn claim(
 ) -> AppResult<Option<training_job::Model>> {
     validate::name("worker", worker)?;
     let txn = db.begin().await?;
-    let mut q = training_job::Entity::find()
-        .filter(training_job::Column::Status.eq(S::Queued))
-        .filter(ctx.scope.condition(training_job::Column::Ns))
-        .order_by_desc(training_job::Column::Priority)
-        .order_by_asc(training_job::Column::CreatedAt)
-        .order_by_asc(training_job::Column::Id)
-        .limit(1);
-    if let Some(ns) = ns {
-        q = q.filter(training_job::Column::Ns.eq(ns));
+    let result: AppResult<_> = async {
+        let mut q = training_job::Entity::find()
+            .filter(training_job::Column::Status.eq(S::Queued))
+            .filter(ctx.scope.condition(training_job::Column::Ns))
+            .order_by_desc(training_job::Column::Priority)
+            .order_by_asc(training_job::Column::CreatedAt)
+            .order_by_asc(training_job::Column::Id)
+            .limit(1);
+        if let Some(ns) = ns {
+            q = q.filter(training_job::Column::Ns.eq(ns));
+        }
+        if txn.get_database_backend() == DbBackend::Postgres {
+            q = q.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+        }
+        let Some(before) = q.one(&txn).await? else {
+            return Ok(None);
+        };
+        let now = Utc::now();
+        let mut row = moving(&before, S::Running, now)?;
+        row.worker = Set(Some(worker.to_owned()));
+        row.started_at = Set(Some(now));
+        row.heartbeat_at = Set(Some(now));
+        let after = compare_and_set(&txn, ctx, &before, row, "JOB_CLAIMED").await?;
+        Ok(Some(after))
     }
-    if txn.get_database_backend() == DbBackend::Postgres {
-        q = q.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
-    }
-    let Some(before) = q.one(&txn).await? else {
-        return Ok(None);
-    };
-    let now = Utc::now();
-    let mut row = moving(&before, S::Running, now)?;
-    row.worker = Set(Some(worker.to_owned()));
-    row.started_at = Set(Some(now));
-    row.heartbeat_at = Set(Some(now));
-    let after = compare_and_set(&txn, ctx, &before, row, "JOB_CLAIMED").await?;
-    txn.commit().await?;
-    Ok(Some(after))
+    .await;
+    store::finish(txn, result).await
 }
 
 /// Records progress (0–100) and the current step of a RUNNING job; counts as a heartbeat.
@@ -306,20 +318,23 @@ pub async fn report_progress(
 ) -> AppResult<training_job::Model> {
     validate::range("input.progress", input.progress, 0.0, 100.0)?;
     let txn = db.begin().await?;
-    let before = job_for_change(&txn, ctx, &input.id, input.expected_revision).await?;
-    if before.status != S::Running {
-        return Err(not_running(&before, "report progress"));
+    let result: AppResult<_> = async {
+        let before = job_for_change(&txn, ctx, &input.id, input.expected_revision).await?;
+        if before.status != S::Running {
+            return Err(not_running(&before, "report progress"));
+        }
+        let now = Utc::now();
+        let mut row = bumped(&before, now);
+        row.progress = Set(input.progress);
+        if let Some(step) = input.current_step {
+            row.current_step = Set(Some(step));
+        }
+        row.heartbeat_at = Set(Some(now));
+        let after = compare_and_set(&txn, ctx, &before, row, "JOB_PROGRESS").await?;
+        Ok(after)
     }
-    let now = Utc::now();
-    let mut row = bumped(&before, now);
-    row.progress = Set(input.progress);
-    if let Some(step) = input.current_step {
-        row.current_step = Set(Some(step));
-    }
-    row.heartbeat_at = Set(Some(now));
-    let after = compare_and_set(&txn, ctx, &before, row, "JOB_PROGRESS").await?;
-    txn.commit().await?;
-    Ok(after)
+    .await;
+    store::finish(txn, result).await
 }
 
 /// Marks a RUNNING job alive. Liveness is not a state change: the revision stays.
@@ -329,15 +344,18 @@ pub async fn heartbeat(
     id: &async_graphql::ID,
 ) -> AppResult<training_job::Model> {
     let txn = db.begin().await?;
-    let before = job_for_change(&txn, ctx, id, None).await?;
-    if before.status != S::Running {
-        return Err(not_running(&before, "send a heartbeat"));
+    let result: AppResult<_> = async {
+        let before = job_for_change(&txn, ctx, id, None).await?;
+        if before.status != S::Running {
+            return Err(not_running(&before, "send a heartbeat"));
+        }
+        let mut row = before.clone().into_active_model();
+        row.heartbeat_at = Set(Some(Utc::now()));
+        let after = compare_and_set(&txn, ctx, &before, row, "JOB_HEARTBEAT").await?;
+        Ok(after)
     }
-    let mut row = before.clone().into_active_model();
-    row.heartbeat_at = Set(Some(Utc::now()));
-    let after = compare_and_set(&txn, ctx, &before, row, "JOB_HEARTBEAT").await?;
-    txn.commit().await?;
-    Ok(after)
+    .await;
+    store::finish(txn, result).await
 }
 
 /// Completes a RUNNING job: SUCCEEDED, plus the model version it produced and its runs,
@@ -352,67 +370,73 @@ pub async fn complete(
     Vec<experiment_run::Model>,
 )> {
     let txn = db.begin().await?;
-    let before = job_for_change(&txn, ctx, &input.id, input.expected_revision).await?;
-    let now = Utc::now();
-    let mut row = finishing(&before, S::Succeeded, now)?;
-    row.progress = Set(100.0);
-    let after = compare_and_set(&txn, ctx, &before, row, "JOB_SUCCEEDED").await?;
+    let result: AppResult<_> = async {
+        let before = job_for_change(&txn, ctx, &input.id, input.expected_revision).await?;
+        let now = Utc::now();
+        let mut row = finishing(&before, S::Succeeded, now)?;
+        row.progress = Set(100.0);
+        let after = compare_and_set(&txn, ctx, &before, row, "JOB_SUCCEEDED").await?;
 
-    let version = match input.model_version {
-        None => None,
-        Some(v) => {
-            let Some(model_id) = before.model_id else {
-                return Err(AppError::bad_input(
-                    "input.modelVersion",
-                    "the job has no model to register a version of",
-                ));
-            };
-            let version_input = crate::registry::CreateModelVersionInput {
-                model_id: crate::core::ids::encode(NodeType::Model, model_id),
-                artifact_uri: v.artifact_uri,
-                checksum: v.checksum,
-                size_bytes: v.size_bytes,
-                metrics: v.metrics,
-                params: v.params,
-                parent_version_id: v.parent_version_id,
-                training_job_id: Some(crate::core::ids::encode(NodeType::TrainingJob, before.id)),
-            };
-            Some(insert_model_version(&txn, ctx, version_input, "input.modelVersion").await?)
-        }
-    };
+        let version = match input.model_version {
+            None => None,
+            Some(v) => {
+                let Some(model_id) = before.model_id else {
+                    return Err(AppError::bad_input(
+                        "input.modelVersion",
+                        "the job has no model to register a version of",
+                    ));
+                };
+                let version_input = crate::registry::CreateModelVersionInput {
+                    model_id: crate::core::ids::encode(NodeType::Model, model_id),
+                    artifact_uri: v.artifact_uri,
+                    checksum: v.checksum,
+                    size_bytes: v.size_bytes,
+                    metrics: v.metrics,
+                    params: v.params,
+                    parent_version_id: v.parent_version_id,
+                    training_job_id: Some(crate::core::ids::encode(
+                        NodeType::TrainingJob,
+                        before.id,
+                    )),
+                };
+                Some(insert_model_version(&txn, ctx, version_input, "input.modelVersion").await?)
+            }
+        };
 
-    let mut runs = Vec::new();
-    let first_run = next_run_number(&txn, before.id).await?;
-    for (i, run) in input.runs.unwrap_or_default().into_iter().enumerate() {
-        let field = format!("input.runs.{i}");
-        if let Some(d) = run.duration_seconds {
-            validate::range(&format!("{field}.durationSeconds"), d, 0.0, f64::MAX)?;
+        let mut runs = Vec::new();
+        let first_run = next_run_number(&txn, before.id).await?;
+        for (i, run) in input.runs.unwrap_or_default().into_iter().enumerate() {
+            let field = format!("input.runs.{i}");
+            if let Some(d) = run.duration_seconds {
+                validate::range(&format!("{field}.durationSeconds"), d, 0.0, f64::MAX)?;
+            }
+            let hyperparameters =
+                json_object(&format!("{field}.hyperparameters"), run.hyperparameters)?;
+            let metrics = json_object(&format!("{field}.metrics"), run.metrics)?;
+            runs.push(
+                store::insert::<experiment_run::Entity, _>(
+                    &txn,
+                    ctx,
+                    experiment_run::ActiveModel {
+                        id: Set(Uuid::now_v7()),
+                        ns: Set(before.ns.clone()),
+                        training_job_id: Set(before.id),
+                        run_number: Set(first_run + i as i32),
+                        hyperparameters: Set(hyperparameters),
+                        metrics: Set(metrics),
+                        duration_seconds: Set(run.duration_seconds),
+                        status: Set(run.status.map_or(RunStatus::Completed, Into::into)),
+                        created_at: Set(now),
+                        updated_at: Set(now),
+                    },
+                )
+                .await?,
+            );
         }
-        let hyperparameters =
-            json_object(&format!("{field}.hyperparameters"), run.hyperparameters)?;
-        let metrics = json_object(&format!("{field}.metrics"), run.metrics)?;
-        runs.push(
-            store::insert::<experiment_run::Entity, _>(
-                &txn,
-                ctx,
-                experiment_run::ActiveModel {
-                    id: Set(Uuid::now_v7()),
-                    ns: Set(before.ns.clone()),
-                    training_job_id: Set(before.id),
-                    run_number: Set(first_run + i as i32),
-                    hyperparameters: Set(hyperparameters),
-                    metrics: Set(metrics),
-                    duration_seconds: Set(run.duration_seconds),
-                    status: Set(run.status.map_or(RunStatus::Completed, Into::into)),
-                    created_at: Set(now),
-                    updated_at: Set(now),
-                },
-            )
-            .await?,
-        );
+        Ok((after, version, runs))
     }
-    txn.commit().await?;
-    Ok((after, version, runs))
+    .await;
+    store::finish(txn, result).await
 }
 
 /// The next run number of a job (the job row is already locked by this transaction's
@@ -438,13 +462,16 @@ pub async fn fail(
         return Err(AppError::bad_input("input.error", "must not be empty"));
     }
     let txn = db.begin().await?;
-    let before = job_for_change(&txn, ctx, &input.id, input.expected_revision).await?;
-    let mut row = finishing(&before, S::Failed, Utc::now())?;
-    row.error = Set(Some(input.error));
-    row.traceback = Set(input.traceback);
-    let after = compare_and_set(&txn, ctx, &before, row, "JOB_FAILED").await?;
-    txn.commit().await?;
-    Ok(after)
+    let result: AppResult<_> = async {
+        let before = job_for_change(&txn, ctx, &input.id, input.expected_revision).await?;
+        let mut row = finishing(&before, S::Failed, Utc::now())?;
+        row.error = Set(Some(input.error));
+        row.traceback = Set(input.traceback);
+        let after = compare_and_set(&txn, ctx, &before, row, "JOB_FAILED").await?;
+        Ok(after)
+    }
+    .await;
+    store::finish(txn, result).await
 }
 
 /// Cancels a QUEUED or RUNNING job.
@@ -454,14 +481,17 @@ pub async fn cancel(
     input: CancelTrainingJobInput,
 ) -> AppResult<training_job::Model> {
     let txn = db.begin().await?;
-    let before = job_for_change(&txn, ctx, &input.id, input.expected_revision).await?;
-    let mut row = finishing(&before, S::Cancelled, Utc::now())?;
-    if let Some(reason) = input.reason {
-        row.error = Set(Some(reason));
+    let result: AppResult<_> = async {
+        let before = job_for_change(&txn, ctx, &input.id, input.expected_revision).await?;
+        let mut row = finishing(&before, S::Cancelled, Utc::now())?;
+        if let Some(reason) = input.reason {
+            row.error = Set(Some(reason));
+        }
+        let after = compare_and_set(&txn, ctx, &before, row, "JOB_CANCELLED").await?;
+        Ok(after)
     }
-    let after = compare_and_set(&txn, ctx, &before, row, "JOB_CANCELLED").await?;
-    txn.commit().await?;
-    Ok(after)
+    .await;
+    store::finish(txn, result).await
 }
 
 /// Fails every RUNNING job whose last heartbeat is older than `timeout`, once: each job is
@@ -479,31 +509,34 @@ pub async fn fail_stale_jobs(
     let timeout = chrono::Duration::from_std(timeout)
         .map_err(|e| AppError::Internal(format!("heartbeat timeout: {e}")))?;
     let txn = db.begin().await?;
-    let cutoff = Utc::now() - timeout;
-    let mut q = training_job::Entity::find()
-        .filter(training_job::Column::Status.eq(S::Running))
-        .filter(training_job::Column::HeartbeatAt.lt(cutoff))
-        .order_by_asc(training_job::Column::HeartbeatAt)
-        .limit(100);
-    if txn.get_database_backend() == DbBackend::Postgres {
-        q = q.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+    let result: AppResult<_> = async {
+        let cutoff = Utc::now() - timeout;
+        let mut q = training_job::Entity::find()
+            .filter(training_job::Column::Status.eq(S::Running))
+            .filter(training_job::Column::HeartbeatAt.lt(cutoff))
+            .order_by_asc(training_job::Column::HeartbeatAt)
+            .limit(100);
+        if txn.get_database_backend() == DbBackend::Postgres {
+            q = q.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+        }
+        let stale = q.all(&txn).await?;
+        let now = Utc::now();
+        let mut failed = Vec::new();
+        for before in stale {
+            let mut row = finishing(&before, S::Failed, now)?;
+            row.error = Set(Some(format!(
+                "no heartbeat for {} s (last at {})",
+                timeout.num_seconds(),
+                before
+                    .heartbeat_at
+                    .map_or_else(|| "never".to_owned(), |t| t.to_rfc3339())
+            )));
+            failed.push(compare_and_set(&txn, &ctx, &before, row, "JOB_TIMED_OUT").await?);
+        }
+        Ok(failed)
     }
-    let stale = q.all(&txn).await?;
-    let now = Utc::now();
-    let mut failed = Vec::new();
-    for before in stale {
-        let mut row = finishing(&before, S::Failed, now)?;
-        row.error = Set(Some(format!(
-            "no heartbeat for {} s (last at {})",
-            timeout.num_seconds(),
-            before
-                .heartbeat_at
-                .map_or_else(|| "never".to_owned(), |t| t.to_rfc3339())
-        )));
-        failed.push(compare_and_set(&txn, &ctx, &before, row, "JOB_TIMED_OUT").await?);
-    }
-    txn.commit().await?;
-    Ok(failed)
+    .await;
+    store::finish(txn, result).await
 }
 
 /// Runs [`fail_stale_jobs`] every `interval` for as long as the process lives, waking the
