@@ -84,6 +84,9 @@ struct RunArgs {
     /// Port for the server.
     #[arg(long, default_value_t = 18_181)]
     port: u16,
+    /// Start nodes of the typical-node lineage phases (0 skips them).
+    #[arg(long, default_value_t = 200)]
+    sample: usize,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -349,6 +352,44 @@ async fn ids_for_mix(
     ))
 }
 
+/// `n` start nodes drawn uniformly (and reproducibly) from every node type the lineage
+/// relation holds: "typical" nodes, as opposed to the mix's one heavy start.
+async fn sample_starts(db: &DatabaseConnection, n: usize) -> Result<Vec<String>, BoxError> {
+    use base64::Engine;
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            format!(
+                "SELECT t, id FROM (
+                   SELECT 'Workflow' AS t, id FROM workflows UNION ALL
+                   SELECT 'Dataset', id FROM datasets UNION ALL
+                   SELECT 'DatasetVersion', id FROM dataset_versions UNION ALL
+                   SELECT 'Model', id FROM models UNION ALL
+                   SELECT 'ModelVersion', id FROM model_versions UNION ALL
+                   SELECT 'Experiment', id FROM experiments UNION ALL
+                   SELECT 'TrainingJob', id FROM training_jobs UNION ALL
+                   SELECT 'ExperimentRun', id FROM experiment_runs UNION ALL
+                   SELECT 'Endpoint', id FROM endpoints UNION ALL
+                   SELECT 'Deployment', id FROM deployments) x
+                 ORDER BY md5('sample' || id::text) LIMIT {n}"
+            ),
+        ))
+        .await?;
+    rows.iter()
+        .map(|r| {
+            let (t, id): (String, uuid::Uuid) = (r.try_get("", "t")?, r.try_get("", "id")?);
+            Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{t}:{id}")))
+        })
+        .collect()
+}
+
+/// The depth-5 traversal the lineage target is about, from `start`.
+fn lineage_query(start: &str, direction: &str) -> String {
+    format!(
+        r#"{{ lineage(of: "{start}", direction: {direction}, depth: 5, first: 100) {{ totalCount isPartial nodes {{ id distance }} }} }}"#
+    )
+}
+
 fn mix(model: &str, endpoint: &str, job: &str, start: &str, endpoint_uuid: &str) -> Vec<Case> {
     vec![
         Case {
@@ -386,12 +427,12 @@ fn mix(model: &str, endpoint: &str, job: &str, start: &str, endpoint_uuid: &str)
         },
         Case {
             name: "lineage_depth_5",
-            query: format!(r#"{{ lineage(of: "{start}", direction: UPSTREAM, depth: 5, first: 100) {{ totalCount isPartial nodes {{ id distance }} }} }}"#),
+            query: lineage_query(start, "UPSTREAM"),
             raw_sql: None,
         },
         Case {
             name: "impact_depth_5",
-            query: format!(r#"{{ lineage(of: "{start}", direction: DOWNSTREAM, depth: 5, first: 100) {{ totalCount isPartial nodes {{ id distance }} }} }}"#),
+            query: lineage_query(start, "DOWNSTREAM"),
             raw_sql: None,
         },
         Case {
@@ -687,6 +728,62 @@ async fn run(args: &RunArgs) -> Result<(), BoxError> {
             );
         }
     }
+    // Typical nodes: depth 5 from each of a sample of starts in turn.
+    let starts = sample_starts(&db, args.sample).await?;
+    for (name, direction) in [
+        ("lineage_sample_5", "UPSTREAM"),
+        ("impact_sample_5", "DOWNSTREAM"),
+    ] {
+        if starts.is_empty() || (!args.only.is_empty() && !args.only.iter().any(|o| o == name)) {
+            continue;
+        }
+        let queries: Arc<Vec<String>> =
+            Arc::new(starts.iter().map(|s| lineage_query(s, direction)).collect());
+        let mut sizes = Vec::new();
+        for q in queries.iter() {
+            let v: Value = client
+                .post(&url)
+                .json(&json!({"query": q}))
+                .send()
+                .await?
+                .json()
+                .await?;
+            match v["data"]["lineage"]["totalCount"].as_u64() {
+                Some(n) => sizes.push(n),
+                None => return Err(format!("query {name} fails: {v}").into()),
+            }
+        }
+        sizes.sort_unstable();
+        let at = |p: f64| sizes[((sizes.len() - 1) as f64 * p).round() as usize];
+        println!(
+            "{:<22} {} starts reach min {} / p50 {} / p90 {} / max {} nodes",
+            name,
+            sizes.len(),
+            at(0.0),
+            at(0.5),
+            at(0.9),
+            at(1.0)
+        );
+        let before = statements(&client, &base).await;
+        let (c, u) = (client.clone(), url.clone());
+        let stats = drive(args.concurrency, args.seconds, move |i| {
+            let (c, u, queries) = (c.clone(), u.clone(), queries.clone());
+            async move { gql_ok(&c, &u, &queries[i as usize % queries.len()]).await }
+        })
+        .await;
+        let after = statements(&client, &base).await;
+        let per_req = (after - before) as f64 / (stats.requests + stats.errors).max(1) as f64;
+        println!(
+            "{:<22} {:>9.1} {:>8.2} {:>8.2} {:>8.2} {:>7} {:>9.2}",
+            name,
+            stats.requests as f64 / stats.seconds,
+            stats.p50,
+            stats.p95,
+            stats.p99,
+            stats.errors,
+            per_req
+        );
+    }
     sampling.store(false, Ordering::Relaxed);
     let hwm = rss_kb(pid, "VmHWM:");
     println!(
@@ -855,6 +952,7 @@ async fn smoke(server_url: &str) -> Result<(), BoxError> {
         seconds: 1,
         only: Vec::new(),
         port: 18_182,
+        sample: 20,
     })
     .await?;
     subscribers(&SubscribersArgs {

@@ -261,6 +261,26 @@ pub async fn traverse_from(
     first: i32,
     after: Option<String>,
 ) -> Result<LineageGraph> {
+    walk(
+        ctx, start, false, direction, depth, kinds, node_types, first, after,
+    )
+    .await
+}
+
+/// [`traverse_from`]; with `check_start`, a start that does not exist in the caller's
+/// scope is `NOT_FOUND`, checked inside the traversal's statement.
+#[allow(clippy::too_many_arguments)]
+async fn walk(
+    ctx: &Context<'_>,
+    start: (NodeType, Uuid),
+    check_start: bool,
+    direction: LineageDirection,
+    depth: i32,
+    kinds: Option<Vec<String>>,
+    node_types: Option<Vec<NodeType>>,
+    first: i32,
+    after: Option<String>,
+) -> Result<LineageGraph> {
     if !(0..=MAX_LINEAGE_DEPTH).contains(&depth) {
         return Err(AppError::bad_input(
             "depth",
@@ -296,11 +316,18 @@ pub async fn traverse_from(
         node_types,
         first: first as usize,
         offset,
+        check_start,
     });
     let graph = loader
         .load_one(TraversalKey { root: start, args })
         .await?
         .unwrap_or_default();
+    if check_start && !graph.start_found {
+        return Err(AppError::NotFound {
+            what: format!("{} {} (input of)", start.0.name(), start.1),
+        }
+        .into());
+    }
     Ok(LineageGraph {
         start,
         graph,
@@ -331,11 +358,8 @@ impl LineageQuery {
         #[graphql(desc = "`endCursor` of the previous page.")] after: Option<String>,
     ) -> Result<LineageGraph> {
         let start = ids::decode_any(&of, "of")?;
-        let d = deps(ctx)?;
-        // The start must exist in scope.
-        service::node_ns(&d.state.db, d.rc, start.0, start.1, "of").await?;
-        traverse_from(
-            ctx, start, direction, depth, kinds, node_types, first, after,
+        walk(
+            ctx, start, true, direction, depth, kinds, node_types, first, after,
         )
         .await
     }

@@ -167,6 +167,30 @@ pub async fn node_ns(
     }
 }
 
+/// The table holding nodes of a type.
+fn table_of(ty: NodeType) -> &'static str {
+    use entity::*;
+    use sea_orm::EntityName;
+    match ty {
+        T::Workflow => workflow::Entity.table_name(),
+        T::Dataset => dataset::Entity.table_name(),
+        T::DatasetVersion => dataset_version::Entity.table_name(),
+        T::Model => model::Entity.table_name(),
+        T::ModelVersion => model_version::Entity.table_name(),
+        T::Experiment => experiment::Entity.table_name(),
+        T::TrainingJob => training_job::Entity.table_name(),
+        T::ExperimentRun => experiment_run::Entity.table_name(),
+        T::Endpoint => endpoint::Entity.table_name(),
+        T::Deployment => deployment::Entity.table_name(),
+        T::Prediction => prediction::Entity.table_name(),
+        T::PatternRecognitionJob => pattern_recognition_job::Entity.table_name(),
+        T::CloudRunService => cloud_run_service::Entity.table_name(),
+        T::ServiceDeployment => service_deployment::Entity.table_name(),
+        T::Edge => edge::Entity.table_name(),
+        T::Event => event::Entity.table_name(),
+    }
+}
+
 /// Links `source --kind--> target`. Idempotent: linking twice returns the first edge
 /// (its properties unchanged).
 pub async fn link(
@@ -322,6 +346,9 @@ pub struct TraversalArgs {
     pub offset: usize,
     /// Whether to collect the edges among reached nodes (for `edges`, `path`, `hasCycle`).
     pub with_edges: bool,
+    /// Whether to check, in the same statement, that each start exists in scope
+    /// ([`Subgraph::start_found`]).
+    pub check_start: bool,
 }
 
 /// A node reached by a traversal.
@@ -363,6 +390,9 @@ pub struct Subgraph {
     pub is_partial: bool,
     /// Whether the reached subgraph contains a cycle.
     pub has_cycle: bool,
+    /// Whether the start exists in the caller's scope (only checked with
+    /// [`TraversalArgs::check_start`]).
+    pub start_found: bool,
 }
 
 /// Builds SQL with the backend's placeholders.
@@ -412,9 +442,10 @@ fn step(pg: bool, walking_up: bool, at: At<'_>) -> String {
     )
 }
 
-/// The walk CTE in one direction: every `(node, depth)` reached from each root, deduplicated
-/// per depth so that the work is bounded by nodes × depth, not by the number of paths.
-fn walk_cte(name: &str, pg: bool, walking_up: bool, depth: u32, filters: &str) -> String {
+/// The walk CTE in one direction on SQLite: every `(node, depth)` reached from each root,
+/// deduplicated per depth so that the work is bounded by nodes × depth, not by the number
+/// of paths.
+fn walk_cte(name: &str, walking_up: bool, depth: u32, filters: &str) -> String {
     format!(
         "{name}(rt, rid, t, id, depth) AS (
             SELECT rt, rid, rt, rid, 0 FROM roots
@@ -424,13 +455,44 @@ fn walk_cte(name: &str, pg: bool, walking_up: bool, depth: u32, filters: &str) -
             WHERE w.depth < {depth}{filters}
         )",
         step = step(
-            pg,
+            false,
             walking_up,
             At {
                 t: "w.t",
                 id: "w.id"
             }
         )
+    )
+}
+
+/// The walk CTE in one direction on PostgreSQL: a breadth-first search that holds one row
+/// per (root, level) with the level's nodes and every node seen so far as arrays. A level
+/// is one index scan of `lineage_links` for the whole frontier (`= ANY`, which PostgreSQL
+/// walks in key order), minus the nodes already seen (a hashed `EXCEPT`). Each node is
+/// expanded once, at its minimum distance, however many paths lead to it.
+///
+/// Nodes are matched by id alone: ids are UUIDs minted by the server, unique across types.
+fn bfs_cte(name: &str, walking_up: bool, depth: u32, filters: &str) -> String {
+    let (here, next) = if walking_up {
+        ("down", "up")
+    } else {
+        ("up", "down")
+    };
+    format!(
+        "{name}(rt, rid, depth, ts, ids, seen_t, seen) AS (
+            SELECT rt, rid, 0, ARRAY[rt], ARRAY[rid], ARRAY[rt], ARRAY[rid] FROM roots
+            UNION ALL
+            SELECT b.rt, b.rid, b.depth + 1, nx.ts, nx.ids, b.seen_t || nx.ts, b.seen || nx.ids
+            FROM {name} b CROSS JOIN LATERAL (
+                SELECT array_agg(c.t) AS ts, array_agg(c.id) AS ids FROM (
+                    SELECT n.{next}_type, n.{next}_id FROM lineage_links n
+                     WHERE n.{here}_id = ANY(b.ids){filters}
+                    EXCEPT
+                    SELECT * FROM unnest(b.seen_t, b.seen)
+                ) c(t, id)
+            ) nx
+            WHERE b.depth < {depth} AND nx.ids IS NOT NULL
+        )"
     )
 }
 
@@ -471,15 +533,22 @@ pub async fn traverse(
         let list: Vec<String> = kinds.iter().map(|k| sql.param(k.clone())).collect();
         filters.push_str(&format!(" AND n.kind IN ({})", list.join(", ")));
     }
-    if let Scope::Namespaces(list) = &ctx.scope {
-        let mut parts = Vec::new();
-        for ns in list {
-            let a = sql.param(ns.clone());
-            let b = sql.param(format!("{ns}/%"));
-            parts.push(format!("n.ns = {a} OR n.ns LIKE {b}"));
+    // The caller's scope, as a condition on the `ns` column of `alias`.
+    let in_scope = |sql: &mut Sql, alias: &str| match &ctx.scope {
+        Scope::All => String::new(),
+        Scope::Namespaces(list) => {
+            let parts: Vec<String> = list
+                .iter()
+                .map(|ns| {
+                    let a = sql.param(ns.clone());
+                    let b = sql.param(format!("{ns}/%"));
+                    format!("{alias}.ns = {a} OR {alias}.ns LIKE {b}")
+                })
+                .collect();
+            format!(" AND ({})", parts.join(" OR "))
         }
-        filters.push_str(&format!(" AND ({})", parts.join(" OR ")));
-    }
+    };
+    filters.push_str(&in_scope(&mut sql, "n"));
     let depth = args.depth;
     let up = matches!(
         args.direction,
@@ -505,10 +574,17 @@ pub async fn traverse(
         if (walking_up && !up) || (!walking_up && !down) {
             continue;
         }
-        ctes.push(walk_cte(walk, pg, walking_up, depth, &filters));
-        ctes.push(format!(
-            "{reached} AS (SELECT rt, rid, t, id, MIN(depth) AS depth FROM {walk} GROUP BY rt, rid, t, id)"
-        ));
+        if pg {
+            ctes.push(bfs_cte(walk, walking_up, depth, &filters));
+            ctes.push(format!(
+                "{reached} AS (SELECT b.rt, b.rid, u.t, u.id, b.depth FROM {walk} b CROSS JOIN LATERAL unnest(b.ts, b.ids) u(t, id))"
+            ));
+        } else {
+            ctes.push(walk_cte(walk, walking_up, depth, &filters));
+            ctes.push(format!(
+                "{reached} AS (SELECT rt, rid, t, id, MIN(depth) AS depth FROM {walk} GROUP BY rt, rid, t, id)"
+            ));
+        }
         let flag = i32::from(walking_up);
         nodes.push(format!(
             "SELECT rt, rid, t, id, depth, {flag} AS up FROM {reached}"
@@ -548,8 +624,31 @@ pub async fn traverse(
                     AND EXISTS (SELECT 1 FROM (SELECT 1 AS one) one {r_step} WHERE 1 = 1{filters}))",
         ));
     }
+    if args.check_start {
+        // Whether each start exists in scope: a primary-key probe per start, so that a
+        // top-level traversal needs no statement of its own for its NOT_FOUND.
+        let mut types: Vec<NodeType> = roots.iter().map(|r| r.0).collect();
+        types.sort_by_key(|t| t.name());
+        types.dedup();
+        for ty in types {
+            let pt = sql.param(ty.name());
+            let scope = in_scope(&mut sql, "x");
+            frontier.push(format!(
+                "SELECT 'S', ro.rt, ro.rid, {null_text}, {null_uuid}, {null_text}, {null_uuid}, {null_int}, {null_int}, {null_text}, {null_uuid}, {null_int}
+                   FROM roots ro WHERE ro.rt = {pt} AND EXISTS (SELECT 1 FROM {table} x WHERE x.id = ro.rid{scope})",
+                table = table_of(ty),
+            ));
+        }
+    }
     ctes.push(format!("steps AS ({})", nodes.join(" UNION ALL ")));
-    let grouped = "SELECT rt, rid, t, id, MIN(depth) AS depth, MAX(up) AS up FROM steps GROUP BY rt, rid, t, id";
+    // Each walk reaches a node once per root; only walking both ways can meet it twice.
+    let grouped = if up && down {
+        "SELECT rt, rid, t, id, MIN(depth) AS depth, MAX(up) AS up FROM steps GROUP BY rt, rid, t, id"
+    } else {
+        "SELECT rt, rid, t, id, depth, up FROM steps"
+    };
+    // Type names compare bytewise (as Rust sorts them), which is also the cheap comparison.
+    let bytewise = if pg { " COLLATE \"C\"" } else { "" };
     let node_rows = if args.with_edges {
         // Paths and cycles need every reached node: Rust shapes and pages them.
         format!(
@@ -572,8 +671,8 @@ pub async fn traverse(
             "SELECT 'N' AS rec, rt, rid, t AS a_type, id AS a_id, {null_text} AS b_type, {null_uuid} AS b_id,
                     CAST(depth AS BIGINT) AS depth, CAST(up AS BIGINT) AS up_flag, {null_text} AS kind, {null_uuid} AS edge_id,
                     CAST(total AS BIGINT) AS total
-               FROM (SELECT g.*, ROW_NUMBER() OVER (PARTITION BY rt, rid ORDER BY depth, t, id) AS rn,
-                            COUNT(*) OVER (PARTITION BY rt, rid) AS total
+               FROM (SELECT g.*, ROW_NUMBER() OVER (PARTITION BY rid ORDER BY depth, t{bytewise}, id) AS rn,
+                            COUNT(*) OVER (PARTITION BY rid) AS total
                        FROM ({grouped}) g
                       WHERE NOT (g.t = g.rt AND g.id = g.rid){types}) p
               WHERE rn > {lo} AND rn <= {hi}"
@@ -604,6 +703,7 @@ pub async fn traverse(
         // A set: walking BOTH ways meets an edge from each end.
         edges: HashSet<LineageEdgeRow>,
         partial: bool,
+        found: bool,
         // Set when the database already cut the page: the count of all reached nodes.
         total: Option<usize>,
     }
@@ -619,6 +719,7 @@ pub async fn traverse(
             nodes: HashMap::new(),
             edges: HashSet::new(),
             partial: false,
+            found: false,
             total: None,
         });
         match rec.as_str() {
@@ -653,6 +754,7 @@ pub async fn traverse(
                     edge_id: row.try_get("", "edge_id")?,
                 });
             }
+            "S" => entry.found = true,
             _ => entry.partial = true,
         }
     }
@@ -664,10 +766,9 @@ pub async fn traverse(
             continue;
         };
         let edges = r.edges.into_iter().collect();
-        out.insert(
-            *root,
-            shape(*root, r.nodes, edges, r.partial, r.total, args),
-        );
+        let mut graph = shape(*root, r.nodes, edges, r.partial, r.total, args);
+        graph.start_found = r.found;
+        out.insert(*root, graph);
     }
     Ok(out)
 }
@@ -756,6 +857,7 @@ fn shape(
         total,
         is_partial: partial || cut,
         has_cycle,
+        start_found: false,
     }
 }
 

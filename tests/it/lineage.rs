@@ -647,3 +647,150 @@ async fn materialised_links_always_equal_the_view() {
     assert_eq!(d, 0);
     assert!(links >= 1, "the dataset's version is still linked");
 }
+
+#[tokio::test]
+async fn a_top_level_traversal_is_one_statement_and_checks_its_start() {
+    use mlgraph::core::context::Scope;
+    use mlgraph::core::ids::{self, NodeType};
+    use mlgraph::lineage::service::{self, LineageDirection, TraversalArgs};
+
+    let app = TestApp::new().await;
+    let a = create_model(&app, "acme.com", "a").await;
+    let b = create_model(&app, "acme.com", "b").await;
+    link(&app, "dependsOn", &a, &b).await;
+    let q = "query($of: ID!) { lineage(of: $of, depth: 5) { totalCount isPartial nodes { id distance } } }";
+    let before = app.statements().get();
+    let g = app.ok(q, json!({"of": a})).await["lineage"].clone();
+    assert_eq!(
+        app.statements().get() - before,
+        1,
+        "start check, walk, count and page share one statement"
+    );
+    assert_eq!(ids(&g), set(&[&b]));
+    assert_eq!(g["totalCount"], 1);
+
+    // A start that does not exist is NOT_FOUND, not an empty answer.
+    let missing = ids::encode(NodeType::Model, uuid::Uuid::now_v7());
+    assert_eq!(
+        app.error_code(q, json!({"of": missing.as_str()})).await,
+        "NOT_FOUND"
+    );
+    app.ok(
+        "mutation($id: ID!) { deleteModel(id: $id) }",
+        json!({"id": b}),
+    )
+    .await;
+    assert_eq!(app.error_code(q, json!({"of": b})).await, "NOT_FOUND");
+
+    // Outside the caller's scope a start does not exist either; a namespace covers its
+    // children.
+    let start = ids::decode(&a).unwrap_or_else(|| panic!("not a global id: {a}"));
+    let args = TraversalArgs {
+        direction: LineageDirection::Upstream,
+        depth: 5,
+        kinds: None,
+        node_types: None,
+        first: 10,
+        offset: 0,
+        with_edges: false,
+        check_start: true,
+    };
+    for (scope, found) in [
+        (vec!["other.org"], false),
+        (vec!["acme"], false),
+        (vec!["other.org", "acme.com"], true),
+    ] {
+        let ctx = RequestContext {
+            scope: Scope::Namespaces(scope.iter().map(|s| (*s).to_owned()).collect()),
+            ..RequestContext::default()
+        };
+        let graphs = service::traverse(&app.state.db, &ctx, &[start], &args)
+            .await
+            .unwrap_or_else(|e| panic!("traverse: {e:?}"));
+        assert_eq!(
+            graphs.get(&start).map(|g| g.start_found),
+            Some(found),
+            "scope {scope:?}"
+        );
+    }
+}
+
+/// Minimum distances from `start` over `next` (breadth first), up to `depth`, and whether
+/// a node at the cap has a further edge.
+fn reference_walk(
+    next: &std::collections::HashMap<usize, Vec<usize>>,
+    start: usize,
+    depth: i64,
+) -> (std::collections::BTreeMap<usize, i64>, bool) {
+    let mut dist = std::collections::BTreeMap::from([(start, 0)]);
+    let mut frontier = vec![start];
+    for d in 1..=depth {
+        let mut level = Vec::new();
+        for n in &frontier {
+            for m in next.get(n).into_iter().flatten() {
+                if !dist.contains_key(m) {
+                    dist.insert(*m, d);
+                    level.push(*m);
+                }
+            }
+        }
+        frontier = level;
+    }
+    let partial = dist
+        .iter()
+        .any(|(n, d)| *d == depth && next.get(n).is_some_and(|v| !v.is_empty()));
+    dist.remove(&start);
+    (dist, partial)
+}
+
+#[tokio::test]
+async fn distances_match_a_breadth_first_walk_on_a_graph_with_shortcuts_and_cycles() {
+    let app = TestApp::new().await;
+    let n = 24;
+    let mut models = Vec::new();
+    for i in 0..n {
+        models.push(create_model(&app, "acme.com", &format!("m{i}")).await);
+    }
+    // i dependsOn (i·k + 5) mod n: many paths of different lengths to the same node,
+    // shortcuts, and cycles.
+    let mut up: std::collections::HashMap<usize, Vec<usize>> = Default::default();
+    let mut down: std::collections::HashMap<usize, Vec<usize>> = Default::default();
+    for i in 0..n {
+        for k in [1, 3, 7] {
+            let j = (i * k + 5) % n;
+            if j != i && !up.get(&i).is_some_and(|v| v.contains(&j)) {
+                link(&app, "dependsOn", &models[i], &models[j]).await;
+                up.entry(i).or_default().push(j);
+                down.entry(j).or_default().push(i);
+            }
+        }
+    }
+    let index: std::collections::HashMap<&str, usize> = models
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (m.as_str(), i))
+        .collect();
+    let q = "query($of: ID!, $dir: LineageDirection!, $depth: Int!) {
+        lineage(of: $of, direction: $dir, depth: $depth, first: 1000) { totalCount isPartial nodes { id distance } } }";
+    for (dir, next) in [("UPSTREAM", &up), ("DOWNSTREAM", &down)] {
+        for start in [0, 5, 11] {
+            for depth in [1, 2, 3, 6] {
+                let (want, partial) = reference_walk(next, start, depth);
+                let g = app
+                    .ok(q, json!({"of": models[start], "dir": dir, "depth": depth}))
+                    .await["lineage"]
+                    .clone();
+                let got: std::collections::BTreeMap<usize, i64> = g["nodes"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|n| Some((*index.get(n["id"].as_str()?)?, n["distance"].as_i64()?)))
+                    .collect();
+                let case = format!("{dir} from m{start}, depth {depth}");
+                assert_eq!(got, want, "{case}");
+                assert_eq!(g["totalCount"], want.len(), "{case}");
+                assert_eq!(g["isPartial"], partial, "{case}");
+            }
+        }
+    }
+}
