@@ -667,16 +667,29 @@ pub async fn traverse(
             _ => String::new(),
         };
         let (lo, hi) = (args.offset, args.offset + args.first);
-        format!(
-            "SELECT 'N' AS rec, rt, rid, t AS a_type, id AS a_id, {null_text} AS b_type, {null_uuid} AS b_id,
-                    CAST(depth AS BIGINT) AS depth, CAST(up AS BIGINT) AS up_flag, {null_text} AS kind, {null_uuid} AS edge_id,
-                    CAST(total AS BIGINT) AS total
-               FROM (SELECT g.*, ROW_NUMBER() OVER (PARTITION BY rid ORDER BY depth, t{bytewise}, id) AS rn,
-                            COUNT(*) OVER (PARTITION BY rid) AS total
-                       FROM ({grouped}) g
-                      WHERE NOT (g.t = g.rt AND g.id = g.rid){types}) p
-              WHERE rn > {lo} AND rn <= {hi}"
-        )
+        let columns = format!(
+            "'N' AS rec, rt, rid, t AS a_type, id AS a_id, {null_text} AS b_type, {null_uuid} AS b_id,
+             CAST(depth AS BIGINT) AS depth, CAST(up AS BIGINT) AS up_flag, {null_text} AS kind, {null_uuid} AS edge_id,
+             CAST(total AS BIGINT) AS total"
+        );
+        let reported = format!("FROM ({grouped}) g WHERE NOT (g.t = g.rt AND g.id = g.rid){types}");
+        if roots.len() == 1 {
+            // One start (a top-level query): the page is a top-N of the reached set and the
+            // count a scan of it, where a window would sort every reached node.
+            format!(
+                "SELECT {columns} FROM (
+                   SELECT g.*, (SELECT COUNT(*) {reported}) AS total {reported}
+                    ORDER BY depth, t{bytewise}, id LIMIT {first} OFFSET {lo}) p",
+                first = args.first
+            )
+        } else {
+            format!(
+                "SELECT {columns} FROM (
+                   SELECT g.*, ROW_NUMBER() OVER (PARTITION BY rid ORDER BY depth, t{bytewise}, id) AS rn,
+                          COUNT(*) OVER (PARTITION BY rid) AS total {reported}) p
+                  WHERE rn > {lo} AND rn <= {hi}"
+            )
+        }
     };
     sql.text = format!(
         "WITH RECURSIVE {ctes}
