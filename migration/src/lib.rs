@@ -12,6 +12,7 @@ mod m20261122_000002_lineage_view;
 mod m20261124_000003_live_jobs;
 mod m20261124_000004_lineage_links;
 mod m20261124_000005_prediction_rollups;
+mod m20261124_000006_lineage_link_indexes;
 mod schema_helpers;
 
 /// The ordered list of mlgraph's migrations.
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000003_live_jobs::Migration),
             Box::new(m20261124_000004_lineage_links::Migration),
             Box::new(m20261124_000005_prediction_rollups::Migration),
+            Box::new(m20261124_000006_lineage_link_indexes::Migration),
         ]
     }
 }

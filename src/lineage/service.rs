@@ -423,8 +423,8 @@ struct At<'a> {
 /// `n(t, id, kind, ns, edge_id)` in the walk's direction (`walking_up`: its upstream
 /// neighbours).
 ///
-/// PostgreSQL probes `lineage_links`, the relation materialised and indexed by either end
-/// (one index probe per node; a large frontier can be hash-joined). SQLite joins the
+/// PostgreSQL probes `lineage_links`, the relation materialised and indexed by either end,
+/// by id alone (see [`bfs_cte`]): the index covers the step. SQLite joins the
 /// `lineage_edges` view, whose branches it probes by index itself. Both are generated
 /// from `lineage_relation`.
 fn step(pg: bool, walking_up: bool, at: At<'_>) -> String {
@@ -433,11 +433,14 @@ fn step(pg: bool, walking_up: bool, at: At<'_>) -> String {
     } else {
         ("up", "down")
     };
-    let relation = if pg { "lineage_links" } else { "lineage_edges" };
+    let (relation, same_type) = if pg {
+        ("lineage_links", String::new())
+    } else {
+        ("lineage_edges", format!(" AND n.ht = {}", at.t))
+    };
     format!(
         "JOIN (SELECT {next}_type AS t, {next}_id AS id, kind, ns, edge_id, {here}_type AS ht, {here}_id AS hid FROM {relation}) n
-           ON n.hid = {id} AND n.ht = {t}",
-        t = at.t,
+           ON n.hid = {id}{same_type}",
         id = at.id
     )
 }
