@@ -4,6 +4,7 @@
 
 use sea_orm::{ColumnTrait, Condition};
 
+use super::filter::like_literal;
 use crate::error::{AppError, AppResult};
 
 /// Whether `ns` is the namespace `outer` or one of its `outer/...` children.
@@ -28,8 +29,11 @@ impl Scope {
         match self {
             Scope::All => Condition::all(),
             Scope::Namespaces(list) => list.iter().fold(Condition::any(), |c, ns| {
-                c.add(ns_col.eq(ns.clone()))
-                    .add(ns_col.starts_with(format!("{ns}/")))
+                c.add(ns_col.eq(ns.clone())).add(ns_col.like(like_literal(
+                    "",
+                    &format!("{ns}/"),
+                    "%",
+                )))
             }),
         }
     }

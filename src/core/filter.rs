@@ -5,10 +5,30 @@
 
 use async_graphql::{Enum, ID, InputObject};
 use chrono::{DateTime, Utc};
+use sea_orm::sea_query::LikeExpr;
 use sea_orm::{ColumnTrait, Condition, Value};
 
 use super::ids;
 use crate::error::{AppError, AppResult};
+
+/// `literal` with the `LIKE` wildcards `%` and `_` (and the escape character `\`)
+/// escaped, so that it matches only itself inside a pattern that says `ESCAPE '\'`.
+pub fn escape_like(literal: &str) -> String {
+    let mut out = String::with_capacity(literal.len() + 2);
+    for ch in literal.chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+/// A `LIKE` pattern: `literal` matched as itself, between the `prefix` and `suffix`
+/// wildcards (both PostgreSQL and SQLite honour the `ESCAPE '\'` it carries).
+pub fn like_literal(prefix: &str, literal: &str, suffix: &str) -> LikeExpr {
+    LikeExpr::new(format!("{prefix}{}{suffix}", escape_like(literal))).escape('\\')
+}
 
 /// An entity filter input: the SQL condition it stands for.
 pub trait ToCondition {
@@ -93,10 +113,10 @@ impl ColumnFilter for StringFilter {
             c = c.add(col.is_in(v.clone()));
         }
         if let Some(v) = &self.contains {
-            c = c.add(col.contains(v.as_str()));
+            c = c.add(col.like(like_literal("%", v, "%")));
         }
         if let Some(v) = &self.starts_with {
-            c = c.add(col.starts_with(v.as_str()));
+            c = c.add(col.like(like_literal("", v, "%")));
         }
         Ok(null_check(c, col, self.is_null))
     }
@@ -411,3 +431,14 @@ macro_rules! order_input {
     };
 }
 pub(crate) use order_input;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_wildcards_are_escaped() {
+        assert_eq!(escape_like("a_b%c\\d"), "a\\_b\\%c\\\\d");
+        assert_eq!(escape_like("plain"), "plain");
+    }
+}

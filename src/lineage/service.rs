@@ -19,6 +19,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::core::context::{RequestContext, Scope};
+use crate::core::filter::escape_like;
 use crate::core::ids::NodeType;
 use crate::core::store::{self, Change, record_event};
 use crate::error::{AppError, AppResult};
@@ -544,8 +545,8 @@ pub async fn traverse(
                 .iter()
                 .map(|ns| {
                     let a = sql.param(ns.clone());
-                    let b = sql.param(format!("{ns}/%"));
-                    format!("{alias}.ns = {a} OR {alias}.ns LIKE {b}")
+                    let b = sql.param(format!("{}/%", escape_like(ns)));
+                    format!("{alias}.ns = {a} OR {alias}.ns LIKE {b} ESCAPE '\\'")
                 })
                 .collect();
             format!(" AND ({})", parts.join(" OR "))

@@ -516,3 +516,30 @@ async fn compare_rollups(app: &TestApp, e1: &str, label: &str) {
         }
     }
 }
+
+#[tokio::test]
+async fn contains_and_starts_with_match_wildcards_literally() {
+    let app = TestApp::new().await;
+    for name in ["a_c", "abc", "a%c", "a\\c", "xa_c"] {
+        create_model(&app, "acme.com", name).await;
+    }
+    let q = "query($f: ModelFilter) { models(filter: $f, orderBy: [{field: NAME}]) { edges { node { name } } } }";
+    let names = |d: &serde_json::Value| -> Vec<String> {
+        d["models"]["edges"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e["node"]["name"].as_str().map(str::to_owned))
+            .collect()
+    };
+    for (filter, want) in [
+        (json!({"name": {"contains": "_"}}), vec!["a_c", "xa_c"]),
+        (json!({"name": {"startsWith": "a_"}}), vec!["a_c"]),
+        (json!({"name": {"contains": "%"}}), vec!["a%c"]),
+        (json!({"name": {"startsWith": "a\\"}}), vec!["a\\c"]),
+        (json!({"name": {"contains": "b"}}), vec!["abc"]),
+    ] {
+        let d = app.ok(q, json!({"f": filter})).await;
+        assert_eq!(names(&d), want, "{filter}");
+    }
+}
