@@ -5,6 +5,16 @@ use serde_json::json;
 
 use crate::harness::{TestApp, create_endpoint, create_model, create_version, deploy};
 
+/// The model names of a `models` answer, in order.
+fn names(d: &serde_json::Value) -> Vec<String> {
+    d["models"]["edges"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e["node"]["name"].as_str().map(str::to_owned))
+        .collect()
+}
+
 #[tokio::test]
 async fn concurrent_version_creates_get_consecutive_numbers() {
     let app = TestApp::new().await;
@@ -179,14 +189,6 @@ async fn filters_ordering_and_paging() {
         )
         .await;
     }
-    let names = |v: &serde_json::Value| -> Vec<String> {
-        v["models"]["edges"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|e| e["node"]["name"].as_str().map(str::to_owned))
-            .collect()
-    };
     let q = "query($f: ModelFilter, $o: [ModelOrder!], $first: Int, $after: String, $offset: Int) {
         models(filter: $f, orderBy: $o, first: $first, after: $after, offset: $offset) {
           totalCount pageInfo { hasNextPage endCursor } edges { node { name ns } } } }";
@@ -524,14 +526,6 @@ async fn contains_and_starts_with_match_wildcards_literally() {
         create_model(&app, "acme.com", name).await;
     }
     let q = "query($f: ModelFilter) { models(filter: $f, orderBy: [{field: NAME}]) { edges { node { name } } } }";
-    let names = |d: &serde_json::Value| -> Vec<String> {
-        d["models"]["edges"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|e| e["node"]["name"].as_str().map(str::to_owned))
-            .collect()
-    };
     for (filter, want) in [
         (json!({"name": {"contains": "_"}}), vec!["a_c", "xa_c"]),
         (json!({"name": {"startsWith": "a_"}}), vec!["a_c"]),
