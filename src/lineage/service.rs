@@ -476,28 +476,50 @@ fn walk_cte(name: &str, walking_up: bool, depth: u32, filters: &str) -> String {
 /// expanded once, at its minimum distance, however many paths lead to it.
 ///
 /// Nodes are matched by id alone: ids are UUIDs minted by the server, unique across types.
-fn bfs_cte(name: &str, walking_up: bool, depth: u32, filters: &str) -> String {
+/// So the walk needs the reached nodes' types only when the answer does (`typed`: edges,
+/// paths, or a node-type filter); without them it carries ids alone, and the page looks
+/// up the types of its own rows (see [`traverse`]).
+fn bfs_cte(name: &str, walking_up: bool, depth: u32, filters: &str, typed: bool) -> String {
     let (here, next) = if walking_up {
         ("down", "up")
     } else {
         ("up", "down")
     };
-    format!(
-        "{name}(rt, rid, depth, ts, ids, seen_t, seen) AS (
-            SELECT rt, rid, 0, ARRAY[rt], ARRAY[rid], ARRAY[rt], ARRAY[rid] FROM roots
-            UNION ALL
-            SELECT b.rt, b.rid, b.depth + 1, nx.ts, nx.ids, b.seen_t || nx.ts, b.seen || nx.ids
-            FROM {name} b CROSS JOIN LATERAL (
-                SELECT array_agg(c.t) AS ts, array_agg(c.id) AS ids FROM (
-                    SELECT n.{next}_type, n.{next}_id FROM lineage_links n
-                     WHERE n.{here}_id = ANY(b.ids){filters}
-                    EXCEPT
-                    SELECT * FROM unnest(b.seen_t, b.seen)
-                ) c(t, id)
-            ) nx
-            WHERE b.depth < {depth} AND nx.ids IS NOT NULL
-        )"
-    )
+    if typed {
+        format!(
+            "{name}(rt, rid, depth, ts, ids, seen_t, seen) AS (
+                SELECT rt, rid, 0, ARRAY[rt], ARRAY[rid], ARRAY[rt], ARRAY[rid] FROM roots
+                UNION ALL
+                SELECT b.rt, b.rid, b.depth + 1, nx.ts, nx.ids, b.seen_t || nx.ts, b.seen || nx.ids
+                FROM {name} b CROSS JOIN LATERAL (
+                    SELECT array_agg(c.t) AS ts, array_agg(c.id) AS ids FROM (
+                        SELECT n.{next}_type, n.{next}_id FROM lineage_links n
+                         WHERE n.{here}_id = ANY(b.ids){filters}
+                        EXCEPT
+                        SELECT * FROM unnest(b.seen_t, b.seen)
+                    ) c(t, id)
+                ) nx
+                WHERE b.depth < {depth} AND nx.ids IS NOT NULL
+            )"
+        )
+    } else {
+        format!(
+            "{name}(rt, rid, depth, ids, seen) AS (
+                SELECT rt, rid, 0, ARRAY[rid], ARRAY[rid] FROM roots
+                UNION ALL
+                SELECT b.rt, b.rid, b.depth + 1, nx.ids, b.seen || nx.ids
+                FROM {name} b CROSS JOIN LATERAL (
+                    SELECT array_agg(c.id) AS ids FROM (
+                        SELECT n.{next}_id FROM lineage_links n
+                         WHERE n.{here}_id = ANY(b.ids){filters}
+                        EXCEPT
+                        SELECT unnest(b.seen)
+                    ) c(id)
+                ) nx
+                WHERE b.depth < {depth} AND nx.ids IS NOT NULL
+            )"
+        )
+    }
 }
 
 fn parse_type(s: Option<String>) -> Option<NodeType> {
@@ -565,6 +587,8 @@ pub async fn traverse(
     let null_uuid = if pg { "CAST(NULL AS uuid)" } else { "NULL" };
     let null_text = "CAST(NULL AS TEXT)";
     let null_int = "CAST(NULL AS BIGINT)";
+    // Without edges or a type filter, PostgreSQL walks ids alone (see `bfs_cte`).
+    let typed = !pg || args.with_edges || args.node_types.as_ref().is_some_and(|ts| !ts.is_empty());
     let mut ctes = vec![format!("roots(rt, rid) AS (VALUES {})", values.join(", "))];
     // Per direction: the nodes (with their minimum depth), the edges among them (oriented:
     // a = upstream end, b = downstream end), and a marker when the depth cap cut the walk.
@@ -579,10 +603,16 @@ pub async fn traverse(
             continue;
         }
         if pg {
-            ctes.push(bfs_cte(walk, walking_up, depth, &filters));
-            ctes.push(format!(
-                "{reached} AS (SELECT b.rt, b.rid, u.t, u.id, b.depth FROM {walk} b CROSS JOIN LATERAL unnest(b.ts, b.ids) u(t, id))"
-            ));
+            ctes.push(bfs_cte(walk, walking_up, depth, &filters, typed));
+            ctes.push(if typed {
+                format!(
+                    "{reached} AS (SELECT b.rt, b.rid, u.t, u.id, b.depth FROM {walk} b CROSS JOIN LATERAL unnest(b.ts, b.ids) u(t, id))"
+                )
+            } else {
+                format!(
+                    "{reached} AS (SELECT b.rt, b.rid, {null_text} AS t, u.id, b.depth FROM {walk} b CROSS JOIN LATERAL unnest(b.ids) u(id))"
+                )
+            });
         } else {
             ctes.push(walk_cte(walk, walking_up, depth, &filters));
             ctes.push(format!(
@@ -651,8 +681,6 @@ pub async fn traverse(
     } else {
         "SELECT rt, rid, t, id, depth, up FROM steps"
     };
-    // Type names compare bytewise (as Rust sorts them), which is also the cheap comparison.
-    let bytewise = if pg { " COLLATE \"C\"" } else { "" };
     let node_rows = if args.with_edges {
         // Paths and cycles need every reached node: Rust shapes and pages them.
         format!(
@@ -671,8 +699,18 @@ pub async fn traverse(
             _ => String::new(),
         };
         let (lo, hi) = (args.offset, args.offset + args.first);
+        // An untyped walk leaves the type to the page's own rows: any link of the node, at
+        // the end it was reached by, names it (one probe per row of the page).
+        let a_type = if typed {
+            "p.t".to_owned()
+        } else {
+            "COALESCE(p.t, CASE WHEN p.up = 1
+                THEN (SELECT l.up_type FROM lineage_links l WHERE l.up_id = p.id LIMIT 1)
+                ELSE (SELECT l.down_type FROM lineage_links l WHERE l.down_id = p.id LIMIT 1) END)"
+                .to_owned()
+        };
         let columns = format!(
-            "'N' AS rec, rt, rid, t AS a_type, id AS a_id, {null_text} AS b_type, {null_uuid} AS b_id,
+            "'N' AS rec, rt, rid, {a_type} AS a_type, id AS a_id, {null_text} AS b_type, {null_uuid} AS b_id,
              CAST(depth AS BIGINT) AS depth, CAST(up AS BIGINT) AS up_flag, {null_text} AS kind, {null_uuid} AS edge_id,
              CAST(total AS BIGINT) AS total"
         );
@@ -683,13 +721,13 @@ pub async fn traverse(
             format!(
                 "SELECT {columns} FROM (
                    SELECT g.*, (SELECT COUNT(*) {reported}) AS total {reported}
-                    ORDER BY depth, t{bytewise}, id LIMIT {first} OFFSET {lo}) p",
+                    ORDER BY depth, id LIMIT {first} OFFSET {lo}) p",
                 first = args.first
             )
         } else {
             format!(
                 "SELECT {columns} FROM (
-                   SELECT g.*, ROW_NUMBER() OVER (PARTITION BY rid ORDER BY depth, t{bytewise}, id) AS rn,
+                   SELECT g.*, ROW_NUMBER() OVER (PARTITION BY rid ORDER BY depth, id) AS rn,
                           COUNT(*) OVER (PARTITION BY rid) AS total {reported}) p
                   WHERE rn > {lo} AND rn <= {hi}"
             )
@@ -835,9 +873,8 @@ fn shape(
             path: Vec::new(),
         })
         .collect();
-    reached.sort_by(|a, b| {
-        (a.distance, a.node.0.name(), a.node.1).cmp(&(b.distance, b.node.0.name(), b.node.1))
-    });
+    // Nearest first, then by id: the order the database pages in.
+    reached.sort_by_key(|r| (r.distance, r.node.1));
     // When the database cut the page, `nodes` is the page and the count came with it.
     let (total, skip) = match paged_total {
         Some(t) => (t, 0),
