@@ -589,6 +589,10 @@ pub async fn traverse(
     let null_int = "CAST(NULL AS BIGINT)";
     // Without edges or a type filter, PostgreSQL walks ids alone (see `bfs_cte`).
     let typed = !pg || args.with_edges || args.node_types.as_ref().is_some_and(|ts| !ts.is_empty());
+    // One direction without types: count and page straight from the walk's levels, never
+    // listing more reached nodes than the page needs.
+    let lean = pg && !typed && !(up && down);
+    let mut lean_walk = None;
     let mut ctes = vec![format!("roots(rt, rid) AS (VALUES {})", values.join(", "))];
     // Per direction: the nodes (with their minimum depth), the edges among them (oriented:
     // a = upstream end, b = downstream end), and a marker when the depth cap cut the walk.
@@ -651,6 +655,25 @@ pub async fn traverse(
         }
         // The depth cap cut the walk if any node at the cap has a further edge: one row
         // per root at most, found at the first such node.
+        if lean {
+            lean_walk = Some((walk, walking_up));
+            let u_step = step(
+                pg,
+                walking_up,
+                At {
+                    t: "NULL",
+                    id: "u.id",
+                },
+            );
+            frontier.push(format!(
+                "SELECT 'P', ro.rt, ro.rid, {null_text}, {null_uuid}, {null_text}, {null_uuid}, {null_int}, {null_int}, {null_text}, {null_uuid}, {null_int}
+                   FROM roots ro WHERE EXISTS (
+                     SELECT 1 FROM {walk} b CROSS JOIN LATERAL unnest(b.ids) u(id)
+                      WHERE b.rid = ro.rid AND b.depth = {depth}
+                        AND EXISTS (SELECT 1 FROM (SELECT 1 AS one) one {u_step} WHERE 1 = 1{filters}))",
+            ));
+            continue;
+        }
         frontier.push(format!(
             "SELECT 'P', ro.rt, ro.rid, {null_text}, {null_uuid}, {null_text}, {null_uuid}, {null_int}, {null_int}, {null_text}, {null_uuid}, {null_int}
                FROM roots ro WHERE EXISTS (
@@ -681,7 +704,33 @@ pub async fn traverse(
     } else {
         "SELECT rt, rid, t, id, depth, up FROM steps"
     };
-    let node_rows = if args.with_edges {
+    let node_rows = if let Some((walk, walking_up)) = lean_walk {
+        // Per root: the count is the sum of the levels' sizes, and the page comes from the
+        // first levels that hold it; the types of its rows are looked up (any link of a
+        // node, at the end it was reached by, names its type).
+        let (lo, hi) = (args.offset, args.offset + args.first);
+        let end = if walking_up { "up" } else { "down" };
+        let flag = i32::from(walking_up);
+        ctes.push(format!(
+            "bounds AS (
+               SELECT rid, COALESCE(MIN(depth) FILTER (WHERE cum >= {hi}), MAX(depth)) AS upto, MAX(cum) AS total
+                 FROM (SELECT rid, depth, SUM(cardinality(ids)) OVER (PARTITION BY rid ORDER BY depth) AS cum
+                         FROM {walk} WHERE depth > 0) x
+                GROUP BY rid)"
+        ));
+        format!(
+            "SELECT 'N' AS rec, p.rt, p.rid,
+                    (SELECT l.{end}_type FROM lineage_links l WHERE l.{end}_id = p.id LIMIT 1) AS a_type,
+                    p.id AS a_id, {null_text} AS b_type, {null_uuid} AS b_id,
+                    CAST(p.depth AS BIGINT) AS depth, CAST({flag} AS BIGINT) AS up_flag, {null_text} AS kind,
+                    {null_uuid} AS edge_id, CAST(p.total AS BIGINT) AS total
+               FROM (SELECT b.rt, b.rid, u.id, b.depth, bo.total,
+                            ROW_NUMBER() OVER (PARTITION BY b.rid ORDER BY b.depth, u.id) AS rn
+                       FROM {walk} b JOIN bounds bo ON bo.rid = b.rid CROSS JOIN LATERAL unnest(b.ids) u(id)
+                      WHERE b.depth BETWEEN 1 AND bo.upto) p
+              WHERE p.rn > {lo} AND p.rn <= {hi}"
+        )
+    } else if args.with_edges {
         // Paths and cycles need every reached node: Rust shapes and pages them.
         format!(
             "SELECT 'N' AS rec, rt, rid, t AS a_type, id AS a_id, {null_text} AS b_type, {null_uuid} AS b_id,

@@ -528,33 +528,42 @@ async fn paging_in_sql_gives_the_same_pages_as_the_full_walk() {
         }
         create_version(&app, &models[i]).await;
     }
-    let full = "query($of: ID!, $d: Int!, $t: [NodeType!], $f: Int!, $a: String) {
-        lineage(of: $of, direction: BOTH, depth: $d, nodeTypes: $t, first: $f, after: $a) {
+    let full = "query($of: ID!, $dir: LineageDirection!, $d: Int!, $t: [NodeType!], $f: Int!, $a: String) {
+        lineage(of: $of, direction: $dir, depth: $d, nodeTypes: $t, first: $f, after: $a) {
           totalCount isPartial hasCycle nodes { id distance direction } endCursor } }";
-    let lean = "query($of: ID!, $d: Int!, $t: [NodeType!], $f: Int!, $a: String) {
-        lineage(of: $of, direction: BOTH, depth: $d, nodeTypes: $t, first: $f, after: $a) {
+    let lean = "query($of: ID!, $dir: LineageDirection!, $d: Int!, $t: [NodeType!], $f: Int!, $a: String) {
+        lineage(of: $of, direction: $dir, depth: $d, nodeTypes: $t, first: $f, after: $a) {
           totalCount isPartial nodes { id distance direction } endCursor } }";
-    for (depth, types) in [
-        (2, json!(null)),
-        (3, json!(["MODEL"])),
-        (6, json!(null)),
-        (1, json!(["MODEL_VERSION"])),
+    for (dir, depth, types) in [
+        ("BOTH", 2, json!(null)),
+        ("BOTH", 3, json!(["MODEL"])),
+        ("BOTH", 6, json!(null)),
+        ("BOTH", 1, json!(["MODEL_VERSION"])),
+        ("UPSTREAM", 3, json!(null)),
+        ("UPSTREAM", 0, json!(null)),
+        ("DOWNSTREAM", 6, json!(null)),
+        ("DOWNSTREAM", 2, json!(["MODEL"])),
     ] {
         let mut after = Value::Null;
+        let mut pages = 0;
         loop {
-            let vars = json!({"of": models[3], "d": depth, "t": types, "f": 3, "a": after});
+            pages += 1;
+            let vars = json!({"of": models[3], "dir": dir, "d": depth, "t": types, "f": 3, "a": after});
             let a = app.ok(full, vars.clone()).await["lineage"].clone();
             let b = app.ok(lean, vars).await["lineage"].clone();
             for key in ["totalCount", "isPartial", "nodes", "endCursor"] {
                 assert_eq!(
                     a[key], b[key],
-                    "depth {depth}, types {types}, after {after}: {key}"
+                    "{dir}, depth {depth}, types {types}, after {after}: {key}"
                 );
             }
             if a["nodes"].as_array().is_none_or(|n| n.len() < 3) || a["endCursor"].is_null() {
                 break;
             }
             after = a["endCursor"].clone();
+        }
+        if dir == "UPSTREAM" && depth == 3 {
+            assert!(pages > 1, "the upstream walk spans pages");
         }
     }
     // Many starts in one statement (nested fields) page per start the same way.
