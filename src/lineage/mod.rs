@@ -151,7 +151,7 @@ impl LineageGraph {
     async fn start(&self) -> ID {
         ids::encode(self.start.0, self.start.1)
     }
-    /// Reached nodes (this page), nearest first.
+    /// Reached nodes (this page), nearest first (then by id, so pages are stable).
     async fn nodes(&self) -> Vec<LineageNode> {
         self.graph.nodes.iter().cloned().map(LineageNode).collect()
     }
