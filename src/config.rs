@@ -14,6 +14,8 @@ pub struct Limits {
     pub default_page_size: u64,
     /// Largest accepted request body, in bytes.
     pub max_body_bytes: usize,
+    /// Largest `depth` a lineage traversal accepts.
+    pub max_lineage_depth: u32,
 }
 
 impl Default for Limits {
@@ -24,6 +26,7 @@ impl Default for Limits {
             max_page_size: 100,
             default_page_size: 20,
             max_body_bytes: 1024 * 1024,
+            max_lineage_depth: 20,
         }
     }
 }

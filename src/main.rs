@@ -121,6 +121,9 @@ struct ServeArgs {
     /// Largest request body in bytes.
     #[arg(long, env = "MLGRAPH_MAX_BODY_BYTES", default_value_t = Limits::default().max_body_bytes)]
     max_body_bytes: usize,
+    /// Largest `depth` a lineage traversal (`lineage`, `upstream`, `downstream`) accepts.
+    #[arg(long, env = "MLGRAPH_MAX_LINEAGE_DEPTH", default_value_t = Limits::default().max_lineage_depth)]
+    max_lineage_depth: u32,
     /// Origins allowed by CORS, comma-separated (`*` for any). None by default.
     #[arg(long, env = "MLGRAPH_CORS_ORIGINS", value_delimiter = ',')]
     cors_origins: Vec<String>,
@@ -206,6 +209,7 @@ async fn serve(args: ServeArgs) -> anyhow_like::Result<()> {
             max_page_size: args.max_page_size,
             default_page_size: args.default_page_size,
             max_body_bytes: args.max_body_bytes,
+            max_lineage_depth: args.max_lineage_depth,
         },
         statements,
         cors_origins: args.cors_origins,

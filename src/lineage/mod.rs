@@ -24,8 +24,6 @@ use crate::schema::{Node, load_node};
 
 /// Largest lineage page.
 pub const MAX_LINEAGE_PAGE: i32 = 1000;
-/// Largest traversal depth.
-pub const MAX_LINEAGE_DEPTH: i32 = 20;
 
 /// An explicit typed edge `source --kind--> target`.
 pub struct Edge(pub edge::Model);
@@ -281,10 +279,11 @@ async fn walk(
     first: i32,
     after: Option<String>,
 ) -> Result<LineageGraph> {
-    if !(0..=MAX_LINEAGE_DEPTH).contains(&depth) {
+    let max_depth = ctx.data::<crate::AppState>()?.limits.max_lineage_depth;
+    if depth < 0 || depth as u32 > max_depth {
         return Err(AppError::bad_input(
             "depth",
-            format!("must be between 0 and {MAX_LINEAGE_DEPTH}"),
+            format!("must be between 0 and {max_depth} (the server's --max-lineage-depth)"),
         )
         .into());
     }
@@ -350,7 +349,11 @@ impl LineageQuery {
         ctx: &Context<'_>,
         of: ID,
         #[graphql(default_with = "LineageDirection::Upstream")] direction: LineageDirection,
-        #[graphql(default = 3, desc = "Maximum distance (0–20).")] depth: i32,
+        #[graphql(
+            default = 3,
+            desc = "Maximum distance (0–20 unless the server sets --max-lineage-depth)."
+        )]
+        depth: i32,
         #[graphql(desc = "Only follow these edge kinds.")] kinds: Option<Vec<String>>,
         #[graphql(desc = "Only report nodes of these types (traversal passes through others).")]
         node_types: Option<Vec<NodeType>>,

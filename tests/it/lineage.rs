@@ -548,7 +548,8 @@ async fn paging_in_sql_gives_the_same_pages_as_the_full_walk() {
         let mut pages = 0;
         loop {
             pages += 1;
-            let vars = json!({"of": models[3], "dir": dir, "d": depth, "t": types, "f": 3, "a": after});
+            let vars =
+                json!({"of": models[3], "dir": dir, "d": depth, "t": types, "f": 3, "a": after});
             let a = app.ok(full, vars.clone()).await["lineage"].clone();
             let b = app.ok(lean, vars).await["lineage"].clone();
             for key in ["totalCount", "isPartial", "nodes", "endCursor"] {
@@ -825,5 +826,41 @@ async fn distances_match_a_breadth_first_walk_on_a_graph_with_shortcuts_and_cycl
                 assert_eq!(g["isPartial"], partial, "{case}");
             }
         }
+    }
+}
+
+#[tokio::test]
+async fn the_depth_cap_is_configurable() {
+    let app = TestApp::new().await;
+    let a = create_model(&app, "acme.com", "a").await;
+    let q = "query($of: ID!, $d: Int!) { lineage(of: $of, depth: $d) { totalCount } }";
+    assert_eq!(
+        app.error_code(q, json!({"of": a, "d": 21})).await,
+        "BAD_USER_INPUT",
+        "20 by default"
+    );
+    app.ok(q, json!({"of": a, "d": 20})).await;
+
+    let mut state = app.state.clone();
+    state.limits.max_lineage_depth = 2;
+    let schema = mlgraph::build_schema(state.clone());
+    let code = |resp: async_graphql::Response| {
+        let v = serde_json::to_value(&resp).unwrap_or_default();
+        v["errors"][0]["extensions"]["code"]
+            .as_str()
+            .map(str::to_owned)
+    };
+    let nested = "query($of: ID!, $d: Int!) { node(id: $of) { ... on Model { upstream(depth: $d) { totalCount } } } }";
+    for (query, depth, want) in [
+        (q, 2, None),
+        (q, 3, Some("BAD_USER_INPUT")),
+        (nested, 2, None),
+        (nested, 3, Some("BAD_USER_INPUT")),
+    ] {
+        let req = async_graphql::Request::new(query).variables(
+            async_graphql::Variables::from_json(json!({"of": a, "d": depth})),
+        );
+        let resp = mlgraph::schema::execute(&schema, req, &state, RequestContext::default()).await;
+        assert_eq!(code(resp).as_deref(), want, "{query} at depth {depth}");
     }
 }
