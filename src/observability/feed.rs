@@ -79,8 +79,21 @@ impl Cursor {
 /// An event as the feed delivers it.
 pub type FeedEvent = Arc<event::Model>;
 
-/// The oldest transaction still running, as a `txid`: every event below it is final.
-const HORIZON: &str = "pg_snapshot_xmin(pg_current_snapshot())::text::bigint";
+/// The oldest transaction of this database still running at the statement's snapshot,
+/// as a `txid` (the next one to start when none runs): every event below it is final.
+///
+/// Transactions of the cluster's other databases cannot write this log, so they are
+/// left out (one long transaction elsewhere would otherwise hold every subscriber
+/// back); a running transaction is left out only when `pg_stat_activity` names another
+/// database for it, so one that has just ended, or that the role may not see, still
+/// counts, which can only delay delivery. `backend_xid` is 32 bits: running
+/// transactions are never 2³² apart, so its low bits identify the full `txid`.
+const HORIZON: &str =
+    "(SELECT COALESCE(MIN(x::text::bigint), pg_snapshot_xmax(pg_current_snapshot())::text::bigint)
+      FROM pg_snapshot_xip(pg_current_snapshot()) x
+     WHERE x::text::bigint % 4294967296 NOT IN (
+       SELECT backend_xid::text::bigint FROM pg_stat_activity
+        WHERE datname <> current_database() AND backend_xid IS NOT NULL))";
 
 /// Events after `after` in delivery order.
 fn after_cursor(after: Cursor) -> SimpleExpr {
@@ -355,13 +368,24 @@ impl EventFeed {
                                 continue;
                             }
                         };
+                        let moved = !read.events.is_empty();
                         for e in read.events {
                             last = Cursor::of(&e);
                             yield Arc::new(e);
                         }
-                        // What is not final yet arrives through the tailer.
-                        if !read.more {
+                        if read.more {
+                            continue;
+                        }
+                        // What is not final yet arrives through the tailer, which
+                        // broadcasts only what it reads after its own position: if that
+                        // is ahead of us (it started, or read on, while we replayed),
+                        // the events in between are final and come from the log too.
+                        if me.position().await <= last {
                             break;
+                        }
+                        if !moved {
+                            // Not visible to this read yet: no busy loop.
+                            tokio::time::sleep(Duration::from_millis(5)).await;
                         }
                     }
                     replay = false;

@@ -514,3 +514,29 @@ async fn an_event_behind_an_older_open_transaction_waits_for_it_then_arrives() {
     let e = ws.next_data().await["events"].clone();
     assert_eq!(e["action"], "CREATE");
 }
+
+#[tokio::test]
+async fn an_open_transaction_in_another_database_holds_nothing_back() {
+    use sea_orm::TransactionTrait;
+    let mut app = TestApp::new().await;
+    instance_with_slow_poll(&mut app);
+    let addr = app.serve().await;
+    http(&addr, ENQUEUE, json!({"i": {"ns": NS, "name": "before"}})).await;
+    let start = newest_cursor(&app).await;
+    let mut ws = Ws::connect(&addr, "graphql-transport-ws").await;
+    ws.subscribe("1", WATCH_EVENTS, json!({"after": start}))
+        .await;
+
+    // A writing transaction of another database of the same cluster, older than the
+    // event: it cannot write this log, so delivery does not wait for it.
+    let other = TestApp::new().await;
+    let elsewhere = other.db().begin().await.unwrap_or_else(|e| panic!("{e}"));
+    elsewhere
+        .execute_unprepared("SELECT pg_current_xact_id()")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    http(&addr, ENQUEUE, json!({"i": {"ns": NS, "name": "after"}})).await;
+    let e = ws.next_data().await["events"].clone();
+    assert_eq!(e["action"], "CREATE");
+    elsewhere.rollback().await.unwrap_or_else(|e| panic!("{e}"));
+}
