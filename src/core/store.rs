@@ -327,35 +327,38 @@ where
 {
     use sea_orm::TransactionTrait;
     let txn = db.begin().await?;
-    let row = get::<E>(&txn, ctx, id).await?;
-    ctx.scope.check_write(E::ns_of(&row))?;
-    let res = E::delete_many()
-        .filter(E::col_id().eq(id))
-        .exec(&txn)
-        .await
-        .map_err(|e| match AppError::from_db(e) {
-            // Whatever refers to the row blocks it (e.g. a deployed model version).
-            AppError::BadInput { field, .. } | AppError::Conflict { field, .. } => {
-                AppError::Conflict {
-                    message: format!(
-                        "{} {id} is still referenced{}",
-                        E::NODE_TYPE.name(),
-                        field
-                            .as_deref()
-                            .map(|f| format!(" ({f})"))
-                            .unwrap_or_default()
-                    ),
-                    field,
+    let result: AppResult<_> = async {
+        let row = get::<E>(&txn, ctx, id).await?;
+        ctx.scope.check_write(E::ns_of(&row))?;
+        let res = E::delete_many()
+            .filter(E::col_id().eq(id))
+            .exec(&txn)
+            .await
+            .map_err(|e| match AppError::from_db(e) {
+                // Whatever refers to the row blocks it (e.g. a deployed model version).
+                AppError::BadInput { field, .. } | AppError::Conflict { field, .. } => {
+                    AppError::Conflict {
+                        message: format!(
+                            "{} {id} is still referenced{}",
+                            E::NODE_TYPE.name(),
+                            field
+                                .as_deref()
+                                .map(|f| format!(" ({f})"))
+                                .unwrap_or_default()
+                        ),
+                        field,
+                    }
                 }
-            }
-            other => other,
-        })?;
-    if res.rows_affected != 1 {
-        return Err(AppError::not_found(format!("{} {id}", E::NODE_TYPE.name())));
+                other => other,
+            })?;
+        if res.rows_affected != 1 {
+            return Err(AppError::not_found(format!("{} {id}", E::NODE_TYPE.name())));
+        }
+        record_event(&txn, ctx, Change::of::<E>("DELETE", Some(&row), None)?).await?;
+        Ok(row)
     }
-    record_event(&txn, ctx, Change::of::<E>("DELETE", Some(&row), None)?).await?;
-    txn.commit().await?;
-    Ok(row)
+    .await;
+    finish(txn, result).await
 }
 
 /// Inserts a row and records its `CREATE` event (inside the caller's transaction).

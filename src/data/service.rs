@@ -29,31 +29,35 @@ pub async fn create_dataset(
     validate::name("input.name", &input.name)?;
     let workflow_id = opt_id(&input.workflow_id, NodeType::Workflow, "input.workflowId")?;
     let txn = db.begin().await?;
-    if let Some(w) = workflow_id {
-        reference::<workflow::Entity>(&txn, ctx, w, Some(&input.ns), "input.workflowId").await?;
+    let result: AppResult<_> = async {
+        if let Some(w) = workflow_id {
+            reference::<workflow::Entity>(&txn, ctx, w, Some(&input.ns), "input.workflowId")
+                .await?;
+        }
+        let now = Utc::now();
+        let row = store::insert::<dataset::Entity, _>(
+            &txn,
+            ctx,
+            dataset::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                ns: Set(input.ns),
+                workflow_id: Set(workflow_id),
+                name: Set(input.name),
+                description: Set(input.description),
+                data_type: Set(input.data_type.into()),
+                format: Set(input.format),
+                storage_uri: Set(input.storage_uri),
+                version_seq: Set(0),
+                created_by: Set(ctx.actor.clone()),
+                created_at: Set(now),
+                updated_at: Set(now),
+            },
+        )
+        .await?;
+        Ok(row)
     }
-    let now = Utc::now();
-    let row = store::insert::<dataset::Entity, _>(
-        &txn,
-        ctx,
-        dataset::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            ns: Set(input.ns),
-            workflow_id: Set(workflow_id),
-            name: Set(input.name),
-            description: Set(input.description),
-            data_type: Set(input.data_type.into()),
-            format: Set(input.format),
-            storage_uri: Set(input.storage_uri),
-            version_seq: Set(0),
-            created_by: Set(ctx.actor.clone()),
-            created_at: Set(now),
-            updated_at: Set(now),
-        },
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(row)
+    .await;
+    store::finish(txn, result).await
 }
 
 /// Updates a dataset.
@@ -68,22 +72,26 @@ pub async fn update_dataset(
     }
     let workflow_id = maybe_id(&input.workflow_id, NodeType::Workflow, "input.workflowId")?;
     let txn = db.begin().await?;
-    let before = get::<dataset::Entity>(&txn, ctx, id).await?;
-    if let MaybeUndefined::Value(w) = workflow_id {
-        reference::<workflow::Entity>(&txn, ctx, w, Some(&before.ns), "input.workflowId").await?;
+    let result: AppResult<_> = async {
+        let before = get::<dataset::Entity>(&txn, ctx, id).await?;
+        if let MaybeUndefined::Value(w) = workflow_id {
+            reference::<workflow::Entity>(&txn, ctx, w, Some(&before.ns), "input.workflowId")
+                .await?;
+        }
+        let mut row = before.clone().into_active_model();
+        if let Some(v) = input.name {
+            row.name = Set(v);
+        }
+        row.description = patch(input.description);
+        row.format = patch(input.format);
+        row.storage_uri = patch(input.storage_uri);
+        row.workflow_id = patch(workflow_id);
+        row.updated_at = Set(Utc::now());
+        let after = store::update::<dataset::Entity, _>(&txn, ctx, &before, row, "UPDATE").await?;
+        Ok(after)
     }
-    let mut row = before.clone().into_active_model();
-    if let Some(v) = input.name {
-        row.name = Set(v);
-    }
-    row.description = patch(input.description);
-    row.format = patch(input.format);
-    row.storage_uri = patch(input.storage_uri);
-    row.workflow_id = patch(workflow_id);
-    row.updated_at = Set(Utc::now());
-    let after = store::update::<dataset::Entity, _>(&txn, ctx, &before, row, "UPDATE").await?;
-    txn.commit().await?;
-    Ok(after)
+    .await;
+    store::finish(txn, result).await
 }
 
 /// Hands out the dataset's next version number (locks the dataset row until commit).
@@ -132,31 +140,34 @@ pub async fn create_dataset_version(
         ));
     }
     let txn = db.begin().await?;
-    let dataset =
-        reference::<dataset::Entity>(&txn, ctx, dataset_id, None, "input.datasetId").await?;
-    ctx.scope.check_write(&dataset.ns)?;
-    let (version, _) = next_version(&txn, dataset_id).await?;
-    let now = Utc::now();
-    let row = store::insert::<dataset_version::Entity, _>(
-        &txn,
-        ctx,
-        dataset_version::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            ns: Set(dataset.ns),
-            dataset_id: Set(dataset_id),
-            version: Set(version),
-            storage_uri: Set(input.storage_uri),
-            size_bytes: Set(input.size_bytes),
-            sha256: Set(input.sha256),
-            row_count: Set(input.row_count),
-            schema: Set(input.schema.map(|j| j.0)),
-            split: Set(input.split.map_or(DatasetSplit::Full, Into::into)),
-            created_by: Set(ctx.actor.clone()),
-            created_at: Set(now),
-            updated_at: Set(now),
-        },
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(row)
+    let result: AppResult<_> = async {
+        let dataset =
+            reference::<dataset::Entity>(&txn, ctx, dataset_id, None, "input.datasetId").await?;
+        ctx.scope.check_write(&dataset.ns)?;
+        let (version, _) = next_version(&txn, dataset_id).await?;
+        let now = Utc::now();
+        let row = store::insert::<dataset_version::Entity, _>(
+            &txn,
+            ctx,
+            dataset_version::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                ns: Set(dataset.ns),
+                dataset_id: Set(dataset_id),
+                version: Set(version),
+                storage_uri: Set(input.storage_uri),
+                size_bytes: Set(input.size_bytes),
+                sha256: Set(input.sha256),
+                row_count: Set(input.row_count),
+                schema: Set(input.schema.map(|j| j.0)),
+                split: Set(input.split.map_or(DatasetSplit::Full, Into::into)),
+                created_by: Set(ctx.actor.clone()),
+                created_at: Set(now),
+                updated_at: Set(now),
+            },
+        )
+        .await?;
+        Ok(row)
+    }
+    .await;
+    store::finish(txn, result).await
 }

@@ -299,24 +299,27 @@ pub async fn unlink(
     target: Uuid,
 ) -> AppResult<bool> {
     let txn = db.begin().await?;
-    let Some(row) = find_edge(&txn, kind, source, target).await? else {
-        return Ok(false);
-    };
-    if !ctx.scope.contains(&row.ns) {
-        return Ok(false);
-    }
-    edge::Entity::delete_many()
-        .filter(edge::Column::Id.eq(row.id))
-        .exec(&txn)
+    let result: AppResult<_> = async {
+        let Some(row) = find_edge(&txn, kind, source, target).await? else {
+            return Ok(false);
+        };
+        if !ctx.scope.contains(&row.ns) {
+            return Ok(false);
+        }
+        edge::Entity::delete_many()
+            .filter(edge::Column::Id.eq(row.id))
+            .exec(&txn)
+            .await?;
+        record_event(
+            &txn,
+            ctx,
+            Change::of::<edge::Entity>("DELETE", Some(&row), None)?,
+        )
         .await?;
-    record_event(
-        &txn,
-        ctx,
-        Change::of::<edge::Entity>("DELETE", Some(&row), None)?,
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(true)
+        Ok(true)
+    }
+    .await;
+    store::finish(txn, result).await
 }
 
 /// Which way to walk.

@@ -74,24 +74,27 @@ pub async fn create_workflow(
     let config = json_object("input.config", input.config)?;
     let now = Utc::now();
     let txn = db.begin().await?;
-    let row = store::insert::<workflow::Entity, _>(
-        &txn,
-        ctx,
-        workflow::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            ns: Set(input.ns),
-            name: Set(input.name),
-            description: Set(input.description),
-            status: Set(input.status.map_or(WorkflowStatus::Draft, Into::into)),
-            config: Set(config),
-            created_by: Set(ctx.actor.clone()),
-            created_at: Set(now),
-            updated_at: Set(now),
-        },
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(row)
+    let result: AppResult<_> = async {
+        let row = store::insert::<workflow::Entity, _>(
+            &txn,
+            ctx,
+            workflow::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                ns: Set(input.ns),
+                name: Set(input.name),
+                description: Set(input.description),
+                status: Set(input.status.map_or(WorkflowStatus::Draft, Into::into)),
+                config: Set(config),
+                created_by: Set(ctx.actor.clone()),
+                created_at: Set(now),
+                updated_at: Set(now),
+            },
+        )
+        .await?;
+        Ok(row)
+    }
+    .await;
+    store::finish(txn, result).await
 }
 
 /// Updates a workflow.
@@ -109,22 +112,25 @@ pub async fn update_workflow(
         .map(|c| json_object("input.config", Some(c)))
         .transpose()?;
     let txn = db.begin().await?;
-    let before = get::<workflow::Entity>(&txn, ctx, id).await?;
-    let mut row = before.clone().into_active_model();
-    if let Some(v) = input.name {
-        row.name = Set(v);
+    let result: AppResult<_> = async {
+        let before = get::<workflow::Entity>(&txn, ctx, id).await?;
+        let mut row = before.clone().into_active_model();
+        if let Some(v) = input.name {
+            row.name = Set(v);
+        }
+        row.description = patch(input.description);
+        if let Some(v) = input.status {
+            row.status = Set(v.into());
+        }
+        if let Some(v) = config {
+            row.config = Set(v);
+        }
+        row.updated_at = Set(Utc::now());
+        let after = store::update::<workflow::Entity, _>(&txn, ctx, &before, row, "UPDATE").await?;
+        Ok(after)
     }
-    row.description = patch(input.description);
-    if let Some(v) = input.status {
-        row.status = Set(v.into());
-    }
-    if let Some(v) = config {
-        row.config = Set(v);
-    }
-    row.updated_at = Set(Utc::now());
-    let after = store::update::<workflow::Entity, _>(&txn, ctx, &before, row, "UPDATE").await?;
-    txn.commit().await?;
-    Ok(after)
+    .await;
+    store::finish(txn, result).await
 }
 
 /// Creates a model.
@@ -137,31 +143,35 @@ pub async fn create_model(
     validate::name("input.name", &input.name)?;
     let workflow_id = opt_id(&input.workflow_id, NodeType::Workflow, "input.workflowId")?;
     let txn = db.begin().await?;
-    if let Some(w) = workflow_id {
-        reference::<workflow::Entity>(&txn, ctx, w, Some(&input.ns), "input.workflowId").await?;
+    let result: AppResult<_> = async {
+        if let Some(w) = workflow_id {
+            reference::<workflow::Entity>(&txn, ctx, w, Some(&input.ns), "input.workflowId")
+                .await?;
+        }
+        let now = Utc::now();
+        let row = store::insert::<model::Entity, _>(
+            &txn,
+            ctx,
+            model::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                ns: Set(input.ns),
+                workflow_id: Set(workflow_id),
+                name: Set(input.name),
+                description: Set(input.description),
+                task: Set(input.task),
+                framework: Set(input.framework),
+                status: Set(ModelStatus::Active),
+                version_seq: Set(0),
+                created_by: Set(ctx.actor.clone()),
+                created_at: Set(now),
+                updated_at: Set(now),
+            },
+        )
+        .await?;
+        Ok(row)
     }
-    let now = Utc::now();
-    let row = store::insert::<model::Entity, _>(
-        &txn,
-        ctx,
-        model::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            ns: Set(input.ns),
-            workflow_id: Set(workflow_id),
-            name: Set(input.name),
-            description: Set(input.description),
-            task: Set(input.task),
-            framework: Set(input.framework),
-            status: Set(ModelStatus::Active),
-            version_seq: Set(0),
-            created_by: Set(ctx.actor.clone()),
-            created_at: Set(now),
-            updated_at: Set(now),
-        },
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(row)
+    .await;
+    store::finish(txn, result).await
 }
 
 /// Updates a model.
@@ -176,22 +186,26 @@ pub async fn update_model(
     }
     let workflow_id = maybe_id(&input.workflow_id, NodeType::Workflow, "input.workflowId")?;
     let txn = db.begin().await?;
-    let before = get::<model::Entity>(&txn, ctx, id).await?;
-    if let MaybeUndefined::Value(w) = workflow_id {
-        reference::<workflow::Entity>(&txn, ctx, w, Some(&before.ns), "input.workflowId").await?;
+    let result: AppResult<_> = async {
+        let before = get::<model::Entity>(&txn, ctx, id).await?;
+        if let MaybeUndefined::Value(w) = workflow_id {
+            reference::<workflow::Entity>(&txn, ctx, w, Some(&before.ns), "input.workflowId")
+                .await?;
+        }
+        let mut row = before.clone().into_active_model();
+        if let Some(v) = input.name {
+            row.name = Set(v);
+        }
+        row.description = patch(input.description);
+        row.task = patch(input.task);
+        row.framework = patch(input.framework);
+        row.workflow_id = patch(workflow_id);
+        row.updated_at = Set(Utc::now());
+        let after = store::update::<model::Entity, _>(&txn, ctx, &before, row, "UPDATE").await?;
+        Ok(after)
     }
-    let mut row = before.clone().into_active_model();
-    if let Some(v) = input.name {
-        row.name = Set(v);
-    }
-    row.description = patch(input.description);
-    row.task = patch(input.task);
-    row.framework = patch(input.framework);
-    row.workflow_id = patch(workflow_id);
-    row.updated_at = Set(Utc::now());
-    let after = store::update::<model::Entity, _>(&txn, ctx, &before, row, "UPDATE").await?;
-    txn.commit().await?;
-    Ok(after)
+    .await;
+    store::finish(txn, result).await
 }
 
 /// Marks a model DEPRECATED (idempotent).
@@ -201,16 +215,20 @@ pub async fn deprecate_model(
     id: Uuid,
 ) -> AppResult<model::Model> {
     let txn = db.begin().await?;
-    let before = get::<model::Entity>(&txn, ctx, id).await?;
-    if before.status == ModelStatus::Deprecated {
-        return Ok(before);
+    let result: AppResult<_> = async {
+        let before = get::<model::Entity>(&txn, ctx, id).await?;
+        if before.status == ModelStatus::Deprecated {
+            return Ok(before);
+        }
+        let mut row = before.clone().into_active_model();
+        row.status = Set(ModelStatus::Deprecated);
+        row.updated_at = Set(Utc::now());
+        let after =
+            store::update::<model::Entity, _>(&txn, ctx, &before, row, "DEPRECATED").await?;
+        Ok(after)
     }
-    let mut row = before.clone().into_active_model();
-    row.status = Set(ModelStatus::Deprecated);
-    row.updated_at = Set(Utc::now());
-    let after = store::update::<model::Entity, _>(&txn, ctx, &before, row, "DEPRECATED").await?;
-    txn.commit().await?;
-    Ok(after)
+    .await;
+    store::finish(txn, result).await
 }
 
 /// Hands out the model's next version number. Bumping the counter row locks it until the
@@ -312,9 +330,12 @@ pub async fn create_model_version(
     input: CreateModelVersionInput,
 ) -> AppResult<model_version::Model> {
     let txn = db.begin().await?;
-    let row = insert_model_version(&txn, ctx, input, "input").await?;
-    txn.commit().await?;
-    Ok(row)
+    let result: AppResult<_> = async {
+        let row = insert_model_version(&txn, ctx, input, "input").await?;
+        Ok(row)
+    }
+    .await;
+    store::finish(txn, result).await
 }
 
 /// Updates a model version's artifact and metadata.
@@ -336,22 +357,25 @@ pub async fn update_model_version(
         .map(|m| json_object("input.params", Some(m)))
         .transpose()?;
     let txn = db.begin().await?;
-    let before = get::<model_version::Entity>(&txn, ctx, id).await?;
-    let mut row = before.clone().into_active_model();
-    row.artifact_uri = patch(input.artifact_uri);
-    row.checksum = patch(input.checksum);
-    row.size_bytes = patch(input.size_bytes);
-    if let Some(m) = metrics {
-        row.metrics = Set(m);
+    let result: AppResult<_> = async {
+        let before = get::<model_version::Entity>(&txn, ctx, id).await?;
+        let mut row = before.clone().into_active_model();
+        row.artifact_uri = patch(input.artifact_uri);
+        row.checksum = patch(input.checksum);
+        row.size_bytes = patch(input.size_bytes);
+        if let Some(m) = metrics {
+            row.metrics = Set(m);
+        }
+        if let Some(p) = params {
+            row.params = Set(p);
+        }
+        row.updated_at = Set(Utc::now());
+        let after =
+            store::update::<model_version::Entity, _>(&txn, ctx, &before, row, "UPDATE").await?;
+        Ok(after)
     }
-    if let Some(p) = params {
-        row.params = Set(p);
-    }
-    row.updated_at = Set(Utc::now());
-    let after =
-        store::update::<model_version::Entity, _>(&txn, ctx, &before, row, "UPDATE").await?;
-    txn.commit().await?;
-    Ok(after)
+    .await;
+    store::finish(txn, result).await
 }
 
 /// The result of a promotion: the promoted version and the one it displaced.
@@ -372,61 +396,65 @@ pub async fn promote_model_version(
     stage: ModelStage,
 ) -> AppResult<Promotion> {
     let txn = db.begin().await?;
-    let before = get::<model_version::Entity>(&txn, ctx, id).await?;
-    // Lock the model row: concurrent promotions of one model queue here.
-    let model = model::Entity::update_many()
-        .col_expr(
-            model::Column::VersionSeq,
-            Expr::col(model::Column::VersionSeq),
-        )
-        .filter(model::Column::Id.eq(before.model_id))
-        .exec_with_returning(&txn)
-        .await?
-        .into_iter()
-        .next()
-        .ok_or_else(|| AppError::not_found(format!("Model {}", before.model_id)))?;
-    if stage == ModelStage::Production && model.status == ModelStatus::Deprecated {
-        return Err(AppError::InvalidTransition {
-            from: "DEPRECATED model".into(),
-            to: "PRODUCTION".into(),
-        });
-    }
-    if before.stage == stage {
-        return Ok(Promotion {
-            version: before,
-            demoted: None,
-        });
-    }
-    let mut demoted = None;
-    if stage == ModelStage::Production {
-        let current = model_version::Entity::find()
-            .filter(model_version::Column::ModelId.eq(before.model_id))
-            .filter(model_version::Column::Stage.eq(ModelStage::Production))
-            .one(&txn)
-            .await?;
-        if let Some(current) = current {
-            let mut row = current.clone().into_active_model();
-            row.stage = Set(ModelStage::Archived);
-            row.updated_at = Set(Utc::now());
-            demoted = Some(
-                store::update::<model_version::Entity, _>(
-                    &txn,
-                    ctx,
-                    &current,
-                    row,
-                    "STAGE_CHANGED",
-                )
-                .await?,
-            );
+    let result: AppResult<_> = async {
+        let before = get::<model_version::Entity>(&txn, ctx, id).await?;
+        // Lock the model row: concurrent promotions of one model queue here.
+        let model = model::Entity::update_many()
+            .col_expr(
+                model::Column::VersionSeq,
+                Expr::col(model::Column::VersionSeq),
+            )
+            .filter(model::Column::Id.eq(before.model_id))
+            .exec_with_returning(&txn)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| AppError::not_found(format!("Model {}", before.model_id)))?;
+        if stage == ModelStage::Production && model.status == ModelStatus::Deprecated {
+            return Err(AppError::InvalidTransition {
+                from: "DEPRECATED model".into(),
+                to: "PRODUCTION".into(),
+            });
         }
+        if before.stage == stage {
+            return Ok(Promotion {
+                version: before,
+                demoted: None,
+            });
+        }
+        let mut demoted = None;
+        if stage == ModelStage::Production {
+            let current = model_version::Entity::find()
+                .filter(model_version::Column::ModelId.eq(before.model_id))
+                .filter(model_version::Column::Stage.eq(ModelStage::Production))
+                .one(&txn)
+                .await?;
+            if let Some(current) = current {
+                let mut row = current.clone().into_active_model();
+                row.stage = Set(ModelStage::Archived);
+                row.updated_at = Set(Utc::now());
+                demoted = Some(
+                    store::update::<model_version::Entity, _>(
+                        &txn,
+                        ctx,
+                        &current,
+                        row,
+                        "STAGE_CHANGED",
+                    )
+                    .await?,
+                );
+            }
+        }
+        let mut row = before.clone().into_active_model();
+        row.stage = Set(stage);
+        row.updated_at = Set(Utc::now());
+        let version =
+            store::update::<model_version::Entity, _>(&txn, ctx, &before, row, "STAGE_CHANGED")
+                .await?;
+        Ok(Promotion { version, demoted })
     }
-    let mut row = before.clone().into_active_model();
-    row.stage = Set(stage);
-    row.updated_at = Set(Utc::now());
-    let version =
-        store::update::<model_version::Entity, _>(&txn, ctx, &before, row, "STAGE_CHANGED").await?;
-    txn.commit().await?;
-    Ok(Promotion { version, demoted })
+    .await;
+    store::finish(txn, result).await
 }
 
 /// Registers a version and deploys it in one transaction: a failure of either step (bad
@@ -438,11 +466,14 @@ pub async fn register_and_deploy(
     deployment: crate::serving::CreateDeploymentSpec,
 ) -> AppResult<(model_version::Model, entity::deployment::Model)> {
     let txn = db.begin().await?;
-    let v = insert_model_version(&txn, ctx, version, "version").await?;
-    let d =
-        crate::serving::service::insert_deployment(&txn, ctx, &v, deployment, "deployment").await?;
-    txn.commit().await?;
-    Ok((v, d))
+    let result: AppResult<_> = async {
+        let v = insert_model_version(&txn, ctx, version, "version").await?;
+        let d = crate::serving::service::insert_deployment(&txn, ctx, &v, deployment, "deployment")
+            .await?;
+        Ok((v, d))
+    }
+    .await;
+    store::finish(txn, result).await
 }
 
 /// Model versions trained on stale data: a version of a dataset they trained on (through

@@ -31,26 +31,29 @@ pub async fn create_endpoint(
     validate::name("input.name", &input.name)?;
     let now = Utc::now();
     let txn = db.begin().await?;
-    let row = store::insert::<endpoint::Entity, _>(
-        &txn,
-        ctx,
-        endpoint::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            ns: Set(input.ns),
-            name: Set(input.name),
-            description: Set(input.description),
-            environment: Set(input.environment.into()),
-            region: Set(input.region),
-            url: Set(input.url),
-            status: Set(input.status.map_or(EndpointStatus::Creating, Into::into)),
-            created_by: Set(ctx.actor.clone()),
-            created_at: Set(now),
-            updated_at: Set(now),
-        },
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(row)
+    let result: AppResult<_> = async {
+        let row = store::insert::<endpoint::Entity, _>(
+            &txn,
+            ctx,
+            endpoint::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                ns: Set(input.ns),
+                name: Set(input.name),
+                description: Set(input.description),
+                environment: Set(input.environment.into()),
+                region: Set(input.region),
+                url: Set(input.url),
+                status: Set(input.status.map_or(EndpointStatus::Creating, Into::into)),
+                created_by: Set(ctx.actor.clone()),
+                created_at: Set(now),
+                updated_at: Set(now),
+            },
+        )
+        .await?;
+        Ok(row)
+    }
+    .await;
+    store::finish(txn, result).await
 }
 
 /// Updates an endpoint.
@@ -64,23 +67,26 @@ pub async fn update_endpoint(
         validate::name("input.name", name)?;
     }
     let txn = db.begin().await?;
-    let before = get::<endpoint::Entity>(&txn, ctx, id).await?;
-    let mut row = before.clone().into_active_model();
-    if let Some(v) = input.name {
-        row.name = Set(v);
+    let result: AppResult<_> = async {
+        let before = get::<endpoint::Entity>(&txn, ctx, id).await?;
+        let mut row = before.clone().into_active_model();
+        if let Some(v) = input.name {
+            row.name = Set(v);
+        }
+        row.description = patch(input.description);
+        if let Some(v) = input.environment {
+            row.environment = Set(v.into());
+        }
+        row.url = patch(input.url);
+        if let Some(v) = input.status {
+            row.status = Set(v.into());
+        }
+        row.updated_at = Set(Utc::now());
+        let after = store::update::<endpoint::Entity, _>(&txn, ctx, &before, row, "UPDATE").await?;
+        Ok(after)
     }
-    row.description = patch(input.description);
-    if let Some(v) = input.environment {
-        row.environment = Set(v.into());
-    }
-    row.url = patch(input.url);
-    if let Some(v) = input.status {
-        row.status = Set(v.into());
-    }
-    row.updated_at = Set(Utc::now());
-    let after = store::update::<endpoint::Entity, _>(&txn, ctx, &before, row, "UPDATE").await?;
-    txn.commit().await?;
-    Ok(after)
+    .await;
+    store::finish(txn, result).await
 }
 
 fn replicas(field: &str, min: Option<i32>, max: Option<i32>) -> AppResult<(i32, i32)> {
@@ -153,12 +159,15 @@ pub async fn create_deployment(
         "input.modelVersionId",
     )?;
     let txn = db.begin().await?;
-    let version =
-        reference::<model_version::Entity>(&txn, ctx, version_id, None, "input.modelVersionId")
-            .await?;
-    let row = insert_deployment(&txn, ctx, &version, input.spec, "input.spec").await?;
-    txn.commit().await?;
-    Ok(row)
+    let result: AppResult<_> = async {
+        let version =
+            reference::<model_version::Entity>(&txn, ctx, version_id, None, "input.modelVersionId")
+                .await?;
+        let row = insert_deployment(&txn, ctx, &version, input.spec, "input.spec").await?;
+        Ok(row)
+    }
+    .await;
+    store::finish(txn, result).await
 }
 
 /// Updates a deployment (traffic, replicas, status).
@@ -172,26 +181,30 @@ pub async fn update_deployment(
         validate::range("input.trafficPercent", t, 0, 100)?;
     }
     let txn = db.begin().await?;
-    let before = get::<deployment::Entity>(&txn, ctx, id).await?;
-    let (min, max) = replicas(
-        "input",
-        input.min_replicas.or(Some(before.min_replicas)),
-        input.max_replicas.or(Some(before.max_replicas)),
-    )?;
-    let mut row = before.clone().into_active_model();
-    if let Some(t) = input.traffic_percent {
-        row.traffic_percent = Set(t);
+    let result: AppResult<_> = async {
+        let before = get::<deployment::Entity>(&txn, ctx, id).await?;
+        let (min, max) = replicas(
+            "input",
+            input.min_replicas.or(Some(before.min_replicas)),
+            input.max_replicas.or(Some(before.max_replicas)),
+        )?;
+        let mut row = before.clone().into_active_model();
+        if let Some(t) = input.traffic_percent {
+            row.traffic_percent = Set(t);
+        }
+        row.min_replicas = Set(min);
+        row.max_replicas = Set(max);
+        row.machine_type = patch(input.machine_type);
+        if let Some(s) = input.status {
+            row.status = Set(s.into());
+        }
+        row.updated_at = Set(Utc::now());
+        let after =
+            store::update::<deployment::Entity, _>(&txn, ctx, &before, row, "UPDATE").await?;
+        Ok(after)
     }
-    row.min_replicas = Set(min);
-    row.max_replicas = Set(max);
-    row.machine_type = patch(input.machine_type);
-    if let Some(s) = input.status {
-        row.status = Set(s.into());
-    }
-    row.updated_at = Set(Utc::now());
-    let after = store::update::<deployment::Entity, _>(&txn, ctx, &before, row, "UPDATE").await?;
-    txn.commit().await?;
-    Ok(after)
+    .await;
+    store::finish(txn, result).await
 }
 
 fn check_prediction_values(latency: Option<f64>, confidence: Option<f64>) -> AppResult<()> {
@@ -218,48 +231,51 @@ pub async fn create_prediction(
     )?;
     check_prediction_values(input.latency_ms, input.confidence)?;
     let txn = db.begin().await?;
-    let endpoint =
-        reference::<endpoint::Entity>(&txn, ctx, endpoint_id, None, "input.endpointId").await?;
-    if let Some(v) = version_id {
-        reference::<model_version::Entity>(
+    let result: AppResult<_> = async {
+        let endpoint =
+            reference::<endpoint::Entity>(&txn, ctx, endpoint_id, None, "input.endpointId").await?;
+        if let Some(v) = version_id {
+            reference::<model_version::Entity>(
+                &txn,
+                ctx,
+                v,
+                Some(&endpoint.ns),
+                "input.modelVersionId",
+            )
+            .await?;
+        }
+        let status = input
+            .status
+            .map(Into::into)
+            .unwrap_or(if input.output.is_some() {
+                PredictionStatus::Completed
+            } else {
+                PredictionStatus::Pending
+            });
+        let now = Utc::now();
+        let row = store::insert::<prediction::Entity, _>(
             &txn,
             ctx,
-            v,
-            Some(&endpoint.ns),
-            "input.modelVersionId",
+            prediction::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                ns: Set(endpoint.ns),
+                endpoint_id: Set(endpoint_id),
+                model_version_id: Set(version_id),
+                input: Set(input.input.0),
+                output: Set(input.output.map(|o| o.0)),
+                latency_ms: Set(input.latency_ms),
+                confidence: Set(input.confidence),
+                completed_at: Set((status == PredictionStatus::Completed).then_some(now)),
+                status: Set(status),
+                created_at: Set(now),
+                updated_at: Set(now),
+            },
         )
         .await?;
+        Ok(row)
     }
-    let status = input
-        .status
-        .map(Into::into)
-        .unwrap_or(if input.output.is_some() {
-            PredictionStatus::Completed
-        } else {
-            PredictionStatus::Pending
-        });
-    let now = Utc::now();
-    let row = store::insert::<prediction::Entity, _>(
-        &txn,
-        ctx,
-        prediction::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            ns: Set(endpoint.ns),
-            endpoint_id: Set(endpoint_id),
-            model_version_id: Set(version_id),
-            input: Set(input.input.0),
-            output: Set(input.output.map(|o| o.0)),
-            latency_ms: Set(input.latency_ms),
-            confidence: Set(input.confidence),
-            completed_at: Set((status == PredictionStatus::Completed).then_some(now)),
-            status: Set(status),
-            created_at: Set(now),
-            updated_at: Set(now),
-        },
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(row)
+    .await;
+    store::finish(txn, result).await
 }
 
 /// Completes or corrects a prediction.
@@ -271,28 +287,32 @@ pub async fn update_prediction(
     let id = decode_as(&input.id, NodeType::Prediction, "input.id")?;
     check_prediction_values(input.latency_ms, input.confidence)?;
     let txn = db.begin().await?;
-    let before = get::<prediction::Entity>(&txn, ctx, id).await?;
-    let mut row = before.clone().into_active_model();
-    if let Some(o) = input.output {
-        row.output = Set(Some(o.0));
-    }
-    if let Some(l) = input.latency_ms {
-        row.latency_ms = Set(Some(l));
-    }
-    if let Some(c) = input.confidence {
-        row.confidence = Set(Some(c));
-    }
-    if let Some(s) = input.status {
-        let s: PredictionStatus = s.into();
-        if s == PredictionStatus::Completed && before.completed_at.is_none() {
-            row.completed_at = Set(Some(Utc::now()));
+    let result: AppResult<_> = async {
+        let before = get::<prediction::Entity>(&txn, ctx, id).await?;
+        let mut row = before.clone().into_active_model();
+        if let Some(o) = input.output {
+            row.output = Set(Some(o.0));
         }
-        row.status = Set(s);
+        if let Some(l) = input.latency_ms {
+            row.latency_ms = Set(Some(l));
+        }
+        if let Some(c) = input.confidence {
+            row.confidence = Set(Some(c));
+        }
+        if let Some(s) = input.status {
+            let s: PredictionStatus = s.into();
+            if s == PredictionStatus::Completed && before.completed_at.is_none() {
+                row.completed_at = Set(Some(Utc::now()));
+            }
+            row.status = Set(s);
+        }
+        row.updated_at = Set(Utc::now());
+        let after =
+            store::update::<prediction::Entity, _>(&txn, ctx, &before, row, "UPDATE").await?;
+        Ok(after)
     }
-    row.updated_at = Set(Utc::now());
-    let after = store::update::<prediction::Entity, _>(&txn, ctx, &before, row, "UPDATE").await?;
-    txn.commit().await?;
-    Ok(after)
+    .await;
+    store::finish(txn, result).await
 }
 
 /// Creates a Cloud Run service.
@@ -307,25 +327,28 @@ pub async fn create_cloud_run_service(
     validate::name("input.image", &input.image)?;
     let now = Utc::now();
     let txn = db.begin().await?;
-    let row = store::insert::<cloud_run_service::Entity, _>(
-        &txn,
-        ctx,
-        cloud_run_service::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            ns: Set(input.ns),
-            name: Set(input.name),
-            region: Set(input.region),
-            url: Set(input.url),
-            image: Set(input.image),
-            status: Set(input.status.map_or(ServiceStatus::Active, Into::into)),
-            created_by: Set(ctx.actor.clone()),
-            created_at: Set(now),
-            updated_at: Set(now),
-        },
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(row)
+    let result: AppResult<_> = async {
+        let row = store::insert::<cloud_run_service::Entity, _>(
+            &txn,
+            ctx,
+            cloud_run_service::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                ns: Set(input.ns),
+                name: Set(input.name),
+                region: Set(input.region),
+                url: Set(input.url),
+                image: Set(input.image),
+                status: Set(input.status.map_or(ServiceStatus::Active, Into::into)),
+                created_by: Set(ctx.actor.clone()),
+                created_at: Set(now),
+                updated_at: Set(now),
+            },
+        )
+        .await?;
+        Ok(row)
+    }
+    .await;
+    store::finish(txn, result).await
 }
 
 /// Updates a Cloud Run service.
@@ -339,20 +362,24 @@ pub async fn update_cloud_run_service(
         validate::name("input.image", image)?;
     }
     let txn = db.begin().await?;
-    let before = get::<cloud_run_service::Entity>(&txn, ctx, id).await?;
-    let mut row = before.clone().into_active_model();
-    row.url = patch(input.url);
-    if let Some(v) = input.image {
-        row.image = Set(v);
+    let result: AppResult<_> = async {
+        let before = get::<cloud_run_service::Entity>(&txn, ctx, id).await?;
+        let mut row = before.clone().into_active_model();
+        row.url = patch(input.url);
+        if let Some(v) = input.image {
+            row.image = Set(v);
+        }
+        if let Some(v) = input.status {
+            row.status = Set(v.into());
+        }
+        row.updated_at = Set(Utc::now());
+        let after =
+            store::update::<cloud_run_service::Entity, _>(&txn, ctx, &before, row, "UPDATE")
+                .await?;
+        Ok(after)
     }
-    if let Some(v) = input.status {
-        row.status = Set(v.into());
-    }
-    row.updated_at = Set(Utc::now());
-    let after =
-        store::update::<cloud_run_service::Entity, _>(&txn, ctx, &before, row, "UPDATE").await?;
-    txn.commit().await?;
-    Ok(after)
+    .await;
+    store::finish(txn, result).await
 }
 
 /// Adds a revision to a Cloud Run service.
@@ -370,29 +397,32 @@ pub async fn create_service_deployment(
     validate::name("input.image", &input.image)?;
     validate::range("input.trafficPercent", input.traffic_percent, 0, 100)?;
     let txn = db.begin().await?;
-    let service =
-        reference::<cloud_run_service::Entity>(&txn, ctx, service_id, None, "input.serviceId")
-            .await?;
-    let now = Utc::now();
-    let row = store::insert::<service_deployment::Entity, _>(
-        &txn,
-        ctx,
-        service_deployment::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            ns: Set(service.ns),
-            service_id: Set(service_id),
-            revision: Set(input.revision),
-            image: Set(input.image),
-            traffic_percent: Set(input.traffic_percent),
-            status: Set(input.status.map_or(DeploymentStatus::Deploying, Into::into)),
-            created_by: Set(ctx.actor.clone()),
-            created_at: Set(now),
-            updated_at: Set(now),
-        },
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(row)
+    let result: AppResult<_> = async {
+        let service =
+            reference::<cloud_run_service::Entity>(&txn, ctx, service_id, None, "input.serviceId")
+                .await?;
+        let now = Utc::now();
+        let row = store::insert::<service_deployment::Entity, _>(
+            &txn,
+            ctx,
+            service_deployment::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                ns: Set(service.ns),
+                service_id: Set(service_id),
+                revision: Set(input.revision),
+                image: Set(input.image),
+                traffic_percent: Set(input.traffic_percent),
+                status: Set(input.status.map_or(DeploymentStatus::Deploying, Into::into)),
+                created_by: Set(ctx.actor.clone()),
+                created_at: Set(now),
+                updated_at: Set(now),
+            },
+        )
+        .await?;
+        Ok(row)
+    }
+    .await;
+    store::finish(txn, result).await
 }
 
 /// Updates a service revision's traffic or status.
@@ -406,19 +436,23 @@ pub async fn update_service_deployment(
         validate::range("input.trafficPercent", t, 0, 100)?;
     }
     let txn = db.begin().await?;
-    let before = get::<service_deployment::Entity>(&txn, ctx, id).await?;
-    let mut row = before.clone().into_active_model();
-    if let Some(t) = input.traffic_percent {
-        row.traffic_percent = Set(t);
+    let result: AppResult<_> = async {
+        let before = get::<service_deployment::Entity>(&txn, ctx, id).await?;
+        let mut row = before.clone().into_active_model();
+        if let Some(t) = input.traffic_percent {
+            row.traffic_percent = Set(t);
+        }
+        if let Some(s) = input.status {
+            row.status = Set(s.into());
+        }
+        row.updated_at = Set(Utc::now());
+        let after =
+            store::update::<service_deployment::Entity, _>(&txn, ctx, &before, row, "UPDATE")
+                .await?;
+        Ok(after)
     }
-    if let Some(s) = input.status {
-        row.status = Set(s.into());
-    }
-    row.updated_at = Set(Utc::now());
-    let after =
-        store::update::<service_deployment::Entity, _>(&txn, ctx, &before, row, "UPDATE").await?;
-    txn.commit().await?;
-    Ok(after)
+    .await;
+    store::finish(txn, result).await
 }
 
 /// How prediction aggregates are grouped.

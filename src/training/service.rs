@@ -30,30 +30,34 @@ pub async fn create_experiment(
     let config = json_object("input.config", input.config)?;
     let workflow_id = opt_id(&input.workflow_id, NodeType::Workflow, "input.workflowId")?;
     let txn = db.begin().await?;
-    if let Some(w) = workflow_id {
-        reference::<workflow::Entity>(&txn, ctx, w, Some(&input.ns), "input.workflowId").await?;
+    let result: AppResult<_> = async {
+        if let Some(w) = workflow_id {
+            reference::<workflow::Entity>(&txn, ctx, w, Some(&input.ns), "input.workflowId")
+                .await?;
+        }
+        let now = Utc::now();
+        let row = store::insert::<experiment::Entity, _>(
+            &txn,
+            ctx,
+            experiment::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                ns: Set(input.ns),
+                workflow_id: Set(workflow_id),
+                name: Set(input.name),
+                description: Set(input.description),
+                experiment_type: Set(input.experiment_type.into()),
+                status: Set(input.status.map_or(ExperimentStatus::Planned, Into::into)),
+                config: Set(config),
+                created_by: Set(ctx.actor.clone()),
+                created_at: Set(now),
+                updated_at: Set(now),
+            },
+        )
+        .await?;
+        Ok(row)
     }
-    let now = Utc::now();
-    let row = store::insert::<experiment::Entity, _>(
-        &txn,
-        ctx,
-        experiment::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            ns: Set(input.ns),
-            workflow_id: Set(workflow_id),
-            name: Set(input.name),
-            description: Set(input.description),
-            experiment_type: Set(input.experiment_type.into()),
-            status: Set(input.status.map_or(ExperimentStatus::Planned, Into::into)),
-            config: Set(config),
-            created_by: Set(ctx.actor.clone()),
-            created_at: Set(now),
-            updated_at: Set(now),
-        },
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(row)
+    .await;
+    store::finish(txn, result).await
 }
 
 /// Updates an experiment.
@@ -71,22 +75,26 @@ pub async fn update_experiment(
         .map(|c| json_object("input.config", Some(c)))
         .transpose()?;
     let txn = db.begin().await?;
-    let before = get::<experiment::Entity>(&txn, ctx, id).await?;
-    let mut row = before.clone().into_active_model();
-    if let Some(v) = input.name {
-        row.name = Set(v);
+    let result: AppResult<_> = async {
+        let before = get::<experiment::Entity>(&txn, ctx, id).await?;
+        let mut row = before.clone().into_active_model();
+        if let Some(v) = input.name {
+            row.name = Set(v);
+        }
+        row.description = patch(input.description);
+        if let Some(v) = input.status {
+            row.status = Set(v.into());
+        }
+        if let Some(v) = config {
+            row.config = Set(v);
+        }
+        row.updated_at = Set(Utc::now());
+        let after =
+            store::update::<experiment::Entity, _>(&txn, ctx, &before, row, "UPDATE").await?;
+        Ok(after)
     }
-    row.description = patch(input.description);
-    if let Some(v) = input.status {
-        row.status = Set(v.into());
-    }
-    if let Some(v) = config {
-        row.config = Set(v);
-    }
-    row.updated_at = Set(Utc::now());
-    let after = store::update::<experiment::Entity, _>(&txn, ctx, &before, row, "UPDATE").await?;
-    txn.commit().await?;
-    Ok(after)
+    .await;
+    store::finish(txn, result).await
 }
 
 /// Creates a QUEUED training job (the same as `enqueueTrainingJob` with at most one
@@ -130,22 +138,26 @@ pub async fn update_training_job(
         .map(|c| json_object("input.config", Some(c)))
         .transpose()?;
     let txn = db.begin().await?;
-    let before = get::<training_job::Entity>(&txn, ctx, id).await?;
-    let mut row = before.clone().into_active_model();
-    if let Some(v) = input.name {
-        row.name = Set(v);
+    let result: AppResult<_> = async {
+        let before = get::<training_job::Entity>(&txn, ctx, id).await?;
+        let mut row = before.clone().into_active_model();
+        if let Some(v) = input.name {
+            row.name = Set(v);
+        }
+        if let Some(v) = input.priority {
+            row.priority = Set(v);
+        }
+        if let Some(v) = config {
+            row.config = Set(v);
+        }
+        row.revision = Set(before.revision + 1);
+        row.updated_at = Set(Utc::now());
+        let after =
+            store::update::<training_job::Entity, _>(&txn, ctx, &before, row, "UPDATE").await?;
+        Ok(after)
     }
-    if let Some(v) = input.priority {
-        row.priority = Set(v);
-    }
-    if let Some(v) = config {
-        row.config = Set(v);
-    }
-    row.revision = Set(before.revision + 1);
-    row.updated_at = Set(Utc::now());
-    let after = store::update::<training_job::Entity, _>(&txn, ctx, &before, row, "UPDATE").await?;
-    txn.commit().await?;
-    Ok(after)
+    .await;
+    store::finish(txn, result).await
 }
 
 /// Adds a run to a job; the run number is the job's next. The job row is locked first
@@ -166,38 +178,41 @@ pub async fn create_experiment_run(
     let hyperparameters = json_object("input.hyperparameters", input.hyperparameters)?;
     let metrics = json_object("input.metrics", input.metrics)?;
     let txn = db.begin().await?;
-    let job =
-        reference::<training_job::Entity>(&txn, ctx, job_id, None, "input.trainingJobId").await?;
-    ctx.scope.check_write(&job.ns)?;
-    training_job::Entity::update_many()
-        .col_expr(
-            training_job::Column::Revision,
-            Expr::col(training_job::Column::Revision),
+    let result: AppResult<_> = async {
+        let job = reference::<training_job::Entity>(&txn, ctx, job_id, None, "input.trainingJobId")
+            .await?;
+        ctx.scope.check_write(&job.ns)?;
+        training_job::Entity::update_many()
+            .col_expr(
+                training_job::Column::Revision,
+                Expr::col(training_job::Column::Revision),
+            )
+            .filter(training_job::Column::Id.eq(job_id))
+            .exec(&txn)
+            .await?;
+        let run_number = super::lifecycle::next_run_number(&txn, job_id).await?;
+        let now = Utc::now();
+        let row = store::insert::<experiment_run::Entity, _>(
+            &txn,
+            ctx,
+            experiment_run::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                ns: Set(job.ns),
+                training_job_id: Set(job_id),
+                run_number: Set(run_number),
+                hyperparameters: Set(hyperparameters),
+                metrics: Set(metrics),
+                duration_seconds: Set(input.duration_seconds),
+                status: Set(input.status.map_or(RunStatus::Running, Into::into)),
+                created_at: Set(now),
+                updated_at: Set(now),
+            },
         )
-        .filter(training_job::Column::Id.eq(job_id))
-        .exec(&txn)
         .await?;
-    let run_number = super::lifecycle::next_run_number(&txn, job_id).await?;
-    let now = Utc::now();
-    let row = store::insert::<experiment_run::Entity, _>(
-        &txn,
-        ctx,
-        experiment_run::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            ns: Set(job.ns),
-            training_job_id: Set(job_id),
-            run_number: Set(run_number),
-            hyperparameters: Set(hyperparameters),
-            metrics: Set(metrics),
-            duration_seconds: Set(input.duration_seconds),
-            status: Set(input.status.map_or(RunStatus::Running, Into::into)),
-            created_at: Set(now),
-            updated_at: Set(now),
-        },
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(row)
+        Ok(row)
+    }
+    .await;
+    store::finish(txn, result).await
 }
 
 /// Updates a run's metrics, duration or outcome.
@@ -215,22 +230,25 @@ pub async fn update_experiment_run(
         .map(|m| json_object("input.metrics", Some(m)))
         .transpose()?;
     let txn = db.begin().await?;
-    let before = get::<experiment_run::Entity>(&txn, ctx, id).await?;
-    let mut row = before.clone().into_active_model();
-    if let Some(m) = metrics {
-        row.metrics = Set(m);
+    let result: AppResult<_> = async {
+        let before = get::<experiment_run::Entity>(&txn, ctx, id).await?;
+        let mut row = before.clone().into_active_model();
+        if let Some(m) = metrics {
+            row.metrics = Set(m);
+        }
+        if let Some(d) = input.duration_seconds {
+            row.duration_seconds = Set(Some(d));
+        }
+        if let Some(s) = input.status {
+            row.status = Set(s.into());
+        }
+        row.updated_at = Set(Utc::now());
+        let after =
+            store::update::<experiment_run::Entity, _>(&txn, ctx, &before, row, "UPDATE").await?;
+        Ok(after)
     }
-    if let Some(d) = input.duration_seconds {
-        row.duration_seconds = Set(Some(d));
-    }
-    if let Some(s) = input.status {
-        row.status = Set(s.into());
-    }
-    row.updated_at = Set(Utc::now());
-    let after =
-        store::update::<experiment_run::Entity, _>(&txn, ctx, &before, row, "UPDATE").await?;
-    txn.commit().await?;
-    Ok(after)
+    .await;
+    store::finish(txn, result).await
 }
 
 /// Creates a PENDING pattern-recognition job.
@@ -245,25 +263,28 @@ pub async fn create_pattern_recognition_job(
     let config = json_object("input.config", input.config)?;
     let now = Utc::now();
     let txn = db.begin().await?;
-    let row = store::insert::<pattern_recognition_job::Entity, _>(
-        &txn,
-        ctx,
-        pattern_recognition_job::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            ns: Set(input.ns),
-            name: Set(input.name),
-            pattern_type: Set(input.pattern_type),
-            status: Set(JobStatus::Pending),
-            config: Set(config),
-            results: Set(None),
-            created_by: Set(ctx.actor.clone()),
-            created_at: Set(now),
-            updated_at: Set(now),
-        },
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(row)
+    let result: AppResult<_> = async {
+        let row = store::insert::<pattern_recognition_job::Entity, _>(
+            &txn,
+            ctx,
+            pattern_recognition_job::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                ns: Set(input.ns),
+                name: Set(input.name),
+                pattern_type: Set(input.pattern_type),
+                status: Set(JobStatus::Pending),
+                config: Set(config),
+                results: Set(None),
+                created_by: Set(ctx.actor.clone()),
+                created_at: Set(now),
+                updated_at: Set(now),
+            },
+        )
+        .await?;
+        Ok(row)
+    }
+    .await;
+    store::finish(txn, result).await
 }
 
 /// Updates a pattern-recognition job.
@@ -278,19 +299,22 @@ pub async fn update_pattern_recognition_job(
         .map(|c| json_object("input.config", Some(c)))
         .transpose()?;
     let txn = db.begin().await?;
-    let before = get::<pattern_recognition_job::Entity>(&txn, ctx, id).await?;
-    let mut row = before.clone().into_active_model();
-    if let Some(s) = input.status {
-        row.status = Set(s.into());
+    let result: AppResult<_> = async {
+        let before = get::<pattern_recognition_job::Entity>(&txn, ctx, id).await?;
+        let mut row = before.clone().into_active_model();
+        if let Some(s) = input.status {
+            row.status = Set(s.into());
+        }
+        if let Some(c) = config {
+            row.config = Set(c);
+        }
+        row.results = patch(input.results.map_value(|j| j.0));
+        row.updated_at = Set(Utc::now());
+        let after =
+            store::update::<pattern_recognition_job::Entity, _>(&txn, ctx, &before, row, "UPDATE")
+                .await?;
+        Ok(after)
     }
-    if let Some(c) = config {
-        row.config = Set(c);
-    }
-    row.results = patch(input.results.map_value(|j| j.0));
-    row.updated_at = Set(Utc::now());
-    let after =
-        store::update::<pattern_recognition_job::Entity, _>(&txn, ctx, &before, row, "UPDATE")
-            .await?;
-    txn.commit().await?;
-    Ok(after)
+    .await;
+    store::finish(txn, result).await
 }
