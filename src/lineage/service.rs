@@ -213,40 +213,34 @@ pub async fn link(
         return Err(AppError::bad_input("properties", "must be a JSON object"));
     }
     let txn = db.begin().await?;
-    let source_ns = node_ns(&txn, ctx, source.0, source.1, "source").await?;
-    let target_ns = node_ns(&txn, ctx, target.0, target.1, "target").await?;
-    if source_ns != target_ns {
-        return Err(AppError::bad_input(
-            "target",
-            format!(
-                "edges stay inside one namespace: source is in {source_ns}, target in {target_ns}"
-            ),
-        ));
+    let result = async {
+        let source_ns = node_ns(&txn, ctx, source.0, source.1, "source").await?;
+        let target_ns = node_ns(&txn, ctx, target.0, target.1, "target").await?;
+        if source_ns != target_ns {
+            return Err(AppError::bad_input(
+                "target",
+                format!(
+                    "edges stay inside one namespace: source is in {source_ns}, target in {target_ns}"
+                ),
+            ));
+        }
+        if let Some(existing) = find_edge(&txn, kind, source.1, target.1).await? {
+            return Ok(existing);
+        }
+        store::insert::<edge::Entity, _>(
+            &txn,
+            ctx,
+            edge_row(ctx, source_ns, kind, source, target, properties),
+        )
+        .await
     }
-    if let Some(existing) = find_edge(&txn, kind, source.1, target.1).await? {
-        return Ok(existing);
-    }
-    let inserted = store::insert::<edge::Entity, _>(
-        &txn,
-        ctx,
-        edge_row(ctx, source_ns, kind, source, target, properties),
-    )
     .await;
-    match inserted {
-        Ok(row) => {
-            txn.commit().await?;
-            Ok(row)
-        }
+    match store::finish(txn, result).await {
         // A concurrent link of the same edge won: answer with that one.
-        Err(AppError::Conflict { .. }) => {
-            drop(txn);
-            find_edge(db, kind, source.1, target.1)
-                .await?
-                .ok_or_else(|| {
-                    AppError::Internal("edge vanished after a conflicting insert".into())
-                })
-        }
-        Err(e) => Err(e),
+        Err(AppError::Conflict { .. }) => find_edge(db, kind, source.1, target.1)
+            .await?
+            .ok_or_else(|| AppError::Internal("edge vanished after a conflicting insert".into())),
+        other => other,
     }
 }
 
