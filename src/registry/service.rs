@@ -247,6 +247,27 @@ async fn next_version(txn: &DatabaseTransaction, model_id: Uuid) -> AppResult<i3
         .ok_or_else(|| AppError::not_found(format!("Model {model_id}")))
 }
 
+/// A model version to register, its references decoded.
+pub struct NewModelVersion {
+    /// The model.
+    pub model_id: Uuid,
+    /// The version it derives from (checked: same namespace).
+    pub parent_version_id: Option<Uuid>,
+    /// The training job that produced it, and whether the caller already holds it in
+    /// this transaction (else it is checked: same namespace).
+    pub training_job: Option<(Uuid, bool)>,
+    /// Where the artifact is stored.
+    pub artifact_uri: Option<String>,
+    /// Checksum of the artifact.
+    pub checksum: Option<String>,
+    /// Artifact size in bytes (> 0).
+    pub size_bytes: Option<i64>,
+    /// Evaluation metrics (a JSON object).
+    pub metrics: Option<async_graphql::Json<serde_json::Value>>,
+    /// Training parameters (a JSON object).
+    pub params: Option<async_graphql::Json<serde_json::Value>>,
+}
+
 /// Registers a model version inside `txn` (used alone and by register-and-deploy).
 pub async fn insert_model_version(
     txn: &DatabaseTransaction,
@@ -254,30 +275,49 @@ pub async fn insert_model_version(
     input: CreateModelVersionInput,
     field: &str,
 ) -> AppResult<model_version::Model> {
-    let model_id = decode_as(
-        &input.model_id,
-        NodeType::Model,
-        &format!("{field}.modelId"),
-    )?;
-    let parent = opt_id(
-        &input.parent_version_id,
-        NodeType::ModelVersion,
-        &format!("{field}.parentVersionId"),
-    )?;
-    let job = opt_id(
-        &input.training_job_id,
-        NodeType::TrainingJob,
-        &format!("{field}.trainingJobId"),
-    )?;
-    if let Some(size) = input.size_bytes {
+    let new = NewModelVersion {
+        model_id: decode_as(
+            &input.model_id,
+            NodeType::Model,
+            &format!("{field}.modelId"),
+        )?,
+        parent_version_id: opt_id(
+            &input.parent_version_id,
+            NodeType::ModelVersion,
+            &format!("{field}.parentVersionId"),
+        )?,
+        training_job: opt_id(
+            &input.training_job_id,
+            NodeType::TrainingJob,
+            &format!("{field}.trainingJobId"),
+        )?
+        .map(|j| (j, false)),
+        artifact_uri: input.artifact_uri,
+        checksum: input.checksum,
+        size_bytes: input.size_bytes,
+        metrics: input.metrics,
+        params: input.params,
+    };
+    insert_new_model_version(txn, ctx, new, field).await
+}
+
+/// Registers a decoded model version inside `txn` (`field` names the input in errors).
+pub async fn insert_new_model_version(
+    txn: &DatabaseTransaction,
+    ctx: &RequestContext,
+    new: NewModelVersion,
+    field: &str,
+) -> AppResult<model_version::Model> {
+    if let Some(size) = new.size_bytes {
         validate::positive(&format!("{field}.sizeBytes"), size)?;
     }
-    let metrics = json_object(&format!("{field}.metrics"), input.metrics)?;
-    let params = json_object(&format!("{field}.params"), input.params)?;
+    let metrics = json_object(&format!("{field}.metrics"), new.metrics)?;
+    let params = json_object(&format!("{field}.params"), new.params)?;
+    let model_id = new.model_id;
     let model =
         reference::<model::Entity>(txn, ctx, model_id, None, &format!("{field}.modelId")).await?;
     ctx.scope.check_write(&model.ns)?;
-    if let Some(p) = parent {
+    if let Some(p) = new.parent_version_id {
         reference::<model_version::Entity>(
             txn,
             ctx,
@@ -287,7 +327,7 @@ pub async fn insert_model_version(
         )
         .await?;
     }
-    if let Some(j) = job {
+    if let Some((j, false)) = new.training_job {
         reference::<training_job::Entity>(
             txn,
             ctx,
@@ -307,14 +347,14 @@ pub async fn insert_model_version(
             ns: Set(model.ns),
             model_id: Set(model_id),
             version: Set(version),
-            artifact_uri: Set(input.artifact_uri),
-            checksum: Set(input.checksum),
-            size_bytes: Set(input.size_bytes),
+            artifact_uri: Set(new.artifact_uri),
+            checksum: Set(new.checksum),
+            size_bytes: Set(new.size_bytes),
             metrics: Set(metrics),
             params: Set(params),
             stage: Set(ModelStage::None),
-            parent_version_id: Set(parent),
-            training_job_id: Set(job),
+            parent_version_id: Set(new.parent_version_id),
+            training_job_id: Set(new.training_job.map(|(j, _)| j)),
             created_by: Set(ctx.actor.clone()),
             created_at: Set(now),
             updated_at: Set(now),

@@ -32,7 +32,7 @@ use crate::core::ids::{NodeType, decode_as};
 use crate::core::store::{self, Change, record_event, reference};
 use crate::core::validate;
 use crate::error::{AppError, AppResult};
-use crate::registry::service::{insert_model_version, json_object, opt_id};
+use crate::registry::service::{NewModelVersion, insert_new_model_version, json_object, opt_id};
 
 use TrainingJobStatus as S;
 
@@ -386,20 +386,23 @@ pub async fn complete(
                         "the job has no model to register a version of",
                     ));
                 };
-                let version_input = crate::registry::CreateModelVersionInput {
-                    model_id: crate::core::ids::encode(NodeType::Model, model_id),
+                let field = "input.modelVersion";
+                let new = NewModelVersion {
+                    model_id,
+                    parent_version_id: opt_id(
+                        &v.parent_version_id,
+                        NodeType::ModelVersion,
+                        &format!("{field}.parentVersionId"),
+                    )?,
+                    // The job this transaction holds, locked.
+                    training_job: Some((before.id, true)),
                     artifact_uri: v.artifact_uri,
                     checksum: v.checksum,
                     size_bytes: v.size_bytes,
                     metrics: v.metrics,
                     params: v.params,
-                    parent_version_id: v.parent_version_id,
-                    training_job_id: Some(crate::core::ids::encode(
-                        NodeType::TrainingJob,
-                        before.id,
-                    )),
                 };
-                Some(insert_model_version(&txn, ctx, version_input, "input.modelVersion").await?)
+                Some(insert_new_model_version(&txn, ctx, new, field).await?)
             }
         };
 
