@@ -300,7 +300,7 @@ pub async fn record_event(
 /// Ends a transaction with its outcome: commits on success; on failure rolls back and
 /// waits for it, so that no row lock of the failed request outlives it (dropped, the
 /// transaction would roll back only when its connection is next touched).
-pub async fn finish<T>(txn: sea_orm::DatabaseTransaction, result: AppResult<T>) -> AppResult<T> {
+async fn finish<T>(txn: sea_orm::DatabaseTransaction, result: AppResult<T>) -> AppResult<T> {
     match result {
         Ok(value) => {
             txn.commit().await?;
@@ -315,6 +315,18 @@ pub async fn finish<T>(txn: sea_orm::DatabaseTransaction, result: AppResult<T>) 
     }
 }
 
+/// Runs `work` in a transaction that [`finish`] ends: committed when `work` succeeds,
+/// rolled back (and waited for) when it fails.
+pub async fn transaction<T>(
+    db: &sea_orm::DatabaseConnection,
+    work: impl AsyncFnOnce(&sea_orm::DatabaseTransaction) -> AppResult<T>,
+) -> AppResult<T> {
+    use sea_orm::TransactionTrait;
+    let txn = db.begin().await?;
+    let result = work(&txn).await;
+    finish(txn, result).await
+}
+
 /// Deletes one row (in scope) and records a `DELETE` event, in one transaction.
 /// References that block the deletion become `CONFLICT`.
 pub async fn delete<E: NodeEntity>(
@@ -325,14 +337,12 @@ pub async fn delete<E: NodeEntity>(
 where
     E::Model: FromQueryResult + Clone + Send + Sync + Serialize,
 {
-    use sea_orm::TransactionTrait;
-    let txn = db.begin().await?;
-    let result: AppResult<_> = async {
-        let row = get::<E>(&txn, ctx, id).await?;
+    transaction(db, async |txn| {
+        let row = get::<E>(txn, ctx, id).await?;
         ctx.scope.check_write(E::ns_of(&row))?;
         let res = E::delete_many()
             .filter(E::col_id().eq(id))
-            .exec(&txn)
+            .exec(txn)
             .await
             .map_err(|e| match AppError::from_db(e) {
                 // Whatever refers to the row blocks it (e.g. a deployed model version).
@@ -354,11 +364,10 @@ where
         if res.rows_affected != 1 {
             return Err(AppError::not_found(format!("{} {id}", E::NODE_TYPE.name())));
         }
-        record_event(&txn, ctx, Change::of::<E>("DELETE", Some(&row), None)?).await?;
+        record_event(txn, ctx, Change::of::<E>("DELETE", Some(&row), None)?).await?;
         Ok(row)
-    }
-    .await;
-    finish(txn, result).await
+    })
+    .await
 }
 
 /// Inserts a row and records its `CREATE` event (inside the caller's transaction).

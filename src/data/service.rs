@@ -7,7 +7,7 @@ use entity::{dataset, dataset_version, workflow};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, IntoActiveModel,
-    QueryFilter, Set, TransactionTrait,
+    QueryFilter, Set,
 };
 use uuid::Uuid;
 
@@ -28,15 +28,13 @@ pub async fn create_dataset(
     validate::namespace("input.ns", &input.ns)?;
     validate::name("input.name", &input.name)?;
     let workflow_id = opt_id(&input.workflow_id, NodeType::Workflow, "input.workflowId")?;
-    let txn = db.begin().await?;
-    let result: AppResult<_> = async {
+    store::transaction(db, async |txn| {
         if let Some(w) = workflow_id {
-            reference::<workflow::Entity>(&txn, ctx, w, Some(&input.ns), "input.workflowId")
-                .await?;
+            reference::<workflow::Entity>(txn, ctx, w, Some(&input.ns), "input.workflowId").await?;
         }
         let now = Utc::now();
         let row = store::insert::<dataset::Entity, _>(
-            &txn,
+            txn,
             ctx,
             dataset::ActiveModel {
                 id: Set(Uuid::now_v7()),
@@ -55,9 +53,8 @@ pub async fn create_dataset(
         )
         .await?;
         Ok(row)
-    }
-    .await;
-    store::finish(txn, result).await
+    })
+    .await
 }
 
 /// Updates a dataset.
@@ -71,11 +68,10 @@ pub async fn update_dataset(
         validate::name("input.name", name)?;
     }
     let workflow_id = maybe_id(&input.workflow_id, NodeType::Workflow, "input.workflowId")?;
-    let txn = db.begin().await?;
-    let result: AppResult<_> = async {
-        let before = get::<dataset::Entity>(&txn, ctx, id).await?;
+    store::transaction(db, async |txn| {
+        let before = get::<dataset::Entity>(txn, ctx, id).await?;
         if let MaybeUndefined::Value(w) = workflow_id {
-            reference::<workflow::Entity>(&txn, ctx, w, Some(&before.ns), "input.workflowId")
+            reference::<workflow::Entity>(txn, ctx, w, Some(&before.ns), "input.workflowId")
                 .await?;
         }
         let mut row = before.clone().into_active_model();
@@ -87,11 +83,10 @@ pub async fn update_dataset(
         row.storage_uri = patch(input.storage_uri);
         row.workflow_id = patch(workflow_id);
         row.updated_at = Set(Utc::now());
-        let after = store::update::<dataset::Entity, _>(&txn, ctx, &before, row, "UPDATE").await?;
+        let after = store::update::<dataset::Entity, _>(txn, ctx, &before, row, "UPDATE").await?;
         Ok(after)
-    }
-    .await;
-    store::finish(txn, result).await
+    })
+    .await
 }
 
 /// Hands out the dataset's next version number (locks the dataset row until commit).
@@ -139,15 +134,14 @@ pub async fn create_dataset_version(
             "must be 64 hexadecimal digits",
         ));
     }
-    let txn = db.begin().await?;
-    let result: AppResult<_> = async {
+    store::transaction(db, async |txn| {
         let dataset =
-            reference::<dataset::Entity>(&txn, ctx, dataset_id, None, "input.datasetId").await?;
+            reference::<dataset::Entity>(txn, ctx, dataset_id, None, "input.datasetId").await?;
         ctx.scope.check_write(&dataset.ns)?;
-        let (version, _) = next_version(&txn, dataset_id).await?;
+        let (version, _) = next_version(txn, dataset_id).await?;
         let now = Utc::now();
         let row = store::insert::<dataset_version::Entity, _>(
-            &txn,
+            txn,
             ctx,
             dataset_version::ActiveModel {
                 id: Set(Uuid::now_v7()),
@@ -167,7 +161,6 @@ pub async fn create_dataset_version(
         )
         .await?;
         Ok(row)
-    }
-    .await;
-    store::finish(txn, result).await
+    })
+    .await
 }

@@ -14,7 +14,7 @@ use entity::edge;
 use regex::Regex;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, Set,
-    Statement, TransactionTrait, Value,
+    Statement, Value,
 };
 use uuid::Uuid;
 
@@ -212,10 +212,9 @@ pub async fn link(
     if !properties.is_object() {
         return Err(AppError::bad_input("properties", "must be a JSON object"));
     }
-    let txn = db.begin().await?;
-    let result = async {
-        let source_ns = node_ns(&txn, ctx, source.0, source.1, "source").await?;
-        let target_ns = node_ns(&txn, ctx, target.0, target.1, "target").await?;
+    match store::transaction(db, async |txn| {
+        let source_ns = node_ns(txn, ctx, source.0, source.1, "source").await?;
+        let target_ns = node_ns(txn, ctx, target.0, target.1, "target").await?;
         if source_ns != target_ns {
             return Err(AppError::bad_input(
                 "target",
@@ -224,18 +223,18 @@ pub async fn link(
                 ),
             ));
         }
-        if let Some(existing) = find_edge(&txn, kind, source.1, target.1).await? {
+        if let Some(existing) = find_edge(txn, kind, source.1, target.1).await? {
             return Ok(existing);
         }
         store::insert::<edge::Entity, _>(
-            &txn,
+            txn,
             ctx,
             edge_row(ctx, source_ns, kind, source, target, properties),
         )
         .await
-    }
-    .await;
-    match store::finish(txn, result).await {
+    })
+    .await
+    {
         // A concurrent link of the same edge won: answer with that one.
         Err(AppError::Conflict { .. }) => find_edge(db, kind, source.1, target.1)
             .await?
@@ -292,9 +291,8 @@ pub async fn unlink(
     source: Uuid,
     target: Uuid,
 ) -> AppResult<bool> {
-    let txn = db.begin().await?;
-    let result: AppResult<_> = async {
-        let Some(row) = find_edge(&txn, kind, source, target).await? else {
+    store::transaction(db, async |txn| {
+        let Some(row) = find_edge(txn, kind, source, target).await? else {
             return Ok(false);
         };
         if !ctx.scope.contains(&row.ns) {
@@ -302,18 +300,17 @@ pub async fn unlink(
         }
         edge::Entity::delete_many()
             .filter(edge::Column::Id.eq(row.id))
-            .exec(&txn)
+            .exec(txn)
             .await?;
         record_event(
-            &txn,
+            txn,
             ctx,
             Change::of::<edge::Entity>("DELETE", Some(&row), None)?,
         )
         .await?;
         Ok(true)
-    }
-    .await;
-    store::finish(txn, result).await
+    })
+    .await
 }
 
 /// Which way to walk.

@@ -8,7 +8,7 @@ use entity::{model, model_version, training_job, workflow};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveValue::NotSet, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    IntoActiveModel, QueryFilter, Set, TransactionTrait,
+    IntoActiveModel, QueryFilter, Set,
 };
 use uuid::Uuid;
 
@@ -73,10 +73,9 @@ pub async fn create_workflow(
     validate::name("input.name", &input.name)?;
     let config = json_object("input.config", input.config)?;
     let now = Utc::now();
-    let txn = db.begin().await?;
-    let result: AppResult<_> = async {
+    store::transaction(db, async |txn| {
         let row = store::insert::<workflow::Entity, _>(
-            &txn,
+            txn,
             ctx,
             workflow::ActiveModel {
                 id: Set(Uuid::now_v7()),
@@ -92,9 +91,8 @@ pub async fn create_workflow(
         )
         .await?;
         Ok(row)
-    }
-    .await;
-    store::finish(txn, result).await
+    })
+    .await
 }
 
 /// Updates a workflow.
@@ -111,9 +109,8 @@ pub async fn update_workflow(
         .config
         .map(|c| json_object("input.config", Some(c)))
         .transpose()?;
-    let txn = db.begin().await?;
-    let result: AppResult<_> = async {
-        let before = get::<workflow::Entity>(&txn, ctx, id).await?;
+    store::transaction(db, async |txn| {
+        let before = get::<workflow::Entity>(txn, ctx, id).await?;
         let mut row = before.clone().into_active_model();
         if let Some(v) = input.name {
             row.name = Set(v);
@@ -126,11 +123,10 @@ pub async fn update_workflow(
             row.config = Set(v);
         }
         row.updated_at = Set(Utc::now());
-        let after = store::update::<workflow::Entity, _>(&txn, ctx, &before, row, "UPDATE").await?;
+        let after = store::update::<workflow::Entity, _>(txn, ctx, &before, row, "UPDATE").await?;
         Ok(after)
-    }
-    .await;
-    store::finish(txn, result).await
+    })
+    .await
 }
 
 /// Creates a model.
@@ -142,15 +138,13 @@ pub async fn create_model(
     validate::namespace("input.ns", &input.ns)?;
     validate::name("input.name", &input.name)?;
     let workflow_id = opt_id(&input.workflow_id, NodeType::Workflow, "input.workflowId")?;
-    let txn = db.begin().await?;
-    let result: AppResult<_> = async {
+    store::transaction(db, async |txn| {
         if let Some(w) = workflow_id {
-            reference::<workflow::Entity>(&txn, ctx, w, Some(&input.ns), "input.workflowId")
-                .await?;
+            reference::<workflow::Entity>(txn, ctx, w, Some(&input.ns), "input.workflowId").await?;
         }
         let now = Utc::now();
         let row = store::insert::<model::Entity, _>(
-            &txn,
+            txn,
             ctx,
             model::ActiveModel {
                 id: Set(Uuid::now_v7()),
@@ -169,9 +163,8 @@ pub async fn create_model(
         )
         .await?;
         Ok(row)
-    }
-    .await;
-    store::finish(txn, result).await
+    })
+    .await
 }
 
 /// Updates a model.
@@ -185,11 +178,10 @@ pub async fn update_model(
         validate::name("input.name", name)?;
     }
     let workflow_id = maybe_id(&input.workflow_id, NodeType::Workflow, "input.workflowId")?;
-    let txn = db.begin().await?;
-    let result: AppResult<_> = async {
-        let before = get::<model::Entity>(&txn, ctx, id).await?;
+    store::transaction(db, async |txn| {
+        let before = get::<model::Entity>(txn, ctx, id).await?;
         if let MaybeUndefined::Value(w) = workflow_id {
-            reference::<workflow::Entity>(&txn, ctx, w, Some(&before.ns), "input.workflowId")
+            reference::<workflow::Entity>(txn, ctx, w, Some(&before.ns), "input.workflowId")
                 .await?;
         }
         let mut row = before.clone().into_active_model();
@@ -201,11 +193,10 @@ pub async fn update_model(
         row.framework = patch(input.framework);
         row.workflow_id = patch(workflow_id);
         row.updated_at = Set(Utc::now());
-        let after = store::update::<model::Entity, _>(&txn, ctx, &before, row, "UPDATE").await?;
+        let after = store::update::<model::Entity, _>(txn, ctx, &before, row, "UPDATE").await?;
         Ok(after)
-    }
-    .await;
-    store::finish(txn, result).await
+    })
+    .await
 }
 
 /// Marks a model DEPRECATED (idempotent).
@@ -214,21 +205,18 @@ pub async fn deprecate_model(
     ctx: &RequestContext,
     id: Uuid,
 ) -> AppResult<model::Model> {
-    let txn = db.begin().await?;
-    let result: AppResult<_> = async {
-        let before = get::<model::Entity>(&txn, ctx, id).await?;
+    store::transaction(db, async |txn| {
+        let before = get::<model::Entity>(txn, ctx, id).await?;
         if before.status == ModelStatus::Deprecated {
             return Ok(before);
         }
         let mut row = before.clone().into_active_model();
         row.status = Set(ModelStatus::Deprecated);
         row.updated_at = Set(Utc::now());
-        let after =
-            store::update::<model::Entity, _>(&txn, ctx, &before, row, "DEPRECATED").await?;
+        let after = store::update::<model::Entity, _>(txn, ctx, &before, row, "DEPRECATED").await?;
         Ok(after)
-    }
-    .await;
-    store::finish(txn, result).await
+    })
+    .await
 }
 
 /// Hands out the model's next version number. Bumping the counter row locks it until the
@@ -369,13 +357,11 @@ pub async fn create_model_version(
     ctx: &RequestContext,
     input: CreateModelVersionInput,
 ) -> AppResult<model_version::Model> {
-    let txn = db.begin().await?;
-    let result: AppResult<_> = async {
-        let row = insert_model_version(&txn, ctx, input, "input").await?;
+    store::transaction(db, async |txn| {
+        let row = insert_model_version(txn, ctx, input, "input").await?;
         Ok(row)
-    }
-    .await;
-    store::finish(txn, result).await
+    })
+    .await
 }
 
 /// Updates a model version's artifact and metadata.
@@ -396,9 +382,8 @@ pub async fn update_model_version(
         .params
         .map(|m| json_object("input.params", Some(m)))
         .transpose()?;
-    let txn = db.begin().await?;
-    let result: AppResult<_> = async {
-        let before = get::<model_version::Entity>(&txn, ctx, id).await?;
+    store::transaction(db, async |txn| {
+        let before = get::<model_version::Entity>(txn, ctx, id).await?;
         let mut row = before.clone().into_active_model();
         row.artifact_uri = patch(input.artifact_uri);
         row.checksum = patch(input.checksum);
@@ -411,11 +396,10 @@ pub async fn update_model_version(
         }
         row.updated_at = Set(Utc::now());
         let after =
-            store::update::<model_version::Entity, _>(&txn, ctx, &before, row, "UPDATE").await?;
+            store::update::<model_version::Entity, _>(txn, ctx, &before, row, "UPDATE").await?;
         Ok(after)
-    }
-    .await;
-    store::finish(txn, result).await
+    })
+    .await
 }
 
 /// The result of a promotion: the promoted version and the one it displaced.
@@ -435,9 +419,8 @@ pub async fn promote_model_version(
     id: Uuid,
     stage: ModelStage,
 ) -> AppResult<Promotion> {
-    let txn = db.begin().await?;
-    let result: AppResult<_> = async {
-        let before = get::<model_version::Entity>(&txn, ctx, id).await?;
+    store::transaction(db, async |txn| {
+        let before = get::<model_version::Entity>(txn, ctx, id).await?;
         // Lock the model row: concurrent promotions of one model queue here.
         let model = model::Entity::update_many()
             .col_expr(
@@ -445,7 +428,7 @@ pub async fn promote_model_version(
                 Expr::col(model::Column::VersionSeq),
             )
             .filter(model::Column::Id.eq(before.model_id))
-            .exec_with_returning(&txn)
+            .exec_with_returning(txn)
             .await?
             .into_iter()
             .next()
@@ -467,7 +450,7 @@ pub async fn promote_model_version(
             let current = model_version::Entity::find()
                 .filter(model_version::Column::ModelId.eq(before.model_id))
                 .filter(model_version::Column::Stage.eq(ModelStage::Production))
-                .one(&txn)
+                .one(txn)
                 .await?;
             if let Some(current) = current {
                 let mut row = current.clone().into_active_model();
@@ -475,7 +458,7 @@ pub async fn promote_model_version(
                 row.updated_at = Set(Utc::now());
                 demoted = Some(
                     store::update::<model_version::Entity, _>(
-                        &txn,
+                        txn,
                         ctx,
                         &current,
                         row,
@@ -489,12 +472,11 @@ pub async fn promote_model_version(
         row.stage = Set(stage);
         row.updated_at = Set(Utc::now());
         let version =
-            store::update::<model_version::Entity, _>(&txn, ctx, &before, row, "STAGE_CHANGED")
+            store::update::<model_version::Entity, _>(txn, ctx, &before, row, "STAGE_CHANGED")
                 .await?;
         Ok(Promotion { version, demoted })
-    }
-    .await;
-    store::finish(txn, result).await
+    })
+    .await
 }
 
 /// Registers a version and deploys it in one transaction: a failure of either step (bad
@@ -505,15 +487,13 @@ pub async fn register_and_deploy(
     version: CreateModelVersionInput,
     deployment: crate::serving::CreateDeploymentSpec,
 ) -> AppResult<(model_version::Model, entity::deployment::Model)> {
-    let txn = db.begin().await?;
-    let result: AppResult<_> = async {
-        let v = insert_model_version(&txn, ctx, version, "version").await?;
-        let d = crate::serving::service::insert_deployment(&txn, ctx, &v, deployment, "deployment")
+    store::transaction(db, async |txn| {
+        let v = insert_model_version(txn, ctx, version, "version").await?;
+        let d = crate::serving::service::insert_deployment(txn, ctx, &v, deployment, "deployment")
             .await?;
         Ok((v, d))
-    }
-    .await;
-    store::finish(txn, result).await
+    })
+    .await
 }
 
 /// Model versions trained on stale data: a version of a dataset they trained on (through

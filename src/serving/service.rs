@@ -9,7 +9,7 @@ use entity::{
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend,
-    IntoActiveModel, Set, TransactionTrait,
+    IntoActiveModel, Set,
 };
 use uuid::Uuid;
 
@@ -30,10 +30,9 @@ pub async fn create_endpoint(
     validate::namespace("input.ns", &input.ns)?;
     validate::name("input.name", &input.name)?;
     let now = Utc::now();
-    let txn = db.begin().await?;
-    let result: AppResult<_> = async {
+    store::transaction(db, async |txn| {
         let row = store::insert::<endpoint::Entity, _>(
-            &txn,
+            txn,
             ctx,
             endpoint::ActiveModel {
                 id: Set(Uuid::now_v7()),
@@ -51,9 +50,8 @@ pub async fn create_endpoint(
         )
         .await?;
         Ok(row)
-    }
-    .await;
-    store::finish(txn, result).await
+    })
+    .await
 }
 
 /// Updates an endpoint.
@@ -66,9 +64,8 @@ pub async fn update_endpoint(
     if let Some(name) = &input.name {
         validate::name("input.name", name)?;
     }
-    let txn = db.begin().await?;
-    let result: AppResult<_> = async {
-        let before = get::<endpoint::Entity>(&txn, ctx, id).await?;
+    store::transaction(db, async |txn| {
+        let before = get::<endpoint::Entity>(txn, ctx, id).await?;
         let mut row = before.clone().into_active_model();
         if let Some(v) = input.name {
             row.name = Set(v);
@@ -82,11 +79,10 @@ pub async fn update_endpoint(
             row.status = Set(v.into());
         }
         row.updated_at = Set(Utc::now());
-        let after = store::update::<endpoint::Entity, _>(&txn, ctx, &before, row, "UPDATE").await?;
+        let after = store::update::<endpoint::Entity, _>(txn, ctx, &before, row, "UPDATE").await?;
         Ok(after)
-    }
-    .await;
-    store::finish(txn, result).await
+    })
+    .await
 }
 
 fn replicas(field: &str, min: Option<i32>, max: Option<i32>) -> AppResult<(i32, i32)> {
@@ -158,16 +154,14 @@ pub async fn create_deployment(
         NodeType::ModelVersion,
         "input.modelVersionId",
     )?;
-    let txn = db.begin().await?;
-    let result: AppResult<_> = async {
+    store::transaction(db, async |txn| {
         let version =
-            reference::<model_version::Entity>(&txn, ctx, version_id, None, "input.modelVersionId")
+            reference::<model_version::Entity>(txn, ctx, version_id, None, "input.modelVersionId")
                 .await?;
-        let row = insert_deployment(&txn, ctx, &version, input.spec, "input.spec").await?;
+        let row = insert_deployment(txn, ctx, &version, input.spec, "input.spec").await?;
         Ok(row)
-    }
-    .await;
-    store::finish(txn, result).await
+    })
+    .await
 }
 
 /// Updates a deployment (traffic, replicas, status).
@@ -180,9 +174,8 @@ pub async fn update_deployment(
     if let Some(t) = input.traffic_percent {
         validate::range("input.trafficPercent", t, 0, 100)?;
     }
-    let txn = db.begin().await?;
-    let result: AppResult<_> = async {
-        let before = get::<deployment::Entity>(&txn, ctx, id).await?;
+    store::transaction(db, async |txn| {
+        let before = get::<deployment::Entity>(txn, ctx, id).await?;
         let (min, max) = replicas(
             "input",
             input.min_replicas.or(Some(before.min_replicas)),
@@ -200,11 +193,10 @@ pub async fn update_deployment(
         }
         row.updated_at = Set(Utc::now());
         let after =
-            store::update::<deployment::Entity, _>(&txn, ctx, &before, row, "UPDATE").await?;
+            store::update::<deployment::Entity, _>(txn, ctx, &before, row, "UPDATE").await?;
         Ok(after)
-    }
-    .await;
-    store::finish(txn, result).await
+    })
+    .await
 }
 
 fn check_prediction_values(latency: Option<f64>, confidence: Option<f64>) -> AppResult<()> {
@@ -230,13 +222,12 @@ pub async fn create_prediction(
         "input.modelVersionId",
     )?;
     check_prediction_values(input.latency_ms, input.confidence)?;
-    let txn = db.begin().await?;
-    let result: AppResult<_> = async {
+    store::transaction(db, async |txn| {
         let endpoint =
-            reference::<endpoint::Entity>(&txn, ctx, endpoint_id, None, "input.endpointId").await?;
+            reference::<endpoint::Entity>(txn, ctx, endpoint_id, None, "input.endpointId").await?;
         if let Some(v) = version_id {
             reference::<model_version::Entity>(
-                &txn,
+                txn,
                 ctx,
                 v,
                 Some(&endpoint.ns),
@@ -254,7 +245,7 @@ pub async fn create_prediction(
             });
         let now = Utc::now();
         let row = store::insert::<prediction::Entity, _>(
-            &txn,
+            txn,
             ctx,
             prediction::ActiveModel {
                 id: Set(Uuid::now_v7()),
@@ -273,9 +264,8 @@ pub async fn create_prediction(
         )
         .await?;
         Ok(row)
-    }
-    .await;
-    store::finish(txn, result).await
+    })
+    .await
 }
 
 /// Completes or corrects a prediction.
@@ -286,9 +276,8 @@ pub async fn update_prediction(
 ) -> AppResult<prediction::Model> {
     let id = decode_as(&input.id, NodeType::Prediction, "input.id")?;
     check_prediction_values(input.latency_ms, input.confidence)?;
-    let txn = db.begin().await?;
-    let result: AppResult<_> = async {
-        let before = get::<prediction::Entity>(&txn, ctx, id).await?;
+    store::transaction(db, async |txn| {
+        let before = get::<prediction::Entity>(txn, ctx, id).await?;
         let mut row = before.clone().into_active_model();
         if let Some(o) = input.output {
             row.output = Set(Some(o.0));
@@ -308,11 +297,10 @@ pub async fn update_prediction(
         }
         row.updated_at = Set(Utc::now());
         let after =
-            store::update::<prediction::Entity, _>(&txn, ctx, &before, row, "UPDATE").await?;
+            store::update::<prediction::Entity, _>(txn, ctx, &before, row, "UPDATE").await?;
         Ok(after)
-    }
-    .await;
-    store::finish(txn, result).await
+    })
+    .await
 }
 
 /// Creates a Cloud Run service.
@@ -326,10 +314,9 @@ pub async fn create_cloud_run_service(
     validate::name("input.region", &input.region)?;
     validate::name("input.image", &input.image)?;
     let now = Utc::now();
-    let txn = db.begin().await?;
-    let result: AppResult<_> = async {
+    store::transaction(db, async |txn| {
         let row = store::insert::<cloud_run_service::Entity, _>(
-            &txn,
+            txn,
             ctx,
             cloud_run_service::ActiveModel {
                 id: Set(Uuid::now_v7()),
@@ -346,9 +333,8 @@ pub async fn create_cloud_run_service(
         )
         .await?;
         Ok(row)
-    }
-    .await;
-    store::finish(txn, result).await
+    })
+    .await
 }
 
 /// Updates a Cloud Run service.
@@ -361,9 +347,8 @@ pub async fn update_cloud_run_service(
     if let Some(image) = &input.image {
         validate::name("input.image", image)?;
     }
-    let txn = db.begin().await?;
-    let result: AppResult<_> = async {
-        let before = get::<cloud_run_service::Entity>(&txn, ctx, id).await?;
+    store::transaction(db, async |txn| {
+        let before = get::<cloud_run_service::Entity>(txn, ctx, id).await?;
         let mut row = before.clone().into_active_model();
         row.url = patch(input.url);
         if let Some(v) = input.image {
@@ -374,12 +359,10 @@ pub async fn update_cloud_run_service(
         }
         row.updated_at = Set(Utc::now());
         let after =
-            store::update::<cloud_run_service::Entity, _>(&txn, ctx, &before, row, "UPDATE")
-                .await?;
+            store::update::<cloud_run_service::Entity, _>(txn, ctx, &before, row, "UPDATE").await?;
         Ok(after)
-    }
-    .await;
-    store::finish(txn, result).await
+    })
+    .await
 }
 
 /// Adds a revision to a Cloud Run service.
@@ -396,14 +379,13 @@ pub async fn create_service_deployment(
     validate::name("input.revision", &input.revision)?;
     validate::name("input.image", &input.image)?;
     validate::range("input.trafficPercent", input.traffic_percent, 0, 100)?;
-    let txn = db.begin().await?;
-    let result: AppResult<_> = async {
+    store::transaction(db, async |txn| {
         let service =
-            reference::<cloud_run_service::Entity>(&txn, ctx, service_id, None, "input.serviceId")
+            reference::<cloud_run_service::Entity>(txn, ctx, service_id, None, "input.serviceId")
                 .await?;
         let now = Utc::now();
         let row = store::insert::<service_deployment::Entity, _>(
-            &txn,
+            txn,
             ctx,
             service_deployment::ActiveModel {
                 id: Set(Uuid::now_v7()),
@@ -420,9 +402,8 @@ pub async fn create_service_deployment(
         )
         .await?;
         Ok(row)
-    }
-    .await;
-    store::finish(txn, result).await
+    })
+    .await
 }
 
 /// Updates a service revision's traffic or status.
@@ -435,9 +416,8 @@ pub async fn update_service_deployment(
     if let Some(t) = input.traffic_percent {
         validate::range("input.trafficPercent", t, 0, 100)?;
     }
-    let txn = db.begin().await?;
-    let result: AppResult<_> = async {
-        let before = get::<service_deployment::Entity>(&txn, ctx, id).await?;
+    store::transaction(db, async |txn| {
+        let before = get::<service_deployment::Entity>(txn, ctx, id).await?;
         let mut row = before.clone().into_active_model();
         if let Some(t) = input.traffic_percent {
             row.traffic_percent = Set(t);
@@ -447,12 +427,11 @@ pub async fn update_service_deployment(
         }
         row.updated_at = Set(Utc::now());
         let after =
-            store::update::<service_deployment::Entity, _>(&txn, ctx, &before, row, "UPDATE")
+            store::update::<service_deployment::Entity, _>(txn, ctx, &before, row, "UPDATE")
                 .await?;
         Ok(after)
-    }
-    .await;
-    store::finish(txn, result).await
+    })
+    .await
 }
 
 /// How prediction aggregates are grouped.

@@ -22,7 +22,7 @@ use entity::{
 use sea_orm::sea_query::{LockBehavior, LockType};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait,
-    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use uuid::Uuid;
 
@@ -198,18 +198,17 @@ pub async fn enqueue(
         ));
     }
     let ns = input.ns;
-    let txn = db.begin().await?;
-    let result: AppResult<_> = async {
+    store::transaction(db, async |txn| {
         ctx.scope.check_write(&ns)?;
         if let Some(id) = experiment_id {
-            reference::<experiment::Entity>(&txn, ctx, id, Some(&ns), "input.experimentId").await?;
+            reference::<experiment::Entity>(txn, ctx, id, Some(&ns), "input.experimentId").await?;
         }
         if let Some(id) = model_id {
-            reference::<model::Entity>(&txn, ctx, id, Some(&ns), "input.modelId").await?;
+            reference::<model::Entity>(txn, ctx, id, Some(&ns), "input.modelId").await?;
         }
         for id in &dataset_versions {
             reference::<dataset_version::Entity>(
-                &txn,
+                txn,
                 ctx,
                 *id,
                 Some(&ns),
@@ -219,7 +218,7 @@ pub async fn enqueue(
         }
         let now = Utc::now();
         let job = store::insert::<training_job::Entity, _>(
-            &txn,
+            txn,
             ctx,
             training_job::ActiveModel {
                 id: Set(Uuid::now_v7()),
@@ -252,7 +251,7 @@ pub async fn enqueue(
                 continue;
             }
             store::insert::<edge::Entity, _>(
-                &txn,
+                txn,
                 ctx,
                 crate::lineage::service::edge_row(
                     ctx,
@@ -266,9 +265,8 @@ pub async fn enqueue(
             .await?;
         }
         Ok(job)
-    }
-    .await;
-    store::finish(txn, result).await
+    })
+    .await
 }
 
 /// Hands the highest-priority, oldest queued job (optionally of one namespace) to
@@ -280,8 +278,7 @@ pub async fn claim(
     ns: Option<&str>,
 ) -> AppResult<Option<training_job::Model>> {
     validate::name("worker", worker)?;
-    let txn = db.begin().await?;
-    let result: AppResult<_> = async {
+    store::transaction(db, async |txn| {
         let mut q = training_job::Entity::find()
             .filter(training_job::Column::Status.eq(S::Queued))
             .filter(ctx.scope.condition(training_job::Column::Ns))
@@ -295,7 +292,7 @@ pub async fn claim(
         if txn.get_database_backend() == DbBackend::Postgres {
             q = q.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
         }
-        let Some(before) = q.one(&txn).await? else {
+        let Some(before) = q.one(txn).await? else {
             return Ok(None);
         };
         let now = Utc::now();
@@ -303,11 +300,10 @@ pub async fn claim(
         row.worker = Set(Some(worker.to_owned()));
         row.started_at = Set(Some(now));
         row.heartbeat_at = Set(Some(now));
-        let after = compare_and_set(&txn, ctx, &before, row, "JOB_CLAIMED").await?;
+        let after = compare_and_set(txn, ctx, &before, row, "JOB_CLAIMED").await?;
         Ok(Some(after))
-    }
-    .await;
-    store::finish(txn, result).await
+    })
+    .await
 }
 
 /// Records progress (0–100) and the current step of a RUNNING job; counts as a heartbeat.
@@ -317,9 +313,8 @@ pub async fn report_progress(
     input: ReportTrainingProgressInput,
 ) -> AppResult<training_job::Model> {
     validate::range("input.progress", input.progress, 0.0, 100.0)?;
-    let txn = db.begin().await?;
-    let result: AppResult<_> = async {
-        let before = job_for_change(&txn, ctx, &input.id, input.expected_revision).await?;
+    store::transaction(db, async |txn| {
+        let before = job_for_change(txn, ctx, &input.id, input.expected_revision).await?;
         if before.status != S::Running {
             return Err(not_running(&before, "report progress"));
         }
@@ -330,11 +325,10 @@ pub async fn report_progress(
             row.current_step = Set(Some(step));
         }
         row.heartbeat_at = Set(Some(now));
-        let after = compare_and_set(&txn, ctx, &before, row, "JOB_PROGRESS").await?;
+        let after = compare_and_set(txn, ctx, &before, row, "JOB_PROGRESS").await?;
         Ok(after)
-    }
-    .await;
-    store::finish(txn, result).await
+    })
+    .await
 }
 
 /// Marks a RUNNING job alive. Liveness is not a state change: the revision stays.
@@ -343,19 +337,17 @@ pub async fn heartbeat(
     ctx: &RequestContext,
     id: &async_graphql::ID,
 ) -> AppResult<training_job::Model> {
-    let txn = db.begin().await?;
-    let result: AppResult<_> = async {
-        let before = job_for_change(&txn, ctx, id, None).await?;
+    store::transaction(db, async |txn| {
+        let before = job_for_change(txn, ctx, id, None).await?;
         if before.status != S::Running {
             return Err(not_running(&before, "send a heartbeat"));
         }
         let mut row = before.clone().into_active_model();
         row.heartbeat_at = Set(Some(Utc::now()));
-        let after = compare_and_set(&txn, ctx, &before, row, "JOB_HEARTBEAT").await?;
+        let after = compare_and_set(txn, ctx, &before, row, "JOB_HEARTBEAT").await?;
         Ok(after)
-    }
-    .await;
-    store::finish(txn, result).await
+    })
+    .await
 }
 
 /// Completes a RUNNING job: SUCCEEDED, plus the model version it produced and its runs,
@@ -369,13 +361,12 @@ pub async fn complete(
     Option<model_version::Model>,
     Vec<experiment_run::Model>,
 )> {
-    let txn = db.begin().await?;
-    let result: AppResult<_> = async {
-        let before = job_for_change(&txn, ctx, &input.id, input.expected_revision).await?;
+    store::transaction(db, async |txn| {
+        let before = job_for_change(txn, ctx, &input.id, input.expected_revision).await?;
         let now = Utc::now();
         let mut row = finishing(&before, S::Succeeded, now)?;
         row.progress = Set(100.0);
-        let after = compare_and_set(&txn, ctx, &before, row, "JOB_SUCCEEDED").await?;
+        let after = compare_and_set(txn, ctx, &before, row, "JOB_SUCCEEDED").await?;
 
         let version = match input.model_version {
             None => None,
@@ -402,12 +393,12 @@ pub async fn complete(
                     metrics: v.metrics,
                     params: v.params,
                 };
-                Some(insert_new_model_version(&txn, ctx, new, field).await?)
+                Some(insert_new_model_version(txn, ctx, new, field).await?)
             }
         };
 
         let mut runs = Vec::new();
-        let first_run = next_run_number(&txn, before.id).await?;
+        let first_run = next_run_number(txn, before.id).await?;
         for (i, run) in input.runs.unwrap_or_default().into_iter().enumerate() {
             let field = format!("input.runs.{i}");
             if let Some(d) = run.duration_seconds {
@@ -418,7 +409,7 @@ pub async fn complete(
             let metrics = json_object(&format!("{field}.metrics"), run.metrics)?;
             runs.push(
                 store::insert::<experiment_run::Entity, _>(
-                    &txn,
+                    txn,
                     ctx,
                     experiment_run::ActiveModel {
                         id: Set(Uuid::now_v7()),
@@ -437,9 +428,8 @@ pub async fn complete(
             );
         }
         Ok((after, version, runs))
-    }
-    .await;
-    store::finish(txn, result).await
+    })
+    .await
 }
 
 /// The next run number of a job (the job row is already locked by this transaction's
@@ -464,17 +454,15 @@ pub async fn fail(
     if input.error.trim().is_empty() {
         return Err(AppError::bad_input("input.error", "must not be empty"));
     }
-    let txn = db.begin().await?;
-    let result: AppResult<_> = async {
-        let before = job_for_change(&txn, ctx, &input.id, input.expected_revision).await?;
+    store::transaction(db, async |txn| {
+        let before = job_for_change(txn, ctx, &input.id, input.expected_revision).await?;
         let mut row = finishing(&before, S::Failed, Utc::now())?;
         row.error = Set(Some(input.error));
         row.traceback = Set(input.traceback);
-        let after = compare_and_set(&txn, ctx, &before, row, "JOB_FAILED").await?;
+        let after = compare_and_set(txn, ctx, &before, row, "JOB_FAILED").await?;
         Ok(after)
-    }
-    .await;
-    store::finish(txn, result).await
+    })
+    .await
 }
 
 /// Cancels a QUEUED or RUNNING job.
@@ -483,18 +471,16 @@ pub async fn cancel(
     ctx: &RequestContext,
     input: CancelTrainingJobInput,
 ) -> AppResult<training_job::Model> {
-    let txn = db.begin().await?;
-    let result: AppResult<_> = async {
-        let before = job_for_change(&txn, ctx, &input.id, input.expected_revision).await?;
+    store::transaction(db, async |txn| {
+        let before = job_for_change(txn, ctx, &input.id, input.expected_revision).await?;
         let mut row = finishing(&before, S::Cancelled, Utc::now())?;
         if let Some(reason) = input.reason {
             row.error = Set(Some(reason));
         }
-        let after = compare_and_set(&txn, ctx, &before, row, "JOB_CANCELLED").await?;
+        let after = compare_and_set(txn, ctx, &before, row, "JOB_CANCELLED").await?;
         Ok(after)
-    }
-    .await;
-    store::finish(txn, result).await
+    })
+    .await
 }
 
 /// Fails every RUNNING job whose last heartbeat is older than `timeout`, once: each job is
@@ -511,8 +497,7 @@ pub async fn fail_stale_jobs(
     };
     let timeout = chrono::Duration::from_std(timeout)
         .map_err(|e| AppError::Internal(format!("heartbeat timeout: {e}")))?;
-    let txn = db.begin().await?;
-    let result: AppResult<_> = async {
+    store::transaction(db, async |txn| {
         let cutoff = Utc::now() - timeout;
         let mut q = training_job::Entity::find()
             .filter(training_job::Column::Status.eq(S::Running))
@@ -522,7 +507,7 @@ pub async fn fail_stale_jobs(
         if txn.get_database_backend() == DbBackend::Postgres {
             q = q.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
         }
-        let stale = q.all(&txn).await?;
+        let stale = q.all(txn).await?;
         let now = Utc::now();
         let mut failed = Vec::new();
         for before in stale {
@@ -534,12 +519,11 @@ pub async fn fail_stale_jobs(
                     .heartbeat_at
                     .map_or_else(|| "never".to_owned(), |t| t.to_rfc3339())
             )));
-            failed.push(compare_and_set(&txn, &ctx, &before, row, "JOB_TIMED_OUT").await?);
+            failed.push(compare_and_set(txn, &ctx, &before, row, "JOB_TIMED_OUT").await?);
         }
         Ok(failed)
-    }
-    .await;
-    store::finish(txn, result).await
+    })
+    .await
 }
 
 /// Runs [`fail_stale_jobs`] every `interval` for as long as the process lives, waking the

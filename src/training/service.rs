@@ -5,10 +5,7 @@ use chrono::Utc;
 use entity::enums::{ExperimentStatus, JobStatus, RunStatus};
 use entity::{experiment, experiment_run, pattern_recognition_job, training_job, workflow};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter, Set,
-    TransactionTrait,
-};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter, Set};
 use uuid::Uuid;
 
 use super::types::*;
@@ -29,15 +26,13 @@ pub async fn create_experiment(
     validate::name("input.name", &input.name)?;
     let config = json_object("input.config", input.config)?;
     let workflow_id = opt_id(&input.workflow_id, NodeType::Workflow, "input.workflowId")?;
-    let txn = db.begin().await?;
-    let result: AppResult<_> = async {
+    store::transaction(db, async |txn| {
         if let Some(w) = workflow_id {
-            reference::<workflow::Entity>(&txn, ctx, w, Some(&input.ns), "input.workflowId")
-                .await?;
+            reference::<workflow::Entity>(txn, ctx, w, Some(&input.ns), "input.workflowId").await?;
         }
         let now = Utc::now();
         let row = store::insert::<experiment::Entity, _>(
-            &txn,
+            txn,
             ctx,
             experiment::ActiveModel {
                 id: Set(Uuid::now_v7()),
@@ -55,9 +50,8 @@ pub async fn create_experiment(
         )
         .await?;
         Ok(row)
-    }
-    .await;
-    store::finish(txn, result).await
+    })
+    .await
 }
 
 /// Updates an experiment.
@@ -74,9 +68,8 @@ pub async fn update_experiment(
         .config
         .map(|c| json_object("input.config", Some(c)))
         .transpose()?;
-    let txn = db.begin().await?;
-    let result: AppResult<_> = async {
-        let before = get::<experiment::Entity>(&txn, ctx, id).await?;
+    store::transaction(db, async |txn| {
+        let before = get::<experiment::Entity>(txn, ctx, id).await?;
         let mut row = before.clone().into_active_model();
         if let Some(v) = input.name {
             row.name = Set(v);
@@ -90,11 +83,10 @@ pub async fn update_experiment(
         }
         row.updated_at = Set(Utc::now());
         let after =
-            store::update::<experiment::Entity, _>(&txn, ctx, &before, row, "UPDATE").await?;
+            store::update::<experiment::Entity, _>(txn, ctx, &before, row, "UPDATE").await?;
         Ok(after)
-    }
-    .await;
-    store::finish(txn, result).await
+    })
+    .await
 }
 
 /// Creates a QUEUED training job (the same as `enqueueTrainingJob` with at most one
@@ -137,9 +129,8 @@ pub async fn update_training_job(
         .config
         .map(|c| json_object("input.config", Some(c)))
         .transpose()?;
-    let txn = db.begin().await?;
-    let result: AppResult<_> = async {
-        let before = get::<training_job::Entity>(&txn, ctx, id).await?;
+    store::transaction(db, async |txn| {
+        let before = get::<training_job::Entity>(txn, ctx, id).await?;
         let mut row = before.clone().into_active_model();
         if let Some(v) = input.name {
             row.name = Set(v);
@@ -153,11 +144,10 @@ pub async fn update_training_job(
         row.revision = Set(before.revision + 1);
         row.updated_at = Set(Utc::now());
         let after =
-            store::update::<training_job::Entity, _>(&txn, ctx, &before, row, "UPDATE").await?;
+            store::update::<training_job::Entity, _>(txn, ctx, &before, row, "UPDATE").await?;
         Ok(after)
-    }
-    .await;
-    store::finish(txn, result).await
+    })
+    .await
 }
 
 /// Adds a run to a job; the run number is the job's next. The job row is locked first
@@ -177,9 +167,8 @@ pub async fn create_experiment_run(
     }
     let hyperparameters = json_object("input.hyperparameters", input.hyperparameters)?;
     let metrics = json_object("input.metrics", input.metrics)?;
-    let txn = db.begin().await?;
-    let result: AppResult<_> = async {
-        let job = reference::<training_job::Entity>(&txn, ctx, job_id, None, "input.trainingJobId")
+    store::transaction(db, async |txn| {
+        let job = reference::<training_job::Entity>(txn, ctx, job_id, None, "input.trainingJobId")
             .await?;
         ctx.scope.check_write(&job.ns)?;
         training_job::Entity::update_many()
@@ -188,12 +177,12 @@ pub async fn create_experiment_run(
                 Expr::col(training_job::Column::Revision),
             )
             .filter(training_job::Column::Id.eq(job_id))
-            .exec(&txn)
+            .exec(txn)
             .await?;
-        let run_number = super::lifecycle::next_run_number(&txn, job_id).await?;
+        let run_number = super::lifecycle::next_run_number(txn, job_id).await?;
         let now = Utc::now();
         let row = store::insert::<experiment_run::Entity, _>(
-            &txn,
+            txn,
             ctx,
             experiment_run::ActiveModel {
                 id: Set(Uuid::now_v7()),
@@ -210,9 +199,8 @@ pub async fn create_experiment_run(
         )
         .await?;
         Ok(row)
-    }
-    .await;
-    store::finish(txn, result).await
+    })
+    .await
 }
 
 /// Updates a run's metrics, duration or outcome.
@@ -229,9 +217,8 @@ pub async fn update_experiment_run(
         .metrics
         .map(|m| json_object("input.metrics", Some(m)))
         .transpose()?;
-    let txn = db.begin().await?;
-    let result: AppResult<_> = async {
-        let before = get::<experiment_run::Entity>(&txn, ctx, id).await?;
+    store::transaction(db, async |txn| {
+        let before = get::<experiment_run::Entity>(txn, ctx, id).await?;
         let mut row = before.clone().into_active_model();
         if let Some(m) = metrics {
             row.metrics = Set(m);
@@ -244,11 +231,10 @@ pub async fn update_experiment_run(
         }
         row.updated_at = Set(Utc::now());
         let after =
-            store::update::<experiment_run::Entity, _>(&txn, ctx, &before, row, "UPDATE").await?;
+            store::update::<experiment_run::Entity, _>(txn, ctx, &before, row, "UPDATE").await?;
         Ok(after)
-    }
-    .await;
-    store::finish(txn, result).await
+    })
+    .await
 }
 
 /// Creates a PENDING pattern-recognition job.
@@ -262,10 +248,9 @@ pub async fn create_pattern_recognition_job(
     validate::name("input.patternType", &input.pattern_type)?;
     let config = json_object("input.config", input.config)?;
     let now = Utc::now();
-    let txn = db.begin().await?;
-    let result: AppResult<_> = async {
+    store::transaction(db, async |txn| {
         let row = store::insert::<pattern_recognition_job::Entity, _>(
-            &txn,
+            txn,
             ctx,
             pattern_recognition_job::ActiveModel {
                 id: Set(Uuid::now_v7()),
@@ -282,9 +267,8 @@ pub async fn create_pattern_recognition_job(
         )
         .await?;
         Ok(row)
-    }
-    .await;
-    store::finish(txn, result).await
+    })
+    .await
 }
 
 /// Updates a pattern-recognition job.
@@ -298,9 +282,8 @@ pub async fn update_pattern_recognition_job(
         .config
         .map(|c| json_object("input.config", Some(c)))
         .transpose()?;
-    let txn = db.begin().await?;
-    let result: AppResult<_> = async {
-        let before = get::<pattern_recognition_job::Entity>(&txn, ctx, id).await?;
+    store::transaction(db, async |txn| {
+        let before = get::<pattern_recognition_job::Entity>(txn, ctx, id).await?;
         let mut row = before.clone().into_active_model();
         if let Some(s) = input.status {
             row.status = Set(s.into());
@@ -311,10 +294,9 @@ pub async fn update_pattern_recognition_job(
         row.results = patch(input.results.map_value(|j| j.0));
         row.updated_at = Set(Utc::now());
         let after =
-            store::update::<pattern_recognition_job::Entity, _>(&txn, ctx, &before, row, "UPDATE")
+            store::update::<pattern_recognition_job::Entity, _>(txn, ctx, &before, row, "UPDATE")
                 .await?;
         Ok(after)
-    }
-    .await;
-    store::finish(txn, result).await
+    })
+    .await
 }
