@@ -602,43 +602,73 @@ pub async fn traverse(
         }
         if pg {
             ctes.push(bfs_cte(walk, walking_up, depth, &filters, typed));
-            ctes.push(if typed {
-                format!(
-                    "{reached} AS (SELECT b.rt, b.rid, u.t, u.id, b.depth FROM {walk} b CROSS JOIN LATERAL unnest(b.ts, b.ids) u(t, id))"
-                )
-            } else {
-                format!(
-                    "{reached} AS (SELECT b.rt, b.rid, {null_text} AS t, u.id, b.depth FROM {walk} b CROSS JOIN LATERAL unnest(b.ids) u(id))"
-                )
-            });
         } else {
             ctes.push(walk_cte(walk, walking_up, depth, &filters));
-            ctes.push(format!(
-                "{reached} AS (SELECT rt, rid, t, id, MIN(depth) AS depth FROM {walk} GROUP BY rt, rid, t, id)"
-            ));
         }
+        // The depth cap cut the walk if any node at the cap has a further edge: one row
+        // per root at most, found at the first such node (PostgreSQL reads the walk's
+        // last level lazily).
+        let capped = if pg {
+            format!(
+                "{walk} b CROSS JOIN LATERAL unnest(b.ids) u(id) WHERE b.rid = ro.rid AND b.depth = {depth}"
+            )
+        } else {
+            format!("{reached} u WHERE u.rt = ro.rt AND u.rid = ro.rid AND u.depth = {depth}")
+        };
+        let u_step = step(
+            pg,
+            walking_up,
+            At {
+                t: "u.t",
+                id: "u.id",
+            },
+        );
+        frontier.push(format!(
+            "SELECT 'P', ro.rt, ro.rid, {null_text}, {null_uuid}, {null_text}, {null_uuid}, {null_int}, {null_int}, {null_text}, {null_uuid}, {null_int}
+               FROM roots ro WHERE EXISTS (
+                 SELECT 1 FROM {capped}
+                    AND EXISTS (SELECT 1 FROM (SELECT 1 AS one) one {u_step} WHERE 1 = 1{filters}))",
+        ));
+        if lean {
+            // Count and page come from the walk itself (below).
+            lean_walk = Some((walk, walking_up));
+            continue;
+        }
+        ctes.push(if !pg {
+            format!(
+                "{reached} AS (SELECT rt, rid, t, id, MIN(depth) AS depth FROM {walk} GROUP BY rt, rid, t, id)"
+            )
+        } else if typed {
+            format!(
+                "{reached} AS (SELECT b.rt, b.rid, u.t, u.id, b.depth FROM {walk} b CROSS JOIN LATERAL unnest(b.ts, b.ids) u(t, id))"
+            )
+        } else {
+            format!(
+                "{reached} AS (SELECT b.rt, b.rid, {null_text} AS t, u.id, b.depth FROM {walk} b CROSS JOIN LATERAL unnest(b.ids) u(id))"
+            )
+        });
         let flag = i32::from(walking_up);
         nodes.push(format!(
             "SELECT rt, rid, t, id, depth, {flag} AS up FROM {reached}"
         ));
-        let r_step = step(
-            pg,
-            walking_up,
-            At {
-                t: "r.t",
-                id: "r.id",
-            },
-        );
-        let a = if walking_up {
-            "e.nt, e.nid, e.ht, e.hid"
-        } else {
-            "e.ht, e.hid, e.nt, e.nid"
-        };
-        // The probes run once per reached node (fenced), and only then is the far end
-        // checked against the reached set: unfenced, PostgreSQL joins the reached set with
-        // itself first and probes once per pair.
-        let fence = if pg { "OFFSET 0" } else { "" };
         if args.with_edges {
+            let r_step = step(
+                pg,
+                walking_up,
+                At {
+                    t: "r.t",
+                    id: "r.id",
+                },
+            );
+            let a = if walking_up {
+                "e.nt, e.nid, e.ht, e.hid"
+            } else {
+                "e.ht, e.hid, e.nt, e.nid"
+            };
+            // The probes run once per reached node (fenced), and only then is the far end
+            // checked against the reached set: unfenced, PostgreSQL joins the reached set
+            // with itself first and probes once per pair.
+            let fence = if pg { "OFFSET 0" } else { "" };
             edges.push(format!(
             "SELECT 'E', e.rt, e.rid, {a}, {null_int}, {null_int}, e.kind, e.edge_id, {null_int}
                FROM (SELECT r.rt, r.rid, r.t AS ht, r.id AS hid, n.t AS nt, n.id AS nid, n.kind, n.edge_id
@@ -647,33 +677,6 @@ pub async fn traverse(
               WHERE EXISTS (SELECT 1 FROM {reached} x WHERE x.rt = e.rt AND x.rid = e.rid AND x.id = e.nid AND x.t = e.nt)"
             ));
         }
-        // The depth cap cut the walk if any node at the cap has a further edge: one row
-        // per root at most, found at the first such node.
-        if lean {
-            lean_walk = Some((walk, walking_up));
-            let u_step = step(
-                pg,
-                walking_up,
-                At {
-                    t: "NULL",
-                    id: "u.id",
-                },
-            );
-            frontier.push(format!(
-                "SELECT 'P', ro.rt, ro.rid, {null_text}, {null_uuid}, {null_text}, {null_uuid}, {null_int}, {null_int}, {null_text}, {null_uuid}, {null_int}
-                   FROM roots ro WHERE EXISTS (
-                     SELECT 1 FROM {walk} b CROSS JOIN LATERAL unnest(b.ids) u(id)
-                      WHERE b.rid = ro.rid AND b.depth = {depth}
-                        AND EXISTS (SELECT 1 FROM (SELECT 1 AS one) one {u_step} WHERE 1 = 1{filters}))",
-            ));
-            continue;
-        }
-        frontier.push(format!(
-            "SELECT 'P', ro.rt, ro.rid, {null_text}, {null_uuid}, {null_text}, {null_uuid}, {null_int}, {null_int}, {null_text}, {null_uuid}, {null_int}
-               FROM roots ro WHERE EXISTS (
-                 SELECT 1 FROM {reached} r WHERE r.rt = ro.rt AND r.rid = ro.rid AND r.depth = {depth}
-                    AND EXISTS (SELECT 1 FROM (SELECT 1 AS one) one {r_step} WHERE 1 = 1{filters}))",
-        ));
     }
     if args.check_start {
         // Whether each start exists in scope: a primary-key probe per start, so that a
@@ -691,7 +694,9 @@ pub async fn traverse(
             ));
         }
     }
-    ctes.push(format!("steps AS ({})", nodes.join(" UNION ALL ")));
+    if !nodes.is_empty() {
+        ctes.push(format!("steps AS ({})", nodes.join(" UNION ALL ")));
+    }
     // Each walk reaches a node once per root; only walking both ways can meet it twice.
     let grouped = if up && down {
         "SELECT rt, rid, t, id, MIN(depth) AS depth, MAX(up) AS up FROM steps GROUP BY rt, rid, t, id"
