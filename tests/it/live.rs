@@ -485,9 +485,9 @@ async fn sqlite_delivers_in_process() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
-#[tokio::test]
-async fn an_event_behind_an_older_open_transaction_waits_for_it_then_arrives() {
-    use sea_orm::TransactionTrait;
+/// An instance that polls the log only every 10 minutes, serving, with one event in the
+/// log and a subscriber to every event after it.
+async fn watching_events_with_slow_poll() -> (TestApp, String, Ws) {
     let mut app = TestApp::new().await;
     instance_with_slow_poll(&mut app);
     let addr = app.serve().await;
@@ -496,14 +496,26 @@ async fn an_event_behind_an_older_open_transaction_waits_for_it_then_arrives() {
     let mut ws = Ws::connect(&addr, "graphql-transport-ws").await;
     ws.subscribe("1", WATCH_EVENTS, json!({"after": start}))
         .await;
+    (app, addr, ws)
+}
+
+/// An open transaction on `db` that holds a transaction id (as a writer does).
+async fn open_writer(db: &sea_orm::DatabaseConnection) -> sea_orm::DatabaseTransaction {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    let txn = db.begin().await.unwrap_or_else(|e| panic!("{e}"));
+    txn.execute_unprepared("SELECT pg_current_xact_id()")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    txn
+}
+
+#[tokio::test]
+async fn an_event_behind_an_older_open_transaction_waits_for_it_then_arrives() {
+    let (app, addr, mut ws) = watching_events_with_slow_poll().await;
 
     // An older writing transaction is still open when the next event commits: a reader
     // resuming from a cursor could otherwise skip whatever that transaction writes.
-    let older = app.db().begin().await.unwrap_or_else(|e| panic!("{e}"));
-    older
-        .execute_unprepared("SELECT pg_current_xact_id()")
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let older = open_writer(app.db()).await;
     http(&addr, ENQUEUE, json!({"i": {"ns": NS, "name": "after"}})).await;
     assert!(
         ws.quiet_for(Duration::from_millis(700)).await,
@@ -517,24 +529,12 @@ async fn an_event_behind_an_older_open_transaction_waits_for_it_then_arrives() {
 
 #[tokio::test]
 async fn an_open_transaction_in_another_database_holds_nothing_back() {
-    use sea_orm::TransactionTrait;
-    let mut app = TestApp::new().await;
-    instance_with_slow_poll(&mut app);
-    let addr = app.serve().await;
-    http(&addr, ENQUEUE, json!({"i": {"ns": NS, "name": "before"}})).await;
-    let start = newest_cursor(&app).await;
-    let mut ws = Ws::connect(&addr, "graphql-transport-ws").await;
-    ws.subscribe("1", WATCH_EVENTS, json!({"after": start}))
-        .await;
+    let (_app, addr, mut ws) = watching_events_with_slow_poll().await;
 
     // A writing transaction of another database of the same cluster, older than the
     // event: it cannot write this log, so delivery does not wait for it.
     let other = TestApp::new().await;
-    let elsewhere = other.db().begin().await.unwrap_or_else(|e| panic!("{e}"));
-    elsewhere
-        .execute_unprepared("SELECT pg_current_xact_id()")
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let elsewhere = open_writer(other.db()).await;
     http(&addr, ENQUEUE, json!({"i": {"ns": NS, "name": "after"}})).await;
     let e = ws.next_data().await["events"].clone();
     assert_eq!(e["action"], "CREATE");
