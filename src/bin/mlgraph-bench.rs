@@ -535,19 +535,47 @@ async fn statements(client: &reqwest::Client, base: &str) -> u64 {
         .unwrap_or(0)
 }
 
-async fn gql_ok(client: &reqwest::Client, url: &str, query: &str) -> bool {
-    match client
+/// One GraphQL request's whole response.
+async fn gql(client: &reqwest::Client, url: &str, query: &str) -> Result<Value, BoxError> {
+    Ok(client
         .post(url)
         .json(&json!({ "query": query }))
         .send()
+        .await?
+        .json()
+        .await?)
+}
+
+/// Drives `body` (see [`drive`]) at the run's concurrency and duration and prints its row:
+/// req/s, latencies, errors and SQL statements per request (from the server's counter).
+/// Returns the req/s.
+async fn measure<F, Fut>(
+    client: &reqwest::Client,
+    base: &str,
+    name: &str,
+    args: &RunArgs,
+    body: F,
+) -> f64
+where
+    F: Fn(u64) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = bool> + Send,
+{
+    let before = statements(client, base).await;
+    let stats = drive(args.concurrency, args.seconds, body).await;
+    let after = statements(client, base).await;
+    let per_req = (after - before) as f64 / (stats.requests + stats.errors).max(1) as f64;
+    let rps = stats.requests as f64 / stats.seconds;
+    println!(
+        "{:<22} {:>9.1} {:>8.2} {:>8.2} {:>8.2} {:>7} {:>9.2}",
+        name, rps, stats.p50, stats.p95, stats.p99, stats.errors, per_req
+    );
+    rps
+}
+
+async fn gql_ok(client: &reqwest::Client, url: &str, query: &str) -> bool {
+    gql(client, url, query)
         .await
-    {
-        Ok(resp) => match resp.json::<Value>().await {
-            Ok(v) => v.get("errors").is_none() && !v["data"].is_null(),
-            Err(_) => false,
-        },
-        Err(_) => false,
-    }
+        .is_ok_and(|v| v.get("errors").is_none() && !v["data"].is_null())
 }
 
 struct Server(std::process::Child);
@@ -655,33 +683,19 @@ async fn run(args: &RunArgs) -> Result<(), BoxError> {
             continue;
         }
         // Check the query once so that a broken query shows as such, not as 0 req/s.
-        if !gql_ok(&client, &url, &case.query).await {
-            let resp = client
-                .post(&url)
-                .json(&json!({"query": case.query}))
-                .send()
-                .await?
-                .text()
-                .await?;
-            return Err(format!("query {} fails: {resp}", case.name).into());
+        let v = gql(&client, &url, &case.query).await?;
+        if v.get("errors").is_some() || v["data"].is_null() {
+            return Err(format!("query {} fails: {v}", case.name).into());
         }
         if case.name.starts_with("lineage") || case.name.starts_with("impact") {
-            let v: Value = client
-                .post(&url)
-                .json(&json!({"query": case.query}))
-                .send()
-                .await?
-                .json()
-                .await?;
             println!(
                 "{:<22} reaches {} nodes (partial: {})",
                 case.name, v["data"]["lineage"]["totalCount"], v["data"]["lineage"]["isPartial"]
             );
         }
-        let before = statements(&client, &base).await;
         let (c, u, q, name) = (client.clone(), url.clone(), case.query.clone(), case.name);
         let read = "{ models(first: 20) { edges { node { name versions(first: 5) { edges { node { version } } } } } } }".to_owned();
-        let stats = drive(args.concurrency, args.seconds, move |i| {
+        let rps = measure(&client, &base, name, args, move |i| {
             let (c, u) = (c.clone(), u.clone());
             let q = if name == "mixed_read_write" && i % 4 != 0 {
                 read.clone()
@@ -691,13 +705,6 @@ async fn run(args: &RunArgs) -> Result<(), BoxError> {
             async move { gql_ok(&c, &u, &q).await }
         })
         .await;
-        let after = statements(&client, &base).await;
-        let per_req = (after - before) as f64 / (stats.requests + stats.errors).max(1) as f64;
-        let rps = stats.requests as f64 / stats.seconds;
-        println!(
-            "{:<22} {:>9.1} {:>8.2} {:>8.2} {:>8.2} {:>7} {:>9.2}",
-            case.name, rps, stats.p50, stats.p95, stats.p99, stats.errors, per_req
-        );
         if let Some(sqls) = case.raw_sql {
             let statements_per_request = sqls.len();
             let pool = raw_pool.clone();
@@ -741,13 +748,7 @@ async fn run(args: &RunArgs) -> Result<(), BoxError> {
             Arc::new(starts.iter().map(|s| lineage_query(s, direction)).collect());
         let mut sizes = Vec::new();
         for q in queries.iter() {
-            let v: Value = client
-                .post(&url)
-                .json(&json!({"query": q}))
-                .send()
-                .await?
-                .json()
-                .await?;
+            let v = gql(&client, &url, q).await?;
             match v["data"]["lineage"]["totalCount"].as_u64() {
                 Some(n) => sizes.push(n),
                 None => return Err(format!("query {name} fails: {v}").into()),
@@ -764,25 +765,12 @@ async fn run(args: &RunArgs) -> Result<(), BoxError> {
             at(0.9),
             at(1.0)
         );
-        let before = statements(&client, &base).await;
         let (c, u) = (client.clone(), url.clone());
-        let stats = drive(args.concurrency, args.seconds, move |i| {
+        measure(&client, &base, name, args, move |i| {
             let (c, u, queries) = (c.clone(), u.clone(), queries.clone());
             async move { gql_ok(&c, &u, &queries[i as usize % queries.len()]).await }
         })
         .await;
-        let after = statements(&client, &base).await;
-        let per_req = (after - before) as f64 / (stats.requests + stats.errors).max(1) as f64;
-        println!(
-            "{:<22} {:>9.1} {:>8.2} {:>8.2} {:>8.2} {:>7} {:>9.2}",
-            name,
-            stats.requests as f64 / stats.seconds,
-            stats.p50,
-            stats.p95,
-            stats.p99,
-            stats.errors,
-            per_req
-        );
     }
     sampling.store(false, Ordering::Relaxed);
     let hwm = rss_kb(pid, "VmHWM:");
