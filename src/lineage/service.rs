@@ -479,41 +479,38 @@ fn bfs_cte(name: &str, walking_up: bool, depth: u32, filters: &str, typed: bool)
     } else {
         ("up", "down")
     };
-    if typed {
-        format!(
-            "{name}(rt, rid, depth, ts, ids, seen_t, seen) AS (
-                SELECT rt, rid, 0, ARRAY[rt], ARRAY[rid], ARRAY[rt], ARRAY[rid] FROM roots
-                UNION ALL
-                SELECT b.rt, b.rid, b.depth + 1, nx.ts, nx.ids, b.seen_t || nx.ts, b.seen || nx.ids
-                FROM {name} b CROSS JOIN LATERAL (
-                    SELECT array_agg(c.t) AS ts, array_agg(c.id) AS ids FROM (
-                        SELECT n.{next}_type, n.{next}_id FROM lineage_links n
-                         WHERE n.{here}_id = ANY(b.ids){filters}
-                        EXCEPT
-                        SELECT * FROM unnest(b.seen_t, b.seen)
-                    ) c(t, id)
-                ) nx
-                WHERE b.depth < {depth} AND nx.ids IS NOT NULL
-            )"
-        )
-    } else {
-        format!(
-            "{name}(rt, rid, depth, ids, seen) AS (
-                SELECT rt, rid, 0, ARRAY[rid], ARRAY[rid] FROM roots
-                UNION ALL
-                SELECT b.rt, b.rid, b.depth + 1, nx.ids, b.seen || nx.ids
-                FROM {name} b CROSS JOIN LATERAL (
-                    SELECT array_agg(c.id) AS ids FROM (
-                        SELECT n.{next}_id FROM lineage_links n
-                         WHERE n.{here}_id = ANY(b.ids){filters}
-                        EXCEPT
-                        SELECT unnest(b.seen)
-                    ) c(id)
-                ) nx
-                WHERE b.depth < {depth} AND nx.ids IS NOT NULL
-            )"
-        )
-    }
+    // A typed walk carries each level's types (`ts`) and the seen nodes' (`seen_t`) beside
+    // the ids, in the same order.
+    let t = |typed_part: &str| {
+        if typed {
+            typed_part.to_owned()
+        } else {
+            String::new()
+        }
+    };
+    format!(
+        "{name}(rt, rid, depth, ids, seen{cols}) AS (
+            SELECT rt, rid, 0, ARRAY[rid], ARRAY[rid]{start} FROM roots
+            UNION ALL
+            SELECT b.rt, b.rid, b.depth + 1, nx.ids, b.seen || nx.ids{step}
+            FROM {name} b CROSS JOIN LATERAL (
+                SELECT array_agg(c.id) AS ids{agg} FROM (
+                    SELECT n.{next}_id{next_t} FROM lineage_links n
+                     WHERE n.{here}_id = ANY(b.ids){filters}
+                    EXCEPT
+                    SELECT * FROM unnest(b.seen{seen_t})
+                ) c(id{c_t})
+            ) nx
+            WHERE b.depth < {depth} AND nx.ids IS NOT NULL
+        )",
+        cols = t(", ts, seen_t"),
+        start = t(", ARRAY[rt], ARRAY[rt]"),
+        step = t(", nx.ts, b.seen_t || nx.ts"),
+        agg = t(", array_agg(c.t) AS ts"),
+        next_t = t(&format!(", n.{next}_type")),
+        seen_t = t(", b.seen_t"),
+        c_t = t(", t"),
+    )
 }
 
 fn parse_type(s: Option<String>) -> Option<NodeType> {
