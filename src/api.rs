@@ -14,6 +14,7 @@ use crate::core::loader::{ById, ChildArgs, ChildRelation, Children, DbLoader};
 use crate::core::node::NodeEntity;
 use crate::core::paging::{Conn, PageArgs, connection};
 use crate::core::store::{self, ListSpec};
+use crate::error::AppError;
 
 /// Per-request dependencies of a resolver.
 pub struct Deps<'a> {
@@ -28,9 +29,20 @@ pub struct Deps<'a> {
 /// Reads the per-request dependencies (never panics: a missing item is an error).
 pub fn deps<'a>(ctx: &Context<'a>) -> async_graphql::Result<Deps<'a>> {
     Ok(Deps {
-        state: ctx.data::<AppState>()?,
-        rc: ctx.data::<RequestContext>()?,
-        loader: ctx.data::<DataLoader<DbLoader>>()?,
+        state: data::<AppState>(ctx)?,
+        rc: data::<RequestContext>(ctx)?,
+        loader: data::<DataLoader<DbLoader>>(ctx)?,
+    })
+}
+
+/// Per-request or schema data of type `T`; its absence is a bug of ours (`INTERNAL`),
+/// never the client's.
+pub fn data<'a, T: std::any::Any + Send + Sync>(ctx: &Context<'a>) -> Result<&'a T, AppError> {
+    ctx.data_opt::<T>().ok_or_else(|| {
+        AppError::Internal(format!(
+            "{} missing from the context",
+            std::any::type_name::<T>()
+        ))
     })
 }
 
@@ -103,12 +115,6 @@ pub fn fingerprint(parts: &[&(dyn std::fmt::Debug + Sync)]) -> String {
         .map(|p| format!("{p:?}"))
         .collect::<Vec<_>>()
         .join("|")
-}
-
-/// Query complexity of a connection field: its page size times the cost of one node.
-pub fn page_cost(first: Option<i32>, last: Option<i32>, child: usize) -> usize {
-    let n = first.or(last).unwrap_or(20).clamp(1, 100) as usize;
-    n.saturating_mul(child).saturating_add(1)
 }
 
 /// Predictions of the last 24 hours for an endpoint (optionally one model version on it).

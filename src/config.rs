@@ -16,6 +16,12 @@ pub struct Limits {
     pub max_body_bytes: usize,
     /// Largest `depth` a lineage traversal accepts.
     pub max_lineage_depth: u32,
+    /// `depth` of a lineage traversal that does not give one.
+    pub default_lineage_depth: u32,
+    /// Largest `first` of a lineage traversal.
+    pub max_lineage_page: u32,
+    /// `first` of a lineage traversal that does not give one.
+    pub default_lineage_page: u32,
 }
 
 impl Default for Limits {
@@ -27,6 +33,9 @@ impl Default for Limits {
             default_page_size: 20,
             max_body_bytes: 1024 * 1024,
             max_lineage_depth: 20,
+            default_lineage_depth: 3,
+            max_lineage_page: 1000,
+            default_lineage_page: 100,
         }
     }
 }

@@ -8,6 +8,8 @@
 use async_graphql::ErrorExtensions;
 use sea_orm::{DbErr, RuntimeErr};
 
+use crate::core::ids::NodeType;
+
 /// The error codes clients may branch on (`extensions.code`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorCode {
@@ -206,29 +208,16 @@ fn constraint_violation(err: &DbErr) -> Option<AppError> {
 
 /// `uq_models_ns_name` → `ns, name`; `fk_deployments_model_version_id` → `model_version_id`.
 fn field_of_constraint(name: &str) -> Option<String> {
-    const TABLES: &[&str] = &[
-        "pattern_recognition_jobs",
-        "service_deployments",
-        "cloud_run_services",
-        "dataset_versions",
-        "experiment_runs",
-        "model_versions",
-        "training_jobs",
-        "experiments",
-        "deployments",
-        "predictions",
-        "workflows",
-        "endpoints",
-        "datasets",
-        "models",
-        "events",
-        "edges",
-    ];
     let rest = name
         .strip_prefix("uq_")
         .or_else(|| name.strip_prefix("fk_"))
         .or_else(|| name.strip_prefix("ck_"))?;
-    let table = TABLES.iter().find(|t| rest.starts_with(&format!("{t}_")))?;
+    // The longest table name that prefixes it (`model_versions` before `models`).
+    let table = NodeType::ALL
+        .iter()
+        .map(|t| t.table())
+        .filter(|t| rest.len() > t.len() && rest.starts_with(t) && rest[t.len()..].starts_with('_'))
+        .max_by_key(|t| t.len())?;
     let cols = &rest[table.len() + 1..];
     Some(match cols {
         "ns_name" => "name".to_owned(),

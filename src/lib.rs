@@ -12,6 +12,7 @@ pub mod db;
 pub mod demo;
 pub mod enums;
 pub mod error;
+pub mod graph;
 pub mod lineage;
 pub mod observability;
 pub mod registry;

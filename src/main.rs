@@ -124,6 +124,15 @@ struct ServeArgs {
     /// Largest `depth` a lineage traversal (`lineage`, `upstream`, `downstream`) accepts.
     #[arg(long, env = "MLGRAPH_MAX_LINEAGE_DEPTH", default_value_t = Limits::default().max_lineage_depth)]
     max_lineage_depth: u32,
+    /// `depth` of a lineage traversal that does not give one.
+    #[arg(long, env = "MLGRAPH_DEFAULT_LINEAGE_DEPTH", default_value_t = Limits::default().default_lineage_depth)]
+    default_lineage_depth: u32,
+    /// Largest `first` of a lineage traversal.
+    #[arg(long, env = "MLGRAPH_MAX_LINEAGE_PAGE", default_value_t = Limits::default().max_lineage_page)]
+    max_lineage_page: u32,
+    /// `first` of a lineage traversal that does not give one.
+    #[arg(long, env = "MLGRAPH_DEFAULT_LINEAGE_PAGE", default_value_t = Limits::default().default_lineage_page)]
+    default_lineage_page: u32,
     /// Origins allowed by CORS, comma-separated (`*` for any). None by default.
     #[arg(long, env = "MLGRAPH_CORS_ORIGINS", value_delimiter = ',')]
     cors_origins: Vec<String>,
@@ -210,6 +219,9 @@ async fn serve(args: ServeArgs) -> anyhow_like::Result<()> {
             default_page_size: args.default_page_size,
             max_body_bytes: args.max_body_bytes,
             max_lineage_depth: args.max_lineage_depth,
+            default_lineage_depth: args.default_lineage_depth,
+            max_lineage_page: args.max_lineage_page,
+            default_lineage_page: args.default_lineage_page,
         },
         statements,
         cors_origins: args.cors_origins,

@@ -12,8 +12,9 @@ child_relations!(
     WorkflowExperiments: experiment.WorkflowId,
     /// dataset → versions
     DatasetVersions: dataset_version.DatasetId,
-    /// dataset version → training jobs that used it
-    DatasetVersionTrainingJobs: training_job.DatasetVersionId,
+    /// dataset version → training jobs that used it (their training set, or one of the
+    /// further versions they were enqueued with, linked by `trainedOn`)
+    DatasetVersionTrainingJobs: training_job.DatasetVersionId or edge "trainedOn" to DatasetVersion,
     /// model → versions
     ModelVersions: model_version.ModelId,
     /// model → training jobs

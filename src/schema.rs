@@ -4,139 +4,35 @@
 
 use std::sync::Arc;
 
+use std::sync::Mutex;
+
+use async_graphql::dataloader::DataLoader;
 use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextRequest, NextValidation,
+    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextRequest,
 };
 use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{
-    Context, ErrorExtensionValues, ID, Interface, MergedObject, MergedSubscription, Object,
-    Response, Result, Schema, ServerError, ServerResult, ValidationResult, Value, Variables,
+    Context, ErrorExtensionValues, ID, MergedObject, MergedSubscription, Object, Response, Result,
+    Schema, ServerError, ServerResult, Value, Variables,
 };
 use futures::future::try_join_all;
 
 use crate::AppState;
-use crate::api::load_ref;
-use async_graphql::dataloader::DataLoader;
+use crate::config::Limits;
+use crate::core::shape;
+use crate::graph::{Node, load_node};
 
 use crate::core::batch::{LocalTasks, Spawner, runtime_spawner};
 use crate::core::context::RequestContext;
-use crate::core::ids::{self, NodeType};
+use crate::core::ids;
 use crate::core::loader::DbLoader;
-use crate::data::{DataMutation, DataQuery, Dataset, DatasetVersion};
+use crate::data::{DataMutation, DataQuery};
 use crate::error::{AppError, ErrorCode};
-use crate::lineage::TraversalLoader;
-use crate::lineage::{Edge, LineageMutation, LineageQuery};
-use crate::observability::{Event, ObservabilityQuery, ObservabilitySubscription};
-use crate::registry::{Model, ModelVersion, RegistryMutation, RegistryQuery, Workflow};
-use crate::serving::{
-    CloudRunService, Deployment, Endpoint, Prediction, ServiceDeployment, ServingMutation,
-    ServingQuery,
-};
-use crate::training::{
-    Experiment, ExperimentRun, PatternRecognitionJob, TrainingJob, TrainingMutation, TrainingQuery,
-    TrainingSubscription,
-};
-
-/// Anything with a global id, resolvable through `node(id:)`.
-#[derive(Interface)]
-#[graphql(field(name = "id", ty = "ID", desc = "Global id."))]
-#[allow(clippy::large_enum_variant)]
-pub enum Node {
-    /// A workflow.
-    Workflow(Workflow),
-    /// A dataset.
-    Dataset(Dataset),
-    /// A dataset version.
-    DatasetVersion(DatasetVersion),
-    /// A model.
-    Model(Model),
-    /// A model version.
-    ModelVersion(ModelVersion),
-    /// An experiment.
-    Experiment(Experiment),
-    /// A training job.
-    TrainingJob(TrainingJob),
-    /// A run.
-    ExperimentRun(ExperimentRun),
-    /// An endpoint.
-    Endpoint(Endpoint),
-    /// A deployment.
-    Deployment(Deployment),
-    /// A prediction.
-    Prediction(Prediction),
-    /// A pattern-recognition job.
-    PatternRecognitionJob(PatternRecognitionJob),
-    /// A Cloud Run service.
-    CloudRunService(CloudRunService),
-    /// A service revision.
-    ServiceDeployment(ServiceDeployment),
-    /// An event.
-    Event(Event),
-    /// An explicit typed edge.
-    Edge(Edge),
-}
-
-/// Loads any node by type and id (batched with other loads of the same type).
-pub async fn load_node(ctx: &Context<'_>, ty: NodeType, id: uuid::Uuid) -> Result<Option<Node>> {
-    use entity::*;
-    let id = Some(id);
-    Ok(match ty {
-        NodeType::Workflow => load_ref::<workflow::Entity, _>(ctx, id, Workflow)
-            .await?
-            .map(Node::Workflow),
-        NodeType::Dataset => load_ref::<dataset::Entity, _>(ctx, id, Dataset)
-            .await?
-            .map(Node::Dataset),
-        NodeType::DatasetVersion => load_ref::<dataset_version::Entity, _>(ctx, id, DatasetVersion)
-            .await?
-            .map(Node::DatasetVersion),
-        NodeType::Model => load_ref::<model::Entity, _>(ctx, id, Model)
-            .await?
-            .map(Node::Model),
-        NodeType::ModelVersion => load_ref::<model_version::Entity, _>(ctx, id, ModelVersion)
-            .await?
-            .map(Node::ModelVersion),
-        NodeType::Experiment => load_ref::<experiment::Entity, _>(ctx, id, Experiment)
-            .await?
-            .map(Node::Experiment),
-        NodeType::TrainingJob => load_ref::<training_job::Entity, _>(ctx, id, TrainingJob)
-            .await?
-            .map(Node::TrainingJob),
-        NodeType::ExperimentRun => load_ref::<experiment_run::Entity, _>(ctx, id, ExperimentRun)
-            .await?
-            .map(Node::ExperimentRun),
-        NodeType::Endpoint => load_ref::<endpoint::Entity, _>(ctx, id, Endpoint)
-            .await?
-            .map(Node::Endpoint),
-        NodeType::Deployment => load_ref::<deployment::Entity, _>(ctx, id, Deployment)
-            .await?
-            .map(Node::Deployment),
-        NodeType::Prediction => load_ref::<prediction::Entity, _>(ctx, id, Prediction)
-            .await?
-            .map(Node::Prediction),
-        NodeType::PatternRecognitionJob => {
-            load_ref::<pattern_recognition_job::Entity, _>(ctx, id, PatternRecognitionJob)
-                .await?
-                .map(Node::PatternRecognitionJob)
-        }
-        NodeType::CloudRunService => {
-            load_ref::<cloud_run_service::Entity, _>(ctx, id, CloudRunService)
-                .await?
-                .map(Node::CloudRunService)
-        }
-        NodeType::ServiceDeployment => {
-            load_ref::<service_deployment::Entity, _>(ctx, id, ServiceDeployment)
-                .await?
-                .map(Node::ServiceDeployment)
-        }
-        NodeType::Event => load_ref::<event::Entity, _>(ctx, id, Event)
-            .await?
-            .map(Node::Event),
-        NodeType::Edge => load_ref::<edge::Entity, _>(ctx, id, Edge)
-            .await?
-            .map(Node::Edge),
-    })
-}
+use crate::lineage::{LineageMutation, LineageQuery, TraversalLoader};
+use crate::observability::{ObservabilityQuery, ObservabilitySubscription};
+use crate::registry::{RegistryMutation, RegistryQuery};
+use crate::serving::{ServingMutation, ServingQuery};
+use crate::training::{TrainingMutation, TrainingQuery, TrainingSubscription};
 
 /// Relay object identification.
 #[derive(Default)]
@@ -208,9 +104,7 @@ pub fn build_schema(state: AppState) -> AppSchema {
         MutationRoot::default(),
         SubscriptionRoot::default(),
     )
-    .limit_depth(limits.max_depth)
-    .limit_complexity(limits.max_complexity)
-    .extension(ErrorCodes)
+    .extension(QueryShape { limits })
     .data(state)
     .finish()
 }
@@ -286,14 +180,26 @@ pub fn sdl() -> String {
     .sdl()
 }
 
-/// Gives every error that lacks one an `extensions.code`: limit violations become
-/// `QUERY_TOO_COMPLEX`, other parse/validation/argument errors `BAD_USER_INPUT`.
-struct ErrorCodes;
+/// Checks a query's depth and complexity against the limits before it runs
+/// (`QUERY_TOO_COMPLEX`, see `core::shape`), puts each object's fields back in the order
+/// selected after it ran, and gives every error that lacks one an `extensions.code`.
+struct QueryShape {
+    limits: Limits,
+}
 
-impl ExtensionFactory for ErrorCodes {
+impl ExtensionFactory for QueryShape {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(ErrorCodes)
+        Arc::new(QueryShapeRun {
+            limits: self.limits.clone(),
+            doc: Mutex::new(None),
+        })
     }
+}
+
+/// [`QueryShape`] for one request (or one subscription).
+struct QueryShapeRun {
+    limits: Limits,
+    doc: Mutex<Option<Arc<ExecutableDocument>>>,
 }
 
 fn set_code(err: &mut ServerError, code: ErrorCode) {
@@ -305,26 +211,33 @@ fn set_code(err: &mut ServerError, code: ErrorCode) {
     }
 }
 
-fn classify(err: &ServerError) -> ErrorCode {
-    if err.message.contains("too complex")
-        || err.message.contains("nested too deep")
-        || err.message.contains("recursion depth")
-    {
-        ErrorCode::QueryTooComplex
-    } else if err.message.starts_with("Data `") {
-        ErrorCode::Internal
-    } else {
-        ErrorCode::BadUserInput
+/// Why a document that async-graphql refused to parse was refused: the parser's own
+/// error kind, read again on this (rare) path.
+fn parse_failure_code(query: &str) -> ErrorCode {
+    use async_graphql::parser::Error;
+    match async_graphql::parser::parse_query(query) {
+        // It parses: what failed is the nesting (recursion depth) check after parsing.
+        Ok(_) => ErrorCode::QueryTooComplex,
+        Err(Error::RecursionLimitExceeded) => ErrorCode::QueryTooComplex,
+        Err(_) => ErrorCode::BadUserInput,
     }
 }
 
+fn too_complex(message: String) -> ServerError {
+    let mut err = ServerError::new(message, None);
+    set_code(&mut err, ErrorCode::QueryTooComplex);
+    err
+}
+
 #[async_graphql::async_trait::async_trait]
-impl Extension for ErrorCodes {
+impl Extension for QueryShapeRun {
     async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
         let mut resp = next.run(ctx).await;
+        // What is left without a code was raised by async-graphql itself: a document that
+        // does not validate or an argument that does not coerce. Our own errors
+        // (`AppError`) always carry their code, missing context data included.
         for err in &mut resp.errors {
-            let code = classify(err);
-            set_code(err, code);
+            set_code(err, ErrorCode::BadUserInput);
         }
         resp
     }
@@ -336,24 +249,47 @@ impl Extension for ErrorCodes {
         variables: &Variables,
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
-        next.run(ctx, query, variables).await.map_err(|mut e| {
-            let code = classify(&e);
-            set_code(&mut e, code);
+        let doc = next.run(ctx, query, variables).await.map_err(|mut e| {
+            set_code(&mut e, parse_failure_code(query));
             e
-        })
+        })?;
+        let cost = shape::measure(
+            &doc,
+            None,
+            &ctx.schema_env.registry,
+            variables,
+            &self.limits,
+        );
+        if cost.depth > self.limits.max_depth {
+            return Err(too_complex(format!(
+                "Query is nested too deep: depth {} exceeds the limit of {}",
+                cost.depth, self.limits.max_depth
+            )));
+        }
+        if cost.complexity > self.limits.max_complexity {
+            return Err(too_complex(format!(
+                "Query is too complex: {} exceeds the limit of {} (a list costs its page size \
+                 times its selection)",
+                cost.complexity, self.limits.max_complexity
+            )));
+        }
+        if let Ok(mut slot) = self.doc.lock() {
+            *slot = Some(Arc::new(doc.clone()));
+        }
+        Ok(doc)
     }
 
-    async fn validation(
+    async fn execute(
         &self,
         ctx: &ExtensionContext<'_>,
-        next: NextValidation<'_>,
-    ) -> Result<ValidationResult, Vec<ServerError>> {
-        next.run(ctx).await.map_err(|mut errs| {
-            for e in &mut errs {
-                let code = classify(e);
-                set_code(e, code);
-            }
-            errs
-        })
+        operation_name: Option<&str>,
+        next: NextExecute<'_>,
+    ) -> Response {
+        let mut resp = next.run(ctx, operation_name).await;
+        let doc = self.doc.lock().ok().and_then(|d| d.clone());
+        if let Some(doc) = doc {
+            shape::order_like_selection(&mut resp.data, &doc, operation_name);
+        }
+        resp
     }
 }

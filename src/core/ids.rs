@@ -7,90 +7,43 @@ use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
 
-/// Every kind of node in the graph.
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum NodeType {
-    /// A pipeline definition.
-    Workflow,
-    /// A logical dataset.
-    Dataset,
-    /// An immutable dataset version.
-    DatasetVersion,
-    /// A logical model.
-    Model,
-    /// A model version.
-    ModelVersion,
-    /// An experiment.
-    Experiment,
-    /// A training job.
-    TrainingJob,
-    /// A run of a training job.
-    ExperimentRun,
-    /// A serving endpoint.
-    Endpoint,
-    /// A model version deployed to an endpoint.
-    Deployment,
-    /// An inference record.
-    Prediction,
-    /// A pattern-recognition batch job.
-    PatternRecognitionJob,
-    /// A Cloud Run service.
-    CloudRunService,
-    /// A revision of a Cloud Run service.
-    ServiceDeployment,
-    /// An explicit typed edge.
-    Edge,
-    /// An entry of the event log.
-    Event,
+macro_rules! node_type_enum {
+    ($( $(#[$doc:meta])* $ty:ident = $module:ident : $fields:path ),+ $(,)?) => {
+        /// Every kind of node in the graph.
+        #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum NodeType {
+            $( $(#[$doc])* $ty, )+
+        }
+
+        impl NodeType {
+            /// Every node type, in the vocabulary's order.
+            pub const ALL: &'static [NodeType] = &[$(NodeType::$ty),+];
+
+            /// The name used inside global ids and the event log.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $( NodeType::$ty => stringify!($ty), )+
+                }
+            }
+
+            /// The table holding nodes of this type.
+            pub fn table(self) -> &'static str {
+                match self {
+                    $( NodeType::$ty => sea_orm::EntityName::table_name(&entity::$module::Entity), )+
+                }
+            }
+        }
+    };
 }
+
+crate::graph::node_vocabulary!(node_type_enum);
 
 impl NodeType {
-    /// The name used inside global ids and the event log.
-    pub fn name(self) -> &'static str {
-        match self {
-            NodeType::Workflow => "Workflow",
-            NodeType::Dataset => "Dataset",
-            NodeType::DatasetVersion => "DatasetVersion",
-            NodeType::Model => "Model",
-            NodeType::ModelVersion => "ModelVersion",
-            NodeType::Experiment => "Experiment",
-            NodeType::TrainingJob => "TrainingJob",
-            NodeType::ExperimentRun => "ExperimentRun",
-            NodeType::Endpoint => "Endpoint",
-            NodeType::Deployment => "Deployment",
-            NodeType::Prediction => "Prediction",
-            NodeType::PatternRecognitionJob => "PatternRecognitionJob",
-            NodeType::CloudRunService => "CloudRunService",
-            NodeType::ServiceDeployment => "ServiceDeployment",
-            NodeType::Edge => "Edge",
-            NodeType::Event => "Event",
-        }
-    }
-
     /// Inverse of [`NodeType::name`].
     pub fn from_name(name: &str) -> Option<NodeType> {
-        ALL.iter().copied().find(|t| t.name() == name)
+        NodeType::ALL.iter().copied().find(|t| t.name() == name)
     }
 }
-
-const ALL: [NodeType; 16] = [
-    NodeType::Workflow,
-    NodeType::Dataset,
-    NodeType::DatasetVersion,
-    NodeType::Model,
-    NodeType::ModelVersion,
-    NodeType::Experiment,
-    NodeType::TrainingJob,
-    NodeType::ExperimentRun,
-    NodeType::Endpoint,
-    NodeType::Deployment,
-    NodeType::Prediction,
-    NodeType::PatternRecognitionJob,
-    NodeType::CloudRunService,
-    NodeType::ServiceDeployment,
-    NodeType::Edge,
-    NodeType::Event,
-];
 
 /// Encodes a global id.
 pub fn encode(ty: NodeType, id: Uuid) -> ID {
@@ -129,7 +82,7 @@ mod tests {
     #[test]
     fn ids_round_trip_and_reject_garbage() {
         let u = Uuid::now_v7();
-        for t in ALL {
+        for &t in NodeType::ALL {
             let id = encode(t, u);
             assert_eq!(decode(&id), Some((t, u)));
         }

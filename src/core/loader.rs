@@ -17,7 +17,7 @@ use uuid::Uuid;
 use super::context::RequestContext;
 use super::node::NodeEntity;
 use super::paging::{Page, Window};
-use super::store::{self, ListSpec};
+use super::store::{self, ListSpec, ParentLink};
 
 /// How long a loader waits for sibling resolvers to add their keys before it queries.
 /// Measured: at 200 µs a list of 50 already splits into several batches under load, so
@@ -88,22 +88,31 @@ where
 pub trait ChildRelation: Send + Sync + 'static {
     /// The child table.
     type Child: NodeEntity;
-    /// The child column holding the parent's id.
-    fn parent_col() -> <Self::Child as EntityTrait>::Column;
+    /// How a child points at its parent.
+    fn parent_link() -> ParentLink<<Self::Child as EntityTrait>::Column>;
 }
 
-/// Declares marker types for to-many relations.
+/// Declares marker types for to-many relations: `Name: child_module.ParentColumn`,
+/// optionally `or edge "kind" to ParentType` when explicit edges also make children.
 macro_rules! child_relations {
-    ($( $(#[$m:meta])* $name:ident: $module:ident . $col:ident ),+ $(,)?) => {$(
+    ($( $(#[$m:meta])* $name:ident: $module:ident . $col:ident $(or edge $kind:literal to $parent:ident)? ),+ $(,)?) => {$(
         $(#[$m])*
         pub struct $name;
         impl $crate::core::loader::ChildRelation for $name {
             type Child = entity::$module::Entity;
-            fn parent_col() -> entity::$module::Column {
-                entity::$module::Column::$col
+            fn parent_link() -> $crate::core::store::ParentLink<entity::$module::Column> {
+                $crate::core::loader::child_relations!(@link entity::$module::Column::$col $(, $kind, $parent)?)
             }
         }
     )+};
+    (@link $col:path) => { $crate::core::store::ParentLink::Column($col) };
+    (@link $col:path, $kind:literal, $parent:ident) => {
+        $crate::core::store::ParentLink::ColumnOrEdge {
+            column: $col,
+            kind: $kind,
+            parent_type: $crate::core::ids::NodeType::$parent,
+        }
+    };
 }
 pub(crate) use child_relations;
 
@@ -188,7 +197,7 @@ where
             let mut pages = store::children::<R::Child>(
                 &self.db,
                 &self.ctx,
-                R::parent_col(),
+                R::parent_link(),
                 &parents,
                 &args.spec,
                 args.window,

@@ -9,5 +9,6 @@ pub mod ids;
 pub mod loader;
 pub mod node;
 pub mod paging;
+pub mod shape;
 pub mod store;
 pub mod validate;

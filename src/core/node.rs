@@ -1,10 +1,13 @@
 //! The trait that lets generic queries, loaders and the event log treat every table alike.
 
-use sea_orm::{EntityTrait, FromQueryResult};
+use sea_orm::{ConnectionTrait, EntityTrait, FromQueryResult};
 use serde::Serialize;
 use uuid::Uuid;
 
+use super::context::RequestContext;
 use super::ids::NodeType;
+use super::store;
+use crate::error::AppResult;
 
 /// A table whose rows are graph nodes: UUID `id`, `ns`, `created_at`.
 pub trait NodeEntity:
@@ -28,34 +31,34 @@ pub trait NodeEntity:
     fn ns_of(m: &Self::Model) -> &str;
 }
 
-macro_rules! node_entity {
-    ($($module:ident => $ty:ident),+ $(,)?) => {$(
-        impl NodeEntity for entity::$module::Entity {
-            const NODE_TYPE: NodeType = NodeType::$ty;
-            fn col_id() -> Self::Column { entity::$module::Column::Id }
-            fn col_ns() -> Self::Column { entity::$module::Column::Ns }
-            fn col_created_at() -> Self::Column { entity::$module::Column::CreatedAt }
-            fn id_of(m: &Self::Model) -> Uuid { m.id }
-            fn ns_of(m: &Self::Model) -> &str { &m.ns }
+macro_rules! node_entities {
+    ($( $(#[$doc:meta])* $ty:ident = $module:ident : $fields:path ),+ $(,)?) => {
+        $(
+            impl NodeEntity for entity::$module::Entity {
+                const NODE_TYPE: NodeType = NodeType::$ty;
+                fn col_id() -> Self::Column { entity::$module::Column::Id }
+                fn col_ns() -> Self::Column { entity::$module::Column::Ns }
+                fn col_created_at() -> Self::Column { entity::$module::Column::CreatedAt }
+                fn id_of(m: &Self::Model) -> Uuid { m.id }
+                fn ns_of(m: &Self::Model) -> &str { &m.ns }
+            }
+        )+
+
+        /// The namespace of any node in the caller's scope, or `NOT_FOUND` naming `field`.
+        pub async fn namespace_of(
+            db: &impl ConnectionTrait,
+            ctx: &RequestContext,
+            ty: NodeType,
+            id: Uuid,
+            field: &str,
+        ) -> AppResult<String> {
+            match ty {
+                $( NodeType::$ty => store::reference::<entity::$module::Entity>(db, ctx, id, None, field)
+                    .await
+                    .map(|m| m.ns), )+
+            }
         }
-    )+};
+    };
 }
 
-node_entity!(
-    workflow => Workflow,
-    dataset => Dataset,
-    dataset_version => DatasetVersion,
-    model => Model,
-    model_version => ModelVersion,
-    experiment => Experiment,
-    training_job => TrainingJob,
-    experiment_run => ExperimentRun,
-    endpoint => Endpoint,
-    deployment => Deployment,
-    prediction => Prediction,
-    pattern_recognition_job => PatternRecognitionJob,
-    cloud_run_service => CloudRunService,
-    service_deployment => ServiceDeployment,
-    edge => Edge,
-    event => Event,
-);
+crate::graph::node_vocabulary!(node_entities);

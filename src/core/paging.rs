@@ -44,11 +44,13 @@ pub enum Window {
     },
 }
 
-fn encode_cursor(offset: u64) -> String {
+/// The opaque cursor of position `offset` (every paged field uses this format).
+pub fn encode_cursor(offset: u64) -> String {
     URL_SAFE_NO_PAD.encode(format!("cursor:{offset}"))
 }
 
-fn decode_cursor(field: &str, cursor: &str) -> AppResult<u64> {
+/// The position of a cursor made by [`encode_cursor`]; `BAD_USER_INPUT` naming `field` otherwise.
+pub fn decode_cursor(field: &str, cursor: &str) -> AppResult<u64> {
     URL_SAFE_NO_PAD
         .decode(cursor.as_bytes())
         .ok()

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use chrono::Utc;
-use sea_orm::sea_query::{Alias, Asterisk, Expr, Query};
+use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult,
     IdenStatic, NotSet, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
@@ -12,6 +12,8 @@ use sea_orm::{
 };
 use serde::Serialize;
 use uuid::Uuid;
+
+use entity::edge;
 
 use super::context::RequestContext;
 use super::ids::NodeType;
@@ -134,7 +136,7 @@ where
 pub async fn children<E: NodeEntity>(
     db: &impl ConnectionTrait,
     ctx: &RequestContext,
-    parent_col: E::Column,
+    link: ParentLink<E::Column>,
     parents: &[Uuid],
     spec: &ListSpec<E>,
     window: Window,
@@ -158,22 +160,63 @@ where
         })
         .collect::<Vec<_>>()
         .join(", ");
-    let parent = parent_col.as_str();
-    let inner = E::find()
+    let link_alias = Alias::new("_link");
+    let parent_expr = match link {
+        ParentLink::Column(col) => Expr::col(col),
+        ParentLink::ColumnOrEdge { .. } => Expr::col((link_alias.clone(), Alias::new("_parent"))),
+    };
+    let parent_sql = match link {
+        ParentLink::Column(col) => format!("\"{}\"", col.as_str()),
+        ParentLink::ColumnOrEdge { .. } => "\"_link\".\"_parent\"".to_owned(),
+    };
+    let mut inner = E::find()
         .filter(ctx.scope.condition(E::col_ns()))
         .filter(spec.cond.clone())
-        .filter(parent_col.is_in(parents.to_vec()))
+        .filter(parent_expr.clone().is_in(parents.to_vec()))
+        .column_as(parent_expr, "_parent")
         .column_as(
             Expr::cust(format!(
-                "ROW_NUMBER() OVER (PARTITION BY \"{parent}\" ORDER BY {order_sql})"
+                "ROW_NUMBER() OVER (PARTITION BY {parent_sql} ORDER BY {order_sql})"
             )),
             "_rn",
         )
         .column_as(
-            Expr::cust(format!("COUNT(*) OVER (PARTITION BY \"{parent}\")")),
+            Expr::cust(format!("COUNT(*) OVER (PARTITION BY {parent_sql})")),
             "_cnt",
         )
         .into_query();
+    if let ParentLink::ColumnOrEdge {
+        column,
+        kind,
+        parent_type,
+    } = link
+    {
+        // (child, parent) pairs: the child's column, and explicit `child --kind--> parent`
+        // edges. The planner pushes the parents' `IN` down into both branches.
+        let mut pairs = Query::select()
+            .expr_as(Expr::col(E::col_id()), Alias::new("_child"))
+            .expr_as(Expr::col(column), Alias::new("_parent"))
+            .from(E::default())
+            .and_where(Expr::col(column).is_not_null())
+            .to_owned();
+        pairs.union(
+            sea_orm::sea_query::UnionType::Distinct,
+            Query::select()
+                .expr_as(Expr::col(edge::Column::SourceId), Alias::new("_child"))
+                .expr_as(Expr::col(edge::Column::TargetId), Alias::new("_parent"))
+                .from(edge::Entity)
+                .and_where(edge::Column::Kind.eq(kind))
+                .and_where(edge::Column::SourceType.eq(E::NODE_TYPE.name()))
+                .and_where(edge::Column::TargetType.eq(parent_type.name()))
+                .to_owned(),
+        );
+        inner.join_subquery(
+            sea_orm::sea_query::JoinType::InnerJoin,
+            pairs,
+            link_alias.clone(),
+            Expr::col((link_alias, Alias::new("_child"))).equals((E::default(), E::col_id())),
+        );
+    }
     let bounds = match window {
         Window::Forward { start, limit } => {
             format!("\"_rn\" > {start} AND \"_rn\" <= {}", start + limit + 1)
@@ -184,14 +227,14 @@ where
         .column(Asterisk)
         .from_subquery(inner, Alias::new("page"))
         .and_where(Expr::cust(bounds))
-        .order_by(Alias::new(parent), sea_orm::sea_query::Order::Asc)
+        .order_by(Alias::new("_parent"), sea_orm::sea_query::Order::Asc)
         .order_by(Alias::new("_rn"), sea_orm::sea_query::Order::Asc)
         .to_owned();
     let rows = db.query_all(&outer).await?;
 
     let mut pages: HashMap<Uuid, Page<E::Model>> = HashMap::new();
     for row in rows {
-        let parent_id: Uuid = row.try_get("", parent)?;
+        let parent_id: Uuid = row.try_get("", "_parent")?;
         let rn: i64 = row.try_get("", "_rn")?;
         let cnt: i64 = row.try_get("", "_cnt")?;
         let model = E::Model::from_query_result(&row, "")?;
@@ -212,6 +255,23 @@ where
         }
     }
     Ok(pages)
+}
+
+/// How a child row of a to-many relation points at its parent.
+#[derive(Debug, Clone, Copy)]
+pub enum ParentLink<C> {
+    /// The child's column holds the parent's id.
+    Column(C),
+    /// The child's column, or an explicit edge `child --kind--> parent` (e.g. the further
+    /// dataset versions a training job was enqueued with, linked by `trainedOn`).
+    ColumnOrEdge {
+        /// The child's column holding a parent's id.
+        column: C,
+        /// The kind of the edges from child to parent.
+        kind: &'static str,
+        /// The parent's node type.
+        parent_type: NodeType,
+    },
 }
 
 /// A change to record in the event log.

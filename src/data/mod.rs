@@ -8,11 +8,12 @@ use entity::{dataset, dataset_version};
 
 pub use types::*;
 
-use crate::api::{deps, page_cost, top_list};
+use crate::api::{deps, top_list};
 use crate::core::filter::cond_of;
 use crate::core::ids::{NodeType, decode_as};
 use crate::core::paging::{Conn, PageArgs};
 use crate::core::store;
+use crate::graph::*;
 
 /// Dataset queries.
 #[derive(Default)]
@@ -52,10 +53,9 @@ impl DataQuery {
                 .into());
             }
         };
-        Ok(Dataset(row))
+        Ok(Dataset::from(row))
     }
     /// Datasets, filtered and ordered.
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn datasets(
         &self,
@@ -73,7 +73,7 @@ impl DataQuery {
             cond_of(&filter),
             DatasetOrder::keys(order_by.as_deref()),
             PageArgs::new(first, after, last, before, offset),
-            Dataset,
+            Dataset::from,
         )
         .await
     }
@@ -81,12 +81,11 @@ impl DataQuery {
     async fn dataset_version(&self, ctx: &Context<'_>, id: ID) -> Result<DatasetVersion> {
         let d = deps(ctx)?;
         let id = decode_as(&id, NodeType::DatasetVersion, "id")?;
-        Ok(DatasetVersion(
+        Ok(DatasetVersion::from(
             store::get::<dataset_version::Entity>(&d.state.db, d.rc, id).await?,
         ))
     }
     /// Dataset versions across datasets, filtered and ordered.
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn dataset_versions(
         &self,
@@ -104,7 +103,7 @@ impl DataQuery {
             cond_of(&filter),
             DatasetVersionOrder::keys(order_by.as_deref()),
             PageArgs::new(first, after, last, before, offset),
-            DatasetVersion,
+            DatasetVersion::from,
         )
         .await
     }
@@ -123,7 +122,7 @@ impl DataMutation {
         input: CreateDatasetInput,
     ) -> Result<Dataset> {
         let d = deps(ctx)?;
-        Ok(Dataset(
+        Ok(Dataset::from(
             service::create_dataset(&d.state.db, d.rc, input).await?,
         ))
     }
@@ -134,7 +133,7 @@ impl DataMutation {
         input: UpdateDatasetInput,
     ) -> Result<Dataset> {
         let d = deps(ctx)?;
-        Ok(Dataset(
+        Ok(Dataset::from(
             service::update_dataset(&d.state.db, d.rc, input).await?,
         ))
     }
@@ -153,7 +152,7 @@ impl DataMutation {
         input: CreateDatasetVersionInput,
     ) -> Result<DatasetVersion> {
         let d = deps(ctx)?;
-        Ok(DatasetVersion(
+        Ok(DatasetVersion::from(
             service::create_dataset_version(&d.state.db, d.rc, input).await?,
         ))
     }

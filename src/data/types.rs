@@ -4,26 +4,21 @@ use async_graphql::{Context, ID, InputObject, Json, MaybeUndefined, Object, Resu
 use chrono::{DateTime, Utc};
 use entity::{dataset, dataset_version, workflow};
 
-use crate::api::{self, child_list, load_ref, page_cost};
+use crate::api::{self, child_list, load_ref};
 use crate::core::filter::{
     DateTimeFilter, IdFilter, IntFilter, StringFilter, cond_of, filter_input, order_input,
 };
-use crate::core::ids::{self, NodeType};
 use crate::core::paging::{Conn, PageArgs};
 use crate::enums::*;
-use crate::registry::Workflow;
+use crate::graph::*;
 use crate::relations::*;
-use crate::training::{TrainingJob, TrainingJobFilter, TrainingJobOrder};
+use crate::training::{TrainingJobFilter, TrainingJobOrder};
 
-/// A logical dataset; its content lives in immutable numbered versions.
-pub struct Dataset(pub dataset::Model);
+/// The fields of a [`Dataset`] of its own (the graph fields are shared, in `graph`).
+pub struct DatasetFields(pub dataset::Model);
 
 #[Object]
-impl Dataset {
-    /// Global id.
-    pub async fn id(&self) -> ID {
-        ids::encode(NodeType::Dataset, self.0.id)
-    }
+impl DatasetFields {
     /// Namespace.
     async fn ns(&self) -> &str {
         &self.0.ns
@@ -66,10 +61,9 @@ impl Dataset {
     }
     /// The workflow that owns it.
     async fn workflow(&self, ctx: &Context<'_>) -> Result<Option<Workflow>> {
-        load_ref::<workflow::Entity, _>(ctx, self.0.workflow_id, Workflow).await
+        load_ref::<workflow::Entity, _>(ctx, self.0.workflow_id, Workflow::from).await
     }
     /// Its versions (newest first unless ordered otherwise).
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn versions(
         &self,
@@ -89,96 +83,7 @@ impl Dataset {
             api::fingerprint(&[&filter, &order_by]),
             DatasetVersionOrder::keys(order_by.as_deref()),
             PageArgs::new(first, after, last, before, offset),
-            DatasetVersion,
-        )
-        .await
-    }
-    /// What this node was made from or depends on, up to `depth` edges away (batched
-    /// with every other node of the response asking the same).
-    #[graphql(complexity = "(first.clamp(1, 1000) as usize).saturating_mul(child_complexity)")]
-    #[allow(clippy::too_many_arguments)]
-    async fn upstream(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(default = 3)] depth: i32,
-        kinds: Option<Vec<String>>,
-        node_types: Option<Vec<NodeType>>,
-        #[graphql(default = 100)] first: i32,
-        after: Option<String>,
-    ) -> Result<crate::lineage::LineageGraph> {
-        crate::lineage::traverse_from(
-            ctx,
-            (NodeType::Dataset, self.0.id),
-            crate::lineage::LineageDirection::Upstream,
-            depth,
-            kinds,
-            node_types,
-            first,
-            after,
-        )
-        .await
-    }
-    /// What is affected if this node changes (impact), up to `depth` edges away.
-    #[graphql(complexity = "(first.clamp(1, 1000) as usize).saturating_mul(child_complexity)")]
-    #[allow(clippy::too_many_arguments)]
-    async fn downstream(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(default = 3)] depth: i32,
-        kinds: Option<Vec<String>>,
-        node_types: Option<Vec<NodeType>>,
-        #[graphql(default = 100)] first: i32,
-        after: Option<String>,
-    ) -> Result<crate::lineage::LineageGraph> {
-        crate::lineage::traverse_from(
-            ctx,
-            (NodeType::Dataset, self.0.id),
-            crate::lineage::LineageDirection::Downstream,
-            depth,
-            kinds,
-            node_types,
-            first,
-            after,
-        )
-        .await
-    }
-    /// Explicit typed edges starting (OUT) or ending (IN) here.
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
-    #[allow(clippy::too_many_arguments)]
-    async fn edges(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(default_with = "crate::lineage::EdgeDirection::Out")]
-        direction: crate::lineage::EdgeDirection,
-        kinds: Option<Vec<String>>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-    ) -> Result<Conn<crate::lineage::Edge>> {
-        crate::lineage::edges_of(
-            ctx,
-            self.0.id,
-            direction,
-            kinds,
-            PageArgs::new(first, after, last, before, None),
-        )
-        .await
-    }
-    /// This node's events, newest first.
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
-    async fn history(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-    ) -> Result<Conn<crate::observability::Event>> {
-        crate::observability::history_of(
-            ctx,
-            self.0.id,
-            PageArgs::new(first, after, last, before, None),
+            DatasetVersion::from,
         )
         .await
     }
@@ -226,15 +131,11 @@ order_input!(
     }
 );
 
-/// An immutable, numbered version of a dataset.
-pub struct DatasetVersion(pub dataset_version::Model);
+/// The fields of a [`DatasetVersion`] of its own (the graph fields are shared, in `graph`).
+pub struct DatasetVersionFields(pub dataset_version::Model);
 
 #[Object]
-impl DatasetVersion {
-    /// Global id.
-    pub async fn id(&self) -> ID {
-        ids::encode(NodeType::DatasetVersion, self.0.id)
-    }
+impl DatasetVersionFields {
     /// Namespace (the dataset's).
     async fn ns(&self) -> &str {
         &self.0.ns
@@ -281,10 +182,9 @@ impl DatasetVersion {
     }
     /// The dataset it versions.
     async fn dataset(&self, ctx: &Context<'_>) -> Result<Option<Dataset>> {
-        load_ref::<dataset::Entity, _>(ctx, Some(self.0.dataset_id), Dataset).await
+        load_ref::<dataset::Entity, _>(ctx, Some(self.0.dataset_id), Dataset::from).await
     }
     /// Training jobs that trained on it.
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn training_jobs(
         &self,
@@ -304,96 +204,7 @@ impl DatasetVersion {
             api::fingerprint(&[&filter, &order_by]),
             TrainingJobOrder::keys(order_by.as_deref()),
             PageArgs::new(first, after, last, before, offset),
-            TrainingJob,
-        )
-        .await
-    }
-    /// What this node was made from or depends on, up to `depth` edges away (batched
-    /// with every other node of the response asking the same).
-    #[graphql(complexity = "(first.clamp(1, 1000) as usize).saturating_mul(child_complexity)")]
-    #[allow(clippy::too_many_arguments)]
-    async fn upstream(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(default = 3)] depth: i32,
-        kinds: Option<Vec<String>>,
-        node_types: Option<Vec<NodeType>>,
-        #[graphql(default = 100)] first: i32,
-        after: Option<String>,
-    ) -> Result<crate::lineage::LineageGraph> {
-        crate::lineage::traverse_from(
-            ctx,
-            (NodeType::DatasetVersion, self.0.id),
-            crate::lineage::LineageDirection::Upstream,
-            depth,
-            kinds,
-            node_types,
-            first,
-            after,
-        )
-        .await
-    }
-    /// What is affected if this node changes (impact), up to `depth` edges away.
-    #[graphql(complexity = "(first.clamp(1, 1000) as usize).saturating_mul(child_complexity)")]
-    #[allow(clippy::too_many_arguments)]
-    async fn downstream(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(default = 3)] depth: i32,
-        kinds: Option<Vec<String>>,
-        node_types: Option<Vec<NodeType>>,
-        #[graphql(default = 100)] first: i32,
-        after: Option<String>,
-    ) -> Result<crate::lineage::LineageGraph> {
-        crate::lineage::traverse_from(
-            ctx,
-            (NodeType::DatasetVersion, self.0.id),
-            crate::lineage::LineageDirection::Downstream,
-            depth,
-            kinds,
-            node_types,
-            first,
-            after,
-        )
-        .await
-    }
-    /// Explicit typed edges starting (OUT) or ending (IN) here.
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
-    #[allow(clippy::too_many_arguments)]
-    async fn edges(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(default_with = "crate::lineage::EdgeDirection::Out")]
-        direction: crate::lineage::EdgeDirection,
-        kinds: Option<Vec<String>>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-    ) -> Result<Conn<crate::lineage::Edge>> {
-        crate::lineage::edges_of(
-            ctx,
-            self.0.id,
-            direction,
-            kinds,
-            PageArgs::new(first, after, last, before, None),
-        )
-        .await
-    }
-    /// This node's events, newest first.
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
-    async fn history(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-    ) -> Result<Conn<crate::observability::Event>> {
-        crate::observability::history_of(
-            ctx,
-            self.0.id,
-            PageArgs::new(first, after, last, before, None),
+            TrainingJob::from,
         )
         .await
     }

@@ -19,21 +19,16 @@ pub use service::{LineageDirection, TraversalArgs};
 use crate::api::deps;
 use crate::core::context::RequestContext;
 use crate::core::ids::{self, NodeType};
+use crate::core::paging::{decode_cursor, encode_cursor};
 use crate::error::AppError;
-use crate::schema::{Node, load_node};
+use crate::graph::*;
+use crate::graph::{Node, load_node};
 
-/// Largest lineage page.
-pub const MAX_LINEAGE_PAGE: i32 = 1000;
-
-/// An explicit typed edge `source --kind--> target`.
-pub struct Edge(pub edge::Model);
+/// The fields of a [`Edge`] of its own (the graph fields are shared, in `graph`).
+pub struct EdgeFields(pub edge::Model);
 
 #[Object]
-impl Edge {
-    /// Global id.
-    pub async fn id(&self) -> ID {
-        ids::encode(NodeType::Edge, self.0.id)
-    }
+impl EdgeFields {
     /// Namespace (both ends share it).
     async fn ns(&self) -> &str {
         &self.0.ns
@@ -169,10 +164,12 @@ impl LineageGraph {
     async fn has_cycle(&self) -> bool {
         self.graph.has_cycle
     }
-    /// Cursor of the next page (pass as `after`), when there is one.
+    /// Cursor of the page's last node (pass as `after` for the next page), when more follow.
     async fn end_cursor(&self) -> Option<String> {
         let next = self.offset + self.graph.nodes.len();
-        (next < self.graph.total).then(|| format!("{next}"))
+        // Like a connection's: the position of the page's last node.
+        let last = next.checked_sub(1)?;
+        (next < self.graph.total).then(|| encode_cursor(last as u64))
     }
 }
 
@@ -247,39 +244,42 @@ impl Loader<TraversalKey> for TraversalLoader {
     }
 }
 
+/// A traversal as a client asked for it (absent arguments take the configured defaults).
+pub struct WalkArgs {
+    /// Which way to walk.
+    pub direction: LineageDirection,
+    /// Maximum distance.
+    pub depth: Option<i32>,
+    /// Only follow these edge kinds.
+    pub kinds: Option<Vec<String>>,
+    /// Only report nodes of these types.
+    pub node_types: Option<Vec<NodeType>>,
+    /// Page size.
+    pub first: Option<i32>,
+    /// Cursor of the previous page.
+    pub after: Option<String>,
+}
+
 /// Validates traversal arguments and walks from `start` (batched with other starts).
-#[allow(clippy::too_many_arguments)]
 pub async fn traverse_from(
     ctx: &Context<'_>,
     start: (NodeType, Uuid),
-    direction: LineageDirection,
-    depth: i32,
-    kinds: Option<Vec<String>>,
-    node_types: Option<Vec<NodeType>>,
-    first: i32,
-    after: Option<String>,
+    walk_args: WalkArgs,
 ) -> Result<LineageGraph> {
-    walk(
-        ctx, start, false, direction, depth, kinds, node_types, first, after,
-    )
-    .await
+    walk(ctx, start, false, walk_args).await
 }
 
 /// [`traverse_from`]; with `check_start`, a start that does not exist in the caller's
 /// scope is `NOT_FOUND`, checked inside the traversal's statement.
-#[allow(clippy::too_many_arguments)]
 async fn walk(
     ctx: &Context<'_>,
     start: (NodeType, Uuid),
     check_start: bool,
-    direction: LineageDirection,
-    depth: i32,
-    kinds: Option<Vec<String>>,
-    node_types: Option<Vec<NodeType>>,
-    first: i32,
-    after: Option<String>,
+    w: WalkArgs,
 ) -> Result<LineageGraph> {
-    let max_depth = ctx.data::<crate::AppState>()?.limits.max_lineage_depth;
+    let limits = &crate::api::data::<crate::AppState>(ctx)?.limits;
+    let max_depth = limits.max_lineage_depth;
+    let depth = w.depth.unwrap_or(limits.default_lineage_depth as i32);
     if depth < 0 || depth as u32 > max_depth {
         return Err(AppError::bad_input(
             "depth",
@@ -287,20 +287,18 @@ async fn walk(
         )
         .into());
     }
-    if !(1..=MAX_LINEAGE_PAGE).contains(&first) {
-        return Err(AppError::bad_input(
-            "first",
-            format!("must be between 1 and {MAX_LINEAGE_PAGE}"),
-        )
-        .into());
+    let max_page = limits.max_lineage_page;
+    let first = w.first.unwrap_or(limits.default_lineage_page as i32);
+    if first < 1 || first as u32 > max_page {
+        return Err(
+            AppError::bad_input("first", format!("must be between 1 and {max_page}")).into(),
+        );
     }
-    let offset = match after {
-        Some(c) => c
-            .parse::<usize>()
-            .map_err(|_| AppError::bad_input("after", "not a valid cursor"))?,
+    let offset = match &w.after {
+        Some(c) => decode_cursor("after", c)? as usize + 1,
         None => 0,
     };
-    let loader = ctx.data::<DataLoader<TraversalLoader>>()?;
+    let loader = crate::api::data::<DataLoader<TraversalLoader>>(ctx)?;
     // Edges (and what is derived from them: paths, cycles) cost a second pass; skip it
     // when the client does not ask for them.
     let look = ctx.look_ahead();
@@ -309,10 +307,10 @@ async fn walk(
         || look.field("nodes").field("path").exists();
     let args = Arc::new(TraversalArgs {
         with_edges,
-        direction,
+        direction: w.direction,
         depth: depth as u32,
-        kinds,
-        node_types,
+        kinds: w.kinds,
+        node_types: w.node_types,
         first: first as usize,
         offset,
         check_start,
@@ -347,24 +345,28 @@ impl LineageQuery {
     async fn lineage(
         &self,
         ctx: &Context<'_>,
-        of: ID,
+        #[graphql(desc = "The start node.")] of: ID,
         #[graphql(default_with = "LineageDirection::Upstream")] direction: LineageDirection,
         #[graphql(
-            default = 3,
-            desc = "Maximum distance (0–20 unless the server sets --max-lineage-depth)."
+            desc = "Maximum distance (default 3; at most the server's --max-lineage-depth, 20 unless set)."
         )]
-        depth: i32,
+        depth: Option<i32>,
         #[graphql(desc = "Only follow these edge kinds.")] kinds: Option<Vec<String>>,
         #[graphql(desc = "Only report nodes of these types (traversal passes through others).")]
         node_types: Option<Vec<NodeType>>,
-        #[graphql(default = 100, desc = "Page size (1–1000).")] first: i32,
+        #[graphql(desc = "Page size (default 100, at most 1000).")] first: Option<i32>,
         #[graphql(desc = "`endCursor` of the previous page.")] after: Option<String>,
     ) -> Result<LineageGraph> {
         let start = ids::decode_any(&of, "of")?;
-        walk(
-            ctx, start, true, direction, depth, kinds, node_types, first, after,
-        )
-        .await
+        let w = WalkArgs {
+            direction,
+            depth,
+            kinds,
+            node_types,
+            first,
+            after,
+        };
+        walk(ctx, start, true, w).await
     }
 }
 
@@ -388,7 +390,7 @@ impl LineageMutation {
         let s = ids::decode_any(&source, "source")?;
         let t = ids::decode_any(&target, "target")?;
         let props = properties.map_or_else(|| serde_json::json!({}), |p| p.0);
-        Ok(Edge(
+        Ok(Edge::from(
             service::link(&d.state.db, d.rc, &kind, s, t, props).await?,
         ))
     }
@@ -443,7 +445,7 @@ pub async fn edges_of(
                 fp,
                 order,
                 args,
-                Edge,
+                Edge::from,
             )
             .await
         }
@@ -455,7 +457,7 @@ pub async fn edges_of(
                 fp,
                 order,
                 args,
-                Edge,
+                Edge::from,
             )
             .await
         }

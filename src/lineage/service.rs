@@ -21,6 +21,7 @@ use uuid::Uuid;
 use crate::core::context::{RequestContext, Scope};
 use crate::core::filter::escape_like;
 use crate::core::ids::NodeType;
+use crate::core::node::namespace_of;
 use crate::core::store::{self, Change, record_event};
 use crate::error::{AppError, AppResult};
 
@@ -132,66 +133,6 @@ pub fn check_kind(kind: &str, source: NodeType, target: NodeType) -> AppResult<(
     Ok(())
 }
 
-/// The namespace of any node, or `NOT_FOUND` naming `field`.
-pub async fn node_ns(
-    db: &impl ConnectionTrait,
-    ctx: &RequestContext,
-    ty: NodeType,
-    id: Uuid,
-    field: &str,
-) -> AppResult<String> {
-    use entity::*;
-    macro_rules! ns_of {
-        ($e:ty) => {
-            store::reference::<$e>(db, ctx, id, None, field)
-                .await
-                .map(|m| m.ns)
-        };
-    }
-    match ty {
-        T::Workflow => ns_of!(workflow::Entity),
-        T::Dataset => ns_of!(dataset::Entity),
-        T::DatasetVersion => ns_of!(dataset_version::Entity),
-        T::Model => ns_of!(model::Entity),
-        T::ModelVersion => ns_of!(model_version::Entity),
-        T::Experiment => ns_of!(experiment::Entity),
-        T::TrainingJob => ns_of!(training_job::Entity),
-        T::ExperimentRun => ns_of!(experiment_run::Entity),
-        T::Endpoint => ns_of!(endpoint::Entity),
-        T::Deployment => ns_of!(deployment::Entity),
-        T::Prediction => ns_of!(prediction::Entity),
-        T::PatternRecognitionJob => ns_of!(pattern_recognition_job::Entity),
-        T::CloudRunService => ns_of!(cloud_run_service::Entity),
-        T::ServiceDeployment => ns_of!(service_deployment::Entity),
-        T::Edge => ns_of!(edge::Entity),
-        T::Event => ns_of!(event::Entity),
-    }
-}
-
-/// The table holding nodes of a type.
-fn table_of(ty: NodeType) -> &'static str {
-    use entity::*;
-    use sea_orm::EntityName;
-    match ty {
-        T::Workflow => workflow::Entity.table_name(),
-        T::Dataset => dataset::Entity.table_name(),
-        T::DatasetVersion => dataset_version::Entity.table_name(),
-        T::Model => model::Entity.table_name(),
-        T::ModelVersion => model_version::Entity.table_name(),
-        T::Experiment => experiment::Entity.table_name(),
-        T::TrainingJob => training_job::Entity.table_name(),
-        T::ExperimentRun => experiment_run::Entity.table_name(),
-        T::Endpoint => endpoint::Entity.table_name(),
-        T::Deployment => deployment::Entity.table_name(),
-        T::Prediction => prediction::Entity.table_name(),
-        T::PatternRecognitionJob => pattern_recognition_job::Entity.table_name(),
-        T::CloudRunService => cloud_run_service::Entity.table_name(),
-        T::ServiceDeployment => service_deployment::Entity.table_name(),
-        T::Edge => edge::Entity.table_name(),
-        T::Event => event::Entity.table_name(),
-    }
-}
-
 /// Links `source --kind--> target`. Idempotent: linking twice returns the first edge
 /// (its properties unchanged).
 pub async fn link(
@@ -213,8 +154,8 @@ pub async fn link(
         return Err(AppError::bad_input("properties", "must be a JSON object"));
     }
     match store::transaction(db, async |txn| {
-        let source_ns = node_ns(txn, ctx, source.0, source.1, "source").await?;
-        let target_ns = node_ns(txn, ctx, target.0, target.1, "target").await?;
+        let source_ns = namespace_of(txn, ctx, source.0, source.1, "source").await?;
+        let target_ns = namespace_of(txn, ctx, target.0, target.1, "target").await?;
         if source_ns != target_ns {
             return Err(AppError::bad_input(
                 "target",
@@ -687,7 +628,7 @@ pub async fn traverse(
             frontier.push(format!(
                 "SELECT 'S', ro.rt, ro.rid, {null_text}, {null_uuid}, {null_text}, {null_uuid}, {null_int}, {null_int}, {null_text}, {null_uuid}, {null_int}
                    FROM roots ro WHERE ro.rt = {pt} AND EXISTS (SELECT 1 FROM {table} x WHERE x.id = ro.rid{scope})",
-                table = table_of(ty),
+                table = ty.table(),
             ));
         }
     }

@@ -8,23 +8,20 @@ use chrono::{DateTime, Utc};
 use entity::event;
 use futures::{Stream, StreamExt};
 
-use crate::api::{page_cost, top_list};
+use crate::api::top_list;
 use crate::core::context::within_namespace;
 use crate::core::filter::{
     DateTimeFilter, IdFilter, StringFilter, cond_of, filter_input, order_input,
 };
 use crate::core::ids::{self, NodeType};
 use crate::core::paging::{Conn, PageArgs};
+use crate::graph::*;
 
-/// One committed change: written in the same transaction as the change itself.
-pub struct Event(pub event::Model);
+/// The fields of a [`Event`] of its own (the graph fields are shared, in `graph`).
+pub struct EventFields(pub event::Model);
 
 #[Object]
-impl Event {
-    /// Global id; events are time-ordered by id.
-    pub async fn id(&self) -> ID {
-        ids::encode(NodeType::Event, self.0.id)
-    }
+impl EventFields {
     /// Namespace of the changed node.
     async fn ns(&self) -> &str {
         &self.0.ns
@@ -104,7 +101,6 @@ pub struct ObservabilityQuery;
 #[Object]
 impl ObservabilityQuery {
     /// The event log, newest first unless ordered otherwise.
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn events(
         &self,
@@ -122,7 +118,7 @@ impl ObservabilityQuery {
             cond_of(&filter),
             EventOrder::keys(order_by.as_deref()),
             PageArgs::new(first, after, last, before, offset),
-            Event,
+            Event::from,
         )
         .await
     }
@@ -142,7 +138,7 @@ pub async fn history_of(
         String::new(),
         order,
         args,
-        Event,
+        Event::from,
     )
     .await
 }
@@ -219,6 +215,6 @@ fn watch_events(
                 .as_ref()
                 .is_none_or(|n| within_namespace(&e.ns, n))
             && entity.is_none_or(|id| e.entity_id == id);
-        futures::future::ready(keep.then(|| Event((*e).clone())))
+        futures::future::ready(keep.then(|| Event::from((*e).clone())))
     })
 }

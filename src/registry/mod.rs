@@ -9,13 +9,14 @@ use entity::{model, model_version, workflow};
 
 pub use types::*;
 
-use crate::api::{deps, page_cost, top_list};
+use crate::api::{deps, top_list};
 use crate::core::filter::cond_of;
 use crate::core::ids::{NodeType, decode_as};
 use crate::core::paging::{Conn, PageArgs};
 use crate::core::store;
 use crate::enums::ModelStage;
-use crate::serving::{CreateDeploymentSpec, Deployment};
+use crate::graph::*;
+use crate::serving::CreateDeploymentSpec;
 
 /// Registry queries.
 #[derive(Default)]
@@ -27,12 +28,11 @@ impl RegistryQuery {
     async fn workflow(&self, ctx: &Context<'_>, id: ID) -> Result<Workflow> {
         let d = deps(ctx)?;
         let id = decode_as(&id, NodeType::Workflow, "id")?;
-        Ok(Workflow(
+        Ok(Workflow::from(
             store::get::<workflow::Entity>(&d.state.db, d.rc, id).await?,
         ))
     }
     /// Workflows, filtered and ordered.
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn workflows(
         &self,
@@ -50,7 +50,7 @@ impl RegistryQuery {
             cond_of(&filter),
             WorkflowOrder::keys(order_by.as_deref()),
             PageArgs::new(first, after, last, before, offset),
-            Workflow,
+            Workflow::from,
         )
         .await
     }
@@ -80,10 +80,9 @@ impl RegistryQuery {
                 .into());
             }
         };
-        Ok(Model(row))
+        Ok(Model::from(row))
     }
     /// Models, filtered and ordered.
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn models(
         &self,
@@ -101,7 +100,7 @@ impl RegistryQuery {
             cond_of(&filter),
             ModelOrder::keys(order_by.as_deref()),
             PageArgs::new(first, after, last, before, offset),
-            Model,
+            Model::from,
         )
         .await
     }
@@ -109,13 +108,12 @@ impl RegistryQuery {
     async fn model_version(&self, ctx: &Context<'_>, id: ID) -> Result<ModelVersion> {
         let d = deps(ctx)?;
         let id = decode_as(&id, NodeType::ModelVersion, "id")?;
-        Ok(ModelVersion(
+        Ok(ModelVersion::from(
             store::get::<model_version::Entity>(&d.state.db, d.rc, id).await?,
         ))
     }
     /// Model versions that need retraining: trained on a dataset that has a newer version
     /// (or, for a `trainedOn` edge to a dataset, was updated) since they were created.
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn model_versions_needing_retraining(
         &self,
@@ -134,12 +132,11 @@ impl RegistryQuery {
             cond,
             ModelVersionOrder::keys(order_by.as_deref()),
             PageArgs::new(first, after, last, before, offset),
-            ModelVersion,
+            ModelVersion::from,
         )
         .await
     }
     /// Model versions across models, filtered and ordered.
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn model_versions(
         &self,
@@ -157,7 +154,7 @@ impl RegistryQuery {
             cond_of(&filter),
             ModelVersionOrder::keys(order_by.as_deref()),
             PageArgs::new(first, after, last, before, offset),
-            ModelVersion,
+            ModelVersion::from,
         )
         .await
     }
@@ -194,7 +191,7 @@ impl RegistryMutation {
         input: CreateWorkflowInput,
     ) -> Result<Workflow> {
         let d = deps(ctx)?;
-        Ok(Workflow(
+        Ok(Workflow::from(
             service::create_workflow(&d.state.db, d.rc, input).await?,
         ))
     }
@@ -205,7 +202,7 @@ impl RegistryMutation {
         input: UpdateWorkflowInput,
     ) -> Result<Workflow> {
         let d = deps(ctx)?;
-        Ok(Workflow(
+        Ok(Workflow::from(
             service::update_workflow(&d.state.db, d.rc, input).await?,
         ))
     }
@@ -219,14 +216,14 @@ impl RegistryMutation {
     /// Creates a model.
     async fn create_model(&self, ctx: &Context<'_>, input: CreateModelInput) -> Result<Model> {
         let d = deps(ctx)?;
-        Ok(Model(
+        Ok(Model::from(
             service::create_model(&d.state.db, d.rc, input).await?,
         ))
     }
     /// Updates a model.
     async fn update_model(&self, ctx: &Context<'_>, input: UpdateModelInput) -> Result<Model> {
         let d = deps(ctx)?;
-        Ok(Model(
+        Ok(Model::from(
             service::update_model(&d.state.db, d.rc, input).await?,
         ))
     }
@@ -234,7 +231,7 @@ impl RegistryMutation {
     async fn deprecate_model(&self, ctx: &Context<'_>, id: ID) -> Result<Model> {
         let d = deps(ctx)?;
         let id = decode_as(&id, NodeType::Model, "id")?;
-        Ok(Model(
+        Ok(Model::from(
             service::deprecate_model(&d.state.db, d.rc, id).await?,
         ))
     }
@@ -252,7 +249,7 @@ impl RegistryMutation {
         input: CreateModelVersionInput,
     ) -> Result<ModelVersion> {
         let d = deps(ctx)?;
-        Ok(ModelVersion(
+        Ok(ModelVersion::from(
             service::create_model_version(&d.state.db, d.rc, input).await?,
         ))
     }
@@ -263,7 +260,7 @@ impl RegistryMutation {
         input: UpdateModelVersionInput,
     ) -> Result<ModelVersion> {
         let d = deps(ctx)?;
-        Ok(ModelVersion(
+        Ok(ModelVersion::from(
             service::update_model_version(&d.state.db, d.rc, input).await?,
         ))
     }
@@ -286,8 +283,8 @@ impl RegistryMutation {
         let id = decode_as(&id, NodeType::ModelVersion, "id")?;
         let p = service::promote_model_version(&d.state.db, d.rc, id, stage.into()).await?;
         Ok(PromoteModelVersionPayload {
-            version: ModelVersion(p.version),
-            demoted: p.demoted.map(ModelVersion),
+            version: ModelVersion::from(p.version),
+            demoted: p.demoted.map(ModelVersion::from),
         })
     }
     /// Registers a model version and deploys it to an endpoint atomically: a failure of
@@ -301,8 +298,8 @@ impl RegistryMutation {
         let d = deps(ctx)?;
         let (v, dep) = service::register_and_deploy(&d.state.db, d.rc, version, deployment).await?;
         Ok(RegisterAndDeployPayload {
-            version: ModelVersion(v),
-            deployment: Deployment(dep),
+            version: ModelVersion::from(v),
+            deployment: Deployment::from(dep),
         })
     }
 }

@@ -497,7 +497,8 @@ pub async fn register_and_deploy(
 }
 
 /// Model versions trained on stale data: a version of a dataset they trained on (through
-/// their training job, or an explicit `trainedOn` edge to a dataset version) has a newer
+/// their training job, the further versions that job was enqueued with, or an explicit
+/// `trainedOn` edge to a dataset version) has a newer
 /// version created after them, or a dataset they were linked to by `trainedOn` changed
 /// after them.
 pub fn needs_retraining() -> sea_orm::Condition {
@@ -506,6 +507,14 @@ pub fn needs_retraining() -> sea_orm::Condition {
             SELECT mv.id FROM model_versions mv
               JOIN training_jobs j ON j.id = mv.training_job_id
               JOIN dataset_versions dv ON dv.id = j.dataset_version_id
+             WHERE EXISTS (SELECT 1 FROM dataset_versions n
+                            WHERE n.dataset_id = dv.dataset_id AND n.version > dv.version
+                              AND n.created_at > mv.created_at)
+            UNION
+            SELECT mv.id FROM model_versions mv
+              JOIN edges e ON e.kind = 'trainedOn' AND e.source_id = mv.training_job_id
+                          AND e.source_type = 'TrainingJob' AND e.target_type = 'DatasetVersion'
+              JOIN dataset_versions dv ON dv.id = e.target_id
              WHERE EXISTS (SELECT 1 FROM dataset_versions n
                             WHERE n.dataset_id = dv.dataset_id AND n.version > dv.version
                               AND n.created_at > mv.created_at)

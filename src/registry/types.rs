@@ -4,31 +4,23 @@ use async_graphql::{Context, ID, InputObject, Json, MaybeUndefined, Object, Resu
 use chrono::{DateTime, Utc};
 use entity::{model, model_version, workflow};
 
-use crate::api::{self, child_list, load_ref, page_cost};
+use crate::api::{self, child_list, load_ref};
 use crate::core::filter::{
     DateTimeFilter, IdFilter, IntFilter, StringFilter, cond_of, filter_input, order_input,
 };
-use crate::core::ids::{self, NodeType};
 use crate::core::paging::{Conn, PageArgs};
-use crate::data::{Dataset, DatasetFilter, DatasetOrder};
+use crate::data::{DatasetFilter, DatasetOrder};
 use crate::enums::*;
+use crate::graph::*;
 use crate::relations::*;
-use crate::serving::{
-    Deployment, DeploymentFilter, DeploymentOrder, Prediction, PredictionFilter, PredictionOrder,
-};
-use crate::training::{
-    Experiment, ExperimentFilter, ExperimentOrder, TrainingJob, TrainingJobFilter, TrainingJobOrder,
-};
+use crate::serving::{DeploymentFilter, DeploymentOrder, PredictionFilter, PredictionOrder};
+use crate::training::{ExperimentFilter, ExperimentOrder, TrainingJobFilter, TrainingJobOrder};
 
-/// A pipeline definition (a DAG of steps as JSON) that owns datasets, models and experiments.
-pub struct Workflow(pub workflow::Model);
+/// The fields of a [`Workflow`] of its own (the graph fields are shared, in `graph`).
+pub struct WorkflowFields(pub workflow::Model);
 
 #[Object]
-impl Workflow {
-    /// Global id.
-    pub async fn id(&self) -> ID {
-        ids::encode(NodeType::Workflow, self.0.id)
-    }
+impl WorkflowFields {
     /// Namespace (team, project or tenant).
     async fn ns(&self) -> &str {
         &self.0.ns
@@ -62,7 +54,6 @@ impl Workflow {
         self.0.updated_at
     }
     /// Datasets of this workflow.
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn datasets(
         &self,
@@ -82,12 +73,11 @@ impl Workflow {
             api::fingerprint(&[&filter, &order_by]),
             DatasetOrder::keys(order_by.as_deref()),
             PageArgs::new(first, after, last, before, offset),
-            Dataset,
+            Dataset::from,
         )
         .await
     }
     /// Models of this workflow.
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn models(
         &self,
@@ -107,12 +97,11 @@ impl Workflow {
             api::fingerprint(&[&filter, &order_by]),
             ModelOrder::keys(order_by.as_deref()),
             PageArgs::new(first, after, last, before, offset),
-            Model,
+            Model::from,
         )
         .await
     }
     /// Experiments of this workflow.
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn experiments(
         &self,
@@ -132,96 +121,7 @@ impl Workflow {
             api::fingerprint(&[&filter, &order_by]),
             ExperimentOrder::keys(order_by.as_deref()),
             PageArgs::new(first, after, last, before, offset),
-            Experiment,
-        )
-        .await
-    }
-    /// What this node was made from or depends on, up to `depth` edges away (batched
-    /// with every other node of the response asking the same).
-    #[graphql(complexity = "(first.clamp(1, 1000) as usize).saturating_mul(child_complexity)")]
-    #[allow(clippy::too_many_arguments)]
-    async fn upstream(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(default = 3)] depth: i32,
-        kinds: Option<Vec<String>>,
-        node_types: Option<Vec<NodeType>>,
-        #[graphql(default = 100)] first: i32,
-        after: Option<String>,
-    ) -> Result<crate::lineage::LineageGraph> {
-        crate::lineage::traverse_from(
-            ctx,
-            (NodeType::Workflow, self.0.id),
-            crate::lineage::LineageDirection::Upstream,
-            depth,
-            kinds,
-            node_types,
-            first,
-            after,
-        )
-        .await
-    }
-    /// What is affected if this node changes (impact), up to `depth` edges away.
-    #[graphql(complexity = "(first.clamp(1, 1000) as usize).saturating_mul(child_complexity)")]
-    #[allow(clippy::too_many_arguments)]
-    async fn downstream(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(default = 3)] depth: i32,
-        kinds: Option<Vec<String>>,
-        node_types: Option<Vec<NodeType>>,
-        #[graphql(default = 100)] first: i32,
-        after: Option<String>,
-    ) -> Result<crate::lineage::LineageGraph> {
-        crate::lineage::traverse_from(
-            ctx,
-            (NodeType::Workflow, self.0.id),
-            crate::lineage::LineageDirection::Downstream,
-            depth,
-            kinds,
-            node_types,
-            first,
-            after,
-        )
-        .await
-    }
-    /// Explicit typed edges starting (OUT) or ending (IN) here.
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
-    #[allow(clippy::too_many_arguments)]
-    async fn edges(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(default_with = "crate::lineage::EdgeDirection::Out")]
-        direction: crate::lineage::EdgeDirection,
-        kinds: Option<Vec<String>>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-    ) -> Result<Conn<crate::lineage::Edge>> {
-        crate::lineage::edges_of(
-            ctx,
-            self.0.id,
-            direction,
-            kinds,
-            PageArgs::new(first, after, last, before, None),
-        )
-        .await
-    }
-    /// This node's events, newest first.
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
-    async fn history(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-    ) -> Result<Conn<crate::observability::Event>> {
-        crate::observability::history_of(
-            ctx,
-            self.0.id,
-            PageArgs::new(first, after, last, before, None),
+            Experiment::from,
         )
         .await
     }
@@ -263,15 +163,11 @@ order_input!(
     }
 );
 
-/// A logical model (e.g. `fraud-detector`); its artifacts are numbered versions.
-pub struct Model(pub model::Model);
+/// The fields of a [`Model`] of its own (the graph fields are shared, in `graph`).
+pub struct ModelFields(pub model::Model);
 
 #[Object]
-impl Model {
-    /// Global id.
-    pub async fn id(&self) -> ID {
-        ids::encode(NodeType::Model, self.0.id)
-    }
+impl ModelFields {
     /// Namespace.
     async fn ns(&self) -> &str {
         &self.0.ns
@@ -314,10 +210,9 @@ impl Model {
     }
     /// The workflow that owns it.
     async fn workflow(&self, ctx: &Context<'_>) -> Result<Option<Workflow>> {
-        load_ref::<workflow::Entity, _>(ctx, self.0.workflow_id, Workflow).await
+        load_ref::<workflow::Entity, _>(ctx, self.0.workflow_id, Workflow::from).await
     }
     /// Its versions (newest first unless ordered otherwise).
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn versions(
         &self,
@@ -337,12 +232,11 @@ impl Model {
             api::fingerprint(&[&filter, &order_by]),
             ModelVersionOrder::keys(order_by.as_deref()),
             PageArgs::new(first, after, last, before, offset),
-            ModelVersion,
+            ModelVersion::from,
         )
         .await
     }
     /// Training jobs that train it.
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn training_jobs(
         &self,
@@ -362,96 +256,7 @@ impl Model {
             api::fingerprint(&[&filter, &order_by]),
             TrainingJobOrder::keys(order_by.as_deref()),
             PageArgs::new(first, after, last, before, offset),
-            TrainingJob,
-        )
-        .await
-    }
-    /// What this node was made from or depends on, up to `depth` edges away (batched
-    /// with every other node of the response asking the same).
-    #[graphql(complexity = "(first.clamp(1, 1000) as usize).saturating_mul(child_complexity)")]
-    #[allow(clippy::too_many_arguments)]
-    async fn upstream(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(default = 3)] depth: i32,
-        kinds: Option<Vec<String>>,
-        node_types: Option<Vec<NodeType>>,
-        #[graphql(default = 100)] first: i32,
-        after: Option<String>,
-    ) -> Result<crate::lineage::LineageGraph> {
-        crate::lineage::traverse_from(
-            ctx,
-            (NodeType::Model, self.0.id),
-            crate::lineage::LineageDirection::Upstream,
-            depth,
-            kinds,
-            node_types,
-            first,
-            after,
-        )
-        .await
-    }
-    /// What is affected if this node changes (impact), up to `depth` edges away.
-    #[graphql(complexity = "(first.clamp(1, 1000) as usize).saturating_mul(child_complexity)")]
-    #[allow(clippy::too_many_arguments)]
-    async fn downstream(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(default = 3)] depth: i32,
-        kinds: Option<Vec<String>>,
-        node_types: Option<Vec<NodeType>>,
-        #[graphql(default = 100)] first: i32,
-        after: Option<String>,
-    ) -> Result<crate::lineage::LineageGraph> {
-        crate::lineage::traverse_from(
-            ctx,
-            (NodeType::Model, self.0.id),
-            crate::lineage::LineageDirection::Downstream,
-            depth,
-            kinds,
-            node_types,
-            first,
-            after,
-        )
-        .await
-    }
-    /// Explicit typed edges starting (OUT) or ending (IN) here.
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
-    #[allow(clippy::too_many_arguments)]
-    async fn edges(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(default_with = "crate::lineage::EdgeDirection::Out")]
-        direction: crate::lineage::EdgeDirection,
-        kinds: Option<Vec<String>>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-    ) -> Result<Conn<crate::lineage::Edge>> {
-        crate::lineage::edges_of(
-            ctx,
-            self.0.id,
-            direction,
-            kinds,
-            PageArgs::new(first, after, last, before, None),
-        )
-        .await
-    }
-    /// This node's events, newest first.
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
-    async fn history(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-    ) -> Result<Conn<crate::observability::Event>> {
-        crate::observability::history_of(
-            ctx,
-            self.0.id,
-            PageArgs::new(first, after, last, before, None),
+            TrainingJob::from,
         )
         .await
     }
@@ -501,15 +306,11 @@ order_input!(
     }
 );
 
-/// A numbered version of a model: artifact, metrics, parameters and registry stage.
-pub struct ModelVersion(pub model_version::Model);
+/// The fields of a [`ModelVersion`] of its own (the graph fields are shared, in `graph`).
+pub struct ModelVersionFields(pub model_version::Model);
 
 #[Object]
-impl ModelVersion {
-    /// Global id.
-    pub async fn id(&self) -> ID {
-        ids::encode(NodeType::ModelVersion, self.0.id)
-    }
+impl ModelVersionFields {
     /// Namespace (the model's).
     async fn ns(&self) -> &str {
         &self.0.ns
@@ -556,18 +357,19 @@ impl ModelVersion {
     }
     /// The model it versions.
     async fn model(&self, ctx: &Context<'_>) -> Result<Option<Model>> {
-        load_ref::<model::Entity, _>(ctx, Some(self.0.model_id), Model).await
+        load_ref::<model::Entity, _>(ctx, Some(self.0.model_id), Model::from).await
     }
     /// The version it was derived from.
     async fn parent(&self, ctx: &Context<'_>) -> Result<Option<ModelVersion>> {
-        load_ref::<model_version::Entity, _>(ctx, self.0.parent_version_id, ModelVersion).await
+        load_ref::<model_version::Entity, _>(ctx, self.0.parent_version_id, ModelVersion::from)
+            .await
     }
     /// The training job that produced it.
     async fn training_job(&self, ctx: &Context<'_>) -> Result<Option<TrainingJob>> {
-        load_ref::<entity::training_job::Entity, _>(ctx, self.0.training_job_id, TrainingJob).await
+        load_ref::<entity::training_job::Entity, _>(ctx, self.0.training_job_id, TrainingJob::from)
+            .await
     }
     /// Versions derived from this one.
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn derived_versions(
         &self,
@@ -587,12 +389,11 @@ impl ModelVersion {
             api::fingerprint(&[&filter, &order_by]),
             ModelVersionOrder::keys(order_by.as_deref()),
             PageArgs::new(first, after, last, before, offset),
-            ModelVersion,
+            ModelVersion::from,
         )
         .await
     }
     /// Where it is deployed.
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn deployments(
         &self,
@@ -612,12 +413,11 @@ impl ModelVersion {
             api::fingerprint(&[&filter, &order_by]),
             DeploymentOrder::keys(order_by.as_deref()),
             PageArgs::new(first, after, last, before, offset),
-            Deployment,
+            Deployment::from,
         )
         .await
     }
     /// Predictions it answered.
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn predictions(
         &self,
@@ -637,96 +437,7 @@ impl ModelVersion {
             api::fingerprint(&[&filter, &order_by]),
             PredictionOrder::keys(order_by.as_deref()),
             PageArgs::new(first, after, last, before, offset),
-            Prediction,
-        )
-        .await
-    }
-    /// What this node was made from or depends on, up to `depth` edges away (batched
-    /// with every other node of the response asking the same).
-    #[graphql(complexity = "(first.clamp(1, 1000) as usize).saturating_mul(child_complexity)")]
-    #[allow(clippy::too_many_arguments)]
-    async fn upstream(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(default = 3)] depth: i32,
-        kinds: Option<Vec<String>>,
-        node_types: Option<Vec<NodeType>>,
-        #[graphql(default = 100)] first: i32,
-        after: Option<String>,
-    ) -> Result<crate::lineage::LineageGraph> {
-        crate::lineage::traverse_from(
-            ctx,
-            (NodeType::ModelVersion, self.0.id),
-            crate::lineage::LineageDirection::Upstream,
-            depth,
-            kinds,
-            node_types,
-            first,
-            after,
-        )
-        .await
-    }
-    /// What is affected if this node changes (impact), up to `depth` edges away.
-    #[graphql(complexity = "(first.clamp(1, 1000) as usize).saturating_mul(child_complexity)")]
-    #[allow(clippy::too_many_arguments)]
-    async fn downstream(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(default = 3)] depth: i32,
-        kinds: Option<Vec<String>>,
-        node_types: Option<Vec<NodeType>>,
-        #[graphql(default = 100)] first: i32,
-        after: Option<String>,
-    ) -> Result<crate::lineage::LineageGraph> {
-        crate::lineage::traverse_from(
-            ctx,
-            (NodeType::ModelVersion, self.0.id),
-            crate::lineage::LineageDirection::Downstream,
-            depth,
-            kinds,
-            node_types,
-            first,
-            after,
-        )
-        .await
-    }
-    /// Explicit typed edges starting (OUT) or ending (IN) here.
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
-    #[allow(clippy::too_many_arguments)]
-    async fn edges(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(default_with = "crate::lineage::EdgeDirection::Out")]
-        direction: crate::lineage::EdgeDirection,
-        kinds: Option<Vec<String>>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-    ) -> Result<Conn<crate::lineage::Edge>> {
-        crate::lineage::edges_of(
-            ctx,
-            self.0.id,
-            direction,
-            kinds,
-            PageArgs::new(first, after, last, before, None),
-        )
-        .await
-    }
-    /// This node's events, newest first.
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
-    async fn history(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-    ) -> Result<Conn<crate::observability::Event>> {
-        crate::observability::history_of(
-            ctx,
-            self.0.id,
-            PageArgs::new(first, after, last, before, None),
+            Prediction::from,
         )
         .await
     }

@@ -12,13 +12,13 @@ use entity::{
 pub use service::PredictionGroupBy;
 pub use types::*;
 
-use crate::api::{deps, load_ref, page_cost, top_list};
+use crate::api::{deps, load_ref, top_list};
 use crate::core::filter::cond_of;
 use crate::core::ids::{NodeType, decode_as};
 use crate::core::paging::{Conn, PageArgs};
 use crate::core::store;
 use crate::error::AppError;
-use crate::registry::ModelVersion;
+use crate::graph::*;
 
 /// Aggregates over one group of predictions.
 pub struct PredictionGroup(service::PredictionAggregate);
@@ -32,11 +32,11 @@ impl PredictionGroup {
     }
     /// The endpoint, when grouped by endpoint.
     async fn endpoint(&self, ctx: &Context<'_>) -> Result<Option<Endpoint>> {
-        load_ref::<endpoint::Entity, _>(ctx, self.0.node, Endpoint).await
+        load_ref::<endpoint::Entity, _>(ctx, self.0.node, Endpoint::from).await
     }
     /// The model version, when grouped by model version.
     async fn model_version(&self, ctx: &Context<'_>) -> Result<Option<ModelVersion>> {
-        load_ref::<model_version::Entity, _>(ctx, self.0.node, ModelVersion).await
+        load_ref::<model_version::Entity, _>(ctx, self.0.node, ModelVersion::from).await
     }
     /// Number of predictions.
     async fn count(&self) -> i64 {
@@ -82,7 +82,7 @@ impl ServingQuery {
         name: String,
     ) -> Result<Endpoint> {
         let d = deps(ctx)?;
-        Ok(Endpoint(
+        Ok(Endpoint::from(
             store::by_name::<endpoint::Entity>(
                 &d.state.db,
                 d.rc,
@@ -97,12 +97,11 @@ impl ServingQuery {
     async fn endpoint(&self, ctx: &Context<'_>, id: ID) -> Result<Endpoint> {
         let d = deps(ctx)?;
         let id = decode_as(&id, NodeType::Endpoint, "id")?;
-        Ok(Endpoint(
+        Ok(Endpoint::from(
             store::get::<endpoint::Entity>(&d.state.db, d.rc, id).await?,
         ))
     }
     /// Endpoints, filtered and ordered.
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn endpoints(
         &self,
@@ -120,7 +119,7 @@ impl ServingQuery {
             cond_of(&filter),
             EndpointOrder::keys(order_by.as_deref()),
             PageArgs::new(first, after, last, before, offset),
-            Endpoint,
+            Endpoint::from,
         )
         .await
     }
@@ -128,12 +127,11 @@ impl ServingQuery {
     async fn deployment(&self, ctx: &Context<'_>, id: ID) -> Result<Deployment> {
         let d = deps(ctx)?;
         let id = decode_as(&id, NodeType::Deployment, "id")?;
-        Ok(Deployment(
+        Ok(Deployment::from(
             store::get::<deployment::Entity>(&d.state.db, d.rc, id).await?,
         ))
     }
     /// Deployments, filtered and ordered.
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn deployments(
         &self,
@@ -151,7 +149,7 @@ impl ServingQuery {
             cond_of(&filter),
             DeploymentOrder::keys(order_by.as_deref()),
             PageArgs::new(first, after, last, before, offset),
-            Deployment,
+            Deployment::from,
         )
         .await
     }
@@ -159,12 +157,11 @@ impl ServingQuery {
     async fn prediction(&self, ctx: &Context<'_>, id: ID) -> Result<Prediction> {
         let d = deps(ctx)?;
         let id = decode_as(&id, NodeType::Prediction, "id")?;
-        Ok(Prediction(
+        Ok(Prediction::from(
             store::get::<prediction::Entity>(&d.state.db, d.rc, id).await?,
         ))
     }
     /// Predictions, filtered and ordered.
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn predictions(
         &self,
@@ -182,7 +179,7 @@ impl ServingQuery {
             cond_of(&filter),
             PredictionOrder::keys(order_by.as_deref()),
             PageArgs::new(first, after, last, before, offset),
-            Prediction,
+            Prediction::from,
         )
         .await
     }
@@ -190,12 +187,11 @@ impl ServingQuery {
     async fn cloud_run_service(&self, ctx: &Context<'_>, id: ID) -> Result<CloudRunService> {
         let d = deps(ctx)?;
         let id = decode_as(&id, NodeType::CloudRunService, "id")?;
-        Ok(CloudRunService(
+        Ok(CloudRunService::from(
             store::get::<cloud_run_service::Entity>(&d.state.db, d.rc, id).await?,
         ))
     }
     /// Cloud run services, filtered and ordered.
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn cloud_run_services(
         &self,
@@ -213,7 +209,7 @@ impl ServingQuery {
             cond_of(&filter),
             CloudRunServiceOrder::keys(order_by.as_deref()),
             PageArgs::new(first, after, last, before, offset),
-            CloudRunService,
+            CloudRunService::from,
         )
         .await
     }
@@ -221,12 +217,11 @@ impl ServingQuery {
     async fn service_deployment(&self, ctx: &Context<'_>, id: ID) -> Result<ServiceDeployment> {
         let d = deps(ctx)?;
         let id = decode_as(&id, NodeType::ServiceDeployment, "id")?;
-        Ok(ServiceDeployment(
+        Ok(ServiceDeployment::from(
             store::get::<service_deployment::Entity>(&d.state.db, d.rc, id).await?,
         ))
     }
     /// Service deployments, filtered and ordered.
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn service_deployments(
         &self,
@@ -244,7 +239,7 @@ impl ServingQuery {
             cond_of(&filter),
             ServiceDeploymentOrder::keys(order_by.as_deref()),
             PageArgs::new(first, after, last, before, offset),
-            ServiceDeployment,
+            ServiceDeployment::from,
         )
         .await
     }
@@ -288,7 +283,7 @@ impl ServingMutation {
         input: CreateEndpointInput,
     ) -> Result<Endpoint> {
         let d = deps(ctx)?;
-        Ok(Endpoint(
+        Ok(Endpoint::from(
             service::create_endpoint(&d.state.db, d.rc, input).await?,
         ))
     }
@@ -299,7 +294,7 @@ impl ServingMutation {
         input: UpdateEndpointInput,
     ) -> Result<Endpoint> {
         let d = deps(ctx)?;
-        Ok(Endpoint(
+        Ok(Endpoint::from(
             service::update_endpoint(&d.state.db, d.rc, input).await?,
         ))
     }
@@ -317,7 +312,7 @@ impl ServingMutation {
         input: CreateDeploymentInput,
     ) -> Result<Deployment> {
         let d = deps(ctx)?;
-        Ok(Deployment(
+        Ok(Deployment::from(
             service::create_deployment(&d.state.db, d.rc, input).await?,
         ))
     }
@@ -328,7 +323,7 @@ impl ServingMutation {
         input: UpdateDeploymentInput,
     ) -> Result<Deployment> {
         let d = deps(ctx)?;
-        Ok(Deployment(
+        Ok(Deployment::from(
             service::update_deployment(&d.state.db, d.rc, input).await?,
         ))
     }
@@ -346,7 +341,7 @@ impl ServingMutation {
         input: CreatePredictionInput,
     ) -> Result<Prediction> {
         let d = deps(ctx)?;
-        Ok(Prediction(
+        Ok(Prediction::from(
             service::create_prediction(&d.state.db, d.rc, input).await?,
         ))
     }
@@ -357,7 +352,7 @@ impl ServingMutation {
         input: UpdatePredictionInput,
     ) -> Result<Prediction> {
         let d = deps(ctx)?;
-        Ok(Prediction(
+        Ok(Prediction::from(
             service::update_prediction(&d.state.db, d.rc, input).await?,
         ))
     }
@@ -375,7 +370,7 @@ impl ServingMutation {
         input: CreateCloudRunServiceInput,
     ) -> Result<CloudRunService> {
         let d = deps(ctx)?;
-        Ok(CloudRunService(
+        Ok(CloudRunService::from(
             service::create_cloud_run_service(&d.state.db, d.rc, input).await?,
         ))
     }
@@ -386,7 +381,7 @@ impl ServingMutation {
         input: UpdateCloudRunServiceInput,
     ) -> Result<CloudRunService> {
         let d = deps(ctx)?;
-        Ok(CloudRunService(
+        Ok(CloudRunService::from(
             service::update_cloud_run_service(&d.state.db, d.rc, input).await?,
         ))
     }
@@ -404,7 +399,7 @@ impl ServingMutation {
         input: CreateServiceDeploymentInput,
     ) -> Result<ServiceDeployment> {
         let d = deps(ctx)?;
-        Ok(ServiceDeployment(
+        Ok(ServiceDeployment::from(
             service::create_service_deployment(&d.state.db, d.rc, input).await?,
         ))
     }
@@ -415,7 +410,7 @@ impl ServingMutation {
         input: UpdateServiceDeploymentInput,
     ) -> Result<ServiceDeployment> {
         let d = deps(ctx)?;
-        Ok(ServiceDeployment(
+        Ok(ServiceDeployment::from(
             service::update_service_deployment(&d.state.db, d.rc, input).await?,
         ))
     }

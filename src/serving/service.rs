@@ -474,14 +474,13 @@ pub struct PredictionAggregate {
     pub max_confidence: Option<f64>,
 }
 
-/// Whether a prediction filter selects whole rollup buckets, so that the hourly rollups
+/// Whether a prediction filter selects whole rollup buckets, so that the daily rollups
 /// answer it exactly: conditions on namespace, endpoint, model version and status, and
-/// on time only as hour-aligned `gte` / `lt` bounds (through `and`/`or`/`not` too).
+/// on time only as `gte` / `lt` bounds at UTC midnight (through `and`/`or`/`not` too).
+/// A bound inside a day (13:00, or midnight plus a millisecond) cuts a bucket: scanned.
 pub fn answerable_from_rollups(filter: Option<&PredictionFilter>) -> bool {
-    use chrono::Timelike;
     let Some(f) = filter else { return true };
-    let aligned =
-        |t: &chrono::DateTime<Utc>| t.minute() == 0 && t.second() == 0 && t.nanosecond() == 0;
+    let aligned = |t: &chrono::DateTime<Utc>| t.time() == chrono::NaiveTime::MIN;
     let time_ok = f.created_at.as_ref().is_none_or(|t| {
         t.eq.is_none()
             && t.gt.is_none()

@@ -6,26 +6,21 @@ use entity::{
     cloud_run_service, deployment, endpoint, model_version, prediction, service_deployment,
 };
 
-use crate::api::{self, child_list, load_ref, page_cost};
+use crate::api::{self, child_list, load_ref};
 use crate::core::filter::{
     DateTimeFilter, FloatFilter, IdFilter, IntFilter, StringFilter, cond_of, filter_input,
     order_input,
 };
-use crate::core::ids::{self, NodeType};
 use crate::core::paging::{Conn, PageArgs};
 use crate::enums::*;
-use crate::registry::ModelVersion;
+use crate::graph::*;
 use crate::relations::*;
 
-/// A serving endpoint in an environment; model versions are deployed to it.
-pub struct Endpoint(pub endpoint::Model);
+/// The fields of a [`Endpoint`] of its own (the graph fields are shared, in `graph`).
+pub struct EndpointFields(pub endpoint::Model);
 
 #[Object]
-impl Endpoint {
-    /// Global id.
-    pub async fn id(&self) -> ID {
-        ids::encode(NodeType::Endpoint, self.0.id)
-    }
+impl EndpointFields {
     /// Namespace.
     async fn ns(&self) -> &str {
         &self.0.ns
@@ -72,7 +67,6 @@ impl Endpoint {
         self.0.updated_at
     }
     /// Model versions deployed to it.
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn deployments(
         &self,
@@ -92,12 +86,11 @@ impl Endpoint {
             api::fingerprint(&[&filter, &order_by]),
             DeploymentOrder::keys(order_by.as_deref()),
             PageArgs::new(first, after, last, before, offset),
-            Deployment,
+            Deployment::from,
         )
         .await
     }
     /// Predictions it served (newest first unless ordered otherwise).
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn predictions(
         &self,
@@ -117,96 +110,7 @@ impl Endpoint {
             api::fingerprint(&[&filter, &order_by]),
             PredictionOrder::keys(order_by.as_deref()),
             PageArgs::new(first, after, last, before, offset),
-            Prediction,
-        )
-        .await
-    }
-    /// What this node was made from or depends on, up to `depth` edges away (batched
-    /// with every other node of the response asking the same).
-    #[graphql(complexity = "(first.clamp(1, 1000) as usize).saturating_mul(child_complexity)")]
-    #[allow(clippy::too_many_arguments)]
-    async fn upstream(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(default = 3)] depth: i32,
-        kinds: Option<Vec<String>>,
-        node_types: Option<Vec<NodeType>>,
-        #[graphql(default = 100)] first: i32,
-        after: Option<String>,
-    ) -> Result<crate::lineage::LineageGraph> {
-        crate::lineage::traverse_from(
-            ctx,
-            (NodeType::Endpoint, self.0.id),
-            crate::lineage::LineageDirection::Upstream,
-            depth,
-            kinds,
-            node_types,
-            first,
-            after,
-        )
-        .await
-    }
-    /// What is affected if this node changes (impact), up to `depth` edges away.
-    #[graphql(complexity = "(first.clamp(1, 1000) as usize).saturating_mul(child_complexity)")]
-    #[allow(clippy::too_many_arguments)]
-    async fn downstream(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(default = 3)] depth: i32,
-        kinds: Option<Vec<String>>,
-        node_types: Option<Vec<NodeType>>,
-        #[graphql(default = 100)] first: i32,
-        after: Option<String>,
-    ) -> Result<crate::lineage::LineageGraph> {
-        crate::lineage::traverse_from(
-            ctx,
-            (NodeType::Endpoint, self.0.id),
-            crate::lineage::LineageDirection::Downstream,
-            depth,
-            kinds,
-            node_types,
-            first,
-            after,
-        )
-        .await
-    }
-    /// Explicit typed edges starting (OUT) or ending (IN) here.
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
-    #[allow(clippy::too_many_arguments)]
-    async fn edges(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(default_with = "crate::lineage::EdgeDirection::Out")]
-        direction: crate::lineage::EdgeDirection,
-        kinds: Option<Vec<String>>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-    ) -> Result<Conn<crate::lineage::Edge>> {
-        crate::lineage::edges_of(
-            ctx,
-            self.0.id,
-            direction,
-            kinds,
-            PageArgs::new(first, after, last, before, None),
-        )
-        .await
-    }
-    /// This node's events, newest first.
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
-    async fn history(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-    ) -> Result<Conn<crate::observability::Event>> {
-        crate::observability::history_of(
-            ctx,
-            self.0.id,
-            PageArgs::new(first, after, last, before, None),
+            Prediction::from,
         )
         .await
     }
@@ -248,15 +152,11 @@ order_input!(
     }
 );
 
-/// A model version deployed to an endpoint with a share of its traffic.
-pub struct Deployment(pub deployment::Model);
+/// The fields of a [`Deployment`] of its own (the graph fields are shared, in `graph`).
+pub struct DeploymentFields(pub deployment::Model);
 
 #[Object]
-impl Deployment {
-    /// Global id.
-    pub async fn id(&self) -> ID {
-        ids::encode(NodeType::Deployment, self.0.id)
-    }
+impl DeploymentFields {
     /// Namespace.
     async fn ns(&self) -> &str {
         &self.0.ns
@@ -295,7 +195,7 @@ impl Deployment {
     }
     /// The endpoint.
     async fn endpoint(&self, ctx: &Context<'_>) -> Result<Option<Endpoint>> {
-        load_ref::<endpoint::Entity, _>(ctx, Some(self.0.endpoint_id), Endpoint).await
+        load_ref::<endpoint::Entity, _>(ctx, Some(self.0.endpoint_id), Endpoint::from).await
     }
     /// Predictions this deployment (its model version on its endpoint) served in the
     /// last 24 hours: the blast radius of a change, batched across deployments.
@@ -305,96 +205,8 @@ impl Deployment {
     }
     /// The deployed model version.
     async fn model_version(&self, ctx: &Context<'_>) -> Result<Option<ModelVersion>> {
-        load_ref::<model_version::Entity, _>(ctx, Some(self.0.model_version_id), ModelVersion).await
-    }
-    /// What this node was made from or depends on, up to `depth` edges away (batched
-    /// with every other node of the response asking the same).
-    #[graphql(complexity = "(first.clamp(1, 1000) as usize).saturating_mul(child_complexity)")]
-    #[allow(clippy::too_many_arguments)]
-    async fn upstream(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(default = 3)] depth: i32,
-        kinds: Option<Vec<String>>,
-        node_types: Option<Vec<NodeType>>,
-        #[graphql(default = 100)] first: i32,
-        after: Option<String>,
-    ) -> Result<crate::lineage::LineageGraph> {
-        crate::lineage::traverse_from(
-            ctx,
-            (NodeType::Deployment, self.0.id),
-            crate::lineage::LineageDirection::Upstream,
-            depth,
-            kinds,
-            node_types,
-            first,
-            after,
-        )
-        .await
-    }
-    /// What is affected if this node changes (impact), up to `depth` edges away.
-    #[graphql(complexity = "(first.clamp(1, 1000) as usize).saturating_mul(child_complexity)")]
-    #[allow(clippy::too_many_arguments)]
-    async fn downstream(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(default = 3)] depth: i32,
-        kinds: Option<Vec<String>>,
-        node_types: Option<Vec<NodeType>>,
-        #[graphql(default = 100)] first: i32,
-        after: Option<String>,
-    ) -> Result<crate::lineage::LineageGraph> {
-        crate::lineage::traverse_from(
-            ctx,
-            (NodeType::Deployment, self.0.id),
-            crate::lineage::LineageDirection::Downstream,
-            depth,
-            kinds,
-            node_types,
-            first,
-            after,
-        )
-        .await
-    }
-    /// Explicit typed edges starting (OUT) or ending (IN) here.
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
-    #[allow(clippy::too_many_arguments)]
-    async fn edges(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(default_with = "crate::lineage::EdgeDirection::Out")]
-        direction: crate::lineage::EdgeDirection,
-        kinds: Option<Vec<String>>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-    ) -> Result<Conn<crate::lineage::Edge>> {
-        crate::lineage::edges_of(
-            ctx,
-            self.0.id,
-            direction,
-            kinds,
-            PageArgs::new(first, after, last, before, None),
-        )
-        .await
-    }
-    /// This node's events, newest first.
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
-    async fn history(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-    ) -> Result<Conn<crate::observability::Event>> {
-        crate::observability::history_of(
-            ctx,
-            self.0.id,
-            PageArgs::new(first, after, last, before, None),
-        )
-        .await
+        load_ref::<model_version::Entity, _>(ctx, Some(self.0.model_version_id), ModelVersion::from)
+            .await
     }
 }
 
@@ -434,15 +246,11 @@ order_input!(
     }
 );
 
-/// One inference request and its answer.
-pub struct Prediction(pub prediction::Model);
+/// The fields of a [`Prediction`] of its own (the graph fields are shared, in `graph`).
+pub struct PredictionFields(pub prediction::Model);
 
 #[Object]
-impl Prediction {
-    /// Global id.
-    pub async fn id(&self) -> ID {
-        ids::encode(NodeType::Prediction, self.0.id)
-    }
+impl PredictionFields {
     /// Namespace.
     async fn ns(&self) -> &str {
         &self.0.ns
@@ -481,100 +289,11 @@ impl Prediction {
     }
     /// The endpoint that served it.
     async fn endpoint(&self, ctx: &Context<'_>) -> Result<Option<Endpoint>> {
-        load_ref::<endpoint::Entity, _>(ctx, Some(self.0.endpoint_id), Endpoint).await
+        load_ref::<endpoint::Entity, _>(ctx, Some(self.0.endpoint_id), Endpoint::from).await
     }
     /// The model version that answered.
     async fn model_version(&self, ctx: &Context<'_>) -> Result<Option<ModelVersion>> {
-        load_ref::<model_version::Entity, _>(ctx, self.0.model_version_id, ModelVersion).await
-    }
-    /// What this node was made from or depends on, up to `depth` edges away (batched
-    /// with every other node of the response asking the same).
-    #[graphql(complexity = "(first.clamp(1, 1000) as usize).saturating_mul(child_complexity)")]
-    #[allow(clippy::too_many_arguments)]
-    async fn upstream(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(default = 3)] depth: i32,
-        kinds: Option<Vec<String>>,
-        node_types: Option<Vec<NodeType>>,
-        #[graphql(default = 100)] first: i32,
-        after: Option<String>,
-    ) -> Result<crate::lineage::LineageGraph> {
-        crate::lineage::traverse_from(
-            ctx,
-            (NodeType::Prediction, self.0.id),
-            crate::lineage::LineageDirection::Upstream,
-            depth,
-            kinds,
-            node_types,
-            first,
-            after,
-        )
-        .await
-    }
-    /// What is affected if this node changes (impact), up to `depth` edges away.
-    #[graphql(complexity = "(first.clamp(1, 1000) as usize).saturating_mul(child_complexity)")]
-    #[allow(clippy::too_many_arguments)]
-    async fn downstream(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(default = 3)] depth: i32,
-        kinds: Option<Vec<String>>,
-        node_types: Option<Vec<NodeType>>,
-        #[graphql(default = 100)] first: i32,
-        after: Option<String>,
-    ) -> Result<crate::lineage::LineageGraph> {
-        crate::lineage::traverse_from(
-            ctx,
-            (NodeType::Prediction, self.0.id),
-            crate::lineage::LineageDirection::Downstream,
-            depth,
-            kinds,
-            node_types,
-            first,
-            after,
-        )
-        .await
-    }
-    /// Explicit typed edges starting (OUT) or ending (IN) here.
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
-    #[allow(clippy::too_many_arguments)]
-    async fn edges(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(default_with = "crate::lineage::EdgeDirection::Out")]
-        direction: crate::lineage::EdgeDirection,
-        kinds: Option<Vec<String>>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-    ) -> Result<Conn<crate::lineage::Edge>> {
-        crate::lineage::edges_of(
-            ctx,
-            self.0.id,
-            direction,
-            kinds,
-            PageArgs::new(first, after, last, before, None),
-        )
-        .await
-    }
-    /// This node's events, newest first.
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
-    async fn history(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-    ) -> Result<Conn<crate::observability::Event>> {
-        crate::observability::history_of(
-            ctx,
-            self.0.id,
-            PageArgs::new(first, after, last, before, None),
-        )
-        .await
+        load_ref::<model_version::Entity, _>(ctx, self.0.model_version_id, ModelVersion::from).await
     }
 }
 
@@ -612,15 +331,11 @@ order_input!(
     }
 );
 
-/// A Cloud Run container service; its revisions are service deployments.
-pub struct CloudRunService(pub cloud_run_service::Model);
+/// The fields of a [`CloudRunService`] of its own (the graph fields are shared, in `graph`).
+pub struct CloudRunServiceFields(pub cloud_run_service::Model);
 
 #[Object]
-impl CloudRunService {
-    /// Global id.
-    pub async fn id(&self) -> ID {
-        ids::encode(NodeType::CloudRunService, self.0.id)
-    }
+impl CloudRunServiceFields {
     /// Namespace.
     async fn ns(&self) -> &str {
         &self.0.ns
@@ -658,7 +373,6 @@ impl CloudRunService {
         self.0.updated_at
     }
     /// Its revisions.
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn deployments(
         &self,
@@ -678,96 +392,7 @@ impl CloudRunService {
             api::fingerprint(&[&filter, &order_by]),
             ServiceDeploymentOrder::keys(order_by.as_deref()),
             PageArgs::new(first, after, last, before, offset),
-            ServiceDeployment,
-        )
-        .await
-    }
-    /// What this node was made from or depends on, up to `depth` edges away (batched
-    /// with every other node of the response asking the same).
-    #[graphql(complexity = "(first.clamp(1, 1000) as usize).saturating_mul(child_complexity)")]
-    #[allow(clippy::too_many_arguments)]
-    async fn upstream(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(default = 3)] depth: i32,
-        kinds: Option<Vec<String>>,
-        node_types: Option<Vec<NodeType>>,
-        #[graphql(default = 100)] first: i32,
-        after: Option<String>,
-    ) -> Result<crate::lineage::LineageGraph> {
-        crate::lineage::traverse_from(
-            ctx,
-            (NodeType::CloudRunService, self.0.id),
-            crate::lineage::LineageDirection::Upstream,
-            depth,
-            kinds,
-            node_types,
-            first,
-            after,
-        )
-        .await
-    }
-    /// What is affected if this node changes (impact), up to `depth` edges away.
-    #[graphql(complexity = "(first.clamp(1, 1000) as usize).saturating_mul(child_complexity)")]
-    #[allow(clippy::too_many_arguments)]
-    async fn downstream(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(default = 3)] depth: i32,
-        kinds: Option<Vec<String>>,
-        node_types: Option<Vec<NodeType>>,
-        #[graphql(default = 100)] first: i32,
-        after: Option<String>,
-    ) -> Result<crate::lineage::LineageGraph> {
-        crate::lineage::traverse_from(
-            ctx,
-            (NodeType::CloudRunService, self.0.id),
-            crate::lineage::LineageDirection::Downstream,
-            depth,
-            kinds,
-            node_types,
-            first,
-            after,
-        )
-        .await
-    }
-    /// Explicit typed edges starting (OUT) or ending (IN) here.
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
-    #[allow(clippy::too_many_arguments)]
-    async fn edges(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(default_with = "crate::lineage::EdgeDirection::Out")]
-        direction: crate::lineage::EdgeDirection,
-        kinds: Option<Vec<String>>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-    ) -> Result<Conn<crate::lineage::Edge>> {
-        crate::lineage::edges_of(
-            ctx,
-            self.0.id,
-            direction,
-            kinds,
-            PageArgs::new(first, after, last, before, None),
-        )
-        .await
-    }
-    /// This node's events, newest first.
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
-    async fn history(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-    ) -> Result<Conn<crate::observability::Event>> {
-        crate::observability::history_of(
-            ctx,
-            self.0.id,
-            PageArgs::new(first, after, last, before, None),
+            ServiceDeployment::from,
         )
         .await
     }
@@ -801,15 +426,11 @@ order_input!(
     }
 );
 
-/// A revision of a Cloud Run service with a share of its traffic.
-pub struct ServiceDeployment(pub service_deployment::Model);
+/// The fields of a [`ServiceDeployment`] of its own (the graph fields are shared, in `graph`).
+pub struct ServiceDeploymentFields(pub service_deployment::Model);
 
 #[Object]
-impl ServiceDeployment {
-    /// Global id.
-    pub async fn id(&self) -> ID {
-        ids::encode(NodeType::ServiceDeployment, self.0.id)
-    }
+impl ServiceDeploymentFields {
     /// Namespace.
     async fn ns(&self) -> &str {
         &self.0.ns
@@ -844,95 +465,10 @@ impl ServiceDeployment {
     }
     /// The service.
     async fn service(&self, ctx: &Context<'_>) -> Result<Option<CloudRunService>> {
-        load_ref::<cloud_run_service::Entity, _>(ctx, Some(self.0.service_id), CloudRunService)
-            .await
-    }
-    /// What this node was made from or depends on, up to `depth` edges away (batched
-    /// with every other node of the response asking the same).
-    #[graphql(complexity = "(first.clamp(1, 1000) as usize).saturating_mul(child_complexity)")]
-    #[allow(clippy::too_many_arguments)]
-    async fn upstream(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(default = 3)] depth: i32,
-        kinds: Option<Vec<String>>,
-        node_types: Option<Vec<NodeType>>,
-        #[graphql(default = 100)] first: i32,
-        after: Option<String>,
-    ) -> Result<crate::lineage::LineageGraph> {
-        crate::lineage::traverse_from(
+        load_ref::<cloud_run_service::Entity, _>(
             ctx,
-            (NodeType::ServiceDeployment, self.0.id),
-            crate::lineage::LineageDirection::Upstream,
-            depth,
-            kinds,
-            node_types,
-            first,
-            after,
-        )
-        .await
-    }
-    /// What is affected if this node changes (impact), up to `depth` edges away.
-    #[graphql(complexity = "(first.clamp(1, 1000) as usize).saturating_mul(child_complexity)")]
-    #[allow(clippy::too_many_arguments)]
-    async fn downstream(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(default = 3)] depth: i32,
-        kinds: Option<Vec<String>>,
-        node_types: Option<Vec<NodeType>>,
-        #[graphql(default = 100)] first: i32,
-        after: Option<String>,
-    ) -> Result<crate::lineage::LineageGraph> {
-        crate::lineage::traverse_from(
-            ctx,
-            (NodeType::ServiceDeployment, self.0.id),
-            crate::lineage::LineageDirection::Downstream,
-            depth,
-            kinds,
-            node_types,
-            first,
-            after,
-        )
-        .await
-    }
-    /// Explicit typed edges starting (OUT) or ending (IN) here.
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
-    #[allow(clippy::too_many_arguments)]
-    async fn edges(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(default_with = "crate::lineage::EdgeDirection::Out")]
-        direction: crate::lineage::EdgeDirection,
-        kinds: Option<Vec<String>>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-    ) -> Result<Conn<crate::lineage::Edge>> {
-        crate::lineage::edges_of(
-            ctx,
-            self.0.id,
-            direction,
-            kinds,
-            PageArgs::new(first, after, last, before, None),
-        )
-        .await
-    }
-    /// This node's events, newest first.
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
-    async fn history(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-    ) -> Result<Conn<crate::observability::Event>> {
-        crate::observability::history_of(
-            ctx,
-            self.0.id,
-            PageArgs::new(first, after, last, before, None),
+            Some(self.0.service_id),
+            CloudRunService::from,
         )
         .await
     }

@@ -10,13 +10,13 @@ use futures::{Stream, StreamExt};
 
 pub use types::*;
 
-use crate::api::{deps, page_cost, top_list};
+use crate::api::{deps, top_list};
 use crate::core::context::within_namespace;
 use crate::core::filter::cond_of;
 use crate::core::ids::{NodeType, decode_as};
 use crate::core::paging::{Conn, PageArgs};
 use crate::core::store;
-use crate::registry::ModelVersion;
+use crate::graph::*;
 
 /// Training queries.
 #[derive(Default)]
@@ -28,12 +28,11 @@ impl TrainingQuery {
     async fn experiment(&self, ctx: &Context<'_>, id: ID) -> Result<Experiment> {
         let d = deps(ctx)?;
         let id = decode_as(&id, NodeType::Experiment, "id")?;
-        Ok(Experiment(
+        Ok(Experiment::from(
             store::get::<experiment::Entity>(&d.state.db, d.rc, id).await?,
         ))
     }
     /// Experiments, filtered and ordered.
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn experiments(
         &self,
@@ -51,7 +50,7 @@ impl TrainingQuery {
             cond_of(&filter),
             ExperimentOrder::keys(order_by.as_deref()),
             PageArgs::new(first, after, last, before, offset),
-            Experiment,
+            Experiment::from,
         )
         .await
     }
@@ -59,12 +58,11 @@ impl TrainingQuery {
     async fn training_job(&self, ctx: &Context<'_>, id: ID) -> Result<TrainingJob> {
         let d = deps(ctx)?;
         let id = decode_as(&id, NodeType::TrainingJob, "id")?;
-        Ok(TrainingJob(
+        Ok(TrainingJob::from(
             store::get::<training_job::Entity>(&d.state.db, d.rc, id).await?,
         ))
     }
     /// Training jobs, filtered and ordered.
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn training_jobs(
         &self,
@@ -82,7 +80,7 @@ impl TrainingQuery {
             cond_of(&filter),
             TrainingJobOrder::keys(order_by.as_deref()),
             PageArgs::new(first, after, last, before, offset),
-            TrainingJob,
+            TrainingJob::from,
         )
         .await
     }
@@ -90,12 +88,11 @@ impl TrainingQuery {
     async fn experiment_run(&self, ctx: &Context<'_>, id: ID) -> Result<ExperimentRun> {
         let d = deps(ctx)?;
         let id = decode_as(&id, NodeType::ExperimentRun, "id")?;
-        Ok(ExperimentRun(
+        Ok(ExperimentRun::from(
             store::get::<experiment_run::Entity>(&d.state.db, d.rc, id).await?,
         ))
     }
     /// Experiment runs, filtered and ordered.
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn experiment_runs(
         &self,
@@ -113,7 +110,7 @@ impl TrainingQuery {
             cond_of(&filter),
             ExperimentRunOrder::keys(order_by.as_deref()),
             PageArgs::new(first, after, last, before, offset),
-            ExperimentRun,
+            ExperimentRun::from,
         )
         .await
     }
@@ -125,12 +122,11 @@ impl TrainingQuery {
     ) -> Result<PatternRecognitionJob> {
         let d = deps(ctx)?;
         let id = decode_as(&id, NodeType::PatternRecognitionJob, "id")?;
-        Ok(PatternRecognitionJob(
+        Ok(PatternRecognitionJob::from(
             store::get::<pattern_recognition_job::Entity>(&d.state.db, d.rc, id).await?,
         ))
     }
     /// Pattern recognition jobs, filtered and ordered.
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn pattern_recognition_jobs(
         &self,
@@ -148,7 +144,7 @@ impl TrainingQuery {
             cond_of(&filter),
             PatternRecognitionJobOrder::keys(order_by.as_deref()),
             PageArgs::new(first, after, last, before, offset),
-            PatternRecognitionJob,
+            PatternRecognitionJob::from,
         )
         .await
     }
@@ -167,7 +163,7 @@ impl TrainingMutation {
         input: CreateExperimentInput,
     ) -> Result<Experiment> {
         let d = deps(ctx)?;
-        Ok(Experiment(
+        Ok(Experiment::from(
             service::create_experiment(&d.state.db, d.rc, input).await?,
         ))
     }
@@ -178,7 +174,7 @@ impl TrainingMutation {
         input: UpdateExperimentInput,
     ) -> Result<Experiment> {
         let d = deps(ctx)?;
-        Ok(Experiment(
+        Ok(Experiment::from(
             service::update_experiment(&d.state.db, d.rc, input).await?,
         ))
     }
@@ -196,7 +192,7 @@ impl TrainingMutation {
         input: CreateTrainingJobInput,
     ) -> Result<TrainingJob> {
         let d = deps(ctx)?;
-        Ok(TrainingJob(
+        Ok(TrainingJob::from(
             service::create_training_job(&d.state.db, d.rc, input).await?,
         ))
     }
@@ -207,7 +203,7 @@ impl TrainingMutation {
         input: EnqueueTrainingJobInput,
     ) -> Result<TrainingJob> {
         let d = deps(ctx)?;
-        Ok(TrainingJob(
+        Ok(TrainingJob::from(
             lifecycle::enqueue(&d.state.db, d.rc, input).await?,
         ))
     }
@@ -223,7 +219,7 @@ impl TrainingMutation {
         let d = deps(ctx)?;
         Ok(lifecycle::claim(&d.state.db, d.rc, &worker, ns.as_deref())
             .await?
-            .map(TrainingJob))
+            .map(TrainingJob::from))
     }
     /// Records the progress of a RUNNING job (also a heartbeat).
     async fn report_training_progress(
@@ -232,7 +228,7 @@ impl TrainingMutation {
         input: ReportTrainingProgressInput,
     ) -> Result<TrainingJob> {
         let d = deps(ctx)?;
-        Ok(TrainingJob(
+        Ok(TrainingJob::from(
             lifecycle::report_progress(&d.state.db, d.rc, input).await?,
         ))
     }
@@ -240,7 +236,7 @@ impl TrainingMutation {
     /// longer than the server's timeout is failed by the server.
     async fn heartbeat(&self, ctx: &Context<'_>, id: ID) -> Result<TrainingJob> {
         let d = deps(ctx)?;
-        Ok(TrainingJob(
+        Ok(TrainingJob::from(
             lifecycle::heartbeat(&d.state.db, d.rc, &id).await?,
         ))
     }
@@ -254,9 +250,9 @@ impl TrainingMutation {
         let d = deps(ctx)?;
         let (job, version, runs) = lifecycle::complete(&d.state.db, d.rc, input).await?;
         Ok(CompleteTrainingJobPayload {
-            job: TrainingJob(job),
-            model_version: version.map(ModelVersion),
-            runs: runs.into_iter().map(ExperimentRun).collect(),
+            job: TrainingJob::from(job),
+            model_version: version.map(ModelVersion::from),
+            runs: runs.into_iter().map(ExperimentRun::from).collect(),
         })
     }
     /// Marks a RUNNING job FAILED with its error and traceback.
@@ -266,7 +262,7 @@ impl TrainingMutation {
         input: FailTrainingJobInput,
     ) -> Result<TrainingJob> {
         let d = deps(ctx)?;
-        Ok(TrainingJob(
+        Ok(TrainingJob::from(
             lifecycle::fail(&d.state.db, d.rc, input).await?,
         ))
     }
@@ -277,7 +273,7 @@ impl TrainingMutation {
         input: CancelTrainingJobInput,
     ) -> Result<TrainingJob> {
         let d = deps(ctx)?;
-        Ok(TrainingJob(
+        Ok(TrainingJob::from(
             lifecycle::cancel(&d.state.db, d.rc, input).await?,
         ))
     }
@@ -288,7 +284,7 @@ impl TrainingMutation {
         input: UpdateTrainingJobInput,
     ) -> Result<TrainingJob> {
         let d = deps(ctx)?;
-        Ok(TrainingJob(
+        Ok(TrainingJob::from(
             service::update_training_job(&d.state.db, d.rc, input).await?,
         ))
     }
@@ -306,7 +302,7 @@ impl TrainingMutation {
         input: CreateExperimentRunInput,
     ) -> Result<ExperimentRun> {
         let d = deps(ctx)?;
-        Ok(ExperimentRun(
+        Ok(ExperimentRun::from(
             service::create_experiment_run(&d.state.db, d.rc, input).await?,
         ))
     }
@@ -317,7 +313,7 @@ impl TrainingMutation {
         input: UpdateExperimentRunInput,
     ) -> Result<ExperimentRun> {
         let d = deps(ctx)?;
-        Ok(ExperimentRun(
+        Ok(ExperimentRun::from(
             service::update_experiment_run(&d.state.db, d.rc, input).await?,
         ))
     }
@@ -335,7 +331,7 @@ impl TrainingMutation {
         input: CreatePatternRecognitionJobInput,
     ) -> Result<PatternRecognitionJob> {
         let d = deps(ctx)?;
-        Ok(PatternRecognitionJob(
+        Ok(PatternRecognitionJob::from(
             service::create_pattern_recognition_job(&d.state.db, d.rc, input).await?,
         ))
     }
@@ -346,7 +342,7 @@ impl TrainingMutation {
         input: UpdatePatternRecognitionJobInput,
     ) -> Result<PatternRecognitionJob> {
         let d = deps(ctx)?;
-        Ok(PatternRecognitionJob(
+        Ok(PatternRecognitionJob::from(
             service::update_pattern_recognition_job(&d.state.db, d.rc, input).await?,
         ))
     }
@@ -447,7 +443,7 @@ fn watch_job(
         });
     futures::stream::once(futures::future::ready(current))
         .chain(changes)
-        .map(TrainingJob)
+        .map(TrainingJob::from)
 }
 
 /// What a `trainingJobs` subscription keeps.
@@ -475,6 +471,6 @@ fn watch_jobs(
 ) -> impl Stream<Item = TrainingJob> + Send + use<> {
     feed.stream(None).filter_map(move |e| {
         let job = job_after(&e).filter(|j| watch.keeps(j));
-        futures::future::ready(job.map(TrainingJob))
+        futures::future::ready(job.map(TrainingJob::from))
     })
 }

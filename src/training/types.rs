@@ -7,27 +7,22 @@ use entity::{
     workflow,
 };
 
-use crate::api::{self, child_list, load_ref, page_cost};
+use crate::api::{self, child_list, load_ref};
 use crate::core::filter::{
     DateTimeFilter, FloatFilter, IdFilter, IntFilter, StringFilter, cond_of, filter_input,
     order_input,
 };
-use crate::core::ids::{self, NodeType};
 use crate::core::paging::{Conn, PageArgs};
-use crate::data::DatasetVersion;
 use crate::enums::*;
-use crate::registry::{Model, ModelVersion, ModelVersionFilter, ModelVersionOrder, Workflow};
+use crate::graph::*;
+use crate::registry::{ModelVersionFilter, ModelVersionOrder};
 use crate::relations::*;
 
-/// An experiment: a hyperparameter search, A/B test or evaluation grouping training jobs.
-pub struct Experiment(pub experiment::Model);
+/// The fields of a [`Experiment`] of its own (the graph fields are shared, in `graph`).
+pub struct ExperimentFields(pub experiment::Model);
 
 #[Object]
-impl Experiment {
-    /// Global id.
-    pub async fn id(&self) -> ID {
-        ids::encode(NodeType::Experiment, self.0.id)
-    }
+impl ExperimentFields {
     /// Namespace.
     async fn ns(&self) -> &str {
         &self.0.ns
@@ -66,10 +61,9 @@ impl Experiment {
     }
     /// The workflow that owns it.
     async fn workflow(&self, ctx: &Context<'_>) -> Result<Option<Workflow>> {
-        load_ref::<workflow::Entity, _>(ctx, self.0.workflow_id, Workflow).await
+        load_ref::<workflow::Entity, _>(ctx, self.0.workflow_id, Workflow::from).await
     }
     /// Its training jobs.
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn training_jobs(
         &self,
@@ -89,96 +83,7 @@ impl Experiment {
             api::fingerprint(&[&filter, &order_by]),
             TrainingJobOrder::keys(order_by.as_deref()),
             PageArgs::new(first, after, last, before, offset),
-            TrainingJob,
-        )
-        .await
-    }
-    /// What this node was made from or depends on, up to `depth` edges away (batched
-    /// with every other node of the response asking the same).
-    #[graphql(complexity = "(first.clamp(1, 1000) as usize).saturating_mul(child_complexity)")]
-    #[allow(clippy::too_many_arguments)]
-    async fn upstream(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(default = 3)] depth: i32,
-        kinds: Option<Vec<String>>,
-        node_types: Option<Vec<NodeType>>,
-        #[graphql(default = 100)] first: i32,
-        after: Option<String>,
-    ) -> Result<crate::lineage::LineageGraph> {
-        crate::lineage::traverse_from(
-            ctx,
-            (NodeType::Experiment, self.0.id),
-            crate::lineage::LineageDirection::Upstream,
-            depth,
-            kinds,
-            node_types,
-            first,
-            after,
-        )
-        .await
-    }
-    /// What is affected if this node changes (impact), up to `depth` edges away.
-    #[graphql(complexity = "(first.clamp(1, 1000) as usize).saturating_mul(child_complexity)")]
-    #[allow(clippy::too_many_arguments)]
-    async fn downstream(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(default = 3)] depth: i32,
-        kinds: Option<Vec<String>>,
-        node_types: Option<Vec<NodeType>>,
-        #[graphql(default = 100)] first: i32,
-        after: Option<String>,
-    ) -> Result<crate::lineage::LineageGraph> {
-        crate::lineage::traverse_from(
-            ctx,
-            (NodeType::Experiment, self.0.id),
-            crate::lineage::LineageDirection::Downstream,
-            depth,
-            kinds,
-            node_types,
-            first,
-            after,
-        )
-        .await
-    }
-    /// Explicit typed edges starting (OUT) or ending (IN) here.
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
-    #[allow(clippy::too_many_arguments)]
-    async fn edges(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(default_with = "crate::lineage::EdgeDirection::Out")]
-        direction: crate::lineage::EdgeDirection,
-        kinds: Option<Vec<String>>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-    ) -> Result<Conn<crate::lineage::Edge>> {
-        crate::lineage::edges_of(
-            ctx,
-            self.0.id,
-            direction,
-            kinds,
-            PageArgs::new(first, after, last, before, None),
-        )
-        .await
-    }
-    /// This node's events, newest first.
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
-    async fn history(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-    ) -> Result<Conn<crate::observability::Event>> {
-        crate::observability::history_of(
-            ctx,
-            self.0.id,
-            PageArgs::new(first, after, last, before, None),
+            TrainingJob::from,
         )
         .await
     }
@@ -220,15 +125,11 @@ order_input!(
     }
 );
 
-/// A unit of training work: QUEUED → RUNNING → SUCCEEDED | FAILED | CANCELLED.
-pub struct TrainingJob(pub training_job::Model);
+/// The fields of a [`TrainingJob`] of its own (the graph fields are shared, in `graph`).
+pub struct TrainingJobFields(pub training_job::Model);
 
 #[Object]
-impl TrainingJob {
-    /// Global id.
-    pub async fn id(&self) -> ID {
-        ids::encode(NodeType::TrainingJob, self.0.id)
-    }
+impl TrainingJobFields {
     /// Namespace.
     async fn ns(&self) -> &str {
         &self.0.ns
@@ -299,18 +200,18 @@ impl TrainingJob {
     }
     /// The experiment it belongs to.
     async fn experiment(&self, ctx: &Context<'_>) -> Result<Option<Experiment>> {
-        load_ref::<experiment::Entity, _>(ctx, self.0.experiment_id, Experiment).await
+        load_ref::<experiment::Entity, _>(ctx, self.0.experiment_id, Experiment::from).await
     }
     /// The model it trains.
     async fn model(&self, ctx: &Context<'_>) -> Result<Option<Model>> {
-        load_ref::<model::Entity, _>(ctx, self.0.model_id, Model).await
+        load_ref::<model::Entity, _>(ctx, self.0.model_id, Model::from).await
     }
     /// The dataset version it trains on.
     async fn dataset_version(&self, ctx: &Context<'_>) -> Result<Option<DatasetVersion>> {
-        load_ref::<dataset_version::Entity, _>(ctx, self.0.dataset_version_id, DatasetVersion).await
+        load_ref::<dataset_version::Entity, _>(ctx, self.0.dataset_version_id, DatasetVersion::from)
+            .await
     }
     /// Its runs.
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn runs(
         &self,
@@ -330,12 +231,11 @@ impl TrainingJob {
             api::fingerprint(&[&filter, &order_by]),
             ExperimentRunOrder::keys(order_by.as_deref()),
             PageArgs::new(first, after, last, before, offset),
-            ExperimentRun,
+            ExperimentRun::from,
         )
         .await
     }
     /// Model versions it produced.
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn produced_versions(
         &self,
@@ -355,96 +255,7 @@ impl TrainingJob {
             api::fingerprint(&[&filter, &order_by]),
             ModelVersionOrder::keys(order_by.as_deref()),
             PageArgs::new(first, after, last, before, offset),
-            ModelVersion,
-        )
-        .await
-    }
-    /// What this node was made from or depends on, up to `depth` edges away (batched
-    /// with every other node of the response asking the same).
-    #[graphql(complexity = "(first.clamp(1, 1000) as usize).saturating_mul(child_complexity)")]
-    #[allow(clippy::too_many_arguments)]
-    async fn upstream(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(default = 3)] depth: i32,
-        kinds: Option<Vec<String>>,
-        node_types: Option<Vec<NodeType>>,
-        #[graphql(default = 100)] first: i32,
-        after: Option<String>,
-    ) -> Result<crate::lineage::LineageGraph> {
-        crate::lineage::traverse_from(
-            ctx,
-            (NodeType::TrainingJob, self.0.id),
-            crate::lineage::LineageDirection::Upstream,
-            depth,
-            kinds,
-            node_types,
-            first,
-            after,
-        )
-        .await
-    }
-    /// What is affected if this node changes (impact), up to `depth` edges away.
-    #[graphql(complexity = "(first.clamp(1, 1000) as usize).saturating_mul(child_complexity)")]
-    #[allow(clippy::too_many_arguments)]
-    async fn downstream(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(default = 3)] depth: i32,
-        kinds: Option<Vec<String>>,
-        node_types: Option<Vec<NodeType>>,
-        #[graphql(default = 100)] first: i32,
-        after: Option<String>,
-    ) -> Result<crate::lineage::LineageGraph> {
-        crate::lineage::traverse_from(
-            ctx,
-            (NodeType::TrainingJob, self.0.id),
-            crate::lineage::LineageDirection::Downstream,
-            depth,
-            kinds,
-            node_types,
-            first,
-            after,
-        )
-        .await
-    }
-    /// Explicit typed edges starting (OUT) or ending (IN) here.
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
-    #[allow(clippy::too_many_arguments)]
-    async fn edges(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(default_with = "crate::lineage::EdgeDirection::Out")]
-        direction: crate::lineage::EdgeDirection,
-        kinds: Option<Vec<String>>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-    ) -> Result<Conn<crate::lineage::Edge>> {
-        crate::lineage::edges_of(
-            ctx,
-            self.0.id,
-            direction,
-            kinds,
-            PageArgs::new(first, after, last, before, None),
-        )
-        .await
-    }
-    /// This node's events, newest first.
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
-    async fn history(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-    ) -> Result<Conn<crate::observability::Event>> {
-        crate::observability::history_of(
-            ctx,
-            self.0.id,
-            PageArgs::new(first, after, last, before, None),
+            ModelVersion::from,
         )
         .await
     }
@@ -496,15 +307,11 @@ order_input!(
     }
 );
 
-/// One numbered run of a training job: hyperparameters in, metrics out.
-pub struct ExperimentRun(pub experiment_run::Model);
+/// The fields of a [`ExperimentRun`] of its own (the graph fields are shared, in `graph`).
+pub struct ExperimentRunFields(pub experiment_run::Model);
 
 #[Object]
-impl ExperimentRun {
-    /// Global id.
-    pub async fn id(&self) -> ID {
-        ids::encode(NodeType::ExperimentRun, self.0.id)
-    }
+impl ExperimentRunFields {
     /// Namespace (the job's).
     async fn ns(&self) -> &str {
         &self.0.ns
@@ -539,96 +346,8 @@ impl ExperimentRun {
     }
     /// The job it belongs to.
     async fn training_job(&self, ctx: &Context<'_>) -> Result<Option<TrainingJob>> {
-        load_ref::<training_job::Entity, _>(ctx, Some(self.0.training_job_id), TrainingJob).await
-    }
-    /// What this node was made from or depends on, up to `depth` edges away (batched
-    /// with every other node of the response asking the same).
-    #[graphql(complexity = "(first.clamp(1, 1000) as usize).saturating_mul(child_complexity)")]
-    #[allow(clippy::too_many_arguments)]
-    async fn upstream(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(default = 3)] depth: i32,
-        kinds: Option<Vec<String>>,
-        node_types: Option<Vec<NodeType>>,
-        #[graphql(default = 100)] first: i32,
-        after: Option<String>,
-    ) -> Result<crate::lineage::LineageGraph> {
-        crate::lineage::traverse_from(
-            ctx,
-            (NodeType::ExperimentRun, self.0.id),
-            crate::lineage::LineageDirection::Upstream,
-            depth,
-            kinds,
-            node_types,
-            first,
-            after,
-        )
-        .await
-    }
-    /// What is affected if this node changes (impact), up to `depth` edges away.
-    #[graphql(complexity = "(first.clamp(1, 1000) as usize).saturating_mul(child_complexity)")]
-    #[allow(clippy::too_many_arguments)]
-    async fn downstream(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(default = 3)] depth: i32,
-        kinds: Option<Vec<String>>,
-        node_types: Option<Vec<NodeType>>,
-        #[graphql(default = 100)] first: i32,
-        after: Option<String>,
-    ) -> Result<crate::lineage::LineageGraph> {
-        crate::lineage::traverse_from(
-            ctx,
-            (NodeType::ExperimentRun, self.0.id),
-            crate::lineage::LineageDirection::Downstream,
-            depth,
-            kinds,
-            node_types,
-            first,
-            after,
-        )
-        .await
-    }
-    /// Explicit typed edges starting (OUT) or ending (IN) here.
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
-    #[allow(clippy::too_many_arguments)]
-    async fn edges(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(default_with = "crate::lineage::EdgeDirection::Out")]
-        direction: crate::lineage::EdgeDirection,
-        kinds: Option<Vec<String>>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-    ) -> Result<Conn<crate::lineage::Edge>> {
-        crate::lineage::edges_of(
-            ctx,
-            self.0.id,
-            direction,
-            kinds,
-            PageArgs::new(first, after, last, before, None),
-        )
-        .await
-    }
-    /// This node's events, newest first.
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
-    async fn history(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-    ) -> Result<Conn<crate::observability::Event>> {
-        crate::observability::history_of(
-            ctx,
-            self.0.id,
-            PageArgs::new(first, after, last, before, None),
-        )
-        .await
+        load_ref::<training_job::Entity, _>(ctx, Some(self.0.training_job_id), TrainingJob::from)
+            .await
     }
 }
 
@@ -662,15 +381,11 @@ order_input!(
     }
 );
 
-/// A standalone pattern-detection batch job.
-pub struct PatternRecognitionJob(pub pattern_recognition_job::Model);
+/// The fields of a [`PatternRecognitionJob`] of its own (the graph fields are shared, in `graph`).
+pub struct PatternRecognitionJobFields(pub pattern_recognition_job::Model);
 
 #[Object]
-impl PatternRecognitionJob {
-    /// Global id.
-    pub async fn id(&self) -> ID {
-        ids::encode(NodeType::PatternRecognitionJob, self.0.id)
-    }
+impl PatternRecognitionJobFields {
     /// Namespace.
     async fn ns(&self) -> &str {
         &self.0.ns
@@ -706,95 +421,6 @@ impl PatternRecognitionJob {
     /// Last change.
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
-    }
-    /// What this node was made from or depends on, up to `depth` edges away (batched
-    /// with every other node of the response asking the same).
-    #[graphql(complexity = "(first.clamp(1, 1000) as usize).saturating_mul(child_complexity)")]
-    #[allow(clippy::too_many_arguments)]
-    async fn upstream(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(default = 3)] depth: i32,
-        kinds: Option<Vec<String>>,
-        node_types: Option<Vec<NodeType>>,
-        #[graphql(default = 100)] first: i32,
-        after: Option<String>,
-    ) -> Result<crate::lineage::LineageGraph> {
-        crate::lineage::traverse_from(
-            ctx,
-            (NodeType::PatternRecognitionJob, self.0.id),
-            crate::lineage::LineageDirection::Upstream,
-            depth,
-            kinds,
-            node_types,
-            first,
-            after,
-        )
-        .await
-    }
-    /// What is affected if this node changes (impact), up to `depth` edges away.
-    #[graphql(complexity = "(first.clamp(1, 1000) as usize).saturating_mul(child_complexity)")]
-    #[allow(clippy::too_many_arguments)]
-    async fn downstream(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(default = 3)] depth: i32,
-        kinds: Option<Vec<String>>,
-        node_types: Option<Vec<NodeType>>,
-        #[graphql(default = 100)] first: i32,
-        after: Option<String>,
-    ) -> Result<crate::lineage::LineageGraph> {
-        crate::lineage::traverse_from(
-            ctx,
-            (NodeType::PatternRecognitionJob, self.0.id),
-            crate::lineage::LineageDirection::Downstream,
-            depth,
-            kinds,
-            node_types,
-            first,
-            after,
-        )
-        .await
-    }
-    /// Explicit typed edges starting (OUT) or ending (IN) here.
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
-    #[allow(clippy::too_many_arguments)]
-    async fn edges(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(default_with = "crate::lineage::EdgeDirection::Out")]
-        direction: crate::lineage::EdgeDirection,
-        kinds: Option<Vec<String>>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-    ) -> Result<Conn<crate::lineage::Edge>> {
-        crate::lineage::edges_of(
-            ctx,
-            self.0.id,
-            direction,
-            kinds,
-            PageArgs::new(first, after, last, before, None),
-        )
-        .await
-    }
-    /// This node's events, newest first.
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
-    async fn history(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-    ) -> Result<Conn<crate::observability::Event>> {
-        crate::observability::history_of(
-            ctx,
-            self.0.id,
-            PageArgs::new(first, after, last, before, None),
-        )
-        .await
     }
 }
 

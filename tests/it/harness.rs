@@ -73,6 +73,46 @@ pub struct TestApp {
     pub schema: AppSchema,
     /// The database URL.
     pub url: String,
+    /// Whether this app created its database (and drops it when the test ends).
+    owns_database: bool,
+}
+
+impl Drop for TestApp {
+    /// Drops the test's database (other instances on it do not): thousands of runs must
+    /// not leave thousands of databases behind. Runs on a thread of its own, since the
+    /// test's runtime may be shutting down; a failure is reported, never a panic.
+    fn drop(&mut self) {
+        if !self.owns_database {
+            return;
+        }
+        let Some(name) = self.url.rsplit('/').next().map(str::to_owned) else {
+            return;
+        };
+        let dropped = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())?;
+            rt.block_on(async move {
+                let admin = Database::connect(format!("{}/postgres", server_url()))
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let result = admin
+                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| e.to_string());
+                admin.close().await.ok();
+                result
+            })
+        })
+        .join();
+        match dropped {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => eprintln!("could not drop the test database: {e}"),
+            Err(_) => eprintln!("dropping the test database panicked"),
+        }
+    }
 }
 
 impl TestApp {
@@ -89,12 +129,26 @@ impl TestApp {
             .unwrap_or_else(|e| panic!("create test database: {e}"));
         admin.close().await.ok();
         let url = format!("{}/{name}", server_url());
-        TestApp::on(url).await
+        let mut app = TestApp::on(url).await;
+        app.owns_database = true;
+        app
     }
 
     /// Another gateway instance (its own pool, feed and listener) on the same database.
     pub async fn instance(&self) -> TestApp {
         TestApp::on(self.url.clone()).await
+    }
+
+    /// The same database served under other limits (its own schema; shares the pool).
+    pub fn with_limits(&self, change: impl FnOnce(&mut mlgraph::Limits)) -> TestApp {
+        let mut state = self.state.clone();
+        change(&mut state.limits);
+        TestApp {
+            schema: build_schema(state.clone()),
+            state,
+            url: self.url.clone(),
+            owns_database: false,
+        }
     }
 
     async fn on(url: String) -> TestApp {
@@ -112,6 +166,7 @@ impl TestApp {
             schema: build_schema(state.clone()),
             state,
             url,
+            owns_database: false,
         }
     }
 

@@ -554,3 +554,88 @@ async fn concurrent_changes_without_an_expected_revision_all_apply() {
     }
     assert_eq!(job_state(&app, &job).await["revision"], rev + 20);
 }
+
+/// A job enqueued with several dataset versions is a training job of each of them
+/// (`DatasetVersion.trainingJobs`), and a model version it produced needs retraining
+/// when any of them, not only the first, gets a newer version.
+#[tokio::test]
+async fn every_training_set_of_a_job_sees_it_and_makes_its_versions_stale() {
+    let app = TestApp::new().await;
+    let model = create_model(&app, NS, "fraud").await;
+    let dataset = |name: &'static str| {
+        let app = &app;
+        async move {
+            let ds = app
+                .ok(
+                    "mutation($n: String!) { createDataset(input: {ns: \"acme.com/train\", name: $n, dataType: TABULAR}) { id } }",
+                    json!({"n": name}),
+                )
+                .await["createDataset"]["id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            let v = new_dataset_version(app, &ds).await;
+            (ds, v)
+        }
+    };
+    let (_, a1) = dataset("a").await;
+    let (b, b1) = dataset("b").await;
+    let job = app
+        .ok(
+            "mutation($i: EnqueueTrainingJobInput!) { enqueueTrainingJob(input: $i) { id } }",
+            json!({"i": {"ns": NS, "name": "multi", "modelId": model, "datasetVersionIds": [a1, b1]}}),
+        )
+        .await["enqueueTrainingJob"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    // Both training sets list the job, in one statement for both.
+    let before = app.statements().get();
+    let d = app
+        .ok(
+            "query($ids: [ID!]!) { nodes(ids: $ids) { ... on DatasetVersion { trainingJobs { totalCount edges { node { id } } } } } }",
+            json!({"ids": [a1, b1]}),
+        )
+        .await;
+    assert_eq!(
+        app.statements().get() - before,
+        2,
+        "versions, then their jobs"
+    );
+    for i in 0..2 {
+        let jobs = &d["nodes"][i]["trainingJobs"];
+        assert_eq!(jobs["totalCount"], 1, "{d:#}");
+        assert_eq!(jobs["edges"][0]["node"]["id"], job.as_str());
+    }
+
+    claim(&app, "w").await;
+    app.ok(
+        "mutation($i: CompleteTrainingJobInput!) { completeTrainingJob(input: $i) { job { status } } }",
+        json!({"i": {"id": job, "modelVersion": {"artifactUri": "s3://m/1"}}}),
+    )
+    .await;
+    let stale = || async {
+        app.ok(
+            "{ modelVersionsNeedingRetraining { totalCount } }",
+            json!({}),
+        )
+        .await["modelVersionsNeedingRetraining"]["totalCount"]
+            .as_i64()
+    };
+    assert_eq!(stale().await, Some(0));
+    // A newer version of the second training set (linked by `trainedOn`, not the job's
+    // own column) makes the produced version stale.
+    new_dataset_version(&app, &b).await;
+    assert_eq!(stale().await, Some(1));
+}
+
+async fn new_dataset_version(app: &TestApp, ds: &str) -> String {
+    app.ok(
+        "mutation($d: ID!) { createDatasetVersion(input: {datasetId: $d, storageUri: \"s3://d\"}) { id } }",
+        json!({"d": ds}),
+    )
+    .await["createDatasetVersion"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}

@@ -3,6 +3,7 @@
 
 mod batching;
 mod errors;
+mod graph;
 mod harness;
 mod http;
 mod jobs;

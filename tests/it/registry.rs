@@ -459,6 +459,7 @@ async fn prediction_rollups_answer_like_a_scan() {
 
 /// Compares `predictionStats` answered from rollups with the same answer from a scan.
 async fn compare_rollups(app: &TestApp, e1: &str, label: &str) {
+    use chrono::DurationRound;
     let fields = "key count avgLatencyMs minLatencyMs maxLatencyMs avgConfidence minConfidence maxConfidence";
     // A filter the rollups cannot answer that selects every prediction: forces a scan.
     let scan = r#"{or: [{latencyMs: {isNull: true}}, {latencyMs: {isNull: false}}]}"#;
@@ -468,7 +469,22 @@ async fn compare_rollups(app: &TestApp, e1: &str, label: &str) {
         .and_hms_opt(0, 0, 0)
         .map(|t| t.and_utc().to_rfc3339())
         .unwrap_or_default();
-    for (group, filter) in [
+    // Bounds the daily rollups cannot answer: inside a day (two whole hours, one of which
+    // is not midnight) and a millisecond after midnight. Answered by a scan, they must
+    // still agree with one.
+    let now_hour = chrono::Utc::now()
+        .duration_trunc(chrono::TimeDelta::hours(1))
+        .unwrap_or_default();
+    let inside_day: Vec<String> = [5, 6]
+        .iter()
+        .map(|h| (now_hour - chrono::TimeDelta::hours(*h)).to_rfc3339())
+        .collect();
+    let after_midnight = chrono::Utc::now()
+        .date_naive()
+        .and_hms_milli_opt(0, 0, 0, 1)
+        .map(|t| t.and_utc().to_rfc3339())
+        .unwrap_or_default();
+    let mut cases = vec![
         ("ALL", "{}".to_owned()),
         ("ENDPOINT", "{}".to_owned()),
         ("MODEL_VERSION", "{}".to_owned()),
@@ -483,7 +499,16 @@ async fn compare_rollups(app: &TestApp, e1: &str, label: &str) {
             format!(r#"{{not: {{createdAt: {{gte: "{hour}"}}}}}}"#),
         ),
         ("DAY", format!(r#"{{endpoint: {{eq: "{e1}"}}}}"#)),
-    ] {
+        (
+            "DAY",
+            format!(r#"{{createdAt: {{lt: "{after_midnight}"}}}}"#),
+        ),
+    ];
+    for bound in &inside_day {
+        cases.push(("DAY", format!(r#"{{createdAt: {{gte: "{bound}"}}}}"#)));
+        cases.push(("ALL", format!(r#"{{createdAt: {{lt: "{bound}"}}}}"#)));
+    }
+    for (group, filter) in cases {
         let q = |f: &str| {
             format!(
                 "{{ predictionStats(groupBy: {group}, limit: 1000, filter: {f}) {{ {fields} }} }}"

@@ -5,8 +5,12 @@ fn schema_graphql_matches_the_code() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/schema.graphql");
     let committed = std::fs::read_to_string(path).unwrap_or_default();
     let current = mlgraph::schema::sdl();
-    assert!(
-        committed == current,
-        "schema.graphql is out of date: run `cargo run -- schema > schema.graphql` and review the diff"
-    );
+    if committed != current {
+        let diff = similar::TextDiff::from_lines(&committed, &current);
+        panic!(
+            "schema.graphql is out of date: run `cargo run -- schema > schema.graphql` and review \
+             the diff (- committed, + code):\n{}",
+            diff.unified_diff().context_radius(2)
+        );
+    }
 }

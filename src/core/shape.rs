@@ -1,0 +1,339 @@
+//! What a query document asks for, read before and after it runs: its cost (depth and
+//! complexity, from the configured limits) and the order of its fields.
+//!
+//! async-graphql's own complexity rule is per field and only for fields of object types:
+//! a field selected through an interface (`node(id:) { upstream { ... } }`) costs 1, and
+//! the cost functions cannot see the configured page sizes. Here one rule covers every
+//! field, whatever its parent: a connection costs its page size (`first`/`last`, else the
+//! configured default, capped at the configured maximum) times its selection, a lineage
+//! graph its lineage page, anything else 1 plus its selection.
+//!
+//! async-graphql 7 also returns an object's fields in the order their resolvers finish
+//! (a `FuturesUnordered`), not in the order selected; [`order_like_selection`] puts them
+//! back, as the GraphQL spec's `CollectFields` orders them.
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use async_graphql::parser::types::{
+    DocumentOperations, ExecutableDocument, Field, OperationDefinition, OperationType, Selection,
+    SelectionSet,
+};
+use async_graphql::registry::{MetaTypeName, Registry};
+use async_graphql::{Name, Value, Variables};
+
+use crate::config::Limits;
+
+/// Depth and complexity of one operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Cost {
+    /// Deepest nesting of fields (a top-level field is 1).
+    pub depth: usize,
+    /// Sum of the field costs.
+    pub complexity: usize,
+}
+
+/// The operation a request runs: the named one, or the only one; `None` when that is
+/// ambiguous (validation reports it).
+pub fn operation<'d>(
+    doc: &'d ExecutableDocument,
+    name: Option<&str>,
+) -> Option<&'d OperationDefinition> {
+    match (&doc.operations, name) {
+        (DocumentOperations::Single(op), _) => Some(&op.node),
+        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| &op.node),
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
+            ops.values().next().map(|op| &op.node)
+        }
+        (DocumentOperations::Multiple(_), None) => None,
+    }
+}
+
+fn root_type(registry: &Registry, ty: OperationType) -> Option<&str> {
+    match ty {
+        OperationType::Query => Some(registry.query_type.as_str()),
+        OperationType::Mutation => registry.mutation_type.as_deref(),
+        OperationType::Subscription => registry.subscription_type.as_deref(),
+    }
+}
+
+/// The cost of the operation `name` of `doc` (every operation's maximum when it is
+/// ambiguous).
+pub fn measure(
+    doc: &ExecutableDocument,
+    name: Option<&str>,
+    registry: &Registry,
+    variables: &Variables,
+    limits: &Limits,
+) -> Cost {
+    let measure_op = |op: &OperationDefinition| {
+        let walker = CostWalker {
+            doc,
+            registry,
+            variables,
+            op,
+            limits,
+        };
+        walker.selection(
+            &op.selection_set.node,
+            root_type(registry, op.ty),
+            1,
+            &mut Vec::new(),
+        )
+    };
+    match operation(doc, name) {
+        Some(op) => measure_op(op),
+        None => doc
+            .operations
+            .iter()
+            .map(|(_, op)| measure_op(&op.node))
+            .fold(Cost::default(), |a, b| Cost {
+                depth: a.depth.max(b.depth),
+                complexity: a.complexity.max(b.complexity),
+            }),
+    }
+}
+
+struct CostWalker<'a> {
+    doc: &'a ExecutableDocument,
+    registry: &'a Registry,
+    variables: &'a Variables,
+    op: &'a OperationDefinition,
+    limits: &'a Limits,
+}
+
+impl<'a> CostWalker<'a> {
+    /// `fragments` holds the fragments being expanded (a cycle is a validation error;
+    /// here it just stops).
+    fn selection(
+        &self,
+        set: &'a SelectionSet,
+        parent: Option<&'a str>,
+        depth: usize,
+        fragments: &mut Vec<&'a str>,
+    ) -> Cost {
+        let mut cost = Cost::default();
+        let mut add = |c: Cost| {
+            cost.depth = cost.depth.max(c.depth);
+            cost.complexity = cost.complexity.saturating_add(c.complexity);
+        };
+        for item in &set.items {
+            match &item.node {
+                Selection::Field(field) => add(self.field(&field.node, parent, depth, fragments)),
+                Selection::InlineFragment(f) => {
+                    let on = f
+                        .node
+                        .type_condition
+                        .as_ref()
+                        .map(|t| t.node.on.node.as_str());
+                    add(self.selection(&f.node.selection_set.node, on.or(parent), depth, fragments))
+                }
+                Selection::FragmentSpread(s) => {
+                    let name = s.node.fragment_name.node.as_str();
+                    if fragments.contains(&name) {
+                        continue;
+                    }
+                    if let Some(def) = self.doc.fragments.get(name) {
+                        fragments.push(name);
+                        let on = def.node.type_condition.node.on.node.as_str();
+                        add(self.selection(
+                            &def.node.selection_set.node,
+                            Some(on),
+                            depth,
+                            fragments,
+                        ));
+                        fragments.pop();
+                    }
+                }
+            }
+        }
+        cost
+    }
+
+    fn field(
+        &self,
+        field: &'a Field,
+        parent: Option<&'a str>,
+        depth: usize,
+        fragments: &mut Vec<&'a str>,
+    ) -> Cost {
+        let ty = parent
+            .and_then(|p| self.registry.types.get(p))
+            .and_then(|t| t.field_by_name(&field.name.node))
+            .map(|f| MetaTypeName::concrete_typename(&f.ty));
+        let inner = self.selection(&field.selection_set.node, ty, depth + 1, fragments);
+        let per_item = inner.complexity;
+        let complexity = match ty.and_then(|t| self.page_size(field, t)) {
+            Some(n) => n.saturating_mul(per_item).saturating_add(1),
+            None => per_item.saturating_add(1),
+        };
+        Cost {
+            depth: inner.depth.max(depth),
+            complexity,
+        }
+    }
+
+    /// How many items a field of type `ty` may return: its page, for paged types.
+    fn page_size(&self, field: &Field, ty: &str) -> Option<usize> {
+        let asked = self
+            .int_argument(field, "first")
+            .or_else(|| self.int_argument(field, "last"));
+        let (default, max) = if ty.ends_with("Connection") {
+            (self.limits.default_page_size, self.limits.max_page_size)
+        } else if ty == "LineageGraph" {
+            (
+                u64::from(self.limits.default_lineage_page),
+                u64::from(self.limits.max_lineage_page),
+            )
+        } else if let Some(ids) = self.list_argument_len(field, "ids") {
+            return Some(ids.max(1));
+        } else {
+            return None;
+        };
+        let n = asked.map_or(default, |n| n.clamp(1, max as i64) as u64);
+        Some(n.clamp(1, max) as usize)
+    }
+
+    fn argument(&self, field: &Field, name: &str) -> Option<Value> {
+        let value = field.get_argument(name)?.node.clone();
+        value
+            .into_const_with(|var| self.variable(&var).ok_or(()))
+            .ok()
+    }
+
+    fn variable(&self, var: &Name) -> Option<Value> {
+        if let Some(v) = self.variables.get(var) {
+            return Some(v.clone());
+        }
+        self.op
+            .variable_definitions
+            .iter()
+            .find(|d| d.node.name.node == *var)
+            .and_then(|d| d.node.default_value.as_ref().map(|v| v.node.clone()))
+    }
+
+    fn int_argument(&self, field: &Field, name: &str) -> Option<i64> {
+        match self.argument(field, name)? {
+            Value::Number(n) => n.as_i64(),
+            _ => None,
+        }
+    }
+
+    fn list_argument_len(&self, field: &Field, name: &str) -> Option<usize> {
+        match self.argument(field, name)? {
+            Value::List(items) => Some(items.len()),
+            _ => None,
+        }
+    }
+}
+
+/// Reorders the objects of `data` (the response to the operation `name` of `doc`) so
+/// that their fields come in the order selected. Fragments count wherever they are spread
+/// (their type conditions are not evaluated: only the order of keys an object has is
+/// changed, never which keys it has).
+pub fn order_like_selection(data: &mut Value, doc: &ExecutableDocument, name: Option<&str>) {
+    let Some(op) = operation(doc, name) else {
+        return;
+    };
+    let mut orderer = Orderer {
+        doc,
+        plans: HashMap::new(),
+    };
+    orderer.value(data, &[&op.selection_set.node]);
+}
+
+struct Orderer<'a> {
+    doc: &'a ExecutableDocument,
+    /// Plans by selection set (its address): a list of 1,000 objects is planned once.
+    plans: HashMap<usize, Rc<Plan<'a>>>,
+}
+
+/// The response keys of one object in the order selected, each with the selection sets
+/// merged under it.
+struct Plan<'a> {
+    fields: Vec<(&'a str, Vec<&'a SelectionSet>)>,
+}
+
+impl Plan<'_> {
+    fn position(&self, key: &str) -> usize {
+        self.fields
+            .iter()
+            .position(|(k, _)| *k == key)
+            .unwrap_or(usize::MAX)
+    }
+}
+
+impl<'a> Orderer<'a> {
+    fn value(&mut self, value: &mut Value, sets: &[&'a SelectionSet]) {
+        match value {
+            Value::List(items) => {
+                for item in items {
+                    self.value(item, sets);
+                }
+            }
+            Value::Object(map) => {
+                let plan = self.plan(sets);
+                if !map.keys().map(|k| plan.position(k)).is_sorted() {
+                    map.sort_by_cached_key(|k, _| plan.position(k));
+                }
+                for (key, sub) in map.iter_mut() {
+                    if let Some((_, sets)) = plan.fields.iter().find(|(k, _)| *k == key.as_str())
+                        && sets.iter().any(|s| !s.items.is_empty())
+                    {
+                        self.value(sub, sets);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn plan(&mut self, sets: &[&'a SelectionSet]) -> Rc<Plan<'a>> {
+        let id = match sets {
+            [one] => Some(*one as *const SelectionSet as usize),
+            _ => None,
+        };
+        if let Some(plan) = id.and_then(|id| self.plans.get(&id)) {
+            return plan.clone();
+        }
+        let mut plan = Plan { fields: Vec::new() };
+        for set in sets {
+            self.collect(set, &mut plan, &mut Vec::new());
+        }
+        let plan = Rc::new(plan);
+        if let Some(id) = id {
+            self.plans.insert(id, plan.clone());
+        }
+        plan
+    }
+
+    fn collect(&self, set: &'a SelectionSet, plan: &mut Plan<'a>, fragments: &mut Vec<&'a str>) {
+        for item in &set.items {
+            match &item.node {
+                Selection::Field(field) => {
+                    let field = &field.node;
+                    let key = field.response_key().node.as_str();
+                    let sub = &field.selection_set.node;
+                    match plan.fields.iter_mut().find(|(k, _)| *k == key) {
+                        Some((_, sets)) => sets.push(sub),
+                        None => plan.fields.push((key, vec![sub])),
+                    }
+                }
+                Selection::InlineFragment(f) => {
+                    self.collect(&f.node.selection_set.node, plan, fragments);
+                }
+                Selection::FragmentSpread(s) => {
+                    let name = s.node.fragment_name.node.as_str();
+                    if fragments.contains(&name) {
+                        continue;
+                    }
+                    if let Some(def) = self.doc.fragments.get(name) {
+                        fragments.push(name);
+                        self.collect(&def.node.selection_set.node, plan, fragments);
+                        fragments.pop();
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,128 @@
+//! The fields every node shares, written once: its global `id` ([`NodeId`]), its lineage
+//! (`upstream`, `downstream`), its explicit `edges` and its `history` ([`GraphFields`]).
+//! Each node object merges them with its own fields, and the `Node` interface declares
+//! them.
+
+use async_graphql::{Context, ID, Object, Result};
+use uuid::Uuid;
+
+use super::NodeType;
+use super::{Edge, Event};
+use crate::core::ids;
+use crate::core::paging::{Conn, PageArgs};
+use crate::lineage::{self, LineageDirection, LineageGraph};
+use crate::observability;
+
+pub use crate::lineage::EdgeDirection;
+
+/// The global id of one node: the first field of every node object.
+pub struct NodeId(pub(super) (NodeType, Uuid));
+
+#[Object]
+impl NodeId {
+    /// Global id.
+    pub async fn id(&self) -> ID {
+        ids::encode(self.0.0, self.0.1)
+    }
+}
+
+/// The graph fields of one node: the last fields of every node object.
+pub struct GraphFields {
+    node: (NodeType, Uuid),
+}
+
+impl GraphFields {
+    /// The graph fields of the node `ty`/`id`.
+    pub fn new(ty: NodeType, id: Uuid) -> Self {
+        GraphFields { node: (ty, id) }
+    }
+}
+
+#[Object]
+impl GraphFields {
+    /// What this node was made from or depends on, up to `depth` edges away (batched
+    /// with every other node of the response asking the same).
+    #[allow(clippy::too_many_arguments)]
+    async fn upstream(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Maximum distance (default 3; at most the server's --max-lineage-depth, 20 unless set)."
+        )]
+        depth: Option<i32>,
+        #[graphql(desc = "Only follow these edge kinds.")] kinds: Option<Vec<String>>,
+        #[graphql(desc = "Only report nodes of these types (traversal passes through others).")]
+        node_types: Option<Vec<NodeType>>,
+        #[graphql(desc = "Page size (default 100, at most 1000).")] first: Option<i32>,
+        #[graphql(desc = "`endCursor` of the previous page.")] after: Option<String>,
+    ) -> Result<LineageGraph> {
+        let walk = lineage::WalkArgs {
+            direction: LineageDirection::Upstream,
+            depth,
+            kinds,
+            node_types,
+            first,
+            after,
+        };
+        lineage::traverse_from(ctx, self.node, walk).await
+    }
+
+    /// What is affected if this node changes (impact), up to `depth` edges away.
+    #[allow(clippy::too_many_arguments)]
+    async fn downstream(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Maximum distance (default 3; at most the server's --max-lineage-depth, 20 unless set)."
+        )]
+        depth: Option<i32>,
+        #[graphql(desc = "Only follow these edge kinds.")] kinds: Option<Vec<String>>,
+        #[graphql(desc = "Only report nodes of these types (traversal passes through others).")]
+        node_types: Option<Vec<NodeType>>,
+        #[graphql(desc = "Page size (default 100, at most 1000).")] first: Option<i32>,
+        #[graphql(desc = "`endCursor` of the previous page.")] after: Option<String>,
+    ) -> Result<LineageGraph> {
+        let walk = lineage::WalkArgs {
+            direction: LineageDirection::Downstream,
+            depth,
+            kinds,
+            node_types,
+            first,
+            after,
+        };
+        lineage::traverse_from(ctx, self.node, walk).await
+    }
+
+    /// Explicit typed edges starting (OUT) or ending (IN) here.
+    #[allow(clippy::too_many_arguments)]
+    async fn edges(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            default_with = "EdgeDirection::Out",
+            desc = "OUT: edges from here; IN: edges to here."
+        )]
+        direction: EdgeDirection,
+        #[graphql(desc = "Only these kinds.")] kinds: Option<Vec<String>>,
+        #[graphql(desc = "Page size from the start (or after `after`).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to page forward from.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end (or before `before`).")] last: Option<i32>,
+        #[graphql(desc = "Cursor to page backward from.")] before: Option<String>,
+    ) -> Result<Conn<Edge>> {
+        let page = PageArgs::new(first, after, last, before, None);
+        lineage::edges_of(ctx, self.node.1, direction, kinds, page).await
+    }
+
+    /// This node's events, newest first.
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size from the start (or after `after`).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to page forward from.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end (or before `before`).")] last: Option<i32>,
+        #[graphql(desc = "Cursor to page backward from.")] before: Option<String>,
+    ) -> Result<Conn<Event>> {
+        let page = PageArgs::new(first, after, last, before, None);
+        observability::history_of(ctx, self.node.1, page).await
+    }
+}

@@ -1,0 +1,88 @@
+//! The node vocabulary: every node type of the graph, declared once in
+//! [`node_vocabulary!`], and what is generated from it.
+//!
+//! The table is an "X-macro": each layer passes it a macro of its own and gets the items
+//! it needs, so no list of node types is written twice.
+//! - `core::ids`: the [`NodeType`] enum, its names, its tables;
+//! - `core::node`: the entity mapping (`NodeEntity`) and the namespace lookup of any node;
+//! - here: each node's GraphQL object (its own fields merged with the shared
+//!   [`GraphFields`]), the [`Node`] interface and [`load_node`].
+//!
+//! Adding a node type = one row below, its entity in `entity/`, its migration, and its
+//! own fields object (`XFields(pub entity::x::Model)` with `#[Object]`) in its domain.
+
+mod fields;
+mod interface;
+
+pub use fields::{EdgeDirection, GraphFields, NodeId};
+pub use interface::{Node, load_node};
+
+pub use crate::core::ids::NodeType;
+
+/// The node types: `Name = entity_module: own fields object`, each with its description.
+/// Calls `$callback!` with the rows.
+macro_rules! node_vocabulary {
+    ($callback:ident) => {
+        $callback! {
+            /// A pipeline definition (a DAG of steps as JSON) that owns datasets, models and experiments.
+            Workflow = workflow: crate::registry::WorkflowFields,
+            /// A logical dataset; its content lives in immutable numbered versions.
+            Dataset = dataset: crate::data::DatasetFields,
+            /// An immutable, numbered version of a dataset.
+            DatasetVersion = dataset_version: crate::data::DatasetVersionFields,
+            /// A logical model (e.g. `fraud-detector`); its artifacts are numbered versions.
+            Model = model: crate::registry::ModelFields,
+            /// A numbered version of a model: artifact, metrics, parameters and registry stage.
+            ModelVersion = model_version: crate::registry::ModelVersionFields,
+            /// An experiment: a hyperparameter search, A/B test or evaluation grouping training jobs.
+            Experiment = experiment: crate::training::ExperimentFields,
+            /// A unit of training work: QUEUED → RUNNING → SUCCEEDED | FAILED | CANCELLED.
+            TrainingJob = training_job: crate::training::TrainingJobFields,
+            /// One numbered run of a training job: hyperparameters in, metrics out.
+            ExperimentRun = experiment_run: crate::training::ExperimentRunFields,
+            /// A serving endpoint in an environment; model versions are deployed to it.
+            Endpoint = endpoint: crate::serving::EndpointFields,
+            /// A model version deployed to an endpoint with a share of its traffic.
+            Deployment = deployment: crate::serving::DeploymentFields,
+            /// One inference request and its answer.
+            Prediction = prediction: crate::serving::PredictionFields,
+            /// A standalone pattern-detection batch job.
+            PatternRecognitionJob = pattern_recognition_job: crate::training::PatternRecognitionJobFields,
+            /// A Cloud Run container service; its revisions are service deployments.
+            CloudRunService = cloud_run_service: crate::serving::CloudRunServiceFields,
+            /// A revision of a Cloud Run service with a share of its traffic.
+            ServiceDeployment = service_deployment: crate::serving::ServiceDeploymentFields,
+            /// An explicit typed edge `source --kind--> target`.
+            Edge = edge: crate::lineage::EdgeFields,
+            /// One committed change: written in the same transaction as the change itself.
+            Event = event: crate::observability::EventFields,
+        }
+    };
+}
+pub(crate) use node_vocabulary;
+
+/// Each row's GraphQL object: the type's own fields merged with the graph fields, built
+/// from its entity's row.
+macro_rules! node_objects {
+    ($( $(#[$doc:meta])* $ty:ident = $module:ident : $fields:path ),+ $(,)?) => {$(
+        $(#[$doc])*
+        #[derive(async_graphql::MergedObject)]
+        pub struct $ty(pub NodeId, pub $fields, pub GraphFields);
+
+        impl From<entity::$module::Model> for $ty {
+            fn from(row: entity::$module::Model) -> Self {
+                let node = (NodeType::$ty, row.id);
+                $ty(NodeId(node), $fields(row), GraphFields::new(node.0, node.1))
+            }
+        }
+
+        impl $ty {
+            /// The row behind this node.
+            pub fn row(&self) -> &entity::$module::Model {
+                &(self.1).0
+            }
+        }
+    )+};
+}
+
+node_vocabulary!(node_objects);

@@ -1,0 +1,198 @@
+//! The node vocabulary as clients see it: the graph fields on the `Node` interface for
+//! every node type (edges and events included), complexity counted through the
+//! interface and from the configured limits, fields in the order selected, and one
+//! opaque cursor format.
+
+use serde_json::{Value, json};
+
+use crate::harness::{TestApp, create_endpoint, create_model, create_version, deploy};
+
+const LINK: &str =
+    "mutation($s: ID!, $t: ID!) { link(kind: \"dependsOn\", source: $s, target: $t) { id } }";
+
+/// The keys of a JSON object, in order.
+fn keys(v: &Value) -> Vec<&str> {
+    v.as_object()
+        .map(|m| m.keys().map(String::as_str).collect())
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn every_node_type_answers_the_graph_fields_through_the_interface() {
+    let app = TestApp::new().await;
+    let a = create_model(&app, "acme.com", "a").await;
+    let b = create_model(&app, "acme.com", "b").await;
+    let version = create_version(&app, &a).await;
+    let endpoint = create_endpoint(&app, "acme.com", "e", "PRODUCTION").await;
+    let deployment = deploy(&app, &version, &endpoint, 100).await;
+    let edge = app.ok(LINK, json!({"s": a, "t": b})).await["link"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let event = app
+        .ok(
+            "query($id: ID!) { node(id: $id) { history(first: 1) { edges { node { id } } } } }",
+            json!({"id": a}),
+        )
+        .await["node"]["history"]["edges"][0]["node"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(!event.is_empty(), "a created model has a CREATE event");
+
+    // No fragment per type: every field below is declared on `Node`.
+    let q = "query($id: ID!) { node(id: $id) {
+        __typename id
+        upstream(depth: 2) { totalCount }
+        downstream(depth: 2) { totalCount }
+        edges(direction: OUT) { totalCount }
+        history { totalCount } } }";
+    for (id, typename) in [
+        (&a, "Model"),
+        (&version, "ModelVersion"),
+        (&endpoint, "Endpoint"),
+        (&deployment, "Deployment"),
+        (&edge, "Edge"),
+        (&event, "Event"),
+    ] {
+        let node = app.ok(q, json!({"id": id})).await["node"].clone();
+        assert_eq!(node["__typename"], typename);
+        assert_eq!(node["id"], id.as_str(), "{typename}");
+        for field in ["upstream", "downstream", "edges", "history"] {
+            assert!(
+                node[field]["totalCount"].is_i64(),
+                "{typename}.{field}: {node:#}"
+            );
+        }
+    }
+    // What they answer is the node's own: a's explicit edge, its version downstream,
+    // the deployment upstream of the endpoint.
+    let of = |id: &str| {
+        let app = &app;
+        let id = id.to_owned();
+        async move { app.ok(q, json!({"id": id})).await["node"].clone() }
+    };
+    assert_eq!(of(&a).await["edges"]["totalCount"], 1);
+    assert!(of(&a).await["downstream"]["totalCount"].as_i64() >= Some(2));
+    assert!(of(&endpoint).await["upstream"]["totalCount"].as_i64() >= Some(2));
+    assert!(of(&a).await["history"]["totalCount"].as_i64() >= Some(1));
+}
+
+#[tokio::test]
+async fn complexity_counts_fields_selected_through_the_interface() {
+    let app = TestApp::new().await;
+    let a = create_model(&app, "acme.com", "a").await;
+    let before = app.statements().get();
+    // 1000 lineage nodes × 100 versions × 1000 more: far over the limit, whether the
+    // graph fields are selected on the interface or in a fragment.
+    for q in [
+        "query($id: ID!) { node(id: $id) { upstream(first: 1000) { nodes { node {
+            upstream(first: 1000) { nodes { node { upstream(first: 1000) { totalCount } } } } } } } } }",
+        "query($id: ID!) { node(id: $id) { ... on Model { upstream(first: 1000) { nodes { node {
+            upstream(first: 1000) { nodes { node { upstream(first: 1000) { totalCount } } } } } } } } } }",
+    ] {
+        assert_eq!(
+            app.error_code(q, json!({"id": a})).await,
+            "QUERY_TOO_COMPLEX",
+            "{q}"
+        );
+    }
+    // Through a variable too.
+    let q = "query($id: ID!, $n: Int) { node(id: $id) { upstream(first: $n) { nodes { node {
+        upstream(first: $n) { nodes { node { upstream(first: $n) { totalCount } } } } } } } } }";
+    assert_eq!(
+        app.error_code(q, json!({"id": a, "n": 1000})).await,
+        "QUERY_TOO_COMPLEX"
+    );
+    assert_eq!(app.statements().get(), before, "refused before any SQL");
+    app.ok(q, json!({"id": a, "n": 10})).await;
+}
+
+#[tokio::test]
+async fn complexity_follows_the_configured_page_sizes() {
+    let app = TestApp::new().await;
+    create_model(&app, "acme.com", "a").await;
+    // models × versions × deployments without `first`: 20 × 20 × 20 by default.
+    let q = "{ models { edges { node { versions { edges { node { deployments { edges { node { id } } } } } } } } } }";
+    let tight = app.with_limits(|l| l.max_complexity = 30_000);
+    tight.ok(q, json!({})).await;
+    let bigger_pages = app.with_limits(|l| {
+        l.max_complexity = 30_000;
+        l.default_page_size = 50;
+    });
+    assert_eq!(
+        bigger_pages.error_code(q, json!({})).await,
+        "QUERY_TOO_COMPLEX",
+        "50 × 50 × 50 items"
+    );
+    // And the configured depth limit, counted the same way.
+    let shallow = app.with_limits(|l| l.max_depth = 4);
+    assert_eq!(shallow.error_code(q, json!({})).await, "QUERY_TOO_COMPLEX");
+}
+
+#[tokio::test]
+async fn responses_follow_the_selection_order() {
+    let app = TestApp::new().await;
+    let a = create_model(&app, "acme.com", "a").await;
+    let version = create_version(&app, &a).await;
+    let q = "query($of: ID!) { lineage(of: $of, direction: DOWNSTREAM) {
+        nodes { node { id } distance } totalCount } }";
+    let g = app.ok(q, json!({"of": a})).await["lineage"].clone();
+    assert_eq!(keys(&g), ["nodes", "totalCount"]);
+    assert_eq!(keys(&g["nodes"][0]), ["node", "distance"]);
+    assert_eq!(g["nodes"][0]["node"]["id"], version.as_str());
+    // Reversed selection, aliases, fragments and a field selected twice.
+    let q = "query($of: ID!) { lineage(of: $of, direction: DOWNSTREAM) {
+        total: totalCount nodes { distance ...N node { id } } } }
+        fragment N on LineageNode { node { __typename } nodeType }";
+    let g = app.ok(q, json!({"of": a})).await["lineage"].clone();
+    assert_eq!(keys(&g), ["total", "nodes"]);
+    assert_eq!(keys(&g["nodes"][0]), ["distance", "node", "nodeType"]);
+    assert_eq!(keys(&g["nodes"][0]["node"]), ["__typename", "id"]);
+    // A model's own fields around loaders: the order asked.
+    let d = app
+        .ok(
+            "query($id: ID!) { node(id: $id) { ... on Model { versions { totalCount } name id workflow { id } ns } } }",
+            json!({"id": a}),
+        )
+        .await;
+    assert_eq!(
+        keys(&d["node"]),
+        ["versions", "name", "id", "workflow", "ns"]
+    );
+}
+
+#[tokio::test]
+async fn lineage_cursors_are_opaque_like_every_other_cursor() {
+    let app = TestApp::new().await;
+    let a = create_model(&app, "acme.com", "a").await;
+    for _ in 0..3 {
+        create_version(&app, &a).await;
+    }
+    let q = "query($of: ID!, $after: String) { lineage(of: $of, direction: DOWNSTREAM, first: 2, after: $after) {
+        nodes { id } endCursor } }";
+    let first = app.ok(q, json!({"of": a})).await["lineage"].clone();
+    let cursor = first["endCursor"].as_str().unwrap_or_default().to_owned();
+    assert!(
+        cursor.parse::<u64>().is_err(),
+        "not a bare position: {cursor}"
+    );
+    // The same format as a connection's cursors.
+    let conn = app
+        .ok(
+            "query($id: ID!) { node(id: $id) { ... on Model { versions(first: 2) { pageInfo { endCursor } } } } }",
+            json!({"id": a}),
+        )
+        .await;
+    assert_eq!(
+        conn["node"]["versions"]["pageInfo"]["endCursor"],
+        cursor.as_str()
+    );
+    let second = app.ok(q, json!({"of": a, "after": cursor})).await["lineage"].clone();
+    assert_eq!(second["nodes"].as_array().map(Vec::len), Some(1));
+    assert_ne!(second["nodes"][0]["id"], first["nodes"][0]["id"]);
+    assert_eq!(
+        app.error_code(q, json!({"of": a, "after": "2"})).await,
+        "BAD_USER_INPUT"
+    );
+}
