@@ -2,7 +2,6 @@
 //! service functions the API uses (so it has events too). Predictions are bulk-inserted.
 //! Seeding is skipped when the demo namespace already has models.
 
-use async_graphql::{ID, Json};
 use chrono::{Duration, Utc};
 use entity::enums::{ModelStage, PredictionStatus, TrainingJobStatus};
 use entity::{model, prediction, training_job};
@@ -15,29 +14,27 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::core::context::RequestContext;
-use crate::core::ids::{NodeType, encode};
-use crate::data::{self, CreateDatasetInput, CreateDatasetVersionInput};
-use crate::enums::{
+use entity::enums::{
     DatasetSplit, DatasetType, EndpointStatus, Environment, ExperimentStatus, ExperimentType,
     RunStatus,
 };
+
+use crate::data::{self, commands::CreateDataset, commands::CreateDatasetVersion};
 use crate::error::AppResult;
-use crate::registry::{self, CreateModelInput, CreateModelVersionInput, CreateWorkflowInput};
-use crate::serving::{
-    self, CreateCloudRunServiceInput, CreateDeploymentInput, CreateDeploymentSpec,
-    CreateEndpointInput, CreateServiceDeploymentInput,
+use crate::registry;
+use crate::registry::commands::{CreateModel, CreateModelVersion, CreateWorkflow};
+use crate::serving;
+use crate::serving::commands::{
+    CreateCloudRunService, CreateDeployment, CreateEndpoint, CreateServiceDeployment,
+    DeploymentSpec,
 };
-use crate::training::{
-    self, CreateExperimentInput, CreateExperimentRunInput, CreatePatternRecognitionJobInput,
-    CreateTrainingJobInput,
+use crate::training;
+use crate::training::commands::{
+    CreateExperiment, CreateExperimentRun, CreatePatternRecognitionJob, CreateTrainingJob,
 };
 
 /// The namespace the demo lives in.
 pub const DEMO_NS: &str = "acme.com/fraud";
-
-fn id(ty: NodeType, uuid: Uuid) -> ID {
-    encode(ty, uuid)
-}
 
 /// Seeds the demo registry; returns a one-line summary.
 pub async fn seed(db: &DatabaseConnection) -> AppResult<String> {
@@ -58,23 +55,23 @@ pub async fn seed(db: &DatabaseConnection) -> AppResult<String> {
     let wf = registry::service::create_workflow(
         db,
         &ctx,
-        CreateWorkflowInput {
+        CreateWorkflow {
             ns: ns.clone(),
             name: "fraud-pipeline".into(),
             description: Some(
                 "Nightly feature build, training and evaluation of the fraud models".into(),
             ),
-            status: Some(crate::enums::WorkflowStatus::Active),
-            config: Some(Json(json!({"nodes": [
+            status: Some(entity::enums::WorkflowStatus::Active),
+            config: Some(json!({"nodes": [
                 {"id": "ingest", "type": "dataset-loader"},
                 {"id": "features", "type": "feature-builder", "after": ["ingest"]},
                 {"id": "train", "type": "trainer", "after": ["features"]},
                 {"id": "evaluate", "type": "evaluator", "after": ["train"]}
-            ]}))),
+            ]})),
         },
     )
     .await?;
-    let wf_id = Some(id(NodeType::Workflow, wf.id));
+    let wf_id = Some(wf.id);
 
     // Datasets with versions.
     let mut dataset_versions = Vec::new();
@@ -86,14 +83,14 @@ pub async fn seed(db: &DatabaseConnection) -> AppResult<String> {
         let ds = data::service::create_dataset(
             db,
             &ctx,
-            CreateDatasetInput {
+            CreateDataset {
                 ns: ns.clone(),
                 name: name.into(),
                 description: Some(format!("{name} exported from the payments warehouse")),
                 data_type: ty,
                 format: Some("parquet".into()),
                 storage_uri: Some(format!("s3://acme-ml/datasets/{name}")),
-                workflow_id: wf_id.clone(),
+                workflow_id: wf_id,
             },
         )
         .await?;
@@ -102,15 +99,15 @@ pub async fn seed(db: &DatabaseConnection) -> AppResult<String> {
             let dv = data::service::create_dataset_version(
                 db,
                 &ctx,
-                CreateDatasetVersionInput {
-                    dataset_id: id(NodeType::Dataset, ds.id),
+                CreateDatasetVersion {
+                    dataset_id: ds.id,
                     storage_uri: format!("s3://acme-ml/datasets/{name}/v{v}"),
                     size_bytes: Some(rows * 180),
                     sha256: Some(format!("{:064x}", rng.random::<u128>())),
                     row_count: Some(rows),
-                    schema: Some(Json(
+                    schema: Some(
                         json!({"amount": "float", "merchant_id": "string", "label": "bool"}),
-                    )),
+                    ),
                     split: Some(if v == versions {
                         DatasetSplit::Full
                     } else {
@@ -127,7 +124,7 @@ pub async fn seed(db: &DatabaseConnection) -> AppResult<String> {
     let sweep = training::service::create_experiment(
         db,
         &ctx,
-        CreateExperimentInput {
+        CreateExperiment {
             ns: ns.clone(),
             name: "fraud-hparam-sweep".into(),
             description: Some(
@@ -135,22 +132,22 @@ pub async fn seed(db: &DatabaseConnection) -> AppResult<String> {
             ),
             experiment_type: ExperimentType::HyperparameterTuning,
             status: Some(ExperimentStatus::Completed),
-            config: Some(Json(json!({"search": "bayesian", "trials": 9}))),
-            workflow_id: wf_id.clone(),
+            config: Some(json!({"search": "bayesian", "trials": 9})),
+            workflow_id: wf_id,
         },
     )
     .await?;
     training::service::create_experiment(
         db,
         &ctx,
-        CreateExperimentInput {
+        CreateExperiment {
             ns: ns.clone(),
             name: "checkout-ab-test".into(),
             description: Some("Full detector vs distilled detector at checkout".into()),
             experiment_type: ExperimentType::AbTest,
             status: Some(ExperimentStatus::Running),
-            config: Some(Json(json!({"split": {"control": 90, "treatment": 10}}))),
-            workflow_id: wf_id.clone(),
+            config: Some(json!({"split": {"control": 90, "treatment": 10}})),
+            workflow_id: wf_id,
         },
     )
     .await?;
@@ -158,20 +155,20 @@ pub async fn seed(db: &DatabaseConnection) -> AppResult<String> {
     let detector = registry::service::create_model(
         db,
         &ctx,
-        CreateModelInput {
+        CreateModel {
             ns: ns.clone(),
             name: "fraud-detector".into(),
             description: Some("Gradient-boosted transaction fraud classifier".into()),
             task: Some("classification".into()),
             framework: Some("xgboost".into()),
-            workflow_id: wf_id.clone(),
+            workflow_id: wf_id,
         },
     )
     .await?;
     let distilled = registry::service::create_model(
         db,
         &ctx,
-        CreateModelInput {
+        CreateModel {
             ns: ns.clone(),
             name: "fraud-detector-distilled".into(),
             description: Some(
@@ -179,7 +176,7 @@ pub async fn seed(db: &DatabaseConnection) -> AppResult<String> {
             ),
             task: Some("classification".into()),
             framework: Some("pytorch".into()),
-            workflow_id: wf_id.clone(),
+            workflow_id: wf_id,
         },
     )
     .await?;
@@ -191,16 +188,14 @@ pub async fn seed(db: &DatabaseConnection) -> AppResult<String> {
         let job = training::service::create_training_job(
             db,
             &ctx,
-            CreateTrainingJobInput {
+            CreateTrainingJob {
                 ns: ns.clone(),
                 name: format!("fraud-detector-train-{}", i + 1),
-                experiment_id: Some(id(NodeType::Experiment, sweep.id)),
-                model_id: Some(id(NodeType::Model, detector.id)),
-                dataset_version_id: Some(id(NodeType::DatasetVersion, dv.id)),
+                experiment_id: Some(sweep.id),
+                model_id: Some(detector.id),
+                dataset_version_id: Some(dv.id),
                 priority: Some(5 + i as i32),
-                config: Some(Json(
-                    json!({"max_depth": 6 + i, "eta": 0.1 / (i as f64 + 1.0)}),
-                )),
+                config: Some(json!({"max_depth": 6 + i, "eta": 0.1 / (i as f64 + 1.0)})),
             },
         )
         .await?;
@@ -208,12 +203,10 @@ pub async fn seed(db: &DatabaseConnection) -> AppResult<String> {
             training::service::create_experiment_run(
                 db,
                 &ctx,
-                CreateExperimentRunInput {
-                    training_job_id: id(NodeType::TrainingJob, job.id),
-                    hyperparameters: Some(Json(json!({"max_depth": 6 + i, "seed": r}))),
-                    metrics: Some(Json(
-                        json!({"auc": 0.90 + 0.01 * i as f64 + 0.002 * r as f64}),
-                    )),
+                CreateExperimentRun {
+                    training_job_id: job.id,
+                    hyperparameters: Some(json!({"max_depth": 6 + i, "seed": r})),
+                    metrics: Some(json!({"auc": 0.90 + 0.01 * i as f64 + 0.002 * r as f64})),
                     duration_seconds: Some(600.0 + 30.0 * r as f64),
                     status: Some(RunStatus::Completed),
                 },
@@ -225,17 +218,17 @@ pub async fn seed(db: &DatabaseConnection) -> AppResult<String> {
         let v = registry::service::create_model_version(
             db,
             &ctx,
-            CreateModelVersionInput {
-                model_id: id(NodeType::Model, detector.id),
+            CreateModelVersion {
+                model_id: detector.id,
                 artifact_uri: Some(format!("s3://acme-ml/models/fraud-detector/v{}", i + 1)),
                 checksum: Some(format!("{:032x}", rng.random::<u128>())),
                 size_bytes: Some(50_000_000 + i as i64 * 1_000_000),
-                metrics: Some(Json(
+                metrics: Some(
                     json!({"auc": 0.91 + 0.01 * i as f64, "precision": 0.84 + 0.02 * i as f64}),
-                )),
-                params: Some(Json(json!({"max_depth": 6 + i}))),
-                parent_version_id: parent.map(|p| id(NodeType::ModelVersion, p)),
-                training_job_id: Some(id(NodeType::TrainingJob, job_id)),
+                ),
+                params: Some(json!({"max_depth": 6 + i})),
+                parent_version_id: parent,
+                training_job_id: Some(job_id),
             },
         )
         .await?;
@@ -247,16 +240,14 @@ pub async fn seed(db: &DatabaseConnection) -> AppResult<String> {
         training::service::create_training_job(
             db,
             &ctx,
-            CreateTrainingJobInput {
+            CreateTrainingJob {
                 ns: ns.clone(),
                 name: name.into(),
-                experiment_id: Some(id(NodeType::Experiment, sweep.id)),
-                model_id: Some(id(NodeType::Model, detector.id)),
-                dataset_version_id: dataset_versions
-                    .last()
-                    .map(|dv| id(NodeType::DatasetVersion, dv.id)),
+                experiment_id: Some(sweep.id),
+                model_id: Some(detector.id),
+                dataset_version_id: dataset_versions.last().map(|dv| dv.id),
                 priority: Some(priority),
-                config: Some(Json(json!({"max_depth": 9}))),
+                config: Some(json!({"max_depth": 9})),
             },
         )
         .await?;
@@ -264,16 +255,14 @@ pub async fn seed(db: &DatabaseConnection) -> AppResult<String> {
     let student = registry::service::create_model_version(
         db,
         &ctx,
-        CreateModelVersionInput {
-            model_id: id(NodeType::Model, distilled.id),
+        CreateModelVersion {
+            model_id: distilled.id,
             artifact_uri: Some("s3://acme-ml/models/fraud-detector-distilled/v1".into()),
             checksum: Some(format!("{:032x}", rng.random::<u128>())),
             size_bytes: Some(4_000_000),
-            metrics: Some(Json(json!({"auc": 0.925, "p99_latency_ms": 4.1}))),
-            params: Some(Json(
-                json!({"teacher": "fraud-detector v3", "temperature": 2.0}),
-            )),
-            parent_version_id: versions.last().map(|v| id(NodeType::ModelVersion, v.id)),
+            metrics: Some(json!({"auc": 0.925, "p99_latency_ms": 4.1})),
+            params: Some(json!({"teacher": "fraud-detector v3", "temperature": 2.0})),
+            parent_version_id: versions.last().map(|v| v.id),
             training_job_id: None,
         },
     )
@@ -290,7 +279,7 @@ pub async fn seed(db: &DatabaseConnection) -> AppResult<String> {
     let prod = serving::service::create_endpoint(
         db,
         &ctx,
-        CreateEndpointInput {
+        CreateEndpoint {
             ns: ns.clone(),
             name: "fraud-prod".into(),
             description: Some("Checkout fraud scoring".into()),
@@ -304,7 +293,7 @@ pub async fn seed(db: &DatabaseConnection) -> AppResult<String> {
     let staging = serving::service::create_endpoint(
         db,
         &ctx,
-        CreateEndpointInput {
+        CreateEndpoint {
             ns: ns.clone(),
             name: "fraud-staging".into(),
             description: Some("Shadow traffic for candidates".into()),
@@ -324,10 +313,10 @@ pub async fn seed(db: &DatabaseConnection) -> AppResult<String> {
         serving::service::create_deployment(
             db,
             &ctx,
-            CreateDeploymentInput {
-                model_version_id: id(NodeType::ModelVersion, version.id),
-                spec: CreateDeploymentSpec {
-                    endpoint_id: id(NodeType::Endpoint, endpoint.id),
+            CreateDeployment {
+                model_version_id: version.id,
+                spec: DeploymentSpec {
+                    endpoint_id: endpoint.id,
                     traffic_percent: traffic,
                     min_replicas: Some(2),
                     max_replicas: Some(10),
@@ -378,7 +367,7 @@ pub async fn seed(db: &DatabaseConnection) -> AppResult<String> {
     let svc = serving::service::create_cloud_run_service(
         db,
         &ctx,
-        CreateCloudRunServiceInput {
+        CreateCloudRunService {
             ns: ns.clone(),
             name: "feature-server".into(),
             region: "europe-west1".into(),
@@ -392,12 +381,12 @@ pub async fn seed(db: &DatabaseConnection) -> AppResult<String> {
         serving::service::create_service_deployment(
             db,
             &ctx,
-            CreateServiceDeploymentInput {
-                service_id: id(NodeType::CloudRunService, svc.id),
+            CreateServiceDeployment {
+                service_id: svc.id,
                 revision: rev.into(),
                 image: "europe-docker.pkg.dev/acme/feature-server:1.4.2".into(),
                 traffic_percent: traffic,
-                status: Some(crate::enums::DeploymentStatus::Active),
+                status: Some(entity::enums::DeploymentStatus::Active),
             },
         )
         .await?;
@@ -405,11 +394,11 @@ pub async fn seed(db: &DatabaseConnection) -> AppResult<String> {
     training::service::create_pattern_recognition_job(
         db,
         &ctx,
-        CreatePatternRecognitionJobInput {
+        CreatePatternRecognitionJob {
             ns: ns.clone(),
             name: "merchant-ring-detection".into(),
             pattern_type: "graph-community".into(),
-            config: Some(Json(json!({"min_ring_size": 4}))),
+            config: Some(json!({"min_ring_size": 4})),
         },
     )
     .await?;

@@ -75,6 +75,20 @@ pub fn decode_as(id: &ID, ty: NodeType, field: &str) -> AppResult<Uuid> {
     }
 }
 
+/// Decodes an optional id argument of type `ty`.
+pub fn opt_id(id: &Option<ID>, ty: NodeType, field: &str) -> AppResult<Option<Uuid>> {
+    id.as_ref().map(|id| decode_as(id, ty, field)).transpose()
+}
+
+/// Decodes an id argument that may be absent (keep), null (clear) or an id of type `ty`.
+pub fn maybe_id(
+    id: &async_graphql::MaybeUndefined<ID>,
+    ty: NodeType,
+    field: &str,
+) -> AppResult<super::patch::Patch<Uuid>> {
+    super::patch::Patch::from(id.clone()).try_map(|id| decode_as(&id, ty, field))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

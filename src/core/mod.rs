@@ -9,6 +9,7 @@ pub mod ids;
 pub mod loader;
 pub mod node;
 pub mod paging;
+pub mod patch;
 pub mod shape;
 pub mod store;
 pub mod validate;

@@ -54,6 +54,28 @@ where
         .ok_or_else(|| AppError::not_found(format!("{} {id}", E::NODE_TYPE.name())))
 }
 
+/// A row by id, in scope, locked until the transaction ends (`NOT_FOUND` otherwise): the
+/// one way a service serialises changes of one row. `FOR UPDATE` on PostgreSQL; SQLite
+/// has a single writer, so the transaction already excludes every other change.
+pub async fn lock<E: NodeEntity>(
+    txn: &sea_orm::DatabaseTransaction,
+    ctx: &RequestContext,
+    id: Uuid,
+) -> AppResult<E::Model>
+where
+    E::Model: FromQueryResult + Clone + Send + Sync + Serialize,
+{
+    let mut q = E::find()
+        .filter(E::col_id().eq(id))
+        .filter(ctx.scope.condition(E::col_ns()));
+    if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        q = q.lock_exclusive();
+    }
+    q.one(txn)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("{} {id}", E::NODE_TYPE.name())))
+}
+
 /// A named row by namespace and name, in scope, or `NOT_FOUND`. `name_col` is the
 /// table's `name` column (unique per namespace).
 pub async fn by_name<E: NodeEntity>(
@@ -441,8 +463,21 @@ where
     E::Model: FromQueryResult + Clone + Send + Sync + Serialize + sea_orm::IntoActiveModel<A>,
     A: ActiveModelTrait<Entity = E> + sea_orm::ActiveModelBehavior + Send,
 {
+    // Before the insert: a write outside the scope must not reach the database (whose
+    // answer, e.g. a name conflict, would tell what exists there).
+    match row.get(E::col_ns()) {
+        sea_orm::ActiveValue::Set(sea_orm::Value::String(Some(ns)))
+        | sea_orm::ActiveValue::Unchanged(sea_orm::Value::String(Some(ns))) => {
+            ctx.scope.check_write(ns.as_str())?
+        }
+        _ => {
+            return Err(AppError::Internal(format!(
+                "insert into {} without a namespace",
+                E::NODE_TYPE.table()
+            )));
+        }
+    }
     let row = row.insert(txn).await?;
-    ctx.scope.check_write(E::ns_of(&row))?;
     record_event(txn, ctx, Change::of::<E>("CREATE", None, Some(&row))?).await?;
     Ok(row)
 }

@@ -63,6 +63,15 @@ pub fn positive(field: &str, value: i64) -> AppResult<()> {
     Ok(())
 }
 
+/// A JSON argument that must be an object (metrics, params, config): `{}` when absent.
+pub fn json_object(field: &str, v: Option<serde_json::Value>) -> AppResult<serde_json::Value> {
+    match v {
+        None => Ok(serde_json::json!({})),
+        Some(v) if v.is_object() => Ok(v),
+        Some(_) => Err(AppError::bad_input(field, "must be a JSON object")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,5 +1,6 @@
 //! Datasets and their immutable, server-numbered versions.
 
+pub mod commands;
 pub mod service;
 mod types;
 
@@ -123,7 +124,7 @@ impl DataMutation {
     ) -> Result<Dataset> {
         let d = deps(ctx)?;
         Ok(Dataset::from(
-            service::create_dataset(&d.state.db, d.rc, input).await?,
+            service::create_dataset(&d.state.db, d.rc, input.into_command("input")?).await?,
         ))
     }
     /// Updates a dataset.
@@ -134,7 +135,7 @@ impl DataMutation {
     ) -> Result<Dataset> {
         let d = deps(ctx)?;
         Ok(Dataset::from(
-            service::update_dataset(&d.state.db, d.rc, input).await?,
+            service::update_dataset(&d.state.db, d.rc, input.into_command("input")?).await?,
         ))
     }
     /// Deletes a dataset with its versions; refused with CONFLICT while a training job
@@ -153,7 +154,8 @@ impl DataMutation {
     ) -> Result<DatasetVersion> {
         let d = deps(ctx)?;
         Ok(DatasetVersion::from(
-            service::create_dataset_version(&d.state.db, d.rc, input).await?,
+            service::create_dataset_version(&d.state.db, d.rc, input.into_command("input")?)
+                .await?,
         ))
     }
     /// Deletes a dataset version; refused with CONFLICT while a training job refers to it.

@@ -1,6 +1,6 @@
 //! Dataset rules: names per namespace, server-assigned immutable versions.
 
-use async_graphql::MaybeUndefined;
+use crate::core::patch::Patch;
 use chrono::Utc;
 use entity::enums::DatasetSplit;
 use entity::{dataset, dataset_version, workflow};
@@ -11,23 +11,21 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::types::*;
+use super::commands::*;
 use crate::core::context::RequestContext;
-use crate::core::ids::{NodeType, decode_as};
 use crate::core::store::{self, get, reference};
 use crate::core::validate;
 use crate::error::{AppError, AppResult};
-use crate::registry::service::{maybe_id, opt_id, patch};
 
 /// Creates a dataset.
 pub async fn create_dataset(
     db: &DatabaseConnection,
     ctx: &RequestContext,
-    input: CreateDatasetInput,
+    input: CreateDataset,
 ) -> AppResult<dataset::Model> {
     validate::namespace("input.ns", &input.ns)?;
     validate::name("input.name", &input.name)?;
-    let workflow_id = opt_id(&input.workflow_id, NodeType::Workflow, "input.workflowId")?;
+    let workflow_id = input.workflow_id;
     store::transaction(db, async |txn| {
         if let Some(w) = workflow_id {
             reference::<workflow::Entity>(txn, ctx, w, Some(&input.ns), "input.workflowId").await?;
@@ -42,7 +40,7 @@ pub async fn create_dataset(
                 workflow_id: Set(workflow_id),
                 name: Set(input.name),
                 description: Set(input.description),
-                data_type: Set(input.data_type.into()),
+                data_type: Set(input.data_type),
                 format: Set(input.format),
                 storage_uri: Set(input.storage_uri),
                 version_seq: Set(0),
@@ -61,16 +59,16 @@ pub async fn create_dataset(
 pub async fn update_dataset(
     db: &DatabaseConnection,
     ctx: &RequestContext,
-    input: UpdateDatasetInput,
+    input: UpdateDataset,
 ) -> AppResult<dataset::Model> {
-    let id = decode_as(&input.id, NodeType::Dataset, "input.id")?;
+    let id = input.id;
     if let Some(name) = &input.name {
         validate::name("input.name", name)?;
     }
-    let workflow_id = maybe_id(&input.workflow_id, NodeType::Workflow, "input.workflowId")?;
+    let workflow_id = input.workflow_id;
     store::transaction(db, async |txn| {
         let before = get::<dataset::Entity>(txn, ctx, id).await?;
-        if let MaybeUndefined::Value(w) = workflow_id {
+        if let Patch::Set(w) = workflow_id {
             reference::<workflow::Entity>(txn, ctx, w, Some(&before.ns), "input.workflowId")
                 .await?;
         }
@@ -78,10 +76,10 @@ pub async fn update_dataset(
         if let Some(v) = input.name {
             row.name = Set(v);
         }
-        row.description = patch(input.description);
-        row.format = patch(input.format);
-        row.storage_uri = patch(input.storage_uri);
-        row.workflow_id = patch(workflow_id);
+        row.description = input.description.into_active();
+        row.format = input.format.into_active();
+        row.storage_uri = input.storage_uri.into_active();
+        row.workflow_id = workflow_id.into_active();
         row.updated_at = Set(Utc::now());
         let after = store::update::<dataset::Entity, _>(txn, ctx, &before, row, "UPDATE").await?;
         Ok(after)
@@ -114,9 +112,9 @@ async fn next_version(
 pub async fn create_dataset_version(
     db: &DatabaseConnection,
     ctx: &RequestContext,
-    input: CreateDatasetVersionInput,
+    input: CreateDatasetVersion,
 ) -> AppResult<dataset_version::Model> {
-    let dataset_id = decode_as(&input.dataset_id, NodeType::Dataset, "input.datasetId")?;
+    let dataset_id = input.dataset_id;
     if input.storage_uri.trim().is_empty() {
         return Err(AppError::bad_input("input.storageUri", "must not be blank"));
     }
@@ -152,7 +150,7 @@ pub async fn create_dataset_version(
                 size_bytes: Set(input.size_bytes),
                 sha256: Set(input.sha256),
                 row_count: Set(input.row_count),
-                schema: Set(input.schema.map(|j| j.0)),
+                schema: Set(input.schema),
                 split: Set(input.split.map_or(DatasetSplit::Full, Into::into)),
                 created_by: Set(ctx.actor.clone()),
                 created_at: Set(now),

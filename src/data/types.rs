@@ -4,12 +4,16 @@ use async_graphql::{Context, ID, InputObject, Json, MaybeUndefined, Object, Resu
 use chrono::{DateTime, Utc};
 use entity::{dataset, dataset_version, workflow};
 
+use super::commands;
 use crate::api::{self, child_list, load_ref};
 use crate::core::filter::{
     DateTimeFilter, IdFilter, IntFilter, StringFilter, cond_of, filter_input, order_input,
 };
+use crate::core::ids::{decode_as, maybe_id, opt_id};
 use crate::core::paging::{Conn, PageArgs};
+use crate::core::patch::Patch;
 use crate::enums::*;
+use crate::error::AppResult;
 use crate::graph::*;
 use crate::relations::*;
 use crate::training::{TrainingJobFilter, TrainingJobOrder};
@@ -301,4 +305,62 @@ pub struct CreateDatasetVersionInput {
     pub schema: Option<Json<serde_json::Value>>,
     /// Which split (FULL unless given).
     pub split: Option<DatasetSplit>,
+}
+
+// GraphQL inputs → commands.
+
+impl CreateDatasetInput {
+    /// The service's command; ids are decoded here (errors name `at.field`).
+    pub fn into_command(self, at: &str) -> AppResult<commands::CreateDataset> {
+        Ok(commands::CreateDataset {
+            ns: self.ns,
+            name: self.name,
+            description: self.description,
+            data_type: self.data_type.into(),
+            format: self.format,
+            storage_uri: self.storage_uri,
+            workflow_id: opt_id(
+                &self.workflow_id,
+                NodeType::Workflow,
+                &format!("{at}.workflowId"),
+            )?,
+        })
+    }
+}
+
+impl UpdateDatasetInput {
+    /// The service's command; ids are decoded here (errors name `at.field`).
+    pub fn into_command(self, at: &str) -> AppResult<commands::UpdateDataset> {
+        Ok(commands::UpdateDataset {
+            id: decode_as(&self.id, NodeType::Dataset, &format!("{at}.id"))?,
+            name: self.name,
+            description: Patch::from(self.description),
+            format: Patch::from(self.format),
+            storage_uri: Patch::from(self.storage_uri),
+            workflow_id: maybe_id(
+                &self.workflow_id,
+                NodeType::Workflow,
+                &format!("{at}.workflowId"),
+            )?,
+        })
+    }
+}
+
+impl CreateDatasetVersionInput {
+    /// The service's command; ids are decoded here (errors name `at.field`).
+    pub fn into_command(self, at: &str) -> AppResult<commands::CreateDatasetVersion> {
+        Ok(commands::CreateDatasetVersion {
+            dataset_id: decode_as(
+                &self.dataset_id,
+                NodeType::Dataset,
+                &format!("{at}.datasetId"),
+            )?,
+            storage_uri: self.storage_uri,
+            size_bytes: self.size_bytes,
+            sha256: self.sha256,
+            row_count: self.row_count,
+            schema: self.schema.map(|j| j.0),
+            split: self.split.map(Into::into),
+        })
+    }
 }

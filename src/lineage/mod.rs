@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use entity::edge;
 use uuid::Uuid;
 
-pub use service::{LineageDirection, TraversalArgs};
+pub use service::TraversalArgs;
 
 use crate::api::deps;
 use crate::core::context::RequestContext;
@@ -244,6 +244,18 @@ impl Loader<TraversalKey> for TraversalLoader {
     }
 }
 
+/// Which way to walk.
+#[derive(async_graphql::Enum, Copy, Clone, Eq, PartialEq, Debug, Hash)]
+#[graphql(remote = "service::LineageDirection")]
+pub enum LineageDirection {
+    /// What the start was made from or depends on.
+    Upstream,
+    /// What is affected if the start changes (impact).
+    Downstream,
+    /// Both.
+    Both,
+}
+
 /// A traversal as a client asked for it (absent arguments take the configured defaults).
 pub struct WalkArgs {
     /// Which way to walk.
@@ -307,7 +319,7 @@ async fn walk(
         || look.field("nodes").field("path").exists();
     let args = Arc::new(TraversalArgs {
         with_edges,
-        direction: w.direction,
+        direction: w.direction.into(),
         depth: depth as u32,
         kinds: w.kinds,
         node_types: w.node_types,

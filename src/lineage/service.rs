@@ -255,7 +255,7 @@ pub async fn unlink(
 }
 
 /// Which way to walk.
-#[derive(async_graphql::Enum, Copy, Clone, Eq, PartialEq, Debug, Hash)]
+#[derive(Copy, Clone, Eq, PartialEq, Debug, Hash)]
 pub enum LineageDirection {
     /// What the start was made from or depends on.
     Upstream,

@@ -1,6 +1,7 @@
 //! The model registry: workflows, models and model versions, with stage promotion and
 //! the atomic register-and-deploy.
 
+pub mod commands;
 pub mod service;
 mod types;
 
@@ -192,7 +193,7 @@ impl RegistryMutation {
     ) -> Result<Workflow> {
         let d = deps(ctx)?;
         Ok(Workflow::from(
-            service::create_workflow(&d.state.db, d.rc, input).await?,
+            service::create_workflow(&d.state.db, d.rc, input.into_command("input")?).await?,
         ))
     }
     /// Updates a workflow.
@@ -203,7 +204,7 @@ impl RegistryMutation {
     ) -> Result<Workflow> {
         let d = deps(ctx)?;
         Ok(Workflow::from(
-            service::update_workflow(&d.state.db, d.rc, input).await?,
+            service::update_workflow(&d.state.db, d.rc, input.into_command("input")?).await?,
         ))
     }
     /// Deletes a workflow (its datasets, models and experiments stay, detached).
@@ -217,14 +218,14 @@ impl RegistryMutation {
     async fn create_model(&self, ctx: &Context<'_>, input: CreateModelInput) -> Result<Model> {
         let d = deps(ctx)?;
         Ok(Model::from(
-            service::create_model(&d.state.db, d.rc, input).await?,
+            service::create_model(&d.state.db, d.rc, input.into_command("input")?).await?,
         ))
     }
     /// Updates a model.
     async fn update_model(&self, ctx: &Context<'_>, input: UpdateModelInput) -> Result<Model> {
         let d = deps(ctx)?;
         Ok(Model::from(
-            service::update_model(&d.state.db, d.rc, input).await?,
+            service::update_model(&d.state.db, d.rc, input.into_command("input")?).await?,
         ))
     }
     /// Marks a model DEPRECATED: it stays readable, its versions can no longer reach PRODUCTION.
@@ -250,7 +251,7 @@ impl RegistryMutation {
     ) -> Result<ModelVersion> {
         let d = deps(ctx)?;
         Ok(ModelVersion::from(
-            service::create_model_version(&d.state.db, d.rc, input).await?,
+            service::create_model_version(&d.state.db, d.rc, input.into_command("input")?).await?,
         ))
     }
     /// Updates a version's artifact and metadata.
@@ -261,7 +262,7 @@ impl RegistryMutation {
     ) -> Result<ModelVersion> {
         let d = deps(ctx)?;
         Ok(ModelVersion::from(
-            service::update_model_version(&d.state.db, d.rc, input).await?,
+            service::update_model_version(&d.state.db, d.rc, input.into_command("input")?).await?,
         ))
     }
     /// Deletes a model version; refused with CONFLICT while it is deployed.
@@ -296,7 +297,13 @@ impl RegistryMutation {
         deployment: CreateDeploymentSpec,
     ) -> Result<RegisterAndDeployPayload> {
         let d = deps(ctx)?;
-        let (v, dep) = service::register_and_deploy(&d.state.db, d.rc, version, deployment).await?;
+        let (v, dep) = service::register_and_deploy(
+            &d.state.db,
+            d.rc,
+            version.into_command("version")?,
+            deployment.into_command("deployment")?,
+        )
+        .await?;
         Ok(RegisterAndDeployPayload {
             version: ModelVersion::from(v),
             deployment: Deployment::from(dep),

@@ -1,73 +1,28 @@
 //! Registry rules: names per namespace, server-assigned version numbers, one PRODUCTION
 //! version per model, and the atomic register-and-deploy.
 
-use async_graphql::{ID, Json, MaybeUndefined};
 use chrono::Utc;
 use entity::enums::{ModelStage, ModelStatus, WorkflowStatus};
 use entity::{model, model_version, training_job, workflow};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveValue::NotSet, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    IntoActiveModel, QueryFilter, Set,
+    ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, IntoActiveModel,
+    QueryFilter, Set,
 };
 use uuid::Uuid;
 
-use super::types::*;
+use super::commands::*;
 use crate::core::context::RequestContext;
-use crate::core::ids::{NodeType, decode_as};
+use crate::core::patch::Patch;
 use crate::core::store::{self, get, reference};
-use crate::core::validate;
+use crate::core::validate::{self, json_object};
 use crate::error::{AppError, AppResult};
-
-/// Decodes an optional id argument.
-pub fn opt_id(id: &Option<ID>, ty: NodeType, field: &str) -> AppResult<Option<Uuid>> {
-    id.as_ref().map(|id| decode_as(id, ty, field)).transpose()
-}
-
-/// Decodes a `MaybeUndefined` id argument.
-pub fn maybe_id(
-    id: &MaybeUndefined<ID>,
-    ty: NodeType,
-    field: &str,
-) -> AppResult<MaybeUndefined<Uuid>> {
-    Ok(match id {
-        MaybeUndefined::Undefined => MaybeUndefined::Undefined,
-        MaybeUndefined::Null => MaybeUndefined::Null,
-        MaybeUndefined::Value(id) => MaybeUndefined::Value(decode_as(id, ty, field)?),
-    })
-}
-
-/// A JSON argument that must be an object (metrics, params, config): `{}` when absent.
-pub fn json_object(
-    field: &str,
-    v: Option<Json<serde_json::Value>>,
-) -> AppResult<serde_json::Value> {
-    match v {
-        None => Ok(serde_json::json!({})),
-        Some(Json(v)) if v.is_object() => Ok(v),
-        Some(_) => Err(AppError::bad_input(field, "must be a JSON object")),
-    }
-}
-
-/// Applies a `MaybeUndefined` to an optional column.
-pub fn patch<T: Into<sea_orm::Value> + sea_orm::sea_query::Nullable>(
-    v: MaybeUndefined<T>,
-) -> sea_orm::ActiveValue<Option<T>>
-where
-    Option<T>: Into<sea_orm::Value>,
-{
-    match v {
-        MaybeUndefined::Undefined => NotSet,
-        MaybeUndefined::Null => Set(None),
-        MaybeUndefined::Value(v) => Set(Some(v)),
-    }
-}
 
 /// Creates a workflow.
 pub async fn create_workflow(
     db: &DatabaseConnection,
     ctx: &RequestContext,
-    input: CreateWorkflowInput,
+    input: CreateWorkflow,
 ) -> AppResult<workflow::Model> {
     validate::namespace("input.ns", &input.ns)?;
     validate::name("input.name", &input.name)?;
@@ -99,9 +54,9 @@ pub async fn create_workflow(
 pub async fn update_workflow(
     db: &DatabaseConnection,
     ctx: &RequestContext,
-    input: UpdateWorkflowInput,
+    input: UpdateWorkflow,
 ) -> AppResult<workflow::Model> {
-    let id = decode_as(&input.id, NodeType::Workflow, "input.id")?;
+    let id = input.id;
     if let Some(name) = &input.name {
         validate::name("input.name", name)?;
     }
@@ -115,9 +70,9 @@ pub async fn update_workflow(
         if let Some(v) = input.name {
             row.name = Set(v);
         }
-        row.description = patch(input.description);
+        row.description = input.description.into_active();
         if let Some(v) = input.status {
-            row.status = Set(v.into());
+            row.status = Set(v);
         }
         if let Some(v) = config {
             row.config = Set(v);
@@ -133,11 +88,11 @@ pub async fn update_workflow(
 pub async fn create_model(
     db: &DatabaseConnection,
     ctx: &RequestContext,
-    input: CreateModelInput,
+    input: CreateModel,
 ) -> AppResult<model::Model> {
     validate::namespace("input.ns", &input.ns)?;
     validate::name("input.name", &input.name)?;
-    let workflow_id = opt_id(&input.workflow_id, NodeType::Workflow, "input.workflowId")?;
+    let workflow_id = input.workflow_id;
     store::transaction(db, async |txn| {
         if let Some(w) = workflow_id {
             reference::<workflow::Entity>(txn, ctx, w, Some(&input.ns), "input.workflowId").await?;
@@ -171,16 +126,16 @@ pub async fn create_model(
 pub async fn update_model(
     db: &DatabaseConnection,
     ctx: &RequestContext,
-    input: UpdateModelInput,
+    input: UpdateModel,
 ) -> AppResult<model::Model> {
-    let id = decode_as(&input.id, NodeType::Model, "input.id")?;
+    let id = input.id;
     if let Some(name) = &input.name {
         validate::name("input.name", name)?;
     }
-    let workflow_id = maybe_id(&input.workflow_id, NodeType::Workflow, "input.workflowId")?;
+    let workflow_id = input.workflow_id;
     store::transaction(db, async |txn| {
         let before = get::<model::Entity>(txn, ctx, id).await?;
-        if let MaybeUndefined::Value(w) = workflow_id {
+        if let Patch::Set(w) = workflow_id {
             reference::<workflow::Entity>(txn, ctx, w, Some(&before.ns), "input.workflowId")
                 .await?;
         }
@@ -188,10 +143,10 @@ pub async fn update_model(
         if let Some(v) = input.name {
             row.name = Set(v);
         }
-        row.description = patch(input.description);
-        row.task = patch(input.task);
-        row.framework = patch(input.framework);
-        row.workflow_id = patch(workflow_id);
+        row.description = input.description.into_active();
+        row.task = input.task.into_active();
+        row.framework = input.framework.into_active();
+        row.workflow_id = workflow_id.into_active();
         row.updated_at = Set(Utc::now());
         let after = store::update::<model::Entity, _>(txn, ctx, &before, row, "UPDATE").await?;
         Ok(after)
@@ -251,35 +206,22 @@ pub struct NewModelVersion {
     /// Artifact size in bytes (> 0).
     pub size_bytes: Option<i64>,
     /// Evaluation metrics (a JSON object).
-    pub metrics: Option<async_graphql::Json<serde_json::Value>>,
+    pub metrics: Option<serde_json::Value>,
     /// Training parameters (a JSON object).
-    pub params: Option<async_graphql::Json<serde_json::Value>>,
+    pub params: Option<serde_json::Value>,
 }
 
 /// Registers a model version inside `txn` (used alone and by register-and-deploy).
 pub async fn insert_model_version(
     txn: &DatabaseTransaction,
     ctx: &RequestContext,
-    input: CreateModelVersionInput,
+    input: CreateModelVersion,
     field: &str,
 ) -> AppResult<model_version::Model> {
     let new = NewModelVersion {
-        model_id: decode_as(
-            &input.model_id,
-            NodeType::Model,
-            &format!("{field}.modelId"),
-        )?,
-        parent_version_id: opt_id(
-            &input.parent_version_id,
-            NodeType::ModelVersion,
-            &format!("{field}.parentVersionId"),
-        )?,
-        training_job: opt_id(
-            &input.training_job_id,
-            NodeType::TrainingJob,
-            &format!("{field}.trainingJobId"),
-        )?
-        .map(|j| (j, false)),
+        model_id: input.model_id,
+        parent_version_id: input.parent_version_id,
+        training_job: input.training_job_id.map(|j| (j, false)),
         artifact_uri: input.artifact_uri,
         checksum: input.checksum,
         size_bytes: input.size_bytes,
@@ -355,7 +297,7 @@ pub async fn insert_new_model_version(
 pub async fn create_model_version(
     db: &DatabaseConnection,
     ctx: &RequestContext,
-    input: CreateModelVersionInput,
+    input: CreateModelVersion,
 ) -> AppResult<model_version::Model> {
     store::transaction(db, async |txn| {
         let row = insert_model_version(txn, ctx, input, "input").await?;
@@ -368,10 +310,10 @@ pub async fn create_model_version(
 pub async fn update_model_version(
     db: &DatabaseConnection,
     ctx: &RequestContext,
-    input: UpdateModelVersionInput,
+    input: UpdateModelVersion,
 ) -> AppResult<model_version::Model> {
-    let id = decode_as(&input.id, NodeType::ModelVersion, "input.id")?;
-    if let MaybeUndefined::Value(size) = input.size_bytes {
+    let id = input.id;
+    if let Patch::Set(size) = input.size_bytes {
         validate::positive("input.sizeBytes", size)?;
     }
     let metrics = input
@@ -385,9 +327,9 @@ pub async fn update_model_version(
     store::transaction(db, async |txn| {
         let before = get::<model_version::Entity>(txn, ctx, id).await?;
         let mut row = before.clone().into_active_model();
-        row.artifact_uri = patch(input.artifact_uri);
-        row.checksum = patch(input.checksum);
-        row.size_bytes = patch(input.size_bytes);
+        row.artifact_uri = input.artifact_uri.into_active();
+        row.checksum = input.checksum.into_active();
+        row.size_bytes = input.size_bytes.into_active();
         if let Some(m) = metrics {
             row.metrics = Set(m);
         }
@@ -484,8 +426,8 @@ pub async fn promote_model_version(
 pub async fn register_and_deploy(
     db: &DatabaseConnection,
     ctx: &RequestContext,
-    version: CreateModelVersionInput,
-    deployment: crate::serving::CreateDeploymentSpec,
+    version: CreateModelVersion,
+    deployment: crate::serving::commands::DeploymentSpec,
 ) -> AppResult<(model_version::Model, entity::deployment::Model)> {
     store::transaction(db, async |txn| {
         let v = insert_model_version(txn, ctx, version, "version").await?;

@@ -4,13 +4,17 @@ use async_graphql::{Context, ID, InputObject, Json, MaybeUndefined, Object, Resu
 use chrono::{DateTime, Utc};
 use entity::{model, model_version, workflow};
 
+use super::commands;
 use crate::api::{self, child_list, load_ref};
 use crate::core::filter::{
     DateTimeFilter, IdFilter, IntFilter, StringFilter, cond_of, filter_input, order_input,
 };
+use crate::core::ids::{decode_as, maybe_id, opt_id};
 use crate::core::paging::{Conn, PageArgs};
+use crate::core::patch::Patch;
 use crate::data::{DatasetFilter, DatasetOrder};
 use crate::enums::*;
+use crate::error::AppResult;
 use crate::graph::*;
 use crate::relations::*;
 use crate::serving::{DeploymentFilter, DeploymentOrder, PredictionFilter, PredictionOrder};
@@ -586,4 +590,106 @@ pub struct UpdateModelVersionInput {
     pub metrics: Option<Json<serde_json::Value>>,
     /// New parameters.
     pub params: Option<Json<serde_json::Value>>,
+}
+
+// GraphQL inputs → commands.
+
+impl CreateWorkflowInput {
+    /// The service's command; ids are decoded here (errors name `at.field`).
+    pub fn into_command(self, _at: &str) -> AppResult<commands::CreateWorkflow> {
+        Ok(commands::CreateWorkflow {
+            ns: self.ns,
+            name: self.name,
+            description: self.description,
+            status: self.status.map(Into::into),
+            config: self.config.map(|j| j.0),
+        })
+    }
+}
+
+impl UpdateWorkflowInput {
+    /// The service's command; ids are decoded here (errors name `at.field`).
+    pub fn into_command(self, at: &str) -> AppResult<commands::UpdateWorkflow> {
+        Ok(commands::UpdateWorkflow {
+            id: decode_as(&self.id, NodeType::Workflow, &format!("{at}.id"))?,
+            name: self.name,
+            description: Patch::from(self.description),
+            status: self.status.map(Into::into),
+            config: self.config.map(|j| j.0),
+        })
+    }
+}
+
+impl CreateModelInput {
+    /// The service's command; ids are decoded here (errors name `at.field`).
+    pub fn into_command(self, at: &str) -> AppResult<commands::CreateModel> {
+        Ok(commands::CreateModel {
+            ns: self.ns,
+            name: self.name,
+            description: self.description,
+            task: self.task,
+            framework: self.framework,
+            workflow_id: opt_id(
+                &self.workflow_id,
+                NodeType::Workflow,
+                &format!("{at}.workflowId"),
+            )?,
+        })
+    }
+}
+
+impl UpdateModelInput {
+    /// The service's command; ids are decoded here (errors name `at.field`).
+    pub fn into_command(self, at: &str) -> AppResult<commands::UpdateModel> {
+        Ok(commands::UpdateModel {
+            id: decode_as(&self.id, NodeType::Model, &format!("{at}.id"))?,
+            name: self.name,
+            description: Patch::from(self.description),
+            task: Patch::from(self.task),
+            framework: Patch::from(self.framework),
+            workflow_id: maybe_id(
+                &self.workflow_id,
+                NodeType::Workflow,
+                &format!("{at}.workflowId"),
+            )?,
+        })
+    }
+}
+
+impl CreateModelVersionInput {
+    /// The service's command; ids are decoded here (errors name `at.field`).
+    pub fn into_command(self, at: &str) -> AppResult<commands::CreateModelVersion> {
+        Ok(commands::CreateModelVersion {
+            model_id: decode_as(&self.model_id, NodeType::Model, &format!("{at}.modelId"))?,
+            artifact_uri: self.artifact_uri,
+            checksum: self.checksum,
+            size_bytes: self.size_bytes,
+            metrics: self.metrics.map(|j| j.0),
+            params: self.params.map(|j| j.0),
+            parent_version_id: opt_id(
+                &self.parent_version_id,
+                NodeType::ModelVersion,
+                &format!("{at}.parentVersionId"),
+            )?,
+            training_job_id: opt_id(
+                &self.training_job_id,
+                NodeType::TrainingJob,
+                &format!("{at}.trainingJobId"),
+            )?,
+        })
+    }
+}
+
+impl UpdateModelVersionInput {
+    /// The service's command; ids are decoded here (errors name `at.field`).
+    pub fn into_command(self, at: &str) -> AppResult<commands::UpdateModelVersion> {
+        Ok(commands::UpdateModelVersion {
+            id: decode_as(&self.id, NodeType::ModelVersion, &format!("{at}.id"))?,
+            artifact_uri: Patch::from(self.artifact_uri),
+            checksum: Patch::from(self.checksum),
+            size_bytes: Patch::from(self.size_bytes),
+            metrics: self.metrics.map(|j| j.0),
+            params: self.params.map(|j| j.0),
+        })
+    }
 }

@@ -1,6 +1,7 @@
 //! Serving: endpoints, deployments of model versions, predictions and their aggregates,
 //! and Cloud Run services.
 
+pub mod commands;
 pub mod service;
 mod types;
 
@@ -9,7 +10,6 @@ use entity::{
     cloud_run_service, deployment, endpoint, model_version, prediction, service_deployment,
 };
 
-pub use service::PredictionGroupBy;
 pub use types::*;
 
 use crate::api::{deps, load_ref, top_list};
@@ -93,7 +93,7 @@ impl ServingQuery {
             .await?,
         ))
     }
-    /// A endpoint by id.
+    /// An endpoint by id.
     async fn endpoint(&self, ctx: &Context<'_>, id: ID) -> Result<Endpoint> {
         let d = deps(ctx)?;
         let id = decode_as(&id, NodeType::Endpoint, "id")?;
@@ -256,12 +256,12 @@ impl ServingQuery {
         if !(1..=1000).contains(&limit) {
             return Err(AppError::bad_input("limit", "must be between 1 and 1000").into());
         }
-        let from_rollups = service::answerable_from_rollups(filter.as_ref());
+        let from_rollups = answerable_from_rollups(filter.as_ref());
         let groups = service::prediction_stats(
             &d.state.db,
             d.rc,
             cond_of(&filter)?,
-            group_by,
+            group_by.into(),
             limit as u64,
             from_rollups,
         )
@@ -276,7 +276,7 @@ pub struct ServingMutation;
 
 #[Object]
 impl ServingMutation {
-    /// Creates a endpoint.
+    /// Creates an endpoint.
     async fn create_endpoint(
         &self,
         ctx: &Context<'_>,
@@ -284,10 +284,10 @@ impl ServingMutation {
     ) -> Result<Endpoint> {
         let d = deps(ctx)?;
         Ok(Endpoint::from(
-            service::create_endpoint(&d.state.db, d.rc, input).await?,
+            service::create_endpoint(&d.state.db, d.rc, input.into_command("input")?).await?,
         ))
     }
-    /// Updates a endpoint.
+    /// Updates an endpoint.
     async fn update_endpoint(
         &self,
         ctx: &Context<'_>,
@@ -295,7 +295,7 @@ impl ServingMutation {
     ) -> Result<Endpoint> {
         let d = deps(ctx)?;
         Ok(Endpoint::from(
-            service::update_endpoint(&d.state.db, d.rc, input).await?,
+            service::update_endpoint(&d.state.db, d.rc, input.into_command("input")?).await?,
         ))
     }
     /// Deletes an endpoint with its deployments and predictions.
@@ -313,7 +313,7 @@ impl ServingMutation {
     ) -> Result<Deployment> {
         let d = deps(ctx)?;
         Ok(Deployment::from(
-            service::create_deployment(&d.state.db, d.rc, input).await?,
+            service::create_deployment(&d.state.db, d.rc, input.into_command("input")?).await?,
         ))
     }
     /// Updates a deployment.
@@ -324,7 +324,7 @@ impl ServingMutation {
     ) -> Result<Deployment> {
         let d = deps(ctx)?;
         Ok(Deployment::from(
-            service::update_deployment(&d.state.db, d.rc, input).await?,
+            service::update_deployment(&d.state.db, d.rc, input.into_command("input")?).await?,
         ))
     }
     /// Deletes a deployment.
@@ -342,7 +342,7 @@ impl ServingMutation {
     ) -> Result<Prediction> {
         let d = deps(ctx)?;
         Ok(Prediction::from(
-            service::create_prediction(&d.state.db, d.rc, input).await?,
+            service::create_prediction(&d.state.db, d.rc, input.into_command("input")?).await?,
         ))
     }
     /// Updates a prediction.
@@ -353,7 +353,7 @@ impl ServingMutation {
     ) -> Result<Prediction> {
         let d = deps(ctx)?;
         Ok(Prediction::from(
-            service::update_prediction(&d.state.db, d.rc, input).await?,
+            service::update_prediction(&d.state.db, d.rc, input.into_command("input")?).await?,
         ))
     }
     /// Deletes a prediction.
@@ -371,7 +371,8 @@ impl ServingMutation {
     ) -> Result<CloudRunService> {
         let d = deps(ctx)?;
         Ok(CloudRunService::from(
-            service::create_cloud_run_service(&d.state.db, d.rc, input).await?,
+            service::create_cloud_run_service(&d.state.db, d.rc, input.into_command("input")?)
+                .await?,
         ))
     }
     /// Updates a cloud run service.
@@ -382,7 +383,8 @@ impl ServingMutation {
     ) -> Result<CloudRunService> {
         let d = deps(ctx)?;
         Ok(CloudRunService::from(
-            service::update_cloud_run_service(&d.state.db, d.rc, input).await?,
+            service::update_cloud_run_service(&d.state.db, d.rc, input.into_command("input")?)
+                .await?,
         ))
     }
     /// Deletes a Cloud Run service with its revisions.
@@ -400,7 +402,8 @@ impl ServingMutation {
     ) -> Result<ServiceDeployment> {
         let d = deps(ctx)?;
         Ok(ServiceDeployment::from(
-            service::create_service_deployment(&d.state.db, d.rc, input).await?,
+            service::create_service_deployment(&d.state.db, d.rc, input.into_command("input")?)
+                .await?,
         ))
     }
     /// Updates a service deployment.
@@ -411,7 +414,8 @@ impl ServingMutation {
     ) -> Result<ServiceDeployment> {
         let d = deps(ctx)?;
         Ok(ServiceDeployment::from(
-            service::update_service_deployment(&d.state.db, d.rc, input).await?,
+            service::update_service_deployment(&d.state.db, d.rc, input.into_command("input")?)
+                .await?,
         ))
     }
     /// Deletes a service revision.

@@ -13,19 +13,17 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::types::*;
+use super::commands::*;
 use crate::core::context::RequestContext;
-use crate::core::ids::{NodeType, decode_as};
 use crate::core::store::{self, get, reference};
 use crate::core::validate;
 use crate::error::{AppError, AppResult};
-use crate::registry::service::{opt_id, patch};
 
 /// Creates an endpoint.
 pub async fn create_endpoint(
     db: &DatabaseConnection,
     ctx: &RequestContext,
-    input: CreateEndpointInput,
+    input: CreateEndpoint,
 ) -> AppResult<endpoint::Model> {
     validate::namespace("input.ns", &input.ns)?;
     validate::name("input.name", &input.name)?;
@@ -39,7 +37,7 @@ pub async fn create_endpoint(
                 ns: Set(input.ns),
                 name: Set(input.name),
                 description: Set(input.description),
-                environment: Set(input.environment.into()),
+                environment: Set(input.environment),
                 region: Set(input.region),
                 url: Set(input.url),
                 status: Set(input.status.map_or(EndpointStatus::Creating, Into::into)),
@@ -58,9 +56,9 @@ pub async fn create_endpoint(
 pub async fn update_endpoint(
     db: &DatabaseConnection,
     ctx: &RequestContext,
-    input: UpdateEndpointInput,
+    input: UpdateEndpoint,
 ) -> AppResult<endpoint::Model> {
-    let id = decode_as(&input.id, NodeType::Endpoint, "input.id")?;
+    let id = input.id;
     if let Some(name) = &input.name {
         validate::name("input.name", name)?;
     }
@@ -70,13 +68,13 @@ pub async fn update_endpoint(
         if let Some(v) = input.name {
             row.name = Set(v);
         }
-        row.description = patch(input.description);
+        row.description = input.description.into_active();
         if let Some(v) = input.environment {
-            row.environment = Set(v.into());
+            row.environment = Set(v);
         }
-        row.url = patch(input.url);
+        row.url = input.url.into_active();
         if let Some(v) = input.status {
-            row.status = Set(v.into());
+            row.status = Set(v);
         }
         row.updated_at = Set(Utc::now());
         let after = store::update::<endpoint::Entity, _>(txn, ctx, &before, row, "UPDATE").await?;
@@ -98,14 +96,10 @@ pub async fn insert_deployment(
     txn: &DatabaseTransaction,
     ctx: &RequestContext,
     version: &model_version::Model,
-    spec: CreateDeploymentSpec,
+    spec: DeploymentSpec,
     field: &str,
 ) -> AppResult<deployment::Model> {
-    let endpoint_id = decode_as(
-        &spec.endpoint_id,
-        NodeType::Endpoint,
-        &format!("{field}.endpointId"),
-    )?;
+    let endpoint_id = spec.endpoint_id;
     validate::range(
         &format!("{field}.trafficPercent"),
         spec.traffic_percent,
@@ -147,13 +141,9 @@ pub async fn insert_deployment(
 pub async fn create_deployment(
     db: &DatabaseConnection,
     ctx: &RequestContext,
-    input: CreateDeploymentInput,
+    input: CreateDeployment,
 ) -> AppResult<deployment::Model> {
-    let version_id = decode_as(
-        &input.model_version_id,
-        NodeType::ModelVersion,
-        "input.modelVersionId",
-    )?;
+    let version_id = input.model_version_id;
     store::transaction(db, async |txn| {
         let version =
             reference::<model_version::Entity>(txn, ctx, version_id, None, "input.modelVersionId")
@@ -168,9 +158,9 @@ pub async fn create_deployment(
 pub async fn update_deployment(
     db: &DatabaseConnection,
     ctx: &RequestContext,
-    input: UpdateDeploymentInput,
+    input: UpdateDeployment,
 ) -> AppResult<deployment::Model> {
-    let id = decode_as(&input.id, NodeType::Deployment, "input.id")?;
+    let id = input.id;
     if let Some(t) = input.traffic_percent {
         validate::range("input.trafficPercent", t, 0, 100)?;
     }
@@ -187,9 +177,9 @@ pub async fn update_deployment(
         }
         row.min_replicas = Set(min);
         row.max_replicas = Set(max);
-        row.machine_type = patch(input.machine_type);
+        row.machine_type = input.machine_type.into_active();
         if let Some(s) = input.status {
-            row.status = Set(s.into());
+            row.status = Set(s);
         }
         row.updated_at = Set(Utc::now());
         let after =
@@ -213,14 +203,10 @@ fn check_prediction_values(latency: Option<f64>, confidence: Option<f64>) -> App
 pub async fn create_prediction(
     db: &DatabaseConnection,
     ctx: &RequestContext,
-    input: CreatePredictionInput,
+    input: CreatePrediction,
 ) -> AppResult<prediction::Model> {
-    let endpoint_id = decode_as(&input.endpoint_id, NodeType::Endpoint, "input.endpointId")?;
-    let version_id = opt_id(
-        &input.model_version_id,
-        NodeType::ModelVersion,
-        "input.modelVersionId",
-    )?;
+    let endpoint_id = input.endpoint_id;
+    let version_id = input.model_version_id;
     check_prediction_values(input.latency_ms, input.confidence)?;
     store::transaction(db, async |txn| {
         let endpoint =
@@ -235,14 +221,11 @@ pub async fn create_prediction(
             )
             .await?;
         }
-        let status = input
-            .status
-            .map(Into::into)
-            .unwrap_or(if input.output.is_some() {
-                PredictionStatus::Completed
-            } else {
-                PredictionStatus::Pending
-            });
+        let status = input.status.unwrap_or(if input.output.is_some() {
+            PredictionStatus::Completed
+        } else {
+            PredictionStatus::Pending
+        });
         let now = Utc::now();
         let row = store::insert::<prediction::Entity, _>(
             txn,
@@ -252,8 +235,8 @@ pub async fn create_prediction(
                 ns: Set(endpoint.ns),
                 endpoint_id: Set(endpoint_id),
                 model_version_id: Set(version_id),
-                input: Set(input.input.0),
-                output: Set(input.output.map(|o| o.0)),
+                input: Set(input.input),
+                output: Set(input.output),
                 latency_ms: Set(input.latency_ms),
                 confidence: Set(input.confidence),
                 completed_at: Set((status == PredictionStatus::Completed).then_some(now)),
@@ -272,15 +255,15 @@ pub async fn create_prediction(
 pub async fn update_prediction(
     db: &DatabaseConnection,
     ctx: &RequestContext,
-    input: UpdatePredictionInput,
+    input: UpdatePrediction,
 ) -> AppResult<prediction::Model> {
-    let id = decode_as(&input.id, NodeType::Prediction, "input.id")?;
+    let id = input.id;
     check_prediction_values(input.latency_ms, input.confidence)?;
     store::transaction(db, async |txn| {
         let before = get::<prediction::Entity>(txn, ctx, id).await?;
         let mut row = before.clone().into_active_model();
         if let Some(o) = input.output {
-            row.output = Set(Some(o.0));
+            row.output = Set(Some(o));
         }
         if let Some(l) = input.latency_ms {
             row.latency_ms = Set(Some(l));
@@ -289,7 +272,7 @@ pub async fn update_prediction(
             row.confidence = Set(Some(c));
         }
         if let Some(s) = input.status {
-            let s: PredictionStatus = s.into();
+            let s: PredictionStatus = s;
             if s == PredictionStatus::Completed && before.completed_at.is_none() {
                 row.completed_at = Set(Some(Utc::now()));
             }
@@ -307,7 +290,7 @@ pub async fn update_prediction(
 pub async fn create_cloud_run_service(
     db: &DatabaseConnection,
     ctx: &RequestContext,
-    input: CreateCloudRunServiceInput,
+    input: CreateCloudRunService,
 ) -> AppResult<cloud_run_service::Model> {
     validate::namespace("input.ns", &input.ns)?;
     validate::name("input.name", &input.name)?;
@@ -341,21 +324,21 @@ pub async fn create_cloud_run_service(
 pub async fn update_cloud_run_service(
     db: &DatabaseConnection,
     ctx: &RequestContext,
-    input: UpdateCloudRunServiceInput,
+    input: UpdateCloudRunService,
 ) -> AppResult<cloud_run_service::Model> {
-    let id = decode_as(&input.id, NodeType::CloudRunService, "input.id")?;
+    let id = input.id;
     if let Some(image) = &input.image {
         validate::name("input.image", image)?;
     }
     store::transaction(db, async |txn| {
         let before = get::<cloud_run_service::Entity>(txn, ctx, id).await?;
         let mut row = before.clone().into_active_model();
-        row.url = patch(input.url);
+        row.url = input.url.into_active();
         if let Some(v) = input.image {
             row.image = Set(v);
         }
         if let Some(v) = input.status {
-            row.status = Set(v.into());
+            row.status = Set(v);
         }
         row.updated_at = Set(Utc::now());
         let after =
@@ -369,13 +352,9 @@ pub async fn update_cloud_run_service(
 pub async fn create_service_deployment(
     db: &DatabaseConnection,
     ctx: &RequestContext,
-    input: CreateServiceDeploymentInput,
+    input: CreateServiceDeployment,
 ) -> AppResult<service_deployment::Model> {
-    let service_id = decode_as(
-        &input.service_id,
-        NodeType::CloudRunService,
-        "input.serviceId",
-    )?;
+    let service_id = input.service_id;
     validate::name("input.revision", &input.revision)?;
     validate::name("input.image", &input.image)?;
     validate::range("input.trafficPercent", input.traffic_percent, 0, 100)?;
@@ -410,9 +389,9 @@ pub async fn create_service_deployment(
 pub async fn update_service_deployment(
     db: &DatabaseConnection,
     ctx: &RequestContext,
-    input: UpdateServiceDeploymentInput,
+    input: UpdateServiceDeployment,
 ) -> AppResult<service_deployment::Model> {
-    let id = decode_as(&input.id, NodeType::ServiceDeployment, "input.id")?;
+    let id = input.id;
     if let Some(t) = input.traffic_percent {
         validate::range("input.trafficPercent", t, 0, 100)?;
     }
@@ -423,7 +402,7 @@ pub async fn update_service_deployment(
             row.traffic_percent = Set(t);
         }
         if let Some(s) = input.status {
-            row.status = Set(s.into());
+            row.status = Set(s);
         }
         row.updated_at = Set(Utc::now());
         let after =
@@ -435,7 +414,7 @@ pub async fn update_service_deployment(
 }
 
 /// How prediction aggregates are grouped.
-#[derive(async_graphql::Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[derive(Copy, Clone, Eq, PartialEq, Debug)]
 pub enum PredictionGroupBy {
     /// One group over everything matching.
     All,
@@ -472,38 +451,6 @@ pub struct PredictionAggregate {
     pub min_confidence: Option<f64>,
     /// Largest confidence.
     pub max_confidence: Option<f64>,
-}
-
-/// Whether a prediction filter selects whole rollup buckets, so that the daily rollups
-/// answer it exactly: conditions on namespace, endpoint, model version and status, and
-/// on time only as `gte` / `lt` bounds at UTC midnight (through `and`/`or`/`not` too).
-/// A bound inside a day (13:00, or midnight plus a millisecond) cuts a bucket: scanned.
-pub fn answerable_from_rollups(filter: Option<&PredictionFilter>) -> bool {
-    let Some(f) = filter else { return true };
-    let aligned = |t: &chrono::DateTime<Utc>| t.time() == chrono::NaiveTime::MIN;
-    let time_ok = f.created_at.as_ref().is_none_or(|t| {
-        t.eq.is_none()
-            && t.gt.is_none()
-            && t.lte.is_none()
-            && t.is_null.is_none()
-            && t.gte.as_ref().is_none_or(aligned)
-            && t.lt.as_ref().is_none_or(aligned)
-    });
-    f.id.is_none()
-        && f.latency_ms.is_none()
-        && f.confidence.is_none()
-        && time_ok
-        && f.and
-            .iter()
-            .flatten()
-            .all(|g| answerable_from_rollups(Some(g)))
-        && f.or
-            .iter()
-            .flatten()
-            .all(|g| answerable_from_rollups(Some(g)))
-        && f.not
-            .as_deref()
-            .is_none_or(|g| answerable_from_rollups(Some(g)))
 }
 
 /// Aggregates predictions matching `cond`, grouped, in one statement. Groups come

@@ -6,13 +6,17 @@ use entity::{
     cloud_run_service, deployment, endpoint, model_version, prediction, service_deployment,
 };
 
+use super::commands;
 use crate::api::{self, child_list, load_ref};
 use crate::core::filter::{
     DateTimeFilter, FloatFilter, IdFilter, IntFilter, StringFilter, cond_of, filter_input,
     order_input,
 };
+use crate::core::ids::{decode_as, opt_id};
 use crate::core::paging::{Conn, PageArgs};
+use crate::core::patch::Patch;
 use crate::enums::*;
+use crate::error::AppResult;
 use crate::graph::*;
 use crate::relations::*;
 
@@ -667,4 +671,220 @@ pub struct UpdateServiceDeploymentInput {
     pub traffic_percent: Option<i32>,
     /// New status.
     pub status: Option<DeploymentStatus>,
+}
+
+// GraphQL inputs → commands.
+
+impl CreateEndpointInput {
+    /// The service's command; ids are decoded here (errors name `at.field`).
+    pub fn into_command(self, _at: &str) -> AppResult<commands::CreateEndpoint> {
+        Ok(commands::CreateEndpoint {
+            ns: self.ns,
+            name: self.name,
+            description: self.description,
+            environment: self.environment.into(),
+            region: self.region,
+            url: self.url,
+            status: self.status.map(Into::into),
+        })
+    }
+}
+
+impl UpdateEndpointInput {
+    /// The service's command; ids are decoded here (errors name `at.field`).
+    pub fn into_command(self, at: &str) -> AppResult<commands::UpdateEndpoint> {
+        Ok(commands::UpdateEndpoint {
+            id: decode_as(&self.id, NodeType::Endpoint, &format!("{at}.id"))?,
+            name: self.name,
+            description: Patch::from(self.description),
+            environment: self.environment.map(Into::into),
+            url: Patch::from(self.url),
+            status: self.status.map(Into::into),
+        })
+    }
+}
+
+impl CreateDeploymentSpec {
+    /// The service's command; ids are decoded here (errors name `at.field`).
+    pub fn into_command(self, at: &str) -> AppResult<commands::DeploymentSpec> {
+        Ok(commands::DeploymentSpec {
+            endpoint_id: decode_as(
+                &self.endpoint_id,
+                NodeType::Endpoint,
+                &format!("{at}.endpointId"),
+            )?,
+            traffic_percent: self.traffic_percent,
+            min_replicas: self.min_replicas,
+            max_replicas: self.max_replicas,
+            machine_type: self.machine_type,
+        })
+    }
+}
+
+impl CreateDeploymentInput {
+    /// The service's command; ids are decoded here (errors name `at.field`).
+    pub fn into_command(self, at: &str) -> AppResult<commands::CreateDeployment> {
+        Ok(commands::CreateDeployment {
+            model_version_id: decode_as(
+                &self.model_version_id,
+                NodeType::ModelVersion,
+                &format!("{at}.modelVersionId"),
+            )?,
+            spec: self.spec.into_command(&format!("{at}.spec"))?,
+        })
+    }
+}
+
+impl UpdateDeploymentInput {
+    /// The service's command; ids are decoded here (errors name `at.field`).
+    pub fn into_command(self, at: &str) -> AppResult<commands::UpdateDeployment> {
+        Ok(commands::UpdateDeployment {
+            id: decode_as(&self.id, NodeType::Deployment, &format!("{at}.id"))?,
+            traffic_percent: self.traffic_percent,
+            min_replicas: self.min_replicas,
+            max_replicas: self.max_replicas,
+            machine_type: Patch::from(self.machine_type),
+            status: self.status.map(Into::into),
+        })
+    }
+}
+
+impl CreatePredictionInput {
+    /// The service's command; ids are decoded here (errors name `at.field`).
+    pub fn into_command(self, at: &str) -> AppResult<commands::CreatePrediction> {
+        Ok(commands::CreatePrediction {
+            endpoint_id: decode_as(
+                &self.endpoint_id,
+                NodeType::Endpoint,
+                &format!("{at}.endpointId"),
+            )?,
+            model_version_id: opt_id(
+                &self.model_version_id,
+                NodeType::ModelVersion,
+                &format!("{at}.modelVersionId"),
+            )?,
+            input: self.input.0,
+            output: self.output.map(|j| j.0),
+            latency_ms: self.latency_ms,
+            confidence: self.confidence,
+            status: self.status.map(Into::into),
+        })
+    }
+}
+
+impl UpdatePredictionInput {
+    /// The service's command; ids are decoded here (errors name `at.field`).
+    pub fn into_command(self, at: &str) -> AppResult<commands::UpdatePrediction> {
+        Ok(commands::UpdatePrediction {
+            id: decode_as(&self.id, NodeType::Prediction, &format!("{at}.id"))?,
+            output: self.output.map(|j| j.0),
+            latency_ms: self.latency_ms,
+            confidence: self.confidence,
+            status: self.status.map(Into::into),
+        })
+    }
+}
+
+impl CreateCloudRunServiceInput {
+    /// The service's command; ids are decoded here (errors name `at.field`).
+    pub fn into_command(self, _at: &str) -> AppResult<commands::CreateCloudRunService> {
+        Ok(commands::CreateCloudRunService {
+            ns: self.ns,
+            name: self.name,
+            region: self.region,
+            url: self.url,
+            image: self.image,
+            status: self.status.map(Into::into),
+        })
+    }
+}
+
+impl UpdateCloudRunServiceInput {
+    /// The service's command; ids are decoded here (errors name `at.field`).
+    pub fn into_command(self, at: &str) -> AppResult<commands::UpdateCloudRunService> {
+        Ok(commands::UpdateCloudRunService {
+            id: decode_as(&self.id, NodeType::CloudRunService, &format!("{at}.id"))?,
+            url: Patch::from(self.url),
+            image: self.image,
+            status: self.status.map(Into::into),
+        })
+    }
+}
+
+impl CreateServiceDeploymentInput {
+    /// The service's command; ids are decoded here (errors name `at.field`).
+    pub fn into_command(self, at: &str) -> AppResult<commands::CreateServiceDeployment> {
+        Ok(commands::CreateServiceDeployment {
+            service_id: decode_as(
+                &self.service_id,
+                NodeType::CloudRunService,
+                &format!("{at}.serviceId"),
+            )?,
+            revision: self.revision,
+            image: self.image,
+            traffic_percent: self.traffic_percent,
+            status: self.status.map(Into::into),
+        })
+    }
+}
+
+impl UpdateServiceDeploymentInput {
+    /// The service's command; ids are decoded here (errors name `at.field`).
+    pub fn into_command(self, at: &str) -> AppResult<commands::UpdateServiceDeployment> {
+        Ok(commands::UpdateServiceDeployment {
+            id: decode_as(&self.id, NodeType::ServiceDeployment, &format!("{at}.id"))?,
+            traffic_percent: self.traffic_percent,
+            status: self.status.map(Into::into),
+        })
+    }
+}
+
+/// Whether a prediction filter selects whole rollup buckets, so that the daily rollups
+/// answer it exactly: conditions on namespace, endpoint, model version and status, and
+/// on time only as `gte` / `lt` bounds at UTC midnight (through `and`/`or`/`not` too).
+/// A bound inside a day (13:00, or midnight plus a millisecond) cuts a bucket: scanned.
+pub fn answerable_from_rollups(filter: Option<&PredictionFilter>) -> bool {
+    let Some(f) = filter else { return true };
+    let aligned = |t: &chrono::DateTime<Utc>| t.time() == chrono::NaiveTime::MIN;
+    let time_ok = f.created_at.as_ref().is_none_or(|t| {
+        t.eq.is_none()
+            && t.gt.is_none()
+            && t.lte.is_none()
+            && t.is_null.is_none()
+            && t.gte.as_ref().is_none_or(aligned)
+            && t.lt.as_ref().is_none_or(aligned)
+    });
+    f.id.is_none()
+        && f.latency_ms.is_none()
+        && f.confidence.is_none()
+        && time_ok
+        && f.and
+            .iter()
+            .flatten()
+            .all(|g| answerable_from_rollups(Some(g)))
+        && f.or
+            .iter()
+            .flatten()
+            .all(|g| answerable_from_rollups(Some(g)))
+        && f.not
+            .as_deref()
+            .is_none_or(|g| answerable_from_rollups(Some(g)))
+}
+
+/// How prediction aggregates are grouped.
+#[derive(async_graphql::Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "super::service::PredictionGroupBy")]
+pub enum PredictionGroupBy {
+    /// One group over everything matching.
+    All,
+    /// Per endpoint.
+    Endpoint,
+    /// Per model version.
+    ModelVersion,
+    /// Per outcome.
+    Status,
+    /// Per hour of `createdAt` (UTC).
+    Hour,
+    /// Per day of `createdAt` (UTC).
+    Day,
 }

@@ -26,13 +26,14 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::types::*;
+use super::commands::*;
 use crate::core::context::RequestContext;
-use crate::core::ids::{NodeType, decode_as};
+use crate::core::ids::NodeType;
 use crate::core::store::{self, Change, record_event, reference};
 use crate::core::validate;
+use crate::core::validate::json_object;
 use crate::error::{AppError, AppResult};
-use crate::registry::service::{NewModelVersion, insert_new_model_version, json_object, opt_id};
+use crate::registry::service::{NewModelVersion, insert_new_model_version};
 
 use TrainingJobStatus as S;
 
@@ -116,23 +117,13 @@ async fn compare_and_set(
 async fn job_for_change(
     txn: &DatabaseTransaction,
     ctx: &RequestContext,
-    id: &async_graphql::ID,
+    id: Uuid,
     expected: Option<i32>,
 ) -> AppResult<training_job::Model> {
-    let id = decode_as(id, NodeType::TrainingJob, "id")?;
     // Locked until commit: concurrent changes of one job (a worker's progress while a
     // user cancels) queue instead of failing each other's compare-and-set. Only an
     // explicit `expectedRevision` can make a change stale.
-    let mut q = training_job::Entity::find()
-        .filter(training_job::Column::Id.eq(id))
-        .filter(ctx.scope.condition(training_job::Column::Ns));
-    if txn.get_database_backend() == DbBackend::Postgres {
-        q = q.lock_exclusive();
-    }
-    let job = q
-        .one(txn)
-        .await?
-        .ok_or_else(|| AppError::not_found(format!("TrainingJob {id}")))?;
+    let job = store::lock::<training_job::Entity>(txn, ctx, id).await?;
     check_revision(&job, expected)?;
     Ok(job)
 }
@@ -173,24 +164,16 @@ fn finishing(
 pub async fn enqueue(
     db: &DatabaseConnection,
     ctx: &RequestContext,
-    input: EnqueueTrainingJobInput,
+    input: EnqueueTrainingJob,
 ) -> AppResult<training_job::Model> {
     validate::namespace("input.ns", &input.ns)?;
     validate::name("input.name", &input.name)?;
     let priority = input.priority.unwrap_or(5);
     validate::range("input.priority", priority, 1, 10)?;
     let config = json_object("input.config", input.config)?;
-    let experiment_id = opt_id(
-        &input.experiment_id,
-        NodeType::Experiment,
-        "input.experimentId",
-    )?;
-    let model_id = opt_id(&input.model_id, NodeType::Model, "input.modelId")?;
-    let dataset_versions = input
-        .dataset_version_ids
-        .iter()
-        .map(|id| decode_as(id, NodeType::DatasetVersion, "input.datasetVersionIds"))
-        .collect::<AppResult<Vec<Uuid>>>()?;
+    let experiment_id = input.experiment_id;
+    let model_id = input.model_id;
+    let dataset_versions = input.dataset_version_ids;
     if dataset_versions.len() > 100 {
         return Err(AppError::bad_input(
             "input.datasetVersionIds",
@@ -310,11 +293,11 @@ pub async fn claim(
 pub async fn report_progress(
     db: &DatabaseConnection,
     ctx: &RequestContext,
-    input: ReportTrainingProgressInput,
+    input: ReportTrainingProgress,
 ) -> AppResult<training_job::Model> {
     validate::range("input.progress", input.progress, 0.0, 100.0)?;
     store::transaction(db, async |txn| {
-        let before = job_for_change(txn, ctx, &input.id, input.expected_revision).await?;
+        let before = job_for_change(txn, ctx, input.id, input.expected_revision).await?;
         if before.status != S::Running {
             return Err(not_running(&before, "report progress"));
         }
@@ -331,11 +314,46 @@ pub async fn report_progress(
     .await
 }
 
+/// Changes a job's name, priority or configuration, in any state: under the job's row
+/// lock and through the same compare-and-set as every state change, so that each change
+/// gets a revision of its own (`CONFLICT` when `expected_revision` is stale).
+pub async fn update(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    input: UpdateTrainingJob,
+) -> AppResult<training_job::Model> {
+    if let Some(name) = &input.name {
+        validate::name("input.name", name)?;
+    }
+    if let Some(p) = input.priority {
+        validate::range("input.priority", p, 1, 10)?;
+    }
+    let config = input
+        .config
+        .map(|c| json_object("input.config", Some(c)))
+        .transpose()?;
+    store::transaction(db, async |txn| {
+        let before = job_for_change(txn, ctx, input.id, input.expected_revision).await?;
+        let mut row = bumped(&before, Utc::now());
+        if let Some(v) = input.name {
+            row.name = Set(v);
+        }
+        if let Some(v) = input.priority {
+            row.priority = Set(v);
+        }
+        if let Some(v) = config {
+            row.config = Set(v);
+        }
+        compare_and_set(txn, ctx, &before, row, "UPDATE").await
+    })
+    .await
+}
+
 /// Marks a RUNNING job alive. Liveness is not a state change: the revision stays.
 pub async fn heartbeat(
     db: &DatabaseConnection,
     ctx: &RequestContext,
-    id: &async_graphql::ID,
+    id: Uuid,
 ) -> AppResult<training_job::Model> {
     store::transaction(db, async |txn| {
         let before = job_for_change(txn, ctx, id, None).await?;
@@ -355,14 +373,14 @@ pub async fn heartbeat(
 pub async fn complete(
     db: &DatabaseConnection,
     ctx: &RequestContext,
-    input: CompleteTrainingJobInput,
+    input: CompleteTrainingJob,
 ) -> AppResult<(
     training_job::Model,
     Option<model_version::Model>,
     Vec<experiment_run::Model>,
 )> {
     store::transaction(db, async |txn| {
-        let before = job_for_change(txn, ctx, &input.id, input.expected_revision).await?;
+        let before = job_for_change(txn, ctx, input.id, input.expected_revision).await?;
         let now = Utc::now();
         let mut row = finishing(&before, S::Succeeded, now)?;
         row.progress = Set(100.0);
@@ -380,11 +398,7 @@ pub async fn complete(
                 let field = "input.modelVersion";
                 let new = NewModelVersion {
                     model_id,
-                    parent_version_id: opt_id(
-                        &v.parent_version_id,
-                        NodeType::ModelVersion,
-                        &format!("{field}.parentVersionId"),
-                    )?,
+                    parent_version_id: v.parent_version_id,
                     // The job this transaction holds, locked.
                     training_job: Some((before.id, true)),
                     artifact_uri: v.artifact_uri,
@@ -449,13 +463,13 @@ pub(crate) async fn next_run_number(txn: &DatabaseTransaction, job: Uuid) -> App
 pub async fn fail(
     db: &DatabaseConnection,
     ctx: &RequestContext,
-    input: FailTrainingJobInput,
+    input: FailTrainingJob,
 ) -> AppResult<training_job::Model> {
     if input.error.trim().is_empty() {
         return Err(AppError::bad_input("input.error", "must not be empty"));
     }
     store::transaction(db, async |txn| {
-        let before = job_for_change(txn, ctx, &input.id, input.expected_revision).await?;
+        let before = job_for_change(txn, ctx, input.id, input.expected_revision).await?;
         let mut row = finishing(&before, S::Failed, Utc::now())?;
         row.error = Set(Some(input.error));
         row.traceback = Set(input.traceback);
@@ -469,10 +483,10 @@ pub async fn fail(
 pub async fn cancel(
     db: &DatabaseConnection,
     ctx: &RequestContext,
-    input: CancelTrainingJobInput,
+    input: CancelTrainingJob,
 ) -> AppResult<training_job::Model> {
     store::transaction(db, async |txn| {
-        let before = job_for_change(txn, ctx, &input.id, input.expected_revision).await?;
+        let before = job_for_change(txn, ctx, input.id, input.expected_revision).await?;
         let mut row = finishing(&before, S::Cancelled, Utc::now())?;
         if let Some(reason) = input.reason {
             row.error = Set(Some(reason));

@@ -1,5 +1,6 @@
 //! Experiments, training jobs, their runs, and pattern-recognition jobs.
 
+pub mod commands;
 pub mod lifecycle;
 pub mod service;
 mod types;
@@ -24,7 +25,7 @@ pub struct TrainingQuery;
 
 #[Object]
 impl TrainingQuery {
-    /// A experiment by id.
+    /// An experiment by id.
     async fn experiment(&self, ctx: &Context<'_>, id: ID) -> Result<Experiment> {
         let d = deps(ctx)?;
         let id = decode_as(&id, NodeType::Experiment, "id")?;
@@ -84,7 +85,7 @@ impl TrainingQuery {
         )
         .await
     }
-    /// A experiment run by id.
+    /// An experiment run by id.
     async fn experiment_run(&self, ctx: &Context<'_>, id: ID) -> Result<ExperimentRun> {
         let d = deps(ctx)?;
         let id = decode_as(&id, NodeType::ExperimentRun, "id")?;
@@ -156,7 +157,7 @@ pub struct TrainingMutation;
 
 #[Object]
 impl TrainingMutation {
-    /// Creates a experiment.
+    /// Creates an experiment.
     async fn create_experiment(
         &self,
         ctx: &Context<'_>,
@@ -164,10 +165,10 @@ impl TrainingMutation {
     ) -> Result<Experiment> {
         let d = deps(ctx)?;
         Ok(Experiment::from(
-            service::create_experiment(&d.state.db, d.rc, input).await?,
+            service::create_experiment(&d.state.db, d.rc, input.into_command("input")?).await?,
         ))
     }
-    /// Updates a experiment.
+    /// Updates an experiment.
     async fn update_experiment(
         &self,
         ctx: &Context<'_>,
@@ -175,7 +176,7 @@ impl TrainingMutation {
     ) -> Result<Experiment> {
         let d = deps(ctx)?;
         Ok(Experiment::from(
-            service::update_experiment(&d.state.db, d.rc, input).await?,
+            service::update_experiment(&d.state.db, d.rc, input.into_command("input")?).await?,
         ))
     }
     /// Deletes an experiment with its training jobs and their runs (model versions they produced stay).
@@ -193,7 +194,7 @@ impl TrainingMutation {
     ) -> Result<TrainingJob> {
         let d = deps(ctx)?;
         Ok(TrainingJob::from(
-            service::create_training_job(&d.state.db, d.rc, input).await?,
+            service::create_training_job(&d.state.db, d.rc, input.into_command("input")?).await?,
         ))
     }
     /// Enqueues a training job (QUEUED) for workers to claim.
@@ -204,7 +205,7 @@ impl TrainingMutation {
     ) -> Result<TrainingJob> {
         let d = deps(ctx)?;
         Ok(TrainingJob::from(
-            lifecycle::enqueue(&d.state.db, d.rc, input).await?,
+            lifecycle::enqueue(&d.state.db, d.rc, input.into_command("input")?).await?,
         ))
     }
     /// Hands the highest-priority, oldest queued job (of `ns`, when given) to `worker` and
@@ -229,7 +230,7 @@ impl TrainingMutation {
     ) -> Result<TrainingJob> {
         let d = deps(ctx)?;
         Ok(TrainingJob::from(
-            lifecycle::report_progress(&d.state.db, d.rc, input).await?,
+            lifecycle::report_progress(&d.state.db, d.rc, input.into_command("input")?).await?,
         ))
     }
     /// Tells the server a RUNNING job's worker is alive. A job without a heartbeat for
@@ -237,7 +238,12 @@ impl TrainingMutation {
     async fn heartbeat(&self, ctx: &Context<'_>, id: ID) -> Result<TrainingJob> {
         let d = deps(ctx)?;
         Ok(TrainingJob::from(
-            lifecycle::heartbeat(&d.state.db, d.rc, &id).await?,
+            lifecycle::heartbeat(
+                &d.state.db,
+                d.rc,
+                decode_as(&id, NodeType::TrainingJob, "id")?,
+            )
+            .await?,
         ))
     }
     /// Marks a RUNNING job SUCCEEDED and registers the model version and runs it produced,
@@ -248,7 +254,8 @@ impl TrainingMutation {
         input: CompleteTrainingJobInput,
     ) -> Result<CompleteTrainingJobPayload> {
         let d = deps(ctx)?;
-        let (job, version, runs) = lifecycle::complete(&d.state.db, d.rc, input).await?;
+        let (job, version, runs) =
+            lifecycle::complete(&d.state.db, d.rc, input.into_command("input")?).await?;
         Ok(CompleteTrainingJobPayload {
             job: TrainingJob::from(job),
             model_version: version.map(ModelVersion::from),
@@ -263,7 +270,7 @@ impl TrainingMutation {
     ) -> Result<TrainingJob> {
         let d = deps(ctx)?;
         Ok(TrainingJob::from(
-            lifecycle::fail(&d.state.db, d.rc, input).await?,
+            lifecycle::fail(&d.state.db, d.rc, input.into_command("input")?).await?,
         ))
     }
     /// Cancels a QUEUED or RUNNING job.
@@ -274,7 +281,7 @@ impl TrainingMutation {
     ) -> Result<TrainingJob> {
         let d = deps(ctx)?;
         Ok(TrainingJob::from(
-            lifecycle::cancel(&d.state.db, d.rc, input).await?,
+            lifecycle::cancel(&d.state.db, d.rc, input.into_command("input")?).await?,
         ))
     }
     /// Updates a training job.
@@ -285,7 +292,7 @@ impl TrainingMutation {
     ) -> Result<TrainingJob> {
         let d = deps(ctx)?;
         Ok(TrainingJob::from(
-            service::update_training_job(&d.state.db, d.rc, input).await?,
+            lifecycle::update(&d.state.db, d.rc, input.into_command("input")?).await?,
         ))
     }
     /// Deletes a training job with its runs (model versions it produced stay).
@@ -295,7 +302,7 @@ impl TrainingMutation {
         store::delete::<training_job::Entity>(&d.state.db, d.rc, uuid).await?;
         Ok(id)
     }
-    /// Creates a experiment run.
+    /// Creates an experiment run.
     async fn create_experiment_run(
         &self,
         ctx: &Context<'_>,
@@ -303,10 +310,10 @@ impl TrainingMutation {
     ) -> Result<ExperimentRun> {
         let d = deps(ctx)?;
         Ok(ExperimentRun::from(
-            service::create_experiment_run(&d.state.db, d.rc, input).await?,
+            service::create_experiment_run(&d.state.db, d.rc, input.into_command("input")?).await?,
         ))
     }
-    /// Updates a experiment run.
+    /// Updates an experiment run.
     async fn update_experiment_run(
         &self,
         ctx: &Context<'_>,
@@ -314,7 +321,7 @@ impl TrainingMutation {
     ) -> Result<ExperimentRun> {
         let d = deps(ctx)?;
         Ok(ExperimentRun::from(
-            service::update_experiment_run(&d.state.db, d.rc, input).await?,
+            service::update_experiment_run(&d.state.db, d.rc, input.into_command("input")?).await?,
         ))
     }
     /// Deletes a run.
@@ -332,7 +339,12 @@ impl TrainingMutation {
     ) -> Result<PatternRecognitionJob> {
         let d = deps(ctx)?;
         Ok(PatternRecognitionJob::from(
-            service::create_pattern_recognition_job(&d.state.db, d.rc, input).await?,
+            service::create_pattern_recognition_job(
+                &d.state.db,
+                d.rc,
+                input.into_command("input")?,
+            )
+            .await?,
         ))
     }
     /// Updates a pattern recognition job.
@@ -343,7 +355,12 @@ impl TrainingMutation {
     ) -> Result<PatternRecognitionJob> {
         let d = deps(ctx)?;
         Ok(PatternRecognitionJob::from(
-            service::update_pattern_recognition_job(&d.state.db, d.rc, input).await?,
+            service::update_pattern_recognition_job(
+                &d.state.db,
+                d.rc,
+                input.into_command("input")?,
+            )
+            .await?,
         ))
     }
     /// Deletes a pattern-recognition job.

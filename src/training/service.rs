@@ -4,28 +4,26 @@
 use chrono::Utc;
 use entity::enums::{ExperimentStatus, JobStatus, RunStatus};
 use entity::{experiment, experiment_run, pattern_recognition_job, training_job, workflow};
-use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter, Set};
+use sea_orm::{DatabaseConnection, IntoActiveModel, Set};
 use uuid::Uuid;
 
-use super::types::*;
+use super::commands::*;
 use crate::core::context::RequestContext;
-use crate::core::ids::{NodeType, decode_as};
 use crate::core::store::{self, get, reference};
 use crate::core::validate;
-use crate::error::AppResult;
-use crate::registry::service::{json_object, opt_id, patch};
+use crate::core::validate::json_object;
+use crate::error::{AppError, AppResult};
 
 /// Creates an experiment.
 pub async fn create_experiment(
     db: &DatabaseConnection,
     ctx: &RequestContext,
-    input: CreateExperimentInput,
+    input: CreateExperiment,
 ) -> AppResult<experiment::Model> {
     validate::namespace("input.ns", &input.ns)?;
     validate::name("input.name", &input.name)?;
     let config = json_object("input.config", input.config)?;
-    let workflow_id = opt_id(&input.workflow_id, NodeType::Workflow, "input.workflowId")?;
+    let workflow_id = input.workflow_id;
     store::transaction(db, async |txn| {
         if let Some(w) = workflow_id {
             reference::<workflow::Entity>(txn, ctx, w, Some(&input.ns), "input.workflowId").await?;
@@ -40,7 +38,7 @@ pub async fn create_experiment(
                 workflow_id: Set(workflow_id),
                 name: Set(input.name),
                 description: Set(input.description),
-                experiment_type: Set(input.experiment_type.into()),
+                experiment_type: Set(input.experiment_type),
                 status: Set(input.status.map_or(ExperimentStatus::Planned, Into::into)),
                 config: Set(config),
                 created_by: Set(ctx.actor.clone()),
@@ -58,9 +56,9 @@ pub async fn create_experiment(
 pub async fn update_experiment(
     db: &DatabaseConnection,
     ctx: &RequestContext,
-    input: UpdateExperimentInput,
+    input: UpdateExperiment,
 ) -> AppResult<experiment::Model> {
-    let id = decode_as(&input.id, NodeType::Experiment, "input.id")?;
+    let id = input.id;
     if let Some(name) = &input.name {
         validate::name("input.name", name)?;
     }
@@ -74,9 +72,9 @@ pub async fn update_experiment(
         if let Some(v) = input.name {
             row.name = Set(v);
         }
-        row.description = patch(input.description);
+        row.description = input.description.into_active();
         if let Some(v) = input.status {
-            row.status = Set(v.into());
+            row.status = Set(v);
         }
         if let Some(v) = config {
             row.config = Set(v);
@@ -94,12 +92,12 @@ pub async fn update_experiment(
 pub async fn create_training_job(
     db: &DatabaseConnection,
     ctx: &RequestContext,
-    input: CreateTrainingJobInput,
+    input: CreateTrainingJob,
 ) -> AppResult<training_job::Model> {
     super::lifecycle::enqueue(
         db,
         ctx,
-        EnqueueTrainingJobInput {
+        EnqueueTrainingJob {
             ns: input.ns,
             name: input.name,
             experiment_id: input.experiment_id,
@@ -112,73 +110,29 @@ pub async fn create_training_job(
     .await
 }
 
-/// Updates a training job's name, priority or configuration.
-pub async fn update_training_job(
-    db: &DatabaseConnection,
-    ctx: &RequestContext,
-    input: UpdateTrainingJobInput,
-) -> AppResult<training_job::Model> {
-    let id = decode_as(&input.id, NodeType::TrainingJob, "input.id")?;
-    if let Some(name) = &input.name {
-        validate::name("input.name", name)?;
-    }
-    if let Some(p) = input.priority {
-        validate::range("input.priority", p, 1, 10)?;
-    }
-    let config = input
-        .config
-        .map(|c| json_object("input.config", Some(c)))
-        .transpose()?;
-    store::transaction(db, async |txn| {
-        let before = get::<training_job::Entity>(txn, ctx, id).await?;
-        let mut row = before.clone().into_active_model();
-        if let Some(v) = input.name {
-            row.name = Set(v);
-        }
-        if let Some(v) = input.priority {
-            row.priority = Set(v);
-        }
-        if let Some(v) = config {
-            row.config = Set(v);
-        }
-        row.revision = Set(before.revision + 1);
-        row.updated_at = Set(Utc::now());
-        let after =
-            store::update::<training_job::Entity, _>(txn, ctx, &before, row, "UPDATE").await?;
-        Ok(after)
-    })
-    .await
-}
-
 /// Adds a run to a job; the run number is the job's next. The job row is locked first
-/// (a no-op update) so concurrent runs of one job are numbered one after the other.
+/// so concurrent runs of one job are numbered one after the other.
 pub async fn create_experiment_run(
     db: &DatabaseConnection,
     ctx: &RequestContext,
-    input: CreateExperimentRunInput,
+    input: CreateExperimentRun,
 ) -> AppResult<experiment_run::Model> {
-    let job_id = decode_as(
-        &input.training_job_id,
-        NodeType::TrainingJob,
-        "input.trainingJobId",
-    )?;
+    let job_id = input.training_job_id;
     if let Some(d) = input.duration_seconds {
         validate::range("input.durationSeconds", d, 0.0, f64::MAX)?;
     }
     let hyperparameters = json_object("input.hyperparameters", input.hyperparameters)?;
     let metrics = json_object("input.metrics", input.metrics)?;
     store::transaction(db, async |txn| {
-        let job = reference::<training_job::Entity>(txn, ctx, job_id, None, "input.trainingJobId")
-            .await?;
+        let job = match store::lock::<training_job::Entity>(txn, ctx, job_id).await {
+            Err(AppError::NotFound { what }) => {
+                return Err(AppError::NotFound {
+                    what: format!("{what} (input input.trainingJobId)"),
+                });
+            }
+            other => other?,
+        };
         ctx.scope.check_write(&job.ns)?;
-        training_job::Entity::update_many()
-            .col_expr(
-                training_job::Column::Revision,
-                Expr::col(training_job::Column::Revision),
-            )
-            .filter(training_job::Column::Id.eq(job_id))
-            .exec(txn)
-            .await?;
         let run_number = super::lifecycle::next_run_number(txn, job_id).await?;
         let now = Utc::now();
         let row = store::insert::<experiment_run::Entity, _>(
@@ -207,9 +161,9 @@ pub async fn create_experiment_run(
 pub async fn update_experiment_run(
     db: &DatabaseConnection,
     ctx: &RequestContext,
-    input: UpdateExperimentRunInput,
+    input: UpdateExperimentRun,
 ) -> AppResult<experiment_run::Model> {
-    let id = decode_as(&input.id, NodeType::ExperimentRun, "input.id")?;
+    let id = input.id;
     if let Some(d) = input.duration_seconds {
         validate::range("input.durationSeconds", d, 0.0, f64::MAX)?;
     }
@@ -227,7 +181,7 @@ pub async fn update_experiment_run(
             row.duration_seconds = Set(Some(d));
         }
         if let Some(s) = input.status {
-            row.status = Set(s.into());
+            row.status = Set(s);
         }
         row.updated_at = Set(Utc::now());
         let after =
@@ -241,7 +195,7 @@ pub async fn update_experiment_run(
 pub async fn create_pattern_recognition_job(
     db: &DatabaseConnection,
     ctx: &RequestContext,
-    input: CreatePatternRecognitionJobInput,
+    input: CreatePatternRecognitionJob,
 ) -> AppResult<pattern_recognition_job::Model> {
     validate::namespace("input.ns", &input.ns)?;
     validate::name("input.name", &input.name)?;
@@ -275,9 +229,9 @@ pub async fn create_pattern_recognition_job(
 pub async fn update_pattern_recognition_job(
     db: &DatabaseConnection,
     ctx: &RequestContext,
-    input: UpdatePatternRecognitionJobInput,
+    input: UpdatePatternRecognitionJob,
 ) -> AppResult<pattern_recognition_job::Model> {
-    let id = decode_as(&input.id, NodeType::PatternRecognitionJob, "input.id")?;
+    let id = input.id;
     let config = input
         .config
         .map(|c| json_object("input.config", Some(c)))
@@ -286,12 +240,12 @@ pub async fn update_pattern_recognition_job(
         let before = get::<pattern_recognition_job::Entity>(txn, ctx, id).await?;
         let mut row = before.clone().into_active_model();
         if let Some(s) = input.status {
-            row.status = Set(s.into());
+            row.status = Set(s);
         }
         if let Some(c) = config {
             row.config = Set(c);
         }
-        row.results = patch(input.results.map_value(|j| j.0));
+        row.results = input.results.into_active();
         row.updated_at = Set(Utc::now());
         let after =
             store::update::<pattern_recognition_job::Entity, _>(txn, ctx, &before, row, "UPDATE")

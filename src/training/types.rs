@@ -7,13 +7,17 @@ use entity::{
     workflow,
 };
 
+use super::commands;
 use crate::api::{self, child_list, load_ref};
 use crate::core::filter::{
     DateTimeFilter, FloatFilter, IdFilter, IntFilter, StringFilter, cond_of, filter_input,
     order_input,
 };
+use crate::core::ids::{decode_as, opt_id};
 use crate::core::paging::{Conn, PageArgs};
+use crate::core::patch::Patch;
 use crate::enums::*;
+use crate::error::AppResult;
 use crate::graph::*;
 use crate::registry::{ModelVersionFilter, ModelVersionOrder};
 use crate::relations::*;
@@ -519,6 +523,8 @@ pub struct UpdateTrainingJobInput {
     pub priority: Option<i32>,
     /// New configuration snapshot.
     pub config: Option<Json<serde_json::Value>>,
+    /// Refuse (`CONFLICT`) unless the job is at this revision.
+    pub expected_revision: Option<i32>,
 }
 
 /// Input of `createExperimentRun`. The run number is assigned by the server.
@@ -698,4 +704,249 @@ pub struct TrainingJobWatchFilter {
     pub model: Option<ID>,
     /// Only jobs of this namespace (or its `ns/...` children).
     pub ns: Option<String>,
+}
+
+// GraphQL inputs → commands.
+
+impl CreateExperimentInput {
+    /// The service's command; ids are decoded here (errors name `at.field`).
+    pub fn into_command(self, at: &str) -> AppResult<commands::CreateExperiment> {
+        Ok(commands::CreateExperiment {
+            ns: self.ns,
+            name: self.name,
+            description: self.description,
+            experiment_type: self.experiment_type.into(),
+            status: self.status.map(Into::into),
+            config: self.config.map(|j| j.0),
+            workflow_id: opt_id(
+                &self.workflow_id,
+                NodeType::Workflow,
+                &format!("{at}.workflowId"),
+            )?,
+        })
+    }
+}
+
+impl UpdateExperimentInput {
+    /// The service's command; ids are decoded here (errors name `at.field`).
+    pub fn into_command(self, at: &str) -> AppResult<commands::UpdateExperiment> {
+        Ok(commands::UpdateExperiment {
+            id: decode_as(&self.id, NodeType::Experiment, &format!("{at}.id"))?,
+            name: self.name,
+            description: Patch::from(self.description),
+            status: self.status.map(Into::into),
+            config: self.config.map(|j| j.0),
+        })
+    }
+}
+
+impl CreateTrainingJobInput {
+    /// The service's command; ids are decoded here (errors name `at.field`).
+    pub fn into_command(self, at: &str) -> AppResult<commands::CreateTrainingJob> {
+        Ok(commands::CreateTrainingJob {
+            ns: self.ns,
+            name: self.name,
+            experiment_id: opt_id(
+                &self.experiment_id,
+                NodeType::Experiment,
+                &format!("{at}.experimentId"),
+            )?,
+            model_id: opt_id(&self.model_id, NodeType::Model, &format!("{at}.modelId"))?,
+            dataset_version_id: opt_id(
+                &self.dataset_version_id,
+                NodeType::DatasetVersion,
+                &format!("{at}.datasetVersionId"),
+            )?,
+            priority: self.priority,
+            config: self.config.map(|j| j.0),
+        })
+    }
+}
+
+impl UpdateTrainingJobInput {
+    /// The service's command; ids are decoded here (errors name `at.field`).
+    pub fn into_command(self, at: &str) -> AppResult<commands::UpdateTrainingJob> {
+        Ok(commands::UpdateTrainingJob {
+            id: decode_as(&self.id, NodeType::TrainingJob, &format!("{at}.id"))?,
+            name: self.name,
+            priority: self.priority,
+            config: self.config.map(|j| j.0),
+            expected_revision: self.expected_revision,
+        })
+    }
+}
+
+impl CreateExperimentRunInput {
+    /// The service's command; ids are decoded here (errors name `at.field`).
+    pub fn into_command(self, at: &str) -> AppResult<commands::CreateExperimentRun> {
+        Ok(commands::CreateExperimentRun {
+            training_job_id: decode_as(
+                &self.training_job_id,
+                NodeType::TrainingJob,
+                &format!("{at}.trainingJobId"),
+            )?,
+            hyperparameters: self.hyperparameters.map(|j| j.0),
+            metrics: self.metrics.map(|j| j.0),
+            duration_seconds: self.duration_seconds,
+            status: self.status.map(Into::into),
+        })
+    }
+}
+
+impl UpdateExperimentRunInput {
+    /// The service's command; ids are decoded here (errors name `at.field`).
+    pub fn into_command(self, at: &str) -> AppResult<commands::UpdateExperimentRun> {
+        Ok(commands::UpdateExperimentRun {
+            id: decode_as(&self.id, NodeType::ExperimentRun, &format!("{at}.id"))?,
+            metrics: self.metrics.map(|j| j.0),
+            duration_seconds: self.duration_seconds,
+            status: self.status.map(Into::into),
+        })
+    }
+}
+
+impl CreatePatternRecognitionJobInput {
+    /// The service's command; ids are decoded here (errors name `at.field`).
+    pub fn into_command(self, _at: &str) -> AppResult<commands::CreatePatternRecognitionJob> {
+        Ok(commands::CreatePatternRecognitionJob {
+            ns: self.ns,
+            name: self.name,
+            pattern_type: self.pattern_type,
+            config: self.config.map(|j| j.0),
+        })
+    }
+}
+
+impl UpdatePatternRecognitionJobInput {
+    /// The service's command; ids are decoded here (errors name `at.field`).
+    pub fn into_command(self, at: &str) -> AppResult<commands::UpdatePatternRecognitionJob> {
+        Ok(commands::UpdatePatternRecognitionJob {
+            id: decode_as(
+                &self.id,
+                NodeType::PatternRecognitionJob,
+                &format!("{at}.id"),
+            )?,
+            status: self.status.map(Into::into),
+            config: self.config.map(|j| j.0),
+            results: Patch::from(self.results.map_value(|j| j.0)),
+        })
+    }
+}
+
+impl EnqueueTrainingJobInput {
+    /// The service's command; ids are decoded here (errors name `at.field`).
+    pub fn into_command(self, at: &str) -> AppResult<commands::EnqueueTrainingJob> {
+        Ok(commands::EnqueueTrainingJob {
+            ns: self.ns,
+            name: self.name,
+            experiment_id: opt_id(
+                &self.experiment_id,
+                NodeType::Experiment,
+                &format!("{at}.experimentId"),
+            )?,
+            model_id: opt_id(&self.model_id, NodeType::Model, &format!("{at}.modelId"))?,
+            dataset_version_ids: self
+                .dataset_version_ids
+                .iter()
+                .map(|id| {
+                    decode_as(
+                        id,
+                        NodeType::DatasetVersion,
+                        &format!("{at}.datasetVersionIds"),
+                    )
+                })
+                .collect::<AppResult<_>>()?,
+            priority: self.priority,
+            config: self.config.map(|j| j.0),
+        })
+    }
+}
+
+impl ReportTrainingProgressInput {
+    /// The service's command; ids are decoded here (errors name `at.field`).
+    pub fn into_command(self, at: &str) -> AppResult<commands::ReportTrainingProgress> {
+        Ok(commands::ReportTrainingProgress {
+            id: decode_as(&self.id, NodeType::TrainingJob, &format!("{at}.id"))?,
+            progress: self.progress,
+            current_step: self.current_step,
+            expected_revision: self.expected_revision,
+        })
+    }
+}
+
+impl ProducedModelVersionInput {
+    /// The service's command; ids are decoded here (errors name `at.field`).
+    pub fn into_command(self, at: &str) -> AppResult<commands::ProducedModelVersion> {
+        Ok(commands::ProducedModelVersion {
+            artifact_uri: self.artifact_uri,
+            checksum: self.checksum,
+            size_bytes: self.size_bytes,
+            metrics: self.metrics.map(|j| j.0),
+            params: self.params.map(|j| j.0),
+            parent_version_id: opt_id(
+                &self.parent_version_id,
+                NodeType::ModelVersion,
+                &format!("{at}.parentVersionId"),
+            )?,
+        })
+    }
+}
+
+impl RunResultInput {
+    /// The service's command; ids are decoded here (errors name `at.field`).
+    pub fn into_command(self, _at: &str) -> AppResult<commands::RunResult> {
+        Ok(commands::RunResult {
+            hyperparameters: self.hyperparameters.map(|j| j.0),
+            metrics: self.metrics.map(|j| j.0),
+            duration_seconds: self.duration_seconds,
+            status: self.status.map(Into::into),
+        })
+    }
+}
+
+impl CompleteTrainingJobInput {
+    /// The service's command; ids are decoded here (errors name `at.field`).
+    pub fn into_command(self, at: &str) -> AppResult<commands::CompleteTrainingJob> {
+        Ok(commands::CompleteTrainingJob {
+            id: decode_as(&self.id, NodeType::TrainingJob, &format!("{at}.id"))?,
+            expected_revision: self.expected_revision,
+            model_version: self
+                .model_version
+                .map(|v| v.into_command(&format!("{at}.modelVersion")))
+                .transpose()?,
+            runs: self
+                .runs
+                .map(|items| {
+                    items
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, v)| v.into_command(&format!("{at}.runs.{i}")))
+                        .collect::<AppResult<Vec<_>>>()
+                })
+                .transpose()?,
+        })
+    }
+}
+
+impl FailTrainingJobInput {
+    /// The service's command; ids are decoded here (errors name `at.field`).
+    pub fn into_command(self, at: &str) -> AppResult<commands::FailTrainingJob> {
+        Ok(commands::FailTrainingJob {
+            id: decode_as(&self.id, NodeType::TrainingJob, &format!("{at}.id"))?,
+            expected_revision: self.expected_revision,
+            error: self.error,
+            traceback: self.traceback,
+        })
+    }
+}
+
+impl CancelTrainingJobInput {
+    /// The service's command; ids are decoded here (errors name `at.field`).
+    pub fn into_command(self, at: &str) -> AppResult<commands::CancelTrainingJob> {
+        Ok(commands::CancelTrainingJob {
+            id: decode_as(&self.id, NodeType::TrainingJob, &format!("{at}.id"))?,
+            expected_revision: self.expected_revision,
+            reason: self.reason,
+        })
+    }
 }

@@ -194,3 +194,35 @@ async fn database_constraints_back_the_rules_and_map_to_fields() {
         .map(AppError::from_db);
     assert!(matches!(err, Some(AppError::Conflict { .. })), "{err:?}");
 }
+
+/// A write outside the caller's namespaces is refused before it reaches the database:
+/// the answer is `FORBIDDEN`, not the database's verdict (a name conflict would tell the
+/// caller what exists there), and nothing is written.
+#[tokio::test]
+async fn writes_outside_the_scope_are_refused_before_the_database_sees_them() {
+    use mlgraph::core::context::{RequestContext, Scope};
+    let app = TestApp::new().await;
+    crate::harness::create_model(&app, "acme.com", "fraud").await;
+    let (models, events) = (app.count("models").await, app.count("events").await);
+    let outsider = RequestContext {
+        actor: Some("outsider".into()),
+        scope: Scope::Namespaces(vec!["other.com".into()]),
+        ..RequestContext::default()
+    };
+    let q = "mutation($i: CreateModelInput!) { createModel(input: $i) { id } }";
+    for name in ["fraud", "new-one"] {
+        let resp = app
+            .gql_as(
+                outsider.clone(),
+                q,
+                json!({"i": {"ns": "acme.com", "name": name}}),
+            )
+            .await;
+        assert_eq!(
+            resp["errors"][0]["extensions"]["code"], "FORBIDDEN",
+            "{name}: {resp:#}"
+        );
+    }
+    assert_eq!(app.count("models").await, models);
+    assert_eq!(app.count("events").await, events);
+}

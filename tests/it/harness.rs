@@ -204,6 +204,11 @@ impl TestApp {
             request_id: Some("test-request".into()),
             ..RequestContext::default()
         };
+        self.gql_as(rc, query, variables).await
+    }
+
+    /// Runs a GraphQL request as the caller `rc` and returns the JSON response.
+    pub async fn gql_as(&self, rc: RequestContext, query: &str, variables: Value) -> Value {
         let req = Request::new(query).variables(async_graphql::Variables::from_json(variables));
         let resp = mlgraph::schema::execute(&self.schema, req, &self.state, rc).await;
         serde_json::to_value(&resp).unwrap_or_else(|e| panic!("serialise response: {e}"))

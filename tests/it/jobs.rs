@@ -639,3 +639,38 @@ async fn new_dataset_version(app: &TestApp, ds: &str) -> String {
         .unwrap_or_default()
         .to_owned()
 }
+
+/// `updateTrainingJob` goes through the job's lock and compare-and-set like every state
+/// change: concurrent updates each get a revision of their own, and a stale
+/// `expectedRevision` is a `CONFLICT` that changes nothing.
+#[tokio::test]
+async fn concurrent_updates_of_a_job_each_get_their_own_revision() {
+    let app = TestApp::new().await;
+    let job = id(&enqueue(&app, "busy", 5).await);
+    let q = "mutation($i: UpdateTrainingJobInput!) { updateTrainingJob(input: $i) { revision priority } }";
+    let updates = (1..=8).map(|p| {
+        let app = &app;
+        let job = job.clone();
+        async move {
+            app.ok(q, json!({"i": {"id": job, "priority": 1 + p % 10}}))
+                .await["updateTrainingJob"]["revision"]
+                .as_i64()
+        }
+    });
+    let mut revisions: Vec<Option<i64>> = futures::future::join_all(updates).await;
+    revisions.sort();
+    assert_eq!(revisions, (2..=9).map(Some).collect::<Vec<_>>());
+    let events = app.count("events").await;
+    let resp = app
+        .gql(
+            q,
+            json!({"i": {"id": job, "name": "stale", "expectedRevision": 1}}),
+        )
+        .await;
+    assert_eq!(
+        resp["errors"][0]["extensions"]["code"], "CONFLICT",
+        "{resp:#}"
+    );
+    assert_eq!(job_state(&app, &job).await["revision"], 9);
+    assert_eq!(app.count("events").await, events);
+}
