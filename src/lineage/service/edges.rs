@@ -1,0 +1,307 @@
+//! Explicit typed edges: the kinds the seed design names are checked for the node types
+//! they may join, and any other camelCase kind is accepted (the set is open); linking is
+//! idempotent and unlinking records its event.
+
+use std::sync::LazyLock;
+
+use chrono::Utc;
+use entity::edge;
+use regex::Regex;
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use uuid::Uuid;
+
+use crate::core::context::RequestContext;
+use crate::core::ids::NodeType;
+use crate::core::node::namespace_of;
+use crate::core::store::{self, Change, record_event};
+use crate::error::{AppError, AppResult};
+
+use NodeType as T;
+
+/// What a kind of explicit edge may join; `None` means any node type.
+struct KindRule {
+    kind: &'static str,
+    sources: Option<&'static [NodeType]>,
+    targets: Option<&'static [NodeType]>,
+}
+
+const MODELS: &[NodeType] = &[T::Model, T::ModelVersion];
+const DATA: &[NodeType] = &[T::Dataset, T::DatasetVersion];
+const VERSIONS: &[NodeType] = &[T::ModelVersion, T::DatasetVersion, T::Model, T::Dataset];
+
+/// The seed design's kinds. `source --kind--> target`; see the migration for which end
+/// is upstream.
+const KIND_RULES: &[KindRule] = &[
+    KindRule {
+        kind: "trainedOn",
+        sources: Some(&[T::Model, T::ModelVersion, T::TrainingJob]),
+        targets: Some(DATA),
+    },
+    KindRule {
+        kind: "derivedFrom",
+        sources: Some(VERSIONS),
+        targets: Some(VERSIONS),
+    },
+    KindRule {
+        kind: "deployedTo",
+        sources: Some(MODELS),
+        targets: Some(&[T::Deployment, T::Endpoint, T::CloudRunService]),
+    },
+    KindRule {
+        kind: "evaluatedOn",
+        sources: Some(MODELS),
+        targets: Some(DATA),
+    },
+    KindRule {
+        kind: "replacedBy",
+        sources: None,
+        targets: None,
+    },
+    KindRule {
+        kind: "dependsOn",
+        sources: None,
+        targets: None,
+    },
+    KindRule {
+        kind: "usedBy",
+        sources: Some(&[T::Model, T::ModelVersion, T::Dataset, T::DatasetVersion]),
+        targets: Some(&[
+            T::Experiment,
+            T::Workflow,
+            T::Endpoint,
+            T::CloudRunService,
+            T::PatternRecognitionJob,
+        ]),
+    },
+    KindRule {
+        kind: "approvedBy",
+        sources: Some(MODELS),
+        targets: None,
+    },
+];
+
+static KIND_RE: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"^[a-z][A-Za-z0-9]{0,63}$").ok());
+
+/// Checks a kind and the types of its ends.
+pub fn check_kind(kind: &str, source: NodeType, target: NodeType) -> AppResult<()> {
+    if !KIND_RE.as_ref().is_some_and(|re| re.is_match(kind)) {
+        return Err(AppError::bad_input(
+            "kind",
+            "kinds are camelCase words, e.g. trainedOn",
+        ));
+    }
+    if matches!(source, T::Edge | T::Event) || matches!(target, T::Edge | T::Event) {
+        return Err(AppError::bad_input(
+            "source",
+            "edges join registry nodes, not edges or events",
+        ));
+    }
+    if let Some(rule) = KIND_RULES.iter().find(|r| r.kind == kind) {
+        if let Some(allowed) = rule.sources
+            && !allowed.contains(&source)
+        {
+            return Err(AppError::bad_input(
+                "source",
+                format!("{kind} cannot start at a {}", source.name()),
+            ));
+        }
+        if let Some(allowed) = rule.targets
+            && !allowed.contains(&target)
+        {
+            return Err(AppError::bad_input(
+                "target",
+                format!("{kind} cannot end at a {}", target.name()),
+            ));
+        }
+        if kind == "replacedBy" && source != target {
+            return Err(AppError::bad_input(
+                "target",
+                "replacedBy joins two nodes of the same type",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Links `source --kind--> target`. Idempotent: linking twice returns the first edge
+/// (its properties unchanged).
+pub async fn link(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    kind: &str,
+    source: (NodeType, Uuid),
+    target: (NodeType, Uuid),
+    properties: serde_json::Value,
+) -> AppResult<edge::Model> {
+    check_kind(kind, source.0, target.0)?;
+    if source.1 == target.1 {
+        return Err(AppError::bad_input(
+            "target",
+            "a node cannot be linked to itself",
+        ));
+    }
+    if !properties.is_object() {
+        return Err(AppError::bad_input("properties", "must be a JSON object"));
+    }
+    match store::transaction(db, async |txn| {
+        let source_ns = namespace_of(txn, ctx, source.0, source.1, "source").await?;
+        let target_ns = namespace_of(txn, ctx, target.0, target.1, "target").await?;
+        if source_ns != target_ns {
+            return Err(AppError::bad_input(
+                "target",
+                format!(
+                    "edges stay inside one namespace: source is in {source_ns}, target in {target_ns}"
+                ),
+            ));
+        }
+        if let Some(existing) = find_edge(txn, kind, source.1, target.1).await? {
+            return Ok(existing);
+        }
+        store::insert::<edge::Entity, _>(
+            txn,
+            ctx,
+            edge_row(ctx, source_ns, kind, source, target, properties),
+        )
+        .await
+    })
+    .await
+    {
+        // A concurrent link of the same edge won: answer with that one.
+        Err(AppError::Conflict { .. }) => find_edge(db, kind, source.1, target.1)
+            .await?
+            .ok_or_else(|| AppError::Internal("edge vanished after a conflicting insert".into())),
+        other => other,
+    }
+}
+
+/// A new explicit edge row `source --kind--> target` in `ns`, made by the caller (rules
+/// already checked: see [`link`]).
+pub fn edge_row(
+    ctx: &RequestContext,
+    ns: String,
+    kind: &str,
+    source: (NodeType, Uuid),
+    target: (NodeType, Uuid),
+    properties: serde_json::Value,
+) -> edge::ActiveModel {
+    let now = Utc::now();
+    edge::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        ns: Set(ns),
+        kind: Set(kind.to_owned()),
+        source_type: Set(source.0.name().to_owned()),
+        source_id: Set(source.1),
+        target_type: Set(target.0.name().to_owned()),
+        target_id: Set(target.1),
+        properties: Set(properties),
+        created_by: Set(ctx.actor.clone()),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+}
+
+async fn find_edge(
+    db: &impl ConnectionTrait,
+    kind: &str,
+    source: Uuid,
+    target: Uuid,
+) -> AppResult<Option<edge::Model>> {
+    Ok(edge::Entity::find()
+        .filter(edge::Column::Kind.eq(kind))
+        .filter(edge::Column::SourceId.eq(source))
+        .filter(edge::Column::TargetId.eq(target))
+        .one(db)
+        .await?)
+}
+
+/// Removes `source --kind--> target`; returns whether an edge was removed.
+pub async fn unlink(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    kind: &str,
+    source: Uuid,
+    target: Uuid,
+) -> AppResult<bool> {
+    store::transaction(db, async |txn| {
+        let Some(row) = find_edge(txn, kind, source, target).await? else {
+            return Ok(false);
+        };
+        if !ctx.scope.contains(&row.ns) {
+            return Ok(false);
+        }
+        edge::Entity::delete_many()
+            .filter(edge::Column::Id.eq(row.id))
+            .exec(txn)
+            .await?;
+        record_event(
+            txn,
+            ctx,
+            Change::of::<edge::Entity>("DELETE", Some(&row), None)?,
+        )
+        .await?;
+        Ok(true)
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code(r: AppResult<()>) -> Option<String> {
+        r.err().and_then(|e| match e {
+            AppError::BadInput { field, .. } => field,
+            _ => Some("other".into()),
+        })
+    }
+
+    #[test]
+    fn kinds_are_camel_case_words() {
+        for kind in ["dependsOn", "monitoredBy", "x"] {
+            assert_eq!(code(check_kind(kind, T::Model, T::Model)), None, "{kind}");
+        }
+        for kind in ["", "TrainedOn", "trained_on", "trained on", &"a".repeat(65)] {
+            assert_eq!(
+                code(check_kind(kind, T::Model, T::Model)).as_deref(),
+                Some("kind"),
+                "{kind}"
+            );
+        }
+    }
+
+    #[test]
+    fn known_kinds_check_the_types_of_their_ends() {
+        assert_eq!(
+            code(check_kind("trainedOn", T::ModelVersion, T::DatasetVersion)),
+            None
+        );
+        assert_eq!(
+            code(check_kind("trainedOn", T::Endpoint, T::DatasetVersion)).as_deref(),
+            Some("source")
+        );
+        assert_eq!(
+            code(check_kind("trainedOn", T::ModelVersion, T::Endpoint)).as_deref(),
+            Some("target")
+        );
+        assert_eq!(code(check_kind("replacedBy", T::Model, T::Model)), None);
+        assert_eq!(
+            code(check_kind("replacedBy", T::Model, T::Dataset)).as_deref(),
+            Some("target"),
+            "replacedBy joins two nodes of one type"
+        );
+        // Open kinds join anything but edges and events.
+        assert_eq!(
+            code(check_kind("monitoredBy", T::Endpoint, T::Workflow)),
+            None
+        );
+        assert_eq!(
+            code(check_kind("monitoredBy", T::Edge, T::Workflow)).as_deref(),
+            Some("source")
+        );
+        assert_eq!(
+            code(check_kind("dependsOn", T::Model, T::Event)).as_deref(),
+            Some("source")
+        );
+    }
+}

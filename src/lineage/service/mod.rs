@@ -1,0 +1,15 @@
+//! Lineage rules and traversal, one concern per file:
+//! - [`edges`]: the kinds of explicit edges, which node types they may join, and the
+//!   link/unlink writes;
+//! - [`walk`]: the traversal, one bounded recursive statement for a whole batch of start
+//!   nodes, whose SQL [`sql`] builds;
+//! - [`shape`]: pure shaping of what the statement reached (distances, one path back to
+//!   the start, cycle detection, paging), unit-tested without a database.
+
+mod edges;
+mod shape;
+mod sql;
+mod walk;
+
+pub use edges::{check_kind, edge_row, link, unlink};
+pub use walk::{LineageDirection, LineageEdgeRow, Reached, Subgraph, TraversalArgs, traverse};
