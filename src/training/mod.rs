@@ -405,13 +405,20 @@ impl TrainingSubscription {
     }
 
     /// Every committed change of a training job matching the filter, as the job's new
-    /// state (e.g. a dashboard of one experiment's jobs, or of everything RUNNING).
+    /// state (e.g. a dashboard of one experiment's jobs, or of everything RUNNING). With
+    /// `after` (an event's `cursor`), first every matching change after that event: a
+    /// client that reconnects with the last cursor it saw misses nothing.
     async fn training_jobs(
         &self,
         ctx: &Context<'_>,
         filter: Option<TrainingJobWatchFilter>,
+        #[graphql(desc = "An event's `cursor`: start right after it.")] after: Option<String>,
     ) -> Result<impl Stream<Item = TrainingJob>> {
         let d = deps(ctx)?;
+        let after = after
+            .as_deref()
+            .map(|c| crate::observability::feed::Cursor::decode(c, "after"))
+            .transpose()?;
         let filter = filter.unwrap_or_default();
         let experiment = filter
             .experiment
@@ -433,7 +440,7 @@ impl TrainingSubscription {
             ns: filter.ns,
             scope: d.rc.scope.clone(),
         };
-        Ok(watch_jobs(&d.state.feed, watch))
+        Ok(watch_jobs(&d.state.feed, watch, after))
     }
 }
 
@@ -485,8 +492,9 @@ impl JobWatch {
 fn watch_jobs(
     feed: &crate::observability::feed::EventFeed,
     watch: JobWatch,
+    after: Option<crate::observability::feed::Cursor>,
 ) -> impl Stream<Item = TrainingJob> + Send + use<> {
-    feed.stream(None).filter_map(move |e| {
+    feed.stream(after).filter_map(move |e| {
         let job = job_after(&e).filter(|j| watch.keeps(j));
         futures::future::ready(job.map(TrainingJob::from))
     })

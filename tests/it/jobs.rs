@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use futures::StreamExt;
 use mlgraph::training::lifecycle;
 use serde_json::{Value, json};
 
@@ -87,6 +88,20 @@ async fn events_of(app: &TestApp, job: &str) -> Vec<String> {
         .flatten()
         .filter_map(|e| e["node"]["action"].as_str().map(str::to_owned))
         .collect()
+}
+
+/// Moves a job's last heartbeat an hour into the past.
+async fn backdate_heartbeat(app: &TestApp, job: &str) {
+    use sea_orm::ConnectionTrait;
+    let id = mlgraph::core::ids::decode(job)
+        .map(|(_, u)| u.to_string())
+        .unwrap_or_default();
+    app.db()
+        .execute_unprepared(&format!(
+            "UPDATE training_jobs SET heartbeat_at = heartbeat_at - interval '1 hour' WHERE id = '{id}'"
+        ))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
 }
 
 /// Puts a fresh job into `state` through the API (in a namespace of its own, so that
@@ -482,9 +497,12 @@ async fn stale_jobs_are_failed_once_with_two_instances() {
         jobs.push(job_in(&a, "RUNNING", n).await);
     }
     let fresh = job_in(&a, "QUEUED", 99).await;
-    // Both instances reap at the same time, repeatedly.
-    tokio::time::sleep(Duration::from_millis(1200)).await;
-    let timeout = Duration::from_secs(1);
+    // Their last heartbeat an hour ago (rather than waiting for them to age).
+    for job in &jobs {
+        backdate_heartbeat(&a, job).await;
+    }
+    // Both instances reap at the same time.
+    let timeout = Duration::from_secs(60);
     let (ra, rb) = tokio::join!(
         lifecycle::fail_stale_jobs(&a.state.db, timeout),
         lifecycle::fail_stale_jobs(&b.state.db, timeout)
@@ -504,7 +522,17 @@ async fn stale_jobs_are_failed_once_with_two_instances() {
     let mb =
         lifecycle::spawn_heartbeat_monitor(b.state.clone(), timeout, Duration::from_millis(50));
     let later = job_in(&a, "RUNNING", 100).await;
-    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let from = a.state.feed.now().await;
+    backdate_heartbeat(&a, &later).await;
+    // Await the monitors' verdict on it in the event log.
+    let later_id = mlgraph::core::ids::decode(&later).map(|(_, u)| u);
+    let timed_out = a.state.feed.stream(Some(from)).filter(|e| {
+        futures::future::ready(Some(e.entity_id) == later_id && e.action == "JOB_TIMED_OUT")
+    });
+    futures::pin_mut!(timed_out);
+    tokio::time::timeout(Duration::from_secs(30), timed_out.next())
+        .await
+        .unwrap_or_else(|_| panic!("no monitor failed the stale job"));
     ma.abort();
     mb.abort();
     for job in jobs.iter().chain([&later]) {

@@ -184,15 +184,15 @@ async fn a_subscriber_on_one_instance_sees_changes_made_through_another() {
     assert_eq!(progressed["progress"], 30.0);
     assert_eq!(progressed["revision"], 3);
 
-    // A filtered list subscription on B sees only what matches.
+    // A filtered list subscription on B sees only what matches, from a cursor: whenever
+    // it starts, it sees every change after the newest event it was given.
+    let start = newest_cursor(&a).await;
     ws.subscribe(
         "2",
-        "subscription { trainingJobs(filter: {status: [SUCCEEDED], ns: \"acme.com/live\"}) { id status } }",
-        json!({}),
+        "subscription($after: String) { trainingJobs(filter: {status: [SUCCEEDED], ns: \"acme.com/live\"}, after: $after) { id status } }",
+        json!({"after": start}),
     )
     .await;
-    // Give the subscription its start position before the change.
-    tokio::time::sleep(Duration::from_millis(300)).await;
     http(
         &addr_a,
         "mutation($id: ID!) { completeTrainingJob(input: {id: $id}) { job { id } } }",
@@ -372,7 +372,8 @@ async fn the_listener_reconnects_after_its_connection_is_killed() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert_eq!(killed, 1, "the watcher's listener connection");
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // No wait for the reconnect: a write before it is caught up on reconnect, one after
+    // it is heard through NOTIFY.
 
     // A write through the other instance: only NOTIFY on a reconnected listener (or its
     // catch-up on reconnect) can bring it to the watcher before its 10-minute poll.
@@ -450,14 +451,24 @@ async fn sqlite_delivers_in_process() {
     let router = mlgraph::app(state);
     tokio::spawn(async move { axum::serve(listener, router).await });
 
+    // Subscribe from the newest event's cursor: deliveries do not depend on when the
+    // subscription starts.
+    http(&addr, ENQUEUE, json!({"i": {"ns": NS, "name": "first"}})).await;
+    let start = http(
+        &addr,
+        "{ events(first: 1) { edges { node { cursor } } } }",
+        json!({}),
+    )
+    .await["events"]["edges"][0]["node"]["cursor"]
+        .clone();
+    assert!(start.is_string(), "{start}");
     let mut ws = Ws::connect(&addr, "graphql-transport-ws").await;
     ws.subscribe(
         "1",
         WATCH_EVENTS,
-        json!({"after": null, "types": ["TrainingJob"]}),
+        json!({"after": start, "types": ["TrainingJob"]}),
     )
     .await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
     let mut created = Vec::new();
     for i in 0..3 {
         created.push(
