@@ -57,10 +57,20 @@ async fn invalid_arguments_are_bad_user_input() {
             json!({}),
         ),
     ];
+    let mut errors = Vec::new();
     for (query, vars) in cases {
-        let code = app.error_code(query, vars).await;
-        assert_eq!(code, "BAD_USER_INPUT", "{query}");
+        let resp = app.gql(query, vars).await;
+        assert_eq!(
+            resp["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+            "{query}: {resp:#}"
+        );
+        errors.push(json!({"query": query, "errors": resp["errors"]}));
     }
+    // What each client is told: message, field and code (ids and times redacted).
+    insta::assert_json_snapshot!(
+        "invalid_arguments",
+        crate::harness::redacted(&json!(errors), &[(model.as_str(), "model fraud")])
+    );
     // Nothing was half-written by any of them.
     assert_eq!(app.count("model_versions").await, 0);
     assert_eq!(app.count("training_jobs").await, 0);

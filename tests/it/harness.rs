@@ -301,3 +301,42 @@ pub async fn deploy(app: &TestApp, version: &str, endpoint: &str, traffic: i32) 
         .unwrap_or_default()
         .to_owned()
 }
+
+/// `value` with its ids and timestamps made stable for a snapshot: the ids in `known`
+/// become their labels, any other global id `<Type #n>` (numbered in order of first
+/// appearance), any RFC 3339 timestamp `<time>`.
+pub fn redacted(value: &Value, known: &[(&str, &str)]) -> Value {
+    fn walk(v: &Value, known: &[(&str, &str)], seen: &mut Vec<String>) -> Value {
+        match v {
+            Value::String(s) => {
+                if let Some((_, label)) = known.iter().find(|(id, _)| id == s) {
+                    return Value::String((*label).to_owned());
+                }
+                if let Some((ty, _)) = mlgraph::core::ids::decode(s) {
+                    let n = match seen.iter().position(|x| x == s) {
+                        Some(n) => n,
+                        None => {
+                            seen.push(s.clone());
+                            seen.len() - 1
+                        }
+                    };
+                    return Value::String(format!("<{} #{n}>", ty.name()));
+                }
+                if chrono::DateTime::parse_from_rfc3339(s).is_ok() {
+                    return Value::String("<time>".into());
+                }
+                v.clone()
+            }
+            Value::Array(items) => {
+                Value::Array(items.iter().map(|i| walk(i, known, seen)).collect())
+            }
+            Value::Object(map) => Value::Object(
+                map.iter()
+                    .map(|(k, i)| (k.clone(), walk(i, known, seen)))
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+    walk(value, known, &mut Vec::new())
+}

@@ -189,6 +189,25 @@ async fn implicit_edges_reach_from_data_to_endpoints_with_blast_radius() {
     assert_eq!(nodes[1]["distance"], 5);
     assert_eq!(nodes[1]["node"]["name"], "prod");
     assert_eq!(nodes[1]["node"]["predictionVolume24h"], 3);
+
+    // The whole downstream graph of the dataset, every type, with its edges.
+    let q = "query($of: ID!) { lineage(of: $of, direction: DOWNSTREAM, depth: 6) {
+        start totalCount isPartial hasCycle
+        nodes { id nodeType distance direction path }
+        edges { kind upstream downstream edgeId } } }";
+    let graph = app.ok(q, json!({"of": ds})).await;
+    let labels = [
+        (ds.as_str(), "dataset tx"),
+        (dv.as_str(), "dataset tx v1"),
+        (model.as_str(), "model fraud"),
+        (job.as_str().unwrap_or_default(), "job train"),
+        (version.as_str(), "model fraud v1"),
+        (endpoint.as_str(), "endpoint prod"),
+    ];
+    insta::assert_json_snapshot!(
+        "downstream_of_a_dataset",
+        crate::harness::redacted(&graph, &labels)
+    );
 }
 
 #[tokio::test]
