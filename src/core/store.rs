@@ -46,10 +46,25 @@ pub async fn get<E: NodeEntity>(
 where
     E::Model: FromQueryResult + Clone + Send + Sync + Serialize,
 {
+    one_in_scope::<E>(db, by_id::<E>(ctx, id), id).await
+}
+
+/// The row `id` of `E`, in the caller's scope.
+fn by_id<E: NodeEntity>(ctx: &RequestContext, id: Uuid) -> sea_orm::Select<E> {
     E::find()
         .filter(E::col_id().eq(id))
         .filter(ctx.scope.condition(E::col_ns()))
-        .one(db)
+}
+
+async fn one_in_scope<E: NodeEntity>(
+    db: &impl ConnectionTrait,
+    q: sea_orm::Select<E>,
+    id: Uuid,
+) -> AppResult<E::Model>
+where
+    E::Model: FromQueryResult + Clone + Send + Sync + Serialize,
+{
+    q.one(db)
         .await?
         .ok_or_else(|| AppError::not_found(format!("{} {id}", E::NODE_TYPE.name())))
 }
@@ -65,15 +80,11 @@ pub async fn lock<E: NodeEntity>(
 where
     E::Model: FromQueryResult + Clone + Send + Sync + Serialize,
 {
-    let mut q = E::find()
-        .filter(E::col_id().eq(id))
-        .filter(ctx.scope.condition(E::col_ns()));
+    let mut q = by_id::<E>(ctx, id);
     if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
         q = q.lock_exclusive();
     }
-    q.one(txn)
-        .await?
-        .ok_or_else(|| AppError::not_found(format!("{} {id}", E::NODE_TYPE.name())))
+    one_in_scope::<E>(txn, q, id).await
 }
 
 /// A named row by namespace and name, in scope, or `NOT_FOUND`. `name_col` is the
