@@ -84,7 +84,8 @@ where
 {
     let d = deps(ctx)?;
     let window = args.window(&d.state.limits)?;
-    let child_args = ChildArgs::new(ListSpec::new(cond?, order), window, fingerprint);
+    let want_total = ctx.look_ahead().field("totalCount").exists();
+    let child_args = ChildArgs::new(ListSpec::new(cond?, order), window, want_total, fingerprint);
     let page = d
         .loader
         .load_one(Children::<R>::new(parent, child_args))

@@ -120,17 +120,25 @@ pub(crate) use child_relations;
 pub struct ChildArgs<E: EntityTrait> {
     spec: ListSpec<E>,
     window: Window,
+    /// Whether `totalCount` was selected (counting costs a scan of the parent's children).
+    want_total: bool,
     /// Identifies equal arguments (the filter's debug form, keys and window).
     fingerprint: String,
 }
 
 impl<E: EntityTrait> ChildArgs<E> {
     /// Arguments from a spec, a window and a fingerprint of the client's arguments.
-    pub fn new(spec: ListSpec<E>, window: Window, fingerprint: String) -> Arc<Self> {
-        let fingerprint = format!("{fingerprint}|{:?}|{window:?}", spec.order);
+    pub fn new(
+        spec: ListSpec<E>,
+        window: Window,
+        want_total: bool,
+        fingerprint: String,
+    ) -> Arc<Self> {
+        let fingerprint = format!("{fingerprint}|{:?}|{window:?}|{want_total}", spec.order);
         Arc::new(ChildArgs {
             spec,
             window,
+            want_total,
             fingerprint,
         })
     }
@@ -201,6 +209,7 @@ where
                 &parents,
                 &args.spec,
                 args.window,
+                args.want_total,
             )
             .await
             .map_err(|e| e.extend())?;

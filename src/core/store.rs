@@ -163,10 +163,189 @@ where
     })
 }
 
-/// Pages of children for many parents in **one statement**: rows are numbered per parent
-/// with `ROW_NUMBER() OVER (PARTITION BY parent ORDER BY ...)` and cut to the window in
-/// SQL, so no parent's children are loaded beyond its page.
+/// Pages of children for many parents in **one statement**, counted only when
+/// `want_total` (or a tail page needs the count).
+///
+/// On PostgreSQL each parent's page is its own `LATERAL` subquery: an index range scan of
+/// that parent's children in the page's order, stopped after the page (`LIMIT`), so a
+/// page costs its size, not the parent's number of children. SQLite has no `LATERAL`:
+/// there rows are numbered per parent with a window function and cut in SQL.
 pub async fn children<E: NodeEntity>(
+    db: &impl ConnectionTrait,
+    ctx: &RequestContext,
+    link: ParentLink<E::Column>,
+    parents: &[Uuid],
+    spec: &ListSpec<E>,
+    window: Window,
+    want_total: bool,
+) -> AppResult<HashMap<Uuid, Page<E::Model>>>
+where
+    E::Model: FromQueryResult + Clone + Send + Sync + Serialize,
+{
+    if parents.is_empty() {
+        return Ok(HashMap::new());
+    }
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        children_lateral::<E>(db, ctx, link, parents, spec, window, want_total).await
+    } else {
+        children_windowed::<E>(db, ctx, link, parents, spec, window).await
+    }
+}
+
+/// The children of the parent `p."column1"` (a row of the parents' `VALUES` list), in
+/// scope and matching the spec's filter.
+fn children_of_parent<E: NodeEntity>(
+    ctx: &RequestContext,
+    link: ParentLink<E::Column>,
+    spec: &ListSpec<E>,
+) -> sea_orm::Select<E> {
+    let parent = || Expr::col((Alias::new("p"), Alias::new("column1")));
+    let of_parent = match link {
+        ParentLink::Column(col) => {
+            Condition::all().add(Expr::col((E::default(), col)).eq(parent()))
+        }
+        ParentLink::ColumnOrEdge {
+            column,
+            kind,
+            parent_type,
+        } => Condition::any()
+            .add(Expr::col((E::default(), column)).eq(parent()))
+            .add(
+                Expr::col((E::default(), E::col_id())).in_subquery(
+                    Query::select()
+                        .column(edge::Column::SourceId)
+                        .from(edge::Entity)
+                        .and_where(edge::Column::Kind.eq(kind))
+                        .and_where(edge::Column::SourceType.eq(E::NODE_TYPE.name()))
+                        .and_where(edge::Column::TargetType.eq(parent_type.name()))
+                        .and_where(Expr::col((edge::Entity, edge::Column::TargetId)).eq(parent()))
+                        .to_owned(),
+                ),
+            ),
+    };
+    E::find()
+        .filter(ctx.scope.condition(E::col_ns()))
+        .filter(spec.cond.clone())
+        .filter(of_parent)
+}
+
+/// The statement of [`children`] on PostgreSQL: `FROM (VALUES parents) p` joined
+/// `LATERAL` to each parent's page (and, when counted, to its count). Public so that a
+/// test can `EXPLAIN` exactly what a nested page sends.
+pub fn children_lateral_query<E: NodeEntity>(
+    ctx: &RequestContext,
+    link: ParentLink<E::Column>,
+    parents: &[Uuid],
+    spec: &ListSpec<E>,
+    window: Window,
+    want_total: bool,
+) -> sea_orm::sea_query::SelectStatement {
+    let count = want_total || matches!(window, Window::Tail { .. });
+    // A tail page is read backwards from the end, then put back in order.
+    let reversed = matches!(window, Window::Tail { .. });
+    let mut page = children_of_parent::<E>(ctx, link, spec);
+    for (col, ord) in &spec.order {
+        let ord = match (ord, reversed) {
+            (Order::Desc, true) => Order::Asc,
+            (_, true) => Order::Desc,
+            (o, false) => o.clone(),
+        };
+        page = page.order_by(Expr::col((E::default(), *col)), ord);
+    }
+    let page = match window {
+        Window::Forward { start, limit } => page.offset(start).limit(limit + 1),
+        Window::Tail { limit } => page.limit(limit),
+    };
+    let mut page = page.into_query();
+    page.expr_as(Expr::val(true), Alias::new("_hit"));
+
+    let (p, pg) = (Alias::new("p"), Alias::new("page"));
+    let mut q = Query::select();
+    q.column((pg.clone(), Asterisk))
+        .expr_as(
+            Expr::col((p.clone(), Alias::new("column1"))),
+            Alias::new("_parent"),
+        )
+        .from_values(parents.iter().copied(), p.clone());
+    if count {
+        let counted = children_of_parent::<E>(ctx, link, spec)
+            .select_only()
+            .column_as(Expr::cust("COUNT(*)"), "_cnt")
+            .into_query();
+        q.join_lateral(
+            sea_orm::sea_query::JoinType::InnerJoin,
+            counted,
+            Alias::new("c"),
+            Expr::cust("TRUE"),
+        )
+        .column((Alias::new("c"), Alias::new("_cnt")));
+    }
+    q.join_lateral(
+        sea_orm::sea_query::JoinType::LeftJoin,
+        page,
+        pg,
+        Expr::cust("TRUE"),
+    );
+    q
+}
+
+/// [`children`] on PostgreSQL (see [`children_lateral_query`]).
+async fn children_lateral<E: NodeEntity>(
+    db: &impl ConnectionTrait,
+    ctx: &RequestContext,
+    link: ParentLink<E::Column>,
+    parents: &[Uuid],
+    spec: &ListSpec<E>,
+    window: Window,
+    want_total: bool,
+) -> AppResult<HashMap<Uuid, Page<E::Model>>>
+where
+    E::Model: FromQueryResult + Clone + Send + Sync + Serialize,
+{
+    let count = want_total || matches!(window, Window::Tail { .. });
+    let reversed = matches!(window, Window::Tail { .. });
+    let q = children_lateral_query::<E>(ctx, link, parents, spec, window, want_total);
+    let rows = db.query_all(&q).await?;
+
+    let mut pages: HashMap<Uuid, Page<E::Model>> = HashMap::new();
+    for row in rows {
+        let parent_id: Uuid = row.try_get("", "_parent")?;
+        let total = if count {
+            Some(row.try_get::<i64>("", "_cnt")? as u64)
+        } else {
+            None
+        };
+        let start = match window {
+            Window::Forward { start, .. } => start,
+            Window::Tail { limit } => total.unwrap_or(0).saturating_sub(limit),
+        };
+        let page = pages.entry(parent_id).or_insert_with(|| Page {
+            items: Vec::new(),
+            start,
+            has_next: false,
+            total,
+        });
+        // A parent without rows in its page still has its count (a LEFT JOIN's nulls).
+        if row.try_get::<Option<bool>>("", "_hit")?.is_some() {
+            page.items.push(E::Model::from_query_result(&row, "")?);
+        }
+    }
+    for page in pages.values_mut() {
+        if reversed {
+            page.items.reverse();
+        } else if let Window::Forward { limit, .. } = window
+            && page.items.len() as u64 > limit
+        {
+            page.items.truncate(limit as usize);
+            page.has_next = true;
+        }
+    }
+    Ok(pages)
+}
+
+/// [`children`] on SQLite: rows numbered per parent with `ROW_NUMBER() OVER (PARTITION BY
+/// parent ORDER BY ...)` and cut to the window in SQL.
+async fn children_windowed<E: NodeEntity>(
     db: &impl ConnectionTrait,
     ctx: &RequestContext,
     link: ParentLink<E::Column>,
@@ -177,9 +356,6 @@ pub async fn children<E: NodeEntity>(
 where
     E::Model: FromQueryResult + Clone + Send + Sync + Serialize,
 {
-    if parents.is_empty() {
-        return Ok(HashMap::new());
-    }
     let order_sql = spec
         .order
         .iter()

@@ -1,7 +1,7 @@
 //! Nested relations are batched: one SQL statement per level, whatever the fan-out, and
 //! nested connections are paged per parent in SQL.
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::harness::{TestApp, create_endpoint, create_model, create_version, deploy};
 
@@ -167,4 +167,99 @@ async fn batches_stay_whole_under_concurrent_load() {
     }
     // models, versions, deployments, endpoints: four levels, 96 requests.
     assert_eq!(used, 96 * 4);
+}
+
+/// Rows of `table` the plan read (the sum of "Actual Rows" × loops over its scans).
+fn rows_read(plan: &Value, table: &str) -> f64 {
+    let mut total = 0.0;
+    if plan["Relation Name"] == table {
+        total += plan["Actual Rows"].as_f64().unwrap_or(0.0)
+            * plan["Actual Loops"].as_f64().unwrap_or(1.0);
+    }
+    for child in plan["Plans"].as_array().into_iter().flatten() {
+        total += rows_read(child, table);
+    }
+    total
+}
+
+/// A nested page reads the page, not the parent's children: with 10,000 predictions on
+/// one endpoint, the statement `endpoint { predictions(first: 5) }` sends reads a handful
+/// of predictions (an index range scan stopped after the page), and counting happens
+/// only when `totalCount` is selected.
+#[tokio::test]
+async fn a_nested_page_reads_the_page_not_every_child() {
+    use mlgraph::core::loader::ChildRelation;
+    use mlgraph::core::paging::Window;
+    use mlgraph::core::store::{ListSpec, children_lateral_query};
+    use mlgraph::relations::EndpointPredictions;
+    use sea_orm::ConnectionTrait;
+
+    let app = TestApp::new().await;
+    let endpoint = create_endpoint(&app, "acme.com", "busy", "PRODUCTION").await;
+    let other = create_endpoint(&app, "acme.com", "quiet", "STAGING").await;
+    let uuid = |id: &str| {
+        mlgraph::core::ids::decode(id)
+            .map(|(_, u)| u)
+            .unwrap_or_default()
+    };
+    app.db()
+        .execute_unprepared(&format!(
+            "INSERT INTO predictions (id, ns, endpoint_id, input, status, created_at, updated_at)
+             SELECT gen_random_uuid(), 'acme.com', '{}', '{{}}', 'COMPLETED', now() - i * interval '1 second', now()
+             FROM generate_series(1, 10000) i;
+             ANALYZE predictions",
+            uuid(&endpoint)
+        ))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+
+    let explain = |want_total: bool| {
+        let app = &app;
+        let parents = [uuid(&endpoint), uuid(&other)];
+        async move {
+            let spec = ListSpec::new(
+                sea_orm::Condition::all(),
+                mlgraph::serving::PredictionOrder::keys(None),
+            );
+            let q = children_lateral_query::<entity::prediction::Entity>(
+                &mlgraph::core::context::RequestContext::default(),
+                EndpointPredictions::parent_link(),
+                &parents,
+                &spec,
+                Window::Forward { start: 0, limit: 5 },
+                want_total,
+            );
+            let mut stmt = app.db().get_database_backend().build(&q);
+            stmt.sql = format!("EXPLAIN (ANALYZE, FORMAT JSON) {}", stmt.sql);
+            let row = app
+                .db()
+                .query_one_raw(stmt)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+                .unwrap_or_else(|| panic!("no plan"));
+            let plan: Value = row
+                .try_get_by_index(0)
+                .unwrap_or_else(|e| panic!("plan: {e}"));
+            rows_read(&plan[0]["Plan"], "predictions")
+        }
+    };
+    let read = explain(false).await;
+    assert!(read <= 20.0, "a page of 5 read {read} predictions");
+    // Counting reads the children (an index-only count), but only when asked.
+    assert!(explain(true).await >= 10_000.0);
+
+    // And the page itself, through the API, with and without the count.
+    let q = "query($id: ID!) { endpoint(id: $id) { predictions(first: 5) { totalCount edges { node { id } } pageInfo { hasNextPage } } } }";
+    let d = app.ok(q, json!({"id": endpoint})).await;
+    assert_eq!(d["endpoint"]["predictions"]["totalCount"], 10_000);
+    assert_eq!(
+        d["endpoint"]["predictions"]["edges"]
+            .as_array()
+            .map(Vec::len),
+        Some(5)
+    );
+    assert_eq!(
+        d["endpoint"]["predictions"]["pageInfo"]["hasNextPage"],
+        true
+    );
 }
