@@ -421,6 +421,19 @@ fn mix(model: &str, endpoint: &str, job: &str, start: &str, endpoint_uuid: &str)
             )]),
         },
         Case {
+            name: "nested_page",
+            // One endpoint's newest predictions, as a nested page (an index range scan).
+            query: format!(r#"{{ endpoint(id: "{endpoint}") {{ predictions(first: 5) {{ edges {{ node {{ id latencyMs }} }} }} }} }}"#),
+            raw_sql: Some(vec![format!(
+                "SELECT id, latency_ms FROM predictions WHERE endpoint_id = '{endpoint_uuid}' ORDER BY created_at DESC, id DESC LIMIT 6"
+            )]),
+        },
+        Case {
+            name: "nested_counts_100",
+            query: "{ endpoints(first: 100) { edges { node { name predictions { totalCount } } } } }".into(),
+            raw_sql: None,
+        },
+        Case {
             name: "aggregate_by_endpoint",
             query: "{ predictionStats(groupBy: ENDPOINT, limit: 1000) { key count avgLatencyMs maxLatencyMs avgConfidence } }".into(),
             raw_sql: None,
@@ -513,6 +526,22 @@ where
     summarise(all, errors, started.elapsed().as_secs_f64())
 }
 
+/// CPU time (user + system) the process `pid` has used so far, in milliseconds. /proc
+/// reports it in USER_HZ ticks, 100 per second on Linux whatever the kernel's HZ.
+fn cpu_ms(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| {
+            // Fields after the command name (which may hold spaces): state is field 3,
+            // utime 14, stime 15.
+            let rest = s.rsplit_once(')')?.1;
+            let f: Vec<&str> = rest.split_whitespace().collect();
+            let ticks = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
+            Some(ticks * 10.0)
+        })
+        .unwrap_or(0.0)
+}
+
 fn rss_kb(pid: u32, field: &str) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
@@ -552,6 +581,7 @@ async fn gql(client: &reqwest::Client, url: &str, query: &str) -> Result<Value, 
 async fn measure<F, Fut>(
     client: &reqwest::Client,
     base: &str,
+    server_pid: u32,
     name: &str,
     args: &RunArgs,
     body: F,
@@ -561,13 +591,23 @@ where
     Fut: std::future::Future<Output = bool> + Send,
 {
     let before = statements(client, base).await;
+    let cpu_before = cpu_ms(server_pid);
     let stats = drive(args.concurrency, args.seconds, body).await;
+    let cpu = cpu_ms(server_pid) - cpu_before;
     let after = statements(client, base).await;
-    let per_req = (after - before) as f64 / (stats.requests + stats.errors).max(1) as f64;
+    let requests = (stats.requests + stats.errors).max(1) as f64;
+    let per_req = (after - before) as f64 / requests;
     let rps = stats.requests as f64 / stats.seconds;
     println!(
-        "{:<22} {:>9.1} {:>8.2} {:>8.2} {:>8.2} {:>7} {:>9.2}",
-        name, rps, stats.p50, stats.p95, stats.p99, stats.errors, per_req
+        "{:<22} {:>9.1} {:>8.2} {:>8.2} {:>8.2} {:>7} {:>9.2} {:>9.2}",
+        name,
+        rps,
+        stats.p50,
+        stats.p95,
+        stats.p99,
+        stats.errors,
+        per_req,
+        cpu / requests
     );
     rps
 }
@@ -674,8 +714,8 @@ async fn run(args: &RunArgs) -> Result<(), BoxError> {
     .await?;
 
     println!(
-        "{:<22} {:>9} {:>8} {:>8} {:>8} {:>7} {:>9}",
-        "query", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors", "sql/req"
+        "{:<22} {:>9} {:>8} {:>8} {:>8} {:>7} {:>9} {:>9}",
+        "query", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors", "sql/req", "cpu ms/req"
     );
     let cases = mix(&model, &endpoint, &job, &start, &endpoint_uuid);
     for case in cases {
@@ -695,7 +735,7 @@ async fn run(args: &RunArgs) -> Result<(), BoxError> {
         }
         let (c, u, q, name) = (client.clone(), url.clone(), case.query.clone(), case.name);
         let read = "{ models(first: 20) { edges { node { name versions(first: 5) { edges { node { version } } } } } } }".to_owned();
-        let rps = measure(&client, &base, name, args, move |i| {
+        let rps = measure(&client, &base, pid, name, args, move |i| {
             let (c, u) = (c.clone(), u.clone());
             let q = if name == "mixed_read_write" && i % 4 != 0 {
                 read.clone()
@@ -766,7 +806,7 @@ async fn run(args: &RunArgs) -> Result<(), BoxError> {
             at(1.0)
         );
         let (c, u) = (client.clone(), url.clone());
-        measure(&client, &base, name, args, move |i| {
+        measure(&client, &base, pid, name, args, move |i| {
             let (c, u, queries) = (c.clone(), u.clone(), queries.clone());
             async move { gql_ok(&c, &u, &queries[i as usize % queries.len()]).await }
         })
