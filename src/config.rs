@@ -22,6 +22,16 @@ pub struct Limits {
     pub max_lineage_page: u32,
     /// `first` of a lineage traversal that does not give one.
     pub default_lineage_page: u32,
+    /// Most aliased fields in one operation (aliases multiply work cheaply).
+    pub max_aliases: usize,
+    /// Most top-level fields in one operation.
+    pub max_root_fields: usize,
+    /// Most directives on one field or fragment.
+    pub max_directives: usize,
+    /// Most lexical tokens in one document (checked before it is parsed).
+    pub max_tokens: usize,
+    /// Production hardening: no introspection, no "did you mean" suggestions.
+    pub production: bool,
 }
 
 impl Default for Limits {
@@ -36,6 +46,11 @@ impl Default for Limits {
             default_lineage_depth: 3,
             max_lineage_page: 1000,
             default_lineage_page: 100,
+            max_aliases: 50,
+            max_root_fields: 30,
+            max_directives: 10,
+            max_tokens: 20_000,
+            production: false,
         }
     }
 }

@@ -29,6 +29,8 @@ pub enum ErrorCode {
     QueryTooComplex,
     /// Too many requests.
     RateLimited,
+    /// A dependency (the database) is unreachable for now: retry later (HTTP 503).
+    Unavailable,
     /// Anything else; details are in the server log only.
     Internal,
 }
@@ -45,6 +47,7 @@ impl ErrorCode {
             ErrorCode::InvalidTransition => "INVALID_TRANSITION",
             ErrorCode::QueryTooComplex => "QUERY_TOO_COMPLEX",
             ErrorCode::RateLimited => "RATE_LIMITED",
+            ErrorCode::Unavailable => "UNAVAILABLE",
             ErrorCode::Internal => "INTERNAL",
         }
     }
@@ -84,6 +87,8 @@ pub enum AppError {
     },
     /// Refused because of access rules.
     Forbidden(String),
+    /// The database cannot be reached (or no connection freed up in time): temporary.
+    Unavailable(DbErr),
     /// A database failure that is not the client's fault.
     Db(DbErr),
     /// Any other internal failure.
@@ -121,6 +126,7 @@ impl AppError {
             AppError::NotFound { what } => format!("{what} not found"),
             AppError::InvalidTransition { from, to } => format!("cannot go from {from} to {to}"),
             AppError::Forbidden(message) => message.clone(),
+            AppError::Unavailable(_) => "the database is unavailable; retry later".to_owned(),
             AppError::Db(_) | AppError::Internal(_) => "internal error".to_owned(),
         }
     }
@@ -133,6 +139,7 @@ impl AppError {
             AppError::Conflict { .. } => ErrorCode::Conflict,
             AppError::InvalidTransition { .. } => ErrorCode::InvalidTransition,
             AppError::Forbidden(_) => ErrorCode::Forbidden,
+            AppError::Unavailable(_) => ErrorCode::Unavailable,
             AppError::Db(_) | AppError::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -140,10 +147,29 @@ impl AppError {
     /// Classifies a database error: constraint violations become client errors naming the
     /// field; everything else stays internal.
     pub fn from_db(err: DbErr) -> Self {
+        if is_unreachable(&err) {
+            return AppError::Unavailable(err);
+        }
         match constraint_violation(&err) {
             Some(v) => v,
             None => AppError::Db(err),
         }
+    }
+}
+
+/// Whether the database could not be reached at all (by the error's kind): no free
+/// connection in time, a refused or broken connection.
+fn is_unreachable(err: &DbErr) -> bool {
+    use sea_orm::sqlx::Error as Sqlx;
+    match err {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
+            matches!(
+                &**e,
+                Sqlx::Io(_) | Sqlx::PoolTimedOut | Sqlx::PoolClosed | Sqlx::WorkerCrashed
+            )
+        }
+        _ => false,
     }
 }
 
@@ -192,6 +218,11 @@ fn constraint_violation(err: &DbErr) -> Option<AppError> {
                 })
             }
         }
+        // 22021 / 22P05: a NUL character (or one the encoding cannot hold) in text.
+        "22021" | "22P05" => Some(AppError::BadInput {
+            message: "text must not contain NUL (\\u0000) characters".into(),
+            field: None,
+        }),
         "23514" | "275" => {
             let field = constraint
                 .as_deref()
@@ -253,6 +284,10 @@ impl ErrorExtensions for AppError {
             AppError::Internal(e) => {
                 tracing::error!(error = %e, "internal error");
                 "internal error".to_owned()
+            }
+            AppError::Unavailable(e) => {
+                tracing::warn!(error = %e, "database unavailable");
+                self.message()
             }
             other => other.message(),
         };
@@ -316,6 +351,7 @@ mod tests {
             ErrorCode::InvalidTransition,
             ErrorCode::QueryTooComplex,
             ErrorCode::RateLimited,
+            ErrorCode::Unavailable,
             ErrorCode::Internal,
         ];
         let names: std::collections::HashSet<_> = all.iter().map(|c| c.as_str()).collect();

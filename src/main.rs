@@ -133,6 +133,21 @@ struct ServeArgs {
     /// `first` of a lineage traversal that does not give one.
     #[arg(long, env = "MLGRAPH_DEFAULT_LINEAGE_PAGE", default_value_t = Limits::default().default_lineage_page)]
     default_lineage_page: u32,
+    /// Most aliased fields in one operation.
+    #[arg(long, env = "MLGRAPH_MAX_ALIASES", default_value_t = Limits::default().max_aliases)]
+    max_aliases: usize,
+    /// Most top-level fields in one operation.
+    #[arg(long, env = "MLGRAPH_MAX_ROOT_FIELDS", default_value_t = Limits::default().max_root_fields)]
+    max_root_fields: usize,
+    /// Most directives on one field.
+    #[arg(long, env = "MLGRAPH_MAX_DIRECTIVES", default_value_t = Limits::default().max_directives)]
+    max_directives: usize,
+    /// Most lexical tokens in one document.
+    #[arg(long, env = "MLGRAPH_MAX_TOKENS", default_value_t = Limits::default().max_tokens)]
+    max_tokens: usize,
+    /// Production hardening: no introspection and no field suggestions in errors.
+    #[arg(long, env = "MLGRAPH_PRODUCTION")]
+    production: bool,
     /// Origins allowed by CORS, comma-separated (`*` for any). None by default.
     #[arg(long, env = "MLGRAPH_CORS_ORIGINS", value_delimiter = ',')]
     cors_origins: Vec<String>,
@@ -222,6 +237,11 @@ async fn serve(args: ServeArgs) -> anyhow_like::Result<()> {
             default_lineage_depth: args.default_lineage_depth,
             max_lineage_page: args.max_lineage_page,
             default_lineage_page: args.default_lineage_page,
+            max_aliases: args.max_aliases,
+            max_root_fields: args.max_root_fields,
+            max_directives: args.max_directives,
+            max_tokens: args.max_tokens,
+            production: args.production,
         },
         statements,
         cors_origins: args.cors_origins,

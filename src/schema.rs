@@ -99,14 +99,20 @@ pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 /// Builds the schema with the state's limits.
 pub fn build_schema(state: AppState) -> AppSchema {
     let limits = state.limits.clone();
-    Schema::build(
+    let builder = Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
         SubscriptionRoot::default(),
     )
-    .extension(QueryShape { limits })
-    .data(state)
-    .finish()
+    .extension(QueryShape {
+        limits: limits.clone(),
+    });
+    let builder = if limits.production {
+        builder.disable_introspection().disable_suggestions()
+    } else {
+        builder
+    };
+    builder.data(state).finish()
 }
 
 /// Attaches what one request needs: the caller and its per-request loaders, whose
@@ -249,6 +255,14 @@ impl Extension for QueryShapeRun {
         variables: &Variables,
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
+        let limits = &self.limits;
+        let tokens = shape::count_tokens(query);
+        if tokens > limits.max_tokens {
+            return Err(too_complex(format!(
+                "Query is too long: {tokens} tokens exceed the limit of {}",
+                limits.max_tokens
+            )));
+        }
         let doc = next.run(ctx, query, variables).await.map_err(|mut e| {
             set_code(&mut e, parse_failure_code(query));
             e
@@ -272,6 +286,21 @@ impl Extension for QueryShapeRun {
                  times its selection)",
                 cost.complexity, self.limits.max_complexity
             )));
+        }
+        for (what, n, max) in [
+            ("aliased fields", cost.aliases, limits.max_aliases),
+            ("top-level fields", cost.root_fields, limits.max_root_fields),
+            (
+                "directives on one field",
+                cost.max_directives,
+                limits.max_directives,
+            ),
+        ] {
+            if n > max {
+                return Err(too_complex(format!(
+                    "Query has too many {what}: {n} exceed the limit of {max}"
+                )));
+            }
         }
         if let Ok(mut slot) = self.doc.lock() {
             *slot = Some(Arc::new(doc.clone()));

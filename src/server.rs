@@ -57,6 +57,47 @@ fn is_query_only(req: &async_graphql::Request) -> bool {
     })
 }
 
+/// A refusal before execution: `status`, one error with `code`.
+fn refuse(status: StatusCode, code: ErrorCode, message: &str) -> axum::response::Response {
+    let mut err = async_graphql::ServerError::new(message, None);
+    err.extensions
+        .get_or_insert_with(Default::default)
+        .set("code", code.as_str());
+    let resp = async_graphql::Response::from_errors(vec![err]);
+    (status, GraphQLResponse::from(resp)).into_response()
+}
+
+/// CSRF: a browser sends a `POST` with these content types (or none) cross-site without a
+/// preflight, so a page elsewhere could submit mutations with a user's credentials.
+/// Such a request needs a header no simple request carries (as Apollo's CSRF prevention).
+fn is_simple_cross_site_post(headers: &HeaderMap) -> bool {
+    let content_type = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        });
+    let simple = match content_type.as_deref() {
+        None | Some("") => true,
+        Some(t) => matches!(
+            t,
+            "text/plain" | "application/x-www-form-urlencoded" | "multipart/form-data"
+        ),
+    };
+    let preflighted = [
+        "x-mlgraph-csrf",
+        "apollo-require-preflight",
+        "x-apollo-operation-name",
+    ]
+    .iter()
+    .any(|h| headers.contains_key(*h));
+    simple && !preflighted
+}
+
 async fn graphql_handler(
     State(shared): State<Shared>,
     method: Method,
@@ -65,14 +106,11 @@ async fn graphql_handler(
 ) -> axum::response::Response {
     let req = req.into_inner();
     if method == Method::GET && !is_query_only(&req) {
-        let err = async_graphql::ServerError::new("mutations must be sent with POST", None);
-        let mut resp = async_graphql::Response::from_errors(vec![err]);
-        for e in &mut resp.errors {
-            e.extensions
-                .get_or_insert_with(Default::default)
-                .set("code", ErrorCode::BadUserInput.as_str());
-        }
-        return (StatusCode::METHOD_NOT_ALLOWED, GraphQLResponse::from(resp)).into_response();
+        return refuse(
+            StatusCode::METHOD_NOT_ALLOWED,
+            ErrorCode::BadUserInput,
+            "mutations must be sent with POST",
+        );
     }
     let rc = request_context(&headers);
     // A cheap over-approximation: a false positive only costs the feed one extra read.
@@ -83,7 +121,43 @@ async fn graphql_handler(
         // on SQLite; on PostgreSQL every other instance hears the NOTIFY).
         shared.state.feed.wake();
     }
-    GraphQLResponse::from(resp).into_response()
+    // A database that cannot be reached is temporary: 503, so that clients retry.
+    let unavailable = resp.errors.iter().any(|e| {
+        e.extensions
+            .as_ref()
+            .and_then(|x| x.get("code"))
+            .is_some_and(|c| *c == async_graphql::Value::from(ErrorCode::Unavailable.as_str()))
+    });
+    let mut http = GraphQLResponse::from(resp).into_response();
+    if unavailable {
+        *http.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+        http.headers_mut().insert(
+            axum::http::header::RETRY_AFTER,
+            HeaderValue::from_static("1"),
+        );
+    }
+    http
+}
+
+/// `POST /graphql`: refused before its body is read when a browser could have sent it
+/// cross-site without a preflight (see [`is_simple_cross_site_post`]).
+async fn graphql_post(
+    State(shared): State<Shared>,
+    req: axum::extract::Request,
+) -> axum::response::Response {
+    let headers = req.headers().clone();
+    if is_simple_cross_site_post(&headers) {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::BadUserInput,
+            "send the request as application/json (or add an x-mlgraph-csrf header): \
+             this content type can be sent cross-site without a preflight",
+        );
+    }
+    match GraphQLRequest::from_request(req, &()).await {
+        Ok(gql) => graphql_handler(State(shared), Method::POST, headers, gql).await,
+        Err(rejection) => rejection.into_response(),
+    }
 }
 
 fn is_websocket_upgrade(headers: &HeaderMap) -> bool {
@@ -181,7 +255,7 @@ pub fn app(state: AppState) -> Router {
     let cors = cors(&state.cors_origins);
     let router = Router::new()
         .route("/", get(graphiql))
-        .route("/graphql", get(graphql_get).post(graphql_handler))
+        .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))

@@ -24,13 +24,91 @@ use async_graphql::{Name, Value, Variables};
 
 use crate::config::Limits;
 
-/// Depth and complexity of one operation.
+/// Depth, complexity and breadth of one operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Cost {
     /// Deepest nesting of fields (a top-level field is 1).
     pub depth: usize,
     /// Sum of the field costs.
     pub complexity: usize,
+    /// Aliased fields (fragments counted where they are spread).
+    pub aliases: usize,
+    /// Top-level fields.
+    pub root_fields: usize,
+    /// Most directives on one field or fragment.
+    pub max_directives: usize,
+}
+
+impl Cost {
+    /// Sibling selections: costs add up, depths and directive counts do not.
+    fn add(&mut self, c: Cost) {
+        self.depth = self.depth.max(c.depth);
+        self.complexity = self.complexity.saturating_add(c.complexity);
+        self.aliases = self.aliases.saturating_add(c.aliases);
+        self.root_fields = self.root_fields.saturating_add(c.root_fields);
+        self.max_directives = self.max_directives.max(c.max_directives);
+    }
+
+    /// The larger of two operations', measure by measure.
+    fn max(self, c: Cost) -> Cost {
+        Cost {
+            depth: self.depth.max(c.depth),
+            complexity: self.complexity.max(c.complexity),
+            aliases: self.aliases.max(c.aliases),
+            root_fields: self.root_fields.max(c.root_fields),
+            max_directives: self.max_directives.max(c.max_directives),
+        }
+    }
+}
+
+/// Lexical tokens of a GraphQL document, counted without parsing it (names, numbers,
+/// strings and punctuators; whitespace, commas and comments are not tokens), so that a
+/// huge document is refused before the parser spends time on it.
+pub fn count_tokens(query: &str) -> usize {
+    let bytes = query.as_bytes();
+    let (mut i, mut n) = (0, 0);
+    let word = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'+');
+    while i < bytes.len() {
+        match bytes[i] {
+            b' ' | b'\t' | b'\n' | b'\r' | b',' => i += 1,
+            b'#' => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'"' if bytes[i..].starts_with(b"\"\"\"") => {
+                n += 1;
+                i += 3;
+                while i < bytes.len() && !bytes[i..].starts_with(b"\"\"\"") {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 3;
+            }
+            b'"' => {
+                n += 1;
+                i += 1;
+                while i < bytes.len() && !matches!(bytes[i], b'"' | b'\n') {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+            }
+            b'.' if bytes[i..].starts_with(b"...") => {
+                n += 1;
+                i += 3;
+            }
+            b if b.is_ascii_alphanumeric() || b == b'_' || b == b'-' => {
+                n += 1;
+                while i < bytes.len() && word(bytes[i]) {
+                    i += 1;
+                }
+            }
+            _ => {
+                n += 1;
+                i += 1;
+            }
+        }
+    }
+    n
 }
 
 /// The operation a request runs: the named one, or the only one; `None` when that is
@@ -74,12 +152,10 @@ pub fn measure(
             op,
             limits,
         };
-        walker.selection(
-            &op.selection_set.node,
-            root_type(registry, op.ty),
-            1,
-            &mut Vec::new(),
-        )
+        let set = &op.selection_set.node;
+        let mut cost = walker.selection(set, root_type(registry, op.ty), 1, &mut Vec::new());
+        cost.root_fields = walker.root_fields(set, &mut Vec::new());
+        cost
     };
     match operation(doc, name) {
         Some(op) => measure_op(op),
@@ -87,10 +163,7 @@ pub fn measure(
             .operations
             .iter()
             .map(|(_, op)| measure_op(&op.node))
-            .fold(Cost::default(), |a, b| Cost {
-                depth: a.depth.max(b.depth),
-                complexity: a.complexity.max(b.complexity),
-            }),
+            .fold(Cost::default(), Cost::max),
     }
 }
 
@@ -113,22 +186,24 @@ impl<'a> CostWalker<'a> {
         fragments: &mut Vec<&'a str>,
     ) -> Cost {
         let mut cost = Cost::default();
-        let mut add = |c: Cost| {
-            cost.depth = cost.depth.max(c.depth);
-            cost.complexity = cost.complexity.saturating_add(c.complexity);
-        };
         for item in &set.items {
             match &item.node {
-                Selection::Field(field) => add(self.field(&field.node, parent, depth, fragments)),
+                Selection::Field(field) => {
+                    cost.add(self.field(&field.node, parent, depth, fragments));
+                }
                 Selection::InlineFragment(f) => {
-                    let on = f
-                        .node
-                        .type_condition
-                        .as_ref()
-                        .map(|t| t.node.on.node.as_str());
-                    add(self.selection(&f.node.selection_set.node, on.or(parent), depth, fragments))
+                    let f = &f.node;
+                    let on = f.type_condition.as_ref().map(|t| t.node.on.node.as_str());
+                    cost.max_directives = cost.max_directives.max(f.directives.len());
+                    cost.add(self.selection(
+                        &f.selection_set.node,
+                        on.or(parent),
+                        depth,
+                        fragments,
+                    ));
                 }
                 Selection::FragmentSpread(s) => {
+                    cost.max_directives = cost.max_directives.max(s.node.directives.len());
                     let name = s.node.fragment_name.node.as_str();
                     if fragments.contains(&name) {
                         continue;
@@ -136,18 +211,38 @@ impl<'a> CostWalker<'a> {
                     if let Some(def) = self.doc.fragments.get(name) {
                         fragments.push(name);
                         let on = def.node.type_condition.node.on.node.as_str();
-                        add(self.selection(
-                            &def.node.selection_set.node,
-                            Some(on),
-                            depth,
-                            fragments,
-                        ));
+                        let set = &def.node.selection_set.node;
+                        cost.add(self.selection(set, Some(on), depth, fragments));
                         fragments.pop();
                     }
                 }
             }
         }
         cost
+    }
+
+    /// Top-level fields of an operation, fragments expanded.
+    fn root_fields(&self, set: &'a SelectionSet, fragments: &mut Vec<&'a str>) -> usize {
+        let mut n = 0;
+        for item in &set.items {
+            match &item.node {
+                Selection::Field(_) => n += 1,
+                Selection::InlineFragment(f) => {
+                    n += self.root_fields(&f.node.selection_set.node, fragments);
+                }
+                Selection::FragmentSpread(s) => {
+                    let name = s.node.fragment_name.node.as_str();
+                    if let Some(def) = self.doc.fragments.get(name)
+                        && !fragments.contains(&name)
+                    {
+                        fragments.push(name);
+                        n += self.root_fields(&def.node.selection_set.node, fragments);
+                        fragments.pop();
+                    }
+                }
+            }
+        }
+        n
     }
 
     fn field(
@@ -170,6 +265,9 @@ impl<'a> CostWalker<'a> {
         Cost {
             depth: inner.depth.max(depth),
             complexity,
+            aliases: inner.aliases + usize::from(field.alias.is_some()),
+            root_fields: 0,
+            max_directives: inner.max_directives.max(field.directives.len()),
         }
     }
 

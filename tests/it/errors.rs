@@ -236,3 +236,91 @@ async fn writes_outside_the_scope_are_refused_before_the_database_sees_them() {
     assert_eq!(app.count("models").await, models);
     assert_eq!(app.count("events").await, events);
 }
+
+/// Hostile documents are refused cheaply, coded `QUERY_TOO_COMPLEX`, before any SQL:
+/// alias amplification, too many top-level fields, directive floods, huge documents and
+/// deep nesting. Text with NUL is the caller's bad input, not `INTERNAL`, and writes nothing.
+#[tokio::test]
+async fn hostile_documents_are_refused_before_any_sql() {
+    let app = TestApp::new().await;
+    let aliases = format!(
+        "{{ {} }}",
+        (0..300)
+            .map(|i| format!("m{i}: models(first: 1) {{ totalCount }}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    let roots = format!(
+        "{{ {} }}",
+        (0..40).map(|_| "apiVersion").collect::<Vec<_>>().join(" ")
+    );
+    let directives = format!(
+        "{{ apiVersion {} }}",
+        (0..2000)
+            .map(|_| "@include(if: true)")
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    let huge = format!(
+        "{{ models(filter: {{name: {{in: [{}]}}}}) {{ totalCount }} }}",
+        (0..30_000)
+            .map(|i| format!("\"n{i}\""))
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    let mut deep = String::from("id");
+    for _ in 0..75 {
+        deep = format!("model {{ versions(first: 1) {{ edges {{ node {{ {deep} }} }} }} }}");
+    }
+    let deep = format!("{{ modelVersions(first: 1) {{ edges {{ node {{ {deep} }} }} }} }}");
+    let before = app.statements().get();
+    for (name, q) in [
+        ("aliases", aliases),
+        ("root fields", roots),
+        ("directives", directives),
+        ("tokens", huge),
+        ("depth", deep),
+    ] {
+        assert_eq!(
+            app.error_code(&q, json!({})).await,
+            "QUERY_TOO_COMPLEX",
+            "{name}"
+        );
+    }
+    assert_eq!(app.statements().get(), before, "refused before any SQL");
+
+    let events = app.count("events").await;
+    let resp = app
+        .gql(
+            "mutation($d: String) { createModel(input: {ns: \"acme.com\", name: \"nul\", description: $d}) { id } }",
+            json!({"d": "a\u{0}b"}),
+        )
+        .await;
+    assert_eq!(
+        resp["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{resp:#}"
+    );
+    assert_eq!(app.count("models").await, 0);
+    assert_eq!(app.count("events").await, events);
+}
+
+/// `--production` turns off introspection (`__schema` answers null) and "did you mean"
+/// suggestions.
+#[tokio::test]
+async fn production_mode_hides_the_schema() {
+    let app = TestApp::new().await;
+    let typo = "{ modells { totalCount } }";
+    let open = app.gql(typo, json!({})).await;
+    assert!(open.to_string().contains("Did you mean"), "{open}");
+    app.ok("{ __schema { queryType { name } } }", json!({}))
+        .await;
+
+    let prod = app.with_limits(|l| l.production = true);
+    let hidden = prod.gql(typo, json!({})).await;
+    assert!(!hidden.to_string().contains("Did you mean"), "{hidden}");
+    assert_eq!(hidden["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+    let intro = prod
+        .gql("{ __schema { queryType { name } } }", json!({}))
+        .await;
+    assert!(intro["data"]["__schema"].is_null(), "{intro}");
+}

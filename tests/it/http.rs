@@ -104,3 +104,79 @@ async fn playground_health_and_body_limit() {
     let (status, _, _) = send(&app, req).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
 }
+
+/// CSRF: a POST a browser may send cross-site without a preflight (text/plain, a form,
+/// no content type) is refused before it runs, unless it carries a custom header.
+#[tokio::test]
+async fn simple_cross_site_posts_are_refused_before_they_run() {
+    let app = TestApp::new().await;
+    let mutation = r#"{"query":"mutation { createModel(input: {ns: \"acme.com\", name: \"csrf\"}) { name } }"}"#;
+    for content_type in [
+        Some("text/plain"),
+        Some("text/plain; charset=utf-8"),
+        Some("application/x-www-form-urlencoded"),
+        Some("multipart/form-data; boundary=x"),
+        None,
+    ] {
+        let mut req = Request::post("/graphql");
+        if let Some(t) = content_type {
+            req = req.header("content-type", t);
+        }
+        let req = req
+            .body(Body::from(mutation.to_owned()))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let (status, _, body) = send(&app, req).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{content_type:?}: {body}");
+        assert!(body.contains("BAD_USER_INPUT"), "{body}");
+    }
+    assert_eq!(app.count("models").await, 0, "nothing ran");
+    // JSON (which needs a preflight cross-site) runs.
+    let (status, _, body) = send(&app, post(mutation)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(app.count("models").await, 1);
+}
+
+/// A database that cannot be reached is `UNAVAILABLE` with HTTP 503 and `Retry-After`
+/// (a client should retry), never `INTERNAL`; `/healthz` still answers.
+#[tokio::test]
+async fn an_unreachable_database_is_unavailable_not_internal() {
+    let unreachable = sea_orm::Database::connect(
+        sea_orm::ConnectOptions::new("postgres://postgres@127.0.0.1:1/none")
+            .connect_lazy(true)
+            .acquire_timeout(std::time::Duration::from_millis(300))
+            .to_owned(),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("lazy pool: {e}"));
+    let state = mlgraph::AppState::new(unreachable, mlgraph::db::StatementCounter::default());
+    let app = mlgraph::app(state);
+    let call = |req: Request<Body>| {
+        let app = app.clone();
+        async move {
+            let resp = app.oneshot(req).await.unwrap_or_else(|e| match e {});
+            let status = resp.status();
+            let retry = resp.headers().get("retry-after").cloned();
+            let body = resp
+                .into_body()
+                .collect()
+                .await
+                .map(|b| b.to_bytes())
+                .unwrap_or_default();
+            (status, retry, String::from_utf8_lossy(&body).into_owned())
+        }
+    };
+    let (status, retry, body) = call(post(
+        r#"{"query":"mutation { createModel(input: {ns: \"acme.com\", name: \"m\"}) { name } }"}"#,
+    ))
+    .await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert!(retry.is_some());
+    assert!(body.contains("\"UNAVAILABLE\""), "{body}");
+    let (status, _, _) = call(
+        Request::get("/healthz")
+            .body(Body::empty())
+            .unwrap_or_else(|e| panic!("{e}")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+}
