@@ -19,6 +19,25 @@ pg_start
 trap pg_stop EXIT
 
 export MLGRAPH_TEST_DATABASE_URL="$PG_URL"
+
+# Browser tests: Debian's Chromium, driven by playwright-core from npm (no browser download).
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -q --no-install-recommends chromium >/dev/null 2>&1 ||
+      { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends chromium >/dev/null; }
+  else
+    sudo apt-get install -y -q --no-install-recommends chromium >/dev/null
+  fi
+fi
+BROWSER_DIR="$PG_TESTENV/browser"
+if [ ! -d "$BROWSER_DIR/node_modules/playwright-core" ]; then
+  mkdir -p "$BROWSER_DIR"
+  npm install --prefix "$BROWSER_DIR" --silent --no-audit --no-fund playwright-core@1.64.1 >/dev/null
+fi
+export MLGRAPH_TEST_BROWSER_DIR="$BROWSER_DIR"
+MLGRAPH_TEST_CHROMIUM="$(command -v chromium)"
+export MLGRAPH_TEST_CHROMIUM
 echo "test.sh: PostgreSQL with pgvector at $PG_URL"
 
 # shellcheck disable=SC2086

@@ -15,6 +15,7 @@ pub mod error;
 pub mod graph;
 pub mod lineage;
 pub mod observability;
+pub mod playground;
 pub mod registry;
 pub mod relations;
 pub mod schema;

@@ -3,13 +3,13 @@
 //! (process up), `/readyz` (database reachable) and `/metrics` (counters). Each request gets a request id (from
 //! `x-request-id` or generated) that tags its log lines and the events it writes.
 
-use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, GraphiQLSource};
+use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql::parser::types::OperationType;
 use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
-use axum::response::{Html, IntoResponse};
+use axum::response::IntoResponse;
 use axum::routing::get;
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
@@ -202,15 +202,6 @@ async fn graphql_get(
         .into_response()
 }
 
-async fn graphiql() -> Html<String> {
-    Html(
-        GraphiQLSource::build()
-            .endpoint("/graphql")
-            .title("mlgraph")
-            .finish(),
-    )
-}
-
 async fn healthz() -> &'static str {
     "ok"
 }
@@ -254,7 +245,7 @@ pub fn app(state: AppState) -> Router {
     let body_limit = state.limits.max_body_bytes;
     let cors = cors(&state.cors_origins);
     let router = Router::new()
-        .route("/", get(graphiql))
+        .merge(crate::playground::routes())
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))

@@ -9,6 +9,7 @@ mod http;
 mod jobs;
 mod lineage;
 mod live;
+mod playground;
 mod registry;
 mod schema_sdl;
 mod sqlite;

@@ -1,0 +1,110 @@
+//! The GraphiQL playground at `/`, served entirely from this binary: GraphiQL and React
+//! are embedded at build time (`vendor/graphiql`, pinned in `scripts/vendor-graphiql.sh`),
+//! so the page works on an offline or locked-down network. Queries go to `/graphql`,
+//! subscriptions over `graphql-transport-ws` on the same path; the header editor is on
+//! (e.g. `{"x-actor": "alice"}`).
+
+use axum::Router;
+use axum::http::header;
+use axum::response::{Html, IntoResponse};
+use axum::routing::get;
+
+/// One embedded file.
+struct Asset {
+    path: &'static str,
+    content_type: &'static str,
+    body: &'static [u8],
+}
+
+const ASSETS: &[Asset] = &[
+    Asset {
+        path: "/playground/graphiql.min.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../vendor/graphiql/graphiql.min.js"),
+    },
+    Asset {
+        path: "/playground/graphiql.min.css",
+        content_type: "text/css; charset=utf-8",
+        body: include_bytes!("../vendor/graphiql/graphiql.min.css"),
+    },
+    Asset {
+        path: "/playground/react.production.min.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../vendor/graphiql/react.production.min.js"),
+    },
+    Asset {
+        path: "/playground/react-dom.production.min.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../vendor/graphiql/react-dom.production.min.js"),
+    },
+];
+
+/// What the editor opens with: queries that run against the demo registry.
+const DEFAULT_QUERY: &str = r#"# Welcome to mlgraph. Run with Ctrl-Enter; `cargo run -- serve --demo` fills the demo.
+{
+  models(first: 5, orderBy: [{field: NAME}]) {
+    totalCount
+    edges { node {
+      id name
+      versions(first: 3) { edges { node { version stage metrics
+        deployments { edges { node { trafficPercent endpoint { name environment } } } }
+      } } }
+    } }
+  }
+}
+"#;
+
+fn page() -> String {
+    let query = serde_json::to_string(DEFAULT_QUERY).unwrap_or_else(|_| "\"\"".into());
+    format!(
+        r#"<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>mlgraph</title>
+  <link rel="stylesheet" href="/playground/graphiql.min.css">
+  <style>body {{ margin: 0; height: 100vh; }} #graphiql {{ height: 100vh; }}</style>
+</head>
+<body>
+  <div id="graphiql">Loading…</div>
+  <script src="/playground/react.production.min.js"></script>
+  <script src="/playground/react-dom.production.min.js"></script>
+  <script src="/playground/graphiql.min.js"></script>
+  <script>
+    const ws = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/graphql";
+    const fetcher = GraphiQL.createFetcher({{ url: "/graphql", subscriptionUrl: ws }});
+    ReactDOM.createRoot(document.getElementById("graphiql")).render(
+      React.createElement(GraphiQL, {{
+        fetcher,
+        defaultQuery: {query},
+        isHeadersEditorEnabled: true,
+        shouldPersistHeaders: true,
+      }})
+    );
+  </script>
+</body>
+</html>"#
+    )
+}
+
+/// The playground's routes: the page at `/` and its embedded assets.
+pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
+    let mut router = Router::new().route("/", get(|| async { Html(page()) }));
+    for asset in ASSETS {
+        router = router.route(
+            asset.path,
+            get(move || async move {
+                (
+                    [
+                        (header::CONTENT_TYPE, asset.content_type),
+                        (header::CACHE_CONTROL, "public, max-age=86400"),
+                    ],
+                    asset.body,
+                )
+                    .into_response()
+            }),
+        );
+    }
+    router
+}
