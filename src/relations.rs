@@ -23,8 +23,8 @@ child_relations!(
     DerivedVersions: model_version.ParentVersionId,
     /// model version → deployments
     VersionDeployments: deployment.ModelVersionId,
-    /// model version → predictions it answered
-    VersionPredictions: prediction.ModelVersionId,
+    /// model version → predictions it answered (unfiltered counts from the rollups)
+    VersionPredictions: prediction.ModelVersionId counted by rollup "model_version_id",
     /// experiment → training jobs
     ExperimentTrainingJobs: training_job.ExperimentId,
     /// training job → runs
@@ -33,8 +33,8 @@ child_relations!(
     JobProducedVersions: model_version.TrainingJobId,
     /// endpoint → deployments
     EndpointDeployments: deployment.EndpointId,
-    /// endpoint → predictions
-    EndpointPredictions: prediction.EndpointId,
+    /// endpoint → predictions (unfiltered counts from the rollups)
+    EndpointPredictions: prediction.EndpointId counted by rollup "endpoint_id",
     /// Cloud Run service → deployments (revisions)
     ServiceRevisions: service_deployment.ServiceId,
     /// any node → its events

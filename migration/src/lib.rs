@@ -13,6 +13,7 @@ mod m20261124_000003_live_jobs;
 mod m20261124_000004_lineage_links;
 mod m20261124_000005_prediction_rollups;
 mod m20261124_000006_lineage_link_indexes;
+mod m20261201_000007_rollup_version_index;
 mod schema_helpers;
 
 /// The ordered list of mlgraph's migrations.
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000004_lineage_links::Migration),
             Box::new(m20261124_000005_prediction_rollups::Migration),
             Box::new(m20261124_000006_lineage_link_indexes::Migration),
+            Box::new(m20261201_000007_rollup_version_index::Migration),
         ]
     }
 }

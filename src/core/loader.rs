@@ -17,7 +17,7 @@ use uuid::Uuid;
 use super::context::RequestContext;
 use super::node::NodeEntity;
 use super::paging::{Page, Window};
-use super::store::{self, ListSpec, ParentLink};
+use super::store::{self, CountRollup, ListSpec, ParentLink};
 
 /// How long a loader waits for sibling resolvers to add their keys before it queries.
 /// Measured: at 200 µs a list of 50 already splits into several batches under load, so
@@ -90,12 +90,21 @@ pub trait ChildRelation: Send + Sync + 'static {
     type Child: NodeEntity;
     /// How a child points at its parent.
     fn parent_link() -> ParentLink<<Self::Child as EntityTrait>::Column>;
+
+    /// Where an unfiltered count of a parent's children can be read exactly without
+    /// visiting them (PostgreSQL), if anywhere.
+    fn count_rollup() -> Option<CountRollup> {
+        None
+    }
 }
 
 /// Declares marker types for to-many relations: `Name: child_module.ParentColumn`,
-/// optionally `or edge "kind" to ParentType` when explicit edges also make children.
+/// optionally `or edge "kind" to ParentType` when explicit edges also make children, and
+/// `counted by rollup "column"` when the prediction rollups count them.
 macro_rules! child_relations {
-    ($( $(#[$m:meta])* $name:ident: $module:ident . $col:ident $(or edge $kind:literal to $parent:ident)? ),+ $(,)?) => {$(
+    ($( $(#[$m:meta])* $name:ident: $module:ident . $col:ident
+        $(or edge $kind:literal to $parent:ident)?
+        $(counted by rollup $rollup_col:literal)? ),+ $(,)?) => {$(
         $(#[$m])*
         pub struct $name;
         impl $crate::core::loader::ChildRelation for $name {
@@ -103,6 +112,11 @@ macro_rules! child_relations {
             fn parent_link() -> $crate::core::store::ParentLink<entity::$module::Column> {
                 $crate::core::loader::child_relations!(@link entity::$module::Column::$col $(, $kind, $parent)?)
             }
+            $(
+                fn count_rollup() -> Option<$crate::core::store::CountRollup> {
+                    Some($crate::core::store::CountRollup::predictions($rollup_col))
+                }
+            )?
         }
     )+};
     (@link $col:path) => { $crate::core::store::ParentLink::Column($col) };
@@ -202,17 +216,16 @@ where
         }
         let mut out = HashMap::with_capacity(keys.len());
         for (args, parents) in groups.into_values() {
-            let mut pages = store::children::<R::Child>(
-                &self.db,
-                &self.ctx,
-                R::parent_link(),
-                &parents,
-                &args.spec,
-                args.window,
-                args.want_total,
-            )
-            .await
-            .map_err(|e| e.extend())?;
+            let query = store::ChildQuery {
+                link: R::parent_link(),
+                spec: &args.spec,
+                window: args.window,
+                want_total: args.want_total,
+                rollup: R::count_rollup(),
+            };
+            let mut pages = store::children::<R::Child>(&self.db, &self.ctx, &parents, &query)
+                .await
+                .map_err(|e| e.extend())?;
             for parent in parents {
                 // Every key gets an entry: parents without children get an empty page.
                 let page = pages.remove(&parent).unwrap_or_default();

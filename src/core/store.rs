@@ -173,11 +173,8 @@ where
 pub async fn children<E: NodeEntity>(
     db: &impl ConnectionTrait,
     ctx: &RequestContext,
-    link: ParentLink<E::Column>,
     parents: &[Uuid],
-    spec: &ListSpec<E>,
-    window: Window,
-    want_total: bool,
+    q: &ChildQuery<'_, E>,
 ) -> AppResult<HashMap<Uuid, Page<E::Model>>>
 where
     E::Model: FromQueryResult + Clone + Send + Sync + Serialize,
@@ -186,10 +183,25 @@ where
         return Ok(HashMap::new());
     }
     if db.get_database_backend() == sea_orm::DbBackend::Postgres {
-        children_lateral::<E>(db, ctx, link, parents, spec, window, want_total).await
+        let stmt = children_lateral_query::<E>(ctx, parents, q);
+        children_lateral::<E>(db, stmt, q.window, q.want_total).await
     } else {
-        children_windowed::<E>(db, ctx, link, parents, spec, window).await
+        children_windowed::<E>(db, ctx, q.link, parents, q.spec, q.window).await
     }
+}
+
+/// What every parent of one batch asks of its children.
+pub struct ChildQuery<'a, E: EntityTrait> {
+    /// How a child points at its parent.
+    pub link: ParentLink<E::Column>,
+    /// Filter and order.
+    pub spec: &'a ListSpec<E>,
+    /// The page.
+    pub window: Window,
+    /// Whether `totalCount` is wanted.
+    pub want_total: bool,
+    /// Where unfiltered counts can be read instead of counted.
+    pub rollup: Option<CountRollup>,
 }
 
 /// The children of the parent `p."column1"` (a row of the parents' `VALUES` list), in
@@ -234,12 +246,16 @@ fn children_of_parent<E: NodeEntity>(
 /// test can `EXPLAIN` exactly what a nested page sends.
 pub fn children_lateral_query<E: NodeEntity>(
     ctx: &RequestContext,
-    link: ParentLink<E::Column>,
     parents: &[Uuid],
-    spec: &ListSpec<E>,
-    window: Window,
-    want_total: bool,
+    q: &ChildQuery<'_, E>,
 ) -> sea_orm::sea_query::SelectStatement {
+    let ChildQuery {
+        link,
+        spec,
+        window,
+        want_total,
+        rollup,
+    } = *q;
     let count = want_total || matches!(window, Window::Tail { .. });
     // A tail page is read backwards from the end, then put back in order.
     let reversed = matches!(window, Window::Tail { .. });
@@ -268,10 +284,30 @@ pub fn children_lateral_query<E: NodeEntity>(
         )
         .from_values(parents.iter().copied(), p.clone());
     if count {
-        let counted = children_of_parent::<E>(ctx, link, spec)
-            .select_only()
-            .column_as(Expr::cust("COUNT(*)"), "_cnt")
-            .into_query();
+        let counted = match rollup {
+            // The rollups count exactly what an unfiltered list holds, per namespace.
+            Some(r) if spec.cond.is_empty() => Query::select()
+                .expr_as(
+                    Expr::cust(format!(
+                        "CAST(COALESCE(SUM(\"{}\"), 0) AS BIGINT)",
+                        r.sum_col
+                    )),
+                    Alias::new("_cnt"),
+                )
+                // Under the child table's name, so that the scope's condition on `ns`
+                // resolves to the rollup's column of that name.
+                .from_as(Alias::new(r.table), E::default())
+                .and_where(
+                    Expr::col((E::default(), Alias::new(r.parent_col)))
+                        .eq(Expr::col((Alias::new("p"), Alias::new("column1")))),
+                )
+                .cond_where(ctx.scope.condition(E::col_ns()))
+                .to_owned(),
+            _ => children_of_parent::<E>(ctx, link, spec)
+                .select_only()
+                .column_as(Expr::cust("COUNT(*)"), "_cnt")
+                .into_query(),
+        };
         q.join_lateral(
             sea_orm::sea_query::JoinType::InnerJoin,
             counted,
@@ -289,13 +325,10 @@ pub fn children_lateral_query<E: NodeEntity>(
     q
 }
 
-/// [`children`] on PostgreSQL (see [`children_lateral_query`]).
+/// [`children`] on PostgreSQL: runs [`children_lateral_query`]'s statement `q`.
 async fn children_lateral<E: NodeEntity>(
     db: &impl ConnectionTrait,
-    ctx: &RequestContext,
-    link: ParentLink<E::Column>,
-    parents: &[Uuid],
-    spec: &ListSpec<E>,
+    q: sea_orm::sea_query::SelectStatement,
     window: Window,
     want_total: bool,
 ) -> AppResult<HashMap<Uuid, Page<E::Model>>>
@@ -304,7 +337,6 @@ where
 {
     let count = want_total || matches!(window, Window::Tail { .. });
     let reversed = matches!(window, Window::Tail { .. });
-    let q = children_lateral_query::<E>(ctx, link, parents, spec, window, want_total);
     let rows = db.query_all(&q).await?;
 
     let mut pages: HashMap<Uuid, Page<E::Model>> = HashMap::new();
@@ -464,6 +496,27 @@ where
         }
     }
     Ok(pages)
+}
+
+/// Where a parent's children are counted without visiting them: rows of a rollup table
+/// that hold a count (`sum_col`) per parent (`parent_col`) and namespace, kept exact by
+/// the database (PostgreSQL), used when no filter applies.
+#[derive(Debug, Clone, Copy)]
+pub struct CountRollup {
+    table: &'static str,
+    parent_col: &'static str,
+    sum_col: &'static str,
+}
+
+impl CountRollup {
+    /// The daily prediction rollups (`prediction_rollups`), by `parent_col`.
+    pub const fn predictions(parent_col: &'static str) -> Self {
+        CountRollup {
+            table: "prediction_rollups",
+            parent_col,
+            sum_col: "n",
+        }
+    }
 }
 
 /// How a child row of a to-many relation points at its parent.
