@@ -153,9 +153,7 @@ pub fn measure(
             limits,
         };
         let set = &op.selection_set.node;
-        let mut cost = walker.selection(set, root_type(registry, op.ty), 1, &mut Vec::new());
-        cost.root_fields = walker.root_fields(set, &mut Vec::new());
-        cost
+        walker.selection(set, root_type(registry, op.ty), 1, &mut Vec::new())
     };
     match operation(doc, name) {
         Some(op) => measure_op(op),
@@ -190,6 +188,8 @@ impl<'a> CostWalker<'a> {
             match &item.node {
                 Selection::Field(field) => {
                     cost.add(self.field(&field.node, parent, depth, fragments));
+                    // Fragments spread at the top keep depth 1: their fields count too.
+                    cost.root_fields += usize::from(depth == 1);
                 }
                 Selection::InlineFragment(f) => {
                     let f = &f.node;
@@ -219,30 +219,6 @@ impl<'a> CostWalker<'a> {
             }
         }
         cost
-    }
-
-    /// Top-level fields of an operation, fragments expanded.
-    fn root_fields(&self, set: &'a SelectionSet, fragments: &mut Vec<&'a str>) -> usize {
-        let mut n = 0;
-        for item in &set.items {
-            match &item.node {
-                Selection::Field(_) => n += 1,
-                Selection::InlineFragment(f) => {
-                    n += self.root_fields(&f.node.selection_set.node, fragments);
-                }
-                Selection::FragmentSpread(s) => {
-                    let name = s.node.fragment_name.node.as_str();
-                    if let Some(def) = self.doc.fragments.get(name)
-                        && !fragments.contains(&name)
-                    {
-                        fragments.push(name);
-                        n += self.root_fields(&def.node.selection_set.node, fragments);
-                        fragments.pop();
-                    }
-                }
-            }
-        }
-        n
     }
 
     fn field(
