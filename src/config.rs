@@ -32,6 +32,8 @@ pub struct Limits {
     pub max_tokens: usize,
     /// Production hardening: no introspection, no "did you mean" suggestions.
     pub production: bool,
+    /// How long a `graphql-transport-ws` client has to send `connection_init` (4408 after).
+    pub ws_init_timeout: std::time::Duration,
 }
 
 impl Default for Limits {
@@ -51,6 +53,7 @@ impl Default for Limits {
             max_directives: 10,
             max_tokens: 20_000,
             production: false,
+            ws_init_timeout: std::time::Duration::from_secs(3),
         }
     }
 }

@@ -22,6 +22,7 @@ pub mod schema;
 pub mod server;
 pub mod serving;
 pub mod training;
+pub mod ws_guard;
 
 use sea_orm::DatabaseConnection;
 

@@ -148,6 +148,9 @@ struct ServeArgs {
     /// Production hardening: no introspection and no field suggestions in errors.
     #[arg(long, env = "MLGRAPH_PRODUCTION")]
     production: bool,
+    /// Milliseconds a graphql-transport-ws client has to send connection_init (then 4408).
+    #[arg(long, env = "MLGRAPH_WS_INIT_TIMEOUT_MS", default_value_t = 3000)]
+    ws_init_timeout_ms: u64,
     /// Origins allowed by CORS, comma-separated (`*` for any). None by default.
     #[arg(long, env = "MLGRAPH_CORS_ORIGINS", value_delimiter = ',')]
     cors_origins: Vec<String>,
@@ -242,6 +245,7 @@ async fn serve(args: ServeArgs) -> anyhow_like::Result<()> {
             max_directives: args.max_directives,
             max_tokens: args.max_tokens,
             production: args.production,
+            ws_init_timeout: Duration::from_millis(args.ws_init_timeout_ms.max(1)),
         },
         statements,
         cors_origins: args.cors_origins,

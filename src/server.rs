@@ -191,13 +191,35 @@ async fn graphql_get(
         Err(rejection) => return rejection.into_response(),
     };
     let data = connection_data(&shared.state, request_context(&parts.headers));
+    let init_timeout = shared.state.limits.ws_init_timeout;
+    // The protocol async-graphql picked: the first one of the client's list it speaks.
+    let transport_ws = parts
+        .headers
+        .get(axum::http::header::SEC_WEBSOCKET_PROTOCOL)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.split(',')
+                .map(str::trim)
+                .find(|p| matches!(*p, "graphql-transport-ws" | "graphql-ws"))
+        })
+        == Some("graphql-transport-ws");
     let schema = shared.schema.clone();
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |socket| {
-            GraphQLWebSocket::new(socket, schema, protocol)
-                .with_data(data)
-                .serve()
+        .on_upgrade(move |socket| async move {
+            if transport_ws {
+                let guarded = crate::ws_guard::guard(socket, init_timeout);
+                let serve =
+                    GraphQLWebSocket::new_with_pair(guarded.sink, guarded.stream, schema, protocol)
+                        .with_data(data)
+                        .serve();
+                futures::future::join(serve, guarded.forward).await;
+            } else {
+                GraphQLWebSocket::new(socket, schema, protocol)
+                    .with_data(data)
+                    .serve()
+                    .await;
+            }
         })
         .into_response()
 }

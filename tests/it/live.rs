@@ -551,3 +551,121 @@ async fn an_open_transaction_in_another_database_holds_nothing_back() {
     assert_eq!(e["action"], "CREATE");
     elsewhere.rollback().await.unwrap_or_else(|e| panic!("{e}"));
 }
+
+/// A raw `graphql-transport-ws` socket, before any handshake.
+async fn raw_socket(
+    addr: &str,
+) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
+    let mut req = format!("ws://{addr}/graphql")
+        .into_client_request()
+        .unwrap_or_else(|e| panic!("request: {e}"));
+    req.headers_mut().insert(
+        "sec-websocket-protocol",
+        "graphql-transport-ws"
+            .parse()
+            .unwrap_or_else(|e| panic!("{e}")),
+    );
+    tokio_tungstenite::connect_async(req)
+        .await
+        .unwrap_or_else(|e| panic!("websocket connect: {e}"))
+        .0
+}
+
+/// The close code the server ends the socket with (skipping other frames).
+async fn close_code(
+    socket: &mut tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
+) -> u16 {
+    loop {
+        let msg = tokio::time::timeout(WAIT, socket.next())
+            .await
+            .unwrap_or_else(|_| panic!("not closed within {WAIT:?}"));
+        match msg {
+            Some(Ok(Message::Close(Some(frame)))) => return u16::from(frame.code),
+            Some(Ok(_)) => continue,
+            other => panic!("expected a close frame, got {other:?}"),
+        }
+    }
+}
+
+/// graphql-transport-ws close codes, with raw frames: 4408 without `connection_init`
+/// (within the configured timeout), 4401 for `subscribe` before it, 4400 for a message
+/// that is not JSON, 4409 for a second `subscribe` with a running id, 4429 for a second
+/// `connection_init`.
+#[tokio::test]
+async fn protocol_errors_close_with_the_codes_the_protocol_names() {
+    let app = TestApp::new().await;
+    let app = app.with_limits(|l| l.ws_init_timeout = Duration::from_millis(300));
+    let addr = app.serve().await;
+    let init = || Message::text(json!({"type": "connection_init", "payload": {}}).to_string());
+    let watch = |id: &str| {
+        Message::text(
+            json!({"id": id, "type": "subscribe", "payload": {"query": "subscription { events { id } }"}})
+                .to_string(),
+        )
+    };
+
+    let mut silent = raw_socket(&addr).await;
+    assert_eq!(close_code(&mut silent).await, 4408, "no connection_init");
+
+    let mut early = raw_socket(&addr).await;
+    early
+        .send(watch("1"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        close_code(&mut early).await,
+        4401,
+        "subscribe before connection_init"
+    );
+
+    let mut garbage = raw_socket(&addr).await;
+    garbage.send(init()).await.unwrap_or_else(|e| panic!("{e}"));
+    garbage
+        .send(Message::text("{not json"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(close_code(&mut garbage).await, 4400, "unparseable message");
+
+    let mut twice = raw_socket(&addr).await;
+    twice.send(init()).await.unwrap_or_else(|e| panic!("{e}"));
+    twice
+        .send(watch("1"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    twice
+        .send(watch("1"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        close_code(&mut twice).await,
+        4409,
+        "duplicate subscription id"
+    );
+
+    let mut reinit = raw_socket(&addr).await;
+    reinit.send(init()).await.unwrap_or_else(|e| panic!("{e}"));
+    reinit.send(init()).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        close_code(&mut reinit).await,
+        4429,
+        "second connection_init"
+    );
+
+    // A well-behaved client is served as before, past the init timeout.
+    let mut ws = Ws::connect(&addr, "graphql-transport-ws").await;
+    ws.subscribe("1", "subscription { events { action } }", json!({}))
+        .await;
+    assert!(
+        ws.quiet_for(Duration::from_millis(500)).await,
+        "still open, nothing to say"
+    );
+    http(
+        &addr,
+        ENQUEUE,
+        json!({"i": {"ns": NS, "name": "after-timeout"}}),
+    )
+    .await;
+    assert_eq!(ws.next_data().await["events"]["action"], "CREATE");
+}

@@ -1,0 +1,145 @@
+//! What `graphql-transport-ws` asks of a server beyond what async-graphql's socket does:
+//! close codes 4400 (a message that is not JSON or has no `type`), 4401 (`subscribe`
+//! before `connection_init`), 4408 (no `connection_init` within the init timeout) and
+//! 4409 (a second `subscribe` with an id still running). The guard sits between the
+//! client and async-graphql: it reads each client frame first, and a protocol error ends
+//! the input with the close frame the protocol names. (4429, a second `connection_init`,
+//! is async-graphql's own.) The legacy `graphql-ws` protocol is served unguarded.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use futures::channel::mpsc;
+use futures::{SinkExt, Stream, StreamExt};
+
+/// Subscription ids the client started and the server has not completed.
+type Active = Arc<Mutex<HashSet<String>>>;
+
+/// The two halves async-graphql's socket gets, and the task that forwards its output to
+/// the client (run it next to the socket).
+pub struct Guarded {
+    /// What async-graphql writes to.
+    pub sink: mpsc::Sender<Message>,
+    /// What async-graphql reads: the client's frames, checked.
+    pub stream: futures::stream::BoxStream<'static, Result<Message, axum::Error>>,
+    /// Forwards async-graphql's output (and the guard's close frames) to the client.
+    pub forward: futures::future::BoxFuture<'static, ()>,
+}
+
+/// Puts the guard around `socket`.
+pub fn guard(socket: WebSocket, init_timeout: Duration) -> Guarded {
+    let (mut client_sink, client_stream) = socket.split();
+    let (tx, mut rx) = mpsc::channel::<Message>(64);
+    let active: Active = Arc::default();
+    let forward = {
+        let active = active.clone();
+        async move {
+            while let Some(msg) = rx.next().await {
+                if let Message::Text(text) = &msg
+                    && text.contains("\"complete\"")
+                    && let Some(id) = completed_id(text.as_str())
+                    && let Ok(mut a) = active.lock()
+                {
+                    a.remove(&id);
+                }
+                let closing = matches!(msg, Message::Close(_));
+                if client_sink.send(msg).await.is_err() || closing {
+                    break;
+                }
+            }
+            client_sink.close().await.ok();
+        }
+    };
+    Guarded {
+        sink: tx.clone(),
+        stream: checked(client_stream, tx, active, init_timeout).boxed(),
+        forward: Box::pin(forward),
+    }
+}
+
+/// The id of a server's `complete` message.
+fn completed_id(text: &str) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_str(text).ok()?;
+    (v["type"] == "complete")
+        .then(|| v["id"].as_str().map(str::to_owned))
+        .flatten()
+}
+
+fn close(code: u16, reason: &str) -> Message {
+    Message::Close(Some(CloseFrame {
+        code,
+        reason: reason.to_owned().into(),
+    }))
+}
+
+/// The client's frames, each checked before async-graphql sees it.
+fn checked(
+    mut input: impl Stream<Item = Result<Message, axum::Error>> + Send + Unpin + 'static,
+    mut closer: mpsc::Sender<Message>,
+    active: Active,
+    init_timeout: Duration,
+) -> impl Stream<Item = Result<Message, axum::Error>> + Send {
+    async_stream::stream! {
+        let deadline = tokio::time::Instant::now() + init_timeout;
+        let mut initialised = false;
+        loop {
+            let next = if initialised {
+                input.next().await
+            } else {
+                match tokio::time::timeout_at(deadline, input.next()).await {
+                    Ok(next) => next,
+                    Err(_) => {
+                        closer.send(close(4408, "Connection initialisation timeout")).await.ok();
+                        break;
+                    }
+                }
+            };
+            let Some(frame) = next else { break };
+            let Ok(msg) = frame else {
+                yield frame;
+                break;
+            };
+            let text = match &msg {
+                Message::Text(t) => Some(t.as_str().to_owned()),
+                Message::Binary(b) => Some(String::from_utf8_lossy(b).into_owned()),
+                _ => None,
+            };
+            if let Some(text) = text {
+                let parsed: Option<serde_json::Value> = serde_json::from_str(&text).ok();
+                let kind = parsed.as_ref().and_then(|v| v["type"].as_str().map(str::to_owned));
+                let id = parsed.as_ref().and_then(|v| v["id"].as_str().map(str::to_owned));
+                match kind.as_deref() {
+                    None => {
+                        closer.send(close(4400, "Invalid message received")).await.ok();
+                        break;
+                    }
+                    Some("connection_init") => initialised = true,
+                    Some("subscribe") if !initialised => {
+                        closer.send(close(4401, "Unauthorized")).await.ok();
+                        break;
+                    }
+                    Some("subscribe") => {
+                        let id = id.unwrap_or_default();
+                        let fresh = active.lock().map(|mut a| a.insert(id.clone())).unwrap_or(true);
+                        if !fresh {
+                            closer
+                                .send(close(4409, &format!("Subscriber for {id} already exists")))
+                                .await
+                                .ok();
+                            break;
+                        }
+                    }
+                    Some("complete") => {
+                        if let (Some(id), Ok(mut a)) = (id, active.lock()) {
+                            a.remove(&id);
+                        }
+                    }
+                    Some(_) => {}
+                }
+            }
+            yield Ok(msg);
+        }
+    }
+}
