@@ -30,10 +30,14 @@ if ! command -v chromium >/dev/null 2>&1; then
     sudo apt-get install -y -q --no-install-recommends chromium >/dev/null
   fi
 fi
+# Node clients of the tests (the browser driver, the GraphQL-over-HTTP audit), pinned.
 BROWSER_DIR="$PG_TESTENV/browser"
-if [ ! -d "$BROWSER_DIR/node_modules/playwright-core" ]; then
+NODE_TOOLS="playwright-core@1.64.1 graphql-http@1.23.1 graphql@16.15.0"
+if [ "$(cat "$BROWSER_DIR/.installed" 2>/dev/null)" != "$NODE_TOOLS" ]; then
   mkdir -p "$BROWSER_DIR"
-  npm install --prefix "$BROWSER_DIR" --silent --no-audit --no-fund playwright-core@1.64.1 >/dev/null
+  # shellcheck disable=SC2086
+  npm install --prefix "$BROWSER_DIR" --silent --no-audit --no-fund $NODE_TOOLS >/dev/null
+  echo "$NODE_TOOLS" > "$BROWSER_DIR/.installed"
 fi
 export MLGRAPH_TEST_BROWSER_DIR="$BROWSER_DIR"
 MLGRAPH_TEST_CHROMIUM="$(command -v chromium)"

@@ -5,7 +5,7 @@
 
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql::parser::types::OperationType;
-use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
+use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLWebSocket};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
@@ -64,7 +64,79 @@ fn refuse(status: StatusCode, code: ErrorCode, message: &str) -> axum::response:
         .get_or_insert_with(Default::default)
         .set("code", code.as_str());
     let resp = async_graphql::Response::from_errors(vec![err]);
-    (status, GraphQLResponse::from(resp)).into_response()
+    http_response(&resp, &HeaderMap::new(), status)
+}
+
+/// The media type a client asked for (GraphQL over HTTP): the GraphQL response type when
+/// it lists it, else `application/json` (also for `*/*` and no `Accept` at all).
+fn wants_graphql_response_json(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(axum::http::header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|t| {
+            t.split(';').next().is_some_and(|t| {
+                t.trim()
+                    .eq_ignore_ascii_case("application/graphql-response+json")
+            })
+        })
+}
+
+/// A GraphQL response as GraphQL over HTTP says: in the media type the client accepts;
+/// under `application/graphql-response+json` a request error (a document that does not
+/// parse or validate, variables that do not coerce: errors without a path and no data)
+/// is `400` without a `data` entry. `status` is the status otherwise.
+fn http_response(
+    resp: &async_graphql::Response,
+    headers: &HeaderMap,
+    status: StatusCode,
+) -> axum::response::Response {
+    let graphql_json = wants_graphql_response_json(headers);
+    let request_error = resp.data == async_graphql::Value::Null
+        && !resp.errors.is_empty()
+        && resp.errors.iter().all(|e| e.path.is_empty());
+    let body = if graphql_json && request_error {
+        serde_json::to_value(resp).map(|mut v| {
+            if let Some(map) = v.as_object_mut() {
+                map.remove("data");
+            }
+            v.to_string()
+        })
+    } else {
+        serde_json::to_string(resp)
+    };
+    let body = match body {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot serialise a response");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
+    let status = if graphql_json && request_error && status == StatusCode::OK {
+        StatusCode::BAD_REQUEST
+    } else {
+        status
+    };
+    let content_type = if graphql_json {
+        "application/graphql-response+json; charset=utf-8"
+    } else {
+        "application/json; charset=utf-8"
+    };
+    let mut http = (status, body).into_response();
+    let h = http.headers_mut();
+    h.insert(
+        axum::http::header::CONTENT_TYPE,
+        HeaderValue::from_static(content_type),
+    );
+    if resp.is_ok()
+        && let Some(cc) = resp.cache_control.value()
+        && let Ok(v) = HeaderValue::from_str(&cc)
+    {
+        h.insert(axum::http::header::CACHE_CONTROL, v);
+    }
+    h.extend(resp.http_headers.clone());
+    http
 }
 
 /// CSRF: a browser sends a `POST` with these content types (or none) cross-site without a
@@ -128,7 +200,7 @@ async fn graphql_handler(
             .and_then(|x| x.get("code"))
             .is_some_and(|c| *c == async_graphql::Value::from(ErrorCode::Unavailable.as_str()))
     });
-    let mut http = GraphQLResponse::from(resp).into_response();
+    let mut http = http_response(&resp, &headers, StatusCode::OK);
     if unavailable {
         *http.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
         http.headers_mut().insert(

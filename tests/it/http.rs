@@ -180,3 +180,59 @@ async fn an_unreachable_database_is_unavailable_not_internal() {
     .await;
     assert_eq!(status, StatusCode::OK);
 }
+
+/// The `graphql-http` package's audit of the GraphQL-over-HTTP specification, run by Node
+/// against the real server: every MUST and every SHOULD passes.
+#[tokio::test]
+async fn the_graphql_over_http_audit_passes() {
+    let app = TestApp::new().await;
+    let addr = app.serve().await;
+    let dir = std::path::PathBuf::from(std::env::var("MLGRAPH_TEST_BROWSER_DIR").unwrap_or_else(
+        |_| panic!("MLGRAPH_TEST_BROWSER_DIR is not set: run the suite with ./scripts/test.sh"),
+    ));
+    // ESM resolves `graphql-http` next to the script.
+    let script = dir.join("graphql-http-audit.mjs");
+    std::fs::copy(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/browser/graphql-http-audit.mjs"
+        ),
+        &script,
+    )
+    .unwrap_or_else(|e| panic!("copy the audit script: {e}"));
+    let out = tokio::process::Command::new("node")
+        .arg(&script)
+        .arg(format!("http://{addr}/graphql"))
+        .output()
+        .await
+        .unwrap_or_else(|e| panic!("run node: {e}"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "audit failed to run: {stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let results: Vec<serde_json::Value> = stdout
+        .lines()
+        .last()
+        .and_then(|l| serde_json::from_str(l).ok())
+        .unwrap_or_else(|| panic!("no audit report: {stdout}"));
+    let level = |r: &serde_json::Value| {
+        r["name"]
+            .as_str()
+            .and_then(|n| n.split(' ').next())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let failing: Vec<&serde_json::Value> = results
+        .iter()
+        .filter(|r| matches!(level(r).as_str(), "MUST" | "SHOULD") && r["status"] != "ok")
+        .collect();
+    assert!(failing.is_empty(), "failing audits: {failing:#?}");
+    let musts = results.iter().filter(|r| level(r) == "MUST").count();
+    let shoulds = results.iter().filter(|r| level(r) == "SHOULD").count();
+    assert!(
+        musts >= 10 && shoulds >= 20,
+        "{musts} MUSTs, {shoulds} SHOULDs audited"
+    );
+}
