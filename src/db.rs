@@ -30,6 +30,9 @@ pub struct DbOptions {
     pub max_connections: u32,
     /// Per-statement timeout on PostgreSQL.
     pub statement_timeout: Duration,
+    /// How long a request waits for a free connection before it is refused with
+    /// `UNAVAILABLE` (503): an exhausted pool answers fast instead of queueing requests.
+    pub acquire_timeout: Duration,
 }
 
 impl Default for DbOptions {
@@ -37,6 +40,7 @@ impl Default for DbOptions {
         DbOptions {
             max_connections: 16,
             statement_timeout: Duration::from_secs(30),
+            acquire_timeout: Duration::from_secs(5),
         }
     }
 }
@@ -50,7 +54,7 @@ pub async fn connect(
     options
         .sqlx_logging(false)
         .connect_timeout(Duration::from_secs(10))
-        .acquire_timeout(Duration::from_secs(30));
+        .acquire_timeout(opts.acquire_timeout);
     if url.starts_with("sqlite:") {
         // One connection serialises writers, so SQLite never answers SQLITE_BUSY; version
         // numbering and other read-modify-write sequences are then trivially safe.

@@ -70,6 +70,10 @@ struct DbArgs {
     /// Per-statement timeout in milliseconds (PostgreSQL).
     #[arg(long, env = "MLGRAPH_STATEMENT_TIMEOUT_MS", default_value_t = 30_000)]
     statement_timeout_ms: u64,
+    /// Milliseconds a request waits for a free database connection before it is refused
+    /// with UNAVAILABLE (HTTP 503).
+    #[arg(long, env = "MLGRAPH_DB_ACQUIRE_TIMEOUT_MS", default_value_t = 5_000)]
+    db_acquire_timeout_ms: u64,
 }
 
 impl DbArgs {
@@ -86,6 +90,7 @@ impl DbArgs {
         let opts = DbOptions {
             max_connections: self.db_max_connections,
             statement_timeout: Duration::from_millis(self.statement_timeout_ms),
+            acquire_timeout: Duration::from_millis(self.db_acquire_timeout_ms.max(1)),
         };
         let redacted = url.split('@').next_back().unwrap_or("");
         tracing::info!(database = %redacted, "connecting");

@@ -236,3 +236,61 @@ async fn the_graphql_over_http_audit_passes() {
         "{musts} MUSTs, {shoulds} SHOULDs audited"
     );
 }
+
+/// An exhausted pool answers fast: a request that cannot get a connection within
+/// `acquire_timeout` is `UNAVAILABLE` (503), `/healthz` keeps answering, and requests are
+/// served again once a connection is free.
+#[tokio::test]
+async fn an_exhausted_pool_answers_fast_with_unavailable() {
+    use sea_orm::TransactionTrait;
+    let owner = TestApp::new().await;
+    let (db, statements) = mlgraph::db::connect(
+        &owner.url,
+        &mlgraph::db::DbOptions {
+            max_connections: 1,
+            acquire_timeout: std::time::Duration::from_millis(300),
+            ..mlgraph::db::DbOptions::default()
+        },
+    )
+    .await
+    .unwrap_or_else(|e| panic!("connect: {e}"));
+    let app = mlgraph::app(mlgraph::AppState::new(db.clone(), statements));
+    let call = |req: Request<Body>| {
+        let app = app.clone();
+        async move {
+            let resp = app.oneshot(req).await.unwrap_or_else(|e| match e {});
+            let status = resp.status();
+            let body = resp
+                .into_body()
+                .collect()
+                .await
+                .map(|b| b.to_bytes())
+                .unwrap_or_default();
+            (status, String::from_utf8_lossy(&body).into_owned())
+        }
+    };
+    let query = || post(r#"{"query":"{ models { totalCount } }"}"#);
+    // The only connection is taken.
+    let held = db.begin().await.unwrap_or_else(|e| panic!("begin: {e}"));
+    let started = std::time::Instant::now();
+    let (status, body) = call(query()).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert!(body.contains("\"UNAVAILABLE\""), "{body}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "refused after {:?}",
+        started.elapsed()
+    );
+    let (status, _) = call(
+        Request::get("/healthz")
+            .body(Body::empty())
+            .unwrap_or_else(|e| panic!("{e}")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    held.rollback()
+        .await
+        .unwrap_or_else(|e| panic!("rollback: {e}"));
+    let (status, body) = call(query()).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
