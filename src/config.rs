@@ -34,6 +34,9 @@ pub struct Limits {
     pub production: bool,
     /// How long a `graphql-transport-ws` client has to send `connection_init` (4408 after).
     pub ws_init_timeout: std::time::Duration,
+    /// Requests per second each caller may send (a token bucket with a burst of twice
+    /// that); 0 turns rate limiting off.
+    pub rate_limit_per_second: u32,
 }
 
 impl Default for Limits {
@@ -54,6 +57,7 @@ impl Default for Limits {
             max_tokens: 20_000,
             production: false,
             ws_init_timeout: std::time::Duration::from_secs(3),
+            rate_limit_per_second: 0,
         }
     }
 }

@@ -156,6 +156,10 @@ struct ServeArgs {
     /// Milliseconds a graphql-transport-ws client has to send connection_init (then 4408).
     #[arg(long, env = "MLGRAPH_WS_INIT_TIMEOUT_MS", default_value_t = 3000)]
     ws_init_timeout_ms: u64,
+    /// Requests per second per caller (burst: twice that); 0 = no rate limit. The caller
+    /// is the `x-actor` header, else the client's address.
+    #[arg(long, env = "MLGRAPH_RATE_LIMIT", default_value_t = 0)]
+    rate_limit: u32,
     /// Origins allowed by CORS, comma-separated (`*` for any). None by default.
     #[arg(long, env = "MLGRAPH_CORS_ORIGINS", value_delimiter = ',')]
     cors_origins: Vec<String>,
@@ -251,6 +255,7 @@ async fn serve(args: ServeArgs) -> anyhow_like::Result<()> {
             max_tokens: args.max_tokens,
             production: args.production,
             ws_init_timeout: Duration::from_millis(args.ws_init_timeout_ms.max(1)),
+            rate_limit_per_second: args.rate_limit,
         },
         statements,
         cors_origins: args.cors_origins,
@@ -265,9 +270,12 @@ async fn serve(args: ServeArgs) -> anyhow_like::Result<()> {
         "mlgraph listening on http://{} (GraphiQL at /)",
         listener.local_addr()?
     );
-    axum::serve(listener, mlgraph::app(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    axum::serve(
+        listener,
+        mlgraph::app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     tracing::info!("stopped");
     Ok(())
 }

@@ -3,6 +3,8 @@
 //! (process up), `/readyz` (database reachable) and `/metrics` (counters). Each request gets a request id (from
 //! `x-request-id` or generated) that tags its log lines and the events it writes.
 
+use std::sync::Arc;
+
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql::parser::types::OperationType;
 use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLWebSocket};
@@ -25,6 +27,50 @@ use crate::schema::{AppSchema, build_schema, connection_data, execute};
 struct Shared {
     state: AppState,
     schema: AppSchema,
+    /// Per-caller token buckets, when `--rate-limit` is set.
+    limiter: Option<Arc<CallerLimiter>>,
+}
+
+type CallerLimiter = governor::DefaultKeyedRateLimiter<String>;
+
+/// Who is rate-limited: the `x-actor` header until authentication exists, else the
+/// client's address (behind a proxy, the proxy's).
+fn caller_key(req: &axum::extract::Request) -> String {
+    if let Some(actor) = req.headers().get("x-actor").and_then(|v| v.to_str().ok()) {
+        return format!("actor:{actor}");
+    }
+    match req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+    {
+        Some(info) => format!("ip:{}", info.0.ip()),
+        None => "anonymous".to_owned(),
+    }
+}
+
+/// `RATE_LIMITED` (429, with `Retry-After` in whole seconds) once the caller's bucket is
+/// empty; `None` to go on.
+fn rate_limited(shared: &Shared, req: &axum::extract::Request) -> Option<axum::response::Response> {
+    use governor::clock::{Clock, DefaultClock};
+    let limiter = shared.limiter.as_ref()?;
+    // Callers that went quiet leave their full buckets behind: drop them now and then,
+    // so that many callers (or made-up `x-actor`s) cannot grow the map without bound.
+    if limiter.len() > 10_000 {
+        limiter.retain_recent();
+    }
+    let not_until = limiter.check_key(&caller_key(req)).err()?;
+    let wait = not_until.wait_time_from(DefaultClock::default().now());
+    let mut resp = refuse(
+        StatusCode::TOO_MANY_REQUESTS,
+        ErrorCode::RateLimited,
+        "too many requests: slow down and retry after the time in Retry-After",
+    );
+    let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    if let Ok(v) = HeaderValue::from_str(&secs.max(1).to_string()) {
+        resp.headers_mut()
+            .insert(axum::http::header::RETRY_AFTER, v);
+    }
+    Some(resp)
 }
 
 /// The request context of an HTTP request. Authentication will narrow the scope here.
@@ -217,6 +263,9 @@ async fn graphql_post(
     State(shared): State<Shared>,
     req: axum::extract::Request,
 ) -> axum::response::Response {
+    if let Some(refused) = rate_limited(&shared, &req) {
+        return refused;
+    }
     let headers = req.headers().clone();
     if is_simple_cross_site_post(&headers) {
         return refuse(
@@ -245,6 +294,9 @@ async fn graphql_get(
     State(shared): State<Shared>,
     req: axum::extract::Request,
 ) -> axum::response::Response {
+    if let Some(refused) = rate_limited(&shared, &req) {
+        return refused;
+    }
     if !is_websocket_upgrade(req.headers()) {
         let method = req.method().clone();
         let headers = req.headers().clone();
@@ -337,6 +389,12 @@ fn cors(origins: &[String]) -> Option<CorsLayer> {
 pub fn app(state: AppState) -> Router {
     let schema = build_schema(state.clone());
     let body_limit = state.limits.max_body_bytes;
+    let limiter = std::num::NonZeroU32::new(state.limits.rate_limit_per_second).map(|per_second| {
+        let burst = per_second.saturating_mul(std::num::NonZeroU32::MIN.saturating_add(1));
+        Arc::new(governor::RateLimiter::keyed(
+            governor::Quota::per_second(per_second).allow_burst(burst),
+        ))
+    });
     let cors = cors(&state.cors_origins);
     let router = Router::new()
         .merge(crate::playground::routes())
@@ -344,7 +402,11 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
-        .with_state(Shared { state, schema })
+        .with_state(Shared {
+            limiter,
+            state,
+            schema,
+        })
         .layer(DefaultBodyLimit::max(body_limit))
         // The GraphQL extractor reads the body itself: cap it at the transport too.
         .layer(RequestBodyLimitLayer::new(body_limit))

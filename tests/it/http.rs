@@ -294,3 +294,61 @@ async fn an_exhausted_pool_answers_fast_with_unavailable() {
     let (status, body) = call(query()).await;
     assert_eq!(status, StatusCode::OK, "{body}");
 }
+
+/// With `--rate-limit`, each caller has a token bucket (a burst of twice the rate): past
+/// it, `RATE_LIMITED` with 429 and `Retry-After`, before any SQL; other callers are not
+/// affected. Off by default.
+#[tokio::test]
+async fn callers_past_their_rate_get_rate_limited() {
+    let app = TestApp::new().await;
+    let limited = app.with_limits(|l| l.rate_limit_per_second = 1);
+    let as_actor = |actor: &str| {
+        Request::post("/graphql")
+            .header("content-type", "application/json")
+            .header("x-actor", actor)
+            .body(Body::from(r#"{"query":"{ models { totalCount } }"}"#))
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+    // One router, as a server has: the buckets live in it.
+    let router = mlgraph::app(limited.state.clone());
+    let send = |req: Request<Body>| {
+        let router = router.clone();
+        async move {
+            let resp = router.oneshot(req).await.unwrap_or_else(|e| match e {});
+            let (status, headers) = (resp.status(), resp.headers().clone());
+            let body = resp
+                .into_body()
+                .collect()
+                .await
+                .map(|b| b.to_bytes())
+                .unwrap_or_default();
+            (status, headers, String::from_utf8_lossy(&body).into_owned())
+        }
+    };
+    let mut statuses = Vec::new();
+    for _ in 0..6 {
+        statuses.push(send(as_actor("alice")).await.0);
+    }
+    // A burst of 2, one more per second: however slow this machine, 6 requests in a
+    // row leave most refused.
+    let ok = statuses.iter().filter(|s| **s == StatusCode::OK).count();
+    assert!((2..=3).contains(&ok), "{statuses:?}");
+    assert_eq!(statuses[..2], [StatusCode::OK, StatusCode::OK], "the burst");
+    let before = limited.statements().get();
+    let (status, headers, body) = send(as_actor("alice")).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert!(body.contains("\"RATE_LIMITED\""), "{body}");
+    assert!(headers.get("retry-after").is_some());
+    assert_eq!(limited.statements().get(), before, "refused before any SQL");
+    assert_eq!(send(as_actor("bob")).await.0, StatusCode::OK);
+    // Off by default.
+    let unlimited = mlgraph::app(app.state.clone());
+    for _ in 0..10 {
+        let resp = unlimited
+            .clone()
+            .oneshot(as_actor("alice"))
+            .await
+            .unwrap_or_else(|e| match e {});
+        assert_eq!(resp.status(), StatusCode::OK);
+    }
+}
