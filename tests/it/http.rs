@@ -8,7 +8,16 @@ use tower::ServiceExt;
 use crate::harness::TestApp;
 
 async fn send(app: &TestApp, req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, String) {
-    let resp = mlgraph::app(app.state.clone())
+    call(&mlgraph::app(app.state.clone()), req).await
+}
+
+/// One request through `router` (a server's one router: its rate-limit buckets persist).
+async fn call(
+    router: &axum::Router,
+    req: Request<Body>,
+) -> (StatusCode, axum::http::HeaderMap, String) {
+    let resp = router
+        .clone()
         .oneshot(req)
         .await
         .unwrap_or_else(|e| match e {});
@@ -150,29 +159,18 @@ async fn an_unreachable_database_is_unavailable_not_internal() {
     .unwrap_or_else(|e| panic!("lazy pool: {e}"));
     let state = mlgraph::AppState::new(unreachable, mlgraph::db::StatementCounter::default());
     let app = mlgraph::app(state);
-    let call = |req: Request<Body>| {
-        let app = app.clone();
-        async move {
-            let resp = app.oneshot(req).await.unwrap_or_else(|e| match e {});
-            let status = resp.status();
-            let retry = resp.headers().get("retry-after").cloned();
-            let body = resp
-                .into_body()
-                .collect()
-                .await
-                .map(|b| b.to_bytes())
-                .unwrap_or_default();
-            (status, retry, String::from_utf8_lossy(&body).into_owned())
-        }
-    };
-    let (status, retry, body) = call(post(
-        r#"{"query":"mutation { createModel(input: {ns: \"acme.com\", name: \"m\"}) { name } }"}"#,
-    ))
+    let (status, headers, body) = call(
+        &app,
+        post(
+            r#"{"query":"mutation { createModel(input: {ns: \"acme.com\", name: \"m\"}) { name } }"}"#,
+        ),
+    )
     .await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
-    assert!(retry.is_some());
+    assert!(headers.get("retry-after").is_some());
     assert!(body.contains("\"UNAVAILABLE\""), "{body}");
     let (status, _, _) = call(
+        &app,
         Request::get("/healthz")
             .body(Body::empty())
             .unwrap_or_else(|e| panic!("{e}")),
@@ -255,25 +253,11 @@ async fn an_exhausted_pool_answers_fast_with_unavailable() {
     .await
     .unwrap_or_else(|e| panic!("connect: {e}"));
     let app = mlgraph::app(mlgraph::AppState::new(db.clone(), statements));
-    let call = |req: Request<Body>| {
-        let app = app.clone();
-        async move {
-            let resp = app.oneshot(req).await.unwrap_or_else(|e| match e {});
-            let status = resp.status();
-            let body = resp
-                .into_body()
-                .collect()
-                .await
-                .map(|b| b.to_bytes())
-                .unwrap_or_default();
-            (status, String::from_utf8_lossy(&body).into_owned())
-        }
-    };
     let query = || post(r#"{"query":"{ models { totalCount } }"}"#);
     // The only connection is taken.
     let held = db.begin().await.unwrap_or_else(|e| panic!("begin: {e}"));
     let started = std::time::Instant::now();
-    let (status, body) = call(query()).await;
+    let (status, _, body) = call(&app, query()).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
     assert!(body.contains("\"UNAVAILABLE\""), "{body}");
     assert!(
@@ -281,7 +265,8 @@ async fn an_exhausted_pool_answers_fast_with_unavailable() {
         "refused after {:?}",
         started.elapsed()
     );
-    let (status, _) = call(
+    let (status, _, _) = call(
+        &app,
         Request::get("/healthz")
             .body(Body::empty())
             .unwrap_or_else(|e| panic!("{e}")),
@@ -291,7 +276,7 @@ async fn an_exhausted_pool_answers_fast_with_unavailable() {
     held.rollback()
         .await
         .unwrap_or_else(|e| panic!("rollback: {e}"));
-    let (status, body) = call(query()).await;
+    let (status, _, body) = call(&app, query()).await;
     assert_eq!(status, StatusCode::OK, "{body}");
 }
 
@@ -311,23 +296,9 @@ async fn callers_past_their_rate_get_rate_limited() {
     };
     // One router, as a server has: the buckets live in it.
     let router = mlgraph::app(limited.state.clone());
-    let send = |req: Request<Body>| {
-        let router = router.clone();
-        async move {
-            let resp = router.oneshot(req).await.unwrap_or_else(|e| match e {});
-            let (status, headers) = (resp.status(), resp.headers().clone());
-            let body = resp
-                .into_body()
-                .collect()
-                .await
-                .map(|b| b.to_bytes())
-                .unwrap_or_default();
-            (status, headers, String::from_utf8_lossy(&body).into_owned())
-        }
-    };
     let mut statuses = Vec::new();
     for _ in 0..6 {
-        statuses.push(send(as_actor("alice")).await.0);
+        statuses.push(call(&router, as_actor("alice")).await.0);
     }
     // A burst of 2, one more per second: however slow this machine, 6 requests in a
     // row leave most refused.
@@ -335,12 +306,12 @@ async fn callers_past_their_rate_get_rate_limited() {
     assert!((2..=3).contains(&ok), "{statuses:?}");
     assert_eq!(statuses[..2], [StatusCode::OK, StatusCode::OK], "the burst");
     let before = limited.statements().get();
-    let (status, headers, body) = send(as_actor("alice")).await;
+    let (status, headers, body) = call(&router, as_actor("alice")).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
     assert!(body.contains("\"RATE_LIMITED\""), "{body}");
     assert!(headers.get("retry-after").is_some());
     assert_eq!(limited.statements().get(), before, "refused before any SQL");
-    assert_eq!(send(as_actor("bob")).await.0, StatusCode::OK);
+    assert_eq!(call(&router, as_actor("bob")).await.0, StatusCode::OK);
     // Off by default.
     let unlimited = mlgraph::app(app.state.clone());
     for _ in 0..10 {
