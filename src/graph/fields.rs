@@ -27,16 +27,7 @@ impl NodeId {
 }
 
 /// The graph fields of one node: the last fields of every node object.
-pub struct GraphFields {
-    node: (NodeType, Uuid),
-}
-
-impl GraphFields {
-    /// The graph fields of the node `ty`/`id`.
-    pub fn new(ty: NodeType, id: Uuid) -> Self {
-        GraphFields { node: (ty, id) }
-    }
-}
+pub struct GraphFields(pub(super) (NodeType, Uuid));
 
 #[Object]
 impl GraphFields {
@@ -64,7 +55,7 @@ impl GraphFields {
             first,
             after,
         };
-        lineage::traverse_from(ctx, self.node, walk).await
+        lineage::traverse_from(ctx, self.0, walk).await
     }
 
     /// What is affected if this node changes (impact), up to `depth` edges away.
@@ -90,7 +81,7 @@ impl GraphFields {
             first,
             after,
         };
-        lineage::traverse_from(ctx, self.node, walk).await
+        lineage::traverse_from(ctx, self.0, walk).await
     }
 
     /// Explicit typed edges starting (OUT) or ending (IN) here.
@@ -110,7 +101,7 @@ impl GraphFields {
         #[graphql(desc = "Cursor to page backward from.")] before: Option<String>,
     ) -> Result<Conn<Edge>> {
         let page = PageArgs::new(first, after, last, before, None);
-        lineage::edges_of(ctx, self.node.1, direction, kinds, page).await
+        lineage::edges_of(ctx, self.0.1, direction, kinds, page).await
     }
 
     /// This node's events, newest first.
@@ -123,6 +114,6 @@ impl GraphFields {
         #[graphql(desc = "Cursor to page backward from.")] before: Option<String>,
     ) -> Result<Conn<Event>> {
         let page = PageArgs::new(first, after, last, before, None);
-        observability::history_of(ctx, self.node.1, page).await
+        observability::history_of(ctx, self.0.1, page).await
     }
 }

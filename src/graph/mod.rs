@@ -72,7 +72,7 @@ macro_rules! node_objects {
         impl From<entity::$module::Model> for $ty {
             fn from(row: entity::$module::Model) -> Self {
                 let node = (NodeType::$ty, row.id);
-                $ty(NodeId(node), $fields(row), GraphFields::new(node.0, node.1))
+                $ty(NodeId(node), $fields(row), GraphFields(node))
             }
         }
 
