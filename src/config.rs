@@ -61,3 +61,26 @@ impl Default for Limits {
         }
     }
 }
+
+/// Authentication settings.
+#[derive(Debug, Clone)]
+pub struct AuthConfig {
+    /// Whether callers must authenticate (API key or session). Off, every caller may do
+    /// everything and `x-actor` names them.
+    pub enabled: bool,
+    /// How long a session from `login` lasts.
+    pub session_ttl: std::time::Duration,
+    /// How often an open WebSocket re-checks its key and grants (closed with 4403 when
+    /// they were revoked or changed).
+    pub recheck_interval: std::time::Duration,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig {
+            enabled: false,
+            session_ttl: std::time::Duration::from_secs(12 * 3600),
+            recheck_interval: std::time::Duration::from_secs(2),
+        }
+    }
+}

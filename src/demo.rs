@@ -38,18 +38,23 @@ pub const DEMO_NS: &str = "acme.com/fraud";
 
 /// Seeds the demo registry; returns a one-line summary.
 pub async fn seed(db: &DatabaseConnection) -> AppResult<String> {
+    seed_in(db, DEMO_NS).await
+}
+
+/// Seeds the demo registry into namespace `ns` (tests seed several), unless it has models.
+pub async fn seed_in(db: &DatabaseConnection, ns: &str) -> AppResult<String> {
     let existing = model::Entity::find()
-        .filter(model::Column::Ns.eq(DEMO_NS))
+        .filter(model::Column::Ns.eq(ns))
         .count(db)
         .await?;
     if existing > 0 {
-        return Ok(format!("demo data already present in {DEMO_NS}"));
+        return Ok(format!("demo data already present in {ns}"));
     }
     let ctx = RequestContext {
         actor: Some("demo-seed".into()),
         ..RequestContext::default()
     };
-    let ns = DEMO_NS.to_owned();
+    let ns = ns.to_owned();
     let mut rng = SmallRng::seed_from_u64(42);
 
     let wf = registry::service::create_workflow(
@@ -404,7 +409,7 @@ pub async fn seed(db: &DatabaseConnection) -> AppResult<String> {
     .await?;
 
     Ok(format!(
-        "seeded {DEMO_NS}: 1 workflow, 3 datasets / 6 versions, 2 models / 4 versions, 2 experiments, 5 training jobs, 2 endpoints / 3 deployments, 3000 predictions"
+        "seeded {ns}: 1 workflow, 3 datasets / 6 versions, 2 models / 4 versions, 2 experiments, 5 training jobs, 2 endpoints / 3 deployments, 3000 predictions"
     ))
 }
 

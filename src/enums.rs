@@ -221,3 +221,34 @@ mirror!(
         Failed,
     }
 );
+mirror!(
+    /// A person or a service account.
+    PrincipalKind, PrincipalKindFilter {
+        /// A person: logs in with email and password.
+        User,
+        /// A service account (training workers, pipelines): authenticates with API keys only.
+        Service,
+    }
+);
+mirror!(
+    /// An API key or a login session.
+    KeyKind, KeyKindFilter {
+        /// A long-lived API key (`createApiKey`).
+        Key,
+        /// A session from `login` (short expiry, ended by `logout`).
+        Session,
+    }
+);
+mirror!(
+    /// What a grant allows in its namespace and every namespace under it.
+    Role, RoleFilter {
+        /// Read.
+        Viewer,
+        /// Read and write.
+        Editor,
+        /// Read and review approvals.
+        Approver,
+        /// Everything, including grants, keys and users there.
+        Admin,
+    }
+);

@@ -85,6 +85,8 @@ pub enum AppError {
         /// Requested state.
         to: String,
     },
+    /// No valid credentials (or a login that failed).
+    Unauthenticated(String),
     /// Refused because of access rules.
     Forbidden(String),
     /// The database cannot be reached (or no connection freed up in time): temporary.
@@ -125,7 +127,7 @@ impl AppError {
             }
             AppError::NotFound { what } => format!("{what} not found"),
             AppError::InvalidTransition { from, to } => format!("cannot go from {from} to {to}"),
-            AppError::Forbidden(message) => message.clone(),
+            AppError::Forbidden(message) | AppError::Unauthenticated(message) => message.clone(),
             AppError::Unavailable(_) => "the database is unavailable; retry later".to_owned(),
             AppError::Db(_) | AppError::Internal(_) => "internal error".to_owned(),
         }
@@ -139,6 +141,7 @@ impl AppError {
             AppError::Conflict { .. } => ErrorCode::Conflict,
             AppError::InvalidTransition { .. } => ErrorCode::InvalidTransition,
             AppError::Forbidden(_) => ErrorCode::Forbidden,
+            AppError::Unauthenticated(_) => ErrorCode::Unauthenticated,
             AppError::Unavailable(_) => ErrorCode::Unavailable,
             AppError::Db(_) | AppError::Internal(_) => ErrorCode::Internal,
         }
@@ -247,6 +250,7 @@ fn field_of_constraint(name: &str) -> Option<String> {
     let table = NodeType::ALL
         .iter()
         .map(|t| t.table())
+        .chain(["users", "api_keys", "grants"])
         .filter(|t| rest.len() > t.len() && rest.starts_with(t) && rest[t.len()..].starts_with('_'))
         .max_by_key(|t| t.len())?;
     let cols = &rest[table.len() + 1..];

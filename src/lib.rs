@@ -4,6 +4,7 @@
 //! tests exercise the real stack; `main.rs` only parses configuration, connects,
 //! migrates and serves.
 
+pub mod access;
 pub mod api;
 pub mod config;
 pub mod core;
@@ -26,7 +27,7 @@ pub mod ws_guard;
 
 use sea_orm::DatabaseConnection;
 
-pub use config::Limits;
+pub use config::{AuthConfig, Limits};
 pub use schema::{AppSchema, build_schema};
 pub use server::app;
 
@@ -43,6 +44,10 @@ pub struct AppState {
     pub cors_origins: Vec<String>,
     /// This instance's live event feed (subscriptions).
     pub feed: observability::feed::EventFeed,
+    /// Authentication (off unless turned on).
+    pub auth: AuthConfig,
+    /// The clock expiry and lockout read.
+    pub clock: core::clock::Clock,
 }
 
 impl AppState {
@@ -54,6 +59,8 @@ impl AppState {
             limits: Limits::default(),
             statements,
             cors_origins: Vec::new(),
+            auth: AuthConfig::default(),
+            clock: core::clock::Clock::system(),
         }
     }
 }

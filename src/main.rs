@@ -42,6 +42,68 @@ enum Command {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Manage users, API keys and grants from the shell (bootstraps the first superuser).
+    Admin {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(subcommand)]
+        action: AdminAction,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum AdminAction {
+    /// Create a user (the password is read from stdin, or MLGRAPH_PASSWORD) or, with
+    /// --service, a service account (no password: API keys only).
+    CreateUser {
+        /// Email address (or, with --service, the account name).
+        #[arg(long)]
+        email: String,
+        /// Display name.
+        #[arg(long)]
+        full_name: Option<String>,
+        /// May do everything.
+        #[arg(long)]
+        superuser: bool,
+        /// A service account (for training workers and pipelines).
+        #[arg(long)]
+        service: bool,
+    },
+    /// Create an API key for a user and print its token (shown once).
+    CreateKey {
+        /// The owner's email (or service account name).
+        #[arg(long)]
+        email: String,
+        /// What the key is for.
+        #[arg(long, default_value = "cli")]
+        name: String,
+        /// Days until it expires (never by default).
+        #[arg(long)]
+        expires_in_days: Option<u32>,
+    },
+    /// Grant a role on a namespace (and everything under it).
+    Grant {
+        /// The user's email (or service account name).
+        #[arg(long)]
+        email: String,
+        /// The namespace.
+        #[arg(long)]
+        ns: String,
+        /// VIEWER, EDITOR, APPROVER or ADMIN.
+        #[arg(long)]
+        role: String,
+    },
+}
+
+/// Whether callers must authenticate.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum AuthMode {
+    /// On for PostgreSQL, off for the embedded SQLite demo.
+    Auto,
+    /// API keys and sessions required.
+    On,
+    /// Everyone may do everything (`x-actor` names the caller).
+    Off,
 }
 
 #[derive(Subcommand, Debug)]
@@ -160,6 +222,16 @@ struct ServeArgs {
     /// is the `x-actor` header, else the client's address.
     #[arg(long, env = "MLGRAPH_RATE_LIMIT", default_value_t = 0)]
     rate_limit: u32,
+    /// Authentication: `auto` is on for PostgreSQL and off for the embedded SQLite demo.
+    #[arg(long, env = "MLGRAPH_AUTH", value_enum, default_value_t = AuthMode::Auto)]
+    auth: AuthMode,
+    /// Hours a session from `login` lasts.
+    #[arg(long, env = "MLGRAPH_SESSION_TTL_HOURS", default_value_t = 12)]
+    session_ttl_hours: u64,
+    /// Milliseconds between re-checks of an open WebSocket's key and grants (closed with
+    /// 4403 once revoked).
+    #[arg(long, env = "MLGRAPH_AUTH_RECHECK_MS", default_value_t = 2000)]
+    auth_recheck_ms: u64,
     /// Origins allowed by CORS, comma-separated (`*` for any). None by default.
     #[arg(long, env = "MLGRAPH_CORS_ORIGINS", value_delimiter = ',')]
     cors_origins: Vec<String>,
@@ -215,7 +287,105 @@ async fn main() -> anyhow_like::Result<()> {
             println!("{summary}");
             Ok(())
         }
+        Some(Command::Admin { db, action }) => {
+            let (conn, _) = db.connect().await?;
+            db::migrate(&conn).await?;
+            admin(&conn, action).await
+        }
     }
+}
+
+/// `mlgraph admin ...`: acts as the superuser `mlgraph:admin-cli` on the audit trail.
+async fn admin(conn: &sea_orm::DatabaseConnection, action: AdminAction) -> anyhow_like::Result<()> {
+    use mlgraph::access::service;
+    use mlgraph::core::clock::Clock;
+    use mlgraph::core::context::RequestContext;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let ctx = RequestContext {
+        actor: Some("mlgraph:admin-cli".into()),
+        ..RequestContext::default()
+    };
+    let clock = Clock::system();
+    let fail = |e: mlgraph::error::AppError| format!("{}: {}", e.code().as_str(), e.message());
+    let find = async |email: &str| -> anyhow_like::Result<entity::user::Model> {
+        entity::user::Entity::find()
+            .filter(entity::user::Column::Email.eq(email.trim().to_lowercase()))
+            .filter(entity::user::Column::DeletedAt.is_null())
+            .one(conn)
+            .await?
+            .ok_or_else(|| format!("no user {email}").into())
+    };
+    match action {
+        AdminAction::CreateUser {
+            email,
+            full_name,
+            superuser,
+            service: is_service,
+        } => {
+            let password = if is_service {
+                None
+            } else if let Ok(p) = std::env::var("MLGRAPH_PASSWORD") {
+                Some(p)
+            } else {
+                eprintln!("password (then Enter):");
+                let mut line = String::new();
+                std::io::stdin().read_line(&mut line)?;
+                Some(line.trim_end_matches(['\r', '\n']).to_owned())
+            };
+            let kind = if is_service {
+                entity::enums::PrincipalKind::Service
+            } else {
+                entity::enums::PrincipalKind::User
+            };
+            let user = service::create_user(
+                conn,
+                &clock,
+                &ctx,
+                service::NewUser {
+                    email,
+                    full_name,
+                    kind,
+                    password,
+                    superuser,
+                },
+            )
+            .await
+            .map_err(fail)?;
+            println!("created user {} ({})", user.email, user.id);
+        }
+        AdminAction::CreateKey {
+            email,
+            name,
+            expires_in_days,
+        } => {
+            let user = find(&email).await?;
+            let expires =
+                expires_in_days.map(|d| clock.now() + chrono::Duration::days(i64::from(d)));
+            let issued = service::create_api_key(conn, &clock, &ctx, Some(user.id), name, expires)
+                .await
+                .map_err(fail)?;
+            println!("{}", issued.token);
+        }
+        AdminAction::Grant { email, ns, role } => {
+            let user = find(&email).await?;
+            let role = match role.to_ascii_uppercase().as_str() {
+                "VIEWER" => entity::enums::Role::Viewer,
+                "EDITOR" => entity::enums::Role::Editor,
+                "APPROVER" => entity::enums::Role::Approver,
+                "ADMIN" => entity::enums::Role::Admin,
+                other => {
+                    return Err(
+                        format!("unknown role {other}: VIEWER, EDITOR, APPROVER or ADMIN").into(),
+                    );
+                }
+            };
+            let g = service::grant_role(conn, &clock, &ctx, user.id, ns, role)
+                .await
+                .map_err(fail)?;
+            println!("granted {} on {} to {}", g.role.as_str(), g.ns, user.email);
+        }
+    }
+    Ok(())
 }
 
 async fn serve(args: ServeArgs) -> anyhow_like::Result<()> {
@@ -228,6 +398,24 @@ async fn serve(args: ServeArgs) -> anyhow_like::Result<()> {
             .await
             .map_err(|e| format!("seeding failed: {e:?}"))?;
         tracing::info!(%summary, "demo data");
+    }
+    let postgres = conn.get_database_backend() == sea_orm::DbBackend::Postgres;
+    let auth_enabled = match args.auth {
+        AuthMode::On => true,
+        AuthMode::Off => false,
+        AuthMode::Auto => postgres,
+    };
+    if auth_enabled {
+        mlgraph::access::service::warm_up()
+            .await
+            .map_err(|e| format!("authentication set-up: {e:?}"))?;
+        tracing::info!(
+            "authentication is on: callers send `Authorization: Bearer <API key or session>`"
+        );
+    } else {
+        tracing::warn!(
+            "authentication is OFF: every caller may read and change everything (start with --auth on to require API keys)"
+        );
     }
     let feed = mlgraph::observability::feed::EventFeed::new(
         conn.clone(),
@@ -259,6 +447,12 @@ async fn serve(args: ServeArgs) -> anyhow_like::Result<()> {
         },
         statements,
         cors_origins: args.cors_origins,
+        auth: mlgraph::AuthConfig {
+            enabled: auth_enabled,
+            session_ttl: Duration::from_secs(args.session_ttl_hours.max(1) * 3600),
+            recheck_interval: Duration::from_millis(args.auth_recheck_ms.max(100)),
+        },
+        clock: mlgraph::core::clock::Clock::system(),
     };
     mlgraph::training::lifecycle::spawn_heartbeat_monitor(
         state.clone(),

@@ -18,6 +18,7 @@ use async_graphql::{
 use futures::future::try_join_all;
 
 use crate::AppState;
+use crate::access::{AccessMutation, AccessQuery};
 use crate::config::Limits;
 use crate::core::shape;
 use crate::graph::{Node, load_node};
@@ -71,6 +72,7 @@ impl NodeQuery {
 #[derive(MergedObject, Default)]
 pub struct QueryRoot(
     NodeQuery,
+    AccessQuery,
     RegistryQuery,
     DataQuery,
     TrainingQuery,
@@ -82,6 +84,7 @@ pub struct QueryRoot(
 /// The mutation root.
 #[derive(MergedObject, Default)]
 pub struct MutationRoot(
+    AccessMutation,
     RegistryMutation,
     DataMutation,
     TrainingMutation,
@@ -267,6 +270,20 @@ impl Extension for QueryShapeRun {
             set_code(&mut e, parse_failure_code(query));
             e
         })?;
+        // With authentication on, a caller without a key may only log in.
+        let anonymous = ctx.data_opt::<AppState>().is_some_and(|s| s.auth.enabled)
+            && ctx
+                .data_opt::<RequestContext>()
+                .is_none_or(|rc| rc.principal.is_none());
+        if anonymous && !crate::access::only_public_fields(&doc) {
+            let mut err = ServerError::new(
+                "authentication required: send `Authorization: Bearer <API key or session \
+                 token>` (a session comes from the `login` mutation)",
+                None,
+            );
+            set_code(&mut err, ErrorCode::Unauthenticated);
+            return Err(err);
+        }
         let cost = shape::measure(
             &doc,
             None,

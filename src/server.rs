@@ -20,7 +20,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::AppState;
 use crate::core::context::{RequestContext, Scope};
-use crate::error::ErrorCode;
+use crate::error::{AppError, ErrorCode};
 use crate::schema::{AppSchema, build_schema, connection_data, execute};
 
 #[derive(Clone)]
@@ -33,10 +33,18 @@ struct Shared {
 
 type CallerLimiter = governor::DefaultKeyedRateLimiter<String>;
 
-/// Who is rate-limited: the `x-actor` header until authentication exists, else the
-/// client's address (behind a proxy, the proxy's).
-fn caller_key(req: &axum::extract::Request) -> String {
-    if let Some(actor) = req.headers().get("x-actor").and_then(|v| v.to_str().ok()) {
+/// Who is rate-limited: the key id of the bearer token (checked or not), else the
+/// `x-actor` header while authentication is off, else the client's address (behind a
+/// proxy, the proxy's).
+fn caller_key(shared: &Shared, req: &axum::extract::Request) -> String {
+    if let Some(Ok(token)) = bearer(req.headers())
+        && let Some(id) = crate::access::service::token_key_id(token)
+    {
+        return format!("key:{id}");
+    }
+    if !shared.state.auth.enabled
+        && let Some(actor) = req.headers().get("x-actor").and_then(|v| v.to_str().ok())
+    {
         return format!("actor:{actor}");
     }
     match req
@@ -58,7 +66,7 @@ fn rate_limited(shared: &Shared, req: &axum::extract::Request) -> Option<axum::r
     if limiter.len() > 10_000 {
         limiter.retain_recent();
     }
-    let not_until = limiter.check_key(&caller_key(req)).err()?;
+    let not_until = limiter.check_key(&caller_key(shared, req)).err()?;
     let wait = not_until.wait_time_from(DefaultClock::default().now());
     let mut resp = refuse(
         StatusCode::TOO_MANY_REQUESTS,
@@ -73,18 +81,93 @@ fn rate_limited(shared: &Shared, req: &axum::extract::Request) -> Option<axum::r
     Some(resp)
 }
 
-/// The request context of an HTTP request. Authentication will narrow the scope here.
-fn request_context(headers: &HeaderMap) -> RequestContext {
+/// The token of an `Authorization: Bearer <token>` header: `None` without the header,
+/// `Err` when it is not a bearer token.
+fn bearer(headers: &HeaderMap) -> Option<Result<&str, ()>> {
+    let value = headers.get(axum::http::header::AUTHORIZATION)?;
+    Some(
+        value
+            .to_str()
+            .ok()
+            .and_then(|v| {
+                let (scheme, token) = v.trim().split_once(' ')?;
+                scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+            })
+            .filter(|t| !t.is_empty())
+            .ok_or(()),
+    )
+}
+
+/// The answer to credentials that do not authenticate: 401 with `WWW-Authenticate`, or
+/// 503 when the database could not be asked.
+fn refuse_credentials(err: &AppError) -> axum::response::Response {
+    let code = err.code();
+    let status = match code {
+        ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        _ => StatusCode::UNAUTHORIZED,
+    };
+    if code == ErrorCode::Internal {
+        tracing::error!(error = ?err, "authentication failed");
+    }
+    let mut resp = refuse(status, code, &err.message());
+    if status == StatusCode::UNAUTHORIZED {
+        resp.headers_mut().insert(
+            axum::http::header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer realm=\"mlgraph\""),
+        );
+    }
+    resp
+}
+
+/// Who calls with `token` (checked against the database on every request, so that a
+/// revoked key stops working at once).
+async fn authenticate(
+    shared: &Shared,
+    token: &str,
+    request_id: Option<String>,
+) -> Result<RequestContext, AppError> {
+    let state = &shared.state;
+    crate::access::service::authenticate(&state.db, &state.clock, token)
+        .await
+        .map(|a| a.context(request_id))
+}
+
+/// The request context of an HTTP request. Authentication off: everyone may do
+/// everything, and `x-actor` names the caller. On: the bearer token decides; without one
+/// the caller may only log in (`x-actor` is ignored either way).
+async fn request_context(
+    shared: &Shared,
+    headers: &HeaderMap,
+) -> Result<RequestContext, axum::response::Response> {
     let header = |name: &str| {
         headers
             .get(name)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned)
     };
-    RequestContext {
-        actor: header("x-actor"),
-        request_id: header("x-request-id"),
-        scope: Scope::All,
+    let request_id = header("x-request-id");
+    if !shared.state.auth.enabled {
+        return Ok(RequestContext {
+            actor: header("x-actor"),
+            request_id,
+            scope: Scope::All,
+            principal: None,
+        });
+    }
+    match bearer(headers) {
+        None => Ok(RequestContext {
+            actor: None,
+            request_id,
+            scope: Scope::Grants(Vec::new()),
+            principal: None,
+        }),
+        Some(Err(())) => Err(refuse_credentials(&AppError::Unauthenticated(
+            "the Authorization header must be `Bearer <API key or session token>`".into(),
+        ))),
+        Some(Ok(token)) => authenticate(shared, token, request_id)
+            .await
+            .map_err(|e| refuse_credentials(&e)),
     }
 }
 
@@ -230,7 +313,10 @@ async fn graphql_handler(
             "mutations must be sent with POST",
         );
     }
-    let rc = request_context(&headers);
+    let rc = match request_context(&shared, &headers).await {
+        Ok(rc) => rc,
+        Err(refused) => return refused,
+    };
     // A cheap over-approximation: a false positive only costs the feed one extra read.
     let may_write = req.query.contains("mutation");
     let resp = execute(&shared.schema, req, &shared.state, rc).await;
@@ -246,7 +332,27 @@ async fn graphql_handler(
             .and_then(|x| x.get("code"))
             .is_some_and(|c| *c == async_graphql::Value::from(ErrorCode::Unavailable.as_str()))
     });
-    let mut http = http_response(&resp, &headers, StatusCode::OK);
+    let unauthenticated = resp.data == async_graphql::Value::Null
+        && resp.errors.iter().any(|e| {
+            e.extensions
+                .as_ref()
+                .and_then(|x| x.get("code"))
+                .is_some_and(|c| {
+                    *c == async_graphql::Value::from(ErrorCode::Unauthenticated.as_str())
+                })
+        });
+    let status = if unauthenticated {
+        StatusCode::UNAUTHORIZED
+    } else {
+        StatusCode::OK
+    };
+    let mut http = http_response(&resp, &headers, status);
+    if unauthenticated {
+        http.headers_mut().insert(
+            axum::http::header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer realm=\"mlgraph\""),
+        );
+    }
     if unavailable {
         *http.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
         http.headers_mut().insert(
@@ -314,7 +420,15 @@ async fn graphql_get(
         Ok(u) => u,
         Err(rejection) => return rejection.into_response(),
     };
-    let data = connection_data(&shared.state, request_context(&parts.headers));
+    // A key in the upgrade request's header (non-browser clients) is checked now; else,
+    // with authentication on, the one in the `connection_init` payload.
+    let upgrade_rc = match request_context(&shared, &parts.headers).await {
+        Ok(rc) => rc,
+        Err(refused) => return refused,
+    };
+    let header_token = bearer(&parts.headers)
+        .and_then(Result::ok)
+        .map(str::to_owned);
     let init_timeout = shared.state.limits.ws_init_timeout;
     // The protocol async-graphql picked: the first one of the client's list it speaks.
     let transport_ws = parts
@@ -330,22 +444,140 @@ async fn graphql_get(
     let schema = shared.schema.clone();
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |socket| async move {
-            if transport_ws {
-                let guarded = crate::ws_guard::guard(socket, init_timeout);
-                let serve =
-                    GraphQLWebSocket::new_with_pair(guarded.sink, guarded.stream, schema, protocol)
-                        .with_data(data)
-                        .serve();
-                futures::future::join(serve, guarded.forward).await;
-            } else {
-                GraphQLWebSocket::new(socket, schema, protocol)
-                    .with_data(data)
-                    .serve()
-                    .await;
-            }
+        .on_upgrade(move |socket| {
+            serve_socket(
+                shared,
+                socket,
+                schema,
+                protocol,
+                transport_ws,
+                init_timeout,
+                upgrade_rc,
+                header_token,
+            )
         })
         .into_response()
+}
+
+/// The `authorization` of a `connection_init` payload (`Bearer mlg_...` or the bare token).
+fn init_token(payload: &serde_json::Value) -> Option<String> {
+    let obj = payload.as_object()?;
+    let value = obj
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("authorization"))?
+        .1
+        .as_str()?
+        .trim();
+    let token = match value.split_once(' ') {
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim(),
+        _ => value,
+    };
+    (!token.is_empty()).then(|| token.to_owned())
+}
+
+/// Serves one WebSocket. With authentication on, the caller is the key of the upgrade
+/// request or of `connection_init` (else 4403), and the key is checked again every
+/// `recheck_interval`: once it is revoked or expired, or its grants change, the
+/// connection is closed with 4403.
+#[allow(clippy::too_many_arguments)]
+async fn serve_socket(
+    shared: Shared,
+    socket: axum::extract::ws::WebSocket,
+    schema: AppSchema,
+    protocol: GraphQLProtocol,
+    transport_ws: bool,
+    init_timeout: std::time::Duration,
+    upgrade_rc: RequestContext,
+    header_token: Option<String>,
+) {
+    use futures::FutureExt;
+    let auth = shared.state.auth.enabled;
+    // The caller as the upgrade request named it, replaced by the one `connection_init`
+    // authenticates (async-graphql reads it when it acknowledges the connection).
+    let caller = Arc::new(std::sync::Mutex::new(upgrade_rc.clone()));
+    let (token_tx, token_rx) = futures::channel::oneshot::channel::<(String, RequestContext)>();
+    let on_init: Option<crate::ws_guard::InitCheck> = if auth {
+        let shared = shared.clone();
+        let caller = caller.clone();
+        Some(Box::new(move |payload: serde_json::Value| {
+            async move {
+                let (rc, token) = match (header_token, init_token(&payload)) {
+                    (Some(token), _) => (upgrade_rc, token),
+                    (None, Some(token)) => {
+                        match authenticate(&shared, &token, upgrade_rc.request_id.clone()).await {
+                            Ok(rc) => (rc, token),
+                            Err(_) => return false,
+                        }
+                    }
+                    (None, None) => return false,
+                };
+                if let Ok(mut slot) = caller.lock() {
+                    *slot = rc.clone();
+                }
+                token_tx.send((token, rc)).is_ok()
+            }
+            .boxed()
+        }))
+    } else {
+        None
+    };
+    let guarded = crate::ws_guard::guard(
+        socket,
+        crate::ws_guard::GuardOptions {
+            init_timeout,
+            transport_ws,
+            on_init,
+        },
+    );
+    let state = shared.state.clone();
+    let init_caller = caller.clone();
+    let closer = guarded.sink.clone();
+    let serve = GraphQLWebSocket::new_with_pair(guarded.sink, guarded.stream, schema, protocol)
+        .on_connection_init(move |_payload| {
+            let rc = init_caller
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .clone();
+            let data = connection_data(&state, rc);
+            async move { Ok(data) }
+        })
+        .serve();
+    let watch = watch_credentials(shared, token_rx, closer);
+    let connection = futures::future::join(serve, guarded.forward);
+    futures::pin_mut!(connection, watch);
+    futures::future::select(connection, watch).await;
+}
+
+/// Re-checks a connection's key every `recheck_interval`; closes the connection with
+/// 4403 when it no longer authenticates or its scope changed. Never ends otherwise.
+async fn watch_credentials(
+    shared: Shared,
+    token: futures::channel::oneshot::Receiver<(String, RequestContext)>,
+    mut closer: futures::channel::mpsc::Sender<axum::extract::ws::Message>,
+) {
+    use futures::SinkExt;
+    let Ok((token, at_start)) = token.await else {
+        return std::future::pending().await;
+    };
+    let mut tick = tokio::time::interval(shared.state.auth.recheck_interval);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tick.tick().await;
+    loop {
+        tick.tick().await;
+        let still = match authenticate(&shared, &token, None).await {
+            Ok(now) => now.scope == at_start.scope && now.principal == at_start.principal,
+            // The database is away: keep the connection, ask again at the next tick.
+            Err(AppError::Unavailable(_)) => true,
+            Err(_) => false,
+        };
+        if !still {
+            tracing::info!(
+                "closing a subscription connection: its credentials were revoked or changed"
+            );
+            closer.send(crate::ws_guard::forbidden()).await.ok();
+            return std::future::pending().await;
+        }
+    }
 }
 
 async fn healthz() -> &'static str {

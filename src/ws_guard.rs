@@ -4,7 +4,12 @@
 //! 4409 (a second `subscribe` with an id still running). The guard sits between the
 //! client and async-graphql: it reads each client frame first, and a protocol error ends
 //! the input with the close frame the protocol names. (4429, a second `connection_init`,
-//! is async-graphql's own.) The legacy `graphql-ws` protocol is served unguarded.
+//! is async-graphql's own.) The legacy `graphql-ws` protocol only gets the checks it
+//! names itself.
+//!
+//! With authentication on, the guard also checks the first `connection_init` payload
+//! (its `authorization`) before async-graphql acknowledges it: a refused one closes the
+//! connection with 4403 (after a `connection_error` on the legacy protocol).
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -28,8 +33,27 @@ pub struct Guarded {
     pub forward: futures::future::BoxFuture<'static, ()>,
 }
 
+/// Checks a `connection_init` payload; `false` refuses the connection (4403).
+pub type InitCheck =
+    Box<dyn FnOnce(serde_json::Value) -> futures::future::BoxFuture<'static, bool> + Send>;
+
+/// What the guard checks.
+pub struct GuardOptions {
+    /// Time allowed before `connection_init` (graphql-transport-ws).
+    pub init_timeout: Duration,
+    /// Whether the client speaks `graphql-transport-ws` (else legacy `graphql-ws`).
+    pub transport_ws: bool,
+    /// The check of the first `connection_init` payload, when authentication is on.
+    pub on_init: Option<InitCheck>,
+}
+
+/// The frame that refuses a connection's credentials: 4403 on either protocol.
+pub fn forbidden() -> Message {
+    close(4403, "Forbidden")
+}
+
 /// Puts the guard around `socket`.
-pub fn guard(socket: WebSocket, init_timeout: Duration) -> Guarded {
+pub fn guard(socket: WebSocket, options: GuardOptions) -> Guarded {
     let (mut client_sink, client_stream) = socket.split();
     let (tx, mut rx) = mpsc::channel::<Message>(64);
     let active: Active = Arc::default();
@@ -54,7 +78,7 @@ pub fn guard(socket: WebSocket, init_timeout: Duration) -> Guarded {
     };
     Guarded {
         sink: tx.clone(),
-        stream: checked(client_stream, tx, active, init_timeout).boxed(),
+        stream: checked(client_stream, tx, active, options).boxed(),
         forward: Box::pin(forward),
     }
 }
@@ -79,13 +103,18 @@ fn checked(
     mut input: impl Stream<Item = Result<Message, axum::Error>> + Send + Unpin + 'static,
     mut closer: mpsc::Sender<Message>,
     active: Active,
-    init_timeout: Duration,
+    options: GuardOptions,
 ) -> impl Stream<Item = Result<Message, axum::Error>> + Send {
+    let GuardOptions {
+        init_timeout,
+        transport_ws,
+        mut on_init,
+    } = options;
     async_stream::stream! {
         let deadline = tokio::time::Instant::now() + init_timeout;
         let mut initialised = false;
         loop {
-            let next = if initialised {
+            let next = if initialised || !transport_ws {
                 input.next().await
             } else {
                 match tokio::time::timeout_at(deadline, input.next()).await {
@@ -110,6 +139,26 @@ fn checked(
                 let parsed: Option<serde_json::Value> = serde_json::from_str(&text).ok();
                 let kind = parsed.as_ref().and_then(|v| v["type"].as_str().map(str::to_owned));
                 let id = parsed.as_ref().and_then(|v| v["id"].as_str().map(str::to_owned));
+                if kind.as_deref() == Some("connection_init")
+                    && let Some(check) = on_init.take()
+                {
+                    let payload = parsed.as_ref().map(|v| v["payload"].clone()).unwrap_or_default();
+                    if !check(payload).await {
+                        if !transport_ws {
+                            let refusal = serde_json::json!({
+                                "type": "connection_error",
+                                "payload": {"message": "Forbidden"},
+                            });
+                            closer.send(Message::Text(refusal.to_string().into())).await.ok();
+                        }
+                        closer.send(forbidden()).await.ok();
+                        break;
+                    }
+                }
+                if !transport_ws {
+                    yield Ok(msg);
+                    continue;
+                }
                 match kind.as_deref() {
                     None => {
                         closer.send(close(4400, "Invalid message received")).await.ok();

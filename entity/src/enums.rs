@@ -82,3 +82,16 @@ text_enum!(
     /// Whether a Cloud Run service is serving.
     ServiceStatus { Active = "ACTIVE", Inactive = "INACTIVE", Failed = "FAILED" }
 );
+text_enum!(
+    /// What a user is: a person (logs in with a password) or a service account (API keys only).
+    PrincipalKind { User = "USER", Service = "SERVICE" }
+);
+text_enum!(
+    /// A long-lived API key, or a session from `login` (short expiry, ended by `logout`).
+    KeyKind { Key = "KEY", Session = "SESSION" }
+);
+text_enum!(
+    /// What a grant allows in its namespaces: read; write; review approvals; administer
+    /// grants, keys and users there (ADMIN includes the others).
+    Role { Viewer = "VIEWER", Editor = "EDITOR", Approver = "APPROVER", Admin = "ADMIN" }
+);

@@ -7,6 +7,7 @@
 //! Enumerations are stored as TEXT (with CHECK constraints in the migration) so that
 //! PostgreSQL and SQLite share one schema.
 
+pub mod api_key;
 pub mod cloud_run_service;
 pub mod dataset;
 pub mod dataset_version;
@@ -17,10 +18,12 @@ pub mod enums;
 pub mod event;
 pub mod experiment;
 pub mod experiment_run;
+pub mod grant;
 pub mod model;
 pub mod model_version;
 pub mod pattern_recognition_job;
 pub mod prediction;
 pub mod service_deployment;
 pub mod training_job;
+pub mod user;
 pub mod workflow;

@@ -14,6 +14,7 @@ mod m20261124_000004_lineage_links;
 mod m20261124_000005_prediction_rollups;
 mod m20261124_000006_lineage_link_indexes;
 mod m20261201_000007_rollup_version_index;
+mod m20261201_000008_access;
 mod schema_helpers;
 
 /// The ordered list of mlgraph's migrations.
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000005_prediction_rollups::Migration),
             Box::new(m20261124_000006_lineage_link_indexes::Migration),
             Box::new(m20261201_000007_rollup_version_index::Migration),
+            Box::new(m20261201_000008_access::Migration),
         ]
     }
 }

@@ -652,6 +652,9 @@ async fn start_server(
             "--no-migrate",
             "--db-max-connections",
             "16",
+            // The queries' own cost (authentication adds its key check per request).
+            "--auth",
+            "off",
         ])
         .env("DATABASE_URL", database_url)
         .env("RUST_LOG", "warn")

@@ -1,8 +1,12 @@
 //! Per-request data: who is calling, which namespaces they may read and write, and the
 //! request id that tags log lines and events. Services receive it and apply the scope in
-//! their SQL, in one place (`store`), so that turning on authentication changes no resolver.
+//! their SQL, in one place (`store`, and the lineage walk's statement).
 
+use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, Condition};
+use uuid::Uuid;
+
+pub use entity::enums::Role;
 
 use super::filter::like_literal;
 use crate::error::{AppError, AppResult};
@@ -13,58 +17,149 @@ pub fn within_namespace(ns: &str, outer: &str) -> bool {
         .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
+/// Whether holding `have` allows what `need` asks: every role reads, ADMIN does
+/// everything, EDITOR writes and APPROVER reviews.
+pub fn role_allows(have: Role, need: Role) -> bool {
+    have == need || have == Role::Admin || need == Role::Viewer
+}
+
+/// A role on a namespace and everything under it (`acme.com` covers `acme.com/fraud`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    /// The namespace prefix.
+    pub ns: String,
+    /// What the grant allows there.
+    pub role: Role,
+}
+
 /// Namespaces a caller may see and change.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum Scope {
-    /// Everything (the default until authentication is turned on).
+    /// Everything: a superuser, or any caller while authentication is off.
     #[default]
     All,
-    /// Only these namespaces (a namespace also covers its `ns/...` children).
-    Namespaces(Vec<String>),
+    /// What these grants allow (none: nothing at all).
+    Grants(Vec<Grant>),
 }
 
 impl Scope {
-    /// A condition restricting `ns_col` to the scope.
-    pub fn condition<C: ColumnTrait>(&self, ns_col: C) -> Condition {
+    /// EDITOR (read and write) on each of `namespaces`.
+    pub fn editor_of<S: Into<String>>(namespaces: impl IntoIterator<Item = S>) -> Scope {
+        Scope::Grants(
+            namespaces
+                .into_iter()
+                .map(|ns| Grant {
+                    ns: ns.into(),
+                    role: Role::Editor,
+                })
+                .collect(),
+        )
+    }
+
+    /// The namespace prefixes the caller may read; `None` for all of them.
+    pub fn readable(&self) -> Option<Vec<&str>> {
+        self.prefixes_for(Role::Viewer)
+    }
+
+    /// The namespace prefixes where the caller holds `role`; `None` for all of them.
+    pub fn prefixes_for(&self, role: Role) -> Option<Vec<&str>> {
         match self {
-            Scope::All => Condition::all(),
-            Scope::Namespaces(list) => list.iter().fold(Condition::any(), |c, ns| {
-                c.add(ns_col.eq(ns.clone())).add(ns_col.like(like_literal(
-                    "",
-                    &format!("{ns}/"),
-                    "%",
-                )))
+            Scope::All => None,
+            Scope::Grants(grants) => {
+                let mut list: Vec<&str> = grants
+                    .iter()
+                    .filter(|g| role_allows(g.role, role))
+                    .map(|g| g.ns.as_str())
+                    .collect();
+                list.sort_unstable();
+                list.dedup();
+                Some(list)
+            }
+        }
+    }
+
+    /// A condition restricting `ns_col` to what the caller may read (false for no grants).
+    pub fn condition<C: ColumnTrait>(&self, ns_col: C) -> Condition {
+        self.condition_for(ns_col, Role::Viewer)
+    }
+
+    /// A condition restricting `ns_col` to where the caller holds `role`.
+    pub fn condition_for<C: ColumnTrait>(&self, ns_col: C, role: Role) -> Condition {
+        match self.prefixes_for(role) {
+            None => Condition::all(),
+            Some(list) if list.is_empty() => Condition::all().add(Expr::cust("1 = 0")),
+            Some(list) => list.iter().fold(Condition::any(), |c, ns| {
+                c.add(ns_col.eq(*ns))
+                    .add(ns_col.like(like_literal("", &format!("{ns}/"), "%")))
             }),
         }
     }
 
-    /// Whether `ns` is inside the scope.
+    /// Whether the caller may read `ns`.
     pub fn contains(&self, ns: &str) -> bool {
+        self.allows(ns, Role::Viewer)
+    }
+
+    /// Whether the caller holds `role` (or one that includes it) on `ns`.
+    pub fn allows(&self, ns: &str, role: Role) -> bool {
         match self {
             Scope::All => true,
-            Scope::Namespaces(list) => list.iter().any(|s| within_namespace(ns, s)),
+            Scope::Grants(grants) => grants
+                .iter()
+                .any(|g| role_allows(g.role, role) && within_namespace(ns, &g.ns)),
         }
     }
 
-    /// Refuses writes outside the scope.
-    pub fn check_write(&self, ns: &str) -> AppResult<()> {
-        if self.contains(ns) {
+    /// Whether the caller administers some namespace (or everything).
+    pub fn administers_any(&self) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::Grants(grants) => grants.iter().any(|g| g.role == Role::Admin),
+        }
+    }
+
+    /// Refuses unless the caller holds `role` on `ns` (`FORBIDDEN`).
+    pub fn check(&self, ns: &str, role: Role) -> AppResult<()> {
+        if self.allows(ns, role) {
             Ok(())
         } else {
             Err(AppError::Forbidden(format!(
-                "no write access to namespace {ns}"
+                "{} access to namespace {ns} is needed",
+                role.as_str()
             )))
         }
     }
+
+    /// Refuses writes (EDITOR) to `ns` the caller may not make.
+    pub fn check_write(&self, ns: &str) -> AppResult<()> {
+        self.check(ns, Role::Editor)
+    }
+}
+
+/// An authenticated caller: the user (or service account) and the key or session it
+/// presented.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    /// The user's id.
+    pub user_id: Uuid,
+    /// The user's email (or service account name): the actor on the audit trail.
+    pub name: String,
+    /// The API key or session that authenticated this request.
+    pub key_id: Uuid,
+    /// Whether the user may do everything.
+    pub superuser: bool,
 }
 
 /// The caller of one request.
 #[derive(Debug, Clone, Default)]
 pub struct RequestContext {
-    /// Who acts (recorded as `created_by` and on events); from the `x-actor` header for now.
+    /// Who acts (recorded as `created_by` and on events): the authenticated principal, or
+    /// the `x-actor` header while authentication is off.
     pub actor: Option<String>,
     /// The request id (from `x-request-id` or generated).
     pub request_id: Option<String>,
     /// What the caller may touch.
     pub scope: Scope,
+    /// Who authenticated, when authentication is on and the caller presented a key.
+    pub principal: Option<Principal>,
 }

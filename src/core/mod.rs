@@ -3,6 +3,7 @@
 //! queries (by id, lists, per-parent pages in one statement) and the event log writer.
 
 pub mod batch;
+pub mod clock;
 pub mod context;
 pub mod filter;
 pub mod ids;

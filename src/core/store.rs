@@ -80,11 +80,23 @@ pub async fn lock<E: NodeEntity>(
 where
     E::Model: FromQueryResult + Clone + Send + Sync + Serialize,
 {
-    let mut q = by_id::<E>(ctx, id);
+    // Only rows the caller may change are locked (a reader must not hold up writers).
+    let mut q = E::find().filter(E::col_id().eq(id)).filter(
+        ctx.scope
+            .condition_for(E::col_ns(), crate::core::context::Role::Editor),
+    );
     if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
         q = q.lock_exclusive();
     }
-    one_in_scope::<E>(txn, q, id).await
+    match one_in_scope::<E>(txn, q, id).await {
+        // Readable but not writable: say so (the failure path pays the second statement).
+        Err(AppError::NotFound { .. }) => {
+            let row = get::<E>(txn, ctx, id).await?;
+            ctx.scope.check_write(E::ns_of(&row))?;
+            Err(AppError::not_found(format!("{} {id}", E::NODE_TYPE.name())))
+        }
+        other => other,
+    }
 }
 
 /// A named row by namespace and name, in scope, or `NOT_FOUND`. `name_col` is the
@@ -539,8 +551,8 @@ pub enum ParentLink<C> {
 /// A change to record in the event log.
 #[derive(Debug, Clone)]
 pub struct Change {
-    /// Type of the changed node.
-    pub entity_type: NodeType,
+    /// Type of the changed node (or `User`, `ApiKey`, `Grant` for access changes).
+    pub entity_type: &'static str,
     /// Id of the changed node.
     pub entity_id: Uuid,
     /// Its namespace.
@@ -571,7 +583,7 @@ impl Change {
             .or(before)
             .ok_or_else(|| AppError::Internal("change of nothing".into()))?;
         Ok(Change {
-            entity_type: E::NODE_TYPE,
+            entity_type: E::NODE_TYPE.name(),
             entity_id: E::id_of(row),
             ns: E::ns_of(row).to_owned(),
             action,
@@ -608,7 +620,7 @@ pub async fn record_event(
         id: Set(Uuid::now_v7()),
         ns: Set(change.ns),
         actor: Set(ctx.actor.clone()),
-        entity_type: Set(change.entity_type.name().to_owned()),
+        entity_type: Set(change.entity_type.to_owned()),
         entity_id: Set(change.entity_id),
         action: Set(change.action.to_owned()),
         before: Set(change.before),

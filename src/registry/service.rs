@@ -162,6 +162,7 @@ pub async fn deprecate_model(
 ) -> AppResult<model::Model> {
     store::transaction(db, async |txn| {
         let before = get::<model::Entity>(txn, ctx, id).await?;
+        ctx.scope.check_write(&before.ns)?;
         if before.status == ModelStatus::Deprecated {
             return Ok(before);
         }
@@ -363,6 +364,8 @@ pub async fn promote_model_version(
 ) -> AppResult<Promotion> {
     store::transaction(db, async |txn| {
         let before = get::<model_version::Entity>(txn, ctx, id).await?;
+        // Before any lock or early answer: a reader changes nothing, not even "to the same".
+        ctx.scope.check_write(&before.ns)?;
         // Lock the model row: concurrent promotions of one model queue here.
         let model = model::Entity::update_many()
             .col_expr(

@@ -264,7 +264,11 @@ pub async fn claim(
     store::transaction(db, async |txn| {
         let mut q = training_job::Entity::find()
             .filter(training_job::Column::Status.eq(S::Queued))
-            .filter(ctx.scope.condition(training_job::Column::Ns))
+            // Only jobs the caller may change (a viewer claims nothing).
+            .filter(
+                ctx.scope
+                    .condition_for(training_job::Column::Ns, crate::core::context::Role::Editor),
+            )
             .order_by_desc(training_job::Column::Priority)
             .order_by_asc(training_job::Column::CreatedAt)
             .order_by_asc(training_job::Column::Id)
@@ -506,8 +510,7 @@ pub async fn fail_stale_jobs(
 ) -> AppResult<Vec<training_job::Model>> {
     let ctx = RequestContext {
         actor: Some("mlgraph:heartbeat-monitor".into()),
-        request_id: None,
-        scope: Default::default(),
+        ..RequestContext::default()
     };
     let timeout = chrono::Duration::from_std(timeout)
         .map_err(|e| AppError::Internal(format!("heartbeat timeout: {e}")))?;

@@ -216,7 +216,7 @@ async fn writes_outside_the_scope_are_refused_before_the_database_sees_them() {
     let (models, events) = (app.count("models").await, app.count("events").await);
     let outsider = RequestContext {
         actor: Some("outsider".into()),
-        scope: Scope::Namespaces(vec!["other.com".into()]),
+        scope: Scope::editor_of(["other.com"]),
         ..RequestContext::default()
     };
     let q = "mutation($i: CreateModelInput!) { createModel(input: $i) { id } }";

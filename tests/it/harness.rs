@@ -151,6 +151,24 @@ impl TestApp {
         }
     }
 
+    /// The same database with authentication on, the given clock, and WebSockets that
+    /// re-check their key every 100 ms.
+    pub fn with_auth(&self, clock: mlgraph::core::clock::Clock) -> TestApp {
+        let mut state = self.state.clone();
+        state.auth = mlgraph::AuthConfig {
+            enabled: true,
+            recheck_interval: std::time::Duration::from_millis(100),
+            ..mlgraph::AuthConfig::default()
+        };
+        state.clock = clock;
+        TestApp {
+            schema: build_schema(state.clone()),
+            state,
+            url: self.url.clone(),
+            owns_database: false,
+        }
+    }
+
     async fn on(url: String) -> TestApp {
         let (db, statements) = db::connect(
             &url,

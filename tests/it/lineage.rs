@@ -754,7 +754,7 @@ async fn a_top_level_traversal_is_one_statement_and_checks_its_start() {
         (vec!["other.org", "acme.com"], true),
     ] {
         let ctx = RequestContext {
-            scope: Scope::Namespaces(scope.iter().map(|s| (*s).to_owned()).collect()),
+            scope: Scope::editor_of(scope.iter().copied()),
             ..RequestContext::default()
         };
         let graphs = service::traverse(&app.state.db, &ctx, &[start], &args)

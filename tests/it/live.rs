@@ -17,15 +17,30 @@ const NS: &str = "acme.com/live";
 const WAIT: Duration = Duration::from_secs(10);
 
 /// A GraphQL-over-WebSocket client speaking `graphql-transport-ws` or legacy `graphql-ws`.
-struct Ws {
-    socket: tokio_tungstenite::WebSocketStream<
+pub(crate) struct Ws {
+    pub(crate) socket: tokio_tungstenite::WebSocketStream<
         tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
     >,
-    legacy: bool,
+    pub(crate) legacy: bool,
 }
 
 impl Ws {
     async fn connect(addr: &str, protocol: &str) -> Ws {
+        Ws::connect_with(addr, protocol, json!({})).await
+    }
+
+    /// Connects with this `connection_init` payload and waits for the ack.
+    pub(crate) async fn connect_with(addr: &str, protocol: &str, payload: Value) -> Ws {
+        let mut ws = Ws::open(addr, protocol).await;
+        ws.send(json!({"type": "connection_init", "payload": payload}))
+            .await;
+        let ack = ws.recv().await;
+        assert_eq!(ack["type"], "connection_ack", "{ack}");
+        ws
+    }
+
+    /// Opens the socket, before any handshake.
+    pub(crate) async fn open(addr: &str, protocol: &str) -> Ws {
         let mut req = format!("ws://{addr}/graphql")
             .into_client_request()
             .unwrap_or_else(|e| panic!("request: {e}"));
@@ -42,18 +57,13 @@ impl Ws {
                 .and_then(|v| v.to_str().ok()),
             Some(protocol)
         );
-        let mut ws = Ws {
+        Ws {
             socket,
             legacy: protocol == "graphql-ws",
-        };
-        ws.send(json!({"type": "connection_init", "payload": {}}))
-            .await;
-        let ack = ws.recv().await;
-        assert_eq!(ack["type"], "connection_ack", "{ack}");
-        ws
+        }
     }
 
-    async fn send(&mut self, v: Value) {
+    pub(crate) async fn send(&mut self, v: Value) {
         self.socket
             .send(Message::text(v.to_string()))
             .await
@@ -61,7 +71,7 @@ impl Ws {
     }
 
     /// The next protocol message (answering pings, skipping keep-alives).
-    async fn recv(&mut self) -> Value {
+    pub(crate) async fn recv(&mut self) -> Value {
         loop {
             let msg = tokio::time::timeout(WAIT, self.socket.next())
                 .await
@@ -79,7 +89,7 @@ impl Ws {
         }
     }
 
-    async fn subscribe(&mut self, id: &str, query: &str, variables: Value) {
+    pub(crate) async fn subscribe(&mut self, id: &str, query: &str, variables: Value) {
         let ty = if self.legacy { "start" } else { "subscribe" };
         self.send(
             json!({"id": id, "type": ty, "payload": {"query": query, "variables": variables}}),
@@ -88,7 +98,7 @@ impl Ws {
     }
 
     /// The next result's `data` (fails on errors).
-    async fn next_data(&mut self) -> Value {
+    pub(crate) async fn next_data(&mut self) -> Value {
         let v = self.recv().await;
         let ty = if self.legacy { "data" } else { "next" };
         assert_eq!(v["type"], ty, "{v}");
@@ -97,7 +107,7 @@ impl Ws {
     }
 
     /// Whether anything arrives within `d`.
-    async fn quiet_for(&mut self, d: Duration) -> bool {
+    pub(crate) async fn quiet_for(&mut self, d: Duration) -> bool {
         match tokio::time::timeout(d, self.socket.next()).await {
             Err(_) => true,
             Ok(Some(Ok(Message::Text(t)))) => panic!("unexpected message: {t}"),
@@ -572,7 +582,7 @@ async fn raw_socket(
 }
 
 /// The close code the server ends the socket with (skipping other frames).
-async fn close_code(
+pub(crate) async fn close_code(
     socket: &mut tokio_tungstenite::WebSocketStream<
         tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
     >,

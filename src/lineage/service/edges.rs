@@ -155,6 +155,8 @@ pub async fn link(
                 ),
             ));
         }
+        // Before the idempotent answer: a reader must not learn that linking "worked".
+        ctx.scope.check_write(&source_ns)?;
         if let Some(existing) = find_edge(txn, kind, source.1, target.1).await? {
             return Ok(existing);
         }
@@ -230,6 +232,7 @@ pub async fn unlink(
         if !ctx.scope.contains(&row.ns) {
             return Ok(false);
         }
+        ctx.scope.check_write(&row.ns)?;
         edge::Entity::delete_many()
             .filter(edge::Column::Id.eq(row.id))
             .exec(txn)

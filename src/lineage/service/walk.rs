@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use uuid::Uuid;
 
-use crate::core::context::{RequestContext, Scope};
+use crate::core::context::RequestContext;
 use crate::core::filter::escape_like;
 use crate::core::ids::NodeType;
 use crate::error::AppResult;
@@ -125,9 +125,14 @@ pub async fn traverse(
         filters.push_str(&format!(" AND n.kind IN ({})", list.join(", ")));
     }
     // The caller's scope, as a condition on the `ns` column of `alias`.
-    let in_scope = |sql: &mut Sql, alias: &str| match &ctx.scope {
-        Scope::All => String::new(),
-        Scope::Namespaces(list) => {
+    let readable: Option<Vec<String>> = ctx
+        .scope
+        .readable()
+        .map(|list| list.into_iter().map(str::to_owned).collect());
+    let in_scope = |sql: &mut Sql, alias: &str| match &readable {
+        None => String::new(),
+        Some(list) if list.is_empty() => " AND 1 = 0".to_owned(),
+        Some(list) => {
             let parts: Vec<String> = list
                 .iter()
                 .map(|ns| {

@@ -1,0 +1,498 @@
+//! Access control over GraphQL: `login`/`logout`, the caller (`me`), users and service
+//! accounts, API keys and role grants per namespace. The rules live in `service`; reads
+//! of the registry are scoped by `core::context::Scope`, which the HTTP and WebSocket
+//! layers fill from the caller's key.
+
+pub mod service;
+
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+use entity::{api_key, grant, user};
+use sea_orm::EntityTrait;
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::api::data;
+use crate::core::context::RequestContext;
+use crate::enums::{KeyKind, PrincipalKind, Role};
+use crate::error::AppError;
+
+fn uuid_arg(field: &str, id: &ID) -> Result<Uuid, AppError> {
+    Uuid::try_parse(id.as_str())
+        .map_err(|_| AppError::bad_input(field, format!("{:?} is not a UUID", id.as_str())))
+}
+
+fn state_and_caller<'a>(ctx: &Context<'a>) -> Result<(&'a AppState, &'a RequestContext), AppError> {
+    Ok((data::<AppState>(ctx)?, data::<RequestContext>(ctx)?))
+}
+
+/// A person or service account, with the grants and keys the caller may see.
+pub struct User {
+    row: user::Model,
+    grants: Vec<grant::Model>,
+    keys: Vec<api_key::Model>,
+}
+
+/// Loads users with their grants and keys: three statements for any number of users.
+async fn with_relations(
+    state: &AppState,
+    rc: &RequestContext,
+    rows: Vec<user::Model>,
+) -> Result<Vec<User>, AppError> {
+    let ids: Vec<Uuid> = rows.iter().map(|u| u.id).collect();
+    let grants = service::grants_of(&state.db, rc, &ids).await?;
+    let keys = service::keys_of(&state.db, rc, &rows).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| User {
+            grants: grants
+                .iter()
+                .filter(|g| g.user_id == row.id)
+                .cloned()
+                .collect(),
+            keys: keys
+                .iter()
+                .filter(|k| k.user_id == row.id)
+                .cloned()
+                .collect(),
+            row,
+        })
+        .collect())
+}
+
+async fn one_user(
+    state: &AppState,
+    rc: &RequestContext,
+    row: user::Model,
+) -> Result<User, AppError> {
+    with_relations(state, rc, vec![row])
+        .await?
+        .pop()
+        .ok_or_else(|| AppError::Internal("user vanished".into()))
+}
+
+#[Object]
+impl User {
+    /// The user's id (a UUID).
+    async fn id(&self) -> ID {
+        ID(self.row.id.to_string())
+    }
+    /// Email address (people) or account name (service accounts), lower-case.
+    async fn email(&self) -> &str {
+        &self.row.email
+    }
+    /// Display name.
+    async fn full_name(&self) -> Option<&str> {
+        self.row.full_name.as_deref()
+    }
+    /// Person or service account.
+    async fn kind(&self) -> PrincipalKind {
+        self.row.kind.into()
+    }
+    /// Whether the user may act at all.
+    async fn is_active(&self) -> bool {
+        self.row.is_active
+    }
+    /// Whether the user may do everything.
+    async fn is_superuser(&self) -> bool {
+        self.row.is_superuser
+    }
+    /// Last successful login.
+    async fn last_login_at(&self) -> Option<DateTime<Utc>> {
+        self.row.last_login_at
+    }
+    /// Until when logins are refused after repeated failures.
+    async fn locked_until(&self) -> Option<DateTime<Utc>> {
+        self.row.locked_until
+    }
+    /// When the password last changed.
+    async fn password_changed_at(&self) -> Option<DateTime<Utc>> {
+        self.row.password_changed_at
+    }
+    /// Who created the user.
+    async fn created_by(&self) -> Option<&str> {
+        self.row.created_by.as_deref()
+    }
+    /// When the user was created.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.row.created_at
+    }
+    /// When the user was deleted (deleted users cannot log in; their name stays on the
+    /// audit trail).
+    async fn deleted_at(&self) -> Option<DateTime<Utc>> {
+        self.row.deleted_at
+    }
+    /// The user's grants in namespaces you may read.
+    async fn grants(&self) -> Vec<RoleGrant> {
+        self.grants.iter().cloned().map(RoleGrant).collect()
+    }
+    /// The user's API keys and sessions (yours, or those of users you manage; else empty).
+    async fn api_keys(&self) -> Vec<ApiKey> {
+        self.keys.iter().cloned().map(ApiKey).collect()
+    }
+}
+
+/// A role on a namespace and every namespace under it.
+pub struct RoleGrant(grant::Model);
+
+#[Object(name = "Grant")]
+impl RoleGrant {
+    /// The grant's id (a UUID).
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    /// The holder's id.
+    async fn user_id(&self) -> ID {
+        ID(self.0.user_id.to_string())
+    }
+    /// The namespace prefix (`acme.com` covers `acme.com/fraud`).
+    async fn ns(&self) -> &str {
+        &self.0.ns
+    }
+    /// What it allows.
+    async fn role(&self) -> Role {
+        self.0.role.into()
+    }
+    /// Who granted it.
+    async fn created_by(&self) -> Option<&str> {
+        self.0.created_by.as_deref()
+    }
+    /// When.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+/// An API key or login session (its secret is never shown again after creation).
+pub struct ApiKey(api_key::Model);
+
+#[Object]
+impl ApiKey {
+    /// The key's id (a UUID; also the `<id>` part of its token).
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    /// The owner's id.
+    async fn user_id(&self) -> ID {
+        ID(self.0.user_id.to_string())
+    }
+    /// Key or session.
+    async fn kind(&self) -> KeyKind {
+        self.0.kind.into()
+    }
+    /// What it is for.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// When it stops working (never when null).
+    async fn expires_at(&self) -> Option<DateTime<Utc>> {
+        self.0.expires_at
+    }
+    /// When it was last used (to the minute).
+    async fn last_used_at(&self) -> Option<DateTime<Utc>> {
+        self.0.last_used_at
+    }
+    /// When it was revoked.
+    async fn revoked_at(&self) -> Option<DateTime<Utc>> {
+        self.0.revoked_at
+    }
+    /// Who created it.
+    async fn created_by(&self) -> Option<&str> {
+        self.0.created_by.as_deref()
+    }
+    /// When.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+/// A key just created: its token, shown this once.
+#[derive(SimpleObject)]
+pub struct CreatedApiKey {
+    /// `mlg_<id>_<secret>`: send it as `Authorization: Bearer <token>`. Only its hash is
+    /// stored; it cannot be shown again.
+    token: String,
+    /// The key.
+    api_key: ApiKey,
+}
+
+/// A session from `login`.
+#[derive(SimpleObject)]
+pub struct Session {
+    /// Send it as `Authorization: Bearer <token>` until it expires or you `logout`.
+    token: String,
+    /// When it expires.
+    expires_at: Option<DateTime<Utc>>,
+    /// Who logged in.
+    user: User,
+}
+
+/// Who is calling.
+#[derive(SimpleObject)]
+pub struct Caller {
+    /// The authenticated user (null while authentication is off).
+    user: Option<User>,
+    /// The name written on the audit trail for your changes.
+    actor: Option<String>,
+    /// Whether authentication is on.
+    authentication: bool,
+}
+
+/// Access queries.
+#[derive(Default)]
+pub struct AccessQuery;
+
+#[Object]
+impl AccessQuery {
+    /// Who you are: your user, grants and keys.
+    async fn me(&self, ctx: &Context<'_>) -> Result<Caller> {
+        let (state, rc) = state_and_caller(ctx)?;
+        let user = match &rc.principal {
+            Some(p) => {
+                let row = user::Entity::find_by_id(p.user_id)
+                    .one(&state.db)
+                    .await
+                    .map_err(AppError::from_db)?;
+                match row {
+                    Some(row) => Some(one_user(state, rc, row).await?),
+                    None => None,
+                }
+            }
+            None => None,
+        };
+        Ok(Caller {
+            user,
+            actor: rc.actor.clone(),
+            authentication: state.auth.enabled,
+        })
+    }
+
+    /// Users and service accounts: all of them for namespace admins and superusers,
+    /// else only yourself.
+    async fn users(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = false)] include_deleted: bool,
+    ) -> Result<Vec<User>> {
+        let (state, rc) = state_and_caller(ctx)?;
+        let rows = service::users(&state.db, rc, include_deleted).await?;
+        Ok(with_relations(state, rc, rows).await?)
+    }
+}
+
+/// A user or service account to create.
+#[derive(InputObject)]
+pub struct CreateUserInput {
+    /// Email (people) or account name (service accounts).
+    pub email: String,
+    /// Display name.
+    pub full_name: Option<String>,
+    /// Person (the default) or service account.
+    #[graphql(default_with = "PrincipalKind::User")]
+    pub kind: PrincipalKind,
+    /// At least 12 characters (people only; service accounts use API keys).
+    #[graphql(secret)]
+    pub password: Option<String>,
+    /// May do everything (only a superuser creates one).
+    #[graphql(default = false)]
+    pub is_superuser: bool,
+}
+
+/// An API key to create.
+#[derive(InputObject)]
+pub struct CreateApiKeyInput {
+    /// Whose key (yours when omitted).
+    pub user_id: Option<ID>,
+    /// What it is for.
+    pub name: String,
+    /// When it stops working (never when omitted).
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// A role to grant.
+#[derive(InputObject)]
+pub struct GrantRoleInput {
+    /// To whom.
+    pub user_id: ID,
+    /// On which namespace (and everything under it).
+    pub ns: String,
+    /// Which role.
+    pub role: Role,
+}
+
+/// Access mutations.
+#[derive(Default)]
+pub struct AccessMutation;
+
+#[Object]
+impl AccessMutation {
+    /// Logs in and opens a session. Five failures in a row lock the account for 15 minutes.
+    async fn login(
+        &self,
+        ctx: &Context<'_>,
+        email: String,
+        #[graphql(secret)] password: String,
+    ) -> Result<Session> {
+        let state = data::<AppState>(ctx)?;
+        let done = service::login(
+            &state.db,
+            &state.clock,
+            &email,
+            password,
+            chrono::Duration::from_std(state.auth.session_ttl)
+                .map_err(|e| AppError::Internal(e.to_string()))?,
+        )
+        .await?;
+        // The answer shows the user as the new session sees them.
+        let rc = service::authenticate(&state.db, &state.clock, &done.session.token)
+            .await?
+            .context(None);
+        Ok(Session {
+            token: done.session.token,
+            expires_at: done.session.key.expires_at,
+            user: one_user(state, &rc, done.user).await?,
+        })
+    }
+
+    /// Ends the session (or revokes the key) this request authenticated with.
+    async fn logout(&self, ctx: &Context<'_>) -> Result<bool> {
+        let (state, rc) = state_and_caller(ctx)?;
+        Ok(service::logout(&state.db, &state.clock, rc).await?)
+    }
+
+    /// Changes your password (your sessions and keys stay valid).
+    async fn change_password(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(secret)] current_password: String,
+        #[graphql(secret)] new_password: String,
+    ) -> Result<bool> {
+        let (state, rc) = state_and_caller(ctx)?;
+        Ok(
+            service::change_password(&state.db, &state.clock, rc, current_password, new_password)
+                .await?,
+        )
+    }
+
+    /// Creates a user or service account. Needs ADMIN on some namespace.
+    async fn create_user(&self, ctx: &Context<'_>, input: CreateUserInput) -> Result<User> {
+        let (state, rc) = state_and_caller(ctx)?;
+        let row = service::create_user(
+            &state.db,
+            &state.clock,
+            rc,
+            service::NewUser {
+                email: input.email,
+                full_name: input.full_name,
+                kind: input.kind.into(),
+                password: input.password,
+                superuser: input.is_superuser,
+            },
+        )
+        .await?;
+        Ok(one_user(state, rc, row).await?)
+    }
+
+    /// Soft-deletes a user and revokes their keys and sessions.
+    async fn delete_user(&self, ctx: &Context<'_>, id: ID) -> Result<User> {
+        let (state, rc) = state_and_caller(ctx)?;
+        let id = uuid_arg("id", &id)?;
+        let row = service::delete_user(&state.db, &state.clock, rc, id).await?;
+        Ok(one_user(state, rc, row).await?)
+    }
+
+    /// Creates an API key; its token is in the answer and never shown again.
+    async fn create_api_key(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateApiKeyInput,
+    ) -> Result<CreatedApiKey> {
+        let (state, rc) = state_and_caller(ctx)?;
+        let user_id = input
+            .user_id
+            .as_ref()
+            .map(|id| uuid_arg("input.userId", id))
+            .transpose()?;
+        let issued = service::create_api_key(
+            &state.db,
+            &state.clock,
+            rc,
+            user_id,
+            input.name,
+            input.expires_at,
+        )
+        .await?;
+        Ok(CreatedApiKey {
+            token: issued.token,
+            api_key: ApiKey(issued.key),
+        })
+    }
+
+    /// Revokes an API key or session: refused from its next request on.
+    async fn revoke_api_key(&self, ctx: &Context<'_>, id: ID) -> Result<ApiKey> {
+        let (state, rc) = state_and_caller(ctx)?;
+        let id = uuid_arg("id", &id)?;
+        Ok(ApiKey(
+            service::revoke_api_key(&state.db, &state.clock, rc, id).await?,
+        ))
+    }
+
+    /// Grants a role on a namespace (and everything under it). Needs ADMIN there.
+    async fn grant_role(&self, ctx: &Context<'_>, input: GrantRoleInput) -> Result<RoleGrant> {
+        let (state, rc) = state_and_caller(ctx)?;
+        let user_id = uuid_arg("input.userId", &input.user_id)?;
+        Ok(RoleGrant(
+            service::grant_role(
+                &state.db,
+                &state.clock,
+                rc,
+                user_id,
+                input.ns,
+                input.role.into(),
+            )
+            .await?,
+        ))
+    }
+
+    /// Removes a grant: its holder loses it on their next request, and their open
+    /// subscriptions are closed. Needs ADMIN on its namespace.
+    async fn revoke_grant(&self, ctx: &Context<'_>, id: ID) -> Result<RoleGrant> {
+        let (state, rc) = state_and_caller(ctx)?;
+        let id = uuid_arg("id", &id)?;
+        Ok(RoleGrant(service::revoke_grant(&state.db, rc, id).await?))
+    }
+}
+
+/// Root fields an anonymous caller may select while authentication is on.
+const PUBLIC_ROOT_FIELDS: &[&str] = &[
+    "login",
+    "me",
+    "apiVersion",
+    "__typename",
+    "__schema",
+    "__type",
+];
+
+/// Whether every operation of `doc` selects only [`PUBLIC_ROOT_FIELDS`] (through
+/// fragments too).
+pub fn only_public_fields(doc: &async_graphql::parser::types::ExecutableDocument) -> bool {
+    use async_graphql::parser::types::{Selection, SelectionSet};
+    fn public(
+        doc: &async_graphql::parser::types::ExecutableDocument,
+        set: &SelectionSet,
+        depth: usize,
+    ) -> bool {
+        depth < 16
+            && set.items.iter().all(|item| match &item.node {
+                Selection::Field(f) => PUBLIC_ROOT_FIELDS.contains(&f.node.name.node.as_str()),
+                Selection::FragmentSpread(s) => doc
+                    .fragments
+                    .get(&s.node.fragment_name.node)
+                    .is_some_and(|f| public(doc, &f.node.selection_set.node, depth + 1)),
+                Selection::InlineFragment(i) => public(doc, &i.node.selection_set.node, depth + 1),
+            })
+    }
+    doc.operations
+        .iter()
+        .all(|(_, op)| public(doc, &op.node.selection_set.node, 0))
+}
