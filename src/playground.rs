@@ -2,7 +2,8 @@
 //! are embedded at build time (`vendor/graphiql`, pinned in `scripts/vendor-graphiql.sh`),
 //! so the page works on an offline or locked-down network. Queries go to `/graphql`,
 //! subscriptions over `graphql-transport-ws` on the same path; the header editor is on
-//! (e.g. `{"x-actor": "alice"}`).
+//! (e.g. `{"Authorization": "Bearer mlg_..."}`, or `{"x-actor": "alice"}` while
+//! authentication is off).
 
 use axum::Router;
 use axum::http::header;

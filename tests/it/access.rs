@@ -770,9 +770,53 @@ async fn login_lockout_and_logout() {
         "still locked"
     );
     s.clock.advance(chrono::Duration::minutes(2));
-    let (status, body) = post(&s.addr, None, login, right).await;
+    let (status, body) = post(&s.addr, None, login, right.clone()).await;
     assert_eq!(status, 200, "{body}");
-    assert!(body["data"]["login"]["token"].is_string());
+    let token = body["data"]["login"]["token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+
+    // A new password: the old one stops working, the new one logs in.
+    let change = "mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) }";
+    assert_eq!(
+        code(
+            &s.addr,
+            Some(&token),
+            change,
+            json!({"c": "wrong password!", "n": "another long passphrase"})
+        )
+        .await
+        .1,
+        "BAD_USER_INPUT"
+    );
+    assert_eq!(
+        code(
+            &s.addr,
+            Some(&token),
+            change,
+            json!({"c": "correct horse battery staple", "n": "short"})
+        )
+        .await
+        .1,
+        "BAD_USER_INPUT"
+    );
+    ok(
+        &s.addr,
+        &token,
+        change,
+        json!({"c": "correct horse battery staple", "n": "another long passphrase"}),
+    )
+    .await;
+    assert_eq!(post(&s.addr, None, login, right).await.0, 401);
+    let (status, _) = post(
+        &s.addr,
+        None,
+        login,
+        json!({"e": "ann@a.example", "p": "another long passphrase"}),
+    )
+    .await;
+    assert_eq!(status, 200);
 }
 
 /// After creating users and keys, no password and no key secret is anywhere in the
@@ -889,6 +933,37 @@ async fn subscriptions_are_scoped_and_closed_when_access_ends() {
         first["events"]["ns"], A,
         "the B event, written first, is not delivered: {first}"
     );
+    // A job of the other namespace cannot be watched, and its events do not arrive: the
+    // next event the viewer gets is the A write made after them.
+    let job = ok(
+        &s.addr,
+        &root_token,
+        "mutation($ns: String!) { enqueueTrainingJob(input: {ns: $ns, name: \"j\"}) { id } }",
+        json!({"ns": B}),
+    )
+    .await;
+    let mut other = Ws::connect_with(
+        &s.addr,
+        "graphql-transport-ws",
+        json!({"authorization": format!("Bearer {viewer}")}),
+    )
+    .await;
+    other
+        .subscribe(
+            "w",
+            "subscription($id: ID!) { trainingJobUpdated(id: $id) { id } }",
+            json!({"id": job["enqueueTrainingJob"]["id"]}),
+        )
+        .await;
+    let refused = other.recv().await;
+    assert_eq!(
+        refused["payload"]["errors"][0]["extensions"]["code"], "NOT_FOUND",
+        "{refused}"
+    );
+    ok(&s.addr, &root_token, create, json!({"ns": A, "n": "after"})).await;
+    let next = ws.next_data().await;
+    assert_eq!(next["events"]["ns"], A, "{next}");
+    assert_eq!(next["events"]["entityType"], "Model", "{next}");
 
     let grant_id = rows(&base, "SELECT g.id::text AS id FROM grants g JOIN users u ON u.id = g.user_id WHERE u.email = 'watch@a.example'")
         .await
@@ -932,5 +1007,57 @@ async fn authentication_off_keeps_the_open_mode() {
     assert_eq!(
         me["data"]["me"],
         json!({"authentication": false, "user": null})
+    );
+}
+
+/// `mlgraph admin` bootstraps the first superuser and its key from the shell; the key
+/// works over HTTP, and the password never appears in the command's output.
+#[tokio::test]
+async fn the_admin_cli_bootstraps_a_superuser() {
+    let base = TestApp::new().await;
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_mlgraph"))
+            .args(["admin"])
+            .args(args)
+            .env("DATABASE_URL", &base.url)
+            .env("MLGRAPH_PASSWORD", "a long bootstrap passphrase")
+            .env("RUST_LOG", "warn")
+            .output()
+            .unwrap_or_else(|e| panic!("run mlgraph: {e}"));
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "{args:?}: {stdout} {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!stdout.contains("bootstrap passphrase"));
+        stdout
+    };
+    let created = run(&["create-user", "--email", "Root@Acme.com", "--superuser"]);
+    assert!(created.contains("root@acme.com"), "{created}");
+    let token = run(&["create-key", "--email", "root@acme.com", "--name", "laptop"]);
+    let token = token.trim();
+    assert!(token.starts_with("mlg_"), "{token}");
+    run(&[
+        "grant",
+        "--email",
+        "root@acme.com",
+        "--ns",
+        "acme.com",
+        "--role",
+        "viewer",
+    ]);
+
+    let s = secured(&base).await;
+    let me = ok(
+        &s.addr,
+        token,
+        "{ me { user { email isSuperuser grants { ns role } } } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        me["me"]["user"],
+        json!({"email": "root@acme.com", "isSuperuser": true, "grants": [{"ns": "acme.com", "role": "VIEWER"}]})
     );
 }
