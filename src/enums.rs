@@ -252,3 +252,16 @@ mirror!(
         Admin,
     }
 );
+mirror!(
+    /// Where an artifact's upload stands.
+    ArtifactStatus, ArtifactStatusFilter {
+        /// Planned: the client is sending the bytes.
+        Pending,
+        /// The bytes arrived; being verified.
+        Uploaded,
+        /// Size and SHA-256 checked: ready to download.
+        Verified,
+        /// Refused (see `failureReason`); its object is gone.
+        Failed,
+    }
+);

@@ -89,6 +89,8 @@ pub enum AppError {
     Unauthenticated(String),
     /// Refused because of access rules.
     Forbidden(String),
+    /// The object store cannot be reached: temporary.
+    StoreUnavailable(String),
     /// The database cannot be reached (or no connection freed up in time): temporary.
     Unavailable(DbErr),
     /// A database failure that is not the client's fault.
@@ -129,6 +131,7 @@ impl AppError {
             AppError::InvalidTransition { from, to } => format!("cannot go from {from} to {to}"),
             AppError::Forbidden(message) | AppError::Unauthenticated(message) => message.clone(),
             AppError::Unavailable(_) => "the database is unavailable; retry later".to_owned(),
+            AppError::StoreUnavailable(m) => format!("{m}; retry later"),
             AppError::Db(_) | AppError::Internal(_) => "internal error".to_owned(),
         }
     }
@@ -142,7 +145,7 @@ impl AppError {
             AppError::InvalidTransition { .. } => ErrorCode::InvalidTransition,
             AppError::Forbidden(_) => ErrorCode::Forbidden,
             AppError::Unauthenticated(_) => ErrorCode::Unauthenticated,
-            AppError::Unavailable(_) => ErrorCode::Unavailable,
+            AppError::Unavailable(_) | AppError::StoreUnavailable(_) => ErrorCode::Unavailable,
             AppError::Db(_) | AppError::Internal(_) => ErrorCode::Internal,
         }
     }

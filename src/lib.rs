@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod api;
+pub mod artifacts;
 pub mod config;
 pub mod core;
 pub mod data;
@@ -48,6 +49,8 @@ pub struct AppState {
     pub auth: AuthConfig,
     /// The clock expiry and lockout read.
     pub clock: core::clock::Clock,
+    /// The artifact store (none: artifact uploads are refused).
+    pub artifacts: Option<std::sync::Arc<artifacts::service::Artifacts>>,
 }
 
 impl AppState {
@@ -61,6 +64,7 @@ impl AppState {
             cors_origins: Vec::new(),
             auth: AuthConfig::default(),
             clock: core::clock::Clock::system(),
+            artifacts: None,
         }
     }
 }

@@ -27,7 +27,7 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Serve the GraphQL API (the default).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Apply or inspect schema migrations.
     Migrate {
         #[command(flatten)]
@@ -232,6 +232,46 @@ struct ServeArgs {
     /// 4403 once revoked).
     #[arg(long, env = "MLGRAPH_AUTH_RECHECK_MS", default_value_t = 2000)]
     auth_recheck_ms: u64,
+    /// Where artifacts live: `s3` (needs --s3-bucket) or `local` (a directory this server
+    /// serves signed URLs for). Default: `s3` when --s3-bucket is set, else `local`.
+    #[arg(long, env = "MLGRAPH_ARTIFACT_STORE")]
+    artifact_store: Option<String>,
+    /// Directory of the local artifact store.
+    #[arg(
+        long,
+        env = "MLGRAPH_ARTIFACT_DIR",
+        default_value = "./mlgraph-artifacts"
+    )]
+    artifact_dir: std::path::PathBuf,
+    /// Base URL clients reach this server at (the local store's URLs start with it).
+    /// Default: http://<listen address>.
+    #[arg(long, env = "MLGRAPH_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// Key that signs the local store's URLs (hex or text). Instances sharing a directory
+    /// must share it; without it a random key is made at start (URLs die with the process).
+    #[arg(long, env = "MLGRAPH_ARTIFACT_SIGNING_KEY", hide_env_values = true)]
+    artifact_signing_key: Option<String>,
+    /// S3 bucket (turns the S3 store on).
+    #[arg(long, env = "MLGRAPH_S3_BUCKET")]
+    s3_bucket: Option<String>,
+    /// S3 endpoint, for S3-compatible servers (AWS when unset).
+    #[arg(long, env = "MLGRAPH_S3_ENDPOINT")]
+    s3_endpoint: Option<String>,
+    /// S3 region.
+    #[arg(long, env = "AWS_REGION", default_value = "us-east-1")]
+    s3_region: String,
+    /// Path-style S3 addressing (most S3-compatible servers need it).
+    #[arg(long, env = "MLGRAPH_S3_PATH_STYLE")]
+    s3_path_style: bool,
+    /// Objects above this many MiB are uploaded in parts.
+    #[arg(long, env = "MLGRAPH_MULTIPART_THRESHOLD_MIB", default_value_t = 64)]
+    multipart_threshold_mib: i64,
+    /// Seconds a PENDING upload may stay unfinished before the sweeper fails it.
+    #[arg(long, env = "MLGRAPH_UPLOAD_TTL_SECS", default_value_t = 86_400)]
+    upload_ttl_secs: u64,
+    /// How often the artifact sweeper runs, in seconds.
+    #[arg(long, env = "MLGRAPH_ARTIFACT_SWEEP_SECS", default_value_t = 60)]
+    artifact_sweep_secs: u64,
     /// Origins allowed by CORS, comma-separated (`*` for any). None by default.
     #[arg(long, env = "MLGRAPH_CORS_ORIGINS", value_delimiter = ',')]
     cors_origins: Vec<String>,
@@ -264,7 +304,7 @@ async fn main() -> anyhow_like::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         None => serve(cli.serve).await,
-        Some(Command::Serve(args)) => serve(args).await,
+        Some(Command::Serve(args)) => serve(*args).await,
         Some(Command::Schema) => {
             print!("{}", mlgraph::schema::sdl());
             Ok(())
@@ -399,6 +439,7 @@ async fn serve(args: ServeArgs) -> anyhow_like::Result<()> {
             .map_err(|e| format!("seeding failed: {e:?}"))?;
         tracing::info!(%summary, "demo data");
     }
+    let artifacts = std::sync::Arc::new(artifact_store(&args)?);
     let postgres = conn.get_database_backend() == sea_orm::DbBackend::Postgres;
     let auth_enabled = match args.auth {
         AuthMode::On => true,
@@ -453,7 +494,15 @@ async fn serve(args: ServeArgs) -> anyhow_like::Result<()> {
             recheck_interval: Duration::from_millis(args.auth_recheck_ms.max(100)),
         },
         clock: mlgraph::core::clock::Clock::system(),
+        artifacts: Some(artifacts),
     };
+    if let Some(arts) = &state.artifacts {
+        mlgraph::artifacts::service::spawn_sweeper(
+            state.db.clone(),
+            arts.clone(),
+            Duration::from_secs(args.artifact_sweep_secs.max(1)),
+        );
+    }
     mlgraph::training::lifecycle::spawn_heartbeat_monitor(
         state.clone(),
         Duration::from_secs(args.heartbeat_timeout_secs.max(1)),
@@ -472,6 +521,71 @@ async fn serve(args: ServeArgs) -> anyhow_like::Result<()> {
     .await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The artifact store the flags describe.
+fn artifact_store(args: &ServeArgs) -> anyhow_like::Result<mlgraph::artifacts::service::Artifacts> {
+    use mlgraph::artifacts::store::{LocalStore, ObjectStore, S3Settings, S3Store};
+    let kind = args.artifact_store.clone().unwrap_or_else(|| {
+        if args.s3_bucket.is_some() {
+            "s3"
+        } else {
+            "local"
+        }
+        .to_owned()
+    });
+    let store = match kind.as_str() {
+        "s3" => {
+            let bucket = args
+                .s3_bucket
+                .clone()
+                .ok_or("--artifact-store s3 needs --s3-bucket")?;
+            let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+            let access_key_id =
+                env("AWS_ACCESS_KEY_ID").ok_or("the S3 store needs AWS_ACCESS_KEY_ID")?;
+            let secret_access_key =
+                env("AWS_SECRET_ACCESS_KEY").ok_or("the S3 store needs AWS_SECRET_ACCESS_KEY")?;
+            tracing::info!(%bucket, endpoint = ?args.s3_endpoint, "artifacts in S3");
+            ObjectStore::S3(S3Store::new(&S3Settings {
+                endpoint: args.s3_endpoint.clone(),
+                region: args.s3_region.clone(),
+                bucket,
+                path_style: args.s3_path_style,
+                access_key_id,
+                secret_access_key,
+                session_token: env("AWS_SESSION_TOKEN"),
+            }))
+        }
+        "local" => {
+            let secret = match &args.artifact_signing_key {
+                Some(k) => k.as_bytes().to_vec(),
+                None => {
+                    tracing::warn!(
+                        "no --artifact-signing-key: artifact URLs are signed with a key made now and stop working when this process ends"
+                    );
+                    let mut k = vec![0u8; 32];
+                    rand::RngCore::fill_bytes(&mut rand::rng(), &mut k);
+                    k
+                }
+            };
+            let public = args
+                .public_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{}", args.listen));
+            tracing::info!(dir = %args.artifact_dir.display(), "artifacts in a local directory");
+            ObjectStore::Local(LocalStore::new(args.artifact_dir.clone(), secret, public))
+        }
+        other => return Err(format!("unknown artifact store {other}: s3 or local").into()),
+    };
+    Ok(mlgraph::artifacts::service::Artifacts {
+        store,
+        settings: mlgraph::artifacts::service::ArtifactSettings {
+            multipart_threshold: args.multipart_threshold_mib.max(5) * 1024 * 1024,
+            pending_ttl: Duration::from_secs(args.upload_ttl_secs.max(60)),
+            ..Default::default()
+        },
+        clock: mlgraph::core::clock::Clock::system(),
+    })
 }
 
 async fn shutdown_signal() {

@@ -17,6 +17,8 @@ child_relations!(
     DatasetVersionTrainingJobs: training_job.DatasetVersionId or edge "trainedOn" to DatasetVersion,
     /// model → versions
     ModelVersions: model_version.ModelId,
+    /// node → its artifacts (model versions, dataset versions, training jobs, runs)
+    OwnedArtifacts: artifact.OwnerId,
     /// model → training jobs
     ModelTrainingJobs: training_job.ModelId,
     /// model version → versions derived from it

@@ -19,6 +19,7 @@ use futures::future::try_join_all;
 
 use crate::AppState;
 use crate::access::{AccessMutation, AccessQuery};
+use crate::artifacts::{ArtifactMutation, ArtifactQuery};
 use crate::config::Limits;
 use crate::core::shape;
 use crate::graph::{Node, load_node};
@@ -73,6 +74,7 @@ impl NodeQuery {
 pub struct QueryRoot(
     NodeQuery,
     AccessQuery,
+    ArtifactQuery,
     RegistryQuery,
     DataQuery,
     TrainingQuery,
@@ -85,6 +87,7 @@ pub struct QueryRoot(
 #[derive(MergedObject, Default)]
 pub struct MutationRoot(
     AccessMutation,
+    ArtifactMutation,
     RegistryMutation,
     DataMutation,
     TrainingMutation,

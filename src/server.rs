@@ -628,6 +628,9 @@ pub fn app(state: AppState) -> Router {
         ))
     });
     let cors = cors(&state.cors_origins);
+    // The local artifact store's signed URLs: their bodies are bounded by the size each
+    // URL was signed for, not by the GraphQL body limit.
+    let artifact_urls = crate::artifacts::local::routes().with_state(state.clone());
     let router = Router::new()
         .merge(crate::playground::routes())
         .route("/graphql", get(graphql_get).post(graphql_post))
@@ -642,6 +645,7 @@ pub fn app(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(body_limit))
         // The GraphQL extractor reads the body itself: cap it at the transport too.
         .layer(RequestBodyLimitLayer::new(body_limit))
+        .merge(artifact_urls)
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {

@@ -95,3 +95,7 @@ text_enum!(
     /// grants, keys and users there (ADMIN includes the others).
     Role { Viewer = "VIEWER", Editor = "EDITOR", Approver = "APPROVER", Admin = "ADMIN" }
 );
+text_enum!(
+    /// Where an artifact's upload stands: PENDING → UPLOADED → VERIFIED | FAILED.
+    ArtifactStatus { Pending = "PENDING", Uploaded = "UPLOADED", Verified = "VERIFIED", Failed = "FAILED" }
+);

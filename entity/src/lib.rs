@@ -8,6 +8,7 @@
 //! PostgreSQL and SQLite share one schema.
 
 pub mod api_key;
+pub mod artifact;
 pub mod cloud_run_service;
 pub mod dataset;
 pub mod dataset_version;

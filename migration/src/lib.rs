@@ -15,6 +15,7 @@ mod m20261124_000005_prediction_rollups;
 mod m20261124_000006_lineage_link_indexes;
 mod m20261201_000007_rollup_version_index;
 mod m20261201_000008_access;
+mod m20261201_000009_artifacts;
 mod schema_helpers;
 
 /// The ordered list of mlgraph's migrations.
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000006_lineage_link_indexes::Migration),
             Box::new(m20261201_000007_rollup_version_index::Migration),
             Box::new(m20261201_000008_access::Migration),
+            Box::new(m20261201_000009_artifacts::Migration),
         ]
     }
 }

@@ -37,6 +37,10 @@ enum Command {
     /// Commit-to-delivery latency of subscriptions: many WebSocket subscribers watch one
     /// training job while a worker reports progress.
     Subscribers(SubscribersArgs),
+    /// Artifact uploads on the local directory store: create + complete latency of small
+    /// objects (the client's upload excluded), and the server's memory while it verifies
+    /// a large one by streaming.
+    Artifacts(ArtifactArgs),
     /// Tiny generate + run, to keep the harness working (CI).
     Smoke {
         /// Server URL of PostgreSQL (a database `mlgraph_bench_smoke` is created there).
@@ -111,6 +115,28 @@ struct SubscribersArgs {
     port: u16,
 }
 
+#[derive(Args, Debug, Clone)]
+struct ArtifactArgs {
+    /// PostgreSQL database URL (migrated; anything in it).
+    #[arg(long, env = "DATABASE_URL")]
+    database_url: String,
+    /// Path of the mlgraph binary (default: next to this one).
+    #[arg(long)]
+    server: Option<PathBuf>,
+    /// Small uploads to time.
+    #[arg(long, default_value_t = 200)]
+    uploads: usize,
+    /// Size of each small upload, KiB.
+    #[arg(long, default_value_t = 1024)]
+    small_kib: usize,
+    /// Size of the large upload verified by streaming, MiB (0: skip).
+    #[arg(long, default_value_t = 1024)]
+    large_mib: usize,
+    /// Port for the server.
+    #[arg(long, default_value_t = 18_184)]
+    port: u16,
+}
+
 #[tokio::main]
 async fn main() -> Result<(), BoxError> {
     let cli = Cli::parse();
@@ -124,6 +150,7 @@ async fn main() -> Result<(), BoxError> {
             run(&args).await?;
         }
         Command::Subscribers(args) => subscribers(&args).await?,
+        Command::Artifacts(args) => artifacts(&args).await?,
         Command::Smoke { database_url } => smoke(&database_url).await?,
     }
     Ok(())
@@ -643,6 +670,16 @@ async fn start_server(
     database_url: &str,
     port: u16,
 ) -> Result<(Server, String), BoxError> {
+    start_server_with(bin, database_url, port, &[]).await
+}
+
+/// [`start_server`] with more flags.
+async fn start_server_with(
+    bin: &PathBuf,
+    database_url: &str,
+    port: u16,
+    extra: &[String],
+) -> Result<(Server, String), BoxError> {
     let listen = format!("127.0.0.1:{port}");
     let child = std::process::Command::new(bin)
         .args([
@@ -656,6 +693,7 @@ async fn start_server(
             "--auth",
             "off",
         ])
+        .args(extra)
         .env("DATABASE_URL", database_url)
         .env("RUST_LOG", "warn")
         .spawn()?;
@@ -996,5 +1034,169 @@ async fn smoke(server_url: &str) -> Result<(), BoxError> {
     })
     .await?;
     println!("smoke: ok");
+    Ok(())
+}
+
+/// The bytes of the `n`-th small upload (distinct, so that none is deduplicated).
+fn small_object(n: usize, size: usize) -> Vec<u8> {
+    let mut v: Vec<u8> = (0..size).map(|i| (i % 251) as u8).collect();
+    v[..8].copy_from_slice(&(n as u64).to_le_bytes());
+    v
+}
+
+/// Sends a presigned request (from the API's answer) with `body`.
+async fn send_presigned(
+    client: &reqwest::Client,
+    req: &Value,
+    body: Vec<u8>,
+) -> Result<(), BoxError> {
+    let mut r = client.put(req["url"].as_str().unwrap_or_default());
+    for h in req["headers"].as_array().into_iter().flatten() {
+        if let (Some(n), Some(v)) = (h["name"].as_str(), h["value"].as_str()) {
+            r = r.header(n, v);
+        }
+    }
+    let resp = r.body(body).send().await?;
+    if !resp.status().is_success() {
+        return Err(format!("upload refused: {}", resp.status()).into());
+    }
+    Ok(())
+}
+
+async fn artifacts(args: &ArtifactArgs) -> Result<(), BoxError> {
+    use sha2::Digest;
+    let dir = std::env::temp_dir().join(format!("mlgraph-bench-artifacts-{}", std::process::id()));
+    let public = format!("http://127.0.0.1:{}", args.port);
+    let extra: Vec<String> = [
+        "--artifact-store",
+        "local",
+        "--artifact-dir",
+        &dir.display().to_string(),
+        "--public-url",
+        &public,
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect();
+    let (server, base) = start_server_with(
+        &server_binary(&args.server)?,
+        &args.database_url,
+        args.port,
+        &extra,
+    )
+    .await?;
+    let pid = server.0.id();
+    let url = format!("{base}/graphql");
+    let client = reqwest::Client::new();
+    let ns = format!("bench.example/artifacts-{}", std::process::id());
+    let model = gql(
+        &client,
+        &url,
+        &format!("mutation {{ createModel(input: {{ns: \"{ns}\", name: \"m\"}}) {{ id }} }}"),
+    )
+    .await?;
+    let model = model["data"]["createModel"]["id"]
+        .as_str()
+        .ok_or("createModel failed")?
+        .to_owned();
+    let version = gql(
+        &client,
+        &url,
+        &format!("mutation {{ createModelVersion(input: {{modelId: \"{model}\"}}) {{ id }} }}"),
+    )
+    .await?;
+    let version = version["data"]["createModelVersion"]["id"]
+        .as_str()
+        .ok_or("createModelVersion failed")?
+        .to_owned();
+    let create = |size: usize, sha: &str, path: &str| {
+        format!(
+            "mutation {{ createArtifactUpload(input: {{ownerId: \"{version}\", path: \"{path}\", sizeBytes: {size}, sha256: \"{sha}\"}}) {{ artifact {{ id }} upload {{ url headers {{ name value }} }} partSize parts {{ offset sizeBytes request {{ url headers {{ name value }} }} }} }} }}"
+        )
+    };
+    let complete =
+        |id: &str| format!("mutation {{ completeArtifactUpload(id: \"{id}\") {{ status }} }}");
+
+    let size = args.small_kib * 1024;
+    let mut samples = Vec::with_capacity(args.uploads);
+    let cpu_before = cpu_ms(pid);
+    for n in 0..args.uploads {
+        let data = small_object(n, size);
+        let sha = hex::encode(sha2::Sha256::digest(&data));
+        let t0 = Instant::now();
+        let planned = gql(&client, &url, &create(size, &sha, &format!("obj-{n}.bin"))).await?;
+        let planned_in = t0.elapsed();
+        let p = &planned["data"]["createArtifactUpload"];
+        send_presigned(&client, &p["upload"], data).await?;
+        let id = p["artifact"]["id"]
+            .as_str()
+            .ok_or("no artifact")?
+            .to_owned();
+        let t1 = Instant::now();
+        let done = gql(&client, &url, &complete(&id)).await?;
+        let total = planned_in + t1.elapsed();
+        if done["data"]["completeArtifactUpload"]["status"] != "VERIFIED" {
+            return Err(format!("upload {n} not verified: {done}").into());
+        }
+        samples.push(total.as_secs_f64() * 1000.0);
+    }
+    let cpu = cpu_ms(pid) - cpu_before;
+    samples.sort_by(f64::total_cmp);
+    let pct = |q: f64| {
+        samples
+            .get(((samples.len() as f64 - 1.0) * q).round() as usize)
+            .copied()
+            .unwrap_or(0.0)
+    };
+    println!(
+        "{} uploads of {} KiB: create+complete p50 {:.2} ms, p95 {:.2} ms, p99 {:.2} ms; server cpu {:.2} ms per upload (both calls and the PUT)",
+        args.uploads,
+        args.small_kib,
+        pct(0.5),
+        pct(0.95),
+        pct(0.99),
+        cpu / args.uploads.max(1) as f64
+    );
+
+    if args.large_mib > 0 {
+        let chunk: Vec<u8> = (0..1024 * 1024).map(|i| (i % 253) as u8).collect();
+        let mut hasher = sha2::Sha256::new();
+        for _ in 0..args.large_mib {
+            hasher.update(&chunk);
+        }
+        let sha = hex::encode(hasher.finalize());
+        let large = args.large_mib * 1024 * 1024;
+        let rss_before = rss_kb(pid, "VmHWM:");
+        let planned = gql(&client, &url, &create(large, &sha, "large.bin")).await?;
+        let p = &planned["data"]["createArtifactUpload"];
+        for part in p["parts"].as_array().into_iter().flatten() {
+            let n = part["sizeBytes"].as_u64().unwrap_or(0) as usize;
+            let mut body = Vec::with_capacity(n);
+            while body.len() < n {
+                body.extend_from_slice(&chunk[..(n - body.len()).min(chunk.len())]);
+            }
+            send_presigned(&client, &part["request"], body).await?;
+        }
+        let id = p["artifact"]["id"]
+            .as_str()
+            .ok_or("no artifact")?
+            .to_owned();
+        let t = Instant::now();
+        let done = gql(&client, &url, &complete(&id)).await?;
+        let took = t.elapsed();
+        if done["data"]["completeArtifactUpload"]["status"] != "VERIFIED" {
+            return Err(format!("large upload not verified: {done}").into());
+        }
+        println!(
+            "{} MiB in {} parts: complete + streamed verification {:.2} s; server peak RSS {:.1} MB before, {:.1} MB after",
+            args.large_mib,
+            p["parts"].as_array().map(Vec::len).unwrap_or(0),
+            took.as_secs_f64(),
+            rss_before as f64 / 1024.0,
+            rss_kb(pid, "VmHWM:") as f64 / 1024.0
+        );
+    }
+    drop(server);
+    std::fs::remove_dir_all(&dir).ok();
     Ok(())
 }

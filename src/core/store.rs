@@ -699,6 +699,8 @@ where
             return Err(AppError::not_found(format!("{} {id}", E::NODE_TYPE.name())));
         }
         record_event(txn, ctx, Change::of::<E>("DELETE", Some(&row), None)?).await?;
+        // Its artifacts go with it (their objects with the next sweep).
+        crate::artifacts::service::owner_deleted(txn, ctx, id).await?;
         Ok(row)
     })
     .await

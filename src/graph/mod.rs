@@ -56,6 +56,8 @@ macro_rules! node_vocabulary {
             Edge = edge: crate::lineage::EdgeFields,
             /// One committed change: written in the same transaction as the change itself.
             Event = event: crate::observability::EventFields,
+            /// A file of a node (model file, dataset file, checkpoint, report) in the object store.
+            Artifact = artifact: crate::artifacts::ArtifactFields,
         }
     };
 }

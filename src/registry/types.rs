@@ -315,6 +315,28 @@ pub struct ModelVersionFields(pub model_version::Model);
 
 #[Object]
 impl ModelVersionFields {
+    /// Its files in the artifact store (live ones unless the filter asks for deleted).
+    #[allow(clippy::too_many_arguments)]
+    async fn artifacts(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<crate::artifacts::ArtifactFilter>,
+        order_by: Option<Vec<crate::artifacts::ArtifactOrder>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        offset: Option<i32>,
+    ) -> Result<Conn<crate::graph::Artifact>> {
+        crate::artifacts::owned(
+            ctx,
+            self.0.id,
+            filter,
+            order_by,
+            PageArgs::new(first, after, last, before, offset),
+        )
+        .await
+    }
     /// Namespace (the model's).
     async fn ns(&self) -> &str {
         &self.0.ns

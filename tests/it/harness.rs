@@ -188,11 +188,32 @@ impl TestApp {
         }
     }
 
+    /// The same database with this artifact store (its own schema; shares the pool).
+    pub fn with_artifacts(&self, arts: mlgraph::artifacts::service::Artifacts) -> TestApp {
+        let mut state = self.state.clone();
+        state.artifacts = Some(std::sync::Arc::new(arts));
+        TestApp {
+            schema: build_schema(state.clone()),
+            state,
+            url: self.url.clone(),
+            owns_database: false,
+        }
+    }
+
+    /// A listener on a free port, to learn the address before serving.
+    pub async fn bind() -> tokio::net::TcpListener {
+        tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .unwrap_or_else(|e| panic!("bind: {e}"))
+    }
+
     /// Serves the app over real HTTP on a free port; returns `127.0.0.1:port`.
     pub async fn serve(&self) -> String {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .unwrap_or_else(|e| panic!("bind: {e}"));
+        self.serve_on(TestApp::bind().await).await
+    }
+
+    /// Serves the app on `listener`; returns its address.
+    pub async fn serve_on(&self, listener: tokio::net::TcpListener) -> String {
         let addr = listener
             .local_addr()
             .unwrap_or_else(|e| panic!("local addr: {e}"));

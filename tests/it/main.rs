@@ -2,6 +2,7 @@
 //! database cloned from a migrated template (see `harness`).
 
 mod access;
+mod artifacts;
 mod batching;
 mod errors;
 mod graph;

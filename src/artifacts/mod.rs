@@ -1,0 +1,418 @@
+//! Artifacts: files of registry nodes in an object store (S3, or a local directory that
+//! mlgraph serves), uploaded and downloaded by clients through presigned URLs, verified
+//! by SHA-256, deduplicated per namespace, and never orphaned (see `service`).
+
+pub mod local;
+pub mod service;
+pub mod store;
+
+use std::sync::Arc;
+
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+use entity::artifact;
+
+use crate::api::{data, deps, top_list};
+use crate::core::filter::{
+    DateTimeFilter, IdFilter, IntFilter, StringFilter, cond_of, filter_input, order_input,
+};
+use crate::core::ids::{NodeType, decode_any, decode_as};
+use crate::core::paging::{Conn, PageArgs};
+use crate::enums::{ArtifactStatus, ArtifactStatusFilter};
+use crate::error::AppError;
+use crate::graph::{Artifact, Node, load_node};
+use service::{Artifacts, UploadPlan};
+
+fn artifacts_of<'a>(ctx: &Context<'a>) -> Result<&'a Arc<Artifacts>, AppError> {
+    data::<crate::AppState>(ctx)?
+        .artifacts
+        .as_ref()
+        .ok_or_else(|| {
+            AppError::bad_input("ownerId", "this server has no artifact store configured")
+        })
+}
+
+/// The fields of an [`Artifact`] of its own.
+pub struct ArtifactFields(pub artifact::Model);
+
+#[Object]
+impl ArtifactFields {
+    /// Namespace (the owner's).
+    async fn ns(&self) -> &str {
+        &self.0.ns
+    }
+    /// The node it belongs to (null when that node is gone or outside your scope).
+    async fn owner(&self, ctx: &Context<'_>) -> Result<Option<Node>> {
+        match NodeType::from_name(&self.0.owner_type) {
+            Some(t) => load_node(ctx, t, self.0.owner_id).await,
+            None => Ok(None),
+        }
+    }
+    /// Its logical path (`model.pkl`, `checkpoints/epoch_002.ckpt`).
+    async fn path(&self) -> &str {
+        &self.0.path
+    }
+    /// MIME type.
+    async fn content_type(&self) -> &str {
+        &self.0.content_type
+    }
+    /// Size in bytes.
+    async fn size_bytes(&self) -> i64 {
+        self.0.size_bytes
+    }
+    /// SHA-256 of its bytes (hex).
+    async fn sha256(&self) -> &str {
+        &self.0.sha256
+    }
+    /// The bucket (`local` for the directory store).
+    async fn bucket(&self) -> &str {
+        &self.0.bucket
+    }
+    /// The object key.
+    async fn key(&self) -> &str {
+        &self.0.object_key
+    }
+    /// PENDING → UPLOADED → VERIFIED | FAILED.
+    async fn status(&self) -> ArtifactStatus {
+        self.0.status.into()
+    }
+    /// Why it FAILED.
+    async fn failure_reason(&self) -> Option<&str> {
+        self.0.failure_reason.as_deref()
+    }
+    /// Whether it shares the object of an earlier upload of the same bytes.
+    async fn deduplicated(&self) -> bool {
+        self.0.deduplicated
+    }
+    /// Who created it.
+    async fn created_by(&self) -> Option<&str> {
+        self.0.created_by.as_deref()
+    }
+    /// When.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// Last change.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+    /// When its bytes were verified.
+    async fn verified_at(&self) -> Option<DateTime<Utc>> {
+        self.0.verified_at
+    }
+    /// When it was deleted.
+    async fn deleted_at(&self) -> Option<DateTime<Utc>> {
+        self.0.deleted_at
+    }
+    /// A presigned download URL (VERIFIED artifacts), valid for `expiresInSeconds`
+    /// (at most an hour).
+    async fn download_url(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 900)] expires_in_seconds: i32,
+    ) -> Result<String> {
+        let arts = artifacts_of(ctx)?;
+        Ok(service::download_url(arts, &self.0, expires_in_seconds)
+            .await?
+            .url)
+    }
+}
+
+filter_input!(
+    /// Conditions on artifacts.
+    ArtifactFilter for artifact {
+        /// Its id.
+        id: IdFilter => Id,
+        /// Its namespace.
+        ns: StringFilter => Ns,
+        /// Its owner.
+        owner: IdFilter => OwnerId,
+        /// Its path.
+        path: StringFilter => Path,
+        /// Its size.
+        size_bytes: IntFilter => SizeBytes,
+        /// Its SHA-256.
+        sha256: StringFilter => Sha256,
+        /// Its status.
+        status: ArtifactStatusFilter => Status,
+        /// Creation time.
+        created_at: DateTimeFilter => CreatedAt,
+        /// Deletion time (`isNull: false` for deleted ones).
+        deleted_at: DateTimeFilter => DeletedAt,
+    }
+);
+
+order_input!(
+    /// A sort key for artifacts.
+    ArtifactOrder, ArtifactOrderField for artifact {
+        /// Path.
+        Path => Path,
+        /// Size.
+        SizeBytes => SizeBytes,
+        /// Creation time.
+        CreatedAt => CreatedAt,
+    }
+);
+
+/// A request the client sends itself.
+#[derive(SimpleObject)]
+pub struct PresignedRequest {
+    /// `PUT` or `GET`.
+    pub method: String,
+    /// The URL.
+    pub url: String,
+    /// Headers to send exactly as given.
+    pub headers: Vec<Header>,
+    /// When the URL stops working.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// An HTTP header.
+#[derive(SimpleObject)]
+pub struct Header {
+    /// Name.
+    pub name: String,
+    /// Value.
+    pub value: String,
+}
+
+impl From<store::Presigned> for PresignedRequest {
+    fn from(p: store::Presigned) -> Self {
+        PresignedRequest {
+            method: p.method,
+            url: p.url,
+            headers: p
+                .headers
+                .into_iter()
+                .map(|(name, value)| Header { name, value })
+                .collect(),
+            expires_at: p.expires_at,
+        }
+    }
+}
+
+/// One part of a multipart upload.
+#[derive(SimpleObject)]
+pub struct UploadPart {
+    /// 1-based.
+    pub part_number: i32,
+    /// Byte offset of the part in the file.
+    pub offset: i64,
+    /// Its size in bytes.
+    pub size_bytes: i64,
+    /// Where to `PUT` it.
+    pub request: PresignedRequest,
+}
+
+/// A planned upload.
+#[derive(SimpleObject)]
+pub struct ArtifactUpload {
+    /// The artifact (PENDING, or VERIFIED when already present).
+    pub artifact: Artifact,
+    /// True when the same bytes are stored already: nothing to upload.
+    pub already_present: bool,
+    /// The single `PUT` (files up to the multipart threshold).
+    pub upload: Option<PresignedRequest>,
+    /// Bytes per part (multipart uploads).
+    pub part_size: Option<i64>,
+    /// The parts, each to `PUT` to its URL; then `completeArtifactUpload`.
+    pub parts: Vec<UploadPart>,
+}
+
+/// An artifact to upload.
+#[derive(InputObject)]
+pub struct CreateArtifactUploadInput {
+    /// The node it belongs to (a model version, dataset version, training job, run, ...).
+    pub owner_id: ID,
+    /// Its logical path, e.g. `model.pkl` or `checkpoints/epoch_002.ckpt`.
+    pub path: String,
+    /// Exact size in bytes.
+    pub size_bytes: i64,
+    /// SHA-256 of the bytes, hex: the store refuses other bytes, and the server checks.
+    pub sha256: String,
+    /// MIME type (default `application/octet-stream`).
+    pub content_type: Option<String>,
+}
+
+/// A part the client uploaded.
+#[derive(InputObject)]
+pub struct CompletedPartInput {
+    /// 1-based.
+    pub part_number: i32,
+    /// The `ETag` the store answered.
+    pub etag: String,
+}
+
+/// Artifact queries.
+#[derive(Default)]
+pub struct ArtifactQuery;
+
+#[Object]
+impl ArtifactQuery {
+    /// An artifact by id.
+    async fn artifact(&self, ctx: &Context<'_>, id: ID) -> Result<Artifact> {
+        let d = deps(ctx)?;
+        let id = decode_as(&id, NodeType::Artifact, "id")?;
+        Ok(Artifact::from(
+            crate::core::store::get::<artifact::Entity>(&d.state.db, d.rc, id).await?,
+        ))
+    }
+    /// Artifacts, filtered and ordered (deleted ones only when the filter asks).
+    #[allow(clippy::too_many_arguments)]
+    async fn artifacts(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<ArtifactFilter>,
+        order_by: Option<Vec<ArtifactOrder>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        offset: Option<i32>,
+    ) -> Result<Conn<Artifact>> {
+        top_list::<artifact::Entity, _>(
+            ctx,
+            live_unless_asked(&filter),
+            ArtifactOrder::keys(order_by.as_deref()),
+            PageArgs::new(first, after, last, before, offset),
+            Artifact::from,
+        )
+        .await
+    }
+}
+
+/// The filter's condition, plus "not deleted" unless it says something about deletion.
+pub fn live_unless_asked(filter: &Option<ArtifactFilter>) -> Result<sea_orm::Condition> {
+    use sea_orm::ColumnTrait;
+    let cond = cond_of(filter)?;
+    let asks = filter.as_ref().is_some_and(|f| f.deleted_at.is_some());
+    Ok(if asks {
+        cond
+    } else {
+        cond.add(artifact::Column::DeletedAt.is_null())
+    })
+}
+
+/// Artifact mutations.
+#[derive(Default)]
+pub struct ArtifactMutation;
+
+#[Object]
+impl ArtifactMutation {
+    /// Plans an upload: nothing to send when the same bytes are already stored in the
+    /// namespace (`alreadyPresent`), else one presigned `PUT` or presigned parts. Send the
+    /// bytes, then call `completeArtifactUpload`.
+    async fn create_artifact_upload(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateArtifactUploadInput,
+    ) -> Result<ArtifactUpload> {
+        let d = deps(ctx)?;
+        let arts = artifacts_of(ctx)?;
+        let owner = decode_any(&input.owner_id, "input.ownerId")?;
+        let up = service::create_upload(
+            &d.state.db,
+            arts,
+            d.rc,
+            service::NewUpload {
+                owner,
+                path: input.path,
+                size: input.size_bytes,
+                sha256: input.sha256,
+                content_type: input.content_type,
+            },
+        )
+        .await?;
+        let (already_present, upload, part_size, parts) = match up.plan {
+            UploadPlan::Present => (true, None, None, Vec::new()),
+            UploadPlan::Single(p) => (false, Some(p.into()), None, Vec::new()),
+            UploadPlan::Multipart { part_size, parts } => (
+                false,
+                None,
+                Some(part_size),
+                parts
+                    .into_iter()
+                    .map(|(n, size, p)| UploadPart {
+                        part_number: n,
+                        offset: i64::from(n - 1) * part_size,
+                        size_bytes: size,
+                        request: p.into(),
+                    })
+                    .collect(),
+            ),
+        };
+        Ok(ArtifactUpload {
+            artifact: Artifact::from(up.artifact),
+            already_present,
+            upload,
+            part_size,
+            parts,
+        })
+    }
+
+    /// Completes an upload and verifies it: the artifact comes back VERIFIED, or FAILED
+    /// with the reason (its object deleted). `parts` (part numbers and ETags) may be
+    /// left out: the server asks the store.
+    async fn complete_artifact_upload(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        parts: Option<Vec<CompletedPartInput>>,
+    ) -> Result<Artifact> {
+        let d = deps(ctx)?;
+        let arts = artifacts_of(ctx)?;
+        let id = decode_as(&id, NodeType::Artifact, "id")?;
+        let parts = parts.map(|ps| {
+            ps.into_iter()
+                .map(|p| store::UploadedPart {
+                    number: p.part_number,
+                    etag: p.etag,
+                })
+                .collect()
+        });
+        Ok(Artifact::from(
+            service::complete_upload(&d.state.db, arts, d.rc, id, parts).await?,
+        ))
+    }
+
+    /// Abandons an upload (its parts and object are deleted; the artifact FAILED).
+    async fn abort_artifact_upload(&self, ctx: &Context<'_>, id: ID) -> Result<Artifact> {
+        let d = deps(ctx)?;
+        let arts = artifacts_of(ctx)?;
+        let id = decode_as(&id, NodeType::Artifact, "id")?;
+        Ok(Artifact::from(
+            service::abort_upload(&d.state.db, arts, d.rc, id).await?,
+        ))
+    }
+
+    /// Deletes an artifact; its object is removed by the sweeper once no other artifact
+    /// shares it. Refused (`CONFLICT`) for a model version that is deployed or in
+    /// PRODUCTION.
+    async fn delete_artifact(&self, ctx: &Context<'_>, id: ID) -> Result<Artifact> {
+        let d = deps(ctx)?;
+        let id = decode_as(&id, NodeType::Artifact, "id")?;
+        Ok(Artifact::from(
+            service::delete_artifact(&d.state.db, d.rc, id).await?,
+        ))
+    }
+}
+
+/// The live artifacts of `owner` as a connection (batched across owners).
+pub async fn owned(
+    ctx: &Context<'_>,
+    owner: uuid::Uuid,
+    filter: Option<ArtifactFilter>,
+    order_by: Option<Vec<ArtifactOrder>>,
+    page: PageArgs,
+) -> Result<Conn<Artifact>> {
+    crate::api::child_list::<crate::relations::OwnedArtifacts, _>(
+        ctx,
+        owner,
+        live_unless_asked(&filter),
+        crate::api::fingerprint(&[&filter, &order_by]),
+        ArtifactOrder::keys(order_by.as_deref()),
+        page,
+        Artifact::from,
+    )
+    .await
+}
