@@ -428,3 +428,71 @@ async fn finish_job(db: &DatabaseConnection, job: training_job::Model) -> AppRes
     training_job::Entity::update(row).exec(db).await?;
     Ok(())
 }
+
+/// Gives the demo's model versions a model file and its dataset versions a data file,
+/// through the artifact store (once: skipped when the namespace has artifacts).
+pub async fn seed_artifacts(
+    db: &DatabaseConnection,
+    arts: &crate::artifacts::service::Artifacts,
+) -> AppResult<usize> {
+    use crate::core::ids::NodeType;
+    let present = entity::artifact::Entity::find()
+        .filter(entity::artifact::Column::Ns.eq(DEMO_NS))
+        .count(db)
+        .await?;
+    if present > 0 {
+        return Ok(0);
+    }
+    let ctx = RequestContext {
+        actor: Some("demo-seed".into()),
+        ..RequestContext::default()
+    };
+    let mut n = 0;
+    let versions = entity::model_version::Entity::find()
+        .filter(entity::model_version::Column::Ns.eq(DEMO_NS))
+        .all(db)
+        .await?;
+    for v in versions {
+        let body = format!("demo model weights of version {} ({})\n", v.version, v.id).repeat(64);
+        crate::artifacts::service::put_small(
+            db,
+            arts,
+            &ctx,
+            (NodeType::ModelVersion, v.id),
+            "model.pkl",
+            "application/octet-stream",
+            body.into_bytes(),
+        )
+        .await?;
+        n += 1;
+    }
+    let data = entity::dataset_version::Entity::find()
+        .filter(entity::dataset_version::Column::Ns.eq(DEMO_NS))
+        .all(db)
+        .await?;
+    for d in data {
+        let mut csv = String::from("transaction_id,amount,merchant,is_fraud\n");
+        for i in 0..200 {
+            csv.push_str(&format!(
+                "{i},{}.{:02},m{},{}\n",
+                (i * 37) % 900,
+                i % 100,
+                i % 17,
+                u8::from(i % 29 == 0)
+            ));
+        }
+        csv.push_str(&format!("# version {}\n", d.version));
+        crate::artifacts::service::put_small(
+            db,
+            arts,
+            &ctx,
+            (NodeType::DatasetVersion, d.id),
+            "data.csv",
+            "text/csv",
+            csv.into_bytes(),
+        )
+        .await?;
+        n += 1;
+    }
+    Ok(n)
+}

@@ -25,6 +25,8 @@ pub enum ErrorCode {
     Forbidden,
     /// A state machine refuses the transition.
     InvalidTransition,
+    /// The namespace's policy requires an approved approval for this promotion.
+    ApprovalRequired,
     /// The query exceeds the depth or complexity limits.
     QueryTooComplex,
     /// Too many requests.
@@ -45,6 +47,7 @@ impl ErrorCode {
             ErrorCode::Unauthenticated => "UNAUTHENTICATED",
             ErrorCode::Forbidden => "FORBIDDEN",
             ErrorCode::InvalidTransition => "INVALID_TRANSITION",
+            ErrorCode::ApprovalRequired => "APPROVAL_REQUIRED",
             ErrorCode::QueryTooComplex => "QUERY_TOO_COMPLEX",
             ErrorCode::RateLimited => "RATE_LIMITED",
             ErrorCode::Unavailable => "UNAVAILABLE",
@@ -89,6 +92,8 @@ pub enum AppError {
     Unauthenticated(String),
     /// Refused because of access rules.
     Forbidden(String),
+    /// A promotion the namespace's policy gates, without an approved approval.
+    ApprovalRequired(String),
     /// The object store cannot be reached: temporary.
     StoreUnavailable(String),
     /// The database cannot be reached (or no connection freed up in time): temporary.
@@ -129,7 +134,9 @@ impl AppError {
             }
             AppError::NotFound { what } => format!("{what} not found"),
             AppError::InvalidTransition { from, to } => format!("cannot go from {from} to {to}"),
-            AppError::Forbidden(message) | AppError::Unauthenticated(message) => message.clone(),
+            AppError::Forbidden(message)
+            | AppError::Unauthenticated(message)
+            | AppError::ApprovalRequired(message) => message.clone(),
             AppError::Unavailable(_) => "the database is unavailable; retry later".to_owned(),
             AppError::StoreUnavailable(m) => format!("{m}; retry later"),
             AppError::Db(_) | AppError::Internal(_) => "internal error".to_owned(),
@@ -145,6 +152,7 @@ impl AppError {
             AppError::InvalidTransition { .. } => ErrorCode::InvalidTransition,
             AppError::Forbidden(_) => ErrorCode::Forbidden,
             AppError::Unauthenticated(_) => ErrorCode::Unauthenticated,
+            AppError::ApprovalRequired(_) => ErrorCode::ApprovalRequired,
             AppError::Unavailable(_) | AppError::StoreUnavailable(_) => ErrorCode::Unavailable,
             AppError::Db(_) | AppError::Internal(_) => ErrorCode::Internal,
         }

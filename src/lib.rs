@@ -14,6 +14,7 @@ pub mod db;
 pub mod demo;
 pub mod enums;
 pub mod error;
+pub mod governance;
 pub mod graph;
 pub mod lineage;
 pub mod observability;

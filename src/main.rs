@@ -496,6 +496,14 @@ async fn serve(args: ServeArgs) -> anyhow_like::Result<()> {
         clock: mlgraph::core::clock::Clock::system(),
         artifacts: Some(artifacts),
     };
+    if let (true, Some(arts)) = (args.demo, &state.artifacts) {
+        let n = mlgraph::demo::seed_artifacts(&state.db, arts)
+            .await
+            .map_err(|e| format!("seeding artifacts failed: {e:?}"))?;
+        if n > 0 {
+            tracing::info!(artifacts = n, "demo artifacts");
+        }
+    }
     if let Some(arts) = &state.artifacts {
         mlgraph::artifacts::service::spawn_sweeper(
             state.db.clone(),

@@ -22,6 +22,7 @@ use crate::access::{AccessMutation, AccessQuery};
 use crate::artifacts::{ArtifactMutation, ArtifactQuery};
 use crate::config::Limits;
 use crate::core::shape;
+use crate::governance::{GovernanceMutation, GovernanceQuery};
 use crate::graph::{Node, load_node};
 
 use crate::core::batch::{LocalTasks, Spawner, runtime_spawner};
@@ -75,6 +76,7 @@ pub struct QueryRoot(
     NodeQuery,
     AccessQuery,
     ArtifactQuery,
+    GovernanceQuery,
     RegistryQuery,
     DataQuery,
     TrainingQuery,
@@ -88,6 +90,7 @@ pub struct QueryRoot(
 pub struct MutationRoot(
     AccessMutation,
     ArtifactMutation,
+    GovernanceMutation,
     RegistryMutation,
     DataMutation,
     TrainingMutation,

@@ -19,6 +19,10 @@ pub struct Model {
     pub storage_uri: Option<String>,
     /// Last version number handed out; bumped atomically to number new versions.
     pub version_seq: i32,
+    pub personal_data: bool,
+    pub legal_basis: Option<String>,
+    pub retention_days: Option<i32>,
+    pub erasure_requested_at: Option<DateTimeUtc>,
     pub created_by: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

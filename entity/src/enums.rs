@@ -99,3 +99,23 @@ text_enum!(
     /// Where an artifact's upload stands: PENDING → UPLOADED → VERIFIED | FAILED.
     ArtifactStatus { Pending = "PENDING", Uploaded = "UPLOADED", Verified = "VERIFIED", Failed = "FAILED" }
 );
+text_enum!(
+    /// Where an approval stands.
+    ApprovalStatus { Pending = "PENDING", ChecksFailed = "CHECKS_FAILED", Approved = "APPROVED", Rejected = "REJECTED", Withdrawn = "WITHDRAWN", Expired = "EXPIRED" }
+);
+text_enum!(
+    /// A built-in compliance check.
+    CheckKind { Gdpr = "GDPR", EuAiAct = "EU_AI_ACT", Fairness = "FAIRNESS", Bias = "BIAS", Security = "SECURITY" }
+);
+text_enum!(
+    /// The outcome of a compliance check.
+    CheckResult { Pass = "PASS", Warn = "WARN", Fail = "FAIL" }
+);
+text_enum!(
+    /// How bad a security finding is.
+    FindingSeverity { Low = "LOW", Medium = "MEDIUM", High = "HIGH", Critical = "CRITICAL" }
+);
+text_enum!(
+    /// A model's risk class under the EU AI Act.
+    RiskClass { Minimal = "MINIMAL", Limited = "LIMITED", High = "HIGH", Unacceptable = "UNACCEPTABLE" }
+);

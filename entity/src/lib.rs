@@ -8,8 +8,10 @@
 //! PostgreSQL and SQLite share one schema.
 
 pub mod api_key;
+pub mod approval;
 pub mod artifact;
 pub mod cloud_run_service;
+pub mod compliance_check;
 pub mod dataset;
 pub mod dataset_version;
 pub mod deployment;
@@ -23,7 +25,9 @@ pub mod grant;
 pub mod model;
 pub mod model_version;
 pub mod pattern_recognition_job;
+pub mod policy;
 pub mod prediction;
+pub mod security_finding;
 pub mod service_deployment;
 pub mod training_job;
 pub mod user;

@@ -19,6 +19,9 @@ pub struct Model {
     pub status: ModelStatus,
     /// Last version number handed out; bumped atomically to number new versions.
     pub version_seq: i32,
+    pub risk_class: Option<crate::enums::RiskClass>,
+    pub human_oversight: Option<String>,
+    pub intended_purpose: Option<String>,
     pub created_by: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -16,6 +16,7 @@ mod m20261124_000006_lineage_link_indexes;
 mod m20261201_000007_rollup_version_index;
 mod m20261201_000008_access;
 mod m20261201_000009_artifacts;
+mod m20261201_000010_governance;
 mod schema_helpers;
 
 /// The ordered list of mlgraph's migrations.
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000007_rollup_version_index::Migration),
             Box::new(m20261201_000008_access::Migration),
             Box::new(m20261201_000009_artifacts::Migration),
+            Box::new(m20261201_000010_governance::Migration),
         ]
     }
 }

@@ -634,6 +634,41 @@ pub async fn download_url(
         .await
 }
 
+/// Stores `bytes` as an artifact of `owner` from the server itself (no client upload):
+/// planned, written and verified like any other.
+pub async fn put_small(
+    db: &DatabaseConnection,
+    arts: &Artifacts,
+    ctx: &RequestContext,
+    owner: (NodeType, Uuid),
+    path: &str,
+    content_type: &str,
+    bytes: Vec<u8>,
+) -> AppResult<artifact::Model> {
+    use sha2::Digest;
+    let sha256 = hex::encode(sha2::Sha256::digest(&bytes));
+    let planned = create_upload(
+        db,
+        arts,
+        ctx,
+        NewUpload {
+            owner,
+            path: path.to_owned(),
+            size: i64::try_from(bytes.len()).unwrap_or(i64::MAX),
+            sha256: sha256.clone(),
+            content_type: Some(content_type.to_owned()),
+        },
+    )
+    .await?;
+    if let UploadPlan::Present = planned.plan {
+        return Ok(planned.artifact);
+    }
+    arts.store
+        .put_small(&planned.artifact.object_key, bytes, &sha256)
+        .await?;
+    complete_upload(db, arts, ctx, planned.artifact.id, None).await
+}
+
 /// What one sweep did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct SweepReport {

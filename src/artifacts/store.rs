@@ -727,6 +727,35 @@ impl ObjectStore {
         hasher.finish().await
     }
 
+    /// Stores small `bytes` directly (the server's own uploads, e.g. the demo's).
+    pub async fn put_small(&self, key: &str, bytes: Vec<u8>, sha256: &str) -> AppResult<()> {
+        match self {
+            ObjectStore::S3(s) => {
+                s.client
+                    .put_object()
+                    .bucket(&s.bucket)
+                    .key(key)
+                    .checksum_sha256(sha256_b64(sha256)?)
+                    .body(bytes.into())
+                    .send()
+                    .await
+                    .map_err(|e| s3_error("put object", e))?;
+                Ok(())
+            }
+            ObjectStore::Local(l) => {
+                let path = l.path_of(key);
+                if let Some(parent) = path.parent() {
+                    tokio::fs::create_dir_all(parent)
+                        .await
+                        .map_err(|e| io_error("create object directory", e))?;
+                }
+                tokio::fs::write(path, bytes)
+                    .await
+                    .map_err(|e| io_error("write object", e))
+            }
+        }
+    }
+
     /// Deletes the object (absent is fine).
     pub async fn delete(&self, key: &str) -> AppResult<()> {
         match self {

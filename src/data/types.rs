@@ -23,6 +23,22 @@ pub struct DatasetFields(pub dataset::Model);
 
 #[Object]
 impl DatasetFields {
+    /// Whether it holds personal data (GDPR).
+    async fn personal_data(&self) -> bool {
+        self.0.personal_data
+    }
+    /// The legal basis of processing its personal data.
+    async fn legal_basis(&self) -> Option<&str> {
+        self.0.legal_basis.as_deref()
+    }
+    /// How long its data is kept, in days.
+    async fn retention_days(&self) -> Option<i32> {
+        self.0.retention_days
+    }
+    /// When erasure of personal data was requested.
+    async fn erasure_requested_at(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        self.0.erasure_requested_at
+    }
     /// Namespace.
     async fn ns(&self) -> &str {
         &self.0.ns

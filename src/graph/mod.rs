@@ -58,6 +58,14 @@ macro_rules! node_vocabulary {
             Event = event: crate::observability::EventFields,
             /// A file of a node (model file, dataset file, checkpoint, report) in the object store.
             Artifact = artifact: crate::artifacts::ArtifactFields,
+            /// A namespace's governance policy (one node per version).
+            Policy = policy: crate::governance::PolicyFields,
+            /// A request to move a model version to a stage: its compliance checks and review.
+            Approval = approval: crate::governance::ApprovalFields,
+            /// One run of one compliance check for an approval, with its evidence.
+            ComplianceCheck = compliance_check: crate::governance::ComplianceCheckFields,
+            /// A security problem recorded on a model version (open until resolved).
+            SecurityFinding = security_finding: crate::governance::SecurityFindingFields,
         }
     };
 }

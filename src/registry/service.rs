@@ -111,6 +111,9 @@ pub async fn create_model(
                 framework: Set(input.framework),
                 status: Set(ModelStatus::Active),
                 version_seq: Set(0),
+                risk_class: Set(None),
+                human_oversight: Set(None),
+                intended_purpose: Set(None),
                 created_by: Set(ctx.actor.clone()),
                 created_at: Set(now),
                 updated_at: Set(now),
@@ -383,6 +386,9 @@ pub async fn promote_model_version(
                 from: "DEPRECATED model".into(),
                 to: "PRODUCTION".into(),
             });
+        }
+        if before.stage != stage {
+            crate::governance::service::require_approval(txn, &before, stage).await?;
         }
         if before.stage == stage {
             return Ok(Promotion {

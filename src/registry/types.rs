@@ -172,6 +172,18 @@ pub struct ModelFields(pub model::Model);
 
 #[Object]
 impl ModelFields {
+    /// Its risk class under the EU AI Act.
+    async fn risk_class(&self) -> Option<crate::governance::RiskClass> {
+        self.0.risk_class.map(Into::into)
+    }
+    /// How humans oversee it.
+    async fn human_oversight(&self) -> Option<&str> {
+        self.0.human_oversight.as_deref()
+    }
+    /// What it is meant for.
+    async fn intended_purpose(&self) -> Option<&str> {
+        self.0.intended_purpose.as_deref()
+    }
     /// Namespace.
     async fn ns(&self) -> &str {
         &self.0.ns

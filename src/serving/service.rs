@@ -107,7 +107,7 @@ pub async fn insert_deployment(
         100,
     )?;
     let (min, max) = replicas(field, spec.min_replicas, spec.max_replicas)?;
-    reference::<endpoint::Entity>(
+    let target = reference::<endpoint::Entity>(
         txn,
         ctx,
         endpoint_id,
@@ -115,6 +115,15 @@ pub async fn insert_deployment(
         &format!("{field}.endpointId"),
     )
     .await?;
+    // Serving production traffic is a PRODUCTION promotion for the namespace's policy.
+    if target.environment == entity::enums::Environment::Production {
+        crate::governance::service::require_approval(
+            txn,
+            version,
+            entity::enums::ModelStage::Production,
+        )
+        .await?;
+    }
     let now = Utc::now();
     store::insert::<deployment::Entity, _>(
         txn,

@@ -5,6 +5,7 @@ mod access;
 mod artifacts;
 mod batching;
 mod errors;
+mod governance;
 mod graph;
 mod harness;
 mod http;

@@ -79,3 +79,90 @@ async fn embedded_sqlite_serves_the_demo_registry_with_nested_queries() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// The embedded default has the whole artifact feature: the demo's model and dataset
+/// versions get files in the local directory store, verified, and their presigned
+/// download URLs (served by mlgraph itself) hand out the bytes.
+#[tokio::test]
+async fn embedded_sqlite_demo_has_artifacts_in_the_local_store() {
+    use mlgraph::artifacts::service::{ArtifactSettings, Artifacts};
+    use mlgraph::artifacts::store::{LocalStore, ObjectStore};
+    let dir =
+        std::env::temp_dir().join(format!("mlgraph-sqlite-{}", uuid::Uuid::now_v7().simple()));
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let url = format!("sqlite://{}?mode=rwc", dir.join("mlgraph.db").display());
+    let (conn, statements) = db::connect(&url, &DbOptions::default())
+        .await
+        .unwrap_or_else(|e| panic!("open sqlite: {e}"));
+    db::migrate(&conn)
+        .await
+        .unwrap_or_else(|e| panic!("migrate: {e}"));
+    mlgraph::demo::seed(&conn)
+        .await
+        .unwrap_or_else(|e| panic!("seed: {e:?}"));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap_or_else(|e| panic!("bind: {e}"));
+    let addr = listener
+        .local_addr()
+        .unwrap_or_else(|e| panic!("{e}"))
+        .to_string();
+    let arts = Artifacts {
+        store: ObjectStore::Local(LocalStore::new(
+            dir.join("artifacts"),
+            b"demo key".to_vec(),
+            format!("http://{addr}"),
+        )),
+        settings: ArtifactSettings::default(),
+        clock: mlgraph::core::clock::Clock::system(),
+    };
+    let seeded = mlgraph::demo::seed_artifacts(&conn, &arts)
+        .await
+        .unwrap_or_else(|e| panic!("seed artifacts: {e:?}"));
+    assert_eq!(seeded, 4 + 6, "every model version and dataset version");
+    assert_eq!(
+        mlgraph::demo::seed_artifacts(&conn, &arts)
+            .await
+            .unwrap_or_else(|e| panic!("{e:?}")),
+        0,
+        "once"
+    );
+    let mut state = AppState::new(conn, statements);
+    state.artifacts = Some(std::sync::Arc::new(arts));
+    let app = mlgraph::app(state.clone());
+    tokio::spawn(async move { axum::serve(listener, app).await.ok() });
+    let schema = mlgraph::build_schema(state.clone());
+    let req = async_graphql::Request::new(
+        r#"{ artifacts(first: 50, filter: {status: {eq: VERIFIED}}) { totalCount
+              nodes { path sizeBytes sha256 downloadUrl owner { __typename } } } }"#,
+    );
+    let resp = schema
+        .execute(mlgraph::schema::prepare(
+            req,
+            &state,
+            RequestContext::default(),
+        ))
+        .await;
+    assert!(resp.errors.is_empty(), "{:?}", resp.errors);
+    let data = resp.data.into_json().unwrap_or_default();
+    assert_eq!(data["artifacts"]["totalCount"], 10);
+    let csv = data["artifacts"]["nodes"]
+        .as_array()
+        .and_then(|a| a.iter().find(|n| n["path"] == "data.csv"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(csv["owner"]["__typename"], "DatasetVersion");
+    let body = reqwest::get(csv["downloadUrl"].as_str().unwrap_or_default())
+        .await
+        .unwrap_or_else(|e| panic!("download: {e}"))
+        .bytes()
+        .await
+        .unwrap_or_default();
+    assert_eq!(Some(body.len() as i64), csv["sizeBytes"].as_i64());
+    use sha2::Digest;
+    assert_eq!(
+        hex::encode(sha2::Sha256::digest(&body)),
+        csv["sha256"].as_str().unwrap_or_default()
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -1,0 +1,848 @@
+//! Governance over GraphQL: policies, approvals with their compliance checks, the
+//! compliance facts the checks read (personal data on datasets, risk class on models,
+//! security findings on versions) and the governance history.
+
+pub mod checks;
+pub mod service;
+
+use async_graphql::{Context, Enum, ID, InputObject, Json, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+use entity::enums::{CheckResult as StoredCheckResult, RiskClass as StoredRiskClass};
+use entity::{approval, compliance_check, policy, security_finding};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, IntoActiveModel, QueryFilter, Set};
+use uuid::Uuid;
+
+use crate::api::{deps, top_list};
+use crate::core::filter::{
+    DateTimeFilter, IdFilter, StringFilter, cond_of, filter_input, order_input,
+};
+use crate::core::ids::{NodeType, decode_any, decode_as};
+use crate::core::paging::{Conn, PageArgs};
+use crate::core::store;
+use crate::enums::ModelStage;
+use crate::error::AppError;
+use crate::graph::{Approval, ComplianceCheck, Dataset, Event, Model, Policy, SecurityFinding};
+
+/// A built-in compliance check.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum CheckKind {
+    /// Personal data in the training data has a legal basis and retention, no erasure request.
+    Gdpr,
+    /// The model's declared risk class and, for HIGH, human oversight and intended purpose.
+    EuAiAct,
+    /// A fairness metric from an `evaluatedOn` edge within its threshold.
+    Fairness,
+    /// A bias metric from an `evaluatedOn` edge within its threshold.
+    Bias,
+    /// Every artifact verified, no open security finding.
+    Security,
+}
+
+impl From<CheckKind> for entity::enums::CheckKind {
+    fn from(k: CheckKind) -> Self {
+        match k {
+            CheckKind::Gdpr => Self::Gdpr,
+            CheckKind::EuAiAct => Self::EuAiAct,
+            CheckKind::Fairness => Self::Fairness,
+            CheckKind::Bias => Self::Bias,
+            CheckKind::Security => Self::Security,
+        }
+    }
+}
+
+impl From<entity::enums::CheckKind> for CheckKind {
+    fn from(k: entity::enums::CheckKind) -> Self {
+        use entity::enums::CheckKind as S;
+        match k {
+            S::Gdpr => Self::Gdpr,
+            S::EuAiAct => Self::EuAiAct,
+            S::Fairness => Self::Fairness,
+            S::Bias => Self::Bias,
+            S::Security => Self::Security,
+        }
+    }
+}
+
+/// The outcome of a check.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum CheckResult {
+    /// Fine.
+    Pass,
+    /// Worth a look; never blocks.
+    Warn,
+    /// Failed (blocks the approval when the policy says so).
+    Fail,
+}
+
+impl From<StoredCheckResult> for CheckResult {
+    fn from(r: StoredCheckResult) -> Self {
+        match r {
+            StoredCheckResult::Pass => Self::Pass,
+            StoredCheckResult::Warn => Self::Warn,
+            StoredCheckResult::Fail => Self::Fail,
+        }
+    }
+}
+
+/// Where an approval stands.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum ApprovalStatus {
+    /// Waiting for a review.
+    Pending,
+    /// A blocking check failed: fix and `rerunComplianceChecks`.
+    ChecksFailed,
+    /// Approved (valid until `expiresAt`).
+    Approved,
+    /// Rejected.
+    Rejected,
+    /// Withdrawn by its requester.
+    Withdrawn,
+    /// Not decided in time.
+    Expired,
+}
+
+impl From<entity::enums::ApprovalStatus> for ApprovalStatus {
+    fn from(s: entity::enums::ApprovalStatus) -> Self {
+        use entity::enums::ApprovalStatus as S;
+        match s {
+            S::Pending => Self::Pending,
+            S::ChecksFailed => Self::ChecksFailed,
+            S::Approved => Self::Approved,
+            S::Rejected => Self::Rejected,
+            S::Withdrawn => Self::Withdrawn,
+            S::Expired => Self::Expired,
+        }
+    }
+}
+
+/// A model's risk class under the EU AI Act.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum RiskClass {
+    /// Minimal risk.
+    Minimal,
+    /// Limited risk (transparency duties).
+    Limited,
+    /// High risk: needs human oversight and a documented intended purpose.
+    High,
+    /// Prohibited.
+    Unacceptable,
+}
+
+impl From<RiskClass> for StoredRiskClass {
+    fn from(r: RiskClass) -> Self {
+        match r {
+            RiskClass::Minimal => Self::Minimal,
+            RiskClass::Limited => Self::Limited,
+            RiskClass::High => Self::High,
+            RiskClass::Unacceptable => Self::Unacceptable,
+        }
+    }
+}
+
+impl From<StoredRiskClass> for RiskClass {
+    fn from(r: StoredRiskClass) -> Self {
+        match r {
+            StoredRiskClass::Minimal => Self::Minimal,
+            StoredRiskClass::Limited => Self::Limited,
+            StoredRiskClass::High => Self::High,
+            StoredRiskClass::Unacceptable => Self::Unacceptable,
+        }
+    }
+}
+
+/// How bad a security finding is.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum FindingSeverity {
+    /// Low.
+    Low,
+    /// Medium.
+    Medium,
+    /// High.
+    High,
+    /// Critical.
+    Critical,
+}
+
+impl From<FindingSeverity> for entity::enums::FindingSeverity {
+    fn from(s: FindingSeverity) -> Self {
+        match s {
+            FindingSeverity::Low => Self::Low,
+            FindingSeverity::Medium => Self::Medium,
+            FindingSeverity::High => Self::High,
+            FindingSeverity::Critical => Self::Critical,
+        }
+    }
+}
+
+impl From<entity::enums::FindingSeverity> for FindingSeverity {
+    fn from(s: entity::enums::FindingSeverity) -> Self {
+        use entity::enums::FindingSeverity as S;
+        match s {
+            S::Low => Self::Low,
+            S::Medium => Self::Medium,
+            S::High => Self::High,
+            S::Critical => Self::Critical,
+        }
+    }
+}
+
+/// The fields of a [`Policy`] of its own.
+pub struct PolicyFields(pub policy::Model);
+
+/// One check of a policy.
+#[derive(SimpleObject, InputObject, Clone)]
+#[graphql(input_name = "PolicyCheckInput")]
+pub struct PolicyCheck {
+    /// Which check.
+    pub check: CheckKind,
+    /// Whether a FAIL blocks the approval.
+    pub blocking: bool,
+    /// Largest allowed |metric| (fairness, bias; default 0.1).
+    pub threshold: Option<f64>,
+    /// The metric read from `evaluatedOn` edges (fairness: `demographicParityDifference`,
+    /// bias: `equalizedOddsDifference` by default).
+    pub metric: Option<String>,
+}
+
+#[Object]
+impl PolicyFields {
+    /// The namespace it governs (and every namespace under it without its own policy).
+    async fn ns(&self) -> &str {
+        &self.0.ns
+    }
+    /// Its version (1, 2, ... per namespace).
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    /// The checks an approval runs.
+    async fn checks(&self) -> Result<Vec<PolicyCheck>> {
+        let spec: Vec<service::CheckSpec> = serde_json::from_value(self.0.checks.clone())
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        Ok(spec
+            .into_iter()
+            .map(|c| PolicyCheck {
+                check: c.check.into(),
+                blocking: c.blocking,
+                threshold: c.threshold,
+                metric: c.metric,
+            })
+            .collect())
+    }
+    /// Stages a version enters only with an approved approval.
+    async fn require_approval_for(&self) -> Result<Vec<ModelStage>> {
+        let stages: Vec<entity::enums::ModelStage> =
+            serde_json::from_value(self.0.require_approval_for.clone())
+                .map_err(|e| AppError::Internal(e.to_string()))?;
+        Ok(stages.into_iter().map(Into::into).collect())
+    }
+    /// How long approvals stay valid, in hours.
+    async fn approval_ttl_hours(&self) -> i32 {
+        self.0.approval_ttl_hours
+    }
+    /// Who set it.
+    async fn created_by(&self) -> Option<&str> {
+        self.0.created_by.as_deref()
+    }
+    /// When.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+/// The fields of an [`Approval`] of its own.
+pub struct ApprovalFields(pub approval::Model);
+
+#[Object]
+impl ApprovalFields {
+    /// Namespace.
+    async fn ns(&self) -> &str {
+        &self.0.ns
+    }
+    /// The version to promote.
+    async fn model_version(&self, ctx: &Context<'_>) -> Result<crate::graph::ModelVersion> {
+        let d = deps(ctx)?;
+        Ok(
+            store::get::<entity::model_version::Entity>(&d.state.db, d.rc, self.0.model_version_id)
+                .await?
+                .into(),
+        )
+    }
+    /// The stage it asks for.
+    async fn target_stage(&self) -> ModelStage {
+        self.0.target_stage.into()
+    }
+    /// Where it stands.
+    async fn status(&self) -> ApprovalStatus {
+        self.0.status.into()
+    }
+    /// Why the requester asks.
+    async fn justification(&self) -> Option<&str> {
+        self.0.justification.as_deref()
+    }
+    /// Who asked.
+    async fn requested_by(&self) -> &str {
+        &self.0.requested_by
+    }
+    /// Who decided.
+    async fn reviewed_by(&self) -> Option<&str> {
+        self.0.reviewed_by.as_deref()
+    }
+    /// The reviewer's comment.
+    async fn review_comment(&self) -> Option<&str> {
+        self.0.review_comment.as_deref()
+    }
+    /// When it was decided.
+    async fn decided_at(&self) -> Option<DateTime<Utc>> {
+        self.0.decided_at
+    }
+    /// Until when it may be decided (pending) or counts (approved).
+    async fn expires_at(&self) -> DateTime<Utc> {
+        self.0.expires_at
+    }
+    /// The policy version its checks ran under (0: the default policy).
+    async fn policy_version(&self) -> i32 {
+        self.0.policy_version
+    }
+    /// Bumped by every change; reviews name the revision they saw.
+    async fn revision(&self) -> i32 {
+        self.0.revision
+    }
+    /// When it was requested.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// Every check result, latest run first.
+    async fn checks(&self, ctx: &Context<'_>) -> Result<Vec<ComplianceCheck>> {
+        use sea_orm::QueryOrder;
+        let d = deps(ctx)?;
+        let rows = compliance_check::Entity::find()
+            .filter(compliance_check::Column::ApprovalId.eq(self.0.id))
+            .filter(d.rc.scope.condition(compliance_check::Column::Ns))
+            .order_by_desc(compliance_check::Column::CreatedAt)
+            .all(&d.state.db)
+            .await
+            .map_err(AppError::from_db)?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+}
+
+/// The fields of a [`ComplianceCheck`] of its own.
+pub struct ComplianceCheckFields(pub compliance_check::Model);
+
+#[Object]
+impl ComplianceCheckFields {
+    /// Namespace.
+    async fn ns(&self) -> &str {
+        &self.0.ns
+    }
+    /// Which check.
+    async fn check(&self) -> CheckKind {
+        self.0.check_kind.into()
+    }
+    /// PASS, WARN or FAIL.
+    async fn result(&self) -> CheckResult {
+        self.0.result.into()
+    }
+    /// Whether a FAIL of it blocks.
+    async fn blocking(&self) -> bool {
+        self.0.blocking
+    }
+    /// What it looked at.
+    async fn evidence(&self) -> Json<&serde_json::Value> {
+        Json(&self.0.evidence)
+    }
+    /// When it ran.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+/// The fields of a [`SecurityFinding`] of its own.
+pub struct SecurityFindingFields(pub security_finding::Model);
+
+#[Object]
+impl SecurityFindingFields {
+    /// Namespace.
+    async fn ns(&self) -> &str {
+        &self.0.ns
+    }
+    /// The version it concerns.
+    async fn model_version_id(&self) -> ID {
+        crate::core::ids::encode(NodeType::ModelVersion, self.0.model_version_id)
+    }
+    /// How bad.
+    async fn severity(&self) -> FindingSeverity {
+        self.0.severity.into()
+    }
+    /// What.
+    async fn description(&self) -> &str {
+        &self.0.description
+    }
+    /// When it was resolved (open while null).
+    async fn resolved_at(&self) -> Option<DateTime<Utc>> {
+        self.0.resolved_at
+    }
+    /// Who recorded it.
+    async fn created_by(&self) -> Option<&str> {
+        self.0.created_by.as_deref()
+    }
+    /// When.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+filter_input!(
+    /// Conditions on approvals.
+    ApprovalFilter for approval {
+        /// Its id.
+        id: IdFilter => Id,
+        /// Its namespace.
+        ns: StringFilter => Ns,
+        /// Its model version.
+        model_version: IdFilter => ModelVersionId,
+        /// Who asked.
+        requested_by: StringFilter => RequestedBy,
+        /// Creation time.
+        created_at: DateTimeFilter => CreatedAt,
+    }
+);
+
+order_input!(
+    /// A sort key for approvals.
+    ApprovalOrder, ApprovalOrderField for approval {
+        /// Creation time.
+        CreatedAt => CreatedAt,
+    }
+);
+
+/// A policy to set.
+#[derive(InputObject)]
+pub struct SetGovernancePolicyInput {
+    /// The namespace (and everything under it without a policy of its own).
+    pub ns: String,
+    /// The checks approvals run.
+    pub checks: Vec<PolicyCheck>,
+    /// Stages a version may enter only with an approved approval (e.g. `[PRODUCTION]`).
+    pub require_approval_for: Vec<ModelStage>,
+    /// How long approvals stay valid (default 720 hours).
+    #[graphql(default = 720)]
+    pub approval_ttl_hours: i32,
+}
+
+/// An approval to request.
+#[derive(InputObject)]
+pub struct RequestApprovalInput {
+    /// The version.
+    pub model_version_id: ID,
+    /// The stage it should enter.
+    pub target_stage: ModelStage,
+    /// Why.
+    pub justification: Option<String>,
+}
+
+/// A reviewer's decision.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum ReviewDecision {
+    /// Approve.
+    Approve,
+    /// Reject.
+    Reject,
+}
+
+/// A review.
+#[derive(InputObject)]
+pub struct ReviewApprovalInput {
+    /// The approval.
+    pub id: ID,
+    /// The decision.
+    pub decision: ReviewDecision,
+    /// Why.
+    pub comment: Option<String>,
+    /// The revision reviewed (`CONFLICT` when the approval changed since).
+    pub expected_revision: i32,
+}
+
+/// GDPR facts of a dataset.
+#[derive(InputObject)]
+pub struct SetDatasetComplianceInput {
+    /// The dataset.
+    pub id: ID,
+    /// Whether it holds personal data.
+    pub personal_data: bool,
+    /// The legal basis of processing (GDPR art. 6), e.g. `consent`, `contract`.
+    pub legal_basis: Option<String>,
+    /// How long the data is kept, in days.
+    pub retention_days: Option<i32>,
+}
+
+/// EU AI Act facts of a model.
+#[derive(InputObject)]
+pub struct SetModelComplianceInput {
+    /// The model.
+    pub id: ID,
+    /// Its risk class.
+    pub risk_class: Option<RiskClass>,
+    /// How humans oversee it (required for HIGH).
+    pub human_oversight: Option<String>,
+    /// What it is meant for (required for HIGH).
+    pub intended_purpose: Option<String>,
+}
+
+/// A security finding to record.
+#[derive(InputObject)]
+pub struct RecordSecurityFindingInput {
+    /// The version.
+    pub model_version_id: ID,
+    /// How bad.
+    pub severity: FindingSeverity,
+    /// What.
+    pub description: String,
+}
+
+/// Governance queries.
+#[derive(Default)]
+pub struct GovernanceQuery;
+
+#[Object]
+impl GovernanceQuery {
+    /// An approval by id.
+    async fn approval(&self, ctx: &Context<'_>, id: ID) -> Result<Approval> {
+        let d = deps(ctx)?;
+        let id = decode_as(&id, NodeType::Approval, "id")?;
+        Ok(store::get::<approval::Entity>(&d.state.db, d.rc, id)
+            .await?
+            .into())
+    }
+    /// Approvals, filtered and ordered (newest first by default).
+    #[allow(clippy::too_many_arguments)]
+    async fn approvals(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<ApprovalFilter>,
+        order_by: Option<Vec<ApprovalOrder>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        offset: Option<i32>,
+    ) -> Result<Conn<Approval>> {
+        top_list::<approval::Entity, _>(
+            ctx,
+            cond_of(&filter),
+            ApprovalOrder::keys(order_by.as_deref()),
+            PageArgs::new(first, after, last, before, offset),
+            Approval::from,
+        )
+        .await
+    }
+    /// The policy in force for a namespace (its own or the nearest above; null for the
+    /// default policy, which runs every check and gates nothing).
+    async fn governance_policy(&self, ctx: &Context<'_>, ns: String) -> Result<Option<Policy>> {
+        let d = deps(ctx)?;
+        if !d.rc.scope.contains(&ns) {
+            return Ok(None);
+        }
+        Ok(service::policy_for(&d.state.db, &ns)
+            .await?
+            .2
+            .map(Into::into))
+    }
+    /// Every governance step (approvals requested, checks run, decisions, policies,
+    /// findings) of a model, a model version or a namespace, newest first.
+    async fn governance_history(
+        &self,
+        ctx: &Context<'_>,
+        of: Option<ID>,
+        ns: Option<String>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Conn<Event>> {
+        let d = deps(ctx)?;
+        let kinds = ["Approval", "ComplianceCheck", "Policy", "SecurityFinding"];
+        let mut cond = Condition::all().add(entity::event::Column::EntityType.is_in(kinds));
+        match (of, ns) {
+            (Some(of), _) => {
+                let (ty, id) = decode_any(&of, "of")?;
+                let versions: Vec<Uuid> = match ty {
+                    NodeType::ModelVersion => vec![id],
+                    NodeType::Model => entity::model_version::Entity::find()
+                        .filter(entity::model_version::Column::ModelId.eq(id))
+                        .all(&d.state.db)
+                        .await
+                        .map_err(AppError::from_db)?
+                        .into_iter()
+                        .map(|v| v.id)
+                        .collect(),
+                    _ => return Err(AppError::bad_input("of", "a model or a model version").into()),
+                };
+                let approvals: Vec<Uuid> = approval::Entity::find()
+                    .filter(approval::Column::ModelVersionId.is_in(versions.clone()))
+                    .all(&d.state.db)
+                    .await
+                    .map_err(AppError::from_db)?
+                    .into_iter()
+                    .map(|a| a.id)
+                    .collect();
+                let checks: Vec<Uuid> = compliance_check::Entity::find()
+                    .filter(compliance_check::Column::ApprovalId.is_in(approvals.clone()))
+                    .all(&d.state.db)
+                    .await
+                    .map_err(AppError::from_db)?
+                    .into_iter()
+                    .map(|c| c.id)
+                    .collect();
+                let findings: Vec<Uuid> = security_finding::Entity::find()
+                    .filter(security_finding::Column::ModelVersionId.is_in(versions))
+                    .all(&d.state.db)
+                    .await
+                    .map_err(AppError::from_db)?
+                    .into_iter()
+                    .map(|f| f.id)
+                    .collect();
+                let ids: Vec<Uuid> = approvals
+                    .into_iter()
+                    .chain(checks)
+                    .chain(findings)
+                    .collect();
+                cond = cond.add(entity::event::Column::EntityId.is_in(ids));
+            }
+            (None, Some(ns)) => {
+                cond =
+                    cond.add(
+                        Condition::any()
+                            .add(entity::event::Column::Ns.eq(ns.clone()))
+                            .add(entity::event::Column::Ns.like(
+                                crate::core::filter::like_literal("", &format!("{ns}/"), "%"),
+                            )),
+                    );
+            }
+            (None, None) => {
+                return Err(
+                    AppError::bad_input("of", "give `of` (a model or version) or `ns`").into(),
+                );
+            }
+        }
+        top_list::<entity::event::Entity, _>(
+            ctx,
+            Ok(cond),
+            crate::observability::EventOrder::keys(None),
+            PageArgs::new(first, after, None, None, None),
+            Event::from,
+        )
+        .await
+    }
+}
+
+/// Governance mutations.
+#[derive(Default)]
+pub struct GovernanceMutation;
+
+fn stored_checks(checks: Vec<PolicyCheck>) -> Vec<service::CheckSpec> {
+    checks
+        .into_iter()
+        .map(|c| service::CheckSpec {
+            check: c.check.into(),
+            blocking: c.blocking,
+            threshold: c.threshold,
+            metric: c.metric,
+        })
+        .collect()
+}
+
+#[Object]
+impl GovernanceMutation {
+    /// Sets a new version of a namespace's policy (ADMIN there).
+    async fn set_governance_policy(
+        &self,
+        ctx: &Context<'_>,
+        input: SetGovernancePolicyInput,
+    ) -> Result<Policy> {
+        let d = deps(ctx)?;
+        let spec = service::PolicySpec {
+            checks: stored_checks(input.checks),
+            require_approval_for: input
+                .require_approval_for
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+            approval_ttl_hours: input.approval_ttl_hours,
+        };
+        Ok(service::set_policy(&d.state.db, d.rc, input.ns, spec)
+            .await?
+            .into())
+    }
+
+    /// Requests an approval (EDITOR): runs the policy's checks at once and answers it
+    /// PENDING, or CHECKS_FAILED when a blocking check failed.
+    async fn request_approval(
+        &self,
+        ctx: &Context<'_>,
+        input: RequestApprovalInput,
+    ) -> Result<Approval> {
+        let d = deps(ctx)?;
+        let version = decode_as(
+            &input.model_version_id,
+            NodeType::ModelVersion,
+            "input.modelVersionId",
+        )?;
+        Ok(service::request_approval(
+            &d.state.db,
+            d.rc,
+            version,
+            input.target_stage.into(),
+            input.justification,
+        )
+        .await?
+        .into())
+    }
+
+    /// Runs an approval's checks again (after a fix).
+    async fn rerun_compliance_checks(&self, ctx: &Context<'_>, id: ID) -> Result<Approval> {
+        let d = deps(ctx)?;
+        let id = decode_as(&id, NodeType::Approval, "id")?;
+        Ok(service::rerun_checks(&d.state.db, d.rc, id).await?.into())
+    }
+
+    /// Decides an approval: APPROVER on its namespace and not its requester (four-eyes).
+    async fn review_approval(
+        &self,
+        ctx: &Context<'_>,
+        input: ReviewApprovalInput,
+    ) -> Result<Approval> {
+        let d = deps(ctx)?;
+        let id = decode_as(&input.id, NodeType::Approval, "input.id")?;
+        let decision = match input.decision {
+            ReviewDecision::Approve => service::Decision::Approve,
+            ReviewDecision::Reject => service::Decision::Reject,
+        };
+        Ok(service::review(
+            &d.state.db,
+            d.rc,
+            id,
+            decision,
+            input.comment,
+            input.expected_revision,
+        )
+        .await?
+        .into())
+    }
+
+    /// Withdraws an approval (its requester).
+    async fn withdraw_approval(&self, ctx: &Context<'_>, id: ID) -> Result<Approval> {
+        let d = deps(ctx)?;
+        let id = decode_as(&id, NodeType::Approval, "id")?;
+        Ok(service::withdraw(&d.state.db, d.rc, id).await?.into())
+    }
+
+    /// Records a dataset's GDPR facts (EDITOR).
+    async fn set_dataset_compliance(
+        &self,
+        ctx: &Context<'_>,
+        input: SetDatasetComplianceInput,
+    ) -> Result<Dataset> {
+        let d = deps(ctx)?;
+        let id = decode_as(&input.id, NodeType::Dataset, "input.id")?;
+        if input.retention_days.is_some_and(|r| r <= 0) {
+            return Err(AppError::bad_input("input.retentionDays", "must be positive").into());
+        }
+        let row = store::transaction(&d.state.db, async |txn| {
+            let before = store::lock::<entity::dataset::Entity>(txn, d.rc, id).await?;
+            let mut a = before.clone().into_active_model();
+            a.personal_data = Set(input.personal_data);
+            a.legal_basis = Set(input.legal_basis.clone());
+            a.retention_days = Set(input.retention_days);
+            a.updated_at = Set(Utc::now());
+            store::update::<entity::dataset::Entity, _>(txn, d.rc, &before, a, "COMPLIANCE_SET")
+                .await
+        })
+        .await?;
+        Ok(row.into())
+    }
+
+    /// Records an erasure request on a dataset (GDPR art. 17): models trained on it fail
+    /// the GDPR check until it is handled.
+    async fn request_dataset_erasure(&self, ctx: &Context<'_>, id: ID) -> Result<Dataset> {
+        let d = deps(ctx)?;
+        let id = decode_as(&id, NodeType::Dataset, "id")?;
+        let row = store::transaction(&d.state.db, async |txn| {
+            let before = store::lock::<entity::dataset::Entity>(txn, d.rc, id).await?;
+            let mut a = before.clone().into_active_model();
+            a.erasure_requested_at = Set(Some(Utc::now()));
+            a.updated_at = Set(Utc::now());
+            store::update::<entity::dataset::Entity, _>(txn, d.rc, &before, a, "ERASURE_REQUESTED")
+                .await
+        })
+        .await?;
+        Ok(row.into())
+    }
+
+    /// Records a model's EU AI Act facts (EDITOR).
+    async fn set_model_compliance(
+        &self,
+        ctx: &Context<'_>,
+        input: SetModelComplianceInput,
+    ) -> Result<Model> {
+        let d = deps(ctx)?;
+        let id = decode_as(&input.id, NodeType::Model, "input.id")?;
+        let row = store::transaction(&d.state.db, async |txn| {
+            let before = store::lock::<entity::model::Entity>(txn, d.rc, id).await?;
+            let mut a = before.clone().into_active_model();
+            a.risk_class = Set(input.risk_class.map(Into::into));
+            a.human_oversight = Set(input.human_oversight.clone());
+            a.intended_purpose = Set(input.intended_purpose.clone());
+            a.updated_at = Set(Utc::now());
+            store::update::<entity::model::Entity, _>(txn, d.rc, &before, a, "COMPLIANCE_SET").await
+        })
+        .await?;
+        Ok(row.into())
+    }
+
+    /// Records an open security finding on a version (EDITOR).
+    async fn record_security_finding(
+        &self,
+        ctx: &Context<'_>,
+        input: RecordSecurityFindingInput,
+    ) -> Result<SecurityFinding> {
+        let d = deps(ctx)?;
+        let version = decode_as(
+            &input.model_version_id,
+            NodeType::ModelVersion,
+            "input.modelVersionId",
+        )?;
+        crate::core::validate::name("input.description", &input.description)?;
+        let row = store::transaction(&d.state.db, async |txn| {
+            let v = store::get::<entity::model_version::Entity>(txn, d.rc, version).await?;
+            let now = Utc::now();
+            let row = security_finding::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                ns: Set(v.ns.clone()),
+                model_version_id: Set(v.id),
+                severity: Set(input.severity.into()),
+                description: Set(input.description.clone()),
+                resolved_at: Set(None),
+                created_by: Set(d.rc.actor.clone()),
+                created_at: Set(now),
+                updated_at: Set(now),
+            };
+            store::insert::<security_finding::Entity, _>(txn, d.rc, row).await
+        })
+        .await?;
+        Ok(row.into())
+    }
+
+    /// Marks a security finding resolved (EDITOR).
+    async fn resolve_security_finding(&self, ctx: &Context<'_>, id: ID) -> Result<SecurityFinding> {
+        let d = deps(ctx)?;
+        let id = decode_as(&id, NodeType::SecurityFinding, "id")?;
+        let row = store::transaction(&d.state.db, async |txn| {
+            let before = store::lock::<security_finding::Entity>(txn, d.rc, id).await?;
+            let mut a = before.clone().into_active_model();
+            a.resolved_at = Set(Some(Utc::now()));
+            a.updated_at = Set(Utc::now());
+            store::update::<security_finding::Entity, _>(txn, d.rc, &before, a, "RESOLVED").await
+        })
+        .await?;
+        Ok(row.into())
+    }
+}
