@@ -32,11 +32,12 @@ PY
 
 s3_start() {
   S3_DIR="$(mktemp -d "$PG_TESTENV/s3.XXXXXX")"
+  mkdir -p "$S3_DIR/data"
   cat > "$S3_DIR/s3.json" <<JSON
 {"identities":[{"name":"mlgraph","credentials":[{"accessKey":"$S3_ACCESS_KEY","secretKey":"$S3_SECRET_KEY"}],"actions":["Admin","Read","Write","List","Tagging"]}]}
 JSON
   S3_PORT="$(s3_free_port_pair)"
-  "$PG_VENV/bin/weed" mini -dir="$S3_DIR" -ip=127.0.0.1 -ip.bind=127.0.0.1 \
+  "$PG_VENV/bin/weed" mini -dir="$S3_DIR/data" -ip=127.0.0.1 -ip.bind=127.0.0.1 \
     -master.port="$(s3_free_port_pair)" -filer.port="$(s3_free_port_pair)" \
     -volume.port="$(s3_free_port_pair)" -admin.port="$(s3_free_port_pair)" -admin.ui=false \
     -webdav=false -master.telemetry=false -s3.port="$S3_PORT" -s3.config="$S3_DIR/s3.json" \
@@ -50,7 +51,7 @@ JSON
       echo "s3.sh: weed exited" >&2
       return 1
     fi
-    if grep -q "All enabled components are running" "$S3_DIR/weed.log"; then
+    if grep -qs "All enabled components are running" "$S3_DIR/weed.log"; then
       ready=1
       break
     fi

@@ -504,6 +504,7 @@ async fn serve(args: ServeArgs) -> anyhow_like::Result<()> {
             tracing::info!(artifacts = n, "demo artifacts");
         }
     }
+    mlgraph::governance::service::spawn_expiry(state.db.clone(), Duration::from_secs(60));
     if let Some(arts) = &state.artifacts {
         mlgraph::artifacts::service::spawn_sweeper(
             state.db.clone(),

@@ -470,6 +470,65 @@ pub async fn withdraw(
     .await
 }
 
+/// Marks approvals past their `expiresAt` EXPIRED (pending ones not decided in time,
+/// approved ones whose validity ended), each with its event. Returns how many.
+pub async fn expire(db: &DatabaseConnection, now: DateTime<Utc>) -> AppResult<usize> {
+    let ctx = RequestContext {
+        actor: Some("mlgraph:approval-expiry".into()),
+        ..RequestContext::default()
+    };
+    let due = approval::Entity::find()
+        .filter(approval::Column::Status.is_in([
+            ApprovalStatus::Pending,
+            ApprovalStatus::ChecksFailed,
+            ApprovalStatus::Approved,
+        ]))
+        .filter(approval::Column::ExpiresAt.lte(now))
+        .all(db)
+        .await?;
+    let mut n = 0;
+    for row in due {
+        let done = store::transaction(db, async |txn| {
+            let current = locked(txn, &ctx, row.id).await?;
+            if current.expires_at > now
+                || !matches!(
+                    current.status,
+                    ApprovalStatus::Pending
+                        | ApprovalStatus::ChecksFailed
+                        | ApprovalStatus::Approved
+                )
+            {
+                return Ok(false);
+            }
+            let mut a = current.clone().into_active_model();
+            a.status = Set(ApprovalStatus::Expired);
+            a.revision = Set(current.revision + 1);
+            a.updated_at = Set(now);
+            save(txn, &ctx, &current, a, "EXPIRED").await?;
+            Ok(true)
+        })
+        .await?;
+        n += usize::from(done);
+    }
+    Ok(n)
+}
+
+/// Runs [`expire`] every `every` (any instance may: each approval is locked and re-read).
+pub fn spawn_expiry(db: DatabaseConnection, every: std::time::Duration) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            match expire(&db, Utc::now()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(expired = n, "approvals expired"),
+                Err(e) => tracing::warn!(error = ?e, "approval expiry failed"),
+            }
+        }
+    });
+}
+
 /// The gate: refuses (`APPROVAL_REQUIRED`) moving `version` to `stage` when the policy of
 /// its namespace requires an approval and there is no approved, unexpired one for that
 /// version and stage. Call it inside the promotion's transaction.

@@ -449,3 +449,72 @@ async fn gated_promotion_needs_an_approved_approval() {
     );
     app.ok(deploy, json!({"v": v, "e": ep})).await;
 }
+
+/// Approvals expire: a pending one not decided in time and an approved one past its
+/// validity become EXPIRED (with an event), and the gate stops accepting the latter.
+#[tokio::test]
+async fn approvals_expire() {
+    let app = TestApp::new().await;
+    app.ok("mutation { setGovernancePolicy(input: {ns: \"acme.com/gov\", requireApprovalFor: [PRODUCTION], checks: [], approvalTtlHours: 2}) { version } }", json!({})).await;
+    let model = create_model(&app, NS, "m").await;
+    let approved_v = create_version(&app, &model).await;
+    let pending_v = create_version(&app, &model).await;
+    let a = ok_as(
+        &app,
+        as_user("ann", Role::Editor),
+        REQUEST,
+        json!({"v": approved_v, "s": "PRODUCTION"}),
+    )
+    .await["requestApproval"]
+        .clone();
+    ok_as(
+        &app,
+        as_user("bob", Role::Approver),
+        REVIEW,
+        json!({"id": a["id"], "d": "APPROVE", "r": a["revision"]}),
+    )
+    .await;
+    let p = ok_as(
+        &app,
+        as_user("ann", Role::Editor),
+        REQUEST,
+        json!({"v": pending_v, "s": "PRODUCTION"}),
+    )
+    .await["requestApproval"]
+        .clone();
+
+    assert_eq!(
+        mlgraph::governance::service::expire(app.db(), chrono::Utc::now())
+            .await
+            .unwrap_or(99),
+        0,
+        "nothing due yet"
+    );
+    let later = chrono::Utc::now() + chrono::Duration::hours(3);
+    assert_eq!(
+        mlgraph::governance::service::expire(app.db(), later)
+            .await
+            .unwrap_or_default(),
+        2
+    );
+    for id in [&a["id"], &p["id"]] {
+        let row = app
+            .ok(
+                "query($id: ID!) { approval(id: $id) { status } }",
+                json!({"id": id}),
+            )
+            .await;
+        assert_eq!(row["approval"]["status"], "EXPIRED");
+    }
+    assert_eq!(
+        app.error_code(PROMOTE, json!({"v": approved_v})).await,
+        "APPROVAL_REQUIRED"
+    );
+    let h = app
+        .ok(
+            "query($m: ID!) { governanceHistory(of: $m) { nodes { action } } }",
+            json!({"m": model}),
+        )
+        .await;
+    assert_eq!(h["governanceHistory"]["nodes"][0]["action"], "EXPIRED");
+}
