@@ -17,6 +17,7 @@ pub mod error;
 pub mod governance;
 pub mod graph;
 pub mod lineage;
+pub mod lineage_view;
 pub mod observability;
 pub mod playground;
 pub mod registry;

@@ -633,6 +633,7 @@ pub fn app(state: AppState) -> Router {
     let artifact_urls = crate::artifacts::local::routes().with_state(state.clone());
     let router = Router::new()
         .merge(crate::playground::routes())
+        .merge(crate::lineage_view::routes())
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
