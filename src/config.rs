@@ -37,6 +37,9 @@ pub struct Limits {
     /// Requests per second each caller may send (a token bucket with a burst of twice
     /// that); 0 turns rate limiting off.
     pub rate_limit_per_second: u32,
+    /// How long one HTTP request may run before it is abandoned (`TIMEOUT`, 503; its
+    /// transaction rolls back).
+    pub request_timeout: std::time::Duration,
 }
 
 impl Default for Limits {
@@ -58,6 +61,7 @@ impl Default for Limits {
             production: false,
             ws_init_timeout: std::time::Duration::from_secs(3),
             rate_limit_per_second: 0,
+            request_timeout: std::time::Duration::from_secs(30),
         }
     }
 }

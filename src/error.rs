@@ -33,6 +33,9 @@ pub enum ErrorCode {
     RateLimited,
     /// A dependency (the database) is unreachable for now: retry later (HTTP 503).
     Unavailable,
+    /// The request ran past the server's deadline (`--request-timeout-ms`); nothing of
+    /// it was kept (HTTP 503).
+    Timeout,
     /// Anything else; details are in the server log only.
     Internal,
 }
@@ -51,6 +54,7 @@ impl ErrorCode {
             ErrorCode::QueryTooComplex => "QUERY_TOO_COMPLEX",
             ErrorCode::RateLimited => "RATE_LIMITED",
             ErrorCode::Unavailable => "UNAVAILABLE",
+            ErrorCode::Timeout => "TIMEOUT",
             ErrorCode::Internal => "INTERNAL",
         }
     }
@@ -367,6 +371,8 @@ mod tests {
             ErrorCode::QueryTooComplex,
             ErrorCode::RateLimited,
             ErrorCode::Unavailable,
+            ErrorCode::Timeout,
+            ErrorCode::ApprovalRequired,
             ErrorCode::Internal,
         ];
         let names: std::collections::HashSet<_> = all.iter().map(|c| c.as_str()).collect();

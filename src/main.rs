@@ -272,6 +272,9 @@ struct ServeArgs {
     /// How often the artifact sweeper runs, in seconds.
     #[arg(long, env = "MLGRAPH_ARTIFACT_SWEEP_SECS", default_value_t = 60)]
     artifact_sweep_secs: u64,
+    /// Milliseconds one HTTP request may run before it is abandoned (`TIMEOUT`, 503).
+    #[arg(long, env = "MLGRAPH_REQUEST_TIMEOUT_MS", default_value_t = 30_000)]
+    request_timeout_ms: u64,
     /// Origins allowed by CORS, comma-separated (`*` for any). None by default.
     #[arg(long, env = "MLGRAPH_CORS_ORIGINS", value_delimiter = ',')]
     cors_origins: Vec<String>,
@@ -485,6 +488,7 @@ async fn serve(args: ServeArgs) -> anyhow_like::Result<()> {
             production: args.production,
             ws_init_timeout: Duration::from_millis(args.ws_init_timeout_ms.max(1)),
             rate_limit_per_second: args.rate_limit,
+            request_timeout: Duration::from_millis(args.request_timeout_ms.max(1)),
         },
         statements,
         cors_origins: args.cors_origins,

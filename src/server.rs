@@ -319,7 +319,23 @@ async fn graphql_handler(
     };
     // A cheap over-approximation: a false positive only costs the feed one extra read.
     let may_write = req.query.contains("mutation");
-    let resp = execute(&shared.schema, req, &shared.state, rc).await;
+    let deadline = shared.state.limits.request_timeout;
+    let Ok(resp) =
+        tokio::time::timeout(deadline, execute(&shared.schema, req, &shared.state, rc)).await
+    else {
+        // Dropped mid-way: an open transaction rolls back with its connection.
+        tracing::warn!(?deadline, "request abandoned at its deadline");
+        let mut resp = refuse(
+            StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::Timeout,
+            "the request ran past the server's deadline and was abandoned (nothing of it was kept)",
+        );
+        resp.headers_mut().insert(
+            axum::http::header::RETRY_AFTER,
+            HeaderValue::from_static("1"),
+        );
+        return resp;
+    };
     if may_write {
         // Committed by now: subscribers of this instance hear it at once (the only signal
         // on SQLite; on PostgreSQL every other instance hears the NOTIFY).

@@ -294,3 +294,44 @@ async fn callers_past_their_rate_get_rate_limited() {
         assert_eq!(call(&unlimited, as_actor("alice")).await.0, StatusCode::OK);
     }
 }
+
+/// A request past `--request-timeout-ms` is abandoned with `TIMEOUT` (503) and keeps
+/// nothing: a mutation stuck behind another transaction's row lock writes no row and no
+/// event once the lock goes.
+#[tokio::test]
+async fn requests_past_the_deadline_are_abandoned_and_keep_nothing() {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    let app = TestApp::new().await;
+    let model = crate::harness::create_model(&app, "acme.com", "locked").await;
+    let quick = app.with_limits(|l| l.request_timeout = std::time::Duration::from_millis(300));
+    let router = mlgraph::app(quick.state.clone());
+    let held = app
+        .db()
+        .begin()
+        .await
+        .unwrap_or_else(|e| panic!("begin: {e}"));
+    held.execute_unprepared("SELECT id FROM models FOR UPDATE")
+        .await
+        .unwrap_or_else(|e| panic!("lock: {e}"));
+    let events = app.count("events").await;
+    let body =
+        format!(r#"{{"query":"mutation {{ deprecateModel(id: \"{model}\") {{ status }} }}"}}"#);
+    let started = std::time::Instant::now();
+    let (status, headers, text) = call(&router, post(&body)).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{text}");
+    assert!(text.contains("\"TIMEOUT\""), "{text}");
+    assert!(headers.get("retry-after").is_some());
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    held.rollback()
+        .await
+        .unwrap_or_else(|e| panic!("rollback: {e}"));
+    // The abandoned change did not land once the lock was released.
+    let data = app
+        .ok(
+            "query($id: ID!) { model(id: $id) { status } }",
+            serde_json::json!({"id": model}),
+        )
+        .await;
+    assert_eq!(data["model"]["status"], "ACTIVE");
+    assert_eq!(app.count("events").await, events);
+}
