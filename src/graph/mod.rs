@@ -74,15 +74,25 @@ pub(crate) use node_vocabulary;
 /// Each row's GraphQL object: the type's own fields merged with the graph fields, built
 /// from its entity's row.
 macro_rules! node_objects {
-    ($( $(#[$doc:meta])* $ty:ident = $module:ident : $fields:path ),+ $(,)?) => {$(
+    ($( $(#[$doc:meta])* $ty:ident = $module:ident : $fields:path ),+ $(,)?) => {
+        /// Each node type's own copy of the graph fields (see `fields::graph_fields_object`).
+        #[doc(hidden)]
+        pub mod per_type {$(
+            #[allow(missing_docs)]
+            pub mod $module {
+                use super::super::fields::prelude::*;
+                super::super::fields::graph_fields_object!(Fields, concat!(stringify!($ty), "GraphFields"));
+            }
+        )+}
+        $(
         $(#[$doc])*
         #[derive(async_graphql::MergedObject)]
-        pub struct $ty(pub NodeId, pub $fields, pub GraphFields);
+        pub struct $ty(pub NodeId, pub $fields, pub per_type::$module::Fields);
 
         impl From<entity::$module::Model> for $ty {
             fn from(row: entity::$module::Model) -> Self {
                 let node = (NodeType::$ty, row.id);
-                $ty(NodeId(node), $fields(row), GraphFields(node))
+                $ty(NodeId(node), $fields(row), per_type::$module::Fields(node))
             }
         }
 
