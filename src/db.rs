@@ -76,8 +76,13 @@ pub async fn connect(
     let mut db = Database::connect(options).await?;
     let counter = StatementCounter::default();
     let c = counter.0.clone();
-    db.set_metric_callback(move |_info| {
+    db.set_metric_callback(move |info| {
         c.fetch_add(1, Ordering::Relaxed);
+        crate::observability::metrics::sql_statement(
+            &info.statement.sql,
+            info.elapsed,
+            info.failed,
+        );
     });
     Ok((db, counter))
 }

@@ -10,7 +10,7 @@ use async_graphql::dataloader::DataLoader;
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextRequest,
 };
-use async_graphql::parser::types::ExecutableDocument;
+use async_graphql::parser::types::{ExecutableDocument, OperationType};
 use async_graphql::{
     Context, ErrorExtensionValues, ID, MergedObject, MergedSubscription, Object, Response, Result,
     Schema, ServerError, ServerResult, Value, Variables,
@@ -206,6 +206,7 @@ impl ExtensionFactory for QueryShape {
     fn create(&self) -> Arc<dyn Extension> {
         Arc::new(QueryShapeRun {
             limits: self.limits.clone(),
+            operation: Mutex::new(None),
             doc: Mutex::new(None),
         })
     }
@@ -214,6 +215,8 @@ impl ExtensionFactory for QueryShape {
 /// [`QueryShape`] for one request (or one subscription).
 struct QueryShapeRun {
     limits: Limits,
+    /// The executed operation's name label and type, for the metrics.
+    operation: Mutex<Option<(String, &'static str)>>,
     doc: Mutex<Option<Arc<ExecutableDocument>>>,
 }
 
@@ -247,6 +250,7 @@ fn too_complex(message: String) -> ServerError {
 #[async_graphql::async_trait::async_trait]
 impl Extension for QueryShapeRun {
     async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
+        let started = std::time::Instant::now();
         let mut resp = next.run(ctx).await;
         // What is left without a code was raised by async-graphql itself: a document that
         // does not validate or an argument that does not coerce. Our own errors
@@ -254,6 +258,22 @@ impl Extension for QueryShapeRun {
         for err in &mut resp.errors {
             set_code(err, ErrorCode::BadUserInput);
         }
+        let (operation, kind) = self
+            .operation
+            .lock()
+            .ok()
+            .and_then(|o| o.clone())
+            .unwrap_or_else(|| ("unparsed".to_owned(), "none"));
+        let codes: Vec<String> = resp
+            .errors
+            .iter()
+            .filter_map(|e| e.extensions.as_ref().and_then(|x| x.get("code")))
+            .map(|c| match c {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            })
+            .collect();
+        crate::observability::metrics::graphql_request(&operation, kind, &codes, started.elapsed());
         resp
     }
 
@@ -337,8 +357,21 @@ impl Extension for QueryShapeRun {
         operation_name: Option<&str>,
         next: NextExecute<'_>,
     ) -> Response {
-        let mut resp = next.run(ctx, operation_name).await;
         let doc = self.doc.lock().ok().and_then(|d| d.clone());
+        if let (Some(doc), Ok(mut slot)) = (&doc, self.operation.lock()) {
+            let op = doc.operations.iter().find(|(name, _)| {
+                operation_name.is_none() || name.map(|n| n.as_str()) == operation_name
+            });
+            let kind = match op.map(|(_, o)| o.node.ty) {
+                Some(OperationType::Query) => "query",
+                Some(OperationType::Mutation) => "mutation",
+                Some(OperationType::Subscription) => "subscription",
+                None => "none",
+            };
+            let name = operation_name.or_else(|| op.and_then(|(n, _)| n.map(|n| n.as_str())));
+            *slot = Some((crate::observability::metrics::operation_label(name), kind));
+        }
+        let mut resp = next.run(ctx, operation_name).await;
         if let Some(doc) = doc {
             shape::order_like_selection(&mut resp.data, &doc, operation_name);
         }

@@ -67,6 +67,7 @@ fn rate_limited(shared: &Shared, req: &axum::extract::Request) -> Option<axum::r
         limiter.retain_recent();
     }
     let not_until = limiter.check_key(&caller_key(shared, req)).err()?;
+    crate::observability::metrics::rate_limited();
     let wait = not_until.wait_time_from(DefaultClock::default().now());
     let mut resp = refuse(
         StatusCode::TOO_MANY_REQUESTS,
@@ -102,6 +103,9 @@ fn bearer(headers: &HeaderMap) -> Option<Result<&str, ()>> {
 /// 503 when the database could not be asked.
 fn refuse_credentials(err: &AppError) -> axum::response::Response {
     let code = err.code();
+    if code == ErrorCode::Unauthenticated {
+        crate::observability::metrics::auth_failure();
+    }
     let status = match code {
         ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
@@ -600,13 +604,34 @@ async fn healthz() -> &'static str {
     "ok"
 }
 
-/// Prometheus-style counters: SQL statements sent by this instance (benchmarks divide
-/// it by requests).
-async fn metrics(State(shared): State<Shared>) -> String {
-    format!(
-        "# TYPE mlgraph_sql_statements_total counter\nmlgraph_sql_statements_total {}\n",
+/// Prometheus metrics (see `observability::metrics`), plus the SQL statement counter
+/// benchmarks divide by requests.
+async fn metrics(State(shared): State<Shared>) -> axum::response::Response {
+    let db = &shared.state.db;
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        let pool = db.get_postgres_connection_pool();
+        let (size, idle) = (
+            pool.size(),
+            u32::try_from(pool.num_idle()).unwrap_or(u32::MAX),
+        );
+        crate::observability::metrics::pool(size.saturating_sub(idle), idle);
+    }
+    let mut text = format!(
+        "# HELP mlgraph_sql_statements_total SQL statements sent by this instance.\n# TYPE mlgraph_sql_statements_total counter\nmlgraph_sql_statements_total {}\n",
         shared.state.statements.get()
+    );
+    if let Some(handle) = crate::observability::metrics::handle() {
+        handle.run_upkeep();
+        text.push_str(&handle.render());
+    }
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        text,
     )
+        .into_response()
 }
 
 async fn readyz(State(shared): State<Shared>) -> (StatusCode, &'static str) {
@@ -635,6 +660,8 @@ fn cors(origins: &[String]) -> Option<CorsLayer> {
 
 /// The application router.
 pub fn app(state: AppState) -> Router {
+    // The metrics recorder, before the first request records anything.
+    crate::observability::metrics::handle();
     let schema = build_schema(state.clone());
     let body_limit = state.limits.max_body_bytes;
     let limiter = std::num::NonZeroU32::new(state.limits.rate_limit_per_second).map(|per_second| {

@@ -483,6 +483,10 @@ pub async fn complete_upload(
     }
     match verify(arts, &row).await? {
         Ok(()) => {
+            crate::observability::metrics::artifact_bytes(
+                "in",
+                u64::try_from(row.size_bytes).unwrap_or(0),
+            );
             transition(db, ctx, &row, ArtifactStatus::Uploaded, "VERIFIED", |a| {
                 a.status = Set(ArtifactStatus::Verified);
                 a.verified_at = Set(Some(Utc::now()));

@@ -350,6 +350,7 @@ impl EventFeed {
         self.ensure_started();
         let me = self.clone();
         async_stream::stream! {
+            let _open = super::metrics::OpenSubscription::open();
             let mut rx = me.0.tx.subscribe();
             let mut last = match after {
                 Some(c) => c,
@@ -395,6 +396,8 @@ impl EventFeed {
                         let c = Cursor::of(&e);
                         if c > last {
                             last = c;
+                            let lag = (chrono::Utc::now() - e.created_at).to_std().unwrap_or_default();
+                            super::metrics::delivery(lag);
                             yield e;
                         }
                     }

@@ -2,6 +2,7 @@
 //! queried as a connection and followed live (`feed`).
 
 pub mod feed;
+pub mod metrics;
 
 use async_graphql::{Context, ID, InputObject, Json, Object, Result, Subscription};
 use chrono::{DateTime, Utc};

@@ -335,3 +335,95 @@ async fn requests_past_the_deadline_are_abandoned_and_keep_nothing() {
     assert_eq!(data["model"]["status"], "ACTIVE");
     assert_eq!(app.count("events").await, events);
 }
+
+/// `/metrics` explains latency: after a mixed workload it has per-operation RED metrics
+/// (requests by outcome, errors by code, a duration histogram), SQL statement durations
+/// by kind, pool gauges and lineage traversal histograms, in Prometheus text format.
+#[tokio::test]
+async fn metrics_describe_a_mixed_workload() {
+    let app = TestApp::new().await;
+    let model = crate::harness::create_model(&app, "acme.com", "metered").await;
+    let router = mlgraph::app(app.state.clone());
+    let op = format!("Probe{}", uuid::Uuid::now_v7().simple());
+    for _ in 0..3 {
+        let body = format!(
+            r#"{{"query":"query {op} {{ models {{ totalCount }} }}","operationName":"{op}"}}"#
+        );
+        assert_eq!(call(&router, post(&body)).await.0, StatusCode::OK);
+    }
+    let missing = format!(
+        r#"{{"query":"query {op} {{ model(id: \"TW9kZWw6MDAwMDAwMDAtMDAwMC03MDAwLTgwMDAtMDAwMDAwMDAwMDAw\") {{ id }} }}"}}"#
+    );
+    call(&router, post(&missing)).await;
+    let lineage = format!(
+        r#"{{"query":"query {op}L {{ lineage(of: \"{model}\", direction: BOTH) {{ totalCount }} }}"}}"#
+    );
+    assert_eq!(call(&router, post(&lineage)).await.0, StatusCode::OK);
+
+    let (status, headers, text) = call(&router, get("/metrics")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("text/plain"))
+    );
+    let line = |prefix: &str, labels: &[&str]| -> Option<f64> {
+        text.lines()
+            .find(|l| l.starts_with(prefix) && labels.iter().all(|lab| l.contains(lab)))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|v| v.parse().ok())
+    };
+    for (name, kind) in [
+        ("mlgraph_graphql_requests_total", "counter"),
+        ("mlgraph_graphql_errors_total", "counter"),
+        ("mlgraph_graphql_request_duration_seconds", "histogram"),
+        ("mlgraph_sql_statement_duration_seconds", "histogram"),
+        ("mlgraph_db_pool_connections", "gauge"),
+        ("mlgraph_lineage_traversal_duration_seconds", "histogram"),
+        ("mlgraph_sql_statements_total", "counter"),
+    ] {
+        assert!(
+            text.contains(&format!("# TYPE {name} {kind}")),
+            "{name} {kind} missing:\n{text}"
+        );
+    }
+    let op_label = format!("operation=\"{op}\"");
+    assert_eq!(
+        line(
+            "mlgraph_graphql_requests_total{",
+            &[&op_label, "type=\"query\"", "outcome=\"ok\""]
+        ),
+        Some(3.0),
+        "{text}"
+    );
+    assert_eq!(
+        line(
+            "mlgraph_graphql_errors_total{",
+            &[&op_label, "code=\"NOT_FOUND\""]
+        ),
+        Some(1.0)
+    );
+    assert!(
+        line(
+            "mlgraph_graphql_request_duration_seconds_count{",
+            &[&op_label]
+        )
+        .is_some_and(|n| n >= 4.0)
+    );
+    assert!(
+        line(
+            "mlgraph_sql_statement_duration_seconds_bucket{",
+            &["kind=\"SELECT\""]
+        )
+        .is_some_and(|n| n > 0.0)
+    );
+    assert!(line("mlgraph_db_pool_connections{", &["state=\"idle\""]).is_some());
+    assert!(
+        line("mlgraph_lineage_traversal_duration_seconds_count", &[]).is_some_and(|n| n >= 1.0)
+    );
+    assert!(
+        !text.contains("metered"),
+        "no query text or names of nodes in labels"
+    );
+}

@@ -98,6 +98,23 @@ pub async fn traverse(
     roots: &[(NodeType, Uuid)],
     args: &TraversalArgs,
 ) -> AppResult<HashMap<(NodeType, Uuid), Subgraph>> {
+    let started = std::time::Instant::now();
+    let out = traverse_inner(db, ctx, roots, args).await;
+    if let Ok(graphs) = &out {
+        crate::observability::metrics::lineage_traversal(
+            started.elapsed(),
+            graphs.values().map(|g| g.total),
+        );
+    }
+    out
+}
+
+async fn traverse_inner(
+    db: &impl ConnectionTrait,
+    ctx: &RequestContext,
+    roots: &[(NodeType, Uuid)],
+    args: &TraversalArgs,
+) -> AppResult<HashMap<(NodeType, Uuid), Subgraph>> {
     if roots.is_empty() {
         return Ok(HashMap::new());
     }
