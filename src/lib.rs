@@ -20,6 +20,7 @@ pub mod lineage;
 pub mod lineage_view;
 pub mod observability;
 pub mod playground;
+pub mod portability;
 pub mod registry;
 pub mod relations;
 pub mod schema;

@@ -45,6 +45,21 @@ enum Command {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Write every node, edge and event of namespaces to stdout as JSON lines, from one
+    /// snapshot (artifacts as references; users and keys stay).
+    Export {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Namespaces to export (and everything under them); all when none given.
+        #[arg(long = "ns")]
+        namespaces: Vec<String>,
+    },
+    /// Read an export from stdin into this database (ids kept; rows already present are
+    /// skipped, so importing twice changes nothing; all or nothing).
+    Import {
+        #[command(flatten)]
+        db: DbArgs,
+    },
     /// Manage users, API keys and grants from the shell (bootstraps the first superuser).
     Admin {
         #[command(flatten)]
@@ -347,6 +362,28 @@ async fn main() -> anyhow_like::Result<()> {
                 .await
                 .map_err(|e| format!("seeding failed: {e:?}"))?;
             println!("{summary}");
+            Ok(())
+        }
+        Some(Command::Export { db, namespaces }) => {
+            let (conn, _) = db.connect().await?;
+            let mut out = std::io::BufWriter::new(std::io::stdout());
+            let n = mlgraph::portability::export(&conn, &namespaces, &mut out)
+                .await
+                .map_err(|e| format!("export failed: {e:?}"))?;
+            eprintln!("exported {n} rows");
+            Ok(())
+        }
+        Some(Command::Import { db }) => {
+            let (conn, _) = db.connect().await?;
+            db::migrate(&conn).await?;
+            let input = std::io::BufReader::new(std::io::stdin());
+            let report = mlgraph::portability::import(&conn, input)
+                .await
+                .map_err(|e| format!("import failed: {}", e.message()))?;
+            eprintln!(
+                "imported {} rows, {} already present",
+                report.inserted, report.skipped
+            );
             Ok(())
         }
         Some(Command::Admin { db, action }) => {

@@ -13,6 +13,7 @@ mod jobs;
 mod lineage;
 mod live;
 mod playground;
+mod portability;
 mod registry;
 mod schema_sdl;
 mod sqlite;

@@ -1,0 +1,277 @@
+//! Moving a registry between installations: `mlgraph export` writes every node, edge and
+//! event of the chosen namespaces as JSON lines, from one snapshot; `mlgraph import`
+//! reads them into another database (PostgreSQL or SQLite), ids preserved, in the order
+//! their references need, skipping rows it already has (re-importing changes nothing).
+//!
+//! The first line describes the export: `{"format": "mlgraph-export", "version": 1, ...}`;
+//! every other line is `{"type": "<NodeType>", "row": {...}}`. Artifacts travel as
+//! references (their bucket and key); users, keys and grants do not travel at all.
+
+use std::io::{BufRead, Write};
+
+use chrono::Utc;
+use sea_orm::{
+    AccessMode, ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectionTrait,
+    DatabaseConnection, DatabaseTransaction, EntityTrait, IntoActiveModel, IsolationLevel,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::core::context::Scope;
+use crate::core::ids::NodeType;
+use crate::core::node::NodeEntity;
+use crate::error::{AppError, AppResult};
+
+/// The format's name and version (the first line).
+pub const FORMAT: &str = "mlgraph-export";
+/// Its version.
+pub const VERSION: i64 = 1;
+
+/// Node types in an order where every reference points backwards (rows of one table go
+/// by id, which is time-ordered, so a parent version precedes its children).
+pub const ORDER: &[NodeType] = &[
+    NodeType::Workflow,
+    NodeType::Dataset,
+    NodeType::DatasetVersion,
+    NodeType::Model,
+    NodeType::Experiment,
+    NodeType::TrainingJob,
+    NodeType::ModelVersion,
+    NodeType::ExperimentRun,
+    NodeType::Endpoint,
+    NodeType::Deployment,
+    NodeType::Prediction,
+    NodeType::PatternRecognitionJob,
+    NodeType::CloudRunService,
+    NodeType::ServiceDeployment,
+    NodeType::Policy,
+    NodeType::Approval,
+    NodeType::ComplianceCheck,
+    NodeType::SecurityFinding,
+    NodeType::Artifact,
+    NodeType::Edge,
+    NodeType::Event,
+];
+
+const PAGE: u64 = 1000;
+
+fn io(e: std::io::Error) -> AppError {
+    AppError::Internal(format!("export output: {e}"))
+}
+
+async fn export_table<E: NodeEntity>(
+    txn: &DatabaseTransaction,
+    scope: &Scope,
+    out: &mut (impl Write + Send),
+) -> AppResult<usize>
+where
+    E::Model: Serialize,
+{
+    let mut last: Option<Uuid> = None;
+    let mut n = 0;
+    loop {
+        let mut q = E::find()
+            .filter(scope.condition(E::col_ns()))
+            .order_by_asc(E::col_id())
+            .limit(PAGE);
+        if let Some(l) = last {
+            q = q.filter(E::col_id().gt(l));
+        }
+        let rows = q.all(txn).await?;
+        for row in &rows {
+            let line = json!({"type": E::NODE_TYPE.name(), "row": row});
+            writeln!(out, "{line}").map_err(io)?;
+            n += 1;
+        }
+        match rows.last() {
+            Some(r) if rows.len() as u64 == PAGE => last = Some(E::id_of(r)),
+            _ => return Ok(n),
+        }
+    }
+}
+
+/// Whether a row with this id exists.
+async fn exists<E: NodeEntity>(txn: &impl ConnectionTrait, id: Uuid) -> AppResult<bool> {
+    Ok(E::find().filter(E::col_id().eq(id)).count(txn).await? > 0)
+}
+
+async fn import_row<E, A>(txn: &DatabaseTransaction, mut row: Value) -> AppResult<bool>
+where
+    E: NodeEntity,
+    A: ActiveModelTrait<Entity = E> + ActiveModelBehavior + Send + sea_orm::TryIntoModel<E::Model>,
+    E::Model: IntoActiveModel<A> + DeserializeOwned,
+{
+    let id = row
+        .get("id")
+        .and_then(Value::as_str)
+        .and_then(|s| Uuid::try_parse(s).ok())
+        .ok_or_else(|| AppError::bad_input("row.id", "every row has a UUID id"))?;
+    if exists::<E>(txn, id).await? {
+        return Ok(false);
+    }
+    if E::NODE_TYPE == NodeType::Event
+        && let Some(obj) = row.as_object_mut()
+    {
+        // The log's order numbers belong to the database that writes them.
+        if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+            obj.remove("seq");
+            obj.remove("txid");
+        } else {
+            let next = entity::event::Entity::find()
+                .select_only()
+                .column_as(entity::event::Column::Seq.max(), "m")
+                .into_tuple::<Option<i64>>()
+                .one(txn)
+                .await?
+                .flatten()
+                .unwrap_or(0)
+                + 1;
+            obj.insert("seq".into(), json!(next));
+            obj.insert("txid".into(), json!(0));
+        }
+    }
+    let active = A::from_json(row).map_err(|e| {
+        AppError::bad_input("row", format!("not a {} row: {e}", E::NODE_TYPE.name()))
+    })?;
+    E::insert(active).exec_without_returning(txn).await?;
+    Ok(true)
+}
+
+macro_rules! by_type {
+    ($( $(#[$doc:meta])* $ty:ident = $module:ident : $fields:path ),+ $(,)?) => {
+        async fn export_type(
+            ty: NodeType,
+            txn: &DatabaseTransaction,
+            scope: &Scope,
+            out: &mut (impl Write + Send),
+        ) -> AppResult<usize> {
+            match ty {
+                $(NodeType::$ty => export_table::<entity::$module::Entity>(txn, scope, out).await,)+
+            }
+        }
+
+        async fn import_type(ty: NodeType, txn: &DatabaseTransaction, row: Value) -> AppResult<bool> {
+            match ty {
+                $(NodeType::$ty => import_row::<entity::$module::Entity, entity::$module::ActiveModel>(txn, row).await,)+
+            }
+        }
+    };
+}
+crate::graph::node_vocabulary!(by_type);
+
+/// Writes the namespaces (all of them when empty) to `out`, from one snapshot. Returns
+/// the rows written.
+pub async fn export(
+    db: &DatabaseConnection,
+    namespaces: &[String],
+    out: &mut (impl Write + Send),
+) -> AppResult<usize> {
+    let scope = if namespaces.is_empty() {
+        Scope::All
+    } else {
+        Scope::editor_of(namespaces.iter().cloned())
+    };
+    let txn = if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        db.begin_with_config(
+            Some(IsolationLevel::RepeatableRead),
+            Some(AccessMode::ReadOnly),
+        )
+        .await?
+    } else {
+        db.begin().await?
+    };
+    let header = json!({
+        "format": FORMAT,
+        "version": VERSION,
+        "namespaces": namespaces,
+        "exportedAt": Utc::now(),
+    });
+    writeln!(out, "{header}").map_err(io)?;
+    let mut n = 0;
+    for &ty in ORDER {
+        n += export_type(ty, &txn, &scope, out).await?;
+    }
+    txn.commit().await?;
+    out.flush().map_err(io)?;
+    Ok(n)
+}
+
+/// What an import did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct ImportReport {
+    /// Rows written.
+    pub inserted: usize,
+    /// Rows already present (by id), left as they are.
+    pub skipped: usize,
+}
+
+/// Reads an export into the database, in one transaction: all of it lands, or nothing
+/// (a bad line is `BAD_USER_INPUT` naming its line number).
+pub async fn import(db: &DatabaseConnection, input: impl BufRead) -> AppResult<ImportReport> {
+    let txn = db.begin().await?;
+    let result = async {
+        let mut report = ImportReport::default();
+        for (i, line) in input.lines().enumerate() {
+            let line = line.map_err(|e| AppError::Internal(format!("import input: {e}")))?;
+            if line.trim().is_empty() {
+                continue;
+            }
+            let at = format!("line {}", i + 1);
+            let v: Value = serde_json::from_str(&line)
+                .map_err(|e| AppError::bad_input(at.clone(), format!("not JSON: {e}")))?;
+            if i == 0 {
+                if v["format"] != FORMAT || v["version"].as_i64() != Some(VERSION) {
+                    return Err(AppError::bad_input(
+                        at,
+                        format!("not an {FORMAT} version {VERSION} file"),
+                    ));
+                }
+                continue;
+            }
+            let ty = v["type"]
+                .as_str()
+                .and_then(NodeType::from_name)
+                .ok_or_else(|| AppError::bad_input(at.clone(), "unknown or missing type"))?;
+            let done = import_type(ty, &txn, v["row"].clone())
+                .await
+                .map_err(|e| match e {
+                    AppError::BadInput { message, .. } => AppError::bad_input(at.clone(), message),
+                    other => other,
+                })?;
+            if done {
+                report.inserted += 1;
+            } else {
+                report.skipped += 1;
+            }
+        }
+        Ok(report)
+    }
+    .await;
+    match result {
+        Ok(r) => {
+            txn.commit().await?;
+            Ok(r)
+        }
+        Err(e) => {
+            txn.rollback().await.ok();
+            Err(e)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_order_covers_every_node_type_once() {
+        let mut listed: Vec<&str> = ORDER.iter().map(|t| t.name()).collect();
+        let mut all: Vec<&str> = NodeType::ALL.iter().map(|t| t.name()).collect();
+        listed.sort_unstable();
+        all.sort_unstable();
+        assert_eq!(listed, all);
+    }
+}
