@@ -19,6 +19,7 @@ pub mod graph;
 pub mod lineage;
 pub mod lineage_view;
 pub mod observability;
+pub mod performance;
 pub mod playground;
 pub mod portability;
 pub mod registry;

@@ -24,6 +24,7 @@ use crate::config::Limits;
 use crate::core::shape;
 use crate::governance::{GovernanceMutation, GovernanceQuery};
 use crate::graph::{Node, load_node};
+use crate::performance::{PerformanceMutation, PerformanceQuery};
 
 use crate::core::batch::{LocalTasks, Spawner, runtime_spawner};
 use crate::core::context::RequestContext;
@@ -77,6 +78,7 @@ pub struct QueryRoot(
     AccessQuery,
     ArtifactQuery,
     GovernanceQuery,
+    PerformanceQuery,
     RegistryQuery,
     DataQuery,
     TrainingQuery,
@@ -91,6 +93,7 @@ pub struct MutationRoot(
     AccessMutation,
     ArtifactMutation,
     GovernanceMutation,
+    PerformanceMutation,
     RegistryMutation,
     DataMutation,
     TrainingMutation,

@@ -22,6 +22,7 @@ pub mod event;
 pub mod experiment;
 pub mod experiment_run;
 pub mod grant;
+pub mod metric_point;
 pub mod model;
 pub mod model_version;
 pub mod pattern_recognition_job;

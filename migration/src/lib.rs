@@ -17,6 +17,7 @@ mod m20261201_000007_rollup_version_index;
 mod m20261201_000008_access;
 mod m20261201_000009_artifacts;
 mod m20261201_000010_governance;
+mod m20261201_000011_metric_points;
 mod schema_helpers;
 
 /// The ordered list of mlgraph's migrations.
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000008_access::Migration),
             Box::new(m20261201_000009_artifacts::Migration),
             Box::new(m20261201_000010_governance::Migration),
+            Box::new(m20261201_000011_metric_points::Migration),
         ]
     }
 }

@@ -12,6 +12,7 @@ mod http;
 mod jobs;
 mod lineage;
 mod live;
+mod performance;
 mod playground;
 mod portability;
 mod registry;

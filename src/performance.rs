@@ -1,0 +1,424 @@
+//! Model performance: metric series of model versions (optionally per endpoint or
+//! deployment), recorded in batches and summarised with exact percentiles.
+//!
+//! `recordMetrics` takes up to 10,000 points, checks every one before writing any (the
+//! first bad one is named by its index), and writes them in one statement per 1,000.
+//! `metricStats` and `compareModels` compute count, average, min, max and p50/p95/p99 —
+//! on PostgreSQL with `percentile_cont` over the raw points, on SQLite in process with
+//! the same (linear interpolation) definition.
+
+use async_graphql::{Context, Enum, ID, InputObject, Json, Object, Result, SimpleObject};
+use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+use entity::{metric_point, model_version};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
+    QuerySelect, Set, Statement,
+};
+use uuid::Uuid;
+
+use crate::api::deps;
+use crate::core::context::RequestContext;
+use crate::core::ids::{NodeType, decode_as};
+use crate::core::store;
+use crate::error::{AppError, AppResult};
+
+/// Most points in one `recordMetrics` call.
+pub const MAX_POINTS: usize = 10_000;
+const BATCH: usize = 1_000;
+
+/// A point to record.
+#[derive(InputObject, Clone)]
+pub struct MetricPointInput {
+    /// The model version it measures.
+    pub model_version_id: ID,
+    /// The endpoint it was measured on.
+    pub endpoint_id: Option<ID>,
+    /// The deployment it was measured on.
+    pub deployment_id: Option<ID>,
+    /// Metric name (`latency_ms`, `accuracy`, `cost`, `quality`, `throughput`, or any).
+    pub name: String,
+    /// The value (finite).
+    pub value: f64,
+    /// When it was measured (default: now).
+    pub timestamp: Option<DateTime<Utc>>,
+    /// Labels (a JSON object).
+    pub labels: Option<Json<serde_json::Value>>,
+}
+
+/// Statistics buckets.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum MetricBucket {
+    /// Per minute.
+    Minute,
+    /// Per hour.
+    Hour,
+    /// Per day (UTC).
+    Day,
+    /// One bucket for the whole range.
+    None,
+}
+
+/// Statistics of one bucket.
+#[derive(SimpleObject, Clone, Debug, PartialEq)]
+pub struct MetricStats {
+    /// Start of the bucket (the range's start for `NONE`).
+    pub bucket_start: DateTime<Utc>,
+    /// Points.
+    pub count: i64,
+    /// Average.
+    pub avg: f64,
+    /// Smallest.
+    pub min: f64,
+    /// Largest.
+    pub max: f64,
+    /// Median (linear interpolation, as `percentile_cont`).
+    pub p50: f64,
+    /// 95th percentile.
+    pub p95: f64,
+    /// 99th percentile.
+    pub p99: f64,
+}
+
+/// One row of a comparison.
+#[derive(SimpleObject)]
+pub struct ModelComparison {
+    /// The version.
+    pub model_version: crate::graph::ModelVersion,
+    /// The metric.
+    pub metric: String,
+    /// Its statistics over the range (null without points).
+    pub stats: Option<MetricStats>,
+    /// Its average minus the first version's (null for the first, or without points).
+    pub avg_difference: Option<f64>,
+}
+
+fn bad(i: usize, field: &str, message: impl Into<String>) -> AppError {
+    AppError::bad_input(format!("points.{i}.{field}"), message)
+}
+
+/// Records points (see the module): all or none.
+pub async fn record(
+    db: &sea_orm::DatabaseConnection,
+    ctx: &RequestContext,
+    points: Vec<MetricPointInput>,
+) -> AppResult<usize> {
+    if points.len() > MAX_POINTS {
+        return Err(AppError::bad_input(
+            "points",
+            format!("at most {MAX_POINTS} points per call"),
+        ));
+    }
+    let now = Utc::now();
+    let mut rows = Vec::with_capacity(points.len());
+    for (i, p) in points.iter().enumerate() {
+        let version = decode_as(
+            &p.model_version_id,
+            NodeType::ModelVersion,
+            &format!("points.{i}.modelVersionId"),
+        )?;
+        let endpoint = p
+            .endpoint_id
+            .as_ref()
+            .map(|e| decode_as(e, NodeType::Endpoint, &format!("points.{i}.endpointId")))
+            .transpose()?;
+        let deployment = p
+            .deployment_id
+            .as_ref()
+            .map(|d| decode_as(d, NodeType::Deployment, &format!("points.{i}.deploymentId")))
+            .transpose()?;
+        let name = p.name.trim();
+        if name.is_empty() || name.chars().count() > 100 || name.contains('\0') {
+            return Err(bad(i, "name", "a metric name of 1 to 100 characters"));
+        }
+        if !p.value.is_finite() {
+            return Err(bad(i, "value", "a finite number"));
+        }
+        let labels = p
+            .labels
+            .as_ref()
+            .map(|j| j.0.clone())
+            .unwrap_or_else(|| serde_json::json!({}));
+        if !labels.is_object() {
+            return Err(bad(i, "labels", "a JSON object"));
+        }
+        rows.push((
+            version,
+            endpoint,
+            deployment,
+            name.to_owned(),
+            p.value,
+            p.timestamp.unwrap_or(now),
+            labels,
+        ));
+    }
+    let mut versions: Vec<Uuid> = rows.iter().map(|r| r.0).collect();
+    versions.sort_unstable();
+    versions.dedup();
+    store::transaction(db, async |txn| {
+        // Every version must exist where the caller may write (one statement).
+        let found = model_version::Entity::find()
+            .filter(model_version::Column::Id.is_in(versions.clone()))
+            .filter(ctx.scope.condition(model_version::Column::Ns))
+            .all(txn)
+            .await?;
+        let ns_of = |id: Uuid| found.iter().find(|v| v.id == id).map(|v| v.ns.clone());
+        for (i, r) in rows.iter().enumerate() {
+            match ns_of(r.0) {
+                None => {
+                    return Err(AppError::not_found(format!(
+                        "ModelVersion {} (input points.{i}.modelVersionId)",
+                        r.0
+                    )));
+                }
+                Some(ns) => ctx.scope.check_write(&ns)?,
+            }
+        }
+        for chunk in rows.chunks(BATCH) {
+            let models =
+                chunk.iter().map(
+                    |(v, e, d, name, value, ts, labels)| metric_point::ActiveModel {
+                        id: Set(Uuid::now_v7()),
+                        ns: Set(ns_of(*v).unwrap_or_default()),
+                        model_version_id: Set(*v),
+                        endpoint_id: Set(*e),
+                        deployment_id: Set(*d),
+                        name: Set(name.clone()),
+                        value: Set(*value),
+                        ts: Set(*ts),
+                        labels: Set(labels.clone()),
+                        created_at: Set(now),
+                    },
+                );
+            metric_point::Entity::insert_many(models)
+                .exec_without_returning(txn)
+                .await?;
+        }
+        Ok(rows.len())
+    })
+    .await
+}
+
+/// `percentile_cont` of sorted values.
+pub fn percentile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let pos = q * (sorted.len() - 1) as f64;
+    let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
+    sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
+}
+
+fn stats_of(start: DateTime<Utc>, mut values: Vec<f64>) -> MetricStats {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    MetricStats {
+        bucket_start: start,
+        count: n as i64,
+        avg: values.iter().sum::<f64>() / n as f64,
+        min: values.first().copied().unwrap_or(f64::NAN),
+        max: values.last().copied().unwrap_or(f64::NAN),
+        p50: percentile(&values, 0.5),
+        p95: percentile(&values, 0.95),
+        p99: percentile(&values, 0.99),
+    }
+}
+
+fn bucket_start(ts: DateTime<Utc>, bucket: MetricBucket, from: DateTime<Utc>) -> DateTime<Utc> {
+    let delta = match bucket {
+        MetricBucket::Minute => TimeDelta::minutes(1),
+        MetricBucket::Hour => TimeDelta::hours(1),
+        MetricBucket::Day => TimeDelta::days(1),
+        MetricBucket::None => return from,
+    };
+    ts.duration_trunc(delta).unwrap_or(ts)
+}
+
+#[derive(FromQueryResult)]
+struct StatsRow {
+    b: DateTime<Utc>,
+    n: i64,
+    avg: f64,
+    min: f64,
+    max: f64,
+    p50: f64,
+    p95: f64,
+    p99: f64,
+}
+
+/// Statistics of one version's metric over `[from, to)`, per bucket.
+pub async fn stats(
+    db: &impl ConnectionTrait,
+    ctx: &RequestContext,
+    version: Uuid,
+    metric: &str,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    bucket: MetricBucket,
+) -> AppResult<Vec<MetricStats>> {
+    if to <= from {
+        return Err(AppError::bad_input("to", "must be after `from`"));
+    }
+    store::get::<model_version::Entity>(db, ctx, version).await?;
+    if db.get_database_backend() == DbBackend::Postgres {
+        let b = match bucket {
+            MetricBucket::Minute => "date_trunc('minute', ts)".to_owned(),
+            MetricBucket::Hour => "date_trunc('hour', ts)".to_owned(),
+            MetricBucket::Day => {
+                "date_trunc('day', ts AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'".to_owned()
+            }
+            MetricBucket::None => "$4::timestamptz".to_owned(),
+        };
+        let sql = format!(
+            "SELECT {b} AS b, COUNT(*) AS n, AVG(value) AS avg, MIN(value) AS min, MAX(value) AS max,
+                    percentile_cont(0.5) WITHIN GROUP (ORDER BY value) AS p50,
+                    percentile_cont(0.95) WITHIN GROUP (ORDER BY value) AS p95,
+                    percentile_cont(0.99) WITHIN GROUP (ORDER BY value) AS p99
+               FROM metric_points
+              WHERE model_version_id = $1 AND name = $2 AND ts >= $4 AND ts < $3
+              GROUP BY 1 ORDER BY 1"
+        );
+        let rows = StatsRow::find_by_statement(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            sql,
+            [version.into(), metric.into(), to.into(), from.into()],
+        ))
+        .all(db)
+        .await?;
+        return Ok(rows
+            .into_iter()
+            .map(|r| MetricStats {
+                bucket_start: r.b,
+                count: r.n,
+                avg: r.avg,
+                min: r.min,
+                max: r.max,
+                p50: r.p50,
+                p95: r.p95,
+                p99: r.p99,
+            })
+            .collect());
+    }
+    // SQLite: the points of the range, bucketed and summarised here.
+    let points: Vec<(DateTime<Utc>, f64)> = metric_point::Entity::find()
+        .select_only()
+        .column(metric_point::Column::Ts)
+        .column(metric_point::Column::Value)
+        .filter(metric_point::Column::ModelVersionId.eq(version))
+        .filter(metric_point::Column::Name.eq(metric))
+        .filter(metric_point::Column::Ts.gte(from))
+        .filter(metric_point::Column::Ts.lt(to))
+        .order_by_asc(metric_point::Column::Ts)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut buckets: std::collections::BTreeMap<DateTime<Utc>, Vec<f64>> = Default::default();
+    for (ts, v) in points {
+        buckets
+            .entry(bucket_start(ts, bucket, from))
+            .or_default()
+            .push(v);
+    }
+    Ok(buckets.into_iter().map(|(b, vs)| stats_of(b, vs)).collect())
+}
+
+/// Performance queries.
+#[derive(Default)]
+pub struct PerformanceQuery;
+
+#[Object]
+impl PerformanceQuery {
+    /// Count, average, min, max and p50/p95/p99 of a model version's metric over
+    /// `[from, to)`, per bucket.
+    async fn metric_stats(
+        &self,
+        ctx: &Context<'_>,
+        of: ID,
+        metric: String,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        #[graphql(default_with = "MetricBucket::None")] bucket: MetricBucket,
+    ) -> Result<Vec<MetricStats>> {
+        let d = deps(ctx)?;
+        let version = decode_as(&of, NodeType::ModelVersion, "of")?;
+        Ok(stats(&d.state.db, d.rc, version, &metric, from, to, bucket).await?)
+    }
+
+    /// Versions side by side: per version and metric, the statistics over the range and
+    /// the difference of its average to the first version's.
+    async fn compare_models(
+        &self,
+        ctx: &Context<'_>,
+        versions: Vec<ID>,
+        metrics: Vec<String>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<ModelComparison>> {
+        let d = deps(ctx)?;
+        if versions.is_empty() || versions.len() > 20 || metrics.is_empty() || metrics.len() > 20 {
+            return Err(
+                AppError::bad_input("versions", "1 to 20 versions and 1 to 20 metrics").into(),
+            );
+        }
+        let mut out = Vec::new();
+        for metric in &metrics {
+            let mut first_avg = None;
+            for (i, v) in versions.iter().enumerate() {
+                let id = decode_as(v, NodeType::ModelVersion, &format!("versions.{i}"))?;
+                let row = store::get::<model_version::Entity>(&d.state.db, d.rc, id).await?;
+                let s = stats(&d.state.db, d.rc, id, metric, from, to, MetricBucket::None)
+                    .await?
+                    .pop();
+                if i == 0 {
+                    first_avg = s.as_ref().map(|s| s.avg);
+                }
+                let avg_difference = match (i, &s, first_avg) {
+                    (0, _, _) => None,
+                    (_, Some(s), Some(f)) => Some(s.avg - f),
+                    _ => None,
+                };
+                out.push(ModelComparison {
+                    model_version: row.into(),
+                    metric: metric.clone(),
+                    stats: s,
+                    avg_difference,
+                });
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Performance mutations.
+#[derive(Default)]
+pub struct PerformanceMutation;
+
+#[Object]
+impl PerformanceMutation {
+    /// Records up to 10,000 metric points at once (EDITOR on each version's namespace):
+    /// all are checked first, a bad one refuses the call naming its index, nothing is
+    /// written. Returns how many were recorded.
+    async fn record_metrics(
+        &self,
+        ctx: &Context<'_>,
+        points: Vec<MetricPointInput>,
+    ) -> Result<i32> {
+        let d = deps(ctx)?;
+        let n = record(&d.state.db, d.rc, points).await?;
+        Ok(i32::try_from(n).unwrap_or(i32::MAX))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_interpolate_like_percentile_cont() {
+        let v = [1.0, 2.0, 3.0, 4.0];
+        assert_eq!(percentile(&v, 0.5), 2.5);
+        assert_eq!(percentile(&v, 0.0), 1.0);
+        assert_eq!(percentile(&v, 1.0), 4.0);
+        assert!((percentile(&v, 0.95) - 3.85).abs() < 1e-12);
+        assert_eq!(percentile(&[7.0], 0.99), 7.0);
+    }
+}

@@ -1,0 +1,244 @@
+//! Metric series: batches recorded all or nothing, percentiles equal to a reference
+//! computed here (PostgreSQL's `percentile_cont` and SQLite's in-process computation
+//! alike), and model comparisons.
+
+use chrono::{DateTime, TimeZone, Utc};
+use mlgraph::AppState;
+use mlgraph::core::context::{RequestContext, Scope};
+use serde_json::{Value, json};
+
+use crate::harness::{TestApp, create_model, create_version};
+
+const NS: &str = "acme.com/perf";
+const RECORD: &str = "mutation($p: [MetricPointInput!]!) { recordMetrics(points: $p) }";
+const STATS: &str = "query($v: ID!, $from: DateTime!, $to: DateTime!, $b: MetricBucket!) {
+    metricStats(of: $v, metric: \"latency_ms\", from: $from, to: $to, bucket: $b) { bucketStart count avg min max p50 p95 p99 } }";
+
+fn start() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 30, 10, 0, 0)
+        .single()
+        .unwrap_or_default()
+}
+
+/// 900 deterministic points over three hours.
+fn points() -> Vec<(DateTime<Utc>, f64)> {
+    let mut x: u64 = 42;
+    (0..900)
+        .map(|i| {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let v = 5.0 + ((x >> 33) % 10_000) as f64 / 100.0;
+            (start() + chrono::Duration::seconds(i * 12), v)
+        })
+        .collect()
+}
+
+fn percentile(sorted: &[f64], q: f64) -> f64 {
+    let pos = q * (sorted.len() - 1) as f64;
+    let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
+    sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
+}
+
+async fn run(schema: &mlgraph::AppSchema, state: &AppState, q: &str, v: Value) -> Value {
+    let req = async_graphql::Request::new(q).variables(async_graphql::Variables::from_json(v));
+    let resp = schema
+        .execute(mlgraph::schema::prepare(
+            req,
+            state,
+            RequestContext::default(),
+        ))
+        .await;
+    assert!(resp.errors.is_empty(), "{q}: {:?}", resp.errors);
+    resp.data.into_json().unwrap_or_default()
+}
+
+async fn check_percentiles(state: &AppState) {
+    let schema = mlgraph::build_schema(state.clone());
+    let model = run(
+        &schema,
+        state,
+        "mutation { createModel(input: {ns: \"acme.com/perf\", name: \"m\"}) { id } }",
+        json!({}),
+    )
+    .await;
+    let model = model["createModel"]["id"].clone();
+    let v = run(
+        &schema,
+        state,
+        "mutation($m: ID!) { createModelVersion(input: {modelId: $m}) { id } }",
+        json!({"m": model}),
+    )
+    .await;
+    let v = v["createModelVersion"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let pts = points();
+    let input: Vec<Value> = pts
+        .iter()
+        .map(|(ts, value)| json!({"modelVersionId": v, "name": "latency_ms", "value": value, "timestamp": ts.to_rfc3339()}))
+        .collect();
+    let n = run(&schema, state, RECORD, json!({"p": input})).await;
+    assert_eq!(n["recordMetrics"], 900);
+
+    let to = start() + chrono::Duration::hours(3);
+    let hourly = run(
+        &schema,
+        state,
+        STATS,
+        json!({"v": v, "from": start().to_rfc3339(), "to": to.to_rfc3339(), "b": "HOUR"}),
+    )
+    .await;
+    let buckets = hourly["metricStats"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(buckets.len(), 3);
+    for (h, b) in buckets.iter().enumerate() {
+        let lo = start() + chrono::Duration::hours(h as i64);
+        let hi = lo + chrono::Duration::hours(1);
+        let mut vals: Vec<f64> = pts
+            .iter()
+            .filter(|(t, _)| *t >= lo && *t < hi)
+            .map(|(_, v)| *v)
+            .collect();
+        vals.sort_by(f64::total_cmp);
+        assert_eq!(b["count"], json!(vals.len()));
+        assert_eq!(
+            DateTime::parse_from_rfc3339(b["bucketStart"].as_str().unwrap_or_default())
+                .map(|d| d.with_timezone(&Utc))
+                .ok(),
+            Some(lo)
+        );
+        for (field, want) in [
+            ("p50", percentile(&vals, 0.5)),
+            ("p95", percentile(&vals, 0.95)),
+            ("p99", percentile(&vals, 0.99)),
+            ("min", vals[0]),
+            ("max", vals[vals.len() - 1]),
+            ("avg", vals.iter().sum::<f64>() / vals.len() as f64),
+        ] {
+            let got = b[field].as_f64().unwrap_or(f64::NAN);
+            assert!(
+                (got - want).abs() < 1e-9,
+                "hour {h} {field}: {got} != {want}"
+            );
+        }
+    }
+    let whole = run(
+        &schema,
+        state,
+        STATS,
+        json!({"v": v, "from": start().to_rfc3339(), "to": to.to_rfc3339(), "b": "NONE"}),
+    )
+    .await;
+    let mut all: Vec<f64> = pts.iter().map(|(_, v)| *v).collect();
+    all.sort_by(f64::total_cmp);
+    let p99 = whole["metricStats"][0]["p99"].as_f64().unwrap_or(f64::NAN);
+    assert!((p99 - percentile(&all, 0.99)).abs() < 1e-9);
+    assert_eq!(whole["metricStats"][0]["count"], 900);
+}
+
+#[tokio::test]
+async fn percentiles_equal_the_reference_on_postgres() {
+    let app = TestApp::new().await;
+    check_percentiles(&app.state).await;
+}
+
+#[tokio::test]
+async fn percentiles_equal_the_reference_on_sqlite() {
+    let dir = std::env::temp_dir().join(format!("mlgraph-perf-{}", uuid::Uuid::now_v7().simple()));
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let url = format!("sqlite://{}?mode=rwc", dir.join("mlgraph.db").display());
+    let (conn, statements) = mlgraph::db::connect(&url, &mlgraph::db::DbOptions::default())
+        .await
+        .unwrap_or_else(|e| panic!("open sqlite: {e}"));
+    mlgraph::db::migrate(&conn)
+        .await
+        .unwrap_or_else(|e| panic!("migrate: {e}"));
+    check_percentiles(&AppState::new(conn, statements)).await;
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// A batch with one bad point is refused as a whole, naming the point; so is one with a
+/// version the caller may not write; nothing is written either way.
+#[tokio::test]
+async fn a_bad_point_refuses_the_whole_batch() {
+    let app = TestApp::new().await;
+    let model = create_model(&app, NS, "m").await;
+    let v = create_version(&app, &model).await;
+    let good = json!({"modelVersionId": v, "name": "accuracy", "value": 0.9});
+    let resp = app
+        .gql(
+            RECORD,
+            json!({"p": [good, good, {"modelVersionId": v, "name": " ", "value": 1.0}]}),
+        )
+        .await;
+    assert_eq!(resp["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+    assert_eq!(
+        resp["errors"][0]["extensions"]["field"], "points.2.name",
+        "{resp}"
+    );
+    let viewer = RequestContext {
+        actor: Some("v".into()),
+        scope: Scope::Grants(vec![mlgraph::core::context::Grant {
+            ns: NS.into(),
+            role: mlgraph::core::context::Role::Viewer,
+        }]),
+        ..RequestContext::default()
+    };
+    let resp = app.gql_as(viewer, RECORD, json!({"p": [good]})).await;
+    assert_eq!(
+        resp["errors"][0]["extensions"]["code"], "FORBIDDEN",
+        "{resp}"
+    );
+    assert_eq!(app.count("metric_points").await, 0);
+    let too_many: Vec<Value> = (0..10_001).map(|_| good.clone()).collect();
+    assert_eq!(
+        app.error_code(RECORD, json!({"p": too_many})).await,
+        "BAD_USER_INPUT"
+    );
+    assert_eq!(
+        app.ok(RECORD, json!({"p": [good, good]})).await["recordMetrics"],
+        2
+    );
+    assert_eq!(app.count("metric_points").await, 2);
+}
+
+/// Two versions side by side: the second's average difference to the first.
+#[tokio::test]
+async fn compare_models_side_by_side() {
+    let app = TestApp::new().await;
+    let model = create_model(&app, NS, "m").await;
+    let a = create_version(&app, &model).await;
+    let b = create_version(&app, &model).await;
+    let ts = start().to_rfc3339();
+    let mut pts = Vec::new();
+    for (v, vals) in [(&a, [10.0, 20.0, 30.0]), (&b, [12.0, 22.0, 35.0])] {
+        for x in vals {
+            pts.push(
+                json!({"modelVersionId": v, "name": "latency_ms", "value": x, "timestamp": ts}),
+            );
+        }
+    }
+    app.ok(RECORD, json!({"p": pts})).await;
+    let cmp = app
+        .ok(
+            "query($vs: [ID!]!, $from: DateTime!, $to: DateTime!) { compareModels(versions: $vs, metrics: [\"latency_ms\", \"accuracy\"], from: $from, to: $to) {
+                metric modelVersion { id } stats { count avg p50 } avgDifference } }",
+            json!({"vs": [a, b], "from": start().to_rfc3339(), "to": (start() + chrono::Duration::hours(1)).to_rfc3339()}),
+        )
+        .await;
+    let rows = cmp["compareModels"].as_array().cloned().unwrap_or_default();
+    assert_eq!(rows.len(), 4);
+    assert_eq!(
+        rows[0]["stats"],
+        json!({"count": 3, "avg": 20.0, "p50": 20.0})
+    );
+    assert_eq!(rows[0]["avgDifference"], Value::Null);
+    assert_eq!(rows[1]["modelVersion"]["id"], json!(b));
+    assert!((rows[1]["avgDifference"].as_f64().unwrap_or(0.0) - 3.0).abs() < 1e-9);
+    assert_eq!(rows[2]["metric"], "accuracy");
+    assert_eq!(rows[2]["stats"], Value::Null, "no accuracy points");
+}
