@@ -9,6 +9,7 @@ pub mod api;
 pub mod artifacts;
 pub mod config;
 pub mod core;
+pub mod costs;
 pub mod data;
 pub mod db;
 pub mod demo;

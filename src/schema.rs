@@ -22,6 +22,7 @@ use crate::access::{AccessMutation, AccessQuery};
 use crate::artifacts::{ArtifactMutation, ArtifactQuery};
 use crate::config::Limits;
 use crate::core::shape;
+use crate::costs::{CostMutation, CostQuery};
 use crate::governance::{GovernanceMutation, GovernanceQuery};
 use crate::graph::{Node, load_node};
 use crate::performance::{PerformanceMutation, PerformanceQuery};
@@ -79,6 +80,7 @@ pub struct QueryRoot(
     ArtifactQuery,
     GovernanceQuery,
     PerformanceQuery,
+    CostQuery,
     RegistryQuery,
     DataQuery,
     TrainingQuery,
@@ -94,6 +96,7 @@ pub struct MutationRoot(
     ArtifactMutation,
     GovernanceMutation,
     PerformanceMutation,
+    CostMutation,
     RegistryMutation,
     DataMutation,
     TrainingMutation,

@@ -12,6 +12,7 @@ pub mod approval;
 pub mod artifact;
 pub mod cloud_run_service;
 pub mod compliance_check;
+pub mod cost_record;
 pub mod dataset;
 pub mod dataset_version;
 pub mod deployment;

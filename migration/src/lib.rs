@@ -18,6 +18,7 @@ mod m20261201_000008_access;
 mod m20261201_000009_artifacts;
 mod m20261201_000010_governance;
 mod m20261201_000011_metric_points;
+mod m20261201_000012_cost_records;
 mod schema_helpers;
 
 /// The ordered list of mlgraph's migrations.
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000009_artifacts::Migration),
             Box::new(m20261201_000010_governance::Migration),
             Box::new(m20261201_000011_metric_points::Migration),
+            Box::new(m20261201_000012_cost_records::Migration),
         ]
     }
 }

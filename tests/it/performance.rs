@@ -242,3 +242,109 @@ async fn compare_models_side_by_side() {
     assert_eq!(rows[2]["metric"], "accuracy");
     assert_eq!(rows[2]["stats"], Value::Null, "no accuracy points");
 }
+
+const COSTS: &str = "mutation($r: [CostRecordInput!]!) { recordCosts(records: $r) }";
+const SUMMARY: &str = "query($g: CostGroupBy!, $from: DateTime!, $to: DateTime!) { costSummary(groupBy: $g, from: $from, to: $to) { key currency count total } }";
+
+async fn check_costs(state: &AppState) {
+    let schema = mlgraph::build_schema(state.clone());
+    let model = run(
+        &schema,
+        state,
+        "mutation { createModel(input: {ns: \"acme.com/perf\", name: \"costly\"}) { id } }",
+        json!({}),
+    )
+    .await;
+    let model = model["createModel"]["id"].clone();
+    let mut versions = Vec::new();
+    for _ in 0..2 {
+        let v = run(
+            &schema,
+            state,
+            "mutation($m: ID!) { createModelVersion(input: {modelId: $m}) { id } }",
+            json!({"m": model}),
+        )
+        .await;
+        versions.push(
+            v["createModelVersion"]["id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+        );
+    }
+    // 3,000 tenths of a cent on day one (openai, version 0), 2 × 1.25 EUR on day two.
+    let day1 = start().to_rfc3339();
+    let day2 = (start() + chrono::Duration::days(1)).to_rfc3339();
+    let mut records: Vec<Value> = (0..3000)
+        .map(|_| json!({"provider": "openai", "modelVersionId": versions[0], "amount": "0.001", "currency": "USD", "units": 10, "unit": "tokens", "timestamp": day1}))
+        .collect();
+    for _ in 0..2 {
+        records.push(json!({"provider": "vertex", "modelVersionId": versions[1], "amount": "1.25", "currency": "EUR", "timestamp": day2}));
+    }
+    assert_eq!(
+        run(&schema, state, COSTS, json!({"r": records})).await["recordCosts"],
+        3002
+    );
+    let range = json!({"from": start().to_rfc3339(), "to": (start() + chrono::Duration::days(3)).to_rfc3339()});
+    let by = |g: &str| {
+        let mut v = range.clone();
+        v["g"] = json!(g);
+        v
+    };
+    let providers = run(&schema, state, SUMMARY, by("PROVIDER")).await;
+    assert_eq!(
+        providers["costSummary"],
+        json!([
+            {"key": "openai", "currency": "USD", "count": 3000, "total": "3.000000"},
+            {"key": "vertex", "currency": "EUR", "count": 2, "total": "2.500000"},
+        ])
+    );
+    let days = run(&schema, state, SUMMARY, by("DAY")).await;
+    assert_eq!(days["costSummary"][0]["key"], "2026-11-30");
+    assert_eq!(days["costSummary"][1]["key"], "2026-12-01");
+    let per_version = run(&schema, state, SUMMARY, by("MODEL_VERSION")).await;
+    let keys: Vec<&str> = per_version["costSummary"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|g| g["key"].as_str())
+        .collect();
+    assert!(
+        keys.contains(&versions[0].as_str()) && keys.contains(&versions[1].as_str()),
+        "{per_version}"
+    );
+}
+
+/// Exact decimal costs: 3,000 × 0.001 sums to exactly 3, grouped by provider, day and
+/// version, on both backends; a bad record refuses the batch.
+#[tokio::test]
+async fn costs_add_up_exactly_on_both_backends() {
+    let app = TestApp::new().await;
+    check_costs(&app.state).await;
+    let model = create_model(&app, NS, "m").await;
+    let v = create_version(&app, &model).await;
+    let resp = app
+        .gql(COSTS, json!({"r": [{"provider": "p", "modelVersionId": v, "amount": "1.5", "currency": "USD"}, {"provider": "p", "modelVersionId": v, "amount": "0.0000001", "currency": "USD"}]}))
+        .await;
+    assert_eq!(
+        resp["errors"][0]["extensions"]["field"], "records.1.amount",
+        "{resp}"
+    );
+    assert_eq!(
+        app.count("cost_records").await,
+        3002,
+        "nothing of the refused batch"
+    );
+
+    let dir = std::env::temp_dir().join(format!("mlgraph-costs-{}", uuid::Uuid::now_v7().simple()));
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let url = format!("sqlite://{}?mode=rwc", dir.join("mlgraph.db").display());
+    let (conn, statements) = mlgraph::db::connect(&url, &mlgraph::db::DbOptions::default())
+        .await
+        .unwrap_or_else(|e| panic!("open sqlite: {e}"));
+    mlgraph::db::migrate(&conn)
+        .await
+        .unwrap_or_else(|e| panic!("migrate: {e}"));
+    check_costs(&AppState::new(conn, statements)).await;
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -1,0 +1,375 @@
+//! Costs: what inference (or training) cost, by provider, for model versions and
+//! endpoints, in exact decimal amounts (stored as integer millionths of the currency, so
+//! sums never drift), and summaries grouped by provider, version, endpoint or day.
+
+use async_graphql::{Context, Enum, ID, InputObject, Json, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+use entity::{cost_record, endpoint, model_version};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use uuid::Uuid;
+
+use crate::api::deps;
+use crate::core::context::RequestContext;
+use crate::core::ids::{NodeType, decode_as, encode};
+use crate::core::store;
+use crate::error::{AppError, AppResult};
+
+/// Most records per `recordCosts` call.
+pub const MAX_RECORDS: usize = 10_000;
+const SCALE: i64 = 1_000_000;
+
+/// `"12.3456"` → 12_345_600 millionths; at most 6 decimals, not negative.
+pub fn parse_amount(s: &str) -> Option<i64> {
+    let s = s.trim();
+    let (int, frac) = s.split_once('.').unwrap_or((s, ""));
+    if int.is_empty()
+        || !int.chars().all(|c| c.is_ascii_digit())
+        || frac.len() > 6
+        || !frac.chars().all(|c| c.is_ascii_digit())
+    {
+        return None;
+    }
+    let whole: i64 = int.parse().ok()?;
+    let frac_val: i64 = if frac.is_empty() {
+        0
+    } else {
+        format!("{frac:0<6}").parse().ok()?
+    };
+    whole.checked_mul(SCALE)?.checked_add(frac_val)
+}
+
+/// 12_345_600 → `"12.345600"`.
+pub fn format_amount(micros: i64) -> String {
+    format!("{}.{:06}", micros / SCALE, (micros % SCALE).abs())
+}
+
+/// A cost to record.
+#[derive(InputObject)]
+pub struct CostRecordInput {
+    /// Who charged it (`openai`, `gcp-vertex`, `self-hosted-gpu`, ...).
+    pub provider: String,
+    /// The model version it was for.
+    pub model_version_id: Option<ID>,
+    /// The endpoint it was for.
+    pub endpoint_id: Option<ID>,
+    /// Units consumed (tokens, GPU-seconds, requests, ...).
+    pub units: Option<i64>,
+    /// What a unit is.
+    pub unit: Option<String>,
+    /// The amount, a decimal string with at most 6 decimals (`"0.004200"`).
+    pub amount: String,
+    /// ISO 4217 currency (`USD`, `EUR`).
+    pub currency: String,
+    /// When (default: now).
+    pub timestamp: Option<DateTime<Utc>>,
+    /// Labels (a JSON object).
+    pub labels: Option<Json<serde_json::Value>>,
+}
+
+/// How `costSummary` groups.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum CostGroupBy {
+    /// By provider.
+    Provider,
+    /// By model version (its global id).
+    ModelVersion,
+    /// By endpoint (its global id).
+    Endpoint,
+    /// By UTC day (`2026-11-30`).
+    Day,
+}
+
+/// One group of a cost summary.
+#[derive(SimpleObject, Debug, Clone, PartialEq)]
+pub struct CostGroup {
+    /// The provider, the version or endpoint id, or the day (null: records without one).
+    pub key: Option<String>,
+    /// The currency (groups never mix currencies).
+    pub currency: String,
+    /// Records.
+    pub count: i64,
+    /// Their exact sum, as a decimal string.
+    pub total: String,
+}
+
+fn bad(i: usize, field: &str, message: impl Into<String>) -> AppError {
+    AppError::bad_input(format!("records.{i}.{field}"), message)
+}
+
+/// Records costs: all are checked first, then written in one transaction.
+pub async fn record(
+    db: &sea_orm::DatabaseConnection,
+    ctx: &RequestContext,
+    records: Vec<CostRecordInput>,
+) -> AppResult<usize> {
+    if records.len() > MAX_RECORDS {
+        return Err(AppError::bad_input(
+            "records",
+            format!("at most {MAX_RECORDS} records per call"),
+        ));
+    }
+    let now = Utc::now();
+    let mut rows = Vec::with_capacity(records.len());
+    for (i, r) in records.iter().enumerate() {
+        let provider = r.provider.trim().to_owned();
+        if provider.is_empty() || provider.chars().count() > 100 || provider.contains('\0') {
+            return Err(bad(i, "provider", "1 to 100 characters"));
+        }
+        let amount = parse_amount(&r.amount).ok_or_else(|| {
+            bad(
+                i,
+                "amount",
+                "a non-negative decimal with at most 6 decimals, e.g. \"0.0042\"",
+            )
+        })?;
+        let currency = r.currency.trim().to_owned();
+        if currency.len() != 3 || !currency.chars().all(|c| c.is_ascii_uppercase()) {
+            return Err(bad(i, "currency", "an ISO 4217 code such as USD"));
+        }
+        let version = r
+            .model_version_id
+            .as_ref()
+            .map(|v| {
+                decode_as(
+                    v,
+                    NodeType::ModelVersion,
+                    &format!("records.{i}.modelVersionId"),
+                )
+            })
+            .transpose()?;
+        let endpoint = r
+            .endpoint_id
+            .as_ref()
+            .map(|e| decode_as(e, NodeType::Endpoint, &format!("records.{i}.endpointId")))
+            .transpose()?;
+        if version.is_none() && endpoint.is_none() {
+            return Err(bad(
+                i,
+                "modelVersionId",
+                "a cost belongs to a model version, an endpoint or both",
+            ));
+        }
+        if r.units.is_some_and(|u| u < 0) {
+            return Err(bad(i, "units", "not negative"));
+        }
+        let labels = r
+            .labels
+            .as_ref()
+            .map(|j| j.0.clone())
+            .unwrap_or_else(|| serde_json::json!({}));
+        if !labels.is_object() {
+            return Err(bad(i, "labels", "a JSON object"));
+        }
+        rows.push((
+            provider,
+            version,
+            endpoint,
+            r.units,
+            r.unit.clone(),
+            amount,
+            currency,
+            r.timestamp.unwrap_or(now),
+            labels,
+        ));
+    }
+    store::transaction(db, async |txn| {
+        let mut out = Vec::with_capacity(rows.len());
+        for (i, (provider, version, endpoint_id, units, unit, amount, currency, ts, labels)) in
+            rows.iter().enumerate()
+        {
+            // The namespace of what it was for (version first), in scope and writable.
+            let ns = match (version, endpoint_id) {
+                (Some(v), _) => {
+                    store::get::<model_version::Entity>(txn, ctx, *v)
+                        .await
+                        .map_err(|_| {
+                            AppError::not_found(format!(
+                                "ModelVersion {v} (input records.{i}.modelVersionId)"
+                            ))
+                        })?
+                        .ns
+                }
+                (None, Some(e)) => {
+                    store::get::<endpoint::Entity>(txn, ctx, *e)
+                        .await
+                        .map_err(|_| {
+                            AppError::not_found(format!(
+                                "Endpoint {e} (input records.{i}.endpointId)"
+                            ))
+                        })?
+                        .ns
+                }
+                (None, None) => return Err(bad(i, "modelVersionId", "missing")),
+            };
+            ctx.scope.check_write(&ns)?;
+            out.push(cost_record::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                ns: Set(ns),
+                provider: Set(provider.clone()),
+                model_version_id: Set(*version),
+                endpoint_id: Set(*endpoint_id),
+                units: Set(*units),
+                unit: Set(unit.clone()),
+                amount_micros: Set(*amount),
+                currency: Set(currency.clone()),
+                ts: Set(*ts),
+                labels: Set(labels.clone()),
+                created_at: Set(now),
+            });
+        }
+        let n = out.len();
+        for chunk in out.chunks(1000) {
+            cost_record::Entity::insert_many(chunk.to_vec())
+                .exec_without_returning(txn)
+                .await?;
+        }
+        Ok(n)
+    })
+    .await
+}
+
+/// Sums of costs over `[from, to)` the caller may read, grouped, per currency.
+pub async fn summary(
+    db: &sea_orm::DatabaseConnection,
+    ctx: &RequestContext,
+    group_by: CostGroupBy,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> AppResult<Vec<CostGroup>> {
+    if to <= from {
+        return Err(AppError::bad_input("to", "must be after `from`"));
+    }
+    let pg = db.get_database_backend() == DbBackend::Postgres;
+    let day = if pg {
+        "to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
+    } else {
+        "substr(ts, 1, 10)"
+    };
+    let group = |rows: Vec<(Option<String>, String, i64, i64)>| {
+        rows.into_iter()
+            .map(|(key, currency, count, total)| CostGroup {
+                key,
+                currency,
+                count,
+                total: format_amount(total),
+            })
+            .collect::<Vec<_>>()
+    };
+    let ids = |ty: NodeType, rows: Vec<(Option<Uuid>, String, i64, i64)>| {
+        group(
+            rows.into_iter()
+                .map(|(k, c, n, t)| (k.map(|u| encode(ty, u).to_string()), c, n, t))
+                .collect(),
+        )
+    };
+    Ok(match group_by {
+        CostGroupBy::Provider => {
+            group(grouped(db, ctx, from, to, Expr::col(cost_record::Column::Provider)).await?)
+        }
+        CostGroupBy::Day => group(grouped(db, ctx, from, to, Expr::cust(day)).await?),
+        CostGroupBy::ModelVersion => ids(
+            NodeType::ModelVersion,
+            grouped(
+                db,
+                ctx,
+                from,
+                to,
+                Expr::col(cost_record::Column::ModelVersionId),
+            )
+            .await?,
+        ),
+        CostGroupBy::Endpoint => ids(
+            NodeType::Endpoint,
+            grouped(
+                db,
+                ctx,
+                from,
+                to,
+                Expr::col(cost_record::Column::EndpointId),
+            )
+            .await?,
+        ),
+    })
+}
+
+/// `(key, currency, count, sum)` per key and currency, one statement.
+async fn grouped<K: sea_orm::TryGetable>(
+    db: &sea_orm::DatabaseConnection,
+    ctx: &RequestContext,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    key: Expr,
+) -> AppResult<Vec<(Option<K>, String, i64, i64)>> {
+    Ok(cost_record::Entity::find()
+        .select_only()
+        .column_as(key.clone(), "k")
+        .column(cost_record::Column::Currency)
+        .column_as(Expr::cust("COUNT(*)"), "n")
+        .column_as(Expr::cust("CAST(SUM(amount_micros) AS BIGINT)"), "total")
+        .filter(ctx.scope.condition(cost_record::Column::Ns))
+        .filter(cost_record::Column::Ts.gte(from))
+        .filter(cost_record::Column::Ts.lt(to))
+        .group_by(key.clone())
+        .group_by(cost_record::Column::Currency)
+        .order_by_asc(key)
+        .order_by_asc(cost_record::Column::Currency)
+        .into_tuple()
+        .all(db)
+        .await?)
+}
+
+/// Cost queries.
+#[derive(Default)]
+pub struct CostQuery;
+
+#[Object]
+impl CostQuery {
+    /// Exact sums of the costs over `[from, to)`, grouped, per currency.
+    async fn cost_summary(
+        &self,
+        ctx: &Context<'_>,
+        group_by: CostGroupBy,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<CostGroup>> {
+        let d = deps(ctx)?;
+        Ok(summary(&d.state.db, d.rc, group_by, from, to).await?)
+    }
+}
+
+/// Cost mutations.
+#[derive(Default)]
+pub struct CostMutation;
+
+#[Object]
+impl CostMutation {
+    /// Records up to 10,000 costs at once (EDITOR where they belong): all are checked, a
+    /// bad one refuses the call naming its index, nothing is written.
+    async fn record_costs(&self, ctx: &Context<'_>, records: Vec<CostRecordInput>) -> Result<i32> {
+        let d = deps(ctx)?;
+        Ok(i32::try_from(record(&d.state.db, d.rc, records).await?).unwrap_or(i32::MAX))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_are_exact_decimals() {
+        assert_eq!(parse_amount("0.0042"), Some(4_200));
+        assert_eq!(parse_amount("12"), Some(12_000_000));
+        assert_eq!(parse_amount("1.000001"), Some(1_000_001));
+        for bad in ["-1", "1.0000001", "", ".5", "1e3", "1,5"] {
+            assert_eq!(parse_amount(bad), None, "{bad}");
+        }
+        assert_eq!(format_amount(4_200), "0.004200");
+        assert_eq!(format_amount(12_345_600), "12.345600");
+        // Ten thousand tenths of a cent sum exactly.
+        let sum: i64 = (0..10_000)
+            .map(|_| parse_amount("0.001").unwrap_or(0))
+            .sum();
+        assert_eq!(format_amount(sum), "10.000000");
+    }
+}
