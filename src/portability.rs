@@ -4,7 +4,8 @@
 //! their references need, skipping rows it already has (re-importing changes nothing).
 //!
 //! The first line describes the export: `{"format": "mlgraph-export", "version": 1, ...}`;
-//! every other line is `{"type": "<NodeType>", "row": {...}}`. Artifacts travel as
+//! every other line is `{"type": "<NodeType>", "row": {...}}` (and `MetricPoint`,
+//! `CostRecord` for the performance series, after the nodes). Artifacts travel as
 //! references (their bucket and key); users, keys and grants do not travel at all.
 
 use std::io::{BufRead, Write};
@@ -89,6 +90,119 @@ where
         match rows.last() {
             Some(r) if rows.len() as u64 == PAGE => last = Some(E::id_of(r)),
             _ => return Ok(n),
+        }
+    }
+}
+
+/// Rows of a table that is not a node type (metric points, costs): like
+/// [`export_table`], with its id and namespace columns given.
+async fn export_plain<E: EntityTrait>(
+    txn: &DatabaseTransaction,
+    scope: &Scope,
+    out: &mut (impl Write + Send),
+    name: &str,
+    id_col: E::Column,
+    ns_col: E::Column,
+    id_of: fn(&E::Model) -> Uuid,
+) -> AppResult<usize>
+where
+    E::Model: Serialize + Sync,
+{
+    let mut last: Option<Uuid> = None;
+    let mut n = 0;
+    loop {
+        let mut q = E::find()
+            .filter(scope.condition(ns_col))
+            .order_by_asc(id_col)
+            .limit(PAGE);
+        if let Some(l) = last {
+            q = q.filter(id_col.gt(l));
+        }
+        let rows = q.all(txn).await?;
+        for row in &rows {
+            writeln!(out, "{}", json!({"type": name, "row": row})).map_err(io)?;
+            n += 1;
+        }
+        match rows.last() {
+            Some(r) if rows.len() as u64 == PAGE => last = Some(id_of(r)),
+            _ => return Ok(n),
+        }
+    }
+}
+
+async fn import_plain<E, A>(
+    txn: &DatabaseTransaction,
+    row: Value,
+    id_col: E::Column,
+) -> AppResult<bool>
+where
+    E: EntityTrait,
+    A: ActiveModelTrait<Entity = E> + ActiveModelBehavior + Send + sea_orm::TryIntoModel<E::Model>,
+    E::Model: IntoActiveModel<A> + DeserializeOwned + Serialize + Sync + sea_orm::FromQueryResult,
+{
+    let id = row
+        .get("id")
+        .and_then(Value::as_str)
+        .and_then(|s| Uuid::try_parse(s).ok())
+        .ok_or_else(|| AppError::bad_input("row.id", "every row has a UUID id"))?;
+    if PaginatorTrait::count(E::find().filter(id_col.eq(id)), txn).await? > 0 {
+        return Ok(false);
+    }
+    let active = A::from_json(row)
+        .map_err(|e| AppError::bad_input("row", format!("not a row of this table: {e}")))?;
+    E::insert(active).exec_without_returning(txn).await?;
+    Ok(true)
+}
+
+/// Tables that are not node types, exported after the nodes.
+const PLAIN: &[&str] = &["MetricPoint", "CostRecord"];
+
+async fn export_plain_tables(
+    txn: &DatabaseTransaction,
+    scope: &Scope,
+    out: &mut (impl Write + Send),
+) -> AppResult<usize> {
+    use entity::{cost_record, metric_point};
+    Ok(export_plain::<metric_point::Entity>(
+        txn,
+        scope,
+        out,
+        "MetricPoint",
+        metric_point::Column::Id,
+        metric_point::Column::Ns,
+        |r| r.id,
+    )
+    .await?
+        + export_plain::<cost_record::Entity>(
+            txn,
+            scope,
+            out,
+            "CostRecord",
+            cost_record::Column::Id,
+            cost_record::Column::Ns,
+            |r| r.id,
+        )
+        .await?)
+}
+
+async fn import_plain_row(txn: &DatabaseTransaction, ty: &str, row: Value) -> AppResult<bool> {
+    use entity::{cost_record, metric_point};
+    match ty {
+        "MetricPoint" => {
+            import_plain::<metric_point::Entity, metric_point::ActiveModel>(
+                txn,
+                row,
+                metric_point::Column::Id,
+            )
+            .await
+        }
+        _ => {
+            import_plain::<cost_record::Entity, cost_record::ActiveModel>(
+                txn,
+                row,
+                cost_record::Column::Id,
+            )
+            .await
         }
     }
 }
@@ -194,6 +308,7 @@ pub async fn export(
     for &ty in ORDER {
         n += export_type(ty, &txn, &scope, out).await?;
     }
+    n += export_plain_tables(&txn, &scope, out).await?;
     txn.commit().await?;
     out.flush().map_err(io)?;
     Ok(n)
@@ -231,16 +346,18 @@ pub async fn import(db: &DatabaseConnection, input: impl BufRead) -> AppResult<I
                 }
                 continue;
             }
-            let ty = v["type"]
-                .as_str()
-                .and_then(NodeType::from_name)
-                .ok_or_else(|| AppError::bad_input(at.clone(), "unknown or missing type"))?;
-            let done = import_type(ty, &txn, v["row"].clone())
-                .await
-                .map_err(|e| match e {
-                    AppError::BadInput { message, .. } => AppError::bad_input(at.clone(), message),
-                    other => other,
-                })?;
+            let name = v["type"].as_str().unwrap_or_default();
+            let done = if PLAIN.contains(&name) {
+                import_plain_row(&txn, name, v["row"].clone()).await
+            } else {
+                let ty = NodeType::from_name(name)
+                    .ok_or_else(|| AppError::bad_input(at.clone(), "unknown or missing type"))?;
+                import_type(ty, &txn, v["row"].clone()).await
+            };
+            let done = done.map_err(|e| match e {
+                AppError::BadInput { message, .. } => AppError::bad_input(at.clone(), message),
+                other => other,
+            })?;
             if done {
                 report.inserted += 1;
             } else {

@@ -20,6 +20,7 @@ const QUERIES: &[&str] = &[
     r#"{ predictions(first: 1) { totalCount } }"#,
     r#"{ events(first: 100) { totalCount nodes { id action entityType entityId actor } } }"#,
     r#"{ trainingJobs(orderBy: [{field: CREATED_AT}]) { nodes { id name status runs { nodes { runNumber metrics } } } } }"#,
+    r#"{ costSummary(groupBy: MODEL_VERSION, from: "2026-11-01T00:00:00Z", to: "2026-12-31T00:00:00Z") { key currency count total } }"#,
 ];
 
 async fn answers(state: &AppState) -> Vec<Value> {
