@@ -11,8 +11,8 @@ use async_graphql::{Context, Enum, ID, InputObject, Json, Object, Result, Simple
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use entity::{metric_point, model_version};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
-    QuerySelect, Set, Statement,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult,
+    QueryFilter, QueryOrder, QuerySelect, Set, Statement,
 };
 use uuid::Uuid;
 
@@ -420,5 +420,184 @@ mod tests {
         assert_eq!(percentile(&v, 1.0), 4.0);
         assert!((percentile(&v, 0.95) - 3.85).abs() < 1e-12);
         assert_eq!(percentile(&[7.0], 0.99), 7.0);
+    }
+}
+
+/// The cost of one inference.
+#[derive(InputObject)]
+pub struct InferenceCostInput {
+    /// Who charged it.
+    pub provider: String,
+    /// Exact decimal amount (at most 6 decimals).
+    pub amount: String,
+    /// ISO 4217 currency.
+    pub currency: String,
+    /// Units consumed (tokens, ...).
+    pub units: Option<i64>,
+    /// What a unit is.
+    pub unit: Option<String>,
+}
+
+/// One inference to track.
+#[derive(InputObject)]
+pub struct TrackInferenceInput {
+    /// The endpoint that served it.
+    pub endpoint_id: ID,
+    /// The model version that answered.
+    pub model_version_id: ID,
+    /// Request payload.
+    pub input: Option<Json<serde_json::Value>>,
+    /// Response payload.
+    pub output: Option<Json<serde_json::Value>>,
+    /// Latency in milliseconds.
+    pub latency_ms: Option<f64>,
+    /// Confidence 0–1.
+    pub confidence: Option<f64>,
+    /// Outcome (COMPLETED when an output is given, else PENDING).
+    pub status: Option<crate::enums::PredictionStatus>,
+    /// What it cost.
+    pub cost: Option<InferenceCostInput>,
+    /// A quality score of the answer (recorded as the metric `quality`).
+    pub quality_score: Option<f64>,
+}
+
+/// What `trackInference` recorded.
+#[derive(SimpleObject)]
+pub struct TrackedInference {
+    /// The prediction.
+    pub prediction: crate::graph::Prediction,
+    /// The cost recorded, as an exact decimal (null without one).
+    pub cost: Option<String>,
+    /// Whether a quality point was recorded.
+    pub quality_recorded: bool,
+}
+
+/// Records a prediction, its cost and its quality score in one transaction.
+pub async fn track_inference(
+    db: &sea_orm::DatabaseConnection,
+    ctx: &RequestContext,
+    input: TrackInferenceInput,
+) -> AppResult<(entity::prediction::Model, Option<i64>, bool)> {
+    use crate::serving::service::{check_prediction_values, insert_prediction};
+    check_prediction_values(input.latency_ms, input.confidence)?;
+    let endpoint = decode_as(&input.endpoint_id, NodeType::Endpoint, "input.endpointId")?;
+    let version = decode_as(
+        &input.model_version_id,
+        NodeType::ModelVersion,
+        "input.modelVersionId",
+    )?;
+    let cost = match &input.cost {
+        Some(c) => {
+            let amount = crate::costs::parse_amount(&c.amount).ok_or_else(|| {
+                AppError::bad_input(
+                    "input.cost.amount",
+                    "a non-negative decimal with at most 6 decimals",
+                )
+            })?;
+            let currency = c.currency.trim().to_owned();
+            if currency.len() != 3 || !currency.chars().all(|ch| ch.is_ascii_uppercase()) {
+                return Err(AppError::bad_input(
+                    "input.cost.currency",
+                    "an ISO 4217 code such as USD",
+                ));
+            }
+            crate::core::validate::name("input.cost.provider", &c.provider)?;
+            Some((
+                c.provider.trim().to_owned(),
+                amount,
+                currency,
+                c.units,
+                c.unit.clone(),
+            ))
+        }
+        None => None,
+    };
+    if input.quality_score.is_some_and(|q| !q.is_finite()) {
+        return Err(AppError::bad_input("input.qualityScore", "a finite number"));
+    }
+    store::transaction(db, async |txn| {
+        let prediction = insert_prediction(
+            txn,
+            ctx,
+            crate::serving::commands::CreatePrediction {
+                endpoint_id: endpoint,
+                model_version_id: Some(version),
+                input: input
+                    .input
+                    .as_ref()
+                    .map(|j| j.0.clone())
+                    .unwrap_or_else(|| serde_json::json!({})),
+                output: input.output.as_ref().map(|j| j.0.clone()),
+                latency_ms: input.latency_ms,
+                confidence: input.confidence,
+                status: input.status.map(Into::into),
+            },
+        )
+        .await?;
+        let now = Utc::now();
+        if let Some((provider, amount, currency, units, unit)) = &cost {
+            entity::cost_record::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                ns: Set(prediction.ns.clone()),
+                provider: Set(provider.clone()),
+                model_version_id: Set(Some(version)),
+                endpoint_id: Set(Some(endpoint)),
+                units: Set(*units),
+                unit: Set(unit.clone()),
+                amount_micros: Set(*amount),
+                currency: Set(currency.clone()),
+                ts: Set(now),
+                labels: Set(serde_json::json!({"prediction": prediction.id})),
+                created_at: Set(now),
+            }
+            .insert(txn)
+            .await?;
+        }
+        if let Some(q) = input.quality_score {
+            metric_point::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                ns: Set(prediction.ns.clone()),
+                model_version_id: Set(version),
+                endpoint_id: Set(Some(endpoint)),
+                deployment_id: Set(None),
+                name: Set("quality".into()),
+                value: Set(q),
+                ts: Set(now),
+                labels: Set(serde_json::json!({"prediction": prediction.id})),
+                created_at: Set(now),
+            }
+            .insert(txn)
+            .await?;
+        }
+        Ok((
+            prediction,
+            cost.as_ref().map(|c| c.1),
+            input.quality_score.is_some(),
+        ))
+    })
+    .await
+}
+
+/// Inference tracking.
+#[derive(Default)]
+pub struct InferenceMutation;
+
+#[Object]
+impl InferenceMutation {
+    /// Records one inference — the prediction (latency, confidence, status), its cost and,
+    /// when given, a quality score — in one transaction (EDITOR on the endpoint's namespace).
+    async fn track_inference(
+        &self,
+        ctx: &Context<'_>,
+        input: TrackInferenceInput,
+    ) -> Result<TrackedInference> {
+        let d = deps(ctx)?;
+        let (prediction, cost, quality_recorded) =
+            track_inference(&d.state.db, d.rc, input).await?;
+        Ok(TrackedInference {
+            prediction: prediction.into(),
+            cost: cost.map(crate::costs::format_amount),
+            quality_recorded,
+        })
     }
 }

@@ -25,7 +25,7 @@ use crate::core::shape;
 use crate::costs::{CostMutation, CostQuery};
 use crate::governance::{GovernanceMutation, GovernanceQuery};
 use crate::graph::{Node, load_node};
-use crate::performance::{PerformanceMutation, PerformanceQuery};
+use crate::performance::{InferenceMutation, PerformanceMutation, PerformanceQuery};
 
 use crate::core::batch::{LocalTasks, Spawner, runtime_spawner};
 use crate::core::context::RequestContext;
@@ -97,6 +97,7 @@ pub struct MutationRoot(
     GovernanceMutation,
     PerformanceMutation,
     CostMutation,
+    InferenceMutation,
     RegistryMutation,
     DataMutation,
     TrainingMutation,

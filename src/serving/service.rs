@@ -198,7 +198,8 @@ pub async fn update_deployment(
     .await
 }
 
-fn check_prediction_values(latency: Option<f64>, confidence: Option<f64>) -> AppResult<()> {
+/// Checks a prediction's latency (>= 0) and confidence (0–1).
+pub fn check_prediction_values(latency: Option<f64>, confidence: Option<f64>) -> AppResult<()> {
     if let Some(l) = latency {
         validate::range("input.latencyMs", l, 0.0, f64::MAX)?;
     }
@@ -214,10 +215,20 @@ pub async fn create_prediction(
     ctx: &RequestContext,
     input: CreatePrediction,
 ) -> AppResult<prediction::Model> {
+    check_prediction_values(input.latency_ms, input.confidence)?;
+    store::transaction(db, async |txn| insert_prediction(txn, ctx, input).await).await
+}
+
+/// Records a prediction inside the caller's transaction (values already checked with
+/// [`check_prediction_values`]).
+pub async fn insert_prediction(
+    txn: &sea_orm::DatabaseTransaction,
+    ctx: &RequestContext,
+    input: CreatePrediction,
+) -> AppResult<prediction::Model> {
     let endpoint_id = input.endpoint_id;
     let version_id = input.model_version_id;
-    check_prediction_values(input.latency_ms, input.confidence)?;
-    store::transaction(db, async |txn| {
+    {
         let endpoint =
             reference::<endpoint::Entity>(txn, ctx, endpoint_id, None, "input.endpointId").await?;
         if let Some(v) = version_id {
@@ -256,8 +267,7 @@ pub async fn create_prediction(
         )
         .await?;
         Ok(row)
-    })
-    .await
+    }
 }
 
 /// Completes or corrects a prediction.

@@ -348,3 +348,41 @@ async fn costs_add_up_exactly_on_both_backends() {
     check_costs(&AppState::new(conn, statements)).await;
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// One call records the prediction, its cost and its quality score, in one transaction:
+/// a bad cost leaves no prediction behind.
+#[tokio::test]
+async fn track_inference_records_all_three_or_nothing() {
+    let app = TestApp::new().await;
+    let model = create_model(&app, NS, "m").await;
+    let v = create_version(&app, &model).await;
+    let ep = crate::harness::create_endpoint(&app, NS, "ep", "STAGING").await;
+    let track = "mutation($i: TrackInferenceInput!) { trackInference(input: $i) { prediction { id latencyMs status } cost qualityRecorded } }";
+    let done = app
+        .ok(track, json!({"i": {"endpointId": ep, "modelVersionId": v, "output": {"score": 0.7}, "latencyMs": 41.0, "confidence": 0.8,
+            "cost": {"provider": "openai", "amount": "0.0042", "currency": "USD", "units": 900, "unit": "tokens"}, "qualityScore": 0.93}}))
+        .await;
+    assert_eq!(done["trackInference"]["cost"], "0.004200");
+    assert_eq!(done["trackInference"]["qualityRecorded"], true);
+    assert_eq!(done["trackInference"]["prediction"]["status"], "COMPLETED");
+    assert_eq!(
+        (
+            app.count("predictions").await,
+            app.count("cost_records").await,
+            app.count("metric_points").await
+        ),
+        (1, 1, 1)
+    );
+    let bad = app
+        .gql(track, json!({"i": {"endpointId": ep, "modelVersionId": v, "cost": {"provider": "p", "amount": "-1", "currency": "USD"}}}))
+        .await;
+    assert_eq!(
+        bad["errors"][0]["extensions"]["field"], "input.cost.amount",
+        "{bad}"
+    );
+    assert_eq!(
+        app.count("predictions").await,
+        1,
+        "nothing of the refused call"
+    );
+}
