@@ -6,7 +6,9 @@ use async_graphql::{Context, Enum, ID, InputObject, Json, Object, Result, Simple
 use chrono::{DateTime, Utc};
 use entity::{cost_record, endpoint, model_version};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{
+    ColumnTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
 use uuid::Uuid;
 
 use crate::api::deps;
@@ -293,6 +295,140 @@ pub async fn summary(
     })
 }
 
+/// Cost trend buckets.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum CostBucket {
+    /// Per UTC hour (`2026-11-30T10`).
+    Hour,
+    /// Per UTC day (`2026-11-30`).
+    Day,
+}
+
+/// One bucket of a cost trend.
+#[derive(SimpleObject, Debug, Clone, PartialEq)]
+pub struct CostTrendPoint {
+    /// The bucket (`2026-11-30` or `2026-11-30T10`).
+    pub bucket: String,
+    /// The currency.
+    pub currency: String,
+    /// The exact sum in the bucket.
+    pub total: String,
+    /// The change against the previous bucket with costs in this currency (null for the first).
+    pub change: Option<String>,
+}
+
+/// Costs per bucket and currency over `[from, to)`, each with its change.
+pub async fn trends(
+    db: &sea_orm::DatabaseConnection,
+    ctx: &RequestContext,
+    bucket: CostBucket,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> AppResult<Vec<CostTrendPoint>> {
+    if to <= from {
+        return Err(AppError::bad_input("to", "must be after `from`"));
+    }
+    let pg = db.get_database_backend() == DbBackend::Postgres;
+    let key = match (bucket, pg) {
+        (CostBucket::Day, true) => "to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD')",
+        (CostBucket::Hour, true) => "to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24')",
+        (CostBucket::Day, false) => "substr(ts, 1, 10)",
+        (CostBucket::Hour, false) => "substr(ts, 1, 13)",
+    };
+    let rows: Vec<(Option<String>, String, i64, i64)> =
+        grouped(db, ctx, from, to, Expr::cust(key)).await?;
+    let mut last: std::collections::HashMap<String, i64> = Default::default();
+    let mut out = Vec::new();
+    // Rows come ordered by bucket, then currency.
+    for (k, currency, _, total) in rows {
+        let change = last.insert(currency.clone(), total).map(|prev| {
+            let d = total - prev;
+            if d < 0 {
+                format!("-{}", format_amount(-d))
+            } else {
+                format_amount(d)
+            }
+        });
+        out.push(CostTrendPoint {
+            bucket: k.unwrap_or_default().replace(' ', "T"),
+            currency,
+            total: format_amount(total),
+            change,
+        });
+    }
+    Ok(out)
+}
+
+/// Return on investment of a model version over a range.
+#[derive(SimpleObject, Debug, Clone, PartialEq)]
+pub struct Roi {
+    /// Its COMPLETED predictions in the range.
+    pub successes: i64,
+    /// The value given for one success.
+    pub value_per_success: String,
+    /// successes × value per success.
+    pub value: String,
+    /// Its recorded costs in the currency and range.
+    pub cost: String,
+    /// The currency of value and cost.
+    pub currency: String,
+    /// value ÷ cost (null when nothing was spent).
+    pub roi: Option<f64>,
+}
+
+/// [`Roi`] of `version`.
+pub async fn roi(
+    db: &sea_orm::DatabaseConnection,
+    ctx: &RequestContext,
+    version: Uuid,
+    value_per_success: &str,
+    currency: &str,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> AppResult<Roi> {
+    use entity::prediction;
+    let per = parse_amount(value_per_success).ok_or_else(|| {
+        AppError::bad_input(
+            "valuePerSuccess",
+            "a non-negative decimal with at most 6 decimals",
+        )
+    })?;
+    store::get::<model_version::Entity>(db, ctx, version).await?;
+    let successes = PaginatorTrait::count(
+        prediction::Entity::find()
+            .filter(prediction::Column::ModelVersionId.eq(version))
+            .filter(prediction::Column::Status.eq(entity::enums::PredictionStatus::Completed))
+            .filter(prediction::Column::CreatedAt.gte(from))
+            .filter(prediction::Column::CreatedAt.lt(to))
+            .filter(ctx.scope.condition(prediction::Column::Ns)),
+        db,
+    )
+    .await?;
+    let successes = i64::try_from(successes).unwrap_or(i64::MAX);
+    let cost: Option<i64> = cost_record::Entity::find()
+        .select_only()
+        .column_as(Expr::cust("CAST(SUM(amount_micros) AS BIGINT)"), "total")
+        .filter(cost_record::Column::ModelVersionId.eq(version))
+        .filter(cost_record::Column::Currency.eq(currency))
+        .filter(cost_record::Column::Ts.gte(from))
+        .filter(cost_record::Column::Ts.lt(to))
+        .filter(ctx.scope.condition(cost_record::Column::Ns))
+        .into_tuple::<Option<i64>>()
+        .one(db)
+        .await?
+        .flatten();
+    let cost = cost.unwrap_or(0);
+    let value = successes.saturating_mul(per);
+    Ok(Roi {
+        successes,
+        value_per_success: format_amount(per),
+        value: format_amount(value),
+        cost: format_amount(cost),
+        currency: currency.to_owned(),
+        roi: (cost > 0).then(|| value as f64 / cost as f64),
+    })
+}
+
 /// `(key, currency, count, sum)` per key and currency, one statement.
 async fn grouped<K: sea_orm::TryGetable>(
     db: &sea_orm::DatabaseConnection,
@@ -325,6 +461,44 @@ pub struct CostQuery;
 
 #[Object]
 impl CostQuery {
+    /// Costs per hour or day and currency over `[from, to)`, with the change against the
+    /// previous bucket.
+    async fn cost_trends(
+        &self,
+        ctx: &Context<'_>,
+        bucket: CostBucket,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<CostTrendPoint>> {
+        let d = deps(ctx)?;
+        Ok(trends(&d.state.db, d.rc, bucket, from, to).await?)
+    }
+
+    /// Value produced ÷ cost of a model version over `[from, to)`: its COMPLETED
+    /// predictions times `valuePerSuccess`, over its costs in `currency`, with the inputs.
+    async fn roi(
+        &self,
+        ctx: &Context<'_>,
+        of: ID,
+        value_per_success: String,
+        #[graphql(default = "USD")] currency: String,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Roi> {
+        let d = deps(ctx)?;
+        let version = decode_as(&of, NodeType::ModelVersion, "of")?;
+        Ok(roi(
+            &d.state.db,
+            d.rc,
+            version,
+            &value_per_success,
+            &currency,
+            from,
+            to,
+        )
+        .await?)
+    }
+
     /// Exact sums of the costs over `[from, to)`, grouped, per currency.
     async fn cost_summary(
         &self,

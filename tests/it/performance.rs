@@ -302,6 +302,49 @@ async fn check_costs(state: &AppState) {
     let days = run(&schema, state, SUMMARY, by("DAY")).await;
     assert_eq!(days["costSummary"][0]["key"], "2026-11-30");
     assert_eq!(days["costSummary"][1]["key"], "2026-12-01");
+    // Trends per day, with the change against the currency's previous bucket.
+    let day3 = (start() + chrono::Duration::days(2)).to_rfc3339();
+    run(&schema, state, COSTS, json!({"r": [{"provider": "openai", "modelVersionId": versions[0], "amount": "1", "currency": "USD", "timestamp": day3}]})).await;
+    let trends = run(
+        &schema,
+        state,
+        "query($from: DateTime!, $to: DateTime!) { costTrends(bucket: DAY, from: $from, to: $to) { bucket currency total change } }",
+        range.clone(),
+    )
+    .await;
+    assert_eq!(
+        trends["costTrends"],
+        json!([
+            {"bucket": "2026-11-30", "currency": "USD", "total": "3.000000", "change": null},
+            {"bucket": "2026-12-01", "currency": "EUR", "total": "2.500000", "change": null},
+            {"bucket": "2026-12-02", "currency": "USD", "total": "1.000000", "change": "-2.000000"},
+        ])
+    );
+    let hourly = run(
+        &schema,
+        state,
+        "query($from: DateTime!, $to: DateTime!) { costTrends(bucket: HOUR, from: $from, to: $to) { bucket } }",
+        range.clone(),
+    )
+    .await;
+    assert_eq!(hourly["costTrends"][0]["bucket"], "2026-11-30T10");
+    // ROI: 4 successful predictions worth 1.5 each over the version's costs up to now (3 USD).
+    let ep = run(&schema, state, "mutation { createEndpoint(input: {ns: \"acme.com/perf\", name: \"roi-ep\", environment: STAGING}) { id } }", json!({})).await;
+    let ep = ep["createEndpoint"]["id"].clone();
+    for _ in 0..4 {
+        run(&schema, state, "mutation($e: ID!, $v: ID!) { createPrediction(input: {endpointId: $e, modelVersionId: $v, input: {}, output: {ok: true}}) { id } }", json!({"e": ep, "v": versions[0]})).await;
+    }
+    let roi = run(
+        &schema,
+        state,
+        "query($v: ID!, $from: DateTime!, $to: DateTime!) { roi(of: $v, valuePerSuccess: \"1.5\", currency: \"USD\", from: $from, to: $to) { successes value cost roi } }",
+        json!({"v": versions[0], "from": start().to_rfc3339(), "to": (Utc::now() + chrono::Duration::hours(1)).to_rfc3339()}),
+    )
+    .await;
+    assert_eq!(
+        roi["roi"],
+        json!({"successes": 4, "value": "6.000000", "cost": "3.000000", "roi": 2.0})
+    );
     let per_version = run(&schema, state, SUMMARY, by("MODEL_VERSION")).await;
     let keys: Vec<&str> = per_version["costSummary"]
         .as_array()
@@ -332,7 +375,7 @@ async fn costs_add_up_exactly_on_both_backends() {
     );
     assert_eq!(
         app.count("cost_records").await,
-        3002,
+        3003,
         "nothing of the refused batch"
     );
 
