@@ -41,6 +41,25 @@ pub fn parse_amount(s: &str) -> Option<i64> {
     whole.checked_mul(SCALE)?.checked_add(frac_val)
 }
 
+/// An amount input: [`parse_amount`], or `BAD_USER_INPUT` naming `field`.
+pub fn amount_input(field: &str, s: &str) -> AppResult<i64> {
+    parse_amount(s).ok_or_else(|| {
+        AppError::bad_input(
+            field,
+            "a non-negative decimal with at most 6 decimals, e.g. \"0.0042\"",
+        )
+    })
+}
+
+/// A currency input: an ISO 4217 code (three capital letters), or `BAD_USER_INPUT`.
+pub fn currency_input(field: &str, s: &str) -> AppResult<String> {
+    let currency = s.trim();
+    if currency.len() != 3 || !currency.chars().all(|c| c.is_ascii_uppercase()) {
+        return Err(AppError::bad_input(field, "an ISO 4217 code such as USD"));
+    }
+    Ok(currency.to_owned())
+}
+
 /// 12_345_600 → `"12.345600"`.
 pub fn format_amount(micros: i64) -> String {
     format!("{}.{:06}", micros / SCALE, (micros % SCALE).abs())
@@ -118,17 +137,8 @@ pub async fn record(
         if provider.is_empty() || provider.chars().count() > 100 || provider.contains('\0') {
             return Err(bad(i, "provider", "1 to 100 characters"));
         }
-        let amount = parse_amount(&r.amount).ok_or_else(|| {
-            bad(
-                i,
-                "amount",
-                "a non-negative decimal with at most 6 decimals, e.g. \"0.0042\"",
-            )
-        })?;
-        let currency = r.currency.trim().to_owned();
-        if currency.len() != 3 || !currency.chars().all(|c| c.is_ascii_uppercase()) {
-            return Err(bad(i, "currency", "an ISO 4217 code such as USD"));
-        }
+        let amount = amount_input(&format!("records.{i}.amount"), &r.amount)?;
+        let currency = currency_input(&format!("records.{i}.currency"), &r.currency)?;
         let version = r
             .model_version_id
             .as_ref()
@@ -387,12 +397,7 @@ pub async fn roi(
     to: DateTime<Utc>,
 ) -> AppResult<Roi> {
     use entity::prediction;
-    let per = parse_amount(value_per_success).ok_or_else(|| {
-        AppError::bad_input(
-            "valuePerSuccess",
-            "a non-negative decimal with at most 6 decimals",
-        )
-    })?;
+    let per = amount_input("valuePerSuccess", value_per_success)?;
     store::get::<model_version::Entity>(db, ctx, version).await?;
     let successes = PaginatorTrait::count(
         prediction::Entity::find()

@@ -488,19 +488,8 @@ pub async fn track_inference(
     )?;
     let cost = match &input.cost {
         Some(c) => {
-            let amount = crate::costs::parse_amount(&c.amount).ok_or_else(|| {
-                AppError::bad_input(
-                    "input.cost.amount",
-                    "a non-negative decimal with at most 6 decimals",
-                )
-            })?;
-            let currency = c.currency.trim().to_owned();
-            if currency.len() != 3 || !currency.chars().all(|ch| ch.is_ascii_uppercase()) {
-                return Err(AppError::bad_input(
-                    "input.cost.currency",
-                    "an ISO 4217 code such as USD",
-                ));
-            }
+            let amount = crate::costs::amount_input("input.cost.amount", &c.amount)?;
+            let currency = crate::costs::currency_input("input.cost.currency", &c.currency)?;
             crate::core::validate::name("input.cost.provider", &c.provider)?;
             Some((
                 c.provider.trim().to_owned(),

@@ -71,31 +71,20 @@ async fn export_table<E: NodeEntity>(
 where
     E::Model: Serialize,
 {
-    let mut last: Option<Uuid> = None;
-    let mut n = 0;
-    loop {
-        let mut q = E::find()
-            .filter(scope.condition(E::col_ns()))
-            .order_by_asc(E::col_id())
-            .limit(PAGE);
-        if let Some(l) = last {
-            q = q.filter(E::col_id().gt(l));
-        }
-        let rows = q.all(txn).await?;
-        for row in &rows {
-            let line = json!({"type": E::NODE_TYPE.name(), "row": row});
-            writeln!(out, "{line}").map_err(io)?;
-            n += 1;
-        }
-        match rows.last() {
-            Some(r) if rows.len() as u64 == PAGE => last = Some(E::id_of(r)),
-            _ => return Ok(n),
-        }
-    }
+    export_plain::<E>(
+        txn,
+        scope,
+        out,
+        E::NODE_TYPE.name(),
+        E::col_id(),
+        E::col_ns(),
+        E::id_of,
+    )
+    .await
 }
 
-/// Rows of a table that is not a node type (metric points, costs): like
-/// [`export_table`], with its id and namespace columns given.
+/// The rows of a table in scope, by id, a page at a time, as lines of type `name`
+/// (node tables through [`export_table`]; metric points and costs directly).
 async fn export_plain<E: EntityTrait>(
     txn: &DatabaseTransaction,
     scope: &Scope,
@@ -130,27 +119,55 @@ where
     }
 }
 
+/// The UUID `id` every exported row has.
+fn row_id(row: &Value) -> AppResult<Uuid> {
+    row.get("id")
+        .and_then(Value::as_str)
+        .and_then(|s| Uuid::try_parse(s).ok())
+        .ok_or_else(|| AppError::bad_input("row.id", "every row has a UUID id"))
+}
+
+/// Whether a row with this id exists.
+async fn exists<E: EntityTrait>(
+    txn: &DatabaseTransaction,
+    id_col: E::Column,
+    id: Uuid,
+) -> AppResult<bool>
+where
+    E::Model: Sync,
+{
+    Ok(PaginatorTrait::count(E::find().filter(id_col.eq(id)), txn).await? > 0)
+}
+
+/// Inserts a row given as JSON (a row of `name`).
+async fn insert_json<E, A>(txn: &DatabaseTransaction, row: Value, name: &str) -> AppResult<()>
+where
+    E: EntityTrait,
+    A: ActiveModelTrait<Entity = E> + ActiveModelBehavior + Send + sea_orm::TryIntoModel<E::Model>,
+    E::Model: IntoActiveModel<A> + DeserializeOwned + Serialize,
+{
+    let active = A::from_json(row)
+        .map_err(|e| AppError::bad_input("row", format!("not a {name} row: {e}")))?;
+    E::insert(active).exec_without_returning(txn).await?;
+    Ok(())
+}
+
+/// Imports a row of a table that is not a node type, unless its id is present.
 async fn import_plain<E, A>(
     txn: &DatabaseTransaction,
     row: Value,
     id_col: E::Column,
+    name: &str,
 ) -> AppResult<bool>
 where
     E: EntityTrait,
     A: ActiveModelTrait<Entity = E> + ActiveModelBehavior + Send + sea_orm::TryIntoModel<E::Model>,
-    E::Model: IntoActiveModel<A> + DeserializeOwned + Serialize + Sync + sea_orm::FromQueryResult,
+    E::Model: IntoActiveModel<A> + DeserializeOwned + Serialize + Sync,
 {
-    let id = row
-        .get("id")
-        .and_then(Value::as_str)
-        .and_then(|s| Uuid::try_parse(s).ok())
-        .ok_or_else(|| AppError::bad_input("row.id", "every row has a UUID id"))?;
-    if PaginatorTrait::count(E::find().filter(id_col.eq(id)), txn).await? > 0 {
+    if exists::<E>(txn, id_col, row_id(&row)?).await? {
         return Ok(false);
     }
-    let active = A::from_json(row)
-        .map_err(|e| AppError::bad_input("row", format!("not a row of this table: {e}")))?;
-    E::insert(active).exec_without_returning(txn).await?;
+    insert_json::<E, A>(txn, row, name).await?;
     Ok(true)
 }
 
@@ -193,6 +210,7 @@ async fn import_plain_row(txn: &DatabaseTransaction, ty: &str, row: Value) -> Ap
                 txn,
                 row,
                 metric_point::Column::Id,
+                "MetricPoint",
             )
             .await
         }
@@ -201,15 +219,11 @@ async fn import_plain_row(txn: &DatabaseTransaction, ty: &str, row: Value) -> Ap
                 txn,
                 row,
                 cost_record::Column::Id,
+                "CostRecord",
             )
             .await
         }
     }
-}
-
-/// Whether a row with this id exists.
-async fn exists<E: NodeEntity>(txn: &impl ConnectionTrait, id: Uuid) -> AppResult<bool> {
-    Ok(E::find().filter(E::col_id().eq(id)).count(txn).await? > 0)
 }
 
 async fn import_row<E, A>(txn: &DatabaseTransaction, mut row: Value) -> AppResult<bool>
@@ -218,12 +232,7 @@ where
     A: ActiveModelTrait<Entity = E> + ActiveModelBehavior + Send + sea_orm::TryIntoModel<E::Model>,
     E::Model: IntoActiveModel<A> + DeserializeOwned,
 {
-    let id = row
-        .get("id")
-        .and_then(Value::as_str)
-        .and_then(|s| Uuid::try_parse(s).ok())
-        .ok_or_else(|| AppError::bad_input("row.id", "every row has a UUID id"))?;
-    if exists::<E>(txn, id).await? {
+    if exists::<E>(txn, E::col_id(), row_id(&row)?).await? {
         return Ok(false);
     }
     if E::NODE_TYPE == NodeType::Event
@@ -247,10 +256,7 @@ where
             obj.insert("txid".into(), json!(0));
         }
     }
-    let active = A::from_json(row).map_err(|e| {
-        AppError::bad_input("row", format!("not a {} row: {e}", E::NODE_TYPE.name()))
-    })?;
-    E::insert(active).exec_without_returning(txn).await?;
+    insert_json::<E, A>(txn, row, E::NODE_TYPE.name()).await?;
     Ok(true)
 }
 

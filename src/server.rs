@@ -116,12 +116,25 @@ fn refuse_credentials(err: &AppError) -> axum::response::Response {
     }
     let mut resp = refuse(status, code, &err.message());
     if status == StatusCode::UNAUTHORIZED {
-        resp.headers_mut().insert(
-            axum::http::header::WWW_AUTHENTICATE,
-            HeaderValue::from_static("Bearer realm=\"mlgraph\""),
-        );
+        ask_for_bearer(&mut resp);
     }
     resp
+}
+
+/// A 401's `WWW-Authenticate`: the scheme mlgraph takes.
+fn ask_for_bearer(resp: &mut axum::response::Response) {
+    resp.headers_mut().insert(
+        axum::http::header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Bearer realm=\"mlgraph\""),
+    );
+}
+
+/// Whether any error of `resp` carries `code`.
+fn has_code(resp: &async_graphql::Response, code: ErrorCode) -> bool {
+    let code = async_graphql::Value::from(code.as_str());
+    resp.errors
+        .iter()
+        .any(|e| e.extensions.as_ref().and_then(|x| x.get("code")) == Some(&code))
 }
 
 /// Who calls with `token` (checked against the database on every request, so that a
@@ -346,21 +359,9 @@ async fn graphql_handler(
         shared.state.feed.wake();
     }
     // A database that cannot be reached is temporary: 503, so that clients retry.
-    let unavailable = resp.errors.iter().any(|e| {
-        e.extensions
-            .as_ref()
-            .and_then(|x| x.get("code"))
-            .is_some_and(|c| *c == async_graphql::Value::from(ErrorCode::Unavailable.as_str()))
-    });
-    let unauthenticated = resp.data == async_graphql::Value::Null
-        && resp.errors.iter().any(|e| {
-            e.extensions
-                .as_ref()
-                .and_then(|x| x.get("code"))
-                .is_some_and(|c| {
-                    *c == async_graphql::Value::from(ErrorCode::Unauthenticated.as_str())
-                })
-        });
+    let unavailable = has_code(&resp, ErrorCode::Unavailable);
+    let unauthenticated =
+        resp.data == async_graphql::Value::Null && has_code(&resp, ErrorCode::Unauthenticated);
     let status = if unauthenticated {
         StatusCode::UNAUTHORIZED
     } else {
@@ -368,10 +369,7 @@ async fn graphql_handler(
     };
     let mut http = http_response(&resp, &headers, status);
     if unauthenticated {
-        http.headers_mut().insert(
-            axum::http::header::WWW_AUTHENTICATE,
-            HeaderValue::from_static("Bearer realm=\"mlgraph\""),
-        );
+        ask_for_bearer(&mut http);
     }
     if unavailable {
         *http.status_mut() = StatusCode::SERVICE_UNAVAILABLE;

@@ -591,12 +591,24 @@ pub async fn owner_deleted(
         .await?;
     let now = Utc::now();
     for row in rows {
-        let mut a = row.clone().into_active_model();
-        a.deleted_at = Set(Some(now));
-        a.updated_at = Set(now);
-        let after = a.update(txn).await?;
-        record_event(txn, ctx, change("DELETE", Some(&row), Some(&after))?).await?;
+        mark_deleted(txn, ctx, &row, now).await?;
     }
+    Ok(())
+}
+
+/// Marks one artifact deleted at `now`, with its `DELETE` event (its object goes with the
+/// next sweep).
+async fn mark_deleted(
+    txn: &impl ConnectionTrait,
+    ctx: &RequestContext,
+    row: &artifact::Model,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let mut a = row.clone().into_active_model();
+    a.deleted_at = Set(Some(now));
+    a.updated_at = Set(now);
+    let after = a.update(txn).await?;
+    record_event(txn, ctx, change("DELETE", Some(row), Some(&after))?).await?;
     Ok(())
 }
 
@@ -712,14 +724,7 @@ pub async fn sweep(
             .all(db)
             .await?;
         for row in orphans {
-            store::transaction(db, async |txn| {
-                let mut a = row.clone().into_active_model();
-                a.deleted_at = Set(Some(now));
-                a.updated_at = Set(now);
-                let after = a.update(txn).await?;
-                record_event(txn, &ctx, change("DELETE", Some(&row), Some(&after))?).await
-            })
-            .await?;
+            store::transaction(db, async |txn| mark_deleted(txn, &ctx, &row, now).await).await?;
             report.orphaned += 1;
         }
     }

@@ -278,6 +278,23 @@ impl LocalStore {
         mac.verify_slice(&sig).is_ok()
     }
 
+    /// The request the client sends for `grant`.
+    fn presigned(
+        &self,
+        method: &str,
+        grant: &LocalGrant,
+        headers: Vec<(String, String)>,
+        now: DateTime<Utc>,
+        expires: Duration,
+    ) -> Presigned {
+        Presigned {
+            method: method.to_owned(),
+            url: self.url(grant),
+            headers,
+            expires_at: until(now, expires),
+        }
+    }
+
     fn url(&self, grant: &LocalGrant) -> String {
         let sig = self.signature(grant);
         let q = serde_urlencoded::to_string([
@@ -402,12 +419,13 @@ impl ObjectStore {
                     part: None,
                     content_type: None,
                 };
-                Ok(Presigned {
-                    method: "PUT".into(),
-                    url: l.url(&grant),
-                    headers: vec![("content-type".into(), content_type.into())],
-                    expires_at: until(now, expires),
-                })
+                Ok(l.presigned(
+                    "PUT",
+                    &grant,
+                    vec![("content-type".into(), content_type.into())],
+                    now,
+                    expires,
+                ))
             }
         }
     }
@@ -475,12 +493,7 @@ impl ObjectStore {
                     part: Some(n),
                     content_type: None,
                 };
-                Ok(Presigned {
-                    method: "PUT".into(),
-                    url: l.url(&grant),
-                    headers: Vec::new(),
-                    expires_at: until(now, expires),
-                })
+                Ok(l.presigned("PUT", &grant, Vec::new(), now, expires))
             }
         }
     }
@@ -814,12 +827,7 @@ impl ObjectStore {
                     part: None,
                     content_type: Some(content_type.into()),
                 };
-                Ok(Presigned {
-                    method: "GET".into(),
-                    url: l.url(&grant),
-                    headers: Vec::new(),
-                    expires_at: until(now, expires),
-                })
+                Ok(l.presigned("GET", &grant, Vec::new(), now, expires))
             }
         }
     }

@@ -760,6 +760,29 @@ where
     Ok(after)
 }
 
+/// Locks row `id` (writable by the caller), applies `edit` and records the change as
+/// `action`, in one transaction.
+pub async fn modify<E, A>(
+    db: &sea_orm::DatabaseConnection,
+    ctx: &RequestContext,
+    id: Uuid,
+    action: &'static str,
+    edit: impl FnOnce(&mut A) + Send,
+) -> AppResult<E::Model>
+where
+    E: NodeEntity,
+    E::Model: FromQueryResult + Clone + Send + Sync + Serialize + sea_orm::IntoActiveModel<A>,
+    A: ActiveModelTrait<Entity = E> + sea_orm::ActiveModelBehavior + Send,
+{
+    transaction(db, async |txn| {
+        let before = lock::<E>(txn, ctx, id).await?;
+        let mut row = sea_orm::IntoActiveModel::into_active_model(before.clone());
+        edit(&mut row);
+        update::<E, A>(txn, ctx, &before, row, action).await
+    })
+    .await
+}
+
 /// Loads a row a mutation input refers to: `NOT_FOUND` naming `field` when it does not
 /// exist, `BAD_USER_INPUT` when it lives in another namespace than `ns` (edges and
 /// references never cross namespaces).

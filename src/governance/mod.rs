@@ -9,7 +9,7 @@ use async_graphql::{Context, Enum, ID, InputObject, Json, Object, Result, Simple
 use chrono::{DateTime, Utc};
 use entity::enums::{CheckResult as StoredCheckResult, RiskClass as StoredRiskClass};
 use entity::{approval, compliance_check, policy, security_finding};
-use sea_orm::{ColumnTrait, Condition, EntityTrait, IntoActiveModel, QueryFilter, Set};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
 use crate::api::{deps, top_list};
@@ -746,16 +746,18 @@ impl GovernanceMutation {
         if input.retention_days.is_some_and(|r| r <= 0) {
             return Err(AppError::bad_input("input.retentionDays", "must be positive").into());
         }
-        let row = store::transaction(&d.state.db, async |txn| {
-            let before = store::lock::<entity::dataset::Entity>(txn, d.rc, id).await?;
-            let mut a = before.clone().into_active_model();
-            a.personal_data = Set(input.personal_data);
-            a.legal_basis = Set(input.legal_basis.clone());
-            a.retention_days = Set(input.retention_days);
-            a.updated_at = Set(Utc::now());
-            store::update::<entity::dataset::Entity, _>(txn, d.rc, &before, a, "COMPLIANCE_SET")
-                .await
-        })
+        let row = store::modify::<entity::dataset::Entity, _>(
+            &d.state.db,
+            d.rc,
+            id,
+            "COMPLIANCE_SET",
+            |a| {
+                a.personal_data = Set(input.personal_data);
+                a.legal_basis = Set(input.legal_basis.clone());
+                a.retention_days = Set(input.retention_days);
+                a.updated_at = Set(Utc::now());
+            },
+        )
         .await?;
         Ok(row.into())
     }
@@ -765,14 +767,16 @@ impl GovernanceMutation {
     async fn request_dataset_erasure(&self, ctx: &Context<'_>, id: ID) -> Result<Dataset> {
         let d = deps(ctx)?;
         let id = decode_as(&id, NodeType::Dataset, "id")?;
-        let row = store::transaction(&d.state.db, async |txn| {
-            let before = store::lock::<entity::dataset::Entity>(txn, d.rc, id).await?;
-            let mut a = before.clone().into_active_model();
-            a.erasure_requested_at = Set(Some(Utc::now()));
-            a.updated_at = Set(Utc::now());
-            store::update::<entity::dataset::Entity, _>(txn, d.rc, &before, a, "ERASURE_REQUESTED")
-                .await
-        })
+        let row = store::modify::<entity::dataset::Entity, _>(
+            &d.state.db,
+            d.rc,
+            id,
+            "ERASURE_REQUESTED",
+            |a| {
+                a.erasure_requested_at = Set(Some(Utc::now()));
+                a.updated_at = Set(Utc::now());
+            },
+        )
         .await?;
         Ok(row.into())
     }
@@ -785,15 +789,18 @@ impl GovernanceMutation {
     ) -> Result<Model> {
         let d = deps(ctx)?;
         let id = decode_as(&input.id, NodeType::Model, "input.id")?;
-        let row = store::transaction(&d.state.db, async |txn| {
-            let before = store::lock::<entity::model::Entity>(txn, d.rc, id).await?;
-            let mut a = before.clone().into_active_model();
-            a.risk_class = Set(input.risk_class.map(Into::into));
-            a.human_oversight = Set(input.human_oversight.clone());
-            a.intended_purpose = Set(input.intended_purpose.clone());
-            a.updated_at = Set(Utc::now());
-            store::update::<entity::model::Entity, _>(txn, d.rc, &before, a, "COMPLIANCE_SET").await
-        })
+        let row = store::modify::<entity::model::Entity, _>(
+            &d.state.db,
+            d.rc,
+            id,
+            "COMPLIANCE_SET",
+            |a| {
+                a.risk_class = Set(input.risk_class.map(Into::into));
+                a.human_oversight = Set(input.human_oversight.clone());
+                a.intended_purpose = Set(input.intended_purpose.clone());
+                a.updated_at = Set(Utc::now());
+            },
+        )
         .await?;
         Ok(row.into())
     }
@@ -835,14 +842,12 @@ impl GovernanceMutation {
     async fn resolve_security_finding(&self, ctx: &Context<'_>, id: ID) -> Result<SecurityFinding> {
         let d = deps(ctx)?;
         let id = decode_as(&id, NodeType::SecurityFinding, "id")?;
-        let row = store::transaction(&d.state.db, async |txn| {
-            let before = store::lock::<security_finding::Entity>(txn, d.rc, id).await?;
-            let mut a = before.clone().into_active_model();
-            a.resolved_at = Set(Some(Utc::now()));
-            a.updated_at = Set(Utc::now());
-            store::update::<security_finding::Entity, _>(txn, d.rc, &before, a, "RESOLVED").await
-        })
-        .await?;
+        let row =
+            store::modify::<security_finding::Entity, _>(&d.state.db, d.rc, id, "RESOLVED", |a| {
+                a.resolved_at = Set(Some(Utc::now()));
+                a.updated_at = Set(Utc::now());
+            })
+            .await?;
         Ok(row.into())
     }
 }

@@ -47,11 +47,14 @@ fn root() -> RequestContext {
     }
 }
 
-/// Creates a person with `grants` and returns (user id, API key token).
-async fn user_with(
+/// Creates a person (a superuser or not) with `grants` and an API key named `key_name`;
+/// returns (user id, token).
+async fn person(
     s: &Secured,
     email: &str,
+    superuser: bool,
     grants: &[(&str, entity::enums::Role)],
+    key_name: &str,
 ) -> (String, String) {
     let db = s.app.db();
     let user = service::create_user(
@@ -63,7 +66,7 @@ async fn user_with(
             full_name: None,
             kind: entity::enums::PrincipalKind::User,
             password: Some("correct horse battery staple".into()),
-            superuser: false,
+            superuser,
         },
     )
     .await
@@ -73,32 +76,24 @@ async fn user_with(
             .await
             .unwrap_or_else(|e| panic!("grant: {e:?}"));
     }
-    let key = service::create_api_key(db, &s.clock, &root(), Some(user.id), "test".into(), None)
+    let key = service::create_api_key(db, &s.clock, &root(), Some(user.id), key_name.into(), None)
         .await
         .unwrap_or_else(|e| panic!("key: {e:?}"));
     (user.id.to_string(), key.token)
 }
 
+/// Creates a person with `grants` and returns (user id, API key token).
+async fn user_with(
+    s: &Secured,
+    email: &str,
+    grants: &[(&str, entity::enums::Role)],
+) -> (String, String) {
+    person(s, email, false, grants, "test").await
+}
+
+/// Creates a superuser and returns its API key token.
 async fn superuser(s: &Secured, email: &str) -> String {
-    let db = s.app.db();
-    let user = service::create_user(
-        db,
-        &s.clock,
-        &root(),
-        NewUser {
-            email: email.into(),
-            full_name: None,
-            kind: entity::enums::PrincipalKind::User,
-            password: Some("correct horse battery staple".into()),
-            superuser: true,
-        },
-    )
-    .await
-    .unwrap_or_else(|e| panic!("create superuser: {e:?}"));
-    service::create_api_key(db, &s.clock, &root(), Some(user.id), "root".into(), None)
-        .await
-        .unwrap_or_else(|e| panic!("key: {e:?}"))
-        .token
+    person(s, email, true, &[], "root").await.1
 }
 
 /// POSTs a GraphQL request with an optional bearer token; returns (status, body).
