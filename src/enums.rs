@@ -265,3 +265,76 @@ mirror!(
         Failed,
     }
 );
+mirror!(
+    /// A built-in compliance check.
+    CheckKind, CheckKindFilter {
+        /// Personal data in the training data has a legal basis and retention, no erasure request.
+        Gdpr,
+        /// The model's declared risk class and, for HIGH, human oversight and intended purpose.
+        EuAiAct,
+        /// A fairness metric from an `evaluatedOn` edge within its threshold.
+        Fairness,
+        /// A bias metric from an `evaluatedOn` edge within its threshold.
+        Bias,
+        /// Every artifact verified, no open security finding.
+        Security,
+    }
+);
+
+mirror!(
+    /// The outcome of a check.
+    CheckResult, CheckResultFilter {
+        /// Fine.
+        Pass,
+        /// Worth a look; never blocks.
+        Warn,
+        /// Failed (blocks the approval when the policy says so).
+        Fail,
+    }
+);
+
+mirror!(
+    /// Where an approval stands.
+    ApprovalStatus, ApprovalStatusFilter {
+        /// Waiting for a review.
+        Pending,
+        /// A blocking check failed: fix and `rerunComplianceChecks`.
+        ChecksFailed,
+        /// Approved (valid until `expiresAt`).
+        Approved,
+        /// Rejected.
+        Rejected,
+        /// Withdrawn by its requester.
+        Withdrawn,
+        /// Not decided in time.
+        Expired,
+    }
+);
+
+mirror!(
+    /// A model's risk class under the EU AI Act.
+    RiskClass, RiskClassFilter {
+        /// Minimal risk.
+        Minimal,
+        /// Limited risk (transparency duties).
+        Limited,
+        /// High risk: needs human oversight and a documented intended purpose.
+        High,
+        /// Prohibited.
+        Unacceptable,
+    }
+);
+
+mirror!(
+    /// How bad a security finding is.
+    FindingSeverity, FindingSeverityFilter {
+        /// Low.
+        Low,
+        /// Medium.
+        Medium,
+        /// High.
+        High,
+        /// Critical.
+        Critical,
+    }
+);
