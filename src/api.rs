@@ -9,6 +9,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::AppState;
+use crate::core::asof::Reader;
 use crate::core::context::RequestContext;
 use crate::core::loader::{ById, ChildArgs, ChildRelation, Children, DbLoader};
 use crate::core::node::NodeEntity;
@@ -24,15 +25,31 @@ pub struct Deps<'a> {
     pub rc: &'a RequestContext,
     /// The request's loader.
     pub loader: &'a DataLoader<DbLoader>,
+    /// Where reads go: the pool, or the pool at the request's instant (time travel).
+    /// Writes go to `state.db`.
+    pub db: Reader<'a>,
 }
 
 /// Reads the per-request dependencies (never panics: a missing item is an error).
 pub fn deps<'a>(ctx: &Context<'a>) -> async_graphql::Result<Deps<'a>> {
+    let state = data::<AppState>(ctx)?;
+    let rc = data::<RequestContext>(ctx)?;
     Ok(Deps {
-        state: data::<AppState>(ctx)?,
-        rc: data::<RequestContext>(ctx)?,
+        state,
+        rc,
         loader: data::<DataLoader<DbLoader>>(ctx)?,
+        db: Reader::new(&state.db, rc.as_of.get()),
     })
+}
+
+/// [`deps`] for a top-level field that takes `asOf`: the request then reads at that
+/// instant (one per operation, see `core::asof`).
+pub fn deps_at<'a>(
+    ctx: &Context<'a>,
+    as_of: Option<chrono::DateTime<chrono::Utc>>,
+) -> async_graphql::Result<Deps<'a>> {
+    data::<RequestContext>(ctx)?.as_of.pin(as_of)?;
+    deps(ctx)
 }
 
 /// Per-request or schema data of type `T`; its absence is a bug of ours (`INTERNAL`),
@@ -63,7 +80,7 @@ where
     let window = args.window(&d.state.limits)?;
     let want_total = ctx.look_ahead().field("totalCount").exists();
     let spec = ListSpec::<E>::new(cond?, order);
-    let page = store::list::<E>(&d.state.db, d.rc, &spec, window, want_total).await?;
+    let page = store::list::<E>(&d.db, d.rc, &spec, window, want_total).await?;
     Ok(connection(page.map(wrap)))
 }
 

@@ -46,12 +46,28 @@ pub struct NodeQuery;
 #[Object]
 impl NodeQuery {
     /// Any node by global id; null when it does not exist (or is outside your scope).
-    async fn node(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Node>> {
+    async fn node(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
+            chrono::DateTime<chrono::Utc>,
+        >,
+    ) -> Result<Option<Node>> {
+        crate::api::deps_at(ctx, as_of)?;
         let (ty, uuid) = ids::decode_any(&id, "id")?;
         load_node(ctx, ty, uuid).await
     }
     /// Many nodes by global id, in the order asked (at most 100); batched per type.
-    async fn nodes(&self, ctx: &Context<'_>, ids: Vec<ID>) -> Result<Vec<Option<Node>>> {
+    async fn nodes(
+        &self,
+        ctx: &Context<'_>,
+        ids: Vec<ID>,
+        #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
+            chrono::DateTime<chrono::Utc>,
+        >,
+    ) -> Result<Vec<Option<Node>>> {
+        crate::api::deps_at(ctx, as_of)?;
         if ids.len() > 100 {
             return Err(AppError::bad_input("ids", "at most 100 ids").into());
         }
@@ -188,8 +204,13 @@ pub fn connection_data(state: &AppState, rc: RequestContext) -> async_graphql::D
     data.insert(loader);
     data.insert(traversals);
     data.insert(rc);
+    data.insert(SharedConnection);
     data
 }
+
+/// Marks the data of a WebSocket connection, shared by all its operations: they cannot
+/// read at an instant of their own (the instant lives in the request's context).
+struct SharedConnection;
 
 /// Builds the schema without state, for exporting the SDL.
 pub fn sdl() -> String {
@@ -350,6 +371,21 @@ impl Extension for QueryShapeRun {
                 return Err(too_complex(format!(
                     "Query has too many {what}: {n} exceed the limit of {max}"
                 )));
+            }
+        }
+        // Time travel: the instant the operation reads at, fixed before anything runs.
+        if let Some(rc) = ctx.data_opt::<RequestContext>() {
+            let shared = ctx.data_opt::<SharedConnection>().is_some();
+            let at = crate::core::asof::operation_as_of(&doc, &ctx.schema_env.registry, variables)
+                .and_then(|at| match at {
+                    Some(_) if shared => Err(AppError::bad_input(
+                        "asOf",
+                        "asOf is answered over HTTP only, not on a WebSocket connection",
+                    )),
+                    at => rc.as_of.pin(at),
+                });
+            if let Err(e) = at {
+                return Err(async_graphql::Error::from(e).into_server_error(Default::default()));
             }
         }
         if let Ok(mut slot) = self.doc.lock() {

@@ -170,6 +170,7 @@ async fn request_context(
             request_id,
             scope: Scope::All,
             principal: None,
+            as_of: Default::default(),
         });
     }
     match bearer(headers) {
@@ -178,6 +179,7 @@ async fn request_context(
             request_id,
             scope: Scope::Grants(Vec::new()),
             principal: None,
+            as_of: Default::default(),
         }),
         Some(Err(())) => Err(refuse_credentials(&AppError::Unauthenticated(
             "the Authorization header must be `Bearer <API key or session token>`".into(),

@@ -153,3 +153,33 @@ pub fn downstream_arrow_kinds_sql() -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+/// The whole relation as one `SELECT` with the columns `(kind, ns, up_type, up_id,
+/// down_type, down_id, edge_id, src_id)` of `lineage_links` (PostgreSQL) and, but for
+/// `src_id`, of the `lineage_edges` view (SQLite), over the node tables and `edges` by
+/// their plain names. Time travel puts it in front of a traversal as a CTE named like
+/// the relation, over node tables rebuilt at an instant.
+pub fn relation_select() -> String {
+    let mut branches: Vec<String> = IMPLICIT_EDGES
+        .iter()
+        .map(|e| {
+            let nullable = if e.up_col == "id" { e.down_col } else { e.up_col };
+            format!(
+                "SELECT CAST('{}' AS TEXT) AS kind, ns, CAST('{}' AS TEXT) AS up_type, {} AS up_id, \
+                 CAST('{}' AS TEXT) AS down_type, {} AS down_id, CAST(NULL AS uuid) AS edge_id, id AS src_id \
+                 FROM \"{}\" WHERE {nullable} IS NOT NULL",
+                e.kind, e.up_type, e.up_col, e.down_type, e.down_col, e.table
+            )
+        })
+        .collect();
+    let arrows = downstream_arrow_kinds_sql();
+    branches.push(format!(
+        "SELECT CAST(kind AS TEXT), ns, CAST(target_type AS TEXT), target_id, CAST(source_type AS TEXT), \
+         source_id, id, id FROM \"edges\" WHERE kind NOT IN ({arrows})"
+    ));
+    branches.push(format!(
+        "SELECT CAST(kind AS TEXT), ns, CAST(source_type AS TEXT), source_id, CAST(target_type AS TEXT), \
+         target_id, id, id FROM \"edges\" WHERE kind IN ({arrows})"
+    ));
+    branches.join(" UNION ALL ")
+}

@@ -149,6 +149,7 @@ impl Authenticated {
             request_id,
             scope: self.scope,
             principal: Some(self.principal),
+            as_of: Default::default(),
         }
     }
 }

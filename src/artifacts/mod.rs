@@ -250,11 +250,18 @@ pub struct ArtifactQuery;
 #[Object]
 impl ArtifactQuery {
     /// An artifact by id.
-    async fn artifact(&self, ctx: &Context<'_>, id: ID) -> Result<Artifact> {
-        let d = deps(ctx)?;
+    async fn artifact(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
+            chrono::DateTime<chrono::Utc>,
+        >,
+    ) -> Result<Artifact> {
+        let d = crate::api::deps_at(ctx, as_of)?;
         let id = decode_as(&id, NodeType::Artifact, "id")?;
         Ok(Artifact::from(
-            crate::core::store::get::<artifact::Entity>(&d.state.db, d.rc, id).await?,
+            crate::core::store::get::<artifact::Entity>(&d.db, d.rc, id).await?,
         ))
     }
     /// Artifacts, filtered and ordered (deleted ones only when the filter asks).
@@ -269,7 +276,11 @@ impl ArtifactQuery {
         last: Option<i32>,
         before: Option<String>,
         offset: Option<i32>,
+        #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
+            chrono::DateTime<chrono::Utc>,
+        >,
     ) -> Result<Conn<Artifact>> {
+        crate::api::deps_at(ctx, as_of)?;
         top_list::<artifact::Entity, _>(
             ctx,
             live_unless_asked(&filter),

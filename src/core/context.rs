@@ -162,4 +162,6 @@ pub struct RequestContext {
     pub scope: Scope,
     /// Who authenticated, when authentication is on and the caller presented a key.
     pub principal: Option<Principal>,
+    /// The instant the request reads at (time travel), fixed once its operation is read.
+    pub as_of: super::asof::AsOf,
 }

@@ -40,6 +40,11 @@ impl DbLoader {
     ) -> DataLoader<DbLoader> {
         DataLoader::new(DbLoader { db, ctx }, move |f| spawner(f)).delay(BATCH_DELAY)
     }
+
+    /// Reads at the request's instant (the present unless it asked for one).
+    fn reader(&self) -> super::asof::Reader<'_> {
+        super::asof::Reader::new(&self.db, self.ctx.as_of.get())
+    }
 }
 
 /// Key: the row of `E` with this id.
@@ -77,7 +82,7 @@ where
 
     async fn load(&self, keys: &[ById<E>]) -> Result<HashMap<ById<E>, E::Model>, Self::Error> {
         let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
-        let rows = store::by_ids::<E>(&self.db, &self.ctx, &ids)
+        let rows = store::by_ids::<E>(&self.reader(), &self.ctx, &ids)
             .await
             .map_err(|e| e.extend())?;
         Ok(rows.into_iter().map(|(id, m)| (ById::new(id), m)).collect())
@@ -223,9 +228,10 @@ where
                 want_total: args.want_total,
                 rollup: R::count_rollup(),
             };
-            let mut pages = store::children::<R::Child>(&self.db, &self.ctx, &parents, &query)
-                .await
-                .map_err(|e| e.extend())?;
+            let mut pages =
+                store::children::<R::Child>(&self.reader(), &self.ctx, &parents, &query)
+                    .await
+                    .map_err(|e| e.extend())?;
             for parent in parents {
                 // Every key gets an entry: parents without children get an empty page.
                 let page = pages.remove(&parent).unwrap_or_default();
@@ -252,7 +258,7 @@ impl Loader<Volume24h> for DbLoader {
 
     async fn load(&self, keys: &[Volume24h]) -> Result<HashMap<Volume24h, i64>, Self::Error> {
         let endpoints: Vec<Uuid> = keys.iter().map(|k| k.endpoint).collect();
-        let counts = store::prediction_volume_24h(&self.db, &self.ctx, &endpoints)
+        let counts = store::prediction_volume_24h(&self.reader(), &self.ctx, &endpoints)
             .await
             .map_err(|e| e.extend())?;
         Ok(keys

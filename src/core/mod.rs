@@ -2,6 +2,7 @@
 //! windows, filter inputs, the request context with its namespace scope, generic
 //! queries (by id, lists, per-parent pages in one statement) and the event log writer.
 
+pub mod asof;
 pub mod batch;
 pub mod clock;
 pub mod context;

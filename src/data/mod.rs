@@ -29,22 +29,19 @@ impl DataQuery {
         id: Option<ID>,
         ns: Option<String>,
         name: Option<String>,
+        #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
+            chrono::DateTime<chrono::Utc>,
+        >,
     ) -> Result<Dataset> {
-        let d = deps(ctx)?;
+        let d = crate::api::deps_at(ctx, as_of)?;
         let row = match (id, ns, name) {
             (Some(id), None, None) => {
                 let id = decode_as(&id, NodeType::Dataset, "id")?;
-                store::get::<dataset::Entity>(&d.state.db, d.rc, id).await?
+                store::get::<dataset::Entity>(&d.db, d.rc, id).await?
             }
             (None, Some(ns), Some(name)) => {
-                store::by_name::<dataset::Entity>(
-                    &d.state.db,
-                    d.rc,
-                    dataset::Column::Name,
-                    &ns,
-                    &name,
-                )
-                .await?
+                store::by_name::<dataset::Entity>(&d.db, d.rc, dataset::Column::Name, &ns, &name)
+                    .await?
             }
             _ => {
                 return Err(crate::error::AppError::bad_input(
@@ -68,7 +65,11 @@ impl DataQuery {
         last: Option<i32>,
         before: Option<String>,
         offset: Option<i32>,
+        #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
+            chrono::DateTime<chrono::Utc>,
+        >,
     ) -> Result<Conn<Dataset>> {
+        crate::api::deps_at(ctx, as_of)?;
         top_list::<dataset::Entity, _>(
             ctx,
             cond_of(&filter),
@@ -79,11 +80,18 @@ impl DataQuery {
         .await
     }
     /// A dataset version by id.
-    async fn dataset_version(&self, ctx: &Context<'_>, id: ID) -> Result<DatasetVersion> {
-        let d = deps(ctx)?;
+    async fn dataset_version(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
+            chrono::DateTime<chrono::Utc>,
+        >,
+    ) -> Result<DatasetVersion> {
+        let d = crate::api::deps_at(ctx, as_of)?;
         let id = decode_as(&id, NodeType::DatasetVersion, "id")?;
         Ok(DatasetVersion::from(
-            store::get::<dataset_version::Entity>(&d.state.db, d.rc, id).await?,
+            store::get::<dataset_version::Entity>(&d.db, d.rc, id).await?,
         ))
     }
     /// Dataset versions across datasets, filtered and ordered.
@@ -98,7 +106,11 @@ impl DataQuery {
         last: Option<i32>,
         before: Option<String>,
         offset: Option<i32>,
+        #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
+            chrono::DateTime<chrono::Utc>,
+        >,
     ) -> Result<Conn<DatasetVersion>> {
+        crate::api::deps_at(ctx, as_of)?;
         top_list::<dataset_version::Entity, _>(
             ctx,
             cond_of(&filter),

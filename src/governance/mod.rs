@@ -100,7 +100,7 @@ impl ApprovalFields {
     async fn model_version(&self, ctx: &Context<'_>) -> Result<crate::graph::ModelVersion> {
         let d = deps(ctx)?;
         Ok(
-            store::get::<entity::model_version::Entity>(&d.state.db, d.rc, self.0.model_version_id)
+            store::get::<entity::model_version::Entity>(&d.db, d.rc, self.0.model_version_id)
                 .await?
                 .into(),
         )
@@ -157,7 +157,7 @@ impl ApprovalFields {
             .filter(compliance_check::Column::ApprovalId.eq(self.0.id))
             .filter(d.rc.scope.condition(compliance_check::Column::Ns))
             .order_by_desc(compliance_check::Column::CreatedAt)
-            .all(&d.state.db)
+            .all(&d.db)
             .await
             .map_err(AppError::from_db)?;
         Ok(rows.into_iter().map(Into::into).collect())
@@ -345,10 +345,17 @@ pub struct GovernanceQuery;
 #[Object]
 impl GovernanceQuery {
     /// An approval by id.
-    async fn approval(&self, ctx: &Context<'_>, id: ID) -> Result<Approval> {
-        let d = deps(ctx)?;
+    async fn approval(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
+            chrono::DateTime<chrono::Utc>,
+        >,
+    ) -> Result<Approval> {
+        let d = crate::api::deps_at(ctx, as_of)?;
         let id = decode_as(&id, NodeType::Approval, "id")?;
-        Ok(store::get::<approval::Entity>(&d.state.db, d.rc, id)
+        Ok(store::get::<approval::Entity>(&d.db, d.rc, id)
             .await?
             .into())
     }
@@ -364,7 +371,11 @@ impl GovernanceQuery {
         last: Option<i32>,
         before: Option<String>,
         offset: Option<i32>,
+        #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
+            chrono::DateTime<chrono::Utc>,
+        >,
     ) -> Result<Conn<Approval>> {
+        crate::api::deps_at(ctx, as_of)?;
         top_list::<approval::Entity, _>(
             ctx,
             cond_of(&filter),
@@ -376,15 +387,19 @@ impl GovernanceQuery {
     }
     /// The policy in force for a namespace (its own or the nearest above; null for the
     /// default policy, which runs every check and gates nothing).
-    async fn governance_policy(&self, ctx: &Context<'_>, ns: String) -> Result<Option<Policy>> {
-        let d = deps(ctx)?;
+    async fn governance_policy(
+        &self,
+        ctx: &Context<'_>,
+        ns: String,
+        #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
+            chrono::DateTime<chrono::Utc>,
+        >,
+    ) -> Result<Option<Policy>> {
+        let d = crate::api::deps_at(ctx, as_of)?;
         if !d.rc.scope.contains(&ns) {
             return Ok(None);
         }
-        Ok(service::policy_for(&d.state.db, &ns)
-            .await?
-            .2
-            .map(Into::into))
+        Ok(service::policy_for(&d.db, &ns).await?.2.map(Into::into))
     }
     /// Every governance step (approvals requested, checks run, decisions, policies,
     /// findings) of a model, a model version or a namespace, newest first.
@@ -406,7 +421,7 @@ impl GovernanceQuery {
                     NodeType::ModelVersion => vec![id],
                     NodeType::Model => entity::model_version::Entity::find()
                         .filter(entity::model_version::Column::ModelId.eq(id))
-                        .all(&d.state.db)
+                        .all(&d.db)
                         .await
                         .map_err(AppError::from_db)?
                         .into_iter()
@@ -416,7 +431,7 @@ impl GovernanceQuery {
                 };
                 let approvals: Vec<Uuid> = approval::Entity::find()
                     .filter(approval::Column::ModelVersionId.is_in(versions.clone()))
-                    .all(&d.state.db)
+                    .all(&d.db)
                     .await
                     .map_err(AppError::from_db)?
                     .into_iter()
@@ -424,7 +439,7 @@ impl GovernanceQuery {
                     .collect();
                 let checks: Vec<Uuid> = compliance_check::Entity::find()
                     .filter(compliance_check::Column::ApprovalId.is_in(approvals.clone()))
-                    .all(&d.state.db)
+                    .all(&d.db)
                     .await
                     .map_err(AppError::from_db)?
                     .into_iter()
@@ -432,7 +447,7 @@ impl GovernanceQuery {
                     .collect();
                 let findings: Vec<Uuid> = security_finding::Entity::find()
                     .filter(security_finding::Column::ModelVersionId.is_in(versions))
-                    .all(&d.state.db)
+                    .all(&d.db)
                     .await
                     .map_err(AppError::from_db)?
                     .into_iter()

@@ -226,7 +226,8 @@ impl Loader<TraversalKey> for TraversalLoader {
         }
         let mut out = HashMap::new();
         for (args, roots) in groups {
-            let mut graphs = service::traverse(&self.db, &self.ctx, &roots, &args)
+            let db = crate::core::asof::Reader::new(&self.db, self.ctx.as_of.get());
+            let mut graphs = service::traverse(&db, &self.ctx, &roots, &args)
                 .await
                 .map_err(|e| e.extend())?;
             for root in roots {
@@ -368,7 +369,10 @@ impl LineageQuery {
         node_types: Option<Vec<NodeType>>,
         #[graphql(desc = "Page size (default 100, at most 1000).")] first: Option<i32>,
         #[graphql(desc = "`endCursor` of the previous page.")] after: Option<String>,
+        #[graphql(desc = "Walk the graph as it was at this instant (rebuilt from the event log).")]
+        as_of: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<LineageGraph> {
+        crate::api::deps_at(ctx, as_of)?;
         let start = ids::decode_any(&of, "of")?;
         let w = WalkArgs {
             direction,

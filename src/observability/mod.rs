@@ -1,6 +1,7 @@
 //! The event log as seen by clients: every committed change, who made it, before/after;
 //! queried as a connection and followed live (`feed`).
 
+pub mod changes;
 pub mod feed;
 pub mod metrics;
 
@@ -122,6 +123,19 @@ impl ObservabilityQuery {
             Event::from,
         )
         .await
+    }
+    /// What changed on a node between two instants, field by field (read from the event
+    /// log: the state after the latest event at or before each instant).
+    async fn changes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The node.")] of: ID,
+        #[graphql(desc = "The earlier instant.")] from: DateTime<Utc>,
+        #[graphql(desc = "The later instant (default: now).")] to: Option<DateTime<Utc>>,
+    ) -> Result<changes::NodeChanges> {
+        let d = crate::api::deps(ctx)?;
+        let to = to.unwrap_or_else(Utc::now);
+        Ok(changes::changes(&d.db, d.rc, &of, from, to).await?)
     }
 }
 

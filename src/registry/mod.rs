@@ -26,11 +26,18 @@ pub struct RegistryQuery;
 #[Object]
 impl RegistryQuery {
     /// A workflow by id.
-    async fn workflow(&self, ctx: &Context<'_>, id: ID) -> Result<Workflow> {
-        let d = deps(ctx)?;
+    async fn workflow(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
+            chrono::DateTime<chrono::Utc>,
+        >,
+    ) -> Result<Workflow> {
+        let d = crate::api::deps_at(ctx, as_of)?;
         let id = decode_as(&id, NodeType::Workflow, "id")?;
         Ok(Workflow::from(
-            store::get::<workflow::Entity>(&d.state.db, d.rc, id).await?,
+            store::get::<workflow::Entity>(&d.db, d.rc, id).await?,
         ))
     }
     /// Workflows, filtered and ordered.
@@ -45,7 +52,11 @@ impl RegistryQuery {
         last: Option<i32>,
         before: Option<String>,
         offset: Option<i32>,
+        #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
+            chrono::DateTime<chrono::Utc>,
+        >,
     ) -> Result<Conn<Workflow>> {
+        crate::api::deps_at(ctx, as_of)?;
         top_list::<workflow::Entity, _>(
             ctx,
             cond_of(&filter),
@@ -62,15 +73,18 @@ impl RegistryQuery {
         id: Option<ID>,
         ns: Option<String>,
         name: Option<String>,
+        #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
+            chrono::DateTime<chrono::Utc>,
+        >,
     ) -> Result<Model> {
-        let d = deps(ctx)?;
+        let d = crate::api::deps_at(ctx, as_of)?;
         let row = match (id, ns, name) {
             (Some(id), None, None) => {
                 let id = decode_as(&id, NodeType::Model, "id")?;
-                store::get::<model::Entity>(&d.state.db, d.rc, id).await?
+                store::get::<model::Entity>(&d.db, d.rc, id).await?
             }
             (None, Some(ns), Some(name)) => {
-                store::by_name::<model::Entity>(&d.state.db, d.rc, model::Column::Name, &ns, &name)
+                store::by_name::<model::Entity>(&d.db, d.rc, model::Column::Name, &ns, &name)
                     .await?
             }
             _ => {
@@ -95,7 +109,11 @@ impl RegistryQuery {
         last: Option<i32>,
         before: Option<String>,
         offset: Option<i32>,
+        #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
+            chrono::DateTime<chrono::Utc>,
+        >,
     ) -> Result<Conn<Model>> {
+        crate::api::deps_at(ctx, as_of)?;
         top_list::<model::Entity, _>(
             ctx,
             cond_of(&filter),
@@ -106,11 +124,18 @@ impl RegistryQuery {
         .await
     }
     /// A model version by id.
-    async fn model_version(&self, ctx: &Context<'_>, id: ID) -> Result<ModelVersion> {
-        let d = deps(ctx)?;
+    async fn model_version(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
+            chrono::DateTime<chrono::Utc>,
+        >,
+    ) -> Result<ModelVersion> {
+        let d = crate::api::deps_at(ctx, as_of)?;
         let id = decode_as(&id, NodeType::ModelVersion, "id")?;
         Ok(ModelVersion::from(
-            store::get::<model_version::Entity>(&d.state.db, d.rc, id).await?,
+            store::get::<model_version::Entity>(&d.db, d.rc, id).await?,
         ))
     }
     /// Model versions that need retraining: trained on a dataset that has a newer version
@@ -149,7 +174,11 @@ impl RegistryQuery {
         last: Option<i32>,
         before: Option<String>,
         offset: Option<i32>,
+        #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
+            chrono::DateTime<chrono::Utc>,
+        >,
     ) -> Result<Conn<ModelVersion>> {
+        crate::api::deps_at(ctx, as_of)?;
         top_list::<model_version::Entity, _>(
             ctx,
             cond_of(&filter),

@@ -80,25 +80,29 @@ impl ServingQuery {
         ctx: &Context<'_>,
         ns: String,
         name: String,
+        #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
+            chrono::DateTime<chrono::Utc>,
+        >,
     ) -> Result<Endpoint> {
-        let d = deps(ctx)?;
+        let d = crate::api::deps_at(ctx, as_of)?;
         Ok(Endpoint::from(
-            store::by_name::<endpoint::Entity>(
-                &d.state.db,
-                d.rc,
-                endpoint::Column::Name,
-                &ns,
-                &name,
-            )
-            .await?,
+            store::by_name::<endpoint::Entity>(&d.db, d.rc, endpoint::Column::Name, &ns, &name)
+                .await?,
         ))
     }
     /// An endpoint by id.
-    async fn endpoint(&self, ctx: &Context<'_>, id: ID) -> Result<Endpoint> {
-        let d = deps(ctx)?;
+    async fn endpoint(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
+            chrono::DateTime<chrono::Utc>,
+        >,
+    ) -> Result<Endpoint> {
+        let d = crate::api::deps_at(ctx, as_of)?;
         let id = decode_as(&id, NodeType::Endpoint, "id")?;
         Ok(Endpoint::from(
-            store::get::<endpoint::Entity>(&d.state.db, d.rc, id).await?,
+            store::get::<endpoint::Entity>(&d.db, d.rc, id).await?,
         ))
     }
     /// Endpoints, filtered and ordered.
@@ -113,7 +117,11 @@ impl ServingQuery {
         last: Option<i32>,
         before: Option<String>,
         offset: Option<i32>,
+        #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
+            chrono::DateTime<chrono::Utc>,
+        >,
     ) -> Result<Conn<Endpoint>> {
+        crate::api::deps_at(ctx, as_of)?;
         top_list::<endpoint::Entity, _>(
             ctx,
             cond_of(&filter),
@@ -124,11 +132,18 @@ impl ServingQuery {
         .await
     }
     /// A deployment by id.
-    async fn deployment(&self, ctx: &Context<'_>, id: ID) -> Result<Deployment> {
-        let d = deps(ctx)?;
+    async fn deployment(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
+            chrono::DateTime<chrono::Utc>,
+        >,
+    ) -> Result<Deployment> {
+        let d = crate::api::deps_at(ctx, as_of)?;
         let id = decode_as(&id, NodeType::Deployment, "id")?;
         Ok(Deployment::from(
-            store::get::<deployment::Entity>(&d.state.db, d.rc, id).await?,
+            store::get::<deployment::Entity>(&d.db, d.rc, id).await?,
         ))
     }
     /// Deployments, filtered and ordered.
@@ -143,7 +158,11 @@ impl ServingQuery {
         last: Option<i32>,
         before: Option<String>,
         offset: Option<i32>,
+        #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
+            chrono::DateTime<chrono::Utc>,
+        >,
     ) -> Result<Conn<Deployment>> {
+        crate::api::deps_at(ctx, as_of)?;
         top_list::<deployment::Entity, _>(
             ctx,
             cond_of(&filter),
@@ -158,7 +177,7 @@ impl ServingQuery {
         let d = deps(ctx)?;
         let id = decode_as(&id, NodeType::Prediction, "id")?;
         Ok(Prediction::from(
-            store::get::<prediction::Entity>(&d.state.db, d.rc, id).await?,
+            store::get::<prediction::Entity>(&d.db, d.rc, id).await?,
         ))
     }
     /// Predictions, filtered and ordered.
@@ -184,11 +203,18 @@ impl ServingQuery {
         .await
     }
     /// A cloud run service by id.
-    async fn cloud_run_service(&self, ctx: &Context<'_>, id: ID) -> Result<CloudRunService> {
-        let d = deps(ctx)?;
+    async fn cloud_run_service(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
+            chrono::DateTime<chrono::Utc>,
+        >,
+    ) -> Result<CloudRunService> {
+        let d = crate::api::deps_at(ctx, as_of)?;
         let id = decode_as(&id, NodeType::CloudRunService, "id")?;
         Ok(CloudRunService::from(
-            store::get::<cloud_run_service::Entity>(&d.state.db, d.rc, id).await?,
+            store::get::<cloud_run_service::Entity>(&d.db, d.rc, id).await?,
         ))
     }
     /// Cloud run services, filtered and ordered.
@@ -203,7 +229,11 @@ impl ServingQuery {
         last: Option<i32>,
         before: Option<String>,
         offset: Option<i32>,
+        #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
+            chrono::DateTime<chrono::Utc>,
+        >,
     ) -> Result<Conn<CloudRunService>> {
+        crate::api::deps_at(ctx, as_of)?;
         top_list::<cloud_run_service::Entity, _>(
             ctx,
             cond_of(&filter),
@@ -214,11 +244,18 @@ impl ServingQuery {
         .await
     }
     /// A service deployment by id.
-    async fn service_deployment(&self, ctx: &Context<'_>, id: ID) -> Result<ServiceDeployment> {
-        let d = deps(ctx)?;
+    async fn service_deployment(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
+            chrono::DateTime<chrono::Utc>,
+        >,
+    ) -> Result<ServiceDeployment> {
+        let d = crate::api::deps_at(ctx, as_of)?;
         let id = decode_as(&id, NodeType::ServiceDeployment, "id")?;
         Ok(ServiceDeployment::from(
-            store::get::<service_deployment::Entity>(&d.state.db, d.rc, id).await?,
+            store::get::<service_deployment::Entity>(&d.db, d.rc, id).await?,
         ))
     }
     /// Service deployments, filtered and ordered.
@@ -233,7 +270,11 @@ impl ServingQuery {
         last: Option<i32>,
         before: Option<String>,
         offset: Option<i32>,
+        #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
+            chrono::DateTime<chrono::Utc>,
+        >,
     ) -> Result<Conn<ServiceDeployment>> {
+        crate::api::deps_at(ctx, as_of)?;
         top_list::<service_deployment::Entity, _>(
             ctx,
             cond_of(&filter),

@@ -26,11 +26,18 @@ pub struct TrainingQuery;
 #[Object]
 impl TrainingQuery {
     /// An experiment by id.
-    async fn experiment(&self, ctx: &Context<'_>, id: ID) -> Result<Experiment> {
-        let d = deps(ctx)?;
+    async fn experiment(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
+            chrono::DateTime<chrono::Utc>,
+        >,
+    ) -> Result<Experiment> {
+        let d = crate::api::deps_at(ctx, as_of)?;
         let id = decode_as(&id, NodeType::Experiment, "id")?;
         Ok(Experiment::from(
-            store::get::<experiment::Entity>(&d.state.db, d.rc, id).await?,
+            store::get::<experiment::Entity>(&d.db, d.rc, id).await?,
         ))
     }
     /// Experiments, filtered and ordered.
@@ -45,7 +52,11 @@ impl TrainingQuery {
         last: Option<i32>,
         before: Option<String>,
         offset: Option<i32>,
+        #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
+            chrono::DateTime<chrono::Utc>,
+        >,
     ) -> Result<Conn<Experiment>> {
+        crate::api::deps_at(ctx, as_of)?;
         top_list::<experiment::Entity, _>(
             ctx,
             cond_of(&filter),
@@ -56,11 +67,18 @@ impl TrainingQuery {
         .await
     }
     /// A training job by id.
-    async fn training_job(&self, ctx: &Context<'_>, id: ID) -> Result<TrainingJob> {
-        let d = deps(ctx)?;
+    async fn training_job(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
+            chrono::DateTime<chrono::Utc>,
+        >,
+    ) -> Result<TrainingJob> {
+        let d = crate::api::deps_at(ctx, as_of)?;
         let id = decode_as(&id, NodeType::TrainingJob, "id")?;
         Ok(TrainingJob::from(
-            store::get::<training_job::Entity>(&d.state.db, d.rc, id).await?,
+            store::get::<training_job::Entity>(&d.db, d.rc, id).await?,
         ))
     }
     /// Training jobs, filtered and ordered.
@@ -75,7 +93,11 @@ impl TrainingQuery {
         last: Option<i32>,
         before: Option<String>,
         offset: Option<i32>,
+        #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
+            chrono::DateTime<chrono::Utc>,
+        >,
     ) -> Result<Conn<TrainingJob>> {
+        crate::api::deps_at(ctx, as_of)?;
         top_list::<training_job::Entity, _>(
             ctx,
             cond_of(&filter),
@@ -86,11 +108,18 @@ impl TrainingQuery {
         .await
     }
     /// An experiment run by id.
-    async fn experiment_run(&self, ctx: &Context<'_>, id: ID) -> Result<ExperimentRun> {
-        let d = deps(ctx)?;
+    async fn experiment_run(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
+            chrono::DateTime<chrono::Utc>,
+        >,
+    ) -> Result<ExperimentRun> {
+        let d = crate::api::deps_at(ctx, as_of)?;
         let id = decode_as(&id, NodeType::ExperimentRun, "id")?;
         Ok(ExperimentRun::from(
-            store::get::<experiment_run::Entity>(&d.state.db, d.rc, id).await?,
+            store::get::<experiment_run::Entity>(&d.db, d.rc, id).await?,
         ))
     }
     /// Experiment runs, filtered and ordered.
@@ -105,7 +134,11 @@ impl TrainingQuery {
         last: Option<i32>,
         before: Option<String>,
         offset: Option<i32>,
+        #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
+            chrono::DateTime<chrono::Utc>,
+        >,
     ) -> Result<Conn<ExperimentRun>> {
+        crate::api::deps_at(ctx, as_of)?;
         top_list::<experiment_run::Entity, _>(
             ctx,
             cond_of(&filter),
@@ -120,11 +153,14 @@ impl TrainingQuery {
         &self,
         ctx: &Context<'_>,
         id: ID,
+        #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
+            chrono::DateTime<chrono::Utc>,
+        >,
     ) -> Result<PatternRecognitionJob> {
-        let d = deps(ctx)?;
+        let d = crate::api::deps_at(ctx, as_of)?;
         let id = decode_as(&id, NodeType::PatternRecognitionJob, "id")?;
         Ok(PatternRecognitionJob::from(
-            store::get::<pattern_recognition_job::Entity>(&d.state.db, d.rc, id).await?,
+            store::get::<pattern_recognition_job::Entity>(&d.db, d.rc, id).await?,
         ))
     }
     /// Pattern recognition jobs, filtered and ordered.
@@ -139,7 +175,11 @@ impl TrainingQuery {
         last: Option<i32>,
         before: Option<String>,
         offset: Option<i32>,
+        #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
+            chrono::DateTime<chrono::Utc>,
+        >,
     ) -> Result<Conn<PatternRecognitionJob>> {
+        crate::api::deps_at(ctx, as_of)?;
         top_list::<pattern_recognition_job::Entity, _>(
             ctx,
             cond_of(&filter),

@@ -18,6 +18,7 @@ fn as_user(name: &str, role: Role) -> RequestContext {
             role,
         }]),
         principal: None,
+        as_of: Default::default(),
     }
 }
 

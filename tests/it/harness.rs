@@ -134,6 +134,28 @@ impl TestApp {
         app
     }
 
+    /// An application on a fresh embedded SQLite database (a file in a temporary
+    /// directory), migrated.
+    pub async fn sqlite() -> TestApp {
+        let dir =
+            std::env::temp_dir().join(format!("mlgraph-sqlite-{}", uuid::Uuid::now_v7().simple()));
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+        let url = format!("sqlite://{}?mode=rwc", dir.join("mlgraph.db").display());
+        let (conn, statements) = db::connect(&url, &DbOptions::default())
+            .await
+            .unwrap_or_else(|e| panic!("open sqlite: {e}"));
+        db::migrate(&conn)
+            .await
+            .unwrap_or_else(|e| panic!("migrate: {e}"));
+        let state = AppState::new(conn, statements);
+        TestApp {
+            schema: build_schema(state.clone()),
+            state,
+            url,
+            owns_database: false,
+        }
+    }
+
     /// Another gateway instance (its own pool, feed and listener) on the same database.
     pub async fn instance(&self) -> TestApp {
         TestApp::on(self.url.clone()).await

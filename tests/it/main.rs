@@ -18,3 +18,4 @@ mod portability;
 mod registry;
 mod schema_sdl;
 mod sqlite;
+mod timetravel;
