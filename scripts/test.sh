@@ -59,3 +59,6 @@ cargo test --workspace ${CARGO_TEST_ARGS:-}
 # the mix for a second (no timing assertions).
 cargo build --bins
 "${CARGO_TARGET_DIR:-$here/target}/debug/mlgraph-bench" smoke --database-url "$PG_URL"
+
+# The Dockerfile's build and runtime stages, without Docker (see the script).
+"$here/scripts/check-dockerfile.sh"

@@ -83,6 +83,11 @@ pub async fn connect(
             info.elapsed,
             info.failed,
         );
+        crate::observability::telemetry::sql_statement(
+            &info.statement.sql,
+            info.elapsed,
+            info.failed,
+        );
     });
     Ok((db, counter))
 }

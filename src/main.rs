@@ -22,6 +22,10 @@ struct Cli {
     /// Log lines as text or JSON (one object per line, with the request id).
     #[arg(long, global = true, env = "MLGRAPH_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
+    /// Export OpenTelemetry traces over OTLP/HTTP (protobuf) to this endpoint, e.g.
+    /// `http://collector:4318` (traces go to `/v1/traces`); off when unset.
+    #[arg(long, global = true, env = "OTEL_EXPORTER_OTLP_ENDPOINT")]
+    otlp_endpoint: Option<String>,
     /// Without a subcommand, mlgraph serves with these options.
     #[command(flatten)]
     serve: ServeArgs,
@@ -60,12 +64,30 @@ enum Command {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Work with the event log.
+    Events {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(subcommand)]
+        action: EventsAction,
+    },
     /// Manage users, API keys and grants from the shell (bootstraps the first superuser).
     Admin {
         #[command(flatten)]
         db: DbArgs,
         #[command(subcommand)]
         action: AdminAction,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum EventsAction {
+    /// Write the events recorded before an instant to stdout as JSON lines (oldest
+    /// first), to archive them. Nothing is deleted.
+    Export {
+        /// The instant (RFC 3339, e.g. 2026-01-01T00:00:00Z): events strictly before it.
+        #[arg(long)]
+        before: chrono::DateTime<chrono::Utc>,
     },
 }
 
@@ -328,19 +350,43 @@ async fn main() -> anyhow_like::Result<()> {
     let cli = Cli::parse();
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into());
-    if cli.log_format == LogFormat::Json {
-        // One JSON object per line, with the request's span (method, uri, request id).
-        tracing_subscriber::fmt()
-            .json()
-            .with_current_span(true)
-            .with_span_list(false)
-            .with_env_filter(filter)
+    let telemetry = match cli.otlp_endpoint.as_deref().filter(|u| !u.is_empty()) {
+        Some(url) => Some(mlgraph::observability::telemetry::Telemetry::start(url)?),
+        None => None,
+    };
+    {
+        use tracing_subscriber::Layer;
+        use tracing_subscriber::layer::SubscriberExt;
+        use tracing_subscriber::util::SubscriberInitExt;
+        let fmt = if cli.log_format == LogFormat::Json {
+            // One JSON object per line, with the request's span (method, uri, request id
+            // and, when traces are on, trace id).
+            tracing_subscriber::fmt::layer()
+                .json()
+                .with_current_span(true)
+                .with_span_list(false)
+                .boxed()
+        } else {
+            tracing_subscriber::fmt::layer().boxed()
+        };
+        let otel = telemetry.as_ref().map(|t| t.layer());
+        tracing_subscriber::registry()
+            .with(filter)
+            .with(fmt)
+            .with(otel)
             .init();
-    } else {
-        tracing_subscriber::fmt().with_env_filter(filter).init();
     }
-    match cli.command {
-        None => serve(cli.serve).await,
+    let result = run(cli.command, cli.serve).await;
+    if let Some(t) = telemetry {
+        // Exports what is buffered; blocking, so off the runtime's workers.
+        tokio::task::spawn_blocking(move || t.shutdown()).await.ok();
+    }
+    result
+}
+
+async fn run(command: Option<Command>, serve_args: ServeArgs) -> anyhow_like::Result<()> {
+    match command {
+        None => serve(serve_args).await,
         Some(Command::Serve(args)) => serve(*args).await,
         Some(Command::Schema) => {
             print!("{}", mlgraph::schema::sdl());
@@ -384,6 +430,18 @@ async fn main() -> anyhow_like::Result<()> {
                 "imported {} rows, {} already present",
                 report.inserted, report.skipped
             );
+            Ok(())
+        }
+        Some(Command::Events {
+            db,
+            action: EventsAction::Export { before },
+        }) => {
+            let (conn, _) = db.connect().await?;
+            let mut out = std::io::BufWriter::new(std::io::stdout());
+            let n = mlgraph::portability::export_events_before(&conn, before, &mut out)
+                .await
+                .map_err(|e| format!("events export failed: {e:?}"))?;
+            eprintln!("exported {n} events recorded before {before}");
             Ok(())
         }
         Some(Command::Admin { db, action }) => {

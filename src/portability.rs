@@ -320,6 +320,53 @@ pub async fn export(
     Ok(n)
 }
 
+/// Writes every event recorded before `before` to `out` as JSON lines (one event row per
+/// line, oldest first, in write order), for operators archiving the log. Reads in pages
+/// by `(created_at, seq)`, so the log may be any size. The application never deletes
+/// events: what the operator does with the archived ones is theirs to decide (see the
+/// README on what time travel answers afterwards).
+pub async fn export_events_before(
+    db: &DatabaseConnection,
+    before: chrono::DateTime<Utc>,
+    out: &mut (impl Write + Send),
+) -> AppResult<usize> {
+    use entity::event;
+    use sea_orm::Condition;
+    const PAGE: u64 = 1000;
+    let mut n = 0;
+    let mut last: Option<(chrono::DateTime<Utc>, i64)> = None;
+    loop {
+        let mut q = event::Entity::find().filter(event::Column::CreatedAt.lt(before));
+        if let Some((at, seq)) = last {
+            q = q.filter(
+                Condition::any().add(event::Column::CreatedAt.gt(at)).add(
+                    Condition::all()
+                        .add(event::Column::CreatedAt.eq(at))
+                        .add(event::Column::Seq.gt(seq)),
+                ),
+            );
+        }
+        let rows = q
+            .order_by_asc(event::Column::CreatedAt)
+            .order_by_asc(event::Column::Seq)
+            .limit(PAGE)
+            .all(db)
+            .await?;
+        for row in &rows {
+            let line = serde_json::to_string(row)
+                .map_err(|e| AppError::Internal(format!("event {}: {e}", row.id)))?;
+            writeln!(out, "{line}").map_err(io)?;
+        }
+        n += rows.len();
+        match rows.last() {
+            Some(r) if rows.len() as u64 == PAGE => last = Some((r.created_at, r.seq)),
+            _ => break,
+        }
+    }
+    out.flush().map_err(io)?;
+    Ok(n)
+}
+
 /// What an import did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct ImportReport {

@@ -414,7 +414,16 @@ impl Extension for QueryShapeRun {
             let name = operation_name.or_else(|| op.and_then(|(n, _)| n.map(|n| n.as_str())));
             *slot = Some((crate::observability::metrics::operation_label(name), kind));
         }
-        let mut resp = next.run(ctx, operation_name).await;
+        let span = match self.operation.lock().ok().and_then(|o| o.clone()) {
+            Some((name, kind)) => tracing::info_span!(
+                "graphql.operation",
+                otel.name = %format!("{kind} {name}"),
+                graphql.operation.name = %name,
+                graphql.operation.type = kind,
+            ),
+            None => tracing::info_span!("graphql.operation"),
+        };
+        let mut resp = tracing::Instrument::instrument(next.run(ctx, operation_name), span).await;
         if let Some(doc) = doc {
             shape::order_like_selection(&mut resp.data, &doc, operation_name);
         }

@@ -339,7 +339,7 @@ async fn graphql_handler(
     // A cheap over-approximation: a false positive only costs the feed one extra read.
     let may_write = req.query.contains("mutation");
     let deadline = shared.state.limits.request_timeout;
-    let Ok(resp) =
+    let Ok(mut resp) =
         tokio::time::timeout(deadline, execute(&shared.schema, req, &shared.state, rc)).await
     else {
         // Dropped mid-way: an open transaction rolls back with its connection.
@@ -355,6 +355,10 @@ async fn graphql_handler(
         );
         return resp;
     };
+    if let Some(id) = crate::observability::telemetry::trace_id(&tracing::Span::current()) {
+        resp.extensions
+            .insert("traceId".to_owned(), async_graphql::Value::from(id));
+    }
     if may_write {
         // Committed by now: subscribers of this instance hear it at once (the only signal
         // on SQLite; on PostgreSQL every other instance hears the NOTIFY).
@@ -692,14 +696,31 @@ pub fn app(state: AppState) -> Router {
         .merge(artifact_urls)
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(
-            TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
-                let id = req
-                    .headers()
-                    .get("x-request-id")
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or("-");
-                tracing::info_span!("request", method = %req.method(), uri = %req.uri(), request_id = %id)
-            }),
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &axum::http::Request<_>| {
+                    let id = req
+                        .headers()
+                        .get("x-request-id")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("-");
+                    let span = tracing::info_span!(
+                        "request",
+                        method = %req.method(),
+                        uri = %req.uri(),
+                        request_id = %id,
+                        trace_id = tracing::field::Empty,
+                        otel.name = %format!("{} {}", req.method(), req.uri().path()),
+                        otel.kind = "server",
+                    );
+                    crate::observability::telemetry::continue_trace(&span, req.headers());
+                    span
+                })
+                // One line per response, with the request span's fields (request and trace id).
+                .on_response(
+                    tower_http::trace::DefaultOnResponse::new()
+                        .level(tracing::Level::INFO)
+                        .latency_unit(tower_http::LatencyUnit::Micros),
+                ),
         )
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid));
     match cors {

@@ -307,6 +307,8 @@ async fn generate(db: &DatabaseConnection, a: &GenerateArgs) -> Result<Duration,
         ),
         "DROP TABLE pool".to_owned(),
     ];
+    let mut steps = steps;
+    steps.extend(history_steps());
     // One transaction, hence one session: `setseed` and the temporary table hold for
     // every step, and a failed load leaves nothing behind.
     let txn = db.begin().await?;
@@ -338,6 +340,55 @@ async fn generate(db: &DatabaseConnection, a: &GenerateArgs) -> Result<Duration,
         println!("registry: {n} nodes (without predictions), {e} explicit edges, {p} predictions");
     }
     Ok(started.elapsed())
+}
+
+/// The event history time travel reads: a `CREATE` event per node (predictions are
+/// facts, not rebuilt) with the row as its state, three days ago or when the row was
+/// created if earlier; then every deployment's traffic changed three times and every
+/// model version promoted through STAGING over the last two days, ending in the row's
+/// current state (the rows themselves are unchanged).
+fn history_steps() -> Vec<String> {
+    let tables = [
+        ("Workflow", "workflows"),
+        ("Dataset", "datasets"),
+        ("DatasetVersion", "dataset_versions"),
+        ("Model", "models"),
+        ("ModelVersion", "model_versions"),
+        ("Experiment", "experiments"),
+        ("TrainingJob", "training_jobs"),
+        ("ExperimentRun", "experiment_runs"),
+        ("Endpoint", "endpoints"),
+        ("Deployment", "deployments"),
+        ("Edge", "edges"),
+    ];
+    let mut out: Vec<String> = tables
+        .iter()
+        .map(|(ty, table)| {
+            format!(
+                "INSERT INTO events (id, ns, actor, entity_type, entity_id, action, before, after, created_at)
+                 SELECT md5('ev-create' || t.id::text)::uuid, t.ns, 'bench', '{ty}', t.id, 'CREATE', NULL, to_jsonb(t),
+                        least(t.created_at, now() - interval '3 days')
+                 FROM {table} t"
+            )
+        })
+        .collect();
+    out.push(
+        "INSERT INTO events (id, ns, actor, entity_type, entity_id, action, before, after, created_at)
+         SELECT md5('ev-traffic' || t.id::text || k)::uuid, t.ns, 'bench', 'Deployment', t.id, 'UPDATE', NULL,
+                CASE WHEN k = 3 THEN to_jsonb(t) ELSE jsonb_set(to_jsonb(t), '{traffic_percent}', to_jsonb(k * 30)) END,
+                now() - (4 - k) * interval '12 hours'
+         FROM deployments t CROSS JOIN generate_series(1, 3) k"
+            .to_owned(),
+    );
+    out.push(
+        "INSERT INTO events (id, ns, actor, entity_type, entity_id, action, before, after, created_at)
+         SELECT md5('ev-stage' || t.id::text || k)::uuid, t.ns, 'bench', 'ModelVersion', t.id, 'STAGE_CHANGED', NULL,
+                CASE WHEN k = 2 THEN to_jsonb(t) ELSE jsonb_set(to_jsonb(t), '{stage}', '\"STAGING\"') END,
+                now() - (3 - k) * interval '20 hours'
+         FROM model_versions t CROSS JOIN generate_series(1, 2) k"
+            .to_owned(),
+    );
+    out
 }
 
 /// One query of the mix.
@@ -482,6 +533,47 @@ fn mix(model: &str, endpoint: &str, job: &str, start: &str, endpoint_uuid: &str)
             raw_sql: None,
         },
     ]
+}
+
+/// Time travel (see `history_steps`): the registry 30 hours ago, when deployments had
+/// other traffic shares and model versions other stages.
+async fn as_of_mix(db: &DatabaseConnection, model: &str) -> Result<Vec<Case>, BoxError> {
+    use base64::Engine;
+    let at = (chrono::Utc::now() - chrono::Duration::hours(30)).to_rfc3339();
+    let deployment = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT id FROM deployments ORDER BY id LIMIT 1",
+        ))
+        .await?
+        .map(|r| r.try_get::<uuid::Uuid>("", "id"))
+        .transpose()?
+        .ok_or_else(|| BoxError::from("empty registry: run generate first"))?;
+    let deployment =
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("Deployment:{deployment}"));
+    Ok(vec![
+        Case {
+            name: "asof_point_lookup",
+            query: format!(
+                r#"{{ node(id: "{model}", asOf: "{at}") {{ id ... on Model {{ name status }} }} }}"#
+            ),
+            raw_sql: None,
+        },
+        Case {
+            name: "asof_list_50",
+            query: format!(
+                r#"{{ deployments(first: 50, asOf: "{at}") {{ edges {{ node {{ trafficPercent modelVersion {{ version stage }} }} }} }} }}"#
+            ),
+            raw_sql: None,
+        },
+        Case {
+            name: "asof_lineage_depth_3",
+            query: format!(
+                r#"{{ lineage(of: "{deployment}", direction: UPSTREAM, depth: 3, first: 100, asOf: "{at}") {{ totalCount isPartial nodes {{ id distance }} }} }}"#
+            ),
+            raw_sql: None,
+        },
+    ])
 }
 
 /// Latency summary of one measured phase.
@@ -758,7 +850,8 @@ async fn run(args: &RunArgs) -> Result<(), BoxError> {
         "{:<22} {:>9} {:>8} {:>8} {:>8} {:>7} {:>9} {:>9}",
         "query", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors", "sql/req", "cpu ms/req"
     );
-    let cases = mix(&model, &endpoint, &job, &start, &endpoint_uuid);
+    let mut cases = mix(&model, &endpoint, &job, &start, &endpoint_uuid);
+    cases.extend(as_of_mix(&db, &model).await?);
     for case in cases {
         if !args.only.is_empty() && !args.only.iter().any(|o| o == case.name) {
             continue;
@@ -768,7 +861,10 @@ async fn run(args: &RunArgs) -> Result<(), BoxError> {
         if v.get("errors").is_some() || v["data"].is_null() {
             return Err(format!("query {} fails: {v}", case.name).into());
         }
-        if case.name.starts_with("lineage") || case.name.starts_with("impact") {
+        if case.name.starts_with("lineage")
+            || case.name.starts_with("impact")
+            || case.name.starts_with("asof_lineage")
+        {
             println!(
                 "{:<22} reaches {} nodes (partial: {})",
                 case.name, v["data"]["lineage"]["totalCount"], v["data"]["lineage"]["isPartial"]

@@ -38,7 +38,10 @@ impl DbLoader {
         ctx: RequestContext,
         spawner: super::batch::Spawner,
     ) -> DataLoader<DbLoader> {
-        DataLoader::new(DbLoader { db, ctx }, move |f| spawner(f)).delay(BATCH_DELAY)
+        DataLoader::new(DbLoader { db, ctx }, move |f| {
+            spawner(Box::pin(tracing::Instrument::in_current_span(f)))
+        })
+        .delay(BATCH_DELAY)
     }
 
     /// Reads at the request's instant (the present unless it asked for one).
@@ -82,9 +85,17 @@ where
 
     async fn load(&self, keys: &[ById<E>]) -> Result<HashMap<ById<E>, E::Model>, Self::Error> {
         let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
-        let rows = store::by_ids::<E>(&self.reader(), &self.ctx, &ids)
-            .await
-            .map_err(|e| e.extend())?;
+        let span = tracing::info_span!(
+            "dataloader.batch",
+            otel.name = %format!("dataloader {} by id", E::NODE_TYPE.name()),
+            keys = ids.len(),
+        );
+        let rows = tracing::Instrument::instrument(
+            store::by_ids::<E>(&self.reader(), &self.ctx, &ids),
+            span,
+        )
+        .await
+        .map_err(|e| e.extend())?;
         Ok(rows.into_iter().map(|(id, m)| (ById::new(id), m)).collect())
     }
 }
@@ -228,10 +239,17 @@ where
                 want_total: args.want_total,
                 rollup: R::count_rollup(),
             };
-            let mut pages =
-                store::children::<R::Child>(&self.reader(), &self.ctx, &parents, &query)
-                    .await
-                    .map_err(|e| e.extend())?;
+            let span = tracing::info_span!(
+                "dataloader.batch",
+                otel.name = %format!("dataloader {} pages", R::Child::NODE_TYPE.name()),
+                parents = parents.len(),
+            );
+            let mut pages = tracing::Instrument::instrument(
+                store::children::<R::Child>(&self.reader(), &self.ctx, &parents, &query),
+                span,
+            )
+            .await
+            .map_err(|e| e.extend())?;
             for parent in parents {
                 // Every key gets an entry: parents without children get an empty page.
                 let page = pages.remove(&parent).unwrap_or_default();

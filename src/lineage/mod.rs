@@ -207,8 +207,10 @@ impl TraversalLoader {
         ctx: RequestContext,
         spawner: crate::core::batch::Spawner,
     ) -> DataLoader<TraversalLoader> {
-        DataLoader::new(TraversalLoader { db, ctx }, move |f| spawner(f))
-            .delay(crate::core::loader::BATCH_DELAY)
+        DataLoader::new(TraversalLoader { db, ctx }, move |f| {
+            spawner(Box::pin(tracing::Instrument::in_current_span(f)))
+        })
+        .delay(crate::core::loader::BATCH_DELAY)
     }
 }
 
@@ -227,9 +229,18 @@ impl Loader<TraversalKey> for TraversalLoader {
         let mut out = HashMap::new();
         for (args, roots) in groups {
             let db = crate::core::asof::Reader::new(&self.db, self.ctx.as_of.get());
-            let mut graphs = service::traverse(&db, &self.ctx, &roots, &args)
-                .await
-                .map_err(|e| e.extend())?;
+            let span = tracing::info_span!(
+                "lineage.traversal",
+                starts = roots.len(),
+                depth = args.depth,
+                direction = ?args.direction,
+            );
+            let mut graphs = tracing::Instrument::instrument(
+                service::traverse(&db, &self.ctx, &roots, &args),
+                span,
+            )
+            .await
+            .map_err(|e| e.extend())?;
             for root in roots {
                 let g = graphs.remove(&root).unwrap_or_default();
                 out.insert(

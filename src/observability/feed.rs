@@ -398,6 +398,13 @@ impl EventFeed {
                             last = c;
                             let lag = (chrono::Utc::now() - e.created_at).to_std().unwrap_or_default();
                             super::metrics::delivery(lag);
+                            tracing::info_span!(
+                                "subscription.delivery",
+                                entity_type = %e.entity_type,
+                                action = %e.action,
+                                lag_ms = lag.as_millis() as u64,
+                            )
+                            .in_scope(|| {});
                             yield e;
                         }
                     }

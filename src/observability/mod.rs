@@ -4,6 +4,7 @@
 pub mod changes;
 pub mod feed;
 pub mod metrics;
+pub mod telemetry;
 
 use async_graphql::{Context, ID, InputObject, Json, Object, Result, Subscription};
 use chrono::{DateTime, Utc};

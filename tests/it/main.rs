@@ -18,4 +18,5 @@ mod portability;
 mod registry;
 mod schema_sdl;
 mod sqlite;
+mod telemetry;
 mod timetravel;

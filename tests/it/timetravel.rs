@@ -3,6 +3,7 @@
 //! its deployments' traffic and its edges at known instants, and deletes rows.
 
 use chrono::{DateTime, Utc};
+use mlgraph::core::context::{Grant, RequestContext, Role, Scope};
 use serde_json::{Value, json};
 
 use crate::harness::{TestApp, create_endpoint, create_model, create_version, deploy};
@@ -212,6 +213,26 @@ async fn as_of_refuses_the_future_mixed_instants_and_is_empty_before_the_registr
         )
         .await;
     assert_eq!(data, json!({"models": {"totalCount": 0}, "node": null}));
+    // Access control applies to the past as to the present.
+    let q = "query($at: DateTime) { models(asOf: $at) { totalCount } }";
+    let outsider = RequestContext {
+        scope: Scope::Grants(vec![Grant {
+            ns: "other.com".into(),
+            role: Role::Viewer,
+        }]),
+        ..RequestContext::default()
+    };
+    let seen = app.gql_as(outsider, q, json!({"at": now})).await;
+    assert_eq!(seen["data"]["models"]["totalCount"], 0, "{seen:#}");
+    let insider = RequestContext {
+        scope: Scope::Grants(vec![Grant {
+            ns: "acme.com".into(),
+            role: Role::Viewer,
+        }]),
+        ..RequestContext::default()
+    };
+    let seen = app.gql_as(insider, q, json!({"at": now})).await;
+    assert_eq!(seen["data"]["models"]["totalCount"], 1, "{seen:#}");
     // Facts without asOf (predictions) may sit beside an as-of field.
     app.ok(
         "query($at: DateTime) { models(asOf: $at) { totalCount } predictions { totalCount } }",
@@ -271,4 +292,31 @@ async fn changes_lists_the_fields_that_differ_between_two_instants() {
         .error_code(q, json!({"m": m, "from": t1, "to": t0}))
         .await;
     assert_eq!(code, "BAD_USER_INPUT");
+}
+
+#[tokio::test]
+async fn events_export_before_an_instant_writes_exactly_the_older_events_oldest_first() {
+    let app = TestApp::new().await;
+    let m = create_model(&app, "acme.com/tt", "fraud").await;
+    create_version(&app, &m).await;
+    let cut = Utc::now();
+    create_version(&app, &m).await;
+    let mut out = Vec::new();
+    let n = mlgraph::portability::export_events_before(app.db(), cut, &mut out)
+        .await
+        .unwrap_or_else(|e| panic!("export: {e:?}"));
+    let lines: Vec<Value> = String::from_utf8_lossy(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    assert_eq!(n, lines.len());
+    assert_eq!(n, 2, "the model and its first version: {lines:#?}");
+    assert_eq!(lines[0]["entity_type"], "Model");
+    assert_eq!(lines[1]["entity_type"], "ModelVersion");
+    assert!(
+        lines
+            .iter()
+            .all(|l| l["after"].is_object() && l["seq"].is_i64())
+    );
+    assert_eq!(app.count("events").await, 3, "nothing deleted");
 }
