@@ -20,6 +20,7 @@ mod m20261201_000010_governance;
 mod m20261201_000011_metric_points;
 mod m20261201_000012_cost_records;
 mod m20261201_000013_event_history;
+mod m20261201_000014_lineage_history;
 mod schema_helpers;
 
 /// The ordered list of mlgraph's migrations.
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000011_metric_points::Migration),
             Box::new(m20261201_000012_cost_records::Migration),
             Box::new(m20261201_000013_event_history::Migration),
+            Box::new(m20261201_000014_lineage_history::Migration),
         ]
     }
 }

@@ -183,3 +183,76 @@ pub fn relation_select() -> String {
     ));
     branches.join(" UNION ALL ")
 }
+
+/// The node type whose rows hold an implicit edge's foreign key.
+fn holder_type(e: &ImplicitEdge) -> &'static str {
+    if e.down_col == "id" {
+        e.down_type
+    } else {
+        e.up_type
+    }
+}
+
+/// The node types whose events change the lineage relation.
+pub fn history_types() -> Vec<&'static str> {
+    let mut types: Vec<&'static str> = IMPLICIT_EDGES.iter().map(holder_type).collect();
+    types.push("Edge");
+    types.sort_unstable();
+    types.dedup();
+    types
+}
+
+/// The lineage links an event's state holds, as one `SELECT` over an event row `e` with
+/// the columns `entity_type, entity_id, ns, action, after, created_at` and `next_at` (when the
+/// node's next event superseded it, or NULL): the columns of `lineage_history` (PostgreSQL),
+/// each link valid from the event until the next one. Used to backfill the history from
+/// the log and, over the inserted row, by the trigger that keeps it current.
+pub fn history_select(from: &str) -> String {
+    let value = |col: &str| {
+        if col == "id" {
+            "e.entity_id".to_owned()
+        } else {
+            format!("(e.after->>'{col}')::uuid")
+        }
+    };
+    let mut branches: Vec<String> = IMPLICIT_EDGES
+        .iter()
+        .map(|e| {
+            let fk = if e.up_col == "id" { e.down_col } else { e.up_col };
+            format!(
+                "SELECT '{kind}'::text, e.ns, '{ut}'::text, {up}, '{dt}'::text, {down}, NULL::uuid, e.entity_id, \
+                        e.created_at, e.next_at \
+                   FROM {from} WHERE e.entity_type = '{holder}' AND e.action <> 'DELETE' \
+                    AND e.after->>'{fk}' IS NOT NULL",
+                kind = e.kind,
+                ut = e.up_type,
+                up = value(e.up_col),
+                dt = e.down_type,
+                down = value(e.down_col),
+                holder = holder_type(e),
+            )
+        })
+        .collect();
+    let arrows = downstream_arrow_kinds_sql();
+    let s = |f: &str| format!("e.after->>'{f}'");
+    let id = |f: &str| format!("(e.after->>'{f}')::uuid");
+    branches.push(format!(
+        "SELECT {k}, e.ns, {st}, {si}, {tt}, {ti}, e.entity_id, e.entity_id, e.created_at, e.next_at \
+           FROM {from} WHERE e.entity_type = 'Edge' AND e.action <> 'DELETE' AND {k} IN ({arrows})",
+        k = s("kind"),
+        st = s("source_type"),
+        si = id("source_id"),
+        tt = s("target_type"),
+        ti = id("target_id"),
+    ));
+    branches.push(format!(
+        "SELECT {k}, e.ns, {tt}, {ti}, {st}, {si}, e.entity_id, e.entity_id, e.created_at, e.next_at \
+           FROM {from} WHERE e.entity_type = 'Edge' AND e.action <> 'DELETE' AND {k} NOT IN ({arrows})",
+        k = s("kind"),
+        st = s("source_type"),
+        si = id("source_id"),
+        tt = s("target_type"),
+        ti = id("target_id"),
+    ));
+    branches.join("\nUNION ALL ")
+}

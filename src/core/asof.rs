@@ -297,19 +297,30 @@ pub fn rewrite(sql: &str, backend: DbBackend, at: DateTime<Utc>) -> String {
     let pg = backend == DbBackend::Postgres;
     let lineage = if pg { "lineage_links" } else { "lineage_edges" };
     let walks = mentions(sql, lineage);
+    // SQLite derives its lineage relation from the (rebuilt) tables; PostgreSQL reads the
+    // links valid at the instant from `lineage_history`, probed by index like the live
+    // `lineage_links` (inlined at each use, never materialised whole).
+    let rebuilds_relation = walks && !pg;
     let mut ctes: Vec<String> = rebuilt()
         .iter()
-        .filter(|t| walks || mentions(sql, t.table))
+        .filter(|t| rebuilds_relation || mentions(sql, t.table))
         .map(|t| rebuild(t, pg, at))
         .collect();
-    if ctes.is_empty() {
-        return sql.to_owned();
-    }
-    if walks {
+    if walks && pg {
+        let at = at.to_rfc3339_opts(SecondsFormat::Micros, true);
+        ctes.push(format!(
+            "lineage_links AS NOT MATERIALIZED (SELECT kind, ns, up_type, up_id, down_type, down_id, edge_id, src_id \
+               FROM lineage_history WHERE valid_from <= '{at}'::timestamptz \
+                AND (valid_to IS NULL OR valid_to > '{at}'::timestamptz))"
+        ));
+    } else if walks {
         ctes.push(format!(
             "{lineage} AS ({})",
             migration::lineage_relation::relation_select()
         ));
+    }
+    if ctes.is_empty() {
+        return sql.to_owned();
     }
     let ctes = ctes.join(",\n");
     let trimmed = sql.trim_start();
