@@ -216,7 +216,7 @@ pub async fn record(
             };
             ctx.scope.check_write(&ns)?;
             out.push(cost_record::ActiveModel {
-                id: Set(Uuid::now_v7()),
+                id: Set(crate::core::ids::new_id()),
                 ns: Set(ns),
                 provider: Set(provider.clone()),
                 model_version_id: Set(*version),

@@ -42,7 +42,12 @@ pub async fn seed(db: &DatabaseConnection) -> AppResult<String> {
 }
 
 /// Seeds the demo registry into namespace `ns` (tests seed several), unless it has models.
+/// Its ids are deterministic per namespace (`ids::with_sequence`): the README names them.
 pub async fn seed_in(db: &DatabaseConnection, ns: &str) -> AppResult<String> {
+    crate::core::ids::with_sequence(ns, seed_unless_present(db, ns)).await
+}
+
+async fn seed_unless_present(db: &DatabaseConnection, ns: &str) -> AppResult<String> {
     let existing = model::Entity::find()
         .filter(model::Column::Ns.eq(ns))
         .count(db)
@@ -348,7 +353,7 @@ pub async fn seed_in(db: &DatabaseConnection, ns: &str) -> AppResult<String> {
         let failed = rng.random_range(0..100) < 2;
         let confidence: f64 = rng.random_range(0.5..1.0);
         rows.push(prediction::ActiveModel {
-            id: Set(Uuid::now_v7()),
+            id: Set(crate::core::ids::new_id()),
             ns: Set(ns.clone()),
             endpoint_id: Set(endpoint_id),
             model_version_id: Set(Some(version_id)),

@@ -177,7 +177,7 @@ pub async fn record(
             let models =
                 chunk.iter().map(
                     |(v, e, d, name, value, ts, labels)| metric_point::ActiveModel {
-                        id: Set(Uuid::now_v7()),
+                        id: Set(crate::core::ids::new_id()),
                         ns: Set(ns_of(*v).unwrap_or_default()),
                         model_version_id: Set(*v),
                         endpoint_id: Set(*e),
@@ -526,7 +526,7 @@ pub async fn track_inference(
         let now = Utc::now();
         if let Some((provider, amount, currency, units, unit)) = &cost {
             entity::cost_record::ActiveModel {
-                id: Set(Uuid::now_v7()),
+                id: Set(crate::core::ids::new_id()),
                 ns: Set(prediction.ns.clone()),
                 provider: Set(provider.clone()),
                 model_version_id: Set(Some(version)),
@@ -544,7 +544,7 @@ pub async fn track_inference(
         }
         if let Some(q) = input.quality_score {
             metric_point::ActiveModel {
-                id: Set(Uuid::now_v7()),
+                id: Set(crate::core::ids::new_id()),
                 ns: Set(prediction.ns.clone()),
                 model_version_id: Set(version),
                 endpoint_id: Set(Some(endpoint)),

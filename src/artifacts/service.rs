@@ -227,7 +227,7 @@ pub async fn create_upload(
         ));
     }
     let now = Utc::now();
-    let id = Uuid::now_v7();
+    let id = crate::core::ids::new_id();
     let (row, present) = store::transaction(db, async |txn| {
         let ns = namespace_of(txn, ctx, new.owner.0, new.owner.1, "input.ownerId").await?;
         ctx.scope.check_write(&ns)?;

@@ -45,6 +45,46 @@ impl NodeType {
     }
 }
 
+/// Where a sequence of deterministic ids starts (v7 layout: its millisecond field).
+const SEQUENCE_BASE_MS: u64 = 1_793_491_200_000; // 2026-11-01T00:00:00Z
+
+/// A deterministic id sequence (see [`with_sequence`]).
+struct IdSequence {
+    seed: [u8; 10],
+    next: std::sync::atomic::AtomicU64,
+}
+
+tokio::task_local! {
+    static SEQUENCE: IdSequence;
+}
+
+/// A new node id: a UUID v7 (time-ordered, random), or, inside [`with_sequence`], the
+/// next id of that sequence.
+pub fn new_id() -> Uuid {
+    SEQUENCE
+        .try_with(|s| {
+            let n = s.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            // The v7 layout, so that such ids sort by creation like live ones.
+            uuid::Builder::from_unix_timestamp_millis(SEQUENCE_BASE_MS + n, &s.seed).into_uuid()
+        })
+        .unwrap_or_else(|_| Uuid::now_v7())
+}
+
+/// Runs `work` with deterministic node ids: the same `label` and the same creations in
+/// the same order give the same ids (the demo registry's, so that documentation can name
+/// them). Different labels give disjoint sequences.
+pub async fn with_sequence<F: std::future::Future>(label: &str, work: F) -> F::Output {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(label.as_bytes());
+    let mut seed = [0u8; 10];
+    seed.copy_from_slice(&digest[..10]);
+    let sequence = IdSequence {
+        seed,
+        next: std::sync::atomic::AtomicU64::new(0),
+    };
+    SEQUENCE.scope(sequence, work).await
+}
+
 /// Encodes a global id.
 pub fn encode(ty: NodeType, id: Uuid) -> ID {
     ID(URL_SAFE_NO_PAD.encode(format!("{}:{}", ty.name(), id)))

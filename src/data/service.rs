@@ -35,7 +35,7 @@ pub async fn create_dataset(
             txn,
             ctx,
             dataset::ActiveModel {
-                id: Set(Uuid::now_v7()),
+                id: Set(crate::core::ids::new_id()),
                 ns: Set(input.ns),
                 workflow_id: Set(workflow_id),
                 name: Set(input.name),
@@ -146,7 +146,7 @@ pub async fn create_dataset_version(
             txn,
             ctx,
             dataset_version::ActiveModel {
-                id: Set(Uuid::now_v7()),
+                id: Set(crate::core::ids::new_id()),
                 ns: Set(dataset.ns),
                 dataset_id: Set(dataset_id),
                 version: Set(version),

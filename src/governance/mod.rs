@@ -675,7 +675,7 @@ impl GovernanceMutation {
             let v = store::get::<entity::model_version::Entity>(txn, d.rc, version).await?;
             let now = Utc::now();
             let row = security_finding::ActiveModel {
-                id: Set(Uuid::now_v7()),
+                id: Set(crate::core::ids::new_id()),
                 ns: Set(v.ns.clone()),
                 model_version_id: Set(v.id),
                 severity: Set(input.severity.into()),

@@ -167,7 +167,7 @@ pub async fn set_policy(
             .one(txn)
             .await?;
         let row = policy::ActiveModel {
-            id: Set(Uuid::now_v7()),
+            id: Set(crate::core::ids::new_id()),
             ns: Set(ns.clone()),
             version: Set(latest.map_or(1, |p| p.version + 1)),
             checks: Set(to_json(&spec.checks)?),
@@ -196,7 +196,7 @@ async fn run_and_store_checks(
     for (c, outcome) in spec.checks.iter().zip(outcomes) {
         blocked |= c.blocking && outcome.result == CheckResult::Fail;
         let row = compliance_check::ActiveModel {
-            id: Set(Uuid::now_v7()),
+            id: Set(crate::core::ids::new_id()),
             ns: Set(approval.ns.clone()),
             approval_id: Set(approval.id),
             check_kind: Set(c.check),
@@ -240,7 +240,7 @@ pub async fn request_approval(
         let (policy_version, spec, _) = policy_for(txn, &version.ns).await?;
         let now = Utc::now();
         let row = approval::ActiveModel {
-            id: Set(Uuid::now_v7()),
+            id: Set(crate::core::ids::new_id()),
             ns: Set(version.ns.clone()),
             model_version_id: Set(version.id),
             target_stage: Set(stage),

@@ -33,7 +33,7 @@ pub async fn create_workflow(
             txn,
             ctx,
             workflow::ActiveModel {
-                id: Set(Uuid::now_v7()),
+                id: Set(crate::core::ids::new_id()),
                 ns: Set(input.ns),
                 name: Set(input.name),
                 description: Set(input.description),
@@ -102,7 +102,7 @@ pub async fn create_model(
             txn,
             ctx,
             model::ActiveModel {
-                id: Set(Uuid::now_v7()),
+                id: Set(crate::core::ids::new_id()),
                 ns: Set(input.ns),
                 workflow_id: Set(workflow_id),
                 name: Set(input.name),
@@ -277,7 +277,7 @@ pub async fn insert_new_model_version(
         txn,
         ctx,
         model_version::ActiveModel {
-            id: Set(Uuid::now_v7()),
+            id: Set(crate::core::ids::new_id()),
             ns: Set(model.ns),
             model_id: Set(model_id),
             version: Set(version),

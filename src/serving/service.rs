@@ -33,7 +33,7 @@ pub async fn create_endpoint(
             txn,
             ctx,
             endpoint::ActiveModel {
-                id: Set(Uuid::now_v7()),
+                id: Set(crate::core::ids::new_id()),
                 ns: Set(input.ns),
                 name: Set(input.name),
                 description: Set(input.description),
@@ -129,7 +129,7 @@ pub async fn insert_deployment(
         txn,
         ctx,
         deployment::ActiveModel {
-            id: Set(Uuid::now_v7()),
+            id: Set(crate::core::ids::new_id()),
             ns: Set(version.ns.clone()),
             endpoint_id: Set(endpoint_id),
             model_version_id: Set(version.id),
@@ -251,7 +251,7 @@ pub async fn insert_prediction(
             txn,
             ctx,
             prediction::ActiveModel {
-                id: Set(Uuid::now_v7()),
+                id: Set(crate::core::ids::new_id()),
                 ns: Set(endpoint.ns),
                 endpoint_id: Set(endpoint_id),
                 model_version_id: Set(version_id),
@@ -321,7 +321,7 @@ pub async fn create_cloud_run_service(
             txn,
             ctx,
             cloud_run_service::ActiveModel {
-                id: Set(Uuid::now_v7()),
+                id: Set(crate::core::ids::new_id()),
                 ns: Set(input.ns),
                 name: Set(input.name),
                 region: Set(input.region),
@@ -386,7 +386,7 @@ pub async fn create_service_deployment(
             txn,
             ctx,
             service_deployment::ActiveModel {
-                id: Set(Uuid::now_v7()),
+                id: Set(crate::core::ids::new_id()),
                 ns: Set(service.ns),
                 service_id: Set(service_id),
                 revision: Set(input.revision),

@@ -204,7 +204,7 @@ pub async fn enqueue(
             txn,
             ctx,
             training_job::ActiveModel {
-                id: Set(Uuid::now_v7()),
+                id: Set(crate::core::ids::new_id()),
                 ns: Set(ns.clone()),
                 experiment_id: Set(experiment_id),
                 model_id: Set(model_id),
@@ -430,7 +430,7 @@ pub async fn complete(
                     txn,
                     ctx,
                     experiment_run::ActiveModel {
-                        id: Set(Uuid::now_v7()),
+                        id: Set(crate::core::ids::new_id()),
                         ns: Set(before.ns.clone()),
                         training_job_id: Set(before.id),
                         run_number: Set(first_run + i as i32),

@@ -5,7 +5,6 @@ use chrono::Utc;
 use entity::enums::{ExperimentStatus, JobStatus, RunStatus};
 use entity::{experiment, experiment_run, pattern_recognition_job, training_job, workflow};
 use sea_orm::{DatabaseConnection, IntoActiveModel, Set};
-use uuid::Uuid;
 
 use super::commands::*;
 use crate::core::context::RequestContext;
@@ -33,7 +32,7 @@ pub async fn create_experiment(
             txn,
             ctx,
             experiment::ActiveModel {
-                id: Set(Uuid::now_v7()),
+                id: Set(crate::core::ids::new_id()),
                 ns: Set(input.ns),
                 workflow_id: Set(workflow_id),
                 name: Set(input.name),
@@ -139,7 +138,7 @@ pub async fn create_experiment_run(
             txn,
             ctx,
             experiment_run::ActiveModel {
-                id: Set(Uuid::now_v7()),
+                id: Set(crate::core::ids::new_id()),
                 ns: Set(job.ns),
                 training_job_id: Set(job_id),
                 run_number: Set(run_number),
@@ -207,7 +206,7 @@ pub async fn create_pattern_recognition_job(
             txn,
             ctx,
             pattern_recognition_job::ActiveModel {
-                id: Set(Uuid::now_v7()),
+                id: Set(crate::core::ids::new_id()),
                 ns: Set(input.ns),
                 name: Set(input.name),
                 pattern_type: Set(input.pattern_type),

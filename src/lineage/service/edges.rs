@@ -189,7 +189,7 @@ pub fn edge_row(
 ) -> edge::ActiveModel {
     let now = Utc::now();
     edge::ActiveModel {
-        id: Set(Uuid::now_v7()),
+        id: Set(crate::core::ids::new_id()),
         ns: Set(ns),
         kind: Set(kind.to_owned()),
         source_type: Set(source.0.name().to_owned()),
