@@ -15,6 +15,7 @@ mod live;
 mod performance;
 mod playground;
 mod portability;
+mod readme;
 mod registry;
 mod schema_sdl;
 mod sqlite;

@@ -1,0 +1,277 @@
+//! The README's examples run as written: every operation of every ```graphql block,
+//! in order, against a freshly seeded demo registry (whose ids are deterministic, so the
+//! README can name them), fails the test on any error.
+//!
+//! What a reader does between examples, the test does too, and no more: it creates the
+//! user the README logs in as (as its `mlgraph admin create-user` line does), sends the
+//! file of an upload to the URL the server gave (as the prose says), and binds an
+//! operation's variables to the values earlier examples returned under those names (as the
+//! README says of `$name`). Each operation runs as another actor (a team, not one person:
+//! four-eyes review needs two), with every namespace in scope. Subscriptions must deliver
+//! their first message.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use async_graphql::parser::types::OperationType;
+use futures::StreamExt;
+use mlgraph::artifacts::service::{ArtifactSettings, Artifacts};
+use mlgraph::artifacts::store::{LocalStore, ObjectStore};
+use mlgraph::core::clock::Clock;
+use mlgraph::core::context::{RequestContext, Scope};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::harness::TestApp;
+
+/// The file the README's upload example describes.
+pub const README_FILE: &[u8] = b"hello world\n";
+/// The README's login.
+pub const README_EMAIL: &str = "you@acme.com";
+/// Its password (the README's `MLGRAPH_PASSWORD`).
+pub const README_PASSWORD: &str = "correct horse battery staple";
+
+/// The operations of the README's graphql blocks, in order.
+fn operations(readme: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut in_block = false;
+    let mut block = String::new();
+    for line in readme.lines() {
+        if line.trim_start().starts_with("```graphql") {
+            in_block = true;
+            block.clear();
+        } else if in_block && line.trim_start().starts_with("```") {
+            in_block = false;
+            out.extend(split_operations(&block));
+        } else if in_block {
+            block.push_str(line);
+            block.push('\n');
+        }
+    }
+    out
+}
+
+/// Splits a block into its top-level operations (braces balanced, comments and strings
+/// skipped).
+fn split_operations(block: &str) -> Vec<String> {
+    let mut ops = Vec::new();
+    let mut current = String::new();
+    let (mut depth, mut started, mut in_string, mut in_comment) = (0i32, false, false, false);
+    let mut prev = '\0';
+    for c in block.chars() {
+        if in_comment {
+            if c == '\n' {
+                in_comment = false;
+            }
+            continue;
+        }
+        if in_string {
+            current.push(c);
+            if c == '"' && prev != '\\' {
+                in_string = false;
+            }
+            prev = c;
+            continue;
+        }
+        match c {
+            '#' => {
+                in_comment = true;
+                continue;
+            }
+            '"' => in_string = true,
+            '{' => {
+                depth += 1;
+                started = true;
+            }
+            '}' => depth -= 1,
+            _ => {}
+        }
+        if !(current.trim().is_empty() && c.is_whitespace()) {
+            current.push(c);
+        }
+        prev = c;
+        if started && depth == 0 {
+            ops.push(current.trim().to_owned());
+            current.clear();
+            started = false;
+        }
+    }
+    assert!(
+        current.trim().is_empty(),
+        "unbalanced README block: {current}"
+    );
+    ops
+}
+
+/// Every scalar under a key, latest answer first: what `$key` refers to.
+fn bind(v: &Value, into: &mut HashMap<String, Value>) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                if !x.is_object() && !x.is_array() && !x.is_null() {
+                    into.insert(k.clone(), x.clone());
+                }
+                bind(x, into);
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|x| bind(x, into)),
+        _ => {}
+    }
+}
+
+/// Sends the upload the server planned (a PUT of the README's file with its headers).
+async fn upload(v: &Value) {
+    let mut found = Vec::new();
+    fn walk<'a>(v: &'a Value, out: &mut Vec<&'a Value>) {
+        match v {
+            Value::Object(m) => {
+                if let Some(u) = m.get("upload").filter(|u| u.is_object()) {
+                    out.push(u);
+                }
+                m.values().for_each(|x| walk(x, out));
+            }
+            Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
+            _ => {}
+        }
+    }
+    walk(v, &mut found);
+    for u in found {
+        let url = u["url"]
+            .as_str()
+            .unwrap_or_else(|| panic!("upload without url: {u}"));
+        let mut req = reqwest::Client::new().put(url).body(README_FILE.to_vec());
+        for h in u["headers"].as_array().into_iter().flatten() {
+            if let (Some(n), Some(val)) = (h["name"].as_str(), h["value"].as_str()) {
+                req = req.header(n, val);
+            }
+        }
+        let resp = req
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("PUT {url}: {e}"));
+        assert!(resp.status().is_success(), "PUT {url}: {}", resp.status());
+    }
+}
+
+#[tokio::test]
+async fn every_graphql_example_of_the_readme_runs_against_the_demo() {
+    let readme = include_str!("../../README.md");
+    let ops = operations(readme);
+    assert!(
+        ops.len() >= 30,
+        "the README has its examples: {}",
+        ops.len()
+    );
+    assert!(
+        readme.contains(&hex::encode(Sha256::digest(README_FILE))),
+        "the README's upload example describes README_FILE"
+    );
+
+    // The demo, with the local artifact store served over HTTP.
+    let base = TestApp::new().await;
+    let listener = TestApp::bind().await;
+    let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
+    let dir =
+        std::env::temp_dir().join(format!("mlgraph-readme-{}", uuid::Uuid::now_v7().simple()));
+    let app = base.with_artifacts(Artifacts {
+        store: ObjectStore::Local(LocalStore::new(
+            dir.clone(),
+            b"readme signing key".to_vec(),
+            format!("http://{addr}"),
+        )),
+        settings: ArtifactSettings::default(),
+        clock: Clock::system(),
+    });
+    app.serve_on(listener).await;
+    mlgraph::demo::seed(app.db())
+        .await
+        .unwrap_or_else(|e| panic!("seed: {e:?}"));
+    // `MLGRAPH_PASSWORD=... mlgraph admin create-user --email you@acme.com --superuser`
+    mlgraph::access::service::create_user(
+        app.db(),
+        &Clock::system(),
+        &RequestContext {
+            scope: Scope::All,
+            ..RequestContext::default()
+        },
+        mlgraph::access::service::NewUser {
+            email: README_EMAIL.into(),
+            full_name: None,
+            password: Some(README_PASSWORD.into()),
+            kind: entity::enums::PrincipalKind::User,
+            superuser: true,
+        },
+    )
+    .await
+    .unwrap_or_else(|e| panic!("create the README's user: {e:?}"));
+
+    let mut bindings: HashMap<String, Value> = HashMap::new();
+    for (i, op) in ops.iter().enumerate() {
+        let doc = async_graphql::parser::parse_query(op)
+            .unwrap_or_else(|e| panic!("README operation {i} does not parse: {e}\n{op}"));
+        let (ty, var_names) = {
+            let (_, def) = doc
+                .operations
+                .iter()
+                .next()
+                .unwrap_or_else(|| panic!("no operation in {op}"));
+            let names: Vec<String> = def
+                .node
+                .variable_definitions
+                .iter()
+                .map(|d| d.node.name.node.to_string())
+                .collect();
+            (def.node.ty, names)
+        };
+        let mut vars = serde_json::Map::new();
+        for name in var_names {
+            let v = bindings.get(&name).cloned().unwrap_or_else(|| {
+                panic!(
+                    "README operation {i} takes ${name}, which no earlier example returned:\n{op}"
+                )
+            });
+            vars.insert(name, v);
+        }
+        let rc = RequestContext {
+            actor: Some(format!("readme-{i}@acme.com")),
+            request_id: Some(format!("readme-{i}")),
+            scope: Scope::All,
+            ..RequestContext::default()
+        };
+        let resp = if ty == OperationType::Subscription {
+            let req = async_graphql::Request::new(op.as_str())
+                .variables(async_graphql::Variables::from_json(Value::Object(vars)));
+            let req = mlgraph::schema::prepare(req, &app.state, rc);
+            let mut stream = app.schema.execute_stream(req);
+            let first = tokio::time::timeout(Duration::from_secs(10), stream.next())
+                .await
+                .unwrap_or_else(|_| panic!("README subscription {i} delivered nothing:\n{op}"))
+                .unwrap_or_else(|| panic!("README subscription {i} ended at once:\n{op}"));
+            serde_json::to_value(&first).unwrap_or_default()
+        } else {
+            app.gql_as(rc, op, Value::Object(vars)).await
+        };
+        assert!(
+            resp.get("errors").is_none(),
+            "README operation {i} fails:\n{op}\n{resp:#}"
+        );
+        upload(&resp["data"]).await;
+        bind(&resp["data"], &mut bindings);
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn blocks_split_into_operations() {
+    let ops = split_operations(
+        "# a comment { not a brace\n{ a(x: \"}\") { b } }\nmutation M { c }\n\nquery($v: ID!) {\n  d(id: $v) { e }\n}\n",
+    );
+    assert_eq!(
+        ops,
+        vec![
+            "{ a(x: \"}\") { b } }".to_owned(),
+            "mutation M { c }".to_owned(),
+            "query($v: ID!) {\n  d(id: $v) { e }\n}".to_owned()
+        ]
+    );
+}
