@@ -26,6 +26,7 @@ pub mod portability;
 pub mod registry;
 pub mod relations;
 pub mod schema;
+pub mod search;
 pub mod server;
 pub mod serving;
 pub mod training;

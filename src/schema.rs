@@ -26,6 +26,7 @@ use crate::costs::{CostMutation, CostQuery};
 use crate::governance::{GovernanceMutation, GovernanceQuery};
 use crate::graph::{Node, load_node};
 use crate::performance::{InferenceMutation, PerformanceMutation, PerformanceQuery};
+use crate::search::SearchQuery;
 
 use crate::core::batch::{LocalTasks, Spawner, runtime_spawner};
 use crate::core::context::RequestContext;
@@ -92,6 +93,7 @@ impl NodeQuery {
 #[derive(MergedObject, Default)]
 pub struct QueryRoot(
     NodeQuery,
+    SearchQuery,
     AccessQuery,
     ArtifactQuery,
     GovernanceQuery,

@@ -21,6 +21,7 @@ mod m20261201_000011_metric_points;
 mod m20261201_000012_cost_records;
 mod m20261201_000013_event_history;
 mod m20261201_000014_lineage_history;
+mod m20261201_000015_search;
 mod schema_helpers;
 
 /// The ordered list of mlgraph's migrations.
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000012_cost_records::Migration),
             Box::new(m20261201_000013_event_history::Migration),
             Box::new(m20261201_000014_lineage_history::Migration),
+            Box::new(m20261201_000015_search::Migration),
         ]
     }
 }

@@ -95,6 +95,28 @@ impl Scope {
         }
     }
 
+    /// The caller's read scope as SQL over the column `col` for hand-written statements:
+    /// ` AND (...)`, or nothing when everything is readable; each value goes through
+    /// `param`, which returns its placeholder. [`Scope::condition`] says the same to the
+    /// query builder.
+    pub fn sql_filter(&self, col: &str, mut param: impl FnMut(String) -> String) -> String {
+        match self.readable() {
+            None => String::new(),
+            Some(list) if list.is_empty() => " AND 1 = 0".to_owned(),
+            Some(list) => {
+                let parts: Vec<String> = list
+                    .iter()
+                    .map(|ns| {
+                        let a = param((*ns).to_owned());
+                        let b = param(format!("{}/%", crate::core::filter::escape_like(ns)));
+                        format!("{col} = {a} OR {col} LIKE {b} ESCAPE '\\'")
+                    })
+                    .collect();
+                format!(" AND ({})", parts.join(" OR "))
+            }
+        }
+    }
+
     /// Whether the caller may read `ns`.
     pub fn contains(&self, ns: &str) -> bool {
         self.allows(ns, Role::Viewer)

@@ -18,6 +18,7 @@ mod portability;
 mod readme;
 mod registry;
 mod schema_sdl;
+mod search;
 mod sqlite;
 mod telemetry;
 mod timetravel;

@@ -7,7 +7,6 @@ use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use uuid::Uuid;
 
 use crate::core::context::RequestContext;
-use crate::core::filter::escape_like;
 use crate::core::ids::NodeType;
 use crate::error::AppResult;
 
@@ -142,24 +141,9 @@ async fn traverse_inner(
         filters.push_str(&format!(" AND n.kind IN ({})", list.join(", ")));
     }
     // The caller's scope, as a condition on the `ns` column of `alias`.
-    let readable: Option<Vec<String>> = ctx
-        .scope
-        .readable()
-        .map(|list| list.into_iter().map(str::to_owned).collect());
-    let in_scope = |sql: &mut Sql, alias: &str| match &readable {
-        None => String::new(),
-        Some(list) if list.is_empty() => " AND 1 = 0".to_owned(),
-        Some(list) => {
-            let parts: Vec<String> = list
-                .iter()
-                .map(|ns| {
-                    let a = sql.param(ns.clone());
-                    let b = sql.param(format!("{}/%", escape_like(ns)));
-                    format!("{alias}.ns = {a} OR {alias}.ns LIKE {b} ESCAPE '\\'")
-                })
-                .collect();
-            format!(" AND ({})", parts.join(" OR "))
-        }
+    let in_scope = |sql: &mut Sql, alias: &str| {
+        ctx.scope
+            .sql_filter(&format!("{alias}.ns"), |v| sql.param(v))
     };
     filters.push_str(&in_scope(&mut sql, "n"));
     let depth = args.depth;

@@ -1,0 +1,369 @@
+//! Full-text search over the registry: `search(text:, types:, ns:, first:, after:)`.
+//!
+//! Every searchable node has a search document (a title — its name — and a body of its
+//! other text: description, task, framework, storage URIs, a dataset version's column
+//! names, ...) kept current by triggers in the database (see migration
+//! `m20261201_000015_search`): a weighted `tsvector` (title A, body B) with a GIN index on
+//! PostgreSQL, an FTS5 table with Porter stemming on SQLite.
+//!
+//! The query language: words must all occur (stemmed: `model` finds `models`), `"two
+//! words"` is a phrase, `fraud*` a prefix; anything else is ignored. Ranking: PostgreSQL's
+//! `ts_rank_cd` (cover density, title weighted over body); SQLite's `bm25` (title
+//! weighted 10 to the body's 1). Ties by node id. The caller's scope filters in SQL.
+
+use async_graphql::{Context, Enum, Object, Result, SimpleObject};
+use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
+use uuid::Uuid;
+
+use crate::api::deps;
+use crate::core::ids::NodeType;
+use crate::core::paging::{Conn, Page, PageArgs, Window, connection};
+use crate::error::{AppError, AppResult};
+use crate::graph::{Node, load_node};
+
+/// One term of a query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Term {
+    Word(String),
+    Prefix(String),
+    Phrase(Vec<String>),
+}
+
+fn words(s: &str) -> Vec<String> {
+    s.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| w.to_lowercase())
+        .collect()
+}
+
+/// Reads a query: quoted phrases, `prefix*`, and words (everything else is a separator).
+fn parse(text: &str) -> Vec<Term> {
+    let mut terms = Vec::new();
+    for (i, part) in text.split('"').enumerate() {
+        if i % 2 == 1 {
+            let ws = words(part);
+            match ws.len() {
+                0 => {}
+                1 => terms.push(Term::Word(ws.into_iter().next().unwrap_or_default())),
+                _ => terms.push(Term::Phrase(ws)),
+            }
+            continue;
+        }
+        for token in part.split_whitespace() {
+            let prefix = token.ends_with('*');
+            let ws = words(token);
+            let n = ws.len();
+            for (j, w) in ws.into_iter().enumerate() {
+                if prefix && j + 1 == n {
+                    terms.push(Term::Prefix(w));
+                } else {
+                    terms.push(Term::Word(w));
+                }
+            }
+        }
+    }
+    terms
+}
+
+/// The terms as a PostgreSQL `tsquery` (every lexeme quoted: only letters and digits).
+fn tsquery(terms: &[Term]) -> String {
+    terms
+        .iter()
+        .map(|t| match t {
+            Term::Word(w) => format!("'{w}'"),
+            Term::Prefix(w) => format!("'{w}':*"),
+            Term::Phrase(ws) => format!(
+                "({})",
+                ws.iter()
+                    .map(|w| format!("'{w}'"))
+                    .collect::<Vec<_>>()
+                    .join(" <-> ")
+            ),
+        })
+        .collect::<Vec<_>>()
+        .join(" & ")
+}
+
+/// The terms as an FTS5 query (every term quoted).
+fn fts5(terms: &[Term]) -> String {
+    terms
+        .iter()
+        .map(|t| match t {
+            Term::Word(w) => format!("\"{w}\""),
+            Term::Prefix(w) => format!("\"{w}\"*"),
+            Term::Phrase(ws) => format!("\"{}\"", ws.join(" ")),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// One hit of a search.
+#[derive(SimpleObject)]
+pub struct SearchHit {
+    /// The node found.
+    pub node: Node,
+    /// Its relevance (higher is better; comparable within one search only).
+    pub rank: f64,
+    /// Its text around the matches, with each match between `**` and `**`.
+    pub snippet: String,
+}
+
+/// A matching document, before its node is loaded.
+struct Row {
+    ty: NodeType,
+    id: Uuid,
+    rank: f64,
+    snippet: String,
+}
+
+/// Searchable node types (those with a search document).
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum SearchType {
+    /// Workflows.
+    Workflow,
+    /// Datasets.
+    Dataset,
+    /// Dataset versions (title: the dataset's name and version; body: column names).
+    DatasetVersion,
+    /// Models.
+    Model,
+    /// Model versions (title: the model's name and version).
+    ModelVersion,
+    /// Experiments.
+    Experiment,
+    /// Training jobs.
+    TrainingJob,
+    /// Endpoints.
+    Endpoint,
+}
+
+impl SearchType {
+    fn node_type(self) -> NodeType {
+        match self {
+            SearchType::Workflow => NodeType::Workflow,
+            SearchType::Dataset => NodeType::Dataset,
+            SearchType::DatasetVersion => NodeType::DatasetVersion,
+            SearchType::Model => NodeType::Model,
+            SearchType::ModelVersion => NodeType::ModelVersion,
+            SearchType::Experiment => NodeType::Experiment,
+            SearchType::TrainingJob => NodeType::TrainingJob,
+            SearchType::Endpoint => NodeType::Endpoint,
+        }
+    }
+}
+
+/// What one search asks.
+struct Ask<'a> {
+    terms: &'a [Term],
+    types: &'a [NodeType],
+    ns: Option<&'a str>,
+    offset: u64,
+    limit: u64,
+    want_total: bool,
+}
+
+/// The matching documents of one page (and the count when asked), in one or two
+/// statements.
+async fn find(
+    db: &impl ConnectionTrait,
+    ctx: &crate::core::context::RequestContext,
+    ask: &Ask<'_>,
+) -> AppResult<(Vec<Row>, bool, Option<u64>)> {
+    let backend = db.get_database_backend();
+    let pg = backend == DbBackend::Postgres;
+    let mut values: Vec<Value> = Vec::new();
+    let mut param = |v: Value| -> String {
+        values.push(v);
+        if pg {
+            format!("${}", values.len())
+        } else {
+            format!("?{}", values.len())
+        }
+    };
+    let q = param(if pg {
+        tsquery(ask.terms).into()
+    } else {
+        fts5(ask.terms).into()
+    });
+    // SQLite's FTS functions name the table itself, so it goes unaliased there.
+    let t = if pg { "d" } else { "search_fts" };
+    let mut filter = ctx
+        .scope
+        .sql_filter(&format!("{t}.ns"), |v| param(Value::from(v)));
+    if let Some(ns) = ask.ns {
+        let exact = param(ns.to_owned().into());
+        let under = param(format!("{}/%", crate::core::filter::escape_like(ns)).into());
+        filter.push_str(&format!(
+            " AND ({t}.ns = {exact} OR {t}.ns LIKE {under} ESCAPE '\\')"
+        ));
+    }
+    if !ask.types.is_empty() {
+        let list: Vec<String> = ask
+            .types
+            .iter()
+            .map(|t| param(t.name().to_owned().into()))
+            .collect();
+        filter.push_str(&format!(" AND {t}.node_type IN ({})", list.join(", ")));
+    }
+    let (matches, rank, snippet, from) = if pg {
+        (
+            format!("d.tsv @@ to_tsquery('english', {q})"),
+            format!("CAST(ts_rank_cd(d.tsv, to_tsquery('english', {q})) AS DOUBLE PRECISION)"),
+            format!(
+                "ts_headline('english', p.title || ' — ' || p.body, to_tsquery('english', {q}), \
+                 'StartSel=**, StopSel=**, MaxWords=24, MinWords=8, MaxFragments=2')"
+            ),
+            "search_documents d",
+        )
+    } else {
+        (
+            format!("search_fts MATCH {q}"),
+            "-bm25(search_fts, 0.0, 0.0, 0.0, 10.0, 1.0)".to_owned(),
+            "p.snippet".to_owned(),
+            "search_fts",
+        )
+    };
+    let inner_snippet = if pg {
+        String::new()
+    } else {
+        ", snippet(search_fts, -1, '**', '**', '…', 16) AS snippet".to_owned()
+    };
+    let page = format!(
+        "SELECT p.node_type, p.node_id, p.rank, {snippet} AS snippet FROM (
+           SELECT {t}.node_type, {t}.node_id, {t}.title, {t}.body, {rank} AS rank{inner_snippet}
+             FROM {from} WHERE {matches}{filter}
+            ORDER BY rank DESC, {t}.node_id LIMIT {limit} OFFSET {offset}) p
+         ORDER BY p.rank DESC, p.node_id",
+        limit = ask.limit + 1,
+        offset = ask.offset,
+    );
+    let count = format!("SELECT COUNT(*) AS n FROM {from} WHERE {matches}{filter}");
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(
+            backend,
+            &page,
+            values.clone(),
+        ))
+        .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let ty: String = r.try_get("", "node_type")?;
+        let id: Uuid = r.try_get("", "node_id")?;
+        let Some(ty) = NodeType::from_name(&ty) else {
+            continue;
+        };
+        out.push(Row {
+            ty,
+            id,
+            rank: r.try_get::<f64>("", "rank").unwrap_or_default(),
+            snippet: r.try_get::<String>("", "snippet").unwrap_or_default(),
+        });
+    }
+    let has_next = out.len() as u64 > ask.limit;
+    out.truncate(ask.limit as usize);
+    let total = if ask.want_total {
+        let row = db
+            .query_one_raw(Statement::from_sql_and_values(backend, &count, values))
+            .await?;
+        row.map(|r| r.try_get::<i64>("", "n"))
+            .transpose()?
+            .map(|n| n.max(0) as u64)
+    } else {
+        None
+    };
+    Ok((out, has_next, total))
+}
+
+/// Search queries.
+#[derive(Default)]
+pub struct SearchQuery;
+
+#[Object]
+impl SearchQuery {
+    /// Full-text search over names, descriptions and the other text of nodes, best first.
+    /// Words must all match (stemmed), `"a phrase"` matches in order, `prefix*` any word
+    /// that begins so.
+    #[allow(clippy::too_many_arguments)]
+    async fn search(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The query.")] text: String,
+        #[graphql(desc = "Only nodes of these types.")] types: Option<Vec<SearchType>>,
+        #[graphql(desc = "Only this namespace and those under it.")] ns: Option<String>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Conn<SearchHit>> {
+        let d = deps(ctx)?;
+        let terms = parse(&text);
+        if terms.is_empty() {
+            return Err(AppError::bad_input("text", "give at least one word to search for").into());
+        }
+        if terms.len() > 32 {
+            return Err(AppError::bad_input("text", "at most 32 terms").into());
+        }
+        let window = PageArgs::new(first, after, None, None, None).window(&d.state.limits)?;
+        let (offset, limit) = match window {
+            Window::Forward { start, limit } => (start, limit),
+            Window::Tail { limit } => (0, limit),
+        };
+        let types: Vec<NodeType> = types
+            .unwrap_or_default()
+            .into_iter()
+            .map(SearchType::node_type)
+            .collect();
+        let ask = Ask {
+            terms: &terms,
+            types: &types,
+            ns: ns.as_deref(),
+            offset,
+            limit,
+            want_total: ctx.look_ahead().field("totalCount").exists(),
+        };
+        let (rows, has_next, total) = find(&d.db, d.rc, &ask).await?;
+        let nodes =
+            futures::future::try_join_all(rows.iter().map(|r| load_node(ctx, r.ty, r.id))).await?;
+        let items = rows
+            .into_iter()
+            .zip(nodes)
+            .filter_map(|(r, n)| {
+                n.map(|node| SearchHit {
+                    node,
+                    rank: r.rank,
+                    snippet: r.snippet,
+                })
+            })
+            .collect();
+        Ok(connection(Page {
+            items,
+            start: offset,
+            has_next,
+            total,
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queries_parse_into_words_phrases_and_prefixes() {
+        let t = parse(r#"card "fraud detector" merch* it's"#);
+        assert_eq!(
+            t,
+            vec![
+                Term::Word("card".into()),
+                Term::Phrase(vec!["fraud".into(), "detector".into()]),
+                Term::Prefix("merch".into()),
+                Term::Word("it".into()),
+                Term::Word("s".into()),
+            ]
+        );
+        assert_eq!(
+            tsquery(&t[..3]),
+            "'card' & ('fraud' <-> 'detector') & 'merch':*"
+        );
+        assert_eq!(fts5(&t[..3]), r#""card" "fraud detector" "merch"*"#);
+        assert!(parse("!!! ''' ---").is_empty());
+    }
+}
