@@ -40,6 +40,8 @@ pub struct Limits {
     /// How long one HTTP request may run before it is abandoned (`TIMEOUT`, 503; its
     /// transaction rolls back).
     pub request_timeout: std::time::Duration,
+    /// HNSW index and search parameters of vector similarity (PostgreSQL + pgvector).
+    pub hnsw: crate::similarity::Hnsw,
 }
 
 impl Default for Limits {
@@ -62,6 +64,7 @@ impl Default for Limits {
             ws_init_timeout: std::time::Duration::from_secs(3),
             rate_limit_per_second: 0,
             request_timeout: std::time::Duration::from_secs(30),
+            hnsw: crate::similarity::Hnsw::default(),
         }
     }
 }

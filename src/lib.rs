@@ -29,6 +29,7 @@ pub mod schema;
 pub mod search;
 pub mod server;
 pub mod serving;
+pub mod similarity;
 pub mod training;
 pub mod ws_guard;
 

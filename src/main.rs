@@ -324,6 +324,15 @@ struct ServeArgs {
     /// Milliseconds one HTTP request may run before it is abandoned (`TIMEOUT`, 503).
     #[arg(long, env = "MLGRAPH_REQUEST_TIMEOUT_MS", default_value_t = 30_000)]
     request_timeout_ms: u64,
+    /// HNSW links per node of a new embedding model's index (pgvector).
+    #[arg(long, env = "MLGRAPH_HNSW_M", default_value_t = 16)]
+    hnsw_m: u32,
+    /// HNSW candidate list while building a new embedding model's index (pgvector).
+    #[arg(long, env = "MLGRAPH_HNSW_EF_CONSTRUCTION", default_value_t = 64)]
+    hnsw_ef_construction: u32,
+    /// HNSW candidate list of a similarity search (pgvector; more: better recall, slower).
+    #[arg(long, env = "MLGRAPH_HNSW_EF_SEARCH", default_value_t = 40)]
+    hnsw_ef_search: u32,
     /// Origins allowed by CORS, comma-separated (`*` for any). None by default.
     #[arg(long, env = "MLGRAPH_CORS_ORIGINS", value_delimiter = ',')]
     cors_origins: Vec<String>,
@@ -603,6 +612,11 @@ async fn serve(args: ServeArgs) -> anyhow_like::Result<()> {
             ws_init_timeout: Duration::from_millis(args.ws_init_timeout_ms.max(1)),
             rate_limit_per_second: args.rate_limit,
             request_timeout: Duration::from_millis(args.request_timeout_ms.max(1)),
+            hnsw: mlgraph::similarity::Hnsw {
+                m: args.hnsw_m.clamp(2, 100),
+                ef_construction: args.hnsw_ef_construction.clamp(4, 1000),
+                ef_search: args.hnsw_ef_search.clamp(1, 1000),
+            },
         },
         statements,
         cors_origins: args.cors_origins,

@@ -27,6 +27,7 @@ use crate::governance::{GovernanceMutation, GovernanceQuery};
 use crate::graph::{Node, load_node};
 use crate::performance::{InferenceMutation, PerformanceMutation, PerformanceQuery};
 use crate::search::SearchQuery;
+use crate::similarity::{SimilarityMutation, SimilarityQuery};
 
 use crate::core::batch::{LocalTasks, Spawner, runtime_spawner};
 use crate::core::context::RequestContext;
@@ -94,6 +95,7 @@ impl NodeQuery {
 pub struct QueryRoot(
     NodeQuery,
     SearchQuery,
+    SimilarityQuery,
     AccessQuery,
     ArtifactQuery,
     GovernanceQuery,
@@ -111,6 +113,7 @@ pub struct QueryRoot(
 #[derive(MergedObject, Default)]
 pub struct MutationRoot(
     AccessMutation,
+    SimilarityMutation,
     ArtifactMutation,
     GovernanceMutation,
     PerformanceMutation,

@@ -138,7 +138,7 @@ pub enum SearchType {
 }
 
 impl SearchType {
-    fn node_type(self) -> NodeType {
+    pub(crate) fn node_type(self) -> NodeType {
         match self {
             SearchType::Workflow => NodeType::Workflow,
             SearchType::Dataset => NodeType::Dataset,

@@ -22,6 +22,7 @@ mod m20261201_000012_cost_records;
 mod m20261201_000013_event_history;
 mod m20261201_000014_lineage_history;
 mod m20261201_000015_search;
+mod m20261201_000016_embeddings;
 mod schema_helpers;
 
 /// The ordered list of mlgraph's migrations.
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000013_event_history::Migration),
             Box::new(m20261201_000014_lineage_history::Migration),
             Box::new(m20261201_000015_search::Migration),
+            Box::new(m20261201_000016_embeddings::Migration),
         ]
     }
 }

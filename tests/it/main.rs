@@ -19,6 +19,7 @@ mod readme;
 mod registry;
 mod schema_sdl;
 mod search;
+mod similarity;
 mod sqlite;
 mod telemetry;
 mod timetravel;

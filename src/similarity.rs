@@ -1,0 +1,476 @@
+//! Vector similarity: embeddings of nodes set by clients (`setEmbedding`), and
+//! `similar(to:, vector:, model:, ...)` answering the nearest nodes by cosine similarity.
+//!
+//! On PostgreSQL with pgvector the vectors are `vector` values and each embedding model
+//! gets an HNSW index (cosine, `--hnsw-m`, `--hnsw-ef-construction`; searched with
+//! `--hnsw-ef-search`) over its own dimension, made when the model's first vector is set.
+//! Elsewhere (SQLite, PostgreSQL without pgvector) the vectors are JSON and the server
+//! computes the exact cosine over the model's vectors in scope, on a blocking thread.
+//! Embeddings are derived data, not registry changes: they are not in the event log.
+
+use async_graphql::{Context, ID, Object, Result, SimpleObject};
+use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
+use uuid::Uuid;
+
+use crate::api::deps;
+use crate::core::context::RequestContext;
+use crate::core::ids::{self, NodeType};
+use crate::error::{AppError, AppResult};
+use crate::graph::{Node, load_node};
+use crate::search::SearchType;
+
+/// HNSW parameters (see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hnsw {
+    /// Links per node.
+    pub m: u32,
+    /// Candidate list size while building.
+    pub ef_construction: u32,
+    /// Candidate list size while searching.
+    pub ef_search: u32,
+}
+
+impl Default for Hnsw {
+    fn default() -> Self {
+        Hnsw {
+            m: 16,
+            ef_construction: 64,
+            ef_search: 40,
+        }
+    }
+}
+
+/// The largest dimension accepted.
+pub const MAX_DIMENSION: usize = 4096;
+
+fn check_model(model: &str) -> AppResult<()> {
+    let ok = !model.is_empty()
+        && model.len() <= 100
+        && model
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '/' | ':'));
+    if ok {
+        Ok(())
+    } else {
+        Err(AppError::bad_input(
+            "model",
+            "1 to 100 characters of letters, digits and . _ - / :",
+        ))
+    }
+}
+
+fn check_vector(field: &str, v: &[f64]) -> AppResult<()> {
+    if v.is_empty() || v.len() > MAX_DIMENSION {
+        return Err(AppError::bad_input(
+            field,
+            format!("must have 1 to {MAX_DIMENSION} values"),
+        ));
+    }
+    if let Some(i) = v.iter().position(|x| !x.is_finite()) {
+        return Err(AppError::bad_input(
+            format!("{field}.{i}"),
+            "must be a finite number",
+        ));
+    }
+    if v.iter().all(|x| *x == 0.0) {
+        return Err(AppError::bad_input(
+            field,
+            "the zero vector has no direction",
+        ));
+    }
+    Ok(())
+}
+
+/// Whether `embeddings.embedding` is a pgvector column here.
+async fn uses_pgvector(db: &impl ConnectionTrait) -> AppResult<bool> {
+    if db.get_database_backend() != DbBackend::Postgres {
+        return Ok(false);
+    }
+    let row = db
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT format_type(atttypid, atttypmod) AS t FROM pg_attribute
+              WHERE attrelid = 'embeddings'::regclass AND attname = 'embedding'",
+        ))
+        .await?;
+    Ok(row
+        .and_then(|r| r.try_get::<String>("", "t").ok())
+        .is_some_and(|t| t == "vector"))
+}
+
+fn literal(v: &[f64]) -> String {
+    let parts: Vec<String> = v.iter().map(|x| format!("{}", *x as f32)).collect();
+    format!("[{}]", parts.join(","))
+}
+
+/// The name of a model's HNSW index.
+fn index_name(model: &str) -> String {
+    use sha2::Digest;
+    let h = sha2::Sha256::digest(model.as_bytes());
+    format!("ix_embeddings_hnsw_{}", hex::encode(&h[..8]))
+}
+
+/// Sets (or replaces) the embedding of node `id` under `model`: EDITOR on its namespace;
+/// the model's dimension is fixed by its first vector.
+pub async fn set_embedding(
+    db: &sea_orm::DatabaseConnection,
+    ctx: &RequestContext,
+    hnsw: Hnsw,
+    node: &ID,
+    model: &str,
+    vector: &[f64],
+) -> AppResult<usize> {
+    check_model(model)?;
+    check_vector("vector", vector)?;
+    let (ty, id) = ids::decode_any(node, "node")?;
+    let ns = crate::core::node::namespace_of(db, ctx, ty, id, "node").await?;
+    ctx.scope.check_write(&ns)?;
+    let backend = db.get_database_backend();
+    let pg = backend == DbBackend::Postgres;
+    let p = |i: usize| if pg { format!("${i}") } else { format!("?{i}") };
+    let existing = db
+        .query_one_raw(Statement::from_sql_and_values(
+            backend,
+            format!(
+                "SELECT dimension FROM embeddings WHERE model = {} LIMIT 1",
+                p(1)
+            ),
+            [Value::from(model.to_owned())],
+        ))
+        .await?
+        .map(|r| r.try_get::<i32>("", "dimension"))
+        .transpose()?;
+    let dim = vector.len();
+    if let Some(d) = existing
+        && d as usize != dim
+    {
+        return Err(AppError::bad_input(
+            "vector",
+            format!("model {model} has dimension {d}, got {dim} values"),
+        ));
+    }
+    let vec_pg = uses_pgvector(db).await?;
+    let value = if vec_pg {
+        format!("CAST({} AS vector)", p(5))
+    } else if pg {
+        format!("CAST({} AS jsonb)", p(5))
+    } else {
+        p(5)
+    };
+    let now = if pg { "now()" } else { "CURRENT_TIMESTAMP" };
+    let text = if vec_pg {
+        literal(vector)
+    } else {
+        serde_json::to_string(vector).map_err(|e| AppError::Internal(e.to_string()))?
+    };
+    db.execute_raw(Statement::from_sql_and_values(
+        backend,
+        format!(
+            "INSERT INTO embeddings (node_id, model, node_type, ns, dimension, embedding, updated_at)
+             VALUES ({}, {}, {}, {}, {dim}, {value}, {now})
+             ON CONFLICT (node_id, model) DO UPDATE SET embedding = EXCLUDED.embedding,
+               ns = EXCLUDED.ns, updated_at = EXCLUDED.updated_at",
+            p(1),
+            p(2),
+            p(3),
+            p(4)
+        ),
+        [
+            Value::from(id),
+            Value::from(model.to_owned()),
+            Value::from(ty.name().to_owned()),
+            Value::from(ns),
+            Value::from(text),
+        ],
+    ))
+    .await?;
+    if vec_pg && existing.is_none() {
+        // The model's first vector: its index, over its dimension (the name and the model
+        // are checked above to be plain characters).
+        db.execute_unprepared(&format!(
+            "CREATE INDEX IF NOT EXISTS {ix} ON embeddings USING hnsw ((embedding::vector({dim})) vector_cosine_ops)
+               WITH (m = {m}, ef_construction = {ef}) WHERE model = '{model}'",
+            ix = index_name(model),
+            m = hnsw.m,
+            ef = hnsw.ef_construction,
+        ))
+        .await?;
+    }
+    Ok(dim)
+}
+
+/// A neighbour.
+struct Near {
+    ty: NodeType,
+    id: Uuid,
+    similarity: f64,
+}
+
+/// The nearest nodes to `vector` under `model`, in scope.
+#[allow(clippy::too_many_arguments)]
+async fn nearest(
+    db: &sea_orm::DatabaseConnection,
+    ctx: &RequestContext,
+    hnsw: Hnsw,
+    model: &str,
+    vector: Vec<f64>,
+    except: Option<Uuid>,
+    types: &[NodeType],
+    k: usize,
+) -> AppResult<Vec<Near>> {
+    let backend = db.get_database_backend();
+    let pg = backend == DbBackend::Postgres;
+    let mut values: Vec<Value> = Vec::new();
+    let mut param = |v: Value| -> String {
+        values.push(v);
+        if pg {
+            format!("${}", values.len())
+        } else {
+            format!("?{}", values.len())
+        }
+    };
+    let m = param(model.to_owned().into());
+    let mut filter = ctx.scope.sql_filter("e.ns", |v| param(Value::from(v)));
+    if let Some(id) = except {
+        let p = param(id.into());
+        filter.push_str(&format!(" AND e.node_id <> {p}"));
+    }
+    if !types.is_empty() {
+        let list: Vec<String> = types
+            .iter()
+            .map(|t| param(t.name().to_owned().into()))
+            .collect();
+        filter.push_str(&format!(" AND e.node_type IN ({})", list.join(", ")));
+    }
+    let dim = vector.len();
+    if uses_pgvector(db).await? {
+        let q = param(literal(&vector).into());
+        let distance = format!("e.embedding::vector({dim}) <=> CAST({q} AS vector({dim}))");
+        let sql = format!(
+            "SELECT e.node_type, e.node_id, CAST(1 - ({distance}) AS DOUBLE PRECISION) AS similarity
+               FROM embeddings e WHERE e.model = {m} AND e.dimension = {dim}{filter}
+              ORDER BY {distance} LIMIT {k}"
+        );
+        // The search's candidate list, for this statement only.
+        let rows = crate::core::store::transaction(db, async move |txn| {
+            txn.execute_unprepared(&format!("SET LOCAL hnsw.ef_search = {}", hnsw.ef_search))
+                .await?;
+            Ok(txn
+                .query_all_raw(Statement::from_sql_and_values(backend, &sql, values))
+                .await?)
+        })
+        .await?;
+        return rows
+            .iter()
+            .map(|r| {
+                let ty: String = r.try_get("", "node_type")?;
+                Ok(NodeType::from_name(&ty).map(|ty| Near {
+                    ty,
+                    id: r.try_get("", "node_id").unwrap_or_default(),
+                    similarity: r.try_get("", "similarity").unwrap_or_default(),
+                }))
+            })
+            .filter_map(|r: AppResult<Option<Near>>| r.transpose())
+            .collect();
+    }
+    // Exact, in the server: every vector of the model in scope.
+    let sql = format!(
+        "SELECT e.node_type, e.node_id, e.embedding AS v FROM embeddings e
+          WHERE e.model = {m} AND e.dimension = {dim}{filter}"
+    );
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(backend, &sql, values))
+        .await?;
+    let mut candidates: Vec<(NodeType, Uuid, Vec<f64>)> = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let ty: String = r.try_get("", "node_type")?;
+        let Some(ty) = NodeType::from_name(&ty) else {
+            continue;
+        };
+        let id: Uuid = r.try_get("", "node_id")?;
+        let v: Vec<f64> = if pg {
+            let j: serde_json::Value = r.try_get("", "v")?;
+            serde_json::from_value(j).unwrap_or_default()
+        } else {
+            let s: String = r.try_get("", "v")?;
+            serde_json::from_str(&s).unwrap_or_default()
+        };
+        candidates.push((ty, id, v));
+    }
+    tokio::task::spawn_blocking(move || {
+        let norm = |v: &[f64]| v.iter().map(|x| x * x).sum::<f64>().sqrt();
+        let qn = norm(&vector);
+        let mut near: Vec<Near> = candidates
+            .into_iter()
+            .filter(|(_, _, v)| v.len() == vector.len())
+            .map(|(ty, id, v)| {
+                let dot: f64 = v.iter().zip(&vector).map(|(a, b)| a * b).sum();
+                let n = norm(&v) * qn;
+                Near {
+                    ty,
+                    id,
+                    similarity: if n > 0.0 { dot / n } else { 0.0 },
+                }
+            })
+            .collect();
+        near.sort_by(|a, b| {
+            b.similarity
+                .total_cmp(&a.similarity)
+                .then_with(|| a.id.cmp(&b.id))
+        });
+        near.truncate(k);
+        near
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("similarity: {e}")))
+}
+
+/// The stored embedding of `id` under `model`, in scope.
+async fn embedding_of(
+    db: &sea_orm::DatabaseConnection,
+    ctx: &RequestContext,
+    id: Uuid,
+    model: &str,
+) -> AppResult<Vec<f64>> {
+    let backend = db.get_database_backend();
+    let pg = backend == DbBackend::Postgres;
+    let (v, p1, p2) = if pg {
+        ("CAST(e.embedding AS TEXT)", "$1", "$2")
+    } else {
+        ("e.embedding", "?1", "?2")
+    };
+    let mut values = vec![Value::from(id), Value::from(model.to_owned())];
+    let mut n = values.len();
+    let filter = ctx.scope.sql_filter("e.ns", |ns| {
+        values.push(Value::from(ns));
+        n += 1;
+        if pg { format!("${n}") } else { format!("?{n}") }
+    });
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(
+            backend,
+            format!("SELECT {v} AS v FROM embeddings e WHERE e.node_id = {p1} AND e.model = {p2}{filter}"),
+            values,
+        ))
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("an embedding of {id} under {model}")))?;
+    let text: String = row.try_get("", "v")?;
+    serde_json::from_str(&text)
+        .map_err(|e| AppError::Internal(format!("stored embedding of {id}: {e}")))
+}
+
+/// A node near another, with its cosine similarity.
+#[derive(SimpleObject)]
+pub struct SimilarNode {
+    /// The node.
+    pub node: Node,
+    /// Cosine similarity, from -1 to 1 (1: the same direction).
+    pub similarity: f64,
+}
+
+/// What `setEmbedding` stored.
+#[derive(SimpleObject)]
+pub struct EmbeddingSet {
+    /// The embedding model.
+    pub model: String,
+    /// Its dimension.
+    pub dimension: i32,
+}
+
+/// Similarity queries.
+#[derive(Default)]
+pub struct SimilarityQuery;
+
+#[Object]
+impl SimilarityQuery {
+    /// The nodes nearest to a node's embedding (`to`, itself left out) or to a vector,
+    /// under one embedding model, most similar first.
+    async fn similar(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "A node whose embedding under `model` is the query.")] to: Option<ID>,
+        #[graphql(desc = "The query vector (instead of `to`).")] vector: Option<Vec<f64>>,
+        #[graphql(desc = "The embedding model.")] model: String,
+        #[graphql(desc = "Only nodes of these types.")] types: Option<Vec<SearchType>>,
+        #[graphql(desc = "How many (default 10, at most 100).", default = 10)] first: i32,
+    ) -> Result<Vec<SimilarNode>> {
+        let d = deps(ctx)?;
+        check_model(&model)?;
+        if !(1..=100).contains(&first) {
+            return Err(AppError::bad_input("first", "must be between 1 and 100").into());
+        }
+        let (query, except) = match (to, vector) {
+            (Some(to), None) => {
+                let (_, id) = ids::decode_any(&to, "to")?;
+                (embedding_of(&d.state.db, d.rc, id, &model).await?, Some(id))
+            }
+            (None, Some(v)) => {
+                check_vector("vector", &v)?;
+                (v, None)
+            }
+            _ => {
+                return Err(AppError::bad_input("to", "give either `to` or `vector`").into());
+            }
+        };
+        let types: Vec<NodeType> = types
+            .unwrap_or_default()
+            .into_iter()
+            .map(SearchType::node_type)
+            .collect();
+        let near = nearest(
+            &d.state.db,
+            d.rc,
+            d.state.limits.hnsw,
+            &model,
+            query,
+            except,
+            &types,
+            first as usize,
+        )
+        .await?;
+        let nodes =
+            futures::future::try_join_all(near.iter().map(|n| load_node(ctx, n.ty, n.id))).await?;
+        Ok(near
+            .into_iter()
+            .zip(nodes)
+            .filter_map(|(n, node)| {
+                node.map(|node| SimilarNode {
+                    node,
+                    similarity: n.similarity,
+                })
+            })
+            .collect())
+    }
+}
+
+/// Similarity mutations.
+#[derive(Default)]
+pub struct SimilarityMutation;
+
+#[Object]
+impl SimilarityMutation {
+    /// Sets a node's embedding under a model (replacing the previous one); the model's
+    /// first vector fixes its dimension. EDITOR on the node's namespace.
+    async fn set_embedding(
+        &self,
+        ctx: &Context<'_>,
+        node: ID,
+        model: String,
+        vector: Vec<f64>,
+    ) -> Result<EmbeddingSet> {
+        let d = deps(ctx)?;
+        let dim = set_embedding(
+            &d.state.db,
+            d.rc,
+            d.state.limits.hnsw,
+            &node,
+            &model,
+            &vector,
+        )
+        .await?;
+        Ok(EmbeddingSet {
+            model,
+            dimension: dim as i32,
+        })
+    }
+}

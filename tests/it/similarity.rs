@@ -1,0 +1,152 @@
+//! Vector similarity on both backends: embeddings set by clients, nearest nodes by cosine,
+//! dimension checks, type filters and scope; on PostgreSQL the model's HNSW index exists
+//! and answers the query.
+
+use mlgraph::core::context::{Grant, RequestContext, Role, Scope};
+use sea_orm::{ConnectionTrait, TransactionTrait};
+use serde_json::{Value, json};
+
+use crate::harness::TestApp;
+
+const SET: &str = "mutation($n: ID!, $v: [Float!]!) { setEmbedding(node: $n, model: \"test/mini-3\", vector: $v) { model dimension } }";
+const SIMILAR: &str = r#"query($to: ID, $v: [Float!], $types: [SearchType!]) {
+  similar(to: $to, vector: $v, model: "test/mini-3", types: $types, first: 5) {
+    similarity node { __typename id ... on Model { name } ... on Dataset { name } } } }"#;
+
+fn names(v: &Value) -> Vec<String> {
+    v["similar"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|h| {
+            format!(
+                "{}:{}",
+                h["node"]["__typename"].as_str().unwrap_or("?"),
+                h["node"]["name"].as_str().unwrap_or("?")
+            )
+        })
+        .collect()
+}
+
+async fn nearest_nodes(app: &TestApp) {
+    mlgraph::demo::seed(app.db())
+        .await
+        .unwrap_or_else(|e| panic!("seed: {e:?}"));
+    let data = app
+        .ok(
+            "{ models { nodes { id name } } datasets { nodes { id name } } }",
+            json!({}),
+        )
+        .await;
+    let id_of = |list: &str, name: &str| -> String {
+        data[list]["nodes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|n| n["name"] == name)
+            .and_then(|n| n["id"].as_str())
+            .unwrap_or_else(|| panic!("no {name}"))
+            .to_owned()
+    };
+    let detector = id_of("models", "fraud-detector");
+    let distilled = id_of("models", "fraud-detector-distilled");
+    let transactions = id_of("datasets", "transactions");
+    let chargebacks = id_of("datasets", "chargebacks");
+    for (n, v) in [
+        (&detector, json!([1.0, 0.0, 0.0])),
+        (&distilled, json!([0.9, 0.2, 0.0])),
+        (&transactions, json!([0.0, 1.0, 0.1])),
+        (&chargebacks, json!([0.1, 0.0, 1.0])),
+    ] {
+        let set = app.ok(SET, json!({"n": n, "v": v})).await;
+        assert_eq!(set["setEmbedding"]["dimension"], 3);
+    }
+    // Nearest to a vector, most similar first, with cosine similarities.
+    let near = app.ok(SIMILAR, json!({"v": [1.0, 0.05, 0.0]})).await;
+    let order = names(&near);
+    assert_eq!(
+        &order[..2],
+        &[
+            "Model:fraud-detector".to_owned(),
+            "Model:fraud-detector-distilled".to_owned()
+        ]
+    );
+    let sims: Vec<f64> = near["similar"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|h| h["similarity"].as_f64())
+        .collect();
+    assert!(sims.windows(2).all(|w| w[0] >= w[1]), "{sims:?}");
+    let expected = 1.0 / (1.0f64 + 0.05 * 0.05).sqrt();
+    assert!((sims[0] - expected).abs() < 1e-3, "cosine: {sims:?}");
+    // Nearest to a node: itself left out.
+    let to = app.ok(SIMILAR, json!({"to": detector})).await;
+    assert_eq!(names(&to)[0], "Model:fraud-detector-distilled");
+    assert!(!names(&to).contains(&"Model:fraud-detector".to_owned()));
+    // Types.
+    let datasets = app
+        .ok(SIMILAR, json!({"v": [1.0, 0.0, 0.0], "types": ["DATASET"]}))
+        .await;
+    assert!(names(&datasets).iter().all(|n| n.starts_with("Dataset:")));
+    assert_eq!(names(&datasets).len(), 2);
+    // Bad vectors are the caller's.
+    let wrong = app
+        .error_code(SET, json!({"n": detector, "v": [1.0, 0.0]}))
+        .await;
+    assert_eq!(wrong, "BAD_USER_INPUT");
+    let zero = app.error_code(SIMILAR, json!({"v": [0.0, 0.0, 0.0]})).await;
+    assert_eq!(zero, "BAD_USER_INPUT");
+    // Scope: an outsider finds nothing and sets nothing.
+    let outsider = RequestContext {
+        scope: Scope::Grants(vec![Grant {
+            ns: "other.org".into(),
+            role: Role::Editor,
+        }]),
+        ..RequestContext::default()
+    };
+    let seen = app
+        .gql_as(outsider.clone(), SIMILAR, json!({"v": [1.0, 0.0, 0.0]}))
+        .await;
+    assert_eq!(seen["data"]["similar"], json!([]), "{seen:#}");
+    let set = app
+        .gql_as(outsider, SET, json!({"n": detector, "v": [0.0, 1.0, 0.0]}))
+        .await;
+    assert_eq!(
+        set["errors"][0]["extensions"]["code"], "NOT_FOUND",
+        "{set:#}"
+    );
+}
+
+#[tokio::test]
+async fn similar_nodes_on_postgresql_through_the_hnsw_index() {
+    let app = TestApp::new().await;
+    nearest_nodes(&app).await;
+    let db = app.db();
+    let txn = db.begin().await.unwrap_or_else(|e| panic!("{e}"));
+    txn.execute_unprepared("SET LOCAL enable_seqscan = off")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let plan = txn
+        .query_all_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            "EXPLAIN SELECT node_id FROM embeddings e WHERE e.model = 'test/mini-3' AND e.dimension = 3
+              ORDER BY e.embedding::vector(3) <=> CAST('[1,0,0]' AS vector(3)) LIMIT 5",
+        ))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let text: Vec<String> = plan
+        .iter()
+        .filter_map(|r| r.try_get::<String>("", "QUERY PLAN").ok())
+        .collect();
+    assert!(
+        text.iter().any(|l| l.contains("ix_embeddings_hnsw_")),
+        "the model's HNSW index answers: {text:#?}"
+    );
+    txn.rollback().await.ok();
+}
+
+#[tokio::test]
+async fn similar_nodes_on_sqlite_exactly() {
+    nearest_nodes(&TestApp::sqlite().await).await;
+}
