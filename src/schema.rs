@@ -240,6 +240,7 @@ impl ExtensionFactory for QueryShape {
         Arc::new(QueryShapeRun {
             limits: self.limits.clone(),
             operation: Mutex::new(None),
+            complexity: std::sync::atomic::AtomicUsize::new(0),
             doc: Mutex::new(None),
         })
     }
@@ -251,6 +252,8 @@ struct QueryShapeRun {
     /// The executed operation's name label and type, for the metrics.
     operation: Mutex<Option<(String, &'static str)>>,
     doc: Mutex<Option<Arc<ExecutableDocument>>>,
+    /// The operation's complexity (see `core::shape`), for its span.
+    complexity: std::sync::atomic::AtomicUsize,
 }
 
 fn set_code(err: &mut ServerError, code: ErrorCode) {
@@ -350,6 +353,8 @@ impl Extension for QueryShapeRun {
             variables,
             &self.limits,
         );
+        self.complexity
+            .store(cost.complexity, std::sync::atomic::Ordering::Relaxed);
         if cost.depth > self.limits.max_depth {
             return Err(too_complex(format!(
                 "Query is nested too deep: depth {} exceeds the limit of {}",
@@ -425,6 +430,7 @@ impl Extension for QueryShapeRun {
                 otel.name = %format!("{kind} {name}"),
                 graphql.operation.name = %name,
                 graphql.operation.type = kind,
+                graphql.complexity = self.complexity.load(std::sync::atomic::Ordering::Relaxed) as i64,
             ),
             None => tracing::info_span!("graphql.operation"),
         };

@@ -155,6 +155,7 @@ impl SearchType {
 /// What one search asks.
 struct Ask<'a> {
     terms: &'a [Term],
+    scopes: &'a Scopes,
     types: &'a [NodeType],
     ns: Option<&'a str>,
     offset: u64,
@@ -205,6 +206,7 @@ async fn find(
             .collect();
         filter.push_str(&format!(" AND {t}.node_type IN ({})", list.join(", ")));
     }
+    filter.push_str(&ask.scopes.sql(t, pg, &mut param));
     let (matches, rank, snippet, from) = if pg {
         (
             format!("d.tsv @@ to_tsquery('english', {q})"),
@@ -292,7 +294,13 @@ impl SearchQuery {
         #[graphql(desc = "Only this namespace and those under it.")] ns: Option<String>,
         first: Option<i32>,
         after: Option<String>,
+        #[graphql(desc = "Only nodes in this node's lineage.")] within: Option<WithinLineage>,
+        #[graphql(
+            desc = "Only model versions with an approved, unexpired approval for their current stage."
+        )]
+        approved_only: Option<bool>,
     ) -> Result<Conn<SearchHit>> {
+        let scopes = Scopes::read(ctx, within, approved_only).await?;
         let d = deps(ctx)?;
         let terms = parse(&text);
         if terms.is_empty() {
@@ -313,6 +321,7 @@ impl SearchQuery {
             .collect();
         let ask = Ask {
             terms: &terms,
+            scopes: &scopes,
             types: &types,
             ns: ns.as_deref(),
             offset,
@@ -365,5 +374,110 @@ mod tests {
         );
         assert_eq!(fts5(&t[..3]), r#""card" "fraud detector" "merch"*"#);
         assert!(parse("!!! ''' ---").is_empty());
+    }
+}
+
+/// Only nodes in a node's lineage (reached from it within `depth` edges).
+#[derive(async_graphql::InputObject, Debug, Clone)]
+pub struct WithinLineage {
+    /// The node whose lineage bounds the answer (itself left out).
+    pub lineage_of: async_graphql::ID,
+    /// Which way to walk from it.
+    #[graphql(default_with = "crate::lineage::LineageDirection::Both")]
+    pub direction: crate::lineage::LineageDirection,
+    /// How far (default 3; at most the server's `--max-lineage-depth`).
+    pub depth: Option<i32>,
+    /// Only follow these edge kinds.
+    pub kinds: Option<Vec<String>>,
+}
+
+/// The most nodes a lineage scope may hold.
+pub const MAX_LINEAGE_SCOPE: usize = 100_000;
+
+/// Scopes of a search or similarity query beyond the caller's namespaces.
+#[derive(Debug, Default)]
+pub(crate) struct Scopes {
+    /// Only these nodes (a lineage scope).
+    pub within: Option<Vec<Uuid>>,
+    /// Only model versions with an approved, unexpired approval for their current stage.
+    pub approved_only: bool,
+}
+
+impl Scopes {
+    /// Reads the arguments: walks the lineage scope (in the caller's scope, at the
+    /// request's instant).
+    pub(crate) async fn read(
+        ctx: &Context<'_>,
+        within: Option<WithinLineage>,
+        approved_only: Option<bool>,
+    ) -> Result<Scopes> {
+        let d = deps(ctx)?;
+        let within = match within {
+            None => None,
+            Some(w) => {
+                let start = crate::core::ids::decode_any(&w.lineage_of, "within.lineageOf")?;
+                let max = d.state.limits.max_lineage_depth;
+                let depth = w.depth.unwrap_or(3);
+                if depth < 1 || depth as u32 > max {
+                    return Err(AppError::bad_input(
+                        "within.depth",
+                        format!("must be between 1 and {max}"),
+                    )
+                    .into());
+                }
+                let args = crate::lineage::service::TraversalArgs {
+                    direction: w.direction.into(),
+                    depth: depth as u32,
+                    kinds: w.kinds,
+                    node_types: None,
+                    first: MAX_LINEAGE_SCOPE,
+                    offset: 0,
+                    with_edges: false,
+                    check_start: true,
+                };
+                let mut graphs =
+                    crate::lineage::service::traverse(&d.db, d.rc, &[start], &args).await?;
+                let graph = graphs.remove(&start).unwrap_or_default();
+                if !graph.start_found {
+                    return Err(AppError::NotFound {
+                        what: format!("{} {} (within.lineageOf)", start.0.name(), start.1),
+                    }
+                    .into());
+                }
+                Some(graph.nodes.into_iter().map(|n| n.node.1).collect())
+            }
+        };
+        Ok(Scopes {
+            within,
+            approved_only: approved_only.unwrap_or(false),
+        })
+    }
+
+    /// The scopes as SQL over the node columns of `t` (`node_type`, `node_id`).
+    pub(crate) fn sql(&self, t: &str, pg: bool, param: &mut dyn FnMut(Value) -> String) -> String {
+        let mut out = String::new();
+        if let Some(ids) = &self.within {
+            if pg {
+                let list: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+                let p = param(format!("{{{}}}", list.join(",")).into());
+                out.push_str(&format!(" AND {t}.node_id = ANY(CAST({p} AS uuid[]))"));
+            } else {
+                let list: Vec<String> = ids.iter().map(|u| format!("\"{u}\"")).collect();
+                let p = param(format!("[{}]", list.join(",")).into());
+                out.push_str(&format!(
+                    " AND {t}.node_id IN (SELECT unhex(replace(value, '-', '')) FROM json_each({p}))"
+                ));
+            }
+        }
+        if self.approved_only {
+            let now = param(chrono::Utc::now().into());
+            out.push_str(&format!(
+                " AND {t}.node_type = 'ModelVersion' AND EXISTS (
+                    SELECT 1 FROM approvals a JOIN model_versions mv ON mv.id = a.model_version_id
+                     WHERE a.model_version_id = {t}.node_id AND a.status = 'APPROVED'
+                       AND a.target_stage = mv.stage AND a.expires_at > {now})"
+            ));
+        }
+        out
     }
 }

@@ -216,6 +216,7 @@ async fn nearest(
     vector: Vec<f64>,
     except: Option<Uuid>,
     types: &[NodeType],
+    scopes: &crate::search::Scopes,
     k: usize,
 ) -> AppResult<Vec<Near>> {
     let backend = db.get_database_backend();
@@ -235,6 +236,7 @@ async fn nearest(
         let p = param(id.into());
         filter.push_str(&format!(" AND e.node_id <> {p}"));
     }
+    filter.push_str(&scopes.sql("e", pg, &mut param));
     if !types.is_empty() {
         let list: Vec<String> = types
             .iter()
@@ -385,6 +387,7 @@ pub struct SimilarityQuery;
 impl SimilarityQuery {
     /// The nodes nearest to a node's embedding (`to`, itself left out) or to a vector,
     /// under one embedding model, most similar first.
+    #[allow(clippy::too_many_arguments)]
     async fn similar(
         &self,
         ctx: &Context<'_>,
@@ -393,7 +396,15 @@ impl SimilarityQuery {
         #[graphql(desc = "The embedding model.")] model: String,
         #[graphql(desc = "Only nodes of these types.")] types: Option<Vec<SearchType>>,
         #[graphql(desc = "How many (default 10, at most 100).", default = 10)] first: i32,
+        #[graphql(desc = "Only nodes in this node's lineage.")] within: Option<
+            crate::search::WithinLineage,
+        >,
+        #[graphql(
+            desc = "Only model versions with an approved, unexpired approval for their current stage."
+        )]
+        approved_only: Option<bool>,
     ) -> Result<Vec<SimilarNode>> {
+        let scopes = crate::search::Scopes::read(ctx, within, approved_only).await?;
         let d = deps(ctx)?;
         check_model(&model)?;
         if !(1..=100).contains(&first) {
@@ -425,6 +436,7 @@ impl SimilarityQuery {
             query,
             except,
             &types,
+            &scopes,
             first as usize,
         )
         .await?;

@@ -133,6 +133,33 @@ async fn searches_the_demo(app: &TestApp) {
         search(app, json!({"text": "isotonic"})).await["totalCount"],
         0
     );
+    // Within a lineage: the transactions dataset reaches its own versions (and what was
+    // trained on them), not the chargebacks dataset's.
+    let ds = app
+        .ok(
+            r#"{ dataset(ns: "acme.com/fraud", name: "transactions") { id } }"#,
+            json!({}),
+        )
+        .await["dataset"]["id"]
+        .clone();
+    let scoped = app
+        .ok(
+            r#"query($ds: ID!) { search(text: "s3", types: [DATASET_VERSION], within: {lineageOf: $ds, direction: DOWNSTREAM, depth: 1}, first: 50) {
+                totalCount edges { node { snippet } } } }"#,
+            json!({"ds": ds}),
+        )
+        .await;
+    assert_eq!(scoped["search"]["totalCount"], 3, "{scoped:#}");
+    let unscoped = search(app, json!({"text": "s3", "types": ["DATASET_VERSION"]})).await;
+    assert_eq!(unscoped["totalCount"], 6, "{unscoped:#}");
+    // Approved only: no model version is approved yet.
+    let approved = app
+        .ok(
+            r#"{ search(text: "fraud", approvedOnly: true) { totalCount } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(approved["search"]["totalCount"], 0);
     // Nothing to search for is the caller's mistake.
     let code = app.error_code(SEARCH, json!({"text": "!!! ---"})).await;
     assert_eq!(code, "BAD_USER_INPUT");

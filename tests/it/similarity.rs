@@ -97,6 +97,84 @@ async fn nearest_nodes(app: &TestApp) {
     assert_eq!(wrong, "BAD_USER_INPUT");
     let zero = app.error_code(SIMILAR, json!({"v": [0.0, 0.0, 0.0]})).await;
     assert_eq!(zero, "BAD_USER_INPUT");
+    // Lineage and governance scopes: the fraud-detector's versions, and of those only the
+    // one approved for its current stage.
+    let versions = app
+        .ok(
+            r#"{ model(ns: "acme.com/fraud", name: "fraud-detector") { versions { nodes { id version stage } } } }"#,
+            json!({}),
+        )
+        .await;
+    let version = |n: i64| -> String {
+        versions["model"]["versions"]["nodes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|v| v["version"] == n)
+            .and_then(|v| v["id"].as_str())
+            .unwrap_or_else(|| panic!("no version {n}"))
+            .to_owned()
+    };
+    let (v2, v3) = (version(2), version(3));
+    for (n, v) in [(&v2, json!([1.0, 0.1, 0.0])), (&v3, json!([1.0, 0.0, 0.1]))] {
+        app.ok(SET, json!({"n": n, "v": v})).await;
+    }
+    let scoped = "query($m: ID!, $approved: Boolean) { similar(vector: [1, 0, 0], model: \"test/mini-3\", approvedOnly: $approved,
+        within: {lineageOf: $m, direction: DOWNSTREAM, depth: 1}) { node { id } } }";
+    let ids = |v: &Value| -> Vec<String> {
+        v["similar"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|h| h["node"]["id"].as_str().map(str::to_owned))
+            .collect()
+    };
+    let within = app
+        .ok(scoped, json!({"m": detector, "approved": false}))
+        .await;
+    let mut got = ids(&within);
+    got.sort();
+    let mut want = vec![v2.clone(), v3.clone()];
+    want.sort();
+    assert_eq!(got, want, "only the model's versions: {within:#}");
+    assert!(
+        ids(&app
+            .ok(scoped, json!({"m": detector, "approved": true}))
+            .await)
+        .is_empty()
+    );
+    let as_actor = |actor: &str| RequestContext {
+        actor: Some(actor.into()),
+        scope: Scope::All,
+        ..RequestContext::default()
+    };
+    let asked = app
+        .gql_as(
+            as_actor("ann"),
+            "mutation($v: ID!) { requestApproval(input: {modelVersionId: $v, targetStage: PRODUCTION}) { id status } }",
+            json!({"v": v3}),
+        )
+        .await;
+    let approval = asked["data"]["requestApproval"]["id"].clone();
+    assert_eq!(
+        asked["data"]["requestApproval"]["status"], "PENDING",
+        "{asked:#}"
+    );
+    let reviewed = app
+        .gql_as(
+            as_actor("bob"),
+            "mutation($a: ID!) { reviewApproval(input: {id: $a, decision: APPROVE, expectedRevision: 1}) { status } }",
+            json!({"a": approval}),
+        )
+        .await;
+    assert_eq!(
+        reviewed["data"]["reviewApproval"]["status"], "APPROVED",
+        "{reviewed:#}"
+    );
+    let approved = app
+        .ok(scoped, json!({"m": detector, "approved": true}))
+        .await;
+    assert_eq!(ids(&approved), vec![v3.clone()]);
     // Scope: an outsider finds nothing and sets nothing.
     let outsider = RequestContext {
         scope: Scope::Grants(vec![Grant {

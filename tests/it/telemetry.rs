@@ -171,6 +171,24 @@ async fn a_nested_query_exports_the_span_tree_in_the_callers_trace() {
     });
     assert_eq!(tree.0, "POST /graphql");
     assert_eq!(tree.1, "query Nested");
+    let op = by_id
+        .values()
+        .find(|s| s.name == "query Nested")
+        .unwrap_or_else(|| panic!("no operation span"));
+    let complexity = op
+        .attributes
+        .iter()
+        .find(|a| a.key == "graphql.complexity")
+        .and_then(|a| a.value.as_ref())
+        .and_then(|v| match &v.value {
+            Some(opentelemetry_proto::tonic::common::v1::any_value::Value::IntValue(n)) => Some(*n),
+            _ => None,
+        });
+    assert!(
+        complexity.is_some_and(|c| c > 5),
+        "complexity on the operation: {:?}",
+        op.attributes
+    );
     // SQL spans name the statement kind and table, never values.
     let sql: Vec<&Span> = by_id
         .values()
