@@ -12,7 +12,7 @@
 //! weighted 10 to the body's 1). Ties by node id. The caller's scope filters in SQL.
 
 use async_graphql::{Context, Enum, Object, Result, SimpleObject};
-use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use uuid::Uuid;
 
 use crate::api::deps;
@@ -172,28 +172,18 @@ async fn find(
 ) -> AppResult<(Vec<Row>, bool, Option<u64>)> {
     let backend = db.get_database_backend();
     let pg = backend == DbBackend::Postgres;
-    let mut values: Vec<Value> = Vec::new();
-    let mut param = |v: Value| -> String {
-        values.push(v);
-        if pg {
-            format!("${}", values.len())
-        } else {
-            format!("?{}", values.len())
-        }
-    };
-    let q = param(if pg {
-        tsquery(ask.terms).into()
+    let mut p = crate::core::params::Params::new(backend);
+    let q = p.push(if pg {
+        tsquery(ask.terms)
     } else {
-        fts5(ask.terms).into()
+        fts5(ask.terms)
     });
     // SQLite's FTS functions name the table itself, so it goes unaliased there.
     let t = if pg { "d" } else { "search_fts" };
-    let mut filter = ctx
-        .scope
-        .sql_filter(&format!("{t}.ns"), |v| param(Value::from(v)));
+    let mut filter = ctx.scope.sql_filter(&format!("{t}.ns"), |v| p.push(v));
     if let Some(ns) = ask.ns {
-        let exact = param(ns.to_owned().into());
-        let under = param(format!("{}/%", crate::core::filter::escape_like(ns)).into());
+        let exact = p.push(ns.to_owned());
+        let under = p.push(format!("{}/%", crate::core::filter::escape_like(ns)));
         filter.push_str(&format!(
             " AND ({t}.ns = {exact} OR {t}.ns LIKE {under} ESCAPE '\\')"
         ));
@@ -202,11 +192,11 @@ async fn find(
         let list: Vec<String> = ask
             .types
             .iter()
-            .map(|t| param(t.name().to_owned().into()))
+            .map(|ty| p.push(ty.name().to_owned()))
             .collect();
         filter.push_str(&format!(" AND {t}.node_type IN ({})", list.join(", ")));
     }
-    filter.push_str(&ask.scopes.sql(t, pg, &mut param));
+    filter.push_str(&ask.scopes.sql(t, pg, &mut p));
     let (matches, rank, snippet, from) = if pg {
         (
             format!("d.tsv @@ to_tsquery('english', {q})"),
@@ -241,11 +231,7 @@ async fn find(
     );
     let count = format!("SELECT COUNT(*) AS n FROM {from} WHERE {matches}{filter}");
     let rows = db
-        .query_all_raw(Statement::from_sql_and_values(
-            backend,
-            &page,
-            values.clone(),
-        ))
+        .query_all_raw(Statement::from_sql_and_values(backend, &page, p.values()))
         .await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in &rows {
@@ -265,7 +251,7 @@ async fn find(
     out.truncate(ask.limit as usize);
     let total = if ask.want_total {
         let row = db
-            .query_one_raw(Statement::from_sql_and_values(backend, &count, values))
+            .query_one_raw(Statement::from_sql_and_values(backend, &count, p.values()))
             .await?;
         row.map(|r| r.try_get::<i64>("", "n"))
             .transpose()?
@@ -454,23 +440,23 @@ impl Scopes {
     }
 
     /// The scopes as SQL over the node columns of `t` (`node_type`, `node_id`).
-    pub(crate) fn sql(&self, t: &str, pg: bool, param: &mut dyn FnMut(Value) -> String) -> String {
+    pub(crate) fn sql(&self, t: &str, pg: bool, p: &mut crate::core::params::Params) -> String {
         let mut out = String::new();
         if let Some(ids) = &self.within {
             if pg {
                 let list: Vec<String> = ids.iter().map(Uuid::to_string).collect();
-                let p = param(format!("{{{}}}", list.join(",")).into());
-                out.push_str(&format!(" AND {t}.node_id = ANY(CAST({p} AS uuid[]))"));
+                let ids = p.push(format!("{{{}}}", list.join(",")));
+                out.push_str(&format!(" AND {t}.node_id = ANY(CAST({ids} AS uuid[]))"));
             } else {
                 let list: Vec<String> = ids.iter().map(|u| format!("\"{u}\"")).collect();
-                let p = param(format!("[{}]", list.join(",")).into());
+                let ids = p.push(format!("[{}]", list.join(",")));
                 out.push_str(&format!(
-                    " AND {t}.node_id IN (SELECT unhex(replace(value, '-', '')) FROM json_each({p}))"
+                    " AND {t}.node_id IN (SELECT unhex(replace(value, '-', '')) FROM json_each({ids}))"
                 ));
             }
         }
         if self.approved_only {
-            let now = param(chrono::Utc::now().into());
+            let now = p.push(chrono::Utc::now());
             out.push_str(&format!(
                 " AND {t}.node_type = 'ModelVersion' AND EXISTS (
                     SELECT 1 FROM approvals a JOIN model_versions mv ON mv.id = a.model_version_id

@@ -221,32 +221,21 @@ async fn nearest(
 ) -> AppResult<Vec<Near>> {
     let backend = db.get_database_backend();
     let pg = backend == DbBackend::Postgres;
-    let mut values: Vec<Value> = Vec::new();
-    let mut param = |v: Value| -> String {
-        values.push(v);
-        if pg {
-            format!("${}", values.len())
-        } else {
-            format!("?{}", values.len())
-        }
-    };
-    let m = param(model.to_owned().into());
-    let mut filter = ctx.scope.sql_filter("e.ns", |v| param(Value::from(v)));
+    let mut p = crate::core::params::Params::new(backend);
+    let m = p.push(model.to_owned());
+    let mut filter = ctx.scope.sql_filter("e.ns", |v| p.push(v));
     if let Some(id) = except {
-        let p = param(id.into());
-        filter.push_str(&format!(" AND e.node_id <> {p}"));
+        let x = p.push(id);
+        filter.push_str(&format!(" AND e.node_id <> {x}"));
     }
-    filter.push_str(&scopes.sql("e", pg, &mut param));
+    filter.push_str(&scopes.sql("e", pg, &mut p));
     if !types.is_empty() {
-        let list: Vec<String> = types
-            .iter()
-            .map(|t| param(t.name().to_owned().into()))
-            .collect();
+        let list: Vec<String> = types.iter().map(|t| p.push(t.name().to_owned())).collect();
         filter.push_str(&format!(" AND e.node_type IN ({})", list.join(", ")));
     }
     let dim = vector.len();
     if uses_pgvector(db).await? {
-        let q = param(literal(&vector).into());
+        let q = p.push(literal(&vector));
         let distance = format!("e.embedding::vector({dim}) <=> CAST({q} AS vector({dim}))");
         let sql = format!(
             "SELECT e.node_type, e.node_id, CAST(1 - ({distance}) AS DOUBLE PRECISION) AS similarity
@@ -254,6 +243,7 @@ async fn nearest(
               ORDER BY {distance} LIMIT {k}"
         );
         // The search's candidate list, for this statement only.
+        let values = p.values();
         let rows = crate::core::store::transaction(db, async move |txn| {
             txn.execute_unprepared(&format!("SET LOCAL hnsw.ef_search = {}", hnsw.ef_search))
                 .await?;
@@ -281,7 +271,7 @@ async fn nearest(
           WHERE e.model = {m} AND e.dimension = {dim}{filter}"
     );
     let rows = db
-        .query_all_raw(Statement::from_sql_and_values(backend, &sql, values))
+        .query_all_raw(Statement::from_sql_and_values(backend, &sql, p.values()))
         .await?;
     let mut candidates: Vec<(NodeType, Uuid, Vec<f64>)> = Vec::with_capacity(rows.len());
     for r in &rows {
@@ -336,23 +326,19 @@ async fn embedding_of(
 ) -> AppResult<Vec<f64>> {
     let backend = db.get_database_backend();
     let pg = backend == DbBackend::Postgres;
-    let (v, p1, p2) = if pg {
-        ("CAST(e.embedding AS TEXT)", "$1", "$2")
+    let v = if pg {
+        "CAST(e.embedding AS TEXT)"
     } else {
-        ("e.embedding", "?1", "?2")
+        "e.embedding"
     };
-    let mut values = vec![Value::from(id), Value::from(model.to_owned())];
-    let mut n = values.len();
-    let filter = ctx.scope.sql_filter("e.ns", |ns| {
-        values.push(Value::from(ns));
-        n += 1;
-        if pg { format!("${n}") } else { format!("?{n}") }
-    });
+    let mut p = crate::core::params::Params::new(backend);
+    let (p1, p2) = (p.push(id), p.push(model.to_owned()));
+    let filter = ctx.scope.sql_filter("e.ns", |ns| p.push(ns));
     let row = db
         .query_one_raw(Statement::from_sql_and_values(
             backend,
             format!("SELECT {v} AS v FROM embeddings e WHERE e.node_id = {p1} AND e.model = {p2}{filter}"),
-            values,
+            p.values(),
         ))
         .await?
         .ok_or_else(|| AppError::not_found(format!("an embedding of {id} under {model}")))?;

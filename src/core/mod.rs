@@ -11,6 +11,7 @@ pub mod ids;
 pub mod loader;
 pub mod node;
 pub mod paging;
+pub mod params;
 pub mod patch;
 pub mod shape;
 pub mod store;

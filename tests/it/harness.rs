@@ -137,21 +137,13 @@ impl TestApp {
     /// An application on a fresh embedded SQLite database (a file in a temporary
     /// directory), migrated.
     pub async fn sqlite() -> TestApp {
-        let dir =
-            std::env::temp_dir().join(format!("mlgraph-sqlite-{}", uuid::Uuid::now_v7().simple()));
-        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
-        let url = format!("sqlite://{}?mode=rwc", dir.join("mlgraph.db").display());
-        let (conn, statements) = db::connect(&url, &DbOptions::default())
-            .await
-            .unwrap_or_else(|e| panic!("open sqlite: {e}"));
-        db::migrate(&conn)
-            .await
-            .unwrap_or_else(|e| panic!("migrate: {e}"));
+        let dir = temp_dir("sqlite");
+        let (conn, statements) = sqlite_db(&dir).await;
         let state = AppState::new(conn, statements);
         TestApp {
             schema: build_schema(state.clone()),
             state,
-            url,
+            url: sqlite_url(&dir),
             owns_database: false,
         }
     }
@@ -305,6 +297,29 @@ impl TestApp {
         row.and_then(|r| r.try_get::<i64>("", "n").ok())
             .unwrap_or(-1)
     }
+}
+
+/// A new, empty temporary directory named after `label`.
+pub fn temp_dir(label: &str) -> std::path::PathBuf {
+    let dir =
+        std::env::temp_dir().join(format!("mlgraph-{label}-{}", uuid::Uuid::now_v7().simple()));
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    dir
+}
+
+fn sqlite_url(dir: &std::path::Path) -> String {
+    format!("sqlite://{}?mode=rwc", dir.join("mlgraph.db").display())
+}
+
+/// A fresh, migrated SQLite database in `dir`, with its statement counter.
+pub async fn sqlite_db(dir: &std::path::Path) -> (DatabaseConnection, StatementCounter) {
+    let (conn, statements) = db::connect(&sqlite_url(dir), &DbOptions::default())
+        .await
+        .unwrap_or_else(|e| panic!("open sqlite: {e}"));
+    db::migrate(&conn)
+        .await
+        .unwrap_or_else(|e| panic!("migrate: {e}"));
+    (conn, statements)
 }
 
 /// Creates a model in `ns` and returns its id.

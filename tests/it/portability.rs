@@ -4,7 +4,6 @@
 
 use mlgraph::AppState;
 use mlgraph::core::context::RequestContext;
-use mlgraph::db::{self, DbOptions};
 use serde_json::{Value, json};
 
 use crate::harness::TestApp;
@@ -80,16 +79,8 @@ async fn export_then_import_into_both_backends_gives_the_same_answers() {
     assert_eq!(answers(&pg.state).await, expected);
 
     // Into a fresh SQLite file.
-    let dir =
-        std::env::temp_dir().join(format!("mlgraph-import-{}", uuid::Uuid::now_v7().simple()));
-    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
-    let url = format!("sqlite://{}?mode=rwc", dir.join("mlgraph.db").display());
-    let (conn, statements) = db::connect(&url, &DbOptions::default())
-        .await
-        .unwrap_or_else(|e| panic!("open sqlite: {e}"));
-    db::migrate(&conn)
-        .await
-        .unwrap_or_else(|e| panic!("migrate: {e}"));
+    let dir = crate::harness::temp_dir("import");
+    let (conn, statements) = crate::harness::sqlite_db(&dir).await;
     let report = mlgraph::portability::import(&conn, file.as_slice())
         .await
         .unwrap_or_else(|e| panic!("import into SQLite: {e:?}"));

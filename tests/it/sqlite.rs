@@ -2,20 +2,11 @@
 
 use mlgraph::AppState;
 use mlgraph::core::context::RequestContext;
-use mlgraph::db::{self, DbOptions};
 
 #[tokio::test]
 async fn embedded_sqlite_serves_the_demo_registry_with_nested_queries() {
-    let dir =
-        std::env::temp_dir().join(format!("mlgraph-sqlite-{}", uuid::Uuid::now_v7().simple()));
-    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
-    let url = format!("sqlite://{}?mode=rwc", dir.join("mlgraph.db").display());
-    let (conn, statements) = db::connect(&url, &DbOptions::default())
-        .await
-        .unwrap_or_else(|e| panic!("open sqlite: {e}"));
-    db::migrate(&conn)
-        .await
-        .unwrap_or_else(|e| panic!("migrate: {e}"));
+    let dir = crate::harness::temp_dir("sqlite");
+    let (conn, statements) = crate::harness::sqlite_db(&dir).await;
     let summary = mlgraph::demo::seed(&conn)
         .await
         .unwrap_or_else(|e| panic!("seed: {e:?}"));
@@ -87,16 +78,8 @@ async fn embedded_sqlite_serves_the_demo_registry_with_nested_queries() {
 async fn embedded_sqlite_demo_has_artifacts_in_the_local_store() {
     use mlgraph::artifacts::service::{ArtifactSettings, Artifacts};
     use mlgraph::artifacts::store::{LocalStore, ObjectStore};
-    let dir =
-        std::env::temp_dir().join(format!("mlgraph-sqlite-{}", uuid::Uuid::now_v7().simple()));
-    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
-    let url = format!("sqlite://{}?mode=rwc", dir.join("mlgraph.db").display());
-    let (conn, statements) = db::connect(&url, &DbOptions::default())
-        .await
-        .unwrap_or_else(|e| panic!("open sqlite: {e}"));
-    db::migrate(&conn)
-        .await
-        .unwrap_or_else(|e| panic!("migrate: {e}"));
+    let dir = crate::harness::temp_dir("sqlite");
+    let (conn, statements) = crate::harness::sqlite_db(&dir).await;
     mlgraph::demo::seed(&conn)
         .await
         .unwrap_or_else(|e| panic!("seed: {e:?}"));
