@@ -285,8 +285,12 @@ impl SearchQuery {
             desc = "Only model versions with an approved, unexpired approval for their current stage."
         )]
         approved_only: Option<bool>,
+        #[graphql(
+            desc = "Only model versions whose latency_ms points of the last 24 hours have a p95 below this."
+        )]
+        max_p95_latency_ms: Option<f64>,
     ) -> Result<Conn<SearchHit>> {
-        let scopes = Scopes::read(ctx, within, approved_only).await?;
+        let scopes = Scopes::read(ctx, within, approved_only, max_p95_latency_ms).await?;
         let d = deps(ctx)?;
         let terms = parse(&text);
         if terms.is_empty() {
@@ -387,6 +391,9 @@ pub(crate) struct Scopes {
     pub within: Option<Vec<Uuid>>,
     /// Only model versions with an approved, unexpired approval for their current stage.
     pub approved_only: bool,
+    /// Only model versions whose `latency_ms` points of the last 24 hours have a p95
+    /// below this.
+    pub max_p95_latency_ms: Option<f64>,
 }
 
 impl Scopes {
@@ -396,7 +403,13 @@ impl Scopes {
         ctx: &Context<'_>,
         within: Option<WithinLineage>,
         approved_only: Option<bool>,
+        max_p95_latency_ms: Option<f64>,
     ) -> Result<Scopes> {
+        if let Some(m) = max_p95_latency_ms
+            && !(m.is_finite() && m > 0.0)
+        {
+            return Err(AppError::bad_input("maxP95LatencyMs", "must be a positive number").into());
+        }
         let d = deps(ctx)?;
         let within = match within {
             None => None,
@@ -436,6 +449,7 @@ impl Scopes {
         Ok(Scopes {
             within,
             approved_only: approved_only.unwrap_or(false),
+            max_p95_latency_ms,
         })
     }
 
@@ -463,6 +477,27 @@ impl Scopes {
                      WHERE a.model_version_id = {t}.node_id AND a.status = 'APPROVED'
                        AND a.target_stage = mv.stage AND a.expires_at > {now})"
             ));
+        }
+        if let Some(max) = self.max_p95_latency_ms {
+            let since = p.push(chrono::Utc::now() - chrono::Duration::hours(24));
+            let max = p.push(max);
+            let points = format!(
+                "FROM metric_points mp WHERE mp.model_version_id = {t}.node_id \
+                 AND mp.name = 'latency_ms' AND mp.ts >= {since}"
+            );
+            // PostgreSQL: the exact (interpolated) p95; SQLite: the nearest rank below it
+            // (p95 < max exactly when more points than that rank lie below max).
+            let below = if pg {
+                format!(
+                    "(SELECT percentile_cont(0.95) WITHIN GROUP (ORDER BY mp.value) {points}) < {max}"
+                )
+            } else {
+                format!(
+                    "(SELECT COUNT(*) {points} AND mp.value < {max}) > \
+                     (SELECT CAST(0.95 * (COUNT(*) - 1) AS INTEGER) {points})"
+                )
+            };
+            out.push_str(&format!(" AND {t}.node_type = 'ModelVersion' AND {below}"));
         }
         out
     }

@@ -389,8 +389,13 @@ impl SimilarityQuery {
             desc = "Only model versions with an approved, unexpired approval for their current stage."
         )]
         approved_only: Option<bool>,
+        #[graphql(
+            desc = "Only model versions whose latency_ms points of the last 24 hours have a p95 below this."
+        )]
+        max_p95_latency_ms: Option<f64>,
     ) -> Result<Vec<SimilarNode>> {
-        let scopes = crate::search::Scopes::read(ctx, within, approved_only).await?;
+        let scopes =
+            crate::search::Scopes::read(ctx, within, approved_only, max_p95_latency_ms).await?;
         let d = deps(ctx)?;
         check_model(&model)?;
         if !(1..=100).contains(&first) {

@@ -175,6 +175,25 @@ async fn nearest_nodes(app: &TestApp) {
         .ok(scoped, json!({"m": detector, "approved": true}))
         .await;
     assert_eq!(ids(&approved), vec![v3.clone()]);
+    // An SLO scope: p95 latency of the last 24 hours below 50 ms (v2 is fast, v3 slow).
+    let mut points = Vec::new();
+    for i in 0..20 {
+        points.push(json!({"modelVersionId": v2, "name": "latency_ms", "value": 10.0 + i as f64}));
+        points.push(json!({"modelVersionId": v3, "name": "latency_ms", "value": 60.0 + i as f64}));
+    }
+    app.ok(
+        "mutation($p: [MetricPointInput!]!) { recordMetrics(points: $p) }",
+        json!({"p": points}),
+    )
+    .await;
+    let fast = app
+        .ok(
+            "query($m: ID!) { similar(vector: [1, 0, 0], model: \"test/mini-3\", maxP95LatencyMs: 50,
+               within: {lineageOf: $m, direction: DOWNSTREAM, depth: 1}) { node { id } } }",
+            json!({"m": detector}),
+        )
+        .await;
+    assert_eq!(ids(&fast), vec![v2.clone()], "{fast:#}");
     // Scope: an outsider finds nothing and sets nothing.
     let outsider = RequestContext {
         scope: Scope::Grants(vec![Grant {
