@@ -1,7 +1,9 @@
 //! Full-text search: one search document per node (a title and a body of its text),
 //! kept current by the database itself — triggers on each searchable table, on the
 //! columns the document reads — with a weighted `tsvector` and a GIN index on PostgreSQL
-//! and an FTS5 table (Porter stemming) on SQLite. Filled from the existing rows.
+//! and an FTS5 table (Porter stemming) on SQLite. Filled from the existing rows. Both split
+//! words at every character that is not a letter or digit (`fraud-pipeline` is `fraud`
+//! and `pipeline`, `model-00042` is `model` and `00042`), as the query side does.
 
 use crate::schema_helpers::run_sql;
 use sea_orm_migration::prelude::*;
@@ -120,7 +122,8 @@ fn pg_up() -> Vec<String> {
            node_id UUID PRIMARY KEY, node_type TEXT NOT NULL, ns TEXT NOT NULL,
            title TEXT NOT NULL, body TEXT NOT NULL,
            tsv TSVECTOR GENERATED ALWAYS AS (
-             setweight(to_tsvector('english', title), 'A') || setweight(to_tsvector('english', body), 'B')) STORED)"
+             setweight(to_tsvector('english', regexp_replace(title, '[^[:alnum:]]+', ' ', 'g')), 'A')
+             || setweight(to_tsvector('english', regexp_replace(body, '[^[:alnum:]]+', ' ', 'g')), 'B')) STORED)"
             .to_owned(),
     ];
     for d in DOCS {

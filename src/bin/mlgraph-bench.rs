@@ -576,6 +576,23 @@ async fn as_of_mix(db: &DatabaseConnection, model: &str) -> Result<Vec<Case>, Bo
     ])
 }
 
+/// Full-text search over the registry's search documents (every node but predictions):
+/// a rare name, and a word most documents hold (ranked, counted).
+fn search_mix() -> Vec<Case> {
+    vec![
+        Case {
+            name: "search_name",
+            query: r#"{ search(text: "model-00042", first: 10) { edges { node { rank snippet node { id } } } } }"#.into(),
+            raw_sql: None,
+        },
+        Case {
+            name: "search_common",
+            query: r#"{ search(text: "job", first: 10) { totalCount edges { node { rank snippet node { id } } } } }"#.into(),
+            raw_sql: None,
+        },
+    ]
+}
+
 /// Latency summary of one measured phase.
 struct Stats {
     requests: u64,
@@ -852,6 +869,7 @@ async fn run(args: &RunArgs) -> Result<(), BoxError> {
     );
     let mut cases = mix(&model, &endpoint, &job, &start, &endpoint_uuid);
     cases.extend(as_of_mix(&db, &model).await?);
+    cases.extend(search_mix());
     for case in cases {
         if !args.only.is_empty() && !args.only.iter().any(|o| o == case.name) {
             continue;

@@ -65,6 +65,15 @@ async fn searches_the_demo(app: &TestApp) {
     // A phrase, in order only.
     let phrase = names(&search(app, json!({"text": "\"feature build\""})).await);
     assert_eq!(phrase, vec!["Workflow:fraud-pipeline".to_owned()]);
+    // Words are split at punctuation on both sides: a hyphenated name is its words.
+    let hyphen = names(
+        &search(
+            app,
+            json!({"text": "\"fraud pipeline\"", "types": ["WORKFLOW"]}),
+        )
+        .await,
+    );
+    assert_eq!(hyphen, vec!["Workflow:fraud-pipeline".to_owned()]);
     let reversed = search(app, json!({"text": "\"build feature\""})).await;
     assert_eq!(reversed["totalCount"], 0, "{reversed:#}");
     // A prefix.
