@@ -146,12 +146,21 @@ pub async fn history_of(
     node: uuid::Uuid,
     args: PageArgs,
 ) -> Result<Conn<Event>> {
+    use sea_orm::ColumnTrait;
     let order = EventOrder::keys(None);
+    // Under an as-of root, the history up to that instant.
+    let at = crate::api::data::<crate::core::context::RequestContext>(ctx)?
+        .as_of
+        .get();
+    let cond = match at {
+        Some(at) => sea_orm::Condition::all().add(event::Column::CreatedAt.lte(at)),
+        None => sea_orm::Condition::all(),
+    };
     crate::api::child_list::<crate::relations::NodeHistory, _>(
         ctx,
         node,
-        Ok(sea_orm::Condition::all()),
-        String::new(),
+        Ok(cond),
+        format!("{at:?}"),
         order,
         args,
         Event::from,

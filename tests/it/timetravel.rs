@@ -301,6 +301,20 @@ async fn changes_lists_the_fields_that_differ_between_two_instants() {
     )
     .await;
     let t1 = Utc::now().to_rfc3339();
+    // A node's history under an as-of root ends at that instant.
+    let history = "query($m: ID!, $at: DateTime) { node(id: $m, asOf: $at) { history { edges { node { action } } } } }";
+    let then = app.ok(history, json!({"m": m, "at": t0})).await;
+    let now = app.ok(history, json!({"m": m, "at": null})).await;
+    assert_eq!(
+        then["node"]["history"]["edges"].as_array().map(Vec::len),
+        Some(1),
+        "{then:#}"
+    );
+    assert_eq!(
+        now["node"]["history"]["edges"].as_array().map(Vec::len),
+        Some(2),
+        "{now:#}"
+    );
     let q =
         "query($m: ID!, $from: DateTime!, $to: DateTime) { changes(of: $m, from: $from, to: $to) {
         existedAtFrom existsAtTo events fields { field from to } } }";
