@@ -116,6 +116,16 @@ struct Row {
     snippet: String,
 }
 
+/// The node a result row names in its `node_type` and `node_id` columns; `None` for a
+/// type this build does not know.
+pub(crate) fn node_of(r: &sea_orm::QueryResult) -> AppResult<Option<(NodeType, Uuid)>> {
+    let ty: String = r.try_get("", "node_type")?;
+    Ok(match NodeType::from_name(&ty) {
+        Some(ty) => Some((ty, r.try_get("", "node_id")?)),
+        None => None,
+    })
+}
+
 /// Searchable node types (those with a search document).
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 pub enum SearchType {
@@ -235,9 +245,7 @@ async fn find(
         .await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in &rows {
-        let ty: String = r.try_get("", "node_type")?;
-        let id: Uuid = r.try_get("", "node_id")?;
-        let Some(ty) = NodeType::from_name(&ty) else {
+        let Some((ty, id)) = node_of(r)? else {
             continue;
         };
         out.push(Row {

@@ -252,18 +252,14 @@ async fn nearest(
                 .await?)
         })
         .await?;
-        return rows
-            .iter()
-            .map(|r| {
-                let ty: String = r.try_get("", "node_type")?;
-                Ok(NodeType::from_name(&ty).map(|ty| Near {
-                    ty,
-                    id: r.try_get("", "node_id").unwrap_or_default(),
-                    similarity: r.try_get("", "similarity").unwrap_or_default(),
-                }))
-            })
-            .filter_map(|r: AppResult<Option<Near>>| r.transpose())
-            .collect();
+        let mut near = Vec::with_capacity(rows.len());
+        for r in &rows {
+            if let Some((ty, id)) = crate::search::node_of(r)? {
+                let similarity = r.try_get("", "similarity")?;
+                near.push(Near { ty, id, similarity });
+            }
+        }
+        return Ok(near);
     }
     // Exact, in the server: every vector of the model in scope.
     let sql = format!(
@@ -275,11 +271,9 @@ async fn nearest(
         .await?;
     let mut candidates: Vec<(NodeType, Uuid, Vec<f64>)> = Vec::with_capacity(rows.len());
     for r in &rows {
-        let ty: String = r.try_get("", "node_type")?;
-        let Some(ty) = NodeType::from_name(&ty) else {
+        let Some((ty, id)) = crate::search::node_of(r)? else {
             continue;
         };
-        let id: Uuid = r.try_get("", "node_id")?;
         let v: Vec<f64> = if pg {
             let j: serde_json::Value = r.try_get("", "v")?;
             serde_json::from_value(j).unwrap_or_default()

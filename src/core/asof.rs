@@ -52,17 +52,11 @@ impl AsOf {
     pub fn pin(&self, at: Option<DateTime<Utc>>) -> AppResult<()> {
         let Some(at) = at else { return Ok(()) };
         check_not_future(at)?;
-        match self.0.get() {
-            Some(pinned) if *pinned != at => Err(mixed_instants()),
-            Some(_) => Ok(()),
-            None => {
-                let pinned = *self.0.get_or_init(|| at);
-                if pinned == at {
-                    Ok(())
-                } else {
-                    Err(mixed_instants())
-                }
-            }
+        // The first pin wins; any other instant after it is refused.
+        if *self.0.get_or_init(|| at) == at {
+            Ok(())
+        } else {
+            Err(mixed_instants())
         }
     }
 }
