@@ -47,6 +47,17 @@ if [ "$(cat "$BROWSER_DIR/.installed" 2>/dev/null)" != "$NODE_TOOLS" ]; then
   echo "$NODE_TOOLS" > "$BROWSER_DIR/.installed"
 fi
 export MLGRAPH_TEST_BROWSER_DIR="$BROWSER_DIR"
+# Python clients of the tests (OpenLineage's and MLflow's), pinned, in a venv of their own.
+PY_DIR="$PG_TESTENV/pyclients"
+PY_TOOLS="openlineage-python==1.54.0 mlflow-skinny==3.17.2"
+if [ "$(cat "$PY_DIR/.installed" 2>/dev/null)" != "$PY_TOOLS" ]; then
+  rm -rf "$PY_DIR"
+  python3 -m venv "$PY_DIR"
+  # shellcheck disable=SC2086
+  "$PY_DIR/bin/pip" install --quiet --disable-pip-version-check $PY_TOOLS
+  echo "$PY_TOOLS" > "$PY_DIR/.installed"
+fi
+export MLGRAPH_TEST_PYTHON="$PY_DIR/bin/python"
 MLGRAPH_TEST_CHROMIUM="$(command -v chromium)"
 export MLGRAPH_TEST_CHROMIUM
 echo "test.sh: PostgreSQL with pgvector at $PG_URL, S3 (SeaweedFS) at $S3_ENDPOINT"

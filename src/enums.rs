@@ -338,3 +338,30 @@ mirror!(
         Critical,
     }
 );
+mirror!(
+    /// Where a job run stands (OpenLineage START/RUNNING → RUNNING, COMPLETE → COMPLETED,
+    /// FAIL → FAILED, ABORT → ABORTED; MLflow FINISHED → COMPLETED, KILLED → ABORTED).
+    JobRunState, JobRunStateFilter {
+        /// Waiting to start.
+        Scheduled,
+        /// Started and not ended.
+        Running,
+        /// Ended successfully.
+        Completed,
+        /// Ended with an error.
+        Failed,
+        /// Stopped before it ended.
+        Aborted,
+    }
+);
+mirror!(
+    /// Which tool reported a job run.
+    JobRunSource, JobRunSourceFilter {
+        /// An OpenLineage producer (`POST /api/v1/lineage`).
+        OpenLineage,
+        /// An MLflow client (`/api/2.0/mlflow/...`).
+        Mlflow,
+        /// The GraphQL API.
+        Api,
+    }
+);

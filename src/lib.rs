@@ -17,6 +17,7 @@ pub mod enums;
 pub mod error;
 pub mod governance;
 pub mod graph;
+pub mod ingest;
 pub mod lineage;
 pub mod lineage_view;
 pub mod observability;
@@ -58,6 +59,8 @@ pub struct AppState {
     pub clock: core::clock::Clock,
     /// The artifact store (none: artifact uploads are refused).
     pub artifacts: Option<std::sync::Arc<artifacts::service::Artifacts>>,
+    /// The namespace of the MLflow-compatible API at `/api/2.0/...` (`--mlflow-namespace`).
+    pub mlflow_namespace: String,
 }
 
 impl AppState {
@@ -72,6 +75,7 @@ impl AppState {
             auth: AuthConfig::default(),
             clock: core::clock::Clock::system(),
             artifacts: None,
+            mlflow_namespace: "mlflow".to_owned(),
         }
     }
 }

@@ -333,6 +333,10 @@ struct ServeArgs {
     /// HNSW candidate list of a similarity search (pgvector; more: better recall, slower).
     #[arg(long, env = "MLGRAPH_HNSW_EF_SEARCH", default_value_t = 40)]
     hnsw_ef_search: u32,
+    /// The namespace the MLflow-compatible API serves at `/api/2.0/mlflow/...` (any other
+    /// at `/ns/<namespace>/api/2.0/mlflow/...`).
+    #[arg(long, env = "MLGRAPH_MLFLOW_NAMESPACE", default_value = "mlflow")]
+    mlflow_namespace: String,
     /// Origins allowed by CORS, comma-separated (`*` for any). None by default.
     #[arg(long, env = "MLGRAPH_CORS_ORIGINS", value_delimiter = ',')]
     cors_origins: Vec<String>,
@@ -627,6 +631,7 @@ async fn serve(args: ServeArgs) -> anyhow_like::Result<()> {
         },
         clock: mlgraph::core::clock::Clock::system(),
         artifacts: Some(artifacts),
+        mlflow_namespace: args.mlflow_namespace,
     };
     if let (true, Some(arts)) = (args.demo, &state.artifacts) {
         let n = mlgraph::demo::seed_artifacts(&state.db, arts)

@@ -39,6 +39,7 @@ pub const ORDER: &[NodeType] = &[
     NodeType::DatasetVersion,
     NodeType::Model,
     NodeType::Experiment,
+    NodeType::JobRun,
     NodeType::TrainingJob,
     NodeType::ModelVersion,
     NodeType::ExperimentRun,

@@ -39,6 +39,12 @@ child_relations!(
     EndpointPredictions: prediction.EndpointId counted by rollup "endpoint_id",
     /// Cloud Run service → deployments (revisions)
     ServiceRevisions: service_deployment.ServiceId,
+    /// workflow → its runs (OpenLineage)
+    WorkflowRuns: job_run.WorkflowId,
+    /// experiment → its runs reported by MLflow clients
+    ExperimentJobRuns: job_run.ExperimentId,
+    /// job run → the runs it started (OpenLineage `parent` facet)
+    ChildRuns: job_run.ParentRunId,
     /// any node → its events
     NodeHistory: event.EntityId,
     /// any node → explicit edges starting at it

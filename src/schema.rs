@@ -25,6 +25,7 @@ use crate::core::shape;
 use crate::costs::{CostMutation, CostQuery};
 use crate::governance::{GovernanceMutation, GovernanceQuery};
 use crate::graph::{Node, load_node};
+use crate::ingest::IngestQuery;
 use crate::performance::{InferenceMutation, PerformanceMutation, PerformanceQuery};
 use crate::search::SearchQuery;
 use crate::similarity::{SimilarityMutation, SimilarityQuery};
@@ -107,6 +108,7 @@ pub struct QueryRoot(
     ServingQuery,
     ObservabilityQuery,
     LineageQuery,
+    IngestQuery,
 );
 
 /// The mutation root.

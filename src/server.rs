@@ -140,11 +140,10 @@ fn has_code(resp: &async_graphql::Response, code: ErrorCode) -> bool {
 /// Who calls with `token` (checked against the database on every request, so that a
 /// revoked key stops working at once).
 async fn authenticate(
-    shared: &Shared,
+    state: &AppState,
     token: &str,
     request_id: Option<String>,
 ) -> Result<RequestContext, AppError> {
-    let state = &shared.state;
     crate::access::service::authenticate(&state.db, &state.clock, token)
         .await
         .map(|a| a.context(request_id))
@@ -154,7 +153,7 @@ async fn authenticate(
 /// everything, and `x-actor` names the caller. On: the bearer token decides; without one
 /// the caller may only log in (`x-actor` is ignored either way).
 async fn request_context(
-    shared: &Shared,
+    state: &AppState,
     headers: &HeaderMap,
 ) -> Result<RequestContext, axum::response::Response> {
     let header = |name: &str| {
@@ -164,7 +163,7 @@ async fn request_context(
             .map(str::to_owned)
     };
     let request_id = header("x-request-id");
-    if !shared.state.auth.enabled {
+    if !state.auth.enabled {
         return Ok(RequestContext {
             actor: header("x-actor"),
             request_id,
@@ -184,10 +183,25 @@ async fn request_context(
         Some(Err(())) => Err(refuse_credentials(&AppError::Unauthenticated(
             "the Authorization header must be `Bearer <API key or session token>`".into(),
         ))),
-        Some(Ok(token)) => authenticate(shared, token, request_id)
+        Some(Ok(token)) => authenticate(state, token, request_id)
             .await
             .map_err(|e| refuse_credentials(&e)),
     }
+}
+
+/// The caller of a REST request (OpenLineage, MLflow): as for GraphQL, but while
+/// authentication is on a request without a bearer token is refused at once (`401` with
+/// `WWW-Authenticate`), since no REST route answers anonymous callers.
+pub(crate) async fn rest_caller(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<RequestContext, axum::response::Response> {
+    if state.auth.enabled && bearer(headers).is_none() {
+        return Err(refuse_credentials(&AppError::Unauthenticated(
+            "send `Authorization: Bearer <mlgraph API key>`".into(),
+        )));
+    }
+    request_context(state, headers).await
 }
 
 /// Whether the selected operation of a GET request is a query (GET must not change state).
@@ -332,7 +346,7 @@ async fn graphql_handler(
             "mutations must be sent with POST",
         );
     }
-    let rc = match request_context(&shared, &headers).await {
+    let rc = match request_context(&shared.state, &headers).await {
         Ok(rc) => rc,
         Err(refused) => return refused,
     };
@@ -446,7 +460,7 @@ async fn graphql_get(
     };
     // A key in the upgrade request's header (non-browser clients) is checked now; else,
     // with authentication on, the one in the `connection_init` payload.
-    let upgrade_rc = match request_context(&shared, &parts.headers).await {
+    let upgrade_rc = match request_context(&shared.state, &parts.headers).await {
         Ok(rc) => rc,
         Err(refused) => return refused,
     };
@@ -528,7 +542,9 @@ async fn serve_socket(
                 let (rc, token) = match (header_token, init_token(&payload)) {
                     (Some(token), _) => (upgrade_rc, token),
                     (None, Some(token)) => {
-                        match authenticate(&shared, &token, upgrade_rc.request_id.clone()).await {
+                        match authenticate(&shared.state, &token, upgrade_rc.request_id.clone())
+                            .await
+                        {
                             Ok(rc) => (rc, token),
                             Err(_) => return false,
                         }
@@ -588,7 +604,7 @@ async fn watch_credentials(
     tick.tick().await;
     loop {
         tick.tick().await;
-        let still = match authenticate(&shared, &token, None).await {
+        let still = match authenticate(&shared.state, &token, None).await {
             Ok(now) => now.scope == at_start.scope && now.principal == at_start.principal,
             // The database is away: keep the connection, ask again at the next tick.
             Err(AppError::Unavailable(_)) => true,
@@ -678,6 +694,8 @@ pub fn app(state: AppState) -> Router {
     // The local artifact store's signed URLs: their bodies are bounded by the size each
     // URL was signed for, not by the GraphQL body limit.
     let artifact_urls = crate::artifacts::local::routes().with_state(state.clone());
+    // OpenLineage and MLflow clients: bodies capped by their own limit (see `ingest`).
+    let ingest_state = state.clone();
     let router = Router::new()
         .merge(crate::playground::routes())
         .merge(crate::lineage_view::routes())
@@ -694,6 +712,7 @@ pub fn app(state: AppState) -> Router {
         // The GraphQL extractor reads the body itself: cap it at the transport too.
         .layer(RequestBodyLimitLayer::new(body_limit))
         .merge(artifact_urls)
+        .merge(crate::ingest::routes(ingest_state))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(
             TraceLayer::new_for_http()

@@ -23,6 +23,7 @@ pub struct Model {
     pub legal_basis: Option<String>,
     pub retention_days: Option<i32>,
     pub erasure_requested_at: Option<DateTimeUtc>,
+    pub facets: Option<Json>,
     pub created_by: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -19,6 +19,7 @@ pub struct Model {
     pub row_count: Option<i64>,
     pub schema: Option<Json>,
     pub split: DatasetSplit,
+    pub source_version: Option<String>,
     pub created_by: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -119,3 +119,11 @@ text_enum!(
     /// A model's risk class under the EU AI Act.
     RiskClass { Minimal = "MINIMAL", Limited = "LIMITED", High = "HIGH", Unacceptable = "UNACCEPTABLE" }
 );
+text_enum!(
+    /// Where a job run stands: SCHEDULED → RUNNING → COMPLETED | FAILED | ABORTED.
+    JobRunState { Scheduled = "SCHEDULED", Running = "RUNNING", Completed = "COMPLETED", Failed = "FAILED", Aborted = "ABORTED" }
+);
+text_enum!(
+    /// Which tool reported a job run.
+    JobRunSource { OpenLineage = "OPENLINEAGE", Mlflow = "MLFLOW", Api = "API" }
+);

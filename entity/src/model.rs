@@ -22,6 +22,7 @@ pub struct Model {
     pub risk_class: Option<crate::enums::RiskClass>,
     pub human_oversight: Option<String>,
     pub intended_purpose: Option<String>,
+    pub tags: Option<Json>,
     pub created_by: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -23,6 +23,7 @@ pub struct Model {
     pub parent_version_id: Option<Uuid>,
     /// The training job that produced it; survives that job's deletion.
     pub training_job_id: Option<Uuid>,
+    pub tags: Option<Json>,
     pub created_by: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -23,6 +23,7 @@ mod m20261201_000013_event_history;
 mod m20261201_000014_lineage_history;
 mod m20261201_000015_search;
 mod m20261201_000016_embeddings;
+mod m20261201_000017_ingest;
 mod schema_helpers;
 
 /// The ordered list of mlgraph's migrations.
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000014_lineage_history::Migration),
             Box::new(m20261201_000015_search::Migration),
             Box::new(m20261201_000016_embeddings::Migration),
+            Box::new(m20261201_000017_ingest::Migration),
         ]
     }
 }

@@ -294,3 +294,32 @@ impl Loader<Volume24h> for DbLoader {
             .collect())
     }
 }
+
+/// Key: the aliases pointing at a model version.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct AliasesOf(pub Uuid);
+
+impl Loader<AliasesOf> for DbLoader {
+    type Value = Vec<String>;
+    type Error = async_graphql::Error;
+
+    async fn load(
+        &self,
+        keys: &[AliasesOf],
+    ) -> Result<HashMap<AliasesOf, Vec<String>>, Self::Error> {
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let rows = crate::registry::service::aliases_of_versions(&self.db, &self.ctx, &ids)
+            .await
+            .map_err(|e| e.extend())?;
+        let mut out: HashMap<AliasesOf, Vec<String>> = HashMap::new();
+        for r in rows {
+            out.entry(AliasesOf(r.model_version_id))
+                .or_default()
+                .push(r.alias);
+        }
+        for v in out.values_mut() {
+            v.sort();
+        }
+        Ok(out)
+    }
+}

@@ -79,6 +79,17 @@ impl DatasetFields {
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
+    /// Facets reported for it by OpenLineage producers, by name, each as the latest
+    /// event carrying it sent it (`{}` when none).
+    async fn facets(&self) -> Json<serde_json::Value> {
+        Json(
+            self.0
+                .facets
+                .as_ref()
+                .map(crate::ingest::openlineage::facet_values)
+                .unwrap_or_else(|| serde_json::json!({})),
+        )
+    }
     /// The workflow that owns it.
     async fn workflow(&self, ctx: &Context<'_>) -> Result<Option<Workflow>> {
         load_ref::<workflow::Entity, _>(ctx, self.0.workflow_id, Workflow::from).await
@@ -221,6 +232,11 @@ impl DatasetVersionFields {
     /// Last change.
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
+    }
+    /// The producer's identifier of this version (an OpenLineage `version` facet as
+    /// `v:<version>`, or `run:<runId>` for what a run wrote), unique per dataset.
+    async fn source_version(&self) -> Option<&str> {
+        self.0.source_version.as_deref()
     }
     /// The dataset it versions.
     async fn dataset(&self, ctx: &Context<'_>) -> Result<Option<Dataset>> {

@@ -52,6 +52,8 @@ macro_rules! node_vocabulary {
             CloudRunService = cloud_run_service: crate::serving::CloudRunServiceFields,
             /// A revision of a Cloud Run service with a share of its traffic.
             ServiceDeployment = service_deployment: crate::serving::ServiceDeploymentFields,
+            /// One execution of a job or experiment as the tool that ran it reported it (an OpenLineage run, an MLflow run).
+            JobRun = job_run: crate::ingest::JobRunFields,
             /// An explicit typed edge `source --kind--> target`.
             Edge = edge: crate::lineage::EdgeFields,
             /// One committed change: written in the same transaction as the change itself.

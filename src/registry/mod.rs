@@ -214,6 +214,33 @@ pub struct RegistryMutation;
 
 #[Object]
 impl RegistryMutation {
+    /// Points a model's alias (`champion`, `prod`) at one of its versions, moving it from
+    /// the version it named before. Returns the version.
+    async fn set_model_alias(
+        &self,
+        ctx: &Context<'_>,
+        model_id: ID,
+        alias: String,
+        version_id: ID,
+    ) -> Result<ModelVersion> {
+        let d = deps(ctx)?;
+        let model = decode_as(&model_id, NodeType::Model, "modelId")?;
+        let version = decode_as(&version_id, NodeType::ModelVersion, "versionId")?;
+        Ok(ModelVersion::from(
+            service::set_alias(&d.state.db, d.rc, model, &alias, version).await?,
+        ))
+    }
+    /// Removes a model's alias; false when it had none of that name.
+    async fn delete_model_alias(
+        &self,
+        ctx: &Context<'_>,
+        model_id: ID,
+        alias: String,
+    ) -> Result<bool> {
+        let d = deps(ctx)?;
+        let model = decode_as(&model_id, NodeType::Model, "modelId")?;
+        Ok(service::delete_alias(&d.state.db, d.rc, model, &alias).await?)
+    }
     /// Creates a workflow.
     async fn create_workflow(
         &self,

@@ -114,6 +114,7 @@ pub async fn create_model(
                 risk_class: Set(None),
                 human_oversight: Set(None),
                 intended_purpose: Set(None),
+                tags: Set(None),
                 created_by: Set(ctx.actor.clone()),
                 created_at: Set(now),
                 updated_at: Set(now),
@@ -213,6 +214,8 @@ pub struct NewModelVersion {
     pub metrics: Option<serde_json::Value>,
     /// Training parameters (a JSON object).
     pub params: Option<serde_json::Value>,
+    /// Tags (a JSON object; none when absent).
+    pub tags: Option<serde_json::Value>,
 }
 
 /// Registers a model version inside `txn` (used alone and by register-and-deploy).
@@ -231,6 +234,7 @@ pub async fn insert_model_version(
         size_bytes: input.size_bytes,
         metrics: input.metrics,
         params: input.params,
+        tags: None,
     };
     insert_new_model_version(txn, ctx, new, field).await
 }
@@ -289,6 +293,7 @@ pub async fn insert_new_model_version(
             stage: Set(ModelStage::None),
             parent_version_id: Set(new.parent_version_id),
             training_job_id: Set(new.training_job.map(|(j, _)| j)),
+            tags: Set(new.tags),
             created_by: Set(ctx.actor.clone()),
             created_at: Set(now),
             updated_at: Set(now),
@@ -483,4 +488,190 @@ pub fn needs_retraining() -> sea_orm::Condition {
              WHERE d.updated_at > mv.created_at
         )",
     ))
+}
+
+/// An alias name: 1–255 letters, digits, `_` or `-`, not `latest` and not `v<number>`
+/// (both name versions already, as in MLflow).
+pub fn check_alias(field: &str, alias: &str) -> AppResult<()> {
+    let ok_chars = !alias.is_empty()
+        && alias.len() <= 255
+        && alias
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    let lower = alias.to_ascii_lowercase();
+    let reserved = lower == "latest"
+        || (lower.len() > 1
+            && lower.starts_with('v')
+            && lower[1..].chars().all(|c| c.is_ascii_digit()));
+    if !ok_chars {
+        return Err(AppError::bad_input(
+            field,
+            "an alias is 1–255 letters, digits, '_' or '-'",
+        ));
+    }
+    if reserved {
+        return Err(AppError::bad_input(
+            field,
+            format!("{alias:?} is reserved (`latest` and `v<number>` name versions)"),
+        ));
+    }
+    Ok(())
+}
+
+fn alias_change(
+    action: &'static str,
+    before: Option<&entity::model_alias::Model>,
+    after: Option<&entity::model_alias::Model>,
+) -> AppResult<store::Change> {
+    let row = after
+        .or(before)
+        .ok_or_else(|| AppError::Internal("alias change of nothing".into()))?;
+    let json = |r: Option<&entity::model_alias::Model>| {
+        r.map(serde_json::to_value)
+            .transpose()
+            .map_err(|e| AppError::Internal(e.to_string()))
+    };
+    Ok(store::Change {
+        entity_type: "ModelAlias",
+        entity_id: row.id,
+        ns: row.ns.clone(),
+        action,
+        before: json(before)?,
+        after: json(after)?,
+    })
+}
+
+/// Points `alias` of a model at one of its versions (moving it when it pointed at
+/// another), in one transaction with its event.
+pub async fn set_alias(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    model_id: Uuid,
+    alias: &str,
+    version_id: Uuid,
+) -> AppResult<model_version::Model> {
+    use entity::model_alias;
+    check_alias("alias", alias)?;
+    store::transaction(db, async |txn| {
+        let model = store::lock::<model::Entity>(txn, ctx, model_id).await?;
+        let version =
+            reference::<model_version::Entity>(txn, ctx, version_id, Some(&model.ns), "versionId")
+                .await?;
+        if version.model_id != model.id {
+            return Err(AppError::bad_input(
+                "versionId",
+                format!("version {} belongs to another model", version.version),
+            ));
+        }
+        let existing = model_alias::Entity::find()
+            .filter(model_alias::Column::ModelId.eq(model_id))
+            .filter(model_alias::Column::Alias.eq(alias))
+            .one(txn)
+            .await?;
+        let now = Utc::now();
+        match existing {
+            Some(before) if before.model_version_id == version_id => {}
+            Some(before) => {
+                let mut row = before.clone().into_active_model();
+                row.model_version_id = Set(version_id);
+                row.updated_at = Set(now);
+                let after = sea_orm::ActiveModelTrait::update(row, txn).await?;
+                store::record_event(
+                    txn,
+                    ctx,
+                    alias_change("UPDATE", Some(&before), Some(&after))?,
+                )
+                .await?;
+            }
+            None => {
+                let row = model_alias::ActiveModel {
+                    id: Set(crate::core::ids::new_id()),
+                    ns: Set(model.ns.clone()),
+                    model_id: Set(model_id),
+                    alias: Set(alias.to_owned()),
+                    model_version_id: Set(version_id),
+                    created_by: Set(ctx.actor.clone()),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                };
+                let after = sea_orm::ActiveModelTrait::insert(row, txn).await?;
+                store::record_event(txn, ctx, alias_change("CREATE", None, Some(&after))?).await?;
+            }
+        }
+        Ok(version)
+    })
+    .await
+}
+
+/// Removes `alias` of a model; false when it had none of that name.
+pub async fn delete_alias(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    model_id: Uuid,
+    alias: &str,
+) -> AppResult<bool> {
+    use entity::model_alias;
+    store::transaction(db, async |txn| {
+        let model = store::lock::<model::Entity>(txn, ctx, model_id).await?;
+        let Some(before) = model_alias::Entity::find()
+            .filter(model_alias::Column::ModelId.eq(model.id))
+            .filter(model_alias::Column::Alias.eq(alias))
+            .one(txn)
+            .await?
+        else {
+            return Ok(false);
+        };
+        model_alias::Entity::delete_by_id(before.id)
+            .exec(txn)
+            .await?;
+        store::record_event(txn, ctx, alias_change("DELETE", Some(&before), None)?).await?;
+        Ok(true)
+    })
+    .await
+}
+
+/// The aliases of these models (in the caller's scope), in one statement.
+pub async fn aliases_of_models(
+    db: &impl sea_orm::ConnectionTrait,
+    ctx: &RequestContext,
+    models: &[Uuid],
+) -> AppResult<Vec<entity::model_alias::Model>> {
+    use entity::model_alias;
+    Ok(model_alias::Entity::find()
+        .filter(model_alias::Column::ModelId.is_in(models.iter().copied()))
+        .filter(ctx.scope.condition(model_alias::Column::Ns))
+        .all(db)
+        .await?)
+}
+
+/// The aliases pointing at these versions (in the caller's scope), in one statement.
+pub async fn aliases_of_versions(
+    db: &impl sea_orm::ConnectionTrait,
+    ctx: &RequestContext,
+    versions: &[Uuid],
+) -> AppResult<Vec<entity::model_alias::Model>> {
+    use entity::model_alias;
+    Ok(model_alias::Entity::find()
+        .filter(model_alias::Column::ModelVersionId.is_in(versions.iter().copied()))
+        .filter(ctx.scope.condition(model_alias::Column::Ns))
+        .all(db)
+        .await?)
+}
+
+/// The version `alias` of a model points at.
+pub async fn version_by_alias(
+    db: &impl sea_orm::ConnectionTrait,
+    ctx: &RequestContext,
+    model_id: Uuid,
+    alias: &str,
+) -> AppResult<model_version::Model> {
+    use entity::model_alias;
+    let row = model_alias::Entity::find()
+        .filter(model_alias::Column::ModelId.eq(model_id))
+        .filter(model_alias::Column::Alias.eq(alias))
+        .filter(ctx.scope.condition(model_alias::Column::Ns))
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("alias {alias:?}")))?;
+    get::<model_version::Entity>(db, ctx, row.model_version_id).await
 }

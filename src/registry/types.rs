@@ -57,6 +57,28 @@ impl WorkflowFields {
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
+    /// Its runs as OpenLineage or MLflow clients reported them.
+    #[allow(clippy::too_many_arguments)]
+    async fn runs(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<crate::ingest::JobRunFilter>,
+        order_by: Option<Vec<crate::ingest::JobRunOrder>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        offset: Option<i32>,
+    ) -> Result<Conn<JobRun>> {
+        crate::ingest::runs_of::<WorkflowRuns>(
+            ctx,
+            self.0.id,
+            filter,
+            order_by,
+            PageArgs::new(first, after, last, before, offset),
+        )
+        .await
+    }
     /// Datasets of this workflow.
     #[allow(clippy::too_many_arguments)]
     async fn datasets(
@@ -172,6 +194,23 @@ pub struct ModelFields(pub model::Model);
 
 #[Object]
 impl ModelFields {
+    /// Tags (`{key: value}`; MLflow clients set them).
+    async fn tags(&self) -> Json<serde_json::Value> {
+        Json(self.0.tags.clone().unwrap_or_else(|| serde_json::json!({})))
+    }
+    /// The version an alias names (`champion`, `prod`), if any.
+    async fn version_by_alias(
+        &self,
+        ctx: &Context<'_>,
+        alias: String,
+    ) -> Result<Option<ModelVersion>> {
+        let d = api::deps(ctx)?;
+        match super::service::version_by_alias(&d.db, d.rc, self.0.id, &alias).await {
+            Ok(v) => Ok(Some(ModelVersion::from(v))),
+            Err(crate::error::AppError::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
     /// Its risk class under the EU AI Act.
     async fn risk_class(&self) -> Option<crate::governance::RiskClass> {
         self.0.risk_class.map(Into::into)
@@ -327,6 +366,20 @@ pub struct ModelVersionFields(pub model_version::Model);
 
 #[Object]
 impl ModelVersionFields {
+    /// Its aliases (each names at most one version of the model; set with `setModelAlias`
+    /// or an MLflow client). Current aliases, also under `asOf`.
+    async fn aliases(&self, ctx: &Context<'_>) -> Result<Vec<String>> {
+        let d = api::deps(ctx)?;
+        Ok(d.loader
+            .load_one(crate::core::loader::AliasesOf(self.0.id))
+            .await?
+            .unwrap_or_default())
+    }
+    /// Tags (`{key: value}`; what an MLflow client registered sits under `_mlflow`: its
+    /// run id, logged model id, description).
+    async fn tags(&self) -> Json<serde_json::Value> {
+        Json(self.0.tags.clone().unwrap_or_else(|| serde_json::json!({})))
+    }
     /// Its files in the artifact store (live ones unless the filter asks for deleted).
     #[allow(clippy::too_many_arguments)]
     async fn artifacts(

@@ -410,6 +410,7 @@ pub async fn complete(
                     size_bytes: v.size_bytes,
                     metrics: v.metrics,
                     params: v.params,
+                    tags: None,
                 };
                 Some(insert_new_model_version(txn, ctx, new, field).await?)
             }

@@ -63,6 +63,28 @@ impl ExperimentFields {
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
+    /// Its runs as OpenLineage or MLflow clients reported them.
+    #[allow(clippy::too_many_arguments)]
+    async fn job_runs(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<crate::ingest::JobRunFilter>,
+        order_by: Option<Vec<crate::ingest::JobRunOrder>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        offset: Option<i32>,
+    ) -> Result<Conn<JobRun>> {
+        crate::ingest::runs_of::<ExperimentJobRuns>(
+            ctx,
+            self.0.id,
+            filter,
+            order_by,
+            PageArgs::new(first, after, last, before, offset),
+        )
+        .await
+    }
     /// The workflow that owns it.
     async fn workflow(&self, ctx: &Context<'_>) -> Result<Option<Workflow>> {
         load_ref::<workflow::Entity, _>(ctx, self.0.workflow_id, Workflow::from).await

@@ -192,6 +192,7 @@ const LISTS: &[&str] = &[
     "cloudRunServices",
     "serviceDeployments",
     "events",
+    "jobRuns",
 ];
 
 /// Everything a caller can ask that might reach namespace `B`, from the nodes of `A`

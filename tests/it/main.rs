@@ -9,6 +9,7 @@ mod governance;
 mod graph;
 mod harness;
 mod http;
+mod ingest;
 mod jobs;
 mod lineage;
 mod live;

@@ -1,0 +1,37 @@
+//! `job_runs`: one execution of a job (an OpenLineage run of a workflow) or of an
+//! experiment (an MLflow run), as the tool that ran it reported it.
+
+use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::enums::{JobRunSource, JobRunState};
+
+/// A job run row.
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, Deserialize)]
+#[sea_orm(table_name = "job_runs")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub ns: String,
+    pub workflow_id: Option<Uuid>,
+    pub experiment_id: Option<Uuid>,
+    pub parent_run_id: Option<Uuid>,
+    pub source: JobRunSource,
+    pub name: String,
+    pub state: JobRunState,
+    pub state_at: Option<DateTimeUtc>,
+    pub started_at: Option<DateTimeUtc>,
+    pub ended_at: Option<DateTimeUtc>,
+    pub params: Json,
+    pub metrics: Json,
+    pub tags: Json,
+    pub facets: Json,
+    pub created_by: Option<String>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

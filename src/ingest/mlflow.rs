@@ -1,0 +1,2199 @@
+//! An MLflow-compatible REST API (`/api/2.0/mlflow/...`): enough for the stock `mlflow`
+//! client, with `MLFLOW_TRACKING_URI` pointed at mlgraph, to track experiments and runs
+//! and to use the model registry. What it writes is ordinary registry data:
+//!
+//! | MLflow | mlgraph |
+//! |---|---|
+//! | experiment (`experiment_id` = the experiment's UUID in hex; `0` = `Default`) | `Experiment` (tags and artifact location in `config.mlflow`) |
+//! | run (`run_id` = the run's UUID in hex) | `JobRun` (source MLFLOW): params, latest metrics, tags; `run --partOf--> experiment`; every logged value in `job_run_metrics` |
+//! | logged model (`m-<hex>`, MLflow 3) | `logged_models` |
+//! | registered model | `Model` (tags in `tags`) |
+//! | model version | `ModelVersion`: `source` → `artifactUri`, the run's params and latest metrics copied, `version --producedBy--> run`; tags in `tags`, MLflow's own fields under `tags._mlflow` |
+//! | alias | a first-class alias (`model_aliases`, `ModelVersion.aliases`) |
+//! | stage (`None`, `Staging`, `Production`, `Archived`) | the version's `stage` (promotion rules and approvals apply) |
+//!
+//! Requests are served in one namespace: `--mlflow-namespace` at `/api/2.0/...`, or any
+//! other at `/ns/<namespace>/api/2.0/...` (`MLFLOW_TRACKING_URI=http://host/ns/<namespace>`).
+//! Errors are MLflow's `{error_code, message}` with its HTTP statuses; routes not served
+//! answer `ENDPOINT_NOT_FOUND` (404).
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::any;
+use chrono::{DateTime, Utc};
+use entity::enums::{
+    ExperimentStatus, ExperimentType, JobRunSource, JobRunState, ModelStage, ModelStatus,
+};
+use entity::{edge, experiment, job_run, job_run_metric, logged_model, model, model_version};
+use regex::Regex;
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, IntoActiveModel,
+    QueryFilter, QueryOrder, Set,
+};
+use serde_json::{Map, Value, json};
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::core::context::RequestContext;
+use crate::core::ids::NodeType;
+use crate::core::store;
+use crate::core::validate;
+use crate::error::AppError;
+use crate::lineage::service::edge_row;
+use crate::registry::service as registry;
+
+/// The latest value of each metric of a stored metric map (`{key: {"value", ...}}`), as
+/// `{key: value}`.
+pub fn latest_metric_values(stored: &Value) -> Value {
+    match stored.as_object() {
+        Some(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), v.get("value").cloned().unwrap_or(Value::Null)))
+                .collect(),
+        ),
+        None => Value::Object(Default::default()),
+    }
+}
+
+/// The MLflow routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/2.0/{*rest}", any(at_root))
+        .route("/ns/{*rest}", any(at_namespace))
+}
+
+/// An error as MLflow answers it.
+#[derive(Debug)]
+pub struct MlflowError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
+type MlResult<T> = Result<T, MlflowError>;
+
+impl MlflowError {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        MlflowError {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+    fn invalid(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "INVALID_PARAMETER_VALUE", message)
+    }
+    fn missing(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "RESOURCE_DOES_NOT_EXIST", message)
+    }
+    fn endpoint(method: &Method, path: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "ENDPOINT_NOT_FOUND",
+            format!("mlgraph does not serve {method} /api/2.0/{path}"),
+        )
+    }
+}
+
+impl From<AppError> for MlflowError {
+    fn from(e: AppError) -> Self {
+        use crate::error::ErrorCode as C;
+        let (status, code) = match e.code() {
+            C::BadUserInput | C::QueryTooComplex => {
+                (StatusCode::BAD_REQUEST, "INVALID_PARAMETER_VALUE")
+            }
+            C::NotFound => (StatusCode::NOT_FOUND, "RESOURCE_DOES_NOT_EXIST"),
+            C::Conflict => (StatusCode::BAD_REQUEST, "RESOURCE_ALREADY_EXISTS"),
+            C::InvalidTransition => (StatusCode::BAD_REQUEST, "INVALID_STATE"),
+            C::Unauthenticated => (StatusCode::UNAUTHORIZED, "UNAUTHENTICATED"),
+            C::Forbidden => (StatusCode::FORBIDDEN, "PERMISSION_DENIED"),
+            C::RateLimited => (StatusCode::TOO_MANY_REQUESTS, "REQUEST_LIMIT_EXCEEDED"),
+            C::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "TEMPORARILY_UNAVAILABLE"),
+            _ => {
+                tracing::error!(error = ?e, "MLflow request failed");
+                (StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL_ERROR")
+            }
+        };
+        MlflowError::new(status, code, e.message())
+    }
+}
+
+impl From<sea_orm::DbErr> for MlflowError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        AppError::from_db(e).into()
+    }
+}
+
+impl IntoResponse for MlflowError {
+    fn into_response(self) -> Response {
+        (
+            self.status,
+            axum::Json(json!({ "error_code": self.code, "message": self.message })),
+        )
+            .into_response()
+    }
+}
+
+async fn at_root(
+    State(state): State<AppState>,
+    method: Method,
+    Path(rest): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let ns = state.mlflow_namespace.clone();
+    serve(&state, ns, method, &rest, query, headers, body).await
+}
+
+async fn at_namespace(
+    State(state): State<AppState>,
+    method: Method,
+    Path(rest): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let Some((ns, path)) = rest.split_once("/api/2.0/") else {
+        return MlflowError::endpoint(&method, &rest).into_response();
+    };
+    if let Err(e) = validate::namespace("namespace", ns) {
+        return MlflowError::from(e).into_response();
+    }
+    serve(&state, ns.to_owned(), method, path, query, headers, body).await
+}
+
+/// A request's parameters: the query string of a GET (repeated keys become lists), the
+/// JSON body otherwise.
+struct Params(Map<String, Value>);
+
+impl Params {
+    fn opt(&self, key: &str) -> Option<String> {
+        match self.0.get(key)? {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            Value::Bool(b) => Some(b.to_string()),
+            Value::Array(a) => a.first().and_then(|v| v.as_str()).map(str::to_owned),
+            _ => None,
+        }
+    }
+    fn req(&self, key: &str) -> MlResult<String> {
+        self.opt(key).filter(|s| !s.is_empty()).ok_or_else(|| {
+            MlflowError::invalid(format!("Missing value for required parameter '{key}'."))
+        })
+    }
+    fn int(&self, key: &str) -> MlResult<Option<i64>> {
+        match self.opt(key) {
+            None => Ok(None),
+            Some(s) => s.parse::<i64>().map(Some).map_err(|_| {
+                MlflowError::invalid(format!("Parameter '{key}' must be an integer, got {s:?}."))
+            }),
+        }
+    }
+    fn list(&self, key: &str) -> Vec<Value> {
+        match self.0.get(key) {
+            Some(Value::Array(a)) => a.clone(),
+            Some(Value::Null) | None => Vec::new(),
+            Some(other) => vec![other.clone()],
+        }
+    }
+    fn strings(&self, key: &str) -> Vec<String> {
+        self.list(key)
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect()
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn serve(
+    state: &AppState,
+    ns: String,
+    method: Method,
+    path: &str,
+    query: Option<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let ctx = match crate::server::rest_caller(state, &headers).await {
+        Ok(ctx) => ctx,
+        Err(resp) => return resp,
+    };
+    let params = if method == Method::GET || body.is_empty() {
+        let pairs: Vec<(String, String)> =
+            serde_urlencoded::from_str(query.as_deref().unwrap_or("")).unwrap_or_default();
+        let mut map = Map::new();
+        for (k, v) in pairs {
+            match map.get_mut(&k) {
+                Some(Value::Array(list)) => list.push(Value::String(v)),
+                Some(first) => {
+                    let first = first.take();
+                    map.insert(k, Value::Array(vec![first, Value::String(v)]));
+                }
+                None => {
+                    map.insert(k, Value::String(v));
+                }
+            }
+        }
+        map
+    } else {
+        match super::routes::json_body(&headers, body).await {
+            Ok(Value::Object(map)) => map,
+            Ok(_) => return MlflowError::invalid("the body must be a JSON object").into_response(),
+            Err(resp) => return resp,
+        }
+    };
+    let api = Api {
+        db: &state.db,
+        ctx: &ctx,
+        ns: &ns,
+    };
+    match api.dispatch(&method, path, &Params(params)).await {
+        Ok(v) => (StatusCode::OK, axum::Json(v)).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+fn ms(t: DateTime<Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+fn from_ms(v: i64) -> MlResult<DateTime<Utc>> {
+    DateTime::from_timestamp_millis(v)
+        .ok_or_else(|| MlflowError::invalid(format!("{v} is not a time in milliseconds")))
+}
+
+fn hex(id: Uuid) -> String {
+    id.simple().to_string()
+}
+
+fn parse_id(s: &str, what: &str) -> MlResult<Uuid> {
+    let s = s.strip_prefix("m-").unwrap_or(s);
+    Uuid::parse_str(s).map_err(|_| MlflowError::missing(format!("{what} '{s}' does not exist.")))
+}
+
+/// `[{key, value}]` of a JSON object of strings.
+fn tag_list(tags: &Value) -> Vec<Value> {
+    tags.as_object()
+        .map(|m| {
+            m.iter()
+                .filter(|(k, _)| k.as_str() != "_mlflow")
+                .map(|(k, v)| {
+                    json!({"key": k, "value": v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string())})
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A `[{key, value}]` list as a JSON object.
+fn tags_of(list: &[Value]) -> MlResult<Map<String, Value>> {
+    let mut out = Map::new();
+    for t in list {
+        let key = t
+            .get("key")
+            .and_then(Value::as_str)
+            .filter(|k| !k.is_empty())
+            .ok_or_else(|| MlflowError::invalid("a tag needs a key"))?;
+        let value = match t.get("value") {
+            Some(Value::String(s)) => s.clone(),
+            Some(Value::Null) | None => String::new(),
+            Some(v) => v.to_string(),
+        };
+        out.insert(key.to_owned(), Value::String(value));
+    }
+    Ok(out)
+}
+
+fn stage_name(stage: ModelStage) -> &'static str {
+    match stage {
+        ModelStage::None => "None",
+        ModelStage::Staging => "Staging",
+        ModelStage::Production => "Production",
+        ModelStage::Archived => "Archived",
+    }
+}
+
+fn parse_stage(s: &str) -> MlResult<ModelStage> {
+    match s.to_ascii_lowercase().as_str() {
+        "none" => Ok(ModelStage::None),
+        "staging" => Ok(ModelStage::Staging),
+        "production" => Ok(ModelStage::Production),
+        "archived" => Ok(ModelStage::Archived),
+        _ => Err(MlflowError::invalid(format!(
+            "Invalid Model Version stage: {s}. Value must be one of None, Staging, Production, Archived."
+        ))),
+    }
+}
+
+fn run_status(state: JobRunState) -> &'static str {
+    match state {
+        JobRunState::Scheduled => "SCHEDULED",
+        JobRunState::Running => "RUNNING",
+        JobRunState::Completed => "FINISHED",
+        JobRunState::Failed => "FAILED",
+        JobRunState::Aborted => "KILLED",
+    }
+}
+
+fn parse_run_status(s: &str) -> MlResult<JobRunState> {
+    match s {
+        "RUNNING" => Ok(JobRunState::Running),
+        "SCHEDULED" => Ok(JobRunState::Scheduled),
+        "FINISHED" => Ok(JobRunState::Completed),
+        "FAILED" => Ok(JobRunState::Failed),
+        "KILLED" => Ok(JobRunState::Aborted),
+        _ => Err(MlflowError::invalid(format!("Invalid run status {s:?}"))),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Filters: MLflow's search grammar (`name = 'x' AND tags.team LIKE 'fr%' AND metrics.auc > 0.9`).
+
+#[derive(Debug, Clone, PartialEq)]
+enum Lit {
+    Str(String),
+    Num(f64),
+    List(Vec<Lit>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Op {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Like,
+    ILike,
+    In,
+    NotIn,
+}
+
+#[derive(Debug, Clone)]
+struct Clause {
+    field: String,
+    op: Op,
+    value: Lit,
+}
+
+/// A field value of a searched object.
+enum Val {
+    Str(String),
+    Num(f64),
+}
+
+fn like(pattern: &str, text: &str, case_insensitive: bool) -> bool {
+    let mut re = String::from(if case_insensitive { "(?is)^" } else { "(?s)^" });
+    for c in pattern.chars() {
+        match c {
+            '%' => re.push_str(".*"),
+            '_' => re.push('.'),
+            c => re.push_str(&regex::escape(&c.to_string())),
+        }
+    }
+    re.push('$');
+    Regex::new(&re).is_ok_and(|r| r.is_match(text))
+}
+
+impl Clause {
+    fn matches(&self, v: Option<Val>) -> bool {
+        let Some(v) = v else {
+            return self.op == Op::Ne || self.op == Op::NotIn;
+        };
+        match (&v, &self.value, self.op) {
+            (Val::Str(a), Lit::Str(b), Op::Eq) => a == b,
+            (Val::Str(a), Lit::Str(b), Op::Ne) => a != b,
+            (Val::Str(a), Lit::Str(b), Op::Like) => like(b, a, false),
+            (Val::Str(a), Lit::Str(b), Op::ILike) => like(b, a, true),
+            (Val::Str(a), Lit::Num(b), op) => a.parse::<f64>().is_ok_and(|a| cmp_num(a, *b, op)),
+            (Val::Num(a), Lit::Num(b), op) => cmp_num(*a, *b, op),
+            (Val::Num(a), Lit::Str(b), op) => b.parse::<f64>().is_ok_and(|b| cmp_num(*a, b, op)),
+            (v, Lit::List(items), Op::In | Op::NotIn) => {
+                let found = items.iter().any(|i| match (v, i) {
+                    (Val::Str(a), Lit::Str(b)) => a == b,
+                    (Val::Num(a), Lit::Num(b)) => a == b,
+                    (Val::Str(a), Lit::Num(b)) => a.parse::<f64>().is_ok_and(|a| a == *b),
+                    (Val::Num(a), Lit::Str(b)) => b.parse::<f64>().is_ok_and(|b| *a == b),
+                    _ => false,
+                });
+                found == (self.op == Op::In)
+            }
+            (Val::Str(a), Lit::Str(b), op) => cmp_str(a, b, op),
+            _ => false,
+        }
+    }
+}
+
+fn cmp_num(a: f64, b: f64, op: Op) -> bool {
+    match op {
+        Op::Eq => a == b,
+        Op::Ne => a != b,
+        Op::Lt => a < b,
+        Op::Le => a <= b,
+        Op::Gt => a > b,
+        Op::Ge => a >= b,
+        _ => false,
+    }
+}
+
+fn cmp_str(a: &str, b: &str, op: Op) -> bool {
+    match op {
+        Op::Lt => a < b,
+        Op::Le => a <= b,
+        Op::Gt => a > b,
+        Op::Ge => a >= b,
+        _ => false,
+    }
+}
+
+static TOKEN: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(
+        r#"(?x)\s*(?:
+            (?P<str>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")
+          | (?P<op><=|>=|!=|<>|=|<|>)
+          | (?P<punct>[(),])
+          | (?P<num>-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)
+          | (?P<ident>(?:[A-Za-z_][A-Za-z0-9_]*\.)?(?:`[^`]+`|"[^"]+"|[A-Za-z_][A-Za-z0-9_.\-]*))
+        )"#,
+    )
+    .ok()
+});
+
+#[derive(Debug, Clone, PartialEq)]
+enum Tok {
+    Str(String),
+    Op(String),
+    Punct(char),
+    Num(f64),
+    Ident(String),
+}
+
+fn unquote(s: &str) -> String {
+    let inner = &s[1..s.len() - 1];
+    inner.replace("\\'", "'").replace("\\\"", "\"")
+}
+
+fn tokens(filter: &str) -> MlResult<Vec<Tok>> {
+    let re = TOKEN
+        .as_ref()
+        .ok_or_else(|| MlflowError::invalid("filter grammar unavailable"))?;
+    let mut out = Vec::new();
+    let mut rest = filter.trim();
+    while !rest.is_empty() {
+        let caps = re
+            .captures(rest)
+            .filter(|c| c.get(0).is_some_and(|m| m.start() == 0))
+            .ok_or_else(|| {
+                MlflowError::invalid(format!("Invalid filter '{filter}': cannot read {rest:?}"))
+            })?;
+        let whole = caps.get(0).map_or(0, |m| m.end());
+        if let Some(m) = caps.name("str") {
+            out.push(Tok::Str(unquote(m.as_str())));
+        } else if let Some(m) = caps.name("op") {
+            out.push(Tok::Op(m.as_str().to_owned()));
+        } else if let Some(m) = caps.name("punct") {
+            out.push(Tok::Punct(m.as_str().chars().next().unwrap_or(',')));
+        } else if let Some(m) = caps.name("num") {
+            out.push(Tok::Num(m.as_str().parse().unwrap_or(0.0)));
+        } else if let Some(m) = caps.name("ident") {
+            out.push(Tok::Ident(m.as_str().to_owned()));
+        }
+        if whole == 0 {
+            break;
+        }
+        rest = rest[whole..].trim_start();
+    }
+    Ok(out)
+}
+
+/// A field name as the searches read it: `attributes.x` is `x`; `tags.`, `params.`,
+/// `metrics.` keep their prefix (with the key unquoted).
+fn field_name(ident: &str) -> String {
+    let (prefix, key) = match ident.split_once('.') {
+        Some((p, k))
+            if [
+                "tags",
+                "tag",
+                "params",
+                "param",
+                "metrics",
+                "metric",
+                "attributes",
+                "attribute",
+                "attr",
+                "run",
+            ]
+            .contains(&p.to_ascii_lowercase().as_str()) =>
+        {
+            (Some(p.to_ascii_lowercase()), k)
+        }
+        _ => (None, ident),
+    };
+    let key = key.trim_matches('`').trim_matches('"').to_owned();
+    match prefix.as_deref() {
+        Some("tags" | "tag") => format!("tags.{key}"),
+        Some("params" | "param") => format!("params.{key}"),
+        Some("metrics" | "metric") => format!("metrics.{key}"),
+        _ => key.to_ascii_lowercase(),
+    }
+}
+
+/// Parses a filter into clauses joined by AND (MLflow has no OR).
+fn parse_filter(filter: Option<&str>) -> MlResult<Vec<Clause>> {
+    let Some(filter) = filter.map(str::trim).filter(|f| !f.is_empty()) else {
+        return Ok(Vec::new());
+    };
+    let toks = tokens(filter)?;
+    let bad = || MlflowError::invalid(format!("Invalid filter '{filter}'"));
+    let mut clauses = Vec::new();
+    let mut i = 0;
+    while i < toks.len() {
+        let Tok::Ident(ident) = &toks[i] else {
+            return Err(bad());
+        };
+        let field = field_name(ident);
+        i += 1;
+        let op = match toks.get(i) {
+            Some(Tok::Op(o)) => match o.as_str() {
+                "=" => Op::Eq,
+                "!=" | "<>" => Op::Ne,
+                "<" => Op::Lt,
+                "<=" => Op::Le,
+                ">" => Op::Gt,
+                ">=" => Op::Ge,
+                _ => return Err(bad()),
+            },
+            Some(Tok::Ident(w)) if w.eq_ignore_ascii_case("like") => Op::Like,
+            Some(Tok::Ident(w)) if w.eq_ignore_ascii_case("ilike") => Op::ILike,
+            Some(Tok::Ident(w)) if w.eq_ignore_ascii_case("in") => Op::In,
+            Some(Tok::Ident(w)) if w.eq_ignore_ascii_case("not") => {
+                i += 1;
+                match toks.get(i) {
+                    Some(Tok::Ident(w)) if w.eq_ignore_ascii_case("in") => Op::NotIn,
+                    _ => return Err(bad()),
+                }
+            }
+            _ => return Err(bad()),
+        };
+        i += 1;
+        let value = match toks.get(i) {
+            Some(Tok::Str(s)) => Lit::Str(s.clone()),
+            Some(Tok::Num(n)) => Lit::Num(*n),
+            Some(Tok::Punct('(')) => {
+                let mut items = Vec::new();
+                i += 1;
+                loop {
+                    match toks.get(i) {
+                        Some(Tok::Str(s)) => items.push(Lit::Str(s.clone())),
+                        Some(Tok::Num(n)) => items.push(Lit::Num(*n)),
+                        _ => return Err(bad()),
+                    }
+                    i += 1;
+                    match toks.get(i) {
+                        Some(Tok::Punct(',')) => i += 1,
+                        Some(Tok::Punct(')')) => break,
+                        _ => return Err(bad()),
+                    }
+                }
+                Lit::List(items)
+            }
+            _ => return Err(bad()),
+        };
+        i += 1;
+        clauses.push(Clause { field, op, value });
+        match toks.get(i) {
+            None => break,
+            Some(Tok::Ident(w)) if w.eq_ignore_ascii_case("and") => i += 1,
+            _ => return Err(bad()),
+        }
+    }
+    Ok(clauses)
+}
+
+fn all_match(clauses: &[Clause], get: impl Fn(&str) -> Option<Val>) -> bool {
+    clauses.iter().all(|c| c.matches(get(&c.field)))
+}
+
+/// A page of `items` from `page_token` (an offset), at most `max` long.
+fn page<T>(
+    items: Vec<T>,
+    max: Option<i64>,
+    token: Option<String>,
+    default_max: usize,
+) -> MlResult<(Vec<T>, Option<String>)> {
+    let max = max
+        .map_or(default_max, |m| usize::try_from(m).unwrap_or(default_max))
+        .clamp(1, 50_000);
+    let start = match token {
+        Some(t) if !t.is_empty() => t
+            .parse::<usize>()
+            .map_err(|_| MlflowError::invalid("Invalid page token"))?,
+        _ => 0,
+    };
+    let total = items.len();
+    let items: Vec<T> = items.into_iter().skip(start).take(max).collect();
+    let next = (start + items.len() < total).then(|| (start + items.len()).to_string());
+    Ok((items, next))
+}
+
+// ---------------------------------------------------------------------------------------
+
+struct Api<'a> {
+    db: &'a DatabaseConnection,
+    ctx: &'a RequestContext,
+    ns: &'a str,
+}
+
+impl Api<'_> {
+    async fn dispatch(&self, method: &Method, path: &str, p: &Params) -> MlResult<Value> {
+        let path = path.trim_end_matches('/');
+        let segments: Vec<&str> = path.split('/').collect();
+        let m = method.as_str();
+        match (m, segments.as_slice()) {
+            ("POST", ["mlflow", "experiments", "create"]) => self.create_experiment(p).await,
+            ("GET", ["mlflow", "experiments", "get"]) => self.get_experiment(p).await,
+            ("GET", ["mlflow", "experiments", "get-by-name"]) => self.experiment_by_name(p).await,
+            ("POST" | "GET", ["mlflow", "experiments", "search"]) => {
+                self.search_experiments(p).await
+            }
+            ("POST", ["mlflow", "experiments", "set-experiment-tag"]) => {
+                self.set_experiment_tag(p).await
+            }
+            ("POST", ["mlflow", "runs", "create"]) => self.create_run(p).await,
+            ("GET", ["mlflow", "runs", "get"]) => self.get_run(p).await,
+            ("POST", ["mlflow", "runs", "update"]) => self.update_run(p).await,
+            ("POST", ["mlflow", "runs", "delete"]) => self.delete_run(p).await,
+            ("POST", ["mlflow", "runs", "log-parameter"]) => {
+                let params = vec![
+                    json!({"key": p.req("key")?, "value": p.opt("value").unwrap_or_default()}),
+                ];
+                self.log(p, &[], &params, &[]).await
+            }
+            ("POST", ["mlflow", "runs", "log-metric"]) => {
+                let metric = json!({
+                    "key": p.req("key")?, "value": p.0.get("value").cloned().unwrap_or(Value::Null),
+                    "timestamp": p.0.get("timestamp").cloned().unwrap_or(Value::Null),
+                    "step": p.0.get("step").cloned().unwrap_or(Value::Null),
+                });
+                self.log(p, &[metric], &[], &[]).await
+            }
+            ("POST", ["mlflow", "runs", "set-tag"]) => {
+                let tag = vec![
+                    json!({"key": p.req("key")?, "value": p.opt("value").unwrap_or_default()}),
+                ];
+                self.log(p, &[], &[], &tag).await
+            }
+            ("POST", ["mlflow", "runs", "log-batch"]) => {
+                self.log(p, &p.list("metrics"), &p.list("params"), &p.list("tags"))
+                    .await
+            }
+            ("POST", ["mlflow", "runs", "delete-tag"]) => self.delete_run_tag(p).await,
+            ("POST", ["mlflow", "runs", "search"]) => self.search_runs(p).await,
+            ("POST", ["mlflow", "runs", "outputs"]) => self.log_outputs(p).await,
+            ("GET", ["mlflow", "metrics", "get-history"]) => self.metric_history(p).await,
+            ("GET", ["mlflow", "artifacts", "list"]) => Ok(json!({"files": []})),
+            ("GET", ["mlflow-artifacts", "artifacts"]) => Ok(json!({"files": []})),
+            ("POST", ["mlflow", "logged-models"]) => self.create_logged_model(p).await,
+            ("POST", ["mlflow", "logged-models", "search"]) => self.search_logged_models(p).await,
+            ("GET", ["mlflow", "logged-models", id]) => {
+                let lm = self.logged_model(id).await?;
+                Ok(json!({"model": logged_model_json(&lm)}))
+            }
+            ("PATCH", ["mlflow", "logged-models", id]) => self.finalize_logged_model(id, p).await,
+            ("PATCH", ["mlflow", "logged-models", id, "tags"]) => {
+                self.set_logged_model_tags(id, p).await
+            }
+            ("POST", ["mlflow", "registered-models", "create"]) => {
+                self.create_registered_model(p).await
+            }
+            ("GET", ["mlflow", "registered-models", "get"]) => {
+                let m = self.model_named(&p.req("name")?).await?;
+                Ok(json!({"registered_model": self.registered_model_json(&m).await?}))
+            }
+            ("GET", ["mlflow", "registered-models", "search"]) => {
+                self.search_registered_models(p).await
+            }
+            ("PATCH", ["mlflow", "registered-models", "update"]) => {
+                self.update_registered_model(p).await
+            }
+            ("DELETE", ["mlflow", "registered-models", "delete"]) => {
+                let m = self.model_named(&p.req("name")?).await?;
+                store::delete::<model::Entity>(self.db, self.ctx, m.id).await?;
+                Ok(json!({}))
+            }
+            ("POST" | "GET", ["mlflow", "registered-models", "get-latest-versions"]) => {
+                self.latest_versions(p).await
+            }
+            ("POST", ["mlflow", "registered-models", "set-tag"]) => {
+                self.set_model_tag(p, true).await
+            }
+            ("DELETE", ["mlflow", "registered-models", "delete-tag"]) => {
+                self.set_model_tag(p, false).await
+            }
+            ("POST", ["mlflow", "registered-models", "alias"]) => {
+                let m = self.model_named(&p.req("name")?).await?;
+                let v = self.version_of(&m, &p.req("version")?).await?;
+                registry::set_alias(self.db, self.ctx, m.id, &p.req("alias")?, v.id).await?;
+                Ok(json!({}))
+            }
+            ("DELETE", ["mlflow", "registered-models", "alias"]) => {
+                let m = self.model_named(&p.req("name")?).await?;
+                registry::delete_alias(self.db, self.ctx, m.id, &p.req("alias")?).await?;
+                Ok(json!({}))
+            }
+            ("GET", ["mlflow", "registered-models", "alias"]) => {
+                let m = self.model_named(&p.req("name")?).await?;
+                let alias = p.req("alias")?;
+                let v = registry::version_by_alias(self.db, self.ctx, m.id, &alias)
+                    .await
+                    .map_err(|_| {
+                        MlflowError::missing(format!("Registered model alias {alias} not found."))
+                    })?;
+                Ok(json!({"model_version": self.version_json(&m, &v).await?}))
+            }
+            ("POST", ["mlflow", "model-versions", "create"]) => self.create_model_version(p).await,
+            ("GET", ["mlflow", "model-versions", "get"]) => {
+                let m = self.model_named(&p.req("name")?).await?;
+                let v = self.version_of(&m, &p.req("version")?).await?;
+                Ok(json!({"model_version": self.version_json(&m, &v).await?}))
+            }
+            ("GET", ["mlflow", "model-versions", "search"]) => self.search_model_versions(p).await,
+            ("GET", ["mlflow", "model-versions", "get-download-uri"]) => {
+                let m = self.model_named(&p.req("name")?).await?;
+                let v = self.version_of(&m, &p.req("version")?).await?;
+                Ok(json!({"artifact_uri": v.artifact_uri.unwrap_or_default()}))
+            }
+            ("PATCH", ["mlflow", "model-versions", "update"]) => self.update_model_version(p).await,
+            ("POST", ["mlflow", "model-versions", "transition-stage"]) => {
+                self.transition_stage(p).await
+            }
+            ("DELETE", ["mlflow", "model-versions", "delete"]) => {
+                let m = self.model_named(&p.req("name")?).await?;
+                let v = self.version_of(&m, &p.req("version")?).await?;
+                store::delete::<model_version::Entity>(self.db, self.ctx, v.id).await?;
+                Ok(json!({}))
+            }
+            ("POST", ["mlflow", "model-versions", "set-tag"]) => {
+                self.set_version_tag(p, true).await
+            }
+            ("DELETE", ["mlflow", "model-versions", "delete-tag"]) => {
+                self.set_version_tag(p, false).await
+            }
+            _ => Err(MlflowError::endpoint(method, path)),
+        }
+    }
+
+    // ---- experiments ----
+
+    fn experiment_json(&self, e: &experiment::Model) -> Value {
+        let ml = e.config.get("mlflow");
+        let id = hex(e.id);
+        json!({
+            "experiment_id": id,
+            "name": e.name,
+            "artifact_location": ml.and_then(|m| m.get("artifact_location")).and_then(Value::as_str)
+                .map_or_else(|| format!("mlflow-artifacts:/{id}"), str::to_owned),
+            "lifecycle_stage": if ml.and_then(|m| m.get("deleted")).and_then(Value::as_bool) == Some(true) { "deleted" } else { "active" },
+            "creation_time": ms(e.created_at),
+            "last_update_time": ms(e.updated_at),
+            "tags": tag_list(ml.and_then(|m| m.get("tags")).unwrap_or(&Value::Null)),
+        })
+    }
+
+    async fn insert_experiment(
+        &self,
+        txn: &DatabaseTransaction,
+        name: &str,
+        artifact_location: Option<String>,
+        tags: Map<String, Value>,
+    ) -> MlResult<experiment::Model> {
+        validate::name("name", name)?;
+        let now = Utc::now();
+        let mut ml = json!({"tags": tags});
+        if let Some(loc) = artifact_location.filter(|l| !l.is_empty()) {
+            ml["artifact_location"] = Value::String(loc);
+        }
+        Ok(store::insert::<experiment::Entity, _>(
+            txn,
+            self.ctx,
+            experiment::ActiveModel {
+                id: Set(crate::core::ids::new_id()),
+                ns: Set(self.ns.to_owned()),
+                workflow_id: Set(None),
+                name: Set(name.to_owned()),
+                description: Set(None),
+                experiment_type: Set(ExperimentType::Other),
+                status: Set(ExperimentStatus::Running),
+                config: Set(json!({"mlflow": ml})),
+                created_by: Set(self.ctx.actor.clone()),
+                created_at: Set(now),
+                updated_at: Set(now),
+            },
+        )
+        .await?)
+    }
+
+    async fn create_experiment(&self, p: &Params) -> MlResult<Value> {
+        let name = p.req("name")?;
+        let tags = tags_of(&p.list("tags"))?;
+        let loc = p.opt("artifact_location");
+        let exists = experiment::Entity::find()
+            .filter(experiment::Column::Ns.eq(self.ns))
+            .filter(experiment::Column::Name.eq(name.as_str()))
+            .one(self.db)
+            .await?;
+        if exists.is_some() {
+            return Err(MlflowError::new(
+                StatusCode::BAD_REQUEST,
+                "RESOURCE_ALREADY_EXISTS",
+                format!("Experiment '{name}' already exists."),
+            ));
+        }
+        let e = store::transaction(self.db, async |txn| {
+            self.insert_experiment(txn, &name, loc, tags)
+                .await
+                .map_err(to_app)
+        })
+        .await?;
+        Ok(json!({"experiment_id": hex(e.id)}))
+    }
+
+    /// The experiment `id` names in this namespace; `0` is `Default`, made on first use
+    /// by a writer.
+    async fn experiment(&self, id: &str, create_default: bool) -> MlResult<experiment::Model> {
+        if id == "0" {
+            let found = experiment::Entity::find()
+                .filter(experiment::Column::Ns.eq(self.ns))
+                .filter(experiment::Column::Name.eq("Default"))
+                .filter(self.ctx.scope.condition(experiment::Column::Ns))
+                .one(self.db)
+                .await?;
+            return match found {
+                Some(e) => Ok(e),
+                None if create_default => {
+                    let made = store::transaction(self.db, async |txn| {
+                        self.insert_experiment(txn, "Default", None, Map::new())
+                            .await
+                            .map_err(to_app)
+                    })
+                    .await;
+                    match made {
+                        Ok(e) => Ok(e),
+                        // Made concurrently by another request: read it.
+                        Err(AppError::Conflict { .. }) => {
+                            Box::pin(self.experiment(id, false)).await
+                        }
+                        Err(e) => Err(e.into()),
+                    }
+                }
+                None => Err(MlflowError::missing("Could not find experiment with ID 0")),
+            };
+        }
+        let uuid = parse_id(id, "Experiment")?;
+        match store::get::<experiment::Entity>(self.db, self.ctx, uuid).await {
+            Ok(e) if e.ns == self.ns => Ok(e),
+            _ => Err(MlflowError::missing(format!(
+                "Could not find experiment with ID {id}"
+            ))),
+        }
+    }
+
+    async fn get_experiment(&self, p: &Params) -> MlResult<Value> {
+        let e = self.experiment(&p.req("experiment_id")?, true).await?;
+        Ok(json!({"experiment": self.experiment_json(&e)}))
+    }
+
+    async fn experiment_by_name(&self, p: &Params) -> MlResult<Value> {
+        let name = p.req("experiment_name")?;
+        let e = experiment::Entity::find()
+            .filter(experiment::Column::Ns.eq(self.ns))
+            .filter(experiment::Column::Name.eq(name.as_str()))
+            .filter(self.ctx.scope.condition(experiment::Column::Ns))
+            .one(self.db)
+            .await?
+            .ok_or_else(|| {
+                MlflowError::missing(format!("Could not find experiment with name {name}"))
+            })?;
+        Ok(json!({"experiment": self.experiment_json(&e)}))
+    }
+
+    async fn search_experiments(&self, p: &Params) -> MlResult<Value> {
+        let clauses = parse_filter(p.opt("filter").as_deref())?;
+        let rows = experiment::Entity::find()
+            .filter(experiment::Column::Ns.eq(self.ns))
+            .filter(self.ctx.scope.condition(experiment::Column::Ns))
+            .order_by_desc(experiment::Column::CreatedAt)
+            .all(self.db)
+            .await?;
+        let view = p.opt("view_type").unwrap_or_else(|| "ACTIVE_ONLY".into());
+        let list: Vec<Value> = rows
+            .iter()
+            .map(|e| self.experiment_json(e))
+            .filter(|e| match view.as_str() {
+                "DELETED_ONLY" => e["lifecycle_stage"] == "deleted",
+                "ALL" => true,
+                _ => e["lifecycle_stage"] == "active",
+            })
+            .filter(|e| {
+                all_match(&clauses, |f| match f {
+                    "name" => e["name"].as_str().map(|s| Val::Str(s.to_owned())),
+                    "creation_time" => e["creation_time"].as_f64().map(Val::Num),
+                    "last_update_time" => e["last_update_time"].as_f64().map(Val::Num),
+                    f => f
+                        .strip_prefix("tags.")
+                        .and_then(|k| tag_value(&e["tags"], k)),
+                })
+            })
+            .collect();
+        let (items, next) = page(list, p.int("max_results")?, p.opt("page_token"), 1000)?;
+        Ok(with_token(json!({"experiments": items}), next))
+    }
+
+    async fn set_experiment_tag(&self, p: &Params) -> MlResult<Value> {
+        let e = self.experiment(&p.req("experiment_id")?, true).await?;
+        let key = p.req("key")?;
+        let value = p.opt("value").unwrap_or_default();
+        store::modify::<experiment::Entity, experiment::ActiveModel>(
+            self.db,
+            self.ctx,
+            e.id,
+            "UPDATE",
+            |row| {
+                let mut config = e.config.clone();
+                if !config["mlflow"].is_object() {
+                    config["mlflow"] = json!({});
+                }
+                if !config["mlflow"]["tags"].is_object() {
+                    config["mlflow"]["tags"] = json!({});
+                }
+                config["mlflow"]["tags"][key.as_str()] = Value::String(value);
+                row.config = Set(config);
+                row.updated_at = Set(Utc::now());
+            },
+        )
+        .await?;
+        Ok(json!({}))
+    }
+
+    // ---- runs ----
+
+    async fn run(&self, id: &str) -> MlResult<job_run::Model> {
+        let uuid = parse_id(id, "Run")?;
+        match store::get::<job_run::Entity>(self.db, self.ctx, uuid).await {
+            Ok(r) if r.ns == self.ns => Ok(r),
+            _ => Err(MlflowError::missing(format!("Run '{id}' not found"))),
+        }
+    }
+
+    async fn run_json(&self, r: &job_run::Model) -> MlResult<Value> {
+        let exp = r.experiment_id.map(hex).unwrap_or_else(|| "0".into());
+        let id = hex(r.id);
+        let metrics: Vec<Value> = r
+            .metrics
+            .as_object()
+            .map(|m| {
+                m.iter()
+                    .map(|(k, v)| json!({"key": k, "value": v["value"], "timestamp": v["timestamp"], "step": v["step"]}))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let params: Vec<Value> = r
+            .params
+            .as_object()
+            .map(|m| {
+                m.iter()
+                    .map(|(k, v)| json!({"key": k, "value": v}))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let outputs: Vec<Value> = logged_model::Entity::find()
+            .filter(logged_model::Column::SourceRunId.eq(r.id))
+            .order_by_asc(logged_model::Column::CreatedAt)
+            .all(self.db)
+            .await?
+            .iter()
+            .map(|lm| json!({"model_id": format!("m-{}", hex(lm.id)), "step": 0}))
+            .collect();
+        let user = r
+            .tags
+            .get("mlflow.user")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .or_else(|| r.created_by.clone());
+        Ok(json!({
+            "info": {
+                "run_id": id, "run_uuid": id, "run_name": r.name, "experiment_id": exp,
+                "user_id": user.unwrap_or_default(), "status": run_status(r.state),
+                "start_time": r.started_at.map(ms), "end_time": r.ended_at.map(ms),
+                "artifact_uri": format!("mlflow-artifacts:/{exp}/{id}/artifacts"),
+                "lifecycle_stage": "active",
+            },
+            "data": {"metrics": metrics, "params": params, "tags": tag_list(&r.tags)},
+            "inputs": {"dataset_inputs": []},
+            "outputs": {"model_outputs": outputs},
+        }))
+    }
+
+    async fn create_run(&self, p: &Params) -> MlResult<Value> {
+        let exp = self
+            .experiment(&p.opt("experiment_id").unwrap_or_else(|| "0".into()), true)
+            .await?;
+        let mut tags = tags_of(&p.list("tags"))?;
+        let name = p
+            .opt("run_name")
+            .filter(|n| !n.is_empty())
+            .or_else(|| {
+                tags.get("mlflow.runName")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+            })
+            .unwrap_or_else(|| format!("run-{}", &hex(crate::core::ids::new_id())[24..]));
+        tags.insert("mlflow.runName".into(), Value::String(name.clone()));
+        if let Some(user) = p.opt("user_id").filter(|u| !u.is_empty()) {
+            tags.entry("mlflow.user").or_insert(Value::String(user));
+        }
+        let started = match p.int("start_time")? {
+            Some(t) => from_ms(t)?,
+            None => Utc::now(),
+        };
+        let ns = self.ns.to_owned();
+        let ctx = self.ctx;
+        let run = store::transaction(self.db, async |txn| {
+            let now = Utc::now();
+            let run = store::insert::<job_run::Entity, _>(
+                txn,
+                ctx,
+                job_run::ActiveModel {
+                    id: Set(crate::core::ids::new_id()),
+                    ns: Set(ns.clone()),
+                    workflow_id: Set(None),
+                    experiment_id: Set(Some(exp.id)),
+                    parent_run_id: Set(None),
+                    source: Set(JobRunSource::Mlflow),
+                    name: Set(name),
+                    state: Set(JobRunState::Running),
+                    state_at: Set(Some(now)),
+                    started_at: Set(Some(started)),
+                    ended_at: Set(None),
+                    params: Set(json!({})),
+                    metrics: Set(json!({})),
+                    tags: Set(Value::Object(tags)),
+                    facets: Set(json!({})),
+                    created_by: Set(ctx.actor.clone()),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                },
+            )
+            .await?;
+            store::insert::<edge::Entity, _>(
+                txn,
+                ctx,
+                edge_row(
+                    ctx,
+                    ns.clone(),
+                    "partOf",
+                    (NodeType::JobRun, run.id),
+                    (NodeType::Experiment, exp.id),
+                    json!({}),
+                ),
+            )
+            .await?;
+            Ok(run)
+        })
+        .await?;
+        Ok(json!({"run": self.run_json(&run).await?}))
+    }
+
+    async fn get_run(&self, p: &Params) -> MlResult<Value> {
+        let id = p
+            .opt("run_id")
+            .or_else(|| p.opt("run_uuid"))
+            .ok_or_else(|| {
+                MlflowError::invalid("Missing value for required parameter 'run_id'.")
+            })?;
+        let run = self.run(&id).await?;
+        Ok(json!({"run": self.run_json(&run).await?}))
+    }
+
+    /// Locks the run, applies `edit` (which may refuse), records the change when there is one.
+    async fn change_run(
+        &self,
+        id: &str,
+        edit: impl FnOnce(&mut job_run::Model) -> MlResult<()> + Send,
+        history: Vec<(String, f64, i64, i64)>,
+    ) -> MlResult<job_run::Model> {
+        let run = self.run(id).await?;
+        let ctx = self.ctx;
+        let mut refusal = None;
+        let result = store::transaction(self.db, async |txn| {
+            let before = store::lock::<job_run::Entity>(txn, ctx, run.id).await?;
+            let mut next = before.clone();
+            if let Err(e) = edit(&mut next) {
+                refusal = Some(e);
+                return Err(AppError::bad_input("run", "refused"));
+            }
+            let now = Utc::now();
+            for (key, value, timestamp_ms, step) in &history {
+                sea_orm::ActiveModelTrait::insert(
+                    job_run_metric::ActiveModel {
+                        id: Set(crate::core::ids::new_id()),
+                        ns: Set(before.ns.clone()),
+                        run_id: Set(before.id),
+                        key: Set(key.clone()),
+                        value: Set(*value),
+                        timestamp_ms: Set(*timestamp_ms),
+                        step: Set(*step),
+                        created_at: Set(now),
+                    },
+                    txn,
+                )
+                .await?;
+            }
+            if next == before {
+                return Ok(before);
+            }
+            next.updated_at = now;
+            let mut row = next.into_active_model();
+            for col in <job_run::Column as sea_orm::Iterable>::iter() {
+                if !matches!(col, job_run::Column::Id)
+                    && let Some(v) = sea_orm::ActiveModelTrait::get(&row, col).into_value()
+                {
+                    sea_orm::ActiveModelTrait::set(&mut row, col, v);
+                }
+            }
+            store::update::<job_run::Entity, _>(txn, ctx, &before, row, "UPDATE").await
+        })
+        .await;
+        match (result, refusal) {
+            (_, Some(e)) => Err(e),
+            (r, None) => Ok(r?),
+        }
+    }
+
+    async fn update_run(&self, p: &Params) -> MlResult<Value> {
+        let id = p
+            .opt("run_id")
+            .or_else(|| p.opt("run_uuid"))
+            .ok_or_else(|| {
+                MlflowError::invalid("Missing value for required parameter 'run_id'.")
+            })?;
+        let status = p.opt("status").map(|s| parse_run_status(&s)).transpose()?;
+        let end = p.int("end_time")?.map(from_ms).transpose()?;
+        let name = p.opt("run_name").filter(|n| !n.is_empty());
+        let run = self
+            .change_run(
+                &id,
+                |r| {
+                    if let Some(s) = status {
+                        r.state = s;
+                        r.state_at = Some(Utc::now());
+                        if s == JobRunState::Running {
+                            r.ended_at = None;
+                        }
+                    }
+                    if let Some(e) = end {
+                        r.ended_at = Some(e);
+                    } else if status
+                        .is_some_and(|s| s != JobRunState::Running && s != JobRunState::Scheduled)
+                        && r.ended_at.is_none()
+                    {
+                        r.ended_at = Some(Utc::now());
+                    }
+                    if let Some(n) = name {
+                        r.tags["mlflow.runName"] = Value::String(n.clone());
+                        r.name = n;
+                    }
+                    Ok(())
+                },
+                Vec::new(),
+            )
+            .await?;
+        Ok(json!({"run_info": self.run_json(&run).await?["info"]}))
+    }
+
+    async fn delete_run(&self, p: &Params) -> MlResult<Value> {
+        let run = self.run(&p.req("run_id")?).await?;
+        store::delete::<job_run::Entity>(self.db, self.ctx, run.id).await?;
+        Ok(json!({}))
+    }
+
+    /// Logs metrics, params and tags to a run in one transaction (log-batch and the
+    /// single-value calls). Params are immutable once logged (MLflow's rule).
+    async fn log(
+        &self,
+        p: &Params,
+        metrics: &[Value],
+        params: &[Value],
+        tags: &[Value],
+    ) -> MlResult<Value> {
+        let id = p
+            .opt("run_id")
+            .or_else(|| p.opt("run_uuid"))
+            .ok_or_else(|| {
+                MlflowError::invalid("Missing value for required parameter 'run_id'.")
+            })?;
+        if metrics.len() > 1000 || params.len() > 100 || tags.len() > 100 {
+            return Err(MlflowError::invalid(
+                "A batch logging request can contain at most 1000 metrics, 100 params and 100 tags.",
+            ));
+        }
+        let mut points = Vec::new();
+        for (i, m) in metrics.iter().enumerate() {
+            let key = m
+                .get("key")
+                .and_then(Value::as_str)
+                .filter(|k| !k.is_empty())
+                .ok_or_else(|| MlflowError::invalid(format!("metrics[{i}] needs a key")))?;
+            let value = match m.get("value") {
+                Some(Value::Number(n)) => n.as_f64(),
+                Some(Value::String(s)) => match s.as_str() {
+                    "NaN" => Some(f64::NAN),
+                    "Infinity" => Some(f64::INFINITY),
+                    "-Infinity" => Some(f64::NEG_INFINITY),
+                    s => s.parse().ok(),
+                },
+                _ => None,
+            }
+            .filter(|v| v.is_finite())
+            .ok_or_else(|| {
+                MlflowError::invalid(format!("metrics[{i}] ({key}) needs a finite numeric value"))
+            })?;
+            let int = |v: Option<&Value>| -> Option<i64> {
+                match v? {
+                    Value::Number(n) => n.as_i64(),
+                    Value::String(s) => s.parse().ok(),
+                    _ => None,
+                }
+            };
+            let timestamp =
+                int(m.get("timestamp")).unwrap_or_else(|| Utc::now().timestamp_millis());
+            let step = int(m.get("step")).unwrap_or(0);
+            points.push((key.to_owned(), value, timestamp, step));
+        }
+        let new_params = tags_of(params)?;
+        let new_tags = tags_of(tags)?;
+        let latest = points.clone();
+        let run_id = id.clone();
+        self.change_run(
+            &id,
+            move |r| {
+                if !r.params.is_object() {
+                    r.params = json!({});
+                }
+                for (k, v) in &new_params {
+                    match r.params.get(k) {
+                        Some(old) if old != v => {
+                            return Err(MlflowError::invalid(format!(
+                                "Changing param values is not allowed. Param with key='{k}' was already logged with value='{}' for run ID='{run_id}'. Attempted logging new value '{}'.",
+                                old.as_str().unwrap_or_default(),
+                                v.as_str().unwrap_or_default()
+                            )));
+                        }
+                        _ => {
+                            r.params[k.as_str()] = v.clone();
+                        }
+                    }
+                }
+                if !r.tags.is_object() {
+                    r.tags = json!({});
+                }
+                for (k, v) in new_tags {
+                    if k == "mlflow.runName"
+                        && let Some(n) = v.as_str()
+                    {
+                        r.name = n.to_owned();
+                    }
+                    r.tags[k.as_str()] = v;
+                }
+                if !r.metrics.is_object() {
+                    r.metrics = json!({});
+                }
+                for (key, value, timestamp, step) in latest {
+                    let newer = match r.metrics.get(&key) {
+                        None => true,
+                        Some(old) => {
+                            let (os, ot, ov) = (
+                                old["step"].as_i64().unwrap_or(i64::MIN),
+                                old["timestamp"].as_i64().unwrap_or(i64::MIN),
+                                old["value"].as_f64().unwrap_or(f64::MIN),
+                            );
+                            (step, timestamp) > (os, ot) || ((step, timestamp) == (os, ot) && value > ov)
+                        }
+                    };
+                    if newer {
+                        r.metrics[key.as_str()] = json!({"value": value, "timestamp": timestamp, "step": step});
+                    }
+                }
+                Ok(())
+            },
+            points,
+        )
+        .await?;
+        Ok(json!({}))
+    }
+
+    async fn delete_run_tag(&self, p: &Params) -> MlResult<Value> {
+        let key = p.req("key")?;
+        let id = p.req("run_id")?;
+        self.change_run(
+            &id,
+            |r| match r.tags.as_object_mut().and_then(|t| t.remove(&key)) {
+                Some(_) => Ok(()),
+                None => Err(MlflowError::missing(format!(
+                    "No tag with name: {key} in run with id {id}"
+                ))),
+            },
+            Vec::new(),
+        )
+        .await?;
+        Ok(json!({}))
+    }
+
+    async fn log_outputs(&self, p: &Params) -> MlResult<Value> {
+        let run = self.run(&p.req("run_id")?).await?;
+        for m in p.list("models") {
+            if let Some(id) = m.get("model_id").and_then(Value::as_str) {
+                let lm = self.logged_model(id).await?;
+                if lm.source_run_id.is_none() {
+                    let ctx = self.ctx;
+                    store::transaction(self.db, async |txn| {
+                        let mut row = lm.clone().into_active_model();
+                        row.source_run_id = Set(Some(run.id));
+                        row.updated_at = Set(Utc::now());
+                        let after = sea_orm::ActiveModelTrait::update(row, txn).await?;
+                        store::record_event(
+                            txn,
+                            ctx,
+                            logged_change("UPDATE", Some(&lm), Some(&after))?,
+                        )
+                        .await?;
+                        Ok(())
+                    })
+                    .await?;
+                }
+            }
+        }
+        Ok(json!({}))
+    }
+
+    async fn search_runs(&self, p: &Params) -> MlResult<Value> {
+        let mut experiments = Vec::new();
+        for id in p.strings("experiment_ids") {
+            experiments.push(self.experiment(&id, false).await?.id);
+        }
+        let clauses = parse_filter(p.opt("filter").as_deref())?;
+        let rows = job_run::Entity::find()
+            .filter(job_run::Column::Ns.eq(self.ns))
+            .filter(job_run::Column::ExperimentId.is_in(experiments))
+            .filter(self.ctx.scope.condition(job_run::Column::Ns))
+            .order_by_desc(job_run::Column::StartedAt)
+            .all(self.db)
+            .await?;
+        let matching: Vec<&job_run::Model> = rows
+            .iter()
+            .filter(|r| {
+                all_match(&clauses, |f| match f {
+                    "run_name" | "name" => Some(Val::Str(r.name.clone())),
+                    "status" => Some(Val::Str(run_status(r.state).to_owned())),
+                    "run_id" => Some(Val::Str(hex(r.id))),
+                    "start_time" => r.started_at.map(|t| Val::Num(ms(t) as f64)),
+                    "end_time" => r.ended_at.map(|t| Val::Num(ms(t) as f64)),
+                    f => {
+                        if let Some(k) = f.strip_prefix("metrics.") {
+                            r.metrics
+                                .get(k)
+                                .and_then(|m| m["value"].as_f64())
+                                .map(Val::Num)
+                        } else if let Some(k) = f.strip_prefix("params.") {
+                            r.params
+                                .get(k)
+                                .and_then(Value::as_str)
+                                .map(|s| Val::Str(s.to_owned()))
+                        } else if let Some(k) = f.strip_prefix("tags.") {
+                            r.tags
+                                .get(k)
+                                .and_then(Value::as_str)
+                                .map(|s| Val::Str(s.to_owned()))
+                        } else {
+                            None
+                        }
+                    }
+                })
+            })
+            .collect();
+        let (items, next) = page(matching, p.int("max_results")?, p.opt("page_token"), 1000)?;
+        let mut runs = Vec::new();
+        for r in items {
+            runs.push(self.run_json(r).await?);
+        }
+        Ok(with_token(json!({"runs": runs}), next))
+    }
+
+    async fn metric_history(&self, p: &Params) -> MlResult<Value> {
+        let run = self
+            .run(
+                &p.opt("run_id")
+                    .or_else(|| p.opt("run_uuid"))
+                    .unwrap_or_default(),
+            )
+            .await?;
+        let key = p.req("metric_key")?;
+        let rows = job_run_metric::Entity::find()
+            .filter(job_run_metric::Column::RunId.eq(run.id))
+            .filter(job_run_metric::Column::Key.eq(key.as_str()))
+            .order_by_asc(job_run_metric::Column::Step)
+            .order_by_asc(job_run_metric::Column::TimestampMs)
+            .all(self.db)
+            .await?;
+        let list: Vec<Value> = rows
+            .iter()
+            .map(|m| json!({"key": m.key, "value": m.value, "timestamp": m.timestamp_ms, "step": m.step}))
+            .collect();
+        let (items, next) = page(list, p.int("max_results")?, p.opt("page_token"), 25_000)?;
+        Ok(with_token(json!({"metrics": items}), next))
+    }
+
+    // ---- logged models ----
+
+    async fn logged_model(&self, id: &str) -> MlResult<logged_model::Model> {
+        let uuid = parse_id(id, "Logged model")?;
+        logged_model::Entity::find_by_id(uuid)
+            .filter(logged_model::Column::Ns.eq(self.ns))
+            .filter(self.ctx.scope.condition(logged_model::Column::Ns))
+            .one(self.db)
+            .await?
+            .ok_or_else(|| MlflowError::missing(format!("Logged model with ID '{id}' not found.")))
+    }
+
+    async fn create_logged_model(&self, p: &Params) -> MlResult<Value> {
+        let exp = self.experiment(&p.req("experiment_id")?, true).await?;
+        let run = match p.opt("source_run_id").filter(|r| !r.is_empty()) {
+            Some(r) => Some(self.run(&r).await?.id),
+            None => None,
+        };
+        let name = p
+            .opt("name")
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| "model".into());
+        let params = tags_of(&p.list("params"))?;
+        let tags = tags_of(&p.list("tags"))?;
+        let model_type = p.opt("model_type");
+        self.ctx.scope.check_write(self.ns)?;
+        let ctx = self.ctx;
+        let ns = self.ns.to_owned();
+        let lm = store::transaction(self.db, async |txn| {
+            let now = Utc::now();
+            let row = sea_orm::ActiveModelTrait::insert(
+                logged_model::ActiveModel {
+                    id: Set(crate::core::ids::new_id()),
+                    ns: Set(ns),
+                    experiment_id: Set(exp.id),
+                    source_run_id: Set(run),
+                    name: Set(name),
+                    model_type: Set(model_type),
+                    status: Set("PENDING".into()),
+                    status_message: Set(None),
+                    params: Set(Value::Object(params)),
+                    tags: Set(Value::Object(tags)),
+                    created_by: Set(ctx.actor.clone()),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                },
+                txn,
+            )
+            .await?;
+            store::record_event(txn, ctx, logged_change("CREATE", None, Some(&row))?).await?;
+            Ok(row)
+        })
+        .await?;
+        Ok(json!({"model": logged_model_json(&lm)}))
+    }
+
+    async fn change_logged_model(
+        &self,
+        id: &str,
+        edit: impl FnOnce(&mut logged_model::ActiveModel) + Send,
+    ) -> MlResult<logged_model::Model> {
+        let before = self.logged_model(id).await?;
+        self.ctx.scope.check_write(&before.ns)?;
+        let ctx = self.ctx;
+        Ok(store::transaction(self.db, async |txn| {
+            let mut row = before.clone().into_active_model();
+            edit(&mut row);
+            row.updated_at = Set(Utc::now());
+            let after = sea_orm::ActiveModelTrait::update(row, txn).await?;
+            store::record_event(
+                txn,
+                ctx,
+                logged_change("UPDATE", Some(&before), Some(&after))?,
+            )
+            .await?;
+            Ok(after)
+        })
+        .await?)
+    }
+
+    async fn finalize_logged_model(&self, id: &str, p: &Params) -> MlResult<Value> {
+        let status = match p.opt("status").as_deref() {
+            Some("LOGGED_MODEL_READY") | None => "READY",
+            Some("LOGGED_MODEL_UPLOAD_FAILED") => "FAILED",
+            Some("LOGGED_MODEL_PENDING") => "PENDING",
+            Some(other) => {
+                return Err(MlflowError::invalid(format!(
+                    "Invalid logged model status {other:?}"
+                )));
+            }
+        };
+        let lm = self
+            .change_logged_model(id, |row| row.status = Set(status.to_owned()))
+            .await?;
+        Ok(json!({"model": logged_model_json(&lm)}))
+    }
+
+    async fn set_logged_model_tags(&self, id: &str, p: &Params) -> MlResult<Value> {
+        let new = tags_of(&p.list("tags"))?;
+        let before = self.logged_model(id).await?;
+        let mut tags = before.tags.as_object().cloned().unwrap_or_default();
+        tags.extend(new);
+        self.change_logged_model(id, |row| row.tags = Set(Value::Object(tags)))
+            .await?;
+        Ok(json!({}))
+    }
+
+    async fn search_logged_models(&self, p: &Params) -> MlResult<Value> {
+        let mut experiments = Vec::new();
+        for id in p.strings("experiment_ids") {
+            experiments.push(self.experiment(&id, false).await?.id);
+        }
+        let clauses = parse_filter(p.opt("filter").as_deref())?;
+        let rows = logged_model::Entity::find()
+            .filter(logged_model::Column::Ns.eq(self.ns))
+            .filter(logged_model::Column::ExperimentId.is_in(experiments))
+            .filter(self.ctx.scope.condition(logged_model::Column::Ns))
+            .order_by_desc(logged_model::Column::CreatedAt)
+            .all(self.db)
+            .await?;
+        let list: Vec<Value> = rows
+            .iter()
+            .filter(|m| {
+                all_match(&clauses, |f| match f {
+                    "name" => Some(Val::Str(m.name.clone())),
+                    "model_id" => Some(Val::Str(format!("m-{}", hex(m.id)))),
+                    "source_run_id" => m.source_run_id.map(|r| Val::Str(hex(r))),
+                    "status" => Some(Val::Str(m.status.clone())),
+                    f => f
+                        .strip_prefix("tags.")
+                        .and_then(|k| m.tags.get(k))
+                        .and_then(Value::as_str)
+                        .map(|s| Val::Str(s.to_owned())),
+                })
+            })
+            .map(logged_model_json)
+            .collect();
+        let (items, next) = page(list, p.int("max_results")?, p.opt("page_token"), 100)?;
+        Ok(with_token(json!({"models": items}), next))
+    }
+
+    // ---- registry ----
+
+    async fn model_named(&self, name: &str) -> MlResult<model::Model> {
+        store::by_name::<model::Entity>(self.db, self.ctx, model::Column::Name, self.ns, name)
+            .await
+            .map_err(|_| {
+                MlflowError::missing(format!("Registered Model with name={name} not found"))
+            })
+    }
+
+    async fn version_of(&self, m: &model::Model, version: &str) -> MlResult<model_version::Model> {
+        let n: i32 = version.parse().map_err(|_| {
+            MlflowError::invalid(format!("Model version must be an integer, got {version:?}"))
+        })?;
+        model_version::Entity::find()
+            .filter(model_version::Column::ModelId.eq(m.id))
+            .filter(model_version::Column::Version.eq(n))
+            .filter(self.ctx.scope.condition(model_version::Column::Ns))
+            .one(self.db)
+            .await?
+            .ok_or_else(|| {
+                MlflowError::missing(format!(
+                    "Model Version (name={}, version={n}) not found",
+                    m.name
+                ))
+            })
+    }
+
+    async fn versions_json(
+        &self,
+        m: &model::Model,
+        versions: &[model_version::Model],
+    ) -> MlResult<Vec<Value>> {
+        let ids: Vec<Uuid> = versions.iter().map(|v| v.id).collect();
+        let aliases = registry::aliases_of_versions(self.db, self.ctx, &ids).await?;
+        Ok(versions
+            .iter()
+            .map(|v| {
+                let names: Vec<&str> = aliases
+                    .iter()
+                    .filter(|a| a.model_version_id == v.id)
+                    .map(|a| a.alias.as_str())
+                    .collect();
+                version_json(m, v, &names)
+            })
+            .collect())
+    }
+
+    async fn version_json(&self, m: &model::Model, v: &model_version::Model) -> MlResult<Value> {
+        Ok(self
+            .versions_json(m, std::slice::from_ref(v))
+            .await?
+            .pop()
+            .unwrap_or(Value::Null))
+    }
+
+    async fn registered_model_json(&self, m: &model::Model) -> MlResult<Value> {
+        let versions = model_version::Entity::find()
+            .filter(model_version::Column::ModelId.eq(m.id))
+            .filter(self.ctx.scope.condition(model_version::Column::Ns))
+            .order_by_asc(model_version::Column::Version)
+            .all(self.db)
+            .await?;
+        let mut latest: HashMap<&'static str, &model_version::Model> = HashMap::new();
+        for v in &versions {
+            latest.insert(stage_name(v.stage), v);
+        }
+        let mut latest: Vec<model_version::Model> = latest.into_values().cloned().collect();
+        latest.sort_by_key(|v| v.version);
+        let aliases = registry::aliases_of_models(self.db, self.ctx, &[m.id]).await?;
+        let alias_list: Vec<Value> = aliases
+            .iter()
+            .filter_map(|a| {
+                versions
+                    .iter()
+                    .find(|v| v.id == a.model_version_id)
+                    .map(|v| json!({"alias": a.alias, "version": v.version.to_string()}))
+            })
+            .collect();
+        let tags = m.tags.clone().unwrap_or_else(|| json!({}));
+        Ok(json!({
+            "name": m.name,
+            "creation_timestamp": ms(m.created_at),
+            "last_updated_timestamp": ms(m.updated_at),
+            "user_id": m.created_by.clone().unwrap_or_default(),
+            "description": m.description.clone().unwrap_or_default(),
+            "latest_versions": self.versions_json(m, &latest).await?,
+            "tags": tag_list(&tags),
+            "aliases": alias_list,
+        }))
+    }
+
+    async fn create_registered_model(&self, p: &Params) -> MlResult<Value> {
+        let name = p.req("name")?;
+        validate::name("name", &name)?;
+        let tags = tags_of(&p.list("tags"))?;
+        let description = p.opt("description").filter(|d| !d.is_empty());
+        self.ctx.scope.check_write(self.ns)?;
+        let exists = model::Entity::find()
+            .filter(model::Column::Ns.eq(self.ns))
+            .filter(model::Column::Name.eq(name.as_str()))
+            .one(self.db)
+            .await?;
+        if exists.is_some() {
+            return Err(MlflowError::new(
+                StatusCode::BAD_REQUEST,
+                "RESOURCE_ALREADY_EXISTS",
+                format!("Registered Model (name={name}) already exists."),
+            ));
+        }
+        let ctx = self.ctx;
+        let ns = self.ns.to_owned();
+        let m = store::transaction(self.db, async |txn| {
+            let now = Utc::now();
+            store::insert::<model::Entity, _>(
+                txn,
+                ctx,
+                model::ActiveModel {
+                    id: Set(crate::core::ids::new_id()),
+                    ns: Set(ns),
+                    workflow_id: Set(None),
+                    name: Set(name),
+                    description: Set(description),
+                    task: Set(None),
+                    framework: Set(None),
+                    status: Set(ModelStatus::Active),
+                    version_seq: Set(0),
+                    risk_class: Set(None),
+                    human_oversight: Set(None),
+                    intended_purpose: Set(None),
+                    tags: Set(Some(Value::Object(tags))),
+                    created_by: Set(ctx.actor.clone()),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                },
+            )
+            .await
+        })
+        .await?;
+        Ok(json!({"registered_model": self.registered_model_json(&m).await?}))
+    }
+
+    async fn update_registered_model(&self, p: &Params) -> MlResult<Value> {
+        let m = self.model_named(&p.req("name")?).await?;
+        let description = p.opt("description");
+        let m = store::modify::<model::Entity, model::ActiveModel>(
+            self.db,
+            self.ctx,
+            m.id,
+            "UPDATE",
+            |row| {
+                row.description = Set(description.filter(|d| !d.is_empty()));
+                row.updated_at = Set(Utc::now());
+            },
+        )
+        .await?;
+        Ok(json!({"registered_model": self.registered_model_json(&m).await?}))
+    }
+
+    async fn set_model_tag(&self, p: &Params, set: bool) -> MlResult<Value> {
+        let m = self.model_named(&p.req("name")?).await?;
+        let key = p.req("key")?;
+        let value = p.opt("value").unwrap_or_default();
+        let mut tags = m
+            .tags
+            .clone()
+            .and_then(|t| t.as_object().cloned())
+            .unwrap_or_default();
+        if set {
+            tags.insert(key, Value::String(value));
+        } else {
+            tags.remove(&key);
+        }
+        store::modify::<model::Entity, model::ActiveModel>(
+            self.db,
+            self.ctx,
+            m.id,
+            "UPDATE",
+            |row| {
+                row.tags = Set(Some(Value::Object(tags)));
+                row.updated_at = Set(Utc::now());
+            },
+        )
+        .await?;
+        Ok(json!({}))
+    }
+
+    async fn search_registered_models(&self, p: &Params) -> MlResult<Value> {
+        let clauses = parse_filter(p.opt("filter").as_deref())?;
+        let rows = model::Entity::find()
+            .filter(model::Column::Ns.eq(self.ns))
+            .filter(self.ctx.scope.condition(model::Column::Ns))
+            .order_by_asc(model::Column::Name)
+            .all(self.db)
+            .await?;
+        let matching: Vec<&model::Model> = rows
+            .iter()
+            .filter(|m| {
+                all_match(&clauses, |f| match f {
+                    "name" => Some(Val::Str(m.name.clone())),
+                    f => f
+                        .strip_prefix("tags.")
+                        .and_then(|k| m.tags.as_ref().and_then(|t| t.get(k)))
+                        .and_then(Value::as_str)
+                        .map(|s| Val::Str(s.to_owned())),
+                })
+            })
+            .collect();
+        let (items, next) = page(matching, p.int("max_results")?, p.opt("page_token"), 100)?;
+        let mut out = Vec::new();
+        for m in items {
+            out.push(self.registered_model_json(m).await?);
+        }
+        Ok(with_token(json!({"registered_models": out}), next))
+    }
+
+    async fn latest_versions(&self, p: &Params) -> MlResult<Value> {
+        let m = self.model_named(&p.req("name")?).await?;
+        let stages: Vec<ModelStage> = p
+            .strings("stages")
+            .iter()
+            .map(|s| parse_stage(s))
+            .collect::<MlResult<_>>()?;
+        let json = self.registered_model_json(&m).await?;
+        let versions: Vec<Value> = json["latest_versions"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|v| {
+                stages.is_empty()
+                    || stages
+                        .iter()
+                        .any(|s| v["current_stage"].as_str() == Some(stage_name(*s)))
+            })
+            .collect();
+        Ok(json!({"model_versions": versions}))
+    }
+
+    async fn create_model_version(&self, p: &Params) -> MlResult<Value> {
+        let m = self.model_named(&p.req("name")?).await?;
+        let source = p.opt("source").filter(|s| !s.is_empty());
+        let logged = match p.opt("model_id").filter(|s| !s.is_empty()) {
+            Some(id) => Some(self.logged_model(&id).await?),
+            None => None,
+        };
+        let run = match p.opt("run_id").filter(|s| !s.is_empty()) {
+            Some(id) => Some(self.run(&id).await?),
+            None => match logged.as_ref().and_then(|l| l.source_run_id) {
+                Some(id) => Some(self.run(&hex(id)).await?),
+                None => None,
+            },
+        };
+        let mut tags = tags_of(&p.list("tags"))?;
+        let mut own = Map::new();
+        if let Some(r) = &run {
+            own.insert("run_id".into(), Value::String(hex(r.id)));
+        }
+        if let Some(l) = &logged {
+            own.insert("model_id".into(), Value::String(format!("m-{}", hex(l.id))));
+        }
+        if let Some(d) = p.opt("description").filter(|d| !d.is_empty()) {
+            own.insert("description".into(), Value::String(d));
+        }
+        if let Some(link) = p.opt("run_link").filter(|d| !d.is_empty()) {
+            own.insert("run_link".into(), Value::String(link));
+        }
+        tags.insert("_mlflow".into(), Value::Object(own));
+        let params = match (&run, &logged) {
+            (Some(r), _) => Some(r.params.clone()),
+            (None, Some(l)) => Some(l.params.clone()),
+            _ => None,
+        };
+        let metrics = run.as_ref().map(|r| latest_metric_values(&r.metrics));
+        let ctx = self.ctx;
+        let v = store::transaction(self.db, async |txn| {
+            let v = registry::insert_new_model_version(
+                txn,
+                ctx,
+                registry::NewModelVersion {
+                    model_id: m.id,
+                    parent_version_id: None,
+                    training_job: None,
+                    artifact_uri: source,
+                    checksum: None,
+                    size_bytes: None,
+                    metrics,
+                    params,
+                    tags: Some(Value::Object(tags)),
+                },
+                "model_version",
+            )
+            .await?;
+            if let Some(r) = &run {
+                store::insert::<edge::Entity, _>(
+                    txn,
+                    ctx,
+                    edge_row(
+                        ctx,
+                        v.ns.clone(),
+                        "producedBy",
+                        (NodeType::ModelVersion, v.id),
+                        (NodeType::JobRun, r.id),
+                        json!({}),
+                    ),
+                )
+                .await?;
+            }
+            Ok(v)
+        })
+        .await?;
+        Ok(json!({"model_version": self.version_json(&m, &v).await?}))
+    }
+
+    async fn update_model_version(&self, p: &Params) -> MlResult<Value> {
+        let m = self.model_named(&p.req("name")?).await?;
+        let v = self.version_of(&m, &p.req("version")?).await?;
+        let description = p.opt("description").unwrap_or_default();
+        let mut tags = v
+            .tags
+            .clone()
+            .and_then(|t| t.as_object().cloned())
+            .unwrap_or_default();
+        let mut own = tags
+            .get("_mlflow")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
+        own.insert("description".into(), Value::String(description));
+        tags.insert("_mlflow".into(), Value::Object(own));
+        let v = store::modify::<model_version::Entity, model_version::ActiveModel>(
+            self.db,
+            self.ctx,
+            v.id,
+            "UPDATE",
+            |row| {
+                row.tags = Set(Some(Value::Object(tags)));
+                row.updated_at = Set(Utc::now());
+            },
+        )
+        .await?;
+        Ok(json!({"model_version": self.version_json(&m, &v).await?}))
+    }
+
+    async fn set_version_tag(&self, p: &Params, set: bool) -> MlResult<Value> {
+        let m = self.model_named(&p.req("name")?).await?;
+        let v = self.version_of(&m, &p.req("version")?).await?;
+        let key = p.req("key")?;
+        if key == "_mlflow" {
+            return Err(MlflowError::invalid("the tag `_mlflow` is mlgraph's"));
+        }
+        let mut tags = v
+            .tags
+            .clone()
+            .and_then(|t| t.as_object().cloned())
+            .unwrap_or_default();
+        if set {
+            tags.insert(key, Value::String(p.opt("value").unwrap_or_default()));
+        } else {
+            tags.remove(&key);
+        }
+        store::modify::<model_version::Entity, model_version::ActiveModel>(
+            self.db,
+            self.ctx,
+            v.id,
+            "UPDATE",
+            |row| {
+                row.tags = Set(Some(Value::Object(tags)));
+                row.updated_at = Set(Utc::now());
+            },
+        )
+        .await?;
+        Ok(json!({}))
+    }
+
+    async fn transition_stage(&self, p: &Params) -> MlResult<Value> {
+        let m = self.model_named(&p.req("name")?).await?;
+        let v = self.version_of(&m, &p.req("version")?).await?;
+        let stage = parse_stage(&p.req("stage")?)?;
+        let promoted = registry::promote_model_version(self.db, self.ctx, v.id, stage).await?;
+        Ok(json!({"model_version": self.version_json(&m, &promoted.version).await?}))
+    }
+
+    async fn search_model_versions(&self, p: &Params) -> MlResult<Value> {
+        let clauses = parse_filter(p.opt("filter").as_deref())?;
+        // Narrow by model name in SQL when the filter names one.
+        let name = clauses
+            .iter()
+            .find_map(|c| match (&c.value, c.op, c.field.as_str()) {
+                (Lit::Str(n), Op::Eq, "name") => Some(n.clone()),
+                _ => None,
+            });
+        let mut models = model::Entity::find()
+            .filter(model::Column::Ns.eq(self.ns))
+            .filter(self.ctx.scope.condition(model::Column::Ns));
+        if let Some(n) = &name {
+            models = models.filter(model::Column::Name.eq(n.as_str()));
+        }
+        let models = models.all(self.db).await?;
+        let by_id: HashMap<Uuid, &model::Model> = models.iter().map(|m| (m.id, m)).collect();
+        let versions = model_version::Entity::find()
+            .filter(model_version::Column::ModelId.is_in(by_id.keys().copied()))
+            .filter(self.ctx.scope.condition(model_version::Column::Ns))
+            .order_by_desc(model_version::Column::CreatedAt)
+            .all(self.db)
+            .await?;
+        let matching: Vec<&model_version::Model> = versions
+            .iter()
+            .filter(|v| {
+                let Some(m) = by_id.get(&v.model_id) else {
+                    return false;
+                };
+                let own = v.tags.as_ref().and_then(|t| t.get("_mlflow"));
+                all_match(&clauses, |f| match f {
+                    "name" => Some(Val::Str(m.name.clone())),
+                    "version_number" | "version" => Some(Val::Num(f64::from(v.version))),
+                    "run_id" => own
+                        .and_then(|o| o.get("run_id"))
+                        .and_then(Value::as_str)
+                        .map(|s| Val::Str(s.to_owned())),
+                    "source_path" | "source" => v.artifact_uri.clone().map(Val::Str),
+                    "current_stage" => Some(Val::Str(stage_name(v.stage).to_owned())),
+                    f => f
+                        .strip_prefix("tags.")
+                        .and_then(|k| v.tags.as_ref().and_then(|t| t.get(k)))
+                        .and_then(Value::as_str)
+                        .map(|s| Val::Str(s.to_owned())),
+                })
+            })
+            .collect();
+        let (items, next) = page(matching, p.int("max_results")?, p.opt("page_token"), 10_000)?;
+        let mut out = Vec::new();
+        for v in items {
+            if let Some(m) = by_id.get(&v.model_id) {
+                out.push(self.version_json(m, v).await?);
+            }
+        }
+        Ok(with_token(json!({"model_versions": out}), next))
+    }
+}
+
+fn to_app(e: MlflowError) -> AppError {
+    match e.code {
+        "RESOURCE_DOES_NOT_EXIST" => AppError::not_found(e.message),
+        "RESOURCE_ALREADY_EXISTS" => AppError::Conflict {
+            message: e.message,
+            field: None,
+        },
+        "PERMISSION_DENIED" => AppError::Forbidden(e.message),
+        _ => AppError::bad_input("request", e.message),
+    }
+}
+
+fn with_token(mut body: Value, next: Option<String>) -> Value {
+    if let Some(t) = next {
+        body["next_page_token"] = Value::String(t);
+    }
+    body
+}
+
+fn tag_value(tags: &Value, key: &str) -> Option<Val> {
+    tags.as_array()?
+        .iter()
+        .find(|t| t["key"].as_str() == Some(key))
+        .and_then(|t| t["value"].as_str())
+        .map(|s| Val::Str(s.to_owned()))
+}
+
+fn version_json(m: &model::Model, v: &model_version::Model, aliases: &[&str]) -> Value {
+    let tags = v.tags.clone().unwrap_or_else(|| json!({}));
+    let own = tags.get("_mlflow").cloned().unwrap_or_else(|| json!({}));
+    let field = |k: &str| {
+        own.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let mut out = json!({
+        "name": m.name,
+        "version": v.version.to_string(),
+        "creation_timestamp": ms(v.created_at),
+        "last_updated_timestamp": ms(v.updated_at),
+        "user_id": v.created_by.clone().unwrap_or_default(),
+        "current_stage": stage_name(v.stage),
+        "description": field("description"),
+        "source": v.artifact_uri.clone().unwrap_or_default(),
+        "run_id": field("run_id"),
+        "run_link": field("run_link"),
+        "status": "READY",
+        "tags": tag_list(&tags),
+        "aliases": aliases,
+    });
+    let model_id = field("model_id");
+    if !model_id.is_empty() {
+        out["model_id"] = Value::String(model_id);
+    }
+    out
+}
+
+fn logged_model_json(m: &logged_model::Model) -> Value {
+    let id = format!("m-{}", hex(m.id));
+    let exp = hex(m.experiment_id);
+    let params: Vec<Value> = m
+        .params
+        .as_object()
+        .map(|p| {
+            p.iter()
+                .map(|(k, v)| json!({"key": k, "value": v}))
+                .collect()
+        })
+        .unwrap_or_default();
+    json!({
+        "info": {
+            "model_id": id,
+            "experiment_id": exp,
+            "name": m.name,
+            "creation_timestamp_ms": ms(m.created_at),
+            "last_updated_timestamp_ms": ms(m.updated_at),
+            "artifact_uri": format!("mlflow-artifacts:/{exp}/models/{id}/artifacts"),
+            "status": match m.status.as_str() {
+                "READY" => "LOGGED_MODEL_READY",
+                "FAILED" => "LOGGED_MODEL_UPLOAD_FAILED",
+                _ => "LOGGED_MODEL_PENDING",
+            },
+            "model_type": m.model_type.clone().unwrap_or_default(),
+            "source_run_id": m.source_run_id.map(hex).unwrap_or_default(),
+            "status_message": m.status_message.clone().unwrap_or_default(),
+            "tags": tag_list(&m.tags),
+        },
+        "data": {"params": params, "metrics": []},
+    })
+}
+
+fn logged_change(
+    action: &'static str,
+    before: Option<&logged_model::Model>,
+    after: Option<&logged_model::Model>,
+) -> Result<store::Change, AppError> {
+    let row = after
+        .or(before)
+        .ok_or_else(|| AppError::Internal("logged model change of nothing".into()))?;
+    let json = |r: Option<&logged_model::Model>| {
+        r.map(serde_json::to_value)
+            .transpose()
+            .map_err(|e| AppError::Internal(e.to_string()))
+    };
+    Ok(store::Change {
+        entity_type: "LoggedModel",
+        entity_id: row.id,
+        ns: row.ns.clone(),
+        action,
+        before: json(before)?,
+        after: json(after)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(filter: &str, candidates: &[(&str, f64)]) -> Vec<String> {
+        let clauses = parse_filter(Some(filter)).unwrap_or_else(|e| panic!("{filter}: {e:?}"));
+        candidates
+            .iter()
+            .filter(|(n, auc)| {
+                all_match(&clauses, |f| match f {
+                    "name" => Some(Val::Str((*n).to_owned())),
+                    "metrics.auc" => Some(Val::Num(*auc)),
+                    _ => None,
+                })
+            })
+            .map(|(n, _)| (*n).to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn the_search_grammar_reads_mlflow_filters() {
+        let c = [("fraud-a", 0.9), ("fraud-b", 0.7), ("churn", 0.95)];
+        assert_eq!(names("name = 'churn'", &c), ["churn"]);
+        assert_eq!(names("name LIKE 'fraud-%'", &c), ["fraud-a", "fraud-b"]);
+        assert_eq!(names("name ILIKE 'FRAUD-_'", &c), ["fraud-a", "fraud-b"]);
+        assert_eq!(
+            names("name != 'churn' AND metrics.auc > 0.8", &c),
+            ["fraud-a"]
+        );
+        assert_eq!(
+            names("attributes.name IN ('churn', 'fraud-b')", &c),
+            ["fraud-b", "churn"]
+        );
+        assert_eq!(names("metrics.`auc` >= 0.9", &c), ["fraud-a", "churn"]);
+        assert_eq!(names("name = \"fraud-a\"", &c), ["fraud-a"]);
+        assert!(parse_filter(Some("name = ")).is_err());
+        assert!(parse_filter(Some("name = 'x' OR name = 'y'")).is_err());
+    }
+}

@@ -1,0 +1,242 @@
+//! What the ecosystem's tools report, through the protocols they already speak: an
+//! OpenLineage consumer (`POST /api/v1/lineage`, [`openlineage`]) and an MLflow-compatible
+//! REST API (`/api/2.0/mlflow/...`, [`mlflow`]). Both write through the same store
+//! primitives as GraphQL (one transaction per change, its events with it, the caller's
+//! scope checked), so what they record is ordinary registry data: workflows, datasets and
+//! versions, experiments, models, versions, and [`JobRun`]s joined by typed edges.
+
+pub mod mlflow;
+pub mod openlineage;
+mod routes;
+
+pub use routes::routes;
+
+use async_graphql::{Context, ID, Json, Object, Result};
+use chrono::{DateTime, Utc};
+use entity::{experiment, job_run, workflow};
+
+use crate::api::{self, child_list, load_ref, top_list};
+use crate::core::filter::{
+    DateTimeFilter, IdFilter, StringFilter, cond_of, filter_input, order_input,
+};
+use crate::core::ids::{NodeType, decode_as};
+use crate::core::paging::{Conn, PageArgs};
+use crate::core::store;
+use crate::enums::*;
+use crate::graph::*;
+use crate::relations::*;
+
+/// The fields of a [`JobRun`] of its own (the graph fields are shared, in `graph`).
+pub struct JobRunFields(pub job_run::Model);
+
+#[Object]
+impl JobRunFields {
+    /// Namespace.
+    async fn ns(&self) -> &str {
+        &self.0.ns
+    }
+    /// Its name (the job's name for OpenLineage runs, the run name for MLflow runs).
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Which tool reported it.
+    async fn source(&self) -> JobRunSource {
+        self.0.source.into()
+    }
+    /// Where it stands: the state of the latest event by its own time, whatever the order
+    /// events arrived in.
+    async fn state(&self) -> JobRunState {
+        self.0.state.into()
+    }
+    /// The time of the event that set the state (null until one did).
+    async fn state_at(&self) -> Option<DateTime<Utc>> {
+        self.0.state_at
+    }
+    /// When it started.
+    async fn started_at(&self) -> Option<DateTime<Utc>> {
+        self.0.started_at
+    }
+    /// When it ended (COMPLETED, FAILED or ABORTED).
+    async fn ended_at(&self) -> Option<DateTime<Utc>> {
+        self.0.ended_at
+    }
+    /// Parameters (MLflow params).
+    async fn params(&self) -> Json<&serde_json::Value> {
+        Json(&self.0.params)
+    }
+    /// The latest value of each metric (MLflow metrics: `{key: value}`).
+    async fn metrics(&self) -> Json<serde_json::Value> {
+        Json(mlflow::latest_metric_values(&self.0.metrics))
+    }
+    /// Tags (`{key: value}`).
+    async fn tags(&self) -> Json<&serde_json::Value> {
+        Json(&self.0.tags)
+    }
+    /// Facets reported for it, by name (OpenLineage run facets, unknown ones included),
+    /// each as the latest event carrying it sent it.
+    async fn facets(&self) -> Json<serde_json::Value> {
+        Json(openlineage::facet_values(&self.0.facets))
+    }
+    /// The job it is a run of.
+    async fn job(&self, ctx: &Context<'_>) -> Result<Option<Workflow>> {
+        load_ref::<workflow::Entity, _>(ctx, self.0.workflow_id, Workflow::from).await
+    }
+    /// The experiment it belongs to (MLflow runs).
+    async fn experiment(&self, ctx: &Context<'_>) -> Result<Option<Experiment>> {
+        load_ref::<experiment::Entity, _>(ctx, self.0.experiment_id, Experiment::from).await
+    }
+    /// The run that started it (OpenLineage `parent` facet).
+    async fn parent(&self, ctx: &Context<'_>) -> Result<Option<JobRun>> {
+        load_ref::<job_run::Entity, _>(ctx, self.0.parent_run_id, JobRun::from).await
+    }
+    /// The runs it started.
+    #[allow(clippy::too_many_arguments)]
+    async fn children(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<JobRunFilter>,
+        order_by: Option<Vec<JobRunOrder>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        offset: Option<i32>,
+    ) -> Result<Conn<JobRun>> {
+        child_list::<ChildRuns, _>(
+            ctx,
+            self.0.id,
+            cond_of(&filter),
+            api::fingerprint(&[&filter, &order_by]),
+            JobRunOrder::keys(order_by.as_deref()),
+            PageArgs::new(first, after, last, before, offset),
+            JobRun::from,
+        )
+        .await
+    }
+    /// Who reported it first.
+    async fn created_by(&self) -> Option<&str> {
+        self.0.created_by.as_deref()
+    }
+    /// When mlgraph first heard of it.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// Last change.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+}
+
+filter_input!(
+    /// Conditions on job runs.
+    JobRunFilter for job_run {
+        /// Its id.
+        id: IdFilter => Id,
+        /// Its namespace.
+        ns: StringFilter => Ns,
+        /// Its name.
+        name: StringFilter => Name,
+        /// Its state.
+        state: JobRunStateFilter => State,
+        /// Which tool reported it.
+        source: JobRunSourceFilter => Source,
+        /// Its job.
+        job: IdFilter => WorkflowId,
+        /// Its experiment.
+        experiment: IdFilter => ExperimentId,
+        /// The run that started it.
+        parent: IdFilter => ParentRunId,
+        /// Start time.
+        started_at: DateTimeFilter => StartedAt,
+        /// Creation time.
+        created_at: DateTimeFilter => CreatedAt,
+    }
+);
+
+order_input!(
+    /// A sort key for job runs.
+    JobRunOrder, JobRunOrderField for job_run {
+        /// Name.
+        Name => Name,
+        /// State.
+        State => State,
+        /// Start time.
+        StartedAt => StartedAt,
+        /// Creation time.
+        CreatedAt => CreatedAt,
+        /// Last change.
+        UpdatedAt => UpdatedAt,
+    }
+);
+
+/// Job run queries.
+#[derive(Default)]
+pub struct IngestQuery;
+
+#[Object]
+impl IngestQuery {
+    /// A job run by id.
+    async fn job_run(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
+            DateTime<Utc>,
+        >,
+    ) -> Result<JobRun> {
+        let d = crate::api::deps_at(ctx, as_of)?;
+        let id = decode_as(&id, NodeType::JobRun, "id")?;
+        Ok(JobRun::from(
+            store::get::<job_run::Entity>(&d.db, d.rc, id).await?,
+        ))
+    }
+    /// Job runs, filtered and ordered.
+    #[allow(clippy::too_many_arguments)]
+    async fn job_runs(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<JobRunFilter>,
+        order_by: Option<Vec<JobRunOrder>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        offset: Option<i32>,
+        #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
+            DateTime<Utc>,
+        >,
+    ) -> Result<Conn<JobRun>> {
+        crate::api::deps_at(ctx, as_of)?;
+        top_list::<job_run::Entity, _>(
+            ctx,
+            cond_of(&filter),
+            JobRunOrder::keys(order_by.as_deref()),
+            PageArgs::new(first, after, last, before, offset),
+            JobRun::from,
+        )
+        .await
+    }
+}
+
+/// The runs of one parent (a workflow's, an experiment's) as a connection, batched.
+pub async fn runs_of<R>(
+    ctx: &Context<'_>,
+    parent: uuid::Uuid,
+    filter: Option<JobRunFilter>,
+    order_by: Option<Vec<JobRunOrder>>,
+    args: PageArgs,
+) -> Result<Conn<JobRun>>
+where
+    R: crate::core::loader::ChildRelation<Child = job_run::Entity>,
+{
+    child_list::<R, _>(
+        ctx,
+        parent,
+        cond_of(&filter),
+        api::fingerprint(&[&filter, &order_by]),
+        JobRunOrder::keys(order_by.as_deref()),
+        args,
+        JobRun::from,
+    )
+    .await
+}

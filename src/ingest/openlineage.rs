@@ -1,0 +1,1124 @@
+//! The OpenLineage consumer (spec 2-0-2): `RunEvent`, `DatasetEvent` and `JobEvent`
+//! become registry nodes and typed edges, so that lineage and impact traverse what
+//! Airflow, Spark, dbt, Flink or Dagster report.
+//!
+//! Mapping (also in the README):
+//! - the event's mlgraph namespace: the one the request names (`X-Mlgraph-Namespace` or
+//!   `?namespace=`), else the job's OpenLineage namespace by [`namespace_for`]; every
+//!   node of one event lives there (edges never cross namespaces);
+//! - job (namespace, name) → a [`Workflow`](entity::workflow) named like the job, ACTIVE,
+//!   its facets under `config.openlineage`;
+//! - run (`runId`) → a [`JobRun`](entity::job_run) whose id *is* the run id,
+//!   `run --runOf--> workflow`; a `parent` run facet → the parent run (and its job) in the
+//!   same namespace, `run --partOf--> parent`;
+//! - dataset (namespace, name) → a dataset named `{namespace}/{name}` (its URI), its facets
+//!   kept on it; an output → a dataset version keyed by the `version` facet, else by the
+//!   run (one version per run that wrote it), its `schema` facet as the version's schema,
+//!   `version --producedBy--> run` and `dataset --producedBy--> run`; an input →
+//!   `run --consumes--> version` when the `version` facet names one, else
+//!   `run --consumes--> dataset`; input and output facets are kept on those edges;
+//! - an `mlgraph_model` facet (`{"modelVersion": "<ModelVersion id>"}`) on the run or an
+//!   output → `modelVersion --producedBy--> run`.
+//!
+//! **Idempotent and order-independent.** Every write is an upsert that changes nothing
+//! when it has nothing new: the same event twice writes no row and no event. State
+//! follows the latest `eventTime` (a START arriving after COMPLETE does not reopen the
+//! run); each facet keeps the value of the latest event that carried it; so the same
+//! events in any order give the same graph.
+
+use std::sync::LazyLock;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use entity::enums::{DatasetSplit, DatasetType, JobRunSource, JobRunState, WorkflowStatus};
+use entity::{dataset, dataset_version, edge, job_run, model_version, workflow};
+use regex::Regex;
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set,
+};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use uuid::Uuid;
+
+use crate::core::context::RequestContext;
+use crate::core::ids::NodeType;
+use crate::core::store;
+use crate::core::validate;
+use crate::error::{AppError, AppResult};
+use crate::lineage::service::edge_row;
+
+/// A facet map as events carry it.
+type Facets = Map<String, Value>;
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawEvent {
+    event_type: Option<String>,
+    event_time: Option<String>,
+    producer: Option<String>,
+    #[serde(rename = "schemaURL")]
+    schema_url: Option<String>,
+    run: Option<RawRun>,
+    job: Option<RawJob>,
+    dataset: Option<RawDataset>,
+    #[serde(default)]
+    inputs: Vec<RawDataset>,
+    #[serde(default)]
+    outputs: Vec<RawDataset>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawRun {
+    run_id: Option<String>,
+    #[serde(default)]
+    facets: Facets,
+}
+
+#[derive(Debug, Deserialize)]
+struct RawJob {
+    namespace: Option<String>,
+    name: Option<String>,
+    #[serde(default)]
+    facets: Facets,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawDataset {
+    namespace: Option<String>,
+    name: Option<String>,
+    #[serde(default)]
+    facets: Facets,
+    #[serde(default)]
+    input_facets: Facets,
+    #[serde(default)]
+    output_facets: Facets,
+}
+
+/// A job as an event names it.
+#[derive(Debug, Clone)]
+struct Job {
+    namespace: String,
+    name: String,
+    facets: Facets,
+}
+
+/// A dataset as an event names it.
+#[derive(Debug, Clone)]
+struct DatasetRef {
+    namespace: String,
+    name: String,
+    facets: Facets,
+    /// Input or output facets (what this run saw or wrote).
+    io_facets: Facets,
+}
+
+impl DatasetRef {
+    /// The dataset's mlgraph name: its URI, `{namespace}/{name}`.
+    fn uri(&self) -> String {
+        format!("{}/{}", self.namespace.trim_end_matches('/'), self.name)
+    }
+
+    /// The producer's version identifier (`version` facet, or the older `datasetVersion`).
+    fn version(&self) -> Option<String> {
+        ["version", "datasetVersion"].iter().find_map(|f| {
+            let facet = self.facets.get(*f)?;
+            match facet.get("datasetVersion")? {
+                Value::String(s) if !s.is_empty() => Some(s.clone()),
+                Value::Number(n) => Some(n.to_string()),
+                _ => None,
+            }
+        })
+    }
+}
+
+/// A checked event.
+#[derive(Debug)]
+pub struct Event {
+    time: DateTime<Utc>,
+    kind: EventKind,
+}
+
+#[derive(Debug)]
+enum EventKind {
+    Run {
+        run_id: Uuid,
+        event_type: Option<String>,
+        run_facets: Facets,
+        job: Job,
+        inputs: Vec<DatasetRef>,
+        outputs: Vec<DatasetRef>,
+    },
+    Dataset(DatasetRef),
+    Job {
+        job: Job,
+        inputs: Vec<DatasetRef>,
+        outputs: Vec<DatasetRef>,
+    },
+}
+
+fn refuse(message: impl Into<String>) -> AppError {
+    AppError::bad_input("event", message)
+}
+
+fn required(v: Option<String>, what: &str) -> AppResult<String> {
+    match v {
+        Some(s) if !s.trim().is_empty() => Ok(s),
+        _ => Err(refuse(format!("{what} is required"))),
+    }
+}
+
+fn parse_time(s: &str) -> AppResult<DateTime<Utc>> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    // Some producers leave the offset out: read such times as UTC.
+    chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f")
+        .map(|t| t.and_utc())
+        .map_err(|_| {
+            refuse(format!(
+                "eventTime {s:?} is not an ISO 8601 date-time (e.g. 2026-12-01T10:00:00Z)"
+            ))
+        })
+}
+
+fn job_of(raw: RawJob, what: &str) -> AppResult<Job> {
+    Ok(Job {
+        namespace: required(raw.namespace, &format!("{what}.namespace"))?,
+        name: required(raw.name, &format!("{what}.name"))?,
+        facets: raw.facets,
+    })
+}
+
+fn datasets_of(raw: Vec<RawDataset>, what: &str, output: bool) -> AppResult<Vec<DatasetRef>> {
+    raw.into_iter()
+        .enumerate()
+        .map(|(i, d)| dataset_of(d, &format!("{what}[{i}]"), output))
+        .collect()
+}
+
+fn dataset_of(raw: RawDataset, what: &str, output: bool) -> AppResult<DatasetRef> {
+    Ok(DatasetRef {
+        namespace: required(raw.namespace, &format!("{what}.namespace"))?,
+        name: required(raw.name, &format!("{what}.name"))?,
+        facets: raw.facets,
+        io_facets: if output {
+            raw.output_facets
+        } else {
+            raw.input_facets
+        },
+    })
+}
+
+/// Checks one event against what the spec requires (`eventTime`, `producer`,
+/// `schemaURL`, `run.runId` as a UUID, the job's namespace and name, a dataset's
+/// namespace and name) and nothing more: unknown fields and facets are accepted.
+pub fn parse(value: Value) -> AppResult<Event> {
+    if !value.is_object() {
+        return Err(refuse("an event is a JSON object"));
+    }
+    let raw: RawEvent = serde_json::from_value(value)
+        .map_err(|e| refuse(format!("not an OpenLineage event: {e}")))?;
+    let time = parse_time(&required(raw.event_time, "eventTime")?)?;
+    required(raw.producer, "producer")?;
+    required(raw.schema_url, "schemaURL")?;
+    let kind = match (raw.run, raw.dataset, raw.job) {
+        (Some(run), _, job) => {
+            let run_id = required(run.run_id, "run.runId")?;
+            let run_id = Uuid::parse_str(&run_id)
+                .map_err(|_| refuse(format!("run.runId {run_id:?} is not a UUID")))?;
+            let job = job_of(job.ok_or_else(|| refuse("job is required"))?, "job")?;
+            EventKind::Run {
+                run_id,
+                event_type: raw.event_type,
+                run_facets: run.facets,
+                job,
+                inputs: datasets_of(raw.inputs, "inputs", false)?,
+                outputs: datasets_of(raw.outputs, "outputs", true)?,
+            }
+        }
+        (None, Some(dataset), _) => EventKind::Dataset(dataset_of(dataset, "dataset", false)?),
+        (None, None, Some(job)) => EventKind::Job {
+            job: job_of(job, "job")?,
+            inputs: datasets_of(raw.inputs, "inputs", false)?,
+            outputs: datasets_of(raw.outputs, "outputs", true)?,
+        },
+        (None, None, None) => {
+            return Err(refuse(
+                "not a RunEvent (run), DatasetEvent (dataset) or JobEvent (job)",
+            ));
+        }
+    };
+    Ok(Event { time, kind })
+}
+
+static NS_JUNK: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"[^a-z0-9./-]+").ok());
+
+/// The mlgraph namespace of an OpenLineage namespace: lowercased, the scheme's `://`
+/// read as `.`, every other character outside `a-z 0-9 . - /` as `-`, empty path
+/// segments dropped, at most 200 characters; `openlineage` when nothing is left.
+/// `airflow-prod` stays `airflow-prod`, `spark://cluster:7077` becomes
+/// `spark.cluster-7077`, `My Team/ETL` becomes `my-team/etl`.
+pub fn namespace_for(ol_namespace: &str) -> String {
+    let lower = ol_namespace.trim().to_lowercase().replacen("://", ".", 1);
+    let cleaned = match NS_JUNK.as_ref() {
+        Some(re) => re.replace_all(&lower, "-").into_owned(),
+        None => lower,
+    };
+    let segments: Vec<&str> = cleaned
+        .split('/')
+        .map(|s| s.trim_matches(|c| c == '-' || c == '.'))
+        .filter(|s| !s.is_empty())
+        .collect();
+    let mut ns = segments.join("/");
+    if ns.len() > 200 {
+        ns.truncate(200);
+        ns = ns.trim_end_matches(['-', '.', '/']).to_owned();
+    }
+    if ns.is_empty() {
+        "openlineage".to_owned()
+    } else {
+        ns
+    }
+}
+
+/// The run state an event type sets (`OTHER` and no type set none).
+fn state_of(event_type: Option<&str>) -> Option<JobRunState> {
+    match event_type?.to_ascii_uppercase().as_str() {
+        "START" | "RUNNING" => Some(JobRunState::Running),
+        "COMPLETE" => Some(JobRunState::Completed),
+        "FAIL" => Some(JobRunState::Failed),
+        "ABORT" => Some(JobRunState::Aborted),
+        _ => None,
+    }
+}
+
+/// At equal event times an end outranks a running state (so the outcome does not depend
+/// on which of two simultaneous events arrived first).
+fn rank(state: JobRunState) -> u8 {
+    match state {
+        JobRunState::Scheduled => 0,
+        JobRunState::Running => 1,
+        JobRunState::Aborted => 2,
+        JobRunState::Failed => 3,
+        JobRunState::Completed => 4,
+    }
+}
+
+/// Whether `state` at `at` replaces the run's current state.
+fn supersedes(run: &job_run::Model, state: JobRunState, at: DateTime<Utc>) -> bool {
+    match run.state_at {
+        None => true,
+        Some(current) => at > current || (at == current && rank(state) > rank(run.state)),
+    }
+}
+
+fn is_end(state: JobRunState) -> bool {
+    matches!(
+        state,
+        JobRunState::Completed | JobRunState::Failed | JobRunState::Aborted
+    )
+}
+
+fn stamp(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+/// Merges `incoming` facets seen at `at` into a stored facet map
+/// (`{name: {"eventTime", "value"}}`): a facet is replaced by a later event's, or at the
+/// same time by the larger value (so that the order of arrival never matters). Returns
+/// whether anything changed.
+fn merge_facets(stored: &mut Map<String, Value>, incoming: &Facets, at: DateTime<Utc>) -> bool {
+    let mut changed = false;
+    for (name, value) in incoming {
+        let newer = match stored.get(name) {
+            None => true,
+            Some(old) => {
+                let old_at = old
+                    .get("eventTime")
+                    .and_then(Value::as_str)
+                    .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+                    .map(|t| t.with_timezone(&Utc));
+                match old_at {
+                    None => true,
+                    Some(t) if at > t => true,
+                    Some(t) if at == t => old.get("value").is_none_or(|v| larger(value, v)),
+                    Some(_) => false,
+                }
+            }
+        };
+        if newer {
+            stored.insert(
+                name.clone(),
+                json!({ "eventTime": stamp(at), "value": value }),
+            );
+            changed = true;
+        }
+    }
+    changed
+}
+
+/// Whether `a` orders after `b` by their JSON text (a tie-break that needs no order of
+/// arrival).
+fn larger(a: &Value, b: &Value) -> bool {
+    let (a, b) = (a.to_string(), b.to_string());
+    a > b
+}
+
+/// The values of a stored facet map, by name (what clients read).
+pub fn facet_values(stored: &Value) -> Value {
+    match stored.as_object() {
+        Some(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), v.get("value").cloned().unwrap_or(Value::Null)))
+                .collect(),
+        ),
+        None => json!({}),
+    }
+}
+
+fn object(v: Option<&Value>) -> Map<String, Value> {
+    v.and_then(Value::as_object).cloned().unwrap_or_default()
+}
+
+/// What one event wrote: the run it was about, when it was a run event.
+#[derive(Debug, Clone, Copy)]
+pub struct Recorded {
+    /// The run, for run events.
+    pub run: Option<Uuid>,
+}
+
+/// Records one event in one transaction. `ns` is the namespace the request named, if any.
+/// A concurrent writer of the same nodes (a producer's retry racing the original) makes
+/// the transaction fail on a unique key: it is run again, and then finds their rows.
+pub async fn record(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    ns: Option<&str>,
+    event: &Event,
+) -> AppResult<Recorded> {
+    let ns = match ns {
+        Some(ns) => ns.to_owned(),
+        None => namespace_for(match &event.kind {
+            EventKind::Run { job, .. } | EventKind::Job { job, .. } => &job.namespace,
+            EventKind::Dataset(d) => &d.namespace,
+        }),
+    };
+    validate::namespace("namespace", &ns)?;
+    ctx.scope.check_write(&ns)?;
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let result =
+            store::transaction(db, async |txn| record_in(txn, ctx, &ns, event).await).await;
+        match result {
+            Err(AppError::Conflict { .. }) if attempt < 3 => continue,
+            other => return other,
+        }
+    }
+}
+
+async fn record_in(
+    txn: &DatabaseTransaction,
+    ctx: &RequestContext,
+    ns: &str,
+    event: &Event,
+) -> AppResult<Recorded> {
+    let at = event.time;
+    match &event.kind {
+        EventKind::Run {
+            run_id,
+            event_type,
+            run_facets,
+            job,
+            inputs,
+            outputs,
+        } => {
+            let wf = upsert_workflow(txn, ctx, ns, job, at).await?;
+            let state = state_of(event_type.as_deref());
+            let run = upsert_run(txn, ctx, ns, *run_id, &wf, state, run_facets, at).await?;
+            link(
+                txn,
+                ctx,
+                ns,
+                "runOf",
+                node(NodeType::JobRun, run.id),
+                node(NodeType::Workflow, wf.id),
+                None,
+                at,
+            )
+            .await?;
+            if let Some(parent) = run_facets.get("parent") {
+                link_parent(txn, ctx, ns, &run, parent, at).await?;
+            }
+            let this = node(NodeType::JobRun, run.id);
+            for input in inputs {
+                let ds = upsert_dataset(txn, ctx, ns, input, at).await?;
+                let target = match input.version() {
+                    Some(v) => {
+                        let dv =
+                            upsert_version(txn, ctx, &ds, &format!("v:{v}"), input, at).await?;
+                        node(NodeType::DatasetVersion, dv.id)
+                    }
+                    None => node(NodeType::Dataset, ds.id),
+                };
+                link(
+                    txn,
+                    ctx,
+                    ns,
+                    "consumes",
+                    this,
+                    target,
+                    Some(&input.io_facets),
+                    at,
+                )
+                .await?;
+            }
+            for output in outputs {
+                let ds = upsert_dataset(txn, ctx, ns, output, at).await?;
+                let key = match output.version() {
+                    Some(v) => format!("v:{v}"),
+                    None => format!("run:{run_id}"),
+                };
+                let dv = upsert_version(txn, ctx, &ds, &key, output, at).await?;
+                let facets = Some(&output.io_facets);
+                link(
+                    txn,
+                    ctx,
+                    ns,
+                    "producedBy",
+                    node(NodeType::DatasetVersion, dv.id),
+                    this,
+                    facets,
+                    at,
+                )
+                .await?;
+                link(
+                    txn,
+                    ctx,
+                    ns,
+                    "producedBy",
+                    node(NodeType::Dataset, ds.id),
+                    this,
+                    facets,
+                    at,
+                )
+                .await?;
+                if let Some(model) = output.facets.get("mlgraph_model") {
+                    link_model(txn, ctx, ns, this, model, at).await?;
+                }
+            }
+            if let Some(model) = run_facets.get("mlgraph_model") {
+                link_model(txn, ctx, ns, this, model, at).await?;
+            }
+            Ok(Recorded { run: Some(run.id) })
+        }
+        EventKind::Dataset(d) => {
+            let ds = upsert_dataset(txn, ctx, ns, d, at).await?;
+            if let Some(v) = d.version() {
+                upsert_version(txn, ctx, &ds, &format!("v:{v}"), d, at).await?;
+            }
+            Ok(Recorded { run: None })
+        }
+        EventKind::Job {
+            job,
+            inputs,
+            outputs,
+        } => {
+            let wf = upsert_workflow(txn, ctx, ns, job, at).await?;
+            let this = node(NodeType::Workflow, wf.id);
+            for input in inputs {
+                let ds = upsert_dataset(txn, ctx, ns, input, at).await?;
+                link(
+                    txn,
+                    ctx,
+                    ns,
+                    "consumes",
+                    this,
+                    node(NodeType::Dataset, ds.id),
+                    Some(&input.io_facets),
+                    at,
+                )
+                .await?;
+            }
+            for output in outputs {
+                let ds = upsert_dataset(txn, ctx, ns, output, at).await?;
+                link(
+                    txn,
+                    ctx,
+                    ns,
+                    "producedBy",
+                    node(NodeType::Dataset, ds.id),
+                    this,
+                    Some(&output.io_facets),
+                    at,
+                )
+                .await?;
+            }
+            Ok(Recorded { run: None })
+        }
+    }
+}
+
+fn node(t: NodeType, id: Uuid) -> (NodeType, Uuid) {
+    (t, id)
+}
+
+/// The job's workflow (created ACTIVE), its facets merged under `config.openlineage`.
+async fn upsert_workflow(
+    txn: &DatabaseTransaction,
+    ctx: &RequestContext,
+    ns: &str,
+    job: &Job,
+    at: DateTime<Utc>,
+) -> AppResult<workflow::Model> {
+    let existing = workflow::Entity::find()
+        .filter(workflow::Column::Ns.eq(ns))
+        .filter(workflow::Column::Name.eq(job.name.as_str()))
+        .one(txn)
+        .await?;
+    let mut config = existing
+        .as_ref()
+        .map(|w| w.config.clone())
+        .unwrap_or_else(|| json!({}));
+    let Some(root) = config.as_object_mut() else {
+        return Err(AppError::Internal(
+            "workflow config is not an object".into(),
+        ));
+    };
+    let mut ol = object(root.get("openlineage"));
+    let mut facets = object(ol.get("facets"));
+    let mut changed = merge_facets(&mut facets, &job.facets, at);
+    if ol.get("namespace").and_then(Value::as_str) != Some(job.namespace.as_str()) {
+        ol.insert("namespace".into(), Value::String(job.namespace.clone()));
+        changed = true;
+    }
+    ol.insert("facets".into(), Value::Object(facets));
+    root.insert("openlineage".into(), Value::Object(ol));
+    let description = job
+        .facets
+        .get("documentation")
+        .and_then(|d| d.get("description"))
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    match existing {
+        Some(before) if !changed => Ok(before),
+        Some(before) => {
+            let mut row = before.clone().into_active_model();
+            row.config = Set(config);
+            if description.is_some() {
+                row.description = Set(description);
+            }
+            row.updated_at = Set(Utc::now());
+            store::update::<workflow::Entity, _>(txn, ctx, &before, row, "UPDATE").await
+        }
+        None => {
+            let now = Utc::now();
+            store::insert::<workflow::Entity, _>(
+                txn,
+                ctx,
+                workflow::ActiveModel {
+                    id: Set(crate::core::ids::new_id()),
+                    ns: Set(ns.to_owned()),
+                    name: Set(job.name.clone()),
+                    description: Set(description),
+                    status: Set(WorkflowStatus::Active),
+                    config: Set(config),
+                    created_by: Set(ctx.actor.clone()),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                },
+            )
+            .await
+        }
+    }
+}
+
+/// The run with id `run_id`: created, or its state, times and facets merged.
+#[allow(clippy::too_many_arguments)]
+async fn upsert_run(
+    txn: &DatabaseTransaction,
+    ctx: &RequestContext,
+    ns: &str,
+    run_id: Uuid,
+    wf: &workflow::Model,
+    state: Option<JobRunState>,
+    facets: &Facets,
+    at: DateTime<Utc>,
+) -> AppResult<job_run::Model> {
+    let mut q = job_run::Entity::find_by_id(run_id);
+    if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        q = q.lock_exclusive();
+    }
+    let existing = q.one(txn).await?;
+    if let Some(run) = &existing
+        && run.ns != ns
+    {
+        return Err(AppError::Conflict {
+            message: format!("run {run_id} was reported in another namespace"),
+            field: Some("run.runId".into()),
+        });
+    }
+    let mut next = match &existing {
+        Some(run) => run.clone(),
+        None => {
+            let now = Utc::now();
+            job_run::Model {
+                id: run_id,
+                ns: ns.to_owned(),
+                workflow_id: Some(wf.id),
+                experiment_id: None,
+                parent_run_id: None,
+                source: JobRunSource::OpenLineage,
+                name: wf.name.clone(),
+                state: JobRunState::Running,
+                state_at: None,
+                started_at: None,
+                ended_at: None,
+                params: json!({}),
+                metrics: json!({}),
+                tags: json!({}),
+                facets: json!({}),
+                created_by: ctx.actor.clone(),
+                created_at: now,
+                updated_at: now,
+            }
+        }
+    };
+    apply_event(&mut next, state, facets, at);
+    if next.workflow_id.is_none() {
+        next.workflow_id = Some(wf.id);
+    }
+    match existing {
+        Some(before) if before == next => Ok(before),
+        Some(before) => {
+            next.updated_at = Utc::now();
+            let mut row = next.into_active_model();
+            row.id = sea_orm::ActiveValue::Unchanged(run_id);
+            mark_all_changed(&mut row);
+            store::update::<job_run::Entity, _>(txn, ctx, &before, row, "UPDATE").await
+        }
+        None => {
+            let mut row = next.into_active_model();
+            mark_all_changed(&mut row);
+            row.id = Set(run_id);
+            store::insert::<job_run::Entity, _>(txn, ctx, row).await
+        }
+    }
+}
+
+/// A run's state, times and facets after an event of type `state` at `at`.
+fn apply_event(
+    run: &mut job_run::Model,
+    state: Option<JobRunState>,
+    facets: &Facets,
+    at: DateTime<Utc>,
+) {
+    if let Some(state) = state {
+        if supersedes(run, state, at) {
+            run.state = state;
+            run.state_at = Some(at);
+            run.ended_at = is_end(state).then_some(at);
+        }
+        if state == JobRunState::Running && run.started_at.is_none_or(|s| at < s) {
+            run.started_at = Some(at);
+        }
+    }
+    let mut stored = object(Some(&run.facets));
+    if merge_facets(&mut stored, facets, at) {
+        run.facets = Value::Object(stored);
+    }
+}
+
+/// Marks every column of an active model built from a full row as changed (so that an
+/// update writes them).
+fn mark_all_changed(row: &mut job_run::ActiveModel) {
+    use sea_orm::{ActiveModelTrait, Iterable};
+    for col in job_run::Column::iter() {
+        if matches!(col, job_run::Column::Id) {
+            continue;
+        }
+        if let Some(v) = row.get(col).into_value() {
+            row.set(col, v);
+        }
+    }
+}
+
+/// A `parent` run facet: the parent run (created if unknown, in this namespace, with its
+/// job) and `run --partOf--> parent`.
+async fn link_parent(
+    txn: &DatabaseTransaction,
+    ctx: &RequestContext,
+    ns: &str,
+    run: &job_run::Model,
+    facet: &Value,
+    at: DateTime<Utc>,
+) -> AppResult<()> {
+    let Some(parent_id) = facet
+        .pointer("/run/runId")
+        .and_then(Value::as_str)
+        .and_then(|s| Uuid::parse_str(s).ok())
+    else {
+        return Ok(());
+    };
+    if parent_id == run.id {
+        return Ok(());
+    }
+    let job = Job {
+        namespace: facet
+            .pointer("/job/namespace")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned(),
+        name: match facet.pointer("/job/name").and_then(Value::as_str) {
+            Some(n) if !n.trim().is_empty() => n.to_owned(),
+            _ => return Ok(()),
+        },
+        facets: Map::new(),
+    };
+    let wf = upsert_workflow(txn, ctx, ns, &job, at).await?;
+    let parent = upsert_run(txn, ctx, ns, parent_id, &wf, None, &Map::new(), at).await?;
+    if run.parent_run_id != Some(parent.id) {
+        let mut row = run.clone().into_active_model();
+        row.parent_run_id = Set(Some(parent.id));
+        row.updated_at = Set(Utc::now());
+        store::update::<job_run::Entity, _>(txn, ctx, run, row, "UPDATE").await?;
+    }
+    link(
+        txn,
+        ctx,
+        ns,
+        "partOf",
+        node(NodeType::JobRun, run.id),
+        node(NodeType::JobRun, parent.id),
+        None,
+        at,
+    )
+    .await
+}
+
+/// An `mlgraph_model` facet: `modelVersion --producedBy--> run` (the version must live in
+/// the event's namespace; otherwise the facet is kept and nothing is linked).
+async fn link_model(
+    txn: &DatabaseTransaction,
+    ctx: &RequestContext,
+    ns: &str,
+    run: (NodeType, Uuid),
+    facet: &Value,
+    at: DateTime<Utc>,
+) -> AppResult<()> {
+    let Some(id) = facet.get("modelVersion").and_then(Value::as_str) else {
+        return Ok(());
+    };
+    let Ok(version) = crate::core::ids::decode_as(
+        &async_graphql::ID(id.to_owned()),
+        NodeType::ModelVersion,
+        "mlgraph_model.modelVersion",
+    ) else {
+        return Ok(());
+    };
+    let found = model_version::Entity::find_by_id(version)
+        .filter(model_version::Column::Ns.eq(ns))
+        .one(txn)
+        .await?;
+    if found.is_some() {
+        link(
+            txn,
+            ctx,
+            ns,
+            "producedBy",
+            node(NodeType::ModelVersion, version),
+            run,
+            None,
+            at,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// The dataset named by its URI: created (TABULAR when a schema facet describes it), or
+/// its facets merged.
+async fn upsert_dataset(
+    txn: &DatabaseTransaction,
+    ctx: &RequestContext,
+    ns: &str,
+    d: &DatasetRef,
+    at: DateTime<Utc>,
+) -> AppResult<dataset::Model> {
+    let name = d.uri();
+    let existing = dataset::Entity::find()
+        .filter(dataset::Column::Ns.eq(ns))
+        .filter(dataset::Column::Name.eq(name.as_str()))
+        .one(txn)
+        .await?;
+    let mut stored = object(existing.as_ref().and_then(|x| x.facets.as_ref()));
+    let changed = merge_facets(&mut stored, &d.facets, at);
+    let description = d
+        .facets
+        .get("documentation")
+        .and_then(|f| f.get("description"))
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    match existing {
+        Some(before) if !changed => Ok(before),
+        Some(before) => {
+            let mut row = before.clone().into_active_model();
+            row.facets = Set(Some(Value::Object(stored)));
+            if description.is_some() {
+                row.description = Set(description);
+            }
+            row.updated_at = Set(Utc::now());
+            store::update::<dataset::Entity, _>(txn, ctx, &before, row, "UPDATE").await
+        }
+        None => {
+            let now = Utc::now();
+            let tabular = d.facets.contains_key("schema");
+            store::insert::<dataset::Entity, _>(
+                txn,
+                ctx,
+                dataset::ActiveModel {
+                    id: Set(crate::core::ids::new_id()),
+                    ns: Set(ns.to_owned()),
+                    workflow_id: Set(None),
+                    name: Set(name.clone()),
+                    description: Set(description),
+                    data_type: Set(if tabular {
+                        DatasetType::Tabular
+                    } else {
+                        DatasetType::Other
+                    }),
+                    format: Set(None),
+                    storage_uri: Set(Some(name)),
+                    version_seq: Set(0),
+                    personal_data: Set(false),
+                    legal_basis: Set(None),
+                    retention_days: Set(None),
+                    erasure_requested_at: Set(None),
+                    facets: Set(Some(Value::Object(stored))),
+                    created_by: Set(ctx.actor.clone()),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                },
+            )
+            .await
+        }
+    }
+}
+
+/// The dataset's version with source version `key`: created with the next number (its
+/// schema from the `schema` facet), or its schema filled in when a later event brings
+/// one.
+async fn upsert_version(
+    txn: &DatabaseTransaction,
+    ctx: &RequestContext,
+    ds: &dataset::Model,
+    key: &str,
+    d: &DatasetRef,
+    _at: DateTime<Utc>,
+) -> AppResult<dataset_version::Model> {
+    let schema = d.facets.get("schema").cloned();
+    let existing = dataset_version::Entity::find()
+        .filter(dataset_version::Column::DatasetId.eq(ds.id))
+        .filter(dataset_version::Column::SourceVersion.eq(key))
+        .one(txn)
+        .await?;
+    let row_count = d
+        .io_facets
+        .get("outputStatistics")
+        .and_then(|s| s.get("rowCount"))
+        .and_then(Value::as_i64)
+        .filter(|n| *n >= 0);
+    let size = d
+        .io_facets
+        .get("outputStatistics")
+        .and_then(|s| s.get("size"))
+        .and_then(Value::as_i64)
+        .filter(|n| *n > 0);
+    match existing {
+        Some(before) => {
+            let fill_schema = before.schema.is_none() && schema.is_some();
+            let fill_rows = before.row_count.is_none() && row_count.is_some();
+            let fill_size = before.size_bytes.is_none() && size.is_some();
+            if !(fill_schema || fill_rows || fill_size) {
+                return Ok(before);
+            }
+            let mut row = before.clone().into_active_model();
+            if fill_schema {
+                row.schema = Set(schema);
+            }
+            if fill_rows {
+                row.row_count = Set(row_count);
+            }
+            if fill_size {
+                row.size_bytes = Set(size);
+            }
+            row.updated_at = Set(Utc::now());
+            store::update::<dataset_version::Entity, _>(txn, ctx, &before, row, "UPDATE").await
+        }
+        None => {
+            let version = next_version(txn, ds.id).await?;
+            let now = Utc::now();
+            store::insert::<dataset_version::Entity, _>(
+                txn,
+                ctx,
+                dataset_version::ActiveModel {
+                    id: Set(crate::core::ids::new_id()),
+                    ns: Set(ds.ns.clone()),
+                    dataset_id: Set(ds.id),
+                    version: Set(version),
+                    storage_uri: Set(d.uri()),
+                    size_bytes: Set(size),
+                    sha256: Set(None),
+                    row_count: Set(row_count),
+                    schema: Set(schema),
+                    split: Set(DatasetSplit::Full),
+                    source_version: Set(Some(key.to_owned())),
+                    created_by: Set(ctx.actor.clone()),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                },
+            )
+            .await
+        }
+    }
+}
+
+/// The dataset's next version number (locks the dataset row until commit).
+async fn next_version(txn: &DatabaseTransaction, dataset_id: Uuid) -> AppResult<i32> {
+    let rows = dataset::Entity::update_many()
+        .col_expr(
+            dataset::Column::VersionSeq,
+            Expr::col(dataset::Column::VersionSeq).add(1),
+        )
+        .filter(dataset::Column::Id.eq(dataset_id))
+        .exec_with_returning(txn)
+        .await?;
+    rows.first()
+        .map(|m| m.version_seq)
+        .ok_or_else(|| AppError::not_found(format!("Dataset {dataset_id}")))
+}
+
+/// `source --kind--> target` in `ns`, created or its facets (kept in its properties as
+/// `{"facets": ...}`) merged.
+#[allow(clippy::too_many_arguments)]
+async fn link(
+    txn: &DatabaseTransaction,
+    ctx: &RequestContext,
+    ns: &str,
+    kind: &str,
+    source: (NodeType, Uuid),
+    target: (NodeType, Uuid),
+    facets: Option<&Facets>,
+    at: DateTime<Utc>,
+) -> AppResult<()> {
+    let existing = edge::Entity::find()
+        .filter(edge::Column::Kind.eq(kind))
+        .filter(edge::Column::SourceId.eq(source.1))
+        .filter(edge::Column::TargetId.eq(target.1))
+        .order_by_asc(edge::Column::CreatedAt)
+        .one(txn)
+        .await?;
+    let incoming = facets.filter(|f| !f.is_empty());
+    match existing {
+        Some(before) => {
+            let Some(incoming) = incoming else {
+                return Ok(());
+            };
+            let mut props = object(Some(&before.properties));
+            let mut stored = object(props.get("facets"));
+            if !merge_facets(&mut stored, incoming, at) {
+                return Ok(());
+            }
+            props.insert("facets".into(), Value::Object(stored));
+            let mut row = before.clone().into_active_model();
+            row.properties = Set(Value::Object(props));
+            row.updated_at = Set(Utc::now());
+            store::update::<edge::Entity, _>(txn, ctx, &before, row, "UPDATE").await?;
+            Ok(())
+        }
+        None => {
+            let mut props = Map::new();
+            if let Some(incoming) = incoming {
+                let mut stored = Map::new();
+                merge_facets(&mut stored, incoming, at);
+                props.insert("facets".into(), Value::Object(stored));
+            }
+            store::insert::<edge::Entity, _>(
+                txn,
+                ctx,
+                edge_row(
+                    ctx,
+                    ns.to_owned(),
+                    kind,
+                    source,
+                    target,
+                    Value::Object(props),
+                ),
+            )
+            .await?;
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn namespaces_map_to_valid_mlgraph_namespaces() {
+        for (ol, ns) in [
+            ("airflow-prod", "airflow-prod"),
+            ("spark://cluster:7077", "spark.cluster-7077"),
+            ("My Team/ETL", "my-team/etl"),
+            (
+                "postgres://db.example.com:5432",
+                "postgres.db.example.com-5432",
+            ),
+            ("s3://bucket/", "s3.bucket"),
+            ("", "openlineage"),
+            ("///", "openlineage"),
+        ] {
+            assert_eq!(namespace_for(ol), ns, "{ol}");
+            assert!(
+                validate::namespace("ns", &namespace_for(ol)).is_ok(),
+                "{ol}"
+            );
+        }
+        let long = "x".repeat(500);
+        assert!(validate::namespace("ns", &namespace_for(&long)).is_ok());
+    }
+
+    fn at(s: &str) -> DateTime<Utc> {
+        parse_time(s).unwrap_or_default()
+    }
+
+    #[test]
+    fn facets_merge_the_same_in_any_order() {
+        let a: Facets =
+            serde_json::from_value(json!({"x": {"v": 1}, "y": {"v": 1}})).unwrap_or_default();
+        let b: Facets = serde_json::from_value(json!({"x": {"v": 2}})).unwrap_or_default();
+        let c: Facets = serde_json::from_value(json!({"y": {"v": 3}})).unwrap_or_default();
+        let events = [
+            (&a, at("2026-01-01T00:00:00Z")),
+            (&b, at("2026-01-01T00:00:01Z")),
+            (&c, at("2026-01-01T00:00:01Z")),
+        ];
+        let mut forward = Map::new();
+        for (f, t) in events {
+            merge_facets(&mut forward, f, t);
+        }
+        let mut backward = Map::new();
+        for (f, t) in events.iter().rev() {
+            merge_facets(&mut backward, f, *t);
+        }
+        assert_eq!(forward, backward);
+        assert_eq!(
+            facet_values(&Value::Object(forward)),
+            json!({"x": {"v": 2}, "y": {"v": 3}})
+        );
+    }
+}
