@@ -5,7 +5,8 @@
 //!
 //! The first line describes the export: `{"format": "mlgraph-export", "version": 1, ...}`;
 //! every other line is `{"type": "<NodeType>", "row": {...}}` (and `MetricPoint`,
-//! `CostRecord` for the performance series, after the nodes). Artifacts travel as
+//! `CostRecord` for the performance series, `JobRunMetric`, `ModelAlias` and `LoggedModel`
+//! for what MLflow clients logged, after the nodes). Artifacts travel as
 //! references (their bucket and key); users, keys and grants do not travel at all.
 
 use std::io::{BufRead, Write};
@@ -172,60 +173,60 @@ where
     Ok(true)
 }
 
-/// Tables that are not node types, exported after the nodes.
-const PLAIN: &[&str] = &["MetricPoint", "CostRecord"];
+/// The tables that are not node types, exported after the nodes (each row refers only
+/// to nodes), and their export and import.
+macro_rules! plain_tables {
+    ($( $name:literal => $module:ident ),+ $(,)?) => {
+        /// Their row type names.
+        const PLAIN: &[&str] = &[$($name),+];
 
-async fn export_plain_tables(
-    txn: &DatabaseTransaction,
-    scope: &Scope,
-    out: &mut (impl Write + Send),
-) -> AppResult<usize> {
-    use entity::{cost_record, metric_point};
-    Ok(export_plain::<metric_point::Entity>(
-        txn,
-        scope,
-        out,
-        "MetricPoint",
-        metric_point::Column::Id,
-        metric_point::Column::Ns,
-        |r| r.id,
-    )
-    .await?
-        + export_plain::<cost_record::Entity>(
-            txn,
-            scope,
-            out,
-            "CostRecord",
-            cost_record::Column::Id,
-            cost_record::Column::Ns,
-            |r| r.id,
-        )
-        .await?)
+        async fn export_plain_tables(
+            txn: &DatabaseTransaction,
+            scope: &Scope,
+            out: &mut (impl Write + Send),
+        ) -> AppResult<usize> {
+            let mut n = 0;
+            $(
+                n += export_plain::<entity::$module::Entity>(
+                    txn,
+                    scope,
+                    out,
+                    $name,
+                    entity::$module::Column::Id,
+                    entity::$module::Column::Ns,
+                    |r| r.id,
+                )
+                .await?;
+            )+
+            Ok(n)
+        }
+
+        async fn import_plain_row(txn: &DatabaseTransaction, ty: &str, row: Value) -> AppResult<bool> {
+            match ty {
+                $(
+                    $name => {
+                        import_plain::<entity::$module::Entity, entity::$module::ActiveModel>(
+                            txn,
+                            row,
+                            entity::$module::Column::Id,
+                            $name,
+                        )
+                        .await
+                    }
+                )+
+                other => Err(AppError::bad_input("type", format!("unknown row type {other}"))),
+            }
+        }
+    };
 }
 
-async fn import_plain_row(txn: &DatabaseTransaction, ty: &str, row: Value) -> AppResult<bool> {
-    use entity::{cost_record, metric_point};
-    match ty {
-        "MetricPoint" => {
-            import_plain::<metric_point::Entity, metric_point::ActiveModel>(
-                txn,
-                row,
-                metric_point::Column::Id,
-                "MetricPoint",
-            )
-            .await
-        }
-        _ => {
-            import_plain::<cost_record::Entity, cost_record::ActiveModel>(
-                txn,
-                row,
-                cost_record::Column::Id,
-                "CostRecord",
-            )
-            .await
-        }
-    }
-}
+plain_tables!(
+    "MetricPoint" => metric_point,
+    "CostRecord" => cost_record,
+    "JobRunMetric" => job_run_metric,
+    "ModelAlias" => model_alias,
+    "LoggedModel" => logged_model,
+);
 
 async fn import_row<E, A>(txn: &DatabaseTransaction, mut row: Value) -> AppResult<bool>
 where

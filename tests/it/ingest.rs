@@ -706,6 +706,40 @@ async fn the_mlflow_client_tracks_and_registers() {
     let up = data["node"]["upstream"]["nodes"].to_string();
     assert!(up.contains("rf-1") && up.contains("fraud-mlflow"), "{up}");
 
+    // An export carries what MLflow logged; imported into SQLite, the alias still names
+    // the version.
+    let mut file = Vec::new();
+    mlgraph::portability::export(base.db(), &["ml.team".to_owned()], &mut file)
+        .await
+        .unwrap_or_else(|e| panic!("export: {e:?}"));
+    let text = String::from_utf8_lossy(&file).into_owned();
+    for ty in [
+        "\"JobRun\"",
+        "\"JobRunMetric\"",
+        "\"ModelAlias\"",
+        "\"LoggedModel\"",
+    ] {
+        assert!(
+            text.contains(&format!("\"type\":{ty}")),
+            "{ty} not exported"
+        );
+    }
+    let lite = TestApp::sqlite().await;
+    mlgraph::portability::import(lite.db(), file.as_slice())
+        .await
+        .unwrap_or_else(|e| panic!("import: {e:?}"));
+    let data = lite
+        .ok(
+            r#"{ models { nodes { versionByAlias(alias: "champion") { version aliases } } } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        data["models"]["nodes"][0]["versionByAlias"],
+        json!({"version": 1, "aliases": ["champion"]}),
+        "{data}"
+    );
+
     // Routes not served answer ENDPOINT_NOT_FOUND; no token → 401.
     let resp = reqwest::Client::new()
         .get(format!(
