@@ -4,6 +4,7 @@
 //! tests exercise the real stack; `main.rs` only parses configuration, connects,
 //! migrates and serves.
 
+pub mod abtest;
 pub mod access;
 pub mod api;
 pub mod artifacts;

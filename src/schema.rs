@@ -18,6 +18,7 @@ use async_graphql::{
 use futures::future::try_join_all;
 
 use crate::AppState;
+use crate::abtest::{AbMutation, AbQuery};
 use crate::access::{AccessMutation, AccessQuery};
 use crate::artifacts::{ArtifactMutation, ArtifactQuery};
 use crate::config::Limits;
@@ -109,11 +110,13 @@ pub struct QueryRoot(
     ObservabilityQuery,
     LineageQuery,
     IngestQuery,
+    AbQuery,
 );
 
 /// The mutation root.
 #[derive(MergedObject, Default)]
 pub struct MutationRoot(
+    AbMutation,
     AccessMutation,
     SimilarityMutation,
     ArtifactMutation,

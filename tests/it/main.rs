@@ -1,6 +1,7 @@
 //! Integration tests: one binary, one module per area, each test on its own PostgreSQL
 //! database cloned from a migrated template (see `harness`).
 
+mod abtest;
 mod access;
 mod artifacts;
 mod batching;
