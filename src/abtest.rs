@@ -451,6 +451,42 @@ fn args(
     })
 }
 
+/// Checks the arguments and runs the test (both fields).
+async fn evaluate(
+    db: &impl ConnectionTrait,
+    ctx: &RequestContext,
+    experiment: &ID,
+    metric: &str,
+    (minimum_samples, significance_level, higher_is_better): (
+        Option<i32>,
+        Option<f64>,
+        Option<bool>,
+    ),
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+) -> Result<(Args, Outcome)> {
+    let a = args(
+        experiment,
+        metric,
+        minimum_samples,
+        significance_level,
+        higher_is_better,
+    )?;
+    let outcome = test(
+        db,
+        ctx,
+        a.experiment,
+        metric,
+        a.minimum_samples,
+        a.alpha,
+        a.higher_is_better,
+        from,
+        to,
+    )
+    .await?;
+    Ok((a, outcome))
+}
+
 async fn answer(
     db: &impl ConnectionTrait,
     ctx: &RequestContext,
@@ -519,21 +555,12 @@ impl AbQuery {
         to: Option<DateTime<Utc>>,
     ) -> Result<AbTestResult> {
         let d = deps(ctx)?;
-        let a = args(
-            &experiment,
-            &metric,
-            minimum_samples,
-            significance_level,
-            higher_is_better,
-        )?;
-        let outcome = test(
+        let (a, outcome) = evaluate(
             &d.db,
             d.rc,
-            a.experiment,
+            &experiment,
             &metric,
-            a.minimum_samples,
-            a.alpha,
-            a.higher_is_better,
+            (minimum_samples, significance_level, higher_is_better),
             from,
             to,
         )
@@ -564,21 +591,12 @@ impl AbMutation {
         to: Option<DateTime<Utc>>,
     ) -> Result<AbPromotion> {
         let d = deps(ctx)?;
-        let a = args(
-            &experiment,
-            &metric,
-            minimum_samples,
-            significance_level,
-            higher_is_better,
-        )?;
-        let outcome = test(
+        let (a, outcome) = evaluate(
             &d.state.db,
             d.rc,
-            a.experiment,
+            &experiment,
             &metric,
-            a.minimum_samples,
-            a.alpha,
-            a.higher_is_better,
+            (minimum_samples, significance_level, higher_is_better),
             from,
             to,
         )
