@@ -575,17 +575,36 @@ impl Change {
     where
         E::Model: FromQueryResult + Clone + Send + Sync + Serialize,
     {
-        let to_json = |v: Option<&E::Model>| -> AppResult<Option<serde_json::Value>> {
+        Change::of_row(
+            E::NODE_TYPE.name(),
+            action,
+            |r| (E::id_of(r), E::ns_of(r).to_owned()),
+            before,
+            after,
+        )
+    }
+
+    /// A change of a row of `entity_type` (a node type, or a table that is not one:
+    /// `ModelAlias`, `LoggedModel`), its id and namespace read by `key`.
+    pub fn of_row<T: Serialize>(
+        entity_type: &'static str,
+        action: &'static str,
+        key: impl Fn(&T) -> (Uuid, String),
+        before: Option<&T>,
+        after: Option<&T>,
+    ) -> AppResult<Change> {
+        let to_json = |v: Option<&T>| -> AppResult<Option<serde_json::Value>> {
             v.map(|v| serde_json::to_value(v).map_err(|e| AppError::Internal(e.to_string())))
                 .transpose()
         };
         let row = after
             .or(before)
             .ok_or_else(|| AppError::Internal("change of nothing".into()))?;
+        let (entity_id, ns) = key(row);
         Ok(Change {
-            entity_type: E::NODE_TYPE.name(),
-            entity_id: E::id_of(row),
-            ns: E::ns_of(row).to_owned(),
+            entity_type,
+            entity_id,
+            ns,
             action,
             before: to_json(before)?,
             after: to_json(after)?,

@@ -92,8 +92,9 @@ pub async fn update_dataset(
     .await
 }
 
-/// Hands out the dataset's next version number (locks the dataset row until commit).
-async fn next_version(
+/// Hands out the dataset's next version number (locks the dataset row until commit) and
+/// bumps its `updatedAt`.
+pub(crate) async fn next_version(
     txn: &DatabaseTransaction,
     dataset_id: Uuid,
 ) -> AppResult<(i32, dataset::Model)> {

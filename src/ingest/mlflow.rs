@@ -51,14 +51,7 @@ use crate::registry::service as registry;
 /// The latest value of each metric of a stored metric map (`{key: {"value", ...}}`), as
 /// `{key: value}`.
 pub fn latest_metric_values(stored: &Value) -> Value {
-    match stored.as_object() {
-        Some(map) => Value::Object(
-            map.iter()
-                .map(|(k, v)| (k.clone(), v.get("value").cloned().unwrap_or(Value::Null)))
-                .collect(),
-        ),
-        None => Value::Object(Default::default()),
-    }
+    super::values_of(stored)
 }
 
 /// The MLflow routes.
@@ -195,6 +188,12 @@ impl Params {
                 MlflowError::invalid(format!("Parameter '{key}' must be an integer, got {s:?}."))
             }),
         }
+    }
+    /// The run a request names (`run_id`, or the older `run_uuid`).
+    fn run_id(&self) -> MlResult<String> {
+        self.opt("run_id")
+            .or_else(|| self.opt("run_uuid"))
+            .ok_or_else(|| MlflowError::invalid("Missing value for required parameter 'run_id'."))
     }
     fn list(&self, key: &str) -> Vec<Value> {
         match self.0.get(key) {
@@ -906,6 +905,15 @@ impl Api<'_> {
         }
     }
 
+    /// The experiments a search names (`experiment_ids`).
+    async fn experiment_ids(&self, p: &Params) -> MlResult<Vec<Uuid>> {
+        let mut out = Vec::new();
+        for id in p.strings("experiment_ids") {
+            out.push(self.experiment(&id, false).await?.id);
+        }
+        Ok(out)
+    }
+
     async fn get_experiment(&self, p: &Params) -> MlResult<Value> {
         let e = self.experiment(&p.req("experiment_id")?, true).await?;
         Ok(json!({"experiment": self.experiment_json(&e)}))
@@ -1113,12 +1121,7 @@ impl Api<'_> {
     }
 
     async fn get_run(&self, p: &Params) -> MlResult<Value> {
-        let id = p
-            .opt("run_id")
-            .or_else(|| p.opt("run_uuid"))
-            .ok_or_else(|| {
-                MlflowError::invalid("Missing value for required parameter 'run_id'.")
-            })?;
+        let id = p.run_id()?;
         let run = self.run(&id).await?;
         Ok(json!({"run": self.run_json(&run).await?}))
     }
@@ -1161,14 +1164,7 @@ impl Api<'_> {
                 return Ok(before);
             }
             next.updated_at = now;
-            let mut row = next.into_active_model();
-            for col in <job_run::Column as sea_orm::Iterable>::iter() {
-                if !matches!(col, job_run::Column::Id)
-                    && let Some(v) = sea_orm::ActiveModelTrait::get(&row, col).into_value()
-                {
-                    sea_orm::ActiveModelTrait::set(&mut row, col, v);
-                }
-            }
+            let row = sea_orm::ActiveModelTrait::reset_all(next.into_active_model());
             store::update::<job_run::Entity, _>(txn, ctx, &before, row, "UPDATE").await
         })
         .await;
@@ -1179,12 +1175,7 @@ impl Api<'_> {
     }
 
     async fn update_run(&self, p: &Params) -> MlResult<Value> {
-        let id = p
-            .opt("run_id")
-            .or_else(|| p.opt("run_uuid"))
-            .ok_or_else(|| {
-                MlflowError::invalid("Missing value for required parameter 'run_id'.")
-            })?;
+        let id = p.run_id()?;
         let status = p.opt("status").map(|s| parse_run_status(&s)).transpose()?;
         let end = p.int("end_time")?.map(from_ms).transpose()?;
         let name = p.opt("run_name").filter(|n| !n.is_empty());
@@ -1234,12 +1225,7 @@ impl Api<'_> {
         params: &[Value],
         tags: &[Value],
     ) -> MlResult<Value> {
-        let id = p
-            .opt("run_id")
-            .or_else(|| p.opt("run_uuid"))
-            .ok_or_else(|| {
-                MlflowError::invalid("Missing value for required parameter 'run_id'.")
-            })?;
+        let id = p.run_id()?;
         if metrics.len() > 1000 || params.len() > 100 || tags.len() > 100 {
             return Err(MlflowError::invalid(
                 "A batch logging request can contain at most 1000 metrics, 100 params and 100 tags.",
@@ -1385,10 +1371,7 @@ impl Api<'_> {
     }
 
     async fn search_runs(&self, p: &Params) -> MlResult<Value> {
-        let mut experiments = Vec::new();
-        for id in p.strings("experiment_ids") {
-            experiments.push(self.experiment(&id, false).await?.id);
-        }
+        let experiments = self.experiment_ids(p).await?;
         let clauses = parse_filter(p.opt("filter").as_deref())?;
         let rows = job_run::Entity::find()
             .filter(job_run::Column::Ns.eq(self.ns))
@@ -1569,10 +1552,7 @@ impl Api<'_> {
     }
 
     async fn search_logged_models(&self, p: &Params) -> MlResult<Value> {
-        let mut experiments = Vec::new();
-        for id in p.strings("experiment_ids") {
-            experiments.push(self.experiment(&id, false).await?.id);
-        }
+        let experiments = self.experiment_ids(p).await?;
         let clauses = parse_filter(p.opt("filter").as_deref())?;
         let rows = logged_model::Entity::find()
             .filter(logged_model::Column::Ns.eq(self.ns))
@@ -2140,22 +2120,13 @@ fn logged_change(
     before: Option<&logged_model::Model>,
     after: Option<&logged_model::Model>,
 ) -> Result<store::Change, AppError> {
-    let row = after
-        .or(before)
-        .ok_or_else(|| AppError::Internal("logged model change of nothing".into()))?;
-    let json = |r: Option<&logged_model::Model>| {
-        r.map(serde_json::to_value)
-            .transpose()
-            .map_err(|e| AppError::Internal(e.to_string()))
-    };
-    Ok(store::Change {
-        entity_type: "LoggedModel",
-        entity_id: row.id,
-        ns: row.ns.clone(),
+    store::Change::of_row(
+        "LoggedModel",
         action,
-        before: json(before)?,
-        after: json(after)?,
-    })
+        |r| (r.id, r.ns.clone()),
+        before,
+        after,
+    )
 }
 
 #[cfg(test)]

@@ -218,6 +218,24 @@ impl IngestQuery {
     }
 }
 
+/// `{key: entry.value}` of a stored map of `{key: {"value", ...}}` entries (a run's
+/// latest metrics, its facets): what clients read. `{}` for anything else.
+pub fn values_of(stored: &serde_json::Value) -> serde_json::Value {
+    match stored.as_object() {
+        Some(map) => serde_json::Value::Object(
+            map.iter()
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        v.get("value").cloned().unwrap_or(serde_json::Value::Null),
+                    )
+                })
+                .collect(),
+        ),
+        None => serde_json::json!({}),
+    }
+}
+
 /// The runs of one parent (a workflow's, an experiment's) as a connection, batched.
 pub async fn runs_of<R>(
     ctx: &Context<'_>,

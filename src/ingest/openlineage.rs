@@ -32,7 +32,6 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use entity::enums::{DatasetSplit, DatasetType, JobRunSource, JobRunState, WorkflowStatus};
 use entity::{dataset, dataset_version, edge, job_run, model_version, workflow};
 use regex::Regex;
-use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
     IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set,
@@ -369,14 +368,16 @@ fn larger(a: &Value, b: &Value) -> bool {
 
 /// The values of a stored facet map, by name (what clients read).
 pub fn facet_values(stored: &Value) -> Value {
-    match stored.as_object() {
-        Some(map) => Value::Object(
-            map.iter()
-                .map(|(k, v)| (k.clone(), v.get("value").cloned().unwrap_or(Value::Null)))
-                .collect(),
-        ),
-        None => json!({}),
-    }
+    super::values_of(stored)
+}
+
+/// The description a `documentation` facet gives.
+fn documentation(facets: &Facets) -> Option<String> {
+    facets
+        .get("documentation")
+        .and_then(|d| d.get("description"))
+        .and_then(Value::as_str)
+        .map(str::to_owned)
 }
 
 fn object(v: Option<&Value>) -> Map<String, Value> {
@@ -597,12 +598,7 @@ async fn upsert_workflow(
     }
     ol.insert("facets".into(), Value::Object(facets));
     root.insert("openlineage".into(), Value::Object(ol));
-    let description = job
-        .facets
-        .get("documentation")
-        .and_then(|d| d.get("description"))
-        .and_then(Value::as_str)
-        .map(str::to_owned);
+    let description = documentation(&job.facets);
     match existing {
         Some(before) if !changed => Ok(before),
         Some(before) => {
@@ -695,15 +691,11 @@ async fn upsert_run(
         Some(before) if before == next => Ok(before),
         Some(before) => {
             next.updated_at = Utc::now();
-            let mut row = next.into_active_model();
-            row.id = sea_orm::ActiveValue::Unchanged(run_id);
-            mark_all_changed(&mut row);
+            let row = sea_orm::ActiveModelTrait::reset_all(next.into_active_model());
             store::update::<job_run::Entity, _>(txn, ctx, &before, row, "UPDATE").await
         }
         None => {
-            let mut row = next.into_active_model();
-            mark_all_changed(&mut row);
-            row.id = Set(run_id);
+            let row = sea_orm::ActiveModelTrait::reset_all(next.into_active_model());
             store::insert::<job_run::Entity, _>(txn, ctx, row).await
         }
     }
@@ -729,20 +721,6 @@ fn apply_event(
     let mut stored = object(Some(&run.facets));
     if merge_facets(&mut stored, facets, at) {
         run.facets = Value::Object(stored);
-    }
-}
-
-/// Marks every column of an active model built from a full row as changed (so that an
-/// update writes them).
-fn mark_all_changed(row: &mut job_run::ActiveModel) {
-    use sea_orm::{ActiveModelTrait, Iterable};
-    for col in job_run::Column::iter() {
-        if matches!(col, job_run::Column::Id) {
-            continue;
-        }
-        if let Some(v) = row.get(col).into_value() {
-            row.set(col, v);
-        }
     }
 }
 
@@ -856,12 +834,7 @@ async fn upsert_dataset(
         .await?;
     let mut stored = object(existing.as_ref().and_then(|x| x.facets.as_ref()));
     let changed = merge_facets(&mut stored, &d.facets, at);
-    let description = d
-        .facets
-        .get("documentation")
-        .and_then(|f| f.get("description"))
-        .and_then(Value::as_str)
-        .map(str::to_owned);
+    let description = documentation(&d.facets);
     match existing {
         Some(before) if !changed => Ok(before),
         Some(before) => {
@@ -959,7 +932,7 @@ async fn upsert_version(
             store::update::<dataset_version::Entity, _>(txn, ctx, &before, row, "UPDATE").await
         }
         None => {
-            let version = next_version(txn, ds.id).await?;
+            let (version, _) = crate::data::service::next_version(txn, ds.id).await?;
             let now = Utc::now();
             store::insert::<dataset_version::Entity, _>(
                 txn,
@@ -984,21 +957,6 @@ async fn upsert_version(
             .await
         }
     }
-}
-
-/// The dataset's next version number (locks the dataset row until commit).
-async fn next_version(txn: &DatabaseTransaction, dataset_id: Uuid) -> AppResult<i32> {
-    let rows = dataset::Entity::update_many()
-        .col_expr(
-            dataset::Column::VersionSeq,
-            Expr::col(dataset::Column::VersionSeq).add(1),
-        )
-        .filter(dataset::Column::Id.eq(dataset_id))
-        .exec_with_returning(txn)
-        .await?;
-    rows.first()
-        .map(|m| m.version_seq)
-        .ok_or_else(|| AppError::not_found(format!("Dataset {dataset_id}")))
 }
 
 /// `source --kind--> target` in `ns`, created or its facets (kept in its properties as

@@ -523,22 +523,13 @@ fn alias_change(
     before: Option<&entity::model_alias::Model>,
     after: Option<&entity::model_alias::Model>,
 ) -> AppResult<store::Change> {
-    let row = after
-        .or(before)
-        .ok_or_else(|| AppError::Internal("alias change of nothing".into()))?;
-    let json = |r: Option<&entity::model_alias::Model>| {
-        r.map(serde_json::to_value)
-            .transpose()
-            .map_err(|e| AppError::Internal(e.to_string()))
-    };
-    Ok(store::Change {
-        entity_type: "ModelAlias",
-        entity_id: row.id,
-        ns: row.ns.clone(),
+    store::Change::of_row(
+        "ModelAlias",
         action,
-        before: json(before)?,
-        after: json(after)?,
-    })
+        |r| (r.id, r.ns.clone()),
+        before,
+        after,
+    )
 }
 
 /// Points `alias` of a model at one of its versions (moving it when it pointed at
