@@ -135,6 +135,45 @@ pub fn fingerprint(parts: &[&(dyn std::fmt::Debug + Sync)]) -> String {
         .join("|")
 }
 
+/// The p95 latency of the last 24 hours of an endpoint, or of one model version on it
+/// (batched); `None` without latencies.
+pub async fn latency_p95_24h(
+    ctx: &Context<'_>,
+    endpoint: Uuid,
+    model_version: Option<Uuid>,
+) -> async_graphql::Result<Option<f64>> {
+    let d = deps(ctx)?;
+    let key = crate::core::loader::Latency24h(crate::core::store::Served {
+        endpoint,
+        model_version,
+    });
+    d.loader.load_one(key).await
+}
+
+/// The costs of the last 24 hours of an endpoint, or of one model version on it
+/// (batched), one total per currency.
+pub async fn cost_24h(
+    ctx: &Context<'_>,
+    endpoint: Uuid,
+    model_version: Option<Uuid>,
+) -> async_graphql::Result<Vec<crate::costs::CostTotal>> {
+    let d = deps(ctx)?;
+    let key = crate::core::loader::Cost24h(crate::core::store::Served {
+        endpoint,
+        model_version,
+    });
+    Ok(d.loader
+        .load_one(key)
+        .await?
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(currency, micros)| crate::costs::CostTotal {
+            currency,
+            total: crate::costs::format_amount(micros),
+        })
+        .collect())
+}
+
 /// Predictions of the last 24 hours for an endpoint (optionally one model version on it).
 pub async fn volume_24h(
     ctx: &Context<'_>,

@@ -6,9 +6,7 @@ use async_graphql::{Context, Enum, ID, InputObject, Json, Object, Result, Simple
 use chrono::{DateTime, Utc};
 use entity::{cost_record, endpoint, model_version};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ColumnTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-};
+use sea_orm::{ColumnTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, Set};
 use uuid::Uuid;
 
 use crate::api::deps;
@@ -111,6 +109,15 @@ pub struct CostGroup {
     /// Records.
     pub count: i64,
     /// Their exact sum, as a decimal string.
+    pub total: String,
+}
+
+/// An exact total in one currency.
+#[derive(SimpleObject, Debug, Clone, PartialEq)]
+pub struct CostTotal {
+    /// The currency.
+    pub currency: String,
+    /// The exact sum, as a decimal string.
     pub total: String,
 }
 
@@ -248,6 +255,7 @@ pub async fn summary(
     group_by: CostGroupBy,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
+    filter: &CostFilter,
 ) -> AppResult<Vec<CostGroup>> {
     if to <= from {
         return Err(AppError::bad_input("to", "must be after `from`"));
@@ -276,31 +284,15 @@ pub async fn summary(
         )
     };
     Ok(match group_by {
-        CostGroupBy::Provider => {
-            group(grouped(db, ctx, from, to, Expr::col(cost_record::Column::Provider)).await?)
-        }
-        CostGroupBy::Day => group(grouped(db, ctx, from, to, Expr::cust(day)).await?),
+        CostGroupBy::Provider => group(grouped(db, ctx, from, to, "provider", filter).await?),
+        CostGroupBy::Day => group(grouped(db, ctx, from, to, day, filter).await?),
         CostGroupBy::ModelVersion => ids(
             NodeType::ModelVersion,
-            grouped(
-                db,
-                ctx,
-                from,
-                to,
-                Expr::col(cost_record::Column::ModelVersionId),
-            )
-            .await?,
+            grouped(db, ctx, from, to, "model_version_id", filter).await?,
         ),
         CostGroupBy::Endpoint => ids(
             NodeType::Endpoint,
-            grouped(
-                db,
-                ctx,
-                from,
-                to,
-                Expr::col(cost_record::Column::EndpointId),
-            )
-            .await?,
+            grouped(db, ctx, from, to, "endpoint_id", filter).await?,
         ),
     })
 }
@@ -334,6 +326,7 @@ pub async fn trends(
     bucket: CostBucket,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
+    filter: &CostFilter,
 ) -> AppResult<Vec<CostTrendPoint>> {
     if to <= from {
         return Err(AppError::bad_input("to", "must be after `from`"));
@@ -346,7 +339,7 @@ pub async fn trends(
         (CostBucket::Hour, false) => "substr(ts, 1, 13)",
     };
     let rows: Vec<(Option<String>, String, i64, i64)> =
-        grouped(db, ctx, from, to, Expr::cust(key)).await?;
+        grouped(db, ctx, from, to, key, filter).await?;
     let mut last: std::collections::HashMap<String, i64> = Default::default();
     let mut out = Vec::new();
     // Rows come ordered by bucket, then currency.
@@ -434,30 +427,106 @@ pub async fn roi(
     })
 }
 
-/// `(key, currency, count, sum)` per key and currency, one statement.
+/// Conditions on the costs a summary or trend counts.
+#[derive(InputObject, Default, Clone)]
+pub struct CostFilter {
+    /// Only this provider's.
+    pub provider: Option<String>,
+    /// Only this model version's.
+    pub model_version: Option<ID>,
+    /// Only this endpoint's.
+    pub endpoint: Option<ID>,
+    /// Only costs in this currency.
+    pub currency: Option<String>,
+}
+
+/// The SQL conditions of `filter` (checked), with their values in `p`.
+fn filter_sql(filter: &CostFilter, p: &mut crate::core::params::Params) -> AppResult<String> {
+    let mut sql = String::new();
+    if let Some(provider) = &filter.provider {
+        sql += &format!(" AND provider = {}", p.push(provider.trim().to_owned()));
+    }
+    if let Some(v) = &filter.model_version {
+        let v = decode_as(v, NodeType::ModelVersion, "filter.modelVersion")?;
+        sql += &format!(" AND model_version_id = {}", p.push(v));
+    }
+    if let Some(e) = &filter.endpoint {
+        let e = decode_as(e, NodeType::Endpoint, "filter.endpoint")?;
+        sql += &format!(" AND endpoint_id = {}", p.push(e));
+    }
+    if let Some(c) = &filter.currency {
+        let c = currency_input("filter.currency", c)?;
+        sql += &format!(" AND currency = {}", p.push(c));
+    }
+    Ok(sql)
+}
+
+/// `(key, currency, count, sum)` per key and currency over `[from, to)`, ordered, in one
+/// statement. On PostgreSQL the whole hours of the range come from `cost_rollups` (exact
+/// integer sums kept by triggers) and only the partial hours at its ends from the
+/// records; SQLite sums the records.
 async fn grouped<K: sea_orm::TryGetable>(
     db: &sea_orm::DatabaseConnection,
     ctx: &RequestContext,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
-    key: Expr,
+    key: &str,
+    filter: &CostFilter,
 ) -> AppResult<Vec<(Option<K>, String, i64, i64)>> {
-    Ok(cost_record::Entity::find()
-        .select_only()
-        .column_as(key.clone(), "k")
-        .column(cost_record::Column::Currency)
-        .column_as(Expr::cust("COUNT(*)"), "n")
-        .column_as(Expr::cust("CAST(SUM(amount_micros) AS BIGINT)"), "total")
-        .filter(ctx.scope.condition(cost_record::Column::Ns))
-        .filter(cost_record::Column::Ts.gte(from))
-        .filter(cost_record::Column::Ts.lt(to))
-        .group_by(key.clone())
-        .group_by(cost_record::Column::Currency)
-        .order_by_asc(key)
-        .order_by_asc(cost_record::Column::Currency)
-        .into_tuple()
-        .all(db)
-        .await?)
+    use sea_orm::{ConnectionTrait, Statement};
+    let backend = db.get_database_backend();
+    let mut p = crate::core::params::Params::new(backend);
+    let conditions = |p: &mut crate::core::params::Params| -> AppResult<String> {
+        let mut sql = ctx.scope.sql_filter("ns", |v| p.push(v));
+        sql += &filter_sql(filter, p)?;
+        Ok(sql)
+    };
+    let sql = if backend == DbBackend::Postgres {
+        use chrono::DurationRound;
+        let hour = chrono::TimeDelta::hours(1);
+        let mut h1 = from.duration_trunc(hour).unwrap_or(from);
+        if h1 < from {
+            h1 += hour;
+        }
+        let mut h2 = to.duration_trunc(hour).unwrap_or(to);
+        if h1 >= h2 {
+            (h1, h2) = (to, to);
+        }
+        let (f, t, a, b) = (p.push(from), p.push(to), p.push(h1), p.push(h2));
+        let rolled = conditions(&mut p)?;
+        let raw = conditions(&mut p)?;
+        format!(
+            "SELECT k, currency, CAST(SUM(n) AS BIGINT) AS n, CAST(SUM(total) AS BIGINT) AS total FROM (
+               SELECT {key} AS k, currency, n, amount_micros AS total FROM cost_rollups
+                WHERE ts >= {a} AND ts < {b}{rolled}
+               UNION ALL
+               SELECT {key} AS k, currency, 1 AS n, amount_micros AS total FROM cost_records
+                WHERE ((ts >= {f} AND ts < {a}) OR (ts >= {b} AND ts < {t})){raw}
+             ) u GROUP BY k, currency ORDER BY k, currency"
+        )
+    } else {
+        let (f, t) = (p.push(from), p.push(to));
+        let cond = conditions(&mut p)?;
+        format!(
+            "SELECT {key} AS k, currency, COUNT(*) AS n, CAST(SUM(amount_micros) AS BIGINT) AS total
+               FROM cost_records WHERE ts >= {f} AND ts < {t}{cond}
+              GROUP BY k, currency ORDER BY k, currency"
+        )
+    };
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(backend, sql, p.values()))
+        .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok((
+                r.try_get::<Option<K>>("", "k")?,
+                r.try_get::<String>("", "currency")?,
+                r.try_get::<i64>("", "n")?,
+                r.try_get::<i64>("", "total")?,
+            ))
+        })
+        .collect::<Result<Vec<_>, sea_orm::DbErr>>()
+        .map_err(AppError::from)
 }
 
 /// Cost queries.
@@ -474,9 +543,11 @@ impl CostQuery {
         bucket: CostBucket,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
+        filter: Option<CostFilter>,
     ) -> Result<Vec<CostTrendPoint>> {
         let d = deps(ctx)?;
-        Ok(trends(&d.state.db, d.rc, bucket, from, to).await?)
+        let filter = filter.unwrap_or_default();
+        Ok(trends(&d.state.db, d.rc, bucket, from, to, &filter).await?)
     }
 
     /// Value produced ÷ cost of a model version over `[from, to)`: its COMPLETED
@@ -511,9 +582,11 @@ impl CostQuery {
         group_by: CostGroupBy,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
+        filter: Option<CostFilter>,
     ) -> Result<Vec<CostGroup>> {
         let d = deps(ctx)?;
-        Ok(summary(&d.state.db, d.rc, group_by, from, to).await?)
+        let filter = filter.unwrap_or_default();
+        Ok(summary(&d.state.db, d.rc, group_by, from, to, &filter).await?)
     }
 }
 

@@ -22,6 +22,7 @@ pub mod ingest;
 pub mod lineage;
 pub mod lineage_view;
 pub mod observability;
+pub mod partitions;
 pub mod performance;
 pub mod playground;
 pub mod portability;

@@ -337,6 +337,10 @@ struct ServeArgs {
     /// at `/ns/<namespace>/api/2.0/mlflow/...`).
     #[arg(long, env = "MLGRAPH_MLFLOW_NAMESPACE", default_value = "mlflow")]
     mlflow_namespace: String,
+    /// Keep metric points for this many days (PostgreSQL drops whole months that ended
+    /// before the cut-off; SQLite deletes older points). Unset: keep everything.
+    #[arg(long, env = "MLGRAPH_RETAIN_METRICS_DAYS", value_parser = clap::value_parser!(u32).range(1..))]
+    retain_metrics_days: Option<u32>,
     /// Origins allowed by CORS, comma-separated (`*` for any). None by default.
     #[arg(long, env = "MLGRAPH_CORS_ORIGINS", value_delimiter = ',')]
     cors_origins: Vec<String>,
@@ -642,6 +646,11 @@ async fn serve(args: ServeArgs) -> anyhow_like::Result<()> {
         }
     }
     mlgraph::governance::service::spawn_expiry(state.db.clone(), Duration::from_secs(60));
+    mlgraph::partitions::spawn_maintenance(
+        state.db.clone(),
+        args.retain_metrics_days,
+        Duration::from_secs(60),
+    );
     if let Some(arts) = &state.artifacts {
         mlgraph::artifacts::service::spawn_sweeper(
             state.db.clone(),

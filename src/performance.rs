@@ -4,8 +4,12 @@
 //! `recordMetrics` takes up to 10,000 points, checks every one before writing any (the
 //! first bad one is named by its index), and writes them in one statement per 1,000.
 //! `metricStats` and `compareModels` compute count, average, min, max and p50/p95/p99 —
-//! on PostgreSQL with `percentile_cont` over the raw points, on SQLite in process with
-//! the same (linear interpolation) definition.
+//! on PostgreSQL with `percentile_cont`, on SQLite in process with the same (linear
+//! interpolation) definition. On PostgreSQL, closed hours and days are rolled up in the
+//! background ([`roll_up`], from `partitions::maintain`): a rollup holds the exact
+//! statistics of its bucket and the count of points it saw, and is used only while that
+//! count still equals the bucket's count in `metric_hours` (kept by a trigger on
+//! insert); any other bucket is computed from the raw points of its own time range.
 
 use async_graphql::{Context, Enum, ID, InputObject, Json, Object, Result, SimpleObject};
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
@@ -245,6 +249,187 @@ struct StatsRow {
     p99: f64,
 }
 
+impl From<StatsRow> for MetricStats {
+    fn from(r: StatsRow) -> Self {
+        MetricStats {
+            bucket_start: r.b,
+            count: r.n,
+            avg: r.avg,
+            min: r.min,
+            max: r.max,
+            p50: r.p50,
+            p95: r.p95,
+            p99: r.p99,
+        }
+    }
+}
+
+/// The rolled-up bucket kinds and their widths.
+fn rollup_width(bucket: MetricBucket) -> Option<(&'static str, TimeDelta)> {
+    match bucket {
+        MetricBucket::Hour => Some(("HOUR", TimeDelta::hours(1))),
+        MetricBucket::Day => Some(("DAY", TimeDelta::days(1))),
+        MetricBucket::Minute | MetricBucket::None => None,
+    }
+}
+
+/// PostgreSQL: whole hours and days read from `metric_rollups` where a rollup is still
+/// exact (its count equals the points' count in `metric_hours`); every other bucket, and
+/// the partial buckets at the range's ends, with `percentile_cont` over the raw points of
+/// just those time ranges. Both are exact.
+async fn stats_on_postgres(
+    db: &impl ConnectionTrait,
+    version: Uuid,
+    metric: &str,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    bucket: MetricBucket,
+) -> AppResult<Vec<MetricStats>> {
+    let mut out: Vec<MetricStats> = Vec::new();
+    // The raw ranges still to read (the whole range unless rollups cover some of it).
+    let mut raw: Vec<(DateTime<Utc>, DateTime<Utc>)> = vec![(from, to)];
+    if let Some((kind, width)) = rollup_width(bucket) {
+        let rolled = StatsRow::find_by_statement(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT r.start AS b, r.n, r.avg, r.min, r.max, r.p50, r.p95, r.p99
+               FROM metric_rollups r
+              WHERE r.model_version_id = $1 AND r.name = $2 AND r.bucket = $3
+                AND r.start >= $4 AND r.start + $6::interval <= $5
+                AND r.n = (SELECT COALESCE(SUM(h.n), 0) FROM metric_hours h
+                            WHERE h.model_version_id = $1 AND h.name = $2
+                              AND h.hour >= r.start AND h.hour < r.start + $6::interval)
+              ORDER BY r.start",
+            [
+                version.into(),
+                metric.into(),
+                kind.into(),
+                from.into(),
+                to.into(),
+                format!("{} seconds", width.num_seconds()).into(),
+            ],
+        ))
+        .all(db)
+        .await?;
+        raw = uncovered(from, to, rolled.iter().map(|r| (r.b, r.b + width)));
+        out.extend(rolled.into_iter().map(MetricStats::from));
+    }
+    if !raw.is_empty() {
+        let b = match bucket {
+            MetricBucket::Minute => "date_trunc('minute', ts, 'UTC')",
+            MetricBucket::Hour => "date_trunc('hour', ts, 'UTC')",
+            MetricBucket::Day => "date_trunc('day', ts, 'UTC')",
+            MetricBucket::None => "$3::timestamptz",
+        };
+        let mut values: Vec<sea_orm::Value> = vec![version.into(), metric.into(), from.into()];
+        let mut ranges = Vec::with_capacity(raw.len());
+        for (lo, hi) in &raw {
+            values.push((*lo).into());
+            values.push((*hi).into());
+            ranges.push(format!(
+                "(ts >= ${} AND ts < ${})",
+                values.len() - 1,
+                values.len()
+            ));
+        }
+        let sql = format!(
+            "SELECT {b} AS b, COUNT(*) AS n, AVG(value) AS avg, MIN(value) AS min, MAX(value) AS max,
+                    percentile_cont(0.5) WITHIN GROUP (ORDER BY value) AS p50,
+                    percentile_cont(0.95) WITHIN GROUP (ORDER BY value) AS p95,
+                    percentile_cont(0.99) WITHIN GROUP (ORDER BY value) AS p99
+               FROM metric_points
+              WHERE model_version_id = $1 AND name = $2 AND ({})
+              GROUP BY 1 ORDER BY 1",
+            ranges.join(" OR ")
+        );
+        let rows = StatsRow::find_by_statement(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            sql,
+            values,
+        ))
+        .all(db)
+        .await?;
+        out.extend(rows.into_iter().map(MetricStats::from));
+        out.sort_by_key(|s| s.bucket_start);
+    }
+    Ok(out)
+}
+
+/// `[from, to)` minus the (sorted, disjoint) `covered` intervals, adjacent gaps merged.
+fn uncovered(
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    covered: impl Iterator<Item = (DateTime<Utc>, DateTime<Utc>)>,
+) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
+    let mut out = Vec::new();
+    let mut at = from;
+    for (lo, hi) in covered {
+        if lo > at {
+            out.push((at, lo));
+        }
+        at = at.max(hi);
+    }
+    if at < to {
+        out.push((at, to));
+    }
+    out
+}
+
+/// Most raw points one [`roll_up`] statement reads.
+const ROLL_UP_POINTS: i64 = 2_000_000;
+
+/// Rolls up closed hours and days (ended before `now`) whose rollup is missing or no
+/// longer exact, a bounded number of points per statement, until none is left or about
+/// 20 seconds have passed. Returns the buckets written. PostgreSQL only.
+pub async fn roll_up(db: &impl ConnectionTrait, now: DateTime<Utc>) -> AppResult<u64> {
+    let started = std::time::Instant::now();
+    let mut total = 0;
+    for (kind, width) in [("HOUR", "1 hour"), ("DAY", "1 day")] {
+        let unit = if kind == "HOUR" { "hour" } else { "day" };
+        loop {
+            let sql = format!(
+                "WITH counts AS (
+                   SELECT model_version_id, name, date_trunc('{unit}', hour, 'UTC') AS start, SUM(n)::bigint AS n
+                     FROM metric_hours
+                    WHERE hour < date_trunc('{unit}', $1::timestamptz, 'UTC')
+                    GROUP BY 1, 2, 3),
+                 stale AS (
+                   SELECT c.*, SUM(c.n) OVER (ORDER BY c.start, c.model_version_id, c.name) AS upto
+                     FROM counts c
+                     LEFT JOIN metric_rollups r ON r.model_version_id = c.model_version_id
+                      AND r.name = c.name AND r.bucket = '{kind}' AND r.start = c.start
+                    WHERE r.n IS DISTINCT FROM c.n),
+                 picked AS (
+                   SELECT * FROM stale WHERE upto - n < {ROLL_UP_POINTS} OR upto = n)
+                 INSERT INTO metric_rollups (model_version_id, name, bucket, start, n, avg, min, max, p50, p95, p99)
+                 SELECT s.model_version_id, s.name, '{kind}', s.start, COUNT(*), AVG(p.value), MIN(p.value), MAX(p.value),
+                        percentile_cont(0.5) WITHIN GROUP (ORDER BY p.value),
+                        percentile_cont(0.95) WITHIN GROUP (ORDER BY p.value),
+                        percentile_cont(0.99) WITHIN GROUP (ORDER BY p.value)
+                   FROM picked s
+                   JOIN metric_points p ON p.model_version_id = s.model_version_id AND p.name = s.name
+                    AND p.ts >= s.start AND p.ts < s.start + interval '{width}'
+                  GROUP BY s.model_version_id, s.name, s.start
+                 ON CONFLICT (model_version_id, name, bucket, start) DO UPDATE SET
+                   n = EXCLUDED.n, avg = EXCLUDED.avg, min = EXCLUDED.min, max = EXCLUDED.max,
+                   p50 = EXCLUDED.p50, p95 = EXCLUDED.p95, p99 = EXCLUDED.p99"
+            );
+            let n = db
+                .execute_raw(Statement::from_sql_and_values(
+                    DbBackend::Postgres,
+                    sql,
+                    [now.into()],
+                ))
+                .await?
+                .rows_affected();
+            total += n;
+            if n == 0 || started.elapsed() > std::time::Duration::from_secs(20) {
+                break;
+            }
+        }
+    }
+    Ok(total)
+}
+
 /// Statistics of one version's metric over `[from, to)`, per bucket.
 pub async fn stats(
     db: &impl ConnectionTrait,
@@ -260,43 +445,7 @@ pub async fn stats(
     }
     store::get::<model_version::Entity>(db, ctx, version).await?;
     if db.get_database_backend() == DbBackend::Postgres {
-        let b = match bucket {
-            MetricBucket::Minute => "date_trunc('minute', ts)".to_owned(),
-            MetricBucket::Hour => "date_trunc('hour', ts)".to_owned(),
-            MetricBucket::Day => {
-                "date_trunc('day', ts AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'".to_owned()
-            }
-            MetricBucket::None => "$4::timestamptz".to_owned(),
-        };
-        let sql = format!(
-            "SELECT {b} AS b, COUNT(*) AS n, AVG(value) AS avg, MIN(value) AS min, MAX(value) AS max,
-                    percentile_cont(0.5) WITHIN GROUP (ORDER BY value) AS p50,
-                    percentile_cont(0.95) WITHIN GROUP (ORDER BY value) AS p95,
-                    percentile_cont(0.99) WITHIN GROUP (ORDER BY value) AS p99
-               FROM metric_points
-              WHERE model_version_id = $1 AND name = $2 AND ts >= $4 AND ts < $3
-              GROUP BY 1 ORDER BY 1"
-        );
-        let rows = StatsRow::find_by_statement(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            sql,
-            [version.into(), metric.into(), to.into(), from.into()],
-        ))
-        .all(db)
-        .await?;
-        return Ok(rows
-            .into_iter()
-            .map(|r| MetricStats {
-                bucket_start: r.b,
-                count: r.n,
-                avg: r.avg,
-                min: r.min,
-                max: r.max,
-                p50: r.p50,
-                p95: r.p95,
-                p99: r.p99,
-            })
-            .collect());
+        return stats_on_postgres(db, version, metric, from, to, bucket).await;
     }
     // SQLite: the points of the range, bucketed and summarised here.
     let points: Vec<(DateTime<Utc>, f64)> = metric_point::Entity::find()

@@ -41,6 +41,10 @@ enum Command {
     /// objects (the client's upload excluded), and the server's memory while it verifies
     /// a large one by streaming.
     Artifacts(ArtifactArgs),
+    /// Metrics and costs at scale: `recordMetrics` ingest through the API (batches at a
+    /// concurrency), then `metricStats` per hour over millions of points of one version
+    /// and `costSummary` over millions of cost records, loaded in bulk.
+    Metrics(MetricsArgs),
     /// Tiny generate + run, to keep the harness working (CI).
     Smoke {
         /// Server URL of PostgreSQL (a database `mlgraph_bench_smoke` is created there).
@@ -116,6 +120,37 @@ struct SubscribersArgs {
 }
 
 #[derive(Args, Debug, Clone)]
+struct MetricsArgs {
+    /// PostgreSQL database URL (migrated; anything in it).
+    #[arg(long, env = "DATABASE_URL")]
+    database_url: String,
+    /// Path of the mlgraph binary (default: next to this one).
+    #[arg(long)]
+    server: Option<PathBuf>,
+    /// Seconds of API ingest.
+    #[arg(long, default_value_t = 10)]
+    ingest_seconds: u64,
+    /// Concurrent ingest clients.
+    #[arg(long, default_value_t = 4)]
+    concurrency: usize,
+    /// Points per `recordMetrics` call.
+    #[arg(long, default_value_t = 1000)]
+    batch: usize,
+    /// Points of one version loaded in bulk for `metricStats` (over 7 closed days).
+    #[arg(long, default_value_t = 10_000_000)]
+    points: u64,
+    /// Cost records loaded in bulk for `costSummary` (over 30 days).
+    #[arg(long, default_value_t = 10_000_000)]
+    costs: u64,
+    /// Timed requests of each query.
+    #[arg(long, default_value_t = 30)]
+    requests: usize,
+    /// Port for the server.
+    #[arg(long, default_value_t = 18_185)]
+    port: u16,
+}
+
+#[derive(Args, Debug, Clone)]
 struct ArtifactArgs {
     /// PostgreSQL database URL (migrated; anything in it).
     #[arg(long, env = "DATABASE_URL")]
@@ -151,6 +186,7 @@ async fn main() -> Result<(), BoxError> {
         }
         Command::Subscribers(args) => subscribers(&args).await?,
         Command::Artifacts(args) => artifacts(&args).await?,
+        Command::Metrics(args) => metrics(&args).await?,
         Command::Smoke { database_url } => smoke(&database_url).await?,
     }
     Ok(())
@@ -1138,6 +1174,18 @@ async fn smoke(server_url: &str) -> Result<(), BoxError> {
         sample: 20,
     })
     .await?;
+    metrics(&MetricsArgs {
+        database_url: url.clone(),
+        server: None,
+        ingest_seconds: 1,
+        concurrency: 2,
+        batch: 100,
+        points: 20_000,
+        costs: 20_000,
+        requests: 2,
+        port: 18_186,
+    })
+    .await?;
     subscribers(&SubscribersArgs {
         database_url: url,
         server: None,
@@ -1312,5 +1360,257 @@ async fn artifacts(args: &ArtifactArgs) -> Result<(), BoxError> {
     }
     drop(server);
     std::fs::remove_dir_all(&dir).ok();
+    Ok(())
+}
+
+/// A GraphQL request with variables; its `data`, or the errors as an error.
+async fn gql_vars(
+    client: &reqwest::Client,
+    url: &str,
+    query: &str,
+    variables: Value,
+) -> Result<Value, BoxError> {
+    let v: Value = client
+        .post(url)
+        .json(&json!({ "query": query, "variables": variables }))
+        .send()
+        .await?
+        .json()
+        .await?;
+    match v.get("errors") {
+        Some(e) => Err(format!("{query}: {e}").into()),
+        None => Ok(v["data"].clone()),
+    }
+}
+
+/// p50 and p95 of `n` sequential runs of `query`, in ms.
+async fn timed(
+    client: &reqwest::Client,
+    url: &str,
+    query: &str,
+    variables: &Value,
+    n: usize,
+) -> Result<(f64, f64), BoxError> {
+    let mut lat = Vec::with_capacity(n);
+    for _ in 0..n {
+        let t = Instant::now();
+        gql_vars(client, url, query, variables.clone()).await?;
+        lat.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    let s = summarise(lat, 0, 0.0);
+    Ok((s.p50, s.p95))
+}
+
+async fn metrics(args: &MetricsArgs) -> Result<(), BoxError> {
+    use chrono::{DurationRound, TimeDelta, Utc};
+    let db = Database::connect(&args.database_url).await?;
+    migration::Migrator::up(&db, None).await?;
+    let (server, base) =
+        start_server(&server_binary(&args.server)?, &args.database_url, args.port).await?;
+    let pid = server.0.id();
+    let url = format!("{base}/graphql");
+    let client = reqwest::Client::new();
+    let ns = format!("bench.example/metrics-{}", std::process::id());
+    let model = gql_vars(
+        &client,
+        &url,
+        "mutation($ns: String!) { createModel(input: {ns: $ns, name: \"m\"}) { id } }",
+        json!({ "ns": ns }),
+    )
+    .await?;
+    let model = model["createModel"]["id"]
+        .as_str()
+        .ok_or("createModel")?
+        .to_owned();
+    let mut versions = Vec::new();
+    for _ in 0..10 {
+        let v = gql_vars(
+            &client,
+            &url,
+            "mutation($m: ID!) { createModelVersion(input: {modelId: $m}) { id } }",
+            json!({ "m": model }),
+        )
+        .await?;
+        versions.push(
+            v["createModelVersion"]["id"]
+                .as_str()
+                .ok_or("createModelVersion")?
+                .to_owned(),
+        );
+    }
+    let uuid_of = |gid: &str| -> Result<uuid::Uuid, BoxError> {
+        use base64::Engine;
+        let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(gid)?;
+        let text = String::from_utf8(raw)?;
+        Ok(text.rsplit_once(':').ok_or("global id")?.1.parse()?)
+    };
+
+    // 1. Ingest through the API.
+    let record = "mutation($p: [MetricPointInput!]!) { recordMetrics(points: $p) }";
+    let (ingest_version, batch) = (versions[0].clone(), args.batch);
+    let cpu_before = cpu_ms(pid);
+    let (c, u) = (client.clone(), url.clone());
+    let stats = drive(args.concurrency, args.ingest_seconds, move |i| {
+        let (c, u, v) = (c.clone(), u.clone(), ingest_version.clone());
+        async move {
+            let now = Utc::now();
+            let points: Vec<Value> = (0..batch)
+                .map(|k| {
+                    let x = (i as usize * batch + k) as f64;
+                    json!({"modelVersionId": v, "name": "latency_ms", "value": 20.0 + (x * 7.31) % 80.0,
+                           "timestamp": (now - TimeDelta::milliseconds((k * 3) as i64)).to_rfc3339()})
+                })
+                .collect();
+            gql_vars(&c, &u, record, json!({ "p": points })).await.is_ok()
+        }
+    })
+    .await;
+    let cpu = cpu_ms(pid) - cpu_before;
+    let points = stats.requests as f64 * args.batch as f64;
+    println!(
+        "ingest: {} calls of {} points at concurrency {} in {:.1} s: {:.0} points/s; call p50 {:.1} ms, p95 {:.1} ms; {} errors; server cpu {:.2} ms per call",
+        stats.requests,
+        args.batch,
+        args.concurrency,
+        stats.seconds,
+        points / stats.seconds,
+        stats.p50,
+        stats.p95,
+        stats.errors,
+        cpu / stats.requests.max(1) as f64
+    );
+
+    // 2. metricStats per hour over many points of one version, 7 closed days.
+    let end = Utc::now().duration_trunc(TimeDelta::hours(1))?;
+    let start = end - TimeDelta::days(7);
+    let heavy = uuid_of(&versions[1])?;
+    for m in [start, end] {
+        exec(
+            &db,
+            &format!(
+                "SELECT mlgraph_ensure_month('metric_points', 'ts', '{}')",
+                m.to_rfc3339()
+            ),
+        )
+        .await?;
+    }
+    let t = Instant::now();
+    let chunk = 1_000_000u64;
+    let mut done = 0;
+    while done < args.points {
+        let n = chunk.min(args.points - done);
+        exec(
+            &db,
+            &format!(
+                "INSERT INTO metric_points (id, ns, model_version_id, name, value, ts, labels, created_at)
+                 SELECT md5('mp' || i)::uuid, '{ns}', '{heavy}', 'latency_ms', 20 + 80 * random() * random(),
+                        '{start}'::timestamptz + (i - 1) * (interval '7 days' / {total}), '{{}}', now()
+                   FROM generate_series({lo}, {hi}) i",
+                start = start.to_rfc3339(),
+                total = args.points,
+                lo = done + 1,
+                hi = done + n
+            ),
+        )
+        .await?;
+        done += n;
+    }
+    exec(&db, "ANALYZE metric_points").await?;
+    println!(
+        "metric points: {} loaded in {:.1} s",
+        args.points,
+        t.elapsed().as_secs_f64()
+    );
+    let stats_q = "query($v: ID!, $from: DateTime!, $to: DateTime!) { metricStats(of: $v, metric: \"latency_ms\", from: $from, to: $to, bucket: HOUR) { bucketStart count p50 p95 p99 } }";
+    let vars = json!({"v": versions[1], "from": start.to_rfc3339(), "to": end.to_rfc3339()});
+    let (raw, _) = timed(&client, &url, stats_q, &vars, 1).await?;
+    println!(
+        "metricStats HOUR over {} points, from the raw points (before roll-up): {raw:.0} ms",
+        args.points
+    );
+    let t = Instant::now();
+    let mut rolled = 0;
+    loop {
+        let n = mlgraph::performance::roll_up(&db, Utc::now())
+            .await
+            .map_err(|e| format!("roll-up: {e:?}"))?;
+        if n == 0 {
+            break;
+        }
+        rolled += n;
+    }
+    println!(
+        "roll-up: {rolled} buckets in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+    let check = gql_vars(&client, &url, stats_q, vars.clone()).await?;
+    let buckets = check["metricStats"].as_array().map(Vec::len).unwrap_or(0);
+    let counted: i64 = check["metricStats"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|b| b["count"].as_i64())
+        .sum();
+    if counted != args.points as i64 {
+        return Err(format!("metricStats counted {counted} points, not {}", args.points).into());
+    }
+    let cpu_before = cpu_ms(pid);
+    let (p50, p95) = timed(&client, &url, stats_q, &vars, args.requests).await?;
+    println!(
+        "metricStats HOUR over {} points ({buckets} buckets, p50/p95/p99 each): single client p50 {p50:.2} ms, p95 {p95:.2} ms; server cpu {:.2} ms per request",
+        args.points,
+        (cpu_ms(pid) - cpu_before) / args.requests.max(1) as f64
+    );
+
+    // 3. costSummary over many cost records, 30 days, ranges not on the hour.
+    let t = Instant::now();
+    let cost_start = end - TimeDelta::days(30);
+    let ids: Vec<String> = versions
+        .iter()
+        .map(|v| uuid_of(v).map(|u| format!("'{u}'::uuid")))
+        .collect::<Result<_, _>>()?;
+    let mut done = 0;
+    while done < args.costs {
+        let n = chunk.min(args.costs - done);
+        exec(
+            &db,
+            &format!(
+                "INSERT INTO cost_records (id, ns, provider, model_version_id, units, unit, amount_micros, currency, ts, labels, created_at)
+                 SELECT md5('cr' || i)::uuid, '{ns}', (ARRAY['openai','anthropic','vertex','bedrock','self-hosted'])[1 + i % 5],
+                        (ARRAY[{ids}])[1 + i % 10], 1000, 'tokens', 1 + (i * 7919) % 100000,
+                        CASE WHEN i % 7 = 0 THEN 'EUR' ELSE 'USD' END,
+                        '{from}'::timestamptz + (i - 1) * (interval '30 days' / {total}), '{{}}', now()
+                   FROM generate_series({lo}, {hi}) i",
+                ids = ids.join(","),
+                from = cost_start.to_rfc3339(),
+                total = args.costs,
+                lo = done + 1,
+                hi = done + n
+            ),
+        )
+        .await?;
+        done += n;
+    }
+    exec(&db, "ANALYZE cost_records").await?;
+    exec(&db, "ANALYZE cost_rollups").await?;
+    println!(
+        "cost records: {} loaded in {:.1} s",
+        args.costs,
+        t.elapsed().as_secs_f64()
+    );
+    let summary_q = "query($from: DateTime!, $to: DateTime!, $g: CostGroupBy!) { costSummary(groupBy: $g, from: $from, to: $to) { key currency count total } }";
+    for g in ["PROVIDER", "DAY"] {
+        let vars = json!({"from": (cost_start + TimeDelta::minutes(17)).to_rfc3339(), "to": (end - TimeDelta::minutes(23)).to_rfc3339(), "g": g});
+        let got = gql_vars(&client, &url, summary_q, vars.clone()).await?;
+        let groups = got["costSummary"].as_array().map(Vec::len).unwrap_or(0);
+        let cpu_before = cpu_ms(pid);
+        let (p50, p95) = timed(&client, &url, summary_q, &vars, args.requests).await?;
+        println!(
+            "costSummary {g} over {} records ({groups} groups): single client p50 {p50:.2} ms, p95 {p95:.2} ms; server cpu {:.2} ms per request",
+            args.costs,
+            (cpu_ms(pid) - cpu_before) / args.requests.max(1) as f64
+        );
+    }
+    drop(server);
     Ok(())
 }

@@ -295,6 +295,51 @@ impl Loader<Volume24h> for DbLoader {
     }
 }
 
+/// Key: the p95 latency (ms) of the last 24 hours' predictions of an endpoint, or of one
+/// model version on it.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct Latency24h(pub store::Served);
+
+impl Loader<Latency24h> for DbLoader {
+    type Value = f64;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[Latency24h]) -> Result<HashMap<Latency24h, f64>, Self::Error> {
+        let served: Vec<store::Served> = keys.iter().map(|k| k.0).collect();
+        let mut p95 = store::prediction_latency_p95_24h(&self.reader(), &self.ctx, &served)
+            .await
+            .map_err(|e| e.extend())?;
+        Ok(keys
+            .iter()
+            .filter_map(|k| p95.remove(&k.0).map(|v| (*k, v)))
+            .collect())
+    }
+}
+
+/// Key: the costs of the last 24 hours, per currency, of an endpoint, or of one model
+/// version on it.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct Cost24h(pub store::Served);
+
+impl Loader<Cost24h> for DbLoader {
+    type Value = Vec<(String, i64)>;
+    type Error = async_graphql::Error;
+
+    async fn load(
+        &self,
+        keys: &[Cost24h],
+    ) -> Result<HashMap<Cost24h, Vec<(String, i64)>>, Self::Error> {
+        let served: Vec<store::Served> = keys.iter().map(|k| k.0).collect();
+        let mut sums = store::cost_24h(&self.db, &self.ctx, &served)
+            .await
+            .map_err(|e| e.extend())?;
+        Ok(keys
+            .iter()
+            .map(|k| (*k, sums.remove(&k.0).unwrap_or_default()))
+            .collect())
+    }
+}
+
 /// Key: the aliases pointing at a model version.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub struct AliasesOf(pub Uuid);

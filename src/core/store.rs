@@ -6,9 +6,9 @@ use std::collections::HashMap;
 use chrono::Utc;
 use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult,
-    IdenStatic, NotSet, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
-    Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait,
+    FromQueryResult, IdenStatic, NotSet, Order, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait, Set,
 };
 use serde::Serialize;
 use uuid::Uuid;
@@ -861,4 +861,127 @@ pub async fn prediction_volume_24h(
         .all(db)
         .await?;
     Ok(rows)
+}
+
+/// What one endpoint, or one model version on it, did in the last 24 hours.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct Served {
+    /// The endpoint.
+    pub endpoint: Uuid,
+    /// Only this model version, when set (a deployment); the whole endpoint otherwise.
+    pub model_version: Option<Uuid>,
+}
+
+/// p95 of the latencies of the predictions of the last 24 hours, for each of `keys`, in
+/// one statement (exact `percentile_cont` over grouping sets on PostgreSQL; the same
+/// interpolation in process on SQLite). A key without latencies has no entry.
+pub async fn prediction_latency_p95_24h(
+    db: &impl ConnectionTrait,
+    ctx: &RequestContext,
+    keys: &[Served],
+) -> AppResult<HashMap<Served, f64>> {
+    use entity::prediction;
+    let since = Utc::now() - chrono::Duration::hours(24);
+    let endpoints: Vec<Uuid> = keys.iter().map(|k| k.endpoint).collect();
+    let base = prediction::Entity::find()
+        .select_only()
+        .column(prediction::Column::EndpointId)
+        .column(prediction::Column::ModelVersionId)
+        .filter(prediction::Column::EndpointId.is_in(endpoints))
+        .filter(prediction::Column::CreatedAt.gte(since))
+        .filter(prediction::Column::LatencyMs.is_not_null())
+        .filter(ctx.scope.condition(prediction::Column::Ns));
+    let mut out = HashMap::new();
+    if db.get_database_backend() == DbBackend::Postgres {
+        let rows: Vec<(Uuid, Option<Uuid>, i32, f64)> = base
+            .column_as(Expr::cust("GROUPING(model_version_id)"), "whole")
+            .column_as(
+                Expr::cust("percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms)"),
+                "p95",
+            )
+            .group_by(Expr::cust(
+                "GROUPING SETS ((endpoint_id), (endpoint_id, model_version_id))",
+            ))
+            .into_tuple()
+            .all(db)
+            .await?;
+        for (endpoint, version, whole, p95) in rows {
+            let model_version = if whole == 1 { None } else { version };
+            out.insert(
+                Served {
+                    endpoint,
+                    model_version,
+                },
+                p95,
+            );
+        }
+    } else {
+        let rows: Vec<(Uuid, Option<Uuid>, f64)> = base
+            .column(prediction::Column::LatencyMs)
+            .into_tuple()
+            .all(db)
+            .await?;
+        let mut values: HashMap<Served, Vec<f64>> = HashMap::new();
+        for (endpoint, version, latency) in rows {
+            for model_version in std::iter::once(None).chain(version.map(Some)) {
+                values
+                    .entry(Served {
+                        endpoint,
+                        model_version,
+                    })
+                    .or_default()
+                    .push(latency);
+            }
+        }
+        for (k, mut v) in values {
+            v.sort_by(f64::total_cmp);
+            out.insert(k, crate::performance::percentile(&v, 0.95));
+        }
+    }
+    Ok(out)
+}
+
+/// Exact sums of the cost records of the last 24 hours per currency, for each of `keys`
+/// (a deployment's: records of its model version on its endpoint), in one statement.
+pub async fn cost_24h(
+    db: &impl ConnectionTrait,
+    ctx: &RequestContext,
+    keys: &[Served],
+) -> AppResult<HashMap<Served, Vec<(String, i64)>>> {
+    use entity::cost_record;
+    let since = Utc::now() - chrono::Duration::hours(24);
+    let endpoints: Vec<Uuid> = keys.iter().map(|k| k.endpoint).collect();
+    let rows: Vec<(Option<Uuid>, Option<Uuid>, String, i64)> = cost_record::Entity::find()
+        .select_only()
+        .column(cost_record::Column::EndpointId)
+        .column(cost_record::Column::ModelVersionId)
+        .column(cost_record::Column::Currency)
+        .column_as(Expr::cust("CAST(SUM(amount_micros) AS BIGINT)"), "total")
+        .filter(cost_record::Column::EndpointId.is_in(endpoints))
+        .filter(cost_record::Column::Ts.gte(since))
+        .filter(ctx.scope.condition(cost_record::Column::Ns))
+        .group_by(cost_record::Column::EndpointId)
+        .group_by(cost_record::Column::ModelVersionId)
+        .group_by(cost_record::Column::Currency)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut sums: HashMap<Served, std::collections::BTreeMap<String, i64>> = HashMap::new();
+    for (endpoint, version, currency, total) in rows {
+        let Some(endpoint) = endpoint else { continue };
+        for model_version in std::iter::once(None).chain(version.map(Some)) {
+            *sums
+                .entry(Served {
+                    endpoint,
+                    model_version,
+                })
+                .or_default()
+                .entry(currency.clone())
+                .or_default() += total;
+        }
+    }
+    Ok(sums
+        .into_iter()
+        .map(|(k, m)| (k, m.into_iter().collect()))
+        .collect())
 }

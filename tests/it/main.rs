@@ -19,6 +19,7 @@ mod playground;
 mod portability;
 mod readme;
 mod registry;
+mod scale;
 mod schema_sdl;
 mod search;
 mod similarity;
