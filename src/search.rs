@@ -270,6 +270,82 @@ async fn find(
     Ok((out, has_next, total))
 }
 
+/// The constant of reciprocal rank fusion: a hit at rank r in a list scores 1 / (K + r).
+pub const RRF_K: f64 = 60.0;
+/// How deep hybrid search reads each list.
+pub const HYBRID_DEPTH: u64 = 1000;
+
+/// Reciprocal rank fusion of ranked lists of nodes: each node scores the sum of
+/// 1 / ([`RRF_K`] + its 1-based rank) over the lists it is in; best first, ties by id.
+pub fn rrf(lists: &[Vec<(NodeType, Uuid)>]) -> Vec<((NodeType, Uuid), f64)> {
+    let mut score: std::collections::HashMap<(NodeType, Uuid), f64> = Default::default();
+    for list in lists {
+        for (i, key) in list.iter().enumerate() {
+            *score.entry(*key).or_default() += 1.0 / (RRF_K + i as f64 + 1.0);
+        }
+    }
+    let mut out: Vec<_> = score.into_iter().collect();
+    out.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.1.cmp(&b.0.1)));
+    out
+}
+
+/// Hybrid search: the text matches and the nearest embeddings (built-in model) of the
+/// query text, each read to the end of the page asked for, fused by [`rrf`]; the page is
+/// cut from the fused list. Hits found by vector only have an empty snippet.
+async fn fused(
+    d: &crate::api::Deps<'_>,
+    text: &str,
+    ask: &Ask<'_>,
+) -> AppResult<(Vec<Row>, bool, Option<u64>)> {
+    let query = crate::similarity::embed_query(d.state, "text", text).await?;
+    let depth = (ask.offset + ask.limit + 1).min(HYBRID_DEPTH);
+    let text_ask = Ask {
+        offset: 0,
+        limit: depth,
+        want_total: false,
+        ..*ask
+    };
+    let (text_rows, _, _) = find(&d.db, d.rc, &text_ask).await?;
+    let near = crate::similarity::nearest(
+        &d.state.db,
+        d.rc,
+        d.state.limits.hnsw,
+        crate::embedding::MODEL,
+        query,
+        None,
+        ask.types,
+        ask.ns,
+        ask.scopes,
+        depth as usize,
+    )
+    .await?;
+    let mut snippets: std::collections::HashMap<Uuid, String> = text_rows
+        .iter()
+        .map(|r| (r.id, r.snippet.clone()))
+        .collect();
+    let lists = [
+        text_rows.iter().map(|r| (r.ty, r.id)).collect::<Vec<_>>(),
+        near.iter().map(|n| (n.ty, n.id)).collect(),
+    ];
+    let all = rrf(&lists);
+    let total = all.len() as u64;
+    let rows: Vec<Row> = all
+        .into_iter()
+        .skip(ask.offset as usize)
+        .take(ask.limit as usize + 1)
+        .map(|((ty, id), rank)| Row {
+            ty,
+            id,
+            rank,
+            snippet: snippets.remove(&id).unwrap_or_default(),
+        })
+        .collect();
+    let has_next = rows.len() as u64 > ask.limit;
+    let mut rows = rows;
+    rows.truncate(ask.limit as usize);
+    Ok((rows, has_next, ask.want_total.then_some(total)))
+}
+
 /// Search queries.
 #[derive(Default)]
 pub struct SearchQuery;
@@ -297,6 +373,11 @@ impl SearchQuery {
             desc = "Only model versions whose latency_ms points of the last 24 hours have a p95 below this."
         )]
         max_p95_latency_ms: Option<f64>,
+        #[graphql(
+            desc = "Fuse the text ranking with vector similarity to the text's embedding (reciprocal rank fusion; needs --embedding-model-dir).",
+            default = false
+        )]
+        hybrid: bool,
     ) -> Result<Conn<SearchHit>> {
         let scopes = Scopes::read(ctx, within, approved_only, max_p95_latency_ms).await?;
         let d = deps(ctx)?;
@@ -326,7 +407,11 @@ impl SearchQuery {
             limit,
             want_total: ctx.look_ahead().field("totalCount").exists(),
         };
-        let (rows, has_next, total) = find(&d.db, d.rc, &ask).await?;
+        let (rows, has_next, total) = if hybrid {
+            fused(&d, &text, &ask).await?
+        } else {
+            find(&d.db, d.rc, &ask).await?
+        };
         let nodes =
             futures::future::try_join_all(rows.iter().map(|r| load_node(ctx, r.ty, r.id))).await?;
         let items = rows

@@ -125,6 +125,23 @@ pub async fn set_embedding(
     let (ty, id) = ids::decode_any(node, "node")?;
     let ns = crate::core::node::namespace_of(db, ctx, ty, id, "node").await?;
     ctx.scope.check_write(&ns)?;
+    store_embedding(db, hnsw, ty, id, &ns, model, vector, None).await
+}
+
+/// Stores the embedding of node `id` (of type `ty`, in `ns`) under `model`, with the text
+/// it was computed from when mlgraph computed it; the model's first vector creates its
+/// HNSW index (pgvector). No access check: callers check.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn store_embedding(
+    db: &sea_orm::DatabaseConnection,
+    hnsw: Hnsw,
+    ty: NodeType,
+    id: Uuid,
+    ns: &str,
+    model: &str,
+    vector: &[f64],
+    source: Option<&str>,
+) -> AppResult<usize> {
     let backend = db.get_database_backend();
     let pg = backend == DbBackend::Postgres;
     let p = |i: usize| if pg { format!("${i}") } else { format!("?{i}") };
@@ -166,21 +183,23 @@ pub async fn set_embedding(
     db.execute_raw(Statement::from_sql_and_values(
         backend,
         format!(
-            "INSERT INTO embeddings (node_id, model, node_type, ns, dimension, embedding, updated_at)
-             VALUES ({}, {}, {}, {}, {dim}, {value}, {now})
+            "INSERT INTO embeddings (node_id, model, node_type, ns, dimension, embedding, updated_at, source)
+             VALUES ({}, {}, {}, {}, {dim}, {value}, {now}, {})
              ON CONFLICT (node_id, model) DO UPDATE SET embedding = EXCLUDED.embedding,
-               ns = EXCLUDED.ns, updated_at = EXCLUDED.updated_at",
+               ns = EXCLUDED.ns, updated_at = EXCLUDED.updated_at, source = EXCLUDED.source",
             p(1),
             p(2),
             p(3),
-            p(4)
+            p(4),
+            p(6)
         ),
         [
             Value::from(id),
             Value::from(model.to_owned()),
             Value::from(ty.name().to_owned()),
-            Value::from(ns),
+            Value::from(ns.to_owned()),
             Value::from(text),
+            Value::from(source.map(str::to_owned)),
         ],
     ))
     .await?;
@@ -200,15 +219,16 @@ pub async fn set_embedding(
 }
 
 /// A neighbour.
-struct Near {
-    ty: NodeType,
-    id: Uuid,
-    similarity: f64,
+pub(crate) struct Near {
+    pub(crate) ty: NodeType,
+    pub(crate) id: Uuid,
+    pub(crate) similarity: f64,
 }
 
-/// The nearest nodes to `vector` under `model`, in scope.
+/// The nearest nodes to `vector` under `model`, in scope (and in namespace `ns` or under
+/// it, when given).
 #[allow(clippy::too_many_arguments)]
-async fn nearest(
+pub(crate) async fn nearest(
     db: &sea_orm::DatabaseConnection,
     ctx: &RequestContext,
     hnsw: Hnsw,
@@ -216,6 +236,7 @@ async fn nearest(
     vector: Vec<f64>,
     except: Option<Uuid>,
     types: &[NodeType],
+    ns: Option<&str>,
     scopes: &crate::search::Scopes,
     k: usize,
 ) -> AppResult<Vec<Near>> {
@@ -224,6 +245,13 @@ async fn nearest(
     let mut p = crate::core::params::Params::new(backend);
     let m = p.push(model.to_owned());
     let mut filter = ctx.scope.sql_filter("e.ns", |v| p.push(v));
+    if let Some(ns) = ns {
+        let exact = p.push(ns.to_owned());
+        let under = p.push(format!("{}/%", crate::core::filter::escape_like(ns)));
+        filter.push_str(&format!(
+            " AND (e.ns = {exact} OR e.ns LIKE {under} ESCAPE '\\')"
+        ));
+    }
     if let Some(id) = except {
         let x = p.push(id);
         filter.push_str(&format!(" AND e.node_id <> {x}"));
@@ -237,16 +265,24 @@ async fn nearest(
     if uses_pgvector(db).await? {
         let q = p.push(literal(&vector));
         let distance = format!("e.embedding::vector({dim}) <=> CAST({q} AS vector({dim}))");
+        // Relaxed order lets the index scan go on past `ef_search` candidates until the
+        // filter has let `k` through (bounded by hnsw.max_scan_tuples); the outer ORDER BY
+        // restores the exact order of what it found.
         let sql = format!(
-            "SELECT e.node_type, e.node_id, CAST(1 - ({distance}) AS DOUBLE PRECISION) AS similarity
-               FROM embeddings e WHERE e.model = {m} AND e.dimension = {dim}{filter}
-              ORDER BY {distance} LIMIT {k}"
+            "WITH near AS MATERIALIZED (
+               SELECT e.node_type, e.node_id, CAST(1 - ({distance}) AS DOUBLE PRECISION) AS similarity
+                 FROM embeddings e WHERE e.model = {m} AND e.dimension = {dim}{filter}
+                ORDER BY {distance} LIMIT {k})
+             SELECT * FROM near ORDER BY similarity DESC, node_id"
         );
-        // The search's candidate list, for this statement only.
+        // The search's candidate list and iterative scans, for this statement only.
         let values = p.values();
         let rows = crate::core::store::transaction(db, async move |txn| {
-            txn.execute_unprepared(&format!("SET LOCAL hnsw.ef_search = {}", hnsw.ef_search))
-                .await?;
+            txn.execute_unprepared(&format!(
+                "SET LOCAL hnsw.ef_search = {}; SET LOCAL hnsw.iterative_scan = relaxed_order",
+                hnsw.ef_search
+            ))
+            .await?;
             Ok(txn
                 .query_all_raw(Statement::from_sql_and_values(backend, &sql, values))
                 .await?)
@@ -341,6 +377,29 @@ async fn embedding_of(
         .map_err(|e| AppError::Internal(format!("stored embedding of {id}: {e}")))
 }
 
+/// The built-in model's embedding of a query text (`field` names it in errors).
+pub(crate) async fn embed_query(
+    state: &crate::AppState,
+    field: &str,
+    text: &str,
+) -> AppResult<Vec<f64>> {
+    let Some(embedder) = &state.embedder else {
+        return Err(AppError::bad_input(
+            field,
+            "this server has no embedding model: start it with --embedding-model-dir",
+        ));
+    };
+    if text.trim().is_empty() || text.chars().count() > 10_000 {
+        return Err(AppError::bad_input(field, "1 to 10,000 characters"));
+    }
+    let mut v = embedder.embed(vec![text.to_owned()]).await?;
+    Ok(v.pop()
+        .unwrap_or_default()
+        .into_iter()
+        .map(f64::from)
+        .collect())
+}
+
 /// A node near another, with its cosine similarity.
 #[derive(SimpleObject)]
 pub struct SimilarNode {
@@ -373,7 +432,14 @@ impl SimilarityQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "A node whose embedding under `model` is the query.")] to: Option<ID>,
         #[graphql(desc = "The query vector (instead of `to`).")] vector: Option<Vec<f64>>,
-        #[graphql(desc = "The embedding model.")] model: String,
+        #[graphql(
+            desc = "A text, embedded with the built-in model (instead of `to` or `vector`; needs --embedding-model-dir)."
+        )]
+        text: Option<String>,
+        #[graphql(
+            desc = "The embedding model (default with `text`: the built-in all-MiniLM-L6-v2)."
+        )]
+        model: Option<String>,
         #[graphql(desc = "Only nodes of these types.")] types: Option<Vec<SearchType>>,
         #[graphql(desc = "How many (default 10, at most 100).", default = 10)] first: i32,
         #[graphql(desc = "Only nodes in this node's lineage.")] within: Option<
@@ -391,21 +457,43 @@ impl SimilarityQuery {
         let scopes =
             crate::search::Scopes::read(ctx, within, approved_only, max_p95_latency_ms).await?;
         let d = deps(ctx)?;
+        let model = match (model, &text) {
+            (Some(m), _) => m,
+            (None, Some(_)) => crate::embedding::MODEL.to_owned(),
+            (None, None) => {
+                return Err(AppError::bad_input("model", "give the embedding model").into());
+            }
+        };
         check_model(&model)?;
         if !(1..=100).contains(&first) {
             return Err(AppError::bad_input("first", "must be between 1 and 100").into());
         }
-        let (query, except) = match (to, vector) {
-            (Some(to), None) => {
+        let (query, except) = match (to, vector, text) {
+            (Some(to), None, None) => {
                 let (_, id) = ids::decode_any(&to, "to")?;
                 (embedding_of(&d.state.db, d.rc, id, &model).await?, Some(id))
             }
-            (None, Some(v)) => {
+            (None, Some(v), None) => {
                 check_vector("vector", &v)?;
                 (v, None)
             }
+            (None, None, Some(t)) => {
+                if model != crate::embedding::MODEL {
+                    return Err(AppError::bad_input(
+                        "model",
+                        format!(
+                            "`text` is embedded with the built-in {}",
+                            crate::embedding::MODEL
+                        ),
+                    )
+                    .into());
+                }
+                (embed_query(d.state, "text", &t).await?, None)
+            }
             _ => {
-                return Err(AppError::bad_input("to", "give either `to` or `vector`").into());
+                return Err(
+                    AppError::bad_input("to", "give one of `to`, `vector` or `text`").into(),
+                );
             }
         };
         let types: Vec<NodeType> = types
@@ -421,6 +509,7 @@ impl SimilarityQuery {
             query,
             except,
             &types,
+            None,
             &scopes,
             first as usize,
         )

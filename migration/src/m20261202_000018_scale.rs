@@ -19,6 +19,9 @@
 //!   only ever added, or removed with their whole series or month).
 //!
 //! SQLite keeps plain tables and scans them (see the README's scale section).
+//!
+//! On both backends, `embeddings.source` holds the text an embedding computed by the
+//! built-in model was made from (null for vectors clients set).
 
 use crate::schema_helpers::run_sql_on_postgres;
 use sea_orm_migration::prelude::*;
@@ -217,7 +220,11 @@ impl MigrationTrait for Migration {
         let mut all = vec![PARTITIONING.to_owned()];
         all.extend(cost_rollups());
         all.extend(metric_rollups());
-        run_sql_on_postgres(manager, &all).await
+        run_sql_on_postgres(manager, &all).await?;
+        // Both backends: the text an embedding mlgraph computed was computed from, so
+        // that a changed search document is embedded again.
+        crate::schema_helpers::run_sql(manager, &["ALTER TABLE embeddings ADD COLUMN source TEXT"])
+            .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {

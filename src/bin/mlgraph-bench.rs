@@ -45,6 +45,10 @@ enum Command {
     /// concurrency), then `metricStats` per hour over millions of points of one version
     /// and `costSummary` over millions of cost records, loaded in bulk.
     Metrics(MetricsArgs),
+    /// Vector search on a generated registry: synthetic clustered embeddings for up to
+    /// `--count` search documents, `similar` top-10 latency and recall@10 against exact
+    /// search, the same within a lineage scope, and the built-in model's embedding time.
+    Vectors(VectorArgs),
     /// Tiny generate + run, to keep the harness working (CI).
     Smoke {
         /// Server URL of PostgreSQL (a database `mlgraph_bench_smoke` is created there).
@@ -151,6 +155,34 @@ struct MetricsArgs {
 }
 
 #[derive(Args, Debug, Clone)]
+struct VectorArgs {
+    /// PostgreSQL database URL (generated beforehand).
+    #[arg(long, env = "DATABASE_URL")]
+    database_url: String,
+    /// Path of the mlgraph binary (default: next to this one).
+    #[arg(long)]
+    server: Option<PathBuf>,
+    /// Embedded nodes.
+    #[arg(long, default_value_t = 100_000)]
+    count: usize,
+    /// Dimension.
+    #[arg(long, default_value_t = 384)]
+    dimension: usize,
+    /// Timed queries.
+    #[arg(long, default_value_t = 100)]
+    queries: usize,
+    /// The built-in model's directory: also time embedding documents with it.
+    #[arg(long)]
+    embedding_model_dir: Option<PathBuf>,
+    /// Extra flags for the server (e.g. `--hnsw-ef-search=80`).
+    #[arg(long, allow_hyphen_values = true)]
+    server_flag: Vec<String>,
+    /// Port for the server.
+    #[arg(long, default_value_t = 18_187)]
+    port: u16,
+}
+
+#[derive(Args, Debug, Clone)]
 struct ArtifactArgs {
     /// PostgreSQL database URL (migrated; anything in it).
     #[arg(long, env = "DATABASE_URL")]
@@ -187,6 +219,7 @@ async fn main() -> Result<(), BoxError> {
         Command::Subscribers(args) => subscribers(&args).await?,
         Command::Artifacts(args) => artifacts(&args).await?,
         Command::Metrics(args) => metrics(&args).await?,
+        Command::Vectors(args) => vectors(&args).await?,
         Command::Smoke { database_url } => smoke(&database_url).await?,
     }
     Ok(())
@@ -1612,5 +1645,236 @@ async fn metrics(args: &MetricsArgs) -> Result<(), BoxError> {
         );
     }
     drop(server);
+    Ok(())
+}
+
+/// A unit vector near one of 100 cluster centres (deterministic in `i`).
+fn clustered(i: u64, dim: usize, rng: &mut rand::rngs::SmallRng) -> Vec<f32> {
+    use rand::{Rng, SeedableRng};
+    let mut centre = rand::rngs::SmallRng::seed_from_u64(i % 100);
+    let mut v: Vec<f32> = (0..dim)
+        .map(|_| centre.random::<f32>() * 2.0 - 1.0 + (rng.random::<f32>() * 2.0 - 1.0) * 0.6)
+        .collect();
+    let n = v.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-9);
+    v.iter_mut().for_each(|x| *x /= n);
+    v
+}
+
+fn vector_literal(v: &[f32]) -> String {
+    let parts: Vec<String> = v.iter().map(|x| format!("{x:.6}")).collect();
+    format!("[{}]", parts.join(","))
+}
+
+async fn vectors(args: &VectorArgs) -> Result<(), BoxError> {
+    use base64::Engine;
+    use rand::SeedableRng;
+    let model = format!("bench/clustered-{}", args.dimension);
+    let dim = args.dimension;
+    let db = Database::connect(&args.database_url).await?;
+    exec(
+        &db,
+        &format!("DELETE FROM embeddings WHERE model = '{model}'"),
+    )
+    .await?;
+    let docs = db
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            format!(
+                "SELECT node_type, node_id, ns FROM search_documents ORDER BY md5(node_id::text) LIMIT {}",
+                args.count
+            ),
+        ))
+        .await?;
+    let mut rng = rand::rngs::SmallRng::seed_from_u64(7);
+    let t = Instant::now();
+    for (c, chunk) in docs.chunks(500).enumerate() {
+        let mut rows = Vec::with_capacity(chunk.len());
+        for (k, r) in chunk.iter().enumerate() {
+            let (ty, id, ns): (String, uuid::Uuid, String) = (
+                r.try_get("", "node_type")?,
+                r.try_get("", "node_id")?,
+                r.try_get("", "ns")?,
+            );
+            let v = clustered((c * 500 + k) as u64, dim, &mut rng);
+            rows.push(format!(
+                "('{id}', '{model}', '{ty}', '{ns}', {dim}, '{}'::vector, now())",
+                vector_literal(&v)
+            ));
+        }
+        exec(
+            &db,
+            &format!(
+                "INSERT INTO embeddings (node_id, model, node_type, ns, dimension, embedding, updated_at) VALUES {}",
+                rows.join(",")
+            ),
+        )
+        .await?;
+    }
+    let loaded = t.elapsed();
+    let t = Instant::now();
+    exec(&db, "DROP INDEX IF EXISTS ix_embeddings_hnsw_bench").await?;
+    exec(
+        &db,
+        &format!(
+            "CREATE INDEX ix_embeddings_hnsw_bench ON embeddings USING hnsw ((embedding::vector({dim})) vector_cosine_ops)
+               WITH (m = 16, ef_construction = 64) WHERE model = '{model}'"
+        ),
+    )
+    .await?;
+    exec(&db, "ANALYZE embeddings").await?;
+    println!(
+        "{} embeddings of dimension {dim} loaded in {:.1} s, HNSW index (m 16, ef_construction 64) built in {:.1} s",
+        docs.len(),
+        loaded.as_secs_f64(),
+        t.elapsed().as_secs_f64()
+    );
+    let (server, base) = start_server_with(
+        &server_binary(&args.server)?,
+        &args.database_url,
+        args.port,
+        &args.server_flag,
+    )
+    .await?;
+    let pid = server.0.id();
+    let url = format!("{base}/graphql");
+    let client = reqwest::Client::new();
+    let decode = |gid: &str| -> Option<uuid::Uuid> {
+        let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(gid)
+            .ok()?;
+        String::from_utf8(raw)
+            .ok()?
+            .rsplit_once(':')?
+            .1
+            .parse()
+            .ok()
+    };
+    let similar = "query($v: [Float!]!, $m: String!, $w: WithinLineage) { similar(vector: $v, model: $m, first: 10, within: $w) { similarity node { id } } }";
+    // Queries: fresh samples of the same clusters.
+    let queries: Vec<Vec<f32>> = (0..args.queries as u64)
+        .map(|i| clustered(i * 7 + 3, dim, &mut rng))
+        .collect();
+    let mut lat = Vec::new();
+    let mut recall = 0.0;
+    let cpu_before = cpu_ms(pid);
+    for q in &queries {
+        let t = Instant::now();
+        let got = gql_vars(&client, &url, similar, json!({"v": q, "m": model})).await?;
+        lat.push(t.elapsed().as_secs_f64() * 1000.0);
+        let found: std::collections::HashSet<uuid::Uuid> = got["similar"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|s| s["node"]["id"].as_str().and_then(decode))
+            .collect();
+        let txn = db.begin().await?;
+        txn.execute_unprepared("SET LOCAL enable_indexscan = off")
+            .await?;
+        let exact = txn
+            .query_all_raw(Statement::from_string(
+                db.get_database_backend(),
+                format!(
+                    "SELECT node_id FROM embeddings WHERE model = '{model}'
+                      ORDER BY embedding::vector({dim}) <=> '{}'::vector({dim}) LIMIT 10",
+                    vector_literal(q)
+                ),
+            ))
+            .await?;
+        txn.commit().await?;
+        let exact: Vec<uuid::Uuid> = exact
+            .iter()
+            .filter_map(|r| r.try_get("", "node_id").ok())
+            .collect();
+        recall +=
+            exact.iter().filter(|id| found.contains(id)).count() as f64 / exact.len().max(1) as f64;
+    }
+    let cpu = (cpu_ms(pid) - cpu_before) / queries.len().max(1) as f64;
+    let s = summarise(lat, 0, 0.0);
+    println!(
+        "similar top-10 over {} vectors: single client p50 {:.2} ms, p95 {:.2} ms; recall@10 {:.3} against exact; server cpu {cpu:.2} ms per query",
+        docs.len(),
+        s.p50,
+        s.p95,
+        recall / queries.len().max(1) as f64
+    );
+    // Lineage-scoped: from the mix's heavy start (depth 5 downstream).
+    let start = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT source_id AS id FROM edges WHERE source_type = 'TrainingJob' AND target_type = 'TrainingJob' ORDER BY source_id LIMIT 1",
+        ))
+        .await?
+        .map(|r| r.try_get::<uuid::Uuid>("", "id"))
+        .transpose()?
+        .ok_or("no lineage in the registry: run generate first")?;
+    let start =
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("TrainingJob:{start}"));
+    for depth in [3, 5] {
+        let within = json!({"lineageOf": start, "direction": "BOTH", "depth": depth});
+        let reached = gql_vars(
+            &client,
+            &url,
+            "query($s: ID!, $d: Int!) { lineage(of: $s, direction: BOTH, depth: $d, first: 1) { totalCount } }",
+            json!({"s": start, "d": depth}),
+        )
+        .await?;
+        let mut lat = Vec::new();
+        let mut answered = 0;
+        for q in queries.iter().take(30) {
+            let t = Instant::now();
+            let got = gql_vars(
+                &client,
+                &url,
+                similar,
+                json!({"v": q, "m": model, "w": within}),
+            )
+            .await?;
+            lat.push(t.elapsed().as_secs_f64() * 1000.0);
+            answered += got["similar"].as_array().map(Vec::len).unwrap_or(0);
+        }
+        let s = summarise(lat, 0, 0.0);
+        println!(
+            "similar top-10 within the lineage of a training job (depth {depth}, both ways: {} nodes reached): p50 {:.2} ms, p95 {:.2} ms; {:.1} hits per query",
+            reached["lineage"]["totalCount"],
+            s.p50,
+            s.p95,
+            answered as f64 / 30.0
+        );
+    }
+    drop(server);
+    if let Some(dir) = &args.embedding_model_dir {
+        let e = mlgraph::embedding::Embedder::load_async(dir.clone()).await?;
+        let texts = db
+            .query_all_raw(Statement::from_string(
+                db.get_database_backend(),
+                "SELECT title || ' — ' || body AS t FROM search_documents ORDER BY md5(node_id::text) LIMIT 200",
+            ))
+            .await?;
+        let texts: Vec<String> = texts
+            .iter()
+            .filter_map(|r| r.try_get("", "t").ok())
+            .collect();
+        let mut lat = Vec::new();
+        for t in &texts {
+            let started = Instant::now();
+            e.embed(vec![t.clone()])
+                .await
+                .map_err(|e| format!("embed: {e:?}"))?;
+            lat.push(started.elapsed().as_secs_f64() * 1000.0);
+        }
+        let s = summarise(lat, 0, 0.0);
+        let started = Instant::now();
+        e.embed(texts.clone())
+            .await
+            .map_err(|e| format!("embed: {e:?}"))?;
+        println!(
+            "built-in model: one document embedded in p50 {:.2} ms, p95 {:.2} ms ({} documents one by one); in batches of {}: {:.2} ms per document",
+            s.p50,
+            s.p95,
+            texts.len(),
+            mlgraph::embedding::BATCH,
+            started.elapsed().as_secs_f64() * 1000.0 / texts.len().max(1) as f64
+        );
+    }
     Ok(())
 }

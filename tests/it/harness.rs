@@ -165,6 +165,18 @@ impl TestApp {
         }
     }
 
+    /// The same database with the built-in embedding model loaded (its own schema).
+    pub fn with_embedder(&self, embedder: std::sync::Arc<mlgraph::embedding::Embedder>) -> TestApp {
+        let mut state = self.state.clone();
+        state.embedder = Some(embedder);
+        TestApp {
+            schema: build_schema(state.clone()),
+            state,
+            url: self.url.clone(),
+            owns_database: false,
+        }
+    }
+
     /// The same database with authentication on, the given clock, and WebSockets that
     /// re-check their key every 100 ms.
     pub fn with_auth(&self, clock: mlgraph::core::clock::Clock) -> TestApp {

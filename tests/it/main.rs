@@ -5,6 +5,7 @@ mod abtest;
 mod access;
 mod artifacts;
 mod batching;
+mod embedding;
 mod errors;
 mod governance;
 mod graph;

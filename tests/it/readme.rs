@@ -173,19 +173,28 @@ async fn every_graphql_example_of_the_readme_runs_against_the_demo() {
     let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
     let dir =
         std::env::temp_dir().join(format!("mlgraph-readme-{}", uuid::Uuid::now_v7().simple()));
-    let app = base.with_artifacts(Artifacts {
-        store: ObjectStore::Local(LocalStore::new(
-            dir.clone(),
-            b"readme signing key".to_vec(),
-            format!("http://{addr}"),
-        )),
-        settings: ArtifactSettings::default(),
-        clock: Clock::system(),
-    });
+    let app = base
+        .with_artifacts(Artifacts {
+            store: ObjectStore::Local(LocalStore::new(
+                dir.clone(),
+                b"readme signing key".to_vec(),
+                format!("http://{addr}"),
+            )),
+            settings: ArtifactSettings::default(),
+            clock: Clock::system(),
+        })
+        .with_embedder(crate::embedding::shared().await);
     app.serve_on(listener).await;
     mlgraph::demo::seed(app.db())
         .await
         .unwrap_or_else(|e| panic!("seed: {e:?}"));
+    // What the server's indexer does in the background: the demo's documents embedded.
+    let embedder = crate::embedding::shared().await;
+    while mlgraph::embedding::index(app.db(), &embedder, app.state.limits.hnsw, 256)
+        .await
+        .unwrap_or_else(|e| panic!("embed the demo: {e:?}"))
+        > 0
+    {}
     // `MLGRAPH_PASSWORD=... mlgraph admin create-user --email you@acme.com --superuser`
     mlgraph::access::service::create_user(
         app.db(),
