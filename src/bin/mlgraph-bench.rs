@@ -1610,7 +1610,7 @@ async fn metrics(args: &MetricsArgs) -> Result<(), BoxError> {
             &format!(
                 "INSERT INTO cost_records (id, ns, provider, model_version_id, units, unit, amount_micros, currency, ts, labels, created_at)
                  SELECT md5('cr' || i)::uuid, '{ns}', (ARRAY['openai','anthropic','vertex','bedrock','self-hosted'])[1 + i % 5],
-                        (ARRAY[{ids}])[1 + i % 10], 1000, 'tokens', 1 + (i * 7919) % 100000,
+                        (ARRAY[{ids}])[1 + i % 10], 1000, 'tokens', 1 + (i::bigint * 7919) % 100000,
                         CASE WHEN i % 7 = 0 THEN 'EUR' ELSE 'USD' END,
                         '{from}'::timestamptz + (i - 1) * (interval '30 days' / {total}), '{{}}', now()
                    FROM generate_series({lo}, {hi}) i",
