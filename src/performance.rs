@@ -320,22 +320,17 @@ async fn stats_on_postgres(
             MetricBucket::Day => "date_trunc('day', ts, 'UTC')",
             MetricBucket::None => "$3::timestamptz",
         };
-        let mut values: Vec<sea_orm::Value> = vec![version.into(), metric.into(), from.into()];
-        let mut ranges = Vec::with_capacity(raw.len());
-        for (lo, hi) in &raw {
-            values.push((*lo).into());
-            values.push((*hi).into());
-            ranges.push(format!(
-                "(ts >= ${} AND ts < ${})",
-                values.len() - 1,
-                values.len()
-            ));
-        }
+        let mut p = crate::core::params::Params::new(DbBackend::Postgres);
+        // $1, $2, $3 as the statement names them.
+        p.push(version);
+        p.push(metric.to_owned());
+        p.push(from);
+        let ranges: Vec<String> = raw
+            .iter()
+            .map(|(lo, hi)| format!("(ts >= {} AND ts < {})", p.push(*lo), p.push(*hi)))
+            .collect();
         let sql = format!(
-            "SELECT {b} AS b, COUNT(*) AS n, AVG(value) AS avg, MIN(value) AS min, MAX(value) AS max,
-                    percentile_cont(0.5) WITHIN GROUP (ORDER BY value) AS p50,
-                    percentile_cont(0.95) WITHIN GROUP (ORDER BY value) AS p95,
-                    percentile_cont(0.99) WITHIN GROUP (ORDER BY value) AS p99
+            "SELECT {b} AS b, {STATS_COLUMNS}
                FROM metric_points
               WHERE model_version_id = $1 AND name = $2 AND ({})
               GROUP BY 1 ORDER BY 1",
@@ -344,7 +339,7 @@ async fn stats_on_postgres(
         let rows = StatsRow::find_by_statement(Statement::from_sql_and_values(
             DbBackend::Postgres,
             sql,
-            values,
+            p.values(),
         ))
         .all(db)
         .await?;
@@ -374,6 +369,14 @@ fn uncovered(
     out
 }
 
+/// The statistics `metricStats` reports, over a set of points' `value`s: the raw
+/// statement and the roll-up compute them with the same aggregates.
+const STATS_COLUMNS: &str =
+    "COUNT(*) AS n, AVG(value) AS avg, MIN(value) AS min, MAX(value) AS max,
+    percentile_cont(0.5) WITHIN GROUP (ORDER BY value) AS p50,
+    percentile_cont(0.95) WITHIN GROUP (ORDER BY value) AS p95,
+    percentile_cont(0.99) WITHIN GROUP (ORDER BY value) AS p99";
+
 /// Most raw points one [`roll_up`] statement reads.
 const ROLL_UP_POINTS: i64 = 2_000_000;
 
@@ -383,8 +386,7 @@ const ROLL_UP_POINTS: i64 = 2_000_000;
 pub async fn roll_up(db: &impl ConnectionTrait, now: DateTime<Utc>) -> AppResult<u64> {
     let started = std::time::Instant::now();
     let mut total = 0;
-    for (kind, width) in [("HOUR", "1 hour"), ("DAY", "1 day")] {
-        let unit = if kind == "HOUR" { "hour" } else { "day" };
+    for (kind, unit) in [("HOUR", "hour"), ("DAY", "day")] {
         loop {
             let sql = format!(
                 "WITH counts AS (
@@ -401,13 +403,10 @@ pub async fn roll_up(db: &impl ConnectionTrait, now: DateTime<Utc>) -> AppResult
                  picked AS (
                    SELECT * FROM stale WHERE upto - n < {ROLL_UP_POINTS} OR upto = n)
                  INSERT INTO metric_rollups (model_version_id, name, bucket, start, n, avg, min, max, p50, p95, p99)
-                 SELECT s.model_version_id, s.name, '{kind}', s.start, COUNT(*), AVG(p.value), MIN(p.value), MAX(p.value),
-                        percentile_cont(0.5) WITHIN GROUP (ORDER BY p.value),
-                        percentile_cont(0.95) WITHIN GROUP (ORDER BY p.value),
-                        percentile_cont(0.99) WITHIN GROUP (ORDER BY p.value)
+                 SELECT s.model_version_id, s.name, '{kind}', s.start, {STATS_COLUMNS}
                    FROM picked s
                    JOIN metric_points p ON p.model_version_id = s.model_version_id AND p.name = s.name
-                    AND p.ts >= s.start AND p.ts < s.start + interval '{width}'
+                    AND p.ts >= s.start AND p.ts < s.start + interval '1 {unit}'
                   GROUP BY s.model_version_id, s.name, s.start
                  ON CONFLICT (model_version_id, name, bucket, start) DO UPDATE SET
                    n = EXCLUDED.n, avg = EXCLUDED.avg, min = EXCLUDED.min, max = EXCLUDED.max,
