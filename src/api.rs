@@ -181,9 +181,9 @@ pub async fn volume_24h(
     model_version: Option<Uuid>,
 ) -> async_graphql::Result<i64> {
     let d = deps(ctx)?;
-    let key = crate::core::loader::Volume24h {
+    let key = crate::core::loader::Volume24h(crate::core::store::Served {
         endpoint,
         model_version,
-    };
+    });
     Ok(d.loader.load_one(key).await?.unwrap_or(0))
 }

@@ -263,19 +263,14 @@ where
 /// Key: predictions served in the last 24 hours by an endpoint, or by one model version
 /// on an endpoint (a deployment).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
-pub struct Volume24h {
-    /// The endpoint.
-    pub endpoint: Uuid,
-    /// Only this model version's predictions, when set.
-    pub model_version: Option<Uuid>,
-}
+pub struct Volume24h(pub store::Served);
 
 impl Loader<Volume24h> for DbLoader {
     type Value = i64;
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[Volume24h]) -> Result<HashMap<Volume24h, i64>, Self::Error> {
-        let endpoints: Vec<Uuid> = keys.iter().map(|k| k.endpoint).collect();
+        let endpoints: Vec<Uuid> = keys.iter().map(|k| k.0.endpoint).collect();
         let counts = store::prediction_volume_24h(&self.reader(), &self.ctx, &endpoints)
             .await
             .map_err(|e| e.extend())?;
@@ -285,7 +280,8 @@ impl Loader<Volume24h> for DbLoader {
                 let n = counts
                     .iter()
                     .filter(|(e, v, _)| {
-                        *e == k.endpoint && (k.model_version.is_none() || *v == k.model_version)
+                        *e == k.0.endpoint
+                            && (k.0.model_version.is_none() || *v == k.0.model_version)
                     })
                     .map(|(_, _, n)| n)
                     .sum();
