@@ -333,6 +333,11 @@ struct ServeArgs {
     /// HNSW candidate list of a similarity search (pgvector; more: better recall, slower).
     #[arg(long, env = "MLGRAPH_HNSW_EF_SEARCH", default_value_t = 40)]
     hnsw_ef_search: u32,
+    /// Most index tuples a filtered similarity search visits (pgvector's iterative scans,
+    /// `hnsw.max_scan_tuples`); a page still short then is reported `isPartial`. 0: no
+    /// iterative scans (only `--hnsw-ef-search` candidates before the filters).
+    #[arg(long, env = "MLGRAPH_HNSW_MAX_SCAN_TUPLES", default_value_t = 20_000)]
+    hnsw_max_scan_tuples: u32,
     /// The namespace the MLflow-compatible API serves at `/api/2.0/mlflow/...` (any other
     /// at `/ns/<namespace>/api/2.0/mlflow/...`).
     #[arg(long, env = "MLGRAPH_MLFLOW_NAMESPACE", default_value = "mlflow")]
@@ -639,6 +644,7 @@ async fn serve(args: ServeArgs) -> anyhow_like::Result<()> {
                 m: args.hnsw_m.clamp(2, 100),
                 ef_construction: args.hnsw_ef_construction.clamp(4, 1000),
                 ef_search: args.hnsw_ef_search.clamp(1, 1000),
+                max_scan_tuples: args.hnsw_max_scan_tuples,
             },
         },
         statements,

@@ -1,6 +1,6 @@
 //! Upkeep of the large tables: month partitions of `metric_points` and `predictions`
 //! created ahead (PostgreSQL), metric points past `--retain-metrics-days` removed, and
-//! closed buckets of metric statistics rolled up.
+//! closed buckets of metric statistics rolled up (after folding the point counts' deltas).
 //!
 //! On PostgreSQL both tables are partitioned by UTC month (migration `000018_scale`).
 //! [`maintain`] creates the current month and [`MONTHS_AHEAD`] more, and a month for any
@@ -38,6 +38,8 @@ pub struct Report {
     pub dropped: Vec<String>,
     /// Points deleted by retention (SQLite).
     pub deleted_points: u64,
+    /// Count deltas of `metric_hours` folded into one row per key.
+    pub folded: u64,
     /// Metric buckets rolled up.
     pub rolled_up: u64,
 }
@@ -118,6 +120,7 @@ pub async fn maintain(
         report.deleted_points = r.rows_affected();
     }
     if pg {
+        report.folded = crate::performance::fold_counts(db).await?;
         report.rolled_up = crate::performance::roll_up(db, now).await?;
     }
     Ok(report)

@@ -173,8 +173,8 @@ struct Ask<'a> {
     want_total: bool,
 }
 
-/// The matching documents of one page (and the count when asked), in one or two
-/// statements.
+/// The matching documents of one page (and the count when asked) in one statement on
+/// PostgreSQL; SQLite, or a counted page past the last match, counts in a second.
 async fn find(
     db: &impl ConnectionTrait,
     ctx: &crate::core::context::RequestContext,
@@ -230,21 +230,34 @@ async fn find(
     } else {
         ", snippet(search_fts, -1, '**', '**', '…', 16) AS snippet".to_owned()
     };
+    // On PostgreSQL the total rides along with the page (a window count over the same
+    // matches) when asked, so a counted page is one statement, not two. (SQLite's FTS5
+    // functions refuse a window beside them: it counts in a second statement.)
+    let window_total = ask.want_total && pg;
+    let total_column = if window_total {
+        ", COUNT(*) OVER () AS total"
+    } else {
+        ""
+    };
     let page = format!(
-        "SELECT p.node_type, p.node_id, p.rank, {snippet} AS snippet FROM (
-           SELECT {t}.node_type, {t}.node_id, {t}.title, {t}.body, {rank} AS rank{inner_snippet}
+        "SELECT p.node_type, p.node_id, p.rank, {snippet} AS snippet{outer_total} FROM (
+           SELECT {t}.node_type, {t}.node_id, {t}.title, {t}.body, {rank} AS rank{inner_snippet}{total_column}
              FROM {from} WHERE {matches}{filter}
             ORDER BY rank DESC, {t}.node_id LIMIT {limit} OFFSET {offset}) p
          ORDER BY p.rank DESC, p.node_id",
         limit = ask.limit + 1,
         offset = ask.offset,
+        outer_total = if window_total { ", p.total" } else { "" },
     );
-    let count = format!("SELECT COUNT(*) AS n FROM {from} WHERE {matches}{filter}");
     let rows = db
         .query_all_raw(Statement::from_sql_and_values(backend, &page, p.values()))
         .await?;
     let mut out = Vec::with_capacity(rows.len());
+    let mut total = None;
     for r in &rows {
+        if window_total {
+            total = Some(r.try_get::<i64>("", "total")?.max(0) as u64);
+        }
         let Some((ty, id)) = node_of(r)? else {
             continue;
         };
@@ -257,16 +270,21 @@ async fn find(
     }
     let has_next = out.len() as u64 > ask.limit;
     out.truncate(ask.limit as usize);
-    let total = if ask.want_total {
-        let row = db
-            .query_one_raw(Statement::from_sql_and_values(backend, &count, p.values()))
-            .await?;
-        row.map(|r| r.try_get::<i64>("", "n"))
-            .transpose()?
-            .map(|n| n.max(0) as u64)
-    } else {
-        None
-    };
+    if ask.want_total && (!window_total || rows.is_empty()) {
+        // No window count, or no row to carry it: none match, or the page starts past
+        // the last match.
+        total = Some(if window_total && ask.offset == 0 {
+            0
+        } else {
+            let count = format!("SELECT COUNT(*) AS n FROM {from} WHERE {matches}{filter}");
+            let row = db
+                .query_one_raw(Statement::from_sql_and_values(backend, &count, p.values()))
+                .await?;
+            row.map(|r| r.try_get::<i64>("", "n"))
+                .transpose()?
+                .map_or(0, |n| n.max(0) as u64)
+        });
+    }
     Ok((out, has_next, total))
 }
 
@@ -325,7 +343,7 @@ async fn fused(
         .collect();
     let lists = [
         text_rows.iter().map(|r| (r.ty, r.id)).collect::<Vec<_>>(),
-        near.iter().map(|n| (n.ty, n.id)).collect(),
+        near.near.iter().map(|n| (n.ty, n.id)).collect(),
     ];
     let all = rrf(&lists);
     let total = all.len() as u64;
@@ -474,6 +492,20 @@ pub struct WithinLineage {
     pub kinds: Option<Vec<String>>,
 }
 
+/// A PostgreSQL array literal of ids (`{a,b}`), bound as one parameter.
+pub(crate) fn uuid_array(ids: &[Uuid]) -> String {
+    let mut out = String::with_capacity(ids.len() * 37 + 2);
+    out.push('{');
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&id.to_string());
+    }
+    out.push('}');
+    out
+}
+
 /// The most nodes a lineage scope may hold.
 pub const MAX_LINEAGE_SCOPE: usize = 100_000;
 
@@ -551,8 +583,7 @@ impl Scopes {
         let mut out = String::new();
         if let Some(ids) = &self.within {
             if pg {
-                let list: Vec<String> = ids.iter().map(Uuid::to_string).collect();
-                let ids = p.push(format!("{{{}}}", list.join(",")));
+                let ids = p.push(uuid_array(ids));
                 out.push_str(&format!(" AND {t}.node_id = ANY(CAST({ids} AS uuid[]))"));
             } else {
                 let list: Vec<String> = ids.iter().map(|u| format!("\"{u}\"")).collect();
@@ -562,6 +593,18 @@ impl Scopes {
                 ));
             }
         }
+        out.push_str(&self.sql_beyond_lineage(t, pg, p));
+        out
+    }
+
+    /// The scopes but the lineage one, as SQL (for a caller that joins the lineage scope).
+    pub(crate) fn sql_beyond_lineage(
+        &self,
+        t: &str,
+        pg: bool,
+        p: &mut crate::core::params::Params,
+    ) -> String {
+        let mut out = String::new();
         if self.approved_only {
             let now = p.push(chrono::Utc::now());
             out.push_str(&format!(

@@ -28,6 +28,10 @@ pub struct Hnsw {
     pub ef_construction: u32,
     /// Candidate list size while searching.
     pub ef_search: u32,
+    /// Most index tuples one filtered search visits with iterative scans (pgvector's
+    /// `hnsw.max_scan_tuples`); 0 turns iterative scans off (a search then sees only
+    /// `ef_search` candidates before its filters).
+    pub max_scan_tuples: u32,
 }
 
 impl Default for Hnsw {
@@ -36,6 +40,7 @@ impl Default for Hnsw {
             m: 16,
             ef_construction: 64,
             ef_search: 40,
+            max_scan_tuples: 20_000,
         }
     }
 }
@@ -204,18 +209,41 @@ pub(crate) async fn store_embedding(
     ))
     .await?;
     if vec_pg && existing.is_none() {
-        // The model's first vector: its index, over its dimension (the name and the model
-        // are checked above to be plain characters).
-        db.execute_unprepared(&format!(
-            "CREATE INDEX IF NOT EXISTS {ix} ON embeddings USING hnsw ((embedding::vector({dim})) vector_cosine_ops)
-               WITH (m = {m}, ef_construction = {ef}) WHERE model = '{model}'",
-            ix = index_name(model),
-            m = hnsw.m,
-            ef = hnsw.ef_construction,
-        ))
-        .await?;
+        // The model's first vector: its index.
+        ensure_index(db, hnsw, model, dim).await?;
     }
     Ok(dim)
+}
+
+/// Creates the HNSW index of a model over its dimension unless it exists (pgvector).
+pub async fn ensure_index(
+    db: &impl ConnectionTrait,
+    hnsw: Hnsw,
+    model: &str,
+    dim: usize,
+) -> AppResult<()> {
+    // Spliced into the statement: only plain characters pass.
+    check_model(model)?;
+    db.execute_unprepared(&format!(
+        "CREATE INDEX IF NOT EXISTS {ix} ON embeddings USING hnsw ((embedding::vector({dim})) vector_cosine_ops)
+           WITH (m = {m}, ef_construction = {ef}) WHERE model = '{model}'",
+        ix = index_name(model),
+        m = hnsw.m,
+        ef = hnsw.ef_construction,
+    ))
+    .await?;
+    Ok(())
+}
+
+/// Lineage scopes up to this many nodes are ranked exactly (every reached node's vector
+/// compared, no index): cheaper than an index scan that must pass over the vectors of
+/// everything outside the scope, and never partial.
+pub const EXACT_SCOPE: usize = 20_000;
+
+/// The nearest nodes found, and whether the index scan's bound may have cut them short.
+pub(crate) struct Nearest {
+    pub(crate) near: Vec<Near>,
+    pub(crate) partial: bool,
 }
 
 /// A neighbour.
@@ -227,6 +255,12 @@ pub(crate) struct Near {
 
 /// The nearest nodes to `vector` under `model`, in scope (and in namespace `ns` or under
 /// it, when given).
+///
+/// With pgvector: a lineage scope of at most [`EXACT_SCOPE`] nodes is ranked exactly;
+/// anything else goes through the model's HNSW index with iterative scans, which keep
+/// scanning past `ef_search` candidates until `k` pass the filters or
+/// `max_scan_tuples` have been visited. A page left short while the model holds more
+/// vectors than that bound is `partial`: more matches may exist.
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn nearest(
     db: &sea_orm::DatabaseConnection,
@@ -239,7 +273,7 @@ pub(crate) async fn nearest(
     ns: Option<&str>,
     scopes: &crate::search::Scopes,
     k: usize,
-) -> AppResult<Vec<Near>> {
+) -> AppResult<Nearest> {
     let backend = db.get_database_backend();
     let pg = backend == DbBackend::Postgres;
     let mut p = crate::core::params::Params::new(backend);
@@ -256,33 +290,58 @@ pub(crate) async fn nearest(
         let x = p.push(id);
         filter.push_str(&format!(" AND e.node_id <> {x}"));
     }
-    filter.push_str(&scopes.sql("e", pg, &mut p));
     if !types.is_empty() {
         let list: Vec<String> = types.iter().map(|t| p.push(t.name().to_owned())).collect();
         filter.push_str(&format!(" AND e.node_type IN ({})", list.join(", ")));
     }
     let dim = vector.len();
     if uses_pgvector(db).await? {
+        let exact_scope = scopes.within.as_ref().filter(|w| w.len() <= EXACT_SCOPE);
+        let mut from = "embeddings e".to_owned();
+        match exact_scope {
+            Some(ids) => {
+                let ids = p.push(crate::search::uuid_array(ids));
+                from = format!(
+                    "unnest(CAST({ids} AS uuid[])) w(id) JOIN embeddings e ON e.node_id = w.id"
+                );
+                filter.push_str(&scopes.sql_beyond_lineage("e", pg, &mut p));
+            }
+            None => filter.push_str(&scopes.sql("e", pg, &mut p)),
+        }
         let q = p.push(literal(&vector));
         let distance = format!("e.embedding::vector({dim}) <=> CAST({q} AS vector({dim}))");
-        // Relaxed order lets the index scan go on past `ef_search` candidates until the
-        // filter has let `k` through (bounded by hnsw.max_scan_tuples); the outer ORDER BY
-        // restores the exact order of what it found.
+        // Index path: relaxed order lets the scan go on past `ef_search` candidates until
+        // the filter has let `k` through; the outer ORDER BY restores the exact order of
+        // what it found. Exact path: the similarity is no index's operator, so the
+        // planner ranks every scoped vector.
+        let order = if exact_scope.is_some() {
+            "similarity DESC, e.node_id".to_owned()
+        } else {
+            distance.clone()
+        };
         let sql = format!(
             "WITH near AS MATERIALIZED (
                SELECT e.node_type, e.node_id, CAST(1 - ({distance}) AS DOUBLE PRECISION) AS similarity
-                 FROM embeddings e WHERE e.model = {m} AND e.dimension = {dim}{filter}
-                ORDER BY {distance} LIMIT {k})
+                 FROM {from} WHERE e.model = {m} AND e.dimension = {dim}{filter}
+                ORDER BY {order} LIMIT {k})
              SELECT * FROM near ORDER BY similarity DESC, node_id"
         );
         // The search's candidate list and iterative scans, for this statement only.
+        let iterative = if hnsw.max_scan_tuples == 0 {
+            "off".to_owned()
+        } else {
+            format!(
+                "relaxed_order; SET LOCAL hnsw.max_scan_tuples = {}",
+                hnsw.max_scan_tuples
+            )
+        };
+        let setup = format!(
+            "SET LOCAL hnsw.ef_search = {}; SET LOCAL hnsw.iterative_scan = {iterative}",
+            hnsw.ef_search
+        );
         let values = p.values();
         let rows = crate::core::store::transaction(db, async move |txn| {
-            txn.execute_unprepared(&format!(
-                "SET LOCAL hnsw.ef_search = {}; SET LOCAL hnsw.iterative_scan = relaxed_order",
-                hnsw.ef_search
-            ))
-            .await?;
+            txn.execute_unprepared(&setup).await?;
             Ok(txn
                 .query_all_raw(Statement::from_sql_and_values(backend, &sql, values))
                 .await?)
@@ -295,8 +354,34 @@ pub(crate) async fn nearest(
                 near.push(Near { ty, id, similarity });
             }
         }
-        return Ok(near);
+        // A short page from the index: cut by the bound only if the model holds more
+        // vectors than the scan could visit (counted up to the bound, by index).
+        let partial = exact_scope.is_none()
+            && rows.len() < k
+            && {
+                let bound = if hnsw.max_scan_tuples == 0 {
+                    hnsw.ef_search
+                } else {
+                    hnsw.max_scan_tuples
+                };
+                let row = db
+                .query_one_raw(Statement::from_sql_and_values(
+                    backend,
+                    format!(
+                        "SELECT COUNT(*) AS n FROM (SELECT 1 FROM embeddings WHERE model = $1 LIMIT {}) x",
+                        u64::from(bound) + 1
+                    ),
+                    [Value::from(model.to_owned())],
+                ))
+                .await?;
+                row.map(|r| r.try_get::<i64>("", "n"))
+                    .transpose()?
+                    .unwrap_or(0)
+                    > i64::from(bound)
+            };
+        return Ok(Nearest { near, partial });
     }
+    filter.push_str(&scopes.sql("e", pg, &mut p));
     // Exact, in the server: every vector of the model in scope.
     let sql = format!(
         "SELECT e.node_type, e.node_id, e.embedding AS v FROM embeddings e
@@ -341,7 +426,10 @@ pub(crate) async fn nearest(
                 .then_with(|| a.id.cmp(&b.id))
         });
         near.truncate(k);
-        near
+        Nearest {
+            near,
+            partial: false,
+        }
     })
     .await
     .map_err(|e| AppError::Internal(format!("similarity: {e}")))
@@ -409,6 +497,18 @@ pub struct SimilarNode {
     pub similarity: f64,
 }
 
+/// The answer of `similar`.
+#[derive(SimpleObject)]
+pub struct SimilarResults {
+    /// The nearest nodes, most similar first.
+    pub hits: Vec<SimilarNode>,
+    /// The index scan stopped at its bound (`--hnsw-max-scan-tuples`) before the page was
+    /// full: more matches of the filters may exist (raise the bound, or narrow the
+    /// search, e.g. with `within`). Never set for exact answers (SQLite, small lineage
+    /// scopes).
+    pub is_partial: bool,
+}
+
 /// What `setEmbedding` stored.
 #[derive(SimpleObject)]
 pub struct EmbeddingSet {
@@ -424,8 +524,9 @@ pub struct SimilarityQuery;
 
 #[Object]
 impl SimilarityQuery {
-    /// The nodes nearest to a node's embedding (`to`, itself left out) or to a vector,
-    /// under one embedding model, most similar first.
+    /// The nodes nearest to a node's embedding (`to`, itself left out), to a vector or to
+    /// a text, under one embedding model, most similar first, with whether the index's
+    /// bound cut the page short (`isPartial`).
     #[allow(clippy::too_many_arguments)]
     async fn similar(
         &self,
@@ -453,7 +554,7 @@ impl SimilarityQuery {
             desc = "Only model versions whose latency_ms points of the last 24 hours have a p95 below this."
         )]
         max_p95_latency_ms: Option<f64>,
-    ) -> Result<Vec<SimilarNode>> {
+    ) -> Result<SimilarResults> {
         let scopes =
             crate::search::Scopes::read(ctx, within, approved_only, max_p95_latency_ms).await?;
         let d = deps(ctx)?;
@@ -515,8 +616,10 @@ impl SimilarityQuery {
         )
         .await?;
         let nodes =
-            futures::future::try_join_all(near.iter().map(|n| load_node(ctx, n.ty, n.id))).await?;
-        Ok(near
+            futures::future::try_join_all(near.near.iter().map(|n| load_node(ctx, n.ty, n.id)))
+                .await?;
+        let hits = near
+            .near
             .into_iter()
             .zip(nodes)
             .filter_map(|(n, node)| {
@@ -525,7 +628,11 @@ impl SimilarityQuery {
                     similarity: n.similarity,
                 })
             })
-            .collect())
+            .collect();
+        Ok(SimilarResults {
+            hits,
+            is_partial: near.partial,
+        })
     }
 }
 

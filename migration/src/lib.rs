@@ -25,6 +25,7 @@ mod m20261201_000015_search;
 mod m20261201_000016_embeddings;
 mod m20261201_000017_ingest;
 mod m20261202_000018_scale;
+mod m20261202_000019_metric_counts;
 mod schema_helpers;
 
 /// The ordered list of mlgraph's migrations.
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000016_embeddings::Migration),
             Box::new(m20261201_000017_ingest::Migration),
             Box::new(m20261202_000018_scale::Migration),
+            Box::new(m20261202_000019_metric_counts::Migration),
         ]
     }
 }

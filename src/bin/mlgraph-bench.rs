@@ -1749,7 +1749,7 @@ async fn vectors(args: &VectorArgs) -> Result<(), BoxError> {
             .parse()
             .ok()
     };
-    let similar = "query($v: [Float!]!, $m: String!, $w: WithinLineage) { similar(vector: $v, model: $m, first: 10, within: $w) { similarity node { id } } }";
+    let similar = "query($v: [Float!]!, $m: String!, $w: WithinLineage) { similar(vector: $v, model: $m, first: 10, within: $w) { hits { similarity node { id } } isPartial } }";
     // Queries: fresh samples of the same clusters.
     let queries: Vec<Vec<f32>> = (0..args.queries as u64)
         .map(|i| clustered(i * 7 + 3, dim, &mut rng))
@@ -1761,7 +1761,7 @@ async fn vectors(args: &VectorArgs) -> Result<(), BoxError> {
         let t = Instant::now();
         let got = gql_vars(&client, &url, similar, json!({"v": q, "m": model})).await?;
         lat.push(t.elapsed().as_secs_f64() * 1000.0);
-        let found: std::collections::HashSet<uuid::Uuid> = got["similar"]
+        let found: std::collections::HashSet<uuid::Uuid> = got["similar"]["hits"]
             .as_array()
             .into_iter()
             .flatten()
@@ -1830,7 +1830,7 @@ async fn vectors(args: &VectorArgs) -> Result<(), BoxError> {
             )
             .await?;
             lat.push(t.elapsed().as_secs_f64() * 1000.0);
-            answered += got["similar"].as_array().map(Vec::len).unwrap_or(0);
+            answered += got["similar"]["hits"].as_array().map(Vec::len).unwrap_or(0);
         }
         let s = summarise(lat, 0, 0.0);
         println!(

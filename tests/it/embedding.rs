@@ -76,7 +76,7 @@ async fn a_model_file_that_is_not_the_published_one_is_refused() {
 }
 
 const MODEL: &str = "mutation($n: String!, $d: String!) { createModel(input: {ns: \"acme.com/emb\", name: $n, description: $d}) { id } }";
-const SIMILAR: &str = "query($t: String!) { similar(text: $t, first: 3) { similarity node { ... on Model { name } } } }";
+const SIMILAR: &str = "query($t: String!) { similar(text: $t, first: 3) { hits { similarity node { ... on Model { name } } } isPartial } }";
 const SEARCH: &str = "query($t: String!, $h: Boolean!) { search(text: $t, hybrid: $h) { edges { node { rank node { ... on Model { name } } } } } }";
 
 async fn check(app: &TestApp) {
@@ -112,7 +112,10 @@ async fn check(app: &TestApp) {
     let near = app
         .ok(SIMILAR, json!({"t": "detecting stolen credit cards"}))
         .await;
-    assert_eq!(near["similar"][0]["node"]["name"], "card-fraud", "{near}");
+    assert_eq!(
+        near["similar"]["hits"][0]["node"]["name"], "card-fraud",
+        "{near}"
+    );
     // Text alone finds no "precipitation"; hybrid search finds the rain model first.
     let text = app
         .ok(SEARCH, json!({"t": "precipitation", "h": false}))
@@ -162,7 +165,7 @@ async fn check(app: &TestApp) {
     let weather = app
         .ok(SIMILAR, json!({"t": "weather and precipitation"}))
         .await;
-    let names: Vec<&str> = weather["similar"]
+    let names: Vec<&str> = weather["similar"]["hits"]
         .as_array()
         .into_iter()
         .flatten()

@@ -271,6 +271,17 @@ async fn metric_rollups_are_read_while_exact() {
     let late = (start + chrono::Duration::minutes(5), 1000.0);
     record(&app, &v, &[late]).await;
     pts.push(late);
+    // Counts are appended per insert statement (concurrent writers of a series share no
+    // row), and summed by readers.
+    let hour0 = format!(
+        "SELECT COUNT(*) AS n FROM metric_hours WHERE hour = '{}'",
+        start.to_rfc3339()
+    );
+    assert_eq!(
+        sql_i64(&app, &hour0).await,
+        2,
+        "the late point's own count row"
+    );
     let buckets = hourly(&app, &v, start).await;
     check(
         &buckets[0],
@@ -291,6 +302,20 @@ async fn metric_rollups_are_read_while_exact() {
         .await
         .unwrap_or_else(|e| panic!("upkeep: {e:?}"));
     assert_eq!(report.rolled_up, 2);
+    // ... and folded into one row per key by upkeep.
+    assert_eq!(report.folded, 1);
+    assert_eq!(sql_i64(&app, &hour0).await, 1);
+    assert_eq!(
+        sql_i64(
+            &app,
+            &format!(
+                "SELECT n FROM metric_hours WHERE hour = '{}'",
+                start.to_rfc3339()
+            )
+        )
+        .await,
+        in_hour(&pts, 0).len() as i64
+    );
     assert_eq!(
         sql_i64(
             &app,

@@ -11,10 +11,10 @@ use crate::harness::TestApp;
 const SET: &str = "mutation($n: ID!, $v: [Float!]!) { setEmbedding(node: $n, model: \"test/mini-3\", vector: $v) { model dimension } }";
 const SIMILAR: &str = r#"query($to: ID, $v: [Float!], $types: [SearchType!]) {
   similar(to: $to, vector: $v, model: "test/mini-3", types: $types, first: 5) {
-    similarity node { __typename id ... on Model { name } ... on Dataset { name } } } }"#;
+    hits { similarity node { __typename id ... on Model { name } ... on Dataset { name } } } isPartial } }"#;
 
 fn names(v: &Value) -> Vec<String> {
-    v["similar"]
+    v["similar"]["hits"]
         .as_array()
         .into_iter()
         .flatten()
@@ -71,7 +71,7 @@ async fn nearest_nodes(app: &TestApp) {
             "Model:fraud-detector-distilled".to_owned()
         ]
     );
-    let sims: Vec<f64> = near["similar"]
+    let sims: Vec<f64> = near["similar"]["hits"]
         .as_array()
         .into_iter()
         .flatten()
@@ -120,9 +120,9 @@ async fn nearest_nodes(app: &TestApp) {
         app.ok(SET, json!({"n": n, "v": v})).await;
     }
     let scoped = "query($m: ID!, $approved: Boolean) { similar(vector: [1, 0, 0], model: \"test/mini-3\", approvedOnly: $approved,
-        within: {lineageOf: $m, direction: DOWNSTREAM, depth: 1}) { node { id } } }";
+        within: {lineageOf: $m, direction: DOWNSTREAM, depth: 1}) { hits { node { id } } } }";
     let ids = |v: &Value| -> Vec<String> {
-        v["similar"]
+        v["similar"]["hits"]
             .as_array()
             .into_iter()
             .flatten()
@@ -189,7 +189,7 @@ async fn nearest_nodes(app: &TestApp) {
     let fast = app
         .ok(
             "query($m: ID!) { similar(vector: [1, 0, 0], model: \"test/mini-3\", maxP95LatencyMs: 50,
-               within: {lineageOf: $m, direction: DOWNSTREAM, depth: 1}) { node { id } } }",
+               within: {lineageOf: $m, direction: DOWNSTREAM, depth: 1}) { hits { node { id } } } }",
             json!({"m": detector}),
         )
         .await;
@@ -205,7 +205,7 @@ async fn nearest_nodes(app: &TestApp) {
     let seen = app
         .gql_as(outsider.clone(), SIMILAR, json!({"v": [1.0, 0.0, 0.0]}))
         .await;
-    assert_eq!(seen["data"]["similar"], json!([]), "{seen:#}");
+    assert_eq!(seen["data"]["similar"]["hits"], json!([]), "{seen:#}");
     let set = app
         .gql_as(outsider, SET, json!({"n": detector, "v": [0.0, 1.0, 0.0]}))
         .await;
@@ -246,4 +246,117 @@ async fn similar_nodes_on_postgresql_through_the_hnsw_index() {
 #[tokio::test]
 async fn similar_nodes_on_sqlite_exactly() {
     nearest_nodes(&TestApp::sqlite().await).await;
+}
+
+const SEL: &str = "mutation($n: ID!, $v: [Float!]!) { setEmbedding(node: $n, model: \"test/sel-8\", vector: $v) { dimension } }";
+
+/// The `k`-th vector the tests look for: cosine about 0.7 to the query `[1, 0, ...]`,
+/// so that about 4 % of the decoys are nearer the query.
+fn sought(k: usize) -> Value {
+    let v: Vec<f64> = (0..8)
+        .map(|i| match i {
+            0 | 1 => 1.0,
+            _ => 0.01 * ((k * 7 + i * 3) % 11) as f64,
+        })
+        .collect();
+    json!(v)
+}
+
+/// 20,000 decoy vectors `[1, r1, ..., r7]` (`r` uniform in [0, 1)) of datasets and 180
+/// of models (`[0.5, r1, ...]`, farther than the sought ones), none of them existing
+/// nodes, written in bulk (only the index needs them), the model's index built over them
+/// as the server builds it, and the table analysed: 1 % of the vectors are models.
+async fn decoys(app: &TestApp) {
+    app.db()
+        .execute_unprepared(
+            "INSERT INTO embeddings (node_id, model, node_type, ns, dimension, embedding)
+             SELECT gen_random_uuid(), 'test/sel-8', CASE WHEN i <= 180 THEN 'Model' ELSE 'Dataset' END,
+                    'default', 8,
+                    CAST('[' || CASE WHEN i <= 180 THEN '0.5' ELSE '1' END || ','
+                      || array_to_string(ARRAY(SELECT round(random()::numeric, 4)
+                           FROM generate_series(1, 7) WHERE i > 0), ',') || ']' AS vector)
+               FROM generate_series(1, 20000) i",
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    mlgraph::similarity::ensure_index(app.db(), app.state.limits.hnsw, "test/sel-8", 8)
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    app.db()
+        .execute_unprepared("ANALYZE embeddings")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+}
+
+/// A 1 %-selective filter (200 models among 20,020 vectors) still fills the page on
+/// PostgreSQL: the HNSW scan goes on past `ef_search` candidates (iterative scans) and
+/// finds the 20 nearest models. The same query with iterative scans off
+/// (`max_scan_tuples` 0) sees only the 40 nearest vectors, all datasets, comes back short
+/// and says it may be partial; so does a bound too small to reach the models.
+#[tokio::test]
+async fn a_selective_filter_still_fills_the_page() {
+    let app = TestApp::new().await;
+    decoys(&app).await;
+    let mut models = Vec::new();
+    for k in 0..20 {
+        let m = crate::harness::create_model(&app, "default", &format!("rare-{k}")).await;
+        app.ok(SEL, json!({"n": m, "v": sought(k)})).await;
+        models.push(m);
+    }
+    assert_eq!(app.count("embeddings").await, 20_020);
+    let q = "query { similar(vector: [1, 0, 0, 0, 0, 0, 0, 0], model: \"test/sel-8\", types: [MODEL], first: 20) {
+               hits { node { id } } isPartial } }";
+    let found = |v: &Value| -> Vec<String> {
+        let mut ids: Vec<String> = v["similar"]["hits"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|h| h["node"]["id"].as_str().map(str::to_owned))
+            .collect();
+        ids.sort();
+        ids
+    };
+    let mut all = models.clone();
+    all.sort();
+    let full = app.ok(q, json!({})).await;
+    assert_eq!(found(&full), all, "{full:#}");
+    assert_eq!(full["similar"]["isPartial"], false, "{full:#}");
+
+    let off = app.with_limits(|l| l.hnsw.max_scan_tuples = 0);
+    let short = off.ok(q, json!({})).await;
+    assert!(found(&short).len() < 20, "{short:#}");
+    assert_eq!(short["similar"]["isPartial"], true, "{short:#}");
+    let bounded = app.with_limits(|l| l.hnsw.max_scan_tuples = 100);
+    let cut = bounded.ok(q, json!({})).await;
+    assert!(found(&cut).len() < 20, "{cut:#}");
+    assert_eq!(cut["similar"]["isPartial"], true, "{cut:#}");
+
+    // A lineage scope is ranked exactly: all five versions of a model, though every
+    // decoy is nearer and the index could not see past them.
+    let model = crate::harness::create_model(&app, "default", "scoped").await;
+    let mut versions = Vec::new();
+    for k in 0..5 {
+        let v = crate::harness::create_version(&app, &model).await;
+        app.ok(SEL, json!({"n": v, "v": sought(k)})).await;
+        versions.push(v);
+    }
+    versions.sort();
+    let scoped = format!(
+        "query {{ similar(vector: [1, 0, 0, 0, 0, 0, 0, 0], model: \"test/sel-8\", first: 10,
+                  within: {{lineageOf: \"{model}\", direction: DOWNSTREAM, depth: 1}}) {{
+                  hits {{ node {{ id }} similarity }} isPartial }} }}"
+    );
+    let exact = off.ok(&scoped, json!({})).await;
+    assert_eq!(found(&exact), versions, "{exact:#}");
+    assert_eq!(exact["similar"]["isPartial"], false, "{exact:#}");
+    let sims: Vec<f64> = exact["similar"]["hits"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|h| h["similarity"].as_f64())
+        .collect();
+    assert!(
+        sims.windows(2).all(|w| w[0] >= w[1]),
+        "most similar first: {sims:?}"
+    );
 }
