@@ -206,6 +206,7 @@ async fn seed_unless_present(db: &DatabaseConnection, ns: &str) -> AppResult<Str
                 dataset_version_id: Some(dv.id),
                 priority: Some(5 + i as i32),
                 config: Some(json!({"max_depth": 6 + i, "eta": 0.1 / (i as f64 + 1.0)})),
+                pipeline_id: None,
             },
         )
         .await?;
@@ -258,6 +259,7 @@ async fn seed_unless_present(db: &DatabaseConnection, ns: &str) -> AppResult<Str
                 dataset_version_id: dataset_versions.last().map(|dv| dv.id),
                 priority: Some(priority),
                 config: Some(json!({"max_depth": 9})),
+                pipeline_id: None,
             },
         )
         .await?;

@@ -42,6 +42,17 @@ mirror!(
     }
 );
 mirror!(
+    /// Lifecycle of a pipeline: DRAFT → VALIDATED → ARCHIVED.
+    PipelineStatus, PipelineStatusFilter {
+        /// No steps yet.
+        Draft,
+        /// Its DAG passed validation; training jobs may run it.
+        Validated,
+        /// Kept for history only: not changed, not run.
+        Archived,
+    }
+);
+mirror!(
     /// Kind of data a dataset holds.
     DatasetType, DatasetTypeFilter {
         /// Images.

@@ -218,8 +218,9 @@ fn constraint_violation(err: &DbErr) -> Option<AppError> {
                 field,
             })
         }
-        // 23001: RESTRICT (a row still referenced); 23503: NO ACTION/missing parent.
-        "23503" | "23001" | "787" => {
+        // 23001: RESTRICT (a row still referenced); 23503: NO ACTION/missing parent;
+        // 1811: a SQLite trigger standing in for RESTRICT.
+        "23503" | "23001" | "787" | "1811" => {
             let field = constraint.as_deref().and_then(field_of_constraint);
             if message.contains("update or delete") || message.contains("still referenced") {
                 Some(AppError::Conflict {

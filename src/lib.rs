@@ -27,6 +27,7 @@ pub mod partitions;
 pub mod performance;
 pub mod playground;
 pub mod portability;
+pub mod prep;
 pub mod registry;
 pub mod relations;
 pub mod schema;

@@ -41,6 +41,7 @@ pub const ORDER: &[NodeType] = &[
     NodeType::Model,
     NodeType::Experiment,
     NodeType::JobRun,
+    NodeType::Pipeline,
     NodeType::TrainingJob,
     NodeType::ModelVersion,
     NodeType::ExperimentRun,

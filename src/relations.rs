@@ -29,6 +29,8 @@ child_relations!(
     VersionPredictions: prediction.ModelVersionId counted by rollup "model_version_id",
     /// experiment → training jobs
     ExperimentTrainingJobs: training_job.ExperimentId,
+    /// pipeline → the training jobs that ran it
+    PipelineTrainingJobs: training_job.PipelineId,
     /// training job → runs
     JobRuns: experiment_run.TrainingJobId,
     /// training job → model versions it produced

@@ -28,6 +28,7 @@ use crate::governance::{GovernanceMutation, GovernanceQuery};
 use crate::graph::{Node, load_node};
 use crate::ingest::IngestQuery;
 use crate::performance::{InferenceMutation, PerformanceMutation, PerformanceQuery};
+use crate::prep::{PrepMutation, PrepQuery};
 use crate::search::SearchQuery;
 use crate::similarity::{SimilarityMutation, SimilarityQuery};
 
@@ -111,6 +112,7 @@ pub struct QueryRoot(
     LineageQuery,
     IngestQuery,
     AbQuery,
+    PrepQuery,
 );
 
 /// The mutation root.
@@ -129,6 +131,7 @@ pub struct MutationRoot(
     TrainingMutation,
     ServingMutation,
     LineageMutation,
+    PrepMutation,
 );
 
 /// The subscription root.

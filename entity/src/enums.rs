@@ -27,6 +27,10 @@ text_enum!(
     WorkflowStatus { Draft = "DRAFT", Active = "ACTIVE", Paused = "PAUSED", Archived = "ARCHIVED" }
 );
 text_enum!(
+    /// Lifecycle of a pipeline: DRAFT (no steps yet) → VALIDATED (its DAG passed) → ARCHIVED.
+    PipelineStatus { Draft = "DRAFT", Validated = "VALIDATED", Archived = "ARCHIVED" }
+);
+text_enum!(
     /// Kind of data a dataset holds.
     DatasetType { Image = "IMAGE", Text = "TEXT", Tabular = "TABULAR", Audio = "AUDIO", Video = "VIDEO", TimeSeries = "TIME_SERIES", Other = "OTHER" }
 );

@@ -31,6 +31,7 @@ pub mod model;
 pub mod model_alias;
 pub mod model_version;
 pub mod pattern_recognition_job;
+pub mod pipeline;
 pub mod policy;
 pub mod prediction;
 pub mod security_finding;

@@ -14,6 +14,10 @@ pub struct Model {
     pub experiment_id: Option<Uuid>,
     pub model_id: Option<Uuid>,
     pub dataset_version_id: Option<Uuid>,
+    /// The pipeline it runs (its deletion takes the job).
+    pub pipeline_id: Option<Uuid>,
+    /// The pipeline as it was when the job was created (never changed).
+    pub pipeline_snapshot: Option<Json>,
     pub name: String,
     pub status: TrainingJobStatus,
     pub priority: i32,

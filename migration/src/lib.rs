@@ -26,6 +26,7 @@ mod m20261201_000016_embeddings;
 mod m20261201_000017_ingest;
 mod m20261202_000018_scale;
 mod m20261202_000019_metric_counts;
+mod m20261202_000020_pipelines;
 mod schema_helpers;
 
 /// The ordered list of mlgraph's migrations.
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000017_ingest::Migration),
             Box::new(m20261202_000018_scale::Migration),
             Box::new(m20261202_000019_metric_counts::Migration),
+            Box::new(m20261202_000020_pipelines::Migration),
         ]
     }
 }

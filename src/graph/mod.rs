@@ -30,6 +30,8 @@ macro_rules! node_vocabulary {
             Dataset = dataset: crate::data::DatasetFields,
             /// An immutable, numbered version of a dataset.
             DatasetVersion = dataset_version: crate::data::DatasetVersionFields,
+            /// A DAG of data-preparation and training steps over a dataset, checked on every save; training jobs run it.
+            Pipeline = pipeline: crate::prep::PipelineFields,
             /// A logical model (e.g. `fraud-detector`); its artifacts are numbered versions.
             Model = model: crate::registry::ModelFields,
             /// A numbered version of a model: artifact, metrics, parameters and registry stage.

@@ -56,6 +56,8 @@ pub struct CreateTrainingJob {
     pub priority: Option<i32>,
     /// Configuration snapshot.
     pub config: Option<serde_json::Value>,
+    /// The pipeline it runs.
+    pub pipeline_id: Option<Uuid>,
 }
 
 /// Input of `updateTrainingJob`: absent fields stay as they are. The state changes
@@ -146,6 +148,8 @@ pub struct EnqueueTrainingJob {
     pub priority: Option<i32>,
     /// Configuration snapshot.
     pub config: Option<serde_json::Value>,
+    /// The pipeline it runs (VALIDATED): the job keeps a snapshot of it.
+    pub pipeline_id: Option<Uuid>,
 }
 
 /// Input of `reportTrainingProgress`.

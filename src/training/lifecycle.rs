@@ -199,6 +199,10 @@ pub async fn enqueue(
             )
             .await?;
         }
+        let snapshot = match input.pipeline_id {
+            Some(p) => Some(crate::prep::snapshot_for_job(txn, ctx, p, &ns).await?),
+            None => None,
+        };
         let now = Utc::now();
         let job = store::insert::<training_job::Entity, _>(
             txn,
@@ -209,7 +213,9 @@ pub async fn enqueue(
                 experiment_id: Set(experiment_id),
                 model_id: Set(model_id),
                 dataset_version_id: Set(dataset_versions.first().copied()),
-                name: Set(input.name),
+                pipeline_id: Set(input.pipeline_id),
+                pipeline_snapshot: Set(snapshot),
+                name: Set(input.name.clone()),
                 status: Set(S::Queued),
                 priority: Set(priority),
                 progress: Set(0.0),
@@ -228,6 +234,21 @@ pub async fn enqueue(
             },
         )
         .await?;
+        if let Some(p) = input.pipeline_id {
+            store::insert::<edge::Entity, _>(
+                txn,
+                ctx,
+                crate::lineage::service::edge_row(
+                    ctx,
+                    ns.clone(),
+                    "runOf",
+                    (NodeType::TrainingJob, job.id),
+                    (NodeType::Pipeline, p),
+                    serde_json::json!({}),
+                ),
+            )
+            .await?;
+        }
         let mut seen = std::collections::HashSet::new();
         for dv in dataset_versions.iter().skip(1) {
             if !seen.insert(*dv) || Some(*dv) == job.dataset_version_id {

@@ -104,6 +104,7 @@ pub async fn create_training_job(
             dataset_version_ids: input.dataset_version_id.into_iter().collect(),
             priority: input.priority,
             config: input.config,
+            pipeline_id: input.pipeline_id,
         },
     )
     .await

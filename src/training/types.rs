@@ -259,6 +259,16 @@ impl TrainingJobFields {
         load_ref::<dataset_version::Entity, _>(ctx, self.0.dataset_version_id, DatasetVersion::from)
             .await
     }
+    /// The pipeline it runs.
+    async fn pipeline(&self, ctx: &Context<'_>) -> Result<Option<Pipeline>> {
+        crate::prep::job_pipeline(ctx, &self.0).await
+    }
+    /// The pipeline as it was when the job was created (`pipelineId`, `name`, `version`,
+    /// `datasetId`, `validatedAt`, `config`); never changes, whatever becomes of the
+    /// pipeline.
+    async fn pipeline_snapshot(&self) -> Option<Json<&serde_json::Value>> {
+        self.0.pipeline_snapshot.as_ref().map(Json)
+    }
     /// Its runs.
     #[allow(clippy::too_many_arguments)]
     async fn runs(
@@ -575,6 +585,8 @@ pub struct CreateTrainingJobInput {
     pub priority: Option<i32>,
     /// Configuration snapshot.
     pub config: Option<Json<serde_json::Value>>,
+    /// The pipeline it runs (VALIDATED, same namespace): the job keeps a snapshot of it.
+    pub pipeline_id: Option<ID>,
 }
 
 /// Input of `updateTrainingJob`: absent fields stay as they are. The state changes
@@ -666,6 +678,8 @@ pub struct EnqueueTrainingJobInput {
     pub priority: Option<i32>,
     /// Configuration snapshot.
     pub config: Option<Json<serde_json::Value>>,
+    /// The pipeline it runs (VALIDATED, same namespace): the job keeps a snapshot of it.
+    pub pipeline_id: Option<ID>,
 }
 
 /// Input of `reportTrainingProgress`.
@@ -825,6 +839,11 @@ impl CreateTrainingJobInput {
             )?,
             priority: self.priority,
             config: self.config.map(|j| j.0),
+            pipeline_id: opt_id(
+                &self.pipeline_id,
+                NodeType::Pipeline,
+                &format!("{at}.pipelineId"),
+            )?,
         })
     }
 }
@@ -924,6 +943,11 @@ impl EnqueueTrainingJobInput {
                 .collect::<AppResult<_>>()?,
             priority: self.priority,
             config: self.config.map(|j| j.0),
+            pipeline_id: opt_id(
+                &self.pipeline_id,
+                NodeType::Pipeline,
+                &format!("{at}.pipelineId"),
+            )?,
         })
     }
 }

@@ -670,11 +670,19 @@ async fn materialised_links_always_equal_the_view() {
     assert_eq!(d, 0);
     assert!(links >= 9, "{links} links");
 
-    // SET NULL (the job goes, its version stays), CASCADE (the model goes with its versions
-    // and deployments), unlink.
+    // RESTRICT (the job produced a version), SET NULL (the parent version goes, its child
+    // stays), CASCADE (the model goes with its versions and deployments), unlink.
+    assert_eq!(
+        app.error_code(
+            "mutation($id: ID!) { deleteTrainingJob(id: $id) }",
+            json!({"id": job}),
+        )
+        .await,
+        "CONFLICT"
+    );
     app.ok(
-        "mutation($id: ID!) { deleteTrainingJob(id: $id) }",
-        json!({"id": job}),
+        "mutation($id: ID!) { deleteModelVersion(id: $id) }",
+        json!({"id": v1}),
     )
     .await;
     assert_eq!(diff(&app).await.0, 0);

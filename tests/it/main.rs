@@ -18,6 +18,7 @@ mod live;
 mod performance;
 mod playground;
 mod portability;
+mod prep;
 mod readme;
 mod registry;
 mod scale;

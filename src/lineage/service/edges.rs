@@ -68,6 +68,7 @@ const KIND_RULES: &[KindRule] = &[
         targets: Some(&[
             T::Experiment,
             T::Workflow,
+            T::Pipeline,
             T::Endpoint,
             T::CloudRunService,
             T::PatternRecognitionJob,
@@ -226,26 +227,37 @@ pub async fn unlink(
     target: Uuid,
 ) -> AppResult<bool> {
     store::transaction(db, async |txn| {
-        let Some(row) = find_edge(txn, kind, source, target).await? else {
-            return Ok(false);
-        };
-        if !ctx.scope.contains(&row.ns) {
-            return Ok(false);
-        }
-        ctx.scope.check_write(&row.ns)?;
-        edge::Entity::delete_many()
-            .filter(edge::Column::Id.eq(row.id))
-            .exec(txn)
-            .await?;
-        record_event(
-            txn,
-            ctx,
-            Change::of::<edge::Entity>("DELETE", Some(&row), None)?,
-        )
-        .await?;
-        Ok(true)
+        unlink_in(txn, ctx, kind, source, target).await
     })
     .await
+}
+
+/// [`unlink`] inside the caller's transaction (with its event).
+pub async fn unlink_in(
+    txn: &sea_orm::DatabaseTransaction,
+    ctx: &RequestContext,
+    kind: &str,
+    source: Uuid,
+    target: Uuid,
+) -> AppResult<bool> {
+    let Some(row) = find_edge(txn, kind, source, target).await? else {
+        return Ok(false);
+    };
+    if !ctx.scope.contains(&row.ns) {
+        return Ok(false);
+    }
+    ctx.scope.check_write(&row.ns)?;
+    edge::Entity::delete_many()
+        .filter(edge::Column::Id.eq(row.id))
+        .exec(txn)
+        .await?;
+    record_event(
+        txn,
+        ctx,
+        Change::of::<edge::Entity>("DELETE", Some(&row), None)?,
+    )
+    .await?;
+    Ok(true)
 }
 
 #[cfg(test)]

@@ -11,5 +11,5 @@ mod shape;
 mod sql;
 mod walk;
 
-pub use edges::{check_kind, edge_row, link, unlink};
+pub use edges::{check_kind, edge_row, link, unlink, unlink_in};
 pub use walk::{LineageDirection, LineageEdgeRow, Reached, Subgraph, TraversalArgs, traverse};
