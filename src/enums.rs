@@ -53,6 +53,54 @@ mirror!(
     }
 );
 mirror!(
+    /// Upload lifecycle of a dataset version's file.
+    DatasetUploadStatus, DatasetUploadStatusFilter {
+        /// Created; the client is sending the file.
+        Uploading,
+        /// The file is stored and verified; validation is queued.
+        Uploaded,
+        /// A worker is reading it.
+        Validating,
+        /// Read: rows, columns and names known; a deduction and a report made.
+        Validated,
+        /// The upload or the file was bad (`validationErrors`).
+        Failed,
+    }
+);
+mirror!(
+    /// A schema deduction's status.
+    SchemaDeductionStatus, SchemaDeductionStatusFilter {
+        /// Waiting for a person.
+        Proposed,
+        /// The dataset's schema.
+        Accepted,
+        /// Refused, with a reason.
+        Rejected,
+        /// Replaced by a later accepted one.
+        Superseded,
+    }
+);
+mirror!(
+    /// An EDA report's status.
+    EdaReportStatus, EdaReportStatusFilter {
+        /// Being made.
+        Running,
+        /// Done.
+        Completed,
+        /// Not made (`error`).
+        Failed,
+    }
+);
+mirror!(
+    /// Where a report's full text is.
+    ReportStorage, ReportStorageFilter {
+        /// Inline in the database (under 1 MB).
+        Postgres,
+        /// An object in the store (`s3Bucket`, `s3Key`, `downloadUrl`).
+        S3,
+    }
+);
+mirror!(
     /// Kind of data a dataset holds.
     DatasetType, DatasetTypeFilter {
         /// Images.

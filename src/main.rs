@@ -687,6 +687,11 @@ async fn serve(args: ServeArgs) -> anyhow_like::Result<()> {
             arts.clone(),
             Duration::from_secs(args.artifact_sweep_secs.max(1)),
         );
+        mlgraph::prep::uploads::spawn_worker(
+            state.db.clone(),
+            arts.clone(),
+            Duration::from_secs(2),
+        );
     }
     mlgraph::training::lifecycle::spawn_heartbeat_monitor(
         state.clone(),

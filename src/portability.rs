@@ -38,6 +38,7 @@ pub const ORDER: &[NodeType] = &[
     NodeType::Workflow,
     NodeType::Dataset,
     NodeType::DatasetVersion,
+    NodeType::SchemaDeduction,
     NodeType::Model,
     NodeType::Experiment,
     NodeType::JobRun,
@@ -56,6 +57,7 @@ pub const ORDER: &[NodeType] = &[
     NodeType::ComplianceCheck,
     NodeType::SecurityFinding,
     NodeType::Artifact,
+    NodeType::EdaReport,
     NodeType::Edge,
     NodeType::Event,
 ];

@@ -10,6 +10,10 @@ child_relations!(
     WorkflowModels: model.WorkflowId,
     /// workflow → experiments
     WorkflowExperiments: experiment.WorkflowId,
+    /// dataset version → schema deductions of its file
+    VersionSchemaDeductions: schema_deduction.DatasetVersionId,
+    /// dataset version → EDA reports of its file
+    VersionEdaReports: eda_report.DatasetVersionId,
     /// dataset → versions
     DatasetVersions: dataset_version.DatasetId,
     /// dataset version → training jobs that used it (their training set, or one of the

@@ -28,7 +28,7 @@ use crate::governance::{GovernanceMutation, GovernanceQuery};
 use crate::graph::{Node, load_node};
 use crate::ingest::IngestQuery;
 use crate::performance::{InferenceMutation, PerformanceMutation, PerformanceQuery};
-use crate::prep::{PrepMutation, PrepQuery};
+use crate::prep::{PrepMutation, PrepQuery, UploadMutation};
 use crate::search::SearchQuery;
 use crate::similarity::{SimilarityMutation, SimilarityQuery};
 
@@ -132,6 +132,7 @@ pub struct MutationRoot(
     ServingMutation,
     LineageMutation,
     PrepMutation,
+    UploadMutation,
 );
 
 /// The subscription root.

@@ -20,6 +20,16 @@ pub struct Model {
     pub schema: Option<Json>,
     pub split: DatasetSplit,
     pub source_version: Option<String>,
+    /// Upload lifecycle (null for versions registered by URI, not uploaded).
+    pub upload_status: Option<crate::enums::DatasetUploadStatus>,
+    /// The uploaded file's MIME type.
+    pub content_type: Option<String>,
+    /// Columns found by validation.
+    pub num_columns: Option<i32>,
+    /// Column names found by validation (a JSON array).
+    pub column_names: Option<Json>,
+    /// Problems validation found (`{count, errors: [{row, message}]}`).
+    pub validation_errors: Option<Json>,
     pub created_by: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -31,6 +31,22 @@ text_enum!(
     PipelineStatus { Draft = "DRAFT", Validated = "VALIDATED", Archived = "ARCHIVED" }
 );
 text_enum!(
+    /// Upload lifecycle of a dataset version's file: UPLOADING → UPLOADED → VALIDATING → VALIDATED | FAILED.
+    DatasetUploadStatus { Uploading = "UPLOADING", Uploaded = "UPLOADED", Validating = "VALIDATING", Validated = "VALIDATED", Failed = "FAILED" }
+);
+text_enum!(
+    /// A schema deduction: PROPOSED → ACCEPTED | REJECTED | SUPERSEDED.
+    SchemaDeductionStatus { Proposed = "PROPOSED", Accepted = "ACCEPTED", Rejected = "REJECTED", Superseded = "SUPERSEDED" }
+);
+text_enum!(
+    /// An EDA report: RUNNING → COMPLETED | FAILED.
+    EdaReportStatus { Running = "RUNNING", Completed = "COMPLETED", Failed = "FAILED" }
+);
+text_enum!(
+    /// Where a report's full text is: inline in the database, or an object on S3.
+    ReportStorage { Postgres = "POSTGRES", S3 = "S3" }
+);
+text_enum!(
     /// Kind of data a dataset holds.
     DatasetType { Image = "IMAGE", Text = "TEXT", Tabular = "TABULAR", Audio = "AUDIO", Video = "VIDEO", TimeSeries = "TIME_SERIES", Other = "OTHER" }
 );

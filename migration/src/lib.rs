@@ -27,6 +27,7 @@ mod m20261201_000017_ingest;
 mod m20261202_000018_scale;
 mod m20261202_000019_metric_counts;
 mod m20261202_000020_pipelines;
+mod m20261202_000021_dataset_prep;
 mod schema_helpers;
 
 /// The ordered list of mlgraph's migrations.
@@ -56,6 +57,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000018_scale::Migration),
             Box::new(m20261202_000019_metric_counts::Migration),
             Box::new(m20261202_000020_pipelines::Migration),
+            Box::new(m20261202_000021_dataset_prep::Migration),
         ]
     }
 }

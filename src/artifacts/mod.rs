@@ -23,7 +23,7 @@ use crate::error::AppError;
 use crate::graph::{Artifact, Node, load_node};
 use service::{Artifacts, UploadPlan};
 
-fn artifacts_of<'a>(ctx: &Context<'a>) -> Result<&'a Arc<Artifacts>, AppError> {
+pub(crate) fn artifacts_of<'a>(ctx: &Context<'a>) -> Result<&'a Arc<Artifacts>, AppError> {
     data::<crate::AppState>(ctx)?
         .artifacts
         .as_ref()
@@ -219,6 +219,36 @@ pub struct ArtifactUpload {
     pub parts: Vec<UploadPart>,
 }
 
+impl From<service::Upload> for ArtifactUpload {
+    fn from(up: service::Upload) -> Self {
+        let (already_present, upload, part_size, parts) = match up.plan {
+            UploadPlan::Present => (true, None, None, Vec::new()),
+            UploadPlan::Single(p) => (false, Some(p.into()), None, Vec::new()),
+            UploadPlan::Multipart { part_size, parts } => (
+                false,
+                None,
+                Some(part_size),
+                parts
+                    .into_iter()
+                    .map(|(n, size, p)| UploadPart {
+                        part_number: n,
+                        offset: i64::from(n - 1) * part_size,
+                        size_bytes: size,
+                        request: p.into(),
+                    })
+                    .collect(),
+            ),
+        };
+        ArtifactUpload {
+            artifact: Artifact::from(up.artifact),
+            already_present,
+            upload,
+            part_size,
+            parts,
+        }
+    }
+}
+
 /// An artifact to upload.
 #[derive(InputObject)]
 pub struct CreateArtifactUploadInput {
@@ -334,31 +364,7 @@ impl ArtifactMutation {
             },
         )
         .await?;
-        let (already_present, upload, part_size, parts) = match up.plan {
-            UploadPlan::Present => (true, None, None, Vec::new()),
-            UploadPlan::Single(p) => (false, Some(p.into()), None, Vec::new()),
-            UploadPlan::Multipart { part_size, parts } => (
-                false,
-                None,
-                Some(part_size),
-                parts
-                    .into_iter()
-                    .map(|(n, size, p)| UploadPart {
-                        part_number: n,
-                        offset: i64::from(n - 1) * part_size,
-                        size_bytes: size,
-                        request: p.into(),
-                    })
-                    .collect(),
-            ),
-        };
-        Ok(ArtifactUpload {
-            artifact: Artifact::from(up.artifact),
-            already_present,
-            upload,
-            part_size,
-            parts,
-        })
+        Ok(ArtifactUpload::from(up))
     }
 
     /// Completes an upload and verifies it: the artifact comes back VERIFIED, or FAILED

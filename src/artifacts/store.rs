@@ -700,6 +700,27 @@ impl ObjectStore {
     /// async runtime in constant memory.
     pub async fn hash_object(&self, key: &str) -> AppResult<(u64, String)> {
         let hasher = StreamHasher::new();
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(4);
+        let hash = async {
+            while let Some(chunk) = rx.recv().await {
+                hasher.update(chunk).await?;
+            }
+            Ok::<(), AppError>(())
+        };
+        let (read, hashed) = tokio::join!(self.stream_to(key, tx), hash);
+        read?;
+        hashed?;
+        hasher.finish().await
+    }
+
+    /// Sends the object's bytes into `tx` in chunks, in constant memory (the receiver's
+    /// pace: the channel is bounded). Stops early, without error, when the receiver is
+    /// gone.
+    pub async fn stream_to(
+        &self,
+        key: &str,
+        tx: tokio::sync::mpsc::Sender<Bytes>,
+    ) -> AppResult<()> {
         match self {
             ObjectStore::S3(s) => {
                 let out = s
@@ -715,7 +736,9 @@ impl ObjectStore {
                     let chunk = chunk.map_err(|e| {
                         AppError::StoreUnavailable(format!("reading the object failed: {e}"))
                     })?;
-                    hasher.update(chunk).await?;
+                    if tx.send(chunk).await.is_err() {
+                        break;
+                    }
                 }
             }
             ObjectStore::Local(l) => {
@@ -733,11 +756,13 @@ impl ObjectStore {
                         break;
                     }
                     buf.truncate(n);
-                    hasher.update(Bytes::from(buf)).await?;
+                    if tx.send(Bytes::from(buf)).await.is_err() {
+                        break;
+                    }
                 }
             }
         }
-        hasher.finish().await
+        Ok(())
     }
 
     /// Stores small `bytes` directly (the server's own uploads, e.g. the demo's).

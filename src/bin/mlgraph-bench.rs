@@ -49,6 +49,10 @@ enum Command {
     /// `--count` search documents, `similar` top-10 latency and recall@10 against exact
     /// search, the same within a lineage scope, and the built-in model's embedding time.
     Vectors(VectorArgs),
+    /// Dataset preparation: a generated CSV (`--rows` × 20 columns) uploaded through the
+    /// API to the local store, then validated, its schema deduced and its report made by
+    /// the server's worker; the time and the server's peak memory.
+    Prep(PrepArgs),
     /// Tiny generate + run, to keep the harness working (CI).
     Smoke {
         /// Server URL of PostgreSQL (a database `mlgraph_bench_smoke` is created there).
@@ -204,6 +208,22 @@ struct ArtifactArgs {
     port: u16,
 }
 
+#[derive(Args, Debug, Clone)]
+struct PrepArgs {
+    /// PostgreSQL database URL (migrated; anything in it).
+    #[arg(long, env = "DATABASE_URL")]
+    database_url: String,
+    /// Path of the mlgraph binary (default: next to this one).
+    #[arg(long)]
+    server: Option<PathBuf>,
+    /// Data rows of the CSV (10,000,000 make about 1 GB).
+    #[arg(long, default_value_t = 10_000_000)]
+    rows: u64,
+    /// Port for the server.
+    #[arg(long, default_value_t = 18_186)]
+    port: u16,
+}
+
 #[tokio::main]
 async fn main() -> Result<(), BoxError> {
     let cli = Cli::parse();
@@ -220,6 +240,7 @@ async fn main() -> Result<(), BoxError> {
         Command::Artifacts(args) => artifacts(&args).await?,
         Command::Metrics(args) => metrics(&args).await?,
         Command::Vectors(args) => vectors(&args).await?,
+        Command::Prep(args) => prep(&args).await?,
         Command::Smoke { database_url } => smoke(&database_url).await?,
     }
     Ok(())
@@ -1391,6 +1412,211 @@ async fn artifacts(args: &ArtifactArgs) -> Result<(), BoxError> {
             rss_kb(pid, "VmHWM:") as f64 / 1024.0
         );
     }
+    drop(server);
+    std::fs::remove_dir_all(&dir).ok();
+    Ok(())
+}
+
+/// Writes the benchmark's CSV (20 columns: ints, floats, categories, booleans, dates,
+/// text) to `path`; returns its size and SHA-256.
+fn write_prep_csv(path: &std::path::Path, rows: u64) -> Result<(u64, String), BoxError> {
+    use sha2::Digest;
+    use std::io::Write;
+    let file = std::fs::File::create(path)?;
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+    let mut hasher = sha2::Sha256::new();
+    let mut size = 0u64;
+    let mut emit =
+        |line: &str, out: &mut std::io::BufWriter<std::fs::File>| -> Result<(), BoxError> {
+            out.write_all(line.as_bytes())?;
+            hasher.update(line.as_bytes());
+            size += line.len() as u64;
+            Ok(())
+        };
+    emit(
+        "id,amount,fee,score,lat,lon,ratio,weight,temp,qty,age,items,visits,country,channel,tier,is_fraud,is_new,day,ref\n",
+        &mut out,
+    )?;
+    let countries = ["DE", "FR", "IT", "ES", "NL", "PL", "SE"];
+    let channels = ["web", "app", "pos"];
+    let tiers = ["gold", "silver", "bronze", "none"];
+    let mut line = String::with_capacity(256);
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    for i in 0..rows {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let f = |k: u64| ((x >> (k * 5)) % 10_000) as f64 / 100.0;
+        line.clear();
+        use std::fmt::Write as _;
+        let amount = if x.is_multiple_of(50) {
+            String::new()
+        } else {
+            format!("{:.2}", f(1))
+        };
+        write!(
+            line,
+            "{i},{amount},{:.2},{:.3},{:.4},{:.4},{:.3},{:.1},{:.1},{},{},{},{},{},{},{},{},{},2026-{:02}-{:02},r{:x}",
+            f(2) / 10.0,
+            f(3) / 100.0,
+            f(4) - 50.0,
+            f(5) - 50.0,
+            f(6) / 100.0,
+            f(7),
+            f(8) - 20.0,
+            (x >> 3) % 100,
+            18 + (x >> 9) % 70,
+            (x >> 11) % 20,
+            (x >> 13) % 1000,
+            countries[((x >> 17) % 7) as usize],
+            channels[((x >> 19) % 3) as usize],
+            tiers[((x >> 23) % 4) as usize],
+            (x >> 29).is_multiple_of(97),
+            (x >> 31).is_multiple_of(2),
+            1 + (x >> 37) % 12,
+            1 + (x >> 41) % 28,
+            x >> 20
+        )?;
+        line.push('\n');
+        emit(&line, &mut out)?;
+    }
+    out.flush()?;
+    Ok((size, hex::encode(hasher.finalize())))
+}
+
+async fn prep(args: &PrepArgs) -> Result<(), BoxError> {
+    use std::io::{Read, Seek};
+    let dir = std::env::temp_dir().join(format!("mlgraph-bench-prep-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let csv = dir.join("bench.csv");
+    let t = Instant::now();
+    let (size, sha) = {
+        let (path, rows) = (csv.clone(), args.rows);
+        tokio::task::spawn_blocking(move || write_prep_csv(&path, rows)).await??
+    };
+    println!(
+        "csv: {} rows x 20 columns, {:.1} MB, written in {:.1} s",
+        args.rows,
+        size as f64 / 1e6,
+        t.elapsed().as_secs_f64()
+    );
+    let public = format!("http://127.0.0.1:{}", args.port);
+    let store = dir.join("store");
+    let extra: Vec<String> = [
+        "--artifact-store",
+        "local",
+        "--artifact-dir",
+        &store.display().to_string(),
+        "--public-url",
+        &public,
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect();
+    let (server, base) = start_server_with(
+        &server_binary(&args.server)?,
+        &args.database_url,
+        args.port,
+        &extra,
+    )
+    .await?;
+    let pid = server.0.id();
+    let url = format!("{base}/graphql");
+    let client = reqwest::Client::new();
+    let ns = format!("bench.example/prep-{}", std::process::id());
+    let ds = gql_vars(
+        &client,
+        &url,
+        "mutation($ns: String!) { createDataset(input: {ns: $ns, name: \"bench\", dataType: TABULAR}) { id } }",
+        json!({"ns": ns}),
+    )
+    .await?;
+    let ds = ds["createDataset"]["id"]
+        .as_str()
+        .ok_or("createDataset")?
+        .to_owned();
+    let planned = gql_vars(
+        &client,
+        &url,
+        "mutation($i: CreateDatasetUploadInput!) { createDatasetUpload(input: $i) { datasetVersion { id }
+           upload { upload { url headers { name value } } parts { offset sizeBytes request { url headers { name value } } } } } }",
+        json!({"i": {"datasetId": ds, "fileName": "bench.csv", "contentType": "text/csv", "sizeBytes": size, "sha256": sha}}),
+    )
+    .await?;
+    let p = &planned["createDatasetUpload"];
+    let version = p["datasetVersion"]["id"]
+        .as_str()
+        .ok_or("no version")?
+        .to_owned();
+    let t = Instant::now();
+    let mut file = std::fs::File::open(&csv)?;
+    let requests: Vec<(u64, u64, Value)> = match p["upload"]["upload"].as_object() {
+        Some(_) => vec![(0, size, p["upload"]["upload"].clone())],
+        None => p["upload"]["parts"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|part| {
+                (
+                    part["offset"].as_u64().unwrap_or(0),
+                    part["sizeBytes"].as_u64().unwrap_or(0),
+                    part["request"].clone(),
+                )
+            })
+            .collect(),
+    };
+    for (offset, n, request) in requests {
+        file.seek(std::io::SeekFrom::Start(offset))?;
+        let mut body = vec![0u8; n as usize];
+        file.read_exact(&mut body)?;
+        send_presigned(&client, &request, body).await?;
+    }
+    println!("uploaded in {:.1} s", t.elapsed().as_secs_f64());
+    let rss_before = rss_kb(pid, "VmHWM:");
+    let t = Instant::now();
+    gql_vars(
+        &client,
+        &url,
+        "mutation($v: ID!) { completeDatasetUpload(datasetVersionId: $v) { uploadStatus } }",
+        json!({"v": version}),
+    )
+    .await?;
+    let completed = t.elapsed();
+    // The worker runs in the background: poll (this is a benchmark, not a test).
+    let status = loop {
+        let v = gql_vars(
+            &client,
+            &url,
+            "query($v: ID!) { node(id: $v) { ... on DatasetVersion { uploadStatus numRows numColumns
+               edaReports(first: 1) { nodes { storageLocation reportSizeBytes generationSeconds } } } } }",
+            json!({"v": version}),
+        )
+        .await?;
+        let s = v["node"]["uploadStatus"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        if s == "VALIDATED" || s == "FAILED" {
+            break v;
+        }
+        if t.elapsed() > Duration::from_secs(3600) {
+            return Err("validation did not finish within an hour".into());
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let took = t.elapsed();
+    println!(
+        "complete (verify {:.1} MB) {:.1} s; validated + deduced + reported {:.1} s after complete: {} ({} rows, {} columns, report {}); server peak RSS {:.1} MB before, {:.1} MB after",
+        size as f64 / 1e6,
+        completed.as_secs_f64(),
+        took.as_secs_f64(),
+        status["node"]["uploadStatus"],
+        status["node"]["numRows"],
+        status["node"]["numColumns"],
+        status["node"]["edaReports"]["nodes"][0],
+        rss_before as f64 / 1024.0,
+        rss_kb(pid, "VmHWM:") as f64 / 1024.0
+    );
     drop(server);
     std::fs::remove_dir_all(&dir).ok();
     Ok(())

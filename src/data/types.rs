@@ -193,6 +193,79 @@ impl DatasetVersionFields {
     async fn ns(&self) -> &str {
         &self.0.ns
     }
+    /// Upload lifecycle of its file: UPLOADING → UPLOADED → VALIDATING → VALIDATED |
+    /// FAILED (null for versions registered by URI).
+    async fn upload_status(&self) -> Option<crate::enums::DatasetUploadStatus> {
+        self.0.upload_status.map(Into::into)
+    }
+    /// The uploaded file's MIME type.
+    async fn content_type(&self) -> Option<&str> {
+        self.0.content_type.as_deref()
+    }
+    /// Rows validation counted (the header not counted); the same as `rowCount`.
+    async fn num_rows(&self) -> Option<i64> {
+        self.0.row_count
+    }
+    /// Columns validation found.
+    async fn num_columns(&self) -> Option<i32> {
+        self.0.num_columns
+    }
+    /// Column names validation found.
+    async fn column_names(&self) -> Option<Vec<String>> {
+        self.0
+            .column_names
+            .as_ref()
+            .and_then(|v| serde_json::from_value(v.clone()).ok())
+    }
+    /// The problems validation found: `{count, errors: [{row, message}]}` (rows
+    /// numbered from 1 after the header; 0 for the file as a whole).
+    async fn validation_errors(&self) -> Option<Json<&serde_json::Value>> {
+        self.0.validation_errors.as_ref().map(Json)
+    }
+    /// Schemas proposed for its file (newest first unless ordered).
+    #[allow(clippy::too_many_arguments)]
+    async fn schema_deductions(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<crate::prep::SchemaDeductionFilter>,
+        order_by: Option<Vec<crate::prep::SchemaDeductionOrder>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        offset: Option<i32>,
+    ) -> Result<Conn<crate::graph::SchemaDeduction>> {
+        crate::prep::deductions_of(
+            ctx,
+            self.0.id,
+            filter,
+            order_by,
+            PageArgs::new(first, after, last, before, offset),
+        )
+        .await
+    }
+    /// Exploratory reports of its file (newest first unless ordered).
+    #[allow(clippy::too_many_arguments)]
+    async fn eda_reports(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<crate::prep::EdaReportFilter>,
+        order_by: Option<Vec<crate::prep::EdaReportOrder>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        offset: Option<i32>,
+    ) -> Result<Conn<crate::graph::EdaReport>> {
+        crate::prep::reports_of(
+            ctx,
+            self.0.id,
+            filter,
+            order_by,
+            PageArgs::new(first, after, last, before, offset),
+        )
+        .await
+    }
     /// Version number, assigned by the server (1, 2, ... per dataset).
     async fn version(&self) -> i32 {
         self.0.version

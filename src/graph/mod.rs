@@ -30,6 +30,8 @@ macro_rules! node_vocabulary {
             Dataset = dataset: crate::data::DatasetFields,
             /// An immutable, numbered version of a dataset.
             DatasetVersion = dataset_version: crate::data::DatasetVersionFields,
+            /// A schema proposed for a dataset (by mlgraph's inference or an agent), accepted or rejected by a person.
+            SchemaDeduction = schema_deduction: crate::prep::SchemaDeductionFields,
             /// A DAG of data-preparation and training steps over a dataset, checked on every save; training jobs run it.
             Pipeline = pipeline: crate::prep::PipelineFields,
             /// A logical model (e.g. `fraud-detector`); its artifacts are numbered versions.
@@ -70,6 +72,8 @@ macro_rules! node_vocabulary {
             ComplianceCheck = compliance_check: crate::governance::ComplianceCheckFields,
             /// A security problem recorded on a model version (open until resolved).
             SecurityFinding = security_finding: crate::governance::SecurityFindingFields,
+            /// An exploratory report of a dataset version's file (summary always here; the full report inline or on S3).
+            EdaReport = eda_report: crate::prep::EdaReportFields,
         }
     };
 }

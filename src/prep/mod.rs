@@ -16,6 +16,11 @@
 //! produced model versions cannot be deleted.
 
 pub mod dag;
+pub mod profile;
+mod types;
+pub mod uploads;
+
+pub use types::*;
 
 use async_graphql::{Context, ID, InputObject, Json, Object, Result};
 use chrono::{DateTime, Utc};

@@ -20,15 +20,15 @@ fn env(name: &str) -> String {
 }
 
 #[derive(Clone, Copy, Debug)]
-enum Kind {
+pub(crate) enum Kind {
     S3,
     Local,
 }
 
 /// A served app with an artifact store of `kind`; multipart from 6 MiB on, in 5 MiB
 /// parts. Presigned URLs start at `clock`.
-struct Env {
-    app: TestApp,
+pub(crate) struct Env {
+    pub(crate) app: TestApp,
     /// The local store's directory, removed at the end.
     dir: Option<std::path::PathBuf>,
     /// Owns the database (dropped last).
@@ -80,7 +80,7 @@ async fn s3_settings() -> S3Settings {
     s
 }
 
-async fn setup(kind: Kind, clock: Clock) -> Env {
+pub(crate) async fn setup(kind: Kind, clock: Clock) -> Env {
     let base = TestApp::new().await;
     let listener = TestApp::bind().await;
     let addr = listener
@@ -121,7 +121,7 @@ async fn setup(kind: Kind, clock: Clock) -> Env {
     }
 }
 
-fn sha_hex(bytes: &[u8]) -> String {
+pub(crate) fn sha_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
@@ -174,7 +174,7 @@ async fn send(request: &Value, body: Vec<u8>) -> u16 {
 }
 
 /// Uploads `data` by the plan (one PUT or its parts).
-async fn upload(plan: &Value, data: &[u8]) -> Vec<u16> {
+pub(crate) async fn upload(plan: &Value, data: &[u8]) -> Vec<u16> {
     if plan["upload"].is_object() {
         return vec![send(&plan["upload"], data.to_vec()).await];
     }

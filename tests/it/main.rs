@@ -19,6 +19,7 @@ mod performance;
 mod playground;
 mod portability;
 mod prep;
+mod prep_uploads;
 mod readme;
 mod registry;
 mod scale;

@@ -1,0 +1,385 @@
+//! GraphQL of dataset uploads, schema deductions and EDA reports.
+
+use async_graphql::{Context, ID, InputObject, Json, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+use entity::{artifact, dataset, dataset_version, eda_report, schema_deduction};
+
+use super::uploads;
+use crate::api::{self, child_list, deps, load_ref};
+use crate::artifacts::{ArtifactUpload, artifacts_of};
+use crate::core::filter::{
+    DateTimeFilter, IdFilter, StringFilter, cond_of, filter_input, order_input,
+};
+use crate::core::ids::{NodeType, decode_as};
+use crate::core::paging::{Conn, PageArgs};
+use crate::enums::{
+    DatasetSplit, EdaReportStatus, EdaReportStatusFilter, ReportStorage, SchemaDeductionStatus,
+    SchemaDeductionStatusFilter,
+};
+use crate::graph::*;
+use crate::relations::{VersionEdaReports, VersionSchemaDeductions};
+
+/// The fields of a [`SchemaDeduction`] of its own.
+pub struct SchemaDeductionFields(pub schema_deduction::Model);
+
+#[Object]
+impl SchemaDeductionFields {
+    /// Namespace (the dataset's).
+    async fn ns(&self) -> &str {
+        &self.0.ns
+    }
+    /// The dataset.
+    async fn dataset(&self, ctx: &Context<'_>) -> Result<Option<Dataset>> {
+        load_ref::<dataset::Entity, _>(ctx, Some(self.0.dataset_id), Dataset::from).await
+    }
+    /// The version whose file it was deduced from.
+    async fn dataset_version(&self, ctx: &Context<'_>) -> Result<Option<DatasetVersion>> {
+        load_ref::<dataset_version::Entity, _>(ctx, self.0.dataset_version_id, DatasetVersion::from)
+            .await
+    }
+    /// `{"columns": [{"name", "type", "nullable", "format"}]}` (types: integer, float,
+    /// boolean, date, datetime, categorical, string, or what an agent proposes).
+    async fn proposed_schema(&self) -> Json<&serde_json::Value> {
+        Json(&self.0.proposed_schema)
+    }
+    /// Per column: `sampleValues` and `confidence`.
+    async fn column_metadata(&self) -> Json<&serde_json::Value> {
+        Json(&self.0.column_metadata)
+    }
+    /// Overall confidence, 0 to 1.
+    async fn confidence(&self) -> f64 {
+        self.0.confidence
+    }
+    /// Who proposed it, and its version (`mlgraph-infer/1` for mlgraph's own).
+    async fn agent_version(&self) -> &str {
+        &self.0.agent_version
+    }
+    /// PROPOSED → ACCEPTED | REJECTED | SUPERSEDED.
+    async fn status(&self) -> SchemaDeductionStatus {
+        self.0.status.into()
+    }
+    /// Why it was rejected.
+    async fn rejection_reason(&self) -> Option<&str> {
+        self.0.rejection_reason.as_deref()
+    }
+    /// Creation time.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// Last change.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+}
+
+/// The fields of an [`EdaReport`] of its own.
+pub struct EdaReportFields(pub eda_report::Model);
+
+#[Object]
+impl EdaReportFields {
+    /// Namespace (the dataset's).
+    async fn ns(&self) -> &str {
+        &self.0.ns
+    }
+    /// The dataset version it describes.
+    async fn dataset_version(&self, ctx: &Context<'_>) -> Result<Option<DatasetVersion>> {
+        load_ref::<dataset_version::Entity, _>(ctx, self.0.dataset_version_id, DatasetVersion::from)
+            .await
+    }
+    /// RUNNING → COMPLETED | FAILED.
+    async fn status(&self) -> EdaReportStatus {
+        self.0.status.into()
+    }
+    /// Why it failed.
+    async fn error(&self) -> Option<&str> {
+        self.0.error.as_deref()
+    }
+    /// Always here: `rows`, `columns`, `missingPct` and `dtypes` per column.
+    async fn summary(&self) -> Json<&serde_json::Value> {
+        Json(&self.0.summary)
+    }
+    /// Where the full report is: POSTGRES (`report`) or S3 (`downloadUrl`).
+    async fn storage_location(&self) -> Option<ReportStorage> {
+        self.0.storage_location.map(Into::into)
+    }
+    /// The full report when stored inline (under 1 MB): per-column statistics
+    /// (`columnStats`: count, missing, distinct, top values; numeric min, max, mean, std,
+    /// quartiles and a histogram) and `correlations` of numeric columns.
+    async fn report(&self) -> Option<Json<&serde_json::Value>> {
+        self.0.full_report.as_ref().map(Json)
+    }
+    /// Its size in bytes (as JSON).
+    async fn report_size_bytes(&self) -> Option<i64> {
+        self.0.report_size_bytes
+    }
+    /// The bucket of a report on S3.
+    async fn s3_bucket(&self) -> Option<&str> {
+        self.0.s3_bucket.as_deref()
+    }
+    /// The key of a report on S3.
+    async fn s3_key(&self) -> Option<&str> {
+        self.0.s3_key.as_deref()
+    }
+    /// A presigned URL of a report stored on S3 (null for inline ones).
+    async fn download_url(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 900)] expires_in_seconds: i32,
+    ) -> Result<Option<String>> {
+        let Some(a) =
+            load_ref::<artifact::Entity, _>(ctx, self.0.artifact_id, std::convert::identity)
+                .await?
+        else {
+            return Ok(None);
+        };
+        let arts = artifacts_of(ctx)?;
+        Ok(Some(
+            crate::artifacts::service::download_url(arts, &a, expires_in_seconds)
+                .await?
+                .url,
+        ))
+    }
+    /// The report format's version.
+    async fn report_version(&self) -> &str {
+        &self.0.report_version
+    }
+    /// Seconds the pass took.
+    async fn generation_seconds(&self) -> Option<f64> {
+        self.0.generation_seconds
+    }
+    /// Creation time.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+filter_input!(
+    /// Conditions on schema deductions.
+    SchemaDeductionFilter for schema_deduction {
+        /// Its id.
+        id: IdFilter => Id,
+        /// Its status.
+        status: SchemaDeductionStatusFilter => Status,
+        /// The proposer.
+        agent_version: StringFilter => AgentVersion,
+        /// Creation time.
+        created_at: DateTimeFilter => CreatedAt,
+    }
+);
+
+order_input!(
+    /// A sort key for schema deductions.
+    SchemaDeductionOrder, SchemaDeductionOrderField for schema_deduction {
+        /// Creation time.
+        CreatedAt => CreatedAt,
+    }
+);
+
+filter_input!(
+    /// Conditions on EDA reports.
+    EdaReportFilter for eda_report {
+        /// Its id.
+        id: IdFilter => Id,
+        /// Its status.
+        status: EdaReportStatusFilter => Status,
+        /// Creation time.
+        created_at: DateTimeFilter => CreatedAt,
+    }
+);
+
+order_input!(
+    /// A sort key for EDA reports.
+    EdaReportOrder, EdaReportOrderField for eda_report {
+        /// Creation time.
+        CreatedAt => CreatedAt,
+    }
+);
+
+/// The deductions of a dataset version (newest first unless ordered).
+pub(crate) async fn deductions_of(
+    ctx: &Context<'_>,
+    version: uuid::Uuid,
+    filter: Option<SchemaDeductionFilter>,
+    order_by: Option<Vec<SchemaDeductionOrder>>,
+    args: PageArgs,
+) -> Result<Conn<SchemaDeduction>> {
+    child_list::<VersionSchemaDeductions, _>(
+        ctx,
+        version,
+        cond_of(&filter),
+        api::fingerprint(&[&filter, &order_by]),
+        SchemaDeductionOrder::keys(order_by.as_deref()),
+        args,
+        SchemaDeduction::from,
+    )
+    .await
+}
+
+/// The EDA reports of a dataset version (newest first unless ordered).
+pub(crate) async fn reports_of(
+    ctx: &Context<'_>,
+    version: uuid::Uuid,
+    filter: Option<EdaReportFilter>,
+    order_by: Option<Vec<EdaReportOrder>>,
+    args: PageArgs,
+) -> Result<Conn<EdaReport>> {
+    child_list::<VersionEdaReports, _>(
+        ctx,
+        version,
+        cond_of(&filter),
+        api::fingerprint(&[&filter, &order_by]),
+        EdaReportOrder::keys(order_by.as_deref()),
+        args,
+        EdaReport::from,
+    )
+    .await
+}
+
+/// Input of `createDatasetUpload`.
+#[derive(InputObject)]
+pub struct CreateDatasetUploadInput {
+    /// The dataset.
+    pub dataset_id: ID,
+    /// The file's name (`transactions.csv`).
+    pub file_name: String,
+    /// MIME type (default `text/csv`).
+    pub content_type: Option<String>,
+    /// Exact size in bytes (> 0).
+    pub size_bytes: i64,
+    /// SHA-256 of the bytes (hex).
+    pub sha256: String,
+    /// Which split it holds (default FULL).
+    pub split: Option<DatasetSplit>,
+}
+
+/// What `createDatasetUpload` answers.
+#[derive(SimpleObject)]
+pub struct DatasetUploadPayload {
+    /// The version: new and UPLOADING, or the one that has this file already.
+    pub dataset_version: DatasetVersion,
+    /// True when the same file (SHA-256) was uploaded to the dataset before.
+    pub deduplicated: bool,
+    /// How to send the bytes (null when the version has its file already); then
+    /// `completeDatasetUpload`.
+    pub upload: Option<ArtifactUpload>,
+}
+
+/// Input of `proposeSchemaDeduction`.
+#[derive(InputObject)]
+pub struct ProposeSchemaDeductionInput {
+    /// The dataset version the agent read.
+    pub dataset_version_id: ID,
+    /// `{"columns": [{"name": ..., "type": ..., "nullable": ..., "format": ...}]}`.
+    pub proposed_schema: Json<serde_json::Value>,
+    /// Per column metadata (sample values, confidence).
+    pub column_metadata: Option<Json<serde_json::Value>>,
+    /// 0 to 1.
+    pub confidence: f64,
+    /// The agent and its version (`schema-agent/2.3`).
+    pub agent_version: String,
+}
+
+/// Dataset preparation mutations.
+#[derive(Default)]
+pub struct UploadMutation;
+
+#[Object]
+impl UploadMutation {
+    /// Starts the upload of a dataset file (CSV) as a new version (EDITOR); the same file
+    /// again answers the version that has it.
+    async fn create_dataset_upload(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateDatasetUploadInput,
+    ) -> Result<DatasetUploadPayload> {
+        let d = deps(ctx)?;
+        let arts = artifacts_of(ctx)?;
+        let up = uploads::create(
+            &d.state.db,
+            arts,
+            d.rc,
+            uploads::NewDatasetUpload {
+                dataset_id: decode_as(&input.dataset_id, NodeType::Dataset, "input.datasetId")?,
+                file_name: input.file_name,
+                content_type: input.content_type,
+                size_bytes: input.size_bytes,
+                sha256: input.sha256,
+                split: input.split.map(Into::into),
+            },
+        )
+        .await?;
+        Ok(DatasetUploadPayload {
+            dataset_version: DatasetVersion::from(up.version),
+            deduplicated: up.deduplicated,
+            upload: up.upload.map(ArtifactUpload::from),
+        })
+    }
+    /// Completes a dataset upload: the file is verified, the version UPLOADED and its
+    /// validation queued (the server validates it in the background).
+    async fn complete_dataset_upload(
+        &self,
+        ctx: &Context<'_>,
+        dataset_version_id: ID,
+    ) -> Result<DatasetVersion> {
+        let d = deps(ctx)?;
+        let arts = artifacts_of(ctx)?;
+        let id = decode_as(
+            &dataset_version_id,
+            NodeType::DatasetVersion,
+            "datasetVersionId",
+        )?;
+        Ok(DatasetVersion::from(
+            uploads::complete(&d.state.db, arts, d.rc, id).await?,
+        ))
+    }
+    /// Accepts a PROPOSED schema deduction; the dataset's accepted one becomes SUPERSEDED
+    /// and the version takes the schema (EDITOR).
+    async fn accept_schema_deduction(&self, ctx: &Context<'_>, id: ID) -> Result<SchemaDeduction> {
+        let d = deps(ctx)?;
+        let id = decode_as(&id, NodeType::SchemaDeduction, "id")?;
+        Ok(SchemaDeduction::from(
+            uploads::accept(&d.state.db, d.rc, id).await?,
+        ))
+    }
+    /// Rejects a PROPOSED schema deduction, with the reason (EDITOR).
+    async fn reject_schema_deduction(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        reason: String,
+    ) -> Result<SchemaDeduction> {
+        let d = deps(ctx)?;
+        let id = decode_as(&id, NodeType::SchemaDeduction, "id")?;
+        Ok(SchemaDeduction::from(
+            uploads::reject(&d.state.db, d.rc, id, &reason).await?,
+        ))
+    }
+    /// Records an external agent's proposed schema for a dataset version (EDITOR).
+    async fn propose_schema_deduction(
+        &self,
+        ctx: &Context<'_>,
+        input: ProposeSchemaDeductionInput,
+    ) -> Result<SchemaDeduction> {
+        let d = deps(ctx)?;
+        Ok(SchemaDeduction::from(
+            uploads::propose(
+                &d.state.db,
+                d.rc,
+                uploads::Proposal {
+                    dataset_version_id: decode_as(
+                        &input.dataset_version_id,
+                        NodeType::DatasetVersion,
+                        "input.datasetVersionId",
+                    )?,
+                    proposed_schema: input.proposed_schema.0,
+                    column_metadata: input
+                        .column_metadata
+                        .map_or_else(|| serde_json::json!({}), |j| j.0),
+                    confidence: input.confidence,
+                    agent_version: input.agent_version,
+                },
+            )
+            .await?,
+        ))
+    }
+}
