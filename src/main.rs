@@ -331,7 +331,7 @@ struct ServeArgs {
     #[arg(long, env = "MLGRAPH_HNSW_EF_CONSTRUCTION", default_value_t = 64)]
     hnsw_ef_construction: u32,
     /// HNSW candidate list of a similarity search (pgvector; more: better recall, slower).
-    #[arg(long, env = "MLGRAPH_HNSW_EF_SEARCH", default_value_t = 40)]
+    #[arg(long, env = "MLGRAPH_HNSW_EF_SEARCH", default_value_t = 100)]
     hnsw_ef_search: u32,
     /// Most index tuples a filtered similarity search visits (pgvector's iterative scans,
     /// `hnsw.max_scan_tuples`); a page still short then is reported `isPartial`. 0: no

@@ -212,7 +212,7 @@ async fn find(
             format!("d.tsv @@ to_tsquery('english', {q})"),
             format!("CAST(ts_rank_cd(d.tsv, to_tsquery('english', {q})) AS DOUBLE PRECISION)"),
             format!(
-                "ts_headline('english', p.title || ' — ' || p.body, to_tsquery('english', {q}), \
+                "ts_headline('english', s.title || ' — ' || s.body, to_tsquery('english', {q}), \
                  'StartSel=**, StopSel=**, MaxWords=24, MinWords=8, MaxFragments=2')"
             ),
             "search_documents d",
@@ -239,11 +239,18 @@ async fn find(
     } else {
         ""
     };
+    // PostgreSQL ranks (and counts) ids only, and reads the texts of the page's rows
+    // for their snippets: the window then holds three columns per match, not documents.
+    let (texts, document) = if pg {
+        ("", " JOIN search_documents s ON s.node_id = p.node_id")
+    } else {
+        (", search_fts.title, search_fts.body", "")
+    };
     let page = format!(
         "SELECT p.node_type, p.node_id, p.rank, {snippet} AS snippet{outer_total} FROM (
-           SELECT {t}.node_type, {t}.node_id, {t}.title, {t}.body, {rank} AS rank{inner_snippet}{total_column}
+           SELECT {t}.node_type, {t}.node_id{texts}, {rank} AS rank{inner_snippet}{total_column}
              FROM {from} WHERE {matches}{filter}
-            ORDER BY rank DESC, {t}.node_id LIMIT {limit} OFFSET {offset}) p
+            ORDER BY rank DESC, {t}.node_id LIMIT {limit} OFFSET {offset}) p{document}
          ORDER BY p.rank DESC, p.node_id",
         limit = ask.limit + 1,
         offset = ask.offset,

@@ -39,7 +39,7 @@ impl Default for Hnsw {
         Hnsw {
             m: 16,
             ef_construction: 64,
-            ef_search: 40,
+            ef_search: 100,
             max_scan_tuples: 20_000,
         }
     }

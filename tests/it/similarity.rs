@@ -291,7 +291,7 @@ async fn decoys(app: &TestApp) {
 /// A 1 %-selective filter (200 models among 20,020 vectors) still fills the page on
 /// PostgreSQL: the HNSW scan goes on past `ef_search` candidates (iterative scans) and
 /// finds the 20 nearest models. The same query with iterative scans off
-/// (`max_scan_tuples` 0) sees only the 40 nearest vectors, all datasets, comes back short
+/// (`max_scan_tuples` 0) sees only the `ef_search` nearest vectors, all datasets, comes back short
 /// and says it may be partial; so does a bound too small to reach the models.
 #[tokio::test]
 async fn a_selective_filter_still_fills_the_page() {
@@ -318,15 +318,23 @@ async fn a_selective_filter_still_fills_the_page() {
     };
     let mut all = models.clone();
     all.sort();
-    let full = app.ok(q, json!({})).await;
+    // A candidate list of 40, so that the planner picks the index at this size (a larger
+    // one makes it rank the 200 models exactly, which hides what the scan does).
+    let ef40 = |max_scan_tuples: u32| {
+        app.with_limits(|l| {
+            l.hnsw.ef_search = 40;
+            l.hnsw.max_scan_tuples = max_scan_tuples;
+        })
+    };
+    let full = ef40(20_000).ok(q, json!({})).await;
     assert_eq!(found(&full), all, "{full:#}");
     assert_eq!(full["similar"]["isPartial"], false, "{full:#}");
 
-    let off = app.with_limits(|l| l.hnsw.max_scan_tuples = 0);
+    let off = ef40(0);
     let short = off.ok(q, json!({})).await;
     assert!(found(&short).len() < 20, "{short:#}");
     assert_eq!(short["similar"]["isPartial"], true, "{short:#}");
-    let bounded = app.with_limits(|l| l.hnsw.max_scan_tuples = 100);
+    let bounded = ef40(100);
     let cut = bounded.ok(q, json!({})).await;
     assert!(found(&cut).len() < 20, "{cut:#}");
     assert_eq!(cut["similar"]["isPartial"], true, "{cut:#}");
