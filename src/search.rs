@@ -210,20 +210,22 @@ async fn find(
     filter.push_str(&ask.scopes.sql(t, pg, &mut p));
     let (matches, rank, snippet, from) = if pg {
         (
-            format!("d.tsv @@ to_tsquery('english', {q})"),
-            format!("CAST(ts_rank(d.tsv, to_tsquery('english', {q})) AS DOUBLE PRECISION)"),
+            "d.tsv @@ tq.q".to_owned(),
+            "CAST(ts_rank(d.tsv, tq.q) AS DOUBLE PRECISION)".to_owned(),
             format!(
                 "ts_headline('english', s.title || ' — ' || s.body, to_tsquery('english', {q}), \
                  'StartSel=**, StopSel=**, MaxWords=24, MinWords=8, MaxFragments=2')"
             ),
-            "search_documents d",
+            // The query parsed once, not per row (a prepared statement's generic plan
+            // would call `to_tsquery($1)` for every match it ranks).
+            format!("search_documents d CROSS JOIN to_tsquery('english', {q}) AS tq(q)"),
         )
     } else {
         (
             format!("search_fts MATCH {q}"),
             "-bm25(search_fts, 0.0, 0.0, 0.0, 10.0, 1.0)".to_owned(),
             "p.snippet".to_owned(),
-            "search_fts",
+            "search_fts".to_owned(),
         )
     };
     let inner_snippet = if pg {
