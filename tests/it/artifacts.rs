@@ -81,7 +81,11 @@ async fn s3_settings() -> S3Settings {
 }
 
 pub(crate) async fn setup(kind: Kind, clock: Clock) -> Env {
-    let base = TestApp::new().await;
+    setup_on(TestApp::new().await, kind, clock).await
+}
+
+/// [`setup`] over a given app (e.g. on SQLite).
+pub(crate) async fn setup_on(base: TestApp, kind: Kind, clock: Clock) -> Env {
     let listener = TestApp::bind().await;
     let addr = listener
         .local_addr()

@@ -7,7 +7,7 @@ use mlgraph::core::clock::Clock;
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
-use crate::artifacts::{Env, Kind, setup, sha_hex, upload};
+use crate::artifacts::{Env, Kind, setup, setup_on, sha_hex, upload};
 
 const NS: &str = "acme.com/prep";
 
@@ -353,4 +353,27 @@ async fn a_task_whose_worker_died_is_finished_by_another_instance() {
         Some("w2")
     );
     assert_eq!(task.try_get::<i32>("", "attempts").ok(), Some(2));
+}
+
+/// SQLite with the local store: the same flow, the task claimed without `SKIP LOCKED`.
+#[tokio::test]
+async fn a_known_csv_on_sqlite_with_the_local_store() {
+    let env = setup_on(
+        crate::harness::TestApp::sqlite().await,
+        Kind::Local,
+        Clock::system(),
+    )
+    .await;
+    let ds = dataset(&env, "transactions").await;
+    let (v, _) = send_file(&env, &ds, "tx.csv", KNOWN.as_bytes()).await;
+    assert_eq!(work(&env, "w1").await, 1);
+    let got = version(&env, &v).await;
+    assert_eq!(got["uploadStatus"], "VALIDATED", "{got:#}");
+    assert_eq!(got["numRows"], 6);
+    assert_eq!(
+        got["schemaDeductions"]["nodes"][0]["proposedSchema"]["columns"][1]["type"],
+        "float"
+    );
+    assert_eq!(got["edaReports"]["nodes"][0]["status"], "COMPLETED");
+    assert_eq!(work(&env, "w1").await, 0, "nothing left");
 }
