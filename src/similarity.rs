@@ -297,17 +297,17 @@ pub(crate) async fn nearest(
     let dim = vector.len();
     if uses_pgvector(db).await? {
         let exact_scope = scopes.within.as_ref().filter(|w| w.len() <= EXACT_SCOPE);
-        let mut from = "embeddings e".to_owned();
-        match exact_scope {
+        let from = match exact_scope {
             Some(ids) => {
                 let ids = p.push(crate::search::uuid_array(ids));
-                from = format!(
-                    "unnest(CAST({ids} AS uuid[])) w(id) JOIN embeddings e ON e.node_id = w.id"
-                );
                 filter.push_str(&scopes.sql_beyond_lineage("e", pg, &mut p));
+                format!("unnest(CAST({ids} AS uuid[])) w(id) JOIN embeddings e ON e.node_id = w.id")
             }
-            None => filter.push_str(&scopes.sql("e", pg, &mut p)),
-        }
+            None => {
+                filter.push_str(&scopes.sql("e", pg, &mut p));
+                "embeddings e".to_owned()
+            }
+        };
         let q = p.push(literal(&vector));
         let distance = format!("e.embedding::vector({dim}) <=> CAST({q} AS vector({dim}))");
         // Index path: relaxed order lets the scan go on past `ef_search` candidates until

@@ -1279,28 +1279,29 @@ async fn send_presigned(
     Ok(())
 }
 
+/// [`start_server`] with its artifacts in a local directory store it serves itself.
+async fn start_local_store_server(
+    server: &Option<PathBuf>,
+    database_url: &str,
+    port: u16,
+    dir: &std::path::Path,
+) -> Result<(Server, String), BoxError> {
+    let extra: Vec<String> = vec![
+        "--artifact-store".into(),
+        "local".into(),
+        "--artifact-dir".into(),
+        dir.display().to_string(),
+        "--public-url".into(),
+        format!("http://127.0.0.1:{port}"),
+    ];
+    start_server_with(&server_binary(server)?, database_url, port, &extra).await
+}
+
 async fn artifacts(args: &ArtifactArgs) -> Result<(), BoxError> {
     use sha2::Digest;
     let dir = std::env::temp_dir().join(format!("mlgraph-bench-artifacts-{}", std::process::id()));
-    let public = format!("http://127.0.0.1:{}", args.port);
-    let extra: Vec<String> = [
-        "--artifact-store",
-        "local",
-        "--artifact-dir",
-        &dir.display().to_string(),
-        "--public-url",
-        &public,
-    ]
-    .iter()
-    .map(|s| (*s).to_owned())
-    .collect();
-    let (server, base) = start_server_with(
-        &server_binary(&args.server)?,
-        &args.database_url,
-        args.port,
-        &extra,
-    )
-    .await?;
+    let (server, base) =
+        start_local_store_server(&args.server, &args.database_url, args.port, &dir).await?;
     let pid = server.0.id();
     let url = format!("{base}/graphql");
     let client = reqwest::Client::new();
@@ -1500,24 +1501,11 @@ async fn prep(args: &PrepArgs) -> Result<(), BoxError> {
         size as f64 / 1e6,
         t.elapsed().as_secs_f64()
     );
-    let public = format!("http://127.0.0.1:{}", args.port);
-    let store = dir.join("store");
-    let extra: Vec<String> = [
-        "--artifact-store",
-        "local",
-        "--artifact-dir",
-        &store.display().to_string(),
-        "--public-url",
-        &public,
-    ]
-    .iter()
-    .map(|s| (*s).to_owned())
-    .collect();
-    let (server, base) = start_server_with(
-        &server_binary(&args.server)?,
+    let (server, base) = start_local_store_server(
+        &args.server,
         &args.database_url,
         args.port,
-        &extra,
+        &dir.join("store"),
     )
     .await?;
     let pid = server.0.id();

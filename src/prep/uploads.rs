@@ -33,6 +33,7 @@ use uuid::Uuid;
 use crate::artifacts::service::{self as arts_service, Artifacts, NewUpload, Upload};
 use crate::core::context::RequestContext;
 use crate::core::ids::NodeType;
+use crate::core::params::Params;
 use crate::core::store::{self, reference};
 use crate::error::{AppError, AppResult};
 
@@ -260,26 +261,20 @@ pub async fn complete(
 /// Queues the validation of a version's file (inside the caller's transaction).
 async fn enqueue(txn: &impl ConnectionTrait, version: &dataset_version::Model) -> AppResult<()> {
     let backend = txn.get_database_backend();
-    let now = Utc::now();
-    let sql = match backend {
-        DbBackend::Postgres => {
-            "INSERT INTO prep_tasks (id, ns, created_at, updated_at, dataset_version_id, kind, status, attempts)
-             VALUES ($1, $2, $3, $3, $4, 'VALIDATE', 'QUEUED', 0)"
-        }
-        _ => {
-            "INSERT INTO prep_tasks (id, ns, created_at, updated_at, dataset_version_id, kind, status, attempts)
-             VALUES (?1, ?2, ?3, ?3, ?4, 'VALIDATE', 'QUEUED', 0)"
-        }
-    };
+    let mut p = Params::new(backend);
+    let (id, ns, now, v) = (
+        p.push(crate::core::ids::new_id()),
+        p.push(version.ns.clone()),
+        p.push(Utc::now()),
+        p.push(version.id),
+    );
     txn.execute_raw(Statement::from_sql_and_values(
         backend,
-        sql,
-        [
-            crate::core::ids::new_id().into(),
-            version.ns.clone().into(),
-            now.into(),
-            version.id.into(),
-        ],
+        format!(
+            "INSERT INTO prep_tasks (id, ns, created_at, updated_at, dataset_version_id, kind, status, attempts)
+             VALUES ({id}, {ns}, {now}, {now}, {v}, 'VALIDATE', 'QUEUED', 0)"
+        ),
+        p.values(),
     ))
     .await?;
     Ok(())
@@ -296,30 +291,29 @@ struct Claim {
 async fn claim(db: &DatabaseConnection, worker: &str) -> AppResult<Option<Claim>> {
     let backend = db.get_database_backend();
     let now = Utc::now();
-    let until = now + chrono::Duration::from_std(LEASE).unwrap_or_default();
-    let (sql, lock) = match backend {
-        DbBackend::Postgres => (
-            "UPDATE prep_tasks SET status = 'RUNNING', worker = $1, lease_until = $2, attempts = attempts + 1, updated_at = $3
-              WHERE id = (SELECT id FROM prep_tasks
-                           WHERE status = 'QUEUED' OR (status = 'RUNNING' AND lease_until < $3)
-                           ORDER BY created_at {lock} LIMIT 1)
-              RETURNING id, dataset_version_id, attempts",
-            "FOR UPDATE SKIP LOCKED",
-        ),
-        _ => (
-            "UPDATE prep_tasks SET status = 'RUNNING', worker = ?1, lease_until = ?2, attempts = attempts + 1, updated_at = ?3
-              WHERE id = (SELECT id FROM prep_tasks
-                           WHERE status = 'QUEUED' OR (status = 'RUNNING' AND lease_until < ?3)
-                           ORDER BY created_at {lock} LIMIT 1)
-              RETURNING id, dataset_version_id, attempts",
-            "",
-        ),
+    let mut p = Params::new(backend);
+    let (w, until, now) = (
+        p.push(worker.to_owned()),
+        p.push(now + chrono::Duration::from_std(LEASE).unwrap_or_default()),
+        p.push(now),
+    );
+    // SQLite has one writer at a time: the statement alone is the claim.
+    let lock = if backend == DbBackend::Postgres {
+        "FOR UPDATE SKIP LOCKED"
+    } else {
+        ""
     };
     let row = db
         .query_one_raw(Statement::from_sql_and_values(
             backend,
-            sql.replace("{lock}", lock),
-            [worker.to_owned().into(), until.into(), now.into()],
+            format!(
+                "UPDATE prep_tasks SET status = 'RUNNING', worker = {w}, lease_until = {until}, attempts = attempts + 1, updated_at = {now}
+                  WHERE id = (SELECT id FROM prep_tasks
+                               WHERE status = 'QUEUED' OR (status = 'RUNNING' AND lease_until < {now})
+                               ORDER BY created_at {lock} LIMIT 1)
+                  RETURNING id, dataset_version_id, attempts"
+            ),
+            p.values(),
         ))
         .await?;
     row.map(|r| {
@@ -332,26 +326,33 @@ async fn claim(db: &DatabaseConnection, worker: &str) -> AppResult<Option<Claim>
     .transpose()
 }
 
-/// Extends the lease of a task this worker holds; false when it holds it no longer.
-async fn renew(db: &DatabaseConnection, task: Uuid, worker: &str) -> AppResult<bool> {
-    let backend = db.get_database_backend();
-    let until = Utc::now() + chrono::Duration::from_std(LEASE).unwrap_or_default();
-    let sql = match backend {
-        DbBackend::Postgres => {
-            "UPDATE prep_tasks SET lease_until = $1 WHERE id = $2 AND worker = $3 AND status = 'RUNNING'"
-        }
-        _ => {
-            "UPDATE prep_tasks SET lease_until = ?1 WHERE id = ?2 AND worker = ?3 AND status = 'RUNNING'"
-        }
-    };
+/// Sets `changes` (a `SET` list over the placeholders `p` holds) on a task this worker
+/// still holds; whether it did.
+async fn update_held(
+    db: &impl ConnectionTrait,
+    mut p: Params,
+    changes: &str,
+    task: Uuid,
+    worker: &str,
+) -> AppResult<bool> {
+    let (id, w) = (p.push(task), p.push(worker.to_owned()));
     let r = db
         .execute_raw(Statement::from_sql_and_values(
-            backend,
-            sql,
-            [until.into(), task.into(), worker.to_owned().into()],
+            db.get_database_backend(),
+            format!(
+                "UPDATE prep_tasks SET {changes} WHERE id = {id} AND worker = {w} AND status = 'RUNNING'"
+            ),
+            p.values(),
         ))
         .await?;
     Ok(r.rows_affected() == 1)
+}
+
+/// Extends the lease of a task this worker holds; false when it holds it no longer.
+async fn renew(db: &DatabaseConnection, task: Uuid, worker: &str) -> AppResult<bool> {
+    let mut p = Params::new(db.get_database_backend());
+    let until = p.push(Utc::now() + chrono::Duration::from_std(LEASE).unwrap_or_default());
+    update_held(db, p, &format!("lease_until = {until}"), task, worker).await
 }
 
 /// Ends a task this worker still holds (inside the result's transaction): refuses when
@@ -363,29 +364,14 @@ async fn finish_task(
     status: &str,
     error: Option<String>,
 ) -> AppResult<()> {
-    let backend = txn.get_database_backend();
-    let sql = match backend {
-        DbBackend::Postgres => {
-            "UPDATE prep_tasks SET status = $1, error = $2, updated_at = $3 WHERE id = $4 AND worker = $5 AND status = 'RUNNING'"
-        }
-        _ => {
-            "UPDATE prep_tasks SET status = ?1, error = ?2, updated_at = ?3 WHERE id = ?4 AND worker = ?5 AND status = 'RUNNING'"
-        }
-    };
-    let r = txn
-        .execute_raw(Statement::from_sql_and_values(
-            backend,
-            sql,
-            [
-                status.to_owned().into(),
-                error.into(),
-                Utc::now().into(),
-                task.into(),
-                worker.to_owned().into(),
-            ],
-        ))
-        .await?;
-    if r.rows_affected() == 1 {
+    let mut p = Params::new(txn.get_database_backend());
+    let changes = format!(
+        "status = {}, error = {}, updated_at = {}",
+        p.push(status.to_owned()),
+        p.push(error),
+        p.push(Utc::now())
+    );
+    if update_held(txn, p, &changes, task, worker).await? {
         Ok(())
     } else {
         Err(AppError::Conflict {
@@ -626,24 +612,14 @@ async fn validate(
         }
         store::update::<eda_report::Entity, _>(txn, ctx, &report, r, "UPDATE").await?;
         let (schema, meta, confidence) = p.deduction();
-        store::insert::<schema_deduction::Entity, _>(
+        insert_proposal(
             txn,
             ctx,
-            schema_deduction::ActiveModel {
-                id: Set(crate::core::ids::new_id()),
-                ns: Set(version.ns.clone()),
-                dataset_id: Set(version.dataset_id),
-                dataset_version_id: Set(Some(version.id)),
-                proposed_schema: Set(schema),
-                column_metadata: Set(meta),
-                confidence: Set(confidence.clamp(0.0, 1.0)),
-                agent_version: Set(AGENT_VERSION.into()),
-                status: Set(Ds::Proposed),
-                rejection_reason: Set(None),
-                created_by: Set(ctx.actor.clone()),
-                created_at: Set(now),
-                updated_at: Set(now),
-            },
+            &version,
+            schema,
+            meta,
+            confidence.clamp(0.0, 1.0),
+            AGENT_VERSION,
         )
         .await?;
         Ok(())
@@ -675,6 +651,39 @@ pub fn spawn_worker(db: DatabaseConnection, arts: std::sync::Arc<Artifacts>, eve
 
 fn hostname() -> String {
     std::env::var("HOSTNAME").unwrap_or_else(|_| "mlgraph".into())
+}
+
+/// Inserts a PROPOSED deduction of `version`'s file (inside the caller's transaction).
+async fn insert_proposal(
+    txn: &sea_orm::DatabaseTransaction,
+    ctx: &RequestContext,
+    version: &dataset_version::Model,
+    schema: serde_json::Value,
+    metadata: serde_json::Value,
+    confidence: f64,
+    agent: &str,
+) -> AppResult<schema_deduction::Model> {
+    let now = Utc::now();
+    store::insert::<schema_deduction::Entity, _>(
+        txn,
+        ctx,
+        schema_deduction::ActiveModel {
+            id: Set(crate::core::ids::new_id()),
+            ns: Set(version.ns.clone()),
+            dataset_id: Set(version.dataset_id),
+            dataset_version_id: Set(Some(version.id)),
+            proposed_schema: Set(schema),
+            column_metadata: Set(metadata),
+            confidence: Set(confidence),
+            agent_version: Set(agent.to_owned()),
+            status: Set(Ds::Proposed),
+            rejection_reason: Set(None),
+            created_by: Set(ctx.actor.clone()),
+            created_at: Set(now),
+            updated_at: Set(now),
+        },
+    )
+    .await
 }
 
 /// Accepts a PROPOSED deduction: the dataset's accepted one (if any) is SUPERSEDED and
@@ -803,25 +812,14 @@ pub async fn propose(
         )
         .await?;
         ctx.scope.check_write(&v.ns)?;
-        let now = Utc::now();
-        store::insert::<schema_deduction::Entity, _>(
+        insert_proposal(
             txn,
             ctx,
-            schema_deduction::ActiveModel {
-                id: Set(crate::core::ids::new_id()),
-                ns: Set(v.ns.clone()),
-                dataset_id: Set(v.dataset_id),
-                dataset_version_id: Set(Some(v.id)),
-                proposed_schema: Set(p.proposed_schema.clone()),
-                column_metadata: Set(metadata.clone()),
-                confidence: Set(p.confidence),
-                agent_version: Set(agent.clone()),
-                status: Set(Ds::Proposed),
-                rejection_reason: Set(None),
-                created_by: Set(ctx.actor.clone()),
-                created_at: Set(now),
-                updated_at: Set(now),
-            },
+            &v,
+            p.proposed_schema.clone(),
+            metadata.clone(),
+            p.confidence,
+            &agent,
         )
         .await
     })
