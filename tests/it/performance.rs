@@ -328,7 +328,10 @@ async fn check_costs(state: &AppState) {
     )
     .await;
     assert_eq!(hourly["costTrends"][0]["bucket"], "2026-11-30T10");
-    // ROI: 4 successful predictions worth 1.5 each over the version's costs up to now (3 USD).
+    // ROI: 4 successful predictions (made now) worth 1.5 each over the version's costs up
+    // to now: all its records, the last on 2026-12-02 10:00 (4 USD; this test ran before
+    // that day with the last one still ahead, which is why the range must not depend on
+    // today's date to keep its answer: every record is now in the past).
     let ep = run(&schema, state, "mutation { createEndpoint(input: {ns: \"acme.com/perf\", name: \"roi-ep\", environment: STAGING}) { id } }", json!({})).await;
     let ep = ep["createEndpoint"]["id"].clone();
     for _ in 0..4 {
@@ -343,7 +346,7 @@ async fn check_costs(state: &AppState) {
     .await;
     assert_eq!(
         roi["roi"],
-        json!({"successes": 4, "value": "6.000000", "cost": "3.000000", "roi": 2.0})
+        json!({"successes": 4, "value": "6.000000", "cost": "4.000000", "roi": 1.5})
     );
     let per_version = run(&schema, state, SUMMARY, by("MODEL_VERSION")).await;
     let keys: Vec<&str> = per_version["costSummary"]
