@@ -321,6 +321,11 @@ struct ServeArgs {
     /// How often the artifact sweeper runs, in seconds.
     #[arg(long, env = "MLGRAPH_ARTIFACT_SWEEP_SECS", default_value_t = 60)]
     artifact_sweep_secs: u64,
+    /// Seconds a dataset validation task stays its worker's without a renewal (renewed
+    /// every third of it while the worker runs): how soon another instance takes over the
+    /// task of one that died.
+    #[arg(long, env = "MLGRAPH_PREP_LEASE_SECS", default_value_t = 60)]
+    prep_lease_secs: u64,
     /// Milliseconds one HTTP request may run before it is abandoned (`TIMEOUT`, 503).
     #[arg(long, env = "MLGRAPH_REQUEST_TIMEOUT_MS", default_value_t = 30_000)]
     request_timeout_ms: u64,
@@ -691,6 +696,7 @@ async fn serve(args: ServeArgs) -> anyhow_like::Result<()> {
             state.db.clone(),
             arts.clone(),
             Duration::from_secs(2),
+            Duration::from_secs(args.prep_lease_secs.max(3)),
         );
     }
     mlgraph::training::lifecycle::spawn_heartbeat_monitor(

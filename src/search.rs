@@ -559,26 +559,23 @@ impl Scopes {
                     )
                     .into());
                 }
-                let args = crate::lineage::service::TraversalArgs {
-                    direction: w.direction.into(),
-                    depth: depth as u32,
-                    kinds: w.kinds,
-                    node_types: None,
-                    first: MAX_LINEAGE_SCOPE,
-                    offset: 0,
-                    with_edges: false,
-                    check_start: true,
-                };
-                let mut graphs =
-                    crate::lineage::service::traverse(&d.db, d.rc, &[start], &args).await?;
-                let graph = graphs.remove(&start).unwrap_or_default();
-                if !graph.start_found {
+                let reached = crate::lineage::service::reach_ids(
+                    &d.db,
+                    d.rc,
+                    start,
+                    w.direction.into(),
+                    depth as u32,
+                    w.kinds,
+                    MAX_LINEAGE_SCOPE,
+                )
+                .await?;
+                let Some(ids) = reached else {
                     return Err(AppError::NotFound {
                         what: format!("{} {} (within.lineageOf)", start.0.name(), start.1),
                     }
                     .into());
-                }
-                Some(graph.nodes.into_iter().map(|n| n.node.1).collect())
+                };
+                Some(ids)
             }
         };
         Ok(Scopes {

@@ -414,6 +414,39 @@ impl ArtifactMutation {
     }
 }
 
+/// The newest VERIFIED file of `owner` whose path starts with `prefix` (batched like
+/// [`owned`]: one statement for every owner of a level).
+pub async fn owned_file(
+    ctx: &Context<'_>,
+    owner: uuid::Uuid,
+    prefix: &str,
+) -> Result<Option<Artifact>> {
+    let filter = ArtifactFilter {
+        path: Some(crate::core::filter::StringFilter {
+            starts_with: Some(prefix.to_owned()),
+            ..Default::default()
+        }),
+        status: Some(ArtifactStatusFilter {
+            eq: Some(ArtifactStatus::Verified),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let newest = ArtifactOrder {
+        field: ArtifactOrderField::CreatedAt,
+        direction: crate::core::filter::OrderDirection::Desc,
+    };
+    let page = owned(
+        ctx,
+        owner,
+        Some(filter),
+        Some(vec![newest]),
+        PageArgs::new(Some(1), None, None, None, None),
+    )
+    .await?;
+    Ok(page.edges.into_iter().next().map(|e| e.node))
+}
+
 /// The live artifacts of `owner` as a connection (batched across owners).
 pub async fn owned(
     ctx: &Context<'_>,

@@ -650,6 +650,21 @@ pub async fn download_url(
         .await
 }
 
+/// What the server itself stores as an artifact.
+pub enum Contents<'a> {
+    /// Bytes in memory.
+    Bytes(Vec<u8>),
+    /// A file on disk, of `size` bytes with SHA-256 `sha256` (hex), read a part at a time.
+    File {
+        /// Where it is.
+        path: &'a std::path::Path,
+        /// Its size.
+        size: i64,
+        /// Its SHA-256 (hex).
+        sha256: String,
+    },
+}
+
 /// Stores `bytes` as an artifact of `owner` from the server itself (no client upload):
 /// planned, written and verified like any other.
 pub async fn put_small(
@@ -661,8 +676,41 @@ pub async fn put_small(
     content_type: &str,
     bytes: Vec<u8>,
 ) -> AppResult<artifact::Model> {
-    use sha2::Digest;
-    let sha256 = hex::encode(sha2::Sha256::digest(&bytes));
+    put(
+        db,
+        arts,
+        ctx,
+        owner,
+        path,
+        content_type,
+        Contents::Bytes(bytes),
+    )
+    .await
+}
+
+/// Stores `contents` as an artifact of `owner` from the server itself: planned like a
+/// client's upload (deduplicated by SHA-256, one request or parts past the multipart
+/// threshold), sent by the server, then verified like any other.
+pub async fn put(
+    db: &DatabaseConnection,
+    arts: &Artifacts,
+    ctx: &RequestContext,
+    owner: (NodeType, Uuid),
+    path: &str,
+    content_type: &str,
+    contents: Contents<'_>,
+) -> AppResult<artifact::Model> {
+    use tokio::io::AsyncReadExt;
+    let (size, sha256) = match &contents {
+        Contents::Bytes(b) => {
+            use sha2::Digest;
+            (
+                i64::try_from(b.len()).unwrap_or(i64::MAX),
+                hex::encode(sha2::Sha256::digest(b)),
+            )
+        }
+        Contents::File { size, sha256, .. } => (*size, sha256.clone()),
+    };
     let planned = create_upload(
         db,
         arts,
@@ -670,18 +718,56 @@ pub async fn put_small(
         NewUpload {
             owner,
             path: path.to_owned(),
-            size: i64::try_from(bytes.len()).unwrap_or(i64::MAX),
+            size,
             sha256: sha256.clone(),
             content_type: Some(content_type.to_owned()),
         },
     )
     .await?;
-    if let UploadPlan::Present = planned.plan {
-        return Ok(planned.artifact);
+    let key = planned.artifact.object_key.clone();
+    match (planned.plan, contents) {
+        (UploadPlan::Present, _) => return Ok(planned.artifact),
+        (UploadPlan::Single(_), Contents::Bytes(b)) => {
+            arts.store.put_small(&key, b, &sha256).await?;
+        }
+        (UploadPlan::Single(_), Contents::File { path, .. }) => {
+            arts.store.put_path(&key, path, &sha256).await?;
+        }
+        (UploadPlan::Multipart { parts, .. }, contents) => {
+            let upload_id =
+                planned.artifact.upload_id.clone().ok_or_else(|| {
+                    AppError::Internal("a multipart plan without an upload".into())
+                })?;
+            let mut file = match &contents {
+                Contents::File { path, .. } => Some(
+                    tokio::fs::File::open(path)
+                        .await
+                        .map_err(|e| AppError::Internal(format!("open {}: {e}", path.display())))?,
+                ),
+                Contents::Bytes(_) => None,
+            };
+            let mut offset = 0usize;
+            for (n, part_size, _) in parts {
+                let len = usize::try_from(part_size).unwrap_or(0);
+                let bytes = match (&contents, file.as_mut()) {
+                    (Contents::Bytes(b), _) => bytes::Bytes::copy_from_slice(
+                        b.get(offset..offset + len).unwrap_or_default(),
+                    ),
+                    (_, Some(f)) => {
+                        // Parts are read in order: the file's position is the part's offset.
+                        let mut buf = vec![0u8; len];
+                        f.read_exact(&mut buf)
+                            .await
+                            .map_err(|e| AppError::Internal(format!("read part {n}: {e}")))?;
+                        bytes::Bytes::from(buf)
+                    }
+                    _ => bytes::Bytes::new(),
+                };
+                arts.store.put_part(&key, &upload_id, n, bytes).await?;
+                offset += len;
+            }
+        }
     }
-    arts.store
-        .put_small(&planned.artifact.object_key, bytes, &sha256)
-        .await?;
     complete_upload(db, arts, ctx, planned.artifact.id, None).await
 }
 

@@ -794,6 +794,70 @@ impl ObjectStore {
         }
     }
 
+    /// Stores the file at `path` (exactly its bytes, SHA-256 `sha256` hex) in one request,
+    /// streamed from disk: the server's own files too large to hold in memory.
+    pub async fn put_path(&self, key: &str, path: &std::path::Path, sha256: &str) -> AppResult<()> {
+        match self {
+            ObjectStore::S3(s) => {
+                let body = aws_sdk_s3::primitives::ByteStream::from_path(path)
+                    .await
+                    .map_err(|e| AppError::Internal(format!("read {}: {e}", path.display())))?;
+                s.client
+                    .put_object()
+                    .bucket(&s.bucket)
+                    .key(key)
+                    .checksum_sha256(sha256_b64(sha256)?)
+                    .body(body)
+                    .send()
+                    .await
+                    .map_err(|e| s3_error("put object", e))?;
+                Ok(())
+            }
+            ObjectStore::Local(l) => {
+                let target = l.path_of(key);
+                if let Some(parent) = target.parent() {
+                    tokio::fs::create_dir_all(parent)
+                        .await
+                        .map_err(|e| io_error("create object directory", e))?;
+                }
+                tokio::fs::copy(path, target)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| io_error("write object", e))
+            }
+        }
+    }
+
+    /// Stores part `n` of the multipart upload `upload_id` (the server's own uploads).
+    pub async fn put_part(
+        &self,
+        key: &str,
+        upload_id: &str,
+        n: i32,
+        bytes: Bytes,
+    ) -> AppResult<()> {
+        match self {
+            ObjectStore::S3(s) => {
+                s.client
+                    .upload_part()
+                    .bucket(&s.bucket)
+                    .key(key)
+                    .upload_id(upload_id)
+                    .part_number(n)
+                    .body(bytes.into())
+                    .send()
+                    .await
+                    .map_err(|e| s3_error("upload part", e))?;
+                Ok(())
+            }
+            ObjectStore::Local(l) => {
+                tokio::fs::write(l.upload_dir(upload_id).join(n.to_string()), bytes)
+                    .await
+                    .map_err(|e| io_error("write part", e))
+            }
+        }
+    }
+
     /// Deletes the object (absent is fine).
     pub async fn delete(&self, key: &str) -> AppResult<()> {
         match self {

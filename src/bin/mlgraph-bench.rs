@@ -1576,7 +1576,8 @@ async fn prep(args: &PrepArgs) -> Result<(), BoxError> {
             &client,
             &url,
             "query($v: ID!) { node(id: $v) { ... on DatasetVersion { uploadStatus numRows numColumns
-               edaReports(first: 1) { nodes { storageLocation reportSizeBytes generationSeconds } } } } }",
+               edaReports(first: 1) { nodes { storageLocation reportSizeBytes generationSeconds } }
+               processedFile { sizeBytes } } } }",
             json!({"v": version}),
         )
         .await?;
@@ -1594,9 +1595,13 @@ async fn prep(args: &PrepArgs) -> Result<(), BoxError> {
     };
     let took = t.elapsed();
     println!(
-        "complete (verify {:.1} MB) {:.1} s; validated + deduced + reported {:.1} s after complete: {} ({} rows, {} columns, report {}); server peak RSS {:.1} MB before, {:.1} MB after",
+        "complete (verify {:.1} MB) {:.1} s; validated + deduced + reported + written as Parquet ({:.1} MB) {:.1} s after complete: {} ({} rows, {} columns, report {}); server peak RSS {:.1} MB before, {:.1} MB after",
         size as f64 / 1e6,
         completed.as_secs_f64(),
+        status["node"]["processedFile"]["sizeBytes"]
+            .as_f64()
+            .unwrap_or(0.0)
+            / 1e6,
         took.as_secs_f64(),
         status["node"]["uploadStatus"],
         status["node"]["numRows"],
@@ -1926,15 +1931,20 @@ async fn vectors(args: &VectorArgs) -> Result<(), BoxError> {
     }
     let loaded = t.elapsed();
     let t = Instant::now();
+    // The index the server itself builds for the model (its name tells the server how
+    // many vectors the model holds), over the loaded vectors.
     exec(&db, "DROP INDEX IF EXISTS ix_embeddings_hnsw_bench").await?;
     exec(
         &db,
         &format!(
-            "CREATE INDEX ix_embeddings_hnsw_bench ON embeddings USING hnsw ((embedding::vector({dim})) vector_cosine_ops)
-               WITH (m = 16, ef_construction = 64) WHERE model = '{model}'"
+            "DROP INDEX IF EXISTS {}",
+            mlgraph::similarity::index_name(&model)
         ),
     )
     .await?;
+    mlgraph::similarity::ensure_index(&db, mlgraph::similarity::Hnsw::default(), &model, dim)
+        .await
+        .map_err(|e| format!("{e:?}"))?;
     exec(&db, "ANALYZE embeddings").await?;
     println!(
         "{} embeddings of dimension {dim} loaded in {:.1} s, HNSW index (m 16, ef_construction 64) built in {:.1} s",
@@ -2023,7 +2033,7 @@ async fn vectors(args: &VectorArgs) -> Result<(), BoxError> {
         .ok_or("no lineage in the registry: run generate first")?;
     let start =
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("TrainingJob:{start}"));
-    for depth in [3, 5] {
+    for depth in [3, 5, 6] {
         let within = json!({"lineageOf": start, "direction": "BOTH", "depth": depth});
         let reached = gql_vars(
             &client,
@@ -2032,8 +2042,20 @@ async fn vectors(args: &VectorArgs) -> Result<(), BoxError> {
             json!({"s": start, "d": depth}),
         )
         .await?;
+        // The reference scope, walked here in plain SQL (each direction on its own, as
+        // `BOTH` means), for the recall of the answers.
+        let start_id = decode(&start).ok_or("bad start id")?;
+        let scope_sql = format!(
+            "WITH RECURSIVE up(id, d) AS (SELECT '{start_id}'::uuid, 0 UNION
+                 SELECT l.up_id, u.d + 1 FROM up u JOIN lineage_links l ON l.down_id = u.id WHERE u.d < {depth}),
+               down(id, d) AS (SELECT '{start_id}'::uuid, 0 UNION
+                 SELECT l.down_id, w.d + 1 FROM down w JOIN lineage_links l ON l.up_id = w.id WHERE w.d < {depth})
+             SELECT id FROM up UNION SELECT id FROM down"
+        );
         let mut lat = Vec::new();
         let mut answered = 0;
+        let mut recall = 0.0;
+        let cpu_before = cpu_ms(pid);
         for q in queries.iter().take(30) {
             let t = Instant::now();
             let got = gql_vars(
@@ -2044,15 +2066,44 @@ async fn vectors(args: &VectorArgs) -> Result<(), BoxError> {
             )
             .await?;
             lat.push(t.elapsed().as_secs_f64() * 1000.0);
-            answered += got["similar"]["hits"].as_array().map(Vec::len).unwrap_or(0);
+            let found: std::collections::HashSet<uuid::Uuid> = got["similar"]["hits"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|s| s["node"]["id"].as_str().and_then(decode))
+                .collect();
+            answered += found.len();
+            let txn = db.begin().await?;
+            txn.execute_unprepared("SET LOCAL enable_indexscan = off")
+                .await?;
+            let exact = txn
+                .query_all_raw(Statement::from_string(
+                    db.get_database_backend(),
+                    format!(
+                        "SELECT node_id FROM embeddings WHERE model = '{model}'
+                           AND node_id IN ({scope_sql}) AND node_id <> '{start_id}'
+                         ORDER BY embedding::vector({dim}) <=> '{}'::vector({dim}) LIMIT 10",
+                        vector_literal(q)
+                    ),
+                ))
+                .await?;
+            txn.commit().await?;
+            let exact: Vec<uuid::Uuid> = exact
+                .iter()
+                .filter_map(|r| r.try_get("", "node_id").ok())
+                .collect();
+            recall += exact.iter().filter(|id| found.contains(id)).count() as f64
+                / exact.len().max(1) as f64;
         }
+        let cpu = (cpu_ms(pid) - cpu_before) / 30.0;
         let s = summarise(lat, 0, 0.0);
         println!(
-            "similar top-10 within the lineage of a training job (depth {depth}, both ways: {} nodes reached): p50 {:.2} ms, p95 {:.2} ms; {:.1} hits per query",
+            "similar top-10 within the lineage of a training job (depth {depth}, both ways: {} nodes reached): p50 {:.2} ms, p95 {:.2} ms; {:.1} hits per query, recall@10 {:.3} against exact within the scope; server cpu {cpu:.2} ms per query",
             reached["lineage"]["totalCount"],
             s.p50,
             s.p95,
-            answered as f64 / 30.0
+            answered as f64 / 30.0,
+            recall / 30.0
         );
     }
     drop(server);

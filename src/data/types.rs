@@ -189,6 +189,18 @@ impl DatasetVersionFields {
         )
         .await
     }
+    /// The file uploaded through `createDatasetUpload` (`raw/<name>`), once verified.
+    async fn raw_file(&self, ctx: &Context<'_>) -> Result<Option<crate::graph::Artifact>> {
+        crate::artifacts::owned_file(ctx, self.0.id, "raw/").await
+    }
+    /// The Parquet file mlgraph wrote from a validated CSV upload
+    /// (`processed/<name>.parquet`): the same rows, each column typed as mlgraph's
+    /// proposed schema says (integer → INT64, float → DOUBLE, boolean, date → DATE,
+    /// datetime → TIMESTAMP(µs, UTC), the rest UTF-8); missing values and values not of
+    /// their column's type are null. Null for Parquet uploads (the upload is the file).
+    async fn processed_file(&self, ctx: &Context<'_>) -> Result<Option<crate::graph::Artifact>> {
+        crate::artifacts::owned_file(ctx, self.0.id, "processed/").await
+    }
     /// Namespace (the dataset's).
     async fn ns(&self) -> &str {
         &self.0.ns

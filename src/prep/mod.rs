@@ -15,6 +15,7 @@
 //! cannot be deleted, a pipeline takes its training jobs with it, a training job that
 //! produced model versions cannot be deleted.
 
+pub mod convert;
 pub mod dag;
 pub mod profile;
 mod types;

@@ -1,6 +1,7 @@
-//! One streaming pass over a CSV file: validation (every row as wide as the header, errors
-//! with their row numbers), the schema mlgraph proposes (a type per column by inference)
-//! and the exploratory report (per-column statistics, numeric correlations).
+//! One streaming pass over a CSV or Parquet file: validation (every CSV row as wide as the
+//! header, errors with their row numbers), the schema mlgraph proposes (a type per column:
+//! inferred from the text of CSV values, declared by a Parquet file's schema where it types
+//! the column) and the exploratory report (per-column statistics, numeric correlations).
 //!
 //! Memory is bounded whatever the file's size: per column a capped table of distinct
 //! values, a reservoir sample of [`SAMPLE`] values for quantiles and histograms, and
@@ -28,7 +29,7 @@ const BINS: usize = 10;
 /// square of the columns).
 pub const MAX_CORRELATED: usize = 50;
 
-fn is_missing(v: &str) -> bool {
+pub(crate) fn is_missing(v: &str) -> bool {
     let t = v.trim();
     t.is_empty()
         || ["na", "n/a", "nan", "null", "none"]
@@ -69,6 +70,8 @@ impl SplitMix {
 #[derive(Default)]
 struct Column {
     name: String,
+    /// The type a Parquet schema declares (none for text and for CSV files).
+    declared: Option<&'static str>,
     present: u64,
     missing: u64,
     ints: u64,
@@ -150,6 +153,9 @@ impl Column {
 
     /// The inferred type and the share of present values that have it.
     fn dtype(&self) -> (&'static str, f64) {
+        if let Some(t) = self.declared {
+            return (t, 1.0);
+        }
         let p = self.present;
         if p == 0 {
             return ("string", 0.0);
@@ -208,11 +214,74 @@ pub struct Profile {
     pub error_count: u64,
     cols: Vec<Column>,
     pairs: Vec<[f64; 6]>,
+    rng: SplitMix,
+    numbers: Vec<Option<f64>>,
 }
 
 fn pair_index(k: usize, i: usize, j: usize) -> usize {
     // (i, j) with i < j, row-major over the upper triangle.
     i * k - i * (i + 1) / 2 + (j - i - 1)
+}
+
+impl Profile {
+    fn empty() -> Profile {
+        Profile {
+            rows: 0,
+            columns: Vec::new(),
+            errors: Vec::new(),
+            error_count: 0,
+            cols: Vec::new(),
+            pairs: Vec::new(),
+            rng: SplitMix(0x5EED),
+            numbers: Vec::new(),
+        }
+    }
+
+    /// Names the columns (each once, none empty: else header errors, row 0).
+    fn start(&mut self, columns: Vec<String>) {
+        let mut seen = std::collections::HashSet::new();
+        for (i, c) in columns.iter().enumerate() {
+            if c.is_empty() {
+                self.fail(0, format!("column {} has no name", i + 1));
+            } else if !seen.insert(c.as_str()) {
+                self.fail(0, format!("column name `{c}` appears twice"));
+            }
+        }
+        let k = columns.len();
+        self.cols = columns
+            .iter()
+            .map(|n| Column {
+                name: n.clone(),
+                ..Column::default()
+            })
+            .collect();
+        self.columns = columns;
+        let kc = k.min(MAX_CORRELATED);
+        self.pairs = vec![[0.0; 6]; kc * kc.saturating_sub(1) / 2];
+        self.numbers = vec![None; k];
+    }
+
+    /// Counts one row of values (as text; missing ones empty), in column order.
+    fn push_row<'a>(&mut self, values: impl Iterator<Item = &'a str>) {
+        self.rows += 1;
+        for (c, (col, raw)) in self.cols.iter_mut().zip(values).enumerate() {
+            self.numbers[c] = col.add(raw, &mut self.rng);
+        }
+        let kc = self.cols.len().min(MAX_CORRELATED);
+        for (i, x) in self.numbers.iter().enumerate().take(kc) {
+            let Some(x) = *x else { continue };
+            for (j, y) in self.numbers.iter().enumerate().take(kc).skip(i + 1) {
+                let Some(y) = *y else { continue };
+                let s = &mut self.pairs[pair_index(kc, i, j)];
+                s[0] += 1.0;
+                s[1] += x;
+                s[2] += y;
+                s[3] += x * x;
+                s[4] += y * y;
+                s[5] += x * y;
+            }
+        }
+    }
 }
 
 /// Reads a CSV file (header row first) in one pass.
@@ -221,17 +290,10 @@ pub fn profile(input: impl Read) -> Profile {
         .has_headers(true)
         .flexible(false)
         .from_reader(input);
-    let mut out = Profile {
-        rows: 0,
-        columns: Vec::new(),
-        errors: Vec::new(),
-        error_count: 0,
-        cols: Vec::new(),
-        pairs: Vec::new(),
-    };
+    let mut out = Profile::empty();
     match reader.headers() {
         Ok(h) if !(h.is_empty() || (h.len() == 1 && h[0].trim().is_empty())) => {
-            out.columns = h.iter().map(|c| c.trim().to_owned()).collect();
+            out.start(h.iter().map(|c| c.trim().to_owned()).collect());
         }
         Ok(_) => {
             out.fail(0, "the file is empty: a header row is needed".into());
@@ -242,50 +304,12 @@ pub fn profile(input: impl Read) -> Profile {
             return out;
         }
     }
-    let mut seen = std::collections::HashSet::new();
-    for (i, c) in out.columns.clone().iter().enumerate() {
-        if c.is_empty() {
-            out.fail(0, format!("column {} has no name", i + 1));
-        } else if !seen.insert(c.clone()) {
-            out.fail(0, format!("column name `{c}` appears twice"));
-        }
-    }
     let k = out.columns.len();
-    out.cols = out
-        .columns
-        .iter()
-        .map(|n| Column {
-            name: n.clone(),
-            ..Column::default()
-        })
-        .collect();
-    let kc = k.min(MAX_CORRELATED);
-    out.pairs = vec![[0.0; 6]; kc * kc.saturating_sub(1) / 2];
-    let mut rng = SplitMix(0x5EED);
     let mut record = csv::StringRecord::new();
-    let mut numbers: Vec<Option<f64>> = vec![None; k];
     loop {
         match reader.read_record(&mut record) {
             Ok(false) => break,
-            Ok(true) => {
-                out.rows += 1;
-                for (c, (col, raw)) in out.cols.iter_mut().zip(record.iter()).enumerate() {
-                    numbers[c] = col.add(raw, &mut rng);
-                }
-                for (i, x) in numbers.iter().enumerate().take(kc) {
-                    let Some(x) = *x else { continue };
-                    for (j, y) in numbers.iter().enumerate().take(kc).skip(i + 1) {
-                        let Some(y) = *y else { continue };
-                        let s = &mut out.pairs[pair_index(kc, i, j)];
-                        s[0] += 1.0;
-                        s[1] += x;
-                        s[2] += y;
-                        s[3] += x * x;
-                        s[4] += y * y;
-                        s[5] += x * y;
-                    }
-                }
-            }
+            Ok(true) => out.push_row(record.iter()),
             Err(e) => {
                 out.rows += 1;
                 let row = out.rows;
@@ -309,6 +333,107 @@ pub fn profile(input: impl Read) -> Profile {
     out
 }
 
+/// The type a Parquet (Arrow) column declares, in the names of [`Profile::deduction`];
+/// none for text and nested values (their type is inferred from the values).
+fn declared_type(t: &arrow_schema::DataType) -> Option<&'static str> {
+    use arrow_schema::DataType as D;
+    Some(match t {
+        D::Int8 | D::Int16 | D::Int32 | D::Int64 | D::UInt8 | D::UInt16 | D::UInt32 | D::UInt64 => {
+            "integer"
+        }
+        D::Float16
+        | D::Float32
+        | D::Float64
+        | D::Decimal32(..)
+        | D::Decimal64(..)
+        | D::Decimal128(..)
+        | D::Decimal256(..) => "float",
+        D::Boolean => "boolean",
+        D::Date32 | D::Date64 => "date",
+        D::Timestamp(..) => "datetime",
+        D::Dictionary(_, v) => {
+            return declared_type(v).or_else(|| {
+                matches!(**v, D::Utf8 | D::LargeUtf8 | D::Utf8View).then_some("categorical")
+            });
+        }
+        _ => return None,
+    })
+}
+
+/// Rows decoded at a time from a Parquet file (memory: one batch of every column).
+const PARQUET_BATCH: usize = 8 * 1024;
+
+/// Reads a Parquet file in one pass, a batch of rows at a time: its schema names the
+/// columns (and types those it types); a file that is not Parquet, or a row group that
+/// cannot be decoded, is an error (row 0, or the first row it would have held).
+pub fn profile_parquet(file: std::fs::File) -> Profile {
+    use arrow_array::Array;
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    use std::fmt::Write;
+    let mut out = Profile::empty();
+    let builder = match ParquetRecordBatchReaderBuilder::try_new(file) {
+        Ok(b) => b,
+        Err(e) => {
+            out.fail(0, format!("not a readable Parquet file: {e}"));
+            return out;
+        }
+    };
+    let schema = builder.schema().clone();
+    if schema.fields().is_empty() {
+        out.fail(0, "the file has no columns".into());
+        return out;
+    }
+    out.start(schema.fields().iter().map(|f| f.name().clone()).collect());
+    for (c, f) in out.cols.iter_mut().zip(schema.fields()) {
+        c.declared = declared_type(f.data_type());
+    }
+    let reader = match builder.with_batch_size(PARQUET_BATCH).build() {
+        Ok(r) => r,
+        Err(e) => {
+            out.fail(0, format!("the file cannot be read: {e}"));
+            return out;
+        }
+    };
+    let options = arrow_cast::display::FormatOptions::default();
+    let mut row = vec![String::new(); out.columns.len()];
+    for batch in reader {
+        let batch = match batch {
+            Ok(b) => b,
+            Err(e) => {
+                let at = out.rows + 1;
+                out.fail(at, format!("rows from here on cannot be decoded: {e}"));
+                break;
+            }
+        };
+        let formatters: Result<Vec<_>, _> = batch
+            .columns()
+            .iter()
+            .map(|a| arrow_cast::display::ArrayFormatter::try_new(a.as_ref(), &options))
+            .collect();
+        let formatters = match formatters {
+            Ok(f) => f,
+            Err(e) => {
+                out.fail(0, format!("a column cannot be read as values: {e}"));
+                break;
+            }
+        };
+        for r in 0..batch.num_rows() {
+            for (c, f) in formatters.iter().enumerate() {
+                row[c].clear();
+                if batch.column(c).is_valid(r) {
+                    // Writing into a String cannot fail; a value the formatter cannot
+                    // show is left missing.
+                    if write!(row[c], "{}", f.value(r)).is_err() {
+                        row[c].clear();
+                    }
+                }
+            }
+            out.push_row(row.iter().map(String::as_str));
+        }
+    }
+    out
+}
+
 fn quantile(sorted: &[f64], q: f64) -> f64 {
     crate::performance::percentile(sorted, q)
 }
@@ -319,6 +444,11 @@ impl Profile {
         if self.errors.len() < MAX_ERRORS {
             self.errors.push(RowError { row, message });
         }
+    }
+
+    /// Each column's deduced type, in column order (the names of [`Profile::deduction`]).
+    pub fn column_types(&self) -> Vec<&'static str> {
+        self.cols.iter().map(|c| c.dtype().0).collect()
     }
 
     /// Whether the file is valid (no problem found).

@@ -8,11 +8,13 @@
 //! 3. Any instance's worker ([`run_once`], every few seconds from [`spawn_worker`])
 //!    claims the task (`SKIP LOCKED` on PostgreSQL) under a lease it renews while it
 //!    works; a task whose lease ran out (its worker died) is claimed again by another.
-//!    The version goes `VALIDATING`, the file is streamed from the store through one pass
-//!    ([`super::profile`]) off the async runtime, and in one transaction the version
-//!    becomes `VALIDATED` (rows, columns, column names) or `FAILED` (row-numbered errors),
-//!    with, when valid, a `PROPOSED` schema deduction and a `COMPLETED` EDA report (inline
-//!    under 1 MB, else an artifact on S3).
+//!    The version goes `VALIDATING`, the file is read from the store in one pass
+//!    ([`super::profile`]) off the async runtime (CSV streamed; Parquet from a temporary
+//!    copy, a batch of rows at a time); a valid CSV file is written again as typed
+//!    Parquet, the version's processed file ([`super::convert`]); and in one transaction
+//!    the version becomes `VALIDATED` (rows, columns, column names) or `FAILED`
+//!    (row-numbered errors), with, when valid, a `PROPOSED` schema deduction and a
+//!    `COMPLETED` EDA report (inline under 1 MB, else an artifact on S3).
 
 use std::io::Read;
 use std::time::Duration;
@@ -72,9 +74,27 @@ pub struct DatasetUpload {
     pub upload: Option<Upload>,
 }
 
-fn is_csv(name: &str, content_type: &str) -> bool {
-    matches!(content_type, "text/csv" | "application/csv")
-        || (content_type == "text/plain" && name.to_ascii_lowercase().ends_with(".csv"))
+/// The MIME type of Parquet files (and of the processed files mlgraph writes).
+pub const PARQUET_TYPE: &str = "application/vnd.apache.parquet";
+
+/// The formats mlgraph validates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FileKind {
+    Csv,
+    Parquet,
+}
+
+/// The format of a file named `name` of type `content_type` (a generic type decided by
+/// the name's extension).
+fn kind_of(name: &str, content_type: &str) -> Option<FileKind> {
+    let name = name.to_ascii_lowercase();
+    match content_type {
+        "text/csv" | "application/csv" => Some(FileKind::Csv),
+        PARQUET_TYPE | "application/x-parquet" | "application/parquet" => Some(FileKind::Parquet),
+        "text/plain" | "application/octet-stream" if name.ends_with(".csv") => Some(FileKind::Csv),
+        "application/octet-stream" if name.ends_with(".parquet") => Some(FileKind::Parquet),
+        _ => None,
+    }
 }
 
 /// Plans the upload of a dataset file (see the module). EDITOR on the dataset's namespace.
@@ -103,11 +123,17 @@ pub async fn create(
             "must be 64 hexadecimal digits",
         ));
     }
-    let content_type = input.content_type.unwrap_or_else(|| "text/csv".into());
-    if !is_csv(&name, &content_type) {
+    let content_type = input.content_type.unwrap_or_else(|| {
+        if name.to_ascii_lowercase().ends_with(".parquet") {
+            PARQUET_TYPE.into()
+        } else {
+            "text/csv".into()
+        }
+    });
+    if kind_of(&name, &content_type).is_none() {
         return Err(AppError::bad_input(
             "input.contentType",
-            "mlgraph validates CSV files (text/csv); Parquet is not read yet",
+            format!("mlgraph validates CSV (text/csv) and Parquet ({PARQUET_TYPE}) files"),
         ));
     }
     let (version, deduplicated) = store::transaction(db, async |txn| {
@@ -285,16 +311,17 @@ struct Claim {
     id: Uuid,
     version: Uuid,
     attempts: i32,
+    lease: Duration,
 }
 
 /// Claims the oldest queued task, or one whose lease ran out.
-async fn claim(db: &DatabaseConnection, worker: &str) -> AppResult<Option<Claim>> {
+async fn claim(db: &DatabaseConnection, worker: &str, lease: Duration) -> AppResult<Option<Claim>> {
     let backend = db.get_database_backend();
     let now = Utc::now();
     let mut p = Params::new(backend);
     let (w, until, now) = (
         p.push(worker.to_owned()),
-        p.push(now + chrono::Duration::from_std(LEASE).unwrap_or_default()),
+        p.push(now + chrono::Duration::from_std(lease).unwrap_or_default()),
         p.push(now),
     );
     // SQLite has one writer at a time: the statement alone is the claim.
@@ -321,6 +348,7 @@ async fn claim(db: &DatabaseConnection, worker: &str) -> AppResult<Option<Claim>
             id: r.try_get("", "id")?,
             version: r.try_get("", "dataset_version_id")?,
             attempts: r.try_get("", "attempts")?,
+            lease,
         })
     })
     .transpose()
@@ -349,9 +377,14 @@ async fn update_held(
 }
 
 /// Extends the lease of a task this worker holds; false when it holds it no longer.
-async fn renew(db: &DatabaseConnection, task: Uuid, worker: &str) -> AppResult<bool> {
+async fn renew(
+    db: &DatabaseConnection,
+    task: Uuid,
+    worker: &str,
+    lease: Duration,
+) -> AppResult<bool> {
     let mut p = Params::new(db.get_database_backend());
-    let until = p.push(Utc::now() + chrono::Duration::from_std(LEASE).unwrap_or_default());
+    let until = p.push(Utc::now() + chrono::Duration::from_std(lease).unwrap_or_default());
     update_held(db, p, &format!("lease_until = {until}"), task, worker).await
 }
 
@@ -402,8 +435,60 @@ impl Read for ChannelReader {
     }
 }
 
-/// Streams an object through the profiler, in constant memory, off the async runtime.
-async fn profile_object(arts: &Artifacts, key: &str) -> AppResult<Profile> {
+/// A file of the server's own, removed when dropped.
+struct TempFile(std::path::PathBuf);
+
+impl TempFile {
+    fn new(ext: &str) -> TempFile {
+        TempFile(
+            std::env::temp_dir().join(format!("mlgraph-prep-{}.{ext}", Uuid::now_v7().simple())),
+        )
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        std::fs::remove_file(&self.0).ok();
+    }
+}
+
+fn tmp_error(what: &str, e: impl std::fmt::Display) -> AppError {
+    AppError::Internal(format!("{what}: {e}"))
+}
+
+/// Copies an object to a temporary file (a Parquet file is read from its end first).
+async fn spool(arts: &Artifacts, key: &str, ext: &str) -> AppResult<TempFile> {
+    use tokio::io::AsyncWriteExt;
+    let tmp = TempFile::new(ext);
+    let mut file = tokio::fs::File::create(&tmp.0)
+        .await
+        .map_err(|e| tmp_error("create a temporary file", e))?;
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(8);
+    let write = async {
+        while let Some(chunk) = rx.recv().await {
+            file.write_all(&chunk).await?;
+        }
+        file.flush().await
+    };
+    let (read, written) = tokio::join!(arts.store.stream_to(key, tx), write);
+    read?;
+    written.map_err(|e| tmp_error("write a temporary file", e))?;
+    Ok(tmp)
+}
+
+/// Reads an object through the profiler off the async runtime: a CSV file streamed in
+/// constant memory, a Parquet file from a temporary copy a batch of rows at a time.
+async fn profile_object(arts: &Artifacts, key: &str, kind: FileKind) -> AppResult<Profile> {
+    if kind == FileKind::Parquet {
+        let tmp = spool(arts, key, "parquet").await?;
+        return tokio::task::spawn_blocking(move || {
+            let file = std::fs::File::open(&tmp.0)?;
+            Ok::<_, std::io::Error>(profile::profile_parquet(file))
+        })
+        .await
+        .map_err(|e| tmp_error("profiling", e))?
+        .map_err(|e| tmp_error("open a temporary file", e));
+    }
     let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(8);
     let parse = tokio::task::spawn_blocking(move || {
         profile::profile(ChannelReader {
@@ -412,11 +497,71 @@ async fn profile_object(arts: &Artifacts, key: &str) -> AppResult<Profile> {
         })
     });
     let read = arts.store.stream_to(key, tx).await;
-    let profile = parse
-        .await
-        .map_err(|e| AppError::Internal(format!("profiling: {e}")))?;
+    let profile = parse.await.map_err(|e| tmp_error("profiling", e))?;
     read?;
     Ok(profile)
+}
+
+/// Size and SHA-256 (hex) of a file, read in chunks.
+fn hash_file(path: &std::path::Path) -> std::io::Result<(i64, String)> {
+    use sha2::Digest;
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = sha2::Sha256::new();
+    let mut buf = vec![0u8; 1024 * 1024];
+    let mut size = 0i64;
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        size += i64::try_from(n).unwrap_or(i64::MAX);
+    }
+    Ok((size, hex::encode(hasher.finalize())))
+}
+
+/// Writes the processed file of a valid CSV upload (see [`super::convert`]) and stores it
+/// as an artifact of the version, `processed/<name>.parquet`.
+async fn write_processed(
+    db: &DatabaseConnection,
+    arts: &Artifacts,
+    ctx: &RequestContext,
+    version: &dataset_version::Model,
+    raw: &artifact::Model,
+    p: &Profile,
+) -> AppResult<artifact::Model> {
+    let tmp = TempFile::new("parquet");
+    let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(8);
+    let (columns, types, path) = (p.columns.clone(), p.column_types(), tmp.0.clone());
+    let convert = tokio::task::spawn_blocking(move || {
+        let file = std::fs::File::create(&path).map_err(|e| e.to_string())?;
+        let input = ChannelReader {
+            rx,
+            buf: Bytes::new(),
+        };
+        super::convert::csv_to_parquet(input, &columns, &types, file)?;
+        hash_file(&path).map_err(|e| e.to_string())
+    });
+    let read = arts.store.stream_to(&raw.object_key, tx).await;
+    let converted = convert.await.map_err(|e| tmp_error("converting", e))?;
+    read?;
+    let (size, sha256) = converted.map_err(|e| tmp_error("the processed Parquet file", e))?;
+    let name = raw.path.strip_prefix("raw/").unwrap_or(&raw.path);
+    let stem = name.rsplit_once('.').map_or(name, |(stem, _)| stem);
+    arts_service::put(
+        db,
+        arts,
+        ctx,
+        (NodeType::DatasetVersion, version.id),
+        &format!("processed/{stem}.parquet"),
+        PARQUET_TYPE,
+        arts_service::Contents::File {
+            path: &tmp.0,
+            size,
+            sha256,
+        },
+    )
+    .await
 }
 
 fn system() -> RequestContext {
@@ -426,10 +571,20 @@ fn system() -> RequestContext {
     }
 }
 
-/// Claims and runs one task; returns whether there was one. `worker` names this
-/// instance's worker.
+/// Claims and runs one task under the default [`LEASE`]; returns whether there was one.
+/// `worker` names this instance's worker.
 pub async fn run_once(db: &DatabaseConnection, arts: &Artifacts, worker: &str) -> AppResult<bool> {
-    let Some(task) = claim(db, worker).await? else {
+    run_leased(db, arts, worker, LEASE).await
+}
+
+/// [`run_once`] under a lease of `lease` (renewed every third of it while the task runs).
+pub async fn run_leased(
+    db: &DatabaseConnection,
+    arts: &Artifacts,
+    worker: &str,
+    lease: Duration,
+) -> AppResult<bool> {
+    let Some(task) = claim(db, worker, lease).await? else {
         return Ok(false);
     };
     let ctx = system();
@@ -535,41 +690,55 @@ async fn validate(
         .ok_or_else(|| AppError::Internal(format!("version {} has no file", version.id)))?;
     // Renew the lease while the pass runs.
     let renewer = {
-        let (db, id, worker) = (db.clone(), task.id, worker.to_owned());
+        let (db, id, worker, lease) = (db.clone(), task.id, worker.to_owned(), task.lease);
         tokio::spawn(async move {
-            let mut tick = tokio::time::interval(LEASE / 3);
+            let mut tick = tokio::time::interval(lease / 3);
             tick.tick().await;
             loop {
                 tick.tick().await;
-                if !matches!(renew(&db, id, &worker).await, Ok(true)) {
+                if !matches!(renew(&db, id, &worker, lease).await, Ok(true)) {
                     break;
                 }
             }
         })
     };
-    let profiled = profile_object(arts, &raw.object_key).await;
-    renewer.abort();
-    let p = profiled?;
-    // The full report: inline when small, else an artifact of the version.
-    let (summary, full) = p.report();
-    let text = serde_json::to_vec(&full).map_err(|e| AppError::Internal(format!("report: {e}")))?;
-    let size = text.len();
-    let stored = if p.valid() && size > INLINE_REPORT_BYTES {
-        Some(
-            arts_service::put_small(
-                db,
-                arts,
-                ctx,
-                (NodeType::DatasetVersion, version.id),
-                &format!("eda/report-{}.json", report.id),
-                "application/json",
-                text,
+    let kind = version
+        .content_type
+        .as_deref()
+        .and_then(|t| kind_of(&raw.path, t))
+        .unwrap_or(FileKind::Csv);
+    let passes = async {
+        let p = profile_object(arts, &raw.object_key, kind).await?;
+        // A valid CSV file is written again as typed Parquet.
+        if p.valid() && kind == FileKind::Csv {
+            write_processed(db, arts, ctx, &version, &raw, &p).await?;
+        }
+        // The full report: inline when small, else an artifact of the version.
+        let (summary, full) = p.report();
+        let text =
+            serde_json::to_vec(&full).map_err(|e| AppError::Internal(format!("report: {e}")))?;
+        let size = text.len();
+        let stored = if p.valid() && size > INLINE_REPORT_BYTES {
+            Some(
+                arts_service::put_small(
+                    db,
+                    arts,
+                    ctx,
+                    (NodeType::DatasetVersion, version.id),
+                    &format!("eda/report-{}.json", report.id),
+                    "application/json",
+                    text,
+                )
+                .await?,
             )
-            .await?,
-        )
-    } else {
-        None
+        } else {
+            None
+        };
+        Ok::<_, AppError>((p, summary, full, size, stored))
     };
+    let passed = passes.await;
+    renewer.abort();
+    let (p, summary, full, size, stored) = passed?;
     let seconds = started.elapsed().as_secs_f64();
     store::transaction(db, async |txn| {
         finish_task(txn, task.id, worker, "DONE", None).await?;
@@ -627,8 +796,14 @@ async fn validate(
     .await
 }
 
-/// Runs [`run_once`] until no task is left, then waits `every`; on every instance.
-pub fn spawn_worker(db: DatabaseConnection, arts: std::sync::Arc<Artifacts>, every: Duration) {
+/// Runs [`run_leased`] until no task is left, then waits `every`; on every instance. The
+/// worker is named `<$HOSTNAME>:<random>`.
+pub fn spawn_worker(
+    db: DatabaseConnection,
+    arts: std::sync::Arc<Artifacts>,
+    every: Duration,
+    lease: Duration,
+) {
     let worker = format!("{}:{}", hostname(), Uuid::now_v7().simple());
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
@@ -636,7 +811,7 @@ pub fn spawn_worker(db: DatabaseConnection, arts: std::sync::Arc<Artifacts>, eve
         loop {
             tick.tick().await;
             loop {
-                match run_once(&db, &arts, &worker).await {
+                match run_leased(&db, &arts, &worker, lease).await {
                     Ok(true) => continue,
                     Ok(false) => break,
                     Err(e) => {

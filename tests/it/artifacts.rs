@@ -509,6 +509,84 @@ async fn deletion_rules_and_the_sweeper(kind: Kind) {
     assert!(!stored(&env, p["artifact"]["key"].as_str().unwrap_or_default()).await);
 }
 
+/// The server's own files (`service::put`): bytes and a file on disk, in one request
+/// and in parts past the multipart threshold, each verified and read back whole; the
+/// same bytes again are the stored object.
+async fn the_server_stores_its_own_files(kind: Kind) {
+    use mlgraph::artifacts::service::{Contents, put};
+    let env = setup(kind, Clock::system()).await;
+    let owner = version_owner(&env).await;
+    let owner = (
+        mlgraph::core::ids::NodeType::ModelVersion,
+        mlgraph::core::ids::decode(&owner)
+            .map(|(_, u)| u)
+            .unwrap_or_else(|| panic!("not an id")),
+    );
+    let arts = env
+        .app
+        .state
+        .artifacts
+        .clone()
+        .unwrap_or_else(|| panic!("no store"));
+    let ctx = mlgraph::core::context::RequestContext::default();
+    let dir = std::env::temp_dir().join(format!("mlgraph-put-{}", uuid::Uuid::now_v7().simple()));
+    for (i, size) in [100_000usize, 13 * 1024 * 1024].into_iter().enumerate() {
+        let data = bytes(size, 3 + i as u8);
+        std::fs::write(&dir, &data).unwrap_or_else(|e| panic!("{e}"));
+        let from_file = put(
+            env.app.db(),
+            &arts,
+            &ctx,
+            owner,
+            &format!("own/file-{i}.bin"),
+            "application/octet-stream",
+            Contents::File {
+                path: &dir,
+                size: size as i64,
+                sha256: sha_hex(&data),
+            },
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(from_file.status, entity::enums::ArtifactStatus::Verified);
+        assert_eq!(from_file.part_count, (size > 6 * 1024 * 1024).then_some(3));
+        let id = mlgraph::core::ids::encode(mlgraph::core::ids::NodeType::Artifact, from_file.id);
+        let (status, got) = download(&env, id.as_str()).await;
+        assert_eq!((status, sha_hex(&got)), (200, sha_hex(&data)));
+        // The same bytes from memory, elsewhere: the stored object, nothing sent again.
+        let from_memory = put(
+            env.app.db(),
+            &arts,
+            &ctx,
+            owner,
+            &format!("own/bytes-{i}.bin"),
+            "application/octet-stream",
+            Contents::Bytes(data.clone()),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+        assert!(from_memory.deduplicated);
+        assert_eq!(from_memory.object_key, from_file.object_key);
+        // New bytes from memory past the threshold go in parts too.
+        let other = bytes(size, 200 + i as u8);
+        let parted = put(
+            env.app.db(),
+            &arts,
+            &ctx,
+            owner,
+            &format!("own/other-{i}.bin"),
+            "application/octet-stream",
+            Contents::Bytes(other.clone()),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+        let id = mlgraph::core::ids::encode(mlgraph::core::ids::NodeType::Artifact, parted.id);
+        let (status, got) = download(&env, id.as_str()).await;
+        assert_eq!((status, sha_hex(&got)), (200, sha_hex(&other)));
+    }
+    std::fs::remove_file(&dir).ok();
+}
+
 macro_rules! on_both_stores {
     ($($name:ident),+ $(,)?) => {
         mod s3 {
@@ -526,4 +604,5 @@ on_both_stores!(
     expired_urls_are_refused,
     same_bytes_upload_once,
     deletion_rules_and_the_sweeper,
+    the_server_stores_its_own_files,
 );

@@ -1,7 +1,8 @@
 //! Dataset uploads against the real S3 server: a CSV sent through presigned URLs,
 //! validated by mlgraph's own worker, its schema deduced and accepted, its EDA report
-//! inline or (over 1 MB) on S3; a malformed file FAILED with row numbers; the same file
-//! again deduplicated; a task whose worker died finished by another instance.
+//! inline or (over 1 MB) on S3, its processed Parquet file readable; a Parquet upload
+//! typed by its schema; a malformed file FAILED with row numbers; the same file again
+//! deduplicated; a server killed during validation, its task finished by another instance.
 
 use mlgraph::core::clock::Clock;
 use sea_orm::ConnectionTrait;
@@ -20,7 +21,8 @@ const COMPLETE: &str =
 const VERSION: &str = "query($v: ID!) { node(id: $v) { ... on DatasetVersion {
     uploadStatus numRows numColumns columnNames validationErrors schema
     schemaDeductions { nodes { id status agentVersion confidence proposedSchema columnMetadata } }
-    edaReports { nodes { status summary storageLocation report reportSizeBytes s3Bucket s3Key downloadUrl } } } } }";
+    edaReports { nodes { status summary storageLocation report reportSizeBytes s3Bucket s3Key downloadUrl } }
+    rawFile { path contentType } processedFile { path contentType sizeBytes status downloadUrl } } } }";
 
 async fn dataset(env: &Env, name: &str) -> String {
     env.app
@@ -34,14 +36,25 @@ async fn dataset(env: &Env, name: &str) -> String {
         .to_owned()
 }
 
-/// Creates the upload, sends the bytes, completes it; returns the version id and the
-/// answer of `createDatasetUpload`.
+/// Creates the upload of a CSV file, sends the bytes, completes it; returns the version
+/// id and the answer of `createDatasetUpload`.
 async fn send_file(env: &Env, ds: &str, name: &str, data: &[u8]) -> (String, Value) {
+    send_typed(env, ds, name, "text/csv", data).await
+}
+
+/// [`send_file`] for a file of any type.
+async fn send_typed(
+    env: &Env,
+    ds: &str,
+    name: &str,
+    content_type: &str,
+    data: &[u8],
+) -> (String, Value) {
     let planned = env
         .app
         .ok(
             CREATE,
-            json!({"i": {"datasetId": ds, "fileName": name, "contentType": "text/csv",
+            json!({"i": {"datasetId": ds, "fileName": name, "contentType": content_type,
                          "sizeBytes": data.len(), "sha256": sha_hex(data)}}),
         )
         .await["createDatasetUpload"]
@@ -84,6 +97,42 @@ async fn work(env: &Env, worker: &str) -> usize {
 
 async fn version(env: &Env, v: &str) -> Value {
     env.app.ok(VERSION, json!({"v": v})).await["node"].clone()
+}
+
+/// The bytes behind an artifact's `downloadUrl`.
+async fn download(artifact: &Value) -> bytes::Bytes {
+    let url = artifact["downloadUrl"].as_str().unwrap_or_default();
+    let resp = reqwest::get(url).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(resp.status(), 200, "{url}");
+    resp.bytes().await.unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// A (small) Parquet file's rows: one batch.
+fn read_parquet(data: bytes::Bytes) -> arrow_array::RecordBatch {
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(data)
+        .and_then(|b| b.build())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut batches: Vec<_> = reader
+        .map(|b| b.unwrap_or_else(|e| panic!("{e}")))
+        .collect();
+    assert_eq!(batches.len(), 1, "a small file is one batch");
+    batches.remove(0)
+}
+
+/// Each row's values as text (nulls empty).
+fn cells(batch: &arrow_array::RecordBatch) -> Vec<Vec<String>> {
+    let options = arrow_cast::display::FormatOptions::default();
+    let shown: Vec<_> = batch
+        .columns()
+        .iter()
+        .map(|a| {
+            arrow_cast::display::ArrayFormatter::try_new(a.as_ref(), &options)
+                .unwrap_or_else(|e| panic!("{e}"))
+        })
+        .collect();
+    (0..batch.num_rows())
+        .map(|r| shown.iter().map(|f| f.value(r).to_string()).collect())
+        .collect()
 }
 
 const KNOWN: &str = "id,amount,country,is_fraud,day\n\
@@ -154,6 +203,46 @@ async fn a_known_csv_from_upload_to_accepted_schema() {
         json!({"value": "DE", "count": 4})
     );
     assert_eq!(report["downloadUrl"], Value::Null);
+    // The raw file, and the processed one: the same rows as typed Parquet.
+    assert_eq!(
+        got["rawFile"],
+        json!({"path": "raw/tx.csv", "contentType": "text/csv"})
+    );
+    let processed = &got["processedFile"];
+    assert_eq!(processed["path"], "processed/tx.parquet");
+    assert_eq!(processed["contentType"], "application/vnd.apache.parquet");
+    assert_eq!(processed["status"], "VERIFIED");
+    let parquet = download(processed).await;
+    assert_eq!(
+        parquet.len() as i64,
+        processed["sizeBytes"].as_i64().unwrap_or(-1)
+    );
+    let batch = read_parquet(parquet);
+    assert_eq!(batch.num_rows(), 6);
+    let types: Vec<String> = batch
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| format!("{}:{}", f.name(), f.data_type()))
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "id:Int64",
+            "amount:Float64",
+            "country:Utf8",
+            "is_fraud:Boolean",
+            "day:Date32"
+        ]
+    );
+    let rows = cells(&batch);
+    assert_eq!(rows[0], ["1", "10.5", "DE", "true", "2026-01-01"]);
+    assert_eq!(
+        rows[2],
+        ["3", "", "DE", "false", "2026-01-03"],
+        "a missing value is null"
+    );
+    assert_eq!(rows[3], ["4", "40.0", "DE", "true", "2026-01-04"]);
 
     // The same file again: the same version, nothing to upload, no second task.
     let (again, planned) = send_file(&env, &ds, "copy.csv", KNOWN.as_bytes()).await;
@@ -245,16 +334,23 @@ async fn a_malformed_csv_fails_with_row_numbers() {
     );
     assert_eq!(got["schemaDeductions"]["nodes"], json!([]));
     assert_eq!(got["edaReports"]["nodes"][0]["status"], "FAILED");
-    // A file that is not CSV is refused before anything is written.
+    assert_eq!(
+        got["processedFile"],
+        Value::Null,
+        "no Parquet from a bad file"
+    );
+    // A file neither CSV nor Parquet is refused before anything is written.
+    let versions = env.app.count("dataset_versions").await;
     let refused = env
         .app
         .error_code(
             CREATE,
-            json!({"i": {"datasetId": ds, "fileName": "x.parquet", "contentType": "application/vnd.apache.parquet",
+            json!({"i": {"datasetId": ds, "fileName": "x.xlsx", "contentType": "application/vnd.ms-excel",
                          "sizeBytes": 10, "sha256": sha_hex(b"0123456789")}}),
         )
         .await;
     assert_eq!(refused, "BAD_USER_INPUT");
+    assert_eq!(env.app.count("dataset_versions").await, versions);
 }
 
 #[tokio::test]
@@ -376,4 +472,327 @@ async fn a_known_csv_on_sqlite_with_the_local_store() {
     );
     assert_eq!(got["edaReports"]["nodes"][0]["status"], "COMPLETED");
     assert_eq!(work(&env, "w1").await, 0, "nothing left");
+}
+
+/// A Parquet file of known content, written here with the Arrow writer: typed columns
+/// (integers, nullable doubles, a dictionary of labels, UTC timestamps, booleans).
+fn known_parquet() -> Vec<u8> {
+    use arrow_array::{
+        ArrayRef, BooleanArray, DictionaryArray, Float64Array, Int32Array, RecordBatch,
+        TimestampMillisecondArray, types::Int32Type,
+    };
+    use std::sync::Arc;
+    let labels: DictionaryArray<Int32Type> = ["cat", "dog", "cat", "cat"].into_iter().collect();
+    let columns: Vec<(&str, ArrayRef)> = vec![
+        ("id", Arc::new(Int32Array::from(vec![1, 2, 3, 4]))),
+        (
+            "score",
+            Arc::new(Float64Array::from(vec![
+                Some(0.5),
+                None,
+                Some(2.5),
+                Some(1.0),
+            ])),
+        ),
+        ("label", Arc::new(labels)),
+        (
+            "seen_at",
+            Arc::new(
+                TimestampMillisecondArray::from(vec![
+                    1_767_225_600_000,
+                    1_767_229_200_000,
+                    1_767_232_800_000,
+                    1_767_236_400_000,
+                ])
+                .with_timezone("UTC"),
+            ),
+        ),
+        (
+            "ok",
+            Arc::new(BooleanArray::from(vec![true, false, true, true])),
+        ),
+    ];
+    let batch = RecordBatch::try_from_iter(columns).unwrap_or_else(|e| panic!("{e}"));
+    let mut out = Vec::new();
+    let mut writer = parquet::arrow::ArrowWriter::try_new(&mut out, batch.schema(), None)
+        .unwrap_or_else(|e| panic!("{e}"));
+    writer.write(&batch).unwrap_or_else(|e| panic!("{e}"));
+    writer.close().unwrap_or_else(|e| panic!("{e}"));
+    out
+}
+
+/// A Parquet upload: counted, its columns typed as its schema declares (confidence 1),
+/// described; no processed file (the upload is one). A file that says it is Parquet and
+/// is not FAILS with the reason.
+#[tokio::test]
+async fn a_parquet_file_is_validated_with_its_declared_types() {
+    let env = setup(Kind::S3, Clock::system()).await;
+    let ds = dataset(&env, "scores").await;
+    let data = known_parquet();
+    let (v, _) = send_typed(
+        &env,
+        &ds,
+        "scores.parquet",
+        "application/vnd.apache.parquet",
+        &data,
+    )
+    .await;
+    assert_eq!(work(&env, "w1").await, 1);
+    let got = version(&env, &v).await;
+    assert_eq!(got["uploadStatus"], "VALIDATED", "{got:#}");
+    assert_eq!(got["numRows"], 4);
+    assert_eq!(
+        got["columnNames"],
+        json!(["id", "score", "label", "seen_at", "ok"])
+    );
+    let deduction = &got["schemaDeductions"]["nodes"][0];
+    let types: Vec<(&str, bool)> = deduction["proposedSchema"]["columns"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|c| {
+            (
+                c["type"].as_str().unwrap_or_default(),
+                c["nullable"].as_bool().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        types,
+        [
+            ("integer", false),
+            ("float", true),
+            ("categorical", false),
+            ("datetime", false),
+            ("boolean", false)
+        ]
+    );
+    assert_eq!(deduction["confidence"], 1.0);
+    let report = &got["edaReports"]["nodes"][0];
+    assert_eq!(report["status"], "COMPLETED");
+    assert_eq!(report["summary"]["missingPct"]["score"], 25.0);
+    let score = &report["report"]["columnStats"][1]["numeric"];
+    assert_eq!(
+        (score["min"].clone(), score["max"].clone()),
+        (json!(0.5), json!(2.5))
+    );
+    assert_eq!(score["mean"], json!(4.0 / 3.0));
+    assert_eq!(
+        report["report"]["columnStats"][2]["top"][0],
+        json!({"value": "cat", "count": 3})
+    );
+    assert_eq!(got["processedFile"], Value::Null);
+    assert_eq!(got["rawFile"]["path"], "raw/scores.parquet");
+
+    // mlgraph's own processed file of a CSV reads back as the same table.
+    let (csv_version, _) = send_file(&env, &ds, "tx.csv", KNOWN.as_bytes()).await;
+    assert_eq!(work(&env, "w1").await, 1);
+    let processed = download(&version(&env, &csv_version).await["processedFile"]).await;
+    let (again, _) = send_typed(
+        &env,
+        &ds,
+        "tx.parquet",
+        "application/vnd.apache.parquet",
+        &processed,
+    )
+    .await;
+    assert_eq!(work(&env, "w1").await, 1);
+    let round = version(&env, &again).await;
+    assert_eq!(round["uploadStatus"], "VALIDATED", "{round:#}");
+    assert_eq!(round["numRows"], 6);
+    assert_eq!(
+        round["schemaDeductions"]["nodes"][0]["proposedSchema"]["columns"]
+            .as_array()
+            .map(|c| c.iter().map(|c| c["type"].clone()).collect::<Vec<_>>()),
+        Some(vec![
+            json!("integer"),
+            json!("float"),
+            json!("categorical"),
+            json!("boolean"),
+            json!("date")
+        ])
+    );
+
+    // Not Parquet at all.
+    let (bad, _) = send_typed(
+        &env,
+        &ds,
+        "bad.parquet",
+        "application/vnd.apache.parquet",
+        b"id,amount\n1,2\n",
+    )
+    .await;
+    assert_eq!(work(&env, "w1").await, 1);
+    let failed = version(&env, &bad).await;
+    assert_eq!(failed["uploadStatus"], "FAILED", "{failed:#}");
+    assert_eq!(failed["validationErrors"]["count"], 1);
+    assert_eq!(failed["validationErrors"]["errors"][0]["row"], 0);
+    let message = failed["validationErrors"]["errors"][0]["message"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        message.starts_with("not a readable Parquet file"),
+        "{message}"
+    );
+    assert_eq!(failed["schemaDeductions"]["nodes"], json!([]));
+}
+
+/// One row of `prep_tasks`: (status, worker, attempts).
+async fn task_row(env: &Env) -> (String, String, i32) {
+    let db = env.app.db();
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT status, COALESCE(worker, '') AS worker, attempts FROM prep_tasks".to_owned(),
+        ))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_else(|| panic!("no task"));
+    (
+        row.try_get("", "status").unwrap_or_default(),
+        row.try_get("", "worker").unwrap_or_default(),
+        row.try_get("", "attempts").unwrap_or_default(),
+    )
+}
+
+/// A real `mlgraph serve` claims the validation of a large file and is killed (SIGKILL)
+/// in the middle of it. Another instance takes the task over once the dead one's lease
+/// runs out (not before), and finishes it: the version VALIDATED with the exact counts,
+/// the interrupted report marked FAILED, one completed report, one proposal.
+#[tokio::test]
+async fn a_server_killed_during_validation_leaves_its_task_to_another_instance() {
+    use tokio::io::AsyncBufReadExt;
+    let env = setup(Kind::S3, Clock::system()).await;
+    let ds = dataset(&env, "killed").await;
+    // 300,000 rows of 8 columns (about 15 MB): seconds of work for a debug build.
+    let rows = 300_000;
+    let mut data = String::from("id,a,b,c,d,e,label,day\n");
+    for i in 0..rows {
+        data.push_str(&format!(
+            "{i},{},{}.5,{},{},{},L{},2026-01-{:02}\n",
+            i % 97,
+            i % 1013,
+            i * 7 % 10_007,
+            i % 3,
+            i % 11,
+            i % 5,
+            i % 28 + 1
+        ));
+    }
+    let (v, _) = send_file(&env, &ds, "big.csv", data.as_bytes()).await;
+
+    let port = {
+        let l = crate::harness::TestApp::bind().await;
+        l.local_addr()
+            .map(|a| a.port())
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+    let victim = format!("victim-{}", uuid::Uuid::now_v7().simple());
+    let env_var = |k: &str| std::env::var(k).unwrap_or_else(|_| panic!("{k} is not set"));
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_mlgraph"))
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .args(["--database-url", &env.app.url])
+        .args(["--s3-bucket", &env_var("MLGRAPH_TEST_S3_BUCKET")])
+        .args(["--s3-endpoint", &env_var("MLGRAPH_TEST_S3_ENDPOINT")])
+        .args(["--s3-path-style", "--prep-lease-secs", "3"])
+        .env("AWS_ACCESS_KEY_ID", env_var("MLGRAPH_TEST_S3_ACCESS_KEY"))
+        .env(
+            "AWS_SECRET_ACCESS_KEY",
+            env_var("MLGRAPH_TEST_S3_SECRET_KEY"),
+        )
+        .env("HOSTNAME", &victim)
+        .env("RUST_LOG", "warn,mlgraph=info")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap_or_else(|e| panic!("start mlgraph: {e}"));
+    let out = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
+    let mut lines = tokio::io::BufReader::new(out).lines();
+    tokio::time::timeout(std::time::Duration::from_secs(60), async {
+        while let Ok(Some(line)) = lines.next_line().await {
+            if line.contains("listening on") {
+                return;
+            }
+        }
+        panic!("mlgraph exited before listening");
+    })
+    .await
+    .unwrap_or_else(|_| panic!("mlgraph did not start listening"));
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+
+    // Killed as soon as it holds the task and the version is VALIDATING.
+    tokio::time::timeout(std::time::Duration::from_secs(60), async {
+        loop {
+            let (status, worker, _) = task_row(&env).await;
+            if status == "RUNNING"
+                && worker.starts_with(&victim)
+                && version(&env, &v).await["uploadStatus"] == "VALIDATING"
+            {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("the spawned server never took the task"));
+    child.start_kill().unwrap_or_else(|e| panic!("kill: {e}"));
+    let status = child.wait().await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(!status.success(), "killed, not finished: {status}");
+    assert_eq!(
+        version(&env, &v).await["uploadStatus"],
+        "VALIDATING",
+        "the victim died mid-validation"
+    );
+
+    // While the dead worker's lease holds, the task stays its; then it is ours.
+    let arts = env
+        .app
+        .state
+        .artifacts
+        .clone()
+        .unwrap_or_else(|| panic!("no store"));
+    let other = env.app.instance().await;
+    let took = tokio::time::timeout(std::time::Duration::from_secs(60), async {
+        let mut refused = 0;
+        loop {
+            let ran = mlgraph::prep::uploads::run_once(other.db(), &arts, "survivor")
+                .await
+                .unwrap_or_else(|e| panic!("{e:?}"));
+            if ran {
+                return refused;
+            }
+            refused += 1;
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("the task was never taken over"));
+    assert!(took > 0, "a live lease is left alone at first");
+    assert_eq!(
+        task_row(&env).await,
+        ("DONE".to_owned(), "survivor".to_owned(), 2)
+    );
+    let got = version(&env, &v).await;
+    assert_eq!(
+        got["uploadStatus"], "VALIDATED",
+        "{:#}",
+        got["validationErrors"]
+    );
+    assert_eq!(got["numRows"], rows);
+    assert_eq!(got["numColumns"], 8);
+    let reports: Vec<&str> = got["edaReports"]["nodes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|r| r["status"].as_str())
+        .collect();
+    let mut sorted = reports.clone();
+    sorted.sort_unstable();
+    assert_eq!(sorted, ["COMPLETED", "FAILED"], "{reports:?}");
+    assert_eq!(
+        got["schemaDeductions"]["nodes"].as_array().map(Vec::len),
+        Some(1)
+    );
+    assert_eq!(got["processedFile"]["status"], "VERIFIED");
 }

@@ -12,4 +12,6 @@ mod sql;
 mod walk;
 
 pub use edges::{check_kind, edge_row, link, unlink, unlink_in};
-pub use walk::{LineageDirection, LineageEdgeRow, Reached, Subgraph, TraversalArgs, traverse};
+pub use walk::{
+    LineageDirection, LineageEdgeRow, Reached, Subgraph, TraversalArgs, reach_ids, traverse,
+};

@@ -452,3 +452,94 @@ async fn traverse_inner(
     }
     Ok(out)
 }
+
+/// The ids of the nodes within `depth` edges of `start` (itself left out), in the
+/// caller's scope: a lineage scope, which needs neither types, distances nor pages. One
+/// statement; on PostgreSQL the ids-only walk (see [`bfs_cte`]) with no lookup per
+/// reached node. `None` when the start does not exist in scope; at most `cap` ids.
+pub async fn reach_ids(
+    db: &impl ConnectionTrait,
+    ctx: &RequestContext,
+    start: (NodeType, Uuid),
+    direction: LineageDirection,
+    depth: u32,
+    kinds: Option<Vec<String>>,
+    cap: usize,
+) -> AppResult<Option<Vec<Uuid>>> {
+    let backend = db.get_database_backend();
+    if backend != DbBackend::Postgres {
+        let args = TraversalArgs {
+            direction,
+            depth,
+            kinds,
+            node_types: None,
+            first: cap,
+            offset: 0,
+            with_edges: false,
+            check_start: true,
+        };
+        let graph = traverse(db, ctx, &[start], &args)
+            .await?
+            .remove(&start)
+            .unwrap_or_default();
+        return Ok(graph
+            .start_found
+            .then(|| graph.nodes.into_iter().map(|n| n.node.1).collect()));
+    }
+    let mut sql = Sql {
+        backend,
+        text: String::new(),
+        values: Vec::new(),
+    };
+    let (pt, pi) = (sql.param(start.0.name()), sql.param(start.1));
+    let mut filters = String::new();
+    if let Some(kinds) = kinds.as_ref().filter(|k| !k.is_empty()) {
+        let list: Vec<String> = kinds.iter().map(|k| sql.param(k.clone())).collect();
+        filters.push_str(&format!(" AND n.kind IN ({})", list.join(", ")));
+    }
+    filters.push_str(&ctx.scope.sql_filter("n.ns", |v| sql.param(v)));
+    let mut ctes = vec![format!(
+        "roots(rt, rid) AS (VALUES ({pt}::text, {pi}::uuid))"
+    )];
+    let mut reached = Vec::new();
+    for (walking_up, walk) in [(true, "walk_up"), (false, "walk_down")] {
+        let wanted = match direction {
+            LineageDirection::Both => true,
+            LineageDirection::Upstream => walking_up,
+            LineageDirection::Downstream => !walking_up,
+        };
+        if !wanted {
+            continue;
+        }
+        ctes.push(bfs_cte(walk, walking_up, depth, &filters, false));
+        reached.push(format!(
+            "SELECT u.id FROM {walk} b CROSS JOIN LATERAL unnest(b.ids) u(id) WHERE b.depth > 0"
+        ));
+    }
+    let scope = ctx.scope.sql_filter("x.ns", |v| sql.param(v));
+    // Walking both ways can meet a node (and the start, around a cycle) from each end.
+    sql.text = format!(
+        "WITH RECURSIVE {ctes}
+         SELECT 'S' AS rec, CAST(NULL AS uuid) AS id
+          WHERE EXISTS (SELECT 1 FROM {table} x WHERE x.id = {pi}{scope})
+         UNION ALL
+         (SELECT 'N', r.id FROM ({union}) r WHERE r.id <> {pi} LIMIT {cap})",
+        ctes = ctes.join(",\n"),
+        table = start.0.table(),
+        union = reached.join(" UNION "),
+    );
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(
+            backend, sql.text, sql.values,
+        ))
+        .await?;
+    let mut found = false;
+    let mut ids = Vec::with_capacity(rows.len());
+    for row in rows {
+        match row.try_get::<Option<Uuid>>("", "id")? {
+            Some(id) => ids.push(id),
+            None => found = true,
+        }
+    }
+    Ok(found.then_some(ids))
+}
