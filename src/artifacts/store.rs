@@ -203,6 +203,25 @@ fn presigned(
 }
 
 impl S3Store {
+    /// One `PutObject` of `body`, its SHA-256 (hex) checked by the store.
+    async fn put(
+        &self,
+        key: &str,
+        body: aws_sdk_s3::primitives::ByteStream,
+        sha256: &str,
+    ) -> AppResult<()> {
+        self.client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .checksum_sha256(sha256_b64(sha256)?)
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| s3_error("put object", e))?;
+        Ok(())
+    }
+
     /// A client for the bucket. The SDK's default checksums are off (some S3-compatible
     /// servers reject them) except the explicit SHA-256 of each upload.
     pub fn new(s: &S3Settings) -> S3Store {
@@ -231,6 +250,17 @@ impl S3Store {
 }
 
 impl LocalStore {
+    /// Where the object of `key` goes, its directory made.
+    async fn target_of(&self, key: &str) -> AppResult<PathBuf> {
+        let target = self.path_of(key);
+        if let Some(parent) = target.parent() {
+            tokio::fs::create_dir_all(parent)
+                .await
+                .map_err(|e| io_error("create object directory", e))?;
+        }
+        Ok(target)
+    }
+
     /// A store under `root`, whose URLs start with `public_url` and are signed with
     /// `secret`.
     pub fn new(root: PathBuf, secret: Vec<u8>, public_url: String) -> LocalStore {
@@ -768,29 +798,10 @@ impl ObjectStore {
     /// Stores small `bytes` directly (the server's own uploads, e.g. the demo's).
     pub async fn put_small(&self, key: &str, bytes: Vec<u8>, sha256: &str) -> AppResult<()> {
         match self {
-            ObjectStore::S3(s) => {
-                s.client
-                    .put_object()
-                    .bucket(&s.bucket)
-                    .key(key)
-                    .checksum_sha256(sha256_b64(sha256)?)
-                    .body(bytes.into())
-                    .send()
-                    .await
-                    .map_err(|e| s3_error("put object", e))?;
-                Ok(())
-            }
-            ObjectStore::Local(l) => {
-                let path = l.path_of(key);
-                if let Some(parent) = path.parent() {
-                    tokio::fs::create_dir_all(parent)
-                        .await
-                        .map_err(|e| io_error("create object directory", e))?;
-                }
-                tokio::fs::write(path, bytes)
-                    .await
-                    .map_err(|e| io_error("write object", e))
-            }
+            ObjectStore::S3(s) => s.put(key, bytes.into(), sha256).await,
+            ObjectStore::Local(l) => tokio::fs::write(l.target_of(key).await?, bytes)
+                .await
+                .map_err(|e| io_error("write object", e)),
         }
     }
 
@@ -802,29 +813,12 @@ impl ObjectStore {
                 let body = aws_sdk_s3::primitives::ByteStream::from_path(path)
                     .await
                     .map_err(|e| AppError::Internal(format!("read {}: {e}", path.display())))?;
-                s.client
-                    .put_object()
-                    .bucket(&s.bucket)
-                    .key(key)
-                    .checksum_sha256(sha256_b64(sha256)?)
-                    .body(body)
-                    .send()
-                    .await
-                    .map_err(|e| s3_error("put object", e))?;
-                Ok(())
+                s.put(key, body, sha256).await
             }
-            ObjectStore::Local(l) => {
-                let target = l.path_of(key);
-                if let Some(parent) = target.parent() {
-                    tokio::fs::create_dir_all(parent)
-                        .await
-                        .map_err(|e| io_error("create object directory", e))?;
-                }
-                tokio::fs::copy(path, target)
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| io_error("write object", e))
-            }
+            ObjectStore::Local(l) => tokio::fs::copy(path, l.target_of(key).await?)
+                .await
+                .map(|_| ())
+                .map_err(|e| io_error("write object", e)),
         }
     }
 
