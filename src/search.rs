@@ -604,13 +604,8 @@ impl Scopes {
         out
     }
 
-    /// The scopes but the lineage one, as SQL (for a caller that joins the lineage scope).
-    pub(crate) fn sql_beyond_lineage(
-        &self,
-        t: &str,
-        pg: bool,
-        p: &mut crate::core::params::Params,
-    ) -> String {
+    /// The scopes but the lineage one, as SQL.
+    fn sql_beyond_lineage(&self, t: &str, pg: bool, p: &mut crate::core::params::Params) -> String {
         let mut out = String::new();
         if self.approved_only {
             let now = p.push(chrono::Utc::now());

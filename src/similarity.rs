@@ -235,51 +235,12 @@ pub async fn ensure_index(
     Ok(())
 }
 
-/// Lineage scopes up to this many nodes may be ranked exactly (every reached node's
-/// vector compared, no index), and always are up to [`SMALL_SCOPE`]: see [`rank_exactly`].
+/// Lineage scopes up to this many nodes are ranked exactly: every scoped vector is read
+/// by the primary key (`= ANY` of the scope's ids, one index scan) and compared, ~5 µs
+/// each here (5,718 in 31 ms, 17,388 in 65 ms). Through the HNSW index the same scopes
+/// took 0.2–2.3 s: the scope is a filter the scan checks candidate by candidate, and
+/// iterative scans visit thousands of candidates before ten fall in it.
 pub const EXACT_SCOPE: usize = 20_000;
-/// Lineage scopes this small are always ranked exactly.
-pub const SMALL_SCOPE: usize = 2_000;
-
-/// Whether a lineage scope of `scope` nodes is ranked exactly rather than through the
-/// index. Exact ranking reads every scoped vector (~7 µs each here); the index with
-/// iterative scans reads about `k × vectors / scope` candidates before `k` of them are
-/// in scope. So: exactly when the scope is small, or when the index would likely pass
-/// half its bound (`max_scan_tuples`, or `ef_search` without iterative scans) before
-/// filling the page (then it could also come back partial); `vectors` is the index's
-/// own estimate of the model's vectors (none yet: exactly).
-fn rank_exactly(scope: usize, k: usize, vectors: Option<f64>, hnsw: Hnsw) -> bool {
-    if scope <= SMALL_SCOPE {
-        return true;
-    }
-    if scope > EXACT_SCOPE {
-        return false;
-    }
-    let bound = if hnsw.max_scan_tuples == 0 {
-        hnsw.ef_search
-    } else {
-        hnsw.max_scan_tuples
-    };
-    match vectors {
-        Some(v) if v > 0.0 => k as f64 * v / scope as f64 > f64::from(bound) / 2.0,
-        _ => true,
-    }
-}
-
-/// The model index's estimate of its vectors (`pg_class.reltuples`), when it has one.
-async fn indexed_vectors(db: &impl ConnectionTrait, model: &str) -> AppResult<Option<f64>> {
-    let row = db
-        .query_one_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "SELECT CAST(reltuples AS DOUBLE PRECISION) AS n FROM pg_class WHERE relname = $1",
-            [Value::from(index_name(model))],
-        ))
-        .await?;
-    Ok(row
-        .map(|r| r.try_get::<f64>("", "n"))
-        .transpose()?
-        .filter(|n| *n >= 0.0))
-}
 
 /// The nearest nodes found, and whether the index scan's bound may have cut them short.
 pub(crate) struct Nearest {
@@ -297,7 +258,7 @@ pub(crate) struct Near {
 /// The nearest nodes to `vector` under `model`, in scope (and in namespace `ns` or under
 /// it, when given).
 ///
-/// With pgvector: a small lineage scope is ranked exactly ([`rank_exactly`]); anything
+/// With pgvector: a lineage scope of up to [`EXACT_SCOPE`] nodes is ranked exactly; anything
 /// else goes through the model's HNSW index with iterative scans, which keep
 /// scanning past `ef_search` candidates until `k` pass the filters or
 /// `max_scan_tuples` have been visited. A page left short while the model holds more
@@ -337,27 +298,19 @@ pub(crate) async fn nearest(
     }
     let dim = vector.len();
     if uses_pgvector(db).await? {
-        let exact_scope = match scopes.within.as_ref() {
-            Some(w) if w.len() <= SMALL_SCOPE => Some(w),
-            Some(w) if w.len() <= EXACT_SCOPE => {
-                let vectors = indexed_vectors(db, model).await?;
-                rank_exactly(w.len(), k, vectors, hnsw).then_some(w)
-            }
-            _ => None,
-        };
-        let from = match exact_scope {
-            Some(ids) => {
-                let ids = p.push(crate::search::uuid_array(ids));
-                filter.push_str(&scopes.sql_beyond_lineage("e", pg, &mut p));
-                format!("unnest(CAST({ids} AS uuid[])) w(id) JOIN embeddings e ON e.node_id = w.id")
-            }
-            None => {
-                filter.push_str(&scopes.sql("e", pg, &mut p));
-                "embeddings e".to_owned()
-            }
-        };
+        let exact_scope = scopes.within.as_ref().filter(|w| w.len() <= EXACT_SCOPE);
+        // Both paths filter by the scope's ids (`= ANY` of one array parameter: the
+        // primary key's index finds them in one scan, faster than a join of the unnested
+        // array probing once per id); they differ in the order, below.
+        filter.push_str(&scopes.sql("e", pg, &mut p));
+        let from = "embeddings e";
         let q = p.push(literal(&vector));
-        let distance = format!("e.embedding::vector({dim}) <=> CAST({q} AS vector({dim}))");
+        // The query vector is parsed once per statement, in an InitPlan: as a plain cast
+        // of the text parameter, a prepared statement's generic plan parses it again for
+        // every row it ranks (~35 µs each for 384 dimensions: 5,718 scoped rows took
+        // 230 ms against 46 ms).
+        let distance =
+            format!("e.embedding::vector({dim}) <=> (SELECT CAST({q} AS vector({dim})))");
         // Index path: relaxed order lets the scan go on past `ef_search` candidates until
         // the filter has let `k` through; the outer ORDER BY restores the exact order of
         // what it found. Exact path: the similarity is no index's operator, so the
@@ -713,29 +666,5 @@ impl SimilarityMutation {
             model,
             dimension: dim as i32,
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn small_or_needle_scopes_are_ranked_exactly_big_ones_by_the_index() {
-        let hnsw = Hnsw::default();
-        assert!(rank_exactly(SMALL_SCOPE, 10, Some(1e9), hnsw));
-        // 10,000 of 100,000 vectors: ~100 candidates before 10 fall in the scope.
-        assert!(!rank_exactly(10_000, 10, Some(100_000.0), hnsw));
-        // 5,000 of 10M: ~20,000 candidates, past half the bound: exactly.
-        assert!(rank_exactly(5_000, 10, Some(1e7), hnsw));
-        // No estimate yet: exactly; too big to rank: the index.
-        assert!(rank_exactly(10_000, 10, None, hnsw));
-        assert!(!rank_exactly(EXACT_SCOPE + 1, 10, None, hnsw));
-        // Without iterative scans the index sees ef_search candidates only.
-        let off = Hnsw {
-            max_scan_tuples: 0,
-            ..hnsw
-        };
-        assert!(rank_exactly(10_000, 10, Some(100_000.0), off));
     }
 }

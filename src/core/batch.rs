@@ -14,6 +14,7 @@ use std::pin::pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
+use std::time::Duration;
 
 use futures::future::BoxFuture;
 use futures::stream::{FuturesUnordered, StreamExt};
@@ -30,8 +31,21 @@ pub struct LocalTasks {
     waker: Mutex<Option<Waker>>,
 }
 
-/// What a DataLoader calls to start a fetch.
-pub type Spawner = Arc<dyn Fn(BoxFuture<'static, ()>) + Send + Sync>;
+/// How a DataLoader starts its fetches: where they run, and how long a fetch waits for
+/// sibling resolvers to add their keys first.
+#[derive(Clone)]
+pub struct Spawner {
+    run: Arc<dyn Fn(BoxFuture<'static, ()>) + Send + Sync>,
+    /// The DataLoader's delay before it takes its keys.
+    pub delay: Duration,
+}
+
+impl Spawner {
+    /// Starts `fut`.
+    pub fn spawn(&self, fut: BoxFuture<'static, ()>) {
+        (self.run)(fut)
+    }
+}
 
 /// Forwards a wake-up and remembers that one happened.
 struct Flagged {
@@ -55,10 +69,13 @@ impl LocalTasks {
         Arc::new(LocalTasks::default())
     }
 
-    /// A spawner that queues onto this request's task.
+    /// A spawner that queues onto this request's task. Its fetches wait for nothing:
+    /// they start only once the request waits on something other than itself, when
+    /// every resolver that could add a key has (a DataLoader's usual 1 ms delay would
+    /// only add a millisecond per nesting level).
     pub fn spawner(self: &Arc<Self>) -> Spawner {
         let me = self.clone();
-        Arc::new(move |fut| {
+        let run = Arc::new(move |fut| {
             if let Ok(mut q) = me.queue.lock() {
                 q.push(fut);
             }
@@ -67,7 +84,11 @@ impl LocalTasks {
             {
                 w.wake_by_ref();
             }
-        })
+        });
+        Spawner {
+            run,
+            delay: Duration::ZERO,
+        }
     }
 
     /// Runs `fut` to completion, driving every queued fetch on the same task.
@@ -103,9 +124,17 @@ impl LocalTasks {
     }
 }
 
+/// How long a fetch on the runtime's spawner waits for sibling resolvers to add their
+/// keys before it queries: spawned, it runs on another thread as soon as its timer
+/// fires, so this stays at async-graphql's 1 ms.
+pub const RUNTIME_BATCH_DELAY: Duration = Duration::from_millis(1);
+
 /// The runtime's spawner (subscriptions and other long-lived contexts).
 pub fn runtime_spawner() -> Spawner {
-    Arc::new(|fut| {
-        tokio::spawn(fut);
-    })
+    Spawner {
+        run: Arc::new(|fut| {
+            tokio::spawn(fut);
+        }),
+        delay: RUNTIME_BATCH_DELAY,
+    }
 }

@@ -19,11 +19,6 @@ use super::node::NodeEntity;
 use super::paging::{Page, Window};
 use super::store::{self, CountRollup, ListSpec, ParentLink};
 
-/// How long a loader waits for sibling resolvers to add their keys before it queries.
-/// Measured: at 200 µs a list of 50 already splits into several batches under load, so
-/// this stays at async-graphql's 1 ms: one statement per level is worth ~1 ms per level.
-pub const BATCH_DELAY: std::time::Duration = std::time::Duration::from_millis(1);
-
 /// The per-request loader.
 pub struct DbLoader {
     db: DatabaseConnection,
@@ -38,10 +33,11 @@ impl DbLoader {
         ctx: RequestContext,
         spawner: super::batch::Spawner,
     ) -> DataLoader<DbLoader> {
+        let delay = spawner.delay;
         DataLoader::new(DbLoader { db, ctx }, move |f| {
-            spawner(Box::pin(tracing::Instrument::in_current_span(f)))
+            spawner.spawn(Box::pin(tracing::Instrument::in_current_span(f)))
         })
-        .delay(BATCH_DELAY)
+        .delay(delay)
     }
 
     /// Reads at the request's instant (the present unless it asked for one).

@@ -207,10 +207,11 @@ impl TraversalLoader {
         ctx: RequestContext,
         spawner: crate::core::batch::Spawner,
     ) -> DataLoader<TraversalLoader> {
+        let delay = spawner.delay;
         DataLoader::new(TraversalLoader { db, ctx }, move |f| {
-            spawner(Box::pin(tracing::Instrument::in_current_span(f)))
+            spawner.spawn(Box::pin(tracing::Instrument::in_current_span(f)))
         })
-        .delay(crate::core::loader::BATCH_DELAY)
+        .delay(delay)
     }
 }
 
