@@ -174,8 +174,8 @@ struct Ask<'a> {
     want_total: bool,
 }
 
-/// The matching documents of one page (and the count when asked) in one statement on
-/// PostgreSQL; SQLite, or a counted page past the last match, counts in a second.
+/// The matching documents of one page, and their count when asked (a second statement,
+/// sent at the same time).
 async fn find(
     db: &impl ConnectionTrait,
     ctx: &crate::core::context::RequestContext,
@@ -233,41 +233,58 @@ async fn find(
     } else {
         ", snippet(search_fts, -1, '**', '**', '…', 16) AS snippet".to_owned()
     };
-    // On PostgreSQL the total rides along with the page (a window count over the same
-    // matches) when asked, so a counted page is one statement, not two. (SQLite's FTS5
-    // functions refuse a window beside them: it counts in a second statement.)
-    let window_total = ask.want_total && pg;
-    let total_column = if window_total {
-        ", COUNT(*) OVER () AS total"
-    } else {
-        ""
-    };
-    // PostgreSQL ranks (and counts) ids only, and reads the texts of the page's rows
-    // for their snippets: the window then holds three columns per match, not documents.
+    // PostgreSQL ranks ids only, and reads the texts of the page's rows for their
+    // snippets: the sort then holds three columns per match, not documents.
     let (texts, document) = if pg {
         ("", " JOIN search_documents s ON s.node_id = p.node_id")
     } else {
         (", search_fts.title, search_fts.body", "")
     };
     let page = format!(
-        "SELECT p.node_type, p.node_id, p.rank, {snippet} AS snippet{outer_total} FROM (
-           SELECT {t}.node_type, {t}.node_id{texts}, {rank} AS rank{inner_snippet}{total_column}
+        "SELECT p.node_type, p.node_id, p.rank, {snippet} AS snippet FROM (
+           SELECT {t}.node_type, {t}.node_id{texts}, {rank} AS rank{inner_snippet}
              FROM {from} WHERE {matches}{filter}
             ORDER BY rank DESC, {t}.node_id LIMIT {limit} OFFSET {offset}) p{document}
          ORDER BY p.rank DESC, p.node_id",
         limit = ask.limit + 1,
         offset = ask.offset,
-        outer_total = if window_total { ", p.total" } else { "" },
     );
-    let rows = db
-        .query_all_raw(Statement::from_sql_and_values(backend, &page, p.values()))
-        .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    let mut total = None;
-    for r in &rows {
-        if window_total {
-            total = Some(r.try_get::<i64>("", "total")?.max(0) as u64);
+    // The total, when asked, is a count of its own, sent beside the page: a window count
+    // in the page's statement would hold every match in a tuplestore before the top-N
+    // sort (52,000 matches of a common word: 42 ms against 23 ms for the page and 8 ms
+    // for the count on their own).
+    let values = p.values();
+    let count = async {
+        if !ask.want_total {
+            return Ok(None);
         }
+        let count = format!("SELECT COUNT(*) AS n FROM {from} WHERE {matches}{filter}");
+        let row = db
+            .query_one_raw(Statement::from_sql_and_values(
+                backend,
+                &count,
+                values.clone(),
+            ))
+            .await?;
+        AppResult::Ok(Some(
+            row.map(|r| r.try_get::<i64>("", "n"))
+                .transpose()?
+                .map_or(0, |n| n.max(0) as u64),
+        ))
+    };
+    let rows = async {
+        AppResult::Ok(
+            db.query_all_raw(Statement::from_sql_and_values(
+                backend,
+                &page,
+                values.clone(),
+            ))
+            .await?,
+        )
+    };
+    let (rows, total) = tokio::try_join!(rows, count)?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in &rows {
         let Some((ty, id)) = node_of(r)? else {
             continue;
         };
@@ -280,21 +297,6 @@ async fn find(
     }
     let has_next = out.len() as u64 > ask.limit;
     out.truncate(ask.limit as usize);
-    if ask.want_total && (!window_total || rows.is_empty()) {
-        // No window count, or no row to carry it: none match, or the page starts past
-        // the last match.
-        total = Some(if window_total && ask.offset == 0 {
-            0
-        } else {
-            let count = format!("SELECT COUNT(*) AS n FROM {from} WHERE {matches}{filter}");
-            let row = db
-                .query_one_raw(Statement::from_sql_and_values(backend, &count, p.values()))
-                .await?;
-            row.map(|r| r.try_get::<i64>("", "n"))
-                .transpose()?
-                .map_or(0, |n| n.max(0) as u64)
-        });
-    }
     Ok((out, has_next, total))
 }
 
@@ -502,28 +504,27 @@ pub struct WithinLineage {
     pub kinds: Option<Vec<String>>,
 }
 
-/// A PostgreSQL array literal of ids (`{a,b}`), bound as one parameter.
-pub(crate) fn uuid_array(ids: &[Uuid]) -> String {
-    let mut out = String::with_capacity(ids.len() * 37 + 2);
-    out.push('{');
-    for (i, id) in ids.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        out.push_str(&id.to_string());
-    }
-    out.push('}');
-    out
-}
-
 /// The most nodes a lineage scope may hold.
 pub const MAX_LINEAGE_SCOPE: usize = 100_000;
+
+/// A lineage scope, as a statement filters by it.
+#[derive(Debug)]
+pub(crate) enum Within {
+    /// PostgreSQL: walked by the statement itself (see `Reach::pg_array`), in the
+    /// caller's scope.
+    Walk(
+        crate::lineage::service::Reach,
+        crate::core::context::RequestContext,
+    ),
+    /// SQLite: the reached ids, walked beforehand.
+    Ids(Vec<Uuid>),
+}
 
 /// Scopes of a search or similarity query beyond the caller's namespaces.
 #[derive(Debug, Default)]
 pub(crate) struct Scopes {
     /// Only these nodes (a lineage scope).
-    pub within: Option<Vec<Uuid>>,
+    pub within: Option<Within>,
     /// Only model versions with an approved, unexpired approval for their current stage.
     pub approved_only: bool,
     /// Only model versions whose `latency_ms` points of the last 24 hours have a p95
@@ -559,23 +560,28 @@ impl Scopes {
                     )
                     .into());
                 }
-                let reached = crate::lineage::service::reach_ids(
-                    &d.db,
-                    d.rc,
+                let reach = crate::lineage::service::Reach {
                     start,
-                    w.direction.into(),
-                    depth as u32,
-                    w.kinds,
-                    MAX_LINEAGE_SCOPE,
-                )
-                .await?;
-                let Some(ids) = reached else {
-                    return Err(AppError::NotFound {
-                        what: format!("{} {} (within.lineageOf)", start.0.name(), start.1),
-                    }
-                    .into());
+                    direction: w.direction.into(),
+                    depth: depth as u32,
+                    kinds: w.kinds,
+                    cap: MAX_LINEAGE_SCOPE,
                 };
-                Some(ids)
+                let not_found = || AppError::NotFound {
+                    what: format!("{} {} (within.lineageOf)", start.0.name(), start.1),
+                };
+                // PostgreSQL walks the scope inside the statement that filters by it.
+                if d.db.get_database_backend() == DbBackend::Postgres {
+                    if !reach.start_found(&d.db, d.rc).await? {
+                        return Err(not_found().into());
+                    }
+                    Some(Within::Walk(reach, d.rc.clone()))
+                } else {
+                    let Some(ids) = reach.ids(&d.db, d.rc).await? else {
+                        return Err(not_found().into());
+                    };
+                    Some(Within::Ids(ids))
+                }
             }
         };
         Ok(Scopes {
@@ -588,11 +594,13 @@ impl Scopes {
     /// The scopes as SQL over the node columns of `t` (`node_type`, `node_id`).
     pub(crate) fn sql(&self, t: &str, pg: bool, p: &mut crate::core::params::Params) -> String {
         let mut out = String::new();
-        if let Some(ids) = &self.within {
-            if pg {
-                let ids = p.push(uuid_array(ids));
-                out.push_str(&format!(" AND {t}.node_id = ANY(CAST({ids} AS uuid[]))"));
-            } else {
+        match &self.within {
+            None => {}
+            Some(Within::Walk(reach, rc)) => {
+                let ids = reach.pg_array(rc, &mut |v| p.push(v));
+                out.push_str(&format!(" AND {t}.node_id = ANY({ids})"));
+            }
+            Some(Within::Ids(ids)) => {
                 let list: Vec<String> = ids.iter().map(|u| format!("\"{u}\"")).collect();
                 let ids = p.push(format!("[{}]", list.join(",")));
                 out.push_str(&format!(
@@ -600,13 +608,6 @@ impl Scopes {
                 ));
             }
         }
-        out.push_str(&self.sql_beyond_lineage(t, pg, p));
-        out
-    }
-
-    /// The scopes but the lineage one, as SQL.
-    fn sql_beyond_lineage(&self, t: &str, pg: bool, p: &mut crate::core::params::Params) -> String {
-        let mut out = String::new();
         if self.approved_only {
             let now = p.push(chrono::Utc::now());
             out.push_str(&format!(

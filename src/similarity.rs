@@ -235,13 +235,6 @@ pub async fn ensure_index(
     Ok(())
 }
 
-/// Lineage scopes up to this many nodes are ranked exactly: every scoped vector is read
-/// by the primary key (`= ANY` of the scope's ids, one index scan) and compared, ~5 µs
-/// each here (5,718 in 31 ms, 17,388 in 65 ms). Through the HNSW index the same scopes
-/// took 0.2–2.3 s: the scope is a filter the scan checks candidate by candidate, and
-/// iterative scans visit thousands of candidates before ten fall in it.
-pub const EXACT_SCOPE: usize = 20_000;
-
 /// The nearest nodes found, and whether the index scan's bound may have cut them short.
 pub(crate) struct Nearest {
     pub(crate) near: Vec<Near>,
@@ -258,9 +251,13 @@ pub(crate) struct Near {
 /// The nearest nodes to `vector` under `model`, in scope (and in namespace `ns` or under
 /// it, when given).
 ///
-/// With pgvector: a lineage scope of up to [`EXACT_SCOPE`] nodes is ranked exactly; anything
-/// else goes through the model's HNSW index with iterative scans, which keep
-/// scanning past `ef_search` candidates until `k` pass the filters or
+/// With pgvector: a lineage scope is walked and ranked exactly in one statement (the
+/// walk's ids as `= ANY(ARRAY(...))`, an InitPlan; the scoped vectors read by the
+/// primary key, one index scan, ~5 µs each: 5,718 in 31 ms, 17,388 in 65 ms here).
+/// Through the HNSW index with the scope as a filter the same scopes took 0.2–2.3 s: the
+/// scan checks candidate by candidate, and iterative scans visit thousands before ten
+/// fall in the scope. Anything else goes through the model's HNSW index with iterative
+/// scans, which keep scanning past `ef_search` candidates until `k` pass the filters or
 /// `max_scan_tuples` have been visited. A page left short while the model holds more
 /// vectors than that bound is `partial`: more matches may exist.
 #[allow(clippy::too_many_arguments)]
@@ -298,12 +295,8 @@ pub(crate) async fn nearest(
     }
     let dim = vector.len();
     if uses_pgvector(db).await? {
-        let exact_scope = scopes.within.as_ref().filter(|w| w.len() <= EXACT_SCOPE);
-        // Both paths filter by the scope's ids (`= ANY` of one array parameter: the
-        // primary key's index finds them in one scan, faster than a join of the unnested
-        // array probing once per id); they differ in the order, below.
+        let exact = scopes.within.is_some();
         filter.push_str(&scopes.sql("e", pg, &mut p));
-        let from = "embeddings e";
         let q = p.push(literal(&vector));
         // The query vector is parsed once per statement, in an InitPlan: as a plain cast
         // of the text parameter, a prepared statement's generic plan parses it again for
@@ -315,7 +308,7 @@ pub(crate) async fn nearest(
         // the filter has let `k` through; the outer ORDER BY restores the exact order of
         // what it found. Exact path: the similarity is no index's operator, so the
         // planner ranks every scoped vector.
-        let order = if exact_scope.is_some() {
+        let order = if exact {
             "similarity DESC, e.node_id".to_owned()
         } else {
             distance.clone()
@@ -323,7 +316,7 @@ pub(crate) async fn nearest(
         let sql = format!(
             "WITH near AS MATERIALIZED (
                SELECT e.node_type, e.node_id, CAST(1 - ({distance}) AS DOUBLE PRECISION) AS similarity
-                 FROM {from} WHERE e.model = {m} AND e.dimension = {dim}{filter}
+                 FROM embeddings e WHERE e.model = {m} AND e.dimension = {dim}{filter}
                 ORDER BY {order} LIMIT {k})
              SELECT * FROM near ORDER BY similarity DESC, node_id"
         );
@@ -357,7 +350,7 @@ pub(crate) async fn nearest(
         }
         // A short page from the index: cut by the bound only if the model holds more
         // vectors than the scan could visit (counted up to the bound, by index).
-        let partial = exact_scope.is_none()
+        let partial = !exact
             && rows.len() < k
             && {
                 let bound = if hnsw.max_scan_tuples == 0 {
@@ -505,7 +498,7 @@ pub struct SimilarResults {
     pub hits: Vec<SimilarNode>,
     /// The index scan stopped at its bound (`--hnsw-max-scan-tuples`) before the page was
     /// full: more matches of the filters may exist (raise the bound, or narrow the
-    /// search, e.g. with `within`). Never set for exact answers (SQLite, small lineage
+    /// search, e.g. with `within`). Never set for exact answers (SQLite, lineage
     /// scopes).
     pub is_partial: bool,
 }

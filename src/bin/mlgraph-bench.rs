@@ -184,6 +184,10 @@ struct VectorArgs {
     /// Port for the server.
     #[arg(long, default_value_t = 18_187)]
     port: u16,
+    /// Keep the vectors and the index of an earlier run when there are any (building
+    /// the index takes minutes); load `count` afresh otherwise.
+    #[arg(long)]
+    reuse: bool,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -1884,14 +1888,18 @@ fn vector_literal(v: &[f32]) -> String {
     format!("[{}]", parts.join(","))
 }
 
-async fn vectors(args: &VectorArgs) -> Result<(), BoxError> {
-    use base64::Engine;
+/// Loads `args.count` clustered vectors for `model` (replacing any; fewer when the
+/// registry holds fewer nodes) and builds the model's HNSW index over them, as the
+/// server would. Returns how many it loaded.
+async fn load_vectors(
+    db: &DatabaseConnection,
+    model: &str,
+    args: &VectorArgs,
+) -> Result<usize, BoxError> {
     use rand::SeedableRng;
-    let model = format!("bench/clustered-{}", args.dimension);
     let dim = args.dimension;
-    let db = Database::connect(&args.database_url).await?;
     exec(
-        &db,
+        db,
         &format!("DELETE FROM embeddings WHERE model = '{model}'"),
     )
     .await?;
@@ -1921,7 +1929,7 @@ async fn vectors(args: &VectorArgs) -> Result<(), BoxError> {
             ));
         }
         exec(
-            &db,
+            db,
             &format!(
                 "INSERT INTO embeddings (node_id, model, node_type, ns, dimension, embedding, updated_at) VALUES {}",
                 rows.join(",")
@@ -1933,25 +1941,55 @@ async fn vectors(args: &VectorArgs) -> Result<(), BoxError> {
     let t = Instant::now();
     // The index the server itself builds for the model (its name tells the server how
     // many vectors the model holds), over the loaded vectors.
-    exec(&db, "DROP INDEX IF EXISTS ix_embeddings_hnsw_bench").await?;
+    exec(db, "DROP INDEX IF EXISTS ix_embeddings_hnsw_bench").await?;
     exec(
-        &db,
+        db,
         &format!(
             "DROP INDEX IF EXISTS {}",
-            mlgraph::similarity::index_name(&model)
+            mlgraph::similarity::index_name(model)
         ),
     )
     .await?;
-    mlgraph::similarity::ensure_index(&db, mlgraph::similarity::Hnsw::default(), &model, dim)
+    mlgraph::similarity::ensure_index(db, mlgraph::similarity::Hnsw::default(), model, dim)
         .await
         .map_err(|e| format!("{e:?}"))?;
-    exec(&db, "ANALYZE embeddings").await?;
+    exec(db, "ANALYZE embeddings").await?;
     println!(
         "{} embeddings of dimension {dim} loaded in {:.1} s, HNSW index (m 16, ef_construction 64) built in {:.1} s",
         docs.len(),
         loaded.as_secs_f64(),
         t.elapsed().as_secs_f64()
     );
+    Ok(docs.len())
+}
+
+async fn vectors(args: &VectorArgs) -> Result<(), BoxError> {
+    use base64::Engine;
+    use rand::SeedableRng;
+    let model = format!("bench/clustered-{}", args.dimension);
+    let dim = args.dimension;
+    let db = Database::connect(&args.database_url).await?;
+    let held = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            format!(
+                "SELECT COUNT(*) AS n, to_regclass('{}') IS NOT NULL AS indexed FROM embeddings WHERE model = '{model}'",
+                mlgraph::similarity::index_name(&model)
+            ),
+        ))
+        .await?
+        .map(|r| -> Result<(i64, bool), sea_orm::DbErr> {
+            Ok((r.try_get("", "n")?, r.try_get("", "indexed")?))
+        })
+        .transpose()?;
+    let vectors = match held {
+        Some((n, true)) if args.reuse && n > 0 => {
+            println!("reusing the {n} vectors and the index of an earlier run");
+            n as usize
+        }
+        _ => load_vectors(&db, &model, args).await?,
+    };
+    let mut rng = rand::rngs::SmallRng::seed_from_u64(7);
     let (server, base) = start_server_with(
         &server_binary(&args.server)?,
         &args.database_url,
@@ -2016,7 +2054,7 @@ async fn vectors(args: &VectorArgs) -> Result<(), BoxError> {
     let s = summarise(lat, 0, 0.0);
     println!(
         "similar top-10 over {} vectors: single client p50 {:.2} ms, p95 {:.2} ms; recall@10 {:.3} against exact; server cpu {cpu:.2} ms per query",
-        docs.len(),
+        vectors,
         s.p50,
         s.p95,
         recall / queries.len().max(1) as f64
@@ -2056,7 +2094,8 @@ async fn vectors(args: &VectorArgs) -> Result<(), BoxError> {
         let mut answered = 0;
         let mut recall = 0.0;
         let cpu_before = cpu_ms(pid);
-        for q in queries.iter().take(30) {
+        let scoped = &queries[..queries.len().min(30)];
+        for q in scoped {
             let t = Instant::now();
             let got = gql_vars(
                 &client,
@@ -2095,15 +2134,16 @@ async fn vectors(args: &VectorArgs) -> Result<(), BoxError> {
             recall += exact.iter().filter(|id| found.contains(id)).count() as f64
                 / exact.len().max(1) as f64;
         }
-        let cpu = (cpu_ms(pid) - cpu_before) / 30.0;
+        let n = scoped.len().max(1) as f64;
+        let cpu = (cpu_ms(pid) - cpu_before) / n;
         let s = summarise(lat, 0, 0.0);
         println!(
             "similar top-10 within the lineage of a training job (depth {depth}, both ways: {} nodes reached): p50 {:.2} ms, p95 {:.2} ms; {:.1} hits per query, recall@10 {:.3} against exact within the scope; server cpu {cpu:.2} ms per query",
             reached["lineage"]["totalCount"],
             s.p50,
             s.p95,
-            answered as f64 / 30.0,
-            recall / 30.0
+            answered as f64 / n,
+            recall / n
         );
     }
     drop(server);

@@ -206,6 +206,28 @@ async fn nearest_nodes(app: &TestApp) {
         .gql_as(outsider.clone(), SIMILAR, json!({"v": [1.0, 0.0, 0.0]}))
         .await;
     assert_eq!(seen["data"]["similar"]["hits"], json!([]), "{seen:#}");
+    // A lineage scope starts only from a node the caller may read, and one that exists.
+    let hidden = app
+        .gql_as(outsider.clone(), scoped, json!({"m": detector}))
+        .await;
+    assert_eq!(
+        hidden["errors"][0]["extensions"]["code"], "NOT_FOUND",
+        "{hidden:#}"
+    );
+    let gone = app
+        .gql(
+            scoped,
+            json!({"m": mlgraph::core::ids::encode(
+                mlgraph::core::ids::NodeType::Model,
+                uuid::Uuid::now_v7()
+            )
+            .to_string()}),
+        )
+        .await;
+    assert_eq!(
+        gone["errors"][0]["extensions"]["code"], "NOT_FOUND",
+        "{gone:#}"
+    );
     let set = app
         .gql_as(outsider, SET, json!({"n": detector, "v": [0.0, 1.0, 0.0]}))
         .await;

@@ -13,5 +13,5 @@ mod walk;
 
 pub use edges::{check_kind, edge_row, link, unlink, unlink_in};
 pub use walk::{
-    LineageDirection, LineageEdgeRow, Reached, Subgraph, TraversalArgs, reach_ids, traverse,
+    LineageDirection, LineageEdgeRow, Reach, Reached, Subgraph, TraversalArgs, traverse,
 };

@@ -453,93 +453,113 @@ async fn traverse_inner(
     Ok(out)
 }
 
-/// The ids of the nodes within `depth` edges of `start` (itself left out), in the
-/// caller's scope: a lineage scope, which needs neither types, distances nor pages. One
-/// statement; on PostgreSQL the ids-only walk (see [`bfs_cte`]) with no lookup per
-/// reached node. `None` when the start does not exist in scope; at most `cap` ids.
-pub async fn reach_ids(
-    db: &impl ConnectionTrait,
-    ctx: &RequestContext,
-    start: (NodeType, Uuid),
-    direction: LineageDirection,
-    depth: u32,
-    kinds: Option<Vec<String>>,
-    cap: usize,
-) -> AppResult<Option<Vec<Uuid>>> {
-    let backend = db.get_database_backend();
-    if backend != DbBackend::Postgres {
+/// A lineage scope: the nodes within `depth` edges of `start` (itself left out), at most
+/// `cap` of them, in the caller's scope. It needs neither types, distances nor pages.
+#[derive(Debug, Clone)]
+pub struct Reach {
+    /// The node whose lineage it is.
+    pub start: (NodeType, Uuid),
+    /// Which way to walk.
+    pub direction: LineageDirection,
+    /// How far.
+    pub depth: u32,
+    /// Only follow edges of these kinds.
+    pub kinds: Option<Vec<String>>,
+    /// The most nodes it holds.
+    pub cap: usize,
+}
+
+impl Reach {
+    /// Whether the start exists in the caller's scope.
+    pub async fn start_found(
+        &self,
+        db: &impl ConnectionTrait,
+        ctx: &RequestContext,
+    ) -> AppResult<bool> {
+        let backend = db.get_database_backend();
+        let mut p = crate::core::params::Params::new(backend);
+        let id = p.push(self.start.1);
+        let scope = ctx.scope.sql_filter("x.ns", |v| p.push(v));
+        let sql = format!(
+            "SELECT 1 AS found FROM {} x WHERE x.id = {id}{scope}",
+            self.start.0.table()
+        );
+        Ok(db
+            .query_one_raw(Statement::from_sql_and_values(backend, sql, p.values()))
+            .await?
+            .is_some())
+    }
+
+    /// PostgreSQL: the reached ids as one array expression, `ARRAY(...)` of an
+    /// uncorrelated subquery (the ids-only walk, see [`bfs_cte`]), so that a statement
+    /// filtering by it evaluates the walk once, as an InitPlan, before the rows it
+    /// filters, and the ids never leave the database. Values go through `param`.
+    pub fn pg_array(
+        &self,
+        ctx: &RequestContext,
+        param: &mut dyn FnMut(sea_orm::Value) -> String,
+    ) -> String {
+        let (pt, pi) = (
+            param(self.start.0.name().into()),
+            param(self.start.1.into()),
+        );
+        let mut filters = String::new();
+        if let Some(kinds) = self.kinds.as_ref().filter(|k| !k.is_empty()) {
+            let list: Vec<String> = kinds.iter().map(|k| param(k.clone().into())).collect();
+            filters.push_str(&format!(" AND n.kind IN ({})", list.join(", ")));
+        }
+        filters.push_str(&ctx.scope.sql_filter("n.ns", |v| param(v.into())));
+        let mut ctes = vec![format!(
+            "roots(rt, rid) AS (VALUES (CAST({pt} AS text), CAST({pi} AS uuid)))"
+        )];
+        let mut reached = Vec::new();
+        for (walking_up, walk) in [(true, "walk_up"), (false, "walk_down")] {
+            let wanted = match self.direction {
+                LineageDirection::Both => true,
+                LineageDirection::Upstream => walking_up,
+                LineageDirection::Downstream => !walking_up,
+            };
+            if !wanted {
+                continue;
+            }
+            ctes.push(bfs_cte(walk, walking_up, self.depth, &filters, false));
+            reached.push(format!(
+                "SELECT u.id FROM {walk} b CROSS JOIN LATERAL unnest(b.ids) u(id) WHERE b.depth > 0"
+            ));
+        }
+        // Walking both ways can meet a node (and the start, around a cycle) from each end.
+        format!(
+            "ARRAY(WITH RECURSIVE {ctes}
+              SELECT r.id FROM ({union}) r WHERE r.id <> CAST({pi} AS uuid) LIMIT {cap})",
+            ctes = ctes.join(",\n"),
+            union = reached.join(" UNION "),
+            cap = self.cap,
+        )
+    }
+
+    /// The reached ids, `None` when the start does not exist in the caller's scope, by a
+    /// traversal (for SQLite; PostgreSQL filters by [`Reach::pg_array`] instead).
+    pub async fn ids(
+        &self,
+        db: &impl ConnectionTrait,
+        ctx: &RequestContext,
+    ) -> AppResult<Option<Vec<Uuid>>> {
         let args = TraversalArgs {
-            direction,
-            depth,
-            kinds,
+            direction: self.direction,
+            depth: self.depth,
+            kinds: self.kinds.clone(),
             node_types: None,
-            first: cap,
+            first: self.cap,
             offset: 0,
             with_edges: false,
             check_start: true,
         };
-        let graph = traverse(db, ctx, &[start], &args)
+        let graph = traverse(db, ctx, &[self.start], &args)
             .await?
-            .remove(&start)
+            .remove(&self.start)
             .unwrap_or_default();
-        return Ok(graph
+        Ok(graph
             .start_found
-            .then(|| graph.nodes.into_iter().map(|n| n.node.1).collect()));
+            .then(|| graph.nodes.into_iter().map(|n| n.node.1).collect()))
     }
-    let mut sql = Sql {
-        backend,
-        text: String::new(),
-        values: Vec::new(),
-    };
-    let (pt, pi) = (sql.param(start.0.name()), sql.param(start.1));
-    let mut filters = String::new();
-    if let Some(kinds) = kinds.as_ref().filter(|k| !k.is_empty()) {
-        let list: Vec<String> = kinds.iter().map(|k| sql.param(k.clone())).collect();
-        filters.push_str(&format!(" AND n.kind IN ({})", list.join(", ")));
-    }
-    filters.push_str(&ctx.scope.sql_filter("n.ns", |v| sql.param(v)));
-    let mut ctes = vec![format!(
-        "roots(rt, rid) AS (VALUES ({pt}::text, {pi}::uuid))"
-    )];
-    let mut reached = Vec::new();
-    for (walking_up, walk) in [(true, "walk_up"), (false, "walk_down")] {
-        let wanted = match direction {
-            LineageDirection::Both => true,
-            LineageDirection::Upstream => walking_up,
-            LineageDirection::Downstream => !walking_up,
-        };
-        if !wanted {
-            continue;
-        }
-        ctes.push(bfs_cte(walk, walking_up, depth, &filters, false));
-        reached.push(format!(
-            "SELECT u.id FROM {walk} b CROSS JOIN LATERAL unnest(b.ids) u(id) WHERE b.depth > 0"
-        ));
-    }
-    let scope = ctx.scope.sql_filter("x.ns", |v| sql.param(v));
-    // Walking both ways can meet a node (and the start, around a cycle) from each end.
-    sql.text = format!(
-        "WITH RECURSIVE {ctes}
-         SELECT 'S' AS rec, CAST(NULL AS uuid) AS id
-          WHERE EXISTS (SELECT 1 FROM {table} x WHERE x.id = {pi}{scope})
-         UNION ALL
-         (SELECT 'N', r.id FROM ({union}) r WHERE r.id <> {pi} LIMIT {cap})",
-        ctes = ctes.join(",\n"),
-        table = start.0.table(),
-        union = reached.join(" UNION "),
-    );
-    let rows = db
-        .query_all_raw(Statement::from_sql_and_values(
-            backend, sql.text, sql.values,
-        ))
-        .await?;
-    let mut found = false;
-    let mut ids = Vec::with_capacity(rows.len());
-    for row in rows {
-        match row.try_get::<Option<Uuid>>("", "id")? {
-            Some(id) => ids.push(id),
-            None => found = true,
-        }
-    }
-    Ok(found.then_some(ids))
 }
