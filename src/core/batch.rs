@@ -16,6 +16,7 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
+use async_graphql::dataloader::DataLoader;
 use futures::future::BoxFuture;
 use futures::stream::{FuturesUnordered, StreamExt};
 
@@ -44,6 +45,16 @@ impl Spawner {
     /// Starts `fut`.
     pub fn spawn(&self, fut: BoxFuture<'static, ()>) {
         (self.run)(fut)
+    }
+
+    /// A DataLoader over `loader` whose fetches run through this spawner (in the
+    /// current span), after its delay.
+    pub fn loader<T: Send + Sync + 'static>(self, loader: T) -> DataLoader<T> {
+        let delay = self.delay;
+        DataLoader::new(loader, move |f| {
+            self.spawn(Box::pin(tracing::Instrument::in_current_span(f)))
+        })
+        .delay(delay)
     }
 }
 

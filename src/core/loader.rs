@@ -33,11 +33,7 @@ impl DbLoader {
         ctx: RequestContext,
         spawner: super::batch::Spawner,
     ) -> DataLoader<DbLoader> {
-        let delay = spawner.delay;
-        DataLoader::new(DbLoader { db, ctx }, move |f| {
-            spawner.spawn(Box::pin(tracing::Instrument::in_current_span(f)))
-        })
-        .delay(delay)
+        spawner.loader(DbLoader { db, ctx })
     }
 
     /// Reads at the request's instant (the present unless it asked for one).

@@ -207,11 +207,7 @@ impl TraversalLoader {
         ctx: RequestContext,
         spawner: crate::core::batch::Spawner,
     ) -> DataLoader<TraversalLoader> {
-        let delay = spawner.delay;
-        DataLoader::new(TraversalLoader { db, ctx }, move |f| {
-            spawner.spawn(Box::pin(tracing::Instrument::in_current_span(f)))
-        })
-        .delay(delay)
+        spawner.loader(TraversalLoader { db, ctx })
     }
 }
 
