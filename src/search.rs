@@ -207,7 +207,7 @@ async fn find(
             .collect();
         filter.push_str(&format!(" AND {t}.node_type IN ({})", list.join(", ")));
     }
-    filter.push_str(&ask.scopes.sql(t, pg, &mut p));
+    filter.push_str(&ask.scopes.sql(t, pg, ctx, &mut p));
     let (matches, rank, snippet, from) = if pg {
         (
             "d.tsv @@ tq.q".to_owned(),
@@ -512,10 +512,7 @@ pub const MAX_LINEAGE_SCOPE: usize = 100_000;
 pub(crate) enum Within {
     /// PostgreSQL: walked by the statement itself (see `Reach::pg_array`), in the
     /// caller's scope.
-    Walk(
-        crate::lineage::service::Reach,
-        crate::core::context::RequestContext,
-    ),
+    Walk(crate::lineage::service::Reach),
     /// SQLite: the reached ids, walked beforehand.
     Ids(Vec<Uuid>),
 }
@@ -575,7 +572,7 @@ impl Scopes {
                     if !reach.start_found(&d.db, d.rc).await? {
                         return Err(not_found().into());
                     }
-                    Some(Within::Walk(reach, d.rc.clone()))
+                    Some(Within::Walk(reach))
                 } else {
                     let Some(ids) = reach.ids(&d.db, d.rc).await? else {
                         return Err(not_found().into());
@@ -591,13 +588,20 @@ impl Scopes {
         })
     }
 
-    /// The scopes as SQL over the node columns of `t` (`node_type`, `node_id`).
-    pub(crate) fn sql(&self, t: &str, pg: bool, p: &mut crate::core::params::Params) -> String {
+    /// The scopes as SQL over the node columns of `t` (`node_type`, `node_id`), for the
+    /// caller `ctx` (whose scope a lineage walk keeps to).
+    pub(crate) fn sql(
+        &self,
+        t: &str,
+        pg: bool,
+        ctx: &crate::core::context::RequestContext,
+        p: &mut crate::core::params::Params,
+    ) -> String {
         let mut out = String::new();
         match &self.within {
             None => {}
-            Some(Within::Walk(reach, rc)) => {
-                let ids = reach.pg_array(rc, &mut |v| p.push(v));
+            Some(Within::Walk(reach)) => {
+                let ids = reach.pg_array(ctx, &mut |v| p.push(v));
                 out.push_str(&format!(" AND {t}.node_id = ANY({ids})"));
             }
             Some(Within::Ids(ids)) => {

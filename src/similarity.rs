@@ -296,7 +296,7 @@ pub(crate) async fn nearest(
     let dim = vector.len();
     if uses_pgvector(db).await? {
         let exact = scopes.within.is_some();
-        filter.push_str(&scopes.sql("e", pg, &mut p));
+        filter.push_str(&scopes.sql("e", pg, ctx, &mut p));
         let q = p.push(literal(&vector));
         // The query vector is parsed once per statement, in an InitPlan: as a plain cast
         // of the text parameter, a prepared statement's generic plan parses it again for
@@ -375,7 +375,7 @@ pub(crate) async fn nearest(
             };
         return Ok(Nearest { near, partial });
     }
-    filter.push_str(&scopes.sql("e", pg, &mut p));
+    filter.push_str(&scopes.sql("e", pg, ctx, &mut p));
     // Exact, in the server: every vector of the model in scope.
     let sql = format!(
         "SELECT e.node_type, e.node_id, e.embedding AS v FROM embeddings e
