@@ -14,6 +14,7 @@ use crate::core::context::RequestContext;
 use crate::core::loader::{ById, ChildArgs, ChildRelation, Children, DbLoader};
 use crate::core::node::NodeEntity;
 use crate::core::paging::{Conn, PageArgs, connection};
+use crate::core::plan::{self, Plannable, Planned};
 use crate::core::store::{self, ListSpec};
 use crate::error::AppError;
 
@@ -78,9 +79,50 @@ where
 {
     let d = deps(ctx)?;
     let window = args.window(&d.state.limits)?;
-    let want_total = ctx.look_ahead().field("totalCount").exists();
     let spec = ListSpec::<E>::new(cond?, order);
-    let page = store::list::<E>(&d.db, d.rc, &spec, window, want_total).await?;
+    resolved_list(ctx, &d, &spec, window, wrap).await
+}
+
+/// [`top_list`] of a node type the planner knows: a plain selection is answered by one
+/// statement for the whole tree (`core::plan`), any other by the resolvers.
+pub async fn planned_list<E, T>(
+    ctx: &Context<'_>,
+    cond: async_graphql::Result<Condition>,
+    order: Vec<(E::Column, Order)>,
+    args: PageArgs,
+    wrap: fn(E::Model) -> T,
+) -> async_graphql::Result<Planned<Conn<T>>>
+where
+    E: Plannable,
+    E::Model: FromQueryResult + Clone + Send + Sync + Serialize,
+    T: OutputType,
+{
+    let d = deps(ctx)?;
+    let window = args.window(&d.state.limits)?;
+    let spec = ListSpec::<E>::new(cond?, order);
+    if let Some(v) = plan::top_list::<E>(ctx, &d.db, d.rc, &d.state.limits, &spec, window).await? {
+        return Ok(Planned::built(v));
+    }
+    Ok(Planned::Resolved(
+        resolved_list(ctx, &d, &spec, window, wrap).await?,
+    ))
+}
+
+/// A page of a top-level list through the store, as a connection.
+async fn resolved_list<E, T>(
+    ctx: &Context<'_>,
+    d: &Deps<'_>,
+    spec: &ListSpec<E>,
+    window: crate::core::paging::Window,
+    wrap: fn(E::Model) -> T,
+) -> async_graphql::Result<Conn<T>>
+where
+    E: NodeEntity,
+    E::Model: FromQueryResult + Clone + Send + Sync + Serialize,
+    T: OutputType,
+{
+    let want_total = ctx.look_ahead().field("totalCount").exists();
+    let page = store::list::<E>(&d.db, d.rc, spec, window, want_total).await?;
     Ok(connection(page.map(wrap)))
 }
 

@@ -42,6 +42,9 @@ pub struct Limits {
     pub request_timeout: std::time::Duration,
     /// HNSW index and search parameters of vector similarity (PostgreSQL + pgvector).
     pub hnsw: crate::similarity::Hnsw,
+    /// Whether plain nested reads of a top-level list are answered by one planned
+    /// statement (`core::plan`, PostgreSQL) instead of one statement per level.
+    pub planner: bool,
 }
 
 impl Default for Limits {
@@ -65,6 +68,7 @@ impl Default for Limits {
             rate_limit_per_second: 0,
             request_timeout: std::time::Duration::from_secs(30),
             hnsw: crate::similarity::Hnsw::default(),
+            planner: true,
         }
     }
 }

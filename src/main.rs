@@ -343,6 +343,10 @@ struct ServeArgs {
     /// iterative scans (only `--hnsw-ef-search` candidates before the filters).
     #[arg(long, env = "MLGRAPH_HNSW_MAX_SCAN_TUPLES", default_value_t = 20_000)]
     hnsw_max_scan_tuples: u32,
+    /// Answer every nested level with its own statement (DataLoaders), never with one
+    /// planned statement for a whole plain subtree (PostgreSQL; see the README).
+    #[arg(long, env = "MLGRAPH_NO_PLANNER")]
+    no_planner: bool,
     /// The namespace the MLflow-compatible API serves at `/api/2.0/mlflow/...` (any other
     /// at `/ns/<namespace>/api/2.0/mlflow/...`).
     #[arg(long, env = "MLGRAPH_MLFLOW_NAMESPACE", default_value = "mlflow")]
@@ -651,6 +655,7 @@ async fn serve(args: ServeArgs) -> anyhow_like::Result<()> {
                 ef_search: args.hnsw_ef_search.clamp(1, 1000),
                 max_scan_tuples: args.hnsw_max_scan_tuples,
             },
+            planner: !args.no_planner,
         },
         statements,
         cors_origins: args.cors_origins,

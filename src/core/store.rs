@@ -216,14 +216,16 @@ pub struct ChildQuery<'a, E: EntityTrait> {
     pub rollup: Option<CountRollup>,
 }
 
-/// The children of the parent `p."column1"` (a row of the parents' `VALUES` list), in
-/// scope and matching the spec's filter.
-fn children_of_parent<E: NodeEntity>(
+/// The children of the parent whose id is `parent` (a row of the parents' `VALUES` list,
+/// or a row of the enclosing level of a planned statement), in scope and matching the
+/// spec's filter.
+pub fn children_of_parent<E: NodeEntity>(
     ctx: &RequestContext,
     link: ParentLink<E::Column>,
     spec: &ListSpec<E>,
+    parent: &Expr,
 ) -> sea_orm::Select<E> {
-    let parent = || Expr::col((Alias::new("p"), Alias::new("column1")));
+    let parent = || parent.clone();
     let of_parent = match link {
         ParentLink::Column(col) => {
             Condition::all().add(Expr::col((E::default(), col)).eq(parent()))
@@ -253,6 +255,39 @@ fn children_of_parent<E: NodeEntity>(
         .filter(of_parent)
 }
 
+/// How many children the parent whose id is `parent` has in scope and matching the
+/// spec's filter: one row, one column `_cnt`. An unfiltered count is read from the
+/// rollups where the relation has them (they count exactly what such a list holds, per
+/// namespace).
+pub fn child_count<E: NodeEntity>(
+    ctx: &RequestContext,
+    link: ParentLink<E::Column>,
+    spec: &ListSpec<E>,
+    rollup: Option<CountRollup>,
+    parent: &Expr,
+) -> sea_orm::sea_query::SelectStatement {
+    match rollup {
+        Some(r) if spec.cond.is_empty() => Query::select()
+            .expr_as(
+                Expr::cust(format!(
+                    "CAST(COALESCE(SUM(\"{}\"), 0) AS BIGINT)",
+                    r.sum_col
+                )),
+                Alias::new("_cnt"),
+            )
+            // Under the child table's name, so that the scope's condition on `ns`
+            // resolves to the rollup's column of that name.
+            .from_as(Alias::new(r.table), E::default())
+            .and_where(Expr::col((E::default(), Alias::new(r.parent_col))).eq(parent.clone()))
+            .cond_where(ctx.scope.condition(E::col_ns()))
+            .to_owned(),
+        _ => children_of_parent::<E>(ctx, link, spec, parent)
+            .select_only()
+            .column_as(Expr::cust("COUNT(*)"), "_cnt")
+            .into_query(),
+    }
+}
+
 /// The statement of [`children`] on PostgreSQL: `FROM (VALUES parents) p` joined
 /// `LATERAL` to each parent's page (and, when counted, to its count). Public so that a
 /// test can `EXPLAIN` exactly what a nested page sends.
@@ -271,7 +306,8 @@ pub fn children_lateral_query<E: NodeEntity>(
     let count = want_total || matches!(window, Window::Tail { .. });
     // A tail page is read backwards from the end, then put back in order.
     let reversed = matches!(window, Window::Tail { .. });
-    let mut page = children_of_parent::<E>(ctx, link, spec);
+    let parent = Expr::col((Alias::new("p"), Alias::new("column1")));
+    let mut page = children_of_parent::<E>(ctx, link, spec, &parent);
     for (col, ord) in &spec.order {
         let ord = match (ord, reversed) {
             (Order::Desc, true) => Order::Asc,
@@ -296,30 +332,7 @@ pub fn children_lateral_query<E: NodeEntity>(
         )
         .from_values(parents.iter().copied(), p.clone());
     if count {
-        let counted = match rollup {
-            // The rollups count exactly what an unfiltered list holds, per namespace.
-            Some(r) if spec.cond.is_empty() => Query::select()
-                .expr_as(
-                    Expr::cust(format!(
-                        "CAST(COALESCE(SUM(\"{}\"), 0) AS BIGINT)",
-                        r.sum_col
-                    )),
-                    Alias::new("_cnt"),
-                )
-                // Under the child table's name, so that the scope's condition on `ns`
-                // resolves to the rollup's column of that name.
-                .from_as(Alias::new(r.table), E::default())
-                .and_where(
-                    Expr::col((E::default(), Alias::new(r.parent_col)))
-                        .eq(Expr::col((Alias::new("p"), Alias::new("column1")))),
-                )
-                .cond_where(ctx.scope.condition(E::col_ns()))
-                .to_owned(),
-            _ => children_of_parent::<E>(ctx, link, spec)
-                .select_only()
-                .column_as(Expr::cust("COUNT(*)"), "_cnt")
-                .into_query(),
-        };
+        let counted = child_count::<E>(ctx, link, spec, rollup, &parent);
         q.join_lateral(
             sea_orm::sea_query::JoinType::InnerJoin,
             counted,

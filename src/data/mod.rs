@@ -9,7 +9,7 @@ use entity::{dataset, dataset_version};
 
 pub use types::*;
 
-use crate::api::{deps, top_list};
+use crate::api::deps;
 use crate::core::filter::cond_of;
 use crate::core::ids::{NodeType, decode_as};
 use crate::core::paging::{Conn, PageArgs};
@@ -68,9 +68,9 @@ impl DataQuery {
         #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
             chrono::DateTime<chrono::Utc>,
         >,
-    ) -> Result<Conn<Dataset>> {
+    ) -> Result<crate::core::plan::Planned<Conn<Dataset>>> {
         crate::api::deps_at(ctx, as_of)?;
-        top_list::<dataset::Entity, _>(
+        crate::api::planned_list::<dataset::Entity, _>(
             ctx,
             cond_of(&filter),
             DatasetOrder::keys(order_by.as_deref()),
@@ -109,9 +109,9 @@ impl DataQuery {
         #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
             chrono::DateTime<chrono::Utc>,
         >,
-    ) -> Result<Conn<DatasetVersion>> {
+    ) -> Result<crate::core::plan::Planned<Conn<DatasetVersion>>> {
         crate::api::deps_at(ctx, as_of)?;
-        top_list::<dataset_version::Entity, _>(
+        crate::api::planned_list::<dataset_version::Entity, _>(
             ctx,
             cond_of(&filter),
             DatasetVersionOrder::keys(order_by.as_deref()),

@@ -503,3 +503,44 @@ impl CreateDatasetVersionInput {
         })
     }
 }
+
+crate::core::plan::plannable!(dataset::Entity => "Dataset", DatasetFilter, DatasetOrder {
+    "personalData" => Col(C::PersonalData, Plain),
+    "legalBasis" => Col(C::LegalBasis, Plain),
+    "retentionDays" => Col(C::RetentionDays, Plain),
+    "erasureRequestedAt" => Col(C::ErasureRequestedAt, Time),
+    "ns" => Col(C::Ns, Plain),
+    "name" => Col(C::Name, Plain),
+    "description" => Col(C::Description, Plain),
+    "dataType" => Col(C::DataType, crate::core::plan::enumeration!(entity::enums::DatasetType, DatasetType)),
+    "format" => Col(C::Format, Plain),
+    "storageUri" => Col(C::StorageUri, Plain),
+    "latestVersionNumber" => Col(C::VersionSeq, Plain),
+    "createdBy" => Col(C::CreatedBy, Plain),
+    "createdAt" => Col(C::CreatedAt, Time),
+    "updatedAt" => Col(C::UpdatedAt, Time),
+    "workflow" => reference::<Self, workflow::Entity>(C::WorkflowId),
+    "versions" => children::<Self, DatasetVersions>(),
+});
+
+crate::core::plan::plannable!(dataset_version::Entity => "DatasetVersion", DatasetVersionFilter, DatasetVersionOrder {
+    "ns" => Col(C::Ns, Plain),
+    "uploadStatus" => Col(C::UploadStatus, crate::core::plan::enumeration!(entity::enums::DatasetUploadStatus, DatasetUploadStatus)),
+    "contentType" => Col(C::ContentType, Plain),
+    "numRows" => Col(C::RowCount, Plain),
+    "numColumns" => Col(C::NumColumns, Plain),
+    "validationErrors" => Col(C::ValidationErrors, Plain),
+    "version" => Col(C::Version, Plain),
+    "storageUri" => Col(C::StorageUri, Plain),
+    "sizeBytes" => Col(C::SizeBytes, Plain),
+    "sha256" => Col(C::Sha256, Plain),
+    "rowCount" => Col(C::RowCount, Plain),
+    "schema" => Col(C::Schema, Plain),
+    "split" => Col(C::Split, crate::core::plan::enumeration!(entity::enums::DatasetSplit, DatasetSplit)),
+    "createdBy" => Col(C::CreatedBy, Plain),
+    "createdAt" => Col(C::CreatedAt, Time),
+    "updatedAt" => Col(C::UpdatedAt, Time),
+    "sourceVersion" => Col(C::SourceVersion, Plain),
+    "dataset" => reference::<Self, dataset::Entity>(C::DatasetId),
+    "trainingJobs" => children::<Self, DatasetVersionTrainingJobs>(),
+});

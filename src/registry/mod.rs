@@ -10,7 +10,7 @@ use entity::{model, model_version, workflow};
 
 pub use types::*;
 
-use crate::api::{deps, top_list};
+use crate::api::deps;
 use crate::core::filter::cond_of;
 use crate::core::ids::{NodeType, decode_as};
 use crate::core::paging::{Conn, PageArgs};
@@ -55,9 +55,9 @@ impl RegistryQuery {
         #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
             chrono::DateTime<chrono::Utc>,
         >,
-    ) -> Result<Conn<Workflow>> {
+    ) -> Result<crate::core::plan::Planned<Conn<Workflow>>> {
         crate::api::deps_at(ctx, as_of)?;
-        top_list::<workflow::Entity, _>(
+        crate::api::planned_list::<workflow::Entity, _>(
             ctx,
             cond_of(&filter),
             WorkflowOrder::keys(order_by.as_deref()),
@@ -112,9 +112,9 @@ impl RegistryQuery {
         #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
             chrono::DateTime<chrono::Utc>,
         >,
-    ) -> Result<Conn<Model>> {
+    ) -> Result<crate::core::plan::Planned<Conn<Model>>> {
         crate::api::deps_at(ctx, as_of)?;
-        top_list::<model::Entity, _>(
+        crate::api::planned_list::<model::Entity, _>(
             ctx,
             cond_of(&filter),
             ModelOrder::keys(order_by.as_deref()),
@@ -151,9 +151,9 @@ impl RegistryQuery {
         last: Option<i32>,
         before: Option<String>,
         offset: Option<i32>,
-    ) -> Result<Conn<ModelVersion>> {
+    ) -> Result<crate::core::plan::Planned<Conn<ModelVersion>>> {
         let cond = cond_of(&filter).map(|c| c.add(service::needs_retraining()));
-        top_list::<model_version::Entity, _>(
+        crate::api::planned_list::<model_version::Entity, _>(
             ctx,
             cond,
             ModelVersionOrder::keys(order_by.as_deref()),
@@ -177,9 +177,9 @@ impl RegistryQuery {
         #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
             chrono::DateTime<chrono::Utc>,
         >,
-    ) -> Result<Conn<ModelVersion>> {
+    ) -> Result<crate::core::plan::Planned<Conn<ModelVersion>>> {
         crate::api::deps_at(ctx, as_of)?;
-        top_list::<model_version::Entity, _>(
+        crate::api::planned_list::<model_version::Entity, _>(
             ctx,
             cond_of(&filter),
             ModelVersionOrder::keys(order_by.as_deref()),

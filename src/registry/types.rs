@@ -780,3 +780,58 @@ impl UpdateModelVersionInput {
         })
     }
 }
+
+crate::core::plan::plannable!(workflow::Entity => "Workflow", WorkflowFilter, WorkflowOrder {
+    "ns" => Col(C::Ns, Plain),
+    "name" => Col(C::Name, Plain),
+    "description" => Col(C::Description, Plain),
+    "status" => Col(C::Status, crate::core::plan::enumeration!(entity::enums::WorkflowStatus, WorkflowStatus)),
+    "config" => Col(C::Config, Plain),
+    "createdBy" => Col(C::CreatedBy, Plain),
+    "createdAt" => Col(C::CreatedAt, Time),
+    "updatedAt" => Col(C::UpdatedAt, Time),
+    "datasets" => children::<Self, WorkflowDatasets>(),
+    "models" => children::<Self, WorkflowModels>(),
+    "experiments" => children::<Self, WorkflowExperiments>(),
+});
+
+crate::core::plan::plannable!(model::Entity => "Model", ModelFilter, ModelOrder {
+    "tags" => Col(C::Tags, JsonOrEmpty),
+    "riskClass" => Col(C::RiskClass, crate::core::plan::enumeration!(entity::enums::RiskClass, crate::governance::RiskClass)),
+    "humanOversight" => Col(C::HumanOversight, Plain),
+    "intendedPurpose" => Col(C::IntendedPurpose, Plain),
+    "ns" => Col(C::Ns, Plain),
+    "name" => Col(C::Name, Plain),
+    "description" => Col(C::Description, Plain),
+    "task" => Col(C::Task, Plain),
+    "framework" => Col(C::Framework, Plain),
+    "status" => Col(C::Status, crate::core::plan::enumeration!(entity::enums::ModelStatus, ModelStatus)),
+    "latestVersionNumber" => Col(C::VersionSeq, Plain),
+    "createdBy" => Col(C::CreatedBy, Plain),
+    "createdAt" => Col(C::CreatedAt, Time),
+    "updatedAt" => Col(C::UpdatedAt, Time),
+    "workflow" => reference::<Self, workflow::Entity>(C::WorkflowId),
+    "versions" => children::<Self, ModelVersions>(),
+    "trainingJobs" => children::<Self, ModelTrainingJobs>(),
+});
+
+crate::core::plan::plannable!(model_version::Entity => "ModelVersion", ModelVersionFilter, ModelVersionOrder {
+    "tags" => Col(C::Tags, JsonOrEmpty),
+    "ns" => Col(C::Ns, Plain),
+    "version" => Col(C::Version, Plain),
+    "artifactUri" => Col(C::ArtifactUri, Plain),
+    "checksum" => Col(C::Checksum, Plain),
+    "sizeBytes" => Col(C::SizeBytes, Plain),
+    "metrics" => Col(C::Metrics, Plain),
+    "params" => Col(C::Params, Plain),
+    "stage" => Col(C::Stage, crate::core::plan::enumeration!(entity::enums::ModelStage, ModelStage)),
+    "createdBy" => Col(C::CreatedBy, Plain),
+    "createdAt" => Col(C::CreatedAt, Time),
+    "updatedAt" => Col(C::UpdatedAt, Time),
+    "model" => reference::<Self, model::Entity>(C::ModelId),
+    "parent" => reference::<Self, model_version::Entity>(C::ParentVersionId),
+    "trainingJob" => reference::<Self, entity::training_job::Entity>(C::TrainingJobId),
+    "derivedVersions" => children::<Self, DerivedVersions>(),
+    "deployments" => children::<Self, VersionDeployments>(),
+    "predictions" => children::<Self, VersionPredictions>(),
+});

@@ -120,9 +120,9 @@ impl ServingQuery {
         #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
             chrono::DateTime<chrono::Utc>,
         >,
-    ) -> Result<Conn<Endpoint>> {
+    ) -> Result<crate::core::plan::Planned<Conn<Endpoint>>> {
         crate::api::deps_at(ctx, as_of)?;
-        top_list::<endpoint::Entity, _>(
+        crate::api::planned_list::<endpoint::Entity, _>(
             ctx,
             cond_of(&filter),
             EndpointOrder::keys(order_by.as_deref()),
@@ -161,9 +161,9 @@ impl ServingQuery {
         #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
             chrono::DateTime<chrono::Utc>,
         >,
-    ) -> Result<Conn<Deployment>> {
+    ) -> Result<crate::core::plan::Planned<Conn<Deployment>>> {
         crate::api::deps_at(ctx, as_of)?;
-        top_list::<deployment::Entity, _>(
+        crate::api::planned_list::<deployment::Entity, _>(
             ctx,
             cond_of(&filter),
             DeploymentOrder::keys(order_by.as_deref()),
@@ -192,8 +192,8 @@ impl ServingQuery {
         last: Option<i32>,
         before: Option<String>,
         offset: Option<i32>,
-    ) -> Result<Conn<Prediction>> {
-        top_list::<prediction::Entity, _>(
+    ) -> Result<crate::core::plan::Planned<Conn<Prediction>>> {
+        crate::api::planned_list::<prediction::Entity, _>(
             ctx,
             cond_of(&filter),
             PredictionOrder::keys(order_by.as_deref()),

@@ -55,9 +55,9 @@ impl TrainingQuery {
         #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
             chrono::DateTime<chrono::Utc>,
         >,
-    ) -> Result<Conn<Experiment>> {
+    ) -> Result<crate::core::plan::Planned<Conn<Experiment>>> {
         crate::api::deps_at(ctx, as_of)?;
-        top_list::<experiment::Entity, _>(
+        crate::api::planned_list::<experiment::Entity, _>(
             ctx,
             cond_of(&filter),
             ExperimentOrder::keys(order_by.as_deref()),
@@ -96,9 +96,9 @@ impl TrainingQuery {
         #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
             chrono::DateTime<chrono::Utc>,
         >,
-    ) -> Result<Conn<TrainingJob>> {
+    ) -> Result<crate::core::plan::Planned<Conn<TrainingJob>>> {
         crate::api::deps_at(ctx, as_of)?;
-        top_list::<training_job::Entity, _>(
+        crate::api::planned_list::<training_job::Entity, _>(
             ctx,
             cond_of(&filter),
             TrainingJobOrder::keys(order_by.as_deref()),

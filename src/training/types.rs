@@ -1040,3 +1040,42 @@ impl CancelTrainingJobInput {
         })
     }
 }
+
+crate::core::plan::plannable!(experiment::Entity => "Experiment", ExperimentFilter, ExperimentOrder {
+    "ns" => Col(C::Ns, Plain),
+    "name" => Col(C::Name, Plain),
+    "description" => Col(C::Description, Plain),
+    "experimentType" => Col(C::ExperimentType, crate::core::plan::enumeration!(entity::enums::ExperimentType, ExperimentType)),
+    "status" => Col(C::Status, crate::core::plan::enumeration!(entity::enums::ExperimentStatus, ExperimentStatus)),
+    "config" => Col(C::Config, Plain),
+    "createdBy" => Col(C::CreatedBy, Plain),
+    "createdAt" => Col(C::CreatedAt, Time),
+    "updatedAt" => Col(C::UpdatedAt, Time),
+    "workflow" => reference::<Self, entity::workflow::Entity>(C::WorkflowId),
+    "trainingJobs" => children::<Self, ExperimentTrainingJobs>(),
+});
+
+crate::core::plan::plannable!(training_job::Entity => "TrainingJob", TrainingJobFilter, TrainingJobOrder {
+    "ns" => Col(C::Ns, Plain),
+    "name" => Col(C::Name, Plain),
+    "status" => Col(C::Status, crate::core::plan::enumeration!(entity::enums::TrainingJobStatus, TrainingJobStatus)),
+    "priority" => Col(C::Priority, Plain),
+    "progress" => Col(C::Progress, Float),
+    "currentStep" => Col(C::CurrentStep, Plain),
+    "config" => Col(C::Config, Plain),
+    "worker" => Col(C::Worker, Plain),
+    "heartbeatAt" => Col(C::HeartbeatAt, Time),
+    "startedAt" => Col(C::StartedAt, Time),
+    "finishedAt" => Col(C::FinishedAt, Time),
+    "error" => Col(C::Error, Plain),
+    "traceback" => Col(C::Traceback, Plain),
+    "revision" => Col(C::Revision, Plain),
+    "createdBy" => Col(C::CreatedBy, Plain),
+    "createdAt" => Col(C::CreatedAt, Time),
+    "updatedAt" => Col(C::UpdatedAt, Time),
+    "pipelineSnapshot" => Col(C::PipelineSnapshot, Plain),
+    "experiment" => reference::<Self, experiment::Entity>(C::ExperimentId),
+    "model" => reference::<Self, entity::model::Entity>(C::ModelId),
+    "datasetVersion" => reference::<Self, entity::dataset_version::Entity>(C::DatasetVersionId),
+    "producedVersions" => children::<Self, JobProducedVersions>(),
+});

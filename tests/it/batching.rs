@@ -31,8 +31,10 @@ const THREE_LEVELS: &str = "{
 
 #[tokio::test]
 async fn a_three_level_query_costs_one_statement_per_level() {
-    let app = TestApp::new().await;
-    fixture(&app).await;
+    let planned = TestApp::new().await;
+    fixture(&planned).await;
+    // The DataLoader path (the planner, on by default, would make it one statement).
+    let app = planned.with_limits(|l| l.planner = false);
 
     let before = app.statements().get();
     let data = app.ok(THREE_LEVELS, json!({})).await;
@@ -51,6 +53,15 @@ async fn a_three_level_query_costs_one_statement_per_level() {
     assert!(dep["endpoint"]["name"].is_string());
     // models, versions, deployments, endpoints: four levels, four statements.
     assert_eq!(used, 4, "statements for a 3-level nested query");
+
+    // Planned: the whole tree in one statement, the same answer.
+    let before = planned.statements().get();
+    assert_eq!(planned.ok(THREE_LEVELS, json!({})).await, data);
+    assert_eq!(
+        planned.statements().get() - before,
+        1,
+        "statements when planned"
+    );
 }
 
 #[tokio::test]
@@ -128,8 +139,10 @@ async fn nodes_are_batched_per_type() {
 /// the level, not when a timer fires).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn batches_stay_whole_under_concurrent_load() {
-    let app = std::sync::Arc::new(TestApp::new().await);
-    fixture(&app).await;
+    let base = TestApp::new().await;
+    fixture(&base).await;
+    // The DataLoader path: the planner would answer each request in one statement.
+    let app = std::sync::Arc::new(base.with_limits(|l| l.planner = false));
     // Other work on the same runtime, as on a loaded server: a request that yields to
     // itself (a long list does) is polled again only after several milliseconds.
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));

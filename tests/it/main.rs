@@ -16,6 +16,7 @@ mod jobs;
 mod lineage;
 mod live;
 mod performance;
+mod plan;
 mod playground;
 mod portability;
 mod prep;

@@ -1,0 +1,799 @@
+//! The planner: a plain subtree of a top-level list compiled into **one statement**.
+//!
+//! A top-level list whose selection reads only plain fields (columns, to-one references
+//! and to-many connections of node types that declare how SQL reads them, see
+//! [`Plannable`]) is answered by one PostgreSQL statement that builds the whole tree as
+//! JSON: each connection is a correlated subquery over its parent's row (the same
+//! scope, filter, order and window as its DataLoader would use, an index range scan
+//! stopped after the page), each reference a lookup by primary key. The server then only
+//! turns the statement's JSON into the response, field by field in selection order, with
+//! the same conversions the resolvers make (global ids, cursors, timestamps, enums), so a
+//! planned answer and a resolved one are the same value (a test compares them).
+//!
+//! Anything else falls back to the resolvers and DataLoaders, whole: a field the planner
+//! does not know, a directive, a fragment on another type, a duplicated response key, a
+//! tail page (`last` without `before`), time travel, SQLite, or arguments the planner
+//! could not read (the resolvers then report the error as they always do).
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use async_graphql::parser::types::{Field, FragmentDefinition, Selection, SelectionSet};
+use async_graphql::registry::Registry;
+use async_graphql::{
+    Context, ContextSelectionSet, InputType, Name, OutputType, Positioned, ServerResult, Value,
+    Variables,
+};
+use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, Query, SelectStatement};
+use sea_orm::{
+    ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+};
+use uuid::Uuid;
+
+use super::context::RequestContext;
+use super::ids;
+use super::loader::ChildRelation;
+use super::node::NodeEntity;
+use super::paging::{PageArgs, Window, encode_cursor};
+use super::store::{self, ListSpec};
+use crate::config::Limits;
+use crate::error::AppResult;
+
+/// A field's value: resolved by its object's resolvers, or built by the planner.
+pub enum Planned<T> {
+    /// Resolved field by field (DataLoaders for nested levels).
+    Resolved(T),
+    /// Built from one planned statement (taken once, when the field is resolved).
+    Built(Mutex<Option<Value>>),
+}
+
+impl<T> Planned<T> {
+    /// A value built by the planner.
+    pub fn built(value: Value) -> Self {
+        Planned::Built(Mutex::new(Some(value)))
+    }
+}
+
+impl<T: OutputType> OutputType for Planned<T> {
+    fn type_name() -> Cow<'static, str> {
+        T::type_name()
+    }
+
+    fn qualified_type_name() -> String {
+        T::qualified_type_name()
+    }
+
+    fn create_type_info(registry: &mut Registry) -> String {
+        T::create_type_info(registry)
+    }
+
+    async fn resolve(
+        &self,
+        ctx: &ContextSelectionSet<'_>,
+        field: &Positioned<Field>,
+    ) -> ServerResult<Value> {
+        match self {
+            Planned::Resolved(t) => t.resolve(ctx, field).await,
+            Planned::Built(v) => Ok(v
+                .lock()
+                .ok()
+                .and_then(|mut v| v.take())
+                .unwrap_or(Value::Null)),
+        }
+    }
+}
+
+/// How one GraphQL field of a row's object is read in SQL.
+pub enum PField<E: EntityTrait> {
+    /// A column, converted as `Kind` says.
+    Col(E::Column, Kind),
+    /// A to-one reference through the foreign key column.
+    Ref(E::Column, RefPlanner),
+    /// A to-many connection.
+    Children(ChildPlanner),
+}
+
+/// Plans a reference field whose target's id is the given expression.
+pub type RefPlanner = fn(&mut Builder<'_>, &Field, Expr) -> Option<(Obj, Expr)>;
+/// Plans a connection field of the parent whose id is the given expression.
+pub type ChildPlanner = fn(&mut Builder<'_>, &Field, Expr) -> Option<(ConnShape, Expr)>;
+
+/// How a column's JSON becomes the GraphQL value its resolver returns.
+#[derive(Clone, Copy)]
+pub enum Kind {
+    /// Strings, integers, booleans, JSON: as they are.
+    Plain,
+    /// A float (`3.0` stays a float).
+    Float,
+    /// A timestamp (the statement sends microseconds since the epoch).
+    Time,
+    /// JSON, `{}` when null.
+    JsonOrEmpty,
+    /// An enumeration stored as its value's text.
+    Enum(fn(serde_json::Value) -> Value),
+}
+
+/// A column of kind [`Kind::Enum`]: the stored text read as the entity's enumeration `A`
+/// and shown as the GraphQL enumeration `G`.
+pub fn enum_value<A, G>(j: serde_json::Value) -> Value
+where
+    A: serde::de::DeserializeOwned,
+    G: From<A> + InputType,
+{
+    A::deserialize(j)
+        .ok()
+        .map_or(Value::Null, |a| G::from(a).to_value())
+}
+
+/// A node table whose rows the planner can read: the GraphQL object of a row and how
+/// SQL reads each of its plain fields.
+pub trait Plannable: NodeEntity {
+    /// The GraphQL object a row is.
+    const OBJECT: &'static str;
+    /// How the field `name` is read, if the planner may read it (no arguments, no
+    /// resolver logic beyond a conversion).
+    fn field(name: &str) -> Option<PField<Self>>;
+    /// A nested list's filter and order from its `filter` and `orderBy` arguments (none
+    /// when they do not parse: the resolvers report that).
+    fn spec(filter: Option<Value>, order_by: Option<Value>) -> Option<ListSpec<Self>>;
+}
+
+/// Implements [`Plannable::spec`] from a filter input and an order input.
+macro_rules! plan_spec {
+    ($filter:ty, $order:ty) => {
+        fn spec(
+            filter: Option<async_graphql::Value>,
+            order_by: Option<async_graphql::Value>,
+        ) -> Option<$crate::core::store::ListSpec<Self>> {
+            use async_graphql::InputType;
+            let filter = <Option<$filter>>::parse(filter).ok()?;
+            let order = <Option<Vec<$order>>>::parse(order_by).ok()?;
+            Some($crate::core::store::ListSpec::new(
+                $crate::core::filter::cond_of(&filter).ok()?,
+                <$order>::keys(order.as_deref()),
+            ))
+        }
+    };
+}
+pub(crate) use plan_spec;
+
+/// Declares how the planner reads a node type: `entity => "Object", Filter, Order {
+/// "field" => how, ... }`, where `how` is `Col(C::Column, kind)` (`C` is the entity's
+/// column enumeration; kinds `Plain`, `Float`, `Time`, `JsonOrEmpty`, `enumeration!(Stored,
+/// Shown)`), `reference::<Self, Target>(C::ForeignKey)` or `children::<Self, Relation>()`.
+/// A field not listed makes the planner decline the whole selection.
+macro_rules! plannable {
+    ($entity:ty => $object:literal, $filter:ty, $order:ty {
+        $($name:literal => $how:expr),* $(,)?
+    }) => {
+        impl $crate::core::plan::Plannable for $entity {
+            const OBJECT: &'static str = $object;
+            fn field(name: &str) -> Option<$crate::core::plan::PField<Self>> {
+                #[allow(unused_imports)]
+                use $crate::core::plan::{Kind::*, PField::Col, children, reference};
+                type C = <$entity as sea_orm::EntityTrait>::Column;
+                Some(match name {
+                    $($name => $how,)*
+                    _ => return None,
+                })
+            }
+            $crate::core::plan::plan_spec!($filter, $order);
+        }
+    };
+}
+pub(crate) use plannable;
+
+/// [`Kind::Enum`] of an enumeration stored as the entity's `$stored`, shown as `$shown`.
+macro_rules! enumeration {
+    ($stored:ty, $shown:ty) => {
+        $crate::core::plan::Kind::Enum($crate::core::plan::enum_value::<$stored, $shown>)
+    };
+}
+pub(crate) use enumeration;
+
+/// [`PField::Ref`] to a node of `T`.
+pub fn reference<E: EntityTrait, T: Plannable>(fk: E::Column) -> PField<E> {
+    PField::Ref(fk, plan_ref::<T>)
+}
+
+/// [`PField::Children`] through the relation `R`.
+pub fn children<E: EntityTrait, R>() -> PField<E>
+where
+    R: ChildRelation,
+    R::Child: Plannable,
+{
+    PField::Children(plan_children::<R>)
+}
+
+/// What a planned statement reads with: the caller, the limits, the operation's
+/// variables and fragments.
+pub struct Builder<'a> {
+    rc: &'a RequestContext,
+    limits: &'a Limits,
+    variables: &'a Variables,
+    defaults: HashMap<&'a str, &'a Value>,
+    fragments: &'a HashMap<Name, Positioned<FragmentDefinition>>,
+    aliases: usize,
+}
+
+impl<'a> Builder<'a> {
+    /// A new row alias (`t1`, `t2`, ...): every level of a statement has its own.
+    fn alias(&mut self) -> String {
+        self.aliases += 1;
+        format!("t{}", self.aliases)
+    }
+
+    /// The fields of `set` on an object of type `on`, fragments spread; none when a
+    /// directive, a fragment on another type or a repeated response key appears.
+    fn fields<'d>(&self, set: &'d SelectionSet, on: &str, out: &mut Vec<&'d Field>) -> Option<()>
+    where
+        'a: 'd,
+    {
+        for item in &set.items {
+            match &item.node {
+                Selection::Field(f) => {
+                    let f = &f.node;
+                    if !f.directives.is_empty() {
+                        return None;
+                    }
+                    let key = f.response_key().node.as_str();
+                    if out.iter().any(|o| o.response_key().node.as_str() == key) {
+                        return None;
+                    }
+                    out.push(f);
+                }
+                Selection::InlineFragment(fr) => {
+                    let fr = &fr.node;
+                    if !fr.directives.is_empty()
+                        || fr
+                            .type_condition
+                            .as_ref()
+                            .is_some_and(|t| t.node.on.node != on)
+                    {
+                        return None;
+                    }
+                    self.fields(&fr.selection_set.node, on, out)?;
+                }
+                Selection::FragmentSpread(s) => {
+                    let s = &s.node;
+                    let def = &self.fragments.get(&s.fragment_name.node)?.node;
+                    if !s.directives.is_empty()
+                        || !def.directives.is_empty()
+                        || def.type_condition.node.on.node != on
+                    {
+                        return None;
+                    }
+                    self.fields(&def.selection_set.node, on, out)?;
+                }
+            }
+        }
+        Some(())
+    }
+
+    /// The field's arguments with variables substituted; none when one is not in
+    /// `allowed`.
+    fn args(&self, field: &Field, allowed: &[&str]) -> Option<HashMap<String, Value>> {
+        let mut out = HashMap::new();
+        for (name, value) in &field.arguments {
+            if !allowed.contains(&name.node.as_str()) {
+                return None;
+            }
+            let v = value
+                .node
+                .clone()
+                .into_const_with(|var| {
+                    Ok::<_, ()>(
+                        self.variables
+                            .get(&var)
+                            .or_else(|| self.defaults.get(var.as_str()).copied())
+                            .cloned()
+                            .unwrap_or(Value::Null),
+                    )
+                })
+                .ok()?;
+            out.insert(name.node.to_string(), v);
+        }
+        Some(out)
+    }
+}
+
+/// Where one field's value sits in its row and how it becomes a GraphQL value.
+enum Slot {
+    Typename,
+    Id(usize),
+    Col(Kind, usize),
+    Ref(Box<Obj>, usize),
+    Conn(Box<ConnShape>, usize),
+}
+
+/// The shape of one node object: its fields in selection order, read from a row (a JSON
+/// array of the columns the statement selected for it).
+pub struct Obj {
+    object: &'static str,
+    node_type: ids::NodeType,
+    fields: Vec<(Name, Slot)>,
+}
+
+/// The shape of one connection: its fields in selection order, read from
+/// `[rows, rows fetched, total]`.
+pub struct ConnShape {
+    start: u64,
+    limit: u64,
+    connection: String,
+    edge: String,
+    fields: Vec<(Name, ConnPart)>,
+}
+
+enum ConnPart {
+    Typename,
+    Edges(Vec<(Name, EdgePart)>),
+    Nodes(Obj),
+    PageInfo(Vec<(Name, PagePart)>),
+    TotalCount,
+}
+
+enum EdgePart {
+    Typename,
+    Cursor,
+    Node(Obj),
+}
+
+enum PagePart {
+    Typename,
+    HasPrevious,
+    HasNext,
+    StartCursor,
+    EndCursor,
+}
+
+fn key(f: &Field) -> Name {
+    f.response_key().node.clone()
+}
+
+/// Plans the node object selected by `set` over the row alias `t`: its shape, and the
+/// columns (and nested subqueries) its row must hold, appended to `cols`.
+fn object<E: Plannable>(
+    b: &mut Builder<'_>,
+    set: &SelectionSet,
+    t: &Alias,
+    cols: &mut Vec<Expr>,
+) -> Option<Obj> {
+    let mut selected = Vec::new();
+    b.fields(set, E::OBJECT, &mut selected)?;
+    let mut fields = Vec::with_capacity(selected.len());
+    for f in selected {
+        let name = f.name.node.as_str();
+        let scalar = f.arguments.is_empty() && f.selection_set.node.items.is_empty();
+        let slot = match name {
+            "__typename" => Slot::Typename,
+            "id" if scalar => {
+                cols.push(Expr::col((t.clone(), E::col_id())));
+                Slot::Id(cols.len() - 1)
+            }
+            _ => match E::field(name)? {
+                PField::Col(col, kind) if scalar => {
+                    let c = Expr::col((t.clone(), col));
+                    cols.push(match kind {
+                        Kind::Time => {
+                            Expr::cust_with_exprs("(EXTRACT(EPOCH FROM $1) * 1000000)::int8", [c])
+                        }
+                        _ => c,
+                    });
+                    Slot::Col(kind, cols.len() - 1)
+                }
+                PField::Col(..) => return None,
+                PField::Ref(fk, plan) => {
+                    if !f.arguments.is_empty() {
+                        return None;
+                    }
+                    let (obj, sub) = plan(b, f, Expr::col((t.clone(), fk)))?;
+                    cols.push(sub);
+                    Slot::Ref(Box::new(obj), cols.len() - 1)
+                }
+                PField::Children(plan) => {
+                    let (conn, sub) = plan(b, f, Expr::col((t.clone(), E::col_id())))?;
+                    cols.push(sub);
+                    Slot::Conn(Box::new(conn), cols.len() - 1)
+                }
+            },
+        };
+        fields.push((key(f), slot));
+    }
+    Some(Obj {
+        object: E::OBJECT,
+        node_type: E::NODE_TYPE,
+        fields,
+    })
+}
+
+/// `json_build_array(cols)` (PostgreSQL takes at most 100 arguments).
+fn row_array(cols: Vec<Expr>) -> Option<Expr> {
+    if cols.len() > 100 {
+        return None;
+    }
+    let holes = (1..=cols.len())
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    Some(Expr::cust_with_exprs(
+        format!("json_build_array({holes})"),
+        cols,
+    ))
+}
+
+/// Plans a reference to a node of `T` whose id is `id` (null when it is missing or out of
+/// the caller's scope, as its loader answers).
+fn plan_ref<T: Plannable>(b: &mut Builder<'_>, field: &Field, id: Expr) -> Option<(Obj, Expr)> {
+    let t = Alias::new(b.alias());
+    let mut cols = Vec::new();
+    let obj = object::<T>(b, &field.selection_set.node, &t, &mut cols)?;
+    let row = T::find()
+        .filter(b.rc.scope.condition(T::col_ns()))
+        .filter(Expr::col((T::default(), T::col_id())).eq(id))
+        .limit(1)
+        .into_query();
+    let sel = Query::select()
+        .expr(row_array(cols)?)
+        .from_subquery(row, t)
+        .to_owned();
+    Some((obj, Expr::SubQuery(None, Box::new(sel.into()))))
+}
+
+/// Plans the connection `field` of the relation `R` for the parent whose id is `parent`.
+fn plan_children<R>(b: &mut Builder<'_>, field: &Field, parent: Expr) -> Option<(ConnShape, Expr)>
+where
+    R: ChildRelation,
+    R::Child: Plannable,
+{
+    let mut args = b.args(
+        field,
+        &[
+            "filter", "orderBy", "first", "after", "last", "before", "offset",
+        ],
+    )?;
+    let spec = R::Child::spec(args.remove("filter"), args.remove("orderBy"))?;
+    let window = page_args(args)?.window(b.limits).ok()?;
+    let link = R::parent_link();
+    let rows = store::children_of_parent::<R::Child>(b.rc, link, &spec, &parent);
+    let count = selects(&field.selection_set.node, "totalCount")
+        .then(|| store::child_count::<R::Child>(b.rc, link, &spec, R::count_rollup(), &parent));
+    let (shape, sel) = connection::<R::Child>(b, field, rows, &spec, window, count)?;
+    Some((shape, Expr::SubQuery(None, Box::new(sel.into()))))
+}
+
+/// The paging arguments among `args` (what remains once filter and order are taken).
+fn page_args(mut args: HashMap<String, Value>) -> Option<PageArgs> {
+    let mut take = |name: &str| args.remove(name);
+    Some(PageArgs::new(
+        <Option<i32>>::parse(take("first")).ok()?,
+        <Option<String>>::parse(take("after")).ok()?,
+        <Option<i32>>::parse(take("last")).ok()?,
+        <Option<String>>::parse(take("before")).ok()?,
+        <Option<i32>>::parse(take("offset")).ok()?,
+    ))
+}
+
+/// Whether `set` selects `name` directly (through fragments too).
+fn selects(set: &SelectionSet, name: &str) -> bool {
+    set.items.iter().any(|item| match &item.node {
+        Selection::Field(f) => f.node.name.node == name,
+        Selection::InlineFragment(fr) => selects(&fr.node.selection_set.node, name),
+        // A `totalCount` inside a spread is not counted: `connection` then declines.
+        Selection::FragmentSpread(_) => false,
+    })
+}
+
+/// Plans a connection over `rows` (in scope, filtered, of one parent or top-level): the
+/// page in the spec's order, numbered; its rows aggregated as JSON; how many were fetched
+/// (one more than the page says whether another follows) and, when given, the count.
+fn connection<E: Plannable>(
+    b: &mut Builder<'_>,
+    field: &Field,
+    rows: sea_orm::Select<E>,
+    spec: &ListSpec<E>,
+    window: Window,
+    count: Option<SelectStatement>,
+) -> Option<(ConnShape, SelectStatement)> {
+    let Window::Forward { start, limit } = window else {
+        return None;
+    };
+    let name = b.alias();
+    let t = Alias::new(&name);
+    let mut cols = Vec::new();
+    let mut selected = Vec::new();
+    let connection = format!("{}Connection", E::OBJECT);
+    let edge = format!("{}Edge", E::OBJECT);
+    b.fields(&field.selection_set.node, &connection, &mut selected)?;
+    let mut fields = Vec::with_capacity(selected.len());
+    for f in selected {
+        if !f.arguments.is_empty() {
+            return None;
+        }
+        let set = &f.selection_set.node;
+        let part = match f.name.node.as_str() {
+            "__typename" => ConnPart::Typename,
+            "totalCount" if count.is_some() => ConnPart::TotalCount,
+            "nodes" => ConnPart::Nodes(object::<E>(b, set, &t, &mut cols)?),
+            "edges" => {
+                let mut parts = Vec::new();
+                let mut edge_fields = Vec::new();
+                b.fields(set, &edge, &mut edge_fields)?;
+                for ef in edge_fields {
+                    if !ef.arguments.is_empty() {
+                        return None;
+                    }
+                    let part = match ef.name.node.as_str() {
+                        "__typename" => EdgePart::Typename,
+                        "cursor" => EdgePart::Cursor,
+                        "node" => {
+                            EdgePart::Node(object::<E>(b, &ef.selection_set.node, &t, &mut cols)?)
+                        }
+                        _ => return None,
+                    };
+                    parts.push((key(ef), part));
+                }
+                ConnPart::Edges(parts)
+            }
+            "pageInfo" => {
+                let mut parts = Vec::new();
+                let mut info_fields = Vec::new();
+                b.fields(set, "PageInfo", &mut info_fields)?;
+                for pf in info_fields {
+                    let part = match pf.name.node.as_str() {
+                        "__typename" => PagePart::Typename,
+                        "hasPreviousPage" => PagePart::HasPrevious,
+                        "hasNextPage" => PagePart::HasNext,
+                        "startCursor" => PagePart::StartCursor,
+                        "endCursor" => PagePart::EndCursor,
+                        _ => return None,
+                    };
+                    parts.push((key(pf), part));
+                }
+                ConnPart::PageInfo(parts)
+            }
+            _ => return None,
+        };
+        fields.push((key(f), part));
+    }
+
+    let mut page = rows;
+    for (col, ord) in &spec.order {
+        page = page.order_by(Expr::col((E::default(), *col)), ord.clone());
+    }
+    let page = page.offset(start).limit(limit + 1).into_query();
+    let s = Alias::new(format!("{name}s"));
+    let numbered = Query::select()
+        .column((s.clone(), Asterisk))
+        .expr_as(Expr::cust("ROW_NUMBER() OVER ()"), Alias::new("_rn"))
+        .from_subquery(page, s)
+        .to_owned();
+    let rn = format!("\"{name}\".\"_rn\"");
+    let total = match count {
+        Some(c) => Expr::SubQuery(None, Box::new(c.into())),
+        None => Expr::cust("NULL"),
+    };
+    let agg = Expr::cust_with_exprs(
+        format!(
+            "json_build_array(COALESCE(json_agg($1 ORDER BY {rn}) FILTER (WHERE {rn} <= {limit}), '[]'::json), COUNT(*), $2)"
+        ),
+        [row_array(cols)?, total],
+    );
+    let sel = Query::select()
+        .expr_as(agg, Alias::new("j"))
+        .from_subquery(numbered, t)
+        .to_owned();
+    Some((
+        ConnShape {
+            start,
+            limit,
+            connection,
+            edge,
+            fields,
+        },
+        sel,
+    ))
+}
+
+/// A top-level list of `E` (rows in scope matching `spec`, the page `window`) answered by
+/// one planned statement, or `None` when the planner does not take it (see the module).
+pub async fn top_list<E: Plannable>(
+    ctx: &Context<'_>,
+    db: &impl ConnectionTrait,
+    rc: &RequestContext,
+    limits: &Limits,
+    spec: &ListSpec<E>,
+    window: Window,
+) -> AppResult<Option<Value>> {
+    if !limits.planner
+        || db.get_database_backend() != DbBackend::Postgres
+        || rc.as_of.get().is_some()
+    {
+        return Ok(None);
+    }
+    let env = &ctx.query_env;
+    let defaults = env
+        .operation
+        .node
+        .variable_definitions
+        .iter()
+        .filter_map(|d| {
+            let v = d.node.default_value.as_ref()?;
+            Some((d.node.name.node.as_str(), &v.node))
+        })
+        .collect();
+    let mut b = Builder {
+        rc,
+        limits,
+        variables: &env.variables,
+        defaults,
+        fragments: &env.fragments,
+        aliases: 0,
+    };
+    let field = &ctx.item.node;
+    let rows = E::find()
+        .filter(rc.scope.condition(E::col_ns()))
+        .filter(spec.cond.clone());
+    let count = selects(&field.selection_set.node, "totalCount").then(|| {
+        rows.clone()
+            .select_only()
+            .column_as(Expr::cust("COUNT(*)"), "_cnt")
+            .into_query()
+    });
+    let Some((shape, sel)) = connection::<E>(&mut b, field, rows, spec, window, count) else {
+        return Ok(None);
+    };
+    let Some(row) = db.query_one(&sel).await? else {
+        return Ok(None);
+    };
+    let j: serde_json::Value = row.try_get("", "j")?;
+    Ok(Some(shape.value(j)))
+}
+
+fn take(row: &mut [serde_json::Value], i: usize) -> serde_json::Value {
+    row.get_mut(i).map(std::mem::take).unwrap_or_default()
+}
+
+impl Kind {
+    fn value(self, j: serde_json::Value) -> Value {
+        if matches!(j, serde_json::Value::Null) {
+            return match self {
+                Kind::JsonOrEmpty => Value::Object(Default::default()),
+                _ => Value::Null,
+            };
+        }
+        match self {
+            Kind::Plain | Kind::JsonOrEmpty => Value::from_json(j).unwrap_or(Value::Null),
+            Kind::Float => j
+                .as_f64()
+                .and_then(serde_json::Number::from_f64)
+                .map_or(Value::Null, Value::Number),
+            Kind::Time => j
+                .as_i64()
+                .and_then(chrono::DateTime::from_timestamp_micros)
+                .map_or(Value::Null, |t| Value::String(t.to_rfc3339())),
+            Kind::Enum(f) => f(j),
+        }
+    }
+}
+
+impl Obj {
+    fn value(&self, row: serde_json::Value) -> Value {
+        let serde_json::Value::Array(mut row) = row else {
+            return Value::Null;
+        };
+        let mut map = async_graphql::indexmap::IndexMap::with_capacity(self.fields.len());
+        for (key, slot) in &self.fields {
+            let v = match slot {
+                Slot::Typename => Value::String(self.object.to_owned()),
+                Slot::Id(i) => match take(&mut row, *i).as_str().map(Uuid::parse_str) {
+                    Some(Ok(id)) => Value::String(ids::encode(self.node_type, id).0),
+                    _ => Value::Null,
+                },
+                Slot::Col(kind, i) => kind.value(take(&mut row, *i)),
+                Slot::Ref(obj, i) => match take(&mut row, *i) {
+                    serde_json::Value::Null => Value::Null,
+                    r => obj.value(r),
+                },
+                Slot::Conn(conn, i) => conn.value(take(&mut row, *i)),
+            };
+            map.insert(key.clone(), v);
+        }
+        Value::Object(map)
+    }
+}
+
+impl ConnShape {
+    fn value(&self, j: serde_json::Value) -> Value {
+        let serde_json::Value::Array(mut parts) = j else {
+            return Value::Null;
+        };
+        let fetched = take(&mut parts, 1).as_u64().unwrap_or(0);
+        let total = take(&mut parts, 2).as_i64().unwrap_or(0);
+        let rows = match take(&mut parts, 0) {
+            serde_json::Value::Array(rows) => rows,
+            _ => Vec::new(),
+        };
+        let n = rows.len() as u64;
+        // Each row is read by every object planned over it (`edges { node }` and `nodes`
+        // each hold their own columns); the last reader takes it.
+        let readers = self
+            .fields
+            .iter()
+            .map(|(_, p)| match p {
+                ConnPart::Nodes(_) => 1,
+                ConnPart::Edges(parts) => parts
+                    .iter()
+                    .filter(|(_, e)| matches!(e, EdgePart::Node(_)))
+                    .count(),
+                _ => 0,
+            })
+            .sum::<usize>();
+        let mut rows: Vec<serde_json::Value> = rows;
+        let mut read = 0;
+        let mut map = async_graphql::indexmap::IndexMap::with_capacity(self.fields.len());
+        let cursor = |i: u64| Value::String(encode_cursor(self.start + i));
+        for (key, part) in &self.fields {
+            let mut next_rows = |obj: &Obj| -> Vec<Value> {
+                read += 1;
+                if read == readers {
+                    std::mem::take(&mut rows)
+                        .into_iter()
+                        .map(|r| obj.value(r))
+                        .collect()
+                } else {
+                    rows.iter().map(|r| obj.value(r.clone())).collect()
+                }
+            };
+            let v = match part {
+                ConnPart::Typename => Value::String(self.connection.clone()),
+                ConnPart::TotalCount => Value::from(total),
+                ConnPart::Nodes(obj) => Value::List(next_rows(obj)),
+                ConnPart::Edges(parts) => {
+                    let mut nodes: Vec<Option<std::vec::IntoIter<Value>>> = parts
+                        .iter()
+                        .map(|(_, p)| match p {
+                            EdgePart::Node(obj) => Some(next_rows(obj).into_iter()),
+                            _ => None,
+                        })
+                        .collect();
+                    let edges = (0..n)
+                        .map(|i| {
+                            let mut edge = async_graphql::indexmap::IndexMap::new();
+                            for ((k, p), nodes) in parts.iter().zip(nodes.iter_mut()) {
+                                let v = match p {
+                                    EdgePart::Typename => Value::String(self.edge.clone()),
+                                    EdgePart::Cursor => cursor(i),
+                                    EdgePart::Node(_) => nodes
+                                        .as_mut()
+                                        .and_then(Iterator::next)
+                                        .unwrap_or(Value::Null),
+                                };
+                                edge.insert(k.clone(), v);
+                            }
+                            Value::Object(edge)
+                        })
+                        .collect();
+                    Value::List(edges)
+                }
+                ConnPart::PageInfo(parts) => {
+                    let mut info = async_graphql::indexmap::IndexMap::new();
+                    for (k, p) in parts {
+                        let v = match p {
+                            PagePart::Typename => Value::String("PageInfo".to_owned()),
+                            PagePart::HasPrevious => Value::Boolean(self.start > 0),
+                            PagePart::HasNext => Value::Boolean(fetched > self.limit),
+                            PagePart::StartCursor if n > 0 => cursor(0),
+                            PagePart::EndCursor if n > 0 => cursor(n - 1),
+                            PagePart::StartCursor | PagePart::EndCursor => Value::Null,
+                        };
+                        info.insert(k.clone(), v);
+                    }
+                    Value::Object(info)
+                }
+            };
+            map.insert(key.clone(), v);
+        }
+        Value::Object(map)
+    }
+}

@@ -1,0 +1,351 @@
+//! The planner (`core::plan`): a plain selection of a top-level list is answered by one
+//! statement, and its answer is exactly the resolvers' (compared field for field with the
+//! planner turned off on the same database); anything else falls back to the resolvers.
+
+use mlgraph::core::context::{RequestContext, Scope};
+use serde_json::{Value, json};
+
+use crate::harness::{TestApp, create_endpoint, create_model, create_version, deploy};
+
+/// A registry touching every field the planner reads: workflows, models with versions
+/// (parents, training jobs), endpoints in two namespaces, deployments, predictions,
+/// datasets with versions, experiments and training jobs.
+async fn fixture(app: &TestApp) {
+    let wf = app
+        .ok(
+            r#"mutation { createWorkflow(input: {ns: "acme.com", name: "etl", description: "nightly", config: {steps: [1, 2]}}) { id } }"#,
+            json!({}),
+        )
+        .await["createWorkflow"]["id"]
+        .clone();
+    let ds = app
+        .ok(
+            "mutation($w: ID) { createDataset(input: {ns: \"acme.com\", name: \"cards\", dataType: TABULAR, format: \"csv\", workflowId: $w}) { id } }",
+            json!({"w": wf}),
+        )
+        .await["createDataset"]["id"]
+        .clone();
+    let mut dvs = Vec::new();
+    for rows in [10, 20] {
+        let dv = app
+            .ok(
+                "mutation($d: ID!, $r: Int) { createDatasetVersion(input: {datasetId: $d, storageUri: \"s3://b/c.csv\", rowCount: $r, schema: {a: \"int\"}, split: TRAIN}) { id } }",
+                json!({"d": ds, "r": rows}),
+            )
+            .await["createDatasetVersion"]["id"]
+            .clone();
+        dvs.push(dv);
+    }
+    let exp = app
+        .ok(
+            "mutation($w: ID) { createExperiment(input: {ns: \"acme.com\", name: \"sweep\", experimentType: HYPERPARAMETER_TUNING, config: {lr: 0.1}, workflowId: $w}) { id } }",
+            json!({"w": wf}),
+        )
+        .await["createExperiment"]["id"]
+        .clone();
+
+    let prod = create_endpoint(app, "acme.com", "prod", "PRODUCTION").await;
+    let staging = create_endpoint(app, "acme.com", "staging", "STAGING").await;
+    let elsewhere = create_endpoint(app, "other.com", "theirs", "PRODUCTION").await;
+    for m in 0..3 {
+        let model = app
+            .ok(
+                "mutation($n: String!, $w: ID) { createModel(input: {ns: \"acme.com\", name: $n, task: \"classification\", workflowId: $w}) { id } }",
+                json!({"n": format!("model-{m}"), "w": if m == 0 { wf.clone() } else { Value::Null }}),
+            )
+            .await["createModel"]["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let job = app
+            .ok(
+                "mutation($m: ID, $d: ID, $e: ID) { createTrainingJob(input: {ns: \"acme.com\", name: \"train\", modelId: $m, datasetVersionId: $d, experimentId: $e, priority: 3, config: {epochs: 2}}) { id } }",
+                json!({"m": model, "d": dvs[m % 2], "e": if m == 1 { exp.clone() } else { Value::Null }}),
+            )
+            .await["createTrainingJob"]["id"]
+            .clone();
+        let mut parent = Value::Null;
+        for v in 0..3 {
+            let version = app
+                .ok(
+                    "mutation($m: ID!, $p: ID, $j: ID) { createModelVersion(input: {modelId: $m, artifactUri: \"s3://b/m\", sizeBytes: 123, metrics: {auc: 0.5}, params: {depth: 3}, parentVersionId: $p, trainingJobId: $j}) { id } }",
+                    json!({"m": model, "p": parent, "j": if v == 0 { job.clone() } else { Value::Null }}),
+                )
+                .await["createModelVersion"]["id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            let endpoint = [&prod, &staging][(m + v) % 2];
+            deploy(app, &version, endpoint, 40).await;
+            for (i, latency) in [Value::from(3.0), json!(12.5), Value::Null]
+                .iter()
+                .enumerate()
+            {
+                if v == 0 {
+                    app.ok(
+                        "mutation($e: ID!, $v: ID, $l: Float) { createPrediction(input: {endpointId: $e, modelVersionId: $v, input: {x: [1, 2]}, output: {y: 1}, latencyMs: $l, confidence: 0.75}) { id } }",
+                        json!({"e": prod, "v": if i == 2 { Value::Null } else { version.clone().into() }, "l": latency}),
+                    )
+                    .await;
+                }
+            }
+            parent = version.into();
+        }
+    }
+    // A model with one version, and another namespace's model deployed there.
+    let lone = create_model(app, "acme.com", "model-lone").await;
+    create_version(app, &lone).await;
+    let theirs = create_model(app, "other.com", "their-model").await;
+    let version = create_version(app, &theirs).await;
+    deploy(app, &version, &elsewhere, 100).await;
+}
+
+/// Runs `query` with the planner on and off, as `rc`: both answers must be the same, and
+/// with the planner on it must have cost `planned` statements (one per top-level field:
+/// it was planned), or, with `None`, more (it fell back). Returns the answer.
+async fn same_both_ways(
+    app: &TestApp,
+    rc: RequestContext,
+    query: &str,
+    vars: Value,
+    planned: Option<u64>,
+) -> Value {
+    let off = app.with_limits(|l| l.planner = false);
+    let expected = off.gql_as(rc.clone(), query, vars.clone()).await;
+    let before = app.statements().get();
+    let got = app.gql_as(rc, query, vars).await;
+    let used = app.statements().get() - before;
+    assert_eq!(
+        got, expected,
+        "planned and resolved answers differ for {query}"
+    );
+    match planned {
+        Some(n) => assert_eq!(used, n, "statements for a planned query: {query}"),
+        None => assert!(used > 1, "{query} should have fallen back, used {used}"),
+    }
+    got
+}
+
+fn caller() -> RequestContext {
+    RequestContext {
+        actor: Some("tester".into()),
+        ..RequestContext::default()
+    }
+}
+
+const MODELS: &str = r#"{ models(orderBy: [{field: NAME}]) {
+  __typename totalCount
+  pageInfo { __typename hasNextPage hasPreviousPage startCursor endCursor }
+  edges { __typename cursor node {
+    __typename id ns name description task framework status latestVersionNumber createdBy
+    createdAt updatedAt tags riskClass humanOversight intendedPurpose
+    workflow { id name description status config createdBy createdAt updatedAt ns }
+    trainingJobs { totalCount nodes { name } }
+    versions(first: 2, orderBy: [{field: VERSION}]) {
+      totalCount pageInfo { hasNextPage hasPreviousPage endCursor }
+      nodes {
+        id ns version stage metrics params tags artifactUri checksum sizeBytes createdBy
+        createdAt updatedAt
+        model { name } parent { id version } trainingJob { name priority }
+        derivedVersions { totalCount nodes { version } }
+        predictions(first: 2) { totalCount nodes { latencyMs } }
+        deployments { edges { node {
+          id ns trafficPercent minReplicas maxReplicas machineType status createdBy createdAt
+          updatedAt
+          endpoint { id ns name description environment region url status createdBy createdAt updatedAt }
+          modelVersion { version }
+        } } }
+      }
+    }
+  } }
+} }"#;
+
+#[tokio::test]
+async fn a_plain_nested_list_is_one_statement_with_the_resolvers_answer() {
+    let app = TestApp::new().await;
+    fixture(&app).await;
+
+    let data = same_both_ways(&app, caller(), MODELS, json!({}), Some(1)).await;
+    let models = &data["data"]["models"];
+    assert_eq!(models["totalCount"], 5);
+    assert_eq!(models["edges"][0]["node"]["name"], "model-0");
+    assert_eq!(models["edges"][0]["node"]["workflow"]["name"], "etl");
+    assert_eq!(models["edges"][1]["node"]["workflow"], Value::Null);
+    let versions = &models["edges"][0]["node"]["versions"];
+    assert_eq!(versions["totalCount"], 3);
+    assert_eq!(versions["pageInfo"]["hasNextPage"], true);
+    assert_eq!(versions["nodes"][1]["parent"]["version"], 1);
+    assert_eq!(versions["nodes"][0]["predictions"]["totalCount"], 2);
+    assert_eq!(
+        versions["nodes"][0]["predictions"]["nodes"]
+            .as_array()
+            .map(Vec::len),
+        Some(2)
+    );
+    assert_eq!(
+        versions["nodes"][0]["deployments"]["edges"][0]["node"]["endpoint"]["environment"],
+        "PRODUCTION"
+    );
+
+    // Predictions, with floats that are whole numbers, null versions and filtered counts.
+    let q = r#"{ endpoints(orderBy: [{field: NAME}]) { nodes { name
+        predictions(first: 4, orderBy: [{field: LATENCY_MS, direction: DESC}]) {
+          totalCount
+          edges { node { id ns latencyMs confidence status input output completedAt createdAt updatedAt
+            endpoint { name } modelVersion { version } } } }
+        slow: predictions(filter: {latencyMs: {gt: 5}}) { totalCount }
+        deployments(first: 1) { totalCount pageInfo { hasNextPage } }
+      } } }"#;
+    let data = same_both_ways(&app, caller(), q, json!({}), Some(1)).await;
+    let prod = &data["data"]["endpoints"]["nodes"][0];
+    assert_eq!(prod["name"], "prod");
+    assert_eq!(prod["predictions"]["totalCount"], 9);
+    assert_eq!(prod["slow"]["totalCount"], 3);
+
+    // Training jobs, datasets, experiments and workflows, every field the planner reads.
+    let q = r#"{ trainingJobs(orderBy: [{field: CREATED_AT}]) { nodes {
+          id ns name status priority progress currentStep config worker heartbeatAt startedAt
+          finishedAt error traceback revision createdBy createdAt updatedAt pipelineSnapshot
+          experiment { name experimentType status config description createdAt }
+          model { name }
+          datasetVersion { version rowCount numRows dataset { name dataType format } }
+          producedVersions { totalCount nodes { version } }
+        } } }"#;
+    same_both_ways(&app, caller(), q, json!({}), Some(1)).await;
+    let q = r#"{ datasets { nodes {
+          id ns name description dataType format storageUri latestVersionNumber personalData
+          legalBasis retentionDays erasureRequestedAt createdBy createdAt updatedAt
+          workflow { name }
+          versions(orderBy: [{field: VERSION}]) { totalCount nodes {
+            id ns version storageUri sizeBytes sha256 rowCount numRows numColumns schema split
+            uploadStatus contentType validationErrors sourceVersion createdBy createdAt updatedAt
+            dataset { name }
+            trainingJobs { totalCount nodes { name model { name } } }
+          } }
+        } } }"#;
+    let data = same_both_ways(&app, caller(), q, json!({}), Some(1)).await;
+    let versions = &data["data"]["datasets"]["nodes"][0]["versions"];
+    assert_eq!(versions["nodes"][0]["trainingJobs"]["totalCount"], 2);
+    let q = r#"{ workflows { nodes { name status config
+          datasets { nodes { name } } models { totalCount nodes { name } }
+          experiments { nodes { name trainingJobs { nodes { name } } } } } }
+        experiments { nodes { name workflow { name } } } }"#;
+    same_both_ways(&app, caller(), q, json!({}), Some(2)).await;
+    // One root field at a time: each is one statement.
+    for q in [
+        "{ deployments(first: 5, offset: 2) { totalCount nodes { trafficPercent endpoint { name } modelVersion { version model { name } } } } }",
+        "{ predictions(first: 3, filter: {latencyMs: {gt: 1}}) { totalCount nodes { latencyMs modelVersion { version } } } }",
+        "{ modelVersions(first: 4, orderBy: [{field: VERSION, direction: DESC}]) { edges { cursor node { version model { name } } } } }",
+        "{ datasetVersions { totalCount nodes { version dataset { name } } } }",
+        "{ models(filter: {name: {eq: \"nope\"}}) { totalCount pageInfo { startCursor endCursor hasNextPage hasPreviousPage } edges { node { id } } nodes { name } } }",
+    ] {
+        same_both_ways(&app, caller(), q, json!({}), Some(1)).await;
+    }
+}
+
+#[tokio::test]
+async fn variables_fragments_aliases_and_cursors_are_planned_like_the_resolvers() {
+    let app = TestApp::new().await;
+    fixture(&app).await;
+    let q = r#"query($after: String, $n: Int = 2, $order: [ModelVersionOrder!]) {
+      page: models(first: $n, after: $after, orderBy: {field: NAME}) {
+        pageInfo { endCursor hasNextPage hasPreviousPage }
+        edges { ...Edge }
+        again: nodes { name }
+      }
+    }
+    fragment Edge on ModelEdge { cursor node { ...M } }
+    fragment M on Model {
+      name
+      v: versions(first: 1, orderBy: $order) { edges { node { ... on ModelVersion { version } } } }
+      ... { status }
+    }"#;
+    let first = same_both_ways(&app, caller(), q, json!({}), Some(1)).await;
+    let page = &first["data"]["page"];
+    assert_eq!(page["pageInfo"]["hasNextPage"], true);
+    assert_eq!(page["again"][1]["name"], "model-1");
+    let cursor = page["pageInfo"]["endCursor"].clone();
+    let vars =
+        json!({"after": cursor, "n": 3, "order": [{"field": "VERSION", "direction": "DESC"}]});
+    let next = same_both_ways(&app, caller(), q, vars, Some(1)).await;
+    let page = &next["data"]["page"];
+    assert_eq!(page["pageInfo"]["hasPreviousPage"], true);
+    assert_eq!(page["edges"][0]["node"]["name"], "model-2");
+    assert_eq!(
+        page["edges"][0]["node"]["v"]["edges"][0]["node"]["version"],
+        3
+    );
+}
+
+#[tokio::test]
+async fn what_the_planner_does_not_know_falls_back_to_the_resolvers() {
+    let app = TestApp::new().await;
+    fixture(&app).await;
+    for q in [
+        // A field with logic of its own (aliases of a version).
+        "{ models { nodes { name versions { nodes { version aliases } } } } }",
+        // Graph fields.
+        "{ models { nodes { name versions { nodes { version } } history { totalCount } } } }",
+        // A fragment on an interface, a repeated key.
+        "{ models { nodes { ... on Node { id } versions { nodes { version } } } } }",
+        "{ models { nodes { name versions { nodes { version } } versions { nodes { stage } } } } }",
+        // A tail page.
+        "{ models(last: 2) { nodes { name versions { nodes { version } } } } }",
+        "{ models { nodes { name versions(last: 1) { nodes { version } } } } }",
+    ] {
+        let data = same_both_ways(&app, caller(), q, json!({}), None).await;
+        assert!(data.get("errors").is_none(), "{data:#}");
+    }
+    // `@skip` and `@include` are applied before any field runs: still planned.
+    let q = "query($s: Boolean!) { models(orderBy: {field: NAME}) { nodes { name @include(if: $s) status @skip(if: $s) versions { nodes { version } } } } }";
+    let data = same_both_ways(&app, caller(), q, json!({"s": true}), Some(1)).await;
+    assert_eq!(data["data"]["models"]["nodes"][0]["name"], "model-0");
+    assert!(
+        data["data"]["models"]["nodes"][0].get("status").is_none(),
+        "{data:#}"
+    );
+
+    // Bad arguments are the resolvers' errors, whichever path.
+    for q in [
+        "{ models(first: 0) { nodes { name } } }",
+        "{ models { nodes { name versions(first: 0) { nodes { version } } } } }",
+        "{ models { nodes { versions(after: \"nonsense\") { nodes { version } } } } }",
+    ] {
+        let off = app.with_limits(|l| l.planner = false);
+        let expected = off.gql(q, json!({})).await;
+        let got = app.gql(q, json!({})).await;
+        assert_eq!(got, expected);
+        assert_eq!(
+            got["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+            "{got:#}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_planned_statement_reads_only_what_the_caller_may_see() {
+    let app = TestApp::new().await;
+    fixture(&app).await;
+    let acme_only = RequestContext {
+        actor: Some("tester".into()),
+        scope: Scope::editor_of(["acme.com"]),
+        ..RequestContext::default()
+    };
+    let q = r#"{ deployments { totalCount nodes { ns endpoint { ns name } } }
+                 endpoints { nodes { ns name } } }"#;
+    let everyone = app.gql_as(caller(), q, json!({})).await;
+    let all: Vec<Value> = everyone["data"]["endpoints"]["nodes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(all.iter().any(|e| e["ns"] == "other.com"), "{everyone:#}");
+
+    let data = same_both_ways(&app, acme_only.clone(), q, json!({}), Some(2)).await;
+    let text = data.to_string();
+    assert!(!text.contains("other.com"), "{data:#}");
+    assert!(text.contains("acme.com"), "{data:#}");
+    let q = r#"{ models { totalCount nodes { name versions { nodes { deployments { nodes { ns endpoint { name } } } } } } } }"#;
+    let data = same_both_ways(&app, acme_only, q, json!({}), Some(1)).await;
+    assert_eq!(data["data"]["models"]["totalCount"], 4);
+    assert!(!data.to_string().contains("their"), "{data:#}");
+}
