@@ -19,7 +19,9 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use async_graphql::parser::types::{Field, FragmentDefinition, Selection, SelectionSet};
+use async_graphql::parser::types::{
+    Field, FragmentDefinition, OperationDefinition, Selection, SelectionSet,
+};
 use async_graphql::registry::Registry;
 use async_graphql::{
     Context, ContextSelectionSet, InputType, Name, OutputType, Positioned, ServerResult, Value,
@@ -595,8 +597,83 @@ fn connection<E: Plannable>(
     ))
 }
 
-/// A top-level list of `E` (rows in scope matching `spec`, the page `window`) answered by
-/// one planned statement, or `None` when the planner does not take it (see the module).
+/// The operation a planned field belongs to: its variables (as sent), its definition
+/// (for variable defaults) and the document's fragments.
+#[derive(Clone, Copy)]
+pub struct Operation<'a> {
+    /// The request's variables.
+    pub variables: &'a Variables,
+    /// The operation's definition.
+    pub definition: &'a OperationDefinition,
+    /// The document's fragments.
+    pub fragments: &'a HashMap<Name, Positioned<FragmentDefinition>>,
+}
+
+/// One planned top-level list: the statement, and how its JSON becomes the field's value.
+pub struct ListPlan {
+    shape: ConnShape,
+    statement: SelectStatement,
+}
+
+impl ListPlan {
+    /// The one statement (public so that a test can `EXPLAIN` exactly what is sent).
+    pub fn statement(&self) -> &SelectStatement {
+        &self.statement
+    }
+
+    /// Runs the statement and builds the field's value.
+    pub async fn run(self, db: &impl ConnectionTrait) -> AppResult<Value> {
+        let Some(row) = db.query_one(&self.statement).await? else {
+            return Ok(Value::Null);
+        };
+        let j: serde_json::Value = row.try_get("", "j")?;
+        Ok(self.shape.value(j))
+    }
+}
+
+/// Plans the top-level list `field` of `E` (rows in scope matching `spec`, the page
+/// `window`) of `op`, or `None` when the planner does not take it (see the module).
+pub fn plan_list<E: Plannable>(
+    op: Operation<'_>,
+    field: &Field,
+    rc: &RequestContext,
+    limits: &Limits,
+    spec: &ListSpec<E>,
+    window: Window,
+) -> Option<ListPlan> {
+    let defaults = op
+        .definition
+        .variable_definitions
+        .iter()
+        .filter_map(|d| {
+            let v = d.node.default_value.as_ref()?;
+            Some((d.node.name.node.as_str(), &v.node))
+        })
+        .collect();
+    let mut b = Builder {
+        rc,
+        limits,
+        variables: op.variables,
+        defaults,
+        fragments: op.fragments,
+        aliases: 0,
+    };
+    let rows = E::find()
+        .filter(rc.scope.condition(E::col_ns()))
+        .filter(spec.cond.clone());
+    let count = selects(&field.selection_set.node, "totalCount").then(|| {
+        rows.clone()
+            .select_only()
+            .column_as(Expr::cust("COUNT(*)"), "_cnt")
+            .into_query()
+    });
+    let (shape, statement) = connection::<E>(&mut b, field, rows, spec, window, count)?;
+    Some(ListPlan { shape, statement })
+}
+
+/// A top-level list of `E` answered by one planned statement, or `None` when the planner
+/// is off, the database is not PostgreSQL, the request travels in time or the planner
+/// does not take the selection.
 pub async fn top_list<E: Plannable>(
     ctx: &Context<'_>,
     db: &impl ConnectionTrait,
@@ -612,42 +689,15 @@ pub async fn top_list<E: Plannable>(
         return Ok(None);
     }
     let env = &ctx.query_env;
-    let defaults = env
-        .operation
-        .node
-        .variable_definitions
-        .iter()
-        .filter_map(|d| {
-            let v = d.node.default_value.as_ref()?;
-            Some((d.node.name.node.as_str(), &v.node))
-        })
-        .collect();
-    let mut b = Builder {
-        rc,
-        limits,
+    let op = Operation {
         variables: &env.variables,
-        defaults,
+        definition: &env.operation.node,
         fragments: &env.fragments,
-        aliases: 0,
     };
-    let field = &ctx.item.node;
-    let rows = E::find()
-        .filter(rc.scope.condition(E::col_ns()))
-        .filter(spec.cond.clone());
-    let count = selects(&field.selection_set.node, "totalCount").then(|| {
-        rows.clone()
-            .select_only()
-            .column_as(Expr::cust("COUNT(*)"), "_cnt")
-            .into_query()
-    });
-    let Some((shape, sel)) = connection::<E>(&mut b, field, rows, spec, window, count) else {
-        return Ok(None);
-    };
-    let Some(row) = db.query_one(&sel).await? else {
-        return Ok(None);
-    };
-    let j: serde_json::Value = row.try_get("", "j")?;
-    Ok(Some(shape.value(j)))
+    match plan_list::<E>(op, &ctx.item.node, rc, limits, spec, window) {
+        Some(plan) => plan.run(db).await.map(Some),
+        None => Ok(None),
+    }
 }
 
 fn take(row: &mut [serde_json::Value], i: usize) -> serde_json::Value {

@@ -184,7 +184,7 @@ async fn batches_stay_whole_under_concurrent_load() {
 
 /// Rows of `table` (or of its month partitions) the plan read (the sum of "Actual Rows"
 /// × loops over its scans).
-fn rows_read(plan: &Value, table: &str) -> f64 {
+pub(crate) fn rows_read(plan: &Value, table: &str) -> f64 {
     let mut total = 0.0;
     let name = plan["Relation Name"].as_str().unwrap_or_default();
     if name == table

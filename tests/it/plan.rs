@@ -349,3 +349,104 @@ async fn a_planned_statement_reads_only_what_the_caller_may_see() {
     assert_eq!(data["data"]["models"]["totalCount"], 4);
     assert!(!data.to_string().contains("their"), "{data:#}");
 }
+
+/// A planned nested page reads the page, not the parent's children: with 10,000
+/// predictions on one endpoint, the statement planned for `endpoints { predictions(first:
+/// 5) }` reads a handful of predictions (an index range scan stopped after each page),
+/// also with an unfiltered `totalCount` (read from the rollups); a filtered count scans.
+#[tokio::test]
+async fn a_planned_nested_page_reads_the_page_not_every_child() {
+    use async_graphql::parser::types::{DocumentOperations, Selection};
+    use mlgraph::core::paging::Window;
+    use mlgraph::core::plan::{Operation, plan_list};
+    use mlgraph::core::store::ListSpec;
+    use sea_orm::ConnectionTrait;
+
+    let app = TestApp::new().await;
+    let busy = create_endpoint(&app, "acme.com", "busy", "PRODUCTION").await;
+    create_endpoint(&app, "acme.com", "quiet", "STAGING").await;
+    let uuid = mlgraph::core::ids::decode(&busy)
+        .map(|(_, u)| u)
+        .unwrap_or_default();
+    app.db()
+        .execute_unprepared(&format!(
+            "INSERT INTO predictions (id, ns, endpoint_id, input, status, latency_ms, created_at, updated_at)
+             SELECT gen_random_uuid(), 'acme.com', '{uuid}', '{{}}', 'COMPLETED', i % 100, now() - i * interval '1 second', now()
+             FROM generate_series(1, 10000) i;
+             ANALYZE predictions"
+        ))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+
+    let explain = |query: &'static str| {
+        let app = &app;
+        async move {
+            let doc = async_graphql::parser::parse_query(query).unwrap_or_else(|e| panic!("{e}"));
+            let DocumentOperations::Single(op) = &doc.operations else {
+                panic!("one operation")
+            };
+            let Some(Selection::Field(field)) =
+                op.node.selection_set.node.items.first().map(|s| &s.node)
+            else {
+                panic!("a field")
+            };
+            let spec = ListSpec::new(
+                sea_orm::Condition::all(),
+                mlgraph::serving::EndpointOrder::keys(None),
+            );
+            let variables = async_graphql::Variables::default();
+            let operation = Operation {
+                variables: &variables,
+                definition: &op.node,
+                fragments: &doc.fragments,
+            };
+            let plan = plan_list::<entity::endpoint::Entity>(
+                operation,
+                &field.node,
+                &RequestContext::default(),
+                &mlgraph::Limits::default(),
+                &spec,
+                Window::Forward {
+                    start: 0,
+                    limit: 20,
+                },
+            )
+            .unwrap_or_else(|| panic!("{query} was not planned"));
+            let mut stmt = app.db().get_database_backend().build(plan.statement());
+            stmt.sql = format!("EXPLAIN (ANALYZE, FORMAT JSON) {}", stmt.sql);
+            let row = app
+                .db()
+                .query_one_raw(stmt)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+                .unwrap_or_else(|| panic!("no plan"));
+            let plan: Value = row
+                .try_get_by_index(0)
+                .unwrap_or_else(|e| panic!("plan: {e}"));
+            crate::batching::rows_read(&plan[0]["Plan"], "predictions")
+        }
+    };
+    let read = explain("{ endpoints { nodes { predictions(first: 5) { nodes { id } } } } }").await;
+    assert!(read <= 20.0, "two pages of 5 read {read} predictions");
+    let read = explain(
+        "{ endpoints { nodes { predictions(first: 5) { totalCount pageInfo { hasNextPage } nodes { id } } } } }",
+    )
+    .await;
+    assert!(read <= 20.0, "counted pages read {read} predictions");
+    let read = explain(
+        "{ endpoints { nodes { predictions(first: 5, filter: {latencyMs: {gte: 0}}) { totalCount } } } }",
+    )
+    .await;
+    assert!(
+        read >= 10_000.0,
+        "a filtered count read only {read} predictions"
+    );
+
+    // Through the API: the same pages, one statement.
+    let q = "{ endpoints(orderBy: {field: NAME}) { nodes { name predictions(first: 5) { totalCount pageInfo { hasNextPage } nodes { id } } } } }";
+    let data = same_both_ways(&app, caller(), q, json!({}), Some(1)).await;
+    let busy = &data["data"]["endpoints"]["nodes"][0]["predictions"];
+    assert_eq!(busy["totalCount"], 10_000);
+    assert_eq!(busy["nodes"].as_array().map(Vec::len), Some(5));
+    assert_eq!(busy["pageInfo"]["hasNextPage"], true);
+}
