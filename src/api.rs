@@ -108,6 +108,64 @@ where
     ))
 }
 
+/// One node of a type the planner knows by id, in scope (`NOT_FOUND` otherwise): a plain
+/// selection is answered by one statement for the whole tree, any other by the resolvers.
+pub async fn planned_get<E, T>(
+    ctx: &Context<'_>,
+    id: Uuid,
+    wrap: fn(E::Model) -> T,
+) -> async_graphql::Result<Planned<T>>
+where
+    E: Plannable,
+    T: OutputType,
+{
+    use sea_orm::sea_query::{Expr, ExprTrait};
+    let cond = Condition::all().add(Expr::col((E::default(), E::col_id())).eq(id));
+    let d = deps(ctx)?;
+    planned_node::<E, T>(ctx, &d, cond, store::get::<E>(&d.db, d.rc, id), wrap).await
+}
+
+/// One node of a type the planner knows by namespace and name (`name_col`), like
+/// [`planned_get`].
+pub async fn planned_by_name<E, T>(
+    ctx: &Context<'_>,
+    name_col: E::Column,
+    ns: &str,
+    name: &str,
+    wrap: fn(E::Model) -> T,
+) -> async_graphql::Result<Planned<T>>
+where
+    E: Plannable,
+    T: OutputType,
+{
+    use sea_orm::ColumnTrait;
+    let cond = Condition::all()
+        .add(E::col_ns().eq(ns))
+        .add(name_col.eq(name));
+    let d = deps(ctx)?;
+    let fetch = store::by_name::<E>(&d.db, d.rc, name_col, ns, name);
+    planned_node::<E, T>(ctx, &d, cond, fetch, wrap).await
+}
+
+/// The planned answer for the node matching `cond`, else `fetch`'s row through the
+/// resolvers.
+async fn planned_node<E, T>(
+    ctx: &Context<'_>,
+    d: &Deps<'_>,
+    cond: Condition,
+    fetch: impl std::future::Future<Output = crate::error::AppResult<E::Model>>,
+    wrap: fn(E::Model) -> T,
+) -> async_graphql::Result<Planned<T>>
+where
+    E: Plannable,
+    T: OutputType,
+{
+    if let Some(v) = plan::top_node::<E>(ctx, &d.db, d.rc, &d.state.limits, cond).await? {
+        return Ok(Planned::built(v));
+    }
+    Ok(Planned::Resolved(wrap(fetch.await?)))
+}
+
 /// A page of a top-level list through the store, as a connection.
 async fn resolved_list<E, T>(
     ctx: &Context<'_>,

@@ -220,6 +220,26 @@ pub struct Builder<'a> {
 }
 
 impl<'a> Builder<'a> {
+    fn new(op: Operation<'a>, rc: &'a RequestContext, limits: &'a Limits) -> Self {
+        let defaults = op
+            .definition
+            .variable_definitions
+            .iter()
+            .filter_map(|d| {
+                let v = d.node.default_value.as_ref()?;
+                Some((d.node.name.node.as_str(), &v.node))
+            })
+            .collect();
+        Builder {
+            rc,
+            limits,
+            variables: op.variables,
+            defaults,
+            fragments: op.fragments,
+            aliases: 0,
+        }
+    }
+
     /// A new row alias (`t1`, `t2`, ...): every level of a statement has its own.
     fn alias(&mut self) -> String {
         self.aliases += 1;
@@ -641,23 +661,7 @@ pub fn plan_list<E: Plannable>(
     spec: &ListSpec<E>,
     window: Window,
 ) -> Option<ListPlan> {
-    let defaults = op
-        .definition
-        .variable_definitions
-        .iter()
-        .filter_map(|d| {
-            let v = d.node.default_value.as_ref()?;
-            Some((d.node.name.node.as_str(), &v.node))
-        })
-        .collect();
-    let mut b = Builder {
-        rc,
-        limits,
-        variables: op.variables,
-        defaults,
-        fragments: op.fragments,
-        aliases: 0,
-    };
+    let mut b = Builder::new(op, rc, limits);
     let rows = E::find()
         .filter(rc.scope.condition(E::col_ns()))
         .filter(spec.cond.clone());
@@ -671,9 +675,67 @@ pub fn plan_list<E: Plannable>(
     Some(ListPlan { shape, statement })
 }
 
+/// One planned top-level node: the statement, and how its row becomes the field's value.
+pub struct NodePlan {
+    shape: Obj,
+    statement: SelectStatement,
+}
+
+impl NodePlan {
+    /// Runs the statement and builds the field's value; `None` without such a row (in
+    /// the caller's scope).
+    pub async fn run(self, db: &impl ConnectionTrait) -> AppResult<Option<Value>> {
+        let Some(row) = db.query_one(&self.statement).await? else {
+            return Ok(None);
+        };
+        let j: serde_json::Value = row.try_get("", "j")?;
+        Ok(Some(self.shape.value(j)))
+    }
+}
+
+/// Plans the top-level node `field` of `E` (the row in scope matching `cond`) of `op`,
+/// or `None` when the planner does not take it.
+pub fn plan_node<E: Plannable>(
+    op: Operation<'_>,
+    field: &Field,
+    rc: &RequestContext,
+    limits: &Limits,
+    cond: sea_orm::Condition,
+) -> Option<NodePlan> {
+    let mut b = Builder::new(op, rc, limits);
+    let t = Alias::new(b.alias());
+    let mut cols = Vec::new();
+    let shape = object::<E>(&mut b, &field.selection_set.node, &t, &mut cols)?;
+    let row = E::find()
+        .filter(rc.scope.condition(E::col_ns()))
+        .filter(cond)
+        .limit(1)
+        .into_query();
+    let statement = Query::select()
+        .expr_as(row_array(cols)?, Alias::new("j"))
+        .from_subquery(row, t)
+        .to_owned();
+    Some(NodePlan { shape, statement })
+}
+
+/// Whether the planner may answer this request at all: it is on, the database is
+/// PostgreSQL and the request reads the present.
+fn enabled(db: &impl ConnectionTrait, rc: &RequestContext, limits: &Limits) -> bool {
+    limits.planner && db.get_database_backend() == DbBackend::Postgres && rc.as_of.get().is_none()
+}
+
+/// The operation of the field `ctx` resolves.
+fn operation<'a>(ctx: &'a Context<'_>) -> Operation<'a> {
+    let env = &ctx.query_env;
+    Operation {
+        variables: &env.variables,
+        definition: &env.operation.node,
+        fragments: &env.fragments,
+    }
+}
+
 /// A top-level list of `E` answered by one planned statement, or `None` when the planner
-/// is off, the database is not PostgreSQL, the request travels in time or the planner
-/// does not take the selection.
+/// may not ([`enabled`]) or does not take the selection.
 pub async fn top_list<E: Plannable>(
     ctx: &Context<'_>,
     db: &impl ConnectionTrait,
@@ -682,20 +744,30 @@ pub async fn top_list<E: Plannable>(
     spec: &ListSpec<E>,
     window: Window,
 ) -> AppResult<Option<Value>> {
-    if !limits.planner
-        || db.get_database_backend() != DbBackend::Postgres
-        || rc.as_of.get().is_some()
-    {
+    if !enabled(db, rc, limits) {
         return Ok(None);
     }
-    let env = &ctx.query_env;
-    let op = Operation {
-        variables: &env.variables,
-        definition: &env.operation.node,
-        fragments: &env.fragments,
-    };
-    match plan_list::<E>(op, &ctx.item.node, rc, limits, spec, window) {
+    match plan_list::<E>(operation(ctx), &ctx.item.node, rc, limits, spec, window) {
         Some(plan) => plan.run(db).await.map(Some),
+        None => Ok(None),
+    }
+}
+
+/// A top-level node of `E` (the row in scope matching `cond`) answered by one planned
+/// statement, or `None` when the planner may not or does not take the selection, or no
+/// such row is in scope (the resolvers then say `NOT_FOUND`).
+pub async fn top_node<E: Plannable>(
+    ctx: &Context<'_>,
+    db: &impl ConnectionTrait,
+    rc: &RequestContext,
+    limits: &Limits,
+    cond: sea_orm::Condition,
+) -> AppResult<Option<Value>> {
+    if !enabled(db, rc, limits) {
+        return Ok(None);
+    }
+    match plan_node::<E>(operation(ctx), &ctx.item.node, rc, limits, cond) {
+        Some(plan) => plan.run(db).await,
         None => Ok(None),
     }
 }

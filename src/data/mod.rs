@@ -32,26 +32,27 @@ impl DataQuery {
         #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
             chrono::DateTime<chrono::Utc>,
         >,
-    ) -> Result<Dataset> {
-        let d = crate::api::deps_at(ctx, as_of)?;
-        let row = match (id, ns, name) {
+    ) -> Result<crate::core::plan::Planned<Dataset>> {
+        crate::api::deps_at(ctx, as_of)?;
+        match (id, ns, name) {
             (Some(id), None, None) => {
                 let id = decode_as(&id, NodeType::Dataset, "id")?;
-                store::get::<dataset::Entity>(&d.db, d.rc, id).await?
+                crate::api::planned_get::<dataset::Entity, _>(ctx, id, Dataset::from).await
             }
             (None, Some(ns), Some(name)) => {
-                store::by_name::<dataset::Entity>(&d.db, d.rc, dataset::Column::Name, &ns, &name)
-                    .await?
-            }
-            _ => {
-                return Err(crate::error::AppError::bad_input(
-                    "id",
-                    "give either id, or ns and name",
+                crate::api::planned_by_name::<dataset::Entity, _>(
+                    ctx,
+                    dataset::Column::Name,
+                    &ns,
+                    &name,
+                    Dataset::from,
                 )
-                .into());
+                .await
             }
-        };
-        Ok(Dataset::from(row))
+            _ => Err(
+                crate::error::AppError::bad_input("id", "give either id, or ns and name").into(),
+            ),
+        }
     }
     /// Datasets, filtered and ordered.
     #[allow(clippy::too_many_arguments)]
@@ -87,12 +88,10 @@ impl DataQuery {
         #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
             chrono::DateTime<chrono::Utc>,
         >,
-    ) -> Result<DatasetVersion> {
-        let d = crate::api::deps_at(ctx, as_of)?;
+    ) -> Result<crate::core::plan::Planned<DatasetVersion>> {
+        crate::api::deps_at(ctx, as_of)?;
         let id = decode_as(&id, NodeType::DatasetVersion, "id")?;
-        Ok(DatasetVersion::from(
-            store::get::<dataset_version::Entity>(&d.db, d.rc, id).await?,
-        ))
+        crate::api::planned_get::<dataset_version::Entity, _>(ctx, id, DatasetVersion::from).await
     }
     /// Dataset versions across datasets, filtered and ordered.
     #[allow(clippy::too_many_arguments)]

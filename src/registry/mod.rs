@@ -33,12 +33,10 @@ impl RegistryQuery {
         #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
             chrono::DateTime<chrono::Utc>,
         >,
-    ) -> Result<Workflow> {
-        let d = crate::api::deps_at(ctx, as_of)?;
+    ) -> Result<crate::core::plan::Planned<Workflow>> {
+        crate::api::deps_at(ctx, as_of)?;
         let id = decode_as(&id, NodeType::Workflow, "id")?;
-        Ok(Workflow::from(
-            store::get::<workflow::Entity>(&d.db, d.rc, id).await?,
-        ))
+        crate::api::planned_get::<workflow::Entity, _>(ctx, id, Workflow::from).await
     }
     /// Workflows, filtered and ordered.
     #[allow(clippy::too_many_arguments)]
@@ -76,26 +74,27 @@ impl RegistryQuery {
         #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
             chrono::DateTime<chrono::Utc>,
         >,
-    ) -> Result<Model> {
-        let d = crate::api::deps_at(ctx, as_of)?;
-        let row = match (id, ns, name) {
+    ) -> Result<crate::core::plan::Planned<Model>> {
+        crate::api::deps_at(ctx, as_of)?;
+        match (id, ns, name) {
             (Some(id), None, None) => {
                 let id = decode_as(&id, NodeType::Model, "id")?;
-                store::get::<model::Entity>(&d.db, d.rc, id).await?
+                crate::api::planned_get::<model::Entity, _>(ctx, id, Model::from).await
             }
             (None, Some(ns), Some(name)) => {
-                store::by_name::<model::Entity>(&d.db, d.rc, model::Column::Name, &ns, &name)
-                    .await?
-            }
-            _ => {
-                return Err(crate::error::AppError::bad_input(
-                    "id",
-                    "give either id, or ns and name",
+                crate::api::planned_by_name::<model::Entity, _>(
+                    ctx,
+                    model::Column::Name,
+                    &ns,
+                    &name,
+                    Model::from,
                 )
-                .into());
+                .await
             }
-        };
-        Ok(Model::from(row))
+            _ => Err(
+                crate::error::AppError::bad_input("id", "give either id, or ns and name").into(),
+            ),
+        }
     }
     /// Models, filtered and ordered.
     #[allow(clippy::too_many_arguments)]
@@ -131,12 +130,10 @@ impl RegistryQuery {
         #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
             chrono::DateTime<chrono::Utc>,
         >,
-    ) -> Result<ModelVersion> {
-        let d = crate::api::deps_at(ctx, as_of)?;
+    ) -> Result<crate::core::plan::Planned<ModelVersion>> {
+        crate::api::deps_at(ctx, as_of)?;
         let id = decode_as(&id, NodeType::ModelVersion, "id")?;
-        Ok(ModelVersion::from(
-            store::get::<model_version::Entity>(&d.db, d.rc, id).await?,
-        ))
+        crate::api::planned_get::<model_version::Entity, _>(ctx, id, ModelVersion::from).await
     }
     /// Model versions that need retraining: trained on a dataset that has a newer version
     /// (or, for a `trainedOn` edge to a dataset, was updated) since they were created.

@@ -98,12 +98,10 @@ impl ServingQuery {
         #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
             chrono::DateTime<chrono::Utc>,
         >,
-    ) -> Result<Endpoint> {
-        let d = crate::api::deps_at(ctx, as_of)?;
+    ) -> Result<crate::core::plan::Planned<Endpoint>> {
+        crate::api::deps_at(ctx, as_of)?;
         let id = decode_as(&id, NodeType::Endpoint, "id")?;
-        Ok(Endpoint::from(
-            store::get::<endpoint::Entity>(&d.db, d.rc, id).await?,
-        ))
+        crate::api::planned_get::<endpoint::Entity, _>(ctx, id, Endpoint::from).await
     }
     /// Endpoints, filtered and ordered.
     #[allow(clippy::too_many_arguments)]
@@ -139,12 +137,10 @@ impl ServingQuery {
         #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
             chrono::DateTime<chrono::Utc>,
         >,
-    ) -> Result<Deployment> {
-        let d = crate::api::deps_at(ctx, as_of)?;
+    ) -> Result<crate::core::plan::Planned<Deployment>> {
+        crate::api::deps_at(ctx, as_of)?;
         let id = decode_as(&id, NodeType::Deployment, "id")?;
-        Ok(Deployment::from(
-            store::get::<deployment::Entity>(&d.db, d.rc, id).await?,
-        ))
+        crate::api::planned_get::<deployment::Entity, _>(ctx, id, Deployment::from).await
     }
     /// Deployments, filtered and ordered.
     #[allow(clippy::too_many_arguments)]
@@ -173,12 +169,13 @@ impl ServingQuery {
         .await
     }
     /// A prediction by id.
-    async fn prediction(&self, ctx: &Context<'_>, id: ID) -> Result<Prediction> {
-        let d = deps(ctx)?;
+    async fn prediction(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> Result<crate::core::plan::Planned<Prediction>> {
         let id = decode_as(&id, NodeType::Prediction, "id")?;
-        Ok(Prediction::from(
-            store::get::<prediction::Entity>(&d.db, d.rc, id).await?,
-        ))
+        crate::api::planned_get::<prediction::Entity, _>(ctx, id, Prediction::from).await
     }
     /// Predictions, filtered and ordered.
     #[allow(clippy::too_many_arguments)]

@@ -33,12 +33,10 @@ impl TrainingQuery {
         #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
             chrono::DateTime<chrono::Utc>,
         >,
-    ) -> Result<Experiment> {
-        let d = crate::api::deps_at(ctx, as_of)?;
+    ) -> Result<crate::core::plan::Planned<Experiment>> {
+        crate::api::deps_at(ctx, as_of)?;
         let id = decode_as(&id, NodeType::Experiment, "id")?;
-        Ok(Experiment::from(
-            store::get::<experiment::Entity>(&d.db, d.rc, id).await?,
-        ))
+        crate::api::planned_get::<experiment::Entity, _>(ctx, id, Experiment::from).await
     }
     /// Experiments, filtered and ordered.
     #[allow(clippy::too_many_arguments)]
@@ -74,12 +72,10 @@ impl TrainingQuery {
         #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
             chrono::DateTime<chrono::Utc>,
         >,
-    ) -> Result<TrainingJob> {
-        let d = crate::api::deps_at(ctx, as_of)?;
+    ) -> Result<crate::core::plan::Planned<TrainingJob>> {
+        crate::api::deps_at(ctx, as_of)?;
         let id = decode_as(&id, NodeType::TrainingJob, "id")?;
-        Ok(TrainingJob::from(
-            store::get::<training_job::Entity>(&d.db, d.rc, id).await?,
-        ))
+        crate::api::planned_get::<training_job::Entity, _>(ctx, id, TrainingJob::from).await
     }
     /// Training jobs, filtered and ordered.
     #[allow(clippy::too_many_arguments)]

@@ -450,3 +450,94 @@ async fn a_planned_nested_page_reads_the_page_not_every_child() {
     assert_eq!(busy["nodes"].as_array().map(Vec::len), Some(5));
     assert_eq!(busy["pageInfo"]["hasNextPage"], true);
 }
+
+/// A top-level node by id or by name, with its tree, is one statement too; a missing one
+/// (or one outside the caller's scope) is the resolvers' `NOT_FOUND`.
+#[tokio::test]
+async fn a_plain_node_with_its_tree_is_one_statement() {
+    let app = TestApp::new().await;
+    fixture(&app).await;
+    let ids = app
+        .ok(
+            "{ models(orderBy: {field: NAME}, first: 1) { nodes { id versions(first: 1, orderBy: {field: VERSION}) { nodes { id trainingJob { id } deployments { nodes { id endpoint { id } } } } } } }
+               predictions(first: 1) { nodes { id } } datasets { nodes { id versions(first: 1) { nodes { id } } } } workflows { nodes { id } } experiments { nodes { id } } }",
+            json!({}),
+        )
+        .await;
+    let model = &ids["models"]["nodes"][0];
+    let version = &model["versions"]["nodes"][0];
+    let deployment = &version["deployments"]["nodes"][0];
+    let cases = [
+        (
+            "query($id: ID!) { model(id: $id) { __typename id name status versions { totalCount nodes { version stage deployments { nodes { endpoint { name } } } } } } }",
+            model["id"].clone(),
+        ),
+        (
+            "query($id: ID!) { modelVersion(id: $id) { version model { name } trainingJob { name } derivedVersions { nodes { version } } } }",
+            version["id"].clone(),
+        ),
+        (
+            "query($id: ID!) { trainingJob(id: $id) { name status model { name } datasetVersion { version } producedVersions { nodes { version } } } }",
+            version["trainingJob"]["id"].clone(),
+        ),
+        (
+            "query($id: ID!) { deployment(id: $id) { trafficPercent endpoint { name } modelVersion { version } } }",
+            deployment["id"].clone(),
+        ),
+        (
+            "query($id: ID!) { endpoint(id: $id) { name predictions(first: 2) { totalCount nodes { latencyMs } } deployments { totalCount } } }",
+            deployment["endpoint"]["id"].clone(),
+        ),
+        (
+            "query($id: ID!) { prediction(id: $id) { latencyMs endpoint { name } modelVersion { version } } }",
+            ids["predictions"]["nodes"][0]["id"].clone(),
+        ),
+        (
+            "query($id: ID!) { dataset(id: $id) { name versions { nodes { version trainingJobs { totalCount } } } } }",
+            ids["datasets"]["nodes"][0]["id"].clone(),
+        ),
+        (
+            "query($id: ID!) { datasetVersion(id: $id) { version dataset { name } } }",
+            ids["datasets"]["nodes"][0]["versions"]["nodes"][0]["id"].clone(),
+        ),
+        (
+            "query($id: ID!) { workflow(id: $id) { name models { nodes { name } } datasets { totalCount } } }",
+            ids["workflows"]["nodes"][0]["id"].clone(),
+        ),
+        (
+            "query($id: ID!) { experiment(id: $id) { name trainingJobs { nodes { name } } } }",
+            ids["experiments"]["nodes"][0]["id"].clone(),
+        ),
+    ];
+    for (q, id) in cases {
+        let data = same_both_ways(&app, caller(), q, json!({"id": id}), Some(1)).await;
+        assert!(data.get("errors").is_none(), "{data:#}");
+        assert!(data["data"].as_object().is_some_and(|d| !d.is_empty()));
+    }
+    let by_name = "{ model(ns: \"acme.com\", name: \"model-1\") { name versions { totalCount } } dataset(ns: \"acme.com\", name: \"cards\") { name } }";
+    let data = same_both_ways(&app, caller(), by_name, json!({}), Some(2)).await;
+    assert_eq!(data["data"]["model"]["versions"]["totalCount"], 3);
+
+    // Missing, or outside the caller's scope: NOT_FOUND either way.
+    let elsewhere = RequestContext {
+        actor: Some("tester".into()),
+        scope: Scope::editor_of(["other.com"]),
+        ..RequestContext::default()
+    };
+    let q = "query($id: ID!) { model(id: $id) { name versions { totalCount } } }";
+    let missing =
+        mlgraph::core::ids::encode(mlgraph::core::ids::NodeType::Model, Default::default());
+    for (rc, id) in [
+        (caller(), json!(missing.0)),
+        (elsewhere, model["id"].clone()),
+    ] {
+        let off = app.with_limits(|l| l.planner = false);
+        let expected = off.gql_as(rc.clone(), q, json!({"id": id})).await;
+        let got = app.gql_as(rc, q, json!({"id": id})).await;
+        assert_eq!(got, expected);
+        assert_eq!(
+            got["errors"][0]["extensions"]["code"], "NOT_FOUND",
+            "{got:#}"
+        );
+    }
+}
