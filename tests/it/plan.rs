@@ -119,6 +119,12 @@ async fn same_both_ways(
         got, expected,
         "planned and resolved answers differ for {query}"
     );
+    // Keys in the same order too (maps compare equal in any order).
+    assert_eq!(
+        got.to_string(),
+        expected.to_string(),
+        "order differs for {query}"
+    );
     match planned {
         Some(n) => assert_eq!(used, n, "statements for a planned query: {query}"),
         None => assert!(used > 1, "{query} should have fallen back, used {used}"),
