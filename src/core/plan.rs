@@ -672,6 +672,14 @@ pub fn plan_list<E: Plannable>(
             .into_query()
     });
     let (shape, statement) = connection::<E>(&mut b, field, rows, spec, window, count)?;
+    // A flat page without its count is one statement either way (see `plan_node`).
+    let counted = shape
+        .fields
+        .iter()
+        .any(|(_, p)| matches!(p, ConnPart::TotalCount));
+    if !counted && !shape.objects().any(Obj::nests) {
+        return None;
+    }
     Some(ListPlan { shape, statement })
 }
 
@@ -706,6 +714,11 @@ pub fn plan_node<E: Plannable>(
     let t = Alias::new(b.alias());
     let mut cols = Vec::new();
     let shape = object::<E>(&mut b, &field.selection_set.node, &t, &mut cols)?;
+    // A node without nested levels is one statement either way, and the plain row is
+    // cheaper for the database than its JSON.
+    if !shape.nests() {
+        return None;
+    }
     let row = E::find()
         .filter(rc.scope.condition(E::col_ns()))
         .filter(cond)
@@ -800,6 +813,13 @@ impl Kind {
 }
 
 impl Obj {
+    /// Whether it selects a nested level (a reference or a connection).
+    fn nests(&self) -> bool {
+        self.fields
+            .iter()
+            .any(|(_, s)| matches!(s, Slot::Ref(..) | Slot::Conn(..)))
+    }
+
     fn value(&self, row: serde_json::Value) -> Value {
         let serde_json::Value::Array(mut row) = row else {
             return Value::Null;
@@ -826,6 +846,21 @@ impl Obj {
 }
 
 impl ConnShape {
+    /// The node objects planned over its rows (`nodes`, `edges { node }`).
+    fn objects(&self) -> impl Iterator<Item = &Obj> {
+        self.fields.iter().flat_map(|(_, p)| match p {
+            ConnPart::Nodes(obj) => vec![obj],
+            ConnPart::Edges(parts) => parts
+                .iter()
+                .filter_map(|(_, e)| match e {
+                    EdgePart::Node(obj) => Some(obj),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        })
+    }
+
     fn value(&self, j: serde_json::Value) -> Value {
         let serde_json::Value::Array(mut parts) = j else {
             return Value::Null;
@@ -839,18 +874,7 @@ impl ConnShape {
         let n = rows.len() as u64;
         // Each row is read by every object planned over it (`edges { node }` and `nodes`
         // each hold their own columns); the last reader takes it.
-        let readers = self
-            .fields
-            .iter()
-            .map(|(_, p)| match p {
-                ConnPart::Nodes(_) => 1,
-                ConnPart::Edges(parts) => parts
-                    .iter()
-                    .filter(|(_, e)| matches!(e, EdgePart::Node(_)))
-                    .count(),
-                _ => 0,
-            })
-            .sum::<usize>();
+        let readers = self.objects().count();
         let mut rows: Vec<serde_json::Value> = rows;
         let mut read = 0;
         let mut map = async_graphql::indexmap::IndexMap::with_capacity(self.fields.len());
