@@ -2083,27 +2083,29 @@ async fn vectors(args: &VectorArgs) -> Result<(), BoxError> {
         .await?;
         Ok(got["lineage"]["totalCount"].as_i64().unwrap_or(0))
     };
-    // The scope of ~10,000 nodes: of the first 40 training jobs, the one whose
-    // depth-5 lineage comes closest.
-    let mut ten_k: Option<(String, i64)> = None;
+    // The scope of ~10,000 nodes: of the first 200 training jobs at depth 5 or 6,
+    // the lineage that comes closest.
+    let mut ten_k: Option<(String, u32, i64)> = None;
     for r in db
         .query_all_raw(Statement::from_string(
             db.get_database_backend(),
-            "SELECT id FROM training_jobs ORDER BY id LIMIT 40",
+            "SELECT id FROM training_jobs ORDER BY id LIMIT 200",
         ))
         .await?
     {
         let candidate = job(r.try_get("", "id")?);
-        let n = reach(&candidate, 5).await?;
-        if ten_k
-            .as_ref()
-            .is_none_or(|(_, m)| (n - 10_000).abs() < (m - 10_000).abs())
-        {
-            ten_k = Some((candidate, n));
+        for depth in [5, 6] {
+            let n = reach(&candidate, depth).await?;
+            if ten_k
+                .as_ref()
+                .is_none_or(|(_, _, m)| (n - 10_000).abs() < (m - 10_000).abs())
+            {
+                ten_k = Some((candidate.clone(), depth, n));
+            }
         }
     }
     let mut scopes = vec![(start.clone(), 3), (start.clone(), 5), (start, 6)];
-    scopes.extend(ten_k.map(|(s, _)| (s, 5)));
+    scopes.extend(ten_k.map(|(s, depth, _)| (s, depth)));
     for (start, depth) in scopes {
         let within = json!({"lineageOf": start, "direction": "BOTH", "depth": depth});
         let reached = reach(&start, depth).await?;
