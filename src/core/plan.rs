@@ -246,8 +246,10 @@ impl<'a> Builder<'a> {
         format!("t{}", self.aliases)
     }
 
-    /// The fields of `set` on an object of type `on`, fragments spread; none when a
-    /// directive, a fragment on another type or a repeated response key appears.
+    /// The fields of `set` on an object of type `on`, fragments spread (those on `on`
+    /// itself, without a type, or on `Node`, which every node object implements and
+    /// validation allows only where the object is one); none when a directive, a
+    /// fragment on another type or a repeated response key appears.
     fn fields<'d>(&self, set: &'d SelectionSet, on: &str, out: &mut Vec<&'d Field>) -> Option<()>
     where
         'a: 'd,
@@ -271,7 +273,7 @@ impl<'a> Builder<'a> {
                         || fr
                             .type_condition
                             .as_ref()
-                            .is_some_and(|t| t.node.on.node != on)
+                            .is_some_and(|t| !applies(&t.node.on.node, on))
                     {
                         return None;
                     }
@@ -282,7 +284,7 @@ impl<'a> Builder<'a> {
                     let def = &self.fragments.get(&s.fragment_name.node)?.node;
                     if !s.directives.is_empty()
                         || !def.directives.is_empty()
-                        || def.type_condition.node.on.node != on
+                        || !applies(&def.type_condition.node.on.node, on)
                     {
                         return None;
                     }
@@ -318,6 +320,11 @@ impl<'a> Builder<'a> {
         }
         Some(out)
     }
+}
+
+/// Whether a fragment on `condition` applies to an object of type `on`.
+fn applies(condition: &str, on: &str) -> bool {
+    condition == on || condition == "Node"
 }
 
 /// Where one field's value sits in its row and how it becomes a GraphQL value.

@@ -262,6 +262,7 @@ async fn variables_fragments_aliases_and_cursors_are_planned_like_the_resolvers(
     }
     fragment Edge on ModelEdge { cursor node { ...M } }
     fragment M on Model {
+      ... on Node { id }
       name
       v: versions(first: 1, orderBy: $order) { edges { node { ... on ModelVersion { version } } } }
       ... { status }
@@ -292,8 +293,8 @@ async fn what_the_planner_does_not_know_falls_back_to_the_resolvers() {
         "{ models { nodes { name versions { nodes { version aliases } } } } }",
         // Graph fields.
         "{ models { nodes { name versions { nodes { version } } history { totalCount } } } }",
-        // A fragment on an interface, a repeated key.
-        "{ models { nodes { ... on Node { id } versions { nodes { version } } } } }",
+        // Graph fields through the interface, a repeated key.
+        "{ models { nodes { ... on Node { id history { totalCount } } versions { nodes { version } } } } }",
         "{ models { nodes { name versions { nodes { version } } versions { nodes { stage } } } } }",
         // A tail page.
         "{ models(last: 2) { nodes { name versions { nodes { version } } } } }",
