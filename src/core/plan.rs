@@ -112,6 +112,8 @@ pub enum Kind {
     Time,
     /// JSON, `{}` when null.
     JsonOrEmpty,
+    /// A JSON array of strings as a list of strings (null when it is anything else).
+    Strings,
     /// An enumeration stored as its value's text.
     Enum(fn(serde_json::Value) -> Value),
 }
@@ -162,8 +164,8 @@ pub(crate) use plan_spec;
 
 /// Declares how the planner reads a node type: `entity => "Object", Filter, Order {
 /// "field" => how, ... }`, where `how` is `Col(C::Column, kind)` (`C` is the entity's
-/// column enumeration; kinds `Plain`, `Float`, `Time`, `JsonOrEmpty`, `enumeration!(Stored,
-/// Shown)`), `reference::<Self, Target>(C::ForeignKey)` or `children::<Self, Relation>()`.
+/// column enumeration; kinds `Plain`, `Float`, `Time`, `JsonOrEmpty`, `Strings`,
+/// `enumeration!(Stored, Shown)`), `reference::<Self, Target>(C::ForeignKey)` or `children::<Self, Relation>()`.
 /// A field not listed makes the planner decline the whole selection.
 macro_rules! plannable {
     ($entity:ty => $object:literal, $filter:ty, $order:ty {
@@ -814,6 +816,9 @@ impl Kind {
                 .as_i64()
                 .and_then(chrono::DateTime::from_timestamp_micros)
                 .map_or(Value::Null, |t| Value::String(t.to_rfc3339())),
+            Kind::Strings => serde_json::from_value::<Vec<String>>(j).map_or(Value::Null, |v| {
+                Value::List(v.into_iter().map(Value::String).collect())
+            }),
             Kind::Enum(f) => f(j),
         }
     }

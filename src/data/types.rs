@@ -529,6 +529,7 @@ crate::core::plan::plannable!(dataset_version::Entity => "DatasetVersion", Datas
     "contentType" => Col(C::ContentType, Plain),
     "numRows" => Col(C::RowCount, Plain),
     "numColumns" => Col(C::NumColumns, Plain),
+    "columnNames" => Col(C::ColumnNames, Strings),
     "validationErrors" => Col(C::ValidationErrors, Plain),
     "version" => Col(C::Version, Plain),
     "storageUri" => Col(C::StorageUri, Plain),

@@ -95,6 +95,14 @@ async fn fixture(app: &TestApp) {
     // A model with one version, and another namespace's model deployed there.
     let lone = create_model(app, "acme.com", "model-lone").await;
     create_version(app, &lone).await;
+    // Column names as validation writes them, and one list that is not of strings.
+    use sea_orm::ConnectionTrait;
+    app.db()
+        .execute_unprepared(
+            "UPDATE dataset_versions SET column_names = CASE version WHEN 1 THEN '[\"amount\", \"label\"]'::jsonb ELSE '[1, 2]'::jsonb END",
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let theirs = create_model(app, "other.com", "their-model").await;
     let version = create_version(app, &theirs).await;
     deploy(app, &version, &elsewhere, 100).await;
@@ -223,7 +231,7 @@ async fn a_plain_nested_list_is_one_statement_with_the_resolvers_answer() {
           legalBasis retentionDays erasureRequestedAt createdBy createdAt updatedAt
           workflow { name }
           versions(orderBy: [{field: VERSION}]) { totalCount nodes {
-            id ns version storageUri sizeBytes sha256 rowCount numRows numColumns schema split
+            id ns version storageUri sizeBytes sha256 rowCount numRows numColumns columnNames schema split
             uploadStatus contentType validationErrors sourceVersion createdBy createdAt updatedAt
             dataset { name }
             trainingJobs { totalCount nodes { name model { name } } }
@@ -232,6 +240,11 @@ async fn a_plain_nested_list_is_one_statement_with_the_resolvers_answer() {
     let data = same_both_ways(&app, caller(), q, json!({}), Some(1)).await;
     let versions = &data["data"]["datasets"]["nodes"][0]["versions"];
     assert_eq!(versions["nodes"][0]["trainingJobs"]["totalCount"], 2);
+    assert_eq!(
+        versions["nodes"][0]["columnNames"],
+        json!(["amount", "label"])
+    );
+    assert_eq!(versions["nodes"][1]["columnNames"], Value::Null);
     let q = r#"{ workflows { nodes { name status config
           datasets { nodes { name } } models { totalCount nodes { name } }
           experiments { nodes { name trainingJobs { nodes { name } } } } } }
