@@ -1,8 +1,9 @@
-//! The planner: a plain subtree of a top-level list compiled into **one statement**.
+//! The planner: a plain subtree of a top-level list or node compiled into **one
+//! statement**.
 //!
-//! A top-level list whose selection reads only plain fields (columns, to-one references
-//! and to-many connections of node types that declare how SQL reads them, see
-//! [`Plannable`]) is answered by one PostgreSQL statement that builds the whole tree as
+//! A top-level list or node whose selection reads only plain fields (columns, to-one
+//! references and to-many connections of node types that declare how SQL reads them,
+//! see [`Plannable`]) is answered by one PostgreSQL statement that builds the whole tree as
 //! JSON: each connection is a correlated subquery over its parent's row (the same
 //! scope, filter, order and window as its DataLoader would use, an index range scan
 //! stopped after the page), each reference a lookup by primary key. The server then only
@@ -11,9 +12,11 @@
 //! planned answer and a resolved one are the same value (a test compares them).
 //!
 //! Anything else falls back to the resolvers and DataLoaders, whole: a field the planner
-//! does not know, a directive, a fragment on another type, a duplicated response key, a
-//! tail page (`last` without `before`), time travel, SQLite, or arguments the planner
-//! could not read (the resolvers then report the error as they always do).
+//! does not know, a directive (`@skip`/`@include` are gone before execution starts), a
+//! fragment on another type, a duplicated response key, a tail page (`last` without
+//! `before`), time travel, SQLite, or arguments the planner could not read (the
+//! resolvers then report the error as they always do). So does a flat selection, which
+//! is one statement either way.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
