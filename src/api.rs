@@ -147,6 +147,40 @@ where
     planned_node::<E, T>(ctx, &d, cond, fetch, wrap).await
 }
 
+/// Any node by type and id, planned (`node(id:)`): its value when the planner takes its
+/// type and selection and the node is in scope, `None` otherwise (the resolvers answer).
+pub async fn planned_any(
+    ctx: &Context<'_>,
+    ty: crate::core::ids::NodeType,
+    id: Uuid,
+) -> async_graphql::Result<Option<async_graphql::Value>> {
+    use crate::core::ids::NodeType as N;
+    use entity::*;
+    let d = deps(ctx)?;
+    async fn one<E: Plannable>(
+        ctx: &Context<'_>,
+        d: &Deps<'_>,
+        id: Uuid,
+    ) -> crate::error::AppResult<Option<async_graphql::Value>> {
+        use sea_orm::sea_query::{Expr, ExprTrait};
+        let cond = Condition::all().add(Expr::col((E::default(), E::col_id())).eq(id));
+        plan::top_node::<E>(ctx, &d.db, d.rc, &d.state.limits, cond).await
+    }
+    Ok(match ty {
+        N::Workflow => one::<workflow::Entity>(ctx, &d, id).await?,
+        N::Dataset => one::<dataset::Entity>(ctx, &d, id).await?,
+        N::DatasetVersion => one::<dataset_version::Entity>(ctx, &d, id).await?,
+        N::Model => one::<model::Entity>(ctx, &d, id).await?,
+        N::ModelVersion => one::<model_version::Entity>(ctx, &d, id).await?,
+        N::Experiment => one::<experiment::Entity>(ctx, &d, id).await?,
+        N::TrainingJob => one::<training_job::Entity>(ctx, &d, id).await?,
+        N::Endpoint => one::<endpoint::Entity>(ctx, &d, id).await?,
+        N::Deployment => one::<deployment::Entity>(ctx, &d, id).await?,
+        N::Prediction => one::<prediction::Entity>(ctx, &d, id).await?,
+        _ => None,
+    })
+}
+
 /// The planned answer for the node matching `cond`, else `fetch`'s row through the
 /// resolvers.
 async fn planned_node<E, T>(

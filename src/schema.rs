@@ -58,10 +58,15 @@ impl NodeQuery {
         #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
             chrono::DateTime<chrono::Utc>,
         >,
-    ) -> Result<Option<Node>> {
+    ) -> Result<Option<crate::core::plan::Planned<Node>>> {
         crate::api::deps_at(ctx, as_of)?;
         let (ty, uuid) = ids::decode_any(&id, "id")?;
-        load_node(ctx, ty, uuid).await
+        if let Some(v) = crate::api::planned_any(ctx, ty, uuid).await? {
+            return Ok(Some(crate::core::plan::Planned::built(v)));
+        }
+        Ok(load_node(ctx, ty, uuid)
+            .await?
+            .map(crate::core::plan::Planned::Resolved))
     }
     /// Many nodes by global id, in the order asked (at most 100); batched per type.
     async fn nodes(

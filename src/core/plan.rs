@@ -69,6 +69,13 @@ impl<T: OutputType> OutputType for Planned<T> {
         T::qualified_type_name()
     }
 
+    fn introspection_type_name(&self) -> Cow<'static, str> {
+        match self {
+            Planned::Resolved(t) => t.introspection_type_name(),
+            Planned::Built(_) => T::type_name(),
+        }
+    }
+
     fn create_type_info(registry: &mut Registry) -> String {
         T::create_type_info(registry)
     }
@@ -251,10 +258,9 @@ impl<'a> Builder<'a> {
         format!("t{}", self.aliases)
     }
 
-    /// The fields of `set` on an object of type `on`, fragments spread (those on `on`
-    /// itself, without a type, or on `Node`, which every node object implements and
-    /// validation allows only where the object is one); none when a directive, a
-    /// fragment on another type or a repeated response key appears.
+    /// The fields of `set` on an object of type `on`, the fragments that apply to it
+    /// spread (see [`applies`]); none when a directive, a fragment on a type the planner
+    /// cannot place or a repeated response key appears.
     fn fields<'d>(&self, set: &'d SelectionSet, on: &str, out: &mut Vec<&'d Field>) -> Option<()>
     where
         'a: 'd,
@@ -274,26 +280,23 @@ impl<'a> Builder<'a> {
                 }
                 Selection::InlineFragment(fr) => {
                     let fr = &fr.node;
-                    if !fr.directives.is_empty()
-                        || fr
-                            .type_condition
-                            .as_ref()
-                            .is_some_and(|t| !applies(&t.node.on.node, on))
-                    {
+                    if !fr.directives.is_empty() {
                         return None;
                     }
-                    self.fields(&fr.selection_set.node, on, out)?;
+                    let condition = fr.type_condition.as_ref().map(|t| t.node.on.node.as_str());
+                    if applies(condition.unwrap_or(on), on)? {
+                        self.fields(&fr.selection_set.node, on, out)?;
+                    }
                 }
                 Selection::FragmentSpread(s) => {
                     let s = &s.node;
                     let def = &self.fragments.get(&s.fragment_name.node)?.node;
-                    if !s.directives.is_empty()
-                        || !def.directives.is_empty()
-                        || !applies(&def.type_condition.node.on.node, on)
-                    {
+                    if !s.directives.is_empty() || !def.directives.is_empty() {
                         return None;
                     }
-                    self.fields(&def.selection_set.node, on, out)?;
+                    if applies(&def.type_condition.node.on.node, on)? {
+                        self.fields(&def.selection_set.node, on, out)?;
+                    }
                 }
             }
         }
@@ -327,9 +330,18 @@ impl<'a> Builder<'a> {
     }
 }
 
-/// Whether a fragment on `condition` applies to an object of type `on`.
-fn applies(condition: &str, on: &str) -> bool {
-    condition == on || condition == "Node"
+/// Whether a fragment on `condition` applies to an object of type `on`: yes for `on`
+/// itself and for `Node` (every node object implements it, and validation allows such a
+/// fragment only where the object is one), no for another node type (`node(id:) { ... on
+/// Dataset { } }` on a model), and `None` (the planner declines) for anything else.
+fn applies(condition: &str, on: &str) -> Option<bool> {
+    if condition == on || condition == "Node" {
+        Some(true)
+    } else if ids::NodeType::from_name(condition).is_some() {
+        Some(false)
+    } else {
+        None
+    }
 }
 
 /// Where one field's value sits in its row and how it becomes a GraphQL value.

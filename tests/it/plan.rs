@@ -534,6 +534,19 @@ async fn a_plain_node_with_its_tree_is_one_statement() {
         assert!(data.get("errors").is_none(), "{data:#}");
         assert!(data["data"].as_object().is_some_and(|d| !d.is_empty()));
     }
+    // `node(id:)`: the fragments on its type apply, those on other node types do not.
+    let q = "query($id: ID!) { node(id: $id) { __typename id ... on Model { name versions { totalCount } } ... on Dataset { dataType } ...D } } fragment D on DatasetVersion { version }";
+    let data = same_both_ways(&app, caller(), q, json!({"id": model["id"]}), Some(1)).await;
+    assert_eq!(data["data"]["node"]["__typename"], "Model");
+    assert_eq!(data["data"]["node"]["versions"]["totalCount"], 3);
+    assert!(data["data"]["node"].get("dataType").is_none(), "{data:#}");
+    let q = "query($id: ID!) { node(id: $id) { __typename ... on Node { id } ... on DatasetVersion { version dataset { name } } } }";
+    let dv = ids["datasets"]["nodes"][0]["versions"]["nodes"][0]["id"].clone();
+    same_both_ways(&app, caller(), q, json!({"id": dv}), Some(1)).await;
+    // Graph fields through the interface, a type the planner does not know: resolved.
+    let q = "query($id: ID!) { node(id: $id) { id upstream { totalCount } ... on Model { versions { totalCount } } } }";
+    same_both_ways(&app, caller(), q, json!({"id": model["id"]}), None).await;
+
     let by_name = "{ model(ns: \"acme.com\", name: \"model-1\") { name versions { totalCount } } dataset(ns: \"acme.com\", name: \"cards\") { name } }";
     let data = same_both_ways(&app, caller(), by_name, json!({}), Some(2)).await;
     assert_eq!(data["data"]["model"]["versions"]["totalCount"], 3);
