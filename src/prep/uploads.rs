@@ -438,12 +438,39 @@ impl Read for ChannelReader {
 /// A file of the server's own, removed when dropped.
 struct TempFile(std::path::PathBuf);
 
+/// How temporary files of validation are named (`<prefix><uuid>.<ext>` in the system's
+/// temporary directory).
+const TEMP_PREFIX: &str = "mlgraph-prep-";
+
+/// A temporary file of validation older than this belongs to no running task: a task's
+/// files live while it runs (minutes), and one left behind was a killed worker's.
+const TEMP_MAX_AGE: Duration = Duration::from_secs(6 * 3600);
+
 impl TempFile {
     fn new(ext: &str) -> TempFile {
         TempFile(
-            std::env::temp_dir().join(format!("mlgraph-prep-{}.{ext}", Uuid::now_v7().simple())),
+            std::env::temp_dir().join(format!("{TEMP_PREFIX}{}.{ext}", Uuid::now_v7().simple())),
         )
     }
+}
+
+/// Removes the temporary files of validation in `dir` not modified for `max_age` (those
+/// a killed worker left: its `Drop` never ran); returns how many. Other files are left.
+fn sweep_temp_files(dir: &std::path::Path, max_age: Duration) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    let now = std::time::SystemTime::now();
+    entries
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().starts_with(TEMP_PREFIX))
+        .filter(|e| {
+            e.metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|t| now.duration_since(t).is_ok_and(|age| age > max_age))
+        })
+        .filter(|e| std::fs::remove_file(e.path()).is_ok())
+        .count()
 }
 
 impl Drop for TempFile {
@@ -808,8 +835,22 @@ pub fn spawn_worker(
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut swept: Option<std::time::Instant> = None;
         loop {
             tick.tick().await;
+            // What killed workers left on this machine, on start and hourly (off the
+            // runtime: it lists a directory).
+            if swept.is_none_or(|t| t.elapsed() > Duration::from_secs(3600)) {
+                swept = Some(std::time::Instant::now());
+                let dir = std::env::temp_dir();
+                match tokio::task::spawn_blocking(move || sweep_temp_files(&dir, TEMP_MAX_AGE))
+                    .await
+                {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(files = n, "removed temporary files of killed workers"),
+                    Err(e) => tracing::warn!(error = %e, "sweeping temporary files"),
+                }
+            }
             loop {
                 match run_leased(&db, &arts, &worker, lease).await {
                     Ok(true) => continue,
@@ -999,4 +1040,35 @@ pub async fn propose(
         .await
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Files a killed worker left (older than the bound, with the prefix) go; fresh ones
+    /// and other files stay.
+    #[test]
+    fn the_sweep_removes_only_old_temporary_files_of_validation() {
+        let dir = std::env::temp_dir().join(format!("mlgraph-sweep-test-{}", Uuid::now_v7()));
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+        let old_time = std::time::SystemTime::now() - Duration::from_secs(7 * 3600);
+        let make = |name: &str, old: bool| {
+            let path = dir.join(name);
+            let file = std::fs::File::create(&path).unwrap_or_else(|e| panic!("{e}"));
+            if old {
+                file.set_modified(old_time)
+                    .unwrap_or_else(|e| panic!("{e}"));
+            }
+            path
+        };
+        let left = make(&format!("{TEMP_PREFIX}a.parquet"), true);
+        let running = make(&format!("{TEMP_PREFIX}b.csv"), false);
+        let other = make("someone-else.parquet", true);
+        assert_eq!(sweep_temp_files(&dir, TEMP_MAX_AGE), 1);
+        assert!(!left.exists());
+        assert!(running.exists());
+        assert!(other.exists());
+        std::fs::remove_dir_all(&dir).ok();
+    }
 }
