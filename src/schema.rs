@@ -175,7 +175,10 @@ pub fn prepare_with(
     spawner: Spawner,
 ) -> async_graphql::Request {
     let (loader, traversals) = loaders(state, &rc, spawner);
-    req.data(rc).data(loader).data(traversals)
+    req.data(rc)
+        .data(loader)
+        .data(traversals)
+        .data(crate::core::plan::PlannedRoots::default())
 }
 
 /// The per-caller loaders: relations and traversals, applying the caller's scope.
@@ -450,7 +453,11 @@ impl Extension for QueryShapeRun {
         };
         let mut resp = tracing::Instrument::instrument(next.run(ctx, operation_name), span).await;
         if let Some(doc) = doc {
-            shape::order_like_selection(&mut resp.data, &doc, operation_name);
+            let planned = ctx
+                .data_opt::<crate::core::plan::PlannedRoots>()
+                .map(|r| r.take())
+                .unwrap_or_default();
+            shape::order_like_selection(&mut resp.data, &doc, operation_name, &planned);
         }
         resp
     }

@@ -87,12 +87,38 @@ impl<T: OutputType> OutputType for Planned<T> {
     ) -> ServerResult<Value> {
         match self {
             Planned::Resolved(t) => t.resolve(ctx, field).await,
-            Planned::Built(v) => Ok(v
-                .lock()
-                .ok()
-                .and_then(|mut v| v.take())
-                .unwrap_or(Value::Null)),
+            Planned::Built(v) => {
+                if let Some(roots) = ctx.data_opt::<PlannedRoots>() {
+                    roots.record(field.node.response_key().node.clone());
+                }
+                Ok(v.lock()
+                    .ok()
+                    .and_then(|mut v| v.take())
+                    .unwrap_or(Value::Null))
+            }
         }
+    }
+}
+
+/// The top-level fields of one request whose values the planner built (their response
+/// keys): those values come in selection order already, so the response's reordering
+/// (`shape::order_like_selection`) skips them.
+#[derive(Default)]
+pub struct PlannedRoots(Mutex<Vec<Name>>);
+
+impl PlannedRoots {
+    fn record(&self, key: Name) {
+        if let Ok(mut keys) = self.0.lock() {
+            keys.push(key);
+        }
+    }
+
+    /// The keys recorded so far (taken).
+    pub fn take(&self) -> Vec<Name> {
+        self.0
+            .lock()
+            .map(|mut k| std::mem::take(&mut *k))
+            .unwrap_or_default()
     }
 }
 

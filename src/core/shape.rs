@@ -304,8 +304,14 @@ impl<'a> CostWalker<'a> {
 /// Reorders the objects of `data` (the response to the operation `name` of `doc`) so
 /// that their fields come in the order selected. Fragments count wherever they are spread
 /// (their type conditions are not evaluated: only the order of keys an object has is
-/// changed, never which keys it has).
-pub fn order_like_selection(data: &mut Value, doc: &ExecutableDocument, name: Option<&str>) {
+/// changed, never which keys it has). The values of the top-level keys in `planned` are
+/// left as they are (the planner builds them in selection order).
+pub fn order_like_selection(
+    data: &mut Value,
+    doc: &ExecutableDocument,
+    name: Option<&str>,
+    planned: &[Name],
+) {
     let Some(op) = operation(doc, name) else {
         return;
     };
@@ -313,7 +319,7 @@ pub fn order_like_selection(data: &mut Value, doc: &ExecutableDocument, name: Op
         doc,
         plans: HashMap::new(),
     };
-    orderer.value(data, &[&op.selection_set.node]);
+    orderer.value(data, &[&op.selection_set.node], planned);
 }
 
 struct Orderer<'a> {
@@ -338,11 +344,13 @@ impl Plan<'_> {
 }
 
 impl<'a> Orderer<'a> {
-    fn value(&mut self, value: &mut Value, sets: &[&'a SelectionSet]) {
+    /// Orders `value`, selected by `sets`, leaving the values under the keys `skip` as
+    /// they are.
+    fn value(&mut self, value: &mut Value, sets: &[&'a SelectionSet], skip: &[Name]) {
         match value {
             Value::List(items) => {
                 for item in items {
-                    self.value(item, sets);
+                    self.value(item, sets, &[]);
                 }
             }
             Value::Object(map) => {
@@ -351,10 +359,13 @@ impl<'a> Orderer<'a> {
                     map.sort_by_cached_key(|k, _| plan.position(k));
                 }
                 for (key, sub) in map.iter_mut() {
+                    if skip.contains(key) {
+                        continue;
+                    }
                     if let Some((_, sets)) = plan.fields.iter().find(|(k, _)| *k == key.as_str())
                         && sets.iter().any(|s| !s.items.is_empty())
                     {
-                        self.value(sub, sets);
+                        self.value(sub, sets, &[]);
                     }
                 }
             }
