@@ -119,10 +119,15 @@ where
     E: Plannable,
     T: OutputType,
 {
-    use sea_orm::sea_query::{Expr, ExprTrait};
-    let cond = Condition::all().add(Expr::col((E::default(), E::col_id())).eq(id));
     let d = deps(ctx)?;
-    planned_node::<E, T>(ctx, &d, cond, store::get::<E>(&d.db, d.rc, id), wrap).await
+    planned_node::<E, T>(
+        ctx,
+        &d,
+        id_is::<E>(id),
+        store::get::<E>(&d.db, d.rc, id),
+        wrap,
+    )
+    .await
 }
 
 /// One node of a type the planner knows by namespace and name (`name_col`), like
@@ -162,9 +167,7 @@ pub async fn planned_any(
         d: &Deps<'_>,
         id: Uuid,
     ) -> crate::error::AppResult<Option<async_graphql::Value>> {
-        use sea_orm::sea_query::{Expr, ExprTrait};
-        let cond = Condition::all().add(Expr::col((E::default(), E::col_id())).eq(id));
-        plan::top_node::<E>(ctx, &d.db, d.rc, &d.state.limits, cond).await
+        plan::top_node::<E>(ctx, &d.db, d.rc, &d.state.limits, id_is::<E>(id)).await
     }
     Ok(match ty {
         N::Workflow => one::<workflow::Entity>(ctx, &d, id).await?,
@@ -179,6 +182,12 @@ pub async fn planned_any(
         N::Prediction => one::<prediction::Entity>(ctx, &d, id).await?,
         _ => None,
     })
+}
+
+/// The row of `E` whose id is `id`.
+fn id_is<E: NodeEntity>(id: Uuid) -> Condition {
+    use sea_orm::ColumnTrait;
+    Condition::all().add(E::col_id().eq(id))
 }
 
 /// The planned answer for the node matching `cond`, else `fetch`'s row through the

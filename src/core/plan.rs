@@ -179,25 +179,6 @@ pub trait Plannable: NodeEntity {
     fn spec(filter: Option<Value>, order_by: Option<Value>) -> Option<ListSpec<Self>>;
 }
 
-/// Implements [`Plannable::spec`] from a filter input and an order input.
-macro_rules! plan_spec {
-    ($filter:ty, $order:ty) => {
-        fn spec(
-            filter: Option<async_graphql::Value>,
-            order_by: Option<async_graphql::Value>,
-        ) -> Option<$crate::core::store::ListSpec<Self>> {
-            use async_graphql::InputType;
-            let filter = <Option<$filter>>::parse(filter).ok()?;
-            let order = <Option<Vec<$order>>>::parse(order_by).ok()?;
-            Some($crate::core::store::ListSpec::new(
-                $crate::core::filter::cond_of(&filter).ok()?,
-                <$order>::keys(order.as_deref()),
-            ))
-        }
-    };
-}
-pub(crate) use plan_spec;
-
 /// Declares how the planner reads a node type: `entity => "Object", Filter, Order {
 /// "field" => how, ... }`, where `how` is `Col(C::Column, kind)` (`C` is the entity's
 /// column enumeration; kinds `Plain`, `Float`, `Time`, `JsonOrEmpty`, `Strings`,
@@ -218,7 +199,18 @@ macro_rules! plannable {
                     _ => return None,
                 })
             }
-            $crate::core::plan::plan_spec!($filter, $order);
+            fn spec(
+                filter: Option<async_graphql::Value>,
+                order_by: Option<async_graphql::Value>,
+            ) -> Option<$crate::core::store::ListSpec<Self>> {
+                use async_graphql::InputType;
+                let filter = <Option<$filter>>::parse(filter).ok()?;
+                let order = <Option<Vec<$order>>>::parse(order_by).ok()?;
+                Some($crate::core::store::ListSpec::new(
+                    $crate::core::filter::cond_of(&filter).ok()?,
+                    <$order>::keys(order.as_deref()),
+                ))
+            }
         }
     };
 }
@@ -693,11 +685,9 @@ impl ListPlan {
 
     /// Runs the statement and builds the field's value.
     pub async fn run(self, db: &impl ConnectionTrait) -> AppResult<Value> {
-        let Some(row) = db.query_one(&self.statement).await? else {
-            return Ok(Value::Null);
-        };
-        let j: serde_json::Value = row.try_get("", "j")?;
-        Ok(self.shape.value(j))
+        Ok(json_of(db, &self.statement)
+            .await?
+            .map_or(Value::Null, |j| self.shape.value(j)))
     }
 }
 
@@ -743,11 +733,20 @@ impl NodePlan {
     /// Runs the statement and builds the field's value; `None` without such a row (in
     /// the caller's scope).
     pub async fn run(self, db: &impl ConnectionTrait) -> AppResult<Option<Value>> {
-        let Some(row) = db.query_one(&self.statement).await? else {
-            return Ok(None);
-        };
-        let j: serde_json::Value = row.try_get("", "j")?;
-        Ok(Some(self.shape.value(j)))
+        Ok(json_of(db, &self.statement)
+            .await?
+            .map(|j| self.shape.value(j)))
+    }
+}
+
+/// The JSON a planned statement answers (its column `j`), `None` without a row.
+async fn json_of(
+    db: &impl ConnectionTrait,
+    statement: &SelectStatement,
+) -> AppResult<Option<serde_json::Value>> {
+    match db.query_one(statement).await? {
+        Some(row) => Ok(Some(row.try_get("", "j")?)),
+        None => Ok(None),
     }
 }
 

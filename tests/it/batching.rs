@@ -184,7 +184,7 @@ async fn batches_stay_whole_under_concurrent_load() {
 
 /// Rows of `table` (or of its month partitions) the plan read (the sum of "Actual Rows"
 /// × loops over its scans).
-pub(crate) fn rows_read(plan: &Value, table: &str) -> f64 {
+fn rows_read(plan: &Value, table: &str) -> f64 {
     let mut total = 0.0;
     let name = plan["Relation Name"].as_str().unwrap_or_default();
     if name == table
@@ -199,6 +199,28 @@ pub(crate) fn rows_read(plan: &Value, table: &str) -> f64 {
         total += rows_read(child, table);
     }
     total
+}
+
+/// Rows of `table` that running `q` reads, from `EXPLAIN (ANALYZE, FORMAT JSON)` (see
+/// [`rows_read`]).
+pub(crate) async fn explained_rows_read(
+    app: &TestApp,
+    q: &sea_orm::sea_query::SelectStatement,
+    table: &str,
+) -> f64 {
+    use sea_orm::ConnectionTrait;
+    let mut stmt = app.db().get_database_backend().build(q);
+    stmt.sql = format!("EXPLAIN (ANALYZE, FORMAT JSON) {}", stmt.sql);
+    let row = app
+        .db()
+        .query_one_raw(stmt)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_else(|| panic!("no plan"));
+    let plan: Value = row
+        .try_get_by_index(0)
+        .unwrap_or_else(|e| panic!("plan: {e}"));
+    rows_read(&plan[0]["Plan"], table)
 }
 
 /// A nested page reads the page, not the parent's children: with 10,000 predictions on
@@ -252,18 +274,7 @@ async fn a_nested_page_reads_the_page_not_every_child() {
                 &parents,
                 &query,
             );
-            let mut stmt = app.db().get_database_backend().build(&q);
-            stmt.sql = format!("EXPLAIN (ANALYZE, FORMAT JSON) {}", stmt.sql);
-            let row = app
-                .db()
-                .query_one_raw(stmt)
-                .await
-                .unwrap_or_else(|e| panic!("{e}"))
-                .unwrap_or_else(|| panic!("no plan"));
-            let plan: Value = row
-                .try_get_by_index(0)
-                .unwrap_or_else(|e| panic!("plan: {e}"));
-            rows_read(&plan[0]["Plan"], "predictions")
+            explained_rows_read(app, &q, "predictions").await
         }
     };
     let read = explain(false, false).await;

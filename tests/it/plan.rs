@@ -432,18 +432,7 @@ async fn a_planned_nested_page_reads_the_page_not_every_child() {
                 },
             )
             .unwrap_or_else(|| panic!("{query} was not planned"));
-            let mut stmt = app.db().get_database_backend().build(plan.statement());
-            stmt.sql = format!("EXPLAIN (ANALYZE, FORMAT JSON) {}", stmt.sql);
-            let row = app
-                .db()
-                .query_one_raw(stmt)
-                .await
-                .unwrap_or_else(|e| panic!("{e}"))
-                .unwrap_or_else(|| panic!("no plan"));
-            let plan: Value = row
-                .try_get_by_index(0)
-                .unwrap_or_else(|e| panic!("plan: {e}"));
-            crate::batching::rows_read(&plan[0]["Plan"], "predictions")
+            crate::batching::explained_rows_read(app, plan.statement(), "predictions").await
         }
     };
     let read = explain("{ endpoints { nodes { predictions(first: 5) { nodes { id } } } } }").await;
