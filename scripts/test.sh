@@ -24,6 +24,8 @@ trap 'pg_stop; s3_stop' EXIT
 s3_start
 
 export MLGRAPH_TEST_DATABASE_URL="$PG_URL"
+# A test that crashes and restarts a PostgreSQL of its own uses the same binaries.
+export MLGRAPH_TEST_PG_BIN="$PG_BIN" MLGRAPH_TEST_PG_USER="$PG_RUN_USER"
 export MLGRAPH_TEST_S3_ENDPOINT="$S3_ENDPOINT" MLGRAPH_TEST_S3_ACCESS_KEY="$S3_ACCESS_KEY" \
   MLGRAPH_TEST_S3_SECRET_KEY="$S3_SECRET_KEY" MLGRAPH_TEST_S3_BUCKET="$S3_BUCKET"
 

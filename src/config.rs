@@ -28,9 +28,16 @@ pub struct Limits {
     pub max_root_fields: usize,
     /// Most directives on one field or fragment.
     pub max_directives: usize,
-    /// Most lexical tokens in one document (checked before it is parsed).
+    /// Most lexical tokens in one document (checked before it is parsed); also the most
+    /// selections its fragments may expand to.
     pub max_tokens: usize,
-    /// Production hardening: no introspection, no "did you mean" suggestions.
+    /// Deepest nesting of a value: brackets inside a literal argument, or levels of a
+    /// variable's JSON (checked before the document is parsed).
+    pub max_value_depth: usize,
+    /// "Did you mean ...?" suggestions in validation errors (`--dev`): off by default,
+    /// since they spell out the schema to whoever probes it.
+    pub suggestions: bool,
+    /// Production hardening: no introspection (and no suggestions, whatever `suggestions` says).
     pub production: bool,
     /// How long a `graphql-transport-ws` client has to send `connection_init` (4408 after).
     pub ws_init_timeout: std::time::Duration,
@@ -54,7 +61,8 @@ impl Default for Limits {
             max_complexity: 250_000,
             max_page_size: 100,
             default_page_size: 20,
-            max_body_bytes: 1024 * 1024,
+            // A 10,000-point `recordMetrics` batch in variables is ~1.5 MB.
+            max_body_bytes: 4 * 1024 * 1024,
             max_lineage_depth: 20,
             default_lineage_depth: 3,
             max_lineage_page: 1000,
@@ -63,6 +71,8 @@ impl Default for Limits {
             max_root_fields: 30,
             max_directives: 10,
             max_tokens: 20_000,
+            max_value_depth: 32,
+            suggestions: false,
             production: false,
             ws_init_timeout: std::time::Duration::from_secs(3),
             rate_limit_per_second: 0,

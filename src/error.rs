@@ -175,20 +175,34 @@ impl AppError {
     }
 }
 
-/// Whether the database could not be reached at all (by the error's kind): no free
-/// connection in time, a refused or broken connection.
+/// Whether the database could not be reached, or went away mid-request (by the error's
+/// kind): no free connection in time, a refused, broken or reset connection, or the
+/// server saying it is shutting down, restarting or full. All pass: the client retries.
 fn is_unreachable(err: &DbErr) -> bool {
     use sea_orm::sqlx::Error as Sqlx;
     match err {
         DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
         DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
-            matches!(
-                &**e,
-                Sqlx::Io(_) | Sqlx::PoolTimedOut | Sqlx::PoolClosed | Sqlx::WorkerCrashed
-            )
+            match &**e {
+                Sqlx::Io(_)
+                | Sqlx::Tls(_)
+                | Sqlx::Protocol(_)
+                | Sqlx::PoolTimedOut
+                | Sqlx::PoolClosed
+                | Sqlx::WorkerCrashed => true,
+                Sqlx::Database(db) => db.code().is_some_and(|c| is_transient_sqlstate(&c)),
+                _ => false,
+            }
         }
         _ => false,
     }
+}
+
+/// SQLSTATEs of a server that is going away or cannot take the request now: class 08
+/// (connection exception), 57P01–57P03 (administrator or crash shutdown, cannot connect
+/// now: starting up or in recovery), 53300 (too many connections).
+fn is_transient_sqlstate(code: &str) -> bool {
+    code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03" | "53300")
 }
 
 /// Maps a raw database constraint violation to a client error.
@@ -354,6 +368,12 @@ mod tests {
             Some("priority")
         );
         assert_eq!(field_of_constraint("pk_whatever"), None);
+        for transient in ["08006", "08001", "57P01", "57P02", "57P03", "53300"] {
+            assert!(is_transient_sqlstate(transient), "{transient}");
+        }
+        for other in ["23505", "42P01", "57014", "40001"] {
+            assert!(!is_transient_sqlstate(other), "{other}");
+        }
         assert_eq!(
             sqlite_columns("UNIQUE constraint failed: models.ns, models.name").as_deref(),
             Some("name")

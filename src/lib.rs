@@ -68,6 +68,9 @@ pub struct AppState {
     /// The built-in embedding model (`--embedding-model-dir`; none: `similar(text:)` and
     /// hybrid search are refused).
     pub embedder: Option<std::sync::Arc<embedding::Embedder>>,
+    /// The SHA-256 (hex) of the token `/metrics` asks for (`--metrics-token`); without
+    /// one, `/metrics` is open while authentication is off and a superuser's otherwise.
+    pub metrics_token_sha256: Option<String>,
 }
 
 impl AppState {
@@ -84,6 +87,7 @@ impl AppState {
             artifacts: None,
             mlflow_namespace: "mlflow".to_owned(),
             embedder: None,
+            metrics_token_sha256: None,
         }
     }
 }

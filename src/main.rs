@@ -261,6 +261,18 @@ struct ServeArgs {
     /// Most lexical tokens in one document.
     #[arg(long, env = "MLGRAPH_MAX_TOKENS", default_value_t = Limits::default().max_tokens)]
     max_tokens: usize,
+    /// Deepest nesting of a value literal or variable (levels of brackets).
+    #[arg(long, env = "MLGRAPH_MAX_VALUE_DEPTH", default_value_t = Limits::default().max_value_depth)]
+    max_value_depth: usize,
+    /// Development: "did you mean ...?" suggestions in validation errors (they spell out
+    /// the schema to anyone probing it, so they are off otherwise).
+    #[arg(long, env = "MLGRAPH_DEV")]
+    dev: bool,
+    /// A token `/metrics` asks for (`Authorization: Bearer <token>`), for the scraper.
+    /// Without it, `/metrics` is open while authentication is off and answers only a
+    /// superuser's key while it is on (it names the operations tenants run).
+    #[arg(long, env = "MLGRAPH_METRICS_TOKEN", hide_env_values = true)]
+    metrics_token: Option<String>,
     /// Production hardening: no introspection and no field suggestions in errors.
     #[arg(long, env = "MLGRAPH_PRODUCTION")]
     production: bool,
@@ -540,6 +552,7 @@ async fn admin(conn: &sea_orm::DatabaseConnection, action: AdminAction) -> anyho
                     kind,
                     password,
                     superuser,
+                    grants: Vec::new(),
                 },
             )
             .await
@@ -645,6 +658,8 @@ async fn serve(args: ServeArgs) -> anyhow_like::Result<()> {
             max_root_fields: args.max_root_fields,
             max_directives: args.max_directives,
             max_tokens: args.max_tokens,
+            max_value_depth: args.max_value_depth,
+            suggestions: args.dev && !args.production,
             production: args.production,
             ws_init_timeout: Duration::from_millis(args.ws_init_timeout_ms.max(1)),
             rate_limit_per_second: args.rate_limit,
@@ -668,6 +683,11 @@ async fn serve(args: ServeArgs) -> anyhow_like::Result<()> {
         artifacts: Some(artifacts),
         mlflow_namespace: args.mlflow_namespace,
         embedder,
+        metrics_token_sha256: args
+            .metrics_token
+            .as_deref()
+            .filter(|t| !t.is_empty())
+            .map(mlgraph::access::service::sha256_hex),
     };
     if let (true, Some(arts)) = (args.demo, &state.artifacts) {
         let n = mlgraph::demo::seed_artifacts(&state.db, arts)

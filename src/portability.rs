@@ -151,6 +151,16 @@ where
     A: ActiveModelTrait<Entity = E> + ActiveModelBehavior + Send + sea_orm::TryIntoModel<E::Model>,
     E::Model: IntoActiveModel<A> + DeserializeOwned + Serialize,
 {
+    // A namespace names paths (the local artifact store) and scopes grants: an imported
+    // one is held to the rule a created one is.
+    // (The log's events of accounts have no namespace: "".)
+    if let Some(ns) = row
+        .get("ns")
+        .and_then(Value::as_str)
+        .filter(|ns| !ns.is_empty())
+    {
+        crate::core::validate::namespace("row.ns", ns)?;
+    }
     let active = A::from_json(row)
         .map_err(|e| AppError::bad_input("row", format!("not a {name} row: {e}")))?;
     E::insert(active).exec_without_returning(txn).await?;

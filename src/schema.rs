@@ -159,9 +159,14 @@ pub fn build_schema(state: AppState) -> AppSchema {
         limits: limits.clone(),
     });
     let builder = if limits.production {
-        builder.disable_introspection().disable_suggestions()
+        builder.disable_introspection()
     } else {
         builder
+    };
+    let builder = if limits.suggestions {
+        builder
+    } else {
+        builder.disable_suggestions()
     };
     builder.data(state).finish()
 }
@@ -282,15 +287,12 @@ fn set_code(err: &mut ServerError, code: ErrorCode) {
     }
 }
 
-/// Why a document that async-graphql refused to parse was refused: the parser's own
-/// error kind, read again on this (rare) path.
-fn parse_failure_code(query: &str) -> ErrorCode {
-    use async_graphql::parser::Error;
-    match async_graphql::parser::parse_query(query) {
-        // It parses: what failed is the nesting (recursion depth) check after parsing.
-        Ok(_) => ErrorCode::QueryTooComplex,
-        Err(Error::RecursionLimitExceeded) => ErrorCode::QueryTooComplex,
-        Err(_) => ErrorCode::BadUserInput,
+/// Why a document the parser refused was refused: its selection sets nest past the
+/// parser's own bound (64), or it is not GraphQL.
+fn parse_failure_code(err: &async_graphql::parser::Error) -> ErrorCode {
+    match err {
+        async_graphql::parser::Error::RecursionLimitExceeded => ErrorCode::QueryTooComplex,
+        _ => ErrorCode::BadUserInput,
     }
 }
 
@@ -298,6 +300,67 @@ fn too_complex(message: String) -> ServerError {
     let mut err = ServerError::new(message, None);
     set_code(&mut err, ErrorCode::QueryTooComplex);
     err
+}
+
+/// Parses a document after the checks that need no parse, then bounds its fragments:
+/// `QUERY_TOO_COMPLEX` for too many tokens, value literals or variables nested too deep,
+/// fragments that expand past the token limit or nest past the depth limit;
+/// `BAD_USER_INPUT` for a document that does not parse or whose fragments form a cycle.
+pub fn parse_bounded(
+    query: &str,
+    variables: &Variables,
+    limits: &Limits,
+) -> ServerResult<ExecutableDocument> {
+    let lexical = shape::scan(query);
+    if lexical.tokens > limits.max_tokens {
+        return Err(too_complex(format!(
+            "Query is too long: {} tokens exceed the limit of {}",
+            lexical.tokens, limits.max_tokens
+        )));
+    }
+    if lexical.value_depth > limits.max_value_depth {
+        return Err(too_complex(format!(
+            "A value in the query is nested too deep: more than {} levels of brackets",
+            limits.max_value_depth
+        )));
+    }
+    for (name, value) in variables.iter() {
+        if shape::value_depth(value, limits.max_value_depth) > limits.max_value_depth {
+            return Err(too_complex(format!(
+                "Variable ${name} is nested too deep: more than {} levels",
+                limits.max_value_depth
+            )));
+        }
+    }
+    let doc = async_graphql::parser::parse_query(query).map_err(|e| {
+        let code = parse_failure_code(&e);
+        let mut err = ServerError::from(e);
+        set_code(&mut err, code);
+        err
+    })?;
+    // Expanded, the document may select no more than a document of the token limit
+    // without fragments could; nesting is bounded like async-graphql's default (32
+    // selection sets, fragments included) or the depth limit when that is larger.
+    let max_selections = u64::try_from(limits.max_tokens).unwrap_or(u64::MAX);
+    let max_nesting = limits.max_depth.max(32);
+    match shape::check_fragments(&doc, max_selections, max_nesting) {
+        Ok(()) => Ok(doc),
+        Err(shape::FragmentRefusal::Cycle(name)) => {
+            let mut err = ServerError::new(
+                format!("Cannot spread fragment \"{name}\" within itself"),
+                None,
+            );
+            set_code(&mut err, ErrorCode::BadUserInput);
+            Err(err)
+        }
+        Err(shape::FragmentRefusal::TooLarge(n)) => Err(too_complex(format!(
+            "Query's fragments expand to {n} selections, more than the limit of {max_selections}"
+        ))),
+        Err(shape::FragmentRefusal::TooDeep(n)) => Err(too_complex(format!(
+            "Query is nested too deep: {n} levels of selections and fragments exceed the \
+             limit of {max_nesting}"
+        ))),
+    }
 }
 
 #[async_graphql::async_trait::async_trait]
@@ -335,20 +398,15 @@ impl Extension for QueryShapeRun {
         ctx: &ExtensionContext<'_>,
         query: &str,
         variables: &Variables,
-        next: NextParseQuery<'_>,
+        _next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         let limits = &self.limits;
-        let tokens = shape::count_tokens(query);
-        if tokens > limits.max_tokens {
-            return Err(too_complex(format!(
-                "Query is too long: {tokens} tokens exceed the limit of {}",
-                limits.max_tokens
-            )));
-        }
-        let doc = next.run(ctx, query, variables).await.map_err(|mut e| {
-            set_code(&mut e, parse_failure_code(query));
-            e
-        })?;
+        // Parsed here, not by `next`: async-graphql's own step after parsing (its
+        // recursion-depth check) expands every fragment spread without memo, so a 1 KB
+        // document of fragments that each spread the next twice costs 2^n before any
+        // limit of ours could look. Every bound below is checked in time linear in the
+        // document, before anything recurses or expands.
+        let doc = parse_bounded(query, variables, limits)?;
         // With authentication on, a caller without a key may only log in.
         let anonymous = ctx.data_opt::<AppState>().is_some_and(|s| s.auth.enabled)
             && ctx

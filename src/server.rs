@@ -33,14 +33,19 @@ struct Shared {
 
 type CallerLimiter = governor::DefaultKeyedRateLimiter<String>;
 
-/// Who is rate-limited: the key id of the bearer token (checked or not), else the
-/// `x-actor` header while authentication is off, else the client's address (behind a
-/// proxy, the proxy's).
+/// A bearer token the rate limiter verified for this request: the handler takes the
+/// caller from it instead of asking the database a second time.
+#[derive(Clone)]
+pub(crate) struct Verified(crate::access::service::Authenticated);
+
+/// Who is rate-limited: the API key of a bearer token that **verified**, else the
+/// `x-actor` header while authentication is off (everyone may do everything then), else
+/// the client's address (behind a proxy, the proxy's). An unverified token shares its
+/// address's bucket: a forged `mlg_<victim's key id>_x` cannot drain the victim's, and
+/// made-up key ids cannot open fresh buckets.
 fn caller_key(shared: &Shared, req: &axum::extract::Request) -> String {
-    if let Some(Ok(token)) = bearer(req.headers())
-        && let Some(id) = crate::access::service::token_key_id(token)
-    {
-        return format!("key:{id}");
+    if let Some(v) = req.extensions().get::<Verified>() {
+        return format!("key:{}", v.0.principal.key_id);
     }
     if !shared.state.auth.enabled
         && let Some(actor) = req.headers().get("x-actor").and_then(|v| v.to_str().ok())
@@ -56,30 +61,69 @@ fn caller_key(shared: &Shared, req: &axum::extract::Request) -> String {
     }
 }
 
-/// `RATE_LIMITED` (429, with `Retry-After` in whole seconds) once the caller's bucket is
-/// empty; `None` to go on.
-fn rate_limited(shared: &Shared, req: &axum::extract::Request) -> Option<axum::response::Response> {
+/// Rate limiting of every route but the probes (`/healthz`, `/readyz`): GraphQL, MLflow,
+/// OpenLineage, artifact URLs, the lineage view. Past the caller's bucket: 429 with
+/// `Retry-After`, in the error shape of the route's protocol.
+async fn limit_rate(
+    State(shared): State<Shared>,
+    mut req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
     use governor::clock::{Clock, DefaultClock};
-    let limiter = shared.limiter.as_ref()?;
+    let Some(limiter) = shared.limiter.clone() else {
+        return next.run(req).await;
+    };
+    if matches!(req.uri().path(), "/healthz" | "/readyz") {
+        return next.run(req).await;
+    }
+    if shared.state.auth.enabled
+        && let Some(Ok(token)) = bearer(req.headers())
+        && let Ok(auth) =
+            crate::access::service::authenticate(&shared.state.db, &shared.state.clock, token).await
+    {
+        req.extensions_mut().insert(Verified(auth));
+    }
     // Callers that went quiet leave their full buckets behind: drop them now and then,
     // so that many callers (or made-up `x-actor`s) cannot grow the map without bound.
     if limiter.len() > 10_000 {
         limiter.retain_recent();
     }
-    let not_until = limiter.check_key(&caller_key(shared, req)).err()?;
+    let Err(not_until) = limiter.check_key(&caller_key(&shared, &req)) else {
+        return next.run(req).await;
+    };
     crate::observability::metrics::rate_limited();
     let wait = not_until.wait_time_from(DefaultClock::default().now());
-    let mut resp = refuse(
-        StatusCode::TOO_MANY_REQUESTS,
-        ErrorCode::RateLimited,
-        "too many requests: slow down and retry after the time in Retry-After",
-    );
+    let message = "too many requests: slow down and retry after the time in Retry-After";
+    let path = req.uri().path();
+    let mut resp = if path.contains("/api/2.0/mlflow") {
+        (
+            StatusCode::TOO_MANY_REQUESTS,
+            axum::Json(
+                serde_json::json!({"error_code": "REQUEST_LIMIT_EXCEEDED", "message": message}),
+            ),
+        )
+            .into_response()
+    } else if path.starts_with("/api/v1/lineage") {
+        (
+            StatusCode::TOO_MANY_REQUESTS,
+            axum::Json(
+                serde_json::json!({"code": ErrorCode::RateLimited.as_str(), "message": message}),
+            ),
+        )
+            .into_response()
+    } else {
+        refuse(
+            StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::RateLimited,
+            message,
+        )
+    };
     let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
     if let Ok(v) = HeaderValue::from_str(&secs.max(1).to_string()) {
         resp.headers_mut()
             .insert(axum::http::header::RETRY_AFTER, v);
     }
-    Some(resp)
+    resp
 }
 
 /// The token of an `Authorization: Bearer <token>` header: `None` without the header,
@@ -155,6 +199,7 @@ async fn authenticate(
 async fn request_context(
     state: &AppState,
     headers: &HeaderMap,
+    verified: Option<&Verified>,
 ) -> Result<RequestContext, axum::response::Response> {
     let header = |name: &str| {
         headers
@@ -183,9 +228,12 @@ async fn request_context(
         Some(Err(())) => Err(refuse_credentials(&AppError::Unauthenticated(
             "the Authorization header must be `Bearer <API key or session token>`".into(),
         ))),
-        Some(Ok(token)) => authenticate(state, token, request_id)
-            .await
-            .map_err(|e| refuse_credentials(&e)),
+        Some(Ok(token)) => match verified {
+            Some(v) => Ok(v.0.clone().context(request_id)),
+            None => authenticate(state, token, request_id)
+                .await
+                .map_err(|e| refuse_credentials(&e)),
+        },
     }
 }
 
@@ -195,19 +243,21 @@ async fn request_context(
 pub(crate) async fn rest_caller(
     state: &AppState,
     headers: &HeaderMap,
+    verified: Option<&Verified>,
 ) -> Result<RequestContext, axum::response::Response> {
     if state.auth.enabled && bearer(headers).is_none() {
         return Err(refuse_credentials(&AppError::Unauthenticated(
             "send `Authorization: Bearer <mlgraph API key>`".into(),
         )));
     }
-    request_context(state, headers).await
+    request_context(state, headers, verified).await
 }
 
 /// Whether the selected operation of a GET request is a query (GET must not change state).
-fn is_query_only(req: &async_graphql::Request) -> bool {
-    let Ok(doc) = async_graphql::parser::parse_query(&req.query) else {
-        // Let execution report the syntax error with its code.
+/// Parsed under the same bounds as execution parses it (see [`crate::schema::parse_bounded`]).
+fn is_query_only(req: &async_graphql::Request, limits: &crate::config::Limits) -> bool {
+    let Ok(doc) = crate::schema::parse_bounded(&req.query, &req.variables, limits) else {
+        // Let execution report the refusal with its code.
         return true;
     };
     doc.operations.iter().all(|(name, op)| {
@@ -217,6 +267,35 @@ fn is_query_only(req: &async_graphql::Request) -> bool {
         };
         !selected || op.node.ty == OperationType::Query
     })
+}
+
+/// A body that is not a GraphQL request: 400 (413 when too large) in the GraphQL error
+/// shape with a code, the reason in words (never the parser's debug form).
+fn rejected_body(err: async_graphql::ParseRequestError) -> axum::response::Response {
+    use async_graphql::ParseRequestError as E;
+    let too_large = match &err {
+        E::PayloadTooLarge => true,
+        E::Io(e) => {
+            std::error::Error::source(e).is_some_and(|s| s.is::<http_body_util::LengthLimitError>())
+                || e.get_ref()
+                    .is_some_and(|s| s.is::<http_body_util::LengthLimitError>())
+        }
+        _ => false,
+    };
+    if too_large {
+        return refuse(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::BadUserInput,
+            "the request body is larger than the server accepts (--max-body-bytes)",
+        );
+    }
+    let reason = match &err {
+        E::InvalidRequest(e) => format!("the body is not a GraphQL request: {e}"),
+        E::UnsupportedBatch => "batched requests are not supported: send one operation".to_owned(),
+        E::Io(_) => "the request body could not be read".to_owned(),
+        _ => "the body is not a GraphQL request (multipart uploads are not served)".to_owned(),
+    };
+    refuse(StatusCode::BAD_REQUEST, ErrorCode::BadUserInput, &reason)
 }
 
 /// A refusal before execution: `status`, one error with `code`.
@@ -336,22 +415,21 @@ async fn graphql_handler(
     State(shared): State<Shared>,
     method: Method,
     headers: HeaderMap,
+    verified: Option<Verified>,
     req: GraphQLRequest,
 ) -> axum::response::Response {
     let req = req.into_inner();
-    if method == Method::GET && !is_query_only(&req) {
+    if method == Method::GET && !is_query_only(&req, &shared.state.limits) {
         return refuse(
             StatusCode::METHOD_NOT_ALLOWED,
             ErrorCode::BadUserInput,
             "mutations must be sent with POST",
         );
     }
-    let rc = match request_context(&shared.state, &headers).await {
+    let rc = match request_context(&shared.state, &headers, verified.as_ref()).await {
         Ok(rc) => rc,
         Err(refused) => return refused,
     };
-    // A cheap over-approximation: a false positive only costs the feed one extra read.
-    let may_write = req.query.contains("mutation");
     let deadline = shared.state.limits.request_timeout;
     let Ok(mut resp) =
         tokio::time::timeout(deadline, execute(&shared.schema, req, &shared.state, rc)).await
@@ -372,11 +450,6 @@ async fn graphql_handler(
     if let Some(id) = crate::observability::telemetry::trace_id(&tracing::Span::current()) {
         resp.extensions
             .insert("traceId".to_owned(), async_graphql::Value::from(id));
-    }
-    if may_write {
-        // Committed by now: subscribers of this instance hear it at once (the only signal
-        // on SQLite; on PostgreSQL every other instance hears the NOTIFY).
-        shared.state.feed.wake();
     }
     // A database that cannot be reached is temporary: 503, so that clients retry.
     let unavailable = has_code(&resp, ErrorCode::Unavailable);
@@ -407,10 +480,8 @@ async fn graphql_post(
     State(shared): State<Shared>,
     req: axum::extract::Request,
 ) -> axum::response::Response {
-    if let Some(refused) = rate_limited(&shared, &req) {
-        return refused;
-    }
     let headers = req.headers().clone();
+    let verified = req.extensions().get::<Verified>().cloned();
     if is_simple_cross_site_post(&headers) {
         return refuse(
             StatusCode::BAD_REQUEST,
@@ -420,8 +491,8 @@ async fn graphql_post(
         );
     }
     match GraphQLRequest::from_request(req, &()).await {
-        Ok(gql) => graphql_handler(State(shared), Method::POST, headers, gql).await,
-        Err(rejection) => rejection.into_response(),
+        Ok(gql) => graphql_handler(State(shared), Method::POST, headers, verified, gql).await,
+        Err(rejection) => rejected_body(rejection.0),
     }
 }
 
@@ -438,15 +509,13 @@ async fn graphql_get(
     State(shared): State<Shared>,
     req: axum::extract::Request,
 ) -> axum::response::Response {
-    if let Some(refused) = rate_limited(&shared, &req) {
-        return refused;
-    }
+    let verified = req.extensions().get::<Verified>().cloned();
     if !is_websocket_upgrade(req.headers()) {
         let method = req.method().clone();
         let headers = req.headers().clone();
         return match GraphQLRequest::from_request(req, &()).await {
-            Ok(gql) => graphql_handler(State(shared), method, headers, gql).await,
-            Err(rejection) => rejection.into_response(),
+            Ok(gql) => graphql_handler(State(shared), method, headers, verified, gql).await,
+            Err(rejection) => rejected_body(rejection.0),
         };
     }
     let (mut parts, _body) = req.into_parts();
@@ -460,7 +529,7 @@ async fn graphql_get(
     };
     // A key in the upgrade request's header (non-browser clients) is checked now; else,
     // with authentication on, the one in the `connection_init` payload.
-    let upgrade_rc = match request_context(&shared.state, &parts.headers).await {
+    let upgrade_rc = match request_context(&shared.state, &parts.headers, verified.as_ref()).await {
         Ok(rc) => rc,
         Err(refused) => return refused,
     };
@@ -624,9 +693,57 @@ async fn healthz() -> &'static str {
     "ok"
 }
 
+/// Whether the caller may read `/metrics`: with `--metrics-token`, whoever sends it;
+/// else anyone while authentication is off, and a superuser's key while it is on (the
+/// metrics name the operations tenants run).
+async fn may_read_metrics(state: &AppState, headers: &HeaderMap) -> Result<(), AppError> {
+    use subtle::ConstantTimeEq;
+    let token = bearer(headers).and_then(Result::ok);
+    if let Some(expected) = &state.metrics_token_sha256 {
+        let sent = token
+            .map(crate::access::service::sha256_hex)
+            .unwrap_or_default();
+        return if bool::from(sent.as_bytes().ct_eq(expected.as_bytes())) {
+            Ok(())
+        } else {
+            Err(AppError::Unauthenticated(
+                "send the metrics token: `Authorization: Bearer <--metrics-token>`".into(),
+            ))
+        };
+    }
+    if !state.auth.enabled {
+        return Ok(());
+    }
+    let Some(token) = token else {
+        return Err(AppError::Unauthenticated(
+            "send a superuser's key, or start the server with --metrics-token".into(),
+        ));
+    };
+    let caller = crate::access::service::authenticate(&state.db, &state.clock, token).await?;
+    if caller.principal.superuser {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(
+            "metrics are a superuser's to read".into(),
+        ))
+    }
+}
+
 /// Prometheus metrics (see `observability::metrics`), plus the SQL statement counter
 /// benchmarks divide by requests.
-async fn metrics(State(shared): State<Shared>) -> axum::response::Response {
+async fn metrics(State(shared): State<Shared>, headers: HeaderMap) -> axum::response::Response {
+    if let Err(e) = may_read_metrics(&shared.state, &headers).await {
+        let status = match e.code() {
+            ErrorCode::Forbidden => StatusCode::FORBIDDEN,
+            ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            _ => StatusCode::UNAUTHORIZED,
+        };
+        let mut resp = refuse(status, e.code(), &e.message());
+        if status == StatusCode::UNAUTHORIZED {
+            ask_for_bearer(&mut resp);
+        }
+        return resp;
+    }
     let db = &shared.state.db;
     if db.get_database_backend() == sea_orm::DbBackend::Postgres {
         let pool = db.get_postgres_connection_pool();
@@ -696,6 +813,12 @@ pub fn app(state: AppState) -> Router {
     let artifact_urls = crate::artifacts::local::routes().with_state(state.clone());
     // OpenLineage and MLflow clients: bodies capped by their own limit (see `ingest`).
     let ingest_state = state.clone();
+    let shared = Shared {
+        limiter,
+        state,
+        schema,
+    };
+    let limits = shared.clone();
     let router = Router::new()
         .merge(crate::playground::routes())
         .merge(crate::lineage_view::routes())
@@ -703,16 +826,13 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
-        .with_state(Shared {
-            limiter,
-            state,
-            schema,
-        })
+        .with_state(shared)
         .layer(DefaultBodyLimit::max(body_limit))
         // The GraphQL extractor reads the body itself: cap it at the transport too.
         .layer(RequestBodyLimitLayer::new(body_limit))
         .merge(artifact_urls)
         .merge(crate::ingest::routes(ingest_state))
+        .layer(axum::middleware::from_fn_with_state(limits, limit_rate))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(
             TraceLayer::new_for_http()

@@ -64,6 +64,9 @@ fn check_model(model: &str) -> AppResult<()> {
     }
 }
 
+/// Largest magnitude of a vector component.
+const MAX_COMPONENT: f64 = 1e15;
+
 fn check_vector(field: &str, v: &[f64]) -> AppResult<()> {
     if v.is_empty() || v.len() > MAX_DIMENSION {
         return Err(AppError::bad_input(
@@ -71,10 +74,14 @@ fn check_vector(field: &str, v: &[f64]) -> AppResult<()> {
             format!("must have 1 to {MAX_DIMENSION} values"),
         ));
     }
-    if let Some(i) = v.iter().position(|x| !x.is_finite()) {
+    // pgvector stores single precision and sums squares in it: bounded well inside.
+    if let Some(i) = v
+        .iter()
+        .position(|x| !x.is_finite() || x.abs() > MAX_COMPONENT)
+    {
         return Err(AppError::bad_input(
             format!("{field}.{i}"),
-            "must be a finite number",
+            format!("must be a finite number between -{MAX_COMPONENT:e} and {MAX_COMPONENT:e}"),
         ));
     }
     if v.iter().all(|x| *x == 0.0) {

@@ -1,5 +1,6 @@
 //! What `graphql-transport-ws` asks of a server beyond what async-graphql's socket does:
-//! close codes 4400 (a message that is not JSON or has no `type`), 4401 (`subscribe`
+//! close codes 4400 (a message that is not JSON, or whose type or format the protocol
+//! does not name), 4401 (`subscribe`
 //! before `connection_init`), 4408 (no `connection_init` within the init timeout) and
 //! 4409 (a second `subscribe` with an id still running). The guard sits between the
 //! client and async-graphql: it reads each client frame first, and a protocol error ends
@@ -98,6 +99,22 @@ fn close(code: u16, reason: &str) -> Message {
     }))
 }
 
+/// Whether a client message of `graphql-transport-ws` has a type and a format the
+/// protocol names (anything else closes the socket with 4400): `connection_init`, `ping`,
+/// `pong`; `subscribe` with a string `id` and a `payload` object whose `query` is a
+/// string; `complete` with a string `id`.
+fn well_formed(kind: Option<&str>, id: Option<&str>, message: Option<&serde_json::Value>) -> bool {
+    match kind {
+        Some("connection_init" | "ping" | "pong") => true,
+        Some("subscribe") => {
+            id.is_some_and(|i| !i.is_empty())
+                && message.is_some_and(|m| m["payload"]["query"].is_string())
+        }
+        Some("complete") => id.is_some(),
+        _ => false,
+    }
+}
+
 /// The client's frames, each checked before async-graphql sees it.
 fn checked(
     mut input: impl Stream<Item = Result<Message, axum::Error>> + Send + Unpin + 'static,
@@ -158,6 +175,10 @@ fn checked(
                 if !transport_ws {
                     yield Ok(msg);
                     continue;
+                }
+                if !well_formed(kind.as_deref(), id.as_deref(), parsed.as_ref()) {
+                    closer.send(close(4400, "Invalid message received")).await.ok();
+                    break;
                 }
                 match kind.as_deref() {
                     None => {

@@ -22,6 +22,9 @@ pub struct Model {
     pub revoked_at: Option<DateTimeUtc>,
     pub created_by: Option<String>,
     pub created_at: DateTimeUtc,
+    /// The user who minted this key for its holder (`None`: the holder, a superuser's
+    /// CLI, or a login). Honoured only while that user could manage the holder.
+    pub issued_by: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -13,6 +13,8 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub ns: String,
+    /// The id the reporting tool gave the run (OpenLineage's `runId`), unique within `ns`.
+    pub external_id: Option<Uuid>,
     pub workflow_id: Option<Uuid>,
     pub experiment_id: Option<Uuid>,
     pub parent_run_id: Option<Uuid>,

@@ -267,8 +267,9 @@ impl AccessQuery {
         })
     }
 
-    /// Users and service accounts: all of them for namespace admins and superusers,
-    /// else only yourself.
+    /// Users and service accounts: all of them for superusers; for a namespace admin,
+    /// those holding a role in a namespace they administer (and themselves); else only
+    /// yourself.
     async fn users(
         &self,
         ctx: &Context<'_>,
@@ -296,6 +297,19 @@ pub struct CreateUserInput {
     /// May do everything (only a superuser creates one).
     #[graphql(default = false)]
     pub is_superuser: bool,
+    /// Roles granted in the same step. A namespace ADMIN must grant at least one, in a
+    /// namespace they administer: an account without grants is a superuser's to manage.
+    #[graphql(default)]
+    pub grants: Vec<NewGrantInput>,
+}
+
+/// A role the new account holds from the start.
+#[derive(InputObject)]
+pub struct NewGrantInput {
+    /// On which namespace (and everything under it).
+    pub ns: String,
+    /// Which role.
+    pub role: Role,
 }
 
 /// An API key to create.
@@ -387,6 +401,11 @@ impl AccessMutation {
                 kind: input.kind.into(),
                 password: input.password,
                 superuser: input.is_superuser,
+                grants: input
+                    .grants
+                    .into_iter()
+                    .map(|g| (g.ns, g.role.into()))
+                    .collect(),
             },
         )
         .await?;

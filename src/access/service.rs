@@ -4,8 +4,14 @@
 //!
 //! Managing a principal (minting its keys, deleting it) hands out its powers, so it is
 //! allowed to a superuser, or to an ADMIN whose admin grants cover every grant the target
-//! holds (a target without grants can be managed by any namespace admin); nobody but a
-//! superuser manages a superuser.
+//! holds, and it holds at least one: an account without grants belongs to no namespace,
+//! so only a superuser manages it (a namespace ADMIN creates an account and its first
+//! grants in one step). Nobody but a superuser manages a superuser. A namespace ADMIN
+//! lists only the accounts holding a grant in their namespaces.
+//!
+//! A key minted for someone else remembers its issuer and works only while the issuer
+//! could still manage its holder: an ADMIN of `a.example` who minted a key for a user
+//! cannot keep using it once that user is granted a role in `b.example`.
 
 use std::sync::OnceLock;
 
@@ -114,7 +120,8 @@ fn new_secret() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
-fn sha256_hex(secret: &str) -> String {
+/// The SHA-256 of a secret, in hex: all that is kept of keys, sessions and tokens.
+pub fn sha256_hex(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
@@ -200,6 +207,11 @@ pub async fn authenticate(
         .filter(grant::Column::UserId.eq(user.id))
         .all(db)
         .await?;
+    if let Some(issuer) = key.issued_by.filter(|i| *i != user.id)
+        && !issuer_still_manages(db, issuer, &user, &grants).await?
+    {
+        return Err(token_refused());
+    }
     if key
         .last_used_at
         .is_none_or(|t| t + LAST_USED_GRANULARITY <= now)
@@ -238,6 +250,12 @@ async fn issue_key(
     expires_at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> AppResult<IssuedKey> {
+    // Minted for someone else by a logged-in user: remember by whom (see the module doc).
+    let issued_by = ctx
+        .principal
+        .as_ref()
+        .map(|p| p.user_id)
+        .filter(|issuer| *issuer != user_id);
     let id = Uuid::now_v7();
     let secret = new_secret();
     let key = api_key::ActiveModel {
@@ -251,6 +269,7 @@ async fn issue_key(
         revoked_at: Set(None),
         created_by: Set(ctx.actor.clone()),
         created_at: Set(now),
+        issued_by: Set(issued_by),
     }
     .insert(txn)
     .await?;
@@ -425,6 +444,9 @@ pub struct NewUser {
     pub password: Option<String>,
     /// Whether the user may do everything.
     pub superuser: bool,
+    /// Roles granted in the same step (a namespace ADMIN must grant at least one, in
+    /// namespaces they administer).
+    pub grants: Vec<(String, Role)>,
 }
 
 fn check_password(field: &str, password: &str) -> AppResult<()> {
@@ -486,6 +508,17 @@ pub async fn create_user(
             "only a superuser creates superusers".into(),
         ));
     }
+    for (i, (ns, _)) in new.grants.iter().enumerate() {
+        validate::namespace(&format!("input.grants[{i}].ns"), ns)?;
+        ctx.scope.check(ns, Role::Admin)?;
+    }
+    if new.grants.is_empty() && ctx.scope != Scope::All {
+        return Err(AppError::bad_input(
+            "input.grants",
+            "grant the new account a role in a namespace you administer (an account \
+             without grants belongs to no namespace: only a superuser creates one)",
+        ));
+    }
     let email = normalise_email(new.kind, &new.email)?;
     let hash = match (new.kind, new.password) {
         (PrincipalKind::User, Some(p)) => {
@@ -543,6 +576,9 @@ pub async fn create_user(
             access_change("User", row.id, "", "CREATE", None, Some(to_json(&row)?)),
         )
         .await?;
+        for (ns, role) in &new.grants {
+            insert_grant(txn, ctx, row.id, ns, *role, now).await?;
+        }
         Ok(row)
     })
     .await
@@ -573,7 +609,45 @@ async fn can_manage(
         .filter(grant::Column::UserId.eq(target.id))
         .all(db)
         .await?;
-    Ok(grants.iter().all(|g| ctx.scope.allows(&g.ns, Role::Admin)))
+    Ok(manages(&ctx.scope, target, &grants))
+}
+
+/// The module's rule, for a caller of `scope` and a target holding `grants`.
+fn manages(scope: &Scope, target: &user::Model, grants: &[grant::Model]) -> bool {
+    match scope {
+        Scope::All => true,
+        Scope::Grants(_) => {
+            !target.is_superuser
+                && !grants.is_empty()
+                && grants.iter().all(|g| scope.allows(&g.ns, Role::Admin))
+        }
+    }
+}
+
+/// Whether the issuer of a key minted for `holder` could still manage them now (a
+/// deleted or deactivated issuer cannot).
+async fn issuer_still_manages(
+    db: &impl ConnectionTrait,
+    issuer: Uuid,
+    holder: &user::Model,
+    holder_grants: &[grant::Model],
+) -> AppResult<bool> {
+    let Some(issuer) = user::Entity::find_by_id(issuer)
+        .one(db)
+        .await?
+        .filter(|u| u.deleted_at.is_none() && u.is_active)
+    else {
+        return Ok(false);
+    };
+    let issuer_grants = grant::Entity::find()
+        .filter(grant::Column::UserId.eq(issuer.id))
+        .all(db)
+        .await?;
+    Ok(manages(
+        &scope_of(&issuer, &issuer_grants),
+        holder,
+        holder_grants,
+    ))
 }
 
 fn is_self(ctx: &RequestContext, user_id: Uuid) -> bool {
@@ -814,32 +888,44 @@ pub async fn grant_role(
         if let Some(g) = existing {
             return Ok(g);
         }
-        let row = grant::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            user_id: Set(user.id),
-            ns: Set(ns.clone()),
-            role: Set(role),
-            created_by: Set(ctx.actor.clone()),
-            created_at: Set(now),
-        }
-        .insert(txn)
-        .await?;
-        record_event(
-            txn,
-            ctx,
-            access_change(
-                "Grant",
-                row.id,
-                &row.ns,
-                "CREATE",
-                None,
-                Some(to_json(&row)?),
-            ),
-        )
-        .await?;
-        Ok(row)
+        insert_grant(txn, ctx, user.id, &ns, role, now).await
     })
     .await
+}
+
+/// Inserts a grant and its event.
+async fn insert_grant(
+    txn: &impl ConnectionTrait,
+    ctx: &RequestContext,
+    user_id: Uuid,
+    ns: &str,
+    role: Role,
+    now: DateTime<Utc>,
+) -> AppResult<grant::Model> {
+    let row = grant::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        user_id: Set(user_id),
+        ns: Set(ns.to_owned()),
+        role: Set(role),
+        created_by: Set(ctx.actor.clone()),
+        created_at: Set(now),
+    }
+    .insert(txn)
+    .await?;
+    record_event(
+        txn,
+        ctx,
+        access_change(
+            "Grant",
+            row.id,
+            &row.ns,
+            "CREATE",
+            None,
+            Some(to_json(&row)?),
+        ),
+    )
+    .await?;
+    Ok(row)
 }
 
 /// Removes a grant (effective on the holder's next request; their subscriptions close).
@@ -875,8 +961,9 @@ pub async fn revoke_grant(
     .await
 }
 
-/// Users the caller may see: everyone for a namespace admin or superuser (to grant
-/// roles), else only themselves. Deleted users only when asked.
+/// Users the caller may see: everyone for a superuser; for a namespace ADMIN, the
+/// accounts holding a grant in a namespace they administer (in SQL); else only
+/// themselves, as for everyone. Deleted users only when asked.
 pub async fn users(
     db: &DatabaseConnection,
     ctx: &RequestContext,
@@ -886,13 +973,22 @@ pub async fn users(
     if !include_deleted {
         cond = cond.add(user::Column::DeletedAt.is_null());
     }
-    if !ctx.scope.administers_any() {
+    if ctx.scope != Scope::All {
         let me = ctx
             .principal
             .as_ref()
             .map(|p| p.user_id)
             .unwrap_or(Uuid::nil());
-        cond = cond.add(user::Column::Id.eq(me));
+        let mut visible = Condition::any().add(user::Column::Id.eq(me));
+        if ctx.scope.administers_any() {
+            let administered = sea_orm::sea_query::Query::select()
+                .column(grant::Column::UserId)
+                .from(grant::Entity)
+                .cond_where(ctx.scope.condition_for(grant::Column::Ns, Role::Admin))
+                .to_owned();
+            visible = visible.add(user::Column::Id.in_subquery(administered));
+        }
+        cond = cond.add(visible);
     }
     Ok(user::Entity::find()
         .filter(cond)
@@ -933,12 +1029,12 @@ pub async fn keys_of(
             .all(db)
             .await?;
         for u in users {
-            let covered = ctx.scope.administers_any()
-                && !u.is_superuser
-                && all_grants
-                    .iter()
-                    .filter(|g| g.user_id == u.id)
-                    .all(|g| ctx.scope.allows(&g.ns, Role::Admin));
+            let theirs: Vec<grant::Model> = all_grants
+                .iter()
+                .filter(|g| g.user_id == u.id)
+                .cloned()
+                .collect();
+            let covered = manages(&ctx.scope, u, &theirs);
             if covered || is_self(ctx, u.id) {
                 visible.push(u.id);
             }

@@ -17,6 +17,7 @@ use tokio::io::AsyncWriteExt;
 
 use super::store::{LocalGrant, LocalStore, ObjectStore, StreamHasher};
 use crate::AppState;
+use crate::error::AppResult;
 
 /// The query of a signed URL.
 #[derive(Debug, Deserialize)]
@@ -173,6 +174,17 @@ async fn receive(
     }
 }
 
+/// A path the store refused (a key with `.`, `..` or empty segments): 400 in S3's shape.
+fn in_store(path: AppResult<std::path::PathBuf>) -> Result<std::path::PathBuf, Refusal> {
+    path.map_err(|_| {
+        refuse(
+            StatusCode::BAD_REQUEST,
+            "InvalidArgument",
+            "the object key is not a plain path",
+        )
+    })
+}
+
 async fn place(tmp: &std::path::Path, target: &std::path::Path) -> Result<(), Refusal> {
     if let Some(parent) = target.parent() {
         tokio::fs::create_dir_all(parent).await.map_err(|e| {
@@ -218,7 +230,12 @@ async fn put_object(
         )
         .into_response();
     }
-    if let Err(r) = place(&tmp, &store.path_of(&grant.key)).await {
+    let placed = match in_store(store.path_of(&grant.key)) {
+        Ok(target) => place(&tmp, &target).await,
+        Err(r) => Err(r),
+    };
+    if let Err(r) = placed {
+        tokio::fs::remove_file(&tmp).await.ok();
         return r.into_response();
     }
     etag(&sha)
@@ -237,10 +254,11 @@ async fn put_part(
     let (Some(upload), Some(part)) = (grant.upload_id.clone(), grant.part) else {
         return refuse(StatusCode::BAD_REQUEST, "InvalidRequest", "not a part URL").into_response();
     };
-    if tokio::fs::metadata(store.upload_dir(&upload))
-        .await
-        .is_err()
-    {
+    let dir = match in_store(store.upload_dir(&upload)) {
+        Ok(d) => d,
+        Err(r) => return r.into_response(),
+    };
+    if tokio::fs::metadata(&dir).await.is_err() {
         return refuse(
             StatusCode::NOT_FOUND,
             "NoSuchUpload",
@@ -252,7 +270,8 @@ async fn put_part(
         Ok(r) => r,
         Err(r) => return r.into_response(),
     };
-    if let Err(r) = place(&tmp, &store.upload_dir(&upload).join(part.to_string())).await {
+    if let Err(r) = place(&tmp, &dir.join(part.to_string())).await {
+        tokio::fs::remove_file(&tmp).await.ok();
         return r.into_response();
     }
     etag(&sha)
@@ -275,7 +294,11 @@ async fn get_object(
         Ok(g) => g,
         Err(r) => return r.into_response(),
     };
-    let file = match tokio::fs::File::open(store.path_of(&grant.key)).await {
+    let path = match in_store(store.path_of(&grant.key)) {
+        Ok(p) => p,
+        Err(r) => return r.into_response(),
+    };
+    let file = match tokio::fs::File::open(path).await {
         Ok(f) => f,
         Err(_) => {
             return refuse(StatusCode::NOT_FOUND, "NoSuchKey", "no such object").into_response();

@@ -249,10 +249,38 @@ impl S3Store {
     }
 }
 
+/// `base/rel`, refused unless every segment of `rel` is a plain name: no empty, `.` or
+/// `..` segment, no backslash, NUL or drive prefix. So the path stays under `base` without
+/// touching the file system (nothing under the store's root is a link an API call made).
+fn under(base: &std::path::Path, rel: &str) -> AppResult<PathBuf> {
+    let plain = |seg: &str| {
+        !seg.is_empty() && seg != "." && seg != ".." && !seg.contains(['\\', '\0', ':'])
+    };
+    if rel.is_empty() || !rel.split('/').all(plain) {
+        return Err(AppError::bad_input(
+            "key",
+            "an object key is `/`-separated names, none of them empty, `.` or `..`",
+        ));
+    }
+    let path = base.join(rel);
+    // Belt and braces: what the segments promise, the components confirm.
+    let normal = path.strip_prefix(base).is_ok_and(|p| {
+        p.components()
+            .all(|c| matches!(c, std::path::Component::Normal(_)))
+    });
+    if !normal {
+        return Err(AppError::bad_input(
+            "key",
+            "the object key leaves the store",
+        ));
+    }
+    Ok(path)
+}
+
 impl LocalStore {
     /// Where the object of `key` goes, its directory made.
     async fn target_of(&self, key: &str) -> AppResult<PathBuf> {
-        let target = self.path_of(key);
+        let target = self.path_of(key)?;
         if let Some(parent) = target.parent() {
             tokio::fs::create_dir_all(parent)
                 .await
@@ -271,14 +299,17 @@ impl LocalStore {
         }
     }
 
-    /// The file of an object.
-    pub fn path_of(&self, key: &str) -> PathBuf {
-        self.root.join("objects").join(key)
+    /// The file of an object: under `objects/`, whatever the key holds (refused otherwise).
+    pub fn path_of(&self, key: &str) -> AppResult<PathBuf> {
+        under(&self.root.join("objects"), key)
     }
 
-    /// The directory of a multipart upload's parts.
-    pub fn upload_dir(&self, upload_id: &str) -> PathBuf {
-        self.root.join("uploads").join(upload_id)
+    /// The directory of a multipart upload's parts (one segment under `uploads/`).
+    pub fn upload_dir(&self, upload_id: &str) -> AppResult<PathBuf> {
+        if upload_id.contains('/') {
+            return Err(AppError::bad_input("uploadId", "not an upload id"));
+        }
+        under(&self.root.join("uploads"), upload_id)
     }
 
     /// Scratch space for uploads being received.
@@ -479,7 +510,7 @@ impl ObjectStore {
             }
             ObjectStore::Local(l) => {
                 let id = uuid::Uuid::now_v7().simple().to_string();
-                tokio::fs::create_dir_all(l.upload_dir(&id))
+                tokio::fs::create_dir_all(l.upload_dir(&id)?)
                     .await
                     .map_err(|e| io_error("create upload", e))?;
                 Ok(id)
@@ -567,7 +598,7 @@ impl ObjectStore {
             }
             ObjectStore::Local(l) => {
                 let mut parts = Vec::new();
-                let mut dir = match tokio::fs::read_dir(l.upload_dir(upload_id)).await {
+                let mut dir = match tokio::fs::read_dir(l.upload_dir(upload_id)?).await {
                     Ok(d) => d,
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(parts),
                     Err(e) => return Err(io_error("list parts", e)),
@@ -629,7 +660,7 @@ impl ObjectStore {
             }
             ObjectStore::Local(l) => {
                 use tokio::io::AsyncWriteExt;
-                let target = l.path_of(key);
+                let target = l.path_of(key)?;
                 if let Some(parent) = target.parent() {
                     tokio::fs::create_dir_all(parent)
                         .await
@@ -644,7 +675,7 @@ impl ObjectStore {
                     .map_err(|e| io_error("create object", e))?;
                 for p in parts {
                     let mut part =
-                        tokio::fs::File::open(l.upload_dir(upload_id).join(p.number.to_string()))
+                        tokio::fs::File::open(l.upload_dir(upload_id)?.join(p.number.to_string()))
                             .await
                             .map_err(|e| io_error("open part", e))?;
                     tokio::io::copy(&mut part, &mut out)
@@ -656,7 +687,7 @@ impl ObjectStore {
                 tokio::fs::rename(&tmp, &target)
                     .await
                     .map_err(|e| io_error("place object", e))?;
-                tokio::fs::remove_dir_all(l.upload_dir(upload_id))
+                tokio::fs::remove_dir_all(l.upload_dir(upload_id)?)
                     .await
                     .ok();
                 Ok(())
@@ -684,7 +715,7 @@ impl ObjectStore {
                 }
             }
             ObjectStore::Local(l) => {
-                match tokio::fs::remove_dir_all(l.upload_dir(upload_id)).await {
+                match tokio::fs::remove_dir_all(l.upload_dir(upload_id)?).await {
                     Ok(()) => Ok(()),
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
                     Err(e) => Err(io_error("abort upload", e)),
@@ -715,7 +746,7 @@ impl ObjectStore {
                     Err(e) => Err(s3_error("head object", e)),
                 }
             }
-            ObjectStore::Local(l) => match tokio::fs::metadata(l.path_of(key)).await {
+            ObjectStore::Local(l) => match tokio::fs::metadata(l.path_of(key)?).await {
                 Ok(m) => Ok(Some(ObjectInfo {
                     size: i64::try_from(m.len()).unwrap_or(i64::MAX),
                     sha256: None,
@@ -773,7 +804,7 @@ impl ObjectStore {
             }
             ObjectStore::Local(l) => {
                 use tokio::io::AsyncReadExt;
-                let mut file = tokio::fs::File::open(l.path_of(key))
+                let mut file = tokio::fs::File::open(l.path_of(key)?)
                     .await
                     .map_err(|e| io_error("open object", e))?;
                 loop {
@@ -845,7 +876,7 @@ impl ObjectStore {
                 Ok(())
             }
             ObjectStore::Local(l) => {
-                tokio::fs::write(l.upload_dir(upload_id).join(n.to_string()), bytes)
+                tokio::fs::write(l.upload_dir(upload_id)?.join(n.to_string()), bytes)
                     .await
                     .map_err(|e| io_error("write part", e))
             }
@@ -865,7 +896,7 @@ impl ObjectStore {
                     .map_err(|e| s3_error("delete object", e))?;
                 Ok(())
             }
-            ObjectStore::Local(l) => match tokio::fs::remove_file(l.path_of(key)).await {
+            ObjectStore::Local(l) => match tokio::fs::remove_file(l.path_of(key)?).await {
                 Ok(()) => Ok(()),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
                 Err(e) => Err(io_error("delete object", e)),
@@ -943,6 +974,33 @@ mod tests {
         assert!(!store.verify(&other_key, &sig));
         let other = LocalStore::new("/tmp/x".into(), b"j".to_vec(), "http://h".into());
         assert!(!other.verify(&grant, &sig));
+    }
+
+    #[test]
+    fn local_paths_stay_under_the_store() {
+        let store = LocalStore::new("/srv/arts".into(), b"k".to_vec(), "http://h".into());
+        assert_eq!(
+            store.path_of("a.example/models/1/x.txt").ok(),
+            Some(PathBuf::from("/srv/arts/objects/a.example/models/1/x.txt"))
+        );
+        for bad in [
+            "a.example/../../../../tmp/pwn/x.txt",
+            "../x",
+            "a/./b",
+            "a//b",
+            "/etc/passwd",
+            "a/b/",
+            "",
+            "a\\..\\b",
+            "c:/x",
+            "a\0b",
+        ] {
+            assert!(store.path_of(bad).is_err(), "{bad:?}");
+        }
+        assert!(store.upload_dir("u-1").is_ok());
+        for bad in ["..", "a/b", "", "."] {
+            assert!(store.upload_dir(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

@@ -61,12 +61,29 @@ impl Cost {
     }
 }
 
-/// Lexical tokens of a GraphQL document, counted without parsing it (names, numbers,
-/// strings and punctuators; whitespace, commas and comments are not tokens), so that a
-/// huge document is refused before the parser spends time on it.
-pub fn count_tokens(query: &str) -> usize {
+/// What one pass over a document's text finds, before anything parses it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Lexical {
+    /// Lexical tokens: names, numbers, strings and punctuators (whitespace, commas and
+    /// comments are not tokens).
+    pub tokens: usize,
+    /// The deepest nesting of brackets inside arguments and default values: how deep a
+    /// value literal goes (`f(a: [[1]])` is 3). Every parser, validator and coercer of
+    /// values recurses once per level, so this is bounded before any of them runs.
+    pub value_depth: usize,
+}
+
+/// Scans a GraphQL document without parsing it, so that a huge or deeply nested document
+/// is refused before the parser (which recurses on value literals without a bound)
+/// spends stack or time on it. Strings, block strings and comments are skipped, so a
+/// bracket inside them does not count.
+pub fn scan(query: &str) -> Lexical {
     let bytes = query.as_bytes();
     let (mut i, mut n) = (0, 0);
+    // Open brackets of any kind, and how many were open when the outermost `(` opened:
+    // values only ever appear inside parentheses (arguments, variable definitions with
+    // their defaults, directive arguments), selection sets never do.
+    let (mut open, mut args_from, mut value_depth) = (0usize, None::<usize>, 0usize);
     let word = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'+');
     while i < bytes.len() {
         match bytes[i] {
@@ -102,13 +119,165 @@ pub fn count_tokens(query: &str) -> usize {
                     i += 1;
                 }
             }
-            _ => {
+            b => {
+                match b {
+                    b'(' | b'[' | b'{' => {
+                        if b == b'(' && args_from.is_none() {
+                            args_from = Some(open);
+                        }
+                        open += 1;
+                        if let Some(base) = args_from {
+                            value_depth = value_depth.max(open - base);
+                        }
+                    }
+                    b')' | b']' | b'}' => {
+                        open = open.saturating_sub(1);
+                        if args_from.is_some_and(|base| open <= base) {
+                            args_from = None;
+                        }
+                    }
+                    _ => {}
+                }
                 n += 1;
                 i += 1;
             }
         }
     }
-    n
+    Lexical {
+        tokens: n,
+        value_depth,
+    }
+}
+
+/// How deep a value goes (a scalar is 0, `[1]` is 1), counted only as far as `limit + 1`:
+/// the variables of a request are bounded like the literals of its document.
+pub fn value_depth(value: &Value, limit: usize) -> usize {
+    fn walk(v: &Value, depth: usize, limit: usize) -> usize {
+        if depth > limit {
+            return depth;
+        }
+        match v {
+            Value::List(items) => items
+                .iter()
+                .map(|i| walk(i, depth + 1, limit))
+                .max()
+                .unwrap_or(depth + 1),
+            Value::Object(map) => map
+                .values()
+                .map(|i| walk(i, depth + 1, limit))
+                .max()
+                .unwrap_or(depth + 1),
+            _ => depth,
+        }
+    }
+    walk(value, 0, limit)
+}
+
+/// Why a document's fragments are refused before anything expands them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FragmentRefusal {
+    /// A fragment spreads itself, directly or through others (`NoFragmentCycles`).
+    Cycle(String),
+    /// Expanding every spread would select more than the bound.
+    TooLarge(u64),
+    /// Selection sets, fragments included, nest deeper than the bound.
+    TooDeep(usize),
+}
+
+/// Bounds what expanding a document's fragments would produce, in time linear in the
+/// document: each fragment's expanded size and depth is computed once (memoised), so
+/// `fragment F1 { ...F2 ...F2 } fragment F2 { ...F3 ...F3 } ...` costs one visit per
+/// fragment here, where every walker that expands spreads (async-graphql's validation
+/// visitors, [`measure`], the planner) would visit 2^n. Checked before any of them runs.
+///
+/// Size counts every selection as expanded; depth counts selection sets entered (a field's,
+/// an inline fragment's, a spread fragment's), as async-graphql's recursion check does.
+pub fn check_fragments(
+    doc: &ExecutableDocument,
+    max_selections: u64,
+    max_depth: usize,
+) -> Result<(), FragmentRefusal> {
+    #[derive(Clone, Copy)]
+    enum Memo {
+        InProgress,
+        Done(u64, usize),
+    }
+    struct Walk<'a> {
+        doc: &'a ExecutableDocument,
+        memo: HashMap<&'a str, Memo>,
+    }
+    impl<'a> Walk<'a> {
+        /// (selections, depth) of a selection set, its own level included in depth.
+        fn set(&mut self, set: &'a SelectionSet) -> Result<(u64, usize), FragmentRefusal> {
+            let (mut size, mut depth) = (0u64, 1usize);
+            for item in &set.items {
+                let (s, d) = match &item.node {
+                    Selection::Field(f) => {
+                        let inner = &f.node.selection_set.node;
+                        if inner.items.is_empty() {
+                            (1, 0)
+                        } else {
+                            let (s, d) = self.set(inner)?;
+                            (s.saturating_add(1), d)
+                        }
+                    }
+                    Selection::InlineFragment(f) => self.set(&f.node.selection_set.node)?,
+                    Selection::FragmentSpread(s) => {
+                        let (s, d) = self.fragment(s.node.fragment_name.node.as_str())?;
+                        (s.saturating_add(1), d)
+                    }
+                };
+                size = size.saturating_add(s);
+                depth = depth.max(d.saturating_add(1));
+            }
+            Ok((size, depth))
+        }
+
+        fn fragment(&mut self, name: &'a str) -> Result<(u64, usize), FragmentRefusal> {
+            match self.memo.get(name) {
+                Some(Memo::Done(s, d)) => return Ok((*s, *d)),
+                Some(Memo::InProgress) => return Err(FragmentRefusal::Cycle(name.to_owned())),
+                None => {}
+            }
+            // An unknown fragment is validation's to report: it expands to nothing here.
+            let Some(def) = self.doc.fragments.get(name) else {
+                return Ok((0, 0));
+            };
+            self.memo.insert(name, Memo::InProgress);
+            let done = self.set(&def.node.selection_set.node)?;
+            self.memo.insert(name, Memo::Done(done.0, done.1));
+            Ok(done)
+        }
+    }
+    let mut walk = Walk {
+        doc,
+        memo: HashMap::new(),
+    };
+    // Every fragment, spread or not: validation walks unused ones too.
+    for name in doc.fragments.keys() {
+        walk.fragment(name.as_str())?;
+    }
+    for (_, op) in doc.operations.iter() {
+        let (size, depth) = walk.set(&op.node.selection_set.node)?;
+        if size > max_selections {
+            return Err(FragmentRefusal::TooLarge(size));
+        }
+        // The operation's own selection set is level 0 in async-graphql's count.
+        if depth.saturating_sub(1) > max_depth {
+            return Err(FragmentRefusal::TooDeep(depth - 1));
+        }
+    }
+    for memo in walk.memo.values() {
+        if let Memo::Done(size, depth) = *memo {
+            if size > max_selections {
+                return Err(FragmentRefusal::TooLarge(size));
+            }
+            if depth > max_depth {
+                return Err(FragmentRefusal::TooDeep(depth));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The operation a request runs: the named one, or the only one; `None` when that is
@@ -420,5 +589,83 @@ impl<'a> Orderer<'a> {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn value_depth_counts_brackets_inside_arguments_only() {
+        assert_eq!(scan("{ a { b { c } } }").value_depth, 0);
+        assert_eq!(scan("{ a(x: 1) }").value_depth, 1);
+        assert_eq!(scan("{ a(x: [[1]]) { b(y: {z: [2]}) } }").value_depth, 3);
+        assert_eq!(scan("query($v: [Int] = [[1]]) { a }").value_depth, 3);
+        assert_eq!(scan("{ a @include(if: true) }").value_depth, 1);
+        // Brackets in strings, block strings and comments do not count.
+        assert_eq!(scan("{ a(x: \"[[[[\") } # ((((").value_depth, 1);
+        assert_eq!(scan("{ a(x: \"\"\"[[[\"\"\") }").value_depth, 1);
+        assert_eq!(scan("{ a(x: \"\\\"[[\") }").value_depth, 1);
+        let deep = format!("{{ a(x: {}1{}) }}", "[".repeat(5000), "]".repeat(5000));
+        assert_eq!(scan(&deep).value_depth, 5001);
+        // Unbalanced text is counted, never trusted.
+        assert_eq!(scan("{ a(x: ]]]] [[ ").value_depth, 1);
+    }
+
+    #[test]
+    fn variables_are_measured_only_as_deep_as_the_bound() {
+        let mut v = Value::Number(1.into());
+        for _ in 0..100 {
+            v = Value::List(vec![v]);
+        }
+        assert_eq!(value_depth(&v, 200), 100);
+        assert!(value_depth(&v, 10) > 10);
+        assert_eq!(value_depth(&Value::Null, 10), 0);
+    }
+
+    fn doc(text: &str) -> ExecutableDocument {
+        async_graphql::parser::parse_query(text).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn fragments_are_bounded_without_expanding_them() {
+        let mut fan = String::from("query { ...F0 }\n");
+        for i in 0..60 {
+            fan.push_str(&format!(
+                "fragment F{i} on Q {{ ...F{} ...F{} }}\n",
+                i + 1,
+                i + 1
+            ));
+        }
+        fan.push_str("fragment F60 on Q { a }\n");
+        // 2^60 expansions: answered at once, as a saturated count.
+        assert!(matches!(
+            check_fragments(&doc(&fan), 20_000, 32),
+            Err(FragmentRefusal::TooLarge(_))
+        ));
+        let cycle = doc("query { ...A } fragment A on Q { ...B } fragment B on Q { x ...A }");
+        assert!(matches!(
+            check_fragments(&cycle, 20_000, 32),
+            Err(FragmentRefusal::Cycle(_))
+        ));
+        // Depth counts selection sets through spreads, as async-graphql's check does.
+        let mut chain = String::from("query { ...F0 }\n");
+        for i in 0..40 {
+            chain.push_str(&format!("fragment F{i} on Q {{ ...F{} }}\n", i + 1));
+        }
+        chain.push_str("fragment F40 on Q { a }\n");
+        assert!(matches!(
+            check_fragments(&doc(&chain), 20_000, 32),
+            Err(FragmentRefusal::TooDeep(_))
+        ));
+        assert_eq!(check_fragments(&doc(&chain), 20_000, 64), Ok(()));
+        // Sizes add up exactly: 2 spreads of a 3-field fragment, plus the spreads.
+        let small = doc("{ ...A ...A } fragment A on Q { a b c }");
+        assert_eq!(check_fragments(&small, 8, 32), Ok(()));
+        assert_eq!(
+            check_fragments(&small, 7, 32),
+            Err(FragmentRefusal::TooLarge(8))
+        );
     }
 }

@@ -632,6 +632,8 @@ pub async fn record_event(
     ctx: &RequestContext,
     change: Change,
 ) -> AppResult<entity::event::Model> {
+    // Inside `transaction`: its commit will announce itself.
+    RECORDED.try_with(|r| r.set(true)).ok();
     let now = Utc::now();
     // PostgreSQL numbers events itself (identity column, writing transaction id). SQLite
     // has exactly one writer, so the next number is simply the largest plus one.
@@ -681,16 +683,42 @@ async fn finish<T>(txn: sea_orm::DatabaseTransaction, result: AppResult<T>) -> A
     }
 }
 
+tokio::task_local! {
+    /// Whether the transaction running on this task recorded an event.
+    static RECORDED: std::cell::Cell<bool>;
+}
+
+/// Counts the commits (in this process) of transactions that recorded events.
+static COMMITTED: std::sync::LazyLock<tokio::sync::watch::Sender<u64>> =
+    std::sync::LazyLock::new(|| tokio::sync::watch::channel(0).0);
+
+/// Changes after every commit, in this process, of a [`transaction`] that recorded events,
+/// whoever wrote it (GraphQL, MLflow, OpenLineage, a worker, the CLI): what wakes the
+/// live feed at once (on SQLite its only signal; PostgreSQL also NOTIFYs other instances).
+pub fn committed() -> tokio::sync::watch::Receiver<u64> {
+    COMMITTED.subscribe()
+}
+
 /// Runs `work` in a transaction that [`finish`] ends: committed when `work` succeeds,
-/// rolled back (and waited for) when it fails.
+/// rolled back (and waited for) when it fails. A commit that recorded events announces
+/// itself (see [`committed`]).
 pub async fn transaction<T>(
     db: &sea_orm::DatabaseConnection,
     work: impl AsyncFnOnce(&sea_orm::DatabaseTransaction) -> AppResult<T>,
 ) -> AppResult<T> {
     use sea_orm::TransactionTrait;
     let txn = db.begin().await?;
-    let result = work(&txn).await;
-    finish(txn, result).await
+    let (result, recorded) = RECORDED
+        .scope(std::cell::Cell::new(false), async {
+            let result = work(&txn).await;
+            (result, RECORDED.with(std::cell::Cell::get))
+        })
+        .await;
+    let outcome = finish(txn, result).await;
+    if recorded && outcome.is_ok() {
+        COMMITTED.send_modify(|n| *n = n.wrapping_add(1));
+    }
+    outcome
 }
 
 /// Deletes one row (in scope) and records a `DELETE` event, in one transaction.

@@ -6,11 +6,15 @@ use regex::Regex;
 
 use crate::error::{AppError, AppResult};
 
-static NS_RE: LazyLock<Option<Regex>> =
-    LazyLock::new(|| Regex::new(r"^[a-z0-9.-]+(/[a-z0-9.-]+)*$").ok());
+/// One segment: starts and ends with a letter or digit, so `.`, `..`, `.hidden` and `-x`
+/// are not segments (a namespace becomes a path in the local artifact store and in
+/// MLflow's URLs, and a grant covers the namespaces under it by prefix).
+static NS_RE: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(/[a-z0-9]([a-z0-9.-]*[a-z0-9])?)*$").ok()
+});
 
-/// A namespace is lowercase, domain/path-like: `acme.com/fraud`, no spaces, no leading or
-/// trailing slash.
+/// A namespace is lowercase, domain/path-like: `acme.com/fraud`, segments of letters,
+/// digits, `.` and `-` that start and end with a letter or digit, joined by `/`.
 pub fn namespace(field: &str, ns: &str) -> AppResult<()> {
     let ok = ns.len() <= 200 && NS_RE.as_ref().is_some_and(|re| re.is_match(ns));
     if ok {
@@ -19,7 +23,7 @@ pub fn namespace(field: &str, ns: &str) -> AppResult<()> {
         Err(AppError::bad_input(
             field,
             format!(
-                "invalid namespace {ns:?}: use lowercase letters, digits, '.', '-' and '/' between segments (e.g. \"acme.com/fraud\")"
+                "invalid namespace {ns:?}: segments of lowercase letters, digits, '.' and '-' that start and end with a letter or digit, joined by '/' (e.g. \"acme.com/fraud\")"
             ),
         ))
     }
@@ -87,7 +91,25 @@ mod tests {
         ] {
             assert!(namespace("ns", ok).is_ok(), "{ok}");
         }
-        for bad in ["", "/acme", "acme/", "Acme", "a b", "a//b", "ünï"] {
+        for bad in [
+            "",
+            "/acme",
+            "acme/",
+            "Acme",
+            "a b",
+            "a//b",
+            "ünï",
+            ".",
+            "..",
+            "a.example/../../tmp/pwn",
+            "a.example/./b",
+            "a/.hidden",
+            "a/b.",
+            "-a",
+            "a%2e%2e",
+            "a\\b",
+            "a\0b",
+        ] {
             assert!(namespace("ns", bad).is_err(), "{bad}");
         }
     }

@@ -139,10 +139,12 @@ async fn at_root(
     Path(rest): Path<String>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
+    verified: Option<axum::Extension<crate::server::Verified>>,
     body: Bytes,
 ) -> Response {
     let ns = state.mlflow_namespace.clone();
-    serve(&state, ns, method, &rest, query, headers, body).await
+    let verified = verified.map(|v| v.0);
+    serve(&state, ns, method, &rest, query, headers, verified, body).await
 }
 
 async fn at_namespace(
@@ -151,6 +153,7 @@ async fn at_namespace(
     Path(rest): Path<String>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
+    verified: Option<axum::Extension<crate::server::Verified>>,
     body: Bytes,
 ) -> Response {
     let Some((ns, path)) = rest.split_once("/api/2.0/") else {
@@ -159,7 +162,18 @@ async fn at_namespace(
     if let Err(e) = validate::namespace("namespace", ns) {
         return MlflowError::from(e).into_response();
     }
-    serve(&state, ns.to_owned(), method, path, query, headers, body).await
+    let verified = verified.map(|v| v.0);
+    serve(
+        &state,
+        ns.to_owned(),
+        method,
+        path,
+        query,
+        headers,
+        verified,
+        body,
+    )
+    .await
 }
 
 /// A request's parameters: the query string of a GET (repeated keys become lists), the
@@ -218,9 +232,10 @@ async fn serve(
     path: &str,
     query: Option<String>,
     headers: HeaderMap,
+    verified: Option<crate::server::Verified>,
     body: Bytes,
 ) -> Response {
-    let ctx = match crate::server::rest_caller(state, &headers).await {
+    let ctx = match crate::server::rest_caller(state, &headers, verified.as_ref()).await {
         Ok(ctx) => ctx,
         Err(resp) => return resp,
     };
@@ -381,7 +396,12 @@ struct Clause {
     field: String,
     op: Op,
     value: Lit,
+    /// A `LIKE`/`ILIKE` pattern, compiled once when the filter is parsed.
+    pattern: Option<Regex>,
 }
+
+/// Longest `LIKE` pattern a filter may hold (MLflow names and tags are far shorter).
+const MAX_LIKE_PATTERN: usize = 1000;
 
 /// A field value of a searched object.
 enum Val {
@@ -389,9 +409,22 @@ enum Val {
     Num(f64),
 }
 
-fn like(pattern: &str, text: &str, case_insensitive: bool) -> bool {
-    let mut re = String::from(if case_insensitive { "(?is)^" } else { "(?s)^" });
+/// A SQL `LIKE` pattern as a regex: `%` any run (consecutive ones are one), `_` one
+/// character. Bounded in length; the regex engine matches in linear time.
+fn like_regex(pattern: &str, case_insensitive: bool) -> MlResult<Regex> {
+    let mut collapsed = String::with_capacity(pattern.len().min(4 * MAX_LIKE_PATTERN));
     for c in pattern.chars() {
+        if !(c == '%' && collapsed.ends_with('%')) {
+            collapsed.push(c);
+        }
+    }
+    if collapsed.chars().count() > MAX_LIKE_PATTERN {
+        return Err(MlflowError::invalid(format!(
+            "a LIKE pattern has at most {MAX_LIKE_PATTERN} characters"
+        )));
+    }
+    let mut re = String::from(if case_insensitive { "(?is)^" } else { "(?s)^" });
+    for c in collapsed.chars() {
         match c {
             '%' => re.push_str(".*"),
             '_' => re.push('.'),
@@ -399,7 +432,10 @@ fn like(pattern: &str, text: &str, case_insensitive: bool) -> bool {
         }
     }
     re.push('$');
-    Regex::new(&re).is_ok_and(|r| r.is_match(text))
+    regex::RegexBuilder::new(&re)
+        .size_limit(1 << 20)
+        .build()
+        .map_err(|_| MlflowError::invalid("the LIKE pattern is too complex"))
 }
 
 impl Clause {
@@ -410,8 +446,9 @@ impl Clause {
         match (&v, &self.value, self.op) {
             (Val::Str(a), Lit::Str(b), Op::Eq) => a == b,
             (Val::Str(a), Lit::Str(b), Op::Ne) => a != b,
-            (Val::Str(a), Lit::Str(b), Op::Like) => like(b, a, false),
-            (Val::Str(a), Lit::Str(b), Op::ILike) => like(b, a, true),
+            (Val::Str(a), Lit::Str(_), Op::Like | Op::ILike) => {
+                self.pattern.as_ref().is_some_and(|re| re.is_match(a))
+            }
             (Val::Str(a), Lit::Num(b), op) => a.parse::<f64>().is_ok_and(|a| cmp_num(a, *b, op)),
             (Val::Num(a), Lit::Num(b), op) => cmp_num(*a, *b, op),
             (Val::Num(a), Lit::Str(b), op) => b.parse::<f64>().is_ok_and(|b| cmp_num(*a, b, op)),
@@ -607,7 +644,17 @@ fn parse_filter(filter: Option<&str>) -> MlResult<Vec<Clause>> {
             _ => return Err(bad()),
         };
         i += 1;
-        clauses.push(Clause { field, op, value });
+        let pattern = match (&value, op) {
+            (Lit::Str(p), Op::Like) => Some(like_regex(p, false)?),
+            (Lit::Str(p), Op::ILike) => Some(like_regex(p, true)?),
+            _ => None,
+        };
+        clauses.push(Clause {
+            field,
+            op,
+            value,
+            pattern,
+        });
         match toks.get(i) {
             None => break,
             Some(Tok::Ident(w)) if w.eq_ignore_ascii_case("and") => i += 1,
@@ -869,13 +916,7 @@ impl Api<'_> {
     /// by a writer.
     async fn experiment(&self, id: &str, create_default: bool) -> MlResult<experiment::Model> {
         if id == "0" {
-            let found = experiment::Entity::find()
-                .filter(experiment::Column::Ns.eq(self.ns))
-                .filter(experiment::Column::Name.eq("Default"))
-                .filter(self.ctx.scope.condition(experiment::Column::Ns))
-                .one(self.db)
-                .await?;
-            return match found {
+            return match self.default_experiment().await? {
                 Some(e) => Ok(e),
                 None if create_default => {
                     let made = store::transaction(self.db, async |txn| {
@@ -899,10 +940,22 @@ impl Api<'_> {
         let uuid = parse_id(id, "Experiment")?;
         match store::get::<experiment::Entity>(self.db, self.ctx, uuid).await {
             Ok(e) if e.ns == self.ns => Ok(e),
+            // A database that cannot be asked is not a missing experiment.
+            Err(e) if e.code() == crate::error::ErrorCode::Unavailable => Err(e.into()),
             _ => Err(MlflowError::missing(format!(
                 "Could not find experiment with ID {id}"
             ))),
         }
+    }
+
+    /// This namespace's `Default` experiment, when a writer made it.
+    async fn default_experiment(&self) -> MlResult<Option<experiment::Model>> {
+        Ok(experiment::Entity::find()
+            .filter(experiment::Column::Ns.eq(self.ns))
+            .filter(experiment::Column::Name.eq("Default"))
+            .filter(self.ctx.scope.condition(experiment::Column::Ns))
+            .one(self.db)
+            .await?)
     }
 
     /// The experiments a search names (`experiment_ids`).
@@ -915,7 +968,19 @@ impl Api<'_> {
     }
 
     async fn get_experiment(&self, p: &Params) -> MlResult<Value> {
-        let e = self.experiment(&p.req("experiment_id")?, true).await?;
+        let id = p.req("experiment_id")?;
+        // A read never writes: before a writer makes `Default`, `0` answers it as MLflow
+        // shows a fresh server's (the first run logged to `0` makes it for real).
+        if id == "0" && self.default_experiment().await?.is_none() {
+            return Ok(json!({"experiment": {
+                "experiment_id": "0",
+                "name": "Default",
+                "artifact_location": "mlflow-artifacts:/0",
+                "lifecycle_stage": "active",
+                "tags": [],
+            }}));
+        }
+        let e = self.experiment(&id, false).await?;
         Ok(json!({"experiment": self.experiment_json(&e)}))
     }
 
@@ -997,6 +1062,7 @@ impl Api<'_> {
         let uuid = parse_id(id, "Run")?;
         match store::get::<job_run::Entity>(self.db, self.ctx, uuid).await {
             Ok(r) if r.ns == self.ns => Ok(r),
+            Err(e) if e.code() == crate::error::ErrorCode::Unavailable => Err(e.into()),
             _ => Err(MlflowError::missing(format!("Run '{id}' not found"))),
         }
     }
@@ -1082,6 +1148,7 @@ impl Api<'_> {
                 job_run::ActiveModel {
                     id: Set(crate::core::ids::new_id()),
                     ns: Set(ns.clone()),
+                    external_id: Set(None),
                     workflow_id: Set(None),
                     experiment_id: Set(Some(exp.id)),
                     parent_run_id: Set(None),
@@ -2153,6 +2220,15 @@ mod tests {
         let c = [("fraud-a", 0.9), ("fraud-b", 0.7), ("churn", 0.95)];
         assert_eq!(names("name = 'churn'", &c), ["churn"]);
         assert_eq!(names("name LIKE 'fraud-%'", &c), ["fraud-a", "fraud-b"]);
+        // A run of `%` is one `%`, compiled once; a pattern past the bound is refused.
+        let many = format!(
+            "name LIKE '{}fraud-a{}'",
+            "%".repeat(20_000),
+            "%".repeat(20_000)
+        );
+        assert_eq!(names(&many, &c), ["fraud-a"]);
+        let long = format!("name LIKE '{}'", "_%".repeat(MAX_LIKE_PATTERN));
+        assert!(parse_filter(Some(&long)).is_err());
         assert_eq!(names("name ILIKE 'FRAUD-_'", &c), ["fraud-a", "fraud-b"]);
         assert_eq!(
             names("name != 'churn' AND metrics.auc > 0.8", &c),

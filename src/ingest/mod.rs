@@ -39,6 +39,11 @@ impl JobRunFields {
     async fn name(&self) -> &str {
         &self.0.name
     }
+    /// The id the reporting tool gave it (OpenLineage's `runId`), unique within its
+    /// namespace; null for runs mlgraph named (MLflow's run id is the run's own id).
+    async fn external_id(&self) -> Option<String> {
+        self.0.external_id.map(|id| id.to_string())
+    }
     /// Which tool reported it.
     async fn source(&self) -> JobRunSource {
         self.0.source.into()

@@ -8,7 +8,8 @@
 //!   node of one event lives there (edges never cross namespaces);
 //! - job (namespace, name) → a [`Workflow`](entity::workflow) named like the job, ACTIVE,
 //!   its facets under `config.openlineage`;
-//! - run (`runId`) → a [`JobRun`](entity::job_run) whose id *is* the run id,
+//! - run (`runId`) → a [`JobRun`](entity::job_run) whose `external_id` is the run id,
+//!   unique within the namespace (the same `runId` in two namespaces is two runs),
 //!   `run --runOf--> workflow`; a `parent` run facet → the parent run (and its job) in the
 //!   same namespace, `run --partOf--> parent`;
 //! - dataset (namespace, name) → a dataset named `{namespace}/{name}` (its URI), its facets
@@ -162,8 +163,15 @@ fn refuse(message: impl Into<String>) -> AppError {
     AppError::bad_input("event", message)
 }
 
+/// Longest name, namespace, producer or time an event may hold: a dataset's
+/// `{namespace}/{name}` stays well inside what an index entry takes.
+const MAX_FIELD_BYTES: usize = 1024;
+
 fn required(v: Option<String>, what: &str) -> AppResult<String> {
     match v {
+        Some(s) if s.len() > MAX_FIELD_BYTES => Err(refuse(format!(
+            "{what} is longer than {MAX_FIELD_BYTES} bytes"
+        ))),
         Some(s) if !s.trim().is_empty() => Ok(s),
         _ => Err(refuse(format!("{what} is required"))),
     }
@@ -644,26 +652,23 @@ async fn upsert_run(
     facets: &Facets,
     at: DateTime<Utc>,
 ) -> AppResult<job_run::Model> {
-    let mut q = job_run::Entity::find_by_id(run_id);
+    // The producer's id names a run within its namespace only: the same id reported in
+    // two namespaces is two runs, and nothing here tells one tenant of the other's.
+    let mut q = job_run::Entity::find()
+        .filter(job_run::Column::Ns.eq(ns))
+        .filter(job_run::Column::ExternalId.eq(run_id));
     if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
         q = q.lock_exclusive();
     }
     let existing = q.one(txn).await?;
-    if let Some(run) = &existing
-        && run.ns != ns
-    {
-        return Err(AppError::Conflict {
-            message: format!("run {run_id} was reported in another namespace"),
-            field: Some("run.runId".into()),
-        });
-    }
     let mut next = match &existing {
         Some(run) => run.clone(),
         None => {
             let now = Utc::now();
             job_run::Model {
-                id: run_id,
+                id: crate::core::ids::new_id(),
                 ns: ns.to_owned(),
+                external_id: Some(run_id),
                 workflow_id: Some(wf.id),
                 experiment_id: None,
                 parent_run_id: None,
@@ -741,7 +746,7 @@ async fn link_parent(
     else {
         return Ok(());
     };
-    if parent_id == run.id {
+    if Some(parent_id) == run.external_id {
         return Ok(());
     }
     let job = Job {

@@ -208,9 +208,11 @@ async fn lineage(
     State(state): State<AppState>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
+    verified: Option<axum::Extension<crate::server::Verified>>,
     body: Bytes,
 ) -> Response {
-    let ctx = match crate::server::rest_caller(&state, &headers).await {
+    let verified = verified.map(|v| v.0);
+    let ctx = match crate::server::rest_caller(&state, &headers, verified.as_ref()).await {
         Ok(ctx) => ctx,
         Err(resp) => return resp,
     };
@@ -244,9 +246,11 @@ async fn lineage_batch(
     State(state): State<AppState>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
+    verified: Option<axum::Extension<crate::server::Verified>>,
     body: Bytes,
 ) -> Response {
-    let ctx = match crate::server::rest_caller(&state, &headers).await {
+    let verified = verified.map(|v| v.0);
+    let ctx = match crate::server::rest_caller(&state, &headers, verified.as_ref()).await {
         Ok(ctx) => ctx,
         Err(resp) => return resp,
     };

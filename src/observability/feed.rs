@@ -4,8 +4,9 @@
 //! The events table is the source of truth. One tailer task per instance reads the log
 //! from its last position whenever it is woken and broadcasts what it read. It is woken
 //! by PostgreSQL `NOTIFY mlgraph_events` (sent on commit by a trigger, so writes through
-//! any instance reach every instance), by this instance's own mutations (in-process, the
-//! only signal on SQLite), and by a periodic safety-net poll. A NOTIFY lost while the
+//! any instance reach every instance), by every commit in this process that recorded
+//! events (`core::store::committed`: GraphQL, REST ingest, workers alike; the only signal
+//! on SQLite), and by a periodic safety-net poll. A NOTIFY lost while the
 //! listener was disconnected therefore only delays delivery; the listener reconnects by
 //! itself and catches up at once.
 //!
@@ -253,6 +254,7 @@ impl EventFeed {
 
     async fn tail(&self) {
         let db = &self.0.db;
+        let mut committed = crate::core::store::committed();
         let mut at = loop {
             match head(db).await {
                 Ok(c) => break c,
@@ -299,6 +301,7 @@ impl EventFeed {
             };
             tokio::select! {
                 _ = self.0.wake.notified() => {}
+                _ = committed.changed() => {}
                 _ = tokio::time::sleep(wait) => {}
             }
         }

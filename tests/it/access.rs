@@ -67,6 +67,7 @@ async fn person(
             kind: entity::enums::PrincipalKind::User,
             password: Some("correct horse battery staple".into()),
             superuser,
+            grants: Vec::new(),
         },
     )
     .await
@@ -1056,4 +1057,153 @@ async fn the_admin_cli_bootstraps_a_superuser() {
         me["me"]["user"],
         json!({"email": "root@acme.com", "isSuperuser": true, "grants": [{"ns": "acme.com", "role": "VIEWER"}]})
     );
+}
+
+/// An ADMIN of one namespace tries every account operation on another tenant's users
+/// (issue #32): none reaches them, and a key the ADMIN minted stops working once its
+/// holder is granted a role elsewhere.
+#[tokio::test]
+async fn an_admin_of_one_namespace_cannot_reach_another_tenants_accounts() {
+    use entity::enums::Role;
+    let base = TestApp::new().await;
+    let s = secured(&base).await;
+    let other = "b.example";
+    let (_, admin_a) = user_with(&s, "admin@a.example", &[(A, Role::Admin)]).await;
+    let (_, admin_b) = user_with(&s, "admin@b.example", &[(other, Role::Admin)]).await;
+    let (bob, _) = user_with(&s, "bob@b.example", &[(other, Role::Editor)]).await;
+
+    // An account without grants is nobody's namespace: only a superuser creates one.
+    let bare = "mutation { createUser(input: {email: \"fresh@b.example\", kind: SERVICE}) { id } }";
+    assert_eq!(
+        code(&s.addr, Some(&admin_a), bare, json!({})).await.1,
+        "BAD_USER_INPUT"
+    );
+    let into_b = "mutation { createUser(input: {email: \"fresh@b.example\", kind: SERVICE, grants: [{ns: \"b.example\", role: VIEWER}]}) { id } }";
+    assert_eq!(
+        code(&s.addr, Some(&admin_a), into_b, json!({})).await.1,
+        "FORBIDDEN"
+    );
+    assert_eq!(
+        rows(
+            &base,
+            "SELECT id FROM users WHERE email = 'fresh@b.example'"
+        )
+        .await
+        .len(),
+        0,
+        "a refused creation wrote no account"
+    );
+    // B's admin makes an account with its first grant in one step.
+    let created = ok(
+        &s.addr,
+        &admin_b,
+        "mutation { createUser(input: {email: \"svc@b.example\", kind: SERVICE, grants: [{ns: \"b.example\", role: EDITOR}]}) { id grants { ns role } } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        created["createUser"]["grants"],
+        json!([{"ns": "b.example", "role": "EDITOR"}])
+    );
+    let svc = created["createUser"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+
+    // A's admin lists only A's accounts, and cannot mint for, delete or revoke B's.
+    let listed = ok(&s.addr, &admin_a, "{ users { email } }", json!({})).await;
+    let emails: BTreeSet<&str> = listed["users"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|u| u["email"].as_str())
+        .collect();
+    assert_eq!(emails, BTreeSet::from(["admin@a.example"]), "{listed}");
+    let mint = "mutation($u: ID!) { createApiKey(input: {userId: $u, name: \"x\"}) { token } }";
+    for victim in [&svc, &bob] {
+        assert_eq!(
+            code(&s.addr, Some(&admin_a), mint, json!({"u": victim}))
+                .await
+                .1,
+            "FORBIDDEN"
+        );
+        assert_eq!(
+            code(
+                &s.addr,
+                Some(&admin_a),
+                "mutation($u: ID!) { deleteUser(id: $u) { id } }",
+                json!({"u": victim})
+            )
+            .await
+            .1,
+            "FORBIDDEN"
+        );
+    }
+    let b_keys = rows(
+        &base,
+        &format!("SELECT id FROM api_keys WHERE user_id = '{bob}'"),
+    )
+    .await;
+    let b_key: uuid::Uuid = b_keys[0].try_get("", "id").unwrap_or_default();
+    assert_eq!(
+        code(
+            &s.addr,
+            Some(&admin_a),
+            "mutation($k: ID!) { revokeApiKey(id: $k) { id } }",
+            json!({"k": b_key.to_string()})
+        )
+        .await
+        .1,
+        "NOT_FOUND"
+    );
+
+    // A's admin makes an account in A and mints its key; once B grants the account a
+    // role, that key (minted by someone who no longer manages the holder) is refused,
+    // while the holder's own keys and B's admin are unaffected.
+    let made = ok(
+        &s.addr,
+        &admin_a,
+        "mutation { createUser(input: {email: \"shared@a.example\", kind: SERVICE, grants: [{ns: \"a.example\", role: VIEWER}]}) { id } }",
+        json!({}),
+    )
+    .await;
+    let shared = made["createUser"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let minted = ok(&s.addr, &admin_a, mint, json!({"u": shared})).await;
+    let token = minted["createApiKey"]["token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(
+        ok(&s.addr, &token, "{ models { totalCount } }", json!({})).await["models"]["totalCount"],
+        0
+    );
+    ok(
+        &s.addr,
+        &admin_b,
+        "mutation($u: ID!) { grantRole(input: {userId: $u, ns: \"b.example\", role: EDITOR}) { id } }",
+        json!({"u": shared}),
+    )
+    .await;
+    let (status, body) = post(
+        &s.addr,
+        Some(&token),
+        "mutation { createModel(input: {ns: \"b.example\", name: \"pwned\"}) { id } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
+    assert_eq!(base.count("models").await, 0);
+    // Now neither admin alone manages the account.
+    for admin in [&admin_a, &admin_b] {
+        assert_eq!(
+            code(&s.addr, Some(admin), mint, json!({"u": shared}))
+                .await
+                .1,
+            "FORBIDDEN"
+        );
+    }
 }

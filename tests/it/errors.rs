@@ -304,18 +304,26 @@ async fn hostile_documents_are_refused_before_any_sql() {
     assert_eq!(app.count("events").await, events);
 }
 
-/// `--production` turns off introspection (`__schema` answers null) and "did you mean"
-/// suggestions.
+/// "Did you mean" suggestions spell out the schema to whoever probes it: off unless
+/// `--dev`; `--production` also turns off introspection (`__schema` answers null), and
+/// suggestions with it even under `--dev`.
 #[tokio::test]
 async fn production_mode_hides_the_schema() {
     let app = TestApp::new().await;
     let typo = "{ modells { totalCount } }";
-    let open = app.gql(typo, json!({})).await;
+    let plain = app.gql(typo, json!({})).await;
+    assert!(!plain.to_string().contains("Did you mean"), "{plain}");
+    assert_eq!(plain["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+    let dev = app.with_limits(|l| l.suggestions = true);
+    let open = dev.gql(typo, json!({})).await;
     assert!(open.to_string().contains("Did you mean"), "{open}");
     app.ok("{ __schema { queryType { name } } }", json!({}))
         .await;
 
-    let prod = app.with_limits(|l| l.production = true);
+    let prod = app.with_limits(|l| {
+        l.production = true;
+        l.suggestions = false;
+    });
     let hidden = prod.gql(typo, json!({})).await;
     assert!(!hidden.to_string().contains("Did you mean"), "{hidden}");
     assert_eq!(hidden["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");

@@ -93,13 +93,21 @@ async fn playground_health_and_body_limit() {
 
     let huge = format!(
         r#"{{"query":"{{ models {{ totalCount }} }}","x":"{}"}}"#,
-        "a".repeat(2 * 1024 * 1024)
+        "a".repeat(5 * 1024 * 1024)
     );
     let mut req = post(&huge);
     req.headers_mut()
         .insert("content-length", huge.len().into());
     let (status, _, _) = send(&app, req).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    // Streamed without a length, it is cut off at the cap too, in the GraphQL error shape.
+    let (status, _, body) = send(&app, post(&huge)).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+    let body: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{body}"
+    );
 }
 
 /// CSRF: a POST a browser may send cross-site without a preflight (text/plain, a form,

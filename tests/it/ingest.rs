@@ -80,6 +80,7 @@ pub async fn key_with(s: &Served, email: &str, grants: &[(&str, entity::enums::R
             kind: entity::enums::PrincipalKind::Service,
             password: None,
             superuser: false,
+            grants: Vec::new(),
         },
     )
     .await
@@ -519,17 +520,21 @@ async fn openlineage_refusals_and_batches() {
     )
     .await;
     assert_eq!(status, 200);
-    let q = format!(
-        "{{ node(id: \"{}\") {{ ... on JobRun {{ state startedAt }} }} }}",
-        mlgraph::core::ids::encode(
-            mlgraph::core::ids::NodeType::JobRun,
-            good.parse().unwrap_or_default()
+    let data = base
+        .ok(
+            "{ jobRuns(orderBy: [{field: STATE}]) { nodes { externalId state startedAt } } }",
+            json!({}),
         )
-        .0
-    );
-    let data = base.ok(&q, json!({})).await;
-    assert_eq!(data["node"]["state"], "COMPLETED", "{data}");
-    assert_eq!(data["node"]["startedAt"], "2026-12-01T09:00:00+00:00");
+        .await;
+    let run = data["jobRuns"]["nodes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|r| r["externalId"] == good)
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(run["state"], "COMPLETED", "{data}");
+    assert_eq!(run["startedAt"], "2026-12-01T09:00:00+00:00");
 
     // The custom facet is kept on the dataset; the namespace named by the request wins.
     let data = base

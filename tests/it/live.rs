@@ -458,6 +458,7 @@ async fn sqlite_delivers_in_process() {
         .local_addr()
         .unwrap_or_else(|e| panic!("{e}"))
         .to_string();
+    let db = state.db.clone();
     let router = mlgraph::app(state);
     tokio::spawn(async move { axum::serve(listener, router).await });
 
@@ -503,6 +504,50 @@ async fn sqlite_delivers_in_process() {
         );
     }
     assert_eq!(got, created, "in commit order");
+
+    // Writes that no GraphQL request made announce themselves too (a commit wakes the
+    // feed, whoever wrote it): a worker failing a silent job, an OpenLineage event.
+    let claimed = http(
+        &addr,
+        "mutation { claimTrainingJob(worker: \"w\") { id } }",
+        json!({}),
+    )
+    .await["claimTrainingJob"]["id"]
+        .clone();
+    assert_eq!(ws.next_data().await["events"]["action"], "JOB_CLAIMED");
+    let failed = mlgraph::training::lifecycle::fail_stale_jobs(&db, Duration::ZERO)
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(failed.len(), 1);
+    let e = ws.next_data().await["events"].clone();
+    assert_eq!(e["entityId"], claimed, "{e}");
+    let mut runs = Ws::connect(&addr, "graphql-transport-ws").await;
+    runs.subscribe(
+        "2",
+        WATCH_EVENTS,
+        json!({"after": start, "types": ["JobRun"]}),
+    )
+    .await;
+    let resp = reqwest::Client::new()
+        .post(format!("http://{addr}/api/v1/lineage"))
+        .json(&json!({
+            "eventType": "START",
+            "eventTime": "2026-12-01T09:00:00Z",
+            "producer": "https://example.com/producer",
+            "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
+            "run": {"runId": "0199d7a1-0000-7000-8000-0000000000f1"},
+            "job": {"namespace": "etl", "name": "nightly"},
+        }))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(resp.status().as_u16(), 200);
+    let e = runs.next_data().await["events"].clone();
+    assert_eq!(
+        (e["entityType"].as_str(), e["action"].as_str()),
+        (Some("JobRun"), Some("CREATE")),
+        "{e}"
+    );
     std::fs::remove_dir_all(&dir).ok();
 }
 
@@ -563,7 +608,7 @@ async fn an_open_transaction_in_another_database_holds_nothing_back() {
 }
 
 /// A raw `graphql-transport-ws` socket, before any handshake.
-async fn raw_socket(
+pub(crate) async fn raw_socket(
     addr: &str,
 ) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
     let mut req = format!("ws://{addr}/graphql")
@@ -637,6 +682,35 @@ async fn protocol_errors_close_with_the_codes_the_protocol_names() {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(close_code(&mut garbage).await, 4400, "unparseable message");
+
+    // A type or format the protocol does not name is a violation too (graphql-ws's
+    // PROTOCOL.md: "Receiving a message of a type or format which is not specified in
+    // this document will result in an immediate socket closure with 4400").
+    for (bad, why) in [
+        (json!({"type": "hello"}), "unknown type"),
+        (
+            json!({"type": "subscribe", "payload": {"query": "{ apiVersion }"}}),
+            "subscribe without id",
+        ),
+        (
+            json!({"id": "1", "type": "subscribe", "payload": {}}),
+            "subscribe without a query",
+        ),
+        (
+            json!({"id": "1", "type": "subscribe", "payload": {"query": 5}}),
+            "a query that is not a string",
+        ),
+        (json!({"type": "complete"}), "complete without id"),
+        (json!({"type": 7}), "a type that is not a string"),
+    ] {
+        let mut socket = raw_socket(&addr).await;
+        socket.send(init()).await.unwrap_or_else(|e| panic!("{e}"));
+        socket
+            .send(Message::text(bad.to_string()))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(close_code(&mut socket).await, 4400, "{why}");
+    }
 
     let mut twice = raw_socket(&addr).await;
     twice.send(init()).await.unwrap_or_else(|e| panic!("{e}"));

@@ -209,6 +209,7 @@ async fn every_graphql_example_of_the_readme_runs_against_the_demo() {
             password: Some(README_PASSWORD.into()),
             kind: entity::enums::PrincipalKind::User,
             superuser: true,
+            grants: Vec::new(),
         },
     )
     .await

@@ -1,0 +1,973 @@
+//! Hostile input, surface by surface (issue #32): documents and variables nested too
+//! deep, fragments that fan out, bodies that are not GraphQL, names that climb out of the
+//! artifact directory, another tenant's run ids, patterns that burn CPU, forged tokens.
+//! Each expects a coded 4xx in its protocol's error shape, nothing written, and a server
+//! that keeps answering (`/healthz` while the attack runs).
+
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use futures::{SinkExt, StreamExt};
+use http_body_util::BodyExt;
+use sea_orm::ConnectionTrait;
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+use tower::ServiceExt;
+
+use crate::harness::TestApp;
+use crate::ingest::{key_with, post_json, served};
+use crate::live::{Ws, close_code, raw_socket};
+
+/// `{ nodes(ids: [[...["x"]...]]) { id } }` with `n` brackets.
+fn deep_list(n: usize) -> String {
+    format!(
+        "{{ nodes(ids: {}\"x\"{}) {{ id }} }}",
+        "[".repeat(n),
+        "]".repeat(n)
+    )
+}
+
+/// A model filter of `n` nested `and` lists.
+fn deep_and(n: usize) -> String {
+    format!(
+        "{{ models(filter: {}{{name: {{eq: \"x\"}}}}{}) {{ totalCount }} }}",
+        "{and: [".repeat(n),
+        "]}".repeat(n)
+    )
+}
+
+/// A model filter of `n` nested `not`s.
+fn deep_not(n: usize) -> String {
+    format!(
+        "{{ models(filter: {}{{name: {{eq: \"x\"}}}}{}) {{ totalCount }} }}",
+        "{not: ".repeat(n),
+        "}".repeat(n)
+    )
+}
+
+/// A JSON literal `n` objects deep, in a mutation.
+fn deep_json(n: usize) -> String {
+    format!(
+        "mutation {{ link(kind: \"dependsOn\", source: \"x\", target: \"y\", properties: {}1{}) {{ kind }} }}",
+        "{a: ".repeat(n),
+        "}".repeat(n)
+    )
+}
+
+/// Fragments that each spread the next twice: 2^`levels` expansions of a 1 KB document.
+fn fan_out(levels: usize) -> String {
+    let mut doc = String::from("query { ...F0 }\n");
+    for i in 0..levels {
+        doc.push_str(&format!(
+            "fragment F{i} on QueryRoot {{ ...F{} ...F{} }}\n",
+            i + 1,
+            i + 1
+        ));
+    }
+    doc.push_str(&format!(
+        "fragment F{levels} on QueryRoot {{ apiVersion }}\n"
+    ));
+    doc
+}
+
+/// A `{"not": ...}` filter `n` objects deep, as a variable.
+fn deep_variable(n: usize) -> Value {
+    let mut v = json!({"name": {"eq": "x"}});
+    for _ in 0..n {
+        v = json!({ "not": v });
+    }
+    v
+}
+
+async fn post(addr: &str, query: &str, variables: Value) -> (u16, Value) {
+    let resp = reqwest::Client::new()
+        .post(format!("http://{addr}/graphql"))
+        .json(&json!({"query": query, "variables": variables}))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("POST: {e}"));
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap_or_default())
+}
+
+async fn get(addr: &str, query: &str) -> (u16, Value) {
+    let resp = reqwest::Client::new()
+        .get(format!("http://{addr}/graphql"))
+        .query(&[("query", query)])
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("GET: {e}"));
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap_or_default())
+}
+
+fn code_of(body: &Value) -> String {
+    body["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("expected a coded error: {body}"))
+        .to_owned()
+}
+
+/// The code a document gets over POST, GET (queries only) and a WebSocket, which must be
+/// the same on all three.
+async fn code_everywhere(addr: &str, query: &str) -> String {
+    let (status, body) = post(addr, query, json!({})).await;
+    assert!(status < 500, "{status} {body}");
+    let code = code_of(&body);
+    if !query.starts_with("mutation") {
+        let (status, body) = get(addr, query).await;
+        assert!(status < 500, "{status} {body}");
+        assert_eq!(code_of(&body), code, "GET: {body}");
+    }
+    let mut ws = Ws::connect_with(addr, "graphql-transport-ws", json!({})).await;
+    ws.subscribe("1", query, json!({})).await;
+    let answer = ws.recv().await;
+    let errors = match answer["type"].as_str() {
+        Some("error") => answer["payload"].clone(),
+        _ => answer["payload"]["errors"].clone(),
+    };
+    assert_eq!(
+        errors[0]["extensions"]["code"].as_str(),
+        Some(code.as_str()),
+        "WebSocket: {answer}"
+    );
+    code
+}
+
+/// `/healthz` answers, timed.
+async fn healthz(addr: &str) -> Duration {
+    let started = Instant::now();
+    let resp = reqwest::get(format!("http://{addr}/healthz"))
+        .await
+        .unwrap_or_else(|e| panic!("healthz: {e}"));
+    assert_eq!(resp.status().as_u16(), 200);
+    started.elapsed()
+}
+
+/// Deep value literals (lists, input objects, `not` chains, JSON) and deep variables are
+/// refused with `QUERY_TOO_COMPLEX` before anything parses them, on POST, GET and a
+/// WebSocket; one level under the bound is served; nothing is written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deep_values_are_refused_before_anything_recurses() {
+    let app = TestApp::new().await;
+    let addr = app.serve().await;
+    let depth = |doc: &str| mlgraph::core::shape::scan(doc).value_depth;
+    let max = mlgraph::Limits::default().max_value_depth;
+    assert_eq!(max, 32);
+
+    // The sweep's attacks: far past the bound, a few KB each.
+    for doc in [
+        deep_list(1500),
+        deep_and(1000),
+        deep_not(1000),
+        deep_json(1000),
+    ] {
+        assert!(doc.len() < 8 * 1024, "a small request");
+        assert_eq!(code_everywhere(&addr, &doc).await, "QUERY_TOO_COMPLEX");
+    }
+    // At the boundary: one bracket over is refused, the bound itself is served.
+    assert_eq!(depth(&deep_not(29)), max);
+    assert_eq!(depth(&deep_not(30)), max + 1);
+    assert_eq!(
+        code_everywhere(&addr, &deep_not(30)).await,
+        "QUERY_TOO_COMPLEX"
+    );
+    let (_, body) = post(&addr, &deep_not(29), json!({})).await;
+    assert_eq!(body["data"]["models"]["totalCount"], 0, "{body}");
+    assert_eq!(depth(&deep_list(31)), max);
+    assert_eq!(
+        code_everywhere(&addr, &deep_list(31)).await,
+        "BAD_USER_INPUT"
+    );
+    assert_eq!(
+        code_everywhere(&addr, &deep_list(32)).await,
+        "QUERY_TOO_COMPLEX"
+    );
+    assert_eq!(
+        code_everywhere(&addr, &deep_json(31)).await,
+        "BAD_USER_INPUT"
+    );
+    // Brackets inside strings and comments are not nesting.
+    let quoted = format!(
+        "{{ models(filter: {{name: {{eq: \"{}\"}}}}) {{ totalCount }} }} # {}",
+        "[".repeat(500),
+        "{".repeat(500)
+    );
+    let (_, body) = post(&addr, &quoted, json!({})).await;
+    assert_eq!(body["data"]["models"]["totalCount"], 0, "{body}");
+
+    // Variables are bounded like literals; JSON nested past serde's own limit is a 400.
+    let q = "query($f: ModelFilter) { models(filter: $f) { totalCount } }";
+    let (_, body) = post(&addr, q, json!({"f": deep_variable(40)})).await;
+    assert_eq!(code_of(&body), "QUERY_TOO_COMPLEX");
+    let (_, body) = post(&addr, q, json!({"f": deep_variable(29)})).await;
+    assert_eq!(body["data"]["models"]["totalCount"], 0, "{body}");
+    let (_, body) = post(&addr, q, json!({"f": deep_variable(120)})).await;
+    assert_eq!(code_of(&body), "QUERY_TOO_COMPLEX");
+    let too_deep_json = format!(
+        "{{\"query\":\"{{ apiVersion }}\",\"variables\":{{\"v\":{}1{}}}}}",
+        "[".repeat(300),
+        "]".repeat(300)
+    );
+    let resp = reqwest::Client::new()
+        .post(format!("http://{addr}/graphql"))
+        .header("content-type", "application/json")
+        .body(too_deep_json)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(resp.status().as_u16(), 400);
+    let body: Value = resp.json().await.unwrap_or_default();
+    assert_eq!(code_of(&body), "BAD_USER_INPUT");
+
+    assert_eq!(app.count("edges").await, 0);
+    assert_eq!(app.count("events").await, 0);
+    healthz(&addr).await;
+}
+
+/// Fragments that fan out (30 levels: 2^30 expansions of a 1 KB document) are refused in
+/// time linear in the document, before any walker expands them; `/healthz` answers while
+/// such requests keep coming. Cycles are refused too; fragments used plainly still work.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fragment_fan_out_is_refused_before_it_expands() {
+    let app = TestApp::new().await;
+    let addr = app.serve().await;
+    let attack = fan_out(30);
+    assert!(attack.len() < 2048);
+    assert_eq!(code_everywhere(&addr, &attack).await, "QUERY_TOO_COMPLEX");
+
+    // Attackers keep sending it while a prober asks /healthz.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut attackers = Vec::new();
+    for _ in 0..4 {
+        let (addr, attack, stop) = (addr.clone(), attack.clone(), stop.clone());
+        attackers.push(tokio::spawn(async move {
+            let mut sent = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let (_, body) = post(&addr, &attack, json!({})).await;
+                assert_eq!(code_of(&body), "QUERY_TOO_COMPLEX");
+                sent += 1;
+            }
+            sent
+        }));
+    }
+    let mut probes = Vec::new();
+    for _ in 0..20 {
+        probes.push(healthz(&addr).await);
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let mut sent = 0;
+    for a in attackers {
+        sent += a.await.unwrap_or_else(|e| panic!("attacker: {e}"));
+    }
+    assert!(sent >= 4, "the attack ran alongside the probes");
+    probes.sort();
+    // Before, two such requests held the runtime for ~35 s. A loaded test machine may
+    // delay one probe; the typical one must stay under 100 ms.
+    assert!(
+        probes[probes.len() / 2] < Duration::from_millis(100),
+        "{probes:?}"
+    );
+    assert!(
+        probes[probes.len() - 1] < Duration::from_secs(2),
+        "{probes:?}"
+    );
+
+    // A cycle is refused (not walked forever); a fan-out that stays small is served.
+    let cycle = "query { ...A } fragment A on QueryRoot { ...B } fragment B on QueryRoot { ...A }";
+    assert_eq!(code_everywhere(&addr, cycle).await, "BAD_USER_INPUT");
+    let (_, body) = post(&addr, &fan_out(5), json!({})).await;
+    assert!(body["data"]["apiVersion"].is_string(), "{body}");
+    // Unused fragments are bounded too (validation walks them).
+    let unused = format!(
+        "{{ apiVersion }}\n{}",
+        fan_out(30).replacen("query { ...F0 }\n", "", 1)
+    );
+    let (_, body) = post(&addr, &unused, json!({})).await;
+    assert_eq!(code_of(&body), "QUERY_TOO_COMPLEX");
+}
+
+/// Bodies that are not GraphQL requests get 400 with a code in the GraphQL error shape,
+/// never the parser's debug text; documents that do not parse get `BAD_USER_INPUT`.
+#[tokio::test]
+async fn malformed_bodies_get_a_coded_400() {
+    let app = TestApp::new().await;
+    let router = mlgraph::app(app.state.clone());
+    let send = |body: Vec<u8>| {
+        let router = router.clone();
+        async move {
+            let resp = router
+                .oneshot(
+                    Request::post("/graphql")
+                        .header("content-type", "application/json")
+                        .body(Body::from(body))
+                        .unwrap_or_else(|e| panic!("{e}")),
+                )
+                .await
+                .unwrap_or_else(|e| match e {});
+            let status = resp.status();
+            let bytes = resp
+                .into_body()
+                .collect()
+                .await
+                .map(|b| b.to_bytes())
+                .unwrap_or_default();
+            (status, String::from_utf8_lossy(&bytes).into_owned())
+        }
+    };
+    let bad_bodies: Vec<Vec<u8>> = vec![
+        b"{".to_vec(),
+        b"[]".to_vec(),
+        b"null".to_vec(),
+        br#"{"query": 5}"#.to_vec(),
+        b"{\"query\":\"\xff\xfe\"}".to_vec(),
+        br#"{"query":"{ apiVersion }","variables":"x"}"#.to_vec(),
+        br#"{"query":"{ apiVersion }","variables":{"a":NaN}}"#.to_vec(),
+        br#"{"query":"{ apiVersion }","variables":{"a":Infinity}}"#.to_vec(),
+        br#"{"query":"{ apiVersion }","variables":{"a":1e400}}"#.to_vec(),
+    ];
+    for body in bad_bodies {
+        let (status, text) = send(body.clone()).await;
+        assert_eq!(
+            status,
+            StatusCode::BAD_REQUEST,
+            "{}: {text}",
+            String::from_utf8_lossy(&body)
+        );
+        let v: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
+        assert_eq!(code_of(&v), "BAD_USER_INPUT", "{text}");
+        assert!(
+            !text.contains("InvalidRequest") && !text.contains("Error("),
+            "debug text: {text}"
+        );
+    }
+    // Parsed as a request, refused as a document.
+    for doc in [
+        "{ apiVersion \u{0} }",
+        "{ models(first: 99999999999999999999999) { totalCount } }",
+        "{ models(first: 1e400) { totalCount } }",
+        "{",
+        "query { ...Missing }",
+    ] {
+        let (status, text) = send(json!({"query": doc}).to_string().into_bytes()).await;
+        assert!(
+            status.is_success() || status.is_client_error(),
+            "{doc}: {status}"
+        );
+        let v: Value = serde_json::from_str(&text).unwrap_or_default();
+        assert_eq!(code_of(&v), "BAD_USER_INPUT", "{doc}: {text}");
+    }
+    assert_eq!(app.count("events").await, 0);
+}
+
+/// A namespace is a list of plain segments: `.`, `..`, empty and encoded segments are
+/// refused wherever a namespace comes in (GraphQL, the MLflow path, an import), so
+/// nothing is ever written outside the artifact directory.
+#[tokio::test]
+async fn namespaces_cannot_climb_out_of_their_directory() {
+    let app = TestApp::new().await;
+    for ns in [
+        "a.example/../../../../tmp/pwn",
+        "a.example/./x",
+        "a.example/..",
+        "..",
+        "a.example/%2e%2e/x",
+        "a.example//x",
+        "a.example/.hidden",
+    ] {
+        let code = app
+            .error_code(
+                "mutation($ns: String!) { createModel(input: {ns: $ns, name: \"m\"}) { id } }",
+                json!({"ns": ns}),
+            )
+            .await;
+        assert_eq!(code, "BAD_USER_INPUT", "{ns}");
+    }
+    assert_eq!(app.count("models").await, 0);
+
+    // MLflow's namespaced form, with the dots left in the raw path.
+    let router = mlgraph::app(app.state.clone());
+    let resp = router
+        .oneshot(
+            Request::post("/a.example/../../etc/api/2.0/mlflow/experiments/create")
+                .header("content-type", "application/json")
+                .body(Body::from(r#"{"name":"pwn"}"#))
+                .unwrap_or_else(|e| panic!("{e}")),
+        )
+        .await
+        .unwrap_or_else(|e| match e {});
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    let bytes = resp
+        .into_body()
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
+    let body: Value = serde_json::from_slice(&bytes).unwrap_or_default();
+    assert_eq!(body["error_code"], "INVALID_PARAMETER_VALUE", "{body}");
+    assert_eq!(app.count("experiments").await, 0);
+
+    // An export whose namespace was edited to climb out is refused whole on import.
+    app.ok(
+        "mutation { createModel(input: {ns: \"a.example\", name: \"m\"}) { id } }",
+        json!({}),
+    )
+    .await;
+    let mut out = Vec::new();
+    mlgraph::portability::export(app.db(), &[], &mut out)
+        .await
+        .unwrap_or_else(|e| panic!("export: {e:?}"));
+    let edited = String::from_utf8_lossy(&out)
+        .replace("\"ns\":\"a.example\"", "\"ns\":\"a.example/../../tmp/pwn\"");
+    assert!(edited.contains("a.example/../../tmp/pwn"));
+    let fresh = TestApp::new().await;
+    let err = mlgraph::portability::import(fresh.db(), edited.as_bytes())
+        .await
+        .err()
+        .unwrap_or_else(|| panic!("the import must be refused"));
+    assert_eq!(
+        err.code(),
+        mlgraph::error::ErrorCode::BadUserInput,
+        "{err:?}"
+    );
+    assert_eq!(fresh.count("models").await, 0);
+}
+
+/// OpenLineage run ids are a namespace's own: another tenant's `runId` (posted, or named
+/// as a parent) gets exactly the answer a fresh id gets, and the two are two runs.
+#[tokio::test]
+async fn run_ids_do_not_cross_namespaces() {
+    use entity::enums::Role;
+    let base = TestApp::new().await;
+    let s = served(&base).await;
+    let a = key_with(&s, "etl@a.example", &[("a.example", Role::Editor)]).await;
+    let b = key_with(&s, "etl@b.example", &[("b.example", Role::Editor)]).await;
+    let event = |run: &str, parent: Option<&str>| {
+        let mut facets = json!({});
+        if let Some(p) = parent {
+            facets["parent"] = json!({
+                "_producer": "https://example.com/p", "_schemaURL": "https://openlineage.io/spec/facets/1-0-1/ParentRunFacet.json",
+                "run": {"runId": p}, "job": {"namespace": "etl", "name": "dag"},
+            });
+        }
+        json!({
+            "eventType": "START",
+            "eventTime": "2026-12-01T09:00:00Z",
+            "producer": "https://example.com/producer",
+            "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
+            "run": {"runId": run, "facets": facets},
+            "job": {"namespace": "etl", "name": "nightly"},
+        })
+    };
+    let theirs = "0199d7a1-0000-7000-8000-0000000000a1";
+    let (status, _) = post_json(
+        &s.addr,
+        "/api/v1/lineage?namespace=a.example",
+        Some(&a),
+        &event(theirs, None),
+    )
+    .await;
+    assert_eq!(status, 200);
+
+    // B posts A's id, then names it as a parent, and does the same with fresh ids.
+    let fresh = "0199d7a1-0000-7000-8000-0000000000b1";
+    let posted_theirs = post_json(
+        &s.addr,
+        "/api/v1/lineage?namespace=b.example",
+        Some(&b),
+        &event(theirs, None),
+    )
+    .await;
+    let posted_fresh = post_json(
+        &s.addr,
+        "/api/v1/lineage?namespace=b.example",
+        Some(&b),
+        &event(fresh, None),
+    )
+    .await;
+    assert_eq!(posted_theirs, posted_fresh, "an existence oracle");
+    assert_eq!(posted_theirs.0, 200);
+    // A's run a2 exists; B names it as a parent, then names a fresh one.
+    let (status, _) = post_json(
+        &s.addr,
+        "/api/v1/lineage?namespace=a.example",
+        Some(&a),
+        &event("0199d7a1-0000-7000-8000-0000000000a2", None),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let child_of_theirs = post_json(
+        &s.addr,
+        "/api/v1/lineage?namespace=b.example",
+        Some(&b),
+        &event(
+            "0199d7a1-0000-7000-8000-0000000000b2",
+            Some("0199d7a1-0000-7000-8000-0000000000a2"),
+        ),
+    )
+    .await;
+    let child_of_fresh = post_json(
+        &s.addr,
+        "/api/v1/lineage?namespace=b.example",
+        Some(&b),
+        &event(
+            "0199d7a1-0000-7000-8000-0000000000b3",
+            Some("0199d7a1-0000-7000-8000-0000000000b4"),
+        ),
+    )
+    .await;
+    assert_eq!(child_of_theirs, child_of_fresh);
+    assert_eq!(child_of_theirs.0, 200);
+
+    // Two runs carry the id, one per namespace; A's runs have no child of B's.
+    let rows = base
+        .db()
+        .query_all_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            format!(
+                "SELECT ns, id::text AS id FROM job_runs WHERE external_id = '{theirs}' ORDER BY ns"
+            ),
+        ))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let ns: Vec<String> = rows
+        .iter()
+        .filter_map(|r| r.try_get("", "ns").ok())
+        .collect();
+    assert_eq!(ns, ["a.example", "b.example"]);
+    let crossing = base
+        .db()
+        .query_all_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            "SELECT c.id FROM job_runs c JOIN job_runs p ON p.id = c.parent_run_id WHERE c.ns <> p.ns".to_owned(),
+        ))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        crossing.is_empty(),
+        "a run's parent lives in its own namespace"
+    );
+    let edges = base
+        .db()
+        .query_all_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            "SELECT id FROM edges e WHERE EXISTS (SELECT 1 FROM job_runs r WHERE r.id IN (e.source_id, e.target_id) AND r.ns <> e.ns)".to_owned(),
+        ))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(edges.is_empty(), "no edge reaches another namespace's run");
+}
+
+/// An MLflow `LIKE` of 40,000 `%` answers at once, and right: the pattern is compiled
+/// once, its runs of `%` collapsed, never a regex per row.
+#[tokio::test]
+async fn mlflow_like_patterns_cost_one_compile() {
+    let app = TestApp::new().await;
+    let addr = app.serve().await;
+    let client = reqwest::Client::new();
+    for name in ["fraud-a", "churn", "fraud-b"] {
+        let resp = client
+            .post(format!("http://{addr}/api/2.0/mlflow/experiments/create"))
+            .json(&json!({"name": name}))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(resp.status().as_u16(), 200);
+    }
+    let filter = format!(
+        "name LIKE '{}fraud-a{}'",
+        "%".repeat(20_000),
+        "%".repeat(20_000)
+    );
+    let resp = client
+        .post(format!("http://{addr}/api/2.0/mlflow/experiments/search"))
+        .json(&json!({"filter": filter, "max_results": 100}))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(resp.status().as_u16(), 200);
+    let body: Value = resp.json().await.unwrap_or_default();
+    let names: Vec<&str> = body["experiments"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e["name"].as_str())
+        .collect();
+    assert_eq!(names, ["fraud-a"], "{body}");
+    let long = format!("name LIKE '{}'", "_a".repeat(2000));
+    let resp = client
+        .post(format!("http://{addr}/api/2.0/mlflow/experiments/search"))
+        .json(&json!({"filter": long}))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(resp.status().as_u16(), 400);
+    let body: Value = resp.json().await.unwrap_or_default();
+    assert_eq!(body["error_code"], "INVALID_PARAMETER_VALUE");
+    // A read never writes: `experiments/get` of `0` answers Default without making it.
+    let events = app.count("events").await;
+    let resp = client
+        .get(format!(
+            "http://{addr}/api/2.0/mlflow/experiments/get?experiment_id=0"
+        ))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let body: Value = resp.json().await.unwrap_or_default();
+    assert_eq!(body["experiment"]["name"], "Default", "{body}");
+    assert_eq!(app.count("experiments").await, 3);
+    assert_eq!(app.count("events").await, events);
+}
+
+/// Rate limits key on the verified caller: a forged token naming a victim's key id, or
+/// made-up ids, share the client's address bucket and never touch the victim's; the
+/// MLflow and OpenLineage routes are limited too, in their own error shapes; probes are
+/// not.
+#[tokio::test]
+async fn rate_limits_trust_only_verified_callers() {
+    use entity::enums::Role;
+    let base = TestApp::new().await;
+    let limited = base.with_limits(|l| l.rate_limit_per_second = 1);
+    let s = served(&limited).await;
+    let victim = key_with(&s, "victim@a.example", &[("a.example", Role::Editor)]).await;
+    let key_id = victim
+        .strip_prefix("mlg_")
+        .and_then(|t| t.split('_').next())
+        .unwrap_or_default()
+        .to_owned();
+    let client = reqwest::Client::new();
+    let ask = |token: String| {
+        let client = client.clone();
+        let addr = s.addr.clone();
+        async move {
+            client
+                .post(format!("http://{addr}/graphql"))
+                .bearer_auth(token)
+                .json(&json!({"query": "{ models { totalCount } }"}))
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+                .status()
+                .as_u16()
+        }
+    };
+    // Forged tokens naming the victim's key id, then random ids: one shared bucket.
+    let mut forged = Vec::new();
+    for _ in 0..6 {
+        forged.push(ask(format!("mlg_{key_id}_forged")).await);
+    }
+    for _ in 0..6 {
+        forged.push(ask(format!("mlg_{}_x", uuid::Uuid::now_v7().simple())).await);
+    }
+    assert!(forged.iter().all(|s| *s == 401 || *s == 429), "{forged:?}");
+    assert!(
+        forged.iter().filter(|s| **s == 429).count() >= 8,
+        "random ids open no buckets: {forged:?}"
+    );
+    // The victim's own bucket is whole.
+    assert_eq!(ask(victim.clone()).await, 200);
+    assert_eq!(ask(victim.clone()).await, 200);
+
+    // MLflow and OpenLineage routes, in their shapes.
+    let mut mlflow = Vec::new();
+    for _ in 0..5 {
+        let resp = client
+            .get(format!(
+                "http://{}/api/2.0/mlflow/experiments/search",
+                s.addr
+            ))
+            .bearer_auth(&victim)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let status = resp.status().as_u16();
+        let body: Value = resp.json().await.unwrap_or_default();
+        mlflow.push((status, body));
+    }
+    let refused = mlflow
+        .iter()
+        .find(|(s, _)| *s == 429)
+        .unwrap_or_else(|| panic!("MLflow is rate-limited: {mlflow:?}"));
+    assert_eq!(refused.1["error_code"], "REQUEST_LIMIT_EXCEEDED");
+    let mut lineage = Vec::new();
+    for _ in 0..5 {
+        lineage.push(post_json(&s.addr, "/api/v1/lineage", Some(&victim), &json!({})).await);
+    }
+    let refused = lineage
+        .iter()
+        .find(|(s, _)| *s == 429)
+        .unwrap_or_else(|| panic!("OpenLineage is rate-limited: {lineage:?}"));
+    assert_eq!(refused.1["code"], "RATE_LIMITED");
+    for _ in 0..10 {
+        healthz(&s.addr).await;
+    }
+}
+
+/// A WebSocket that keeps sending deep documents after its handshake gets errors, and
+/// the server stays up; a frame that is not the protocol's closes it with 4400.
+#[tokio::test]
+async fn websocket_attacks_close_or_answer_with_codes() {
+    let app = TestApp::new().await;
+    let addr = app.serve().await;
+    let mut ws = Ws::connect_with(&addr, "graphql-transport-ws", json!({})).await;
+    for (i, doc) in [deep_list(1500), fan_out(30)].iter().enumerate() {
+        ws.subscribe(&format!("s{i}"), doc, json!({})).await;
+        let answer = ws.recv().await;
+        assert_eq!(answer["type"], "error", "{answer}");
+        assert_eq!(
+            answer["payload"][0]["extensions"]["code"],
+            "QUERY_TOO_COMPLEX"
+        );
+    }
+    let mut raw = raw_socket(&addr).await;
+    raw.send(Message::text(
+        json!({"type": "connection_init"}).to_string(),
+    ))
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    raw.send(Message::binary(vec![0xff, 0xfe, 0x00]))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(close_code(&mut raw).await, 4400);
+    assert!(
+        raw.next()
+            .await
+            .is_none_or(|m| m.is_err() || matches!(m, Ok(Message::Close(_))))
+    );
+    healthz(&addr).await;
+}
+
+/// A PostgreSQL server of one test's own, which it may stop and start: the binaries the
+/// test command provisioned (`MLGRAPH_TEST_PG_BIN`), run as `MLGRAPH_TEST_PG_USER` when
+/// the tests run as root (PostgreSQL refuses root).
+struct OwnPostgres {
+    bin: std::path::PathBuf,
+    dir: std::path::PathBuf,
+    port: u16,
+    user: Option<String>,
+}
+
+impl OwnPostgres {
+    fn command(&self, program: &str) -> tokio::process::Command {
+        let path = self.bin.join(program);
+        match &self.user {
+            Some(user) => {
+                let mut c = tokio::process::Command::new("runuser");
+                c.args(["-u", user, "--"]).arg(path);
+                c
+            }
+            None => tokio::process::Command::new(path),
+        }
+    }
+
+    async fn run(&self, mut cmd: tokio::process::Command, what: &str) {
+        let out = cmd.output().await.unwrap_or_else(|e| panic!("{what}: {e}"));
+        assert!(
+            out.status.success(),
+            "{what}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    async fn init() -> OwnPostgres {
+        let bin =
+            std::path::PathBuf::from(std::env::var("MLGRAPH_TEST_PG_BIN").unwrap_or_else(|_| {
+                panic!("MLGRAPH_TEST_PG_BIN is not set: run the suite with ./scripts/test.sh")
+            }));
+        let user = std::env::var("MLGRAPH_TEST_PG_USER")
+            .ok()
+            .filter(|u| !u.is_empty());
+        let dir = crate::harness::temp_dir("own-pg");
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
+            l.local_addr()
+                .map(|a| a.port())
+                .unwrap_or_else(|e| panic!("{e}"))
+        };
+        let pg = OwnPostgres {
+            bin,
+            dir,
+            port,
+            user,
+        };
+        if let Some(user) = &pg.user {
+            let mut chown = tokio::process::Command::new("chown");
+            chown.args(["-R", user]).arg(&pg.dir);
+            pg.run(chown, "chown").await;
+        }
+        let mut initdb = pg.command("initdb");
+        initdb.arg("-D").arg(pg.dir.join("data")).args([
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "--no-sync",
+            "-E",
+            "UTF8",
+        ]);
+        pg.run(initdb, "initdb").await;
+        pg.start().await;
+        pg
+    }
+
+    async fn start(&self) {
+        let mut ctl = self.command("pg_ctl");
+        ctl.arg("-D")
+            .arg(self.dir.join("data"))
+            .arg("-l")
+            .arg(self.dir.join("server.log"))
+            .args(["-w", "-t", "60", "start", "-o"])
+            .arg(format!(
+                "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
+                self.port,
+                self.dir.display()
+            ));
+        self.run(ctl, "pg_ctl start").await;
+    }
+
+    /// Stops the server the way a crash does (`immediate`: no checkpoint, connections cut).
+    async fn crash(&self) {
+        let mut ctl = self.command("pg_ctl");
+        ctl.arg("-D")
+            .arg(self.dir.join("data"))
+            .args(["-m", "immediate", "-w", "stop"]);
+        self.run(ctl, "pg_ctl stop").await;
+    }
+
+    fn url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+    }
+}
+
+impl Drop for OwnPostgres {
+    fn drop(&mut self) {
+        let mut ctl = match &self.user {
+            Some(user) => {
+                let mut c = std::process::Command::new("runuser");
+                c.args(["-u", user, "--"]).arg(self.bin.join("pg_ctl"));
+                c
+            }
+            None => std::process::Command::new(self.bin.join("pg_ctl")),
+        };
+        ctl.arg("-D")
+            .arg(self.dir.join("data"))
+            .args(["-m", "immediate", "-w", "stop"]);
+        ctl.output().ok();
+        std::fs::remove_dir_all(&self.dir).ok();
+    }
+}
+
+/// PostgreSQL crashes under load and comes back: requests in flight and during the outage
+/// answer `UNAVAILABLE` (503, `Retry-After`), never `INTERNAL`; the process stays up; once
+/// the database is back, the same server answers again without a restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_restart_under_load_is_unavailable_then_recovers() {
+    let pg = OwnPostgres::init().await;
+    let (db, statements) = mlgraph::db::connect(
+        &pg.url(),
+        &mlgraph::db::DbOptions {
+            max_connections: 8,
+            acquire_timeout: Duration::from_millis(500),
+            ..mlgraph::db::DbOptions::default()
+        },
+    )
+    .await
+    .unwrap_or_else(|e| panic!("connect: {e}"));
+    mlgraph::db::migrate(&db)
+        .await
+        .unwrap_or_else(|e| panic!("migrate: {e}"));
+    let state = mlgraph::AppState::new(db, statements);
+    let listener = TestApp::bind().await;
+    let addr = listener
+        .local_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_default();
+    let app = mlgraph::app(state);
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let write = "mutation($n: String!) { createModel(input: {ns: \"acme.com\", name: $n}) { id } }";
+    let read = "{ models { totalCount } }";
+    // Load: writers and readers, each recording (status, code) of every answer.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut workers = Vec::new();
+    for w in 0..4 {
+        let (addr, stop) = (addr.clone(), stop.clone());
+        workers.push(tokio::spawn(async move {
+            let mut seen = Vec::new();
+            let mut i = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                i += 1;
+                let (q, v) = if w % 2 == 0 {
+                    (write, json!({"n": format!("m-{w}-{i}")}))
+                } else {
+                    (read, json!({}))
+                };
+                let (status, body) = post(&addr, q, v).await;
+                let code = body["errors"][0]["extensions"]["code"]
+                    .as_str()
+                    .map(str::to_owned);
+                seen.push((status, code));
+            }
+            seen
+        }));
+    }
+    // Wait until the load is being served, then crash the database.
+    let served_ok = |addr: String| async move {
+        loop {
+            let (status, body) = post(&addr, read, json!({})).await;
+            if status == 200 && body.get("errors").is_none() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(30), served_ok(addr.clone()))
+        .await
+        .unwrap_or_else(|_| panic!("never served"));
+    pg.crash().await;
+    // During the outage: 503 UNAVAILABLE with Retry-After, and the process answers probes.
+    let resp = reqwest::Client::new()
+        .post(format!("http://{addr}/graphql"))
+        .json(&json!({"query": read}))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(resp.status().as_u16(), 503);
+    assert!(resp.headers().get("retry-after").is_some());
+    let body: Value = resp.json().await.unwrap_or_default();
+    assert_eq!(code_of(&body), "UNAVAILABLE");
+    healthz(&addr).await;
+    pg.start().await;
+    tokio::time::timeout(Duration::from_secs(30), served_ok(addr.clone()))
+        .await
+        .unwrap_or_else(|_| panic!("not served again after the restart"));
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let mut seen = Vec::new();
+    for w in workers {
+        seen.extend(w.await.unwrap_or_else(|e| panic!("worker: {e}")));
+    }
+    let unavailable = seen.iter().filter(|(s, _)| *s == 503).count();
+    let internal: Vec<_> = seen
+        .iter()
+        .filter(|(s, c)| *s >= 500 && *s != 503 || c.as_deref() == Some("INTERNAL"))
+        .collect();
+    assert!(
+        internal.is_empty(),
+        "{internal:?} of {} answers",
+        seen.len()
+    );
+    assert!(
+        unavailable > 0,
+        "the load met the outage: {} answers",
+        seen.len()
+    );
+    assert!(
+        seen.iter().all(|(s, c)| *s != 503
+            || c.as_deref() == Some("UNAVAILABLE")
+            || c.as_deref() == Some("TIMEOUT")),
+        "every 503 is coded"
+    );
+    let (_, body) = post(&addr, write, json!({"n": "after"})).await;
+    assert!(body["data"]["createModel"]["id"].is_string(), "{body}");
+}
