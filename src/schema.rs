@@ -9,6 +9,7 @@ use std::sync::Mutex;
 use async_graphql::dataloader::DataLoader;
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextRequest,
+    NextSubscribe,
 };
 use async_graphql::parser::types::{ExecutableDocument, OperationType};
 use async_graphql::{
@@ -296,6 +297,15 @@ fn parse_failure_code(err: &async_graphql::parser::Error) -> ErrorCode {
     }
 }
 
+/// What is left without a code was raised by async-graphql itself: a document that does
+/// not validate or an argument that does not coerce. Our own errors (`AppError`) always
+/// carry their code, missing context data included.
+fn code_library_errors(resp: &mut Response) {
+    for err in &mut resp.errors {
+        set_code(err, ErrorCode::BadUserInput);
+    }
+}
+
 fn too_complex(message: String) -> ServerError {
     let mut err = ServerError::new(message, None);
     set_code(&mut err, ErrorCode::QueryTooComplex);
@@ -368,12 +378,7 @@ impl Extension for QueryShapeRun {
     async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
         let started = std::time::Instant::now();
         let mut resp = next.run(ctx).await;
-        // What is left without a code was raised by async-graphql itself: a document that
-        // does not validate or an argument that does not coerce. Our own errors
-        // (`AppError`) always carry their code, missing context data included.
-        for err in &mut resp.errors {
-            set_code(err, ErrorCode::BadUserInput);
-        }
+        code_library_errors(&mut resp);
         let (operation, kind) = self
             .operation
             .lock()
@@ -391,6 +396,23 @@ impl Extension for QueryShapeRun {
             .collect();
         crate::observability::metrics::graphql_request(&operation, kind, &codes, started.elapsed());
         resp
+    }
+
+    /// Over a WebSocket (`execute_stream`, which never calls `request`), each response
+    /// gets its codes here.
+    fn subscribe<'s>(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        stream: futures::stream::BoxStream<'s, Response>,
+        next: NextSubscribe<'_>,
+    ) -> futures::stream::BoxStream<'s, Response> {
+        use futures::StreamExt;
+        next.run(ctx, stream)
+            .map(|mut resp| {
+                code_library_errors(&mut resp);
+                resp
+            })
+            .boxed()
     }
 
     async fn parse_query(

@@ -14,7 +14,6 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
@@ -273,21 +272,8 @@ fn is_query_only(req: &async_graphql::Request, limits: &crate::config::Limits) -
 /// shape with a code, the reason in words (never the parser's debug form).
 fn rejected_body(err: async_graphql::ParseRequestError) -> axum::response::Response {
     use async_graphql::ParseRequestError as E;
-    let too_large = match &err {
-        E::PayloadTooLarge => true,
-        E::Io(e) => {
-            std::error::Error::source(e).is_some_and(|s| s.is::<http_body_util::LengthLimitError>())
-                || e.get_ref()
-                    .is_some_and(|s| s.is::<http_body_util::LengthLimitError>())
-        }
-        _ => false,
-    };
-    if too_large {
-        return refuse(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            ErrorCode::BadUserInput,
-            "the request body is larger than the server accepts (--max-body-bytes)",
-        );
+    if matches!(err, E::PayloadTooLarge) {
+        return too_large();
     }
     let reason = match &err {
         E::InvalidRequest(e) => format!("the body is not a GraphQL request: {e}"),
@@ -296,6 +282,32 @@ fn rejected_body(err: async_graphql::ParseRequestError) -> axum::response::Respo
         _ => "the body is not a GraphQL request (multipart uploads are not served)".to_owned(),
     };
     refuse(StatusCode::BAD_REQUEST, ErrorCode::BadUserInput, &reason)
+}
+
+/// 413 in the GraphQL error shape.
+fn too_large() -> axum::response::Response {
+    refuse(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        ErrorCode::BadUserInput,
+        "the request body is larger than the server accepts (--max-body-bytes)",
+    )
+}
+
+/// A body that could not be read: 413 past the cap (the limit's error, however deep the
+/// layers that read the body wrapped it), else 400.
+fn unreadable_body(err: &axum::Error) -> axum::response::Response {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(c) = cause {
+        if c.is::<http_body_util::LengthLimitError>() {
+            return too_large();
+        }
+        cause = c.source();
+    }
+    refuse(
+        StatusCode::BAD_REQUEST,
+        ErrorCode::BadUserInput,
+        "the request body could not be read",
+    )
 }
 
 /// A refusal before execution: `status`, one error with `code`.
@@ -490,6 +502,22 @@ async fn graphql_post(
              this content type can be sent cross-site without a preflight",
         );
     }
+    // Read here, under the cap, so that a body past it is told apart from a broken one
+    // (the GraphQL extractor keeps only the text of a read error).
+    let limit = shared.state.limits.max_body_bytes;
+    let declared = headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return too_large();
+    }
+    let (parts, body) = req.into_parts();
+    let bytes = match axum::body::to_bytes(body, limit).await {
+        Ok(b) => b,
+        Err(e) => return unreadable_body(&e),
+    };
+    let req = axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes));
     match GraphQLRequest::from_request(req, &()).await {
         Ok(gql) => graphql_handler(State(shared), Method::POST, headers, verified, gql).await,
         Err(rejection) => rejected_body(rejection.0),
@@ -827,9 +855,8 @@ pub fn app(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .with_state(shared)
+        // `POST /graphql` reads its body under this cap itself (see `graphql_post`).
         .layer(DefaultBodyLimit::max(body_limit))
-        // The GraphQL extractor reads the body itself: cap it at the transport too.
-        .layer(RequestBodyLimitLayer::new(body_limit))
         .merge(artifact_urls)
         .merge(crate::ingest::routes(ingest_state))
         .layer(axum::middleware::from_fn_with_state(limits, limit_rate))

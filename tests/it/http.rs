@@ -98,8 +98,9 @@ async fn playground_health_and_body_limit() {
     let mut req = post(&huge);
     req.headers_mut()
         .insert("content-length", huge.len().into());
-    let (status, _, _) = send(&app, req).await;
+    let (status, _, body) = send(&app, req).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(body.contains("\"BAD_USER_INPUT\""), "{body}");
     // Streamed without a length, it is cut off at the cap too, in the GraphQL error shape.
     let (status, _, body) = send(&app, post(&huge)).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
