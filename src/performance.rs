@@ -270,15 +270,7 @@ pub async fn record(
     .await
 }
 
-/// `percentile_cont` of sorted values.
-pub fn percentile(sorted: &[f64], q: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let pos = q * (sorted.len() - 1) as f64;
-    let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
-    sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
-}
+pub use crate::core::math::percentile;
 
 fn stats_of(start: DateTime<Utc>, mut values: Vec<f64>) -> MetricStats {
     values.sort_by(f64::total_cmp);

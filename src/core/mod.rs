@@ -9,6 +9,7 @@ pub mod context;
 pub mod filter;
 pub mod ids;
 pub mod loader;
+pub mod math;
 pub mod node;
 pub mod paging;
 pub mod params;

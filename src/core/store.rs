@@ -721,12 +721,14 @@ pub async fn transaction<T>(
     outcome
 }
 
-/// Deletes one row (in scope) and records a `DELETE` event, in one transaction.
-/// References that block the deletion become `CONFLICT`.
+/// Deletes one row (in scope) and records a `DELETE` event, then runs `cascade` (what
+/// goes with the row, in the caller's domain) — all in one transaction. References that
+/// block the deletion become `CONFLICT`.
 pub async fn delete<E: NodeEntity>(
     db: &sea_orm::DatabaseConnection,
     ctx: &RequestContext,
     id: Uuid,
+    cascade: impl AsyncFnOnce(&sea_orm::DatabaseTransaction, &E::Model) -> AppResult<()>,
 ) -> AppResult<E::Model>
 where
     E::Model: FromQueryResult + Clone + Send + Sync + Serialize,
@@ -759,8 +761,7 @@ where
             return Err(AppError::not_found(format!("{} {id}", E::NODE_TYPE.name())));
         }
         record_event(txn, ctx, Change::of::<E>("DELETE", Some(&row), None)?).await?;
-        // Its artifacts go with it (their objects with the next sweep).
-        crate::artifacts::service::owner_deleted(txn, ctx, id).await?;
+        cascade(txn, &row).await?;
         Ok(row)
     })
     .await
@@ -976,7 +977,7 @@ pub async fn prediction_latency_p95_24h(
         }
         for (k, mut v) in values {
             v.sort_by(f64::total_cmp);
-            out.insert(k, crate::performance::percentile(&v, 0.95));
+            out.insert(k, super::math::percentile(&v, 0.95));
         }
     }
     Ok(out)

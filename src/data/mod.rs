@@ -154,7 +154,7 @@ impl DataMutation {
     async fn delete_dataset(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
         let d = deps(ctx)?;
         let uuid = decode_as(&id, NodeType::Dataset, "id")?;
-        store::delete::<dataset::Entity>(&d.state.db, d.rc, uuid).await?;
+        crate::graph::delete::<dataset::Entity>(&d.state.db, d.rc, uuid).await?;
         Ok(id)
     }
     /// Adds an immutable version to a dataset; the server assigns the next number.
@@ -174,7 +174,7 @@ impl DataMutation {
     async fn delete_dataset_version(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
         let d = deps(ctx)?;
         let uuid = decode_as(&id, NodeType::DatasetVersion, "id")?;
-        store::delete::<dataset_version::Entity>(&d.state.db, d.rc, uuid).await?;
+        crate::graph::delete::<dataset_version::Entity>(&d.state.db, d.rc, uuid).await?;
         Ok(id)
     }
 }

@@ -19,6 +19,24 @@ pub use interface::{Node, load_node};
 
 pub use crate::core::ids::NodeType;
 
+/// Deletes a node with what hangs off every node, in one transaction: its artifacts
+/// (their objects go with the artifact sweeper's next run) and its explicit edges (each
+/// with its `DELETE` event, so lineage, impact and time travel stop showing them).
+pub async fn delete<E: crate::core::node::NodeEntity>(
+    db: &sea_orm::DatabaseConnection,
+    ctx: &crate::core::context::RequestContext,
+    id: uuid::Uuid,
+) -> crate::error::AppResult<E::Model>
+where
+    E::Model: sea_orm::FromQueryResult + Clone + Send + Sync + serde::Serialize,
+{
+    crate::core::store::delete::<E>(db, ctx, id, async |txn, _| {
+        crate::artifacts::service::owner_deleted(txn, ctx, id).await?;
+        crate::lineage::service::node_deleted(txn, ctx, id).await
+    })
+    .await
+}
+
 /// The node types: `Name = entity_module: own fields object`, each with its description.
 /// Calls `$callback!` with the rows.
 macro_rules! node_vocabulary {

@@ -772,7 +772,7 @@ impl Api<'_> {
             }
             ("DELETE", ["mlflow", "registered-models", "delete"]) => {
                 let m = self.model_named(&p.req("name")?).await?;
-                store::delete::<model::Entity>(self.db, self.ctx, m.id).await?;
+                crate::graph::delete::<model::Entity>(self.db, self.ctx, m.id).await?;
                 Ok(json!({}))
             }
             ("POST" | "GET", ["mlflow", "registered-models", "get-latest-versions"]) => {
@@ -824,7 +824,7 @@ impl Api<'_> {
             ("DELETE", ["mlflow", "model-versions", "delete"]) => {
                 let m = self.model_named(&p.req("name")?).await?;
                 let v = self.version_of(&m, &p.req("version")?).await?;
-                store::delete::<model_version::Entity>(self.db, self.ctx, v.id).await?;
+                crate::graph::delete::<model_version::Entity>(self.db, self.ctx, v.id).await?;
                 Ok(json!({}))
             }
             ("POST", ["mlflow", "model-versions", "set-tag"]) => {
@@ -1279,7 +1279,7 @@ impl Api<'_> {
 
     async fn delete_run(&self, p: &Params) -> MlResult<Value> {
         let run = self.run(&p.req("run_id")?).await?;
-        store::delete::<job_run::Entity>(self.db, self.ctx, run.id).await?;
+        crate::graph::delete::<job_run::Entity>(self.db, self.ctx, run.id).await?;
         Ok(json!({}))
     }
 

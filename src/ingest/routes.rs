@@ -21,14 +21,48 @@ use crate::error::{AppError, ErrorCode};
 /// The largest body the REST routes read, before and after gzip (5 MiB).
 pub const MAX_BODY_BYTES: usize = 5 * 1024 * 1024;
 
-/// The routes, with their own body limit (larger than GraphQL's).
+/// The routes, with their own body limit (larger than GraphQL's) and the request
+/// deadline GraphQL has.
 pub fn routes(state: AppState) -> Router {
     Router::new()
         .route("/api/v1/lineage", post(lineage))
         .route("/api/v1/lineage/batch", post(lineage_batch))
         .merge(super::mlflow::routes())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            within_deadline,
+        ))
         .with_state(state)
+}
+
+/// A REST request still running at `--request-timeout-ms` is abandoned (its transaction
+/// rolls back with its connection): 503 with `Retry-After`, in the protocol's shape
+/// (MLflow's `TEMPORARILY_UNAVAILABLE`, else `TIMEOUT`).
+async fn within_deadline(
+    State(state): State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let deadline = state.limits.request_timeout;
+    let mlflow = req.uri().path().contains("/api/2.0/");
+    if let Ok(resp) = tokio::time::timeout(deadline, next.run(req)).await {
+        return resp;
+    }
+    tracing::warn!(?deadline, "REST request abandoned at its deadline");
+    let message =
+        "the request ran past the server's deadline and was abandoned (nothing of it was kept)";
+    let body = if mlflow {
+        json!({"error_code": "TEMPORARILY_UNAVAILABLE", "message": message})
+    } else {
+        json!({"code": ErrorCode::Timeout.as_str(), "message": message})
+    };
+    let mut resp = (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response();
+    resp.headers_mut().insert(
+        axum::http::header::RETRY_AFTER,
+        axum::http::HeaderValue::from_static("1"),
+    );
+    resp
 }
 
 /// The HTTP status of an error's code.

@@ -547,7 +547,7 @@ impl PrepMutation {
     async fn delete_pipeline(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
         let d = deps(ctx)?;
         let uuid = decode_as(&id, NodeType::Pipeline, "id")?;
-        store::delete::<pipeline::Entity>(&d.state.db, d.rc, uuid).await?;
+        crate::graph::delete::<pipeline::Entity>(&d.state.db, d.rc, uuid).await?;
         Ok(id)
     }
 }

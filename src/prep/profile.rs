@@ -435,7 +435,7 @@ pub fn profile_parquet(file: std::fs::File) -> Profile {
 }
 
 fn quantile(sorted: &[f64], q: f64) -> f64 {
-    crate::performance::percentile(sorted, q)
+    crate::core::math::percentile(sorted, q)
 }
 
 impl Profile {

@@ -264,7 +264,7 @@ impl RegistryMutation {
     async fn delete_workflow(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
         let d = deps(ctx)?;
         let uuid = decode_as(&id, NodeType::Workflow, "id")?;
-        store::delete::<workflow::Entity>(&d.state.db, d.rc, uuid).await?;
+        crate::graph::delete::<workflow::Entity>(&d.state.db, d.rc, uuid).await?;
         Ok(id)
     }
     /// Creates a model.
@@ -293,7 +293,7 @@ impl RegistryMutation {
     async fn delete_model(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
         let d = deps(ctx)?;
         let uuid = decode_as(&id, NodeType::Model, "id")?;
-        store::delete::<model::Entity>(&d.state.db, d.rc, uuid).await?;
+        crate::graph::delete::<model::Entity>(&d.state.db, d.rc, uuid).await?;
         Ok(id)
     }
     /// Registers a new version of a model; the server assigns the next version number.
@@ -322,7 +322,7 @@ impl RegistryMutation {
     async fn delete_model_version(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
         let d = deps(ctx)?;
         let uuid = decode_as(&id, NodeType::ModelVersion, "id")?;
-        store::delete::<model_version::Entity>(&d.state.db, d.rc, uuid).await?;
+        crate::graph::delete::<model_version::Entity>(&d.state.db, d.rc, uuid).await?;
         Ok(id)
     }
     /// Moves a version to a stage. Promoting to PRODUCTION archives the model's previous

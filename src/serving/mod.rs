@@ -340,7 +340,7 @@ impl ServingMutation {
     async fn delete_endpoint(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
         let d = deps(ctx)?;
         let uuid = decode_as(&id, NodeType::Endpoint, "id")?;
-        store::delete::<endpoint::Entity>(&d.state.db, d.rc, uuid).await?;
+        crate::graph::delete::<endpoint::Entity>(&d.state.db, d.rc, uuid).await?;
         Ok(id)
     }
     /// Creates a deployment.
@@ -369,7 +369,7 @@ impl ServingMutation {
     async fn delete_deployment(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
         let d = deps(ctx)?;
         let uuid = decode_as(&id, NodeType::Deployment, "id")?;
-        store::delete::<deployment::Entity>(&d.state.db, d.rc, uuid).await?;
+        crate::graph::delete::<deployment::Entity>(&d.state.db, d.rc, uuid).await?;
         Ok(id)
     }
     /// Creates a prediction.
@@ -398,7 +398,7 @@ impl ServingMutation {
     async fn delete_prediction(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
         let d = deps(ctx)?;
         let uuid = decode_as(&id, NodeType::Prediction, "id")?;
-        store::delete::<prediction::Entity>(&d.state.db, d.rc, uuid).await?;
+        crate::graph::delete::<prediction::Entity>(&d.state.db, d.rc, uuid).await?;
         Ok(id)
     }
     /// Creates a cloud run service.
@@ -429,7 +429,7 @@ impl ServingMutation {
     async fn delete_cloud_run_service(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
         let d = deps(ctx)?;
         let uuid = decode_as(&id, NodeType::CloudRunService, "id")?;
-        store::delete::<cloud_run_service::Entity>(&d.state.db, d.rc, uuid).await?;
+        crate::graph::delete::<cloud_run_service::Entity>(&d.state.db, d.rc, uuid).await?;
         Ok(id)
     }
     /// Creates a service deployment.
@@ -460,7 +460,7 @@ impl ServingMutation {
     async fn delete_service_deployment(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
         let d = deps(ctx)?;
         let uuid = decode_as(&id, NodeType::ServiceDeployment, "id")?;
-        store::delete::<service_deployment::Entity>(&d.state.db, d.rc, uuid).await?;
+        crate::graph::delete::<service_deployment::Entity>(&d.state.db, d.rc, uuid).await?;
         Ok(id)
     }
 }

@@ -219,7 +219,7 @@ impl TrainingMutation {
     async fn delete_experiment(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
         let d = deps(ctx)?;
         let uuid = decode_as(&id, NodeType::Experiment, "id")?;
-        store::delete::<experiment::Entity>(&d.state.db, d.rc, uuid).await?;
+        crate::graph::delete::<experiment::Entity>(&d.state.db, d.rc, uuid).await?;
         Ok(id)
     }
     /// Creates a training job.
@@ -335,7 +335,7 @@ impl TrainingMutation {
     async fn delete_training_job(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
         let d = deps(ctx)?;
         let uuid = decode_as(&id, NodeType::TrainingJob, "id")?;
-        store::delete::<training_job::Entity>(&d.state.db, d.rc, uuid).await?;
+        crate::graph::delete::<training_job::Entity>(&d.state.db, d.rc, uuid).await?;
         Ok(id)
     }
     /// Creates an experiment run.
@@ -364,7 +364,7 @@ impl TrainingMutation {
     async fn delete_experiment_run(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
         let d = deps(ctx)?;
         let uuid = decode_as(&id, NodeType::ExperimentRun, "id")?;
-        store::delete::<experiment_run::Entity>(&d.state.db, d.rc, uuid).await?;
+        crate::graph::delete::<experiment_run::Entity>(&d.state.db, d.rc, uuid).await?;
         Ok(id)
     }
     /// Creates a pattern recognition job.
@@ -403,7 +403,7 @@ impl TrainingMutation {
     async fn delete_pattern_recognition_job(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
         let d = deps(ctx)?;
         let uuid = decode_as(&id, NodeType::PatternRecognitionJob, "id")?;
-        store::delete::<pattern_recognition_job::Entity>(&d.state.db, d.rc, uuid).await?;
+        crate::graph::delete::<pattern_recognition_job::Entity>(&d.state.db, d.rc, uuid).await?;
         Ok(id)
     }
 }

@@ -196,3 +196,50 @@ async fn lineage_cursors_are_opaque_like_every_other_cursor() {
         "BAD_USER_INPUT"
     );
 }
+
+/// Deleting a node takes its explicit edges with it (each with its `DELETE` event), so
+/// lineage and impact of the nodes it was linked to no longer list it.
+#[tokio::test]
+async fn deleting_a_node_removes_its_explicit_edges() {
+    let app = TestApp::new().await;
+    let a = create_model(&app, "acme.com", "a").await;
+    let b = create_model(&app, "acme.com", "b").await;
+    let c = create_model(&app, "acme.com", "c").await;
+    for (s, t) in [(&a, &b), (&c, &a)] {
+        app.ok(
+            "mutation($s: ID!, $t: ID!) { link(kind: \"dependsOn\", source: $s, target: $t) { kind } }",
+            json!({"s": s, "t": t}),
+        )
+        .await;
+    }
+    assert_eq!(app.count("edges").await, 2);
+    app.ok(
+        "mutation($id: ID!) { deleteModel(id: $id) }",
+        json!({"id": a}),
+    )
+    .await;
+    assert_eq!(app.count("edges").await, 0);
+    let q = "query($id: ID!) { node(id: $id) { upstream(depth: 3) { totalCount nodes { node { id } } } downstream(depth: 3) { totalCount } } }";
+    for other in [&b, &c] {
+        let data = app.ok(q, json!({"id": other})).await;
+        assert_eq!(data["node"]["upstream"]["totalCount"], 0, "{data}");
+        assert_eq!(data["node"]["downstream"]["totalCount"], 0, "{data}");
+    }
+    let data = app
+        .ok(
+            "{ events(filter: {entityType: {eq: \"Edge\"}}) { edges { node { action } } } }",
+            json!({}),
+        )
+        .await;
+    let actions: Vec<&str> = data["events"]["edges"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e["node"]["action"].as_str())
+        .collect();
+    assert_eq!(
+        actions.iter().filter(|a| **a == "DELETE").count(),
+        2,
+        "{data}"
+    );
+}

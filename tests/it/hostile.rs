@@ -1143,3 +1143,41 @@ async fn post_as(addr: &str, token: &str, query: &str) -> (u16, Value) {
     let status = resp.status().as_u16();
     (status, resp.json().await.unwrap_or_default())
 }
+
+/// REST requests keep the request deadline GraphQL keeps: an OpenLineage event stuck
+/// behind a lock past `--request-timeout-ms` is abandoned with 503 `TIMEOUT`, its
+/// transaction rolled back (no event written), and the server goes on.
+#[tokio::test]
+async fn rest_requests_keep_the_deadline() {
+    use sea_orm::TransactionTrait;
+    let base = TestApp::new().await;
+    let app = base.with_limits(|l| l.request_timeout = Duration::from_millis(300));
+    let addr = app.serve().await;
+    let event = |kind: &str, minute: u32| {
+        json!({
+            "eventType": kind,
+            "eventTime": format!("2026-12-01T09:{minute:02}:00Z"),
+            "producer": "https://example.com/producer",
+            "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
+            "run": {"runId": "0199d7a1-0000-7000-8000-0000000000d1"},
+            "job": {"namespace": "etl", "name": "nightly"},
+        })
+    };
+    let (status, _) = post_json(&addr, "/api/v1/lineage", None, &event("START", 0)).await;
+    assert_eq!(status, 200);
+    let events = base.count("events").await;
+    // Another transaction holds the run's row.
+    let holder = base.db().begin().await.unwrap_or_else(|e| panic!("{e}"));
+    holder
+        .execute_unprepared("SELECT id FROM job_runs FOR UPDATE")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (status, body) = post_json(&addr, "/api/v1/lineage", None, &event("COMPLETE", 5)).await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["code"], "TIMEOUT");
+    holder.rollback().await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(base.count("events").await, events, "nothing of it was kept");
+    let (status, _) = post_json(&addr, "/api/v1/lineage", None, &event("COMPLETE", 5)).await;
+    assert_eq!(status, 200);
+    assert!(base.count("events").await > events);
+}

@@ -224,8 +224,8 @@ async fn strings(app: &TestApp, sql: &str) -> Vec<String> {
         .collect()
 }
 
-/// The graph the events made, by names (stable across databases): every edge with its
-/// ends, every run with its state, times and facets, every dataset version with its
+/// The graph the events made, by names (stable across databases; runs by the producer's
+/// run id): every edge with its ends, every run with its state, times and facets, every dataset version with its
 /// source version and schema, every dataset's and workflow's facets.
 async fn graph_signature(app: &TestApp) -> Vec<String> {
     let end = |alias: &str, col: &str| {
@@ -234,7 +234,7 @@ async fn graph_signature(app: &TestApp) -> Vec<String> {
              (SELECT 'Dataset:' || name FROM datasets WHERE id = {alias}.{col}), \
              (SELECT 'DatasetVersion:' || d.name || '@' || v.source_version FROM dataset_versions v \
                 JOIN datasets d ON d.id = v.dataset_id WHERE v.id = {alias}.{col}), \
-             (SELECT 'JobRun:' || id::text FROM job_runs WHERE id = {alias}.{col}), '?')"
+             (SELECT 'JobRun:' || external_id::text FROM job_runs WHERE id = {alias}.{col}), '?')"
         )
     };
     let mut out = strings(
@@ -249,10 +249,11 @@ async fn graph_signature(app: &TestApp) -> Vec<String> {
     out.extend(
         strings(
             app,
-            "SELECT r.id::text || ' ' || r.ns || ' ' || r.name || ' ' || r.state || ' ' \
+            "SELECT r.external_id::text || ' ' || r.ns || ' ' || r.name || ' ' || r.state || ' ' \
              || COALESCE(r.started_at::text, '-') || ' ' || COALESCE(r.ended_at::text, '-') || ' ' \
              || COALESCE((SELECT name FROM workflows WHERE id = r.workflow_id), '-') || ' ' \
-             || COALESCE(r.parent_run_id::text, '-') || ' ' || r.facets::text FROM job_runs r ORDER BY 1",
+             || COALESCE((SELECT p.external_id::text FROM job_runs p WHERE p.id = r.parent_run_id), '-') \
+             || ' ' || r.facets::text FROM job_runs r ORDER BY 1",
         )
         .await,
     );

@@ -260,6 +260,36 @@ pub async fn unlink_in(
     Ok(true)
 }
 
+/// Removes the explicit edges of a node being deleted (inside its transaction), each with
+/// its event.
+pub async fn node_deleted(
+    txn: &sea_orm::DatabaseTransaction,
+    ctx: &RequestContext,
+    id: Uuid,
+) -> AppResult<()> {
+    let rows = edge::Entity::find()
+        .filter(
+            sea_orm::Condition::any()
+                .add(edge::Column::SourceId.eq(id))
+                .add(edge::Column::TargetId.eq(id)),
+        )
+        .all(txn)
+        .await?;
+    for row in rows {
+        edge::Entity::delete_many()
+            .filter(edge::Column::Id.eq(row.id))
+            .exec(txn)
+            .await?;
+        record_event(
+            txn,
+            ctx,
+            Change::of::<edge::Entity>("DELETE", Some(&row), None)?,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,7 +11,7 @@ mod shape;
 mod sql;
 mod walk;
 
-pub use edges::{check_kind, edge_row, link, unlink, unlink_in};
+pub use edges::{check_kind, edge_row, link, node_deleted, unlink, unlink_in};
 pub use walk::{
     LineageDirection, LineageEdgeRow, Reach, Reached, Subgraph, TraversalArgs, traverse,
 };
