@@ -14,7 +14,6 @@ use crate::api::deps;
 use crate::core::filter::cond_of;
 use crate::core::ids::{NodeType, decode_as};
 use crate::core::paging::{Conn, PageArgs};
-use crate::core::store;
 use crate::enums::ModelStage;
 use crate::graph::*;
 use crate::serving::CreateDeploymentSpec;
