@@ -14,9 +14,9 @@ use crate::core::context::RequestContext;
 use crate::core::loader::{ById, ChildArgs, ChildRelation, Children, DbLoader};
 use crate::core::node::NodeEntity;
 use crate::core::paging::{Conn, PageArgs, connection};
-use crate::core::plan::{self, Plannable, Planned};
 use crate::core::store::{self, ListSpec};
 use crate::error::AppError;
+use crate::gql::plan::{self, Plannable, Planned};
 
 /// Per-request dependencies of a resolver.
 pub struct Deps<'a> {
@@ -84,7 +84,7 @@ where
 }
 
 /// [`top_list`] of a node type the planner knows: a plain selection is answered by one
-/// statement for the whole tree (`core::plan`), any other by the resolvers.
+/// statement for the whole tree (`gql::plan`), any other by the resolvers.
 pub async fn planned_list<E, T>(
     ctx: &Context<'_>,
     cond: async_graphql::Result<Condition>,

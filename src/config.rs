@@ -50,7 +50,7 @@ pub struct Limits {
     /// HNSW index and search parameters of vector similarity (PostgreSQL + pgvector).
     pub hnsw: crate::similarity::Hnsw,
     /// Whether plain nested reads of a top-level list are answered by one planned
-    /// statement (`core::plan`, PostgreSQL) instead of one statement per level.
+    /// statement (`gql::plan`, PostgreSQL) instead of one statement per level.
     pub planner: bool,
 }
 

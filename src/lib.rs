@@ -18,6 +18,7 @@ pub mod embedding;
 pub mod enums;
 pub mod error;
 pub mod governance;
+pub mod gql;
 pub mod graph;
 pub mod ingest;
 pub mod lineage;

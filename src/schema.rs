@@ -23,9 +23,9 @@ use crate::abtest::{AbMutation, AbQuery};
 use crate::access::{AccessMutation, AccessQuery};
 use crate::artifacts::{ArtifactMutation, ArtifactQuery};
 use crate::config::Limits;
-use crate::core::shape;
 use crate::costs::{CostMutation, CostQuery};
 use crate::governance::{GovernanceMutation, GovernanceQuery};
+use crate::gql::shape;
 use crate::graph::{Node, load_node};
 use crate::ingest::IngestQuery;
 use crate::performance::{InferenceMutation, PerformanceMutation, PerformanceQuery};
@@ -59,15 +59,15 @@ impl NodeQuery {
         #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
             chrono::DateTime<chrono::Utc>,
         >,
-    ) -> Result<Option<crate::core::plan::Planned<Node>>> {
+    ) -> Result<Option<crate::gql::plan::Planned<Node>>> {
         crate::api::deps_at(ctx, as_of)?;
         let (ty, uuid) = ids::decode_any(&id, "id")?;
         if let Some(v) = crate::api::planned_any(ctx, ty, uuid).await? {
-            return Ok(Some(crate::core::plan::Planned::built(v)));
+            return Ok(Some(crate::gql::plan::Planned::built(v)));
         }
         Ok(load_node(ctx, ty, uuid)
             .await?
-            .map(crate::core::plan::Planned::Resolved))
+            .map(crate::gql::plan::Planned::Resolved))
     }
     /// Many nodes by global id, in the order asked (at most 100); batched per type.
     async fn nodes(
@@ -184,7 +184,7 @@ pub fn prepare_with(
     req.data(rc)
         .data(loader)
         .data(traversals)
-        .data(crate::core::plan::PlannedRoots::default())
+        .data(crate::gql::plan::PlannedRoots::default())
 }
 
 /// The per-caller loaders: relations and traversals, applying the caller's scope.
@@ -252,7 +252,7 @@ pub fn sdl() -> String {
 }
 
 /// Checks a query's depth and complexity against the limits before it runs
-/// (`QUERY_TOO_COMPLEX`, see `core::shape`), puts each object's fields back in the order
+/// (`QUERY_TOO_COMPLEX`, see `gql::shape`), puts each object's fields back in the order
 /// selected after it ran, and gives every error that lacks one an `extensions.code`.
 struct QueryShape {
     limits: Limits,
@@ -275,7 +275,7 @@ struct QueryShapeRun {
     /// The executed operation's name label and type, for the metrics.
     operation: Mutex<Option<(String, &'static str)>>,
     doc: Mutex<Option<Arc<ExecutableDocument>>>,
-    /// The operation's complexity (see `core::shape`), for its span.
+    /// The operation's complexity (see `gql::shape`), for its span.
     complexity: std::sync::atomic::AtomicUsize,
 }
 
@@ -534,7 +534,7 @@ impl Extension for QueryShapeRun {
         let mut resp = tracing::Instrument::instrument(next.run(ctx, operation_name), span).await;
         if let Some(doc) = doc {
             let planned = ctx
-                .data_opt::<crate::core::plan::PlannedRoots>()
+                .data_opt::<crate::gql::plan::PlannedRoots>()
                 .map(|r| r.take())
                 .unwrap_or_default();
             shape::order_like_selection(&mut resp.data, &doc, operation_name, &planned);

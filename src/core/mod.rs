@@ -14,7 +14,5 @@ pub mod node;
 pub mod paging;
 pub mod params;
 pub mod patch;
-pub mod plan;
-pub mod shape;
 pub mod store;
 pub mod validate;

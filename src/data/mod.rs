@@ -31,7 +31,7 @@ impl DataQuery {
         #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
             chrono::DateTime<chrono::Utc>,
         >,
-    ) -> Result<crate::core::plan::Planned<Dataset>> {
+    ) -> Result<crate::gql::plan::Planned<Dataset>> {
         crate::api::deps_at(ctx, as_of)?;
         match (id, ns, name) {
             (Some(id), None, None) => {
@@ -68,7 +68,7 @@ impl DataQuery {
         #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
             chrono::DateTime<chrono::Utc>,
         >,
-    ) -> Result<crate::core::plan::Planned<Conn<Dataset>>> {
+    ) -> Result<crate::gql::plan::Planned<Conn<Dataset>>> {
         crate::api::deps_at(ctx, as_of)?;
         crate::api::planned_list::<dataset::Entity, _>(
             ctx,
@@ -87,7 +87,7 @@ impl DataQuery {
         #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
             chrono::DateTime<chrono::Utc>,
         >,
-    ) -> Result<crate::core::plan::Planned<DatasetVersion>> {
+    ) -> Result<crate::gql::plan::Planned<DatasetVersion>> {
         crate::api::deps_at(ctx, as_of)?;
         let id = decode_as(&id, NodeType::DatasetVersion, "id")?;
         crate::api::planned_get::<dataset_version::Entity, _>(ctx, id, DatasetVersion::from).await
@@ -107,7 +107,7 @@ impl DataQuery {
         #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
             chrono::DateTime<chrono::Utc>,
         >,
-    ) -> Result<crate::core::plan::Planned<Conn<DatasetVersion>>> {
+    ) -> Result<crate::gql::plan::Planned<Conn<DatasetVersion>>> {
         crate::api::deps_at(ctx, as_of)?;
         crate::api::planned_list::<dataset_version::Entity, _>(
             ctx,

@@ -504,7 +504,7 @@ impl CreateDatasetVersionInput {
     }
 }
 
-crate::core::plan::plannable!(dataset::Entity => "Dataset", DatasetFilter, DatasetOrder {
+crate::gql::plan::plannable!(dataset::Entity => "Dataset", DatasetFilter, DatasetOrder {
     "personalData" => Col(C::PersonalData, Plain),
     "legalBasis" => Col(C::LegalBasis, Plain),
     "retentionDays" => Col(C::RetentionDays, Plain),
@@ -512,7 +512,7 @@ crate::core::plan::plannable!(dataset::Entity => "Dataset", DatasetFilter, Datas
     "ns" => Col(C::Ns, Plain),
     "name" => Col(C::Name, Plain),
     "description" => Col(C::Description, Plain),
-    "dataType" => Col(C::DataType, crate::core::plan::enumeration!(entity::enums::DatasetType, DatasetType)),
+    "dataType" => Col(C::DataType, crate::gql::plan::enumeration!(entity::enums::DatasetType, DatasetType)),
     "format" => Col(C::Format, Plain),
     "storageUri" => Col(C::StorageUri, Plain),
     "latestVersionNumber" => Col(C::VersionSeq, Plain),
@@ -523,9 +523,9 @@ crate::core::plan::plannable!(dataset::Entity => "Dataset", DatasetFilter, Datas
     "versions" => children::<Self, DatasetVersions>(),
 });
 
-crate::core::plan::plannable!(dataset_version::Entity => "DatasetVersion", DatasetVersionFilter, DatasetVersionOrder {
+crate::gql::plan::plannable!(dataset_version::Entity => "DatasetVersion", DatasetVersionFilter, DatasetVersionOrder {
     "ns" => Col(C::Ns, Plain),
-    "uploadStatus" => Col(C::UploadStatus, crate::core::plan::enumeration!(entity::enums::DatasetUploadStatus, DatasetUploadStatus)),
+    "uploadStatus" => Col(C::UploadStatus, crate::gql::plan::enumeration!(entity::enums::DatasetUploadStatus, DatasetUploadStatus)),
     "contentType" => Col(C::ContentType, Plain),
     "numRows" => Col(C::RowCount, Plain),
     "numColumns" => Col(C::NumColumns, Plain),
@@ -537,7 +537,7 @@ crate::core::plan::plannable!(dataset_version::Entity => "DatasetVersion", Datas
     "sha256" => Col(C::Sha256, Plain),
     "rowCount" => Col(C::RowCount, Plain),
     "schema" => Col(C::Schema, Plain),
-    "split" => Col(C::Split, crate::core::plan::enumeration!(entity::enums::DatasetSplit, DatasetSplit)),
+    "split" => Col(C::Split, crate::gql::plan::enumeration!(entity::enums::DatasetSplit, DatasetSplit)),
     "createdBy" => Col(C::CreatedBy, Plain),
     "createdAt" => Col(C::CreatedAt, Time),
     "updatedAt" => Col(C::UpdatedAt, Time),

@@ -60,7 +60,7 @@ macro_rules! node_vocabulary {
             Experiment = experiment: crate::training::ExperimentFields,
             /// A unit of training work: QUEUED → RUNNING → SUCCEEDED | FAILED | CANCELLED.
             TrainingJob = training_job: crate::training::TrainingJobFields,
-            /// One numbered run of a training job: hyperparameters in, metrics out.
+            /// One numbered trial of an mlgraph training job (`TrainingJob.runs`): hyperparameters in, metrics out. Runs reported by MLflow clients or OpenLineage producers are `JobRun`s.
             ExperimentRun = experiment_run: crate::training::ExperimentRunFields,
             /// A serving endpoint in an environment; model versions are deployed to it.
             Endpoint = endpoint: crate::serving::EndpointFields,
@@ -74,7 +74,7 @@ macro_rules! node_vocabulary {
             CloudRunService = cloud_run_service: crate::serving::CloudRunServiceFields,
             /// A revision of a Cloud Run service with a share of its traffic.
             ServiceDeployment = service_deployment: crate::serving::ServiceDeploymentFields,
-            /// One execution of a job or experiment as the tool that ran it reported it (an OpenLineage run, an MLflow run).
+            /// One execution of a job or experiment as the tool that ran it reported it (an OpenLineage run, an MLflow run; `jobRuns`, `Workflow.runs`, `Experiment.jobRuns`). Trials of mlgraph's own training jobs are `ExperimentRun`s.
             JobRun = job_run: crate::ingest::JobRunFields,
             /// An explicit typed edge `source --kind--> target`.
             Edge = edge: crate::lineage::EdgeFields,

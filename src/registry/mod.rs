@@ -32,7 +32,7 @@ impl RegistryQuery {
         #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
             chrono::DateTime<chrono::Utc>,
         >,
-    ) -> Result<crate::core::plan::Planned<Workflow>> {
+    ) -> Result<crate::gql::plan::Planned<Workflow>> {
         crate::api::deps_at(ctx, as_of)?;
         let id = decode_as(&id, NodeType::Workflow, "id")?;
         crate::api::planned_get::<workflow::Entity, _>(ctx, id, Workflow::from).await
@@ -52,7 +52,7 @@ impl RegistryQuery {
         #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
             chrono::DateTime<chrono::Utc>,
         >,
-    ) -> Result<crate::core::plan::Planned<Conn<Workflow>>> {
+    ) -> Result<crate::gql::plan::Planned<Conn<Workflow>>> {
         crate::api::deps_at(ctx, as_of)?;
         crate::api::planned_list::<workflow::Entity, _>(
             ctx,
@@ -73,7 +73,7 @@ impl RegistryQuery {
         #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
             chrono::DateTime<chrono::Utc>,
         >,
-    ) -> Result<crate::core::plan::Planned<Model>> {
+    ) -> Result<crate::gql::plan::Planned<Model>> {
         crate::api::deps_at(ctx, as_of)?;
         match (id, ns, name) {
             (Some(id), None, None) => {
@@ -110,7 +110,7 @@ impl RegistryQuery {
         #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
             chrono::DateTime<chrono::Utc>,
         >,
-    ) -> Result<crate::core::plan::Planned<Conn<Model>>> {
+    ) -> Result<crate::gql::plan::Planned<Conn<Model>>> {
         crate::api::deps_at(ctx, as_of)?;
         crate::api::planned_list::<model::Entity, _>(
             ctx,
@@ -129,7 +129,7 @@ impl RegistryQuery {
         #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
             chrono::DateTime<chrono::Utc>,
         >,
-    ) -> Result<crate::core::plan::Planned<ModelVersion>> {
+    ) -> Result<crate::gql::plan::Planned<ModelVersion>> {
         crate::api::deps_at(ctx, as_of)?;
         let id = decode_as(&id, NodeType::ModelVersion, "id")?;
         crate::api::planned_get::<model_version::Entity, _>(ctx, id, ModelVersion::from).await
@@ -147,7 +147,7 @@ impl RegistryQuery {
         last: Option<i32>,
         before: Option<String>,
         offset: Option<i32>,
-    ) -> Result<crate::core::plan::Planned<Conn<ModelVersion>>> {
+    ) -> Result<crate::gql::plan::Planned<Conn<ModelVersion>>> {
         let cond = cond_of(&filter).map(|c| c.add(service::needs_retraining()));
         crate::api::planned_list::<model_version::Entity, _>(
             ctx,
@@ -173,7 +173,7 @@ impl RegistryQuery {
         #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
             chrono::DateTime<chrono::Utc>,
         >,
-    ) -> Result<crate::core::plan::Planned<Conn<ModelVersion>>> {
+    ) -> Result<crate::gql::plan::Planned<Conn<ModelVersion>>> {
         crate::api::deps_at(ctx, as_of)?;
         crate::api::planned_list::<model_version::Entity, _>(
             ctx,

@@ -375,17 +375,7 @@ pub async fn promote_model_version(
         // Before any lock or early answer: a reader changes nothing, not even "to the same".
         ctx.scope.check_write(&before.ns)?;
         // Lock the model row: concurrent promotions of one model queue here.
-        let model = model::Entity::update_many()
-            .col_expr(
-                model::Column::VersionSeq,
-                Expr::col(model::Column::VersionSeq),
-            )
-            .filter(model::Column::Id.eq(before.model_id))
-            .exec_with_returning(txn)
-            .await?
-            .into_iter()
-            .next()
-            .ok_or_else(|| AppError::not_found(format!("Model {}", before.model_id)))?;
+        let model = store::lock::<model::Entity>(txn, ctx, before.model_id).await?;
         if stage == ModelStage::Production && model.status == ModelStatus::Deprecated {
             return Err(AppError::InvalidTransition {
                 from: "DEPRECATED model".into(),

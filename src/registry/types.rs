@@ -781,11 +781,11 @@ impl UpdateModelVersionInput {
     }
 }
 
-crate::core::plan::plannable!(workflow::Entity => "Workflow", WorkflowFilter, WorkflowOrder {
+crate::gql::plan::plannable!(workflow::Entity => "Workflow", WorkflowFilter, WorkflowOrder {
     "ns" => Col(C::Ns, Plain),
     "name" => Col(C::Name, Plain),
     "description" => Col(C::Description, Plain),
-    "status" => Col(C::Status, crate::core::plan::enumeration!(entity::enums::WorkflowStatus, WorkflowStatus)),
+    "status" => Col(C::Status, crate::gql::plan::enumeration!(entity::enums::WorkflowStatus, WorkflowStatus)),
     "config" => Col(C::Config, Plain),
     "createdBy" => Col(C::CreatedBy, Plain),
     "createdAt" => Col(C::CreatedAt, Time),
@@ -795,9 +795,9 @@ crate::core::plan::plannable!(workflow::Entity => "Workflow", WorkflowFilter, Wo
     "experiments" => children::<Self, WorkflowExperiments>(),
 });
 
-crate::core::plan::plannable!(model::Entity => "Model", ModelFilter, ModelOrder {
+crate::gql::plan::plannable!(model::Entity => "Model", ModelFilter, ModelOrder {
     "tags" => Col(C::Tags, JsonOrEmpty),
-    "riskClass" => Col(C::RiskClass, crate::core::plan::enumeration!(entity::enums::RiskClass, crate::governance::RiskClass)),
+    "riskClass" => Col(C::RiskClass, crate::gql::plan::enumeration!(entity::enums::RiskClass, crate::governance::RiskClass)),
     "humanOversight" => Col(C::HumanOversight, Plain),
     "intendedPurpose" => Col(C::IntendedPurpose, Plain),
     "ns" => Col(C::Ns, Plain),
@@ -805,7 +805,7 @@ crate::core::plan::plannable!(model::Entity => "Model", ModelFilter, ModelOrder 
     "description" => Col(C::Description, Plain),
     "task" => Col(C::Task, Plain),
     "framework" => Col(C::Framework, Plain),
-    "status" => Col(C::Status, crate::core::plan::enumeration!(entity::enums::ModelStatus, ModelStatus)),
+    "status" => Col(C::Status, crate::gql::plan::enumeration!(entity::enums::ModelStatus, ModelStatus)),
     "latestVersionNumber" => Col(C::VersionSeq, Plain),
     "createdBy" => Col(C::CreatedBy, Plain),
     "createdAt" => Col(C::CreatedAt, Time),
@@ -815,7 +815,7 @@ crate::core::plan::plannable!(model::Entity => "Model", ModelFilter, ModelOrder 
     "trainingJobs" => children::<Self, ModelTrainingJobs>(),
 });
 
-crate::core::plan::plannable!(model_version::Entity => "ModelVersion", ModelVersionFilter, ModelVersionOrder {
+crate::gql::plan::plannable!(model_version::Entity => "ModelVersion", ModelVersionFilter, ModelVersionOrder {
     "tags" => Col(C::Tags, JsonOrEmpty),
     "ns" => Col(C::Ns, Plain),
     "version" => Col(C::Version, Plain),
@@ -824,7 +824,7 @@ crate::core::plan::plannable!(model_version::Entity => "ModelVersion", ModelVers
     "sizeBytes" => Col(C::SizeBytes, Plain),
     "metrics" => Col(C::Metrics, Plain),
     "params" => Col(C::Params, Plain),
-    "stage" => Col(C::Stage, crate::core::plan::enumeration!(entity::enums::ModelStage, ModelStage)),
+    "stage" => Col(C::Stage, crate::gql::plan::enumeration!(entity::enums::ModelStage, ModelStage)),
     "createdBy" => Col(C::CreatedBy, Plain),
     "createdAt" => Col(C::CreatedAt, Time),
     "updatedAt" => Col(C::UpdatedAt, Time),

@@ -98,7 +98,7 @@ impl ServingQuery {
         #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
             chrono::DateTime<chrono::Utc>,
         >,
-    ) -> Result<crate::core::plan::Planned<Endpoint>> {
+    ) -> Result<crate::gql::plan::Planned<Endpoint>> {
         crate::api::deps_at(ctx, as_of)?;
         let id = decode_as(&id, NodeType::Endpoint, "id")?;
         crate::api::planned_get::<endpoint::Entity, _>(ctx, id, Endpoint::from).await
@@ -118,7 +118,7 @@ impl ServingQuery {
         #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
             chrono::DateTime<chrono::Utc>,
         >,
-    ) -> Result<crate::core::plan::Planned<Conn<Endpoint>>> {
+    ) -> Result<crate::gql::plan::Planned<Conn<Endpoint>>> {
         crate::api::deps_at(ctx, as_of)?;
         crate::api::planned_list::<endpoint::Entity, _>(
             ctx,
@@ -137,7 +137,7 @@ impl ServingQuery {
         #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
             chrono::DateTime<chrono::Utc>,
         >,
-    ) -> Result<crate::core::plan::Planned<Deployment>> {
+    ) -> Result<crate::gql::plan::Planned<Deployment>> {
         crate::api::deps_at(ctx, as_of)?;
         let id = decode_as(&id, NodeType::Deployment, "id")?;
         crate::api::planned_get::<deployment::Entity, _>(ctx, id, Deployment::from).await
@@ -157,7 +157,7 @@ impl ServingQuery {
         #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
             chrono::DateTime<chrono::Utc>,
         >,
-    ) -> Result<crate::core::plan::Planned<Conn<Deployment>>> {
+    ) -> Result<crate::gql::plan::Planned<Conn<Deployment>>> {
         crate::api::deps_at(ctx, as_of)?;
         crate::api::planned_list::<deployment::Entity, _>(
             ctx,
@@ -173,7 +173,7 @@ impl ServingQuery {
         &self,
         ctx: &Context<'_>,
         id: ID,
-    ) -> Result<crate::core::plan::Planned<Prediction>> {
+    ) -> Result<crate::gql::plan::Planned<Prediction>> {
         let id = decode_as(&id, NodeType::Prediction, "id")?;
         crate::api::planned_get::<prediction::Entity, _>(ctx, id, Prediction::from).await
     }
@@ -189,7 +189,7 @@ impl ServingQuery {
         last: Option<i32>,
         before: Option<String>,
         offset: Option<i32>,
-    ) -> Result<crate::core::plan::Planned<Conn<Prediction>>> {
+    ) -> Result<crate::gql::plan::Planned<Conn<Prediction>>> {
         crate::api::planned_list::<prediction::Entity, _>(
             ctx,
             cond_of(&filter),

@@ -913,14 +913,14 @@ pub enum PredictionGroupBy {
     Day,
 }
 
-crate::core::plan::plannable!(endpoint::Entity => "Endpoint", EndpointFilter, EndpointOrder {
+crate::gql::plan::plannable!(endpoint::Entity => "Endpoint", EndpointFilter, EndpointOrder {
     "ns" => Col(C::Ns, Plain),
     "name" => Col(C::Name, Plain),
     "description" => Col(C::Description, Plain),
-    "environment" => Col(C::Environment, crate::core::plan::enumeration!(entity::enums::Environment, Environment)),
+    "environment" => Col(C::Environment, crate::gql::plan::enumeration!(entity::enums::Environment, Environment)),
     "region" => Col(C::Region, Plain),
     "url" => Col(C::Url, Plain),
-    "status" => Col(C::Status, crate::core::plan::enumeration!(entity::enums::EndpointStatus, EndpointStatus)),
+    "status" => Col(C::Status, crate::gql::plan::enumeration!(entity::enums::EndpointStatus, EndpointStatus)),
     "createdBy" => Col(C::CreatedBy, Plain),
     "createdAt" => Col(C::CreatedAt, Time),
     "updatedAt" => Col(C::UpdatedAt, Time),
@@ -928,13 +928,13 @@ crate::core::plan::plannable!(endpoint::Entity => "Endpoint", EndpointFilter, En
     "predictions" => children::<Self, EndpointPredictions>(),
 });
 
-crate::core::plan::plannable!(deployment::Entity => "Deployment", DeploymentFilter, DeploymentOrder {
+crate::gql::plan::plannable!(deployment::Entity => "Deployment", DeploymentFilter, DeploymentOrder {
     "ns" => Col(C::Ns, Plain),
     "trafficPercent" => Col(C::TrafficPercent, Plain),
     "minReplicas" => Col(C::MinReplicas, Plain),
     "maxReplicas" => Col(C::MaxReplicas, Plain),
     "machineType" => Col(C::MachineType, Plain),
-    "status" => Col(C::Status, crate::core::plan::enumeration!(entity::enums::DeploymentStatus, DeploymentStatus)),
+    "status" => Col(C::Status, crate::gql::plan::enumeration!(entity::enums::DeploymentStatus, DeploymentStatus)),
     "createdBy" => Col(C::CreatedBy, Plain),
     "createdAt" => Col(C::CreatedAt, Time),
     "updatedAt" => Col(C::UpdatedAt, Time),
@@ -942,13 +942,13 @@ crate::core::plan::plannable!(deployment::Entity => "Deployment", DeploymentFilt
     "modelVersion" => reference::<Self, entity::model_version::Entity>(C::ModelVersionId),
 });
 
-crate::core::plan::plannable!(prediction::Entity => "Prediction", PredictionFilter, PredictionOrder {
+crate::gql::plan::plannable!(prediction::Entity => "Prediction", PredictionFilter, PredictionOrder {
     "ns" => Col(C::Ns, Plain),
     "input" => Col(C::Input, Plain),
     "output" => Col(C::Output, Plain),
     "latencyMs" => Col(C::LatencyMs, Float),
     "confidence" => Col(C::Confidence, Float),
-    "status" => Col(C::Status, crate::core::plan::enumeration!(entity::enums::PredictionStatus, PredictionStatus)),
+    "status" => Col(C::Status, crate::gql::plan::enumeration!(entity::enums::PredictionStatus, PredictionStatus)),
     "completedAt" => Col(C::CompletedAt, Time),
     "createdAt" => Col(C::CreatedAt, Time),
     "updatedAt" => Col(C::UpdatedAt, Time),

@@ -33,7 +33,7 @@ impl TrainingQuery {
         #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
             chrono::DateTime<chrono::Utc>,
         >,
-    ) -> Result<crate::core::plan::Planned<Experiment>> {
+    ) -> Result<crate::gql::plan::Planned<Experiment>> {
         crate::api::deps_at(ctx, as_of)?;
         let id = decode_as(&id, NodeType::Experiment, "id")?;
         crate::api::planned_get::<experiment::Entity, _>(ctx, id, Experiment::from).await
@@ -53,7 +53,7 @@ impl TrainingQuery {
         #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
             chrono::DateTime<chrono::Utc>,
         >,
-    ) -> Result<crate::core::plan::Planned<Conn<Experiment>>> {
+    ) -> Result<crate::gql::plan::Planned<Conn<Experiment>>> {
         crate::api::deps_at(ctx, as_of)?;
         crate::api::planned_list::<experiment::Entity, _>(
             ctx,
@@ -72,7 +72,7 @@ impl TrainingQuery {
         #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
             chrono::DateTime<chrono::Utc>,
         >,
-    ) -> Result<crate::core::plan::Planned<TrainingJob>> {
+    ) -> Result<crate::gql::plan::Planned<TrainingJob>> {
         crate::api::deps_at(ctx, as_of)?;
         let id = decode_as(&id, NodeType::TrainingJob, "id")?;
         crate::api::planned_get::<training_job::Entity, _>(ctx, id, TrainingJob::from).await
@@ -92,7 +92,7 @@ impl TrainingQuery {
         #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
             chrono::DateTime<chrono::Utc>,
         >,
-    ) -> Result<crate::core::plan::Planned<Conn<TrainingJob>>> {
+    ) -> Result<crate::gql::plan::Planned<Conn<TrainingJob>>> {
         crate::api::deps_at(ctx, as_of)?;
         crate::api::planned_list::<training_job::Entity, _>(
             ctx,

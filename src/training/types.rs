@@ -1041,12 +1041,12 @@ impl CancelTrainingJobInput {
     }
 }
 
-crate::core::plan::plannable!(experiment::Entity => "Experiment", ExperimentFilter, ExperimentOrder {
+crate::gql::plan::plannable!(experiment::Entity => "Experiment", ExperimentFilter, ExperimentOrder {
     "ns" => Col(C::Ns, Plain),
     "name" => Col(C::Name, Plain),
     "description" => Col(C::Description, Plain),
-    "experimentType" => Col(C::ExperimentType, crate::core::plan::enumeration!(entity::enums::ExperimentType, ExperimentType)),
-    "status" => Col(C::Status, crate::core::plan::enumeration!(entity::enums::ExperimentStatus, ExperimentStatus)),
+    "experimentType" => Col(C::ExperimentType, crate::gql::plan::enumeration!(entity::enums::ExperimentType, ExperimentType)),
+    "status" => Col(C::Status, crate::gql::plan::enumeration!(entity::enums::ExperimentStatus, ExperimentStatus)),
     "config" => Col(C::Config, Plain),
     "createdBy" => Col(C::CreatedBy, Plain),
     "createdAt" => Col(C::CreatedAt, Time),
@@ -1055,10 +1055,10 @@ crate::core::plan::plannable!(experiment::Entity => "Experiment", ExperimentFilt
     "trainingJobs" => children::<Self, ExperimentTrainingJobs>(),
 });
 
-crate::core::plan::plannable!(training_job::Entity => "TrainingJob", TrainingJobFilter, TrainingJobOrder {
+crate::gql::plan::plannable!(training_job::Entity => "TrainingJob", TrainingJobFilter, TrainingJobOrder {
     "ns" => Col(C::Ns, Plain),
     "name" => Col(C::Name, Plain),
-    "status" => Col(C::Status, crate::core::plan::enumeration!(entity::enums::TrainingJobStatus, TrainingJobStatus)),
+    "status" => Col(C::Status, crate::gql::plan::enumeration!(entity::enums::TrainingJobStatus, TrainingJobStatus)),
     "priority" => Col(C::Priority, Plain),
     "progress" => Col(C::Progress, Float),
     "currentStep" => Col(C::CurrentStep, Plain),

@@ -152,7 +152,7 @@ async fn healthz(addr: &str) -> Duration {
 async fn deep_values_are_refused_before_anything_recurses() {
     let app = TestApp::new().await;
     let addr = app.serve().await;
-    let depth = |doc: &str| mlgraph::core::shape::scan(doc).value_depth;
+    let depth = |doc: &str| mlgraph::gql::shape::scan(doc).value_depth;
     let max = mlgraph::Limits::default().max_value_depth;
     assert_eq!(max, 32);
 

@@ -1,4 +1,4 @@
-//! The planner (`core::plan`): a plain selection of a top-level list is answered by one
+//! The planner (`gql::plan`): a plain selection of a top-level list is answered by one
 //! statement, and its answer is exactly the resolvers' (compared field for field with the
 //! planner turned off on the same database); anything else falls back to the resolvers.
 
@@ -378,8 +378,8 @@ async fn a_planned_statement_reads_only_what_the_caller_may_see() {
 async fn a_planned_nested_page_reads_the_page_not_every_child() {
     use async_graphql::parser::types::{DocumentOperations, Selection};
     use mlgraph::core::paging::Window;
-    use mlgraph::core::plan::{Operation, plan_list};
     use mlgraph::core::store::ListSpec;
+    use mlgraph::gql::plan::{Operation, plan_list};
     use sea_orm::ConnectionTrait;
 
     let app = TestApp::new().await;

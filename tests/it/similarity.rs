@@ -349,7 +349,11 @@ async fn a_selective_filter_still_fills_the_page() {
         })
     };
     let full = ef40(20_000).ok(q, json!({})).await;
-    assert_eq!(found(&full), all, "{full:#}");
+    // The page is full, of models; HNSW is approximate (its graph is built at random),
+    // so nearly all of them, not always all, are the 20 sought ones.
+    assert_eq!(found(&full).len(), 20, "{full:#}");
+    let sought_found = found(&full).iter().filter(|id| all.contains(id)).count();
+    assert!(sought_found >= 18, "recall {sought_found}/20: {full:#}");
     assert_eq!(full["similar"]["isPartial"], false, "{full:#}");
 
     let off = ef40(0);

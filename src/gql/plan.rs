@@ -36,13 +36,13 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::context::RequestContext;
-use super::ids;
-use super::loader::ChildRelation;
-use super::node::NodeEntity;
-use super::paging::{PageArgs, Window, encode_cursor};
-use super::store::{self, ListSpec};
 use crate::config::Limits;
+use crate::core::context::RequestContext;
+use crate::core::ids;
+use crate::core::loader::ChildRelation;
+use crate::core::node::NodeEntity;
+use crate::core::paging::{PageArgs, Window, encode_cursor};
+use crate::core::store::{self, ListSpec};
 use crate::error::AppResult;
 
 /// A field's value: resolved by its object's resolvers, or built by the planner.
@@ -188,11 +188,11 @@ macro_rules! plannable {
     ($entity:ty => $object:literal, $filter:ty, $order:ty {
         $($name:literal => $how:expr),* $(,)?
     }) => {
-        impl $crate::core::plan::Plannable for $entity {
+        impl $crate::gql::plan::Plannable for $entity {
             const OBJECT: &'static str = $object;
-            fn field(name: &str) -> Option<$crate::core::plan::PField<Self>> {
+            fn field(name: &str) -> Option<$crate::gql::plan::PField<Self>> {
                 #[allow(unused_imports)]
-                use $crate::core::plan::{Kind::*, PField::Col, children, reference};
+                use $crate::gql::plan::{Kind::*, PField::Col, children, reference};
                 type C = <$entity as sea_orm::EntityTrait>::Column;
                 Some(match name {
                     $($name => $how,)*
@@ -219,7 +219,7 @@ pub(crate) use plannable;
 /// [`Kind::Enum`] of an enumeration stored as the entity's `$stored`, shown as `$shown`.
 macro_rules! enumeration {
     ($stored:ty, $shown:ty) => {
-        $crate::core::plan::Kind::Enum($crate::core::plan::enum_value::<$stored, $shown>)
+        $crate::gql::plan::Kind::Enum($crate::gql::plan::enum_value::<$stored, $shown>)
     };
 }
 pub(crate) use enumeration;
