@@ -257,24 +257,23 @@ pub fn check_fragments(
     for name in doc.fragments.keys() {
         walk.fragment(name.as_str())?;
     }
+    let within = |size: u64, depth: usize| {
+        if size > max_selections {
+            Err(FragmentRefusal::TooLarge(size))
+        } else if depth > max_depth {
+            Err(FragmentRefusal::TooDeep(depth))
+        } else {
+            Ok(())
+        }
+    };
     for (_, op) in doc.operations.iter() {
         let (size, depth) = walk.set(&op.node.selection_set.node)?;
-        if size > max_selections {
-            return Err(FragmentRefusal::TooLarge(size));
-        }
         // The operation's own selection set is level 0 in async-graphql's count.
-        if depth.saturating_sub(1) > max_depth {
-            return Err(FragmentRefusal::TooDeep(depth - 1));
-        }
+        within(size, depth.saturating_sub(1))?;
     }
     for memo in walk.memo.values() {
         if let Memo::Done(size, depth) = *memo {
-            if size > max_selections {
-                return Err(FragmentRefusal::TooLarge(size));
-            }
-            if depth > max_depth {
-                return Err(FragmentRefusal::TooDeep(depth));
-            }
+            within(size, depth)?;
         }
     }
     Ok(())

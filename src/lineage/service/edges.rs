@@ -247,6 +247,16 @@ pub async fn unlink_in(
         return Ok(false);
     }
     ctx.scope.check_write(&row.ns)?;
+    remove(txn, ctx, &row).await?;
+    Ok(true)
+}
+
+/// Deletes an edge row and records its `DELETE` event.
+async fn remove(
+    txn: &sea_orm::DatabaseTransaction,
+    ctx: &RequestContext,
+    row: &edge::Model,
+) -> AppResult<()> {
     edge::Entity::delete_many()
         .filter(edge::Column::Id.eq(row.id))
         .exec(txn)
@@ -254,10 +264,10 @@ pub async fn unlink_in(
     record_event(
         txn,
         ctx,
-        Change::of::<edge::Entity>("DELETE", Some(&row), None)?,
+        Change::of::<edge::Entity>("DELETE", Some(row), None)?,
     )
     .await?;
-    Ok(true)
+    Ok(())
 }
 
 /// Removes the explicit edges of a node being deleted (inside its transaction), each with
@@ -276,16 +286,7 @@ pub async fn node_deleted(
         .all(txn)
         .await?;
     for row in rows {
-        edge::Entity::delete_many()
-            .filter(edge::Column::Id.eq(row.id))
-            .exec(txn)
-            .await?;
-        record_event(
-            txn,
-            ctx,
-            Change::of::<edge::Entity>("DELETE", Some(&row), None)?,
-        )
-        .await?;
+        remove(txn, ctx, &row).await?;
     }
     Ok(())
 }
