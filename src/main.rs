@@ -406,16 +406,21 @@ async fn main() -> anyhow_like::Result<()> {
         use tracing_subscriber::Layer;
         use tracing_subscriber::layer::SubscriberExt;
         use tracing_subscriber::util::SubscriberInitExt;
+        // Logs go to stderr: a command's stdout is its data (`export > file`,
+        // `KEY=$(mlgraph admin create-key ...)`, `schema > schema.graphql`).
         let fmt = if cli.log_format == LogFormat::Json {
             // One JSON object per line, with the request's span (method, uri, request id
             // and, when traces are on, trace id).
             tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
                 .json()
                 .with_current_span(true)
                 .with_span_list(false)
                 .boxed()
         } else {
-            tracing_subscriber::fmt::layer().boxed()
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .boxed()
         };
         let otel = telemetry.as_ref().map(|t| t.layer());
         tracing_subscriber::registry()
@@ -445,7 +450,13 @@ async fn run(command: Option<Command>, serve_args: ServeArgs) -> anyhow_like::Re
             match action {
                 MigrateAction::Up => Migrator::up(&conn, None).await?,
                 MigrateAction::Down { steps } => Migrator::down(&conn, Some(steps)).await?,
-                MigrateAction::Status => Migrator::status(&conn).await?,
+                // A table on stdout, one migration a line: `applied  <name>`.
+                MigrateAction::Status => {
+                    for m in Migrator::get_migration_with_status_read_only(&conn).await? {
+                        let status = m.status().to_string().to_lowercase();
+                        println!("{status:<8} {}", m.name());
+                    }
+                }
             }
             Ok(())
         }

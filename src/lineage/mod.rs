@@ -401,7 +401,9 @@ pub struct LineageMutation;
 #[Object]
 impl LineageMutation {
     /// Links `source --kind--> target` (idempotent). Both ends must exist, share a
-    /// namespace, and be of types the kind allows.
+    /// namespace, and be of types the kind allows. Linking an existing edge with
+    /// `properties` replaces its properties (one `UPDATE` event when they differ);
+    /// without `properties` it is left as it is.
     async fn link(
         &self,
         ctx: &Context<'_>,
@@ -413,7 +415,7 @@ impl LineageMutation {
         let d = deps(ctx)?;
         let s = ids::decode_any(&source, "source")?;
         let t = ids::decode_any(&target, "target")?;
-        let props = properties.map_or_else(|| serde_json::json!({}), |p| p.0);
+        let props = properties.map(|p| p.0);
         Ok(Edge::from(
             service::link(&d.state.db, d.rc, &kind, s, t, props).await?,
         ))

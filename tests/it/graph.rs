@@ -243,3 +243,29 @@ async fn deleting_a_node_removes_its_explicit_edges() {
         "{data}"
     );
 }
+
+/// Linking an existing edge with new properties replaces them (one `UPDATE` event);
+/// linking it again with the same ones, or without any, changes nothing.
+#[tokio::test]
+async fn linking_again_with_new_properties_updates_them() {
+    let app = TestApp::new().await;
+    let a = create_model(&app, "acme.com", "a").await;
+    let b = create_model(&app, "acme.com", "b").await;
+    let link = "mutation($s: ID!, $t: ID!, $p: JSON) { link(kind: \"dependsOn\", source: $s, target: $t, properties: $p) { id properties } }";
+    let first = app
+        .ok(link, json!({"s": a, "t": b, "p": {"fairness": 0.71}}))
+        .await;
+    let events = app.count("events").await;
+    let fixed = app
+        .ok(link, json!({"s": a, "t": b, "p": {"fairness": 0.93}}))
+        .await;
+    assert_eq!(fixed["link"]["id"], first["link"]["id"]);
+    assert_eq!(fixed["link"]["properties"], json!({"fairness": 0.93}));
+    assert_eq!(app.count("events").await, events + 1);
+    for p in [json!({"fairness": 0.93}), Value::Null] {
+        let again = app.ok(link, json!({"s": a, "t": b, "p": p})).await;
+        assert_eq!(again["link"]["properties"], json!({"fairness": 0.93}));
+    }
+    assert_eq!(app.count("events").await, events + 1, "no change, no event");
+    assert_eq!(app.count("edges").await, 1);
+}

@@ -112,3 +112,102 @@ async fn export_then_import_into_both_backends_gives_the_same_answers() {
     assert_eq!(empty.count("models").await, 0);
     assert_eq!(empty.count("events").await, 0);
 }
+
+/// A CLI command's stdout is its data, at the default log level (logs go to stderr):
+/// `export | import` round-trips, `events export` is JSON lines, `schema` writes the
+/// contract, `migrate status` prints its table, `admin create-key` prints only the token.
+#[tokio::test]
+async fn cli_stdout_is_data_and_export_pipes_into_import() {
+    use std::io::Write;
+    let source = TestApp::new().await;
+    mlgraph::demo::seed(source.db())
+        .await
+        .unwrap_or_else(|e| panic!("seed: {e:?}"));
+    let run = |args: &[&str], url: &str, stdin: &[u8]| {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_mlgraph"))
+            .args(args)
+            .env("DATABASE_URL", url)
+            .env("MLGRAPH_PASSWORD", "a long bootstrap passphrase")
+            .env_remove("RUST_LOG")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("run mlgraph: {e}"));
+        if let Some(mut input) = child.stdin.take() {
+            input
+                .write_all(stdin)
+                .unwrap_or_else(|e| panic!("stdin: {e}"));
+        }
+        let out = child
+            .wait_with_output()
+            .unwrap_or_else(|e| panic!("mlgraph {args:?}: {e}"));
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let exported = run(&["export"], &source.url, b"");
+    for (i, line) in exported.lines().enumerate() {
+        let v: Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("line {}: {e}: {line}", i + 1));
+        assert!(v.is_object());
+    }
+    let fresh = TestApp::new().await;
+    run(&["import"], &fresh.url, exported.as_bytes());
+    for table in ["models", "model_versions", "datasets", "edges", "events"] {
+        assert_eq!(
+            fresh.count(table).await,
+            source.count(table).await,
+            "{table}"
+        );
+    }
+    let events = run(
+        &["events", "export", "--before", "2100-01-01T00:00:00Z"],
+        &source.url,
+        b"",
+    );
+    assert!(events.lines().count() > 0);
+    for line in events.lines() {
+        serde_json::from_str::<Value>(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+    }
+    let schema = run(&["schema"], &source.url, b"");
+    assert!(
+        schema == include_str!("../../schema.graphql"),
+        "`mlgraph schema` is not schema.graphql"
+    );
+    let status = run(&["migrate", "status"], &fresh.url, b"");
+    let lines: Vec<&str> = status.lines().collect();
+    assert!(lines.len() >= 22, "{status}");
+    assert!(
+        lines.iter().all(|l| l.starts_with("applied  m20")),
+        "{status}"
+    );
+    run(
+        &[
+            "admin",
+            "create-user",
+            "--email",
+            "root@acme.com",
+            "--superuser",
+        ],
+        &fresh.url,
+        b"",
+    );
+    let token = run(
+        &[
+            "admin",
+            "create-key",
+            "--email",
+            "root@acme.com",
+            "--name",
+            "ci",
+        ],
+        &fresh.url,
+        b"",
+    );
+    assert_eq!(token.lines().count(), 1, "{token}");
+    assert!(token.starts_with("mlg_"), "{token}");
+}

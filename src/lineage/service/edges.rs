@@ -125,15 +125,16 @@ pub fn check_kind(kind: &str, source: NodeType, target: NodeType) -> AppResult<(
     Ok(())
 }
 
-/// Links `source --kind--> target`. Idempotent: linking twice returns the first edge
-/// (its properties unchanged).
+/// Links `source --kind--> target`. Idempotent: linking twice returns the first edge;
+/// `properties`, when given, replace the existing edge's (an `UPDATE` event when they
+/// differ), and are left as they are when not.
 pub async fn link(
     db: &DatabaseConnection,
     ctx: &RequestContext,
     kind: &str,
     source: (NodeType, Uuid),
     target: (NodeType, Uuid),
-    properties: serde_json::Value,
+    properties: Option<serde_json::Value>,
 ) -> AppResult<edge::Model> {
     check_kind(kind, source.0, target.0)?;
     if source.1 == target.1 {
@@ -142,7 +143,7 @@ pub async fn link(
             "a node cannot be linked to itself",
         ));
     }
-    if !properties.is_object() {
+    if properties.as_ref().is_some_and(|p| !p.is_object()) {
         return Err(AppError::bad_input("properties", "must be a JSON object"));
     }
     match store::transaction(db, async |txn| {
@@ -159,8 +160,17 @@ pub async fn link(
         // Before the idempotent answer: a reader must not learn that linking "worked".
         ctx.scope.check_write(&source_ns)?;
         if let Some(existing) = find_edge(txn, kind, source.1, target.1).await? {
-            return Ok(existing);
+            return match &properties {
+                Some(p) if *p != existing.properties => {
+                    let mut row = sea_orm::IntoActiveModel::into_active_model(existing.clone());
+                    row.properties = Set(p.clone());
+                    row.updated_at = Set(Utc::now());
+                    store::update::<edge::Entity, _>(txn, ctx, &existing, row, "UPDATE").await
+                }
+                _ => Ok(existing),
+            };
         }
+        let properties = properties.clone().unwrap_or_else(|| serde_json::json!({}));
         store::insert::<edge::Entity, _>(
             txn,
             ctx,
