@@ -702,12 +702,13 @@ async fn a_server_killed_during_validation_leaves_its_task_to_another_instance()
         )
         .env("HOSTNAME", &victim)
         .env("RUST_LOG", "warn,mlgraph=info")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
         .kill_on_drop(true)
         .spawn()
         .unwrap_or_else(|e| panic!("start mlgraph: {e}"));
-    let out = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
+    // Its log goes to stderr.
+    let out = child.stderr.take().unwrap_or_else(|| panic!("no stderr"));
     let mut lines = tokio::io::BufReader::new(out).lines();
     tokio::time::timeout(std::time::Duration::from_secs(60), async {
         while let Ok(Some(line)) = lines.next_line().await {

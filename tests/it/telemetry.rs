@@ -78,13 +78,13 @@ async fn a_nested_query_exports_the_span_tree_in_the_callers_trace() {
         .env("RUST_LOG", "info")
         .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT")
         .current_dir(&dir)
-        .stdout(Stdio::piped())
+        .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
         .unwrap_or_else(|e| panic!("start mlgraph: {e}"));
-    // Ready once it says it listens (its log goes to stdout).
-    let out = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
+    // Ready once it says it listens (its log goes to stderr).
+    let out = child.stderr.take().unwrap_or_else(|| panic!("no stderr"));
     let mut lines = BufReader::new(out).lines();
     tokio::time::timeout(Duration::from_secs(60), async {
         while let Ok(Some(line)) = lines.next_line().await {
