@@ -192,14 +192,26 @@ async fn authenticate(
         .map(|a| a.context(request_id))
 }
 
-/// The request context of an HTTP request. Authentication off: everyone may do
-/// everything, and `x-actor` names the caller. On: the bearer token decides; without one
-/// the caller may only log in (`x-actor` is ignored either way).
+/// The request context of an HTTP request, refused in the GraphQL error shape (see
+/// [`caller`]).
 async fn request_context(
     state: &AppState,
     headers: &HeaderMap,
     verified: Option<&Verified>,
 ) -> Result<RequestContext, axum::response::Response> {
+    caller(state, headers, verified)
+        .await
+        .map_err(|e| refuse_credentials(&e))
+}
+
+/// Who calls. Authentication off: everyone may do everything, and `x-actor` names the
+/// caller. On: the bearer token decides; without one the caller may only log in
+/// (`x-actor` is ignored either way).
+async fn caller(
+    state: &AppState,
+    headers: &HeaderMap,
+    verified: Option<&Verified>,
+) -> Result<RequestContext, AppError> {
     let header = |name: &str| {
         headers
             .get(name)
@@ -224,32 +236,47 @@ async fn request_context(
             principal: None,
             as_of: Default::default(),
         }),
-        Some(Err(())) => Err(refuse_credentials(&AppError::Unauthenticated(
+        Some(Err(())) => Err(AppError::Unauthenticated(
             "the Authorization header must be `Bearer <API key or session token>`".into(),
-        ))),
+        )),
         Some(Ok(token)) => match verified {
             Some(v) => Ok(v.0.clone().context(request_id)),
-            None => authenticate(state, token, request_id)
-                .await
-                .map_err(|e| refuse_credentials(&e)),
+            None => authenticate(state, token, request_id).await,
         },
     }
 }
 
 /// The caller of a REST request (OpenLineage, MLflow): as for GraphQL, but while
-/// authentication is on a request without a bearer token is refused at once (`401` with
-/// `WWW-Authenticate`), since no REST route answers anonymous callers.
+/// authentication is on a request without a bearer token is refused at once, since no
+/// REST route answers anonymous callers. The route answers the error in its protocol's
+/// shape (see [`with_bearer_challenge`] for the 401's header).
 pub(crate) async fn rest_caller(
     state: &AppState,
     headers: &HeaderMap,
     verified: Option<&Verified>,
-) -> Result<RequestContext, axum::response::Response> {
+) -> Result<RequestContext, AppError> {
     if state.auth.enabled && bearer(headers).is_none() {
-        return Err(refuse_credentials(&AppError::Unauthenticated(
+        crate::observability::metrics::auth_failure();
+        return Err(AppError::Unauthenticated(
             "send `Authorization: Bearer <mlgraph API key>`".into(),
-        )));
+        ));
     }
-    request_context(state, headers, verified).await
+    caller(state, headers, verified).await.inspect_err(|e| {
+        if e.code() == ErrorCode::Unauthenticated {
+            crate::observability::metrics::auth_failure();
+        }
+    })
+}
+
+/// A REST route's refusal of credentials with the scheme it takes (`WWW-Authenticate`
+/// on a 401).
+pub(crate) fn with_bearer_challenge(
+    mut resp: axum::response::Response,
+) -> axum::response::Response {
+    if resp.status() == StatusCode::UNAUTHORIZED {
+        ask_for_bearer(&mut resp);
+    }
+    resp
 }
 
 /// Whether the selected operation of a GET request is a query (GET must not change state).

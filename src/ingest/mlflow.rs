@@ -237,7 +237,9 @@ async fn serve(
 ) -> Response {
     let ctx = match crate::server::rest_caller(state, &headers, verified.as_ref()).await {
         Ok(ctx) => ctx,
-        Err(resp) => return resp,
+        Err(e) => {
+            return crate::server::with_bearer_challenge(MlflowError::from(e).into_response());
+        }
     };
     let params = if method == Method::GET || body.is_empty() {
         let pairs: Vec<(String, String)> =

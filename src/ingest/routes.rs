@@ -248,7 +248,7 @@ async fn lineage(
     let verified = verified.map(|v| v.0);
     let ctx = match crate::server::rest_caller(&state, &headers, verified.as_ref()).await {
         Ok(ctx) => ctx,
-        Err(resp) => return resp,
+        Err(e) => return crate::server::with_bearer_challenge(error_response(&e)),
     };
     let value = match json_body(&headers, body).await {
         Ok(v) => v,
@@ -286,7 +286,7 @@ async fn lineage_batch(
     let verified = verified.map(|v| v.0);
     let ctx = match crate::server::rest_caller(&state, &headers, verified.as_ref()).await {
         Ok(ctx) => ctx,
-        Err(resp) => return resp,
+        Err(e) => return crate::server::with_bearer_challenge(error_response(&e)),
     };
     let events = match json_body(&headers, body).await {
         Ok(Value::Array(events)) => events,

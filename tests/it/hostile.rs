@@ -1081,6 +1081,23 @@ async fn low_findings_answer_with_codes() {
         200
     );
 
+    // REST routes refuse credentials in their own protocol's shape, with the challenge.
+    let resp = reqwest::Client::new()
+        .get(format!(
+            "http://{}/api/2.0/mlflow/experiments/search",
+            s.addr
+        ))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(resp.status().as_u16(), 401);
+    assert!(resp.headers().get("www-authenticate").is_some());
+    let body: Value = resp.json().await.unwrap_or_default();
+    assert_eq!(body["error_code"], "UNAUTHENTICATED", "{body}");
+    let (status, body) =
+        post_json(&s.addr, "/api/v1/lineage", Some("mlg_nope_x"), &json!({})).await;
+    assert_eq!(status, 401);
+    assert_eq!(body["code"], "UNAUTHENTICATED", "{body}");
     // A vector component past single precision.
     let (_, body) = post_as(
         &s.addr,
