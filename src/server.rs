@@ -94,22 +94,14 @@ async fn limit_rate(
     let wait = not_until.wait_time_from(DefaultClock::default().now());
     let message = "too many requests: slow down and retry after the time in Retry-After";
     let path = req.uri().path();
-    let mut resp = if path.contains("/api/2.0/mlflow") {
-        (
+    let mut resp = if crate::ingest::is_rest_path(path) {
+        crate::ingest::refusal(
+            path,
             StatusCode::TOO_MANY_REQUESTS,
-            axum::Json(
-                serde_json::json!({"error_code": "REQUEST_LIMIT_EXCEEDED", "message": message}),
-            ),
+            ErrorCode::RateLimited,
+            "REQUEST_LIMIT_EXCEEDED",
+            message,
         )
-            .into_response()
-    } else if path.starts_with("/api/v1/lineage") {
-        (
-            StatusCode::TOO_MANY_REQUESTS,
-            axum::Json(
-                serde_json::json!({"code": ErrorCode::RateLimited.as_str(), "message": message}),
-            ),
-        )
-            .into_response()
     } else {
         refuse(
             StatusCode::TOO_MANY_REQUESTS,
@@ -117,12 +109,19 @@ async fn limit_rate(
             message,
         )
     };
-    let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    retry_after(
+        &mut resp,
+        wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
+    );
+    resp
+}
+
+/// Sets `Retry-After` to `secs` (at least 1): when a client should try again.
+pub(crate) fn retry_after(resp: &mut axum::response::Response, secs: u64) {
     if let Ok(v) = HeaderValue::from_str(&secs.max(1).to_string()) {
         resp.headers_mut()
             .insert(axum::http::header::RETRY_AFTER, v);
     }
-    resp
 }
 
 /// The token of an `Authorization: Bearer <token>` header: `None` without the header,
@@ -142,8 +141,9 @@ fn bearer(headers: &HeaderMap) -> Option<Result<&str, ()>> {
     )
 }
 
-/// The answer to credentials that do not authenticate: 401 with `WWW-Authenticate`, or
-/// 503 when the database could not be asked.
+/// The answer to credentials that do not authenticate: 401 with `WWW-Authenticate`, 403
+/// for credentials that do but may not do this, or 503 when the database could not be
+/// asked.
 fn refuse_credentials(err: &AppError) -> axum::response::Response {
     let code = err.code();
     if code == ErrorCode::Unauthenticated {
@@ -152,6 +152,7 @@ fn refuse_credentials(err: &AppError) -> axum::response::Response {
     let status = match code {
         ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        ErrorCode::Forbidden => StatusCode::FORBIDDEN,
         _ => StatusCode::UNAUTHORIZED,
     };
     if code == ErrorCode::Internal {
@@ -480,10 +481,7 @@ async fn graphql_handler(
             ErrorCode::Timeout,
             "the request ran past the server's deadline and was abandoned (nothing of it was kept)",
         );
-        resp.headers_mut().insert(
-            axum::http::header::RETRY_AFTER,
-            HeaderValue::from_static("1"),
-        );
+        retry_after(&mut resp, 1);
         return resp;
     };
     if let Some(id) = crate::observability::telemetry::trace_id(&tracing::Span::current()) {
@@ -505,10 +503,7 @@ async fn graphql_handler(
     }
     if unavailable {
         *http.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
-        http.headers_mut().insert(
-            axum::http::header::RETRY_AFTER,
-            HeaderValue::from_static("1"),
-        );
+        retry_after(&mut http, 1);
     }
     http
 }
@@ -788,16 +783,7 @@ async fn may_read_metrics(state: &AppState, headers: &HeaderMap) -> Result<(), A
 /// benchmarks divide by requests.
 async fn metrics(State(shared): State<Shared>, headers: HeaderMap) -> axum::response::Response {
     if let Err(e) = may_read_metrics(&shared.state, &headers).await {
-        let status = match e.code() {
-            ErrorCode::Forbidden => StatusCode::FORBIDDEN,
-            ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-            _ => StatusCode::UNAUTHORIZED,
-        };
-        let mut resp = refuse(status, e.code(), &e.message());
-        if status == StatusCode::UNAUTHORIZED {
-            ask_for_bearer(&mut resp);
-        }
-        return resp;
+        return refuse_credentials(&e);
     }
     let db = &shared.state.db;
     if db.get_database_backend() == sea_orm::DbBackend::Postgres {

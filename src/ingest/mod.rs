@@ -10,6 +10,7 @@ pub mod openlineage;
 mod routes;
 
 pub use routes::routes;
+pub(crate) use routes::{is_rest_path, refusal};
 
 use async_graphql::{Context, ID, Json, Object, Result};
 use chrono::{DateTime, Utc};

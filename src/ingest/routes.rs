@@ -45,24 +45,47 @@ async fn within_deadline(
     next: axum::middleware::Next,
 ) -> Response {
     let deadline = state.limits.request_timeout;
-    let mlflow = req.uri().path().contains("/api/2.0/");
+    let path = req.uri().path().to_owned();
     if let Ok(resp) = tokio::time::timeout(deadline, next.run(req)).await {
         return resp;
     }
     tracing::warn!(?deadline, "REST request abandoned at its deadline");
-    let message =
-        "the request ran past the server's deadline and was abandoned (nothing of it was kept)";
-    let body = if mlflow {
-        json!({"error_code": "TEMPORARILY_UNAVAILABLE", "message": message})
-    } else {
-        json!({"code": ErrorCode::Timeout.as_str(), "message": message})
-    };
-    let mut resp = (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response();
-    resp.headers_mut().insert(
-        axum::http::header::RETRY_AFTER,
-        axum::http::HeaderValue::from_static("1"),
+    let mut resp = refusal(
+        &path,
+        StatusCode::SERVICE_UNAVAILABLE,
+        ErrorCode::Timeout,
+        "TEMPORARILY_UNAVAILABLE",
+        "the request ran past the server's deadline and was abandoned (nothing of it was kept)",
     );
+    crate::server::retry_after(&mut resp, 1);
     resp
+}
+
+/// Whether `path` is one of these routes (OpenLineage's or MLflow's).
+pub(crate) fn is_rest_path(path: &str) -> bool {
+    path.starts_with("/api/v1/lineage") || is_mlflow_path(path)
+}
+
+fn is_mlflow_path(path: &str) -> bool {
+    path.contains("/api/2.0/")
+}
+
+/// A refusal made before a route's handler runs (rate limit, deadline), in the shape of
+/// the protocol `path` speaks: MLflow's `{error_code, message}` with `mlflow_code`, else
+/// OpenLineage's `{code, message}` with `code`.
+pub(crate) fn refusal(
+    path: &str,
+    status: StatusCode,
+    code: ErrorCode,
+    mlflow_code: &str,
+    message: &str,
+) -> Response {
+    let body = if is_mlflow_path(path) {
+        json!({"error_code": mlflow_code, "message": message})
+    } else {
+        json!({"code": code.as_str(), "message": message})
+    };
+    (status, axum::Json(body)).into_response()
 }
 
 /// The HTTP status of an error's code.

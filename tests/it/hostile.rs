@@ -81,12 +81,18 @@ fn deep_variable(n: usize) -> Value {
 }
 
 async fn post(addr: &str, query: &str, variables: Value) -> (u16, Value) {
-    let resp = reqwest::Client::new()
+    post_as(addr, None, query, variables).await
+}
+
+/// POSTs a GraphQL request, with a bearer token when given.
+async fn post_as(addr: &str, token: Option<&str>, query: &str, variables: Value) -> (u16, Value) {
+    let mut req = reqwest::Client::new()
         .post(format!("http://{addr}/graphql"))
-        .json(&json!({"query": query, "variables": variables}))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("POST: {e}"));
+        .json(&json!({"query": query, "variables": variables}));
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    let resp = req.send().await.unwrap_or_else(|e| panic!("POST: {e}"));
     let status = resp.status().as_u16();
     (status, resp.json().await.unwrap_or_default())
 }
@@ -123,16 +129,22 @@ async fn code_everywhere(addr: &str, query: &str) -> String {
     let mut ws = Ws::connect_with(addr, "graphql-transport-ws", json!({})).await;
     ws.subscribe("1", query, json!({})).await;
     let answer = ws.recv().await;
-    let errors = match answer["type"].as_str() {
-        Some("error") => answer["payload"].clone(),
-        _ => answer["payload"]["errors"].clone(),
-    };
+    let errors = ws_errors(&answer);
     assert_eq!(
         errors[0]["extensions"]["code"].as_str(),
         Some(code.as_str()),
         "WebSocket: {answer}"
     );
     code
+}
+
+/// The errors of a WebSocket answer: an `error` message's payload, or the errors of a
+/// `next` (async-graphql's answer to a query sent as a subscription).
+fn ws_errors(answer: &Value) -> Value {
+    match answer["type"].as_str() {
+        Some("error") => answer["payload"].clone(),
+        _ => answer["payload"]["errors"].clone(),
+    }
 }
 
 /// `/healthz` answers, timed.
@@ -531,42 +543,43 @@ async fn run_ids_do_not_cross_namespaces() {
     assert_eq!(child_of_theirs.0, 200);
 
     // Two runs carry the id, one per namespace; A's runs have no child of B's.
-    let rows = base
-        .db()
-        .query_all_raw(sea_orm::Statement::from_string(
-            sea_orm::DbBackend::Postgres,
-            format!(
-                "SELECT ns, id::text AS id FROM job_runs WHERE external_id = '{theirs}' ORDER BY ns"
-            ),
-        ))
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let ns: Vec<String> = rows
+    let carrying = rows(
+        &base,
+        &format!(
+            "SELECT ns, id::text AS id FROM job_runs WHERE external_id = '{theirs}' ORDER BY ns"
+        ),
+    )
+    .await;
+    let ns: Vec<String> = carrying
         .iter()
         .filter_map(|r| r.try_get("", "ns").ok())
         .collect();
     assert_eq!(ns, ["a.example", "b.example"]);
-    let crossing = base
-        .db()
-        .query_all_raw(sea_orm::Statement::from_string(
-            sea_orm::DbBackend::Postgres,
-            "SELECT c.id FROM job_runs c JOIN job_runs p ON p.id = c.parent_run_id WHERE c.ns <> p.ns".to_owned(),
-        ))
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let crossing = rows(
+        &base,
+        "SELECT c.id FROM job_runs c JOIN job_runs p ON p.id = c.parent_run_id WHERE c.ns <> p.ns",
+    )
+    .await;
     assert!(
         crossing.is_empty(),
         "a run's parent lives in its own namespace"
     );
-    let edges = base
-        .db()
+    let edges = rows(
+        &base,
+        "SELECT id FROM edges e WHERE EXISTS (SELECT 1 FROM job_runs r WHERE r.id IN (e.source_id, e.target_id) AND r.ns <> e.ns)",
+    )
+    .await;
+    assert!(edges.is_empty(), "no edge reaches another namespace's run");
+}
+
+async fn rows(app: &TestApp, sql: &str) -> Vec<sea_orm::QueryResult> {
+    app.db()
         .query_all_raw(sea_orm::Statement::from_string(
             sea_orm::DbBackend::Postgres,
-            "SELECT id FROM edges e WHERE EXISTS (SELECT 1 FROM job_runs r WHERE r.id IN (e.source_id, e.target_id) AND r.ns <> e.ns)".to_owned(),
+            sql.to_owned(),
         ))
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert!(edges.is_empty(), "no edge reaches another namespace's run");
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
 }
 
 /// An MLflow `LIKE` of 40,000 `%` answers at once, and right: the pattern is compiled
@@ -733,12 +746,7 @@ async fn websocket_attacks_close_or_answer_with_codes() {
     for (i, doc) in [deep_list(1500), fan_out(30)].iter().enumerate() {
         ws.subscribe(&format!("s{i}"), doc, json!({})).await;
         let answer = answer(&mut ws).await;
-        // A request error: `error`, or a `next` with errors and no data (async-graphql's
-        // answer to a query sent as a subscription).
-        let errors = match answer["type"].as_str() {
-            Some("error") => answer["payload"].clone(),
-            _ => answer["payload"]["errors"].clone(),
-        };
+        let errors = ws_errors(&answer);
         assert_eq!(
             errors[0]["extensions"]["code"], "QUERY_TOO_COMPLEX",
             "{answer}"
@@ -748,10 +756,7 @@ async fn websocket_attacks_close_or_answer_with_codes() {
     ws.subscribe("bad", "subscription { noSuchField }", json!({}))
         .await;
     let answer = answer(&mut ws).await;
-    let errors = match answer["type"].as_str() {
-        Some("error") => answer["payload"].clone(),
-        _ => answer["payload"]["errors"].clone(),
-    };
+    let errors = ws_errors(&answer);
     assert_eq!(
         errors[0]["extensions"]["code"], "BAD_USER_INPUT",
         "{answer}"
@@ -785,16 +790,21 @@ struct OwnPostgres {
 }
 
 impl OwnPostgres {
-    fn command(&self, program: &str) -> tokio::process::Command {
+    /// `program` of the binaries, run as the PostgreSQL user.
+    fn std_command(&self, program: &str) -> std::process::Command {
         let path = self.bin.join(program);
         match &self.user {
             Some(user) => {
-                let mut c = tokio::process::Command::new("runuser");
+                let mut c = std::process::Command::new("runuser");
                 c.args(["-u", user, "--"]).arg(path);
                 c
             }
-            None => tokio::process::Command::new(path),
+            None => std::process::Command::new(path),
         }
+    }
+
+    fn command(&self, program: &str) -> tokio::process::Command {
+        tokio::process::Command::from(self.std_command(program))
     }
 
     async fn run(&self, mut cmd: tokio::process::Command, what: &str) {
@@ -878,14 +888,7 @@ impl OwnPostgres {
 
 impl Drop for OwnPostgres {
     fn drop(&mut self) {
-        let mut ctl = match &self.user {
-            Some(user) => {
-                let mut c = std::process::Command::new("runuser");
-                c.args(["-u", user, "--"]).arg(self.bin.join("pg_ctl"));
-                c
-            }
-            None => std::process::Command::new(self.bin.join("pg_ctl")),
-        };
+        let mut ctl = self.std_command("pg_ctl");
         ctl.arg("-D")
             .arg(self.dir.join("data"))
             .args(["-m", "immediate", "-w", "stop"]);
@@ -948,19 +951,15 @@ async fn a_database_restart_under_load_is_unavailable_then_recovers() {
             seen
         }));
     }
-    // Wait until the load is being served, then crash the database.
-    let served_ok = |addr: String| async move {
-        loop {
-            let (status, body) = post(&addr, read, json!({})).await;
-            if status == 200 && body.get("errors").is_none() {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+    // Served before the crash (the pool, the schema and the workers are up).
+    let served = |addr: String| async move {
+        let (status, body) = post(&addr, read, json!({})).await;
+        assert!(
+            status == 200 && body.get("errors").is_none(),
+            "{status} {body}"
+        );
     };
-    tokio::time::timeout(Duration::from_secs(30), served_ok(addr.clone()))
-        .await
-        .unwrap_or_else(|_| panic!("never served"));
+    served(addr.clone()).await;
     pg.crash().await;
     // During the outage: 503 UNAVAILABLE with Retry-After, and the process answers probes.
     let resp = reqwest::Client::new()
@@ -974,10 +973,10 @@ async fn a_database_restart_under_load_is_unavailable_then_recovers() {
     let body: Value = resp.json().await.unwrap_or_default();
     assert_eq!(code_of(&body), "UNAVAILABLE");
     healthz(&addr).await;
+    // `pg_ctl -w` returns once the server accepts connections; the pool tests each
+    // connection before handing it out, so the very next request is served.
     pg.start().await;
-    tokio::time::timeout(Duration::from_secs(30), served_ok(addr.clone()))
-        .await
-        .unwrap_or_else(|_| panic!("not served again after the restart"));
+    served(addr.clone()).await;
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let mut seen = Vec::new();
     for w in workers {
@@ -1101,8 +1100,9 @@ async fn low_findings_answer_with_codes() {
     // A vector component past single precision.
     let (_, body) = post_as(
         &s.addr,
-        &editor,
+        Some(&editor),
         "{ similar(vector: [1e308, 1.0], model: \"m\") { hits { similarity } } }",
+        json!({}),
     )
     .await;
     assert_eq!(code_of(&body), "BAD_USER_INPUT", "{body}");
@@ -1147,18 +1147,6 @@ async fn low_findings_answer_with_codes() {
     assert_eq!(resp.status().as_u16(), 200);
     let body: Value = resp.json().await.unwrap_or_default();
     assert_eq!(body["data"]["recordMetrics"], 10_000, "{body}");
-}
-
-async fn post_as(addr: &str, token: &str, query: &str) -> (u16, Value) {
-    let resp = reqwest::Client::new()
-        .post(format!("http://{addr}/graphql"))
-        .bearer_auth(token)
-        .json(&json!({"query": query}))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("POST: {e}"));
-    let status = resp.status().as_u16();
-    (status, resp.json().await.unwrap_or_default())
 }
 
 /// REST requests keep the request deadline GraphQL keeps: an OpenLineage event stuck
