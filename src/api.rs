@@ -160,7 +160,6 @@ pub async fn planned_any(
     id: Uuid,
 ) -> async_graphql::Result<Option<async_graphql::Value>> {
     use crate::core::ids::NodeType as N;
-    use entity::*;
     let d = deps(ctx)?;
     async fn one<E: Plannable>(
         ctx: &Context<'_>,
@@ -169,19 +168,14 @@ pub async fn planned_any(
     ) -> crate::error::AppResult<Option<async_graphql::Value>> {
         plan::top_node::<E>(ctx, &d.db, d.rc, &d.state.limits, id_is::<E>(id)).await
     }
-    Ok(match ty {
-        N::Workflow => one::<workflow::Entity>(ctx, &d, id).await?,
-        N::Dataset => one::<dataset::Entity>(ctx, &d, id).await?,
-        N::DatasetVersion => one::<dataset_version::Entity>(ctx, &d, id).await?,
-        N::Model => one::<model::Entity>(ctx, &d, id).await?,
-        N::ModelVersion => one::<model_version::Entity>(ctx, &d, id).await?,
-        N::Experiment => one::<experiment::Entity>(ctx, &d, id).await?,
-        N::TrainingJob => one::<training_job::Entity>(ctx, &d, id).await?,
-        N::Endpoint => one::<endpoint::Entity>(ctx, &d, id).await?,
-        N::Deployment => one::<deployment::Entity>(ctx, &d, id).await?,
-        N::Prediction => one::<prediction::Entity>(ctx, &d, id).await?,
-        _ => None,
-    })
+    macro_rules! by_type {
+        ($( $(#[$doc:meta])* $ty:ident = $module:ident : $fields:path ),+ $(,)?) => {
+            match ty {
+                $( N::$ty => one::<entity::$module::Entity>(ctx, &d, id).await?, )+
+            }
+        };
+    }
+    Ok(crate::graph::node_vocabulary!(by_type))
 }
 
 /// The row of `E` whose id is `id`.

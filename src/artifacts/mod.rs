@@ -32,89 +32,61 @@ pub(crate) fn artifacts_of<'a>(ctx: &Context<'a>) -> Result<&'a Arc<Artifacts>, 
         })
 }
 
-/// The fields of an [`Artifact`] of its own.
-pub struct ArtifactFields(pub artifact::Model);
-
-#[Object]
-impl ArtifactFields {
-    /// Namespace (the owner's).
-    async fn ns(&self) -> &str {
-        &self.0.ns
+crate::gql::declare::node_type! {
+    /// The fields of an [`Artifact`] of its own.
+    artifact => ArtifactFields, list ArtifactFilter, ArtifactOrder;
+    columns {
+        /// Namespace (the owner's).
+        ns: Str,
+        /// Its logical path (`model.pkl`, `checkpoints/epoch_002.ckpt`).
+        path: Str,
+        /// MIME type.
+        content_type: Str,
+        /// Size in bytes.
+        size_bytes: Copy(i64),
+        /// SHA-256 of its bytes (hex).
+        sha256: Str,
+        /// The bucket (`local` for the directory store).
+        bucket: Str,
+        /// The object key.
+        key: Str = object_key,
+        /// PENDING → UPLOADED → VERIFIED | FAILED.
+        status: Enum(ArtifactStatus),
+        /// Why it FAILED.
+        failure_reason: OptStr,
+        /// Whether it shares the object of an earlier upload of the same bytes.
+        deduplicated: Copy(bool),
+        /// Who created it.
+        created_by: OptStr,
+        /// When.
+        created_at: Time,
+        /// Last change.
+        updated_at: Time,
+        /// When its bytes were verified.
+        verified_at: OptTime,
+        /// When it was deleted.
+        deleted_at: OptTime,
     }
-    /// The node it belongs to (null when that node is gone or outside your scope).
-    async fn owner(&self, ctx: &Context<'_>) -> Result<Option<Node>> {
-        match NodeType::from_name(&self.0.owner_type) {
-            Some(t) => load_node(ctx, t, self.0.owner_id).await,
-            None => Ok(None),
+    resolvers {
+        /// The node it belongs to (null when that node is gone or outside your scope).
+        async fn owner(&self, ctx: &Context<'_>) -> Result<Option<Node>> {
+            match NodeType::from_name(&self.0.owner_type) {
+                Some(t) => load_node(ctx, t, self.0.owner_id).await,
+                None => Ok(None),
+            }
         }
-    }
-    /// Its logical path (`model.pkl`, `checkpoints/epoch_002.ckpt`).
-    async fn path(&self) -> &str {
-        &self.0.path
-    }
-    /// MIME type.
-    async fn content_type(&self) -> &str {
-        &self.0.content_type
-    }
-    /// Size in bytes.
-    async fn size_bytes(&self) -> i64 {
-        self.0.size_bytes
-    }
-    /// SHA-256 of its bytes (hex).
-    async fn sha256(&self) -> &str {
-        &self.0.sha256
-    }
-    /// The bucket (`local` for the directory store).
-    async fn bucket(&self) -> &str {
-        &self.0.bucket
-    }
-    /// The object key.
-    async fn key(&self) -> &str {
-        &self.0.object_key
-    }
-    /// PENDING → UPLOADED → VERIFIED | FAILED.
-    async fn status(&self) -> ArtifactStatus {
-        self.0.status.into()
-    }
-    /// Why it FAILED.
-    async fn failure_reason(&self) -> Option<&str> {
-        self.0.failure_reason.as_deref()
-    }
-    /// Whether it shares the object of an earlier upload of the same bytes.
-    async fn deduplicated(&self) -> bool {
-        self.0.deduplicated
-    }
-    /// Who created it.
-    async fn created_by(&self) -> Option<&str> {
-        self.0.created_by.as_deref()
-    }
-    /// When.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
-    }
-    /// Last change.
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
-    }
-    /// When its bytes were verified.
-    async fn verified_at(&self) -> Option<DateTime<Utc>> {
-        self.0.verified_at
-    }
-    /// When it was deleted.
-    async fn deleted_at(&self) -> Option<DateTime<Utc>> {
-        self.0.deleted_at
-    }
-    /// A presigned download URL (VERIFIED artifacts), valid for `expiresInSeconds`
-    /// (at most an hour).
-    async fn download_url(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(default = 900)] expires_in_seconds: i32,
-    ) -> Result<String> {
-        let arts = artifacts_of(ctx)?;
-        Ok(service::download_url(arts, &self.0, expires_in_seconds)
-            .await?
-            .url)
+        /// A presigned download URL (VERIFIED artifacts), valid for `expiresInSeconds`
+        /// (at most an hour).
+        async fn download_url(
+            &self,
+            ctx: &Context<'_>,
+            #[graphql(default = 900)] expires_in_seconds: i32,
+        ) -> Result<String> {
+            let arts = artifacts_of(ctx)?;
+            Ok(service::download_url(arts, &self.0, expires_in_seconds)
+                .await?
+                .url)
+        }
     }
 }
 

@@ -5,11 +5,11 @@
 pub mod checks;
 pub mod service;
 
-use async_graphql::{Context, Enum, ID, InputObject, Json, Object, Result, SimpleObject};
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 
 pub use crate::enums::{ApprovalStatus, CheckKind, CheckResult, FindingSeverity, RiskClass};
-use chrono::{DateTime, Utc};
-use entity::{approval, compliance_check, policy, security_finding};
+use chrono::Utc;
+use entity::{approval, compliance_check, security_finding};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
@@ -23,9 +23,6 @@ use crate::core::store;
 use crate::enums::ModelStage;
 use crate::error::AppError;
 use crate::graph::{Approval, ComplianceCheck, Dataset, Event, Model, Policy, SecurityFinding};
-
-/// The fields of a [`Policy`] of its own.
-pub struct PolicyFields(pub policy::Model);
 
 /// One check of a policy.
 #[derive(SimpleObject, InputObject, Clone)]
@@ -42,191 +39,142 @@ pub struct PolicyCheck {
     pub metric: Option<String>,
 }
 
-#[Object]
-impl PolicyFields {
-    /// The namespace it governs (and every namespace under it without its own policy).
-    async fn ns(&self) -> &str {
-        &self.0.ns
+crate::gql::declare::node_type! {
+    /// The fields of a [`Policy`] of its own.
+    policy => PolicyFields;
+    columns {
+        /// The namespace it governs (and every namespace under it without its own policy).
+        ns: Str,
+        /// Its version (1, 2, ... per namespace).
+        version: Copy(i32),
+        /// How long approvals stay valid, in hours.
+        approval_ttl_hours: Copy(i32),
+        /// Who set it.
+        created_by: OptStr,
+        /// When.
+        created_at: Time,
     }
-    /// Its version (1, 2, ... per namespace).
-    async fn version(&self) -> i32 {
-        self.0.version
-    }
-    /// The checks an approval runs.
-    async fn checks(&self) -> Result<Vec<PolicyCheck>> {
-        let spec: Vec<service::CheckSpec> = serde_json::from_value(self.0.checks.clone())
-            .map_err(|e| AppError::Internal(e.to_string()))?;
-        Ok(spec
-            .into_iter()
-            .map(|c| PolicyCheck {
-                check: c.check.into(),
-                blocking: c.blocking,
-                threshold: c.threshold,
-                metric: c.metric,
-            })
-            .collect())
-    }
-    /// Stages a version enters only with an approved approval.
-    async fn require_approval_for(&self) -> Result<Vec<ModelStage>> {
-        let stages: Vec<entity::enums::ModelStage> =
-            serde_json::from_value(self.0.require_approval_for.clone())
+    resolvers {
+        /// The checks an approval runs.
+        async fn checks(&self) -> Result<Vec<PolicyCheck>> {
+            let spec: Vec<service::CheckSpec> = serde_json::from_value(self.0.checks.clone())
                 .map_err(|e| AppError::Internal(e.to_string()))?;
-        Ok(stages.into_iter().map(Into::into).collect())
-    }
-    /// How long approvals stay valid, in hours.
-    async fn approval_ttl_hours(&self) -> i32 {
-        self.0.approval_ttl_hours
-    }
-    /// Who set it.
-    async fn created_by(&self) -> Option<&str> {
-        self.0.created_by.as_deref()
-    }
-    /// When.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
-    }
-}
-
-/// The fields of an [`Approval`] of its own.
-pub struct ApprovalFields(pub approval::Model);
-
-#[Object]
-impl ApprovalFields {
-    /// Namespace.
-    async fn ns(&self) -> &str {
-        &self.0.ns
-    }
-    /// The version to promote.
-    async fn model_version(&self, ctx: &Context<'_>) -> Result<crate::graph::ModelVersion> {
-        let d = deps(ctx)?;
-        Ok(
-            store::get::<entity::model_version::Entity>(&d.db, d.rc, self.0.model_version_id)
-                .await?
-                .into(),
-        )
-    }
-    /// The stage it asks for.
-    async fn target_stage(&self) -> ModelStage {
-        self.0.target_stage.into()
-    }
-    /// Where it stands.
-    async fn status(&self) -> ApprovalStatus {
-        self.0.status.into()
-    }
-    /// Why the requester asks.
-    async fn justification(&self) -> Option<&str> {
-        self.0.justification.as_deref()
-    }
-    /// Who asked.
-    async fn requested_by(&self) -> &str {
-        &self.0.requested_by
-    }
-    /// Who decided.
-    async fn reviewed_by(&self) -> Option<&str> {
-        self.0.reviewed_by.as_deref()
-    }
-    /// The reviewer's comment.
-    async fn review_comment(&self) -> Option<&str> {
-        self.0.review_comment.as_deref()
-    }
-    /// When it was decided.
-    async fn decided_at(&self) -> Option<DateTime<Utc>> {
-        self.0.decided_at
-    }
-    /// Until when it may be decided (pending) or counts (approved).
-    async fn expires_at(&self) -> DateTime<Utc> {
-        self.0.expires_at
-    }
-    /// The policy version its checks ran under (0: the default policy).
-    async fn policy_version(&self) -> i32 {
-        self.0.policy_version
-    }
-    /// Bumped by every change; reviews name the revision they saw.
-    async fn revision(&self) -> i32 {
-        self.0.revision
-    }
-    /// When it was requested.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
-    }
-    /// Every check result, latest run first.
-    async fn checks(&self, ctx: &Context<'_>) -> Result<Vec<ComplianceCheck>> {
-        use sea_orm::QueryOrder;
-        let d = deps(ctx)?;
-        let rows = compliance_check::Entity::find()
-            .filter(compliance_check::Column::ApprovalId.eq(self.0.id))
-            .filter(d.rc.scope.condition(compliance_check::Column::Ns))
-            .order_by_desc(compliance_check::Column::CreatedAt)
-            .all(&d.db)
-            .await
-            .map_err(AppError::from_db)?;
-        Ok(rows.into_iter().map(Into::into).collect())
+            Ok(spec
+                .into_iter()
+                .map(|c| PolicyCheck {
+                    check: c.check.into(),
+                    blocking: c.blocking,
+                    threshold: c.threshold,
+                    metric: c.metric,
+                })
+                .collect())
+        }
+        /// Stages a version enters only with an approved approval.
+        async fn require_approval_for(&self) -> Result<Vec<ModelStage>> {
+            let stages: Vec<entity::enums::ModelStage> =
+                serde_json::from_value(self.0.require_approval_for.clone())
+                    .map_err(|e| AppError::Internal(e.to_string()))?;
+            Ok(stages.into_iter().map(Into::into).collect())
+        }
     }
 }
 
-/// The fields of a [`ComplianceCheck`] of its own.
-pub struct ComplianceCheckFields(pub compliance_check::Model);
-
-#[Object]
-impl ComplianceCheckFields {
-    /// Namespace.
-    async fn ns(&self) -> &str {
-        &self.0.ns
+crate::gql::declare::node_type! {
+    /// The fields of an [`Approval`] of its own.
+    approval => ApprovalFields, list ApprovalFilter, ApprovalOrder;
+    columns {
+        /// Namespace.
+        ns: Str,
+        /// The stage it asks for.
+        target_stage: Enum(ModelStage),
+        /// Where it stands.
+        status: Enum(ApprovalStatus),
+        /// Why the requester asks.
+        justification: OptStr,
+        /// Who asked.
+        requested_by: Str,
+        /// Who decided.
+        reviewed_by: OptStr,
+        /// The reviewer's comment.
+        review_comment: OptStr,
+        /// When it was decided.
+        decided_at: OptTime,
+        /// Until when it may be decided (pending) or counts (approved).
+        expires_at: Time,
+        /// The policy version its checks ran under (0: the default policy).
+        policy_version: Copy(i32),
+        /// Bumped by every change; reviews name the revision they saw.
+        revision: Copy(i32),
+        /// When it was requested.
+        created_at: Time,
     }
-    /// Which check.
-    async fn check(&self) -> CheckKind {
-        self.0.check_kind.into()
-    }
-    /// PASS, WARN or FAIL.
-    async fn result(&self) -> CheckResult {
-        self.0.result.into()
-    }
-    /// Whether a FAIL of it blocks.
-    async fn blocking(&self) -> bool {
-        self.0.blocking
-    }
-    /// What it looked at.
-    async fn evidence(&self) -> Json<&serde_json::Value> {
-        Json(&self.0.evidence)
-    }
-    /// When it ran.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    resolvers {
+        /// The version to promote.
+        async fn model_version(&self, ctx: &Context<'_>) -> Result<crate::graph::ModelVersion> {
+            let d = deps(ctx)?;
+            Ok(
+                store::get::<entity::model_version::Entity>(&d.db, d.rc, self.0.model_version_id)
+                    .await?
+                    .into(),
+            )
+        }
+        /// Every check result, latest run first.
+        async fn checks(&self, ctx: &Context<'_>) -> Result<Vec<ComplianceCheck>> {
+            use sea_orm::QueryOrder;
+            let d = deps(ctx)?;
+            let rows = compliance_check::Entity::find()
+                .filter(compliance_check::Column::ApprovalId.eq(self.0.id))
+                .filter(d.rc.scope.condition(compliance_check::Column::Ns))
+                .order_by_desc(compliance_check::Column::CreatedAt)
+                .all(&d.db)
+                .await
+                .map_err(AppError::from_db)?;
+            Ok(rows.into_iter().map(Into::into).collect())
+        }
     }
 }
 
-/// The fields of a [`SecurityFinding`] of its own.
-pub struct SecurityFindingFields(pub security_finding::Model);
+crate::gql::declare::node_type! {
+    /// The fields of a [`ComplianceCheck`] of its own.
+    compliance_check => ComplianceCheckFields;
+    columns {
+        /// Namespace.
+        ns: Str,
+        /// Which check.
+        check: Enum(CheckKind) = check_kind,
+        /// PASS, WARN or FAIL.
+        result: Enum(CheckResult),
+        /// Whether a FAIL of it blocks.
+        blocking: Copy(bool),
+        /// What it looked at.
+        evidence: Json,
+        /// When it ran.
+        created_at: Time,
+    }
+}
 
-#[Object]
-impl SecurityFindingFields {
-    /// Namespace.
-    async fn ns(&self) -> &str {
-        &self.0.ns
+crate::gql::declare::node_type! {
+    /// The fields of a [`SecurityFinding`] of its own.
+    security_finding => SecurityFindingFields;
+    columns {
+        /// Namespace.
+        ns: Str,
+        /// How bad.
+        severity: Enum(FindingSeverity),
+        /// What.
+        description: Str,
+        /// When it was resolved (open while null).
+        resolved_at: OptTime,
+        /// Who recorded it.
+        created_by: OptStr,
+        /// When.
+        created_at: Time,
     }
-    /// The version it concerns.
-    async fn model_version_id(&self) -> ID {
-        crate::core::ids::encode(NodeType::ModelVersion, self.0.model_version_id)
-    }
-    /// How bad.
-    async fn severity(&self) -> FindingSeverity {
-        self.0.severity.into()
-    }
-    /// What.
-    async fn description(&self) -> &str {
-        &self.0.description
-    }
-    /// When it was resolved (open while null).
-    async fn resolved_at(&self) -> Option<DateTime<Utc>> {
-        self.0.resolved_at
-    }
-    /// Who recorded it.
-    async fn created_by(&self) -> Option<&str> {
-        self.0.created_by.as_deref()
-    }
-    /// When.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    resolvers {
+        /// The version it concerns.
+        async fn model_version_id(&self) -> ID {
+            crate::core::ids::encode(NodeType::ModelVersion, self.0.model_version_id)
+        }
     }
 }
 

@@ -3,5 +3,6 @@
 //! (`shape`), and the planner that answers a plain nested read with one statement
 //! (`plan`). `core` knows nothing of GraphQL execution; this layer reads `core`.
 
+pub mod declare;
 pub mod plan;
 pub mod shape;

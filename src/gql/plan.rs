@@ -155,7 +155,7 @@ pub enum Kind {
 }
 
 /// A column of kind [`Kind::Enum`]: the stored text read as the entity's enumeration `A`
-/// and shown as the GraphQL enumeration `G`.
+/// and shown as the GraphQL enumeration `G` (see `declare::enum_kind`).
 pub fn enum_value<A, G>(j: serde_json::Value) -> Value
 where
     A: serde::de::DeserializeOwned,
@@ -167,7 +167,8 @@ where
 }
 
 /// A node table whose rows the planner can read: the GraphQL object of a row and how
-/// SQL reads each of its plain fields.
+/// SQL reads each of its plain fields. Implemented by `declare::node_type!` from the same
+/// declaration the type's getters come from.
 pub trait Plannable: NodeEntity {
     /// The GraphQL object a row is.
     const OBJECT: &'static str;
@@ -178,51 +179,6 @@ pub trait Plannable: NodeEntity {
     /// when they do not parse: the resolvers report that).
     fn spec(filter: Option<Value>, order_by: Option<Value>) -> Option<ListSpec<Self>>;
 }
-
-/// Declares how the planner reads a node type: `entity => "Object", Filter, Order {
-/// "field" => how, ... }`, where `how` is `Col(C::Column, kind)` (`C` is the entity's
-/// column enumeration; kinds `Plain`, `Float`, `Time`, `JsonOrEmpty`, `Strings`,
-/// `enumeration!(Stored, Shown)`), `reference::<Self, Target>(C::ForeignKey)` or `children::<Self, Relation>()`.
-/// A field not listed makes the planner decline the whole selection.
-macro_rules! plannable {
-    ($entity:ty => $object:literal, $filter:ty, $order:ty {
-        $($name:literal => $how:expr),* $(,)?
-    }) => {
-        impl $crate::gql::plan::Plannable for $entity {
-            const OBJECT: &'static str = $object;
-            fn field(name: &str) -> Option<$crate::gql::plan::PField<Self>> {
-                #[allow(unused_imports)]
-                use $crate::gql::plan::{Kind::*, PField::Col, children, reference};
-                type C = <$entity as sea_orm::EntityTrait>::Column;
-                Some(match name {
-                    $($name => $how,)*
-                    _ => return None,
-                })
-            }
-            fn spec(
-                filter: Option<async_graphql::Value>,
-                order_by: Option<async_graphql::Value>,
-            ) -> Option<$crate::core::store::ListSpec<Self>> {
-                use async_graphql::InputType;
-                let filter = <Option<$filter>>::parse(filter).ok()?;
-                let order = <Option<Vec<$order>>>::parse(order_by).ok()?;
-                Some($crate::core::store::ListSpec::new(
-                    $crate::core::filter::cond_of(&filter).ok()?,
-                    <$order>::keys(order.as_deref()),
-                ))
-            }
-        }
-    };
-}
-pub(crate) use plannable;
-
-/// [`Kind::Enum`] of an enumeration stored as the entity's `$stored`, shown as `$shown`.
-macro_rules! enumeration {
-    ($stored:ty, $shown:ty) => {
-        $crate::gql::plan::Kind::Enum($crate::gql::plan::enum_value::<$stored, $shown>)
-    };
-}
-pub(crate) use enumeration;
 
 /// [`PField::Ref`] to a node of `T`.
 pub fn reference<E: EntityTrait, T: Plannable>(fk: E::Column) -> PField<E> {
@@ -685,9 +641,10 @@ impl ListPlan {
 
     /// Runs the statement and builds the field's value.
     pub async fn run(self, db: &impl ConnectionTrait) -> AppResult<Value> {
-        Ok(json_of(db, &self.statement)
-            .await?
-            .map_or(Value::Null, |j| self.shape.value(j)))
+        match json_of(db, &self.statement).await? {
+            Some(j) => Ok(self.shape.value(j)?),
+            None => Ok(Value::Null),
+        }
     }
 }
 
@@ -733,9 +690,10 @@ impl NodePlan {
     /// Runs the statement and builds the field's value; `None` without such a row (in
     /// the caller's scope).
     pub async fn run(self, db: &impl ConnectionTrait) -> AppResult<Option<Value>> {
-        Ok(json_of(db, &self.statement)
-            .await?
-            .map(|j| self.shape.value(j)))
+        match json_of(db, &self.statement).await? {
+            Some(j) => Ok(Some(self.shape.value(j)?)),
+            None => Ok(None),
+        }
     }
 }
 
@@ -838,29 +796,53 @@ fn take(row: &mut [serde_json::Value], i: usize) -> serde_json::Value {
     row.get_mut(i).map(std::mem::take).unwrap_or_default()
 }
 
+/// A statement's JSON that does not have the shape its plan expects: a bug in the
+/// planner or a declaration, reported (never a silent `null`).
+#[derive(Debug)]
+struct Mismatch(String);
+
+impl Mismatch {
+    fn new(what: &str, got: &serde_json::Value) -> Self {
+        let mut got = got.to_string();
+        got.truncate(200);
+        Mismatch(format!("planned statement: {what}, got {got}"))
+    }
+}
+
+impl From<Mismatch> for crate::error::AppError {
+    fn from(m: Mismatch) -> Self {
+        tracing::error!(error = %m.0, "planner shape mismatch");
+        crate::error::AppError::Internal(m.0)
+    }
+}
+
 impl Kind {
-    fn value(self, j: serde_json::Value) -> Value {
+    fn value(self, j: serde_json::Value) -> Result<Value, Mismatch> {
         if matches!(j, serde_json::Value::Null) {
-            return match self {
+            return Ok(match self {
                 Kind::JsonOrEmpty => Value::Object(Default::default()),
                 _ => Value::Null,
-            };
+            });
         }
-        match self {
-            Kind::Plain | Kind::JsonOrEmpty => Value::from_json(j).unwrap_or(Value::Null),
+        let converted = match self {
+            Kind::Plain | Kind::JsonOrEmpty => Value::from_json(j.clone()).ok(),
             Kind::Float => j
                 .as_f64()
                 .and_then(serde_json::Number::from_f64)
-                .map_or(Value::Null, Value::Number),
+                .map(Value::Number),
             Kind::Time => j
                 .as_i64()
                 .and_then(chrono::DateTime::from_timestamp_micros)
-                .map_or(Value::Null, |t| Value::String(t.to_rfc3339())),
-            Kind::Strings => serde_json::from_value::<Vec<String>>(j).map_or(Value::Null, |v| {
-                Value::List(v.into_iter().map(Value::String).collect())
-            }),
-            Kind::Enum(f) => f(j),
-        }
+                .map(|t| Value::String(t.to_rfc3339())),
+            // As the resolver: a list of anything but strings is null.
+            Kind::Strings => Some(
+                serde_json::from_value::<Vec<String>>(j.clone()).map_or(Value::Null, |v| {
+                    Value::List(v.into_iter().map(Value::String).collect())
+                }),
+            ),
+            Kind::Enum(f) => Some(f(j.clone())).filter(|v| *v != Value::Null),
+        };
+        converted.ok_or_else(|| Mismatch::new("a column its kind cannot read", &j))
     }
 }
 
@@ -872,28 +854,31 @@ impl Obj {
             .any(|(_, s)| matches!(s, Slot::Ref(..) | Slot::Conn(..)))
     }
 
-    fn value(&self, row: serde_json::Value) -> Value {
+    fn value(&self, row: serde_json::Value) -> Result<Value, Mismatch> {
         let serde_json::Value::Array(mut row) = row else {
-            return Value::Null;
+            return Err(Mismatch::new("a row that is not an array", &row));
         };
         let mut map = async_graphql::indexmap::IndexMap::with_capacity(self.fields.len());
         for (key, slot) in &self.fields {
             let v = match slot {
                 Slot::Typename => Value::String(self.object.to_owned()),
-                Slot::Id(i) => match take(&mut row, *i).as_str().map(Uuid::parse_str) {
-                    Some(Ok(id)) => Value::String(ids::encode(self.node_type, id).0),
-                    _ => Value::Null,
-                },
-                Slot::Col(kind, i) => kind.value(take(&mut row, *i)),
+                Slot::Id(i) => {
+                    let j = take(&mut row, *i);
+                    match j.as_str().map(Uuid::parse_str) {
+                        Some(Ok(id)) => Value::String(ids::encode(self.node_type, id).0),
+                        _ => return Err(Mismatch::new("an id that is not a UUID", &j)),
+                    }
+                }
+                Slot::Col(kind, i) => kind.value(take(&mut row, *i))?,
                 Slot::Ref(obj, i) => match take(&mut row, *i) {
                     serde_json::Value::Null => Value::Null,
-                    r => obj.value(r),
+                    r => obj.value(r)?,
                 },
-                Slot::Conn(conn, i) => conn.value(take(&mut row, *i)),
+                Slot::Conn(conn, i) => conn.value(take(&mut row, *i))?,
             };
             map.insert(key.clone(), v);
         }
-        Value::Object(map)
+        Ok(Value::Object(map))
     }
 }
 
@@ -913,15 +898,20 @@ impl ConnShape {
         })
     }
 
-    fn value(&self, j: serde_json::Value) -> Value {
+    fn value(&self, j: serde_json::Value) -> Result<Value, Mismatch> {
         let serde_json::Value::Array(mut parts) = j else {
-            return Value::Null;
+            return Err(Mismatch::new("a connection that is not an array", &j));
         };
-        let fetched = take(&mut parts, 1).as_u64().unwrap_or(0);
-        let total = take(&mut parts, 2).as_i64().unwrap_or(0);
+        let fetched = take(&mut parts, 1);
+        let fetched = fetched
+            .as_u64()
+            .ok_or_else(|| Mismatch::new("a row count that is not a number", &fetched))?;
+        // The count is null when `totalCount` was not selected.
+        let total = take(&mut parts, 2).as_i64().unwrap_or_default();
         let rows = match take(&mut parts, 0) {
             serde_json::Value::Array(rows) => rows,
-            _ => Vec::new(),
+            serde_json::Value::Null => Vec::new(),
+            other => return Err(Mismatch::new("a page that is not an array", &other)),
         };
         let n = rows.len() as u64;
         // Each row is read by every object planned over it (`edges { node }` and `nodes`
@@ -932,7 +922,7 @@ impl ConnShape {
         let mut map = async_graphql::indexmap::IndexMap::with_capacity(self.fields.len());
         let cursor = |i: u64| Value::String(encode_cursor(self.start + i));
         for (key, part) in &self.fields {
-            let mut next_rows = |obj: &Obj| -> Vec<Value> {
+            let mut next_rows = |obj: &Obj| -> Result<Vec<Value>, Mismatch> {
                 read += 1;
                 if read == readers {
                     std::mem::take(&mut rows)
@@ -946,15 +936,15 @@ impl ConnShape {
             let v = match part {
                 ConnPart::Typename => Value::String(self.connection.clone()),
                 ConnPart::TotalCount => Value::from(total),
-                ConnPart::Nodes(obj) => Value::List(next_rows(obj)),
+                ConnPart::Nodes(obj) => Value::List(next_rows(obj)?),
                 ConnPart::Edges(parts) => {
                     let mut nodes: Vec<Option<std::vec::IntoIter<Value>>> = parts
                         .iter()
                         .map(|(_, p)| match p {
-                            EdgePart::Node(obj) => Some(next_rows(obj).into_iter()),
-                            _ => None,
+                            EdgePart::Node(obj) => next_rows(obj).map(|r| Some(r.into_iter())),
+                            _ => Ok(None),
                         })
-                        .collect();
+                        .collect::<Result<_, _>>()?;
                     let edges = (0..n)
                         .map(|i| {
                             let mut edge = async_graphql::indexmap::IndexMap::new();
@@ -992,6 +982,6 @@ impl ConnShape {
             };
             map.insert(key.clone(), v);
         }
-        Value::Object(map)
+        Ok(Value::Object(map))
     }
 }

@@ -37,6 +37,20 @@ where
     .await
 }
 
+/// The GraphQL object of a node type's rows.
+pub trait NodeObject: From<<Self::Entity as sea_orm::EntityTrait>::Model> {
+    /// The table its rows come from.
+    type Entity: crate::core::node::NodeEntity;
+}
+
+/// The node type a table holds.
+pub trait EntityObject {
+    /// Its GraphQL object.
+    type Object: NodeObject;
+    /// The object's name in the schema.
+    const NAME: &'static str;
+}
+
 /// The node types: `Name = entity_module: own fields object`, each with its description.
 /// Calls `$callback!` with the rows.
 macro_rules! node_vocabulary {
@@ -120,6 +134,15 @@ macro_rules! node_objects {
                 let node = (NodeType::$ty, row.id);
                 $ty(NodeId(node), $fields(row), per_type::$module::Fields(node))
             }
+        }
+
+        impl NodeObject for $ty {
+            type Entity = entity::$module::Entity;
+        }
+
+        impl EntityObject for entity::$module::Entity {
+            type Object = $ty;
+            const NAME: &'static str = stringify!($ty);
         }
 
         impl $ty {

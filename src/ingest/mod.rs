@@ -14,9 +14,9 @@ pub(crate) use routes::{is_rest_path, refusal};
 
 use async_graphql::{Context, ID, Json, Object, Result};
 use chrono::{DateTime, Utc};
-use entity::{experiment, job_run, workflow};
+use entity::job_run;
 
-use crate::api::{self, child_list, load_ref, top_list};
+use crate::api::{self, child_list, top_list};
 use crate::core::filter::{
     DateTimeFilter, IdFilter, StringFilter, cond_of, filter_input, order_input,
 };
@@ -25,111 +25,64 @@ use crate::core::paging::{Conn, PageArgs};
 use crate::core::store;
 use crate::enums::*;
 use crate::graph::*;
-use crate::relations::*;
 
-/// The fields of a [`JobRun`] of its own (the graph fields are shared, in `graph`).
-pub struct JobRunFields(pub job_run::Model);
-
-#[Object]
-impl JobRunFields {
-    /// Namespace.
-    async fn ns(&self) -> &str {
-        &self.0.ns
+crate::gql::declare::node_type! {
+    /// The fields of a [`JobRun`] of its own (the graph fields are shared, in `graph`).
+    job_run => JobRunFields, list JobRunFilter, JobRunOrder;
+    columns {
+        /// Namespace.
+        ns: Str,
+        /// Its name (the job's name for OpenLineage runs, the run name for MLflow runs).
+        name: Str,
+        /// Which tool reported it.
+        source: Enum(JobRunSource),
+        /// Where it stands: the state of the latest event by its own time, whatever the order
+        /// events arrived in.
+        state: Enum(JobRunState),
+        /// The time of the event that set the state (null until one did).
+        state_at: OptTime,
+        /// When it started.
+        started_at: OptTime,
+        /// When it ended (COMPLETED, FAILED or ABORTED).
+        ended_at: OptTime,
+        /// Parameters (MLflow params).
+        params: Json,
+        /// Tags (`{key: value}`).
+        tags: Json,
+        /// Who reported it first.
+        created_by: OptStr,
+        /// When mlgraph first heard of it.
+        created_at: Time,
+        /// Last change.
+        updated_at: Time,
     }
-    /// Its name (the job's name for OpenLineage runs, the run name for MLflow runs).
-    async fn name(&self) -> &str {
-        &self.0.name
+    references {
+        /// The job it is a run of.
+        job: Workflow = workflow_id,
+        /// The experiment it belongs to (MLflow runs).
+        experiment: Experiment = experiment_id,
+        /// The run that started it (OpenLineage `parent` facet).
+        parent: JobRun = parent_run_id,
     }
-    /// The id the reporting tool gave it (OpenLineage's `runId`), unique within its
-    /// namespace; null for runs mlgraph named (MLflow's run id is the run's own id).
-    async fn external_id(&self) -> Option<String> {
-        self.0.external_id.map(|id| id.to_string())
+    children {
+        /// The runs it started.
+        children: ChildRuns => JobRun,
     }
-    /// Which tool reported it.
-    async fn source(&self) -> JobRunSource {
-        self.0.source.into()
-    }
-    /// Where it stands: the state of the latest event by its own time, whatever the order
-    /// events arrived in.
-    async fn state(&self) -> JobRunState {
-        self.0.state.into()
-    }
-    /// The time of the event that set the state (null until one did).
-    async fn state_at(&self) -> Option<DateTime<Utc>> {
-        self.0.state_at
-    }
-    /// When it started.
-    async fn started_at(&self) -> Option<DateTime<Utc>> {
-        self.0.started_at
-    }
-    /// When it ended (COMPLETED, FAILED or ABORTED).
-    async fn ended_at(&self) -> Option<DateTime<Utc>> {
-        self.0.ended_at
-    }
-    /// Parameters (MLflow params).
-    async fn params(&self) -> Json<&serde_json::Value> {
-        Json(&self.0.params)
-    }
-    /// The latest value of each metric (MLflow metrics: `{key: value}`).
-    async fn metrics(&self) -> Json<serde_json::Value> {
-        Json(mlflow::latest_metric_values(&self.0.metrics))
-    }
-    /// Tags (`{key: value}`).
-    async fn tags(&self) -> Json<&serde_json::Value> {
-        Json(&self.0.tags)
-    }
-    /// Facets reported for it, by name (OpenLineage run facets, unknown ones included),
-    /// each as the latest event carrying it sent it.
-    async fn facets(&self) -> Json<serde_json::Value> {
-        Json(openlineage::facet_values(&self.0.facets))
-    }
-    /// The job it is a run of.
-    async fn job(&self, ctx: &Context<'_>) -> Result<Option<Workflow>> {
-        load_ref::<workflow::Entity, _>(ctx, self.0.workflow_id, Workflow::from).await
-    }
-    /// The experiment it belongs to (MLflow runs).
-    async fn experiment(&self, ctx: &Context<'_>) -> Result<Option<Experiment>> {
-        load_ref::<experiment::Entity, _>(ctx, self.0.experiment_id, Experiment::from).await
-    }
-    /// The run that started it (OpenLineage `parent` facet).
-    async fn parent(&self, ctx: &Context<'_>) -> Result<Option<JobRun>> {
-        load_ref::<job_run::Entity, _>(ctx, self.0.parent_run_id, JobRun::from).await
-    }
-    /// The runs it started.
-    #[allow(clippy::too_many_arguments)]
-    async fn children(
-        &self,
-        ctx: &Context<'_>,
-        filter: Option<JobRunFilter>,
-        order_by: Option<Vec<JobRunOrder>>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        offset: Option<i32>,
-    ) -> Result<Conn<JobRun>> {
-        child_list::<ChildRuns, _>(
-            ctx,
-            self.0.id,
-            cond_of(&filter),
-            api::fingerprint(&[&filter, &order_by]),
-            JobRunOrder::keys(order_by.as_deref()),
-            PageArgs::new(first, after, last, before, offset),
-            JobRun::from,
-        )
-        .await
-    }
-    /// Who reported it first.
-    async fn created_by(&self) -> Option<&str> {
-        self.0.created_by.as_deref()
-    }
-    /// When mlgraph first heard of it.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
-    }
-    /// Last change.
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+    resolvers {
+        /// The id the reporting tool gave it (OpenLineage's `runId`), unique within its
+        /// namespace; null for runs mlgraph named (MLflow's run id is the run's own id).
+        async fn external_id(&self) -> Option<String> {
+            self.0.external_id.map(|id| id.to_string())
+        }
+        /// The latest value of each metric (MLflow metrics: `{key: value}`).
+        async fn metrics(&self) -> Json<serde_json::Value> {
+            Json(mlflow::latest_metric_values(&self.0.metrics))
+        }
+        /// Facets reported for it, by name (OpenLineage run facets, unknown ones included),
+        /// each as the latest event carrying it sent it.
+        async fn facets(&self) -> Json<serde_json::Value> {
+            Json(openlineage::facet_values(&self.0.facets))
+        }
     }
 }
 

@@ -10,7 +10,6 @@ use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{Context, ErrorExtensions, ID, Json, Object, Result};
-use chrono::{DateTime, Utc};
 use entity::edge;
 use uuid::Uuid;
 
@@ -24,38 +23,30 @@ use crate::error::AppError;
 use crate::graph::*;
 use crate::graph::{Node, load_node};
 
-/// The fields of a [`Edge`] of its own (the graph fields are shared, in `graph`).
-pub struct EdgeFields(pub edge::Model);
-
-#[Object]
-impl EdgeFields {
-    /// Namespace (both ends share it).
-    async fn ns(&self) -> &str {
-        &self.0.ns
+crate::gql::declare::node_type! {
+    /// The fields of a [`Edge`] of its own (the graph fields are shared, in `graph`).
+    edge => EdgeFields;
+    columns {
+        /// Namespace (both ends share it).
+        ns: Str,
+        /// Kind, e.g. `trainedOn`.
+        kind: Str,
+        /// Free-form properties (e.g. evaluation metrics of `evaluatedOn`).
+        properties: Json,
+        /// Who linked it.
+        created_by: OptStr,
+        /// When it was linked.
+        created_at: Time,
     }
-    /// Kind, e.g. `trainedOn`.
-    async fn kind(&self) -> &str {
-        &self.0.kind
-    }
-    /// The source node.
-    async fn source(&self, ctx: &Context<'_>) -> Result<Option<Node>> {
-        node_of(ctx, &self.0.source_type, self.0.source_id).await
-    }
-    /// The target node.
-    async fn target(&self, ctx: &Context<'_>) -> Result<Option<Node>> {
-        node_of(ctx, &self.0.target_type, self.0.target_id).await
-    }
-    /// Free-form properties (e.g. evaluation metrics of `evaluatedOn`).
-    async fn properties(&self) -> Json<&serde_json::Value> {
-        Json(&self.0.properties)
-    }
-    /// Who linked it.
-    async fn created_by(&self) -> Option<&str> {
-        self.0.created_by.as_deref()
-    }
-    /// When it was linked.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    resolvers {
+        /// The source node.
+        async fn source(&self, ctx: &Context<'_>) -> Result<Option<Node>> {
+            node_of(ctx, &self.0.source_type, self.0.source_id).await
+        }
+        /// The target node.
+        async fn target(&self, ctx: &Context<'_>) -> Result<Option<Node>> {
+            node_of(ctx, &self.0.target_type, self.0.target_id).await
+        }
     }
 }
 

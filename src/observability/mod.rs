@@ -6,7 +6,7 @@ pub mod feed;
 pub mod metrics;
 pub mod telemetry;
 
-use async_graphql::{Context, ID, InputObject, Json, Object, Result, Subscription};
+use async_graphql::{Context, ID, InputObject, Object, Result, Subscription};
 use chrono::{DateTime, Utc};
 use entity::event;
 use futures::{Stream, StreamExt};
@@ -20,54 +20,40 @@ use crate::core::ids::{self, NodeType};
 use crate::core::paging::{Conn, PageArgs};
 use crate::graph::*;
 
-/// The fields of a [`Event`] of its own (the graph fields are shared, in `graph`).
-pub struct EventFields(pub event::Model);
-
-#[Object]
-impl EventFields {
-    /// Namespace of the changed node.
-    async fn ns(&self) -> &str {
-        &self.0.ns
+crate::gql::declare::node_type! {
+    /// The fields of a [`Event`] of its own (the graph fields are shared, in `graph`).
+    event => EventFields, list EventFilter, EventOrder;
+    columns {
+        /// Namespace of the changed node.
+        ns: Str,
+        /// Who made the change.
+        actor: OptStr,
+        /// Type of the changed node.
+        entity_type: Str,
+        /// `CREATE`, `UPDATE`, `DELETE`, or a domain action such as `STAGE_CHANGED`.
+        action: Str,
+        /// State before the change.
+        before: OptJson,
+        /// State after the change.
+        after: OptJson,
+        /// The request that made the change.
+        request_id: OptStr,
+        /// When it was committed.
+        created_at: Time,
     }
-    /// Who made the change.
-    async fn actor(&self) -> Option<&str> {
-        self.0.actor.as_deref()
-    }
-    /// Type of the changed node.
-    async fn entity_type(&self) -> &str {
-        &self.0.entity_type
-    }
-    /// Global id of the changed node (it may no longer exist).
-    async fn entity_id(&self) -> ID {
-        match NodeType::from_name(&self.0.entity_type) {
-            Some(t) => ids::encode(t, self.0.entity_id),
-            None => ID(self.0.entity_id.to_string()),
+    resolvers {
+        /// Global id of the changed node (it may no longer exist).
+        async fn entity_id(&self) -> ID {
+            match NodeType::from_name(&self.0.entity_type) {
+                Some(t) => ids::encode(t, self.0.entity_id),
+                None => ID(self.0.entity_id.to_string()),
+            }
         }
-    }
-    /// `CREATE`, `UPDATE`, `DELETE`, or a domain action such as `STAGE_CHANGED`.
-    async fn action(&self) -> &str {
-        &self.0.action
-    }
-    /// State before the change.
-    async fn before(&self) -> Option<Json<&serde_json::Value>> {
-        self.0.before.as_ref().map(Json)
-    }
-    /// State after the change.
-    async fn after(&self) -> Option<Json<&serde_json::Value>> {
-        self.0.after.as_ref().map(Json)
-    }
-    /// The request that made the change.
-    async fn request_id(&self) -> Option<&str> {
-        self.0.request_id.as_deref()
-    }
-    /// When it was committed.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
-    }
-    /// Its position in the live feed: pass it as `after` to the `events` subscription to
-    /// resume right after this event.
-    async fn cursor(&self) -> String {
-        feed::Cursor::of(&self.0).encode()
+        /// Its position in the live feed: pass it as `after` to the `events` subscription to
+        /// resume right after this event.
+        async fn cursor(&self) -> String {
+            feed::Cursor::of(&self.0).encode()
+        }
     }
 }
 

@@ -24,7 +24,7 @@ pub mod uploads;
 pub use types::*;
 
 use async_graphql::{Context, ID, InputObject, Json, Object, Result};
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use entity::enums::PipelineStatus as Status;
 use entity::{dataset, pipeline, training_job, workflow};
 use sea_orm::{
@@ -33,7 +33,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::api::{self, child_list, deps, load_ref, top_list};
+use crate::api::{deps, load_ref, top_list};
 use crate::core::context::RequestContext;
 use crate::core::filter::{
     DateTimeFilter, IdFilter, IntFilter, StringFilter, cond_of, filter_input, order_input,
@@ -45,8 +45,6 @@ use crate::core::validate;
 use crate::enums::{PipelineStatus, PipelineStatusFilter};
 use crate::error::{AppError, AppResult};
 use crate::graph::*;
-use crate::relations::PipelineTrainingJobs;
-use crate::training::{TrainingJobFilter, TrainingJobOrder};
 
 pub use dag::{PipelineProblem, STEP_TYPES, StepType};
 
@@ -340,82 +338,40 @@ pub async fn snapshot_for_job(
     }))
 }
 
-/// The fields of a [`Pipeline`] of its own (the graph fields are shared, in `graph`).
-pub struct PipelineFields(pub pipeline::Model);
-
-#[Object]
-impl PipelineFields {
-    /// Namespace.
-    async fn ns(&self) -> &str {
-        &self.0.ns
+crate::gql::declare::node_type! {
+    /// The fields of a [`Pipeline`] of its own (the graph fields are shared, in `graph`).
+    pipeline => PipelineFields, list PipelineFilter, PipelineOrder;
+    columns {
+        /// Namespace.
+        ns: Str,
+        /// Name.
+        name: Str,
+        /// Description.
+        description: OptStr,
+        /// The DAG (always valid: checked on every save).
+        config: Json,
+        /// Number of this pipeline among its owner's in the namespace (1 for the first).
+        version: Copy(i32),
+        /// DRAFT → VALIDATED → ARCHIVED.
+        status: Enum(PipelineStatus),
+        /// When its current DAG was validated (null while DRAFT).
+        validated_at: OptTime,
+        /// Who created it (its owner).
+        created_by: OptStr,
+        /// Creation time.
+        created_at: Time,
+        /// Last change.
+        updated_at: Time,
     }
-    /// Name.
-    async fn name(&self) -> &str {
-        &self.0.name
+    references {
+        /// The dataset it reads.
+        dataset: Dataset = dataset_id,
+        /// The workflow it belongs to.
+        workflow: Workflow = workflow_id,
     }
-    /// Description.
-    async fn description(&self) -> Option<&str> {
-        self.0.description.as_deref()
-    }
-    /// The DAG (always valid: checked on every save).
-    async fn config(&self) -> Json<&serde_json::Value> {
-        Json(&self.0.config)
-    }
-    /// Number of this pipeline among its owner's in the namespace (1 for the first).
-    async fn version(&self) -> i32 {
-        self.0.version
-    }
-    /// DRAFT → VALIDATED → ARCHIVED.
-    async fn status(&self) -> PipelineStatus {
-        self.0.status.into()
-    }
-    /// When its current DAG was validated (null while DRAFT).
-    async fn validated_at(&self) -> Option<DateTime<Utc>> {
-        self.0.validated_at
-    }
-    /// Who created it (its owner).
-    async fn created_by(&self) -> Option<&str> {
-        self.0.created_by.as_deref()
-    }
-    /// Creation time.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
-    }
-    /// Last change.
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
-    }
-    /// The dataset it reads.
-    async fn dataset(&self, ctx: &Context<'_>) -> Result<Option<Dataset>> {
-        load_ref::<dataset::Entity, _>(ctx, self.0.dataset_id, Dataset::from).await
-    }
-    /// The workflow it belongs to.
-    async fn workflow(&self, ctx: &Context<'_>) -> Result<Option<Workflow>> {
-        load_ref::<workflow::Entity, _>(ctx, self.0.workflow_id, Workflow::from).await
-    }
-    /// The training jobs that ran it.
-    #[allow(clippy::too_many_arguments)]
-    async fn training_jobs(
-        &self,
-        ctx: &Context<'_>,
-        filter: Option<TrainingJobFilter>,
-        order_by: Option<Vec<TrainingJobOrder>>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        offset: Option<i32>,
-    ) -> Result<Conn<TrainingJob>> {
-        child_list::<PipelineTrainingJobs, _>(
-            ctx,
-            self.0.id,
-            cond_of(&filter),
-            api::fingerprint(&[&filter, &order_by]),
-            TrainingJobOrder::keys(order_by.as_deref()),
-            PageArgs::new(first, after, last, before, offset),
-            TrainingJob::from,
-        )
-        .await
+    children {
+        /// The training jobs that ran it.
+        training_jobs: PipelineTrainingJobs => TrainingJob,
     }
 }
 

@@ -1,8 +1,7 @@
 //! GraphQL of dataset uploads, schema deductions and EDA reports.
 
 use async_graphql::{Context, ID, InputObject, Json, Object, Result, SimpleObject};
-use chrono::{DateTime, Utc};
-use entity::{artifact, dataset, dataset_version, eda_report, schema_deduction};
+use entity::artifact;
 
 use super::uploads;
 use crate::api::{self, child_list, deps, load_ref};
@@ -19,137 +18,93 @@ use crate::enums::{
 use crate::graph::*;
 use crate::relations::{VersionEdaReports, VersionSchemaDeductions};
 
-/// The fields of a [`SchemaDeduction`] of its own.
-pub struct SchemaDeductionFields(pub schema_deduction::Model);
-
-#[Object]
-impl SchemaDeductionFields {
-    /// Namespace (the dataset's).
-    async fn ns(&self) -> &str {
-        &self.0.ns
+crate::gql::declare::node_type! {
+    /// The fields of a [`SchemaDeduction`] of its own.
+    schema_deduction => SchemaDeductionFields, list SchemaDeductionFilter, SchemaDeductionOrder;
+    columns {
+        /// Namespace (the dataset's).
+        ns: Str,
+        /// `{"columns": [{"name", "type", "nullable", "format"}]}` (types: integer, float,
+        /// boolean, date, datetime, categorical, string, or what an agent proposes).
+        proposed_schema: Json,
+        /// Per column: `sampleValues` and `confidence`.
+        column_metadata: Json,
+        /// Overall confidence, 0 to 1.
+        confidence: Float(f64),
+        /// Who proposed it, and its version (`mlgraph-infer/1` for mlgraph's own).
+        agent_version: Str,
+        /// PROPOSED → ACCEPTED | REJECTED | SUPERSEDED.
+        status: Enum(SchemaDeductionStatus),
+        /// Why it was rejected.
+        rejection_reason: OptStr,
+        /// Creation time.
+        created_at: Time,
+        /// Last change.
+        updated_at: Time,
     }
-    /// The dataset.
-    async fn dataset(&self, ctx: &Context<'_>) -> Result<Option<Dataset>> {
-        load_ref::<dataset::Entity, _>(ctx, Some(self.0.dataset_id), Dataset::from).await
-    }
-    /// The version whose file it was deduced from.
-    async fn dataset_version(&self, ctx: &Context<'_>) -> Result<Option<DatasetVersion>> {
-        load_ref::<dataset_version::Entity, _>(ctx, self.0.dataset_version_id, DatasetVersion::from)
-            .await
-    }
-    /// `{"columns": [{"name", "type", "nullable", "format"}]}` (types: integer, float,
-    /// boolean, date, datetime, categorical, string, or what an agent proposes).
-    async fn proposed_schema(&self) -> Json<&serde_json::Value> {
-        Json(&self.0.proposed_schema)
-    }
-    /// Per column: `sampleValues` and `confidence`.
-    async fn column_metadata(&self) -> Json<&serde_json::Value> {
-        Json(&self.0.column_metadata)
-    }
-    /// Overall confidence, 0 to 1.
-    async fn confidence(&self) -> f64 {
-        self.0.confidence
-    }
-    /// Who proposed it, and its version (`mlgraph-infer/1` for mlgraph's own).
-    async fn agent_version(&self) -> &str {
-        &self.0.agent_version
-    }
-    /// PROPOSED → ACCEPTED | REJECTED | SUPERSEDED.
-    async fn status(&self) -> SchemaDeductionStatus {
-        self.0.status.into()
-    }
-    /// Why it was rejected.
-    async fn rejection_reason(&self) -> Option<&str> {
-        self.0.rejection_reason.as_deref()
-    }
-    /// Creation time.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
-    }
-    /// Last change.
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+    references {
+        /// The dataset.
+        dataset: Dataset = dataset_id,
+        /// The version whose file it was deduced from.
+        dataset_version: DatasetVersion = dataset_version_id,
     }
 }
 
-/// The fields of an [`EdaReport`] of its own.
-pub struct EdaReportFields(pub eda_report::Model);
-
-#[Object]
-impl EdaReportFields {
-    /// Namespace (the dataset's).
-    async fn ns(&self) -> &str {
-        &self.0.ns
+crate::gql::declare::node_type! {
+    /// The fields of an [`EdaReport`] of its own.
+    eda_report => EdaReportFields, list EdaReportFilter, EdaReportOrder;
+    columns {
+        /// Namespace (the dataset's).
+        ns: Str,
+        /// RUNNING → COMPLETED | FAILED.
+        status: Enum(EdaReportStatus),
+        /// Why it failed.
+        error: OptStr,
+        /// Always here: `rows`, `columns`, `missingPct` and `dtypes` per column.
+        summary: Json,
+        /// Where the full report is: POSTGRES (`report`) or S3 (`downloadUrl`).
+        storage_location: OptEnum(ReportStorage),
+        /// The full report when stored inline (under 1 MB): per-column statistics
+        /// (`columnStats`: count, missing, distinct, top values; numeric min, max, mean, std,
+        /// quartiles and a histogram) and `correlations` of numeric columns.
+        report: OptJson = full_report,
+        /// Its size in bytes (as JSON).
+        report_size_bytes: Copy(Option<i64>),
+        /// The bucket of a report on S3.
+        s3_bucket: OptStr,
+        /// The key of a report on S3.
+        s3_key: OptStr,
+        /// The report format's version.
+        report_version: Str,
+        /// Seconds the pass took.
+        generation_seconds: Float(Option<f64>),
+        /// Creation time.
+        created_at: Time,
     }
-    /// The dataset version it describes.
-    async fn dataset_version(&self, ctx: &Context<'_>) -> Result<Option<DatasetVersion>> {
-        load_ref::<dataset_version::Entity, _>(ctx, self.0.dataset_version_id, DatasetVersion::from)
-            .await
+    references {
+        /// The dataset version it describes.
+        dataset_version: DatasetVersion = dataset_version_id,
     }
-    /// RUNNING → COMPLETED | FAILED.
-    async fn status(&self) -> EdaReportStatus {
-        self.0.status.into()
-    }
-    /// Why it failed.
-    async fn error(&self) -> Option<&str> {
-        self.0.error.as_deref()
-    }
-    /// Always here: `rows`, `columns`, `missingPct` and `dtypes` per column.
-    async fn summary(&self) -> Json<&serde_json::Value> {
-        Json(&self.0.summary)
-    }
-    /// Where the full report is: POSTGRES (`report`) or S3 (`downloadUrl`).
-    async fn storage_location(&self) -> Option<ReportStorage> {
-        self.0.storage_location.map(Into::into)
-    }
-    /// The full report when stored inline (under 1 MB): per-column statistics
-    /// (`columnStats`: count, missing, distinct, top values; numeric min, max, mean, std,
-    /// quartiles and a histogram) and `correlations` of numeric columns.
-    async fn report(&self) -> Option<Json<&serde_json::Value>> {
-        self.0.full_report.as_ref().map(Json)
-    }
-    /// Its size in bytes (as JSON).
-    async fn report_size_bytes(&self) -> Option<i64> {
-        self.0.report_size_bytes
-    }
-    /// The bucket of a report on S3.
-    async fn s3_bucket(&self) -> Option<&str> {
-        self.0.s3_bucket.as_deref()
-    }
-    /// The key of a report on S3.
-    async fn s3_key(&self) -> Option<&str> {
-        self.0.s3_key.as_deref()
-    }
-    /// A presigned URL of a report stored on S3 (null for inline ones).
-    async fn download_url(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(default = 900)] expires_in_seconds: i32,
-    ) -> Result<Option<String>> {
-        let Some(a) =
-            load_ref::<artifact::Entity, _>(ctx, self.0.artifact_id, std::convert::identity)
-                .await?
-        else {
-            return Ok(None);
-        };
-        let arts = artifacts_of(ctx)?;
-        Ok(Some(
-            crate::artifacts::service::download_url(arts, &a, expires_in_seconds)
-                .await?
-                .url,
-        ))
-    }
-    /// The report format's version.
-    async fn report_version(&self) -> &str {
-        &self.0.report_version
-    }
-    /// Seconds the pass took.
-    async fn generation_seconds(&self) -> Option<f64> {
-        self.0.generation_seconds
-    }
-    /// Creation time.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    resolvers {
+        /// A presigned URL of a report stored on S3 (null for inline ones).
+        async fn download_url(
+            &self,
+            ctx: &Context<'_>,
+            #[graphql(default = 900)] expires_in_seconds: i32,
+        ) -> Result<Option<String>> {
+            let Some(a) =
+                load_ref::<artifact::Entity, _>(ctx, self.0.artifact_id, std::convert::identity)
+                    .await?
+            else {
+                return Ok(None);
+            };
+            let arts = artifacts_of(ctx)?;
+            Ok(Some(
+                crate::artifacts::service::download_url(arts, &a, expires_in_seconds)
+                    .await?
+                    .url,
+            ))
+        }
     }
 }
 

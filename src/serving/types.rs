@@ -1,134 +1,67 @@
 //! GraphQL types of endpoints, deployments, predictions and Cloud Run services.
 
-use async_graphql::{Context, ID, InputObject, Json, MaybeUndefined, Object, Result};
-use chrono::{DateTime, Utc};
-use entity::{
-    cloud_run_service, deployment, endpoint, model_version, prediction, service_deployment,
-};
+use async_graphql::{Context, ID, InputObject, Json, MaybeUndefined, Result};
+use chrono::Utc;
 
 use super::commands;
-use crate::api::{self, child_list, load_ref};
 use crate::core::filter::{
-    DateTimeFilter, FloatFilter, IdFilter, IntFilter, StringFilter, cond_of, filter_input,
-    order_input,
+    DateTimeFilter, FloatFilter, IdFilter, IntFilter, StringFilter, filter_input, order_input,
 };
 use crate::core::ids::{decode_as, opt_id};
-use crate::core::paging::{Conn, PageArgs};
 use crate::core::patch::Patch;
 use crate::enums::*;
 use crate::error::AppResult;
 use crate::graph::*;
-use crate::relations::*;
 
-/// The fields of a [`Endpoint`] of its own (the graph fields are shared, in `graph`).
-pub struct EndpointFields(pub endpoint::Model);
-
-#[Object]
-impl EndpointFields {
-    /// Namespace.
-    async fn ns(&self) -> &str {
-        &self.0.ns
+crate::gql::declare::node_type! {
+    /// The fields of a [`Endpoint`] of its own (the graph fields are shared, in `graph`).
+    endpoint => EndpointFields, list EndpointFilter, EndpointOrder;
+    columns {
+        /// Namespace.
+        ns: Str,
+        /// Name, unique in the namespace.
+        name: Str,
+        /// Free-text description.
+        description: OptStr,
+        /// Environment it serves.
+        environment: Enum(Environment),
+        /// Region, e.g. `europe-west1`.
+        region: OptStr,
+        /// URL clients call.
+        url: OptStr,
+        /// Whether it takes traffic.
+        status: Enum(EndpointStatus),
+        /// Who created it.
+        created_by: OptStr,
+        /// Creation time.
+        created_at: Time,
+        /// Last change.
+        updated_at: Time,
     }
-    /// Name, unique in the namespace.
-    async fn name(&self) -> &str {
-        &self.0.name
+    children {
+        /// Model versions deployed to it.
+        deployments: EndpointDeployments => Deployment,
+        /// Predictions it served (newest first unless ordered otherwise).
+        predictions: EndpointPredictions => Prediction,
     }
-    /// Free-text description.
-    async fn description(&self) -> Option<&str> {
-        self.0.description.as_deref()
-    }
-    /// Environment it serves.
-    async fn environment(&self) -> Environment {
-        self.0.environment.into()
-    }
-    /// Region, e.g. `europe-west1`.
-    async fn region(&self) -> Option<&str> {
-        self.0.region.as_deref()
-    }
-    /// URL clients call.
-    async fn url(&self) -> Option<&str> {
-        self.0.url.as_deref()
-    }
-    /// Whether it takes traffic.
-    async fn status(&self) -> EndpointStatus {
-        self.0.status.into()
-    }
-    /// Predictions it served in the last 24 hours (batched across endpoints).
-    #[graphql(name = "predictionVolume24h")]
-    async fn prediction_volume_24h(&self, ctx: &Context<'_>) -> Result<i64> {
-        crate::api::volume_24h(ctx, self.0.id, None).await
-    }
-    /// p95 latency (ms) of the predictions it served in the last 24 hours (exact,
-    /// batched across endpoints); null without latencies.
-    #[graphql(name = "p95LatencyMs24h")]
-    async fn p95_latency_ms_24h(&self, ctx: &Context<'_>) -> Result<Option<f64>> {
-        crate::api::latency_p95_24h(ctx, self.0.id, None).await
-    }
-    /// What it cost in the last 24 hours (recorded costs of the endpoint), one exact total
-    /// per currency (batched across endpoints).
-    #[graphql(name = "cost24h")]
-    async fn cost_24h(&self, ctx: &Context<'_>) -> Result<Vec<crate::costs::CostTotal>> {
-        crate::api::cost_24h(ctx, self.0.id, None).await
-    }
-    /// Who created it.
-    async fn created_by(&self) -> Option<&str> {
-        self.0.created_by.as_deref()
-    }
-    /// Creation time.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
-    }
-    /// Last change.
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
-    }
-    /// Model versions deployed to it.
-    #[allow(clippy::too_many_arguments)]
-    async fn deployments(
-        &self,
-        ctx: &Context<'_>,
-        filter: Option<DeploymentFilter>,
-        order_by: Option<Vec<DeploymentOrder>>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        offset: Option<i32>,
-    ) -> Result<Conn<Deployment>> {
-        child_list::<EndpointDeployments, _>(
-            ctx,
-            self.0.id,
-            cond_of(&filter),
-            api::fingerprint(&[&filter, &order_by]),
-            DeploymentOrder::keys(order_by.as_deref()),
-            PageArgs::new(first, after, last, before, offset),
-            Deployment::from,
-        )
-        .await
-    }
-    /// Predictions it served (newest first unless ordered otherwise).
-    #[allow(clippy::too_many_arguments)]
-    async fn predictions(
-        &self,
-        ctx: &Context<'_>,
-        filter: Option<PredictionFilter>,
-        order_by: Option<Vec<PredictionOrder>>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        offset: Option<i32>,
-    ) -> Result<Conn<Prediction>> {
-        child_list::<EndpointPredictions, _>(
-            ctx,
-            self.0.id,
-            cond_of(&filter),
-            api::fingerprint(&[&filter, &order_by]),
-            PredictionOrder::keys(order_by.as_deref()),
-            PageArgs::new(first, after, last, before, offset),
-            Prediction::from,
-        )
-        .await
+    resolvers {
+        /// Predictions it served in the last 24 hours (batched across endpoints).
+        #[graphql(name = "predictionVolume24h")]
+        async fn prediction_volume_24h(&self, ctx: &Context<'_>) -> Result<i64> {
+            crate::api::volume_24h(ctx, self.0.id, None).await
+        }
+        /// p95 latency (ms) of the predictions it served in the last 24 hours (exact,
+        /// batched across endpoints); null without latencies.
+        #[graphql(name = "p95LatencyMs24h")]
+        async fn p95_latency_ms_24h(&self, ctx: &Context<'_>) -> Result<Option<f64>> {
+            crate::api::latency_p95_24h(ctx, self.0.id, None).await
+        }
+        /// What it cost in the last 24 hours (recorded costs of the endpoint), one exact total
+        /// per currency (batched across endpoints).
+        #[graphql(name = "cost24h")]
+        async fn cost_24h(&self, ctx: &Context<'_>) -> Result<Vec<crate::costs::CostTotal>> {
+            crate::api::cost_24h(ctx, self.0.id, None).await
+        }
     }
 }
 
@@ -168,73 +101,54 @@ order_input!(
     }
 );
 
-/// The fields of a [`Deployment`] of its own (the graph fields are shared, in `graph`).
-pub struct DeploymentFields(pub deployment::Model);
-
-#[Object]
-impl DeploymentFields {
-    /// Namespace.
-    async fn ns(&self) -> &str {
-        &self.0.ns
+crate::gql::declare::node_type! {
+    /// The fields of a [`Deployment`] of its own (the graph fields are shared, in `graph`).
+    deployment => DeploymentFields, list DeploymentFilter, DeploymentOrder;
+    columns {
+        /// Namespace.
+        ns: Str,
+        /// Share of the endpoint's traffic, in percent (0–100).
+        traffic_percent: Copy(i32),
+        /// Minimum replicas.
+        min_replicas: Copy(i32),
+        /// Maximum replicas.
+        max_replicas: Copy(i32),
+        /// Machine type.
+        machine_type: OptStr,
+        /// Lifecycle status.
+        status: Enum(DeploymentStatus),
+        /// Who created it.
+        created_by: OptStr,
+        /// Creation time.
+        created_at: Time,
+        /// Last change.
+        updated_at: Time,
     }
-    /// Share of the endpoint's traffic, in percent (0–100).
-    async fn traffic_percent(&self) -> i32 {
-        self.0.traffic_percent
+    references {
+        /// The endpoint.
+        endpoint: Endpoint = endpoint_id,
+        /// The deployed model version.
+        model_version: ModelVersion = model_version_id,
     }
-    /// Minimum replicas.
-    async fn min_replicas(&self) -> i32 {
-        self.0.min_replicas
-    }
-    /// Maximum replicas.
-    async fn max_replicas(&self) -> i32 {
-        self.0.max_replicas
-    }
-    /// Machine type.
-    async fn machine_type(&self) -> Option<&str> {
-        self.0.machine_type.as_deref()
-    }
-    /// Lifecycle status.
-    async fn status(&self) -> DeploymentStatus {
-        self.0.status.into()
-    }
-    /// Who created it.
-    async fn created_by(&self) -> Option<&str> {
-        self.0.created_by.as_deref()
-    }
-    /// Creation time.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
-    }
-    /// Last change.
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
-    }
-    /// The endpoint.
-    async fn endpoint(&self, ctx: &Context<'_>) -> Result<Option<Endpoint>> {
-        load_ref::<endpoint::Entity, _>(ctx, Some(self.0.endpoint_id), Endpoint::from).await
-    }
-    /// Predictions this deployment (its model version on its endpoint) served in the
-    /// last 24 hours: the blast radius of a change, batched across deployments.
-    #[graphql(name = "predictionVolume24h")]
-    async fn prediction_volume_24h(&self, ctx: &Context<'_>) -> Result<i64> {
-        crate::api::volume_24h(ctx, self.0.endpoint_id, Some(self.0.model_version_id)).await
-    }
-    /// p95 latency (ms) of the predictions its model version served on its endpoint in
-    /// the last 24 hours (exact, batched across deployments); null without latencies.
-    #[graphql(name = "p95LatencyMs24h")]
-    async fn p95_latency_ms_24h(&self, ctx: &Context<'_>) -> Result<Option<f64>> {
-        crate::api::latency_p95_24h(ctx, self.0.endpoint_id, Some(self.0.model_version_id)).await
-    }
-    /// What its model version cost on its endpoint in the last 24 hours (cost records of
-    /// both), one exact total per currency (batched across deployments).
-    #[graphql(name = "cost24h")]
-    async fn cost_24h(&self, ctx: &Context<'_>) -> Result<Vec<crate::costs::CostTotal>> {
-        crate::api::cost_24h(ctx, self.0.endpoint_id, Some(self.0.model_version_id)).await
-    }
-    /// The deployed model version.
-    async fn model_version(&self, ctx: &Context<'_>) -> Result<Option<ModelVersion>> {
-        load_ref::<model_version::Entity, _>(ctx, Some(self.0.model_version_id), ModelVersion::from)
-            .await
+    resolvers {
+        /// Predictions this deployment (its model version on its endpoint) served in the
+        /// last 24 hours: the blast radius of a change, batched across deployments.
+        #[graphql(name = "predictionVolume24h")]
+        async fn prediction_volume_24h(&self, ctx: &Context<'_>) -> Result<i64> {
+            crate::api::volume_24h(ctx, self.0.endpoint_id, Some(self.0.model_version_id)).await
+        }
+        /// p95 latency (ms) of the predictions its model version served on its endpoint in
+        /// the last 24 hours (exact, batched across deployments); null without latencies.
+        #[graphql(name = "p95LatencyMs24h")]
+        async fn p95_latency_ms_24h(&self, ctx: &Context<'_>) -> Result<Option<f64>> {
+            crate::api::latency_p95_24h(ctx, self.0.endpoint_id, Some(self.0.model_version_id)).await
+        }
+        /// What its model version cost on its endpoint in the last 24 hours (cost records of
+        /// both), one exact total per currency (batched across deployments).
+        #[graphql(name = "cost24h")]
+        async fn cost_24h(&self, ctx: &Context<'_>) -> Result<Vec<crate::costs::CostTotal>> {
+            crate::api::cost_24h(ctx, self.0.endpoint_id, Some(self.0.model_version_id)).await
+        }
     }
 }
 
@@ -274,54 +188,34 @@ order_input!(
     }
 );
 
-/// The fields of a [`Prediction`] of its own (the graph fields are shared, in `graph`).
-pub struct PredictionFields(pub prediction::Model);
-
-#[Object]
-impl PredictionFields {
-    /// Namespace.
-    async fn ns(&self) -> &str {
-        &self.0.ns
+crate::gql::declare::node_type! {
+    /// The fields of a [`Prediction`] of its own (the graph fields are shared, in `graph`).
+    prediction => PredictionFields, list PredictionFilter, PredictionOrder;
+    columns {
+        /// Namespace.
+        ns: Str,
+        /// Request payload.
+        input: Json,
+        /// Response payload.
+        output: OptJson,
+        /// Latency in milliseconds.
+        latency_ms: Float(Option<f64>),
+        /// Model confidence (0–1).
+        confidence: Float(Option<f64>),
+        /// Outcome.
+        status: Enum(PredictionStatus),
+        /// When the answer came.
+        completed_at: OptTime,
+        /// Creation time.
+        created_at: Time,
+        /// Last change.
+        updated_at: Time,
     }
-    /// Request payload.
-    async fn input(&self) -> Json<&serde_json::Value> {
-        Json(&self.0.input)
-    }
-    /// Response payload.
-    async fn output(&self) -> Option<Json<&serde_json::Value>> {
-        self.0.output.as_ref().map(Json)
-    }
-    /// Latency in milliseconds.
-    async fn latency_ms(&self) -> Option<f64> {
-        self.0.latency_ms
-    }
-    /// Model confidence (0–1).
-    async fn confidence(&self) -> Option<f64> {
-        self.0.confidence
-    }
-    /// Outcome.
-    async fn status(&self) -> PredictionStatus {
-        self.0.status.into()
-    }
-    /// When the answer came.
-    async fn completed_at(&self) -> Option<DateTime<Utc>> {
-        self.0.completed_at
-    }
-    /// Creation time.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
-    }
-    /// Last change.
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
-    }
-    /// The endpoint that served it.
-    async fn endpoint(&self, ctx: &Context<'_>) -> Result<Option<Endpoint>> {
-        load_ref::<endpoint::Entity, _>(ctx, Some(self.0.endpoint_id), Endpoint::from).await
-    }
-    /// The model version that answered.
-    async fn model_version(&self, ctx: &Context<'_>) -> Result<Option<ModelVersion>> {
-        load_ref::<model_version::Entity, _>(ctx, self.0.model_version_id, ModelVersion::from).await
+    references {
+        /// The endpoint that served it.
+        endpoint: Endpoint = endpoint_id,
+        /// The model version that answered.
+        model_version: ModelVersion = model_version_id,
     }
 }
 
@@ -359,70 +253,32 @@ order_input!(
     }
 );
 
-/// The fields of a [`CloudRunService`] of its own (the graph fields are shared, in `graph`).
-pub struct CloudRunServiceFields(pub cloud_run_service::Model);
-
-#[Object]
-impl CloudRunServiceFields {
-    /// Namespace.
-    async fn ns(&self) -> &str {
-        &self.0.ns
+crate::gql::declare::node_type! {
+    /// The fields of a [`CloudRunService`] of its own (the graph fields are shared, in `graph`).
+    cloud_run_service => CloudRunServiceFields, list CloudRunServiceFilter, CloudRunServiceOrder;
+    columns {
+        /// Namespace.
+        ns: Str,
+        /// Name, unique in the namespace.
+        name: Str,
+        /// Region.
+        region: Str,
+        /// URL.
+        url: OptStr,
+        /// Container image.
+        image: Str,
+        /// Status.
+        status: Enum(ServiceStatus),
+        /// Who created it.
+        created_by: OptStr,
+        /// Creation time.
+        created_at: Time,
+        /// Last change.
+        updated_at: Time,
     }
-    /// Name, unique in the namespace.
-    async fn name(&self) -> &str {
-        &self.0.name
-    }
-    /// Region.
-    async fn region(&self) -> &str {
-        &self.0.region
-    }
-    /// URL.
-    async fn url(&self) -> Option<&str> {
-        self.0.url.as_deref()
-    }
-    /// Container image.
-    async fn image(&self) -> &str {
-        &self.0.image
-    }
-    /// Status.
-    async fn status(&self) -> ServiceStatus {
-        self.0.status.into()
-    }
-    /// Who created it.
-    async fn created_by(&self) -> Option<&str> {
-        self.0.created_by.as_deref()
-    }
-    /// Creation time.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
-    }
-    /// Last change.
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
-    }
-    /// Its revisions.
-    #[allow(clippy::too_many_arguments)]
-    async fn deployments(
-        &self,
-        ctx: &Context<'_>,
-        filter: Option<ServiceDeploymentFilter>,
-        order_by: Option<Vec<ServiceDeploymentOrder>>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        offset: Option<i32>,
-    ) -> Result<Conn<ServiceDeployment>> {
-        child_list::<ServiceRevisions, _>(
-            ctx,
-            self.0.id,
-            cond_of(&filter),
-            api::fingerprint(&[&filter, &order_by]),
-            ServiceDeploymentOrder::keys(order_by.as_deref()),
-            PageArgs::new(first, after, last, before, offset),
-            ServiceDeployment::from,
-        )
-        .await
+    children {
+        /// Its revisions.
+        deployments: ServiceRevisions => ServiceDeployment,
     }
 }
 
@@ -454,51 +310,30 @@ order_input!(
     }
 );
 
-/// The fields of a [`ServiceDeployment`] of its own (the graph fields are shared, in `graph`).
-pub struct ServiceDeploymentFields(pub service_deployment::Model);
-
-#[Object]
-impl ServiceDeploymentFields {
-    /// Namespace.
-    async fn ns(&self) -> &str {
-        &self.0.ns
+crate::gql::declare::node_type! {
+    /// The fields of a [`ServiceDeployment`] of its own (the graph fields are shared, in `graph`).
+    service_deployment => ServiceDeploymentFields, list ServiceDeploymentFilter, ServiceDeploymentOrder;
+    columns {
+        /// Namespace.
+        ns: Str,
+        /// Revision name, unique per service.
+        revision: Str,
+        /// Container image.
+        image: Str,
+        /// Share of the service's traffic, in percent.
+        traffic_percent: Copy(i32),
+        /// Status.
+        status: Enum(DeploymentStatus),
+        /// Who created it.
+        created_by: OptStr,
+        /// Creation time.
+        created_at: Time,
+        /// Last change.
+        updated_at: Time,
     }
-    /// Revision name, unique per service.
-    async fn revision(&self) -> &str {
-        &self.0.revision
-    }
-    /// Container image.
-    async fn image(&self) -> &str {
-        &self.0.image
-    }
-    /// Share of the service's traffic, in percent.
-    async fn traffic_percent(&self) -> i32 {
-        self.0.traffic_percent
-    }
-    /// Status.
-    async fn status(&self) -> DeploymentStatus {
-        self.0.status.into()
-    }
-    /// Who created it.
-    async fn created_by(&self) -> Option<&str> {
-        self.0.created_by.as_deref()
-    }
-    /// Creation time.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
-    }
-    /// Last change.
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
-    }
-    /// The service.
-    async fn service(&self, ctx: &Context<'_>) -> Result<Option<CloudRunService>> {
-        load_ref::<cloud_run_service::Entity, _>(
-            ctx,
-            Some(self.0.service_id),
-            CloudRunService::from,
-        )
-        .await
+    references {
+        /// The service.
+        service: CloudRunService = service_id,
     }
 }
 
@@ -912,46 +747,3 @@ pub enum PredictionGroupBy {
     /// Per day of `createdAt` (UTC).
     Day,
 }
-
-crate::gql::plan::plannable!(endpoint::Entity => "Endpoint", EndpointFilter, EndpointOrder {
-    "ns" => Col(C::Ns, Plain),
-    "name" => Col(C::Name, Plain),
-    "description" => Col(C::Description, Plain),
-    "environment" => Col(C::Environment, crate::gql::plan::enumeration!(entity::enums::Environment, Environment)),
-    "region" => Col(C::Region, Plain),
-    "url" => Col(C::Url, Plain),
-    "status" => Col(C::Status, crate::gql::plan::enumeration!(entity::enums::EndpointStatus, EndpointStatus)),
-    "createdBy" => Col(C::CreatedBy, Plain),
-    "createdAt" => Col(C::CreatedAt, Time),
-    "updatedAt" => Col(C::UpdatedAt, Time),
-    "deployments" => children::<Self, EndpointDeployments>(),
-    "predictions" => children::<Self, EndpointPredictions>(),
-});
-
-crate::gql::plan::plannable!(deployment::Entity => "Deployment", DeploymentFilter, DeploymentOrder {
-    "ns" => Col(C::Ns, Plain),
-    "trafficPercent" => Col(C::TrafficPercent, Plain),
-    "minReplicas" => Col(C::MinReplicas, Plain),
-    "maxReplicas" => Col(C::MaxReplicas, Plain),
-    "machineType" => Col(C::MachineType, Plain),
-    "status" => Col(C::Status, crate::gql::plan::enumeration!(entity::enums::DeploymentStatus, DeploymentStatus)),
-    "createdBy" => Col(C::CreatedBy, Plain),
-    "createdAt" => Col(C::CreatedAt, Time),
-    "updatedAt" => Col(C::UpdatedAt, Time),
-    "endpoint" => reference::<Self, endpoint::Entity>(C::EndpointId),
-    "modelVersion" => reference::<Self, entity::model_version::Entity>(C::ModelVersionId),
-});
-
-crate::gql::plan::plannable!(prediction::Entity => "Prediction", PredictionFilter, PredictionOrder {
-    "ns" => Col(C::Ns, Plain),
-    "input" => Col(C::Input, Plain),
-    "output" => Col(C::Output, Plain),
-    "latencyMs" => Col(C::LatencyMs, Float),
-    "confidence" => Col(C::Confidence, Float),
-    "status" => Col(C::Status, crate::gql::plan::enumeration!(entity::enums::PredictionStatus, PredictionStatus)),
-    "completedAt" => Col(C::CompletedAt, Time),
-    "createdAt" => Col(C::CreatedAt, Time),
-    "updatedAt" => Col(C::UpdatedAt, Time),
-    "endpoint" => reference::<Self, endpoint::Entity>(C::EndpointId),
-    "modelVersion" => reference::<Self, entity::model_version::Entity>(C::ModelVersionId),
-});

@@ -1,17 +1,10 @@
 //! GraphQL types of experiments, training jobs, runs and pattern-recognition jobs.
 
-use async_graphql::{Context, ID, InputObject, Json, MaybeUndefined, Object, Result};
-use chrono::{DateTime, Utc};
-use entity::{
-    dataset_version, experiment, experiment_run, model, pattern_recognition_job, training_job,
-    workflow,
-};
+use async_graphql::{Context, ID, InputObject, Json, MaybeUndefined, Result};
 
 use super::commands;
-use crate::api::{self, child_list, load_ref};
 use crate::core::filter::{
-    DateTimeFilter, FloatFilter, IdFilter, IntFilter, StringFilter, cond_of, filter_input,
-    order_input,
+    DateTimeFilter, FloatFilter, IdFilter, IntFilter, StringFilter, filter_input, order_input,
 };
 use crate::core::ids::{decode_as, opt_id};
 use crate::core::paging::{Conn, PageArgs};
@@ -19,99 +12,62 @@ use crate::core::patch::Patch;
 use crate::enums::*;
 use crate::error::AppResult;
 use crate::graph::*;
-use crate::registry::{ModelVersionFilter, ModelVersionOrder};
 use crate::relations::*;
 
-/// The fields of a [`Experiment`] of its own (the graph fields are shared, in `graph`).
-pub struct ExperimentFields(pub experiment::Model);
-
-#[Object]
-impl ExperimentFields {
-    /// Namespace.
-    async fn ns(&self) -> &str {
-        &self.0.ns
+crate::gql::declare::node_type! {
+    /// The fields of a [`Experiment`] of its own (the graph fields are shared, in `graph`).
+    experiment => ExperimentFields, list ExperimentFilter, ExperimentOrder;
+    columns {
+        /// Namespace.
+        ns: Str,
+        /// Name, unique in the namespace.
+        name: Str,
+        /// Free-text description.
+        description: OptStr,
+        /// Kind of experiment.
+        experiment_type: Enum(ExperimentType),
+        /// Lifecycle status.
+        status: Enum(ExperimentStatus),
+        /// Configuration (search space, traffic split, ...).
+        config: Json,
+        /// Who created it.
+        created_by: OptStr,
+        /// Creation time.
+        created_at: Time,
+        /// Last change.
+        updated_at: Time,
     }
-    /// Name, unique in the namespace.
-    async fn name(&self) -> &str {
-        &self.0.name
+    references {
+        /// The workflow that owns it.
+        workflow: Workflow = workflow_id,
     }
-    /// Free-text description.
-    async fn description(&self) -> Option<&str> {
-        self.0.description.as_deref()
+    children {
+        /// Its training jobs.
+        training_jobs: ExperimentTrainingJobs => TrainingJob,
     }
-    /// Kind of experiment.
-    async fn experiment_type(&self) -> ExperimentType {
-        self.0.experiment_type.into()
-    }
-    /// Lifecycle status.
-    async fn status(&self) -> ExperimentStatus {
-        self.0.status.into()
-    }
-    /// Configuration (search space, traffic split, ...).
-    async fn config(&self) -> Json<&serde_json::Value> {
-        Json(&self.0.config)
-    }
-    /// Who created it.
-    async fn created_by(&self) -> Option<&str> {
-        self.0.created_by.as_deref()
-    }
-    /// Creation time.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
-    }
-    /// Last change.
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
-    }
-    /// Its runs as OpenLineage or MLflow clients reported them.
-    #[allow(clippy::too_many_arguments)]
-    async fn job_runs(
-        &self,
-        ctx: &Context<'_>,
-        filter: Option<crate::ingest::JobRunFilter>,
-        order_by: Option<Vec<crate::ingest::JobRunOrder>>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        offset: Option<i32>,
-    ) -> Result<Conn<JobRun>> {
-        crate::ingest::runs_of::<ExperimentJobRuns>(
-            ctx,
-            self.0.id,
-            filter,
-            order_by,
-            PageArgs::new(first, after, last, before, offset),
-        )
-        .await
-    }
-    /// The workflow that owns it.
-    async fn workflow(&self, ctx: &Context<'_>) -> Result<Option<Workflow>> {
-        load_ref::<workflow::Entity, _>(ctx, self.0.workflow_id, Workflow::from).await
-    }
-    /// Its training jobs.
-    #[allow(clippy::too_many_arguments)]
-    async fn training_jobs(
-        &self,
-        ctx: &Context<'_>,
-        filter: Option<TrainingJobFilter>,
-        order_by: Option<Vec<TrainingJobOrder>>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        offset: Option<i32>,
-    ) -> Result<Conn<TrainingJob>> {
-        child_list::<ExperimentTrainingJobs, _>(
-            ctx,
-            self.0.id,
-            cond_of(&filter),
-            api::fingerprint(&[&filter, &order_by]),
-            TrainingJobOrder::keys(order_by.as_deref()),
-            PageArgs::new(first, after, last, before, offset),
-            TrainingJob::from,
-        )
-        .await
+    resolvers {
+        /// Its runs as OpenLineage or MLflow clients reported them.
+        #[allow(clippy::too_many_arguments)]
+        async fn job_runs(
+            &self,
+            ctx: &Context<'_>,
+            filter: Option<crate::ingest::JobRunFilter>,
+            order_by: Option<Vec<crate::ingest::JobRunOrder>>,
+            first: Option<i32>,
+            after: Option<String>,
+            last: Option<i32>,
+            before: Option<String>,
+            offset: Option<i32>,
+        ) -> Result<Conn<JobRun>> {
+            crate::ingest::runs_of::<ExperimentJobRuns>(
+                ctx,
+                self.0.id,
+                filter,
+                order_by,
+                PageArgs::new(first, after, last, before, offset),
+            )
+            .await
+        }
     }
 }
 
@@ -151,171 +107,90 @@ order_input!(
     }
 );
 
-/// The fields of a [`TrainingJob`] of its own (the graph fields are shared, in `graph`).
-pub struct TrainingJobFields(pub training_job::Model);
-
-#[Object]
-impl TrainingJobFields {
-    /// Its files in the artifact store (live ones unless the filter asks for deleted).
-    #[allow(clippy::too_many_arguments)]
-    async fn artifacts(
-        &self,
-        ctx: &Context<'_>,
-        filter: Option<crate::artifacts::ArtifactFilter>,
-        order_by: Option<Vec<crate::artifacts::ArtifactOrder>>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        offset: Option<i32>,
-    ) -> Result<Conn<crate::graph::Artifact>> {
-        crate::artifacts::owned(
-            ctx,
-            self.0.id,
-            filter,
-            order_by,
-            PageArgs::new(first, after, last, before, offset),
-        )
-        .await
+crate::gql::declare::node_type! {
+    /// The fields of a [`TrainingJob`] of its own (the graph fields are shared, in `graph`).
+    training_job => TrainingJobFields, list TrainingJobFilter, TrainingJobOrder;
+    columns {
+        /// Namespace.
+        ns: Str,
+        /// Name.
+        name: Str,
+        /// Current state.
+        status: Enum(TrainingJobStatus),
+        /// Priority, 1 (lowest) to 10 (highest).
+        priority: Copy(i32),
+        /// Progress in percent (0–100).
+        progress: Float(f64),
+        /// What the worker is doing now.
+        current_step: OptStr,
+        /// Snapshot of the training configuration.
+        config: Json,
+        /// The worker that claimed it.
+        worker: OptStr,
+        /// Last heartbeat from the worker.
+        heartbeat_at: OptTime,
+        /// When it started running.
+        started_at: OptTime,
+        /// When it reached a final state.
+        finished_at: OptTime,
+        /// Why it failed (or was cancelled, or timed out).
+        error: OptStr,
+        /// The traceback its worker reported with the failure.
+        traceback: OptStr,
+        /// Revision, bumped on every change (pass it back as `expectedRevision`).
+        revision: Copy(i32),
+        /// Who created it.
+        created_by: OptStr,
+        /// Creation time.
+        created_at: Time,
+        /// Last change.
+        updated_at: Time,
+        /// The pipeline as it was when the job was created (`pipelineId`, `name`, `version`,
+        /// `datasetId`, `validatedAt`, `config`); never changes, whatever becomes of the
+        /// pipeline.
+        pipeline_snapshot: OptJson,
     }
-    /// Namespace.
-    async fn ns(&self) -> &str {
-        &self.0.ns
+    references {
+        /// The experiment it belongs to.
+        experiment: Experiment = experiment_id,
+        /// The model it trains.
+        model: Model = model_id,
+        /// The dataset version it trains on.
+        dataset_version: DatasetVersion = dataset_version_id,
     }
-    /// Name.
-    async fn name(&self) -> &str {
-        &self.0.name
+    children {
+        /// Its runs.
+        runs: JobRuns => ExperimentRun,
+        /// Model versions it produced.
+        produced_versions: JobProducedVersions => ModelVersion,
     }
-    /// Current state.
-    async fn status(&self) -> TrainingJobStatus {
-        self.0.status.into()
-    }
-    /// Priority, 1 (lowest) to 10 (highest).
-    async fn priority(&self) -> i32 {
-        self.0.priority
-    }
-    /// Progress in percent (0–100).
-    async fn progress(&self) -> f64 {
-        self.0.progress
-    }
-    /// What the worker is doing now.
-    async fn current_step(&self) -> Option<&str> {
-        self.0.current_step.as_deref()
-    }
-    /// Snapshot of the training configuration.
-    async fn config(&self) -> Json<&serde_json::Value> {
-        Json(&self.0.config)
-    }
-    /// The worker that claimed it.
-    async fn worker(&self) -> Option<&str> {
-        self.0.worker.as_deref()
-    }
-    /// Last heartbeat from the worker.
-    async fn heartbeat_at(&self) -> Option<DateTime<Utc>> {
-        self.0.heartbeat_at
-    }
-    /// When it started running.
-    async fn started_at(&self) -> Option<DateTime<Utc>> {
-        self.0.started_at
-    }
-    /// When it reached a final state.
-    async fn finished_at(&self) -> Option<DateTime<Utc>> {
-        self.0.finished_at
-    }
-    /// Why it failed (or was cancelled, or timed out).
-    async fn error(&self) -> Option<&str> {
-        self.0.error.as_deref()
-    }
-    /// The traceback its worker reported with the failure.
-    async fn traceback(&self) -> Option<&str> {
-        self.0.traceback.as_deref()
-    }
-    /// Revision, bumped on every change (pass it back as `expectedRevision`).
-    async fn revision(&self) -> i32 {
-        self.0.revision
-    }
-    /// Who created it.
-    async fn created_by(&self) -> Option<&str> {
-        self.0.created_by.as_deref()
-    }
-    /// Creation time.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
-    }
-    /// Last change.
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
-    }
-    /// The experiment it belongs to.
-    async fn experiment(&self, ctx: &Context<'_>) -> Result<Option<Experiment>> {
-        load_ref::<experiment::Entity, _>(ctx, self.0.experiment_id, Experiment::from).await
-    }
-    /// The model it trains.
-    async fn model(&self, ctx: &Context<'_>) -> Result<Option<Model>> {
-        load_ref::<model::Entity, _>(ctx, self.0.model_id, Model::from).await
-    }
-    /// The dataset version it trains on.
-    async fn dataset_version(&self, ctx: &Context<'_>) -> Result<Option<DatasetVersion>> {
-        load_ref::<dataset_version::Entity, _>(ctx, self.0.dataset_version_id, DatasetVersion::from)
+    resolvers {
+        /// Its files in the artifact store (live ones unless the filter asks for deleted).
+        #[allow(clippy::too_many_arguments)]
+        async fn artifacts(
+            &self,
+            ctx: &Context<'_>,
+            filter: Option<crate::artifacts::ArtifactFilter>,
+            order_by: Option<Vec<crate::artifacts::ArtifactOrder>>,
+            first: Option<i32>,
+            after: Option<String>,
+            last: Option<i32>,
+            before: Option<String>,
+            offset: Option<i32>,
+        ) -> Result<Conn<crate::graph::Artifact>> {
+            crate::artifacts::owned(
+                ctx,
+                self.0.id,
+                filter,
+                order_by,
+                PageArgs::new(first, after, last, before, offset),
+            )
             .await
-    }
-    /// The pipeline it runs.
-    async fn pipeline(&self, ctx: &Context<'_>) -> Result<Option<Pipeline>> {
-        crate::prep::job_pipeline(ctx, &self.0).await
-    }
-    /// The pipeline as it was when the job was created (`pipelineId`, `name`, `version`,
-    /// `datasetId`, `validatedAt`, `config`); never changes, whatever becomes of the
-    /// pipeline.
-    async fn pipeline_snapshot(&self) -> Option<Json<&serde_json::Value>> {
-        self.0.pipeline_snapshot.as_ref().map(Json)
-    }
-    /// Its runs.
-    #[allow(clippy::too_many_arguments)]
-    async fn runs(
-        &self,
-        ctx: &Context<'_>,
-        filter: Option<ExperimentRunFilter>,
-        order_by: Option<Vec<ExperimentRunOrder>>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        offset: Option<i32>,
-    ) -> Result<Conn<ExperimentRun>> {
-        child_list::<JobRuns, _>(
-            ctx,
-            self.0.id,
-            cond_of(&filter),
-            api::fingerprint(&[&filter, &order_by]),
-            ExperimentRunOrder::keys(order_by.as_deref()),
-            PageArgs::new(first, after, last, before, offset),
-            ExperimentRun::from,
-        )
-        .await
-    }
-    /// Model versions it produced.
-    #[allow(clippy::too_many_arguments)]
-    async fn produced_versions(
-        &self,
-        ctx: &Context<'_>,
-        filter: Option<ModelVersionFilter>,
-        order_by: Option<Vec<ModelVersionOrder>>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        offset: Option<i32>,
-    ) -> Result<Conn<ModelVersion>> {
-        child_list::<JobProducedVersions, _>(
-            ctx,
-            self.0.id,
-            cond_of(&filter),
-            api::fingerprint(&[&filter, &order_by]),
-            ModelVersionOrder::keys(order_by.as_deref()),
-            PageArgs::new(first, after, last, before, offset),
-            ModelVersion::from,
-        )
-        .await
+        }
+        /// The pipeline it runs.
+        async fn pipeline(&self, ctx: &Context<'_>) -> Result<Option<Pipeline>> {
+            crate::prep::job_pipeline(ctx, &self.0).await
+        }
     }
 }
 
@@ -365,69 +240,54 @@ order_input!(
     }
 );
 
-/// The fields of a [`ExperimentRun`] of its own (the graph fields are shared, in `graph`).
-pub struct ExperimentRunFields(pub experiment_run::Model);
-
-#[Object]
-impl ExperimentRunFields {
-    /// Its files in the artifact store (live ones unless the filter asks for deleted).
-    #[allow(clippy::too_many_arguments)]
-    async fn artifacts(
-        &self,
-        ctx: &Context<'_>,
-        filter: Option<crate::artifacts::ArtifactFilter>,
-        order_by: Option<Vec<crate::artifacts::ArtifactOrder>>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        offset: Option<i32>,
-    ) -> Result<Conn<crate::graph::Artifact>> {
-        crate::artifacts::owned(
-            ctx,
-            self.0.id,
-            filter,
-            order_by,
-            PageArgs::new(first, after, last, before, offset),
-        )
-        .await
+crate::gql::declare::node_type! {
+    /// The fields of a [`ExperimentRun`] of its own (the graph fields are shared, in `graph`).
+    experiment_run => ExperimentRunFields, list ExperimentRunFilter, ExperimentRunOrder;
+    columns {
+        /// Namespace (the job's).
+        ns: Str,
+        /// Run number, assigned by the server (1, 2, ... per job).
+        run_number: Copy(i32),
+        /// Hyperparameters.
+        hyperparameters: Json,
+        /// Metrics.
+        metrics: Json,
+        /// Duration in seconds.
+        duration_seconds: Float(Option<f64>),
+        /// Outcome.
+        status: Enum(RunStatus),
+        /// Creation time.
+        created_at: Time,
+        /// Last change.
+        updated_at: Time,
     }
-    /// Namespace (the job's).
-    async fn ns(&self) -> &str {
-        &self.0.ns
+    references {
+        /// The job it belongs to.
+        training_job: TrainingJob = training_job_id,
     }
-    /// Run number, assigned by the server (1, 2, ... per job).
-    async fn run_number(&self) -> i32 {
-        self.0.run_number
-    }
-    /// Hyperparameters.
-    async fn hyperparameters(&self) -> Json<&serde_json::Value> {
-        Json(&self.0.hyperparameters)
-    }
-    /// Metrics.
-    async fn metrics(&self) -> Json<&serde_json::Value> {
-        Json(&self.0.metrics)
-    }
-    /// Duration in seconds.
-    async fn duration_seconds(&self) -> Option<f64> {
-        self.0.duration_seconds
-    }
-    /// Outcome.
-    async fn status(&self) -> RunStatus {
-        self.0.status.into()
-    }
-    /// Creation time.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
-    }
-    /// Last change.
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
-    }
-    /// The job it belongs to.
-    async fn training_job(&self, ctx: &Context<'_>) -> Result<Option<TrainingJob>> {
-        load_ref::<training_job::Entity, _>(ctx, Some(self.0.training_job_id), TrainingJob::from)
+    resolvers {
+        /// Its files in the artifact store (live ones unless the filter asks for deleted).
+        #[allow(clippy::too_many_arguments)]
+        async fn artifacts(
+            &self,
+            ctx: &Context<'_>,
+            filter: Option<crate::artifacts::ArtifactFilter>,
+            order_by: Option<Vec<crate::artifacts::ArtifactOrder>>,
+            first: Option<i32>,
+            after: Option<String>,
+            last: Option<i32>,
+            before: Option<String>,
+            offset: Option<i32>,
+        ) -> Result<Conn<crate::graph::Artifact>> {
+            crate::artifacts::owned(
+                ctx,
+                self.0.id,
+                filter,
+                order_by,
+                PageArgs::new(first, after, last, before, offset),
+            )
             .await
+        }
     }
 }
 
@@ -461,46 +321,28 @@ order_input!(
     }
 );
 
-/// The fields of a [`PatternRecognitionJob`] of its own (the graph fields are shared, in `graph`).
-pub struct PatternRecognitionJobFields(pub pattern_recognition_job::Model);
-
-#[Object]
-impl PatternRecognitionJobFields {
-    /// Namespace.
-    async fn ns(&self) -> &str {
-        &self.0.ns
-    }
-    /// Name, unique in the namespace.
-    async fn name(&self) -> &str {
-        &self.0.name
-    }
-    /// Kind of pattern searched for.
-    async fn pattern_type(&self) -> &str {
-        &self.0.pattern_type
-    }
-    /// Lifecycle status.
-    async fn status(&self) -> JobStatus {
-        self.0.status.into()
-    }
-    /// Configuration.
-    async fn config(&self) -> Json<&serde_json::Value> {
-        Json(&self.0.config)
-    }
-    /// Results, once completed.
-    async fn results(&self) -> Option<Json<&serde_json::Value>> {
-        self.0.results.as_ref().map(Json)
-    }
-    /// Who created it.
-    async fn created_by(&self) -> Option<&str> {
-        self.0.created_by.as_deref()
-    }
-    /// Creation time.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
-    }
-    /// Last change.
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+crate::gql::declare::node_type! {
+    /// The fields of a [`PatternRecognitionJob`] of its own (the graph fields are shared, in `graph`).
+    pattern_recognition_job => PatternRecognitionJobFields, list PatternRecognitionJobFilter, PatternRecognitionJobOrder;
+    columns {
+        /// Namespace.
+        ns: Str,
+        /// Name, unique in the namespace.
+        name: Str,
+        /// Kind of pattern searched for.
+        pattern_type: Str,
+        /// Lifecycle status.
+        status: Enum(JobStatus),
+        /// Configuration.
+        config: Json,
+        /// Results, once completed.
+        results: OptJson,
+        /// Who created it.
+        created_by: OptStr,
+        /// Creation time.
+        created_at: Time,
+        /// Last change.
+        updated_at: Time,
     }
 }
 
@@ -1040,42 +882,3 @@ impl CancelTrainingJobInput {
         })
     }
 }
-
-crate::gql::plan::plannable!(experiment::Entity => "Experiment", ExperimentFilter, ExperimentOrder {
-    "ns" => Col(C::Ns, Plain),
-    "name" => Col(C::Name, Plain),
-    "description" => Col(C::Description, Plain),
-    "experimentType" => Col(C::ExperimentType, crate::gql::plan::enumeration!(entity::enums::ExperimentType, ExperimentType)),
-    "status" => Col(C::Status, crate::gql::plan::enumeration!(entity::enums::ExperimentStatus, ExperimentStatus)),
-    "config" => Col(C::Config, Plain),
-    "createdBy" => Col(C::CreatedBy, Plain),
-    "createdAt" => Col(C::CreatedAt, Time),
-    "updatedAt" => Col(C::UpdatedAt, Time),
-    "workflow" => reference::<Self, entity::workflow::Entity>(C::WorkflowId),
-    "trainingJobs" => children::<Self, ExperimentTrainingJobs>(),
-});
-
-crate::gql::plan::plannable!(training_job::Entity => "TrainingJob", TrainingJobFilter, TrainingJobOrder {
-    "ns" => Col(C::Ns, Plain),
-    "name" => Col(C::Name, Plain),
-    "status" => Col(C::Status, crate::gql::plan::enumeration!(entity::enums::TrainingJobStatus, TrainingJobStatus)),
-    "priority" => Col(C::Priority, Plain),
-    "progress" => Col(C::Progress, Float),
-    "currentStep" => Col(C::CurrentStep, Plain),
-    "config" => Col(C::Config, Plain),
-    "worker" => Col(C::Worker, Plain),
-    "heartbeatAt" => Col(C::HeartbeatAt, Time),
-    "startedAt" => Col(C::StartedAt, Time),
-    "finishedAt" => Col(C::FinishedAt, Time),
-    "error" => Col(C::Error, Plain),
-    "traceback" => Col(C::Traceback, Plain),
-    "revision" => Col(C::Revision, Plain),
-    "createdBy" => Col(C::CreatedBy, Plain),
-    "createdAt" => Col(C::CreatedAt, Time),
-    "updatedAt" => Col(C::UpdatedAt, Time),
-    "pipelineSnapshot" => Col(C::PipelineSnapshot, Plain),
-    "experiment" => reference::<Self, experiment::Entity>(C::ExperimentId),
-    "model" => reference::<Self, entity::model::Entity>(C::ModelId),
-    "datasetVersion" => reference::<Self, entity::dataset_version::Entity>(C::DatasetVersionId),
-    "producedVersions" => children::<Self, JobProducedVersions>(),
-});

@@ -1,0 +1,336 @@
+//! One declaration per node type: [`node_type!`] reads a type's columns, references
+//! and child connections once and generates from that one list both ways of reading
+//! them, so they cannot disagree:
+//! - the GraphQL getters of the type's own-fields object (`XFields`), with the
+//!   hand-written resolvers (fields with logic) merged into the same `#[Object]`;
+//! - the planner's knowledge of the type ([`Plannable`](super::plan::Plannable)): which
+//!   column, which conversion, which reference or relation each field is.
+//!
+//! A column is one line: `/// doc` then `name: Kind` (`= model_field` when the GraphQL
+//! name differs from the row's field). Kinds, with the getter's type and how the planner
+//! converts the column's JSON:
+//!
+//! | kind | GraphQL type | planner |
+//! |---|---|---|
+//! | `Str` / `OptStr` | `String!` / `String` | as is |
+//! | `Copy(T)` | `T` (integers, booleans, their options) | as is |
+//! | `Float(T)` | `f64` or `Option<f64>` | a float stays a float |
+//! | `Time` / `OptTime` | `DateTime` | microseconds → RFC 3339 |
+//! | `Json` / `OptJson` | `JSON` | as is |
+//! | `JsonOrEmpty` | `JSON!` (`{}` when null) | `{}` when null |
+//! | `Enum(G)` / `OptEnum(G)` | the GraphQL enumeration `G` | the stored text through the entity's enumeration into `G` |
+//! | `Strings` | `[String!]` from a JSON array (null when it is anything else) | the same |
+//!
+//! A reference is `name: Object = foreign_key` (the foreign key a `Uuid` or an
+//! `Option<Uuid>`); a child connection is `name: Relation => Object`, with the child's
+//! `filter`, `orderBy` and paging arguments.
+
+use uuid::Uuid;
+
+/// A foreign key, required or optional, as the optional id a reference loads.
+pub trait ForeignKey {
+    /// The id, if there is one.
+    fn id(&self) -> Option<Uuid>;
+}
+
+impl ForeignKey for Uuid {
+    fn id(&self) -> Option<Uuid> {
+        Some(*self)
+    }
+}
+
+impl ForeignKey for Option<Uuid> {
+    fn id(&self) -> Option<Uuid> {
+        *self
+    }
+}
+
+/// A node type's list arguments: the filter input and the order input its connections
+/// take (declared with `filter_input!`/`order_input!`, named in [`node_type!`]).
+pub trait Listed {
+    /// The `filter` argument's input type.
+    type Filter: async_graphql::InputType + std::fmt::Debug + Send + Sync;
+    /// One element of the `orderBy` argument.
+    type Order: async_graphql::InputType + std::fmt::Debug + Send + Sync;
+}
+
+/// What a node type's declaration lists, by GraphQL field name (for tests and tools: every
+/// declared field can be selected both ways and compared).
+#[derive(Debug, Clone, Copy)]
+pub struct Declaration {
+    /// Its columns.
+    pub columns: &'static [&'static str],
+    /// Its references to one node.
+    pub references: &'static [&'static str],
+    /// Its child connections.
+    pub children: &'static [&'static str],
+}
+
+/// A table with a [`node_type!`] declaration.
+pub trait Declared {
+    /// The declaration's field names.
+    const DECLARATION: Declaration;
+}
+
+/// Every node type's declaration: `(object name, table, declaration)`.
+pub fn declarations() -> Vec<(&'static str, &'static str, Declaration)> {
+    macro_rules! all {
+        ($( $(#[$doc:meta])* $ty:ident = $module:ident : $fields:path ),+ $(,)?) => {
+            vec![$((
+                stringify!($ty),
+                crate::core::ids::NodeType::$ty.table(),
+                <entity::$module::Entity as Declared>::DECLARATION,
+            )),+]
+        };
+    }
+    crate::graph::node_vocabulary!(all)
+}
+
+/// The planner's conversion of an enumeration column: the stored text read as the
+/// entity's enumeration `A` (the type of the row's field, inferred from `_field`), shown
+/// as the GraphQL enumeration `G`.
+pub fn enum_kind<M, A, G>(_field: fn(&M) -> &A) -> super::plan::Kind
+where
+    A: serde::de::DeserializeOwned,
+    G: From<A> + async_graphql::InputType,
+{
+    super::plan::Kind::Enum(super::plan::enum_value::<A, G>)
+}
+
+/// [`enum_kind`] of an optional enumeration column (null stays null).
+pub fn opt_enum_kind<M, A, G>(_field: fn(&M) -> &Option<A>) -> super::plan::Kind
+where
+    A: serde::de::DeserializeOwned,
+    G: From<A> + async_graphql::InputType,
+{
+    super::plan::Kind::Enum(super::plan::enum_value::<A, G>)
+}
+
+/// Declares a node type's own fields once (see the module's documentation):
+///
+/// ```ignore
+/// node_type! {
+///     /// The fields of a model of its own.
+///     model => ModelFields, list ModelFilter, ModelOrder;
+///     columns {
+///         /// Name, unique in the namespace.
+///         name: Str,
+///         /// Highest version number handed out so far.
+///         latest_version_number: Copy(i32) = version_seq,
+///     }
+///     references {
+///         /// The workflow that owns it.
+///         workflow: Workflow = workflow_id,
+///     }
+///     children {
+///         /// Its versions.
+///         versions: ModelVersions => ModelVersion,
+///     }
+///     resolvers {
+///         // hand-written `#[Object]` fields with logic
+///     }
+/// }
+/// ```
+macro_rules! node_type {
+    (
+        $(#[$sdoc:meta])*
+        $module:ident => $fields:ident $(, list $filter:ty, $order:ty)?;
+        columns {
+            $( $(#[$cdoc:meta])* $cname:ident : $kind:ident $(($($karg:tt)*))? $(= $cfield:ident)? ),* $(,)?
+        }
+        $(references {
+            $( $(#[$rdoc:meta])* $rname:ident : $robj:ident = $rfk:ident ),* $(,)?
+        })?
+        $(children {
+            $( $(#[$hdoc:meta])* $hname:ident : $hrel:ident => $hobj:ident ),* $(,)?
+        })?
+        $(resolvers { $($resolvers:tt)* })?
+    ) => {
+        $(#[$sdoc])*
+        pub struct $fields(pub entity::$module::Model);
+
+        #[async_graphql::Object]
+        impl $fields {
+            $(
+                $(#[$cdoc])*
+                async fn $cname(&self) -> $crate::gql::declare::node_type!(@ty $kind $(($($karg)*))?) {
+                    $crate::gql::declare::node_type!(@get self, [$($cfield)?] $cname, $kind $(($($karg)*))?)
+                }
+            )*
+            $($(
+                $(#[$rdoc])*
+                async fn $rname(
+                    &self,
+                    ctx: &async_graphql::Context<'_>,
+                ) -> async_graphql::Result<Option<$robj>> {
+                    $crate::api::load_ref::<<$robj as $crate::graph::NodeObject>::Entity, _>(
+                        ctx,
+                        $crate::gql::declare::ForeignKey::id(&self.0.$rfk),
+                        $robj::from,
+                    )
+                    .await
+                }
+            )*)?
+            $($(
+                $(#[$hdoc])*
+                #[allow(clippy::too_many_arguments)]
+                async fn $hname(
+                    &self,
+                    ctx: &async_graphql::Context<'_>,
+                    filter: Option<<<$hobj as $crate::graph::NodeObject>::Entity as $crate::gql::declare::Listed>::Filter>,
+                    order_by: Option<Vec<<<$hobj as $crate::graph::NodeObject>::Entity as $crate::gql::declare::Listed>::Order>>,
+                    first: Option<i32>,
+                    after: Option<String>,
+                    last: Option<i32>,
+                    before: Option<String>,
+                    offset: Option<i32>,
+                ) -> async_graphql::Result<$crate::core::paging::Conn<$hobj>> {
+                    $crate::api::child_list::<$crate::relations::$hrel, _>(
+                        ctx,
+                        self.0.id,
+                        $crate::core::filter::cond_of(&filter),
+                        $crate::api::fingerprint(&[&filter, &order_by]),
+                        <<<$hobj as $crate::graph::NodeObject>::Entity as $crate::gql::declare::Listed>::Order>::keys(order_by.as_deref()),
+                        $crate::core::paging::PageArgs::new(first, after, last, before, offset),
+                        $hobj::from,
+                    )
+                    .await
+                }
+            )*)?
+            $($($resolvers)*)?
+        }
+
+        impl $crate::gql::plan::Plannable for entity::$module::Entity {
+            const OBJECT: &'static str =
+                <entity::$module::Entity as $crate::graph::EntityObject>::NAME;
+
+            fn field(name: &str) -> Option<$crate::gql::plan::PField<Self>> {
+                #[allow(unused_imports)]
+                use $crate::gql::plan::{Kind, PField};
+                type C = entity::$module::Column;
+                $(
+                    $crate::gql::declare::node_type!(@col name, $module, [$($cfield)?] $cname, $kind $(($($karg)*))?);
+                )*
+                $($(
+                    pastey::paste! {
+                        if name == stringify!([<$rname:lower_camel>]) {
+                            return Some($crate::gql::plan::reference::<
+                                Self,
+                                <$robj as $crate::graph::NodeObject>::Entity,
+                            >(C::[<$rfk:camel>]));
+                        }
+                    }
+                )*)?
+                $($(
+                    pastey::paste! {
+                        if name == stringify!([<$hname:lower_camel>]) {
+                            return Some($crate::gql::plan::children::<Self, $crate::relations::$hrel>());
+                        }
+                    }
+                )*)?
+                None
+            }
+
+            #[allow(unused_variables)]
+            fn spec(
+                filter: Option<async_graphql::Value>,
+                order_by: Option<async_graphql::Value>,
+            ) -> Option<$crate::core::store::ListSpec<Self>> {
+                $crate::gql::declare::node_type!(@spec filter, order_by $(, $filter, $order)?)
+            }
+        }
+
+        impl $crate::gql::declare::Declared for entity::$module::Entity {
+            const DECLARATION: $crate::gql::declare::Declaration = pastey::paste! {
+                $crate::gql::declare::Declaration {
+                    columns: &[$(stringify!([<$cname:lower_camel>])),*],
+                    references: &[$($(stringify!([<$rname:lower_camel>])),*)?],
+                    children: &[$($(stringify!([<$hname:lower_camel>])),*)?],
+                }
+            };
+        }
+
+        $(
+            impl $crate::gql::declare::Listed for entity::$module::Entity {
+                type Filter = $filter;
+                type Order = $order;
+            }
+        )?
+    };
+
+    (@spec $filter:ident, $order_by:ident) => { None };
+    (@spec $filter:ident, $order_by:ident, $f:ty, $o:ty) => {{
+        use async_graphql::InputType;
+        let filter = <Option<$f>>::parse($filter).ok()?;
+        let order = <Option<Vec<$o>>>::parse($order_by).ok()?;
+        Some($crate::core::store::ListSpec::new(
+            $crate::core::filter::cond_of(&filter).ok()?,
+            <$o>::keys(order.as_deref()),
+        ))
+    }};
+
+    // A column's planner entry: its GraphQL name, its column, its conversion.
+    (@col $n:ident, $module:ident, [] $cname:ident, $($k:tt)*) => {
+        $crate::gql::declare::node_type!(@col $n, $module, [$cname] $cname, $($k)*)
+    };
+    (@col $n:ident, $module:ident, [$f:ident] $cname:ident, $($k:tt)*) => {
+        pastey::paste! {
+            if $n == stringify!([<$cname:lower_camel>]) {
+                return Some(PField::Col(
+                    C::[<$f:camel>],
+                    $crate::gql::declare::node_type!(@kind $module, $f, $($k)*),
+                ));
+            }
+        }
+    };
+
+    // A getter's type, one per kind.
+    (@ty Str) => { &str };
+    (@ty OptStr) => { Option<&str> };
+    (@ty Copy($t:ty)) => { $t };
+    (@ty Float($t:ty)) => { $t };
+    (@ty Time) => { chrono::DateTime<chrono::Utc> };
+    (@ty OptTime) => { Option<chrono::DateTime<chrono::Utc>> };
+    (@ty Json) => { async_graphql::Json<&serde_json::Value> };
+    (@ty OptJson) => { Option<async_graphql::Json<&serde_json::Value>> };
+    (@ty JsonOrEmpty) => { async_graphql::Json<serde_json::Value> };
+    (@ty Enum($g:ty)) => { $g };
+    (@ty OptEnum($g:ty)) => { Option<$g> };
+    (@ty Strings) => { Option<Vec<String>> };
+
+    // A getter's body, one per kind.
+    (@get $s:tt, [] $cname:ident, $($k:tt)*) => {
+        $crate::gql::declare::node_type!(@get $s, [$cname] $cname, $($k)*)
+    };
+    (@get $s:tt, [$f:ident] $cname:ident, Str) => { &$s.0.$f };
+    (@get $s:tt, [$f:ident] $cname:ident, OptStr) => { $s.0.$f.as_deref() };
+    (@get $s:tt, [$f:ident] $cname:ident, Copy($t:ty)) => { $s.0.$f };
+    (@get $s:tt, [$f:ident] $cname:ident, Float($t:ty)) => { $s.0.$f };
+    (@get $s:tt, [$f:ident] $cname:ident, Time) => { $s.0.$f };
+    (@get $s:tt, [$f:ident] $cname:ident, OptTime) => { $s.0.$f };
+    (@get $s:tt, [$f:ident] $cname:ident, Json) => { async_graphql::Json(&$s.0.$f) };
+    (@get $s:tt, [$f:ident] $cname:ident, OptJson) => { $s.0.$f.as_ref().map(async_graphql::Json) };
+    (@get $s:tt, [$f:ident] $cname:ident, JsonOrEmpty) => {
+        async_graphql::Json($s.0.$f.clone().unwrap_or_else(|| serde_json::json!({})))
+    };
+    (@get $s:tt, [$f:ident] $cname:ident, Enum($g:ty)) => { $s.0.$f.into() };
+    (@get $s:tt, [$f:ident] $cname:ident, OptEnum($g:ty)) => { $s.0.$f.map(Into::into) };
+    (@get $s:tt, [$f:ident] $cname:ident, Strings) => {
+        $s.0.$f.as_ref().and_then(|v| serde_json::from_value(v.clone()).ok())
+    };
+
+    // The planner's conversion, one per kind.
+    (@kind $module:ident, $f:ident, Float($t:ty)) => { Kind::Float };
+    (@kind $module:ident, $f:ident, Time) => { Kind::Time };
+    (@kind $module:ident, $f:ident, OptTime) => { Kind::Time };
+    (@kind $module:ident, $f:ident, JsonOrEmpty) => { Kind::JsonOrEmpty };
+    (@kind $module:ident, $f:ident, Strings) => { Kind::Strings };
+    (@kind $module:ident, $f:ident, Enum($g:ty)) => {
+        $crate::gql::declare::enum_kind::<_, _, $g>(|m: &entity::$module::Model| &m.$f)
+    };
+    (@kind $module:ident, $f:ident, OptEnum($g:ty)) => {
+        $crate::gql::declare::opt_enum_kind::<_, _, $g>(|m: &entity::$module::Model| &m.$f)
+    };
+    (@kind $module:ident, $f:ident, $other:ident $(($($t:tt)*))?) => { Kind::Plain };
+}
+pub(crate) use node_type;
