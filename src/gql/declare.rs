@@ -108,7 +108,7 @@ where
 
 /// Declares a node type's own fields once (see the module's documentation):
 ///
-/// ```ignore
+/// ```text
 /// node_type! {
 ///     /// The fields of a model of its own.
 ///     model => ModelFields, list ModelFilter, ModelOrder;

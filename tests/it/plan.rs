@@ -576,6 +576,7 @@ async fn every_declared_field_of_every_type_reads_the_same_planned_and_resolved(
     mlgraph::demo::seed(app.db())
         .await
         .unwrap_or_else(|e| panic!("{e:?}"));
+    every_other_type(&app).await;
     let mut uncovered = Vec::new();
     let mut compared = 0;
     for (object, table, decl) in mlgraph::gql::declare::declarations() {
@@ -623,4 +624,115 @@ async fn every_declared_field_of_every_type_reads_the_same_planned_and_resolved(
         "types without a row to compare"
     );
     assert!(compared >= 50, "compared {compared} nodes");
+}
+
+/// Rows of the types neither `fixture` nor the demo has: an explicit edge, a pipeline, a
+/// proposed schema, a policy with an approval and its checks, a security finding, an
+/// OpenLineage run, artifacts (local store) and an EDA report.
+async fn every_other_type(app: &TestApp) {
+    use mlgraph::artifacts::service::{ArtifactSettings, Artifacts};
+    use mlgraph::artifacts::store::LocalStore;
+    use mlgraph::artifacts::store::ObjectStore;
+    use sea_orm::{ActiveModelTrait, Set};
+    let model = create_model(app, "acme.com", "governed").await;
+    let version = create_version(app, &model).await;
+    let ds = app
+        .ok(
+            "mutation { createDataset(input: {ns: \"acme.com\", name: \"eval\", dataType: TABULAR}) { id } }",
+            json!({}),
+        )
+        .await["createDataset"]["id"]
+        .clone();
+    let dv = app
+        .ok(
+            "mutation($d: ID!) { createDatasetVersion(input: {datasetId: $d, storageUri: \"s3://b/e.csv\"}) { id } }",
+            json!({"d": ds}),
+        )
+        .await["createDatasetVersion"]["id"]
+        .clone();
+    app.ok(
+        "mutation($v: ID!, $d: ID!) { link(source: $v, kind: \"evaluatedOn\", target: $d, properties: {demographicParityDifference: 0.02}) { id } }",
+        json!({"v": version, "d": ds}),
+    )
+    .await;
+    app.ok(
+        "mutation($d: ID!) { createPipeline(input: {ns: \"acme.com\", name: \"prep\", datasetId: $d, status: DRAFT}) { id } }",
+        json!({"d": ds}),
+    )
+    .await;
+    app.ok(
+        "mutation($v: ID!) { proposeSchemaDeduction(input: {datasetVersionId: $v, proposedSchema: {columns: [{name: \"a\", type: \"int64\", nullable: false}]}, confidence: 0.9, agentVersion: \"agent-1\"}) { id } }",
+        json!({"v": dv}),
+    )
+    .await;
+    app.ok(
+        "mutation { setGovernancePolicy(input: {ns: \"acme.com\", requireApprovalFor: [PRODUCTION], checks: [{check: EU_AI_ACT, blocking: true}, {check: FAIRNESS, blocking: false}], approvalTtlHours: 2}) { version } }",
+        json!({}),
+    )
+    .await;
+    app.ok(
+        "mutation($v: ID!) { requestApproval(input: {modelVersionId: $v, targetStage: PRODUCTION, justification: \"ready\"}) { id } }",
+        json!({"v": version}),
+    )
+    .await;
+    app.ok(
+        "mutation($v: ID!) { recordSecurityFinding(input: {modelVersionId: $v, severity: HIGH, description: \"pickle\"}) { id } }",
+        json!({"v": version}),
+    )
+    .await;
+    let event = mlgraph::ingest::openlineage::parse(json!({
+        "eventType": "COMPLETE",
+        "eventTime": "2026-12-01T10:00:00Z",
+        "producer": "https://example.com/producer",
+        "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
+        "run": {"runId": "0193a5f4-0000-7000-8000-000000000001"},
+        "job": {"namespace": "acme.com", "name": "nightly"},
+        "inputs": [{"namespace": "acme.com", "name": "raw"}],
+        "outputs": [{"namespace": "acme.com", "name": "clean"}],
+    }))
+    .unwrap_or_else(|e| panic!("{e:?}"));
+    mlgraph::ingest::openlineage::record(app.db(), &caller(), Some("acme.com"), &event)
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    let dir = crate::harness::temp_dir("plan-artifacts");
+    let arts = Artifacts {
+        store: ObjectStore::Local(LocalStore::new(
+            dir,
+            b"plan key".to_vec(),
+            "http://127.0.0.1:9".to_owned(),
+        )),
+        settings: ArtifactSettings::default(),
+        clock: mlgraph::core::clock::Clock::system(),
+    };
+    mlgraph::demo::seed_artifacts(app.db(), &arts)
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    let (_, ds_id) = mlgraph::core::ids::decode(ds.as_str().unwrap_or_default())
+        .unwrap_or_else(|| panic!("{ds}"));
+    let (_, dv_id) = mlgraph::core::ids::decode(dv.as_str().unwrap_or_default())
+        .unwrap_or_else(|| panic!("{dv}"));
+    let now = chrono::Utc::now();
+    entity::eda_report::ActiveModel {
+        id: Set(uuid::Uuid::now_v7()),
+        ns: Set("acme.com".into()),
+        dataset_id: Set(ds_id),
+        dataset_version_id: Set(Some(dv_id)),
+        summary: Set(json!({"rows": 3, "columns": 1})),
+        report_size_bytes: Set(Some(42)),
+        storage_location: Set(Some(entity::enums::ReportStorage::Postgres)),
+        full_report: Set(Some(json!({"columns": {"a": {"missing": 0}}}))),
+        s3_bucket: Set(None),
+        s3_key: Set(None),
+        artifact_id: Set(None),
+        report_version: Set("1".into()),
+        generation_seconds: Set(Some(0.25)),
+        status: Set(entity::enums::EdaReportStatus::Completed),
+        error: Set(None),
+        created_by: Set(Some("tester".into())),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(app.db())
+    .await
+    .unwrap_or_else(|e| panic!("{e:?}"));
 }
