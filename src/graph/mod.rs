@@ -9,7 +9,8 @@
 //!   [`GraphFields`]), the [`Node`] interface and [`load_node`].
 //!
 //! Adding a node type = one row below, its entity in `entity/`, its migration, and its
-//! own fields object (`XFields(pub entity::x::Model)` with `#[Object]`) in its domain.
+//! declaration (`gql::declare::node_type!`, which makes its own-fields object
+//! `XFields(pub entity::x::Model)`) in its domain; see the README's checklist.
 
 mod fields;
 mod interface;
