@@ -29,6 +29,7 @@ mod m20261202_000019_metric_counts;
 mod m20261202_000020_pipelines;
 mod m20261202_000021_dataset_prep;
 mod m20261206_000022_tenancy;
+mod m20261206_000023_run_lifecycle;
 mod schema_helpers;
 
 /// The ordered list of mlgraph's migrations.
@@ -60,6 +61,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000020_pipelines::Migration),
             Box::new(m20261202_000021_dataset_prep::Migration),
             Box::new(m20261206_000022_tenancy::Migration),
+            Box::new(m20261206_000023_run_lifecycle::Migration),
         ]
     }
 }

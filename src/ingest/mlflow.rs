@@ -262,7 +262,14 @@ async fn serve(
         match super::routes::json_body(&headers, body).await {
             Ok(Value::Object(map)) => map,
             Ok(_) => return MlflowError::invalid("the body must be a JSON object").into_response(),
-            Err(resp) => return resp,
+            // A file sent to the artifact routes mlgraph does not serve: say so, not that
+            // the file is not JSON.
+            Err(_) if method == Method::PUT || path.starts_with("mlflow-artifacts") => {
+                return MlflowError::endpoint(&method, path).into_response();
+            }
+            Err(e) => {
+                return MlflowError::new(e.status, "MALFORMED_REQUEST", e.message).into_response();
+            }
         }
     };
     let api = Api {
@@ -409,6 +416,19 @@ const MAX_LIKE_PATTERN: usize = 1000;
 enum Val {
     Str(String),
     Num(f64),
+}
+
+impl Val {
+    /// Numbers by value, strings by their bytes (as the databases compare them); a
+    /// number before a string.
+    fn order(&self, other: &Val) -> std::cmp::Ordering {
+        match (self, other) {
+            (Val::Num(a), Val::Num(b)) => a.total_cmp(b),
+            (Val::Str(a), Val::Str(b)) => a.cmp(b),
+            (Val::Num(_), Val::Str(_)) => std::cmp::Ordering::Less,
+            (Val::Str(_), Val::Num(_)) => std::cmp::Ordering::Greater,
+        }
+    }
 }
 
 /// A SQL `LIKE` pattern as a regex: `%` any run (consecutive ones are one), `_` one
@@ -692,6 +712,75 @@ fn page<T>(
     Ok((items, next))
 }
 
+/// One `order_by` key of a search: a field as its search's getter names it, and its
+/// direction.
+struct OrderKey {
+    field: String,
+    asc: bool,
+}
+
+/// A search's `order_by` (`[attributes.|metrics.|params.|tags.]key [ASC|DESC]`, keys
+/// quoted with backticks or double quotes when they have to be): `attributes` are the
+/// fields it may order by, `prefixes` the entity kinds (`metrics.`, ...) it may.
+fn order_by(p: &Params, attributes: &[&str], prefixes: &[&str]) -> MlResult<Vec<OrderKey>> {
+    let mut keys = Vec::new();
+    for clause in p.strings("order_by") {
+        let bad = || MlflowError::invalid(format!("Invalid order_by clause '{clause}'."));
+        let toks = tokens(&clause).map_err(|_| bad())?;
+        let (ident, asc) = match toks.as_slice() {
+            [Tok::Ident(i)] => (i, true),
+            [Tok::Ident(i), Tok::Ident(d)] if d.eq_ignore_ascii_case("asc") => (i, true),
+            [Tok::Ident(i), Tok::Ident(d)] if d.eq_ignore_ascii_case("desc") => (i, false),
+            _ => return Err(bad()),
+        };
+        let field = field_name(ident);
+        let known = attributes.contains(&field.as_str())
+            || prefixes
+                .iter()
+                .any(|p| field.strip_prefix(p).is_some_and(|k| !k.is_empty()));
+        if !known {
+            return Err(bad());
+        }
+        keys.push(OrderKey { field, asc });
+    }
+    Ok(keys)
+}
+
+/// Sorts `items` by `keys` as MLflow's stores do: a missing value sorts last whatever
+/// the direction; ties keep the order the rows came in (each search reads them in its
+/// own tie-break order). Each item's keys are read once.
+fn sort_by_keys<T>(
+    items: Vec<T>,
+    keys: &[OrderKey],
+    get: impl Fn(&T, &str) -> Option<Val>,
+) -> Vec<T> {
+    if keys.is_empty() {
+        return items;
+    }
+    let mut decorated: Vec<(Vec<Option<Val>>, T)> = items
+        .into_iter()
+        .map(|t| (keys.iter().map(|k| get(&t, &k.field)).collect(), t))
+        .collect();
+    decorated.sort_by(|(a, _), (b, _)| {
+        for ((x, y), k) in a.iter().zip(b).zip(keys) {
+            let o = match (x, y) {
+                (None, None) => std::cmp::Ordering::Equal,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (Some(x), Some(y)) => {
+                    let o = x.order(y);
+                    if k.asc { o } else { o.reverse() }
+                }
+            };
+            if o != std::cmp::Ordering::Equal {
+                return o;
+            }
+        }
+        std::cmp::Ordering::Equal
+    });
+    decorated.into_iter().map(|(_, t)| t).collect()
+}
+
 // ---------------------------------------------------------------------------------------
 
 struct Api<'a> {
@@ -715,10 +804,21 @@ impl Api<'_> {
             ("POST", ["mlflow", "experiments", "set-experiment-tag"]) => {
                 self.set_experiment_tag(p).await
             }
+            ("POST", ["mlflow", "experiments", "delete-experiment-tag"]) => {
+                self.delete_experiment_tag(p).await
+            }
+            ("POST", ["mlflow", "experiments", "update"]) => self.rename_experiment(p).await,
+            ("POST", ["mlflow", "experiments", "delete"]) => {
+                self.set_experiment_deleted(p, true).await
+            }
+            ("POST", ["mlflow", "experiments", "restore"]) => {
+                self.set_experiment_deleted(p, false).await
+            }
             ("POST", ["mlflow", "runs", "create"]) => self.create_run(p).await,
             ("GET", ["mlflow", "runs", "get"]) => self.get_run(p).await,
             ("POST", ["mlflow", "runs", "update"]) => self.update_run(p).await,
             ("POST", ["mlflow", "runs", "delete"]) => self.delete_run(p).await,
+            ("POST", ["mlflow", "runs", "restore"]) => self.restore_run(p).await,
             ("POST", ["mlflow", "runs", "log-parameter"]) => {
                 let params = vec![
                     json!({"key": p.req("key")?, "value": p.opt("value").unwrap_or_default()}),
@@ -759,6 +859,12 @@ impl Api<'_> {
             ("PATCH", ["mlflow", "logged-models", id, "tags"]) => {
                 self.set_logged_model_tags(id, p).await
             }
+            ("DELETE", ["mlflow", "logged-models", id, "tags", key @ ..]) if !key.is_empty() => {
+                self.delete_logged_model_tag(id, &key.join("/")).await
+            }
+            ("POST", ["mlflow", "logged-models", id, "params"]) => {
+                self.log_logged_model_params(id, p).await
+            }
             ("POST", ["mlflow", "registered-models", "create"]) => {
                 self.create_registered_model(p).await
             }
@@ -771,6 +877,9 @@ impl Api<'_> {
             }
             ("PATCH", ["mlflow", "registered-models", "update"]) => {
                 self.update_registered_model(p).await
+            }
+            ("POST", ["mlflow", "registered-models", "rename"]) => {
+                self.rename_registered_model(p).await
             }
             ("DELETE", ["mlflow", "registered-models", "delete"]) => {
                 let m = self.model_named(&p.req("name")?).await?;
@@ -849,7 +958,7 @@ impl Api<'_> {
             "name": e.name,
             "artifact_location": ml.and_then(|m| m.get("artifact_location")).and_then(Value::as_str)
                 .map_or_else(|| format!("mlflow-artifacts:/{id}"), str::to_owned),
-            "lifecycle_stage": if ml.and_then(|m| m.get("deleted")).and_then(Value::as_bool) == Some(true) { "deleted" } else { "active" },
+            "lifecycle_stage": if experiment_deleted(e) { "deleted" } else { "active" },
             "creation_time": ms(e.created_at),
             "last_update_time": ms(e.updated_at),
             "tags": tag_list(ml.and_then(|m| m.get("tags")).unwrap_or(&Value::Null)),
@@ -1002,10 +1111,17 @@ impl Api<'_> {
 
     async fn search_experiments(&self, p: &Params) -> MlResult<Value> {
         let clauses = parse_filter(p.opt("filter").as_deref())?;
+        let keys = order_by(
+            p,
+            &["experiment_id", "name", "creation_time", "last_update_time"],
+            &[],
+        )?;
+        // MLflow's default order, and its tie-break: newest first, then by id.
         let rows = experiment::Entity::find()
             .filter(experiment::Column::Ns.eq(self.ns))
             .filter(self.ctx.scope.condition(experiment::Column::Ns))
             .order_by_desc(experiment::Column::CreatedAt)
+            .order_by_asc(experiment::Column::Id)
             .all(self.db)
             .await?;
         let view = p.opt("view_type").unwrap_or_else(|| "ACTIVE_ONLY".into());
@@ -1017,17 +1133,9 @@ impl Api<'_> {
                 "ALL" => true,
                 _ => e["lifecycle_stage"] == "active",
             })
-            .filter(|e| {
-                all_match(&clauses, |f| match f {
-                    "name" => e["name"].as_str().map(|s| Val::Str(s.to_owned())),
-                    "creation_time" => e["creation_time"].as_f64().map(Val::Num),
-                    "last_update_time" => e["last_update_time"].as_f64().map(Val::Num),
-                    f => f
-                        .strip_prefix("tags.")
-                        .and_then(|k| tag_value(&e["tags"], k)),
-                })
-            })
+            .filter(|e| all_match(&clauses, |f| experiment_field(e, f)))
             .collect();
+        let list = sort_by_keys(list, &keys, experiment_field);
         let (items, next) = page(list, p.int("max_results")?, p.opt("page_token"), 1000)?;
         Ok(with_token(json!({"experiments": items}), next))
     }
@@ -1056,6 +1164,147 @@ impl Api<'_> {
         )
         .await?;
         Ok(json!({}))
+    }
+
+    async fn delete_experiment_tag(&self, p: &Params) -> MlResult<Value> {
+        let e = self.experiment(&p.req("experiment_id")?, false).await?;
+        let key = p.req("key")?;
+        if e.config["mlflow"]["tags"].get(&key).is_none() {
+            return Err(MlflowError::missing(format!(
+                "No tag with name: {key} in experiment with id {}",
+                hex(e.id)
+            )));
+        }
+        let mut config = e.config.clone();
+        if let Some(tags) = config["mlflow"]["tags"].as_object_mut() {
+            tags.remove(&key);
+        }
+        self.set_experiment_config(&e, config, None).await?;
+        Ok(json!({}))
+    }
+
+    /// `experiments/update`: a new name for an active experiment (names stay unique in
+    /// the namespace, deleted experiments' included, as in MLflow).
+    async fn rename_experiment(&self, p: &Params) -> MlResult<Value> {
+        let e = self.experiment(&p.req("experiment_id")?, false).await?;
+        let Some(name) = p.opt("new_name").filter(|n| !n.is_empty()) else {
+            return Ok(json!({}));
+        };
+        if experiment_deleted(&e) {
+            return Err(MlflowError::invalid(
+                "Cannot rename a non-active experiment.",
+            ));
+        }
+        validate::name("new_name", &name)?;
+        let taken = experiment::Entity::find()
+            .filter(experiment::Column::Ns.eq(self.ns))
+            .filter(experiment::Column::Name.eq(name.as_str()))
+            .filter(experiment::Column::Id.ne(e.id))
+            .one(self.db)
+            .await?;
+        if taken.is_some() {
+            return Err(MlflowError::new(
+                StatusCode::BAD_REQUEST,
+                "RESOURCE_ALREADY_EXISTS",
+                format!("Experiment '{name}' already exists."),
+            ));
+        }
+        let config = e.config.clone();
+        self.set_experiment_config(&e, config, Some(name)).await?;
+        Ok(json!({}))
+    }
+
+    /// `experiments/delete` and `experiments/restore`: MLflow's lifecycle. Deleting marks
+    /// the experiment and its active runs deleted (the name stays taken); restoring
+    /// brings back the experiment and the runs deleted with it (a run deleted on its own
+    /// before stays deleted).
+    async fn set_experiment_deleted(&self, p: &Params, deleted: bool) -> MlResult<Value> {
+        let id = p.req("experiment_id")?;
+        if id == "0" && deleted {
+            return Err(MlflowError::invalid(
+                "Cannot delete the default experiment '0'. This is an internally reserved experiment.",
+            ));
+        }
+        let e = self.experiment(&id, false).await?;
+        if experiment_deleted(&e) == deleted {
+            return if deleted {
+                Err(MlflowError::invalid(format!(
+                    "The experiment {id} must be in the 'active' state. Current state is deleted."
+                )))
+            } else {
+                Err(MlflowError::invalid(format!(
+                    "The experiment {id} must be in the 'deleted' state. Current state is active."
+                )))
+            };
+        }
+        let now = Utc::now();
+        let mut config = e.config.clone();
+        if !config["mlflow"].is_object() {
+            config["mlflow"] = json!({});
+        }
+        let deleted_at = config["mlflow"]["deleted_at"]
+            .as_i64()
+            .and_then(DateTime::from_timestamp_micros);
+        if deleted {
+            config["mlflow"]["deleted"] = Value::Bool(true);
+            config["mlflow"]["deleted_at"] = json!(now.timestamp_micros());
+        } else if let Some(m) = config["mlflow"].as_object_mut() {
+            m.remove("deleted");
+            m.remove("deleted_at");
+        }
+        let ctx = self.ctx;
+        store::transaction(self.db, async |txn| {
+            let before = store::lock::<experiment::Entity>(txn, ctx, e.id).await?;
+            let mut row = before.clone().into_active_model();
+            row.config = Set(config);
+            row.updated_at = Set(now);
+            store::update::<experiment::Entity, _>(txn, ctx, &before, row, "UPDATE").await?;
+            let mut runs = job_run::Entity::find()
+                .filter(job_run::Column::ExperimentId.eq(e.id))
+                .filter(ctx.scope.condition(job_run::Column::Ns));
+            runs = if deleted {
+                runs.filter(job_run::Column::DeletedAt.is_null())
+            } else {
+                match deleted_at {
+                    Some(at) => runs.filter(job_run::Column::DeletedAt.eq(at)),
+                    None => runs.filter(job_run::Column::DeletedAt.is_not_null()),
+                }
+            };
+            for run in runs.all(txn).await? {
+                let mut row = run.clone().into_active_model();
+                row.deleted_at = Set(deleted.then_some(now));
+                row.updated_at = Set(now);
+                store::update::<job_run::Entity, _>(txn, ctx, &run, row, "UPDATE").await?;
+            }
+            Ok(())
+        })
+        .await?;
+        Ok(json!({}))
+    }
+
+    /// Writes an experiment's MLflow settings (and a new name), one `UPDATE` event.
+    async fn set_experiment_config(
+        &self,
+        e: &experiment::Model,
+        config: Value,
+        name: Option<String>,
+    ) -> MlResult<experiment::Model> {
+        Ok(
+            store::modify::<experiment::Entity, experiment::ActiveModel>(
+                self.db,
+                self.ctx,
+                e.id,
+                "UPDATE",
+                |row| {
+                    row.config = Set(config);
+                    if let Some(n) = name {
+                        row.name = Set(n);
+                    }
+                    row.updated_at = Set(Utc::now());
+                },
+            )
+            .await?,
+        )
     }
 
     // ---- runs ----
@@ -1110,7 +1359,7 @@ impl Api<'_> {
                 "user_id": user.unwrap_or_default(), "status": run_status(r.state),
                 "start_time": r.started_at.map(ms), "end_time": r.ended_at.map(ms),
                 "artifact_uri": format!("mlflow-artifacts:/{exp}/{id}/artifacts"),
-                "lifecycle_stage": "active",
+                "lifecycle_stage": if r.deleted_at.is_some() { "deleted" } else { "active" },
             },
             "data": {"metrics": metrics, "params": params, "tags": tag_list(&r.tags)},
             "inputs": {"dataset_inputs": []},
@@ -1122,6 +1371,12 @@ impl Api<'_> {
         let exp = self
             .experiment(&p.opt("experiment_id").unwrap_or_else(|| "0".into()), true)
             .await?;
+        if experiment_deleted(&exp) {
+            return Err(MlflowError::invalid(format!(
+                "The experiment {} must be in the 'active' state. Current state is deleted.",
+                hex(exp.id)
+            )));
+        }
         let mut tags = tags_of(&p.list("tags"))?;
         let name = p
             .opt("run_name")
@@ -1167,6 +1422,7 @@ impl Api<'_> {
                     created_by: Set(ctx.actor.clone()),
                     created_at: Set(now),
                     updated_at: Set(now),
+                    deleted_at: Set(None),
                 },
             )
             .await?;
@@ -1252,6 +1508,7 @@ impl Api<'_> {
             .change_run(
                 &id,
                 |r| {
+                    active(r)?;
                     if let Some(s) = status {
                         r.state = s;
                         r.state_at = Some(Utc::now());
@@ -1279,9 +1536,31 @@ impl Api<'_> {
         Ok(json!({"run_info": self.run_json(&run).await?["info"]}))
     }
 
+    /// MLflow's delete: the run stays, marked deleted (restorable), as in MLflow.
     async fn delete_run(&self, p: &Params) -> MlResult<Value> {
-        let run = self.run(&p.req("run_id")?).await?;
-        crate::graph::delete::<job_run::Entity>(self.db, self.ctx, run.id).await?;
+        let now = Utc::now();
+        self.change_run(
+            &p.req("run_id")?,
+            |r| {
+                r.deleted_at.get_or_insert(now);
+                Ok(())
+            },
+            Vec::new(),
+        )
+        .await?;
+        Ok(json!({}))
+    }
+
+    async fn restore_run(&self, p: &Params) -> MlResult<Value> {
+        self.change_run(
+            &p.req("run_id")?,
+            |r| {
+                r.deleted_at = None;
+                Ok(())
+            },
+            Vec::new(),
+        )
+        .await?;
         Ok(json!({}))
     }
 
@@ -1340,6 +1619,7 @@ impl Api<'_> {
         self.change_run(
             &id,
             move |r| {
+                active(r)?;
                 if !r.params.is_object() {
                     r.params = json!({});
                 }
@@ -1400,7 +1680,7 @@ impl Api<'_> {
         let id = p.req("run_id")?;
         self.change_run(
             &id,
-            |r| match r.tags.as_object_mut().and_then(|t| t.remove(&key)) {
+            |r| match active(r).map(|()| r.tags.as_object_mut().and_then(|t| t.remove(&key)))? {
                 Some(_) => Ok(()),
                 None => Err(MlflowError::missing(format!(
                     "No tag with name: {key} in run with id {id}"
@@ -1439,48 +1719,43 @@ impl Api<'_> {
         Ok(json!({}))
     }
 
+    /// `runs/search`: `filter`, `run_view_type` (ACTIVE_ONLY by default) and `order_by`,
+    /// ties broken by start time (newest first) and run id, as in MLflow.
     async fn search_runs(&self, p: &Params) -> MlResult<Value> {
         let experiments = self.experiment_ids(p).await?;
         let clauses = parse_filter(p.opt("filter").as_deref())?;
-        let rows = job_run::Entity::find()
+        let keys = order_by(
+            p,
+            &[
+                "run_name",
+                "name",
+                "status",
+                "run_id",
+                "start_time",
+                "end_time",
+                "created",
+            ],
+            &["metrics.", "params.", "tags."],
+        )?;
+        let mut rows = job_run::Entity::find()
             .filter(job_run::Column::Ns.eq(self.ns))
             .filter(job_run::Column::ExperimentId.is_in(experiments))
-            .filter(self.ctx.scope.condition(job_run::Column::Ns))
+            .filter(self.ctx.scope.condition(job_run::Column::Ns));
+        rows = match p.opt("run_view_type").as_deref() {
+            Some("DELETED_ONLY") => rows.filter(job_run::Column::DeletedAt.is_not_null()),
+            Some("ALL") => rows,
+            _ => rows.filter(job_run::Column::DeletedAt.is_null()),
+        };
+        let rows = rows
             .order_by_desc(job_run::Column::StartedAt)
+            .order_by_asc(job_run::Column::Id)
             .all(self.db)
             .await?;
         let matching: Vec<&job_run::Model> = rows
             .iter()
-            .filter(|r| {
-                all_match(&clauses, |f| match f {
-                    "run_name" | "name" => Some(Val::Str(r.name.clone())),
-                    "status" => Some(Val::Str(run_status(r.state).to_owned())),
-                    "run_id" => Some(Val::Str(hex(r.id))),
-                    "start_time" => r.started_at.map(|t| Val::Num(ms(t) as f64)),
-                    "end_time" => r.ended_at.map(|t| Val::Num(ms(t) as f64)),
-                    f => {
-                        if let Some(k) = f.strip_prefix("metrics.") {
-                            r.metrics
-                                .get(k)
-                                .and_then(|m| m["value"].as_f64())
-                                .map(Val::Num)
-                        } else if let Some(k) = f.strip_prefix("params.") {
-                            r.params
-                                .get(k)
-                                .and_then(Value::as_str)
-                                .map(|s| Val::Str(s.to_owned()))
-                        } else if let Some(k) = f.strip_prefix("tags.") {
-                            r.tags
-                                .get(k)
-                                .and_then(Value::as_str)
-                                .map(|s| Val::Str(s.to_owned()))
-                        } else {
-                            None
-                        }
-                    }
-                })
-            })
+            .filter(|r| all_match(&clauses, |f| run_field(r, f)))
             .collect();
+        let matching = sort_by_keys(matching, &keys, |r, f| run_field(r, f));
         let (items, next) = page(matching, p.int("max_results")?, p.opt("page_token"), 1000)?;
         let mut runs = Vec::new();
         for r in items {
@@ -1616,6 +1891,47 @@ impl Api<'_> {
         let mut tags = before.tags.as_object().cloned().unwrap_or_default();
         tags.extend(new);
         self.change_logged_model(id, |row| row.tags = Set(Value::Object(tags)))
+            .await?;
+        Ok(json!({}))
+    }
+
+    async fn delete_logged_model_tag(&self, id: &str, key: &str) -> MlResult<Value> {
+        let before = self.logged_model(id).await?;
+        let mut tags = before.tags.as_object().cloned().unwrap_or_default();
+        if tags.remove(key).is_none() {
+            return Err(MlflowError::missing(format!(
+                "No tag with key {key:?} found for logged model {id}."
+            )));
+        }
+        self.change_logged_model(id, |row| row.tags = Set(Value::Object(tags)))
+            .await?;
+        Ok(json!({}))
+    }
+
+    /// Logged models' params, as runs' are: a key keeps its first value.
+    async fn log_logged_model_params(&self, id: &str, p: &Params) -> MlResult<Value> {
+        let new = tags_of(&p.list("params"))?;
+        if new.len() > 100 {
+            return Err(MlflowError::invalid(
+                "A request can log at most 100 params to a logged model.",
+            ));
+        }
+        let before = self.logged_model(id).await?;
+        let mut params = before.params.as_object().cloned().unwrap_or_default();
+        for (k, v) in new {
+            match params.get(&k) {
+                Some(old) if *old != v => {
+                    return Err(MlflowError::invalid(format!(
+                        "Changing param values is not allowed. Param with key='{k}' was already logged with value='{}' for logged model ID='{id}'.",
+                        old.as_str().unwrap_or_default()
+                    )));
+                }
+                _ => {
+                    params.insert(k, v);
+                }
+            }
+        }
+        self.change_logged_model(id, |row| row.params = Set(Value::Object(params)))
             .await?;
         Ok(json!({}))
     }
@@ -1810,6 +2126,35 @@ impl Api<'_> {
         Ok(json!({"registered_model": self.registered_model_json(&m).await?}))
     }
 
+    /// `registered-models/rename`: through the registry's service, so versions and
+    /// aliases (which hang off the model's id) follow.
+    async fn rename_registered_model(&self, p: &Params) -> MlResult<Value> {
+        let m = self.model_named(&p.req("name")?).await?;
+        let new_name = p.req("new_name")?;
+        let m = registry::update_model(
+            self.db,
+            self.ctx,
+            crate::registry::commands::UpdateModel {
+                id: m.id,
+                name: Some(new_name.clone()),
+                description: crate::core::patch::Patch::Keep,
+                task: crate::core::patch::Patch::Keep,
+                framework: crate::core::patch::Patch::Keep,
+                workflow_id: crate::core::patch::Patch::Keep,
+            },
+        )
+        .await
+        .map_err(|e| match e {
+            AppError::Conflict { .. } => MlflowError::new(
+                StatusCode::BAD_REQUEST,
+                "RESOURCE_ALREADY_EXISTS",
+                format!("Registered Model (name={new_name}) already exists."),
+            ),
+            e => e.into(),
+        })?;
+        Ok(json!({"registered_model": self.registered_model_json(&m).await?}))
+    }
+
     async fn set_model_tag(&self, p: &Params, set: bool) -> MlResult<Value> {
         let m = self.model_named(&p.req("name")?).await?;
         let key = p.req("key")?;
@@ -1838,8 +2183,20 @@ impl Api<'_> {
         Ok(json!({}))
     }
 
+    /// `registered-models/search`: by name unless `order_by` says otherwise (name breaks
+    /// ties), as in MLflow.
     async fn search_registered_models(&self, p: &Params) -> MlResult<Value> {
         let clauses = parse_filter(p.opt("filter").as_deref())?;
+        let keys = order_by(
+            p,
+            &[
+                "name",
+                "creation_timestamp",
+                "timestamp",
+                "last_updated_timestamp",
+            ],
+            &[],
+        )?;
         let rows = model::Entity::find()
             .filter(model::Column::Ns.eq(self.ns))
             .filter(self.ctx.scope.condition(model::Column::Ns))
@@ -1848,17 +2205,9 @@ impl Api<'_> {
             .await?;
         let matching: Vec<&model::Model> = rows
             .iter()
-            .filter(|m| {
-                all_match(&clauses, |f| match f {
-                    "name" => Some(Val::Str(m.name.clone())),
-                    f => f
-                        .strip_prefix("tags.")
-                        .and_then(|k| m.tags.as_ref().and_then(|t| t.get(k)))
-                        .and_then(Value::as_str)
-                        .map(|s| Val::Str(s.to_owned())),
-                })
-            })
+            .filter(|m| all_match(&clauses, |f| model_field(m, f)))
             .collect();
+        let matching = sort_by_keys(matching, &keys, |m, f| model_field(m, f));
         let (items, next) = page(matching, p.int("max_results")?, p.opt("page_token"), 100)?;
         let mut out = Vec::new();
         for m in items {
@@ -2034,8 +2383,22 @@ impl Api<'_> {
         Ok(json!({"model_version": self.version_json(&m, &promoted.version).await?}))
     }
 
+    /// `model-versions/search`: by model name, then newest version first, unless
+    /// `order_by` says otherwise (those two break ties), as in MLflow.
     async fn search_model_versions(&self, p: &Params) -> MlResult<Value> {
         let clauses = parse_filter(p.opt("filter").as_deref())?;
+        let keys = order_by(
+            p,
+            &[
+                "name",
+                "version_number",
+                "version",
+                "creation_timestamp",
+                "timestamp",
+                "last_updated_timestamp",
+            ],
+            &[],
+        )?;
         // Narrow by model name in SQL when the filter names one.
         let name = clauses
             .iter()
@@ -2060,27 +2423,20 @@ impl Api<'_> {
         let matching: Vec<&model_version::Model> = versions
             .iter()
             .filter(|v| {
-                let Some(m) = by_id.get(&v.model_id) else {
-                    return false;
-                };
-                let own = v.tags.as_ref().and_then(|t| t.get("_mlflow"));
-                all_match(&clauses, |f| match f {
-                    "name" => Some(Val::Str(m.name.clone())),
-                    "version_number" | "version" => Some(Val::Num(f64::from(v.version))),
-                    "run_id" => own
-                        .and_then(|o| o.get("run_id"))
-                        .and_then(Value::as_str)
-                        .map(|s| Val::Str(s.to_owned())),
-                    "source_path" | "source" => v.artifact_uri.clone().map(Val::Str),
-                    "current_stage" => Some(Val::Str(stage_name(v.stage).to_owned())),
-                    f => f
-                        .strip_prefix("tags.")
-                        .and_then(|k| v.tags.as_ref().and_then(|t| t.get(k)))
-                        .and_then(Value::as_str)
-                        .map(|s| Val::Str(s.to_owned())),
-                })
+                by_id
+                    .get(&v.model_id)
+                    .is_some_and(|m| all_match(&clauses, |f| version_field(m, v, f)))
             })
             .collect();
+        // MLflow's tie-breaks: model name, then newest version first.
+        let mut matching = matching;
+        matching.sort_by(|a, b| {
+            let name = |v: &model_version::Model| by_id.get(&v.model_id).map(|m| m.name.clone());
+            name(a).cmp(&name(b)).then(b.version.cmp(&a.version))
+        });
+        let matching = sort_by_keys(matching, &keys, |v, f| {
+            by_id.get(&v.model_id).and_then(|m| version_field(m, v, f))
+        });
         let (items, next) = page(matching, p.int("max_results")?, p.opt("page_token"), 10_000)?;
         let mut out = Vec::new();
         for v in items {
@@ -2102,6 +2458,99 @@ fn to_app(e: MlflowError) -> AppError {
         "PERMISSION_DENIED" => AppError::Forbidden(e.message),
         _ => AppError::bad_input("request", e.message),
     }
+}
+
+/// An experiment's field (of its MLflow JSON) as searches filter and order by it.
+fn experiment_field(e: &Value, f: &str) -> Option<Val> {
+    match f {
+        "name" | "experiment_id" => e[f].as_str().map(|s| Val::Str(s.to_owned())),
+        "creation_time" | "last_update_time" => e[f].as_f64().map(Val::Num),
+        f => f
+            .strip_prefix("tags.")
+            .and_then(|k| tag_value(&e["tags"], k)),
+    }
+}
+
+/// A registered model's field as searches filter and order by it.
+fn model_field(m: &model::Model, f: &str) -> Option<Val> {
+    match f {
+        "name" => Some(Val::Str(m.name.clone())),
+        "creation_timestamp" | "timestamp" => Some(Val::Num(ms(m.created_at) as f64)),
+        "last_updated_timestamp" => Some(Val::Num(ms(m.updated_at) as f64)),
+        f => f
+            .strip_prefix("tags.")
+            .and_then(|k| m.tags.as_ref().and_then(|t| t.get(k)))
+            .and_then(Value::as_str)
+            .map(|s| Val::Str(s.to_owned())),
+    }
+}
+
+/// A model version's field as searches filter and order by it.
+fn version_field(m: &model::Model, v: &model_version::Model, f: &str) -> Option<Val> {
+    let own = v.tags.as_ref().and_then(|t| t.get("_mlflow"));
+    match f {
+        "name" => Some(Val::Str(m.name.clone())),
+        "version_number" | "version" => Some(Val::Num(f64::from(v.version))),
+        "creation_timestamp" | "timestamp" => Some(Val::Num(ms(v.created_at) as f64)),
+        "last_updated_timestamp" => Some(Val::Num(ms(v.updated_at) as f64)),
+        "run_id" => own
+            .and_then(|o| o.get("run_id"))
+            .and_then(Value::as_str)
+            .map(|s| Val::Str(s.to_owned())),
+        "source_path" | "source" => v.artifact_uri.clone().map(Val::Str),
+        "current_stage" => Some(Val::Str(stage_name(v.stage).to_owned())),
+        f => f
+            .strip_prefix("tags.")
+            .and_then(|k| v.tags.as_ref().and_then(|t| t.get(k)))
+            .and_then(Value::as_str)
+            .map(|s| Val::Str(s.to_owned())),
+    }
+}
+
+/// A run's field as searches filter and order by it.
+fn run_field(r: &job_run::Model, f: &str) -> Option<Val> {
+    match f {
+        "run_name" | "name" => Some(Val::Str(r.name.clone())),
+        "status" => Some(Val::Str(run_status(r.state).to_owned())),
+        "run_id" => Some(Val::Str(hex(r.id))),
+        "start_time" | "created" => r.started_at.map(|t| Val::Num(ms(t) as f64)),
+        "end_time" => r.ended_at.map(|t| Val::Num(ms(t) as f64)),
+        f => {
+            if let Some(k) = f.strip_prefix("metrics.") {
+                r.metrics
+                    .get(k)
+                    .and_then(|m| m["value"].as_f64())
+                    .map(Val::Num)
+            } else if let Some(k) = f.strip_prefix("params.") {
+                r.params
+                    .get(k)
+                    .and_then(Value::as_str)
+                    .map(|s| Val::Str(s.to_owned()))
+            } else if let Some(k) = f.strip_prefix("tags.") {
+                r.tags
+                    .get(k)
+                    .and_then(Value::as_str)
+                    .map(|s| Val::Str(s.to_owned()))
+            } else {
+                None
+            }
+        }
+    }
+}
+
+/// MLflow refuses writes to a deleted run.
+fn active(r: &job_run::Model) -> MlResult<()> {
+    match r.deleted_at {
+        None => Ok(()),
+        Some(_) => Err(MlflowError::invalid(format!(
+            "The run {} must be in the 'active' state. Current state is deleted.",
+            hex(r.id)
+        ))),
+    }
+}
+
+fn experiment_deleted(e: &experiment::Model) -> bool {
+    e.config["mlflow"]["deleted"].as_bool() == Some(true)
 }
 
 fn with_token(mut body: Value, next: Option<String>) -> Value {

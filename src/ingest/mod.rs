@@ -55,6 +55,9 @@ crate::gql::declare::node_type! {
         created_at: Time,
         /// Last change.
         updated_at: Time,
+        /// When an MLflow client deleted it (`lifecycle_stage: deleted` there; restorable
+        /// with `runs/restore`); null while it is active.
+        deleted_at: OptTime,
     }
     references {
         /// The job it is a run of.

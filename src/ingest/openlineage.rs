@@ -685,6 +685,7 @@ async fn upsert_run(
                 created_by: ctx.actor.clone(),
                 created_at: now,
                 updated_at: now,
+                deleted_at: None,
             }
         }
     };

@@ -123,9 +123,29 @@ fn retriable(err: &AppError) -> bool {
     matches!(err.code(), ErrorCode::Unavailable | ErrorCode::Internal)
 }
 
+/// A body that is not JSON (or not readable): its status and message, put in each
+/// protocol's error shape by its caller.
+pub(crate) struct BodyError {
+    pub status: StatusCode,
+    pub message: String,
+}
+
+impl IntoResponse for BodyError {
+    /// OpenLineage's (and mlgraph's) shape: `{code, message}`.
+    fn into_response(self) -> Response {
+        (
+            self.status,
+            axum::Json(
+                json!({ "code": ErrorCode::BadUserInput.as_str(), "message": self.message }),
+            ),
+        )
+            .into_response()
+    }
+}
+
 /// The request body, gunzipped when `Content-Encoding: gzip`, at most
 /// [`MAX_BODY_BYTES`] either way, parsed as JSON (off the async runtime).
-pub(crate) async fn json_body(headers: &HeaderMap, body: Bytes) -> Result<Value, Response> {
+pub(crate) async fn json_body(headers: &HeaderMap, body: Bytes) -> Result<Value, BodyError> {
     let encoding = headers
         .get(axum::http::header::CONTENT_ENCODING)
         .and_then(|v| v.to_str().ok())
@@ -134,14 +154,10 @@ pub(crate) async fn json_body(headers: &HeaderMap, body: Bytes) -> Result<Value,
         None | Some("") | Some("identity") => false,
         Some("gzip") | Some("x-gzip") => true,
         Some(other) => {
-            return Err((
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                axum::Json(json!({
-                    "code": ErrorCode::BadUserInput.as_str(),
-                    "message": format!("Content-Encoding {other:?} is not supported (gzip is)"),
-                })),
-            )
-                .into_response());
+            return Err(BodyError {
+                status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                message: format!("Content-Encoding {other:?} is not supported (gzip is)"),
+            });
         }
     };
     let parsed = tokio::task::spawn_blocking(move || -> Result<Value, (StatusCode, String)> {
@@ -176,15 +192,12 @@ pub(crate) async fn json_body(headers: &HeaderMap, body: Bytes) -> Result<Value,
     .await
     .map_err(|e| {
         tracing::error!(error = %e, "body decoding panicked");
-        StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        BodyError {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            message: "the body could not be read".to_owned(),
+        }
     })?;
-    parsed.map_err(|(status, message)| {
-        (
-            status,
-            axum::Json(json!({ "code": ErrorCode::BadUserInput.as_str(), "message": message })),
-        )
-            .into_response()
-    })
+    parsed.map_err(|(status, message)| BodyError { status, message })
 }
 
 /// The namespace a request names: `X-Mlgraph-Namespace`, else `?namespace=`.
@@ -275,7 +288,7 @@ async fn lineage(
     };
     let value = match json_body(&headers, body).await {
         Ok(v) => v,
-        Err(resp) => return resp,
+        Err(e) => return e.into_response(),
     };
     let ns = requested_namespace(&headers, query.as_deref());
     match value {
@@ -319,7 +332,7 @@ async fn lineage_batch(
                 "a batch is a JSON array of events",
             ));
         }
-        Err(resp) => return resp,
+        Err(e) => return e.into_response(),
     };
     let ns = requested_namespace(&headers, query.as_deref());
     let (received, failures) = record_all(&state, &ctx, ns.as_deref(), events).await;

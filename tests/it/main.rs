@@ -17,6 +17,7 @@ mod ingest;
 mod jobs;
 mod lineage;
 mod live;
+mod mlflow_letter;
 mod performance;
 mod plan;
 mod playground;

@@ -1,0 +1,267 @@
+//! The stock `mlflow` client against mlgraph where MLflow's own server sets the rules:
+//! every search honours `order_by` (MLflow's tie-breaks, missing values last), deleting
+//! a run or an experiment is MLflow's soft delete (restorable, `lifecycle_stage`,
+//! searches by view type, writes to a deleted run refused), experiments are renamed and
+//! lose tags, registered models are renamed with their versions and aliases, logged
+//! models take params and lose tags.
+
+use serde_json::{Value, json};
+
+use crate::harness::TestApp;
+use crate::ingest::{key_with, run_python, served};
+
+const SCRIPT: &str = r#"
+import json
+from mlflow import MlflowClient
+from mlflow.entities import ViewType
+from mlflow.exceptions import MlflowException
+
+c = MlflowClient()
+out = {}
+
+def code(f):
+    try:
+        f()
+    except MlflowException as e:
+        return e.error_code
+    return "OK"
+
+def names(runs):
+    return [r.info.run_name for r in runs]
+
+exp = c.create_experiment("ordering")
+runs = []
+for i, auc in enumerate([0.7, 0.95, None, 0.8]):
+    r = c.create_run(exp, run_name=f"r{i}", start_time=1_700_000_000_000 + i)
+    if auc is not None:
+        c.log_metric(r.info.run_id, "auc", auc)
+    c.log_param(r.info.run_id, "p", "dcba"[i])
+    runs.append(r.info.run_id)
+
+out["best"] = names(c.search_runs([exp], order_by=["metrics.auc DESC"], max_results=1))
+out["auc_asc"] = names(c.search_runs([exp], order_by=["metrics.auc ASC"]))
+out["auc_desc"] = names(c.search_runs([exp], order_by=["metrics.`auc` DESC"]))
+out["param"] = names(c.search_runs([exp], order_by=["params.p"]))
+out["name_desc"] = names(c.search_runs([exp], order_by=["attributes.run_name DESC"]))
+out["default"] = names(c.search_runs([exp]))
+page1 = c.search_runs([exp], order_by=["metrics.auc DESC"], max_results=2)
+page2 = c.search_runs([exp], order_by=["metrics.auc DESC"], max_results=2, page_token=page1.token)
+out["pages"] = [names(page1), names(page2)]
+out["bad_order"] = code(lambda: c.search_runs([exp], order_by=["metrics.auc SIDEWAYS"]))
+out["bad_key"] = code(lambda: c.search_runs([exp], order_by=["colour"]))
+
+c.delete_run(runs[1])
+out["deleted_stage"] = c.get_run(runs[1]).info.lifecycle_stage
+out["active_only"] = names(c.search_runs([exp], order_by=["metrics.auc DESC"]))
+out["deleted_only"] = names(c.search_runs([exp], run_view_type=ViewType.DELETED_ONLY))
+out["all"] = len(c.search_runs([exp], run_view_type=ViewType.ALL))
+out["log_to_deleted"] = code(lambda: c.log_metric(runs[1], "auc", 0.1))
+c.restore_run(runs[1])
+out["restored_stage"] = c.get_run(runs[1]).info.lifecycle_stage
+out["best_again"] = names(c.search_runs([exp], order_by=["metrics.auc DESC"], max_results=1))
+
+other = c.create_experiment("to-rename")
+c.rename_experiment(other, "renamed")
+out["renamed"] = c.get_experiment(other).name
+c.set_experiment_tag(other, "k", "v")
+c.delete_experiment_tag(other, "k")
+out["exp_tags"] = c.get_experiment(other).tags
+inside = c.create_run(other).info.run_id
+c.delete_experiment(other)
+out["exp_stage"] = c.get_experiment(other).lifecycle_stage
+out["exp_run_stage"] = c.get_run(inside).info.lifecycle_stage
+out["name_taken"] = code(lambda: c.create_experiment("renamed"))
+out["run_in_deleted"] = code(lambda: c.create_run(other))
+out["active_exps"] = sorted(e.name for e in c.search_experiments())
+out["deleted_exps"] = [e.name for e in c.search_experiments(view_type=ViewType.DELETED_ONLY)]
+c.restore_experiment(other)
+out["exp_restored"] = c.get_experiment(other).lifecycle_stage
+out["run_restored"] = c.get_run(inside).info.lifecycle_stage
+out["exps_by_name"] = [e.name for e in c.search_experiments(order_by=["name DESC"])]
+
+for n in ["b-model", "a-model", "c-model"]:
+    c.create_registered_model(n)
+out["models"] = [m.name for m in c.search_registered_models()]
+out["models_desc"] = [m.name for m in c.search_registered_models(order_by=["name DESC"])]
+c.create_model_version("a-model", "s3://bucket/m1", run_id=runs[0])
+c.create_model_version("a-model", "s3://bucket/m2")
+c.set_registered_model_alias("a-model", "champion", "2")
+c.rename_registered_model("a-model", "z-model")
+out["renamed_versions"] = [v.version for v in c.search_model_versions("name='z-model'")]
+out["versions_asc"] = [v.version for v in c.search_model_versions("name='z-model'", order_by=["version_number ASC"])]
+out["alias_after_rename"] = c.get_model_version_by_alias("z-model", "champion").version
+out["old_name"] = code(lambda: c.get_registered_model("a-model"))
+out["rename_taken"] = code(lambda: c.rename_registered_model("z-model", "b-model"))
+
+lm = c.create_logged_model(experiment_id=exp, name="clf")
+c.log_model_params(lm.model_id, {"depth": "3"})
+c.set_logged_model_tags(lm.model_id, {"k": "v", "keep": "1"})
+c.delete_logged_model_tag(lm.model_id, "k")
+got = c.get_logged_model(lm.model_id)
+out["lm_params"] = got.params
+out["lm_tags"] = {k: v for k, v in got.tags.items() if not k.startswith("mlflow.")}
+out["lm_param_change"] = code(lambda: c.log_model_params(lm.model_id, {"depth": "4"}))
+print(json.dumps(out))
+"#;
+
+#[tokio::test]
+async fn the_mlflow_client_orders_searches_and_soft_deletes_as_mlflow_does() {
+    let base = TestApp::new().await;
+    let s = served(&base).await;
+    let token = key_with(
+        &s,
+        "letter@example.com",
+        &[("ml.letter", entity::enums::Role::Editor)],
+    )
+    .await;
+    let out = run_python(
+        SCRIPT,
+        &[
+            (
+                "MLFLOW_TRACKING_URI",
+                format!("http://{}/ns/ml.letter", s.addr),
+            ),
+            ("MLFLOW_TRACKING_TOKEN", token),
+            ("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0".into()),
+            ("GIT_PYTHON_REFRESH", "quiet".into()),
+            ("MLFLOW_DISABLE_TELEMETRY", "true".into()),
+            ("DO_NOT_TRACK", "true".into()),
+        ],
+    )
+    .await;
+    let line = out.lines().last().unwrap_or_default();
+    let got: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {out}"));
+    // The "best run" idiom, and missing metrics last in both directions.
+    assert_eq!(got["best"], json!(["r1"]), "{got}");
+    assert_eq!(got["auc_asc"], json!(["r0", "r3", "r1", "r2"]));
+    assert_eq!(got["auc_desc"], json!(["r1", "r3", "r0", "r2"]));
+    assert_eq!(got["param"], json!(["r3", "r2", "r1", "r0"]));
+    assert_eq!(got["name_desc"], json!(["r3", "r2", "r1", "r0"]));
+    // Without order_by: newest start first.
+    assert_eq!(got["default"], json!(["r3", "r2", "r1", "r0"]));
+    assert_eq!(got["pages"], json!([["r1", "r3"], ["r0", "r2"]]));
+    assert_eq!(got["bad_order"], "INVALID_PARAMETER_VALUE");
+    assert_eq!(got["bad_key"], "INVALID_PARAMETER_VALUE");
+
+    assert_eq!(got["deleted_stage"], "deleted");
+    assert_eq!(got["active_only"], json!(["r3", "r0", "r2"]));
+    assert_eq!(got["deleted_only"], json!(["r1"]));
+    assert_eq!(got["all"], 4);
+    assert_eq!(got["log_to_deleted"], "INVALID_PARAMETER_VALUE");
+    assert_eq!(got["restored_stage"], "active");
+    assert_eq!(got["best_again"], json!(["r1"]));
+
+    assert_eq!(got["renamed"], "renamed");
+    assert_eq!(got["exp_tags"], json!({}));
+    assert_eq!(got["exp_stage"], "deleted");
+    assert_eq!(got["exp_run_stage"], "deleted");
+    assert_eq!(got["name_taken"], "RESOURCE_ALREADY_EXISTS");
+    assert_eq!(got["run_in_deleted"], "INVALID_PARAMETER_VALUE");
+    assert_eq!(got["active_exps"], json!(["ordering"]));
+    assert_eq!(got["deleted_exps"], json!(["renamed"]));
+    assert_eq!(got["exp_restored"], "active");
+    assert_eq!(got["run_restored"], "active");
+    assert_eq!(got["exps_by_name"], json!(["renamed", "ordering"]));
+
+    assert_eq!(got["models"], json!(["a-model", "b-model", "c-model"]));
+    assert_eq!(got["models_desc"], json!(["c-model", "b-model", "a-model"]));
+    assert_eq!(got["renamed_versions"], json!(["2", "1"]));
+    assert_eq!(got["versions_asc"], json!(["1", "2"]));
+    assert_eq!(got["alias_after_rename"], "2");
+    assert_eq!(got["old_name"], "RESOURCE_DOES_NOT_EXIST");
+    assert_eq!(got["rename_taken"], "RESOURCE_ALREADY_EXISTS");
+
+    assert_eq!(got["lm_params"], json!({"depth": "3"}));
+    assert_eq!(got["lm_tags"], json!({"keep": "1"}));
+    assert_eq!(got["lm_param_change"], "INVALID_PARAMETER_VALUE");
+
+    // The soft-deleted and restored run is one row with its history: the delete and the
+    // restore are two UPDATE events, and GraphQL shows it active again.
+    let data = base
+        .ok(
+            r#"{ jobRuns(filter: {ns: {eq: "ml.letter"}, name: {eq: "r1"}}) { nodes { name deletedAt metrics
+                history { nodes { action after } } } } }"#,
+            json!({}),
+        )
+        .await;
+    let run = &data["jobRuns"]["nodes"][0];
+    assert_eq!(run["deletedAt"], Value::Null, "{data}");
+    assert_eq!(run["metrics"]["auc"], 0.95);
+    let deletions = run["history"]["nodes"]
+        .as_array()
+        .map(|events| {
+            events
+                .iter()
+                .filter(|e| e["action"] == "UPDATE" && !e["after"]["deleted_at"].is_null())
+                .count()
+        })
+        .unwrap_or_default();
+    assert_eq!(deletions, 1, "{data}");
+}
+
+/// MLflow's error shape on every route under `/api/2.0/mlflow*`: a body that is not JSON
+/// is `MALFORMED_REQUEST`, a file sent to an artifact route mlgraph does not serve is
+/// `ENDPOINT_NOT_FOUND`, never mlgraph's own `{code, message}`.
+#[tokio::test]
+async fn mlflow_routes_answer_bad_bodies_in_mlflows_shape() {
+    let base = TestApp::new().await;
+    let s = served(&base).await;
+    let token = key_with(
+        &s,
+        "shape@example.com",
+        &[("ml.shape", entity::enums::Role::Editor)],
+    )
+    .await;
+    let client = reqwest::Client::new();
+    let send = |method: reqwest::Method, path: &str, body: &'static str| {
+        client
+            .request(
+                method,
+                format!("http://{}/ns/ml.shape/api/2.0/{path}", s.addr),
+            )
+            .bearer_auth(&token)
+            .header("content-type", "application/json")
+            .body(body)
+    };
+    let answer = |r: reqwest::Response| async move {
+        let status = r.status().as_u16();
+        let body: Value = r.json().await.unwrap_or_else(|e| panic!("{e}"));
+        (status, body)
+    };
+    let (status, body) = answer(
+        send(reqwest::Method::POST, "mlflow/runs/create", "{not json")
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}")),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error_code"], "MALFORMED_REQUEST", "{body}");
+    assert!(body.get("code").is_none(), "{body}");
+    let (status, body) = answer(
+        send(
+            reqwest::Method::PUT,
+            "mlflow-artifacts/artifacts/1/abc/artifacts/model.pkl",
+            "\u{1}binary",
+        )
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}")),
+    )
+    .await;
+    assert_eq!(status, 404, "{body}");
+    assert_eq!(body["error_code"], "ENDPOINT_NOT_FOUND", "{body}");
+    let (status, body) = answer(
+        send(
+            reqwest::Method::POST,
+            "mlflow/experiments/nonexistent",
+            "{}",
+        )
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}")),
+    )
+    .await;
+    assert_eq!(status, 404, "{body}");
+    assert_eq!(body["error_code"], "ENDPOINT_NOT_FOUND", "{body}");
+}
