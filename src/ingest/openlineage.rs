@@ -177,13 +177,16 @@ fn required(v: Option<String>, what: &str) -> AppResult<String> {
     }
 }
 
+/// An event time, to the microsecond the databases keep (a producer's nanoseconds would
+/// otherwise make every replay look newer than what was stored).
 fn parse_time(s: &str) -> AppResult<DateTime<Utc>> {
+    use chrono::SubsecRound;
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Ok(t.with_timezone(&Utc));
+        return Ok(t.with_timezone(&Utc).trunc_subsecs(6));
     }
     // Some producers leave the offset out: read such times as UTC.
     chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f")
-        .map(|t| t.and_utc())
+        .map(|t| t.and_utc().trunc_subsecs(6))
         .map_err(|_| {
             refuse(format!(
                 "eventTime {s:?} is not an ISO 8601 date-time (e.g. 2026-12-01T10:00:00Z)"
@@ -367,11 +370,59 @@ fn merge_facets(stored: &mut Map<String, Value>, incoming: &Facets, at: DateTime
     changed
 }
 
-/// Whether `a` orders after `b` by their JSON text (a tie-break that needs no order of
-/// arrival).
+/// Whether `a` orders after `b` by their canonical JSON text (a tie-break that needs no
+/// order of arrival). Equal values are never larger, however the database gave them back
+/// (PostgreSQL's `jsonb` reorders keys and rewrites `1e3` as `1000`), so a replayed event
+/// changes nothing.
 fn larger(a: &Value, b: &Value) -> bool {
-    let (a, b) = (a.to_string(), b.to_string());
+    let (a, b) = (canonical(a), canonical(b));
     a > b
+}
+
+/// JSON text with object keys sorted and numbers written by value (`1e3`, `1000.0` and
+/// `1000` alike).
+fn canonical(v: &Value) -> String {
+    fn write(v: &Value, out: &mut String) {
+        match v {
+            Value::Object(m) => {
+                let mut keys: Vec<&String> = m.keys().collect();
+                keys.sort();
+                out.push('{');
+                for (i, k) in keys.into_iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    out.push_str(&Value::String(k.clone()).to_string());
+                    out.push(':');
+                    if let Some(v) = m.get(k) {
+                        write(v, out);
+                    }
+                }
+                out.push('}');
+            }
+            Value::Array(items) => {
+                out.push('[');
+                for (i, v) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    write(v, out);
+                }
+                out.push(']');
+            }
+            Value::Number(n) => match n.as_f64() {
+                Some(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => {
+                    out.push_str(&format!("{}", f as i64));
+                }
+                Some(f) => out.push_str(&format!("{f}")),
+                None => out.push_str(&n.to_string()),
+            },
+            other => out.push_str(&other.to_string()),
+        }
+    }
+    let mut out = String::new();
+    write(v, &mut out);
+    out
 }
 
 /// The values of a stored facet map, by name (what clients read).
@@ -841,20 +892,27 @@ async fn upsert_dataset(
     let mut stored = object(existing.as_ref().and_then(|x| x.facets.as_ref()));
     let changed = merge_facets(&mut stored, &d.facets, at);
     let description = documentation(&d.facets);
+    // Tabular once any event carries a schema, whichever came first (a START without one
+    // and a COMPLETE with one, in either order).
+    let tabular = d.facets.contains_key("schema");
+    let becomes_tabular =
+        |before: &dataset::Model| tabular && before.data_type == DatasetType::Other;
     match existing {
-        Some(before) if !changed => Ok(before),
+        Some(before) if !changed && !becomes_tabular(&before) => Ok(before),
         Some(before) => {
             let mut row = before.clone().into_active_model();
             row.facets = Set(Some(Value::Object(stored)));
             if description.is_some() {
                 row.description = Set(description);
             }
+            if becomes_tabular(&before) {
+                row.data_type = Set(DatasetType::Tabular);
+            }
             row.updated_at = Set(Utc::now());
             store::update::<dataset::Entity, _>(txn, ctx, &before, row, "UPDATE").await
         }
         None => {
             let now = Utc::now();
-            let tabular = d.facets.contains_key("schema");
             store::insert::<dataset::Entity, _>(
                 txn,
                 ctx,

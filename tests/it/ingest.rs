@@ -227,7 +227,7 @@ async fn strings(app: &TestApp, sql: &str) -> Vec<String> {
 /// The graph the events made, by names (stable across databases; runs by the producer's
 /// run id): every edge with its ends, every run with its state, times and facets, every dataset version with its
 /// source version and schema, every dataset's and workflow's facets.
-async fn graph_signature(app: &TestApp) -> Vec<String> {
+pub(crate) async fn graph_signature(app: &TestApp) -> Vec<String> {
     let end = |alias: &str, col: &str| {
         format!(
             "COALESCE((SELECT 'Workflow:' || name FROM workflows WHERE id = {alias}.{col}), \

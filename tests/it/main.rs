@@ -18,6 +18,7 @@ mod jobs;
 mod lineage;
 mod live;
 mod mlflow_letter;
+mod openlineage_letter;
 mod performance;
 mod plan;
 mod playground;

@@ -1,0 +1,121 @@
+//! OpenLineage as producers really send it, on PostgreSQL: a dbt-shaped run whose START
+//! names its output without a schema and whose COMPLETE brings it, event times with
+//! nanoseconds (Java producers), facets whose numbers and key order `jsonb` rewrites.
+//! Replayed, it writes nothing; reversed, it leaves the same graph; the output is TABULAR
+//! either way.
+
+use serde_json::{Value, json};
+
+use crate::harness::TestApp;
+use crate::ingest::{Served, graph_signature, key_with, post_json, served};
+
+const NS: &str = "dbt.prod";
+
+fn events() -> Vec<Value> {
+    let run = json!({"runId": "01935f8e-0000-7000-8000-0000000000a1", "facets": {
+        "processing_engine": {"_producer": "https://github.com/dbt-labs/dbt-core",
+            "_schemaURL": "https://openlineage.io/spec/facets/1-1-1/ProcessingEngineRunFacet.json",
+            "version": "1.9.0", "name": "dbt"},
+        "dbt_stats": {"rows": 1.5e3, "bytes": 2048.0, "zeta": 1, "alpha": [3, 2.50]}
+    }});
+    let job = json!({"namespace": NS, "name": "analytics.orders"});
+    let input = json!({"namespace": "postgres://db:5432", "name": "shop.public.orders_raw"});
+    let output = |schema: bool| {
+        let mut o = json!({"namespace": "postgres://db:5432", "name": "shop.public.orders"});
+        if schema {
+            o["facets"] = json!({"schema": {
+                "_producer": "https://github.com/dbt-labs/dbt-core",
+                "_schemaURL": "https://openlineage.io/spec/facets/1-1-1/SchemaDatasetFacet.json",
+                "fields": [{"name": "id", "type": "bigint"}, {"name": "amount", "type": "numeric"}]
+            }});
+        }
+        o
+    };
+    let event = |kind: &str, time: &str, schema: bool| {
+        json!({
+            "eventType": kind,
+            "eventTime": time,
+            "producer": "https://github.com/dbt-labs/dbt-core/tree/1.9.0",
+            "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
+            "run": run,
+            "job": job,
+            "inputs": [input],
+            "outputs": [output(schema)],
+        })
+    };
+    vec![
+        event("START", "2026-12-01T10:00:00.123456789Z", false),
+        event("COMPLETE", "2026-12-01T10:05:00.987654321Z", true),
+    ]
+}
+
+async fn post_all(s: &Served, token: &str, events: &[Value]) {
+    for e in events {
+        let (status, body) = post_json(&s.addr, "/api/v1/lineage", Some(token), e).await;
+        assert_eq!(status, 200, "{body}");
+    }
+}
+
+async fn output_type(app: &TestApp) -> Value {
+    app.ok(
+        r#"{ datasets(filter: {name: {eq: "postgres://db:5432/shop.public.orders"}}) { nodes { dataType } } }"#,
+        json!({}),
+    )
+    .await["datasets"]["nodes"][0]["dataType"]
+        .clone()
+}
+
+#[tokio::test]
+async fn a_producers_stream_replayed_or_reversed_leaves_the_same_graph_and_log() {
+    let events = events();
+    let base = TestApp::new().await;
+    let s = served(&base).await;
+    let token = key_with(&s, "dbt@example.com", &[(NS, entity::enums::Role::Editor)]).await;
+    post_all(&s, &token, &events).await;
+    assert_eq!(output_type(&base).await, "TABULAR");
+    let graph = graph_signature(&base).await;
+    assert!(graph.len() > 5, "{graph:#?}");
+    let logged = base.count("events").await;
+
+    // A producer's retries: the same events again, one by one and as a batch.
+    post_all(&s, &token, &events).await;
+    let (status, body) = post_json(
+        &s.addr,
+        "/api/v1/lineage/batch",
+        Some(&token),
+        &json!(events),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(graph_signature(&base).await, graph);
+    assert_eq!(
+        base.count("events").await,
+        logged,
+        "a replay writes no event"
+    );
+
+    // Reversed into a fresh database: COMPLETE (with the schema) before START.
+    let other = TestApp::new().await;
+    let t = served(&other).await;
+    let token2 = key_with(&t, "dbt@example.com", &[(NS, entity::enums::Role::Editor)]).await;
+    let reversed: Vec<Value> = events.iter().rev().cloned().collect();
+    post_all(&t, &token2, &reversed).await;
+    assert_eq!(output_type(&other).await, "TABULAR");
+    assert_eq!(
+        graph_signature(&other).await,
+        graph,
+        "order of arrival changed the graph"
+    );
+    let run = other
+        .ok(
+            r#"{ jobRuns(filter: {ns: {eq: "dbt.prod"}}) { nodes { state startedAt endedAt } } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        run["jobRuns"]["nodes"][0],
+        json!({"state": "COMPLETED", "startedAt": "2026-12-01T10:00:00.123456+00:00",
+               "endedAt": "2026-12-01T10:05:00.987654+00:00"}),
+        "{run}"
+    );
+}
