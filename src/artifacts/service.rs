@@ -771,6 +771,35 @@ pub async fn put(
     complete_upload(db, arts, ctx, planned.artifact.id, None).await
 }
 
+/// The live artifacts (VERIFIED, not deleted) of `owner` at `path` or under `path/`
+/// (all of them for an empty path), by path, as far as the caller may see them.
+pub async fn live_under(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    owner: Uuid,
+    path: &str,
+) -> AppResult<Vec<artifact::Model>> {
+    let path = path.trim_matches('/');
+    let rows = artifact::Entity::find()
+        .filter(artifact::Column::OwnerId.eq(owner))
+        .filter(artifact::Column::Status.eq(ArtifactStatus::Verified))
+        .filter(artifact::Column::DeletedAt.is_null())
+        .filter(ctx.scope.condition(artifact::Column::Ns))
+        .order_by_asc(artifact::Column::Path)
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter(|a| {
+            path.is_empty()
+                || a.path == path
+                || a.path
+                    .strip_prefix(path)
+                    .is_some_and(|rest| rest.starts_with('/'))
+        })
+        .collect())
+}
+
 /// What one sweep did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct SweepReport {

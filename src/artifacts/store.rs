@@ -96,6 +96,89 @@ impl StreamHasher {
     }
 }
 
+/// A request body written to a scratch file (see [`spool`]).
+#[derive(Debug)]
+pub struct Spooled {
+    /// The file (the caller removes it).
+    pub path: PathBuf,
+    /// Its size.
+    pub size: i64,
+    /// Its SHA-256 (hex).
+    pub sha256: String,
+}
+
+/// Why a body could not be spooled.
+#[derive(Debug)]
+pub enum SpoolError {
+    /// The body ended early (the client went away or the stream broke).
+    Cut,
+    /// More bytes than allowed.
+    TooLarge,
+    /// No bytes for longer than the idle limit.
+    Idle,
+    /// The scratch file could not be written.
+    Io(String),
+}
+
+/// Streams `body` into a new file under `dir`, hashing it off the async runtime, in
+/// constant memory: at most `limit` bytes, and no pause longer than `idle` between
+/// chunks (a stalled client does not hold the request forever). Nothing is left behind
+/// when it fails.
+pub async fn spool(
+    body: axum::body::Body,
+    dir: &std::path::Path,
+    limit: i64,
+    idle: Duration,
+) -> Result<Spooled, SpoolError> {
+    use futures::StreamExt;
+    use tokio::io::AsyncWriteExt;
+    let io = |e: std::io::Error| SpoolError::Io(e.to_string());
+    tokio::fs::create_dir_all(dir).await.map_err(io)?;
+    let path = dir.join(uuid::Uuid::now_v7().simple().to_string());
+    let mut file = tokio::fs::File::create(&path).await.map_err(io)?;
+    let hasher = StreamHasher::new();
+    let mut n: i64 = 0;
+    let mut stream = body.into_data_stream();
+    let outcome: Result<(), SpoolError> = async {
+        loop {
+            let chunk = match tokio::time::timeout(idle, stream.next()).await {
+                Err(_) => return Err(SpoolError::Idle),
+                Ok(None) => break,
+                Ok(Some(Err(_))) => return Err(SpoolError::Cut),
+                Ok(Some(Ok(chunk))) => chunk,
+            };
+            n = n.saturating_add(i64::try_from(chunk.len()).unwrap_or(i64::MAX));
+            if n > limit {
+                return Err(SpoolError::TooLarge);
+            }
+            file.write_all(&chunk).await.map_err(io)?;
+            hasher
+                .update(chunk)
+                .await
+                .map_err(|e| SpoolError::Io(e.message()))?;
+        }
+        file.flush().await.map_err(io)
+    }
+    .await;
+    drop(file);
+    let digest = hasher.finish().await;
+    match (outcome, digest) {
+        (Ok(()), Ok((_, sha256))) => Ok(Spooled {
+            path,
+            size: n,
+            sha256,
+        }),
+        (Err(e), _) => {
+            tokio::fs::remove_file(&path).await.ok();
+            Err(e)
+        }
+        (_, Err(e)) => {
+            tokio::fs::remove_file(&path).await.ok();
+            Err(SpoolError::Io(e.message()))
+        }
+    }
+}
+
 /// Hex SHA-256 → the base64 form S3 uses.
 pub fn sha256_b64(hex_digest: &str) -> AppResult<String> {
     let raw = hex::decode(hex_digest)
@@ -436,6 +519,14 @@ fn io_error(what: &str, e: std::io::Error) -> AppError {
 }
 
 impl ObjectStore {
+    /// Scratch space for bodies the server receives itself before it stores them.
+    pub fn spool_dir(&self) -> PathBuf {
+        match self {
+            ObjectStore::S3(_) => std::env::temp_dir().join("mlgraph-spool"),
+            ObjectStore::Local(l) => l.tmp_dir(),
+        }
+    }
+
     /// The bucket name recorded on artifacts (`local` for the directory store).
     pub fn bucket(&self) -> &str {
         match self {

@@ -21,7 +21,7 @@ use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use axum::Router;
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -53,6 +53,8 @@ use crate::registry::service as registry;
 pub fn latest_metric_values(stored: &Value) -> Value {
     super::values_of(stored)
 }
+
+mod artifacts;
 
 /// The MLflow routes.
 pub fn routes() -> Router<AppState> {
@@ -140,7 +142,7 @@ async fn at_root(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
     verified: Option<axum::Extension<crate::server::Verified>>,
-    body: Bytes,
+    body: Body,
 ) -> Response {
     let ns = state.mlflow_namespace.clone();
     let verified = verified.map(|v| v.0);
@@ -154,7 +156,7 @@ async fn at_namespace(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
     verified: Option<axum::Extension<crate::server::Verified>>,
-    body: Bytes,
+    body: Body,
 ) -> Response {
     let Some((ns, path)) = rest.split_once("/api/2.0/") else {
         return MlflowError::endpoint(&method, &rest).into_response();
@@ -233,12 +235,46 @@ async fn serve(
     query: Option<String>,
     headers: HeaderMap,
     verified: Option<crate::server::Verified>,
-    body: Bytes,
+    body: Body,
 ) -> Response {
     let ctx = match crate::server::rest_caller(state, &headers, verified.as_ref()).await {
         Ok(ctx) => ctx,
         Err(e) => {
             return crate::server::with_bearer_challenge(MlflowError::from(e).into_response());
+        }
+    };
+    let api = Api {
+        db: &state.db,
+        ctx: &ctx,
+        ns: &ns,
+    };
+    // Files stream in and out (any size); every other route reads a JSON body under the
+    // REST cap.
+    if let Some(location) = path.strip_prefix("mlflow-artifacts/artifacts") {
+        return api
+            .artifacts(
+                state.artifacts.as_deref(),
+                &method,
+                location,
+                query.as_deref(),
+                &headers,
+                body,
+            )
+            .await
+            .unwrap_or_else(IntoResponse::into_response);
+    }
+    let body = match axum::body::to_bytes(body, super::routes::MAX_BODY_BYTES).await {
+        Ok(b) => b,
+        Err(_) => {
+            return MlflowError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "INVALID_PARAMETER_VALUE",
+                format!(
+                    "the body is larger than {} bytes",
+                    super::routes::MAX_BODY_BYTES
+                ),
+            )
+            .into_response();
         }
     };
     let params = if method == Method::GET || body.is_empty() {
@@ -271,11 +307,6 @@ async fn serve(
                 return MlflowError::new(e.status, "MALFORMED_REQUEST", e.message).into_response();
             }
         }
-    };
-    let api = Api {
-        db: &state.db,
-        ctx: &ctx,
-        ns: &ns,
     };
     match api.dispatch(&method, path, &Params(params)).await {
         Ok(v) => (StatusCode::OK, axum::Json(v)).into_response(),
@@ -847,8 +878,7 @@ impl Api<'_> {
             ("POST", ["mlflow", "runs", "search"]) => self.search_runs(p).await,
             ("POST", ["mlflow", "runs", "outputs"]) => self.log_outputs(p).await,
             ("GET", ["mlflow", "metrics", "get-history"]) => self.metric_history(p).await,
-            ("GET", ["mlflow", "artifacts", "list"]) => Ok(json!({"files": []})),
-            ("GET", ["mlflow-artifacts", "artifacts"]) => Ok(json!({"files": []})),
+            ("GET", ["mlflow", "artifacts", "list"]) => self.list_run_artifacts(p).await,
             ("POST", ["mlflow", "logged-models"]) => self.create_logged_model(p).await,
             ("POST", ["mlflow", "logged-models", "search"]) => self.search_logged_models(p).await,
             ("GET", ["mlflow", "logged-models", id]) => {
@@ -1673,6 +1703,34 @@ impl Api<'_> {
         )
         .await?;
         Ok(json!({}))
+    }
+
+    /// `artifacts/list`: a run's files and directories under `path`, paths from the run's
+    /// artifact root.
+    async fn list_run_artifacts(&self, p: &Params) -> MlResult<Value> {
+        let run = self.run(&p.run_id()?).await?;
+        let exp = run.experiment_id.map(hex).unwrap_or_else(|| "0".into());
+        let path = p.opt("path").unwrap_or_default();
+        let path = path.trim_matches('/');
+        let place = self
+            .place(&format!("{exp}/{}/artifacts/{path}", hex(run.id)))
+            .await?;
+        let files: Vec<Value> = self
+            .list(&place)
+            .await?
+            .into_iter()
+            .map(|mut f| {
+                if !path.is_empty() {
+                    let rel = f["path"].as_str().unwrap_or_default().to_owned();
+                    f["path"] = Value::String(format!("{path}/{rel}"));
+                }
+                f
+            })
+            .collect();
+        Ok(json!({
+            "root_uri": format!("mlflow-artifacts:/{exp}/{}/artifacts", hex(run.id)),
+            "files": files,
+        }))
     }
 
     async fn delete_run_tag(&self, p: &Params) -> MlResult<Value> {

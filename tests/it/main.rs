@@ -17,6 +17,7 @@ mod ingest;
 mod jobs;
 mod lineage;
 mod live;
+mod mlflow_artifacts;
 mod mlflow_letter;
 mod openlineage_letter;
 mod performance;

@@ -1,0 +1,280 @@
+//! MLflow's artifact proxy, `/api/2.0/mlflow-artifacts/artifacts/...`, over mlgraph's
+//! artifact store (S3 or the local directory): what `log_artifact`, `log_text`,
+//! `log_dict`, `log_model`, `list_artifacts`, `download_artifacts` and `load_model` call
+//! when an experiment's artifact location is `mlflow-artifacts:/...` (the default here).
+//!
+//! A location is a run's (`<experiment>/<run>/artifacts/<path>`: the file is an
+//! `Artifact` of the `JobRun`) or a logged model's (`<experiment>/models/<m-id>/artifacts/
+//! <path>`: an `Artifact` of the experiment under `models/<m-id>/artifacts/`). Every file
+//! is stored, deduplicated and verified like any other artifact (SHA-256 computed while
+//! it streams in, off the runtime, in constant memory: the body goes to a scratch file,
+//! never into memory whole), so governance's checks and `downloadUrl` see it. A `PUT`
+//! over an existing path replaces it, as MLflow's does.
+
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use entity::{artifact, experiment, job_run, logged_model};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::{Api, MlResult, MlflowError, hex};
+use crate::artifacts::service::{self as arts_service, Artifacts, Contents};
+use crate::artifacts::store::SpoolError;
+use crate::core::ids::NodeType;
+
+/// The longest pause between two chunks of an upload before it is given up.
+const IDLE: std::time::Duration = std::time::Duration::from_secs(60);
+/// The largest file one `PUT` takes (S3's own limit for one object is 5 TiB).
+const MAX_FILE: i64 = 5 * 1024 * 1024 * 1024 * 1024;
+
+/// Where an MLflow artifact path lives in mlgraph.
+pub(super) struct Place {
+    /// The node the files belong to.
+    owner: (NodeType, Uuid),
+    /// The prefix of the location's files among the owner's artifacts (`""` for a run,
+    /// `models/<m-id>/artifacts` for a logged model).
+    base: String,
+    /// The path under the location (may be empty: the location itself).
+    path: String,
+}
+
+impl Place {
+    /// The artifact path of `self.path` (or of `rel` under it) among the owner's.
+    fn full(&self, rel: &str) -> String {
+        [self.base.as_str(), self.path.as_str(), rel]
+            .iter()
+            .filter(|p| !p.is_empty())
+            .copied()
+            .collect::<Vec<_>>()
+            .join("/")
+    }
+}
+
+impl Api<'_> {
+    /// The place an artifact path (`<experiment>/<run>/artifacts/...` or
+    /// `<experiment>/models/<m-id>/artifacts/...`) names, in this namespace.
+    pub(super) async fn place(&self, location: &str) -> MlResult<Place> {
+        let location = location.trim_matches('/');
+        let segments: Vec<&str> = location.split('/').collect();
+        let unknown = || {
+            MlflowError::invalid(format!(
+                "mlgraph keeps the artifacts of runs (<experiment>/<run>/artifacts/...) and of \
+                 logged models (<experiment>/models/<model>/artifacts/...); '{location}' is neither"
+            ))
+        };
+        if segments
+            .iter()
+            .any(|s| s.is_empty() || *s == "." || *s == "..")
+        {
+            return Err(unknown());
+        }
+        match segments.as_slice() {
+            [exp, "models", model, "artifacts", rest @ ..] => {
+                let exp = self.experiment(exp, false).await?;
+                let lm: logged_model::Model = self.logged_model(model).await?;
+                if lm.experiment_id != exp.id {
+                    return Err(MlflowError::missing(format!(
+                        "Logged model with ID '{model}' not found."
+                    )));
+                }
+                Ok(Place {
+                    owner: (NodeType::Experiment, exp.id),
+                    base: format!("models/m-{}/artifacts", hex(lm.id)),
+                    path: rest.join("/"),
+                })
+            }
+            [exp, run, "artifacts", rest @ ..] => {
+                let exp: experiment::Model = self.experiment(exp, false).await?;
+                let run: job_run::Model = self.run(run).await?;
+                if run.experiment_id != Some(exp.id) {
+                    return Err(MlflowError::missing(format!(
+                        "Run '{}' not found",
+                        hex(run.id)
+                    )));
+                }
+                Ok(Place {
+                    owner: (NodeType::JobRun, run.id),
+                    base: String::new(),
+                    path: rest.join("/"),
+                })
+            }
+            _ => Err(unknown()),
+        }
+    }
+
+    /// `mlflow-artifacts/artifacts[/<location>]`: upload (`PUT`), download (`GET` of a
+    /// file), list (`GET` with `?path=`), delete (`DELETE`).
+    pub(super) async fn artifacts(
+        &self,
+        arts: Option<&Artifacts>,
+        method: &Method,
+        location: &str,
+        query: Option<&str>,
+        headers: &HeaderMap,
+        body: Body,
+    ) -> MlResult<Response> {
+        let Some(arts) = arts else {
+            return Err(MlflowError::new(
+                StatusCode::NOT_IMPLEMENTED,
+                "FEATURE_DISABLED",
+                "this server has no artifact store (start it with --artifacts-dir or S3 settings)",
+            ));
+        };
+        let location = location.trim_matches('/');
+        match (method.as_str(), location.is_empty()) {
+            ("GET", true) => {
+                let pairs: Vec<(String, String)> =
+                    serde_urlencoded::from_str(query.unwrap_or("")).unwrap_or_default();
+                let path = pairs
+                    .iter()
+                    .find(|(k, _)| k == "path")
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or_default();
+                let files = self.list(&self.place(&path).await?).await?;
+                Ok(axum::Json(json!({ "files": files })).into_response())
+            }
+            ("GET", false) => self.download(arts, &self.place(location).await?).await,
+            ("PUT", false) => {
+                let place = self.place(location).await?;
+                self.upload(arts, &place, headers, body).await?;
+                Ok(axum::Json(json!({})).into_response())
+            }
+            ("DELETE", false) => {
+                let place = self.place(location).await?;
+                for a in arts_service::live_under(self.db, self.ctx, place.owner.1, &place.full(""))
+                    .await?
+                {
+                    arts_service::delete_artifact(self.db, self.ctx, a.id).await?;
+                }
+                Ok(axum::Json(json!({})).into_response())
+            }
+            _ => Err(MlflowError::endpoint(
+                method,
+                &format!("mlflow-artifacts/artifacts/{location}"),
+            )),
+        }
+    }
+
+    /// The entries directly under a place: files with their sizes, directories once.
+    pub(super) async fn list(&self, place: &Place) -> MlResult<Vec<Value>> {
+        let dir = place.full("");
+        let mut out: Vec<Value> = Vec::new();
+        for a in arts_service::live_under(self.db, self.ctx, place.owner.1, &dir).await? {
+            let rel = if dir.is_empty() {
+                a.path.as_str()
+            } else {
+                match a.path.strip_prefix(&dir).and_then(|r| r.strip_prefix('/')) {
+                    Some(r) => r,
+                    // The place is a file: MLflow lists nothing under a file.
+                    None => continue,
+                }
+            };
+            match rel.split_once('/') {
+                Some((sub, _)) => {
+                    if !out.iter().any(|f| f["path"] == sub) {
+                        out.push(json!({"path": sub, "is_dir": true}));
+                    }
+                }
+                None => out.push(json!({"path": rel, "is_dir": false, "file_size": a.size_bytes})),
+            }
+        }
+        Ok(out)
+    }
+
+    async fn upload(
+        &self,
+        arts: &Artifacts,
+        place: &Place,
+        headers: &HeaderMap,
+        body: Body,
+    ) -> MlResult<artifact::Model> {
+        if place.path.is_empty() {
+            return Err(MlflowError::invalid("an upload names a file"));
+        }
+        let spooled = crate::artifacts::store::spool(body, &arts.store.spool_dir(), MAX_FILE, IDLE)
+            .await
+            .map_err(|e| match e {
+                SpoolError::Cut | SpoolError::Idle => {
+                    MlflowError::invalid("the upload was cut short")
+                }
+                SpoolError::TooLarge => MlflowError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "INVALID_PARAMETER_VALUE",
+                    "the file is larger than 5 TiB",
+                ),
+                SpoolError::Io(e) => {
+                    tracing::error!(error = %e, "spooling an MLflow artifact");
+                    MlflowError::new(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "INTERNAL_ERROR",
+                        "the upload could not be received",
+                    )
+                }
+            })?;
+        let content_type = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| !v.is_empty())
+            .unwrap_or("application/octet-stream")
+            .to_owned();
+        let path = place.full("");
+        let stored = async {
+            // MLflow's PUT replaces what was at the path.
+            for old in arts_service::live_under(self.db, self.ctx, place.owner.1, &path).await? {
+                if old.path == path {
+                    arts_service::delete_artifact(self.db, self.ctx, old.id).await?;
+                }
+            }
+            arts_service::put(
+                self.db,
+                arts,
+                self.ctx,
+                place.owner,
+                &path,
+                &content_type,
+                Contents::File {
+                    path: &spooled.path,
+                    size: spooled.size,
+                    sha256: spooled.sha256.clone(),
+                },
+            )
+            .await
+        }
+        .await;
+        tokio::fs::remove_file(&spooled.path).await.ok();
+        Ok(stored?)
+    }
+
+    async fn download(&self, arts: &Artifacts, place: &Place) -> MlResult<Response> {
+        let path = place.full("");
+        let found = arts_service::live_under(self.db, self.ctx, place.owner.1, &path)
+            .await?
+            .into_iter()
+            .find(|a| a.path == path)
+            .ok_or_else(|| {
+                MlflowError::missing(format!("Artifact '{}' does not exist.", place.path))
+            })?;
+        let (tx, rx) = tokio::sync::mpsc::channel::<bytes::Bytes>(4);
+        let store = arts.store.clone();
+        let key = found.object_key.clone();
+        tokio::spawn(async move {
+            if let Err(e) = store.stream_to(&key, tx).await {
+                tracing::error!(error = ?e, "streaming an MLflow artifact");
+            }
+        });
+        let stream = futures::stream::unfold(rx, |mut rx| async move {
+            rx.recv()
+                .await
+                .map(|chunk| (Ok::<_, std::io::Error>(chunk), rx))
+        });
+        Ok((
+            [
+                (header::CONTENT_TYPE, found.content_type.clone()),
+                (header::CONTENT_LENGTH, found.size_bytes.to_string()),
+            ],
+            Body::from_stream(stream),
+        )
+            .into_response())
+    }
+}
