@@ -15,8 +15,8 @@ use entity::artifact;
 use entity::enums::{ArtifactStatus, ModelStage};
 use sea_orm::sea_query::{Expr, LockBehavior, LockType};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use uuid::Uuid;
 
@@ -769,6 +769,53 @@ pub async fn put(
         }
     }
     complete_upload(db, arts, ctx, planned.artifact.id, None).await
+}
+
+/// Gives `owner` a verified artifact at `path` holding the same stored object as `from`
+/// (no bytes move: the object is shared, as deduplicated uploads share theirs), inside
+/// the caller's transaction.
+pub async fn share(
+    txn: &DatabaseTransaction,
+    ctx: &RequestContext,
+    owner: (NodeType, Uuid),
+    from: &artifact::Model,
+    path: &str,
+) -> AppResult<artifact::Model> {
+    check_path(path)?;
+    let ns = namespace_of(txn, ctx, owner.0, owner.1, "ownerId").await?;
+    ctx.scope.check_write(&ns)?;
+    if ns != from.ns {
+        return Err(AppError::bad_input(
+            "ownerId",
+            "an artifact is shared within its namespace only",
+        ));
+    }
+    let now = Utc::now();
+    let row = artifact::ActiveModel {
+        id: Set(crate::core::ids::new_id()),
+        ns: Set(ns),
+        owner_type: Set(owner.0.name().to_owned()),
+        owner_id: Set(owner.1),
+        path: Set(path.to_owned()),
+        content_type: Set(from.content_type.clone()),
+        size_bytes: Set(from.size_bytes),
+        sha256: Set(from.sha256.clone()),
+        bucket: Set(from.bucket.clone()),
+        object_key: Set(from.object_key.clone()),
+        status: Set(ArtifactStatus::Verified),
+        failure_reason: Set(None),
+        deduplicated: Set(true),
+        upload_id: Set(None),
+        part_size: Set(None),
+        part_count: Set(None),
+        created_by: Set(ctx.actor.clone()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        verified_at: Set(Some(now)),
+        deleted_at: Set(None),
+        object_deleted_at: Set(None),
+    };
+    store::insert::<artifact::Entity, _>(txn, ctx, row).await
 }
 
 /// The live artifacts (VERIFIED, not deleted) of `owner` at `path` or under `path/`

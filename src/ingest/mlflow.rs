@@ -247,19 +247,13 @@ async fn serve(
         db: &state.db,
         ctx: &ctx,
         ns: &ns,
+        arts: state.artifacts.as_deref(),
     };
     // Files stream in and out (any size); every other route reads a JSON body under the
     // REST cap.
     if let Some(location) = path.strip_prefix("mlflow-artifacts/artifacts") {
         return api
-            .artifacts(
-                state.artifacts.as_deref(),
-                &method,
-                location,
-                query.as_deref(),
-                &headers,
-                body,
-            )
+            .artifacts(&method, location, query.as_deref(), &headers, body)
             .await
             .unwrap_or_else(IntoResponse::into_response);
     }
@@ -818,6 +812,8 @@ struct Api<'a> {
     db: &'a DatabaseConnection,
     ctx: &'a RequestContext,
     ns: &'a str,
+    /// The artifact store, when the server has one.
+    arts: Option<&'a crate::artifacts::service::Artifacts>,
 }
 
 impl Api<'_> {
@@ -2332,6 +2328,11 @@ impl Api<'_> {
             _ => None,
         };
         let metrics = run.as_ref().map(|r| latest_metric_values(&r.metrics));
+        // The model's files (a logged model's, or those under the run path the source
+        // names) become the version's artifacts too, sharing the stored objects.
+        let files = self
+            .files_of_source(logged.as_ref(), source.as_deref())
+            .await?;
         let ctx = self.ctx;
         let v = store::transaction(self.db, async |txn| {
             let v = registry::insert_new_model_version(
@@ -2366,10 +2367,63 @@ impl Api<'_> {
                 )
                 .await?;
             }
+            for (path, file) in &files {
+                crate::artifacts::service::share(
+                    txn,
+                    ctx,
+                    (NodeType::ModelVersion, v.id),
+                    file,
+                    path,
+                )
+                .await?;
+            }
             Ok(v)
         })
         .await?;
         Ok(json!({"model_version": self.version_json(&m, &v).await?}))
+    }
+
+    /// The stored files a model version's source names, with their paths under it: a
+    /// logged model's (`model_id`, `models:/m-...`), or a run's under a path
+    /// (`runs:/<run>/<path>`, `mlflow-artifacts:/<experiment>/<run>/artifacts/<path>`).
+    /// None without an artifact store or when the source is elsewhere (`s3://...`).
+    async fn files_of_source(
+        &self,
+        logged: Option<&logged_model::Model>,
+        source: Option<&str>,
+    ) -> MlResult<Vec<(String, entity::artifact::Model)>> {
+        if self.arts.is_none() {
+            return Ok(Vec::new());
+        }
+        let location = match (logged, source) {
+            (Some(l), _) => Some(format!(
+                "{}/models/m-{}/artifacts",
+                hex(l.experiment_id),
+                hex(l.id)
+            )),
+            (None, Some(s)) => {
+                if let Some(id) = s.strip_prefix("models:/").filter(|i| i.starts_with("m-")) {
+                    let l = self.logged_model(id.trim_end_matches('/')).await?;
+                    Some(format!(
+                        "{}/models/m-{}/artifacts",
+                        hex(l.experiment_id),
+                        hex(l.id)
+                    ))
+                } else if let Some(rest) = s.strip_prefix("runs:/") {
+                    let (run, path) = rest.split_once('/').unwrap_or((rest, ""));
+                    let r = self.run(run).await?;
+                    let exp = r.experiment_id.map(hex).unwrap_or_else(|| "0".into());
+                    Some(format!("{exp}/{}/artifacts/{path}", hex(r.id)))
+                } else {
+                    s.strip_prefix("mlflow-artifacts:/").map(str::to_owned)
+                }
+            }
+            (None, None) => None,
+        };
+        let Some(location) = location else {
+            return Ok(Vec::new());
+        };
+        self.files(&self.place(&location).await?).await
     }
 
     async fn update_model_version(&self, p: &Params) -> MlResult<Value> {

@@ -200,8 +200,9 @@ async fn the_mlflow_client_orders_searches_and_soft_deletes_as_mlflow_does() {
 }
 
 /// MLflow's error shape on every route under `/api/2.0/mlflow*`: a body that is not JSON
-/// is `MALFORMED_REQUEST`, a file sent to an artifact route mlgraph does not serve is
-/// `ENDPOINT_NOT_FOUND`, never mlgraph's own `{code, message}`.
+/// is `MALFORMED_REQUEST`, a file sent to a route mlgraph does not serve is
+/// `ENDPOINT_NOT_FOUND`, an upload to a server without an artifact store
+/// `FEATURE_DISABLED`, never mlgraph's own `{code, message}`.
 #[tokio::test]
 async fn mlflow_routes_answer_bad_bodies_in_mlflows_shape() {
     let base = TestApp::new().await;
@@ -241,7 +242,7 @@ async fn mlflow_routes_answer_bad_bodies_in_mlflows_shape() {
     let (status, body) = answer(
         send(
             reqwest::Method::PUT,
-            "mlflow-artifacts/artifacts/1/abc/artifacts/model.pkl",
+            "mlflow/files/model.pkl",
             "\u{1}binary",
         )
         .send()
@@ -251,6 +252,36 @@ async fn mlflow_routes_answer_bad_bodies_in_mlflows_shape() {
     .await;
     assert_eq!(status, 404, "{body}");
     assert_eq!(body["error_code"], "ENDPOINT_NOT_FOUND", "{body}");
+    // This server keeps no artifacts: an upload says so in MLflow's shape.
+    let exp = answer(
+        send(
+            reqwest::Method::POST,
+            "mlflow/experiments/create",
+            r#"{"name": "e"}"#,
+        )
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}")),
+    )
+    .await
+    .1["experiment_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(!exp.is_empty());
+    let (status, body) = answer(
+        send(
+            reqwest::Method::PUT,
+            &format!("mlflow-artifacts/artifacts/{exp}/r/artifacts/m.pkl"),
+            "\u{1}binary",
+        )
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}")),
+    )
+    .await;
+    assert_eq!(status, 501, "{body}");
+    assert_eq!(body["error_code"], "FEATURE_DISABLED", "{body}");
     let (status, body) = answer(
         send(
             reqwest::Method::POST,

@@ -107,19 +107,23 @@ impl Api<'_> {
     /// file), list (`GET` with `?path=`), delete (`DELETE`).
     pub(super) async fn artifacts(
         &self,
-        arts: Option<&Artifacts>,
         method: &Method,
         location: &str,
         query: Option<&str>,
         headers: &HeaderMap,
         body: Body,
     ) -> MlResult<Response> {
-        let Some(arts) = arts else {
-            return Err(MlflowError::new(
-                StatusCode::NOT_IMPLEMENTED,
-                "FEATURE_DISABLED",
-                "this server has no artifact store (start it with --artifacts-dir or S3 settings)",
-            ));
+        // Without a store nothing was kept: listings are empty, downloads find nothing,
+        // uploads are refused.
+        let store = || {
+            self.arts.ok_or_else(|| {
+                MlflowError::new(
+                    StatusCode::NOT_IMPLEMENTED,
+                    "FEATURE_DISABLED",
+                    "this server keeps no artifacts (start it with an artifact store: \
+                     --artifacts-dir or the S3 settings)",
+                )
+            })
         };
         let location = location.trim_matches('/');
         match (method.as_str(), location.is_empty()) {
@@ -134,13 +138,23 @@ impl Api<'_> {
                 let files = self.list(&self.place(&path).await?).await?;
                 Ok(axum::Json(json!({ "files": files })).into_response())
             }
-            ("GET", false) => self.download(arts, &self.place(location).await?).await,
+            ("GET", false) => {
+                let place = self.place(location).await?;
+                match self.arts {
+                    Some(arts) => self.download(arts, &place).await,
+                    None => Err(MlflowError::missing(format!(
+                        "Artifact '{location}' does not exist."
+                    ))),
+                }
+            }
             ("PUT", false) => {
+                let arts = store()?;
                 let place = self.place(location).await?;
                 self.upload(arts, &place, headers, body).await?;
                 Ok(axum::Json(json!({})).into_response())
             }
             ("DELETE", false) => {
+                store()?;
                 let place = self.place(location).await?;
                 for a in arts_service::live_under(self.db, self.ctx, place.owner.1, &place.full(""))
                     .await?
@@ -156,20 +170,30 @@ impl Api<'_> {
         }
     }
 
+    /// The files under a place, with their paths relative to it.
+    pub(super) async fn files(&self, place: &Place) -> MlResult<Vec<(String, artifact::Model)>> {
+        let dir = place.full("");
+        Ok(
+            arts_service::live_under(self.db, self.ctx, place.owner.1, &dir)
+                .await?
+                .into_iter()
+                .filter_map(|a| {
+                    let rel = if dir.is_empty() {
+                        a.path.clone()
+                    } else {
+                        // A file at the place itself has nothing under it.
+                        a.path.strip_prefix(&dir)?.strip_prefix('/')?.to_owned()
+                    };
+                    Some((rel, a))
+                })
+                .collect(),
+        )
+    }
+
     /// The entries directly under a place: files with their sizes, directories once.
     pub(super) async fn list(&self, place: &Place) -> MlResult<Vec<Value>> {
-        let dir = place.full("");
         let mut out: Vec<Value> = Vec::new();
-        for a in arts_service::live_under(self.db, self.ctx, place.owner.1, &dir).await? {
-            let rel = if dir.is_empty() {
-                a.path.as_str()
-            } else {
-                match a.path.strip_prefix(&dir).and_then(|r| r.strip_prefix('/')) {
-                    Some(r) => r,
-                    // The place is a file: MLflow lists nothing under a file.
-                    None => continue,
-                }
-            };
+        for (rel, a) in self.files(place).await? {
             match rel.split_once('/') {
                 Some((sub, _)) => {
                     if !out.iter().any(|f| f["path"] == sub) {
