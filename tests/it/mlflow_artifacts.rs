@@ -57,6 +57,9 @@ c.log_text(rid, "second version", "texts/t.txt")
 with open(mlflow.artifacts.download_artifacts(run_id=rid, artifact_path="texts/t.txt")) as f:
     out["text_again"] = f.read()
 out["registered"] = mlflow.register_model(info.model_uri, "adder-model").version
+out["predict_registered"] = [
+    int(v) for v in mlflow.pyfunc.load_model("models:/adder-model/1").predict(pd.DataFrame({"x": [5]}))
+]
 c.create_registered_model("plots-model")
 out["registered_from_run"] = c.create_model_version("plots-model", f"runs:/{rid}/plots", run_id=rid).version
 try:
