@@ -2806,4 +2806,29 @@ mod tests {
         assert!(parse_filter(Some("name = ")).is_err());
         assert!(parse_filter(Some("name = 'x' OR name = 'y'")).is_err());
     }
+
+    /// A logged float comes back bit for bit: JSON numbers are read with correct rounding
+    /// (serde_json's `float_roundtrip`), so the request's value, the run's stored latest
+    /// value and the answer are the same double. 0.19225217199848266 is one of the values
+    /// a default-precision parser reads 1 ulp off.
+    #[test]
+    fn floats_survive_json_bit_for_bit() {
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut values = vec![0.192_252_171_998_482_66_f64, 0.1, 1e-300, 123_456.789];
+        for _ in 0..20_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            values.push((state >> 11) as f64 / (1u64 << 53) as f64);
+        }
+        for v in values {
+            let text = serde_json::json!({ "value": v }).to_string();
+            let back: Value = serde_json::from_str(&text).unwrap_or_default();
+            assert_eq!(
+                back["value"].as_f64().map(f64::to_bits),
+                Some(v.to_bits()),
+                "{text}"
+            );
+        }
+    }
 }

@@ -38,6 +38,14 @@ for i, auc in enumerate([0.7, 0.95, None, 0.8]):
     c.log_param(r.info.run_id, "p", "dcba"[i])
     runs.append(r.info.run_id)
 
+tricky = [0.19225217199848266, 0.1 + 0.2, 1e-300, 2.0 ** 0.5]
+for i, v in enumerate(tricky):
+    c.log_metric(runs[0], "exact", v, step=i)
+out["exact_latest"] = c.get_run(runs[0]).data.metrics["exact"] == tricky[-1]
+out["exact_history"] = [m.value for m in c.get_metric_history(runs[0], "exact")] == tricky
+c.log_metric(runs[3], "m0", 0.19225217199848266)
+out["exact_m0"] = c.get_run(runs[3]).data.metrics["m0"] == 0.19225217199848266
+
 out["best"] = names(c.search_runs([exp], order_by=["metrics.auc DESC"], max_results=1))
 out["auc_asc"] = names(c.search_runs([exp], order_by=["metrics.auc ASC"]))
 out["auc_desc"] = names(c.search_runs([exp], order_by=["metrics.`auc` DESC"]))
@@ -131,6 +139,10 @@ async fn the_mlflow_client_orders_searches_and_soft_deletes_as_mlflow_does() {
     .await;
     let line = out.lines().last().unwrap_or_default();
     let got: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {out}"));
+    // Every logged float comes back bit for bit, latest value and history.
+    assert_eq!(got["exact_latest"], true, "{got}");
+    assert_eq!(got["exact_history"], true, "{got}");
+    assert_eq!(got["exact_m0"], true, "{got}");
     // The "best run" idiom, and missing metrics last in both directions.
     assert_eq!(got["best"], json!(["r1"]), "{got}");
     assert_eq!(got["auc_asc"], json!(["r0", "r3", "r1", "r2"]));
