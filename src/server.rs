@@ -78,7 +78,8 @@ async fn limit_rate(
     if shared.state.auth.enabled
         && let Some(Ok(token)) = bearer(req.headers())
         && let Ok(auth) =
-            crate::access::service::authenticate(&shared.state.db, &shared.state.clock, token).await
+            crate::access::service::authenticate(&shared.state.db, &shared.state.clock, &token)
+                .await
     {
         req.extensions_mut().insert(Verified(auth));
     }
@@ -124,9 +125,12 @@ pub(crate) fn retry_after(resp: &mut axum::response::Response, secs: u64) {
     }
 }
 
-/// The token of an `Authorization: Bearer <token>` header: `None` without the header,
-/// `Err` when it is not a bearer token.
-fn bearer(headers: &HeaderMap) -> Option<Result<&str, ()>> {
+/// The token of an `Authorization` header: `Bearer <token>`, or `Basic` with the token
+/// as the password (what clients configured with a user name and password send, e.g.
+/// MLflow's `MLFLOW_TRACKING_USERNAME`/`MLFLOW_TRACKING_PASSWORD`; the user name is not
+/// read). `None` without the header, `Err` when it holds neither.
+fn bearer(headers: &HeaderMap) -> Option<Result<std::borrow::Cow<'_, str>, ()>> {
+    use base64::Engine;
     let value = headers.get(axum::http::header::AUTHORIZATION)?;
     Some(
         value
@@ -134,7 +138,18 @@ fn bearer(headers: &HeaderMap) -> Option<Result<&str, ()>> {
             .ok()
             .and_then(|v| {
                 let (scheme, token) = v.trim().split_once(' ')?;
-                scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+                if scheme.eq_ignore_ascii_case("bearer") {
+                    return Some(std::borrow::Cow::Borrowed(token.trim()));
+                }
+                if !scheme.eq_ignore_ascii_case("basic") {
+                    return None;
+                }
+                let decoded = base64::engine::general_purpose::STANDARD
+                    .decode(token.trim())
+                    .ok()?;
+                let pair = String::from_utf8(decoded).ok()?;
+                let (_, password) = pair.split_once(':')?;
+                Some(std::borrow::Cow::Owned(password.to_owned()))
             })
             .filter(|t| !t.is_empty())
             .ok_or(()),
@@ -242,7 +257,7 @@ async fn caller(
         )),
         Some(Ok(token)) => match verified {
             Some(v) => Ok(v.0.clone().context(request_id)),
-            None => authenticate(state, token, request_id).await,
+            None => authenticate(state, &token, request_id).await,
         },
     }
 }
@@ -585,7 +600,7 @@ async fn graphql_get(
     };
     let header_token = bearer(&parts.headers)
         .and_then(Result::ok)
-        .map(str::to_owned);
+        .map(std::borrow::Cow::into_owned);
     let init_timeout = shared.state.limits.ws_init_timeout;
     // The protocol async-graphql picked: the first one of the client's list it speaks.
     let transport_ws = parts
@@ -751,6 +766,7 @@ async fn may_read_metrics(state: &AppState, headers: &HeaderMap) -> Result<(), A
     let token = bearer(headers).and_then(Result::ok);
     if let Some(expected) = &state.metrics_token_sha256 {
         let sent = token
+            .as_deref()
             .map(crate::access::service::sha256_hex)
             .unwrap_or_default();
         return if bool::from(sent.as_bytes().ct_eq(expected.as_bytes())) {
@@ -769,7 +785,7 @@ async fn may_read_metrics(state: &AppState, headers: &HeaderMap) -> Result<(), A
             "send a superuser's key, or start the server with --metrics-token".into(),
         ));
     };
-    let caller = crate::access::service::authenticate(&state.db, &state.clock, token).await?;
+    let caller = crate::access::service::authenticate(&state.db, &state.clock, &token).await?;
     if caller.principal.superuser {
         Ok(())
     } else {

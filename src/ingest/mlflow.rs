@@ -60,6 +60,8 @@ mod artifacts;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/2.0/{*rest}", any(at_root))
+        // MLflow 3's capability probe (`server-info`, `server-features`).
+        .route("/api/3.0/{*rest}", any(at_root))
         .route("/ns/{*rest}", any(at_namespace))
 }
 
@@ -144,7 +146,20 @@ async fn at_root(
     verified: Option<axum::Extension<crate::server::Verified>>,
     body: Body,
 ) -> Response {
-    let ns = state.mlflow_namespace.clone();
+    // MLflow 3's workspaces (`mlflow.set_workspace`, the `X-MLFLOW-WORKSPACE` header)
+    // are namespaces; its `default` workspace is `--mlflow-namespace`.
+    let workspace = headers
+        .get("x-mlflow-workspace")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|w| !w.is_empty() && *w != "default");
+    let ns = match workspace {
+        None => state.mlflow_namespace.clone(),
+        Some(w) => match validate::namespace("X-MLFLOW-WORKSPACE", w) {
+            Ok(()) => w.to_owned(),
+            Err(e) => return MlflowError::from(e).into_response(),
+        },
+    };
     let verified = verified.map(|v| v.0);
     serve(&state, ns, method, &rest, query, headers, verified, body).await
 }
@@ -158,7 +173,10 @@ async fn at_namespace(
     verified: Option<axum::Extension<crate::server::Verified>>,
     body: Body,
 ) -> Response {
-    let Some((ns, path)) = rest.split_once("/api/2.0/") else {
+    let Some((ns, path)) = rest
+        .split_once("/api/2.0/")
+        .or_else(|| rest.split_once("/api/3.0/"))
+    else {
         return MlflowError::endpoint(&method, &rest).into_response();
     };
     if let Err(e) = validate::namespace("namespace", ns) {
@@ -822,6 +840,14 @@ impl Api<'_> {
         let segments: Vec<&str> = path.split('/').collect();
         let m = method.as_str();
         match (m, segments.as_slice()) {
+            ("GET", ["mlflow", "server-info" | "server-features"]) => Ok(json!({
+                "store_type": "SqlStore",
+                "workspaces_enabled": true,
+                "artifact_serving_enabled": self.arts.is_some(),
+                "multipart_uploads_enabled": false,
+                "multipart_downloads_enabled": false,
+                "artifacts_presigned_only": false,
+            })),
             ("POST", ["mlflow", "experiments", "create"]) => self.create_experiment(p).await,
             ("GET", ["mlflow", "experiments", "get"]) => self.get_experiment(p).await,
             ("GET", ["mlflow", "experiments", "get-by-name"]) => self.experiment_by_name(p).await,

@@ -73,7 +73,7 @@ pub(crate) fn is_rest_path(path: &str) -> bool {
 }
 
 fn is_mlflow_path(path: &str) -> bool {
-    path.contains("/api/2.0/")
+    path.contains("/api/2.0/") || path.contains("/api/3.0/")
 }
 
 /// A refusal made before a route's handler runs (rate limit, deadline), in the shape of

@@ -308,3 +308,76 @@ async fn mlflow_routes_answer_bad_bodies_in_mlflows_shape() {
     assert_eq!(status, 404, "{body}");
     assert_eq!(body["error_code"], "ENDPOINT_NOT_FOUND", "{body}");
 }
+
+/// MLflow 3 workspaces are namespaces (`mlflow.set_workspace` sends `X-MLFLOW-WORKSPACE`),
+/// and the client's user name and password settings work with an API key as the password.
+#[tokio::test]
+async fn workspaces_are_namespaces_and_a_key_is_a_password() {
+    let base = TestApp::new().await;
+    let s = served(&base).await;
+    let token = key_with(
+        &s,
+        "workspace@example.com",
+        &[("team-b", entity::enums::Role::Editor)],
+    )
+    .await;
+    let script = r#"
+import json, mlflow
+from mlflow import MlflowClient
+mlflow.set_workspace("team-b")
+c = MlflowClient()
+e = c.create_experiment("in-b")
+print(json.dumps({"name": c.get_experiment(e).name}))
+"#;
+    let out = run_python(
+        script,
+        &[
+            ("MLFLOW_TRACKING_URI", format!("http://{}", s.addr)),
+            ("MLFLOW_TRACKING_USERNAME", "anyone".into()),
+            ("MLFLOW_TRACKING_PASSWORD", token.clone()),
+            ("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0".into()),
+            ("GIT_PYTHON_REFRESH", "quiet".into()),
+            ("MLFLOW_DISABLE_TELEMETRY", "true".into()),
+        ],
+    )
+    .await;
+    let got: Value = serde_json::from_str(out.lines().last().unwrap_or_default())
+        .unwrap_or_else(|e| panic!("{e}: {out}"));
+    assert_eq!(got["name"], "in-b");
+    let data = base
+        .ok(
+            r#"{ experiments(filter: {name: {eq: "in-b"}}) { nodes { ns } } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        data["experiments"]["nodes"],
+        json!([{"ns": "team-b"}]),
+        "the workspace is the namespace: {data}"
+    );
+    // A wrong password is refused in MLflow's shape; a workspace that is not a namespace
+    // name is refused before anything is read.
+    let client = reqwest::Client::new();
+    let url = format!("http://{}/api/2.0/mlflow/experiments/search", s.addr);
+    let resp = client
+        .post(&url)
+        .basic_auth("anyone", Some("mlg_not_a_key"))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(resp.status().as_u16(), 401);
+    let body: Value = resp.json().await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(body["error_code"], "UNAUTHENTICATED", "{body}");
+    let resp = client
+        .post(&url)
+        .basic_auth("anyone", Some(&token))
+        .header("x-mlflow-workspace", "../etc")
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(resp.status().as_u16(), 400);
+    let body: Value = resp.json().await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(body["error_code"], "INVALID_PARAMETER_VALUE", "{body}");
+}
