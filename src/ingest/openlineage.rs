@@ -222,9 +222,21 @@ fn dataset_of(raw: RawDataset, what: &str, output: bool) -> AppResult<DatasetRef
     })
 }
 
+/// The namespace of the UUIDs given to run ids that are not UUIDs (UUID v5 of the id).
+const RUN_ID_NAMESPACE: Uuid = Uuid::from_u128(0x6d6c_6772_6170_4f4c_8000_7275_6e49_6400);
+
+/// A producer's run id as a UUID: itself when it is one, else a stable UUID derived from
+/// it (UUID v5), so a producer that sends other ids (`spark-app-...`) is still heard and
+/// every event of one run lands on the same run.
+pub fn run_uuid(run_id: &str) -> Uuid {
+    Uuid::parse_str(run_id).unwrap_or_else(|_| Uuid::new_v5(&RUN_ID_NAMESPACE, run_id.as_bytes()))
+}
+
 /// Checks one event against what the spec requires (`eventTime`, `producer`,
-/// `schemaURL`, `run.runId` as a UUID, the job's namespace and name, a dataset's
-/// namespace and name) and nothing more: unknown fields and facets are accepted.
+/// `run.runId`, the job's namespace and name, a dataset's namespace and name) and
+/// nothing more, lenient where producers are: unknown fields and facets are accepted, a
+/// missing `schemaURL` is accepted (and logged), a `runId` that is not a UUID maps to a
+/// stable one and is kept as the run's `mlgraph_runId` facet.
 pub fn parse(value: Value) -> AppResult<Event> {
     if !value.is_object() {
         return Err(refuse("an event is a JSON object"));
@@ -232,18 +244,27 @@ pub fn parse(value: Value) -> AppResult<Event> {
     let raw: RawEvent = serde_json::from_value(value)
         .map_err(|e| refuse(format!("not an OpenLineage event: {e}")))?;
     let time = parse_time(&required(raw.event_time, "eventTime")?)?;
-    required(raw.producer, "producer")?;
-    required(raw.schema_url, "schemaURL")?;
+    let producer = required(raw.producer, "producer")?;
+    if raw
+        .schema_url
+        .as_deref()
+        .is_none_or(|u| u.trim().is_empty())
+    {
+        tracing::info!(%producer, "OpenLineage event without schemaURL accepted");
+    }
     let kind = match (raw.run, raw.dataset, raw.job) {
         (Some(run), _, job) => {
-            let run_id = required(run.run_id, "run.runId")?;
-            let run_id = Uuid::parse_str(&run_id)
-                .map_err(|_| refuse(format!("run.runId {run_id:?} is not a UUID")))?;
+            let given = required(run.run_id, "run.runId")?;
+            let run_id = run_uuid(&given);
+            let mut run_facets = run.facets;
+            if Uuid::parse_str(&given).is_err() {
+                run_facets.insert("mlgraph_runId".into(), json!({ "runId": given }));
+            }
             let job = job_of(job.ok_or_else(|| refuse("job is required"))?, "job")?;
             EventKind::Run {
                 run_id,
                 event_type: raw.event_type,
-                run_facets: run.facets,
+                run_facets,
                 job,
                 inputs: datasets_of(raw.inputs, "inputs", false)?,
                 outputs: datasets_of(raw.outputs, "outputs", true)?,
@@ -794,7 +815,8 @@ async fn link_parent(
     let Some(parent_id) = facet
         .pointer("/run/runId")
         .and_then(Value::as_str)
-        .and_then(|s| Uuid::parse_str(s).ok())
+        .filter(|s| !s.trim().is_empty())
+        .map(run_uuid)
     else {
         return Ok(());
     };

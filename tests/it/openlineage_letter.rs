@@ -119,3 +119,81 @@ async fn a_producers_stream_replayed_or_reversed_leaves_the_same_graph_and_log()
         "{run}"
     );
 }
+
+/// Lenient where producers are: an event without `schemaURL` is accepted, a run id that is
+/// not a UUID (Spark's application ids) maps to one stable run and keeps its original id;
+/// strict where the spec is: no `eventTime`, `run.runId`, `job.namespace` or `job.name`
+/// is a 400 naming the field, and writes nothing.
+#[tokio::test]
+async fn producers_ids_and_missing_schema_urls_are_heard_and_the_spec_is_kept() {
+    let base = TestApp::new().await;
+    let s = served(&base).await;
+    let token = key_with(
+        &s,
+        "spark@example.com",
+        &[(NS, entity::enums::Role::Editor)],
+    )
+    .await;
+    let event = |kind: &str, time: &str| {
+        json!({
+            "eventType": kind,
+            "eventTime": time,
+            "producer": "https://github.com/OpenLineage/OpenLineage/tree/1.54.0/integration/spark",
+            "run": {"runId": "spark-application-1764583200000"},
+            "job": {"namespace": NS, "name": "nightly_join"},
+        })
+    };
+    let logged = base.count("events").await;
+    for (path, outer, inner) in [
+        ("eventTime", None, "eventTime"),
+        ("run.runId", Some("run"), "runId"),
+        ("job.namespace", Some("job"), "namespace"),
+        ("job.name", Some("job"), "name"),
+    ] {
+        let mut broken = event("START", "2026-12-01T10:00:00Z");
+        let holder = match outer {
+            Some(o) => &mut broken[o],
+            None => &mut broken,
+        };
+        holder.as_object_mut().map(|o| o.remove(inner));
+        let (status, body) = post_json(&s.addr, "/api/v1/lineage", Some(&token), &broken).await;
+        assert_eq!(status, 400, "{path}: {body}");
+        assert!(
+            body["message"].as_str().unwrap_or_default().contains(path),
+            "{path}: {body}"
+        );
+    }
+    assert_eq!(
+        base.count("events").await,
+        logged,
+        "a refusal writes nothing"
+    );
+
+    for e in [
+        event("START", "2026-12-01T10:00:00Z"),
+        event("COMPLETE", "2026-12-01T10:07:00Z"),
+    ] {
+        let (status, body) = post_json(&s.addr, "/api/v1/lineage", Some(&token), &e).await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let data = base
+        .ok(
+            r#"{ jobRuns(filter: {ns: {eq: "dbt.prod"}}) { totalCount nodes { externalId state facets } } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        data["jobRuns"]["totalCount"], 1,
+        "one run for both events: {data}"
+    );
+    let run = &data["jobRuns"]["nodes"][0];
+    assert_eq!(run["state"], "COMPLETED");
+    assert_eq!(
+        run["externalId"],
+        mlgraph::ingest::openlineage::run_uuid("spark-application-1764583200000").to_string()
+    );
+    assert_eq!(
+        run["facets"]["mlgraph_runId"]["runId"], "spark-application-1764583200000",
+        "{run}"
+    );
+}
