@@ -34,7 +34,7 @@ use entity::{edge, experiment, job_run, job_run_metric, logged_model, model, mod
 use regex::Regex;
 use sea_orm::{
     ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, Set,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
@@ -900,6 +900,9 @@ impl Api<'_> {
             ("POST", ["mlflow", "runs", "search"]) => self.search_runs(p).await,
             ("POST", ["mlflow", "runs", "outputs"]) => self.log_outputs(p).await,
             ("GET", ["mlflow", "metrics", "get-history"]) => self.metric_history(p).await,
+            ("GET", ["mlflow", "metrics", "get-history-bulk-interval"]) => {
+                self.metric_history_sampled(p).await
+            }
             ("GET", ["mlflow", "artifacts", "list"]) => self.list_run_artifacts(p).await,
             ("POST", ["mlflow", "logged-models"]) => self.create_logged_model(p).await,
             ("POST", ["mlflow", "logged-models", "search"]) => self.search_logged_models(p).await,
@@ -1868,6 +1871,71 @@ impl Api<'_> {
         Ok(with_token(json!({"metrics": items}), next))
     }
 
+    /// `metrics/get-history-bulk-interval`: one metric of up to 100 runs, each sampled
+    /// in the server to at most `max_results` steps (320 by default, 2,500 at most)
+    /// between `start_step` and `end_step`, evenly over its steps with the first and last
+    /// always kept (what MLflow's charts read).
+    async fn metric_history_sampled(&self, p: &Params) -> MlResult<Value> {
+        let ids = p.strings("run_ids");
+        if ids.is_empty() || ids.len() > 100 {
+            return Err(MlflowError::invalid(
+                "run_ids must name between 1 and 100 runs",
+            ));
+        }
+        let key = p.req("metric_key")?;
+        let max = match p.int("max_results")? {
+            None => 320,
+            Some(n) if (1..=2500).contains(&n) => usize::try_from(n).unwrap_or(320),
+            Some(n) => {
+                return Err(MlflowError::invalid(format!(
+                    "max_results must be between 1 and 2500, got {n}"
+                )));
+            }
+        };
+        let (start, end) = (p.int("start_step")?, p.int("end_step")?);
+        if let (Some(s), Some(e)) = (start, end)
+            && s > e
+        {
+            return Err(MlflowError::invalid(
+                "start_step must not be after end_step",
+            ));
+        }
+        let mut out = Vec::new();
+        for id in ids {
+            let run = self.run(&id).await?;
+            let mut q = job_run_metric::Entity::find()
+                .filter(job_run_metric::Column::RunId.eq(run.id))
+                .filter(job_run_metric::Column::Key.eq(key.as_str()));
+            if let Some(s) = start {
+                q = q.filter(job_run_metric::Column::Step.gte(s));
+            }
+            if let Some(e) = end {
+                q = q.filter(job_run_metric::Column::Step.lte(e));
+            }
+            let steps: Vec<i64> = q
+                .clone()
+                .select_only()
+                .column(job_run_metric::Column::Step)
+                .distinct()
+                .order_by_asc(job_run_metric::Column::Step)
+                .into_tuple()
+                .all(self.db)
+                .await?;
+            let kept = sampled_steps(&steps, max);
+            let rows = q
+                .filter(job_run_metric::Column::Step.is_in(kept))
+                .order_by_asc(job_run_metric::Column::Step)
+                .order_by_asc(job_run_metric::Column::TimestampMs)
+                .all(self.db)
+                .await?;
+            out.extend(rows.iter().map(|m| {
+                json!({"key": m.key, "value": m.value, "timestamp": m.timestamp_ms,
+                       "step": m.step, "run_id": hex(run.id)})
+            }));
+        }
+        Ok(json!({ "metrics": out }))
+    }
+
     // ---- logged models ----
 
     async fn logged_model(&self, id: &str) -> MlResult<logged_model::Model> {
@@ -2676,6 +2744,23 @@ fn run_field(r: &job_run::Model, f: &str) -> Option<Val> {
     }
 }
 
+/// At most `max` of `steps` (sorted, distinct), evenly spread, the first and the last
+/// always among them.
+fn sampled_steps(steps: &[i64], max: usize) -> Vec<i64> {
+    if steps.len() <= max {
+        return steps.to_vec();
+    }
+    if max == 1 {
+        return steps.last().copied().into_iter().collect();
+    }
+    let last = steps.len() - 1;
+    let mut out: Vec<i64> = (0..max)
+        .filter_map(|i| steps.get(i * last / (max - 1)).copied())
+        .collect();
+    out.dedup();
+    out
+}
+
 /// MLflow refuses writes to a deleted run.
 fn active(r: &job_run::Model) -> MlResult<()> {
     match r.deleted_at {
@@ -2856,5 +2941,16 @@ mod tests {
                 "{text}"
             );
         }
+    }
+
+    #[test]
+    fn sampling_keeps_the_ends_and_spreads_evenly() {
+        let steps: Vec<i64> = (0..1000).collect();
+        let kept = sampled_steps(&steps, 5);
+        assert_eq!(kept, [0, 249, 499, 749, 999]);
+        assert_eq!(sampled_steps(&steps[..3], 5), [0, 1, 2]);
+        assert_eq!(sampled_steps(&steps, 1), [999]);
+        let sparse = [3, 10, 11, 500];
+        assert_eq!(sampled_steps(&sparse, 2), [3, 500]);
     }
 }

@@ -45,6 +45,7 @@ out["exact_latest"] = c.get_run(runs[0]).data.metrics["exact"] == tricky[-1]
 out["exact_history"] = [m.value for m in c.get_metric_history(runs[0], "exact")] == tricky
 c.log_metric(runs[3], "m0", 0.19225217199848266)
 out["exact_m0"] = c.get_run(runs[3]).data.metrics["m0"] == 0.19225217199848266
+out["run_ids"] = runs
 
 out["best"] = names(c.search_runs([exp], order_by=["metrics.auc DESC"], max_results=1))
 out["auc_asc"] = names(c.search_runs([exp], order_by=["metrics.auc ASC"]))
@@ -129,7 +130,7 @@ async fn the_mlflow_client_orders_searches_and_soft_deletes_as_mlflow_does() {
                 "MLFLOW_TRACKING_URI",
                 format!("http://{}/ns/ml.letter", s.addr),
             ),
-            ("MLFLOW_TRACKING_TOKEN", token),
+            ("MLFLOW_TRACKING_TOKEN", token.clone()),
             ("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0".into()),
             ("GIT_PYTHON_REFRESH", "quiet".into()),
             ("MLFLOW_DISABLE_TELEMETRY", "true".into()),
@@ -139,6 +140,49 @@ async fn the_mlflow_client_orders_searches_and_soft_deletes_as_mlflow_does() {
     .await;
     let line = out.lines().last().unwrap_or_default();
     let got: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {out}"));
+    // The charts' sampled history: two of four steps, the first and the last, exact.
+    let ids = got["run_ids"].as_array().cloned().unwrap_or_default();
+    let sampled: Value = reqwest::Client::new()
+        .get(format!(
+            "http://{}/ns/ml.letter/api/2.0/mlflow/metrics/get-history-bulk-interval",
+            s.addr
+        ))
+        .query(&[
+            ("run_ids", ids[0].as_str().unwrap_or_default()),
+            ("run_ids", ids[3].as_str().unwrap_or_default()),
+            ("metric_key", "exact"),
+            ("max_results", "2"),
+        ])
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .json()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let points: Vec<(i64, f64)> = sampled["metrics"]
+        .as_array()
+        .map(|m| {
+            m.iter()
+                .map(|p| {
+                    (
+                        p["step"].as_i64().unwrap_or(-1),
+                        p["value"].as_f64().unwrap_or(-1.0),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(
+        points,
+        [(0, 0.192_252_171_998_482_66), (3, 2f64.sqrt())],
+        "{sampled}"
+    );
+    assert!(
+        sampled["metrics"]
+            .as_array()
+            .is_some_and(|m| m.iter().all(|p| p["run_id"] == ids[0]))
+    );
     // Every logged float comes back bit for bit, latest value and history.
     assert_eq!(got["exact_latest"], true, "{got}");
     assert_eq!(got["exact_history"], true, "{got}");
