@@ -36,6 +36,10 @@ pub enum ErrorCode {
     /// The request ran past the server's deadline (`--request-timeout-ms`); nothing of
     /// it was kept (HTTP 503).
     Timeout,
+    /// A persisted document request named a document the server does not have.
+    PersistedDocumentNotFound,
+    /// The server runs only persisted documents (`--persisted-only`) and this one is not.
+    PersistedDocumentRequired,
     /// Anything else; details are in the server log only.
     Internal,
 }
@@ -55,6 +59,8 @@ impl ErrorCode {
             ErrorCode::RateLimited => "RATE_LIMITED",
             ErrorCode::Unavailable => "UNAVAILABLE",
             ErrorCode::Timeout => "TIMEOUT",
+            ErrorCode::PersistedDocumentNotFound => "PERSISTED_DOCUMENT_NOT_FOUND",
+            ErrorCode::PersistedDocumentRequired => "PERSISTED_DOCUMENT_REQUIRED",
             ErrorCode::Internal => "INTERNAL",
         }
     }

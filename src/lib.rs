@@ -72,6 +72,8 @@ pub struct AppState {
     /// The SHA-256 (hex) of the token `/metrics` asks for (`--metrics-token`); without
     /// one, `/metrics` is open while authentication is off and a superuser's otherwise.
     pub metrics_token_sha256: Option<String>,
+    /// Persisted documents (`--persisted-documents`, `--persisted-only`).
+    pub persisted: Option<std::sync::Arc<gql::persisted::PersistedDocuments>>,
 }
 
 impl AppState {
@@ -89,6 +91,7 @@ impl AppState {
             mlflow_namespace: "mlflow".to_owned(),
             embedder: None,
             metrics_token_sha256: None,
+            persisted: None,
         }
     }
 }

@@ -71,12 +71,33 @@ enum Command {
         #[command(subcommand)]
         action: EventsAction,
     },
+    /// Persisted documents (GraphQL-over-HTTP, Appendix A): the manifest
+    /// `--persisted-documents` reads.
+    Persisted {
+        #[command(subcommand)]
+        action: PersistedAction,
+    },
     /// Manage users, API keys and grants from the shell (bootstraps the first superuser).
     Admin {
         #[command(flatten)]
         db: DbArgs,
         #[command(subcommand)]
         action: AdminAction,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum PersistedAction {
+    /// Adds documents (files of GraphQL, each one document, read byte for byte) to a
+    /// manifest under their `sha256:` ids (the file is created when missing); prints
+    /// `id<TAB>file` for each on stdout.
+    Add {
+        /// The manifest (a JSON object of id: document).
+        #[arg(long)]
+        manifest: std::path::PathBuf,
+        /// The documents.
+        #[arg(required = true)]
+        files: Vec<std::path::PathBuf>,
     },
 }
 
@@ -273,6 +294,13 @@ struct ServeArgs {
     /// superuser's key while it is on (it names the operations tenants run).
     #[arg(long, env = "MLGRAPH_METRICS_TOKEN", hide_env_values = true)]
     metrics_token: Option<String>,
+    /// A manifest of persisted documents (a JSON object of id: document; `mlgraph
+    /// persisted add` writes one): requests may name them by `documentId`.
+    #[arg(long, env = "MLGRAPH_PERSISTED_DOCUMENTS")]
+    persisted_documents: Option<std::path::PathBuf>,
+    /// Run only the persisted documents (by id, or sent as exactly their text).
+    #[arg(long, env = "MLGRAPH_PERSISTED_ONLY", requires = "persisted_documents")]
+    persisted_only: bool,
     /// Production hardening: no introspection and no field suggestions in errors.
     #[arg(long, env = "MLGRAPH_PRODUCTION")]
     production: bool,
@@ -443,6 +471,28 @@ async fn run(command: Option<Command>, serve_args: ServeArgs) -> anyhow_like::Re
         Some(Command::Serve(args)) => serve(*args).await,
         Some(Command::Schema) => {
             print!("{}", mlgraph::schema::sdl());
+            Ok(())
+        }
+        Some(Command::Persisted {
+            action: PersistedAction::Add { manifest, files },
+        }) => {
+            let mut docs: std::collections::BTreeMap<String, String> =
+                match std::fs::read_to_string(&manifest) {
+                    Ok(text) => serde_json::from_str(&text)?,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => Default::default(),
+                    Err(e) => return Err(e.into()),
+                };
+            let mut out = String::new();
+            for file in files {
+                let text = std::fs::read_to_string(&file)?;
+                async_graphql::parser::parse_query(&text)
+                    .map_err(|e| format!("{}: not a GraphQL document: {e}", file.display()))?;
+                let id = mlgraph::gql::persisted::id_of(&text);
+                out.push_str(&format!("{id}\t{}\n", file.display()));
+                docs.insert(id, text);
+            }
+            std::fs::write(&manifest, serde_json::to_string_pretty(&docs)? + "\n")?;
+            print!("{out}");
             Ok(())
         }
         Some(Command::Migrate { db, action }) => {
@@ -699,6 +749,26 @@ async fn serve(args: ServeArgs) -> anyhow_like::Result<()> {
             .as_deref()
             .filter(|t| !t.is_empty())
             .map(mlgraph::access::service::sha256_hex),
+        persisted: match &args.persisted_documents {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| format!("--persisted-documents {}: {e}", path.display()))?;
+                let docs = mlgraph::gql::persisted::PersistedDocuments::from_manifest(
+                    &text,
+                    args.persisted_only,
+                )
+                .map_err(|e| {
+                    format!("--persisted-documents {}: {}", path.display(), e.message())
+                })?;
+                tracing::info!(
+                    documents = docs.len(),
+                    only = docs.only,
+                    "persisted documents"
+                );
+                Some(std::sync::Arc::new(docs))
+            }
+            None => None,
+        },
     };
     if let (true, Some(arts)) = (args.demo, &state.artifacts) {
         let n = mlgraph::demo::seed_artifacts(&state.db, arts)

@@ -423,6 +423,20 @@ impl Extension for QueryShapeRun {
         _next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         let limits = &self.limits;
+        // `--persisted-only`: nothing but the persisted documents runs, whichever way it came.
+        if let Some(docs) = ctx
+            .data_opt::<AppState>()
+            .and_then(|s| s.persisted.as_deref())
+            && !docs.allows(query)
+        {
+            let mut err = ServerError::new(
+                "this server runs persisted documents only: send `documentId` (see \
+                 `mlgraph persisted add`)",
+                None,
+            );
+            set_code(&mut err, ErrorCode::PersistedDocumentRequired);
+            return Err(err);
+        }
         // Parsed here, not by `next`: async-graphql's own step after parsing (its
         // recursion-depth check) expands every fragment spread without memo, so a 1 KB
         // document of fragments that each spread the next twice costs 2^n before any

@@ -550,10 +550,30 @@ async fn graphql_post(
         return too_large();
     }
     let (parts, body) = req.into_parts();
-    let bytes = match axum::body::to_bytes(body, limit).await {
+    let mut bytes = match axum::body::to_bytes(body, limit).await {
         Ok(b) => b,
         Err(e) => return unreadable_body(&e),
     };
+    // A persisted document request: the document's text in place of its id.
+    if memchr::memmem::find(&bytes, b"\"documentId\"").is_some()
+        && let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(&bytes)
+    {
+        if let Err(r) =
+            crate::gql::persisted::resolve(shared.state.persisted.as_deref(), &mut value)
+        {
+            return refuse(StatusCode::BAD_REQUEST, r.code, &r.message);
+        }
+        bytes = match serde_json::to_vec(&value) {
+            Ok(b) => b.into(),
+            Err(e) => {
+                return refuse(
+                    StatusCode::BAD_REQUEST,
+                    ErrorCode::BadUserInput,
+                    &e.to_string(),
+                );
+            }
+        };
+    }
     let req = axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes));
     match GraphQLRequest::from_request(req, &()).await {
         Ok(gql) => graphql_handler(State(shared), Method::POST, headers, verified, gql).await,
@@ -578,6 +598,28 @@ async fn graphql_get(
     if !is_websocket_upgrade(req.headers()) {
         let method = req.method().clone();
         let headers = req.headers().clone();
+        // A persisted document request: the document's text in place of its id.
+        let mut req = req;
+        if let Some(q) = req.uri().query()
+            && let Some(resolved) =
+                crate::gql::persisted::resolve_query_string(shared.state.persisted.as_deref(), q)
+        {
+            let query = match resolved {
+                Ok(q) => q,
+                Err(r) => return refuse(StatusCode::BAD_REQUEST, r.code, &r.message),
+            };
+            let uri = format!("{}?{query}", req.uri().path());
+            match uri.parse() {
+                Ok(uri) => *req.uri_mut() = uri,
+                Err(_) => {
+                    return refuse(
+                        StatusCode::BAD_REQUEST,
+                        ErrorCode::BadUserInput,
+                        "the query string cannot be read",
+                    );
+                }
+            }
+        }
         return match GraphQLRequest::from_request(req, &()).await {
             Ok(gql) => graphql_handler(State(shared), method, headers, verified, gql).await,
             Err(rejection) => rejected_body(rejection.0),

@@ -4,5 +4,6 @@
 //! (`plan`). `core` knows nothing of GraphQL execution; this layer reads `core`.
 
 pub mod declare;
+pub mod persisted;
 pub mod plan;
 pub mod shape;

@@ -21,6 +21,7 @@ mod mlflow_artifacts;
 mod mlflow_letter;
 mod openlineage_letter;
 mod performance;
+mod persisted;
 mod plan;
 mod playground;
 mod portability;
