@@ -383,8 +383,9 @@ impl From<OrderDirection> for sea_orm::Order {
     }
 }
 
-/// Builds an entity's `orderBy` input: a field enum and `{field, direction}`. Without
-/// keys, lists are newest first; `id` always breaks ties so pages are stable.
+/// Builds an entity's `orderBy` input: a field enum (`ID` first, then the listed keys) and
+/// `{field, direction}`. Without keys, lists are newest first; `id` always breaks ties so
+/// pages are stable.
 macro_rules! order_input {
     (
         $(#[$m:meta])*
@@ -395,6 +396,9 @@ macro_rules! order_input {
         /// A key lists can be sorted by.
         #[derive(async_graphql::Enum, Copy, Clone, Eq, PartialEq, Debug)]
         pub enum $field_enum {
+            /// Its id: ids are time-ordered (UUID v7), so this is creation order, and
+            /// unique (a stable order for paging).
+            Id,
             $( $(#[$vm])* $variant, )+
         }
 
@@ -419,7 +423,10 @@ macro_rules! order_input {
                 let mut keys: Vec<_> = list
                     .iter()
                     .map(|o| {
-                        let col = match o.field { $( $field_enum::$variant => Column::$col, )+ };
+                        let col = match o.field {
+                            $field_enum::Id => Column::Id,
+                            $( $field_enum::$variant => Column::$col, )+
+                        };
                         (col, sea_orm::Order::from(o.direction))
                     })
                     .collect();

@@ -736,3 +736,30 @@ async fn every_other_type(app: &TestApp) {
     .await
     .unwrap_or_else(|e| panic!("{e:?}"));
 }
+
+/// `orderBy: ID` on every list: creation order (ids are time-ordered), planned and
+/// resolved alike.
+#[tokio::test]
+async fn order_by_id_is_creation_order_planned_and_resolved() {
+    let app = TestApp::new().await;
+    for name in ["c", "a", "b"] {
+        create_model(&app, "acme.com", name).await;
+    }
+    let names = |data: &Value| -> Vec<String> {
+        data["data"]["models"]["nodes"]
+            .as_array()
+            .map(|n| {
+                n.iter()
+                    .filter_map(|m| m["name"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    for (direction, expected) in [("ASC", ["c", "a", "b"]), ("DESC", ["b", "a", "c"])] {
+        let q = format!(
+            "{{ models(orderBy: [{{field: ID, direction: {direction}}}]) {{ totalCount nodes {{ name versions {{ totalCount }} }} }} }}"
+        );
+        let data = same_both_ways(&app, caller(), &q, json!({}), Some(1)).await;
+        assert_eq!(names(&data), expected, "{data}");
+    }
+}
