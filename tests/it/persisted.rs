@@ -144,6 +144,46 @@ async fn persisted_only_runs_nothing_else() {
     );
 }
 
+/// `--persisted-only` holds over WebSocket too: an operation sent as text that is not a
+/// persisted document is refused with its code; a persisted one runs.
+#[tokio::test]
+async fn persisted_only_holds_over_websocket() {
+    let app = TestApp::new().await;
+    let listener = TestApp::bind().await;
+    let addr = listener
+        .local_addr()
+        .unwrap_or_else(|e| panic!("{e}"))
+        .to_string();
+    let served = router(&app, true);
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, served).await {
+            panic!("server failed: {e}");
+        }
+    });
+    let mut ws = crate::live::Ws::connect_with(&addr, "graphql-transport-ws", json!({})).await;
+    ws.subscribe("1", "{ models { totalCount } }", json!({}))
+        .await;
+    let refused = ws.recv().await;
+    assert_eq!(refused["id"], "1", "{refused}");
+    assert_eq!(refused["payload"]["data"], Value::Null, "{refused}");
+    assert_eq!(
+        refused["payload"]["errors"][0]["extensions"]["code"], "PERSISTED_DOCUMENT_REQUIRED",
+        "{refused}"
+    );
+    ws.subscribe("2", "{ __typename }", json!({})).await;
+    let answer = loop {
+        let m = ws.recv().await;
+        if m["id"] == "2" {
+            break m;
+        }
+    };
+    assert_eq!(answer["type"], "next", "{answer}");
+    assert_eq!(
+        answer["payload"]["data"],
+        json!({"__typename": "QueryRoot"})
+    );
+}
+
 #[tokio::test]
 async fn the_cli_adds_documents_to_a_manifest_and_prints_their_ids() {
     let dir = crate::harness::temp_dir("persisted");
