@@ -43,16 +43,6 @@ pub fn deps<'a>(ctx: &Context<'a>) -> async_graphql::Result<Deps<'a>> {
     })
 }
 
-/// [`deps`] for a top-level field that takes `asOf`: the request then reads at that
-/// instant (one per operation, see `core::asof`).
-pub fn deps_at<'a>(
-    ctx: &Context<'a>,
-    as_of: Option<chrono::DateTime<chrono::Utc>>,
-) -> async_graphql::Result<Deps<'a>> {
-    data::<RequestContext>(ctx)?.as_of.pin(as_of)?;
-    deps(ctx)
-}
-
 /// Per-request or schema data of type `T`; its absence is a bug of ours (`INTERNAL`),
 /// never the client's.
 pub fn data<'a, T: std::any::Any + Send + Sync>(ctx: &Context<'a>) -> Result<&'a T, AppError> {

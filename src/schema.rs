@@ -56,11 +56,12 @@ impl NodeQuery {
         &self,
         ctx: &Context<'_>,
         id: ID,
-        #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
-            chrono::DateTime<chrono::Utc>,
-        >,
+        #[graphql(
+            name = "asOf",
+            desc = "As it was at this instant (nested fields inherit it)."
+        )]
+        _as_of: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<Option<crate::gql::plan::Planned<Node>>> {
-        crate::api::deps_at(ctx, as_of)?;
         let (ty, uuid) = ids::decode_any(&id, "id")?;
         if let Some(v) = crate::api::planned_any(ctx, ty, uuid).await? {
             return Ok(Some(crate::gql::plan::Planned::built(v)));
@@ -74,11 +75,12 @@ impl NodeQuery {
         &self,
         ctx: &Context<'_>,
         ids: Vec<ID>,
-        #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
-            chrono::DateTime<chrono::Utc>,
-        >,
+        #[graphql(
+            name = "asOf",
+            desc = "As it was at this instant (nested fields inherit it)."
+        )]
+        _as_of: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<Vec<Option<Node>>> {
-        crate::api::deps_at(ctx, as_of)?;
         if ids.len() > 100 {
             return Err(AppError::bad_input("ids", "at most 100 ids").into());
         }

@@ -256,11 +256,13 @@ impl ArtifactQuery {
         &self,
         ctx: &Context<'_>,
         id: ID,
-        #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
-            chrono::DateTime<chrono::Utc>,
-        >,
+        #[graphql(
+            name = "asOf",
+            desc = "As it was at this instant (nested fields inherit it)."
+        )]
+        _as_of: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<Artifact> {
-        let d = crate::api::deps_at(ctx, as_of)?;
+        let d = crate::api::deps(ctx)?;
         let id = decode_as(&id, NodeType::Artifact, "id")?;
         Ok(Artifact::from(
             crate::core::store::get::<artifact::Entity>(&d.db, d.rc, id).await?,
@@ -278,11 +280,12 @@ impl ArtifactQuery {
         last: Option<i32>,
         before: Option<String>,
         offset: Option<i32>,
-        #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
-            chrono::DateTime<chrono::Utc>,
-        >,
+        #[graphql(
+            name = "asOf",
+            desc = "As it was at this instant (nested fields inherit it)."
+        )]
+        _as_of: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<Conn<Artifact>> {
-        crate::api::deps_at(ctx, as_of)?;
         top_list::<artifact::Entity, _>(
             ctx,
             live_unless_asked(&filter),

@@ -167,10 +167,10 @@ fn root_fields(doc: &ExecutableDocument, set: &SelectionSet, f: &mut dyn FnMut(&
 }
 
 fn instant(v: &Value) -> Option<DateTime<Utc>> {
+    // Exactly as the `DateTime` scalar reads it, so an instant the resolvers would accept
+    // is always the one pinned here (the resolvers do not pin it again).
     match v {
-        Value::String(s) => DateTime::parse_from_rfc3339(s)
-            .ok()
-            .map(|t| t.with_timezone(&Utc)),
+        Value::String(s) => s.parse::<DateTime<Utc>>().ok(),
         _ => None,
     }
 }

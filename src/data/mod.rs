@@ -28,11 +28,12 @@ impl DataQuery {
         id: Option<ID>,
         ns: Option<String>,
         name: Option<String>,
-        #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
-            chrono::DateTime<chrono::Utc>,
-        >,
+        #[graphql(
+            name = "asOf",
+            desc = "As it was at this instant (nested fields inherit it)."
+        )]
+        _as_of: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<crate::gql::plan::Planned<Dataset>> {
-        crate::api::deps_at(ctx, as_of)?;
         match (id, ns, name) {
             (Some(id), None, None) => {
                 let id = decode_as(&id, NodeType::Dataset, "id")?;
@@ -65,11 +66,12 @@ impl DataQuery {
         last: Option<i32>,
         before: Option<String>,
         offset: Option<i32>,
-        #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
-            chrono::DateTime<chrono::Utc>,
-        >,
+        #[graphql(
+            name = "asOf",
+            desc = "As it was at this instant (nested fields inherit it)."
+        )]
+        _as_of: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<crate::gql::plan::Planned<Conn<Dataset>>> {
-        crate::api::deps_at(ctx, as_of)?;
         crate::api::planned_list::<dataset::Entity, _>(
             ctx,
             cond_of(&filter),
@@ -84,11 +86,12 @@ impl DataQuery {
         &self,
         ctx: &Context<'_>,
         id: ID,
-        #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
-            chrono::DateTime<chrono::Utc>,
-        >,
+        #[graphql(
+            name = "asOf",
+            desc = "As it was at this instant (nested fields inherit it)."
+        )]
+        _as_of: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<crate::gql::plan::Planned<DatasetVersion>> {
-        crate::api::deps_at(ctx, as_of)?;
         let id = decode_as(&id, NodeType::DatasetVersion, "id")?;
         crate::api::planned_get::<dataset_version::Entity, _>(ctx, id, DatasetVersion::from).await
     }
@@ -104,11 +107,12 @@ impl DataQuery {
         last: Option<i32>,
         before: Option<String>,
         offset: Option<i32>,
-        #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
-            chrono::DateTime<chrono::Utc>,
-        >,
+        #[graphql(
+            name = "asOf",
+            desc = "As it was at this instant (nested fields inherit it)."
+        )]
+        _as_of: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<crate::gql::plan::Planned<Conn<DatasetVersion>>> {
-        crate::api::deps_at(ctx, as_of)?;
         crate::api::planned_list::<dataset_version::Entity, _>(
             ctx,
             cond_of(&filter),

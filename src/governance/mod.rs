@@ -297,11 +297,13 @@ impl GovernanceQuery {
         &self,
         ctx: &Context<'_>,
         id: ID,
-        #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
-            chrono::DateTime<chrono::Utc>,
-        >,
+        #[graphql(
+            name = "asOf",
+            desc = "As it was at this instant (nested fields inherit it)."
+        )]
+        _as_of: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<Approval> {
-        let d = crate::api::deps_at(ctx, as_of)?;
+        let d = crate::api::deps(ctx)?;
         let id = decode_as(&id, NodeType::Approval, "id")?;
         Ok(store::get::<approval::Entity>(&d.db, d.rc, id)
             .await?
@@ -319,11 +321,12 @@ impl GovernanceQuery {
         last: Option<i32>,
         before: Option<String>,
         offset: Option<i32>,
-        #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
-            chrono::DateTime<chrono::Utc>,
-        >,
+        #[graphql(
+            name = "asOf",
+            desc = "As it was at this instant (nested fields inherit it)."
+        )]
+        _as_of: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<Conn<Approval>> {
-        crate::api::deps_at(ctx, as_of)?;
         top_list::<approval::Entity, _>(
             ctx,
             cond_of(&filter),
@@ -339,11 +342,13 @@ impl GovernanceQuery {
         &self,
         ctx: &Context<'_>,
         ns: String,
-        #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
-            chrono::DateTime<chrono::Utc>,
-        >,
+        #[graphql(
+            name = "asOf",
+            desc = "As it was at this instant (nested fields inherit it)."
+        )]
+        _as_of: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<Option<Policy>> {
-        let d = crate::api::deps_at(ctx, as_of)?;
+        let d = crate::api::deps(ctx)?;
         if !d.rc.scope.contains(&ns) {
             return Ok(None);
         }

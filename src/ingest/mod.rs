@@ -142,11 +142,13 @@ impl IngestQuery {
         &self,
         ctx: &Context<'_>,
         id: ID,
-        #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
-            DateTime<Utc>,
-        >,
+        #[graphql(
+            name = "asOf",
+            desc = "As it was at this instant (nested fields inherit it)."
+        )]
+        _as_of: Option<DateTime<Utc>>,
     ) -> Result<JobRun> {
-        let d = crate::api::deps_at(ctx, as_of)?;
+        let d = crate::api::deps(ctx)?;
         let id = decode_as(&id, NodeType::JobRun, "id")?;
         Ok(JobRun::from(
             store::get::<job_run::Entity>(&d.db, d.rc, id).await?,
@@ -164,11 +166,12 @@ impl IngestQuery {
         last: Option<i32>,
         before: Option<String>,
         offset: Option<i32>,
-        #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
-            DateTime<Utc>,
-        >,
+        #[graphql(
+            name = "asOf",
+            desc = "As it was at this instant (nested fields inherit it)."
+        )]
+        _as_of: Option<DateTime<Utc>>,
     ) -> Result<Conn<JobRun>> {
-        crate::api::deps_at(ctx, as_of)?;
         top_list::<job_run::Entity, _>(
             ctx,
             cond_of(&filter),

@@ -29,11 +29,12 @@ impl RegistryQuery {
         &self,
         ctx: &Context<'_>,
         id: ID,
-        #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
-            chrono::DateTime<chrono::Utc>,
-        >,
+        #[graphql(
+            name = "asOf",
+            desc = "As it was at this instant (nested fields inherit it)."
+        )]
+        _as_of: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<crate::gql::plan::Planned<Workflow>> {
-        crate::api::deps_at(ctx, as_of)?;
         let id = decode_as(&id, NodeType::Workflow, "id")?;
         crate::api::planned_get::<workflow::Entity, _>(ctx, id, Workflow::from).await
     }
@@ -49,11 +50,12 @@ impl RegistryQuery {
         last: Option<i32>,
         before: Option<String>,
         offset: Option<i32>,
-        #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
-            chrono::DateTime<chrono::Utc>,
-        >,
+        #[graphql(
+            name = "asOf",
+            desc = "As it was at this instant (nested fields inherit it)."
+        )]
+        _as_of: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<crate::gql::plan::Planned<Conn<Workflow>>> {
-        crate::api::deps_at(ctx, as_of)?;
         crate::api::planned_list::<workflow::Entity, _>(
             ctx,
             cond_of(&filter),
@@ -70,11 +72,12 @@ impl RegistryQuery {
         id: Option<ID>,
         ns: Option<String>,
         name: Option<String>,
-        #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
-            chrono::DateTime<chrono::Utc>,
-        >,
+        #[graphql(
+            name = "asOf",
+            desc = "As it was at this instant (nested fields inherit it)."
+        )]
+        _as_of: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<crate::gql::plan::Planned<Model>> {
-        crate::api::deps_at(ctx, as_of)?;
         match (id, ns, name) {
             (Some(id), None, None) => {
                 let id = decode_as(&id, NodeType::Model, "id")?;
@@ -107,11 +110,12 @@ impl RegistryQuery {
         last: Option<i32>,
         before: Option<String>,
         offset: Option<i32>,
-        #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
-            chrono::DateTime<chrono::Utc>,
-        >,
+        #[graphql(
+            name = "asOf",
+            desc = "As it was at this instant (nested fields inherit it)."
+        )]
+        _as_of: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<crate::gql::plan::Planned<Conn<Model>>> {
-        crate::api::deps_at(ctx, as_of)?;
         crate::api::planned_list::<model::Entity, _>(
             ctx,
             cond_of(&filter),
@@ -126,11 +130,12 @@ impl RegistryQuery {
         &self,
         ctx: &Context<'_>,
         id: ID,
-        #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
-            chrono::DateTime<chrono::Utc>,
-        >,
+        #[graphql(
+            name = "asOf",
+            desc = "As it was at this instant (nested fields inherit it)."
+        )]
+        _as_of: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<crate::gql::plan::Planned<ModelVersion>> {
-        crate::api::deps_at(ctx, as_of)?;
         let id = decode_as(&id, NodeType::ModelVersion, "id")?;
         crate::api::planned_get::<model_version::Entity, _>(ctx, id, ModelVersion::from).await
     }
@@ -170,11 +175,12 @@ impl RegistryQuery {
         last: Option<i32>,
         before: Option<String>,
         offset: Option<i32>,
-        #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
-            chrono::DateTime<chrono::Utc>,
-        >,
+        #[graphql(
+            name = "asOf",
+            desc = "As it was at this instant (nested fields inherit it)."
+        )]
+        _as_of: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<crate::gql::plan::Planned<Conn<ModelVersion>>> {
-        crate::api::deps_at(ctx, as_of)?;
         crate::api::planned_list::<model_version::Entity, _>(
             ctx,
             cond_of(&filter),

@@ -80,11 +80,13 @@ impl ServingQuery {
         ctx: &Context<'_>,
         ns: String,
         name: String,
-        #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
-            chrono::DateTime<chrono::Utc>,
-        >,
+        #[graphql(
+            name = "asOf",
+            desc = "As it was at this instant (nested fields inherit it)."
+        )]
+        _as_of: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<Endpoint> {
-        let d = crate::api::deps_at(ctx, as_of)?;
+        let d = crate::api::deps(ctx)?;
         Ok(Endpoint::from(
             store::by_name::<endpoint::Entity>(&d.db, d.rc, endpoint::Column::Name, &ns, &name)
                 .await?,
@@ -95,11 +97,12 @@ impl ServingQuery {
         &self,
         ctx: &Context<'_>,
         id: ID,
-        #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
-            chrono::DateTime<chrono::Utc>,
-        >,
+        #[graphql(
+            name = "asOf",
+            desc = "As it was at this instant (nested fields inherit it)."
+        )]
+        _as_of: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<crate::gql::plan::Planned<Endpoint>> {
-        crate::api::deps_at(ctx, as_of)?;
         let id = decode_as(&id, NodeType::Endpoint, "id")?;
         crate::api::planned_get::<endpoint::Entity, _>(ctx, id, Endpoint::from).await
     }
@@ -115,11 +118,12 @@ impl ServingQuery {
         last: Option<i32>,
         before: Option<String>,
         offset: Option<i32>,
-        #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
-            chrono::DateTime<chrono::Utc>,
-        >,
+        #[graphql(
+            name = "asOf",
+            desc = "As it was at this instant (nested fields inherit it)."
+        )]
+        _as_of: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<crate::gql::plan::Planned<Conn<Endpoint>>> {
-        crate::api::deps_at(ctx, as_of)?;
         crate::api::planned_list::<endpoint::Entity, _>(
             ctx,
             cond_of(&filter),
@@ -134,11 +138,12 @@ impl ServingQuery {
         &self,
         ctx: &Context<'_>,
         id: ID,
-        #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
-            chrono::DateTime<chrono::Utc>,
-        >,
+        #[graphql(
+            name = "asOf",
+            desc = "As it was at this instant (nested fields inherit it)."
+        )]
+        _as_of: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<crate::gql::plan::Planned<Deployment>> {
-        crate::api::deps_at(ctx, as_of)?;
         let id = decode_as(&id, NodeType::Deployment, "id")?;
         crate::api::planned_get::<deployment::Entity, _>(ctx, id, Deployment::from).await
     }
@@ -154,11 +159,12 @@ impl ServingQuery {
         last: Option<i32>,
         before: Option<String>,
         offset: Option<i32>,
-        #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
-            chrono::DateTime<chrono::Utc>,
-        >,
+        #[graphql(
+            name = "asOf",
+            desc = "As it was at this instant (nested fields inherit it)."
+        )]
+        _as_of: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<crate::gql::plan::Planned<Conn<Deployment>>> {
-        crate::api::deps_at(ctx, as_of)?;
         crate::api::planned_list::<deployment::Entity, _>(
             ctx,
             cond_of(&filter),
@@ -204,11 +210,13 @@ impl ServingQuery {
         &self,
         ctx: &Context<'_>,
         id: ID,
-        #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
-            chrono::DateTime<chrono::Utc>,
-        >,
+        #[graphql(
+            name = "asOf",
+            desc = "As it was at this instant (nested fields inherit it)."
+        )]
+        _as_of: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<CloudRunService> {
-        let d = crate::api::deps_at(ctx, as_of)?;
+        let d = crate::api::deps(ctx)?;
         let id = decode_as(&id, NodeType::CloudRunService, "id")?;
         Ok(CloudRunService::from(
             store::get::<cloud_run_service::Entity>(&d.db, d.rc, id).await?,
@@ -226,11 +234,12 @@ impl ServingQuery {
         last: Option<i32>,
         before: Option<String>,
         offset: Option<i32>,
-        #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
-            chrono::DateTime<chrono::Utc>,
-        >,
+        #[graphql(
+            name = "asOf",
+            desc = "As it was at this instant (nested fields inherit it)."
+        )]
+        _as_of: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<Conn<CloudRunService>> {
-        crate::api::deps_at(ctx, as_of)?;
         top_list::<cloud_run_service::Entity, _>(
             ctx,
             cond_of(&filter),
@@ -245,11 +254,13 @@ impl ServingQuery {
         &self,
         ctx: &Context<'_>,
         id: ID,
-        #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
-            chrono::DateTime<chrono::Utc>,
-        >,
+        #[graphql(
+            name = "asOf",
+            desc = "As it was at this instant (nested fields inherit it)."
+        )]
+        _as_of: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<ServiceDeployment> {
-        let d = crate::api::deps_at(ctx, as_of)?;
+        let d = crate::api::deps(ctx)?;
         let id = decode_as(&id, NodeType::ServiceDeployment, "id")?;
         Ok(ServiceDeployment::from(
             store::get::<service_deployment::Entity>(&d.db, d.rc, id).await?,
@@ -267,11 +278,12 @@ impl ServingQuery {
         last: Option<i32>,
         before: Option<String>,
         offset: Option<i32>,
-        #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
-            chrono::DateTime<chrono::Utc>,
-        >,
+        #[graphql(
+            name = "asOf",
+            desc = "As it was at this instant (nested fields inherit it)."
+        )]
+        _as_of: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<Conn<ServiceDeployment>> {
-        crate::api::deps_at(ctx, as_of)?;
         top_list::<service_deployment::Entity, _>(
             ctx,
             cond_of(&filter),

@@ -30,11 +30,12 @@ impl TrainingQuery {
         &self,
         ctx: &Context<'_>,
         id: ID,
-        #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
-            chrono::DateTime<chrono::Utc>,
-        >,
+        #[graphql(
+            name = "asOf",
+            desc = "As it was at this instant (nested fields inherit it)."
+        )]
+        _as_of: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<crate::gql::plan::Planned<Experiment>> {
-        crate::api::deps_at(ctx, as_of)?;
         let id = decode_as(&id, NodeType::Experiment, "id")?;
         crate::api::planned_get::<experiment::Entity, _>(ctx, id, Experiment::from).await
     }
@@ -50,11 +51,12 @@ impl TrainingQuery {
         last: Option<i32>,
         before: Option<String>,
         offset: Option<i32>,
-        #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
-            chrono::DateTime<chrono::Utc>,
-        >,
+        #[graphql(
+            name = "asOf",
+            desc = "As it was at this instant (nested fields inherit it)."
+        )]
+        _as_of: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<crate::gql::plan::Planned<Conn<Experiment>>> {
-        crate::api::deps_at(ctx, as_of)?;
         crate::api::planned_list::<experiment::Entity, _>(
             ctx,
             cond_of(&filter),
@@ -69,11 +71,12 @@ impl TrainingQuery {
         &self,
         ctx: &Context<'_>,
         id: ID,
-        #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
-            chrono::DateTime<chrono::Utc>,
-        >,
+        #[graphql(
+            name = "asOf",
+            desc = "As it was at this instant (nested fields inherit it)."
+        )]
+        _as_of: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<crate::gql::plan::Planned<TrainingJob>> {
-        crate::api::deps_at(ctx, as_of)?;
         let id = decode_as(&id, NodeType::TrainingJob, "id")?;
         crate::api::planned_get::<training_job::Entity, _>(ctx, id, TrainingJob::from).await
     }
@@ -89,11 +92,12 @@ impl TrainingQuery {
         last: Option<i32>,
         before: Option<String>,
         offset: Option<i32>,
-        #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
-            chrono::DateTime<chrono::Utc>,
-        >,
+        #[graphql(
+            name = "asOf",
+            desc = "As it was at this instant (nested fields inherit it)."
+        )]
+        _as_of: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<crate::gql::plan::Planned<Conn<TrainingJob>>> {
-        crate::api::deps_at(ctx, as_of)?;
         crate::api::planned_list::<training_job::Entity, _>(
             ctx,
             cond_of(&filter),
@@ -108,11 +112,13 @@ impl TrainingQuery {
         &self,
         ctx: &Context<'_>,
         id: ID,
-        #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
-            chrono::DateTime<chrono::Utc>,
-        >,
+        #[graphql(
+            name = "asOf",
+            desc = "As it was at this instant (nested fields inherit it)."
+        )]
+        _as_of: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<ExperimentRun> {
-        let d = crate::api::deps_at(ctx, as_of)?;
+        let d = crate::api::deps(ctx)?;
         let id = decode_as(&id, NodeType::ExperimentRun, "id")?;
         Ok(ExperimentRun::from(
             store::get::<experiment_run::Entity>(&d.db, d.rc, id).await?,
@@ -130,11 +136,12 @@ impl TrainingQuery {
         last: Option<i32>,
         before: Option<String>,
         offset: Option<i32>,
-        #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
-            chrono::DateTime<chrono::Utc>,
-        >,
+        #[graphql(
+            name = "asOf",
+            desc = "As it was at this instant (nested fields inherit it)."
+        )]
+        _as_of: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<Conn<ExperimentRun>> {
-        crate::api::deps_at(ctx, as_of)?;
         top_list::<experiment_run::Entity, _>(
             ctx,
             cond_of(&filter),
@@ -149,11 +156,13 @@ impl TrainingQuery {
         &self,
         ctx: &Context<'_>,
         id: ID,
-        #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
-            chrono::DateTime<chrono::Utc>,
-        >,
+        #[graphql(
+            name = "asOf",
+            desc = "As it was at this instant (nested fields inherit it)."
+        )]
+        _as_of: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<PatternRecognitionJob> {
-        let d = crate::api::deps_at(ctx, as_of)?;
+        let d = crate::api::deps(ctx)?;
         let id = decode_as(&id, NodeType::PatternRecognitionJob, "id")?;
         Ok(PatternRecognitionJob::from(
             store::get::<pattern_recognition_job::Entity>(&d.db, d.rc, id).await?,
@@ -171,11 +180,12 @@ impl TrainingQuery {
         last: Option<i32>,
         before: Option<String>,
         offset: Option<i32>,
-        #[graphql(desc = "As it was at this instant (nested fields inherit it).")] as_of: Option<
-            chrono::DateTime<chrono::Utc>,
-        >,
+        #[graphql(
+            name = "asOf",
+            desc = "As it was at this instant (nested fields inherit it)."
+        )]
+        _as_of: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<Conn<PatternRecognitionJob>> {
-        crate::api::deps_at(ctx, as_of)?;
         top_list::<pattern_recognition_job::Entity, _>(
             ctx,
             cond_of(&filter),
