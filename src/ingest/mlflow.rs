@@ -1057,18 +1057,7 @@ impl Api<'_> {
         let name = p.req("name")?;
         let tags = tags_of(&p.list("tags"))?;
         let loc = p.opt("artifact_location");
-        let exists = experiment::Entity::find()
-            .filter(experiment::Column::Ns.eq(self.ns))
-            .filter(experiment::Column::Name.eq(name.as_str()))
-            .one(self.db)
-            .await?;
-        if exists.is_some() {
-            return Err(MlflowError::new(
-                StatusCode::BAD_REQUEST,
-                "RESOURCE_ALREADY_EXISTS",
-                format!("Experiment '{name}' already exists."),
-            ));
-        }
+        self.experiment_name_free(&name, None).await?;
         let e = store::transaction(self.db, async |txn| {
             self.insert_experiment(txn, &name, loc, tags)
                 .await
@@ -1076,6 +1065,25 @@ impl Api<'_> {
         })
         .await?;
         Ok(json!({"experiment_id": hex(e.id)}))
+    }
+
+    /// Refuses a name another experiment of this namespace has (`except` aside), deleted
+    /// ones included, as MLflow does.
+    async fn experiment_name_free(&self, name: &str, except: Option<Uuid>) -> MlResult<()> {
+        let mut q = experiment::Entity::find()
+            .filter(experiment::Column::Ns.eq(self.ns))
+            .filter(experiment::Column::Name.eq(name));
+        if let Some(id) = except {
+            q = q.filter(experiment::Column::Id.ne(id));
+        }
+        match q.one(self.db).await? {
+            None => Ok(()),
+            Some(_) => Err(MlflowError::new(
+                StatusCode::BAD_REQUEST,
+                "RESOURCE_ALREADY_EXISTS",
+                format!("Experiment '{name}' already exists."),
+            )),
+        }
     }
 
     /// The experiment `id` names in this namespace; `0` is `Default`, made on first use
@@ -1199,25 +1207,15 @@ impl Api<'_> {
         let e = self.experiment(&p.req("experiment_id")?, true).await?;
         let key = p.req("key")?;
         let value = p.opt("value").unwrap_or_default();
-        store::modify::<experiment::Entity, experiment::ActiveModel>(
-            self.db,
-            self.ctx,
-            e.id,
-            "UPDATE",
-            |row| {
-                let mut config = e.config.clone();
-                if !config["mlflow"].is_object() {
-                    config["mlflow"] = json!({});
-                }
-                if !config["mlflow"]["tags"].is_object() {
-                    config["mlflow"]["tags"] = json!({});
-                }
-                config["mlflow"]["tags"][key.as_str()] = Value::String(value);
-                row.config = Set(config);
-                row.updated_at = Set(Utc::now());
-            },
-        )
-        .await?;
+        let mut config = e.config.clone();
+        if !config["mlflow"].is_object() {
+            config["mlflow"] = json!({});
+        }
+        if !config["mlflow"]["tags"].is_object() {
+            config["mlflow"]["tags"] = json!({});
+        }
+        config["mlflow"]["tags"][key.as_str()] = Value::String(value);
+        self.set_experiment_config(&e, config, None).await?;
         Ok(json!({}))
     }
 
@@ -1251,19 +1249,7 @@ impl Api<'_> {
             ));
         }
         validate::name("new_name", &name)?;
-        let taken = experiment::Entity::find()
-            .filter(experiment::Column::Ns.eq(self.ns))
-            .filter(experiment::Column::Name.eq(name.as_str()))
-            .filter(experiment::Column::Id.ne(e.id))
-            .one(self.db)
-            .await?;
-        if taken.is_some() {
-            return Err(MlflowError::new(
-                StatusCode::BAD_REQUEST,
-                "RESOURCE_ALREADY_EXISTS",
-                format!("Experiment '{name}' already exists."),
-            ));
-        }
+        self.experiment_name_free(&name, Some(e.id)).await?;
         let config = e.config.clone();
         self.set_experiment_config(&e, config, Some(name)).await?;
         Ok(json!({}))
@@ -2490,19 +2476,11 @@ impl Api<'_> {
             return Ok(Vec::new());
         }
         let location = match (logged, source) {
-            (Some(l), _) => Some(format!(
-                "{}/models/m-{}/artifacts",
-                hex(l.experiment_id),
-                hex(l.id)
-            )),
+            (Some(l), _) => Some(logged_model_location(l)),
             (None, Some(s)) => {
                 if let Some(id) = s.strip_prefix("models:/").filter(|i| i.starts_with("m-")) {
                     let l = self.logged_model(id.trim_end_matches('/')).await?;
-                    Some(format!(
-                        "{}/models/m-{}/artifacts",
-                        hex(l.experiment_id),
-                        hex(l.id)
-                    ))
+                    Some(logged_model_location(&l))
                 } else if let Some(rest) = s.strip_prefix("runs:/") {
                     let (run, path) = rest.split_once('/').unwrap_or((rest, ""));
                     let r = self.run(run).await?;
@@ -2761,6 +2739,11 @@ fn sampled_steps(steps: &[i64], max: usize) -> Vec<i64> {
     out
 }
 
+/// Where a logged model's files live under `mlflow-artifacts:/`.
+fn logged_model_location(m: &logged_model::Model) -> String {
+    format!("{}/models/m-{}/artifacts", hex(m.experiment_id), hex(m.id))
+}
+
 /// MLflow refuses writes to a deleted run.
 fn active(r: &job_run::Model) -> MlResult<()> {
     match r.deleted_at {
@@ -2841,7 +2824,7 @@ fn logged_model_json(m: &logged_model::Model) -> Value {
             "name": m.name,
             "creation_timestamp_ms": ms(m.created_at),
             "last_updated_timestamp_ms": ms(m.updated_at),
-            "artifact_uri": format!("mlflow-artifacts:/{exp}/models/{id}/artifacts"),
+            "artifact_uri": format!("mlflow-artifacts:/{}", logged_model_location(m)),
             "status": match m.status.as_str() {
                 "READY" => "LOGGED_MODEL_READY",
                 "FAILED" => "LOGGED_MODEL_UPLOAD_FAILED",

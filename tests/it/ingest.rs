@@ -21,6 +21,20 @@ pub fn python() -> String {
     })
 }
 
+/// What the stock MLflow client runs with against `uri`: no retries, no telemetry, git
+/// quiet, and the credentials in `auth` (`MLFLOW_TRACKING_TOKEN`, or user name and password).
+pub fn mlflow_env(uri: String, auth: &[(&'static str, String)]) -> Vec<(&'static str, String)> {
+    let mut env = vec![
+        ("MLFLOW_TRACKING_URI", uri),
+        ("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0".into()),
+        ("GIT_PYTHON_REFRESH", "quiet".into()),
+        ("MLFLOW_DISABLE_TELEMETRY", "true".into()),
+        ("DO_NOT_TRACK", "true".into()),
+    ];
+    env.extend(auth.iter().cloned());
+    env
+}
+
 /// Runs a Python script with `env`; panics with its output when it fails.
 pub async fn run_python(script: &str, env: &[(&str, String)]) -> String {
     let dir = temp_dir("py");
@@ -635,17 +649,10 @@ async fn the_mlflow_client_tracks_and_registers() {
     .await;
     let out = run_python(
         MLFLOW_SCRIPT,
-        &[
-            (
-                "MLFLOW_TRACKING_URI",
-                format!("http://{}/ns/ml.team", s.addr),
-            ),
-            ("MLFLOW_TRACKING_TOKEN", token.clone()),
-            ("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0".into()),
-            ("GIT_PYTHON_REFRESH", "quiet".into()),
-            ("MLFLOW_DISABLE_TELEMETRY", "true".into()),
-            ("DO_NOT_TRACK", "true".into()),
-        ],
+        &mlflow_env(
+            format!("http://{}/ns/ml.team", s.addr),
+            &[("MLFLOW_TRACKING_TOKEN", token.clone())],
+        ),
     )
     .await;
     let line = out.lines().last().unwrap_or_default();

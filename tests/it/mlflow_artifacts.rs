@@ -9,7 +9,7 @@ use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
 use crate::artifacts::{Kind, setup};
-use crate::ingest::run_python;
+use crate::ingest::{mlflow_env, run_python};
 
 const SCRIPT: &str = r#"
 import hashlib, json, os, sys, tempfile
@@ -76,13 +76,7 @@ async fn the_mlflow_client_logs_and_loads_artifacts_and_models() {
     let addr = env.app.serve().await;
     let out = run_python(
         SCRIPT,
-        &[
-            ("MLFLOW_TRACKING_URI", format!("http://{addr}/ns/ml.arts")),
-            ("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0".into()),
-            ("GIT_PYTHON_REFRESH", "quiet".into()),
-            ("MLFLOW_DISABLE_TELEMETRY", "true".into()),
-            ("DO_NOT_TRACK", "true".into()),
-        ],
+        &mlflow_env(format!("http://{addr}/ns/ml.arts"), &[]),
     )
     .await;
     let line = out.lines().last().unwrap_or_default();

@@ -8,7 +8,7 @@
 use serde_json::{Value, json};
 
 use crate::harness::TestApp;
-use crate::ingest::{key_with, run_python, served};
+use crate::ingest::{key_with, mlflow_env, run_python, served};
 
 const SCRIPT: &str = r#"
 import json
@@ -125,17 +125,10 @@ async fn the_mlflow_client_orders_searches_and_soft_deletes_as_mlflow_does() {
     .await;
     let out = run_python(
         SCRIPT,
-        &[
-            (
-                "MLFLOW_TRACKING_URI",
-                format!("http://{}/ns/ml.letter", s.addr),
-            ),
-            ("MLFLOW_TRACKING_TOKEN", token.clone()),
-            ("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0".into()),
-            ("GIT_PYTHON_REFRESH", "quiet".into()),
-            ("MLFLOW_DISABLE_TELEMETRY", "true".into()),
-            ("DO_NOT_TRACK", "true".into()),
-        ],
+        &mlflow_env(
+            format!("http://{}/ns/ml.letter", s.addr),
+            &[("MLFLOW_TRACKING_TOKEN", token.clone())],
+        ),
     )
     .await;
     let line = out.lines().last().unwrap_or_default();
@@ -375,14 +368,13 @@ print(json.dumps({"name": c.get_experiment(e).name}))
 "#;
     let out = run_python(
         script,
-        &[
-            ("MLFLOW_TRACKING_URI", format!("http://{}", s.addr)),
-            ("MLFLOW_TRACKING_USERNAME", "anyone".into()),
-            ("MLFLOW_TRACKING_PASSWORD", token.clone()),
-            ("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0".into()),
-            ("GIT_PYTHON_REFRESH", "quiet".into()),
-            ("MLFLOW_DISABLE_TELEMETRY", "true".into()),
-        ],
+        &mlflow_env(
+            format!("http://{}", s.addr),
+            &[
+                ("MLFLOW_TRACKING_USERNAME", "anyone".into()),
+                ("MLFLOW_TRACKING_PASSWORD", token.clone()),
+            ],
+        ),
     )
     .await;
     let got: Value = serde_json::from_str(out.lines().last().unwrap_or_default())
