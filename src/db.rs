@@ -92,9 +92,27 @@ pub async fn connect(
     Ok((db, counter))
 }
 
-/// Applies every pending migration.
+/// Applies every pending migration, then removes explicit edges left dangling by earlier
+/// versions (which deleted a node's children without their edges), with their events.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
-    Migrator::up(db, None).await
+    let pending = Migrator::get_pending_migrations(db).await?;
+    let mut progress = crate::progress::task("migrate", "migrations", Some(pending.len() as u64));
+    for m in &pending {
+        progress.step(m.name());
+        Migrator::up(db, Some(1)).await?;
+        progress.inc(1);
+    }
+    progress.finish();
+    let removed = crate::lineage::service::remove_dangling(db)
+        .await
+        .map_err(|e| DbErr::Custom(format!("removing dangling edges: {}", e.message())))?;
+    if removed > 0 {
+        tracing::info!(
+            removed,
+            "removed explicit edges whose node no longer exists"
+        );
+    }
+    Ok(())
 }
 
 /// Whether the connection speaks PostgreSQL (else SQLite).

@@ -19,7 +19,9 @@ use entity::enums::{
     RunStatus,
 };
 
-use crate::data::{self, commands::CreateDataset, commands::CreateDatasetVersion};
+use crate::data::{
+    self, commands::CreateDataset, commands::CreateDatasetVersion, commands::NewDatasetVersion,
+};
 use crate::error::AppResult;
 use crate::registry;
 use crate::registry::commands::{CreateModel, CreateModelVersion, CreateWorkflow};
@@ -84,6 +86,8 @@ async fn seed_unless_present(db: &DatabaseConnection, ns: &str) -> AppResult<Str
     let wf_id = Some(wf.id);
 
     // Datasets with versions.
+    let mut progress = crate::progress::task("seed-demo", "steps", Some(5));
+    progress.step("datasets");
     let mut dataset_versions = Vec::new();
     for (name, ty, versions) in [
         ("transactions", DatasetType::Tabular, 3),
@@ -101,6 +105,7 @@ async fn seed_unless_present(db: &DatabaseConnection, ns: &str) -> AppResult<Str
                 format: Some("parquet".into()),
                 storage_uri: Some(format!("s3://acme-ml/datasets/{name}")),
                 workflow_id: wf_id,
+                first_version: None,
             },
         )
         .await?;
@@ -111,18 +116,20 @@ async fn seed_unless_present(db: &DatabaseConnection, ns: &str) -> AppResult<Str
                 &ctx,
                 CreateDatasetVersion {
                     dataset_id: ds.id,
-                    storage_uri: format!("s3://acme-ml/datasets/{name}/v{v}"),
-                    size_bytes: Some(rows * 180),
-                    sha256: Some(format!("{:064x}", rng.random::<u128>())),
-                    row_count: Some(rows),
-                    schema: Some(
-                        json!({"amount": "float", "merchant_id": "string", "label": "bool"}),
-                    ),
-                    split: Some(if v == versions {
-                        DatasetSplit::Full
-                    } else {
-                        DatasetSplit::Train
-                    }),
+                    version: NewDatasetVersion {
+                        storage_uri: format!("s3://acme-ml/datasets/{name}/v{v}"),
+                        size_bytes: Some(rows * 180),
+                        sha256: Some(format!("{:064x}", rng.random::<u128>())),
+                        row_count: Some(rows),
+                        schema: Some(
+                            json!({"amount": "float", "merchant_id": "string", "label": "bool"}),
+                        ),
+                        split: Some(if v == versions {
+                            DatasetSplit::Full
+                        } else {
+                            DatasetSplit::Train
+                        }),
+                    },
                 },
             )
             .await?;
@@ -131,6 +138,8 @@ async fn seed_unless_present(db: &DatabaseConnection, ns: &str) -> AppResult<Str
     }
 
     // Experiments and training jobs with runs.
+    progress.inc(1);
+    progress.step("experiments and training jobs");
     let sweep = training::service::create_experiment(
         db,
         &ctx,
@@ -288,6 +297,8 @@ async fn seed_unless_present(db: &DatabaseConnection, ns: &str) -> AppResult<Str
     }
 
     // Endpoints with deployments at split traffic.
+    progress.inc(1);
+    progress.step("endpoints and deployments");
     let prod = serving::service::create_endpoint(
         db,
         &ctx,
@@ -341,6 +352,8 @@ async fn seed_unless_present(db: &DatabaseConnection, ns: &str) -> AppResult<Str
     }
 
     // A few thousand predictions over the last two days.
+    progress.inc(1);
+    progress.step("predictions");
     let now = Utc::now();
     let mut rows = Vec::with_capacity(3000);
     for _ in 0..3000 {
@@ -376,6 +389,8 @@ async fn seed_unless_present(db: &DatabaseConnection, ns: &str) -> AppResult<Str
     }
 
     // Standalone pieces of the VERSATIL schema.
+    progress.inc(1);
+    progress.step("the rest");
     let svc = serving::service::create_cloud_run_service(
         db,
         &ctx,
@@ -414,6 +429,8 @@ async fn seed_unless_present(db: &DatabaseConnection, ns: &str) -> AppResult<Str
         },
     )
     .await?;
+    progress.inc(1);
+    progress.finish();
 
     Ok(format!(
         "seeded {ns}: 1 workflow, 3 datasets / 6 versions, 2 models / 4 versions, 2 experiments, 5 training jobs, 2 endpoints / 3 deployments, 3000 predictions"

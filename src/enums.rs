@@ -137,8 +137,10 @@ mirror!(
     ModelStatus, ModelStatusFilter {
         /// In use.
         Active,
-        /// Should no longer be used.
+        /// Should no longer be used; its versions can no longer reach PRODUCTION.
         Deprecated,
+        /// Retired: readable with its history, but no new versions and no promotions.
+        Archived,
     }
 );
 mirror!(

@@ -29,6 +29,7 @@ pub mod performance;
 pub mod playground;
 pub mod portability;
 pub mod prep;
+pub mod progress;
 pub mod registry;
 pub mod relations;
 pub mod schema;

@@ -498,7 +498,10 @@ async fn run(command: Option<Command>, serve_args: ServeArgs) -> anyhow_like::Re
         Some(Command::Migrate { db, action }) => {
             let (conn, _) = db.connect().await?;
             match action {
-                MigrateAction::Up => Migrator::up(&conn, None).await?,
+                MigrateAction::Up => {
+                    mlgraph::progress::enable();
+                    db::migrate(&conn).await?
+                }
                 MigrateAction::Down { steps } => Migrator::down(&conn, Some(steps)).await?,
                 // A table on stdout, one migration a line: `applied  <name>`.
                 MigrateAction::Status => {
@@ -512,6 +515,7 @@ async fn run(command: Option<Command>, serve_args: ServeArgs) -> anyhow_like::Re
         }
         Some(Command::SeedDemo { db }) => {
             let (conn, _) = db.connect().await?;
+            mlgraph::progress::enable();
             db::migrate(&conn).await?;
             let summary = mlgraph::demo::seed(&conn)
                 .await
@@ -522,23 +526,20 @@ async fn run(command: Option<Command>, serve_args: ServeArgs) -> anyhow_like::Re
         Some(Command::Export { db, namespaces }) => {
             let (conn, _) = db.connect().await?;
             let mut out = std::io::BufWriter::new(std::io::stdout());
-            let n = mlgraph::portability::export(&conn, &namespaces, &mut out)
+            mlgraph::progress::enable();
+            mlgraph::portability::export(&conn, &namespaces, &mut out)
                 .await
                 .map_err(|e| format!("export failed: {e:?}"))?;
-            eprintln!("exported {n} rows");
             Ok(())
         }
         Some(Command::Import { db }) => {
             let (conn, _) = db.connect().await?;
             db::migrate(&conn).await?;
             let input = std::io::BufReader::new(std::io::stdin());
-            let report = mlgraph::portability::import(&conn, input)
+            mlgraph::progress::enable();
+            mlgraph::portability::import(&conn, input)
                 .await
                 .map_err(|e| format!("import failed: {}", e.message()))?;
-            eprintln!(
-                "imported {} rows, {} already present",
-                report.inserted, report.skipped
-            );
             Ok(())
         }
         Some(Command::Events {
@@ -547,10 +548,10 @@ async fn run(command: Option<Command>, serve_args: ServeArgs) -> anyhow_like::Re
         }) => {
             let (conn, _) = db.connect().await?;
             let mut out = std::io::BufWriter::new(std::io::stdout());
-            let n = mlgraph::portability::export_events_before(&conn, before, &mut out)
+            mlgraph::progress::enable();
+            mlgraph::portability::export_events_before(&conn, before, &mut out)
                 .await
                 .map_err(|e| format!("events export failed: {e:?}"))?;
-            eprintln!("exported {n} events recorded before {before}");
             Ok(())
         }
         Some(Command::Admin { db, action }) => {

@@ -17,13 +17,14 @@ use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use entity::{metric_point, model_version};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult,
-    QueryFilter, QueryOrder, QuerySelect, Set, Statement,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, Statement,
 };
 use uuid::Uuid;
 
 use crate::api::deps;
 use crate::core::context::RequestContext;
-use crate::core::ids::{NodeType, decode_as};
+use crate::core::ids::{NodeType, decode_as, encode};
+use crate::core::paging::{Conn, Page, PageArgs, Window, connection};
 use crate::core::store;
 use crate::error::{AppError, AppResult};
 
@@ -82,6 +83,80 @@ pub struct MetricStats {
     pub p95: f64,
     /// 99th percentile.
     pub p99: f64,
+}
+
+/// One recorded observation of a metric series.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct MetricPoint {
+    /// When it was measured.
+    pub timestamp: DateTime<Utc>,
+    /// The value.
+    pub value: f64,
+    /// Its labels.
+    pub labels: Json<serde_json::Value>,
+    /// The endpoint it was measured on.
+    pub endpoint_id: Option<ID>,
+    /// The deployment it was measured on.
+    pub deployment_id: Option<ID>,
+}
+
+impl From<metric_point::Model> for MetricPoint {
+    fn from(p: metric_point::Model) -> Self {
+        MetricPoint {
+            timestamp: p.ts,
+            value: p.value,
+            labels: Json(p.labels),
+            endpoint_id: p.endpoint_id.map(|id| encode(NodeType::Endpoint, id)),
+            deployment_id: p.deployment_id.map(|id| encode(NodeType::Deployment, id)),
+        }
+    }
+}
+
+/// The raw points of one series of a version (optionally within `[from, to)`), oldest
+/// first (ties by id), one page of them.
+pub async fn points(
+    db: &impl ConnectionTrait,
+    ctx: &RequestContext,
+    limits: &crate::config::Limits,
+    version: Uuid,
+    metric: &str,
+    range: (Option<DateTime<Utc>>, Option<DateTime<Utc>>),
+    page: &PageArgs,
+) -> AppResult<Page<metric_point::Model>> {
+    if let (Some(from), Some(to)) = range
+        && to <= from
+    {
+        return Err(AppError::bad_input("to", "must be after `from`"));
+    }
+    let window = page.window(limits)?;
+    store::get::<model_version::Entity>(db, ctx, version).await?;
+    let mut q = metric_point::Entity::find()
+        .filter(metric_point::Column::ModelVersionId.eq(version))
+        .filter(metric_point::Column::Name.eq(metric));
+    if let Some(from) = range.0 {
+        q = q.filter(metric_point::Column::Ts.gte(from));
+    }
+    if let Some(to) = range.1 {
+        q = q.filter(metric_point::Column::Ts.lt(to));
+    }
+    let total = q.clone().count(db).await?;
+    let (start, limit) = match window {
+        Window::Forward { start, limit } => (start, limit),
+        Window::Tail { limit } => (total.saturating_sub(limit), limit),
+    };
+    let items = q
+        .order_by_asc(metric_point::Column::Ts)
+        .order_by_asc(metric_point::Column::Id)
+        .offset(start)
+        .limit(limit)
+        .all(db)
+        .await?;
+    Ok(Page {
+        has_next: start + (items.len() as u64) < total,
+        items,
+        start,
+        total: Some(total),
+    })
 }
 
 /// One row of a comparison.
@@ -592,6 +667,39 @@ impl PerformanceQuery {
         let d = deps(ctx)?;
         let version = decode_as(&of, NodeType::ModelVersion, "of")?;
         Ok(stats(&d.state.db, d.rc, version, &metric, from, to, bucket).await?)
+    }
+
+    /// The raw points of one metric series of a model version, oldest first, paged like
+    /// every list (`first`/`after`, `last`/`before`, `offset`); `from`/`to` bound the
+    /// time range (`[from, to)`).
+    #[allow(clippy::too_many_arguments)]
+    async fn metric_points(
+        &self,
+        ctx: &Context<'_>,
+        of: ID,
+        metric: String,
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        offset: Option<i32>,
+    ) -> Result<Conn<MetricPoint>> {
+        let d = deps(ctx)?;
+        let version = decode_as(&of, NodeType::ModelVersion, "of")?;
+        let page = PageArgs::new(first, after, last, before, offset);
+        let rows = points(
+            &d.state.db,
+            d.rc,
+            &d.state.limits,
+            version,
+            &metric,
+            (from, to),
+            &page,
+        )
+        .await?;
+        Ok(connection(rows.map(MetricPoint::from)))
     }
 
     /// Versions side by side: per version and metric, the statistics over the range and

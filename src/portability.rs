@@ -325,13 +325,21 @@ pub async fn export(
         "exportedAt": Utc::now(),
     });
     writeln!(out, "{header}").map_err(io)?;
+    let mut progress = crate::progress::task("export", "rows", None);
     let mut n = 0;
     for &ty in ORDER {
-        n += export_type(ty, &txn, &scope, out).await?;
+        progress.step(ty.name());
+        let rows = export_type(ty, &txn, &scope, out).await?;
+        progress.inc(rows as u64);
+        n += rows;
     }
-    n += export_plain_tables(&txn, &scope, out).await?;
+    progress.step("access and ingest tables");
+    let rows = export_plain_tables(&txn, &scope, out).await?;
+    progress.inc(rows as u64);
+    n += rows;
     txn.commit().await?;
     out.flush().map_err(io)?;
+    progress.finish();
     Ok(n)
 }
 
@@ -348,6 +356,7 @@ pub async fn export_events_before(
     use entity::event;
     use sea_orm::Condition;
     const PAGE: u64 = 1000;
+    let mut progress = crate::progress::task("events export", "events", None);
     let mut n = 0;
     let mut last: Option<(chrono::DateTime<Utc>, i64)> = None;
     loop {
@@ -373,12 +382,14 @@ pub async fn export_events_before(
             writeln!(out, "{line}").map_err(io)?;
         }
         n += rows.len();
+        progress.inc(rows.len() as u64);
         match rows.last() {
             Some(r) if rows.len() as u64 == PAGE => last = Some((r.created_at, r.seq)),
             _ => break,
         }
     }
     out.flush().map_err(io)?;
+    progress.finish();
     Ok(n)
 }
 
@@ -395,8 +406,10 @@ pub struct ImportReport {
 /// (a bad line is `BAD_USER_INPUT` naming its line number).
 pub async fn import(db: &DatabaseConnection, input: impl BufRead) -> AppResult<ImportReport> {
     let txn = db.begin().await?;
+    let mut progress = crate::progress::task("import", "rows", None);
     let result = async {
         let mut report = ImportReport::default();
+        let mut last_type = String::new();
         for (i, line) in input.lines().enumerate() {
             let line = line.map_err(|e| AppError::Internal(format!("import input: {e}")))?;
             if line.trim().is_empty() {
@@ -415,6 +428,11 @@ pub async fn import(db: &DatabaseConnection, input: impl BufRead) -> AppResult<I
                 continue;
             }
             let name = v["type"].as_str().unwrap_or_default();
+            if name != last_type {
+                progress.step(name);
+                name.clone_into(&mut last_type);
+            }
+            progress.inc(1);
             let done = if PLAIN.contains(&name) {
                 import_plain_row(&txn, name, v["row"].clone()).await
             } else {
@@ -438,6 +456,10 @@ pub async fn import(db: &DatabaseConnection, input: impl BufRead) -> AppResult<I
     match result {
         Ok(r) => {
             txn.commit().await?;
+            progress.finish_with(&format!(
+                " ({} written, {} already present)",
+                r.inserted, r.skipped
+            ));
             Ok(r)
         }
         Err(e) => {

@@ -139,6 +139,7 @@ pub struct MutationRoot(
     TrainingMutation,
     ServingMutation,
     LineageMutation,
+    crate::graph::TagsMutation,
     PrepMutation,
     UploadMutation,
 );

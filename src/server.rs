@@ -208,6 +208,47 @@ async fn authenticate(
         .map(|a| a.context(request_id))
 }
 
+/// `GET /ns/<namespace>/<Type>/<Name_with_underscores>`: the node a canonical URL names,
+/// as `{id, type, ns, name, url}` (then `node(id:)` reads it); `404 NOT_FOUND` when there
+/// is none the caller may read. Routed by the MLflow routes, which share `/ns/`.
+pub(crate) async fn canonical(
+    state: &AppState,
+    headers: &HeaderMap,
+    verified: Option<&Verified>,
+    path: &str,
+) -> axum::response::Response {
+    use crate::graph::canonical;
+    let rc = match request_context(state, headers, verified).await {
+        Ok(rc) => rc,
+        Err(refused) => return refused,
+    };
+    let not_found = || {
+        refuse(
+            StatusCode::NOT_FOUND,
+            ErrorCode::NotFound,
+            &format!("nothing is named /ns/{path}"),
+        )
+    };
+    let Some((ns, ty, name)) = canonical::parse(path) else {
+        return not_found();
+    };
+    match canonical::find(&state.db, &rc, &ns, ty, &name).await {
+        Ok(Some((id, name))) => axum::Json(serde_json::json!({
+            "id": crate::core::ids::encode(ty, id).to_string(),
+            "type": ty.name(),
+            "ns": ns,
+            "url": canonical::url(ty, &ns, &name),
+            "name": name,
+        }))
+        .into_response(),
+        Ok(None) => not_found(),
+        Err(e) => {
+            tracing::error!(error = ?e, "canonical lookup failed");
+            refuse(StatusCode::INTERNAL_SERVER_ERROR, e.code(), &e.message())
+        }
+    }
+}
+
 /// The request context of an HTTP request, refused in the GraphQL error shape (see
 /// [`caller`]).
 async fn request_context(

@@ -56,7 +56,7 @@ text_enum!(
 );
 text_enum!(
     /// Lifecycle of a logical model.
-    ModelStatus { Active = "ACTIVE", Deprecated = "DEPRECATED" }
+    ModelStatus { Active = "ACTIVE", Deprecated = "DEPRECATED", Archived = "ARCHIVED" }
 );
 text_enum!(
     /// Registry stage of a model version; at most one PRODUCTION version per model.

@@ -406,11 +406,16 @@ async fn generate(db: &DatabaseConnection, a: &GenerateArgs) -> Result<Duration,
     // One transaction, hence one session: `setseed` and the temporary table hold for
     // every step, and a failed load leaves nothing behind.
     let txn = db.begin().await?;
-    for (i, sql) in steps.iter().enumerate() {
-        let t = Instant::now();
+    mlgraph::progress::enable();
+    let mut progress = mlgraph::progress::task("generate", "steps", Some(steps.len() as u64));
+    for sql in &steps {
+        // The statement's first words say what it loads (`INSERT INTO edges`).
+        let what: String = sql.split_whitespace().take(3).collect::<Vec<_>>().join(" ");
+        progress.step(&what);
         txn.execute_unprepared(sql).await?;
-        eprintln!("  step {i:>2}: {:>6.2} s", t.elapsed().as_secs_f64());
+        progress.inc(1);
     }
+    progress.finish();
     txn.commit().await?;
     // What autovacuum does on a live database: statistics, and the visibility map that
     // lets traversal steps be index-only scans.

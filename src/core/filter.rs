@@ -310,12 +310,16 @@ macro_rules! filter_input {
         $( related {
             $( $(#[$rm:meta])* $rfield:ident : $rty:ty => $local:ident in $rmodule:ident . $rcol:ident ),* $(,)?
         } )?
+        $( custom {
+            $( $(#[$cm:meta])* $cfield:ident : $cty:ty => $cfn:path ),* $(,)?
+        } )?
     ) => {
         $(#[$m])*
         #[derive(async_graphql::InputObject, Debug, Clone, Default)]
         pub struct $name {
             $( $(#[$fm])* pub $field: Option<$fty>, )*
             $($( $(#[$rm])* pub $rfield: Option<Box<$rty>>, )*)?
+            $($( $(#[$cm])* pub $cfield: Option<Box<$cty>>, )*)?
             /// All of these hold.
             pub and: Option<Vec<$name>>,
             /// At least one of these holds.
@@ -341,6 +345,9 @@ macro_rules! filter_input {
                         .filter(f.condition()?)
                         .into_query();
                     c = c.add(entity::$module::Column::$local.in_subquery(sub));
+                } )*)?
+                $($( if let Some(f) = &self.$cfield {
+                    c = c.add($cfn(f)?);
                 } )*)?
                 if let Some(list) = &self.and {
                     for f in list {

@@ -721,8 +721,9 @@ pub async fn transaction<T>(
     outcome
 }
 
-/// Deletes one row (in scope) and records a `DELETE` event, then runs `cascade` (what
-/// goes with the row, in the caller's domain) — all in one transaction. References that
+/// Deletes one row (in scope) and records a `DELETE` event, after running `cascade` (what
+/// goes with the row, in the caller's domain, while the row and the rows the database
+/// deletes with it still exist) — all in one transaction. References that
 /// block the deletion become `CONFLICT`.
 pub async fn delete<E: NodeEntity>(
     db: &sea_orm::DatabaseConnection,
@@ -736,6 +737,7 @@ where
     transaction(db, async |txn| {
         let row = get::<E>(txn, ctx, id).await?;
         ctx.scope.check_write(E::ns_of(&row))?;
+        cascade(txn, &row).await?;
         let res = E::delete_many()
             .filter(E::col_id().eq(id))
             .exec(txn)
@@ -761,7 +763,6 @@ where
             return Err(AppError::not_found(format!("{} {id}", E::NODE_TYPE.name())));
         }
         record_event(txn, ctx, Change::of::<E>("DELETE", Some(&row), None)?).await?;
-        cascade(txn, &row).await?;
         Ok(row)
     })
     .await

@@ -29,13 +29,27 @@ pub fn namespace(field: &str, ns: &str) -> AppResult<()> {
     }
 }
 
-/// A name: 1–200 characters, not blank.
+/// The longest name, in characters (the seed design's 2,048).
+pub const NAME_CHARS: usize = 2048;
+/// ... and in bytes of UTF-8: with its namespace (at most 200), a name always fits one
+/// entry of PostgreSQL's unique B-tree index on `(ns, name)` (about 2,700 bytes), even
+/// when it does not compress.
+pub const NAME_BYTES: usize = 2400;
+
+/// A name: 1–2,048 characters (at most 2,400 bytes of UTF-8), not blank.
 pub fn name(field: &str, value: &str) -> AppResult<()> {
     if value.trim().is_empty() {
         return Err(AppError::bad_input(field, "must not be blank"));
     }
-    if value.chars().count() > 200 {
-        return Err(AppError::bad_input(field, "must be at most 200 characters"));
+    if value.chars().count() > NAME_CHARS || value.len() > NAME_BYTES {
+        return Err(AppError::bad_input(
+            field,
+            format!(
+                "must be at most {NAME_CHARS} characters and {NAME_BYTES} bytes of UTF-8 (got {} characters, {} bytes)",
+                value.chars().count(),
+                value.len()
+            ),
+        ));
     }
     Ok(())
 }

@@ -22,6 +22,8 @@ pub struct CreateDataset {
     pub storage_uri: Option<String>,
     /// Owning workflow (same namespace).
     pub workflow_id: Option<Uuid>,
+    /// Its first version, created with it (in the same transaction).
+    pub first_version: Option<NewDatasetVersion>,
 }
 
 /// Input of `updateDataset`: absent fields stay as they are.
@@ -46,6 +48,14 @@ pub struct UpdateDataset {
 pub struct CreateDatasetVersion {
     /// The dataset.
     pub dataset_id: Uuid,
+    /// The version.
+    pub version: NewDatasetVersion,
+}
+
+/// A dataset version's own values (of `createDatasetVersion`, or of `createDataset`'s
+/// `firstVersion`).
+#[derive(Debug, Clone)]
+pub struct NewDatasetVersion {
     /// Where the data is stored.
     pub storage_uri: String,
     /// Size in bytes (> 0).

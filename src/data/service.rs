@@ -25,6 +25,9 @@ pub async fn create_dataset(
 ) -> AppResult<dataset::Model> {
     validate::namespace("input.ns", &input.ns)?;
     validate::name("input.name", &input.name)?;
+    if let Some(v) = &input.first_version {
+        check_version(v, "input.firstVersion")?;
+    }
     let workflow_id = input.workflow_id;
     store::transaction(db, async |txn| {
         if let Some(w) = workflow_id {
@@ -55,6 +58,9 @@ pub async fn create_dataset(
             },
         )
         .await?;
+        if let Some(v) = input.first_version {
+            insert_version(txn, ctx, &row, v).await?;
+        }
         Ok(row)
     })
     .await
@@ -121,56 +127,74 @@ pub async fn create_dataset_version(
     input: CreateDatasetVersion,
 ) -> AppResult<dataset_version::Model> {
     let dataset_id = input.dataset_id;
-    if input.storage_uri.trim().is_empty() {
-        return Err(AppError::bad_input("input.storageUri", "must not be blank"));
-    }
-    if let Some(size) = input.size_bytes {
-        validate::positive("input.sizeBytes", size)?;
-    }
-    if let Some(rows) = input.row_count {
-        validate::range("input.rowCount", rows, 0, i64::MAX)?;
-    }
-    if let Some(sha) = &input.sha256
-        && (sha.len() != 64 || !sha.chars().all(|c| c.is_ascii_hexdigit()))
-    {
-        return Err(AppError::bad_input(
-            "input.sha256",
-            "must be 64 hexadecimal digits",
-        ));
-    }
+    check_version(&input.version, "input")?;
     store::transaction(db, async |txn| {
         let dataset =
             reference::<dataset::Entity>(txn, ctx, dataset_id, None, "input.datasetId").await?;
         ctx.scope.check_write(&dataset.ns)?;
-        let (version, _) = next_version(txn, dataset_id).await?;
-        let now = Utc::now();
-        let row = store::insert::<dataset_version::Entity, _>(
-            txn,
-            ctx,
-            dataset_version::ActiveModel {
-                id: Set(crate::core::ids::new_id()),
-                ns: Set(dataset.ns),
-                dataset_id: Set(dataset_id),
-                version: Set(version),
-                storage_uri: Set(input.storage_uri),
-                size_bytes: Set(input.size_bytes),
-                sha256: Set(input.sha256),
-                row_count: Set(input.row_count),
-                schema: Set(input.schema),
-                split: Set(input.split.map_or(DatasetSplit::Full, Into::into)),
-                source_version: Set(None),
-                upload_status: Set(None),
-                content_type: Set(None),
-                num_columns: Set(None),
-                column_names: Set(None),
-                validation_errors: Set(None),
-                created_by: Set(ctx.actor.clone()),
-                created_at: Set(now),
-                updated_at: Set(now),
-            },
-        )
-        .await?;
-        Ok(row)
+        insert_version(txn, ctx, &dataset, input.version).await
     })
+    .await
+}
+
+/// Checks a version's values (`at` names the input in errors).
+fn check_version(v: &NewDatasetVersion, at: &str) -> AppResult<()> {
+    if v.storage_uri.trim().is_empty() {
+        return Err(AppError::bad_input(
+            format!("{at}.storageUri"),
+            "must not be blank",
+        ));
+    }
+    if let Some(size) = v.size_bytes {
+        validate::positive(&format!("{at}.sizeBytes"), size)?;
+    }
+    if let Some(rows) = v.row_count {
+        validate::range(&format!("{at}.rowCount"), rows, 0, i64::MAX)?;
+    }
+    if let Some(sha) = &v.sha256
+        && (sha.len() != 64 || !sha.chars().all(|c| c.is_ascii_hexdigit()))
+    {
+        return Err(AppError::bad_input(
+            format!("{at}.sha256"),
+            "must be 64 hexadecimal digits",
+        ));
+    }
+    Ok(())
+}
+
+/// Inserts the dataset's next version (checked values, inside `txn`).
+async fn insert_version(
+    txn: &sea_orm::DatabaseTransaction,
+    ctx: &RequestContext,
+    dataset: &dataset::Model,
+    v: NewDatasetVersion,
+) -> AppResult<dataset_version::Model> {
+    let (version, _) = next_version(txn, dataset.id).await?;
+    let now = Utc::now();
+    store::insert::<dataset_version::Entity, _>(
+        txn,
+        ctx,
+        dataset_version::ActiveModel {
+            id: Set(crate::core::ids::new_id()),
+            ns: Set(dataset.ns.clone()),
+            dataset_id: Set(dataset.id),
+            version: Set(version),
+            storage_uri: Set(v.storage_uri),
+            size_bytes: Set(v.size_bytes),
+            sha256: Set(v.sha256),
+            row_count: Set(v.row_count),
+            schema: Set(v.schema),
+            split: Set(v.split.map_or(DatasetSplit::Full, Into::into)),
+            source_version: Set(None),
+            upload_status: Set(None),
+            content_type: Set(None),
+            num_columns: Set(None),
+            column_names: Set(None),
+            validation_errors: Set(None),
+            created_by: Set(ctx.actor.clone()),
+            created_at: Set(now),
+            updated_at: Set(now),
+        },
+    )
     .await
 }

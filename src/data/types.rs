@@ -55,6 +55,11 @@ crate::gql::declare::node_type! {
         versions: DatasetVersions => DatasetVersion,
     }
     resolvers {
+        /// Its canonical URL (`/ns/<namespace>/Dataset/<Name_with_underscores>`); `GET` on it
+        /// answers this node's id.
+        async fn canonical_url(&self) -> String {
+            crate::graph::canonical::url(crate::core::ids::NodeType::Dataset, &self.0.ns, &self.0.name)
+        }
         /// Facets reported for it by OpenLineage producers, by name, each as the latest
         /// event carrying it sent it (`{}` when none).
         async fn facets(&self) -> Json<serde_json::Value> {
@@ -300,6 +305,38 @@ pub struct CreateDatasetInput {
     pub storage_uri: Option<String>,
     /// Owning workflow (same namespace).
     pub workflow_id: Option<ID>,
+    /// Its first version (version 1), created with it: both or neither.
+    pub first_version: Option<DatasetVersionValues>,
+}
+
+/// A dataset version's own values, for `createDataset`'s `firstVersion`.
+#[derive(InputObject, Debug)]
+pub struct DatasetVersionValues {
+    /// Where the data is stored.
+    pub storage_uri: String,
+    /// Size in bytes (> 0).
+    pub size_bytes: Option<i64>,
+    /// SHA-256 of the content (64 hex digits).
+    pub sha256: Option<String>,
+    /// Number of rows (>= 0).
+    pub row_count: Option<i64>,
+    /// Schema of the data.
+    pub schema: Option<Json<serde_json::Value>>,
+    /// Which split (FULL unless given).
+    pub split: Option<DatasetSplit>,
+}
+
+impl From<DatasetVersionValues> for commands::NewDatasetVersion {
+    fn from(v: DatasetVersionValues) -> Self {
+        commands::NewDatasetVersion {
+            storage_uri: v.storage_uri,
+            size_bytes: v.size_bytes,
+            sha256: v.sha256,
+            row_count: v.row_count,
+            schema: v.schema.map(|j| j.0),
+            split: v.split.map(Into::into),
+        }
+    }
 }
 
 /// Input of `updateDataset`: absent fields stay as they are.
@@ -324,18 +361,9 @@ pub struct UpdateDatasetInput {
 pub struct CreateDatasetVersionInput {
     /// The dataset.
     pub dataset_id: ID,
-    /// Where the data is stored.
-    pub storage_uri: String,
-    /// Size in bytes (> 0).
-    pub size_bytes: Option<i64>,
-    /// SHA-256 of the content (64 hex digits).
-    pub sha256: Option<String>,
-    /// Number of rows (>= 0).
-    pub row_count: Option<i64>,
-    /// Schema of the data.
-    pub schema: Option<Json<serde_json::Value>>,
-    /// Which split (FULL unless given).
-    pub split: Option<DatasetSplit>,
+    /// The version's values.
+    #[graphql(flatten)]
+    pub values: DatasetVersionValues,
 }
 
 // GraphQL inputs → commands.
@@ -355,6 +383,7 @@ impl CreateDatasetInput {
                 NodeType::Workflow,
                 &format!("{at}.workflowId"),
             )?,
+            first_version: self.first_version.map(Into::into),
         })
     }
 }
@@ -386,12 +415,7 @@ impl CreateDatasetVersionInput {
                 NodeType::Dataset,
                 &format!("{at}.datasetId"),
             )?,
-            storage_uri: self.storage_uri,
-            size_bytes: self.size_bytes,
-            sha256: self.sha256,
-            row_count: self.row_count,
-            schema: self.schema.map(|j| j.0),
-            split: self.split.map(Into::into),
+            version: self.values.into(),
         })
     }
 }

@@ -418,9 +418,13 @@ pub async fn review(
                 .order_by_asc(compliance_check::Column::CreatedAt)
                 .all(txn)
                 .await?;
+            // The run it was decided on: the latest (every run stores its checks at one
+            // instant); earlier runs stay in the approval's `checks`.
+            let run_at = evidence.iter().map(|c| c.created_at).max();
             let evidence: Vec<Value> = evidence
                 .iter()
-                .map(|c| json!({"check": c.check_kind.as_str(), "result": c.result.as_str(), "evidence": c.evidence}))
+                .filter(|c| Some(c.created_at) == run_at)
+                .map(|c| json!({"check": c.check_kind.as_str(), "result": c.result.as_str(), "blocking": c.blocking, "evidence": c.evidence}))
                 .collect();
             let edge = crate::lineage::service::edge_row(
                 ctx,
@@ -428,7 +432,7 @@ pub async fn review(
                 "approvedBy",
                 (NodeType::ModelVersion, row.model_version_id),
                 (NodeType::Approval, row.id),
-                json!({"approver": reviewer, "stage": row.target_stage.as_str(), "comment": comment, "checks": evidence}),
+                json!({"approver": reviewer, "stage": row.target_stage.as_str(), "comment": comment, "checksRunAt": run_at, "checks": evidence}),
             );
             // The approver may not be an editor: the edge is the review's own record.
             let edge = edge.insert(txn).await?;

@@ -12,11 +12,14 @@
 //! declaration (`gql::declare::node_type!`, which makes its own-fields object
 //! `XFields(pub entity::x::Model)`) in its domain; see the README's checklist.
 
+pub mod canonical;
 mod fields;
 mod interface;
+mod tags;
 
 pub use fields::{EdgeDirection, GraphFields, NodeId};
 pub use interface::{Node, load_node};
+pub use tags::{TagsChange, TagsMutation};
 
 pub use crate::core::ids::NodeType;
 
@@ -33,7 +36,7 @@ where
 {
     crate::core::store::delete::<E>(db, ctx, id, async |txn, _| {
         crate::artifacts::service::owner_deleted(txn, ctx, id).await?;
-        crate::lineage::service::node_deleted(txn, ctx, id).await
+        crate::lineage::service::node_deleted(txn, ctx, E::NODE_TYPE, id).await
     })
     .await
 }

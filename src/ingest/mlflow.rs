@@ -177,6 +177,11 @@ async fn at_namespace(
         .split_once("/api/2.0/")
         .or_else(|| rest.split_once("/api/3.0/"))
     else {
+        // Not MLflow's: a canonical URL (`/ns/<namespace>/<Type>/<name>`).
+        if method == Method::GET {
+            let verified = verified.as_deref();
+            return crate::server::canonical(&state, &headers, verified, &rest).await;
+        }
         return MlflowError::endpoint(&method, &rest).into_response();
     };
     if let Err(e) = validate::namespace("namespace", ns) {

@@ -373,6 +373,13 @@ crate::gql::declare::node_type! {
         /// The training jobs that ran it.
         training_jobs: PipelineTrainingJobs => TrainingJob,
     }
+    resolvers {
+        /// Its canonical URL (`/ns/<namespace>/Pipeline/<Name_with_underscores>`); `GET` on it
+        /// answers this node's id.
+        async fn canonical_url(&self) -> String {
+            crate::graph::canonical::url(crate::core::ids::NodeType::Pipeline, &self.0.ns, &self.0.name)
+        }
+    }
 }
 
 filter_input!(

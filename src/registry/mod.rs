@@ -6,6 +6,7 @@ pub mod service;
 mod types;
 
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
+use entity::enums::ModelStatus;
 use entity::{model, model_version, workflow};
 
 pub use types::*;
@@ -163,6 +164,32 @@ impl RegistryQuery {
         )
         .await
     }
+    /// Models that need retraining: their newest version needs it (see
+    /// `modelVersionsNeedingRetraining`), or the model itself was linked by `trainedOn` to
+    /// a dataset version that has a newer version, or to a dataset that changed, since the
+    /// model was last trained.
+    #[allow(clippy::too_many_arguments)]
+    async fn models_needing_retraining(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<ModelFilter>,
+        order_by: Option<Vec<ModelOrder>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        offset: Option<i32>,
+    ) -> Result<crate::gql::plan::Planned<Conn<Model>>> {
+        let cond = cond_of(&filter).map(|c| c.add(service::models_needing_retraining()));
+        crate::api::planned_list::<model::Entity, _>(
+            ctx,
+            cond,
+            ModelOrder::keys(order_by.as_deref()),
+            PageArgs::new(first, after, last, before, offset),
+            Model::from,
+        )
+        .await
+    }
     /// Model versions across models, filtered and ordered.
     #[allow(clippy::too_many_arguments)]
     async fn model_versions(
@@ -291,7 +318,25 @@ impl RegistryMutation {
         let d = deps(ctx)?;
         let id = decode_as(&id, NodeType::Model, "id")?;
         Ok(Model::from(
-            service::deprecate_model(&d.state.db, d.rc, id).await?,
+            service::set_model_status(&d.state.db, d.rc, id, ModelStatus::Deprecated).await?,
+        ))
+    }
+    /// Marks a model ARCHIVED (retired): it stays readable with its versions and history,
+    /// but takes no new version and no promotion to STAGING or PRODUCTION. Refused with
+    /// CONFLICT while one of its versions is deployed.
+    async fn archive_model(&self, ctx: &Context<'_>, id: ID) -> Result<Model> {
+        let d = deps(ctx)?;
+        let id = decode_as(&id, NodeType::Model, "id")?;
+        Ok(Model::from(
+            service::set_model_status(&d.state.db, d.rc, id, ModelStatus::Archived).await?,
+        ))
+    }
+    /// Returns a DEPRECATED or ARCHIVED model to ACTIVE.
+    async fn restore_model(&self, ctx: &Context<'_>, id: ID) -> Result<Model> {
+        let d = deps(ctx)?;
+        let id = decode_as(&id, NodeType::Model, "id")?;
+        Ok(Model::from(
+            service::set_model_status(&d.state.db, d.rc, id, ModelStatus::Active).await?,
         ))
     }
     /// Deletes a model with its versions; refused with CONFLICT while a version is deployed.

@@ -3,11 +3,11 @@
 
 use chrono::Utc;
 use entity::enums::{ModelStage, ModelStatus, WorkflowStatus};
-use entity::{model, model_version, training_job, workflow};
+use entity::{deployment, model, model_version, training_job, workflow};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, IntoActiveModel,
-    QueryFilter, Set,
+    PaginatorTrait, QueryFilter, Set,
 };
 use uuid::Uuid;
 
@@ -158,25 +158,66 @@ pub async fn update_model(
     .await
 }
 
-/// Marks a model DEPRECATED (idempotent).
-pub async fn deprecate_model(
+/// Sets a model's lifecycle status (idempotent): `DEPRECATED` (kept, no new production
+/// version), `ARCHIVED` (retired: no new versions, no promotions; refused while a version
+/// is deployed), or back to `ACTIVE`. One event, named by the new status (`DEPRECATED`,
+/// `ARCHIVED`, `RESTORED`).
+pub async fn set_model_status(
     db: &DatabaseConnection,
     ctx: &RequestContext,
     id: Uuid,
+    status: ModelStatus,
 ) -> AppResult<model::Model> {
     store::transaction(db, async |txn| {
-        let before = get::<model::Entity>(txn, ctx, id).await?;
+        let before = store::lock::<model::Entity>(txn, ctx, id).await?;
         ctx.scope.check_write(&before.ns)?;
-        if before.status == ModelStatus::Deprecated {
+        if before.status == status {
             return Ok(before);
         }
+        if status == ModelStatus::Archived {
+            let deployed = deployment::Entity::find()
+                .filter(
+                    deployment::Column::ModelVersionId.in_subquery(
+                        sea_orm::sea_query::Query::select()
+                            .column(model_version::Column::Id)
+                            .from(model_version::Entity)
+                            .and_where(model_version::Column::ModelId.eq(id))
+                            .to_owned(),
+                    ),
+                )
+                .count(txn)
+                .await?;
+            if deployed > 0 {
+                return Err(AppError::conflict(
+                    None,
+                    format!(
+                        "model {id} has {deployed} deployment(s); undeploy its versions before archiving it"
+                    ),
+                ));
+            }
+        }
+        let action = match status {
+            ModelStatus::Active => "RESTORED",
+            ModelStatus::Deprecated => "DEPRECATED",
+            ModelStatus::Archived => "ARCHIVED",
+        };
         let mut row = before.clone().into_active_model();
-        row.status = Set(ModelStatus::Deprecated);
+        row.status = Set(status);
         row.updated_at = Set(Utc::now());
-        let after = store::update::<model::Entity, _>(txn, ctx, &before, row, "DEPRECATED").await?;
-        Ok(after)
+        store::update::<model::Entity, _>(txn, ctx, &before, row, action).await
     })
     .await
+}
+
+/// Refuses `what` on an `ARCHIVED` model.
+fn not_archived(model: &model::Model, what: &str) -> AppResult<()> {
+    if model.status == ModelStatus::Archived {
+        return Err(AppError::InvalidTransition {
+            from: format!("ARCHIVED model {}", model.name),
+            to: what.into(),
+        });
+    }
+    Ok(())
 }
 
 /// Hands out the model's next version number. Bumping the counter row locks it until the
@@ -255,6 +296,7 @@ pub async fn insert_new_model_version(
     let model =
         reference::<model::Entity>(txn, ctx, model_id, None, &format!("{field}.modelId")).await?;
     ctx.scope.check_write(&model.ns)?;
+    not_archived(&model, "a new version")?;
     if let Some(p) = new.parent_version_id {
         reference::<model_version::Entity>(
             txn,
@@ -376,6 +418,9 @@ pub async fn promote_model_version(
         ctx.scope.check_write(&before.ns)?;
         // Lock the model row: concurrent promotions of one model queue here.
         let model = store::lock::<model::Entity>(txn, ctx, before.model_id).await?;
+        if stage != ModelStage::Archived && stage != ModelStage::None {
+            not_archived(&model, &format!("{stage:?}").to_uppercase())?;
+        }
         if stage == ModelStage::Production && model.status == ModelStatus::Deprecated {
             return Err(AppError::InvalidTransition {
                 from: "DEPRECATED model".into(),
@@ -448,8 +493,13 @@ pub async fn register_and_deploy(
 /// version created after them, or a dataset they were linked to by `trainedOn` changed
 /// after them.
 pub fn needs_retraining() -> sea_orm::Condition {
-    sea_orm::Condition::all().add(Expr::cust(
-        "model_versions.id IN (
+    sea_orm::Condition::all().add(Expr::cust(format!(
+        "model_versions.id IN ({STALE_VERSIONS})"
+    )))
+}
+
+/// The ids of the model versions [`needs_retraining`] finds.
+const STALE_VERSIONS: &str = "
             SELECT mv.id FROM model_versions mv
               JOIN training_jobs j ON j.id = mv.training_job_id
               JOIN dataset_versions dv ON dv.id = j.dataset_version_id
@@ -476,8 +526,96 @@ pub fn needs_retraining() -> sea_orm::Condition {
               JOIN edges e ON e.kind = 'trainedOn' AND e.source_id = mv.id AND e.target_type = 'Dataset'
               JOIN datasets d ON d.id = e.target_id
              WHERE d.updated_at > mv.created_at
-        )",
-    ))
+";
+
+/// Models trained on stale data: their newest version [`needs_retraining`], or the model
+/// itself has a `trainedOn` edge to a dataset version with a newer version, or to a
+/// dataset that changed, since it was last trained (its newest version's creation; its
+/// own creation while it has none).
+pub fn models_needing_retraining() -> sea_orm::Condition {
+    sea_orm::Condition::all().add(Expr::cust(format!(
+        "models.id IN (
+            SELECT mv.model_id FROM model_versions mv
+             WHERE mv.version = (SELECT max(v2.version) FROM model_versions v2 WHERE v2.model_id = mv.model_id)
+               AND mv.id IN ({STALE_VERSIONS})
+            UNION
+            SELECT m.id FROM models m
+              JOIN edges e ON e.kind = 'trainedOn' AND e.source_type = 'Model' AND e.source_id = m.id
+                          AND e.target_type = 'DatasetVersion'
+              JOIN dataset_versions dv ON dv.id = e.target_id
+             WHERE EXISTS (SELECT 1 FROM dataset_versions n
+                            WHERE n.dataset_id = dv.dataset_id AND n.version > dv.version
+                              AND n.created_at > {TRAINED})
+            UNION
+            SELECT m.id FROM models m
+              JOIN edges e ON e.kind = 'trainedOn' AND e.source_type = 'Model' AND e.source_id = m.id
+                          AND e.target_type = 'Dataset'
+              JOIN datasets d ON d.id = e.target_id
+             WHERE d.updated_at > {TRAINED}
+        )"
+    )))
+}
+
+/// When model `m` was last trained: its newest version's creation, else its own.
+const TRAINED: &str = "COALESCE((SELECT max(v.created_at) FROM model_versions v WHERE v.model_id = m.id), m.created_at)";
+
+/// Models running on an endpoint matching `filter`: a version deployed there (foreign
+/// key), or an explicit `deployedTo` edge from the model or one of its versions to such an
+/// endpoint or to one of its deployments.
+pub fn deployed_to(filter: &crate::serving::EndpointFilter) -> AppResult<sea_orm::Condition> {
+    use crate::core::filter::ToCondition;
+    use entity::{edge, endpoint};
+    use sea_orm::sea_query::{Query, SelectStatement};
+    let endpoints = || -> AppResult<SelectStatement> {
+        Ok(Query::select()
+            .column(endpoint::Column::Id)
+            .from(endpoint::Entity)
+            .cond_where(filter.condition()?)
+            .to_owned())
+    };
+    let deployments = Query::select()
+        .column(deployment::Column::Id)
+        .from(deployment::Entity)
+        .and_where(deployment::Column::EndpointId.in_subquery(endpoints()?))
+        .to_owned();
+    let versions_of = |versions: SelectStatement| {
+        Query::select()
+            .column(model_version::Column::ModelId)
+            .from(model_version::Entity)
+            .and_where(model_version::Column::Id.in_subquery(versions))
+            .to_owned()
+    };
+    // `deployedTo` edges from `source_type` to a matching endpoint or deployment.
+    let edges_from = |source_type: &str| -> AppResult<SelectStatement> {
+        Ok(Query::select()
+            .column(edge::Column::SourceId)
+            .from(edge::Entity)
+            .and_where(edge::Column::Kind.eq("deployedTo"))
+            .and_where(edge::Column::SourceType.eq(source_type))
+            .cond_where(
+                sea_orm::Condition::any()
+                    .add(
+                        sea_orm::Condition::all()
+                            .add(edge::Column::TargetType.eq("Endpoint"))
+                            .add(edge::Column::TargetId.in_subquery(endpoints()?)),
+                    )
+                    .add(
+                        sea_orm::Condition::all()
+                            .add(edge::Column::TargetType.eq("Deployment"))
+                            .add(edge::Column::TargetId.in_subquery(deployments.clone())),
+                    ),
+            )
+            .to_owned())
+    };
+    let deployed_versions = Query::select()
+        .column(deployment::Column::ModelVersionId)
+        .from(deployment::Entity)
+        .and_where(deployment::Column::EndpointId.in_subquery(endpoints()?))
+        .to_owned();
+    Ok(sea_orm::Condition::any()
+        .add(model::Column::Id.in_subquery(versions_of(deployed_versions)))
+        .add(model::Column::Id.in_subquery(edges_from("Model")?))
+        .add(model::Column::Id.in_subquery(versions_of(edges_from("ModelVersion")?))))
 }
 
 /// An alias name: 1–255 letters, digits, `_` or `-`, not `latest` and not `v<number>`

@@ -46,6 +46,11 @@ crate::gql::declare::node_type! {
         experiments: WorkflowExperiments => Experiment,
     }
     resolvers {
+        /// Its canonical URL (`/ns/<namespace>/Workflow/<Name_with_underscores>`); `GET` on it
+        /// answers this node's id.
+        async fn canonical_url(&self) -> String {
+            crate::graph::canonical::url(crate::core::ids::NodeType::Workflow, &self.0.ns, &self.0.name)
+        }
         /// Its runs as OpenLineage or MLflow clients reported them.
         #[allow(clippy::too_many_arguments)]
         async fn runs(
@@ -151,6 +156,11 @@ crate::gql::declare::node_type! {
         training_jobs: ModelTrainingJobs => TrainingJob,
     }
     resolvers {
+        /// Its canonical URL (`/ns/<namespace>/Model/<Name_with_underscores>`); `GET` on it
+        /// answers this node's id.
+        async fn canonical_url(&self) -> String {
+            crate::graph::canonical::url(crate::core::ids::NodeType::Model, &self.0.ns, &self.0.name)
+        }
         /// The version an alias names (`champion`, `prod`), if any.
         async fn version_by_alias(
             &self,
@@ -194,6 +204,12 @@ filter_input!(
         versions: ModelVersionFilter => Id in model_version.ModelId,
         /// Belongs to a workflow matching.
         workflow_matches: WorkflowFilter => WorkflowId in workflow.Id,
+    }
+    custom {
+        /// Runs on an endpoint matching: one of its versions is deployed there, or the
+        /// model or one of its versions has an explicit `deployedTo` edge to that endpoint
+        /// or to one of its deployments (e.g. `{environment: {eq: PRODUCTION}}`).
+        deployed_to: crate::serving::EndpointFilter => super::service::deployed_to,
     }
 );
 

@@ -45,6 +45,11 @@ crate::gql::declare::node_type! {
         predictions: EndpointPredictions => Prediction,
     }
     resolvers {
+        /// Its canonical URL (`/ns/<namespace>/Endpoint/<Name_with_underscores>`); `GET` on it
+        /// answers this node's id.
+        async fn canonical_url(&self) -> String {
+            crate::graph::canonical::url(crate::core::ids::NodeType::Endpoint, &self.0.ns, &self.0.name)
+        }
         /// Predictions it served in the last 24 hours (batched across endpoints).
         #[graphql(name = "predictionVolume24h")]
         async fn prediction_volume_24h(&self, ctx: &Context<'_>) -> Result<i64> {

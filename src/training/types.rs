@@ -46,6 +46,11 @@ crate::gql::declare::node_type! {
         training_jobs: ExperimentTrainingJobs => TrainingJob,
     }
     resolvers {
+        /// Its canonical URL (`/ns/<namespace>/Experiment/<Name_with_underscores>`); `GET` on it
+        /// answers this node's id.
+        async fn canonical_url(&self) -> String {
+            crate::graph::canonical::url(crate::core::ids::NodeType::Experiment, &self.0.ns, &self.0.name)
+        }
         /// Its runs as OpenLineage or MLflow clients reported them.
         #[allow(clippy::too_many_arguments)]
         async fn job_runs(

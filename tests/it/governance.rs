@@ -118,6 +118,88 @@ async fn gdpr_follows_lineage_to_the_training_data() {
     );
 }
 
+/// An approval decided after its checks were run again records the run it was decided
+/// on: the `approvedBy` edge carries that run's checks (one per kind, all passing here)
+/// and when it ran, not the earlier failures, which stay in the approval's history. The
+/// dataset and its first version come from one `createDataset`.
+#[tokio::test]
+async fn an_approval_records_the_check_run_it_was_decided_on() {
+    let app = TestApp::new().await;
+    let created = app
+        .ok("mutation { createDataset(input: {ns: \"acme.com/gov\", name: \"people\", dataType: TABULAR, firstVersion: {storageUri: \"s3://b/people.csv\", rowCount: 10}}) { id versions { totalCount nodes { id version rowCount } } } }", json!({}))
+        .await["createDataset"]
+        .clone();
+    assert_eq!(created["versions"]["totalCount"], 1, "{created}");
+    assert_eq!(created["versions"]["nodes"][0]["version"], 1);
+    assert_eq!(created["versions"]["nodes"][0]["rowCount"], 10);
+    let ds = created["id"].clone();
+    let dv = created["versions"]["nodes"][0]["id"].clone();
+    // A bad first version leaves no dataset behind.
+    let before = app.count("datasets").await;
+    let bad = app
+        .gql("mutation { createDataset(input: {ns: \"acme.com/gov\", name: \"half\", dataType: TABULAR, firstVersion: {storageUri: \"s3://b/x\", sha256: \"nope\"}}) { id } }", json!({}))
+        .await;
+    assert_eq!(
+        bad["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{bad}"
+    );
+    assert_eq!(
+        bad["errors"][0]["extensions"]["field"], "input.firstVersion.sha256",
+        "{bad}"
+    );
+    assert_eq!(app.count("datasets").await, before);
+
+    let model = create_model(&app, NS, "people-scorer").await;
+    let job = app
+        .ok("mutation($m: ID!, $dv: ID!) { enqueueTrainingJob(input: {ns: \"acme.com/gov\", name: \"train\", modelId: $m, datasetVersionIds: [$dv]}) { id } }", json!({"m": model, "dv": dv}))
+        .await["enqueueTrainingJob"]["id"]
+        .clone();
+    let v = app
+        .ok("mutation($m: ID!, $j: ID!) { createModelVersion(input: {modelId: $m, trainingJobId: $j}) { id } }", json!({"m": model, "j": job}))
+        .await["createModelVersion"]["id"]
+        .clone();
+    let set = "mutation($d: ID!, $b: String, $r: Int) { setDatasetCompliance(input: {id: $d, personalData: true, legalBasis: $b, retentionDays: $r}) { personalData } }";
+    app.ok(set, json!({"d": ds, "b": null, "r": null})).await;
+    let ann = as_user("ann", Role::Editor);
+    let a =
+        ok_as(&app, ann, REQUEST, json!({"v": v, "s": "STAGING"})).await["requestApproval"].clone();
+    assert_eq!(a["status"], "CHECKS_FAILED", "{a}");
+    app.ok(set, json!({"d": ds, "b": "contract", "r": 365}))
+        .await;
+    let rerun = app
+        .ok("mutation($id: ID!) { rerunComplianceChecks(id: $id) { status revision checks { check result createdAt } } }", json!({"id": a["id"]}))
+        .await["rerunComplianceChecks"]
+        .clone();
+    assert_eq!(rerun["status"], "PENDING", "{rerun}");
+    let all_runs = rerun["checks"].as_array().map_or(0, Vec::len);
+    let done = ok_as(
+        &app,
+        as_user("bob", Role::Approver),
+        REVIEW,
+        json!({"id": a["id"], "d": "APPROVE", "r": rerun["revision"]}),
+    )
+    .await;
+    assert_eq!(done["reviewApproval"]["status"], "APPROVED");
+    let edges = app
+        .ok("query($v: ID!) { node(id: $v) { edges(kinds: [\"approvedBy\"]) { nodes { properties } } } }", json!({"v": v}))
+        .await;
+    let props = &edges["node"]["edges"]["nodes"][0]["properties"];
+    let checks = props["checks"].as_array().cloned().unwrap_or_default();
+    assert!(!checks.is_empty(), "{props}");
+    assert!(
+        checks.len() < all_runs,
+        "only the last run: {props} of {rerun}"
+    );
+    let kinds: std::collections::BTreeSet<String> = checks
+        .iter()
+        .filter_map(|c| c["check"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(kinds.len(), checks.len(), "one per kind: {props}");
+    let gdpr = checks.iter().find(|c| c["check"] == "GDPR");
+    assert_eq!(gdpr.map(|c| &c["result"]), Some(&json!("PASS")), "{props}");
+    assert!(props["checksRunAt"].is_string(), "{props}");
+}
+
 /// EU AI Act, fairness, bias and security on fixtures with known answers.
 #[tokio::test]
 async fn each_check_answers_what_its_fixture_says() {

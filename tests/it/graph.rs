@@ -244,6 +244,126 @@ async fn deleting_a_node_removes_its_explicit_edges() {
     );
 }
 
+/// Deleting a node also removes the explicit edges of the rows the database deletes with
+/// it (a model's versions), each with its event; a traversal from the other end finds
+/// nothing, never a `null` node.
+#[tokio::test]
+async fn deleting_a_node_removes_the_edges_of_its_cascaded_children() {
+    let app = TestApp::new().await;
+    let model = create_model(&app, "acme.com", "gone").await;
+    let version = create_version(&app, &model).await;
+    let other = create_model(&app, "acme.com", "kept").await;
+    app.ok(LINK, json!({"s": other, "t": version})).await;
+    app.ok(LINK, json!({"s": version, "t": other})).await;
+    app.ok(
+        "mutation($id: ID!) { deleteModel(id: $id) }",
+        json!({"id": model}),
+    )
+    .await;
+    assert_eq!(app.count("model_versions").await, 0);
+    assert_eq!(app.count("edges").await, 0);
+    let data = app
+        .ok(
+            "query($id: ID!) { node(id: $id) { upstream(depth: 3) { totalCount nodes { node { id } } } downstream(depth: 3) { totalCount nodes { node { id } } } } }",
+            json!({"id": other}),
+        )
+        .await;
+    assert_eq!(data["node"]["upstream"]["totalCount"], 0, "{data}");
+    assert_eq!(data["node"]["downstream"]["totalCount"], 0, "{data}");
+    let deletes = app
+        .ok(
+            "{ events(filter: {entityType: {eq: \"Edge\"}, action: {eq: \"DELETE\"}}) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(deletes["events"]["totalCount"], 2, "{deletes}");
+}
+
+/// Edges already dangling (left by earlier versions) are removed when the migrations run,
+/// each with its `DELETE` event; edges whose ends exist stay.
+#[tokio::test]
+async fn migrating_removes_edges_left_dangling() {
+    use sea_orm::ConnectionTrait;
+    let app = TestApp::new().await;
+    let a = create_model(&app, "acme.com", "a").await;
+    let b = create_model(&app, "acme.com", "b").await;
+    app.ok(LINK, json!({"s": a, "t": b})).await;
+    // What an earlier version left: an edge to a version deleted without it.
+    let version = create_version(&app, &b).await;
+    app.ok(LINK, json!({"s": a, "t": version})).await;
+    app.db()
+        .execute_unprepared("DELETE FROM model_versions")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(app.count("edges").await, 2);
+    mlgraph::db::migrate(app.db())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        app.count("edges").await,
+        1,
+        "the dangling edge is gone, the live one stays"
+    );
+    let data = app
+        .ok(
+            "{ events(filter: {entityType: {eq: \"Edge\"}, action: {eq: \"DELETE\"}}) { totalCount edges { node { actor } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(data["events"]["totalCount"], 1, "{data}");
+    assert_eq!(
+        data["events"]["edges"][0]["node"]["actor"], "mlgraph:migrate",
+        "{data}"
+    );
+    let up = app
+        .ok(
+            "query($id: ID!) { node(id: $id) { upstream(depth: 2) { totalCount nodes { node { id } } } } }",
+            json!({"id": a}),
+        )
+        .await;
+    assert_eq!(up["node"]["upstream"]["totalCount"], 1, "{up}");
+    assert_eq!(up["node"]["upstream"]["nodes"][0]["node"]["id"], b, "{up}");
+}
+
+/// `CASCADES` names every foreign key that deletes a node-typed row with its parent.
+#[tokio::test]
+async fn the_cascade_list_matches_the_database() {
+    use sea_orm::{ConnectionTrait, Statement};
+    let app = TestApp::new().await;
+    let rows = app
+        .db()
+        .query_all_raw(Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            "SELECT c.conrelid::regclass::text AS child, a.attname AS fk, c.confrelid::regclass::text AS parent \
+             FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] \
+             WHERE c.contype = 'f' AND c.confdeltype = 'c' ORDER BY 1, 2",
+        ))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let tables: std::collections::HashMap<&str, mlgraph::core::ids::NodeType> =
+        mlgraph::core::ids::NodeType::ALL
+            .iter()
+            .map(|t| (t.table(), *t))
+            .collect();
+    let mut in_db: Vec<(String, String, String)> = vec![];
+    for row in rows {
+        let child: String = row.try_get("", "child").unwrap_or_default();
+        let fk: String = row.try_get("", "fk").unwrap_or_default();
+        let parent: String = row.try_get("", "parent").unwrap_or_default();
+        if let (Some(c), Some(p)) = (tables.get(child.as_str()), tables.get(parent.as_str())) {
+            in_db.push((c.name().to_string(), fk, p.name().to_string()));
+        }
+    }
+    let mut listed: Vec<(String, String, String)> = mlgraph::lineage::service::CASCADES
+        .iter()
+        .map(|(c, fk, p)| (c.name().to_string(), fk.to_string(), p.name().to_string()))
+        .collect();
+    in_db.sort();
+    listed.sort();
+    assert!(!in_db.is_empty());
+    assert_eq!(listed, in_db);
+}
+
 /// Linking an existing edge with new properties replaces them (one `UPDATE` event);
 /// linking it again with the same ones, or without any, changes nothing.
 #[tokio::test]

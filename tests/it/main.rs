@@ -32,6 +32,7 @@ mod registry;
 mod scale;
 mod schema_sdl;
 mod search;
+mod seeds;
 mod similarity;
 mod sqlite;
 mod telemetry;

@@ -147,16 +147,30 @@ async fn cli_stdout_is_data_and_export_pipes_into_import() {
             "{args:?}: {}",
             String::from_utf8_lossy(&out.stderr)
         );
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        (
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
     };
-    let exported = run(&["export"], &source.url, b"");
+    let (exported, log) = run(&["export"], &source.url, b"");
+    // Progress goes to stderr: a line per step and a summary (stderr is not a terminal).
+    assert!(log.contains("export: Model ("), "{log}");
+    let summary = log.lines().last().unwrap_or_default();
+    assert!(
+        summary.starts_with(&format!(
+            "export: {} rows in ",
+            exported.lines().count() - 1
+        )),
+        "{log}"
+    );
     for (i, line) in exported.lines().enumerate() {
         let v: Value =
             serde_json::from_str(line).unwrap_or_else(|e| panic!("line {}: {e}: {line}", i + 1));
         assert!(v.is_object());
     }
     let fresh = TestApp::new().await;
-    run(&["import"], &fresh.url, exported.as_bytes());
+    let (_, log) = run(&["import"], &fresh.url, exported.as_bytes());
+    assert!(log.contains("already present)"), "{log}");
     for table in ["models", "model_versions", "datasets", "edges", "events"] {
         assert_eq!(
             fresh.count(table).await,
@@ -164,7 +178,7 @@ async fn cli_stdout_is_data_and_export_pipes_into_import() {
             "{table}"
         );
     }
-    let events = run(
+    let (events, _) = run(
         &["events", "export", "--before", "2100-01-01T00:00:00Z"],
         &source.url,
         b"",
@@ -173,12 +187,12 @@ async fn cli_stdout_is_data_and_export_pipes_into_import() {
     for line in events.lines() {
         serde_json::from_str::<Value>(line).unwrap_or_else(|e| panic!("{e}: {line}"));
     }
-    let schema = run(&["schema"], &source.url, b"");
+    let (schema, _) = run(&["schema"], &source.url, b"");
     assert!(
         schema == include_str!("../../schema.graphql"),
         "`mlgraph schema` is not schema.graphql"
     );
-    let status = run(&["migrate", "status"], &fresh.url, b"");
+    let (status, _) = run(&["migrate", "status"], &fresh.url, b"");
     let lines: Vec<&str> = status.lines().collect();
     assert!(lines.len() >= 22, "{status}");
     assert!(
@@ -196,7 +210,7 @@ async fn cli_stdout_is_data_and_export_pipes_into_import() {
         &fresh.url,
         b"",
     );
-    let token = run(
+    let (token, _) = run(
         &[
             "admin",
             "create-key",

@@ -7,6 +7,7 @@ use std::sync::LazyLock;
 use chrono::Utc;
 use entity::edge;
 use regex::Regex;
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
@@ -280,14 +281,59 @@ async fn remove(
     Ok(())
 }
 
-/// Removes the explicit edges of a node being deleted (inside its transaction), each with
-/// its event.
+/// Rows the database deletes with their parent (`ON DELETE CASCADE`), for the node types
+/// that can carry explicit edges: `(child, its column naming the parent, parent)`. A
+/// test compares it with the foreign keys PostgreSQL holds.
+pub const CASCADES: &[(NodeType, &str, NodeType)] = &[
+    (T::DatasetVersion, "dataset_id", T::Dataset),
+    (T::SchemaDeduction, "dataset_id", T::Dataset),
+    (T::SchemaDeduction, "dataset_version_id", T::DatasetVersion),
+    (T::Approval, "model_version_id", T::ModelVersion),
+    (T::SecurityFinding, "model_version_id", T::ModelVersion),
+    (T::ExperimentRun, "training_job_id", T::TrainingJob),
+    (T::ServiceDeployment, "service_id", T::CloudRunService),
+    (T::TrainingJob, "pipeline_id", T::Pipeline),
+    (T::EdaReport, "dataset_id", T::Dataset),
+    (T::EdaReport, "dataset_version_id", T::DatasetVersion),
+    (T::TrainingJob, "experiment_id", T::Experiment),
+    (T::JobRun, "experiment_id", T::Experiment),
+    (T::JobRun, "workflow_id", T::Workflow),
+    (T::ModelVersion, "model_id", T::Model),
+    (T::Deployment, "endpoint_id", T::Endpoint),
+    (T::Prediction, "endpoint_id", T::Endpoint),
+    (T::ComplianceCheck, "approval_id", T::Approval),
+];
+
+/// The ids of every row the database deletes with `parent` (children, their children,
+/// ...), as subqueries over the child tables: one per path through [`CASCADES`].
+fn cascaded_ids(ty: NodeType, parent: SelectStatement, out: &mut Vec<SelectStatement>) {
+    for &(child, fk, _) in CASCADES.iter().filter(|c| c.2 == ty) {
+        let ids = Query::select()
+            .column(Alias::new("id"))
+            .from(Alias::new(child.table()))
+            .and_where(Expr::col(Alias::new(fk)).in_subquery(parent.clone()))
+            .to_owned();
+        cascaded_ids(child, ids.clone(), out);
+        out.push(ids);
+    }
+}
+
+/// Removes the explicit edges of a node being deleted, and those of the rows the database
+/// deletes with it (a model's versions, an endpoint's deployments), each with its event —
+/// inside the deletion's transaction, before the row goes.
 pub async fn node_deleted(
     txn: &sea_orm::DatabaseTransaction,
     ctx: &RequestContext,
+    ty: NodeType,
     id: Uuid,
 ) -> AppResult<()> {
-    let rows = edge::Entity::find()
+    let mut doomed = vec![];
+    cascaded_ids(
+        ty,
+        Query::select().expr(Expr::val(id)).to_owned(),
+        &mut doomed,
+    );
+    let mut rows = edge::Entity::find()
         .filter(
             sea_orm::Condition::any()
                 .add(edge::Column::SourceId.eq(id))
@@ -295,10 +341,57 @@ pub async fn node_deleted(
         )
         .all(txn)
         .await?;
+    for ids in doomed {
+        for end in [edge::Column::SourceId, edge::Column::TargetId] {
+            rows.extend(
+                edge::Entity::find()
+                    .filter(end.in_subquery(ids.clone()))
+                    .all(txn)
+                    .await?,
+            );
+        }
+    }
+    rows.sort_by_key(|r| r.id);
+    rows.dedup_by_key(|r| r.id);
     for row in rows {
         remove(txn, ctx, &row).await?;
     }
     Ok(())
+}
+
+/// Removes explicit edges whose source or target no longer exists (left by versions that
+/// deleted a node without its edges), each with its `DELETE` event so that history still
+/// shows them until then. Runs after the migrations; returns how many it removed.
+pub async fn remove_dangling(db: &DatabaseConnection) -> AppResult<u64> {
+    let ctx = RequestContext {
+        actor: Some("mlgraph:migrate".into()),
+        ..RequestContext::default()
+    };
+    let mut removed = 0;
+    for &ty in NodeType::ALL {
+        if matches!(ty, NodeType::Edge | NodeType::Event) {
+            continue;
+        }
+        for (end_type, end_id) in [
+            (edge::Column::SourceType, edge::Column::SourceId),
+            (edge::Column::TargetType, edge::Column::TargetId),
+        ] {
+            let live = Query::select()
+                .column(Alias::new("id"))
+                .from(Alias::new(ty.table()))
+                .to_owned();
+            let rows = edge::Entity::find()
+                .filter(end_type.eq(ty.name()))
+                .filter(end_id.not_in_subquery(live))
+                .all(db)
+                .await?;
+            for row in rows {
+                store::transaction(db, async |txn| remove(txn, &ctx, &row).await).await?;
+                removed += 1;
+            }
+        }
+    }
+    Ok(removed)
 }
 
 #[cfg(test)]

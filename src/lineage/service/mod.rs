@@ -11,7 +11,9 @@ mod shape;
 mod sql;
 mod walk;
 
-pub use edges::{check_kind, edge_row, link, node_deleted, unlink, unlink_in};
+pub use edges::{
+    CASCADES, check_kind, edge_row, link, node_deleted, remove_dangling, unlink, unlink_in,
+};
 pub use walk::{
     LineageDirection, LineageEdgeRow, Reach, Reached, Subgraph, TraversalArgs, traverse,
 };
