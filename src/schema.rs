@@ -161,6 +161,7 @@ pub fn build_schema(state: AppState) -> AppSchema {
     )
     .extension(QueryShape {
         limits: limits.clone(),
+        parsed: Arc::new(crate::gql::parsed::ParseCache::new(PARSED_DOCUMENTS)),
     });
     let builder = if limits.production {
         builder.disable_introspection()
@@ -259,11 +260,17 @@ pub fn sdl() -> String {
 /// selected after it ran, and gives every error that lacks one an `extensions.code`.
 struct QueryShape {
     limits: Limits,
+    /// Documents parsed once (shared by every request of the schema).
+    parsed: Arc<crate::gql::parsed::ParseCache>,
 }
+
+/// How many parsed documents the schema keeps.
+const PARSED_DOCUMENTS: usize = 1024;
 
 impl ExtensionFactory for QueryShape {
     fn create(&self) -> Arc<dyn Extension> {
         Arc::new(QueryShapeRun {
+            parsed: self.parsed.clone(),
             limits: self.limits.clone(),
             operation: Mutex::new(None),
             complexity: std::sync::atomic::AtomicUsize::new(0),
@@ -274,6 +281,7 @@ impl ExtensionFactory for QueryShape {
 
 /// [`QueryShape`] for one request (or one subscription).
 struct QueryShapeRun {
+    parsed: Arc<crate::gql::parsed::ParseCache>,
     limits: Limits,
     /// The executed operation's name label and type, for the metrics.
     operation: Mutex<Option<(String, &'static str)>>,
@@ -324,6 +332,41 @@ pub fn parse_bounded(
     variables: &Variables,
     limits: &Limits,
 ) -> ServerResult<ExecutableDocument> {
+    check_variables(variables, limits)?;
+    parse_text(query, limits)
+}
+
+/// The variables' nesting, bounded like the document's values.
+fn check_variables(variables: &Variables, limits: &Limits) -> ServerResult<()> {
+    for (name, value) in variables.iter() {
+        if shape::value_depth(value, limits.max_value_depth) > limits.max_value_depth {
+            return Err(too_complex(format!(
+                "Variable ${name} is nested too deep: more than {} levels",
+                limits.max_value_depth
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// [`parse_bounded`] of a document whose text passed before comes from `cache`.
+fn parse_cached(
+    cache: &crate::gql::parsed::ParseCache,
+    query: &str,
+    variables: &Variables,
+    limits: &Limits,
+) -> ServerResult<ExecutableDocument> {
+    check_variables(variables, limits)?;
+    if let Some(doc) = cache.get(query) {
+        return Ok((*doc).clone());
+    }
+    let doc = parse_text(query, limits)?;
+    cache.put(query, Arc::new(doc.clone()));
+    Ok(doc)
+}
+
+/// The document's own bounds (tokens, value nesting, fragments), then its parse.
+fn parse_text(query: &str, limits: &Limits) -> ServerResult<ExecutableDocument> {
     let lexical = shape::scan(query);
     if lexical.tokens > limits.max_tokens {
         return Err(too_complex(format!(
@@ -336,14 +379,6 @@ pub fn parse_bounded(
             "A value in the query is nested too deep: more than {} levels of brackets",
             limits.max_value_depth
         )));
-    }
-    for (name, value) in variables.iter() {
-        if shape::value_depth(value, limits.max_value_depth) > limits.max_value_depth {
-            return Err(too_complex(format!(
-                "Variable ${name} is nested too deep: more than {} levels",
-                limits.max_value_depth
-            )));
-        }
     }
     let doc = async_graphql::parser::parse_query(query).map_err(|e| {
         let code = parse_failure_code(&e);
@@ -445,7 +480,7 @@ impl Extension for QueryShapeRun {
         // document of fragments that each spread the next twice costs 2^n before any
         // limit of ours could look. Every bound below is checked in time linear in the
         // document, before anything recurses or expands.
-        let doc = parse_bounded(query, variables, limits)?;
+        let doc = parse_cached(&self.parsed, query, variables, limits)?;
         // With authentication on, a caller without a key may only log in.
         let anonymous = ctx.data_opt::<AppState>().is_some_and(|s| s.auth.enabled)
             && ctx

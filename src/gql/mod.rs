@@ -4,6 +4,7 @@
 //! (`plan`). `core` knows nothing of GraphQL execution; this layer reads `core`.
 
 pub mod declare;
+pub mod parsed;
 pub mod persisted;
 pub mod plan;
 pub mod shape;

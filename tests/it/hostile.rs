@@ -238,6 +238,36 @@ async fn deep_values_are_refused_before_anything_recurses() {
     healthz(&addr).await;
 }
 
+/// A document served from the parse cache is still checked against what comes with each
+/// request: the same text that ran with small variables is refused with large page sizes
+/// or deeply nested variables, and runs again after.
+#[tokio::test]
+async fn a_cached_document_is_checked_again_with_each_requests_variables() {
+    let base = TestApp::new().await;
+    let app = base.with_limits(|l| l.max_complexity = 1000);
+    let addr = app.serve().await;
+    let q = "query($n: Int, $f: ModelFilter) { models(first: $n, filter: $f) { nodes { versions(first: $n) { nodes { id } } } } }";
+    let (status, ok) = post(&addr, q, json!({"n": 2})).await;
+    assert_eq!(status, 200, "{ok}");
+    assert!(ok.get("errors").is_none(), "{ok}");
+    let (_, big) = post(&addr, q, json!({"n": 100})).await;
+    assert_eq!(
+        big["errors"][0]["extensions"]["code"], "QUERY_TOO_COMPLEX",
+        "{big}"
+    );
+    let mut deep = json!({"name": {"eq": "x"}});
+    for _ in 0..100 {
+        deep = json!({"not": deep});
+    }
+    let (_, nested) = post(&addr, q, json!({"n": 2, "f": deep})).await;
+    assert_eq!(
+        nested["errors"][0]["extensions"]["code"], "QUERY_TOO_COMPLEX",
+        "{nested}"
+    );
+    let (_, again) = post(&addr, q, json!({"n": 2})).await;
+    assert!(again.get("errors").is_none(), "{again}");
+}
+
 /// Fragments that fan out (30 levels: 2^30 expansions of a 1 KB document) are refused in
 /// time linear in the document, before any walker expands them; `/healthz` answers while
 /// such requests keep coming. Cycles are refused too; fragments used plainly still work.
