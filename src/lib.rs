@@ -6,6 +6,7 @@
 
 pub mod abtest;
 pub mod access;
+pub mod aggregate;
 pub mod api;
 pub mod artifacts;
 pub mod config;

@@ -105,6 +105,7 @@ impl NodeQuery {
 #[derive(MergedObject, Default)]
 pub struct QueryRoot(
     NodeQuery,
+    crate::aggregate::AggregateQuery,
     SearchQuery,
     SimilarityQuery,
     AccessQuery,

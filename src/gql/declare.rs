@@ -49,7 +49,11 @@ impl ForeignKey for Option<Uuid> {
 /// take (declared with `filter_input!`/`order_input!`, named in [`node_type!`]).
 pub trait Listed {
     /// The `filter` argument's input type.
-    type Filter: async_graphql::InputType + std::fmt::Debug + Send + Sync;
+    type Filter: async_graphql::InputType
+        + std::fmt::Debug
+        + Send
+        + Sync
+        + crate::core::filter::ToCondition;
     /// One element of the `orderBy` argument.
     type Order: async_graphql::InputType + std::fmt::Debug + Send + Sync;
 }
@@ -62,6 +66,8 @@ pub struct Declaration {
     pub columns: &'static [&'static str],
     /// Its references to one node.
     pub references: &'static [&'static str],
+    /// The object each reference points to (same order as `references`).
+    pub reference_types: &'static [&'static str],
     /// Its child connections.
     pub children: &'static [&'static str],
 }
@@ -245,6 +251,7 @@ macro_rules! node_type {
                 $crate::gql::declare::Declaration {
                     columns: &[$(stringify!([<$cname:lower_camel>])),*],
                     references: &[$($(stringify!([<$rname:lower_camel>])),*)?],
+                    reference_types: &[$($(stringify!($robj)),*)?],
                     children: &[$($(stringify!([<$hname:lower_camel>])),*)?],
                 }
             };

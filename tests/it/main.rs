@@ -3,6 +3,7 @@
 
 mod abtest;
 mod access;
+mod aggregate;
 mod artifacts;
 mod batching;
 mod embedding;
