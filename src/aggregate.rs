@@ -302,10 +302,8 @@ fn having(e: &SimpleExpr, f: &IntFilter) -> sea_orm::Condition {
     c
 }
 
-/// What an aggregate asks.
+/// What an aggregate asks (besides which rows).
 pub struct Ask {
-    /// The list's filter, as sent (parsed as the type's filter input).
-    pub filter: Option<async_graphql::Value>,
     /// Group keys.
     pub group_by: Vec<AggregateGroupBy>,
     /// Conditions on groups.
@@ -316,10 +314,11 @@ pub struct Ask {
     pub first: i32,
 }
 
-/// Groups of `E`'s rows the caller may read that match the filter.
+/// Groups of `E`'s rows the caller may read that match `rows`.
 pub async fn aggregate<E>(
     db: &impl ConnectionTrait,
     rc: &crate::core::context::RequestContext,
+    rows: sea_orm::Condition,
     ask: Ask,
 ) -> AppResult<Vec<AggregateGroup>>
 where
@@ -338,9 +337,6 @@ where
         ));
     }
     let backend = db.get_database_backend();
-    let filter = <Option<<E as Listed>::Filter>>::parse(ask.filter).map_err(|e| {
-        AppError::bad_input("filter", e.into_server_error(Default::default()).message)
-    })?;
     let fields = fields::<E>(backend);
     let table = Alias::new(E::default().table_name());
     let mut q: SelectStatement = Query::select();
@@ -383,9 +379,7 @@ where
         }
     }
     q.cond_where(rc.scope.condition(E::col_ns()));
-    if let Some(f) = &filter {
-        q.cond_where(f.condition()?);
-    }
+    q.cond_where(rows);
     if let Some(c) = ask.having.as_ref().and_then(|h| h.count.as_ref()) {
         q.cond_having(having(&count, c));
     }
@@ -498,6 +492,37 @@ fn uuid_of(text: &str) -> Option<uuid::Uuid> {
     uuid::Uuid::parse_str(text).ok()
 }
 
+/// The condition of a list's filter sent as a value (checked by [`coerce`]).
+fn filter_of<E: Listed>(filter: Option<async_graphql::Value>) -> AppResult<sea_orm::Condition> {
+    let filter = <Option<<E as Listed>::Filter>>::parse(filter).map_err(|e| {
+        AppError::bad_input("filter", e.into_server_error(Default::default()).message)
+    })?;
+    match &filter {
+        Some(f) => f.condition(),
+        None => Ok(sea_orm::Condition::all()),
+    }
+}
+
+/// The groups of a parent's children (`<relation>Aggregate` on every object with a child
+/// connection): the relation's children that match `filter`.
+pub async fn of_children<R>(
+    ctx: &Context<'_>,
+    parent: uuid::Uuid,
+    filter: Option<&<R::Child as Listed>::Filter>,
+    ask: Ask,
+) -> Result<Vec<AggregateGroup>>
+where
+    R: crate::core::loader::ChildRelation,
+    R::Child: Plannable + Declared + Listed,
+{
+    let d = deps(ctx)?;
+    let mut rows = crate::core::store::of_parent::<R::Child>(R::parent_link(), &Expr::val(parent));
+    if let Some(f) = filter {
+        rows = rows.add(f.condition()?);
+    }
+    Ok(aggregate::<R::Child>(&d.db, d.rc, rows, ask).await?)
+}
+
 macro_rules! aggregatable {
     ($( $(#[$doc:meta])* $ty:ident = $module:ident ),+ $(,)?) => {
         /// The node types aggregates answer for (every type with a top-level list).
@@ -523,10 +548,15 @@ macro_rules! aggregatable {
                 self,
                 db: &impl ConnectionTrait,
                 rc: &crate::core::context::RequestContext,
+                filter: Option<async_graphql::Value>,
                 ask: Ask,
             ) -> AppResult<Vec<AggregateGroup>> {
                 match self {
-                    $( AggregateOf::$ty => aggregate::<entity::$module::Entity>(db, rc, ask).await, )+
+                    $( AggregateOf::$ty => {
+                        type E = entity::$module::Entity;
+                        let rows = filter_of::<E>(filter)?;
+                        aggregate::<E>(db, rc, rows, ask).await
+                    } )+
                 }
             }
         }
@@ -618,13 +648,12 @@ impl AggregateQuery {
             }
         };
         let ask = Ask {
-            filter,
             group_by: group_by.unwrap_or_default(),
             having,
             order,
             first,
         };
-        Ok(of.run(&d.db, d.rc, ask).await?)
+        Ok(of.run(&d.db, d.rc, filter, ask).await?)
     }
 }
 

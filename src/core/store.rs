@@ -225,8 +225,17 @@ pub fn children_of_parent<E: NodeEntity>(
     spec: &ListSpec<E>,
     parent: &Expr,
 ) -> sea_orm::Select<E> {
+    E::find()
+        .filter(ctx.scope.condition(E::col_ns()))
+        .filter(spec.cond.clone())
+        .filter(of_parent::<E>(link, parent))
+}
+
+/// The rows of `E` that are children of the parent whose id is `parent` through `link`
+/// (its column, or also an explicit edge).
+pub fn of_parent<E: NodeEntity>(link: ParentLink<E::Column>, parent: &Expr) -> Condition {
     let parent = || parent.clone();
-    let of_parent = match link {
+    match link {
         ParentLink::Column(col) => {
             Condition::all().add(Expr::col((E::default(), col)).eq(parent()))
         }
@@ -248,11 +257,7 @@ pub fn children_of_parent<E: NodeEntity>(
                         .to_owned(),
                 ),
             ),
-    };
-    E::find()
-        .filter(ctx.scope.condition(E::col_ns()))
-        .filter(spec.cond.clone())
-        .filter(of_parent)
+    }
 }
 
 /// How many children the parent whose id is `parent` has in scope and matching the

@@ -155,6 +155,7 @@ macro_rules! node_type {
         $(#[$sdoc])*
         pub struct $fields(pub entity::$module::Model);
 
+        pastey::paste! {
         #[async_graphql::Object]
         impl $fields {
             $(
@@ -202,8 +203,34 @@ macro_rules! node_type {
                     )
                     .await
                 }
+
+                #[doc = concat!("Groups of `", stringify!([<$hname:lower_camel>]), "` with their count and the sum, average, minimum and maximum of each numeric field, like `aggregate` (its `filter`, `groupBy`, `having`, `order`, `first`) over this node's children only.")]
+                #[allow(clippy::too_many_arguments)]
+                async fn [<$hname _aggregate>](
+                    &self,
+                    ctx: &async_graphql::Context<'_>,
+                    filter: Option<<<$hobj as $crate::graph::NodeObject>::Entity as $crate::gql::declare::Listed>::Filter>,
+                    group_by: Option<Vec<$crate::aggregate::AggregateGroupBy>>,
+                    having: Option<$crate::aggregate::AggregateHaving>,
+                    #[graphql(default)] order: $crate::aggregate::AggregateOrder,
+                    #[graphql(default = 100)] first: i32,
+                ) -> async_graphql::Result<Vec<$crate::aggregate::AggregateGroup>> {
+                    $crate::aggregate::of_children::<$crate::relations::$hrel>(
+                        ctx,
+                        self.0.id,
+                        filter.as_ref(),
+                        $crate::aggregate::Ask {
+                            group_by: group_by.unwrap_or_default(),
+                            having,
+                            order,
+                            first,
+                        },
+                    )
+                    .await
+                }
             )*)?
             $($($resolvers)*)?
+        }
         }
 
         impl $crate::gql::plan::Plannable for entity::$module::Entity {

@@ -219,3 +219,45 @@ async fn aggregates_answer_as_of_an_instant() {
     let past = app.ok(q, json!({"t": then})).await;
     assert_eq!(past["aggregate"][0]["count"], 1, "{past}");
 }
+
+/// `<relation>Aggregate` on an object: the groups of its own children only, with the
+/// child list's typed filter; across a list of parents, each parent's own.
+#[tokio::test]
+async fn relations_aggregate_their_own_children() {
+    let app = TestApp::new().await;
+    let (a, b) = jobs(&app).await;
+    for _ in 0..3 {
+        crate::harness::create_version(&app, &a).await;
+    }
+    crate::harness::create_version(&app, &b).await;
+    let one = app
+        .ok(
+            "query($m: ID!) { model(id: $m) { versionsAggregate(groupBy: [{field: \"stage\"}]) { key count max(field: \"version\") } trainingJobsAggregate(filter: {priority: {gte: 6}}) { count avg(field: \"durationSeconds\") } } }",
+            json!({"m": a}),
+        )
+        .await;
+    assert_eq!(
+        one["model"]["versionsAggregate"],
+        json!([{"key": {"stage": "NONE"}, "count": 3, "max": 3.0}]),
+        "{one}"
+    );
+    assert_eq!(
+        one["model"]["trainingJobsAggregate"],
+        json!([{"count": 1, "avg": 10800.0}]),
+        "{one}"
+    );
+    let all = app
+        .ok(
+            "{ models(orderBy: [{field: NAME}]) { nodes { name versionsAggregate { count } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        all["models"]["nodes"],
+        json!([
+            {"name": "a", "versionsAggregate": [{"count": 3}]},
+            {"name": "b", "versionsAggregate": [{"count": 1}]},
+        ]),
+        "{all}"
+    );
+}
