@@ -3,7 +3,7 @@
 //! Seeding is skipped when the demo namespace already has models.
 
 use chrono::{Duration, Utc};
-use entity::enums::{ModelStage, PredictionStatus, TrainingJobStatus};
+use entity::enums::{ModelStage, ModelStatus, PredictionStatus, TrainingJobStatus};
 use entity::{model, prediction, training_job};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
@@ -86,7 +86,7 @@ async fn seed_unless_present(db: &DatabaseConnection, ns: &str) -> AppResult<Str
     let wf_id = Some(wf.id);
 
     // Datasets with versions.
-    let mut progress = crate::progress::task("seed-demo", "steps", Some(5));
+    let mut progress = crate::progress::task("seed-demo", "steps", Some(6));
     progress.step("datasets");
     let mut dataset_versions = Vec::new();
     for (name, ty, versions) in [
@@ -129,6 +129,7 @@ async fn seed_unless_present(db: &DatabaseConnection, ns: &str) -> AppResult<Str
                         } else {
                             DatasetSplit::Train
                         }),
+                        source_version: None,
                     },
                 },
             )
@@ -156,7 +157,7 @@ async fn seed_unless_present(db: &DatabaseConnection, ns: &str) -> AppResult<Str
         },
     )
     .await?;
-    training::service::create_experiment(
+    let ab_test = training::service::create_experiment(
         db,
         &ctx,
         CreateExperiment {
@@ -430,11 +431,163 @@ async fn seed_unless_present(db: &DatabaseConnection, ns: &str) -> AppResult<Str
     )
     .await?;
     progress.inc(1);
+    progress.step("what the README's questions need");
+    // Created last, so that every id above stays the one the README names.
+    graph_questions(
+        db,
+        &ctx,
+        &ns,
+        &Demo {
+            detector: detector.id,
+            distilled: distilled.id,
+            ab_test: ab_test.id,
+            transactions: dataset_versions
+                .first()
+                .map(|dv| dv.dataset_id)
+                .unwrap_or_default(),
+            distilled_on: dataset_versions.get(2).map(|dv| dv.id).unwrap_or_default(),
+            versions: versions.iter().chain([&student]).map(|v| v.id).collect(),
+        },
+    )
+    .await?;
+    progress.inc(1);
     progress.finish();
 
     Ok(format!(
-        "seeded {ns}: 1 workflow, 3 datasets / 6 versions, 2 models / 4 versions, 2 experiments, 5 training jobs, 2 endpoints / 3 deployments, 3000 predictions"
+        "seeded {ns}: 1 workflow, 3 datasets / 7 versions, 3 models / 4 versions, 2 experiments, 5 training jobs, 2 endpoints / 3 deployments, 3000 predictions, 1 OpenLineage run"
     ))
+}
+
+/// The demo's nodes the README's graph questions start from.
+struct Demo {
+    detector: Uuid,
+    distilled: Uuid,
+    ab_test: Uuid,
+    transactions: Uuid,
+    /// The transactions version the student was distilled on.
+    distilled_on: Uuid,
+    versions: Vec<Uuid>,
+}
+
+/// What the README's questions need beyond the registry itself: the rules the detector
+/// replaced, the A/B test's arms, data newer than what the detector trained on, vectors
+/// and latencies for similarity, and one OpenLineage run.
+async fn graph_questions(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    ns: &str,
+    demo: &Demo,
+) -> AppResult<()> {
+    use crate::core::ids::NodeType as T;
+    use crate::lineage::service::link;
+    let rules = registry::service::create_model(
+        db,
+        ctx,
+        CreateModel {
+            ns: ns.to_owned(),
+            name: "checkout-rules".into(),
+            description: Some("Hand-written checkout rules, retired for the detector".into()),
+            task: Some("classification".into()),
+            framework: Some("sql".into()),
+            workflow_id: None,
+        },
+    )
+    .await?;
+    registry::service::set_model_status(db, ctx, rules.id, ModelStatus::Archived).await?;
+    link(
+        db,
+        ctx,
+        "replacedBy",
+        (T::Model, rules.id),
+        (T::Model, demo.detector),
+        None,
+    )
+    .await?;
+    for arm in [demo.detector, demo.distilled] {
+        link(
+            db,
+            ctx,
+            "usedBy",
+            (T::Model, arm),
+            (T::Experiment, demo.ab_test),
+            None,
+        )
+        .await?;
+    }
+    link(
+        db,
+        ctx,
+        "trainedOn",
+        (T::Model, demo.distilled),
+        (T::DatasetVersion, demo.distilled_on),
+        None,
+    )
+    .await?;
+    // New transactions arrived after both were trained.
+    data::service::create_dataset_version(
+        db,
+        ctx,
+        CreateDatasetVersion {
+            dataset_id: demo.transactions,
+            version: NewDatasetVersion {
+                storage_uri: "s3://acme-ml/datasets/transactions/v4".into(),
+                size_bytes: Some(720_000_000),
+                sha256: None,
+                row_count: Some(4_000_000),
+                schema: Some(json!({"amount": "float", "merchant_id": "string", "label": "bool"})),
+                split: None,
+                source_version: None,
+            },
+        },
+    )
+    .await?;
+    // Vectors of a small embedding model, and each version's latency over the last hour.
+    let now = Utc::now();
+    let mut points = Vec::new();
+    for (i, v) in demo.versions.iter().enumerate() {
+        let id = crate::core::ids::encode(T::ModelVersion, *v);
+        let x = i as f64;
+        crate::similarity::set_embedding(
+            db,
+            ctx,
+            crate::similarity::Hnsw::default(),
+            &id,
+            "demo/mini-3",
+            &[1.0 - 0.1 * x, 0.1 + 0.1 * x, 0.2],
+        )
+        .await?;
+        for m in 0..12 {
+            points.push(crate::performance::MetricPointInput {
+                model_version_id: id.clone(),
+                endpoint_id: None,
+                deployment_id: None,
+                name: "latency_ms".into(),
+                value: 20.0 + 10.0 * x + f64::from(m),
+                timestamp: Some(now - Duration::minutes(5 * i64::from(m) + 1)),
+                labels: None,
+            });
+        }
+    }
+    crate::performance::record(db, ctx, points).await?;
+    // One run of an Airflow task, as its OpenLineage integration reports it.
+    let run = "01932f5e-5c2a-7c3e-9a51-6f1d2a3b4c5d";
+    for (state, at) in [
+        ("START", now - Duration::minutes(40)),
+        ("COMPLETE", now - Duration::minutes(31)),
+    ] {
+        let event = crate::ingest::openlineage::parse(json!({
+            "eventType": state,
+            "eventTime": at.to_rfc3339(),
+            "producer": "https://github.com/apache/airflow/tree/providers-openlineage/2.3.0",
+            "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/definitions/RunEvent",
+            "run": {"runId": run},
+            "job": {"namespace": "airflow-prod", "name": "risk_scores.daily"},
+            "inputs": [{"namespace": "s3://acme-ml", "name": "warehouse/payments"}],
+            "outputs": [{"namespace": "s3://acme-ml", "name": "scores/risk"}],
+        }))?;
+        crate::ingest::openlineage::record(db, ctx, Some(ns), &event).await?;
+    }
+    Ok(())
 }
 
 /// Marks a demo job SUCCEEDED (the lifecycle mutations are the API's way; the seed

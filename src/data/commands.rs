@@ -68,4 +68,7 @@ pub struct NewDatasetVersion {
     pub schema: Option<serde_json::Value>,
     /// Which split (FULL unless given).
     pub split: Option<entity::enums::DatasetSplit>,
+    /// What the producer calls this version (an MLflow dataset's digest, an OpenLineage
+    /// version facet), unique per dataset.
+    pub source_version: Option<String>,
 }

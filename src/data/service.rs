@@ -28,42 +28,48 @@ pub async fn create_dataset(
     if let Some(v) = &input.first_version {
         check_version(v, "input.firstVersion")?;
     }
+    store::transaction(db, async |txn| insert_dataset(txn, ctx, input).await).await
+}
+
+/// Inserts a dataset (checked input) and its first version if given, inside `txn`.
+pub async fn insert_dataset(
+    txn: &sea_orm::DatabaseTransaction,
+    ctx: &RequestContext,
+    input: CreateDataset,
+) -> AppResult<dataset::Model> {
     let workflow_id = input.workflow_id;
-    store::transaction(db, async |txn| {
-        if let Some(w) = workflow_id {
-            reference::<workflow::Entity>(txn, ctx, w, Some(&input.ns), "input.workflowId").await?;
-        }
-        let now = Utc::now();
-        let row = store::insert::<dataset::Entity, _>(
-            txn,
-            ctx,
-            dataset::ActiveModel {
-                id: Set(crate::core::ids::new_id()),
-                ns: Set(input.ns),
-                workflow_id: Set(workflow_id),
-                name: Set(input.name),
-                description: Set(input.description),
-                data_type: Set(input.data_type),
-                format: Set(input.format),
-                storage_uri: Set(input.storage_uri),
-                version_seq: Set(0),
-                personal_data: Set(false),
-                legal_basis: Set(None),
-                retention_days: Set(None),
-                erasure_requested_at: Set(None),
-                facets: Set(None),
-                created_by: Set(ctx.actor.clone()),
-                created_at: Set(now),
-                updated_at: Set(now),
-            },
-        )
-        .await?;
-        if let Some(v) = input.first_version {
-            insert_version(txn, ctx, &row, v).await?;
-        }
-        Ok(row)
-    })
-    .await
+    if let Some(w) = workflow_id {
+        reference::<workflow::Entity>(txn, ctx, w, Some(&input.ns), "input.workflowId").await?;
+    }
+    let now = Utc::now();
+    let row = store::insert::<dataset::Entity, _>(
+        txn,
+        ctx,
+        dataset::ActiveModel {
+            id: Set(crate::core::ids::new_id()),
+            ns: Set(input.ns),
+            workflow_id: Set(workflow_id),
+            name: Set(input.name),
+            description: Set(input.description),
+            data_type: Set(input.data_type),
+            format: Set(input.format),
+            storage_uri: Set(input.storage_uri),
+            version_seq: Set(0),
+            personal_data: Set(false),
+            legal_basis: Set(None),
+            retention_days: Set(None),
+            erasure_requested_at: Set(None),
+            facets: Set(None),
+            created_by: Set(ctx.actor.clone()),
+            created_at: Set(now),
+            updated_at: Set(now),
+        },
+    )
+    .await?;
+    if let Some(v) = input.first_version {
+        insert_version(txn, ctx, &row, v).await?;
+    }
+    Ok(row)
 }
 
 /// Updates a dataset.
@@ -138,7 +144,7 @@ pub async fn create_dataset_version(
 }
 
 /// Checks a version's values (`at` names the input in errors).
-fn check_version(v: &NewDatasetVersion, at: &str) -> AppResult<()> {
+pub fn check_version(v: &NewDatasetVersion, at: &str) -> AppResult<()> {
     if v.storage_uri.trim().is_empty() {
         return Err(AppError::bad_input(
             format!("{at}.storageUri"),
@@ -163,7 +169,7 @@ fn check_version(v: &NewDatasetVersion, at: &str) -> AppResult<()> {
 }
 
 /// Inserts the dataset's next version (checked values, inside `txn`).
-async fn insert_version(
+pub async fn insert_version(
     txn: &sea_orm::DatabaseTransaction,
     ctx: &RequestContext,
     dataset: &dataset::Model,
@@ -185,7 +191,7 @@ async fn insert_version(
             row_count: Set(v.row_count),
             schema: Set(v.schema),
             split: Set(v.split.map_or(DatasetSplit::Full, Into::into)),
-            source_version: Set(None),
+            source_version: Set(v.source_version),
             upload_status: Set(None),
             content_type: Set(None),
             num_columns: Set(None),

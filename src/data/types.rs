@@ -335,6 +335,7 @@ impl From<DatasetVersionValues> for commands::NewDatasetVersion {
             row_count: v.row_count,
             schema: v.schema.map(|j| j.0),
             split: v.split.map(Into::into),
+            source_version: None,
         }
     }
 }

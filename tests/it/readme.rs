@@ -8,7 +8,8 @@
 //! operation's variables to the values earlier examples returned under those names (as the
 //! README says of `$name`). Each operation runs as another actor (a team, not one person:
 //! four-eyes review needs two), with every namespace in scope. Subscriptions must deliver
-//! their first message.
+//! their first message, and every query must answer something: no top-level field null
+//! or an empty list (the demo carries what each example asks about).
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -265,6 +266,19 @@ async fn every_graphql_example_of_the_readme_runs_against_the_demo() {
             resp.get("errors").is_none(),
             "README operation {i} fails:\n{op}\n{resp:#}"
         );
+        if ty == OperationType::Query {
+            for (field, v) in resp["data"].as_object().into_iter().flatten() {
+                let empty = v.is_null()
+                    || v.as_array().is_some_and(Vec::is_empty)
+                    || v["edges"].as_array().is_some_and(Vec::is_empty)
+                    || v["nodes"].as_array().is_some_and(Vec::is_empty)
+                    || v["hits"].as_array().is_some_and(Vec::is_empty);
+                assert!(
+                    !empty,
+                    "README operation {i} answers nothing on the demo ({field}):\n{op}\n{v}"
+                );
+            }
+        }
         upload(&resp["data"]).await;
         bind(&resp["data"], &mut bindings);
     }

@@ -24,7 +24,7 @@ async fn embedded_sqlite_serves_the_demo_registry_with_nested_queries() {
     let rc = RequestContext::default();
     let req = async_graphql::Request::new(
         r#"{
-          workflows(first: 5) { edges { node { name
+          workflows(first: 5, filter: {name: {eq: "fraud-pipeline"}}) { edges { node { name
             datasets(first: 5) { totalCount edges { node { name
               versions(first: 5) { edges { node { version
                 trainingJobs(first: 5) { edges { node { name status
@@ -102,7 +102,11 @@ async fn embedded_sqlite_demo_has_artifacts_in_the_local_store() {
     let seeded = mlgraph::demo::seed_artifacts(&conn, &arts)
         .await
         .unwrap_or_else(|e| panic!("seed artifacts: {e:?}"));
-    assert_eq!(seeded, 4 + 6, "every model version and dataset version");
+    assert_eq!(
+        seeded,
+        4 + 7 + 1,
+        "every model version and dataset version (the OpenLineage run's output included)"
+    );
     assert_eq!(
         mlgraph::demo::seed_artifacts(&conn, &arts)
             .await
@@ -128,7 +132,7 @@ async fn embedded_sqlite_demo_has_artifacts_in_the_local_store() {
         .await;
     assert!(resp.errors.is_empty(), "{:?}", resp.errors);
     let data = resp.data.into_json().unwrap_or_default();
-    assert_eq!(data["artifacts"]["totalCount"], 10);
+    assert_eq!(data["artifacts"]["totalCount"], 12);
     let csv = data["artifacts"]["nodes"]
         .as_array()
         .and_then(|a| a.iter().find(|n| n["path"] == "data.csv"))
