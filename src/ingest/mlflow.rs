@@ -55,6 +55,7 @@ pub fn latest_metric_values(stored: &Value) -> Value {
 }
 
 mod artifacts;
+mod inputs;
 
 /// The MLflow routes.
 pub fn routes() -> Router<AppState> {
@@ -904,6 +905,7 @@ impl Api<'_> {
             ("POST", ["mlflow", "runs", "delete-tag"]) => self.delete_run_tag(p).await,
             ("POST", ["mlflow", "runs", "search"]) => self.search_runs(p).await,
             ("POST", ["mlflow", "runs", "outputs"]) => self.log_outputs(p).await,
+            ("POST", ["mlflow", "runs", "log-inputs"]) => self.log_inputs(p).await,
             ("GET", ["mlflow", "metrics", "get-history"]) => self.metric_history(p).await,
             ("GET", ["mlflow", "metrics", "get-history-bulk-interval"]) => {
                 self.metric_history_sampled(p).await
@@ -1408,7 +1410,7 @@ impl Api<'_> {
                 "lifecycle_stage": if r.deleted_at.is_some() { "deleted" } else { "active" },
             },
             "data": {"metrics": metrics, "params": params, "tags": tag_list(&r.tags)},
-            "inputs": {"dataset_inputs": []},
+            "inputs": {"dataset_inputs": self.dataset_inputs(r.id).await?},
             "outputs": {"model_outputs": outputs},
         }))
     }

@@ -417,3 +417,136 @@ print(json.dumps({"name": c.get_experiment(e).name}))
     let body: Value = resp.json().await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(body["error_code"], "INVALID_PARAMETER_VALUE", "{body}");
 }
+
+const INPUTS: &str = r#"
+import json
+import mlflow
+import pandas as pd
+from mlflow import MlflowClient
+
+c = MlflowClient()
+out = {}
+exp = c.create_experiment("inputs")
+with mlflow.start_run(experiment_id=exp) as run:
+    df = pd.DataFrame({"amount": [1.5, 2.0, 3.25], "label": [0, 1, 0]})
+    ds = mlflow.data.from_pandas(df, source="s3://lake/tx.parquet", name="transactions")
+    mlflow.log_input(ds, context="training")
+    # The same input again: nothing new (MLflow dedups by name and digest).
+    mlflow.log_input(ds, context="training")
+    out["digest"] = ds.digest
+inputs = c.get_run(run.info.run_id).inputs.dataset_inputs
+out["run_id"] = run.info.run_id
+out["inputs"] = [
+    {"name": i.dataset.name, "digest": i.dataset.digest, "source_type": i.dataset.source_type,
+     "context": {t.key: t.value for t in i.tags}.get("mlflow.data.context"),
+     "has_schema": bool(i.dataset.schema)}
+    for i in inputs
+]
+print(json.dumps(out))
+"#;
+
+/// `mlflow.log_input` (what autologging calls): the dataset and its digest's version in
+/// the registry, the run consuming it in the lineage, `get_run` answering the inputs back
+/// as MLflow does; logging it again adds nothing. Bad inputs are refused in MLflow's
+/// shape, writing nothing, and another namespace's run is not found.
+#[tokio::test]
+async fn logged_inputs_are_datasets_in_the_runs_lineage() {
+    let base = TestApp::new().await;
+    let s = served(&base).await;
+    let token = key_with(
+        &s,
+        "inputs@example.com",
+        &[("ml.inputs", entity::enums::Role::Editor)],
+    )
+    .await;
+    let out = run_python(
+        INPUTS,
+        &mlflow_env(
+            format!("http://{}/ns/ml.inputs", s.addr),
+            &[("MLFLOW_TRACKING_TOKEN", token.clone())],
+        ),
+    )
+    .await;
+    let line = out.lines().last().unwrap_or_default();
+    let got: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {out}"));
+    assert_eq!(
+        got["inputs"],
+        json!([{"name": "transactions", "digest": got["digest"], "source_type": "s3", "context": "training", "has_schema": true}]),
+        "{got}"
+    );
+    let lineage = base
+        .ok(
+            "{ datasets(filter: {ns: {eq: \"ml.inputs\"}}) { nodes { name dataType storageUri versions { nodes { storageUri schema downstream(depth: 1) { nodes { node { __typename } } } } } } } }",
+            json!({}),
+        )
+        .await;
+    let ds = &lineage["datasets"]["nodes"];
+    assert_eq!(ds.as_array().map(Vec::len), Some(1), "{lineage}");
+    assert_eq!(ds[0]["name"], "transactions");
+    assert_eq!(ds[0]["dataType"], "TABULAR");
+    let version = &ds[0]["versions"]["nodes"][0];
+    assert_eq!(version["storageUri"], "s3://lake/tx.parquet", "{lineage}");
+    assert!(version["schema"].is_object(), "{lineage}");
+    assert_eq!(
+        version["downstream"]["nodes"][0]["node"]["__typename"], "JobRun",
+        "{lineage}"
+    );
+    assert_eq!(base.count("dataset_versions").await, 1);
+
+    let client = reqwest::Client::new();
+    let post = |body: Value, token: String| {
+        let url = format!(
+            "http://{}/ns/ml.inputs/api/2.0/mlflow/runs/log-inputs",
+            s.addr
+        );
+        let client = client.clone();
+        async move {
+            let r = client
+                .post(url)
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            let status = r.status().as_u16();
+            let body: Value = r.json().await.unwrap_or_default();
+            (status, body)
+        }
+    };
+    let run = got["run_id"].clone();
+    let (edges, events) = (base.count("edges").await, base.count("events").await);
+    let ok = json!({"dataset": {"name": "fine", "digest": "abc"}});
+    for bad in [
+        json!([ok, {"tags": []}]),
+        json!([ok, {"dataset": {"name": "x".repeat(600), "digest": "d"}}]),
+        json!([ok, {"dataset": {"name": "x", "digest": ""}}]),
+        json!([ok, {"dataset": {"name": "x", "digest": "d", "source": 5}}]),
+    ] {
+        let (status, body) = post(json!({"run_id": run, "datasets": bad}), token.clone()).await;
+        assert_eq!(status, 400, "{body}");
+        assert_eq!(body["error_code"], "INVALID_PARAMETER_VALUE", "{body}");
+    }
+    assert_eq!(base.count("edges").await, edges, "nothing half-written");
+    assert_eq!(base.count("events").await, events);
+    // Another namespace's key: the run does not exist for it.
+    let other = key_with(
+        &s,
+        "other@example.com",
+        &[("ml.other", entity::enums::Role::Editor)],
+    )
+    .await;
+    let url = format!(
+        "http://{}/ns/ml.other/api/2.0/mlflow/runs/log-inputs",
+        s.addr
+    );
+    let r = client
+        .post(url)
+        .bearer_auth(&other)
+        .json(&json!({"run_id": run, "datasets": [ok]}))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.status().as_u16(), 404);
+    let body: Value = r.json().await.unwrap_or_default();
+    assert_eq!(body["error_code"], "RESOURCE_DOES_NOT_EXIST", "{body}");
+}
