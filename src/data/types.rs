@@ -7,7 +7,6 @@ use crate::core::filter::{
     DateTimeFilter, IdFilter, IntFilter, StringFilter, filter_input, order_input,
 };
 use crate::core::ids::{decode_as, maybe_id, opt_id};
-use crate::core::paging::{Conn, PageArgs};
 use crate::core::patch::Patch;
 use crate::enums::*;
 use crate::error::AppResult;
@@ -168,29 +167,15 @@ crate::gql::declare::node_type! {
         /// Training jobs that trained on it.
         training_jobs: DatasetVersionTrainingJobs => TrainingJob,
     }
-    resolvers {
+    loaded {
         /// Its files in the artifact store (live ones unless the filter asks for deleted).
-        #[allow(clippy::too_many_arguments)]
-        async fn artifacts(
-            &self,
-            ctx: &Context<'_>,
-            filter: Option<crate::artifacts::ArtifactFilter>,
-            order_by: Option<Vec<crate::artifacts::ArtifactOrder>>,
-            first: Option<i32>,
-            after: Option<String>,
-            last: Option<i32>,
-            before: Option<String>,
-            offset: Option<i32>,
-        ) -> Result<Conn<crate::graph::Artifact>> {
-            crate::artifacts::owned(
-                ctx,
-                self.0.id,
-                filter,
-                order_by,
-                PageArgs::new(first, after, last, before, offset),
-            )
-            .await
-        }
+        artifacts: Artifact via crate::artifacts::owned,
+        /// Schemas proposed for its file (newest first unless ordered).
+        schema_deductions: SchemaDeduction via crate::prep::deductions_of,
+        /// Exploratory reports of its file (newest first unless ordered).
+        eda_reports: EdaReport via crate::prep::reports_of,
+    }
+    resolvers {
         /// The file uploaded through `createDatasetUpload` (`raw/<name>`), once verified.
         async fn raw_file(&self, ctx: &Context<'_>) -> Result<Option<crate::graph::Artifact>> {
             crate::artifacts::owned_file(ctx, self.0.id, "raw/").await
@@ -202,50 +187,6 @@ crate::gql::declare::node_type! {
         /// their column's type are null. Null for Parquet uploads (the upload is the file).
         async fn processed_file(&self, ctx: &Context<'_>) -> Result<Option<crate::graph::Artifact>> {
             crate::artifacts::owned_file(ctx, self.0.id, "processed/").await
-        }
-        /// Schemas proposed for its file (newest first unless ordered).
-        #[allow(clippy::too_many_arguments)]
-        async fn schema_deductions(
-            &self,
-            ctx: &Context<'_>,
-            filter: Option<crate::prep::SchemaDeductionFilter>,
-            order_by: Option<Vec<crate::prep::SchemaDeductionOrder>>,
-            first: Option<i32>,
-            after: Option<String>,
-            last: Option<i32>,
-            before: Option<String>,
-            offset: Option<i32>,
-        ) -> Result<Conn<crate::graph::SchemaDeduction>> {
-            crate::prep::deductions_of(
-                ctx,
-                self.0.id,
-                filter,
-                order_by,
-                PageArgs::new(first, after, last, before, offset),
-            )
-            .await
-        }
-        /// Exploratory reports of its file (newest first unless ordered).
-        #[allow(clippy::too_many_arguments)]
-        async fn eda_reports(
-            &self,
-            ctx: &Context<'_>,
-            filter: Option<crate::prep::EdaReportFilter>,
-            order_by: Option<Vec<crate::prep::EdaReportOrder>>,
-            first: Option<i32>,
-            after: Option<String>,
-            last: Option<i32>,
-            before: Option<String>,
-            offset: Option<i32>,
-        ) -> Result<Conn<crate::graph::EdaReport>> {
-            crate::prep::reports_of(
-                ctx,
-                self.0.id,
-                filter,
-                order_by,
-                PageArgs::new(first, after, last, before, offset),
-            )
-            .await
         }
     }
 }

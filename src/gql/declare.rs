@@ -132,6 +132,10 @@ where
 ///         /// Its versions.
 ///         versions: ModelVersions => ModelVersion,
 ///     }
+///     loaded {
+///         /// A connection with a loader of its own (same arguments as `children`).
+///         artifacts: Artifact via crate::artifacts::owned,
+///     }
 ///     resolvers {
 ///         // hand-written `#[Object]` fields with logic
 ///     }
@@ -149,6 +153,9 @@ macro_rules! node_type {
         })?
         $(children {
             $( $(#[$hdoc:meta])* $hname:ident : $hrel:ident => $hobj:ident ),* $(,)?
+        })?
+        $(loaded {
+            $( $(#[$ldoc:meta])* $lname:ident : $lobj:ident via $lfn:path ),* $(,)?
         })?
         $(resolvers { $($resolvers:tt)* })?
     ) => {
@@ -225,6 +232,30 @@ macro_rules! node_type {
                             order,
                             first,
                         },
+                    )
+                    .await
+                }
+            )*)?
+            $($(
+                $(#[$ldoc])*
+                #[allow(clippy::too_many_arguments)]
+                async fn $lname(
+                    &self,
+                    ctx: &async_graphql::Context<'_>,
+                    filter: Option<<<$lobj as $crate::graph::NodeObject>::Entity as $crate::gql::declare::Listed>::Filter>,
+                    order_by: Option<Vec<<<$lobj as $crate::graph::NodeObject>::Entity as $crate::gql::declare::Listed>::Order>>,
+                    first: Option<i32>,
+                    after: Option<String>,
+                    last: Option<i32>,
+                    before: Option<String>,
+                    offset: Option<i32>,
+                ) -> async_graphql::Result<$crate::core::paging::Conn<$lobj>> {
+                    $lfn(
+                        ctx,
+                        self.0.id,
+                        filter,
+                        order_by,
+                        $crate::core::paging::PageArgs::new(first, after, last, before, offset),
                     )
                     .await
                 }

@@ -8,7 +8,6 @@ use crate::core::filter::{
     DateTimeFilter, IdFilter, IntFilter, StringFilter, filter_input, order_input,
 };
 use crate::core::ids::{decode_as, maybe_id, opt_id};
-use crate::core::paging::{Conn, PageArgs};
 use crate::core::patch::Patch;
 use crate::enums::*;
 use crate::error::AppResult;
@@ -45,33 +44,15 @@ crate::gql::declare::node_type! {
         /// Experiments of this workflow.
         experiments: WorkflowExperiments => Experiment,
     }
+    loaded {
+        /// Its runs as OpenLineage or MLflow clients reported them.
+        runs: JobRun via crate::ingest::runs_of::<WorkflowRuns>,
+    }
     resolvers {
         /// Its canonical URL (`/ns/<namespace>/Workflow/<Name_with_underscores>`); `GET` on it
         /// answers this node's id.
         async fn canonical_url(&self) -> String {
             crate::graph::canonical::url(crate::core::ids::NodeType::Workflow, &self.0.ns, &self.0.name)
-        }
-        /// Its runs as OpenLineage or MLflow clients reported them.
-        #[allow(clippy::too_many_arguments)]
-        async fn runs(
-            &self,
-            ctx: &Context<'_>,
-            filter: Option<crate::ingest::JobRunFilter>,
-            order_by: Option<Vec<crate::ingest::JobRunOrder>>,
-            first: Option<i32>,
-            after: Option<String>,
-            last: Option<i32>,
-            before: Option<String>,
-            offset: Option<i32>,
-        ) -> Result<Conn<JobRun>> {
-            crate::ingest::runs_of::<WorkflowRuns>(
-                ctx,
-                self.0.id,
-                filter,
-                order_by,
-                PageArgs::new(first, after, last, before, offset),
-            )
-            .await
         }
     }
 }
@@ -273,6 +254,10 @@ crate::gql::declare::node_type! {
         /// Predictions it answered.
         predictions: VersionPredictions => Prediction,
     }
+    loaded {
+        /// Its files in the artifact store (live ones unless the filter asks for deleted).
+        artifacts: Artifact via crate::artifacts::owned,
+    }
     resolvers {
         /// Its aliases (each names at most one version of the model; set with `setModelAlias`
         /// or an MLflow client). Current aliases, also under `asOf`.
@@ -282,28 +267,6 @@ crate::gql::declare::node_type! {
                 .load_one(crate::core::loader::AliasesOf(self.0.id))
                 .await?
                 .unwrap_or_default())
-        }
-        /// Its files in the artifact store (live ones unless the filter asks for deleted).
-        #[allow(clippy::too_many_arguments)]
-        async fn artifacts(
-            &self,
-            ctx: &Context<'_>,
-            filter: Option<crate::artifacts::ArtifactFilter>,
-            order_by: Option<Vec<crate::artifacts::ArtifactOrder>>,
-            first: Option<i32>,
-            after: Option<String>,
-            last: Option<i32>,
-            before: Option<String>,
-            offset: Option<i32>,
-        ) -> Result<Conn<crate::graph::Artifact>> {
-            crate::artifacts::owned(
-                ctx,
-                self.0.id,
-                filter,
-                order_by,
-                PageArgs::new(first, after, last, before, offset),
-            )
-            .await
         }
     }
 }

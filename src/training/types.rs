@@ -7,7 +7,6 @@ use crate::core::filter::{
     DateTimeFilter, FloatFilter, IdFilter, IntFilter, StringFilter, filter_input, order_input,
 };
 use crate::core::ids::{decode_as, opt_id};
-use crate::core::paging::{Conn, PageArgs};
 use crate::core::patch::Patch;
 use crate::enums::*;
 use crate::error::AppResult;
@@ -45,33 +44,15 @@ crate::gql::declare::node_type! {
         /// Its training jobs.
         training_jobs: ExperimentTrainingJobs => TrainingJob,
     }
+    loaded {
+        /// Its runs as OpenLineage or MLflow clients reported them.
+        job_runs: JobRun via crate::ingest::runs_of::<ExperimentJobRuns>,
+    }
     resolvers {
         /// Its canonical URL (`/ns/<namespace>/Experiment/<Name_with_underscores>`); `GET` on it
         /// answers this node's id.
         async fn canonical_url(&self) -> String {
             crate::graph::canonical::url(crate::core::ids::NodeType::Experiment, &self.0.ns, &self.0.name)
-        }
-        /// Its runs as OpenLineage or MLflow clients reported them.
-        #[allow(clippy::too_many_arguments)]
-        async fn job_runs(
-            &self,
-            ctx: &Context<'_>,
-            filter: Option<crate::ingest::JobRunFilter>,
-            order_by: Option<Vec<crate::ingest::JobRunOrder>>,
-            first: Option<i32>,
-            after: Option<String>,
-            last: Option<i32>,
-            before: Option<String>,
-            offset: Option<i32>,
-        ) -> Result<Conn<JobRun>> {
-            crate::ingest::runs_of::<ExperimentJobRuns>(
-                ctx,
-                self.0.id,
-                filter,
-                order_by,
-                PageArgs::new(first, after, last, before, offset),
-            )
-            .await
         }
     }
 }
@@ -169,29 +150,11 @@ crate::gql::declare::node_type! {
         /// Model versions it produced.
         produced_versions: JobProducedVersions => ModelVersion,
     }
-    resolvers {
+    loaded {
         /// Its files in the artifact store (live ones unless the filter asks for deleted).
-        #[allow(clippy::too_many_arguments)]
-        async fn artifacts(
-            &self,
-            ctx: &Context<'_>,
-            filter: Option<crate::artifacts::ArtifactFilter>,
-            order_by: Option<Vec<crate::artifacts::ArtifactOrder>>,
-            first: Option<i32>,
-            after: Option<String>,
-            last: Option<i32>,
-            before: Option<String>,
-            offset: Option<i32>,
-        ) -> Result<Conn<crate::graph::Artifact>> {
-            crate::artifacts::owned(
-                ctx,
-                self.0.id,
-                filter,
-                order_by,
-                PageArgs::new(first, after, last, before, offset),
-            )
-            .await
-        }
+        artifacts: Artifact via crate::artifacts::owned,
+    }
+    resolvers {
         /// The pipeline it runs.
         async fn pipeline(&self, ctx: &Context<'_>) -> Result<Option<Pipeline>> {
             crate::prep::job_pipeline(ctx, &self.0).await
@@ -270,29 +233,9 @@ crate::gql::declare::node_type! {
         /// The job it belongs to.
         training_job: TrainingJob = training_job_id,
     }
-    resolvers {
+    loaded {
         /// Its files in the artifact store (live ones unless the filter asks for deleted).
-        #[allow(clippy::too_many_arguments)]
-        async fn artifacts(
-            &self,
-            ctx: &Context<'_>,
-            filter: Option<crate::artifacts::ArtifactFilter>,
-            order_by: Option<Vec<crate::artifacts::ArtifactOrder>>,
-            first: Option<i32>,
-            after: Option<String>,
-            last: Option<i32>,
-            before: Option<String>,
-            offset: Option<i32>,
-        ) -> Result<Conn<crate::graph::Artifact>> {
-            crate::artifacts::owned(
-                ctx,
-                self.0.id,
-                filter,
-                order_by,
-                PageArgs::new(first, after, last, before, offset),
-            )
-            .await
-        }
+        artifacts: Artifact via crate::artifacts::owned,
     }
 }
 
