@@ -6,7 +6,8 @@
 //! the cost functions cannot see the configured page sizes. Here one rule covers every
 //! field, whatever its parent: a connection costs its page size (`first`/`last`, else the
 //! configured default, capped at the configured maximum) times its selection, a lineage
-//! graph its lineage page, anything else 1 plus its selection.
+//! graph its lineage page, an aggregate its groups (`first`, 100 by default), anything
+//! else 1 plus its selection.
 //!
 //! async-graphql 7 also returns an object's fields in the order their resolvers finish
 //! (a `FuturesUnordered`), not in the order selected; [`order_like_selection`] puts them
@@ -427,6 +428,8 @@ impl<'a> CostWalker<'a> {
                 u64::from(self.limits.default_lineage_page),
                 u64::from(self.limits.max_lineage_page),
             )
+        } else if ty == "AggregateGroup" {
+            (100, crate::aggregate::MAX_GROUPS as u64)
         } else if let Some(ids) = self.list_argument_len(field, "ids") {
             return Some(ids.max(1));
         } else {

@@ -261,3 +261,22 @@ async fn relations_aggregate_their_own_children() {
         "{all}"
     );
 }
+
+/// An aggregate costs its groups times its selection, like a page: many of them in one
+/// document are refused before any runs.
+#[tokio::test]
+async fn many_aggregates_in_one_document_are_too_complex() {
+    let app = TestApp::new().await;
+    let one =
+        "{ aggregate(of: MODEL, first: 1000) { key count sum(field: \"latestVersionNumber\") } }";
+    let ok = app.gql(one, json!({})).await;
+    assert!(ok.get("errors").is_none(), "{ok}");
+    let many: String = (0..100)
+        .map(|i| format!("a{i}: aggregate(of: MODEL, first: 1000) {{ key count }} "))
+        .collect();
+    let refused = app.gql(&format!("{{ {many} }}"), json!({})).await;
+    assert_eq!(
+        refused["errors"][0]["extensions"]["code"], "QUERY_TOO_COMPLEX",
+        "{refused}"
+    );
+}
