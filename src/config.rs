@@ -52,6 +52,8 @@ pub struct Limits {
     /// Whether plain nested reads of a top-level list are answered by one planned
     /// statement (`gql::plan`, PostgreSQL) instead of one statement per level.
     pub planner: bool,
+    /// How many parsed documents are kept (`gql::parsed`; 0 keeps none).
+    pub parse_cache: usize,
 }
 
 impl Default for Limits {
@@ -79,6 +81,7 @@ impl Default for Limits {
             request_timeout: std::time::Duration::from_secs(30),
             hnsw: crate::similarity::Hnsw::default(),
             planner: true,
+            parse_cache: 1024,
         }
     }
 }

@@ -282,6 +282,9 @@ struct ServeArgs {
     /// Most lexical tokens in one document.
     #[arg(long, env = "MLGRAPH_MAX_TOKENS", default_value_t = Limits::default().max_tokens)]
     max_tokens: usize,
+    /// Parsed documents kept, by text (0 parses every request's document).
+    #[arg(long, env = "MLGRAPH_PARSE_CACHE", default_value_t = Limits::default().parse_cache)]
+    parse_cache: usize,
     /// Deepest nesting of a value literal or variable (levels of brackets).
     #[arg(long, env = "MLGRAPH_MAX_VALUE_DEPTH", default_value_t = Limits::default().max_value_depth)]
     max_value_depth: usize,
@@ -733,6 +736,7 @@ async fn serve(args: ServeArgs) -> anyhow_like::Result<()> {
                 max_scan_tuples: args.hnsw_max_scan_tuples,
             },
             planner: !args.no_planner,
+            parse_cache: args.parse_cache,
         },
         statements,
         cors_origins: args.cors_origins,

@@ -162,7 +162,7 @@ pub fn build_schema(state: AppState) -> AppSchema {
     )
     .extension(QueryShape {
         limits: limits.clone(),
-        parsed: Arc::new(crate::gql::parsed::ParseCache::new(PARSED_DOCUMENTS)),
+        parsed: Arc::new(crate::gql::parsed::ParseCache::new(limits.parse_cache)),
     });
     let builder = if limits.production {
         builder.disable_introspection()
@@ -264,9 +264,6 @@ struct QueryShape {
     /// Documents parsed once (shared by every request of the schema).
     parsed: Arc<crate::gql::parsed::ParseCache>,
 }
-
-/// How many parsed documents the schema keeps.
-const PARSED_DOCUMENTS: usize = 1024;
 
 impl ExtensionFactory for QueryShape {
     fn create(&self) -> Arc<dyn Extension> {
