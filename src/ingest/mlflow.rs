@@ -56,6 +56,7 @@ pub fn latest_metric_values(stored: &Value) -> Value {
 
 mod artifacts;
 mod inputs;
+use inputs::input_field;
 
 /// The MLflow routes.
 pub fn routes() -> Router<AppState> {
@@ -637,6 +638,8 @@ fn field_name(ident: &str) -> String {
                 "attribute",
                 "attr",
                 "run",
+                "dataset",
+                "datasets",
             ]
             .contains(&p.to_ascii_lowercase().as_str()) =>
         {
@@ -649,6 +652,7 @@ fn field_name(ident: &str) -> String {
         Some("tags" | "tag") => format!("tags.{key}"),
         Some("params" | "param") => format!("params.{key}"),
         Some("metrics" | "metric") => format!("metrics.{key}"),
+        Some("dataset" | "datasets") => format!("dataset.{}", key.to_ascii_lowercase()),
         _ => key.to_ascii_lowercase(),
     }
 }
@@ -1827,9 +1831,37 @@ impl Api<'_> {
             .order_by_asc(job_run::Column::Id)
             .all(self.db)
             .await?;
+        // `dataset.name`, `.digest`, `.context`: a run matches a clause when one of its
+        // logged inputs does (each clause on its own, as MLflow's subqueries).
+        let (on_inputs, on_run): (Vec<Clause>, Vec<Clause>) = clauses
+            .into_iter()
+            .partition(|c| c.field.starts_with("dataset."));
+        if let Some(c) = on_inputs.iter().find(|c| {
+            !["dataset.name", "dataset.digest", "dataset.context"].contains(&c.field.as_str())
+        }) {
+            return Err(MlflowError::invalid(format!(
+                "Invalid dataset attribute '{}': name, digest or context",
+                c.field
+            )));
+        }
+        let inputs = if on_inputs.is_empty() {
+            HashMap::new()
+        } else {
+            self.inputs_of(rows.iter().map(|r| r.id)).await?
+        };
         let matching: Vec<&job_run::Model> = rows
             .iter()
-            .filter(|r| all_match(&clauses, |f| run_field(r, f)))
+            .filter(|r| all_match(&on_run, |f| run_field(r, f)))
+            .filter(|r| {
+                let mine = inputs.get(&r.id).map(Vec::as_slice).unwrap_or_default();
+                on_inputs.iter().all(|c| {
+                    if mine.is_empty() {
+                        return c.matches(None);
+                    }
+                    mine.iter()
+                        .any(|input| c.matches(input_field(input, &c.field)))
+                })
+            })
             .collect();
         let matching = sort_by_keys(matching, &keys, |r, f| run_field(r, f));
         let (items, next) = page(matching, p.int("max_results")?, p.opt("page_token"), 1000)?;

@@ -434,6 +434,17 @@ with mlflow.start_run(experiment_id=exp) as run:
     # The same input again: nothing new (MLflow dedups by name and digest).
     mlflow.log_input(ds, context="training")
     out["digest"] = ds.digest
+with mlflow.start_run(experiment_id=exp) as plain:
+    mlflow.log_param("inputs", "none")
+def found(f):
+    try:
+        return sorted(r.info.run_id == run.info.run_id for r in c.search_runs([exp], filter_string=f))
+    except Exception as e:
+        return getattr(e, "error_code", type(e).__name__)
+out["by_name"] = found("dataset.name = 'transactions'")
+out["by_context"] = found("datasets.context = 'training' AND dataset.digest = '" + ds.digest + "'")
+out["by_other"] = found("dataset.name = 'nope'")
+out["by_bogus"] = found("dataset.colour = 'x'")
 inputs = c.get_run(run.info.run_id).inputs.dataset_inputs
 out["run_id"] = run.info.run_id
 out["inputs"] = [
@@ -474,6 +485,14 @@ async fn logged_inputs_are_datasets_in_the_runs_lineage() {
         json!([{"name": "transactions", "digest": got["digest"], "source_type": "s3", "context": "training", "has_schema": true}]),
         "{got}"
     );
+    assert_eq!(
+        got["by_name"],
+        json!([true]),
+        "only the run with the input: {got}"
+    );
+    assert_eq!(got["by_context"], json!([true]), "{got}");
+    assert_eq!(got["by_other"], json!([]), "{got}");
+    assert_eq!(got["by_bogus"], "INVALID_PARAMETER_VALUE", "{got}");
     let lineage = base
         .ok(
             "{ datasets(filter: {ns: {eq: \"ml.inputs\"}}) { nodes { name dataType storageUri versions { nodes { storageUri schema downstream(depth: 1) { nodes { node { __typename } } } } } } } }",

@@ -9,6 +9,8 @@
 use entity::enums::DatasetType;
 use entity::{dataset, dataset_version, edge};
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder};
+use std::collections::HashMap;
+
 use serde_json::{Value, json};
 
 use super::{Api, MlResult, MlflowError, Params};
@@ -149,6 +151,46 @@ impl Api<'_> {
             .filter_map(|e| e.properties.get("mlflow").cloned())
             .collect())
     }
+}
+
+impl Api<'_> {
+    /// The MLflow inputs of each run of `runs` (for `dataset.*` search filters).
+    pub(super) async fn inputs_of(
+        &self,
+        runs: impl Iterator<Item = uuid::Uuid>,
+    ) -> MlResult<HashMap<uuid::Uuid, Vec<Value>>> {
+        let runs: Vec<uuid::Uuid> = runs.collect();
+        let mut out: HashMap<uuid::Uuid, Vec<Value>> = HashMap::new();
+        for chunk in runs.chunks(1000) {
+            let edges = edge::Entity::find()
+                .filter(edge::Column::Kind.eq("consumes"))
+                .filter(edge::Column::SourceId.is_in(chunk.iter().copied()))
+                .filter(self.ctx.scope.condition(edge::Column::Ns))
+                .all(self.db)
+                .await?;
+            for e in edges {
+                if let Some(input) = e.properties.get("mlflow") {
+                    out.entry(e.source_id).or_default().push(input.clone());
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// A `dataset.*` field of one logged input: its name, digest, or `mlflow.data.context` tag.
+pub(super) fn input_field(input: &Value, field: &str) -> Option<super::Val> {
+    let text = match field {
+        "dataset.name" => input["dataset"]["name"].as_str(),
+        "dataset.digest" => input["dataset"]["digest"].as_str(),
+        "dataset.context" => input["tags"].as_array().and_then(|tags| {
+            tags.iter()
+                .find(|t| t["key"] == "mlflow.data.context")
+                .and_then(|t| t["value"].as_str())
+        }),
+        _ => None,
+    };
+    text.map(|t| super::Val::Str(t.to_owned()))
 }
 
 /// The version of the input's dataset keyed by its digest, created (with the dataset)
