@@ -583,7 +583,12 @@ async fn graph_questions(
             "run": {"runId": run},
             "job": {"namespace": "airflow-prod", "name": "risk_scores.daily"},
             "inputs": [{"namespace": "s3://acme-ml", "name": "warehouse/payments"}],
-            "outputs": [{"namespace": "s3://acme-ml", "name": "scores/risk"}],
+            "outputs": [{"namespace": "s3://acme-ml", "name": "scores/risk", "facets": {"columnLineage": {
+                "_producer": "https://github.com/apache/airflow/tree/providers-openlineage/2.3.0",
+                "_schemaURL": "https://openlineage.io/spec/facets/1-2-0/ColumnLineageDatasetFacet.json",
+                "fields": {"risk_score": {"inputFields": [
+                    {"namespace": "s3://acme-ml", "name": "warehouse/payments", "field": "amount",
+                     "transformations": [{"type": "DIRECT", "subtype": "AGGREGATION"}]}]}}}}}],
         }))?;
         crate::ingest::openlineage::record(db, ctx, Some(ns), &event).await?;
     }

@@ -106,6 +106,7 @@ impl NodeQuery {
 pub struct QueryRoot(
     NodeQuery,
     crate::aggregate::AggregateQuery,
+    crate::lineage::columns::ColumnLineageQuery,
     SearchQuery,
     SimilarityQuery,
     AccessQuery,

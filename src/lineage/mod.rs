@@ -2,6 +2,7 @@
 //! the unified relation (foreign keys + explicit edges), both as the `lineage` query and
 //! as `upstream`/`downstream` fields on every node, batched per request.
 
+pub mod columns;
 pub mod service;
 
 use std::collections::HashMap;

@@ -197,3 +197,156 @@ async fn producers_ids_and_missing_schema_urls_are_heard_and_the_spec_is_kept() 
         "{run}"
     );
 }
+
+/// A Spark job's `columnLineage`: `users.email` feeds `features.email_hash`, which feeds
+/// `scores.risk`; `users.country` feeds `features.country` only. Downstream of `email` is
+/// those two fields with their distance and transformation, and through their datasets
+/// the model version trained on the scores — one query; upstream of `risk` walks back to
+/// `email`. Another tenant's key sees neither dataset.
+#[tokio::test]
+async fn column_lineage_is_a_graph_from_a_field_to_the_models_it_feeds() {
+    let base = TestApp::new().await;
+    let s = served(&base).await;
+    let token = key_with(
+        &s,
+        "spark@example.com",
+        &[("spark.prod", entity::enums::Role::Editor)],
+    )
+    .await;
+    let lake = "s3://lake";
+    let field = |name: &str, field: &str, t: &str| {
+        json!({"namespace": lake, "name": name, "field": field,
+               "transformations": [{"type": t, "subtype": "IDENTITY", "masking": t == "INDIRECT"}]})
+    };
+    let event = |run: &str, job: &str, input: &str, output: &str, fields: Value| {
+        json!({
+            "eventType": "COMPLETE", "eventTime": "2026-12-01T10:00:00Z",
+            "producer": "https://github.com/OpenLineage/OpenLineage/tree/1.54.0/integration/spark",
+            "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
+            "run": {"runId": run}, "job": {"namespace": "spark.prod", "name": job},
+            "inputs": [{"namespace": lake, "name": input}],
+            "outputs": [{"namespace": lake, "name": output, "facets": {"columnLineage": {
+                "_producer": "https://github.com/OpenLineage/OpenLineage/tree/1.54.0/integration/spark",
+                "_schemaURL": "https://openlineage.io/spec/facets/1-2-0/ColumnLineageDatasetFacet.json",
+                "fields": fields}}}]
+        })
+    };
+    post_all(&s, &token, &[
+        event("01935f8e-0000-7000-8000-0000000000c1", "features", "users", "features", json!({
+            "email_hash": {"inputFields": [field("users", "email", "DIRECT")]},
+            "country": {"inputFields": [field("users", "country", "DIRECT")]},
+        })),
+        event("01935f8e-0000-7000-8000-0000000000c2", "scores", "features", "scores", json!({
+            "risk": {"inputFields": [field("features", "email_hash", "INDIRECT"), field("features", "country", "DIRECT")]},
+        })),
+    ]).await;
+    let id_of = async |name: &str| {
+        base.ok(
+            "query($n: String!) { datasets(filter: {name: {eq: $n}}) { nodes { id } } }",
+            json!({"n": format!("{lake}/{name}")}),
+        )
+        .await["datasets"]["nodes"][0]["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let (users, scores) = (id_of("users").await, id_of("scores").await);
+    // A model version trained on the scores.
+    let model = crate::harness::create_model(&base, "spark.prod", "risk-model").await;
+    let version = crate::harness::create_version(&base, &model).await;
+    base.ok(
+        "mutation($s: ID!, $t: ID!) { link(kind: \"trainedOn\", source: $s, target: $t) { id } }",
+        json!({"s": version, "t": scores}),
+    )
+    .await;
+    let q = "query($d: ID!, $f: String!, $dir: ColumnDirection! = DOWNSTREAM) { columnLineage(dataset: $d, field: $f, direction: $dir) {
+        isPartial fields { field distance transformations dataset { name
+          downstream(depth: 2, nodeTypes: [MODEL_VERSION]) { nodes { node { id } } } } } } }";
+    let down = base.ok(q, json!({"d": users, "f": "email"})).await;
+    let fields = &down["columnLineage"]["fields"];
+    let summary: Vec<(String, String, i64)> = fields
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|f| {
+            (
+                f["dataset"]["name"].as_str().unwrap_or_default().to_owned(),
+                f["field"].as_str().unwrap_or_default().to_owned(),
+                f["distance"].as_i64().unwrap_or(-1),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            (format!("{lake}/features"), "email_hash".to_owned(), 1),
+            (format!("{lake}/scores"), "risk".to_owned(), 2),
+        ],
+        "{down}"
+    );
+    assert_eq!(
+        fields[1]["transformations"][0]["type"], "INDIRECT",
+        "{down}"
+    );
+    assert_eq!(
+        fields[1]["dataset"]["downstream"]["nodes"][0]["node"]["id"], version,
+        "the model version trained on the scores: {down}"
+    );
+    assert_eq!(down["columnLineage"]["isPartial"], false);
+    let up = base
+        .ok(q, json!({"d": scores, "f": "risk", "dir": "UPSTREAM"}))
+        .await;
+    let names: Vec<String> = up["columnLineage"]["fields"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|f| {
+            format!(
+                "{}.{}",
+                f["dataset"]["name"].as_str().unwrap_or_default(),
+                f["field"].as_str().unwrap_or_default()
+            )
+        })
+        .collect();
+    assert_eq!(
+        names,
+        vec![
+            format!("{lake}/features.country"),
+            format!("{lake}/features.email_hash"),
+            format!("{lake}/users.country"),
+            format!("{lake}/users.email"),
+        ],
+        "{up}"
+    );
+    // Another tenant: the dataset is not there for it, exactly like one that is not.
+    let other = key_with(
+        &s,
+        "other@example.com",
+        &[("other.prod", entity::enums::Role::Viewer)],
+    )
+    .await;
+    let ask = |d: &str| json!({"query": "query($d: ID!) { columnLineage(dataset: $d, field: \"email\") { fields { field } } }", "variables": {"d": d}});
+    let (_, theirs) = post_json(&s.addr, "/graphql", Some(&other), &ask(&users)).await;
+    let missing =
+        mlgraph::core::ids::encode(mlgraph::core::ids::NodeType::Dataset, uuid::Uuid::now_v7())
+            .to_string();
+    let (_, nowhere) = post_json(&s.addr, "/graphql", Some(&other), &ask(&missing)).await;
+    assert_eq!(
+        theirs["errors"][0]["extensions"]["code"], "NOT_FOUND",
+        "{theirs}"
+    );
+    assert_eq!(
+        theirs["errors"][0]["extensions"]["code"],
+        nowhere["errors"][0]["extensions"]["code"]
+    );
+    let bad = base
+        .gql(
+            "query($d: ID!) { columnLineage(dataset: $d, field: \"email\", depth: 99) { isPartial } }",
+            json!({"d": users}),
+        )
+        .await;
+    assert_eq!(
+        bad["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{bad}"
+    );
+}

@@ -272,7 +272,8 @@ async fn every_graphql_example_of_the_readme_runs_against_the_demo() {
                     || v.as_array().is_some_and(Vec::is_empty)
                     || v["edges"].as_array().is_some_and(Vec::is_empty)
                     || v["nodes"].as_array().is_some_and(Vec::is_empty)
-                    || v["hits"].as_array().is_some_and(Vec::is_empty);
+                    || v["hits"].as_array().is_some_and(Vec::is_empty)
+                    || v["fields"].as_array().is_some_and(Vec::is_empty);
                 assert!(
                     !empty,
                     "README operation {i} answers nothing on the demo ({field}):\n{op}\n{v}"
