@@ -154,6 +154,96 @@ async fn upload(v: &Value) {
     }
 }
 
+/// Every string under `v`, anywhere.
+fn strings(v: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    fn walk(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::String(s) => out.push(s.clone()),
+            Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
+            Value::Object(m) => m.values().for_each(|x| walk(x, out)),
+            _ => {}
+        }
+    }
+    walk(v, &mut out);
+    out
+}
+
+/// Every value under a key named `key`, anywhere.
+fn values_of<'a>(v: &'a Value, key: &str) -> Vec<&'a Value> {
+    let mut out = Vec::new();
+    fn walk<'a>(v: &'a Value, key: &str, out: &mut Vec<&'a Value>) {
+        match v {
+            Value::Array(a) => a.iter().for_each(|x| walk(x, key, out)),
+            Value::Object(m) => {
+                for (k, x) in m {
+                    if k == key {
+                        out.push(x);
+                    }
+                    walk(x, key, out);
+                }
+            }
+            _ => {}
+        }
+    }
+    walk(v, key, &mut out);
+    out
+}
+
+type Described = (&'static str, fn(&Value) -> bool);
+
+/// What the README says of some examples' answers on the demo, by a text each example's
+/// operation contains.
+fn described() -> Vec<Described> {
+    vec![
+        // "production models": the detector serves fraud-prod.
+        ("deployedTo: {environment: {eq: PRODUCTION}}", |d| {
+            strings(d).contains(&"fraud-detector".to_owned())
+        }),
+        // "models needing retraining": the student, distilled on older transactions.
+        ("modelsNeedingRetraining", |d| {
+            strings(d).contains(&"fraud-detector-distilled".to_owned())
+        }),
+        // "replacement chain": the archived rules the detector replaced.
+        ("kinds: [\"replacedBy\"]", |d| {
+            strings(d).contains(&"checkout-rules".to_owned())
+        }),
+        // "an A/B experiment's models": its two arms.
+        ("kinds: [\"usedBy\"]", |d| {
+            let names = strings(d);
+            names.contains(&"fraud-detector".to_owned())
+                && names.contains(&"fraud-detector-distilled".to_owned())
+        }),
+        // "which model versions served fraud-prod then, with their traffic split": 90/10.
+        (
+            "trafficPercent modelVersion { version stage model { name } }",
+            |d| {
+                let mut split: Vec<i64> = values_of(d, "trafficPercent")
+                    .into_iter()
+                    .filter_map(Value::as_i64)
+                    .collect();
+                split.sort_unstable();
+                split == vec![10, 90]
+            },
+        ),
+        // "what was PRODUCTION for fraud-detector then": version 3.
+        (
+            "versions(filter: {stage: {eq: PRODUCTION}}) { nodes { version createdAt } }",
+            |d| values_of(d, "version").contains(&&Value::from(3)),
+        ),
+        // Seed 001's "average training duration grouped by model": the detector's jobs
+        // took two hours each.
+        (
+            "aggregate(of: TRAINING_JOB, groupBy: [{field: \"model\"}]",
+            |d| values_of(d, "avg").contains(&&Value::from(7200.0)),
+        ),
+        // Column lineage: the risk score is made from the payments' amount.
+        ("columnLineage(dataset:", |d| {
+            strings(d).contains(&"risk_score".to_owned())
+        }),
+    ]
+}
+
 #[tokio::test]
 async fn every_graphql_example_of_the_readme_runs_against_the_demo() {
     let readme = include_str!("../../README.md");
@@ -216,6 +306,12 @@ async fn every_graphql_example_of_the_readme_runs_against_the_demo() {
     .await
     .unwrap_or_else(|e| panic!("create the README's user: {e:?}"));
 
+    for (marker, _) in described() {
+        assert!(
+            ops.iter().any(|op| op.contains(marker)),
+            "no README example contains {marker:?} any more"
+        );
+    }
     let mut bindings: HashMap<String, Value> = HashMap::new();
     for (i, op) in ops.iter().enumerate() {
         let doc = async_graphql::parser::parse_query(op)
@@ -277,6 +373,14 @@ async fn every_graphql_example_of_the_readme_runs_against_the_demo() {
                 assert!(
                     !empty,
                     "README operation {i} answers nothing on the demo ({field}):\n{op}\n{v}"
+                );
+            }
+        }
+        for (marker, check) in described() {
+            if op.contains(marker) {
+                assert!(
+                    check(&resp["data"]),
+                    "README operation {i} does not answer what the README describes:\n{op}\n{resp:#}"
                 );
             }
         }
