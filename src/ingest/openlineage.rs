@@ -30,7 +30,7 @@
 use std::sync::LazyLock;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use entity::enums::{DatasetSplit, DatasetType, JobRunSource, JobRunState, WorkflowStatus};
+use entity::enums::{DatasetType, JobRunSource, JobRunState, WorkflowStatus};
 use entity::{dataset, dataset_version, edge, job_run, model_version, workflow};
 use regex::Regex;
 use sea_orm::{
@@ -1018,31 +1018,18 @@ async fn upsert_version(
             store::update::<dataset_version::Entity, _>(txn, ctx, &before, row, "UPDATE").await
         }
         None => {
-            let (version, _) = crate::data::service::next_version(txn, ds.id).await?;
-            let now = Utc::now();
-            store::insert::<dataset_version::Entity, _>(
+            crate::data::service::insert_version(
                 txn,
                 ctx,
-                dataset_version::ActiveModel {
-                    id: Set(crate::core::ids::new_id()),
-                    ns: Set(ds.ns.clone()),
-                    dataset_id: Set(ds.id),
-                    version: Set(version),
-                    storage_uri: Set(d.uri()),
-                    size_bytes: Set(size),
-                    sha256: Set(None),
-                    row_count: Set(row_count),
-                    schema: Set(schema),
-                    split: Set(DatasetSplit::Full),
-                    source_version: Set(Some(key.to_owned())),
-                    upload_status: Set(None),
-                    content_type: Set(None),
-                    num_columns: Set(None),
-                    column_names: Set(None),
-                    validation_errors: Set(None),
-                    created_by: Set(ctx.actor.clone()),
-                    created_at: Set(now),
-                    updated_at: Set(now),
+                ds,
+                crate::data::commands::NewDatasetVersion {
+                    storage_uri: d.uri(),
+                    size_bytes: size,
+                    sha256: None,
+                    row_count,
+                    schema,
+                    split: None,
+                    source_version: Some(key.to_owned()),
                 },
             )
             .await
