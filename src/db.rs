@@ -92,8 +92,9 @@ pub async fn connect(
     Ok((db, counter))
 }
 
-/// Applies every pending migration, then removes explicit edges left dangling by earlier
-/// versions (which deleted a node's children without their edges), with their events.
+/// Applies every pending migration, then, if any was applied, removes explicit edges left
+/// dangling by earlier versions (which deleted a node's children without their edges),
+/// with their events.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     let pending = Migrator::get_pending_migrations(db).await?;
     let mut progress = crate::progress::task("migrate", "migrations", Some(pending.len() as u64));
@@ -103,6 +104,11 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
         progress.inc(1);
     }
     progress.finish();
+    // Only an upgrade can leave dangling edges (deletes remove their edges since migration
+    // 24), so the sweep runs when migrations were applied, not on every start.
+    if pending.is_empty() {
+        return Ok(());
+    }
     let removed = crate::lineage::service::remove_dangling(db)
         .await
         .map_err(|e| DbErr::Custom(format!("removing dangling edges: {}", e.message())))?;
