@@ -64,7 +64,31 @@ pg_start() {
   export PG_URL PG_PORT PG_BIN PG_DATA
 }
 
+# A streaming replica of the cluster pg_start started (pg_basebackup -R), on a port of
+# its own: PG_REPLICA_URL, and what a test needs to stop and start it again
+# (PG_REPLICA_DATA, PG_REPLICA_OPTS).
+pg_start_replica() {
+  PG_REPLICA_DATA="$PG_DATA/replica"
+  pg_as_user "$PG_BIN/pg_basebackup" -h 127.0.0.1 -p "$PG_PORT" -U postgres -D "$PG_REPLICA_DATA" \
+    -R -X stream -c fast >"$PG_DATA/basebackup.log" 2>&1 || {
+    cat "$PG_DATA/basebackup.log" >&2
+    return 1
+  }
+  PG_REPLICA_PORT="$(pg_free_port)"
+  PG_REPLICA_OPTS="-p $PG_REPLICA_PORT -k $PG_DATA/sock -c listen_addresses=127.0.0.1 -c max_connections=400 -c fsync=off -c shared_buffers=128MB -c hot_standby_feedback=on"
+  pg_as_user "$PG_BIN/pg_ctl" -D "$PG_REPLICA_DATA" -l "$PG_DATA/replica.log" -w -t 60 start \
+    -o "$PG_REPLICA_OPTS" >/dev/null || {
+    cat "$PG_DATA/replica.log" >&2
+    return 1
+  }
+  PG_REPLICA_URL="postgres://postgres@127.0.0.1:$PG_REPLICA_PORT"
+  export PG_REPLICA_URL PG_REPLICA_PORT PG_REPLICA_DATA PG_REPLICA_OPTS
+}
+
 pg_stop() {
+  if [ -n "${PG_REPLICA_DATA:-}" ] && [ -d "$PG_REPLICA_DATA" ]; then
+    pg_as_user "$PG_BIN/pg_ctl" -D "$PG_REPLICA_DATA" -m immediate -w stop >/dev/null 2>&1 || true
+  fi
   if [ -n "${PG_DATA:-}" ] && [ -d "$PG_DATA/data" ]; then
     pg_as_user "$PG_BIN/pg_ctl" -D "$PG_DATA/data" -m immediate -w stop >/dev/null 2>&1 || true
     rm -rf "$PG_DATA"

@@ -22,8 +22,12 @@ s3_provision
 pg_start
 trap 'pg_stop; s3_stop' EXIT
 s3_start
+pg_start_replica
 
 export MLGRAPH_TEST_DATABASE_URL="$PG_URL"
+# The read-replica test's streaming replica (it stops and starts it).
+export MLGRAPH_TEST_REPLICA_URL="$PG_REPLICA_URL" MLGRAPH_TEST_REPLICA_DATA="$PG_REPLICA_DATA" \
+  MLGRAPH_TEST_REPLICA_OPTS="$PG_REPLICA_OPTS"
 # A test that crashes and restarts a PostgreSQL of its own uses the same binaries.
 export MLGRAPH_TEST_PG_BIN="$PG_BIN" MLGRAPH_TEST_PG_USER="$PG_RUN_USER"
 export MLGRAPH_TEST_S3_ENDPOINT="$S3_ENDPOINT" MLGRAPH_TEST_S3_ACCESS_KEY="$S3_ACCESS_KEY" \

@@ -26,8 +26,8 @@ pub struct Deps<'a> {
     pub rc: &'a RequestContext,
     /// The request's loader.
     pub loader: &'a DataLoader<DbLoader>,
-    /// Where reads go: the pool, or the pool at the request's instant (time travel).
-    /// Writes go to `state.db`.
+    /// Where reads go: the pool (a read replica's when the request was routed to one),
+    /// or the pool at the request's instant (time travel). Writes go to `state.db`.
     pub db: Reader<'a>,
 }
 
@@ -39,8 +39,16 @@ pub fn deps<'a>(ctx: &Context<'a>) -> async_graphql::Result<Deps<'a>> {
         state,
         rc,
         loader: data::<DataLoader<DbLoader>>(ctx)?,
-        db: Reader::new(&state.db, rc.as_of.get()),
+        db: Reader::new(rc.reads.pool(&state.db), rc.as_of.get()),
     })
+}
+
+impl Deps<'_> {
+    /// The pool reads of the present go to: a read replica's when the request was routed
+    /// to one (see `crate::replicas`), else the primary's.
+    pub fn reads(&self) -> &sea_orm::DatabaseConnection {
+        self.rc.reads.pool(&self.state.db)
+    }
 }
 
 /// Per-request or schema data of type `T`; its absence is a bug of ours (`INTERNAL`),

@@ -547,7 +547,7 @@ impl CostQuery {
     ) -> Result<Vec<CostTrendPoint>> {
         let d = deps(ctx)?;
         let filter = filter.unwrap_or_default();
-        Ok(trends(&d.state.db, d.rc, bucket, from, to, &filter).await?)
+        Ok(trends(d.reads(), d.rc, bucket, from, to, &filter).await?)
     }
 
     /// Value produced ÷ cost of a model version over `[from, to)`: its COMPLETED
@@ -564,7 +564,7 @@ impl CostQuery {
         let d = deps(ctx)?;
         let version = decode_as(&of, NodeType::ModelVersion, "of")?;
         Ok(roi(
-            &d.state.db,
+            d.reads(),
             d.rc,
             version,
             &value_per_success,
@@ -586,7 +586,7 @@ impl CostQuery {
     ) -> Result<Vec<CostGroup>> {
         let d = deps(ctx)?;
         let filter = filter.unwrap_or_default();
-        Ok(summary(&d.state.db, d.rc, group_by, from, to, &filter).await?)
+        Ok(summary(d.reads(), d.rc, group_by, from, to, &filter).await?)
     }
 }
 

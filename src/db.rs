@@ -50,6 +50,30 @@ pub async fn connect(
     url: &str,
     opts: &DbOptions,
 ) -> Result<(DatabaseConnection, StatementCounter), DbErr> {
+    let counter = StatementCounter::default();
+    let db = connect_counted(url, opts, &counter, false).await?;
+    Ok((db, counter))
+}
+
+/// A PostgreSQL read replica's pool, configured as the primary's and counting into its
+/// `counter`; lazy: a replica that is down now is connected once it answers.
+pub async fn connect_replica(
+    url: &str,
+    opts: &DbOptions,
+    counter: &StatementCounter,
+) -> Result<DatabaseConnection, DbErr> {
+    if !url.starts_with("postgres") {
+        return Err(DbErr::Custom("a replica is a postgres:// URL".into()));
+    }
+    connect_counted(url, opts, counter, true).await
+}
+
+async fn connect_counted(
+    url: &str,
+    opts: &DbOptions,
+    counter: &StatementCounter,
+    lazy: bool,
+) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url.to_owned());
     options
         .sqlx_logging(false)
@@ -62,7 +86,8 @@ pub async fn connect(
     } else {
         options
             .max_connections(opts.max_connections)
-            .min_connections(1);
+            .min_connections(u32::from(!lazy))
+            .connect_lazy(lazy);
         let timeout_ms = opts.statement_timeout.as_millis();
         // JIT compilation costs hundreds of milliseconds and the planner's estimates for
         // recursive lineage queries are high enough to trigger it on every traversal.
@@ -74,7 +99,6 @@ pub async fn connect(
         });
     }
     let mut db = Database::connect(options).await?;
-    let counter = StatementCounter::default();
     let c = counter.0.clone();
     db.set_metric_callback(move |info| {
         c.fetch_add(1, Ordering::Relaxed);
@@ -89,7 +113,7 @@ pub async fn connect(
             info.failed,
         );
     });
-    Ok((db, counter))
+    Ok(db)
 }
 
 /// Applies every pending migration, then, if any was applied, removes explicit edges left

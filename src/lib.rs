@@ -33,6 +33,7 @@ pub mod prep;
 pub mod progress;
 pub mod registry;
 pub mod relations;
+pub mod replicas;
 pub mod schema;
 pub mod search;
 pub mod server;
@@ -76,6 +77,8 @@ pub struct AppState {
     pub metrics_token_sha256: Option<String>,
     /// Persisted documents (`--persisted-documents`, `--persisted-only`).
     pub persisted: Option<std::sync::Arc<gql::persisted::PersistedDocuments>>,
+    /// Read replicas (`--replica-url`; none: every read goes to `db`).
+    pub replicas: Option<std::sync::Arc<replicas::Replicas>>,
 }
 
 impl AppState {
@@ -94,6 +97,7 @@ impl AppState {
             embedder: None,
             metrics_token_sha256: None,
             persisted: None,
+            replicas: None,
         }
     }
 }

@@ -208,6 +208,44 @@ struct DbArgs {
     db_acquire_timeout_ms: u64,
 }
 
+/// The read replicas of `--replica-url`, connected like the primary and watched from now
+/// on (none without any).
+async fn connect_replicas(
+    args: &ServeArgs,
+    primary: &sea_orm::DatabaseConnection,
+    statements: &db::StatementCounter,
+) -> anyhow_like::Result<Option<std::sync::Arc<mlgraph::replicas::Replicas>>> {
+    if args.replica_urls.is_empty() {
+        return Ok(None);
+    }
+    if primary.get_database_backend() != sea_orm::DbBackend::Postgres {
+        return Err("--replica-url needs PostgreSQL (DATABASE_URL=postgres://...)".into());
+    }
+    let mut members = Vec::new();
+    for url in &args.replica_urls {
+        let opts = DbOptions {
+            max_connections: args.db.db_max_connections,
+            statement_timeout: Duration::from_millis(args.db.statement_timeout_ms),
+            acquire_timeout: Duration::from_millis(args.db.db_acquire_timeout_ms.max(1)),
+        };
+        let name = url.split('@').next_back().unwrap_or("").to_owned();
+        // A replica that is down at start is connected lazily and used once it answers.
+        let conn = db::connect_replica(url, &opts, statements)
+            .await
+            .map_err(|e| format!("--replica-url {name}: {e}"))?;
+        tracing::info!(replica = %name, "read replica");
+        members.push((name, conn));
+    }
+    let replicas = std::sync::Arc::new(mlgraph::replicas::Replicas::new(
+        primary.clone(),
+        members,
+        Duration::from_millis(args.max_replica_lag_ms),
+    ));
+    replicas.poll().await;
+    replicas.spawn_monitor(Duration::from_millis(args.replica_poll_ms.max(10)));
+    Ok(Some(replicas))
+}
+
 impl DbArgs {
     fn url(&self) -> String {
         self.database_url
@@ -237,6 +275,20 @@ struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "MLGRAPH_LISTEN", default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
+    /// A PostgreSQL streaming replica of the database to send queries to (repeat, or
+    /// separate by commas, for several); see "Read replicas" in the README.
+    #[arg(
+        long = "replica-url",
+        env = "MLGRAPH_REPLICA_URLS",
+        value_delimiter = ','
+    )]
+    replica_urls: Vec<String>,
+    /// A replica further behind the primary than this many milliseconds is skipped.
+    #[arg(long, env = "MLGRAPH_MAX_REPLICA_LAG_MS", default_value_t = 5_000)]
+    max_replica_lag_ms: u64,
+    /// Milliseconds between checks of the replicas' positions and health.
+    #[arg(long, env = "MLGRAPH_REPLICA_POLL_MS", default_value_t = 100)]
+    replica_poll_ms: u64,
     /// Do not apply pending migrations on start.
     #[arg(long, env = "MLGRAPH_NO_MIGRATE")]
     no_migrate: bool,
@@ -706,7 +758,9 @@ async fn serve(args: ServeArgs) -> anyhow_like::Result<()> {
         }
         None => None,
     };
+    let replicas = connect_replicas(&args, &conn, &statements).await?;
     let state = AppState {
+        replicas,
         feed,
         db: conn,
         limits: Limits {

@@ -666,7 +666,7 @@ impl PerformanceQuery {
     ) -> Result<Vec<MetricStats>> {
         let d = deps(ctx)?;
         let version = decode_as(&of, NodeType::ModelVersion, "of")?;
-        Ok(stats(&d.state.db, d.rc, version, &metric, from, to, bucket).await?)
+        Ok(stats(d.reads(), d.rc, version, &metric, from, to, bucket).await?)
     }
 
     /// The raw points of one metric series of a model version, oldest first, paged like
@@ -690,7 +690,7 @@ impl PerformanceQuery {
         let version = decode_as(&of, NodeType::ModelVersion, "of")?;
         let page = PageArgs::new(first, after, last, before, offset);
         let rows = points(
-            &d.state.db,
+            d.reads(),
             d.rc,
             &d.state.limits,
             version,
@@ -723,8 +723,8 @@ impl PerformanceQuery {
             let mut first_avg = None;
             for (i, v) in versions.iter().enumerate() {
                 let id = decode_as(v, NodeType::ModelVersion, &format!("versions.{i}"))?;
-                let row = store::get::<model_version::Entity>(&d.state.db, d.rc, id).await?;
-                let s = stats(&d.state.db, d.rc, id, metric, from, to, MetricBucket::None)
+                let row = store::get::<model_version::Entity>(d.reads(), d.rc, id).await?;
+                let s = stats(d.reads(), d.rc, id, metric, from, to, MetricBucket::None)
                     .await?
                     .pop();
                 if i == 0 {

@@ -200,8 +200,12 @@ fn loaders(
     spawner: Spawner,
 ) -> (DataLoader<DbLoader>, DataLoader<TraversalLoader>) {
     (
-        DbLoader::new(state.db.clone(), rc.clone(), spawner.clone()),
-        TraversalLoader::new(state.db.clone(), rc.clone(), spawner),
+        DbLoader::new(
+            rc.reads.pool(&state.db).clone(),
+            rc.clone(),
+            spawner.clone(),
+        ),
+        TraversalLoader::new(rc.reads.pool(&state.db).clone(), rc.clone(), spawner),
     )
 }
 

@@ -337,7 +337,7 @@ async fn fused(
     };
     let (text_rows, _, _) = find(&d.db, d.rc, &text_ask).await?;
     let near = crate::similarity::nearest(
-        &d.state.db,
+        d.reads(),
         d.rc,
         d.state.limits.hnsw,
         crate::embedding::MODEL,

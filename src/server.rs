@@ -117,6 +117,46 @@ async fn limit_rate(
     resp
 }
 
+/// Writes through the REST APIs (MLflow, OpenLineage, artifact uploads) are their
+/// caller's writes too: with read replicas, the caller's next queries must see them (see
+/// `crate::replicas`), and the response says where they are (`x-mlgraph-lsn`).
+async fn remember_rest_writes(
+    State(shared): State<Shared>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let Some(replicas) = shared.state.replicas.clone() else {
+        return next.run(req).await;
+    };
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
+        || req.uri().path() == "/graphql"
+    {
+        return next.run(req).await;
+    }
+    // The key the caller's GraphQL requests are known by: its API key or session (the
+    // token's id; an unverified one only sends its own reads to the primary), else its
+    // `x-actor` while authentication is off.
+    let key = match bearer(req.headers()) {
+        Some(Ok(token)) if shared.state.auth.enabled => {
+            crate::access::service::token_key_id(&token).map(|id| format!("key:{id}"))
+        }
+        _ if !shared.state.auth.enabled => req
+            .headers()
+            .get("x-actor")
+            .and_then(|v| v.to_str().ok())
+            .map(|a| format!("actor:{a}")),
+        _ => None,
+    };
+    let mut resp = next.run(req).await;
+    if resp.status().is_success()
+        && let Some(lsn) = replicas.wrote_as(key).await
+        && let Ok(v) = HeaderValue::from_str(&crate::replicas::format_lsn(lsn))
+    {
+        resp.headers_mut().insert(crate::replicas::LSN_HEADER, v);
+    }
+    resp
+}
+
 /// Sets `Retry-After` to `secs` (at least 1): when a client should try again.
 pub(crate) fn retry_after(resp: &mut axum::response::Response, secs: u64) {
     if let Ok(v) = HeaderValue::from_str(&secs.max(1).to_string()) {
@@ -283,6 +323,7 @@ async fn caller(
             scope: Scope::All,
             principal: None,
             as_of: Default::default(),
+            reads: Default::default(),
         });
     }
     match bearer(headers) {
@@ -292,6 +333,7 @@ async fn caller(
             scope: Scope::Grants(Vec::new()),
             principal: None,
             as_of: Default::default(),
+            reads: Default::default(),
         }),
         Some(Err(())) => Err(AppError::Unauthenticated(
             "the Authorization header must be `Bearer <API key or session token>`".into(),
@@ -350,6 +392,24 @@ fn is_query_only(req: &async_graphql::Request, limits: &crate::config::Limits) -
         };
         !selected || op.node.ty == OperationType::Query
     })
+}
+
+/// A request to run again (a read a replica failed): the same operation and variables.
+fn copy_request(req: &async_graphql::Request) -> async_graphql::Request {
+    let mut copy = async_graphql::Request::new(req.query.clone()).variables(req.variables.clone());
+    copy.extensions = req.extensions.clone();
+    if let Some(name) = &req.operation_name {
+        copy = copy.operation_name(name.clone());
+    }
+    copy
+}
+
+/// The first error's message (for a log line).
+fn first_message(resp: &async_graphql::Response) -> String {
+    resp.errors
+        .first()
+        .map(|e| e.message.clone())
+        .unwrap_or_default()
 }
 
 /// A body that is not a GraphQL request: 400 (413 when too large) in the GraphQL error
@@ -522,14 +582,47 @@ async fn graphql_handler(
             "mutations must be sent with POST",
         );
     }
-    let rc = match request_context(&shared.state, &headers, verified.as_ref()).await {
+    let mut rc = match request_context(&shared.state, &headers, verified.as_ref()).await {
         Ok(rc) => rc,
         Err(refused) => return refused,
     };
+    // With read replicas: a query reads from one that has the caller's writes (see
+    // `crate::replicas`); anything else from the primary.
+    let replicas = shared.state.replicas.clone();
+    let reads_only = replicas.is_some() && is_query_only(&req, &shared.state.limits);
+    let mut again = None;
+    if let Some(r) = replicas.as_ref().filter(|_| reads_only) {
+        let sent = headers
+            .get(crate::replicas::LSN_HEADER)
+            .and_then(|v| v.to_str().ok());
+        rc.reads = r.route(r.required(&rc, sent));
+        if rc.reads.replica().is_some() {
+            again = Some(copy_request(&req));
+        }
+    }
     let deadline = shared.state.limits.request_timeout;
-    let Ok(mut resp) =
-        tokio::time::timeout(deadline, execute(&shared.schema, req, &shared.state, rc)).await
-    else {
+    let started = tokio::time::Instant::now();
+    let replica = rc.reads.replica();
+    let mut result = tokio::time::timeout(
+        deadline,
+        execute(&shared.schema, req, &shared.state, rc.clone()),
+    )
+    .await;
+    // A replica that went away under the read, or cancelled it (a conflict with
+    // recovery): the same read, from the primary.
+    if let (Some(i), Some(r), Some(req), Ok(resp)) = (replica, &replicas, again, &result)
+        && (has_code(resp, ErrorCode::Unavailable) || has_code(resp, ErrorCode::Internal))
+    {
+        r.failed(i, &first_message(resp));
+        rc.reads = Default::default();
+        let left = deadline.saturating_sub(started.elapsed());
+        result = tokio::time::timeout(
+            left,
+            execute(&shared.schema, req, &shared.state, rc.clone()),
+        )
+        .await;
+    }
+    let Ok(mut resp) = result else {
         // Dropped mid-way: an open transaction rolls back with its connection.
         tracing::warn!(?deadline, "request abandoned at its deadline");
         let mut resp = refuse(
@@ -556,6 +649,15 @@ async fn graphql_handler(
     let mut http = http_response(&resp, &headers, status);
     if unauthenticated {
         ask_for_bearer(&mut http);
+    }
+    // A write: where a read must be to see it (remembered for the caller, and returned).
+    if let Some(r) = replicas
+        .as_ref()
+        .filter(|_| !reads_only && resp.data != async_graphql::Value::Null)
+        && let Some(lsn) = r.wrote(&rc).await
+        && let Ok(v) = HeaderValue::from_str(&crate::replicas::format_lsn(lsn))
+    {
+        http.headers_mut().insert(crate::replicas::LSN_HEADER, v);
     }
     if unavailable {
         *http.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
@@ -971,6 +1073,10 @@ pub fn app(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(body_limit))
         .merge(artifact_urls)
         .merge(crate::ingest::routes(ingest_state))
+        .layer(axum::middleware::from_fn_with_state(
+            limits.clone(),
+            remember_rest_writes,
+        ))
         .layer(axum::middleware::from_fn_with_state(limits, limit_rate))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(

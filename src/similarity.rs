@@ -573,7 +573,7 @@ impl SimilarityQuery {
         let (query, except) = match (to, vector, text) {
             (Some(to), None, None) => {
                 let (_, id) = ids::decode_any(&to, "to")?;
-                (embedding_of(&d.state.db, d.rc, id, &model).await?, Some(id))
+                (embedding_of(d.reads(), d.rc, id, &model).await?, Some(id))
             }
             (None, Some(v), None) => {
                 check_vector("vector", &v)?;
@@ -604,7 +604,7 @@ impl SimilarityQuery {
             .map(SearchType::node_type)
             .collect();
         let near = nearest(
-            &d.state.db,
+            d.reads(),
             d.rc,
             d.state.limits.hnsw,
             &model,

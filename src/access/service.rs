@@ -157,6 +157,7 @@ impl Authenticated {
             scope: self.scope,
             principal: Some(self.principal),
             as_of: Default::default(),
+            reads: Default::default(),
         }
     }
 }

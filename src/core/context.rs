@@ -3,7 +3,7 @@
 //! their SQL, in one place (`store`, and the lineage walk's statement).
 
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, Condition};
+use sea_orm::{ColumnTrait, Condition, DatabaseConnection};
 use uuid::Uuid;
 
 pub use entity::enums::Role;
@@ -172,6 +172,37 @@ pub struct Principal {
     pub superuser: bool,
 }
 
+/// What a request's reads go to: a read replica's pool (see `crate::replicas`), or the
+/// primary's (none).
+#[derive(Clone, Default)]
+pub struct ReadRoute(Option<(usize, DatabaseConnection)>);
+
+impl std::fmt::Debug for ReadRoute {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.0 {
+            Some((i, _)) => write!(f, "replica {i}"),
+            None => f.write_str("primary"),
+        }
+    }
+}
+
+impl ReadRoute {
+    /// The pool reads go to: the replica's, or `primary`.
+    pub fn pool<'a>(&'a self, primary: &'a DatabaseConnection) -> &'a DatabaseConnection {
+        self.0.as_ref().map_or(primary, |(_, db)| db)
+    }
+
+    /// Reads from replica `i` through `db`.
+    pub fn replica_pool(i: usize, db: DatabaseConnection) -> ReadRoute {
+        ReadRoute(Some((i, db)))
+    }
+
+    /// The replica chosen, if any.
+    pub fn replica(&self) -> Option<usize> {
+        self.0.as_ref().map(|(i, _)| *i)
+    }
+}
+
 /// The caller of one request.
 #[derive(Debug, Clone, Default)]
 pub struct RequestContext {
@@ -186,4 +217,6 @@ pub struct RequestContext {
     pub principal: Option<Principal>,
     /// The instant the request reads at (time travel), fixed once its operation is read.
     pub as_of: super::asof::AsOf,
+    /// Where its reads go (the primary unless a replica was chosen for it).
+    pub reads: ReadRoute,
 }

@@ -208,6 +208,9 @@ filter_input!(
         size_bytes: IntFilter => SizeBytes,
         /// Its row count.
         row_count: IntFilter => RowCount,
+        /// Where its upload is (null for versions registered by URI, which match no
+        /// condition here).
+        upload_status: DatasetUploadStatusFilter => UploadStatus,
         /// Creation time.
         created_at: DateTimeFilter => CreatedAt,
     }

@@ -19,6 +19,7 @@ fn as_user(name: &str, role: Role) -> RequestContext {
         }]),
         principal: None,
         as_of: Default::default(),
+        reads: Default::default(),
     }
 }
 

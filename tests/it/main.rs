@@ -30,6 +30,7 @@ mod prep;
 mod prep_uploads;
 mod readme;
 mod registry;
+mod replicas;
 mod scale;
 mod schema_sdl;
 mod search;

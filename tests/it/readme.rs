@@ -120,14 +120,20 @@ fn bind(v: &Value, into: &mut HashMap<String, Value>) {
     }
 }
 
-/// Sends the upload the server planned (a PUT of the README's file with its headers).
-async fn upload(v: &Value) {
+/// The file the README's dataset upload example describes (`tx.csv`).
+pub const README_CSV: &[u8] = b"amount,merchant,is_fraud\n12.50,m1,false\n80.10,m7,true\n";
+
+/// Sends the uploads the server planned (a PUT of the file the operation describes —
+/// `tx.csv` or the README's text file — with the headers the plan gives).
+async fn upload(op: &str, v: &Value) {
     let mut found = Vec::new();
     fn walk<'a>(v: &'a Value, out: &mut Vec<&'a Value>) {
         match v {
             Value::Object(m) => {
-                if let Some(u) = m.get("upload").filter(|u| u.is_object()) {
-                    out.push(u);
+                if m.get("method").and_then(Value::as_str) == Some("PUT")
+                    && m.get("url").is_some_and(Value::is_string)
+                {
+                    out.push(v);
                 }
                 m.values().for_each(|x| walk(x, out));
             }
@@ -136,11 +142,14 @@ async fn upload(v: &Value) {
         }
     }
     walk(v, &mut found);
+    let body = if op.contains("fileName: \"tx.csv\"") {
+        README_CSV
+    } else {
+        README_FILE
+    };
     for u in found {
-        let url = u["url"]
-            .as_str()
-            .unwrap_or_else(|| panic!("upload without url: {u}"));
-        let mut req = reqwest::Client::new().put(url).body(README_FILE.to_vec());
+        let url = u["url"].as_str().unwrap_or_default();
+        let mut req = reqwest::Client::new().put(url).body(body.to_vec());
         for h in u["headers"].as_array().into_iter().flatten() {
             if let (Some(n), Some(val)) = (h["name"].as_str(), h["value"].as_str()) {
                 req = req.header(n, val);
@@ -241,6 +250,167 @@ fn described() -> Vec<Described> {
         ("columnLineage(dataset:", |d| {
             strings(d).contains(&"risk_score".to_owned())
         }),
+        // Access control: a token `mlg_<id>_<secret>`; a revoked key says when.
+        ("login(email:", |d| {
+            d["login"]["token"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("mlg_"))
+        }),
+        ("revokeApiKey(id:", |d| {
+            d["revokeApiKey"]["revokedAt"].is_string()
+        }),
+        // "On the embedded demo it is off: `me` answers `authentication: false`, no
+        // `user`, and the `actor` your `x-actor` header names."
+        ("{ me { actor", |d| {
+            d["me"]["authentication"] == false
+                && d["me"]["user"].is_null()
+                && d["me"]["actor"]
+                    .as_str()
+                    .is_some_and(|a| a.starts_with("readme-"))
+        }),
+        // Artifacts: planned as one PUT, verified, then listed with the file's size and hash.
+        ("createArtifactUpload(input:", |d| {
+            let u = &d["createArtifactUpload"];
+            u["alreadyPresent"] == false
+                && u["artifact"]["status"] == "PENDING"
+                && u["upload"]["method"] == "PUT"
+        }),
+        ("completeArtifactUpload(id:", |d| {
+            d["completeArtifactUpload"]["status"] == "VERIFIED"
+        }),
+        ("downloadUrl(expiresInSeconds: 900)", |d| {
+            d["modelVersion"]["artifacts"]["nodes"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|a| {
+                    a["path"] == "notes.txt"
+                        && a["sizeBytes"] == 12
+                        && a["sha256"] == hex::encode(Sha256::digest(README_FILE)).as_str()
+                        && a["downloadUrl"].is_string()
+                })
+        }),
+        // Governance: checks run at once, PENDING; another person approves.
+        ("requestApproval(input:", |d| {
+            d["requestApproval"]["status"] == "PENDING"
+                && d["requestApproval"]["checks"]
+                    .as_array()
+                    .is_some_and(|c| !c.is_empty())
+        }),
+        ("reviewApproval(input:", |d| {
+            d["reviewApproval"]["status"] == "APPROVED"
+                && d["reviewApproval"]["reviewedBy"].is_string()
+        }),
+        ("governanceHistory(of:", |d| {
+            strings(d).contains(&"APPROVED".to_owned())
+        }),
+        // Metrics: the point just recorded, in its hour, and in the raw series.
+        ("mutation { recordMetrics(", |d| d["recordMetrics"] == 2),
+        ("metricStats(of:", |d| {
+            d["metricStats"].as_array().is_some_and(|b| {
+                b.iter().any(|x| {
+                    x["bucketStart"]
+                        .as_str()
+                        .is_some_and(|t| t.starts_with("2026-11-30T10:00:00"))
+                        && x["avg"] == 41.5
+                })
+            })
+        }),
+        ("metricPoints(of:", |d| {
+            values_of(d, "value").contains(&&Value::from(41.5))
+        }),
+        // Costs: the OpenAI call recorded, summed by provider.
+        ("costSummary(groupBy: PROVIDER", |d| {
+            d["costSummary"].as_array().is_some_and(|g| {
+                g.iter()
+                    .any(|x| x["key"] == "openai" && x["total"] == "0.004200")
+            })
+        }),
+        // The A/B test: the detector's v3 wins on quality, every arm with 40 samples.
+        ("abTestResult(experiment:", |d| {
+            let r = &d["abTestResult"];
+            r["significant"] == true
+                && r["winner"]["version"] == 3
+                && r["arms"]
+                    .as_array()
+                    .is_some_and(|a| a.len() >= 2 && a.iter().all(|x| x["samples"] == 40))
+        }),
+        // Register and deploy at 10 %; promote v2 to PRODUCTION, demoting v3.
+        ("registerAndDeployModelVersion(", |d| {
+            d["registerAndDeployModelVersion"]["deployment"]["trafficPercent"] == 10
+        }),
+        ("promoteModelVersion(id:", |d| {
+            d["promoteModelVersion"]["version"]["stage"] == "PRODUCTION"
+                && d["promoteModelVersion"]["demoted"]["version"] == 3
+        }),
+        // Search: the detector by prefix, the pipeline by phrase, the detector by meaning.
+        ("search(text: \"fraud detect*\"", |d| {
+            strings(d).contains(&"fraud-detector".to_owned())
+        }),
+        ("\\\"feature build\\\" nightly", |d| {
+            strings(d).contains(&"Workflow".to_owned())
+        }),
+        ("similar(to:", |d| {
+            strings(d).contains(&"fraud-detector-distilled".to_owned())
+        }),
+        ("models that catch stolen credit cards", |d| {
+            d["similar"]["hits"][0]["node"]["name"] == "fraud-detector"
+        }),
+        // Dataset uploads: planned, completed, and the demo's validated with its reports.
+        ("createDatasetUpload(input:", |d| {
+            d["createDatasetUpload"]["datasetVersion"]["uploadStatus"] == "UPLOADING"
+        }),
+        ("completeDatasetUpload(datasetVersionId:", |d| {
+            d["completeDatasetUpload"]["uploadStatus"] == "UPLOADED"
+        }),
+        ("uploadStatus: {eq: VALIDATED}", |d| {
+            let v = &d["datasetVersions"]["nodes"][0];
+            v["uploadStatus"] == "VALIDATED"
+                && v["numRows"] == 120
+                && v["numColumns"] == 6
+                && v["schemaDeductions"]["nodes"][0]["status"] == "PROPOSED"
+                && v["edaReports"]["nodes"][0]["status"] == "COMPLETED"
+                && v["processedFile"]["path"]
+                    .as_str()
+                    .is_some_and(|p| p.ends_with(".parquet"))
+        }),
+        // Pipelines: a valid one is VALIDATED; a cycle is named.
+        ("createPipeline(input:", |d| {
+            d["createPipeline"]["status"] == "VALIDATED"
+        }),
+        ("checkPipelineConfig(", |d| {
+            d["checkPipelineConfig"][0]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("cycle"))
+        }),
+        // Training jobs: claimed, completed with its version; the next fails; one cancelled.
+        ("claimTrainingJob(worker: \"gpu-7\"", |d| {
+            d["claimTrainingJob"]["claimed"].is_string()
+        }),
+        ("completeTrainingJob(input:", |d| {
+            d["completeTrainingJob"]["job"]["status"] == "SUCCEEDED"
+                && d["completeTrainingJob"]["modelVersion"]["version"].is_i64()
+        }),
+        ("failTrainingJob(input:", |d| {
+            d["failTrainingJob"]["status"] == "FAILED"
+        }),
+        ("cancelTrainingJob(input:", |d| {
+            d["cancelTrainingJob"]["status"] == "CANCELLED"
+        }),
+        // OpenLineage runs: the demo's Airflow task, completed.
+        ("jobRuns(filter: {source: {eq: OPEN_LINEAGE}}", |d| {
+            d["jobRuns"]["nodes"][0]["state"] == "COMPLETED"
+        }),
+        // MLflow aliases are first-class: the detector's champion is version 3.
+        ("versionByAlias(alias: \"champion\")", |d| {
+            d["models"]["nodes"].as_array().is_some_and(|m| {
+                m.iter().any(|x| {
+                    x["name"] == "fraud-detector"
+                        && x["versionByAlias"]["version"] == 3
+                        && x["versionByAlias"]["aliases"] == json!(["champion"])
+                })
+            })
+        }),
     ]
 }
 
@@ -253,10 +423,12 @@ async fn every_graphql_example_of_the_readme_runs_against_the_demo() {
         "the README has its examples: {}",
         ops.len()
     );
-    assert!(
-        readme.contains(&hex::encode(Sha256::digest(README_FILE))),
-        "the README's upload example describes README_FILE"
-    );
+    for file in [README_FILE, README_CSV] {
+        assert!(
+            readme.contains(&hex::encode(Sha256::digest(file))),
+            "the README's upload examples describe README_FILE and README_CSV"
+        );
+    }
 
     // The demo, with the local artifact store served over HTTP.
     let base = TestApp::new().await;
@@ -279,6 +451,15 @@ async fn every_graphql_example_of_the_readme_runs_against_the_demo() {
     mlgraph::demo::seed(app.db())
         .await
         .unwrap_or_else(|e| panic!("seed: {e:?}"));
+    // What `serve --demo` does with an artifact store: the demo's files and its upload.
+    let arts = app
+        .state
+        .artifacts
+        .clone()
+        .unwrap_or_else(|| panic!("the README's server has an artifact store"));
+    mlgraph::demo::seed_artifacts(app.db(), &arts)
+        .await
+        .unwrap_or_else(|e| panic!("seed artifacts: {e:?}"));
     // What the server's indexer does in the background: the demo's documents embedded.
     let embedder = crate::embedding::shared().await;
     while mlgraph::embedding::index(app.db(), &embedder, app.state.limits.hnsw, 256)
@@ -384,7 +565,15 @@ async fn every_graphql_example_of_the_readme_runs_against_the_demo() {
                 );
             }
         }
-        upload(&resp["data"]).await;
+        upload(op, &resp["data"]).await;
+        // What every instance's validation worker does in the background.
+        while mlgraph::prep::uploads::run_once(app.db(), &arts, "readme")
+            .await
+            .unwrap_or_else(|e| panic!("validate uploads: {e:?}"))
+        {}
+        if std::env::var_os("MLGRAPH_README_DUMP").is_some() {
+            eprintln!("=== {i}\n{op}\n{:#}", resp["data"]);
+        }
         bind(&resp["data"], &mut bindings);
     }
     let _ = std::fs::remove_dir_all(dir);
@@ -544,5 +733,96 @@ async fn the_readme_shell_and_python_examples_run() {
         Some("[2, 3]"),
         "the README says it prints [2, 3]: {out}"
     );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Runs a README shell block with `bash -euo pipefail` in `dir`, `mlgraph` on the PATH
+/// and `env` set; a server the block starts in the background is stopped whatever happens.
+async fn run_block(script: &str, dir: &std::path::Path, env: &[(&str, String)]) -> String {
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_mlgraph"))
+        .parent()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    let path = format!("{bin}:{}", std::env::var("PATH").unwrap_or_default());
+    let mut cmd = tokio::process::Command::new("bash");
+    cmd.arg("-euo")
+        .arg("pipefail")
+        .arg("-c")
+        .arg(format!(
+            "trap 'kill $(jobs -p) 2>/dev/null || true' EXIT\n{script}"
+        ))
+        .current_dir(dir)
+        .env("PATH", path)
+        .env_remove("DATABASE_URL")
+        .env_remove("RUST_LOG")
+        .kill_on_drop(true);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = tokio::time::timeout(Duration::from_secs(120), cmd.output())
+        .await
+        .unwrap_or_else(|_| panic!("the block ran past two minutes:\n{script}"))
+        .unwrap_or_else(|e| panic!("bash: {e}"));
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{script}\n{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+/// The README's command-line blocks run as written: the PostgreSQL section's bootstrap
+/// (its superuser and key, against a real PostgreSQL; the key then works over HTTP), and
+/// the persisted-documents block (a manifest made by the CLI, `serve --demo
+/// --persisted-only`, the document by POST and GET, anything else refused).
+#[tokio::test]
+async fn the_readme_cli_blocks_run() {
+    let readme = include_str!("../../README.md");
+    let dir = crate::harness::temp_dir("readme-cli");
+
+    // Point it at PostgreSQL: create-user and create-key.
+    let base = TestApp::new().await;
+    let bootstrap = block(readme, "sh", "mlgraph admin create-key")
+        .replace("postgres://user:pass@db.example.com/mlgraph", &base.url);
+    let out = run_block(&bootstrap, &dir, &[]).await;
+    let token = out.lines().last().unwrap_or_default().trim().to_owned();
+    assert!(token.starts_with("mlg_"), "the block prints a key: {out}");
+    let s = crate::ingest::served(&base).await;
+    let me = reqwest::Client::new()
+        .post(format!("http://{}/graphql", s.addr))
+        .bearer_auth(&token)
+        .json(&json!({"query": "{ me { user { email isSuperuser } } }"}))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .json::<Value>()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        me["data"]["me"]["user"],
+        json!({"email": README_EMAIL, "isSuperuser": true}),
+        "{me}"
+    );
+
+    // Persisted documents, on a server of the block's own.
+    let listen = TestApp::bind().await;
+    let addr = listen.local_addr().unwrap_or_else(|e| panic!("{e}"));
+    drop(listen);
+    let persisted =
+        block(readme, "bash", "--persisted-only &").replace("localhost:8080", &addr.to_string());
+    let out = run_block(&persisted, &dir, &[("MLGRAPH_LISTEN", addr.to_string())]).await;
+    let manifest: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("persisted.json")).unwrap_or_default(),
+    )
+    .unwrap_or_else(|e| panic!("the manifest: {e}"));
+    let text = std::fs::read_to_string(dir.join("models.graphql")).unwrap_or_default();
+    assert_eq!(
+        manifest,
+        json!({ mlgraph::gql::persisted::id_of(&text): text })
+    );
+    // Two answers naming the demo's models, then the refusal.
+    assert_eq!(out.matches("\"fraud-detector\"").count(), 2, "{out}");
+    assert!(out.contains("PERSISTED_DOCUMENT_REQUIRED"), "{out}");
     let _ = std::fs::remove_dir_all(dir);
 }

@@ -104,8 +104,9 @@ async fn embedded_sqlite_demo_has_artifacts_in_the_local_store() {
         .unwrap_or_else(|e| panic!("seed artifacts: {e:?}"));
     assert_eq!(
         seeded,
-        4 + 7 + 1,
-        "every model version and dataset version (the OpenLineage run's output included)"
+        4 + 7 + 1 + 1,
+        "every model version and dataset version (the OpenLineage run's output included), \
+         and the uploaded file"
     );
     assert_eq!(
         mlgraph::demo::seed_artifacts(&conn, &arts)
@@ -132,7 +133,30 @@ async fn embedded_sqlite_demo_has_artifacts_in_the_local_store() {
         .await;
     assert!(resp.errors.is_empty(), "{:?}", resp.errors);
     let data = resp.data.into_json().unwrap_or_default();
-    assert_eq!(data["artifacts"]["totalCount"], 12);
+    assert_eq!(data["artifacts"]["totalCount"], 13);
+    // The uploaded file, validated by the worker as on PostgreSQL: a VALIDATED version,
+    // its Parquet file an artifact too.
+    let Some(arts) = state.artifacts.clone() else {
+        panic!("the store")
+    };
+    while mlgraph::prep::uploads::run_once(&state.db, &arts, "sqlite")
+        .await
+        .unwrap_or_else(|e| panic!("validate: {e:?}"))
+    {}
+    let resp = schema
+        .execute(mlgraph::schema::prepare(
+            async_graphql::Request::new(
+                "{ datasetVersions(filter: {uploadStatus: {eq: VALIDATED}}) { nodes { numRows processedFile { path } } } }",
+            ),
+            &state,
+            RequestContext::default(),
+        ))
+        .await;
+    assert!(resp.errors.is_empty(), "{:?}", resp.errors);
+    assert_eq!(
+        resp.data.into_json().unwrap_or_default()["datasetVersions"]["nodes"],
+        serde_json::json!([{"numRows": 120, "processedFile": {"path": "processed/chargebacks-2026-11.parquet"}}])
+    );
     let csv = data["artifacts"]["nodes"]
         .as_array()
         .and_then(|a| a.iter().find(|n| n["path"] == "data.csv"))

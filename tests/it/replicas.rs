@@ -1,0 +1,251 @@
+//! Read replicas (`--replica-url`) against a real PostgreSQL streaming replica (started by
+//! the test command with `pg_basebackup -R`): queries go to the replica, a writer reads
+//! its writes at once (on this instance by itself, on another by sending back
+//! `x-mlgraph-lsn`), and a replica that stops mid-run costs no client an error.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use mlgraph::replicas::{LSN_HEADER, Replicas};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+use serde_json::{Value, json};
+
+use crate::harness::TestApp;
+
+fn env(name: &str) -> String {
+    std::env::var(name)
+        .unwrap_or_else(|_| panic!("{name} is not set: run the suite with ./scripts/test.sh"))
+}
+
+/// The replica's URL for the test's own database.
+fn replica_url(app: &TestApp) -> String {
+    let database = app.url.rsplit('/').next().unwrap_or_default();
+    format!(
+        "{}/{database}",
+        env("MLGRAPH_TEST_REPLICA_URL").trim_end_matches('/')
+    )
+}
+
+/// `pg_ctl stop|start` of the test command's replica.
+async fn pg_ctl(action: &str) {
+    let bin = std::path::PathBuf::from(env("MLGRAPH_TEST_PG_BIN")).join("pg_ctl");
+    let data = env("MLGRAPH_TEST_REPLICA_DATA");
+    let mut cmd = match std::env::var("MLGRAPH_TEST_PG_USER")
+        .ok()
+        .filter(|u| !u.is_empty())
+    {
+        Some(user) => {
+            let mut c = tokio::process::Command::new("runuser");
+            c.args(["-u", &user, "--"]).arg(bin);
+            c
+        }
+        None => tokio::process::Command::new(bin),
+    };
+    cmd.arg("-D").arg(&data).args(["-w", "-t", "60"]);
+    match action {
+        "start" => {
+            cmd.arg("-l")
+                .arg(format!("{data}.log"))
+                .arg("start")
+                .arg("-o")
+                .arg(env("MLGRAPH_TEST_REPLICA_OPTS"));
+        }
+        _ => {
+            cmd.args(["-m", "fast", "stop"]);
+        }
+    }
+    let out = cmd
+        .output()
+        .await
+        .unwrap_or_else(|e| panic!("pg_ctl {action}: {e}"));
+    assert!(
+        out.status.success(),
+        "pg_ctl {action}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// An instance of mlgraph over the test's database and its replica, served over HTTP.
+async fn instance(app: &TestApp, replica: &DatabaseConnection) -> (String, Arc<Replicas>) {
+    let replicas = Arc::new(Replicas::new(
+        app.db().clone(),
+        vec![("replica".into(), replica.clone())],
+        Duration::from_secs(30),
+    ));
+    replicas.poll().await;
+    replicas.spawn_monitor(Duration::from_millis(20));
+    let mut state = app.state.clone();
+    state.replicas = Some(replicas.clone());
+    let listener = TestApp::bind().await;
+    let addr = listener
+        .local_addr()
+        .unwrap_or_else(|e| panic!("{e}"))
+        .to_string();
+    let router = mlgraph::app(state);
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    (addr, replicas)
+}
+
+/// A GraphQL request as `actor`, sending `lsn` back when given; the body and the
+/// `x-mlgraph-lsn` the server answered.
+async fn call(
+    addr: &str,
+    actor: &str,
+    lsn: Option<&str>,
+    query: &str,
+    variables: Value,
+) -> (Value, Option<String>) {
+    let mut req = reqwest::Client::new()
+        .post(format!("http://{addr}/graphql"))
+        .header("x-actor", actor)
+        .json(&json!({"query": query, "variables": variables}));
+    if let Some(l) = lsn {
+        req = req.header(LSN_HEADER, l);
+    }
+    let resp = req.send().await.unwrap_or_else(|e| panic!("{e}"));
+    let written = resp
+        .headers()
+        .get(LSN_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let body: Value = resp.json().await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(body.get("errors").is_none(), "{query}: {body}");
+    (body["data"].clone(), written)
+}
+
+const CREATE: &str = "mutation($name: String!) { createModel(input: {ns: \"acme.com\", name: $name, framework: \"sklearn\"}) { id } }";
+const FIND: &str =
+    "query($name: String!) { models(filter: {name: {eq: $name}}) { nodes { name } } }";
+
+fn found(data: &Value) -> bool {
+    data["models"]["nodes"]
+        .as_array()
+        .is_some_and(|n| !n.is_empty())
+}
+
+/// Awaits `cond`, checking every 20 ms for at most 30 s.
+async fn until<F: std::future::Future<Output = bool>>(what: &str, mut cond: impl FnMut() -> F) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while !cond().await {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{what}: not within 30 s"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn queries_read_from_the_replica_and_writers_read_their_writes() {
+    // A run that failed mid-way may have left replay paused: resume it first.
+    let admin = sea_orm::Database::connect(format!(
+        "{}/postgres",
+        env("MLGRAPH_TEST_REPLICA_URL").trim_end_matches('/')
+    ))
+    .await
+    .unwrap_or_else(|e| panic!("the replica: {e}"));
+    admin
+        .execute_unprepared("SELECT pg_wal_replay_resume()")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    admin.close().await.ok();
+    let app = TestApp::new().await;
+    let opts = mlgraph::db::DbOptions {
+        max_connections: 8,
+        statement_timeout: Duration::from_secs(30),
+        acquire_timeout: Duration::from_secs(5),
+    };
+    let replica = mlgraph::db::connect_replica(&replica_url(&app), &opts, &app.state.statements)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (one, r1) = instance(&app, &replica).await;
+    let (two, _) = instance(&app, &replica).await;
+    until("the replica is seen", || async { r1.is_up(0) }).await;
+
+    // Replay paused: the replica is stale on purpose.
+    replica
+        .execute_unprepared("SELECT pg_wal_replay_pause()")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (_, lsn) = call(&one, "ann", None, CREATE, json!({"name": "m-ann"})).await;
+    let lsn = lsn.unwrap_or_else(|| panic!("a write answers {LSN_HEADER}"));
+    let before = r1.reads();
+    // Ann reads her write at once, from any instance that knows her position: this one
+    // by itself, the other because she sends it back.
+    let (mine, _) = call(&one, "ann", None, FIND, json!({"name": "m-ann"})).await;
+    assert!(
+        found(&mine),
+        "ann reads her write on the instance she wrote through"
+    );
+    let (there, _) = call(&two, "ann", Some(&lsn), FIND, json!({"name": "m-ann"})).await;
+    assert!(found(&there), "and on another, with {LSN_HEADER}");
+    assert_eq!(r1.reads().1, before.1 + 1, "her read went to the primary");
+    // Bob has written nothing: his query goes to the replica, which has not replayed it.
+    let (theirs, _) = call(&one, "bob", None, FIND, json!({"name": "m-ann"})).await;
+    assert!(
+        !found(&theirs),
+        "bob's read was answered by the (paused) replica"
+    );
+    assert_eq!(r1.reads().0, before.0 + 1);
+
+    replica
+        .execute_unprepared("SELECT pg_wal_replay_resume()")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    until("the replica replays ann's write", || async {
+        found(
+            &call(&one, "bob", None, FIND, json!({"name": "m-ann"}))
+                .await
+                .0,
+        )
+    })
+    .await;
+
+    // A mixed workload: writers read their writes at once, always; reads of callers
+    // that did not just write go to the replica.
+    let (r0, p0) = r1.reads();
+    for i in 0..20 {
+        let name = format!("mix-{i}");
+        let writer = format!("writer-{}", i % 3);
+        call(&one, &writer, None, CREATE, json!({"name": name})).await;
+        let (d, _) = call(&one, &writer, None, FIND, json!({"name": name})).await;
+        assert!(found(&d), "{writer} reads {name} at once");
+        for _ in 0..10 {
+            call(&one, "reader", None, FIND, json!({"name": "m-ann"})).await;
+        }
+    }
+    let (r, p) = r1.reads();
+    let replica_share = (r - r0) as f64 / ((r - r0) + (p - p0)) as f64;
+    assert!(
+        replica_share >= 0.85,
+        "most reads went to the replica: {replica_share} ({} of {})",
+        r - r0,
+        (r - r0) + (p - p0)
+    );
+
+    // The replica stops under load: no client sees an error; it is used again once back.
+    let load = {
+        let one = one.clone();
+        tokio::spawn(async move {
+            for _ in 0..200 {
+                let (d, _) = call(&one, "reader", None, FIND, json!({"name": "m-ann"})).await;
+                assert!(found(&d));
+            }
+        })
+    };
+    pg_ctl("stop").await;
+    until("the replica is seen down", || async { !r1.is_up(0) }).await;
+    let (d, _) = call(&one, "reader", None, FIND, json!({"name": "m-ann"})).await;
+    assert!(
+        found(&d),
+        "answered by the primary while the replica is down"
+    );
+    pg_ctl("start").await;
+    until("the replica is seen again", || async { r1.is_up(0) }).await;
+    load.await
+        .unwrap_or_else(|e| panic!("a read failed while the replica stopped: {e}"));
+    let back = r1.reads();
+    call(&one, "reader", None, FIND, json!({"name": "m-ann"})).await;
+    assert_eq!(r1.reads().0, back.0 + 1, "the replica serves again");
+}
