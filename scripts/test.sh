@@ -79,7 +79,7 @@ cargo test --workspace ${CARGO_TEST_ARGS:-}
 # The benchmark harness must not rot: generate a tiny registry and drive every query of
 # the mix for a second (no timing assertions).
 cargo build --bins
-"${CARGO_TARGET_DIR:-$here/target}/debug/mlgraph-bench" smoke --database-url "$PG_URL"
+"${CARGO_TARGET_DIR:-$here/target}/debug/mlgraph-bench" smoke --database-url "$PG_URL" --replica-url "$PG_REPLICA_URL"
 
 # The Dockerfile's build and runtime stages, without Docker (see the script).
 "$here/scripts/check-dockerfile.sh"

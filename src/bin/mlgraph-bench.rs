@@ -58,6 +58,10 @@ enum Command {
         /// Server URL of PostgreSQL (a database `mlgraph_bench_smoke` is created there).
         #[arg(long)]
         database_url: String,
+        /// Server URL of a streaming replica of it: the mix runs with reads routed there
+        /// (some must be).
+        #[arg(long)]
+        replica_url: Option<String>,
     },
 }
 
@@ -103,6 +107,10 @@ struct RunArgs {
     /// Start nodes of the typical-node lineage phases (0 skips them).
     #[arg(long, default_value_t = 200)]
     sample: usize,
+    /// Read replicas of the database for the server (`--replica-url` of `mlgraph
+    /// serve`); the share of reads they served is reported per query.
+    #[arg(long = "replica-url", value_delimiter = ',')]
+    replica_urls: Vec<String>,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -245,7 +253,10 @@ async fn main() -> Result<(), BoxError> {
         Command::Metrics(args) => metrics(&args).await?,
         Command::Vectors(args) => vectors(&args).await?,
         Command::Prep(args) => prep(&args).await?,
-        Command::Smoke { database_url } => smoke(&database_url).await?,
+        Command::Smoke {
+            database_url,
+            replica_url,
+        } => smoke(&database_url, replica_url.as_deref()).await?,
     }
     Ok(())
 }
@@ -922,6 +933,33 @@ async fn start_server_with(
     Err("the server did not become ready".into())
 }
 
+/// Reads the server routed to a replica and to the primary so far (its `/metrics`).
+async fn reads_by_target(base: &str) -> (f64, f64) {
+    let Ok(text) = reqwest::get(format!("{base}/metrics")).await else {
+        return (0.0, 0.0);
+    };
+    let text = text.text().await.unwrap_or_default();
+    let value = |target: &str| {
+        let prefix = format!("mlgraph_db_reads_total{{target=\"{target}\"}} ");
+        text.lines()
+            .find_map(|l| l.strip_prefix(&prefix))
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (value("replica"), value("primary"))
+}
+
+/// Prints the share of the reads between `before` and `after` a replica served.
+fn print_replica_share(label: &str, before: (f64, f64), after: (f64, f64)) {
+    let replica = after.0 - before.0;
+    let total = replica + (after.1 - before.1);
+    let share = if total > 0.0 { replica / total } else { 0.0 };
+    println!(
+        "{label:<22} {:.1} % from the replica ({replica} of {total})",
+        share * 100.0
+    );
+}
+
 async fn run(args: &RunArgs) -> Result<(), BoxError> {
     let server_bin = server_binary(&args.server)?;
     let db = Database::connect(&args.database_url).await?;
@@ -937,9 +975,16 @@ async fn run(args: &RunArgs) -> Result<(), BoxError> {
         .map(|u| u.to_string())
         .unwrap_or_default();
 
-    let (server, base) = start_server(&server_bin, &args.database_url, args.port).await?;
+    let replica_flags: Vec<String> = args
+        .replica_urls
+        .iter()
+        .flat_map(|u| ["--replica-url".to_owned(), u.clone()])
+        .collect();
+    let (server, base) =
+        start_server_with(&server_bin, &args.database_url, args.port, &replica_flags).await?;
     let pid = server.0.id();
     let url = format!("{base}/graphql");
+    let reads_at_start = reads_by_target(&base).await;
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(args.concurrency)
         .build()?;
@@ -987,6 +1032,7 @@ async fn run(args: &RunArgs) -> Result<(), BoxError> {
                 case.name, v["data"]["lineage"]["totalCount"], v["data"]["lineage"]["isPartial"]
             );
         }
+        let reads_before = reads_by_target(&base).await;
         let (c, u, q, name) = (client.clone(), url.clone(), case.query.clone(), case.name);
         let read = "{ models(first: 20) { edges { node { name versions(first: 5) { edges { node { version } } } } } } }".to_owned();
         let rps = measure(&client, &base, pid, name, args, move |i| {
@@ -999,6 +1045,9 @@ async fn run(args: &RunArgs) -> Result<(), BoxError> {
             async move { gql_ok(&c, &u, &q).await }
         })
         .await;
+        if !args.replica_urls.is_empty() {
+            print_replica_share("  reads", reads_before, reads_by_target(&base).await);
+        }
         if let Some(sqls) = case.raw_sql {
             let statements_per_request = sqls.len();
             let pool = raw_pool.clone();
@@ -1074,6 +1123,13 @@ async fn run(args: &RunArgs) -> Result<(), BoxError> {
         peak.load(Ordering::Relaxed) as f64 / 1024.0,
         args.concurrency
     );
+    if !args.replica_urls.is_empty() {
+        let end = reads_by_target(&base).await;
+        print_replica_share("all reads", reads_at_start, end);
+        if end.0 <= reads_at_start.0 {
+            return Err("no read was served by the replica".into());
+        }
+    }
     Ok(())
 }
 
@@ -1210,7 +1266,7 @@ async fn subscribers(args: &SubscribersArgs) -> Result<(), BoxError> {
     Ok(())
 }
 
-async fn smoke(server_url: &str) -> Result<(), BoxError> {
+async fn smoke(server_url: &str, replica: Option<&str>) -> Result<(), BoxError> {
     let admin = Database::connect(format!("{}/postgres", server_url.trim_end_matches('/'))).await?;
     exec(&admin, "DROP DATABASE IF EXISTS mlgraph_bench_smoke").await?;
     exec(&admin, "CREATE DATABASE mlgraph_bench_smoke").await?;
@@ -1235,6 +1291,10 @@ async fn smoke(server_url: &str) -> Result<(), BoxError> {
         only: Vec::new(),
         port: 18_182,
         sample: 20,
+        replica_urls: replica
+            .iter()
+            .map(|r| format!("{}/mlgraph_bench_smoke", r.trim_end_matches('/')))
+            .collect(),
     })
     .await?;
     metrics(&MetricsArgs {
