@@ -595,7 +595,7 @@ fn blocks_split_into_operations() {
 }
 
 /// The README's block that contains `marker`, in a fence of `lang`, as written.
-fn block(readme: &str, lang: &str, marker: &str) -> String {
+pub(crate) fn block(readme: &str, lang: &str, marker: &str) -> String {
     let fence = format!("```{lang}");
     let mut blocks = Vec::new();
     let mut current: Option<String> = None;

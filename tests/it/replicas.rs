@@ -249,3 +249,61 @@ async fn queries_read_from_the_replica_and_writers_read_their_writes() {
     call(&one, "reader", None, FIND, json!({"name": "m-ann"})).await;
     assert_eq!(r1.reads().0, back.0 + 1, "the replica serves again");
 }
+
+/// The README's read-replica command as written (its URLs put in, authentication off):
+/// the server it starts sends queries to the replicas, as its `/metrics` says.
+#[tokio::test]
+async fn the_readme_replica_command_serves_queries_from_the_replicas() {
+    let readme = include_str!("../../README.md");
+    let app = TestApp::new().await;
+    let replica = replica_url(&app);
+    let command = crate::readme::block(readme, "sh", "--replica-url")
+        .replace("postgres://mlgraph@primary/mlgraph", &app.url)
+        .replace("postgres://mlgraph@replica-1/mlgraph", &replica)
+        .replace("postgres://mlgraph@replica-2/mlgraph", &replica);
+    assert!(!command.contains("@replica-"), "{command}");
+    let addr = {
+        let l = TestApp::bind().await;
+        l.local_addr().unwrap_or_else(|e| panic!("{e}")).to_string()
+    };
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_mlgraph"))
+        .parent()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    let _server = tokio::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!("exec {}", command.trim()))
+        .env(
+            "PATH",
+            format!("{bin}:{}", std::env::var("PATH").unwrap_or_default()),
+        )
+        .env("MLGRAPH_LISTEN", &addr)
+        .env("MLGRAPH_AUTH", "off")
+        .env_remove("DATABASE_URL")
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let client = reqwest::Client::new();
+    let reads = || async {
+        let text = match client.get(format!("http://{addr}/metrics")).send().await {
+            Ok(r) => r.text().await.unwrap_or_default(),
+            Err(_) => return None,
+        };
+        let prefix = "mlgraph_db_reads_total{target=\"replica\"} ";
+        Some(
+            text.lines()
+                .find_map(|l| l.strip_prefix(prefix))
+                .and_then(|v| v.trim().parse::<f64>().ok())
+                .unwrap_or(0.0),
+        )
+    };
+    until("the server answers", || async { reads().await.is_some() }).await;
+    // The replica has the test's database once it has replayed its creation: until then
+    // the server reads from the primary, with no error either way.
+    until("a query is served by a replica", || async {
+        let (data, _) = call(&addr, "reader", None, FIND, json!({"name": "none"})).await;
+        assert_eq!(data, json!({"models": {"nodes": []}}));
+        reads().await.is_some_and(|n| n >= 1.0)
+    })
+    .await;
+}
