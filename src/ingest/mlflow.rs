@@ -27,10 +27,8 @@ use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use chrono::{DateTime, Utc};
-use entity::enums::{
-    ExperimentStatus, ExperimentType, JobRunSource, JobRunState, ModelStage, ModelStatus,
-};
-use entity::{edge, experiment, job_run, job_run_metric, logged_model, model, model_version};
+use entity::enums::{ExperimentStatus, ExperimentType, JobRunSource, JobRunState, ModelStage};
+use entity::{experiment, job_run, job_run_metric, logged_model, model, model_version};
 use regex::Regex;
 use sea_orm::{
     ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, IntoActiveModel,
@@ -45,7 +43,6 @@ use crate::core::ids::NodeType;
 use crate::core::store;
 use crate::core::validate;
 use crate::error::AppError;
-use crate::lineage::service::edge_row;
 use crate::registry::service as registry;
 
 /// The latest value of each metric of a stored metric map (`{key: {"value", ...}}`), as
@@ -1478,17 +1475,13 @@ impl Api<'_> {
                 },
             )
             .await?;
-            store::insert::<edge::Entity, _>(
+            crate::lineage::service::link_in(
                 txn,
                 ctx,
-                edge_row(
-                    ctx,
-                    ns.clone(),
-                    "partOf",
-                    (NodeType::JobRun, run.id),
-                    (NodeType::Experiment, exp.id),
-                    json!({}),
-                ),
+                "partOf",
+                (NodeType::JobRun, run.id),
+                (NodeType::Experiment, exp.id),
+                None,
             )
             .await?;
             Ok(run)
@@ -2253,28 +2246,18 @@ impl Api<'_> {
         let ctx = self.ctx;
         let ns = self.ns.to_owned();
         let m = store::transaction(self.db, async |txn| {
-            let now = Utc::now();
-            store::insert::<model::Entity, _>(
+            crate::registry::service::insert_model(
                 txn,
                 ctx,
-                model::ActiveModel {
-                    id: Set(crate::core::ids::new_id()),
-                    ns: Set(ns),
-                    workflow_id: Set(None),
-                    name: Set(name),
-                    description: Set(description),
-                    task: Set(None),
-                    framework: Set(None),
-                    status: Set(ModelStatus::Active),
-                    version_seq: Set(0),
-                    risk_class: Set(None),
-                    human_oversight: Set(None),
-                    intended_purpose: Set(None),
-                    tags: Set(Some(Value::Object(tags))),
-                    created_by: Set(ctx.actor.clone()),
-                    created_at: Set(now),
-                    updated_at: Set(now),
+                crate::registry::commands::CreateModel {
+                    ns: ns.clone(),
+                    name: name.clone(),
+                    description: description.clone(),
+                    task: None,
+                    framework: None,
+                    workflow_id: None,
                 },
+                Some(Value::Object(tags.clone())),
             )
             .await
         })
@@ -2472,17 +2455,13 @@ impl Api<'_> {
             )
             .await?;
             if let Some(r) = &run {
-                store::insert::<edge::Entity, _>(
+                crate::lineage::service::link_in(
                     txn,
                     ctx,
-                    edge_row(
-                        ctx,
-                        v.ns.clone(),
-                        "producedBy",
-                        (NodeType::ModelVersion, v.id),
-                        (NodeType::JobRun, r.id),
-                        json!({}),
-                    ),
+                    "producedBy",
+                    (NodeType::ModelVersion, v.id),
+                    (NodeType::JobRun, r.id),
+                    None,
                 )
                 .await?;
             }

@@ -46,7 +46,6 @@ use crate::core::ids::NodeType;
 use crate::core::store;
 use crate::core::validate;
 use crate::error::{AppError, AppResult};
-use crate::lineage::service::edge_row;
 
 /// A facet map as events carry it.
 type Facets = Map<String, Value>;
@@ -523,7 +522,6 @@ async fn record_in(
             link(
                 txn,
                 ctx,
-                ns,
                 "runOf",
                 node(NodeType::JobRun, run.id),
                 node(NodeType::Workflow, wf.id),
@@ -548,7 +546,6 @@ async fn record_in(
                 link(
                     txn,
                     ctx,
-                    ns,
                     "consumes",
                     this,
                     target,
@@ -568,7 +565,6 @@ async fn record_in(
                 link(
                     txn,
                     ctx,
-                    ns,
                     "producedBy",
                     node(NodeType::DatasetVersion, dv.id),
                     this,
@@ -579,7 +575,6 @@ async fn record_in(
                 link(
                     txn,
                     ctx,
-                    ns,
                     "producedBy",
                     node(NodeType::Dataset, ds.id),
                     this,
@@ -615,7 +610,6 @@ async fn record_in(
                 link(
                     txn,
                     ctx,
-                    ns,
                     "consumes",
                     this,
                     node(NodeType::Dataset, ds.id),
@@ -629,7 +623,6 @@ async fn record_in(
                 link(
                     txn,
                     ctx,
-                    ns,
                     "producedBy",
                     node(NodeType::Dataset, ds.id),
                     this,
@@ -691,20 +684,15 @@ async fn upsert_workflow(
             store::update::<workflow::Entity, _>(txn, ctx, &before, row, "UPDATE").await
         }
         None => {
-            let now = Utc::now();
-            store::insert::<workflow::Entity, _>(
+            crate::registry::service::insert_workflow(
                 txn,
                 ctx,
-                workflow::ActiveModel {
-                    id: Set(crate::core::ids::new_id()),
-                    ns: Set(ns.to_owned()),
-                    name: Set(job.name.clone()),
-                    description: Set(description),
-                    status: Set(WorkflowStatus::Active),
-                    config: Set(config),
-                    created_by: Set(ctx.actor.clone()),
-                    created_at: Set(now),
-                    updated_at: Set(now),
+                crate::registry::commands::CreateWorkflow {
+                    ns: ns.to_owned(),
+                    name: job.name.clone(),
+                    description,
+                    status: Some(WorkflowStatus::Active),
+                    config: Some(config),
                 },
             )
             .await
@@ -846,7 +834,6 @@ async fn link_parent(
     link(
         txn,
         ctx,
-        ns,
         "partOf",
         node(NodeType::JobRun, run.id),
         node(NodeType::JobRun, parent.id),
@@ -884,7 +871,6 @@ async fn link_model(
         link(
             txn,
             ctx,
-            ns,
             "producedBy",
             node(NodeType::ModelVersion, version),
             run,
@@ -1037,13 +1023,11 @@ async fn upsert_version(
     }
 }
 
-/// `source --kind--> target` in `ns`, created or its facets (kept in its properties as
-/// `{"facets": ...}`) merged.
-#[allow(clippy::too_many_arguments)]
+/// `source --kind--> target` (through the lineage service), created or its facets (kept
+/// in its properties as `{"facets": ...}`) merged.
 async fn link(
     txn: &DatabaseTransaction,
     ctx: &RequestContext,
-    ns: &str,
     kind: &str,
     source: (NodeType, Uuid),
     target: (NodeType, Uuid),
@@ -1082,17 +1066,13 @@ async fn link(
                 merge_facets(&mut stored, incoming, at);
                 props.insert("facets".into(), Value::Object(stored));
             }
-            store::insert::<edge::Entity, _>(
+            crate::lineage::service::link_in(
                 txn,
                 ctx,
-                edge_row(
-                    ctx,
-                    ns.to_owned(),
-                    kind,
-                    source,
-                    target,
-                    Value::Object(props),
-                ),
+                kind,
+                source,
+                target,
+                Some(Value::Object(props)),
             )
             .await?;
             Ok(())

@@ -24,29 +24,37 @@ pub async fn create_workflow(
     ctx: &RequestContext,
     input: CreateWorkflow,
 ) -> AppResult<workflow::Model> {
+    store::transaction(db, async |txn| {
+        insert_workflow(txn, ctx, input.clone()).await
+    })
+    .await
+}
+
+/// [`create_workflow`] inside the caller's transaction (OpenLineage's jobs are made here).
+pub async fn insert_workflow(
+    txn: &DatabaseTransaction,
+    ctx: &RequestContext,
+    input: CreateWorkflow,
+) -> AppResult<workflow::Model> {
     validate::namespace("input.ns", &input.ns)?;
     validate::name("input.name", &input.name)?;
     let config = json_object("input.config", input.config)?;
     let now = Utc::now();
-    store::transaction(db, async |txn| {
-        let row = store::insert::<workflow::Entity, _>(
-            txn,
-            ctx,
-            workflow::ActiveModel {
-                id: Set(crate::core::ids::new_id()),
-                ns: Set(input.ns),
-                name: Set(input.name),
-                description: Set(input.description),
-                status: Set(input.status.map_or(WorkflowStatus::Draft, Into::into)),
-                config: Set(config),
-                created_by: Set(ctx.actor.clone()),
-                created_at: Set(now),
-                updated_at: Set(now),
-            },
-        )
-        .await?;
-        Ok(row)
-    })
+    store::insert::<workflow::Entity, _>(
+        txn,
+        ctx,
+        workflow::ActiveModel {
+            id: Set(crate::core::ids::new_id()),
+            ns: Set(input.ns),
+            name: Set(input.name),
+            description: Set(input.description),
+            status: Set(input.status.map_or(WorkflowStatus::Draft, Into::into)),
+            config: Set(config),
+            created_by: Set(ctx.actor.clone()),
+            created_at: Set(now),
+            updated_at: Set(now),
+        },
+    )
     .await
 }
 
@@ -90,39 +98,49 @@ pub async fn create_model(
     ctx: &RequestContext,
     input: CreateModel,
 ) -> AppResult<model::Model> {
+    store::transaction(db, async |txn| {
+        insert_model(txn, ctx, input.clone(), None).await
+    })
+    .await
+}
+
+/// [`create_model`] inside the caller's transaction, with its first `tags` (MLflow's
+/// registered models are made here).
+pub async fn insert_model(
+    txn: &DatabaseTransaction,
+    ctx: &RequestContext,
+    input: CreateModel,
+    tags: Option<serde_json::Value>,
+) -> AppResult<model::Model> {
     validate::namespace("input.ns", &input.ns)?;
     validate::name("input.name", &input.name)?;
     let workflow_id = input.workflow_id;
-    store::transaction(db, async |txn| {
-        if let Some(w) = workflow_id {
-            reference::<workflow::Entity>(txn, ctx, w, Some(&input.ns), "input.workflowId").await?;
-        }
-        let now = Utc::now();
-        let row = store::insert::<model::Entity, _>(
-            txn,
-            ctx,
-            model::ActiveModel {
-                id: Set(crate::core::ids::new_id()),
-                ns: Set(input.ns),
-                workflow_id: Set(workflow_id),
-                name: Set(input.name),
-                description: Set(input.description),
-                task: Set(input.task),
-                framework: Set(input.framework),
-                status: Set(ModelStatus::Active),
-                version_seq: Set(0),
-                risk_class: Set(None),
-                human_oversight: Set(None),
-                intended_purpose: Set(None),
-                tags: Set(None),
-                created_by: Set(ctx.actor.clone()),
-                created_at: Set(now),
-                updated_at: Set(now),
-            },
-        )
-        .await?;
-        Ok(row)
-    })
+    if let Some(w) = workflow_id {
+        reference::<workflow::Entity>(txn, ctx, w, Some(&input.ns), "input.workflowId").await?;
+    }
+    let now = Utc::now();
+    store::insert::<model::Entity, _>(
+        txn,
+        ctx,
+        model::ActiveModel {
+            id: Set(crate::core::ids::new_id()),
+            ns: Set(input.ns),
+            workflow_id: Set(workflow_id),
+            name: Set(input.name),
+            description: Set(input.description),
+            task: Set(input.task),
+            framework: Set(input.framework),
+            status: Set(ModelStatus::Active),
+            version_seq: Set(0),
+            risk_class: Set(None),
+            human_oversight: Set(None),
+            intended_purpose: Set(None),
+            tags: Set(tags),
+            created_by: Set(ctx.actor.clone()),
+            created_at: Set(now),
+            updated_at: Set(now),
+        },
+    )
     .await
 }
 

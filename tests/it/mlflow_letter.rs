@@ -344,6 +344,24 @@ async fn mlflow_routes_answer_bad_bodies_in_mlflows_shape() {
     .await;
     assert_eq!(status, 404, "{body}");
     assert_eq!(body["error_code"], "ENDPOINT_NOT_FOUND", "{body}");
+    // A registered model goes through the registry's own checks: a name past 2,048
+    // characters is refused in MLflow's shape, and nothing is written.
+    let (status, body) = answer(
+        client
+            .post(format!(
+                "http://{}/ns/ml.shape/api/2.0/mlflow/registered-models/create",
+                s.addr
+            ))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({"name": "m".repeat(2049)}))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}")),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error_code"], "INVALID_PARAMETER_VALUE", "{body}");
+    assert_eq!(base.count("models").await, 0);
 }
 
 /// MLflow 3 workspaces are namespaces (`mlflow.set_workspace` sends `X-MLFLOW-WORKSPACE`),

@@ -119,15 +119,15 @@ impl Api<'_> {
                     .one(txn)
                     .await?;
                 if used.is_none() {
-                    let row = crate::lineage::service::edge_row(
+                    crate::lineage::service::link_in(
+                        txn,
                         ctx,
-                        ns.to_owned(),
                         "consumes",
                         (NodeType::JobRun, run.id),
                         (NodeType::DatasetVersion, version.id),
-                        json!({"mlflow": input.raw}),
-                    );
-                    store::insert::<edge::Entity, _>(txn, ctx, row).await?;
+                        Some(json!({"mlflow": input.raw})),
+                    )
+                    .await?;
                 }
             }
             Ok(())

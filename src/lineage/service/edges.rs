@@ -8,7 +8,10 @@ use chrono::Utc;
 use entity::edge;
 use regex::Regex;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement};
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    QueryFilter, Set,
+};
 use uuid::Uuid;
 
 use crate::core::context::RequestContext;
@@ -137,6 +140,29 @@ pub async fn link(
     target: (NodeType, Uuid),
     properties: Option<serde_json::Value>,
 ) -> AppResult<edge::Model> {
+    match store::transaction(db, async |txn| {
+        link_in(txn, ctx, kind, source, target, properties.clone()).await
+    })
+    .await
+    {
+        // A concurrent link of the same edge won: answer with that one.
+        Err(AppError::Conflict { .. }) => find_edge(db, kind, source.1, target.1)
+            .await?
+            .ok_or_else(|| AppError::Internal("edge vanished after a conflicting insert".into())),
+        other => other,
+    }
+}
+
+/// [`link`] inside the caller's transaction (every protocol's edges are made here: the
+/// kind's rules, one namespace, the caller's right to write it, idempotence).
+pub async fn link_in(
+    txn: &DatabaseTransaction,
+    ctx: &RequestContext,
+    kind: &str,
+    source: (NodeType, Uuid),
+    target: (NodeType, Uuid),
+    properties: Option<serde_json::Value>,
+) -> AppResult<edge::Model> {
     check_kind(kind, source.0, target.0)?;
     if source.1 == target.1 {
         return Err(AppError::bad_input(
@@ -147,46 +173,36 @@ pub async fn link(
     if properties.as_ref().is_some_and(|p| !p.is_object()) {
         return Err(AppError::bad_input("properties", "must be a JSON object"));
     }
-    match store::transaction(db, async |txn| {
-        let source_ns = namespace_of(txn, ctx, source.0, source.1, "source").await?;
-        let target_ns = namespace_of(txn, ctx, target.0, target.1, "target").await?;
-        if source_ns != target_ns {
-            return Err(AppError::bad_input(
-                "target",
-                format!(
-                    "edges stay inside one namespace: source is in {source_ns}, target in {target_ns}"
-                ),
-            ));
-        }
-        // Before the idempotent answer: a reader must not learn that linking "worked".
-        ctx.scope.check_write(&source_ns)?;
-        if let Some(existing) = find_edge(txn, kind, source.1, target.1).await? {
-            return match &properties {
-                Some(p) if *p != existing.properties => {
-                    let mut row = sea_orm::IntoActiveModel::into_active_model(existing.clone());
-                    row.properties = Set(p.clone());
-                    row.updated_at = Set(Utc::now());
-                    store::update::<edge::Entity, _>(txn, ctx, &existing, row, "UPDATE").await
-                }
-                _ => Ok(existing),
-            };
-        }
-        let properties = properties.clone().unwrap_or_else(|| serde_json::json!({}));
-        store::insert::<edge::Entity, _>(
-            txn,
-            ctx,
-            edge_row(ctx, source_ns, kind, source, target, properties),
-        )
-        .await
-    })
-    .await
-    {
-        // A concurrent link of the same edge won: answer with that one.
-        Err(AppError::Conflict { .. }) => find_edge(db, kind, source.1, target.1)
-            .await?
-            .ok_or_else(|| AppError::Internal("edge vanished after a conflicting insert".into())),
-        other => other,
+    let source_ns = namespace_of(txn, ctx, source.0, source.1, "source").await?;
+    let target_ns = namespace_of(txn, ctx, target.0, target.1, "target").await?;
+    if source_ns != target_ns {
+        return Err(AppError::bad_input(
+            "target",
+            format!(
+                "edges stay inside one namespace: source is in {source_ns}, target in {target_ns}"
+            ),
+        ));
     }
+    // Before the idempotent answer: a reader must not learn that linking "worked".
+    ctx.scope.check_write(&source_ns)?;
+    if let Some(existing) = find_edge(txn, kind, source.1, target.1).await? {
+        return match properties {
+            Some(p) if p != existing.properties => {
+                let mut row = sea_orm::IntoActiveModel::into_active_model(existing.clone());
+                row.properties = Set(p);
+                row.updated_at = Set(Utc::now());
+                store::update::<edge::Entity, _>(txn, ctx, &existing, row, "UPDATE").await
+            }
+            _ => Ok(existing),
+        };
+    }
+    let properties = properties.unwrap_or_else(|| serde_json::json!({}));
+    store::insert::<edge::Entity, _>(
+        txn,
+        ctx,
+        edge_row(ctx, source_ns, kind, source, target, properties),
+    )
+    .await
 }
 
 /// A new explicit edge row `source --kind--> target` in `ns`, made by the caller (rules
