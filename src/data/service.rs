@@ -23,20 +23,25 @@ pub async fn create_dataset(
     ctx: &RequestContext,
     input: CreateDataset,
 ) -> AppResult<dataset::Model> {
+    store::transaction(db, async |txn| {
+        insert_dataset(txn, ctx, input.clone(), None).await
+    })
+    .await
+}
+
+/// [`create_dataset`] inside the caller's transaction, with its first `facets` (every
+/// protocol's datasets are made here: OpenLineage's, MLflow's logged inputs).
+pub async fn insert_dataset(
+    txn: &sea_orm::DatabaseTransaction,
+    ctx: &RequestContext,
+    input: CreateDataset,
+    facets: Option<serde_json::Value>,
+) -> AppResult<dataset::Model> {
     validate::namespace("input.ns", &input.ns)?;
     validate::name("input.name", &input.name)?;
     if let Some(v) = &input.first_version {
         check_version(v, "input.firstVersion")?;
     }
-    store::transaction(db, async |txn| insert_dataset(txn, ctx, input).await).await
-}
-
-/// Inserts a dataset (checked input) and its first version if given, inside `txn`.
-pub async fn insert_dataset(
-    txn: &sea_orm::DatabaseTransaction,
-    ctx: &RequestContext,
-    input: CreateDataset,
-) -> AppResult<dataset::Model> {
     let workflow_id = input.workflow_id;
     if let Some(w) = workflow_id {
         reference::<workflow::Entity>(txn, ctx, w, Some(&input.ns), "input.workflowId").await?;
@@ -59,7 +64,7 @@ pub async fn insert_dataset(
             legal_basis: Set(None),
             retention_days: Set(None),
             erasure_requested_at: Set(None),
-            facets: Set(None),
+            facets: Set(facets),
             created_by: Set(ctx.actor.clone()),
             created_at: Set(now),
             updated_at: Set(now),

@@ -1036,26 +1036,21 @@ impl Api<'_> {
         tags: Map<String, Value>,
     ) -> MlResult<experiment::Model> {
         validate::name("name", name)?;
-        let now = Utc::now();
         let mut ml = json!({"tags": tags});
         if let Some(loc) = artifact_location.filter(|l| !l.is_empty()) {
             ml["artifact_location"] = Value::String(loc);
         }
-        Ok(store::insert::<experiment::Entity, _>(
+        Ok(crate::training::service::insert_experiment(
             txn,
             self.ctx,
-            experiment::ActiveModel {
-                id: Set(crate::core::ids::new_id()),
-                ns: Set(self.ns.to_owned()),
-                workflow_id: Set(None),
-                name: Set(name.to_owned()),
-                description: Set(None),
-                experiment_type: Set(ExperimentType::Other),
-                status: Set(ExperimentStatus::Running),
-                config: Set(json!({"mlflow": ml})),
-                created_by: Set(self.ctx.actor.clone()),
-                created_at: Set(now),
-                updated_at: Set(now),
+            crate::training::commands::CreateExperiment {
+                ns: self.ns.to_owned(),
+                name: name.to_owned(),
+                description: None,
+                experiment_type: ExperimentType::Other,
+                status: Some(ExperimentStatus::Running),
+                config: Some(json!({"mlflow": ml})),
+                workflow_id: None,
             },
         )
         .await?)

@@ -920,33 +920,24 @@ async fn upsert_dataset(
             store::update::<dataset::Entity, _>(txn, ctx, &before, row, "UPDATE").await
         }
         None => {
-            let now = Utc::now();
-            store::insert::<dataset::Entity, _>(
+            crate::data::service::insert_dataset(
                 txn,
                 ctx,
-                dataset::ActiveModel {
-                    id: Set(crate::core::ids::new_id()),
-                    ns: Set(ns.to_owned()),
-                    workflow_id: Set(None),
-                    name: Set(name.clone()),
-                    description: Set(description),
-                    data_type: Set(if tabular {
+                crate::data::commands::CreateDataset {
+                    ns: ns.to_owned(),
+                    name: name.clone(),
+                    description,
+                    data_type: if tabular {
                         DatasetType::Tabular
                     } else {
                         DatasetType::Other
-                    }),
-                    format: Set(None),
-                    storage_uri: Set(Some(name)),
-                    version_seq: Set(0),
-                    personal_data: Set(false),
-                    legal_basis: Set(None),
-                    retention_days: Set(None),
-                    erasure_requested_at: Set(None),
-                    facets: Set(Some(Value::Object(stored))),
-                    created_by: Set(ctx.actor.clone()),
-                    created_at: Set(now),
-                    updated_at: Set(now),
+                    },
+                    format: None,
+                    storage_uri: Some(name),
+                    workflow_id: None,
+                    first_version: None,
                 },
+                Some(Value::Object(stored)),
             )
             .await
         }

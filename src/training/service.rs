@@ -4,7 +4,7 @@
 use chrono::Utc;
 use entity::enums::{ExperimentStatus, JobStatus, RunStatus};
 use entity::{experiment, experiment_run, pattern_recognition_job, training_job, workflow};
-use sea_orm::{DatabaseConnection, IntoActiveModel, Set};
+use sea_orm::{DatabaseConnection, DatabaseTransaction, IntoActiveModel, Set};
 
 use super::commands::*;
 use crate::core::context::RequestContext;
@@ -19,35 +19,44 @@ pub async fn create_experiment(
     ctx: &RequestContext,
     input: CreateExperiment,
 ) -> AppResult<experiment::Model> {
+    store::transaction(db, async |txn| {
+        insert_experiment(txn, ctx, input.clone()).await
+    })
+    .await
+}
+
+/// [`create_experiment`] inside the caller's transaction (MLflow's experiments are made
+/// here).
+pub async fn insert_experiment(
+    txn: &DatabaseTransaction,
+    ctx: &RequestContext,
+    input: CreateExperiment,
+) -> AppResult<experiment::Model> {
     validate::namespace("input.ns", &input.ns)?;
     validate::name("input.name", &input.name)?;
     let config = json_object("input.config", input.config)?;
     let workflow_id = input.workflow_id;
-    store::transaction(db, async |txn| {
-        if let Some(w) = workflow_id {
-            reference::<workflow::Entity>(txn, ctx, w, Some(&input.ns), "input.workflowId").await?;
-        }
-        let now = Utc::now();
-        let row = store::insert::<experiment::Entity, _>(
-            txn,
-            ctx,
-            experiment::ActiveModel {
-                id: Set(crate::core::ids::new_id()),
-                ns: Set(input.ns),
-                workflow_id: Set(workflow_id),
-                name: Set(input.name),
-                description: Set(input.description),
-                experiment_type: Set(input.experiment_type),
-                status: Set(input.status.map_or(ExperimentStatus::Planned, Into::into)),
-                config: Set(config),
-                created_by: Set(ctx.actor.clone()),
-                created_at: Set(now),
-                updated_at: Set(now),
-            },
-        )
-        .await?;
-        Ok(row)
-    })
+    if let Some(w) = workflow_id {
+        reference::<workflow::Entity>(txn, ctx, w, Some(&input.ns), "input.workflowId").await?;
+    }
+    let now = Utc::now();
+    store::insert::<experiment::Entity, _>(
+        txn,
+        ctx,
+        experiment::ActiveModel {
+            id: Set(crate::core::ids::new_id()),
+            ns: Set(input.ns),
+            workflow_id: Set(workflow_id),
+            name: Set(input.name),
+            description: Set(input.description),
+            experiment_type: Set(input.experiment_type),
+            status: Set(input.status.map_or(ExperimentStatus::Planned, Into::into)),
+            config: Set(config),
+            created_by: Set(ctx.actor.clone()),
+            created_at: Set(now),
+            updated_at: Set(now),
+        },
+    )
     .await
 }
 

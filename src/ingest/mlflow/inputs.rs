@@ -226,6 +226,7 @@ async fn dataset_version_of(
                     workflow_id: None,
                     first_version: None,
                 },
+                None,
             )
             .await?
         }
