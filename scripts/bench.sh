@@ -6,6 +6,8 @@
 #   BENCH_SUBSCRIBERS=0 ./scripts/bench.sh   # skip the 1,000-subscriber delivery benchmark
 #   BENCH_MODE=metrics ./scripts/bench.sh     # metric ingest, metricStats and costSummary at
 #                                             # 10M rows (arguments go to `mlgraph-bench metrics`)
+#   BENCH_REPLICA=1 ./scripts/bench.sh        # then the mix again with a streaming replica
+#                                             # (--replica-url): throughput and the replica's share
 # Arguments go to `mlgraph-bench generate`; BENCH_RUN_ARGS to `mlgraph-bench run`.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -25,6 +27,13 @@ fi
 "$bin/mlgraph-bench" generate --database-url "$PG_URL/bench" "$@"
 # shellcheck disable=SC2086
 "$bin/mlgraph-bench" run --database-url "$PG_URL/bench" ${BENCH_RUN_ARGS:-}
+# The same mix with a streaming replica of the database on this machine: what routing
+# reads costs, and the share of them the replica serves.
+if [ -n "${BENCH_REPLICA:-}" ]; then
+  pg_start_replica
+  # shellcheck disable=SC2086
+  "$bin/mlgraph-bench" run --database-url "$PG_URL/bench" --replica-url "$PG_REPLICA_URL/bench" ${BENCH_RUN_ARGS:-}
+fi
 # Commit-to-delivery latency with many WebSocket subscribers on one instance.
 if [ "${BENCH_SUBSCRIBERS:-1000}" != 0 ]; then
   # Each subscriber holds a socket on both sides.

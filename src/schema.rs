@@ -155,6 +155,18 @@ pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
 /// Builds the schema with the state's limits.
 pub fn build_schema(state: AppState) -> AppSchema {
+    let parsed = Arc::new(crate::gql::parsed::ParseCache::new(
+        state.limits.parse_cache,
+    ));
+    build_schema_with(state, parsed)
+}
+
+/// [`build_schema`] with the cache of parsed documents its requests share with the HTTP
+/// handler (which reads an operation's type from it, see [`is_query`]).
+pub fn build_schema_with(
+    state: AppState,
+    parsed: Arc<crate::gql::parsed::ParseCache>,
+) -> AppSchema {
     let limits = state.limits.clone();
     let builder = Schema::build(
         QueryRoot::default(),
@@ -163,7 +175,7 @@ pub fn build_schema(state: AppState) -> AppSchema {
     )
     .extension(QueryShape {
         limits: limits.clone(),
-        parsed: Arc::new(crate::gql::parsed::ParseCache::new(limits.parse_cache)),
+        parsed,
     });
     let builder = if limits.production {
         builder.disable_introspection()
@@ -350,6 +362,30 @@ fn check_variables(variables: &Variables, limits: &Limits) -> ServerResult<()> {
         }
     }
     Ok(())
+}
+
+/// Whether the operation `req` runs is a query (its document read through `cache`, and
+/// kept there for the execution that follows); a document that does not parse counts as
+/// a query, for the execution to refuse with its code.
+pub fn is_query(
+    cache: &crate::gql::parsed::ParseCache,
+    req: &async_graphql::Request,
+    limits: &Limits,
+) -> bool {
+    let doc = match cache.get(&req.query) {
+        Some(doc) => doc,
+        None => match parse_cached(cache, &req.query, &req.variables, limits) {
+            Ok(doc) => Arc::new(doc),
+            Err(_) => return true,
+        },
+    };
+    doc.operations.iter().all(|(name, op)| {
+        let selected = match (&req.operation_name, name) {
+            (Some(wanted), Some(name)) => wanted.as_str() == name.as_str(),
+            _ => true,
+        };
+        !selected || op.node.ty == async_graphql::parser::types::OperationType::Query
+    })
 }
 
 /// [`parse_bounded`] of a document whose text passed before comes from `cache`.

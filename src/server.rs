@@ -20,7 +20,7 @@ use tower_http::trace::TraceLayer;
 use crate::AppState;
 use crate::core::context::{RequestContext, Scope};
 use crate::error::{AppError, ErrorCode};
-use crate::schema::{AppSchema, build_schema, connection_data, execute};
+use crate::schema::{AppSchema, build_schema_with, connection_data, execute};
 
 #[derive(Clone)]
 struct Shared {
@@ -28,6 +28,8 @@ struct Shared {
     schema: AppSchema,
     /// Per-caller token buckets, when `--rate-limit` is set.
     limiter: Option<Arc<CallerLimiter>>,
+    /// The schema's parsed documents (the handler reads an operation's type from them).
+    parsed: Arc<crate::gql::parsed::ParseCache>,
 }
 
 type CallerLimiter = governor::DefaultKeyedRateLimiter<String>;
@@ -589,7 +591,8 @@ async fn graphql_handler(
     // With read replicas: a query reads from one that has the caller's writes (see
     // `crate::replicas`); anything else from the primary.
     let replicas = shared.state.replicas.clone();
-    let reads_only = replicas.is_some() && is_query_only(&req, &shared.state.limits);
+    let reads_only =
+        replicas.is_some() && crate::schema::is_query(&shared.parsed, &req, &shared.state.limits);
     let mut again = None;
     if let Some(r) = replicas.as_ref().filter(|_| reads_only) {
         let sent = headers
@@ -1041,7 +1044,10 @@ fn cors(origins: &[String]) -> Option<CorsLayer> {
 pub fn app(state: AppState) -> Router {
     // The metrics recorder, before the first request records anything.
     crate::observability::metrics::handle();
-    let schema = build_schema(state.clone());
+    let parsed = Arc::new(crate::gql::parsed::ParseCache::new(
+        state.limits.parse_cache,
+    ));
+    let schema = build_schema_with(state.clone(), parsed.clone());
     let body_limit = state.limits.max_body_bytes;
     let limiter = std::num::NonZeroU32::new(state.limits.rate_limit_per_second).map(|per_second| {
         let burst = per_second.saturating_mul(std::num::NonZeroU32::MIN.saturating_add(1));
@@ -1059,6 +1065,7 @@ pub fn app(state: AppState) -> Router {
         limiter,
         state,
         schema,
+        parsed,
     };
     let limits = shared.clone();
     let router = Router::new()
