@@ -331,8 +331,11 @@ pub(crate) async fn nearest(
         let iterative = if hnsw.max_scan_tuples == 0 {
             "off".to_owned()
         } else {
+            // The bound is `max_scan_tuples`; pgvector also ends a scan at `work_mem` ×
+            // `scan_mem_multiplier` of candidates (1 by default, 4 MB), which a selective
+            // filter over a randomly built graph can reach first and leave a page short.
             format!(
-                "relaxed_order; SET LOCAL hnsw.max_scan_tuples = {}",
+                "relaxed_order; SET LOCAL hnsw.max_scan_tuples = {}; SET LOCAL hnsw.scan_mem_multiplier = 4",
                 hnsw.max_scan_tuples
             )
         };
