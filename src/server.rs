@@ -1030,9 +1030,15 @@ fn cors(origins: &[String]) -> Option<CorsLayer> {
     if origins.is_empty() {
         return None;
     }
+    // A browser client may read what the server says of its request: its id, and where
+    // its write is (read-your-writes across instances, see `crate::replicas`).
     let layer = CorsLayer::new()
         .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
-        .allow_headers(Any);
+        .allow_headers(Any)
+        .expose_headers([
+            axum::http::HeaderName::from_static("x-request-id"),
+            axum::http::HeaderName::from_static(crate::replicas::LSN_HEADER),
+        ]);
     if origins.iter().any(|o| o == "*") {
         return Some(layer.allow_origin(Any));
     }

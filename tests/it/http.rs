@@ -436,3 +436,54 @@ async fn metrics_describe_a_mixed_workload() {
         "no query text or names of nodes in labels"
     );
 }
+
+/// With `--cors-origins`, a listed origin's preflight is allowed, its responses expose
+/// the request id and the write position (`x-mlgraph-lsn`) to the page, and an origin not
+/// listed gets no allowance.
+#[tokio::test]
+async fn cors_allows_listed_origins_and_exposes_the_servers_headers() {
+    let base = TestApp::new().await;
+    let mut state = base.state.clone();
+    state.cors_origins = vec!["https://console.example".into()];
+    let router = mlgraph::app(state);
+    let preflight = |origin: &str| {
+        Request::builder()
+            .method("OPTIONS")
+            .uri("/graphql")
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header(
+                "access-control-request-headers",
+                "content-type, x-mlgraph-lsn",
+            )
+            .body(Body::empty())
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+    let (_, headers, _) = call(&router, preflight("https://console.example")).await;
+    assert_eq!(
+        headers
+            .get("access-control-allow-origin")
+            .and_then(|v| v.to_str().ok()),
+        Some("https://console.example")
+    );
+    let (_, headers, _) = call(&router, preflight("https://evil.example")).await;
+    assert!(headers.get("access-control-allow-origin").is_none());
+    let post = Request::builder()
+        .method("POST")
+        .uri("/graphql")
+        .header("origin", "https://console.example")
+        .header("content-type", "application/json")
+        .body(Body::from(r#"{"query": "{ apiVersion }"}"#))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (status, headers, body) = call(&router, post).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let exposed = headers
+        .get("access-control-expose-headers")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    assert!(
+        exposed.contains("x-request-id") && exposed.contains("x-mlgraph-lsn"),
+        "{exposed}"
+    );
+}
