@@ -380,3 +380,83 @@ async fn three_instances_over_a_primary_and_a_replica_stay_consistent() {
     let replica_reads: u64 = monitors.iter().map(|r| r.reads().0).sum();
     assert!(replica_reads > 0, "some reads were served by the replica");
 }
+
+/// Bad input around replicas: a malformed or absurd `x-mlgraph-lsn` only sends that
+/// caller's reads to the primary (never an error); `--replica-url` on the embedded SQLite
+/// database, or with a URL that is not PostgreSQL's, stops the server at start with a
+/// clear message on stderr and nothing on stdout.
+#[tokio::test]
+async fn bad_replica_input_is_refused_or_harmless() {
+    let app = TestApp::new().await;
+    let opts = mlgraph::db::DbOptions {
+        max_connections: 2,
+        statement_timeout: Duration::from_secs(30),
+        acquire_timeout: Duration::from_secs(5),
+    };
+    let replica = mlgraph::db::connect_replica(&replica_url(&app), &opts, &app.state.statements)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (addr, r) = instance(&app, &replica).await;
+    for sent in [
+        "not an lsn",
+        "FFFFFFFF/FFFFFFFF",
+        "1/2/3",
+        &"9".repeat(5000),
+    ] {
+        let before = r.reads();
+        let (data, _) = call(&addr, "mallory", Some(sent), FIND, json!({"name": "x"})).await;
+        assert_eq!(data, json!({"models": {"nodes": []}}), "{sent}");
+        let after = r.reads();
+        assert_eq!(after.0 + after.1, before.0 + before.1 + 1, "{sent}");
+    }
+    // The highest position a replica can never reach: that caller reads the primary.
+    let before = r.reads();
+    call(
+        &addr,
+        "mallory",
+        Some("FFFFFFFF/FFFFFFFF"),
+        FIND,
+        json!({"name": "x"}),
+    )
+    .await;
+    assert_eq!(r.reads().1, before.1 + 1);
+
+    let dir = crate::harness::temp_dir("replica-cli");
+    for (database, replica, says) in [
+        (
+            None,
+            "postgres://127.0.0.1:1/x",
+            "--replica-url needs PostgreSQL",
+        ),
+        (
+            Some(app.url.as_str()),
+            "mysql://127.0.0.1/x",
+            "a replica is a postgres:// URL",
+        ),
+    ] {
+        let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_mlgraph"));
+        cmd.args([
+            "serve",
+            "--no-migrate",
+            "--listen",
+            "127.0.0.1:0",
+            "--replica-url",
+            replica,
+        ])
+        .current_dir(&dir)
+        .env_remove("DATABASE_URL")
+        .env("MLGRAPH_AUTH", "off");
+        if let Some(url) = database {
+            cmd.env("DATABASE_URL", url);
+        }
+        let out = tokio::time::timeout(Duration::from_secs(60), cmd.output())
+            .await
+            .unwrap_or_else(|_| panic!("serve did not stop"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{stderr}");
+        assert!(stderr.contains(says), "{stderr}");
+        assert!(out.stdout.is_empty());
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
