@@ -1037,6 +1037,141 @@ async fn a_database_restart_under_load_is_unavailable_then_recovers() {
     assert!(body["data"]["createModel"]["id"].is_string(), "{body}");
 }
 
+impl OwnPostgres {
+    /// A streaming replica of this server (`pg_basebackup -R`), started on a port of its
+    /// own.
+    async fn replica(&self) -> OwnPostgres {
+        let dir = crate::harness::temp_dir("own-pg-replica");
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
+            l.local_addr()
+                .map(|a| a.port())
+                .unwrap_or_else(|e| panic!("{e}"))
+        };
+        let replica = OwnPostgres {
+            bin: self.bin.clone(),
+            dir,
+            port,
+            user: self.user.clone(),
+        };
+        if let Some(user) = &replica.user {
+            let mut chown = tokio::process::Command::new("chown");
+            chown.args(["-R", user]).arg(&replica.dir);
+            replica.run(chown, "chown").await;
+        }
+        let mut backup = replica.command("pg_basebackup");
+        backup
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &self.port.to_string(),
+                "-U",
+                "postgres",
+                "-D",
+            ])
+            .arg(replica.dir.join("data"))
+            .args(["-R", "-X", "stream", "-c", "fast"]);
+        replica.run(backup, "pg_basebackup").await;
+        replica.start().await;
+        replica
+    }
+}
+
+/// The primary is killed (`immediate`: a crash) under a server with a streaming replica:
+/// writes answer `UNAVAILABLE` (never `INTERNAL`), queries of callers with nothing
+/// unreplayed go on being answered by the replica, and once the primary is back the same
+/// server writes again, and the writer reads its write at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_primary_killed_under_a_replica_is_unavailable_for_writes_then_recovers() {
+    let primary = OwnPostgres::init().await;
+    let opts = mlgraph::db::DbOptions {
+        max_connections: 8,
+        acquire_timeout: Duration::from_millis(500),
+        ..mlgraph::db::DbOptions::default()
+    };
+    let (db, statements) = mlgraph::db::connect(&primary.url(), &opts)
+        .await
+        .unwrap_or_else(|e| panic!("connect: {e}"));
+    mlgraph::db::migrate(&db)
+        .await
+        .unwrap_or_else(|e| panic!("migrate: {e}"));
+    let standby = primary.replica().await;
+    let replica = mlgraph::db::connect_replica(&standby.url(), &opts, &statements)
+        .await
+        .unwrap_or_else(|e| panic!("replica: {e}"));
+    let replicas = std::sync::Arc::new(mlgraph::replicas::Replicas::new(
+        db.clone(),
+        vec![("standby".into(), replica)],
+        Duration::from_secs(60),
+    ));
+    replicas.spawn_monitor(Duration::from_millis(20));
+    let mut state = mlgraph::AppState::new(db, statements);
+    state.replicas = Some(replicas.clone());
+    let listener = TestApp::bind().await;
+    let addr = listener
+        .local_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_default();
+    let app = mlgraph::app(state);
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let write = "mutation($n: String!) { createModel(input: {ns: \"acme.com\", name: $n}) { id } }";
+    let read = "{ models(filter: {name: {eq: \"before\"}}) { nodes { name } } }";
+    let (status, body) = post(&addr, write, json!({"n": "before"})).await;
+    assert_eq!(status, 200, "{body}");
+    // The replica has the write: a reader's query is answered there.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let before = replicas.reads().0;
+        let (_, body) = post(&addr, read, json!({})).await;
+        if replicas.reads().0 > before && body["data"]["models"]["nodes"][0]["name"] == "before" {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the replica never served the read"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    primary.crash().await;
+    let (status, body) = post(&addr, write, json!({"n": "during"})).await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(code_of(&body), "UNAVAILABLE");
+    let (status, body) = post(&addr, read, json!({})).await;
+    assert_eq!(status, 200, "reads go on from the replica: {body}");
+    assert_eq!(body["data"]["models"]["nodes"][0]["name"], "before");
+
+    primary.start().await;
+    // A named writer (its reads follow its writes), at once after the restart.
+    let as_writer = |query: &'static str, variables: Value| {
+        let addr = addr.clone();
+        async move {
+            let resp = reqwest::Client::new()
+                .post(format!("http://{addr}/graphql"))
+                .header("x-actor", "writer")
+                .json(&json!({"query": query, "variables": variables}))
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            let status = resp.status().as_u16();
+            (status, resp.json::<Value>().await.unwrap_or_default())
+        }
+    };
+    let (status, body) = as_writer(write, json!({"n": "after"})).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body["data"]["createModel"]["id"].is_string(), "{body}");
+    let (status, body) = as_writer(
+        "{ models(filter: {name: {eq: \"after\"}}) { nodes { name } } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["data"]["models"]["nodes"][0]["name"], "after");
+    drop(standby);
+}
+
 /// The sweep's low findings: `/metrics` is not for everyone while authentication is on;
 /// a vector past single precision and a 100 KB OpenLineage name are `BAD_USER_INPUT`,
 /// not `INTERNAL`; the documented 10,000-point `recordMetrics` batch fits the body cap.
