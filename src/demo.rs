@@ -470,8 +470,9 @@ struct Demo {
 }
 
 /// What the README's questions need beyond the registry itself: the rules the detector
-/// replaced, the A/B test's arms (their aliases, and the quality they are compared on), data newer than what the detector trained on, vectors
-/// and latencies for similarity, and one OpenLineage run.
+/// replaced, the A/B test's arms (their aliases, and the quality they are compared on),
+/// data newer than what the detector trained on, vectors and latencies for similarity,
+/// and one OpenLineage run.
 async fn graph_questions(
     db: &DatabaseConnection,
     ctx: &RequestContext,

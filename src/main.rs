@@ -221,13 +221,9 @@ async fn connect_replicas(
     if primary.get_database_backend() != sea_orm::DbBackend::Postgres {
         return Err("--replica-url needs PostgreSQL (DATABASE_URL=postgres://...)".into());
     }
+    let opts = args.db.options();
     let mut members = Vec::new();
     for url in &args.replica_urls {
-        let opts = DbOptions {
-            max_connections: args.db.db_max_connections,
-            statement_timeout: Duration::from_millis(args.db.statement_timeout_ms),
-            acquire_timeout: Duration::from_millis(args.db.db_acquire_timeout_ms.max(1)),
-        };
         let name = url.split('@').next_back().unwrap_or("").to_owned();
         // A replica that is down at start is connected lazily and used once it answers.
         let conn = db::connect_replica(url, &opts, statements)
@@ -253,15 +249,20 @@ impl DbArgs {
             .unwrap_or_else(|| DEFAULT_SQLITE_URL.to_owned())
     }
 
+    /// The pool settings these flags give (the primary's and every replica's).
+    fn options(&self) -> DbOptions {
+        DbOptions {
+            max_connections: self.db_max_connections,
+            statement_timeout: Duration::from_millis(self.statement_timeout_ms),
+            acquire_timeout: Duration::from_millis(self.db_acquire_timeout_ms.max(1)),
+        }
+    }
+
     async fn connect(
         &self,
     ) -> anyhow_like::Result<(sea_orm::DatabaseConnection, db::StatementCounter)> {
         let url = self.url();
-        let opts = DbOptions {
-            max_connections: self.db_max_connections,
-            statement_timeout: Duration::from_millis(self.statement_timeout_ms),
-            acquire_timeout: Duration::from_millis(self.db_acquire_timeout_ms.max(1)),
-        };
+        let opts = self.options();
         let redacted = url.split('@').next_back().unwrap_or("");
         tracing::info!(database = %redacted, "connecting");
         Ok(db::connect(&url, &opts).await?)

@@ -60,6 +60,8 @@ pub struct Replicas {
     samples: Mutex<VecDeque<(Instant, u64)>>,
     /// Reads routed to a replica, and to the primary.
     routed: [AtomicU64; 2],
+    /// The monitor's rounds so far (what waits on its view of the replicas awaits this).
+    rounds: tokio::sync::watch::Sender<u64>,
 }
 
 /// A WAL position (`16/B374D848`) as a number; none when it is not one.
@@ -77,9 +79,23 @@ pub fn format_lsn(lsn: u64) -> String {
 
 /// The caller's key for read-your-writes: its API key or session, else its actor.
 pub fn caller_key(rc: &RequestContext) -> Option<String> {
-    match &rc.principal {
-        Some(p) => Some(format!("key:{}", p.key_id)),
-        None => rc.actor.as_ref().map(|a| format!("actor:{a}")),
+    key_of(rc.principal.as_ref().map(|p| p.key_id), rc.actor.as_deref())
+}
+
+/// The caller's key from its API key or session id, else its actor name (how a request
+/// is known before its context exists, e.g. to the REST routes' middleware).
+pub fn key_of(key_id: Option<uuid::Uuid>, actor: Option<&str>) -> Option<String> {
+    match (key_id, actor) {
+        (Some(id), _) => Some(format!("key:{id}")),
+        (None, Some(a)) => Some(format!("actor:{a}")),
+        (None, None) => None,
+    }
+}
+
+/// Says in a response's headers where its write is (`x-mlgraph-lsn`).
+pub fn set_header(headers: &mut axum::http::HeaderMap, lsn: u64) {
+    if let Ok(v) = axum::http::HeaderValue::from_str(&format_lsn(lsn)) {
+        headers.insert(LSN_HEADER, v);
     }
 }
 
@@ -118,6 +134,7 @@ impl Replicas {
             written: Mutex::new(HashMap::new()),
             samples: Mutex::new(VecDeque::with_capacity(SAMPLES)),
             routed: [AtomicU64::new(0), AtomicU64::new(0)],
+            rounds: tokio::sync::watch::channel(0).0,
         }
     }
 
@@ -188,6 +205,18 @@ impl Replicas {
             .is_some_and(|m| m.up.load(Ordering::Acquire))
     }
 
+    /// How far replica `i` had replayed at the monitor's last look.
+    pub fn replayed(&self, i: usize) -> u64 {
+        self.members
+            .get(i)
+            .map_or(0, |m| m.replay.load(Ordering::Acquire))
+    }
+
+    /// Ticks after each round of the monitor ([`Replicas::poll`]).
+    pub fn rounds(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.rounds.subscribe()
+    }
+
     /// Remembers that `rc` just wrote; returns the primary's position after it (for the
     /// `x-mlgraph-lsn` header).
     pub async fn wrote(&self, rc: &RequestContext) -> Option<u64> {
@@ -256,6 +285,7 @@ impl Replicas {
         if let Ok(mut w) = self.written.lock() {
             w.retain(|_, lsn| *lsn > floor);
         }
+        self.rounds.send_modify(|n| *n += 1);
     }
 
     fn down(&self, m: &Member, error: &str) {

@@ -338,19 +338,6 @@ fn too_complex(message: String) -> ServerError {
     err
 }
 
-/// Parses a document after the checks that need no parse, then bounds its fragments:
-/// `QUERY_TOO_COMPLEX` for too many tokens, value literals or variables nested too deep,
-/// fragments that expand past the token limit or nest past the depth limit;
-/// `BAD_USER_INPUT` for a document that does not parse or whose fragments form a cycle.
-pub fn parse_bounded(
-    query: &str,
-    variables: &Variables,
-    limits: &Limits,
-) -> ServerResult<ExecutableDocument> {
-    check_variables(variables, limits)?;
-    parse_text(query, limits)
-}
-
 /// The variables' nesting, bounded like the document's values.
 fn check_variables(variables: &Variables, limits: &Limits) -> ServerResult<()> {
     for (name, value) in variables.iter() {
@@ -384,11 +371,15 @@ pub fn is_query(
             (Some(wanted), Some(name)) => wanted.as_str() == name.as_str(),
             _ => true,
         };
-        !selected || op.node.ty == async_graphql::parser::types::OperationType::Query
+        !selected || op.node.ty == OperationType::Query
     })
 }
 
-/// [`parse_bounded`] of a document whose text passed before comes from `cache`.
+/// Parses a document after the checks that need no parse, then bounds its fragments:
+/// `QUERY_TOO_COMPLEX` for too many tokens, value literals or variables nested too deep,
+/// fragments that expand past the token limit or nest past the depth limit;
+/// `BAD_USER_INPUT` for a document that does not parse or whose fragments form a cycle.
+/// A document whose text passed before comes from `cache` (its variables still checked).
 fn parse_cached(
     cache: &crate::gql::parsed::ParseCache,
     query: &str,

@@ -6,7 +6,6 @@
 use std::sync::Arc;
 
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
-use async_graphql::parser::types::OperationType;
 use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLWebSocket};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, State, WebSocketUpgrade};
@@ -138,23 +137,21 @@ async fn remember_rest_writes(
     // The key the caller's GraphQL requests are known by: its API key or session (the
     // token's id; an unverified one only sends its own reads to the primary), else its
     // `x-actor` while authentication is off.
-    let key = match bearer(req.headers()) {
-        Some(Ok(token)) if shared.state.auth.enabled => {
-            crate::access::service::token_key_id(&token).map(|id| format!("key:{id}"))
-        }
-        _ if !shared.state.auth.enabled => req
-            .headers()
-            .get("x-actor")
-            .and_then(|v| v.to_str().ok())
-            .map(|a| format!("actor:{a}")),
-        _ => None,
+    let key = if shared.state.auth.enabled {
+        let key_id = match bearer(req.headers()) {
+            Some(Ok(token)) => crate::access::service::token_key_id(&token),
+            _ => None,
+        };
+        crate::replicas::key_of(key_id, None)
+    } else {
+        let actor = req.headers().get("x-actor").and_then(|v| v.to_str().ok());
+        crate::replicas::key_of(None, actor)
     };
     let mut resp = next.run(req).await;
     if resp.status().is_success()
         && let Some(lsn) = replicas.wrote_as(key).await
-        && let Ok(v) = HeaderValue::from_str(&crate::replicas::format_lsn(lsn))
     {
-        resp.headers_mut().insert(crate::replicas::LSN_HEADER, v);
+        crate::replicas::set_header(resp.headers_mut(), lsn);
     }
     resp
 }
@@ -380,22 +377,6 @@ pub(crate) fn with_bearer_challenge(
     resp
 }
 
-/// Whether the selected operation of a GET request is a query (GET must not change state).
-/// Parsed under the same bounds as execution parses it (see [`crate::schema::parse_bounded`]).
-fn is_query_only(req: &async_graphql::Request, limits: &crate::config::Limits) -> bool {
-    let Ok(doc) = crate::schema::parse_bounded(&req.query, &req.variables, limits) else {
-        // Let execution report the refusal with its code.
-        return true;
-    };
-    doc.operations.iter().all(|(name, op)| {
-        let selected = match (&req.operation_name, name) {
-            (Some(wanted), Some(name)) => wanted.as_str() == name.as_str(),
-            _ => true,
-        };
-        !selected || op.node.ty == OperationType::Query
-    })
-}
-
 /// A request to run again (a read a replica failed): the same operation and variables.
 fn copy_request(req: &async_graphql::Request) -> async_graphql::Request {
     let mut copy = async_graphql::Request::new(req.query.clone()).variables(req.variables.clone());
@@ -577,7 +558,12 @@ async fn graphql_handler(
     req: GraphQLRequest,
 ) -> axum::response::Response {
     let req = req.into_inner();
-    if method == Method::GET && !is_query_only(&req, &shared.state.limits) {
+    // The operation's type, from the document cache the execution reads next: needed to
+    // refuse a mutation by GET, and to route a query to a read replica.
+    let replicas = shared.state.replicas.clone();
+    let query_only = (method == Method::GET || replicas.is_some())
+        .then(|| crate::schema::is_query(&shared.parsed, &req, &shared.state.limits));
+    if method == Method::GET && query_only == Some(false) {
         return refuse(
             StatusCode::METHOD_NOT_ALLOWED,
             ErrorCode::BadUserInput,
@@ -590,9 +576,7 @@ async fn graphql_handler(
     };
     // With read replicas: a query reads from one that has the caller's writes (see
     // `crate::replicas`); anything else from the primary.
-    let replicas = shared.state.replicas.clone();
-    let reads_only =
-        replicas.is_some() && crate::schema::is_query(&shared.parsed, &req, &shared.state.limits);
+    let reads_only = replicas.is_some() && query_only == Some(true);
     let mut again = None;
     if let Some(r) = replicas.as_ref().filter(|_| reads_only) {
         let sent = headers
@@ -658,9 +642,8 @@ async fn graphql_handler(
         .as_ref()
         .filter(|_| !reads_only && resp.data != async_graphql::Value::Null)
         && let Some(lsn) = r.wrote(&rc).await
-        && let Ok(v) = HeaderValue::from_str(&crate::replicas::format_lsn(lsn))
     {
-        http.headers_mut().insert(crate::replicas::LSN_HEADER, v);
+        crate::replicas::set_header(http.headers_mut(), lsn);
     }
     if unavailable {
         *http.status_mut() = StatusCode::SERVICE_UNAVAILABLE;

@@ -23,10 +23,7 @@ pub async fn create_dataset(
     ctx: &RequestContext,
     input: CreateDataset,
 ) -> AppResult<dataset::Model> {
-    store::transaction(db, async |txn| {
-        insert_dataset(txn, ctx, input.clone(), None).await
-    })
-    .await
+    store::transaction(db, async |txn| insert_dataset(txn, ctx, input, None).await).await
 }
 
 /// [`create_dataset`] inside the caller's transaction, with its first `facets` (every

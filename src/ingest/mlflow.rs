@@ -2239,22 +2239,16 @@ impl Api<'_> {
             ));
         }
         let ctx = self.ctx;
-        let ns = self.ns.to_owned();
+        let input = crate::registry::commands::CreateModel {
+            ns: self.ns.to_owned(),
+            name,
+            description,
+            task: None,
+            framework: None,
+            workflow_id: None,
+        };
         let m = store::transaction(self.db, async |txn| {
-            crate::registry::service::insert_model(
-                txn,
-                ctx,
-                crate::registry::commands::CreateModel {
-                    ns: ns.clone(),
-                    name: name.clone(),
-                    description: description.clone(),
-                    task: None,
-                    framework: None,
-                    workflow_id: None,
-                },
-                Some(Value::Object(tags.clone())),
-            )
-            .await
+            crate::registry::service::insert_model(txn, ctx, input, Some(Value::Object(tags))).await
         })
         .await?;
         Ok(json!({"registered_model": self.registered_model_json(&m).await?}))

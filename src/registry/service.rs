@@ -24,10 +24,7 @@ pub async fn create_workflow(
     ctx: &RequestContext,
     input: CreateWorkflow,
 ) -> AppResult<workflow::Model> {
-    store::transaction(db, async |txn| {
-        insert_workflow(txn, ctx, input.clone()).await
-    })
-    .await
+    store::transaction(db, async |txn| insert_workflow(txn, ctx, input).await).await
 }
 
 /// [`create_workflow`] inside the caller's transaction (OpenLineage's jobs are made here).
@@ -98,10 +95,7 @@ pub async fn create_model(
     ctx: &RequestContext,
     input: CreateModel,
 ) -> AppResult<model::Model> {
-    store::transaction(db, async |txn| {
-        insert_model(txn, ctx, input.clone(), None).await
-    })
-    .await
+    store::transaction(db, async |txn| insert_model(txn, ctx, input, None).await).await
 }
 
 /// [`create_model`] inside the caller's transaction, with its first `tags` (MLflow's

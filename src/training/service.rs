@@ -19,10 +19,7 @@ pub async fn create_experiment(
     ctx: &RequestContext,
     input: CreateExperiment,
 ) -> AppResult<experiment::Model> {
-    store::transaction(db, async |txn| {
-        insert_experiment(txn, ctx, input.clone()).await
-    })
-    .await
+    store::transaction(db, async |txn| insert_experiment(txn, ctx, input).await).await
 }
 
 /// [`create_experiment`] inside the caller's transaction (MLflow's experiments are made
