@@ -1118,22 +1118,37 @@ async fn the_primary_killed_under_a_replica_is_unavailable_for_writes_then_recov
 
     let write = "mutation($n: String!) { createModel(input: {ns: \"acme.com\", name: $n}) { id } }";
     let read = "{ models(filter: {name: {eq: \"before\"}}) { nodes { name } } }";
-    let (status, body) = post(&addr, write, json!({"n": "before"})).await;
-    assert_eq!(status, 200, "{body}");
-    // The replica has the write: a reader's query is answered there.
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    loop {
-        let before = replicas.reads().0;
-        let (_, body) = post(&addr, read, json!({})).await;
-        if replicas.reads().0 > before && body["data"]["models"]["nodes"][0]["name"] == "before" {
-            break;
+    let resp = reqwest::Client::new()
+        .post(format!("http://{addr}/graphql"))
+        .json(&json!({"query": write, "variables": {"n": "before"}}))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let lsn = resp
+        .headers()
+        .get(mlgraph::replicas::LSN_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(mlgraph::replicas::parse_lsn)
+        .unwrap_or_else(|| panic!("a write answers where it is"));
+    // Once the monitor sees the replica past the write, a reader's query is answered there.
+    let mut rounds = replicas.rounds();
+    tokio::time::timeout(Duration::from_secs(30), async {
+        while !(replicas.is_up(0) && replicas.replayed(0) >= lsn) {
+            rounds
+                .changed()
+                .await
+                .unwrap_or_else(|e| panic!("the monitor stopped: {e}"));
         }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the replica never served the read"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("the replica did not replay the write within 30 s"));
+    let before = replicas.reads().0;
+    let (_, body) = post(&addr, read, json!({})).await;
+    assert_eq!(
+        body["data"]["models"]["nodes"][0]["name"], "before",
+        "{body}"
+    );
+    assert_eq!(replicas.reads().0, before + 1, "served by the replica");
 
     primary.crash().await;
     let (status, body) = post(&addr, write, json!({"n": "during"})).await;

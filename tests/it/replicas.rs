@@ -124,16 +124,20 @@ fn found(data: &Value) -> bool {
         .is_some_and(|n| !n.is_empty())
 }
 
-/// Awaits `cond`, checking every 20 ms for at most 30 s.
-async fn until<F: std::future::Future<Output = bool>>(what: &str, mut cond: impl FnMut() -> F) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while !cond().await {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "{what}: not within 30 s"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+/// Awaits `cond` on the monitor's view of the replicas: checked now, then after each of
+/// its rounds, for at most 30 s.
+async fn until(what: &str, r: &Replicas, cond: impl Fn() -> bool) {
+    let mut rounds = r.rounds();
+    let wait = async {
+        while !cond() {
+            if rounds.changed().await.is_err() {
+                panic!("{what}: the monitor stopped");
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(30), wait)
+        .await
+        .unwrap_or_else(|_| panic!("{what}: not within 30 s"));
 }
 
 #[tokio::test]
@@ -161,7 +165,7 @@ async fn queries_read_from_the_replica_and_writers_read_their_writes() {
         .unwrap_or_else(|e| panic!("{e}"));
     let (one, r1) = instance(&app, &replica).await;
     let (two, _) = instance(&app, &replica).await;
-    until("the replica is seen", || async { r1.is_up(0) }).await;
+    until("the replica is seen", &r1, || r1.is_up(0)).await;
 
     // Replay paused: the replica is stale on purpose.
     replica
@@ -193,14 +197,15 @@ async fn queries_read_from_the_replica_and_writers_read_their_writes() {
         .execute_unprepared("SELECT pg_wal_replay_resume()")
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    until("the replica replays ann's write", || async {
-        found(
-            &call(&one, "bob", None, FIND, json!({"name": "m-ann"}))
-                .await
-                .0,
-        )
+    let ann = mlgraph::replicas::parse_lsn(&lsn).unwrap_or(u64::MAX);
+    until("the replica replays ann's write", &r1, || {
+        r1.replayed(0) >= ann
     })
     .await;
+    let before = r1.reads();
+    let (theirs, _) = call(&one, "bob", None, FIND, json!({"name": "m-ann"})).await;
+    assert!(found(&theirs), "once replayed, the replica has ann's write");
+    assert_eq!(r1.reads().0, before.0 + 1, "and answered bob");
 
     // A mixed workload: writers read their writes at once, always; reads of callers
     // that did not just write go to the replica.
@@ -235,14 +240,14 @@ async fn queries_read_from_the_replica_and_writers_read_their_writes() {
         })
     };
     pg_ctl("stop").await;
-    until("the replica is seen down", || async { !r1.is_up(0) }).await;
+    until("the replica is seen down", &r1, || !r1.is_up(0)).await;
     let (d, _) = call(&one, "reader", None, FIND, json!({"name": "m-ann"})).await;
     assert!(
         found(&d),
         "answered by the primary while the replica is down"
     );
     pg_ctl("start").await;
-    until("the replica is seen again", || async { r1.is_up(0) }).await;
+    until("the replica is seen again", &r1, || r1.is_up(0)).await;
     load.await
         .unwrap_or_else(|e| panic!("a read failed while the replica stopped: {e}"));
     let back = r1.reads();
@@ -270,7 +275,7 @@ async fn the_readme_replica_command_serves_queries_from_the_replicas() {
         .parent()
         .map(|p| p.display().to_string())
         .unwrap_or_default();
-    let _server = tokio::process::Command::new("bash")
+    let mut server = tokio::process::Command::new("bash")
         .arg("-c")
         .arg(format!("exec {}", command.trim()))
         .env(
@@ -279,33 +284,52 @@ async fn the_readme_replica_command_serves_queries_from_the_replicas() {
         )
         .env("MLGRAPH_LISTEN", &addr)
         .env("MLGRAPH_AUTH", "off")
+        .env("RUST_LOG", "info")
         .env_remove("DATABASE_URL")
+        .stderr(std::process::Stdio::piped())
         .kill_on_drop(true)
         .spawn()
         .unwrap_or_else(|e| panic!("{e}"));
-    let client = reqwest::Client::new();
-    let reads = || async {
-        let text = match client.get(format!("http://{addr}/metrics")).send().await {
-            Ok(r) => r.text().await.unwrap_or_default(),
-            Err(_) => return None,
-        };
-        let prefix = "mlgraph_db_reads_total{target=\"replica\"} ";
-        Some(
-            text.lines()
-                .find_map(|l| l.strip_prefix(prefix))
-                .and_then(|v| v.trim().parse::<f64>().ok())
-                .unwrap_or(0.0),
-        )
-    };
-    until("the server answers", || async { reads().await.is_some() }).await;
-    // The replica has the test's database once it has replayed its creation: until then
-    // the server reads from the primary, with no error either way.
-    until("a query is served by a replica", || async {
-        let (data, _) = call(&addr, "reader", None, FIND, json!({"name": "none"})).await;
-        assert_eq!(data, json!({"models": {"nodes": []}}));
-        reads().await.is_some_and(|n| n >= 1.0)
+    // Its log says when it listens and when a replica is usable (the replica has the
+    // test's database once it has replayed its creation; until then reads go to the
+    // primary): await both, then keep draining the log.
+    let stderr = server
+        .stderr
+        .take()
+        .unwrap_or_else(|| panic!("the server's stderr"));
+    let mut lines = tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(stderr));
+    let (mut listening, mut available) = (false, false);
+    tokio::time::timeout(Duration::from_secs(60), async {
+        while !(listening && available) {
+            let line = lines
+                .next_line()
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+                .unwrap_or_else(|| panic!("the server stopped"));
+            listening |= line.contains("mlgraph listening on");
+            available |= line.contains("read replica available");
+        }
     })
-    .await;
+    .await
+    .unwrap_or_else(|_| panic!("the server did not listen with a replica within 60 s"));
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    let (data, _) = call(&addr, "reader", None, FIND, json!({"name": "none"})).await;
+    assert_eq!(data, json!({"models": {"nodes": []}}));
+    let metrics = reqwest::get(format!("http://{addr}/metrics"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .text()
+        .await
+        .unwrap_or_default();
+    let served = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("mlgraph_db_reads_total{target=\"replica\"} "))
+        .and_then(|v| v.trim().parse::<f64>().ok());
+    assert_eq!(
+        served,
+        Some(1.0),
+        "the query was served by a replica:\n{metrics}"
+    );
 }
 
 /// Three instances (each its own pools and event listener) over the primary and its
