@@ -152,7 +152,7 @@ fn instance_with_slow_poll(app: &mut TestApp) {
     );
 }
 
-async fn newest_cursor(app: &TestApp) -> Option<String> {
+pub(crate) async fn newest_cursor(app: &TestApp) -> Option<String> {
     let data = app
         .ok(
             "{ events(first: 1) { edges { node { cursor } } } }",

@@ -358,13 +358,18 @@ async fn three_instances_over_a_primary_and_a_replica_stay_consistent() {
         monitors.push(r);
         instances.push(inst);
     }
+    // The subscriptions start after a known event: the server acknowledges no subscribe
+    // message, so a write racing a subscription's start is delivered by its catch-up.
+    call(&addrs[0], "setup", None, CREATE, json!({"name": "multi-start"})).await;
+    let start = crate::live::newest_cursor(&app).await;
+    assert!(start.is_some(), "the set-up write left an event");
     let mut subscribers = Vec::new();
     for addr in &addrs {
         let mut ws = crate::live::Ws::connect_with(addr, "graphql-transport-ws", json!({})).await;
         ws.subscribe(
             "models",
-            "subscription { events(filter: {entityTypes: [\"Model\"], actions: [\"CREATE\"]}) { entityId cursor } }",
-            json!({}),
+            "subscription($after: String) { events(after: $after, filter: {entityTypes: [\"Model\"], actions: [\"CREATE\"]}) { entityId cursor } }",
+            json!({"after": start}),
         )
         .await;
         subscribers.push(ws);
