@@ -45,7 +45,7 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 # Node clients of the tests (the browser driver, the GraphQL-over-HTTP audit), pinned.
 BROWSER_DIR="$PG_TESTENV/browser"
-NODE_TOOLS="playwright-core@1.64.1 graphql-http@1.23.1 graphql@16.15.0"
+NODE_TOOLS="playwright-core@1.64.1 graphql-http@1.23.1 graphql@16.15.0 axe-core@4.14.1"
 if [ "$(cat "$BROWSER_DIR/.installed" 2>/dev/null)" != "$NODE_TOOLS" ]; then
   mkdir -p "$BROWSER_DIR"
   # shellcheck disable=SC2086
@@ -71,6 +71,9 @@ export MLGRAPH_TEST_EMBEDDING_MODEL_DIR
 MLGRAPH_TEST_CHROMIUM="$(command -v chromium)"
 export MLGRAPH_TEST_CHROMIUM
 echo "test.sh: PostgreSQL with pgvector at $PG_URL, S3 (SeaweedFS) at $S3_ENDPOINT"
+
+# The web console's bundle (embedded in the binary) must be what its source builds to.
+"$here/scripts/build-console.sh" --check
 
 # shellcheck disable=SC2086
 cargo test --workspace ${CARGO_TEST_ARGS:-}

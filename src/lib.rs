@@ -10,6 +10,7 @@ pub mod aggregate;
 pub mod api;
 pub mod artifacts;
 pub mod config;
+pub mod console;
 pub mod core;
 pub mod costs;
 pub mod data;

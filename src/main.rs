@@ -813,13 +813,16 @@ async fn serve(args: ServeArgs) -> anyhow_like::Result<()> {
             Some(path) => {
                 let text = std::fs::read_to_string(path)
                     .map_err(|e| format!("--persisted-documents {}: {e}", path.display()))?;
-                let docs = mlgraph::gql::persisted::PersistedDocuments::from_manifest(
+                let mut docs = mlgraph::gql::persisted::PersistedDocuments::from_manifest(
                     &text,
                     args.persisted_only,
                 )
                 .map_err(|e| {
                     format!("--persisted-documents {}: {}", path.display(), e.message())
                 })?;
+                // The web console's own operations: `--persisted-only` still serves it.
+                mlgraph::console::persist(&mut docs)
+                    .map_err(|e| format!("the console's documents: {}", e.message()))?;
                 tracing::info!(
                     documents = docs.len(),
                     only = docs.only,

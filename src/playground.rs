@@ -1,4 +1,4 @@
-//! The GraphiQL playground at `/`, served entirely from this binary: GraphiQL and React
+//! The GraphiQL playground at `/graphiql` (the console is at `/`), served entirely from this binary: GraphiQL and React
 //! are embedded at build time (`vendor/graphiql`, pinned in `scripts/vendor-graphiql.sh`),
 //! so the page works on an offline or locked-down network. Queries go to `/graphql`,
 //! subscriptions over `graphql-transport-ws` on the same path; the header editor is on
@@ -89,9 +89,9 @@ fn page() -> String {
     )
 }
 
-/// The playground's routes: the page at `/` and its embedded assets.
+/// The playground's routes: the page at `/graphiql` and its embedded assets.
 pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
-    let mut router = Router::new().route("/", get(|| async { Html(page()) }));
+    let mut router = Router::new().route("/graphiql", get(|| async { Html(page()) }));
     for asset in ASSETS {
         router = router.route(
             asset.path,

@@ -1058,6 +1058,7 @@ pub fn app(state: AppState) -> Router {
     };
     let limits = shared.clone();
     let router = Router::new()
+        .merge(crate::console::routes())
         .merge(crate::playground::routes())
         .merge(crate::lineage_view::routes())
         .route("/graphql", get(graphql_get).post(graphql_post))

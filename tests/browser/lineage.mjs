@@ -1,4 +1,4 @@
-// Opens mlgraph's lineage view in headless Chromium with every request off this host
+// Opens the lineage view's old address (which redirects into the web console) in headless Chromium with every request off this host
 // refused, waits until the graph of <node> is drawn, clicks <click> (a node of it) and
 // waits for the view to re-centre there, then prints what it saw as one JSON line.
 // Usage: node lineage.mjs <base-url> <chromium-path> <node-id> <click-id> <screenshot.png>
@@ -25,6 +25,7 @@ await page.route("**/*", (route) => {
 const errors = [];
 page.on("pageerror", (e) => errors.push(String(e)));
 await page.goto(`${base}/lineage?node=${encodeURIComponent(node)}&depth=3`, { waitUntil: "load" });
+const landed = page.url();
 const drawn = (start) => page.waitForFunction(
   (s) => window.__lineage && window.__lineage.drawn && window.__lineage.start === s,
   start,
@@ -35,7 +36,7 @@ const first = await page.evaluate(() => ({
   nodes: window.__cy.nodes().map((n) => n.id()).sort(),
   edges: window.__cy.edges().length,
   labels: window.__cy.nodes().map((n) => n.data("label")),
-  status: document.getElementById("status").textContent,
+  status: document.querySelector("h1")?.textContent,
 }));
 await page.screenshot({ path: screenshot });
 // Click the other node where it is drawn on the canvas.
@@ -47,6 +48,6 @@ const pos = await page.evaluate((id) => {
 }, click);
 await page.mouse.click(pos.x, pos.y);
 await drawn(click);
-const after = await page.evaluate(() => ({ start: window.__lineage.start, url: location.search, nodes: window.__cy.nodes().length }));
-console.log(JSON.stringify({ blocked, errors, first, after }));
+const after = await page.evaluate(() => ({ start: window.__lineage.start, url: location.hash, nodes: window.__cy.nodes().length }));
+console.log(JSON.stringify({ blocked, errors, landed, first, after }));
 await browser.close();

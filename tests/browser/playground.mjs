@@ -24,7 +24,7 @@ await page.route("**/*", (route) => {
 });
 const errors = [];
 page.on("pageerror", (e) => errors.push(String(e)));
-await page.goto(base + "/", { waitUntil: "load" });
+await page.goto(base + "/graphiql", { waitUntil: "load" });
 await page.waitForSelector(".graphiql-container", { timeout: 20000 });
 await page.click(".graphiql-execute-button");
 // The result pane shows the response once it arrives.

@@ -82,9 +82,15 @@ async fn graphql_over_post_and_get_with_request_ids() {
 #[tokio::test]
 async fn playground_health_and_body_limit() {
     let app = TestApp::new().await;
-    let (status, _, body) = send(&app, get("/")).await;
+    let (status, _, body) = send(&app, get("/graphiql")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(body.contains("graphiql"), "GraphiQL page expected");
+    let (status, _, body) = send(&app, get("/")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        body.contains("/assets/console.js"),
+        "the console at /: {body}"
+    );
     let (status, _, _) = send(&app, get("/healthz")).await;
     assert_eq!(status, StatusCode::OK);
     let (status, _, body) = send(&app, get("/readyz")).await;

@@ -6,6 +6,7 @@ mod access;
 mod aggregate;
 mod artifacts;
 mod batching;
+mod console;
 mod embedding;
 mod errors;
 mod fuzz;

@@ -1,5 +1,5 @@
 //! The playground works with no network: GraphiQL and React come from the binary. A real
-//! browser (Debian's Chromium, driven by playwright-core) opens `/` with every request
+//! browser (Debian's Chromium, driven by playwright-core) opens `/graphiql` with every request
 //! off this host refused, runs the default query and gets the API's answer.
 
 use crate::harness::TestApp;
@@ -57,8 +57,9 @@ async fn graphiql_loads_and_runs_a_query_offline() {
     );
 }
 
-/// The lineage view works offline: a real browser opens the demo's dataset, the drawn
-/// nodes are exactly the API's answer, and clicking a node re-centres the view on it.
+/// The lineage view works offline: a real browser opens the demo's dataset by the old
+/// address (`/lineage?node=`), lands in the console, the drawn nodes are exactly the
+/// API's answer, and clicking a node re-centres the view on it.
 #[tokio::test]
 async fn the_lineage_view_draws_the_apis_answer_offline() {
     let app = TestApp::new().await;
@@ -133,6 +134,12 @@ async fn the_lineage_view_draws_the_apis_answer_offline() {
         "requests off this host"
     );
     assert_eq!(seen["errors"], serde_json::json!([]), "page errors");
+    assert!(
+        seen["landed"]
+            .as_str()
+            .is_some_and(|u| u.ends_with(&format!("/#/lineage/{ds}?depth=3"))),
+        "the old address redirects into the console: {seen}"
+    );
     assert_eq!(
         seen["first"]["nodes"],
         serde_json::json!(expected),

@@ -360,7 +360,14 @@ async fn three_instances_over_a_primary_and_a_replica_stay_consistent() {
     }
     // The subscriptions start after a known event: the server acknowledges no subscribe
     // message, so a write racing a subscription's start is delivered by its catch-up.
-    call(&addrs[0], "setup", None, CREATE, json!({"name": "multi-start"})).await;
+    call(
+        &addrs[0],
+        "setup",
+        None,
+        CREATE,
+        json!({"name": "multi-start"}),
+    )
+    .await;
     let start = crate::live::newest_cursor(&app).await;
     assert!(start.is_some(), "the set-up write left an event");
     let mut subscribers = Vec::new();
