@@ -53,7 +53,7 @@ pub fn latest_metric_values(stored: &Value) -> Value {
 
 mod artifacts;
 mod inputs;
-use inputs::input_field;
+mod search;
 
 /// The MLflow routes.
 pub fn routes() -> Router<AppState> {
@@ -747,6 +747,20 @@ fn page<T>(
     token: Option<String>,
     default_max: usize,
 ) -> MlResult<(Vec<T>, Option<String>)> {
+    let (max, start) = page_bounds(max, token, default_max)?;
+    let total = items.len();
+    let items: Vec<T> = items.into_iter().skip(start).take(max).collect();
+    let next = (start + items.len() < total).then(|| (start + items.len()).to_string());
+    Ok((items, next))
+}
+
+/// A page's size (`max_results`, else `default_max`; 1 to 50,000) and its first item
+/// (`page_token`, an offset).
+fn page_bounds(
+    max: Option<i64>,
+    token: Option<String>,
+    default_max: usize,
+) -> MlResult<(usize, usize)> {
     let max = max
         .map_or(default_max, |m| usize::try_from(m).unwrap_or(default_max))
         .clamp(1, 50_000);
@@ -756,10 +770,7 @@ fn page<T>(
             .map_err(|_| MlflowError::invalid("Invalid page token"))?,
         _ => 0,
     };
-    let total = items.len();
-    let items: Vec<T> = items.into_iter().skip(start).take(max).collect();
-    let next = (start + items.len() < total).then(|| (start + items.len()).to_string());
-    Ok((items, next))
+    Ok((max, start))
 }
 
 /// One `order_by` key of a search: a field as its search's getter names it, and its
@@ -1363,6 +1374,50 @@ impl Api<'_> {
     }
 
     async fn run_json(&self, r: &job_run::Model) -> MlResult<Value> {
+        Ok(self
+            .runs_json(std::slice::from_ref(r))
+            .await?
+            .pop()
+            .unwrap_or_default())
+    }
+
+    /// Runs as MLflow answers them, their logged models and inputs read in one statement
+    /// each for all of them.
+    async fn runs_json(&self, runs: &[job_run::Model]) -> MlResult<Vec<Value>> {
+        let ids: Vec<Uuid> = runs.iter().map(|r| r.id).collect();
+        let mut outputs: HashMap<Uuid, Vec<Value>> = HashMap::new();
+        for chunk in ids.chunks(1000) {
+            for lm in logged_model::Entity::find()
+                .filter(logged_model::Column::SourceRunId.is_in(chunk.iter().copied()))
+                .order_by_asc(logged_model::Column::CreatedAt)
+                .all(self.db)
+                .await?
+            {
+                if let Some(run) = lm.source_run_id {
+                    outputs
+                        .entry(run)
+                        .or_default()
+                        .push(json!({"model_id": format!("m-{}", hex(lm.id)), "step": 0}));
+                }
+            }
+        }
+        let mut inputs = self.inputs_of(ids.iter().copied()).await?;
+        Ok(runs
+            .iter()
+            .map(|r| {
+                run_json_with(
+                    r,
+                    inputs.remove(&r.id).unwrap_or_default(),
+                    outputs.remove(&r.id).unwrap_or_default(),
+                )
+            })
+            .collect())
+    }
+}
+
+/// A run as MLflow answers it, with its logged inputs and models.
+fn run_json_with(r: &job_run::Model, inputs: Vec<Value>, outputs: Vec<Value>) -> Value {
+    {
         let exp = r.experiment_id.map(hex).unwrap_or_else(|| "0".into());
         let id = hex(r.id);
         let metrics: Vec<Value> = r
@@ -1383,21 +1438,13 @@ impl Api<'_> {
                     .collect()
             })
             .unwrap_or_default();
-        let outputs: Vec<Value> = logged_model::Entity::find()
-            .filter(logged_model::Column::SourceRunId.eq(r.id))
-            .order_by_asc(logged_model::Column::CreatedAt)
-            .all(self.db)
-            .await?
-            .iter()
-            .map(|lm| json!({"model_id": format!("m-{}", hex(lm.id)), "step": 0}))
-            .collect();
         let user = r
             .tags
             .get("mlflow.user")
             .and_then(Value::as_str)
             .map(str::to_owned)
             .or_else(|| r.created_by.clone());
-        Ok(json!({
+        json!({
             "info": {
                 "run_id": id, "run_uuid": id, "run_name": r.name, "experiment_id": exp,
                 "user_id": user.unwrap_or_default(), "status": run_status(r.state),
@@ -1406,11 +1453,13 @@ impl Api<'_> {
                 "lifecycle_stage": if r.deleted_at.is_some() { "deleted" } else { "active" },
             },
             "data": {"metrics": metrics, "params": params, "tags": tag_list(&r.tags)},
-            "inputs": {"dataset_inputs": self.dataset_inputs(r.id).await?},
+            "inputs": {"dataset_inputs": inputs},
             "outputs": {"model_outputs": outputs},
-        }))
+        })
     }
+}
 
+impl Api<'_> {
     async fn create_run(&self, p: &Params) -> MlResult<Value> {
         let exp = self
             .experiment(&p.opt("experiment_id").unwrap_or_else(|| "0".into()), true)
@@ -1805,58 +1854,33 @@ impl Api<'_> {
             ],
             &["metrics.", "params.", "tags."],
         )?;
+        let backend = self.db.get_database_backend();
+        let matching = search::condition(backend, self.ctx, &clauses)?;
+        let (max, start) = page_bounds(p.int("max_results")?, p.opt("page_token"), 1000)?;
         let mut rows = job_run::Entity::find()
             .filter(job_run::Column::Ns.eq(self.ns))
             .filter(job_run::Column::ExperimentId.is_in(experiments))
-            .filter(self.ctx.scope.condition(job_run::Column::Ns));
+            .filter(self.ctx.scope.condition(job_run::Column::Ns))
+            .filter(matching);
         rows = match p.opt("run_view_type").as_deref() {
             Some("DELETED_ONLY") => rows.filter(job_run::Column::DeletedAt.is_not_null()),
             Some("ALL") => rows,
             _ => rows.filter(job_run::Column::DeletedAt.is_null()),
         };
-        let rows = rows
+        for (e, dir, nulls) in search::order(backend, &keys) {
+            rows = rows.order_by_with_nulls(e, dir, nulls);
+        }
+        // One row past the page says whether there is a next one.
+        let mut rows = rows
             .order_by_desc(job_run::Column::StartedAt)
             .order_by_asc(job_run::Column::Id)
+            .offset(u64::try_from(start).unwrap_or(u64::MAX))
+            .limit(u64::try_from(max).unwrap_or(u64::MAX).saturating_add(1))
             .all(self.db)
             .await?;
-        // `dataset.name`, `.digest`, `.context`: a run matches a clause when one of its
-        // logged inputs does (each clause on its own, as MLflow's subqueries).
-        let (on_inputs, on_run): (Vec<Clause>, Vec<Clause>) = clauses
-            .into_iter()
-            .partition(|c| c.field.starts_with("dataset."));
-        if let Some(c) = on_inputs.iter().find(|c| {
-            !["dataset.name", "dataset.digest", "dataset.context"].contains(&c.field.as_str())
-        }) {
-            return Err(MlflowError::invalid(format!(
-                "Invalid dataset attribute '{}': name, digest or context",
-                c.field
-            )));
-        }
-        let inputs = if on_inputs.is_empty() {
-            HashMap::new()
-        } else {
-            self.inputs_of(rows.iter().map(|r| r.id)).await?
-        };
-        let matching: Vec<&job_run::Model> = rows
-            .iter()
-            .filter(|r| all_match(&on_run, |f| run_field(r, f)))
-            .filter(|r| {
-                let mine = inputs.get(&r.id).map(Vec::as_slice).unwrap_or_default();
-                on_inputs.iter().all(|c| {
-                    if mine.is_empty() {
-                        return c.matches(None);
-                    }
-                    mine.iter()
-                        .any(|input| c.matches(input_field(input, &c.field)))
-                })
-            })
-            .collect();
-        let matching = sort_by_keys(matching, &keys, |r, f| run_field(r, f));
-        let (items, next) = page(matching, p.int("max_results")?, p.opt("page_token"), 1000)?;
-        let mut runs = Vec::new();
-        for r in items {
-            runs.push(self.run_json(r).await?);
-        }
+        let next = (rows.len() > max).then(|| (start + max).to_string());
+        rows.truncate(max);
+        let runs = self.runs_json(&rows).await?;
         Ok(with_token(json!({"runs": runs}), next))
     }
 
@@ -2695,37 +2719,6 @@ fn version_field(m: &model::Model, v: &model_version::Model, f: &str) -> Option<
             .and_then(|k| v.tags.as_ref().and_then(|t| t.get(k)))
             .and_then(Value::as_str)
             .map(|s| Val::Str(s.to_owned())),
-    }
-}
-
-/// A run's field as searches filter and order by it.
-fn run_field(r: &job_run::Model, f: &str) -> Option<Val> {
-    match f {
-        "run_name" | "name" => Some(Val::Str(r.name.clone())),
-        "status" => Some(Val::Str(run_status(r.state).to_owned())),
-        "run_id" => Some(Val::Str(hex(r.id))),
-        "start_time" | "created" => r.started_at.map(|t| Val::Num(ms(t) as f64)),
-        "end_time" => r.ended_at.map(|t| Val::Num(ms(t) as f64)),
-        f => {
-            if let Some(k) = f.strip_prefix("metrics.") {
-                r.metrics
-                    .get(k)
-                    .and_then(|m| m["value"].as_f64())
-                    .map(Val::Num)
-            } else if let Some(k) = f.strip_prefix("params.") {
-                r.params
-                    .get(k)
-                    .and_then(Value::as_str)
-                    .map(|s| Val::Str(s.to_owned()))
-            } else if let Some(k) = f.strip_prefix("tags.") {
-                r.tags
-                    .get(k)
-                    .and_then(Value::as_str)
-                    .map(|s| Val::Str(s.to_owned()))
-            } else {
-                None
-            }
-        }
     }
 }
 

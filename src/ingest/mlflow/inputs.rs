@@ -135,26 +135,10 @@ impl Api<'_> {
         .await?;
         Ok(json!({}))
     }
-
-    /// What `runs/get` answers under `inputs.dataset_inputs`: the inputs logged through
-    /// MLflow, in the order they were logged.
-    pub(super) async fn dataset_inputs(&self, run: uuid::Uuid) -> MlResult<Vec<Value>> {
-        Ok(edge::Entity::find()
-            .filter(edge::Column::Kind.eq("consumes"))
-            .filter(edge::Column::SourceId.eq(run))
-            .filter(self.ctx.scope.condition(edge::Column::Ns))
-            .order_by_asc(edge::Column::CreatedAt)
-            .order_by_asc(edge::Column::Id)
-            .all(self.db)
-            .await?
-            .into_iter()
-            .filter_map(|e| e.properties.get("mlflow").cloned())
-            .collect())
-    }
 }
 
 impl Api<'_> {
-    /// The MLflow inputs of each run of `runs` (for `dataset.*` search filters).
+    /// The MLflow inputs of each run of `runs`, in the order they were logged.
     pub(super) async fn inputs_of(
         &self,
         runs: impl Iterator<Item = uuid::Uuid>,
@@ -166,6 +150,8 @@ impl Api<'_> {
                 .filter(edge::Column::Kind.eq("consumes"))
                 .filter(edge::Column::SourceId.is_in(chunk.iter().copied()))
                 .filter(self.ctx.scope.condition(edge::Column::Ns))
+                .order_by_asc(edge::Column::CreatedAt)
+                .order_by_asc(edge::Column::Id)
                 .all(self.db)
                 .await?;
             for e in edges {
@@ -176,21 +162,6 @@ impl Api<'_> {
         }
         Ok(out)
     }
-}
-
-/// A `dataset.*` field of one logged input: its name, digest, or `mlflow.data.context` tag.
-pub(super) fn input_field(input: &Value, field: &str) -> Option<super::Val> {
-    let text = match field {
-        "dataset.name" => input["dataset"]["name"].as_str(),
-        "dataset.digest" => input["dataset"]["digest"].as_str(),
-        "dataset.context" => input["tags"].as_array().and_then(|tags| {
-            tags.iter()
-                .find(|t| t["key"] == "mlflow.data.context")
-                .and_then(|t| t["value"].as_str())
-        }),
-        _ => None,
-    };
-    text.map(|t| super::Val::Str(t.to_owned()))
 }
 
 /// The version of the input's dataset keyed by its digest, created (with the dataset)

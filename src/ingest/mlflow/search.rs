@@ -1,0 +1,383 @@
+//! `runs/search` compiled to one SQL statement: the filter becomes its `WHERE` (a
+//! `dataset.*` clause an `EXISTS` over the run's logged inputs), `order_by` its
+//! `ORDER BY` (a missing value last whatever the direction, then MLflow's tie-break:
+//! start time, newest first, then run id), the page its `LIMIT`/`OFFSET`. The database
+//! reads what the page needs and no run is loaded to be thrown away.
+//!
+//! The filter is typed as MLflow's is: a metric or a time compares with a number, a
+//! param, tag or text attribute with a quoted string; anything else is
+//! `INVALID_PARAMETER_VALUE`. A missing metric, param or tag matches only `!=` and
+//! `NOT IN`. Strings compare and sort by their bytes on both backends (`COLLATE "C"` on
+//! PostgreSQL); `LIKE` is case-sensitive on both (SQLite's own `LIKE` is not, so it runs
+//! as `GLOB` there), `ILIKE` folds case (ASCII letters only on SQLite).
+
+use entity::{edge, job_run};
+use sea_orm::sea_query::{Expr, ExprTrait, NullOrdering, Query, SimpleExpr};
+use sea_orm::{Condition, DbBackend, Order};
+
+use super::{Clause, Lit, MAX_LIKE_PATTERN, MlResult, MlflowError, Op, OrderKey};
+use crate::core::context::RequestContext;
+
+/// What a field holds.
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    Num,
+    Str,
+}
+
+/// A field's expression, with the SQL of each backend.
+struct Field {
+    expr: SimpleExpr,
+    kind: Kind,
+}
+
+fn col(c: job_run::Column) -> SimpleExpr {
+    Expr::col((job_run::Entity, c)).into()
+}
+
+/// `pg` with `$1`.. for PostgreSQL, `sqlite` with one `?` per use for SQLite.
+fn cust(pg: bool, pg_sql: &str, sqlite_sql: &str, args: Vec<SimpleExpr>) -> SimpleExpr {
+    Expr::cust_with_exprs(if pg { pg_sql } else { sqlite_sql }.to_owned(), args)
+}
+
+/// Milliseconds since the epoch of a time column (MLflow's `start_time`, `end_time`).
+fn millis(pg: bool, c: job_run::Column) -> SimpleExpr {
+    if pg {
+        Expr::cust_with_exprs("floor(extract(epoch from $1) * 1000)::float8", [col(c)])
+    } else {
+        Expr::cust_with_exprs(
+            "CAST(round(unixepoch(?, 'subsec') * 1000) AS REAL)",
+            [col(c)],
+        )
+    }
+}
+
+/// The value of `key` in the JSON object column `c` when it is a string.
+fn json_text(pg: bool, c: job_run::Column, key: &str) -> SimpleExpr {
+    let k = || SimpleExpr::from(key.to_owned());
+    cust(
+        pg,
+        "CASE WHEN jsonb_typeof($1 -> $2) = 'string' THEN $1 ->> $2 END",
+        "CASE WHEN json_type(? -> ?) = 'text' THEN ? ->> ? END",
+        if pg {
+            vec![col(c), k()]
+        } else {
+            vec![col(c), k(), col(c), k()]
+        },
+    )
+}
+
+/// A run's field as the filter and `order_by` name it.
+fn field(pg: bool, name: &str) -> Field {
+    use job_run::Column as C;
+    let (expr, kind) = match name {
+        "run_name" | "name" => (col(C::Name), Kind::Str),
+        "status" => {
+            let sql = |a: &str| {
+                format!(
+                    "CASE {a} WHEN 'COMPLETED' THEN 'FINISHED' WHEN 'ABORTED' THEN 'KILLED' ELSE {a} END"
+                )
+            };
+            (
+                cust(
+                    pg,
+                    &sql("$1"),
+                    &sql("?"),
+                    if pg {
+                        vec![col(C::State)]
+                    } else {
+                        vec![col(C::State), col(C::State)]
+                    },
+                ),
+                Kind::Str,
+            )
+        }
+        // MLflow's run id: the UUID's 32 hex digits.
+        "run_id" => (
+            cust(
+                pg,
+                "replace(CAST($1 AS text), '-', '')",
+                "lower(hex(?))",
+                vec![col(C::Id)],
+            ),
+            Kind::Str,
+        ),
+        "start_time" | "created" => (millis(pg, C::StartedAt), Kind::Num),
+        "end_time" => (millis(pg, C::EndedAt), Kind::Num),
+        f => {
+            if let Some(k) = f.strip_prefix("metrics.") {
+                let key = SimpleExpr::from(k.to_owned());
+                (
+                    cust(
+                        pg,
+                        "CASE WHEN jsonb_typeof($1 -> $2 -> 'value') = 'number' THEN ($1 -> $2 ->> 'value')::float8 END",
+                        "CASE WHEN json_type(? -> ?, '$.value') IN ('integer', 'real') THEN CAST((? -> ?) ->> 'value' AS REAL) END",
+                        if pg {
+                            vec![col(C::Metrics), key]
+                        } else {
+                            vec![col(C::Metrics), key.clone(), col(C::Metrics), key]
+                        },
+                    ),
+                    Kind::Num,
+                )
+            } else if let Some(k) = f.strip_prefix("params.") {
+                (json_text(pg, C::Params, k), Kind::Str)
+            } else if let Some(k) = f.strip_prefix("tags.") {
+                (json_text(pg, C::Tags, k), Kind::Str)
+            } else {
+                // An attribute runs do not have: never set.
+                (Expr::cust("NULL"), Kind::Str)
+            }
+        }
+    };
+    Field { expr, kind }
+}
+
+/// `%` runs collapsed (`%%%` is `%`), bounded in length.
+fn collapsed(pattern: &str) -> MlResult<String> {
+    let mut out = String::with_capacity(pattern.len().min(4 * MAX_LIKE_PATTERN));
+    for c in pattern.chars() {
+        if !(c == '%' && out.ends_with('%')) {
+            out.push(c);
+        }
+    }
+    if out.chars().count() > MAX_LIKE_PATTERN {
+        return Err(MlflowError::invalid(format!(
+            "a LIKE pattern has at most {MAX_LIKE_PATTERN} characters"
+        )));
+    }
+    Ok(out)
+}
+
+/// A `LIKE` pattern as SQLite's case-sensitive `GLOB`: `%` is `*`, `_` is `?`, and
+/// GLOB's own wildcards match themselves.
+fn glob_of(like: &str) -> String {
+    let mut out = String::with_capacity(like.len() + 8);
+    for c in like.chars() {
+        match c {
+            '%' => out.push('*'),
+            '_' => out.push('?'),
+            '*' => out.push_str("[*]"),
+            '?' => out.push_str("[?]"),
+            '[' => out.push_str("[[]"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn expected(field: &str, kind: Kind) -> MlflowError {
+    MlflowError::invalid(match kind {
+        Kind::Num => format!("Expected numeric value type for {field}"),
+        Kind::Str => format!("Expected a quoted string value for {field}"),
+    })
+}
+
+/// A string made comparable byte for byte.
+fn bytewise(pg: bool, e: SimpleExpr) -> SimpleExpr {
+    if pg {
+        Expr::cust_with_exprs("($1 COLLATE \"C\")", [e])
+    } else {
+        e
+    }
+}
+
+/// One clause on an expression of a field of `kind`: a condition that is true where the
+/// clause holds (a missing value, SQL's NULL, holds for `!=` and `NOT IN` only).
+fn compare(pg: bool, name: &str, e: SimpleExpr, kind: Kind, c: &Clause) -> MlResult<Condition> {
+    let lit = |l: &Lit| -> MlResult<SimpleExpr> {
+        match (kind, l) {
+            (Kind::Num, Lit::Num(n)) => Ok((*n).into()),
+            // `metrics.auc > '0.9'` reads the number in the string.
+            (Kind::Num, Lit::Str(s)) => s
+                .trim()
+                .parse::<f64>()
+                .map(SimpleExpr::from)
+                .map_err(|_| expected(name, kind)),
+            (Kind::Str, Lit::Str(s)) => Ok(s.clone().into()),
+            _ => Err(expected(name, kind)),
+        }
+    };
+    let missing_or = |cond: SimpleExpr| Condition::any().add(e.clone().is_null()).add(cond);
+    Ok(match c.op {
+        Op::Eq => Condition::all().add(e.clone().eq(lit(&c.value)?)),
+        Op::Ne => missing_or(e.clone().ne(lit(&c.value)?)),
+        Op::Lt | Op::Le | Op::Gt | Op::Ge => {
+            let (l, r) = match kind {
+                Kind::Num => (e.clone(), lit(&c.value)?),
+                Kind::Str => (bytewise(pg, e.clone()), bytewise(pg, lit(&c.value)?)),
+            };
+            Condition::all().add(match c.op {
+                Op::Lt => l.lt(r),
+                Op::Le => l.lte(r),
+                Op::Gt => l.gt(r),
+                _ => l.gte(r),
+            })
+        }
+        Op::Like | Op::ILike => {
+            let Lit::Str(p) = &c.value else {
+                return Err(expected(name, Kind::Str));
+            };
+            if kind != Kind::Str {
+                return Err(MlflowError::invalid(format!(
+                    "LIKE and ILIKE compare strings: {name} is a number"
+                )));
+            }
+            let p = collapsed(p)?;
+            let cond = match (pg, c.op) {
+                (true, Op::Like) => {
+                    Expr::cust_with_exprs("$1 LIKE $2 ESCAPE ''", [e.clone(), p.into()])
+                }
+                (true, _) => Expr::cust_with_exprs("$1 ILIKE $2 ESCAPE ''", [e.clone(), p.into()]),
+                (false, Op::Like) => {
+                    Expr::cust_with_exprs("? GLOB ?", [e.clone(), glob_of(&p).into()])
+                }
+                (false, _) => Expr::cust_with_exprs("? LIKE ?", [e.clone(), p.into()]),
+            };
+            Condition::all().add(cond)
+        }
+        Op::In | Op::NotIn => {
+            let Lit::List(items) = &c.value else {
+                return Err(MlflowError::invalid(format!(
+                    "IN takes a parenthesised list for {name}"
+                )));
+            };
+            let items: Vec<SimpleExpr> = items.iter().map(lit).collect::<MlResult<_>>()?;
+            if c.op == Op::In {
+                Condition::all().add(e.clone().is_in(items))
+            } else {
+                missing_or(e.clone().is_not_in(items))
+            }
+        }
+    })
+}
+
+/// A `dataset.*` field of a logged input (the `mlflow` part of a `consumes` edge's
+/// properties): its name, digest, or `mlflow.data.context` tag.
+fn input_field(pg: bool, name: &str) -> SimpleExpr {
+    let props = || SimpleExpr::from(Expr::col((edge::Entity, edge::Column::Properties)));
+    match (name, pg) {
+        ("dataset.context", true) => Expr::cust_with_exprs(
+            "(SELECT t ->> 'value' FROM jsonb_array_elements(CASE WHEN jsonb_typeof($1 -> 'mlflow' -> 'tags') = 'array' THEN $1 -> 'mlflow' -> 'tags' ELSE '[]'::jsonb END) t WHERE t ->> 'key' = 'mlflow.data.context' LIMIT 1)",
+            [props()],
+        ),
+        ("dataset.context", false) => Expr::cust_with_exprs(
+            "(SELECT json_extract(t.value, '$.value') FROM json_each(?, '$.mlflow.tags') t WHERE json_extract(t.value, '$.key') = 'mlflow.data.context' LIMIT 1)",
+            [props()],
+        ),
+        (f, true) => Expr::cust_with_exprs(
+            format!(
+                "($1 -> 'mlflow' -> 'dataset' ->> '{}')",
+                if f == "dataset.digest" {
+                    "digest"
+                } else {
+                    "name"
+                }
+            ),
+            [props()],
+        ),
+        (f, false) => Expr::cust_with_exprs(
+            format!(
+                "json_extract(?, '$.mlflow.dataset.{}')",
+                if f == "dataset.digest" {
+                    "digest"
+                } else {
+                    "name"
+                }
+            ),
+            [props()],
+        ),
+    }
+}
+
+/// Whether the run has a logged input (a readable `consumes` edge with MLflow's part)
+/// that also meets `extra`.
+fn has_input(pg: bool, ctx: &RequestContext, extra: Option<Condition>) -> SimpleExpr {
+    use sea_orm::ColumnTrait;
+    let mlflow_part = if pg {
+        Expr::cust_with_exprs(
+            "($1 ? 'mlflow')",
+            [SimpleExpr::from(Expr::col((
+                edge::Entity,
+                edge::Column::Properties,
+            )))],
+        )
+    } else {
+        Expr::cust_with_exprs(
+            "json_type(?, '$.mlflow') IS NOT NULL",
+            [SimpleExpr::from(Expr::col((
+                edge::Entity,
+                edge::Column::Properties,
+            )))],
+        )
+    };
+    let mut cond = Condition::all()
+        .add(edge::Column::Kind.eq("consumes"))
+        .add(
+            Expr::col((edge::Entity, edge::Column::SourceId))
+                .equals((job_run::Entity, job_run::Column::Id)),
+        )
+        .add(mlflow_part)
+        .add(ctx.scope.condition(edge::Column::Ns));
+    if let Some(extra) = extra {
+        cond = cond.add(extra);
+    }
+    Expr::exists(
+        Query::select()
+            .expr(Expr::cust("1"))
+            .from(edge::Entity)
+            .cond_where(cond)
+            .to_owned(),
+    )
+}
+
+/// The filter's clauses as one condition on `job_runs`.
+pub(super) fn condition(
+    backend: DbBackend,
+    ctx: &RequestContext,
+    clauses: &[Clause],
+) -> MlResult<Condition> {
+    let pg = backend == DbBackend::Postgres;
+    let mut all = Condition::all();
+    for c in clauses {
+        if let Some(attr) = c.field.strip_prefix("dataset.") {
+            if !["name", "digest", "context"].contains(&attr) {
+                return Err(MlflowError::invalid(format!(
+                    "Invalid dataset attribute '{}': name, digest or context",
+                    c.field
+                )));
+            }
+            // Each clause on its own, as MLflow's subqueries: one of the run's inputs
+            // meets it; a run with no inputs meets only `!=` and `NOT IN`.
+            let on_input = compare(pg, &c.field, input_field(pg, &c.field), Kind::Str, c)?;
+            let mut any = Condition::any().add(has_input(pg, ctx, Some(on_input)));
+            if matches!(c.op, Op::Ne | Op::NotIn) {
+                any = any.add(has_input(pg, ctx, None).not());
+            }
+            all = all.add(any);
+            continue;
+        }
+        let f = field(pg, &c.field);
+        all = all.add(compare(pg, &c.field, f.expr, f.kind, c)?);
+    }
+    Ok(all)
+}
+
+/// `order_by` as `ORDER BY` terms: a missing value last whatever the direction.
+pub(super) fn order(
+    backend: DbBackend,
+    keys: &[OrderKey],
+) -> Vec<(SimpleExpr, Order, NullOrdering)> {
+    let pg = backend == DbBackend::Postgres;
+    keys.iter()
+        .map(|k| {
+            let f = field(pg, &k.field);
+            let e = match f.kind {
+                Kind::Str => bytewise(pg, f.expr),
+                Kind::Num => f.expr,
+            };
+            let dir = if k.asc { Order::Asc } else { Order::Desc };
+            (e, dir, NullOrdering::Last)
+        })
+        .collect()
+}
