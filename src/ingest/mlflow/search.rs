@@ -32,7 +32,7 @@ struct Field {
 }
 
 fn col(c: job_run::Column) -> SimpleExpr {
-    Expr::col((job_run::Entity, c)).into()
+    Expr::col((job_run::Entity, c))
 }
 
 /// `pg` with `$1`.. for PostgreSQL, `sqlite` with one `?` per use for SQLite.
