@@ -53,6 +53,11 @@ enum Command {
     /// API to the local store, then validated, its schema deduced and its report made by
     /// the server's worker; the time and the server's peak memory.
     Prep(PrepArgs),
+    /// The MLflow REST API: runs loaded in bulk into one experiment, then create run,
+    /// `log-batch` of 10 and of 500 metrics, `runs/search` (unfiltered and filtered +
+    /// ordered, `max_results=1000`), `experiments/search` and a 10,000-point
+    /// `get-history`, each at every `--concurrency`; the server's peak memory.
+    Mlflow(MlflowArgs),
     /// Tiny generate + run, to keep the harness working (CI).
     Smoke {
         /// Server URL of PostgreSQL (a database `mlgraph_bench_smoke` is created there).
@@ -221,6 +226,28 @@ struct ArtifactArgs {
 }
 
 #[derive(Args, Debug, Clone)]
+struct MlflowArgs {
+    /// PostgreSQL database URL (migrated here; anything in it).
+    #[arg(long, env = "DATABASE_URL")]
+    database_url: String,
+    /// Path of the mlgraph binary (default: next to this one).
+    #[arg(long)]
+    server: Option<PathBuf>,
+    /// Runs of the searched experiment, loaded in bulk (10 metrics, 10 params each).
+    #[arg(long, default_value_t = 23_525)]
+    runs: u64,
+    /// Concurrent clients, each a round of every workload.
+    #[arg(long, value_delimiter = ',', default_value = "4,20")]
+    concurrency: Vec<usize>,
+    /// Seconds per workload and concurrency.
+    #[arg(long, default_value_t = 10)]
+    seconds: u64,
+    /// Port for the server.
+    #[arg(long, default_value_t = 18_188)]
+    port: u16,
+}
+
+#[derive(Args, Debug, Clone)]
 struct PrepArgs {
     /// PostgreSQL database URL (migrated; anything in it).
     #[arg(long, env = "DATABASE_URL")]
@@ -253,6 +280,7 @@ async fn main() -> Result<(), BoxError> {
         Command::Metrics(args) => metrics(&args).await?,
         Command::Vectors(args) => vectors(&args).await?,
         Command::Prep(args) => prep(&args).await?,
+        Command::Mlflow(args) => mlflow(&args).await?,
         Command::Smoke {
             database_url,
             replica_url,
@@ -1310,12 +1338,21 @@ async fn smoke(server_url: &str, replica: Option<&str>) -> Result<(), BoxError> 
     })
     .await?;
     subscribers(&SubscribersArgs {
-        database_url: url,
+        database_url: url.clone(),
         server: None,
         subscribers: 20,
         events: 5,
         interval_ms: 20,
         port: 18_184,
+    })
+    .await?;
+    mlflow(&MlflowArgs {
+        database_url: url,
+        server: None,
+        runs: 300,
+        concurrency: vec![2],
+        seconds: 1,
+        port: 18_188,
     })
     .await?;
     println!("smoke: ok");
@@ -2274,5 +2311,224 @@ async fn vectors(args: &VectorArgs) -> Result<(), BoxError> {
             started.elapsed().as_secs_f64() * 1000.0 / texts.len().max(1) as f64
         );
     }
+    Ok(())
+}
+
+/// One MLflow REST call; whether it answered 200.
+async fn mlflow_ok(client: &reqwest::Client, url: &str, body: &Value) -> bool {
+    client
+        .post(url)
+        .json(body)
+        .send()
+        .await
+        .is_ok_and(|r| r.status().is_success())
+}
+
+async fn mlflow_call(client: &reqwest::Client, url: &str, body: &Value) -> Result<Value, BoxError> {
+    let resp = client.post(url).json(body).send().await?;
+    let status = resp.status();
+    let v: Value = resp.json().await?;
+    if !status.is_success() {
+        return Err(format!("{url}: {status} {v}").into());
+    }
+    Ok(v)
+}
+
+async fn mlflow(args: &MlflowArgs) -> Result<(), BoxError> {
+    let db = Database::connect(&args.database_url).await?;
+    migration::Migrator::up(&db, None).await?;
+    let (server, base) =
+        start_server(&server_binary(&args.server)?, &args.database_url, args.port).await?;
+    let pid = server.0.id();
+    let api = format!("{base}/api/2.0/mlflow");
+    let client = reqwest::Client::new();
+    let tag = std::process::id();
+    let exp = mlflow_call(
+        &client,
+        &format!("{api}/experiments/create"),
+        &json!({"name": format!("bench-search-{tag}")}),
+    )
+    .await?["experiment_id"]
+        .as_str()
+        .ok_or("experiments/create")?
+        .to_owned();
+    let writes = mlflow_call(
+        &client,
+        &format!("{api}/experiments/create"),
+        &json!({"name": format!("bench-writes-{tag}")}),
+    )
+    .await?["experiment_id"]
+        .as_str()
+        .ok_or("experiments/create")?
+        .to_owned();
+    // The searched runs, in bulk: metrics m0..m9 in [0, 1), params p0..p9 of x, y, z.
+    let t = Instant::now();
+    let exp_uuid = uuid::Uuid::parse_str(&exp)?;
+    exec(&db, "SELECT setseed(0.42)").await?;
+    exec(
+        &db,
+        &format!(
+            "INSERT INTO job_runs (id, ns, experiment_id, source, name, state, started_at, params, metrics, tags, facets, created_at, updated_at)
+             SELECT gen_random_uuid(), 'mlflow', '{exp_uuid}', 'MLFLOW', 'run-' || i, 'COMPLETED',
+                    now() - (i || ' seconds')::interval,
+                    (SELECT jsonb_object_agg('p' || k, (ARRAY['x','y','z'])[1 + floor(random() * 3)::int]) FROM generate_series(0, 9) k),
+                    (SELECT jsonb_object_agg('m' || k, jsonb_build_object('value', random(), 'timestamp', 1700000000000, 'step', 0)) FROM generate_series(0, 9) k),
+                    '{{}}', '{{}}', now(), now()
+             FROM generate_series(1, {}) i",
+            args.runs
+        ),
+    )
+    .await?;
+    exec(&db, "ANALYZE job_runs").await?;
+    println!(
+        "mlflow: {} runs loaded in bulk in {:.1} s",
+        args.runs,
+        t.elapsed().as_secs_f64()
+    );
+    // A run with a 10,000-point history of one metric.
+    let history_run = mlflow_call(
+        &client,
+        &format!("{api}/runs/create"),
+        &json!({"experiment_id": writes, "run_name": "history"}),
+    )
+    .await?["run"]["info"]["run_id"]
+        .as_str()
+        .ok_or("runs/create")?
+        .to_owned();
+    for chunk in 0..10 {
+        let metrics: Vec<Value> = (0..1000)
+            .map(|i| json!({"key": "loss", "value": 1.0 / f64::from(chunk * 1000 + i + 1), "timestamp": 1_700_000_000_000u64, "step": chunk * 1000 + i}))
+            .collect();
+        mlflow_call(
+            &client,
+            &format!("{api}/runs/log-batch"),
+            &json!({"run_id": history_run, "metrics": metrics}),
+        )
+        .await?;
+    }
+    let write_runs: Vec<String> = {
+        let mut ids = Vec::new();
+        for i in 0..64 {
+            ids.push(
+                mlflow_call(
+                    &client,
+                    &format!("{api}/runs/create"),
+                    &json!({"experiment_id": writes, "run_name": format!("w{i}")}),
+                )
+                .await?["run"]["info"]["run_id"]
+                    .as_str()
+                    .ok_or("runs/create")?
+                    .to_owned(),
+            );
+        }
+        ids
+    };
+    let write_runs = Arc::new(write_runs);
+    println!(
+        "{:<34} {:>5} {:>9} {:>9} {:>9} {:>7} {:>9}",
+        "mlflow workload", "conc", "req/s", "p50 ms", "p95 ms", "errors", "cpu ms/req"
+    );
+    for &concurrency in &args.concurrency {
+        let row = |name: &str, stats: Stats, cpu: f64, unit: Option<(&str, f64)>| {
+            let requests = (stats.requests + stats.errors).max(1) as f64;
+            let rps = stats.requests as f64 / stats.seconds;
+            let extra = unit
+                .map(|(u, per)| format!("  ({:.0} {u}/s)", rps * per))
+                .unwrap_or_default();
+            println!(
+                "{name:<34} {concurrency:>5} {rps:>9.1} {:>9.2} {:>9.2} {:>7} {:>9.2}{extra}",
+                stats.p50,
+                stats.p95,
+                stats.errors,
+                cpu / requests
+            );
+        };
+        macro_rules! phase {
+            ($name:expr, $unit:expr, $body:expr) => {{
+                let cpu = cpu_ms(pid);
+                let stats = drive(concurrency, args.seconds, $body).await;
+                row($name, stats, cpu_ms(pid) - cpu, $unit);
+            }};
+        }
+        let (c, u, w) = (client.clone(), api.clone(), writes.clone());
+        phase!("runs/create", None, move |i| {
+            let (c, u, w) = (c.clone(), u.clone(), w.clone());
+            async move {
+                mlflow_ok(
+                    &c,
+                    &format!("{u}/runs/create"),
+                    &json!({"experiment_id": w, "run_name": format!("c{i}")}),
+                )
+                .await
+            }
+        });
+        for batch in [10usize, 500] {
+            let (c, u, runs) = (client.clone(), api.clone(), write_runs.clone());
+            phase!(
+                &format!("runs/log-batch of {batch} metrics"),
+                Some(("metric values", batch as f64)),
+                move |i| {
+                    let (c, u, runs) = (c.clone(), u.clone(), runs.clone());
+                    async move {
+                        let run = &runs[i as usize % runs.len()];
+                        let metrics: Vec<Value> = (0..batch)
+                            .map(|k| json!({"key": format!("k{}", k % 50), "value": (i as f64) * 0.001 + k as f64, "timestamp": 1_700_000_000_000u64 + i, "step": i}))
+                            .collect();
+                        mlflow_ok(
+                            &c,
+                            &format!("{u}/runs/log-batch"),
+                            &json!({"run_id": run, "metrics": metrics}),
+                        )
+                        .await
+                    }
+                }
+            );
+        }
+        for (name, filter, order) in [
+            ("runs/search 1000 unfiltered", "", json!([])),
+            (
+                "runs/search 1000 filtered+ordered",
+                "metrics.m0 > 0.5 and params.p0 = 'x'",
+                json!(["metrics.m0 DESC"]),
+            ),
+        ] {
+            let (c, u, e) = (client.clone(), api.clone(), exp.clone());
+            phase!(name, None, move |_| {
+                let (c, u, e, order) = (c.clone(), u.clone(), e.clone(), order.clone());
+                async move {
+                    mlflow_ok(&c, &format!("{u}/runs/search"), &json!({"experiment_ids": [e], "filter": filter, "order_by": order, "max_results": 1000})).await
+                }
+            });
+        }
+        let (c, u) = (client.clone(), api.clone());
+        phase!("experiments/search", None, move |_| {
+            let (c, u) = (c.clone(), u.clone());
+            async move {
+                mlflow_ok(
+                    &c,
+                    &format!("{u}/experiments/search"),
+                    &json!({"max_results": 100}),
+                )
+                .await
+            }
+        });
+        let (c, u, r) = (client.clone(), api.clone(), history_run.clone());
+        phase!("metrics/get-history 10000 points", None, move |_| {
+            let (c, u, r) = (c.clone(), u.clone(), r.clone());
+            async move {
+                c.get(format!(
+                    "{u}/metrics/get-history?run_id={r}&metric_key=loss&max_results=25000"
+                ))
+                .send()
+                .await
+                .is_ok_and(|r| r.status().is_success())
+            }
+        });
+    }
+    println!(
+        "mlflow: server peak RSS {:.1} MB",
+        rss_kb(pid, "VmHWM:") as f64 / 1024.0
+    );
+    drop(server);
     Ok(())
 }
