@@ -589,6 +589,9 @@ async fn record_in(
             if let Some(model) = run_facets.get("mlgraph_model") {
                 link_model(txn, ctx, ns, this, model, at).await?;
             }
+            if let Some(lineage) = job.facets.get("lineage") {
+                apply_lineage_facet(txn, ctx, ns, job, lineage, at).await?;
+            }
             Ok(Recorded { run: Some(run.id) })
         }
         EventKind::Dataset(d) => {
@@ -630,6 +633,9 @@ async fn record_in(
                     at,
                 )
                 .await?;
+            }
+            if let Some(lineage) = job.facets.get("lineage") {
+                apply_lineage_facet(txn, ctx, ns, job, lineage, at).await?;
             }
             Ok(Recorded { run: None })
         }
@@ -840,7 +846,247 @@ async fn link_parent(
         None,
         at,
     )
+    .await?;
+    // `root` (ParentRunFacet 1-2-0): the top of the hierarchy (an Airflow DAG run above a
+    // task's parent), so the parent is part of it too, even before the root reports.
+    let (Some(root_id), Some(root_job)) = (
+        facet
+            .pointer("/root/run/runId")
+            .and_then(Value::as_str)
+            .filter(|s| !s.trim().is_empty())
+            .map(run_uuid),
+        facet
+            .pointer("/root/job/name")
+            .and_then(Value::as_str)
+            .filter(|s| !s.trim().is_empty()),
+    ) else {
+        return Ok(());
+    };
+    if root_id == parent_id || Some(root_id) == run.external_id {
+        return Ok(());
+    }
+    let job = Job {
+        namespace: facet
+            .pointer("/root/job/namespace")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned(),
+        name: root_job.to_owned(),
+        facets: Map::new(),
+    };
+    let wf = upsert_workflow(txn, ctx, ns, &job, at).await?;
+    let root = upsert_run(txn, ctx, ns, root_id, &wf, None, &Map::new(), at).await?;
+    if parent.parent_run_id.is_none() {
+        let mut row = parent.clone().into_active_model();
+        row.parent_run_id = Set(Some(root.id));
+        row.updated_at = Set(Utc::now());
+        store::update::<job_run::Entity, _>(txn, ctx, &parent, row, "UPDATE").await?;
+    }
+    link(
+        txn,
+        ctx,
+        "partOf",
+        node(NodeType::JobRun, parent.id),
+        node(NodeType::JobRun, root.id),
+        None,
+        at,
+    )
     .await
+}
+
+/// A dataset an entry of a `lineage` facet names (no facets of its own).
+fn named_dataset(entry: &Value) -> Option<DatasetRef> {
+    let ns = entry.get("namespace").and_then(Value::as_str)?;
+    let name = entry.get("name").and_then(Value::as_str)?;
+    let fits = |s: &str| !s.trim().is_empty() && s.len() <= MAX_FIELD_BYTES;
+    (fits(ns) && fits(name)).then(|| DatasetRef {
+        namespace: ns.to_owned(),
+        name: name.to_owned(),
+        facets: Map::new(),
+        io_facets: Map::new(),
+    })
+}
+
+/// The job an entry of a `lineage` facet names: its own `namespace` and `name`, or the
+/// event's job when it names none.
+fn named_job(entry: &Value, own: &Job) -> Option<Job> {
+    match (
+        entry.get("namespace").and_then(Value::as_str),
+        entry.get("name").and_then(Value::as_str),
+    ) {
+        (None, None) => Some(own.clone()),
+        (Some(ns), Some(name))
+            if [ns, name]
+                .iter()
+                .all(|s| !s.trim().is_empty() && s.len() <= MAX_FIELD_BYTES) =>
+        {
+            Some(Job {
+                namespace: ns.to_owned(),
+                name: name.to_owned(),
+                facets: Map::new(),
+            })
+        }
+        _ => None,
+    }
+}
+
+/// A `lineage` job facet (LineageJobFacet 1-0-0): the lineage a job declares (on a job
+/// event) or a run observed (on a run event), entry by entry. A dataset entry's
+/// dataset-level inputs become `target --dependsOn--> source` (a source job:
+/// `target --producedBy--> job`), its field-level inputs the target's column lineage
+/// (as a `columnLineage` facet, so `columnLineage(dataset:, field:)` follows them); a job
+/// entry's inputs become `job --consumes--> dataset` and `job --dependsOn--> job`.
+async fn apply_lineage_facet(
+    txn: &DatabaseTransaction,
+    ctx: &RequestContext,
+    ns: &str,
+    own: &Job,
+    facet: &Value,
+    at: DateTime<Utc>,
+) -> AppResult<()> {
+    let entries = facet.get("entries").and_then(Value::as_array);
+    for (i, entry) in entries.into_iter().flatten().enumerate() {
+        let inputs = entry
+            .get("inputs")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        match entry.get("type").and_then(Value::as_str) {
+            Some("DATASET") => {
+                let Some(mut target) = named_dataset(entry) else {
+                    return Err(refuse(format!(
+                        "job.facets.lineage.entries[{i}] names no dataset (namespace and name)"
+                    )));
+                };
+                // Field-level lineage, in the columnLineage facet's own shape.
+                let mut fields = Map::new();
+                for (field, spec) in entry
+                    .get("fields")
+                    .and_then(Value::as_object)
+                    .into_iter()
+                    .flatten()
+                {
+                    let inputs: Vec<Value> = spec
+                        .get("inputs")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                        .filter(|input| {
+                            input.get("type").and_then(Value::as_str) == Some("DATASET")
+                        })
+                        .filter_map(|input| {
+                            let mut f = Map::new();
+                            for k in ["namespace", "name", "field", "transformations"] {
+                                if let Some(v) = input.get(k) {
+                                    f.insert(k.to_owned(), v.clone());
+                                }
+                            }
+                            f.contains_key("field").then_some(Value::Object(f))
+                        })
+                        .collect();
+                    if !inputs.is_empty() {
+                        fields.insert(field.clone(), json!({"inputFields": inputs}));
+                    }
+                }
+                if !fields.is_empty() {
+                    target.facets.insert(
+                        "columnLineage".into(),
+                        json!({"_producer": "mlgraph (from a lineage facet)", "fields": fields}),
+                    );
+                }
+                let ds = upsert_dataset(txn, ctx, ns, &target, at).await?;
+                for input in &inputs {
+                    match input.get("type").and_then(Value::as_str) {
+                        Some("DATASET") => {
+                            if let Some(source) = named_dataset(input) {
+                                let src = upsert_dataset(txn, ctx, ns, &source, at).await?;
+                                if src.id != ds.id {
+                                    link(
+                                        txn,
+                                        ctx,
+                                        "dependsOn",
+                                        node(NodeType::Dataset, ds.id),
+                                        node(NodeType::Dataset, src.id),
+                                        None,
+                                        at,
+                                    )
+                                    .await?;
+                                }
+                            }
+                        }
+                        Some("JOB") => {
+                            if let Some(job) = named_job(input, own) {
+                                let wf = upsert_workflow(txn, ctx, ns, &job, at).await?;
+                                link(
+                                    txn,
+                                    ctx,
+                                    "producedBy",
+                                    node(NodeType::Dataset, ds.id),
+                                    node(NodeType::Workflow, wf.id),
+                                    None,
+                                    at,
+                                )
+                                .await?;
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            Some("JOB") => {
+                let Some(job) = named_job(entry, own) else {
+                    return Err(refuse(format!(
+                        "job.facets.lineage.entries[{i}] names a job by both namespace and name, or neither"
+                    )));
+                };
+                let wf = upsert_workflow(txn, ctx, ns, &job, at).await?;
+                for input in &inputs {
+                    match input.get("type").and_then(Value::as_str) {
+                        Some("DATASET") => {
+                            if let Some(source) = named_dataset(input) {
+                                let src = upsert_dataset(txn, ctx, ns, &source, at).await?;
+                                link(
+                                    txn,
+                                    ctx,
+                                    "consumes",
+                                    node(NodeType::Workflow, wf.id),
+                                    node(NodeType::Dataset, src.id),
+                                    None,
+                                    at,
+                                )
+                                .await?;
+                            }
+                        }
+                        Some("JOB") => {
+                            if let Some(source) = named_job(input, own) {
+                                let up = upsert_workflow(txn, ctx, ns, &source, at).await?;
+                                if up.id != wf.id {
+                                    link(
+                                        txn,
+                                        ctx,
+                                        "dependsOn",
+                                        node(NodeType::Workflow, wf.id),
+                                        node(NodeType::Workflow, up.id),
+                                        None,
+                                        at,
+                                    )
+                                    .await?;
+                                }
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            other => {
+                return Err(refuse(format!(
+                    "job.facets.lineage.entries[{i}].type is DATASET or JOB, not {}",
+                    other.unwrap_or("missing")
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// An `mlgraph_model` facet: `modelVersion --producedBy--> run` (the version must live in

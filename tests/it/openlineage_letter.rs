@@ -350,3 +350,184 @@ async fn column_lineage_is_a_graph_from_a_field_to_the_models_it_feeds() {
         "{bad}"
     );
 }
+
+/// The 2026 additions of the spec: a run's `parent` facet with its `root` (a dbt model
+/// under `dbt run` under an Airflow DAG run) makes the chain of runs, whatever reports
+/// first; a job's `lineage` facet (LineageJobFacet) declares dataset → dataset,
+/// field-level and job → job lineage, which the graph and `columnLineage` then follow.
+/// Replayed it writes nothing, reversed it leaves the same graph, and a malformed entry
+/// is a 400 that writes nothing.
+#[tokio::test]
+async fn parent_roots_and_declared_lineage_make_the_graph() {
+    let pg = "postgres://db:5432";
+    let producer = "https://github.com/OpenLineage/OpenLineage/tree/1.54.0/integration/dbt";
+    let model_run = json!({
+        "eventType": "COMPLETE",
+        "eventTime": "2026-12-01T10:05:00Z",
+        "producer": producer,
+        "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
+        "run": {"runId": "01935f8e-0000-7000-8000-0000000000c1", "facets": {"parent": {
+            "_producer": producer,
+            "_schemaURL": "https://openlineage.io/spec/facets/1-2-0/ParentRunFacet.json",
+            "run": {"runId": "01935f8e-0000-7000-8000-0000000000b1"},
+            "job": {"namespace": NS, "name": "dbt_run"},
+            "root": {"run": {"runId": "01935f8e-0000-7000-8000-0000000000a9"},
+                     "job": {"namespace": NS, "name": "nightly_dag"}}
+        }}},
+        "job": {"namespace": NS, "name": "analytics.orders_model"},
+    });
+    let declared = json!({
+        "eventTime": "2026-12-01T09:00:00Z",
+        "producer": producer,
+        "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/JobEvent",
+        "job": {"namespace": NS, "name": "analytics.orders", "facets": {"lineage": {
+            "_producer": producer,
+            "_schemaURL": "https://openlineage.io/spec/facets/1-0-0/LineageFacet.json#/$defs/LineageJobFacet",
+            "entries": [
+                {"type": "DATASET", "namespace": pg, "name": "shop.public.orders",
+                 "inputs": [{"type": "DATASET", "namespace": pg, "name": "shop.public.orders_raw"}],
+                 "fields": {"amount": {"inputs": [{"type": "DATASET", "namespace": pg,
+                     "name": "shop.public.orders_raw", "field": "amount_cents",
+                     "transformations": [{"type": "DIRECT", "subtype": "TRANSFORMATION"}]}]}}},
+                {"type": "JOB", "inputs": [
+                    {"type": "JOB", "namespace": NS, "name": "ingest.orders_raw"},
+                    {"type": "DATASET", "namespace": pg, "name": "shop.public.customers"}]}
+            ]
+        }}},
+    });
+    let events = vec![model_run, declared];
+    let base = TestApp::new().await;
+    let s = served(&base).await;
+    let token = key_with(&s, "ol@example.com", &[(NS, entity::enums::Role::Editor)]).await;
+
+    // A malformed entry: refused, nothing written.
+    let logged = base.count("events").await;
+    let mut bad = events[1].clone();
+    bad["job"]["facets"]["lineage"]["entries"][1]["type"] = json!("TABLE");
+    let (status, body) = post_json(&s.addr, "/api/v1/lineage", Some(&token), &bad).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("entries[1]"),
+        "{body}"
+    );
+    assert_eq!(
+        base.count("events").await,
+        logged,
+        "a refusal writes nothing"
+    );
+    assert_eq!(base.count("workflows").await, 0);
+
+    post_all(&s, &token, &events).await;
+    // The chain of runs: the model's run, its dbt run, the DAG run at the root.
+    let runs = base
+        .ok(
+            r#"{ jobRuns(filter: {ns: {eq: "dbt.prod"}}) { nodes { externalId job { name } parent { externalId job { name } parent { externalId job { name } } } } } }"#,
+            json!({}),
+        )
+        .await;
+    let model = runs["jobRuns"]["nodes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|r| r["externalId"] == "01935f8e-0000-7000-8000-0000000000c1")
+        .cloned()
+        .unwrap_or_else(|| panic!("{runs}"));
+    assert_eq!(
+        model["parent"]["externalId"], "01935f8e-0000-7000-8000-0000000000b1",
+        "{model}"
+    );
+    assert!(
+        model["parent"]["job"]["name"]
+            .as_str()
+            .is_some_and(|n| n.ends_with("dbt_run"))
+    );
+    assert_eq!(
+        model["parent"]["parent"]["externalId"], "01935f8e-0000-7000-8000-0000000000a9",
+        "the parent is part of the root: {model}"
+    );
+    assert!(
+        model["parent"]["parent"]["job"]["name"]
+            .as_str()
+            .is_some_and(|n| n.ends_with("nightly_dag"))
+    );
+
+    // Declared lineage: orders ← orders_raw, field by field too; the job ← its upstream job
+    // and the customers table.
+    let orders = base
+        .ok(
+            r#"{ datasets(filter: {name: {eq: "postgres://db:5432/shop.public.orders"}}) { nodes { id upstream(depth: 1) { nodes { node { ... on Dataset { name } } } } } } }"#,
+            json!({}),
+        )
+        .await["datasets"]["nodes"][0]
+        .clone();
+    assert!(
+        orders["upstream"]
+            .to_string()
+            .contains("shop.public.orders_raw"),
+        "{orders}"
+    );
+    let columns = base
+        .ok(
+            "query($d: ID!) { columnLineage(dataset: $d, field: \"amount\", direction: UPSTREAM) { fields { field dataset { name } transformations } } }",
+            json!({"d": orders["id"]}),
+        )
+        .await;
+    assert_eq!(
+        columns["columnLineage"]["fields"][0]["field"], "amount_cents",
+        "{columns}"
+    );
+    assert_eq!(
+        columns["columnLineage"]["fields"][0]["dataset"]["name"],
+        "postgres://db:5432/shop.public.orders_raw"
+    );
+    assert_eq!(
+        columns["columnLineage"]["fields"][0]["transformations"],
+        json!([{"type": "DIRECT", "subtype": "TRANSFORMATION"}])
+    );
+    let jobs = base
+        .ok(
+            r#"{ workflows(filter: {name: {contains: "analytics.orders"}}) { nodes { name upstream(depth: 1) { nodes { node { ... on Workflow { name } ... on Dataset { name } } } } } } }"#,
+            json!({}),
+        )
+        .await;
+    let job = jobs["workflows"]["nodes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|w| {
+            w["name"]
+                .as_str()
+                .is_some_and(|n| n.ends_with("analytics.orders"))
+        })
+        .cloned()
+        .unwrap_or_else(|| panic!("{jobs}"));
+    let up = job["upstream"].to_string();
+    assert!(
+        up.contains("ingest.orders_raw") && up.contains("shop.public.customers"),
+        "{job}"
+    );
+
+    // Replayed: nothing written; reversed, into a fresh database: the same graph.
+    let graph = graph_signature(&base).await;
+    let logged = base.count("events").await;
+    post_all(&s, &token, &events).await;
+    assert_eq!(graph_signature(&base).await, graph);
+    assert_eq!(
+        base.count("events").await,
+        logged,
+        "a replay writes no event"
+    );
+    let other = TestApp::new().await;
+    let t = served(&other).await;
+    let token2 = key_with(&t, "ol@example.com", &[(NS, entity::enums::Role::Editor)]).await;
+    let reversed: Vec<Value> = events.iter().rev().cloned().collect();
+    post_all(&t, &token2, &reversed).await;
+    assert_eq!(
+        graph_signature(&other).await,
+        graph,
+        "order of arrival changed the graph"
+    );
+}
