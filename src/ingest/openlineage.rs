@@ -27,6 +27,7 @@
 //! run); each facet keeps the value of the latest event that carried it; so the same
 //! events in any order give the same graph.
 
+use std::collections::HashSet;
 use std::sync::LazyLock;
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -34,7 +35,7 @@ use entity::enums::{DatasetType, JobRunSource, JobRunState, WorkflowStatus};
 use entity::{dataset, dataset_version, edge, job_run, model_version, workflow};
 use regex::Regex;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
     IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde::Deserialize;
@@ -608,9 +609,27 @@ async fn record_in(
         } => {
             let wf = upsert_workflow(txn, ctx, ns, job, at).await?;
             let this = node(NodeType::Workflow, wf.id);
+            // `jobType.emissionPattern.eventContentMode`: a COMPLETE_SNAPSHOT event says
+            // all of the job's inputs and outputs, so the latest one (by `eventTime`)
+            // replaces what earlier ones linked; an older one arriving late changes no
+            // link. Other events (ACCUMULATIVE, or none said) add to what is known.
+            let snapshot = job
+                .facets
+                .get("jobType")
+                .and_then(|f| f.pointer("/emissionPattern/eventContentMode"))
+                .and_then(Value::as_str)
+                == Some("COMPLETE_SNAPSHOT");
+            let last = snapshot_at(&wf);
+            if snapshot && last.is_some_and(|t| t > at) {
+                for d in inputs.iter().chain(outputs) {
+                    upsert_dataset(txn, ctx, ns, d, at).await?;
+                }
+                return Ok(Recorded { run: None });
+            }
+            let mut kept = HashSet::new();
             for input in inputs {
                 let ds = upsert_dataset(txn, ctx, ns, input, at).await?;
-                link(
+                link_with(
                     txn,
                     ctx,
                     "consumes",
@@ -618,12 +637,14 @@ async fn record_in(
                     node(NodeType::Dataset, ds.id),
                     Some(&input.io_facets),
                     at,
+                    true,
                 )
                 .await?;
+                kept.insert(("consumes", wf.id, ds.id));
             }
             for output in outputs {
                 let ds = upsert_dataset(txn, ctx, ns, output, at).await?;
-                link(
+                link_with(
                     txn,
                     ctx,
                     "producedBy",
@@ -631,11 +652,18 @@ async fn record_in(
                     this,
                     Some(&output.io_facets),
                     at,
+                    true,
                 )
                 .await?;
+                kept.insert(("producedBy", ds.id, wf.id));
             }
             if let Some(lineage) = job.facets.get("lineage") {
                 apply_lineage_facet(txn, ctx, ns, job, lineage, at).await?;
+            }
+            // A newer snapshot than any before: what it does not name goes (at the same
+            // instant two snapshots add up, whatever their order).
+            if snapshot && last.is_none_or(|t| t < at) {
+                replace_job_links(txn, ctx, &wf, &kept, at).await?;
             }
             Ok(Recorded { run: None })
         }
@@ -892,6 +920,76 @@ async fn link_parent(
         at,
     )
     .await
+}
+
+/// When the job's latest COMPLETE_SNAPSHOT event happened (`config.openlineage.snapshotAt`).
+fn snapshot_at(wf: &workflow::Model) -> Option<DateTime<Utc>> {
+    wf.config
+        .pointer("/openlineage/snapshotAt")
+        .and_then(Value::as_str)
+        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// When a job event last named this link (`properties.openlineage.seenAt`).
+fn seen_at(e: &edge::Model) -> Option<DateTime<Utc>> {
+    e.properties
+        .pointer("/openlineage/seenAt")
+        .and_then(Value::as_str)
+        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// After a newer COMPLETE_SNAPSHOT job event: the job's dataset links it did not name
+/// (`kept`) removed, and its time recorded.
+async fn replace_job_links(
+    txn: &DatabaseTransaction,
+    ctx: &RequestContext,
+    wf: &workflow::Model,
+    kept: &HashSet<(&str, Uuid, Uuid)>,
+    at: DateTime<Utc>,
+) -> AppResult<()> {
+    let dataset = NodeType::Dataset.name();
+    let stale = edge::Entity::find()
+        .filter(
+            Condition::any()
+                .add(
+                    Condition::all()
+                        .add(edge::Column::Kind.eq("consumes"))
+                        .add(edge::Column::SourceId.eq(wf.id))
+                        .add(edge::Column::TargetType.eq(dataset)),
+                )
+                .add(
+                    Condition::all()
+                        .add(edge::Column::Kind.eq("producedBy"))
+                        .add(edge::Column::TargetId.eq(wf.id))
+                        .add(edge::Column::SourceType.eq(dataset)),
+                ),
+        )
+        .all(txn)
+        .await?;
+    for e in stale {
+        // Only what job events linked, and what none named after this snapshot.
+        let named = seen_at(&e);
+        if named.is_some_and(|t| t < at)
+            && !kept.contains(&(e.kind.as_str(), e.source_id, e.target_id))
+        {
+            crate::lineage::service::unlink_in(txn, ctx, &e.kind, e.source_id, e.target_id).await?;
+        }
+    }
+    // The workflow as it is now (linking may have changed it).
+    let Some(now) = workflow::Entity::find_by_id(wf.id).one(txn).await? else {
+        return Ok(());
+    };
+    let mut config = now.config.clone();
+    if let Some(ol) = config.get_mut("openlineage").and_then(Value::as_object_mut) {
+        ol.insert("snapshotAt".into(), Value::String(stamp(at)));
+    }
+    let mut row = now.clone().into_active_model();
+    row.config = Set(config);
+    row.updated_at = Set(Utc::now());
+    store::update::<workflow::Entity, _>(txn, ctx, &now, row, "UPDATE").await?;
+    Ok(())
 }
 
 /// A dataset an entry of a `lineage` facet names (no facets of its own).
@@ -1271,6 +1369,22 @@ async fn link(
     facets: Option<&Facets>,
     at: DateTime<Utc>,
 ) -> AppResult<()> {
+    link_with(txn, ctx, kind, source, target, facets, at, false).await
+}
+
+/// [`link`]; with `seen`, also that a job event named it at `at`
+/// (`properties.openlineage.seenAt`, the latest such time), in the same write.
+#[allow(clippy::too_many_arguments)]
+async fn link_with(
+    txn: &DatabaseTransaction,
+    ctx: &RequestContext,
+    kind: &str,
+    source: (NodeType, Uuid),
+    target: (NodeType, Uuid),
+    facets: Option<&Facets>,
+    at: DateTime<Utc>,
+    seen: bool,
+) -> AppResult<()> {
     let existing = edge::Entity::find()
         .filter(edge::Column::Kind.eq(kind))
         .filter(edge::Column::SourceId.eq(source.1))
@@ -1279,17 +1393,29 @@ async fn link(
         .one(txn)
         .await?;
     let incoming = facets.filter(|f| !f.is_empty());
+    let mark = |props: &mut Map<String, Value>| {
+        let mut ol = object(props.get("openlineage"));
+        ol.insert("seenAt".into(), Value::String(stamp(at)));
+        props.insert("openlineage".into(), Value::Object(ol));
+    };
     match existing {
         Some(before) => {
-            let Some(incoming) = incoming else {
-                return Ok(());
-            };
             let mut props = object(Some(&before.properties));
-            let mut stored = object(props.get("facets"));
-            if !merge_facets(&mut stored, incoming, at) {
+            let mut changed = false;
+            if let Some(incoming) = incoming {
+                let mut stored = object(props.get("facets"));
+                if merge_facets(&mut stored, incoming, at) {
+                    props.insert("facets".into(), Value::Object(stored));
+                    changed = true;
+                }
+            }
+            if seen && seen_at(&before).is_none_or(|t| t < at) {
+                mark(&mut props);
+                changed = true;
+            }
+            if !changed {
                 return Ok(());
             }
-            props.insert("facets".into(), Value::Object(stored));
             let mut row = before.clone().into_active_model();
             row.properties = Set(Value::Object(props));
             row.updated_at = Set(Utc::now());
@@ -1302,6 +1428,9 @@ async fn link(
                 let mut stored = Map::new();
                 merge_facets(&mut stored, incoming, at);
                 props.insert("facets".into(), Value::Object(stored));
+            }
+            if seen {
+                mark(&mut props);
             }
             crate::lineage::service::link_in(
                 txn,

@@ -531,3 +531,98 @@ async fn parent_roots_and_declared_lineage_make_the_graph() {
         "order of arrival changed the graph"
     );
 }
+
+/// `jobType.emissionPattern`: a COMPLETE_SNAPSHOT job event says all of a job's inputs
+/// and outputs, so the latest replaces what older ones linked, and an ACCUMULATIVE one
+/// adds; in any order of arrival the job ends with the same links, and a replay writes
+/// nothing.
+#[tokio::test]
+async fn complete_snapshots_replace_a_jobs_links_in_any_order() {
+    let producer = "https://github.com/OpenLineage/OpenLineage/tree/1.54.0/integration/flink";
+    let pg = "postgres://db:5432";
+    let event = |time: &str, mode: &str, inputs: &[&str], outputs: &[&str]| {
+        let ds = |names: &[&str]| -> Vec<Value> {
+            names
+                .iter()
+                .map(|n| json!({"namespace": pg, "name": n}))
+                .collect()
+        };
+        json!({
+            "eventTime": time,
+            "producer": producer,
+            "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/JobEvent",
+            "job": {"namespace": NS, "name": "stream.enrich", "facets": {"jobType": {
+                "_producer": producer,
+                "_schemaURL": "https://openlineage.io/spec/facets/2-0-3/JobTypeJobFacet.json",
+                "processingType": "STREAMING", "integration": "FLINK",
+                "emissionPattern": {"eventTrigger": "PERIODIC", "eventContentMode": mode, "windowDuration": 300}
+            }}},
+            "inputs": ds(inputs),
+            "outputs": ds(outputs),
+        })
+    };
+    let events = vec![
+        event(
+            "2026-12-01T10:00:00Z",
+            "COMPLETE_SNAPSHOT",
+            &["a", "b"],
+            &["x"],
+        ),
+        event(
+            "2026-12-01T10:05:00Z",
+            "COMPLETE_SNAPSHOT",
+            &["b", "c"],
+            &["y"],
+        ),
+        event("2026-12-01T10:07:00Z", "ACCUMULATIVE", &["d"], &[]),
+    ];
+    async fn links(app: &TestApp) -> Vec<String> {
+        let data = app
+            .ok(
+                r#"{ workflows(filter: {name: {contains: "stream.enrich"}}) { nodes { upstream(depth: 1) { nodes { node { ... on Dataset { name } } } } downstream(depth: 1) { nodes { node { ... on Dataset { name } } } } } } }"#,
+                json!({}),
+            )
+            .await;
+        let wf = &data["workflows"]["nodes"][0];
+        let mut out = Vec::new();
+        for (dir, label) in [("upstream", "in"), ("downstream", "out")] {
+            for n in wf[dir]["nodes"].as_array().into_iter().flatten() {
+                if let Some(name) = n["node"]["name"].as_str() {
+                    out.push(format!(
+                        "{label} {}",
+                        name.rsplit('/').next().unwrap_or_default()
+                    ));
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+    let expected = ["in b", "in c", "in d", "out y"];
+    let mut graphs = Vec::new();
+    for order in [[0usize, 1, 2], [2, 1, 0], [1, 2, 0], [0, 2, 1]] {
+        let app = TestApp::new().await;
+        let s = served(&app).await;
+        let token = key_with(
+            &s,
+            "flink@example.com",
+            &[(NS, entity::enums::Role::Editor)],
+        )
+        .await;
+        let sent: Vec<Value> = order.iter().map(|i| events[*i].clone()).collect();
+        post_all(&s, &token, &sent).await;
+        assert_eq!(links(&app).await, expected, "order {order:?}");
+        let logged = app.count("events").await;
+        post_all(&s, &token, &sent).await;
+        assert_eq!(
+            app.count("events").await,
+            logged,
+            "a replay writes nothing ({order:?})"
+        );
+        graphs.push(graph_signature(&app).await);
+    }
+    assert!(
+        graphs.windows(2).all(|w| w[0] == w[1]),
+        "the same graph in every order"
+    );
+}
