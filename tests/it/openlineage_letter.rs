@@ -561,7 +561,7 @@ async fn complete_snapshots_replace_a_jobs_links_in_any_order() {
             "outputs": ds(outputs),
         })
     };
-    let events = vec![
+    let events = [
         event(
             "2026-12-01T10:00:00Z",
             "COMPLETE_SNAPSHOT",
