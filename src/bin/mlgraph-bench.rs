@@ -2371,8 +2371,9 @@ async fn mlflow(args: &MlflowArgs) -> Result<(), BoxError> {
             "INSERT INTO job_runs (id, ns, experiment_id, source, name, state, started_at, params, metrics, tags, facets, created_at, updated_at)
              SELECT gen_random_uuid(), 'mlflow', '{exp_uuid}', 'MLFLOW', 'run-' || i, 'COMPLETED',
                     now() - (i || ' seconds')::interval,
-                    (SELECT jsonb_object_agg('p' || k, (ARRAY['x','y','z'])[1 + floor(random() * 3)::int]) FROM generate_series(0, 9) k),
-                    (SELECT jsonb_object_agg('m' || k, jsonb_build_object('value', random(), 'timestamp', 1700000000000, 'step', 0)) FROM generate_series(0, 9) k),
+                    -- Correlated with i (else PostgreSQL runs each subquery once for all rows).
+                    (SELECT jsonb_object_agg('p' || k, (ARRAY['x','y','z'])[1 + floor(random() * 3)::int]) FROM generate_series(0, 9 + 0 * i) k),
+                    (SELECT jsonb_object_agg('m' || k, jsonb_build_object('value', random(), 'timestamp', 1700000000000, 'step', 0)) FROM generate_series(0, 9 + 0 * i) k),
                     '{{}}', '{{}}', now(), now()
              FROM generate_series(1, {}) i",
             args.runs
@@ -2380,6 +2381,17 @@ async fn mlflow(args: &MlflowArgs) -> Result<(), BoxError> {
     )
     .await?;
     exec(&db, "ANALYZE job_runs").await?;
+    let matching = mlflow_call(
+        &client,
+        &format!("{api}/runs/search"),
+        &json!({"experiment_ids": [exp], "filter": "metrics.m0 > 0.5 and params.p0 = 'x'", "max_results": 1000}),
+    )
+    .await?["runs"]
+        .as_array()
+        .map_or(0, Vec::len);
+    if matching == 0 {
+        return Err("the filtered search finds no run: the generated runs are wrong".into());
+    }
     println!(
         "mlflow: {} runs loaded in bulk in {:.1} s",
         args.runs,

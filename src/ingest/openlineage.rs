@@ -1028,6 +1028,35 @@ fn named_job(entry: &Value, own: &Job) -> Option<Job> {
     }
 }
 
+/// The node an input of a `lineage` facet entry names (a dataset or a job, created when
+/// unknown); none for an input of another type or naming nothing.
+async fn lineage_input(
+    txn: &DatabaseTransaction,
+    ctx: &RequestContext,
+    ns: &str,
+    own: &Job,
+    input: &Value,
+    at: DateTime<Utc>,
+) -> AppResult<Option<(NodeType, Uuid)>> {
+    Ok(match input.get("type").and_then(Value::as_str) {
+        Some("DATASET") => match named_dataset(input) {
+            Some(d) => Some(node(
+                NodeType::Dataset,
+                upsert_dataset(txn, ctx, ns, &d, at).await?.id,
+            )),
+            None => None,
+        },
+        Some("JOB") => match named_job(input, own) {
+            Some(j) => Some(node(
+                NodeType::Workflow,
+                upsert_workflow(txn, ctx, ns, &j, at).await?.id,
+            )),
+            None => None,
+        },
+        _ => None,
+    })
+}
+
 /// A `lineage` job facet (LineageJobFacet 1-0-0): the lineage a job declares (on a job
 /// event) or a run observed (on a run event), entry by entry. A dataset entry's
 /// dataset-level inputs become `target --dependsOn--> source` (a source job:
@@ -1093,41 +1122,16 @@ async fn apply_lineage_facet(
                     );
                 }
                 let ds = upsert_dataset(txn, ctx, ns, &target, at).await?;
+                let this = node(NodeType::Dataset, ds.id);
                 for input in &inputs {
-                    match input.get("type").and_then(Value::as_str) {
-                        Some("DATASET") => {
-                            if let Some(source) = named_dataset(input) {
-                                let src = upsert_dataset(txn, ctx, ns, &source, at).await?;
-                                if src.id != ds.id {
-                                    link(
-                                        txn,
-                                        ctx,
-                                        "dependsOn",
-                                        node(NodeType::Dataset, ds.id),
-                                        node(NodeType::Dataset, src.id),
-                                        None,
-                                        at,
-                                    )
-                                    .await?;
-                                }
-                            }
-                        }
-                        Some("JOB") => {
-                            if let Some(job) = named_job(input, own) {
-                                let wf = upsert_workflow(txn, ctx, ns, &job, at).await?;
-                                link(
-                                    txn,
-                                    ctx,
-                                    "producedBy",
-                                    node(NodeType::Dataset, ds.id),
-                                    node(NodeType::Workflow, wf.id),
-                                    None,
-                                    at,
-                                )
-                                .await?;
-                            }
-                        }
-                        _ => {}
+                    if let Some(source) = lineage_input(txn, ctx, ns, own, input, at).await?
+                        && source != this
+                    {
+                        let kind = match source.0 {
+                            NodeType::Dataset => "dependsOn",
+                            _ => "producedBy",
+                        };
+                        link(txn, ctx, kind, this, source, None, at).await?;
                     }
                 }
             }
@@ -1138,41 +1142,16 @@ async fn apply_lineage_facet(
                     )));
                 };
                 let wf = upsert_workflow(txn, ctx, ns, &job, at).await?;
+                let this = node(NodeType::Workflow, wf.id);
                 for input in &inputs {
-                    match input.get("type").and_then(Value::as_str) {
-                        Some("DATASET") => {
-                            if let Some(source) = named_dataset(input) {
-                                let src = upsert_dataset(txn, ctx, ns, &source, at).await?;
-                                link(
-                                    txn,
-                                    ctx,
-                                    "consumes",
-                                    node(NodeType::Workflow, wf.id),
-                                    node(NodeType::Dataset, src.id),
-                                    None,
-                                    at,
-                                )
-                                .await?;
-                            }
-                        }
-                        Some("JOB") => {
-                            if let Some(source) = named_job(input, own) {
-                                let up = upsert_workflow(txn, ctx, ns, &source, at).await?;
-                                if up.id != wf.id {
-                                    link(
-                                        txn,
-                                        ctx,
-                                        "dependsOn",
-                                        node(NodeType::Workflow, wf.id),
-                                        node(NodeType::Workflow, up.id),
-                                        None,
-                                        at,
-                                    )
-                                    .await?;
-                                }
-                            }
-                        }
-                        _ => {}
+                    if let Some(source) = lineage_input(txn, ctx, ns, own, input, at).await?
+                        && source != this
+                    {
+                        let kind = match source.0 {
+                            NodeType::Dataset => "consumes",
+                            _ => "dependsOn",
+                        };
+                        link(txn, ctx, kind, this, source, None, at).await?;
                     }
                 }
             }
