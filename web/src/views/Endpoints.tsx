@@ -100,6 +100,7 @@ export function Endpoint(props: { id: string; asOf: string | null }) {
               {e.deployments.nodes.length === 0 ? (
                 <Empty>Nothing deployed here.</Empty>
               ) : (
+                <div class="scroll">
                 <table id="endpoint-deployments">
                   <thead>
                     <tr>
@@ -133,6 +134,7 @@ export function Endpoint(props: { id: string; asOf: string | null }) {
                     ))}
                   </tbody>
                 </table>
+                </div>
               )}
             </Section>
             <Section title="Predictions per hour">
@@ -165,6 +167,7 @@ export function Endpoint(props: { id: string; asOf: string | null }) {
               {costs.length === 0 ? (
                 <Empty>No cost records.</Empty>
               ) : (
+                <div class="scroll">
                 <table id="costs">
                   <thead>
                     <tr>
@@ -187,6 +190,7 @@ export function Endpoint(props: { id: string; asOf: string | null }) {
                     ))}
                   </tbody>
                 </table>
+                </div>
               )}
             </Section>
           </div>
