@@ -366,19 +366,12 @@ fn merge_facets(stored: &mut Map<String, Value>, incoming: &Facets, at: DateTime
     for (name, value) in incoming {
         let newer = match stored.get(name) {
             None => true,
-            Some(old) => {
-                let old_at = old
-                    .get("eventTime")
-                    .and_then(Value::as_str)
-                    .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
-                    .map(|t| t.with_timezone(&Utc));
-                match old_at {
-                    None => true,
-                    Some(t) if at > t => true,
-                    Some(t) if at == t => old.get("value").is_none_or(|v| larger(value, v)),
-                    Some(_) => false,
-                }
-            }
+            Some(old) => match stamped(old, "/eventTime") {
+                None => true,
+                Some(t) if at > t => true,
+                Some(t) if at == t => old.get("value").is_none_or(|v| larger(value, v)),
+                Some(_) => false,
+            },
         };
         if newer {
             stored.insert(
@@ -922,22 +915,22 @@ async fn link_parent(
     .await
 }
 
-/// When the job's latest COMPLETE_SNAPSHOT event happened (`config.openlineage.snapshotAt`).
-fn snapshot_at(wf: &workflow::Model) -> Option<DateTime<Utc>> {
-    wf.config
-        .pointer("/openlineage/snapshotAt")
+/// The instant [`stamp`] wrote at `pointer` of `v`.
+fn stamped(v: &Value, pointer: &str) -> Option<DateTime<Utc>> {
+    v.pointer(pointer)
         .and_then(Value::as_str)
         .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
         .map(|t| t.with_timezone(&Utc))
 }
 
+/// When the job's latest COMPLETE_SNAPSHOT event happened (`config.openlineage.snapshotAt`).
+fn snapshot_at(wf: &workflow::Model) -> Option<DateTime<Utc>> {
+    stamped(&wf.config, "/openlineage/snapshotAt")
+}
+
 /// When a job event last named this link (`properties.openlineage.seenAt`).
 fn seen_at(e: &edge::Model) -> Option<DateTime<Utc>> {
-    e.properties
-        .pointer("/openlineage/seenAt")
-        .and_then(Value::as_str)
-        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
-        .map(|t| t.with_timezone(&Utc))
+    stamped(&e.properties, "/openlineage/seenAt")
 }
 
 /// After a newer COMPLETE_SNAPSHOT job event: the job's dataset links it did not name
@@ -1078,7 +1071,7 @@ async fn apply_lineage_facet(
             .and_then(Value::as_array)
             .cloned()
             .unwrap_or_default();
-        match entry.get("type").and_then(Value::as_str) {
+        let this = match entry.get("type").and_then(Value::as_str) {
             Some("DATASET") => {
                 let Some(mut target) = named_dataset(entry) else {
                     return Err(refuse(format!(
@@ -1121,19 +1114,10 @@ async fn apply_lineage_facet(
                         json!({"_producer": "mlgraph (from a lineage facet)", "fields": fields}),
                     );
                 }
-                let ds = upsert_dataset(txn, ctx, ns, &target, at).await?;
-                let this = node(NodeType::Dataset, ds.id);
-                for input in &inputs {
-                    if let Some(source) = lineage_input(txn, ctx, ns, own, input, at).await?
-                        && source != this
-                    {
-                        let kind = match source.0 {
-                            NodeType::Dataset => "dependsOn",
-                            _ => "producedBy",
-                        };
-                        link(txn, ctx, kind, this, source, None, at).await?;
-                    }
-                }
+                node(
+                    NodeType::Dataset,
+                    upsert_dataset(txn, ctx, ns, &target, at).await?.id,
+                )
             }
             Some("JOB") => {
                 let Some(job) = named_job(entry, own) else {
@@ -1141,25 +1125,31 @@ async fn apply_lineage_facet(
                         "job.facets.lineage.entries[{i}] names a job by both namespace and name, or neither"
                     )));
                 };
-                let wf = upsert_workflow(txn, ctx, ns, &job, at).await?;
-                let this = node(NodeType::Workflow, wf.id);
-                for input in &inputs {
-                    if let Some(source) = lineage_input(txn, ctx, ns, own, input, at).await?
-                        && source != this
-                    {
-                        let kind = match source.0 {
-                            NodeType::Dataset => "consumes",
-                            _ => "dependsOn",
-                        };
-                        link(txn, ctx, kind, this, source, None, at).await?;
-                    }
-                }
+                node(
+                    NodeType::Workflow,
+                    upsert_workflow(txn, ctx, ns, &job, at).await?.id,
+                )
             }
             other => {
                 return Err(refuse(format!(
                     "job.facets.lineage.entries[{i}].type is DATASET or JOB, not {}",
                     other.unwrap_or("missing")
                 )));
+            }
+        };
+        // Each input feeds the target: a dataset from a dataset `dependsOn` it and is
+        // `producedBy` a job; a job `consumes` a dataset and `dependsOn` a job.
+        for input in &inputs {
+            if let Some(source) = lineage_input(txn, ctx, ns, own, input, at).await?
+                && source != this
+            {
+                let kind = match (this.0, source.0) {
+                    (NodeType::Dataset, NodeType::Dataset) => "dependsOn",
+                    (NodeType::Dataset, _) => "producedBy",
+                    (_, NodeType::Dataset) => "consumes",
+                    _ => "dependsOn",
+                };
+                link(txn, ctx, kind, this, source, None, at).await?;
             }
         }
     }
