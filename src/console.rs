@@ -7,101 +7,49 @@
 //! documents ([`persist`]), so `--persisted-only` still serves it.
 //!
 //! The files have fixed names, so they are served with `no-cache` and a strong ETag (a
-//! browser revalidates and gets 304 until the binary changes), and the page with a
-//! Content-Security-Policy that lets it talk to this host only.
-
-use std::sync::LazyLock;
+//! browser revalidates and gets 304 until the binary changes), gzipped for browsers
+//! (`crate::assets`), and the page with a Content-Security-Policy that lets it talk to
+//! this host only.
 
 use axum::Router;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use sha2::Digest;
 
-struct File {
-    path: &'static str,
-    content_type: &'static str,
-    body: &'static [u8],
-}
-
-const FILES: [File; 5] = [
-    File {
-        path: "/",
-        content_type: "text/html; charset=utf-8",
-        body: include_bytes!("../web/dist/index.html"),
-    },
-    File {
-        path: "/assets/console.js",
-        content_type: "text/javascript; charset=utf-8",
-        body: include_bytes!("../web/dist/assets/console.js"),
-    },
-    File {
-        path: "/assets/console.css",
-        content_type: "text/css; charset=utf-8",
-        body: include_bytes!("../web/dist/assets/console.css"),
-    },
-    // The lineage graph (Cytoscape.js and dagre), loaded when a lineage is shown.
-    File {
-        path: "/assets/console-graph.js",
-        content_type: "text/javascript; charset=utf-8",
-        body: include_bytes!("../web/dist/assets/console-graph.js"),
-    },
-    // The licenses of the npm packages in the bundle.
-    File {
-        path: "/licenses.txt",
-        content_type: "text/plain; charset=utf-8",
-        body: include_bytes!("../web/dist/LICENSES.txt"),
-    },
-];
-
-/// Each file's ETag: its SHA-256, computed once.
-static ETAGS: LazyLock<Vec<HeaderValue>> = LazyLock::new(|| {
-    FILES
-        .iter()
-        .map(|f| {
-            let tag = format!("\"{}\"", hex::encode(&sha2::Sha256::digest(f.body)[..16]));
-            HeaderValue::from_str(&tag).unwrap_or(HeaderValue::from_static("\"console\""))
-        })
-        .collect()
-});
+use crate::assets::Embedded;
 
 /// This host only: scripts, styles, fetches and the subscription socket.
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
      img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; \
      form-action 'self'";
 
-fn serve(i: usize, headers: &HeaderMap) -> Response {
-    let (Some(file), Some(etag)) = (FILES.get(i), ETAGS.get(i)) else {
-        return StatusCode::NOT_FOUND.into_response();
-    };
-    let common = [
-        (header::ETAG, etag.clone()),
-        (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
-        (
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ),
-    ];
-    if headers
-        .get(header::IF_NONE_MATCH)
-        .is_some_and(|v| v.as_bytes() == etag.as_bytes())
-    {
-        return (StatusCode::NOT_MODIFIED, common).into_response();
-    }
-    let mut resp = (
-        common,
-        [(header::CONTENT_TYPE, file.content_type)],
-        file.body,
-    )
-        .into_response();
-    if i == 0 {
-        resp.headers_mut().insert(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(CSP),
-        );
-    }
-    resp
-}
+static FILES: [Embedded; 5] = [
+    Embedded::with_headers(
+        "/",
+        "text/html; charset=utf-8",
+        include_bytes!("../web/dist/index.html"),
+        &[("content-security-policy", CSP)],
+    ),
+    Embedded::new(
+        "/assets/console.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../web/dist/assets/console.js"),
+    ),
+    Embedded::new(
+        "/assets/console.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../web/dist/assets/console.css"),
+    ),
+    // The lineage graph (Cytoscape.js and dagre), loaded when a lineage is shown.
+    Embedded::new(
+        "/assets/console-graph.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../web/dist/assets/console-graph.js"),
+    ),
+    // The licenses of the npm packages in the bundle.
+    Embedded::new(
+        "/licenses.txt",
+        "text/plain; charset=utf-8",
+        include_bytes!("../web/dist/LICENSES.txt"),
+    ),
+];
 
 /// The console's operations, as a persisted-documents manifest (`web/dist/persisted.json`,
 /// written by the console's build).
@@ -122,14 +70,7 @@ pub fn persist(
 
 /// The console's routes.
 pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
-    let mut router = Router::new();
-    for (i, file) in FILES.iter().enumerate() {
-        router = router.route(
-            file.path,
-            get(move |headers: HeaderMap| async move { serve(i, &headers) }),
-        );
-    }
-    router
+    crate::assets::routes(&FILES)
 }
 
 #[cfg(test)]
@@ -146,7 +87,7 @@ mod tests {
         let manifest: std::collections::BTreeMap<String, String> =
             serde_json::from_str(DOCUMENTS).unwrap_or_default();
         assert!(manifest.len() >= 10, "{manifest:?}");
-        let bundle = String::from_utf8_lossy(FILES[1].body);
+        let bundle = String::from_utf8_lossy(FILES[1].body());
         for text in manifest.values() {
             assert!(docs.allows(text));
             let name = text

@@ -46,7 +46,8 @@ pub async fn seed(db: &DatabaseConnection) -> AppResult<String> {
 /// Seeds the demo registry into namespace `ns` (tests seed several), unless it has models.
 /// Its ids are deterministic per namespace (`ids::with_sequence`): the README names them.
 pub async fn seed_in(db: &DatabaseConnection, ns: &str) -> AppResult<String> {
-    crate::core::ids::with_sequence(ns, seed_unless_present(db, ns)).await
+    // On the heap: seeding awaits every service, and its future is large.
+    crate::core::ids::with_sequence(ns, Box::pin(seed_unless_present(db, ns))).await
 }
 
 async fn seed_unless_present(db: &DatabaseConnection, ns: &str) -> AppResult<String> {
@@ -433,7 +434,7 @@ async fn seed_unless_present(db: &DatabaseConnection, ns: &str) -> AppResult<Str
     progress.inc(1);
     progress.step("what the README's questions need");
     // Created last, so that every id above stays the one the README names.
-    graph_questions(
+    Box::pin(graph_questions(
         db,
         &ctx,
         &ns,
@@ -448,13 +449,13 @@ async fn seed_unless_present(db: &DatabaseConnection, ns: &str) -> AppResult<Str
             distilled_on: dataset_versions.get(2).map(|dv| dv.id).unwrap_or_default(),
             versions: versions.iter().chain([&student]).map(|v| v.id).collect(),
         },
-    )
+    ))
     .await?;
     progress.inc(1);
     progress.finish();
 
     Ok(format!(
-        "seeded {ns}: 1 workflow, 3 datasets / 7 versions, 3 models / 4 versions, 2 experiments, 5 training jobs, 2 endpoints / 3 deployments, 3000 predictions, 1 OpenLineage run"
+        "seeded {ns}: 1 workflow, 3 datasets / 7 versions, 3 models / 4 versions, 2 experiments, 5 training jobs, 2 endpoints / 3 deployments, 3000 predictions, 1 OpenLineage run, 1 MLflow sweep of 3 runs"
     ))
 }
 
@@ -616,6 +617,88 @@ async fn graph_questions(
     if let (Some(v3), Some(student)) = (demo.versions.get(2), demo.versions.get(3)) {
         registry::service::set_alias(db, ctx, demo.detector, "champion", *v3).await?;
         registry::service::set_alias(db, ctx, demo.distilled, "challenger", *student).await?;
+    }
+    // On the heap: the MLflow calls' futures are large.
+    Box::pin(mlflow_sweep(db, ctx, ns, now)).await
+}
+
+/// A learning-rate sweep as an MLflow client logs it (through the same MLflow REST code):
+/// one experiment, three finished runs, each with its params and `loss` and `val_auc`
+/// over 30 steps — the curves the console draws.
+async fn mlflow_sweep(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    ns: &str,
+    now: chrono::DateTime<Utc>,
+) -> AppResult<()> {
+    use crate::ingest::mlflow::call;
+    use axum::http::Method;
+    let failed = |e: crate::ingest::mlflow::MlflowError| {
+        AppError::Internal(format!("the demo's MLflow sweep: {e}"))
+    };
+    let experiment = call(
+        db,
+        ctx,
+        ns,
+        Method::POST,
+        "mlflow/experiments/create",
+        json!({"name": "fraud-lr-sweep"}),
+    )
+    .await
+    .map_err(failed)?["experiment_id"]
+        .clone();
+    let start = now - Duration::hours(2);
+    for (i, lr) in [0.1, 0.03, 0.01].into_iter().enumerate() {
+        let begun = start + Duration::minutes(20 * i as i64);
+        let run = call(
+            db,
+            ctx,
+            ns,
+            Method::POST,
+            "mlflow/runs/create",
+            json!({"experiment_id": experiment, "run_name": format!("lr-{lr}"),
+                   "start_time": begun.timestamp_millis()}),
+        )
+        .await
+        .map_err(failed)?["run"]["info"]["run_id"]
+            .clone();
+        // Loss falls faster with a larger rate, then flattens; AUC rises to a plateau.
+        let metrics: Vec<_> = (0..30i64)
+            .flat_map(|step| {
+                let t = step as f64;
+                let at = (begun + Duration::seconds(30 * step)).timestamp_millis();
+                let loss = 0.08 + 0.6 * (-t * lr * 3.0).exp();
+                let auc = 0.97 - 0.35 * (-t * lr * 2.5).exp() - 0.01 * i as f64;
+                [
+                    json!({"key": "loss", "value": (loss * 1e4).round() / 1e4, "timestamp": at, "step": step}),
+                    json!({"key": "val_auc", "value": (auc * 1e4).round() / 1e4, "timestamp": at, "step": step}),
+                ]
+            })
+            .collect();
+        call(
+            db,
+            ctx,
+            ns,
+            Method::POST,
+            "mlflow/runs/log-batch",
+            json!({"run_id": run, "metrics": metrics, "params": [
+                {"key": "learning_rate", "value": lr.to_string()},
+                {"key": "epochs", "value": "30"},
+            ]}),
+        )
+        .await
+        .map_err(failed)?;
+        call(
+            db,
+            ctx,
+            ns,
+            Method::POST,
+            "mlflow/runs/update",
+            json!({"run_id": run, "status": "FINISHED",
+                   "end_time": (begun + Duration::minutes(15)).timestamp_millis()}),
+        )
+        .await
+        .map_err(failed)?;
     }
     Ok(())
 }

@@ -9,6 +9,7 @@ pub mod access;
 pub mod aggregate;
 pub mod api;
 pub mod artifacts;
+pub mod assets;
 pub mod config;
 pub mod console;
 pub mod core;

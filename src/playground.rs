@@ -6,38 +6,32 @@
 //! authentication is off).
 
 use axum::Router;
-use axum::http::header;
-use axum::response::{Html, IntoResponse};
+use axum::response::Html;
 use axum::routing::get;
 
-/// One embedded file.
-struct Asset {
-    path: &'static str,
-    content_type: &'static str,
-    body: &'static [u8],
-}
+use crate::assets::Embedded;
 
-const ASSETS: &[Asset] = &[
-    Asset {
-        path: "/playground/graphiql.min.js",
-        content_type: "text/javascript; charset=utf-8",
-        body: include_bytes!("../vendor/graphiql/graphiql.min.js"),
-    },
-    Asset {
-        path: "/playground/graphiql.min.css",
-        content_type: "text/css; charset=utf-8",
-        body: include_bytes!("../vendor/graphiql/graphiql.min.css"),
-    },
-    Asset {
-        path: "/playground/react.production.min.js",
-        content_type: "text/javascript; charset=utf-8",
-        body: include_bytes!("../vendor/graphiql/react.production.min.js"),
-    },
-    Asset {
-        path: "/playground/react-dom.production.min.js",
-        content_type: "text/javascript; charset=utf-8",
-        body: include_bytes!("../vendor/graphiql/react-dom.production.min.js"),
-    },
+static ASSETS: [Embedded; 4] = [
+    Embedded::new(
+        "/playground/graphiql.min.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../vendor/graphiql/graphiql.min.js"),
+    ),
+    Embedded::new(
+        "/playground/graphiql.min.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../vendor/graphiql/graphiql.min.css"),
+    ),
+    Embedded::new(
+        "/playground/react.production.min.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../vendor/graphiql/react.production.min.js"),
+    ),
+    Embedded::new(
+        "/playground/react-dom.production.min.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../vendor/graphiql/react-dom.production.min.js"),
+    ),
 ];
 
 /// What the editor opens with: queries that run against the demo registry.
@@ -91,21 +85,7 @@ fn page() -> String {
 
 /// The playground's routes: the page at `/graphiql` and its embedded assets.
 pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
-    let mut router = Router::new().route("/graphiql", get(|| async { Html(page()) }));
-    for asset in ASSETS {
-        router = router.route(
-            asset.path,
-            get(move || async move {
-                (
-                    [
-                        (header::CONTENT_TYPE, asset.content_type),
-                        (header::CACHE_CONTROL, "public, max-age=86400"),
-                    ],
-                    asset.body,
-                )
-                    .into_response()
-            }),
-        );
-    }
-    router
+    Router::new()
+        .route("/graphiql", get(|| async { Html(page()) }))
+        .merge(crate::assets::routes(&ASSETS))
 }

@@ -36,6 +36,17 @@ impl DbLoader {
         spawner.loader(DbLoader { db, ctx })
     }
 
+    /// The database it reads (for a domain's own loaders: every batch still applies
+    /// [`Self::ctx`]'s scope).
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// The request it loads for: its scope and its instant.
+    pub fn ctx(&self) -> &RequestContext {
+        &self.ctx
+    }
+
     /// Reads at the request's instant (the present unless it asked for one).
     fn reader(&self) -> super::asof::Reader<'_> {
         super::asof::Reader::new(&self.db, self.ctx.as_of.get())

@@ -97,6 +97,12 @@ impl MlflowError {
     }
 }
 
+impl std::fmt::Display for MlflowError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({}): {}", self.code, self.status, self.message)
+    }
+}
+
 impl From<AppError> for MlflowError {
     fn from(e: AppError) -> Self {
         use crate::error::ErrorCode as C;
@@ -246,6 +252,30 @@ impl Params {
             .filter_map(|v| v.as_str().map(str::to_owned))
             .collect()
     }
+}
+
+/// Answers one MLflow REST call in process, as the server answers a client's `method`
+/// request to `/api/2.0/<path>` with this JSON body in namespace `ns` (the demo logs its
+/// MLflow runs this way, through the same code as a client's).
+pub async fn call(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    ns: &str,
+    method: Method,
+    path: &str,
+    body: Value,
+) -> Result<Value, MlflowError> {
+    let Value::Object(params) = body else {
+        return Err(MlflowError::invalid("the body must be a JSON object"));
+    };
+    let api = Api {
+        db,
+        ctx,
+        ns,
+        arts: None,
+    };
+    // On the heap: the dispatch's state machine is large (every route's future).
+    Box::pin(api.dispatch(&method, path, &Params(params))).await
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -1558,9 +1588,11 @@ impl Api<'_> {
                 return Err(AppError::bad_input("run", "refused"));
             }
             let now = Utc::now();
-            for (key, value, timestamp_ms, step) in &history {
-                sea_orm::ActiveModelTrait::insert(
-                    job_run_metric::ActiveModel {
+            // The batch's history in multi-row INSERTs (a statement per 1,000 values, under
+            // both backends' limits on bound values), not a statement per value.
+            for chunk in history.chunks(1_000) {
+                job_run_metric::Entity::insert_many(chunk.iter().map(
+                    |(key, value, timestamp_ms, step)| job_run_metric::ActiveModel {
                         id: Set(crate::core::ids::new_id()),
                         ns: Set(before.ns.clone()),
                         run_id: Set(before.id),
@@ -1570,8 +1602,8 @@ impl Api<'_> {
                         step: Set(*step),
                         created_at: Set(now),
                     },
-                    txn,
-                )
+                ))
+                .exec_without_returning(txn)
                 .await?;
             }
             if next == before {

@@ -5,6 +5,7 @@
 //! scope checked), so what they record is ordinary registry data: workflows, datasets and
 //! versions, experiments, models, versions, and [`JobRun`]s joined by typed edges.
 
+pub mod history;
 pub mod mlflow;
 pub mod openlineage;
 mod routes;
@@ -85,6 +86,25 @@ crate::gql::declare::node_type! {
         /// each as the latest event carrying it sent it.
         async fn facets(&self) -> Json<serde_json::Value> {
             Json(openlineage::facet_values(&self.0.facets))
+        }
+        /// Each metric's values over the run's steps (what an MLflow client logged with
+        /// `log_metric(key, value, step=...)`), by key, in key order: the curves of the
+        /// run. A key logged more than `maxPoints` times is sampled evenly over its steps
+        /// in the database, keeping the first and the last (as MLflow's own charts read
+        /// it); batched for every run of the response.
+        async fn metric_history(
+            &self,
+            ctx: &Context<'_>,
+            #[graphql(desc = "Only these metrics (all when absent).")] keys: Option<Vec<String>>,
+            #[graphql(
+                default = 320,
+                desc = "At most this many points per metric (3 to 2,500)."
+            )]
+            max_points: i32,
+        ) -> Result<Vec<history::MetricHistory>> {
+            let d = api::deps(ctx)?;
+            let key = history::HistoryOf::new(self.0.id, keys, max_points)?;
+            Ok(d.loader.load_one(key).await?.unwrap_or_default())
         }
     }
 }

@@ -193,6 +193,32 @@ if (cfg.mode === "demo") {
     if (p.shot) await shot(p.name);
   }
 
+  at("eda");
+  // The uploaded dataset's EDA report as charts, and its schema deduction accepted.
+  await page.goto(`${cfg.base}/#/datasets/${cfg.eda.dataset}`);
+  await page.waitForSelector(".eda figure.chart canvas", T);
+  report.views.eda = {
+    charts: await page.$$eval(".eda figure.chart figcaption", (l) => l.map((f) => f.textContent)),
+    correlations: await page.$$eval(".eda table.corr tbody tr", (l) => l.length),
+    schema: await page.$$eval(".deduction table.schema tbody tr td:first-child", (l) => l.map((td) => td.textContent)),
+  };
+  await page.getByRole("button", { name: "Accept schema" }).first().click();
+  await page.waitForFunction(() => [...document.querySelectorAll(".deduction .badge")].some((b) => b.textContent === "ACCEPTED"), null, T);
+  report.views.eda.deduction = await page.textContent(".deduction .badge");
+  await axe("eda");
+  await shot("dataset-eda");
+
+  at("curves");
+  // An MLflow sweep's metric curves over steps, a line per run.
+  await page.goto(`${cfg.base}/#/experiments/${cfg.curves.experiment}`);
+  await page.waitForSelector("#curves figure.chart canvas", T);
+  report.views.curves = {
+    charts: await page.$$eval("#curves figure.chart figcaption", (l) => l.map((f) => f.textContent)),
+    legends: await page.$$eval("#curves figure.chart", (l) => l.map((f) => [...f.querySelectorAll(".u-legend .u-series .u-label")].map((s) => s.textContent))),
+  };
+  await axe("curves");
+  await shot("experiment-curves");
+
   at("phone");
   // A phone's width: no view scrolls sideways (wide tables scroll in their own box).
   await page.setViewportSize({ width: 390, height: 844 });

@@ -11,6 +11,9 @@ use mlgraph::core::clock::Clock;
 use mlgraph::core::context::RequestContext;
 use serde_json::{Value, json};
 
+use mlgraph::artifacts::service::{ArtifactSettings, Artifacts};
+use mlgraph::artifacts::store::{LocalStore, ObjectStore};
+
 use crate::harness::{TestApp, create_version};
 
 fn env(name: &str) -> String {
@@ -91,10 +94,34 @@ fn sorted(mut v: Vec<Value>) -> Vec<Value> {
 
 #[tokio::test]
 async fn the_console_shows_the_apis_answers_live_and_as_of() {
-    let app = TestApp::new().await;
+    // The demo as `serve --demo` makes it: with its files and its validated upload.
+    let base = TestApp::new().await;
+    let listener = TestApp::bind().await;
+    let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
+    let app = base.with_artifacts(Artifacts {
+        store: ObjectStore::Local(LocalStore::new(
+            crate::harness::temp_dir("console-artifacts"),
+            b"console signing key".to_vec(),
+            format!("http://{addr}"),
+        )),
+        settings: ArtifactSettings::default(),
+        clock: Clock::system(),
+    });
     mlgraph::demo::seed(app.db())
         .await
         .unwrap_or_else(|e| panic!("seed: {e:?}"));
+    let arts = app
+        .state
+        .artifacts
+        .clone()
+        .unwrap_or_else(|| panic!("the console's server has an artifact store"));
+    mlgraph::demo::seed_artifacts(app.db(), &arts)
+        .await
+        .unwrap_or_else(|e| panic!("seed artifacts: {e:?}"));
+    while mlgraph::prep::uploads::run_once(app.db(), &arts, "console")
+        .await
+        .unwrap_or_else(|e| panic!("validate the upload: {e:?}"))
+    {}
     let models = app
         .ok(
             "{ models(first: 100, orderBy: [{field: NAME}]) { nodes { id name versions(first: 50) { nodes { version stage aliases } } } } }",
@@ -214,7 +241,59 @@ async fn the_console_shows_the_apis_answers_live_and_as_of() {
         .cloned()
         .unwrap_or_else(|| panic!("the demo's fraud-prod endpoint: {endpoints}"));
     let users = app.ok("{ users { id } }", json!({})).await["users"].clone();
-    let addr = app.serve().await;
+    // The uploaded dataset: its EDA report and the schema deduction to accept.
+    let uploaded = app
+        .ok(
+            "{ datasets(filter: {name: {eq: \"chargebacks\"}}) { nodes { id versions(first: 1, orderBy: [{field: VERSION, direction: DESC}]) { nodes {
+                schemaDeductions(first: 1) { nodes { id status proposedSchema } }
+                edaReports(first: 1) { nodes { status report } } } } } } }",
+            json!({}),
+        )
+        .await["datasets"]["nodes"][0]
+        .clone();
+    let upload_version = &uploaded["versions"]["nodes"][0];
+    let deduction = upload_version["schemaDeductions"]["nodes"][0].clone();
+    assert_eq!(deduction["status"], "PROPOSED", "{uploaded}");
+    let eda = &upload_version["edaReports"]["nodes"][0];
+    assert_eq!(eda["status"], "COMPLETED", "{uploaded}");
+    let histograms: Vec<String> = eda["report"]["columnStats"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|c| c["numeric"].is_object())
+        .filter_map(|c| c["name"].as_str().map(str::to_owned))
+        .collect();
+    assert!(!histograms.is_empty(), "{eda}");
+    // The demo's MLflow sweep: its runs' curves, as the API answers them.
+    let sweep = app
+        .ok(
+            "{ experiments(filter: {name: {eq: \"fraud-lr-sweep\"}}) { nodes { id jobRuns(first: 10) { nodes { name metricHistory { key logged points { step } } } } } } }",
+            json!({}),
+        )
+        .await["experiments"]["nodes"][0]
+        .clone();
+    let sweep_runs: Vec<String> = sweep["jobRuns"]["nodes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|r| r["name"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(sweep_runs.len(), 3, "{sweep}");
+    for run in sweep["jobRuns"]["nodes"].as_array().into_iter().flatten() {
+        let keys: Vec<&Value> = run["metricHistory"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|h| &h["key"])
+            .collect();
+        assert_eq!(keys, [&json!("loss"), &json!("val_auc")], "{run}");
+        assert_eq!(run["metricHistory"][0]["logged"], 30, "{run}");
+        assert_eq!(
+            run["metricHistory"][0]["points"].as_array().map(Vec::len),
+            Some(30)
+        );
+    }
+    app.serve_on(listener).await;
     let pages = json!([
         {"name": "datasets", "path": "/datasets", "rows": "#datasets tbody tr", "shot": true},
         {"name": "dataset", "path": format!("/datasets/{}", dataset["id"].as_str().unwrap_or_default()),
@@ -239,6 +318,8 @@ async fn the_console_shows_the_apis_answers_live_and_as_of() {
         "nowVersions": before.len() + 1,
         "search": "fraud",
         "job": {"id": job},
+        "eda": {"dataset": uploaded["id"]},
+        "curves": {"experiment": sweep["id"]},
     }))
     .await;
     let views = &seen["views"];
@@ -347,6 +428,62 @@ async fn the_console_shows_the_apis_answers_live_and_as_of() {
     );
     assert_eq!(jobs["step"], "epoch 3");
     assert_eq!(jobs["reloads"], 0, "no reload: {seen}");
+
+    // The EDA report as charts: the missing values and one histogram per numeric column.
+    let charts: Vec<String> = views["eda"]["charts"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c.as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(
+        charts.len(),
+        histograms.len() + 1,
+        "{charts:?} for {histograms:?}"
+    );
+    assert!(charts[0].starts_with("Missing values"), "{charts:?}");
+    for (chart, column) in charts[1..].iter().zip(&histograms) {
+        assert!(
+            chart.starts_with(&format!("{column}: histogram")),
+            "{chart}"
+        );
+    }
+    assert_eq!(
+        views["eda"]["correlations"].as_u64().map(|n| n as usize),
+        eda["report"]["correlations"].as_array().map(Vec::len)
+    );
+    // The proposed schema as a table of its columns.
+    let columns: Vec<Value> = deduction["proposedSchema"]["columns"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|c| c["name"].clone())
+        .collect();
+    assert_eq!(views["eda"]["schema"], json!(columns), "{seen}");
+    assert_eq!(columns.len(), 6);
+    // Accepted in the browser, accepted in the API.
+    assert_eq!(views["eda"]["deduction"], "ACCEPTED", "{seen}");
+    let decided = app
+        .ok(
+            "query($id: ID!) { node(id: $id) { ... on SchemaDeduction { status } } }",
+            json!({"id": deduction["id"]}),
+        )
+        .await;
+    assert_eq!(decided["node"]["status"], "ACCEPTED");
+    // The sweep's curves: one chart per metric, a line per run.
+    assert_eq!(
+        views["curves"]["charts"],
+        json!(["loss over steps", "val_auc over steps"]),
+        "{seen}"
+    );
+    for legend in views["curves"]["legends"].as_array().into_iter().flatten() {
+        for run in &sweep_runs {
+            assert!(
+                legend.to_string().contains(run.as_str()),
+                "{run} in {legend}"
+            );
+        }
+    }
 
     let pages = &seen["pages"];
     assert_eq!(pages["datasets"]["rows"], json!(ids(&datasets)), "{seen}");
@@ -509,5 +646,70 @@ async fn the_console_signs_in_reviews_with_four_eyes_and_signs_out() {
     assert_eq!(
         status["approval"],
         json!({"status": "APPROVED", "reviewedBy": "bob@acme.example", "reviewComment": "looks good"})
+    );
+}
+
+/// The console's and GraphiQL's files go gzipped to a browser (a third of the bytes or
+/// less for the scripts), the same bytes once inflated, each form with its own ETag that
+/// revalidates to a bodiless 304; a client that takes no gzip gets the files as they are.
+#[tokio::test]
+async fn the_console_files_are_gzipped_for_browsers_and_revalidate() {
+    use std::io::Read;
+    let app = TestApp::new().await;
+    let addr = app.serve().await;
+    let client = reqwest::Client::new();
+    let (mut plain_total, mut zipped_total) = (0, 0);
+    for path in [
+        "/",
+        "/assets/console.js",
+        "/assets/console.css",
+        "/assets/console-graph.js",
+        "/playground/graphiql.min.js",
+    ] {
+        let url = format!("http://{addr}{path}");
+        let plain = client
+            .get(&url)
+            .header("accept-encoding", "identity")
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(plain.status(), 200, "{path}");
+        assert!(plain.headers().get("content-encoding").is_none(), "{path}");
+        let plain_tag = plain.headers()["etag"].clone();
+        let plain = plain.bytes().await.unwrap_or_default();
+        let zipped = client
+            .get(&url)
+            .header("accept-encoding", "gzip, deflate, br, zstd")
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(zipped.headers()["content-encoding"], "gzip", "{path}");
+        assert_eq!(zipped.headers()["vary"], "accept-encoding", "{path}");
+        let tag = zipped.headers()["etag"].clone();
+        assert_ne!(tag, plain_tag, "{path}: one tag per form");
+        let zipped = zipped.bytes().await.unwrap_or_default();
+        let mut inflated = Vec::new();
+        flate2::read::GzDecoder::new(&zipped[..])
+            .read_to_end(&mut inflated)
+            .unwrap_or_else(|e| panic!("{path}: not gzip: {e}"));
+        assert_eq!(inflated, plain, "{path}");
+        assert!(zipped.len() < plain.len(), "{path}");
+        if path.ends_with(".js") {
+            plain_total += plain.len();
+            zipped_total += zipped.len();
+        }
+        let again = client
+            .get(&url)
+            .header("accept-encoding", "gzip")
+            .header("if-none-match", tag)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(again.status(), 304, "{path}");
+        assert!(again.bytes().await.unwrap_or_default().is_empty());
+    }
+    assert!(
+        zipped_total * 3 < plain_total,
+        "scripts: {zipped_total} bytes gzipped of {plain_total}"
     );
 }

@@ -16,6 +16,8 @@ export function LineChart(props: {
   bars?: boolean;
   /** x is in seconds since the epoch. */
   time?: boolean;
+  /** Draw a line across x values a series has no value at (curves logged at different steps). */
+  spanGaps?: boolean;
 }) {
   const el = useRef<HTMLDivElement>(null);
   useEffect(() => {
@@ -36,7 +38,8 @@ export function LineChart(props: {
             width: props.bars ? 1 : 2,
             fill: props.bars ? `${COLORS[i % COLORS.length]}55` : undefined,
             paths: props.bars ? uPlot.paths.bars?.({ size: [0.9, 64] }) : undefined,
-            points: { show: !props.bars },
+            points: { show: !props.bars && props.x.length <= 60 },
+            spanGaps: !!props.spanGaps,
           })),
         ],
       },

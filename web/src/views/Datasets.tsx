@@ -82,6 +82,52 @@ type ColumnStats = {
 };
 type Report = { columnStats?: ColumnStats[]; correlations?: { a: string; b: string; r: number }[] };
 
+/** Whether a version's validation found anything (`{count: 0, errors: []}` is a clean file). */
+function hasErrors(v: unknown): boolean {
+  if (v == null) return false;
+  const o = v as { count?: number; errors?: unknown[] };
+  return (o.count ?? 0) > 0 || (o.errors?.length ?? 0) > 0;
+}
+
+type Column = { name: string; type: string; format?: string | null; nullable?: boolean };
+
+/** A proposed schema: its columns as a table (the JSON as it is when it has none). */
+function Schema(props: { version: number; schema: unknown }) {
+  const columns = (props.schema as { columns?: Column[] } | null)?.columns;
+  if (!Array.isArray(columns)) {
+    return (
+      <pre class="mono" tabIndex={0} aria-label={`proposed schema of v${props.version}`}>
+        {JSON.stringify(props.schema, null, 2)}
+      </pre>
+    );
+  }
+  return (
+    <div class="scroll">
+      <table class="schema">
+        <caption class="sr">Proposed schema of v{props.version}</caption>
+        <thead>
+          <tr>
+            <th scope="col">Column</th>
+            <th scope="col">Type</th>
+            <th scope="col">Format</th>
+            <th scope="col">Nullable</th>
+          </tr>
+        </thead>
+        <tbody>
+          {columns.map((c) => (
+            <tr>
+              <td class="mono">{c.name}</td>
+              <td>{c.type}</td>
+              <td>{c.format ?? "—"}</td>
+              <td>{c.nullable ? "yes" : "no"}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
 /** The EDA report as charts: missing values per column, a histogram per numeric column, correlations. */
 function Eda(props: { report: Report | null; summary: unknown }) {
   const cols = props.report?.columnStats ?? [];
@@ -189,8 +235,8 @@ export function Dataset(props: { id: string; asOf: string | null }) {
                         {v.numRows ?? "?"} rows · {v.numColumns ?? "?"} columns · {bytes(v.sizeBytes)} ·{" "}
                         {v.contentType ?? "—"} · <When at={v.createdAt} />
                       </p>
-                      {v.validationErrors != null && (
-                        <pre class="error mono">{JSON.stringify(v.validationErrors, null, 2)}</pre>
+                      {hasErrors(v.validationErrors) && (
+                        <pre class="error mono" tabIndex={0} aria-label={`validation errors of v${v.version}`}>{JSON.stringify(v.validationErrors, null, 2)}</pre>
                       )}
                       {deduction && (
                         <div class="deduction">
@@ -200,7 +246,7 @@ export function Dataset(props: { id: string; asOf: string | null }) {
                               confidence {(deduction.confidence * 100).toFixed(0)}% · {deduction.agentVersion}
                             </span>
                           </h3>
-                          <pre class="mono">{JSON.stringify(deduction.proposedSchema, null, 2)}</pre>
+                          <Schema version={v.version} schema={deduction.proposedSchema} />
                           {deduction.rejectionReason && <p>Rejected: {deduction.rejectionReason}</p>}
                           {deduction.status === "PROPOSED" && !props.asOf && (
                             <div class="review">

@@ -53,10 +53,49 @@ export function Experiments(props: { asOf: string | null }) {
   );
 }
 
-type Run = { id: string; label: string; source: string; status: string; params: Record<string, unknown>; metrics: Record<string, unknown> };
+type Curve = { key: string; logged: number; points: { step: number; value: number }[] };
+type Run = {
+  id: string;
+  label: string;
+  source: string;
+  status: string;
+  params: Record<string, unknown>;
+  metrics: Record<string, unknown>;
+  curves: Curve[];
+};
 
 const obj = (v: unknown) => (v && typeof v === "object" ? (v as Record<string, unknown>) : {});
 const show = (v: unknown) => (v === undefined ? "—" : typeof v === "string" ? v : JSON.stringify(v));
+
+/** Each metric logged at more than one step, over the steps: one chart per metric, a line per run. */
+function Curves(props: { runs: Run[] }) {
+  const keys = [...new Set(props.runs.flatMap((r) => r.curves.filter((c) => c.points.length > 1).map((c) => c.key)))].sort();
+  if (keys.length === 0) return null;
+  return (
+    <div id="curves">
+      {keys.map((key) => {
+        const runs = props.runs.filter((r) => r.curves.some((c) => c.key === key));
+        const steps = [...new Set(runs.flatMap((r) => r.curves.find((c) => c.key === key)!.points.map((p) => p.step)))].sort((a, b) => a - b);
+        const sampled = runs.some((r) => {
+          const c = r.curves.find((c) => c.key === key)!;
+          return c.logged > c.points.length;
+        });
+        return (
+          <LineChart
+            title={`${key} over steps${sampled ? " (sampled)" : ""}`}
+            xLabel="step"
+            x={steps}
+            spanGaps
+            series={runs.map((r) => {
+              const at = new Map(r.curves.find((c) => c.key === key)!.points.map((p) => [p.step, p.value]));
+              return { label: r.label, values: steps.map((s) => at.get(s) ?? null) };
+            })}
+          />
+        );
+      })}
+    </div>
+  );
+}
 
 /** Runs side by side: every param and metric, rows whose values differ marked. */
 function Compare(props: { runs: Run[] }) {
@@ -162,6 +201,7 @@ export function Experiment(props: { id: string; asOf: string | null }) {
               status: r.status,
               params: obj(r.hyperparameters),
               metrics: obj(r.metrics),
+              curves: [],
             })),
           ),
           ...x.jobRuns.nodes.map((r) => ({
@@ -171,6 +211,7 @@ export function Experiment(props: { id: string; asOf: string | null }) {
             status: r.state,
             params: obj(r.params),
             metrics: obj(r.metrics),
+            curves: r.metricHistory,
           })),
         ];
         const numeric = [...new Set(runs.flatMap((r) => Object.keys(r.metrics).filter((k) => typeof r.metrics[k] === "number")))].sort();
@@ -198,6 +239,7 @@ export function Experiment(props: { id: string; asOf: string | null }) {
                 <Empty>No runs: training jobs report them, and MLflow clients log them (mlflow.start_run).</Empty>
               ) : (
                 <>
+                  <Curves runs={runs} />
                   {numeric.length > 0 && runs.length > 1 && (
                     <LineChart
                       title="Metrics per run"
