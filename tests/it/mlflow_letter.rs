@@ -819,3 +819,230 @@ async fn runs_search_runs_in_the_database_and_agrees_on_both_backends() {
     let spent = pg.statements().get() - before;
     assert!(spent <= 6, "{spent} statements for one search");
 }
+
+/// `JobRun.metricHistory`: what an MLflow client logged over steps, in GraphQL — every
+/// value exactly, sampled evenly in the database when asked for fewer points (first and
+/// last kept), one key or all, one statement for every run of a response, as of an
+/// instant, `maxPoints` checked; another namespace's caller reaches no run to ask.
+#[tokio::test]
+async fn metric_history_is_served_in_graphql_sampled_and_batched() {
+    metric_history_on(TestApp::new().await).await;
+}
+
+#[tokio::test]
+async fn metric_history_on_sqlite() {
+    metric_history_on(TestApp::sqlite().await).await;
+}
+
+async fn metric_history_on(base: TestApp) {
+    use crate::ingest::post_json;
+    let s = served(&base).await;
+    let token = key_with(
+        &s,
+        "sweep@acme.com",
+        &[("acme.com", entity::enums::Role::Editor)],
+    )
+    .await;
+    let stranger = key_with(
+        &s,
+        "x@other.org",
+        &[("other.org", entity::enums::Role::Viewer)],
+    )
+    .await;
+    let ml = |path: &'static str, body: Value| {
+        let (addr, token) = (s.addr.clone(), token.clone());
+        async move {
+            let (status, v) = post_json(
+                &addr,
+                &format!("/ns/acme.com/api/2.0/mlflow/{path}"),
+                Some(&token),
+                &body,
+            )
+            .await;
+            assert_eq!(status, 200, "{path}: {v}");
+            v
+        }
+    };
+    let gql = |token: String, query: &'static str, variables: Value| {
+        let addr = s.addr.clone();
+        async move {
+            post_json(
+                &addr,
+                "/graphql",
+                Some(&token),
+                &json!({"query": query, "variables": variables}),
+            )
+            .await
+            .1
+        }
+    };
+    let exp = ml("experiments/create", json!({"name": "history"})).await["experiment_id"].clone();
+    let mut runs = Vec::new();
+    for name in ["long", "short", "other"] {
+        let run = ml(
+            "runs/create",
+            json!({"experiment_id": exp, "run_name": name, "start_time": 1_700_000_000_000i64}),
+        )
+        .await["run"]["info"]["run_id"]
+            .clone();
+        runs.push(run);
+    }
+    // 1,000 steps of loss on the first run; 10 on the second; 3 points of acc each.
+    let loss = |n: i64| -> Vec<Value> {
+        (0..n)
+            .map(|i| json!({"key": "loss", "value": 1.0 / (i as f64 + 3.0), "timestamp": 1_700_000_000_000i64 + i, "step": i}))
+            .collect()
+    };
+    ml(
+        "runs/log-batch",
+        json!({"run_id": runs[0], "metrics": loss(1000)}),
+    )
+    .await;
+    ml(
+        "runs/log-batch",
+        json!({"run_id": runs[1], "metrics": loss(10)}),
+    )
+    .await;
+    for run in &runs {
+        let acc: Vec<Value> = (0..3)
+            .map(|i| json!({"key": "acc", "value": 0.5 + f64::from(i) / 10.0, "timestamp": 1_700_000_000_000i64, "step": i}))
+            .collect();
+        ml("runs/log-batch", json!({"run_id": run, "metrics": acc})).await;
+    }
+    let instant = chrono::Utc::now();
+    ml("runs/log-metric", json!({"run_id": runs[2], "key": "acc", "value": 0.9, "timestamp": 1_700_000_000_100i64, "step": 3})).await;
+
+    const Q: &str = "query($name: String, $max: Int!, $keys: [String!], $at: DateTime) {
+        experiments(filter: {name: {eq: \"history\"}}, asOf: $at) { nodes { jobRuns(first: 10, orderBy: [{field: NAME}], filter: {name: {eq: $name}}) { nodes {
+          id name metricHistory(maxPoints: $max, keys: $keys) { key logged points { step value timestamp } } } } } } }";
+    let all = gql(token.clone(), Q, json!({"max": 100})).await;
+    let by_name = |v: &Value, name: &str| -> Value {
+        v["data"]["experiments"]["nodes"][0]["jobRuns"]["nodes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|r| r["name"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("no run {name}: {v}"))
+    };
+    let long = by_name(&all, "long");
+    let keys: Vec<&Value> = long["metricHistory"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|h| &h["key"])
+        .collect();
+    assert_eq!(
+        keys,
+        [&json!("acc"), &json!("loss")],
+        "in key order: {long}"
+    );
+    let sampled = &long["metricHistory"][1];
+    assert_eq!(sampled["logged"], 1000);
+    let points = sampled["points"].as_array().cloned().unwrap_or_default();
+    assert!(
+        points.len() <= 100 && points.len() >= 90,
+        "{} points",
+        points.len()
+    );
+    let steps: Vec<i64> = points.iter().filter_map(|p| p["step"].as_i64()).collect();
+    assert_eq!(steps.first(), Some(&0));
+    assert_eq!(steps.last(), Some(&999), "the last step is kept");
+    assert!(steps.windows(2).all(|w| w[0] < w[1]), "{steps:?}");
+    let gaps: std::collections::BTreeSet<i64> = steps[..steps.len() - 1]
+        .windows(2)
+        .map(|w| w[1] - w[0])
+        .collect();
+    assert_eq!(gaps.len(), 1, "evenly sampled: {gaps:?}");
+    for p in &points {
+        let step = p["step"].as_i64().unwrap_or(-1);
+        assert_eq!(
+            p["value"].as_f64(),
+            Some(1.0 / (step as f64 + 3.0)),
+            "exact at step {step}"
+        );
+        assert_eq!(
+            p["timestamp"]
+                .as_str()
+                .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                .map(|t| t.timestamp_millis()),
+            Some(1_700_000_000_000 + step)
+        );
+    }
+    // Fewer than asked for: every value.
+    let short = by_name(&all, "short");
+    assert_eq!(
+        short["metricHistory"][1]["points"].as_array().map(Vec::len),
+        Some(10)
+    );
+    assert_eq!(by_name(&all, "other")["metricHistory"][0]["logged"], 4);
+    // One key.
+    let acc = gql(token.clone(), Q, json!({"max": 3, "keys": ["acc"]})).await;
+    let long_acc = by_name(&acc, "long")["metricHistory"].clone();
+    assert_eq!(long_acc.as_array().map(Vec::len), Some(1), "{long_acc}");
+    assert_eq!(long_acc[0]["points"].as_array().map(Vec::len), Some(3));
+    // Sampled to 3 of 4: the first and the last.
+    let other = by_name(&acc, "other")["metricHistory"][0]["points"].clone();
+    let kept: Vec<i64> = other
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p["step"].as_i64())
+        .collect();
+    assert_eq!(kept.first(), Some(&0));
+    assert_eq!(kept.last(), Some(&3));
+    assert!(kept.len() <= 3, "{kept:?}");
+    // As of the instant: the value logged after it is not there.
+    let then = gql(
+        token.clone(),
+        Q,
+        json!({"max": 100, "keys": ["acc"], "at": instant}),
+    )
+    .await;
+    assert_eq!(
+        by_name(&then, "other")["metricHistory"][0]["logged"],
+        3,
+        "{then}"
+    );
+    // One statement for every run's history: three runs cost what one does.
+    let statements = |vars: Value| {
+        let (token, counter) = (token.clone(), s.app.statements().clone());
+        let gql = &gql;
+        async move {
+            let before = counter.get();
+            let v = gql(token, Q, vars).await;
+            assert!(v.get("errors").is_none(), "{v}");
+            counter.get() - before
+        }
+    };
+    let one = statements(json!({"max": 50, "name": "long"})).await;
+    let three = statements(json!({"max": 50})).await;
+    assert_eq!(one, three, "the histories of three runs in one statement");
+    // maxPoints is checked.
+    for max in [2, 2_501] {
+        let bad = gql(token.clone(), Q, json!({"max": max})).await;
+        assert_eq!(
+            bad["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+            "{bad}"
+        );
+    }
+    // Another namespace's caller: the run is as absent as one that never was.
+    let id = long["id"].clone();
+    const NODE: &str = "query($id: ID!) { jobRun(id: $id) { metricHistory { key } } }";
+    let theirs = gql(stranger.clone(), NODE, json!({"id": id})).await;
+    let nowhere = gql(
+        stranger,
+        NODE,
+        json!({"id": mlgraph::core::ids::encode(mlgraph::core::ids::NodeType::JobRun, uuid::Uuid::now_v7())}),
+    )
+    .await;
+    assert_eq!(
+        theirs["errors"][0]["extensions"]["code"], "NOT_FOUND",
+        "{theirs}"
+    );
+    assert_eq!(
+        theirs["errors"][0]["extensions"],
+        nowhere["errors"][0]["extensions"]
+    );
+    assert_eq!(theirs["data"], nowhere["data"]);
+}
