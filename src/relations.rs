@@ -29,6 +29,8 @@ child_relations!(
     DerivedVersions: model_version.ParentVersionId,
     /// model version → deployments
     VersionDeployments: deployment.ModelVersionId,
+    /// model version → approvals requested for it
+    VersionApprovals: approval.ModelVersionId,
     /// model version → predictions it answered (unfiltered counts from the rollups)
     VersionPredictions: prediction.ModelVersionId counted by rollup "model_version_id",
     /// experiment → training jobs

@@ -253,6 +253,8 @@ crate::gql::declare::node_type! {
         deployments: VersionDeployments => Deployment,
         /// Predictions it answered.
         predictions: VersionPredictions => Prediction,
+        /// Approvals requested for it (each with the compliance checks it was decided on).
+        approvals: VersionApprovals => Approval,
     }
     loaded {
         /// Its files in the artifact store (live ones unless the filter asks for deleted).

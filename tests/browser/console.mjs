@@ -108,7 +108,12 @@ if (cfg.mode === "demo") {
     deployments: await rows("#deployments").catch(() => []),
     chart: await page.$$eval("figure.chart canvas", (c) => c.length),
     history: await page.$$eval("#history li", (l) => l.length),
+    approvals: await page.$$eval("#model-approvals > li", (l) => l.map((li) => li.dataset.id)),
+    checks: await page.$$eval("#model-approvals .checks > li", (l) => l.length),
   };
+  // Its lineage, drawn on the page.
+  await page.waitForFunction((id) => window.__lineage?.drawn && window.__lineage.start === id, cfg.model.id, T);
+  report.views.model.graph = await page.evaluate(() => [...window.__lineage.nodes].sort());
   await axe("model");
   await shot("model");
 

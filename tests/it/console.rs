@@ -176,6 +176,22 @@ async fn the_console_shows_the_apis_answers_live_and_as_of() {
     let approvals = ids(&app
         .ok("{ approvals(first: 100) { nodes { id } } }", json!({}))
         .await["approvals"]["nodes"]);
+    // The model's approvals, newest first, and how many checks they carry.
+    let mut model_versions = before.clone();
+    model_versions.push(json!(added));
+    let model_approvals = app
+        .ok(
+            "query($v: [ID!]) { approvals(first: 100, filter: {modelVersion: {in: $v}}, orderBy: [{field: CREATED_AT, direction: DESC}]) { nodes { id checks { id } } } }",
+            json!({"v": model_versions}),
+        )
+        .await["approvals"]["nodes"]
+        .clone();
+    let model_checks: usize = model_approvals
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|a| a["checks"].as_array().map_or(0, Vec::len))
+        .sum();
     // A job a worker runs.
     let job = app
         .ok(
@@ -394,6 +410,21 @@ async fn the_console_shows_the_apis_answers_live_and_as_of() {
         "{seen}"
     );
     assert_eq!(views["model"]["chart"], 1, "metrics across versions");
+    assert_eq!(
+        views["model"]["approvals"],
+        json!(ids(&model_approvals)),
+        "{seen}"
+    );
+    assert!(!ids(&model_approvals).is_empty());
+    assert_eq!(views["model"]["checks"], json!(model_checks));
+    assert!(model_checks > 0, "the approval's compliance evidence");
+    let mut drawn = lineage.clone();
+    drawn.push(json!(model_id));
+    assert_eq!(
+        views["model"]["graph"],
+        json!(sorted(drawn)),
+        "the model's lineage graph"
+    );
     assert!(views["model"]["history"].as_u64().is_some_and(|n| n > 0));
     // As of the instant: the banner, the versions as they were.
     assert_eq!(views["asOf"]["versions"], json!(before), "{seen}");

@@ -18,8 +18,24 @@ export function labelOf(n: Labelled | null | undefined): string {
   return (n.name as string | undefined) ?? (n.path as string | undefined) ?? n.id;
 }
 
+/** The nodes of a drawn lineage: the start, then every node the walk reached. */
+export function graphNodes(
+  start: Labelled,
+  nodes: readonly { id: string; nodeType: string; node?: unknown }[],
+): GraphNode[] {
+  return [
+    { id: start.id, type: start.__typename ?? "", label: labelOf(start), start: true },
+    ...nodes.map((n) => ({
+      id: n.id,
+      // MODEL_VERSION → ModelVersion (the type of a node you may not read is still shown).
+      type: (n.node as Labelled | null)?.__typename ?? n.nodeType.toLowerCase().replace(/(^|_)([a-z])/g, (_, __, c) => c.toUpperCase()),
+      label: n.node ? labelOf(n.node as Labelled) : `${n.nodeType} (hidden)`,
+    })),
+  ];
+}
+
 /** The graph, drawn by Cytoscape.js: loaded (~160 KB gzipped) only when a lineage is shown. */
-function LazyGraph(props: { start: string; nodes: GraphNode[]; edges: GraphEdge[]; open: (id: string) => void }) {
+export function LazyGraph(props: { start: string; nodes: GraphNode[]; edges: GraphEdge[]; open: (id: string) => void }) {
   const [mod, setMod] = useState<typeof import("../graph") | null>(null);
   useEffect(() => {
     import("../graph").then((m) => setMod(m));
@@ -81,15 +97,7 @@ export function Lineage(props: { id: string; depth: number; asOf: string | null 
             {start && (
               <LazyGraph
                 start={start.id}
-                nodes={[
-                  { id: start.id, type: start.__typename ?? "", label: labelOf(start), start: true },
-                  ...d.lineage.nodes.map((n) => ({
-                    id: n.id,
-                    // MODEL_VERSION → ModelVersion (the type of a node you may not read is still shown).
-                    type: n.node?.__typename ?? n.nodeType.toLowerCase().replace(/(^|_)([a-z])/g, (_, __, c) => c.toUpperCase()),
-                    label: n.node ? labelOf(n.node as Labelled) : `${n.nodeType} (hidden)`,
-                  })),
-                ]}
+                nodes={graphNodes(start, d.lineage.nodes)}
                 edges={d.lineage.edges}
                 open={(id) => go(`/lineage/${id}`, { depth: String(props.depth) })}
               />

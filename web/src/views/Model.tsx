@@ -3,8 +3,9 @@ import { ApiError, request } from "../api";
 import { LineChart } from "../chart";
 import { ArtifactDownloadDocument, ModelPageDocument } from "../generated";
 import { useQuery } from "../hooks";
-import { href } from "../route";
+import { go, href } from "../route";
 import { Answer, Badge, bytes, Empty, Failure, Section, When } from "../ui";
+import { graphNodes, LazyGraph } from "./Lineage";
 
 /** Numeric metrics of each version, keyed by metric name. */
 function numericMetrics(versions: { version: number; metrics: unknown }[]) {
@@ -43,12 +44,15 @@ export function Model(props: { id: string; asOf: string | null }) {
   };
   return (
     <Answer q={q}>
-      {({ model }) => {
+      {({ model, lineage }) => {
         if (!model) return <Empty>No such model{props.asOf ? " at this instant" : ""}.</Empty>;
         const versions = model.versions.nodes;
         const series = numericMetrics(versions);
         const deployments = versions.flatMap((v) => v.deployments.nodes.map((d) => ({ v, d })));
         const artifacts = versions.flatMap((v) => v.artifacts.nodes.map((a) => ({ v, a })));
+        const approvals = versions
+          .flatMap((v) => v.approvals.nodes.map((a) => ({ v, a })))
+          .sort((x, y) => y.a.createdAt.localeCompare(x.a.createdAt));
         return (
           <div id="model" data-id={model.id}>
             <h1>
@@ -189,6 +193,59 @@ export function Model(props: { id: string; asOf: string | null }) {
                     </tbody>
                   </table>
                 </div>
+              )}
+            </Section>
+            <Section title="Approvals and compliance evidence">
+              {approvals.length === 0 ? (
+                <Empty>No approvals requested: ask for one with requestApproval before promoting a version.</Empty>
+              ) : (
+                <ul id="model-approvals" class="cards">
+                  {approvals.map(({ v, a }) => (
+                    <li data-id={a.id} data-status={a.status}>
+                      <h3>
+                        v{v.version} → {a.targetStage} <Badge kind={a.status.toLowerCase()}>{a.status}</Badge>
+                      </h3>
+                      <p class="muted">
+                        requested by {a.requestedBy} <When at={a.createdAt} />
+                        {a.reviewedBy && (
+                          <>
+                            {" "}· {a.status.toLowerCase()} by {a.reviewedBy} {a.decidedAt && <When at={a.decidedAt} />}
+                            {a.reviewComment ? `: “${a.reviewComment}”` : ""}
+                          </>
+                        )}
+                      </p>
+                      {a.justification && <p>{a.justification}</p>}
+                      {a.checks.length > 0 && (
+                        <ul class="checks" aria-label={`Compliance checks of v${v.version}`}>
+                          {a.checks.map((c) => (
+                            <li>
+                              <Badge kind={c.result.toLowerCase()}>{c.result}</Badge> {c.check}
+                              {c.blocking ? " (blocking)" : ""} <When at={c.createdAt} />
+                              <details>
+                                <summary>Evidence</summary>
+                                <pre class="mono" tabIndex={0} aria-label={`evidence of ${c.check}`}>
+                                  {JSON.stringify(c.evidence, null, 2)}
+                                </pre>
+                              </details>
+                            </li>
+                          ))}
+                        </ul>
+                      )}
+                    </li>
+                  ))}
+                </ul>
+              )}
+            </Section>
+            <Section title={`Lineage (${lineage.totalCount} nodes within 2 steps)`}>
+              {lineage.nodes.length === 0 ? (
+                <Empty>Nothing upstream or downstream yet: train it on a dataset version or deploy a version.</Empty>
+              ) : (
+                <LazyGraph
+                  start={model.id}
+                  nodes={graphNodes({ id: model.id, __typename: "Model", name: model.name }, lineage.nodes)}
+                  edges={lineage.edges}
+                  open={(id) => go(`/lineage/${id}`, { depth: "2" })}
+                />
               )}
             </Section>
             <Section title="History">
