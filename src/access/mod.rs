@@ -236,6 +236,10 @@ pub struct Caller {
     actor: Option<String>,
     /// Whether authentication is on.
     authentication: bool,
+    /// Whether this server embeds text (started with `--embedding-model-dir`), so that
+    /// `search(hybrid: true)` and `similar(text:)` answer: search by meaning as well as
+    /// by words.
+    semantic_search: bool,
 }
 
 /// Access queries.
@@ -264,6 +268,7 @@ impl AccessQuery {
             user,
             actor: rc.actor.clone(),
             authentication: state.auth.enabled,
+            semantic_search: state.embedder.is_some(),
         })
     }
 

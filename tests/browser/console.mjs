@@ -140,6 +140,7 @@ if (cfg.mode === "demo") {
   await page.getByRole("button", { name: "Search", exact: true }).click();
   await page.waitForSelector("#results li", T);
   report.views.search = await page.$$eval("#results li", (l) => l.map((li) => li.dataset.id));
+  report.views.searchMode = await page.textContent("#search-mode");
   await axe("search");
 
   at("lineage");

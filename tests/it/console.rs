@@ -98,15 +98,17 @@ async fn the_console_shows_the_apis_answers_live_and_as_of() {
     let base = TestApp::new().await;
     let listener = TestApp::bind().await;
     let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
-    let app = base.with_artifacts(Artifacts {
-        store: ObjectStore::Local(LocalStore::new(
-            crate::harness::temp_dir("console-artifacts"),
-            b"console signing key".to_vec(),
-            format!("http://{addr}"),
-        )),
-        settings: ArtifactSettings::default(),
-        clock: Clock::system(),
-    });
+    let app = base
+        .with_artifacts(Artifacts {
+            store: ObjectStore::Local(LocalStore::new(
+                crate::harness::temp_dir("console-artifacts"),
+                b"console signing key".to_vec(),
+                format!("http://{addr}"),
+            )),
+            settings: ArtifactSettings::default(),
+            clock: Clock::system(),
+        })
+        .with_embedder(crate::embedding::shared().await);
     mlgraph::demo::seed(app.db())
         .await
         .unwrap_or_else(|e| panic!("seed: {e:?}"));
@@ -121,6 +123,14 @@ async fn the_console_shows_the_apis_answers_live_and_as_of() {
     while mlgraph::prep::uploads::run_once(app.db(), &arts, "console")
         .await
         .unwrap_or_else(|e| panic!("validate the upload: {e:?}"))
+    {}
+    // What the server's indexer does in the background: the demo's documents embedded,
+    // so the console searches by meaning too.
+    let embedder = crate::embedding::shared().await;
+    while mlgraph::embedding::index(app.db(), &embedder, app.state.limits.hnsw, 256)
+        .await
+        .unwrap_or_else(|e| panic!("embed the demo: {e:?}"))
+        > 0
     {}
     let models = app
         .ok(
@@ -153,7 +163,7 @@ async fn the_console_shows_the_apis_answers_live_and_as_of() {
         .await["models"]["nodes"]);
     let search = ids(&app
         .ok(
-            "{ search(text: \"fraud\", first: 30) { nodes { node { id } } } }",
+            "{ search(text: \"stolen credit cards\", first: 30, hybrid: true) { nodes { node { id } } } }",
             json!({}),
         )
         .await["search"]["nodes"]
@@ -332,7 +342,7 @@ async fn the_console_shows_the_apis_answers_live_and_as_of() {
         "asOf": instant.to_rfc3339(),
         "asOfVersions": before.len(),
         "nowVersions": before.len() + 1,
-        "search": "fraud",
+        "search": "stolen credit cards",
         "job": {"id": job},
         "eda": {"dataset": uploaded["id"]},
         "curves": {"experiment": sweep["id"]},
@@ -442,7 +452,16 @@ async fn the_console_shows_the_apis_answers_live_and_as_of() {
     );
 
     assert_eq!(views["search"], json!(search), "search results = the API's");
-    assert!(!search.is_empty());
+    assert!(
+        !search.is_empty(),
+        "found by meaning: no demo text says 'stolen'"
+    );
+    assert!(
+        views["searchMode"]
+            .as_str()
+            .is_some_and(|m| m.contains("by meaning")),
+        "{seen}"
+    );
     assert_eq!(
         views["lineage"],
         json!(sorted(lineage)),

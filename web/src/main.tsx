@@ -193,7 +193,15 @@ function App() {
       view = <Admin />;
       break;
     case "search":
-      view = <Search text={route.params.get("q") ?? ""} type={route.params.get("type")} />;
+      // Once the server has said whether it searches by meaning (one request, not two).
+      view =
+        me || meError ? (
+          <Search text={route.params.get("q") ?? ""} type={route.params.get("type")} semantic={!!me?.semanticSearch} />
+        ) : (
+          <p class="muted" aria-busy="true">
+            Loading…
+          </p>
+        );
       break;
     case "lineage":
       view = <Lineage id={second ?? ""} depth={Number(route.params.get("depth") ?? 3) || 3} asOf={asOf} />;

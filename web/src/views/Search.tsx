@@ -23,12 +23,18 @@ function label(n: Hit): string {
   return name || n.id;
 }
 
-export function Search(props: { text: string; type: string | null }) {
+/** Results by words (full text), and by meaning too when the server embeds text. */
+export function Search(props: { text: string; type: string | null; semantic: boolean }) {
   const types = props.type ? [props.type as SearchType] : null;
-  const q = useQuery(SearchDocument, { text: props.text, types });
+  const q = useQuery(SearchDocument, { text: props.text, types, hybrid: props.semantic });
   return (
     <div>
       <h1>Search: “{props.text}”</h1>
+      <p class="muted" id="search-mode">
+        {props.semantic
+          ? "By words and by meaning (full text fused with the embedding model's similarity)."
+          : "By words (full text); start the server with --embedding-model-dir to search by meaning too."}
+      </p>
       <Answer q={q}>
         {(d) =>
           d.search.nodes.length === 0 ? (
