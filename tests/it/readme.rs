@@ -9,7 +9,10 @@
 //! README says of `$name`). Each operation runs as another actor (a team, not one person:
 //! four-eyes review needs two), with every namespace in scope. Subscriptions must deliver
 //! their first message, and every query must answer something: no top-level field null
-//! or an empty list (the demo carries what each example asks about).
+//! or an empty list (the demo carries what each example asks about). Beyond that, every
+//! operation's answer is checked against what the README shows or says of it
+//! ([`described`]); an operation no check covers fails the test, as does a check whose
+//! example is gone.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -305,7 +308,21 @@ fn described() -> Vec<Described> {
             strings(d).contains(&"APPROVED".to_owned())
         }),
         // Metrics: the point just recorded, in its hour, and in the raw series.
-        ("mutation { recordMetrics(", |d| d["recordMetrics"] == 2),
+        ("mutation { recordMetrics(", |d| d["recordMetrics"] == 4),
+        // Version 2 against version 3: 2.5 ms slower, 0.02 less accurate.
+        ("compareModels(versions:", |d| {
+            let rows = d["compareModels"].as_array().cloned().unwrap_or_default();
+            let diff = |metric: &str, version: i64| {
+                rows.iter()
+                    .find(|r| r["metric"] == metric && r["modelVersion"]["version"] == version)
+                    .and_then(|r| r["avgDifference"].as_f64())
+            };
+            rows.len() == 4
+                && rows.iter().all(|r| r["stats"]["count"] == 1)
+                && diff("latency_ms", 2) == Some(2.5)
+                && diff("accuracy", 2).is_some_and(|x| (x + 0.02).abs() < 1e-9)
+                && diff("latency_ms", 3).is_none()
+        }),
         ("metricStats(of:", |d| {
             d["metricStats"].as_array().is_some_and(|b| {
                 b.iter().any(|x| {
@@ -325,6 +342,250 @@ fn described() -> Vec<Described> {
                 g.iter()
                     .any(|x| x["key"] == "openai" && x["total"] == "0.004200")
             })
+        }),
+        ("mutation { recordCosts(", |d| d["recordCosts"] == 1),
+        ("costTrends(bucket: DAY", |d| {
+            d["costTrends"].as_array().is_some_and(|b| {
+                b.iter()
+                    .any(|x| x["currency"] == "USD" && x["total"] == "0.004200")
+            })
+        }),
+        // ROI: each success is worth 0.01; the cost is the call recorded above.
+        ("roi(of:", |d| {
+            let r = &d["roi"];
+            let successes = r["successes"].as_f64().unwrap_or(0.0);
+            successes > 0.0
+                && r["cost"] == "0.004200"
+                && r["value"] == format!("{:.6}", successes * 0.01).as_str()
+                && r["roi"]
+                    .as_f64()
+                    .is_some_and(|x| (x - successes * 0.01 / 0.0042).abs() < 1e-6)
+        }),
+        // Access control: a service account, and its key named after its id.
+        ("createUser(input: {kind: SERVICE", |d| {
+            d["createUser"]["serviceAccount"].is_string()
+        }),
+        ("createApiKey(input:", |d| {
+            let id = d["createApiKey"]["apiKey"]["keyId"]
+                .as_str()
+                .unwrap_or("?")
+                .replace('-', "");
+            d["createApiKey"]["token"]
+                .as_str()
+                .is_some_and(|t| t.starts_with(&format!("mlg_{id}_")))
+        }),
+        // The registry: the detector is the one model in PRODUCTION, v3 at 90 % on fraud-prod.
+        (
+            "models(filter: {versions: {stage: {eq: PRODUCTION}}}",
+            |d| {
+                d["models"]["totalCount"] == 1
+                    && d["models"]["edges"][0]["node"]["name"] == "fraud-detector"
+                    && d["models"]["edges"][0]["node"]["versions"]["edges"]
+                        .as_array()
+                        .is_some_and(|v| {
+                            v.iter().any(|e| {
+                                let n = &e["node"];
+                                n["version"] == 3
+                                    && n["stage"] == "PRODUCTION"
+                                    && n["deployments"]["edges"][0]["node"]["trafficPercent"] == 90
+                                    && n["deployments"]["edges"][0]["node"]["endpoint"]["name"]
+                                        == "fraud-prod"
+                            })
+                        })
+            },
+        ),
+        // From the data to production: transactions v3 trained the detector's v3, on fraud-prod.
+        ("trainingJobs(first: 5) { edges { node { name status", |d| {
+            let names = strings(d);
+            names.contains(&"fraud-detector-train-3".to_owned())
+                && names.contains(&"fraud-prod".to_owned())
+        }),
+        // The demo's 3,000 predictions, by endpoint.
+        ("predictionStats(groupBy: ENDPOINT", |d| {
+            let rows = d["predictionStats"].as_array().cloned().unwrap_or_default();
+            let names = strings(d);
+            rows.iter().filter_map(|r| r["count"].as_i64()).sum::<i64>() == 3000
+                && names.contains(&"fraud-prod".to_owned())
+                && names.contains(&"fraud-staging".to_owned())
+        }),
+        // Busiest first.
+        ("order: COUNT_DESC", |d| {
+            let counts: Vec<i64> = values_of(d, "count")
+                .into_iter()
+                .filter_map(Value::as_i64)
+                .collect();
+            !counts.is_empty()
+                && counts.windows(2).all(|w| w[0] >= w[1])
+                && values_of(d, "stage").contains(&&Value::from("PRODUCTION"))
+        }),
+        // Per model: the detector's versions by stage, its jobs' two-hour average.
+        ("versionsAggregate(groupBy:", |d| {
+            d["models"]["nodes"].as_array().is_some_and(|m| {
+                m.iter().any(|x| {
+                    x["name"] == "fraud-detector"
+                        && x["trainingJobsAggregate"][0]["avg"] == 7200.0
+                        && x["versionsAggregate"].as_array().is_some_and(|g| {
+                            g.iter()
+                                .any(|k| k["key"]["stage"] == "PRODUCTION" && k["max"] == 3.0)
+                        })
+                })
+            })
+        }),
+        // The audit trail of the promotion just made: STAGING → PRODUCTION.
+        ("events(filter: {entityType: {eq: \"ModelVersion\"}}", |d| {
+            d["events"]["edges"].as_array().is_some_and(|e| {
+                e.iter().any(|x| {
+                    let n = &x["node"];
+                    n["action"] == "STAGE_CHANGED"
+                        && n["before"]["stage"] == "STAGING"
+                        && n["after"]["stage"] == "PRODUCTION"
+                })
+            })
+        }),
+        // Any node: a dataset version's upstream (its dataset, then the workflow), its history.
+        ("__typename id upstream(depth: 2)", |d| {
+            let n = &d["node"];
+            n["__typename"] == "DatasetVersion"
+                && values_of(n, "distance") == [&Value::from(1), &Value::from(2)]
+                && n["history"]["edges"][0]["node"]["action"] == "CREATE"
+        }),
+        // The blast radius: the deployments the transactions reach, with their traffic.
+        (
+            "downstream(depth: 6, nodeTypes: [DEPLOYMENT, ENDPOINT])",
+            |d| {
+                let r = &d["dataset"]["downstream"];
+                r["isPartial"] == false
+                    && r["nodes"].as_array().is_some_and(|n| {
+                        n.iter().any(|x| {
+                            x["node"]["trafficPercent"] == 90
+                                && x["node"]["endpoint"]["name"] == "fraud-prod"
+                                && x["node"]["predictionVolume24h"]
+                                    .as_i64()
+                                    .is_some_and(|v| v > 0)
+                                && x["path"].as_array().map(Vec::len)
+                                    == x["distance"].as_u64().map(|k| k as usize + 1)
+                        })
+                    })
+            },
+        ),
+        ("{ modelVersionsNeedingRetraining", |d| {
+            d["modelVersionsNeedingRetraining"]["edges"]
+                .as_array()
+                .is_some_and(|e| {
+                    e.iter().any(|x| {
+                        x["node"]["version"] == 3 && x["node"]["model"]["name"] == "fraud-detector"
+                    })
+                })
+        }),
+        // The instant the demo's seeding ended, for the examples below.
+        ("nodes { at: createdAt }", |d| {
+            d["events"]["nodes"][0]["at"]
+                .as_str()
+                .is_some_and(|t| chrono::DateTime::parse_from_rfc3339(t).is_ok())
+        }),
+        // What served fraud-prod then came from transactions v3.
+        (
+            "upstream(depth: 4, nodeTypes: [DATASET_VERSION, MODEL_VERSION])",
+            |d| strings(d).contains(&"s3://acme-ml/datasets/transactions/v3".to_owned()),
+        ),
+        // Since December 1st the detector came to be: every field from nothing.
+        ("changes(of:", |d| {
+            let c = &d["changes"];
+            c["existedAtFrom"] == false
+                && c["existsAtTo"] == true
+                && c["fields"].as_array().is_some_and(|f| {
+                    f.iter().any(|x| {
+                        x["field"] == "name" && x["from"].is_null() && x["to"] == "fraud-detector"
+                    })
+                })
+        }),
+        // Search scoped to a lineage: the transactions' four versions, the word marked.
+        ("within: {lineageOf:", |d| {
+            d["search"]["totalCount"] == 4
+                && values_of(d, "snippet")
+                    .iter()
+                    .all(|s| s.as_str().is_some_and(|s| s.contains("**s3**")))
+        }),
+        // Approved only: model versions, each in the stage it was approved for.
+        ("approvedOnly: true", |d| {
+            d["search"]["edges"].as_array().is_some_and(|e| {
+                !e.is_empty() && e.iter().all(|x| x["node"]["node"]["version"].is_i64())
+            })
+        }),
+        // Under 50 ms at p95: versions 1 and 2 (version 3's p95 is above), most similar first.
+        ("maxP95LatencyMs: 50", |d| {
+            let sims: Vec<f64> = values_of(d, "similarity")
+                .into_iter()
+                .filter_map(Value::as_f64)
+                .collect();
+            sims.len() == 2
+                && sims[0] >= sims[1]
+                && !strings(d).contains(
+                    &"TW9kZWxWZXJzaW9uOjAxYTE5NDY3LWU4MWMtNzY3Yi1iNDVlLWVlOWFkOWMzNTU0MA"
+                        .to_owned(),
+                )
+        }),
+        ("setEmbedding(node:", |d| {
+            d["setEmbedding"]["model"] == "demo/mini-3" && d["setEmbedding"]["dimension"] == 3
+        }),
+        // With the models' vectors set, models come back too, most similar first.
+        (
+            "{ similar(vector: [1, 0, 0], model: \"demo/mini-3\") {",
+            |d| {
+                let sims: Vec<f64> = values_of(d, "similarity")
+                    .into_iter()
+                    .filter_map(Value::as_f64)
+                    .collect();
+                strings(d).contains(&"Model".to_owned())
+                    && strings(d).contains(&"ModelVersion".to_owned())
+                    && sims.windows(2).all(|w| w[0] >= w[1])
+            },
+        ),
+        // By meaning: the fraud detector first, though no text of the demo says "card" or
+        // "theft" (so only the vectors found it: an empty snippet).
+        ("\"card theft\", types: [MODEL], hybrid: true", |d| {
+            let ranks: Vec<f64> = values_of(d, "rank")
+                .into_iter()
+                .filter_map(Value::as_f64)
+                .collect();
+            let first = &d["search"]["edges"][0]["node"];
+            first["node"]["name"]
+                .as_str()
+                .is_some_and(|n| n.starts_with("fraud-detector"))
+                && first["snippet"] == ""
+                && ranks.windows(2).all(|w| w[0] >= w[1])
+        }),
+        // Training jobs: enqueued, its progress a new revision, its heartbeat, the next claimed.
+        ("enqueueTrainingJob(input:", |d| {
+            d["enqueueTrainingJob"]["id"]
+                .as_str()
+                .is_some_and(|id| id.starts_with("VHJhaW5pbmdKb2I6"))
+        }),
+        ("reportTrainingProgress(input:", |d| {
+            d["reportTrainingProgress"]["revision"]
+                .as_i64()
+                .is_some_and(|r| r >= 2)
+        }),
+        ("heartbeat(id:", |d| {
+            d["heartbeat"]["heartbeatAt"]
+                .as_str()
+                .is_some_and(|t| chrono::DateTime::parse_from_rfc3339(t).is_ok())
+        }),
+        ("claimTrainingJob(worker: \"gpu-8\"", |d| {
+            d["claimTrainingJob"]["failing"]
+                .as_str()
+                .is_some_and(|id| id.starts_with("VHJhaW5pbmdKb2I6"))
+        }),
+        // Subscriptions: the job as it stands, jobs in the statuses asked for, stage changes.
+        ("trainingJobUpdated(id:", |d| {
+            let j = &d["trainingJobUpdated"];
+            j["status"].is_string() && j["progress"].is_f64() && j["revision"].is_i64()
+        }),
+        ("status: [RUNNING, FAILED]", |d| {
+            d["trainingJobs"]["status"] == "RUNNING" || d["trainingJobs"]["status"] == "FAILED"
+        }),
+        ("actions: [\"STAGE_CHANGED\"]", |d| {
+            d["events"]["action"] == "STAGE_CHANGED" && d["events"]["after"]["stage"].is_string()
         }),
         // The A/B test: the detector's v3 wins on quality, every arm with 40 samples.
         ("abTestResult(experiment:", |d| {
@@ -491,6 +752,12 @@ async fn every_graphql_example_of_the_readme_runs_against_the_demo() {
         assert!(
             ops.iter().any(|op| op.contains(marker)),
             "no README example contains {marker:?} any more"
+        );
+    }
+    for (i, op) in ops.iter().enumerate() {
+        assert!(
+            described().iter().any(|(marker, _)| op.contains(marker)),
+            "README operation {i} has no check of its answer in described():\n{op}"
         );
     }
     let mut bindings: HashMap<String, Value> = HashMap::new();
