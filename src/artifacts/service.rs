@@ -351,7 +351,14 @@ async fn plan(
         let size = part_size.min(row.size_bytes - offset);
         let url = arts
             .store
-            .presign_part(&row.object_key, &upload_id, n, size, arts.clock.now(), ttl)
+            .presign_part(
+                &row.object_key,
+                &upload_id,
+                n,
+                Some(size),
+                arts.clock.now(),
+                ttl,
+            )
             .await?;
         parts.push((n, size, url));
         offset += size;
@@ -425,6 +432,151 @@ async fn transition(
         edit(&mut a);
         a.updated_at = Set(Utc::now());
         store::update::<artifact::Entity, _>(txn, ctx, &current, a, action).await
+    })
+    .await
+}
+
+/// The SHA-256 an undeclared upload carries until it is completed (64 zeros: no file has
+/// it; the size is 0 meanwhile).
+pub const UNDECLARED: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// Plans an upload whose size and hash the client does not declare — MLflow's multipart
+/// upload, which names only the file and how many parts it sends: a PENDING artifact
+/// (size 0, hash [`UNDECLARED`]) with `parts` part URLs of any size. Completed by
+/// [`complete_undeclared`], which reads the joined object back for its size and SHA-256;
+/// abandoned by [`abort_upload`]. Needs EDITOR on the owner's namespace.
+pub async fn open_upload(
+    db: &DatabaseConnection,
+    arts: &Artifacts,
+    ctx: &RequestContext,
+    owner: (NodeType, Uuid),
+    path: &str,
+    content_type: &str,
+    parts: i32,
+) -> AppResult<(artifact::Model, Vec<Presigned>)> {
+    check_path(path)?;
+    if !(1..=MAX_PARTS).contains(&i64::from(parts)) {
+        return Err(AppError::bad_input(
+            "num_parts",
+            format!("between 1 and {MAX_PARTS}"),
+        ));
+    }
+    let now = Utc::now();
+    let id = crate::core::ids::new_id();
+    let row = store::transaction(db, async |txn| {
+        let ns = namespace_of(txn, ctx, owner.0, owner.1, "owner").await?;
+        ctx.scope.check_write(&ns)?;
+        let row = artifact::ActiveModel {
+            id: Set(id),
+            ns: Set(ns.clone()),
+            owner_type: Set(owner.0.name().to_owned()),
+            owner_id: Set(owner.1),
+            path: Set(path.to_owned()),
+            content_type: Set(content_type.to_owned()),
+            size_bytes: Set(0),
+            sha256: Set(UNDECLARED.to_owned()),
+            bucket: Set(arts.store.bucket().to_owned()),
+            object_key: Set(object_key(txn, &ns, owner, id, path).await?),
+            status: Set(ArtifactStatus::Pending),
+            failure_reason: Set(None),
+            deduplicated: Set(false),
+            upload_id: Set(None),
+            part_size: Set(None),
+            part_count: Set(Some(parts)),
+            created_by: Set(ctx.actor.clone()),
+            created_at: Set(now),
+            updated_at: Set(now),
+            verified_at: Set(None),
+            deleted_at: Set(None),
+            object_deleted_at: Set(None),
+        };
+        store::insert::<artifact::Entity, _>(txn, ctx, row).await
+    })
+    .await?;
+    let started = async {
+        let upload_id = arts
+            .store
+            .create_multipart(&row.object_key, &row.content_type)
+            .await?;
+        let row = store::transaction(db, async |txn| {
+            let mut a = row.clone().into_active_model();
+            a.upload_id = Set(Some(upload_id.clone()));
+            a.updated_at = Set(Utc::now());
+            store::update::<artifact::Entity, _>(txn, ctx, &row, a, "MULTIPART_STARTED").await
+        })
+        .await?;
+        let ttl = arts.settings.upload_url_ttl;
+        let mut urls = Vec::new();
+        for n in 1..=parts {
+            urls.push(
+                arts.store
+                    .presign_part(&row.object_key, &upload_id, n, None, arts.clock.now(), ttl)
+                    .await?,
+            );
+        }
+        Ok::<_, AppError>((row, urls))
+    }
+    .await;
+    match started {
+        Ok(r) => Ok(r),
+        Err(e) => {
+            fail(
+                db,
+                arts,
+                ctx,
+                &row,
+                &format!("the object store refused the upload: {}", e.message()),
+            )
+            .await?;
+            Err(e)
+        }
+    }
+}
+
+/// Completes an upload planned by [`open_upload`]: joins the parts the store holds (all
+/// of 1 to the number planned, or `BAD_USER_INPUT` naming the missing ones), then reads
+/// the object back for its size and SHA-256 (hashed off the runtime, in constant memory)
+/// and marks it VERIFIED. Completing a VERIFIED artifact again answers it as it is.
+pub async fn complete_undeclared(
+    db: &DatabaseConnection,
+    arts: &Artifacts,
+    ctx: &RequestContext,
+    id: Uuid,
+) -> AppResult<artifact::Model> {
+    let row = store::get::<artifact::Entity>(db, ctx, id).await?;
+    ctx.scope.check_write(&row.ns)?;
+    if row.status == ArtifactStatus::Verified && row.deleted_at.is_none() {
+        return Ok(row);
+    }
+    let (Some(upload), ArtifactStatus::Pending, true) =
+        (row.upload_id.clone(), row.status, row.sha256 == UNDECLARED)
+    else {
+        return Err(AppError::InvalidTransition {
+            from: row.status.as_str().to_owned(),
+            to: "VERIFIED".into(),
+        });
+    };
+    let parts = arts.store.list_parts(&row.object_key, &upload).await?;
+    let expected = row.part_count.unwrap_or(0);
+    let numbers: Vec<i32> = parts.iter().map(|p| p.number).collect();
+    if numbers != (1..=expected).collect::<Vec<_>>() {
+        return Err(AppError::bad_input(
+            "parts",
+            format!(
+                "expected parts 1 to {expected}, the store holds {numbers:?}: upload the missing ones first"
+            ),
+        ));
+    }
+    arts.store
+        .complete_multipart(&row.object_key, &upload, &parts)
+        .await?;
+    let (size, sha256) = arts.store.hash_object(&row.object_key).await?;
+    crate::observability::metrics::artifact_bytes("in", size);
+    transition(db, ctx, &row, ArtifactStatus::Pending, "VERIFIED", |a| {
+        a.size_bytes = Set(i64::try_from(size).unwrap_or(i64::MAX));
+        a.sha256 = Set(sha256);
+        a.status = Set(ArtifactStatus::Verified);
+        a.verified_at = Set(Some(Utc::now()));
     })
     .await
 }

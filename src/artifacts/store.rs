@@ -96,6 +96,9 @@ impl StreamHasher {
     }
 }
 
+/// The largest part S3 takes (5 GiB).
+const MAX_PART: i64 = 5 * 1024 * 1024 * 1024;
+
 /// A request body written to a scratch file (see [`spool`]).
 #[derive(Debug)]
 pub struct Spooled {
@@ -609,13 +612,15 @@ impl ObjectStore {
         }
     }
 
-    /// The URL of part `n` (at most `size` bytes).
+    /// The URL of part `n`: of exactly `size` bytes on S3 and at most that on the local
+    /// store, or of any size up to S3's 5 GiB per part when `size` is `None` (a client
+    /// that splits the file itself, as MLflow's does).
     pub async fn presign_part(
         &self,
         key: &str,
         upload_id: &str,
         n: i32,
-        size: i64,
+        size: Option<i64>,
         now: DateTime<Utc>,
         expires: Duration,
     ) -> AppResult<Presigned> {
@@ -628,7 +633,7 @@ impl ObjectStore {
                     .key(key)
                     .upload_id(upload_id)
                     .part_number(n)
-                    .content_length(size)
+                    .set_content_length(size)
                     .presigned(presign_config(now, expires)?)
                     .await
                     .map_err(|e| s3_error("presign part", e))?;
@@ -639,7 +644,7 @@ impl ObjectStore {
                     op: "part".into(),
                     key: key.into(),
                     expires: until(now, expires).timestamp(),
-                    size: Some(size),
+                    size: Some(size.unwrap_or(MAX_PART)),
                     sha256: None,
                     upload_id: Some(upload_id.into()),
                     part: Some(n),

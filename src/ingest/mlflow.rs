@@ -892,7 +892,7 @@ impl Api<'_> {
                 "store_type": "SqlStore",
                 "workspaces_enabled": true,
                 "artifact_serving_enabled": self.arts.is_some(),
-                "multipart_uploads_enabled": false,
+                "multipart_uploads_enabled": self.arts.is_some(),
                 "multipart_downloads_enabled": false,
                 "artifacts_presigned_only": false,
             })),
@@ -953,6 +953,9 @@ impl Api<'_> {
                 self.metric_history_sampled(p).await
             }
             ("GET", ["mlflow", "artifacts", "list"]) => self.list_run_artifacts(p).await,
+            ("POST", ["mlflow-artifacts", "mpu", op, location @ ..]) => {
+                self.multipart(op, &location.join("/"), p).await
+            }
             ("POST", ["mlflow", "logged-models"]) => self.create_logged_model(p).await,
             ("POST", ["mlflow", "logged-models", "search"]) => self.search_logged_models(p).await,
             ("GET", ["mlflow", "logged-models", id]) => {

@@ -9,12 +9,15 @@
 //! is stored, deduplicated and verified like any other artifact (SHA-256 computed while
 //! it streams in, off the runtime, in constant memory: the body goes to a scratch file,
 //! never into memory whole), so governance's checks and `downloadUrl` see it. A `PUT`
-//! over an existing path replaces it, as MLflow's does.
+//! over an existing path replaces it, as MLflow's does. Large files may come by MLflow's
+//! multipart upload instead (`mlflow-artifacts/mpu/...`, [`Api::multipart`]): the parts
+//! go from the client to the store directly.
 
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use entity::{artifact, experiment, job_run, logged_model};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -166,6 +169,102 @@ impl Api<'_> {
             _ => Err(MlflowError::endpoint(
                 method,
                 &format!("mlflow-artifacts/artifacts/{location}"),
+            )),
+        }
+    }
+
+    /// `mlflow-artifacts/mpu/{create,complete,abort}/<location>`: the multipart upload the
+    /// client uses for large files. `create` (`path`: the file's name, `num_parts`) opens
+    /// an upload of the file into the location and answers a URL per part (the store's:
+    /// S3's presigned `UploadPart`, or the local store's signed part URL), which the
+    /// client `PUT`s to directly; `complete` joins the parts the store holds, reads the
+    /// file back for its size and SHA-256 and makes it the `Artifact` at that path
+    /// (replacing what was there, as a `PUT` does); `abort` abandons it (its parts are
+    /// deleted). Without an artifact store: 501, which the client takes as "not
+    /// supported" and falls back to one `PUT`.
+    pub(super) async fn multipart(
+        &self,
+        op: &str,
+        location: &str,
+        p: &super::Params,
+    ) -> MlResult<Value> {
+        let arts = self.arts.ok_or_else(|| {
+            MlflowError::new(
+                StatusCode::NOT_IMPLEMENTED,
+                "FEATURE_DISABLED",
+                "this server keeps no artifacts, so it takes no multipart uploads",
+            )
+        })?;
+        // Clients before MLflow 3.18 sent the whole local path: its last segment is the name.
+        let file = p.req("path")?;
+        let file = file
+            .rsplit(['/', '\\'])
+            .next()
+            .filter(|f| !f.is_empty() && *f != "." && *f != "..")
+            .ok_or_else(|| MlflowError::invalid("'path' must name a file"))?
+            .to_owned();
+        let place = self.place(location).await?;
+        let path = place.full(&file);
+        match op {
+            "create" => {
+                let parts = p.int("num_parts")?.unwrap_or(1);
+                let parts = i32::try_from(parts)
+                    .map_err(|_| MlflowError::invalid("num_parts must be between 1 and 10000"))?;
+                let (row, urls) = arts_service::open_upload(
+                    self.db,
+                    arts,
+                    self.ctx,
+                    place.owner,
+                    &path,
+                    "application/octet-stream",
+                    parts,
+                )
+                .await?;
+                let credentials: Vec<Value> = urls
+                    .into_iter()
+                    .zip(1..)
+                    .map(|(u, n): (_, i32)| {
+                        let headers: serde_json::Map<String, Value> = u
+                            .headers
+                            .into_iter()
+                            .map(|(k, v)| (k, Value::String(v)))
+                            .collect();
+                        json!({"part_number": n, "url": u.url, "headers": headers})
+                    })
+                    .collect();
+                Ok(json!({"upload_id": row.upload_id, "credentials": credentials}))
+            }
+            "complete" | "abort" => {
+                let upload = p.req("upload_id")?;
+                let row = artifact::Entity::find()
+                    .filter(artifact::Column::OwnerId.eq(place.owner.1))
+                    .filter(artifact::Column::Path.eq(path.as_str()))
+                    .filter(artifact::Column::UploadId.eq(upload.as_str()))
+                    .filter(artifact::Column::DeletedAt.is_null())
+                    .filter(self.ctx.scope.condition(artifact::Column::Ns))
+                    .one(self.db)
+                    .await?
+                    .ok_or_else(|| {
+                        MlflowError::missing(format!("No multipart upload '{upload}' of '{path}'."))
+                    })?;
+                if op == "abort" {
+                    arts_service::abort_upload(self.db, arts, self.ctx, row.id).await?;
+                    return Ok(json!({}));
+                }
+                let done =
+                    arts_service::complete_undeclared(self.db, arts, self.ctx, row.id).await?;
+                // The new file replaces what was at its path, as a PUT's does.
+                for old in arts_service::live_under(self.db, self.ctx, place.owner.1, &path).await?
+                {
+                    if old.path == path && old.id != done.id {
+                        arts_service::delete_artifact(self.db, self.ctx, old.id).await?;
+                    }
+                }
+                Ok(json!({}))
+            }
+            _ => Err(MlflowError::endpoint(
+                &axum::http::Method::POST,
+                &format!("mlflow-artifacts/mpu/{op}/{location}"),
             )),
         }
     }
