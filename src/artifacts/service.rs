@@ -333,17 +333,7 @@ async fn plan(
             .await?;
         return Ok((row.clone(), UploadPlan::Single(put)));
     };
-    let upload_id = arts
-        .store
-        .create_multipart(&row.object_key, &row.content_type)
-        .await?;
-    let row = store::transaction(db, async |txn| {
-        let mut a = row.clone().into_active_model();
-        a.upload_id = Set(Some(upload_id.clone()));
-        a.updated_at = Set(Utc::now());
-        store::update::<artifact::Entity, _>(txn, ctx, row, a, "MULTIPART_STARTED").await
-    })
-    .await?;
+    let (row, upload_id) = start_multipart(db, arts, ctx, row).await?;
     let mut parts = Vec::new();
     let mut offset = 0i64;
     let mut n = 1i32;
@@ -365,6 +355,27 @@ async fn plan(
         n += 1;
     }
     Ok((row, UploadPlan::Multipart { part_size, parts }))
+}
+
+/// Opens the store's multipart upload of `row`'s object and records its id on the row.
+async fn start_multipart(
+    db: &DatabaseConnection,
+    arts: &Artifacts,
+    ctx: &RequestContext,
+    row: &artifact::Model,
+) -> AppResult<(artifact::Model, String)> {
+    let upload_id = arts
+        .store
+        .create_multipart(&row.object_key, &row.content_type)
+        .await?;
+    let row = store::transaction(db, async |txn| {
+        let mut a = row.clone().into_active_model();
+        a.upload_id = Set(Some(upload_id.clone()));
+        a.updated_at = Set(Utc::now());
+        store::update::<artifact::Entity, _>(txn, ctx, row, a, "MULTIPART_STARTED").await
+    })
+    .await?;
+    Ok((row, upload_id))
 }
 
 /// Records a failure: the object is deleted, the artifact FAILED with `reason`.
@@ -494,17 +505,7 @@ pub async fn open_upload(
     })
     .await?;
     let started = async {
-        let upload_id = arts
-            .store
-            .create_multipart(&row.object_key, &row.content_type)
-            .await?;
-        let row = store::transaction(db, async |txn| {
-            let mut a = row.clone().into_active_model();
-            a.upload_id = Set(Some(upload_id.clone()));
-            a.updated_at = Set(Utc::now());
-            store::update::<artifact::Entity, _>(txn, ctx, &row, a, "MULTIPART_STARTED").await
-        })
-        .await?;
+        let (row, upload_id) = start_multipart(db, arts, ctx, &row).await?;
         let ttl = arts.settings.upload_url_ttl;
         let mut urls = Vec::new();
         for n in 1..=parts {
@@ -556,7 +557,30 @@ pub async fn complete_undeclared(
             to: "VERIFIED".into(),
         });
     };
-    let parts = arts.store.list_parts(&row.object_key, &upload).await?;
+    join_parts(arts, &row, &upload, None).await?;
+    let (size, sha256) = arts.store.hash_object(&row.object_key).await?;
+    crate::observability::metrics::artifact_bytes("in", size);
+    transition(db, ctx, &row, ArtifactStatus::Pending, "VERIFIED", |a| {
+        a.size_bytes = Set(i64::try_from(size).unwrap_or(i64::MAX));
+        a.sha256 = Set(sha256);
+        a.status = Set(ArtifactStatus::Verified);
+        a.verified_at = Set(Some(Utc::now()));
+    })
+    .await
+}
+
+/// Joins an upload's parts into its object: those given, else those the store holds —
+/// all of 1 to the number planned, or `BAD_USER_INPUT` naming what the store has.
+async fn join_parts(
+    arts: &Artifacts,
+    row: &artifact::Model,
+    upload: &str,
+    parts: Option<Vec<UploadedPart>>,
+) -> AppResult<()> {
+    let parts = match parts {
+        Some(p) if !p.is_empty() => p,
+        _ => arts.store.list_parts(&row.object_key, upload).await?,
+    };
     let expected = row.part_count.unwrap_or(0);
     let numbers: Vec<i32> = parts.iter().map(|p| p.number).collect();
     if numbers != (1..=expected).collect::<Vec<_>>() {
@@ -568,17 +592,8 @@ pub async fn complete_undeclared(
         ));
     }
     arts.store
-        .complete_multipart(&row.object_key, &upload, &parts)
-        .await?;
-    let (size, sha256) = arts.store.hash_object(&row.object_key).await?;
-    crate::observability::metrics::artifact_bytes("in", size);
-    transition(db, ctx, &row, ArtifactStatus::Pending, "VERIFIED", |a| {
-        a.size_bytes = Set(i64::try_from(size).unwrap_or(i64::MAX));
-        a.sha256 = Set(sha256);
-        a.status = Set(ArtifactStatus::Verified);
-        a.verified_at = Set(Some(Utc::now()));
-    })
-    .await
+        .complete_multipart(&row.object_key, upload, &parts)
+        .await
 }
 
 /// Completes an upload: joins the parts (those given, else those the store holds), then
@@ -601,23 +616,7 @@ pub async fn complete_upload(
         .clone()
         .filter(|_| row.status == ArtifactStatus::Pending)
     {
-        let parts = match parts {
-            Some(p) if !p.is_empty() => p,
-            _ => arts.store.list_parts(&row.object_key, &upload).await?,
-        };
-        let expected = row.part_count.unwrap_or(0);
-        let numbers: Vec<i32> = parts.iter().map(|p| p.number).collect();
-        if numbers != (1..=expected).collect::<Vec<_>>() {
-            return Err(AppError::bad_input(
-                "parts",
-                format!(
-                    "expected parts 1 to {expected}, the store holds {numbers:?}: upload the missing ones first"
-                ),
-            ));
-        }
-        arts.store
-            .complete_multipart(&row.object_key, &upload, &parts)
-            .await?;
+        join_parts(arts, &row, &upload, parts).await?;
     }
     let row = if row.status == ArtifactStatus::Pending {
         transition(db, ctx, &row, ArtifactStatus::Pending, "UPLOADED", |a| {
