@@ -875,7 +875,7 @@ async fn serve(args: ServeArgs) -> anyhow_like::Result<()> {
     );
     let listener = tokio::net::TcpListener::bind(args.listen).await?;
     tracing::info!(
-        "mlgraph listening on http://{} (GraphiQL at /)",
+        "mlgraph listening on http://{} (the console at /, GraphiQL at /graphiql)",
         listener.local_addr()?
     );
     axum::serve(

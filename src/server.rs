@@ -1,5 +1,5 @@
 //! HTTP: `POST /graphql` and `GET /graphql` (queries only), subscriptions over WebSocket
-//! on the same path (`graphql-transport-ws`, and legacy `graphql-ws`), GraphiQL at `/`, `/healthz`
+//! on the same path (`graphql-transport-ws`, and legacy `graphql-ws`), the web console at `/` and GraphiQL at `/graphiql`, `/healthz`
 //! (process up), `/readyz` (database reachable) and `/metrics` (counters). Each request gets a request id (from
 //! `x-request-id` or generated) that tags its log lines and the events it writes.
 
