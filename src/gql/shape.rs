@@ -403,7 +403,12 @@ impl<'a> CostWalker<'a> {
             .map(|f| MetaTypeName::concrete_typename(&f.ty));
         let inner = self.selection(&field.selection_set.node, ty, depth + 1, fragments);
         let per_item = inner.complexity;
-        let complexity = match ty.and_then(|t| self.page_size(field, t)) {
+        let size = if ty == Some("MetricHistory") {
+            Some(self.history_size(field))
+        } else {
+            ty.and_then(|t| self.page_size(field, t))
+        };
+        let complexity = match size {
             Some(n) => n.saturating_mul(per_item).saturating_add(1),
             None => per_item.saturating_add(1),
         };
@@ -437,6 +442,19 @@ impl<'a> CostWalker<'a> {
         };
         let n = asked.map_or(default, |n| n.clamp(1, max as i64) as u64);
         Some(n.clamp(1, max) as usize)
+    }
+
+    /// How many points a run's `metricHistory` may return: its keys (those named, else
+    /// the default number) × `maxPoints`.
+    fn history_size(&self, field: &Field) -> usize {
+        use crate::ingest::history::{DEFAULT_KEYS, MAX_KEYS, MAX_POINTS};
+        let keys = self
+            .list_argument_len(field, "keys")
+            .map_or(DEFAULT_KEYS, |n| n.clamp(1, MAX_KEYS));
+        let points = self.int_argument(field, "maxPoints").map_or(320, |n| {
+            n.clamp(i64::from(MAX_POINTS.0), i64::from(MAX_POINTS.1))
+        });
+        keys.saturating_mul(usize::try_from(points).unwrap_or(320))
     }
 
     fn argument(&self, field: &Field, name: &str) -> Option<Value> {

@@ -17,6 +17,10 @@ use crate::error::AppError;
 
 /// The fewest and most points a series may be sampled to.
 pub const MAX_POINTS: (i32, i32) = (3, 2_500);
+/// Metrics answered per run when `keys` names none: the first ones in key order.
+pub const DEFAULT_KEYS: usize = 10;
+/// The most metrics `keys` may name.
+pub const MAX_KEYS: usize = 100;
 
 /// One metric's values over a run's steps.
 #[derive(SimpleObject, Clone, Debug, PartialEq)]
@@ -41,8 +45,8 @@ pub struct MetricStep {
     pub timestamp: DateTime<Utc>,
 }
 
-/// Key: the history of one run, of these keys (all when `None`; sorted), sampled to at
-/// most `max` points per key.
+/// Key: the history of one run, of these keys (sorted; the first [`DEFAULT_KEYS`] when
+/// `None`), sampled to at most `max` points per key.
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 pub struct HistoryOf {
     run: Uuid,
@@ -58,6 +62,12 @@ impl HistoryOf {
             return Err(AppError::bad_input(
                 "maxPoints",
                 format!("must be between {lo} and {hi}, got {max}"),
+            ));
+        }
+        if keys.as_ref().is_some_and(|k| k.len() > MAX_KEYS) {
+            return Err(AppError::bad_input(
+                "keys",
+                format!("at most {MAX_KEYS} metrics at a time"),
             ));
         }
         let keys = keys.map(|mut k| {
@@ -127,6 +137,10 @@ async fn histories(
             Expr::cust("COUNT(*) OVER (PARTITION BY run_id, key)"),
             Alias::new("n"),
         )
+        .expr_as(
+            Expr::cust("DENSE_RANK() OVER (PARTITION BY run_id ORDER BY key)"),
+            Alias::new("kr"),
+        )
         .from(job_run_metric::Entity)
         .and_where(C::RunId.is_in(runs.iter().copied()))
         .cond_where(ctx.scope.condition(C::Ns));
@@ -139,6 +153,12 @@ async fn histories(
     // `max` is a checked integer (3..=2,500), so it is written into the statement.
     let (s, rn, n) = (Alias::new("s"), Alias::new("rn"), Alias::new("n"));
     let stride = max - 2;
+    // Without `keys`, the run's first metrics in key order only.
+    let first_keys = if keys.is_none() {
+        format!(" AND s.kr <= {DEFAULT_KEYS}")
+    } else {
+        String::new()
+    };
     let q = Query::select()
         .columns([
             (s.clone(), Alias::new("run_id")),
@@ -150,7 +170,7 @@ async fn histories(
         ])
         .from_subquery(numbered, s.clone())
         .and_where(Expr::cust(format!(
-            "s.n <= {max} OR s.rn = s.n OR (s.rn - 1) % ((s.n - 2) / {stride} + 1) = 0"
+            "(s.n <= {max} OR s.rn = s.n OR (s.rn - 1) % ((s.n - 2) / {stride} + 1) = 0){first_keys}"
         )))
         .order_by((s.clone(), Alias::new("run_id")), Order::Asc)
         .order_by((s.clone(), Alias::new("key")), Order::Asc)
@@ -191,6 +211,8 @@ mod tests {
         let run = Uuid::nil();
         assert!(HistoryOf::new(run, None, 2).is_err());
         assert!(HistoryOf::new(run, None, 2_501).is_err());
+        let many: Vec<String> = (0..=MAX_KEYS).map(|i| format!("k{i}")).collect();
+        assert!(HistoryOf::new(run, Some(many), 3).is_err());
         let a = HistoryOf::new(
             run,
             Some(vec!["loss".into(), "auc".into(), "loss".into()]),

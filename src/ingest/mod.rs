@@ -91,11 +91,15 @@ crate::gql::declare::node_type! {
         /// `log_metric(key, value, step=...)`), by key, in key order: the curves of the
         /// run. A key logged more than `maxPoints` times is sampled evenly over its steps
         /// in the database, keeping the first and the last (as MLflow's own charts read
-        /// it); batched for every run of the response.
+        /// it); batched for every run of the response. Its cost is its keys × `maxPoints`
+        /// × its selection.
         async fn metric_history(
             &self,
             ctx: &Context<'_>,
-            #[graphql(desc = "Only these metrics (all when absent).")] keys: Option<Vec<String>>,
+            #[graphql(
+                desc = "These metrics (at most 100); when absent, the run's first 10 in key order."
+            )]
+            keys: Option<Vec<String>>,
             #[graphql(
                 default = 320,
                 desc = "At most this many points per metric (3 to 2,500)."

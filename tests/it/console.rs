@@ -293,7 +293,7 @@ async fn the_console_shows_the_apis_answers_live_and_as_of() {
     // The demo's MLflow sweep: its runs' curves, as the API answers them.
     let sweep = app
         .ok(
-            "{ experiments(filter: {name: {eq: \"fraud-lr-sweep\"}}) { nodes { id jobRuns(first: 10) { nodes { name metricHistory { key logged points { step } } } } } } }",
+            "{ experiments(first: 1, filter: {name: {eq: \"fraud-lr-sweep\"}}) { nodes { id jobRuns(first: 10) { nodes { name metricHistory(maxPoints: 50) { key logged points { step } } } } } } }",
             json!({}),
         )
         .await["experiments"]["nodes"][0]

@@ -909,11 +909,26 @@ async fn metric_history_on(base: TestApp) {
             .collect();
         ml("runs/log-batch", json!({"run_id": run, "metrics": acc})).await;
     }
+    // A wide run: twelve metrics of two steps each.
+    let wide = ml(
+        "runs/create",
+        json!({"experiment_id": exp, "run_name": "wide", "start_time": 1_700_000_000_000i64}),
+    )
+    .await["run"]["info"]["run_id"]
+        .clone();
+    let metrics: Vec<Value> = (0..12)
+        .flat_map(|k| (0..2).map(move |step| json!({"key": format!("k{k:02}"), "value": f64::from(k), "timestamp": 1_700_000_000_000i64, "step": step})))
+        .collect();
+    ml(
+        "runs/log-batch",
+        json!({"run_id": wide, "metrics": metrics}),
+    )
+    .await;
     let instant = chrono::Utc::now();
     ml("runs/log-metric", json!({"run_id": runs[2], "key": "acc", "value": 0.9, "timestamp": 1_700_000_000_100i64, "step": 3})).await;
 
     const Q: &str = "query($name: String, $max: Int!, $keys: [String!], $at: DateTime) {
-        experiments(filter: {name: {eq: \"history\"}}, asOf: $at) { nodes { jobRuns(first: 10, orderBy: [{field: NAME}], filter: {name: {eq: $name}}) { nodes {
+        experiments(first: 1, filter: {name: {eq: \"history\"}}, asOf: $at) { nodes { jobRuns(first: 10, orderBy: [{field: NAME}], filter: {name: {eq: $name}}) { nodes {
           id name metricHistory(maxPoints: $max, keys: $keys) { key logged points { step value timestamp } } } } } } }";
     let all = gql(token.clone(), Q, json!({"max": 100})).await;
     let by_name = |v: &Value, name: &str| -> Value {
@@ -976,6 +991,26 @@ async fn metric_history_on(base: TestApp) {
         Some(10)
     );
     assert_eq!(by_name(&all, "other")["metricHistory"][0]["logged"], 4);
+    // Without keys, a run's first ten metrics in key order; named, those.
+    let wide_keys = |v: &Value| -> Vec<String> {
+        by_name(v, "wide")["metricHistory"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|h| h["key"].as_str().map(str::to_owned))
+            .collect()
+    };
+    assert_eq!(
+        wide_keys(&all),
+        (0..10).map(|k| format!("k{k:02}")).collect::<Vec<_>>()
+    );
+    let named = gql(
+        token.clone(),
+        Q,
+        json!({"max": 3, "keys": ["k11", "k10", "nope"]}),
+    )
+    .await;
+    assert_eq!(wide_keys(&named), ["k10", "k11"]);
     // One key.
     let acc = gql(token.clone(), Q, json!({"max": 3, "keys": ["acc"]})).await;
     let long_acc = by_name(&acc, "long")["metricHistory"].clone();
@@ -1016,16 +1051,45 @@ async fn metric_history_on(base: TestApp) {
         }
     };
     let one = statements(json!({"max": 50, "name": "long"})).await;
-    let three = statements(json!({"max": 50})).await;
-    assert_eq!(one, three, "the histories of three runs in one statement");
-    // maxPoints is checked.
+    let all_runs = statements(json!({"max": 50})).await;
+    assert_eq!(one, all_runs, "the histories of every run in one statement");
+    // maxPoints and keys are checked.
     for max in [2, 2_501] {
-        let bad = gql(token.clone(), Q, json!({"max": max})).await;
+        let bad = gql(token.clone(), Q, json!({"max": max, "keys": ["loss"]})).await;
         assert_eq!(
             bad["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
             "{bad}"
         );
     }
+    let keys: Vec<String> = (0..101).map(|k| format!("k{k}")).collect();
+    let bad = gql(token.clone(), Q, json!({"max": 3, "keys": keys})).await;
+    assert_eq!(
+        bad["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{bad}"
+    );
+    // What a response may hold is bounded before it runs: 100 runs × 10 metrics × 2,500
+    // points is refused as too complex, reading nothing but the caller's key (as much as
+    // a query that reads no data at all).
+    let mark = s.app.statements().get();
+    gql(token.clone(), "{ __typename }", json!({})).await;
+    let key_only = s.app.statements().get() - mark;
+    let before = s.app.statements().get();
+    let huge = gql(
+        token.clone(),
+        "{ jobRuns(first: 100) { nodes { metricHistory(maxPoints: 2500) { key points { step value } } } } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        huge["errors"][0]["extensions"]["code"], "QUERY_TOO_COMPLEX",
+        "{huge}"
+    );
+    assert_eq!(huge["data"], Value::Null);
+    assert_eq!(
+        s.app.statements().get() - before,
+        key_only,
+        "refused before any statement"
+    );
     // Another namespace's caller: the run is as absent as one that never was.
     let id = long["id"].clone();
     const NODE: &str = "query($id: ID!) { jobRun(id: $id) { metricHistory { key } } }";

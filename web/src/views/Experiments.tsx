@@ -211,7 +211,7 @@ export function Experiment(props: { id: string; asOf: string | null }) {
             status: r.state,
             params: obj(r.params),
             metrics: obj(r.metrics),
-            curves: r.metricHistory,
+            curves: x.curves.nodes.find((c) => c.id === r.id)?.metricHistory ?? [],
           })),
         ];
         const numeric = [...new Set(runs.flatMap((r) => Object.keys(r.metrics).filter((k) => typeof r.metrics[k] === "number")))].sort();
