@@ -464,23 +464,25 @@ async fn compare_rollups(app: &TestApp, e1: &str, label: &str) {
     // A filter the rollups cannot answer that selects every prediction: forces a scan.
     let scan = r#"{or: [{latencyMs: {isNull: true}}, {latencyMs: {isNull: false}}]}"#;
     let app_ref = app;
-    let hour = chrono::Utc::now()
-        .date_naive()
+    let now_hour = chrono::Utc::now()
+        .duration_trunc(chrono::TimeDelta::hours(1))
+        .unwrap_or_default();
+    // The midnight starting the day of the newest prediction (made up to the start of the
+    // current hour: in the first hour of a day, that is yesterday's), so that predictions
+    // lie on both sides of it whatever the time of day.
+    let newest_day = (now_hour - chrono::TimeDelta::hours(1)).date_naive();
+    let hour = newest_day
         .and_hms_opt(0, 0, 0)
         .map(|t| t.and_utc().to_rfc3339())
         .unwrap_or_default();
     // Bounds the daily rollups cannot answer: inside a day (two whole hours, one of which
     // is not midnight) and a millisecond after midnight. Answered by a scan, they must
     // still agree with one.
-    let now_hour = chrono::Utc::now()
-        .duration_trunc(chrono::TimeDelta::hours(1))
-        .unwrap_or_default();
     let inside_day: Vec<String> = [5, 6]
         .iter()
         .map(|h| (now_hour - chrono::TimeDelta::hours(*h)).to_rfc3339())
         .collect();
-    let after_midnight = chrono::Utc::now()
-        .date_naive()
+    let after_midnight = newest_day
         .and_hms_milli_opt(0, 0, 0, 1)
         .map(|t| t.and_utc().to_rfc3339())
         .unwrap_or_default();
