@@ -817,6 +817,38 @@ fn apply_event(
     }
 }
 
+/// The run a `parent` facet names under `at` (`""` for the parent itself, `"/root"` for
+/// the root of its hierarchy): its id and its job, when both a run id and a job name are
+/// given.
+fn facet_run(facet: &Value, at: &str) -> Option<(Uuid, Job)> {
+    let text = |path: &str| {
+        facet
+            .pointer(&format!("{at}{path}"))
+            .and_then(Value::as_str)
+    };
+    let given = |path: &str| text(path).filter(|s| !s.trim().is_empty());
+    let id = run_uuid(given("/run/runId")?);
+    let job = Job {
+        namespace: text("/job/namespace").unwrap_or_default().to_owned(),
+        name: given("/job/name")?.to_owned(),
+        facets: Map::new(),
+    };
+    Some((id, job))
+}
+
+/// A run another event reported (a parent or a root), with its job: created if unknown.
+async fn reported_run(
+    txn: &DatabaseTransaction,
+    ctx: &RequestContext,
+    ns: &str,
+    id: Uuid,
+    job: &Job,
+    at: DateTime<Utc>,
+) -> AppResult<job_run::Model> {
+    let wf = upsert_workflow(txn, ctx, ns, job, at).await?;
+    upsert_run(txn, ctx, ns, id, &wf, None, &Map::new(), at).await
+}
+
 /// A `parent` run facet: the parent run (created if unknown, in this namespace, with its
 /// job) and `run --partOf--> parent`.
 async fn link_parent(
@@ -827,31 +859,13 @@ async fn link_parent(
     facet: &Value,
     at: DateTime<Utc>,
 ) -> AppResult<()> {
-    let Some(parent_id) = facet
-        .pointer("/run/runId")
-        .and_then(Value::as_str)
-        .filter(|s| !s.trim().is_empty())
-        .map(run_uuid)
-    else {
+    let Some((parent_id, parent_job)) = facet_run(facet, "") else {
         return Ok(());
     };
     if Some(parent_id) == run.external_id {
         return Ok(());
     }
-    let job = Job {
-        namespace: facet
-            .pointer("/job/namespace")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned(),
-        name: match facet.pointer("/job/name").and_then(Value::as_str) {
-            Some(n) if !n.trim().is_empty() => n.to_owned(),
-            _ => return Ok(()),
-        },
-        facets: Map::new(),
-    };
-    let wf = upsert_workflow(txn, ctx, ns, &job, at).await?;
-    let parent = upsert_run(txn, ctx, ns, parent_id, &wf, None, &Map::new(), at).await?;
+    let parent = reported_run(txn, ctx, ns, parent_id, &parent_job, at).await?;
     if run.parent_run_id != Some(parent.id) {
         let mut row = run.clone().into_active_model();
         row.parent_run_id = Set(Some(parent.id));
@@ -870,33 +884,13 @@ async fn link_parent(
     .await?;
     // `root` (ParentRunFacet 1-2-0): the top of the hierarchy (an Airflow DAG run above a
     // task's parent), so the parent is part of it too, even before the root reports.
-    let (Some(root_id), Some(root_job)) = (
-        facet
-            .pointer("/root/run/runId")
-            .and_then(Value::as_str)
-            .filter(|s| !s.trim().is_empty())
-            .map(run_uuid),
-        facet
-            .pointer("/root/job/name")
-            .and_then(Value::as_str)
-            .filter(|s| !s.trim().is_empty()),
-    ) else {
+    let Some((root_id, root_job)) = facet_run(facet, "/root") else {
         return Ok(());
     };
     if root_id == parent_id || Some(root_id) == run.external_id {
         return Ok(());
     }
-    let job = Job {
-        namespace: facet
-            .pointer("/root/job/namespace")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned(),
-        name: root_job.to_owned(),
-        facets: Map::new(),
-    };
-    let wf = upsert_workflow(txn, ctx, ns, &job, at).await?;
-    let root = upsert_run(txn, ctx, ns, root_id, &wf, None, &Map::new(), at).await?;
+    let root = reported_run(txn, ctx, ns, root_id, &root_job, at).await?;
     if parent.parent_run_id.is_none() {
         let mut row = parent.clone().into_active_model();
         row.parent_run_id = Set(Some(root.id));
