@@ -292,24 +292,34 @@ pub async fn create_upload(
             plan: UploadPlan::Present,
         });
     }
-    match plan(db, arts, ctx, &row).await {
-        Ok((row, plan)) => Ok(Upload {
-            artifact: row,
-            plan,
-        }),
-        Err(e) => {
-            // The store refused: the row must not stay PENDING for an upload that cannot happen.
-            fail(
-                db,
-                arts,
-                ctx,
-                &row,
-                &format!("the object store refused the upload: {}", e.message()),
-            )
-            .await?;
-            Err(e)
-        }
+    let planned = plan(db, arts, ctx, &row).await;
+    let (row, plan) = failed_unless(db, arts, ctx, &row, planned).await?;
+    Ok(Upload {
+        artifact: row,
+        plan,
+    })
+}
+
+/// `result` of asking the store to take an upload of `row`; when the store refused, the
+/// row is FAILED first (it must not stay PENDING for an upload that cannot happen).
+async fn failed_unless<T>(
+    db: &DatabaseConnection,
+    arts: &Artifacts,
+    ctx: &RequestContext,
+    row: &artifact::Model,
+    result: AppResult<T>,
+) -> AppResult<T> {
+    if let Err(e) = &result {
+        fail(
+            db,
+            arts,
+            ctx,
+            row,
+            &format!("the object store refused the upload: {}", e.message()),
+        )
+        .await?;
     }
+    result
 }
 
 async fn plan(
@@ -518,20 +528,7 @@ pub async fn open_upload(
         Ok::<_, AppError>((row, urls))
     }
     .await;
-    match started {
-        Ok(r) => Ok(r),
-        Err(e) => {
-            fail(
-                db,
-                arts,
-                ctx,
-                &row,
-                &format!("the object store refused the upload: {}", e.message()),
-            )
-            .await?;
-            Err(e)
-        }
-    }
+    failed_unless(db, arts, ctx, &row, started).await
 }
 
 /// Completes an upload planned by [`open_upload`]: joins the parts the store holds (all

@@ -254,12 +254,7 @@ impl Api<'_> {
                 let done =
                     arts_service::complete_undeclared(self.db, arts, self.ctx, row.id).await?;
                 // The new file replaces what was at its path, as a PUT's does.
-                for old in arts_service::live_under(self.db, self.ctx, place.owner.1, &path).await?
-                {
-                    if old.path == path && old.id != done.id {
-                        arts_service::delete_artifact(self.db, self.ctx, old.id).await?;
-                    }
-                }
+                self.replace_at(place.owner.1, &path, Some(done.id)).await?;
                 Ok(json!({}))
             }
             _ => Err(MlflowError::endpoint(
@@ -267,6 +262,22 @@ impl Api<'_> {
                 &format!("mlflow-artifacts/mpu/{op}/{location}"),
             )),
         }
+    }
+
+    /// Deletes the live files of `owner` at exactly `path` (but `keep`): what a new file
+    /// there replaces.
+    async fn replace_at(
+        &self,
+        owner: Uuid,
+        path: &str,
+        keep: Option<Uuid>,
+    ) -> crate::error::AppResult<()> {
+        for old in arts_service::live_under(self.db, self.ctx, owner, path).await? {
+            if old.path == path && Some(old.id) != keep {
+                arts_service::delete_artifact(self.db, self.ctx, old.id).await?;
+            }
+        }
+        Ok(())
     }
 
     /// The files under a place, with their paths relative to it.
@@ -344,11 +355,7 @@ impl Api<'_> {
         let path = place.full("");
         let stored = async {
             // MLflow's PUT replaces what was at the path.
-            for old in arts_service::live_under(self.db, self.ctx, place.owner.1, &path).await? {
-                if old.path == path {
-                    arts_service::delete_artifact(self.db, self.ctx, old.id).await?;
-                }
-            }
+            self.replace_at(place.owner.1, &path, None).await?;
             arts_service::put(
                 self.db,
                 arts,
