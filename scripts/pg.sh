@@ -85,6 +85,46 @@ pg_start_replica() {
   export PG_REPLICA_URL PG_REPLICA_PORT PG_REPLICA_DATA PG_REPLICA_OPTS
 }
 
+# PgBouncer for the connection-pooler test. mlgraph's statements are prepared (named) and
+# PgBouncer keeps them per server connection in transaction mode only since 1.21; Debian
+# bookworm packages 1.18, so this builds Debian trixie's 1.24.1 from its source package
+# (the upstream tarball Debian ships, checked against the SHA-256 of its Sources index),
+# once per machine: PGBOUNCER is the binary.
+PGBOUNCER_VERSION=1.24.1
+PGBOUNCER_SHA256=da72a3aba13072876d055a3e58dd4aba4a5de4ed6148e73033185245598fd3e0
+pgbouncer_provision() {
+  local prefix="$PG_TESTENV/pgbouncer-$PGBOUNCER_VERSION"
+  PGBOUNCER="$prefix/bin/pgbouncer"
+  export PGBOUNCER
+  [ -x "$PGBOUNCER" ] && return 0
+  if ! dpkg -s libevent-dev >/dev/null 2>&1; then
+    local sudo=""
+    [ "$(id -u)" = 0 ] || sudo=sudo
+    export DEBIAN_FRONTEND=noninteractive
+    $sudo apt-get install -y -q --no-install-recommends libevent-dev pkgconf >/dev/null 2>&1 ||
+      { $sudo apt-get update -q >/dev/null && $sudo apt-get install -y -q --no-install-recommends libevent-dev pkgconf >/dev/null; }
+  fi
+  local build
+  build="$(mktemp -d)"
+  curl -fsS -o "$build/src.tar.gz" \
+    "http://deb.debian.org/debian/pool/main/p/pgbouncer/pgbouncer_$PGBOUNCER_VERSION.orig.tar.gz"
+  echo "$PGBOUNCER_SHA256  $build/src.tar.gz" | sha256sum -c --quiet - || {
+    echo "pg.sh: the PgBouncer source does not match its checksum" >&2
+    return 1
+  }
+  tar xzf "$build/src.tar.gz" -C "$build"
+  (
+    cd "$build/pgbouncer-$PGBOUNCER_VERSION" &&
+      ./configure --prefix="$prefix" --without-cares --without-openssl --without-pam --without-systemd &&
+      make -j2 && make install
+  ) >"$build/build.log" 2>&1 || {
+    tail -20 "$build/build.log" >&2
+    return 1
+  }
+  chmod -R o+rX "$prefix"
+  rm -rf "$build"
+}
+
 pg_stop() {
   if [ -n "${PG_REPLICA_DATA:-}" ] && [ -d "$PG_REPLICA_DATA" ]; then
     pg_as_user "$PG_BIN/pg_ctl" -D "$PG_REPLICA_DATA" -m immediate -w stop >/dev/null 2>&1 || true

@@ -18,6 +18,7 @@ source "$here/scripts/pg.sh"
 source "$here/scripts/s3.sh"
 
 pg_provision
+pgbouncer_provision
 s3_provision
 pg_start
 trap 'pg_stop; s3_stop' EXIT
@@ -30,6 +31,8 @@ export MLGRAPH_TEST_REPLICA_URL="$PG_REPLICA_URL" MLGRAPH_TEST_REPLICA_DATA="$PG
   MLGRAPH_TEST_REPLICA_OPTS="$PG_REPLICA_OPTS"
 # A test that crashes and restarts a PostgreSQL of its own uses the same binaries.
 export MLGRAPH_TEST_PG_BIN="$PG_BIN" MLGRAPH_TEST_PG_USER="$PG_RUN_USER"
+# The connection-pooler test starts its own PgBouncer from the README's configuration.
+export MLGRAPH_TEST_PGBOUNCER="$PGBOUNCER"
 export MLGRAPH_TEST_S3_ENDPOINT="$S3_ENDPOINT" MLGRAPH_TEST_S3_ACCESS_KEY="$S3_ACCESS_KEY" \
   MLGRAPH_TEST_S3_SECRET_KEY="$S3_SECRET_KEY" MLGRAPH_TEST_S3_BUCKET="$S3_BUCKET"
 

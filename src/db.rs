@@ -33,6 +33,11 @@ pub struct DbOptions {
     /// How long a request waits for a free connection before it is refused with
     /// `UNAVAILABLE` (503): an exhausted pool answers fast instead of queueing requests.
     pub acquire_timeout: Duration,
+    /// The URL is a connection pooler in transaction mode (PgBouncer): connections carry
+    /// no session settings (`statement_timeout`, `jit`: the pooler refuses them and would
+    /// not keep them; set them on the role), and LISTEN and migrations use the database's
+    /// own address (`--direct-database-url`).
+    pub pooled: bool,
 }
 
 impl Default for DbOptions {
@@ -41,6 +46,7 @@ impl Default for DbOptions {
             max_connections: 16,
             statement_timeout: Duration::from_secs(30),
             acquire_timeout: Duration::from_secs(5),
+            pooled: false,
         }
     }
 }
@@ -89,14 +95,22 @@ async fn connect_counted(
             .min_connections(u32::from(!lazy))
             .connect_lazy(lazy);
         let timeout_ms = opts.statement_timeout.as_millis();
-        // JIT compilation costs hundreds of milliseconds and the planner's estimates for
-        // recursive lineage queries are high enough to trigger it on every traversal.
-        options.map_sqlx_postgres_opts(move |o| {
-            o.options([
-                ("statement_timeout", timeout_ms.to_string()),
-                ("jit", "off".to_owned()),
-            ])
-        });
+        if opts.pooled {
+            // A transaction pooler hands each transaction to any server connection: a
+            // session setting would not follow, and PgBouncer refuses untracked startup
+            // parameters (`extra_float_digits` included; PostgreSQL's default of 1 already
+            // prints floats exactly, and sqlx reads them in binary).
+            options.map_sqlx_postgres_opts(|o| o.extra_float_digits(None));
+        } else {
+            // JIT compilation costs hundreds of milliseconds and the planner's estimates for
+            // recursive lineage queries are high enough to trigger it on every traversal.
+            options.map_sqlx_postgres_opts(move |o| {
+                o.options([
+                    ("statement_timeout", timeout_ms.to_string()),
+                    ("jit", "off".to_owned()),
+                ])
+            });
+        }
     }
     let mut db = Database::connect(options).await?;
     let c = counter.0.clone();
@@ -114,6 +128,40 @@ async fn connect_counted(
         );
     });
     Ok(db)
+}
+
+/// A small pool on the database's own address, for what a transaction pooler cannot
+/// carry: the event feed's LISTEN and migrations (session-level statements). Settings as
+/// [`connect`]'s.
+pub async fn connect_direct(url: &str, opts: &DbOptions) -> Result<DatabaseConnection, DbErr> {
+    if !url.starts_with("postgres") {
+        return Err(DbErr::Custom(
+            "the direct database URL is a postgres:// URL".into(),
+        ));
+    }
+    let opts = DbOptions {
+        max_connections: 2,
+        pooled: false,
+        ..opts.clone()
+    };
+    connect_counted(url, &opts, &StatementCounter::default(), false).await
+}
+
+/// The server's `statement_timeout` as a new connection of this pool sees it (through a
+/// pooler: what the role or database sets), in milliseconds; 0 is none.
+pub async fn statement_timeout_ms(db: &DatabaseConnection) -> Result<u64, DbErr> {
+    use sea_orm::ConnectionTrait;
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT setting::bigint AS ms FROM pg_settings WHERE name = 'statement_timeout'",
+        ))
+        .await?;
+    let ms: i64 = match row {
+        Some(r) => r.try_get("", "ms")?,
+        None => 0,
+    };
+    Ok(u64::try_from(ms).unwrap_or(0))
 }
 
 /// Applies every pending migration, then, if any was applied, removes explicit edges left

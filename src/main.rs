@@ -196,6 +196,11 @@ struct DbArgs {
     /// Without it, mlgraph uses the embedded SQLite file ./mlgraph.db.
     #[arg(long, env = "DATABASE_URL")]
     database_url: Option<String>,
+    /// The same PostgreSQL database without the connection pooler, when DATABASE_URL is a
+    /// pooler in transaction mode (PgBouncer): LISTEN and migrations use it, and pooled
+    /// connections carry no session settings (see "Connection pooler" in the README).
+    #[arg(long, env = "MLGRAPH_DIRECT_DATABASE_URL")]
+    direct_database_url: Option<String>,
     /// Maximum pooled database connections (PostgreSQL).
     #[arg(long, env = "MLGRAPH_DB_MAX_CONNECTIONS", default_value_t = 16)]
     db_max_connections: u32,
@@ -255,7 +260,30 @@ impl DbArgs {
             max_connections: self.db_max_connections,
             statement_timeout: Duration::from_millis(self.statement_timeout_ms),
             acquire_timeout: Duration::from_millis(self.db_acquire_timeout_ms.max(1)),
+            pooled: self.direct_database_url.is_some(),
         }
+    }
+
+    /// The database's own address when DATABASE_URL is a pooler (`--direct-database-url`).
+    async fn direct(&self) -> anyhow_like::Result<Option<sea_orm::DatabaseConnection>> {
+        let Some(url) = &self.direct_database_url else {
+            return Ok(None);
+        };
+        let redacted = url.split('@').next_back().unwrap_or("");
+        let conn = db::connect_direct(url, &self.options())
+            .await
+            .map_err(|e| format!("--direct-database-url {redacted}: {e}"))?;
+        Ok(Some(conn))
+    }
+
+    /// Applies pending migrations over the database's own address when there is a pooler
+    /// in between (it cannot carry them), else over `conn`.
+    async fn migrate(&self, conn: &sea_orm::DatabaseConnection) -> anyhow_like::Result<()> {
+        match self.direct().await? {
+            Some(direct) => db::migrate(&direct).await?,
+            None => db::migrate(conn).await?,
+        }
+        Ok(())
     }
 
     async fn connect(
@@ -265,7 +293,17 @@ impl DbArgs {
         let opts = self.options();
         let redacted = url.split('@').next_back().unwrap_or("");
         tracing::info!(database = %redacted, "connecting");
-        Ok(db::connect(&url, &opts).await?)
+        db::connect(&url, &opts).await.map_err(|e| {
+            let text = e.to_string();
+            if text.contains("unsupported startup parameter") && !opts.pooled {
+                format!(
+                    "{redacted}: {text} (is DATABASE_URL a connection pooler? give the database's own address as --direct-database-url; see \"Connection pooler\" in the README)"
+                )
+                .into()
+            } else {
+                e.into()
+            }
+        })
     }
 }
 
@@ -502,8 +540,10 @@ async fn main() -> anyhow_like::Result<()> {
                 .with_span_list(false)
                 .boxed()
         } else {
+            // Colours only for a person at a terminal: a log file or collector gets text.
             tracing_subscriber::fmt::layer()
                 .with_writer(std::io::stderr)
+                .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
                 .boxed()
         };
         let otel = telemetry.as_ref().map(|t| t.layer());
@@ -552,7 +592,11 @@ async fn run(command: Option<Command>, serve_args: ServeArgs) -> anyhow_like::Re
             Ok(())
         }
         Some(Command::Migrate { db, action }) => {
-            let (conn, _) = db.connect().await?;
+            // Migrations are session work: through a pooler they take the direct address.
+            let conn = match db.direct().await? {
+                Some(direct) => direct,
+                None => db.connect().await?.0,
+            };
             match action {
                 MigrateAction::Up => {
                     mlgraph::progress::enable();
@@ -572,7 +616,7 @@ async fn run(command: Option<Command>, serve_args: ServeArgs) -> anyhow_like::Re
         Some(Command::SeedDemo { db }) => {
             let (conn, _) = db.connect().await?;
             mlgraph::progress::enable();
-            db::migrate(&conn).await?;
+            db.migrate(&conn).await?;
             let summary = mlgraph::demo::seed(&conn)
                 .await
                 .map_err(|e| format!("seeding failed: {e:?}"))?;
@@ -590,7 +634,7 @@ async fn run(command: Option<Command>, serve_args: ServeArgs) -> anyhow_like::Re
         }
         Some(Command::Import { db }) => {
             let (conn, _) = db.connect().await?;
-            db::migrate(&conn).await?;
+            db.migrate(&conn).await?;
             let input = std::io::BufReader::new(std::io::stdin());
             mlgraph::progress::enable();
             mlgraph::portability::import(&conn, input)
@@ -612,7 +656,7 @@ async fn run(command: Option<Command>, serve_args: ServeArgs) -> anyhow_like::Re
         }
         Some(Command::Admin { db, action }) => {
             let (conn, _) = db.connect().await?;
-            db::migrate(&conn).await?;
+            db.migrate(&conn).await?;
             admin(&conn, action).await
         }
     }
@@ -714,8 +758,20 @@ async fn admin(conn: &sea_orm::DatabaseConnection, action: AdminAction) -> anyho
 
 async fn serve(args: ServeArgs) -> anyhow_like::Result<()> {
     let (conn, statements) = args.db.connect().await?;
+    let direct = args.db.direct().await?;
     if !args.no_migrate {
-        db::migrate(&conn).await?;
+        db::migrate(direct.as_ref().unwrap_or(&conn)).await?;
+    }
+    if direct.is_some() {
+        // Through a transaction pooler mlgraph cannot set its statement timeout per
+        // session: the role's or database's setting is what holds.
+        match db::statement_timeout_ms(&conn).await {
+            Ok(0) => tracing::warn!(
+                "statement_timeout is off through the pooler: set it on mlgraph's role (ALTER ROLE ... SET statement_timeout = '30s') so a runaway statement is cancelled"
+            ),
+            Ok(ms) => tracing::info!(statement_timeout_ms = ms, "through a connection pooler"),
+            Err(e) => return Err(format!("through the pooler: {e}").into()),
+        }
     }
     if args.demo {
         let summary = mlgraph::demo::seed(&conn)
@@ -746,6 +802,7 @@ async fn serve(args: ServeArgs) -> anyhow_like::Result<()> {
         conn.clone(),
         mlgraph::observability::feed::FeedOptions {
             poll_interval: Duration::from_millis(args.event_poll_ms.max(10)),
+            listen: direct,
             ..Default::default()
         },
     );

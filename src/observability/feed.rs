@@ -175,6 +175,9 @@ pub struct FeedOptions {
     pub poll_interval: Duration,
     /// Events buffered per subscriber before it must re-read from the log.
     pub buffer: usize,
+    /// Where LISTEN runs when the feed's pool goes through a transaction pooler, which
+    /// cannot carry it (the database's own address); the feed's pool without it.
+    pub listen: Option<DatabaseConnection>,
 }
 
 impl Default for FeedOptions {
@@ -182,6 +185,7 @@ impl Default for FeedOptions {
         FeedOptions {
             poll_interval: Duration::from_secs(2),
             buffer: 4096,
+            listen: None,
         }
     }
 }
@@ -311,7 +315,8 @@ impl EventFeed {
     /// lost connection may have lost notifications: the tailer is woken to catch up).
     async fn listen(&self) {
         use sea_orm::sqlx::postgres::PgListener;
-        let pool = self.0.db.get_postgres_connection_pool().clone();
+        let db = self.0.options.listen.as_ref().unwrap_or(&self.0.db);
+        let pool = db.get_postgres_connection_pool().clone();
         loop {
             let mut listener = match PgListener::connect_with(&pool).await {
                 Ok(l) => l,

@@ -428,3 +428,114 @@ pub fn redacted(value: &Value, known: &[(&str, &str)]) -> Value {
     }
     walk(value, known, &mut Vec::new())
 }
+
+/// The `mlgraph` binary started as `bash -c "exec <command>"` (a README command with its
+/// addresses put in), on a free port, with `envs` set; returned once its log has had every
+/// line of `ready` (within 60 s). Its log keeps being collected; the process is killed on
+/// drop.
+pub struct Spawned {
+    pub addr: String,
+    pub log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    _child: tokio::process::Child,
+}
+
+impl Spawned {
+    pub async fn start(command: &str, envs: &[(&str, String)], ready: &[&str]) -> Spawned {
+        use tokio::io::AsyncBufReadExt;
+        let addr = {
+            let l = TestApp::bind().await;
+            l.local_addr().unwrap_or_else(|e| panic!("{e}")).to_string()
+        };
+        let mut child = Self::command(command, envs)
+            .env("MLGRAPH_LISTEN", &addr)
+            .stderr(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let stderr = child
+            .stderr
+            .take()
+            .unwrap_or_else(|| panic!("the server's stderr"));
+        let mut lines = tokio::io::BufReader::new(stderr).lines();
+        let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+        let mut pending: Vec<&str> = ready.to_vec();
+        tokio::time::timeout(std::time::Duration::from_secs(60), async {
+            while !pending.is_empty() {
+                let line = lines
+                    .next_line()
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"))
+                    .unwrap_or_else(|| {
+                        panic!(
+                            "the server stopped:\n{}",
+                            log.lock().map(|l| l.join("\n")).unwrap_or_default()
+                        )
+                    });
+                pending.retain(|p| !line.contains(p));
+                if let Ok(mut l) = log.lock() {
+                    l.push(line);
+                }
+            }
+        })
+        .await
+        .unwrap_or_else(|_| panic!("the server did not log {ready:?} within 60 s"));
+        let kept = log.clone();
+        tokio::spawn(async move {
+            while let Ok(Some(line)) = lines.next_line().await {
+                if let Ok(mut l) = kept.lock() {
+                    l.push(line);
+                }
+            }
+        });
+        Spawned {
+            addr,
+            log,
+            _child: child,
+        }
+    }
+
+    /// The same command run to its end (within 60 s): for commands that must refuse to
+    /// start.
+    pub async fn run_to_exit(command: &str, envs: &[(&str, String)]) -> std::process::Output {
+        let addr = {
+            let l = TestApp::bind().await;
+            l.local_addr().unwrap_or_else(|e| panic!("{e}")).to_string()
+        };
+        let out = Self::command(command, envs)
+            .env("MLGRAPH_LISTEN", addr)
+            .output();
+        tokio::time::timeout(std::time::Duration::from_secs(60), out)
+            .await
+            .unwrap_or_else(|_| panic!("`{command}` did not end within 60 s"))
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn command(command: &str, envs: &[(&str, String)]) -> tokio::process::Command {
+        let bin = std::path::Path::new(env!("CARGO_BIN_EXE_mlgraph"))
+            .parent()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
+        let mut cmd = tokio::process::Command::new("bash");
+        cmd.arg("-c")
+            .arg(format!("exec {}", command.trim()))
+            .env(
+                "PATH",
+                format!("{bin}:{}", std::env::var("PATH").unwrap_or_default()),
+            )
+            .env("RUST_LOG", "info")
+            .env_remove("DATABASE_URL")
+            .kill_on_drop(true);
+        for (k, v) in envs {
+            cmd.env(k, v);
+        }
+        cmd
+    }
+
+    /// Whether a line of its log so far contains `text`.
+    pub fn logged(&self, text: &str) -> bool {
+        self.log
+            .lock()
+            .map(|l| l.iter().any(|line| line.contains(text)))
+            .unwrap_or(false)
+    }
+}

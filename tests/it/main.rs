@@ -26,6 +26,7 @@ mod performance;
 mod persisted;
 mod plan;
 mod playground;
+mod pooler;
 mod portability;
 mod prep;
 mod prep_uploads;

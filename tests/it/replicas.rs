@@ -159,6 +159,7 @@ async fn queries_read_from_the_replica_and_writers_read_their_writes() {
         max_connections: 8,
         statement_timeout: Duration::from_secs(30),
         acquire_timeout: Duration::from_secs(5),
+        pooled: false,
     };
     let replica = mlgraph::db::connect_replica(&replica_url(&app), &opts, &app.state.statements)
         .await
@@ -267,52 +268,16 @@ async fn the_readme_replica_command_serves_queries_from_the_replicas() {
         .replace("postgres://mlgraph@replica-1/mlgraph", &replica)
         .replace("postgres://mlgraph@replica-2/mlgraph", &replica);
     assert!(!command.contains("@replica-"), "{command}");
-    let addr = {
-        let l = TestApp::bind().await;
-        l.local_addr().unwrap_or_else(|e| panic!("{e}")).to_string()
-    };
-    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_mlgraph"))
-        .parent()
-        .map(|p| p.display().to_string())
-        .unwrap_or_default();
-    let mut server = tokio::process::Command::new("bash")
-        .arg("-c")
-        .arg(format!("exec {}", command.trim()))
-        .env(
-            "PATH",
-            format!("{bin}:{}", std::env::var("PATH").unwrap_or_default()),
-        )
-        .env("MLGRAPH_LISTEN", &addr)
-        .env("MLGRAPH_AUTH", "off")
-        .env("RUST_LOG", "info")
-        .env_remove("DATABASE_URL")
-        .stderr(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap_or_else(|e| panic!("{e}"));
     // Its log says when it listens and when a replica is usable (the replica has the
     // test's database once it has replayed its creation; until then reads go to the
-    // primary): await both, then keep draining the log.
-    let stderr = server
-        .stderr
-        .take()
-        .unwrap_or_else(|| panic!("the server's stderr"));
-    let mut lines = tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(stderr));
-    let (mut listening, mut available) = (false, false);
-    tokio::time::timeout(Duration::from_secs(60), async {
-        while !(listening && available) {
-            let line = lines
-                .next_line()
-                .await
-                .unwrap_or_else(|e| panic!("{e}"))
-                .unwrap_or_else(|| panic!("the server stopped"));
-            listening |= line.contains("mlgraph listening on");
-            available |= line.contains("read replica available");
-        }
-    })
-    .await
-    .unwrap_or_else(|_| panic!("the server did not listen with a replica within 60 s"));
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    // primary): await both.
+    let server = crate::harness::Spawned::start(
+        &command,
+        &[("MLGRAPH_AUTH", "off".into())],
+        &["mlgraph listening on", "read replica available"],
+    )
+    .await;
+    let addr = server.addr.clone();
     let (data, _) = call(&addr, "reader", None, FIND, json!({"name": "none"})).await;
     assert_eq!(data, json!({"models": {"nodes": []}}));
     let metrics = reqwest::get(format!("http://{addr}/metrics"))
@@ -343,6 +308,7 @@ async fn three_instances_over_a_primary_and_a_replica_stay_consistent() {
         max_connections: 4,
         statement_timeout: Duration::from_secs(30),
         acquire_timeout: Duration::from_secs(5),
+        pooled: false,
     };
     let mut addrs = Vec::new();
     let mut monitors = Vec::new();
@@ -428,6 +394,7 @@ async fn bad_replica_input_is_refused_or_harmless() {
         max_connections: 2,
         statement_timeout: Duration::from_secs(30),
         acquire_timeout: Duration::from_secs(5),
+        pooled: false,
     };
     let replica = mlgraph::db::connect_replica(&replica_url(&app), &opts, &app.state.statements)
         .await
