@@ -36,6 +36,7 @@ pub mod progress;
 pub mod registry;
 pub mod relations;
 pub mod replicas;
+pub mod runs;
 pub mod schema;
 pub mod search;
 pub mod server;

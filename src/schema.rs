@@ -27,9 +27,9 @@ use crate::costs::{CostMutation, CostQuery};
 use crate::governance::{GovernanceMutation, GovernanceQuery};
 use crate::gql::shape;
 use crate::graph::{Node, load_node};
-use crate::ingest::IngestQuery;
 use crate::performance::{InferenceMutation, PerformanceMutation, PerformanceQuery};
 use crate::prep::{PrepMutation, PrepQuery, UploadMutation};
+use crate::runs::RunsQuery;
 use crate::search::SearchQuery;
 use crate::similarity::{SimilarityMutation, SimilarityQuery};
 
@@ -120,7 +120,7 @@ pub struct QueryRoot(
     ServingQuery,
     ObservabilityQuery,
     LineageQuery,
-    IngestQuery,
+    RunsQuery,
     AbQuery,
     PrepQuery,
 );

@@ -66,7 +66,7 @@ crate::gql::declare::node_type! {
                 self.0
                     .facets
                     .as_ref()
-                    .map(crate::ingest::openlineage::facet_values)
+                    .map(crate::runs::values_of)
                     .unwrap_or_else(|| serde_json::json!({})),
             )
         }

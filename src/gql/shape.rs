@@ -447,7 +447,7 @@ impl<'a> CostWalker<'a> {
     /// How many points a run's `metricHistory` may return: its keys (those named, else
     /// the default number) × `maxPoints`.
     fn history_size(&self, field: &Field) -> usize {
-        use crate::ingest::history::{DEFAULT_KEYS, MAX_KEYS, MAX_POINTS};
+        use crate::runs::history::{DEFAULT_KEYS, MAX_KEYS, MAX_POINTS};
         let keys = self
             .list_argument_len(field, "keys")
             .map_or(DEFAULT_KEYS, |n| n.clamp(1, MAX_KEYS));

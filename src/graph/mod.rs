@@ -93,7 +93,7 @@ macro_rules! node_vocabulary {
             /// A revision of a Cloud Run service with a share of its traffic.
             ServiceDeployment = service_deployment: crate::serving::ServiceDeploymentFields,
             /// One execution of a job or experiment as the tool that ran it reported it (an OpenLineage run, an MLflow run; `jobRuns`, `Workflow.runs`, `Experiment.jobRuns`). Trials of mlgraph's own training jobs are `ExperimentRun`s.
-            JobRun = job_run: crate::ingest::JobRunFields,
+            JobRun = job_run: crate::runs::JobRunFields,
             /// An explicit typed edge `source --kind--> target`.
             Edge = edge: crate::lineage::EdgeFields,
             /// One committed change: written in the same transaction as the change itself.

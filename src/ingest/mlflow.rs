@@ -44,12 +44,7 @@ use crate::core::store;
 use crate::core::validate;
 use crate::error::AppError;
 use crate::registry::service as registry;
-
-/// The latest value of each metric of a stored metric map (`{key: {"value", ...}}`), as
-/// `{key: value}`.
-pub fn latest_metric_values(stored: &Value) -> Value {
-    super::values_of(stored)
-}
+use crate::runs::service as runs;
 
 mod artifacts;
 /// A JSON object built by moving each value in. `json!` serializes every interpolated
@@ -1358,22 +1353,21 @@ impl Api<'_> {
             row.config = Set(config);
             row.updated_at = Set(now);
             store::update::<experiment::Entity, _>(txn, ctx, &before, row, "UPDATE").await?;
-            let mut runs = job_run::Entity::find()
+            let mut affected = job_run::Entity::find()
                 .filter(job_run::Column::ExperimentId.eq(e.id))
                 .filter(ctx.scope.condition(job_run::Column::Ns));
-            runs = if deleted {
-                runs.filter(job_run::Column::DeletedAt.is_null())
+            affected = if deleted {
+                affected.filter(job_run::Column::DeletedAt.is_null())
             } else {
                 match deleted_at {
-                    Some(at) => runs.filter(job_run::Column::DeletedAt.eq(at)),
-                    None => runs.filter(job_run::Column::DeletedAt.is_not_null()),
+                    Some(at) => affected.filter(job_run::Column::DeletedAt.eq(at)),
+                    None => affected.filter(job_run::Column::DeletedAt.is_not_null()),
                 }
             };
-            for run in runs.all(txn).await? {
-                let mut row = run.clone().into_active_model();
-                row.deleted_at = Set(deleted.then_some(now));
-                row.updated_at = Set(now);
-                store::update::<job_run::Entity, _>(txn, ctx, &run, row, "UPDATE").await?;
+            for run in affected.all(txn).await? {
+                let mut next = run.clone();
+                next.deleted_at = deleted.then_some(now);
+                runs::save(txn, ctx, Some(&run), next).await?;
             }
             Ok(())
         })
@@ -1540,33 +1534,12 @@ impl Api<'_> {
         let ctx = self.ctx;
         let run = store::transaction(self.db, async |txn| {
             let now = Utc::now();
-            let run = store::insert::<job_run::Entity, _>(
-                txn,
-                ctx,
-                job_run::ActiveModel {
-                    id: Set(crate::core::ids::new_id()),
-                    ns: Set(ns.clone()),
-                    external_id: Set(None),
-                    workflow_id: Set(None),
-                    experiment_id: Set(Some(exp.id)),
-                    parent_run_id: Set(None),
-                    source: Set(JobRunSource::Mlflow),
-                    name: Set(name),
-                    state: Set(JobRunState::Running),
-                    state_at: Set(Some(now)),
-                    started_at: Set(Some(started)),
-                    ended_at: Set(None),
-                    params: Set(json!({})),
-                    metrics: Set(json!({})),
-                    tags: Set(Value::Object(tags)),
-                    facets: Set(json!({})),
-                    created_by: Set(ctx.actor.clone()),
-                    created_at: Set(now),
-                    updated_at: Set(now),
-                    deleted_at: Set(None),
-                },
-            )
-            .await?;
+            let mut next = runs::fresh(ctx, &ns, JobRunSource::Mlflow, name, now);
+            next.experiment_id = Some(exp.id);
+            next.state_at = Some(now);
+            next.started_at = Some(started);
+            next.tags = Value::Object(tags);
+            let run = runs::save(txn, ctx, None, next).await?;
             crate::lineage::service::link_in(
                 txn,
                 ctx,
@@ -1605,31 +1578,8 @@ impl Api<'_> {
                 refusal = Some(e);
                 return Err(AppError::bad_input("run", "refused"));
             }
-            let now = Utc::now();
-            // The batch's history in multi-row INSERTs (a statement per 1,000 values, under
-            // both backends' limits on bound values), not a statement per value.
-            for chunk in history.chunks(1_000) {
-                job_run_metric::Entity::insert_many(chunk.iter().map(
-                    |(key, value, timestamp_ms, step)| job_run_metric::ActiveModel {
-                        id: Set(crate::core::ids::new_id()),
-                        ns: Set(before.ns.clone()),
-                        run_id: Set(before.id),
-                        key: Set(key.clone()),
-                        value: Set(*value),
-                        timestamp_ms: Set(*timestamp_ms),
-                        step: Set(*step),
-                        created_at: Set(now),
-                    },
-                ))
-                .exec_without_returning(txn)
-                .await?;
-            }
-            if next == before {
-                return Ok(before);
-            }
-            next.updated_at = now;
-            let row = sea_orm::ActiveModelTrait::reset_all(next.into_active_model());
-            store::update::<job_run::Entity, _>(txn, ctx, &before, row, "UPDATE").await
+            runs::append_history(txn, &before, &history).await?;
+            runs::save(txn, ctx, Some(&before), next).await
         })
         .await;
         match (result, refusal) {
@@ -1867,17 +1817,10 @@ impl Api<'_> {
                 if lm.source_run_id.is_none() {
                     let ctx = self.ctx;
                     store::transaction(self.db, async |txn| {
-                        let mut row = lm.clone().into_active_model();
-                        row.source_run_id = Set(Some(run.id));
-                        row.updated_at = Set(Utc::now());
-                        let after = sea_orm::ActiveModelTrait::update(row, txn).await?;
-                        store::record_event(
-                            txn,
-                            ctx,
-                            logged_change("UPDATE", Some(&lm), Some(&after))?,
-                        )
-                        .await?;
-                        Ok(())
+                        runs::update_logged_model(txn, ctx, &lm, |row| {
+                            row.source_run_id = Set(Some(run.id));
+                        })
+                        .await
                     })
                     .await?;
                 }
@@ -2052,28 +1995,20 @@ impl Api<'_> {
         let ctx = self.ctx;
         let ns = self.ns.to_owned();
         let lm = store::transaction(self.db, async |txn| {
-            let now = Utc::now();
-            let row = sea_orm::ActiveModelTrait::insert(
-                logged_model::ActiveModel {
-                    id: Set(crate::core::ids::new_id()),
-                    ns: Set(ns),
-                    experiment_id: Set(exp.id),
-                    source_run_id: Set(run),
-                    name: Set(name),
-                    model_type: Set(model_type),
-                    status: Set("PENDING".into()),
-                    status_message: Set(None),
-                    params: Set(Value::Object(params)),
-                    tags: Set(Value::Object(tags)),
-                    created_by: Set(ctx.actor.clone()),
-                    created_at: Set(now),
-                    updated_at: Set(now),
-                },
+            runs::insert_logged_model(
                 txn,
+                ctx,
+                runs::NewLoggedModel {
+                    ns,
+                    experiment_id: exp.id,
+                    source_run_id: run,
+                    name,
+                    model_type,
+                    params: Value::Object(params),
+                    tags: Value::Object(tags),
+                },
             )
-            .await?;
-            store::record_event(txn, ctx, logged_change("CREATE", None, Some(&row))?).await?;
-            Ok(row)
+            .await
         })
         .await?;
         Ok(json!({"model": logged_model_json(&lm)}))
@@ -2088,17 +2023,7 @@ impl Api<'_> {
         self.ctx.scope.check_write(&before.ns)?;
         let ctx = self.ctx;
         Ok(store::transaction(self.db, async |txn| {
-            let mut row = before.clone().into_active_model();
-            edit(&mut row);
-            row.updated_at = Set(Utc::now());
-            let after = sea_orm::ActiveModelTrait::update(row, txn).await?;
-            store::record_event(
-                txn,
-                ctx,
-                logged_change("UPDATE", Some(&before), Some(&after))?,
-            )
-            .await?;
-            Ok(after)
+            runs::update_logged_model(txn, ctx, &before, edit).await
         })
         .await?)
     }
@@ -2492,7 +2417,7 @@ impl Api<'_> {
             (None, Some(l)) => Some(l.params.clone()),
             _ => None,
         };
-        let metrics = run.as_ref().map(|r| latest_metric_values(&r.metrics));
+        let metrics = run.as_ref().map(|r| crate::runs::values_of(&r.metrics));
         // The model's files (a logged model's, or those under the run path the source
         // names) become the version's artifacts too, sharing the stored objects.
         let files = self
@@ -2887,20 +2812,6 @@ fn logged_model_json(m: &logged_model::Model) -> Value {
         },
         "data": {"params": params, "metrics": []},
     })
-}
-
-fn logged_change(
-    action: &'static str,
-    before: Option<&logged_model::Model>,
-    after: Option<&logged_model::Model>,
-) -> Result<store::Change, AppError> {
-    store::Change::of_row(
-        "LoggedModel",
-        action,
-        |r| (r.id, r.ns.clone()),
-        before,
-        after,
-    )
 }
 
 #[cfg(test)]

@@ -439,11 +439,6 @@ fn canonical(v: &Value) -> String {
     out
 }
 
-/// The values of a stored facet map, by name (what clients read).
-pub fn facet_values(stored: &Value) -> Value {
-    super::values_of(stored)
-}
-
 /// The description a `documentation` facet gives.
 fn documentation(facets: &Facets) -> Option<String> {
     facets
@@ -751,47 +746,23 @@ async fn upsert_run(
     let mut next = match &existing {
         Some(run) => run.clone(),
         None => {
-            let now = Utc::now();
-            job_run::Model {
-                id: crate::core::ids::new_id(),
-                ns: ns.to_owned(),
-                external_id: Some(run_id),
-                workflow_id: Some(wf.id),
-                experiment_id: None,
-                parent_run_id: None,
-                source: JobRunSource::OpenLineage,
-                name: wf.name.clone(),
-                state: JobRunState::Running,
-                state_at: None,
-                started_at: None,
-                ended_at: None,
-                params: json!({}),
-                metrics: json!({}),
-                tags: json!({}),
-                facets: json!({}),
-                created_by: ctx.actor.clone(),
-                created_at: now,
-                updated_at: now,
-                deleted_at: None,
-            }
+            let mut run = crate::runs::service::fresh(
+                ctx,
+                ns,
+                JobRunSource::OpenLineage,
+                wf.name.clone(),
+                Utc::now(),
+            );
+            run.external_id = Some(run_id);
+            run.workflow_id = Some(wf.id);
+            run
         }
     };
     apply_event(&mut next, state, facets, at);
     if next.workflow_id.is_none() {
         next.workflow_id = Some(wf.id);
     }
-    match existing {
-        Some(before) if before == next => Ok(before),
-        Some(before) => {
-            next.updated_at = Utc::now();
-            let row = sea_orm::ActiveModelTrait::reset_all(next.into_active_model());
-            store::update::<job_run::Entity, _>(txn, ctx, &before, row, "UPDATE").await
-        }
-        None => {
-            let row = sea_orm::ActiveModelTrait::reset_all(next.into_active_model());
-            store::insert::<job_run::Entity, _>(txn, ctx, row).await
-        }
-    }
+    crate::runs::service::save(txn, ctx, existing.as_ref(), next).await
 }
 
 /// A run's state, times and facets after an event of type `state` at `at`.
@@ -1462,7 +1433,7 @@ mod tests {
         }
         assert_eq!(forward, backward);
         assert_eq!(
-            facet_values(&Value::Object(forward)),
+            crate::runs::values_of(&Value::Object(forward)),
             json!({"x": {"v": 2}, "y": {"v": 3}})
         );
     }

@@ -46,7 +46,7 @@ crate::gql::declare::node_type! {
     }
     loaded {
         /// Its runs as OpenLineage or MLflow clients reported them.
-        runs: JobRun via crate::ingest::runs_of::<WorkflowRuns>,
+        runs: JobRun via crate::runs::runs_of::<WorkflowRuns>,
     }
     resolvers {
         /// Its canonical URL (`/ns/<namespace>/Workflow/<Name_with_underscores>`); `GET` on it

@@ -46,7 +46,7 @@ crate::gql::declare::node_type! {
     }
     loaded {
         /// Its runs as OpenLineage or MLflow clients reported them.
-        job_runs: JobRun via crate::ingest::runs_of::<ExperimentJobRuns>,
+        job_runs: JobRun via crate::runs::runs_of::<ExperimentJobRuns>,
     }
     resolvers {
         /// Its canonical URL (`/ns/<namespace>/Experiment/<Name_with_underscores>`); `GET` on it

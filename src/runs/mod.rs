@@ -1,0 +1,245 @@
+//! Runs reported by the ecosystem's tools: [`JobRun`]s (an MLflow run, an OpenLineage
+//! run), their metric history and MLflow's logged models. The GraphQL reads are here;
+//! the protocols (`crate::ingest`) write through [`service`].
+//!
+//! A `JobRun` is not an `ExperimentRun`: an experiment run is a trial inside one of
+//! mlgraph's own training jobs (hyperparameters, metrics, the version it produced); a job
+//! run is what an outside tool reported.
+
+pub mod history;
+pub mod service;
+
+use async_graphql::{Context, ID, Json, Object, Result};
+use chrono::{DateTime, Utc};
+use entity::job_run;
+
+use crate::api::{self, child_list, top_list};
+use crate::core::filter::{
+    DateTimeFilter, IdFilter, StringFilter, cond_of, filter_input, order_input,
+};
+use crate::core::ids::{NodeType, decode_as};
+use crate::core::paging::{Conn, PageArgs};
+use crate::core::store;
+use crate::enums::*;
+use crate::graph::*;
+
+crate::gql::declare::node_type! {
+    /// The fields of a [`JobRun`] of its own (the graph fields are shared, in `graph`).
+    job_run => JobRunFields, list JobRunFilter, JobRunOrder;
+    columns {
+        /// Namespace.
+        ns: Str,
+        /// Its name (the job's name for OpenLineage runs, the run name for MLflow runs).
+        name: Str,
+        /// Which tool reported it.
+        source: Enum(JobRunSource),
+        /// Where it stands: the state of the latest event by its own time, whatever the order
+        /// events arrived in.
+        state: Enum(JobRunState),
+        /// The time of the event that set the state (null until one did).
+        state_at: OptTime,
+        /// When it started.
+        started_at: OptTime,
+        /// When it ended (COMPLETED, FAILED or ABORTED).
+        ended_at: OptTime,
+        /// Parameters (MLflow params).
+        params: Json,
+        /// Tags (`{key: value}`).
+        tags: Json,
+        /// Who reported it first.
+        created_by: OptStr,
+        /// When mlgraph first heard of it.
+        created_at: Time,
+        /// Last change.
+        updated_at: Time,
+        /// When an MLflow client deleted it (`lifecycle_stage: deleted` there; restorable
+        /// with `runs/restore`); null while it is active.
+        deleted_at: OptTime,
+    }
+    references {
+        /// The job it is a run of.
+        job: Workflow = workflow_id,
+        /// The experiment it belongs to (MLflow runs).
+        experiment: Experiment = experiment_id,
+        /// The run that started it (OpenLineage `parent` facet).
+        parent: JobRun = parent_run_id,
+    }
+    children {
+        /// The runs it started.
+        children: ChildRuns => JobRun,
+    }
+    resolvers {
+        /// The id the reporting tool gave it (OpenLineage's `runId`), unique within its
+        /// namespace; null for runs mlgraph named (MLflow's run id is the run's own id).
+        async fn external_id(&self) -> Option<String> {
+            self.0.external_id.map(|id| id.to_string())
+        }
+        /// The latest value of each metric (MLflow metrics: `{key: value}`).
+        async fn metrics(&self) -> Json<serde_json::Value> {
+            Json(values_of(&self.0.metrics))
+        }
+        /// Facets reported for it, by name (OpenLineage run facets, unknown ones included),
+        /// each as the latest event carrying it sent it.
+        async fn facets(&self) -> Json<serde_json::Value> {
+            Json(values_of(&self.0.facets))
+        }
+        /// Each metric's values over the run's steps (what an MLflow client logged with
+        /// `log_metric(key, value, step=...)`), by key, in key order: the curves of the
+        /// run. A key logged more than `maxPoints` times is sampled evenly over its steps
+        /// in the database, keeping the first and the last (as MLflow's own charts read
+        /// it); batched for every run of the response. Its cost is its keys × `maxPoints`
+        /// × its selection.
+        async fn metric_history(
+            &self,
+            ctx: &Context<'_>,
+            #[graphql(
+                desc = "These metrics (at most 100); when absent, the run's first 10 in key order."
+            )]
+            keys: Option<Vec<String>>,
+            #[graphql(
+                default = 320,
+                desc = "At most this many points per metric (3 to 2,500)."
+            )]
+            max_points: i32,
+        ) -> Result<Vec<history::MetricHistory>> {
+            let d = api::deps(ctx)?;
+            let key = history::HistoryOf::new(self.0.id, keys, max_points)?;
+            Ok(d.loader.load_one(key).await?.unwrap_or_default())
+        }
+    }
+}
+
+filter_input!(
+    /// Conditions on job runs.
+    JobRunFilter for job_run {
+        /// Its id.
+        id: IdFilter => Id,
+        /// Its namespace.
+        ns: StringFilter => Ns,
+        /// Its name.
+        name: StringFilter => Name,
+        /// Its state.
+        state: JobRunStateFilter => State,
+        /// Which tool reported it.
+        source: JobRunSourceFilter => Source,
+        /// Its job.
+        job: IdFilter => WorkflowId,
+        /// Its experiment.
+        experiment: IdFilter => ExperimentId,
+        /// The run that started it.
+        parent: IdFilter => ParentRunId,
+        /// Start time.
+        started_at: DateTimeFilter => StartedAt,
+        /// Creation time.
+        created_at: DateTimeFilter => CreatedAt,
+    }
+);
+
+order_input!(
+    /// A sort key for job runs.
+    JobRunOrder, JobRunOrderField for job_run {
+        /// Name.
+        Name => Name,
+        /// State.
+        State => State,
+        /// Start time.
+        StartedAt => StartedAt,
+        /// Creation time.
+        CreatedAt => CreatedAt,
+        /// Last change.
+        UpdatedAt => UpdatedAt,
+    }
+);
+
+/// Job run queries.
+#[derive(Default)]
+pub struct RunsQuery;
+
+#[Object]
+impl RunsQuery {
+    /// A job run by id.
+    async fn job_run(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        #[graphql(
+            name = "asOf",
+            desc = "As it was at this instant (nested fields inherit it)."
+        )]
+        _as_of: Option<DateTime<Utc>>,
+    ) -> Result<JobRun> {
+        let d = crate::api::deps(ctx)?;
+        let id = decode_as(&id, NodeType::JobRun, "id")?;
+        Ok(JobRun::from(
+            store::get::<job_run::Entity>(&d.db, d.rc, id).await?,
+        ))
+    }
+    /// Job runs, filtered and ordered.
+    #[allow(clippy::too_many_arguments)]
+    async fn job_runs(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<JobRunFilter>,
+        order_by: Option<Vec<JobRunOrder>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        offset: Option<i32>,
+        #[graphql(
+            name = "asOf",
+            desc = "As it was at this instant (nested fields inherit it)."
+        )]
+        _as_of: Option<DateTime<Utc>>,
+    ) -> Result<Conn<JobRun>> {
+        top_list::<job_run::Entity, _>(
+            ctx,
+            cond_of(&filter),
+            JobRunOrder::keys(order_by.as_deref()),
+            PageArgs::new(first, after, last, before, offset),
+            JobRun::from,
+        )
+        .await
+    }
+}
+
+/// `{key: entry.value}` of a stored map of `{key: {"value", ...}}` entries (a run's
+/// latest metrics, its facets): what clients read. `{}` for anything else.
+pub fn values_of(stored: &serde_json::Value) -> serde_json::Value {
+    match stored.as_object() {
+        Some(map) => serde_json::Value::Object(
+            map.iter()
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        v.get("value").cloned().unwrap_or(serde_json::Value::Null),
+                    )
+                })
+                .collect(),
+        ),
+        None => serde_json::json!({}),
+    }
+}
+
+/// The runs of one parent (a workflow's, an experiment's) as a connection, batched.
+pub async fn runs_of<R>(
+    ctx: &Context<'_>,
+    parent: uuid::Uuid,
+    filter: Option<JobRunFilter>,
+    order_by: Option<Vec<JobRunOrder>>,
+    args: PageArgs,
+) -> Result<Conn<JobRun>>
+where
+    R: crate::core::loader::ChildRelation<Child = job_run::Entity>,
+{
+    child_list::<R, _>(
+        ctx,
+        parent,
+        cond_of(&filter),
+        api::fingerprint(&[&filter, &order_by]),
+        JobRunOrder::keys(order_by.as_deref()),
+        args,
+        JobRun::from,
+    )
+    .await
+}
