@@ -606,17 +606,34 @@ fn lineage_query(start: &str, direction: &str) -> String {
     )
 }
 
+/// The UUID inside a global id (`base64url("Type:uuid")`), for the raw SQL of a case.
+fn uuid_in(global: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(global)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .and_then(|t| t.split_once(':').map(|(_, u)| u.to_owned()))
+        .unwrap_or_default()
+}
+
 fn mix(model: &str, endpoint: &str, job: &str, start: &str, endpoint_uuid: &str) -> Vec<Case> {
+    let model_uuid = uuid_in(model);
     vec![
         Case {
             name: "point_lookup",
             query: format!(r#"{{ node(id: "{model}") {{ id ... on Model {{ name status }} }} }}"#),
-            raw_sql: None,
+            raw_sql: Some(vec![format!(
+                "SELECT id, name, status FROM models WHERE id = '{model_uuid}'"
+            )]),
         },
         Case {
             name: "list_50_nested",
             query: "{ trainingJobs(first: 50, orderBy: [{field: CREATED_AT, direction: DESC}]) { edges { node { name status model { name } } } } }".into(),
-            raw_sql: None,
+            // The page and each job's model in one join: the leanest equivalent.
+            raw_sql: Some(vec![
+                "SELECT j.id, j.name, j.status, m.name AS model FROM training_jobs j LEFT JOIN models m ON m.id = j.model_id ORDER BY j.created_at DESC, j.id DESC LIMIT 51".into(),
+            ]),
         },
         Case {
             name: "nested_3_levels",
@@ -647,7 +664,9 @@ fn mix(model: &str, endpoint: &str, job: &str, start: &str, endpoint_uuid: &str)
         Case {
             name: "nested_counts_100",
             query: "{ endpoints(first: 100) { edges { node { name predictions { totalCount } } } } }".into(),
-            raw_sql: None,
+            raw_sql: Some(vec![
+                "SELECT e.id, e.name, (SELECT count(*) FROM predictions p WHERE p.endpoint_id = e.id) AS n FROM endpoints e ORDER BY e.created_at DESC, e.id DESC LIMIT 101".into(),
+            ]),
         },
         Case {
             name: "aggregate_by_endpoint",
