@@ -8,8 +8,8 @@ use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::{cost_record, deployment, edge, experiment, metric_point, model_version};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, QuerySelect, RelationTrait, Set,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, IntoActiveModel, QueryFilter, QueryOrder,
+    QuerySelect, RelationTrait, Set,
 };
 use statrs::distribution::{ContinuousCDF, StudentsT};
 use uuid::Uuid;
@@ -159,10 +159,9 @@ pub async fn arms(
     experiment: Uuid,
 ) -> AppResult<Vec<model_version::Model>> {
     let exp = store::get::<experiment::Entity>(db, ctx, experiment).await?;
-    let links = edge::Entity::find()
+    let links = store::scoped::<edge::Entity>(ctx)
         .filter(edge::Column::Kind.eq("usedBy"))
         .filter(edge::Column::TargetId.eq(exp.id))
-        .filter(ctx.scope.condition(edge::Column::Ns))
         .all(db)
         .await?;
     let versions: Vec<Uuid> = links
@@ -178,7 +177,7 @@ pub async fn arms(
     let deployed: Vec<Uuid> = if models.is_empty() {
         Vec::new()
     } else {
-        deployment::Entity::find()
+        store::scoped::<deployment::Entity>(ctx)
             .select_only()
             .column(deployment::Column::ModelVersionId)
             .join(
@@ -186,14 +185,12 @@ pub async fn arms(
                 deployment::Relation::ModelVersion.def(),
             )
             .filter(model_version::Column::ModelId.is_in(models))
-            .filter(ctx.scope.condition(deployment::Column::Ns))
             .into_tuple()
             .all(db)
             .await?
     };
-    Ok(model_version::Entity::find()
+    Ok(store::scoped::<model_version::Entity>(ctx)
         .filter(model_version::Column::Id.is_in(versions.into_iter().chain(deployed)))
-        .filter(ctx.scope.condition(model_version::Column::Ns))
         .order_by_asc(model_version::Column::CreatedAt)
         .all(db)
         .await?)
@@ -220,20 +217,18 @@ pub async fn test(
     }
     let arms = arms(db, ctx, experiment).await?;
     let ids: Vec<Uuid> = arms.iter().map(|v| v.id).collect();
-    let mut q = metric_point::Entity::find()
+    let mut q = store::scoped::<metric_point::Entity>(ctx)
         .select_only()
         .column(metric_point::Column::ModelVersionId)
         .column(metric_point::Column::Value)
         .filter(metric_point::Column::ModelVersionId.is_in(ids.clone()))
-        .filter(metric_point::Column::Name.eq(metric))
-        .filter(ctx.scope.condition(metric_point::Column::Ns));
-    let mut c = cost_record::Entity::find()
+        .filter(metric_point::Column::Name.eq(metric));
+    let mut c = store::scoped::<cost_record::Entity>(ctx)
         .select_only()
         .column(cost_record::Column::ModelVersionId)
         .column(cost_record::Column::AmountMicros)
         .column(cost_record::Column::Currency)
-        .filter(cost_record::Column::ModelVersionId.is_in(ids))
-        .filter(ctx.scope.condition(cost_record::Column::Ns));
+        .filter(cost_record::Column::ModelVersionId.is_in(ids));
     if let Some(f) = from {
         q = q.filter(metric_point::Column::Ts.gte(f));
         c = c.filter(cost_record::Column::Ts.gte(f));
@@ -310,9 +305,8 @@ pub async fn promote(
     };
     let arm_ids: Vec<Uuid> = outcome.arms.iter().map(|a| a.version).collect();
     store::transaction(db, async |txn| {
-        let deployed = deployment::Entity::find()
+        let deployed = store::scoped::<deployment::Entity>(ctx)
             .filter(deployment::Column::ModelVersionId.is_in(arm_ids.clone()))
-            .filter(ctx.scope.condition(deployment::Column::Ns))
             .all(txn)
             .await?;
         let mut endpoints: Vec<Uuid> = deployed.iter().map(|d| d.endpoint_id).collect();
@@ -327,7 +321,7 @@ pub async fn promote(
                 ),
             ));
         };
-        let mut q = deployment::Entity::find()
+        let mut q = store::unscoped::<deployment::Entity>()
             .filter(deployment::Column::EndpointId.eq(*endpoint))
             .order_by_asc(deployment::Column::CreatedAt);
         if txn.get_database_backend() == sea_orm::DbBackend::Postgres {

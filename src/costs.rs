@@ -393,24 +393,22 @@ pub async fn roi(
     let per = amount_input("valuePerSuccess", value_per_success)?;
     store::get::<model_version::Entity>(db, ctx, version).await?;
     let successes = PaginatorTrait::count(
-        prediction::Entity::find()
+        store::scoped::<prediction::Entity>(ctx)
             .filter(prediction::Column::ModelVersionId.eq(version))
             .filter(prediction::Column::Status.eq(entity::enums::PredictionStatus::Completed))
             .filter(prediction::Column::CreatedAt.gte(from))
-            .filter(prediction::Column::CreatedAt.lt(to))
-            .filter(ctx.scope.condition(prediction::Column::Ns)),
+            .filter(prediction::Column::CreatedAt.lt(to)),
         db,
     )
     .await?;
     let successes = i64::try_from(successes).unwrap_or(i64::MAX);
-    let cost: Option<i64> = cost_record::Entity::find()
+    let cost: Option<i64> = store::scoped::<cost_record::Entity>(ctx)
         .select_only()
         .column_as(Expr::cust("CAST(SUM(amount_micros) AS BIGINT)"), "total")
         .filter(cost_record::Column::ModelVersionId.eq(version))
         .filter(cost_record::Column::Currency.eq(currency))
         .filter(cost_record::Column::Ts.gte(from))
         .filter(cost_record::Column::Ts.lt(to))
-        .filter(ctx.scope.condition(cost_record::Column::Ns))
         .into_tuple::<Option<i64>>()
         .one(db)
         .await?

@@ -51,7 +51,7 @@ pub async fn seed_in(db: &DatabaseConnection, ns: &str) -> AppResult<String> {
 }
 
 async fn seed_unless_present(db: &DatabaseConnection, ns: &str) -> AppResult<String> {
-    let existing = model::Entity::find()
+    let existing = crate::core::store::unscoped::<model::Entity>()
         .filter(model::Column::Ns.eq(ns))
         .count(db)
         .await?;
@@ -726,7 +726,7 @@ pub async fn seed_artifacts(
     arts: &crate::artifacts::service::Artifacts,
 ) -> AppResult<usize> {
     use crate::core::ids::NodeType;
-    let present = entity::artifact::Entity::find()
+    let present = crate::core::store::unscoped::<entity::artifact::Entity>()
         .filter(entity::artifact::Column::Ns.eq(DEMO_NS))
         .count(db)
         .await?;
@@ -738,7 +738,7 @@ pub async fn seed_artifacts(
         ..RequestContext::default()
     };
     let mut n = 0;
-    let versions = entity::model_version::Entity::find()
+    let versions = crate::core::store::unscoped::<entity::model_version::Entity>()
         .filter(entity::model_version::Column::Ns.eq(DEMO_NS))
         .all(db)
         .await?;
@@ -756,7 +756,7 @@ pub async fn seed_artifacts(
         .await?;
         n += 1;
     }
-    let data = entity::dataset_version::Entity::find()
+    let data = crate::core::store::unscoped::<entity::dataset_version::Entity>()
         .filter(entity::dataset_version::Column::Ns.eq(DEMO_NS))
         .all(db)
         .await?;
@@ -798,7 +798,7 @@ async fn seed_upload(
 ) -> AppResult<()> {
     use crate::artifacts::service::UploadPlan;
     use sha2::Digest;
-    let dataset = entity::dataset::Entity::find()
+    let dataset = crate::core::store::unscoped::<entity::dataset::Entity>()
         .filter(entity::dataset::Column::Ns.eq(DEMO_NS))
         .filter(entity::dataset::Column::Name.eq("chargebacks"))
         .one(db)

@@ -667,7 +667,7 @@ async fn admin(conn: &sea_orm::DatabaseConnection, action: AdminAction) -> anyho
     use mlgraph::access::service;
     use mlgraph::core::clock::Clock;
     use mlgraph::core::context::RequestContext;
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    use sea_orm::{ColumnTrait, QueryFilter};
     let ctx = RequestContext {
         actor: Some("mlgraph:admin-cli".into()),
         ..RequestContext::default()
@@ -675,7 +675,7 @@ async fn admin(conn: &sea_orm::DatabaseConnection, action: AdminAction) -> anyho
     let clock = Clock::system();
     let fail = |e: mlgraph::error::AppError| format!("{}: {}", e.code().as_str(), e.message());
     let find = async |email: &str| -> anyhow_like::Result<entity::user::Model> {
-        entity::user::Entity::find()
+        mlgraph::core::store::unscoped::<entity::user::Entity>()
             .filter(entity::user::Column::Email.eq(email.trim().to_lowercase()))
             .filter(entity::user::Column::DeletedAt.is_null())
             .one(conn)

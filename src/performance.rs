@@ -130,7 +130,7 @@ pub async fn points(
     }
     let window = page.window(limits)?;
     store::get::<model_version::Entity>(db, ctx, version).await?;
-    let mut q = metric_point::Entity::find()
+    let mut q = store::unscoped::<metric_point::Entity>()
         .filter(metric_point::Column::ModelVersionId.eq(version))
         .filter(metric_point::Column::Name.eq(metric));
     if let Some(from) = range.0 {
@@ -276,9 +276,8 @@ pub async fn record(
     versions.dedup();
     store::transaction(db, async |txn| {
         // Every version must exist where the caller may write (one statement).
-        let found = model_version::Entity::find()
+        let found = store::scoped::<model_version::Entity>(ctx)
             .filter(model_version::Column::Id.is_in(versions.clone()))
-            .filter(ctx.scope.condition(model_version::Column::Ns))
             .all(txn)
             .await?;
         let ns_of: std::collections::HashMap<Uuid, &str> =
@@ -625,7 +624,7 @@ pub async fn stats(
         return stats_on_postgres(db, version, metric, from, to, bucket).await;
     }
     // SQLite: the points of the range, bucketed and summarised here.
-    let points: Vec<(DateTime<Utc>, f64)> = metric_point::Entity::find()
+    let points: Vec<(DateTime<Utc>, f64)> = store::unscoped::<metric_point::Entity>()
         .select_only()
         .column(metric_point::Column::Ts)
         .column(metric_point::Column::Value)

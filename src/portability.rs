@@ -258,7 +258,7 @@ where
             obj.remove("seq");
             obj.remove("txid");
         } else {
-            let next = entity::event::Entity::find()
+            let next = crate::core::store::unscoped::<entity::event::Entity>()
                 .select_only()
                 .column_as(entity::event::Column::Seq.max(), "m")
                 .into_tuple::<Option<i64>>()
@@ -360,7 +360,8 @@ pub async fn export_events_before(
     let mut n = 0;
     let mut last: Option<(chrono::DateTime<Utc>, i64)> = None;
     loop {
-        let mut q = event::Entity::find().filter(event::Column::CreatedAt.lt(before));
+        let mut q = crate::core::store::unscoped::<event::Entity>()
+            .filter(event::Column::CreatedAt.lt(before));
         if let Some((at, seq)) = last {
             q = q.filter(
                 Condition::any().add(event::Column::CreatedAt.gt(at)).add(

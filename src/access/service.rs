@@ -204,7 +204,7 @@ pub async fn authenticate(
         .await?
         .filter(|u| u.deleted_at.is_none() && u.is_active)
         .ok_or_else(token_refused)?;
-    let grants = grant::Entity::find()
+    let grants = crate::core::store::unscoped::<grant::Entity>()
         .filter(grant::Column::UserId.eq(user.id))
         .all(db)
         .await?;
@@ -299,7 +299,7 @@ pub async fn login(
     ttl: Duration,
 ) -> AppResult<LoggedIn> {
     let email = email.trim().to_lowercase();
-    let found = user::Entity::find()
+    let found = crate::core::store::unscoped::<user::Entity>()
         .filter(user::Column::Email.eq(email.as_str()))
         .one(db)
         .await?;
@@ -542,7 +542,7 @@ pub async fn create_user(
     };
     let now = clock.now();
     store::transaction(db, async |txn| {
-        let taken = user::Entity::find()
+        let taken = crate::core::store::unscoped::<user::Entity>()
             .filter(user::Column::Email.eq(email.as_str()))
             .one(txn)
             .await?;
@@ -606,7 +606,7 @@ async fn can_manage(
     if target.is_superuser || !ctx.scope.administers_any() {
         return Ok(false);
     }
-    let grants = grant::Entity::find()
+    let grants = crate::core::store::unscoped::<grant::Entity>()
         .filter(grant::Column::UserId.eq(target.id))
         .all(db)
         .await?;
@@ -640,7 +640,7 @@ async fn issuer_still_manages(
     else {
         return Ok(false);
     };
-    let issuer_grants = grant::Entity::find()
+    let issuer_grants = crate::core::store::unscoped::<grant::Entity>()
         .filter(grant::Column::UserId.eq(issuer.id))
         .all(db)
         .await?;
@@ -880,7 +880,7 @@ pub async fn grant_role(
     let now = clock.now();
     store::transaction(db, async |txn| {
         let user = live_user(txn, user_id, "input.userId").await?;
-        let existing = grant::Entity::find()
+        let existing = crate::core::store::unscoped::<grant::Entity>()
             .filter(grant::Column::UserId.eq(user.id))
             .filter(grant::Column::Ns.eq(ns.as_str()))
             .filter(grant::Column::Role.eq(role))
@@ -991,7 +991,7 @@ pub async fn users(
         }
         cond = cond.add(visible);
     }
-    Ok(user::Entity::find()
+    Ok(crate::core::store::unscoped::<user::Entity>()
         .filter(cond)
         .order_by_asc(user::Column::Email)
         .all(db)
@@ -1004,9 +1004,8 @@ pub async fn grants_of(
     ctx: &RequestContext,
     users: &[Uuid],
 ) -> AppResult<Vec<grant::Model>> {
-    Ok(grant::Entity::find()
+    Ok(crate::core::store::scoped::<grant::Entity>(ctx)
         .filter(grant::Column::UserId.is_in(users.iter().copied()))
-        .filter(ctx.scope.condition(grant::Column::Ns))
         .order_by_asc(grant::Column::Ns)
         .order_by_asc(grant::Column::Role)
         .all(db)
@@ -1025,7 +1024,7 @@ pub async fn keys_of(
         visible.extend(users.iter().map(|u| u.id));
     } else {
         let ids: Vec<Uuid> = users.iter().map(|u| u.id).collect();
-        let all_grants = grant::Entity::find()
+        let all_grants = crate::core::store::unscoped::<grant::Entity>()
             .filter(grant::Column::UserId.is_in(ids))
             .all(db)
             .await?;
@@ -1044,7 +1043,7 @@ pub async fn keys_of(
     if visible.is_empty() {
         return Ok(Vec::new());
     }
-    Ok(api_key::Entity::find()
+    Ok(crate::core::store::unscoped::<api_key::Entity>()
         .filter(api_key::Column::UserId.is_in(visible))
         .order_by_asc(api_key::Column::CreatedAt)
         .all(db)

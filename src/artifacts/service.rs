@@ -231,7 +231,7 @@ pub async fn create_upload(
     let (row, present) = store::transaction(db, async |txn| {
         let ns = namespace_of(txn, ctx, new.owner.0, new.owner.1, "input.ownerId").await?;
         ctx.scope.check_write(&ns)?;
-        let same = artifact::Entity::find()
+        let same = crate::core::store::unscoped::<artifact::Entity>()
             .filter(artifact::Column::Ns.eq(ns.as_str()))
             .filter(artifact::Column::Sha256.eq(sha256.as_str()))
             .filter(artifact::Column::SizeBytes.eq(new.size))
@@ -420,7 +420,7 @@ async fn fail(
 
 /// Whether another live artifact uses the same object.
 async fn shares_object(db: &impl ConnectionTrait, row: &artifact::Model) -> AppResult<bool> {
-    Ok(artifact::Entity::find()
+    Ok(crate::core::store::unscoped::<artifact::Entity>()
         .filter(artifact::Column::Bucket.eq(row.bucket.as_str()))
         .filter(artifact::Column::ObjectKey.eq(row.object_key.as_str()))
         .filter(artifact::Column::Id.ne(row.id))
@@ -706,7 +706,7 @@ pub async fn delete_artifact(
             let version = entity::model_version::Entity::find_by_id(row.owner_id)
                 .one(txn)
                 .await?;
-            let deployed = entity::deployment::Entity::find()
+            let deployed = crate::core::store::unscoped::<entity::deployment::Entity>()
                 .filter(entity::deployment::Column::ModelVersionId.eq(row.owner_id))
                 .count(txn)
                 .await?
@@ -732,7 +732,7 @@ pub async fn owner_deleted(
     ctx: &RequestContext,
     owner: Uuid,
 ) -> AppResult<()> {
-    let rows = artifact::Entity::find()
+    let rows = crate::core::store::unscoped::<artifact::Entity>()
         .filter(artifact::Column::OwnerId.eq(owner))
         .filter(artifact::Column::DeletedAt.is_null())
         .all(txn)
@@ -975,11 +975,10 @@ pub async fn live_under(
     path: &str,
 ) -> AppResult<Vec<artifact::Model>> {
     let path = path.trim_matches('/');
-    let rows = artifact::Entity::find()
+    let rows = crate::core::store::scoped::<artifact::Entity>(ctx)
         .filter(artifact::Column::OwnerId.eq(owner))
         .filter(artifact::Column::Status.eq(ArtifactStatus::Verified))
         .filter(artifact::Column::DeletedAt.is_null())
-        .filter(ctx.scope.condition(artifact::Column::Ns))
         .order_by_asc(artifact::Column::Path)
         .all(db)
         .await?;
@@ -1023,7 +1022,7 @@ pub async fn sweep(
         if matches!(ty, NodeType::Artifact | NodeType::Edge | NodeType::Event) {
             continue;
         }
-        let orphans = artifact::Entity::find()
+        let orphans = crate::core::store::unscoped::<artifact::Entity>()
             .filter(artifact::Column::OwnerType.eq(ty.name()))
             .filter(artifact::Column::DeletedAt.is_null())
             .filter(Expr::cust(format!(
@@ -1040,7 +1039,7 @@ pub async fn sweep(
     }
     // Uploads never completed.
     let cutoff = now - chrono::Duration::from_std(arts.settings.pending_ttl).unwrap_or_default();
-    let stale = artifact::Entity::find()
+    let stale = crate::core::store::unscoped::<artifact::Entity>()
         .filter(artifact::Column::Status.is_in([ArtifactStatus::Pending, ArtifactStatus::Uploaded]))
         .filter(artifact::Column::CreatedAt.lt(cutoff))
         .limit(500)
@@ -1057,7 +1056,7 @@ pub async fn sweep(
     // Objects of deleted artifacts, once no live artifact shares them.
     loop {
         let batch = store::transaction(db, async |txn| {
-            let mut q = artifact::Entity::find()
+            let mut q = crate::core::store::unscoped::<artifact::Entity>()
                 .filter(artifact::Column::DeletedAt.is_not_null())
                 .filter(artifact::Column::ObjectDeletedAt.is_null())
                 .order_by_asc(artifact::Column::DeletedAt)

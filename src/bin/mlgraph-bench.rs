@@ -245,6 +245,14 @@ struct MlflowArgs {
     /// Port for the server.
     #[arg(long, default_value_t = 18_188)]
     port: u16,
+    /// Drive a running `mlflow server` at this URL instead of mlgraph (the side-by-side):
+    /// the searched runs are loaded in bulk into its own tables (`--mlflow-database-url`).
+    /// Its CPU and memory are not read (it runs as several worker processes).
+    #[arg(long, requires = "mlflow_database_url")]
+    mlflow_url: Option<String>,
+    /// The backend store (PostgreSQL) of the `mlflow server` of `--mlflow-url`.
+    #[arg(long)]
+    mlflow_database_url: Option<String>,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -1372,6 +1380,8 @@ async fn smoke(server_url: &str, replica: Option<&str>) -> Result<(), BoxError> 
         concurrency: vec![2],
         seconds: 1,
         port: 18_188,
+        mlflow_url: None,
+        mlflow_database_url: None,
     })
     .await?;
     println!("smoke: ok");
@@ -2354,11 +2364,22 @@ async fn mlflow_call(client: &reqwest::Client, url: &str, body: &Value) -> Resul
 }
 
 async fn mlflow(args: &MlflowArgs) -> Result<(), BoxError> {
-    let db = Database::connect(&args.database_url).await?;
-    migration::Migrator::up(&db, None).await?;
-    let (server, base) =
-        start_server(&server_binary(&args.server)?, &args.database_url, args.port).await?;
-    let pid = server.0.id();
+    let (db, server, base, pid) = match (&args.mlflow_url, &args.mlflow_database_url) {
+        (Some(url), Some(store)) => (
+            Database::connect(store).await?,
+            None,
+            url.trim_end_matches('/').to_owned(),
+            0,
+        ),
+        _ => {
+            let db = Database::connect(&args.database_url).await?;
+            migration::Migrator::up(&db, None).await?;
+            let (server, base) =
+                start_server(&server_binary(&args.server)?, &args.database_url, args.port).await?;
+            let pid = server.0.id();
+            (db, Some(server), base, pid)
+        }
+    };
     let api = format!("{base}/api/2.0/mlflow");
     let client = reqwest::Client::new();
     let tag = std::process::id();
@@ -2382,9 +2403,12 @@ async fn mlflow(args: &MlflowArgs) -> Result<(), BoxError> {
         .to_owned();
     // The searched runs, in bulk: metrics m0..m9 in [0, 1), params p0..p9 of x, y, z.
     let t = Instant::now();
-    let exp_uuid = uuid::Uuid::parse_str(&exp)?;
     exec(&db, "SELECT setseed(0.42)").await?;
-    exec(
+    if args.mlflow_url.is_some() {
+        load_mlflow_runs(&db, &exp, args.runs).await?;
+    } else {
+        let exp_uuid = uuid::Uuid::parse_str(&exp)?;
+        exec(
         &db,
         &format!(
             "INSERT INTO job_runs (id, ns, experiment_id, source, name, state, started_at, params, metrics, tags, facets, created_at, updated_at)
@@ -2399,7 +2423,8 @@ async fn mlflow(args: &MlflowArgs) -> Result<(), BoxError> {
         ),
     )
     .await?;
-    exec(&db, "ANALYZE job_runs").await?;
+        exec(&db, "ANALYZE job_runs").await?;
+    }
     let matching = mlflow_call(
         &client,
         &format!("{api}/runs/search"),
@@ -2556,10 +2581,61 @@ async fn mlflow(args: &MlflowArgs) -> Result<(), BoxError> {
             }
         });
     }
-    println!(
-        "mlflow: server peak RSS {:.1} MB",
-        rss_kb(pid, "VmHWM:") as f64 / 1024.0
-    );
+    if server.is_some() {
+        println!(
+            "mlflow: server peak RSS {:.1} MB",
+            rss_kb(pid, "VmHWM:") as f64 / 1024.0
+        );
+    }
     drop(server);
+    Ok(())
+}
+
+/// The searched runs of the side-by-side in `mlflow server`'s own tables (its schema as
+/// of MLflow 3): the same shape as mlgraph's bulk load — params p0..p9 of x, y, z,
+/// metrics m0..m9 in [0, 1) (latest and history) — through its backend store.
+async fn load_mlflow_runs(db: &DatabaseConnection, exp: &str, runs: u64) -> Result<(), BoxError> {
+    let exp: i64 = exp.parse()?;
+    let run = "md5('bench-' || i)";
+    exec(
+        db,
+        &format!(
+            "INSERT INTO runs (run_uuid, name, source_type, source_name, entry_point_name, user_id, status,
+                               start_time, end_time, source_version, lifecycle_stage, artifact_uri, experiment_id)
+             SELECT {run}, 'run-' || i, 'UNKNOWN', '', '', 'bench', 'FINISHED',
+                    (extract(epoch FROM now()) * 1000)::bigint - i * 1000, NULL, '', 'active', '', {exp}
+             FROM generate_series(1, {runs}) i"
+        ),
+    )
+    .await?;
+    exec(
+        db,
+        &format!(
+            "INSERT INTO params (key, value, run_uuid)
+             SELECT 'p' || k, (ARRAY['x','y','z'])[1 + floor(random() * 3)::int], {run}
+             FROM generate_series(1, {runs}) i, generate_series(0, 9) k"
+        ),
+    )
+    .await?;
+    exec(
+        db,
+        &format!(
+            "CREATE TEMP TABLE bench_values AS
+             SELECT 'm' || k AS key, random() AS value, {run} AS run_uuid
+             FROM generate_series(1, {runs}) i, generate_series(0, 9) k"
+        ),
+    )
+    .await?;
+    for table in ["latest_metrics", "metrics"] {
+        exec(
+            db,
+            &format!(
+                "INSERT INTO {table} (key, value, timestamp, step, is_nan, run_uuid)
+                 SELECT key, value, 1700000000000, 0, false, run_uuid FROM bench_values"
+            ),
+        )
+        .await?;
+    }
+    exec(db, "ANALYZE runs, params, latest_metrics, metrics").await?;
     Ok(())
 }

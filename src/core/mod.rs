@@ -16,3 +16,6 @@ pub mod params;
 pub mod patch;
 pub mod store;
 pub mod validate;
+
+#[cfg(test)]
+mod rules;

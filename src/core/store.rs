@@ -37,6 +37,55 @@ impl<E: EntityTrait> ListSpec<E> {
     }
 }
 
+/// A table with a namespace column: the caller's scope applies to its rows.
+pub trait Namespaced: EntityTrait {
+    /// The `ns` column.
+    fn ns_column() -> Self::Column;
+}
+
+impl<E: NodeEntity> Namespaced for E {
+    fn ns_column() -> E::Column {
+        E::col_ns()
+    }
+}
+
+macro_rules! namespaced {
+    ($($module:ident),+ $(,)?) => {
+        $(
+            impl Namespaced for entity::$module::Entity {
+                fn ns_column() -> Self::Column {
+                    entity::$module::Column::Ns
+                }
+            }
+        )+
+    };
+}
+
+// The namespaced tables whose rows are not graph nodes.
+namespaced!(
+    cost_record,
+    grant,
+    job_run_metric,
+    logged_model,
+    metric_point,
+    model_alias
+);
+
+/// Where every read of a namespaced table outside `core` starts: the rows of `E` the
+/// caller may see (its scope, in SQL). A test fails on `Entity::find()` outside `core`, so
+/// a read cannot forget the scope by accident; [`unscoped`] says so on purpose.
+pub fn scoped<E: Namespaced>(ctx: &RequestContext) -> sea_orm::Select<E> {
+    E::find().filter(ctx.scope.condition(E::ns_column()))
+}
+
+/// The rows of `E` in every namespace, on purpose: tables without one (users, keys), the
+/// system's own work (workers, sweepers, export, the event feed, the demo), and reads of
+/// rows reached from a row already read in scope (a locked run's history, a version's
+/// aliases by its id).
+pub fn unscoped<E: EntityTrait>() -> sea_orm::Select<E> {
+    E::find()
+}
+
 /// One row by id, in scope, or `NOT_FOUND`.
 pub async fn get<E: NodeEntity>(
     db: &impl ConnectionTrait,

@@ -117,7 +117,7 @@ async fn gdpr(
         .map(|r| r.node.1)
         .collect();
     if !version_ids.is_empty() {
-        for v in dataset_version::Entity::find()
+        for v in crate::core::store::unscoped::<dataset_version::Entity>()
             .filter(dataset_version::Column::Id.is_in(version_ids))
             .all(db)
             .await?
@@ -130,7 +130,7 @@ async fn gdpr(
     let datasets = if dataset_ids.is_empty() {
         Vec::new()
     } else {
-        dataset::Entity::find()
+        crate::core::store::unscoped::<dataset::Entity>()
             .filter(dataset::Column::Id.is_in(dataset_ids))
             .all(db)
             .await?
@@ -196,7 +196,7 @@ async fn metric_check(
     metric: &str,
     threshold: f64,
 ) -> AppResult<Outcome> {
-    let edges = edge::Entity::find()
+    let edges = crate::core::store::unscoped::<edge::Entity>()
         .filter(edge::Column::Kind.eq("evaluatedOn"))
         .filter(edge::Column::SourceId.is_in([version.id, version.model_id]))
         .all(db)
@@ -230,7 +230,7 @@ async fn metric_check(
 }
 
 async fn security(db: &impl ConnectionTrait, version: &model_version::Model) -> AppResult<Outcome> {
-    let artifacts = artifact::Entity::find()
+    let artifacts = crate::core::store::unscoped::<artifact::Entity>()
         .filter(artifact::Column::OwnerId.eq(version.id))
         .filter(artifact::Column::DeletedAt.is_null())
         .all(db)
@@ -240,7 +240,7 @@ async fn security(db: &impl ConnectionTrait, version: &model_version::Model) -> 
         .filter(|a| a.status != ArtifactStatus::Verified)
         .map(|a| json!({"artifact": a.id, "path": a.path, "status": a.status.as_str()}))
         .collect();
-    let open = security_finding::Entity::find()
+    let open = crate::core::store::unscoped::<security_finding::Entity>()
         .filter(security_finding::Column::ModelVersionId.eq(version.id))
         .filter(security_finding::Column::ResolvedAt.is_null())
         .all(db)

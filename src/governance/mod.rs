@@ -10,7 +10,7 @@ use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject
 pub use crate::enums::{ApprovalStatus, CheckKind, CheckResult, FindingSeverity, RiskClass};
 use chrono::Utc;
 use entity::{approval, compliance_check, security_finding};
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, Condition, QueryFilter, Set};
 use uuid::Uuid;
 
 use crate::api::{deps, top_list};
@@ -122,9 +122,8 @@ crate::gql::declare::node_type! {
         async fn checks(&self, ctx: &Context<'_>) -> Result<Vec<ComplianceCheck>> {
             use sea_orm::QueryOrder;
             let d = deps(ctx)?;
-            let rows = compliance_check::Entity::find()
+            let rows = store::scoped::<compliance_check::Entity>(d.rc)
                 .filter(compliance_check::Column::ApprovalId.eq(self.0.id))
-                .filter(d.rc.scope.condition(compliance_check::Column::Ns))
                 .order_by_desc(compliance_check::Column::CreatedAt)
                 .all(&d.db)
                 .await
@@ -372,7 +371,7 @@ impl GovernanceQuery {
                 let (ty, id) = decode_any(&of, "of")?;
                 let versions: Vec<Uuid> = match ty {
                     NodeType::ModelVersion => vec![id],
-                    NodeType::Model => entity::model_version::Entity::find()
+                    NodeType::Model => store::unscoped::<entity::model_version::Entity>()
                         .filter(entity::model_version::Column::ModelId.eq(id))
                         .all(&d.db)
                         .await
@@ -382,7 +381,7 @@ impl GovernanceQuery {
                         .collect(),
                     _ => return Err(AppError::bad_input("of", "a model or a model version").into()),
                 };
-                let approvals: Vec<Uuid> = approval::Entity::find()
+                let approvals: Vec<Uuid> = store::unscoped::<approval::Entity>()
                     .filter(approval::Column::ModelVersionId.is_in(versions.clone()))
                     .all(&d.db)
                     .await
@@ -390,7 +389,7 @@ impl GovernanceQuery {
                     .into_iter()
                     .map(|a| a.id)
                     .collect();
-                let checks: Vec<Uuid> = compliance_check::Entity::find()
+                let checks: Vec<Uuid> = store::unscoped::<compliance_check::Entity>()
                     .filter(compliance_check::Column::ApprovalId.is_in(approvals.clone()))
                     .all(&d.db)
                     .await
@@ -398,7 +397,7 @@ impl GovernanceQuery {
                     .into_iter()
                     .map(|c| c.id)
                     .collect();
-                let findings: Vec<Uuid> = security_finding::Entity::find()
+                let findings: Vec<Uuid> = store::unscoped::<security_finding::Entity>()
                     .filter(security_finding::Column::ModelVersionId.is_in(versions))
                     .all(&d.db)
                     .await

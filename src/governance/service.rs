@@ -115,7 +115,7 @@ pub async fn policy_for(
     ns: &str,
 ) -> AppResult<(i32, PolicySpec, Option<policy::Model>)> {
     let candidates = ancestors(ns);
-    let rows = policy::Entity::find()
+    let rows = crate::core::store::unscoped::<policy::Entity>()
         .filter(policy::Column::Ns.is_in(candidates.clone()))
         .order_by_desc(policy::Column::Version)
         .all(db)
@@ -161,7 +161,7 @@ pub async fn set_policy(
     }
     let now = Utc::now();
     store::transaction(db, async |txn| {
-        let latest = policy::Entity::find()
+        let latest = crate::core::store::unscoped::<policy::Entity>()
             .filter(policy::Column::Ns.eq(ns.as_str()))
             .order_by_desc(policy::Column::Version)
             .one(txn)
@@ -413,7 +413,7 @@ pub async fn review(
         let action = match decision { Decision::Approve => "APPROVED", Decision::Reject => "REJECTED" };
         let after = save(txn, ctx, &row, a, action).await?;
         if decision == Decision::Approve {
-            let evidence = compliance_check::Entity::find()
+            let evidence = crate::core::store::unscoped::<compliance_check::Entity>()
                 .filter(compliance_check::Column::ApprovalId.eq(row.id))
                 .order_by_asc(compliance_check::Column::CreatedAt)
                 .all(txn)
@@ -481,7 +481,7 @@ pub async fn expire(db: &DatabaseConnection, now: DateTime<Utc>) -> AppResult<us
         actor: Some("mlgraph:approval-expiry".into()),
         ..RequestContext::default()
     };
-    let due = approval::Entity::find()
+    let due = crate::core::store::unscoped::<approval::Entity>()
         .filter(approval::Column::Status.is_in([
             ApprovalStatus::Pending,
             ApprovalStatus::ChecksFailed,
@@ -545,7 +545,7 @@ pub async fn require_approval(
     if !spec.require_approval_for.contains(&stage) {
         return Ok(());
     }
-    let ok = approval::Entity::find()
+    let ok = crate::core::store::unscoped::<approval::Entity>()
         .filter(approval::Column::ModelVersionId.eq(version.id))
         .filter(approval::Column::TargetStage.eq(stage))
         .filter(approval::Column::Status.eq(ApprovalStatus::Approved))

@@ -1123,7 +1123,7 @@ impl Api<'_> {
     /// Refuses a name another experiment of this namespace has (`except` aside), deleted
     /// ones included, as MLflow does.
     async fn experiment_name_free(&self, name: &str, except: Option<Uuid>) -> MlResult<()> {
-        let mut q = experiment::Entity::find()
+        let mut q = store::unscoped::<experiment::Entity>()
             .filter(experiment::Column::Ns.eq(self.ns))
             .filter(experiment::Column::Name.eq(name));
         if let Some(id) = except {
@@ -1177,10 +1177,9 @@ impl Api<'_> {
 
     /// This namespace's `Default` experiment, when a writer made it.
     async fn default_experiment(&self) -> MlResult<Option<experiment::Model>> {
-        Ok(experiment::Entity::find()
+        Ok(store::scoped::<experiment::Entity>(self.ctx)
             .filter(experiment::Column::Ns.eq(self.ns))
             .filter(experiment::Column::Name.eq("Default"))
-            .filter(self.ctx.scope.condition(experiment::Column::Ns))
             .one(self.db)
             .await?)
     }
@@ -1213,10 +1212,9 @@ impl Api<'_> {
 
     async fn experiment_by_name(&self, p: &Params) -> MlResult<Value> {
         let name = p.req("experiment_name")?;
-        let e = experiment::Entity::find()
+        let e = store::scoped::<experiment::Entity>(self.ctx)
             .filter(experiment::Column::Ns.eq(self.ns))
             .filter(experiment::Column::Name.eq(name.as_str()))
-            .filter(self.ctx.scope.condition(experiment::Column::Ns))
             .one(self.db)
             .await?
             .ok_or_else(|| {
@@ -1233,9 +1231,8 @@ impl Api<'_> {
             &[],
         )?;
         // MLflow's default order, and its tie-break: newest first, then by id.
-        let rows = experiment::Entity::find()
+        let rows = store::scoped::<experiment::Entity>(self.ctx)
             .filter(experiment::Column::Ns.eq(self.ns))
-            .filter(self.ctx.scope.condition(experiment::Column::Ns))
             .order_by_desc(experiment::Column::CreatedAt)
             .order_by_asc(experiment::Column::Id)
             .all(self.db)
@@ -1353,9 +1350,8 @@ impl Api<'_> {
             row.config = Set(config);
             row.updated_at = Set(now);
             store::update::<experiment::Entity, _>(txn, ctx, &before, row, "UPDATE").await?;
-            let mut affected = job_run::Entity::find()
-                .filter(job_run::Column::ExperimentId.eq(e.id))
-                .filter(ctx.scope.condition(job_run::Column::Ns));
+            let mut affected = store::scoped::<job_run::Entity>(ctx)
+                .filter(job_run::Column::ExperimentId.eq(e.id));
             affected = if deleted {
                 affected.filter(job_run::Column::DeletedAt.is_null())
             } else {
@@ -1425,7 +1421,7 @@ impl Api<'_> {
         let ids: Vec<Uuid> = runs.iter().map(|r| r.id).collect();
         let mut outputs: HashMap<Uuid, Vec<Value>> = HashMap::new();
         for chunk in ids.chunks(1000) {
-            for lm in logged_model::Entity::find()
+            for lm in store::unscoped::<logged_model::Entity>()
                 .filter(logged_model::Column::SourceRunId.is_in(chunk.iter().copied()))
                 .order_by_asc(logged_model::Column::CreatedAt)
                 .all(self.db)
@@ -1850,10 +1846,9 @@ impl Api<'_> {
         let backend = self.db.get_database_backend();
         let matching = search::condition(backend, self.ctx, &clauses)?;
         let (max, start) = page_bounds(p.int("max_results")?, p.opt("page_token"), 1000)?;
-        let mut rows = job_run::Entity::find()
+        let mut rows = store::scoped::<job_run::Entity>(self.ctx)
             .filter(job_run::Column::Ns.eq(self.ns))
             .filter(job_run::Column::ExperimentId.is_in(experiments))
-            .filter(self.ctx.scope.condition(job_run::Column::Ns))
             .filter(matching);
         rows = match p.opt("run_view_type").as_deref() {
             Some("DELETED_ONLY") => rows.filter(job_run::Column::DeletedAt.is_not_null()),
@@ -1886,7 +1881,7 @@ impl Api<'_> {
             )
             .await?;
         let key = p.req("metric_key")?;
-        let rows = job_run_metric::Entity::find()
+        let rows = store::unscoped::<job_run_metric::Entity>()
             .filter(job_run_metric::Column::RunId.eq(run.id))
             .filter(job_run_metric::Column::Key.eq(key.as_str()))
             .order_by_asc(job_run_metric::Column::Step)
@@ -1933,7 +1928,7 @@ impl Api<'_> {
         let mut out = Vec::new();
         for id in ids {
             let run = self.run(&id).await?;
-            let mut q = job_run_metric::Entity::find()
+            let mut q = store::unscoped::<job_run_metric::Entity>()
                 .filter(job_run_metric::Column::RunId.eq(run.id))
                 .filter(job_run_metric::Column::Key.eq(key.as_str()));
             if let Some(s) = start {
@@ -2099,10 +2094,9 @@ impl Api<'_> {
     async fn search_logged_models(&self, p: &Params) -> MlResult<Value> {
         let experiments = self.experiment_ids(p).await?;
         let clauses = parse_filter(p.opt("filter").as_deref())?;
-        let rows = logged_model::Entity::find()
+        let rows = store::scoped::<logged_model::Entity>(self.ctx)
             .filter(logged_model::Column::Ns.eq(self.ns))
             .filter(logged_model::Column::ExperimentId.is_in(experiments))
-            .filter(self.ctx.scope.condition(logged_model::Column::Ns))
             .order_by_desc(logged_model::Column::CreatedAt)
             .all(self.db)
             .await?;
@@ -2141,10 +2135,9 @@ impl Api<'_> {
         let n: i32 = version.parse().map_err(|_| {
             MlflowError::invalid(format!("Model version must be an integer, got {version:?}"))
         })?;
-        model_version::Entity::find()
+        store::scoped::<model_version::Entity>(self.ctx)
             .filter(model_version::Column::ModelId.eq(m.id))
             .filter(model_version::Column::Version.eq(n))
-            .filter(self.ctx.scope.condition(model_version::Column::Ns))
             .one(self.db)
             .await?
             .ok_or_else(|| {
@@ -2184,9 +2177,8 @@ impl Api<'_> {
     }
 
     async fn registered_model_json(&self, m: &model::Model) -> MlResult<Value> {
-        let versions = model_version::Entity::find()
+        let versions = store::scoped::<model_version::Entity>(self.ctx)
             .filter(model_version::Column::ModelId.eq(m.id))
-            .filter(self.ctx.scope.condition(model_version::Column::Ns))
             .order_by_asc(model_version::Column::Version)
             .all(self.db)
             .await?;
@@ -2225,7 +2217,7 @@ impl Api<'_> {
         let tags = tags_of(&p.list("tags"))?;
         let description = p.opt("description").filter(|d| !d.is_empty());
         self.ctx.scope.check_write(self.ns)?;
-        let exists = model::Entity::find()
+        let exists = store::unscoped::<model::Entity>()
             .filter(model::Column::Ns.eq(self.ns))
             .filter(model::Column::Name.eq(name.as_str()))
             .one(self.db)
@@ -2341,9 +2333,8 @@ impl Api<'_> {
             ],
             &[],
         )?;
-        let rows = model::Entity::find()
+        let rows = store::scoped::<model::Entity>(self.ctx)
             .filter(model::Column::Ns.eq(self.ns))
-            .filter(self.ctx.scope.condition(model::Column::Ns))
             .order_by_asc(model::Column::Name)
             .all(self.db)
             .await?;
@@ -2596,17 +2587,15 @@ impl Api<'_> {
                 (Lit::Str(n), Op::Eq, "name") => Some(n.clone()),
                 _ => None,
             });
-        let mut models = model::Entity::find()
-            .filter(model::Column::Ns.eq(self.ns))
-            .filter(self.ctx.scope.condition(model::Column::Ns));
+        let mut models =
+            store::scoped::<model::Entity>(self.ctx).filter(model::Column::Ns.eq(self.ns));
         if let Some(n) = &name {
             models = models.filter(model::Column::Name.eq(n.as_str()));
         }
         let models = models.all(self.db).await?;
         let by_id: HashMap<Uuid, &model::Model> = models.iter().map(|m| (m.id, m)).collect();
-        let versions = model_version::Entity::find()
+        let versions = store::scoped::<model_version::Entity>(self.ctx)
             .filter(model_version::Column::ModelId.is_in(by_id.keys().copied()))
-            .filter(self.ctx.scope.condition(model_version::Column::Ns))
             .order_by_desc(model_version::Column::CreatedAt)
             .all(self.db)
             .await?;

@@ -670,7 +670,7 @@ async fn upsert_workflow(
     job: &Job,
     at: DateTime<Utc>,
 ) -> AppResult<workflow::Model> {
-    let existing = workflow::Entity::find()
+    let existing = store::unscoped::<workflow::Entity>()
         .filter(workflow::Column::Ns.eq(ns))
         .filter(workflow::Column::Name.eq(job.name.as_str()))
         .one(txn)
@@ -736,7 +736,7 @@ async fn upsert_run(
 ) -> AppResult<job_run::Model> {
     // The producer's id names a run within its namespace only: the same id reported in
     // two namespaces is two runs, and nothing here tells one tenant of the other's.
-    let mut q = job_run::Entity::find()
+    let mut q = store::unscoped::<job_run::Entity>()
         .filter(job_run::Column::Ns.eq(ns))
         .filter(job_run::Column::ExternalId.eq(run_id));
     if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
@@ -908,7 +908,7 @@ async fn replace_job_links(
     at: DateTime<Utc>,
 ) -> AppResult<()> {
     let dataset = NodeType::Dataset.name();
-    let stale = edge::Entity::find()
+    let stale = store::unscoped::<edge::Entity>()
         .filter(
             Condition::any()
                 .add(
@@ -1170,7 +1170,7 @@ async fn upsert_dataset(
     at: DateTime<Utc>,
 ) -> AppResult<dataset::Model> {
     let name = d.uri();
-    let existing = dataset::Entity::find()
+    let existing = store::unscoped::<dataset::Entity>()
         .filter(dataset::Column::Ns.eq(ns))
         .filter(dataset::Column::Name.eq(name.as_str()))
         .one(txn)
@@ -1234,7 +1234,7 @@ async fn upsert_version(
     _at: DateTime<Utc>,
 ) -> AppResult<dataset_version::Model> {
     let schema = d.facets.get("schema").cloned();
-    let existing = dataset_version::Entity::find()
+    let existing = store::unscoped::<dataset_version::Entity>()
         .filter(dataset_version::Column::DatasetId.eq(ds.id))
         .filter(dataset_version::Column::SourceVersion.eq(key))
         .one(txn)
@@ -1319,7 +1319,7 @@ async fn link_with(
     at: DateTime<Utc>,
     seen: bool,
 ) -> AppResult<()> {
-    let existing = edge::Entity::find()
+    let existing = store::unscoped::<edge::Entity>()
         .filter(edge::Column::Kind.eq(kind))
         .filter(edge::Column::SourceId.eq(source.1))
         .filter(edge::Column::TargetId.eq(target.1))

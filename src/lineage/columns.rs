@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 use async_graphql::{Context, Enum, ID, Json, Object, Result, SimpleObject};
 use entity::dataset;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, QueryFilter};
 use serde_json::Value;
 
 use crate::api::deps;
@@ -141,9 +141,8 @@ impl ColumnLineageQuery {
         let d = deps(ctx)?;
         let id = decode_as(&dataset, NodeType::Dataset, "dataset")?;
         let start = crate::core::store::get::<dataset::Entity>(&d.db, d.rc, id).await?;
-        let rows = dataset::Entity::find()
+        let rows = crate::core::store::scoped::<dataset::Entity>(d.rc)
             .filter(dataset::Column::Ns.eq(start.ns.as_str()))
-            .filter(d.rc.scope.condition(dataset::Column::Ns))
             .all(&d.db)
             .await
             .map_err(AppError::from_db)?;

@@ -5,7 +5,7 @@
 use async_graphql::{ID, Json, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::event;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, ConnectionTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 use crate::core::context::RequestContext;
@@ -51,10 +51,9 @@ async fn state_at(
     id: Uuid,
     at: DateTime<Utc>,
 ) -> AppResult<Option<serde_json::Map<String, serde_json::Value>>> {
-    let latest = event::Entity::find()
+    let latest = crate::core::store::scoped::<event::Entity>(ctx)
         .filter(event::Column::EntityId.eq(id))
         .filter(event::Column::CreatedAt.lte(at))
-        .filter(ctx.scope.condition(event::Column::Ns))
         .order_by_desc(event::Column::CreatedAt)
         .order_by_desc(event::Column::Seq)
         .one(db)
@@ -102,9 +101,8 @@ pub async fn changes(
             "is in the future: the registry can only be read as it was",
         ));
     }
-    let known = event::Entity::find()
+    let known = crate::core::store::scoped::<event::Entity>(ctx)
         .filter(event::Column::EntityId.eq(id))
-        .filter(ctx.scope.condition(event::Column::Ns))
         .count(db)
         .await?;
     if known == 0 {
@@ -112,11 +110,10 @@ pub async fn changes(
     }
     let before = state_at(db, ctx, id, from).await?;
     let after = state_at(db, ctx, id, to).await?;
-    let events = event::Entity::find()
+    let events = crate::core::store::scoped::<event::Entity>(ctx)
         .filter(event::Column::EntityId.eq(id))
         .filter(event::Column::CreatedAt.gt(from))
         .filter(event::Column::CreatedAt.lte(to))
-        .filter(ctx.scope.condition(event::Column::Ns))
         .count(db)
         .await?;
     let empty = serde_json::Map::new();

@@ -25,8 +25,8 @@ use entity::event;
 use futures::Stream;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, SimpleExpr};
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, FromQueryResult, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait,
+    ConnectionTrait, DatabaseConnection, DbBackend, FromQueryResult, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait,
 };
 use tokio::sync::{Notify, broadcast, watch};
 
@@ -121,7 +121,7 @@ pub struct LogRead {
 /// that the answer never changes later; those above it sort last and only set `pending`.
 pub async fn read_after(db: &DatabaseConnection, after: Cursor, limit: u64) -> AppResult<LogRead> {
     let pg = db.get_database_backend() == DbBackend::Postgres;
-    let mut q = event::Entity::find()
+    let mut q = crate::core::store::unscoped::<event::Entity>()
         .filter(after_cursor(after))
         .order_by_asc(event::Column::Txid)
         .order_by_asc(event::Column::Seq)
@@ -154,7 +154,7 @@ pub async fn read_after(db: &DatabaseConnection, after: Cursor, limit: u64) -> A
 /// The position after the last final event of the log (where a subscription that asks
 /// for no history starts).
 pub async fn head(db: &DatabaseConnection) -> AppResult<Cursor> {
-    let mut q = event::Entity::find()
+    let mut q = crate::core::store::unscoped::<event::Entity>()
         .select_only()
         .column(event::Column::Txid)
         .column(event::Column::Seq)

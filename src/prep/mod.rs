@@ -28,8 +28,8 @@ use chrono::Utc;
 use entity::enums::PipelineStatus as Status;
 use entity::{dataset, pipeline, training_job, workflow};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
-    QuerySelect, Set,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, IntoActiveModel, QueryFilter, QuerySelect,
+    Set,
 };
 use uuid::Uuid;
 
@@ -122,7 +122,7 @@ pub struct UpdatePipelineInput {
 
 /// The next version number of an owner's pipelines in a namespace.
 async fn next_version(txn: &impl ConnectionTrait, ns: &str, owner: Option<&str>) -> AppResult<i32> {
-    let mut q = pipeline::Entity::find()
+    let mut q = crate::core::store::unscoped::<pipeline::Entity>()
         .select_only()
         .column_as(pipeline::Column::Version.max(), "v")
         .filter(pipeline::Column::Ns.eq(ns));

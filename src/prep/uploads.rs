@@ -27,8 +27,8 @@ use entity::enums::{
 };
 use entity::{artifact, dataset, dataset_version, eda_report, schema_deduction};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, Set, Statement,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, IntoActiveModel, QueryFilter,
+    QueryOrder, Set, Statement,
 };
 use uuid::Uuid;
 
@@ -140,7 +140,7 @@ pub async fn create(
         let ds = reference::<dataset::Entity>(txn, ctx, input.dataset_id, None, "input.datasetId")
             .await?;
         ctx.scope.check_write(&ds.ns)?;
-        let same = dataset_version::Entity::find()
+        let same = crate::core::store::unscoped::<dataset_version::Entity>()
             .filter(dataset_version::Column::DatasetId.eq(ds.id))
             .filter(dataset_version::Column::Sha256.eq(sha256.as_str()))
             .filter(dataset_version::Column::UploadStatus.is_not_null())
@@ -212,7 +212,7 @@ async fn raw_artifact(
     db: &impl ConnectionTrait,
     version: &dataset_version::Model,
 ) -> AppResult<Option<artifact::Model>> {
-    Ok(artifact::Entity::find()
+    Ok(crate::core::store::unscoped::<artifact::Entity>()
         .filter(artifact::Column::OwnerId.eq(version.id))
         .filter(artifact::Column::Sha256.eq(version.sha256.clone().unwrap_or_default()))
         .filter(artifact::Column::DeletedAt.is_null())
@@ -671,7 +671,7 @@ async fn validate(
             row.updated_at = Set(Utc::now());
             store::update::<dataset_version::Entity, _>(txn, ctx, &before, row, "UPDATE").await?
         };
-        let stale = eda_report::Entity::find()
+        let stale = crate::core::store::unscoped::<eda_report::Entity>()
             .filter(eda_report::Column::DatasetVersionId.eq(version.id))
             .filter(eda_report::Column::Status.eq(EdaReportStatus::Running))
             .all(txn)
@@ -918,7 +918,7 @@ pub async fn accept(
                 to: "ACCEPTED".into(),
             });
         }
-        let earlier = schema_deduction::Entity::find()
+        let earlier = crate::core::store::unscoped::<schema_deduction::Entity>()
             .filter(schema_deduction::Column::DatasetId.eq(before.dataset_id))
             .filter(schema_deduction::Column::Status.eq(Ds::Accepted))
             .all(txn)

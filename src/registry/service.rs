@@ -187,7 +187,7 @@ pub async fn set_model_status(
             return Ok(before);
         }
         if status == ModelStatus::Archived {
-            let deployed = deployment::Entity::find()
+            let deployed = crate::core::store::unscoped::<deployment::Entity>()
                 .filter(
                     deployment::Column::ModelVersionId.in_subquery(
                         sea_orm::sea_query::Query::select()
@@ -450,7 +450,7 @@ pub async fn promote_model_version(
         }
         let mut demoted = None;
         if stage == ModelStage::Production {
-            let current = model_version::Entity::find()
+            let current = crate::core::store::unscoped::<model_version::Entity>()
                 .filter(model_version::Column::ModelId.eq(before.model_id))
                 .filter(model_version::Column::Stage.eq(ModelStage::Production))
                 .one(txn)
@@ -694,7 +694,7 @@ pub async fn set_alias(
                 format!("version {} belongs to another model", version.version),
             ));
         }
-        let existing = model_alias::Entity::find()
+        let existing = crate::core::store::unscoped::<model_alias::Entity>()
             .filter(model_alias::Column::ModelId.eq(model_id))
             .filter(model_alias::Column::Alias.eq(alias))
             .one(txn)
@@ -744,7 +744,7 @@ pub async fn delete_alias(
     use entity::model_alias;
     store::transaction(db, async |txn| {
         let model = store::lock::<model::Entity>(txn, ctx, model_id).await?;
-        let Some(before) = model_alias::Entity::find()
+        let Some(before) = crate::core::store::unscoped::<model_alias::Entity>()
             .filter(model_alias::Column::ModelId.eq(model.id))
             .filter(model_alias::Column::Alias.eq(alias))
             .one(txn)
@@ -768,9 +768,8 @@ pub async fn aliases_of_models(
     models: &[Uuid],
 ) -> AppResult<Vec<entity::model_alias::Model>> {
     use entity::model_alias;
-    Ok(model_alias::Entity::find()
+    Ok(crate::core::store::scoped::<model_alias::Entity>(ctx)
         .filter(model_alias::Column::ModelId.is_in(models.iter().copied()))
-        .filter(ctx.scope.condition(model_alias::Column::Ns))
         .all(db)
         .await?)
 }
@@ -782,9 +781,8 @@ pub async fn aliases_of_versions(
     versions: &[Uuid],
 ) -> AppResult<Vec<entity::model_alias::Model>> {
     use entity::model_alias;
-    Ok(model_alias::Entity::find()
+    Ok(crate::core::store::scoped::<model_alias::Entity>(ctx)
         .filter(model_alias::Column::ModelVersionId.is_in(versions.iter().copied()))
-        .filter(ctx.scope.condition(model_alias::Column::Ns))
         .all(db)
         .await?)
 }
@@ -797,10 +795,9 @@ pub async fn version_by_alias(
     alias: &str,
 ) -> AppResult<model_version::Model> {
     use entity::model_alias;
-    let row = model_alias::Entity::find()
+    let row = crate::core::store::scoped::<model_alias::Entity>(ctx)
         .filter(model_alias::Column::ModelId.eq(model_id))
         .filter(model_alias::Column::Alias.eq(alias))
-        .filter(ctx.scope.condition(model_alias::Column::Ns))
         .one(db)
         .await?
         .ok_or_else(|| AppError::not_found(format!("alias {alias:?}")))?;

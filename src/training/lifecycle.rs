@@ -283,7 +283,7 @@ pub async fn claim(
 ) -> AppResult<Option<training_job::Model>> {
     validate::name("worker", worker)?;
     store::transaction(db, async |txn| {
-        let mut q = training_job::Entity::find()
+        let mut q = crate::core::store::unscoped::<training_job::Entity>()
             .filter(training_job::Column::Status.eq(S::Queued))
             // Only jobs the caller may change (a viewer claims nothing).
             .filter(
@@ -475,7 +475,7 @@ pub async fn complete(
 /// The next run number of a job (the job row is already locked by this transaction's
 /// compare-and-set, so concurrent numbering of one job is serialised).
 pub(crate) async fn next_run_number(txn: &DatabaseTransaction, job: Uuid) -> AppResult<i32> {
-    let last: Option<Option<i32>> = experiment_run::Entity::find()
+    let last: Option<Option<i32>> = crate::core::store::unscoped::<experiment_run::Entity>()
         .select_only()
         .column_as(experiment_run::Column::RunNumber.max(), "n")
         .filter(experiment_run::Column::TrainingJobId.eq(job))
@@ -538,7 +538,7 @@ pub async fn fail_stale_jobs(
         .map_err(|e| AppError::Internal(format!("heartbeat timeout: {e}")))?;
     store::transaction(db, async |txn| {
         let cutoff = Utc::now() - timeout;
-        let mut q = training_job::Entity::find()
+        let mut q = crate::core::store::unscoped::<training_job::Entity>()
             .filter(training_job::Column::Status.eq(S::Running))
             .filter(training_job::Column::HeartbeatAt.lt(cutoff))
             .order_by_asc(training_job::Column::HeartbeatAt)

@@ -17,7 +17,7 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use entity::{artifact, experiment, job_run, logged_model};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, QueryFilter};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -236,12 +236,11 @@ impl Api<'_> {
             }
             "complete" | "abort" => {
                 let upload = p.req("upload_id")?;
-                let row = artifact::Entity::find()
+                let row = crate::core::store::scoped::<artifact::Entity>(self.ctx)
                     .filter(artifact::Column::OwnerId.eq(place.owner.1))
                     .filter(artifact::Column::Path.eq(path.as_str()))
                     .filter(artifact::Column::UploadId.eq(upload.as_str()))
                     .filter(artifact::Column::DeletedAt.is_null())
-                    .filter(self.ctx.scope.condition(artifact::Column::Ns))
                     .one(self.db)
                     .await?
                     .ok_or_else(|| {

@@ -8,7 +8,7 @@
 
 use entity::enums::DatasetType;
 use entity::{dataset, dataset_version, edge};
-use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, DatabaseTransaction, QueryFilter, QueryOrder};
 use std::collections::HashMap;
 
 use serde_json::{Value, json};
@@ -112,7 +112,7 @@ impl Api<'_> {
         store::transaction(self.db, async |txn| {
             for input in &inputs {
                 let version = dataset_version_of(txn, ctx, ns, input).await?;
-                let used = edge::Entity::find()
+                let used = store::unscoped::<edge::Entity>()
                     .filter(edge::Column::Kind.eq("consumes"))
                     .filter(edge::Column::SourceId.eq(run.id))
                     .filter(edge::Column::TargetId.eq(version.id))
@@ -146,10 +146,9 @@ impl Api<'_> {
         let runs: Vec<uuid::Uuid> = runs.collect();
         let mut out: HashMap<uuid::Uuid, Vec<Value>> = HashMap::new();
         for chunk in runs.chunks(1000) {
-            let edges = edge::Entity::find()
+            let edges = store::scoped::<edge::Entity>(self.ctx)
                 .filter(edge::Column::Kind.eq("consumes"))
                 .filter(edge::Column::SourceId.is_in(chunk.iter().copied()))
-                .filter(self.ctx.scope.condition(edge::Column::Ns))
                 .order_by_asc(edge::Column::CreatedAt)
                 .order_by_asc(edge::Column::Id)
                 .all(self.db)
@@ -172,7 +171,7 @@ async fn dataset_version_of(
     ns: &str,
     input: &Input,
 ) -> crate::error::AppResult<dataset_version::Model> {
-    let ds = match dataset::Entity::find()
+    let ds = match store::unscoped::<dataset::Entity>()
         .filter(dataset::Column::Ns.eq(ns))
         .filter(dataset::Column::Name.eq(input.name.as_str()))
         .one(txn)
@@ -203,7 +202,7 @@ async fn dataset_version_of(
         }
     };
     let key = format!("mlflow:{}", input.digest);
-    if let Some(v) = dataset_version::Entity::find()
+    if let Some(v) = store::unscoped::<dataset_version::Entity>()
         .filter(dataset_version::Column::DatasetId.eq(ds.id))
         .filter(dataset_version::Column::SourceVersion.eq(key.as_str()))
         .one(txn)

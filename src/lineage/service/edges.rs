@@ -237,7 +237,7 @@ async fn find_edge(
     source: Uuid,
     target: Uuid,
 ) -> AppResult<Option<edge::Model>> {
-    Ok(edge::Entity::find()
+    Ok(crate::core::store::unscoped::<edge::Entity>()
         .filter(edge::Column::Kind.eq(kind))
         .filter(edge::Column::SourceId.eq(source))
         .filter(edge::Column::TargetId.eq(target))
@@ -349,7 +349,7 @@ pub async fn node_deleted(
         Query::select().expr(Expr::val(id)).to_owned(),
         &mut doomed,
     );
-    let mut rows = edge::Entity::find()
+    let mut rows = crate::core::store::unscoped::<edge::Entity>()
         .filter(
             sea_orm::Condition::any()
                 .add(edge::Column::SourceId.eq(id))
@@ -360,7 +360,7 @@ pub async fn node_deleted(
     for ids in doomed {
         for end in [edge::Column::SourceId, edge::Column::TargetId] {
             rows.extend(
-                edge::Entity::find()
+                crate::core::store::unscoped::<edge::Entity>()
                     .filter(end.in_subquery(ids.clone()))
                     .all(txn)
                     .await?,
@@ -396,7 +396,7 @@ pub async fn remove_dangling(db: &DatabaseConnection) -> AppResult<u64> {
                 .column(Alias::new("id"))
                 .from(Alias::new(ty.table()))
                 .to_owned();
-            let rows = edge::Entity::find()
+            let rows = crate::core::store::unscoped::<edge::Entity>()
                 .filter(end_type.eq(ty.name()))
                 .filter(end_id.not_in_subquery(live))
                 .all(db)
