@@ -672,9 +672,7 @@ fn mix(model: &str, endpoint: &str, job: &str, start: &str, endpoint_uuid: &str)
         Case {
             name: "nested_counts_100",
             query: "{ endpoints(first: 100) { edges { node { name predictions { totalCount } } } } }".into(),
-            raw_sql: Some(vec![
-                "SELECT e.id, e.name, (SELECT count(*) FROM predictions p WHERE p.endpoint_id = e.id) AS n FROM endpoints e ORDER BY e.created_at DESC, e.id DESC LIMIT 101".into(),
-            ]),
+            raw_sql: None,
         },
         Case {
             name: "aggregate_by_endpoint",
@@ -2596,7 +2594,7 @@ async fn mlflow(args: &MlflowArgs) -> Result<(), BoxError> {
 /// metrics m0..m9 in [0, 1) (latest and history) — through its backend store.
 async fn load_mlflow_runs(db: &DatabaseConnection, exp: &str, runs: u64) -> Result<(), BoxError> {
     let exp: i64 = exp.parse()?;
-    let run = "md5('bench-' || i)";
+    let run = format!("md5('bench-{exp}-' || i)");
     exec(
         db,
         &format!(
@@ -2620,7 +2618,7 @@ async fn load_mlflow_runs(db: &DatabaseConnection, exp: &str, runs: u64) -> Resu
     exec(
         db,
         &format!(
-            "CREATE TEMP TABLE bench_values AS
+            "CREATE UNLOGGED TABLE bench_values AS
              SELECT 'm' || k AS key, random() AS value, {run} AS run_uuid
              FROM generate_series(1, {runs}) i, generate_series(0, 9) k"
         ),
@@ -2636,6 +2634,7 @@ async fn load_mlflow_runs(db: &DatabaseConnection, exp: &str, runs: u64) -> Resu
         )
         .await?;
     }
+    exec(db, "DROP TABLE bench_values").await?;
     exec(db, "ANALYZE runs, params, latest_metrics, metrics").await?;
     Ok(())
 }
