@@ -539,3 +539,22 @@ impl Spawned {
             .unwrap_or(false)
     }
 }
+
+/// GraphQL over HTTP to a served instance (as `actor` when given, by `x-actor`); its
+/// `data`, failing on errors.
+pub async fn http_ok(addr: &str, actor: Option<&str>, query: &str, variables: Value) -> Value {
+    let mut req = reqwest::Client::new().post(format!("http://{addr}/graphql"));
+    if let Some(a) = actor {
+        req = req.header("x-actor", a);
+    }
+    let resp: Value = req
+        .json(&serde_json::json!({"query": query, "variables": variables}))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("http: {e}"))
+        .json()
+        .await
+        .unwrap_or_else(|e| panic!("http json: {e}"));
+    assert!(resp.get("errors").is_none(), "{query}: {resp:#}");
+    resp["data"].clone()
+}

@@ -118,17 +118,7 @@ impl Ws {
 
 /// Sends GraphQL over HTTP to a served instance.
 async fn http(addr: &str, query: &str, variables: Value) -> Value {
-    let resp: Value = reqwest::Client::new()
-        .post(format!("http://{addr}/graphql"))
-        .json(&json!({"query": query, "variables": variables}))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("http: {e}"))
-        .json()
-        .await
-        .unwrap_or_else(|e| panic!("http json: {e}"));
-    assert!(resp.get("errors").is_none(), "{resp:#}");
-    resp["data"].clone()
+    crate::harness::http_ok(addr, None, query, variables).await
 }
 
 const ENQUEUE: &str =

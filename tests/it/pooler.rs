@@ -137,18 +137,7 @@ fn serve_command(pooler: &Pooler, direct: Option<&str>) -> String {
 }
 
 async fn gql(addr: &str, actor: &str, query: &str, variables: Value) -> Value {
-    let body: Value = reqwest::Client::new()
-        .post(format!("http://{addr}/graphql"))
-        .header("x-actor", actor)
-        .json(&json!({"query": query, "variables": variables}))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"))
-        .json()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert!(body.get("errors").is_none(), "{query}: {body}");
-    body["data"].clone()
+    crate::harness::http_ok(addr, Some(actor), query, variables).await
 }
 
 const CREATE: &str = "mutation($name: String!) { createModel(input: {ns: \"pool.example\", name: $name, framework: \"sklearn\"}) { id } }";
