@@ -197,7 +197,7 @@ pub async fn arms(
 }
 
 /// Runs the test (see the module).
-#[allow(clippy::too_many_arguments)]
+#[expect(clippy::too_many_arguments)]
 pub async fn test(
     db: &impl ConnectionTrait,
     ctx: &RequestContext,
@@ -533,7 +533,7 @@ impl AbQuery {
     /// Compares the arms of an experiment on a metric (see `AbTestResult.test`) and names
     /// a winner only when the difference is significant and every arm has
     /// `minimumSamples` points; each arm's cost over the range comes with it.
-    #[allow(clippy::too_many_arguments)]
+    #[expect(clippy::too_many_arguments)]
     async fn ab_test_result(
         &self,
         ctx: &Context<'_>,
@@ -572,7 +572,7 @@ impl AbMutation {
     /// Runs `abTestResult` and, when it names a winner, moves the whole traffic of the
     /// endpoint the arms are deployed to onto the winner (100, the others 0) in one
     /// transaction. `CONFLICT` without a winner (nothing changes).
-    #[allow(clippy::too_many_arguments)]
+    #[expect(clippy::too_many_arguments)]
     async fn promote_ab_winner(
         &self,
         ctx: &Context<'_>,

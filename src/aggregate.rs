@@ -619,7 +619,7 @@ impl AggregateQuery {
     /// for `MODEL_VERSION`), `groupBy` names columns, references (their node's id is the
     /// key) and time fields with a bucket; `having` bounds the groups' counts. One
     /// statement, scoped like the list, as of the request's instant.
-    #[allow(clippy::too_many_arguments)]
+    #[expect(clippy::too_many_arguments)]
     async fn aggregate(
         &self,
         ctx: &Context<'_>,

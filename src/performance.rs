@@ -671,7 +671,7 @@ impl PerformanceQuery {
     /// The raw points of one metric series of a model version, oldest first, paged like
     /// every list (`first`/`after`, `last`/`before`, `offset`); `from`/`to` bound the
     /// time range (`[from, to)`).
-    #[allow(clippy::too_many_arguments)]
+    #[expect(clippy::too_many_arguments)]
     async fn metric_points(
         &self,
         ctx: &Context<'_>,

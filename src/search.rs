@@ -385,7 +385,7 @@ impl SearchQuery {
     /// Full-text search over names, descriptions and the other text of nodes, best first.
     /// Words must all match (stemmed), `"a phrase"` matches in order, `prefix*` any word
     /// that begins so.
-    #[allow(clippy::too_many_arguments)]
+    #[expect(clippy::too_many_arguments)]
     async fn search(
         &self,
         ctx: &Context<'_>,

@@ -822,7 +822,7 @@ fn init_token(payload: &serde_json::Value) -> Option<String> {
 /// request or of `connection_init` (else 4403), and the key is checked again every
 /// `recheck_interval`: once it is revoked or expired, or its grants change, the
 /// connection is closed with 4403.
-#[allow(clippy::too_many_arguments)]
+#[expect(clippy::too_many_arguments)]
 async fn serve_socket(
     shared: Shared,
     socket: axum::extract::ws::WebSocket,

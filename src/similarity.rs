@@ -145,7 +145,7 @@ pub async fn set_embedding(
 /// Stores the embedding of node `id` (of type `ty`, in `ns`) under `model`, with the text
 /// it was computed from when mlgraph computed it; the model's first vector creates its
 /// HNSW index (pgvector). No access check: callers check.
-#[allow(clippy::too_many_arguments)]
+#[expect(clippy::too_many_arguments)]
 pub(crate) async fn store_embedding(
     db: &sea_orm::DatabaseConnection,
     hnsw: Hnsw,
@@ -267,7 +267,7 @@ pub(crate) struct Near {
 /// scans, which keep scanning past `ef_search` candidates until `k` pass the filters or
 /// `max_scan_tuples` have been visited. A page left short while the model holds more
 /// vectors than that bound is `partial`: more matches may exist.
-#[allow(clippy::too_many_arguments)]
+#[expect(clippy::too_many_arguments)]
 pub(crate) async fn nearest(
     db: &sea_orm::DatabaseConnection,
     ctx: &RequestContext,
@@ -534,7 +534,7 @@ impl SimilarityQuery {
     /// The nodes nearest to a node's embedding (`to`, itself left out), to a vector or to
     /// a text, under one embedding model, most similar first, with whether the index's
     /// bound cut the page short (`isPartial`).
-    #[allow(clippy::too_many_arguments)]
+    #[expect(clippy::too_many_arguments)]
     async fn similar(
         &self,
         ctx: &Context<'_>,

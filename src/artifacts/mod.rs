@@ -269,7 +269,7 @@ impl ArtifactQuery {
         ))
     }
     /// Artifacts, filtered and ordered (deleted ones only when the filter asks).
-    #[allow(clippy::too_many_arguments)]
+    #[expect(clippy::too_many_arguments)]
     async fn artifacts(
         &self,
         ctx: &Context<'_>,

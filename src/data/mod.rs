@@ -55,7 +55,7 @@ impl DataQuery {
         }
     }
     /// Datasets, filtered and ordered.
-    #[allow(clippy::too_many_arguments)]
+    #[expect(clippy::too_many_arguments)]
     async fn datasets(
         &self,
         ctx: &Context<'_>,
@@ -96,7 +96,7 @@ impl DataQuery {
         crate::api::planned_get::<dataset_version::Entity, _>(ctx, id, DatasetVersion::from).await
     }
     /// Dataset versions across datasets, filtered and ordered.
-    #[allow(clippy::too_many_arguments)]
+    #[expect(clippy::too_many_arguments)]
     async fn dataset_versions(
         &self,
         ctx: &Context<'_>,

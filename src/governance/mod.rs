@@ -309,7 +309,7 @@ impl GovernanceQuery {
             .into())
     }
     /// Approvals, filtered and ordered (newest first by default).
-    #[allow(clippy::too_many_arguments)]
+    #[expect(clippy::too_many_arguments)]
     async fn approvals(
         &self,
         ctx: &Context<'_>,

@@ -122,7 +122,7 @@ macro_rules! node_objects {
         /// Each node type's own copy of the graph fields (see `fields::graph_fields_object`).
         #[doc(hidden)]
         pub mod per_type {$(
-            #[allow(missing_docs)]
+            #[expect(missing_docs)]
             pub mod $module {
                 use super::super::fields::prelude::*;
                 super::super::fields::graph_fields_object!(Fields, concat!(stringify!($ty), "GraphFields"));

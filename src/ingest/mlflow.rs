@@ -284,7 +284,7 @@ pub async fn call(
     Box::pin(api.dispatch(&method, path, &Params(params))).await
 }
 
-#[allow(clippy::too_many_arguments)]
+#[expect(clippy::too_many_arguments)]
 async fn serve(
     state: &AppState,
     ns: String,

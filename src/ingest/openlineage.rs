@@ -723,7 +723,7 @@ async fn upsert_workflow(
 }
 
 /// The run with id `run_id`: created, or its state, times and facets merged.
-#[allow(clippy::too_many_arguments)]
+#[expect(clippy::too_many_arguments)]
 async fn upsert_run(
     txn: &DatabaseTransaction,
     ctx: &RequestContext,
@@ -1308,7 +1308,7 @@ async fn link(
 
 /// [`link`]; with `seen`, also that a job event named it at `at`
 /// (`properties.openlineage.seenAt`, the latest such time), in the same write.
-#[allow(clippy::too_many_arguments)]
+#[expect(clippy::too_many_arguments)]
 async fn link_with(
     txn: &DatabaseTransaction,
     ctx: &RequestContext,

@@ -354,7 +354,7 @@ impl LineageQuery {
     /// The subgraph reachable from `of`: UPSTREAM (what it was made from or depends on),
     /// DOWNSTREAM (what is affected if it changes) or BOTH, up to `depth` edges away.
     /// One SQL statement per request level, whatever the graph's size.
-    #[allow(clippy::too_many_arguments)]
+    #[expect(clippy::too_many_arguments)]
     async fn lineage(
         &self,
         ctx: &Context<'_>,

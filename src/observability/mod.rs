@@ -90,7 +90,7 @@ pub struct ObservabilityQuery;
 #[Object]
 impl ObservabilityQuery {
     /// The event log, newest first unless ordered otherwise.
-    #[allow(clippy::too_many_arguments)]
+    #[expect(clippy::too_many_arguments)]
     async fn events(
         &self,
         ctx: &Context<'_>,

@@ -442,7 +442,7 @@ impl PrepQuery {
         ))
     }
     /// Pipelines, filtered and ordered.
-    #[allow(clippy::too_many_arguments)]
+    #[expect(clippy::too_many_arguments)]
     async fn pipelines(
         &self,
         ctx: &Context<'_>,

@@ -494,7 +494,6 @@ impl Profile {
     }
 
     /// The report's summary (always stored in the database) and the full report.
-    #[allow(clippy::needless_range_loop)]
     pub fn report(&self) -> (Value, Value) {
         let rows = self.rows.max(1) as f64;
         let mut missing = serde_json::Map::new();

@@ -40,7 +40,7 @@ impl RegistryQuery {
         crate::api::planned_get::<workflow::Entity, _>(ctx, id, Workflow::from).await
     }
     /// Workflows, filtered and ordered.
-    #[allow(clippy::too_many_arguments)]
+    #[expect(clippy::too_many_arguments)]
     async fn workflows(
         &self,
         ctx: &Context<'_>,
@@ -100,7 +100,7 @@ impl RegistryQuery {
         }
     }
     /// Models, filtered and ordered.
-    #[allow(clippy::too_many_arguments)]
+    #[expect(clippy::too_many_arguments)]
     async fn models(
         &self,
         ctx: &Context<'_>,
@@ -142,7 +142,7 @@ impl RegistryQuery {
     }
     /// Model versions that need retraining: trained on a dataset that has a newer version
     /// (or, for a `trainedOn` edge to a dataset, was updated) since they were created.
-    #[allow(clippy::too_many_arguments)]
+    #[expect(clippy::too_many_arguments)]
     async fn model_versions_needing_retraining(
         &self,
         ctx: &Context<'_>,
@@ -168,7 +168,7 @@ impl RegistryQuery {
     /// `modelVersionsNeedingRetraining`), or the model itself was linked by `trainedOn` to
     /// a dataset version that has a newer version, or to a dataset that changed, since the
     /// model was last trained.
-    #[allow(clippy::too_many_arguments)]
+    #[expect(clippy::too_many_arguments)]
     async fn models_needing_retraining(
         &self,
         ctx: &Context<'_>,
@@ -191,7 +191,7 @@ impl RegistryQuery {
         .await
     }
     /// Model versions across models, filtered and ordered.
-    #[allow(clippy::too_many_arguments)]
+    #[expect(clippy::too_many_arguments)]
     async fn model_versions(
         &self,
         ctx: &Context<'_>,

@@ -175,7 +175,7 @@ impl RunsQuery {
         ))
     }
     /// Job runs, filtered and ordered.
-    #[allow(clippy::too_many_arguments)]
+    #[expect(clippy::too_many_arguments)]
     async fn job_runs(
         &self,
         ctx: &Context<'_>,

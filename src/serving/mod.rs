@@ -107,7 +107,7 @@ impl ServingQuery {
         crate::api::planned_get::<endpoint::Entity, _>(ctx, id, Endpoint::from).await
     }
     /// Endpoints, filtered and ordered.
-    #[allow(clippy::too_many_arguments)]
+    #[expect(clippy::too_many_arguments)]
     async fn endpoints(
         &self,
         ctx: &Context<'_>,
@@ -148,7 +148,7 @@ impl ServingQuery {
         crate::api::planned_get::<deployment::Entity, _>(ctx, id, Deployment::from).await
     }
     /// Deployments, filtered and ordered.
-    #[allow(clippy::too_many_arguments)]
+    #[expect(clippy::too_many_arguments)]
     async fn deployments(
         &self,
         ctx: &Context<'_>,
@@ -184,7 +184,7 @@ impl ServingQuery {
         crate::api::planned_get::<prediction::Entity, _>(ctx, id, Prediction::from).await
     }
     /// Predictions, filtered and ordered.
-    #[allow(clippy::too_many_arguments)]
+    #[expect(clippy::too_many_arguments)]
     async fn predictions(
         &self,
         ctx: &Context<'_>,
@@ -223,7 +223,7 @@ impl ServingQuery {
         ))
     }
     /// Cloud run services, filtered and ordered.
-    #[allow(clippy::too_many_arguments)]
+    #[expect(clippy::too_many_arguments)]
     async fn cloud_run_services(
         &self,
         ctx: &Context<'_>,
@@ -267,7 +267,7 @@ impl ServingQuery {
         ))
     }
     /// Service deployments, filtered and ordered.
-    #[allow(clippy::too_many_arguments)]
+    #[expect(clippy::too_many_arguments)]
     async fn service_deployments(
         &self,
         ctx: &Context<'_>,

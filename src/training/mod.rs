@@ -40,7 +40,7 @@ impl TrainingQuery {
         crate::api::planned_get::<experiment::Entity, _>(ctx, id, Experiment::from).await
     }
     /// Experiments, filtered and ordered.
-    #[allow(clippy::too_many_arguments)]
+    #[expect(clippy::too_many_arguments)]
     async fn experiments(
         &self,
         ctx: &Context<'_>,
@@ -81,7 +81,7 @@ impl TrainingQuery {
         crate::api::planned_get::<training_job::Entity, _>(ctx, id, TrainingJob::from).await
     }
     /// Training jobs, filtered and ordered.
-    #[allow(clippy::too_many_arguments)]
+    #[expect(clippy::too_many_arguments)]
     async fn training_jobs(
         &self,
         ctx: &Context<'_>,
@@ -125,7 +125,7 @@ impl TrainingQuery {
         ))
     }
     /// Experiment runs, filtered and ordered.
-    #[allow(clippy::too_many_arguments)]
+    #[expect(clippy::too_many_arguments)]
     async fn experiment_runs(
         &self,
         ctx: &Context<'_>,
@@ -169,7 +169,7 @@ impl TrainingQuery {
         ))
     }
     /// Pattern recognition jobs, filtered and ordered.
-    #[allow(clippy::too_many_arguments)]
+    #[expect(clippy::too_many_arguments)]
     async fn pattern_recognition_jobs(
         &self,
         ctx: &Context<'_>,
