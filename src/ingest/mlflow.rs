@@ -1548,7 +1548,8 @@ impl Api<'_> {
             Ok(run)
         })
         .await?;
-        Ok(json!({"run": self.run_json(&run).await?}))
+        // A run made just now has logged no model and no input: nothing to read back.
+        Ok(json!({"run": run_json_with(&run, Vec::new(), Vec::new())}))
     }
 
     async fn get_run(&self, p: &Params) -> MlResult<Value> {
