@@ -68,9 +68,7 @@ pub async fn connect_replica(
     opts: &DbOptions,
     counter: &StatementCounter,
 ) -> Result<DatabaseConnection, DbErr> {
-    if !url.starts_with("postgres") {
-        return Err(DbErr::Custom("a replica is a postgres:// URL".into()));
-    }
+    postgres_only(url, "a replica")?;
     connect_counted(url, opts, counter, true).await
 }
 
@@ -130,15 +128,20 @@ async fn connect_counted(
     Ok(db)
 }
 
+/// Refuses a URL that is not PostgreSQL's where only PostgreSQL can serve (`what` is it).
+fn postgres_only(url: &str, what: &str) -> Result<(), DbErr> {
+    if url.starts_with("postgres") {
+        Ok(())
+    } else {
+        Err(DbErr::Custom(format!("{what} is a postgres:// URL")))
+    }
+}
+
 /// A small pool on the database's own address, for what a transaction pooler cannot
 /// carry: the event feed's LISTEN and migrations (session-level statements). Settings as
 /// [`connect`]'s.
 pub async fn connect_direct(url: &str, opts: &DbOptions) -> Result<DatabaseConnection, DbErr> {
-    if !url.starts_with("postgres") {
-        return Err(DbErr::Custom(
-            "the direct database URL is a postgres:// URL".into(),
-        ));
-    }
+    postgres_only(url, "the direct database URL")?;
     let opts = DbOptions {
         max_connections: 2,
         pooled: false,

@@ -445,31 +445,30 @@ async fn embedding_of(
     model: &str,
 ) -> AppResult<Vec<f64>> {
     let backend = db.get_database_backend();
-    let vec_pg = uses_pgvector(db).await?;
-    let v = if backend == DbBackend::Postgres && !vec_pg {
-        "CAST(e.embedding AS TEXT)"
-    } else {
-        "e.embedding"
-    };
     let mut p = crate::core::params::Params::new(backend);
     let (p1, p2) = (p.push(id), p.push(model.to_owned()));
     let filter = ctx.scope.sql_filter("e.ns", |ns| p.push(ns));
     let row = db
         .query_one_raw(Statement::from_sql_and_values(
             backend,
-            format!("SELECT {v} AS v FROM embeddings e WHERE e.node_id = {p1} AND e.model = {p2}{filter}"),
+            format!("SELECT e.embedding AS v FROM embeddings e WHERE e.node_id = {p1} AND e.model = {p2}{filter}"),
             p.values(),
         ))
         .await?
         .ok_or_else(|| AppError::not_found(format!("an embedding of {id} under {model}")))?;
-    if vec_pg {
-        // pgvector's binary form: single precision, as it was stored.
-        let v: sea_orm::prelude::PgVector = row.try_get("", "v")?;
+    let stored = format!("stored embedding of {id}");
+    if backend != DbBackend::Postgres {
+        let text: String = row.try_get("", "v")?;
+        return serde_json::from_str(&text)
+            .map_err(|e| AppError::Internal(format!("{stored}: {e}")));
+    }
+    // The column's own type says how it comes back (no catalogue read): pgvector's binary
+    // form (single precision, as stored), or the JSON array of a database without it.
+    if let Ok(v) = row.try_get::<sea_orm::prelude::PgVector>("", "v") {
         return Ok(v.as_slice().iter().map(|x| f64::from(*x)).collect());
     }
-    let text: String = row.try_get("", "v")?;
-    serde_json::from_str(&text)
-        .map_err(|e| AppError::Internal(format!("stored embedding of {id}: {e}")))
+    let json: serde_json::Value = row.try_get("", "v")?;
+    serde_json::from_value(json).map_err(|e| AppError::Internal(format!("{stored}: {e}")))
 }
 
 /// The built-in model's embedding of a query text (`field` names it in errors).

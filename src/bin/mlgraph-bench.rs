@@ -1017,16 +1017,8 @@ async fn run(args: &RunArgs) -> Result<(), BoxError> {
     let server_bin = server_binary(&args.server)?;
     let db = Database::connect(&args.database_url).await?;
     let (model, endpoint, job, start) = ids_for_mix(&db).await?;
-    let endpoint_uuid = db
-        .query_one_raw(Statement::from_string(
-            db.get_database_backend(),
-            "SELECT endpoint_id AS id FROM predictions LIMIT 1",
-        ))
-        .await?
-        .map(|r| r.try_get::<uuid::Uuid>("", "id"))
-        .transpose()?
-        .map(|u| u.to_string())
-        .unwrap_or_default();
+    // The raw SQL's endpoint is the mix's own (read once, by `ids_for_mix`).
+    let endpoint_uuid = uuid_in(&endpoint);
 
     let replica_flags: Vec<String> = args
         .replica_urls

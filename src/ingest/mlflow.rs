@@ -1563,7 +1563,7 @@ impl Api<'_> {
         &self,
         id: &str,
         edit: impl FnOnce(&mut job_run::Model) -> MlResult<()> + Send,
-        history: Vec<(String, f64, i64, i64)>,
+        history: Vec<runs::Point>,
     ) -> MlResult<job_run::Model> {
         let run = self.run(id).await?;
         let ctx = self.ctx;

@@ -838,10 +838,9 @@ async fn link_parent(
     }
     let parent = reported_run(txn, ctx, ns, parent_id, &parent_job, at).await?;
     if run.parent_run_id != Some(parent.id) {
-        let mut row = run.clone().into_active_model();
-        row.parent_run_id = Set(Some(parent.id));
-        row.updated_at = Set(Utc::now());
-        store::update::<job_run::Entity, _>(txn, ctx, run, row, "UPDATE").await?;
+        let mut next = run.clone();
+        next.parent_run_id = Some(parent.id);
+        crate::runs::service::save(txn, ctx, Some(run), next).await?;
     }
     link(
         txn,
@@ -863,10 +862,9 @@ async fn link_parent(
     }
     let root = reported_run(txn, ctx, ns, root_id, &root_job, at).await?;
     if parent.parent_run_id.is_none() {
-        let mut row = parent.clone().into_active_model();
-        row.parent_run_id = Set(Some(root.id));
-        row.updated_at = Set(Utc::now());
-        store::update::<job_run::Entity, _>(txn, ctx, &parent, row, "UPDATE").await?;
+        let mut next = parent.clone();
+        next.parent_run_id = Some(root.id);
+        crate::runs::service::save(txn, ctx, Some(&parent), next).await?;
     }
     link(
         txn,

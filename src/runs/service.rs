@@ -166,7 +166,7 @@ pub async fn update_logged_model(
 }
 
 /// A logged model's event (logged models are not graph nodes: the event names the type).
-pub fn logged_change(
+fn logged_change(
     action: &'static str,
     before: Option<&logged_model::Model>,
     after: Option<&logged_model::Model>,

@@ -233,6 +233,15 @@ impl TestApp {
             .unwrap_or_else(|e| panic!("bind: {e}"))
     }
 
+    /// A free local address for a process of the test's to listen on (the port is freed
+    /// again at once).
+    pub async fn free_addr() -> std::net::SocketAddr {
+        Self::bind()
+            .await
+            .local_addr()
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
     /// Serves the app over real HTTP on a free port; returns `127.0.0.1:port`.
     pub async fn serve(&self) -> String {
         self.serve_on(TestApp::bind().await).await
@@ -442,10 +451,7 @@ pub struct Spawned {
 impl Spawned {
     pub async fn start(command: &str, envs: &[(&str, String)], ready: &[&str]) -> Spawned {
         use tokio::io::AsyncBufReadExt;
-        let addr = {
-            let l = TestApp::bind().await;
-            l.local_addr().unwrap_or_else(|e| panic!("{e}")).to_string()
-        };
+        let addr = TestApp::free_addr().await.to_string();
         let mut child = Self::command(command, envs)
             .env("MLGRAPH_LISTEN", &addr)
             .stderr(std::process::Stdio::piped())
@@ -497,10 +503,7 @@ impl Spawned {
     /// The same command run to its end (within 60 s): for commands that must refuse to
     /// start.
     pub async fn run_to_exit(command: &str, envs: &[(&str, String)]) -> std::process::Output {
-        let addr = {
-            let l = TestApp::bind().await;
-            l.local_addr().unwrap_or_else(|e| panic!("{e}")).to_string()
-        };
+        let addr = TestApp::free_addr().await.to_string();
         let out = Self::command(command, envs)
             .env("MLGRAPH_LISTEN", addr)
             .output();
@@ -557,4 +560,10 @@ pub async fn http_ok(addr: &str, actor: Option<&str>, query: &str, variables: Va
         .unwrap_or_else(|e| panic!("http json: {e}"));
     assert!(resp.get("errors").is_none(), "{query}: {resp:#}");
     resp["data"].clone()
+}
+
+/// A variable the test command sets: the test fails loudly without it, never skips.
+pub fn test_env(name: &str) -> String {
+    std::env::var(name)
+        .unwrap_or_else(|_| panic!("{name} is not set: run the suite with ./scripts/test.sh"))
 }

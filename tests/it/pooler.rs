@@ -11,12 +11,7 @@ use std::time::Duration;
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
-use crate::harness::{Spawned, TestApp};
-
-fn env(name: &str) -> String {
-    std::env::var(name)
-        .unwrap_or_else(|_| panic!("{name} is not set: run the suite with ./scripts/test.sh"))
-}
+use crate::harness::{Spawned, TestApp, test_env};
 
 /// PgBouncer with the README's configuration, in front of the test's database: the
 /// listener on `port`, trust authentication for the test's user (the README's is
@@ -32,12 +27,9 @@ impl Pooler {
         use tokio::io::AsyncBufReadExt;
         let readme = include_str!("../../README.md");
         let database = app.url.rsplit('/').next().unwrap_or_default().to_owned();
-        let server = env("MLGRAPH_TEST_DATABASE_URL");
+        let server = test_env("MLGRAPH_TEST_DATABASE_URL");
         let pg_port = server.rsplit(':').next().unwrap_or_default().to_owned();
-        let port = {
-            let l = TestApp::bind().await;
-            l.local_addr().unwrap_or_else(|e| panic!("{e}")).port()
-        };
+        let port = TestApp::free_addr().await.port();
         let dir =
             std::env::temp_dir().join(format!("mlgraph-pooler-{}", uuid::Uuid::now_v7().simple()));
         std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
@@ -69,7 +61,7 @@ impl Pooler {
         let config = format!("{config}unix_socket_dir =\n");
         let ini = dir.join("pgbouncer.ini");
         std::fs::write(&ini, config).unwrap_or_else(|e| panic!("{e}"));
-        let mut cmd = tokio::process::Command::new(env("MLGRAPH_TEST_PGBOUNCER"));
+        let mut cmd = tokio::process::Command::new(test_env("MLGRAPH_TEST_PGBOUNCER"));
         // PgBouncer refuses to run as root: as the test cluster's user, then.
         if let Some(user) = std::env::var("MLGRAPH_TEST_PG_USER")
             .ok()

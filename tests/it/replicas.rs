@@ -10,26 +10,21 @@ use mlgraph::replicas::{LSN_HEADER, Replicas};
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use serde_json::{Value, json};
 
-use crate::harness::TestApp;
-
-fn env(name: &str) -> String {
-    std::env::var(name)
-        .unwrap_or_else(|_| panic!("{name} is not set: run the suite with ./scripts/test.sh"))
-}
+use crate::harness::{TestApp, test_env};
 
 /// The replica's URL for the test's own database.
 fn replica_url(app: &TestApp) -> String {
     let database = app.url.rsplit('/').next().unwrap_or_default();
     format!(
         "{}/{database}",
-        env("MLGRAPH_TEST_REPLICA_URL").trim_end_matches('/')
+        test_env("MLGRAPH_TEST_REPLICA_URL").trim_end_matches('/')
     )
 }
 
 /// `pg_ctl stop|start` of the test command's replica.
 async fn pg_ctl(action: &str) {
-    let bin = std::path::PathBuf::from(env("MLGRAPH_TEST_PG_BIN")).join("pg_ctl");
-    let data = env("MLGRAPH_TEST_REPLICA_DATA");
+    let bin = std::path::PathBuf::from(test_env("MLGRAPH_TEST_PG_BIN")).join("pg_ctl");
+    let data = test_env("MLGRAPH_TEST_REPLICA_DATA");
     let mut cmd = match std::env::var("MLGRAPH_TEST_PG_USER")
         .ok()
         .filter(|u| !u.is_empty())
@@ -48,7 +43,7 @@ async fn pg_ctl(action: &str) {
                 .arg(format!("{data}.log"))
                 .arg("start")
                 .arg("-o")
-                .arg(env("MLGRAPH_TEST_REPLICA_OPTS"));
+                .arg(test_env("MLGRAPH_TEST_REPLICA_OPTS"));
         }
         _ => {
             cmd.args(["-m", "fast", "stop"]);
@@ -145,7 +140,7 @@ async fn queries_read_from_the_replica_and_writers_read_their_writes() {
     // A run that failed mid-way may have left replay paused: resume it first.
     let admin = sea_orm::Database::connect(format!(
         "{}/postgres",
-        env("MLGRAPH_TEST_REPLICA_URL").trim_end_matches('/')
+        test_env("MLGRAPH_TEST_REPLICA_URL").trim_end_matches('/')
     ))
     .await
     .unwrap_or_else(|e| panic!("the replica: {e}"));
