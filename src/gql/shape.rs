@@ -447,14 +447,16 @@ impl<'a> CostWalker<'a> {
     /// How many points a run's `metricHistory` may return: its keys (those named, else
     /// the default number) × `maxPoints`.
     fn history_size(&self, field: &Field) -> usize {
-        use crate::runs::history::{DEFAULT_KEYS, MAX_KEYS, MAX_POINTS};
+        use crate::runs::history::{DEFAULT_KEYS, DEFAULT_POINTS, MAX_KEYS, MAX_POINTS};
         let keys = self
             .list_argument_len(field, "keys")
             .map_or(DEFAULT_KEYS, |n| n.clamp(1, MAX_KEYS));
-        let points = self.int_argument(field, "maxPoints").map_or(320, |n| {
-            n.clamp(i64::from(MAX_POINTS.0), i64::from(MAX_POINTS.1))
-        });
-        keys.saturating_mul(usize::try_from(points).unwrap_or(320))
+        let points = self
+            .int_argument(field, "maxPoints")
+            .map_or(i64::from(DEFAULT_POINTS), |n| {
+                n.clamp(i64::from(MAX_POINTS.0), i64::from(MAX_POINTS.1))
+            });
+        keys.saturating_mul(usize::try_from(points).unwrap_or_default())
     }
 
     fn argument(&self, field: &Field, name: &str) -> Option<Value> {

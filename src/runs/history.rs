@@ -17,6 +17,8 @@ use crate::error::AppError;
 
 /// The fewest and most points a series may be sampled to.
 pub const MAX_POINTS: (i32, i32) = (3, 2_500);
+/// Points per metric when `maxPoints` is not given.
+pub const DEFAULT_POINTS: i32 = 320;
 /// Metrics answered per run when `keys` names none: the first ones in key order.
 pub const DEFAULT_KEYS: usize = 10;
 /// The most metrics `keys` may name.

@@ -97,7 +97,7 @@ crate::gql::declare::node_type! {
             )]
             keys: Option<Vec<String>>,
             #[graphql(
-                default = 320,
+                default_with = "history::DEFAULT_POINTS",
                 desc = "At most this many points per metric (3 to 2,500)."
             )]
             max_points: i32,
