@@ -253,6 +253,9 @@ struct MlflowArgs {
     /// The backend store (PostgreSQL) of the `mlflow server` of `--mlflow-url`.
     #[arg(long)]
     mlflow_database_url: Option<String>,
+    /// Only the workloads whose name contains one of these (e.g. `search`); all by default.
+    #[arg(long, value_delimiter = ',')]
+    only: Vec<String>,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -1372,6 +1375,7 @@ async fn smoke(server_url: &str, replica: Option<&str>) -> Result<(), BoxError> 
         port: 18_188,
         mlflow_url: None,
         mlflow_database_url: None,
+        only: Vec::new(),
     })
     .await?;
     println!("smoke: ok");
@@ -2471,8 +2475,8 @@ async fn mlflow(args: &MlflowArgs) -> Result<(), BoxError> {
     };
     let write_runs = Arc::new(write_runs);
     println!(
-        "{:<34} {:>5} {:>9} {:>9} {:>9} {:>7} {:>9}",
-        "mlflow workload", "conc", "req/s", "p50 ms", "p95 ms", "errors", "cpu ms/req"
+        "{:<34} {:>5} {:>9} {:>9} {:>9} {:>7} {:>9} {:>8}",
+        "mlflow workload", "conc", "req/s", "p50 ms", "p95 ms", "errors", "cpu ms/req", "peak MB"
     );
     for &concurrency in &args.concurrency {
         let row = |name: &str, stats: Stats, cpu: f64, unit: Option<(&str, f64)>| {
@@ -2481,8 +2485,14 @@ async fn mlflow(args: &MlflowArgs) -> Result<(), BoxError> {
             let extra = unit
                 .map(|(u, per)| format!("  ({:.0} {u}/s)", rps * per))
                 .unwrap_or_default();
+            // The server's peak RSS so far (so the phase that raised it shows).
+            let peak = if server.is_some() {
+                format!("{:.1}", rss_kb(pid, "VmHWM:") as f64 / 1024.0)
+            } else {
+                "-".to_owned()
+            };
             println!(
-                "{name:<34} {concurrency:>5} {rps:>9.1} {:>9.2} {:>9.2} {:>7} {:>9.2}{extra}",
+                "{name:<34} {concurrency:>5} {rps:>9.1} {:>9.2} {:>9.2} {:>7} {:>9.2} {peak:>8}{extra}",
                 stats.p50,
                 stats.p95,
                 stats.errors,
@@ -2491,9 +2501,12 @@ async fn mlflow(args: &MlflowArgs) -> Result<(), BoxError> {
         };
         macro_rules! phase {
             ($name:expr, $unit:expr, $body:expr) => {{
-                let cpu = cpu_ms(pid);
-                let stats = drive(concurrency, args.seconds, $body).await;
-                row($name, stats, cpu_ms(pid) - cpu, $unit);
+                let name: &str = &$name;
+                if args.only.is_empty() || args.only.iter().any(|o| name.contains(o.as_str())) {
+                    let cpu = cpu_ms(pid);
+                    let stats = drive(concurrency, args.seconds, $body).await;
+                    row(name, stats, cpu_ms(pid) - cpu, $unit);
+                }
             }};
         }
         let (c, u, w) = (client.clone(), api.clone(), writes.clone());

@@ -31,8 +31,8 @@ use entity::enums::{ExperimentStatus, ExperimentType, JobRunSource, JobRunState,
 use entity::{experiment, job_run, job_run_metric, logged_model, model, model_version};
 use regex::Regex;
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    FromQueryResult, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
 };
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
@@ -59,7 +59,17 @@ macro_rules! object {
 }
 
 mod inputs;
+mod run_view;
 mod search;
+
+use run_view::{RunRow, RunView};
+
+/// An answer: a JSON tree, or a body already written (a page of runs is serialized
+/// straight from its rows, with no tree in between).
+enum Reply {
+    Tree(Value),
+    Written(Vec<u8>),
+}
 
 /// The MLflow routes.
 pub fn routes() -> Router<AppState> {
@@ -129,6 +139,12 @@ impl From<AppError> for MlflowError {
             }
         };
         MlflowError::new(status, code, e.message())
+    }
+}
+
+impl From<serde_json::Error> for MlflowError {
+    fn from(e: serde_json::Error) -> Self {
+        AppError::Internal(format!("writing an MLflow answer: {e}")).into()
     }
 }
 
@@ -281,7 +297,10 @@ pub async fn call(
         arts: None,
     };
     // On the heap: the dispatch's state machine is large (every route's future).
-    Box::pin(api.dispatch(&method, path, &Params(params))).await
+    match Box::pin(api.dispatch(&method, path, &Params(params))).await? {
+        Reply::Tree(v) => Ok(v),
+        Reply::Written(body) => Ok(serde_json::from_slice(&body)?),
+    }
 }
 
 #[expect(clippy::too_many_arguments)]
@@ -361,7 +380,13 @@ async fn serve(
         }
     };
     match api.dispatch(&method, path, &Params(params)).await {
-        Ok(v) => (StatusCode::OK, axum::Json(v)).into_response(),
+        Ok(Reply::Tree(v)) => (StatusCode::OK, axum::Json(v)).into_response(),
+        Ok(Reply::Written(body)) => (
+            StatusCode::OK,
+            [(axum::http::header::CONTENT_TYPE, "application/json")],
+            body,
+        )
+            .into_response(),
         Err(e) => e.into_response(),
     }
 }
@@ -790,16 +815,19 @@ fn page<T>(
     Ok((items, next))
 }
 
-/// A page's size (`max_results`, else `default_max`; 1 to 50,000) and its first item
-/// (`page_token`, an offset).
+/// A page's size: `max_results`, else `default_max`; 1 to 50,000.
+fn page_size(max: Option<i64>, default_max: usize) -> usize {
+    max.map_or(default_max, |m| usize::try_from(m).unwrap_or(default_max))
+        .clamp(1, 50_000)
+}
+
+/// A page's size and its first item (`page_token`, an offset).
 fn page_bounds(
     max: Option<i64>,
     token: Option<String>,
     default_max: usize,
 ) -> MlResult<(usize, usize)> {
-    let max = max
-        .map_or(default_max, |m| usize::try_from(m).unwrap_or(default_max))
-        .clamp(1, 50_000);
+    let max = page_size(max, default_max);
     let start = match token {
         Some(t) if !t.is_empty() => t
             .parse::<usize>()
@@ -889,7 +917,18 @@ struct Api<'a> {
 }
 
 impl Api<'_> {
-    async fn dispatch(&self, method: &Method, path: &str, p: &Params) -> MlResult<Value> {
+    async fn dispatch(&self, method: &Method, path: &str, p: &Params) -> MlResult<Reply> {
+        // The two answers that can be large are written from their rows.
+        match (method.as_str(), path.trim_end_matches('/')) {
+            ("POST", "mlflow/runs/search") => self.search_runs(p).await.map(Reply::Written),
+            ("GET", "mlflow/metrics/get-history") => {
+                self.metric_history(p).await.map(Reply::Written)
+            }
+            _ => self.answer(method, path, p).await.map(Reply::Tree),
+        }
+    }
+
+    async fn answer(&self, method: &Method, path: &str, p: &Params) -> MlResult<Value> {
         let path = path.trim_end_matches('/');
         let segments: Vec<&str> = path.split('/').collect();
         let m = method.as_str();
@@ -951,10 +990,8 @@ impl Api<'_> {
                     .await
             }
             ("POST", ["mlflow", "runs", "delete-tag"]) => self.delete_run_tag(p).await,
-            ("POST", ["mlflow", "runs", "search"]) => self.search_runs(p).await,
             ("POST", ["mlflow", "runs", "outputs"]) => self.log_outputs(p).await,
             ("POST", ["mlflow", "runs", "log-inputs"]) => self.log_inputs(p).await,
-            ("GET", ["mlflow", "metrics", "get-history"]) => self.metric_history(p).await,
             ("GET", ["mlflow", "metrics", "get-history-bulk-interval"]) => {
                 self.metric_history_sampled(p).await
             }
@@ -1408,18 +1445,19 @@ impl Api<'_> {
     }
 
     async fn run_json(&self, r: &job_run::Model) -> MlResult<Value> {
-        Ok(self
-            .runs_json(std::slice::from_ref(r))
-            .await?
-            .pop()
-            .unwrap_or_default())
+        let row = RunRow::of(r);
+        let (mut inputs, mut outputs) = self.logged_of(&[r.id]).await?;
+        let view = RunView {
+            row: &row,
+            inputs: &inputs.remove(&r.id).unwrap_or_default(),
+            outputs: &outputs.remove(&r.id).unwrap_or_default(),
+        };
+        Ok(serde_json::to_value(view)?)
     }
 
-    /// Runs as MLflow answers them, their logged models and inputs read in one statement
-    /// each for all of them.
-    async fn runs_json(&self, runs: &[job_run::Model]) -> MlResult<Vec<Value>> {
-        let ids: Vec<Uuid> = runs.iter().map(|r| r.id).collect();
-        let mut outputs: HashMap<Uuid, Vec<Value>> = HashMap::new();
+    /// The logged inputs and models of runs, one statement each for all of them.
+    async fn logged_of(&self, ids: &[Uuid]) -> MlResult<(Logged, Logged)> {
+        let mut outputs: Logged = HashMap::new();
         for chunk in ids.chunks(1000) {
             for lm in store::unscoped::<logged_model::Entity>()
                 .filter(logged_model::Column::SourceRunId.is_in(chunk.iter().copied()))
@@ -1435,65 +1473,42 @@ impl Api<'_> {
                 }
             }
         }
-        let mut inputs = self.inputs_of(ids.iter().copied()).await?;
-        Ok(runs
-            .iter()
-            .map(|r| {
-                run_json_with(
-                    r,
-                    inputs.remove(&r.id).unwrap_or_default(),
-                    outputs.remove(&r.id).unwrap_or_default(),
-                )
-            })
-            .collect())
+        let inputs = self.inputs_of(ids.iter().copied()).await?;
+        Ok((inputs, outputs))
     }
 }
 
-/// A run as MLflow answers it, with its logged inputs and models.
-fn run_json_with(r: &job_run::Model, inputs: Vec<Value>, outputs: Vec<Value>) -> Value {
-    {
-        let exp = r.experiment_id.map(hex).unwrap_or_else(|| "0".into());
-        let id = hex(r.id);
-        let metrics: Vec<Value> = r
-            .metrics
-            .as_object()
-            .map(|m| {
-                m.iter()
-                    .map(|(k, v)| {
-                        object! {"key": k.as_str(), "value": v["value"].clone(),
-                        "timestamp": v["timestamp"].clone(), "step": v["step"].clone()}
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        let params: Vec<Value> = r
-            .params
-            .as_object()
-            .map(|m| {
-                m.iter()
-                    .map(|(k, v)| object! {"key": k.as_str(), "value": v.clone()})
-                    .collect()
-            })
-            .unwrap_or_default();
-        let user = r
-            .tags
-            .get("mlflow.user")
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-            .or_else(|| r.created_by.clone());
-        object! {
-            "info": object! {
-                "run_id": id.as_str(), "run_uuid": id.as_str(), "run_name": r.name.as_str(),
-                "experiment_id": exp.as_str(), "user_id": user.unwrap_or_default(),
-                "status": run_status(r.state),
-                "start_time": r.started_at.map(ms), "end_time": r.ended_at.map(ms),
-                "artifact_uri": format!("mlflow-artifacts:/{exp}/{id}/artifacts"),
-                "lifecycle_stage": if r.deleted_at.is_some() { "deleted" } else { "active" },
-            },
-            "data": object! {"metrics": metrics, "params": params, "tags": tag_list(&r.tags)},
-            "inputs": object! {"dataset_inputs": inputs},
-            "outputs": object! {"model_outputs": outputs},
+/// Each run's logged inputs (or models), in MLflow's shape.
+type Logged = HashMap<Uuid, Vec<Value>>;
+
+/// `runs/search`'s answer, written from the page's rows.
+struct RunsPage {
+    rows: Vec<RunRow>,
+    inputs: Logged,
+    outputs: Logged,
+    next: Option<String>,
+}
+
+impl serde::Serialize for RunsPage {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        struct Runs<'a>(&'a RunsPage);
+        impl serde::Serialize for Runs<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let p = self.0;
+                s.collect_seq(p.rows.iter().map(|row| RunView {
+                    row,
+                    inputs: p.inputs.get(&row.id).map_or(&[], Vec::as_slice),
+                    outputs: p.outputs.get(&row.id).map_or(&[], Vec::as_slice),
+                }))
+            }
         }
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("runs", &Runs(self))?;
+        if let Some(t) = &self.next {
+            m.serialize_entry("next_page_token", t)?;
+        }
+        m.end()
     }
 }
 
@@ -1549,13 +1564,18 @@ impl Api<'_> {
         })
         .await?;
         // A run made just now has logged no model and no input: nothing to read back.
-        Ok(json!({"run": run_json_with(&run, Vec::new(), Vec::new())}))
+        let view = RunView {
+            row: &RunRow::of(&run),
+            inputs: &[],
+            outputs: &[],
+        };
+        Ok(object! {"run": serde_json::to_value(view)?})
     }
 
     async fn get_run(&self, p: &Params) -> MlResult<Value> {
         let id = p.run_id()?;
         let run = self.run(&id).await?;
-        Ok(json!({"run": self.run_json(&run).await?}))
+        Ok(object! {"run": self.run_json(&run).await?})
     }
 
     /// Locks the run, applies `edit` (which may refuse), records the change when there is one.
@@ -1828,7 +1848,7 @@ impl Api<'_> {
 
     /// `runs/search`: `filter`, `run_view_type` (ACTIVE_ONLY by default) and `order_by`,
     /// ties broken by start time (newest first) and run id, as in MLflow.
-    async fn search_runs(&self, p: &Params) -> MlResult<Value> {
+    async fn search_runs(&self, p: &Params) -> MlResult<Vec<u8>> {
         let experiments = self.experiment_ids(p).await?;
         let clauses = parse_filter(p.opt("filter").as_deref())?;
         let keys = order_by(
@@ -1846,7 +1866,8 @@ impl Api<'_> {
         )?;
         let backend = self.db.get_database_backend();
         let matching = search::condition(backend, self.ctx, &clauses)?;
-        let (max, start) = page_bounds(p.int("max_results")?, p.opt("page_token"), 1000)?;
+        let max = page_size(p.int("max_results")?, 1000);
+        let sort = search::order(backend, &keys);
         let mut rows = store::scoped::<job_run::Entity>(self.ctx)
             .filter(job_run::Column::Ns.eq(self.ns))
             .filter(job_run::Column::ExperimentId.is_in(experiments))
@@ -1856,24 +1877,61 @@ impl Api<'_> {
             Some("ALL") => rows,
             _ => rows.filter(job_run::Column::DeletedAt.is_null()),
         };
-        for (e, dir, nulls) in search::order(backend, &keys) {
-            rows = rows.order_by_with_nulls(e, dir, nulls);
+        // A page token is the last row's sort values: the next page starts after them,
+        // read from where the order's index (or sort) is, never counted past.
+        if let Some(t) = p.opt("page_token").filter(|t| !t.is_empty()) {
+            rows = rows.filter(search::after(backend, &sort, &search::untoken(&sort, &t)?));
+        }
+        for k in &sort {
+            rows = match k.term() {
+                (e, dir, Some(nulls)) => rows.order_by_with_nulls(e, dir, nulls),
+                (e, dir, None) => rows.order_by(e, dir),
+            };
+        }
+        let mut rows = RunRow::narrow(rows);
+        let selected: Vec<&search::SortKey> = sort.iter().filter(|k| k.selected()).collect();
+        for (i, k) in selected.iter().enumerate() {
+            rows = rows.expr_as(k.expr(), format!("_k{i}"));
         }
         // One row past the page says whether there is a next one.
-        let mut rows = rows
-            .order_by_desc(job_run::Column::StartedAt)
-            .order_by_asc(job_run::Column::Id)
-            .offset(u64::try_from(start).unwrap_or(u64::MAX))
+        let statement = rows
             .limit(u64::try_from(max).unwrap_or(u64::MAX).saturating_add(1))
-            .all(self.db)
-            .await?;
-        let next = (rows.len() > max).then(|| (start + max).to_string());
-        rows.truncate(max);
-        let runs = self.runs_json(&rows).await?;
-        Ok(with_token(object! {"runs": runs}, next))
+            .build(backend);
+        let results = self.db.query_all_raw(statement).await?;
+        let more = results.len() > max;
+        let mut rows = Vec::with_capacity(results.len().min(max));
+        let mut next = None;
+        for (n, r) in results.iter().take(max).enumerate() {
+            let row = RunRow::from_query_result(r, "")?;
+            if more && n + 1 == max {
+                let mut last = Vec::with_capacity(sort.len());
+                for (i, k) in selected.iter().enumerate() {
+                    last.push(k.read(r, &format!("_k{i}"))?);
+                }
+                last.push(
+                    row.started_at
+                        .and_then(|t| t.timestamp_nanos_opt())
+                        .map_or(search::KeyVal::Null, search::KeyVal::Time),
+                );
+                last.push(search::KeyVal::Id(row.id));
+                next = Some(search::token(&last));
+            }
+            rows.push(row);
+        }
+        let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+        let (inputs, outputs) = self.logged_of(&ids).await?;
+        let page = RunsPage {
+            rows,
+            inputs,
+            outputs,
+            next,
+        };
+        Ok(serde_json::to_vec(&page)?)
     }
 
-    async fn metric_history(&self, p: &Params) -> MlResult<Value> {
+    /// `metrics/get-history`: one metric's points by step then time, a page of them read
+    /// and written straight to the answer.
+    async fn metric_history(&self, p: &Params) -> MlResult<Vec<u8>> {
         let run = self
             .run(
                 &p.opt("run_id")
@@ -1882,19 +1940,28 @@ impl Api<'_> {
             )
             .await?;
         let key = p.req("metric_key")?;
-        let rows = store::unscoped::<job_run_metric::Entity>()
-            .filter(job_run_metric::Column::RunId.eq(run.id))
-            .filter(job_run_metric::Column::Key.eq(key.as_str()))
-            .order_by_asc(job_run_metric::Column::Step)
-            .order_by_asc(job_run_metric::Column::TimestampMs)
+        let (max, start) = page_bounds(p.int("max_results")?, p.opt("page_token"), 25_000)?;
+        use job_run_metric::Column as C;
+        // One point past the page says whether there is a next one.
+        let mut points = store::unscoped::<job_run_metric::Entity>()
+            .select_only()
+            .columns([C::Value, C::TimestampMs, C::Step])
+            .filter(C::RunId.eq(run.id))
+            .filter(C::Key.eq(key.as_str()))
+            .order_by_asc(C::Step)
+            .order_by_asc(C::TimestampMs)
+            .offset(u64::try_from(start).unwrap_or(u64::MAX))
+            .limit(u64::try_from(max).unwrap_or(u64::MAX).saturating_add(1))
+            .into_tuple::<(f64, i64, i64)>()
             .all(self.db)
             .await?;
-        let list: Vec<Value> = rows
-            .iter()
-            .map(|m| json!({"key": m.key, "value": m.value, "timestamp": m.timestamp_ms, "step": m.step}))
-            .collect();
-        let (items, next) = page(list, p.int("max_results")?, p.opt("page_token"), 25_000)?;
-        Ok(with_token(object! {"metrics": items}, next))
+        let next = (points.len() > max).then(|| (start + max).to_string());
+        points.truncate(max);
+        Ok(serde_json::to_vec(&run_view::History {
+            key: &key,
+            points: &points,
+            next,
+        })?)
     }
 
     /// `metrics/get-history-bulk-interval`: one metric of up to 100 runs, each sampled

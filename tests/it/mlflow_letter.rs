@@ -805,6 +805,42 @@ async fn runs_search_runs_in_the_database_and_agrees_on_both_backends() {
     for wrong in &answers[25..] {
         assert_eq!(wrong, &Err("INVALID_PARAMETER_VALUE".to_owned()));
     }
+    // A page token carries the last row's sort values, for its own search only: a
+    // forged one, or one of a search with other keys, is refused in MLflow's shape.
+    let search = |order: Value, token: Option<&str>| {
+        let mut body = json!({"experiment_ids": [pg_exp], "max_results": 5, "order_by": order});
+        if let Some(t) = token {
+            body["page_token"] = json!(t);
+        }
+        let addr = pg_addr.clone();
+        async move { crate::ingest::post_json(&addr, "/api/2.0/mlflow/runs/search", None, &body).await }
+    };
+    let (_, by_name) = search(json!(["run_name"]), None).await;
+    let name_token = by_name["next_page_token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let (_, by_metric) = search(json!(["metrics.m DESC"]), None).await;
+    let metric_token = by_metric["next_page_token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(!name_token.is_empty() && !metric_token.is_empty());
+    let (status, second) = search(json!(["run_name"]), Some(&name_token)).await;
+    assert_eq!(status, 200);
+    assert_eq!(second["runs"][0]["info"]["run_name"], "r05");
+    for (order, token) in [
+        (json!(["run_name"]), "garbage!"),
+        (json!(["run_name"]), "W10"),
+        (json!(["run_name"]), "5"),
+        (json!([]), name_token.as_str()),
+        (json!(["metrics.m DESC"]), name_token.as_str()),
+        (json!(["run_name"]), metric_token.as_str()),
+    ] {
+        let (status, body) = search(order.clone(), Some(token)).await;
+        assert_eq!(status, 400, "{order} {token}: {body}");
+        assert_eq!(body["error_code"], "INVALID_PARAMETER_VALUE", "{body}");
+    }
     // A page of 1,000 costs a few statements, not one per run.
     let before = pg.statements().get();
     let (status, page) = crate::ingest::post_json(

@@ -363,21 +363,213 @@ pub(super) fn condition(
     Ok(all)
 }
 
-/// `order_by` as `ORDER BY` terms: a missing value last whatever the direction.
-pub(super) fn order(
-    backend: DbBackend,
-    keys: &[OrderKey],
-) -> Vec<(SimpleExpr, Order, NullOrdering)> {
+/// What a sort key's values are.
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum KeyKind {
+    Num,
+    Str,
+    Time,
+    Id,
+}
+
+/// One term of a search's order: `order_by`'s keys (a missing value last whatever the
+/// direction), then MLflow's tie-break, start time newest first and run id.
+pub(super) struct SortKey {
+    expr: SimpleExpr,
+    kind: KeyKind,
+    asc: bool,
+    nulls_last: bool,
+}
+
+/// A sort key's value in a row, as a page token carries it.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum KeyVal {
+    Null,
+    Num(f64),
+    Str(String),
+    /// Nanoseconds since the epoch.
+    Time(i64),
+    Id(uuid::Uuid),
+}
+
+/// The order of a run search: `keys`, then start time (newest first; where a missing one
+/// goes is the backend's own, as its index has it) and run id.
+pub(super) fn order(backend: DbBackend, keys: &[OrderKey]) -> Vec<SortKey> {
     let pg = backend == DbBackend::Postgres;
-    keys.iter()
+    let mut out: Vec<SortKey> = keys
+        .iter()
         .map(|k| {
             let f = field(pg, &k.field);
-            let e = match f.kind {
-                Kind::Str => bytewise(pg, f.expr),
-                Kind::Num => f.expr,
+            let (expr, kind) = match f.kind {
+                Kind::Str => (bytewise(pg, f.expr), KeyKind::Str),
+                Kind::Num => (f.expr, KeyKind::Num),
             };
-            let dir = if k.asc { Order::Asc } else { Order::Desc };
-            (e, dir, NullOrdering::Last)
+            SortKey {
+                expr,
+                kind,
+                asc: k.asc,
+                nulls_last: true,
+            }
+        })
+        .collect();
+    out.push(SortKey {
+        expr: col(job_run::Column::StartedAt),
+        kind: KeyKind::Time,
+        asc: false,
+        // PostgreSQL puts NULL first in a descending order, SQLite last.
+        nulls_last: !pg,
+    });
+    out.push(SortKey {
+        expr: col(job_run::Column::Id),
+        kind: KeyKind::Id,
+        asc: true,
+        nulls_last: true,
+    });
+    out
+}
+
+impl SortKey {
+    /// The `ORDER BY` term (the tie-breaks in the backend's own form, which its index
+    /// serves).
+    pub fn term(&self) -> (SimpleExpr, Order, Option<NullOrdering>) {
+        let dir = if self.asc { Order::Asc } else { Order::Desc };
+        let nulls = matches!(self.kind, KeyKind::Num | KeyKind::Str).then_some(NullOrdering::Last);
+        (self.expr.clone(), dir, nulls)
+    }
+
+    /// Whether the key is `order_by`'s (selected as a column, for the page token), not a
+    /// tie-break read from the row itself.
+    pub fn selected(&self) -> bool {
+        matches!(self.kind, KeyKind::Num | KeyKind::Str)
+    }
+
+    pub fn expr(&self) -> SimpleExpr {
+        self.expr.clone()
+    }
+
+    /// The value of a selected key in `column` of a row.
+    pub fn read(&self, row: &sea_orm::QueryResult, column: &str) -> Result<KeyVal, sea_orm::DbErr> {
+        Ok(match self.kind {
+            KeyKind::Num => row
+                .try_get::<Option<f64>>("", column)?
+                .map_or(KeyVal::Null, KeyVal::Num),
+            _ => row
+                .try_get::<Option<String>>("", column)?
+                .map_or(KeyVal::Null, KeyVal::Str),
+        })
+    }
+
+    fn value(&self, v: &KeyVal, pg: bool) -> SimpleExpr {
+        match v {
+            KeyVal::Num(n) => (*n).into(),
+            KeyVal::Str(s) => bytewise(pg, s.clone().into()),
+            KeyVal::Time(ns) => Expr::val(chrono::DateTime::from_timestamp_nanos(*ns)),
+            KeyVal::Id(id) => Expr::val(*id),
+            KeyVal::Null => Expr::cust("NULL"),
+        }
+    }
+
+    /// Rows with the same value of this key.
+    fn same(&self, v: &KeyVal, pg: bool) -> SimpleExpr {
+        match v {
+            KeyVal::Null => self.expr.clone().is_null(),
+            v => self.expr.clone().eq(self.value(v, pg)),
+        }
+    }
+
+    /// Rows after `v` by this key.
+    fn after(&self, v: &KeyVal, pg: bool) -> SimpleExpr {
+        match (v, self.nulls_last) {
+            // Missing values come last: nothing comes after one; everything present
+            // comes after one that comes first.
+            (KeyVal::Null, true) => Expr::cust("1 = 0"),
+            (KeyVal::Null, false) => self.expr.clone().is_not_null(),
+            (v, nulls_last) => {
+                let e = self.expr.clone();
+                let beyond = if self.asc {
+                    e.gt(self.value(v, pg))
+                } else {
+                    e.lt(self.value(v, pg))
+                };
+                if nulls_last {
+                    Condition::any()
+                        .add(beyond)
+                        .add(self.expr.clone().is_null())
+                        .into()
+                } else {
+                    beyond
+                }
+            }
+        }
+    }
+}
+
+/// The rows after the one whose sort values are `last`: `(k1, k2, ...) > last` in the
+/// search's order, each key with its direction and place of missing values.
+pub(super) fn after(backend: DbBackend, keys: &[SortKey], last: &[KeyVal]) -> Condition {
+    let pg = backend == DbBackend::Postgres;
+    let mut any = Condition::any();
+    for (i, (k, v)) in keys.iter().zip(last).enumerate() {
+        let mut branch = Condition::all();
+        for (kj, vj) in keys.iter().zip(last).take(i) {
+            branch = branch.add(kj.same(vj, pg));
+        }
+        any = any.add(branch.add(k.after(v, pg)));
+    }
+    any
+}
+
+/// A page token: the last row's sort values, opaque to the client.
+pub(super) fn token(values: &[KeyVal]) -> String {
+    use base64::Engine;
+    let json: Vec<serde_json::Value> = values
+        .iter()
+        .map(|v| match v {
+            KeyVal::Null => serde_json::Value::Null,
+            KeyVal::Num(n) => serde_json::Value::from(*n),
+            KeyVal::Str(s) => serde_json::Value::from(s.as_str()),
+            KeyVal::Time(ns) => serde_json::Value::from(*ns),
+            KeyVal::Id(id) => serde_json::Value::from(id.to_string()),
+        })
+        .collect();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(serde_json::Value::Array(json).to_string())
+}
+
+/// The sort values a page token carries, checked against the search's keys.
+pub(super) fn untoken(keys: &[SortKey], token: &str) -> MlResult<Vec<KeyVal>> {
+    use base64::Engine;
+    let bad = || MlflowError::invalid("Invalid page token");
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(token.trim())
+        .map_err(|_| bad())?;
+    let serde_json::Value::Array(items) =
+        serde_json::from_slice::<serde_json::Value>(&bytes).map_err(|_| bad())?
+    else {
+        return Err(bad());
+    };
+    if items.len() != keys.len() {
+        return Err(bad());
+    }
+    keys.iter()
+        .zip(items)
+        .map(|(k, v)| {
+            Ok(match (k.kind, v) {
+                (KeyKind::Num | KeyKind::Str | KeyKind::Time, serde_json::Value::Null) => {
+                    KeyVal::Null
+                }
+                (KeyKind::Num, serde_json::Value::Number(n)) => {
+                    KeyVal::Num(n.as_f64().ok_or_else(bad)?)
+                }
+                (KeyKind::Str, serde_json::Value::String(s)) => KeyVal::Str(s),
+                (KeyKind::Time, serde_json::Value::Number(n)) => {
+                    KeyVal::Time(n.as_i64().ok_or_else(bad)?)
+                }
+                (KeyKind::Id, serde_json::Value::String(s)) => {
+                    KeyVal::Id(uuid::Uuid::parse_str(&s).map_err(|_| bad())?)
+                }
+                _ => return Err(bad()),
+            })
         })
         .collect()
 }
