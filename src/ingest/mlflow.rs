@@ -31,8 +31,8 @@ use entity::enums::{ExperimentStatus, ExperimentType, JobRunSource, JobRunState,
 use entity::{experiment, job_run, job_run_metric, logged_model, model, model_version};
 use regex::Regex;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    FromQueryResult, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
+    ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, FromQueryResult,
+    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
@@ -1267,26 +1267,36 @@ impl Api<'_> {
             &["experiment_id", "name", "creation_time", "last_update_time"],
             &[],
         )?;
-        // MLflow's default order, and its tie-break: newest first, then by id.
-        let rows = store::scoped::<experiment::Entity>(self.ctx)
+        // In the database: the filter, MLflow's view, the order (ties: newest first, then
+        // id) and a keyset page.
+        use sea_orm::sea_query::ExprTrait;
+        let backend = self.db.get_database_backend();
+        let deleted = search::experiment_deleted(backend);
+        let mut rows = store::scoped::<experiment::Entity>(self.ctx)
             .filter(experiment::Column::Ns.eq(self.ns))
-            .order_by_desc(experiment::Column::CreatedAt)
-            .order_by_asc(experiment::Column::Id)
-            .all(self.db)
-            .await?;
-        let view = p.opt("view_type").unwrap_or_else(|| "ACTIVE_ONLY".into());
-        let list: Vec<Value> = rows
+            .filter(search::matching(
+                backend,
+                &clauses,
+                search::experiment_field,
+            )?);
+        rows = match p.opt("view_type").as_deref() {
+            Some("DELETED_ONLY") => rows.filter(deleted),
+            Some("ALL") => rows,
+            _ => rows.filter(deleted.not()),
+        };
+        let sort = search::order(
+            backend,
+            &keys,
+            search::experiment_field,
+            search::experiment_ties(backend),
+        );
+        let max = page_size(p.int("max_results")?, 1000);
+        let (results, next) =
+            search::keyset_page(self.db, rows, &sort, max, p.opt("page_token")).await?;
+        let items = results
             .iter()
-            .map(|e| self.experiment_json(e))
-            .filter(|e| match view.as_str() {
-                "DELETED_ONLY" => e["lifecycle_stage"] == "deleted",
-                "ALL" => true,
-                _ => e["lifecycle_stage"] == "active",
-            })
-            .filter(|e| all_match(&clauses, |f| experiment_field(e, f)))
-            .collect();
-        let list = sort_by_keys(list, &keys, experiment_field);
-        let (items, next) = page(list, p.int("max_results")?, p.opt("page_token"), 1000)?;
+            .map(|r| experiment::Model::from_query_result(r, "").map(|e| self.experiment_json(&e)))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(with_token(object! {"experiments": items}, next))
     }
 
@@ -1867,7 +1877,7 @@ impl Api<'_> {
         let backend = self.db.get_database_backend();
         let matching = search::condition(backend, self.ctx, &clauses)?;
         let max = page_size(p.int("max_results")?, 1000);
-        let sort = search::order(backend, &keys);
+        let sort = search::order(backend, &keys, search::field, search::run_ties(backend));
         let mut rows = store::scoped::<job_run::Entity>(self.ctx)
             .filter(job_run::Column::Ns.eq(self.ns))
             .filter(job_run::Column::ExperimentId.is_in(experiments))
@@ -1877,47 +1887,18 @@ impl Api<'_> {
             Some("ALL") => rows,
             _ => rows.filter(job_run::Column::DeletedAt.is_null()),
         };
-        // A page token is the last row's sort values: the next page starts after them,
-        // read from where the order's index (or sort) is, never counted past.
-        if let Some(t) = p.opt("page_token").filter(|t| !t.is_empty()) {
-            rows = rows.filter(search::after(backend, &sort, &search::untoken(&sort, &t)?));
-        }
-        for k in &sort {
-            rows = match k.term() {
-                (e, dir, Some(nulls)) => rows.order_by_with_nulls(e, dir, nulls),
-                (e, dir, None) => rows.order_by(e, dir),
-            };
-        }
-        let mut rows = RunRow::narrow(rows);
-        let selected: Vec<&search::SortKey> = sort.iter().filter(|k| k.selected()).collect();
-        for (i, k) in selected.iter().enumerate() {
-            rows = rows.expr_as(k.expr(), format!("_k{i}"));
-        }
-        // One row past the page says whether there is a next one.
-        let statement = rows
-            .limit(u64::try_from(max).unwrap_or(u64::MAX).saturating_add(1))
-            .build(backend);
-        let results = self.db.query_all_raw(statement).await?;
-        let more = results.len() > max;
-        let mut rows = Vec::with_capacity(results.len().min(max));
-        let mut next = None;
-        for (n, r) in results.iter().take(max).enumerate() {
-            let row = RunRow::from_query_result(r, "")?;
-            if more && n + 1 == max {
-                let mut last = Vec::with_capacity(sort.len());
-                for (i, k) in selected.iter().enumerate() {
-                    last.push(k.read(r, &format!("_k{i}"))?);
-                }
-                last.push(
-                    row.started_at
-                        .and_then(|t| t.timestamp_nanos_opt())
-                        .map_or(search::KeyVal::Null, search::KeyVal::Time),
-                );
-                last.push(search::KeyVal::Id(row.id));
-                next = Some(search::token(&last));
-            }
-            rows.push(row);
-        }
+        let (results, next) = search::keyset_page(
+            self.db,
+            RunRow::narrow(rows),
+            &sort,
+            max,
+            p.opt("page_token"),
+        )
+        .await?;
+        let rows = results
+            .iter()
+            .map(|r| RunRow::from_query_result(r, ""))
+            .collect::<Result<Vec<_>, _>>()?;
         let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
         let (inputs, outputs) = self.logged_of(&ids).await?;
         let page = RunsPage {
@@ -2707,17 +2688,6 @@ fn to_app(e: MlflowError) -> AppError {
     }
 }
 
-/// An experiment's field (of its MLflow JSON) as searches filter and order by it.
-fn experiment_field(e: &Value, f: &str) -> Option<Val> {
-    match f {
-        "name" | "experiment_id" => e[f].as_str().map(|s| Val::Str(s.to_owned())),
-        "creation_time" | "last_update_time" => e[f].as_f64().map(Val::Num),
-        f => f
-            .strip_prefix("tags.")
-            .and_then(|k| tag_value(&e["tags"], k)),
-    }
-}
-
 /// A registered model's field as searches filter and order by it.
 fn model_field(m: &model::Model, f: &str) -> Option<Val> {
     match f {
@@ -2796,14 +2766,6 @@ fn with_token(mut body: Value, next: Option<String>) -> Value {
         body["next_page_token"] = Value::String(t);
     }
     body
-}
-
-fn tag_value(tags: &Value, key: &str) -> Option<Val> {
-    tags.as_array()?
-        .iter()
-        .find(|t| t["key"].as_str() == Some(key))
-        .and_then(|t| t["value"].as_str())
-        .map(|s| Val::Str(s.to_owned()))
 }
 
 fn version_json(m: &model::Model, v: &model_version::Model, aliases: &[&str]) -> Value {

@@ -1146,3 +1146,93 @@ async fn metric_history_on(base: TestApp) {
     );
     assert_eq!(theirs["data"], nowhere["data"]);
 }
+
+/// Every page of an `experiments/search`, as names, following `next_page_token`.
+async fn experiment_names(addr: &str, body: Value) -> Result<Vec<String>, String> {
+    let mut names = Vec::new();
+    let mut body = body;
+    loop {
+        let (status, page) =
+            crate::ingest::post_json(addr, "/api/2.0/mlflow/experiments/search", None, &body).await;
+        if status != 200 {
+            return Err(page["error_code"].as_str().unwrap_or_default().to_owned());
+        }
+        let got = page["experiments"].as_array().cloned().unwrap_or_default();
+        assert!(got.len() <= 2, "{page}");
+        names.extend(
+            got.iter()
+                .filter_map(|e| e["name"].as_str().map(str::to_owned)),
+        );
+        match page["next_page_token"].as_str() {
+            Some(t) => body["page_token"] = json!(t),
+            None => return Ok(names),
+        }
+    }
+}
+
+/// `experiments/search` runs in the database too: filter, view, order and keyset pages
+/// agree on both backends and with what was made.
+#[tokio::test]
+async fn experiments_search_runs_in_the_database_and_agrees_on_both_backends() {
+    use crate::ingest::post_json;
+    let pg = TestApp::new().await;
+    let lite = TestApp::sqlite().await;
+    let mut answers: Vec<Vec<Result<Vec<String>, String>>> = Vec::new();
+    for addr in [pg.serve().await, lite.serve().await] {
+        for i in 0..7u32 {
+            let mut tags = Vec::new();
+            if i % 2 == 0 {
+                tags.push(
+                    json!({"key": "team", "value": if i % 4 == 0 { "fraud" } else { "risk" }}),
+                );
+            }
+            let (status, made) = post_json(
+                &addr,
+                "/api/2.0/mlflow/experiments/create",
+                None,
+                &json!({"name": format!("e{i}"), "tags": tags}),
+            )
+            .await;
+            assert_eq!(status, 200, "{made}");
+            if i == 3 {
+                let (status, _) = post_json(
+                    &addr,
+                    "/api/2.0/mlflow/experiments/delete",
+                    None,
+                    &json!({"experiment_id": made["experiment_id"]}),
+                )
+                .await;
+                assert_eq!(status, 200);
+            }
+        }
+        let mut got = Vec::new();
+        for body in [
+            json!({"max_results": 2}),
+            json!({"max_results": 2, "order_by": ["name"]}),
+            json!({"max_results": 2, "order_by": ["tags.team DESC"]}),
+            json!({"max_results": 2, "filter": "tags.team = 'fraud'", "order_by": ["name"]}),
+            json!({"max_results": 2, "filter": "name LIKE 'e%' AND tags.team != 'fraud'", "order_by": ["name"]}),
+            json!({"max_results": 2, "view_type": "DELETED_ONLY"}),
+            json!({"max_results": 2, "view_type": "ALL", "order_by": ["name DESC"]}),
+            json!({"max_results": 2, "filter": "creation_time > 'x'"}),
+            json!({"max_results": 2, "page_token": "not-a-token"}),
+        ] {
+            got.push(experiment_names(&addr, body).await);
+        }
+        answers.push(got);
+    }
+    assert_eq!(answers[0], answers[1], "PostgreSQL vs SQLite");
+    let a = &answers[0];
+    let names = |l: &[&str]| Ok(l.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>());
+    // Newest first; the Default experiment is made on first use only.
+    assert_eq!(a[0], names(&["e6", "e5", "e4", "e2", "e1", "e0"]));
+    assert_eq!(a[1], names(&["e0", "e1", "e2", "e4", "e5", "e6"]));
+    // As in MLflow, experiments order by their attributes only.
+    assert_eq!(a[2], Err("INVALID_PARAMETER_VALUE".to_owned()));
+    assert_eq!(a[3], names(&["e0", "e4"]));
+    assert_eq!(a[4], names(&["e1", "e2", "e5", "e6"]));
+    assert_eq!(a[5], names(&["e3"]));
+    assert_eq!(a[6], names(&["e6", "e5", "e4", "e3", "e2", "e1", "e0"]));
+    assert_eq!(a[7], Err("INVALID_PARAMETER_VALUE".to_owned()));
+    assert_eq!(a[8], Err("INVALID_PARAMETER_VALUE".to_owned()));
+}

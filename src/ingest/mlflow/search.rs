@@ -11,7 +11,7 @@
 //! PostgreSQL); `LIKE` is case-sensitive on both (SQLite's own `LIKE` is not, so it runs
 //! as `GLOB` there), `ILIKE` folds case (ASCII letters only on SQLite).
 
-use entity::{edge, job_run};
+use entity::{edge, experiment, job_run};
 use sea_orm::sea_query::{Expr, ExprTrait, NullOrdering, Query, SimpleExpr};
 use sea_orm::{Condition, DbBackend, Order};
 
@@ -26,7 +26,7 @@ enum Kind {
 }
 
 /// A field's expression, with the SQL of each backend.
-struct Field {
+pub(super) struct Field {
     expr: SimpleExpr,
     kind: Kind,
 }
@@ -54,21 +54,94 @@ fn millis(pg: bool, c: job_run::Column) -> SimpleExpr {
 
 /// The value of `key` in the JSON object column `c` when it is a string.
 fn json_text(pg: bool, c: job_run::Column, key: &str) -> SimpleExpr {
+    json_text_in(pg, col(c), key)
+}
+
+/// The value of `key` in the JSON object `obj` when it is a string.
+fn json_text_in(pg: bool, obj: SimpleExpr, key: &str) -> SimpleExpr {
     let k = || SimpleExpr::from(key.to_owned());
     cust(
         pg,
         "CASE WHEN jsonb_typeof($1 -> $2) = 'string' THEN $1 ->> $2 END",
         "CASE WHEN json_type(? -> ?) = 'text' THEN ? ->> ? END",
         if pg {
-            vec![col(c), k()]
+            vec![obj, k()]
         } else {
-            vec![col(c), k(), col(c), k()]
+            vec![obj.clone(), k(), obj, k()]
         },
     )
 }
 
+/// Milliseconds since the epoch of a time column of any table.
+fn millis_of(pg: bool, e: SimpleExpr) -> SimpleExpr {
+    if pg {
+        Expr::cust_with_exprs("floor(extract(epoch from $1) * 1000)::float8", [e])
+    } else {
+        Expr::cust_with_exprs("CAST(round(unixepoch(?, 'subsec') * 1000) AS REAL)", [e])
+    }
+}
+
+/// MLflow's id of a UUID column: its 32 hex digits.
+fn hex_of(pg: bool, e: SimpleExpr) -> SimpleExpr {
+    cust(
+        pg,
+        "replace(CAST($1 AS text), '-', '')",
+        "lower(hex(?))",
+        vec![e],
+    )
+}
+
+/// `config -> 'mlflow' -> <part>` of an experiment.
+fn mlflow_part(pg: bool, part: &str) -> SimpleExpr {
+    let config = Expr::col((experiment::Entity, experiment::Column::Config));
+    cust(
+        pg,
+        "($1 -> 'mlflow' -> $2)",
+        "(? -> 'mlflow' -> ?)",
+        vec![config, part.to_owned().into()],
+    )
+}
+
+/// An experiment's field as the filter and `order_by` name it.
+pub(super) fn experiment_field(pg: bool, name: &str) -> Field {
+    use experiment::Column as C;
+    let c = |c: C| SimpleExpr::from(Expr::col((experiment::Entity, c)));
+    let (expr, kind) = match name {
+        "name" => (c(C::Name), Kind::Str),
+        "experiment_id" => (hex_of(pg, c(C::Id)), Kind::Str),
+        "creation_time" => (millis_of(pg, c(C::CreatedAt)), Kind::Num),
+        "last_update_time" => (millis_of(pg, c(C::UpdatedAt)), Kind::Num),
+        f => match f.strip_prefix("tags.") {
+            Some(k) => (json_text_in(pg, mlflow_part(pg, "tags"), k), Kind::Str),
+            None => (Expr::cust("NULL"), Kind::Str),
+        },
+    };
+    Field { expr, kind }
+}
+
+/// Experiments MLflow calls deleted (`config.mlflow.deleted` is true).
+pub(super) fn experiment_deleted(backend: DbBackend) -> SimpleExpr {
+    let pg = backend == DbBackend::Postgres;
+    let deleted = mlflow_part(pg, "deleted");
+    cust(
+        pg,
+        "COALESCE($1 = 'true'::jsonb, false)",
+        "COALESCE(json_type(?) = 'true', 0)",
+        vec![deleted],
+    )
+}
+
+/// MLflow's tie-break of experiments: newest first, then id.
+pub(super) fn experiment_ties(backend: DbBackend) -> Vec<SortKey> {
+    let c = |c: experiment::Column| SimpleExpr::from(Expr::col((experiment::Entity, c)));
+    vec![
+        SortKey::time(backend, c(experiment::Column::CreatedAt), false),
+        SortKey::id(c(experiment::Column::Id)),
+    ]
+}
+
 /// A run's field as the filter and `order_by` name it.
-fn field(pg: bool, name: &str) -> Field {
+pub(super) fn field(pg: bool, name: &str) -> Field {
     use job_run::Column as C;
     let (expr, kind) = match name {
         "run_name" | "name" => (col(C::Name), Kind::Str),
@@ -363,6 +436,22 @@ pub(super) fn condition(
     Ok(all)
 }
 
+/// The filter's clauses as one condition, each on the expression `field` gives its
+/// field (of any searched table).
+pub(super) fn matching(
+    backend: DbBackend,
+    clauses: &[Clause],
+    field: impl Fn(bool, &str) -> Field,
+) -> MlResult<Condition> {
+    let pg = backend == DbBackend::Postgres;
+    let mut all = Condition::all();
+    for c in clauses {
+        let f = field(pg, &c.field);
+        all = all.add(compare(pg, &c.field, f.expr, f.kind, c)?);
+    }
+    Ok(all)
+}
+
 /// What a sort key's values are.
 #[derive(Clone, Copy, PartialEq, Debug)]
 enum KeyKind {
@@ -383,7 +472,7 @@ pub(super) struct SortKey {
 
 /// A sort key's value in a row, as a page token carries it.
 #[derive(Debug, Clone, PartialEq)]
-pub(super) enum KeyVal {
+enum KeyVal {
     Null,
     Num(f64),
     Str(String),
@@ -392,9 +481,14 @@ pub(super) enum KeyVal {
     Id(uuid::Uuid),
 }
 
-/// The order of a run search: `keys`, then start time (newest first; where a missing one
-/// goes is the backend's own, as its index has it) and run id.
-pub(super) fn order(backend: DbBackend, keys: &[OrderKey]) -> Vec<SortKey> {
+/// The order of a search: `keys` (each an expression `field` gives), then the search's
+/// own tie-breaks.
+pub(super) fn order(
+    backend: DbBackend,
+    keys: &[OrderKey],
+    field: impl Fn(bool, &str) -> Field,
+    ties: Vec<SortKey>,
+) -> Vec<SortKey> {
     let pg = backend == DbBackend::Postgres;
     let mut out: Vec<SortKey> = keys
         .iter()
@@ -412,50 +506,56 @@ pub(super) fn order(backend: DbBackend, keys: &[OrderKey]) -> Vec<SortKey> {
             }
         })
         .collect();
-    out.push(SortKey {
-        expr: col(job_run::Column::StartedAt),
-        kind: KeyKind::Time,
-        asc: false,
-        // PostgreSQL puts NULL first in a descending order, SQLite last.
-        nulls_last: !pg,
-    });
-    out.push(SortKey {
-        expr: col(job_run::Column::Id),
-        kind: KeyKind::Id,
-        asc: true,
-        nulls_last: true,
-    });
+    out.extend(ties);
     out
 }
 
+/// MLflow's tie-break of runs: start time, newest first, then run id.
+pub(super) fn run_ties(backend: DbBackend) -> Vec<SortKey> {
+    vec![
+        SortKey::time(backend, col(job_run::Column::StartedAt), false),
+        SortKey::id(col(job_run::Column::Id)),
+    ]
+}
+
 impl SortKey {
-    /// The `ORDER BY` term (the tie-breaks in the backend's own form, which its index
-    /// serves).
-    pub fn term(&self) -> (SimpleExpr, Order, Option<NullOrdering>) {
-        let dir = if self.asc { Order::Asc } else { Order::Desc };
-        let nulls = matches!(self.kind, KeyKind::Num | KeyKind::Str).then_some(NullOrdering::Last);
-        (self.expr.clone(), dir, nulls)
+    /// A tie-break on a time column, where a missing time goes where the backend puts
+    /// it (as its index has it): PostgreSQL's NULL is the largest value, SQLite's the
+    /// smallest.
+    pub fn time(backend: DbBackend, expr: SimpleExpr, asc: bool) -> Self {
+        let pg = backend == DbBackend::Postgres;
+        SortKey {
+            expr,
+            kind: KeyKind::Time,
+            asc,
+            nulls_last: if pg { asc } else { !asc },
+        }
     }
 
-    /// Whether the key is `order_by`'s (selected as a column, for the page token), not a
-    /// tie-break read from the row itself.
-    pub fn selected(&self) -> bool {
-        matches!(self.kind, KeyKind::Num | KeyKind::Str)
+    /// The last tie-break: a unique id, ascending.
+    pub fn id(expr: SimpleExpr) -> Self {
+        SortKey {
+            expr,
+            kind: KeyKind::Id,
+            asc: true,
+            nulls_last: true,
+        }
     }
 
-    pub fn expr(&self) -> SimpleExpr {
-        self.expr.clone()
-    }
-
-    /// The value of a selected key in `column` of a row.
-    pub fn read(&self, row: &sea_orm::QueryResult, column: &str) -> Result<KeyVal, sea_orm::DbErr> {
+    /// The key's value in `column` of a row.
+    fn read(&self, row: &sea_orm::QueryResult, column: &str) -> Result<KeyVal, sea_orm::DbErr> {
         Ok(match self.kind {
             KeyKind::Num => row
                 .try_get::<Option<f64>>("", column)?
                 .map_or(KeyVal::Null, KeyVal::Num),
-            _ => row
+            KeyKind::Str => row
                 .try_get::<Option<String>>("", column)?
                 .map_or(KeyVal::Null, KeyVal::Str),
+            KeyKind::Time => row
+                .try_get::<Option<chrono::DateTime<chrono::Utc>>>("", column)?
+                .and_then(|t| t.timestamp_nanos_opt())
+                .map_or(KeyVal::Null, KeyVal::Time),
+            KeyKind::Id => KeyVal::Id(row.try_get::<uuid::Uuid>("", column)?),
         })
     }
 
@@ -506,7 +606,7 @@ impl SortKey {
 
 /// The rows after the one whose sort values are `last`: `(k1, k2, ...) > last` in the
 /// search's order, each key with its direction and place of missing values.
-pub(super) fn after(backend: DbBackend, keys: &[SortKey], last: &[KeyVal]) -> Condition {
+fn after(backend: DbBackend, keys: &[SortKey], last: &[KeyVal]) -> Condition {
     let pg = backend == DbBackend::Postgres;
     let mut any = Condition::any();
     for (i, (k, v)) in keys.iter().zip(last).enumerate() {
@@ -519,8 +619,54 @@ pub(super) fn after(backend: DbBackend, keys: &[SortKey], last: &[KeyVal]) -> Co
     any
 }
 
+/// A page of `select` in `sort`'s order, after the row `token` names: its rows (each
+/// with its sort values as `_k0`, `_k1`, ...) and the next page's token when there is
+/// one. The next page starts after this one's last row: nothing is counted past.
+pub(super) async fn keyset_page<E: sea_orm::EntityTrait>(
+    db: &sea_orm::DatabaseConnection,
+    mut select: sea_orm::Select<E>,
+    sort: &[SortKey],
+    max: usize,
+    token: Option<String>,
+) -> MlResult<(Vec<sea_orm::QueryResult>, Option<String>)> {
+    use sea_orm::{ConnectionTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait};
+    let backend = db.get_database_backend();
+    if let Some(t) = token.filter(|t| !t.is_empty()) {
+        select = select.filter(after(backend, sort, &untoken(sort, &t)?));
+    }
+    for (i, k) in sort.iter().enumerate() {
+        select = select.expr_as(k.expr.clone(), format!("_k{i}"));
+        let dir = if k.asc { Order::Asc } else { Order::Desc };
+        select = match k.kind {
+            KeyKind::Num | KeyKind::Str => {
+                select.order_by_with_nulls(k.expr.clone(), dir, NullOrdering::Last)
+            }
+            // The tie-breaks in the backend's own form, which its indexes serve.
+            KeyKind::Time | KeyKind::Id => select.order_by(k.expr.clone(), dir),
+        };
+    }
+    // One row past the page says whether there is a next one.
+    let statement = select
+        .limit(u64::try_from(max).unwrap_or(u64::MAX).saturating_add(1))
+        .build(backend);
+    let mut rows = db.query_all_raw(statement).await?;
+    let mut next = None;
+    if rows.len() > max {
+        rows.truncate(max);
+        if let Some(last) = rows.last() {
+            let values = sort
+                .iter()
+                .enumerate()
+                .map(|(i, k)| k.read(last, &format!("_k{i}")))
+                .collect::<Result<Vec<_>, _>>()?;
+            next = Some(token_of(&values));
+        }
+    }
+    Ok((rows, next))
+}
+
 /// A page token: the last row's sort values, opaque to the client.
-pub(super) fn token(values: &[KeyVal]) -> String {
+fn token_of(values: &[KeyVal]) -> String {
     use base64::Engine;
     let json: Vec<serde_json::Value> = values
         .iter()
@@ -537,7 +683,7 @@ pub(super) fn token(values: &[KeyVal]) -> String {
 }
 
 /// The sort values a page token carries, checked against the search's keys.
-pub(super) fn untoken(keys: &[SortKey], token: &str) -> MlResult<Vec<KeyVal>> {
+fn untoken(keys: &[SortKey], token: &str) -> MlResult<Vec<KeyVal>> {
     use base64::Engine;
     let bad = || MlflowError::invalid("Invalid page token");
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
