@@ -2226,38 +2226,83 @@ impl Api<'_> {
     }
 
     async fn registered_model_json(&self, m: &model::Model) -> MlResult<Value> {
-        let versions = store::scoped::<model_version::Entity>(self.ctx)
-            .filter(model_version::Column::ModelId.eq(m.id))
-            .order_by_asc(model_version::Column::Version)
-            .all(self.db)
-            .await?;
-        let mut latest: HashMap<&'static str, &model_version::Model> = HashMap::new();
-        for v in &versions {
-            latest.insert(stage_name(v.stage), v);
+        Ok(self
+            .registered_models_json(std::slice::from_ref(m))
+            .await?
+            .pop()
+            .unwrap_or(Value::Null))
+    }
+
+    /// Registered models as MLflow answers them (latest version of each stage, aliases,
+    /// tags), in three statements for all of them.
+    async fn registered_models_json(&self, models: &[model::Model]) -> MlResult<Vec<Value>> {
+        let ids: Vec<Uuid> = models.iter().map(|m| m.id).collect();
+        let mut versions: HashMap<Uuid, Vec<model_version::Model>> = HashMap::new();
+        for chunk in ids.chunks(1000) {
+            for v in store::scoped::<model_version::Entity>(self.ctx)
+                .filter(model_version::Column::ModelId.is_in(chunk.iter().copied()))
+                .order_by_asc(model_version::Column::Version)
+                .all(self.db)
+                .await?
+            {
+                versions.entry(v.model_id).or_default().push(v);
+            }
         }
-        let mut latest: Vec<model_version::Model> = latest.into_values().cloned().collect();
-        latest.sort_by_key(|v| v.version);
-        let aliases = registry::aliases_of_models(self.db, self.ctx, &[m.id]).await?;
-        let alias_list: Vec<Value> = aliases
+        let aliases = registry::aliases_of_models(self.db, self.ctx, &ids).await?;
+        // Each model's latest version of each stage.
+        let latest: HashMap<Uuid, Vec<&model_version::Model>> = versions
             .iter()
-            .filter_map(|a| {
-                versions
-                    .iter()
-                    .find(|v| v.id == a.model_version_id)
-                    .map(|v| json!({"alias": a.alias, "version": v.version.to_string()}))
+            .map(|(id, vs)| {
+                let mut by_stage: HashMap<&'static str, &model_version::Model> = HashMap::new();
+                for v in vs {
+                    by_stage.insert(stage_name(v.stage), v);
+                }
+                let mut latest: Vec<&model_version::Model> = by_stage.into_values().collect();
+                latest.sort_by_key(|v| v.version);
+                (*id, latest)
             })
             .collect();
-        let tags = m.tags.clone().unwrap_or_else(|| json!({}));
-        Ok(json!({
-            "name": m.name,
-            "creation_timestamp": ms(m.created_at),
-            "last_updated_timestamp": ms(m.updated_at),
-            "user_id": m.created_by.clone().unwrap_or_default(),
-            "description": m.description.clone().unwrap_or_default(),
-            "latest_versions": self.versions_json(m, &latest).await?,
-            "tags": tag_list(&tags),
-            "aliases": alias_list,
-        }))
+        let latest_ids: Vec<Uuid> = latest.values().flatten().map(|v| v.id).collect();
+        let latest_aliases = registry::aliases_of_versions(self.db, self.ctx, &latest_ids).await?;
+        Ok(models
+            .iter()
+            .map(|m| {
+                let own = versions.get(&m.id).map_or(&[][..], Vec::as_slice);
+                let alias_list: Vec<Value> = aliases
+                    .iter()
+                    .filter(|a| a.model_id == m.id)
+                    .filter_map(|a| {
+                        own.iter()
+                            .find(|v| v.id == a.model_version_id)
+                            .map(|v| json!({"alias": a.alias, "version": v.version.to_string()}))
+                    })
+                    .collect();
+                let latest_versions: Vec<Value> = latest
+                    .get(&m.id)
+                    .into_iter()
+                    .flatten()
+                    .map(|v| {
+                        let names: Vec<&str> = latest_aliases
+                            .iter()
+                            .filter(|a| a.model_version_id == v.id)
+                            .map(|a| a.alias.as_str())
+                            .collect();
+                        version_json(m, v, &names)
+                    })
+                    .collect();
+                let tags = m.tags.clone().unwrap_or_else(|| json!({}));
+                object! {
+                    "name": m.name.as_str(),
+                    "creation_timestamp": ms(m.created_at),
+                    "last_updated_timestamp": ms(m.updated_at),
+                    "user_id": m.created_by.clone().unwrap_or_default(),
+                    "description": m.description.clone().unwrap_or_default(),
+                    "latest_versions": latest_versions,
+                    "tags": tag_list(&tags),
+                    "aliases": alias_list,
+                }
+            })
+            .collect())
     }
 
     async fn create_registered_model(&self, p: &Params) -> MlResult<Value> {
@@ -2382,21 +2427,25 @@ impl Api<'_> {
             ],
             &[],
         )?;
+        // In the database: the filter, the order (ties: name) and a keyset page.
+        let backend = self.db.get_database_backend();
         let rows = store::scoped::<model::Entity>(self.ctx)
             .filter(model::Column::Ns.eq(self.ns))
-            .order_by_asc(model::Column::Name)
-            .all(self.db)
-            .await?;
-        let matching: Vec<&model::Model> = rows
+            .filter(search::matching(backend, &clauses, search::model_field)?);
+        let sort = search::order(
+            backend,
+            &keys,
+            search::model_field,
+            search::model_ties(backend),
+        );
+        let max = page_size(p.int("max_results")?, 100);
+        let (results, next) =
+            search::keyset_page(self.db, rows, &sort, max, p.opt("page_token")).await?;
+        let models = results
             .iter()
-            .filter(|m| all_match(&clauses, |f| model_field(m, f)))
-            .collect();
-        let matching = sort_by_keys(matching, &keys, |m, f| model_field(m, f));
-        let (items, next) = page(matching, p.int("max_results")?, p.opt("page_token"), 100)?;
-        let mut out = Vec::new();
-        for m in items {
-            out.push(self.registered_model_json(m).await?);
-        }
+            .map(|r| model::Model::from_query_result(r, ""))
+            .collect::<Result<Vec<_>, _>>()?;
+        let out = self.registered_models_json(&models).await?;
         Ok(with_token(object! {"registered_models": out}, next))
     }
 
@@ -2685,20 +2734,6 @@ fn to_app(e: MlflowError) -> AppError {
         },
         "PERMISSION_DENIED" => AppError::Forbidden(e.message),
         _ => AppError::bad_input("request", e.message),
-    }
-}
-
-/// A registered model's field as searches filter and order by it.
-fn model_field(m: &model::Model, f: &str) -> Option<Val> {
-    match f {
-        "name" => Some(Val::Str(m.name.clone())),
-        "creation_timestamp" | "timestamp" => Some(Val::Num(ms(m.created_at) as f64)),
-        "last_updated_timestamp" => Some(Val::Num(ms(m.updated_at) as f64)),
-        f => f
-            .strip_prefix("tags.")
-            .and_then(|k| m.tags.as_ref().and_then(|t| t.get(k)))
-            .and_then(Value::as_str)
-            .map(|s| Val::Str(s.to_owned())),
     }
 }
 

@@ -11,7 +11,7 @@
 //! PostgreSQL); `LIKE` is case-sensitive on both (SQLite's own `LIKE` is not, so it runs
 //! as `GLOB` there), `ILIKE` folds case (ASCII letters only on SQLite).
 
-use entity::{edge, experiment, job_run};
+use entity::{edge, experiment, job_run, model};
 use sea_orm::sea_query::{Expr, ExprTrait, NullOrdering, Query, SimpleExpr};
 use sea_orm::{Condition, DbBackend, Order};
 
@@ -117,6 +117,36 @@ pub(super) fn experiment_field(pg: bool, name: &str) -> Field {
         },
     };
     Field { expr, kind }
+}
+
+/// A registered model's field as the filter and `order_by` name it.
+pub(super) fn model_field(pg: bool, name: &str) -> Field {
+    use model::Column as C;
+    let c = |c: C| SimpleExpr::from(Expr::col((model::Entity, c)));
+    let (expr, kind) = match name {
+        "name" => (c(C::Name), Kind::Str),
+        "creation_timestamp" | "timestamp" => (millis_of(pg, c(C::CreatedAt)), Kind::Num),
+        "last_updated_timestamp" => (millis_of(pg, c(C::UpdatedAt)), Kind::Num),
+        f => match f.strip_prefix("tags.") {
+            Some(k) => (json_text_in(pg, c(C::Tags), k), Kind::Str),
+            None => (Expr::cust("NULL"), Kind::Str),
+        },
+    };
+    Field { expr, kind }
+}
+
+/// MLflow's order of registered models: by name (unique in a namespace), then id.
+pub(super) fn model_ties(backend: DbBackend) -> Vec<SortKey> {
+    let pg = backend == DbBackend::Postgres;
+    vec![
+        SortKey {
+            expr: bytewise(pg, Expr::col((model::Entity, model::Column::Name)).into()),
+            kind: KeyKind::Str,
+            asc: true,
+            nulls_last: true,
+        },
+        SortKey::id(Expr::col((model::Entity, model::Column::Id)).into()),
+    ]
 }
 
 /// Experiments MLflow calls deleted (`config.mlflow.deleted` is true).
