@@ -140,12 +140,12 @@ pub(super) fn model_ties(backend: DbBackend) -> Vec<SortKey> {
     let pg = backend == DbBackend::Postgres;
     vec![
         SortKey {
-            expr: bytewise(pg, Expr::col((model::Entity, model::Column::Name)).into()),
+            expr: bytewise(pg, Expr::col((model::Entity, model::Column::Name))),
             kind: KeyKind::Str,
             asc: true,
             nulls_last: true,
         },
-        SortKey::id(Expr::col((model::Entity, model::Column::Id)).into()),
+        SortKey::id(Expr::col((model::Entity, model::Column::Id))),
     ]
 }
 
