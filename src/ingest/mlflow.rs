@@ -513,112 +513,10 @@ struct Clause {
     field: String,
     op: Op,
     value: Lit,
-    /// A `LIKE`/`ILIKE` pattern, compiled once when the filter is parsed.
-    pattern: Option<Regex>,
 }
 
 /// Longest `LIKE` pattern a filter may hold (MLflow names and tags are far shorter).
 const MAX_LIKE_PATTERN: usize = 1000;
-
-/// A field value of a searched object.
-enum Val {
-    Str(String),
-    Num(f64),
-}
-
-impl Val {
-    /// Numbers by value, strings by their bytes (as the databases compare them); a
-    /// number before a string.
-    fn order(&self, other: &Val) -> std::cmp::Ordering {
-        match (self, other) {
-            (Val::Num(a), Val::Num(b)) => a.total_cmp(b),
-            (Val::Str(a), Val::Str(b)) => a.cmp(b),
-            (Val::Num(_), Val::Str(_)) => std::cmp::Ordering::Less,
-            (Val::Str(_), Val::Num(_)) => std::cmp::Ordering::Greater,
-        }
-    }
-}
-
-/// A SQL `LIKE` pattern as a regex: `%` any run (consecutive ones are one), `_` one
-/// character. Bounded in length; the regex engine matches in linear time.
-fn like_regex(pattern: &str, case_insensitive: bool) -> MlResult<Regex> {
-    let mut collapsed = String::with_capacity(pattern.len().min(4 * MAX_LIKE_PATTERN));
-    for c in pattern.chars() {
-        if !(c == '%' && collapsed.ends_with('%')) {
-            collapsed.push(c);
-        }
-    }
-    if collapsed.chars().count() > MAX_LIKE_PATTERN {
-        return Err(MlflowError::invalid(format!(
-            "a LIKE pattern has at most {MAX_LIKE_PATTERN} characters"
-        )));
-    }
-    let mut re = String::from(if case_insensitive { "(?is)^" } else { "(?s)^" });
-    for c in collapsed.chars() {
-        match c {
-            '%' => re.push_str(".*"),
-            '_' => re.push('.'),
-            c => re.push_str(&regex::escape(&c.to_string())),
-        }
-    }
-    re.push('$');
-    regex::RegexBuilder::new(&re)
-        .size_limit(1 << 20)
-        .build()
-        .map_err(|_| MlflowError::invalid("the LIKE pattern is too complex"))
-}
-
-impl Clause {
-    fn matches(&self, v: Option<Val>) -> bool {
-        let Some(v) = v else {
-            return self.op == Op::Ne || self.op == Op::NotIn;
-        };
-        match (&v, &self.value, self.op) {
-            (Val::Str(a), Lit::Str(b), Op::Eq) => a == b,
-            (Val::Str(a), Lit::Str(b), Op::Ne) => a != b,
-            (Val::Str(a), Lit::Str(_), Op::Like | Op::ILike) => {
-                self.pattern.as_ref().is_some_and(|re| re.is_match(a))
-            }
-            (Val::Str(a), Lit::Num(b), op) => a.parse::<f64>().is_ok_and(|a| cmp_num(a, *b, op)),
-            (Val::Num(a), Lit::Num(b), op) => cmp_num(*a, *b, op),
-            (Val::Num(a), Lit::Str(b), op) => b.parse::<f64>().is_ok_and(|b| cmp_num(*a, b, op)),
-            (v, Lit::List(items), Op::In | Op::NotIn) => {
-                let found = items.iter().any(|i| match (v, i) {
-                    (Val::Str(a), Lit::Str(b)) => a == b,
-                    (Val::Num(a), Lit::Num(b)) => a == b,
-                    (Val::Str(a), Lit::Num(b)) => a.parse::<f64>().is_ok_and(|a| a == *b),
-                    (Val::Num(a), Lit::Str(b)) => b.parse::<f64>().is_ok_and(|b| *a == b),
-                    _ => false,
-                });
-                found == (self.op == Op::In)
-            }
-            (Val::Str(a), Lit::Str(b), op) => cmp_str(a, b, op),
-            _ => false,
-        }
-    }
-}
-
-fn cmp_num(a: f64, b: f64, op: Op) -> bool {
-    match op {
-        Op::Eq => a == b,
-        Op::Ne => a != b,
-        Op::Lt => a < b,
-        Op::Le => a <= b,
-        Op::Gt => a > b,
-        Op::Ge => a >= b,
-        _ => false,
-    }
-}
-
-fn cmp_str(a: &str, b: &str, op: Op) -> bool {
-    match op {
-        Op::Lt => a < b,
-        Op::Le => a <= b,
-        Op::Gt => a > b,
-        Op::Ge => a >= b,
-        _ => false,
-    }
-}
 
 static TOKEN: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(
@@ -777,17 +675,11 @@ fn parse_filter(filter: Option<&str>) -> MlResult<Vec<Clause>> {
             _ => return Err(bad()),
         };
         i += 1;
-        let pattern = match (&value, op) {
-            (Lit::Str(p), Op::Like) => Some(like_regex(p, false)?),
-            (Lit::Str(p), Op::ILike) => Some(like_regex(p, true)?),
-            _ => None,
-        };
-        clauses.push(Clause {
-            field,
-            op,
-            value,
-            pattern,
-        });
+        // A run of `%` is one `%`; a pattern past the bound is refused.
+        if let (Lit::Str(p), Op::Like | Op::ILike) = (&value, op) {
+            search::collapsed(p)?;
+        }
+        clauses.push(Clause { field, op, value });
         match toks.get(i) {
             None => break,
             Some(Tok::Ident(w)) if w.eq_ignore_ascii_case("and") => i += 1,
@@ -795,24 +687,6 @@ fn parse_filter(filter: Option<&str>) -> MlResult<Vec<Clause>> {
         }
     }
     Ok(clauses)
-}
-
-fn all_match(clauses: &[Clause], get: impl Fn(&str) -> Option<Val>) -> bool {
-    clauses.iter().all(|c| c.matches(get(&c.field)))
-}
-
-/// A page of `items` from `page_token` (an offset), at most `max` long.
-fn page<T>(
-    items: Vec<T>,
-    max: Option<i64>,
-    token: Option<String>,
-    default_max: usize,
-) -> MlResult<(Vec<T>, Option<String>)> {
-    let (max, start) = page_bounds(max, token, default_max)?;
-    let total = items.len();
-    let items: Vec<T> = items.into_iter().skip(start).take(max).collect();
-    let next = (start + items.len() < total).then(|| (start + items.len()).to_string());
-    Ok((items, next))
 }
 
 /// A page's size: `max_results`, else `default_max`; 1 to 50,000.
@@ -869,41 +743,6 @@ fn order_by(p: &Params, attributes: &[&str], prefixes: &[&str]) -> MlResult<Vec<
         keys.push(OrderKey { field, asc });
     }
     Ok(keys)
-}
-
-/// Sorts `items` by `keys` as MLflow's stores do: a missing value sorts last whatever
-/// the direction; ties keep the order the rows came in (each search reads them in its
-/// own tie-break order). Each item's keys are read once.
-fn sort_by_keys<T>(
-    items: Vec<T>,
-    keys: &[OrderKey],
-    get: impl Fn(&T, &str) -> Option<Val>,
-) -> Vec<T> {
-    if keys.is_empty() {
-        return items;
-    }
-    let mut decorated: Vec<(Vec<Option<Val>>, T)> = items
-        .into_iter()
-        .map(|t| (keys.iter().map(|k| get(&t, &k.field)).collect(), t))
-        .collect();
-    decorated.sort_by(|(a, _), (b, _)| {
-        for ((x, y), k) in a.iter().zip(b).zip(keys) {
-            let o = match (x, y) {
-                (None, None) => std::cmp::Ordering::Equal,
-                (None, Some(_)) => std::cmp::Ordering::Greater,
-                (Some(_), None) => std::cmp::Ordering::Less,
-                (Some(x), Some(y)) => {
-                    let o = x.order(y);
-                    if k.asc { o } else { o.reverse() }
-                }
-            };
-            if o != std::cmp::Ordering::Equal {
-                return o;
-            }
-        }
-        std::cmp::Ordering::Equal
-    });
-    decorated.into_iter().map(|(_, t)| t).collect()
 }
 
 // ---------------------------------------------------------------------------------------
@@ -2143,30 +1982,23 @@ impl Api<'_> {
     async fn search_logged_models(&self, p: &Params) -> MlResult<Value> {
         let experiments = self.experiment_ids(p).await?;
         let clauses = parse_filter(p.opt("filter").as_deref())?;
+        let backend = self.db.get_database_backend();
         let rows = store::scoped::<logged_model::Entity>(self.ctx)
             .filter(logged_model::Column::Ns.eq(self.ns))
             .filter(logged_model::Column::ExperimentId.is_in(experiments))
-            .order_by_desc(logged_model::Column::CreatedAt)
-            .all(self.db)
-            .await?;
-        let list: Vec<Value> = rows
+            .filter(search::matching(
+                backend,
+                &clauses,
+                search::logged_model_field,
+            )?);
+        let sort = search::logged_model_ties(backend);
+        let max = page_size(p.int("max_results")?, 100);
+        let (results, next) =
+            search::keyset_page(self.db, rows, &sort, max, p.opt("page_token")).await?;
+        let items = results
             .iter()
-            .filter(|m| {
-                all_match(&clauses, |f| match f {
-                    "name" => Some(Val::Str(m.name.clone())),
-                    "model_id" => Some(Val::Str(format!("m-{}", hex(m.id)))),
-                    "source_run_id" => m.source_run_id.map(|r| Val::Str(hex(r))),
-                    "status" => Some(Val::Str(m.status.clone())),
-                    f => f
-                        .strip_prefix("tags.")
-                        .and_then(|k| m.tags.get(k))
-                        .and_then(Value::as_str)
-                        .map(|s| Val::Str(s.to_owned())),
-                })
-            })
-            .map(logged_model_json)
-            .collect();
-        let (items, next) = page(list, p.int("max_results")?, p.opt("page_token"), 100)?;
+            .map(|r| logged_model::Model::from_query_result(r, "").map(|m| logged_model_json(&m)))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(with_token(object! {"models": items}, next))
     }
 
@@ -2678,49 +2510,52 @@ impl Api<'_> {
             ],
             &[],
         )?;
-        // Narrow by model name in SQL when the filter names one.
-        let name = clauses
+        // In the database: the filter, the order (ties: model name, newest version) and
+        // a keyset page; then the page's models and aliases, one statement each.
+        let backend = self.db.get_database_backend();
+        let rows = store::scoped::<model_version::Entity>(self.ctx)
+            .filter(model_version::Column::Ns.eq(self.ns))
+            .filter(search::matching(backend, &clauses, search::version_field)?);
+        let sort = search::order(
+            backend,
+            &keys,
+            search::version_field,
+            search::version_ties(backend),
+        );
+        let max = page_size(p.int("max_results")?, 10_000);
+        let (results, next) =
+            search::keyset_page(self.db, rows, &sort, max, p.opt("page_token")).await?;
+        let versions = results
             .iter()
-            .find_map(|c| match (&c.value, c.op, c.field.as_str()) {
-                (Lit::Str(n), Op::Eq, "name") => Some(n.clone()),
-                _ => None,
-            });
-        let mut models =
-            store::scoped::<model::Entity>(self.ctx).filter(model::Column::Ns.eq(self.ns));
-        if let Some(n) = &name {
-            models = models.filter(model::Column::Name.eq(n.as_str()));
-        }
-        let models = models.all(self.db).await?;
-        let by_id: HashMap<Uuid, &model::Model> = models.iter().map(|m| (m.id, m)).collect();
-        let versions = store::scoped::<model_version::Entity>(self.ctx)
-            .filter(model_version::Column::ModelId.is_in(by_id.keys().copied()))
-            .order_by_desc(model_version::Column::CreatedAt)
-            .all(self.db)
-            .await?;
-        let matching: Vec<&model_version::Model> = versions
-            .iter()
-            .filter(|v| {
-                by_id
-                    .get(&v.model_id)
-                    .is_some_and(|m| all_match(&clauses, |f| version_field(m, v, f)))
-            })
-            .collect();
-        // MLflow's tie-breaks: model name, then newest version first.
-        let mut matching = matching;
-        matching.sort_by(|a, b| {
-            let name = |v: &model_version::Model| by_id.get(&v.model_id).map(|m| m.name.clone());
-            name(a).cmp(&name(b)).then(b.version.cmp(&a.version))
-        });
-        let matching = sort_by_keys(matching, &keys, |v, f| {
-            by_id.get(&v.model_id).and_then(|m| version_field(m, v, f))
-        });
-        let (items, next) = page(matching, p.int("max_results")?, p.opt("page_token"), 10_000)?;
-        let mut out = Vec::new();
-        for v in items {
-            if let Some(m) = by_id.get(&v.model_id) {
-                out.push(self.version_json(m, v).await?);
+            .map(|r| model_version::Model::from_query_result(r, ""))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut model_ids: Vec<Uuid> = versions.iter().map(|v| v.model_id).collect();
+        model_ids.sort_unstable();
+        model_ids.dedup();
+        let mut models: HashMap<Uuid, model::Model> = HashMap::new();
+        for chunk in model_ids.chunks(1000) {
+            for m in store::scoped::<model::Entity>(self.ctx)
+                .filter(model::Column::Id.is_in(chunk.iter().copied()))
+                .all(self.db)
+                .await?
+            {
+                models.insert(m.id, m);
             }
         }
+        let ids: Vec<Uuid> = versions.iter().map(|v| v.id).collect();
+        let aliases = registry::aliases_of_versions(self.db, self.ctx, &ids).await?;
+        let out: Vec<Value> = versions
+            .iter()
+            .filter_map(|v| {
+                let m = models.get(&v.model_id)?;
+                let names: Vec<&str> = aliases
+                    .iter()
+                    .filter(|a| a.model_version_id == v.id)
+                    .map(|a| a.alias.as_str())
+                    .collect();
+                Some(version_json(m, v, &names))
+            })
+            .collect();
         Ok(with_token(object! {"model_versions": out}, next))
     }
 }
@@ -2734,28 +2569,6 @@ fn to_app(e: MlflowError) -> AppError {
         },
         "PERMISSION_DENIED" => AppError::Forbidden(e.message),
         _ => AppError::bad_input("request", e.message),
-    }
-}
-
-/// A model version's field as searches filter and order by it.
-fn version_field(m: &model::Model, v: &model_version::Model, f: &str) -> Option<Val> {
-    let own = v.tags.as_ref().and_then(|t| t.get("_mlflow"));
-    match f {
-        "name" => Some(Val::Str(m.name.clone())),
-        "version_number" | "version" => Some(Val::Num(f64::from(v.version))),
-        "creation_timestamp" | "timestamp" => Some(Val::Num(ms(v.created_at) as f64)),
-        "last_updated_timestamp" => Some(Val::Num(ms(v.updated_at) as f64)),
-        "run_id" => own
-            .and_then(|o| o.get("run_id"))
-            .and_then(Value::as_str)
-            .map(|s| Val::Str(s.to_owned())),
-        "source_path" | "source" => v.artifact_uri.clone().map(Val::Str),
-        "current_stage" => Some(Val::Str(stage_name(v.stage).to_owned())),
-        f => f
-            .strip_prefix("tags.")
-            .and_then(|k| v.tags.as_ref().and_then(|t| t.get(k)))
-            .and_then(Value::as_str)
-            .map(|s| Val::Str(s.to_owned())),
     }
 }
 
@@ -2872,46 +2685,66 @@ fn logged_model_json(m: &logged_model::Model) -> Value {
 mod tests {
     use super::*;
 
-    fn names(filter: &str, candidates: &[(&str, f64)]) -> Vec<String> {
-        let clauses = parse_filter(Some(filter)).unwrap_or_else(|e| panic!("{filter}: {e:?}"));
-        candidates
-            .iter()
-            .filter(|(n, auc)| {
-                all_match(&clauses, |f| match f {
-                    "name" => Some(Val::Str((*n).to_owned())),
-                    "metrics.auc" => Some(Val::Num(*auc)),
-                    _ => None,
-                })
-            })
-            .map(|(n, _)| (*n).to_owned())
+    fn parsed(filter: &str) -> Vec<(String, Op, Lit)> {
+        parse_filter(Some(filter))
+            .unwrap_or_else(|e| panic!("{filter}: {e:?}"))
+            .into_iter()
+            .map(|c| (c.field, c.op, c.value))
             .collect()
+    }
+
+    fn clause(field: &str, op: Op, value: Lit) -> (String, Op, Lit) {
+        (field.to_owned(), op, value)
     }
 
     #[test]
     fn the_search_grammar_reads_mlflow_filters() {
-        let c = [("fraud-a", 0.9), ("fraud-b", 0.7), ("churn", 0.95)];
-        assert_eq!(names("name = 'churn'", &c), ["churn"]);
-        assert_eq!(names("name LIKE 'fraud-%'", &c), ["fraud-a", "fraud-b"]);
-        // A run of `%` is one `%`, compiled once; a pattern past the bound is refused.
+        let s = |v: &str| Lit::Str(v.to_owned());
+        assert_eq!(
+            parsed("name = 'churn'"),
+            [clause("name", Op::Eq, s("churn"))]
+        );
+        assert_eq!(
+            parsed("name LIKE 'fraud-%'"),
+            [clause("name", Op::Like, s("fraud-%"))]
+        );
+        // A run of `%` is one `%` (long runs are fine); a pattern past the bound is
+        // refused.
         let many = format!(
             "name LIKE '{}fraud-a{}'",
             "%".repeat(20_000),
             "%".repeat(20_000)
         );
-        assert_eq!(names(&many, &c), ["fraud-a"]);
+        assert_eq!(parsed(&many).len(), 1);
         let long = format!("name LIKE '{}'", "_%".repeat(MAX_LIKE_PATTERN));
         assert!(parse_filter(Some(&long)).is_err());
-        assert_eq!(names("name ILIKE 'FRAUD-_'", &c), ["fraud-a", "fraud-b"]);
         assert_eq!(
-            names("name != 'churn' AND metrics.auc > 0.8", &c),
-            ["fraud-a"]
+            parsed("name ILIKE 'FRAUD-_'"),
+            [clause("name", Op::ILike, s("FRAUD-_"))]
         );
         assert_eq!(
-            names("attributes.name IN ('churn', 'fraud-b')", &c),
-            ["fraud-b", "churn"]
+            parsed("name != 'churn' AND metrics.auc > 0.8"),
+            [
+                clause("name", Op::Ne, s("churn")),
+                clause("metrics.auc", Op::Gt, Lit::Num(0.8))
+            ]
         );
-        assert_eq!(names("metrics.`auc` >= 0.9", &c), ["fraud-a", "churn"]);
-        assert_eq!(names("name = \"fraud-a\"", &c), ["fraud-a"]);
+        assert_eq!(
+            parsed("attributes.name IN ('churn', 'fraud-b')"),
+            [clause(
+                "name",
+                Op::In,
+                Lit::List(vec![s("churn"), s("fraud-b")])
+            )]
+        );
+        assert_eq!(
+            parsed("metrics.`auc` >= 0.9"),
+            [clause("metrics.auc", Op::Ge, Lit::Num(0.9))]
+        );
+        assert_eq!(
+            parsed("name = \"fraud-a\""),
+            [clause("name", Op::Eq, s("fraud-a"))]
+        );
         assert!(parse_filter(Some("name = ")).is_err());
         assert!(parse_filter(Some("name = 'x' OR name = 'y'")).is_err());
     }

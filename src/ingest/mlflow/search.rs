@@ -11,7 +11,7 @@
 //! PostgreSQL); `LIKE` is case-sensitive on both (SQLite's own `LIKE` is not, so it runs
 //! as `GLOB` there), `ILIKE` folds case (ASCII letters only on SQLite).
 
-use entity::{edge, experiment, job_run, model};
+use entity::{edge, experiment, job_run, logged_model, model, model_version};
 use sea_orm::sea_query::{Expr, ExprTrait, NullOrdering, Query, SimpleExpr};
 use sea_orm::{Condition, DbBackend, Order};
 
@@ -149,6 +149,121 @@ pub(super) fn model_ties(backend: DbBackend) -> Vec<SortKey> {
     ]
 }
 
+/// A model version's field as the filter and `order_by` name it (`name` is its model's).
+pub(super) fn version_field(pg: bool, name: &str) -> Field {
+    use model_version::Column as C;
+    let c = |c: C| SimpleExpr::from(Expr::col((model_version::Entity, c)));
+    let (expr, kind) = match name {
+        "name" => (
+            Expr::cust_with_exprs(
+                "(SELECT models.name FROM models WHERE models.id = $1)",
+                [c(C::ModelId)],
+            ),
+            Kind::Str,
+        ),
+        "version_number" | "version" => (
+            cust(
+                pg,
+                "CAST($1 AS float8)",
+                "CAST(? AS REAL)",
+                vec![c(C::Version)],
+            ),
+            Kind::Num,
+        ),
+        "creation_timestamp" | "timestamp" => (millis_of(pg, c(C::CreatedAt)), Kind::Num),
+        "last_updated_timestamp" => (millis_of(pg, c(C::UpdatedAt)), Kind::Num),
+        "run_id" => (
+            json_text_in(
+                pg,
+                cust(
+                    pg,
+                    "($1 -> '_mlflow')",
+                    "(? -> '_mlflow')",
+                    vec![c(C::Tags)],
+                ),
+                "run_id",
+            ),
+            Kind::Str,
+        ),
+        "source_path" | "source" => (c(C::ArtifactUri), Kind::Str),
+        "current_stage" => {
+            let sql = |a: &str| {
+                format!(
+                    "CASE {a} WHEN 'NONE' THEN 'None' WHEN 'STAGING' THEN 'Staging' WHEN 'PRODUCTION' THEN 'Production' WHEN 'ARCHIVED' THEN 'Archived' END"
+                )
+            };
+            (
+                cust(pg, &sql("$1"), &sql("?"), vec![c(C::Stage)]),
+                Kind::Str,
+            )
+        }
+        f => match f.strip_prefix("tags.") {
+            Some(k) => (json_text_in(pg, c(C::Tags), k), Kind::Str),
+            None => (Expr::cust("NULL"), Kind::Str),
+        },
+    };
+    Field { expr, kind }
+}
+
+/// MLflow's order of model versions: model name, then newest version first, then id.
+pub(super) fn version_ties(backend: DbBackend) -> Vec<SortKey> {
+    let pg = backend == DbBackend::Postgres;
+    let name = version_field(pg, "name");
+    let number = version_field(pg, "version_number");
+    vec![
+        SortKey {
+            expr: bytewise(pg, name.expr),
+            kind: KeyKind::Str,
+            asc: true,
+            nulls_last: true,
+        },
+        SortKey {
+            expr: number.expr,
+            kind: KeyKind::Num,
+            asc: false,
+            nulls_last: true,
+        },
+        SortKey::id(Expr::col((
+            model_version::Entity,
+            model_version::Column::Id,
+        ))),
+    ]
+}
+
+/// A logged model's field as the filter names it.
+pub(super) fn logged_model_field(pg: bool, name: &str) -> Field {
+    use logged_model::Column as C;
+    let c = |c: C| SimpleExpr::from(Expr::col((logged_model::Entity, c)));
+    let expr = match name {
+        "name" => c(C::Name),
+        "model_id" => cust(
+            pg,
+            "('m-' || $1)",
+            "('m-' || ?)",
+            vec![hex_of(pg, c(C::Id))],
+        ),
+        "source_run_id" => hex_of(pg, c(C::SourceRunId)),
+        "status" => c(C::Status),
+        f => match f.strip_prefix("tags.") {
+            Some(k) => json_text_in(pg, c(C::Tags), k),
+            None => Expr::cust("NULL"),
+        },
+    };
+    Field {
+        expr,
+        kind: Kind::Str,
+    }
+}
+
+/// The order of logged models: newest first, then id.
+pub(super) fn logged_model_ties(backend: DbBackend) -> Vec<SortKey> {
+    let c = |c: logged_model::Column| SimpleExpr::from(Expr::col((logged_model::Entity, c)));
+    vec![
+        SortKey::time(backend, c(logged_model::Column::CreatedAt), false),
+        SortKey::id(c(logged_model::Column::Id)),
+    ]
+}
+
 /// Experiments MLflow calls deleted (`config.mlflow.deleted` is true).
 pub(super) fn experiment_deleted(backend: DbBackend) -> SimpleExpr {
     let pg = backend == DbBackend::Postgres;
@@ -237,7 +352,7 @@ pub(super) fn field(pg: bool, name: &str) -> Field {
 }
 
 /// `%` runs collapsed (`%%%` is `%`), bounded in length.
-fn collapsed(pattern: &str) -> MlResult<String> {
+pub(super) fn collapsed(pattern: &str) -> MlResult<String> {
     let mut out = String::with_capacity(pattern.len().min(4 * MAX_LIKE_PATTERN));
     for c in pattern.chars() {
         if !(c == '%' && out.ends_with('%')) {
