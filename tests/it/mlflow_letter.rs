@@ -1332,3 +1332,71 @@ async fn registered_models_search_runs_in_the_database_and_agrees_on_both_backen
     let spent = pg.statements().get() - before;
     assert!(spent <= 6, "{spent} statements for one page of models");
 }
+
+/// `logged-models/search` runs in the database: its filter on both backends, newest
+/// first, keyset pages, and a forged token refused.
+#[tokio::test]
+async fn logged_models_search_runs_in_the_database() {
+    use crate::ingest::post_json;
+    let mut answers = Vec::new();
+    for app in [TestApp::new().await, TestApp::sqlite().await] {
+        let addr = app.serve().await;
+        let (_, exp) = post_json(
+            &addr,
+            "/api/2.0/mlflow/experiments/create",
+            None,
+            &json!({"name": "lm"}),
+        )
+        .await;
+        let exp = exp["experiment_id"].as_str().unwrap_or_default().to_owned();
+        for (name, flavor) in [("m1", "sklearn"), ("m2", "torch"), ("m3", "sklearn")] {
+            let (status, made) = post_json(
+                &addr,
+                "/api/2.0/mlflow/logged-models",
+                None,
+                &json!({"experiment_id": exp, "name": name, "tags": [{"key": "flavor", "value": flavor}]}),
+            )
+            .await;
+            assert_eq!(status, 200, "{made}");
+        }
+        let mut got = Vec::new();
+        for (filter, token) in [
+            ("", None),
+            ("tags.flavor = 'sklearn'", None),
+            ("name LIKE 'm%' AND name != 'm1'", None),
+            ("", Some("forged")),
+        ] {
+            let mut names = Vec::new();
+            let mut body = json!({"experiment_ids": [exp], "filter": filter, "max_results": 1});
+            if let Some(t) = token {
+                body["page_token"] = json!(t);
+            }
+            let outcome = loop {
+                let (status, page) =
+                    post_json(&addr, "/api/2.0/mlflow/logged-models/search", None, &body).await;
+                if status != 200 {
+                    break Err(page["error_code"].as_str().unwrap_or_default().to_owned());
+                }
+                names.extend(
+                    page["models"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|m| m["info"]["name"].as_str().map(str::to_owned)),
+                );
+                match page["next_page_token"].as_str() {
+                    Some(t) => body["page_token"] = json!(t),
+                    None => break Ok(names),
+                }
+            };
+            got.push(outcome);
+        }
+        answers.push(got);
+    }
+    assert_eq!(answers[0], answers[1], "PostgreSQL vs SQLite");
+    let names = |l: &[&str]| Ok(l.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>());
+    assert_eq!(answers[0][0], names(&["m3", "m2", "m1"]));
+    assert_eq!(answers[0][1], names(&["m3", "m1"]));
+    assert_eq!(answers[0][2], names(&["m3", "m2"]));
+    assert_eq!(answers[0][3], Err("INVALID_PARAMETER_VALUE".to_owned()));
+}
