@@ -31,8 +31,8 @@ use entity::enums::{ExperimentStatus, ExperimentType, JobRunSource, JobRunState,
 use entity::{experiment, job_run, job_run_metric, logged_model, model, model_version};
 use regex::Regex;
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, FromQueryResult,
-    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set,
+    ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, IntoActiveModel,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
@@ -1123,19 +1123,17 @@ impl Api<'_> {
             Some("ALL") => rows,
             _ => rows.filter(deleted.not()),
         };
-        let sort = search::order(
-            backend,
+        let (rows, next) = search::page_of::<_, experiment::Model>(
+            self.db,
+            rows,
             &keys,
             search::experiment_field,
             search::experiment_ties(backend),
-        );
-        let max = page_size(p.int("max_results")?, 1000);
-        let (results, next) =
-            search::keyset_page(self.db, rows, &sort, max, p.opt("page_token")).await?;
-        let items = results
-            .iter()
-            .map(|r| experiment::Model::from_query_result(r, "").map(|e| self.experiment_json(&e)))
-            .collect::<Result<Vec<_>, _>>()?;
+            page_size(p.int("max_results")?, 1000),
+            p.opt("page_token"),
+        )
+        .await?;
+        let items: Vec<Value> = rows.iter().map(|e| self.experiment_json(e)).collect();
         Ok(with_token(object! {"experiments": items}, next))
     }
 
@@ -1716,7 +1714,6 @@ impl Api<'_> {
         let backend = self.db.get_database_backend();
         let matching = search::condition(backend, self.ctx, &clauses)?;
         let max = page_size(p.int("max_results")?, 1000);
-        let sort = search::order(backend, &keys, search::field, search::run_ties(backend));
         let mut rows = store::scoped::<job_run::Entity>(self.ctx)
             .filter(job_run::Column::Ns.eq(self.ns))
             .filter(job_run::Column::ExperimentId.is_in(experiments))
@@ -1726,18 +1723,16 @@ impl Api<'_> {
             Some("ALL") => rows,
             _ => rows.filter(job_run::Column::DeletedAt.is_null()),
         };
-        let (results, next) = search::keyset_page(
+        let (rows, next) = search::page_of::<_, RunRow>(
             self.db,
             RunRow::narrow(rows),
-            &sort,
+            &keys,
+            search::field,
+            search::run_ties(backend),
             max,
             p.opt("page_token"),
         )
         .await?;
-        let rows = results
-            .iter()
-            .map(|r| RunRow::from_query_result(r, ""))
-            .collect::<Result<Vec<_>, _>>()?;
         let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
         let (inputs, outputs) = self.logged_of(&ids).await?;
         let page = RunsPage {
@@ -1991,14 +1986,17 @@ impl Api<'_> {
                 &clauses,
                 search::logged_model_field,
             )?);
-        let sort = search::logged_model_ties(backend);
-        let max = page_size(p.int("max_results")?, 100);
-        let (results, next) =
-            search::keyset_page(self.db, rows, &sort, max, p.opt("page_token")).await?;
-        let items = results
-            .iter()
-            .map(|r| logged_model::Model::from_query_result(r, "").map(|m| logged_model_json(&m)))
-            .collect::<Result<Vec<_>, _>>()?;
+        let (models, next) = search::page_of::<_, logged_model::Model>(
+            self.db,
+            rows,
+            &[],
+            search::logged_model_field,
+            search::logged_model_ties(backend),
+            page_size(p.int("max_results")?, 100),
+            p.opt("page_token"),
+        )
+        .await?;
+        let items: Vec<Value> = models.iter().map(logged_model_json).collect();
         Ok(with_token(object! {"models": items}, next))
     }
 
@@ -2264,19 +2262,16 @@ impl Api<'_> {
         let rows = store::scoped::<model::Entity>(self.ctx)
             .filter(model::Column::Ns.eq(self.ns))
             .filter(search::matching(backend, &clauses, search::model_field)?);
-        let sort = search::order(
-            backend,
+        let (models, next) = search::page_of::<_, model::Model>(
+            self.db,
+            rows,
             &keys,
             search::model_field,
             search::model_ties(backend),
-        );
-        let max = page_size(p.int("max_results")?, 100);
-        let (results, next) =
-            search::keyset_page(self.db, rows, &sort, max, p.opt("page_token")).await?;
-        let models = results
-            .iter()
-            .map(|r| model::Model::from_query_result(r, ""))
-            .collect::<Result<Vec<_>, _>>()?;
+            page_size(p.int("max_results")?, 100),
+            p.opt("page_token"),
+        )
+        .await?;
         let out = self.registered_models_json(&models).await?;
         Ok(with_token(object! {"registered_models": out}, next))
     }
@@ -2516,19 +2511,16 @@ impl Api<'_> {
         let rows = store::scoped::<model_version::Entity>(self.ctx)
             .filter(model_version::Column::Ns.eq(self.ns))
             .filter(search::matching(backend, &clauses, search::version_field)?);
-        let sort = search::order(
-            backend,
+        let (versions, next) = search::page_of::<_, model_version::Model>(
+            self.db,
+            rows,
             &keys,
             search::version_field,
             search::version_ties(backend),
-        );
-        let max = page_size(p.int("max_results")?, 10_000);
-        let (results, next) =
-            search::keyset_page(self.db, rows, &sort, max, p.opt("page_token")).await?;
-        let versions = results
-            .iter()
-            .map(|r| model_version::Model::from_query_result(r, ""))
-            .collect::<Result<Vec<_>, _>>()?;
+            page_size(p.int("max_results")?, 10_000),
+            p.opt("page_token"),
+        )
+        .await?;
         let mut model_ids: Vec<Uuid> = versions.iter().map(|v| v.model_id).collect();
         model_ids.sort_unstable();
         model_ids.dedup();

@@ -767,7 +767,7 @@ fn after(backend: DbBackend, keys: &[SortKey], last: &[KeyVal]) -> Condition {
 /// A page of `select` in `sort`'s order, after the row `token` names: its rows (each
 /// with its sort values as `_k0`, `_k1`, ...) and the next page's token when there is
 /// one. The next page starts after this one's last row: nothing is counted past.
-pub(super) async fn keyset_page<E: sea_orm::EntityTrait>(
+async fn keyset_page<E: sea_orm::EntityTrait>(
     db: &sea_orm::DatabaseConnection,
     mut select: sea_orm::Select<E>,
     sort: &[SortKey],
@@ -807,6 +807,33 @@ pub(super) async fn keyset_page<E: sea_orm::EntityTrait>(
             next = Some(token_of(&values));
         }
     }
+    Ok((rows, next))
+}
+
+/// A page of a search: `select` (already filtered) ordered by `keys` (each an
+/// expression `field` gives) then `ties`, after the row `token` names; each row read as
+/// an `M`, and the next page's token.
+#[expect(clippy::too_many_arguments)]
+pub(super) async fn page_of<E: sea_orm::EntityTrait, M: sea_orm::FromQueryResult>(
+    db: &sea_orm::DatabaseConnection,
+    select: sea_orm::Select<E>,
+    keys: &[OrderKey],
+    field: impl Fn(bool, &str) -> Field,
+    ties: Vec<SortKey>,
+    max: usize,
+    token: Option<String>,
+) -> MlResult<(Vec<M>, Option<String>)> {
+    let sort = order(
+        sea_orm::ConnectionTrait::get_database_backend(db),
+        keys,
+        field,
+        ties,
+    );
+    let (rows, next) = keyset_page(db, select, &sort, max, token).await?;
+    let rows = rows
+        .iter()
+        .map(|r| M::from_query_result(r, ""))
+        .collect::<Result<Vec<_>, _>>()?;
     Ok((rows, next))
 }
 
