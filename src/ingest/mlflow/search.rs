@@ -813,7 +813,6 @@ async fn keyset_page<E: sea_orm::EntityTrait>(
 /// A page of a search: `select` (already filtered) ordered by `keys` (each an
 /// expression `field` gives) then `ties`, after the row `token` names; each row read as
 /// an `M`, and the next page's token.
-#[expect(clippy::too_many_arguments)]
 pub(super) async fn page_of<E: sea_orm::EntityTrait, M: sea_orm::FromQueryResult>(
     db: &sea_orm::DatabaseConnection,
     select: sea_orm::Select<E>,
