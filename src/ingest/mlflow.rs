@@ -1126,6 +1126,7 @@ impl Api<'_> {
         let (rows, next) = search::page_of::<_, experiment::Model>(
             self.db,
             rows,
+            |all| all,
             &keys,
             search::experiment_field,
             search::experiment_ties(backend),
@@ -1725,7 +1726,8 @@ impl Api<'_> {
         };
         let (rows, next) = search::page_of::<_, RunRow>(
             self.db,
-            RunRow::narrow(rows),
+            rows,
+            RunRow::narrow,
             &keys,
             search::field,
             search::run_ties(backend),
@@ -1989,6 +1991,7 @@ impl Api<'_> {
         let (models, next) = search::page_of::<_, logged_model::Model>(
             self.db,
             rows,
+            |all| all,
             &[],
             search::logged_model_field,
             search::logged_model_ties(backend),
@@ -2265,6 +2268,7 @@ impl Api<'_> {
         let (models, next) = search::page_of::<_, model::Model>(
             self.db,
             rows,
+            |all| all,
             &keys,
             search::model_field,
             search::model_ties(backend),
@@ -2514,6 +2518,7 @@ impl Api<'_> {
         let (versions, next) = search::page_of::<_, model_version::Model>(
             self.db,
             rows,
+            |all| all,
             &keys,
             search::version_field,
             search::version_ties(backend),

@@ -646,37 +646,48 @@ async fn search_fixture(addr: &str) -> String {
     exp
 }
 
-/// Every page of a search, as run names, following `next_page_token`.
+/// Every page of an MLflow search (a POST of `body` to `path`), following
+/// `next_page_token`: each item of the answer's `list` as `name` reads it, or the error
+/// code of the first page refused. No page holds more than `max_results`.
+async fn all_pages(
+    addr: &str,
+    path: &str,
+    mut body: Value,
+    list: &str,
+    name: fn(&Value) -> Option<&str>,
+) -> Result<Vec<String>, String> {
+    let max = body["max_results"].as_u64().unwrap_or(u64::MAX);
+    let mut names = Vec::new();
+    loop {
+        let (status, page) = crate::ingest::post_json(addr, path, None, &body).await;
+        if status != 200 {
+            return Err(page["error_code"].as_str().unwrap_or_default().to_owned());
+        }
+        let items = page[list].as_array().cloned().unwrap_or_default();
+        assert!(items.len() as u64 <= max, "{page}");
+        names.extend(items.iter().filter_map(|i| name(i).map(str::to_owned)));
+        match page["next_page_token"].as_str() {
+            Some(t) => body["page_token"] = json!(t),
+            None => return Ok(names),
+        }
+    }
+}
+
+/// Every page of a `runs/search`, 5 runs a page, as run names.
 async fn search_names(
     addr: &str,
     exp: &str,
     filter: &str,
     order: &[&str],
 ) -> Result<Vec<String>, String> {
-    let mut names = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        let mut body =
-            json!({"experiment_ids": [exp], "filter": filter, "order_by": order, "max_results": 5});
-        if let Some(t) = &token {
-            body["page_token"] = json!(t);
-        }
-        let (status, page) =
-            crate::ingest::post_json(addr, "/api/2.0/mlflow/runs/search", None, &body).await;
-        if status != 200 {
-            return Err(page["error_code"].as_str().unwrap_or_default().to_owned());
-        }
-        let runs = page["runs"].as_array().cloned().unwrap_or_default();
-        assert!(runs.len() <= 5);
-        names.extend(
-            runs.iter()
-                .filter_map(|r| r["info"]["run_name"].as_str().map(str::to_owned)),
-        );
-        match page["next_page_token"].as_str() {
-            Some(t) => token = Some(t.to_owned()),
-            None => return Ok(names),
-        }
-    }
+    all_pages(
+        addr,
+        "/api/2.0/mlflow/runs/search",
+        json!({"experiment_ids": [exp], "filter": filter, "order_by": order, "max_results": 5}),
+        "runs",
+        |r| r["info"]["run_name"].as_str(),
+    )
+    .await
 }
 
 /// `runs/search` is compiled to SQL: PostgreSQL and SQLite give the same pages for every
@@ -1147,27 +1158,16 @@ async fn metric_history_on(base: TestApp) {
     assert_eq!(theirs["data"], nowhere["data"]);
 }
 
-/// Every page of an `experiments/search`, as names, following `next_page_token`.
+/// Every page of an `experiments/search`, as names.
 async fn experiment_names(addr: &str, body: Value) -> Result<Vec<String>, String> {
-    let mut names = Vec::new();
-    let mut body = body;
-    loop {
-        let (status, page) =
-            crate::ingest::post_json(addr, "/api/2.0/mlflow/experiments/search", None, &body).await;
-        if status != 200 {
-            return Err(page["error_code"].as_str().unwrap_or_default().to_owned());
-        }
-        let got = page["experiments"].as_array().cloned().unwrap_or_default();
-        assert!(got.len() <= 2, "{page}");
-        names.extend(
-            got.iter()
-                .filter_map(|e| e["name"].as_str().map(str::to_owned)),
-        );
-        match page["next_page_token"].as_str() {
-            Some(t) => body["page_token"] = json!(t),
-            None => return Ok(names),
-        }
-    }
+    all_pages(
+        addr,
+        "/api/2.0/mlflow/experiments/search",
+        body,
+        "experiments",
+        |e| e["name"].as_str(),
+    )
+    .await
 }
 
 /// `experiments/search` runs in the database too: filter, view, order and keyset pages
@@ -1366,30 +1366,20 @@ async fn logged_models_search_runs_in_the_database() {
             ("name LIKE 'm%' AND name != 'm1'", None),
             ("", Some("forged")),
         ] {
-            let mut names = Vec::new();
             let mut body = json!({"experiment_ids": [exp], "filter": filter, "max_results": 1});
             if let Some(t) = token {
                 body["page_token"] = json!(t);
             }
-            let outcome = loop {
-                let (status, page) =
-                    post_json(&addr, "/api/2.0/mlflow/logged-models/search", None, &body).await;
-                if status != 200 {
-                    break Err(page["error_code"].as_str().unwrap_or_default().to_owned());
-                }
-                names.extend(
-                    page["models"]
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .filter_map(|m| m["info"]["name"].as_str().map(str::to_owned)),
-                );
-                match page["next_page_token"].as_str() {
-                    Some(t) => body["page_token"] = json!(t),
-                    None => break Ok(names),
-                }
-            };
-            got.push(outcome);
+            got.push(
+                all_pages(
+                    &addr,
+                    "/api/2.0/mlflow/logged-models/search",
+                    body,
+                    "models",
+                    |m| m["info"]["name"].as_str(),
+                )
+                .await,
+            );
         }
         answers.push(got);
     }
