@@ -315,6 +315,9 @@ async fn three_instances_over_a_primary_and_a_replica_stay_consistent() {
                 .await
                 .unwrap_or_else(|e| panic!("{e}"));
         let (addr, r) = instance(&inst, &replica).await;
+        // The shared replica has this test's database once it has replayed its creation
+        // (another test may hold replay paused for a moment, or stop the replica).
+        until("the replica is seen", &r, || r.is_up(0)).await;
         addrs.push(addr);
         monitors.push(r);
         instances.push(inst);
@@ -374,8 +377,24 @@ async fn three_instances_over_a_primary_and_a_replica_stay_consistent() {
             "instance {n}'s subscriber saw every write, in order"
         );
     }
-    let replica_reads: u64 = monitors.iter().map(|r| r.reads().0).sum();
-    assert!(replica_reads > 0, "some reads were served by the replica");
+    // A reader that wrote nothing reads from the replica whenever it is up and current.
+    // Other tests share the replica (one stops it, one pauses its replay for a moment):
+    // while no read has reached it, await the monitor's next round and read again.
+    let replica_reads = || monitors.iter().map(|r| r.reads().0).sum::<u64>();
+    let mut rounds = monitors[0].rounds();
+    let reached = async {
+        while replica_reads() == 0 {
+            if monitors[0].is_up(0) {
+                call(&addrs[0], "reader", None, FIND, json!({"name": "multi-0"})).await;
+            }
+            if replica_reads() == 0 && rounds.changed().await.is_err() {
+                panic!("the monitor stopped");
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(30), reached)
+        .await
+        .unwrap_or_else(|_| panic!("no read was served by the replica within 30 s"));
 }
 
 /// Bad input around replicas: a malformed or absurd `x-mlgraph-lsn` only sends that
