@@ -1113,11 +1113,7 @@ impl Api<'_> {
         let deleted = search::experiment_deleted(backend);
         let mut rows = store::scoped::<experiment::Entity>(self.ctx)
             .filter(experiment::Column::Ns.eq(self.ns))
-            .filter(search::matching(
-                backend,
-                &clauses,
-                search::experiment_field,
-            )?);
+            .filter(search::matching(backend, &clauses, &search::EXPERIMENTS)?);
         rows = match p.opt("view_type").as_deref() {
             Some("DELETED_ONLY") => rows.filter(deleted),
             Some("ALL") => rows,
@@ -1128,8 +1124,7 @@ impl Api<'_> {
             rows,
             |all| all,
             &keys,
-            search::experiment_field,
-            search::experiment_ties(backend),
+            &search::EXPERIMENTS,
             page_size(p.int("max_results")?, 1000),
             p.opt("page_token"),
         )
@@ -1729,8 +1724,7 @@ impl Api<'_> {
             rows,
             RunRow::narrow,
             &keys,
-            search::field,
-            search::run_ties(backend),
+            &search::RUNS,
             max,
             p.opt("page_token"),
         )
@@ -1983,18 +1977,13 @@ impl Api<'_> {
         let rows = store::scoped::<logged_model::Entity>(self.ctx)
             .filter(logged_model::Column::Ns.eq(self.ns))
             .filter(logged_model::Column::ExperimentId.is_in(experiments))
-            .filter(search::matching(
-                backend,
-                &clauses,
-                search::logged_model_field,
-            )?);
+            .filter(search::matching(backend, &clauses, &search::LOGGED_MODELS)?);
         let (models, next) = search::page_of::<_, logged_model::Model>(
             self.db,
             rows,
             |all| all,
             &[],
-            search::logged_model_field,
-            search::logged_model_ties(backend),
+            &search::LOGGED_MODELS,
             page_size(p.int("max_results")?, 100),
             p.opt("page_token"),
         )
@@ -2264,14 +2253,17 @@ impl Api<'_> {
         let backend = self.db.get_database_backend();
         let rows = store::scoped::<model::Entity>(self.ctx)
             .filter(model::Column::Ns.eq(self.ns))
-            .filter(search::matching(backend, &clauses, search::model_field)?);
+            .filter(search::matching(
+                backend,
+                &clauses,
+                &search::REGISTERED_MODELS,
+            )?);
         let (models, next) = search::page_of::<_, model::Model>(
             self.db,
             rows,
             |all| all,
             &keys,
-            search::model_field,
-            search::model_ties(backend),
+            &search::REGISTERED_MODELS,
             page_size(p.int("max_results")?, 100),
             p.opt("page_token"),
         )
@@ -2514,14 +2506,17 @@ impl Api<'_> {
         let backend = self.db.get_database_backend();
         let rows = store::scoped::<model_version::Entity>(self.ctx)
             .filter(model_version::Column::Ns.eq(self.ns))
-            .filter(search::matching(backend, &clauses, search::version_field)?);
+            .filter(search::matching(
+                backend,
+                &clauses,
+                &search::MODEL_VERSIONS,
+            )?);
         let (versions, next) = search::page_of::<_, model_version::Model>(
             self.db,
             rows,
             |all| all,
             &keys,
-            search::version_field,
-            search::version_ties(backend),
+            &search::MODEL_VERSIONS,
             page_size(p.int("max_results")?, 10_000),
             p.opt("page_token"),
         )
@@ -2529,16 +2524,7 @@ impl Api<'_> {
         let mut model_ids: Vec<Uuid> = versions.iter().map(|v| v.model_id).collect();
         model_ids.sort_unstable();
         model_ids.dedup();
-        let mut models: HashMap<Uuid, model::Model> = HashMap::new();
-        for chunk in model_ids.chunks(1000) {
-            for m in store::scoped::<model::Entity>(self.ctx)
-                .filter(model::Column::Id.is_in(chunk.iter().copied()))
-                .all(self.db)
-                .await?
-            {
-                models.insert(m.id, m);
-            }
-        }
+        let models = store::by_ids::<model::Entity>(self.db, self.ctx, &model_ids).await?;
         let ids: Vec<Uuid> = versions.iter().map(|v| v.id).collect();
         let aliases = registry::aliases_of_versions(self.db, self.ctx, &ids).await?;
         let out: Vec<Value> = versions

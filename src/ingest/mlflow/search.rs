@@ -40,18 +40,6 @@ fn cust(pg: bool, pg_sql: &str, sqlite_sql: &str, args: Vec<SimpleExpr>) -> Simp
     Expr::cust_with_exprs(if pg { pg_sql } else { sqlite_sql }.to_owned(), args)
 }
 
-/// Milliseconds since the epoch of a time column (MLflow's `start_time`, `end_time`).
-fn millis(pg: bool, c: job_run::Column) -> SimpleExpr {
-    if pg {
-        Expr::cust_with_exprs("floor(extract(epoch from $1) * 1000)::float8", [col(c)])
-    } else {
-        Expr::cust_with_exprs(
-            "CAST(round(unixepoch(?, 'subsec') * 1000) AS REAL)",
-            [col(c)],
-        )
-    }
-}
-
 /// The value of `key` in the JSON object column `c` when it is a string.
 fn json_text(pg: bool, c: job_run::Column, key: &str) -> SimpleExpr {
     json_text_in(pg, col(c), key)
@@ -72,7 +60,8 @@ fn json_text_in(pg: bool, obj: SimpleExpr, key: &str) -> SimpleExpr {
     )
 }
 
-/// Milliseconds since the epoch of a time column of any table.
+/// Milliseconds since the epoch of a time column (MLflow's `start_time`, `end_time`,
+/// `creation_time`, ...).
 fn millis_of(pg: bool, e: SimpleExpr) -> SimpleExpr {
     if pg {
         Expr::cust_with_exprs("floor(extract(epoch from $1) * 1000)::float8", [e])
@@ -103,7 +92,7 @@ fn mlflow_part(pg: bool, part: &str) -> SimpleExpr {
 }
 
 /// An experiment's field as the filter and `order_by` name it.
-pub(super) fn experiment_field(pg: bool, name: &str) -> Field {
+fn experiment_field(pg: bool, name: &str) -> Field {
     use experiment::Column as C;
     let c = |c: C| SimpleExpr::from(Expr::col((experiment::Entity, c)));
     let (expr, kind) = match name {
@@ -120,7 +109,7 @@ pub(super) fn experiment_field(pg: bool, name: &str) -> Field {
 }
 
 /// A registered model's field as the filter and `order_by` name it.
-pub(super) fn model_field(pg: bool, name: &str) -> Field {
+fn model_field(pg: bool, name: &str) -> Field {
     use model::Column as C;
     let c = |c: C| SimpleExpr::from(Expr::col((model::Entity, c)));
     let (expr, kind) = match name {
@@ -136,21 +125,16 @@ pub(super) fn model_field(pg: bool, name: &str) -> Field {
 }
 
 /// MLflow's order of registered models: by name (unique in a namespace), then id.
-pub(super) fn model_ties(backend: DbBackend) -> Vec<SortKey> {
+fn model_ties(backend: DbBackend) -> Vec<SortKey> {
     let pg = backend == DbBackend::Postgres;
     vec![
-        SortKey {
-            expr: bytewise(pg, Expr::col((model::Entity, model::Column::Name))),
-            kind: KeyKind::Str,
-            asc: true,
-            nulls_last: true,
-        },
+        SortKey::of(pg, model_field(pg, "name"), true),
         SortKey::id(Expr::col((model::Entity, model::Column::Id))),
     ]
 }
 
 /// A model version's field as the filter and `order_by` name it (`name` is its model's).
-pub(super) fn version_field(pg: bool, name: &str) -> Field {
+fn version_field(pg: bool, name: &str) -> Field {
     use model_version::Column as C;
     let c = |c: C| SimpleExpr::from(Expr::col((model_version::Entity, c)));
     let (expr, kind) = match name {
@@ -206,23 +190,11 @@ pub(super) fn version_field(pg: bool, name: &str) -> Field {
 }
 
 /// MLflow's order of model versions: model name, then newest version first, then id.
-pub(super) fn version_ties(backend: DbBackend) -> Vec<SortKey> {
+fn version_ties(backend: DbBackend) -> Vec<SortKey> {
     let pg = backend == DbBackend::Postgres;
-    let name = version_field(pg, "name");
-    let number = version_field(pg, "version_number");
     vec![
-        SortKey {
-            expr: bytewise(pg, name.expr),
-            kind: KeyKind::Str,
-            asc: true,
-            nulls_last: true,
-        },
-        SortKey {
-            expr: number.expr,
-            kind: KeyKind::Num,
-            asc: false,
-            nulls_last: true,
-        },
+        SortKey::of(pg, version_field(pg, "name"), true),
+        SortKey::of(pg, version_field(pg, "version_number"), false),
         SortKey::id(Expr::col((
             model_version::Entity,
             model_version::Column::Id,
@@ -231,7 +203,7 @@ pub(super) fn version_ties(backend: DbBackend) -> Vec<SortKey> {
 }
 
 /// A logged model's field as the filter names it.
-pub(super) fn logged_model_field(pg: bool, name: &str) -> Field {
+fn logged_model_field(pg: bool, name: &str) -> Field {
     use logged_model::Column as C;
     let c = |c: C| SimpleExpr::from(Expr::col((logged_model::Entity, c)));
     let expr = match name {
@@ -256,7 +228,7 @@ pub(super) fn logged_model_field(pg: bool, name: &str) -> Field {
 }
 
 /// The order of logged models: newest first, then id.
-pub(super) fn logged_model_ties(backend: DbBackend) -> Vec<SortKey> {
+fn logged_model_ties(backend: DbBackend) -> Vec<SortKey> {
     let c = |c: logged_model::Column| SimpleExpr::from(Expr::col((logged_model::Entity, c)));
     vec![
         SortKey::time(backend, c(logged_model::Column::CreatedAt), false),
@@ -277,7 +249,7 @@ pub(super) fn experiment_deleted(backend: DbBackend) -> SimpleExpr {
 }
 
 /// MLflow's tie-break of experiments: newest first, then id.
-pub(super) fn experiment_ties(backend: DbBackend) -> Vec<SortKey> {
+fn experiment_ties(backend: DbBackend) -> Vec<SortKey> {
     let c = |c: experiment::Column| SimpleExpr::from(Expr::col((experiment::Entity, c)));
     vec![
         SortKey::time(backend, c(experiment::Column::CreatedAt), false),
@@ -286,7 +258,7 @@ pub(super) fn experiment_ties(backend: DbBackend) -> Vec<SortKey> {
 }
 
 /// A run's field as the filter and `order_by` name it.
-pub(super) fn field(pg: bool, name: &str) -> Field {
+fn field(pg: bool, name: &str) -> Field {
     use job_run::Column as C;
     let (expr, kind) = match name {
         "run_name" | "name" => (col(C::Name), Kind::Str),
@@ -311,17 +283,9 @@ pub(super) fn field(pg: bool, name: &str) -> Field {
             )
         }
         // MLflow's run id: the UUID's 32 hex digits.
-        "run_id" => (
-            cust(
-                pg,
-                "replace(CAST($1 AS text), '-', '')",
-                "lower(hex(?))",
-                vec![col(C::Id)],
-            ),
-            Kind::Str,
-        ),
-        "start_time" | "created" => (millis(pg, C::StartedAt), Kind::Num),
-        "end_time" => (millis(pg, C::EndedAt), Kind::Num),
+        "run_id" => (hex_of(pg, col(C::Id)), Kind::Str),
+        "start_time" | "created" => (millis_of(pg, col(C::StartedAt)), Kind::Num),
+        "end_time" => (millis_of(pg, col(C::EndedAt)), Kind::Num),
         f => {
             if let Some(k) = f.strip_prefix("metrics.") {
                 let key = SimpleExpr::from(k.to_owned());
@@ -581,17 +545,46 @@ pub(super) fn condition(
     Ok(all)
 }
 
-/// The filter's clauses as one condition, each on the expression `field` gives its
-/// field (of any searched table).
+/// A searched table: its fields as the filter and `order_by` name them, and the
+/// tie-breaks that end its order (the last its id). The filter and the order read the
+/// same fields.
+pub(super) struct Table {
+    field: fn(bool, &str) -> Field,
+    ties: fn(DbBackend) -> Vec<SortKey>,
+}
+
+/// MLflow's runs (`job_runs`; `runs/search` adds its `dataset.*` clauses).
+pub(super) const RUNS: Table = Table {
+    field,
+    ties: run_ties,
+};
+pub(super) const EXPERIMENTS: Table = Table {
+    field: experiment_field,
+    ties: experiment_ties,
+};
+pub(super) const REGISTERED_MODELS: Table = Table {
+    field: model_field,
+    ties: model_ties,
+};
+pub(super) const MODEL_VERSIONS: Table = Table {
+    field: version_field,
+    ties: version_ties,
+};
+pub(super) const LOGGED_MODELS: Table = Table {
+    field: logged_model_field,
+    ties: logged_model_ties,
+};
+
+/// The filter's clauses as one condition on `table`'s fields.
 pub(super) fn matching(
     backend: DbBackend,
     clauses: &[Clause],
-    field: impl Fn(bool, &str) -> Field,
+    table: &Table,
 ) -> MlResult<Condition> {
     let pg = backend == DbBackend::Postgres;
     let mut all = Condition::all();
     for c in clauses {
-        let f = field(pg, &c.field);
+        let f = (table.field)(pg, &c.field);
         all = all.add(compare(pg, &c.field, f.expr, f.kind, c)?);
     }
     Ok(all)
@@ -606,8 +599,8 @@ enum KeyKind {
     Id,
 }
 
-/// One term of a search's order: `order_by`'s keys (a missing value last whatever the
-/// direction), then MLflow's tie-break, start time newest first and run id.
+/// One term of a search's order: one of `order_by`'s keys, or one of the searched
+/// table's tie-breaks (the last always its id).
 pub(super) struct SortKey {
     expr: SimpleExpr,
     kind: KeyKind,
@@ -626,37 +619,19 @@ enum KeyVal {
     Id(uuid::Uuid),
 }
 
-/// The order of a search: `keys` (each an expression `field` gives), then the search's
-/// own tie-breaks.
-pub(super) fn order(
-    backend: DbBackend,
-    keys: &[OrderKey],
-    field: impl Fn(bool, &str) -> Field,
-    ties: Vec<SortKey>,
-) -> Vec<SortKey> {
+/// The order of a search of `table`: `keys`, then the table's tie-breaks.
+fn order(backend: DbBackend, keys: &[OrderKey], table: &Table) -> Vec<SortKey> {
     let pg = backend == DbBackend::Postgres;
     let mut out: Vec<SortKey> = keys
         .iter()
-        .map(|k| {
-            let f = field(pg, &k.field);
-            let (expr, kind) = match f.kind {
-                Kind::Str => (bytewise(pg, f.expr), KeyKind::Str),
-                Kind::Num => (f.expr, KeyKind::Num),
-            };
-            SortKey {
-                expr,
-                kind,
-                asc: k.asc,
-                nulls_last: true,
-            }
-        })
+        .map(|k| SortKey::of(pg, (table.field)(pg, &k.field), k.asc))
         .collect();
-    out.extend(ties);
+    out.extend((table.ties)(backend));
     out
 }
 
 /// MLflow's tie-break of runs: start time, newest first, then run id.
-pub(super) fn run_ties(backend: DbBackend) -> Vec<SortKey> {
+fn run_ties(backend: DbBackend) -> Vec<SortKey> {
     vec![
         SortKey::time(backend, col(job_run::Column::StartedAt), false),
         SortKey::id(col(job_run::Column::Id)),
@@ -664,6 +639,21 @@ pub(super) fn run_ties(backend: DbBackend) -> Vec<SortKey> {
 }
 
 impl SortKey {
+    /// A key on a field: strings by their bytes, a missing value last whatever the
+    /// direction.
+    fn of(pg: bool, f: Field, asc: bool) -> Self {
+        let (expr, kind) = match f.kind {
+            Kind::Str => (bytewise(pg, f.expr), KeyKind::Str),
+            Kind::Num => (f.expr, KeyKind::Num),
+        };
+        SortKey {
+            expr,
+            kind,
+            asc,
+            nulls_last: true,
+        }
+    }
+
     /// A tie-break on a time column, where a missing time goes where the backend puts
     /// it (as its index has it): PostgreSQL's NULL is the largest value, SQLite's the
     /// smallest.
@@ -824,25 +814,22 @@ async fn keyset_page<E: sea_orm::EntityTrait>(
     Ok((rows, next))
 }
 
-/// A page of a search: `select` (already filtered) ordered by `keys` (each an
-/// expression `field` gives) then `ties`, after the row `token` names; each row read as
-/// an `M` from the columns `columns` selects, and the next page's token.
-#[expect(clippy::too_many_arguments)]
+/// A page of a search of `table`: `select` (already filtered) ordered by `keys` then
+/// the table's tie-breaks, after the row `token` names; each row read as an `M` from the
+/// columns `columns` selects, and the next page's token.
 pub(super) async fn page_of<E: sea_orm::EntityTrait, M: sea_orm::FromQueryResult>(
     db: &sea_orm::DatabaseConnection,
     select: sea_orm::Select<E>,
     columns: impl FnOnce(sea_orm::Select<E>) -> sea_orm::Select<E>,
     keys: &[OrderKey],
-    field: impl Fn(bool, &str) -> Field,
-    ties: Vec<SortKey>,
+    table: &Table,
     max: usize,
     token: Option<String>,
 ) -> MlResult<(Vec<M>, Option<String>)> {
     let sort = order(
         sea_orm::ConnectionTrait::get_database_backend(db),
         keys,
-        field,
-        ties,
+        table,
     );
     let (rows, next) = keyset_page(db, select, columns, &sort, max, token).await?;
     let rows = rows
