@@ -116,6 +116,10 @@ struct RunArgs {
     /// serve`); the share of reads they served is reported per query.
     #[arg(long = "replica-url", value_delimiter = ',')]
     replica_urls: Vec<String>,
+    /// Lineage of the mix's start at these depths (comma-separated), one client, both
+    /// directions: nodes reached, whether cut, time and server CPU per walk.
+    #[arg(long, value_delimiter = ',')]
+    lineage_depths: Vec<u32>,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -615,6 +619,46 @@ fn lineage_query(start: &str, direction: &str) -> String {
     format!(
         r#"{{ lineage(of: "{start}", direction: {direction}, depth: 5, first: 100) {{ totalCount isPartial nodes {{ id distance }} }} }}"#
     )
+}
+
+/// One walk of `depth` from `start` each way, by one client: a first walk (which fills
+/// the caches), then three timed ones; prints the nodes reached, whether the answer was
+/// cut, the times and the server CPU per walk.
+async fn lineage_at_depth(
+    client: &reqwest::Client,
+    url: &str,
+    pid: u32,
+    start: &str,
+    depth: u32,
+) -> Result<(), BoxError> {
+    for direction in ["UPSTREAM", "DOWNSTREAM"] {
+        let q = format!(
+            r#"{{ lineage(of: "{start}", direction: {direction}, depth: {depth}, first: 100) {{ totalCount isPartial nodes {{ id distance }} }} }}"#
+        );
+        let first = gql(client, url, &q).await?;
+        let reached = first["data"]["lineage"]["totalCount"]
+            .as_u64()
+            .ok_or_else(|| format!("lineage depth {depth} fails: {first}"))?;
+        let partial = first["data"]["lineage"]["isPartial"] == json!(true);
+        let cpu_before = cpu_ms(pid);
+        let mut times = Vec::new();
+        for _ in 0..3 {
+            let t = Instant::now();
+            let v = gql(client, url, &q).await?;
+            if v["data"]["lineage"]["totalCount"].as_u64() != Some(reached) {
+                return Err(format!("lineage depth {depth} changed: {v}").into());
+            }
+            times.push(t.elapsed().as_secs_f64());
+        }
+        times.sort_by(f64::total_cmp);
+        println!(
+            "lineage {direction:<10} depth {depth:>2}: {reached} reached (partial: {partial}), {:.2}–{:.2} s, server cpu {:.0} ms per walk",
+            times[0],
+            times[2],
+            (cpu_ms(pid) - cpu_before) / 3.0
+        );
+    }
+    Ok(())
 }
 
 /// The UUID inside a global id (`base64url("Type:uuid")`), for the raw SQL of a case.
@@ -1163,6 +1207,9 @@ async fn run(args: &RunArgs) -> Result<(), BoxError> {
         })
         .await;
     }
+    for depth in &args.lineage_depths {
+        lineage_at_depth(&client, &url, pid, &start, *depth).await?;
+    }
     sampling.store(false, Ordering::Relaxed);
     let hwm = rss_kb(pid, "VmHWM:");
     println!(
@@ -1339,6 +1386,7 @@ async fn smoke(server_url: &str, replica: Option<&str>) -> Result<(), BoxError> 
         only: Vec::new(),
         port: 18_182,
         sample: 20,
+        lineage_depths: vec![20],
         replica_urls: replica
             .iter()
             .map(|r| format!("{}/mlgraph_bench_smoke", r.trim_end_matches('/')))
@@ -1884,10 +1932,13 @@ async fn metrics(args: &MetricsArgs) -> Result<(), BoxError> {
             &db,
             &format!(
                 "INSERT INTO metric_points (id, ns, model_version_id, name, value, ts, labels, created_at)
-                 SELECT md5('mp' || i)::uuid, '{ns}', '{heavy}', 'latency_ms', 20 + 80 * random() * random(),
+                 SELECT ('00000000-{run:04x}-7000-8000-' || lpad(to_hex(i), 12, '0'))::uuid, '{ns}', '{heavy}', 'latency_ms', 20 + 80 * random() * random(),
                         '{start}'::timestamptz + (i - 1) * (interval '7 days' / {total}), '{{}}', now()
                    FROM generate_series({lo}, {hi}) i",
                 start = start.to_rfc3339(),
+                // Time-ordered ids, as the server's own (UUID v7) are; distinct per run,
+                // so that a second run adds to the first's points.
+                run = std::process::id() % 0x1_0000,
                 total = args.points,
                 lo = done + 1,
                 hi = done + n

@@ -13,7 +13,7 @@ use crate::api::deps;
 use crate::core::filter::cond_of;
 use crate::core::ids::{NodeType, decode_as};
 use crate::core::paging::{Conn, PageArgs};
-use crate::graph::*;
+use crate::graph::{Dataset, DatasetVersion};
 
 /// Dataset queries.
 #[derive(Default)]

@@ -8,9 +8,13 @@ use crate::core::filter::{
 };
 use crate::core::ids::{decode_as, maybe_id, opt_id};
 use crate::core::patch::Patch;
-use crate::enums::*;
+use crate::enums::{
+    DatasetSplit, DatasetSplitFilter, DatasetType, DatasetTypeFilter, DatasetUploadStatusFilter,
+};
 use crate::error::AppResult;
-use crate::graph::*;
+use crate::graph::{
+    Artifact, Dataset, DatasetVersion, EdaReport, NodeType, SchemaDeduction, TrainingJob, Workflow,
+};
 
 crate::gql::declare::node_type! {
     /// The fields of a [`Dataset`] of its own (the graph fields are shared, in `graph`).

@@ -745,6 +745,35 @@ fn order_by(p: &Params, attributes: &[&str], prefixes: &[&str]) -> MlResult<Vec<
     Ok(keys)
 }
 
+/// A logged-models search's `order_by`: objects `{field_name, ascending}` (ascending by
+/// default), an attribute or `metrics.<key>`, as MLflow takes them.
+fn logged_model_order(p: &Params) -> MlResult<Vec<OrderKey>> {
+    p.list("order_by")
+        .iter()
+        .map(|o| {
+            let field = o["field_name"].as_str().unwrap_or_default();
+            let bad = |more: &str| {
+                MlflowError::invalid(format!("Invalid order by field name: {field}{more}"))
+            };
+            let asc = match &o["ascending"] {
+                Value::Null => true,
+                Value::Bool(b) => *b,
+                _ => return Err(bad("")),
+            };
+            match field.split_once('.') {
+                None if search::LOGGED_MODEL_ORDER.contains(&field) => {}
+                None => return Err(bad("")),
+                Some(("metrics", k)) if !k.is_empty() => {}
+                Some(_) => return Err(bad(". Only metrics are supported.")),
+            }
+            Ok(OrderKey {
+                field: field.to_owned(),
+                asc,
+            })
+        })
+        .collect()
+}
+
 // ---------------------------------------------------------------------------------------
 
 struct Api<'a> {
@@ -1978,11 +2007,12 @@ impl Api<'_> {
             .filter(logged_model::Column::Ns.eq(self.ns))
             .filter(logged_model::Column::ExperimentId.is_in(experiments))
             .filter(search::matching(backend, &clauses, &search::LOGGED_MODELS)?);
+        let keys = logged_model_order(p)?;
         let (models, next) = search::page_of::<_, logged_model::Model>(
             self.db,
             rows,
             |all| all,
-            &[],
+            &keys,
             &search::LOGGED_MODELS,
             page_size(p.int("max_results")?, 100),
             p.opt("page_token"),

@@ -21,7 +21,7 @@ use crate::core::context::RequestContext;
 use crate::core::ids::{self, NodeType};
 use crate::core::paging::{decode_cursor, encode_cursor};
 use crate::error::AppError;
-use crate::graph::*;
+use crate::graph::Edge;
 use crate::graph::{Node, load_node};
 
 crate::gql::declare::node_type! {

@@ -18,7 +18,7 @@ use crate::core::filter::{
 };
 use crate::core::ids::{self, NodeType};
 use crate::core::paging::{Conn, PageArgs};
-use crate::graph::*;
+use crate::graph::Event;
 
 crate::gql::declare::node_type! {
     /// The fields of a [`Event`] of its own (the graph fields are shared, in `graph`).

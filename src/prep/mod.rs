@@ -44,7 +44,7 @@ use crate::core::store::{self, get, reference};
 use crate::core::validate;
 use crate::enums::{PipelineStatus, PipelineStatusFilter};
 use crate::error::{AppError, AppResult};
-use crate::graph::*;
+use crate::graph::{Dataset, Pipeline, TrainingJob, Workflow};
 
 pub use dag::{PipelineProblem, STEP_TYPES, StepType};
 

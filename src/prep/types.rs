@@ -15,7 +15,7 @@ use crate::enums::{
     DatasetSplit, EdaReportStatus, EdaReportStatusFilter, ReportStorage, SchemaDeductionStatus,
     SchemaDeductionStatusFilter,
 };
-use crate::graph::*;
+use crate::graph::{Dataset, DatasetVersion, EdaReport, SchemaDeduction};
 use crate::relations::{VersionEdaReports, VersionSchemaDeductions};
 
 crate::gql::declare::node_type! {

@@ -16,7 +16,7 @@ use crate::core::filter::cond_of;
 use crate::core::ids::{NodeType, decode_as};
 use crate::core::paging::{Conn, PageArgs};
 use crate::enums::ModelStage;
-use crate::graph::*;
+use crate::graph::{Deployment, Model, ModelVersion, Workflow};
 use crate::serving::CreateDeploymentSpec;
 
 /// Registry queries.

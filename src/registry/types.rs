@@ -9,10 +9,16 @@ use crate::core::filter::{
 };
 use crate::core::ids::{decode_as, maybe_id, opt_id};
 use crate::core::patch::Patch;
-use crate::enums::*;
+use crate::enums::{
+    ModelStage, ModelStageFilter, ModelStatus, ModelStatusFilter, WorkflowStatus,
+    WorkflowStatusFilter,
+};
 use crate::error::AppResult;
-use crate::graph::*;
-use crate::relations::*;
+use crate::graph::{
+    Approval, Artifact, Dataset, Deployment, Experiment, JobRun, Model, ModelVersion, NodeType,
+    Prediction, TrainingJob, Workflow,
+};
+use crate::relations::WorkflowRuns;
 use crate::serving::DeploymentFilter;
 
 crate::gql::declare::node_type! {

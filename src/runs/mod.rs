@@ -20,8 +20,8 @@ use crate::core::filter::{
 use crate::core::ids::{NodeType, decode_as};
 use crate::core::paging::{Conn, PageArgs};
 use crate::core::store;
-use crate::enums::*;
-use crate::graph::*;
+use crate::enums::{JobRunSource, JobRunSourceFilter, JobRunState, JobRunStateFilter};
+use crate::graph::{Experiment, JobRun, Workflow};
 
 crate::gql::declare::node_type! {
     /// The fields of a [`JobRun`] of its own (the graph fields are shared, in `graph`).

@@ -18,7 +18,9 @@ use crate::core::ids::{NodeType, decode_as};
 use crate::core::paging::{Conn, PageArgs};
 use crate::core::store;
 use crate::error::AppError;
-use crate::graph::*;
+use crate::graph::{
+    CloudRunService, Deployment, Endpoint, ModelVersion, Prediction, ServiceDeployment,
+};
 
 /// Aggregates over one group of predictions.
 pub struct PredictionGroup(service::PredictionAggregate);

@@ -9,9 +9,15 @@ use crate::core::filter::{
 };
 use crate::core::ids::{decode_as, opt_id};
 use crate::core::patch::Patch;
-use crate::enums::*;
+use crate::enums::{
+    DeploymentStatus, DeploymentStatusFilter, EndpointStatus, EndpointStatusFilter, Environment,
+    EnvironmentFilter, PredictionStatus, PredictionStatusFilter, ServiceStatus,
+    ServiceStatusFilter,
+};
 use crate::error::AppResult;
-use crate::graph::*;
+use crate::graph::{
+    CloudRunService, Deployment, Endpoint, ModelVersion, NodeType, Prediction, ServiceDeployment,
+};
 
 crate::gql::declare::node_type! {
     /// The fields of a [`Endpoint`] of its own (the graph fields are shared, in `graph`).

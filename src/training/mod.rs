@@ -17,7 +17,7 @@ use crate::core::filter::cond_of;
 use crate::core::ids::{NodeType, decode_as};
 use crate::core::paging::{Conn, PageArgs};
 use crate::core::store;
-use crate::graph::*;
+use crate::graph::{Experiment, ExperimentRun, ModelVersion, PatternRecognitionJob, TrainingJob};
 
 /// Training queries.
 #[derive(Default)]

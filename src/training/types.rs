@@ -8,10 +8,16 @@ use crate::core::filter::{
 };
 use crate::core::ids::{decode_as, opt_id};
 use crate::core::patch::Patch;
-use crate::enums::*;
+use crate::enums::{
+    ExperimentStatus, ExperimentStatusFilter, ExperimentType, ExperimentTypeFilter, JobStatus,
+    JobStatusFilter, RunStatus, RunStatusFilter, TrainingJobStatus, TrainingJobStatusFilter,
+};
 use crate::error::AppResult;
-use crate::graph::*;
-use crate::relations::*;
+use crate::graph::{
+    Artifact, DatasetVersion, Experiment, ExperimentRun, JobRun, Model, ModelVersion, NodeType,
+    Pipeline, TrainingJob, Workflow,
+};
+use crate::relations::ExperimentJobRuns;
 
 crate::gql::declare::node_type! {
     /// The fields of a [`Experiment`] of its own (the graph fields are shared, in `graph`).

@@ -1349,26 +1349,49 @@ async fn logged_models_search_runs_in_the_database() {
         )
         .await;
         let exp = exp["experiment_id"].as_str().unwrap_or_default().to_owned();
-        for (name, flavor) in [("m1", "sklearn"), ("m2", "torch"), ("m3", "sklearn")] {
+        for (name, flavor, kind) in [
+            ("m1", "sklearn", "aa"),
+            ("m2", "torch", "mm"),
+            ("m3", "sklearn", "zz"),
+        ] {
             let (status, made) = post_json(
                 &addr,
                 "/api/2.0/mlflow/logged-models",
                 None,
-                &json!({"experiment_id": exp, "name": name, "tags": [{"key": "flavor", "value": flavor}]}),
+                &json!({"experiment_id": exp, "name": name, "model_type": kind,
+                        "tags": [{"key": "flavor", "value": flavor}]}),
             )
             .await;
             assert_eq!(status, 200, "{made}");
         }
         let mut got = Vec::new();
-        for (filter, token) in [
-            ("", None),
-            ("tags.flavor = 'sklearn'", None),
-            ("name LIKE 'm%' AND name != 'm1'", None),
-            ("", Some("forged")),
+        let by = |field: &str, asc: Value| json!([{"field_name": field, "ascending": asc}]);
+        for (filter, token, order) in [
+            ("", None, Value::Null),
+            ("tags.flavor = 'sklearn'", None, Value::Null),
+            ("name LIKE 'm%' AND name != 'm1'", None, Value::Null),
+            ("", Some("forged"), Value::Null),
+            // MLflow 3's order_by: objects, ascending by default.
+            ("", None, json!([{"field_name": "name"}])),
+            ("", None, by("name", json!(false))),
+            // Times are numbers (milliseconds), in the filter as in the order.
+            ("creation_timestamp > 0", None, by("name", json!(true))),
+            (
+                "tags.flavor = 'sklearn'",
+                None,
+                by("model_type", Value::Null),
+            ),
+            // No model holds the metric: the ties (newest first) decide.
+            ("", None, by("metrics.auc", json!(false))),
+            ("", None, by("bogus", json!(true))),
+            ("", None, by("params.depth", json!(true))),
         ] {
             let mut body = json!({"experiment_ids": [exp], "filter": filter, "max_results": 1});
             if let Some(t) = token {
                 body["page_token"] = json!(t);
+            }
+            if !order.is_null() {
+                body["order_by"] = order;
             }
             got.push(
                 all_pages(
@@ -1389,4 +1412,11 @@ async fn logged_models_search_runs_in_the_database() {
     assert_eq!(answers[0][1], names(&["m3", "m1"]));
     assert_eq!(answers[0][2], names(&["m3", "m2"]));
     assert_eq!(answers[0][3], Err("INVALID_PARAMETER_VALUE".to_owned()));
+    assert_eq!(answers[0][4], names(&["m1", "m2", "m3"]));
+    assert_eq!(answers[0][5], names(&["m3", "m2", "m1"]));
+    assert_eq!(answers[0][6], names(&["m1", "m2", "m3"]));
+    assert_eq!(answers[0][7], names(&["m1", "m3"]));
+    assert_eq!(answers[0][8], names(&["m3", "m2", "m1"]));
+    assert_eq!(answers[0][9], Err("INVALID_PARAMETER_VALUE".to_owned()));
+    assert_eq!(answers[0][10], Err("INVALID_PARAMETER_VALUE".to_owned()));
 }

@@ -206,26 +206,61 @@ fn version_ties(backend: DbBackend) -> Vec<SortKey> {
 fn logged_model_field(pg: bool, name: &str) -> Field {
     use logged_model::Column as C;
     let c = |c: C| SimpleExpr::from(Expr::col((logged_model::Entity, c)));
-    let expr = match name {
-        "name" => c(C::Name),
-        "model_id" => cust(
-            pg,
-            "('m-' || $1)",
-            "('m-' || ?)",
-            vec![hex_of(pg, c(C::Id))],
+    let (expr, kind) = match name {
+        "name" => (c(C::Name), Kind::Str),
+        "model_id" => (
+            cust(
+                pg,
+                "('m-' || $1)",
+                "('m-' || ?)",
+                vec![hex_of(pg, c(C::Id))],
+            ),
+            Kind::Str,
         ),
-        "source_run_id" => hex_of(pg, c(C::SourceRunId)),
-        "status" => c(C::Status),
+        "experiment_id" => (hex_of(pg, c(C::ExperimentId)), Kind::Str),
+        "source_run_id" => (hex_of(pg, c(C::SourceRunId)), Kind::Str),
+        "status" => (c(C::Status), Kind::Str),
+        "model_type" => (c(C::ModelType), Kind::Str),
+        "creation_timestamp" | "creation_timestamp_ms" | "creation_time" => {
+            (millis_of(pg, c(C::CreatedAt)), Kind::Num)
+        }
+        "last_updated_timestamp" | "last_updated_timestamp_ms" => {
+            (millis_of(pg, c(C::UpdatedAt)), Kind::Num)
+        }
         f => match f.strip_prefix("tags.") {
-            Some(k) => json_text_in(pg, c(C::Tags), k),
-            None => Expr::cust("NULL"),
+            Some(k) => (json_text_in(pg, c(C::Tags), k), Kind::Str),
+            // A logged model holds no metrics of its own here (its `data.metrics` is
+            // empty), so a metric's value is missing for every model, as in MLflow for
+            // models that never logged it: such keys sort last, and the ties decide.
+            None if f.starts_with("metrics.") => (
+                cust(
+                    pg,
+                    "CAST(NULL AS double precision)",
+                    "CAST(NULL AS REAL)",
+                    vec![],
+                ),
+                Kind::Num,
+            ),
+            None => (Expr::cust("NULL"), Kind::Str),
         },
     };
-    Field {
-        expr,
-        kind: Kind::Str,
-    }
+    Field { expr, kind }
 }
+
+/// The attributes a logged-models search may order by (`metrics.<key>` besides).
+pub(super) const LOGGED_MODEL_ORDER: &[&str] = &[
+    "name",
+    "model_id",
+    "experiment_id",
+    "source_run_id",
+    "status",
+    "model_type",
+    "creation_timestamp",
+    "creation_timestamp_ms",
+    "creation_time",
+    "last_updated_timestamp",
+    "last_updated_timestamp_ms",
+];
 
 /// The order of logged models: newest first, then id.
 fn logged_model_ties(backend: DbBackend) -> Vec<SortKey> {
