@@ -291,7 +291,7 @@ pub async fn cost_24h(
     ctx: &Context<'_>,
     endpoint: Uuid,
     model_version: Option<Uuid>,
-) -> async_graphql::Result<Vec<crate::costs::CostTotal>> {
+) -> async_graphql::Result<Vec<crate::metrics::CostTotal>> {
     let d = deps(ctx)?;
     let key = crate::core::loader::Cost24h(crate::core::store::Served {
         endpoint,
@@ -302,9 +302,9 @@ pub async fn cost_24h(
         .await?
         .unwrap_or_default()
         .into_iter()
-        .map(|(currency, micros)| crate::costs::CostTotal {
+        .map(|(currency, micros)| crate::metrics::CostTotal {
             currency,
-            total: crate::costs::format_amount(micros),
+            total: crate::metrics::costs::format_amount(micros),
         })
         .collect())
 }

@@ -48,7 +48,7 @@ pub struct Limits {
     /// transaction rolls back).
     pub request_timeout: std::time::Duration,
     /// HNSW index and search parameters of vector similarity (PostgreSQL + pgvector).
-    pub hnsw: crate::similarity::Hnsw,
+    pub hnsw: crate::search::vectors::Hnsw,
     /// Whether plain nested reads of a top-level list are answered by one planned
     /// statement (`gql::plan`, PostgreSQL) instead of one statement per level.
     pub planner: bool,
@@ -79,7 +79,7 @@ impl Default for Limits {
             ws_init_timeout: std::time::Duration::from_secs(3),
             rate_limit_per_second: 0,
             request_timeout: std::time::Duration::from_secs(30),
-            hnsw: crate::similarity::Hnsw::default(),
+            hnsw: crate::search::vectors::Hnsw::default(),
             planner: true,
             parse_cache: 1024,
         }

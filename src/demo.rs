@@ -549,17 +549,17 @@ async fn graph_questions(
     for (i, v) in demo.versions.iter().enumerate() {
         let id = crate::core::ids::encode(T::ModelVersion, *v);
         let x = i as f64;
-        crate::similarity::set_embedding(
+        crate::search::vectors::set_embedding(
             db,
             ctx,
-            crate::similarity::Hnsw::default(),
+            crate::search::vectors::Hnsw::default(),
             &id,
             "demo/mini-3",
             &[1.0 - 0.1 * x, 0.1 + 0.1 * x, 0.2],
         )
         .await?;
         for m in 0..12 {
-            points.push(crate::performance::MetricPointInput {
+            points.push(crate::metrics::MetricPointInput {
                 model_version_id: id.clone(),
                 endpoint_id: None,
                 deployment_id: None,
@@ -570,7 +570,7 @@ async fn graph_questions(
             });
         }
     }
-    crate::performance::record(db, ctx, points).await?;
+    crate::metrics::points::record(db, ctx, points).await?;
     // One run of an Airflow task, as its OpenLineage integration reports it.
     let run = "01932f5e-5c2a-7c3e-9a51-6f1d2a3b4c5d";
     for (state, at) in [
@@ -601,7 +601,7 @@ async fn graph_questions(
     for (v, mean) in demo.versions.iter().skip(1).zip([0.89, 0.93, 0.86]) {
         let id = crate::core::ids::encode(T::ModelVersion, *v);
         for m in 0..40 {
-            quality.push(crate::performance::MetricPointInput {
+            quality.push(crate::metrics::MetricPointInput {
                 model_version_id: id.clone(),
                 endpoint_id: None,
                 deployment_id: None,
@@ -612,7 +612,7 @@ async fn graph_questions(
             });
         }
     }
-    crate::performance::record(db, ctx, quality).await?;
+    crate::metrics::points::record(db, ctx, quality).await?;
     // The A/B test's arms by alias: the detector in production, the student challenging.
     if let (Some(v3), Some(student)) = (demo.versions.get(2), demo.versions.get(3)) {
         registry::service::set_alias(db, ctx, demo.detector, "champion", *v3).await?;

@@ -4,7 +4,6 @@
 //! tests exercise the real stack; `main.rs` only parses configuration, connects,
 //! migrates and serves.
 
-pub mod abtest;
 pub mod access;
 pub mod aggregate;
 pub mod api;
@@ -13,11 +12,9 @@ pub mod assets;
 pub mod config;
 pub mod console;
 pub mod core;
-pub mod costs;
 pub mod data;
 pub mod db;
 pub mod demo;
-pub mod embedding;
 pub mod enums;
 pub mod error;
 pub mod governance;
@@ -26,9 +23,9 @@ pub mod graph;
 pub mod ingest;
 pub mod lineage;
 pub mod lineage_view;
+pub mod metrics;
 pub mod observability;
 pub mod partitions;
-pub mod performance;
 pub mod playground;
 pub mod portability;
 pub mod prep;
@@ -41,7 +38,6 @@ pub mod schema;
 pub mod search;
 pub mod server;
 pub mod serving;
-pub mod similarity;
 pub mod training;
 pub mod ws_guard;
 
@@ -74,7 +70,7 @@ pub struct AppState {
     pub mlflow_namespace: String,
     /// The built-in embedding model (`--embedding-model-dir`; none: `similar(text:)` and
     /// hybrid search are refused).
-    pub embedder: Option<std::sync::Arc<embedding::Embedder>>,
+    pub embedder: Option<std::sync::Arc<search::embedding::Embedder>>,
     /// The SHA-256 (hex) of the token `/metrics` asks for (`--metrics-token`); without
     /// one, `/metrics` is open while authentication is off and a superuser's otherwise.
     pub metrics_token_sha256: Option<String>,

@@ -808,10 +808,10 @@ async fn serve(args: ServeArgs) -> anyhow_like::Result<()> {
     );
     let embedder = match &args.embedding_model_dir {
         Some(dir) => {
-            let e = mlgraph::embedding::Embedder::load_async(dir.clone())
+            let e = mlgraph::search::embedding::Embedder::load_async(dir.clone())
                 .await
                 .map_err(|e| format!("--embedding-model-dir: {e}"))?;
-            tracing::info!(model = mlgraph::embedding::MODEL, dir = %dir.display(), "embedding model loaded");
+            tracing::info!(model = mlgraph::search::embedding::MODEL, dir = %dir.display(), "embedding model loaded");
             Some(e)
         }
         None => None,
@@ -841,7 +841,7 @@ async fn serve(args: ServeArgs) -> anyhow_like::Result<()> {
             ws_init_timeout: Duration::from_millis(args.ws_init_timeout_ms.max(1)),
             rate_limit_per_second: args.rate_limit,
             request_timeout: Duration::from_millis(args.request_timeout_ms.max(1)),
-            hnsw: mlgraph::similarity::Hnsw {
+            hnsw: mlgraph::search::vectors::Hnsw {
                 m: args.hnsw_m.clamp(2, 100),
                 ef_construction: args.hnsw_ef_construction.clamp(4, 1000),
                 ef_search: args.hnsw_ef_search.clamp(1, 1000),
@@ -900,7 +900,7 @@ async fn serve(args: ServeArgs) -> anyhow_like::Result<()> {
     }
     mlgraph::governance::service::spawn_expiry(state.db.clone(), Duration::from_secs(60));
     if let Some(e) = &state.embedder {
-        mlgraph::embedding::spawn_indexer(
+        mlgraph::search::embedding::spawn_indexer(
             state.db.clone(),
             e.clone(),
             state.limits.hnsw,

@@ -120,8 +120,8 @@ pub async fn maintain(
         report.deleted_points = r.rows_affected();
     }
     if pg {
-        report.folded = crate::performance::fold_counts(db).await?;
-        report.rolled_up = crate::performance::roll_up(db, now).await?;
+        report.folded = crate::metrics::rollup::fold_counts(db).await?;
+        report.rolled_up = crate::metrics::rollup::roll_up(db, now).await?;
     }
     Ok(report)
 }

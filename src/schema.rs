@@ -19,19 +19,19 @@ use async_graphql::{
 use futures::future::try_join_all;
 
 use crate::AppState;
-use crate::abtest::{AbMutation, AbQuery};
 use crate::access::{AccessMutation, AccessQuery};
 use crate::artifacts::{ArtifactMutation, ArtifactQuery};
 use crate::config::Limits;
-use crate::costs::{CostMutation, CostQuery};
 use crate::governance::{GovernanceMutation, GovernanceQuery};
 use crate::gql::shape;
 use crate::graph::{Node, load_node};
-use crate::performance::{InferenceMutation, PerformanceMutation, PerformanceQuery};
+use crate::metrics::{
+    AbMutation, AbQuery, CostMutation, CostQuery, InferenceMutation, PerformanceMutation,
+    PerformanceQuery,
+};
 use crate::prep::{PrepMutation, PrepQuery, UploadMutation};
 use crate::runs::RunsQuery;
-use crate::search::SearchQuery;
-use crate::similarity::{SimilarityMutation, SimilarityQuery};
+use crate::search::{SearchQuery, SimilarityMutation, SimilarityQuery};
 
 use crate::core::batch::{LocalTasks, Spawner, runtime_spawner};
 use crate::core::context::RequestContext;

@@ -1963,7 +1963,7 @@ async fn metrics(args: &MetricsArgs) -> Result<(), BoxError> {
     let t = Instant::now();
     let mut rolled = 0;
     loop {
-        let n = mlgraph::performance::roll_up(&db, Utc::now())
+        let n = mlgraph::metrics::rollup::roll_up(&db, Utc::now())
             .await
             .map_err(|e| format!("roll-up: {e:?}"))?;
         if n == 0 {
@@ -2122,13 +2122,18 @@ async fn load_vectors(
         db,
         &format!(
             "DROP INDEX IF EXISTS {}",
-            mlgraph::similarity::index_name(model)
+            mlgraph::search::vectors::index_name(model)
         ),
     )
     .await?;
-    mlgraph::similarity::ensure_index(db, mlgraph::similarity::Hnsw::default(), model, dim)
-        .await
-        .map_err(|e| format!("{e:?}"))?;
+    mlgraph::search::vectors::ensure_index(
+        db,
+        mlgraph::search::vectors::Hnsw::default(),
+        model,
+        dim,
+    )
+    .await
+    .map_err(|e| format!("{e:?}"))?;
     exec(db, "ANALYZE embeddings").await?;
     println!(
         "{} embeddings of dimension {dim} loaded in {:.1} s, HNSW index (m 16, ef_construction 64) built in {:.1} s",
@@ -2150,7 +2155,7 @@ async fn vectors(args: &VectorArgs) -> Result<(), BoxError> {
             db.get_database_backend(),
             format!(
                 "SELECT COUNT(*) AS n, to_regclass('{}') IS NOT NULL AS indexed FROM embeddings WHERE model = '{model}'",
-                mlgraph::similarity::index_name(&model)
+                mlgraph::search::vectors::index_name(&model)
             ),
         ))
         .await?
@@ -2352,7 +2357,7 @@ async fn vectors(args: &VectorArgs) -> Result<(), BoxError> {
     }
     drop(server);
     if let Some(dir) = &args.embedding_model_dir {
-        let e = mlgraph::embedding::Embedder::load_async(dir.clone()).await?;
+        let e = mlgraph::search::embedding::Embedder::load_async(dir.clone()).await?;
         let texts = db
             .query_all_raw(Statement::from_string(
                 db.get_database_backend(),
@@ -2381,7 +2386,7 @@ async fn vectors(args: &VectorArgs) -> Result<(), BoxError> {
             s.p50,
             s.p95,
             texts.len(),
-            mlgraph::embedding::BATCH,
+            mlgraph::search::embedding::BATCH,
             started.elapsed().as_secs_f64() * 1000.0 / texts.len().max(1) as f64
         );
     }

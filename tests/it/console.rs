@@ -127,7 +127,7 @@ async fn the_console_shows_the_apis_answers_live_and_as_of() {
     // What the server's indexer does in the background: the demo's documents embedded,
     // so the console searches by meaning too.
     let embedder = crate::embedding::shared().await;
-    while mlgraph::embedding::index(app.db(), &embedder, app.state.limits.hnsw, 256)
+    while mlgraph::search::embedding::index(app.db(), &embedder, app.state.limits.hnsw, 256)
         .await
         .unwrap_or_else(|e| panic!("embed the demo: {e:?}"))
         > 0

@@ -21,12 +21,12 @@ fn model_dir() -> std::path::PathBuf {
 }
 
 /// The model, loaded once for the whole suite.
-pub async fn shared() -> Arc<mlgraph::embedding::Embedder> {
-    static MODEL: OnceLock<Arc<mlgraph::embedding::Embedder>> = OnceLock::new();
+pub async fn shared() -> Arc<mlgraph::search::embedding::Embedder> {
+    static MODEL: OnceLock<Arc<mlgraph::search::embedding::Embedder>> = OnceLock::new();
     if let Some(m) = MODEL.get() {
         return m.clone();
     }
-    let m = mlgraph::embedding::Embedder::load_async(model_dir())
+    let m = mlgraph::search::embedding::Embedder::load_async(model_dir())
         .await
         .unwrap_or_else(|e| panic!("load the model: {e}"));
     MODEL.get_or_init(|| m).clone()
@@ -49,7 +49,7 @@ async fn paraphrases_are_closer_than_unrelated_text() {
         .unwrap_or_else(|e| panic!("{e:?}"));
     assert_eq!(v.len(), 3);
     for x in &v {
-        assert_eq!(x.len(), mlgraph::embedding::DIMENSION);
+        assert_eq!(x.len(), mlgraph::search::embedding::DIMENSION);
         let norm: f32 = cosine(x, x).sqrt();
         assert!((norm - 1.0).abs() < 1e-4, "normalised: {norm}");
     }
@@ -67,7 +67,7 @@ async fn a_model_file_that_is_not_the_published_one_is_refused() {
         std::fs::copy(model_dir().join(f), dir.join(f)).unwrap_or_else(|e| panic!("{e}"));
     }
     std::fs::write(dir.join("model.safetensors"), b"not a model").unwrap_or_else(|e| panic!("{e}"));
-    let err = mlgraph::embedding::Embedder::load_async(dir.clone())
+    let err = mlgraph::search::embedding::Embedder::load_async(dir.clone())
         .await
         .err()
         .unwrap_or_default();
@@ -98,12 +98,12 @@ async fn check(app: &TestApp) {
     }
     let hnsw = app.state.limits.hnsw;
     let e = shared().await;
-    let n = mlgraph::embedding::index(app.db(), &e, hnsw, 100)
+    let n = mlgraph::search::embedding::index(app.db(), &e, hnsw, 100)
         .await
         .unwrap_or_else(|e| panic!("{e:?}"));
     assert!(n >= 3, "embedded {n}");
     assert_eq!(
-        mlgraph::embedding::index(app.db(), &e, hnsw, 100)
+        mlgraph::search::embedding::index(app.db(), &e, hnsw, 100)
             .await
             .unwrap_or_else(|e| panic!("{e:?}")),
         0,
@@ -140,7 +140,7 @@ async fn check(app: &TestApp) {
         .as_f64()
         .unwrap_or(0.0);
     assert!(
-        (top - 2.0 / (mlgraph::search::RRF_K + 1.0)).abs() < 1e-9,
+        (top - 2.0 / (mlgraph::search::text::RRF_K + 1.0)).abs() < 1e-9,
         "{both}"
     );
     // A changed description is embedded again.
@@ -157,7 +157,7 @@ async fn check(app: &TestApp) {
     )
     .await;
     assert_eq!(
-        mlgraph::embedding::index(app.db(), &e, hnsw, 100)
+        mlgraph::search::embedding::index(app.db(), &e, hnsw, 100)
             .await
             .unwrap_or_else(|e| panic!("{e:?}")),
         1

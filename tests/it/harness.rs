@@ -166,7 +166,10 @@ impl TestApp {
     }
 
     /// The same database with the built-in embedding model loaded (its own schema).
-    pub fn with_embedder(&self, embedder: std::sync::Arc<mlgraph::embedding::Embedder>) -> TestApp {
+    pub fn with_embedder(
+        &self,
+        embedder: std::sync::Arc<mlgraph::search::embedding::Embedder>,
+    ) -> TestApp {
         let mut state = self.state.clone();
         state.embedder = Some(embedder);
         TestApp {

@@ -723,7 +723,7 @@ async fn every_graphql_example_of_the_readme_runs_against_the_demo() {
         .unwrap_or_else(|e| panic!("seed artifacts: {e:?}"));
     // What the server's indexer does in the background: the demo's documents embedded.
     let embedder = crate::embedding::shared().await;
-    while mlgraph::embedding::index(app.db(), &embedder, app.state.limits.hnsw, 256)
+    while mlgraph::search::embedding::index(app.db(), &embedder, app.state.limits.hnsw, 256)
         .await
         .unwrap_or_else(|e| panic!("embed the demo: {e:?}"))
         > 0

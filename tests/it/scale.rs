@@ -236,7 +236,7 @@ async fn metric_rollups_are_read_while_exact() {
         .unwrap_or_else(|e| panic!("upkeep: {e:?}"));
     assert_eq!(report.rolled_up, 3 + 1, "three hours and their day");
     assert_eq!(
-        mlgraph::performance::roll_up(app.db(), Utc::now())
+        mlgraph::metrics::rollup::roll_up(app.db(), Utc::now())
             .await
             .unwrap_or_else(|e| panic!("{e:?}")),
         0,
@@ -381,7 +381,7 @@ async fn cost_rollups_equal_the_records() {
             .filter(|(ts, _, _, pr)| *ts >= from && *ts < to && *pr == p)
             .map(|(_, milli, _, _)| milli * 1000)
             .sum();
-        mlgraph::costs::format_amount(micros)
+        mlgraph::metrics::costs::format_amount(micros)
     };
     let summary = "query($from: DateTime!, $to: DateTime!, $g: CostGroupBy!, $f: CostFilter) {
         costSummary(groupBy: $g, from: $from, to: $to, filter: $f) { key currency count total } }";

@@ -301,7 +301,7 @@ async fn decoys(app: &TestApp) {
         )
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    mlgraph::similarity::ensure_index(app.db(), app.state.limits.hnsw, "test/sel-8", 8)
+    mlgraph::search::vectors::ensure_index(app.db(), app.state.limits.hnsw, "test/sel-8", 8)
         .await
         .unwrap_or_else(|e| panic!("{e:?}"));
     app.db()

@@ -9,12 +9,11 @@
 //! similarity of two embeddings is their dot product. Inference runs on the blocking
 //! pool, never on the async runtime.
 
-use std::path::Path;
-use std::sync::Arc;
-
 use candle_core::{DType, Device, Tensor};
 use candle_nn::VarBuilder;
 use candle_transformers::models::bert::{BertModel, Config, DTYPE};
+use std::path::Path;
+use std::sync::Arc;
 use tokenizers::{PaddingParams, Tokenizer, TruncationParams};
 
 use crate::error::{AppError, AppResult};
@@ -144,7 +143,7 @@ const SOURCE_SQL: &str = "d.title || ' — ' || d.body";
 pub async fn index(
     db: &sea_orm::DatabaseConnection,
     embedder: &Arc<Embedder>,
-    hnsw: crate::similarity::Hnsw,
+    hnsw: crate::search::vectors::Hnsw,
     limit: usize,
 ) -> AppResult<usize> {
     use sea_orm::{ConnectionTrait, Statement};
@@ -171,7 +170,7 @@ pub async fn index(
         .await?;
     let mut docs = Vec::with_capacity(rows.len());
     for r in &rows {
-        if let Some((ty, id)) = crate::search::node_of(r)? {
+        if let Some((ty, id)) = crate::search::text::node_of(r)? {
             let ns: String = r.try_get("", "ns")?;
             let source: String = r.try_get("", "source")?;
             docs.push((ty, id, ns, source));
@@ -182,8 +181,17 @@ pub async fn index(
         let vectors = embedder.embed(texts).await?;
         for ((ty, id, ns, source), v) in docs.iter().zip(vectors) {
             let v: Vec<f64> = v.into_iter().map(f64::from).collect();
-            crate::similarity::store_embedding(db, hnsw, *ty, *id, ns, MODEL, &v, Some(source))
-                .await?;
+            crate::search::vectors::store_embedding(
+                db,
+                hnsw,
+                *ty,
+                *id,
+                ns,
+                MODEL,
+                &v,
+                Some(source),
+            )
+            .await?;
         }
     }
     db.execute_raw(Statement::from_sql_and_values(
@@ -202,7 +210,7 @@ pub async fn index(
 pub fn spawn_indexer(
     db: sea_orm::DatabaseConnection,
     embedder: Arc<Embedder>,
-    hnsw: crate::similarity::Hnsw,
+    hnsw: crate::search::vectors::Hnsw,
     every: std::time::Duration,
 ) {
     tokio::spawn(async move {

@@ -2,14 +2,16 @@
 //! endpoints, in exact decimal amounts (stored as integer millionths of the currency, so
 //! sums never drift), and summaries grouped by provider, version, endpoint or day.
 
-use async_graphql::{Context, Enum, ID, InputObject, Json, Object, Result, SimpleObject};
+use async_graphql::Result;
 use chrono::{DateTime, Utc};
 use entity::{cost_record, endpoint, model_version};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, Set};
 use uuid::Uuid;
 
-use crate::api::deps;
+use super::types::{
+    CostBucket, CostFilter, CostGroup, CostGroupBy, CostRecordInput, CostTrendPoint, Roi,
+};
 use crate::core::context::RequestContext;
 use crate::core::ids::{NodeType, decode_as, encode};
 use crate::core::store;
@@ -17,6 +19,7 @@ use crate::error::{AppError, AppResult};
 
 /// Most records per `recordCosts` call.
 pub const MAX_RECORDS: usize = 10_000;
+
 const SCALE: i64 = 1_000_000;
 
 /// `"12.3456"` → 12_345_600 millionths; at most 6 decimals, not negative.
@@ -61,64 +64,6 @@ pub fn currency_input(field: &str, s: &str) -> AppResult<String> {
 /// 12_345_600 → `"12.345600"`.
 pub fn format_amount(micros: i64) -> String {
     format!("{}.{:06}", micros / SCALE, (micros % SCALE).abs())
-}
-
-/// A cost to record.
-#[derive(InputObject)]
-pub struct CostRecordInput {
-    /// Who charged it (`openai`, `gcp-vertex`, `self-hosted-gpu`, ...).
-    pub provider: String,
-    /// The model version it was for.
-    pub model_version_id: Option<ID>,
-    /// The endpoint it was for.
-    pub endpoint_id: Option<ID>,
-    /// Units consumed (tokens, GPU-seconds, requests, ...).
-    pub units: Option<i64>,
-    /// What a unit is.
-    pub unit: Option<String>,
-    /// The amount, a decimal string with at most 6 decimals (`"0.004200"`).
-    pub amount: String,
-    /// ISO 4217 currency (`USD`, `EUR`).
-    pub currency: String,
-    /// When (default: now).
-    pub timestamp: Option<DateTime<Utc>>,
-    /// Labels (a JSON object).
-    pub labels: Option<Json<serde_json::Value>>,
-}
-
-/// How `costSummary` groups.
-#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
-pub enum CostGroupBy {
-    /// By provider.
-    Provider,
-    /// By model version (its global id).
-    ModelVersion,
-    /// By endpoint (its global id).
-    Endpoint,
-    /// By UTC day (`2026-11-30`).
-    Day,
-}
-
-/// One group of a cost summary.
-#[derive(SimpleObject, Debug, Clone, PartialEq)]
-pub struct CostGroup {
-    /// The provider, the version or endpoint id, or the day (null: records without one).
-    pub key: Option<String>,
-    /// The currency (groups never mix currencies).
-    pub currency: String,
-    /// Records.
-    pub count: i64,
-    /// Their exact sum, as a decimal string.
-    pub total: String,
-}
-
-/// An exact total in one currency.
-#[derive(SimpleObject, Debug, Clone, PartialEq)]
-pub struct CostTotal {
-    /// The currency.
-    pub currency: String,
-    /// The exact sum, as a decimal string.
-    pub total: String,
 }
 
 fn bad(i: usize, field: &str, message: impl Into<String>) -> AppError {
@@ -297,28 +242,6 @@ pub async fn summary(
     })
 }
 
-/// Cost trend buckets.
-#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
-pub enum CostBucket {
-    /// Per UTC hour (`2026-11-30T10`).
-    Hour,
-    /// Per UTC day (`2026-11-30`).
-    Day,
-}
-
-/// One bucket of a cost trend.
-#[derive(SimpleObject, Debug, Clone, PartialEq)]
-pub struct CostTrendPoint {
-    /// The bucket (`2026-11-30` or `2026-11-30T10`).
-    pub bucket: String,
-    /// The currency.
-    pub currency: String,
-    /// The exact sum in the bucket.
-    pub total: String,
-    /// The change against the previous bucket with costs in this currency (null for the first).
-    pub change: Option<String>,
-}
-
 /// Costs per bucket and currency over `[from, to)`, each with its change.
 pub async fn trends(
     db: &sea_orm::DatabaseConnection,
@@ -360,23 +283,6 @@ pub async fn trends(
         });
     }
     Ok(out)
-}
-
-/// Return on investment of a model version over a range.
-#[derive(SimpleObject, Debug, Clone, PartialEq)]
-pub struct Roi {
-    /// Its COMPLETED predictions in the range.
-    pub successes: i64,
-    /// The value given for one success.
-    pub value_per_success: String,
-    /// successes × value per success.
-    pub value: String,
-    /// Its recorded costs in the currency and range.
-    pub cost: String,
-    /// The currency of value and cost.
-    pub currency: String,
-    /// value ÷ cost (null when nothing was spent).
-    pub roi: Option<f64>,
 }
 
 /// [`Roi`] of `version`.
@@ -423,19 +329,6 @@ pub async fn roi(
         currency: currency.to_owned(),
         roi: (cost > 0).then(|| value as f64 / cost as f64),
     })
-}
-
-/// Conditions on the costs a summary or trend counts.
-#[derive(InputObject, Default, Clone)]
-pub struct CostFilter {
-    /// Only this provider's.
-    pub provider: Option<String>,
-    /// Only this model version's.
-    pub model_version: Option<ID>,
-    /// Only this endpoint's.
-    pub endpoint: Option<ID>,
-    /// Only costs in this currency.
-    pub currency: Option<String>,
 }
 
 /// The SQL conditions of `filter` (checked), with their values in `p`.
@@ -525,81 +418,6 @@ async fn grouped<K: sea_orm::TryGetable>(
         })
         .collect::<Result<Vec<_>, sea_orm::DbErr>>()
         .map_err(AppError::from)
-}
-
-/// Cost queries.
-#[derive(Default)]
-pub struct CostQuery;
-
-#[Object]
-impl CostQuery {
-    /// Costs per hour or day and currency over `[from, to)`, with the change against the
-    /// previous bucket.
-    async fn cost_trends(
-        &self,
-        ctx: &Context<'_>,
-        bucket: CostBucket,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-        filter: Option<CostFilter>,
-    ) -> Result<Vec<CostTrendPoint>> {
-        let d = deps(ctx)?;
-        let filter = filter.unwrap_or_default();
-        Ok(trends(d.reads(), d.rc, bucket, from, to, &filter).await?)
-    }
-
-    /// Value produced ÷ cost of a model version over `[from, to)`: its COMPLETED
-    /// predictions times `valuePerSuccess`, over its costs in `currency`, with the inputs.
-    async fn roi(
-        &self,
-        ctx: &Context<'_>,
-        of: ID,
-        value_per_success: String,
-        #[graphql(default = "USD")] currency: String,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-    ) -> Result<Roi> {
-        let d = deps(ctx)?;
-        let version = decode_as(&of, NodeType::ModelVersion, "of")?;
-        Ok(roi(
-            d.reads(),
-            d.rc,
-            version,
-            &value_per_success,
-            &currency,
-            from,
-            to,
-        )
-        .await?)
-    }
-
-    /// Exact sums of the costs over `[from, to)`, grouped, per currency.
-    async fn cost_summary(
-        &self,
-        ctx: &Context<'_>,
-        group_by: CostGroupBy,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-        filter: Option<CostFilter>,
-    ) -> Result<Vec<CostGroup>> {
-        let d = deps(ctx)?;
-        let filter = filter.unwrap_or_default();
-        Ok(summary(d.reads(), d.rc, group_by, from, to, &filter).await?)
-    }
-}
-
-/// Cost mutations.
-#[derive(Default)]
-pub struct CostMutation;
-
-#[Object]
-impl CostMutation {
-    /// Records up to 10,000 costs at once (EDITOR where they belong): all are checked, a
-    /// bad one refuses the call naming its index, nothing is written.
-    async fn record_costs(&self, ctx: &Context<'_>, records: Vec<CostRecordInput>) -> Result<i32> {
-        let d = deps(ctx)?;
-        Ok(i32::try_from(record(&d.state.db, d.rc, records).await?).unwrap_or(i32::MAX))
-    }
 }
 
 #[cfg(test)]

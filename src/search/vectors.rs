@@ -8,16 +8,13 @@
 //! computes the exact cosine over the model's vectors in scope, on a blocking thread.
 //! Embeddings are derived data, not registry changes: they are not in the event log.
 
-use async_graphql::{Context, ID, Object, Result, SimpleObject};
+use async_graphql::ID;
 use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
 use uuid::Uuid;
 
-use crate::api::deps;
 use crate::core::context::RequestContext;
 use crate::core::ids::{self, NodeType};
 use crate::error::{AppError, AppResult};
-use crate::graph::{Node, load_node};
-use crate::search::SearchType;
 
 /// HNSW parameters (see the module docs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,7 +45,7 @@ impl Default for Hnsw {
 /// The largest dimension accepted.
 pub const MAX_DIMENSION: usize = 4096;
 
-fn check_model(model: &str) -> AppResult<()> {
+pub(super) fn check_model(model: &str) -> AppResult<()> {
     let ok = !model.is_empty()
         && model.len() <= 100
         && model
@@ -67,7 +64,7 @@ fn check_model(model: &str) -> AppResult<()> {
 /// Largest magnitude of a vector component.
 const MAX_COMPONENT: f64 = 1e15;
 
-fn check_vector(field: &str, v: &[f64]) -> AppResult<()> {
+pub(super) fn check_vector(field: &str, v: &[f64]) -> AppResult<()> {
     if v.is_empty() || v.len() > MAX_DIMENSION {
         return Err(AppError::bad_input(
             field,
@@ -277,7 +274,7 @@ pub(crate) async fn nearest(
     except: Option<Uuid>,
     types: &[NodeType],
     ns: Option<&str>,
-    scopes: &crate::search::Scopes,
+    scopes: &crate::search::scope::Scopes,
     k: usize,
 ) -> AppResult<Nearest> {
     let backend = db.get_database_backend();
@@ -351,7 +348,7 @@ pub(crate) async fn nearest(
         .await?;
         let mut near = Vec::with_capacity(rows.len());
         for r in &rows {
-            if let Some((ty, id)) = crate::search::node_of(r)? {
+            if let Some((ty, id)) = crate::search::text::node_of(r)? {
                 let similarity = r.try_get("", "similarity")?;
                 near.push(Near { ty, id, similarity });
             }
@@ -394,7 +391,7 @@ pub(crate) async fn nearest(
         .await?;
     let mut candidates: Vec<(NodeType, Uuid, Vec<f64>)> = Vec::with_capacity(rows.len());
     for r in &rows {
-        let Some((ty, id)) = crate::search::node_of(r)? else {
+        let Some((ty, id)) = crate::search::text::node_of(r)? else {
             continue;
         };
         let v: Vec<f64> = if pg {
@@ -438,7 +435,7 @@ pub(crate) async fn nearest(
 }
 
 /// The stored embedding of `id` under `model`, in scope.
-async fn embedding_of(
+pub(super) async fn embedding_of(
     db: &sea_orm::DatabaseConnection,
     ctx: &RequestContext,
     id: Uuid,
@@ -492,184 +489,4 @@ pub(crate) async fn embed_query(
         .into_iter()
         .map(f64::from)
         .collect())
-}
-
-/// A node near another, with its cosine similarity.
-#[derive(SimpleObject)]
-pub struct SimilarNode {
-    /// The node.
-    pub node: Node,
-    /// Cosine similarity, from -1 to 1 (1: the same direction).
-    pub similarity: f64,
-}
-
-/// The answer of `similar`.
-#[derive(SimpleObject)]
-pub struct SimilarResults {
-    /// The nearest nodes, most similar first.
-    pub hits: Vec<SimilarNode>,
-    /// The index scan stopped at its bound (`--hnsw-max-scan-tuples`) before the page was
-    /// full: more matches of the filters may exist (raise the bound, or narrow the
-    /// search, e.g. with `within`). Never set for exact answers (SQLite, lineage
-    /// scopes).
-    pub is_partial: bool,
-}
-
-/// What `setEmbedding` stored.
-#[derive(SimpleObject)]
-pub struct EmbeddingSet {
-    /// The embedding model.
-    pub model: String,
-    /// Its dimension.
-    pub dimension: i32,
-}
-
-/// Similarity queries.
-#[derive(Default)]
-pub struct SimilarityQuery;
-
-#[Object]
-impl SimilarityQuery {
-    /// The nodes nearest to a node's embedding (`to`, itself left out), to a vector or to
-    /// a text, under one embedding model, most similar first, with whether the index's
-    /// bound cut the page short (`isPartial`).
-    #[expect(clippy::too_many_arguments)]
-    async fn similar(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "A node whose embedding under `model` is the query.")] to: Option<ID>,
-        #[graphql(desc = "The query vector (instead of `to`).")] vector: Option<Vec<f64>>,
-        #[graphql(
-            desc = "A text, embedded with the built-in model (instead of `to` or `vector`; needs --embedding-model-dir)."
-        )]
-        text: Option<String>,
-        #[graphql(
-            desc = "The embedding model (default with `text`: the built-in all-MiniLM-L6-v2)."
-        )]
-        model: Option<String>,
-        #[graphql(desc = "Only nodes of these types.")] types: Option<Vec<SearchType>>,
-        #[graphql(desc = "How many (default 10, at most 100).", default = 10)] first: i32,
-        #[graphql(desc = "Only nodes in this node's lineage.")] within: Option<
-            crate::search::WithinLineage,
-        >,
-        #[graphql(
-            desc = "Only model versions with an approved, unexpired approval for their current stage."
-        )]
-        approved_only: Option<bool>,
-        #[graphql(
-            desc = "Only model versions whose latency_ms points of the last 24 hours have a p95 below this."
-        )]
-        max_p95_latency_ms: Option<f64>,
-    ) -> Result<SimilarResults> {
-        let scopes =
-            crate::search::Scopes::read(ctx, within, approved_only, max_p95_latency_ms).await?;
-        let d = deps(ctx)?;
-        let model = match (model, &text) {
-            (Some(m), _) => m,
-            (None, Some(_)) => crate::embedding::MODEL.to_owned(),
-            (None, None) => {
-                return Err(AppError::bad_input("model", "give the embedding model").into());
-            }
-        };
-        check_model(&model)?;
-        if !(1..=100).contains(&first) {
-            return Err(AppError::bad_input("first", "must be between 1 and 100").into());
-        }
-        let (query, except) = match (to, vector, text) {
-            (Some(to), None, None) => {
-                let (_, id) = ids::decode_any(&to, "to")?;
-                (embedding_of(d.reads(), d.rc, id, &model).await?, Some(id))
-            }
-            (None, Some(v), None) => {
-                check_vector("vector", &v)?;
-                (v, None)
-            }
-            (None, None, Some(t)) => {
-                if model != crate::embedding::MODEL {
-                    return Err(AppError::bad_input(
-                        "model",
-                        format!(
-                            "`text` is embedded with the built-in {}",
-                            crate::embedding::MODEL
-                        ),
-                    )
-                    .into());
-                }
-                (embed_query(d.state, "text", &t).await?, None)
-            }
-            _ => {
-                return Err(
-                    AppError::bad_input("to", "give one of `to`, `vector` or `text`").into(),
-                );
-            }
-        };
-        let types: Vec<NodeType> = types
-            .unwrap_or_default()
-            .into_iter()
-            .map(SearchType::node_type)
-            .collect();
-        let near = nearest(
-            d.reads(),
-            d.rc,
-            d.state.limits.hnsw,
-            &model,
-            query,
-            except,
-            &types,
-            None,
-            &scopes,
-            first as usize,
-        )
-        .await?;
-        let nodes =
-            futures::future::try_join_all(near.near.iter().map(|n| load_node(ctx, n.ty, n.id)))
-                .await?;
-        let hits = near
-            .near
-            .into_iter()
-            .zip(nodes)
-            .filter_map(|(n, node)| {
-                node.map(|node| SimilarNode {
-                    node,
-                    similarity: n.similarity,
-                })
-            })
-            .collect();
-        Ok(SimilarResults {
-            hits,
-            is_partial: near.partial,
-        })
-    }
-}
-
-/// Similarity mutations.
-#[derive(Default)]
-pub struct SimilarityMutation;
-
-#[Object]
-impl SimilarityMutation {
-    /// Sets a node's embedding under a model (replacing the previous one); the model's
-    /// first vector fixes its dimension. EDITOR on the node's namespace.
-    async fn set_embedding(
-        &self,
-        ctx: &Context<'_>,
-        node: ID,
-        model: String,
-        vector: Vec<f64>,
-    ) -> Result<EmbeddingSet> {
-        let d = deps(ctx)?;
-        let dim = set_embedding(
-            &d.state.db,
-            d.rc,
-            d.state.limits.hnsw,
-            &node,
-            &model,
-            &vector,
-        )
-        .await?;
-        Ok(EmbeddingSet {
-            model,
-            dimension: dim as i32,
-        })
-    }
 }
