@@ -14,7 +14,10 @@
 //! SQLite has no partitions: retention deletes the points older than the cut-off.
 //!
 //! Every instance may run it: month creation takes an advisory lock and re-checks,
-//! dropping a month that another instance dropped is a no-op.
+//! dropping a month that another instance dropped is a no-op. A month is made in a
+//! transaction of its own with [`MONTH_BUDGET`] as its statement timeout (moving a large
+//! backfill takes minutes); one that fails is reported and tried again next time, and
+//! the rest of the upkeep goes on.
 
 use std::time::Duration;
 
@@ -34,6 +37,8 @@ pub const PARTITIONED: &[(&str, &str)] = &[("metric_points", "ts"), ("prediction
 pub struct Report {
     /// Partitions created (`metric_points_2027_01`).
     pub created: Vec<String>,
+    /// Partitions that could not be made this time, with why (tried again next time).
+    pub failed: Vec<String>,
     /// Partitions dropped by retention.
     pub dropped: Vec<String>,
     /// Points deleted by retention (SQLite).
@@ -80,29 +85,21 @@ pub async fn maintain(
         for (table, key) in PARTITIONED {
             let mut months: Vec<DateTime<Utc>> =
                 (0..=MONTHS_AHEAD).map(|k| month_start(now, k)).collect();
-            let stray = db
-                .query_all_raw(Statement::from_string(
-                    DbBackend::Postgres,
-                    format!(
-                        "SELECT DISTINCT date_trunc('month', {key}, 'UTC') AS m FROM {table}_default"
-                    ),
-                ))
-                .await?;
-            for row in stray {
-                months.push(row.try_get::<DateTime<Utc>>("", "m")?);
+            match stray_months(db, table, key).await {
+                Ok(stray) => months.extend(stray),
+                Err(e) => report.failed.push(format!("{table}_default: {e:?}")),
             }
             for m in months {
-                let row = db
-                    .query_one_raw(Statement::from_sql_and_values(
-                        DbBackend::Postgres,
-                        "SELECT mlgraph_ensure_month($1, $2, $3) AS created",
-                        [(*table).into(), (*key).into(), m.into()],
-                    ))
-                    .await?;
-                if row.map(|r| r.try_get::<bool>("", "created")).transpose()? == Some(true) {
-                    report
-                        .created
-                        .push(format!("{table}_{}", m.format("%Y_%m")));
+                let part = format!("{table}_{}", m.format("%Y_%m"));
+                // A month that cannot be made now is tried again at the next upkeep;
+                // it holds up neither the other months nor the roll-up.
+                match ensure_month(db, table, key, m).await {
+                    Ok(true) => report.created.push(part),
+                    Ok(false) => {}
+                    Err(e) => {
+                        tracing::warn!(partition = %part, error = ?e, "month partition not made; the next upkeep tries again");
+                        report.failed.push(format!("{part}: {e:?}"));
+                    }
                 }
             }
         }
@@ -124,6 +121,57 @@ pub async fn maintain(
         report.rolled_up = crate::metrics::rollup::roll_up(db, now).await?;
     }
     Ok(report)
+}
+
+/// How long making one month may take. Making a month moves the rows a backfill put in
+/// the default partition into it, in one transaction: ten million rows take minutes, far
+/// past the statement timeout of requests, and a move cut off is rolled back whole (and
+/// was tried again every minute, holding the other months and the roll-up back).
+pub const MONTH_BUDGET: Duration = Duration::from_secs(15 * 60);
+
+/// The months of the rows in `table`'s default partition.
+async fn stray_months(
+    db: &DatabaseConnection,
+    table: &str,
+    key: &str,
+) -> AppResult<Vec<DateTime<Utc>>> {
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            DbBackend::Postgres,
+            format!("SELECT DISTINCT date_trunc('month', {key}, 'UTC') AS m FROM {table}_default"),
+        ))
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| r.try_get::<DateTime<Utc>>("", "m"))
+        .collect::<Result<_, _>>()?)
+}
+
+/// Makes the month of `table` holding `m` (moving its rows out of the default
+/// partition) in a transaction of its own, with [`MONTH_BUDGET`] as its statement
+/// timeout; whether it made it (another instance may have).
+async fn ensure_month(
+    db: &DatabaseConnection,
+    table: &str,
+    key: &str,
+    m: DateTime<Utc>,
+) -> AppResult<bool> {
+    let txn = db.begin().await?;
+    txn.execute_unprepared(&format!(
+        "SET LOCAL statement_timeout = {}",
+        MONTH_BUDGET.as_millis()
+    ))
+    .await?;
+    let row = txn
+        .query_one_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT mlgraph_ensure_month($1, $2, $3) AS created",
+            [table.into(), key.into(), m.into()],
+        ))
+        .await?;
+    let created = row.map(|r| r.try_get::<bool>("", "created")).transpose()? == Some(true);
+    txn.commit().await?;
+    Ok(created)
 }
 
 /// Drops the months of `table` that ended at or before `cutoff`, with their counts and

@@ -35,7 +35,8 @@ impl MigrationName for Migration {
     }
 }
 
-const PARTITIONING: &str = r#"
+/// `mlgraph_ensure_month` as this migration made it (migration 26 replaces it).
+pub(crate) const ENSURE_MONTH: &str = r#"
 CREATE OR REPLACE FUNCTION mlgraph_ensure_month(tbl text, key text, month timestamptz)
 RETURNS boolean LANGUAGE plpgsql AS $$
 DECLARE
@@ -57,7 +58,9 @@ BEGIN
   EXECUTE format('ALTER TABLE %I ATTACH PARTITION %I FOR VALUES FROM (%L) TO (%L)', tbl, part, lo, hi);
   RETURN true;
 END $$;
+"#;
 
+const PARTITIONING: &str = r#"
 -- An index or trigger definition on table `old` made to name table `tbl` instead.
 CREATE OR REPLACE FUNCTION mlgraph_reaim(def text, old text, tbl text)
 RETURNS text LANGUAGE sql STABLE AS $$
@@ -217,7 +220,7 @@ const DOWN: &[&str] = &[
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let mut all = vec![PARTITIONING.to_owned()];
+        let mut all = vec![ENSURE_MONTH.to_owned(), PARTITIONING.to_owned()];
         all.extend(cost_rollups());
         all.extend(metric_rollups());
         run_sql_on_postgres(manager, &all).await?;

@@ -1955,11 +1955,21 @@ async fn metrics(args: &MetricsArgs) -> Result<(), BoxError> {
     );
     let stats_q = "query($v: ID!, $from: DateTime!, $to: DateTime!) { metricStats(of: $v, metric: \"latency_ms\", from: $from, to: $to, bucket: HOUR) { bucketStart count p50 p95 p99 } }";
     let vars = json!({"v": versions[1], "from": start.to_rfc3339(), "to": end.to_rfc3339()});
-    let (raw, _) = timed(&client, &url, stats_q, &vars, 1).await?;
-    println!(
-        "metricStats HOUR over {} points, from the raw points (before roll-up): {raw:.0} ms",
-        args.points
-    );
+    // Over many points the raw statistics outlast the request deadline: that is a finding
+    // to print, not a failure of the benchmark.
+    let t = Instant::now();
+    match gql_vars(&client, &url, stats_q, vars.clone()).await {
+        Ok(_) => println!(
+            "metricStats HOUR over {} points, from the raw points (before roll-up): {:.0} ms",
+            args.points,
+            t.elapsed().as_secs_f64() * 1000.0
+        ),
+        Err(e) => println!(
+            "metricStats HOUR over {} points, from the raw points (before roll-up): failed after {:.1} s: {e}",
+            args.points,
+            t.elapsed().as_secs_f64()
+        ),
+    }
     let t = Instant::now();
     let mut rolled = 0;
     loop {

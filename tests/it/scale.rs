@@ -167,6 +167,78 @@ async fn months_are_partitions_made_ahead_and_dropped_by_retention() {
     );
 }
 
+/// A backfill larger than a request's statement timeout still gets its month: the move
+/// runs with a budget of its own, and the upkeep's other work goes on meanwhile.
+#[tokio::test]
+async fn a_large_backfill_gets_its_month_past_the_statement_timeout() {
+    let app = TestApp::new().await;
+    let model = create_model(&app, NS, "m").await;
+    let v = create_version(&app, &model).await;
+    create_endpoint(&app, NS, "ep", "PRODUCTION").await;
+    let ids = |table: &str| format!("(SELECT id FROM {table} LIMIT 1)");
+    // 300,000 predictions of March 2024, which has no partition: the default one takes
+    // them.
+    app.db()
+        .execute_unprepared(&format!(
+            "INSERT INTO predictions (id, ns, endpoint_id, model_version_id, input, output, latency_ms,
+                                      confidence, status, completed_at, created_at, updated_at)
+             SELECT gen_random_uuid(), '{NS}', {}, {}, '{{}}', '{{}}', i % 100, 0.5, 'COMPLETED', t, t, t
+               FROM (SELECT i, '2024-03-01'::timestamptz + i * interval '5 seconds' AS t
+                       FROM generate_series(1, 300000) i) s",
+            ids("endpoints"),
+            ids("model_versions")
+        ))
+        .await
+        .unwrap_or_else(|e| panic!("backfill: {e}"));
+    assert_eq!(app.count("predictions_default").await, 300_000);
+    // A closed hour of metric points, for the roll-up to do after the move.
+    let hour = Utc::now() - chrono::Duration::hours(3);
+    record(
+        &app,
+        &v,
+        &[(hour, 1.0), (hour + chrono::Duration::seconds(1), 2.0)],
+    )
+    .await;
+    // The upkeep over a pool whose statements may take 200 ms: moving 300,000 rows with
+    // their indexes takes longer than that.
+    let (short, _) = mlgraph::db::connect(
+        &app.url,
+        &mlgraph::db::DbOptions {
+            statement_timeout: std::time::Duration::from_millis(200),
+            ..mlgraph::db::DbOptions::default()
+        },
+    )
+    .await
+    .unwrap_or_else(|e| panic!("connect: {e}"));
+    assert!(
+        short
+            .execute_unprepared("SELECT pg_sleep(1)")
+            .await
+            .is_err(),
+        "the pool's own statements are cut at 200 ms"
+    );
+    let report = mlgraph::partitions::maintain(&short, Utc::now(), None)
+        .await
+        .unwrap_or_else(|e| panic!("upkeep: {e:?}"));
+    assert!(report.failed.is_empty(), "{report:?}");
+    assert!(
+        report.created.contains(&"predictions_2024_03".to_owned()),
+        "{report:?}"
+    );
+    assert_eq!(app.count("predictions_default").await, 0);
+    assert_eq!(app.count("predictions_2024_03").await, 300_000);
+    assert!(report.rolled_up >= 1, "the roll-up ran too: {report:?}");
+    // The bounds check served the attach and is gone: the partition's bounds hold.
+    assert_eq!(
+        sql_i64(
+            &app,
+            "SELECT COUNT(*) AS n FROM pg_constraint WHERE conname = 'predictions_2024_03_bounds'"
+        )
+        .await,
+        0
+    );
+}
+
 /// SQLite has no partitions: retention deletes the points older than the cut-off.
 #[tokio::test]
 async fn sqlite_retention_deletes_old_points() {
