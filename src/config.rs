@@ -18,6 +18,9 @@ pub struct Limits {
     pub max_lineage_depth: u32,
     /// `depth` of a lineage traversal that does not give one.
     pub default_lineage_depth: u32,
+    /// Most nodes a lineage traversal reaches before it stops (PostgreSQL): past it the
+    /// walk ends at the level that crossed it and answers `isPartial`.
+    pub max_lineage_reach: usize,
     /// Largest `first` of a lineage traversal.
     pub max_lineage_page: u32,
     /// `first` of a lineage traversal that does not give one.
@@ -67,6 +70,8 @@ impl Default for Limits {
             max_body_bytes: 4 * 1024 * 1024,
             max_lineage_depth: 20,
             default_lineage_depth: 3,
+            // A walk of 100,000 nodes takes under a second; a walk of a million, seconds.
+            max_lineage_reach: 100_000,
             max_lineage_page: 1000,
             default_lineage_page: 100,
             max_aliases: 50,

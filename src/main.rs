@@ -355,6 +355,10 @@ struct ServeArgs {
     /// `depth` of a lineage traversal that does not give one.
     #[arg(long, env = "MLGRAPH_DEFAULT_LINEAGE_DEPTH", default_value_t = Limits::default().default_lineage_depth)]
     default_lineage_depth: u32,
+    /// Most nodes one lineage traversal reaches before it stops and answers `isPartial`
+    /// (PostgreSQL).
+    #[arg(long, env = "MLGRAPH_MAX_LINEAGE_REACH", default_value_t = Limits::default().max_lineage_reach)]
+    max_lineage_reach: usize,
     /// Largest `first` of a lineage traversal.
     #[arg(long, env = "MLGRAPH_MAX_LINEAGE_PAGE", default_value_t = Limits::default().max_lineage_page)]
     max_lineage_page: u32,
@@ -829,6 +833,7 @@ async fn serve(args: ServeArgs) -> anyhow_like::Result<()> {
             max_body_bytes: args.max_body_bytes,
             max_lineage_depth: args.max_lineage_depth,
             default_lineage_depth: args.default_lineage_depth,
+            max_lineage_reach: args.max_lineage_reach,
             max_lineage_page: args.max_lineage_page,
             default_lineage_page: args.default_lineage_page,
             max_aliases: args.max_aliases,

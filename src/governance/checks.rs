@@ -99,6 +99,7 @@ async fn gdpr(
             offset: 0,
             with_edges: false,
             check_start: false,
+            max_reach: None,
         },
     )
     .await?;

@@ -327,6 +327,7 @@ async fn walk(
         first: first as usize,
         offset,
         check_start,
+        max_reach: Some(limits.max_lineage_reach),
     });
     let graph = loader
         .load_one(TraversalKey { root: start, args })

@@ -261,6 +261,56 @@ async fn depth_filters_partial_answers_and_cycles() {
     assert_eq!(ids(&g), set(&[&chain[1], &chain[3]]));
 }
 
+/// A walk that reaches more nodes than the server's budget (`--max-lineage-reach`)
+/// stops after the level that crossed it and says `isPartial`, in time; under the
+/// budget the same walk is whole.
+#[tokio::test]
+async fn a_walk_past_the_reach_budget_stops_and_says_partial() {
+    let app = TestApp::new().await;
+    // A fan: m0 depends on m1..m4, each of which depends on two more (m5..m12).
+    let mut models = Vec::new();
+    for i in 0..13 {
+        models.push(create_model(&app, "acme.com", &format!("m{i}")).await);
+    }
+    for i in 1..5 {
+        link(&app, "dependsOn", &models[0], &models[i]).await;
+        for j in [3 + 2 * i, 4 + 2 * i] {
+            link(&app, "dependsOn", &models[i], &models[j]).await;
+        }
+    }
+    let whole = reached(&app, &models[0], "UPSTREAM", 10, Some(vec!["dependsOn"])).await;
+    assert_eq!(whole["totalCount"], 12);
+    assert_eq!(whole["isPartial"], false);
+    let count = |g: &Value| g["totalCount"].as_i64().unwrap_or(-1);
+    for (budget, reach, partial) in [
+        (3, 4, true),
+        (4, 4, true),
+        (12, 12, false),
+        (100, 12, false),
+    ] {
+        let small = app.with_limits(|l| l.max_lineage_reach = budget);
+        let g = reached(&small, &models[0], "UPSTREAM", 10, Some(vec!["dependsOn"])).await;
+        assert_eq!(
+            count(&g),
+            reach,
+            "budget {budget}: the first level is 4 nodes, the second 8"
+        );
+        assert_eq!(g["isPartial"], partial, "budget {budget}");
+        let distances: BTreeSet<i64> = g["nodes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|n| n["distance"].as_i64())
+            .collect();
+        let levels: BTreeSet<i64> = if reach == 4 {
+            [1].into()
+        } else {
+            [1, 2].into()
+        };
+        assert_eq!(distances, levels, "budget {budget}");
+    }
+}
+
 #[tokio::test]
 async fn linking_rules() {
     let app = TestApp::new().await;
@@ -755,6 +805,7 @@ async fn a_top_level_traversal_is_one_statement_and_checks_its_start() {
         offset: 0,
         with_edges: false,
         check_start: true,
+        max_reach: None,
     };
     for (scope, found) in [
         (vec!["other.org"], false),

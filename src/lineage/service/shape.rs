@@ -157,6 +157,7 @@ mod tests {
             offset,
             with_edges: true,
             check_start: false,
+            max_reach: None,
         }
     }
 

@@ -88,12 +88,16 @@ pub(super) fn walk_cte(name: &str, walking_up: bool, depth: u32, filters: &str) 
 /// So the walk needs the reached nodes' types only when the answer does (`typed`: edges,
 /// paths, or a node-type filter); without them it carries ids alone, and the page looks
 /// up the types of its own rows (see [`traverse`]).
+///
+/// With a `budget`, the walk expands no level once it has reached that many nodes (the
+/// start aside): the level that crossed it is its last.
 pub(super) fn bfs_cte(
     name: &str,
     walking_up: bool,
     depth: u32,
     filters: &str,
     typed: bool,
+    budget: Option<usize>,
 ) -> String {
     let (here, next) = if walking_up {
         ("down", "up")
@@ -122,8 +126,11 @@ pub(super) fn bfs_cte(
                     SELECT * FROM unnest(b.seen{seen_t})
                 ) c(id{c_t})
             ) nx
-            WHERE b.depth < {depth} AND nx.ids IS NOT NULL
+            WHERE b.depth < {depth} AND nx.ids IS NOT NULL{reach}
         )",
+        reach = budget
+            .map(|n| format!(" AND cardinality(b.seen) - 1 < {n}"))
+            .unwrap_or_default(),
         cols = t(", ts, seen_t"),
         start = t(", ARRAY[rt], ARRAY[rt]"),
         step = t(", nx.ts, b.seen_t || nx.ts"),

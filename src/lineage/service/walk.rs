@@ -44,6 +44,9 @@ pub struct TraversalArgs {
     /// Whether to check, in the same statement, that each start exists in scope
     /// ([`Subgraph::start_found`]).
     pub check_start: bool,
+    /// Most nodes the walk reaches (PostgreSQL): it stops after the level that reaches
+    /// them, and the answer is partial. `None`: no bound but the depth.
+    pub max_reach: Option<usize>,
 }
 
 /// A node reached by a traversal.
@@ -178,20 +181,32 @@ async fn traverse_inner(
             continue;
         }
         if pg {
-            ctes.push(bfs_cte(walk, walking_up, depth, &filters, typed));
+            ctes.push(bfs_cte(
+                walk,
+                walking_up,
+                depth,
+                &filters,
+                typed,
+                args.max_reach,
+            ));
         } else {
             ctes.push(walk_cte(walk, walking_up, depth, &filters));
         }
         // The depth cap cut the walk if any node at the cap has a further edge: one row
         // per root at most, found at the first such node (PostgreSQL reads the walk's
-        // last level lazily).
-        let capped = if pg {
+        // last level lazily). So did the reach budget, at the level that crossed it.
+        let mut capped = vec![if pg {
             format!(
                 "{walk} b CROSS JOIN LATERAL unnest(b.ids) u(id) WHERE b.rid = ro.rid AND b.depth = {depth}"
             )
         } else {
             format!("{reached} u WHERE u.rt = ro.rt AND u.rid = ro.rid AND u.depth = {depth}")
-        };
+        }];
+        if let Some(budget) = args.max_reach.filter(|_| pg) {
+            capped.push(format!(
+                "{walk} b CROSS JOIN LATERAL unnest(b.ids) u(id) WHERE b.rid = ro.rid AND b.depth < {depth} AND cardinality(b.seen) - 1 >= {budget}"
+            ));
+        }
         let u_step = step(
             pg,
             walking_up,
@@ -200,12 +215,14 @@ async fn traverse_inner(
                 id: "u.id",
             },
         );
-        frontier.push(format!(
-            "SELECT 'P', ro.rt, ro.rid, {null_text}, {null_uuid}, {null_text}, {null_uuid}, {null_int}, {null_int}, {null_text}, {null_uuid}, {null_int}
-               FROM roots ro WHERE EXISTS (
-                 SELECT 1 FROM {capped}
-                    AND EXISTS (SELECT 1 FROM (SELECT 1 AS one) one {u_step} WHERE 1 = 1{filters}))",
-        ));
+        for capped in capped {
+            frontier.push(format!(
+                "SELECT 'P', ro.rt, ro.rid, {null_text}, {null_uuid}, {null_text}, {null_uuid}, {null_int}, {null_int}, {null_text}, {null_uuid}, {null_int}
+                   FROM roots ro WHERE EXISTS (
+                     SELECT 1 FROM {capped}
+                        AND EXISTS (SELECT 1 FROM (SELECT 1 AS one) one {u_step} WHERE 1 = 1{filters}))",
+            ));
+        }
         if lean {
             // Count and page come from the walk itself (below).
             lean_walk = Some((walk, walking_up));
@@ -522,7 +539,7 @@ impl Reach {
             if !wanted {
                 continue;
             }
-            ctes.push(bfs_cte(walk, walking_up, self.depth, &filters, false));
+            ctes.push(bfs_cte(walk, walking_up, self.depth, &filters, false, None));
             reached.push(format!(
                 "SELECT u.id FROM {walk} b CROSS JOIN LATERAL unnest(b.ids) u(id) WHERE b.depth > 0"
             ));
@@ -553,6 +570,7 @@ impl Reach {
             offset: 0,
             with_edges: false,
             check_start: true,
+            max_reach: None,
         };
         let graph = traverse(db, ctx, &[self.start], &args)
             .await?
