@@ -49,6 +49,14 @@ pub struct Report {
     pub rolled_up: u64,
 }
 
+impl Report {
+    /// Records (and logs) that `partition` could not be made or read this time.
+    fn fail(&mut self, partition: &str, e: &crate::error::AppError) {
+        tracing::warn!(partition, error = ?e, "month partition upkeep failed; the next upkeep tries again");
+        self.failed.push(format!("{partition}: {e:?}"));
+    }
+}
+
 /// The first instant of the UTC month `months` after the one holding `t`.
 pub fn month_start(t: DateTime<Utc>, months: u32) -> DateTime<Utc> {
     let index = t.year() * 12 + t.month0() as i32 + months as i32;
@@ -85,21 +93,18 @@ pub async fn maintain(
         for (table, key) in PARTITIONED {
             let mut months: Vec<DateTime<Utc>> =
                 (0..=MONTHS_AHEAD).map(|k| month_start(now, k)).collect();
+            // What cannot be done now is tried again at the next upkeep; it holds up
+            // neither the other months nor the roll-up.
             match stray_months(db, table, key).await {
                 Ok(stray) => months.extend(stray),
-                Err(e) => report.failed.push(format!("{table}_default: {e:?}")),
+                Err(e) => report.fail(&format!("{table}_default"), &e),
             }
             for m in months {
                 let part = format!("{table}_{}", m.format("%Y_%m"));
-                // A month that cannot be made now is tried again at the next upkeep;
-                // it holds up neither the other months nor the roll-up.
                 match ensure_month(db, table, key, m).await {
                     Ok(true) => report.created.push(part),
                     Ok(false) => {}
-                    Err(e) => {
-                        tracing::warn!(partition = %part, error = ?e, "month partition not made; the next upkeep tries again");
-                        report.failed.push(format!("{part}: {e:?}"));
-                    }
+                    Err(e) => report.fail(&part, &e),
                 }
             }
         }

@@ -614,10 +614,10 @@ async fn sample_starts(db: &DatabaseConnection, n: usize) -> Result<Vec<String>,
         .collect()
 }
 
-/// The depth-5 traversal the lineage target is about, from `start`.
-fn lineage_query(start: &str, direction: &str) -> String {
+/// A traversal of `depth` from `start`, a page of 100 (the lineage target's is depth 5).
+fn lineage_query(start: &str, direction: &str, depth: u32) -> String {
     format!(
-        r#"{{ lineage(of: "{start}", direction: {direction}, depth: 5, first: 100) {{ totalCount isPartial nodes {{ id distance }} }} }}"#
+        r#"{{ lineage(of: "{start}", direction: {direction}, depth: {depth}, first: 100) {{ totalCount isPartial nodes {{ id distance }} }} }}"#
     )
 }
 
@@ -632,9 +632,7 @@ async fn lineage_at_depth(
     depth: u32,
 ) -> Result<(), BoxError> {
     for direction in ["UPSTREAM", "DOWNSTREAM"] {
-        let q = format!(
-            r#"{{ lineage(of: "{start}", direction: {direction}, depth: {depth}, first: 100) {{ totalCount isPartial nodes {{ id distance }} }} }}"#
-        );
+        let q = lineage_query(start, direction, depth);
         let first = gql(client, url, &q).await?;
         let reached = first["data"]["lineage"]["totalCount"]
             .as_u64()
@@ -728,12 +726,12 @@ fn mix(model: &str, endpoint: &str, job: &str, start: &str, endpoint_uuid: &str)
         },
         Case {
             name: "lineage_depth_5",
-            query: lineage_query(start, "UPSTREAM"),
+            query: lineage_query(start, "UPSTREAM", 5),
             raw_sql: None,
         },
         Case {
             name: "impact_depth_5",
-            query: lineage_query(start, "DOWNSTREAM"),
+            query: lineage_query(start, "DOWNSTREAM", 5),
             raw_sql: None,
         },
         Case {
@@ -1179,8 +1177,12 @@ async fn run(args: &RunArgs) -> Result<(), BoxError> {
         if starts.is_empty() || (!args.only.is_empty() && !args.only.iter().any(|o| o == name)) {
             continue;
         }
-        let queries: Arc<Vec<String>> =
-            Arc::new(starts.iter().map(|s| lineage_query(s, direction)).collect());
+        let queries: Arc<Vec<String>> = Arc::new(
+            starts
+                .iter()
+                .map(|s| lineage_query(s, direction, 5))
+                .collect(),
+        );
         let mut sizes = Vec::new();
         for q in queries.iter() {
             let v = gql(&client, &url, q).await?;

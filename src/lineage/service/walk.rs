@@ -194,19 +194,21 @@ async fn traverse_inner(
         }
         // The depth cap cut the walk if any node at the cap has a further edge: one row
         // per root at most, found at the first such node (PostgreSQL reads the walk's
-        // last level lazily). So did the reach budget, at the level that crossed it.
-        let mut capped = vec![if pg {
+        // last level lazily). So did the reach budget, at the level that crossed it (the
+        // only one to reach it, the walk's last).
+        let capped = if pg {
+            let last = match args.max_reach {
+                Some(budget) => {
+                    format!("(b.depth = {depth} OR cardinality(b.seen) - 1 >= {budget})")
+                }
+                None => format!("b.depth = {depth}"),
+            };
             format!(
-                "{walk} b CROSS JOIN LATERAL unnest(b.ids) u(id) WHERE b.rid = ro.rid AND b.depth = {depth}"
+                "{walk} b CROSS JOIN LATERAL unnest(b.ids) u(id) WHERE b.rid = ro.rid AND {last}"
             )
         } else {
             format!("{reached} u WHERE u.rt = ro.rt AND u.rid = ro.rid AND u.depth = {depth}")
-        }];
-        if let Some(budget) = args.max_reach.filter(|_| pg) {
-            capped.push(format!(
-                "{walk} b CROSS JOIN LATERAL unnest(b.ids) u(id) WHERE b.rid = ro.rid AND b.depth < {depth} AND cardinality(b.seen) - 1 >= {budget}"
-            ));
-        }
+        };
         let u_step = step(
             pg,
             walking_up,
@@ -215,14 +217,12 @@ async fn traverse_inner(
                 id: "u.id",
             },
         );
-        for capped in capped {
-            frontier.push(format!(
-                "SELECT 'P', ro.rt, ro.rid, {null_text}, {null_uuid}, {null_text}, {null_uuid}, {null_int}, {null_int}, {null_text}, {null_uuid}, {null_int}
-                   FROM roots ro WHERE EXISTS (
-                     SELECT 1 FROM {capped}
-                        AND EXISTS (SELECT 1 FROM (SELECT 1 AS one) one {u_step} WHERE 1 = 1{filters}))",
-            ));
-        }
+        frontier.push(format!(
+            "SELECT 'P', ro.rt, ro.rid, {null_text}, {null_uuid}, {null_text}, {null_uuid}, {null_int}, {null_int}, {null_text}, {null_uuid}, {null_int}
+               FROM roots ro WHERE EXISTS (
+                 SELECT 1 FROM {capped}
+                    AND EXISTS (SELECT 1 FROM (SELECT 1 AS one) one {u_step} WHERE 1 = 1{filters}))",
+        ));
         if lean {
             // Count and page come from the walk itself (below).
             lean_walk = Some((walk, walking_up));
