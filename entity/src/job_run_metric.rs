@@ -16,6 +16,12 @@ pub struct Model {
     pub value: f64,
     pub timestamp_ms: i64,
     pub step: i64,
+    /// The logged model the value measures (MLflow 3's `model_id`), when the client said.
+    pub model_id: Option<Uuid>,
+    /// The name of the dataset the value was measured on, when the client said.
+    pub dataset_name: Option<String>,
+    /// That dataset's digest, when the client said.
+    pub dataset_digest: Option<String>,
     pub created_at: DateTimeUtc,
 }
 

@@ -33,6 +33,7 @@ mod m20261206_000023_run_lifecycle;
 mod m20261206_000024_model_archived;
 mod m20261207_000025_run_search_order;
 mod m20261207_000026_month_move;
+mod m20261208_000027_model_metrics;
 mod schema_helpers;
 
 /// The ordered list of mlgraph's migrations.
@@ -68,6 +69,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000024_model_archived::Migration),
             Box::new(m20261207_000025_run_search_order::Migration),
             Box::new(m20261207_000026_month_move::Migration),
+            Box::new(m20261208_000027_model_metrics::Migration),
         ]
     }
 }

@@ -840,10 +840,12 @@ impl Api<'_> {
                 self.log(p, &[], &params, &[]).await
             }
             ("POST", ["mlflow", "runs", "log-metric"]) => {
+                let field = |k: &str| p.0.get(k).cloned().unwrap_or(Value::Null);
                 let metric = json!({
-                    "key": p.req("key")?, "value": p.0.get("value").cloned().unwrap_or(Value::Null),
-                    "timestamp": p.0.get("timestamp").cloned().unwrap_or(Value::Null),
-                    "step": p.0.get("step").cloned().unwrap_or(Value::Null),
+                    "key": p.req("key")?, "value": field("value"),
+                    "timestamp": field("timestamp"), "step": field("step"),
+                    "model_id": field("model_id"), "dataset_name": field("dataset_name"),
+                    "dataset_digest": field("dataset_digest"),
                 });
                 self.log(p, &[metric], &[], &[]).await
             }
@@ -871,7 +873,7 @@ impl Api<'_> {
             ("POST", ["mlflow", "logged-models", "search"]) => self.search_logged_models(p).await,
             ("GET", ["mlflow", "logged-models", id]) => {
                 let lm = self.logged_model(id).await?;
-                Ok(json!({"model": logged_model_json(&lm)}))
+                Ok(json!({"model": self.logged_model_reply(&lm).await?}))
             }
             ("PATCH", ["mlflow", "logged-models", id]) => self.finalize_logged_model(id, p).await,
             ("PATCH", ["mlflow", "logged-models", id, "tags"]) => {
@@ -1558,6 +1560,7 @@ impl Api<'_> {
             ));
         }
         let mut points = Vec::new();
+        let mut models: HashMap<String, Uuid> = HashMap::new();
         for (i, m) in metrics.iter().enumerate() {
             let key = m
                 .get("key")
@@ -1588,7 +1591,46 @@ impl Api<'_> {
             let timestamp =
                 int(m.get("timestamp")).unwrap_or_else(|| Utc::now().timestamp_millis());
             let step = int(m.get("step")).unwrap_or(0);
-            points.push((key.to_owned(), value, timestamp, step));
+            let text = |k: &str| {
+                m.get(k)
+                    .and_then(Value::as_str)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+            };
+            let model_id = match text("model_id") {
+                Some(id) => Some(
+                    *models
+                        .entry(id.clone())
+                        .or_insert(parse_id(&id, "Logged model")?),
+                ),
+                None => None,
+            };
+            points.push(runs::Point {
+                key: key.to_owned(),
+                value,
+                timestamp_ms: timestamp,
+                step,
+                model_id,
+                dataset_name: text("dataset_name"),
+                dataset_digest: text("dataset_digest"),
+            });
+        }
+        // Every model a value names is a logged model this caller sees in the namespace.
+        if !models.is_empty() {
+            let ids: Vec<Uuid> = models.values().copied().collect();
+            let found = store::scoped::<logged_model::Entity>(self.ctx)
+                .filter(logged_model::Column::Ns.eq(self.ns))
+                .filter(logged_model::Column::Id.is_in(ids.clone()))
+                .select_only()
+                .column(logged_model::Column::Id)
+                .into_tuple::<Uuid>()
+                .all(self.db)
+                .await?;
+            if let Some((name, _)) = models.iter().find(|(_, id)| !found.contains(id)) {
+                return Err(MlflowError::missing(format!(
+                    "Logged model with ID '{name}' not found."
+                )));
+            }
         }
         let new_params = tags_of(params)?;
         let new_tags = tags_of(tags)?;
@@ -1629,7 +1671,14 @@ impl Api<'_> {
                 if !r.metrics.is_object() {
                     r.metrics = json!({});
                 }
-                for (key, value, timestamp, step) in latest {
+                for runs::Point {
+                    key,
+                    value,
+                    timestamp_ms: timestamp,
+                    step,
+                    ..
+                } in latest
+                {
                     let newer = match r.metrics.get(&key) {
                         None => true,
                         Some(old) => {
@@ -1881,6 +1930,39 @@ impl Api<'_> {
             .ok_or_else(|| MlflowError::missing(format!("Logged model with ID '{id}' not found.")))
     }
 
+    /// Logged models as MLflow answers them, with the metrics logged to each (one
+    /// statement for all of them).
+    async fn logged_models_json(&self, models: &[logged_model::Model]) -> MlResult<Vec<Value>> {
+        let ids: Vec<Uuid> = models.iter().map(|m| m.id).collect();
+        let mut points: HashMap<Uuid, Vec<job_run_metric::Model>> = HashMap::new();
+        if !ids.is_empty() {
+            // The models were read in scope; their points are in their namespace.
+            for p in store::unscoped::<job_run_metric::Entity>()
+                .filter(job_run_metric::Column::ModelId.is_in(ids))
+                .filter(job_run_metric::Column::Ns.eq(self.ns))
+                .order_by_asc(job_run_metric::Column::Key)
+                .order_by_asc(job_run_metric::Column::TimestampMs)
+                .order_by_asc(job_run_metric::Column::Step)
+                .all(self.db)
+                .await?
+            {
+                if let Some(m) = p.model_id {
+                    points.entry(m).or_default().push(p);
+                }
+            }
+        }
+        Ok(models
+            .iter()
+            .map(|m| logged_model_json(m, points.get(&m.id).map_or(&[], Vec::as_slice)))
+            .collect())
+    }
+
+    async fn logged_model_reply(&self, m: &logged_model::Model) -> MlResult<Value> {
+        let mut all = self.logged_models_json(std::slice::from_ref(m)).await?;
+        all.pop()
+            .ok_or_else(|| MlflowError::missing("Logged model not found."))
+    }
+
     async fn create_logged_model(&self, p: &Params) -> MlResult<Value> {
         let exp = self.experiment(&p.req("experiment_id")?, true).await?;
         let run = match p.opt("source_run_id").filter(|r| !r.is_empty()) {
@@ -1914,7 +1996,7 @@ impl Api<'_> {
             .await
         })
         .await?;
-        Ok(json!({"model": logged_model_json(&lm)}))
+        Ok(json!({"model": self.logged_model_reply(&lm).await?}))
     }
 
     async fn change_logged_model(
@@ -1945,7 +2027,7 @@ impl Api<'_> {
         let lm = self
             .change_logged_model(id, |row| row.status = Set(status.to_owned()))
             .await?;
-        Ok(json!({"model": logged_model_json(&lm)}))
+        Ok(json!({"model": self.logged_model_reply(&lm).await?}))
     }
 
     async fn set_logged_model_tags(&self, id: &str, p: &Params) -> MlResult<Value> {
@@ -2018,7 +2100,7 @@ impl Api<'_> {
             p.opt("page_token"),
         )
         .await?;
-        let items: Vec<Value> = models.iter().map(logged_model_json).collect();
+        let items = self.logged_models_json(&models).await?;
         Ok(with_token(object! {"models": items}, next))
     }
 
@@ -2660,7 +2742,7 @@ fn version_json(m: &model::Model, v: &model_version::Model, aliases: &[&str]) ->
     out
 }
 
-fn logged_model_json(m: &logged_model::Model) -> Value {
+fn logged_model_json(m: &logged_model::Model, metrics: &[job_run_metric::Model]) -> Value {
     let id = format!("m-{}", hex(m.id));
     let exp = hex(m.experiment_id);
     let params: Vec<Value> = m
@@ -2690,8 +2772,25 @@ fn logged_model_json(m: &logged_model::Model) -> Value {
             "status_message": m.status_message.clone().unwrap_or_default(),
             "tags": tag_list(&m.tags),
         },
-        "data": {"params": params, "metrics": []},
+        "data": {"params": params, "metrics": metrics.iter().map(|p| model_metric_json(&id, p)).collect::<Vec<_>>()},
     })
+}
+
+/// A logged model's metric as MLflow 3 answers it: the point, its run, the dataset.
+fn model_metric_json(model_id: &str, p: &job_run_metric::Model) -> Value {
+    let mut out = json!({
+        "key": p.key, "value": p.value, "timestamp": p.timestamp_ms, "step": p.step,
+        "run_id": hex(p.run_id), "model_id": model_id,
+    });
+    for (k, v) in [
+        ("dataset_name", &p.dataset_name),
+        ("dataset_digest", &p.dataset_digest),
+    ] {
+        if let Some(v) = v {
+            out[k] = json!(v);
+        }
+    }
+    out
 }
 
 #[cfg(test)]

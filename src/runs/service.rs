@@ -5,7 +5,10 @@
 use chrono::{DateTime, Utc};
 use entity::enums::{JobRunSource, JobRunState};
 use entity::{job_run, job_run_metric, logged_model};
-use sea_orm::{ActiveModelTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, Set};
+use sea_orm::{
+    ActiveModelTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait,
+    IntoActiveModel, Set, Statement,
+};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -68,31 +71,82 @@ pub async fn save(
     }
 }
 
-/// One logged value of a run's metric history: key, value, timestamp (ms), step.
-pub type Point = (String, f64, i64, i64);
+/// One logged value of a run's metric history.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Point {
+    /// The metric's name.
+    pub key: String,
+    /// The value, finite.
+    pub value: f64,
+    /// When it was measured, milliseconds since the epoch.
+    pub timestamp_ms: i64,
+    /// The training step it belongs to.
+    pub step: i64,
+    /// The logged model the value measures (MLflow 3), when the client said.
+    pub model_id: Option<Uuid>,
+    /// The name of the dataset it was measured on, when the client said.
+    pub dataset_name: Option<String>,
+    /// That dataset's digest, when the client said.
+    pub dataset_digest: Option<String>,
+}
 
-/// Appends `points` to `run`'s metric history, in multi-row INSERTs (a statement per
-/// 1,000 values, under both backends' limits on bound values), not a statement per value.
-/// History rows are the run's detail: the run's own change carries the event.
+/// Appends `points` to `run`'s metric history in one statement on PostgreSQL (the points
+/// as one JSON parameter read by `json_to_recordset`, whose `float8` columns parse the
+/// values' shortest round-trip text, so each value is stored bit for bit), and in
+/// multi-row INSERTs on SQLite (a statement per 1,000 values, under its limit on bound
+/// values). History rows are the run's detail: the run's own change carries the event.
 pub async fn append_history(
     txn: &DatabaseTransaction,
     run: &job_run::Model,
     points: &[Point],
 ) -> AppResult<()> {
+    if points.is_empty() {
+        return Ok(());
+    }
     let now = Utc::now();
-    for chunk in points.chunks(1_000) {
-        job_run_metric::Entity::insert_many(chunk.iter().map(
-            |(key, value, timestamp_ms, step)| job_run_metric::ActiveModel {
-                id: Set(crate::core::ids::new_id()),
-                ns: Set(run.ns.clone()),
-                run_id: Set(run.id),
-                key: Set(key.clone()),
-                value: Set(*value),
-                timestamp_ms: Set(*timestamp_ms),
-                step: Set(*step),
-                created_at: Set(now),
-            },
+    if txn.get_database_backend() == DbBackend::Postgres {
+        #[derive(serde::Serialize)]
+        struct Row<'a> {
+            id: Uuid,
+            #[serde(flatten)]
+            point: &'a Point,
+        }
+        let rows: Vec<Row> = points
+            .iter()
+            .map(|point| Row {
+                id: crate::core::ids::new_id(),
+                point,
+            })
+            .collect();
+        let json = serde_json::to_string(&rows)
+            .map_err(|e| AppError::Internal(format!("metric history: {e}")))?;
+        txn.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "INSERT INTO job_run_metrics
+               (id, ns, run_id, key, value, timestamp_ms, step, model_id, dataset_name, dataset_digest, created_at)
+             SELECT id, $2, $3, key, value, timestamp_ms, step, model_id, dataset_name, dataset_digest, $4
+               FROM json_to_recordset($1::json)
+                 AS r(id uuid, key text, value float8, timestamp_ms int8, step int8,
+                      model_id uuid, dataset_name text, dataset_digest text)",
+            [json.into(), run.ns.clone().into(), run.id.into(), now.into()],
         ))
+        .await?;
+        return Ok(());
+    }
+    for chunk in points.chunks(1_000) {
+        job_run_metric::Entity::insert_many(chunk.iter().map(|p| job_run_metric::ActiveModel {
+            id: Set(crate::core::ids::new_id()),
+            ns: Set(run.ns.clone()),
+            run_id: Set(run.id),
+            key: Set(p.key.clone()),
+            value: Set(p.value),
+            timestamp_ms: Set(p.timestamp_ms),
+            step: Set(p.step),
+            model_id: Set(p.model_id),
+            dataset_name: Set(p.dataset_name.clone()),
+            dataset_digest: Set(p.dataset_digest.clone()),
+            created_at: Set(now),
+        }))
         .exec_without_returning(txn)
         .await?;
     }

@@ -13,7 +13,7 @@ use crate::ingest::{key_with, mlflow_env, run_python, served};
 const SCRIPT: &str = r#"
 import json
 from mlflow import MlflowClient
-from mlflow.entities import ViewType
+from mlflow.entities import Metric, ViewType
 from mlflow.exceptions import MlflowException
 
 c = MlflowClient()
@@ -110,6 +110,21 @@ got = c.get_logged_model(lm.model_id)
 out["lm_params"] = got.params
 out["lm_tags"] = {k: v for k, v in got.tags.items() if not k.startswith("mlflow.")}
 out["lm_param_change"] = code(lambda: c.log_model_params(lm.model_id, {"depth": "4"}))
+
+# Metrics of logged models (MLflow 3's model_id on a logged value).
+lm2 = c.create_logged_model(experiment_id=exp, name="reg", source_run_id=runs[0])
+c.log_metric(runs[0], "acc", 0.7, timestamp=1000, step=0, model_id=lm.model_id, dataset_name="val", dataset_digest="d1")
+c.log_metric(runs[0], "acc", 0.9, timestamp=2000, step=1, model_id=lm.model_id, dataset_name="val", dataset_digest="d1")
+c.log_batch(runs[0], metrics=[Metric("acc", 0.8, 1500, 0, model_id=lm2.model_id)])
+got = c.get_logged_model(lm.model_id)
+out["lm_metrics"] = sorted([m.key, m.value, m.step, m.dataset_name, m.dataset_digest, m.run_id == runs[0], m.model_id == lm.model_id] for m in got.metrics)
+out["lm2_metrics"] = [[m.key, m.value] for m in c.get_logged_model(lm2.model_id).metrics]
+out["lm_by_acc"] = [m.name for m in c.search_logged_models([exp], order_by=[{"field_name": "metrics.acc", "ascending": False}])]
+out["lm_by_acc_asc"] = [m.name for m in c.search_logged_models([exp], order_by=[{"field_name": "metrics.acc", "ascending": True}])]
+out["lm_acc_gt"] = [m.name for m in c.search_logged_models([exp], filter_string="metrics.acc > 0.85")]
+out["lm_by_param"] = [m.name for m in c.search_logged_models([exp], filter_string="params.depth = '3'")]
+out["lm_unknown_model"] = code(lambda: c.log_metric(runs[0], "acc", 0.5, model_id="m-" + "0" * 32))
+out["run_acc"] = c.get_run(runs[0]).data.metrics.get("acc")
 print(json.dumps(out))
 "#;
 
@@ -223,6 +238,24 @@ async fn the_mlflow_client_orders_searches_and_soft_deletes_as_mlflow_does() {
     assert_eq!(got["lm_params"], json!({"depth": "3"}));
     assert_eq!(got["lm_tags"], json!({"keep": "1"}));
     assert_eq!(got["lm_param_change"], "INVALID_PARAMETER_VALUE");
+
+    // A value logged with a model id belongs to the run and to that logged model, with
+    // its dataset; the model's search filters and orders by its latest value.
+    assert_eq!(
+        got["lm_metrics"],
+        json!([
+            ["acc", 0.7, 0, "val", "d1", true, true],
+            ["acc", 0.9, 1, "val", "d1", true, true]
+        ]),
+        "{got}"
+    );
+    assert_eq!(got["lm2_metrics"], json!([["acc", 0.8]]));
+    assert_eq!(got["lm_by_acc"], json!(["clf", "reg"]));
+    assert_eq!(got["lm_by_acc_asc"], json!(["reg", "clf"]));
+    assert_eq!(got["lm_acc_gt"], json!(["clf"]));
+    assert_eq!(got["lm_by_param"], json!(["clf"]));
+    assert_eq!(got["lm_unknown_model"], "RESOURCE_DOES_NOT_EXIST");
+    assert_eq!(got["run_acc"], 0.9);
 
     // The soft-deleted and restored run is one row with its history: the delete and the
     // restore are two UPDATE events, and GraphQL shows it active again.
@@ -1349,6 +1382,7 @@ async fn logged_models_search_runs_in_the_database() {
         )
         .await;
         let exp = exp["experiment_id"].as_str().unwrap_or_default().to_owned();
+        let mut ids = Vec::new();
         for (name, flavor, kind) in [
             ("m1", "sklearn", "aa"),
             ("m2", "torch", "mm"),
@@ -1363,7 +1397,27 @@ async fn logged_models_search_runs_in_the_database() {
             )
             .await;
             assert_eq!(status, 200, "{made}");
+            ids.push(made["model"]["info"]["model_id"].clone());
         }
+        // Metrics of m1 and m3 (m3's latest is its second value), logged through a run.
+        let (_, run) = post_json(
+            &addr,
+            "/api/2.0/mlflow/runs/create",
+            None,
+            &json!({"experiment_id": exp}),
+        )
+        .await;
+        let metric = |model: &Value, value: f64, timestamp: i64| json!({"key": "auc", "value": value, "timestamp": timestamp, "step": 0, "model_id": model});
+        let (status, logged) = post_json(
+            &addr,
+            "/api/2.0/mlflow/runs/log-batch",
+            None,
+            &json!({"run_id": run["run"]["info"]["run_id"], "metrics": [
+                metric(&ids[0], 0.5, 1), metric(&ids[2], 0.2, 1), metric(&ids[2], 0.9, 2)
+            ]}),
+        )
+        .await;
+        assert_eq!(status, 200, "{logged}");
         let mut got = Vec::new();
         let by = |field: &str, asc: Value| json!([{"field_name": field, "ascending": asc}]);
         for (filter, token, order) in [
@@ -1381,10 +1435,14 @@ async fn logged_models_search_runs_in_the_database() {
                 None,
                 by("model_type", Value::Null),
             ),
-            // No model holds the metric: the ties (newest first) decide.
+            // By the latest value; a model without the metric last either way.
             ("", None, by("metrics.auc", json!(false))),
             ("", None, by("bogus", json!(true))),
             ("", None, by("params.depth", json!(true))),
+            ("", None, by("metrics.auc", json!(true))),
+            ("metrics.auc < 0.8", None, Value::Null),
+            // No model holds this one: the ties (newest first) decide.
+            ("", None, by("metrics.loss", json!(false))),
         ] {
             let mut body = json!({"experiment_ids": [exp], "filter": filter, "max_results": 1});
             if let Some(t) = token {
@@ -1416,7 +1474,10 @@ async fn logged_models_search_runs_in_the_database() {
     assert_eq!(answers[0][5], names(&["m3", "m2", "m1"]));
     assert_eq!(answers[0][6], names(&["m1", "m2", "m3"]));
     assert_eq!(answers[0][7], names(&["m1", "m3"]));
-    assert_eq!(answers[0][8], names(&["m3", "m2", "m1"]));
+    assert_eq!(answers[0][8], names(&["m3", "m1", "m2"]));
     assert_eq!(answers[0][9], Err("INVALID_PARAMETER_VALUE".to_owned()));
     assert_eq!(answers[0][10], Err("INVALID_PARAMETER_VALUE".to_owned()));
+    assert_eq!(answers[0][11], names(&["m1", "m3", "m2"]));
+    assert_eq!(answers[0][12], names(&["m1"]));
+    assert_eq!(answers[0][13], names(&["m3", "m2", "m1"]));
 }

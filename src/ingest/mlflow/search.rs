@@ -229,23 +229,33 @@ fn logged_model_field(pg: bool, name: &str) -> Field {
         }
         f => match f.strip_prefix("tags.") {
             Some(k) => (json_text_in(pg, c(C::Tags), k), Kind::Str),
-            // A logged model holds no metrics of its own here (its `data.metrics` is
-            // empty), so a metric's value is missing for every model, as in MLflow for
-            // models that never logged it: such keys sort last, and the ties decide.
-            None if f.starts_with("metrics.") => (
-                cust(
-                    pg,
-                    "CAST(NULL AS double precision)",
-                    "CAST(NULL AS REAL)",
-                    vec![],
-                ),
-                Kind::Num,
+            None if f.starts_with("params.") => (
+                json_text_in(pg, c(C::Params), &f["params.".len()..]),
+                Kind::Str,
             ),
-            None => (Expr::cust("NULL"), Kind::Str),
+            // The latest value logged to the model under the key (newest timestamp,
+            // then step, then run id, as MLflow); missing for a model that never
+            // logged it, and such models sort last.
+            None => match f.strip_prefix("metrics.") {
+                Some(k) => (
+                    cust(
+                        pg,
+                        LATEST_MODEL_METRIC_PG,
+                        LATEST_MODEL_METRIC_SQLITE,
+                        vec![c(C::Id), k.to_owned().into()],
+                    ),
+                    Kind::Num,
+                ),
+                None => (Expr::cust("NULL"), Kind::Str),
+            },
         },
     };
     Field { expr, kind }
 }
+
+/// A logged model's latest value of a metric (`$1` the model's id, `$2` the key).
+const LATEST_MODEL_METRIC_PG: &str = "(SELECT p.value FROM job_run_metrics p WHERE p.model_id = $1 AND p.key = $2 ORDER BY p.timestamp_ms DESC, p.step DESC, p.run_id ASC LIMIT 1)";
+const LATEST_MODEL_METRIC_SQLITE: &str = "(SELECT p.value FROM job_run_metrics p WHERE p.model_id = ? AND p.key = ? ORDER BY p.timestamp_ms DESC, p.step DESC, p.run_id ASC LIMIT 1)";
 
 /// The attributes a logged-models search may order by (`metrics.<key>` besides).
 pub(super) const LOGGED_MODEL_ORDER: &[&str] = &[
