@@ -99,11 +99,38 @@ pub async fn update_dataset(
         row.format = input.format.into_active();
         row.storage_uri = input.storage_uri.into_active();
         row.workflow_id = workflow_id.into_active();
-        row.updated_at = Set(Utc::now());
-        let after = store::update::<dataset::Entity, _>(txn, ctx, &before, row, "UPDATE").await?;
-        Ok(after)
+        change_dataset(txn, ctx, &before, |r| *r = row).await
     })
     .await
+}
+
+/// Applies `edit` to a dataset in the caller's transaction, with its `UPDATE` event (the
+/// one way a dataset changes, whichever protocol asked).
+pub async fn change_dataset(
+    txn: &DatabaseTransaction,
+    ctx: &RequestContext,
+    before: &dataset::Model,
+    edit: impl FnOnce(&mut dataset::ActiveModel),
+) -> AppResult<dataset::Model> {
+    let mut row = before.clone().into_active_model();
+    edit(&mut row);
+    row.updated_at = Set(Utc::now());
+    store::update::<dataset::Entity, _>(txn, ctx, before, row, "UPDATE").await
+}
+
+/// Applies `edit` to a dataset version in the caller's transaction, with its `UPDATE`
+/// event. Versions are immutable to users; a producer fills in what it reported late
+/// (schema, row count, size).
+pub async fn change_version(
+    txn: &DatabaseTransaction,
+    ctx: &RequestContext,
+    before: &dataset_version::Model,
+    edit: impl FnOnce(&mut dataset_version::ActiveModel),
+) -> AppResult<dataset_version::Model> {
+    let mut row = before.clone().into_active_model();
+    edit(&mut row);
+    row.updated_at = Set(Utc::now());
+    store::update::<dataset_version::Entity, _>(txn, ctx, before, row, "UPDATE").await
 }
 
 /// Hands out the dataset's next version number (locks the dataset row until commit) and

@@ -31,8 +31,7 @@ use entity::enums::{ExperimentStatus, ExperimentType, JobRunSource, JobRunState,
 use entity::{experiment, job_run, job_run_metric, logged_model, model, model_version};
 use regex::Regex;
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    ColumnTrait, DatabaseConnection, DatabaseTransaction, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
@@ -45,6 +44,7 @@ use crate::core::validate;
 use crate::error::AppError;
 use crate::registry::service as registry;
 use crate::runs::service as runs;
+use crate::training::service as training;
 
 mod artifacts;
 /// A JSON object built by moving each value in. `json!` serializes every interpolated
@@ -1257,10 +1257,7 @@ impl Api<'_> {
         let ctx = self.ctx;
         store::transaction(self.db, async |txn| {
             let before = store::lock::<experiment::Entity>(txn, ctx, e.id).await?;
-            let mut row = before.clone().into_active_model();
-            row.config = Set(config);
-            row.updated_at = Set(now);
-            store::update::<experiment::Entity, _>(txn, ctx, &before, row, "UPDATE").await?;
+            training::change_experiment(txn, ctx, &before, |row| row.config = Set(config)).await?;
             let mut affected = store::scoped::<job_run::Entity>(ctx)
                 .filter(job_run::Column::ExperimentId.eq(e.id));
             affected = if deleted {
@@ -1289,22 +1286,18 @@ impl Api<'_> {
         config: Value,
         name: Option<String>,
     ) -> MlResult<experiment::Model> {
-        Ok(
-            store::modify::<experiment::Entity, experiment::ActiveModel>(
-                self.db,
-                self.ctx,
-                e.id,
-                "UPDATE",
-                |row| {
-                    row.config = Set(config);
-                    if let Some(n) = name {
-                        row.name = Set(n);
-                    }
-                    row.updated_at = Set(Utc::now());
-                },
-            )
-            .await?,
-        )
+        let ctx = self.ctx;
+        Ok(store::transaction(self.db, async |txn| {
+            let before = store::lock::<experiment::Entity>(txn, ctx, e.id).await?;
+            training::change_experiment(txn, ctx, &before, |row| {
+                row.config = Set(config);
+                if let Some(n) = name {
+                    row.name = Set(n);
+                }
+            })
+            .await
+        })
+        .await?)
     }
 
     // ---- runs ----
@@ -1922,9 +1915,9 @@ impl Api<'_> {
 
     async fn logged_model(&self, id: &str) -> MlResult<logged_model::Model> {
         let uuid = parse_id(id, "Logged model")?;
-        logged_model::Entity::find_by_id(uuid)
+        store::scoped::<logged_model::Entity>(self.ctx)
+            .filter(logged_model::Column::Id.eq(uuid))
             .filter(logged_model::Column::Ns.eq(self.ns))
-            .filter(self.ctx.scope.condition(logged_model::Column::Ns))
             .one(self.db)
             .await?
             .ok_or_else(|| MlflowError::missing(format!("Logged model with ID '{id}' not found.")))
@@ -2276,16 +2269,9 @@ impl Api<'_> {
     async fn update_registered_model(&self, p: &Params) -> MlResult<Value> {
         let m = self.model_named(&p.req("name")?).await?;
         let description = p.opt("description");
-        let m = store::modify::<model::Entity, model::ActiveModel>(
-            self.db,
-            self.ctx,
-            m.id,
-            "UPDATE",
-            |row| {
-                row.description = Set(description.filter(|d| !d.is_empty()));
-                row.updated_at = Set(Utc::now());
-            },
-        )
+        let m = registry::change_model(self.db, self.ctx, m.id, |row| {
+            row.description = Set(description.filter(|d| !d.is_empty()));
+        })
         .await?;
         Ok(json!({"registered_model": self.registered_model_json(&m).await?}))
     }
@@ -2333,16 +2319,9 @@ impl Api<'_> {
         } else {
             tags.remove(&key);
         }
-        store::modify::<model::Entity, model::ActiveModel>(
-            self.db,
-            self.ctx,
-            m.id,
-            "UPDATE",
-            |row| {
-                row.tags = Set(Some(Value::Object(tags)));
-                row.updated_at = Set(Utc::now());
-            },
-        )
+        registry::change_model(self.db, self.ctx, m.id, |row| {
+            row.tags = Set(Some(Value::Object(tags)));
+        })
         .await?;
         Ok(json!({}))
     }
@@ -2544,16 +2523,9 @@ impl Api<'_> {
             .unwrap_or_default();
         own.insert("description".into(), Value::String(description));
         tags.insert("_mlflow".into(), Value::Object(own));
-        let v = store::modify::<model_version::Entity, model_version::ActiveModel>(
-            self.db,
-            self.ctx,
-            v.id,
-            "UPDATE",
-            |row| {
-                row.tags = Set(Some(Value::Object(tags)));
-                row.updated_at = Set(Utc::now());
-            },
-        )
+        let v = registry::change_model_version(self.db, self.ctx, v.id, |row| {
+            row.tags = Set(Some(Value::Object(tags)));
+        })
         .await?;
         Ok(json!({"model_version": self.version_json(&m, &v).await?}))
     }
@@ -2575,16 +2547,9 @@ impl Api<'_> {
         } else {
             tags.remove(&key);
         }
-        store::modify::<model_version::Entity, model_version::ActiveModel>(
-            self.db,
-            self.ctx,
-            v.id,
-            "UPDATE",
-            |row| {
-                row.tags = Set(Some(Value::Object(tags)));
-                row.updated_at = Set(Utc::now());
-            },
-        )
+        registry::change_model_version(self.db, self.ctx, v.id, |row| {
+            row.tags = Set(Some(Value::Object(tags)));
+        })
         .await?;
         Ok(json!({}))
     }

@@ -35,8 +35,8 @@ use entity::enums::{DatasetType, JobRunSource, JobRunState, WorkflowStatus};
 use entity::{dataset, dataset_version, edge, job_run, model_version, workflow};
 use regex::Regex;
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -697,13 +697,13 @@ async fn upsert_workflow(
     match existing {
         Some(before) if !changed => Ok(before),
         Some(before) => {
-            let mut row = before.clone().into_active_model();
-            row.config = Set(config);
-            if description.is_some() {
-                row.description = Set(description);
-            }
-            row.updated_at = Set(Utc::now());
-            store::update::<workflow::Entity, _>(txn, ctx, &before, row, "UPDATE").await
+            crate::registry::service::change_workflow(txn, ctx, &before, |row| {
+                row.config = Set(config);
+                if description.is_some() {
+                    row.description = Set(description);
+                }
+            })
+            .await
         }
         None => {
             crate::registry::service::insert_workflow(
@@ -934,17 +934,19 @@ async fn replace_job_links(
         }
     }
     // The workflow as it is now (linking may have changed it).
-    let Some(now) = workflow::Entity::find_by_id(wf.id).one(txn).await? else {
+    let Some(now) = store::scoped::<workflow::Entity>(ctx)
+        .filter(workflow::Column::Id.eq(wf.id))
+        .one(txn)
+        .await?
+    else {
         return Ok(());
     };
     let mut config = now.config.clone();
     if let Some(ol) = config.get_mut("openlineage").and_then(Value::as_object_mut) {
         ol.insert("snapshotAt".into(), Value::String(stamp(at)));
     }
-    let mut row = now.clone().into_active_model();
-    row.config = Set(config);
-    row.updated_at = Set(Utc::now());
-    store::update::<workflow::Entity, _>(txn, ctx, &now, row, "UPDATE").await?;
+    crate::registry::service::change_workflow(txn, ctx, &now, |row| row.config = Set(config))
+        .await?;
     Ok(())
 }
 
@@ -1139,7 +1141,8 @@ async fn link_model(
     ) else {
         return Ok(());
     };
-    let found = model_version::Entity::find_by_id(version)
+    let found = store::scoped::<model_version::Entity>(ctx)
+        .filter(model_version::Column::Id.eq(version))
         .filter(model_version::Column::Ns.eq(ns))
         .one(txn)
         .await?;
@@ -1184,16 +1187,17 @@ async fn upsert_dataset(
     match existing {
         Some(before) if !changed && !becomes_tabular(&before) => Ok(before),
         Some(before) => {
-            let mut row = before.clone().into_active_model();
-            row.facets = Set(Some(Value::Object(stored)));
-            if description.is_some() {
-                row.description = Set(description);
-            }
-            if becomes_tabular(&before) {
-                row.data_type = Set(DatasetType::Tabular);
-            }
-            row.updated_at = Set(Utc::now());
-            store::update::<dataset::Entity, _>(txn, ctx, &before, row, "UPDATE").await
+            let tabular = becomes_tabular(&before);
+            crate::data::service::change_dataset(txn, ctx, &before, |row| {
+                row.facets = Set(Some(Value::Object(stored)));
+                if description.is_some() {
+                    row.description = Set(description);
+                }
+                if tabular {
+                    row.data_type = Set(DatasetType::Tabular);
+                }
+            })
+            .await
         }
         None => {
             crate::data::service::insert_dataset(
@@ -1257,18 +1261,18 @@ async fn upsert_version(
             if !(fill_schema || fill_rows || fill_size) {
                 return Ok(before);
             }
-            let mut row = before.clone().into_active_model();
-            if fill_schema {
-                row.schema = Set(schema);
-            }
-            if fill_rows {
-                row.row_count = Set(row_count);
-            }
-            if fill_size {
-                row.size_bytes = Set(size);
-            }
-            row.updated_at = Set(Utc::now());
-            store::update::<dataset_version::Entity, _>(txn, ctx, &before, row, "UPDATE").await
+            crate::data::service::change_version(txn, ctx, &before, |row| {
+                if fill_schema {
+                    row.schema = Set(schema);
+                }
+                if fill_rows {
+                    row.row_count = Set(row_count);
+                }
+                if fill_size {
+                    row.size_bytes = Set(size);
+                }
+            })
+            .await
         }
         None => {
             crate::data::service::insert_version(
@@ -1348,10 +1352,10 @@ async fn link_with(
             if !changed {
                 return Ok(());
             }
-            let mut row = before.clone().into_active_model();
-            row.properties = Set(Value::Object(props));
-            row.updated_at = Set(Utc::now());
-            store::update::<edge::Entity, _>(txn, ctx, &before, row, "UPDATE").await?;
+            crate::lineage::service::change_edge(txn, ctx, &before, |row| {
+                row.properties = Set(Value::Object(props));
+            })
+            .await?;
             Ok(())
         }
         None => {

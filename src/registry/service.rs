@@ -82,10 +82,58 @@ pub async fn update_workflow(
         if let Some(v) = config {
             row.config = Set(v);
         }
-        row.updated_at = Set(Utc::now());
-        let after = store::update::<workflow::Entity, _>(txn, ctx, &before, row, "UPDATE").await?;
-        Ok(after)
+        change_workflow(txn, ctx, &before, |r| *r = row).await
     })
+    .await
+}
+
+/// Applies `edit` to a workflow in the caller's transaction, with its `UPDATE` event (the
+/// one way a workflow changes, whichever protocol asked).
+pub async fn change_workflow(
+    txn: &DatabaseTransaction,
+    ctx: &RequestContext,
+    before: &workflow::Model,
+    edit: impl FnOnce(&mut workflow::ActiveModel),
+) -> AppResult<workflow::Model> {
+    let mut row = before.clone().into_active_model();
+    edit(&mut row);
+    row.updated_at = Set(Utc::now());
+    store::update::<workflow::Entity, _>(txn, ctx, before, row, "UPDATE").await
+}
+
+/// Applies `edit` to a model (locked in its own transaction), with its `UPDATE` event:
+/// how a protocol changes what the commands do not carry (MLflow's description, tags).
+pub async fn change_model(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    id: Uuid,
+    edit: impl FnOnce(&mut model::ActiveModel) + Send,
+) -> AppResult<model::Model> {
+    store::modify::<model::Entity, model::ActiveModel>(db, ctx, id, "UPDATE", |row| {
+        edit(row);
+        row.updated_at = Set(Utc::now());
+    })
+    .await
+}
+
+/// Applies `edit` to a model version (locked in its own transaction), with its `UPDATE`
+/// event: how a protocol changes what the commands do not carry (MLflow's tags).
+pub async fn change_model_version(
+    db: &DatabaseConnection,
+    ctx: &RequestContext,
+    id: Uuid,
+    edit: impl FnOnce(&mut model_version::ActiveModel) + Send,
+) -> AppResult<model_version::Model> {
+    store::modify::<model_version::Entity, model_version::ActiveModel>(
+        db,
+        ctx,
+        id,
+        "UPDATE",
+        |row| {
+            edit(row);
+            row.updated_at = Set(Utc::now());
+        },
+    )
     .await
 }
 

@@ -84,12 +84,23 @@ pub async fn update_experiment(
         if let Some(v) = config {
             row.config = Set(v);
         }
-        row.updated_at = Set(Utc::now());
-        let after =
-            store::update::<experiment::Entity, _>(txn, ctx, &before, row, "UPDATE").await?;
-        Ok(after)
+        change_experiment(txn, ctx, &before, |r| *r = row).await
     })
     .await
+}
+
+/// Applies `edit` to an experiment in the caller's transaction, with its `UPDATE` event
+/// (the one way an experiment changes, whichever protocol asked).
+pub async fn change_experiment(
+    txn: &DatabaseTransaction,
+    ctx: &RequestContext,
+    before: &experiment::Model,
+    edit: impl FnOnce(&mut experiment::ActiveModel),
+) -> AppResult<experiment::Model> {
+    let mut row = before.clone().into_active_model();
+    edit(&mut row);
+    row.updated_at = Set(Utc::now());
+    store::update::<experiment::Entity, _>(txn, ctx, before, row, "UPDATE").await
 }
 
 /// Creates a QUEUED training job (the same as `enqueueTrainingJob` with at most one

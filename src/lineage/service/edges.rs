@@ -259,6 +259,21 @@ pub async fn unlink(
     .await
 }
 
+/// Applies `edit` to an edge's properties in the caller's transaction, with its `UPDATE`
+/// event (a producer's facets and marks on a link it reported).
+pub async fn change_edge(
+    txn: &sea_orm::DatabaseTransaction,
+    ctx: &RequestContext,
+    before: &edge::Model,
+    edit: impl FnOnce(&mut edge::ActiveModel),
+) -> AppResult<edge::Model> {
+    use sea_orm::IntoActiveModel;
+    let mut row = before.clone().into_active_model();
+    edit(&mut row);
+    row.updated_at = sea_orm::Set(Utc::now());
+    store::update::<edge::Entity, _>(txn, ctx, before, row, "UPDATE").await
+}
+
 /// [`unlink`] inside the caller's transaction (with its event).
 pub async fn unlink_in(
     txn: &sea_orm::DatabaseTransaction,
