@@ -1239,7 +1239,9 @@ impl Api<'_> {
                 )))
             };
         }
-        let now = Utc::now();
+        // To the microsecond: the runs' `deleted_at` must equal the instant the config
+        // keeps (in microseconds) on both backends, for the restore to find them.
+        let now = chrono::SubsecRound::trunc_subsecs(Utc::now(), 6);
         let mut config = e.config.clone();
         if !config["mlflow"].is_object() {
             config["mlflow"] = json!({});

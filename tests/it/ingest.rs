@@ -672,16 +672,20 @@ print(json.dumps({
 
 #[tokio::test]
 async fn the_mlflow_client_tracks_and_registers() {
-    tracks_and_registers(Release::Newest).await;
+    tracks_and_registers(TestApp::new().await, Release::Newest).await;
 }
 
 #[tokio::test]
 async fn the_previous_mlflow_client_tracks_and_registers() {
-    tracks_and_registers(Release::Previous).await;
+    tracks_and_registers(TestApp::new().await, Release::Previous).await;
 }
 
-async fn tracks_and_registers(release: Release) {
-    let base = TestApp::new().await;
+#[tokio::test]
+async fn the_mlflow_client_tracks_and_registers_on_sqlite() {
+    tracks_and_registers(TestApp::sqlite().await, Release::Newest).await;
+}
+
+async fn tracks_and_registers(base: TestApp, release: Release) {
     let s = served(&base).await;
     let token = key_with(
         &s,

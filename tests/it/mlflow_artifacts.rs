@@ -8,7 +8,8 @@ use mlgraph::core::clock::Clock;
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
-use crate::artifacts::{Kind, setup};
+use crate::artifacts::{Env, Kind, setup, setup_on};
+use crate::harness::TestApp;
 use crate::ingest::{Release, mlflow_env, mlflow_env_for, run_python};
 
 const SCRIPT: &str = r#"
@@ -72,16 +73,24 @@ print(json.dumps(out))
 
 #[tokio::test]
 async fn the_mlflow_client_logs_and_loads_artifacts_and_models() {
-    logs_and_loads_artifacts_and_models(Release::Newest).await;
+    let env = setup(Kind::S3, Clock::system()).await;
+    logs_and_loads_artifacts_and_models(env, Release::Newest).await;
 }
 
 #[tokio::test]
 async fn the_previous_mlflow_client_logs_and_loads_artifacts_and_models() {
-    logs_and_loads_artifacts_and_models(Release::Previous).await;
+    let env = setup(Kind::S3, Clock::system()).await;
+    logs_and_loads_artifacts_and_models(env, Release::Previous).await;
 }
 
-async fn logs_and_loads_artifacts_and_models(release: Release) {
-    let env = setup(Kind::S3, Clock::system()).await;
+/// SQLite with the local artifact store: the laptop setup.
+#[tokio::test]
+async fn the_mlflow_client_logs_and_loads_artifacts_and_models_on_sqlite() {
+    let env = setup_on(TestApp::sqlite().await, Kind::Local, Clock::system()).await;
+    logs_and_loads_artifacts_and_models(env, Release::Newest).await;
+}
+
+async fn logs_and_loads_artifacts_and_models(env: Env, release: Release) {
     let addr = env.app.serve().await;
     let out = run_python(
         SCRIPT,
@@ -117,29 +126,22 @@ async fn logs_and_loads_artifacts_and_models(release: Release) {
     // In mlgraph: verified artifacts of the run, the large one with its SHA-256, the
     // replaced text once; the logged model's files under its experiment.
     let run_id = got["run_id"].as_str().unwrap_or_default();
-    let rows = env
-        .app
-        .db()
-        .query_all_raw(sea_orm::Statement::from_string(
-            env.app.db().get_database_backend(),
-            format!(
-                "SELECT path, sha256, status FROM artifacts WHERE owner_id = '{}'::uuid \
-                 AND deleted_at IS NULL ORDER BY path",
-                uuid::Uuid::parse_str(run_id).unwrap_or_else(|e| panic!("{e}"))
-            ),
-        ))
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let live: Vec<(String, String, String)> = rows
-        .iter()
-        .map(|r| {
-            (
-                r.try_get_by_index::<String>(0).unwrap_or_default(),
-                r.try_get_by_index::<String>(1).unwrap_or_default(),
-                r.try_get_by_index::<String>(2).unwrap_or_default(),
+    let live: Vec<(String, String, String)> = {
+        use entity::artifact::{Column, Entity};
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+        Entity::find()
+            .filter(
+                Column::OwnerId.eq(uuid::Uuid::parse_str(run_id).unwrap_or_else(|e| panic!("{e}"))),
             )
-        })
-        .collect();
+            .filter(Column::DeletedAt.is_null())
+            .order_by_asc(Column::Path)
+            .all(env.app.db())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .into_iter()
+            .map(|a| (a.path, a.sha256, format!("{:?}", a.status).to_uppercase()))
+            .collect()
+    };
     let paths: Vec<&str> = live.iter().map(|(p, _, _)| p.as_str()).collect();
     assert_eq!(
         paths,

@@ -130,16 +130,20 @@ print(json.dumps(out))
 
 #[tokio::test]
 async fn the_mlflow_client_orders_searches_and_soft_deletes_as_mlflow_does() {
-    orders_searches_and_soft_deletes(Release::Newest).await;
+    orders_searches_and_soft_deletes(TestApp::new().await, Release::Newest).await;
 }
 
 #[tokio::test]
 async fn the_previous_mlflow_client_orders_searches_and_soft_deletes_as_mlflow_does() {
-    orders_searches_and_soft_deletes(Release::Previous).await;
+    orders_searches_and_soft_deletes(TestApp::new().await, Release::Previous).await;
 }
 
-async fn orders_searches_and_soft_deletes(release: Release) {
-    let base = TestApp::new().await;
+#[tokio::test]
+async fn the_mlflow_client_orders_searches_and_soft_deletes_on_sqlite() {
+    orders_searches_and_soft_deletes(TestApp::sqlite().await, Release::Newest).await;
+}
+
+async fn orders_searches_and_soft_deletes(base: TestApp, release: Release) {
     let s = served(&base).await;
     let token = key_with(
         &s,

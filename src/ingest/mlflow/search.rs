@@ -139,9 +139,11 @@ fn version_field(pg: bool, name: &str) -> Field {
     let c = |c: C| SimpleExpr::from(Expr::col((model_version::Entity, c)));
     let (expr, kind) = match name {
         "name" => (
-            Expr::cust_with_exprs(
+            cust(
+                pg,
                 "(SELECT models.name FROM models WHERE models.id = $1)",
-                [c(C::ModelId)],
+                "(SELECT models.name FROM models WHERE models.id = ?)",
+                vec![c(C::ModelId)],
             ),
             Kind::Str,
         ),
