@@ -2165,19 +2165,42 @@ impl Api<'_> {
     /// Registered models as MLflow answers them (latest version of each stage, aliases,
     /// tags), in three statements for all of them.
     async fn registered_models_json(&self, models: &[model::Model]) -> MlResult<Vec<Value>> {
+        use model_version::Column as V;
+        use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
         let ids: Vec<Uuid> = models.iter().map(|m| m.id).collect();
+        let aliases = registry::aliases_of_models(self.db, self.ctx, &ids).await?;
+        // Only the versions the answer names: each model's latest of each stage, and the
+        // aliased ones (a model may hold thousands of versions).
+        let aliased: Vec<Uuid> = aliases.iter().map(|a| a.model_version_id).collect();
         let mut versions: HashMap<Uuid, Vec<model_version::Model>> = HashMap::new();
         for chunk in ids.chunks(1000) {
+            let latest = Query::select()
+                .columns([V::ModelId, V::Stage])
+                .expr(Func::max(Expr::col(V::Version)))
+                .from(model_version::Entity)
+                .and_where(V::ModelId.is_in(chunk.iter().copied()))
+                .group_by_columns([V::ModelId, V::Stage])
+                .to_owned();
+            let named = sea_orm::Condition::any()
+                .add(
+                    Expr::tuple([
+                        Expr::col((model_version::Entity, V::ModelId)),
+                        Expr::col((model_version::Entity, V::Stage)),
+                        Expr::col((model_version::Entity, V::Version)),
+                    ])
+                    .in_subquery(latest),
+                )
+                .add(V::Id.is_in(aliased.iter().copied()));
             for v in store::scoped::<model_version::Entity>(self.ctx)
-                .filter(model_version::Column::ModelId.is_in(chunk.iter().copied()))
-                .order_by_asc(model_version::Column::Version)
+                .filter(V::ModelId.is_in(chunk.iter().copied()))
+                .filter(named)
+                .order_by_asc(V::Version)
                 .all(self.db)
                 .await?
             {
                 versions.entry(v.model_id).or_default().push(v);
             }
         }
-        let aliases = registry::aliases_of_models(self.db, self.ctx, &ids).await?;
         // Each model's latest version of each stage.
         let latest: HashMap<Uuid, Vec<&model_version::Model>> = versions
             .iter()

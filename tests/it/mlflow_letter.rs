@@ -1344,6 +1344,69 @@ async fn registered_models_search_runs_in_the_database_and_agrees_on_both_backen
             .await;
             assert_eq!(status, 200, "{made}");
         }
+        // Model a: four versions over three stages, an alias on the oldest. Its answer
+        // names each stage's latest version and the aliased one, whatever it holds.
+        for v in 1..=4 {
+            let (status, made) = post_json(
+                &addr,
+                "/api/2.0/mlflow/model-versions/create",
+                None,
+                &json!({"name": "a", "source": format!("s3://b/a{v}")}),
+            )
+            .await;
+            assert_eq!(status, 200, "{made}");
+        }
+        for (version, stage) in [("1", "Staging"), ("2", "Production"), ("4", "Staging")] {
+            let (status, moved) = post_json(
+                &addr,
+                "/api/2.0/mlflow/model-versions/transition-stage",
+                None,
+                &json!({"name": "a", "version": version, "stage": stage}),
+            )
+            .await;
+            assert_eq!(status, 200, "{moved}");
+        }
+        let (status, aliased) = post_json(
+            &addr,
+            "/api/2.0/mlflow/registered-models/alias",
+            None,
+            &json!({"name": "a", "alias": "champion", "version": "1"}),
+        )
+        .await;
+        assert_eq!(status, 200, "{aliased}");
+        let a: Value = reqwest::get(format!(
+            "http://{addr}/api/2.0/mlflow/registered-models/get?name=a"
+        ))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .json()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+        let latest: Vec<(String, String)> = a["registered_model"]["latest_versions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|v| {
+                (
+                    v["version"].as_str().unwrap_or_default().to_owned(),
+                    v["current_stage"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect();
+        let pairs = |l: &[(&str, &str)]| -> Vec<(String, String)> {
+            l.iter()
+                .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+                .collect()
+        };
+        assert_eq!(
+            latest,
+            pairs(&[("2", "Production"), ("3", "None"), ("4", "Staging")]),
+            "{a}"
+        );
+        assert_eq!(
+            a["registered_model"]["aliases"],
+            json!([{"alias": "champion", "version": "1"}])
+        );
         let mut got = Vec::new();
         for query in [
             "",
