@@ -796,7 +796,7 @@ async fn seed_upload(
     arts: &crate::artifacts::service::Artifacts,
     ctx: &RequestContext,
 ) -> AppResult<()> {
-    use crate::artifacts::service::UploadPlan;
+    use crate::artifacts::service::UploadRoute;
     use sha2::Digest;
     let dataset = crate::core::store::unscoped::<entity::dataset::Entity>()
         .filter(entity::dataset::Column::Ns.eq(DEMO_NS))
@@ -837,7 +837,7 @@ async fn seed_upload(
     )
     .await?;
     if let Some(upload) = &planned.upload
-        && !matches!(upload.plan, UploadPlan::Present)
+        && !matches!(upload.route, UploadRoute::Present)
     {
         let sha = upload.artifact.sha256.clone();
         arts.store

@@ -21,7 +21,7 @@ use crate::core::paging::{Conn, PageArgs};
 use crate::enums::{ArtifactStatus, ArtifactStatusFilter};
 use crate::error::AppError;
 use crate::graph::{Artifact, Node, load_node};
-use service::{Artifacts, UploadPlan};
+use service::{Artifacts, UploadRoute};
 
 pub(crate) fn artifacts_of<'a>(ctx: &Context<'a>) -> Result<&'a Arc<Artifacts>, AppError> {
     data::<crate::AppState>(ctx)?
@@ -193,10 +193,10 @@ pub struct ArtifactUpload {
 
 impl From<service::Upload> for ArtifactUpload {
     fn from(up: service::Upload) -> Self {
-        let (already_present, upload, part_size, parts) = match up.plan {
-            UploadPlan::Present => (true, None, None, Vec::new()),
-            UploadPlan::Single(p) => (false, Some(p.into()), None, Vec::new()),
-            UploadPlan::Multipart { part_size, parts } => (
+        let (already_present, upload, part_size, parts) = match up.route {
+            UploadRoute::Present => (true, None, None, Vec::new()),
+            UploadRoute::Single(p) => (false, Some(p.into()), None, Vec::new()),
+            UploadRoute::Multipart { part_size, parts } => (
                 false,
                 None,
                 Some(part_size),

@@ -84,7 +84,7 @@ pub struct NewUpload {
 }
 
 /// How the client sends the bytes.
-pub enum UploadPlan {
+pub enum UploadRoute {
     /// Nothing to send: the same bytes are stored already.
     Present,
     /// One `PUT`.
@@ -103,7 +103,7 @@ pub struct Upload {
     /// The artifact (PENDING, or VERIFIED when already present).
     pub artifact: artifact::Model,
     /// What the client does next.
-    pub plan: UploadPlan,
+    pub route: UploadRoute,
 }
 
 fn check_path(path: &str) -> AppResult<()> {
@@ -289,14 +289,14 @@ pub async fn create_upload(
     if present {
         return Ok(Upload {
             artifact: row,
-            plan: UploadPlan::Present,
+            route: UploadRoute::Present,
         });
     }
-    let planned = plan(db, arts, ctx, &row).await;
-    let (row, plan) = failed_unless(db, arts, ctx, &row, planned).await?;
+    let planned = route(db, arts, ctx, &row).await;
+    let (row, route) = failed_unless(db, arts, ctx, &row, planned).await?;
     Ok(Upload {
         artifact: row,
-        plan,
+        route,
     })
 }
 
@@ -322,12 +322,12 @@ async fn failed_unless<T>(
     result
 }
 
-async fn plan(
+async fn route(
     db: &DatabaseConnection,
     arts: &Artifacts,
     ctx: &RequestContext,
     row: &artifact::Model,
-) -> AppResult<(artifact::Model, UploadPlan)> {
+) -> AppResult<(artifact::Model, UploadRoute)> {
     let ttl = arts.settings.upload_url_ttl;
     let Some(part_size) = row.part_size else {
         let put = arts
@@ -341,7 +341,7 @@ async fn plan(
                 ttl,
             )
             .await?;
-        return Ok((row.clone(), UploadPlan::Single(put)));
+        return Ok((row.clone(), UploadRoute::Single(put)));
     };
     let (row, upload_id) = start_multipart(db, arts, ctx, row).await?;
     let mut parts = Vec::new();
@@ -364,7 +364,7 @@ async fn plan(
         offset += size;
         n += 1;
     }
-    Ok((row, UploadPlan::Multipart { part_size, parts }))
+    Ok((row, UploadRoute::Multipart { part_size, parts }))
 }
 
 /// Opens the store's multipart upload of `row`'s object and records its id on the row.
@@ -873,18 +873,18 @@ pub async fn put(
     )
     .await?;
     let key = planned.artifact.object_key.clone();
-    match (planned.plan, contents) {
-        (UploadPlan::Present, _) => return Ok(planned.artifact),
-        (UploadPlan::Single(_), Contents::Bytes(b)) => {
+    match (planned.route, contents) {
+        (UploadRoute::Present, _) => return Ok(planned.artifact),
+        (UploadRoute::Single(_), Contents::Bytes(b)) => {
             arts.store.put_small(&key, b, &sha256).await?;
         }
-        (UploadPlan::Single(_), Contents::File { path, .. }) => {
+        (UploadRoute::Single(_), Contents::File { path, .. }) => {
             arts.store.put_path(&key, path, &sha256).await?;
         }
-        (UploadPlan::Multipart { parts, .. }, contents) => {
+        (UploadRoute::Multipart { parts, .. }, contents) => {
             let upload_id =
                 planned.artifact.upload_id.clone().ok_or_else(|| {
-                    AppError::Internal("a multipart plan without an upload".into())
+                    AppError::Internal("a multipart route without an upload".into())
                 })?;
             let mut file = match &contents {
                 Contents::File { path, .. } => Some(

@@ -135,7 +135,7 @@ pub enum PField<E: EntityTrait> {
 /// Plans a reference field whose target's id is the given expression.
 pub type RefPlanner = fn(&mut Builder<'_>, &Field, Expr) -> Option<(Obj, Expr)>;
 /// Plans a connection field of the parent whose id is the given expression.
-pub type ChildPlanner = fn(&mut Builder<'_>, &Field, Expr) -> Option<(ConnShape, Expr)>;
+pub type ChildPlanner = fn(&mut Builder<'_>, &Field, Expr) -> Option<(ConnLayout, Expr)>;
 
 /// How a column's JSON becomes the GraphQL value its resolver returns.
 #[derive(Clone, Copy)]
@@ -324,10 +324,10 @@ enum Slot {
     Id(usize),
     Col(Kind, usize),
     Ref(Box<Obj>, usize),
-    Conn(Box<ConnShape>, usize),
+    Conn(Box<ConnLayout>, usize),
 }
 
-/// The shape of one node object: its fields in selection order, read from a row (a JSON
+/// The layout of one node object: its fields in selection order, read from a row (a JSON
 /// array of the columns the statement selected for it).
 pub struct Obj {
     object: &'static str,
@@ -335,9 +335,9 @@ pub struct Obj {
     fields: Vec<(Name, Slot)>,
 }
 
-/// The shape of one connection: its fields in selection order, read from
+/// The layout of one connection: its fields in selection order, read from
 /// `[rows, rows fetched, total]`.
-pub struct ConnShape {
+pub struct ConnLayout {
     start: u64,
     limit: u64,
     connection: String,
@@ -371,7 +371,7 @@ fn key(f: &Field) -> Name {
     f.response_key().node.clone()
 }
 
-/// Plans the node object selected by `set` over the row alias `t`: its shape, and the
+/// Plans the node object selected by `set` over the row alias `t`: its layout, and the
 /// columns (and nested subqueries) its row must hold, appended to `cols`.
 fn object<E: Plannable>(
     b: &mut Builder<'_>,
@@ -461,7 +461,7 @@ fn plan_ref<T: Plannable>(b: &mut Builder<'_>, field: &Field, id: Expr) -> Optio
 }
 
 /// Plans the connection `field` of the relation `R` for the parent whose id is `parent`.
-fn plan_children<R>(b: &mut Builder<'_>, field: &Field, parent: Expr) -> Option<(ConnShape, Expr)>
+fn plan_children<R>(b: &mut Builder<'_>, field: &Field, parent: Expr) -> Option<(ConnLayout, Expr)>
 where
     R: ChildRelation,
     R::Child: Plannable,
@@ -478,8 +478,8 @@ where
     let rows = store::children_of_parent::<R::Child>(b.rc, link, &spec, &parent);
     let count = selects(&field.selection_set.node, "totalCount")
         .then(|| store::child_count::<R::Child>(b.rc, link, &spec, R::count_rollup(), &parent));
-    let (shape, sel) = connection::<R::Child>(b, field, rows, &spec, window, count)?;
-    Some((shape, Expr::SubQuery(None, Box::new(sel.into()))))
+    let (layout, sel) = connection::<R::Child>(b, field, rows, &spec, window, count)?;
+    Some((layout, Expr::SubQuery(None, Box::new(sel.into()))))
 }
 
 /// The paging arguments among `args` (what remains once filter and order are taken).
@@ -514,7 +514,7 @@ fn connection<E: Plannable>(
     spec: &ListSpec<E>,
     window: Window,
     count: Option<SelectStatement>,
-) -> Option<(ConnShape, SelectStatement)> {
+) -> Option<(ConnLayout, SelectStatement)> {
     let Window::Forward { start, limit } = window else {
         return None;
     };
@@ -604,7 +604,7 @@ fn connection<E: Plannable>(
         .from_subquery(numbered, t)
         .to_owned();
     Some((
-        ConnShape {
+        ConnLayout {
             start,
             limit,
             connection,
@@ -629,7 +629,7 @@ pub struct Operation<'a> {
 
 /// One planned top-level list: the statement, and how its JSON becomes the field's value.
 pub struct ListPlan {
-    shape: ConnShape,
+    layout: ConnLayout,
     statement: SelectStatement,
 }
 
@@ -642,7 +642,7 @@ impl ListPlan {
     /// Runs the statement and builds the field's value.
     pub async fn run(self, db: &impl ConnectionTrait) -> AppResult<Value> {
         match json_of(db, &self.statement).await? {
-            Some(j) => Ok(self.shape.value(j)?),
+            Some(j) => Ok(self.layout.value(j)?),
             None => Ok(Value::Null),
         }
     }
@@ -668,21 +668,21 @@ pub fn plan_list<E: Plannable>(
             .column_as(Expr::cust("COUNT(*)"), "_cnt")
             .into_query()
     });
-    let (shape, statement) = connection::<E>(&mut b, field, rows, spec, window, count)?;
+    let (layout, statement) = connection::<E>(&mut b, field, rows, spec, window, count)?;
     // A flat page without its count is one statement either way (see `plan_node`).
-    let counted = shape
+    let counted = layout
         .fields
         .iter()
         .any(|(_, p)| matches!(p, ConnPart::TotalCount));
-    if !counted && !shape.objects().any(Obj::nests) {
+    if !counted && !layout.objects().any(Obj::nests) {
         return None;
     }
-    Some(ListPlan { shape, statement })
+    Some(ListPlan { layout, statement })
 }
 
 /// One planned top-level node: the statement, and how its row becomes the field's value.
 pub struct NodePlan {
-    shape: Obj,
+    layout: Obj,
     statement: SelectStatement,
 }
 
@@ -691,7 +691,7 @@ impl NodePlan {
     /// the caller's scope).
     pub async fn run(self, db: &impl ConnectionTrait) -> AppResult<Option<Value>> {
         match json_of(db, &self.statement).await? {
-            Some(j) => Ok(Some(self.shape.value(j)?)),
+            Some(j) => Ok(Some(self.layout.value(j)?)),
             None => Ok(None),
         }
     }
@@ -720,10 +720,10 @@ pub fn plan_node<E: Plannable>(
     let mut b = Builder::new(op, rc, limits);
     let t = Alias::new(b.alias());
     let mut cols = Vec::new();
-    let shape = object::<E>(&mut b, &field.selection_set.node, &t, &mut cols)?;
+    let layout = object::<E>(&mut b, &field.selection_set.node, &t, &mut cols)?;
     // A node without nested levels is one statement either way, and the plain row is
     // cheaper for the database than its JSON.
-    if !shape.nests() {
+    if !layout.nests() {
         return None;
     }
     let row = E::find()
@@ -735,7 +735,7 @@ pub fn plan_node<E: Plannable>(
         .expr_as(row_array(cols)?, Alias::new("j"))
         .from_subquery(row, t)
         .to_owned();
-    Some(NodePlan { shape, statement })
+    Some(NodePlan { layout, statement })
 }
 
 /// Whether the planner may answer this request at all: it is on, the database is
@@ -796,7 +796,7 @@ fn take(row: &mut [serde_json::Value], i: usize) -> serde_json::Value {
     row.get_mut(i).map(std::mem::take).unwrap_or_default()
 }
 
-/// A statement's JSON that does not have the shape its plan expects: a bug in the
+/// A statement's JSON that does not have the layout its plan expects: a bug in the
 /// planner or a declaration, reported (never a silent `null`).
 #[derive(Debug)]
 struct Mismatch(String);
@@ -811,7 +811,7 @@ impl Mismatch {
 
 impl From<Mismatch> for crate::error::AppError {
     fn from(m: Mismatch) -> Self {
-        tracing::error!(error = %m.0, "planner shape mismatch");
+        tracing::error!(error = %m.0, "planner layout mismatch");
         crate::error::AppError::Internal(m.0)
     }
 }
@@ -882,7 +882,7 @@ impl Obj {
     }
 }
 
-impl ConnShape {
+impl ConnLayout {
     /// The node objects planned over its rows (`nodes`, `edges { node }`).
     fn objects(&self) -> impl Iterator<Item = &Obj> {
         self.fields.iter().flat_map(|(_, p)| match p {

@@ -508,24 +508,24 @@ pub fn order_like_selection(
     };
     let mut orderer = Orderer {
         doc,
-        plans: HashMap::new(),
+        orders: HashMap::new(),
     };
     orderer.value(data, &[&op.selection_set.node], planned);
 }
 
 struct Orderer<'a> {
     doc: &'a ExecutableDocument,
-    /// Plans by selection set (its address): a list of 1,000 objects is planned once.
-    plans: HashMap<usize, Rc<Plan<'a>>>,
+    /// Field orders by selection set (its address): a list of 1,000 objects is read once.
+    orders: HashMap<usize, Rc<FieldOrder<'a>>>,
 }
 
 /// The response keys of one object in the order selected, each with the selection sets
 /// merged under it.
-struct Plan<'a> {
+struct FieldOrder<'a> {
     fields: Vec<(&'a str, Vec<&'a SelectionSet>)>,
 }
 
-impl Plan<'_> {
+impl FieldOrder<'_> {
     fn position(&self, key: &str) -> usize {
         self.fields
             .iter()
@@ -545,15 +545,15 @@ impl<'a> Orderer<'a> {
                 }
             }
             Value::Object(map) => {
-                let plan = self.plan(sets);
-                if !map.keys().map(|k| plan.position(k)).is_sorted() {
-                    map.sort_by_cached_key(|k, _| plan.position(k));
+                let order = self.order_of(sets);
+                if !map.keys().map(|k| order.position(k)).is_sorted() {
+                    map.sort_by_cached_key(|k, _| order.position(k));
                 }
                 for (key, sub) in map.iter_mut() {
                     if skip.contains(key) {
                         continue;
                     }
-                    if let Some((_, sets)) = plan.fields.iter().find(|(k, _)| *k == key.as_str())
+                    if let Some((_, sets)) = order.fields.iter().find(|(k, _)| *k == key.as_str())
                         && sets.iter().any(|s| !s.items.is_empty())
                     {
                         self.value(sub, sets, &[]);
@@ -564,39 +564,44 @@ impl<'a> Orderer<'a> {
         }
     }
 
-    fn plan(&mut self, sets: &[&'a SelectionSet]) -> Rc<Plan<'a>> {
+    fn order_of(&mut self, sets: &[&'a SelectionSet]) -> Rc<FieldOrder<'a>> {
         let id = match sets {
             [one] => Some(*one as *const SelectionSet as usize),
             _ => None,
         };
-        if let Some(plan) = id.and_then(|id| self.plans.get(&id)) {
-            return plan.clone();
+        if let Some(order) = id.and_then(|id| self.orders.get(&id)) {
+            return order.clone();
         }
-        let mut plan = Plan { fields: Vec::new() };
+        let mut order = FieldOrder { fields: Vec::new() };
         for set in sets {
-            self.collect(set, &mut plan, &mut Vec::new());
+            self.collect(set, &mut order, &mut Vec::new());
         }
-        let plan = Rc::new(plan);
+        let order = Rc::new(order);
         if let Some(id) = id {
-            self.plans.insert(id, plan.clone());
+            self.orders.insert(id, order.clone());
         }
-        plan
+        order
     }
 
-    fn collect(&self, set: &'a SelectionSet, plan: &mut Plan<'a>, fragments: &mut Vec<&'a str>) {
+    fn collect(
+        &self,
+        set: &'a SelectionSet,
+        order: &mut FieldOrder<'a>,
+        fragments: &mut Vec<&'a str>,
+    ) {
         for item in &set.items {
             match &item.node {
                 Selection::Field(field) => {
                     let field = &field.node;
                     let key = field.response_key().node.as_str();
                     let sub = &field.selection_set.node;
-                    match plan.fields.iter_mut().find(|(k, _)| *k == key) {
+                    match order.fields.iter_mut().find(|(k, _)| *k == key) {
                         Some((_, sets)) => sets.push(sub),
-                        None => plan.fields.push((key, vec![sub])),
+                        None => order.fields.push((key, vec![sub])),
                     }
                 }
                 Selection::InlineFragment(f) => {
-                    self.collect(&f.node.selection_set.node, plan, fragments);
+                    self.collect(&f.node.selection_set.node, order, fragments);
                 }
                 Selection::FragmentSpread(s) => {
                     let name = s.node.fragment_name.node.as_str();
@@ -605,7 +610,7 @@ impl<'a> Orderer<'a> {
                     }
                     if let Some(def) = self.doc.fragments.get(name) {
                         fragments.push(name);
-                        self.collect(&def.node.selection_set.node, plan, fragments);
+                        self.collect(&def.node.selection_set.node, order, fragments);
                         fragments.pop();
                     }
                 }

@@ -3,11 +3,11 @@
 //!   link/unlink writes;
 //! - [`walk`]: the traversal, one bounded recursive statement for a whole batch of start
 //!   nodes, whose SQL [`sql`] builds;
-//! - [`shape`]: pure shaping of what the statement reached (distances, one path back to
+//! - [`answer`]: the answer made from what the statement reached (distances, one path back to
 //!   the start, cycle detection, paging), unit-tested without a database.
 
+mod answer;
 mod edges;
-mod shape;
 mod sql;
 mod walk;
 

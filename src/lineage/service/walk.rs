@@ -10,7 +10,7 @@ use crate::core::context::RequestContext;
 use crate::core::ids::NodeType;
 use crate::error::AppResult;
 
-use super::shape::shape;
+use super::answer::answer;
 use super::sql::*;
 
 /// Which way to walk.
@@ -93,7 +93,7 @@ pub struct Subgraph {
     pub start_found: bool,
 }
 
-/// Walks from every root in one statement and shapes one subgraph per root.
+/// Walks from every root in one statement and answers one subgraph per root.
 pub async fn traverse(
     db: &impl ConnectionTrait,
     ctx: &RequestContext,
@@ -324,7 +324,7 @@ async fn traverse_inner(
               WHERE p.rn > {lo} AND p.rn <= {hi}"
         )
     } else if args.with_edges {
-        // Paths and cycles need every reached node: Rust shapes and pages them.
+        // Paths and cycles need every reached node: Rust orders and pages them.
         format!(
             "SELECT 'N' AS rec, rt, rid, t AS a_type, id AS a_id, {null_text} AS b_type, {null_uuid} AS b_id,
                     CAST(depth AS BIGINT) AS depth, CAST(up AS BIGINT) AS up_flag, {null_text} AS kind, {null_uuid} AS edge_id,
@@ -463,7 +463,7 @@ async fn traverse_inner(
             continue;
         };
         let edges = r.edges.into_iter().collect();
-        let mut graph = shape(*root, r.nodes, edges, r.partial, r.total, args);
+        let mut graph = answer(*root, r.nodes, edges, r.partial, r.total, args);
         graph.start_found = r.found;
         out.insert(*root, graph);
     }

@@ -1,4 +1,4 @@
-//! Shaping a traversal's answer from what the statement reached: no SQL, no I/O.
+//! A traversal's answer made from what the statement reached: no SQL, no I/O.
 
 use std::collections::{HashMap, HashSet};
 
@@ -8,7 +8,7 @@ use crate::core::ids::NodeType;
 
 use super::walk::{LineageEdgeRow, Reached, Subgraph, TraversalArgs};
 
-pub(super) fn shape(
+pub(super) fn answer(
     root: (NodeType, Uuid),
     nodes: HashMap<(NodeType, Uuid), (u32, bool)>,
     edges: Vec<LineageEdgeRow>,
@@ -174,9 +174,9 @@ mod tests {
     }
 
     #[test]
-    fn shape_orders_by_distance_then_id_and_gives_shortest_paths() {
+    fn answer_orders_by_distance_then_id_and_gives_shortest_paths() {
         let (nodes, edges) = diamond();
-        let g = shape(node(0), nodes, edges, false, None, &args(10, 0));
+        let g = answer(node(0), nodes, edges, false, None, &args(10, 0));
         let order: Vec<_> = g.nodes.iter().map(|r| (r.node, r.distance)).collect();
         assert_eq!(order, [(node(1), 1), (node(2), 1), (node(3), 2)]);
         let to_3 = &g.nodes[2].path;
@@ -190,9 +190,9 @@ mod tests {
     }
 
     #[test]
-    fn shape_pages_and_keeps_only_the_pages_edges() {
+    fn answer_pages_and_keeps_only_the_pages_edges() {
         let (nodes, edges) = diamond();
-        let g = shape(node(0), nodes, edges, false, None, &args(1, 1));
+        let g = answer(node(0), nodes, edges, false, None, &args(1, 1));
         assert_eq!(g.nodes.len(), 1);
         assert_eq!(g.nodes[0].node, node(2));
         assert_eq!(g.total, 3);
@@ -205,15 +205,15 @@ mod tests {
     }
 
     #[test]
-    fn shape_filters_types_but_counts_from_the_database_when_it_paged() {
+    fn answer_filters_types_but_counts_from_the_database_when_it_paged() {
         let (nodes, edges) = diamond();
         let mut a = args(10, 0);
         a.node_types = Some(vec![NodeType::Dataset]);
-        let g = shape(node(0), nodes.clone(), edges.clone(), false, None, &a);
+        let g = answer(node(0), nodes.clone(), edges.clone(), false, None, &a);
         assert!(g.nodes.is_empty());
         assert_eq!(g.total, 0);
         // The database already cut the page and counted 7: that count stands.
-        let g = shape(node(0), nodes, edges, true, Some(7), &args(10, 0));
+        let g = answer(node(0), nodes, edges, true, Some(7), &args(10, 0));
         assert_eq!(g.total, 7);
         assert!(g.is_partial);
     }
