@@ -892,11 +892,29 @@ where
 {
     transaction(db, async |txn| {
         let before = lock::<E>(txn, ctx, id).await?;
-        let mut row = sea_orm::IntoActiveModel::into_active_model(before.clone());
-        edit(&mut row);
-        update::<E, A>(txn, ctx, &before, row, action).await
+        change::<E, A>(txn, ctx, &before, action, edit).await
     })
     .await
+}
+
+/// Applies `edit` to `before` (a row the caller has read, locked where it matters) and
+/// stores the result in the caller's transaction with `action`'s event: the body of every
+/// domain's `change_*`.
+pub async fn change<E, A>(
+    txn: &sea_orm::DatabaseTransaction,
+    ctx: &RequestContext,
+    before: &E::Model,
+    action: &'static str,
+    edit: impl FnOnce(&mut A),
+) -> AppResult<E::Model>
+where
+    E: NodeEntity,
+    E::Model: FromQueryResult + Clone + Send + Sync + Serialize + sea_orm::IntoActiveModel<A>,
+    A: ActiveModelTrait<Entity = E> + sea_orm::ActiveModelBehavior + Send,
+{
+    let mut row = sea_orm::IntoActiveModel::into_active_model(before.clone());
+    edit(&mut row);
+    update::<E, A>(txn, ctx, before, row, action).await
 }
 
 /// Loads a row a mutation input refers to: `NOT_FOUND` naming `field` when it does not

@@ -112,10 +112,11 @@ pub async fn change_dataset(
     before: &dataset::Model,
     edit: impl FnOnce(&mut dataset::ActiveModel),
 ) -> AppResult<dataset::Model> {
-    let mut row = before.clone().into_active_model();
-    edit(&mut row);
-    row.updated_at = Set(Utc::now());
-    store::update::<dataset::Entity, _>(txn, ctx, before, row, "UPDATE").await
+    store::change::<dataset::Entity, _>(txn, ctx, before, "UPDATE", |row| {
+        edit(row);
+        row.updated_at = Set(Utc::now());
+    })
+    .await
 }
 
 /// Applies `edit` to a dataset version in the caller's transaction, with its `UPDATE`
@@ -127,10 +128,11 @@ pub async fn change_version(
     before: &dataset_version::Model,
     edit: impl FnOnce(&mut dataset_version::ActiveModel),
 ) -> AppResult<dataset_version::Model> {
-    let mut row = before.clone().into_active_model();
-    edit(&mut row);
-    row.updated_at = Set(Utc::now());
-    store::update::<dataset_version::Entity, _>(txn, ctx, before, row, "UPDATE").await
+    store::change::<dataset_version::Entity, _>(txn, ctx, before, "UPDATE", |row| {
+        edit(row);
+        row.updated_at = Set(Utc::now());
+    })
+    .await
 }
 
 /// Hands out the dataset's next version number (locks the dataset row until commit) and

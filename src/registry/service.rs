@@ -95,10 +95,11 @@ pub async fn change_workflow(
     before: &workflow::Model,
     edit: impl FnOnce(&mut workflow::ActiveModel),
 ) -> AppResult<workflow::Model> {
-    let mut row = before.clone().into_active_model();
-    edit(&mut row);
-    row.updated_at = Set(Utc::now());
-    store::update::<workflow::Entity, _>(txn, ctx, before, row, "UPDATE").await
+    store::change::<workflow::Entity, _>(txn, ctx, before, "UPDATE", |row| {
+        edit(row);
+        row.updated_at = Set(Utc::now());
+    })
+    .await
 }
 
 /// Applies `edit` to a model (locked in its own transaction), with its `UPDATE` event:

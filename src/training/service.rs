@@ -97,10 +97,11 @@ pub async fn change_experiment(
     before: &experiment::Model,
     edit: impl FnOnce(&mut experiment::ActiveModel),
 ) -> AppResult<experiment::Model> {
-    let mut row = before.clone().into_active_model();
-    edit(&mut row);
-    row.updated_at = Set(Utc::now());
-    store::update::<experiment::Entity, _>(txn, ctx, before, row, "UPDATE").await
+    store::change::<experiment::Entity, _>(txn, ctx, before, "UPDATE", |row| {
+        edit(row);
+        row.updated_at = Set(Utc::now());
+    })
+    .await
 }
 
 /// Creates a QUEUED training job (the same as `enqueueTrainingJob` with at most one

@@ -267,11 +267,11 @@ pub async fn change_edge(
     before: &edge::Model,
     edit: impl FnOnce(&mut edge::ActiveModel),
 ) -> AppResult<edge::Model> {
-    use sea_orm::IntoActiveModel;
-    let mut row = before.clone().into_active_model();
-    edit(&mut row);
-    row.updated_at = sea_orm::Set(Utc::now());
-    store::update::<edge::Entity, _>(txn, ctx, before, row, "UPDATE").await
+    store::change::<edge::Entity, _>(txn, ctx, before, "UPDATE", |row| {
+        edit(row);
+        row.updated_at = sea_orm::Set(Utc::now());
+    })
+    .await
 }
 
 /// [`unlink`] inside the caller's transaction (with its event).
