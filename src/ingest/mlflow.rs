@@ -760,16 +760,20 @@ fn logged_model_order(p: &Params) -> MlResult<Vec<OrderKey>> {
                 Value::Bool(b) => *b,
                 _ => return Err(bad("")),
             };
-            match field.split_once('.') {
-                None if search::LOGGED_MODEL_ORDER.contains(&field) => {}
+            let field = match field.split_once('.') {
+                None if search::LOGGED_MODEL_ORDER.contains(&field) => field.to_owned(),
                 None => return Err(bad("")),
-                Some(("metrics", k)) if !k.is_empty() => {}
+                // The latest value, of the dataset the key names when it names one.
+                Some(("metrics", k)) if !k.is_empty() && !k.contains('\u{1f}') => {
+                    search::model_metric_order(
+                        field,
+                        o["dataset_name"].as_str(),
+                        o["dataset_digest"].as_str(),
+                    )
+                }
                 Some(_) => return Err(bad(". Only metrics are supported.")),
-            }
-            Ok(OrderKey {
-                field: field.to_owned(),
-                asc,
-            })
+            };
+            Ok(OrderKey { field, asc })
         })
         .collect()
 }
@@ -2080,10 +2084,25 @@ impl Api<'_> {
         let experiments = self.experiment_ids(p).await?;
         let clauses = parse_filter(p.opt("filter").as_deref())?;
         let backend = self.db.get_database_backend();
+        let mut datasets = Vec::new();
+        for d in p.list("datasets") {
+            let name = d["dataset_name"]
+                .as_str()
+                .filter(|n| !n.is_empty())
+                .ok_or_else(|| {
+                    MlflowError::invalid(
+                        "`dataset_name` in the `datasets` clause must be specified.",
+                    )
+                })?;
+            datasets.push((
+                name.to_owned(),
+                d["dataset_digest"].as_str().map(str::to_owned),
+            ));
+        }
         let rows = store::scoped::<logged_model::Entity>(self.ctx)
             .filter(logged_model::Column::Ns.eq(self.ns))
             .filter(logged_model::Column::ExperimentId.is_in(experiments))
-            .filter(search::matching(backend, &clauses, &search::LOGGED_MODELS)?);
+            .filter(search::logged_model_matching(backend, &clauses, &datasets)?);
         let keys = logged_model_order(p)?;
         let (models, next) = search::page_of::<_, logged_model::Model>(
             self.db,

@@ -122,6 +122,9 @@ out["lm2_metrics"] = [[m.key, m.value] for m in c.get_logged_model(lm2.model_id)
 out["lm_by_acc"] = [m.name for m in c.search_logged_models([exp], order_by=[{"field_name": "metrics.acc", "ascending": False}])]
 out["lm_by_acc_asc"] = [m.name for m in c.search_logged_models([exp], order_by=[{"field_name": "metrics.acc", "ascending": True}])]
 out["lm_acc_gt"] = [m.name for m in c.search_logged_models([exp], filter_string="metrics.acc > 0.85")]
+out["lm_acc_any"] = [m.name for m in c.search_logged_models([exp], filter_string="metrics.acc < 0.75")]
+out["lm_on_val"] = [m.name for m in c.search_logged_models([exp], datasets=[{"dataset_name": "val"}])]
+out["lm_by_val"] = [m.name for m in c.search_logged_models([exp], order_by=[{"field_name": "metrics.acc", "ascending": True, "dataset_name": "val"}])]
 out["lm_by_param"] = [m.name for m in c.search_logged_models([exp], filter_string="params.depth = '3'")]
 out["lm_unknown_model"] = code(lambda: c.log_metric(runs[0], "acc", 0.5, model_id="m-" + "0" * 32))
 out["run_acc"] = c.get_run(runs[0]).data.metrics.get("acc")
@@ -268,6 +271,10 @@ async fn orders_searches_and_soft_deletes(base: TestApp, release: Release) {
     assert_eq!(got["lm_by_acc"], json!(["clf", "reg"]));
     assert_eq!(got["lm_by_acc_asc"], json!(["reg", "clf"]));
     assert_eq!(got["lm_acc_gt"], json!(["clf"]));
+    // Any logged value meets a filter (clf's first was 0.7), as in MLflow.
+    assert_eq!(got["lm_acc_any"], json!(["clf"]));
+    assert_eq!(got["lm_on_val"], json!(["clf"]));
+    assert_eq!(got["lm_by_val"], json!(["clf", "reg"]));
     assert_eq!(got["lm_by_param"], json!(["clf"]));
     assert_eq!(got["lm_unknown_model"], "RESOURCE_DOES_NOT_EXIST");
     assert_eq!(got["run_acc"], 0.9);
@@ -1491,7 +1498,10 @@ async fn logged_models_search_runs_in_the_database() {
             "/api/2.0/mlflow/runs/log-batch",
             None,
             &json!({"run_id": run["run"]["info"]["run_id"], "metrics": [
-                metric(&ids[0], 0.5, 1), metric(&ids[2], 0.2, 1), metric(&ids[2], 0.9, 2)
+                metric(&ids[0], 0.5, 1), metric(&ids[2], 0.2, 1), metric(&ids[2], 0.9, 2),
+                // m1 on the validation set too.
+                {"key": "auc", "value": 0.6, "timestamp": 0, "step": 0, "model_id": &ids[0],
+                 "dataset_name": "val", "dataset_digest": "d1"}
             ]}),
         )
         .await;
@@ -1540,6 +1550,30 @@ async fn logged_models_search_runs_in_the_database() {
                 .await,
             );
         }
+        // MLflow 3's `datasets`: the models with a metric on one of them, and metric
+        // clauses restricted to them; an order key on a dataset's values.
+        for body in [
+            json!({"datasets": [{"dataset_name": "val"}]}),
+            json!({"datasets": [{"dataset_name": "val", "dataset_digest": "other"}]}),
+            json!({"filter": "metrics.auc > 0.55", "datasets": [{"dataset_name": "val"}]}),
+            json!({"filter": "metrics.auc > 0.55"}),
+            json!({"datasets": [{"dataset_digest": "d1"}]}),
+            json!({"order_by": [{"field_name": "metrics.auc", "ascending": false, "dataset_name": "val"}]}),
+        ] {
+            let mut body = body;
+            body["experiment_ids"] = json!([exp]);
+            body["max_results"] = json!(1);
+            got.push(
+                all_pages(
+                    &addr,
+                    "/api/2.0/mlflow/logged-models/search",
+                    body,
+                    "models",
+                    |m| m["info"]["name"].as_str(),
+                )
+                .await,
+            );
+        }
         answers.push(got);
     }
     assert_eq!(answers[0], answers[1], "PostgreSQL vs SQLite");
@@ -1555,7 +1589,15 @@ async fn logged_models_search_runs_in_the_database() {
     assert_eq!(answers[0][8], names(&["m3", "m1", "m2"]));
     assert_eq!(answers[0][9], Err("INVALID_PARAMETER_VALUE".to_owned()));
     assert_eq!(answers[0][10], Err("INVALID_PARAMETER_VALUE".to_owned()));
+    // By the latest value (m1's is 0.5, its newest timestamp), missing values last.
     assert_eq!(answers[0][11], names(&["m1", "m3", "m2"]));
-    assert_eq!(answers[0][12], names(&["m1"]));
+    // A metric clause holds when any value meets it, as in MLflow: m3 once logged 0.2.
+    assert_eq!(answers[0][12], names(&["m3", "m1"]));
     assert_eq!(answers[0][13], names(&["m3", "m2", "m1"]));
+    assert_eq!(answers[0][14], names(&["m1"]));
+    assert_eq!(answers[0][15], names(&[]));
+    assert_eq!(answers[0][16], names(&["m1"]));
+    assert_eq!(answers[0][17], names(&["m3", "m1"]));
+    assert_eq!(answers[0][18], Err("INVALID_PARAMETER_VALUE".to_owned()));
+    assert_eq!(answers[0][19], names(&["m1", "m3", "m2"]));
 }

@@ -11,8 +11,8 @@
 //! PostgreSQL); `LIKE` is case-sensitive on both (SQLite's own `LIKE` is not, so it runs
 //! as `GLOB` there), `ILIKE` folds case (ASCII letters only on SQLite).
 
-use entity::{edge, experiment, job_run, logged_model, model, model_version};
-use sea_orm::sea_query::{Expr, ExprTrait, NullOrdering, Query, SimpleExpr};
+use entity::{edge, experiment, job_run, job_run_metric, logged_model, model, model_version};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, NullOrdering, Query, SimpleExpr};
 use sea_orm::{Condition, DbBackend, Order};
 
 use super::{Clause, Lit, MAX_LIKE_PATTERN, MlResult, MlflowError, Op, OrderKey};
@@ -239,15 +239,7 @@ fn logged_model_field(pg: bool, name: &str) -> Field {
             // then step, then run id, as MLflow); missing for a model that never
             // logged it, and such models sort last.
             None => match f.strip_prefix("metrics.") {
-                Some(k) => (
-                    cust(
-                        pg,
-                        LATEST_MODEL_METRIC_PG,
-                        LATEST_MODEL_METRIC_SQLITE,
-                        vec![c(C::Id), k.to_owned().into()],
-                    ),
-                    Kind::Num,
-                ),
+                Some(k) => (latest_model_metric(k), Kind::Num),
                 None => (Expr::cust("NULL"), Kind::Str),
             },
         },
@@ -255,9 +247,116 @@ fn logged_model_field(pg: bool, name: &str) -> Field {
     Field { expr, kind }
 }
 
-/// A logged model's latest value of a metric (`$1` the model's id, `$2` the key).
-const LATEST_MODEL_METRIC_PG: &str = "(SELECT p.value FROM job_run_metrics p WHERE p.model_id = $1 AND p.key = $2 ORDER BY p.timestamp_ms DESC, p.step DESC, p.run_id ASC LIMIT 1)";
-const LATEST_MODEL_METRIC_SQLITE: &str = "(SELECT p.value FROM job_run_metrics p WHERE p.model_id = ? AND p.key = ? ORDER BY p.timestamp_ms DESC, p.step DESC, p.run_id ASC LIMIT 1)";
+/// Separates an order key's metric from the dataset it is measured on (see
+/// [`model_metric_order`]).
+const DATASET_MARK: char = '\u{1f}';
+
+/// The field a logged-models search orders by for `metrics.<key>` on a dataset (MLflow
+/// 3's `{"field_name": "metrics.acc", "dataset_name": ..., "dataset_digest": ...}`).
+pub(super) fn model_metric_order(
+    field: &str,
+    dataset: Option<&str>,
+    digest: Option<&str>,
+) -> String {
+    format!(
+        "{field}{DATASET_MARK}{}{DATASET_MARK}{}",
+        dataset.unwrap_or_default(),
+        digest.unwrap_or_default()
+    )
+}
+
+/// A logged model's latest value of the metric `key` (newest timestamp, then step, then
+/// run id, as MLflow), of the dataset the key names when it names one.
+fn latest_model_metric(key: &str) -> SimpleExpr {
+    let mut parts = key.split(DATASET_MARK);
+    let key = parts.next().unwrap_or_default();
+    let p = Alias::new("p");
+    let pc = |c: job_run_metric::Column| Expr::col((p.clone(), c));
+    let mut q = Query::select();
+    q.column((p.clone(), job_run_metric::Column::Value))
+        .from_as(job_run_metric::Entity, p.clone())
+        .and_where(
+            pc(job_run_metric::Column::ModelId)
+                .equals((logged_model::Entity, logged_model::Column::Id)),
+        )
+        .and_where(pc(job_run_metric::Column::Key).eq(key))
+        .order_by(job_run_metric::Column::TimestampMs, Order::Desc)
+        .order_by(job_run_metric::Column::Step, Order::Desc)
+        .order_by(job_run_metric::Column::RunId, Order::Asc)
+        .limit(1);
+    if let Some(name) = parts.next().filter(|n| !n.is_empty()) {
+        q.and_where(pc(job_run_metric::Column::DatasetName).eq(name));
+    }
+    if let Some(digest) = parts.next().filter(|d| !d.is_empty()) {
+        q.and_where(pc(job_run_metric::Column::DatasetDigest).eq(digest));
+    }
+    SimpleExpr::SubQuery(None, Box::new(q.into()))
+}
+
+/// A logged models search's filter, as MLflow's: attributes, params and tags on the
+/// model; a `metrics.` clause holds when **any** value logged to the model under the key
+/// (any step, run or dataset, of `datasets` when given) meets it; `datasets` alone keeps
+/// the models with a metric on one of them.
+pub(super) fn logged_model_matching(
+    backend: DbBackend,
+    clauses: &[Clause],
+    datasets: &[(String, Option<String>)],
+) -> MlResult<Condition> {
+    let pg = backend == DbBackend::Postgres;
+    let (metric, other): (Vec<&Clause>, Vec<&Clause>) = clauses
+        .iter()
+        .partition(|c| c.field.starts_with("metrics."));
+    let mut all = Condition::all();
+    for c in other {
+        let f = logged_model_field(pg, &c.field);
+        all = all.add(compare(pg, &c.field, f.expr, f.kind, c)?);
+    }
+    let p = Alias::new("p");
+    let pc = |c: job_run_metric::Column| Expr::col((p.clone(), c));
+    let on_datasets = || {
+        if datasets.is_empty() {
+            return Condition::all();
+        }
+        datasets
+            .iter()
+            .fold(Condition::any(), |any, (name, digest)| {
+                let mut one =
+                    Condition::all().add(pc(job_run_metric::Column::DatasetName).eq(name));
+                if let Some(d) = digest {
+                    one = one.add(pc(job_run_metric::Column::DatasetDigest).eq(d));
+                }
+                any.add(one)
+            })
+    };
+    let points = || {
+        let mut q = Query::select();
+        q.expr(Expr::val(1))
+            .from_as(job_run_metric::Entity, p.clone())
+            .and_where(
+                pc(job_run_metric::Column::ModelId)
+                    .equals((logged_model::Entity, logged_model::Column::Id)),
+            )
+            .cond_where(on_datasets());
+        q
+    };
+    for c in &metric {
+        let key = &c.field["metrics.".len()..];
+        let mut q = points();
+        q.and_where(pc(job_run_metric::Column::Key).eq(key))
+            .cond_where(compare(
+                pg,
+                &c.field,
+                pc(job_run_metric::Column::Value),
+                Kind::Num,
+                c,
+            )?);
+        all = all.add(Expr::exists(q));
+    }
+    if metric.is_empty() && !datasets.is_empty() {
+        all = all.add(Expr::exists(points()));
+    }
+    Ok(all)
+}
 
 /// The attributes a logged-models search may order by (`metrics.<key>` besides).
 pub(super) const LOGGED_MODEL_ORDER: &[&str] = &[
