@@ -48,7 +48,8 @@ impl DbLoader {
     }
 
     /// Reads at the request's instant (the present unless it asked for one).
-    fn reader(&self) -> super::asof::Reader<'_> {
+    /// The reader of this request's instant (the present, or its `asOf`).
+    pub(crate) fn reader(&self) -> super::asof::Reader<'_> {
         super::asof::Reader::new(&self.db, self.ctx.as_of.get())
     }
 }
@@ -258,111 +259,6 @@ where
                 let page = pages.remove(&parent).unwrap_or_default();
                 out.insert(Children::new(parent, args.clone()), page);
             }
-        }
-        Ok(out)
-    }
-}
-
-/// Key: predictions served in the last 24 hours by an endpoint, or by one model version
-/// on an endpoint (a deployment).
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
-pub struct Volume24h(pub store::Served);
-
-impl Loader<Volume24h> for DbLoader {
-    type Value = i64;
-    type Error = async_graphql::Error;
-
-    async fn load(&self, keys: &[Volume24h]) -> Result<HashMap<Volume24h, i64>, Self::Error> {
-        let endpoints: Vec<Uuid> = keys.iter().map(|k| k.0.endpoint).collect();
-        let counts = store::prediction_volume_24h(&self.reader(), &self.ctx, &endpoints)
-            .await
-            .map_err(|e| e.extend())?;
-        Ok(keys
-            .iter()
-            .map(|k| {
-                let n = counts
-                    .iter()
-                    .filter(|(e, v, _)| {
-                        *e == k.0.endpoint
-                            && (k.0.model_version.is_none() || *v == k.0.model_version)
-                    })
-                    .map(|(_, _, n)| n)
-                    .sum();
-                (*k, n)
-            })
-            .collect())
-    }
-}
-
-/// Key: the p95 latency (ms) of the last 24 hours' predictions of an endpoint, or of one
-/// model version on it.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
-pub struct Latency24h(pub store::Served);
-
-impl Loader<Latency24h> for DbLoader {
-    type Value = f64;
-    type Error = async_graphql::Error;
-
-    async fn load(&self, keys: &[Latency24h]) -> Result<HashMap<Latency24h, f64>, Self::Error> {
-        let served: Vec<store::Served> = keys.iter().map(|k| k.0).collect();
-        let mut p95 = store::prediction_latency_p95_24h(&self.reader(), &self.ctx, &served)
-            .await
-            .map_err(|e| e.extend())?;
-        Ok(keys
-            .iter()
-            .filter_map(|k| p95.remove(&k.0).map(|v| (*k, v)))
-            .collect())
-    }
-}
-
-/// Key: the costs of the last 24 hours, per currency, of an endpoint, or of one model
-/// version on it.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
-pub struct Cost24h(pub store::Served);
-
-impl Loader<Cost24h> for DbLoader {
-    type Value = Vec<(String, i64)>;
-    type Error = async_graphql::Error;
-
-    async fn load(
-        &self,
-        keys: &[Cost24h],
-    ) -> Result<HashMap<Cost24h, Vec<(String, i64)>>, Self::Error> {
-        let served: Vec<store::Served> = keys.iter().map(|k| k.0).collect();
-        let mut sums = store::cost_24h(&self.db, &self.ctx, &served)
-            .await
-            .map_err(|e| e.extend())?;
-        Ok(keys
-            .iter()
-            .map(|k| (*k, sums.remove(&k.0).unwrap_or_default()))
-            .collect())
-    }
-}
-
-/// Key: the aliases pointing at a model version.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
-pub struct AliasesOf(pub Uuid);
-
-impl Loader<AliasesOf> for DbLoader {
-    type Value = Vec<String>;
-    type Error = async_graphql::Error;
-
-    async fn load(
-        &self,
-        keys: &[AliasesOf],
-    ) -> Result<HashMap<AliasesOf, Vec<String>>, Self::Error> {
-        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
-        let rows = crate::registry::service::aliases_of_versions(&self.db, &self.ctx, &ids)
-            .await
-            .map_err(|e| e.extend())?;
-        let mut out: HashMap<AliasesOf, Vec<String>> = HashMap::new();
-        for r in rows {
-            out.entry(AliasesOf(r.model_version_id))
-                .or_default()
-                .push(r.alias);
-        }
-        for v in out.values_mut() {
-            v.sort();
         }
         Ok(out)
     }

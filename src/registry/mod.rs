@@ -1,9 +1,12 @@
 //! The model registry: workflows, models and model versions, with stage promotion and
 //! the atomic register-and-deploy.
 
+mod aliases;
 pub mod commands;
 pub mod service;
 mod types;
+
+pub use aliases::AliasesOf;
 
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use entity::enums::ModelStatus;

@@ -272,7 +272,7 @@ crate::gql::declare::node_type! {
         async fn aliases(&self, ctx: &Context<'_>) -> Result<Vec<String>> {
             let d = api::deps(ctx)?;
             Ok(d.loader
-                .load_one(crate::core::loader::AliasesOf(self.0.id))
+                .load_one(super::AliasesOf(self.0.id))
                 .await?
                 .unwrap_or_default())
         }

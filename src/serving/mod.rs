@@ -2,6 +2,7 @@
 //! and Cloud Run services.
 
 pub mod commands;
+pub mod figures;
 pub mod service;
 mod types;
 

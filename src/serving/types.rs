@@ -59,19 +59,19 @@ crate::gql::declare::node_type! {
         /// Predictions it served in the last 24 hours (batched across endpoints).
         #[graphql(name = "predictionVolume24h")]
         async fn prediction_volume_24h(&self, ctx: &Context<'_>) -> Result<i64> {
-            crate::api::volume_24h(ctx, self.0.id, None).await
+            super::figures::volume_24h(ctx, self.0.id, None).await
         }
         /// p95 latency (ms) of the predictions it served in the last 24 hours (exact,
         /// batched across endpoints); null without latencies.
         #[graphql(name = "p95LatencyMs24h")]
         async fn p95_latency_ms_24h(&self, ctx: &Context<'_>) -> Result<Option<f64>> {
-            crate::api::latency_p95_24h(ctx, self.0.id, None).await
+            super::figures::latency_p95_24h(ctx, self.0.id, None).await
         }
         /// What it cost in the last 24 hours (recorded costs of the endpoint), one exact total
         /// per currency (batched across endpoints).
         #[graphql(name = "cost24h")]
         async fn cost_24h(&self, ctx: &Context<'_>) -> Result<Vec<crate::metrics::CostTotal>> {
-            crate::api::cost_24h(ctx, self.0.id, None).await
+            super::figures::cost_24h(ctx, self.0.id, None).await
         }
     }
 }
@@ -146,19 +146,19 @@ crate::gql::declare::node_type! {
         /// last 24 hours: the blast radius of a change, batched across deployments.
         #[graphql(name = "predictionVolume24h")]
         async fn prediction_volume_24h(&self, ctx: &Context<'_>) -> Result<i64> {
-            crate::api::volume_24h(ctx, self.0.endpoint_id, Some(self.0.model_version_id)).await
+            super::figures::volume_24h(ctx, self.0.endpoint_id, Some(self.0.model_version_id)).await
         }
         /// p95 latency (ms) of the predictions its model version served on its endpoint in
         /// the last 24 hours (exact, batched across deployments); null without latencies.
         #[graphql(name = "p95LatencyMs24h")]
         async fn p95_latency_ms_24h(&self, ctx: &Context<'_>) -> Result<Option<f64>> {
-            crate::api::latency_p95_24h(ctx, self.0.endpoint_id, Some(self.0.model_version_id)).await
+            super::figures::latency_p95_24h(ctx, self.0.endpoint_id, Some(self.0.model_version_id)).await
         }
         /// What its model version cost on its endpoint in the last 24 hours (cost records of
         /// both), one exact total per currency (batched across deployments).
         #[graphql(name = "cost24h")]
         async fn cost_24h(&self, ctx: &Context<'_>) -> Result<Vec<crate::metrics::CostTotal>> {
-            crate::api::cost_24h(ctx, self.0.endpoint_id, Some(self.0.model_version_id)).await
+            super::figures::cost_24h(ctx, self.0.endpoint_id, Some(self.0.model_version_id)).await
         }
     }
 }
