@@ -13,9 +13,10 @@ use crate::core::asof::Reader;
 use crate::core::context::RequestContext;
 use crate::core::loader::{ById, ChildArgs, ChildRelation, Children, DbLoader};
 use crate::core::node::NodeEntity;
-use crate::core::paging::{Conn, PageArgs, connection};
+use crate::core::paging::PageArgs;
 use crate::core::store::{self, ListSpec};
 use crate::error::AppError;
+use crate::gql::connection::{Conn, connection};
 use crate::gql::plan::{self, Plannable, Planned};
 
 /// Per-request dependencies of a resolver.

@@ -17,9 +17,10 @@ use crate::core::filter::{
     DateTimeFilter, IdFilter, IntFilter, StringFilter, cond_of, filter_input, order_input,
 };
 use crate::core::ids::{NodeType, decode_any, decode_as};
-use crate::core::paging::{Conn, PageArgs};
+use crate::core::paging::PageArgs;
 use crate::enums::{ArtifactStatus, ArtifactStatusFilter};
 use crate::error::AppError;
+use crate::gql::connection::Conn;
 use crate::graph::{Artifact, Node, load_node};
 use service::{Artifacts, UploadRoute};
 

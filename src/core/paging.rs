@@ -4,8 +4,6 @@
 //! `offset` shortcut (for tables of pages) all reduce to a [`Window`], which the store
 //! turns into `LIMIT/OFFSET` at the top level or into `ROW_NUMBER()` bounds per parent.
 
-use async_graphql::connection::{Connection, Edge, EmptyFields};
-use async_graphql::{OutputType, SimpleObject};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
@@ -174,33 +172,6 @@ impl<T> Page<T> {
             total: self.total,
         }
     }
-}
-
-/// Fields every connection has besides `edges` and `pageInfo`.
-#[derive(SimpleObject, Debug, Clone)]
-pub struct ConnectionTotals {
-    /// Number of rows matching the filter, across all pages.
-    pub total_count: i64,
-}
-
-/// A Relay connection of `T`.
-pub type Conn<T> = Connection<String, T, ConnectionTotals, EmptyFields>;
-
-/// Builds the GraphQL connection for a page.
-pub fn connection<T: OutputType>(page: Page<T>) -> Conn<T> {
-    let total = page.total.unwrap_or(0) as i64;
-    let mut conn = Connection::with_additional_fields(
-        page.start > 0,
-        page.has_next,
-        ConnectionTotals { total_count: total },
-    );
-    conn.edges.extend(
-        page.items
-            .into_iter()
-            .enumerate()
-            .map(|(i, node)| Edge::new(encode_cursor(page.start + i as u64), node)),
-    );
-    conn
 }
 
 #[cfg(test)]

@@ -2,7 +2,6 @@
 //! set it. GraphQL's `MaybeUndefined` (absent / null / a value) converts into it at the
 //! edge, so no service signature names a GraphQL type.
 
-use async_graphql::MaybeUndefined;
 use sea_orm::ActiveValue::{self, NotSet, Set};
 
 /// A change of an optional column.
@@ -53,16 +52,6 @@ impl<T> Patch<T> {
             Patch::Keep => NotSet,
             Patch::Clear => Set(None),
             Patch::Set(v) => Set(Some(v)),
-        }
-    }
-}
-
-impl<T> From<MaybeUndefined<T>> for Patch<T> {
-    fn from(v: MaybeUndefined<T>) -> Self {
-        match v {
-            MaybeUndefined::Undefined => Patch::Keep,
-            MaybeUndefined::Null => Patch::Clear,
-            MaybeUndefined::Value(v) => Patch::Set(v),
         }
     }
 }

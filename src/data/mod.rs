@@ -12,7 +12,8 @@ pub use types::*;
 use crate::api::deps;
 use crate::core::filter::cond_of;
 use crate::core::ids::{NodeType, decode_as};
-use crate::core::paging::{Conn, PageArgs};
+use crate::core::paging::PageArgs;
+use crate::gql::connection::Conn;
 use crate::graph::{Dataset, DatasetVersion};
 
 /// Dataset queries.

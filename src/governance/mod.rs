@@ -18,10 +18,11 @@ use crate::core::filter::{
     DateTimeFilter, IdFilter, StringFilter, cond_of, filter_input, order_input,
 };
 use crate::core::ids::{NodeType, decode_any, decode_as};
-use crate::core::paging::{Conn, PageArgs};
+use crate::core::paging::PageArgs;
 use crate::core::store;
 use crate::enums::ModelStage;
 use crate::error::AppError;
+use crate::gql::connection::Conn;
 use crate::graph::{Approval, ComplianceCheck, Dataset, Event, Model, Policy, SecurityFinding};
 
 /// One check of a policy.

@@ -198,7 +198,7 @@ macro_rules! node_type {
                     last: Option<i32>,
                     before: Option<String>,
                     offset: Option<i32>,
-                ) -> async_graphql::Result<$crate::core::paging::Conn<$hobj>> {
+                ) -> async_graphql::Result<$crate::gql::connection::Conn<$hobj>> {
                     $crate::api::child_list::<$crate::relations::$hrel, _>(
                         ctx,
                         self.0.id,
@@ -249,7 +249,7 @@ macro_rules! node_type {
                     last: Option<i32>,
                     before: Option<String>,
                     offset: Option<i32>,
-                ) -> async_graphql::Result<$crate::core::paging::Conn<$lobj>> {
+                ) -> async_graphql::Result<$crate::gql::connection::Conn<$lobj>> {
                     $lfn(
                         ctx,
                         self.0.id,

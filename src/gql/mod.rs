@@ -3,7 +3,9 @@
 //! (`shape`), and the planner that answers a plain nested read with one statement
 //! (`plan`). `core` knows nothing of GraphQL execution; this layer reads `core`.
 
+pub mod connection;
 pub mod declare;
+pub mod input;
 pub mod parsed;
 pub mod persisted;
 pub mod plan;

@@ -9,7 +9,8 @@ use uuid::Uuid;
 use super::NodeType;
 use super::{Edge, Event};
 use crate::core::ids;
-use crate::core::paging::{Conn, PageArgs};
+use crate::core::paging::PageArgs;
+use crate::gql::connection::Conn;
 use crate::lineage::{self, LineageDirection, LineageGraph};
 use crate::observability;
 
@@ -140,7 +141,8 @@ pub(crate) use graph_fields_object;
 /// What the fields' bodies name, for each place [`graph_fields_object`] is expanded.
 pub(super) mod prelude {
     pub use super::super::{Edge, Event, NodeType};
-    pub use crate::core::paging::{Conn, PageArgs};
+    pub use crate::core::paging::PageArgs;
+    pub use crate::gql::connection::Conn;
     pub use crate::lineage::{self, EdgeDirection, LineageDirection, LineageGraph};
     pub use crate::observability;
     pub use async_graphql::{Context, Result};

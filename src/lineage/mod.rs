@@ -446,7 +446,7 @@ pub async fn edges_of(
     direction: EdgeDirection,
     kinds: Option<Vec<String>>,
     args: crate::core::paging::PageArgs,
-) -> Result<crate::core::paging::Conn<Edge>> {
+) -> Result<crate::gql::connection::Conn<Edge>> {
     use sea_orm::{ColumnTrait, Condition, Order};
     let cond = match &kinds {
         Some(k) => Condition::all().add(edge::Column::Kind.is_in(k.clone())),

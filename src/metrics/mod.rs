@@ -36,9 +36,10 @@ use entity::model_version;
 
 use crate::api::deps;
 use crate::core::ids::{NodeType, decode_as};
-use crate::core::paging::{Conn, PageArgs, connection};
+use crate::core::paging::PageArgs;
 use crate::core::store;
 use crate::error::AppError;
+use crate::gql::connection::{Conn, connection};
 
 pub mod abtest;
 pub mod costs;

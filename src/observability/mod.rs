@@ -17,7 +17,8 @@ use crate::core::filter::{
     DateTimeFilter, IdFilter, StringFilter, cond_of, filter_input, order_input,
 };
 use crate::core::ids::{self, NodeType};
-use crate::core::paging::{Conn, PageArgs};
+use crate::core::paging::PageArgs;
+use crate::gql::connection::Conn;
 use crate::graph::Event;
 
 crate::gql::declare::node_type! {

@@ -39,11 +39,12 @@ use crate::core::filter::{
     DateTimeFilter, IdFilter, IntFilter, StringFilter, cond_of, filter_input, order_input,
 };
 use crate::core::ids::{NodeType, decode_as, opt_id};
-use crate::core::paging::{Conn, PageArgs};
+use crate::core::paging::PageArgs;
 use crate::core::store::{self, get, reference};
 use crate::core::validate;
 use crate::enums::{PipelineStatus, PipelineStatusFilter};
 use crate::error::{AppError, AppResult};
+use crate::gql::connection::Conn;
 use crate::graph::{Dataset, Pipeline, TrainingJob, Workflow};
 
 pub use dag::{PipelineProblem, STEP_TYPES, StepType};

@@ -10,11 +10,12 @@ use crate::core::filter::{
     DateTimeFilter, IdFilter, StringFilter, cond_of, filter_input, order_input,
 };
 use crate::core::ids::{NodeType, decode_as};
-use crate::core::paging::{Conn, PageArgs};
+use crate::core::paging::PageArgs;
 use crate::enums::{
     DatasetSplit, EdaReportStatus, EdaReportStatusFilter, ReportStorage, SchemaDeductionStatus,
     SchemaDeductionStatusFilter,
 };
+use crate::gql::connection::Conn;
 use crate::graph::{Dataset, DatasetVersion, EdaReport, SchemaDeduction};
 use crate::relations::{VersionEdaReports, VersionSchemaDeductions};
 

@@ -8,8 +8,9 @@ use async_graphql::{Context, ID, Object, Result};
 
 use crate::api::deps;
 use crate::core::ids::{self, NodeType};
-use crate::core::paging::{Conn, Page, PageArgs, Window, connection};
+use crate::core::paging::{Page, PageArgs, Window};
 use crate::error::AppError;
+use crate::gql::connection::{Conn, connection};
 use crate::graph::load_node;
 use scope::Scopes;
 use text::{Ask, find, fused, parse};

@@ -15,8 +15,9 @@ use crate::api::{deps, top_list};
 use crate::core::context::within_namespace;
 use crate::core::filter::cond_of;
 use crate::core::ids::{NodeType, decode_as};
-use crate::core::paging::{Conn, PageArgs};
+use crate::core::paging::PageArgs;
 use crate::core::store;
+use crate::gql::connection::Conn;
 use crate::graph::{Experiment, ExperimentRun, ModelVersion, PatternRecognitionJob, TrainingJob};
 
 /// Training queries.
