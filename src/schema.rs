@@ -565,7 +565,7 @@ impl Extension for QueryShapeRun {
         // Time travel: the instant the operation reads at, fixed before anything runs.
         if let Some(rc) = ctx.data_opt::<RequestContext>() {
             let shared = ctx.data_opt::<SharedConnection>().is_some();
-            let at = crate::core::asof::operation_as_of(&doc, &ctx.schema_env.registry, variables)
+            let at = crate::gql::asof::operation_as_of(&doc, &ctx.schema_env.registry, variables)
                 .and_then(|at| match at {
                     Some(_) if shared => Err(AppError::bad_input(
                         "asOf",

@@ -3,6 +3,7 @@
 //! (`shape`), and the planner that answers a plain nested read with one statement
 //! (`plan`). `core` knows nothing of GraphQL execution; this layer reads `core`.
 
+pub mod asof;
 pub mod connection;
 pub mod declare;
 pub mod input;
