@@ -18,10 +18,10 @@ use sea_orm::{ColumnTrait, ColumnType, ConnectionTrait, DbBackend, Statement};
 use serde_json::{Map, Value};
 
 use crate::api::deps;
-use crate::core::filter::{IntFilter, ToCondition};
 use crate::core::ids::{self, NodeType};
 use crate::error::{AppError, AppResult};
 use crate::gql::declare::{Declared, Listed};
+use crate::gql::filter::{IntFilter, ToCondition};
 use crate::gql::plan::{PField, Plannable};
 
 /// The most groups one call answers.

@@ -2,7 +2,7 @@
 
 use async_graphql::Enum;
 
-use crate::core::filter::enum_filter;
+use crate::gql::filter::enum_filter;
 
 macro_rules! mirror {
     ($(#[$m:meta])* $name:ident, $filter:ident { $( $(#[$vm:meta])* $variant:ident ),+ $(,)? }) => {

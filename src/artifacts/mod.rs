@@ -13,14 +13,14 @@ use chrono::{DateTime, Utc};
 use entity::artifact;
 
 use crate::api::{data, deps, top_list};
-use crate::core::filter::{
-    DateTimeFilter, IdFilter, IntFilter, StringFilter, cond_of, filter_input, order_input,
-};
 use crate::core::ids::{NodeType, decode_any, decode_as};
 use crate::core::paging::PageArgs;
 use crate::enums::{ArtifactStatus, ArtifactStatusFilter};
 use crate::error::AppError;
 use crate::gql::connection::Conn;
+use crate::gql::filter::{
+    DateTimeFilter, IdFilter, IntFilter, StringFilter, cond_of, filter_input, order_input,
+};
 use crate::graph::{Artifact, Node, load_node};
 use service::{Artifacts, UploadRoute};
 
@@ -398,7 +398,7 @@ pub async fn owned_file(
     prefix: &str,
 ) -> Result<Option<Artifact>> {
     let filter = ArtifactFilter {
-        path: Some(crate::core::filter::StringFilter {
+        path: Some(crate::gql::filter::StringFilter {
             starts_with: Some(prefix.to_owned()),
             ..Default::default()
         }),
@@ -410,7 +410,7 @@ pub async fn owned_file(
     };
     let newest = ArtifactOrder {
         field: ArtifactOrderField::CreatedAt,
-        direction: crate::core::filter::OrderDirection::Desc,
+        direction: crate::gql::filter::OrderDirection::Desc,
     };
     let page = owned(
         ctx,

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 pub use entity::enums::Role;
 
-use super::filter::like_literal;
+use super::like::like_literal;
 use crate::error::{AppError, AppResult};
 
 /// Whether `ns` is the namespace `outer` or one of its `outer/...` children.
@@ -108,7 +108,7 @@ impl Scope {
                     .iter()
                     .map(|ns| {
                         let a = param((*ns).to_owned());
-                        let b = param(format!("{}/%", crate::core::filter::escape_like(ns)));
+                        let b = param(format!("{}/%", crate::core::like::escape_like(ns)));
                         format!("{col} = {a} OR {col} LIKE {b} ESCAPE '\\'")
                     })
                     .collect();

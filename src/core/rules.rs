@@ -64,3 +64,20 @@ fn the_protocol_adapters_write_only_through_services() {
         .collect();
     assert!(found.is_empty(), "{}", found.join("\n"));
 }
+
+/// The storage kernel does not know GraphQL: what remains of it in `core` is listed here
+/// (the loaders and their batching are async-graphql's DataLoader; `NodeType` is a
+/// GraphQL enum), and nothing else may join them.
+#[test]
+fn core_knows_no_graphql_but_its_loaders_and_node_types() {
+    let found: Vec<String> = lines_with("async_graphql", &["core/rules.rs"])
+        .into_iter()
+        .filter(|l| l.starts_with("src/core/"))
+        .filter(|l| {
+            !["src/core/batch.rs", "src/core/loader.rs", "src/core/ids.rs"]
+                .iter()
+                .any(|f| l.starts_with(f))
+        })
+        .collect();
+    assert!(found.is_empty(), "{}", found.join("\n"));
+}

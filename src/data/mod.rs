@@ -10,10 +10,10 @@ use entity::{dataset, dataset_version};
 pub use types::*;
 
 use crate::api::deps;
-use crate::core::filter::cond_of;
 use crate::core::ids::{NodeType, decode_as};
 use crate::core::paging::PageArgs;
 use crate::gql::connection::Conn;
+use crate::gql::filter::cond_of;
 use crate::graph::{Dataset, DatasetVersion};
 
 /// Dataset queries.

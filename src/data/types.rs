@@ -3,15 +3,15 @@
 use async_graphql::{Context, ID, InputObject, Json, MaybeUndefined, Result};
 
 use super::commands;
-use crate::core::filter::{
-    DateTimeFilter, IdFilter, IntFilter, StringFilter, filter_input, order_input,
-};
 use crate::core::ids::{decode_as, maybe_id, opt_id};
 use crate::core::patch::Patch;
 use crate::enums::{
     DatasetSplit, DatasetSplitFilter, DatasetType, DatasetTypeFilter, DatasetUploadStatusFilter,
 };
 use crate::error::AppResult;
+use crate::gql::filter::{
+    DateTimeFilter, IdFilter, IntFilter, StringFilter, filter_input, order_input,
+};
 use crate::graph::{
     Artifact, Dataset, DatasetVersion, EdaReport, NodeType, SchemaDeduction, TrainingJob, Workflow,
 };

@@ -14,15 +14,15 @@ use sea_orm::{ColumnTrait, Condition, QueryFilter, Set};
 use uuid::Uuid;
 
 use crate::api::{deps, top_list};
-use crate::core::filter::{
-    DateTimeFilter, IdFilter, StringFilter, cond_of, filter_input, order_input,
-};
 use crate::core::ids::{NodeType, decode_any, decode_as};
 use crate::core::paging::PageArgs;
 use crate::core::store;
 use crate::enums::ModelStage;
 use crate::error::AppError;
 use crate::gql::connection::Conn;
+use crate::gql::filter::{
+    DateTimeFilter, IdFilter, StringFilter, cond_of, filter_input, order_input,
+};
 use crate::graph::{Approval, ComplianceCheck, Dataset, Event, Model, Policy, SecurityFinding};
 
 /// One check of a policy.
@@ -414,14 +414,17 @@ impl GovernanceQuery {
                 cond = cond.add(entity::event::Column::EntityId.is_in(ids));
             }
             (None, Some(ns)) => {
-                cond =
-                    cond.add(
-                        Condition::any()
-                            .add(entity::event::Column::Ns.eq(ns.clone()))
-                            .add(entity::event::Column::Ns.like(
-                                crate::core::filter::like_literal("", &format!("{ns}/"), "%"),
+                cond = cond.add(
+                    Condition::any()
+                        .add(entity::event::Column::Ns.eq(ns.clone()))
+                        .add(
+                            entity::event::Column::Ns.like(crate::core::like::like_literal(
+                                "",
+                                &format!("{ns}/"),
+                                "%",
                             )),
-                    );
+                        ),
+                );
             }
             (None, None) => {
                 return Err(

@@ -53,7 +53,7 @@ pub trait Listed {
         + std::fmt::Debug
         + Send
         + Sync
-        + crate::core::filter::ToCondition;
+        + crate::gql::filter::ToCondition;
     /// One element of the `orderBy` argument.
     type Order: async_graphql::InputType + std::fmt::Debug + Send + Sync;
 }
@@ -202,7 +202,7 @@ macro_rules! node_type {
                     $crate::api::child_list::<$crate::relations::$hrel, _>(
                         ctx,
                         self.0.id,
-                        $crate::core::filter::cond_of(&filter),
+                        $crate::gql::filter::cond_of(&filter),
                         $crate::api::fingerprint(&[&filter, &order_by]),
                         <<<$hobj as $crate::graph::NodeObject>::Entity as $crate::gql::declare::Listed>::Order>::keys(order_by.as_deref()),
                         $crate::core::paging::PageArgs::new(first, after, last, before, offset),
@@ -329,7 +329,7 @@ macro_rules! node_type {
         let filter = <Option<$f>>::parse($filter).ok()?;
         let order = <Option<Vec<$o>>>::parse($order_by).ok()?;
         Some($crate::core::store::ListSpec::new(
-            $crate::core::filter::cond_of(&filter).ok()?,
+            $crate::gql::filter::cond_of(&filter).ok()?,
             <$o>::keys(order.as_deref()),
         ))
     }};

@@ -6,6 +6,7 @@
 pub mod asof;
 pub mod connection;
 pub mod declare;
+pub mod filter;
 pub mod input;
 pub mod parsed;
 pub mod persisted;

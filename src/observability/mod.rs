@@ -13,12 +13,12 @@ use futures::{Stream, StreamExt};
 
 use crate::api::top_list;
 use crate::core::context::within_namespace;
-use crate::core::filter::{
-    DateTimeFilter, IdFilter, StringFilter, cond_of, filter_input, order_input,
-};
 use crate::core::ids::{self, NodeType};
 use crate::core::paging::PageArgs;
 use crate::gql::connection::Conn;
+use crate::gql::filter::{
+    DateTimeFilter, IdFilter, StringFilter, cond_of, filter_input, order_input,
+};
 use crate::graph::Event;
 
 crate::gql::declare::node_type! {

@@ -35,9 +35,6 @@ use uuid::Uuid;
 
 use crate::api::{deps, load_ref, top_list};
 use crate::core::context::RequestContext;
-use crate::core::filter::{
-    DateTimeFilter, IdFilter, IntFilter, StringFilter, cond_of, filter_input, order_input,
-};
 use crate::core::ids::{NodeType, decode_as, opt_id};
 use crate::core::paging::PageArgs;
 use crate::core::store::{self, get, reference};
@@ -45,6 +42,9 @@ use crate::core::validate;
 use crate::enums::{PipelineStatus, PipelineStatusFilter};
 use crate::error::{AppError, AppResult};
 use crate::gql::connection::Conn;
+use crate::gql::filter::{
+    DateTimeFilter, IdFilter, IntFilter, StringFilter, cond_of, filter_input, order_input,
+};
 use crate::graph::{Dataset, Pipeline, TrainingJob, Workflow};
 
 pub use dag::{PipelineProblem, STEP_TYPES, StepType};

@@ -6,9 +6,6 @@ use entity::artifact;
 use super::uploads;
 use crate::api::{self, child_list, deps, load_ref};
 use crate::artifacts::{ArtifactUpload, artifacts_of};
-use crate::core::filter::{
-    DateTimeFilter, IdFilter, StringFilter, cond_of, filter_input, order_input,
-};
 use crate::core::ids::{NodeType, decode_as};
 use crate::core::paging::PageArgs;
 use crate::enums::{
@@ -16,6 +13,9 @@ use crate::enums::{
     SchemaDeductionStatusFilter,
 };
 use crate::gql::connection::Conn;
+use crate::gql::filter::{
+    DateTimeFilter, IdFilter, StringFilter, cond_of, filter_input, order_input,
+};
 use crate::graph::{Dataset, DatasetVersion, EdaReport, SchemaDeduction};
 use crate::relations::{VersionEdaReports, VersionSchemaDeductions};
 

@@ -15,11 +15,11 @@ use entity::{model, model_version, workflow};
 pub use types::*;
 
 use crate::api::deps;
-use crate::core::filter::cond_of;
 use crate::core::ids::{NodeType, decode_as};
 use crate::core::paging::PageArgs;
 use crate::enums::ModelStage;
 use crate::gql::connection::Conn;
+use crate::gql::filter::cond_of;
 use crate::graph::{Deployment, Model, ModelVersion, Workflow};
 use crate::serving::CreateDeploymentSpec;
 

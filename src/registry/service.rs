@@ -624,7 +624,7 @@ const TRAINED: &str = "COALESCE((SELECT max(v.created_at) FROM model_versions v 
 /// key), or an explicit `deployedTo` edge from the model or one of its versions to such an
 /// endpoint or to one of its deployments.
 pub fn deployed_to(filter: &crate::serving::EndpointFilter) -> AppResult<sea_orm::Condition> {
-    use crate::core::filter::ToCondition;
+    use crate::gql::filter::ToCondition;
     use entity::{edge, endpoint};
     use sea_orm::sea_query::{Query, SelectStatement};
     let endpoints = || -> AppResult<SelectStatement> {

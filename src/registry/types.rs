@@ -4,9 +4,6 @@ use async_graphql::{Context, ID, InputObject, Json, MaybeUndefined, Result};
 
 use super::commands;
 use crate::api::{self};
-use crate::core::filter::{
-    DateTimeFilter, IdFilter, IntFilter, StringFilter, filter_input, order_input,
-};
 use crate::core::ids::{decode_as, maybe_id, opt_id};
 use crate::core::patch::Patch;
 use crate::enums::{
@@ -14,6 +11,9 @@ use crate::enums::{
     WorkflowStatusFilter,
 };
 use crate::error::AppResult;
+use crate::gql::filter::{
+    DateTimeFilter, IdFilter, IntFilter, StringFilter, filter_input, order_input,
+};
 use crate::graph::{
     Approval, Artifact, Dataset, Deployment, Experiment, JobRun, Model, ModelVersion, NodeType,
     Prediction, TrainingJob, Workflow,

@@ -14,14 +14,14 @@ use chrono::{DateTime, Utc};
 use entity::job_run;
 
 use crate::api::{self, child_list, top_list};
-use crate::core::filter::{
-    DateTimeFilter, IdFilter, StringFilter, cond_of, filter_input, order_input,
-};
 use crate::core::ids::{NodeType, decode_as};
 use crate::core::paging::PageArgs;
 use crate::core::store;
 use crate::enums::{JobRunSource, JobRunSourceFilter, JobRunState, JobRunStateFilter};
 use crate::gql::connection::Conn;
+use crate::gql::filter::{
+    DateTimeFilter, IdFilter, StringFilter, cond_of, filter_input, order_input,
+};
 use crate::graph::{Experiment, JobRun, Workflow};
 
 crate::gql::declare::node_type! {

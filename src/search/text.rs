@@ -144,7 +144,7 @@ pub(super) async fn find(
     let mut filter = ctx.scope.sql_filter(&format!("{t}.ns"), |v| p.push(v));
     if let Some(ns) = ask.ns {
         let exact = p.push(ns.to_owned());
-        let under = p.push(format!("{}/%", crate::core::filter::escape_like(ns)));
+        let under = p.push(format!("{}/%", crate::core::like::escape_like(ns)));
         filter.push_str(&format!(
             " AND ({t}.ns = {exact} OR {t}.ns LIKE {under} ESCAPE '\\')"
         ));

@@ -284,7 +284,7 @@ pub(crate) async fn nearest(
     let mut filter = ctx.scope.sql_filter("e.ns", |v| p.push(v));
     if let Some(ns) = ns {
         let exact = p.push(ns.to_owned());
-        let under = p.push(format!("{}/%", crate::core::filter::escape_like(ns)));
+        let under = p.push(format!("{}/%", crate::core::like::escape_like(ns)));
         filter.push_str(&format!(
             " AND (e.ns = {exact} OR e.ns LIKE {under} ESCAPE '\\')"
         ));

@@ -14,12 +14,12 @@ use entity::{
 pub use types::*;
 
 use crate::api::{deps, load_ref, top_list};
-use crate::core::filter::cond_of;
 use crate::core::ids::{NodeType, decode_as};
 use crate::core::paging::PageArgs;
 use crate::core::store;
 use crate::error::AppError;
 use crate::gql::connection::Conn;
+use crate::gql::filter::cond_of;
 use crate::graph::{
     CloudRunService, Deployment, Endpoint, ModelVersion, Prediction, ServiceDeployment,
 };

@@ -4,9 +4,6 @@ use async_graphql::{Context, ID, InputObject, Json, MaybeUndefined, Result};
 use chrono::Utc;
 
 use super::commands;
-use crate::core::filter::{
-    DateTimeFilter, FloatFilter, IdFilter, IntFilter, StringFilter, filter_input, order_input,
-};
 use crate::core::ids::{decode_as, opt_id};
 use crate::core::patch::Patch;
 use crate::enums::{
@@ -15,6 +12,9 @@ use crate::enums::{
     ServiceStatusFilter,
 };
 use crate::error::AppResult;
+use crate::gql::filter::{
+    DateTimeFilter, FloatFilter, IdFilter, IntFilter, StringFilter, filter_input, order_input,
+};
 use crate::graph::{
     CloudRunService, Deployment, Endpoint, ModelVersion, NodeType, Prediction, ServiceDeployment,
 };

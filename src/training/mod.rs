@@ -13,11 +13,11 @@ pub use types::*;
 
 use crate::api::{deps, top_list};
 use crate::core::context::within_namespace;
-use crate::core::filter::cond_of;
 use crate::core::ids::{NodeType, decode_as};
 use crate::core::paging::PageArgs;
 use crate::core::store;
 use crate::gql::connection::Conn;
+use crate::gql::filter::cond_of;
 use crate::graph::{Experiment, ExperimentRun, ModelVersion, PatternRecognitionJob, TrainingJob};
 
 /// Training queries.

@@ -3,9 +3,6 @@
 use async_graphql::{Context, ID, InputObject, Json, MaybeUndefined, Result};
 
 use super::commands;
-use crate::core::filter::{
-    DateTimeFilter, FloatFilter, IdFilter, IntFilter, StringFilter, filter_input, order_input,
-};
 use crate::core::ids::{decode_as, opt_id};
 use crate::core::patch::Patch;
 use crate::enums::{
@@ -13,6 +10,9 @@ use crate::enums::{
     JobStatusFilter, RunStatus, RunStatusFilter, TrainingJobStatus, TrainingJobStatusFilter,
 };
 use crate::error::AppResult;
+use crate::gql::filter::{
+    DateTimeFilter, FloatFilter, IdFilter, IntFilter, StringFilter, filter_input, order_input,
+};
 use crate::graph::{
     Artifact, DatasetVersion, Experiment, ExperimentRun, JobRun, Model, ModelVersion, NodeType,
     Pipeline, TrainingJob, Workflow,

@@ -5,30 +5,11 @@
 
 use async_graphql::{Enum, ID, InputObject};
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::LikeExpr;
 use sea_orm::{ColumnTrait, Condition, Value};
 
-use super::ids;
+use crate::core::ids;
+use crate::core::like::like_literal;
 use crate::error::{AppError, AppResult};
-
-/// `literal` with the `LIKE` wildcards `%` and `_` (and the escape character `\`)
-/// escaped, so that it matches only itself inside a pattern that says `ESCAPE '\'`.
-pub fn escape_like(literal: &str) -> String {
-    let mut out = String::with_capacity(literal.len() + 2);
-    for ch in literal.chars() {
-        if matches!(ch, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(ch);
-    }
-    out
-}
-
-/// A `LIKE` pattern: `literal` matched as itself, between the `prefix` and `suffix`
-/// wildcards (both PostgreSQL and SQLite honour the `ESCAPE '\'` it carries).
-pub fn like_literal(prefix: &str, literal: &str, suffix: &str) -> LikeExpr {
-    LikeExpr::new(format!("{prefix}{}{suffix}", escape_like(literal))).escape('\\')
-}
 
 /// An entity filter input: the SQL condition it stands for.
 pub trait ToCondition {
@@ -277,7 +258,7 @@ macro_rules! enum_filter {
             pub in_: Option<Vec<$gql>>,
         }
 
-        impl $crate::core::filter::ColumnFilter for $name {
+        impl $crate::gql::filter::ColumnFilter for $name {
             fn apply<C: sea_orm::ColumnTrait>(
                 &self,
                 col: C,
@@ -328,18 +309,20 @@ macro_rules! filter_input {
             pub not: Option<Box<$name>>,
         }
 
-        impl $crate::core::filter::ToCondition for $name {
+        impl $crate::gql::filter::ToCondition for $name {
             fn condition(&self) -> $crate::error::AppResult<sea_orm::Condition> {
                 #[allow(unused_imports)]
                 use sea_orm::{ColumnTrait, QueryFilter, QuerySelect, QueryTrait, EntityTrait};
                 #[allow(unused_imports)]
-                use $crate::core::filter::{ColumnFilter, ToCondition};
+                use $crate::gql::filter::{ColumnFilter, ToCondition};
                 let mut c = sea_orm::Condition::all();
                 $( if let Some(f) = &self.$field {
                     c = c.add(f.apply(entity::$module::Column::$col)?);
                 } )*
                 $($( if let Some(f) = &self.$rfield {
-                    let sub = entity::$rmodule::Entity::find()
+                    // The related rows of rows already in scope (references never
+                    // cross namespaces).
+                    let sub = $crate::core::store::unscoped::<entity::$rmodule::Entity>()
                         .select_only()
                         .column(entity::$rmodule::Column::$rcol)
                         .filter(f.condition()?)
@@ -416,7 +399,7 @@ macro_rules! order_input {
             pub field: $field_enum,
             /// The direction (ascending unless given).
             #[graphql(default)]
-            pub direction: $crate::core::filter::OrderDirection,
+            pub direction: $crate::gql::filter::OrderDirection,
         }
 
         impl $input {
@@ -445,14 +428,3 @@ macro_rules! order_input {
     };
 }
 pub(crate) use order_input;
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn like_wildcards_are_escaped() {
-        assert_eq!(escape_like("a_b%c\\d"), "a\\_b\\%c\\\\d");
-        assert_eq!(escape_like("plain"), "plain");
-    }
-}
