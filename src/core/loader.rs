@@ -48,7 +48,6 @@ impl DbLoader {
     }
 
     /// Reads at the request's instant (the present unless it asked for one).
-    /// The reader of this request's instant (the present, or its `asOf`).
     pub(crate) fn reader(&self) -> super::asof::Reader<'_> {
         super::asof::Reader::new(&self.db, self.ctx.as_of.get())
     }

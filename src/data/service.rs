@@ -6,8 +6,7 @@ use entity::enums::DatasetSplit;
 use entity::{dataset, dataset_version, workflow};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, IntoActiveModel,
-    QueryFilter, Set,
+    ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter, Set,
 };
 use uuid::Uuid;
 
@@ -91,15 +90,16 @@ pub async fn update_dataset(
             reference::<workflow::Entity>(txn, ctx, w, Some(&before.ns), "input.workflowId")
                 .await?;
         }
-        let mut row = before.clone().into_active_model();
-        if let Some(v) = input.name {
-            row.name = Set(v);
-        }
-        row.description = input.description.into_active();
-        row.format = input.format.into_active();
-        row.storage_uri = input.storage_uri.into_active();
-        row.workflow_id = workflow_id.into_active();
-        change_dataset(txn, ctx, &before, |r| *r = row).await
+        change_dataset(txn, ctx, &before, |row| {
+            if let Some(v) = input.name {
+                row.name = Set(v);
+            }
+            row.description = input.description.into_active();
+            row.format = input.format.into_active();
+            row.storage_uri = input.storage_uri.into_active();
+            row.workflow_id = workflow_id.into_active();
+        })
+        .await
     })
     .await
 }

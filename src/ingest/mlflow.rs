@@ -1616,10 +1616,9 @@ impl Api<'_> {
         }
         // Every model a value names is a logged model this caller sees in the namespace.
         if !models.is_empty() {
-            let ids: Vec<Uuid> = models.values().copied().collect();
             let found = store::scoped::<logged_model::Entity>(self.ctx)
                 .filter(logged_model::Column::Ns.eq(self.ns))
-                .filter(logged_model::Column::Id.is_in(ids.clone()))
+                .filter(logged_model::Column::Id.is_in(models.values().copied()))
                 .select_only()
                 .column(logged_model::Column::Id)
                 .into_tuple::<Uuid>()

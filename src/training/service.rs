@@ -73,18 +73,19 @@ pub async fn update_experiment(
         .transpose()?;
     store::transaction(db, async |txn| {
         let before = get::<experiment::Entity>(txn, ctx, id).await?;
-        let mut row = before.clone().into_active_model();
-        if let Some(v) = input.name {
-            row.name = Set(v);
-        }
-        row.description = input.description.into_active();
-        if let Some(v) = input.status {
-            row.status = Set(v);
-        }
-        if let Some(v) = config {
-            row.config = Set(v);
-        }
-        change_experiment(txn, ctx, &before, |r| *r = row).await
+        change_experiment(txn, ctx, &before, |row| {
+            if let Some(v) = input.name {
+                row.name = Set(v);
+            }
+            row.description = input.description.into_active();
+            if let Some(v) = input.status {
+                row.status = Set(v);
+            }
+            if let Some(v) = config {
+                row.config = Set(v);
+            }
+        })
+        .await
     })
     .await
 }

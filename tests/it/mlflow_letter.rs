@@ -1508,7 +1508,7 @@ async fn logged_models_search_runs_in_the_database() {
         assert_eq!(status, 200, "{logged}");
         let mut got = Vec::new();
         let by = |field: &str, asc: Value| json!([{"field_name": field, "ascending": asc}]);
-        for (filter, token, order) in [
+        for body in [
             ("", None, Value::Null),
             ("tags.flavor = 'sklearn'", None, Value::Null),
             ("name LIKE 'm%' AND name != 'm1'", None, Value::Null),
@@ -1531,35 +1531,28 @@ async fn logged_models_search_runs_in_the_database() {
             ("metrics.auc < 0.8", None, Value::Null),
             // No model holds this one: the ties (newest first) decide.
             ("", None, by("metrics.loss", json!(false))),
-        ] {
-            let mut body = json!({"experiment_ids": [exp], "filter": filter, "max_results": 1});
+        ]
+        .into_iter()
+        .map(|(filter, token, order)| {
+            let mut body = json!({"filter": filter});
             if let Some(t) = token {
                 body["page_token"] = json!(t);
             }
             if !order.is_null() {
                 body["order_by"] = order;
             }
-            got.push(
-                all_pages(
-                    &addr,
-                    "/api/2.0/mlflow/logged-models/search",
-                    body,
-                    "models",
-                    |m| m["info"]["name"].as_str(),
-                )
-                .await,
-            );
-        }
+            body
+        })
         // MLflow 3's `datasets`: the models with a metric on one of them, and metric
         // clauses restricted to them; an order key on a dataset's values.
-        for body in [
+        .chain([
             json!({"datasets": [{"dataset_name": "val"}]}),
             json!({"datasets": [{"dataset_name": "val", "dataset_digest": "other"}]}),
             json!({"filter": "metrics.auc > 0.55", "datasets": [{"dataset_name": "val"}]}),
             json!({"filter": "metrics.auc > 0.55"}),
             json!({"datasets": [{"dataset_digest": "d1"}]}),
             json!({"order_by": [{"field_name": "metrics.auc", "ascending": false, "dataset_name": "val"}]}),
-        ] {
+        ]) {
             let mut body = body;
             body["experiment_ids"] = json!([exp]);
             body["max_results"] = json!(1);

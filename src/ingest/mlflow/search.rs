@@ -280,9 +280,12 @@ fn latest_model_metric(key: &str) -> SimpleExpr {
                 .equals((logged_model::Entity, logged_model::Column::Id)),
         )
         .and_where(pc(job_run_metric::Column::Key).eq(key))
-        .order_by(job_run_metric::Column::TimestampMs, Order::Desc)
-        .order_by(job_run_metric::Column::Step, Order::Desc)
-        .order_by(job_run_metric::Column::RunId, Order::Asc)
+        .order_by(
+            (p.clone(), job_run_metric::Column::TimestampMs),
+            Order::Desc,
+        )
+        .order_by((p.clone(), job_run_metric::Column::Step), Order::Desc)
+        .order_by((p.clone(), job_run_metric::Column::RunId), Order::Asc)
         .limit(1);
     if let Some(name) = parts.next().filter(|n| !n.is_empty()) {
         q.and_where(pc(job_run_metric::Column::DatasetName).eq(name));
@@ -306,11 +309,7 @@ pub(super) fn logged_model_matching(
     let (metric, other): (Vec<&Clause>, Vec<&Clause>) = clauses
         .iter()
         .partition(|c| c.field.starts_with("metrics."));
-    let mut all = Condition::all();
-    for c in other {
-        let f = logged_model_field(pg, &c.field);
-        all = all.add(compare(pg, &c.field, f.expr, f.kind, c)?);
-    }
+    let mut all = matching(backend, other, &LOGGED_MODELS)?;
     let p = Alias::new("p");
     let pc = |c: job_run_metric::Column| Expr::col((p.clone(), c));
     let on_datasets = || {
@@ -722,9 +721,9 @@ pub(super) const LOGGED_MODELS: Table = Table {
 };
 
 /// The filter's clauses as one condition on `table`'s fields.
-pub(super) fn matching(
+pub(super) fn matching<'c>(
     backend: DbBackend,
-    clauses: &[Clause],
+    clauses: impl IntoIterator<Item = &'c Clause>,
     table: &Table,
 ) -> MlResult<Condition> {
     let pg = backend == DbBackend::Postgres;
