@@ -25,19 +25,19 @@ async fn prediction_volume_24h(
 ) -> AppResult<Vec<(Uuid, Option<Uuid>, i64)>> {
     use entity::prediction;
     let since = Utc::now() - chrono::Duration::hours(24);
-    let rows: Vec<(Uuid, Option<Uuid>, i64)> = crate::core::store::unscoped::<prediction::Entity>()
-        .select_only()
-        .column(prediction::Column::EndpointId)
-        .column(prediction::Column::ModelVersionId)
-        .column_as(Expr::cust("COUNT(*)"), "n")
-        .filter(prediction::Column::EndpointId.is_in(endpoints.to_vec()))
-        .filter(prediction::Column::CreatedAt.gte(since))
-        .filter(ctx.scope.condition(prediction::Column::Ns))
-        .group_by(prediction::Column::EndpointId)
-        .group_by(prediction::Column::ModelVersionId)
-        .into_tuple()
-        .all(db)
-        .await?;
+    let rows: Vec<(Uuid, Option<Uuid>, i64)> =
+        crate::core::store::scoped::<prediction::Entity>(ctx)
+            .select_only()
+            .column(prediction::Column::EndpointId)
+            .column(prediction::Column::ModelVersionId)
+            .column_as(Expr::cust("COUNT(*)"), "n")
+            .filter(prediction::Column::EndpointId.is_in(endpoints.to_vec()))
+            .filter(prediction::Column::CreatedAt.gte(since))
+            .group_by(prediction::Column::EndpointId)
+            .group_by(prediction::Column::ModelVersionId)
+            .into_tuple()
+            .all(db)
+            .await?;
     Ok(rows)
 }
 
@@ -61,14 +61,13 @@ async fn prediction_latency_p95_24h(
     use entity::prediction;
     let since = Utc::now() - chrono::Duration::hours(24);
     let endpoints: Vec<Uuid> = keys.iter().map(|k| k.endpoint).collect();
-    let base = crate::core::store::unscoped::<prediction::Entity>()
+    let base = crate::core::store::scoped::<prediction::Entity>(ctx)
         .select_only()
         .column(prediction::Column::EndpointId)
         .column(prediction::Column::ModelVersionId)
         .filter(prediction::Column::EndpointId.is_in(endpoints))
         .filter(prediction::Column::CreatedAt.gte(since))
-        .filter(prediction::Column::LatencyMs.is_not_null())
-        .filter(ctx.scope.condition(prediction::Column::Ns));
+        .filter(prediction::Column::LatencyMs.is_not_null());
     let mut out = HashMap::new();
     if db.get_database_backend() == DbBackend::Postgres {
         let rows: Vec<(Uuid, Option<Uuid>, i32, f64)> = base
@@ -130,7 +129,7 @@ async fn cost_sums(
     let since = Utc::now() - chrono::Duration::hours(24);
     let endpoints: Vec<Uuid> = keys.iter().map(|k| k.endpoint).collect();
     let rows: Vec<(Option<Uuid>, Option<Uuid>, String, i64)> =
-        crate::core::store::unscoped::<cost_record::Entity>()
+        crate::core::store::scoped::<cost_record::Entity>(ctx)
             .select_only()
             .column(cost_record::Column::EndpointId)
             .column(cost_record::Column::ModelVersionId)
@@ -138,7 +137,6 @@ async fn cost_sums(
             .column_as(Expr::cust("CAST(SUM(amount_micros) AS BIGINT)"), "total")
             .filter(cost_record::Column::EndpointId.is_in(endpoints))
             .filter(cost_record::Column::Ts.gte(since))
-            .filter(ctx.scope.condition(cost_record::Column::Ns))
             .group_by(cost_record::Column::EndpointId)
             .group_by(cost_record::Column::ModelVersionId)
             .group_by(cost_record::Column::Currency)
