@@ -1,20 +1,13 @@
 //! The GraphQL schema: domain query/mutation objects merged into the roots, the Relay
-//! `Node` interface, limits, and the extension that gives every error an
-//! `extensions.code`.
+//! `Node` interface, and how one request runs through it (the steps of `gql::request`
+//! around the execution).
 
 use std::sync::Arc;
 
-use std::sync::Mutex;
-
 use async_graphql::dataloader::DataLoader;
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextRequest,
-    NextSubscribe,
-};
-use async_graphql::parser::types::{ExecutableDocument, OperationType};
+use async_graphql::parser::types::OperationType;
 use async_graphql::{
-    Context, ErrorExtensionValues, ID, MergedObject, MergedSubscription, Object, Response, Result,
-    Schema, ServerError, ServerResult, Value, Variables,
+    Context, ID, MergedObject, MergedSubscription, Object, Response, Result, Schema,
 };
 use futures::future::try_join_all;
 
@@ -23,7 +16,7 @@ use crate::access::{AccessMutation, AccessQuery};
 use crate::artifacts::{ArtifactMutation, ArtifactQuery};
 use crate::config::Limits;
 use crate::governance::{GovernanceMutation, GovernanceQuery};
-use crate::gql::shape;
+use crate::gql::request::{self as steps, Transport};
 use crate::graph::{Node, load_node};
 use crate::metrics::{
     AbMutation, AbQuery, CostMutation, CostQuery, InferenceMutation, PerformanceMutation,
@@ -38,7 +31,7 @@ use crate::core::context::RequestContext;
 use crate::core::ids;
 use crate::core::loader::DbLoader;
 use crate::data::{DataMutation, DataQuery};
-use crate::error::{AppError, ErrorCode};
+use crate::error::AppError;
 use crate::lineage::{LineageMutation, LineageQuery, TraversalLoader};
 use crate::observability::{ObservabilityQuery, ObservabilitySubscription};
 use crate::registry::{RegistryMutation, RegistryQuery};
@@ -173,10 +166,10 @@ pub fn build_schema_with(
         MutationRoot::default(),
         SubscriptionRoot::default(),
     )
-    .extension(QueryShape {
-        limits: limits.clone(),
-        parsed,
-    });
+    // The documents async-graphql receives were parsed and bounded by the request steps
+    // (`gql::request`); its own recursion check then walks at most what they allowed.
+    .limit_recursive_depth(steps::max_nesting(&limits) + 1)
+    .data(steps::Env::new(parsed));
     let builder = if limits.production {
         builder.disable_introspection()
     } else {
@@ -192,17 +185,14 @@ pub fn build_schema_with(
 
 /// Attaches what one request needs: the caller and its per-request loaders, whose
 /// fetches run through `spawner`.
-pub fn prepare_with(
+fn prepare_with(
     req: async_graphql::Request,
     state: &AppState,
     rc: RequestContext,
     spawner: Spawner,
 ) -> async_graphql::Request {
     let (loader, traversals) = loaders(state, &rc, spawner);
-    req.data(rc)
-        .data(loader)
-        .data(traversals)
-        .data(crate::gql::plan::PlannedRoots::default())
+    req.data(rc).data(loader).data(traversals)
 }
 
 /// The per-caller loaders: relations and traversals, applying the caller's scope.
@@ -221,29 +211,41 @@ fn loaders(
     )
 }
 
-/// [`prepare_with`] on the runtime's spawner.
-pub fn prepare(
-    req: async_graphql::Request,
-    state: &AppState,
-    rc: RequestContext,
-) -> async_graphql::Request {
-    prepare_with(req, state, rc, runtime_spawner())
-}
-
-/// Executes one request with its DataLoader fetches driven on its own task, so that
-/// each level of a nested query stays one statement however busy the machine is (see
-/// `core::batch`). The HTTP handler and the tests run requests through this.
+/// Executes one request through its steps (`gql::request`: admitted, run, finished),
+/// with its DataLoader fetches driven on its own task, so that each level of a nested
+/// query stays one statement however busy the machine is (see `core::batch`). The HTTP
+/// handler and the tests run requests through this.
 pub async fn execute(
     schema: &AppSchema,
     req: async_graphql::Request,
     state: &AppState,
     rc: RequestContext,
-) -> async_graphql::Response {
+) -> Response {
+    let started = std::time::Instant::now();
+    let Some(env) = schema.data::<steps::Env>() else {
+        return steps::refused(async_graphql::ServerError::new(
+            "the schema was built without its request steps",
+            None,
+        ));
+    };
+    let admitted = match steps::admit(env, &req, state, Some(&rc), Transport::Http) {
+        Ok(admitted) => admitted,
+        Err(e) => {
+            let resp = steps::refused(e);
+            steps::record(None, &resp, started.elapsed());
+            return resp;
+        }
+    };
+    let operation = req.operation_name.clone();
     let tasks = LocalTasks::new();
-    let req = prepare_with(req, state, rc, tasks.spawner());
+    let req = prepare_with(admitted.request(req), state, rc, tasks.spawner());
     // Unconstrained: tokio's cooperative budget would otherwise make the executor yield
     // halfway through a list's sibling resolvers.
-    tokio::task::unconstrained(tasks.run(schema.execute(req))).await
+    let run = tokio::task::unconstrained(tasks.run(schema.execute(req)));
+    let mut resp = tracing::Instrument::instrument(run, admitted.span()).await;
+    admitted.finish(&mut resp, operation.as_deref());
+    steps::record(Some(&admitted.label), &resp, started.elapsed());
+    resp
 }
 
 /// What a WebSocket connection's subscriptions need: the caller and loaders that batch
@@ -254,13 +256,8 @@ pub fn connection_data(state: &AppState, rc: RequestContext) -> async_graphql::D
     data.insert(loader);
     data.insert(traversals);
     data.insert(rc);
-    data.insert(SharedConnection);
     data
 }
-
-/// Marks the data of a WebSocket connection, shared by all its operations: they cannot
-/// read at an instant of their own (the instant lives in the request's context).
-struct SharedConnection;
 
 /// Builds the schema without state, for exporting the SDL.
 pub fn sdl() -> String {
@@ -273,84 +270,6 @@ pub fn sdl() -> String {
     .sdl()
 }
 
-/// Checks a query's depth and complexity against the limits before it runs
-/// (`QUERY_TOO_COMPLEX`, see `gql::shape`), puts each object's fields back in the order
-/// selected after it ran, and gives every error that lacks one an `extensions.code`.
-struct QueryShape {
-    limits: Limits,
-    /// Documents parsed once (shared by every request of the schema).
-    parsed: Arc<crate::gql::parsed::ParseCache>,
-}
-
-impl ExtensionFactory for QueryShape {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(QueryShapeRun {
-            parsed: self.parsed.clone(),
-            limits: self.limits.clone(),
-            operation: Mutex::new(None),
-            complexity: std::sync::atomic::AtomicUsize::new(0),
-            doc: Mutex::new(None),
-        })
-    }
-}
-
-/// [`QueryShape`] for one request (or one subscription).
-struct QueryShapeRun {
-    parsed: Arc<crate::gql::parsed::ParseCache>,
-    limits: Limits,
-    /// The executed operation's name label and type, for the metrics.
-    operation: Mutex<Option<(String, &'static str)>>,
-    doc: Mutex<Option<Arc<ExecutableDocument>>>,
-    /// The operation's complexity (see `gql::shape`), for its span.
-    complexity: std::sync::atomic::AtomicUsize,
-}
-
-fn set_code(err: &mut ServerError, code: ErrorCode) {
-    let ext = err
-        .extensions
-        .get_or_insert_with(ErrorExtensionValues::default);
-    if ext.get("code").is_none() {
-        ext.set("code", Value::from(code.as_str()));
-    }
-}
-
-/// Why a document the parser refused was refused: its selection sets nest past the
-/// parser's own bound (64), or it is not GraphQL.
-fn parse_failure_code(err: &async_graphql::parser::Error) -> ErrorCode {
-    match err {
-        async_graphql::parser::Error::RecursionLimitExceeded => ErrorCode::QueryTooComplex,
-        _ => ErrorCode::BadUserInput,
-    }
-}
-
-/// What is left without a code was raised by async-graphql itself: a document that does
-/// not validate or an argument that does not coerce. Our own errors (`AppError`) always
-/// carry their code, missing context data included.
-fn code_library_errors(resp: &mut Response) {
-    for err in &mut resp.errors {
-        set_code(err, ErrorCode::BadUserInput);
-    }
-}
-
-fn too_complex(message: String) -> ServerError {
-    let mut err = ServerError::new(message, None);
-    set_code(&mut err, ErrorCode::QueryTooComplex);
-    err
-}
-
-/// The variables' nesting, bounded like the document's values.
-fn check_variables(variables: &Variables, limits: &Limits) -> ServerResult<()> {
-    for (name, value) in variables.iter() {
-        if shape::value_depth(value, limits.max_value_depth) > limits.max_value_depth {
-            return Err(too_complex(format!(
-                "Variable ${name} is nested too deep: more than {} levels",
-                limits.max_value_depth
-            )));
-        }
-    }
-    Ok(())
-}
-
 /// Whether the operation `req` runs is a query (its document read through `cache`, and
 /// kept there for the execution that follows); a document that does not parse counts as
 /// a query, for the execution to refuse with its code.
@@ -361,7 +280,7 @@ pub fn is_query(
 ) -> bool {
     let doc = match cache.get(&req.query) {
         Some(doc) => doc,
-        None => match parse_cached(cache, &req.query, &req.variables, limits) {
+        None => match steps::parse_cached(cache, &req.query, &req.variables, limits) {
             Ok(doc) => Arc::new(doc),
             Err(_) => return true,
         },
@@ -373,254 +292,4 @@ pub fn is_query(
         };
         !selected || op.node.ty == OperationType::Query
     })
-}
-
-/// Parses a document after the checks that need no parse, then bounds its fragments:
-/// `QUERY_TOO_COMPLEX` for too many tokens, value literals or variables nested too deep,
-/// fragments that expand past the token limit or nest past the depth limit;
-/// `BAD_USER_INPUT` for a document that does not parse or whose fragments form a cycle.
-/// A document whose text passed before comes from `cache` (its variables still checked).
-fn parse_cached(
-    cache: &crate::gql::parsed::ParseCache,
-    query: &str,
-    variables: &Variables,
-    limits: &Limits,
-) -> ServerResult<ExecutableDocument> {
-    check_variables(variables, limits)?;
-    if let Some(doc) = cache.get(query) {
-        return Ok((*doc).clone());
-    }
-    let doc = parse_text(query, limits)?;
-    cache.put(query, Arc::new(doc.clone()));
-    Ok(doc)
-}
-
-/// The document's own bounds (tokens, value nesting, fragments), then its parse.
-fn parse_text(query: &str, limits: &Limits) -> ServerResult<ExecutableDocument> {
-    let lexical = shape::scan(query);
-    if lexical.tokens > limits.max_tokens {
-        return Err(too_complex(format!(
-            "Query is too long: {} tokens exceed the limit of {}",
-            lexical.tokens, limits.max_tokens
-        )));
-    }
-    if lexical.value_depth > limits.max_value_depth {
-        return Err(too_complex(format!(
-            "A value in the query is nested too deep: more than {} levels of brackets",
-            limits.max_value_depth
-        )));
-    }
-    let doc = async_graphql::parser::parse_query(query).map_err(|e| {
-        let code = parse_failure_code(&e);
-        let mut err = ServerError::from(e);
-        set_code(&mut err, code);
-        err
-    })?;
-    // Expanded, the document may select no more than a document of the token limit
-    // without fragments could; nesting is bounded like async-graphql's default (32
-    // selection sets, fragments included) or the depth limit when that is larger.
-    let max_selections = u64::try_from(limits.max_tokens).unwrap_or(u64::MAX);
-    let max_nesting = limits.max_depth.max(32);
-    match shape::check_fragments(&doc, max_selections, max_nesting) {
-        Ok(()) => Ok(doc),
-        Err(shape::FragmentRefusal::Cycle(name)) => {
-            let mut err = ServerError::new(
-                format!("Cannot spread fragment \"{name}\" within itself"),
-                None,
-            );
-            set_code(&mut err, ErrorCode::BadUserInput);
-            Err(err)
-        }
-        Err(shape::FragmentRefusal::TooLarge(n)) => Err(too_complex(format!(
-            "Query's fragments expand to {n} selections, more than the limit of {max_selections}"
-        ))),
-        Err(shape::FragmentRefusal::TooDeep(n)) => Err(too_complex(format!(
-            "Query is nested too deep: {n} levels of selections and fragments exceed the \
-             limit of {max_nesting}"
-        ))),
-    }
-}
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for QueryShapeRun {
-    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
-        let started = std::time::Instant::now();
-        let mut resp = next.run(ctx).await;
-        code_library_errors(&mut resp);
-        let (operation, kind) = self
-            .operation
-            .lock()
-            .ok()
-            .and_then(|o| o.clone())
-            .unwrap_or_else(|| ("unparsed".to_owned(), "none"));
-        let codes: Vec<String> = resp
-            .errors
-            .iter()
-            .filter_map(|e| e.extensions.as_ref().and_then(|x| x.get("code")))
-            .map(|c| match c {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            })
-            .collect();
-        crate::observability::metrics::graphql_request(&operation, kind, &codes, started.elapsed());
-        resp
-    }
-
-    /// Over a WebSocket (`execute_stream`, which never calls `request`), each response
-    /// gets its codes here.
-    fn subscribe<'s>(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        stream: futures::stream::BoxStream<'s, Response>,
-        next: NextSubscribe<'_>,
-    ) -> futures::stream::BoxStream<'s, Response> {
-        use futures::StreamExt;
-        next.run(ctx, stream)
-            .map(|mut resp| {
-                code_library_errors(&mut resp);
-                resp
-            })
-            .boxed()
-    }
-
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        _next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let limits = &self.limits;
-        // `--persisted-only`: nothing but the persisted documents runs, whichever way it came.
-        if let Some(docs) = ctx
-            .data_opt::<AppState>()
-            .and_then(|s| s.persisted.as_deref())
-            && !docs.allows(query)
-        {
-            let mut err = ServerError::new(
-                "this server runs persisted documents only: send `documentId` (see \
-                 `mlgraph persisted add`)",
-                None,
-            );
-            set_code(&mut err, ErrorCode::PersistedDocumentRequired);
-            return Err(err);
-        }
-        // Parsed here, not by `next`: async-graphql's own step after parsing (its
-        // recursion-depth check) expands every fragment spread without memo, so a 1 KB
-        // document of fragments that each spread the next twice costs 2^n before any
-        // limit of ours could look. Every bound below is checked in time linear in the
-        // document, before anything recurses or expands.
-        let doc = parse_cached(&self.parsed, query, variables, limits)?;
-        // With authentication on, a caller without a key may only log in.
-        let anonymous = ctx.data_opt::<AppState>().is_some_and(|s| s.auth.enabled)
-            && ctx
-                .data_opt::<RequestContext>()
-                .is_none_or(|rc| rc.principal.is_none());
-        if anonymous && !crate::access::only_public_fields(&doc) {
-            let mut err = ServerError::new(
-                "authentication required: send `Authorization: Bearer <API key or session \
-                 token>` (a session comes from the `login` mutation)",
-                None,
-            );
-            set_code(&mut err, ErrorCode::Unauthenticated);
-            return Err(err);
-        }
-        let cost = shape::measure(
-            &doc,
-            None,
-            &ctx.schema_env.registry,
-            variables,
-            &self.limits,
-        );
-        self.complexity
-            .store(cost.complexity, std::sync::atomic::Ordering::Relaxed);
-        if cost.depth > self.limits.max_depth {
-            return Err(too_complex(format!(
-                "Query is nested too deep: depth {} exceeds the limit of {}",
-                cost.depth, self.limits.max_depth
-            )));
-        }
-        if cost.complexity > self.limits.max_complexity {
-            return Err(too_complex(format!(
-                "Query is too complex: {} exceeds the limit of {} (a list costs its page size \
-                 times its selection)",
-                cost.complexity, self.limits.max_complexity
-            )));
-        }
-        for (what, n, max) in [
-            ("aliased fields", cost.aliases, limits.max_aliases),
-            ("top-level fields", cost.root_fields, limits.max_root_fields),
-            (
-                "directives on one field",
-                cost.max_directives,
-                limits.max_directives,
-            ),
-        ] {
-            if n > max {
-                return Err(too_complex(format!(
-                    "Query has too many {what}: {n} exceed the limit of {max}"
-                )));
-            }
-        }
-        // Time travel: the instant the operation reads at, fixed before anything runs.
-        if let Some(rc) = ctx.data_opt::<RequestContext>() {
-            let shared = ctx.data_opt::<SharedConnection>().is_some();
-            let at = crate::gql::asof::operation_as_of(&doc, &ctx.schema_env.registry, variables)
-                .and_then(|at| match at {
-                    Some(_) if shared => Err(AppError::bad_input(
-                        "asOf",
-                        "asOf is answered over HTTP only, not on a WebSocket connection",
-                    )),
-                    at => rc.as_of.pin(at),
-                });
-            if let Err(e) = at {
-                return Err(async_graphql::Error::from(e).into_server_error(Default::default()));
-            }
-        }
-        if let Ok(mut slot) = self.doc.lock() {
-            *slot = Some(Arc::new(doc.clone()));
-        }
-        Ok(doc)
-    }
-
-    async fn execute(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        operation_name: Option<&str>,
-        next: NextExecute<'_>,
-    ) -> Response {
-        let doc = self.doc.lock().ok().and_then(|d| d.clone());
-        if let (Some(doc), Ok(mut slot)) = (&doc, self.operation.lock()) {
-            let op = doc.operations.iter().find(|(name, _)| {
-                operation_name.is_none() || name.map(|n| n.as_str()) == operation_name
-            });
-            let kind = match op.map(|(_, o)| o.node.ty) {
-                Some(OperationType::Query) => "query",
-                Some(OperationType::Mutation) => "mutation",
-                Some(OperationType::Subscription) => "subscription",
-                None => "none",
-            };
-            let name = operation_name.or_else(|| op.and_then(|(n, _)| n.map(|n| n.as_str())));
-            *slot = Some((crate::observability::metrics::operation_label(name), kind));
-        }
-        let span = match self.operation.lock().ok().and_then(|o| o.clone()) {
-            Some((name, kind)) => tracing::info_span!(
-                "graphql.operation",
-                otel.name = %format!("{kind} {name}"),
-                graphql.operation.name = %name,
-                graphql.operation.type = kind,
-                graphql.complexity = self.complexity.load(std::sync::atomic::Ordering::Relaxed) as i64,
-            ),
-            None => tracing::info_span!("graphql.operation"),
-        };
-        let mut resp = tracing::Instrument::instrument(next.run(ctx, operation_name), span).await;
-        if let Some(doc) = doc {
-            let planned = ctx
-                .data_opt::<crate::gql::plan::PlannedRoots>()
-                .map(|r| r.take())
-                .unwrap_or_default();
-            shape::order_like_selection(&mut resp.data, &doc, operation_name, &planned);
-        }
-        resp
-    }
 }

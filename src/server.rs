@@ -877,7 +877,11 @@ async fn serve_socket(
     let state = shared.state.clone();
     let init_caller = caller.clone();
     let closer = guarded.sink.clone();
-    let serve = GraphQLWebSocket::new_with_pair(guarded.sink, guarded.stream, schema, protocol)
+    let gateway = crate::gql::request::Gateway {
+        schema,
+        state: state.clone(),
+    };
+    let serve = GraphQLWebSocket::new_with_pair(guarded.sink, guarded.stream, gateway, protocol)
         .on_connection_init(move |_payload| {
             let rc = init_caller
                 .lock()

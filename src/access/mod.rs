@@ -499,24 +499,11 @@ const PUBLIC_ROOT_FIELDS: &[&str] = &[
 
 /// Whether every operation of `doc` selects only [`PUBLIC_ROOT_FIELDS`] (through
 /// fragments too).
-pub fn only_public_fields(doc: &async_graphql::parser::types::ExecutableDocument) -> bool {
-    use async_graphql::parser::types::{Selection, SelectionSet};
-    fn public(
-        doc: &async_graphql::parser::types::ExecutableDocument,
-        set: &SelectionSet,
-        depth: usize,
-    ) -> bool {
-        depth < 16
-            && set.items.iter().all(|item| match &item.node {
-                Selection::Field(f) => PUBLIC_ROOT_FIELDS.contains(&f.node.name.node.as_str()),
-                Selection::FragmentSpread(s) => doc
-                    .fragments
-                    .get(&s.node.fragment_name.node)
-                    .is_some_and(|f| public(doc, &f.node.selection_set.node, depth + 1)),
-                Selection::InlineFragment(i) => public(doc, &i.node.selection_set.node, depth + 1),
-            })
-    }
-    doc.operations
-        .iter()
-        .all(|(_, op)| public(doc, &op.node.selection_set.node, 0))
+pub fn only_public_fields(view: &crate::gql::operation::View) -> bool {
+    view.operations().iter().all(|op| {
+        op.selection
+            .fields
+            .iter()
+            .all(|f| PUBLIC_ROOT_FIELDS.contains(&f.name.as_str()))
+    })
 }

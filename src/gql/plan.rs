@@ -11,9 +11,11 @@
 //! the same conversions the resolvers make (global ids, cursors, timestamps, enums), so a
 //! planned answer and a resolved one are the same value (a test compares them).
 //!
-//! Anything else falls back to the resolvers and DataLoaders, whole: a field the planner
-//! does not know, a directive (`@skip`/`@include` are gone before execution starts), a
-//! fragment on another type, a duplicated response key, a tail page (`last` without
+//! The planner reads the request's one view of its operation (`gql::operation`):
+//! fragments spread, `@skip`/`@include` evaluated, variables substituted. Anything else
+//! falls back to the resolvers and DataLoaders, whole: a field the planner does not know,
+//! a directive other than `@skip`/`@include`, a fragment on another type, a duplicated
+//! response key, a request without a view, a tail page (`last` without
 //! `before`), time travel, SQLite, or arguments the planner could not read (the
 //! resolvers then report the error as they always do). So does a flat selection, which
 //! is one statement either way.
@@ -22,13 +24,10 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use async_graphql::parser::types::{
-    Field, FragmentDefinition, OperationDefinition, Selection, SelectionSet,
-};
+use async_graphql::parser::types::Field as DocField;
 use async_graphql::registry::Registry;
 use async_graphql::{
     Context, ContextSelectionSet, InputType, Name, OutputType, Positioned, ServerResult, Value,
-    Variables,
 };
 use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{
@@ -44,6 +43,7 @@ use crate::core::node::NodeEntity;
 use crate::core::paging::{PageArgs, Window, encode_cursor};
 use crate::core::store::{self, ListSpec};
 use crate::error::AppResult;
+use crate::gql::operation::{Current, Field, Selection};
 
 /// A field's value: resolved by its object's resolvers, or built by the planner.
 pub enum Planned<T> {
@@ -83,42 +83,16 @@ impl<T: OutputType> OutputType for Planned<T> {
     async fn resolve(
         &self,
         ctx: &ContextSelectionSet<'_>,
-        field: &Positioned<Field>,
+        field: &Positioned<DocField>,
     ) -> ServerResult<Value> {
         match self {
             Planned::Resolved(t) => t.resolve(ctx, field).await,
-            Planned::Built(v) => {
-                if let Some(roots) = ctx.data_opt::<PlannedRoots>() {
-                    roots.record(field.node.response_key().node.clone());
-                }
-                Ok(v.lock()
-                    .ok()
-                    .and_then(|mut v| v.take())
-                    .unwrap_or(Value::Null))
-            }
+            Planned::Built(v) => Ok(v
+                .lock()
+                .ok()
+                .and_then(|mut v| v.take())
+                .unwrap_or(Value::Null)),
         }
-    }
-}
-
-/// The top-level fields of one request whose values the planner built (their response
-/// keys): those values come in selection order already, so the response's reordering
-/// (`shape::order_like_selection`) skips them.
-#[derive(Default)]
-pub struct PlannedRoots(Mutex<Vec<Name>>);
-
-impl PlannedRoots {
-    fn record(&self, key: Name) {
-        if let Ok(mut keys) = self.0.lock() {
-            keys.push(key);
-        }
-    }
-
-    /// The keys recorded so far (taken).
-    pub fn take(&self) -> Vec<Name> {
-        self.0
-            .lock()
-            .map(|mut k| std::mem::take(&mut *k))
-            .unwrap_or_default()
     }
 }
 
@@ -194,34 +168,18 @@ where
     PField::Children(plan_children::<R>)
 }
 
-/// What a planned statement reads with: the caller, the limits, the operation's
-/// variables and fragments.
+/// What a planned statement reads with: the caller and the limits.
 pub struct Builder<'a> {
     rc: &'a RequestContext,
     limits: &'a Limits,
-    variables: &'a Variables,
-    defaults: HashMap<&'a str, &'a Value>,
-    fragments: &'a HashMap<Name, Positioned<FragmentDefinition>>,
     aliases: usize,
 }
 
 impl<'a> Builder<'a> {
-    fn new(op: Operation<'a>, rc: &'a RequestContext, limits: &'a Limits) -> Self {
-        let defaults = op
-            .definition
-            .variable_definitions
-            .iter()
-            .filter_map(|d| {
-                let v = d.node.default_value.as_ref()?;
-                Some((d.node.name.node.as_str(), &v.node))
-            })
-            .collect();
+    fn new(rc: &'a RequestContext, limits: &'a Limits) -> Self {
         Builder {
             rc,
             limits,
-            variables: op.variables,
-            defaults,
-            fragments: op.fragments,
             aliases: 0,
         }
     }
@@ -232,73 +190,38 @@ impl<'a> Builder<'a> {
         format!("t{}", self.aliases)
     }
 
-    /// The fields of `set` on an object of type `on`, the fragments that apply to it
-    /// spread (see [`applies`]); none when a directive, a fragment on a type the planner
-    /// cannot place or a repeated response key appears.
-    fn fields<'d>(&self, set: &'d SelectionSet, on: &str, out: &mut Vec<&'d Field>) -> Option<()>
-    where
-        'a: 'd,
-    {
-        for item in &set.items {
-            match &item.node {
-                Selection::Field(f) => {
-                    let f = &f.node;
-                    if !f.directives.is_empty() {
-                        return None;
-                    }
-                    let key = f.response_key().node.as_str();
-                    if out.iter().any(|o| o.response_key().node.as_str() == key) {
-                        return None;
-                    }
-                    out.push(f);
-                }
-                Selection::InlineFragment(fr) => {
-                    let fr = &fr.node;
-                    if !fr.directives.is_empty() {
-                        return None;
-                    }
-                    let condition = fr.type_condition.as_ref().map(|t| t.node.on.node.as_str());
-                    if applies(condition.unwrap_or(on), on)? {
-                        self.fields(&fr.selection_set.node, on, out)?;
-                    }
-                }
-                Selection::FragmentSpread(s) => {
-                    let s = &s.node;
-                    let def = &self.fragments.get(&s.fragment_name.node)?.node;
-                    if !s.directives.is_empty() || !def.directives.is_empty() {
-                        return None;
-                    }
-                    if applies(&def.type_condition.node.on.node, on)? {
-                        self.fields(&def.selection_set.node, on, out)?;
-                    }
-                }
+    /// The fields of `set` on an object of type `on` (those selected through fragments
+    /// that apply to it, see [`applies`]); none when a directive other than
+    /// `@skip`/`@include`, a fragment on a type the planner cannot place or a repeated
+    /// response key appears.
+    fn fields<'d>(&self, set: &'d Selection, on: &str, out: &mut Vec<&'d Field>) -> Option<()> {
+        for f in &set.fields {
+            if f.directed {
+                return None;
             }
+            let mut applied = true;
+            for c in &f.conditions {
+                applied &= applies(c.as_str(), on)?;
+            }
+            if !applied {
+                continue;
+            }
+            if out.iter().any(|o| o.key == f.key) {
+                return None;
+            }
+            out.push(f);
         }
         Some(())
     }
 
-    /// The field's arguments with variables substituted; none when one is not in
-    /// `allowed`.
+    /// The field's arguments; none when one is not in `allowed`.
     fn args(&self, field: &Field, allowed: &[&str]) -> Option<HashMap<String, Value>> {
         let mut out = HashMap::new();
-        for (name, value) in &field.arguments {
-            if !allowed.contains(&name.node.as_str()) {
+        for (name, value) in &field.args {
+            if !allowed.contains(&name.as_str()) {
                 return None;
             }
-            let v = value
-                .node
-                .clone()
-                .into_const_with(|var| {
-                    Ok::<_, ()>(
-                        self.variables
-                            .get(&var)
-                            .or_else(|| self.defaults.get(var.as_str()).copied())
-                            .cloned()
-                            .unwrap_or(Value::Null),
-                    )
-                })
-                .ok()?;
-            out.insert(name.node.to_string(), v);
+            out.insert(name.to_string(), value.clone());
         }
         Some(out)
     }
@@ -368,14 +291,14 @@ enum PagePart {
 }
 
 fn key(f: &Field) -> Name {
-    f.response_key().node.clone()
+    f.key.clone()
 }
 
 /// Plans the node object selected by `set` over the row alias `t`: its layout, and the
 /// columns (and nested subqueries) its row must hold, appended to `cols`.
 fn object<E: Plannable>(
     b: &mut Builder<'_>,
-    set: &SelectionSet,
+    set: &Selection,
     t: &Alias,
     cols: &mut Vec<Expr>,
 ) -> Option<Obj> {
@@ -383,8 +306,8 @@ fn object<E: Plannable>(
     b.fields(set, E::OBJECT, &mut selected)?;
     let mut fields = Vec::with_capacity(selected.len());
     for f in selected {
-        let name = f.name.node.as_str();
-        let scalar = f.arguments.is_empty() && f.selection_set.node.items.is_empty();
+        let name = f.name.as_str();
+        let scalar = f.args.is_empty() && f.is_leaf();
         let slot = match name {
             "__typename" => Slot::Typename,
             "id" if scalar => {
@@ -404,7 +327,7 @@ fn object<E: Plannable>(
                 }
                 PField::Col(..) => return None,
                 PField::Ref(fk, plan) => {
-                    if !f.arguments.is_empty() {
+                    if !f.args.is_empty() {
                         return None;
                     }
                     let (obj, sub) = plan(b, f, Expr::col((t.clone(), fk)))?;
@@ -447,7 +370,7 @@ fn row_array(cols: Vec<Expr>) -> Option<Expr> {
 fn plan_ref<T: Plannable>(b: &mut Builder<'_>, field: &Field, id: Expr) -> Option<(Obj, Expr)> {
     let t = Alias::new(b.alias());
     let mut cols = Vec::new();
-    let obj = object::<T>(b, &field.selection_set.node, &t, &mut cols)?;
+    let obj = object::<T>(b, &field.selection, &t, &mut cols)?;
     let row = T::find()
         .filter(b.rc.scope.condition(T::col_ns()))
         .filter(Expr::col((T::default(), T::col_id())).eq(id))
@@ -476,7 +399,9 @@ where
     let window = page_args(args)?.window(b.limits).ok()?;
     let link = R::parent_link();
     let rows = store::children_of_parent::<R::Child>(b.rc, link, &spec, &parent);
-    let count = selects(&field.selection_set.node, "totalCount")
+    let count = field
+        .selection
+        .selects("totalCount")
         .then(|| store::child_count::<R::Child>(b.rc, link, &spec, R::count_rollup(), &parent));
     let (layout, sel) = connection::<R::Child>(b, field, rows, &spec, window, count)?;
     Some((layout, Expr::SubQuery(None, Box::new(sel.into()))))
@@ -492,16 +417,6 @@ fn page_args(mut args: HashMap<String, Value>) -> Option<PageArgs> {
         <Option<String>>::parse(take("before")).ok()?,
         <Option<i32>>::parse(take("offset")).ok()?,
     ))
-}
-
-/// Whether `set` selects `name` directly (through fragments too).
-fn selects(set: &SelectionSet, name: &str) -> bool {
-    set.items.iter().any(|item| match &item.node {
-        Selection::Field(f) => f.node.name.node == name,
-        Selection::InlineFragment(fr) => selects(&fr.node.selection_set.node, name),
-        // A `totalCount` inside a spread is not counted: `connection` then declines.
-        Selection::FragmentSpread(_) => false,
-    })
 }
 
 /// Plans a connection over `rows` (in scope, filtered, of one parent or top-level): the
@@ -524,14 +439,14 @@ fn connection<E: Plannable>(
     let mut selected = Vec::new();
     let connection = format!("{}Connection", E::OBJECT);
     let edge = format!("{}Edge", E::OBJECT);
-    b.fields(&field.selection_set.node, &connection, &mut selected)?;
+    b.fields(&field.selection, &connection, &mut selected)?;
     let mut fields = Vec::with_capacity(selected.len());
     for f in selected {
-        if !f.arguments.is_empty() {
+        if !f.args.is_empty() {
             return None;
         }
-        let set = &f.selection_set.node;
-        let part = match f.name.node.as_str() {
+        let set = &f.selection;
+        let part = match f.name.as_str() {
             "__typename" => ConnPart::Typename,
             "totalCount" if count.is_some() => ConnPart::TotalCount,
             "nodes" => ConnPart::Nodes(object::<E>(b, set, &t, &mut cols)?),
@@ -540,15 +455,13 @@ fn connection<E: Plannable>(
                 let mut edge_fields = Vec::new();
                 b.fields(set, &edge, &mut edge_fields)?;
                 for ef in edge_fields {
-                    if !ef.arguments.is_empty() {
+                    if !ef.args.is_empty() {
                         return None;
                     }
-                    let part = match ef.name.node.as_str() {
+                    let part = match ef.name.as_str() {
                         "__typename" => EdgePart::Typename,
                         "cursor" => EdgePart::Cursor,
-                        "node" => {
-                            EdgePart::Node(object::<E>(b, &ef.selection_set.node, &t, &mut cols)?)
-                        }
+                        "node" => EdgePart::Node(object::<E>(b, &ef.selection, &t, &mut cols)?),
                         _ => return None,
                     };
                     parts.push((key(ef), part));
@@ -560,7 +473,10 @@ fn connection<E: Plannable>(
                 let mut info_fields = Vec::new();
                 b.fields(set, "PageInfo", &mut info_fields)?;
                 for pf in info_fields {
-                    let part = match pf.name.node.as_str() {
+                    if !pf.args.is_empty() {
+                        return None;
+                    }
+                    let part = match pf.name.as_str() {
                         "__typename" => PagePart::Typename,
                         "hasPreviousPage" => PagePart::HasPrevious,
                         "hasNextPage" => PagePart::HasNext,
@@ -615,18 +531,6 @@ fn connection<E: Plannable>(
     ))
 }
 
-/// The operation a planned field belongs to: its variables (as sent), its definition
-/// (for variable defaults) and the document's fragments.
-#[derive(Clone, Copy)]
-pub struct Operation<'a> {
-    /// The request's variables.
-    pub variables: &'a Variables,
-    /// The operation's definition.
-    pub definition: &'a OperationDefinition,
-    /// The document's fragments.
-    pub fragments: &'a HashMap<Name, Positioned<FragmentDefinition>>,
-}
-
 /// One planned top-level list: the statement, and how its JSON becomes the field's value.
 pub struct ListPlan {
     layout: ConnLayout,
@@ -649,20 +553,19 @@ impl ListPlan {
 }
 
 /// Plans the top-level list `field` of `E` (rows in scope matching `spec`, the page
-/// `window`) of `op`, or `None` when the planner does not take it (see the module).
+/// `window`), or `None` when the planner does not take it (see the module).
 pub fn plan_list<E: Plannable>(
-    op: Operation<'_>,
     field: &Field,
     rc: &RequestContext,
     limits: &Limits,
     spec: &ListSpec<E>,
     window: Window,
 ) -> Option<ListPlan> {
-    let mut b = Builder::new(op, rc, limits);
+    let mut b = Builder::new(rc, limits);
     let rows = E::find()
         .filter(rc.scope.condition(E::col_ns()))
         .filter(spec.cond.clone());
-    let count = selects(&field.selection_set.node, "totalCount").then(|| {
+    let count = field.selection.selects("totalCount").then(|| {
         rows.clone()
             .select_only()
             .column_as(Expr::cust("COUNT(*)"), "_cnt")
@@ -708,19 +611,18 @@ async fn json_of(
     }
 }
 
-/// Plans the top-level node `field` of `E` (the row in scope matching `cond`) of `op`,
-/// or `None` when the planner does not take it.
+/// Plans the top-level node `field` of `E` (the row in scope matching `cond`), or `None`
+/// when the planner does not take it.
 pub fn plan_node<E: Plannable>(
-    op: Operation<'_>,
     field: &Field,
     rc: &RequestContext,
     limits: &Limits,
     cond: sea_orm::Condition,
 ) -> Option<NodePlan> {
-    let mut b = Builder::new(op, rc, limits);
+    let mut b = Builder::new(rc, limits);
     let t = Alias::new(b.alias());
     let mut cols = Vec::new();
-    let layout = object::<E>(&mut b, &field.selection_set.node, &t, &mut cols)?;
+    let layout = object::<E>(&mut b, &field.selection, &t, &mut cols)?;
     // A node without nested levels is one statement either way, and the plain row is
     // cheaper for the database than its JSON.
     if !layout.nests() {
@@ -744,14 +646,30 @@ fn enabled(db: &impl ConnectionTrait, rc: &RequestContext, limits: &Limits) -> b
     limits.planner && db.get_database_backend() == DbBackend::Postgres && rc.as_of.get().is_none()
 }
 
-/// The operation of the field `ctx` resolves.
-fn operation<'a>(ctx: &'a Context<'_>) -> Operation<'a> {
-    let env = &ctx.query_env;
-    Operation {
-        variables: &env.variables,
-        definition: &env.operation.node,
-        fragments: &env.fragments,
+/// The field `ctx` resolves, in the request's view of its operation (none without a
+/// view, or when its response key is selected more than once on the way: the executor
+/// merges those, the planner leaves them to it).
+fn viewed<'a>(ctx: &'a Context<'_>) -> Option<&'a Field> {
+    let mut keys = Vec::new();
+    let mut node = ctx.path_node.as_ref();
+    while let Some(n) = node {
+        if let async_graphql::QueryPathSegment::Name(key) = n.segment {
+            keys.push(key);
+        }
+        node = n.parent;
     }
+    let mut set = ctx.data_opt::<Current>()?.root()?;
+    let mut field = None;
+    for key in keys.into_iter().rev() {
+        let mut matching = set.by_key(key);
+        let f = matching.next()?;
+        if matching.next().is_some() {
+            return None;
+        }
+        set = &f.selection;
+        field = Some(f);
+    }
+    field
 }
 
 /// A top-level list of `E` answered by one planned statement, or `None` when the planner
@@ -767,7 +685,10 @@ pub async fn top_list<E: Plannable>(
     if !enabled(db, rc, limits) {
         return Ok(None);
     }
-    match plan_list::<E>(operation(ctx), &ctx.item.node, rc, limits, spec, window) {
+    let Some(field) = viewed(ctx) else {
+        return Ok(None);
+    };
+    match plan_list::<E>(field, rc, limits, spec, window) {
         Some(plan) => plan.run(db).await.map(Some),
         None => Ok(None),
     }
@@ -786,7 +707,10 @@ pub async fn top_node<E: Plannable>(
     if !enabled(db, rc, limits) {
         return Ok(None);
     }
-    match plan_node::<E>(operation(ctx), &ctx.item.node, rc, limits, cond) {
+    let Some(field) = viewed(ctx) else {
+        return Ok(None);
+    };
+    match plan_node::<E>(field, rc, limits, cond) {
         Some(plan) => plan.run(db).await,
         None => Ok(None),
     }

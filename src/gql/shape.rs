@@ -16,13 +16,10 @@
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use async_graphql::parser::types::{
-    DocumentOperations, ExecutableDocument, Field, OperationDefinition, OperationType, Selection,
-    SelectionSet,
-};
-use async_graphql::registry::{MetaTypeName, Registry};
-use async_graphql::{Name, Value, Variables};
+use async_graphql::Value;
+use async_graphql::parser::types::{ExecutableDocument, Selection as DocSelection, SelectionSet};
 
+use super::operation::{Field, Operation, Selection, View};
 use crate::config::Limits;
 
 /// Depth, complexity and breadth of one operation.
@@ -213,7 +210,7 @@ pub fn check_fragments(
             let (mut size, mut depth) = (0u64, 1usize);
             for item in &set.items {
                 let (s, d) = match &item.node {
-                    Selection::Field(f) => {
+                    DocSelection::Field(f) => {
                         let inner = &f.node.selection_set.node;
                         if inner.items.is_empty() {
                             (1, 0)
@@ -222,8 +219,8 @@ pub fn check_fragments(
                             (s.saturating_add(1), d)
                         }
                     }
-                    Selection::InlineFragment(f) => self.set(&f.node.selection_set.node)?,
-                    Selection::FragmentSpread(s) => {
+                    DocSelection::InlineFragment(f) => self.set(&f.node.selection_set.node)?,
+                    DocSelection::FragmentSpread(s) => {
                         let (s, d) = self.fragment(s.node.fragment_name.node.as_str())?;
                         (s.saturating_add(1), d)
                     }
@@ -280,129 +277,43 @@ pub fn check_fragments(
     Ok(())
 }
 
-/// The operation a request runs: the named one, or the only one; `None` when that is
-/// ambiguous (validation reports it).
-pub fn operation<'d>(
-    doc: &'d ExecutableDocument,
-    name: Option<&str>,
-) -> Option<&'d OperationDefinition> {
-    match (&doc.operations, name) {
-        (DocumentOperations::Single(op), _) => Some(&op.node),
-        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| &op.node),
-        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
-            ops.values().next().map(|op| &op.node)
-        }
-        (DocumentOperations::Multiple(_), None) => None,
-    }
-}
-
-fn root_type(registry: &Registry, ty: OperationType) -> Option<&str> {
-    match ty {
-        OperationType::Query => Some(registry.query_type.as_str()),
-        OperationType::Mutation => registry.mutation_type.as_deref(),
-        OperationType::Subscription => registry.subscription_type.as_deref(),
-    }
-}
-
-/// The cost of the operation `name` of `doc` (every operation's maximum when it is
+/// The cost of the operation `name` of `view` (every operation's maximum when it is
 /// ambiguous).
-pub fn measure(
-    doc: &ExecutableDocument,
-    name: Option<&str>,
-    registry: &Registry,
-    variables: &Variables,
-    limits: &Limits,
-) -> Cost {
-    let measure_op = |op: &OperationDefinition| {
-        let walker = CostWalker {
-            doc,
-            registry,
-            variables,
-            op,
-            limits,
-        };
-        let set = &op.selection_set.node;
-        walker.selection(set, root_type(registry, op.ty), 1, &mut Vec::new())
+pub fn measure(view: &View, name: Option<&str>, limits: &Limits) -> Cost {
+    let measure_op = |op: &Operation| {
+        let mut cost = CostWalker { limits }.selection(&op.selection, 1);
+        cost.max_directives = cost.max_directives.max(op.max_directives);
+        cost
     };
-    match operation(doc, name) {
+    match view.operation(name) {
         Some(op) => measure_op(op),
-        None => doc
-            .operations
+        None => view
+            .operations()
             .iter()
-            .map(|(_, op)| measure_op(&op.node))
+            .map(measure_op)
             .fold(Cost::default(), Cost::max),
     }
 }
 
 struct CostWalker<'a> {
-    doc: &'a ExecutableDocument,
-    registry: &'a Registry,
-    variables: &'a Variables,
-    op: &'a OperationDefinition,
     limits: &'a Limits,
 }
 
-impl<'a> CostWalker<'a> {
-    /// `fragments` holds the fragments being expanded (a cycle is a validation error;
-    /// here it just stops).
-    fn selection(
-        &self,
-        set: &'a SelectionSet,
-        parent: Option<&'a str>,
-        depth: usize,
-        fragments: &mut Vec<&'a str>,
-    ) -> Cost {
+impl CostWalker<'_> {
+    fn selection(&self, set: &Selection, depth: usize) -> Cost {
         let mut cost = Cost::default();
-        for item in &set.items {
-            match &item.node {
-                Selection::Field(field) => {
-                    cost.add(self.field(&field.node, parent, depth, fragments));
-                    // Fragments spread at the top keep depth 1: their fields count too.
-                    cost.root_fields += usize::from(depth == 1);
-                }
-                Selection::InlineFragment(f) => {
-                    let f = &f.node;
-                    let on = f.type_condition.as_ref().map(|t| t.node.on.node.as_str());
-                    cost.max_directives = cost.max_directives.max(f.directives.len());
-                    cost.add(self.selection(
-                        &f.selection_set.node,
-                        on.or(parent),
-                        depth,
-                        fragments,
-                    ));
-                }
-                Selection::FragmentSpread(s) => {
-                    cost.max_directives = cost.max_directives.max(s.node.directives.len());
-                    let name = s.node.fragment_name.node.as_str();
-                    if fragments.contains(&name) {
-                        continue;
-                    }
-                    if let Some(def) = self.doc.fragments.get(name) {
-                        fragments.push(name);
-                        let on = def.node.type_condition.node.on.node.as_str();
-                        let set = &def.node.selection_set.node;
-                        cost.add(self.selection(set, Some(on), depth, fragments));
-                        fragments.pop();
-                    }
-                }
-            }
+        for field in &set.fields {
+            cost.add(self.field(field, depth));
+            // Fragments spread at the top keep depth 1: their fields count too.
+            cost.root_fields += usize::from(depth == 1);
         }
         cost
     }
 
-    fn field(
-        &self,
-        field: &'a Field,
-        parent: Option<&'a str>,
-        depth: usize,
-        fragments: &mut Vec<&'a str>,
-    ) -> Cost {
-        let ty = parent
-            .and_then(|p| self.registry.types.get(p))
-            .and_then(|t| t.field_by_name(&field.name.node))
-            .map(|f| MetaTypeName::concrete_typename(&f.ty));
-        let inner = self.selection(&field.selection_set.node, ty, depth + 1, fragments);
+    fn field(&self, field: &Field, depth: usize) -> Cost {
+        let inner = self.selection(&field.selection, depth + 1);
         let per_item = inner.complexity;
+        let ty = field.ty.as_deref();
         let size = if ty == Some("MetricHistory") {
             Some(self.history_size(field))
         } else {
@@ -415,17 +326,15 @@ impl<'a> CostWalker<'a> {
         Cost {
             depth: inner.depth.max(depth),
             complexity,
-            aliases: inner.aliases + usize::from(field.alias.is_some()),
+            aliases: inner.aliases + usize::from(field.aliased),
             root_fields: 0,
-            max_directives: inner.max_directives.max(field.directives.len()),
+            max_directives: inner.max_directives,
         }
     }
 
     /// How many items a field of type `ty` may return: its page, for paged types.
     fn page_size(&self, field: &Field, ty: &str) -> Option<usize> {
-        let asked = self
-            .int_argument(field, "first")
-            .or_else(|| self.int_argument(field, "last"));
+        let asked = int_argument(field, "first").or_else(|| int_argument(field, "last"));
         let (default, max) = if ty.ends_with("Connection") {
             (self.limits.default_page_size, self.limits.max_page_size)
         } else if ty == "LineageGraph" {
@@ -435,7 +344,7 @@ impl<'a> CostWalker<'a> {
             )
         } else if ty == "AggregateGroup" {
             (100, crate::aggregate::MAX_GROUPS as u64)
-        } else if let Some(ids) = self.list_argument_len(field, "ids") {
+        } else if let Some(ids) = list_argument_len(field, "ids") {
             return Some(ids.max(1));
         } else {
             return None;
@@ -448,81 +357,51 @@ impl<'a> CostWalker<'a> {
     /// the default number) × `maxPoints`.
     fn history_size(&self, field: &Field) -> usize {
         use crate::runs::history::{DEFAULT_KEYS, DEFAULT_POINTS, MAX_KEYS, MAX_POINTS};
-        let keys = self
-            .list_argument_len(field, "keys")
-            .map_or(DEFAULT_KEYS, |n| n.clamp(1, MAX_KEYS));
-        let points = self
-            .int_argument(field, "maxPoints")
-            .map_or(i64::from(DEFAULT_POINTS), |n| {
-                n.clamp(i64::from(MAX_POINTS.0), i64::from(MAX_POINTS.1))
-            });
+        let keys = list_argument_len(field, "keys").map_or(DEFAULT_KEYS, |n| n.clamp(1, MAX_KEYS));
+        let points = int_argument(field, "maxPoints").map_or(i64::from(DEFAULT_POINTS), |n| {
+            n.clamp(i64::from(MAX_POINTS.0), i64::from(MAX_POINTS.1))
+        });
         keys.saturating_mul(usize::try_from(points).unwrap_or_default())
-    }
-
-    fn argument(&self, field: &Field, name: &str) -> Option<Value> {
-        let value = field.get_argument(name)?.node.clone();
-        value
-            .into_const_with(|var| self.variable(&var).ok_or(()))
-            .ok()
-    }
-
-    fn variable(&self, var: &Name) -> Option<Value> {
-        if let Some(v) = self.variables.get(var) {
-            return Some(v.clone());
-        }
-        self.op
-            .variable_definitions
-            .iter()
-            .find(|d| d.node.name.node == *var)
-            .and_then(|d| d.node.default_value.as_ref().map(|v| v.node.clone()))
-    }
-
-    fn int_argument(&self, field: &Field, name: &str) -> Option<i64> {
-        match self.argument(field, name)? {
-            Value::Number(n) => n.as_i64(),
-            _ => None,
-        }
-    }
-
-    fn list_argument_len(&self, field: &Field, name: &str) -> Option<usize> {
-        match self.argument(field, name)? {
-            Value::List(items) => Some(items.len()),
-            _ => None,
-        }
     }
 }
 
-/// Reorders the objects of `data` (the response to the operation `name` of `doc`) so
+fn int_argument(field: &Field, name: &str) -> Option<i64> {
+    match field.arg(name)? {
+        Value::Number(n) => n.as_i64(),
+        _ => None,
+    }
+}
+
+fn list_argument_len(field: &Field, name: &str) -> Option<usize> {
+    match field.arg(name)? {
+        Value::List(items) => Some(items.len()),
+        _ => None,
+    }
+}
+
+/// Reorders the objects of `data` (the response to the operation `name` of `view`) so
 /// that their fields come in the order selected. Fragments count wherever they are spread
 /// (their type conditions are not evaluated: only the order of keys an object has is
-/// changed, never which keys it has). The values of the top-level keys in `planned` are
-/// left as they are (the planner builds them in selection order).
-pub fn order_like_selection(
-    data: &mut Value,
-    doc: &ExecutableDocument,
-    name: Option<&str>,
-    planned: &[Name],
-) {
-    let Some(op) = operation(doc, name) else {
+/// changed, never which keys it has).
+pub fn order_like_selection(data: &mut Value, view: &View, name: Option<&str>) {
+    let Some(op) = view.operation(name) else {
         return;
     };
     let mut orderer = Orderer {
-        doc,
         orders: HashMap::new(),
     };
-    orderer.value(data, &[&op.selection_set.node], planned);
+    orderer.value(data, &[&op.selection]);
 }
 
 struct Orderer<'a> {
-    doc: &'a ExecutableDocument,
-    /// Field orders by selection set (its address): a list of 1,000 objects is read once.
+    /// Field orders by selection (its address): a list of 1,000 objects is read once.
     orders: HashMap<usize, Rc<FieldOrder<'a>>>,
 }
 
-/// The response keys of one object in the order selected, each with the selection sets
+/// The response keys of one object in the order selected, each with the selections
 /// merged under it.
 struct FieldOrder<'a> {
-    fields: Vec<(&'a str, Vec<&'a SelectionSet>)>,
+    fields: Vec<(&'a str, Vec<&'a Selection>)>,
 }
 
 impl FieldOrder<'_> {
@@ -535,13 +414,12 @@ impl FieldOrder<'_> {
 }
 
 impl<'a> Orderer<'a> {
-    /// Orders `value`, selected by `sets`, leaving the values under the keys `skip` as
-    /// they are.
-    fn value(&mut self, value: &mut Value, sets: &[&'a SelectionSet], skip: &[Name]) {
+    /// Orders `value`, selected by `sets`.
+    fn value(&mut self, value: &mut Value, sets: &[&'a Selection]) {
         match value {
             Value::List(items) => {
                 for item in items {
-                    self.value(item, sets, &[]);
+                    self.value(item, sets);
                 }
             }
             Value::Object(map) => {
@@ -550,13 +428,10 @@ impl<'a> Orderer<'a> {
                     map.sort_by_cached_key(|k, _| order.position(k));
                 }
                 for (key, sub) in map.iter_mut() {
-                    if skip.contains(key) {
-                        continue;
-                    }
                     if let Some((_, sets)) = order.fields.iter().find(|(k, _)| *k == key.as_str())
-                        && sets.iter().any(|s| !s.items.is_empty())
+                        && sets.iter().any(|s| !s.fields.is_empty())
                     {
-                        self.value(sub, sets, &[]);
+                        self.value(sub, sets);
                     }
                 }
             }
@@ -564,9 +439,9 @@ impl<'a> Orderer<'a> {
         }
     }
 
-    fn order_of(&mut self, sets: &[&'a SelectionSet]) -> Rc<FieldOrder<'a>> {
+    fn order_of(&mut self, sets: &[&'a Selection]) -> Rc<FieldOrder<'a>> {
         let id = match sets {
-            [one] => Some(*one as *const SelectionSet as usize),
+            [one] => Some(*one as *const Selection as usize),
             _ => None,
         };
         if let Some(order) = id.and_then(|id| self.orders.get(&id)) {
@@ -574,48 +449,19 @@ impl<'a> Orderer<'a> {
         }
         let mut order = FieldOrder { fields: Vec::new() };
         for set in sets {
-            self.collect(set, &mut order, &mut Vec::new());
+            for field in &set.fields {
+                let key = field.key.as_str();
+                match order.fields.iter_mut().find(|(k, _)| *k == key) {
+                    Some((_, sets)) => sets.push(&field.selection),
+                    None => order.fields.push((key, vec![&field.selection])),
+                }
+            }
         }
         let order = Rc::new(order);
         if let Some(id) = id {
             self.orders.insert(id, order.clone());
         }
         order
-    }
-
-    fn collect(
-        &self,
-        set: &'a SelectionSet,
-        order: &mut FieldOrder<'a>,
-        fragments: &mut Vec<&'a str>,
-    ) {
-        for item in &set.items {
-            match &item.node {
-                Selection::Field(field) => {
-                    let field = &field.node;
-                    let key = field.response_key().node.as_str();
-                    let sub = &field.selection_set.node;
-                    match order.fields.iter_mut().find(|(k, _)| *k == key) {
-                        Some((_, sets)) => sets.push(sub),
-                        None => order.fields.push((key, vec![sub])),
-                    }
-                }
-                Selection::InlineFragment(f) => {
-                    self.collect(&f.node.selection_set.node, order, fragments);
-                }
-                Selection::FragmentSpread(s) => {
-                    let name = s.node.fragment_name.node.as_str();
-                    if fragments.contains(&name) {
-                        continue;
-                    }
-                    if let Some(def) = self.doc.fragments.get(name) {
-                        fragments.push(name);
-                        self.collect(&def.node.selection_set.node, order, fragments);
-                        fragments.pop();
-                    }
-                }
-            }
-        }
     }
 }
 

@@ -562,13 +562,8 @@ async fn sqlite_and_postgres_give_the_same_answer() {
         Box::pin(async move {
             let req =
                 async_graphql::Request::new(q).variables(async_graphql::Variables::from_json(v));
-            let resp = schema
-                .execute(mlgraph::schema::prepare(
-                    req,
-                    &state,
-                    RequestContext::default(),
-                ))
-                .await;
+            let resp =
+                mlgraph::schema::execute(&schema, req, &state, RequestContext::default()).await;
             assert!(resp.errors.is_empty(), "{:?}", resp.errors);
             resp.data.into_json().unwrap_or_default()
         })

@@ -42,13 +42,7 @@ fn percentile(sorted: &[f64], q: f64) -> f64 {
 
 async fn run(schema: &mlgraph::AppSchema, state: &AppState, q: &str, v: Value) -> Value {
     let req = async_graphql::Request::new(q).variables(async_graphql::Variables::from_json(v));
-    let resp = schema
-        .execute(mlgraph::schema::prepare(
-            req,
-            state,
-            RequestContext::default(),
-        ))
-        .await;
+    let resp = mlgraph::schema::execute(schema, req, state, RequestContext::default()).await;
     assert!(resp.errors.is_empty(), "{q}: {:?}", resp.errors);
     resp.data.into_json().unwrap_or_default()
 }

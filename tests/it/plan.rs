@@ -376,10 +376,10 @@ async fn a_planned_statement_reads_only_what_the_caller_may_see() {
 /// also with an unfiltered `totalCount` (read from the rollups); a filtered count scans.
 #[tokio::test]
 async fn a_planned_nested_page_reads_the_page_not_every_child() {
-    use async_graphql::parser::types::{DocumentOperations, Selection};
     use mlgraph::core::paging::Window;
     use mlgraph::core::store::ListSpec;
-    use mlgraph::gql::plan::{Operation, plan_list};
+    use mlgraph::gql::operation::View;
+    use mlgraph::gql::plan::plan_list;
     use sea_orm::ConnectionTrait;
 
     let app = TestApp::new().await;
@@ -402,27 +402,20 @@ async fn a_planned_nested_page_reads_the_page_not_every_child() {
         let app = &app;
         async move {
             let doc = async_graphql::parser::parse_query(query).unwrap_or_else(|e| panic!("{e}"));
-            let DocumentOperations::Single(op) = &doc.operations else {
-                panic!("one operation")
-            };
-            let Some(Selection::Field(field)) =
-                op.node.selection_set.node.items.first().map(|s| &s.node)
+            let variables = async_graphql::Variables::default();
+            let view = View::new(&doc, &mlgraph::gql::request::registry(), &variables);
+            let Some(field) = view
+                .operation(None)
+                .and_then(|op| op.selection.fields.first())
             else {
-                panic!("a field")
+                panic!("one operation with a field")
             };
             let spec = ListSpec::new(
                 sea_orm::Condition::all(),
                 mlgraph::serving::EndpointOrder::keys(None),
             );
-            let variables = async_graphql::Variables::default();
-            let operation = Operation {
-                variables: &variables,
-                definition: &op.node,
-                fragments: &doc.fragments,
-            };
             let plan = plan_list::<entity::endpoint::Entity>(
-                operation,
-                &field.node,
+                field,
                 &RequestContext::default(),
                 &mlgraph::Limits::default(),
                 &spec,

@@ -26,12 +26,13 @@ async fn answers(state: &AppState) -> Vec<Value> {
     let schema = mlgraph::build_schema(state.clone());
     let mut out = Vec::new();
     for q in QUERIES {
-        let req = mlgraph::schema::prepare(
+        let resp = mlgraph::schema::execute(
+            &schema,
             async_graphql::Request::new(*q),
             state,
             RequestContext::default(),
-        );
-        let resp = schema.execute(req).await;
+        )
+        .await;
         assert!(resp.errors.is_empty(), "{q}: {:?}", resp.errors);
         let mut v = resp.data.into_json().unwrap_or_default();
         // The 24-hour volume moves with the clock, not with the data.

@@ -796,8 +796,13 @@ async fn every_graphql_example_of_the_readme_runs_against_the_demo() {
         let resp = if ty == OperationType::Subscription {
             let req = async_graphql::Request::new(op.as_str())
                 .variables(async_graphql::Variables::from_json(Value::Object(vars)));
-            let req = mlgraph::schema::prepare(req, &app.state, rc);
-            let mut stream = app.schema.execute_stream(req);
+            // As a WebSocket connection runs it: the connection's data, the request steps.
+            let gateway = mlgraph::gql::request::Gateway {
+                schema: app.schema.clone(),
+                state: app.state.clone(),
+            };
+            let data = std::sync::Arc::new(mlgraph::schema::connection_data(&app.state, rc));
+            let mut stream = async_graphql::Executor::execute_stream(&gateway, req, Some(data));
             let first = tokio::time::timeout(Duration::from_secs(10), stream.next())
                 .await
                 .unwrap_or_else(|_| panic!("README subscription {i} delivered nothing:\n{op}"))

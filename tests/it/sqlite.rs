@@ -41,9 +41,8 @@ async fn embedded_sqlite_serves_the_demo_registry_with_nested_queries() {
           predictionStats(groupBy: ENDPOINT) { count endpoint { name } }
         }"#,
     );
-    let req = mlgraph::schema::prepare(req, &state, rc);
     let before = statements.get();
-    let resp = schema.execute(req).await;
+    let resp = mlgraph::schema::execute(&schema, req, &state, rc).await;
     assert!(resp.errors.is_empty(), "{:?}", resp.errors);
     let data = resp.data.into_json().unwrap_or_default();
     let wf = &data["workflows"]["edges"][0]["node"];
@@ -124,13 +123,7 @@ async fn embedded_sqlite_demo_has_artifacts_in_the_local_store() {
         r#"{ artifacts(first: 50, filter: {status: {eq: VERIFIED}}) { totalCount
               nodes { path sizeBytes sha256 downloadUrl owner { __typename } } } }"#,
     );
-    let resp = schema
-        .execute(mlgraph::schema::prepare(
-            req,
-            &state,
-            RequestContext::default(),
-        ))
-        .await;
+    let resp = mlgraph::schema::execute(&schema, req, &state, RequestContext::default()).await;
     assert!(resp.errors.is_empty(), "{:?}", resp.errors);
     let data = resp.data.into_json().unwrap_or_default();
     assert_eq!(data["artifacts"]["totalCount"], 13);
@@ -143,15 +136,15 @@ async fn embedded_sqlite_demo_has_artifacts_in_the_local_store() {
         .await
         .unwrap_or_else(|e| panic!("validate: {e:?}"))
     {}
-    let resp = schema
-        .execute(mlgraph::schema::prepare(
-            async_graphql::Request::new(
-                "{ datasetVersions(filter: {uploadStatus: {eq: VALIDATED}}) { nodes { numRows processedFile { path } } } }",
-            ),
-            &state,
-            RequestContext::default(),
-        ))
-        .await;
+    let resp = mlgraph::schema::execute(
+        &schema,
+        async_graphql::Request::new(
+            "{ datasetVersions(filter: {uploadStatus: {eq: VALIDATED}}) { nodes { numRows processedFile { path } } } }",
+        ),
+        &state,
+        RequestContext::default(),
+    )
+    .await;
     assert!(resp.errors.is_empty(), "{:?}", resp.errors);
     assert_eq!(
         resp.data.into_json().unwrap_or_default()["datasetVersions"]["nodes"],
