@@ -531,6 +531,12 @@ fn connection<E: Plannable>(
     ))
 }
 
+/// EXPERIMENT (to be decided by the benchmark, then removed): plan flat selections too.
+fn plan_flat() -> bool {
+    static FLAT: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *FLAT.get_or_init(|| std::env::var_os("MLGRAPH_PLAN_FLAT").is_some())
+}
+
 /// One planned top-level list: the statement, and how its JSON becomes the field's value.
 pub struct ListPlan {
     layout: ConnLayout,
@@ -577,7 +583,7 @@ pub fn plan_list<E: Plannable>(
         .fields
         .iter()
         .any(|(_, p)| matches!(p, ConnPart::TotalCount));
-    if !counted && !layout.objects().any(Obj::nests) {
+    if !counted && !layout.objects().any(Obj::nests) && !plan_flat() {
         return None;
     }
     Some(ListPlan { layout, statement })
@@ -625,7 +631,7 @@ pub fn plan_node<E: Plannable>(
     let layout = object::<E>(&mut b, &field.selection, &t, &mut cols)?;
     // A node without nested levels is one statement either way, and the plain row is
     // cheaper for the database than its JSON.
-    if !layout.nests() {
+    if !layout.nests() && !plan_flat() {
         return None;
     }
     let row = E::find()
