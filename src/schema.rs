@@ -238,13 +238,14 @@ pub async fn execute(
     };
     let operation = req.operation_name.clone();
     let tasks = LocalTasks::new();
-    let req = prepare_with(admitted.request(req), state, rc, tasks.spawner());
+    let (req, run) = admitted.start(req);
+    let req = prepare_with(req, state, rc, tasks.spawner());
     // Unconstrained: tokio's cooperative budget would otherwise make the executor yield
     // halfway through a list's sibling resolvers.
-    let run = tokio::task::unconstrained(tasks.run(schema.execute(req)));
-    let mut resp = tracing::Instrument::instrument(run, admitted.span()).await;
-    admitted.finish(&mut resp, operation.as_deref());
-    steps::record(Some(&admitted.label), &resp, started.elapsed());
+    let executed = tokio::task::unconstrained(tasks.run(schema.execute(req)));
+    let mut resp = tracing::Instrument::instrument(executed, run.span()).await;
+    run.finish(&mut resp, operation.as_deref());
+    steps::record(Some(&run.label), &resp, started.elapsed());
     resp
 }
 

@@ -29,8 +29,9 @@ use async_graphql::registry::Registry;
 use async_graphql::{
     Context, ContextSelectionSet, InputType, Name, OutputType, Positioned, ServerResult, Value,
 };
-use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, Query, SelectStatement};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{
+    IdenStatic,
     ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
 };
 use uuid::Uuid;
@@ -294,14 +295,49 @@ fn key(f: &Field) -> Name {
     f.key.clone()
 }
 
-/// Plans the node object selected by `set` over the row alias `t`: its layout, and the
-/// columns (and nested subqueries) its row must hold, appended to `cols`.
-fn object<E: Plannable>(
-    b: &mut Builder<'_>,
-    set: &Selection,
-    t: &Alias,
-    cols: &mut Vec<Expr>,
-) -> Option<Obj> {
+/// One row alias's part of a statement: the entries of the JSON array built for each of
+/// its rows, and the columns of its table they read (its subquery selects those only, so
+/// a column no field selected, a JSON document say, is never read).
+struct Row<E: EntityTrait> {
+    t: Alias,
+    entries: Vec<Expr>,
+    read: Vec<E::Column>,
+}
+
+impl<E: NodeEntity> Row<E> {
+    fn new(t: Alias) -> Self {
+        Row {
+            t,
+            entries: Vec::new(),
+            read: vec![E::col_id()],
+        }
+    }
+
+    /// The column `c` of the row.
+    fn col(&mut self, c: E::Column) -> Expr {
+        if !self.read.iter().any(|r| IdenStatic::as_str(r) == IdenStatic::as_str(&c)) {
+            self.read.push(c);
+        }
+        Expr::col((self.t.clone(), c))
+    }
+
+    /// Adds an entry to the row's array; its index.
+    fn push(&mut self, e: Expr) -> usize {
+        self.entries.push(e);
+        self.entries.len() - 1
+    }
+
+    /// `select`, reading only the row's columns.
+    fn narrow(&self, select: sea_orm::Select<E>) -> sea_orm::Select<E> {
+        self.read
+            .iter()
+            .fold(select.select_only(), |s, c| s.column(*c))
+    }
+}
+
+/// Plans the node object selected by `set` over `row`: its layout, and the entries (and
+/// nested subqueries) its row's array must hold.
+fn object<E: Plannable>(b: &mut Builder<'_>, set: &Selection, row: &mut Row<E>) -> Option<Obj> {
     let mut selected = Vec::new();
     b.fields(set, E::OBJECT, &mut selected)?;
     let mut fields = Vec::with_capacity(selected.len());
@@ -311,33 +347,34 @@ fn object<E: Plannable>(
         let slot = match name {
             "__typename" => Slot::Typename,
             "id" if scalar => {
-                cols.push(Expr::col((t.clone(), E::col_id())));
-                Slot::Id(cols.len() - 1)
+                let c = row.col(E::col_id());
+                Slot::Id(row.push(c))
             }
             _ => match E::field(name)? {
                 PField::Col(col, kind) if scalar => {
-                    let c = Expr::col((t.clone(), col));
-                    cols.push(match kind {
-                        Kind::Time => {
-                            Expr::cust_with_exprs("(EXTRACT(EPOCH FROM $1) * 1000000)::int8", [c])
-                        }
-                        _ => c,
-                    });
-                    Slot::Col(kind, cols.len() - 1)
+                    let c = row.col(col);
+                    Slot::Col(
+                        kind,
+                        row.push(match kind {
+                            Kind::Time => Expr::cust_with_exprs(
+                                "(EXTRACT(EPOCH FROM $1) * 1000000)::int8",
+                                [c],
+                            ),
+                            _ => c,
+                        }),
+                    )
                 }
                 PField::Col(..) => return None,
                 PField::Ref(fk, plan) => {
                     if !f.args.is_empty() {
                         return None;
                     }
-                    let (obj, sub) = plan(b, f, Expr::col((t.clone(), fk)))?;
-                    cols.push(sub);
-                    Slot::Ref(Box::new(obj), cols.len() - 1)
+                    let (obj, sub) = plan(b, f, row.col(fk))?;
+                    Slot::Ref(Box::new(obj), row.push(sub))
                 }
                 PField::Children(plan) => {
-                    let (conn, sub) = plan(b, f, Expr::col((t.clone(), E::col_id())))?;
-                    cols.push(sub);
-                    Slot::Conn(Box::new(conn), cols.len() - 1)
+                    let (conn, sub) = plan(b, f, row.col(E::col_id()))?;
+                    Slot::Conn(Box::new(conn), row.push(sub))
                 }
             },
         };
@@ -368,17 +405,17 @@ fn row_array(cols: Vec<Expr>) -> Option<Expr> {
 /// Plans a reference to a node of `T` whose id is `id` (null when it is missing or out of
 /// the caller's scope, as its loader answers).
 fn plan_ref<T: Plannable>(b: &mut Builder<'_>, field: &Field, id: Expr) -> Option<(Obj, Expr)> {
-    let t = Alias::new(b.alias());
-    let mut cols = Vec::new();
-    let obj = object::<T>(b, &field.selection, &t, &mut cols)?;
-    let row = T::find()
+    let mut row = Row::<T>::new(Alias::new(b.alias()));
+    let obj = object::<T>(b, &field.selection, &mut row)?;
+    let found = row
+        .narrow(T::find())
         .filter(b.rc.scope.condition(T::col_ns()))
         .filter(Expr::col((T::default(), T::col_id())).eq(id))
         .limit(1)
         .into_query();
     let sel = Query::select()
-        .expr(row_array(cols)?)
-        .from_subquery(row, t)
+        .expr(row_array(row.entries)?)
+        .from_subquery(found, row.t)
         .to_owned();
     Some((obj, Expr::SubQuery(None, Box::new(sel.into()))))
 }
@@ -433,9 +470,7 @@ fn connection<E: Plannable>(
     let Window::Forward { start, limit } = window else {
         return None;
     };
-    let name = b.alias();
-    let t = Alias::new(&name);
-    let mut cols = Vec::new();
+    let mut row = Row::<E>::new(Alias::new(b.alias()));
     let mut selected = Vec::new();
     let connection = format!("{}Connection", E::OBJECT);
     let edge = format!("{}Edge", E::OBJECT);
@@ -449,7 +484,7 @@ fn connection<E: Plannable>(
         let part = match f.name.as_str() {
             "__typename" => ConnPart::Typename,
             "totalCount" if count.is_some() => ConnPart::TotalCount,
-            "nodes" => ConnPart::Nodes(object::<E>(b, set, &t, &mut cols)?),
+            "nodes" => ConnPart::Nodes(object::<E>(b, set, &mut row)?),
             "edges" => {
                 let mut parts = Vec::new();
                 let mut edge_fields = Vec::new();
@@ -461,7 +496,7 @@ fn connection<E: Plannable>(
                     let part = match ef.name.as_str() {
                         "__typename" => EdgePart::Typename,
                         "cursor" => EdgePart::Cursor,
-                        "node" => EdgePart::Node(object::<E>(b, &ef.selection, &t, &mut cols)?),
+                        "node" => EdgePart::Node(object::<E>(b, &ef.selection, &mut row)?),
                         _ => return None,
                     };
                     parts.push((key(ef), part));
@@ -493,31 +528,43 @@ fn connection<E: Plannable>(
         fields.push((key(f), part));
     }
 
-    let mut page = rows;
+    // The page, one row more than asked (whether another follows), reading only what
+    // its fields read and its order; aggregated in the same order (the extra row is
+    // dropped when the JSON is read). No window: PostgreSQL prunes what is not read.
+    let mut order = Vec::with_capacity(spec.order.len());
+    for (col, ord) in &spec.order {
+        let c = row.col(*col);
+        let dir = match ord {
+            sea_orm::Order::Desc => "DESC",
+            _ => "ASC",
+        };
+        order.push((c, dir));
+    }
+    let mut page = row.narrow(rows);
     for (col, ord) in &spec.order {
         page = page.order_by(Expr::col((E::default(), *col)), ord.clone());
     }
     let page = page.offset(start).limit(limit + 1).into_query();
-    let s = Alias::new(format!("{name}s"));
-    let numbered = Query::select()
-        .column((s.clone(), Asterisk))
-        .expr_as(Expr::cust("ROW_NUMBER() OVER ()"), Alias::new("_rn"))
-        .from_subquery(page, s)
-        .to_owned();
-    let rn = format!("\"{name}\".\"_rn\"");
     let total = match count {
         Some(c) => Expr::SubQuery(None, Box::new(c.into())),
         None => Expr::cust("NULL"),
     };
+    let holes = (3..order.len() + 3)
+        .zip(&order)
+        .map(|(i, (_, dir))| format!("${i} {dir}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut exprs = vec![row_array(row.entries)?, total];
+    exprs.extend(order.into_iter().map(|(c, _)| c));
     let agg = Expr::cust_with_exprs(
         format!(
-            "json_build_array(COALESCE(json_agg($1 ORDER BY {rn}) FILTER (WHERE {rn} <= {limit}), '[]'::json), COUNT(*), $2)"
+            "json_build_array(COALESCE(json_agg($1 ORDER BY {holes}), '[]'::json), COUNT(*), $2)"
         ),
-        [row_array(cols)?, total],
+        exprs,
     );
     let sel = Query::select()
         .expr_as(agg, Alias::new("j"))
-        .from_subquery(numbered, t)
+        .from_subquery(page, row.t)
         .to_owned();
     Some((
         ConnLayout {
@@ -626,22 +673,22 @@ pub fn plan_node<E: Plannable>(
     cond: sea_orm::Condition,
 ) -> Option<NodePlan> {
     let mut b = Builder::new(rc, limits);
-    let t = Alias::new(b.alias());
-    let mut cols = Vec::new();
-    let layout = object::<E>(&mut b, &field.selection, &t, &mut cols)?;
+    let mut row = Row::<E>::new(Alias::new(b.alias()));
+    let layout = object::<E>(&mut b, &field.selection, &mut row)?;
     // A node without nested levels is one statement either way, and the plain row is
     // cheaper for the database than its JSON.
     if !layout.nests() && !plan_flat() {
         return None;
     }
-    let row = E::find()
+    let found = row
+        .narrow(E::find())
         .filter(rc.scope.condition(E::col_ns()))
         .filter(cond)
         .limit(1)
         .into_query();
     let statement = Query::select()
-        .expr_as(row_array(cols)?, Alias::new("j"))
-        .from_subquery(row, t)
+        .expr_as(row_array(row.entries)?, Alias::new("j"))
+        .from_subquery(found, row.t)
         .to_owned();
     Some(NodePlan { layout, statement })
 }
@@ -838,11 +885,13 @@ impl ConnLayout {
             .ok_or_else(|| Mismatch::new("a row count that is not a number", &fetched))?;
         // The count is null when `totalCount` was not selected.
         let total = take(&mut parts, 2).as_i64().unwrap_or_default();
-        let rows = match take(&mut parts, 0) {
+        let mut rows = match take(&mut parts, 0) {
             serde_json::Value::Array(rows) => rows,
             serde_json::Value::Null => Vec::new(),
             other => return Err(Mismatch::new("a page that is not an array", &other)),
         };
+        // The row past the page only said that another follows.
+        rows.truncate(usize::try_from(self.limit).unwrap_or(usize::MAX));
         let n = rows.len() as u64;
         // Each row is read by every object planned over it (`edges { node }` and `nodes`
         // each hold their own columns); the last reader takes it.

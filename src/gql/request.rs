@@ -75,10 +75,15 @@ pub enum Transport {
     Socket,
 }
 
-/// An operation admitted to run.
+/// An operation admitted to run: its parsed document, and what runs it.
 pub struct Admitted {
-    /// Its document, parsed (for the executor).
-    pub doc: ExecutableDocument,
+    doc: ExecutableDocument,
+    /// What the execution and its end read.
+    pub run: Run,
+}
+
+/// What one admitted operation's execution and its end read.
+pub struct Run {
     /// Its view.
     pub view: Arc<View>,
     /// The operation's metrics label and type.
@@ -88,15 +93,18 @@ pub struct Admitted {
 }
 
 impl Admitted {
-    /// `req`, ready to run: the parsed document set, the view attached for the planner.
-    pub fn request(&self, req: async_graphql::Request) -> async_graphql::Request {
+    /// `req`, ready to run (its parsed document set, the view attached for the planner),
+    /// and what its end reads.
+    pub fn start(self, req: async_graphql::Request) -> (async_graphql::Request, Run) {
         let current = Current::default();
-        current.set(req.operation_name.clone(), self.view.clone());
+        current.set(req.operation_name.clone(), self.run.view.clone());
         let mut req = req.data(current);
-        req.set_parsed_query(self.doc.clone());
-        req
+        req.set_parsed_query(self.doc);
+        (req, self.run)
     }
+}
 
+impl Run {
     /// The span the operation runs in.
     pub fn span(&self) -> tracing::Span {
         let (name, kind) = &self.label;
@@ -205,9 +213,11 @@ pub fn admit(
     );
     Ok(Admitted {
         doc,
-        view: Arc::new(view),
-        label,
-        complexity: cost.complexity,
+        run: Run {
+            view: Arc::new(view),
+            label,
+            complexity: cost.complexity,
+        },
     })
 }
 
@@ -273,11 +283,11 @@ impl Executor for Gateway {
             Err(e) => futures::stream::once(async move { refused(e) }).boxed(),
             Ok(admitted) => {
                 let operation = request.operation_name.clone();
-                let req = admitted.request(request);
+                let (req, run) = admitted.start(request);
                 self.schema
                     .execute_stream_with_session_data(req, session)
                     .map(move |mut resp| {
-                        admitted.finish(&mut resp, operation.as_deref());
+                        run.finish(&mut resp, operation.as_deref());
                         resp
                     })
                     .boxed()
