@@ -17,8 +17,10 @@
 //! a directive other than `@skip`/`@include`, a fragment on another type, a duplicated
 //! response key, a request without a view, a tail page (`last` without
 //! `before`), time travel, SQLite, or arguments the planner could not read (the
-//! resolvers then report the error as they always do). So does a flat selection, which
-//! is one statement either way.
+//! resolvers then report the error as they always do). So does a flat node lookup (one
+//! plain row is cheaper for the database than its JSON, and one statement either way);
+//! a flat list is planned (its statement reads only the selected columns, and its answer
+//! needs no resolver per field).
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -31,8 +33,8 @@ use async_graphql::{
 };
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{
-    IdenStatic,
-    ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    ConnectionTrait, DbBackend, EntityTrait, IdenStatic, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait,
 };
 use uuid::Uuid;
 
@@ -315,7 +317,11 @@ impl<E: NodeEntity> Row<E> {
 
     /// The column `c` of the row.
     fn col(&mut self, c: E::Column) -> Expr {
-        if !self.read.iter().any(|r| IdenStatic::as_str(r) == IdenStatic::as_str(&c)) {
+        if !self
+            .read
+            .iter()
+            .any(|r| IdenStatic::as_str(r) == IdenStatic::as_str(&c))
+        {
             self.read.push(c);
         }
         Expr::col((self.t.clone(), c))
@@ -578,12 +584,6 @@ fn connection<E: Plannable>(
     ))
 }
 
-/// EXPERIMENT (to be decided by the benchmark, then removed): plan flat selections too.
-fn plan_flat() -> bool {
-    static FLAT: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *FLAT.get_or_init(|| std::env::var_os("MLGRAPH_PLAN_FLAT").is_some())
-}
-
 /// One planned top-level list: the statement, and how its JSON becomes the field's value.
 pub struct ListPlan {
     layout: ConnLayout,
@@ -624,15 +624,10 @@ pub fn plan_list<E: Plannable>(
             .column_as(Expr::cust("COUNT(*)"), "_cnt")
             .into_query()
     });
+    // A flat page too: its statement reads only the columns selected, and its answer
+    // needs no resolver per field (the benchmark's page of 50 costs the server 40 % less
+    // CPU than resolved, BENCHMARKS.md).
     let (layout, statement) = connection::<E>(&mut b, field, rows, spec, window, count)?;
-    // A flat page without its count is one statement either way (see `plan_node`).
-    let counted = layout
-        .fields
-        .iter()
-        .any(|(_, p)| matches!(p, ConnPart::TotalCount));
-    if !counted && !layout.objects().any(Obj::nests) && !plan_flat() {
-        return None;
-    }
     Some(ListPlan { layout, statement })
 }
 
@@ -677,7 +672,7 @@ pub fn plan_node<E: Plannable>(
     let layout = object::<E>(&mut b, &field.selection, &mut row)?;
     // A node without nested levels is one statement either way, and the plain row is
     // cheaper for the database than its JSON.
-    if !layout.nests() && !plan_flat() {
+    if !layout.nests() {
         return None;
     }
     let found = row

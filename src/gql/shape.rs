@@ -14,7 +14,6 @@
 //! back, as the GraphQL spec's `CollectFields` orders them.
 
 use std::collections::HashMap;
-use std::rc::Rc;
 
 use async_graphql::Value;
 use async_graphql::parser::types::{ExecutableDocument, Selection as DocSelection, SelectionSet};
@@ -387,81 +386,75 @@ pub fn order_like_selection(data: &mut Value, view: &View, name: Option<&str>) {
     let Some(op) = view.operation(name) else {
         return;
     };
-    let mut orderer = Orderer {
-        orders: HashMap::new(),
-    };
-    orderer.value(data, &[&op.selection]);
+    reorder(data, &FieldOrder::of(&[&op.selection]));
 }
 
-struct Orderer<'a> {
-    /// Field orders by selection (its address): a list of 1,000 objects is read once.
-    orders: HashMap<usize, Rc<FieldOrder<'a>>>,
-}
-
-/// The response keys of one object in the order selected, each with the selections
-/// merged under it.
+/// The response keys of one object in the order selected, each with the selections merged
+/// under it and, once a value needs it, their own order (read once for a list of 1,000
+/// objects).
 struct FieldOrder<'a> {
-    fields: Vec<(&'a str, Vec<&'a Selection>)>,
+    fields: Vec<Slot<'a>>,
 }
 
-impl FieldOrder<'_> {
+struct Slot<'a> {
+    key: &'a str,
+    sets: Vec<&'a Selection>,
+    order: std::cell::OnceCell<FieldOrder<'a>>,
+}
+
+impl<'a> FieldOrder<'a> {
+    fn of(sets: &[&'a Selection]) -> Self {
+        let mut fields: Vec<Slot<'a>> = Vec::new();
+        for set in sets {
+            for field in &set.fields {
+                let key = field.key.as_str();
+                match fields.iter_mut().find(|s| s.key == key) {
+                    Some(slot) => slot.sets.push(&field.selection),
+                    None => fields.push(Slot {
+                        key,
+                        sets: vec![&field.selection],
+                        order: std::cell::OnceCell::new(),
+                    }),
+                }
+            }
+        }
+        FieldOrder { fields }
+    }
+
+    /// Where `key` was selected (last when it was not). A planned value's keys are the
+    /// view's own (the same text in memory), so most comparisons are one pointer's.
     fn position(&self, key: &str) -> usize {
         self.fields
             .iter()
-            .position(|(k, _)| *k == key)
+            .position(|s| std::ptr::eq(s.key, key) || s.key == key)
             .unwrap_or(usize::MAX)
     }
 }
 
-impl<'a> Orderer<'a> {
-    /// Orders `value`, selected by `sets`.
-    fn value(&mut self, value: &mut Value, sets: &[&'a Selection]) {
-        match value {
-            Value::List(items) => {
-                for item in items {
-                    self.value(item, sets);
-                }
+/// Orders `value`, selected as `order` says, and every object under it.
+fn reorder(value: &mut Value, order: &FieldOrder<'_>) {
+    match value {
+        Value::List(items) => {
+            for item in items {
+                reorder(item, order);
             }
-            Value::Object(map) => {
-                let order = self.order_of(sets);
-                if !map.keys().map(|k| order.position(k)).is_sorted() {
-                    map.sort_by_cached_key(|k, _| order.position(k));
-                }
-                for (key, sub) in map.iter_mut() {
-                    if let Some((_, sets)) = order.fields.iter().find(|(k, _)| *k == key.as_str())
-                        && sets.iter().any(|s| !s.fields.is_empty())
-                    {
-                        self.value(sub, sets);
-                    }
-                }
+        }
+        Value::Object(map) => {
+            if !map.keys().map(|k| order.position(k)).is_sorted() {
+                map.sort_by_cached_key(|k, _| order.position(k));
             }
-            _ => {}
-        }
-    }
-
-    fn order_of(&mut self, sets: &[&'a Selection]) -> Rc<FieldOrder<'a>> {
-        let id = match sets {
-            [one] => Some(*one as *const Selection as usize),
-            _ => None,
-        };
-        if let Some(order) = id.and_then(|id| self.orders.get(&id)) {
-            return order.clone();
-        }
-        let mut order = FieldOrder { fields: Vec::new() };
-        for set in sets {
-            for field in &set.fields {
-                let key = field.key.as_str();
-                match order.fields.iter_mut().find(|(k, _)| *k == key) {
-                    Some((_, sets)) => sets.push(&field.selection),
-                    None => order.fields.push((key, vec![&field.selection])),
+            for (key, sub) in map.iter_mut() {
+                if !matches!(sub, Value::List(_) | Value::Object(_)) {
+                    continue;
+                }
+                if let Some(slot) = order.fields.get(order.position(key))
+                    && slot.sets.iter().any(|s| !s.fields.is_empty())
+                {
+                    reorder(sub, slot.order.get_or_init(|| FieldOrder::of(&slot.sets)));
                 }
             }
         }
-        let order = Rc::new(order);
-        if let Some(id) = id {
-            self.orders.insert(id, order.clone());
-        }
-        order
+        _ => {}
     }
 }
 
