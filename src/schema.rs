@@ -222,13 +222,9 @@ pub async fn execute(
     rc: RequestContext,
 ) -> Response {
     let started = std::time::Instant::now();
-    let Some(env) = schema.data::<steps::Env>() else {
-        return steps::refused(async_graphql::ServerError::new(
-            "the schema was built without its request steps",
-            None,
-        ));
-    };
-    let admitted = match steps::admit(env, &req, state, Some(&rc), Transport::Http) {
+    let admitted = steps::Env::of(schema)
+        .and_then(|env| steps::admit(env, &req, state, Some(&rc), Transport::Http));
+    let admitted = match admitted {
         Ok(admitted) => admitted,
         Err(e) => {
             let resp = steps::refused(e);
@@ -236,7 +232,6 @@ pub async fn execute(
             return resp;
         }
     };
-    let operation = req.operation_name.clone();
     let tasks = LocalTasks::new();
     let (req, run) = admitted.start(req);
     let req = prepare_with(req, state, rc, tasks.spawner());
@@ -244,7 +239,7 @@ pub async fn execute(
     // halfway through a list's sibling resolvers.
     let executed = tokio::task::unconstrained(tasks.run(schema.execute(req)));
     let mut resp = tracing::Instrument::instrument(executed, run.span()).await;
-    run.finish(&mut resp, operation.as_deref());
+    run.finish(&mut resp);
     steps::record(Some(&run.label), &resp, started.elapsed());
     resp
 }

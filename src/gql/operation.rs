@@ -11,7 +11,7 @@
 //! evaluates them, variables are substituted in arguments (with their defaults), and each
 //! field knows its type from the schema.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use async_graphql::parser::types::{
     Directive, ExecutableDocument, OperationDefinition, OperationType, Selection as DocSelection,
@@ -160,21 +160,24 @@ impl Field {
     }
 }
 
-/// The view of the request being executed, for the resolvers that read it (the planner):
-/// set once, before execution, by the step that built it.
-#[derive(Default)]
-pub struct Current(OnceLock<(Option<String>, Arc<View>)>);
+/// The view of the request being executed, for the resolvers that read it (the planner),
+/// put in the request's data before execution.
+pub struct Current {
+    operation: Option<String>,
+    view: Arc<View>,
+}
 
 impl Current {
-    /// Sets the view and the name of the operation that runs (first call only).
-    pub fn set(&self, operation: Option<String>, view: Arc<View>) {
-        let _ = self.0.set((operation, view));
+    /// The view, and the name of the operation that runs.
+    pub fn new(operation: Option<String>, view: Arc<View>) -> Self {
+        Current { operation, view }
     }
 
     /// The running operation's top-level selection.
     pub fn root(&self) -> Option<&Selection> {
-        let (name, view) = self.0.get()?;
-        view.operation(name.as_deref()).map(|op| &op.selection)
+        self.view
+            .operation(self.operation.as_deref())
+            .map(|op| &op.selection)
     }
 }
 

@@ -7,8 +7,8 @@
 //!    operation, and on it the anonymous gate, the cost and shape limits, and the
 //!    instant it reads at (pinned once, in the caller's context);
 //! 2. the execution of the parsed document;
-//! 3. [`finish`]: the selection order of the response and an `extensions.code` on every
-//!    error; over HTTP, the request's metrics ([`record`]).
+//! 3. [`Run::finish`]: the selection order of the response and an `extensions.code` on
+//!    every error; over HTTP, the request's metrics ([`record`]).
 //!
 //! Over HTTP `crate::schema::execute` runs them; over a WebSocket [`Gateway`] does, as the
 //! connection's executor.
@@ -48,6 +48,14 @@ impl Env {
             registry: registry(),
         }
     }
+
+    /// The environment `schema` was built with (`crate::schema::build_schema_with` puts it
+    /// in the schema's data).
+    pub fn of(schema: &crate::schema::AppSchema) -> ServerResult<&Env> {
+        schema
+            .data::<Env>()
+            .ok_or_else(|| ServerError::new("the schema was built without its request steps", None))
+    }
 }
 
 /// The schema's types and fields, as the view reads them.
@@ -86,6 +94,8 @@ pub struct Admitted {
 pub struct Run {
     /// Its view.
     pub view: Arc<View>,
+    /// The name of the operation that runs, as the request gave it.
+    pub operation: Option<String>,
     /// The operation's metrics label and type.
     pub label: (String, &'static str),
     /// Its complexity (see `gql::shape`).
@@ -96,8 +106,7 @@ impl Admitted {
     /// `req`, ready to run (its parsed document set, the view attached for the planner),
     /// and what its end reads.
     pub fn start(self, req: async_graphql::Request) -> (async_graphql::Request, Run) {
-        let current = Current::default();
-        current.set(req.operation_name.clone(), self.run.view.clone());
+        let current = Current::new(self.run.operation.clone(), self.run.view.clone());
         let mut req = req.data(current);
         req.set_parsed_query(self.doc);
         (req, self.run)
@@ -118,8 +127,8 @@ impl Run {
     }
 
     /// Puts the response's objects in selection order and codes its errors.
-    pub fn finish(&self, resp: &mut Response, operation: Option<&str>) {
-        shape::order_like_selection(&mut resp.data, &self.view, operation);
+    pub fn finish(&self, resp: &mut Response) {
+        shape::order_like_selection(&mut resp.data, &self.view, self.operation.as_deref());
         code_library_errors(resp);
     }
 }
@@ -215,6 +224,7 @@ pub fn admit(
         doc,
         run: Run {
             view: Arc::new(view),
+            operation: req.operation_name.clone(),
             label,
             complexity: cost.complexity,
         },
@@ -273,21 +283,16 @@ impl Executor for Gateway {
         let rc = session
             .get(&std::any::TypeId::of::<RequestContext>())
             .and_then(|d| d.downcast_ref::<RequestContext>());
-        let Some(env) = self.schema.data::<Env>() else {
-            return futures::stream::once(async {
-                refused(ServerError::new("the schema has no request steps", None))
-            })
-            .boxed();
-        };
-        match admit(env, &request, &self.state, rc, Transport::Socket) {
+        let admitted = Env::of(&self.schema)
+            .and_then(|env| admit(env, &request, &self.state, rc, Transport::Socket));
+        match admitted {
             Err(e) => futures::stream::once(async move { refused(e) }).boxed(),
             Ok(admitted) => {
-                let operation = request.operation_name.clone();
                 let (req, run) = admitted.start(request);
                 self.schema
                     .execute_stream_with_session_data(req, session)
                     .map(move |mut resp| {
-                        run.finish(&mut resp, operation.as_deref());
+                        run.finish(&mut resp);
                         resp
                     })
                     .boxed()

@@ -281,7 +281,8 @@ pub fn check_fragments(
 pub fn measure(view: &View, name: Option<&str>, limits: &Limits) -> Cost {
     let measure_op = |op: &Operation| {
         let mut cost = CostWalker { limits }.selection(&op.selection, 1);
-        cost.max_directives = cost.max_directives.max(op.max_directives);
+        // Counted where the view was built (fragments' directives too).
+        cost.max_directives = op.max_directives;
         cost
     };
     match view.operation(name) {
@@ -327,7 +328,7 @@ impl CostWalker<'_> {
             complexity,
             aliases: inner.aliases + usize::from(field.aliased),
             root_fields: 0,
-            max_directives: inner.max_directives,
+            max_directives: 0,
         }
     }
 
