@@ -2,7 +2,7 @@
 //! GraphQL context and turning service pages into connections. Kept tiny so resolvers
 //! stay one-liners.
 
-use async_graphql::dataloader::DataLoader;
+use crate::core::batch::Batcher;
 use async_graphql::{Context, OutputType};
 use sea_orm::{Condition, EntityTrait, FromQueryResult, Order};
 use serde::Serialize;
@@ -26,7 +26,7 @@ pub struct Deps<'a> {
     /// The caller.
     pub rc: &'a RequestContext,
     /// The request's loader.
-    pub loader: &'a DataLoader<DbLoader>,
+    pub loader: &'a Batcher<DbLoader>,
     /// Where reads go: the pool (a read replica's when the request was routed to one),
     /// or the pool at the request's instant (time travel). Writes go to `state.db`.
     pub db: Reader<'a>,
@@ -39,7 +39,7 @@ pub fn deps<'a>(ctx: &Context<'a>) -> async_graphql::Result<Deps<'a>> {
     Ok(Deps {
         state,
         rc,
-        loader: data::<DataLoader<DbLoader>>(ctx)?,
+        loader: data::<Batcher<DbLoader>>(ctx)?,
         db: Reader::new(rc.reads.pool(&state.db), rc.as_of.get()),
     })
 }

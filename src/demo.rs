@@ -547,7 +547,7 @@ async fn graph_questions(
     let now = Utc::now();
     let mut points = Vec::new();
     for (i, v) in demo.versions.iter().enumerate() {
-        let id = crate::core::ids::encode(T::ModelVersion, *v);
+        let id = async_graphql::ID(crate::core::ids::encode(T::ModelVersion, *v));
         let x = i as f64;
         crate::search::vectors::set_embedding(
             db,
@@ -599,7 +599,7 @@ async fn graph_questions(
     // v3 best by a margin a t-test calls significant).
     let mut quality = Vec::new();
     for (v, mean) in demo.versions.iter().skip(1).zip([0.89, 0.93, 0.86]) {
-        let id = crate::core::ids::encode(T::ModelVersion, *v);
+        let id = async_graphql::ID(crate::core::ids::encode(T::ModelVersion, *v));
         for m in 0..40 {
             quality.push(crate::metrics::MetricPointInput {
                 model_version_id: id.clone(),

@@ -352,6 +352,13 @@ impl From<AppError> for async_graphql::Error {
     }
 }
 
+/// A batch's error, shared by every key of the batch (`core::batch`).
+impl From<crate::core::batch::BatchError> for async_graphql::Error {
+    fn from(e: crate::core::batch::BatchError) -> Self {
+        e.0.extend()
+    }
+}
+
 /// Result of service functions.
 pub type AppResult<T> = Result<T, AppError>;
 

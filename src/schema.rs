@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use async_graphql::dataloader::DataLoader;
+use crate::core::batch::Batcher;
 use async_graphql::parser::types::OperationType;
 use async_graphql::{
     Context, ID, MergedObject, MergedSubscription, Object, Response, Result, Schema,
@@ -200,7 +200,7 @@ fn loaders(
     state: &AppState,
     rc: &RequestContext,
     spawner: Spawner,
-) -> (DataLoader<DbLoader>, DataLoader<TraversalLoader>) {
+) -> (Batcher<DbLoader>, Batcher<TraversalLoader>) {
     (
         DbLoader::new(
             rc.reads.pool(&state.db).clone(),

@@ -18,9 +18,7 @@ use crate::core::paging::PageArgs;
 use crate::enums::{ArtifactStatus, ArtifactStatusFilter};
 use crate::error::AppError;
 use crate::gql::connection::Conn;
-use crate::gql::filter::{
-    DateTimeFilter, IdFilter, IntFilter, StringFilter, cond_of, filter_input, order_input,
-};
+use crate::gql::filter::{IdFilter, cond_of};
 use crate::graph::{Artifact, Node, load_node};
 use service::{Artifacts, UploadRoute};
 
@@ -35,24 +33,24 @@ pub(crate) fn artifacts_of<'a>(ctx: &Context<'a>) -> Result<&'a Arc<Artifacts>, 
 
 crate::gql::declare::node_type! {
     /// The fields of an [`Artifact`] of its own.
-    artifact => ArtifactFields, list ArtifactFilter, ArtifactOrder;
+    artifact => ArtifactFields, list ArtifactFilter, ArtifactOrder of "artifacts";
     columns {
         /// Namespace (the owner's).
-        ns: Str,
+        ns: Str filter,
         /// Its logical path (`model.pkl`, `checkpoints/epoch_002.ckpt`).
-        path: Str,
+        path: Str filter order,
         /// MIME type.
         content_type: Str,
         /// Size in bytes.
-        size_bytes: Copy(i64),
+        size_bytes: Copy(i64) filter order,
         /// SHA-256 of its bytes (hex).
-        sha256: Str,
+        sha256: Str filter,
         /// The bucket (`local` for the directory store).
         bucket: Str,
         /// The object key.
         key: Str = object_key,
         /// PENDING → UPLOADED → VERIFIED | FAILED.
-        status: Enum(ArtifactStatus),
+        status: Enum(ArtifactStatus) filter,
         /// Why it FAILED.
         failure_reason: OptStr,
         /// Whether it shares the object of an earlier upload of the same bytes.
@@ -60,13 +58,17 @@ crate::gql::declare::node_type! {
         /// Who created it.
         created_by: OptStr,
         /// When.
-        created_at: Time,
+        created_at: Time filter order,
         /// Last change.
         updated_at: Time,
         /// When its bytes were verified.
         verified_at: OptTime,
-        /// When it was deleted.
-        deleted_at: OptTime,
+        /// When it was deleted (null while it lives; filter with `isNull: false` for deleted ones).
+        deleted_at: OptTime filter,
+    }
+    filter_columns {
+        /// Its owner.
+        owner: IdFilter => OwnerId,
     }
     resolvers {
         /// The node it belongs to (null when that node is gone or outside your scope).
@@ -90,42 +92,6 @@ crate::gql::declare::node_type! {
         }
     }
 }
-
-filter_input!(
-    /// Conditions on artifacts.
-    ArtifactFilter for artifact {
-        /// Its id.
-        id: IdFilter => Id,
-        /// Its namespace.
-        ns: StringFilter => Ns,
-        /// Its owner.
-        owner: IdFilter => OwnerId,
-        /// Its path.
-        path: StringFilter => Path,
-        /// Its size.
-        size_bytes: IntFilter => SizeBytes,
-        /// Its SHA-256.
-        sha256: StringFilter => Sha256,
-        /// Its status.
-        status: ArtifactStatusFilter => Status,
-        /// Creation time.
-        created_at: DateTimeFilter => CreatedAt,
-        /// Deletion time (`isNull: false` for deleted ones).
-        deleted_at: DateTimeFilter => DeletedAt,
-    }
-);
-
-order_input!(
-    /// A sort key for artifacts.
-    ArtifactOrder, ArtifactOrderField for artifact {
-        /// Path.
-        Path => Path,
-        /// Size.
-        SizeBytes => SizeBytes,
-        /// Creation time.
-        CreatedAt => CreatedAt,
-    }
-);
 
 /// A request the client sends itself.
 #[derive(SimpleObject)]

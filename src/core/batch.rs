@@ -1,24 +1,186 @@
-//! Runs a request's DataLoader fetches on the request's own task, and only once the
-//! request has registered every key it can.
+//! Batched loading ([`Batcher`]): resolvers ask for one key each, and each kind of key
+//! is fetched with one call of its [`Load`] per batch, on the request's own task, and
+//! only once the request has registered every key it can.
 //!
-//! A DataLoader collects the keys its resolvers ask for and fetches them after a short
-//! timer. Spawned on the runtime, that timer starts with the first key and runs on another
-//! thread, so a list whose siblings register their keys over several polls (a large
-//! list yields halfway to be fair to other tasks) or whose thread is preempted by a busy
-//! machine gets its level split into several statements. Here the request is polled again
-//! and again while it only yields to itself, and the queued fetches start only when it
-//! truly waits: a level stays one statement however loaded the machine is.
+//! A batch collects the keys asked for and is fetched when its task starts. Spawned on the
+//! runtime, that task starts after a short timer on another thread, so a list whose
+//! siblings register their keys over several polls (a large list yields halfway to be
+//! fair to other tasks) or whose thread is preempted by a busy machine gets its level
+//! split into several statements. Here the request is polled again and again while it only
+//! yields to itself, and the queued fetches start only when it truly waits: a level stays
+//! one statement however loaded the machine is.
 
+use std::any::{Any, TypeId};
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
+use std::hash::Hash;
 use std::pin::pin;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
-use async_graphql::dataloader::DataLoader;
 use futures::future::BoxFuture;
 use futures::stream::{FuturesUnordered, StreamExt};
+use tokio::sync::oneshot;
+
+use crate::error::{AppError, AppResult};
+
+/// How a batch of keys of type `K` is fetched.
+pub trait Load<K>: Send + Sync + 'static {
+    /// What one key loads.
+    type Value: Clone + Send + Sync + 'static;
+
+    /// The values of `keys` (each key at most once); a key without a value is absent.
+    fn load(&self, keys: &[K]) -> impl Future<Output = AppResult<HashMap<K, Self::Value>>> + Send;
+}
+
+/// What a key's caller gets: its value (if it has one), or the batch's error.
+pub type Loaded<V> = Result<Option<V>, BatchError>;
+
+/// The error of a batch, shared by every key of it.
+#[derive(Debug, Clone)]
+pub struct BatchError(pub Arc<AppError>);
+
+/// The keys of one type waiting for their batch's fetch.
+struct Waiting<K, V> {
+    waiters: Vec<(K, oneshot::Sender<Loaded<V>>)>,
+}
+
+struct Shared<T> {
+    loader: T,
+    spawner: Spawner,
+    /// Per key type, a `Waiting<K, V>`.
+    pending: Mutex<HashMap<TypeId, Box<dyn Any + Send>>>,
+}
+
+/// A loader `T` that answers keys in batches (one per request; clones share it).
+pub struct Batcher<T> {
+    shared: Arc<Shared<T>>,
+}
+
+impl<T> Clone for Batcher<T> {
+    fn clone(&self) -> Self {
+        Batcher {
+            shared: self.shared.clone(),
+        }
+    }
+}
+
+impl<T: Send + Sync + 'static> Batcher<T> {
+    /// Batches `loader`'s fetches, which start through `spawner`.
+    pub fn new(loader: T, spawner: Spawner) -> Self {
+        Batcher {
+            shared: Arc::new(Shared {
+                loader,
+                spawner,
+                pending: Mutex::new(HashMap::new()),
+            }),
+        }
+    }
+
+    /// The loader itself.
+    pub fn loader(&self) -> &T {
+        &self.shared.loader
+    }
+
+    /// The value of `key`, fetched with the other keys of its type asked for before its
+    /// batch starts.
+    pub async fn load_one<K>(&self, key: K) -> Loaded<T::Value>
+    where
+        T: Load<K>,
+        K: Eq + Hash + Clone + Send + Sync + 'static,
+    {
+        let (tx, rx) = oneshot::channel();
+        let first = {
+            let mut pending = self
+                .shared
+                .pending
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            let slot = pending.entry(TypeId::of::<K>()).or_insert_with(|| {
+                Box::new(Waiting::<K, T::Value> {
+                    waiters: Vec::new(),
+                })
+            });
+            let Some(waiting) = slot.downcast_mut::<Waiting<K, T::Value>>() else {
+                return Err(BatchError(Arc::new(AppError::Internal(
+                    "a batch of another key type".into(),
+                ))));
+            };
+            waiting.waiters.push((key, tx));
+            waiting.waiters.len() == 1
+        };
+        if first {
+            // The first key of a batch starts its fetch, which takes every key asked
+            // for by the time it runs.
+            let shared = self.shared.clone();
+            let delay = shared.spawner.delay;
+            self.shared
+                .spawner
+                .spawn(Box::pin(tracing::Instrument::in_current_span(async move {
+                    if !delay.is_zero() {
+                        tokio::time::sleep(delay).await;
+                    }
+                    shared.fetch::<K>().await;
+                })));
+        }
+        rx.await.unwrap_or_else(|_| {
+            Err(BatchError(Arc::new(AppError::Internal(
+                "a batch was dropped".into(),
+            ))))
+        })
+    }
+}
+
+impl<T: Send + Sync + 'static> Shared<T> {
+    /// Fetches the waiting keys of type `K` and answers their callers.
+    async fn fetch<K>(&self)
+    where
+        T: Load<K>,
+        K: Eq + Hash + Clone + Send + Sync + 'static,
+    {
+        let waiters = {
+            let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
+            match pending
+                .get_mut(&TypeId::of::<K>())
+                .and_then(|slot| slot.downcast_mut::<Waiting<K, T::Value>>())
+            {
+                Some(waiting) => std::mem::take(&mut waiting.waiters),
+                None => return,
+            }
+        };
+        if waiters.is_empty() {
+            return;
+        }
+        let mut seen = HashSet::with_capacity(waiters.len());
+        let keys: Vec<K> = waiters
+            .iter()
+            .filter(|(k, _)| seen.insert(k.clone()))
+            .map(|(k, _)| k.clone())
+            .collect();
+        let distinct = keys.len() == waiters.len();
+        match self.loader.load(&keys).await {
+            Ok(mut values) => {
+                for (k, tx) in waiters {
+                    // Each key asked once (the usual case) takes its value.
+                    let v = if distinct {
+                        values.remove(&k)
+                    } else {
+                        values.get(&k).cloned()
+                    };
+                    let _ = tx.send(Ok(v));
+                }
+            }
+            Err(e) => {
+                let e = BatchError(Arc::new(e));
+                for (_, tx) in waiters {
+                    let _ = tx.send(Err(e.clone()));
+                }
+            }
+        }
+    }
+}
 
 /// Re-polls of a request that keeps waking itself before fetches start anyway (bounds
 /// the time one request can hold its thread).
@@ -32,12 +194,12 @@ pub struct LocalTasks {
     waker: Mutex<Option<Waker>>,
 }
 
-/// How a DataLoader starts its fetches: where they run, and how long a fetch waits for
+/// How a [`Batcher`] starts its fetches: where they run, and how long a fetch waits for
 /// sibling resolvers to add their keys first.
 #[derive(Clone)]
 pub struct Spawner {
     run: Arc<dyn Fn(BoxFuture<'static, ()>) + Send + Sync>,
-    /// The DataLoader's delay before it takes its keys.
+    /// How long a batch waits before it takes its keys.
     pub delay: Duration,
 }
 
@@ -45,16 +207,6 @@ impl Spawner {
     /// Starts `fut`.
     pub fn spawn(&self, fut: BoxFuture<'static, ()>) {
         (self.run)(fut)
-    }
-
-    /// A DataLoader over `loader` whose fetches run through this spawner (in the
-    /// current span), after its delay.
-    pub fn loader<T: Send + Sync + 'static>(self, loader: T) -> DataLoader<T> {
-        let delay = self.delay;
-        DataLoader::new(loader, move |f| {
-            self.spawn(Box::pin(tracing::Instrument::in_current_span(f)))
-        })
-        .delay(delay)
     }
 }
 
@@ -82,8 +234,8 @@ impl LocalTasks {
 
     /// A spawner that queues onto this request's task. Its fetches wait for nothing:
     /// they start only once the request waits on something other than itself, when
-    /// every resolver that could add a key has (a DataLoader's usual 1 ms delay would
-    /// only add a millisecond per nesting level).
+    /// every resolver that could add a key has (a timer would only add its delay per
+    /// nesting level).
     pub fn spawner(self: &Arc<Self>) -> Spawner {
         let me = self.clone();
         let run = Arc::new(move |fut| {
@@ -137,7 +289,7 @@ impl LocalTasks {
 
 /// How long a fetch on the runtime's spawner waits for sibling resolvers to add their
 /// keys before it queries: spawned, it runs on another thread as soon as its timer
-/// fires, so this stays at async-graphql's 1 ms.
+/// fires, so it waits 1 ms.
 pub const RUNTIME_BATCH_DELAY: Duration = Duration::from_millis(1);
 
 /// The runtime's spawner (subscriptions and other long-lived contexts).
@@ -147,5 +299,98 @@ pub fn runtime_spawner() -> Spawner {
             tokio::spawn(fut);
         }),
         delay: RUNTIME_BATCH_DELAY,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Doubles its keys (0 has no value, 13 fails the batch), recording each fetch.
+    #[derive(Default)]
+    struct Doubles {
+        fetches: Mutex<Vec<Vec<u32>>>,
+    }
+
+    impl Load<u32> for Doubles {
+        type Value = u32;
+
+        async fn load(&self, keys: &[u32]) -> AppResult<HashMap<u32, u32>> {
+            let mut sorted = keys.to_vec();
+            sorted.sort();
+            self.fetches
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(sorted);
+            if keys.contains(&13) {
+                return Err(AppError::bad_input("key", "thirteen"));
+            }
+            Ok(keys
+                .iter()
+                .filter(|k| **k != 0)
+                .map(|k| (*k, k * 2))
+                .collect())
+        }
+    }
+
+    fn fetches(b: &Batcher<Doubles>) -> Vec<Vec<u32>> {
+        std::mem::take(
+            &mut *b
+                .loader()
+                .fetches
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner),
+        )
+    }
+
+    #[tokio::test]
+    async fn keys_asked_together_are_one_fetch_and_each_gets_its_own_answer() {
+        let tasks = LocalTasks::new();
+        let b = Batcher::new(Doubles::default(), tasks.spawner());
+        let got = tasks
+            .clone()
+            .run(async {
+                futures::join!(b.load_one(1), b.load_one(2), b.load_one(1), b.load_one(0))
+            })
+            .await;
+        assert_eq!(
+            (got.0.ok(), got.1.ok(), got.2.ok(), got.3.ok()),
+            (Some(Some(2)), Some(Some(4)), Some(Some(2)), Some(None))
+        );
+        // One fetch, each key once.
+        assert_eq!(fetches(&b), vec![vec![0, 1, 2]]);
+
+        // Keys asked after a fetch started are the next batch.
+        let later = tasks.clone().run(b.load_one(3)).await;
+        assert_eq!(later.ok(), Some(Some(6)));
+        assert_eq!(fetches(&b), vec![vec![3]]);
+    }
+
+    #[tokio::test]
+    async fn a_failed_batch_fails_every_key_of_it_with_its_error() {
+        let tasks = LocalTasks::new();
+        let b = Batcher::new(Doubles::default(), tasks.spawner());
+        let (a, c) = tasks
+            .clone()
+            .run(async { futures::join!(b.load_one(13), b.load_one(5)) })
+            .await;
+        for r in [a, c] {
+            match r {
+                Err(e) => assert!(
+                    matches!(&*e.0, AppError::BadInput { message, .. } if message == "thirteen"),
+                    "{e:?}"
+                ),
+                Ok(v) => panic!("expected the batch's error, got {v:?}"),
+            }
+        }
+        assert_eq!(fetches(&b), vec![vec![5, 13]]);
+    }
+
+    #[tokio::test]
+    async fn on_the_runtime_a_batch_waits_for_its_delay_then_fetches() {
+        let b = Batcher::new(Doubles::default(), runtime_spawner());
+        let (x, y) = futures::join!(b.load_one(4), b.load_one(7));
+        assert_eq!((x.ok(), y.ok()), (Some(Some(8)), Some(Some(14))));
+        assert_eq!(fetches(&b), vec![vec![4, 7]]);
     }
 }

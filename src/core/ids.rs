@@ -1,6 +1,5 @@
 //! Opaque global ids (Relay): `base64url("Type:uuid")`.
 
-use async_graphql::{Enum, ID};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use uuid::Uuid;
@@ -10,7 +9,7 @@ use crate::error::{AppError, AppResult};
 macro_rules! node_type_enum {
     ($( $(#[$doc:meta])* $ty:ident = $module:ident : $fields:path ),+ $(,)?) => {
         /// Every kind of node in the graph.
-        #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum NodeType {
             $( $(#[$doc])* $ty, )+
         }
@@ -86,8 +85,8 @@ pub async fn with_sequence<F: std::future::Future>(label: &str, work: F) -> F::O
 }
 
 /// Encodes a global id.
-pub fn encode(ty: NodeType, id: Uuid) -> ID {
-    ID(URL_SAFE_NO_PAD.encode(format!("{}:{}", ty.name(), id)))
+pub fn encode(ty: NodeType, id: Uuid) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{}:{}", ty.name(), id))
 }
 
 /// Decodes any global id into its type and UUID.
@@ -99,12 +98,12 @@ pub fn decode(id: &str) -> Option<(NodeType, Uuid)> {
 }
 
 /// Decodes a global id of any type; `field` names the argument for errors.
-pub fn decode_any(id: &ID, field: &str) -> AppResult<(NodeType, Uuid)> {
+pub fn decode_any(id: &str, field: &str) -> AppResult<(NodeType, Uuid)> {
     decode(id).ok_or_else(|| AppError::bad_input(field, "not a valid id"))
 }
 
 /// Decodes a global id that must be of type `ty`; `field` names the argument for errors.
-pub fn decode_as(id: &ID, ty: NodeType, field: &str) -> AppResult<Uuid> {
+pub fn decode_as(id: &str, ty: NodeType, field: &str) -> AppResult<Uuid> {
     match decode(id) {
         Some((t, uuid)) if t == ty => Ok(uuid),
         Some((t, _)) => Err(AppError::bad_input(
@@ -113,20 +112,6 @@ pub fn decode_as(id: &ID, ty: NodeType, field: &str) -> AppResult<Uuid> {
         )),
         None => Err(AppError::bad_input(field, "not a valid id")),
     }
-}
-
-/// Decodes an optional id argument of type `ty`.
-pub fn opt_id(id: &Option<ID>, ty: NodeType, field: &str) -> AppResult<Option<Uuid>> {
-    id.as_ref().map(|id| decode_as(id, ty, field)).transpose()
-}
-
-/// Decodes an id argument that may be absent (keep), null (clear) or an id of type `ty`.
-pub fn maybe_id(
-    id: &async_graphql::MaybeUndefined<ID>,
-    ty: NodeType,
-    field: &str,
-) -> AppResult<super::patch::Patch<Uuid>> {
-    super::patch::Patch::from(id.clone()).try_map(|id| decode_as(&id, ty, field))
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-//! One DataLoader per request, answering every relation in batches: to-one references by
+//! One batch loader per request, answering every relation in batches: to-one references by
 //! id (`ById<E>`: one `WHERE id IN (...)` per batch) and to-many relations as per-parent
 //! pages (`Children<R>`: one windowed statement per batch and distinct arguments).
 //! Resolvers never query the database for a relation themselves.
@@ -8,12 +8,11 @@ use std::hash::{Hash, Hasher};
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use async_graphql::ErrorExtensions;
-use async_graphql::dataloader::{DataLoader, Loader};
 use sea_orm::{DatabaseConnection, EntityTrait};
 use serde::Serialize;
 use uuid::Uuid;
 
+use super::batch::{Batcher, Load};
 use super::context::RequestContext;
 use super::node::NodeEntity;
 use super::paging::{Page, Window};
@@ -32,8 +31,8 @@ impl DbLoader {
         db: DatabaseConnection,
         ctx: RequestContext,
         spawner: super::batch::Spawner,
-    ) -> DataLoader<DbLoader> {
-        spawner.loader(DbLoader { db, ctx })
+    ) -> Batcher<DbLoader> {
+        Batcher::new(DbLoader { db, ctx }, spawner)
     }
 
     /// The database it reads (for a domain's own loaders: every batch still applies
@@ -79,14 +78,13 @@ impl<E> Hash for ById<E> {
     }
 }
 
-impl<E: NodeEntity> Loader<ById<E>> for DbLoader
+impl<E: NodeEntity> Load<ById<E>> for DbLoader
 where
     E::Model: sea_orm::FromQueryResult + Clone + Send + Sync + Serialize,
 {
     type Value = E::Model;
-    type Error = async_graphql::Error;
 
-    async fn load(&self, keys: &[ById<E>]) -> Result<HashMap<ById<E>, E::Model>, Self::Error> {
+    async fn load(&self, keys: &[ById<E>]) -> crate::error::AppResult<HashMap<ById<E>, E::Model>> {
         let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
         let span = tracing::info_span!(
             "dataloader.batch",
@@ -97,8 +95,7 @@ where
             store::by_ids::<E>(&self.reader(), &self.ctx, &ids),
             span,
         )
-        .await
-        .map_err(|e| e.extend())?;
+        .await?;
         Ok(rows.into_iter().map(|(id, m)| (ById::new(id), m)).collect())
     }
 }
@@ -212,17 +209,16 @@ impl<R: ChildRelation> Hash for Children<R> {
     }
 }
 
-impl<R: ChildRelation> Loader<Children<R>> for DbLoader
+impl<R: ChildRelation> Load<Children<R>> for DbLoader
 where
     <R::Child as EntityTrait>::Model: sea_orm::FromQueryResult + Clone + Send + Sync + Serialize,
 {
     type Value = Page<<R::Child as EntityTrait>::Model>;
-    type Error = async_graphql::Error;
 
     async fn load(
         &self,
         keys: &[Children<R>],
-    ) -> Result<HashMap<Children<R>, Self::Value>, Self::Error> {
+    ) -> crate::error::AppResult<HashMap<Children<R>, Self::Value>> {
         // Parents asking with the same arguments share one statement.
         type Group<E> = (Arc<ChildArgs<E>>, Vec<Uuid>);
         let mut groups: HashMap<&str, Group<R::Child>> = HashMap::new();
@@ -251,8 +247,7 @@ where
                 store::children::<R::Child>(&self.reader(), &self.ctx, &parents, &query),
                 span,
             )
-            .await
-            .map_err(|e| e.extend())?;
+            .await?;
             for parent in parents {
                 // Every key gets an entry: parents without children get an empty page.
                 let page = pages.remove(&parent).unwrap_or_default();

@@ -3,22 +3,18 @@
 use async_graphql::{Context, ID, InputObject, Json, MaybeUndefined, Result};
 
 use super::commands;
-use crate::core::ids::{decode_as, maybe_id, opt_id};
+use crate::core::ids::decode_as;
 use crate::core::patch::Patch;
-use crate::enums::{
-    DatasetSplit, DatasetSplitFilter, DatasetType, DatasetTypeFilter, DatasetUploadStatusFilter,
-};
+use crate::enums::{DatasetSplit, DatasetType};
 use crate::error::AppResult;
-use crate::gql::filter::{
-    DateTimeFilter, IdFilter, IntFilter, StringFilter, filter_input, order_input,
-};
+use crate::gql::input::{maybe_id, opt_id};
 use crate::graph::{
     Artifact, Dataset, DatasetVersion, EdaReport, NodeType, SchemaDeduction, TrainingJob, Workflow,
 };
 
 crate::gql::declare::node_type! {
     /// The fields of a [`Dataset`] of its own (the graph fields are shared, in `graph`).
-    dataset => DatasetFields, list DatasetFilter, DatasetOrder;
+    dataset => DatasetFields, list DatasetFilter, DatasetOrder of "datasets";
     columns {
         /// When erasure of personal data was requested.
         erasure_requested_at: OptTime,
@@ -29,33 +25,37 @@ crate::gql::declare::node_type! {
         /// How long its data is kept, in days.
         retention_days: Copy(Option<i32>),
         /// Namespace.
-        ns: Str,
+        ns: Str filter,
         /// Name, unique in the namespace.
-        name: Str,
+        name: Str filter order,
         /// Free-text description.
         description: OptStr,
         /// Kind of data.
-        data_type: Enum(DatasetType),
+        data_type: Enum(DatasetType) filter order,
         /// Storage format, e.g. `parquet`.
-        format: OptStr,
+        format: OptStr filter,
         /// Root storage location.
         storage_uri: OptStr,
         /// Highest version number handed out so far.
         latest_version_number: Copy(i32) = version_seq,
         /// Who created it.
-        created_by: OptStr,
+        created_by: OptStr filter,
         /// Creation time.
-        created_at: Time,
+        created_at: Time filter order,
         /// Last change.
-        updated_at: Time,
+        updated_at: Time filter order,
     }
     references {
         /// The workflow that owns it.
-        workflow: Workflow = workflow_id,
+        workflow: Workflow = workflow_id filter,
     }
     children {
         /// Its versions (newest first unless ordered otherwise).
         versions: DatasetVersions => DatasetVersion,
+    }
+    filter_related {
+        /// Has at least one version matching.
+        versions: DatasetVersionFilter => Id in dataset_version.DatasetId,
     }
     resolvers {
         /// Its canonical URL (`/ns/<namespace>/Dataset/<Name_with_underscores>`); `GET` on it
@@ -77,57 +77,15 @@ crate::gql::declare::node_type! {
     }
 }
 
-filter_input!(
-    /// Conditions on datasets.
-    DatasetFilter for dataset {
-        /// Its id.
-        id: IdFilter => Id,
-        /// Its namespace.
-        ns: StringFilter => Ns,
-        /// Its name.
-        name: StringFilter => Name,
-        /// Its kind of data.
-        data_type: DatasetTypeFilter => DataType,
-        /// Its format.
-        format: StringFilter => Format,
-        /// Its workflow.
-        workflow: IdFilter => WorkflowId,
-        /// Who created it.
-        created_by: StringFilter => CreatedBy,
-        /// Creation time.
-        created_at: DateTimeFilter => CreatedAt,
-        /// Last change.
-        updated_at: DateTimeFilter => UpdatedAt,
-    }
-    related {
-        /// Has at least one version matching.
-        versions: DatasetVersionFilter => Id in dataset_version.DatasetId,
-    }
-);
-
-order_input!(
-    /// A sort key for datasets.
-    DatasetOrder, DatasetOrderField for dataset {
-        /// Name.
-        Name => Name,
-        /// Kind of data.
-        DataType => DataType,
-        /// Creation time.
-        CreatedAt => CreatedAt,
-        /// Last change.
-        UpdatedAt => UpdatedAt,
-    }
-);
-
 crate::gql::declare::node_type! {
     /// The fields of a [`DatasetVersion`] of its own (the graph fields are shared, in `graph`).
-    dataset_version => DatasetVersionFields, list DatasetVersionFilter, DatasetVersionOrder;
+    dataset_version => DatasetVersionFields, list DatasetVersionFilter, DatasetVersionOrder of "dataset versions";
     columns {
         /// Namespace (the dataset's).
-        ns: Str,
+        ns: Str filter,
         /// Upload lifecycle of its file: UPLOADING → UPLOADED → VALIDATING → VALIDATED |
         /// FAILED (null for versions registered by URI).
-        upload_status: OptEnum(crate::enums::DatasetUploadStatus),
+        upload_status: OptEnum(crate::enums::DatasetUploadStatus) filter,
         /// The uploaded file's MIME type.
         content_type: OptStr,
         /// Rows validation counted (the header not counted); the same as `rowCount`.
@@ -140,23 +98,23 @@ crate::gql::declare::node_type! {
         /// numbered from 1 after the header; 0 for the file as a whole).
         validation_errors: OptJson,
         /// Version number, assigned by the server (1, 2, ... per dataset).
-        version: Copy(i32),
+        version: Copy(i32) filter order,
         /// Where this version's data is stored.
         storage_uri: Str,
         /// Size in bytes.
-        size_bytes: Copy(Option<i64>),
+        size_bytes: Copy(Option<i64>) filter order,
         /// SHA-256 of the content.
         sha256: OptStr,
         /// Number of rows.
-        row_count: Copy(Option<i64>),
+        row_count: Copy(Option<i64>) filter,
         /// Schema of the data (JSON).
         schema: OptJson,
         /// Which split it holds.
-        split: Enum(DatasetSplit),
+        split: Enum(DatasetSplit) filter,
         /// Who created it.
         created_by: OptStr,
         /// Creation time.
-        created_at: Time,
+        created_at: Time filter order,
         /// Last change.
         updated_at: Time,
         /// The producer's identifier of this version (an OpenLineage `version` facet as
@@ -165,7 +123,7 @@ crate::gql::declare::node_type! {
     }
     references {
         /// The dataset it versions.
-        dataset: Dataset = dataset_id,
+        dataset: Dataset = dataset_id filter,
     }
     children {
         /// Training jobs that trained on it.
@@ -178,6 +136,10 @@ crate::gql::declare::node_type! {
         schema_deductions: SchemaDeduction via crate::prep::deductions_of,
         /// Exploratory reports of its file (newest first unless ordered).
         eda_reports: EdaReport via crate::prep::reports_of,
+    }
+    filter_related {
+        /// Belongs to a dataset matching.
+        dataset_matches: DatasetFilter => DatasetId in dataset.Id,
     }
     resolvers {
         /// The file uploaded through `createDatasetUpload` (`raw/<name>`), once verified.
@@ -194,47 +156,6 @@ crate::gql::declare::node_type! {
         }
     }
 }
-
-filter_input!(
-    /// Conditions on dataset versions.
-    DatasetVersionFilter for dataset_version {
-        /// Its id.
-        id: IdFilter => Id,
-        /// Its namespace.
-        ns: StringFilter => Ns,
-        /// Its dataset.
-        dataset: IdFilter => DatasetId,
-        /// Its version number.
-        version: IntFilter => Version,
-        /// Its split.
-        split: DatasetSplitFilter => Split,
-        /// Its size.
-        size_bytes: IntFilter => SizeBytes,
-        /// Its row count.
-        row_count: IntFilter => RowCount,
-        /// Where its upload is (null for versions registered by URI, which match no
-        /// condition here).
-        upload_status: DatasetUploadStatusFilter => UploadStatus,
-        /// Creation time.
-        created_at: DateTimeFilter => CreatedAt,
-    }
-    related {
-        /// Belongs to a dataset matching.
-        dataset_matches: DatasetFilter => DatasetId in dataset.Id,
-    }
-);
-
-order_input!(
-    /// A sort key for dataset versions.
-    DatasetVersionOrder, DatasetVersionOrderField for dataset_version {
-        /// Version number.
-        Version => Version,
-        /// Size.
-        SizeBytes => SizeBytes,
-        /// Creation time.
-        CreatedAt => CreatedAt,
-    }
-);
 
 /// Input of `createDataset`.
 #[derive(InputObject, Debug)]

@@ -20,9 +20,7 @@ use crate::core::store;
 use crate::enums::ModelStage;
 use crate::error::AppError;
 use crate::gql::connection::Conn;
-use crate::gql::filter::{
-    DateTimeFilter, IdFilter, StringFilter, cond_of, filter_input, order_input,
-};
+use crate::gql::filter::{IdFilter, cond_of};
 use crate::graph::{Approval, ComplianceCheck, Dataset, Event, Model, Policy, SecurityFinding};
 
 /// One check of a policy.
@@ -82,10 +80,10 @@ crate::gql::declare::node_type! {
 
 crate::gql::declare::node_type! {
     /// The fields of an [`Approval`] of its own.
-    approval => ApprovalFields, list ApprovalFilter, ApprovalOrder;
+    approval => ApprovalFields, list ApprovalFilter, ApprovalOrder of "approvals";
     columns {
         /// Namespace.
-        ns: Str,
+        ns: Str filter,
         /// The stage it asks for.
         target_stage: Enum(ModelStage),
         /// Where it stands.
@@ -93,7 +91,7 @@ crate::gql::declare::node_type! {
         /// Why the requester asks.
         justification: OptStr,
         /// Who asked.
-        requested_by: Str,
+        requested_by: Str filter,
         /// Who decided.
         reviewed_by: OptStr,
         /// The reviewer's comment.
@@ -107,7 +105,11 @@ crate::gql::declare::node_type! {
         /// Bumped by every change; reviews name the revision they saw.
         revision: Copy(i32),
         /// When it was requested.
-        created_at: Time,
+        created_at: Time filter order,
+    }
+    filter_columns {
+        /// Its model version.
+        model_version: IdFilter => ModelVersionId,
     }
     resolvers {
         /// The version to promote.
@@ -173,34 +175,10 @@ crate::gql::declare::node_type! {
     resolvers {
         /// The version it concerns.
         async fn model_version_id(&self) -> ID {
-            crate::core::ids::encode(NodeType::ModelVersion, self.0.model_version_id)
+            crate::core::ids::encode(NodeType::ModelVersion, self.0.model_version_id).into()
         }
     }
 }
-
-filter_input!(
-    /// Conditions on approvals.
-    ApprovalFilter for approval {
-        /// Its id.
-        id: IdFilter => Id,
-        /// Its namespace.
-        ns: StringFilter => Ns,
-        /// Its model version.
-        model_version: IdFilter => ModelVersionId,
-        /// Who asked.
-        requested_by: StringFilter => RequestedBy,
-        /// Creation time.
-        created_at: DateTimeFilter => CreatedAt,
-    }
-);
-
-order_input!(
-    /// A sort key for approvals.
-    ApprovalOrder, ApprovalOrderField for approval {
-        /// Creation time.
-        CreatedAt => CreatedAt,
-    }
-);
 
 /// A policy to set.
 #[derive(InputObject)]

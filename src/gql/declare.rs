@@ -24,6 +24,16 @@
 //! A reference is `name: Object = foreign_key` (the foreign key a `Uuid` or an
 //! `Option<Uuid>`); a child connection is `name: Relation => Object`, with the child's
 //! `filter`, `orderBy` and paging arguments.
+//!
+//! A type with lists (`list XFilter, XOrder of "xs"`) gets its filter and order inputs
+//! from the same lines ([`list_inputs!`]): a column flagged `filter` (after its kind) is a
+//! field of `XFilter` with its kind's filter (text → `StringFilter`, time →
+//! `DateTimeFilter`, numbers → `IntFilter`/`FloatFilter`, an enumeration → its own
+//! filter), a reference flagged `filter` is an `IdFilter` on its foreign key, and a column
+//! flagged `order` is a key of `XOrder`; each with the column's description. Filters that
+//! are not a declared field's are listed in `filter_columns { }` (a column not shown as a
+//! field), `filter_related { }` (rows matching a filter on related rows) and
+//! `filter_custom { }` (a condition made by a function).
 
 use uuid::Uuid;
 
@@ -117,16 +127,16 @@ where
 /// ```text
 /// node_type! {
 ///     /// The fields of a model of its own.
-///     model => ModelFields, list ModelFilter, ModelOrder;
+///     model => ModelFields, list ModelFilter, ModelOrder of "models";
 ///     columns {
 ///         /// Name, unique in the namespace.
-///         name: Str,
+///         name: Str filter order,
 ///         /// Highest version number handed out so far.
 ///         latest_version_number: Copy(i32) = version_seq,
 ///     }
 ///     references {
 ///         /// The workflow that owns it.
-///         workflow: Workflow = workflow_id,
+///         workflow: Workflow = workflow_id filter,
 ///     }
 ///     children {
 ///         /// Its versions.
@@ -136,6 +146,10 @@ where
 ///         /// A connection with a loader of its own (same arguments as `children`).
 ///         artifacts: Artifact via crate::artifacts::owned,
 ///     }
+///     filter_related {
+///         /// Has at least one version matching.
+///         versions: ModelVersionFilter => Id in model_version.ModelId,
+///     }
 ///     resolvers {
 ///         // hand-written `#[Object]` fields with logic
 ///     }
@@ -144,12 +158,12 @@ where
 macro_rules! node_type {
     (
         $(#[$sdoc:meta])*
-        $module:ident => $fields:ident $(, list $filter:ty, $order:ty)?;
+        $module:ident => $fields:ident $(, list $filter:ident, $order:ident of $what:literal)?;
         columns {
-            $( $(#[$cdoc:meta])* $cname:ident : $kind:ident $(($($karg:tt)*))? $(= $cfield:ident)? ),* $(,)?
+            $( $(#[$cdoc:meta])* $cname:ident : $kind:ident $(($($karg:tt)*))? $(= $cfield:ident)? $($cflag:ident)* ),* $(,)?
         }
         $(references {
-            $( $(#[$rdoc:meta])* $rname:ident : $robj:ident = $rfk:ident ),* $(,)?
+            $( $(#[$rdoc:meta])* $rname:ident : $robj:ident = $rfk:ident $($rflag:ident)* ),* $(,)?
         })?
         $(children {
             $( $(#[$hdoc:meta])* $hname:ident : $hrel:ident => $hobj:ident ),* $(,)?
@@ -157,6 +171,9 @@ macro_rules! node_type {
         $(loaded {
             $( $(#[$ldoc:meta])* $lname:ident : $lobj:ident via $lfn:path ),* $(,)?
         })?
+        $(filter_columns { $($xfilter:tt)* })?
+        $(filter_related { $($rfilter:tt)* })?
+        $(filter_custom { $($cfilter:tt)* })?
         $(resolvers { $($resolvers:tt)* })?
     ) => {
         $(#[$sdoc])*
@@ -315,6 +332,15 @@ macro_rules! node_type {
             };
         }
 
+        $crate::gql::declare::list_inputs! {
+            [$($filter, $order, $what)?] $module;
+            columns [$( [{ $(#[$cdoc])* } $cname [$($cfield)?] ($kind $(($($karg)*))?) $($cflag)*] )*]
+            references [$($( [{ $(#[$rdoc])* } $rname $rfk $($rflag)*] )*)?]
+            extra [$($($xfilter)*)?]
+            related [$($($rfilter)*)?]
+            custom [$($($cfilter)*)?]
+        }
+
         $(
             impl $crate::gql::declare::Listed for entity::$module::Entity {
                 type Filter = $filter;
@@ -399,3 +425,86 @@ macro_rules! node_type {
     (@kind $module:ident, $f:ident, $other:ident $(($($t:tt)*))?) => { Kind::Plain };
 }
 pub(crate) use node_type;
+
+/// The filter and order inputs of a node type's lists, from its declaration's flags
+/// (`filter`, `order` after a column's kind; `filter` after a reference): every filter
+/// takes `id`, each flagged column with the filter of its kind and its own description,
+/// each flagged reference as an id, then the declaration's `filter_columns`,
+/// `filter_related` and `filter_custom` entries; the order input takes each column
+/// flagged `order` (and `id`).
+macro_rules! list_inputs {
+    // A type without lists.
+    ([] $($rest:tt)*) => {};
+    (
+        [$filter:ident, $order:ident, $what:literal] $module:ident;
+        columns [$($cols:tt)*]
+        references [$($refs:tt)*]
+        extra [$($extra:tt)*]
+        related [$($related:tt)*]
+        custom [$($custom:tt)*]
+    ) => {
+        $crate::gql::declare::list_inputs!(@munch
+            ($filter, $order, $what, $module, [$($extra)*], [$($related)*], [$($custom)*])
+            [$($cols)*] [$($refs)*] [] []
+        );
+    };
+
+    // A column read from the row field of its own name.
+    (@munch $h:tt [[{$($d:tt)*} $n:ident [] $k:tt $($fl:ident)*] $($cols:tt)*] $refs:tt $fa:tt $oa:tt) => {
+        $crate::gql::declare::list_inputs!(@munch $h [[{$($d)*} $n [$n] $k $($fl)*] $($cols)*] $refs $fa $oa);
+    };
+    // `filter`: a field of the filter input, with the filter of the column's kind.
+    (@munch $h:tt [[{$($d:tt)*} $n:ident [$f:ident] ($($k:tt)*) filter $($fl:ident)*] $($cols:tt)*] $refs:tt [$($fa:tt)*] $oa:tt) => {
+        $crate::gql::declare::list_inputs!(@munch $h [[{$($d)*} $n [$f] ($($k)*) $($fl)*] $($cols)*] $refs
+            [$($fa)* $($d)* $n: $crate::gql::declare::list_inputs!(@filter_of $($k)*) => [<$f:camel>],] $oa);
+    };
+    // `order`: a key of the order input.
+    (@munch $h:tt [[{$($d:tt)*} $n:ident [$f:ident] $k:tt order $($fl:ident)*] $($cols:tt)*] $refs:tt $fa:tt [$($oa:tt)*]) => {
+        $crate::gql::declare::list_inputs!(@munch $h [[{$($d)*} $n [$f] $k $($fl)*] $($cols)*] $refs $fa
+            [$($oa)* $($d)* [<$n:camel>] => [<$f:camel>],]);
+    };
+    // A column with no flag left.
+    (@munch $h:tt [[{$($d:tt)*} $n:ident [$f:ident] $k:tt] $($cols:tt)*] $refs:tt $fa:tt $oa:tt) => {
+        $crate::gql::declare::list_inputs!(@munch $h [$($cols)*] $refs $fa $oa);
+    };
+    // A reference flagged `filter`: its foreign key, by the referenced node's id.
+    (@munch $h:tt [] [[{$($d:tt)*} $n:ident $fk:ident filter] $($refs:tt)*] [$($fa:tt)*] $oa:tt) => {
+        $crate::gql::declare::list_inputs!(@munch $h [] [$($refs)*] [$($fa)* $($d)* $n: $crate::gql::filter::IdFilter => [<$fk:camel>],] $oa);
+    };
+    (@munch $h:tt [] [[{$($d:tt)*} $n:ident $fk:ident] $($refs:tt)*] $fa:tt $oa:tt) => {
+        $crate::gql::declare::list_inputs!(@munch $h [] [$($refs)*] $fa $oa);
+    };
+    (@munch
+        ($filter:ident, $order:ident, $what:literal, $module:ident, [$($extra:tt)*], [$($related:tt)*], [$($custom:tt)*])
+        [] [] [$($fa:tt)*] [$($oa:tt)*]
+    ) => {
+        pastey::paste! {
+            $crate::gql::filter::filter_input!(
+                #[doc = concat!("Conditions on ", $what, ".")]
+                $filter for $module {
+                    /// Its id.
+                    id: $crate::gql::filter::IdFilter => Id,
+                    $($fa)*
+                    $($extra)*
+                }
+                related { $($related)* }
+                custom { $($custom)* }
+            );
+            $crate::gql::filter::order_input!(
+                #[doc = concat!("A sort key for ", $what, ".")]
+                $order, [<$order Field>] for $module { $($oa)* }
+            );
+        }
+    };
+
+    // The filter of a column's kind.
+    (@filter_of Str) => { $crate::gql::filter::StringFilter };
+    (@filter_of OptStr) => { $crate::gql::filter::StringFilter };
+    (@filter_of Time) => { $crate::gql::filter::DateTimeFilter };
+    (@filter_of OptTime) => { $crate::gql::filter::DateTimeFilter };
+    (@filter_of Copy($t:ty)) => { <$t as $crate::gql::filter::Filterable>::Filter };
+    (@filter_of Float($t:ty)) => { <$t as $crate::gql::filter::Filterable>::Filter };
+    (@filter_of Enum($g:ty)) => { <$g as $crate::gql::filter::Filterable>::Filter };
+    (@filter_of OptEnum($g:ty)) => { <$g as $crate::gql::filter::Filterable>::Filter };
+}
+pub(crate) use list_inputs;

@@ -63,6 +63,23 @@ fn null_check<C: ColumnTrait>(c: Condition, col: C, is_null: Option<bool>) -> Co
     }
 }
 
+/// The filter input of a column of this Rust type (what a declared column's `filter`
+/// flag takes; text and time columns are mapped by their kind).
+pub trait Filterable {
+    /// The filter input.
+    type Filter;
+}
+
+macro_rules! filterable {
+    ($filter:ty: $($t:ty),+) => {$(
+        impl Filterable for $t {
+            type Filter = $filter;
+        }
+    )+};
+}
+filterable!(IntFilter: i32, i64, Option<i32>, Option<i64>);
+filterable!(FloatFilter: f64, Option<f64>);
+
 /// Conditions on a text column.
 #[derive(InputObject, Debug, Clone, Default)]
 pub struct StringFilter {
@@ -256,6 +273,10 @@ macro_rules! enum_filter {
             /// One of.
             #[graphql(name = "in")]
             pub in_: Option<Vec<$gql>>,
+        }
+
+        impl $crate::gql::filter::Filterable for $gql {
+            type Filter = $name;
         }
 
         impl $crate::gql::filter::ColumnFilter for $name {

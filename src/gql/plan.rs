@@ -837,7 +837,7 @@ impl Obj {
                 Slot::Id(i) => {
                     let j = take(&mut row, *i);
                     match j.as_str().map(Uuid::parse_str) {
-                        Some(Ok(id)) => Value::String(ids::encode(self.node_type, id).0),
+                        Some(Ok(id)) => Value::String(ids::encode(self.node_type, id)),
                         _ => return Err(Mismatch::new("an id that is not a UUID", &j)),
                     }
                 }

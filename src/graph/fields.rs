@@ -23,7 +23,7 @@ pub struct NodeId(pub(super) (NodeType, Uuid));
 impl NodeId {
     /// Global id.
     pub async fn id(&self) -> ID {
-        ids::encode(self.0.0, self.0.1)
+        ids::encode(self.0.0, self.0.1).into()
     }
 }
 
@@ -60,7 +60,7 @@ macro_rules! graph_fields_object {
             depth: Option<i32>,
             #[graphql(desc = "Only follow these edge kinds.")] kinds: Option<Vec<String>>,
             #[graphql(desc = "Only report nodes of these types (traversal passes through others).")]
-            node_types: Option<Vec<NodeType>>,
+            node_types: Option<Vec<crate::graph::NodeTypeEnum>>,
             #[graphql(desc = "Page size (default 100, at most 1000).")] first: Option<i32>,
             #[graphql(desc = "`endCursor` of the previous page.")] after: Option<String>,
         ) -> Result<LineageGraph> {
@@ -68,7 +68,7 @@ macro_rules! graph_fields_object {
                 direction: LineageDirection::Upstream,
                 depth,
                 kinds,
-                node_types,
+                node_types: node_types.map(|v| v.into_iter().map(Into::into).collect()),
                 first,
                 after,
             };
@@ -86,7 +86,7 @@ macro_rules! graph_fields_object {
             depth: Option<i32>,
             #[graphql(desc = "Only follow these edge kinds.")] kinds: Option<Vec<String>>,
             #[graphql(desc = "Only report nodes of these types (traversal passes through others).")]
-            node_types: Option<Vec<NodeType>>,
+            node_types: Option<Vec<crate::graph::NodeTypeEnum>>,
             #[graphql(desc = "Page size (default 100, at most 1000).")] first: Option<i32>,
             #[graphql(desc = "`endCursor` of the previous page.")] after: Option<String>,
         ) -> Result<LineageGraph> {
@@ -94,7 +94,7 @@ macro_rules! graph_fields_object {
                 direction: LineageDirection::Downstream,
                 depth,
                 kinds,
-                node_types,
+                node_types: node_types.map(|v| v.into_iter().map(Into::into).collect()),
                 first,
                 after,
             };
@@ -140,7 +140,7 @@ pub(crate) use graph_fields_object;
 
 /// What the fields' bodies name, for each place [`graph_fields_object`] is expanded.
 pub(super) mod prelude {
-    pub use super::super::{Edge, Event, NodeType};
+    pub use super::super::{Edge, Event};
     pub use crate::core::paging::PageArgs;
     pub use crate::gql::connection::Conn;
     pub use crate::lineage::{self, EdgeDirection, LineageDirection, LineageGraph};

@@ -159,3 +159,30 @@ macro_rules! node_objects {
 }
 
 node_vocabulary!(node_objects);
+
+/// The GraphQL enumeration of node types (the schema's `NodeType`), the kernel's
+/// [`NodeType`] as clients name it.
+macro_rules! node_type_graphql {
+    ($( $(#[$doc:meta])* $ty:ident = $module:ident : $fields:path ),+ $(,)?) => {
+        /// Every kind of node in the graph.
+        #[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[graphql(name = "NodeType")]
+        pub enum NodeTypeEnum {
+            $( $(#[$doc])* $ty, )+
+        }
+
+        impl From<NodeTypeEnum> for NodeType {
+            fn from(t: NodeTypeEnum) -> NodeType {
+                match t { $( NodeTypeEnum::$ty => NodeType::$ty, )+ }
+            }
+        }
+
+        impl From<NodeType> for NodeTypeEnum {
+            fn from(t: NodeType) -> NodeTypeEnum {
+                match t { $( NodeType::$ty => NodeTypeEnum::$ty, )+ }
+            }
+        }
+    };
+}
+
+node_vocabulary!(node_type_graphql);

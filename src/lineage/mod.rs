@@ -9,8 +9,8 @@ use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
-use async_graphql::dataloader::{DataLoader, Loader};
-use async_graphql::{Context, ErrorExtensions, ID, Json, Object, Result};
+use crate::core::batch::{Batcher, Load};
+use async_graphql::{Context, ID, Json, Object, Result};
 use entity::edge;
 use uuid::Uuid;
 
@@ -69,11 +69,11 @@ impl LineageNode {
     }
     /// Its global id (also when the node itself is outside your scope).
     async fn id(&self) -> ID {
-        ids::encode(self.0.node.0, self.0.node.1)
+        ids::encode(self.0.node.0, self.0.node.1).into()
     }
     /// Its type.
-    async fn node_type(&self) -> NodeType {
-        self.0.node.0
+    async fn node_type(&self) -> crate::graph::NodeTypeEnum {
+        self.0.node.0.into()
     }
     /// Minimum number of edges from the start.
     async fn distance(&self) -> i32 {
@@ -92,7 +92,7 @@ impl LineageNode {
         self.0
             .path
             .iter()
-            .map(|(t, id)| ids::encode(*t, *id))
+            .map(|(t, id)| ids::encode(*t, *id).into())
             .collect()
     }
 }
@@ -111,15 +111,17 @@ impl LineageEdge {
     }
     /// The upstream end.
     async fn upstream(&self) -> ID {
-        ids::encode(self.0.up.0, self.0.up.1)
+        ids::encode(self.0.up.0, self.0.up.1).into()
     }
     /// The downstream end.
     async fn downstream(&self) -> ID {
-        ids::encode(self.0.down.0, self.0.down.1)
+        ids::encode(self.0.down.0, self.0.down.1).into()
     }
     /// The explicit edge, when this is one (implicit edges are foreign keys).
     async fn edge_id(&self) -> Option<ID> {
-        self.0.edge_id.map(|id| ids::encode(NodeType::Edge, id))
+        self.0
+            .edge_id
+            .map(|id| ids::encode(NodeType::Edge, id).into())
     }
 }
 
@@ -134,7 +136,7 @@ pub struct LineageGraph {
 impl LineageGraph {
     /// The start node's global id.
     async fn start(&self) -> ID {
-        ids::encode(self.start.0, self.start.1)
+        ids::encode(self.start.0, self.start.1).into()
     }
     /// Reached nodes (this page), nearest first (then by id, so pages are stable).
     async fn nodes(&self) -> Vec<LineageNode> {
@@ -198,19 +200,18 @@ impl TraversalLoader {
         db: sea_orm::DatabaseConnection,
         ctx: RequestContext,
         spawner: crate::core::batch::Spawner,
-    ) -> DataLoader<TraversalLoader> {
-        spawner.loader(TraversalLoader { db, ctx })
+    ) -> Batcher<TraversalLoader> {
+        Batcher::new(TraversalLoader { db, ctx }, spawner)
     }
 }
 
-impl Loader<TraversalKey> for TraversalLoader {
+impl Load<TraversalKey> for TraversalLoader {
     type Value = service::Subgraph;
-    type Error = async_graphql::Error;
 
     async fn load(
         &self,
         keys: &[TraversalKey],
-    ) -> Result<HashMap<TraversalKey, Self::Value>, Self::Error> {
+    ) -> crate::error::AppResult<HashMap<TraversalKey, Self::Value>> {
         let mut groups: HashMap<Arc<TraversalArgs>, Vec<(NodeType, Uuid)>> = HashMap::new();
         for k in keys {
             groups.entry(k.args.clone()).or_default().push(k.root);
@@ -228,8 +229,7 @@ impl Loader<TraversalKey> for TraversalLoader {
                 service::traverse(&db, &self.ctx, &roots, &args),
                 span,
             )
-            .await
-            .map_err(|e| e.extend())?;
+            .await?;
             for root in roots {
                 let g = graphs.remove(&root).unwrap_or_default();
                 out.insert(
@@ -311,7 +311,7 @@ async fn walk(
         Some(c) => decode_cursor("after", c)? as usize + 1,
         None => 0,
     };
-    let loader = crate::api::data::<DataLoader<TraversalLoader>>(ctx)?;
+    let loader = crate::api::data::<Batcher<TraversalLoader>>(ctx)?;
     // Edges (and what is derived from them: paths, cycles) cost a second pass; skip it
     // when the client does not ask for them.
     let look = ctx.look_ahead();
@@ -367,7 +367,7 @@ impl LineageQuery {
         depth: Option<i32>,
         #[graphql(desc = "Only follow these edge kinds.")] kinds: Option<Vec<String>>,
         #[graphql(desc = "Only report nodes of these types (traversal passes through others).")]
-        node_types: Option<Vec<NodeType>>,
+        node_types: Option<Vec<crate::graph::NodeTypeEnum>>,
         #[graphql(desc = "Page size (default 100, at most 1000).")] first: Option<i32>,
         #[graphql(desc = "`endCursor` of the previous page.")] after: Option<String>,
         #[graphql(
@@ -381,7 +381,7 @@ impl LineageQuery {
             direction,
             depth,
             kinds,
-            node_types,
+            node_types: node_types.map(|v| v.into_iter().map(Into::into).collect()),
             first,
             after,
         };

@@ -81,8 +81,12 @@ impl From<metric_point::Model> for MetricPoint {
             timestamp: p.ts,
             value: p.value,
             labels: Json(p.labels),
-            endpoint_id: p.endpoint_id.map(|id| encode(NodeType::Endpoint, id)),
-            deployment_id: p.deployment_id.map(|id| encode(NodeType::Deployment, id)),
+            endpoint_id: p
+                .endpoint_id
+                .map(|id| encode(NodeType::Endpoint, id).into()),
+            deployment_id: p
+                .deployment_id
+                .map(|id| encode(NodeType::Deployment, id).into()),
         }
     }
 }

@@ -16,23 +16,21 @@ use crate::core::context::within_namespace;
 use crate::core::ids::{self, NodeType};
 use crate::core::paging::PageArgs;
 use crate::gql::connection::Conn;
-use crate::gql::filter::{
-    DateTimeFilter, IdFilter, StringFilter, cond_of, filter_input, order_input,
-};
+use crate::gql::filter::{IdFilter, cond_of};
 use crate::graph::Event;
 
 crate::gql::declare::node_type! {
     /// The fields of a [`Event`] of its own (the graph fields are shared, in `graph`).
-    event => EventFields, list EventFilter, EventOrder;
+    event => EventFields, list EventFilter, EventOrder of "events";
     columns {
         /// Namespace of the changed node.
-        ns: Str,
+        ns: Str filter,
         /// Who made the change.
-        actor: OptStr,
+        actor: OptStr filter,
         /// Type of the changed node.
-        entity_type: Str,
+        entity_type: Str filter,
         /// `CREATE`, `UPDATE`, `DELETE`, or a domain action such as `STAGE_CHANGED`.
-        action: Str,
+        action: Str filter,
         /// State before the change.
         before: OptJson,
         /// State after the change.
@@ -40,13 +38,17 @@ crate::gql::declare::node_type! {
         /// The request that made the change.
         request_id: OptStr,
         /// When it was committed.
-        created_at: Time,
+        created_at: Time filter order,
+    }
+    filter_columns {
+        /// The changed node (by global id).
+        entity: IdFilter => EntityId,
     }
     resolvers {
         /// Global id of the changed node (it may no longer exist).
         async fn entity_id(&self) -> ID {
             match NodeType::from_name(&self.0.entity_type) {
-                Some(t) => ids::encode(t, self.0.entity_id),
+                Some(t) => ids::encode(t, self.0.entity_id).into(),
                 None => ID(self.0.entity_id.to_string()),
             }
         }
@@ -57,32 +59,6 @@ crate::gql::declare::node_type! {
         }
     }
 }
-
-filter_input!(
-    /// Conditions on events.
-    EventFilter for event {
-        /// The changed node (by global id).
-        entity: IdFilter => EntityId,
-        /// Type of the changed node, e.g. `ModelVersion`.
-        entity_type: StringFilter => EntityType,
-        /// The action.
-        action: StringFilter => Action,
-        /// Who made it.
-        actor: StringFilter => Actor,
-        /// Namespace.
-        ns: StringFilter => Ns,
-        /// When it was committed.
-        created_at: DateTimeFilter => CreatedAt,
-    }
-);
-
-order_input!(
-    /// A sort key for events.
-    EventOrder, EventOrderField for event {
-        /// Commit time.
-        CreatedAt => CreatedAt,
-    }
-);
 
 /// Event-log queries.
 #[derive(Default)]

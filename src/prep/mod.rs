@@ -35,16 +35,15 @@ use uuid::Uuid;
 
 use crate::api::{deps, load_ref, top_list};
 use crate::core::context::RequestContext;
-use crate::core::ids::{NodeType, decode_as, opt_id};
+use crate::core::ids::{NodeType, decode_as};
 use crate::core::paging::PageArgs;
 use crate::core::store::{self, get, reference};
 use crate::core::validate;
-use crate::enums::{PipelineStatus, PipelineStatusFilter};
+use crate::enums::PipelineStatus;
 use crate::error::{AppError, AppResult};
 use crate::gql::connection::Conn;
-use crate::gql::filter::{
-    DateTimeFilter, IdFilter, IntFilter, StringFilter, cond_of, filter_input, order_input,
-};
+use crate::gql::filter::cond_of;
+use crate::gql::input::opt_id;
 use crate::graph::{Dataset, Pipeline, TrainingJob, Workflow};
 
 pub use dag::{PipelineProblem, STEP_TYPES, StepType};
@@ -330,10 +329,10 @@ pub async fn snapshot_for_job(
         });
     }
     Ok(serde_json::json!({
-        "pipelineId": crate::core::ids::encode(NodeType::Pipeline, p.id).0,
+        "pipelineId": crate::core::ids::encode(NodeType::Pipeline, p.id),
         "name": p.name,
         "version": p.version,
-        "datasetId": p.dataset_id.map(|d| crate::core::ids::encode(NodeType::Dataset, d).0),
+        "datasetId": p.dataset_id.map(|d| crate::core::ids::encode(NodeType::Dataset, d)),
         "validatedAt": p.validated_at,
         "config": p.config,
     }))
@@ -341,28 +340,28 @@ pub async fn snapshot_for_job(
 
 crate::gql::declare::node_type! {
     /// The fields of a [`Pipeline`] of its own (the graph fields are shared, in `graph`).
-    pipeline => PipelineFields, list PipelineFilter, PipelineOrder;
+    pipeline => PipelineFields, list PipelineFilter, PipelineOrder of "pipelines";
     columns {
         /// Namespace.
-        ns: Str,
+        ns: Str filter,
         /// Name.
-        name: Str,
+        name: Str filter order,
         /// Description.
         description: OptStr,
         /// The DAG (always valid: checked on every save).
         config: Json,
         /// Number of this pipeline among its owner's in the namespace (1 for the first).
-        version: Copy(i32),
+        version: Copy(i32) filter order,
         /// DRAFT → VALIDATED → ARCHIVED.
-        status: Enum(PipelineStatus),
+        status: Enum(PipelineStatus) filter,
         /// When its current DAG was validated (null while DRAFT).
         validated_at: OptTime,
         /// Who created it (its owner).
-        created_by: OptStr,
+        created_by: OptStr filter,
         /// Creation time.
-        created_at: Time,
+        created_at: Time filter order,
         /// Last change.
-        updated_at: Time,
+        updated_at: Time order,
     }
     references {
         /// The dataset it reads.
@@ -382,40 +381,6 @@ crate::gql::declare::node_type! {
         }
     }
 }
-
-filter_input!(
-    /// Conditions on pipelines.
-    PipelineFilter for pipeline {
-        /// Its id.
-        id: IdFilter => Id,
-        /// Its namespace.
-        ns: StringFilter => Ns,
-        /// Its name.
-        name: StringFilter => Name,
-        /// Its status.
-        status: PipelineStatusFilter => Status,
-        /// Its version.
-        version: IntFilter => Version,
-        /// Its owner.
-        created_by: StringFilter => CreatedBy,
-        /// Creation time.
-        created_at: DateTimeFilter => CreatedAt,
-    }
-);
-
-order_input!(
-    /// A sort key for pipelines.
-    PipelineOrder, PipelineOrderField for pipeline {
-        /// Name.
-        Name => Name,
-        /// Version.
-        Version => Version,
-        /// Creation time.
-        CreatedAt => CreatedAt,
-        /// Last change.
-        UpdatedAt => UpdatedAt,
-    }
-);
 
 /// A step type of the registry.
 #[derive(async_graphql::SimpleObject)]

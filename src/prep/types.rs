@@ -8,20 +8,15 @@ use crate::api::{self, child_list, deps, load_ref};
 use crate::artifacts::{ArtifactUpload, artifacts_of};
 use crate::core::ids::{NodeType, decode_as};
 use crate::core::paging::PageArgs;
-use crate::enums::{
-    DatasetSplit, EdaReportStatus, EdaReportStatusFilter, ReportStorage, SchemaDeductionStatus,
-    SchemaDeductionStatusFilter,
-};
+use crate::enums::{DatasetSplit, EdaReportStatus, ReportStorage, SchemaDeductionStatus};
 use crate::gql::connection::Conn;
-use crate::gql::filter::{
-    DateTimeFilter, IdFilter, StringFilter, cond_of, filter_input, order_input,
-};
+use crate::gql::filter::cond_of;
 use crate::graph::{Dataset, DatasetVersion, EdaReport, SchemaDeduction};
 use crate::relations::{VersionEdaReports, VersionSchemaDeductions};
 
 crate::gql::declare::node_type! {
     /// The fields of a [`SchemaDeduction`] of its own.
-    schema_deduction => SchemaDeductionFields, list SchemaDeductionFilter, SchemaDeductionOrder;
+    schema_deduction => SchemaDeductionFields, list SchemaDeductionFilter, SchemaDeductionOrder of "schema deductions";
     columns {
         /// Namespace (the dataset's).
         ns: Str,
@@ -33,13 +28,13 @@ crate::gql::declare::node_type! {
         /// Overall confidence, 0 to 1.
         confidence: Float(f64),
         /// Who proposed it, and its version (`mlgraph-infer/1` for mlgraph's own).
-        agent_version: Str,
+        agent_version: Str filter,
         /// PROPOSED → ACCEPTED | REJECTED | SUPERSEDED.
-        status: Enum(SchemaDeductionStatus),
+        status: Enum(SchemaDeductionStatus) filter,
         /// Why it was rejected.
         rejection_reason: OptStr,
         /// Creation time.
-        created_at: Time,
+        created_at: Time filter order,
         /// Last change.
         updated_at: Time,
     }
@@ -53,12 +48,12 @@ crate::gql::declare::node_type! {
 
 crate::gql::declare::node_type! {
     /// The fields of an [`EdaReport`] of its own.
-    eda_report => EdaReportFields, list EdaReportFilter, EdaReportOrder;
+    eda_report => EdaReportFields, list EdaReportFilter, EdaReportOrder of "EDA reports";
     columns {
         /// Namespace (the dataset's).
         ns: Str,
         /// RUNNING → COMPLETED | FAILED.
-        status: Enum(EdaReportStatus),
+        status: Enum(EdaReportStatus) filter,
         /// Why it failed.
         error: OptStr,
         /// Always here: `rows`, `columns`, `missingPct` and `dtypes` per column.
@@ -80,7 +75,7 @@ crate::gql::declare::node_type! {
         /// Seconds the pass took.
         generation_seconds: Float(Option<f64>),
         /// Creation time.
-        created_at: Time,
+        created_at: Time filter order,
     }
     references {
         /// The dataset version it describes.
@@ -108,48 +103,6 @@ crate::gql::declare::node_type! {
         }
     }
 }
-
-filter_input!(
-    /// Conditions on schema deductions.
-    SchemaDeductionFilter for schema_deduction {
-        /// Its id.
-        id: IdFilter => Id,
-        /// Its status.
-        status: SchemaDeductionStatusFilter => Status,
-        /// The proposer.
-        agent_version: StringFilter => AgentVersion,
-        /// Creation time.
-        created_at: DateTimeFilter => CreatedAt,
-    }
-);
-
-order_input!(
-    /// A sort key for schema deductions.
-    SchemaDeductionOrder, SchemaDeductionOrderField for schema_deduction {
-        /// Creation time.
-        CreatedAt => CreatedAt,
-    }
-);
-
-filter_input!(
-    /// Conditions on EDA reports.
-    EdaReportFilter for eda_report {
-        /// Its id.
-        id: IdFilter => Id,
-        /// Its status.
-        status: EdaReportStatusFilter => Status,
-        /// Creation time.
-        created_at: DateTimeFilter => CreatedAt,
-    }
-);
-
-order_input!(
-    /// A sort key for EDA reports.
-    EdaReportOrder, EdaReportOrderField for eda_report {
-        /// Creation time.
-        CreatedAt => CreatedAt,
-    }
-);
 
 /// The deductions of a dataset version (newest first unless ordered).
 pub(crate) async fn deductions_of(

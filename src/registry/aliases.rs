@@ -2,8 +2,7 @@
 
 use std::collections::HashMap;
 
-use async_graphql::ErrorExtensions;
-use async_graphql::dataloader::Loader;
+use crate::core::batch::Load;
 use uuid::Uuid;
 
 use super::service;
@@ -13,18 +12,15 @@ use crate::core::loader::DbLoader;
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub struct AliasesOf(pub Uuid);
 
-impl Loader<AliasesOf> for DbLoader {
+impl Load<AliasesOf> for DbLoader {
     type Value = Vec<String>;
-    type Error = async_graphql::Error;
 
     async fn load(
         &self,
         keys: &[AliasesOf],
-    ) -> Result<HashMap<AliasesOf, Vec<String>>, Self::Error> {
+    ) -> crate::error::AppResult<HashMap<AliasesOf, Vec<String>>> {
         let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
-        let rows = service::aliases_of_versions(self.db(), self.ctx(), &ids)
-            .await
-            .map_err(|e| e.extend())?;
+        let rows = service::aliases_of_versions(self.db(), self.ctx(), &ids).await?;
         let mut out: HashMap<AliasesOf, Vec<String>> = HashMap::new();
         for r in rows {
             out.entry(AliasesOf(r.model_version_id))

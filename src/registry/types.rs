@@ -4,16 +4,11 @@ use async_graphql::{Context, ID, InputObject, Json, MaybeUndefined, Result};
 
 use super::commands;
 use crate::api::{self};
-use crate::core::ids::{decode_as, maybe_id, opt_id};
+use crate::core::ids::decode_as;
 use crate::core::patch::Patch;
-use crate::enums::{
-    ModelStage, ModelStageFilter, ModelStatus, ModelStatusFilter, WorkflowStatus,
-    WorkflowStatusFilter,
-};
+use crate::enums::{ModelStage, ModelStatus, WorkflowStatus};
 use crate::error::AppResult;
-use crate::gql::filter::{
-    DateTimeFilter, IdFilter, IntFilter, StringFilter, filter_input, order_input,
-};
+use crate::gql::input::{maybe_id, opt_id};
 use crate::graph::{
     Approval, Artifact, Dataset, Deployment, Experiment, JobRun, Model, ModelVersion, NodeType,
     Prediction, TrainingJob, Workflow,
@@ -23,24 +18,24 @@ use crate::serving::DeploymentFilter;
 
 crate::gql::declare::node_type! {
     /// The fields of a [`Workflow`] of its own (the graph fields are shared, in `graph`).
-    workflow => WorkflowFields, list WorkflowFilter, WorkflowOrder;
+    workflow => WorkflowFields, list WorkflowFilter, WorkflowOrder of "workflows";
     columns {
         /// Namespace (team, project or tenant).
-        ns: Str,
+        ns: Str filter,
         /// Name, unique in the namespace.
-        name: Str,
+        name: Str filter order,
         /// Free-text description.
         description: OptStr,
         /// Lifecycle status.
-        status: Enum(WorkflowStatus),
+        status: Enum(WorkflowStatus) filter order,
         /// The DAG definition.
         config: Json,
         /// Who created it.
-        created_by: OptStr,
+        created_by: OptStr filter,
         /// Creation time.
-        created_at: Time,
+        created_at: Time filter order,
         /// Last change.
-        updated_at: Time,
+        updated_at: Time order,
     }
     children {
         /// Datasets of this workflow.
@@ -54,6 +49,10 @@ crate::gql::declare::node_type! {
         /// Its runs as OpenLineage or MLflow clients reported them.
         runs: JobRun via crate::runs::runs_of::<WorkflowRuns>,
     }
+    filter_related {
+        /// Has at least one model matching.
+        models: ModelFilter => Id in model.WorkflowId,
+    }
     resolvers {
         /// Its canonical URL (`/ns/<namespace>/Workflow/<Name_with_underscores>`); `GET` on it
         /// answers this node's id.
@@ -63,45 +62,9 @@ crate::gql::declare::node_type! {
     }
 }
 
-filter_input!(
-    /// Conditions on workflows.
-    WorkflowFilter for workflow {
-        /// Its id.
-        id: IdFilter => Id,
-        /// Its namespace.
-        ns: StringFilter => Ns,
-        /// Its name.
-        name: StringFilter => Name,
-        /// Its status.
-        status: WorkflowStatusFilter => Status,
-        /// Who created it.
-        created_by: StringFilter => CreatedBy,
-        /// Creation time.
-        created_at: DateTimeFilter => CreatedAt,
-    }
-    related {
-        /// Has at least one model matching.
-        models: ModelFilter => Id in model.WorkflowId,
-    }
-);
-
-order_input!(
-    /// A sort key for workflows.
-    WorkflowOrder, WorkflowOrderField for workflow {
-        /// Name.
-        Name => Name,
-        /// Status.
-        Status => Status,
-        /// Creation time.
-        CreatedAt => CreatedAt,
-        /// Last change.
-        UpdatedAt => UpdatedAt,
-    }
-);
-
 crate::gql::declare::node_type! {
     /// The fields of a [`Model`] of its own (the graph fields are shared, in `graph`).
-    model => ModelFields, list ModelFilter, ModelOrder;
+    model => ModelFields, list ModelFilter, ModelOrder of "models";
     columns {
         /// Tags (`{key: value}`; MLflow clients set them).
         tags: JsonOrEmpty,
@@ -112,35 +75,47 @@ crate::gql::declare::node_type! {
         /// What it is meant for.
         intended_purpose: OptStr,
         /// Namespace.
-        ns: Str,
+        ns: Str filter,
         /// Name, unique in the namespace.
-        name: Str,
+        name: Str filter order,
         /// Free-text description.
         description: OptStr,
         /// Task, e.g. `classification`.
-        task: OptStr,
+        task: OptStr filter,
         /// Framework, e.g. `pytorch`.
-        framework: OptStr,
+        framework: OptStr filter,
         /// Lifecycle status.
-        status: Enum(ModelStatus),
+        status: Enum(ModelStatus) filter order,
         /// Highest version number handed out so far.
         latest_version_number: Copy(i32) = version_seq,
         /// Who created it.
-        created_by: OptStr,
+        created_by: OptStr filter,
         /// Creation time.
-        created_at: Time,
+        created_at: Time filter order,
         /// Last change.
-        updated_at: Time,
+        updated_at: Time order,
     }
     references {
         /// The workflow that owns it.
-        workflow: Workflow = workflow_id,
+        workflow: Workflow = workflow_id filter,
     }
     children {
         /// Its versions (newest first unless ordered otherwise).
         versions: ModelVersions => ModelVersion,
         /// Training jobs that train it.
         training_jobs: ModelTrainingJobs => TrainingJob,
+    }
+    filter_related {
+        /// Has at least one version matching (e.g. `{stage: {eq: PRODUCTION}}`).
+        versions: ModelVersionFilter => Id in model_version.ModelId,
+        /// Belongs to a workflow matching.
+        workflow_matches: WorkflowFilter => WorkflowId in workflow.Id,
+    }
+    filter_custom {
+        /// Runs on an endpoint matching: one of its versions is deployed there, or the
+        /// model or one of its versions has an explicit `deployedTo` edge to that endpoint
+        /// or to one of its deployments (e.g. `{environment: {eq: PRODUCTION}}`).
+        deployed_to: crate::serving::EndpointFilter => super::service::deployed_to,
     }
     resolvers {
         /// Its canonical URL (`/ns/<namespace>/Model/<Name_with_underscores>`); `GET` on it
@@ -164,67 +139,17 @@ crate::gql::declare::node_type! {
     }
 }
 
-filter_input!(
-    /// Conditions on models.
-    ModelFilter for model {
-        /// Its id.
-        id: IdFilter => Id,
-        /// Its namespace.
-        ns: StringFilter => Ns,
-        /// Its name.
-        name: StringFilter => Name,
-        /// Its task.
-        task: StringFilter => Task,
-        /// Its framework.
-        framework: StringFilter => Framework,
-        /// Its status.
-        status: ModelStatusFilter => Status,
-        /// Its workflow.
-        workflow: IdFilter => WorkflowId,
-        /// Who created it.
-        created_by: StringFilter => CreatedBy,
-        /// Creation time.
-        created_at: DateTimeFilter => CreatedAt,
-    }
-    related {
-        /// Has at least one version matching (e.g. `{stage: {eq: PRODUCTION}}`).
-        versions: ModelVersionFilter => Id in model_version.ModelId,
-        /// Belongs to a workflow matching.
-        workflow_matches: WorkflowFilter => WorkflowId in workflow.Id,
-    }
-    custom {
-        /// Runs on an endpoint matching: one of its versions is deployed there, or the
-        /// model or one of its versions has an explicit `deployedTo` edge to that endpoint
-        /// or to one of its deployments (e.g. `{environment: {eq: PRODUCTION}}`).
-        deployed_to: crate::serving::EndpointFilter => super::service::deployed_to,
-    }
-);
-
-order_input!(
-    /// A sort key for models.
-    ModelOrder, ModelOrderField for model {
-        /// Name.
-        Name => Name,
-        /// Status.
-        Status => Status,
-        /// Creation time.
-        CreatedAt => CreatedAt,
-        /// Last change.
-        UpdatedAt => UpdatedAt,
-    }
-);
-
 crate::gql::declare::node_type! {
     /// The fields of a [`ModelVersion`] of its own (the graph fields are shared, in `graph`).
-    model_version => ModelVersionFields, list ModelVersionFilter, ModelVersionOrder;
+    model_version => ModelVersionFields, list ModelVersionFilter, ModelVersionOrder of "model versions";
     columns {
         /// Tags (`{key: value}`; what an MLflow client registered sits under `_mlflow`: its
         /// run id, logged model id, description).
         tags: JsonOrEmpty,
         /// Namespace (the model's).
-        ns: Str,
+        ns: Str filter,
         /// Version number, assigned by the server (1, 2, ... per model).
-        version: Copy(i32),
+        version: Copy(i32) filter order,
         /// Where the artifact is stored.
         artifact_uri: OptStr,
         /// Checksum of the artifact.
@@ -236,21 +161,21 @@ crate::gql::declare::node_type! {
         /// Training parameters.
         params: Json,
         /// Registry stage.
-        stage: Enum(ModelStage),
+        stage: Enum(ModelStage) filter order,
         /// Who registered it.
-        created_by: OptStr,
+        created_by: OptStr filter,
         /// Creation time.
-        created_at: Time,
+        created_at: Time filter order,
         /// Last change.
         updated_at: Time,
     }
     references {
         /// The model it versions.
-        model: Model = model_id,
+        model: Model = model_id filter,
         /// The version it was derived from.
-        parent: ModelVersion = parent_version_id,
+        parent: ModelVersion = parent_version_id filter,
         /// The training job that produced it.
-        training_job: TrainingJob = training_job_id,
+        training_job: TrainingJob = training_job_id filter,
     }
     children {
         /// Versions derived from this one.
@@ -266,6 +191,12 @@ crate::gql::declare::node_type! {
         /// Its files in the artifact store (live ones unless the filter asks for deleted).
         artifacts: Artifact via crate::artifacts::owned,
     }
+    filter_related {
+        /// Belongs to a model matching.
+        model_matches: ModelFilter => ModelId in model.Id,
+        /// Has at least one deployment matching.
+        deployments: DeploymentFilter => Id in deployment.ModelVersionId,
+    }
     resolvers {
         /// Its aliases (each names at most one version of the model; set with `setModelAlias`
         /// or an MLflow client). Current aliases, also under `asOf`.
@@ -278,48 +209,6 @@ crate::gql::declare::node_type! {
         }
     }
 }
-
-filter_input!(
-    /// Conditions on model versions.
-    ModelVersionFilter for model_version {
-        /// Its id.
-        id: IdFilter => Id,
-        /// Its namespace.
-        ns: StringFilter => Ns,
-        /// Its model.
-        model: IdFilter => ModelId,
-        /// Its version number.
-        version: IntFilter => Version,
-        /// Its stage.
-        stage: ModelStageFilter => Stage,
-        /// Its parent version.
-        parent: IdFilter => ParentVersionId,
-        /// The job that produced it.
-        training_job: IdFilter => TrainingJobId,
-        /// Who registered it.
-        created_by: StringFilter => CreatedBy,
-        /// Creation time.
-        created_at: DateTimeFilter => CreatedAt,
-    }
-    related {
-        /// Belongs to a model matching.
-        model_matches: ModelFilter => ModelId in model.Id,
-        /// Has at least one deployment matching.
-        deployments: DeploymentFilter => Id in deployment.ModelVersionId,
-    }
-);
-
-order_input!(
-    /// A sort key for model versions.
-    ModelVersionOrder, ModelVersionOrderField for model_version {
-        /// Version number.
-        Version => Version,
-        /// Stage.
-        Stage => Stage,
-        /// Creation time.
-        CreatedAt => CreatedAt,
-    }
-);
 
 /// Input of `createWorkflow`.
 #[derive(InputObject, Debug)]

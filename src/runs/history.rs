@@ -4,8 +4,8 @@
 
 use std::collections::HashMap;
 
-use async_graphql::dataloader::Loader;
-use async_graphql::{ErrorExtensions, SimpleObject};
+use crate::core::batch::Load;
+use async_graphql::SimpleObject;
 use chrono::{DateTime, TimeZone, Utc};
 use entity::job_run_metric::{self, Column as C};
 use sea_orm::sea_query::{Alias, Expr, Order, Query};
@@ -81,14 +81,13 @@ impl HistoryOf {
     }
 }
 
-impl Loader<HistoryOf> for DbLoader {
+impl Load<HistoryOf> for DbLoader {
     type Value = Vec<MetricHistory>;
-    type Error = async_graphql::Error;
 
     async fn load(
         &self,
         keys: &[HistoryOf],
-    ) -> Result<HashMap<HistoryOf, Vec<MetricHistory>>, Self::Error> {
+    ) -> crate::error::AppResult<HashMap<HistoryOf, Vec<MetricHistory>>> {
         // One statement per distinct (keys, max): in practice one per response.
         let mut groups: HashMap<(Option<Vec<String>>, i32), Vec<Uuid>> = HashMap::new();
         for k in keys {
@@ -99,9 +98,7 @@ impl Loader<HistoryOf> for DbLoader {
         }
         let mut out = HashMap::new();
         for ((names, max), runs) in groups {
-            let mut found = histories(self, &runs, names.as_deref(), max)
-                .await
-                .map_err(|e| e.extend())?;
+            let mut found = histories(self, &runs, names.as_deref(), max).await?;
             for run in runs {
                 let key = HistoryOf {
                     run,

@@ -17,30 +17,28 @@ use crate::api::{self, child_list, top_list};
 use crate::core::ids::{NodeType, decode_as};
 use crate::core::paging::PageArgs;
 use crate::core::store;
-use crate::enums::{JobRunSource, JobRunSourceFilter, JobRunState, JobRunStateFilter};
+use crate::enums::{JobRunSource, JobRunState};
 use crate::gql::connection::Conn;
-use crate::gql::filter::{
-    DateTimeFilter, IdFilter, StringFilter, cond_of, filter_input, order_input,
-};
+use crate::gql::filter::cond_of;
 use crate::graph::{Experiment, JobRun, Workflow};
 
 crate::gql::declare::node_type! {
     /// The fields of a [`JobRun`] of its own (the graph fields are shared, in `graph`).
-    job_run => JobRunFields, list JobRunFilter, JobRunOrder;
+    job_run => JobRunFields, list JobRunFilter, JobRunOrder of "job runs";
     columns {
         /// Namespace.
-        ns: Str,
+        ns: Str filter,
         /// Its name (the job's name for OpenLineage runs, the run name for MLflow runs).
-        name: Str,
+        name: Str filter order,
         /// Which tool reported it.
-        source: Enum(JobRunSource),
+        source: Enum(JobRunSource) filter,
         /// Where it stands: the state of the latest event by its own time, whatever the order
         /// events arrived in.
-        state: Enum(JobRunState),
+        state: Enum(JobRunState) filter order,
         /// The time of the event that set the state (null until one did).
         state_at: OptTime,
         /// When it started.
-        started_at: OptTime,
+        started_at: OptTime filter order,
         /// When it ended (COMPLETED, FAILED or ABORTED).
         ended_at: OptTime,
         /// Parameters (MLflow params).
@@ -50,20 +48,20 @@ crate::gql::declare::node_type! {
         /// Who reported it first.
         created_by: OptStr,
         /// When mlgraph first heard of it.
-        created_at: Time,
+        created_at: Time filter order,
         /// Last change.
-        updated_at: Time,
+        updated_at: Time order,
         /// When an MLflow client deleted it (`lifecycle_stage: deleted` there; restorable
         /// with `runs/restore`); null while it is active.
         deleted_at: OptTime,
     }
     references {
         /// The job it is a run of.
-        job: Workflow = workflow_id,
+        job: Workflow = workflow_id filter,
         /// The experiment it belongs to (MLflow runs).
-        experiment: Experiment = experiment_id,
+        experiment: Experiment = experiment_id filter,
         /// The run that started it (OpenLineage `parent` facet).
-        parent: JobRun = parent_run_id,
+        parent: JobRun = parent_run_id filter,
     }
     children {
         /// The runs it started.
@@ -109,48 +107,6 @@ crate::gql::declare::node_type! {
         }
     }
 }
-
-filter_input!(
-    /// Conditions on job runs.
-    JobRunFilter for job_run {
-        /// Its id.
-        id: IdFilter => Id,
-        /// Its namespace.
-        ns: StringFilter => Ns,
-        /// Its name.
-        name: StringFilter => Name,
-        /// Its state.
-        state: JobRunStateFilter => State,
-        /// Which tool reported it.
-        source: JobRunSourceFilter => Source,
-        /// Its job.
-        job: IdFilter => WorkflowId,
-        /// Its experiment.
-        experiment: IdFilter => ExperimentId,
-        /// The run that started it.
-        parent: IdFilter => ParentRunId,
-        /// Start time.
-        started_at: DateTimeFilter => StartedAt,
-        /// Creation time.
-        created_at: DateTimeFilter => CreatedAt,
-    }
-);
-
-order_input!(
-    /// A sort key for job runs.
-    JobRunOrder, JobRunOrderField for job_run {
-        /// Name.
-        Name => Name,
-        /// State.
-        State => State,
-        /// Start time.
-        StartedAt => StartedAt,
-        /// Creation time.
-        CreatedAt => CreatedAt,
-        /// Last change.
-        UpdatedAt => UpdatedAt,
-    }
-);
 
 /// Job run queries.
 #[derive(Default)]

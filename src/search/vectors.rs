@@ -263,7 +263,8 @@ pub(crate) struct Near {
 /// fall in the scope. Anything else goes through the model's HNSW index with iterative
 /// scans, which keep scanning past `ef_search` candidates until `k` pass the filters or
 /// `max_scan_tuples` have been visited. A page left short while the model holds more
-/// vectors than that bound is `partial`: more matches may exist.
+/// vectors than that bound is `partial`: more matches may exist; one left short within the
+/// bound (the scan stopped early) is ranked exactly instead.
 #[expect(clippy::too_many_arguments)]
 pub(crate) async fn nearest(
     db: &sea_orm::DatabaseConnection,
@@ -310,18 +311,20 @@ pub(crate) async fn nearest(
         // the filter has let `k` through; the outer ORDER BY restores the exact order of
         // what it found. Exact path: the similarity is no index's operator, so the
         // planner ranks every scoped vector.
-        let order = if exact {
-            "similarity DESC, e.node_id".to_owned()
-        } else {
-            distance.clone()
+        let statement = |exact: bool| {
+            let order = if exact {
+                "similarity DESC, e.node_id".to_owned()
+            } else {
+                distance.clone()
+            };
+            format!(
+                "WITH near AS MATERIALIZED (
+                   SELECT e.node_type, e.node_id, CAST(1 - ({distance}) AS DOUBLE PRECISION) AS similarity
+                     FROM embeddings e WHERE e.model = {m} AND e.dimension = {dim}{filter}
+                    ORDER BY {order} LIMIT {k})
+                 SELECT * FROM near ORDER BY similarity DESC, node_id"
+            )
         };
-        let sql = format!(
-            "WITH near AS MATERIALIZED (
-               SELECT e.node_type, e.node_id, CAST(1 - ({distance}) AS DOUBLE PRECISION) AS similarity
-                 FROM embeddings e WHERE e.model = {m} AND e.dimension = {dim}{filter}
-                ORDER BY {order} LIMIT {k})
-             SELECT * FROM near ORDER BY similarity DESC, node_id"
-        );
         // The search's candidate list and iterative scans, for this statement only.
         let iterative = if hnsw.max_scan_tuples == 0 {
             "off".to_owned()
@@ -339,31 +342,30 @@ pub(crate) async fn nearest(
             hnsw.ef_search
         );
         let values = p.values();
-        let rows = crate::core::store::transaction(db, async move |txn| {
-            txn.execute_unprepared(&setup).await?;
-            Ok(txn
-                .query_all_raw(Statement::from_sql_and_values(backend, &sql, values))
-                .await?)
-        })
-        .await?;
-        let mut near = Vec::with_capacity(rows.len());
-        for r in &rows {
-            if let Some((ty, id)) = crate::search::text::node_of(r)? {
-                let similarity = r.try_get("", "similarity")?;
-                near.push(Near { ty, id, similarity });
-            }
-        }
-        // A short page from the index: cut by the bound only if the model holds more
-        // vectors than the scan could visit (counted up to the bound, by index).
-        let partial = !exact
-            && rows.len() < k
-            && {
-                let bound = if hnsw.max_scan_tuples == 0 {
-                    hnsw.ef_search
-                } else {
-                    hnsw.max_scan_tuples
-                };
-                let row = db
+        let run = |sql: String| {
+            let setup = setup.clone();
+            let values = values.clone();
+            crate::core::store::transaction(db, async move |txn| {
+                txn.execute_unprepared(&setup).await?;
+                Ok(txn
+                    .query_all_raw(Statement::from_sql_and_values(backend, &sql, values))
+                    .await?)
+            })
+        };
+        let mut rows = run(statement(exact)).await?;
+        let mut partial = false;
+        if !exact && rows.len() < k {
+            // A short page from the index: the scan may have ended before the bound (its
+            // memory limit, or vectors its randomly built graph does not reach). When the
+            // model holds no more vectors than the bound, ranking them all is within what
+            // the scan was allowed to visit, so the page is ranked exactly instead; past
+            // the bound, more matches may exist and the page says so.
+            let bound = if hnsw.max_scan_tuples == 0 {
+                hnsw.ef_search
+            } else {
+                hnsw.max_scan_tuples
+            };
+            let row = db
                 .query_one_raw(Statement::from_sql_and_values(
                     backend,
                     format!(
@@ -373,11 +375,23 @@ pub(crate) async fn nearest(
                     [Value::from(model.to_owned())],
                 ))
                 .await?;
-                row.map(|r| r.try_get::<i64>("", "n"))
-                    .transpose()?
-                    .unwrap_or(0)
-                    > i64::from(bound)
-            };
+            let held = row
+                .map(|r| r.try_get::<i64>("", "n"))
+                .transpose()?
+                .unwrap_or(0);
+            if held > i64::from(bound) {
+                partial = true;
+            } else if hnsw.max_scan_tuples > 0 {
+                rows = run(statement(true)).await?;
+            }
+        }
+        let mut near = Vec::with_capacity(rows.len());
+        for r in &rows {
+            if let Some((ty, id)) = crate::search::text::node_of(r)? {
+                let similarity = r.try_get("", "similarity")?;
+                near.push(Near { ty, id, similarity });
+            }
+        }
         return Ok(Nearest { near, partial });
     }
     filter.push_str(&scopes.sql("e", pg, ctx, &mut p));

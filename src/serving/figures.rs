@@ -4,8 +4,8 @@
 
 use std::collections::HashMap;
 
-use async_graphql::dataloader::Loader;
-use async_graphql::{Context, ErrorExtensions};
+use crate::core::batch::Load;
+use async_graphql::Context;
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, QueryFilter, QuerySelect};
@@ -168,15 +168,12 @@ async fn cost_sums(
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub struct Volume24h(pub Served);
 
-impl Loader<Volume24h> for DbLoader {
+impl Load<Volume24h> for DbLoader {
     type Value = i64;
-    type Error = async_graphql::Error;
 
-    async fn load(&self, keys: &[Volume24h]) -> Result<HashMap<Volume24h, i64>, Self::Error> {
+    async fn load(&self, keys: &[Volume24h]) -> crate::error::AppResult<HashMap<Volume24h, i64>> {
         let endpoints: Vec<Uuid> = keys.iter().map(|k| k.0.endpoint).collect();
-        let counts = prediction_volume_24h(&self.reader(), self.ctx(), &endpoints)
-            .await
-            .map_err(|e| e.extend())?;
+        let counts = prediction_volume_24h(&self.reader(), self.ctx(), &endpoints).await?;
         Ok(keys
             .iter()
             .map(|k| {
@@ -199,15 +196,12 @@ impl Loader<Volume24h> for DbLoader {
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub struct Latency24h(pub Served);
 
-impl Loader<Latency24h> for DbLoader {
+impl Load<Latency24h> for DbLoader {
     type Value = f64;
-    type Error = async_graphql::Error;
 
-    async fn load(&self, keys: &[Latency24h]) -> Result<HashMap<Latency24h, f64>, Self::Error> {
+    async fn load(&self, keys: &[Latency24h]) -> crate::error::AppResult<HashMap<Latency24h, f64>> {
         let served: Vec<Served> = keys.iter().map(|k| k.0).collect();
-        let mut p95 = prediction_latency_p95_24h(&self.reader(), self.ctx(), &served)
-            .await
-            .map_err(|e| e.extend())?;
+        let mut p95 = prediction_latency_p95_24h(&self.reader(), self.ctx(), &served).await?;
         Ok(keys
             .iter()
             .filter_map(|k| p95.remove(&k.0).map(|v| (*k, v)))
@@ -220,18 +214,15 @@ impl Loader<Latency24h> for DbLoader {
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub struct Cost24h(pub Served);
 
-impl Loader<Cost24h> for DbLoader {
+impl Load<Cost24h> for DbLoader {
     type Value = Vec<(String, i64)>;
-    type Error = async_graphql::Error;
 
     async fn load(
         &self,
         keys: &[Cost24h],
-    ) -> Result<HashMap<Cost24h, Vec<(String, i64)>>, Self::Error> {
+    ) -> crate::error::AppResult<HashMap<Cost24h, Vec<(String, i64)>>> {
         let served: Vec<Served> = keys.iter().map(|k| k.0).collect();
-        let mut sums = cost_sums(self.db(), self.ctx(), &served)
-            .await
-            .map_err(|e| e.extend())?;
+        let mut sums = cost_sums(self.db(), self.ctx(), &served).await?;
         Ok(keys
             .iter()
             .map(|k| (*k, sums.remove(&k.0).unwrap_or_default()))
@@ -251,7 +242,7 @@ pub async fn latency_p95_24h(
         endpoint,
         model_version,
     });
-    d.loader.load_one(key).await
+    Ok(d.loader.load_one(key).await?)
 }
 
 /// The costs of the last 24 hours of an endpoint, or of one model version on it

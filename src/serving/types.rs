@@ -4,43 +4,39 @@ use async_graphql::{Context, ID, InputObject, Json, MaybeUndefined, Result};
 use chrono::Utc;
 
 use super::commands;
-use crate::core::ids::{decode_as, opt_id};
+use crate::core::ids::decode_as;
 use crate::core::patch::Patch;
 use crate::enums::{
-    DeploymentStatus, DeploymentStatusFilter, EndpointStatus, EndpointStatusFilter, Environment,
-    EnvironmentFilter, PredictionStatus, PredictionStatusFilter, ServiceStatus,
-    ServiceStatusFilter,
+    DeploymentStatus, EndpointStatus, Environment, PredictionStatus, ServiceStatus,
 };
 use crate::error::AppResult;
-use crate::gql::filter::{
-    DateTimeFilter, FloatFilter, IdFilter, IntFilter, StringFilter, filter_input, order_input,
-};
+use crate::gql::input::opt_id;
 use crate::graph::{
     CloudRunService, Deployment, Endpoint, ModelVersion, NodeType, Prediction, ServiceDeployment,
 };
 
 crate::gql::declare::node_type! {
     /// The fields of a [`Endpoint`] of its own (the graph fields are shared, in `graph`).
-    endpoint => EndpointFields, list EndpointFilter, EndpointOrder;
+    endpoint => EndpointFields, list EndpointFilter, EndpointOrder of "endpoints";
     columns {
         /// Namespace.
-        ns: Str,
+        ns: Str filter,
         /// Name, unique in the namespace.
-        name: Str,
+        name: Str filter order,
         /// Free-text description.
         description: OptStr,
         /// Environment it serves.
-        environment: Enum(Environment),
+        environment: Enum(Environment) filter order,
         /// Region, e.g. `europe-west1`.
-        region: OptStr,
+        region: OptStr filter,
         /// URL clients call.
         url: OptStr,
         /// Whether it takes traffic.
-        status: Enum(EndpointStatus),
+        status: Enum(EndpointStatus) filter,
         /// Who created it.
         created_by: OptStr,
         /// Creation time.
-        created_at: Time,
+        created_at: Time filter order,
         /// Last change.
         updated_at: Time,
     }
@@ -49,6 +45,10 @@ crate::gql::declare::node_type! {
         deployments: EndpointDeployments => Deployment,
         /// Predictions it served (newest first unless ordered otherwise).
         predictions: EndpointPredictions => Prediction,
+    }
+    filter_related {
+        /// Has at least one deployment matching.
+        deployments: DeploymentFilter => Id in deployment.EndpointId,
     }
     resolvers {
         /// Its canonical URL (`/ns/<namespace>/Endpoint/<Name_with_underscores>`); `GET` on it
@@ -76,50 +76,14 @@ crate::gql::declare::node_type! {
     }
 }
 
-filter_input!(
-    /// Conditions on endpoints.
-    EndpointFilter for endpoint {
-        /// Its id.
-        id: IdFilter => Id,
-        /// Its namespace.
-        ns: StringFilter => Ns,
-        /// Its name.
-        name: StringFilter => Name,
-        /// Its environment.
-        environment: EnvironmentFilter => Environment,
-        /// Its region.
-        region: StringFilter => Region,
-        /// Its status.
-        status: EndpointStatusFilter => Status,
-        /// Creation time.
-        created_at: DateTimeFilter => CreatedAt,
-    }
-    related {
-        /// Has at least one deployment matching.
-        deployments: DeploymentFilter => Id in deployment.EndpointId,
-    }
-);
-
-order_input!(
-    /// A sort key for endpoints.
-    EndpointOrder, EndpointOrderField for endpoint {
-        /// Name.
-        Name => Name,
-        /// Environment.
-        Environment => Environment,
-        /// Creation time.
-        CreatedAt => CreatedAt,
-    }
-);
-
 crate::gql::declare::node_type! {
     /// The fields of a [`Deployment`] of its own (the graph fields are shared, in `graph`).
-    deployment => DeploymentFields, list DeploymentFilter, DeploymentOrder;
+    deployment => DeploymentFields, list DeploymentFilter, DeploymentOrder of "deployments";
     columns {
         /// Namespace.
-        ns: Str,
+        ns: Str filter,
         /// Share of the endpoint's traffic, in percent (0–100).
-        traffic_percent: Copy(i32),
+        traffic_percent: Copy(i32) filter order,
         /// Minimum replicas.
         min_replicas: Copy(i32),
         /// Maximum replicas.
@@ -127,19 +91,23 @@ crate::gql::declare::node_type! {
         /// Machine type.
         machine_type: OptStr,
         /// Lifecycle status.
-        status: Enum(DeploymentStatus),
+        status: Enum(DeploymentStatus) filter order,
         /// Who created it.
         created_by: OptStr,
         /// Creation time.
-        created_at: Time,
+        created_at: Time filter order,
         /// Last change.
         updated_at: Time,
     }
     references {
         /// The endpoint.
-        endpoint: Endpoint = endpoint_id,
+        endpoint: Endpoint = endpoint_id filter,
         /// The deployed model version.
-        model_version: ModelVersion = model_version_id,
+        model_version: ModelVersion = model_version_id filter,
+    }
+    filter_related {
+        /// Deployed to an endpoint matching (e.g. `{environment: {eq: PRODUCTION}}`).
+        endpoint_matches: EndpointFilter => EndpointId in endpoint.Id,
     }
     resolvers {
         /// Predictions this deployment (its model version on its endpoint) served in the
@@ -163,127 +131,57 @@ crate::gql::declare::node_type! {
     }
 }
 
-filter_input!(
-    /// Conditions on deployments.
-    DeploymentFilter for deployment {
-        /// Its id.
-        id: IdFilter => Id,
-        /// Its namespace.
-        ns: StringFilter => Ns,
-        /// Its endpoint.
-        endpoint: IdFilter => EndpointId,
-        /// Its model version.
-        model_version: IdFilter => ModelVersionId,
-        /// Its traffic share.
-        traffic_percent: IntFilter => TrafficPercent,
-        /// Its status.
-        status: DeploymentStatusFilter => Status,
-        /// Creation time.
-        created_at: DateTimeFilter => CreatedAt,
-    }
-    related {
-        /// Deployed to an endpoint matching (e.g. `{environment: {eq: PRODUCTION}}`).
-        endpoint_matches: EndpointFilter => EndpointId in endpoint.Id,
-    }
-);
-
-order_input!(
-    /// A sort key for deployments.
-    DeploymentOrder, DeploymentOrderField for deployment {
-        /// Traffic share.
-        TrafficPercent => TrafficPercent,
-        /// Status.
-        Status => Status,
-        /// Creation time.
-        CreatedAt => CreatedAt,
-    }
-);
-
 crate::gql::declare::node_type! {
     /// The fields of a [`Prediction`] of its own (the graph fields are shared, in `graph`).
-    prediction => PredictionFields, list PredictionFilter, PredictionOrder;
+    prediction => PredictionFields, list PredictionFilter, PredictionOrder of "predictions";
     columns {
         /// Namespace.
-        ns: Str,
+        ns: Str filter,
         /// Request payload.
         input: Json,
         /// Response payload.
         output: OptJson,
         /// Latency in milliseconds.
-        latency_ms: Float(Option<f64>),
+        latency_ms: Float(Option<f64>) filter order,
         /// Model confidence (0–1).
-        confidence: Float(Option<f64>),
+        confidence: Float(Option<f64>) filter order,
         /// Outcome.
-        status: Enum(PredictionStatus),
+        status: Enum(PredictionStatus) filter,
         /// When the answer came.
         completed_at: OptTime,
         /// Creation time.
-        created_at: Time,
+        created_at: Time filter order,
         /// Last change.
         updated_at: Time,
     }
     references {
         /// The endpoint that served it.
-        endpoint: Endpoint = endpoint_id,
+        endpoint: Endpoint = endpoint_id filter,
         /// The model version that answered.
-        model_version: ModelVersion = model_version_id,
+        model_version: ModelVersion = model_version_id filter,
     }
 }
 
-filter_input!(
-    /// Conditions on predictions.
-    PredictionFilter for prediction {
-        /// Its id.
-        id: IdFilter => Id,
-        /// Its namespace.
-        ns: StringFilter => Ns,
-        /// Its endpoint.
-        endpoint: IdFilter => EndpointId,
-        /// Its model version.
-        model_version: IdFilter => ModelVersionId,
-        /// Its latency.
-        latency_ms: FloatFilter => LatencyMs,
-        /// Its confidence.
-        confidence: FloatFilter => Confidence,
-        /// Its outcome.
-        status: PredictionStatusFilter => Status,
-        /// Creation time.
-        created_at: DateTimeFilter => CreatedAt,
-    }
-);
-
-order_input!(
-    /// A sort key for predictions.
-    PredictionOrder, PredictionOrderField for prediction {
-        /// Latency.
-        LatencyMs => LatencyMs,
-        /// Confidence.
-        Confidence => Confidence,
-        /// Creation time.
-        CreatedAt => CreatedAt,
-    }
-);
-
 crate::gql::declare::node_type! {
     /// The fields of a [`CloudRunService`] of its own (the graph fields are shared, in `graph`).
-    cloud_run_service => CloudRunServiceFields, list CloudRunServiceFilter, CloudRunServiceOrder;
+    cloud_run_service => CloudRunServiceFields, list CloudRunServiceFilter, CloudRunServiceOrder of "Cloud Run services";
     columns {
         /// Namespace.
-        ns: Str,
+        ns: Str filter,
         /// Name, unique in the namespace.
-        name: Str,
+        name: Str filter order,
         /// Region.
-        region: Str,
+        region: Str filter,
         /// URL.
         url: OptStr,
         /// Container image.
         image: Str,
         /// Status.
-        status: Enum(ServiceStatus),
+        status: Enum(ServiceStatus) filter,
         /// Who created it.
         created_by: OptStr,
         /// Creation time.
-        created_at: Time,
+        created_at: Time filter order,
         /// Last change.
         updated_at: Time,
     }
@@ -293,88 +191,32 @@ crate::gql::declare::node_type! {
     }
 }
 
-filter_input!(
-    /// Conditions on Cloud Run services.
-    CloudRunServiceFilter for cloud_run_service {
-        /// Its id.
-        id: IdFilter => Id,
-        /// Its namespace.
-        ns: StringFilter => Ns,
-        /// Its name.
-        name: StringFilter => Name,
-        /// Its region.
-        region: StringFilter => Region,
-        /// Its status.
-        status: ServiceStatusFilter => Status,
-        /// Creation time.
-        created_at: DateTimeFilter => CreatedAt,
-    }
-);
-
-order_input!(
-    /// A sort key for Cloud Run services.
-    CloudRunServiceOrder, CloudRunServiceOrderField for cloud_run_service {
-        /// Name.
-        Name => Name,
-        /// Creation time.
-        CreatedAt => CreatedAt,
-    }
-);
-
 crate::gql::declare::node_type! {
     /// The fields of a [`ServiceDeployment`] of its own (the graph fields are shared, in `graph`).
-    service_deployment => ServiceDeploymentFields, list ServiceDeploymentFilter, ServiceDeploymentOrder;
+    service_deployment => ServiceDeploymentFields, list ServiceDeploymentFilter, ServiceDeploymentOrder of "service deployments";
     columns {
         /// Namespace.
         ns: Str,
         /// Revision name, unique per service.
-        revision: Str,
+        revision: Str filter order,
         /// Container image.
         image: Str,
         /// Share of the service's traffic, in percent.
-        traffic_percent: Copy(i32),
+        traffic_percent: Copy(i32) order,
         /// Status.
-        status: Enum(DeploymentStatus),
+        status: Enum(DeploymentStatus) filter,
         /// Who created it.
         created_by: OptStr,
         /// Creation time.
-        created_at: Time,
+        created_at: Time filter order,
         /// Last change.
         updated_at: Time,
     }
     references {
         /// The service.
-        service: CloudRunService = service_id,
+        service: CloudRunService = service_id filter,
     }
 }
-
-filter_input!(
-    /// Conditions on service deployments.
-    ServiceDeploymentFilter for service_deployment {
-        /// Its id.
-        id: IdFilter => Id,
-        /// Its service.
-        service: IdFilter => ServiceId,
-        /// Its revision.
-        revision: StringFilter => Revision,
-        /// Its status.
-        status: DeploymentStatusFilter => Status,
-        /// Creation time.
-        created_at: DateTimeFilter => CreatedAt,
-    }
-);
-
-order_input!(
-    /// A sort key for service deployments.
-    ServiceDeploymentOrder, ServiceDeploymentOrderField for service_deployment {
-        /// Revision.
-        Revision => Revision,
-        /// Traffic share.
-        TrafficPercent => TrafficPercent,
-        /// Creation time.
-        CreatedAt => CreatedAt,
-    }
-);
 
 /// Input of `createEndpoint`.
 #[derive(InputObject, Debug)]

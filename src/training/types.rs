@@ -3,16 +3,11 @@
 use async_graphql::{Context, ID, InputObject, Json, MaybeUndefined, Result};
 
 use super::commands;
-use crate::core::ids::{decode_as, opt_id};
+use crate::core::ids::decode_as;
 use crate::core::patch::Patch;
-use crate::enums::{
-    ExperimentStatus, ExperimentStatusFilter, ExperimentType, ExperimentTypeFilter, JobStatus,
-    JobStatusFilter, RunStatus, RunStatusFilter, TrainingJobStatus, TrainingJobStatusFilter,
-};
+use crate::enums::{ExperimentStatus, ExperimentType, JobStatus, RunStatus, TrainingJobStatus};
 use crate::error::AppResult;
-use crate::gql::filter::{
-    DateTimeFilter, FloatFilter, IdFilter, IntFilter, StringFilter, filter_input, order_input,
-};
+use crate::gql::input::opt_id;
 use crate::graph::{
     Artifact, DatasetVersion, Experiment, ExperimentRun, JobRun, Model, ModelVersion, NodeType,
     Pipeline, TrainingJob, Workflow,
@@ -21,30 +16,30 @@ use crate::relations::ExperimentJobRuns;
 
 crate::gql::declare::node_type! {
     /// The fields of a [`Experiment`] of its own (the graph fields are shared, in `graph`).
-    experiment => ExperimentFields, list ExperimentFilter, ExperimentOrder;
+    experiment => ExperimentFields, list ExperimentFilter, ExperimentOrder of "experiments";
     columns {
         /// Namespace.
-        ns: Str,
+        ns: Str filter,
         /// Name, unique in the namespace.
-        name: Str,
+        name: Str filter order,
         /// Free-text description.
         description: OptStr,
         /// Kind of experiment.
-        experiment_type: Enum(ExperimentType),
+        experiment_type: Enum(ExperimentType) filter,
         /// Lifecycle status.
-        status: Enum(ExperimentStatus),
+        status: Enum(ExperimentStatus) filter order,
         /// Configuration (search space, traffic split, ...).
         config: Json,
         /// Who created it.
         created_by: OptStr,
         /// Creation time.
-        created_at: Time,
+        created_at: Time filter order,
         /// Last change.
         updated_at: Time,
     }
     references {
         /// The workflow that owns it.
-        workflow: Workflow = workflow_id,
+        workflow: Workflow = workflow_id filter,
     }
     children {
         /// Its training jobs.
@@ -53,6 +48,10 @@ crate::gql::declare::node_type! {
     loaded {
         /// Its runs as OpenLineage or MLflow clients reported them.
         job_runs: JobRun via crate::runs::runs_of::<ExperimentJobRuns>,
+    }
+    filter_related {
+        /// Has at least one training job matching.
+        training_jobs: TrainingJobFilter => Id in training_job.ExperimentId,
     }
     resolvers {
         /// Its canonical URL (`/ns/<namespace>/Experiment/<Name_with_underscores>`); `GET` on it
@@ -63,62 +62,26 @@ crate::gql::declare::node_type! {
     }
 }
 
-filter_input!(
-    /// Conditions on experiments.
-    ExperimentFilter for experiment {
-        /// Its id.
-        id: IdFilter => Id,
-        /// Its namespace.
-        ns: StringFilter => Ns,
-        /// Its name.
-        name: StringFilter => Name,
-        /// Its kind.
-        experiment_type: ExperimentTypeFilter => ExperimentType,
-        /// Its status.
-        status: ExperimentStatusFilter => Status,
-        /// Its workflow.
-        workflow: IdFilter => WorkflowId,
-        /// Creation time.
-        created_at: DateTimeFilter => CreatedAt,
-    }
-    related {
-        /// Has at least one training job matching.
-        training_jobs: TrainingJobFilter => Id in training_job.ExperimentId,
-    }
-);
-
-order_input!(
-    /// A sort key for experiments.
-    ExperimentOrder, ExperimentOrderField for experiment {
-        /// Name.
-        Name => Name,
-        /// Status.
-        Status => Status,
-        /// Creation time.
-        CreatedAt => CreatedAt,
-    }
-);
-
 crate::gql::declare::node_type! {
     /// The fields of a [`TrainingJob`] of its own (the graph fields are shared, in `graph`).
-    training_job => TrainingJobFields, list TrainingJobFilter, TrainingJobOrder;
+    training_job => TrainingJobFields, list TrainingJobFilter, TrainingJobOrder of "training jobs";
     columns {
         /// Namespace.
-        ns: Str,
+        ns: Str filter,
         /// Name.
-        name: Str,
+        name: Str filter order,
         /// Current state.
-        status: Enum(TrainingJobStatus),
+        status: Enum(TrainingJobStatus) filter order,
         /// Priority, 1 (lowest) to 10 (highest).
-        priority: Copy(i32),
+        priority: Copy(i32) filter order,
         /// Progress in percent (0–100).
-        progress: Float(f64),
+        progress: Float(f64) filter order,
         /// What the worker is doing now.
         current_step: OptStr,
         /// Snapshot of the training configuration.
         config: Json,
         /// The worker that claimed it.
-        worker: OptStr,
+        worker: OptStr filter,
         /// Last heartbeat from the worker.
         heartbeat_at: OptTime,
         /// When it started running.
@@ -134,9 +97,9 @@ crate::gql::declare::node_type! {
         /// Who created it.
         created_by: OptStr,
         /// Creation time.
-        created_at: Time,
+        created_at: Time filter order,
         /// Last change.
-        updated_at: Time,
+        updated_at: Time order,
         /// The pipeline as it was when the job was created (`pipelineId`, `name`, `version`,
         /// `datasetId`, `validatedAt`, `config`); never changes, whatever becomes of the
         /// pipeline.
@@ -144,11 +107,11 @@ crate::gql::declare::node_type! {
     }
     references {
         /// The experiment it belongs to.
-        experiment: Experiment = experiment_id,
+        experiment: Experiment = experiment_id filter,
         /// The model it trains.
-        model: Model = model_id,
+        model: Model = model_id filter,
         /// The dataset version it trains on.
-        dataset_version: DatasetVersion = dataset_version_id,
+        dataset_version: DatasetVersion = dataset_version_id filter,
     }
     children {
         /// Its runs.
@@ -168,76 +131,30 @@ crate::gql::declare::node_type! {
     }
 }
 
-filter_input!(
-    /// Conditions on training jobs.
-    TrainingJobFilter for training_job {
-        /// Its id.
-        id: IdFilter => Id,
-        /// Its namespace.
-        ns: StringFilter => Ns,
-        /// Its name.
-        name: StringFilter => Name,
-        /// Its state.
-        status: TrainingJobStatusFilter => Status,
-        /// Its priority.
-        priority: IntFilter => Priority,
-        /// Its progress.
-        progress: FloatFilter => Progress,
-        /// Its experiment.
-        experiment: IdFilter => ExperimentId,
-        /// Its model.
-        model: IdFilter => ModelId,
-        /// Its dataset version.
-        dataset_version: IdFilter => DatasetVersionId,
-        /// Its worker.
-        worker: StringFilter => Worker,
-        /// Creation time.
-        created_at: DateTimeFilter => CreatedAt,
-    }
-);
-
-order_input!(
-    /// A sort key for training jobs.
-    TrainingJobOrder, TrainingJobOrderField for training_job {
-        /// Name.
-        Name => Name,
-        /// State.
-        Status => Status,
-        /// Priority.
-        Priority => Priority,
-        /// Progress.
-        Progress => Progress,
-        /// Creation time.
-        CreatedAt => CreatedAt,
-        /// Last change.
-        UpdatedAt => UpdatedAt,
-    }
-);
-
 crate::gql::declare::node_type! {
     /// The fields of a [`ExperimentRun`] of its own (the graph fields are shared, in `graph`).
-    experiment_run => ExperimentRunFields, list ExperimentRunFilter, ExperimentRunOrder;
+    experiment_run => ExperimentRunFields, list ExperimentRunFilter, ExperimentRunOrder of "runs";
     columns {
         /// Namespace (the job's).
         ns: Str,
         /// Run number, assigned by the server (1, 2, ... per job).
-        run_number: Copy(i32),
+        run_number: Copy(i32) filter order,
         /// Hyperparameters.
         hyperparameters: Json,
         /// Metrics.
         metrics: Json,
         /// Duration in seconds.
-        duration_seconds: Float(Option<f64>),
+        duration_seconds: Float(Option<f64>) filter order,
         /// Outcome.
-        status: Enum(RunStatus),
+        status: Enum(RunStatus) filter,
         /// Creation time.
-        created_at: Time,
+        created_at: Time filter order,
         /// Last change.
         updated_at: Time,
     }
     references {
         /// The job it belongs to.
-        training_job: TrainingJob = training_job_id,
+        training_job: TrainingJob = training_job_id filter,
     }
     loaded {
         /// Its files in the artifact store (live ones unless the filter asks for deleted).
@@ -245,48 +162,18 @@ crate::gql::declare::node_type! {
     }
 }
 
-filter_input!(
-    /// Conditions on runs.
-    ExperimentRunFilter for experiment_run {
-        /// Its id.
-        id: IdFilter => Id,
-        /// Its job.
-        training_job: IdFilter => TrainingJobId,
-        /// Its run number.
-        run_number: IntFilter => RunNumber,
-        /// Its outcome.
-        status: RunStatusFilter => Status,
-        /// Its duration.
-        duration_seconds: FloatFilter => DurationSeconds,
-        /// Creation time.
-        created_at: DateTimeFilter => CreatedAt,
-    }
-);
-
-order_input!(
-    /// A sort key for runs.
-    ExperimentRunOrder, ExperimentRunOrderField for experiment_run {
-        /// Run number.
-        RunNumber => RunNumber,
-        /// Duration.
-        DurationSeconds => DurationSeconds,
-        /// Creation time.
-        CreatedAt => CreatedAt,
-    }
-);
-
 crate::gql::declare::node_type! {
     /// The fields of a [`PatternRecognitionJob`] of its own (the graph fields are shared, in `graph`).
-    pattern_recognition_job => PatternRecognitionJobFields, list PatternRecognitionJobFilter, PatternRecognitionJobOrder;
+    pattern_recognition_job => PatternRecognitionJobFields, list PatternRecognitionJobFilter, PatternRecognitionJobOrder of "pattern-recognition jobs";
     columns {
         /// Namespace.
-        ns: Str,
+        ns: Str filter,
         /// Name, unique in the namespace.
-        name: Str,
+        name: Str filter order,
         /// Kind of pattern searched for.
-        pattern_type: Str,
+        pattern_type: Str filter,
         /// Lifecycle status.
-        status: Enum(JobStatus),
+        status: Enum(JobStatus) filter order,
         /// Configuration.
         config: Json,
         /// Results, once completed.
@@ -294,41 +181,11 @@ crate::gql::declare::node_type! {
         /// Who created it.
         created_by: OptStr,
         /// Creation time.
-        created_at: Time,
+        created_at: Time filter order,
         /// Last change.
         updated_at: Time,
     }
 }
-
-filter_input!(
-    /// Conditions on pattern-recognition jobs.
-    PatternRecognitionJobFilter for pattern_recognition_job {
-        /// Its id.
-        id: IdFilter => Id,
-        /// Its namespace.
-        ns: StringFilter => Ns,
-        /// Its name.
-        name: StringFilter => Name,
-        /// Its pattern type.
-        pattern_type: StringFilter => PatternType,
-        /// Its status.
-        status: JobStatusFilter => Status,
-        /// Creation time.
-        created_at: DateTimeFilter => CreatedAt,
-    }
-);
-
-order_input!(
-    /// A sort key for pattern-recognition jobs.
-    PatternRecognitionJobOrder, PatternRecognitionJobOrderField for pattern_recognition_job {
-        /// Name.
-        Name => Name,
-        /// Status.
-        Status => Status,
-        /// Creation time.
-        CreatedAt => CreatedAt,
-    }
-);
 
 /// Input of `createExperiment`.
 #[derive(InputObject, Debug)]

@@ -463,8 +463,7 @@ async fn enqueue_checks_its_references_and_links_extra_training_sets() {
     let missing = mlgraph::core::ids::encode(
         mlgraph::core::ids::NodeType::DatasetVersion,
         uuid::Uuid::now_v7(),
-    )
-    .0;
+    );
     let edges = app.count("edges").await;
     let events = app.count("events").await;
     for (input, code) in [

@@ -552,10 +552,7 @@ async fn a_plain_node_with_its_tree_is_one_statement() {
     let q = "query($id: ID!) { model(id: $id) { name versions { totalCount } } }";
     let missing =
         mlgraph::core::ids::encode(mlgraph::core::ids::NodeType::Model, Default::default());
-    for (rc, id) in [
-        (caller(), json!(missing.0)),
-        (elsewhere, model["id"].clone()),
-    ] {
+    for (rc, id) in [(caller(), json!(missing)), (elsewhere, model["id"].clone())] {
         let off = app.with_limits(|l| l.planner = false);
         let expected = off.gql_as(rc.clone(), q, json!({"id": id})).await;
         let got = app.gql_as(rc, q, json!({"id": id})).await;
@@ -614,7 +611,7 @@ async fn every_declared_field_of_every_type_reads_the_same_planned_and_resolved(
         for row in rows {
             let id: String = row.try_get("", "id").unwrap_or_else(|e| panic!("{e}"));
             let id = uuid::Uuid::parse_str(&id).unwrap_or_else(|e| panic!("{e}"));
-            let gid = mlgraph::core::ids::encode(ty, id).0;
+            let gid = mlgraph::core::ids::encode(ty, id);
             let got = same_both_ways(&app, caller(), &query, json!({"id": gid}), Some(1)).await;
             assert_eq!(got["data"]["node"]["__typename"], object, "{got}");
             assert_eq!(got["data"]["node"]["id"], gid.as_str(), "{got}");
