@@ -23,6 +23,9 @@ impl StatementCounter {
     }
 }
 
+/// How long a pooled connection may sit idle and still be handed out without a test.
+pub const IDLE_BEFORE_TEST: Duration = Duration::from_millis(500);
+
 /// Options for [`connect`].
 #[derive(Debug, Clone)]
 pub struct DbOptions {
@@ -91,7 +94,13 @@ async fn connect_counted(
         options
             .max_connections(opts.max_connections)
             .min_connections(u32::from(!lazy))
-            .connect_lazy(lazy);
+            .connect_lazy(lazy)
+            // A connection is tested (a round trip) before it is handed out only when it
+            // sat idle for a while: sqlx already tests each one when it goes back to the
+            // pool, so a connection in use under load is known good, and a test on every
+            // checkout would add a round trip to every statement (HikariCP's default
+            // window is the same 500 ms).
+            .test_before_acquire_if_idle_for(IDLE_BEFORE_TEST);
         let timeout_ms = opts.statement_timeout.as_millis();
         if opts.pooled {
             // A transaction pooler hands each transaction to any server connection: a

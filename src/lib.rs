@@ -47,9 +47,33 @@ pub use config::{AuthConfig, Limits};
 pub use schema::{AppSchema, build_schema};
 pub use server::app;
 
-/// State shared by every request.
+/// State shared by every request: [`Services`] behind one pointer, so that a request's
+/// copies of it cost a reference count (a change through `&mut` copies it first).
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(std::sync::Arc<Services>);
+
+impl std::ops::Deref for AppState {
+    type Target = Services;
+    fn deref(&self) -> &Services {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for AppState {
+    fn deref_mut(&mut self) -> &mut Services {
+        std::sync::Arc::make_mut(&mut self.0)
+    }
+}
+
+impl From<Services> for AppState {
+    fn from(s: Services) -> Self {
+        AppState(std::sync::Arc::new(s))
+    }
+}
+
+/// What every request reads: the pools, the limits, the configured services.
+#[derive(Clone)]
+pub struct Services {
     /// The connection pool.
     pub db: DatabaseConnection,
     /// Request limits.
@@ -83,7 +107,7 @@ pub struct AppState {
 impl AppState {
     /// State with default limits and no CORS.
     pub fn new(db: DatabaseConnection, statements: db::StatementCounter) -> Self {
-        AppState {
+        AppState::from(Services {
             feed: observability::feed::EventFeed::new(db.clone(), Default::default()),
             db,
             limits: Limits::default(),
@@ -97,6 +121,6 @@ impl AppState {
             metrics_token_sha256: None,
             persisted: None,
             replicas: None,
-        }
+        })
     }
 }

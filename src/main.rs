@@ -821,7 +821,7 @@ async fn serve(args: ServeArgs) -> anyhow_like::Result<()> {
         None => None,
     };
     let replicas = connect_replicas(&args, &conn, &statements).await?;
-    let state = AppState {
+    let state = AppState::from(mlgraph::Services {
         replicas,
         feed,
         db: conn,
@@ -894,7 +894,7 @@ async fn serve(args: ServeArgs) -> anyhow_like::Result<()> {
             }
             None => None,
         },
-    };
+    });
     if let (true, Some(arts)) = (args.demo, &state.artifacts) {
         let n = mlgraph::demo::seed_artifacts(&state.db, arts)
             .await
