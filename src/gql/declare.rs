@@ -508,3 +508,143 @@ macro_rules! list_inputs {
     (@filter_of OptEnum($g:ty)) => { <$g as $crate::gql::filter::Filterable>::Filter };
 }
 pub(crate) use list_inputs;
+
+/// A domain's query object, with the top-level fields of its node types generated from
+/// their declarations: `by_id` entries are `x(id:, asOf:)`, `by_id_or_name` entries
+/// `x(id:)` or `x(ns:, name:)` (a `name` column, unique in its namespace), `lists` entries
+/// `xs(filter:, orderBy:, first:, after:, last:, before:, offset:, asOf:)` with the type's
+/// own filter and order inputs; all answered by the planner (`api::planned_get`,
+/// `planned_by_name`, `planned_list`). The object's hand-written resolvers follow the
+/// sections, in `resolvers { }`.
+///
+/// ```text
+/// query_object! {
+///     /// Registry queries.
+///     RegistryQuery;
+///     by_id {
+///         /// A workflow by id.
+///         workflow: Workflow,
+///     }
+///     lists {
+///         /// Workflows, filtered and ordered.
+///         workflows: Workflow,
+///     }
+///     resolvers {
+///         // hand-written `#[Object]` resolvers
+///     }
+/// }
+/// ```
+macro_rules! query_object {
+    (
+        $(#[$m:meta])*
+        $name:ident;
+        $(by_id {
+            $( $(#[$gdoc:meta])* $get:ident : $gobj:ident ),* $(,)?
+        })?
+        $(by_id_or_name {
+            $( $(#[$ndoc:meta])* $nget:ident : $nobj:ident ),* $(,)?
+        })?
+        $(lists {
+            $( $(#[$ldoc:meta])* $list:ident : $lobj:ident ),* $(,)?
+        })?
+        $(resolvers { $($resolvers:tt)* })?
+    ) => {
+        $(#[$m])*
+        #[derive(Default)]
+        pub struct $name;
+
+        #[async_graphql::Object]
+        impl $name {
+            $($(
+                $(#[$gdoc])*
+                async fn $get(
+                    &self,
+                    ctx: &async_graphql::Context<'_>,
+                    id: async_graphql::ID,
+                    #[graphql(
+                        name = "asOf",
+                        desc = "As it was at this instant (nested fields inherit it)."
+                    )]
+                    _as_of: Option<chrono::DateTime<chrono::Utc>>,
+                ) -> async_graphql::Result<$crate::gql::plan::Planned<$gobj>> {
+                    type E = <$gobj as $crate::graph::NodeObject>::Entity;
+                    let id = $crate::core::ids::decode_as(
+                        &id,
+                        <E as $crate::core::node::NodeEntity>::NODE_TYPE,
+                        "id",
+                    )?;
+                    $crate::api::planned_get::<E, _>(ctx, id, $gobj::from).await
+                }
+            )*)?
+            $($(
+                $(#[$ndoc])*
+                async fn $nget(
+                    &self,
+                    ctx: &async_graphql::Context<'_>,
+                    id: Option<async_graphql::ID>,
+                    ns: Option<String>,
+                    name: Option<String>,
+                    #[graphql(
+                        name = "asOf",
+                        desc = "As it was at this instant (nested fields inherit it)."
+                    )]
+                    _as_of: Option<chrono::DateTime<chrono::Utc>>,
+                ) -> async_graphql::Result<$crate::gql::plan::Planned<$nobj>> {
+                    type E = <$nobj as $crate::graph::NodeObject>::Entity;
+                    type C = <E as sea_orm::EntityTrait>::Column;
+                    match (id, ns, name) {
+                        (Some(id), None, None) => {
+                            let id = $crate::core::ids::decode_as(
+                                &id,
+                                <E as $crate::core::node::NodeEntity>::NODE_TYPE,
+                                "id",
+                            )?;
+                            $crate::api::planned_get::<E, _>(ctx, id, $nobj::from).await
+                        }
+                        (None, Some(ns), Some(name)) => {
+                            $crate::api::planned_by_name::<E, _>(ctx, C::Name, &ns, &name, $nobj::from)
+                                .await
+                        }
+                        _ => Err($crate::error::AppError::bad_input(
+                            "id",
+                            "give either id, or ns and name",
+                        )
+                        .into()),
+                    }
+                }
+            )*)?
+            $($(
+                $(#[$ldoc])*
+                #[allow(clippy::too_many_arguments)]
+                async fn $list(
+                    &self,
+                    ctx: &async_graphql::Context<'_>,
+                    filter: Option<<<$lobj as $crate::graph::NodeObject>::Entity as $crate::gql::declare::Listed>::Filter>,
+                    order_by: Option<Vec<<<$lobj as $crate::graph::NodeObject>::Entity as $crate::gql::declare::Listed>::Order>>,
+                    first: Option<i32>,
+                    after: Option<String>,
+                    last: Option<i32>,
+                    before: Option<String>,
+                    offset: Option<i32>,
+                    #[graphql(
+                        name = "asOf",
+                        desc = "As it was at this instant (nested fields inherit it)."
+                    )]
+                    _as_of: Option<chrono::DateTime<chrono::Utc>>,
+                ) -> async_graphql::Result<$crate::gql::plan::Planned<$crate::gql::connection::Conn<$lobj>>> {
+                    type E = <$lobj as $crate::graph::NodeObject>::Entity;
+                    $crate::api::planned_list::<E, _>(
+                        ctx,
+                        $crate::gql::filter::cond_of(&filter),
+                        <<E as $crate::gql::declare::Listed>::Order>::keys(order_by.as_deref()),
+                        $crate::core::paging::PageArgs::new(first, after, last, before, offset),
+                        $lobj::from,
+                    )
+                    .await
+                }
+            )*)?
+            $($($resolvers)*)?
+        }
+    };
+}
+pub(crate) use query_object;

@@ -23,203 +23,78 @@ use crate::gql::filter::cond_of;
 use crate::graph::{Deployment, Model, ModelVersion, Workflow};
 use crate::serving::CreateDeploymentSpec;
 
-/// Registry queries.
-#[derive(Default)]
-pub struct RegistryQuery;
-
-#[Object]
-impl RegistryQuery {
-    /// A workflow by id.
-    async fn workflow(
-        &self,
-        ctx: &Context<'_>,
-        id: ID,
-        #[graphql(
-            name = "asOf",
-            desc = "As it was at this instant (nested fields inherit it)."
-        )]
-        _as_of: Option<chrono::DateTime<chrono::Utc>>,
-    ) -> Result<crate::gql::plan::Planned<Workflow>> {
-        let id = decode_as(&id, NodeType::Workflow, "id")?;
-        crate::api::planned_get::<workflow::Entity, _>(ctx, id, Workflow::from).await
+crate::gql::declare::query_object! {
+    /// Registry queries.
+    RegistryQuery;
+    by_id {
+        /// A workflow by id.
+        workflow: Workflow,
+        /// A model version by id.
+        model_version: ModelVersion,
     }
-    /// Workflows, filtered and ordered.
-    #[expect(clippy::too_many_arguments)]
-    async fn workflows(
-        &self,
-        ctx: &Context<'_>,
-        filter: Option<WorkflowFilter>,
-        order_by: Option<Vec<WorkflowOrder>>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        offset: Option<i32>,
-        #[graphql(
-            name = "asOf",
-            desc = "As it was at this instant (nested fields inherit it)."
-        )]
-        _as_of: Option<chrono::DateTime<chrono::Utc>>,
-    ) -> Result<crate::gql::plan::Planned<Conn<Workflow>>> {
-        crate::api::planned_list::<workflow::Entity, _>(
-            ctx,
-            cond_of(&filter),
-            WorkflowOrder::keys(order_by.as_deref()),
-            PageArgs::new(first, after, last, before, offset),
-            Workflow::from,
-        )
-        .await
+    by_id_or_name {
+        /// A model by id, or by namespace and name.
+        model: Model,
     }
-    /// A model by id, or by namespace and name.
-    async fn model(
-        &self,
-        ctx: &Context<'_>,
-        id: Option<ID>,
-        ns: Option<String>,
-        name: Option<String>,
-        #[graphql(
-            name = "asOf",
-            desc = "As it was at this instant (nested fields inherit it)."
-        )]
-        _as_of: Option<chrono::DateTime<chrono::Utc>>,
-    ) -> Result<crate::gql::plan::Planned<Model>> {
-        match (id, ns, name) {
-            (Some(id), None, None) => {
-                let id = decode_as(&id, NodeType::Model, "id")?;
-                crate::api::planned_get::<model::Entity, _>(ctx, id, Model::from).await
-            }
-            (None, Some(ns), Some(name)) => {
-                crate::api::planned_by_name::<model::Entity, _>(
-                    ctx,
-                    model::Column::Name,
-                    &ns,
-                    &name,
-                    Model::from,
-                )
-                .await
-            }
-            _ => Err(
-                crate::error::AppError::bad_input("id", "give either id, or ns and name").into(),
-            ),
+    lists {
+        /// Workflows, filtered and ordered.
+        workflows: Workflow,
+        /// Models, filtered and ordered.
+        models: Model,
+        /// Model versions across models, filtered and ordered.
+        model_versions: ModelVersion,
+    }
+    resolvers {
+        /// Model versions that need retraining: trained on a dataset that has a newer version
+        /// (or, for a `trainedOn` edge to a dataset, was updated) since they were created.
+        #[expect(clippy::too_many_arguments)]
+        async fn model_versions_needing_retraining(
+            &self,
+            ctx: &Context<'_>,
+            filter: Option<ModelVersionFilter>,
+            order_by: Option<Vec<ModelVersionOrder>>,
+            first: Option<i32>,
+            after: Option<String>,
+            last: Option<i32>,
+            before: Option<String>,
+            offset: Option<i32>,
+        ) -> Result<crate::gql::plan::Planned<Conn<ModelVersion>>> {
+            let cond = cond_of(&filter).map(|c| c.add(service::needs_retraining()));
+            crate::api::planned_list::<model_version::Entity, _>(
+                ctx,
+                cond,
+                ModelVersionOrder::keys(order_by.as_deref()),
+                PageArgs::new(first, after, last, before, offset),
+                ModelVersion::from,
+            )
+            .await
         }
-    }
-    /// Models, filtered and ordered.
-    #[expect(clippy::too_many_arguments)]
-    async fn models(
-        &self,
-        ctx: &Context<'_>,
-        filter: Option<ModelFilter>,
-        order_by: Option<Vec<ModelOrder>>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        offset: Option<i32>,
-        #[graphql(
-            name = "asOf",
-            desc = "As it was at this instant (nested fields inherit it)."
-        )]
-        _as_of: Option<chrono::DateTime<chrono::Utc>>,
-    ) -> Result<crate::gql::plan::Planned<Conn<Model>>> {
-        crate::api::planned_list::<model::Entity, _>(
-            ctx,
-            cond_of(&filter),
-            ModelOrder::keys(order_by.as_deref()),
-            PageArgs::new(first, after, last, before, offset),
-            Model::from,
-        )
-        .await
-    }
-    /// A model version by id.
-    async fn model_version(
-        &self,
-        ctx: &Context<'_>,
-        id: ID,
-        #[graphql(
-            name = "asOf",
-            desc = "As it was at this instant (nested fields inherit it)."
-        )]
-        _as_of: Option<chrono::DateTime<chrono::Utc>>,
-    ) -> Result<crate::gql::plan::Planned<ModelVersion>> {
-        let id = decode_as(&id, NodeType::ModelVersion, "id")?;
-        crate::api::planned_get::<model_version::Entity, _>(ctx, id, ModelVersion::from).await
-    }
-    /// Model versions that need retraining: trained on a dataset that has a newer version
-    /// (or, for a `trainedOn` edge to a dataset, was updated) since they were created.
-    #[expect(clippy::too_many_arguments)]
-    async fn model_versions_needing_retraining(
-        &self,
-        ctx: &Context<'_>,
-        filter: Option<ModelVersionFilter>,
-        order_by: Option<Vec<ModelVersionOrder>>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        offset: Option<i32>,
-    ) -> Result<crate::gql::plan::Planned<Conn<ModelVersion>>> {
-        let cond = cond_of(&filter).map(|c| c.add(service::needs_retraining()));
-        crate::api::planned_list::<model_version::Entity, _>(
-            ctx,
-            cond,
-            ModelVersionOrder::keys(order_by.as_deref()),
-            PageArgs::new(first, after, last, before, offset),
-            ModelVersion::from,
-        )
-        .await
-    }
-    /// Models that need retraining: their newest version needs it (see
-    /// `modelVersionsNeedingRetraining`), or the model itself was linked by `trainedOn` to
-    /// a dataset version that has a newer version, or to a dataset that changed, since the
-    /// model was last trained.
-    #[expect(clippy::too_many_arguments)]
-    async fn models_needing_retraining(
-        &self,
-        ctx: &Context<'_>,
-        filter: Option<ModelFilter>,
-        order_by: Option<Vec<ModelOrder>>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        offset: Option<i32>,
-    ) -> Result<crate::gql::plan::Planned<Conn<Model>>> {
-        let cond = cond_of(&filter).map(|c| c.add(service::models_needing_retraining()));
-        crate::api::planned_list::<model::Entity, _>(
-            ctx,
-            cond,
-            ModelOrder::keys(order_by.as_deref()),
-            PageArgs::new(first, after, last, before, offset),
-            Model::from,
-        )
-        .await
-    }
-    /// Model versions across models, filtered and ordered.
-    #[expect(clippy::too_many_arguments)]
-    async fn model_versions(
-        &self,
-        ctx: &Context<'_>,
-        filter: Option<ModelVersionFilter>,
-        order_by: Option<Vec<ModelVersionOrder>>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        offset: Option<i32>,
-        #[graphql(
-            name = "asOf",
-            desc = "As it was at this instant (nested fields inherit it)."
-        )]
-        _as_of: Option<chrono::DateTime<chrono::Utc>>,
-    ) -> Result<crate::gql::plan::Planned<Conn<ModelVersion>>> {
-        crate::api::planned_list::<model_version::Entity, _>(
-            ctx,
-            cond_of(&filter),
-            ModelVersionOrder::keys(order_by.as_deref()),
-            PageArgs::new(first, after, last, before, offset),
-            ModelVersion::from,
-        )
-        .await
+        /// Models that need retraining: their newest version needs it (see
+        /// `modelVersionsNeedingRetraining`), or the model itself was linked by `trainedOn` to
+        /// a dataset version that has a newer version, or to a dataset that changed, since the
+        /// model was last trained.
+        #[expect(clippy::too_many_arguments)]
+        async fn models_needing_retraining(
+            &self,
+            ctx: &Context<'_>,
+            filter: Option<ModelFilter>,
+            order_by: Option<Vec<ModelOrder>>,
+            first: Option<i32>,
+            after: Option<String>,
+            last: Option<i32>,
+            before: Option<String>,
+            offset: Option<i32>,
+        ) -> Result<crate::gql::plan::Planned<Conn<Model>>> {
+            let cond = cond_of(&filter).map(|c| c.add(service::models_needing_retraining()));
+            crate::api::planned_list::<model::Entity, _>(
+                ctx,
+                cond,
+                ModelOrder::keys(order_by.as_deref()),
+                PageArgs::new(first, after, last, before, offset),
+                Model::from,
+            )
+            .await
+        }
     }
 }
 

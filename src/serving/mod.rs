@@ -13,7 +13,7 @@ use entity::{
 
 pub use types::*;
 
-use crate::api::{deps, load_ref, top_list};
+use crate::api::{deps, load_ref};
 use crate::core::ids::{NodeType, decode_as};
 use crate::core::paging::PageArgs;
 use crate::core::store;
@@ -72,255 +72,104 @@ impl PredictionGroup {
     }
 }
 
-/// Serving queries.
-#[derive(Default)]
-pub struct ServingQuery;
-
-#[Object]
-impl ServingQuery {
-    /// An endpoint by namespace and name.
-    async fn endpoint_by_name(
-        &self,
-        ctx: &Context<'_>,
-        ns: String,
-        name: String,
-        #[graphql(
-            name = "asOf",
-            desc = "As it was at this instant (nested fields inherit it)."
-        )]
-        _as_of: Option<chrono::DateTime<chrono::Utc>>,
-    ) -> Result<Endpoint> {
-        let d = crate::api::deps(ctx)?;
-        Ok(Endpoint::from(
-            store::by_name::<endpoint::Entity>(&d.db, d.rc, endpoint::Column::Name, &ns, &name)
-                .await?,
-        ))
+crate::gql::declare::query_object! {
+    /// Serving queries.
+    ServingQuery;
+    by_id {
+        /// An endpoint by id.
+        endpoint: Endpoint,
+        /// A deployment by id.
+        deployment: Deployment,
+        /// A cloud run service by id.
+        cloud_run_service: CloudRunService,
+        /// A service deployment by id.
+        service_deployment: ServiceDeployment,
     }
-    /// An endpoint by id.
-    async fn endpoint(
-        &self,
-        ctx: &Context<'_>,
-        id: ID,
-        #[graphql(
-            name = "asOf",
-            desc = "As it was at this instant (nested fields inherit it)."
-        )]
-        _as_of: Option<chrono::DateTime<chrono::Utc>>,
-    ) -> Result<crate::gql::plan::Planned<Endpoint>> {
-        let id = decode_as(&id, NodeType::Endpoint, "id")?;
-        crate::api::planned_get::<endpoint::Entity, _>(ctx, id, Endpoint::from).await
+    lists {
+        /// Endpoints, filtered and ordered.
+        endpoints: Endpoint,
+        /// Deployments, filtered and ordered.
+        deployments: Deployment,
+        /// Cloud run services, filtered and ordered.
+        cloud_run_services: CloudRunService,
+        /// Service deployments, filtered and ordered.
+        service_deployments: ServiceDeployment,
     }
-    /// Endpoints, filtered and ordered.
-    #[expect(clippy::too_many_arguments)]
-    async fn endpoints(
-        &self,
-        ctx: &Context<'_>,
-        filter: Option<EndpointFilter>,
-        order_by: Option<Vec<EndpointOrder>>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        offset: Option<i32>,
-        #[graphql(
-            name = "asOf",
-            desc = "As it was at this instant (nested fields inherit it)."
-        )]
-        _as_of: Option<chrono::DateTime<chrono::Utc>>,
-    ) -> Result<crate::gql::plan::Planned<Conn<Endpoint>>> {
-        crate::api::planned_list::<endpoint::Entity, _>(
-            ctx,
-            cond_of(&filter),
-            EndpointOrder::keys(order_by.as_deref()),
-            PageArgs::new(first, after, last, before, offset),
-            Endpoint::from,
-        )
-        .await
-    }
-    /// A deployment by id.
-    async fn deployment(
-        &self,
-        ctx: &Context<'_>,
-        id: ID,
-        #[graphql(
-            name = "asOf",
-            desc = "As it was at this instant (nested fields inherit it)."
-        )]
-        _as_of: Option<chrono::DateTime<chrono::Utc>>,
-    ) -> Result<crate::gql::plan::Planned<Deployment>> {
-        let id = decode_as(&id, NodeType::Deployment, "id")?;
-        crate::api::planned_get::<deployment::Entity, _>(ctx, id, Deployment::from).await
-    }
-    /// Deployments, filtered and ordered.
-    #[expect(clippy::too_many_arguments)]
-    async fn deployments(
-        &self,
-        ctx: &Context<'_>,
-        filter: Option<DeploymentFilter>,
-        order_by: Option<Vec<DeploymentOrder>>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        offset: Option<i32>,
-        #[graphql(
-            name = "asOf",
-            desc = "As it was at this instant (nested fields inherit it)."
-        )]
-        _as_of: Option<chrono::DateTime<chrono::Utc>>,
-    ) -> Result<crate::gql::plan::Planned<Conn<Deployment>>> {
-        crate::api::planned_list::<deployment::Entity, _>(
-            ctx,
-            cond_of(&filter),
-            DeploymentOrder::keys(order_by.as_deref()),
-            PageArgs::new(first, after, last, before, offset),
-            Deployment::from,
-        )
-        .await
-    }
-    /// A prediction by id.
-    async fn prediction(
-        &self,
-        ctx: &Context<'_>,
-        id: ID,
-    ) -> Result<crate::gql::plan::Planned<Prediction>> {
-        let id = decode_as(&id, NodeType::Prediction, "id")?;
-        crate::api::planned_get::<prediction::Entity, _>(ctx, id, Prediction::from).await
-    }
-    /// Predictions, filtered and ordered.
-    #[expect(clippy::too_many_arguments)]
-    async fn predictions(
-        &self,
-        ctx: &Context<'_>,
-        filter: Option<PredictionFilter>,
-        order_by: Option<Vec<PredictionOrder>>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        offset: Option<i32>,
-    ) -> Result<crate::gql::plan::Planned<Conn<Prediction>>> {
-        crate::api::planned_list::<prediction::Entity, _>(
-            ctx,
-            cond_of(&filter),
-            PredictionOrder::keys(order_by.as_deref()),
-            PageArgs::new(first, after, last, before, offset),
-            Prediction::from,
-        )
-        .await
-    }
-    /// A cloud run service by id.
-    async fn cloud_run_service(
-        &self,
-        ctx: &Context<'_>,
-        id: ID,
-        #[graphql(
-            name = "asOf",
-            desc = "As it was at this instant (nested fields inherit it)."
-        )]
-        _as_of: Option<chrono::DateTime<chrono::Utc>>,
-    ) -> Result<CloudRunService> {
-        let d = crate::api::deps(ctx)?;
-        let id = decode_as(&id, NodeType::CloudRunService, "id")?;
-        Ok(CloudRunService::from(
-            store::get::<cloud_run_service::Entity>(&d.db, d.rc, id).await?,
-        ))
-    }
-    /// Cloud run services, filtered and ordered.
-    #[expect(clippy::too_many_arguments)]
-    async fn cloud_run_services(
-        &self,
-        ctx: &Context<'_>,
-        filter: Option<CloudRunServiceFilter>,
-        order_by: Option<Vec<CloudRunServiceOrder>>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        offset: Option<i32>,
-        #[graphql(
-            name = "asOf",
-            desc = "As it was at this instant (nested fields inherit it)."
-        )]
-        _as_of: Option<chrono::DateTime<chrono::Utc>>,
-    ) -> Result<Conn<CloudRunService>> {
-        top_list::<cloud_run_service::Entity, _>(
-            ctx,
-            cond_of(&filter),
-            CloudRunServiceOrder::keys(order_by.as_deref()),
-            PageArgs::new(first, after, last, before, offset),
-            CloudRunService::from,
-        )
-        .await
-    }
-    /// A service deployment by id.
-    async fn service_deployment(
-        &self,
-        ctx: &Context<'_>,
-        id: ID,
-        #[graphql(
-            name = "asOf",
-            desc = "As it was at this instant (nested fields inherit it)."
-        )]
-        _as_of: Option<chrono::DateTime<chrono::Utc>>,
-    ) -> Result<ServiceDeployment> {
-        let d = crate::api::deps(ctx)?;
-        let id = decode_as(&id, NodeType::ServiceDeployment, "id")?;
-        Ok(ServiceDeployment::from(
-            store::get::<service_deployment::Entity>(&d.db, d.rc, id).await?,
-        ))
-    }
-    /// Service deployments, filtered and ordered.
-    #[expect(clippy::too_many_arguments)]
-    async fn service_deployments(
-        &self,
-        ctx: &Context<'_>,
-        filter: Option<ServiceDeploymentFilter>,
-        order_by: Option<Vec<ServiceDeploymentOrder>>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        offset: Option<i32>,
-        #[graphql(
-            name = "asOf",
-            desc = "As it was at this instant (nested fields inherit it)."
-        )]
-        _as_of: Option<chrono::DateTime<chrono::Utc>>,
-    ) -> Result<Conn<ServiceDeployment>> {
-        top_list::<service_deployment::Entity, _>(
-            ctx,
-            cond_of(&filter),
-            ServiceDeploymentOrder::keys(order_by.as_deref()),
-            PageArgs::new(first, after, last, before, offset),
-            ServiceDeployment::from,
-        )
-        .await
-    }
-    /// Aggregates (count, latency, confidence) over predictions matching `filter`,
-    /// grouped by endpoint, model version, status, hour or day; one SQL statement.
-    async fn prediction_stats(
-        &self,
-        ctx: &Context<'_>,
-        filter: Option<PredictionFilter>,
-        #[graphql(default_with = "PredictionGroupBy::All")] group_by: PredictionGroupBy,
-        #[graphql(default = 100, desc = "At most this many groups (1–1000).")] limit: i32,
-    ) -> Result<Vec<PredictionGroup>> {
-        let d = deps(ctx)?;
-        if !(1..=1000).contains(&limit) {
-            return Err(AppError::bad_input("limit", "must be between 1 and 1000").into());
+    resolvers {
+        /// A prediction by id.
+        async fn prediction(
+            &self,
+            ctx: &Context<'_>,
+            id: ID,
+        ) -> Result<crate::gql::plan::Planned<Prediction>> {
+            let id = decode_as(&id, NodeType::Prediction, "id")?;
+            crate::api::planned_get::<prediction::Entity, _>(ctx, id, Prediction::from).await
         }
-        let from_rollups = answerable_from_rollups(filter.as_ref());
-        let groups = service::prediction_stats(
-            &d.state.db,
-            d.rc,
-            cond_of(&filter)?,
-            group_by.into(),
-            limit as u64,
-            from_rollups,
-        )
-        .await?;
-        Ok(groups.into_iter().map(PredictionGroup).collect())
+        /// Predictions, filtered and ordered.
+        #[expect(clippy::too_many_arguments)]
+        async fn predictions(
+            &self,
+            ctx: &Context<'_>,
+            filter: Option<PredictionFilter>,
+            order_by: Option<Vec<PredictionOrder>>,
+            first: Option<i32>,
+            after: Option<String>,
+            last: Option<i32>,
+            before: Option<String>,
+            offset: Option<i32>,
+        ) -> Result<crate::gql::plan::Planned<Conn<Prediction>>> {
+            crate::api::planned_list::<prediction::Entity, _>(
+                ctx,
+                cond_of(&filter),
+                PredictionOrder::keys(order_by.as_deref()),
+                PageArgs::new(first, after, last, before, offset),
+                Prediction::from,
+            )
+            .await
+        }
+        /// An endpoint by namespace and name.
+        async fn endpoint_by_name(
+            &self,
+            ctx: &Context<'_>,
+            ns: String,
+            name: String,
+            #[graphql(
+                name = "asOf",
+                desc = "As it was at this instant (nested fields inherit it)."
+            )]
+            _as_of: Option<chrono::DateTime<chrono::Utc>>,
+        ) -> Result<Endpoint> {
+            let d = crate::api::deps(ctx)?;
+            Ok(Endpoint::from(
+                store::by_name::<endpoint::Entity>(&d.db, d.rc, endpoint::Column::Name, &ns, &name)
+                    .await?,
+            ))
+        }
+        /// Aggregates (count, latency, confidence) over predictions matching `filter`,
+        /// grouped by endpoint, model version, status, hour or day; one SQL statement.
+        async fn prediction_stats(
+            &self,
+            ctx: &Context<'_>,
+            filter: Option<PredictionFilter>,
+            #[graphql(default_with = "PredictionGroupBy::All")] group_by: PredictionGroupBy,
+            #[graphql(default = 100, desc = "At most this many groups (1–1000).")] limit: i32,
+        ) -> Result<Vec<PredictionGroup>> {
+            let d = deps(ctx)?;
+            if !(1..=1000).contains(&limit) {
+                return Err(AppError::bad_input("limit", "must be between 1 and 1000").into());
+            }
+            let from_rollups = answerable_from_rollups(filter.as_ref());
+            let groups = service::prediction_stats(
+                &d.state.db,
+                d.rc,
+                cond_of(&filter)?,
+                group_by.into(),
+                limit as u64,
+                from_rollups,
+            )
+            .await?;
+            Ok(groups.into_iter().map(PredictionGroup).collect())
+        }
     }
 }
 

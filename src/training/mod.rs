@@ -11,190 +11,34 @@ use futures::{Stream, StreamExt};
 
 pub use types::*;
 
-use crate::api::{deps, top_list};
+use crate::api::deps;
 use crate::core::context::within_namespace;
 use crate::core::ids::{NodeType, decode_as};
-use crate::core::paging::PageArgs;
 use crate::core::store;
-use crate::gql::connection::Conn;
-use crate::gql::filter::cond_of;
 use crate::graph::{Experiment, ExperimentRun, ModelVersion, PatternRecognitionJob, TrainingJob};
 
-/// Training queries.
-#[derive(Default)]
-pub struct TrainingQuery;
-
-#[Object]
-impl TrainingQuery {
-    /// An experiment by id.
-    async fn experiment(
-        &self,
-        ctx: &Context<'_>,
-        id: ID,
-        #[graphql(
-            name = "asOf",
-            desc = "As it was at this instant (nested fields inherit it)."
-        )]
-        _as_of: Option<chrono::DateTime<chrono::Utc>>,
-    ) -> Result<crate::gql::plan::Planned<Experiment>> {
-        let id = decode_as(&id, NodeType::Experiment, "id")?;
-        crate::api::planned_get::<experiment::Entity, _>(ctx, id, Experiment::from).await
+crate::gql::declare::query_object! {
+    /// Training queries.
+    TrainingQuery;
+    by_id {
+        /// An experiment by id.
+        experiment: Experiment,
+        /// A training job by id.
+        training_job: TrainingJob,
+        /// An experiment run by id.
+        experiment_run: ExperimentRun,
+        /// A pattern recognition job by id.
+        pattern_recognition_job: PatternRecognitionJob,
     }
-    /// Experiments, filtered and ordered.
-    #[expect(clippy::too_many_arguments)]
-    async fn experiments(
-        &self,
-        ctx: &Context<'_>,
-        filter: Option<ExperimentFilter>,
-        order_by: Option<Vec<ExperimentOrder>>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        offset: Option<i32>,
-        #[graphql(
-            name = "asOf",
-            desc = "As it was at this instant (nested fields inherit it)."
-        )]
-        _as_of: Option<chrono::DateTime<chrono::Utc>>,
-    ) -> Result<crate::gql::plan::Planned<Conn<Experiment>>> {
-        crate::api::planned_list::<experiment::Entity, _>(
-            ctx,
-            cond_of(&filter),
-            ExperimentOrder::keys(order_by.as_deref()),
-            PageArgs::new(first, after, last, before, offset),
-            Experiment::from,
-        )
-        .await
-    }
-    /// A training job by id.
-    async fn training_job(
-        &self,
-        ctx: &Context<'_>,
-        id: ID,
-        #[graphql(
-            name = "asOf",
-            desc = "As it was at this instant (nested fields inherit it)."
-        )]
-        _as_of: Option<chrono::DateTime<chrono::Utc>>,
-    ) -> Result<crate::gql::plan::Planned<TrainingJob>> {
-        let id = decode_as(&id, NodeType::TrainingJob, "id")?;
-        crate::api::planned_get::<training_job::Entity, _>(ctx, id, TrainingJob::from).await
-    }
-    /// Training jobs, filtered and ordered.
-    #[expect(clippy::too_many_arguments)]
-    async fn training_jobs(
-        &self,
-        ctx: &Context<'_>,
-        filter: Option<TrainingJobFilter>,
-        order_by: Option<Vec<TrainingJobOrder>>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        offset: Option<i32>,
-        #[graphql(
-            name = "asOf",
-            desc = "As it was at this instant (nested fields inherit it)."
-        )]
-        _as_of: Option<chrono::DateTime<chrono::Utc>>,
-    ) -> Result<crate::gql::plan::Planned<Conn<TrainingJob>>> {
-        crate::api::planned_list::<training_job::Entity, _>(
-            ctx,
-            cond_of(&filter),
-            TrainingJobOrder::keys(order_by.as_deref()),
-            PageArgs::new(first, after, last, before, offset),
-            TrainingJob::from,
-        )
-        .await
-    }
-    /// An experiment run by id.
-    async fn experiment_run(
-        &self,
-        ctx: &Context<'_>,
-        id: ID,
-        #[graphql(
-            name = "asOf",
-            desc = "As it was at this instant (nested fields inherit it)."
-        )]
-        _as_of: Option<chrono::DateTime<chrono::Utc>>,
-    ) -> Result<ExperimentRun> {
-        let d = crate::api::deps(ctx)?;
-        let id = decode_as(&id, NodeType::ExperimentRun, "id")?;
-        Ok(ExperimentRun::from(
-            store::get::<experiment_run::Entity>(&d.db, d.rc, id).await?,
-        ))
-    }
-    /// Experiment runs, filtered and ordered.
-    #[expect(clippy::too_many_arguments)]
-    async fn experiment_runs(
-        &self,
-        ctx: &Context<'_>,
-        filter: Option<ExperimentRunFilter>,
-        order_by: Option<Vec<ExperimentRunOrder>>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        offset: Option<i32>,
-        #[graphql(
-            name = "asOf",
-            desc = "As it was at this instant (nested fields inherit it)."
-        )]
-        _as_of: Option<chrono::DateTime<chrono::Utc>>,
-    ) -> Result<Conn<ExperimentRun>> {
-        top_list::<experiment_run::Entity, _>(
-            ctx,
-            cond_of(&filter),
-            ExperimentRunOrder::keys(order_by.as_deref()),
-            PageArgs::new(first, after, last, before, offset),
-            ExperimentRun::from,
-        )
-        .await
-    }
-    /// A pattern recognition job by id.
-    async fn pattern_recognition_job(
-        &self,
-        ctx: &Context<'_>,
-        id: ID,
-        #[graphql(
-            name = "asOf",
-            desc = "As it was at this instant (nested fields inherit it)."
-        )]
-        _as_of: Option<chrono::DateTime<chrono::Utc>>,
-    ) -> Result<PatternRecognitionJob> {
-        let d = crate::api::deps(ctx)?;
-        let id = decode_as(&id, NodeType::PatternRecognitionJob, "id")?;
-        Ok(PatternRecognitionJob::from(
-            store::get::<pattern_recognition_job::Entity>(&d.db, d.rc, id).await?,
-        ))
-    }
-    /// Pattern recognition jobs, filtered and ordered.
-    #[expect(clippy::too_many_arguments)]
-    async fn pattern_recognition_jobs(
-        &self,
-        ctx: &Context<'_>,
-        filter: Option<PatternRecognitionJobFilter>,
-        order_by: Option<Vec<PatternRecognitionJobOrder>>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        offset: Option<i32>,
-        #[graphql(
-            name = "asOf",
-            desc = "As it was at this instant (nested fields inherit it)."
-        )]
-        _as_of: Option<chrono::DateTime<chrono::Utc>>,
-    ) -> Result<Conn<PatternRecognitionJob>> {
-        top_list::<pattern_recognition_job::Entity, _>(
-            ctx,
-            cond_of(&filter),
-            PatternRecognitionJobOrder::keys(order_by.as_deref()),
-            PageArgs::new(first, after, last, before, offset),
-            PatternRecognitionJob::from,
-        )
-        .await
+    lists {
+        /// Experiments, filtered and ordered.
+        experiments: Experiment,
+        /// Training jobs, filtered and ordered.
+        training_jobs: TrainingJob,
+        /// Experiment runs, filtered and ordered.
+        experiment_runs: ExperimentRun,
+        /// Pattern recognition jobs, filtered and ordered.
+        pattern_recognition_jobs: PatternRecognitionJob,
     }
 }
 
