@@ -160,7 +160,21 @@ impl<T: Send + Sync + 'static> Shared<T> {
             .map(|(k, _)| k.clone())
             .collect();
         let distinct = keys.len() == waiters.len();
-        match self.loader.load(&keys).await {
+        let mut loaded: AppResult<HashMap<K, T::Value>> = Ok(HashMap::with_capacity(keys.len()));
+        for chunk in keys.chunks(MAX_BATCH) {
+            match self.loader.load(chunk).await {
+                Ok(values) => {
+                    if let Ok(all) = loaded.as_mut() {
+                        all.extend(values);
+                    }
+                }
+                Err(e) => {
+                    loaded = Err(e);
+                    break;
+                }
+            }
+        }
+        match loaded {
             Ok(mut values) => {
                 for (k, tx) in waiters {
                     // Each key asked once (the usual case) takes its value.
@@ -181,6 +195,10 @@ impl<T: Send + Sync + 'static> Shared<T> {
         }
     }
 }
+
+/// Most keys one call of a [`Load`] gets: a larger batch is fetched in chunks of this
+/// many (a statement binds each key, and PostgreSQL takes at most 65,535 parameters).
+pub const MAX_BATCH: usize = 1000;
 
 /// Re-polls of a request that keeps waking itself before fetches start anyway (bounds
 /// the time one request can hold its thread).
@@ -364,6 +382,27 @@ mod tests {
         let later = tasks.clone().run(b.load_one(3)).await;
         assert_eq!(later.ok(), Some(Some(6)));
         assert_eq!(fetches(&b), vec![vec![3]]);
+    }
+
+    #[tokio::test]
+    async fn a_batch_larger_than_the_maximum_is_fetched_in_chunks() {
+        let tasks = LocalTasks::new();
+        let b = Batcher::new(Doubles::default(), tasks.spawner());
+        // Keys past 13 (which fails its batch).
+        let keys: Vec<u32> = (100..).take(2 * MAX_BATCH + 500).collect();
+        let got = tasks
+            .clone()
+            .run(futures::future::join_all(
+                keys.iter().map(|k| b.load_one(*k)),
+            ))
+            .await;
+        let answers: Vec<Option<u32>> = got.into_iter().map(|r| r.ok().flatten()).collect();
+        assert_eq!(
+            answers,
+            keys.iter().map(|k| Some(2 * k)).collect::<Vec<_>>()
+        );
+        let sizes: Vec<usize> = fetches(&b).iter().map(Vec::len).collect();
+        assert_eq!(sizes, vec![MAX_BATCH, MAX_BATCH, 500]);
     }
 
     #[tokio::test]
