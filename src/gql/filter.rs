@@ -1,7 +1,8 @@
 //! Typed filter inputs. Scalar filters (`StringFilter`, `IntFilter`, ...) apply to one
 //! column; `filter_input!` builds an entity's filter from them, with `and`/`or`/`not` and
 //! filters on related rows (a sub-select, so one statement still answers the list), and
-//! `order_input!` builds its multi-key `orderBy`.
+//! `order_input!` builds its multi-key `orderBy`. A node type's pair is generated from its
+//! declaration (`gql::declare::list_inputs!`, from the columns' `filter`/`order` flags).
 
 use async_graphql::{Enum, ID, InputObject};
 use chrono::{DateTime, Utc};
