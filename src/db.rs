@@ -23,9 +23,6 @@ impl StatementCounter {
     }
 }
 
-/// How long a pooled connection may sit idle and still be handed out without a test.
-pub const IDLE_BEFORE_TEST: Duration = Duration::from_millis(500);
-
 /// Options for [`connect`].
 #[derive(Debug, Clone)]
 pub struct DbOptions {
@@ -41,6 +38,11 @@ pub struct DbOptions {
     /// not keep them; set them on the role), and LISTEN and migrations use the database's
     /// own address (`--direct-database-url`).
     pub pooled: bool,
+    /// How long a pooled connection may sit idle and still be handed out without a test
+    /// (a round trip). sqlx tests each connection when it goes back to the pool, so one in
+    /// use under load is known good, and a test on every checkout would add a round trip
+    /// to every statement; 500 ms by default (HikariCP's window), 0 tests every checkout.
+    pub idle_before_test: Duration,
 }
 
 impl Default for DbOptions {
@@ -50,6 +52,7 @@ impl Default for DbOptions {
             statement_timeout: Duration::from_secs(30),
             acquire_timeout: Duration::from_secs(5),
             pooled: false,
+            idle_before_test: Duration::from_millis(500),
         }
     }
 }
@@ -95,12 +98,7 @@ async fn connect_counted(
             .max_connections(opts.max_connections)
             .min_connections(u32::from(!lazy))
             .connect_lazy(lazy)
-            // A connection is tested (a round trip) before it is handed out only when it
-            // sat idle for a while: sqlx already tests each one when it goes back to the
-            // pool, so a connection in use under load is known good, and a test on every
-            // checkout would add a round trip to every statement (HikariCP's default
-            // window is the same 500 ms).
-            .test_before_acquire_if_idle_for(IDLE_BEFORE_TEST);
+            .test_before_acquire_if_idle_for(opts.idle_before_test);
         let timeout_ms = opts.statement_timeout.as_millis();
         if opts.pooled {
             // A transaction pooler hands each transaction to any server connection: a

@@ -261,6 +261,7 @@ impl DbArgs {
             statement_timeout: Duration::from_millis(self.statement_timeout_ms),
             acquire_timeout: Duration::from_millis(self.db_acquire_timeout_ms.max(1)),
             pooled: self.direct_database_url.is_some(),
+            ..DbOptions::default()
         }
     }
 

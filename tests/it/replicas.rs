@@ -152,9 +152,7 @@ async fn queries_read_from_the_replica_and_writers_read_their_writes() {
     let app = TestApp::new().await;
     let opts = mlgraph::db::DbOptions {
         max_connections: 8,
-        statement_timeout: Duration::from_secs(30),
-        acquire_timeout: Duration::from_secs(5),
-        pooled: false,
+        ..mlgraph::db::DbOptions::default()
     };
     let replica = mlgraph::db::connect_replica(&replica_url(&app), &opts, &app.state.statements)
         .await
@@ -301,9 +299,7 @@ async fn three_instances_over_a_primary_and_a_replica_stay_consistent() {
     let app = TestApp::new().await;
     let opts = mlgraph::db::DbOptions {
         max_connections: 4,
-        statement_timeout: Duration::from_secs(30),
-        acquire_timeout: Duration::from_secs(5),
-        pooled: false,
+        ..mlgraph::db::DbOptions::default()
     };
     let mut addrs = Vec::new();
     let mut monitors = Vec::new();
@@ -406,9 +402,7 @@ async fn bad_replica_input_is_refused_or_harmless() {
     let app = TestApp::new().await;
     let opts = mlgraph::db::DbOptions {
         max_connections: 2,
-        statement_timeout: Duration::from_secs(30),
-        acquire_timeout: Duration::from_secs(5),
-        pooled: false,
+        ..mlgraph::db::DbOptions::default()
     };
     let replica = mlgraph::db::connect_replica(&replica_url(&app), &opts, &app.state.statements)
         .await
