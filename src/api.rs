@@ -129,6 +129,20 @@ where
     .await
 }
 
+/// [`planned_get`] by the node's global id (the argument `id`, which must be of `E`'s type).
+pub async fn planned_get_by_global_id<E, T>(
+    ctx: &Context<'_>,
+    id: &str,
+    wrap: fn(E::Model) -> T,
+) -> async_graphql::Result<Planned<T>>
+where
+    E: Plannable,
+    T: OutputType,
+{
+    let id = crate::core::ids::decode_as(id, E::NODE_TYPE, "id")?;
+    planned_get::<E, T>(ctx, id, wrap).await
+}
+
 /// One node of a type the planner knows by namespace and name (`name_col`), like
 /// [`planned_get`].
 pub async fn planned_by_name<E, T>(

@@ -160,21 +160,7 @@ impl<T: Send + Sync + 'static> Shared<T> {
             .map(|(k, _)| k.clone())
             .collect();
         let distinct = keys.len() == waiters.len();
-        let mut loaded: AppResult<HashMap<K, T::Value>> = Ok(HashMap::with_capacity(keys.len()));
-        for chunk in keys.chunks(MAX_BATCH) {
-            match self.loader.load(chunk).await {
-                Ok(values) => {
-                    if let Ok(all) = loaded.as_mut() {
-                        all.extend(values);
-                    }
-                }
-                Err(e) => {
-                    loaded = Err(e);
-                    break;
-                }
-            }
-        }
-        match loaded {
+        match self.load_chunked(&keys).await {
             Ok(mut values) => {
                 for (k, tx) in waiters {
                     // Each key asked once (the usual case) takes its value.
@@ -193,6 +179,19 @@ impl<T: Send + Sync + 'static> Shared<T> {
                 }
             }
         }
+    }
+
+    /// The values of `keys`, [`MAX_BATCH`] keys per call of the loader.
+    async fn load_chunked<K>(&self, keys: &[K]) -> AppResult<HashMap<K, T::Value>>
+    where
+        T: Load<K>,
+        K: Eq + Hash,
+    {
+        let mut values = HashMap::with_capacity(keys.len());
+        for chunk in keys.chunks(MAX_BATCH) {
+            values.extend(self.loader.load(chunk).await?);
+        }
+        Ok(values)
     }
 }
 

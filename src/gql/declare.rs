@@ -513,8 +513,8 @@ pub(crate) use list_inputs;
 /// their declarations: `by_id` entries are `x(id:, asOf:)`, `by_id_or_name` entries
 /// `x(id:)` or `x(ns:, name:)` (a `name` column, unique in its namespace), `lists` entries
 /// `xs(filter:, orderBy:, first:, after:, last:, before:, offset:, asOf:)` with the type's
-/// own filter and order inputs; all answered by the planner (`api::planned_get`,
-/// `planned_by_name`, `planned_list`). The object's hand-written resolvers follow the
+/// own filter and order inputs; all answered by the planner
+/// (`api::planned_get_by_global_id`, `planned_by_name`, `planned_list`). The object's hand-written resolvers follow the
 /// sections, in `resolvers { }`.
 ///
 /// ```text
@@ -567,13 +567,11 @@ macro_rules! query_object {
                     )]
                     _as_of: Option<chrono::DateTime<chrono::Utc>>,
                 ) -> async_graphql::Result<$crate::gql::plan::Planned<$gobj>> {
-                    type E = <$gobj as $crate::graph::NodeObject>::Entity;
-                    let id = $crate::core::ids::decode_as(
-                        &id,
-                        <E as $crate::core::node::NodeEntity>::NODE_TYPE,
-                        "id",
-                    )?;
-                    $crate::api::planned_get::<E, _>(ctx, id, $gobj::from).await
+                    $crate::api::planned_get_by_global_id::<
+                        <$gobj as $crate::graph::NodeObject>::Entity,
+                        _,
+                    >(ctx, &id, $gobj::from)
+                    .await
                 }
             )*)?
             $($(
@@ -594,12 +592,8 @@ macro_rules! query_object {
                     type C = <E as sea_orm::EntityTrait>::Column;
                     match (id, ns, name) {
                         (Some(id), None, None) => {
-                            let id = $crate::core::ids::decode_as(
-                                &id,
-                                <E as $crate::core::node::NodeEntity>::NODE_TYPE,
-                                "id",
-                            )?;
-                            $crate::api::planned_get::<E, _>(ctx, id, $nobj::from).await
+                            $crate::api::planned_get_by_global_id::<E, _>(ctx, &id, $nobj::from)
+                                .await
                         }
                         (None, Some(ns), Some(name)) => {
                             $crate::api::planned_by_name::<E, _>(ctx, C::Name, &ns, &name, $nobj::from)

@@ -68,7 +68,7 @@ macro_rules! graph_fields_object {
                 direction: LineageDirection::Upstream,
                 depth,
                 kinds,
-                node_types: node_types.map(|v| v.into_iter().map(Into::into).collect()),
+                node_types,
                 first,
                 after,
             };
@@ -94,7 +94,7 @@ macro_rules! graph_fields_object {
                 direction: LineageDirection::Downstream,
                 depth,
                 kinds,
-                node_types: node_types.map(|v| v.into_iter().map(Into::into).collect()),
+                node_types,
                 first,
                 after,
             };

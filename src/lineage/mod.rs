@@ -266,7 +266,7 @@ pub struct WalkArgs {
     /// Only follow these edge kinds.
     pub kinds: Option<Vec<String>>,
     /// Only report nodes of these types.
-    pub node_types: Option<Vec<NodeType>>,
+    pub node_types: Option<Vec<crate::graph::NodeTypeEnum>>,
     /// Page size.
     pub first: Option<i32>,
     /// Cursor of the previous page.
@@ -323,7 +323,9 @@ async fn walk(
         direction: w.direction.into(),
         depth: depth as u32,
         kinds: w.kinds,
-        node_types: w.node_types,
+        node_types: w
+            .node_types
+            .map(|v| v.into_iter().map(Into::into).collect()),
         first: first as usize,
         offset,
         check_start,
@@ -381,7 +383,7 @@ impl LineageQuery {
             direction,
             depth,
             kinds,
-            node_types: node_types.map(|v| v.into_iter().map(Into::into).collect()),
+            node_types,
             first,
             after,
         };

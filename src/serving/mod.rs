@@ -102,8 +102,8 @@ crate::gql::declare::query_object! {
             ctx: &Context<'_>,
             id: ID,
         ) -> Result<crate::gql::plan::Planned<Prediction>> {
-            let id = decode_as(&id, NodeType::Prediction, "id")?;
-            crate::api::planned_get::<prediction::Entity, _>(ctx, id, Prediction::from).await
+            crate::api::planned_get_by_global_id::<prediction::Entity, _>(ctx, &id, Prediction::from)
+                .await
         }
         /// Predictions, filtered and ordered.
         #[expect(clippy::too_many_arguments)]
