@@ -524,7 +524,8 @@ where
 }
 
 macro_rules! aggregatable {
-    ($( $(#[$doc:meta])* $ty:ident = $module:ident ),+ $(,)?) => {
+    ($( $(#[$doc:meta])* $ty:ident = $module:ident : $fields:path ),+ $(,)?) => {
+        // The vocabulary's `[listed]` rows.
         /// The node types aggregates answer for (every type with a top-level list).
         #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
         pub enum AggregateOf {
@@ -563,50 +564,7 @@ macro_rules! aggregatable {
     };
 }
 
-aggregatable! {
-    /// Workflows.
-    Workflow = workflow,
-    /// Datasets.
-    Dataset = dataset,
-    /// Dataset versions.
-    DatasetVersion = dataset_version,
-    /// Schema deductions.
-    SchemaDeduction = schema_deduction,
-    /// EDA reports.
-    EdaReport = eda_report,
-    /// Pipelines.
-    Pipeline = pipeline,
-    /// Models.
-    Model = model,
-    /// Model versions.
-    ModelVersion = model_version,
-    /// Experiments.
-    Experiment = experiment,
-    /// Training jobs (with `durationSeconds`).
-    TrainingJob = training_job,
-    /// Runs of training jobs.
-    ExperimentRun = experiment_run,
-    /// Endpoints.
-    Endpoint = endpoint,
-    /// Deployments.
-    Deployment = deployment,
-    /// Predictions.
-    Prediction = prediction,
-    /// Pattern-recognition jobs.
-    PatternRecognitionJob = pattern_recognition_job,
-    /// Cloud Run services.
-    CloudRunService = cloud_run_service,
-    /// Cloud Run revisions.
-    ServiceDeployment = service_deployment,
-    /// MLflow and OpenLineage runs.
-    JobRun = job_run,
-    /// Artifacts.
-    Artifact = artifact,
-    /// Approvals.
-    Approval = approval,
-    /// Events.
-    Event = event,
-}
+crate::graph::node_vocabulary!(@listed aggregatable);
 
 /// Aggregate queries.
 #[derive(Default)]

@@ -32,35 +32,10 @@ pub const FORMAT: &str = "mlgraph-export";
 /// Its version.
 pub const VERSION: i64 = 1;
 
-/// Node types in an order where every reference points backwards (rows of one table go
-/// by id, which is time-ordered, so a parent version precedes its children).
-pub const ORDER: &[NodeType] = &[
-    NodeType::Workflow,
-    NodeType::Dataset,
-    NodeType::DatasetVersion,
-    NodeType::SchemaDeduction,
-    NodeType::Model,
-    NodeType::Experiment,
-    NodeType::JobRun,
-    NodeType::Pipeline,
-    NodeType::TrainingJob,
-    NodeType::ModelVersion,
-    NodeType::ExperimentRun,
-    NodeType::Endpoint,
-    NodeType::Deployment,
-    NodeType::Prediction,
-    NodeType::PatternRecognitionJob,
-    NodeType::CloudRunService,
-    NodeType::ServiceDeployment,
-    NodeType::Policy,
-    NodeType::Approval,
-    NodeType::ComplianceCheck,
-    NodeType::SecurityFinding,
-    NodeType::Artifact,
-    NodeType::EdaReport,
-    NodeType::Edge,
-    NodeType::Event,
-];
+/// Node types in an order where every reference points backwards: the vocabulary's
+/// (rows of one table go by id, which is time-ordered, so a parent version precedes its
+/// children).
+pub const ORDER: &[NodeType] = NodeType::ALL;
 
 const PAGE: u64 = 1000;
 
@@ -475,11 +450,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_order_covers_every_node_type_once() {
-        let mut listed: Vec<&str> = ORDER.iter().map(|t| t.name()).collect();
-        let mut all: Vec<&str> = NodeType::ALL.iter().map(|t| t.name()).collect();
-        listed.sort_unstable();
-        all.sort_unstable();
-        assert_eq!(listed, all);
+    fn every_declared_reference_points_backwards_in_the_order() {
+        let declarations = crate::gql::declare::declarations();
+        let position = |name: &str| ORDER.iter().position(|t| t.name() == name);
+        for (ty, _, declaration) in &declarations {
+            let at = position(ty).unwrap_or_else(|| panic!("{ty} is not in the order"));
+            for (reference, target) in declaration
+                .references
+                .iter()
+                .zip(declaration.reference_types)
+            {
+                let target_at = position(target).unwrap_or_else(|| {
+                    panic!("{ty}.{reference} points to {target}, not a node type")
+                });
+                assert!(
+                    target_at <= at,
+                    "{ty}.{reference} points to {target}, which is exported after it"
+                );
+            }
+        }
+        assert_eq!(declarations.len(), ORDER.len());
     }
 }

@@ -20,7 +20,7 @@ use crate::core::store;
 use crate::enums::ModelStage;
 use crate::error::AppError;
 use crate::gql::connection::Conn;
-use crate::gql::filter::{IdFilter, cond_of};
+use crate::gql::filter::IdFilter;
 use crate::graph::{Approval, ComplianceCheck, Dataset, Event, Model, Policy, SecurityFinding};
 
 /// One check of a policy.
@@ -264,160 +264,123 @@ pub struct RecordSecurityFindingInput {
     pub description: String,
 }
 
-/// Governance queries.
-#[derive(Default)]
-pub struct GovernanceQuery;
-
-#[Object]
-impl GovernanceQuery {
-    /// An approval by id.
-    async fn approval(
-        &self,
-        ctx: &Context<'_>,
-        id: ID,
-        #[graphql(
-            name = "asOf",
-            desc = "As it was at this instant (nested fields inherit it)."
-        )]
-        _as_of: Option<chrono::DateTime<chrono::Utc>>,
-    ) -> Result<Approval> {
-        let d = crate::api::deps(ctx)?;
-        let id = decode_as(&id, NodeType::Approval, "id")?;
-        Ok(store::get::<approval::Entity>(&d.db, d.rc, id)
-            .await?
-            .into())
+crate::gql::declare::query_object! {
+    /// Governance queries.
+    GovernanceQuery;
+    by_id {
+        /// An approval by id.
+        approval: Approval,
     }
-    /// Approvals, filtered and ordered (newest first by default).
-    #[expect(clippy::too_many_arguments)]
-    async fn approvals(
-        &self,
-        ctx: &Context<'_>,
-        filter: Option<ApprovalFilter>,
-        order_by: Option<Vec<ApprovalOrder>>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        offset: Option<i32>,
-        #[graphql(
-            name = "asOf",
-            desc = "As it was at this instant (nested fields inherit it)."
-        )]
-        _as_of: Option<chrono::DateTime<chrono::Utc>>,
-    ) -> Result<Conn<Approval>> {
-        top_list::<approval::Entity, _>(
-            ctx,
-            cond_of(&filter),
-            ApprovalOrder::keys(order_by.as_deref()),
-            PageArgs::new(first, after, last, before, offset),
-            Approval::from,
-        )
-        .await
+    lists {
+        /// Approvals, filtered and ordered (newest first by default).
+        approvals: Approval,
     }
-    /// The policy in force for a namespace (its own or the nearest above; null for the
-    /// default policy, which runs every check and gates nothing).
-    async fn governance_policy(
-        &self,
-        ctx: &Context<'_>,
-        ns: String,
-        #[graphql(
-            name = "asOf",
-            desc = "As it was at this instant (nested fields inherit it)."
-        )]
-        _as_of: Option<chrono::DateTime<chrono::Utc>>,
-    ) -> Result<Option<Policy>> {
-        let d = crate::api::deps(ctx)?;
-        if !d.rc.scope.contains(&ns) {
-            return Ok(None);
+    resolvers {
+        /// The policy in force for a namespace (its own or the nearest above; null for the
+        /// default policy, which runs every check and gates nothing).
+        async fn governance_policy(
+            &self,
+            ctx: &Context<'_>,
+            ns: String,
+            #[graphql(
+                name = "asOf",
+                desc = "As it was at this instant (nested fields inherit it)."
+            )]
+            _as_of: Option<chrono::DateTime<chrono::Utc>>,
+        ) -> Result<Option<Policy>> {
+            let d = crate::api::deps(ctx)?;
+            if !d.rc.scope.contains(&ns) {
+                return Ok(None);
+            }
+            Ok(service::policy_for(&d.db, &ns).await?.2.map(Into::into))
         }
-        Ok(service::policy_for(&d.db, &ns).await?.2.map(Into::into))
-    }
-    /// Every governance step (approvals requested, checks run, decisions, policies,
-    /// findings) of a model, a model version or a namespace, newest first.
-    async fn governance_history(
-        &self,
-        ctx: &Context<'_>,
-        of: Option<ID>,
-        ns: Option<String>,
-        first: Option<i32>,
-        after: Option<String>,
-    ) -> Result<Conn<Event>> {
-        let d = deps(ctx)?;
-        let kinds = ["Approval", "ComplianceCheck", "Policy", "SecurityFinding"];
-        let mut cond = Condition::all().add(entity::event::Column::EntityType.is_in(kinds));
-        match (of, ns) {
-            (Some(of), _) => {
-                let (ty, id) = decode_any(&of, "of")?;
-                let versions: Vec<Uuid> = match ty {
-                    NodeType::ModelVersion => vec![id],
-                    NodeType::Model => store::unscoped::<entity::model_version::Entity>()
-                        .filter(entity::model_version::Column::ModelId.eq(id))
+        /// Every governance step (approvals requested, checks run, decisions, policies,
+        /// findings) of a model, a model version or a namespace, newest first.
+        async fn governance_history(
+            &self,
+            ctx: &Context<'_>,
+            of: Option<ID>,
+            ns: Option<String>,
+            first: Option<i32>,
+            after: Option<String>,
+        ) -> Result<Conn<Event>> {
+            let d = deps(ctx)?;
+            let kinds = ["Approval", "ComplianceCheck", "Policy", "SecurityFinding"];
+            let mut cond = Condition::all().add(entity::event::Column::EntityType.is_in(kinds));
+            match (of, ns) {
+                (Some(of), _) => {
+                    let (ty, id) = decode_any(&of, "of")?;
+                    let versions: Vec<Uuid> = match ty {
+                        NodeType::ModelVersion => vec![id],
+                        NodeType::Model => store::unscoped::<entity::model_version::Entity>()
+                            .filter(entity::model_version::Column::ModelId.eq(id))
+                            .all(&d.db)
+                            .await
+                            .map_err(AppError::from_db)?
+                            .into_iter()
+                            .map(|v| v.id)
+                            .collect(),
+                        _ => return Err(AppError::bad_input("of", "a model or a model version").into()),
+                    };
+                    let approvals: Vec<Uuid> = store::unscoped::<approval::Entity>()
+                        .filter(approval::Column::ModelVersionId.is_in(versions.clone()))
                         .all(&d.db)
                         .await
                         .map_err(AppError::from_db)?
                         .into_iter()
-                        .map(|v| v.id)
-                        .collect(),
-                    _ => return Err(AppError::bad_input("of", "a model or a model version").into()),
-                };
-                let approvals: Vec<Uuid> = store::unscoped::<approval::Entity>()
-                    .filter(approval::Column::ModelVersionId.is_in(versions.clone()))
-                    .all(&d.db)
-                    .await
-                    .map_err(AppError::from_db)?
-                    .into_iter()
-                    .map(|a| a.id)
-                    .collect();
-                let checks: Vec<Uuid> = store::unscoped::<compliance_check::Entity>()
-                    .filter(compliance_check::Column::ApprovalId.is_in(approvals.clone()))
-                    .all(&d.db)
-                    .await
-                    .map_err(AppError::from_db)?
-                    .into_iter()
-                    .map(|c| c.id)
-                    .collect();
-                let findings: Vec<Uuid> = store::unscoped::<security_finding::Entity>()
-                    .filter(security_finding::Column::ModelVersionId.is_in(versions))
-                    .all(&d.db)
-                    .await
-                    .map_err(AppError::from_db)?
-                    .into_iter()
-                    .map(|f| f.id)
-                    .collect();
-                let ids: Vec<Uuid> = approvals
-                    .into_iter()
-                    .chain(checks)
-                    .chain(findings)
-                    .collect();
-                cond = cond.add(entity::event::Column::EntityId.is_in(ids));
+                        .map(|a| a.id)
+                        .collect();
+                    let checks: Vec<Uuid> = store::unscoped::<compliance_check::Entity>()
+                        .filter(compliance_check::Column::ApprovalId.is_in(approvals.clone()))
+                        .all(&d.db)
+                        .await
+                        .map_err(AppError::from_db)?
+                        .into_iter()
+                        .map(|c| c.id)
+                        .collect();
+                    let findings: Vec<Uuid> = store::unscoped::<security_finding::Entity>()
+                        .filter(security_finding::Column::ModelVersionId.is_in(versions))
+                        .all(&d.db)
+                        .await
+                        .map_err(AppError::from_db)?
+                        .into_iter()
+                        .map(|f| f.id)
+                        .collect();
+                    let ids: Vec<Uuid> = approvals
+                        .into_iter()
+                        .chain(checks)
+                        .chain(findings)
+                        .collect();
+                    cond = cond.add(entity::event::Column::EntityId.is_in(ids));
+                }
+                (None, Some(ns)) => {
+                    cond = cond.add(
+                        Condition::any()
+                            .add(entity::event::Column::Ns.eq(ns.clone()))
+                            .add(
+                                entity::event::Column::Ns.like(crate::core::like::like_literal(
+                                    "",
+                                    &format!("{ns}/"),
+                                    "%",
+                                )),
+                            ),
+                    );
+                }
+                (None, None) => {
+                    return Err(
+                        AppError::bad_input("of", "give `of` (a model or version) or `ns`").into(),
+                    );
+                }
             }
-            (None, Some(ns)) => {
-                cond = cond.add(
-                    Condition::any()
-                        .add(entity::event::Column::Ns.eq(ns.clone()))
-                        .add(
-                            entity::event::Column::Ns.like(crate::core::like::like_literal(
-                                "",
-                                &format!("{ns}/"),
-                                "%",
-                            )),
-                        ),
-                );
-            }
-            (None, None) => {
-                return Err(
-                    AppError::bad_input("of", "give `of` (a model or version) or `ns`").into(),
-                );
-            }
+            top_list::<entity::event::Entity, _>(
+                ctx,
+                Ok(cond),
+                crate::observability::EventOrder::keys(None),
+                PageArgs::new(first, after, None, None, None),
+                Event::from,
+            )
+            .await
         }
-        top_list::<entity::event::Entity, _>(
-            ctx,
-            Ok(cond),
-            crate::observability::EventOrder::keys(None),
-            PageArgs::new(first, after, None, None, None),
-            Event::from,
-        )
-        .await
     }
 }
 

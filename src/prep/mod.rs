@@ -33,16 +33,13 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::api::{deps, load_ref, top_list};
+use crate::api::{deps, load_ref};
 use crate::core::context::RequestContext;
 use crate::core::ids::{NodeType, decode_as};
-use crate::core::paging::PageArgs;
-use crate::core::store::{self, get, reference};
+use crate::core::store::{self, reference};
 use crate::core::validate;
 use crate::enums::PipelineStatus;
 use crate::error::{AppError, AppResult};
-use crate::gql::connection::Conn;
-use crate::gql::filter::cond_of;
 use crate::gql::input::opt_id;
 use crate::graph::{Dataset, Pipeline, TrainingJob, Workflow};
 
@@ -393,57 +390,34 @@ pub struct PipelineStepType {
     pub required_params: Vec<&'static str>,
 }
 
-/// Pipeline queries.
-#[derive(Default)]
-pub struct PrepQuery;
-
-#[Object]
-impl PrepQuery {
-    /// A pipeline by id.
-    async fn pipeline(&self, ctx: &Context<'_>, id: ID) -> Result<Pipeline> {
-        let d = deps(ctx)?;
-        let id = decode_as(&id, NodeType::Pipeline, "id")?;
-        Ok(Pipeline::from(
-            get::<pipeline::Entity>(&d.db, d.rc, id).await?,
-        ))
+crate::gql::declare::query_object! {
+    /// Pipeline queries.
+    PrepQuery;
+    by_id {
+        /// A pipeline by id.
+        pipeline: Pipeline,
     }
-    /// Pipelines, filtered and ordered.
-    #[expect(clippy::too_many_arguments)]
-    async fn pipelines(
-        &self,
-        ctx: &Context<'_>,
-        filter: Option<PipelineFilter>,
-        order_by: Option<Vec<PipelineOrder>>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        offset: Option<i32>,
-    ) -> Result<Conn<Pipeline>> {
-        top_list::<pipeline::Entity, _>(
-            ctx,
-            cond_of(&filter),
-            PipelineOrder::keys(order_by.as_deref()),
-            PageArgs::new(first, after, last, before, offset),
-            Pipeline::from,
-        )
-        .await
+    lists {
+        /// Pipelines, filtered and ordered.
+        pipelines: Pipeline,
     }
-    /// The step types a pipeline node may have, with their required parameters.
-    async fn pipeline_step_types(&self) -> Vec<PipelineStepType> {
-        STEP_TYPES
-            .iter()
-            .map(|s| PipelineStepType {
-                name: s.name,
-                description: s.description,
-                required_params: s.required.to_vec(),
-            })
-            .collect()
-    }
-    /// Checks a pipeline configuration without saving it: every problem, each naming its
-    /// node (empty when it is a valid DAG).
-    async fn check_pipeline_config(&self, config: Json<serde_json::Value>) -> Vec<PipelineProblem> {
-        dag::check(&config.0).err().unwrap_or_default()
+    resolvers {
+        /// The step types a pipeline node may have, with their required parameters.
+        async fn pipeline_step_types(&self) -> Vec<PipelineStepType> {
+            STEP_TYPES
+                .iter()
+                .map(|s| PipelineStepType {
+                    name: s.name,
+                    description: s.description,
+                    required_params: s.required.to_vec(),
+                })
+                .collect()
+        }
+        /// Checks a pipeline configuration without saving it: every problem, each naming its
+        /// node (empty when it is a valid DAG).
+        async fn check_pipeline_config(&self, config: Json<serde_json::Value>) -> Vec<PipelineProblem> {
+            dag::check(&config.0).err().unwrap_or_default()
+        }
     }
 }
 

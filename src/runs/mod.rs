@@ -9,14 +9,11 @@
 pub mod history;
 pub mod service;
 
-use async_graphql::{Context, ID, Json, Object, Result};
-use chrono::{DateTime, Utc};
+use async_graphql::{Context, Json, Result};
 use entity::job_run;
 
-use crate::api::{self, child_list, top_list};
-use crate::core::ids::{NodeType, decode_as};
+use crate::api::{self, child_list};
 use crate::core::paging::PageArgs;
-use crate::core::store;
 use crate::enums::{JobRunSource, JobRunState};
 use crate::gql::connection::Conn;
 use crate::gql::filter::cond_of;
@@ -108,55 +105,16 @@ crate::gql::declare::node_type! {
     }
 }
 
-/// Job run queries.
-#[derive(Default)]
-pub struct RunsQuery;
-
-#[Object]
-impl RunsQuery {
-    /// A job run by id.
-    async fn job_run(
-        &self,
-        ctx: &Context<'_>,
-        id: ID,
-        #[graphql(
-            name = "asOf",
-            desc = "As it was at this instant (nested fields inherit it)."
-        )]
-        _as_of: Option<DateTime<Utc>>,
-    ) -> Result<JobRun> {
-        let d = crate::api::deps(ctx)?;
-        let id = decode_as(&id, NodeType::JobRun, "id")?;
-        Ok(JobRun::from(
-            store::get::<job_run::Entity>(&d.db, d.rc, id).await?,
-        ))
+crate::gql::declare::query_object! {
+    /// Job run queries.
+    RunsQuery;
+    by_id {
+        /// A job run by id.
+        job_run: JobRun,
     }
-    /// Job runs, filtered and ordered.
-    #[expect(clippy::too_many_arguments)]
-    async fn job_runs(
-        &self,
-        ctx: &Context<'_>,
-        filter: Option<JobRunFilter>,
-        order_by: Option<Vec<JobRunOrder>>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        offset: Option<i32>,
-        #[graphql(
-            name = "asOf",
-            desc = "As it was at this instant (nested fields inherit it)."
-        )]
-        _as_of: Option<DateTime<Utc>>,
-    ) -> Result<Conn<JobRun>> {
-        top_list::<job_run::Entity, _>(
-            ctx,
-            cond_of(&filter),
-            JobRunOrder::keys(order_by.as_deref()),
-            PageArgs::new(first, after, last, before, offset),
-            JobRun::from,
-        )
-        .await
+    lists {
+        /// Job runs, filtered and ordered.
+        job_runs: JobRun,
     }
 }
 
