@@ -40,7 +40,7 @@ pub fn deps<'a>(ctx: &Context<'a>) -> async_graphql::Result<Deps<'a>> {
         state,
         rc,
         loader: data::<Batcher<DbLoader>>(ctx)?,
-        db: Reader::new(rc.reads.pool(&state.db), rc.as_of.get()),
+        db: Reader::new(rc.reads.pool(&state.reads), rc.as_of.get()),
     })
 }
 
@@ -48,7 +48,7 @@ impl Deps<'_> {
     /// The pool reads of the present go to: a read replica's when the request was routed
     /// to one (see `crate::replicas`), else the primary's.
     pub fn reads(&self) -> &sea_orm::DatabaseConnection {
-        self.rc.reads.pool(&self.state.db)
+        &self.rc.reads.pool(&self.state.reads).db
     }
 }
 

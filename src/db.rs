@@ -118,21 +118,20 @@ async fn connect_counted(
         }
     }
     let mut db = Database::connect(options).await?;
-    let c = counter.0.clone();
-    db.set_metric_callback(move |info| {
-        c.fetch_add(1, Ordering::Relaxed);
-        crate::observability::metrics::sql_statement(
-            &info.statement.sql,
-            info.elapsed,
-            info.failed,
-        );
-        crate::observability::telemetry::sql_statement(
-            &info.statement.sql,
-            info.elapsed,
-            info.failed,
-        );
-    });
+    let report = report(counter);
+    db.set_metric_callback(move |info| report(&info.statement.sql, info.elapsed, info.failed));
     Ok(db)
+}
+
+/// Where a statement of a pool counting into `counter` is reported: the counter, the
+/// metrics and the trace (SeaORM's metric callback, and reads on kept connections).
+pub fn report(counter: &StatementCounter) -> crate::core::reads::Report {
+    let c = counter.0.clone();
+    std::sync::Arc::new(move |sql: &str, elapsed: Duration, failed: bool| {
+        c.fetch_add(1, Ordering::Relaxed);
+        crate::observability::metrics::sql_statement(sql, elapsed, failed);
+        crate::observability::telemetry::sql_statement(sql, elapsed, failed);
+    })
 }
 
 /// Refuses a URL that is not PostgreSQL's where only PostgreSQL can serve (`what` is it).

@@ -76,6 +76,8 @@ impl From<Services> for AppState {
 pub struct Services {
     /// The connection pool.
     pub db: DatabaseConnection,
+    /// The primary's reads: `db`, with its kept read connections (`core::reads`).
+    pub reads: core::reads::ReadPool,
     /// Request limits.
     pub limits: Limits,
     /// Counts SQL statements sent through `db`.
@@ -109,6 +111,7 @@ impl AppState {
     pub fn new(db: DatabaseConnection, statements: db::StatementCounter) -> Self {
         AppState::from(Services {
             feed: observability::feed::EventFeed::new(db.clone(), Default::default()),
+            reads: core::reads::ReadPool::new(db.clone(), db::report(&statements)),
             db,
             limits: Limits::default(),
             statements,

@@ -825,6 +825,7 @@ async fn serve(args: ServeArgs) -> anyhow_like::Result<()> {
     let state = AppState::from(mlgraph::Services {
         replicas,
         feed,
+        reads: mlgraph::core::reads::ReadPool::new(conn.clone(), mlgraph::db::report(&statements)),
         db: conn,
         limits: Limits {
             max_depth: args.max_depth,

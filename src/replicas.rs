@@ -42,6 +42,8 @@ pub struct Member {
     /// Where it is (host, port and database; never a password).
     pub name: String,
     db: DatabaseConnection,
+    /// Its reads (through SeaORM: a replica keeps no read connections of its own).
+    reads: crate::core::reads::ReadPool,
     up: AtomicBool,
     replay: AtomicU64,
     lag_ms: AtomicU64,
@@ -123,6 +125,7 @@ impl Replicas {
                 .into_iter()
                 .map(|(name, db)| Member {
                     name,
+                    reads: crate::core::reads::ReadPool::plain(db.clone()),
                     db,
                     up: AtomicBool::new(false),
                     replay: AtomicU64::new(0),
@@ -167,7 +170,7 @@ impl Replicas {
             {
                 self.routed[0].fetch_add(1, Ordering::Relaxed);
                 metrics::counter!("mlgraph_db_reads_total", "target" => "replica").increment(1);
-                return ReadRoute::replica_pool(i, m.db.clone());
+                return ReadRoute::replica_pool(i, m.reads.clone());
             }
         }
         self.routed[1].fetch_add(1, Ordering::Relaxed);

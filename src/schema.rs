@@ -203,11 +203,11 @@ fn loaders(
 ) -> (Batcher<DbLoader>, Batcher<TraversalLoader>) {
     (
         DbLoader::new(
-            rc.reads.pool(&state.db).clone(),
+            rc.reads.pool(&state.reads).clone(),
             rc.clone(),
             spawner.clone(),
         ),
-        TraversalLoader::new(rc.reads.pool(&state.db).clone(), rc.clone(), spawner),
+        TraversalLoader::new(rc.reads.pool(&state.reads).clone(), rc.clone(), spawner),
     )
 }
 

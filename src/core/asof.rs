@@ -80,13 +80,18 @@ pub(crate) fn check_not_future(at: DateTime<Utc>) -> AppResult<()> {
 /// (every statement rewritten, see the module docs). Writes are refused at an instant.
 pub struct Reader<'a> {
     db: &'a DatabaseConnection,
+    kept: Option<&'a super::reads::Reads>,
     at: Option<DateTime<Utc>>,
 }
 
 impl<'a> Reader<'a> {
-    /// Reads through `db` at `at` (none: the present).
-    pub fn new(db: &'a DatabaseConnection, at: Option<DateTime<Utc>>) -> Reader<'a> {
-        Reader { db, at }
+    /// Reads through `pool` at `at` (none: the present).
+    pub fn new(pool: &'a super::reads::ReadPool, at: Option<DateTime<Utc>>) -> Reader<'a> {
+        Reader {
+            db: &pool.db,
+            kept: pool.kept(),
+            at,
+        }
     }
 
     fn statement(&self, mut stmt: Statement) -> Statement {
@@ -123,11 +128,19 @@ impl ConnectionTrait for Reader<'_> {
     }
 
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
-        self.db.query_one_raw(self.statement(stmt)).await
+        let stmt = self.statement(stmt);
+        match self.kept {
+            Some(kept) => kept.query_one(&stmt).await,
+            None => self.db.query_one_raw(stmt).await,
+        }
     }
 
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        self.db.query_all_raw(self.statement(stmt)).await
+        let stmt = self.statement(stmt);
+        match self.kept {
+            Some(kept) => kept.query_all(&stmt).await,
+            None => self.db.query_all_raw(stmt).await,
+        }
     }
 
     fn support_returning(&self) -> bool {

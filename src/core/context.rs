@@ -3,7 +3,7 @@
 //! their SQL, in one place (`store`, and the lineage walk's statement).
 
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, Condition, DatabaseConnection};
+use sea_orm::{ColumnTrait, Condition};
 use uuid::Uuid;
 
 pub use entity::enums::Role;
@@ -175,7 +175,7 @@ pub struct Principal {
 /// What a request's reads go to: a read replica's pool (see `crate::replicas`), or the
 /// primary's (none).
 #[derive(Clone, Default)]
-pub struct ReadRoute(Option<(usize, DatabaseConnection)>);
+pub struct ReadRoute(Option<(usize, crate::core::reads::ReadPool)>);
 
 impl std::fmt::Debug for ReadRoute {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -188,12 +188,15 @@ impl std::fmt::Debug for ReadRoute {
 
 impl ReadRoute {
     /// The pool reads go to: the replica's, or `primary`.
-    pub fn pool<'a>(&'a self, primary: &'a DatabaseConnection) -> &'a DatabaseConnection {
+    pub fn pool<'a>(
+        &'a self,
+        primary: &'a crate::core::reads::ReadPool,
+    ) -> &'a crate::core::reads::ReadPool {
         self.0.as_ref().map_or(primary, |(_, db)| db)
     }
 
     /// Reads from replica `i` through `db`.
-    pub fn replica_pool(i: usize, db: DatabaseConnection) -> ReadRoute {
+    pub fn replica_pool(i: usize, db: crate::core::reads::ReadPool) -> ReadRoute {
         ReadRoute(Some((i, db)))
     }
 

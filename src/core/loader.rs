@@ -20,7 +20,7 @@ use super::store::{self, CountRollup, ListSpec, ParentLink};
 
 /// The per-request loader.
 pub struct DbLoader {
-    db: DatabaseConnection,
+    db: super::reads::ReadPool,
     ctx: RequestContext,
 }
 
@@ -28,7 +28,7 @@ impl DbLoader {
     /// A loader for one request (it applies that request's scope); its fetches run
     /// through `spawner` (see `core::batch`).
     pub fn new(
-        db: DatabaseConnection,
+        db: super::reads::ReadPool,
         ctx: RequestContext,
         spawner: super::batch::Spawner,
     ) -> Batcher<DbLoader> {
@@ -38,7 +38,7 @@ impl DbLoader {
     /// The database it reads (for a domain's own loaders: every batch still applies
     /// [`Self::ctx`]'s scope).
     pub fn db(&self) -> &DatabaseConnection {
-        &self.db
+        &self.db.db
     }
 
     /// The request it loads for: its scope and its instant.

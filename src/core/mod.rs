@@ -14,6 +14,7 @@ pub mod node;
 pub mod paging;
 pub mod params;
 pub mod patch;
+pub mod reads;
 pub mod store;
 pub mod validate;
 

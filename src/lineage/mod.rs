@@ -190,14 +190,14 @@ impl Hash for TraversalKey {
 /// Batches traversals: every start node asking with the same arguments shares one
 /// statement.
 pub struct TraversalLoader {
-    db: sea_orm::DatabaseConnection,
+    db: crate::core::reads::ReadPool,
     ctx: RequestContext,
 }
 
 impl TraversalLoader {
     /// A loader for one request.
     pub fn new(
-        db: sea_orm::DatabaseConnection,
+        db: crate::core::reads::ReadPool,
         ctx: RequestContext,
         spawner: crate::core::batch::Spawner,
     ) -> Batcher<TraversalLoader> {

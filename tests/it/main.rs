@@ -31,6 +31,7 @@ mod portability;
 mod prep;
 mod prep_uploads;
 mod readme;
+mod reads;
 mod registry;
 mod replicas;
 mod scale;

@@ -1,0 +1,252 @@
+//! Reads that keep their connection between statements instead of handing it back to
+//! sqlx's pool after each one.
+//!
+//! sqlx tests every connection that comes back to its pool (a `Sync` and its
+//! `ReadyForQuery`, on a task it spawns), so each statement costs a second round trip and
+//! a task. A read that ran to its end has left its connection ready for the next
+//! statement: [`Reads`] keeps such a connection, checked out of sqlx's pool, for the next
+//! read, for [`REUSE_WITHIN`] at most. A read that fails or is cancelled lets its
+//! connection go back to sqlx, which tests it (and closes a broken one); a read that finds
+//! its kept connection closed by the server runs again on one from the pool. At most half
+//! of the pool's connections are kept, so writes and transactions always have the other
+//! half.
+//!
+//! Replicas' pools do not keep connections (their statements are reported through
+//! SeaORM's callback, which the replica's pool carries).
+//!
+//! Only PostgreSQL's pools have this; SQLite reads go through SeaORM as before.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use sea_orm::sqlx::{self, PgPool, Postgres, pool::PoolConnection, postgres::PgRow};
+use sea_orm::{
+    ConnAcquireErr, DatabaseConnection, DbBackend, DbErr, QueryResult, RuntimeErr, Statement,
+};
+use sea_query_sqlx::SqlxValues;
+
+/// How long a kept connection stays trusted without a test: past it, it goes back to
+/// sqlx's pool (which tests a connection idle that long before handing it out again).
+pub const REUSE_WITHIN: Duration = Duration::from_millis(100);
+
+/// What a statement is reported to: its SQL, how long it took, whether it failed (the
+/// pool's statement counter and metrics, as SeaORM's metric callback reports them).
+pub type Report = Arc<dyn Fn(&str, Duration, bool) + Send + Sync>;
+
+/// A PostgreSQL pool's kept read connections (see the module docs).
+pub struct Reads {
+    pool: PgPool,
+    kept: Mutex<Vec<(PoolConnection<Postgres>, Instant)>>,
+    most: usize,
+    report: Report,
+}
+
+impl std::fmt::Debug for Reads {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reads").field("most", &self.most).finish()
+    }
+}
+
+impl Reads {
+    /// Kept read connections for `db`'s pool; none for SQLite, or a pool of one.
+    pub fn new(db: &DatabaseConnection, report: Report) -> Option<Arc<Reads>> {
+        if db.get_database_backend() != DbBackend::Postgres {
+            return None;
+        }
+        let pool = db.get_postgres_connection_pool().clone();
+        let most = (pool.options().get_max_connections() / 2) as usize;
+        (most > 0).then(|| {
+            Arc::new(Reads {
+                pool,
+                kept: Mutex::new(Vec::with_capacity(most)),
+                most,
+                report,
+            })
+        })
+    }
+
+    /// The most recently kept connection still within [`REUSE_WITHIN`]; older ones go
+    /// back to sqlx's pool (outside the lock).
+    fn take(&self) -> Option<PoolConnection<Postgres>> {
+        let stale = {
+            let mut kept = self.kept.lock().ok()?;
+            match kept.pop() {
+                Some((conn, since)) if since.elapsed() < REUSE_WITHIN => return Some(conn),
+                // The rest were kept earlier still.
+                Some(last) => {
+                    let mut stale = std::mem::take(&mut *kept);
+                    stale.push(last);
+                    stale
+                }
+                None => return None,
+            }
+        };
+        drop(stale);
+        None
+    }
+
+    /// Keeps `conn` for the next read, or gives it back to sqlx's pool when enough are kept.
+    fn keep(&self, conn: PoolConnection<Postgres>) {
+        let refused = match self.kept.lock() {
+            Ok(mut kept) if kept.len() < self.most => {
+                kept.push((conn, Instant::now()));
+                None
+            }
+            _ => Some(conn),
+        };
+        drop(refused);
+    }
+
+    /// A connection from sqlx's pool (tested there when it sat idle).
+    async fn acquired(&self) -> Result<PoolConnection<Postgres>, DbErr> {
+        self.pool.acquire().await.map_err(|e| match e {
+            sqlx::Error::PoolTimedOut => DbErr::ConnectionAcquire(ConnAcquireErr::Timeout),
+            sqlx::Error::PoolClosed => DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed),
+            e => DbErr::Conn(RuntimeErr::SqlxError(Arc::new(e))),
+        })
+    }
+
+    /// Runs `stmt` on a kept connection, or one from the pool. A kept connection found
+    /// broken (the database restarted since) is dropped and the read runs again on one
+    /// from the pool: a read is safe to repeat, and the pool's connection is tested.
+    async fn fetch(&self, stmt: &Statement, one: bool) -> Result<Rows, DbErr> {
+        if let Some(mut conn) = self.take() {
+            match self.attempt(&mut conn, stmt, one).await {
+                Ok(rows) => {
+                    self.keep(conn);
+                    return Ok(rows);
+                }
+                Err(e) if !broken(&e) => return Err(query_err(e)),
+                // Dropped: sqlx's pool closes it.
+                Err(_) => drop(conn),
+            }
+        }
+        let mut conn = self.acquired().await?;
+        let rows = self
+            .attempt(&mut conn, stmt, one)
+            .await
+            .map_err(query_err)?;
+        self.keep(conn);
+        Ok(rows)
+    }
+
+    /// One statement on `conn`, reported. Cancelled or failed, `conn` is not kept: its
+    /// caller drops it and sqlx's pool tests it.
+    async fn attempt(
+        &self,
+        conn: &mut PoolConnection<Postgres>,
+        stmt: &Statement,
+        one: bool,
+    ) -> Result<Rows, sqlx::Error> {
+        let started = Instant::now();
+        let q = query(stmt);
+        let rows = if one {
+            q.fetch_optional(&mut **conn).await.map(Rows::One)
+        } else {
+            q.fetch_all(&mut **conn).await.map(Rows::All)
+        };
+        (self.report)(&stmt.sql, started.elapsed(), rows.is_err());
+        rows
+    }
+
+    /// Every row `stmt` returns.
+    pub async fn query_all(&self, stmt: &Statement) -> Result<Vec<QueryResult>, DbErr> {
+        Ok(match self.fetch(stmt, false).await? {
+            Rows::All(rows) => rows.into_iter().map(QueryResult::from).collect(),
+            Rows::One(row) => row.into_iter().map(QueryResult::from).collect(),
+        })
+    }
+
+    /// The first row `stmt` returns, if any.
+    pub async fn query_one(&self, stmt: &Statement) -> Result<Option<QueryResult>, DbErr> {
+        Ok(match self.fetch(stmt, true).await? {
+            Rows::One(row) => row.map(QueryResult::from),
+            Rows::All(rows) => rows.into_iter().next().map(QueryResult::from),
+        })
+    }
+
+    /// Gives every kept connection back to sqlx's pool (before closing it: a pool closes
+    /// once all its connections are back).
+    pub fn release(&self) {
+        let kept = match self.kept.lock() {
+            Ok(mut kept) => std::mem::take(&mut *kept),
+            Err(_) => Vec::new(),
+        };
+        drop(kept);
+    }
+
+    /// How many connections are kept now.
+    pub fn kept(&self) -> usize {
+        self.kept.lock().map(|k| k.len()).unwrap_or(0)
+    }
+}
+
+/// What a statement returned.
+enum Rows {
+    All(Vec<PgRow>),
+    One(Option<PgRow>),
+}
+
+impl Drop for Reads {
+    fn drop(&mut self) {
+        let kept = match self.kept.get_mut() {
+            Ok(kept) => std::mem::take(kept),
+            Err(poisoned) => std::mem::take(poisoned.into_inner()),
+        };
+        // sqlx gives a connection back to its pool on a task of the runtime; without one
+        // (the state dropped after its runtime, as at exit) the sockets are left to close
+        // with the process.
+        if tokio::runtime::Handle::try_current().is_err() {
+            std::mem::forget(kept);
+        }
+    }
+}
+
+fn query(stmt: &Statement) -> sqlx::query::Query<'_, Postgres, SqlxValues> {
+    let values = stmt
+        .values
+        .clone()
+        .unwrap_or(sea_orm::sea_query::Values(Vec::new()));
+    sqlx::query_with(sqlx::AssertSqlSafe(stmt.sql.as_str()), SqlxValues(values))
+}
+
+/// Whether `e` says the connection itself is gone (its socket, or the server shutting
+/// its sessions down: SQLSTATE class 57P), rather than the statement failing.
+fn broken(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_) | sqlx::Error::Protocol(_) => true,
+        sqlx::Error::Database(d) => d.code().is_some_and(|c| c.starts_with("57P")),
+        _ => false,
+    }
+}
+
+/// As SeaORM maps a failed query, so that errors read the same either way.
+fn query_err(e: sqlx::Error) -> DbErr {
+    DbErr::Query(RuntimeErr::SqlxError(Arc::new(e)))
+}
+
+/// A pool reads go through: SeaORM's, with its kept read connections where it has them.
+#[derive(Clone, Debug)]
+pub struct ReadPool {
+    /// The pool.
+    pub db: DatabaseConnection,
+    kept: Option<Arc<Reads>>,
+}
+
+impl ReadPool {
+    /// `db`, keeping read connections (PostgreSQL) whose statements go to `report`.
+    pub fn new(db: DatabaseConnection, report: Report) -> ReadPool {
+        let kept = Reads::new(&db, report);
+        ReadPool { db, kept }
+    }
+
+    /// `db` as it is: every read goes through SeaORM.
+    pub fn plain(db: DatabaseConnection) -> ReadPool {
+        ReadPool { db, kept: None }
+    }
+
+    /// Its kept read connections, if it keeps any.
+    pub fn kept(&self) -> Option<&Reads> {
+        self.kept.as_deref()
+    }
+}
