@@ -241,6 +241,7 @@ async fn connect_replicas(
         primary.clone(),
         members,
         Duration::from_millis(args.max_replica_lag_ms),
+        statements,
     ));
     replicas.poll().await;
     replicas.spawn_monitor(Duration::from_millis(args.replica_poll_ms.max(10)));

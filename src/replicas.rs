@@ -42,7 +42,7 @@ pub struct Member {
     /// Where it is (host, port and database; never a password).
     pub name: String,
     db: DatabaseConnection,
-    /// Its reads (through SeaORM: a replica keeps no read connections of its own).
+    /// Its reads (with their kept connections).
     reads: crate::core::reads::ReadPool,
     up: AtomicBool,
     replay: AtomicU64,
@@ -113,11 +113,13 @@ async fn position(db: &DatabaseConnection, sql: &str) -> Result<Option<u64>, Str
 }
 
 impl Replicas {
-    /// The replicas `members` (name, pool) of `primary`.
+    /// The replicas `members` (name, pool) of `primary`; their statements count into
+    /// `statements` (the primary's counter).
     pub fn new(
         primary: DatabaseConnection,
         members: Vec<(String, DatabaseConnection)>,
         max_lag: Duration,
+        statements: &crate::db::StatementCounter,
     ) -> Replicas {
         Replicas {
             primary,
@@ -125,7 +127,10 @@ impl Replicas {
                 .into_iter()
                 .map(|(name, db)| Member {
                     name,
-                    reads: crate::core::reads::ReadPool::plain(db.clone()),
+                    reads: crate::core::reads::ReadPool::new(
+                        db.clone(),
+                        crate::db::report(statements),
+                    ),
                     db,
                     up: AtomicBool::new(false),
                     replay: AtomicU64::new(0),

@@ -10,9 +10,7 @@
 //! its kept connection closed by the server runs again on one from the pool. At most half
 //! of the pool's connections are kept, so writes and transactions always have the other
 //! half.
-//!
-//! Replicas' pools do not keep connections (their statements are reported through
-//! SeaORM's callback, which the replica's pool carries).
+//! Read replicas' pools keep theirs the same way.
 //!
 //! Only PostgreSQL's pools have this; SQLite reads go through SeaORM as before.
 
@@ -238,11 +236,6 @@ impl ReadPool {
     pub fn new(db: DatabaseConnection, report: Report) -> ReadPool {
         let kept = Reads::new(&db, report);
         ReadPool { db, kept }
-    }
-
-    /// `db` as it is: every read goes through SeaORM.
-    pub fn plain(db: DatabaseConnection) -> ReadPool {
-        ReadPool { db, kept: None }
     }
 
     /// Its kept read connections, if it keeps any.

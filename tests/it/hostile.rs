@@ -1107,6 +1107,7 @@ async fn the_primary_killed_under_a_replica_is_unavailable_for_writes_then_recov
         db.clone(),
         vec![("standby".into(), replica)],
         Duration::from_secs(60),
+        &statements,
     ));
     replicas.spawn_monitor(Duration::from_millis(20));
     let mut state = mlgraph::AppState::new(db, statements);

@@ -67,6 +67,7 @@ async fn instance(app: &TestApp, replica: &DatabaseConnection) -> (String, Arc<R
         app.db().clone(),
         vec![("replica".into(), replica.clone())],
         Duration::from_secs(30),
+        &app.state.statements,
     ));
     replicas.poll().await;
     replicas.spawn_monitor(Duration::from_millis(20));
