@@ -524,7 +524,7 @@ where
 }
 
 macro_rules! aggregatable {
-    ($( $(#[$doc:meta])* $ty:ident = $module:ident : $fields:path ),+ $(,)?) => {
+    ($( $(#[$doc:meta])* $ty:ident = $module:ident ),+ $(,)?) => {
         // The vocabulary's `[listed]` rows.
         /// The node types aggregates answer for (every type with a top-level list).
         #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
@@ -564,7 +564,7 @@ macro_rules! aggregatable {
     };
 }
 
-crate::graph::node_vocabulary!(@listed aggregatable);
+crate::core::vocabulary::node_vocabulary!(@listed aggregatable);
 
 /// Aggregate queries.
 #[derive(Default)]

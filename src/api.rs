@@ -182,13 +182,13 @@ pub async fn planned_any(
         plan::top_node::<E>(ctx, &d.db, d.rc, &d.state.limits, id_is::<E>(id)).await
     }
     macro_rules! by_type {
-        ($( $(#[$doc:meta])* $ty:ident = $module:ident : $fields:path ),+ $(,)?) => {
+        ($( $(#[$doc:meta])* $ty:ident = $module:ident ),+ $(,)?) => {
             match ty {
                 $( N::$ty => one::<entity::$module::Entity>(ctx, &d, id).await?, )+
             }
         };
     }
-    Ok(crate::graph::node_vocabulary!(by_type))
+    Ok(crate::core::vocabulary::node_vocabulary!(by_type))
 }
 
 /// The row of `E` whose id is `id`.

@@ -113,3 +113,12 @@ impl Default for AuthConfig {
         }
     }
 }
+
+impl crate::core::paging::PageSizes for Limits {
+    fn max_page_size(&self) -> u64 {
+        self.max_page_size
+    }
+    fn default_page_size(&self) -> u64 {
+        self.default_page_size
+    }
+}

@@ -251,7 +251,7 @@ where
 }
 
 macro_rules! by_type {
-    ($( $(#[$doc:meta])* $ty:ident = $module:ident : $fields:path ),+ $(,)?) => {
+    ($( $(#[$doc:meta])* $ty:ident = $module:ident ),+ $(,)?) => {
         async fn export_type(
             ty: NodeType,
             txn: &DatabaseTransaction,
@@ -270,7 +270,7 @@ macro_rules! by_type {
         }
     };
 }
-crate::graph::node_vocabulary!(by_type);
+crate::core::vocabulary::node_vocabulary!(by_type);
 
 /// Writes the namespaces (all of them when empty) to `out`, from one snapshot. Returns
 /// the rows written.

@@ -29,7 +29,7 @@ use sea_orm::{
 };
 
 use super::ids::NodeType;
-use crate::error::{AppError, AppResult};
+use crate::core::error::{AppError, AppResult};
 
 /// The instant a request reads at, once its operation has been read (none: the present).
 /// Shared by the request's context, its loaders and its resolvers.
@@ -162,7 +162,7 @@ fn columns<C: ColumnTrait + Iterable + IdenStatic>() -> Vec<(&'static str, Colum
 }
 
 macro_rules! rebuilt_tables {
-    ($( $(#[$doc:meta])* $ty:ident = $module:ident : $fields:path ),+ $(,)?) => {
+    ($( $(#[$doc:meta])* $ty:ident = $module:ident ),+ $(,)?) => {
         /// Every node table with its columns, in the vocabulary's order.
         fn node_tables() -> Vec<Rebuilt> {
             vec![$(Rebuilt {
@@ -174,7 +174,7 @@ macro_rules! rebuilt_tables {
     };
 }
 
-crate::graph::node_vocabulary!(rebuilt_tables);
+crate::core::vocabulary::node_vocabulary!(rebuilt_tables);
 
 /// The tables an as-of read rebuilds (all node tables but the append-only facts).
 fn rebuilt() -> &'static [Rebuilt] {

@@ -24,7 +24,7 @@ use futures::future::BoxFuture;
 use futures::stream::{FuturesUnordered, StreamExt};
 use tokio::sync::oneshot;
 
-use crate::error::{AppError, AppResult};
+use crate::core::error::{AppError, AppResult};
 
 /// How a batch of keys of type `K` is fetched.
 pub trait Load<K>: Send + Sync + 'static {

@@ -9,7 +9,7 @@ use uuid::Uuid;
 pub use entity::enums::Role;
 
 use super::like::like_literal;
-use crate::error::{AppError, AppResult};
+use crate::core::error::{AppError, AppResult};
 
 /// Whether `ns` is the namespace `outer` or one of its `outer/...` children.
 pub fn within_namespace(ns: &str, outer: &str) -> bool {

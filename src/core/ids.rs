@@ -4,10 +4,10 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use uuid::Uuid;
 
-use crate::error::{AppError, AppResult};
+use crate::core::error::{AppError, AppResult};
 
 macro_rules! node_type_enum {
-    ($( $(#[$doc:meta])* $ty:ident = $module:ident : $fields:path ),+ $(,)?) => {
+    ($( $(#[$doc:meta])* $ty:ident = $module:ident ),+ $(,)?) => {
         /// Every kind of node in the graph.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum NodeType {
@@ -35,7 +35,7 @@ macro_rules! node_type_enum {
     };
 }
 
-crate::graph::node_vocabulary!(node_type_enum);
+crate::core::vocabulary::node_vocabulary!(node_type_enum);
 
 impl NodeType {
     /// Inverse of [`NodeType::name`].

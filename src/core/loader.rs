@@ -84,7 +84,10 @@ where
 {
     type Value = E::Model;
 
-    async fn load(&self, keys: &[ById<E>]) -> crate::error::AppResult<HashMap<ById<E>, E::Model>> {
+    async fn load(
+        &self,
+        keys: &[ById<E>],
+    ) -> crate::core::error::AppResult<HashMap<ById<E>, E::Model>> {
         let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
         let span = tracing::info_span!(
             "dataloader.batch",
@@ -218,7 +221,7 @@ where
     async fn load(
         &self,
         keys: &[Children<R>],
-    ) -> crate::error::AppResult<HashMap<Children<R>, Self::Value>> {
+    ) -> crate::core::error::AppResult<HashMap<Children<R>, Self::Value>> {
         // Parents asking with the same arguments share one statement.
         type Group<E> = (Arc<ChildArgs<E>>, Vec<Uuid>);
         let mut groups: HashMap<&str, Group<R::Child>> = HashMap::new();

@@ -6,6 +6,7 @@ pub mod asof;
 pub mod batch;
 pub mod clock;
 pub mod context;
+pub mod error;
 pub mod ids;
 pub mod like;
 pub mod loader;
@@ -17,6 +18,7 @@ pub mod patch;
 pub mod reads;
 pub mod store;
 pub mod validate;
+pub mod vocabulary;
 
 #[cfg(test)]
 mod rules;

@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::context::RequestContext;
 use super::ids::NodeType;
 use super::store;
-use crate::error::AppResult;
+use crate::core::error::AppResult;
 
 /// A table whose rows are graph nodes: UUID `id`, `ns`, `created_at`.
 pub trait NodeEntity:
@@ -32,7 +32,7 @@ pub trait NodeEntity:
 }
 
 macro_rules! node_entities {
-    ($( $(#[$doc:meta])* $ty:ident = $module:ident : $fields:path ),+ $(,)?) => {
+    ($( $(#[$doc:meta])* $ty:ident = $module:ident ),+ $(,)?) => {
         $(
             impl NodeEntity for entity::$module::Entity {
                 const NODE_TYPE: NodeType = NodeType::$ty;
@@ -61,4 +61,4 @@ macro_rules! node_entities {
     };
 }
 
-crate::graph::node_vocabulary!(node_entities);
+crate::core::vocabulary::node_vocabulary!(node_entities);

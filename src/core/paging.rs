@@ -7,8 +7,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-use crate::config::Limits;
-use crate::error::{AppError, AppResult};
+use crate::core::error::{AppError, AppResult};
 
 /// Paging arguments as a client sent them.
 #[derive(Debug, Clone, Default)]
@@ -57,6 +56,14 @@ pub fn decode_cursor(field: &str, cursor: &str) -> AppResult<u64> {
         .ok_or_else(|| AppError::bad_input(field, "not a valid cursor"))
 }
 
+/// The page sizes a server allows (its configuration's).
+pub trait PageSizes {
+    /// The largest page.
+    fn max_page_size(&self) -> u64;
+    /// The page when none is asked for.
+    fn default_page_size(&self) -> u64;
+}
+
 impl PageArgs {
     /// Builds the arguments from a field's `first/after/last/before/offset`.
     pub fn new(
@@ -76,9 +83,9 @@ impl PageArgs {
     }
 
     /// Validates the arguments against the limits and reduces them to a window.
-    pub fn window(&self, limits: &Limits) -> AppResult<Window> {
+    pub fn window(&self, limits: &impl PageSizes) -> AppResult<Window> {
         let size = |field: &str, n: i32| -> AppResult<u64> {
-            let max = limits.max_page_size;
+            let max = limits.max_page_size();
             if n < 1 || n as u64 > max {
                 return Err(AppError::bad_input(
                     field,
@@ -130,7 +137,7 @@ impl PageArgs {
             }
             (Some(n), None) => Window::Forward { start, limit: n },
             (None, before) => {
-                let n = first.unwrap_or(limits.default_page_size);
+                let n = first.unwrap_or(limits.default_page_size());
                 let n = before.map_or(n, |b| n.min(b.saturating_sub(start)));
                 Window::Forward { start, limit: n }
             }
@@ -178,6 +185,18 @@ impl<T> Page<T> {
 mod tests {
     use super::*;
 
+    /// The default configuration's sizes.
+    struct Sizes;
+
+    impl PageSizes for Sizes {
+        fn max_page_size(&self) -> u64 {
+            100
+        }
+        fn default_page_size(&self) -> u64 {
+            20
+        }
+    }
+
     fn w(
         first: Option<i32>,
         after: Option<u64>,
@@ -191,7 +210,7 @@ mod tests {
             before.map(encode_cursor),
             None,
         )
-        .window(&Limits::default())
+        .window(&Sizes)
     }
 
     #[test]

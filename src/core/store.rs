@@ -19,7 +19,7 @@ use super::context::RequestContext;
 use super::ids::NodeType;
 use super::node::NodeEntity;
 use super::paging::{Page, Window};
-use crate::error::{AppError, AppResult};
+use crate::core::error::{AppError, AppResult};
 
 /// What a list asks for: a filter condition and sort keys.
 #[derive(Debug, Clone)]

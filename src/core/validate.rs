@@ -4,7 +4,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::error::{AppError, AppResult};
+use crate::core::error::{AppError, AppResult};
 
 /// One segment: starts and ends with a letter or digit, so `.`, `..`, `.hidden` and `-x`
 /// are not segments (a namespace becomes a path in the local artifact store and in

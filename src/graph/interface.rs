@@ -17,11 +17,11 @@ use async_graphql::{
 };
 use uuid::Uuid;
 
-use super::{GraphFields, NodeId, NodeType, node_vocabulary};
+use super::{GraphFields, NodeId, NodeType};
 use crate::api::load_ref;
 
 macro_rules! node_interface {
-    ($( $(#[$doc:meta])* $ty:ident = $module:ident : $fields:path ),+ $(,)?) => {
+    ($( $(#[$doc:meta])* $ty:ident = $module:ident ),+ $(,)?) => {
         /// Anything with a global id, resolvable through `node(id:)`; every node also has
         /// its lineage (`upstream`, `downstream`), its explicit `edges` and its `history`.
         #[allow(clippy::large_enum_variant)]
@@ -68,7 +68,7 @@ macro_rules! node_interface {
     };
 }
 
-node_vocabulary!(node_interface);
+crate::core::vocabulary::node_vocabulary!(node_interface);
 
 /// What the interface needs of each member object, object-safe so that dispatch is one
 /// `match` above.
