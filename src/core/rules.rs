@@ -76,3 +76,18 @@ fn core_knows_no_graphql() {
         .collect();
     assert!(found.is_empty(), "{}", found.join("\n"));
 }
+
+/// `core` is the floor: it names nothing of the crate above it (`crate::` paths in `core`
+/// are `crate::core::...`), so no module of the crate is in an import cycle with it.
+#[test]
+fn core_imports_nothing_above_it() {
+    let found: Vec<String> = lines_with("crate::", &["core/rules.rs"])
+        .into_iter()
+        .filter(|l| l.starts_with("src/core/"))
+        .filter(|l| {
+            l.match_indices("crate::")
+                .any(|(i, _)| !l[i..].starts_with("crate::core::"))
+        })
+        .collect();
+    assert!(found.is_empty(), "{}", found.join("\n"));
+}
