@@ -8,8 +8,9 @@
 //! read, for [`REUSE_WITHIN`] at most. A read that fails or is cancelled lets its
 //! connection go back to sqlx, which tests it (and closes a broken one); a read that finds
 //! its kept connection closed by the server runs again on one from the pool. At most half
-//! of the pool's connections are kept, so writes and transactions always have the other
-//! half.
+//! of the pool's connections are kept or lent from the kept ones at once: the other half
+//! go back to sqlx after each statement and serve its queue (writes, transactions, reads
+//! that found no kept connection) in turn.
 //! Read replicas' pools keep theirs the same way.
 //!
 //! Only PostgreSQL's pools have this; SQLite reads go through SeaORM as before.
@@ -34,9 +35,29 @@ pub type Report = Arc<dyn Fn(&str, Duration, bool) + Send + Sync>;
 /// A PostgreSQL pool's kept read connections (see the module docs).
 pub struct Reads {
     pool: PgPool,
-    kept: Mutex<Vec<(PoolConnection<Postgres>, Instant)>>,
+    kept: Mutex<Kept>,
     most: usize,
     report: Report,
+}
+
+/// The connections kept: idle ones (most recent last), and how many are lent to a read
+/// now. Together they are at most `Reads::most`, so that the rest of the pool's
+/// connections go back to sqlx after each statement and serve its queue in turn.
+#[derive(Default)]
+struct Kept {
+    idle: Vec<(PoolConnection<Postgres>, Instant)>,
+    lent: usize,
+}
+
+/// A kept connection lent to a read: counted back when the read ends, however it ends.
+struct Lent<'a>(&'a Reads);
+
+impl Drop for Lent<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut kept) = self.0.kept.lock() {
+            kept.lent = kept.lent.saturating_sub(1);
+        }
+    }
 }
 
 impl std::fmt::Debug for Reads {
@@ -56,23 +77,29 @@ impl Reads {
         (most > 0).then(|| {
             Arc::new(Reads {
                 pool,
-                kept: Mutex::new(Vec::with_capacity(most)),
+                kept: Mutex::new(Kept {
+                    idle: Vec::with_capacity(most),
+                    lent: 0,
+                }),
                 most,
                 report,
             })
         })
     }
 
-    /// The most recently kept connection still within [`REUSE_WITHIN`]; older ones go
-    /// back to sqlx's pool (outside the lock).
-    fn take(&self) -> Option<PoolConnection<Postgres>> {
+    /// The most recently kept connection still within [`REUSE_WITHIN`], lent; older ones
+    /// go back to sqlx's pool (outside the lock).
+    fn take(&self) -> Option<(PoolConnection<Postgres>, Lent<'_>)> {
         let stale = {
             let mut kept = self.kept.lock().ok()?;
-            match kept.pop() {
-                Some((conn, since)) if since.elapsed() < REUSE_WITHIN => return Some(conn),
+            match kept.idle.pop() {
+                Some((conn, since)) if since.elapsed() < REUSE_WITHIN => {
+                    kept.lent += 1;
+                    return Some((conn, Lent(self)));
+                }
                 // The rest were kept earlier still.
                 Some(last) => {
-                    let mut stale = std::mem::take(&mut *kept);
+                    let mut stale = std::mem::take(&mut kept.idle);
                     stale.push(last);
                     stale
                 }
@@ -83,11 +110,25 @@ impl Reads {
         None
     }
 
-    /// Keeps `conn` for the next read, or gives it back to sqlx's pool when enough are kept.
+    /// Keeps a lent connection again (its loan ends after).
+    fn repay(&self, conn: PoolConnection<Postgres>, lent: Lent<'_>) {
+        let refused = match self.kept.lock() {
+            Ok(mut kept) => {
+                kept.idle.push((conn, Instant::now()));
+                None
+            }
+            Err(_) => Some(conn),
+        };
+        drop(lent);
+        drop(refused);
+    }
+
+    /// Keeps a connection from sqlx's pool while fewer than `most` are kept or lent, else
+    /// gives it back.
     fn keep(&self, conn: PoolConnection<Postgres>) {
         let refused = match self.kept.lock() {
-            Ok(mut kept) if kept.len() < self.most => {
-                kept.push((conn, Instant::now()));
+            Ok(mut kept) if kept.idle.len() + kept.lent < self.most => {
+                kept.idle.push((conn, Instant::now()));
                 None
             }
             _ => Some(conn),
@@ -108,10 +149,10 @@ impl Reads {
     /// broken (the database restarted since) is dropped and the read runs again on one
     /// from the pool: a read is safe to repeat, and the pool's connection is tested.
     async fn fetch(&self, stmt: &Statement, one: bool) -> Result<Rows, DbErr> {
-        if let Some(mut conn) = self.take() {
+        if let Some((mut conn, lent)) = self.take() {
             match self.attempt(&mut conn, stmt, one).await {
                 Ok(rows) => {
-                    self.keep(conn);
+                    self.repay(conn, lent);
                     return Ok(rows);
                 }
                 Err(e) if !broken(&e) => return Err(query_err(e)),
@@ -166,16 +207,21 @@ impl Reads {
     /// Gives every kept connection back to sqlx's pool (before closing it: a pool closes
     /// once all its connections are back).
     pub fn release(&self) {
-        let kept = match self.kept.lock() {
-            Ok(mut kept) => std::mem::take(&mut *kept),
+        let idle = match self.kept.lock() {
+            Ok(mut kept) => std::mem::take(&mut kept.idle),
             Err(_) => Vec::new(),
         };
-        drop(kept);
+        drop(idle);
     }
 
-    /// How many connections are kept now.
+    /// How many connections are kept idle now.
     pub fn kept(&self) -> usize {
-        self.kept.lock().map(|k| k.len()).unwrap_or(0)
+        self.kept.lock().map(|k| k.idle.len()).unwrap_or(0)
+    }
+
+    /// How many kept connections are lent to reads now.
+    pub fn lent(&self) -> usize {
+        self.kept.lock().map(|k| k.lent).unwrap_or(0)
     }
 }
 
@@ -188,8 +234,8 @@ enum Rows {
 impl Drop for Reads {
     fn drop(&mut self) {
         let kept = match self.kept.get_mut() {
-            Ok(kept) => std::mem::take(kept),
-            Err(poisoned) => std::mem::take(poisoned.into_inner()),
+            Ok(kept) => std::mem::take(&mut kept.idle),
+            Err(poisoned) => std::mem::take(&mut poisoned.into_inner().idle),
         };
         // sqlx gives a connection back to its pool on a task of the runtime; without one
         // (the state dropped after its runtime, as at exit) the sockets are left to close

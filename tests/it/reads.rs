@@ -118,3 +118,53 @@ async fn a_kept_connection_the_server_closed_is_replaced() {
     assert_ne!(replaced, pid);
     assert_eq!(reads.kept(), 1);
 }
+
+/// Reads queued in sqlx's pool are served in turn while others reuse their kept
+/// connections: kept and lent connections are at most half the pool, so the other half
+/// cycle through sqlx's queue. Twelve readers over a pool of four for three seconds: none
+/// waits out the acquire timeout, and every one of them is served many times.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readers_queued_for_the_pool_are_served_in_turn() {
+    let app = TestApp::new().await;
+    let (db, statements) = mlgraph::db::connect(
+        &app.url,
+        &mlgraph::db::DbOptions {
+            max_connections: 4,
+            acquire_timeout: Duration::from_secs(2),
+            ..mlgraph::db::DbOptions::default()
+        },
+    )
+    .await
+    .unwrap_or_else(|e| panic!("connect: {e}"));
+    let pool = mlgraph::core::reads::ReadPool::new(db, mlgraph::db::report(&statements));
+    let until = std::time::Instant::now() + Duration::from_secs(3);
+    let mut readers = Vec::new();
+    for _ in 0..12 {
+        let pool = pool.clone();
+        readers.push(tokio::spawn(async move {
+            let (mut served, mut failed) = (0u32, Vec::new());
+            while std::time::Instant::now() < until {
+                let Some(reads) = pool.kept() else {
+                    return (0, vec!["no kept reads".to_owned()]);
+                };
+                match reads.query_one(&sql("SELECT pg_sleep(0.02)")).await {
+                    Ok(_) => served += 1,
+                    Err(e) => failed.push(e.to_string()),
+                }
+            }
+            (served, failed)
+        }));
+    }
+    let mut served = Vec::new();
+    for r in readers {
+        let (n, failed) = r.await.unwrap_or_else(|e| panic!("reader: {e}"));
+        assert!(failed.is_empty(), "{failed:?}");
+        served.push(n);
+    }
+    assert!(
+        served.iter().all(|&n| n >= 5),
+        "served per reader: {served:?}"
+    );
+    let kept_here = pool.kept().map_or(99, |r| r.kept() + r.lent());
+    assert!(kept_here <= 2, "{kept_here} kept of a pool of 4");
+}
