@@ -10,11 +10,13 @@
 //! its kept connection closed by the server runs again on one from the pool. At most half
 //! of the pool's connections are kept or lent from the kept ones at once: the other half
 //! go back to sqlx after each statement and serve its queue (writes, transactions, reads
-//! that found no kept connection) in turn.
+//! that found no kept connection) in turn; and while reads wait in that queue, no
+//! connection is kept: each goes back to the first in the queue, as without kept reads.
 //! Read replicas' pools keep theirs the same way.
 //!
 //! Only PostgreSQL's pools have this; SQLite reads go through SeaORM as before.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -37,7 +39,19 @@ pub struct Reads {
     pool: PgPool,
     kept: Mutex<Kept>,
     most: usize,
+    /// Reads waiting for a connection from sqlx's pool now: while any waits, a read's
+    /// connection goes back to the pool (to the first in its queue) instead of being kept.
+    waiting: AtomicUsize,
     report: Report,
+}
+
+/// A read counted among those waiting for sqlx's pool, until it has its connection.
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 /// The connections kept: idle ones (most recent last), and how many are lent to a read
@@ -82,6 +96,7 @@ impl Reads {
                     lent: 0,
                 }),
                 most,
+                waiting: AtomicUsize::new(0),
                 report,
             })
         })
@@ -110,24 +125,28 @@ impl Reads {
         None
     }
 
-    /// Keeps a lent connection again (its loan ends after).
+    /// Keeps a lent connection again (its loan ends after), unless reads are waiting for
+    /// sqlx's pool: then it goes back there.
     fn repay(&self, conn: PoolConnection<Postgres>, lent: Lent<'_>) {
         let refused = match self.kept.lock() {
-            Ok(mut kept) => {
+            Ok(mut kept) if self.waiting.load(Ordering::Relaxed) == 0 => {
                 kept.idle.push((conn, Instant::now()));
                 None
             }
-            Err(_) => Some(conn),
+            _ => Some(conn),
         };
         drop(lent);
         drop(refused);
     }
 
-    /// Keeps a connection from sqlx's pool while fewer than `most` are kept or lent, else
-    /// gives it back.
+    /// Keeps a connection from sqlx's pool while fewer than `most` are kept or lent and no
+    /// read waits for the pool, else gives it back.
     fn keep(&self, conn: PoolConnection<Postgres>) {
         let refused = match self.kept.lock() {
-            Ok(mut kept) if kept.idle.len() + kept.lent < self.most => {
+            Ok(mut kept)
+                if kept.idle.len() + kept.lent < self.most
+                    && self.waiting.load(Ordering::Relaxed) == 0 =>
+            {
                 kept.idle.push((conn, Instant::now()));
                 None
             }
@@ -138,6 +157,8 @@ impl Reads {
 
     /// A connection from sqlx's pool (tested there when it sat idle).
     async fn acquired(&self) -> Result<PoolConnection<Postgres>, DbErr> {
+        self.waiting.fetch_add(1, Ordering::Relaxed);
+        let _waiting = Waiting(&self.waiting);
         self.pool.acquire().await.map_err(|e| match e {
             sqlx::Error::PoolTimedOut => DbErr::ConnectionAcquire(ConnAcquireErr::Timeout),
             sqlx::Error::PoolClosed => DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed),

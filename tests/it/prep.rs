@@ -276,6 +276,43 @@ async fn pipelines(app: &TestApp) {
     );
 }
 
+/// `pipeline` and `pipelines` read the past like every lookup and list: as of an instant
+/// before a rename, the old name (nested fields, the dataset, at that instant too).
+#[tokio::test]
+async fn pipelines_are_read_as_of_an_instant() {
+    let app = TestApp::new().await;
+    let ds = dataset(&app, "transactions").await;
+    let created = app
+        .ok(
+            CREATE,
+            json!({"i": {"ns": "acme.com", "name": "before", "datasetId": ds,
+                         "config": dag(json!("xgboost"), None)}}),
+        )
+        .await;
+    let id = created["createPipeline"]["id"].clone();
+    let at = chrono::Utc::now();
+    app.ok(UPDATE, json!({"i": {"id": id, "name": "after"}}))
+        .await;
+    let read = "query($id: ID!, $at: DateTime) {
+      pipeline(id: $id, asOf: $at) { name dataset { name } }
+      pipelines(filter: {ns: {eq: \"acme.com\"}}, asOf: $at) { totalCount nodes { name } }
+    }";
+    let then = app.ok(read, json!({"id": id, "at": at})).await;
+    assert_eq!(then["pipeline"]["name"], "before", "{then}");
+    assert_eq!(
+        then["pipeline"]["dataset"]["name"], "transactions",
+        "{then}"
+    );
+    assert_eq!(
+        then["pipelines"]["nodes"],
+        json!([{"name": "before"}]),
+        "{then}"
+    );
+    let now = app.ok(read, json!({"id": id, "at": null})).await;
+    assert_eq!(now["pipeline"]["name"], "after", "{now}");
+    assert_eq!(now["pipelines"]["totalCount"], 1, "{now}");
+}
+
 #[tokio::test]
 async fn pipelines_on_postgresql() {
     pipelines(&TestApp::new().await).await;
