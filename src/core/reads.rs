@@ -125,22 +125,16 @@ impl Reads {
         None
     }
 
-    /// Keeps a lent connection again (its loan ends after), unless reads are waiting for
-    /// sqlx's pool: then it goes back there.
+    /// Ends a loan and keeps its connection again by [`Self::keep`]'s rule (it was
+    /// counted among the kept, so the bound admits it; a read waiting for sqlx's pool
+    /// gets it instead).
     fn repay(&self, conn: PoolConnection<Postgres>, lent: Lent<'_>) {
-        let refused = match self.kept.lock() {
-            Ok(mut kept) if self.waiting.load(Ordering::Relaxed) == 0 => {
-                kept.idle.push((conn, Instant::now()));
-                None
-            }
-            _ => Some(conn),
-        };
         drop(lent);
-        drop(refused);
+        self.keep(conn);
     }
 
-    /// Keeps a connection from sqlx's pool while fewer than `most` are kept or lent and no
-    /// read waits for the pool, else gives it back.
+    /// Keeps a connection while fewer than `most` are kept or lent and no read waits for
+    /// sqlx's pool, else gives it back there.
     fn keep(&self, conn: PoolConnection<Postgres>) {
         let refused = match self.kept.lock() {
             Ok(mut kept)
