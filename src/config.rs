@@ -51,7 +51,7 @@ pub struct Limits {
     /// transaction rolls back).
     pub request_timeout: std::time::Duration,
     /// HNSW index and search parameters of vector similarity (PostgreSQL + pgvector).
-    pub hnsw: crate::search::vectors::Hnsw,
+    pub hnsw: Hnsw,
     /// Whether plain nested reads of a top-level list are answered by one planned
     /// statement (`gql::plan`, PostgreSQL) instead of one statement per level.
     pub planner: bool,
@@ -84,7 +84,7 @@ impl Default for Limits {
             ws_init_timeout: std::time::Duration::from_secs(3),
             rate_limit_per_second: 0,
             request_timeout: std::time::Duration::from_secs(30),
-            hnsw: crate::search::vectors::Hnsw::default(),
+            hnsw: Hnsw::default(),
             planner: true,
             parse_cache: 1024,
         }
@@ -120,5 +120,31 @@ impl crate::core::paging::PageSizes for Limits {
     }
     fn default_page_size(&self) -> u64 {
         self.default_page_size
+    }
+}
+
+/// The HNSW indexes' parameters (see `search::vectors`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hnsw {
+    /// Links per node.
+    pub m: u32,
+    /// Candidate list size while building.
+    pub ef_construction: u32,
+    /// Candidate list size while searching.
+    pub ef_search: u32,
+    /// Most index tuples one filtered search visits with iterative scans (pgvector's
+    /// `hnsw.max_scan_tuples`); 0 turns iterative scans off (a search then sees only
+    /// `ef_search` candidates before its filters).
+    pub max_scan_tuples: u32,
+}
+
+impl Default for Hnsw {
+    fn default() -> Self {
+        Hnsw {
+            m: 16,
+            ef_construction: 64,
+            ef_search: 100,
+            max_scan_tuples: 20_000,
+        }
     }
 }

@@ -129,8 +129,8 @@ pub fn report(counter: &StatementCounter) -> crate::core::reads::Report {
     let c = counter.0.clone();
     std::sync::Arc::new(move |sql: &str, elapsed: Duration, failed: bool| {
         c.fetch_add(1, Ordering::Relaxed);
-        crate::observability::metrics::sql_statement(sql, elapsed, failed);
-        crate::observability::telemetry::sql_statement(sql, elapsed, failed);
+        crate::telemetry::metrics::sql_statement(sql, elapsed, failed);
+        crate::telemetry::sql_statement(sql, elapsed, failed);
     })
 }
 

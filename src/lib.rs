@@ -5,10 +5,9 @@
 //! migrates and serves.
 
 pub mod access;
-pub mod aggregate;
-pub mod api;
 pub mod artifacts;
 pub mod assets;
+pub mod callers;
 pub mod config;
 pub mod console;
 pub mod core;
@@ -38,6 +37,7 @@ pub mod schema;
 pub mod search;
 pub mod server;
 pub mod serving;
+pub mod telemetry;
 pub mod training;
 pub mod ws_guard;
 

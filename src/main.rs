@@ -527,7 +527,7 @@ async fn main() -> anyhow_like::Result<()> {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into());
     let telemetry = match cli.otlp_endpoint.as_deref().filter(|u| !u.is_empty()) {
-        Some(url) => Some(mlgraph::observability::telemetry::Telemetry::start(url)?),
+        Some(url) => Some(mlgraph::telemetry::Telemetry::start(url)?),
         None => None,
     };
     {

@@ -17,7 +17,11 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::trace::TraceLayer;
 
 use crate::AppState;
-use crate::core::context::{RequestContext, Scope};
+use crate::callers::{
+    Verified, ask_for_bearer, authenticate, bearer, refuse, refuse_credentials, request_context,
+    retry_after,
+};
+use crate::core::context::RequestContext;
 use crate::error::{AppError, ErrorCode};
 use crate::schema::{AppSchema, build_schema_with, connection_data, execute};
 
@@ -32,11 +36,6 @@ struct Shared {
 }
 
 type CallerLimiter = governor::DefaultKeyedRateLimiter<String>;
-
-/// A bearer token the rate limiter verified for this request: the handler takes the
-/// caller from it instead of asking the database a second time.
-#[derive(Clone)]
-pub(crate) struct Verified(crate::access::service::Authenticated);
 
 /// Who is rate-limited: the API key of a bearer token that **verified**, else the
 /// `x-actor` header while authentication is off (everyone may do everything then), else
@@ -92,7 +91,7 @@ async fn limit_rate(
     let Err(not_until) = limiter.check_key(&caller_key(&shared, &req)) else {
         return next.run(req).await;
     };
-    crate::observability::metrics::rate_limited();
+    crate::telemetry::metrics::rate_limited();
     let wait = not_until.wait_time_from(DefaultClock::default().now());
     let message = "too many requests: slow down and retry after the time in Retry-After";
     let path = req.uri().path();
@@ -156,225 +155,12 @@ async fn remember_rest_writes(
     resp
 }
 
-/// Sets `Retry-After` to `secs` (at least 1): when a client should try again.
-pub(crate) fn retry_after(resp: &mut axum::response::Response, secs: u64) {
-    if let Ok(v) = HeaderValue::from_str(&secs.max(1).to_string()) {
-        resp.headers_mut()
-            .insert(axum::http::header::RETRY_AFTER, v);
-    }
-}
-
-/// The token of an `Authorization` header: `Bearer <token>`, or `Basic` with the token
-/// as the password (what clients configured with a user name and password send, e.g.
-/// MLflow's `MLFLOW_TRACKING_USERNAME`/`MLFLOW_TRACKING_PASSWORD`; the user name is not
-/// read). `None` without the header, `Err` when it holds neither.
-fn bearer(headers: &HeaderMap) -> Option<Result<std::borrow::Cow<'_, str>, ()>> {
-    use base64::Engine;
-    let value = headers.get(axum::http::header::AUTHORIZATION)?;
-    Some(
-        value
-            .to_str()
-            .ok()
-            .and_then(|v| {
-                let (scheme, token) = v.trim().split_once(' ')?;
-                if scheme.eq_ignore_ascii_case("bearer") {
-                    return Some(std::borrow::Cow::Borrowed(token.trim()));
-                }
-                if !scheme.eq_ignore_ascii_case("basic") {
-                    return None;
-                }
-                let decoded = base64::engine::general_purpose::STANDARD
-                    .decode(token.trim())
-                    .ok()?;
-                let pair = String::from_utf8(decoded).ok()?;
-                let (_, password) = pair.split_once(':')?;
-                Some(std::borrow::Cow::Owned(password.to_owned()))
-            })
-            .filter(|t| !t.is_empty())
-            .ok_or(()),
-    )
-}
-
-/// The answer to credentials that do not authenticate: 401 with `WWW-Authenticate`, 403
-/// for credentials that do but may not do this, or 503 when the database could not be
-/// asked.
-fn refuse_credentials(err: &AppError) -> axum::response::Response {
-    let code = err.code();
-    if code == ErrorCode::Unauthenticated {
-        crate::observability::metrics::auth_failure();
-    }
-    let status = match code {
-        ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-        ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-        ErrorCode::Forbidden => StatusCode::FORBIDDEN,
-        _ => StatusCode::UNAUTHORIZED,
-    };
-    if code == ErrorCode::Internal {
-        tracing::error!(error = ?err, "authentication failed");
-    }
-    let mut resp = refuse(status, code, &err.message());
-    if status == StatusCode::UNAUTHORIZED {
-        ask_for_bearer(&mut resp);
-    }
-    resp
-}
-
-/// A 401's `WWW-Authenticate`: the scheme mlgraph takes.
-fn ask_for_bearer(resp: &mut axum::response::Response) {
-    resp.headers_mut().insert(
-        axum::http::header::WWW_AUTHENTICATE,
-        HeaderValue::from_static("Bearer realm=\"mlgraph\""),
-    );
-}
-
 /// Whether any error of `resp` carries `code`.
 fn has_code(resp: &async_graphql::Response, code: ErrorCode) -> bool {
     let code = async_graphql::Value::from(code.as_str());
     resp.errors
         .iter()
         .any(|e| e.extensions.as_ref().and_then(|x| x.get("code")) == Some(&code))
-}
-
-/// Who calls with `token` (checked against the database on every request, so that a
-/// revoked key stops working at once).
-async fn authenticate(
-    state: &AppState,
-    token: &str,
-    request_id: Option<String>,
-) -> Result<RequestContext, AppError> {
-    crate::access::service::authenticate(&state.db, &state.clock, token)
-        .await
-        .map(|a| a.context(request_id))
-}
-
-/// `GET /ns/<namespace>/<Type>/<Name_with_underscores>`: the node a canonical URL names,
-/// as `{id, type, ns, name, url}` (then `node(id:)` reads it); `404 NOT_FOUND` when there
-/// is none the caller may read. Routed by the MLflow routes, which share `/ns/`.
-pub(crate) async fn canonical(
-    state: &AppState,
-    headers: &HeaderMap,
-    verified: Option<&Verified>,
-    path: &str,
-) -> axum::response::Response {
-    use crate::graph::canonical;
-    let rc = match request_context(state, headers, verified).await {
-        Ok(rc) => rc,
-        Err(refused) => return refused,
-    };
-    let not_found = || {
-        refuse(
-            StatusCode::NOT_FOUND,
-            ErrorCode::NotFound,
-            &format!("nothing is named /ns/{path}"),
-        )
-    };
-    let Some((ns, ty, name)) = canonical::parse(path) else {
-        return not_found();
-    };
-    match canonical::find(&state.db, &rc, &ns, ty, &name).await {
-        Ok(Some((id, name))) => axum::Json(serde_json::json!({
-            "id": crate::core::ids::encode(ty, id).to_string(),
-            "type": ty.name(),
-            "ns": ns,
-            "url": canonical::url(ty, &ns, &name),
-            "name": name,
-        }))
-        .into_response(),
-        Ok(None) => not_found(),
-        Err(e) => {
-            tracing::error!(error = ?e, "canonical lookup failed");
-            refuse(StatusCode::INTERNAL_SERVER_ERROR, e.code(), &e.message())
-        }
-    }
-}
-
-/// The request context of an HTTP request, refused in the GraphQL error shape (see
-/// [`caller`]).
-async fn request_context(
-    state: &AppState,
-    headers: &HeaderMap,
-    verified: Option<&Verified>,
-) -> Result<RequestContext, axum::response::Response> {
-    caller(state, headers, verified)
-        .await
-        .map_err(|e| refuse_credentials(&e))
-}
-
-/// Who calls. Authentication off: everyone may do everything, and `x-actor` names the
-/// caller. On: the bearer token decides; without one the caller may only log in
-/// (`x-actor` is ignored either way).
-async fn caller(
-    state: &AppState,
-    headers: &HeaderMap,
-    verified: Option<&Verified>,
-) -> Result<RequestContext, AppError> {
-    let header = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    };
-    let request_id = header("x-request-id");
-    if !state.auth.enabled {
-        return Ok(RequestContext {
-            actor: header("x-actor"),
-            request_id,
-            scope: Scope::All,
-            principal: None,
-            as_of: Default::default(),
-            reads: Default::default(),
-        });
-    }
-    match bearer(headers) {
-        None => Ok(RequestContext {
-            actor: None,
-            request_id,
-            scope: Scope::Grants(Vec::new()),
-            principal: None,
-            as_of: Default::default(),
-            reads: Default::default(),
-        }),
-        Some(Err(())) => Err(AppError::Unauthenticated(
-            "the Authorization header must be `Bearer <API key or session token>`".into(),
-        )),
-        Some(Ok(token)) => match verified {
-            Some(v) => Ok(v.0.clone().context(request_id)),
-            None => authenticate(state, &token, request_id).await,
-        },
-    }
-}
-
-/// The caller of a REST request (OpenLineage, MLflow): as for GraphQL, but while
-/// authentication is on a request without a bearer token is refused at once, since no
-/// REST route answers anonymous callers. The route answers the error in its protocol's
-/// shape (see [`with_bearer_challenge`] for the 401's header).
-pub(crate) async fn rest_caller(
-    state: &AppState,
-    headers: &HeaderMap,
-    verified: Option<&Verified>,
-) -> Result<RequestContext, AppError> {
-    if state.auth.enabled && bearer(headers).is_none() {
-        crate::observability::metrics::auth_failure();
-        return Err(AppError::Unauthenticated(
-            "send `Authorization: Bearer <mlgraph API key>`".into(),
-        ));
-    }
-    caller(state, headers, verified).await.inspect_err(|e| {
-        if e.code() == ErrorCode::Unauthenticated {
-            crate::observability::metrics::auth_failure();
-        }
-    })
-}
-
-/// A REST route's refusal of credentials with the scheme it takes (`WWW-Authenticate`
-/// on a 401).
-pub(crate) fn with_bearer_challenge(
-    mut resp: axum::response::Response,
-) -> axum::response::Response {
-    if resp.status() == StatusCode::UNAUTHORIZED {
-        ask_for_bearer(&mut resp);
-    }
-    resp
 }
 
 /// A request to run again (a read a replica failed): the same operation and variables.
@@ -435,16 +221,6 @@ fn unreadable_body(err: &axum::Error) -> axum::response::Response {
         ErrorCode::BadUserInput,
         "the request body could not be read",
     )
-}
-
-/// A refusal before execution: `status`, one error with `code`.
-fn refuse(status: StatusCode, code: ErrorCode, message: &str) -> axum::response::Response {
-    let mut err = async_graphql::ServerError::new(message, None);
-    err.extensions
-        .get_or_insert_with(Default::default)
-        .set("code", code.as_str());
-    let resp = async_graphql::Response::from_errors(vec![err]);
-    http_response(&resp, &HeaderMap::new(), status)
 }
 
 /// The media type a client asked for (GraphQL over HTTP): the GraphQL response type when
@@ -620,7 +396,7 @@ async fn graphql_handler(
         retry_after(&mut resp, 1);
         return resp;
     };
-    if let Some(id) = crate::observability::telemetry::trace_id(&tracing::Span::current()) {
+    if let Some(id) = crate::telemetry::trace_id(&tracing::Span::current()) {
         resp.extensions
             .insert("traceId".to_owned(), async_graphql::Value::from(id));
     }
@@ -877,7 +653,7 @@ async fn serve_socket(
     let state = shared.state.clone();
     let init_caller = caller.clone();
     let closer = guarded.sink.clone();
-    let gateway = crate::gql::request::Gateway {
+    let gateway = crate::schema::request::Gateway {
         schema,
         state: state.clone(),
     };
@@ -970,7 +746,7 @@ async fn may_read_metrics(state: &AppState, headers: &HeaderMap) -> Result<(), A
     }
 }
 
-/// Prometheus metrics (see `observability::metrics`), plus the SQL statement counter
+/// Prometheus metrics (see `telemetry::metrics`), plus the SQL statement counter
 /// benchmarks divide by requests.
 async fn metrics(State(shared): State<Shared>, headers: HeaderMap) -> axum::response::Response {
     if let Err(e) = may_read_metrics(&shared.state, &headers).await {
@@ -983,13 +759,13 @@ async fn metrics(State(shared): State<Shared>, headers: HeaderMap) -> axum::resp
             pool.size(),
             u32::try_from(pool.num_idle()).unwrap_or(u32::MAX),
         );
-        crate::observability::metrics::pool(size.saturating_sub(idle), idle);
+        crate::telemetry::metrics::pool(size.saturating_sub(idle), idle);
     }
     let mut text = format!(
         "# HELP mlgraph_sql_statements_total SQL statements sent by this instance.\n# TYPE mlgraph_sql_statements_total counter\nmlgraph_sql_statements_total {}\n",
         shared.state.statements.get()
     );
-    if let Some(handle) = crate::observability::metrics::handle() {
+    if let Some(handle) = crate::telemetry::metrics::handle() {
         handle.run_upkeep();
         text.push_str(&handle.render());
     }
@@ -1036,7 +812,7 @@ fn cors(origins: &[String]) -> Option<CorsLayer> {
 /// The application router.
 pub fn app(state: AppState) -> Router {
     // The metrics recorder, before the first request records anything.
-    crate::observability::metrics::handle();
+    crate::telemetry::metrics::handle();
     let parsed = Arc::new(crate::gql::parsed::ParseCache::new(
         state.limits.parse_cache,
     ));
@@ -1097,7 +873,7 @@ pub fn app(state: AppState) -> Router {
                         otel.name = %format!("{} {}", req.method(), req.uri().path()),
                         otel.kind = "server",
                     );
-                    crate::observability::telemetry::continue_trace(&span, req.headers());
+                    crate::telemetry::continue_trace(&span, req.headers());
                     span
                 })
                 // One line per response, with the request span's fields (request and trace id).

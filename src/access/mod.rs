@@ -8,14 +8,13 @@ pub mod service;
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::{api_key, grant, user};
-use sea_orm::EntityTrait;
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::api::data;
 use crate::core::context::RequestContext;
 use crate::enums::{KeyKind, PrincipalKind, Role};
 use crate::error::AppError;
+use crate::gql::api::data;
 
 fn uuid_arg(field: &str, id: &ID) -> Result<Uuid, AppError> {
     Uuid::try_parse(id.as_str())
@@ -252,16 +251,10 @@ impl AccessQuery {
     async fn me(&self, ctx: &Context<'_>) -> Result<Caller> {
         let (state, rc) = state_and_caller(ctx)?;
         let user = match &rc.principal {
-            Some(p) => {
-                let row = user::Entity::find_by_id(p.user_id)
-                    .one(&state.db)
-                    .await
-                    .map_err(AppError::from_db)?;
-                match row {
-                    Some(row) => Some(one_user(state, rc, row).await?),
-                    None => None,
-                }
-            }
+            Some(p) => match service::caller_user(&state.db, p.user_id).await? {
+                Some(row) => Some(one_user(state, rc, row).await?),
+                None => None,
+            },
             None => None,
         };
         Ok(Caller {

@@ -585,6 +585,11 @@ pub async fn create_user(
     .await
 }
 
+/// The caller's own user row (`me`), if it still exists.
+pub async fn caller_user(db: &impl ConnectionTrait, id: Uuid) -> AppResult<Option<user::Model>> {
+    Ok(user::Entity::find_by_id(id).one(db).await?)
+}
+
 /// A user that is not deleted, or `NOT_FOUND`.
 async fn live_user(db: &impl ConnectionTrait, id: Uuid, field: &str) -> AppResult<user::Model> {
     user::Entity::find_by_id(id)

@@ -269,7 +269,7 @@ async fn get_object(
         }
     };
     let len = file.metadata().await.map(|m| m.len()).unwrap_or(0);
-    crate::observability::metrics::artifact_bytes("out", len);
+    crate::telemetry::metrics::artifact_bytes("out", len);
     let mut resp = Body::from_stream(tokio_util::io::ReaderStream::new(file)).into_response();
     let h = resp.headers_mut();
     if let Ok(v) = HeaderValue::from_str(

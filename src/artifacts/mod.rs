@@ -12,11 +12,11 @@ use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::artifact;
 
-use crate::api::{data, deps, top_list};
 use crate::core::ids::{NodeType, decode_any, decode_as};
 use crate::core::paging::PageArgs;
 use crate::enums::{ArtifactStatus, ArtifactStatusFilter};
 use crate::error::AppError;
+use crate::gql::api::{data, deps, top_list};
 use crate::gql::connection::Conn;
 use crate::gql::filter::{IdFilter, cond_of};
 use crate::graph::{Artifact, Node, load_node};
@@ -229,7 +229,7 @@ impl ArtifactQuery {
         )]
         _as_of: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<Artifact> {
-        let d = crate::api::deps(ctx)?;
+        let d = crate::gql::api::deps(ctx)?;
         let id = decode_as(&id, NodeType::Artifact, "id")?;
         Ok(Artifact::from(
             crate::core::store::get::<artifact::Entity>(&d.db, d.rc, id).await?,
@@ -397,11 +397,11 @@ pub async fn owned(
     order_by: Option<Vec<ArtifactOrder>>,
     page: PageArgs,
 ) -> Result<Conn<Artifact>> {
-    crate::api::child_list::<crate::relations::OwnedArtifacts, _>(
+    crate::gql::api::child_list::<crate::relations::OwnedArtifacts, _>(
         ctx,
         owner,
         live_unless_asked(&filter),
-        crate::api::fingerprint(&[&filter, &order_by]),
+        crate::gql::api::fingerprint(&[&filter, &order_by]),
         ArtifactOrder::keys(order_by.as_deref()),
         page,
         Artifact::from,

@@ -556,7 +556,7 @@ pub async fn complete_undeclared(
     };
     join_parts(arts, &row, &upload, None).await?;
     let (size, sha256) = arts.store.hash_object(&row.object_key).await?;
-    crate::observability::metrics::artifact_bytes("in", size);
+    crate::telemetry::metrics::artifact_bytes("in", size);
     transition(db, ctx, &row, ArtifactStatus::Pending, "VERIFIED", |a| {
         a.size_bytes = Set(i64::try_from(size).unwrap_or(i64::MAX));
         a.sha256 = Set(sha256);
@@ -631,7 +631,7 @@ pub async fn complete_upload(
     }
     match verify(arts, &row).await? {
         Ok(()) => {
-            crate::observability::metrics::artifact_bytes(
+            crate::telemetry::metrics::artifact_bytes(
                 "in",
                 u64::try_from(row.size_bytes).unwrap_or(0),
             );

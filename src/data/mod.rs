@@ -9,8 +9,8 @@ use entity::{dataset, dataset_version};
 
 pub use types::*;
 
-use crate::api::deps;
 use crate::core::ids::{NodeType, decode_as};
+use crate::gql::api::deps;
 use crate::graph::{Dataset, DatasetVersion};
 
 crate::gql::declare::query_object! {
@@ -67,7 +67,7 @@ impl DataMutation {
     async fn delete_dataset(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
         let d = deps(ctx)?;
         let uuid = decode_as(&id, NodeType::Dataset, "id")?;
-        crate::graph::delete::<dataset::Entity>(&d.state.db, d.rc, uuid).await?;
+        crate::lineage::service::delete_node::<dataset::Entity>(&d.state.db, d.rc, uuid).await?;
         Ok(id)
     }
     /// Adds an immutable version to a dataset; the server assigns the next number.
@@ -87,7 +87,8 @@ impl DataMutation {
     async fn delete_dataset_version(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
         let d = deps(ctx)?;
         let uuid = decode_as(&id, NodeType::DatasetVersion, "id")?;
-        crate::graph::delete::<dataset_version::Entity>(&d.state.db, d.rc, uuid).await?;
+        crate::lineage::service::delete_node::<dataset_version::Entity>(&d.state.db, d.rc, uuid)
+            .await?;
         Ok(id)
     }
 }

@@ -108,6 +108,67 @@ fn ancestors(ns: &str) -> Vec<String> {
     out
 }
 
+/// An approval's check results, latest run first, in the caller's scope.
+pub async fn checks_of(
+    db: &impl ConnectionTrait,
+    ctx: &RequestContext,
+    approval: Uuid,
+) -> AppResult<Vec<compliance_check::Model>> {
+    Ok(store::scoped::<compliance_check::Entity>(ctx)
+        .filter(compliance_check::Column::ApprovalId.eq(approval))
+        .order_by_desc(compliance_check::Column::CreatedAt)
+        .all(db)
+        .await?)
+}
+
+/// The rows whose events make the governance history of a model (of all its versions) or
+/// of a model version: its approvals, their check results and its security findings. The
+/// events are then read in the caller's scope; `BAD_USER_INPUT` for any other node.
+pub async fn governed_ids(
+    db: &impl ConnectionTrait,
+    ty: NodeType,
+    id: Uuid,
+) -> AppResult<Vec<Uuid>> {
+    use entity::{model_version, security_finding};
+    let versions: Vec<Uuid> = match ty {
+        NodeType::ModelVersion => vec![id],
+        NodeType::Model => store::unscoped::<model_version::Entity>()
+            .filter(model_version::Column::ModelId.eq(id))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|v| v.id)
+            .collect(),
+        _ => return Err(AppError::bad_input("of", "a model or a model version")),
+    };
+    let approvals: Vec<Uuid> = store::unscoped::<approval::Entity>()
+        .filter(approval::Column::ModelVersionId.is_in(versions.clone()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    let checks: Vec<Uuid> = store::unscoped::<compliance_check::Entity>()
+        .filter(compliance_check::Column::ApprovalId.is_in(approvals.clone()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    let findings: Vec<Uuid> = store::unscoped::<security_finding::Entity>()
+        .filter(security_finding::Column::ModelVersionId.is_in(versions))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|f| f.id)
+        .collect();
+    Ok(approvals
+        .into_iter()
+        .chain(checks)
+        .chain(findings)
+        .collect())
+}
+
 /// The policy in force for `ns`: the latest version of the nearest namespace (itself or
 /// above) that has one, else the default (version 0).
 pub async fn policy_for(

@@ -37,6 +37,20 @@
 
 use uuid::Uuid;
 
+/// The GraphQL object of a node type's rows.
+pub trait NodeObject: From<<Self::Entity as sea_orm::EntityTrait>::Model> {
+    /// The table its rows come from.
+    type Entity: crate::core::node::NodeEntity;
+}
+
+/// The node type a table holds.
+pub trait EntityObject {
+    /// Its GraphQL object.
+    type Object: NodeObject;
+    /// The object's name in the schema.
+    const NAME: &'static str;
+}
+
 /// A foreign key, required or optional, as the optional id a reference loads.
 pub trait ForeignKey {
     /// The id, if there is one.
@@ -210,7 +224,7 @@ macro_rules! node_type {
                     &self,
                     ctx: &async_graphql::Context<'_>,
                 ) -> async_graphql::Result<Option<$robj>> {
-                    $crate::api::load_ref::<<$robj as $crate::graph::NodeObject>::Entity, _>(
+                    $crate::gql::api::load_ref::<<$robj as $crate::gql::declare::NodeObject>::Entity, _>(
                         ctx,
                         $crate::gql::declare::ForeignKey::id(&self.0.$rfk),
                         $robj::from,
@@ -220,24 +234,24 @@ macro_rules! node_type {
             )*)?
             $($(
                 $(#[$hdoc])*
-                #[allow(clippy::too_many_arguments)]
+                #[expect(clippy::too_many_arguments)]
                 async fn $hname(
                     &self,
                     ctx: &async_graphql::Context<'_>,
-                    filter: Option<<<$hobj as $crate::graph::NodeObject>::Entity as $crate::gql::declare::Listed>::Filter>,
-                    order_by: Option<Vec<<<$hobj as $crate::graph::NodeObject>::Entity as $crate::gql::declare::Listed>::Order>>,
+                    filter: Option<<<$hobj as $crate::gql::declare::NodeObject>::Entity as $crate::gql::declare::Listed>::Filter>,
+                    order_by: Option<Vec<<<$hobj as $crate::gql::declare::NodeObject>::Entity as $crate::gql::declare::Listed>::Order>>,
                     first: Option<i32>,
                     after: Option<String>,
                     last: Option<i32>,
                     before: Option<String>,
                     offset: Option<i32>,
                 ) -> async_graphql::Result<$crate::gql::connection::Conn<$hobj>> {
-                    $crate::api::child_list::<$crate::relations::$hrel, _>(
+                    $crate::gql::api::child_list::<$crate::relations::$hrel, _>(
                         ctx,
                         self.0.id,
                         $crate::gql::filter::cond_of(&filter),
-                        $crate::api::fingerprint(&[&filter, &order_by]),
-                        <<<$hobj as $crate::graph::NodeObject>::Entity as $crate::gql::declare::Listed>::Order>::keys(order_by.as_deref()),
+                        $crate::gql::api::fingerprint(&[&filter, &order_by]),
+                        <<<$hobj as $crate::gql::declare::NodeObject>::Entity as $crate::gql::declare::Listed>::Order>::keys(order_by.as_deref()),
                         $crate::core::paging::PageArgs::new(first, after, last, before, offset),
                         $hobj::from,
                     )
@@ -245,21 +259,20 @@ macro_rules! node_type {
                 }
 
                 #[doc = concat!("Groups of `", stringify!([<$hname:lower_camel>]), "` with their count and the sum, average, minimum and maximum of each numeric field, like `aggregate` (its `filter`, `groupBy`, `having`, `order`, `first`) over this node's children only.")]
-                #[allow(clippy::too_many_arguments)]
                 async fn [<$hname _aggregate>](
                     &self,
                     ctx: &async_graphql::Context<'_>,
-                    filter: Option<<<$hobj as $crate::graph::NodeObject>::Entity as $crate::gql::declare::Listed>::Filter>,
-                    group_by: Option<Vec<$crate::aggregate::AggregateGroupBy>>,
-                    having: Option<$crate::aggregate::AggregateHaving>,
-                    #[graphql(default)] order: $crate::aggregate::AggregateOrder,
+                    filter: Option<<<$hobj as $crate::gql::declare::NodeObject>::Entity as $crate::gql::declare::Listed>::Filter>,
+                    group_by: Option<Vec<$crate::gql::aggregate::AggregateGroupBy>>,
+                    having: Option<$crate::gql::aggregate::AggregateHaving>,
+                    #[graphql(default)] order: $crate::gql::aggregate::AggregateOrder,
                     #[graphql(default = 100)] first: i32,
-                ) -> async_graphql::Result<Vec<$crate::aggregate::AggregateGroup>> {
-                    $crate::aggregate::of_children::<$crate::relations::$hrel>(
+                ) -> async_graphql::Result<Vec<$crate::gql::aggregate::AggregateGroup>> {
+                    $crate::gql::aggregate::of_children::<$crate::relations::$hrel>(
                         ctx,
                         self.0.id,
                         filter.as_ref(),
-                        $crate::aggregate::Ask {
+                        $crate::gql::aggregate::Ask {
                             group_by: group_by.unwrap_or_default(),
                             having,
                             order,
@@ -271,12 +284,12 @@ macro_rules! node_type {
             )*)?
             $($(
                 $(#[$ldoc])*
-                #[allow(clippy::too_many_arguments)]
+                #[expect(clippy::too_many_arguments)]
                 async fn $lname(
                     &self,
                     ctx: &async_graphql::Context<'_>,
-                    filter: Option<<<$lobj as $crate::graph::NodeObject>::Entity as $crate::gql::declare::Listed>::Filter>,
-                    order_by: Option<Vec<<<$lobj as $crate::graph::NodeObject>::Entity as $crate::gql::declare::Listed>::Order>>,
+                    filter: Option<<<$lobj as $crate::gql::declare::NodeObject>::Entity as $crate::gql::declare::Listed>::Filter>,
+                    order_by: Option<Vec<<<$lobj as $crate::gql::declare::NodeObject>::Entity as $crate::gql::declare::Listed>::Order>>,
                     first: Option<i32>,
                     after: Option<String>,
                     last: Option<i32>,
@@ -299,7 +312,7 @@ macro_rules! node_type {
 
         impl $crate::gql::plan::Plannable for entity::$module::Entity {
             const OBJECT: &'static str =
-                <entity::$module::Entity as $crate::graph::EntityObject>::NAME;
+                <entity::$module::Entity as $crate::gql::declare::EntityObject>::NAME;
 
             fn field(name: &str) -> Option<$crate::gql::plan::PField<Self>> {
                 #[allow(unused_imports)]
@@ -313,7 +326,7 @@ macro_rules! node_type {
                         if name == stringify!([<$rname:lower_camel>]) {
                             return Some($crate::gql::plan::reference::<
                                 Self,
-                                <$robj as $crate::graph::NodeObject>::Entity,
+                                <$robj as $crate::gql::declare::NodeObject>::Entity,
                             >(C::[<$rfk:camel>]));
                         }
                     }
@@ -583,8 +596,8 @@ macro_rules! query_object {
                     )]
                     _as_of: Option<chrono::DateTime<chrono::Utc>>,
                 ) -> async_graphql::Result<$crate::gql::plan::Planned<$gobj>> {
-                    $crate::api::planned_get_by_global_id::<
-                        <$gobj as $crate::graph::NodeObject>::Entity,
+                    $crate::gql::api::planned_get_by_global_id::<
+                        <$gobj as $crate::gql::declare::NodeObject>::Entity,
                         _,
                     >(ctx, &id, $gobj::from)
                     .await
@@ -604,15 +617,15 @@ macro_rules! query_object {
                     )]
                     _as_of: Option<chrono::DateTime<chrono::Utc>>,
                 ) -> async_graphql::Result<$crate::gql::plan::Planned<$nobj>> {
-                    type E = <$nobj as $crate::graph::NodeObject>::Entity;
+                    type E = <$nobj as $crate::gql::declare::NodeObject>::Entity;
                     type C = <E as sea_orm::EntityTrait>::Column;
                     match (id, ns, name) {
                         (Some(id), None, None) => {
-                            $crate::api::planned_get_by_global_id::<E, _>(ctx, &id, $nobj::from)
+                            $crate::gql::api::planned_get_by_global_id::<E, _>(ctx, &id, $nobj::from)
                                 .await
                         }
                         (None, Some(ns), Some(name)) => {
-                            $crate::api::planned_by_name::<E, _>(ctx, C::Name, &ns, &name, $nobj::from)
+                            $crate::gql::api::planned_by_name::<E, _>(ctx, C::Name, &ns, &name, $nobj::from)
                                 .await
                         }
                         _ => Err($crate::error::AppError::bad_input(
@@ -625,12 +638,12 @@ macro_rules! query_object {
             )*)?
             $($(
                 $(#[$ldoc])*
-                #[allow(clippy::too_many_arguments)]
+                #[expect(clippy::too_many_arguments)]
                 async fn $list(
                     &self,
                     ctx: &async_graphql::Context<'_>,
-                    filter: Option<<<$lobj as $crate::graph::NodeObject>::Entity as $crate::gql::declare::Listed>::Filter>,
-                    order_by: Option<Vec<<<$lobj as $crate::graph::NodeObject>::Entity as $crate::gql::declare::Listed>::Order>>,
+                    filter: Option<<<$lobj as $crate::gql::declare::NodeObject>::Entity as $crate::gql::declare::Listed>::Filter>,
+                    order_by: Option<Vec<<<$lobj as $crate::gql::declare::NodeObject>::Entity as $crate::gql::declare::Listed>::Order>>,
                     first: Option<i32>,
                     after: Option<String>,
                     last: Option<i32>,
@@ -642,8 +655,8 @@ macro_rules! query_object {
                     )]
                     _as_of: Option<chrono::DateTime<chrono::Utc>>,
                 ) -> async_graphql::Result<$crate::gql::plan::Planned<$crate::gql::connection::Conn<$lobj>>> {
-                    type E = <$lobj as $crate::graph::NodeObject>::Entity;
-                    $crate::api::planned_list::<E, _>(
+                    type E = <$lobj as $crate::gql::declare::NodeObject>::Entity;
+                    $crate::gql::api::planned_list::<E, _>(
                         ctx,
                         $crate::gql::filter::cond_of(&filter),
                         <<E as $crate::gql::declare::Listed>::Order>::keys(order_by.as_deref()),

@@ -341,7 +341,7 @@ mod tests {
     use super::*;
 
     fn registry() -> Registry {
-        crate::gql::request::registry()
+        crate::schema::request::registry()
     }
 
     fn view(text: &str, variables: serde_json::Value) -> View {

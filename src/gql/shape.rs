@@ -343,7 +343,7 @@ impl CostWalker<'_> {
                 u64::from(self.limits.max_lineage_page),
             )
         } else if ty == "AggregateGroup" {
-            (100, crate::aggregate::MAX_GROUPS as u64)
+            (100, crate::gql::aggregate::MAX_GROUPS as u64)
         } else if let Some(ids) = list_argument_len(field, "ids") {
             return Some(ids.max(1));
         } else {
@@ -356,13 +356,26 @@ impl CostWalker<'_> {
     /// How many points a run's `metricHistory` may return: its keys (those named, else
     /// the default number) × `maxPoints`.
     fn history_size(&self, field: &Field) -> usize {
-        use crate::runs::history::{DEFAULT_KEYS, DEFAULT_POINTS, MAX_KEYS, MAX_POINTS};
+        use metric_history::{DEFAULT_KEYS, DEFAULT_POINTS, MAX_KEYS, MAX_POINTS};
         let keys = list_argument_len(field, "keys").map_or(DEFAULT_KEYS, |n| n.clamp(1, MAX_KEYS));
         let points = int_argument(field, "maxPoints").map_or(i64::from(DEFAULT_POINTS), |n| {
             n.clamp(i64::from(MAX_POINTS.0), i64::from(MAX_POINTS.1))
         });
         keys.saturating_mul(usize::try_from(points).unwrap_or_default())
     }
+}
+
+/// The bounds of a run's `metricHistory` (the `runs` domain answers it within them; the
+/// cost of a document counts its points by them).
+pub mod metric_history {
+    /// The fewest and most points a series may be sampled to.
+    pub const MAX_POINTS: (i32, i32) = (3, 2_500);
+    /// Points per metric when `maxPoints` is not given.
+    pub const DEFAULT_POINTS: i32 = 320;
+    /// Metrics answered per run when `keys` names none: the first ones in key order.
+    pub const DEFAULT_KEYS: usize = 10;
+    /// The most metrics `keys` may name.
+    pub const MAX_KEYS: usize = 100;
 }
 
 fn int_argument(field: &Field, name: &str) -> Option<i64> {

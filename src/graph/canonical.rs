@@ -10,10 +10,14 @@ use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+
+use crate::AppState;
 use crate::core::context::{RequestContext, Role};
 use crate::core::ids::NodeType;
 use crate::core::node::NodeEntity;
-use crate::error::AppResult;
+use crate::error::{AppResult, ErrorCode};
 
 /// What a path segment of a name keeps as is: `/` separates, `%` and what URLs reserve
 /// are encoded.
@@ -128,6 +132,46 @@ pub async fn find(
         NodeType::Experiment => by_name!(experiment),
         NodeType::Endpoint => by_name!(endpoint),
         _ => Ok(None),
+    }
+}
+
+/// `GET /ns/<namespace>/<Type>/<Name_with_underscores>`: the node a canonical URL names,
+/// as `{id, type, ns, name, url}` (then `node(id:)` reads it); `404 NOT_FOUND` when there
+/// is none the caller may read. Routed by the MLflow routes, which share `/ns/`.
+pub(crate) async fn serve(
+    state: &AppState,
+    headers: &HeaderMap,
+    verified: Option<&crate::callers::Verified>,
+    path: &str,
+) -> axum::response::Response {
+    let rc = match crate::callers::request_context(state, headers, verified).await {
+        Ok(rc) => rc,
+        Err(refused) => return refused,
+    };
+    let not_found = || {
+        crate::callers::refuse(
+            StatusCode::NOT_FOUND,
+            ErrorCode::NotFound,
+            &format!("nothing is named /ns/{path}"),
+        )
+    };
+    let Some((ns, ty, name)) = parse(path) else {
+        return not_found();
+    };
+    match find(&state.db, &rc, &ns, ty, &name).await {
+        Ok(Some((id, name))) => axum::Json(serde_json::json!({
+            "id": crate::core::ids::encode(ty, id).to_string(),
+            "type": ty.name(),
+            "ns": ns,
+            "url": url(ty, &ns, &name),
+            "name": name,
+        }))
+        .into_response(),
+        Ok(None) => not_found(),
+        Err(e) => {
+            tracing::error!(error = ?e, "canonical lookup failed");
+            crate::callers::refuse(StatusCode::INTERNAL_SERVER_ERROR, e.code(), &e.message())
+        }
     }
 }
 

@@ -50,7 +50,6 @@ macro_rules! graph_fields_object {
         impl $name {
         /// What this node was made from or depends on, up to `depth` edges away (batched
         /// with every other node of the response asking the same).
-        #[allow(clippy::too_many_arguments)]
         async fn upstream(
             &self,
             ctx: &Context<'_>,
@@ -76,7 +75,6 @@ macro_rules! graph_fields_object {
         }
 
         /// What is affected if this node changes (impact), up to `depth` edges away.
-        #[allow(clippy::too_many_arguments)]
         async fn downstream(
             &self,
             ctx: &Context<'_>,
@@ -102,7 +100,7 @@ macro_rules! graph_fields_object {
         }
 
         /// Explicit typed edges starting (OUT) or ending (IN) here.
-        #[allow(clippy::too_many_arguments)]
+        #[expect(clippy::too_many_arguments)]
         async fn edges(
             &self,
             ctx: &Context<'_>,

@@ -18,13 +18,12 @@ use async_graphql::{
 use uuid::Uuid;
 
 use super::{GraphFields, NodeId, NodeType};
-use crate::api::load_ref;
+use crate::gql::api::load_ref;
 
 macro_rules! node_interface {
     ($( $(#[$doc:meta])* $ty:ident = $module:ident ),+ $(,)?) => {
         /// Anything with a global id, resolvable through `node(id:)`; every node also has
         /// its lineage (`upstream`, `downstream`), its explicit `edges` and its `history`.
-        #[allow(clippy::large_enum_variant)]
         pub enum Node {
             $( $(#[$doc])* $ty(super::$ty), )+
         }

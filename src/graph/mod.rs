@@ -14,38 +14,6 @@ pub use tags::{TagsChange, TagsMutation};
 
 pub use crate::core::ids::NodeType;
 
-/// Deletes a node with what hangs off every node, in one transaction: its artifacts
-/// (their objects go with the artifact sweeper's next run) and its explicit edges (each
-/// with its `DELETE` event, so lineage, impact and time travel stop showing them).
-pub async fn delete<E: crate::core::node::NodeEntity>(
-    db: &sea_orm::DatabaseConnection,
-    ctx: &crate::core::context::RequestContext,
-    id: uuid::Uuid,
-) -> crate::error::AppResult<E::Model>
-where
-    E::Model: sea_orm::FromQueryResult + Clone + Send + Sync + serde::Serialize,
-{
-    crate::core::store::delete::<E>(db, ctx, id, async |txn, _| {
-        crate::artifacts::service::owner_deleted(txn, ctx, id).await?;
-        crate::lineage::service::node_deleted(txn, ctx, E::NODE_TYPE, id).await
-    })
-    .await
-}
-
-/// The GraphQL object of a node type's rows.
-pub trait NodeObject: From<<Self::Entity as sea_orm::EntityTrait>::Model> {
-    /// The table its rows come from.
-    type Entity: crate::core::node::NodeEntity;
-}
-
-/// The node type a table holds.
-pub trait EntityObject {
-    /// Its GraphQL object.
-    type Object: NodeObject;
-    /// The object's name in the schema.
-    const NAME: &'static str;
-}
-
 /// Each row's GraphQL object: the type's own fields merged with the graph fields, built
 /// from its entity's row.
 macro_rules! node_objects {
@@ -77,11 +45,11 @@ macro_rules! node_objects {
             }
         }
 
-        impl NodeObject for $ty {
+        impl crate::gql::declare::NodeObject for $ty {
             type Entity = entity::$module::Entity;
         }
 
-        impl EntityObject for entity::$module::Entity {
+        impl crate::gql::declare::EntityObject for entity::$module::Entity {
             type Object = $ty;
             const NAME: &'static str = stringify!($ty);
         }

@@ -123,7 +123,7 @@ impl TagsMutation {
     /// Changes the tags of a model, model version or run (`JobRun`) in one step, with one
     /// `UPDATE` event: `set` adds or replaces keys, `remove` drops keys. Answers the node.
     async fn set_tags(&self, ctx: &Context<'_>, id: ID, tags: TagsChange) -> Result<super::Node> {
-        let d = crate::api::deps(ctx)?;
+        let d = crate::gql::api::deps(ctx)?;
         let (ty, uuid) = ids::decode_any(&id, "id")?;
         let db = &d.state.db;
         Ok(match ty {

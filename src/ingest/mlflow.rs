@@ -170,7 +170,7 @@ async fn at_root(
     Path(rest): Path<String>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
-    verified: Option<axum::Extension<crate::server::Verified>>,
+    verified: Option<axum::Extension<crate::callers::Verified>>,
     body: Body,
 ) -> Response {
     // MLflow 3's workspaces (`mlflow.set_workspace`, the `X-MLFLOW-WORKSPACE` header)
@@ -197,7 +197,7 @@ async fn at_namespace(
     Path(rest): Path<String>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
-    verified: Option<axum::Extension<crate::server::Verified>>,
+    verified: Option<axum::Extension<crate::callers::Verified>>,
     body: Body,
 ) -> Response {
     let Some((ns, path)) = rest
@@ -207,7 +207,7 @@ async fn at_namespace(
         // Not MLflow's: a canonical URL (`/ns/<namespace>/<Type>/<name>`).
         if method == Method::GET {
             let verified = verified.as_deref();
-            return crate::server::canonical(&state, &headers, verified, &rest).await;
+            return crate::graph::canonical::serve(&state, &headers, verified, &rest).await;
         }
         return MlflowError::endpoint(&method, &rest).into_response();
     };
@@ -311,13 +311,13 @@ async fn serve(
     path: &str,
     query: Option<String>,
     headers: HeaderMap,
-    verified: Option<crate::server::Verified>,
+    verified: Option<crate::callers::Verified>,
     body: Body,
 ) -> Response {
-    let ctx = match crate::server::rest_caller(state, &headers, verified.as_ref()).await {
+    let ctx = match crate::callers::rest_caller(state, &headers, verified.as_ref()).await {
         Ok(ctx) => ctx,
         Err(e) => {
-            return crate::server::with_bearer_challenge(MlflowError::from(e).into_response());
+            return crate::callers::with_bearer_challenge(MlflowError::from(e).into_response());
         }
     };
     let api = Api {
@@ -907,7 +907,8 @@ impl Api<'_> {
             }
             ("DELETE", ["mlflow", "registered-models", "delete"]) => {
                 let m = self.model_named(&p.req("name")?).await?;
-                crate::graph::delete::<model::Entity>(self.db, self.ctx, m.id).await?;
+                crate::lineage::service::delete_node::<model::Entity>(self.db, self.ctx, m.id)
+                    .await?;
                 Ok(json!({}))
             }
             ("POST" | "GET", ["mlflow", "registered-models", "get-latest-versions"]) => {
@@ -959,7 +960,10 @@ impl Api<'_> {
             ("DELETE", ["mlflow", "model-versions", "delete"]) => {
                 let m = self.model_named(&p.req("name")?).await?;
                 let v = self.version_of(&m, &p.req("version")?).await?;
-                crate::graph::delete::<model_version::Entity>(self.db, self.ctx, v.id).await?;
+                crate::lineage::service::delete_node::<model_version::Entity>(
+                    self.db, self.ctx, v.id,
+                )
+                .await?;
                 Ok(json!({}))
             }
             ("POST", ["mlflow", "model-versions", "set-tag"]) => {

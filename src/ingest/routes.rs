@@ -63,7 +63,7 @@ async fn within_deadline(
         "TEMPORARILY_UNAVAILABLE",
         "the request ran past the server's deadline and was abandoned (nothing of it was kept)",
     );
-    crate::server::retry_after(&mut resp, 1);
+    crate::callers::retry_after(&mut resp, 1);
     resp
 }
 
@@ -284,13 +284,13 @@ async fn lineage(
     State(state): State<AppState>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
-    verified: Option<axum::Extension<crate::server::Verified>>,
+    verified: Option<axum::Extension<crate::callers::Verified>>,
     body: Bytes,
 ) -> Response {
     let verified = verified.map(|v| v.0);
-    let ctx = match crate::server::rest_caller(&state, &headers, verified.as_ref()).await {
+    let ctx = match crate::callers::rest_caller(&state, &headers, verified.as_ref()).await {
         Ok(ctx) => ctx,
-        Err(e) => return crate::server::with_bearer_challenge(error_response(&e)),
+        Err(e) => return crate::callers::with_bearer_challenge(error_response(&e)),
     };
     let value = match json_body(&headers, body).await {
         Ok(v) => v,
@@ -322,13 +322,13 @@ async fn lineage_batch(
     State(state): State<AppState>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
-    verified: Option<axum::Extension<crate::server::Verified>>,
+    verified: Option<axum::Extension<crate::callers::Verified>>,
     body: Bytes,
 ) -> Response {
     let verified = verified.map(|v| v.0);
-    let ctx = match crate::server::rest_caller(&state, &headers, verified.as_ref()).await {
+    let ctx = match crate::callers::rest_caller(&state, &headers, verified.as_ref()).await {
         Ok(ctx) => ctx,
-        Err(e) => return crate::server::with_bearer_challenge(error_response(&e)),
+        Err(e) => return crate::callers::with_bearer_challenge(error_response(&e)),
     };
     let events = match json_body(&headers, body).await {
         Ok(Value::Array(events)) => events,

@@ -13,9 +13,9 @@ use entity::dataset;
 use sea_orm::{ColumnTrait, QueryFilter};
 use serde_json::Value;
 
-use crate::api::deps;
 use crate::core::ids::{NodeType, decode_as};
 use crate::error::AppError;
+use crate::gql::api::deps;
 use crate::graph::Dataset;
 
 /// The most fields one answer holds.

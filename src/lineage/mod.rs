@@ -16,11 +16,11 @@ use uuid::Uuid;
 
 pub use service::TraversalArgs;
 
-use crate::api::deps;
 use crate::core::context::RequestContext;
 use crate::core::ids::{self, NodeType};
 use crate::core::paging::{decode_cursor, encode_cursor};
 use crate::error::AppError;
+use crate::gql::api::deps;
 use crate::graph::Edge;
 use crate::graph::{Node, load_node};
 
@@ -290,7 +290,7 @@ async fn walk(
     check_start: bool,
     w: WalkArgs,
 ) -> Result<LineageGraph> {
-    let limits = &crate::api::data::<crate::AppState>(ctx)?.limits;
+    let limits = &crate::gql::api::data::<crate::AppState>(ctx)?.limits;
     let max_depth = limits.max_lineage_depth;
     let depth = w.depth.unwrap_or(limits.default_lineage_depth as i32);
     if depth < 0 || depth as u32 > max_depth {
@@ -311,7 +311,7 @@ async fn walk(
         Some(c) => decode_cursor("after", c)? as usize + 1,
         None => 0,
     };
-    let loader = crate::api::data::<Batcher<TraversalLoader>>(ctx)?;
+    let loader = crate::gql::api::data::<Batcher<TraversalLoader>>(ctx)?;
     // Edges (and what is derived from them: paths, cycles) cost a second pass; skip it
     // when the client does not ask for them.
     let look = ctx.look_ahead();
@@ -458,10 +458,10 @@ pub async fn edges_of(
         (edge::Column::CreatedAt, Order::Desc),
         (edge::Column::Id, Order::Desc),
     ];
-    let fp = crate::api::fingerprint(&[&kinds]);
+    let fp = crate::gql::api::fingerprint(&[&kinds]);
     match direction {
         EdgeDirection::Out => {
-            crate::api::child_list::<crate::relations::EdgesOut, _>(
+            crate::gql::api::child_list::<crate::relations::EdgesOut, _>(
                 ctx,
                 node,
                 Ok(cond),
@@ -473,7 +473,7 @@ pub async fn edges_of(
             .await
         }
         EdgeDirection::In => {
-            crate::api::child_list::<crate::relations::EdgesIn, _>(
+            crate::gql::api::child_list::<crate::relations::EdgesIn, _>(
                 ctx,
                 node,
                 Ok(cond),

@@ -320,12 +320,12 @@ pub(super) async fn answer(
                 samples: s.samples as i64,
                 mean: s.mean,
                 std_dev: s.std_dev,
-                cost_total: s.cost_micros.map(crate::metrics::costs::format_amount),
+                cost_total: s.cost_micros.map(crate::core::math::format_amount),
                 cost_currency: s.currency.clone(),
                 cost_per_sample: s
                     .cost_micros
                     .filter(|_| s.samples > 0)
-                    .map(|c| crate::metrics::costs::format_amount(c / s.samples as i64)),
+                    .map(|c| crate::core::math::format_amount(c / s.samples as i64)),
             })
         })
         .collect();

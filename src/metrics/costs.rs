@@ -20,27 +20,7 @@ use crate::error::{AppError, AppResult};
 /// Most records per `recordCosts` call.
 pub const MAX_RECORDS: usize = 10_000;
 
-const SCALE: i64 = 1_000_000;
-
-/// `"12.3456"` → 12_345_600 millionths; at most 6 decimals, not negative.
-pub fn parse_amount(s: &str) -> Option<i64> {
-    let s = s.trim();
-    let (int, frac) = s.split_once('.').unwrap_or((s, ""));
-    if int.is_empty()
-        || !int.chars().all(|c| c.is_ascii_digit())
-        || frac.len() > 6
-        || !frac.chars().all(|c| c.is_ascii_digit())
-    {
-        return None;
-    }
-    let whole: i64 = int.parse().ok()?;
-    let frac_val: i64 = if frac.is_empty() {
-        0
-    } else {
-        format!("{frac:0<6}").parse().ok()?
-    };
-    whole.checked_mul(SCALE)?.checked_add(frac_val)
-}
+pub use crate::core::math::{format_amount, parse_amount};
 
 /// An amount input: [`parse_amount`], or `BAD_USER_INPUT` naming `field`.
 pub fn amount_input(field: &str, s: &str) -> AppResult<i64> {
@@ -59,11 +39,6 @@ pub fn currency_input(field: &str, s: &str) -> AppResult<String> {
         return Err(AppError::bad_input(field, "an ISO 4217 code such as USD"));
     }
     Ok(currency.to_owned())
-}
-
-/// 12_345_600 → `"12.345600"`.
-pub fn format_amount(micros: i64) -> String {
-    format!("{}.{:06}", micros / SCALE, (micros % SCALE).abs())
 }
 
 fn bad(i: usize, field: &str, message: impl Into<String>) -> AppError {

@@ -34,11 +34,11 @@ use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
 use entity::model_version;
 
-use crate::api::deps;
 use crate::core::ids::{NodeType, decode_as};
 use crate::core::paging::PageArgs;
 use crate::core::store;
 use crate::error::AppError;
+use crate::gql::api::deps;
 use crate::gql::connection::{Conn, connection};
 
 pub mod abtest;
@@ -189,7 +189,7 @@ impl InferenceMutation {
             inference::track_inference(&d.state.db, d.rc, input).await?;
         Ok(TrackedInference {
             prediction: prediction.into(),
-            cost: cost.map(crate::metrics::costs::format_amount),
+            cost: cost.map(crate::core::math::format_amount),
             quality_recorded,
         })
     }

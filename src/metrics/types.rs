@@ -202,15 +202,6 @@ pub struct CostGroup {
     pub total: String,
 }
 
-/// An exact total in one currency.
-#[derive(SimpleObject, Debug, Clone, PartialEq)]
-pub struct CostTotal {
-    /// The currency.
-    pub currency: String,
-    /// The exact sum, as a decimal string.
-    pub total: String,
-}
-
 /// Cost trend buckets.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 pub enum CostBucket {

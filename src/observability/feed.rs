@@ -358,7 +358,7 @@ impl EventFeed {
         self.ensure_started();
         let me = self.clone();
         async_stream::stream! {
-            let _open = super::metrics::OpenSubscription::open();
+            let _open = crate::telemetry::metrics::OpenSubscription::open();
             let mut rx = me.0.tx.subscribe();
             let mut last = match after {
                 Some(c) => c,
@@ -405,7 +405,7 @@ impl EventFeed {
                         if c > last {
                             last = c;
                             let lag = (chrono::Utc::now() - e.created_at).to_std().unwrap_or_default();
-                            super::metrics::delivery(lag);
+                            crate::telemetry::metrics::delivery(lag);
                             tracing::info_span!(
                                 "subscription.delivery",
                                 entity_type = %e.entity_type,

@@ -3,18 +3,16 @@
 
 pub mod changes;
 pub mod feed;
-pub mod metrics;
-pub mod telemetry;
 
 use async_graphql::{Context, ID, InputObject, Object, Result, Subscription};
 use chrono::{DateTime, Utc};
 use entity::event;
 use futures::{Stream, StreamExt};
 
-use crate::api::top_list;
 use crate::core::context::within_namespace;
 use crate::core::ids::{self, NodeType};
 use crate::core::paging::PageArgs;
+use crate::gql::api::top_list;
 use crate::gql::connection::Conn;
 use crate::gql::filter::{IdFilter, cond_of};
 use crate::graph::Event;
@@ -97,7 +95,7 @@ impl ObservabilityQuery {
         #[graphql(desc = "The earlier instant.")] from: DateTime<Utc>,
         #[graphql(desc = "The later instant (default: now).")] to: Option<DateTime<Utc>>,
     ) -> Result<changes::NodeChanges> {
-        let d = crate::api::deps(ctx)?;
+        let d = crate::gql::api::deps(ctx)?;
         let to = to.unwrap_or_else(Utc::now);
         Ok(changes::changes(&d.db, d.rc, &of, from, to).await?)
     }
@@ -112,14 +110,14 @@ pub async fn history_of(
     use sea_orm::ColumnTrait;
     let order = EventOrder::keys(None);
     // Under an as-of root, the history up to that instant.
-    let at = crate::api::data::<crate::core::context::RequestContext>(ctx)?
+    let at = crate::gql::api::data::<crate::core::context::RequestContext>(ctx)?
         .as_of
         .get();
     let cond = match at {
         Some(at) => sea_orm::Condition::all().add(event::Column::CreatedAt.lte(at)),
         None => sea_orm::Condition::all(),
     };
-    crate::api::child_list::<crate::relations::NodeHistory, _>(
+    crate::gql::api::child_list::<crate::relations::NodeHistory, _>(
         ctx,
         node,
         Ok(cond),
@@ -159,7 +157,7 @@ impl ObservabilitySubscription {
         filter: Option<EventWatchFilter>,
         after: Option<String>,
     ) -> Result<impl Stream<Item = Event>> {
-        let d = crate::api::deps(ctx)?;
+        let d = crate::gql::api::deps(ctx)?;
         let after = after
             .as_deref()
             .map(|c| feed::Cursor::decode(c, "after"))

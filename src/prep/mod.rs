@@ -33,13 +33,13 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::api::{deps, load_ref};
 use crate::core::context::RequestContext;
 use crate::core::ids::{NodeType, decode_as};
 use crate::core::store::{self, reference};
 use crate::core::validate;
 use crate::enums::PipelineStatus;
 use crate::error::{AppError, AppResult};
+use crate::gql::api::{deps, load_ref};
 use crate::gql::input::opt_id;
 use crate::graph::{Dataset, Pipeline, TrainingJob, Workflow};
 
@@ -450,7 +450,7 @@ impl PrepMutation {
     async fn delete_pipeline(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
         let d = deps(ctx)?;
         let uuid = decode_as(&id, NodeType::Pipeline, "id")?;
-        crate::graph::delete::<pipeline::Entity>(&d.state.db, d.rc, uuid).await?;
+        crate::lineage::service::delete_node::<pipeline::Entity>(&d.state.db, d.rc, uuid).await?;
         Ok(id)
     }
 }

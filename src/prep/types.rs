@@ -4,11 +4,11 @@ use async_graphql::{Context, ID, InputObject, Json, Object, Result, SimpleObject
 use entity::artifact;
 
 use super::uploads;
-use crate::api::{self, child_list, deps, load_ref};
 use crate::artifacts::{ArtifactUpload, artifacts_of};
 use crate::core::ids::{NodeType, decode_as};
 use crate::core::paging::PageArgs;
 use crate::enums::{DatasetSplit, EdaReportStatus, ReportStorage, SchemaDeductionStatus};
+use crate::gql::api::{self, child_list, deps, load_ref};
 use crate::gql::connection::Conn;
 use crate::gql::filter::cond_of;
 use crate::graph::{Dataset, DatasetVersion, EdaReport, SchemaDeduction};

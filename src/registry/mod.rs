@@ -14,10 +14,10 @@ use entity::{model, model_version, workflow};
 
 pub use types::*;
 
-use crate::api::deps;
 use crate::core::ids::{NodeType, decode_as};
 use crate::core::paging::PageArgs;
 use crate::enums::ModelStage;
+use crate::gql::api::deps;
 use crate::gql::connection::Conn;
 use crate::gql::filter::cond_of;
 use crate::graph::{Deployment, Model, ModelVersion, Workflow};
@@ -60,7 +60,7 @@ crate::gql::declare::query_object! {
             offset: Option<i32>,
         ) -> Result<crate::gql::plan::Planned<Conn<ModelVersion>>> {
             let cond = cond_of(&filter).map(|c| c.add(service::needs_retraining()));
-            crate::api::planned_list::<model_version::Entity, _>(
+            crate::gql::api::planned_list::<model_version::Entity, _>(
                 ctx,
                 cond,
                 ModelVersionOrder::keys(order_by.as_deref()),
@@ -86,7 +86,7 @@ crate::gql::declare::query_object! {
             offset: Option<i32>,
         ) -> Result<crate::gql::plan::Planned<Conn<Model>>> {
             let cond = cond_of(&filter).map(|c| c.add(service::models_needing_retraining()));
-            crate::api::planned_list::<model::Entity, _>(
+            crate::gql::api::planned_list::<model::Entity, _>(
                 ctx,
                 cond,
                 ModelOrder::keys(order_by.as_deref()),
@@ -175,7 +175,7 @@ impl RegistryMutation {
     async fn delete_workflow(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
         let d = deps(ctx)?;
         let uuid = decode_as(&id, NodeType::Workflow, "id")?;
-        crate::graph::delete::<workflow::Entity>(&d.state.db, d.rc, uuid).await?;
+        crate::lineage::service::delete_node::<workflow::Entity>(&d.state.db, d.rc, uuid).await?;
         Ok(id)
     }
     /// Creates a model.
@@ -222,7 +222,7 @@ impl RegistryMutation {
     async fn delete_model(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
         let d = deps(ctx)?;
         let uuid = decode_as(&id, NodeType::Model, "id")?;
-        crate::graph::delete::<model::Entity>(&d.state.db, d.rc, uuid).await?;
+        crate::lineage::service::delete_node::<model::Entity>(&d.state.db, d.rc, uuid).await?;
         Ok(id)
     }
     /// Registers a new version of a model; the server assigns the next version number.
@@ -251,7 +251,8 @@ impl RegistryMutation {
     async fn delete_model_version(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
         let d = deps(ctx)?;
         let uuid = decode_as(&id, NodeType::ModelVersion, "id")?;
-        crate::graph::delete::<model_version::Entity>(&d.state.db, d.rc, uuid).await?;
+        crate::lineage::service::delete_node::<model_version::Entity>(&d.state.db, d.rc, uuid)
+            .await?;
         Ok(id)
     }
     /// Moves a version to a stage. Promoting to PRODUCTION archives the model's previous

@@ -3,11 +3,11 @@
 use async_graphql::{Context, ID, InputObject, Json, MaybeUndefined, Result};
 
 use super::commands;
-use crate::api::{self};
 use crate::core::ids::decode_as;
 use crate::core::patch::Patch;
 use crate::enums::{ModelStage, ModelStatus, WorkflowStatus};
 use crate::error::AppResult;
+use crate::gql::api::{self};
 use crate::gql::input::{maybe_id, opt_id};
 use crate::graph::{
     Approval, Artifact, Dataset, Deployment, Experiment, JobRun, Model, ModelVersion, NodeType,

@@ -15,14 +15,9 @@ use uuid::Uuid;
 use crate::core::loader::DbLoader;
 use crate::error::AppError;
 
-/// The fewest and most points a series may be sampled to.
-pub const MAX_POINTS: (i32, i32) = (3, 2_500);
-/// Points per metric when `maxPoints` is not given.
-pub const DEFAULT_POINTS: i32 = 320;
-/// Metrics answered per run when `keys` names none: the first ones in key order.
-pub const DEFAULT_KEYS: usize = 10;
-/// The most metrics `keys` may name.
-pub const MAX_KEYS: usize = 100;
+/// The bounds of `metricHistory` (the cost of a document counts them, so `gql::shape`
+/// holds them).
+pub use crate::gql::shape::metric_history::{DEFAULT_KEYS, DEFAULT_POINTS, MAX_KEYS, MAX_POINTS};
 
 /// One metric's values over a run's steps.
 #[derive(SimpleObject, Clone, Debug, PartialEq)]

@@ -12,9 +12,9 @@ pub mod service;
 use async_graphql::{Context, Json, Result};
 use entity::job_run;
 
-use crate::api::{self, child_list};
 use crate::core::paging::PageArgs;
 use crate::enums::{JobRunSource, JobRunState};
+use crate::gql::api::{self, child_list};
 use crate::gql::connection::Conn;
 use crate::gql::filter::cond_of;
 use crate::graph::{Experiment, JobRun, Workflow};

@@ -6,10 +6,10 @@
 
 use async_graphql::{Context, ID, Object, Result};
 
-use crate::api::deps;
 use crate::core::ids::{self, NodeType};
 use crate::core::paging::{Page, PageArgs, Window};
 use crate::error::AppError;
+use crate::gql::api::deps;
 use crate::gql::connection::{Conn, connection};
 use crate::graph::load_node;
 use scope::Scopes;

@@ -6,8 +6,8 @@ use sea_orm::{ConnectionTrait, DbBackend};
 use uuid::Uuid;
 
 use super::types::WithinLineage;
-use crate::api::deps;
 use crate::error::AppError;
+use crate::gql::api::deps;
 
 /// The most nodes a lineage scope may hold.
 pub const MAX_LINEAGE_SCOPE: usize = 100_000;

@@ -274,7 +274,7 @@ pub fn rrf(lists: &[Vec<(NodeType, Uuid)>]) -> Vec<((NodeType, Uuid), f64)> {
 /// query text, each read to the end of the page asked for, fused by [`rrf`]; the page is
 /// cut from the fused list. Hits found by vector only have an empty snippet.
 pub(super) async fn fused(
-    d: &crate::api::Deps<'_>,
+    d: &crate::gql::api::Deps<'_>,
     text: &str,
     ask: &Ask<'_>,
 ) -> AppResult<(Vec<Row>, bool, Option<u64>)> {

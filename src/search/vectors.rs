@@ -16,31 +16,8 @@ use crate::core::context::RequestContext;
 use crate::core::ids::{self, NodeType};
 use crate::error::{AppError, AppResult};
 
-/// HNSW parameters (see the module docs).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Hnsw {
-    /// Links per node.
-    pub m: u32,
-    /// Candidate list size while building.
-    pub ef_construction: u32,
-    /// Candidate list size while searching.
-    pub ef_search: u32,
-    /// Most index tuples one filtered search visits with iterative scans (pgvector's
-    /// `hnsw.max_scan_tuples`); 0 turns iterative scans off (a search then sees only
-    /// `ef_search` candidates before its filters).
-    pub max_scan_tuples: u32,
-}
-
-impl Default for Hnsw {
-    fn default() -> Self {
-        Hnsw {
-            m: 16,
-            ef_construction: 64,
-            ef_search: 100,
-            max_scan_tuples: 20_000,
-        }
-    }
-}
+/// HNSW parameters (see the module docs); configuration, so `config` holds them.
+pub use crate::config::Hnsw;
 
 /// The largest dimension accepted.
 pub const MAX_DIMENSION: usize = 4096;

@@ -11,10 +11,10 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
-use crate::api::deps;
 use crate::core::context::RequestContext;
 use crate::core::loader::DbLoader;
 use crate::error::AppResult;
+use crate::gql::api::deps;
 
 /// Predictions of the last 24 hours per (endpoint, model version), for these endpoints,
 /// in one grouped statement.
@@ -251,7 +251,7 @@ pub async fn cost_24h(
     ctx: &Context<'_>,
     endpoint: Uuid,
     model_version: Option<Uuid>,
-) -> async_graphql::Result<Vec<crate::metrics::CostTotal>> {
+) -> async_graphql::Result<Vec<super::types::CostTotal>> {
     let d = deps(ctx)?;
     let key = Cost24h(Served {
         endpoint,
@@ -262,9 +262,9 @@ pub async fn cost_24h(
         .await?
         .unwrap_or_default()
         .into_iter()
-        .map(|(currency, micros)| crate::metrics::CostTotal {
+        .map(|(currency, micros)| super::types::CostTotal {
             currency,
-            total: crate::metrics::costs::format_amount(micros),
+            total: crate::core::math::format_amount(micros),
         })
         .collect())
 }

@@ -13,11 +13,11 @@ use entity::{
 
 pub use types::*;
 
-use crate::api::{deps, load_ref};
 use crate::core::ids::{NodeType, decode_as};
 use crate::core::paging::PageArgs;
 use crate::core::store;
 use crate::error::AppError;
+use crate::gql::api::{deps, load_ref};
 use crate::gql::connection::Conn;
 use crate::gql::filter::cond_of;
 use crate::graph::{
@@ -102,7 +102,7 @@ crate::gql::declare::query_object! {
             ctx: &Context<'_>,
             id: ID,
         ) -> Result<crate::gql::plan::Planned<Prediction>> {
-            crate::api::planned_get_by_global_id::<prediction::Entity, _>(ctx, &id, Prediction::from)
+            crate::gql::api::planned_get_by_global_id::<prediction::Entity, _>(ctx, &id, Prediction::from)
                 .await
         }
         /// Predictions, filtered and ordered.
@@ -118,7 +118,7 @@ crate::gql::declare::query_object! {
             before: Option<String>,
             offset: Option<i32>,
         ) -> Result<crate::gql::plan::Planned<Conn<Prediction>>> {
-            crate::api::planned_list::<prediction::Entity, _>(
+            crate::gql::api::planned_list::<prediction::Entity, _>(
                 ctx,
                 cond_of(&filter),
                 PredictionOrder::keys(order_by.as_deref()),
@@ -139,7 +139,7 @@ crate::gql::declare::query_object! {
             )]
             _as_of: Option<chrono::DateTime<chrono::Utc>>,
         ) -> Result<Endpoint> {
-            let d = crate::api::deps(ctx)?;
+            let d = crate::gql::api::deps(ctx)?;
             Ok(Endpoint::from(
                 store::by_name::<endpoint::Entity>(&d.db, d.rc, endpoint::Column::Name, &ns, &name)
                     .await?,
@@ -205,7 +205,7 @@ impl ServingMutation {
     async fn delete_endpoint(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
         let d = deps(ctx)?;
         let uuid = decode_as(&id, NodeType::Endpoint, "id")?;
-        crate::graph::delete::<endpoint::Entity>(&d.state.db, d.rc, uuid).await?;
+        crate::lineage::service::delete_node::<endpoint::Entity>(&d.state.db, d.rc, uuid).await?;
         Ok(id)
     }
     /// Creates a deployment.
@@ -234,7 +234,7 @@ impl ServingMutation {
     async fn delete_deployment(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
         let d = deps(ctx)?;
         let uuid = decode_as(&id, NodeType::Deployment, "id")?;
-        crate::graph::delete::<deployment::Entity>(&d.state.db, d.rc, uuid).await?;
+        crate::lineage::service::delete_node::<deployment::Entity>(&d.state.db, d.rc, uuid).await?;
         Ok(id)
     }
     /// Creates a prediction.
@@ -263,7 +263,7 @@ impl ServingMutation {
     async fn delete_prediction(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
         let d = deps(ctx)?;
         let uuid = decode_as(&id, NodeType::Prediction, "id")?;
-        crate::graph::delete::<prediction::Entity>(&d.state.db, d.rc, uuid).await?;
+        crate::lineage::service::delete_node::<prediction::Entity>(&d.state.db, d.rc, uuid).await?;
         Ok(id)
     }
     /// Creates a cloud run service.
@@ -294,7 +294,8 @@ impl ServingMutation {
     async fn delete_cloud_run_service(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
         let d = deps(ctx)?;
         let uuid = decode_as(&id, NodeType::CloudRunService, "id")?;
-        crate::graph::delete::<cloud_run_service::Entity>(&d.state.db, d.rc, uuid).await?;
+        crate::lineage::service::delete_node::<cloud_run_service::Entity>(&d.state.db, d.rc, uuid)
+            .await?;
         Ok(id)
     }
     /// Creates a service deployment.
@@ -325,7 +326,8 @@ impl ServingMutation {
     async fn delete_service_deployment(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
         let d = deps(ctx)?;
         let uuid = decode_as(&id, NodeType::ServiceDeployment, "id")?;
-        crate::graph::delete::<service_deployment::Entity>(&d.state.db, d.rc, uuid).await?;
+        crate::lineage::service::delete_node::<service_deployment::Entity>(&d.state.db, d.rc, uuid)
+            .await?;
         Ok(id)
     }
 }

@@ -70,7 +70,7 @@ crate::gql::declare::node_type! {
         /// What it cost in the last 24 hours (recorded costs of the endpoint), one exact total
         /// per currency (batched across endpoints).
         #[graphql(name = "cost24h")]
-        async fn cost_24h(&self, ctx: &Context<'_>) -> Result<Vec<crate::metrics::CostTotal>> {
+        async fn cost_24h(&self, ctx: &Context<'_>) -> Result<Vec<CostTotal>> {
             super::figures::cost_24h(ctx, self.0.id, None).await
         }
     }
@@ -125,7 +125,7 @@ crate::gql::declare::node_type! {
         /// What its model version cost on its endpoint in the last 24 hours (cost records of
         /// both), one exact total per currency (batched across deployments).
         #[graphql(name = "cost24h")]
-        async fn cost_24h(&self, ctx: &Context<'_>) -> Result<Vec<crate::metrics::CostTotal>> {
+        async fn cost_24h(&self, ctx: &Context<'_>) -> Result<Vec<CostTotal>> {
             super::figures::cost_24h(ctx, self.0.endpoint_id, Some(self.0.model_version_id)).await
         }
     }
@@ -599,4 +599,13 @@ pub enum PredictionGroupBy {
     Hour,
     /// Per day of `createdAt` (UTC).
     Day,
+}
+
+/// An exact total in one currency.
+#[derive(async_graphql::SimpleObject, Debug, Clone, PartialEq)]
+pub struct CostTotal {
+    /// The currency.
+    pub currency: String,
+    /// The exact sum, as a decimal string.
+    pub total: String,
 }

@@ -560,7 +560,7 @@ pub async fn fail_stale_jobs(
             )));
             failed.push(compare_and_set(txn, &ctx, &before, row, "JOB_TIMED_OUT").await?);
         }
-        crate::observability::metrics::heartbeat_timeouts(failed.len());
+        crate::telemetry::metrics::heartbeat_timeouts(failed.len());
         Ok(failed)
     })
     .await

@@ -11,10 +11,10 @@ use futures::{Stream, StreamExt};
 
 pub use types::*;
 
-use crate::api::deps;
 use crate::core::context::within_namespace;
 use crate::core::ids::{NodeType, decode_as};
 use crate::core::store;
+use crate::gql::api::deps;
 use crate::graph::{Experiment, ExperimentRun, ModelVersion, PatternRecognitionJob, TrainingJob};
 
 crate::gql::declare::query_object! {
@@ -74,7 +74,7 @@ impl TrainingMutation {
     async fn delete_experiment(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
         let d = deps(ctx)?;
         let uuid = decode_as(&id, NodeType::Experiment, "id")?;
-        crate::graph::delete::<experiment::Entity>(&d.state.db, d.rc, uuid).await?;
+        crate::lineage::service::delete_node::<experiment::Entity>(&d.state.db, d.rc, uuid).await?;
         Ok(id)
     }
     /// Creates a training job.
@@ -190,7 +190,8 @@ impl TrainingMutation {
     async fn delete_training_job(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
         let d = deps(ctx)?;
         let uuid = decode_as(&id, NodeType::TrainingJob, "id")?;
-        crate::graph::delete::<training_job::Entity>(&d.state.db, d.rc, uuid).await?;
+        crate::lineage::service::delete_node::<training_job::Entity>(&d.state.db, d.rc, uuid)
+            .await?;
         Ok(id)
     }
     /// Creates an experiment run.
@@ -219,7 +220,8 @@ impl TrainingMutation {
     async fn delete_experiment_run(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
         let d = deps(ctx)?;
         let uuid = decode_as(&id, NodeType::ExperimentRun, "id")?;
-        crate::graph::delete::<experiment_run::Entity>(&d.state.db, d.rc, uuid).await?;
+        crate::lineage::service::delete_node::<experiment_run::Entity>(&d.state.db, d.rc, uuid)
+            .await?;
         Ok(id)
     }
     /// Creates a pattern recognition job.
@@ -258,7 +260,12 @@ impl TrainingMutation {
     async fn delete_pattern_recognition_job(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
         let d = deps(ctx)?;
         let uuid = decode_as(&id, NodeType::PatternRecognitionJob, "id")?;
-        crate::graph::delete::<pattern_recognition_job::Entity>(&d.state.db, d.rc, uuid).await?;
+        crate::lineage::service::delete_node::<pattern_recognition_job::Entity>(
+            &d.state.db,
+            d.rc,
+            uuid,
+        )
+        .await?;
         Ok(id)
     }
 }

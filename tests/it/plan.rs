@@ -413,7 +413,7 @@ async fn a_planned_nested_page_reads_the_page_not_every_child() {
         async move {
             let doc = async_graphql::parser::parse_query(query).unwrap_or_else(|e| panic!("{e}"));
             let variables = async_graphql::Variables::default();
-            let view = View::new(&doc, &mlgraph::gql::request::registry(), &variables);
+            let view = View::new(&doc, &mlgraph::schema::request::registry(), &variables);
             let Some(field) = view
                 .operation(None)
                 .and_then(|op| op.selection.fields.first())

@@ -797,7 +797,7 @@ async fn every_graphql_example_of_the_readme_runs_against_the_demo() {
             let req = async_graphql::Request::new(op.as_str())
                 .variables(async_graphql::Variables::from_json(Value::Object(vars)));
             // As a WebSocket connection runs it: the connection's data, the request steps.
-            let gateway = mlgraph::gql::request::Gateway {
+            let gateway = mlgraph::schema::request::Gateway {
                 schema: app.schema.clone(),
                 state: app.state.clone(),
             };

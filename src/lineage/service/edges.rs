@@ -349,6 +349,25 @@ fn cascaded_ids(ty: NodeType, parent: SelectStatement, out: &mut Vec<SelectState
     }
 }
 
+/// Deletes a node with what hangs off every node, in one transaction: its artifacts
+/// (their objects go with the artifact sweeper's next run) and its explicit edges (each
+/// with its `DELETE` event, so lineage, impact and time travel stop showing them). Every
+/// domain's delete is this call.
+pub async fn delete_node<E: crate::core::node::NodeEntity>(
+    db: &sea_orm::DatabaseConnection,
+    ctx: &crate::core::context::RequestContext,
+    id: uuid::Uuid,
+) -> crate::error::AppResult<E::Model>
+where
+    E::Model: sea_orm::FromQueryResult + Clone + Send + Sync + serde::Serialize,
+{
+    crate::core::store::delete::<E>(db, ctx, id, async |txn, _| {
+        crate::artifacts::service::owner_deleted(txn, ctx, id).await?;
+        node_deleted(txn, ctx, E::NODE_TYPE, id).await
+    })
+    .await
+}
+
 /// Removes the explicit edges of a node being deleted, and those of the rows the database
 /// deletes with it (a model's versions, an endpoint's deployments), each with its event —
 /// inside the deletion's transaction, before the row goes.

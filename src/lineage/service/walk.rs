@@ -103,7 +103,7 @@ pub async fn traverse(
     let started = std::time::Instant::now();
     let out = traverse_inner(db, ctx, roots, args).await;
     if let Ok(graphs) = &out {
-        crate::observability::metrics::lineage_traversal(
+        crate::telemetry::metrics::lineage_traversal(
             started.elapsed(),
             graphs.values().map(|g| g.total),
         );

@@ -1,6 +1,8 @@
 //! The GraphQL schema: domain query/mutation objects merged into the roots, the Relay
-//! `Node` interface, and how one request runs through it (the steps of `gql::request`
+//! `Node` interface, and how one request runs through it (the steps of `schema::request`
 //! around the execution).
+
+pub mod request;
 
 use std::sync::Arc;
 
@@ -16,7 +18,6 @@ use crate::access::{AccessMutation, AccessQuery};
 use crate::artifacts::{ArtifactMutation, ArtifactQuery};
 use crate::config::Limits;
 use crate::governance::{GovernanceMutation, GovernanceQuery};
-use crate::gql::request::{self as steps, Transport};
 use crate::graph::{Node, load_node};
 use crate::metrics::{
     AbMutation, AbQuery, CostMutation, CostQuery, InferenceMutation, PerformanceMutation,
@@ -25,6 +26,7 @@ use crate::metrics::{
 use crate::prep::{PrepMutation, PrepQuery, UploadMutation};
 use crate::runs::RunsQuery;
 use crate::search::{SearchQuery, SimilarityMutation, SimilarityQuery};
+use request::{self as steps, Transport};
 
 use crate::core::batch::{LocalTasks, Spawner, runtime_spawner};
 use crate::core::context::RequestContext;
@@ -56,7 +58,7 @@ impl NodeQuery {
         _as_of: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<Option<crate::gql::plan::Planned<Node>>> {
         let (ty, uuid) = ids::decode_any(&id, "id")?;
-        if let Some(v) = crate::api::planned_any(ctx, ty, uuid).await? {
+        if let Some(v) = crate::gql::api::planned_any(ctx, ty, uuid).await? {
             return Ok(Some(crate::gql::plan::Planned::built(v)));
         }
         Ok(load_node(ctx, ty, uuid)
@@ -98,7 +100,7 @@ impl NodeQuery {
 #[derive(MergedObject, Default)]
 pub struct QueryRoot(
     NodeQuery,
-    crate::aggregate::AggregateQuery,
+    crate::gql::aggregate::AggregateQuery,
     crate::lineage::columns::ColumnLineageQuery,
     SearchQuery,
     SimilarityQuery,
@@ -167,7 +169,7 @@ pub fn build_schema_with(
         SubscriptionRoot::default(),
     )
     // The documents async-graphql receives were parsed and bounded by the request steps
-    // (`gql::request`); its own recursion check then walks at most what they allowed.
+    // (`schema::request`); its own recursion check then walks at most what they allowed.
     .limit_recursive_depth(steps::max_nesting(&limits) + 1)
     .data(steps::Env::new(parsed));
     let builder = if limits.production {
@@ -211,7 +213,7 @@ fn loaders(
     )
 }
 
-/// Executes one request through its steps (`gql::request`: admitted, run, finished),
+/// Executes one request through its steps (`schema::request`: admitted, run, finished),
 /// with its DataLoader fetches driven on its own task, so that each level of a nested
 /// query stays one statement however busy the machine is (see `core::batch`). The HTTP
 /// handler and the tests run requests through this.

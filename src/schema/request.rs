@@ -3,7 +3,7 @@
 //! per operation):
 //!
 //! 1. [`admit`]: `--persisted-only`, then the document's own bounds and its parse (from
-//!    the cache of parsed documents), then the [view](super::operation) of the
+//!    the cache of parsed documents), then the [view](crate::gql::operation) of the
 //!    operation, and on it the anonymous gate, the cost and shape limits, and the
 //!    instant it reads at (pinned once, in the caller's context);
 //! 2. the execution of the parsed document;
@@ -24,13 +24,13 @@ use async_graphql::{
 use futures::StreamExt;
 use futures::stream::BoxStream;
 
-use super::operation::{Current, View};
-use super::parsed::ParseCache;
-use super::shape;
 use crate::AppState;
 use crate::config::Limits;
 use crate::core::context::RequestContext;
 use crate::error::{AppError, ErrorCode};
+use crate::gql::operation::{Current, View};
+use crate::gql::parsed::ParseCache;
+use crate::gql::shape;
 
 /// What the steps read that the schema holds (one per schema, in its data).
 pub struct Env {
@@ -197,7 +197,7 @@ pub fn admit(
     }
     // Time travel: the instant the operation reads at, fixed before anything runs.
     if let Some(rc) = rc {
-        let at = super::asof::operation_as_of(&view, &env.registry).and_then(|at| match at {
+        let at = crate::gql::asof::operation_as_of(&view, &env.registry).and_then(|at| match at {
             Some(_) if transport == Transport::Socket => Err(AppError::bad_input(
                 "asOf",
                 "asOf is answered over HTTP only, not on a WebSocket connection",
@@ -216,10 +216,7 @@ pub fn admit(
         None => "none",
     };
     let label_name = name.or_else(|| op.and_then(|o| o.name.as_ref().map(|n| n.as_str())));
-    let label = (
-        crate::observability::metrics::operation_label(label_name),
-        kind,
-    );
+    let label = (crate::telemetry::metrics::operation_label(label_name), kind);
     Ok(Admitted {
         doc,
         run: Run {
@@ -251,7 +248,7 @@ pub fn record(label: Option<&(String, &'static str)>, resp: &Response, took: std
             other => other.to_string(),
         })
         .collect();
-    crate::observability::metrics::graphql_request(operation, kind, &codes, took);
+    crate::telemetry::metrics::graphql_request(operation, kind, &codes, took);
 }
 
 /// The executor of a WebSocket connection: each operation admitted as over HTTP (its

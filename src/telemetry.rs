@@ -1,3 +1,7 @@
+//! What the server tells its operators about itself: Prometheus metrics ([`metrics`]) and
+//! OpenTelemetry traces (this module). It names nothing of the crate but `core`, so every
+//! layer may record into it.
+//!
 //! OpenTelemetry traces over OTLP (HTTP/protobuf), on when an endpoint is configured
 //! (`--otlp-endpoint` or `OTEL_EXPORTER_OTLP_ENDPOINT`) and free otherwise.
 //!
@@ -6,6 +10,8 @@
 //! DataLoader batch and lineage traversal, each subscription delivery. SQL statements
 //! are recorded after they ran, from the pool's statement callback, as spans with their
 //! real start and end, named by statement kind and table (never parameter values).
+
+pub mod metrics;
 
 use std::sync::OnceLock;
 use std::time::{Duration, SystemTime};
@@ -106,7 +112,7 @@ pub fn sql_statement(sql: &str, took: Duration, failed: bool) {
     if !parent.span().span_context().is_valid() {
         return;
     }
-    let kind = super::metrics::statement_kind(sql);
+    let kind = metrics::statement_kind(sql);
     let table = table_of(sql);
     let name = match table {
         Some(t) => format!("{kind} {t}"),

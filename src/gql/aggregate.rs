@@ -17,9 +17,9 @@ use sea_orm::sea_query::{
 use sea_orm::{ColumnTrait, ColumnType, ConnectionTrait, DbBackend, Statement};
 use serde_json::{Map, Value};
 
-use crate::api::deps;
 use crate::core::ids::{self, NodeType};
 use crate::error::{AppError, AppResult};
+use crate::gql::api::deps;
 use crate::gql::declare::{Declared, Listed};
 use crate::gql::filter::{IntFilter, ToCondition};
 use crate::gql::plan::{PField, Plannable};
