@@ -3,16 +3,140 @@
 use async_graphql::{Context, ID, InputObject, Json, Object, Result, SimpleObject};
 use entity::artifact;
 
-use super::uploads;
+use super::{commands, uploads};
 use crate::artifacts::{ArtifactUpload, artifacts_of};
 use crate::core::ids::{NodeType, decode_as};
 use crate::core::paging::PageArgs;
-use crate::enums::{DatasetSplit, EdaReportStatus, ReportStorage, SchemaDeductionStatus};
+use crate::enums::{
+    DatasetSplit, EdaReportStatus, PipelineStatus, ReportStorage, SchemaDeductionStatus,
+};
+use crate::error::AppResult;
 use crate::gql::api::{self, child_list, deps, load_ref};
 use crate::gql::connection::Conn;
 use crate::gql::filter::cond_of;
-use crate::graph::{Dataset, DatasetVersion, EdaReport, SchemaDeduction};
+use crate::gql::input::opt_id;
+use crate::graph::{Dataset, DatasetVersion, EdaReport, SchemaDeduction, TrainingJob, Workflow};
 use crate::relations::{VersionEdaReports, VersionSchemaDeductions};
+
+crate::gql::declare::node_type! {
+    /// The fields of a [`Pipeline`] of its own (the graph fields are shared, in `graph`).
+    pipeline => PipelineFields, list PipelineFilter, PipelineOrder of "pipelines";
+    columns {
+        /// Namespace.
+        ns: Str filter,
+        /// Name.
+        name: Str filter order,
+        /// Description.
+        description: OptStr,
+        /// The DAG (always valid: checked on every save).
+        config: Json,
+        /// Number of this pipeline among its owner's in the namespace (1 for the first).
+        version: Copy(i32) filter order,
+        /// DRAFT → VALIDATED → ARCHIVED.
+        status: Enum(PipelineStatus) filter,
+        /// When its current DAG was validated (null while DRAFT).
+        validated_at: OptTime,
+        /// Who created it (its owner).
+        created_by: OptStr filter,
+        /// Creation time.
+        created_at: Time filter order,
+        /// Last change.
+        updated_at: Time order,
+    }
+    references {
+        /// The dataset it reads.
+        dataset: Dataset = dataset_id,
+        /// The workflow it belongs to.
+        workflow: Workflow = workflow_id,
+    }
+    children {
+        /// The training jobs that ran it.
+        training_jobs: PipelineTrainingJobs => TrainingJob,
+    }
+    resolvers {
+        /// Its canonical URL (`/ns/<namespace>/Pipeline/<Name_with_underscores>`); `GET` on it
+        /// answers this node's id.
+        async fn canonical_url(&self) -> String {
+            crate::graph::canonical::url(crate::core::ids::NodeType::Pipeline, &self.0.ns, &self.0.name)
+        }
+    }
+}
+
+/// A step type of the registry.
+#[derive(async_graphql::SimpleObject)]
+pub struct PipelineStepType {
+    /// The name nodes give as `type`.
+    pub name: &'static str,
+    /// What it does.
+    pub description: &'static str,
+    /// The parameters a node of it must set.
+    pub required_params: Vec<&'static str>,
+}
+
+/// Input of `createPipeline`.
+#[derive(InputObject)]
+pub struct CreatePipelineInput {
+    /// Namespace.
+    pub ns: String,
+    /// Name.
+    pub name: String,
+    /// Description.
+    pub description: Option<String>,
+    /// The dataset it reads (same namespace).
+    pub dataset_id: Option<ID>,
+    /// The workflow it belongs to (same namespace).
+    pub workflow_id: Option<ID>,
+    /// The DAG (`{"nodes": [...], "edges": [...]}`; default: no steps yet).
+    pub config: Option<Json<serde_json::Value>>,
+    /// DRAFT to keep a complete DAG from running yet (default: VALIDATED with steps).
+    pub status: Option<PipelineStatus>,
+}
+
+/// Input of `updatePipeline`: absent fields stay as they are.
+#[derive(InputObject)]
+pub struct UpdatePipelineInput {
+    /// The pipeline.
+    pub id: ID,
+    /// New name.
+    pub name: Option<String>,
+    /// New description.
+    pub description: Option<String>,
+    /// New dataset (same namespace).
+    pub dataset_id: Option<ID>,
+    /// New DAG (checked again).
+    pub config: Option<Json<serde_json::Value>>,
+    /// New status (ARCHIVED retires it; DRAFT or VALIDATED brings it back).
+    pub status: Option<PipelineStatus>,
+}
+
+impl CreatePipelineInput {
+    /// The command, its ids decoded.
+    pub fn into_command(self) -> AppResult<commands::CreatePipeline> {
+        Ok(commands::CreatePipeline {
+            dataset_id: opt_id(&self.dataset_id, NodeType::Dataset, "input.datasetId")?,
+            workflow_id: opt_id(&self.workflow_id, NodeType::Workflow, "input.workflowId")?,
+            ns: self.ns,
+            name: self.name,
+            description: self.description,
+            config: self.config.map(|j| j.0),
+            status: self.status.map(Into::into),
+        })
+    }
+}
+
+impl UpdatePipelineInput {
+    /// The command, its ids decoded.
+    pub fn into_command(self) -> AppResult<commands::UpdatePipeline> {
+        Ok(commands::UpdatePipeline {
+            id: decode_as(&self.id, NodeType::Pipeline, "input.id")?,
+            dataset_id: opt_id(&self.dataset_id, NodeType::Dataset, "input.datasetId")?,
+            name: self.name,
+            description: self.description,
+            config: self.config.map(|j| j.0),
+            status: self.status.map(Into::into),
+        })
+    }
+}
 
 crate::gql::declare::node_type! {
     /// The fields of a [`SchemaDeduction`] of its own.

@@ -200,7 +200,7 @@ pub async fn enqueue(
             .await?;
         }
         let snapshot = match input.pipeline_id {
-            Some(p) => Some(crate::prep::snapshot_for_job(txn, ctx, p, &ns).await?),
+            Some(p) => Some(crate::prep::service::snapshot_for_job(txn, ctx, p, &ns).await?),
             None => None,
         };
         let now = Utc::now();
