@@ -34,6 +34,7 @@ mod m20261206_000024_model_archived;
 mod m20261207_000025_run_search_order;
 mod m20261207_000026_month_move;
 mod m20261208_000027_model_metrics;
+mod m20261208_000028_orphan_embeddings;
 mod schema_helpers;
 
 /// The ordered list of mlgraph's migrations.
@@ -70,6 +71,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000025_run_search_order::Migration),
             Box::new(m20261207_000026_month_move::Migration),
             Box::new(m20261208_000027_model_metrics::Migration),
+            Box::new(m20261208_000028_orphan_embeddings::Migration),
         ]
     }
 }

@@ -407,3 +407,91 @@ async fn a_selective_filter_still_fills_the_page() {
         "most similar first: {sims:?}"
     );
 }
+
+/// A deleted node takes its embeddings with it, and those of the rows deleted with it (a
+/// model's versions): `similar` no longer ranks them, and its page fills with live nodes
+/// instead of coming back short.
+async fn deleted_nodes_leave_no_vectors(app: &TestApp) {
+    let kept = crate::harness::create_model(app, "default", "kept").await;
+    let gone = crate::harness::create_model(app, "default", "gone").await;
+    let version = crate::harness::create_version(app, &gone).await;
+    // The nodes to be deleted are the nearest to the query.
+    let v = |x: f64, y: f64| json!([x, y, 0, 0, 0, 0, 0, 0]);
+    app.ok(SEL, json!({"n": kept, "v": v(0.5, 1.0)})).await;
+    app.ok(SEL, json!({"n": gone, "v": v(1.0, 0.0)})).await;
+    app.ok(SEL, json!({"n": version, "v": v(1.0, 0.1)})).await;
+    let q = "query { similar(vector: [1, 0, 0, 0, 0, 0, 0, 0], model: \"test/sel-8\", first: 2) {
+               hits { node { id } } isPartial } }";
+    let ids = |v: &Value| -> Vec<String> {
+        v["similar"]["hits"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|h| h["node"]["id"].as_str().map(str::to_owned))
+            .collect()
+    };
+    let before = app.ok(q, json!({})).await;
+    assert_eq!(ids(&before), [gone.clone(), version.clone()], "{before:#}");
+    assert_eq!(app.count("embeddings").await, 3);
+
+    app.ok(
+        "mutation($id: ID!) { deleteModel(id: $id) }",
+        json!({"id": gone}),
+    )
+    .await;
+    assert_eq!(
+        app.count("embeddings").await,
+        1,
+        "the model's and its version's go"
+    );
+    let after = app.ok(q, json!({})).await;
+    assert_eq!(ids(&after), [kept], "{after:#}");
+    assert_eq!(after["similar"]["isPartial"], false, "{after:#}");
+}
+
+#[tokio::test]
+async fn a_deleted_node_takes_its_embeddings_with_it() {
+    deleted_nodes_leave_no_vectors(&TestApp::new().await).await;
+}
+
+#[tokio::test]
+async fn a_deleted_node_takes_its_embeddings_with_it_on_sqlite() {
+    deleted_nodes_leave_no_vectors(&TestApp::sqlite().await).await;
+}
+
+/// Embeddings an earlier version left behind on deleted nodes are removed when the upgrade
+/// applies its migrations; those of live nodes stay.
+#[tokio::test]
+async fn migrating_removes_embeddings_left_on_deleted_nodes() {
+    let app = TestApp::new().await;
+    let model = crate::harness::create_model(&app, "default", "m").await;
+    let version = crate::harness::create_version(&app, &model).await;
+    let v = json!([1, 0, 0, 0, 0, 0, 0, 0]);
+    app.ok(SEL, json!({"n": model, "v": v})).await;
+    app.ok(SEL, json!({"n": version, "v": v})).await;
+    // What an earlier version left: the version deleted, its vector not.
+    app.db()
+        .execute_unprepared("DELETE FROM model_versions")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(app.count("embeddings").await, 2);
+    {
+        use migration::MigratorTrait;
+        migration::Migrator::down(app.db(), Some(1))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    mlgraph::db::migrate(app.db())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(app.count("embeddings").await, 1);
+    let q = "query { similar(vector: [1, 0, 0, 0, 0, 0, 0, 0], model: \"test/sel-8\", first: 5) {
+               hits { node { id } } } }";
+    let data = app.ok(q, json!({})).await;
+    assert_eq!(data["similar"]["hits"][0]["node"]["id"], model, "{data:#}");
+    assert_eq!(
+        data["similar"]["hits"].as_array().map(Vec::len),
+        Some(1),
+        "{data:#}"
+    );
+}

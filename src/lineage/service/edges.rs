@@ -350,9 +350,9 @@ fn cascaded_ids(ty: NodeType, parent: SelectStatement, out: &mut Vec<SelectState
 }
 
 /// Deletes a node with what hangs off every node, in one transaction: its artifacts
-/// (their objects go with the artifact sweeper's next run) and its explicit edges (each
-/// with its `DELETE` event, so lineage, impact and time travel stop showing them). Every
-/// domain's delete is this call.
+/// (their objects go with the artifact sweeper's next run), its explicit edges (each
+/// with its `DELETE` event, so lineage, impact and time travel stop showing them) and its
+/// embeddings (see [`embeddings_deleted`]). Every domain's delete is this call.
 pub async fn delete_node<E: crate::core::node::NodeEntity>(
     db: &sea_orm::DatabaseConnection,
     ctx: &crate::core::context::RequestContext,
@@ -363,9 +363,38 @@ where
 {
     crate::core::store::delete::<E>(db, ctx, id, async |txn, _| {
         crate::artifacts::service::owner_deleted(txn, ctx, id).await?;
-        node_deleted(txn, ctx, E::NODE_TYPE, id).await
+        node_deleted(txn, ctx, E::NODE_TYPE, id).await?;
+        embeddings_deleted(txn, E::NODE_TYPE, id).await
     })
     .await
+}
+
+/// Removes the embeddings of a node being deleted and of the rows the database deletes
+/// with it: a vector of a node that is gone would still be ranked by `similar`, and take
+/// a place in its page that no node fills.
+async fn embeddings_deleted(
+    txn: &sea_orm::DatabaseTransaction,
+    ty: NodeType,
+    id: Uuid,
+) -> AppResult<()> {
+    let mut doomed = vec![];
+    cascaded_ids(
+        ty,
+        Query::select().expr(Expr::val(id)).to_owned(),
+        &mut doomed,
+    );
+    let node = || Expr::col(Alias::new("node_id"));
+    let mut gone = sea_orm::Condition::any().add(node().eq(id));
+    for ids in doomed {
+        gone = gone.add(node().in_subquery(ids));
+    }
+    let delete = Query::delete()
+        .from_table(Alias::new("embeddings"))
+        .cond_where(gone)
+        .to_owned();
+    txn.execute_raw(txn.get_database_backend().build(&delete))
+        .await?;
+    Ok(())
 }
 
 /// Removes the explicit edges of a node being deleted, and those of the rows the database
