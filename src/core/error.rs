@@ -204,6 +204,25 @@ fn is_unreachable(err: &DbErr) -> bool {
     }
 }
 
+/// Whether a statement on a connection the pool handed out failed because the connection
+/// itself is gone (its socket closed or reset, or the server ending its sessions: SQLSTATE
+/// class 57P): a connection that sat idle in the pool while the server restarted. Errors of
+/// getting a connection (`DbErr::Conn`, `DbErr::ConnectionAcquire`) are not: the database
+/// is unreachable, and the pool has already waited for it.
+pub fn is_broken_connection(err: &DbErr) -> bool {
+    use sea_orm::sqlx::Error as Sqlx;
+    match err {
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
+            match &**e {
+                Sqlx::Io(_) | Sqlx::Protocol(_) => true,
+                Sqlx::Database(db) => db.code().is_some_and(|c| c.starts_with("57P")),
+                _ => false,
+            }
+        }
+        _ => false,
+    }
+}
+
 /// SQLSTATEs of a server that is going away or cannot take the request now: class 08
 /// (connection exception), 57P01–57P03 (administrator or crash shutdown, cannot connect
 /// now: starting up or in recovery), 53300 (too many connections).

@@ -760,8 +760,7 @@ pub async fn transaction<T>(
     db: &sea_orm::DatabaseConnection,
     work: impl AsyncFnOnce(&sea_orm::DatabaseTransaction) -> AppResult<T>,
 ) -> AppResult<T> {
-    use sea_orm::TransactionTrait;
-    let txn = db.begin().await?;
+    let txn = begin(db).await?;
     let (result, recorded) = RECORDED
         .scope(std::cell::Cell::new(false), async {
             let result = work(&txn).await;
@@ -774,6 +773,32 @@ pub async fn transaction<T>(
     }
     outcome
 }
+
+/// Begins a transaction. A connection the server closed while it sat idle in the pool (a
+/// restart, a failover) fails at `BEGIN`, before anything that could write was sent: then
+/// the next connection is tried (the pool tests the broken one on its way back and drops
+/// it), up to once per connection the pool may hold, so the first write after a restart
+/// is served rather than refused. An unreachable database is not retried here (the pool
+/// has already waited its acquire timeout).
+async fn begin(db: &sea_orm::DatabaseConnection) -> AppResult<sea_orm::DatabaseTransaction> {
+    use sea_orm::TransactionTrait;
+    let mut tries = 0;
+    loop {
+        match db.begin().await {
+            Ok(txn) => return Ok(txn),
+            Err(e)
+                if tries < MAX_BROKEN_AT_BEGIN && crate::core::error::is_broken_connection(&e) =>
+            {
+                tries += 1;
+                tracing::debug!(error = %e, "a pooled connection was closed: beginning on the next");
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+/// The most broken connections one `BEGIN` steps over (more than any pool holds).
+const MAX_BROKEN_AT_BEGIN: usize = 256;
 
 /// Deletes one row (in scope) and records a `DELETE` event, after running `cascade` (what
 /// goes with the row, in the caller's domain, while the row and the rows the database

@@ -1040,6 +1040,52 @@ async fn a_database_restart_under_load_is_unavailable_then_recovers() {
     assert!(body["data"]["createModel"]["id"].is_string(), "{body}");
 }
 
+/// The first write after a database restart is served: the pool's idle connections died
+/// with the old server (this pool never tests one before handing it out), and the write
+/// steps over them at `BEGIN`, where nothing was written yet, to a live connection instead
+/// of answering `UNAVAILABLE`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_first_write_after_a_restart_is_served() {
+    let pg = OwnPostgres::init().await;
+    let (db, statements) = mlgraph::db::connect(
+        &pg.url(),
+        &mlgraph::db::DbOptions {
+            max_connections: 4,
+            idle_before_test: Duration::from_secs(3600),
+            ..mlgraph::db::DbOptions::default()
+        },
+    )
+    .await
+    .unwrap_or_else(|e| panic!("connect: {e}"));
+    mlgraph::db::migrate(&db)
+        .await
+        .unwrap_or_else(|e| panic!("migrate: {e}"));
+    let state = mlgraph::AppState::new(db.clone(), statements);
+    let listener = TestApp::bind().await;
+    let addr = listener
+        .local_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_default();
+    let app = mlgraph::app(state);
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let write =
+        "mutation($n: String!) { createModel(input: {ns: \"acme.com\", name: $n}) { id name } }";
+    // Writes at once, so that the pool holds several connections, idle afterwards.
+    let writes = (0..4).map(|i| post(&addr, write, json!({"n": format!("before-{i}")})));
+    for (status, body) in futures::future::join_all(writes).await {
+        assert_eq!(status, 200, "{body}");
+    }
+    assert!(
+        db.get_postgres_connection_pool().num_idle() >= 2,
+        "idle connections to outlive the server"
+    );
+    pg.crash().await;
+    pg.start().await;
+    let (status, body) = post(&addr, write, json!({"n": "after"})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["data"]["createModel"]["name"], "after", "{body}");
+}
+
 impl OwnPostgres {
     /// A streaming replica of this server (`pg_basebackup -R`), started on a port of its
     /// own.
