@@ -210,6 +210,13 @@ fn a_cycle(
 /// one way), `schema`, `server` and the protocol adapters on top.
 #[test]
 fn modules_import_in_layers_not_in_a_circle() {
+    // A grouped `crate::{a::x, b::y}` would hide its modules from the reading below.
+    let grouped = lines_with("crate::{", &["core/rules.rs"]);
+    assert!(
+        grouped.is_empty(),
+        "import each module by its path:\n{}",
+        grouped.join("\n")
+    );
     let imports = module_imports(|rel| rel.ends_with("/types.rs") || rel == "graph/fields.rs");
     assert!(imports.contains_key("core") && imports.contains_key("server"));
     if let Some(cycle) = a_cycle(&imports) {
