@@ -296,16 +296,7 @@ async fn migrating_removes_edges_left_dangling() {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(app.count("edges").await, 2);
-    // An upgrade: the newest migration is pending again.
-    {
-        use migration::MigratorTrait;
-        migration::Migrator::down(app.db(), Some(1))
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-    }
-    mlgraph::db::migrate(app.db())
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    app.upgrade_again().await;
     assert_eq!(
         app.count("edges").await,
         1,

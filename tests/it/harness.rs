@@ -308,6 +308,18 @@ impl TestApp {
         }
     }
 
+    /// An upgrade: the newest migration is rolled back and the server's migration step
+    /// (the migrations, then the clean-ups that follow them) runs again.
+    pub async fn upgrade_again(&self) {
+        use migration::MigratorTrait;
+        migration::Migrator::down(self.db(), Some(1))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        mlgraph::db::migrate(self.db())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+
     /// Counts rows of a table.
     pub async fn count(&self, table: &str) -> i64 {
         let row = self

@@ -927,27 +927,24 @@ impl Drop for OwnPostgres {
     }
 }
 
-/// PostgreSQL crashes under load and comes back: requests in flight and during the outage
-/// answer `UNAVAILABLE` (503, `Retry-After`), never `INTERNAL`; the process stays up; once
-/// the database is back, the same server answers again without a restart.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_database_restart_under_load_is_unavailable_then_recovers() {
-    let pg = OwnPostgres::init().await;
-    let (db, statements) = mlgraph::db::connect(
-        &pg.url(),
-        &mlgraph::db::DbOptions {
-            max_connections: 8,
-            acquire_timeout: Duration::from_millis(500),
-            idle_before_test: Duration::ZERO,
-            ..mlgraph::db::DbOptions::default()
-        },
-    )
-    .await
-    .unwrap_or_else(|e| panic!("connect: {e}"));
-    mlgraph::db::migrate(&db)
-        .await
-        .unwrap_or_else(|e| panic!("migrate: {e}"));
-    let state = mlgraph::AppState::new(db, statements);
+impl OwnPostgres {
+    /// A pool on this server with `opts`, migrated.
+    async fn migrated(
+        &self,
+        opts: &mlgraph::db::DbOptions,
+    ) -> (sea_orm::DatabaseConnection, mlgraph::db::StatementCounter) {
+        let (db, statements) = mlgraph::db::connect(&self.url(), opts)
+            .await
+            .unwrap_or_else(|e| panic!("connect: {e}"));
+        mlgraph::db::migrate(&db)
+            .await
+            .unwrap_or_else(|e| panic!("migrate: {e}"));
+        (db, statements)
+    }
+}
+
+/// Serves `state` on a free port; its address.
+async fn serve_state(state: mlgraph::AppState) -> String {
     let listener = TestApp::bind().await;
     let addr = listener
         .local_addr()
@@ -955,6 +952,25 @@ async fn a_database_restart_under_load_is_unavailable_then_recovers() {
         .unwrap_or_default();
     let app = mlgraph::app(state);
     tokio::spawn(async move { axum::serve(listener, app).await });
+    addr
+}
+
+/// PostgreSQL crashes under load and comes back: requests in flight and during the outage
+/// answer `UNAVAILABLE` (503, `Retry-After`), never `INTERNAL`; the process stays up; once
+/// the database is back, the same server answers again without a restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_restart_under_load_is_unavailable_then_recovers() {
+    let pg = OwnPostgres::init().await;
+    let (db, statements) = pg
+        .migrated(&mlgraph::db::DbOptions {
+            max_connections: 8,
+            acquire_timeout: Duration::from_millis(500),
+            idle_before_test: Duration::ZERO,
+            ..mlgraph::db::DbOptions::default()
+        })
+        .await;
+    let state = mlgraph::AppState::new(db, statements);
+    let addr = serve_state(state).await;
 
     let write = "mutation($n: String!) { createModel(input: {ns: \"acme.com\", name: $n}) { id } }";
     let read = "{ models { totalCount } }";
@@ -1047,27 +1063,15 @@ async fn a_database_restart_under_load_is_unavailable_then_recovers() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_first_write_after_a_restart_is_served() {
     let pg = OwnPostgres::init().await;
-    let (db, statements) = mlgraph::db::connect(
-        &pg.url(),
-        &mlgraph::db::DbOptions {
+    let (db, statements) = pg
+        .migrated(&mlgraph::db::DbOptions {
             max_connections: 4,
             idle_before_test: Duration::from_secs(3600),
             ..mlgraph::db::DbOptions::default()
-        },
-    )
-    .await
-    .unwrap_or_else(|e| panic!("connect: {e}"));
-    mlgraph::db::migrate(&db)
-        .await
-        .unwrap_or_else(|e| panic!("migrate: {e}"));
+        })
+        .await;
     let state = mlgraph::AppState::new(db.clone(), statements);
-    let listener = TestApp::bind().await;
-    let addr = listener
-        .local_addr()
-        .map(|a| a.to_string())
-        .unwrap_or_default();
-    let app = mlgraph::app(state);
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let addr = serve_state(state).await;
     let write =
         "mutation($n: String!) { createModel(input: {ns: \"acme.com\", name: $n}) { id name } }";
     // Writes at once, so that the pool holds several connections, idle afterwards.
@@ -1139,12 +1143,7 @@ async fn the_primary_killed_under_a_replica_is_unavailable_for_writes_then_recov
         acquire_timeout: Duration::from_millis(500),
         ..mlgraph::db::DbOptions::default()
     };
-    let (db, statements) = mlgraph::db::connect(&primary.url(), &opts)
-        .await
-        .unwrap_or_else(|e| panic!("connect: {e}"));
-    mlgraph::db::migrate(&db)
-        .await
-        .unwrap_or_else(|e| panic!("migrate: {e}"));
+    let (db, statements) = primary.migrated(&opts).await;
     let standby = primary.replica().await;
     let replica = mlgraph::db::connect_replica(&standby.url(), &opts, &statements)
         .await
@@ -1158,13 +1157,7 @@ async fn the_primary_killed_under_a_replica_is_unavailable_for_writes_then_recov
     replicas.spawn_monitor(Duration::from_millis(20));
     let mut state = mlgraph::AppState::new(db, statements);
     state.replicas = Some(replicas.clone());
-    let listener = TestApp::bind().await;
-    let addr = listener
-        .local_addr()
-        .map(|a| a.to_string())
-        .unwrap_or_default();
-    let app = mlgraph::app(state);
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let addr = serve_state(state).await;
 
     let write = "mutation($n: String!) { createModel(input: {ns: \"acme.com\", name: $n}) { id } }";
     let read = "{ models(filter: {name: {eq: \"before\"}}) { nodes { name } } }";

@@ -475,15 +475,7 @@ async fn migrating_removes_embeddings_left_on_deleted_nodes() {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(app.count("embeddings").await, 2);
-    {
-        use migration::MigratorTrait;
-        migration::Migrator::down(app.db(), Some(1))
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-    }
-    mlgraph::db::migrate(app.db())
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    app.upgrade_again().await;
     assert_eq!(app.count("embeddings").await, 1);
     let q = "query { similar(vector: [1, 0, 0, 0, 0, 0, 0, 0], model: \"test/sel-8\", first: 5) {
                hits { node { id } } } }";

@@ -349,6 +349,18 @@ fn cascaded_ids(ty: NodeType, parent: SelectStatement, out: &mut Vec<SelectState
     }
 }
 
+/// The ids of the rows the database deletes with node `id` of type `ty`, one subquery per
+/// cascade (a model's versions, their deployments, ...).
+fn cascaded_with(ty: NodeType, id: Uuid) -> Vec<SelectStatement> {
+    let mut doomed = vec![];
+    cascaded_ids(
+        ty,
+        Query::select().expr(Expr::val(id)).to_owned(),
+        &mut doomed,
+    );
+    doomed
+}
+
 /// Deletes a node with what hangs off every node, in one transaction: its artifacts
 /// (their objects go with the artifact sweeper's next run), its explicit edges (each
 /// with its `DELETE` event, so lineage, impact and time travel stop showing them) and its
@@ -377,12 +389,7 @@ async fn embeddings_deleted(
     ty: NodeType,
     id: Uuid,
 ) -> AppResult<()> {
-    let mut doomed = vec![];
-    cascaded_ids(
-        ty,
-        Query::select().expr(Expr::val(id)).to_owned(),
-        &mut doomed,
-    );
+    let doomed = cascaded_with(ty, id);
     let node = || Expr::col(Alias::new("node_id"));
     let mut gone = sea_orm::Condition::any().add(node().eq(id));
     for ids in doomed {
@@ -406,12 +413,7 @@ pub async fn node_deleted(
     ty: NodeType,
     id: Uuid,
 ) -> AppResult<()> {
-    let mut doomed = vec![];
-    cascaded_ids(
-        ty,
-        Query::select().expr(Expr::val(id)).to_owned(),
-        &mut doomed,
-    );
+    let doomed = cascaded_with(ty, id);
     let mut rows = crate::core::store::unscoped::<edge::Entity>()
         .filter(
             sea_orm::Condition::any()
