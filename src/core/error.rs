@@ -210,15 +210,21 @@ fn is_unreachable(err: &DbErr) -> bool {
 /// getting a connection (`DbErr::Conn`, `DbErr::ConnectionAcquire`) are not: the database
 /// is unreachable, and the pool has already waited for it.
 pub fn is_broken_connection(err: &DbErr) -> bool {
-    use sea_orm::sqlx::Error as Sqlx;
     match err {
         DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
-            match &**e {
-                Sqlx::Io(_) | Sqlx::Protocol(_) => true,
-                Sqlx::Database(db) => db.code().is_some_and(|c| c.starts_with("57P")),
-                _ => false,
-            }
+            is_broken_sqlx(e)
         }
+        _ => false,
+    }
+}
+
+/// [`is_broken_connection`] of sqlx's error, for code that runs statements on sqlx
+/// directly (`core::reads`).
+pub(crate) fn is_broken_sqlx(e: &sea_orm::sqlx::Error) -> bool {
+    use sea_orm::sqlx::Error as Sqlx;
+    match e {
+        Sqlx::Io(_) | Sqlx::Protocol(_) => true,
+        Sqlx::Database(db) => db.code().is_some_and(|c| c.starts_with("57P")),
         _ => false,
     }
 }

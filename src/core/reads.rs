@@ -170,7 +170,7 @@ impl Reads {
                     self.repay(conn, lent);
                     return Ok(rows);
                 }
-                Err(e) if !broken(&e) => return Err(query_err(e)),
+                Err(e) if !crate::core::error::is_broken_sqlx(&e) => return Err(query_err(e)),
                 // Dropped: sqlx's pool closes it.
                 Err(_) => drop(conn),
             }
@@ -267,16 +267,6 @@ fn query(stmt: &Statement) -> sqlx::query::Query<'_, Postgres, SqlxValues> {
         .clone()
         .unwrap_or(sea_orm::sea_query::Values(Vec::new()));
     sqlx::query_with(sqlx::AssertSqlSafe(stmt.sql.as_str()), SqlxValues(values))
-}
-
-/// Whether `e` says the connection itself is gone (its socket, or the server shutting
-/// its sessions down: SQLSTATE class 57P), rather than the statement failing.
-fn broken(e: &sqlx::Error) -> bool {
-    match e {
-        sqlx::Error::Io(_) | sqlx::Error::Protocol(_) => true,
-        sqlx::Error::Database(d) => d.code().is_some_and(|c| c.starts_with("57P")),
-        _ => false,
-    }
 }
 
 /// As SeaORM maps a failed query, so that errors read the same either way.
