@@ -373,27 +373,28 @@ pub async fn delete_node<E: crate::core::node::NodeEntity>(
 where
     E::Model: sea_orm::FromQueryResult + Clone + Send + Sync + serde::Serialize,
 {
+    // The rows the database deletes with it: their edges and vectors go too.
+    let doomed = cascaded_with(E::NODE_TYPE, id);
     crate::core::store::delete::<E>(db, ctx, id, async |txn, _| {
         crate::artifacts::service::owner_deleted(txn, ctx, id).await?;
-        node_deleted(txn, ctx, E::NODE_TYPE, id).await?;
-        embeddings_deleted(txn, E::NODE_TYPE, id).await
+        edges_deleted(txn, ctx, id, &doomed).await?;
+        embeddings_deleted(txn, id, &doomed).await
     })
     .await
 }
 
 /// Removes the embeddings of a node being deleted and of the rows the database deletes
-/// with it: a vector of a node that is gone would still be ranked by `similar`, and take
-/// a place in its page that no node fills.
+/// with it (`doomed`, see [`cascaded_with`]): a vector of a node that is gone would still
+/// be ranked by `similar`, and take a place in its page that no node fills.
 async fn embeddings_deleted(
     txn: &sea_orm::DatabaseTransaction,
-    ty: NodeType,
     id: Uuid,
+    doomed: &[SelectStatement],
 ) -> AppResult<()> {
-    let doomed = cascaded_with(ty, id);
     let node = || Expr::col(Alias::new("node_id"));
     let mut gone = sea_orm::Condition::any().add(node().eq(id));
     for ids in doomed {
-        gone = gone.add(node().in_subquery(ids));
+        gone = gone.add(node().in_subquery(ids.clone()));
     }
     let delete = Query::delete()
         .from_table(Alias::new("embeddings"))
@@ -405,15 +406,15 @@ async fn embeddings_deleted(
 }
 
 /// Removes the explicit edges of a node being deleted, and those of the rows the database
-/// deletes with it (a model's versions, an endpoint's deployments), each with its event —
-/// inside the deletion's transaction, before the row goes.
-pub async fn node_deleted(
+/// deletes with it (`doomed`, see [`cascaded_with`]: a model's versions, an endpoint's
+/// deployments), each with its event — inside the deletion's transaction, before the row
+/// goes.
+async fn edges_deleted(
     txn: &sea_orm::DatabaseTransaction,
     ctx: &RequestContext,
-    ty: NodeType,
     id: Uuid,
+    doomed: &[SelectStatement],
 ) -> AppResult<()> {
-    let doomed = cascaded_with(ty, id);
     let mut rows = crate::core::store::unscoped::<edge::Entity>()
         .filter(
             sea_orm::Condition::any()

@@ -12,8 +12,8 @@ mod sql;
 mod walk;
 
 pub use edges::{
-    CASCADES, change_edge, check_kind, delete_node, edge_row, link, link_in, node_deleted,
-    remove_dangling, unlink, unlink_in,
+    CASCADES, change_edge, check_kind, delete_node, edge_row, link, link_in, remove_dangling,
+    unlink, unlink_in,
 };
 pub use walk::{
     LineageDirection, LineageEdgeRow, Reach, Reached, Subgraph, TraversalArgs, traverse,
