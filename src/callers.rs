@@ -1,8 +1,9 @@
 //! Who calls: the caller of an HTTP request from its credentials (a bearer token, a
 //! token as a `Basic` password, or `x-actor` while authentication is off), and the
-//! refusals of credentials that do not authenticate. The GraphQL routes (`server`), the
-//! REST adapters (`ingest`) and the canonical URLs (`graph::canonical`) all ask here, so
-//! a caller is the same caller on every surface.
+//! refusals of credentials that do not authenticate, written as GraphQL over HTTP answers
+//! ([`http_response`], which the GraphQL routes answer with too). The GraphQL routes
+//! (`server`), the REST adapters (`ingest`) and the canonical URLs (`graph::canonical`)
+//! all ask here, so a caller is the same caller on every surface.
 
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::IntoResponse;
@@ -188,9 +189,7 @@ pub(crate) fn with_bearer_challenge(
     resp
 }
 
-/// A refusal before execution: `status`, one error with `code`, in the GraphQL error shape
-/// (`application/json`, as GraphQL over HTTP answers a client that did not ask for
-/// `application/graphql-response+json`).
+/// A refusal before execution: `status`, one error with `code`, in the GraphQL error shape.
 pub(crate) fn refuse(
     status: StatusCode,
     code: ErrorCode,
@@ -201,19 +200,77 @@ pub(crate) fn refuse(
         .get_or_insert_with(Default::default)
         .set("code", code.as_str());
     let resp = async_graphql::Response::from_errors(vec![err]);
-    match serde_json::to_string(&resp) {
-        Ok(body) => (
-            status,
-            [(
-                axum::http::header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json; charset=utf-8"),
-            )],
-            body,
-        )
-            .into_response(),
+    http_response(&resp, &HeaderMap::new(), status)
+}
+
+/// The media type a client asked for (GraphQL over HTTP): the GraphQL response type when
+/// it lists it, else `application/json` (also for `*/*` and no `Accept` at all).
+fn wants_graphql_response_json(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(axum::http::header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|t| {
+            t.split(';').next().is_some_and(|t| {
+                t.trim()
+                    .eq_ignore_ascii_case("application/graphql-response+json")
+            })
+        })
+}
+
+/// A GraphQL response as GraphQL over HTTP says: in the media type the client accepts;
+/// under `application/graphql-response+json` a request error (a document that does not
+/// parse or validate, variables that do not coerce: errors without a path and no data)
+/// is `400` without a `data` entry. `status` is the status otherwise.
+pub(crate) fn http_response(
+    resp: &async_graphql::Response,
+    headers: &HeaderMap,
+    status: StatusCode,
+) -> axum::response::Response {
+    let graphql_json = wants_graphql_response_json(headers);
+    let request_error = resp.data == async_graphql::Value::Null
+        && !resp.errors.is_empty()
+        && resp.errors.iter().all(|e| e.path.is_empty());
+    let body = if graphql_json && request_error {
+        serde_json::to_value(resp).map(|mut v| {
+            if let Some(map) = v.as_object_mut() {
+                map.remove("data");
+            }
+            v.to_string()
+        })
+    } else {
+        serde_json::to_string(resp)
+    };
+    let body = match body {
+        Ok(b) => b,
         Err(e) => {
-            tracing::error!(error = %e, "cannot serialise a refusal");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+            tracing::error!(error = %e, "cannot serialise a response");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
+    };
+    let status = if graphql_json && request_error && status == StatusCode::OK {
+        StatusCode::BAD_REQUEST
+    } else {
+        status
+    };
+    let content_type = if graphql_json {
+        "application/graphql-response+json; charset=utf-8"
+    } else {
+        "application/json; charset=utf-8"
+    };
+    let mut http = (status, body).into_response();
+    let h = http.headers_mut();
+    h.insert(
+        axum::http::header::CONTENT_TYPE,
+        HeaderValue::from_static(content_type),
+    );
+    if resp.is_ok()
+        && let Some(cc) = resp.cache_control.value()
+        && let Ok(v) = HeaderValue::from_str(&cc)
+    {
+        h.insert(axum::http::header::CACHE_CONTROL, v);
     }
+    h.extend(resp.http_headers.clone());
+    http
 }

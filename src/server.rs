@@ -18,8 +18,8 @@ use tower_http::trace::TraceLayer;
 
 use crate::AppState;
 use crate::callers::{
-    Verified, ask_for_bearer, authenticate, bearer, refuse, refuse_credentials, request_context,
-    retry_after,
+    Verified, ask_for_bearer, authenticate, bearer, http_response, refuse, refuse_credentials,
+    request_context, retry_after,
 };
 use crate::core::context::RequestContext;
 use crate::error::{AppError, ErrorCode};
@@ -221,78 +221,6 @@ fn unreadable_body(err: &axum::Error) -> axum::response::Response {
         ErrorCode::BadUserInput,
         "the request body could not be read",
     )
-}
-
-/// The media type a client asked for (GraphQL over HTTP): the GraphQL response type when
-/// it lists it, else `application/json` (also for `*/*` and no `Accept` at all).
-fn wants_graphql_response_json(headers: &HeaderMap) -> bool {
-    headers
-        .get_all(axum::http::header::ACCEPT)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|t| {
-            t.split(';').next().is_some_and(|t| {
-                t.trim()
-                    .eq_ignore_ascii_case("application/graphql-response+json")
-            })
-        })
-}
-
-/// A GraphQL response as GraphQL over HTTP says: in the media type the client accepts;
-/// under `application/graphql-response+json` a request error (a document that does not
-/// parse or validate, variables that do not coerce: errors without a path and no data)
-/// is `400` without a `data` entry. `status` is the status otherwise.
-fn http_response(
-    resp: &async_graphql::Response,
-    headers: &HeaderMap,
-    status: StatusCode,
-) -> axum::response::Response {
-    let graphql_json = wants_graphql_response_json(headers);
-    let request_error = resp.data == async_graphql::Value::Null
-        && !resp.errors.is_empty()
-        && resp.errors.iter().all(|e| e.path.is_empty());
-    let body = if graphql_json && request_error {
-        serde_json::to_value(resp).map(|mut v| {
-            if let Some(map) = v.as_object_mut() {
-                map.remove("data");
-            }
-            v.to_string()
-        })
-    } else {
-        serde_json::to_string(resp)
-    };
-    let body = match body {
-        Ok(b) => b,
-        Err(e) => {
-            tracing::error!(error = %e, "cannot serialise a response");
-            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-        }
-    };
-    let status = if graphql_json && request_error && status == StatusCode::OK {
-        StatusCode::BAD_REQUEST
-    } else {
-        status
-    };
-    let content_type = if graphql_json {
-        "application/graphql-response+json; charset=utf-8"
-    } else {
-        "application/json; charset=utf-8"
-    };
-    let mut http = (status, body).into_response();
-    let h = http.headers_mut();
-    h.insert(
-        axum::http::header::CONTENT_TYPE,
-        HeaderValue::from_static(content_type),
-    );
-    if resp.is_ok()
-        && let Some(cc) = resp.cache_control.value()
-        && let Ok(v) = HeaderValue::from_str(&cc)
-    {
-        h.insert(axum::http::header::CACHE_CONTROL, v);
-    }
-    h.extend(resp.http_headers.clone());
-    http
 }
 
 /// CSRF: a browser sends a `POST` with these content types (or none) cross-site without a
